@@ -1,0 +1,106 @@
+package dev.cloister.wire.hpke;
+
+import java.security.SecureRandom;
+import java.util.Arrays;
+
+/**
+ * HPKE base mode (RFC 9180 §5.1.1): {@code SetupBaseS(pkR, info)} and {@code SetupBaseR(enc, skR, info)}, and the
+ * single-shot {@code Seal}/{@code Open} of §6.1.
+ */
+public final class Hpke {
+
+    private static final byte MODE_BASE = 0x00;
+
+    private Hpke() {}
+
+    /** The sender's half of a base-mode setup: the encapsulated key to send and the context to seal with. */
+    public record SenderSetup(byte[] enc, HpkeContext.Sender context) {
+        @Override
+        public String toString() {
+            return "SenderSetup[enc=" + enc.length + " bytes, " + context + "]";
+        }
+    }
+
+    /** {@code SetupBaseS(pkR, info)} with a fresh ephemeral key. */
+    public static SenderSetup setupBaseSender(HpkeSuite suite, byte[] recipientPublicKey, byte[] info,
+            SecureRandom random) throws HpkeException {
+        Encapsulation encapsulation = HpkeKem.of(suite.kem()).encapsulate(recipientPublicKey, random);
+        return new SenderSetup(encapsulation.enc(),
+                (HpkeContext.Sender) keySchedule(suite, encapsulation.sharedSecret(), info, Role.SENDER));
+    }
+
+    /** {@code SetupBaseS(pkR, info)} with a given ephemeral key (deterministic: for test vectors). */
+    public static SenderSetup setupBaseSender(HpkeSuite suite, byte[] recipientPublicKey, byte[] info,
+            HpkePrivateKey ephemeral) throws HpkeException {
+        Encapsulation encapsulation = HpkeKem.of(suite.kem()).encapsulate(recipientPublicKey, ephemeral);
+        return new SenderSetup(encapsulation.enc(),
+                (HpkeContext.Sender) keySchedule(suite, encapsulation.sharedSecret(), info, Role.SENDER));
+    }
+
+    /** {@code SetupBaseR(enc, skR, info)}. */
+    public static HpkeContext.Recipient setupBaseRecipient(HpkeSuite suite, byte[] enc, HpkePrivateKey recipient,
+            byte[] info) throws HpkeException {
+        if (recipient.kem() != suite.kem()) {
+            throw new HpkeException("recipient key is for " + recipient.kem() + ", suite uses " + suite.kem());
+        }
+        byte[] sharedSecret = HpkeKem.of(suite.kem()).decapsulate(enc, recipient);
+        return (HpkeContext.Recipient) keySchedule(suite, sharedSecret, info, Role.RECIPIENT);
+    }
+
+    /** Single-shot {@code Seal(pkR, info, aad, pt)}: returns {@code enc || ct}. */
+    public static byte[] seal(HpkeSuite suite, byte[] recipientPublicKey, byte[] info, byte[] aad, byte[] plaintext,
+            SecureRandom random) throws HpkeException {
+        SenderSetup setup = setupBaseSender(suite, recipientPublicKey, info, random);
+        byte[] ct = setup.context().seal(aad, plaintext);
+        setup.context().destroy();
+        byte[] out = Arrays.copyOf(setup.enc(), setup.enc().length + ct.length);
+        System.arraycopy(ct, 0, out, setup.enc().length, ct.length);
+        return out;
+    }
+
+    /** Single-shot {@code Open(enc || ct, skR, info, aad)}. */
+    public static byte[] open(HpkeSuite suite, byte[] encAndCiphertext, HpkePrivateKey recipient, byte[] info,
+            byte[] aad) throws HpkeException {
+        int nEnc = suite.kem().nEnc();
+        if (encAndCiphertext.length < nEnc) {
+            throw new HpkeException("single-shot open: input shorter than enc");
+        }
+        HpkeContext.Recipient context = setupBaseRecipient(suite,
+                Arrays.copyOfRange(encAndCiphertext, 0, nEnc), recipient, info);
+        try {
+            return context.open(aad, encAndCiphertext, nEnc, encAndCiphertext.length - nEnc);
+        } finally {
+            context.destroy();
+        }
+    }
+
+    private enum Role { SENDER, RECIPIENT }
+
+    /**
+     * {@code KeySchedule(mode_base, shared_secret, info, "", "")} (RFC 9180 §5.1). The shared secret is zeroed
+     * afterwards.
+     */
+    private static HpkeContext keySchedule(HpkeSuite suite, byte[] sharedSecret, byte[] info, Role role) {
+        HpkeKdf kdf = HpkeKdf.of(suite.kdf());
+        byte[] suiteId = suite.suiteId();
+        byte[] empty = new byte[0];
+        byte[] pskIdHash = kdf.labeledExtract(suiteId, empty, "psk_id_hash", empty);
+        byte[] infoHash = kdf.labeledExtract(suiteId, empty, "info_hash", info);
+        byte[] context = new byte[1 + pskIdHash.length + infoHash.length];
+        context[0] = MODE_BASE;
+        System.arraycopy(pskIdHash, 0, context, 1, pskIdHash.length);
+        System.arraycopy(infoHash, 0, context, 1 + pskIdHash.length, infoHash.length);
+
+        byte[] secret = kdf.labeledExtract(suiteId, sharedSecret, "secret", empty);
+        AeadId aead = suite.aead();
+        byte[] key = aead == AeadId.EXPORT_ONLY ? empty : kdf.labeledExpand(suiteId, secret, "key", context, aead.nK());
+        byte[] baseNonce = aead == AeadId.EXPORT_ONLY
+                ? empty : kdf.labeledExpand(suiteId, secret, "base_nonce", context, aead.nN());
+        byte[] exporterSecret = kdf.labeledExpand(suiteId, secret, "exp", context, kdf.id().nH());
+        Arrays.fill(secret, (byte) 0);
+        Arrays.fill(sharedSecret, (byte) 0);
+        return role == Role.SENDER
+                ? new HpkeContext.Sender(suite, key, baseNonce, exporterSecret)
+                : new HpkeContext.Recipient(suite, key, baseNonce, exporterSecret);
+    }
+}

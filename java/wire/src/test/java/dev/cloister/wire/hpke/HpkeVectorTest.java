@@ -1,0 +1,109 @@
+package dev.cloister.wire.hpke;
+
+import static dev.cloister.wire.TestVectors.hex;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cloister.wire.TestVectors;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Every base-mode RFC 9180 vector for the suites this module offers: KEM 0x0010 and 0x0020, KDF 1-3, every AEAD
+ * including export-only. Checks the derived keys, enc, shared secret, key schedule outputs, all 257 encryptions in
+ * sequence (seal and open) and all exports.
+ */
+class HpkeVectorTest {
+
+    private static final String FILE = "hpke-rfc9180/vectors_rfc9180_5f503c5.json.gz";
+
+    static List<JsonNode> offeredBaseModeVectors() {
+        List<JsonNode> offered = new ArrayList<>();
+        for (JsonNode v : TestVectors.json(FILE)) {
+            if (v.get("mode").asInt() != 0) continue;
+            if (!isOffered(v)) continue;
+            offered.add(v);
+        }
+        return offered;
+    }
+
+    private static boolean isOffered(JsonNode v) {
+        try {
+            KemId.fromId(v.get("kem_id").asInt());
+            KdfId.fromId(v.get("kdf_id").asInt());
+            AeadId.fromId(v.get("aead_id").asInt());
+            return true;
+        } catch (HpkeException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void everyOfferedSuiteHasVectors() throws HpkeException {
+        List<JsonNode> vectors = offeredBaseModeVectors();
+        // 2 KEMs x 2 KDFs present in the file (1, 3) x 4 AEADs.
+        assertEquals(16, vectors.size(), "base-mode vectors for the offered suites");
+        for (KemId kem : KemId.values()) {
+            for (AeadId aead : AeadId.values()) {
+                assertTrue(vectors.stream().anyMatch(v -> v.get("kem_id").asInt() == kem.id()
+                        && v.get("aead_id").asInt() == aead.id() && v.get("kdf_id").asInt() == 1),
+                        () -> "no vector for " + kem + " " + aead);
+            }
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicTest> baseModeVectors() {
+        return offeredBaseModeVectors().stream().map(v -> DynamicTest.dynamicTest(
+                "kem=0x%04x kdf=%d aead=0x%04x".formatted(
+                        v.get("kem_id").asInt(), v.get("kdf_id").asInt(), v.get("aead_id").asInt()),
+                () -> check(v)));
+    }
+
+    private static void check(JsonNode v) throws HpkeException {
+        HpkeSuite suite = new HpkeSuite(KemId.fromId(v.get("kem_id").asInt()), KdfId.fromId(v.get("kdf_id").asInt()),
+                AeadId.fromId(v.get("aead_id").asInt()));
+        HpkeKem kem = HpkeKem.of(suite.kem());
+
+        HpkePrivateKey recipient = kem.deriveKeyPair(hex(v, "ikmR"));
+        assertArrayEquals(hex(v, "pkRm"), recipient.publicKey(), "pkRm from DeriveKeyPair(ikmR)");
+        assertArrayEquals(hex(v, "skRm"), recipient.exportSecret(), "skRm from DeriveKeyPair(ikmR)");
+        HpkePrivateKey ephemeral = kem.deriveKeyPair(hex(v, "ikmE"));
+        assertArrayEquals(hex(v, "pkEm"), ephemeral.publicKey(), "pkEm from DeriveKeyPair(ikmE)");
+        // DeserializePrivateKey gives the same key pair back.
+        assertArrayEquals(hex(v, "pkRm"), kem.privateKey(hex(v, "skRm")).publicKey(), "pk of DeserializePrivateKey");
+
+        Encapsulation encapsulation = kem.encapsulate(hex(v, "pkRm"), ephemeral);
+        assertArrayEquals(hex(v, "enc"), encapsulation.enc(), "enc");
+        assertArrayEquals(hex(v, "shared_secret"), encapsulation.sharedSecret(), "shared_secret");
+        assertArrayEquals(hex(v, "shared_secret"), kem.decapsulate(hex(v, "enc"), recipient), "Decap");
+
+        byte[] info = hex(v, "info");
+        Hpke.SenderSetup sender = Hpke.setupBaseSender(suite, hex(v, "pkRm"), info, ephemeral);
+        assertArrayEquals(hex(v, "enc"), sender.enc());
+        HpkeContext.Recipient receiver = Hpke.setupBaseRecipient(suite, hex(v, "enc"), recipient, info);
+
+        for (JsonNode e : v.get("encryptions")) {
+            byte[] aad = hex(e, "aad");
+            byte[] pt = hex(e, "pt");
+            byte[] ct = hex(e, "ct");
+            assertArrayEquals(ct, sender.context().seal(aad, pt), "seal at seq " + (sender.context().sequence()));
+            assertArrayEquals(pt, receiver.open(aad, ct), "open at seq " + receiver.sequence());
+        }
+        if (suite.aead() != AeadId.EXPORT_ONLY) {
+            assertEquals(257, sender.context().sequence(), "all 257 encryptions ran");
+        }
+        for (JsonNode x : v.get("exports")) {
+            byte[] exporterContext = hex(x, "exporter_context");
+            int length = x.get("L").asInt();
+            assertArrayEquals(hex(x, "exported_value"), sender.context().export(exporterContext, length), "sender export");
+            assertArrayEquals(hex(x, "exported_value"), receiver.export(exporterContext, length), "recipient export");
+        }
+    }
+}
