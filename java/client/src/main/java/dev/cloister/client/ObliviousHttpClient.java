@@ -1,0 +1,217 @@
+package dev.cloister.client;
+
+import dev.cloister.wire.bhttp.BhttpException;
+import dev.cloister.wire.bhttp.BhttpLimits;
+import dev.cloister.wire.bhttp.BinaryRequest;
+import dev.cloister.wire.bhttp.BinaryResponse;
+import dev.cloister.wire.ohttp.ChunkedObliviousRequest;
+import dev.cloister.wire.ohttp.ChunkedResponseReader;
+import dev.cloister.wire.ohttp.KeyConfig;
+import dev.cloister.wire.ohttp.KeyConfigs;
+import dev.cloister.wire.ohttp.ObliviousRequest;
+import dev.cloister.wire.ohttp.OhttpException;
+import dev.cloister.wire.ohttp.OhttpLimits;
+import dev.cloister.wire.ohttp.OhttpMediaTypes;
+import dev.cloister.wire.ohttp.SymmetricAlgorithm;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * The client side of Oblivious HTTP over Vert.x: fetches a gateway's key configurations, and sends Binary HTTP
+ * requests through a relay, plain ({@code message/ohttp-req}) or chunked ({@code message/ohttp-chunked-req}, with the
+ * response's chunks delivered as they are opened). The relay sees only ciphertext; the gateway only the request.
+ */
+public final class ObliviousHttpClient implements AutoCloseable {
+
+    private final WebClient web;
+    private final HttpClient streaming;
+    private final URI relay;
+    private final Duration timeout;
+    private final SecureRandom random = new SecureRandom();
+    private final OhttpLimits limits = OhttpLimits.DEFAULT;
+    private final BhttpLimits bhttpLimits = BhttpLimits.DEFAULT;
+
+    public ObliviousHttpClient(Vertx vertx, URI relay, Duration timeout) {
+        this.relay = Objects.requireNonNull(relay);
+        this.timeout = Objects.requireNonNull(timeout);
+        this.web = WebClient.create(vertx, new WebClientOptions()
+                .setUserAgentEnabled(false)
+                .setConnectTimeout((int) timeout.toMillis())
+                .setIdleTimeout((int) Math.max(1, timeout.toSeconds())));
+        this.streaming = vertx.createHttpClient(new HttpClientOptions()
+                .setConnectTimeout((int) timeout.toMillis())
+                .setIdleTimeout((int) Math.max(1, timeout.toSeconds())), new PoolOptions().setHttp1MaxSize(16));
+    }
+
+    /** {@code GET} the key configuration list ({@code application/ohttp-keys}) from a key directory. */
+    public Future<List<KeyConfig>> fetchKeys(URI keys) {
+        return web.getAbs(keys.toString())
+                .timeout(timeout.toMillis())
+                .send()
+                .compose(response -> {
+                    if (response.statusCode() != 200) {
+                        return Future.failedFuture(problem(response.statusCode(), response.bodyAsBuffer()));
+                    }
+                    String type = response.getHeader(HttpHeaders.CONTENT_TYPE.toString());
+                    if (type == null || !type.startsWith(OhttpMediaTypes.KEYS)) {
+                        return Future.failedFuture(new ProblemResponse(response.statusCode(), null,
+                                "key directory answered " + type + ", not " + OhttpMediaTypes.KEYS));
+                    }
+                    try {
+                        List<KeyConfig> configs = KeyConfigs.decode(
+                                response.body() == null ? new byte[0] : response.body().getBytes());
+                        if (configs.isEmpty()) {
+                            return Future.failedFuture(new OhttpException(OhttpException.Reason.KEY_CONFIGURATION,
+                                    "no usable key configuration"));
+                        }
+                        return Future.succeededFuture(configs);
+                    } catch (OhttpException e) {
+                        return Future.failedFuture(e);
+                    }
+                });
+    }
+
+    /** Sends {@code request} through the relay as one {@code message/ohttp-req}. */
+    public Future<BinaryResponse> send(KeyConfig config, BinaryRequest request) {
+        ObliviousRequest encapsulated;
+        try {
+            encapsulated = ObliviousRequest.encapsulate(config, preferred(config), request.encode(), random);
+        } catch (OhttpException e) {
+            return Future.failedFuture(e);
+        }
+        return web.postAbs(relay.toString())
+                .timeout(timeout.toMillis())
+                .putHeader(HttpHeaders.CONTENT_TYPE.toString(), OhttpMediaTypes.REQUEST)
+                .sendBuffer(Buffer.buffer(encapsulated.bytes()))
+                .compose(response -> openResponse(encapsulated, response));
+    }
+
+    private Future<BinaryResponse> openResponse(ObliviousRequest encapsulated, HttpResponse<Buffer> response) {
+        if (response.statusCode() != 200
+                || !OhttpMediaTypes.RESPONSE.equals(response.getHeader(HttpHeaders.CONTENT_TYPE.toString()))) {
+            return Future.failedFuture(problem(response.statusCode(), response.bodyAsBuffer()));
+        }
+        try {
+            byte[] plain = encapsulated.openResponse(response.body() == null ? new byte[0] : response.body().getBytes());
+            return Future.succeededFuture(BinaryResponse.decode(plain, bhttpLimits));
+        } catch (OhttpException | BhttpException e) {
+            return Future.failedFuture(e);
+        }
+    }
+
+    /**
+     * Sends {@code request} through the relay as a chunked request with chunks of {@code chunkSize} bytes; the
+     * response's plaintext chunks are passed to {@code onChunk} as they are opened, and the whole response completes
+     * the future. A response stream cut short fails the future (never a shorter response).
+     */
+    public Future<BinaryResponse> sendChunked(KeyConfig config, BinaryRequest request, int chunkSize,
+            Consumer<byte[]> onChunk) {
+        if (chunkSize < 1) throw new IllegalArgumentException("chunk size must be positive");
+        ChunkedObliviousRequest chunked;
+        Buffer body = Buffer.buffer();
+        try {
+            chunked = ChunkedObliviousRequest.start(config, preferred(config), random);
+            body.appendBytes(chunked.header());
+            byte[] encoded = request.encode();
+            int at = 0;
+            while (encoded.length - at > chunkSize) {
+                body.appendBytes(chunked.sealChunk(Arrays.copyOfRange(encoded, at, at + chunkSize)));
+                at += chunkSize;
+            }
+            body.appendBytes(chunked.sealFinal(Arrays.copyOfRange(encoded, at, encoded.length)));
+        } catch (OhttpException e) {
+            return Future.failedFuture(e);
+        }
+        ChunkedResponseReader reader = chunked.responseReader(limits);
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(relay.toString())
+                .setIdleTimeout(timeout.toMillis())
+                .putHeader(HttpHeaders.CONTENT_TYPE, OhttpMediaTypes.CHUNKED_REQUEST);
+        return streaming.request(options)
+                .compose(http -> http.setChunked(true).send(body))
+                .compose(response -> readChunked(response, reader, onChunk));
+    }
+
+    private Future<BinaryResponse> readChunked(HttpClientResponse response, ChunkedResponseReader reader,
+            Consumer<byte[]> onChunk) {
+        if (response.statusCode() != 200
+                || !OhttpMediaTypes.CHUNKED_RESPONSE.equals(response.getHeader(HttpHeaders.CONTENT_TYPE))) {
+            return response.body().compose(b -> Future.failedFuture(problem(response.statusCode(), b)));
+        }
+        Promise<BinaryResponse> done = Promise.promise();
+        ByteArrayOutputStream plain = new ByteArrayOutputStream();
+        response.handler(buffer -> {
+            try {
+                for (byte[] chunk : reader.offer(buffer.getBytes())) {
+                    plain.writeBytes(chunk);
+                    onChunk.accept(chunk);
+                }
+            } catch (OhttpException e) {
+                response.handler(null);
+                done.tryFail(e);
+            }
+        });
+        response.exceptionHandler(e -> {
+            reader.destroy();
+            done.tryFail(e);
+        });
+        response.endHandler(v -> {
+            if (done.future().isComplete()) return;
+            try {
+                byte[] last = reader.finish();
+                plain.writeBytes(last);
+                if (last.length > 0) onChunk.accept(last);
+                done.tryComplete(BinaryResponse.decode(plain.toByteArray(), bhttpLimits));
+            } catch (OhttpException | BhttpException e) {
+                done.tryFail(e);
+            }
+        });
+        return done.future();
+    }
+
+    /** The client's choice among a configuration's algorithms: AES-128-GCM when offered, else the first. */
+    static SymmetricAlgorithm preferred(KeyConfig config) {
+        return config.algorithms().stream()
+                .filter(a -> a.aead() == dev.cloister.wire.hpke.AeadId.AES_128_GCM)
+                .findFirst()
+                .orElse(config.algorithms().getFirst());
+    }
+
+    private static ProblemResponse problem(int status, Buffer body) {
+        try {
+            JsonObject json = body == null ? null : body.toJsonObject();
+            if (json != null) {
+                return new ProblemResponse(status, json.getString("type"), json.getString("title"));
+            }
+        } catch (RuntimeException notJson) {
+            // not a problem document: report the status alone
+        }
+        return new ProblemResponse(status, null, null);
+    }
+
+    @Override
+    public void close() {
+        web.close();
+        streaming.close();
+    }
+}

@@ -1,0 +1,31 @@
+package dev.cloister.node;
+
+import dev.cloister.client.cli.RequestCommand;
+import dev.cloister.node.cli.DemoCommand;
+import dev.cloister.node.cli.GatewayCommand;
+import dev.cloister.node.cli.RelayCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code cloister} command line: every server role and the client commands. */
+@Command(name = "cloister", mixinStandardHelpOptions = true, version = "cloister 0.1.0",
+        description = "Private AI processing: Oblivious HTTP relay and gateway, and their client.",
+        subcommands = {DemoCommand.class, GatewayCommand.class, RelayCommand.class, RequestCommand.class,
+            CommandLine.HelpCommand.class})
+public final class Launcher implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new Launcher()).execute(args);
+        if (code != 0 || !ServerCommand.keepsRunning()) {
+            System.exit(code);
+        }
+    }
+}

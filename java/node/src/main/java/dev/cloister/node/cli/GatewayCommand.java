@@ -1,0 +1,77 @@
+package dev.cloister.node.cli;
+
+import dev.cloister.node.ListenAddress;
+import dev.cloister.node.NodeRuntime;
+import dev.cloister.node.ServerCommand;
+import dev.cloister.node.admin.AdminVerticle;
+import dev.cloister.node.gateway.EchoTarget;
+import dev.cloister.node.gateway.GatewayConfig;
+import dev.cloister.node.gateway.GatewayVerticle;
+import dev.cloister.node.gateway.KeyRotation;
+import dev.cloister.node.gateway.Target;
+import dev.cloister.wire.bhttp.BinaryResponse;
+import dev.cloister.wire.bhttp.FieldSection;
+import dev.cloister.wire.hpke.KemId;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.DeploymentOptions;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code cloister gateway}: the Oblivious Gateway. */
+@Command(name = "gateway", mixinStandardHelpOptions = true,
+        description = "Run an Oblivious HTTP gateway: GET /ohttp-keys and POST /gateway.")
+public final class GatewayCommand implements Callable<Integer> {
+
+    @Option(names = "--listen", required = true, description = "HOST:PORT to serve on")
+    String listen;
+
+    @Option(names = "--admin-listen", defaultValue = "127.0.0.1:9464",
+            description = "HOST:PORT for /metrics and /health (default: ${DEFAULT-VALUE})")
+    String adminListen;
+
+    @Option(names = "--echo", description = "Install the echo target (answers with the request body; /status/NNN answers NNN)")
+    boolean echo;
+
+    @Option(names = "--kem", defaultValue = "x25519", description = "Key type: x25519 or p256 (default: ${DEFAULT-VALUE})")
+    String kem;
+
+    @Option(names = "--key-lifetime", defaultValue = "PT24H", description = "How long each key is advertised (default: ${DEFAULT-VALUE})")
+    Duration keyLifetime;
+
+    @Option(names = "--instances", defaultValue = "0", description = "Verticle instances (default: one per core)")
+    int instances;
+
+    @Override
+    public Integer call() throws Exception {
+        KemId kemId = switch (kem) {
+            case "x25519" -> KemId.DHKEM_X25519_HKDF_SHA256;
+            case "p256" -> KemId.DHKEM_P256_HKDF_SHA256;
+            default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--kem must be x25519 or p256");
+        };
+        NodeRuntime runtime = NodeRuntime.create();
+        GatewayConfig config = GatewayConfig.defaults(ListenAddress.parse(listen));
+        KeyRotation rotation = new KeyRotation(kemId, keyLifetime, keyLifetime.dividedBy(4), keyLifetime.dividedBy(4),
+                Clock.systemUTC(), new SecureRandom());
+        runtime.vertx().setPeriodic(60_000, id -> rotation.rotateIfDue());
+        Target target = echo ? new EchoTarget()
+                : request -> Future.succeededFuture(BinaryResponse.of(404, FieldSection.EMPTY, new byte[0]));
+        int count = instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
+        runtime.vertx().deployVerticle(
+                        () -> new GatewayVerticle(config, rotation, target, runtime.registry(), Clock.systemUTC()),
+                        new DeploymentOptions().setInstances(count).setThreadingModel(ThreadingModel.EVENT_LOOP))
+                .compose(id -> runtime.vertx().deployVerticle(
+                        new AdminVerticle(ListenAddress.parse(adminListen), runtime.registry())))
+                .await(30, TimeUnit.SECONDS);
+        System.err.println("cloister gateway on " + listen + (echo ? " (echo target)" : "") + ", admin on " + adminListen);
+        ServerCommand.started();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> runtime.vertx().close()));
+        return 0;
+    }
+}

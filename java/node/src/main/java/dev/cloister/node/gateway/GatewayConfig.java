@@ -1,0 +1,38 @@
+package dev.cloister.node.gateway;
+
+import dev.cloister.node.ListenAddress;
+import dev.cloister.wire.bhttp.BhttpLimits;
+import dev.cloister.wire.ohttp.OhttpLimits;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Everything a gateway needs, parsed once at start.
+ *
+ * @param listen         where {@code GET /ohttp-keys} and {@code POST /gateway} are served
+ * @param ohttpLimits    bounds on encapsulated messages and chunks
+ * @param bhttpLimits    bounds on the inner Binary HTTP messages
+ * @param requestTimeout how long a whole request may take, body and target included
+ * @param keysMaxAge     the Cache-Control max-age of the key configuration list
+ * @param responseChunk  the plaintext size of each chunk of a chunked response
+ */
+public record GatewayConfig(ListenAddress listen, OhttpLimits ohttpLimits, BhttpLimits bhttpLimits,
+        Duration requestTimeout, Duration keysMaxAge, int responseChunk) {
+
+    public GatewayConfig {
+        Objects.requireNonNull(listen);
+        Objects.requireNonNull(ohttpLimits);
+        Objects.requireNonNull(bhttpLimits);
+        Objects.requireNonNull(requestTimeout);
+        Objects.requireNonNull(keysMaxAge);
+        if (responseChunk < 1 || responseChunk > ohttpLimits.maxChunkLength() - 64) {
+            throw new IllegalArgumentException("response chunk size must fit a chunk");
+        }
+    }
+
+    public static GatewayConfig defaults(ListenAddress listen) {
+        return new GatewayConfig(listen, OhttpLimits.DEFAULT,
+                new BhttpLimits(1 << 20, 64 << 10, 256, 1 << 20, 8),
+                Duration.ofSeconds(30), Duration.ofMinutes(5), 16 << 10);
+    }
+}

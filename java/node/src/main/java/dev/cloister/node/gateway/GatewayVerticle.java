@@ -1,0 +1,334 @@
+package dev.cloister.node.gateway;
+
+import dev.cloister.node.BoundedBody;
+import dev.cloister.node.Problem;
+import dev.cloister.node.gateway.GatewayMetrics.Kind;
+import dev.cloister.node.gateway.GatewayMetrics.Outcome;
+import dev.cloister.wire.bhttp.BhttpException;
+import dev.cloister.wire.bhttp.BinaryRequest;
+import dev.cloister.wire.bhttp.BinaryResponse;
+import dev.cloister.wire.bhttp.FieldSection;
+import dev.cloister.wire.ohttp.ChunkedRequestReader;
+import dev.cloister.wire.ohttp.ChunkedResponseWriter;
+import dev.cloister.wire.ohttp.KeyConfigs;
+import dev.cloister.wire.ohttp.KeyRing;
+import dev.cloister.wire.ohttp.ObliviousGateway;
+import dev.cloister.wire.ohttp.OhttpException;
+import dev.cloister.wire.ohttp.OhttpMediaTypes;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.io.ByteArrayOutputStream;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Oblivious Gateway (RFC 9458 §2): serves the key configurations and turns encapsulated requests into requests to
+ * the {@link Target}, and the target's responses into encapsulated responses. Plain and chunked OHTTP.
+ *
+ * <p>Decapsulation runs on the event loop: it costs about a hundred microseconds (see the README's benchmark
+ * figures). Errors outside the encapsulation are RFC 9457 problems; errors in the inner request are encapsulated
+ * Binary HTTP responses, so that the relay learns nothing from them.
+ */
+public final class GatewayVerticle extends VerticleBase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
+
+    private final GatewayConfig config;
+    private final Supplier<KeyRing> keys;
+    private final Target target;
+    private final MeterRegistry registry;
+    private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
+    private ObliviousGateway gateway;
+    private GatewayMetrics metrics;
+    private HttpServer server;
+
+    public GatewayVerticle(GatewayConfig config, Supplier<KeyRing> keys, Target target, MeterRegistry registry,
+            Clock clock) {
+        this.config = config;
+        this.keys = keys;
+        this.target = target;
+        this.registry = registry;
+        this.clock = clock;
+    }
+
+    @Override
+    public Future<?> start() {
+        gateway = new ObliviousGateway(keys);
+        metrics = new GatewayMetrics(registry);
+        HttpServerOptions options = new HttpServerOptions()
+                .setIdleTimeout((int) config.requestTimeout().toSeconds())
+                .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                .setMaxInitialLineLength(1024)
+                .setMaxHeaderSize(8192)
+                .setCompressionSupported(false);
+        return vertx.createHttpServer(options)
+                .requestHandler(this::route)
+                .listen(config.listen().port(), config.listen().host())
+                .onSuccess(s -> {
+                    server = s;
+                    LOG.info("gateway listening on port {}", s.actualPort());
+                });
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int actualPort() {
+        return server.actualPort();
+    }
+
+    private void route(HttpServerRequest request) {
+        switch (request.path()) {
+            case "/ohttp-keys" -> {
+                if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
+                    Problem.METHOD_NOT_ALLOWED.send(request.response().putHeader(HttpHeaders.ALLOW, "GET, HEAD"));
+                } else {
+                    keys(request);
+                }
+            }
+            case "/gateway" -> {
+                if (request.method() != HttpMethod.POST) {
+                    Problem.METHOD_NOT_ALLOWED.send(request.response().putHeader(HttpHeaders.ALLOW, "POST"));
+                    return;
+                }
+                String mediaType = BoundedBody.mediaType(request.getHeader(HttpHeaders.CONTENT_TYPE));
+                switch (mediaType) {
+                    case OhttpMediaTypes.REQUEST -> ohttp(request);
+                    case OhttpMediaTypes.CHUNKED_REQUEST -> chunked(request);
+                    default -> {
+                        metrics.record(Kind.OHTTP, Outcome.MEDIA_TYPE, System.nanoTime());
+                        Problem.UNSUPPORTED_MEDIA_TYPE.send(request.response()
+                                .putHeader(HttpHeaders.ACCEPT, OhttpMediaTypes.REQUEST + ", " + OhttpMediaTypes.CHUNKED_REQUEST));
+                    }
+                }
+            }
+            default -> Problem.NOT_FOUND.send(request.response());
+        }
+    }
+
+    /** {@code GET /ohttp-keys}: the advertised configurations as {@code application/ohttp-keys} (RFC 9458 §3.2). */
+    private void keys(HttpServerRequest request) {
+        metrics.keyFetch();
+        byte[] list = KeyConfigs.encode(keys.get().advertised(clock.instant()));
+        request.response()
+                .putHeader(HttpHeaders.CONTENT_TYPE, OhttpMediaTypes.KEYS)
+                .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=" + config.keysMaxAge().toSeconds())
+                .end(Buffer.buffer(list));
+    }
+
+    /** {@code message/ohttp-req}: read the bounded body, decapsulate, call the target, encapsulate. */
+    private void ohttp(HttpServerRequest request) {
+        long start = System.nanoTime();
+        HttpServerResponse response = request.response();
+        long timer = deadline(request, Kind.OHTTP, start);
+        BoundedBody.read(request, config.ohttpLimits().maxMessageLength())
+                .compose(body -> {
+                    ObliviousGateway.DecapsulatedRequest decapsulated;
+                    try {
+                        decapsulated = gateway.decapsulate(body.getBytes(), clock.instant());
+                    } catch (OhttpException e) {
+                        return Future.failedFuture(e);
+                    }
+                    return inner(decapsulated.request()).compose(inner -> {
+                        try {
+                            byte[] encapsulated = decapsulated.encapsulateResponse(inner.encoded, random);
+                            Arrays.fill(inner.encoded, (byte) 0);
+                            return response.setStatusCode(200)
+                                    .putHeader(HttpHeaders.CONTENT_TYPE, OhttpMediaTypes.RESPONSE)
+                                    .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                                    .end(Buffer.buffer(encapsulated))
+                                    .map(v -> inner.outcome);
+                        } catch (OhttpException e) {
+                            return Future.failedFuture(e);
+                        }
+                    });
+                })
+                .onComplete(result -> {
+                    vertx.cancelTimer(timer);
+                    if (result.succeeded()) {
+                        metrics.record(Kind.OHTTP, result.result(), start);
+                    } else {
+                        fail(request, Kind.OHTTP, result.cause(), start);
+                    }
+                });
+    }
+
+    /** The target's answer, encoded; or an encapsulated 400 when the inner request is not valid Binary HTTP. */
+    private record Inner(byte[] encoded, Outcome outcome) {}
+
+    private Future<Inner> inner(byte[] requestBytes) {
+        BinaryRequest inner;
+        try {
+            inner = BinaryRequest.decode(requestBytes, config.bhttpLimits());
+        } catch (BhttpException | RuntimeException e) {
+            return Future.succeededFuture(new Inner(
+                    BinaryResponse.of(400, FieldSection.EMPTY, new byte[0]).encode(), Outcome.INNER_MALFORMED));
+        } finally {
+            Arrays.fill(requestBytes, (byte) 0);
+        }
+        Future<BinaryResponse> answer;
+        try {
+            answer = target.handle(inner);
+        } catch (RuntimeException e) {
+            answer = Future.failedFuture(e);
+        }
+        return answer
+                .timeout(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .map(r -> new Inner(r.encode(), Outcome.OK))
+                .recover(e -> Future.succeededFuture(new Inner(
+                        BinaryResponse.of(e instanceof java.util.concurrent.TimeoutException ? 504 : 500,
+                                FieldSection.EMPTY, new byte[0]).encode(),
+                        e instanceof java.util.concurrent.TimeoutException ? Outcome.TIMEOUT : Outcome.INTERNAL)));
+    }
+
+    /**
+     * {@code message/ohttp-chunked-req}: chunks are opened as they arrive; a stream that ends without its final chunk
+     * is refused. The response is streamed as {@code message/ohttp-chunked-res}.
+     */
+    private void chunked(HttpServerRequest request) {
+        long start = System.nanoTime();
+        long timer = deadline(request, Kind.CHUNKED, start);
+        ChunkedRequestReader reader = new ChunkedRequestReader(keys, clock.instant(), config.ohttpLimits());
+        ByteArrayOutputStream plaintext = new ByteArrayOutputStream();
+        boolean[] failed = {false};
+        request.handler(buffer -> {
+            if (failed[0]) return;
+            try {
+                for (byte[] chunk : reader.offer(buffer.getBytes())) {
+                    plaintext.writeBytes(chunk);
+                    Arrays.fill(chunk, (byte) 0);
+                }
+            } catch (OhttpException e) {
+                failed[0] = true;
+                vertx.cancelTimer(timer);
+                reader.fail();
+                fail(request, Kind.CHUNKED, e, start);
+            }
+        });
+        request.exceptionHandler(e -> {
+            failed[0] = true;
+            reader.fail();
+        });
+        request.endHandler(v -> {
+            if (failed[0]) return;
+            byte[] whole;
+            try {
+                plaintext.writeBytes(reader.finish());
+                whole = plaintext.toByteArray();
+            } catch (OhttpException e) {
+                vertx.cancelTimer(timer);
+                fail(request, Kind.CHUNKED, e, start);
+                return;
+            } finally {
+                wipe(plaintext);
+            }
+            ChunkedResponseWriter writer = reader.responseWriter(random);
+            inner(whole)
+                    .compose(inner -> streamResponse(request.response(), writer, inner))
+                    .onComplete(result -> {
+                        vertx.cancelTimer(timer);
+                        if (result.succeeded()) {
+                            metrics.record(Kind.CHUNKED, result.result(), start);
+                        } else {
+                            writer.destroy();
+                            fail(request, Kind.CHUNKED, result.cause(), start);
+                        }
+                    });
+        });
+    }
+
+    private Future<Outcome> streamResponse(HttpServerResponse response, ChunkedResponseWriter writer, Inner inner) {
+        try {
+            response.setStatusCode(200)
+                    .putHeader(HttpHeaders.CONTENT_TYPE, OhttpMediaTypes.CHUNKED_RESPONSE)
+                    .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                    .setChunked(true);
+            response.write(Buffer.buffer(writer.header()));
+            byte[] encoded = inner.encoded;
+            int step = config.responseChunk();
+            int at = 0;
+            while (encoded.length - at > step) {
+                response.write(Buffer.buffer(writer.sealChunk(Arrays.copyOfRange(encoded, at, at + step))));
+                at += step;
+            }
+            byte[] last = writer.sealFinal(Arrays.copyOfRange(encoded, at, encoded.length));
+            Arrays.fill(encoded, (byte) 0);
+            return response.end(Buffer.buffer(last)).map(v -> inner.outcome);
+        } catch (OhttpException e) {
+            return Future.failedFuture(e);
+        }
+    }
+
+    /** Tears the exchange down if it is not finished in time. */
+    private long deadline(HttpServerRequest request, Kind kind, long start) {
+        return vertx.setTimer(config.requestTimeout().toMillis(), id -> {
+            if (!request.response().ended()) {
+                metrics.record(kind, Outcome.TIMEOUT, start);
+                if (request.response().headWritten()) {
+                    request.connection().close();
+                } else {
+                    request.response().putHeader(HttpHeaders.CONNECTION, "close");
+                    Problem.REQUEST_TIMEOUT.send(request.response());
+                }
+            }
+        });
+    }
+
+    private void fail(HttpServerRequest request, Kind kind, Throwable cause, long start) {
+        Problem problem;
+        Outcome outcome;
+        if (cause instanceof OhttpException e) {
+            switch (e.reason()) {
+                case KEY_CONFIGURATION -> { problem = Problem.OHTTP_KEY; outcome = Outcome.KEY_CONFIGURATION; }
+                case DECRYPTION_FAILED -> { problem = Problem.DECRYPTION_FAILED; outcome = Outcome.DECRYPTION_FAILED; }
+                case TOO_LARGE -> { problem = Problem.TOO_LARGE; outcome = Outcome.TOO_LARGE; }
+                case TRUNCATED -> { problem = Problem.TRUNCATED; outcome = Outcome.TRUNCATED; }
+                default -> { problem = Problem.MALFORMED; outcome = Outcome.MALFORMED; }
+            }
+        } else if (cause instanceof BoundedBody.TooLarge) {
+            problem = Problem.TOO_LARGE;
+            outcome = Outcome.TOO_LARGE;
+        } else {
+            LOG.warn("gateway request failed internally");
+            problem = Problem.INTERNAL;
+            outcome = Outcome.INTERNAL;
+        }
+        metrics.record(kind, outcome, start);
+        HttpServerResponse response = request.response();
+        if (outcome == Outcome.TOO_LARGE) {
+            // Do not read the rest of an oversized body: answer and close.
+            response.putHeader(HttpHeaders.CONNECTION, "close");
+        }
+        if (response.headWritten()) {
+            request.connection().close();
+        } else {
+            problem.send(response);
+        }
+    }
+
+    private static void wipe(ByteArrayOutputStream out) {
+        // ByteArrayOutputStream keeps its array; overwrite what it holds before it is dropped.
+        int size = out.size();
+        out.reset();
+        out.writeBytes(new byte[size]);
+        out.reset();
+    }
+
+    /** The advertised configurations, for tests and the demo. */
+    public List<dev.cloister.wire.ohttp.KeyConfig> advertised() {
+        return keys.get().advertised(clock.instant());
+    }
+}
