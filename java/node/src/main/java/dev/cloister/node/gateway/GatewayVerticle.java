@@ -71,7 +71,7 @@ public final class GatewayVerticle extends VerticleBase {
         gateway = new ObliviousGateway(keys);
         metrics = new GatewayMetrics(registry);
         HttpServerOptions options = new HttpServerOptions()
-                .setIdleTimeout((int) config.requestTimeout().toSeconds())
+                .setIdleTimeout((int) config.requestTimeout().toSeconds() + 5)
                 .setIdleTimeoutUnit(TimeUnit.SECONDS)
                 .setMaxInitialLineLength(1024)
                 .setMaxHeaderSize(8192)
@@ -186,7 +186,9 @@ public final class GatewayVerticle extends VerticleBase {
             answer = Future.failedFuture(e);
         }
         return answer
-                .timeout(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                // The target gets four fifths of the request's time, so that its timeout is answered (encapsulated
+                // 504) before the request deadline tears the exchange down.
+                .timeout(config.requestTimeout().toMillis() * 4 / 5, TimeUnit.MILLISECONDS)
                 .map(r -> new Inner(r.encode(), Outcome.OK))
                 .recover(e -> Future.succeededFuture(new Inner(
                         BinaryResponse.of(e instanceof java.util.concurrent.TimeoutException ? 504 : 500,

@@ -58,7 +58,9 @@ public final class RelayVerticle extends VerticleBase {
                 new PoolOptions().setHttp1MaxSize(64));
         vertx.setPeriodic(60_000, id -> rateLimit.sweep(System.nanoTime()));
         return vertx.createHttpServer(new HttpServerOptions()
-                        .setIdleTimeout((int) config.requestTimeout().toSeconds())
+                        // The exchange deadline is the client-side timeout towards the gateway; the server's idle
+                        // timeout only reaps dead client connections, so it must be longer.
+                        .setIdleTimeout((int) config.requestTimeout().toSeconds() + 5)
                         .setIdleTimeoutUnit(TimeUnit.SECONDS)
                         .setMaxInitialLineLength(1024)
                         .setMaxHeaderSize(8192))
