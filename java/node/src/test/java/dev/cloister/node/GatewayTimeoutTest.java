@@ -38,7 +38,7 @@ class GatewayTimeoutTest {
                 Duration.ofMinutes(10), Clock.systemUTC(), new SecureRandom());
         GatewayConfig defaults = GatewayConfig.defaults(new ListenAddress("127.0.0.1", 0));
         GatewayConfig quick = new GatewayConfig(defaults.listen(), OhttpLimits.DEFAULT, defaults.bhttpLimits(),
-                Duration.ofSeconds(2), defaults.keysMaxAge(), defaults.responseChunk());
+                Duration.ofSeconds(2), defaults.keysMaxAge(), defaults.responseChunk(), defaults.decapsulation());
         GatewayVerticle gateway = new GatewayVerticle(quick, keys, request -> Promise.<BinaryResponse>promise().future(),
                 registry, Clock.systemUTC());
         vertx.deployVerticle(gateway).await(10, TimeUnit.SECONDS);

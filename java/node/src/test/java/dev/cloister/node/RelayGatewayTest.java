@@ -163,6 +163,26 @@ class RelayGatewayTest {
     }
 
     @Test
+    void p256GatewayDecapsulatesOnWorkersPlainAndChunked(Vertx vertx) throws Exception {
+        KeyRotation p256 = new KeyRotation(KemId.DHKEM_P256_HKDF_SHA256, Duration.ofHours(1), Duration.ofMinutes(10),
+                Duration.ofMinutes(10), Clock.systemUTC(), random);
+        GatewayVerticle p256Gateway = new GatewayVerticle(GatewayConfig.defaults(new ListenAddress("127.0.0.1", 0))
+                .withDecapsulation(GatewayConfig.Decapsulation.WORKER), p256, new EchoTarget(), registry, Clock.systemUTC());
+        vertx.deployVerticle(p256Gateway).await(10, TimeUnit.SECONDS);
+        URI base = URI.create("http://127.0.0.1:" + p256Gateway.actualPort());
+        try (ObliviousHttpClient direct = new ObliviousHttpClient(vertx, base.resolve("/gateway"), Duration.ofSeconds(10))) {
+            KeyConfig config = direct.fetchKeys(base.resolve("/ohttp-keys")).await(10, TimeUnit.SECONDS).getFirst();
+            assertEquals(KemId.DHKEM_P256_HKDF_SHA256, config.kem());
+            byte[] body = "p-256".getBytes();
+            assertArrayEquals(body, direct.send(config, post("/", body)).await(10, TimeUnit.SECONDS).content());
+            assertArrayEquals(body, direct.sendChunked(config, post("/", body), 3, c -> { }).await(10, TimeUnit.SECONDS).content());
+            KeyConfig wrongId = new KeyConfig((config.keyId() + 1) % 256, config.kem(), config.publicKey(), config.algorithms());
+            assertTrue(assertInstanceOf(ProblemResponse.class, failure(direct.send(wrongId, post("/", body))))
+                    .isKeyConfigurationProblem());
+        }
+    }
+
+    @Test
     void unknownKeyIdIsTheOhttpKeyProblem() throws Exception {
         KeyConfig real = config();
         KeyConfig wrongId = new KeyConfig((real.keyId() + 1) % 256, real.kem(), real.publicKey(), real.algorithms());

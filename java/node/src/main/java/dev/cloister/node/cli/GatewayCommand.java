@@ -56,7 +56,9 @@ public final class GatewayCommand implements Callable<Integer> {
                     "--kem must be x25519 or p256");
         };
         NodeRuntime runtime = NodeRuntime.create();
-        GatewayConfig config = GatewayConfig.defaults(ListenAddress.parse(listen));
+        GatewayConfig config = GatewayConfig.defaults(ListenAddress.parse(listen)).withDecapsulation(
+                kemId == KemId.DHKEM_P256_HKDF_SHA256 ? GatewayConfig.Decapsulation.WORKER
+                        : GatewayConfig.Decapsulation.EVENT_LOOP);
         KeyRotation rotation = new KeyRotation(kemId, keyLifetime, keyLifetime.dividedBy(4), keyLifetime.dividedBy(4),
                 Clock.systemUTC(), new SecureRandom());
         runtime.vertx().setPeriodic(60_000, id -> rotation.rotateIfDue());

@@ -135,13 +135,8 @@ public final class GatewayVerticle extends VerticleBase {
         HttpServerResponse response = request.response();
         long timer = deadline(request, Kind.OHTTP, start);
         BoundedBody.read(request, config.ohttpLimits().maxMessageLength())
-                .compose(body -> {
-                    ObliviousGateway.DecapsulatedRequest decapsulated;
-                    try {
-                        decapsulated = gateway.decapsulate(body.getBytes(), clock.instant());
-                    } catch (OhttpException e) {
-                        return Future.failedFuture(e);
-                    }
+                .compose(body -> decapsulate(body.getBytes()))
+                .compose(decapsulated -> {
                     return inner(decapsulated.request()).compose(inner -> {
                         try {
                             byte[] encapsulated = decapsulated.encapsulateResponse(inner.encoded, random);
@@ -164,6 +159,17 @@ public final class GatewayVerticle extends VerticleBase {
                         fail(request, Kind.OHTTP, result.cause(), start);
                     }
                 });
+    }
+
+    private Future<ObliviousGateway.DecapsulatedRequest> decapsulate(byte[] message) {
+        if (config.decapsulation() == GatewayConfig.Decapsulation.WORKER) {
+            return vertx.executeBlocking(() -> gateway.decapsulate(message, clock.instant()), false);
+        }
+        try {
+            return Future.succeededFuture(gateway.decapsulate(message, clock.instant()));
+        } catch (OhttpException e) {
+            return Future.failedFuture(e);
+        }
     }
 
     /** The target's answer, encoded; or an encapsulated 400 when the inner request is not valid Binary HTTP. */
