@@ -3,14 +3,18 @@ package dev.cloister.node;
 import dev.cloister.client.cli.RequestCommand;
 import dev.cloister.node.cli.DemoCommand;
 import dev.cloister.node.cli.GatewayCommand;
+import dev.cloister.node.cli.IssuerCommand;
+import dev.cloister.node.cli.LedgerCommand;
+import dev.cloister.node.cli.WitnessCommand;
 import dev.cloister.node.cli.RelayCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code cloister} command line: every server role and the client commands. */
 @Command(name = "cloister", mixinStandardHelpOptions = true, version = "cloister 0.1.0",
-        description = "Private AI processing: Oblivious HTTP relay and gateway, and their client.",
-        subcommands = {DemoCommand.class, GatewayCommand.class, RelayCommand.class, RequestCommand.class,
+        description = "Private AI processing: relay, gateway, issuer, ledger and witness servers, and their clients.",
+        subcommands = {DemoCommand.class, GatewayCommand.class, RelayCommand.class, IssuerCommand.class,
+            LedgerCommand.class, WitnessCommand.class, RequestCommand.class,
             CommandLine.HelpCommand.class})
 public final class Launcher implements Runnable {
 

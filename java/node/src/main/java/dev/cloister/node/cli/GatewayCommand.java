@@ -47,6 +47,25 @@ public final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--instances", defaultValue = "0", description = "Verticle instances (default: one per core)")
     int instances;
 
+    @Option(names = "--require-tokens", description = "Require a Privacy Pass token on every inner request (needs --token-seed-file)")
+    boolean requireTokens;
+
+    @Option(names = "--issuer-name", defaultValue = "issuer.cloister.invalid", description = "Issuer name in the token challenge")
+    String issuerName;
+
+    @Option(names = "--origin", defaultValue = "gateway.cloister.invalid", description = "Origin name in the token challenge")
+    String origin;
+
+    @Option(names = "--spent-tokens", defaultValue = "spent-tokens",
+            description = "Directory of the embedded spent-token store (default: ${DEFAULT-VALUE})")
+    java.nio.file.Path spentTokens;
+
+    @Option(names = "--redis", description = "Share spent tokens through Redis instead, e.g. redis://127.0.0.1:6379")
+    String redis;
+
+    @picocli.CommandLine.Mixin
+    TokenOptions tokens;
+
     @Override
     public Integer call() throws Exception {
         KemId kemId = switch (kem) {
@@ -62,11 +81,26 @@ public final class GatewayCommand implements Callable<Integer> {
         KeyRotation rotation = new KeyRotation(kemId, keyLifetime, keyLifetime.dividedBy(4), keyLifetime.dividedBy(4),
                 Clock.systemUTC(), new SecureRandom());
         runtime.vertx().setPeriodic(60_000, id -> rotation.rotateIfDue());
-        Target target = echo ? new EchoTarget()
+        Target inner = echo ? new EchoTarget()
                 : request -> Future.succeededFuture(BinaryResponse.of(404, FieldSection.EMPTY, new byte[0]));
+        Target target = inner;
+        if (requireTokens) {
+            dev.cloister.tokens.keys.EpochKeySchedule schedule = tokens.schedule();
+            dev.cloister.tokens.store.SpentTokenStore store = redis != null
+                    ? new dev.cloister.node.tokens.RedisSpentTokenStore(runtime.vertx(), redis, schedule.schedule(),
+                            tokens.redemptionGrace, Duration.ofSeconds(2))
+                    : dev.cloister.tokens.store.FileSpentTokenStore.open(spentTokens);
+            target = new dev.cloister.node.tokens.TokenGate(runtime.vertx(), inner, schedule,
+                    new dev.cloister.tokens.privacypass.PrivateTokenRedeemer(schedule, store),
+                    dev.cloister.tokens.privacypass.TokenChallenge.of(
+                            dev.cloister.tokens.privacypass.TokenType.VOPRF_P384_SHA384, issuerName, new byte[0],
+                            java.util.List.of(origin)),
+                    runtime.registry(), Clock.systemUTC());
+        }
+        Target chosen = target;
         int count = instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
         runtime.vertx().deployVerticle(
-                        () -> new GatewayVerticle(config, rotation, target, runtime.registry(), Clock.systemUTC()),
+                        () -> new GatewayVerticle(config, rotation, chosen, runtime.registry(), Clock.systemUTC()),
                         new DeploymentOptions().setInstances(count).setThreadingModel(ThreadingModel.EVENT_LOOP))
                 .compose(id -> runtime.vertx().deployVerticle(
                         new AdminVerticle(ListenAddress.parse(adminListen), runtime.registry())))

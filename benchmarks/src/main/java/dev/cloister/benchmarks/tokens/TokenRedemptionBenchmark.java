@@ -1,0 +1,144 @@
+package dev.cloister.benchmarks.tokens;
+
+import dev.cloister.tokens.SecretBytes;
+import dev.cloister.tokens.keys.EpochKeySchedule;
+import dev.cloister.tokens.keys.EpochKeySource;
+import dev.cloister.tokens.keys.EpochSchedule;
+import dev.cloister.tokens.keys.InsecureLocalKeyPublication;
+import dev.cloister.tokens.keys.PublishedIssuerKey;
+import dev.cloister.tokens.oprf.VoprfServer;
+import dev.cloister.tokens.privacypass.AcceptedChallenges;
+import dev.cloister.tokens.privacypass.PrivateTokenRedeemer;
+import dev.cloister.tokens.privacypass.RedeemedToken;
+import dev.cloister.tokens.privacypass.RedemptionRefusedException;
+import dev.cloister.tokens.privacypass.Token;
+import dev.cloister.tokens.privacypass.TokenChallenge;
+import dev.cloister.tokens.privacypass.TokenType;
+import dev.cloister.tokens.store.FileSpentTokenStore;
+import dev.cloister.tokens.store.InMemorySpentTokenStore;
+import dev.cloister.tokens.store.SpentTokenStore;
+import dev.cloister.tokens.store.SpentTokenStoreException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Redemption at the gateway (issue 4 target: ≥ 2,500 tokens/s on one core with the embedded store): hash-to-curve,
+ * one scalar multiplication, the authenticator comparison, and the spend. Every invocation redeems a fresh, valid
+ * token from a pool made per iteration (made directly with the issuer key: the authenticator of a valid token is
+ * Evaluate(skI, token_input)), so each spend appends and syncs a record.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+@State(Scope.Benchmark)
+public class TokenRedemptionBenchmark {
+    static final Instant NOW = Instant.parse("2026-11-28T12:00:00Z");
+    static final int POOL = 8_000;
+
+    /** "file": the durable embedded store (append + fdatasync, group commit); "memory": no durability, for comparison. */
+    @Param({"file", "memory"})
+    public String store;
+
+    private EpochKeySchedule keys;
+    private PublishedIssuerKey key;
+    private AcceptedChallenges accepted;
+    private TokenChallenge challenge;
+    private Path dir;
+    private SpentTokenStore spent;
+    private PrivateTokenRedeemer redeemer;
+    private Token[] pool;
+    private final AtomicInteger next = new AtomicInteger();
+    private Token sample;
+    private VoprfServer server;
+
+    @Setup(Level.Trial)
+    public void setUpKeys() throws Exception {
+        keys = new EpochKeySchedule(new EpochSchedule(Instant.EPOCH, Duration.ofDays(1)),
+                new EpochKeySource.Derived(SecretBytes.copyOf(new byte[32])), new InsecureLocalKeyPublication(), Duration.ofHours(1));
+        key = keys.issuanceKey(NOW);
+        challenge = TokenChallenge.of(TokenType.VOPRF_P384_SHA384, "issuer.example", new byte[0], List.of("origin.example"));
+        accepted = AcceptedChallenges.of(challenge);
+        server = new VoprfServer(key.keyPair());
+        sample = mint(new SecureRandom());
+    }
+
+    private Token mint(SecureRandom random) throws Exception {
+        byte[] nonce = new byte[32];
+        random.nextBytes(nonce);
+        Token unsigned = new Token(nonce, challenge.digest(), key.keyId(), new byte[48]);
+        return new Token(nonce, challenge.digest(), key.keyId(), server.evaluate(unsigned.authenticatorInput()));
+    }
+
+    @Setup(Level.Iteration)
+    public void setUpPool() throws Exception {
+        SecureRandom random = new SecureRandom();
+        pool = new Token[POOL];
+        for (int i = 0; i < POOL; i++) {
+            pool[i] = mint(random);
+        }
+        next.set(0);
+        dir = Files.createTempDirectory(Path.of(System.getProperty("user.dir")), "spent-bench-");
+        spent = store.equals("file") ? FileSpentTokenStore.open(dir) : new InMemorySpentTokenStore();
+        redeemer = new PrivateTokenRedeemer(keys, spent);
+    }
+
+    @TearDown(Level.Iteration)
+    public void tearDownPool() throws SpentTokenStoreException, IOException {
+        if (next.get() > POOL) {
+            System.out.println("WARNING: token pool exhausted (" + next.get() + " > " + POOL + "); later spends were double spends");
+        }
+        spent.close();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /** Full redemption of a fresh token, one thread: every spend waits for its own fdatasync. */
+    @Benchmark
+    @Threads(1)
+    public RedeemedToken redeemOneThread() throws RedemptionRefusedException, SpentTokenStoreException {
+        return redeemer.redeem(pool[next.getAndIncrement() % POOL], accepted, NOW);
+    }
+
+    /** Full redemption from 8 threads (a gateway's worker pool): concurrent spends share one fdatasync (group commit). */
+    @Benchmark
+    @Threads(8)
+    public RedeemedToken redeemEightThreads() throws RedemptionRefusedException, SpentTokenStoreException {
+        return redeemer.redeem(pool[next.getAndIncrement() % POOL], accepted, NOW);
+    }
+
+    /** The CPU part alone: hash-to-curve, one scalar multiplication, finalize hash, constant-time compare. */
+    @Benchmark
+    @Threads(1)
+    public boolean verifyAuthenticatorOnly() throws Exception {
+        return MessageDigest.isEqual(server.evaluate(sample.authenticatorInput()), sample.authenticator());
+    }
+}

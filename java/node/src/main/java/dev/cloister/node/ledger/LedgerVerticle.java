@@ -1,0 +1,306 @@
+package dev.cloister.node.ledger;
+
+import dev.cloister.ledger.FormatException;
+import dev.cloister.ledger.entry.LedgerEntry;
+import dev.cloister.ledger.log.LogStorage;
+import dev.cloister.ledger.log.Sequencer;
+import dev.cloister.ledger.note.NoteVerifier;
+import dev.cloister.ledger.note.SignedNote;
+import dev.cloister.ledger.tiles.TilePath;
+import dev.cloister.ledger.witness.AddCheckpointRequest;
+import dev.cloister.node.BoundedBody;
+import dev.cloister.node.ListenAddress;
+import dev.cloister.node.Problem;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transparency log server (c2sp.org/tlog-tiles): serves {@code /checkpoint}, tiles and entry bundles from the log
+ * directory, and accepts submissions at {@code POST /add} from configured submitters. Submissions are sequenced in
+ * batches every {@code interval}; the {@link Sequencer} writes tiles and the new checkpoint atomically and durably
+ * before any submitter is answered, so an acknowledged entry survives any crash. After each batch the new checkpoint
+ * is sent to the configured witnesses (c2sp.org/tlog-witness) and served with their cosignatures. Each submitter gets
+ * its entry's index and a {@code .tlog-proof} (c2sp.org/tlog-proof).
+ *
+ * <p>A submission is authenticated by {@code Cloister-Submitter: <key name>} and {@code Cloister-Signature: <base64
+ * Ed25519 signature over "cloister/ledger/add/v1\n" ‖ entry>} under a configured submitter key, and must be a
+ * canonical Cloister ledger entry.
+ */
+public final class LedgerVerticle extends VerticleBase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LedgerVerticle.class);
+
+    public static final String SUBMISSION_DOMAIN = "cloister/ledger/add/v1\n";
+    public static final String PROOF_MEDIA_TYPE = "text/x.tlog-proof";
+    private static final int MAX_ENTRY = 64 * 1024;
+    private static final int MAX_BATCH = 4096;
+    private static final int MAX_PENDING = 65536;
+
+    private final ListenAddress listen;
+    private final Sequencer sequencer;
+    private final LogStorage storage;
+    private final Map<String, NoteVerifier> submitters;
+    private final List<URI> witnesses;
+    private final Duration interval;
+    private final MeterRegistry registry;
+    private final Map<URI, Long> witnessSizes = new ConcurrentHashMap<>();
+    private final List<Pending> pending = new ArrayList<>();
+    private boolean sequencing;
+    private WebClient web;
+    private HttpServer server;
+    private Counter appended;
+    private Counter refused;
+
+    private record Pending(byte[] entry, Promise<Long> index) {}
+
+    public LedgerVerticle(ListenAddress listen, Sequencer sequencer, LogStorage storage, List<? extends NoteVerifier> submitters,
+            List<URI> witnesses, Duration interval, MeterRegistry registry) {
+        this.listen = listen;
+        this.sequencer = sequencer;
+        this.storage = storage;
+        Map<String, NoteVerifier> byName = new ConcurrentHashMap<>();
+        for (NoteVerifier v : submitters) byName.put(v.name(), v);
+        this.submitters = Map.copyOf(byName);
+        this.witnesses = List.copyOf(witnesses);
+        this.interval = interval;
+        this.registry = registry;
+    }
+
+    @Override
+    public Future<?> start() {
+        web = WebClient.create(vertx, new WebClientOptions().setUserAgentEnabled(false).setConnectTimeout(2000)
+                .setIdleTimeout(10));
+        appended = Counter.builder("cloister.ledger.entries.appended").register(registry);
+        refused = Counter.builder("cloister.ledger.submissions.refused").register(registry);
+        vertx.setPeriodic(interval.toMillis(), id -> sequenceBatch());
+        return vertx.createHttpServer()
+                .requestHandler(this::route)
+                .listen(listen.port(), listen.host())
+                .onSuccess(s -> {
+                    server = s;
+                    LOG.info("ledger listening on port {}", s.actualPort());
+                });
+    }
+
+    public int actualPort() {
+        return server.actualPort();
+    }
+
+    private void route(HttpServerRequest request) {
+        String path = request.path();
+        if (path.equals("/add")) {
+            if (request.method() != HttpMethod.POST) {
+                Problem.METHOD_NOT_ALLOWED.send(request.response().putHeader(HttpHeaders.ALLOW, "POST"));
+            } else {
+                add(request);
+            }
+            return;
+        }
+        if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
+            Problem.METHOD_NOT_ALLOWED.send(request.response().putHeader(HttpHeaders.ALLOW, "GET, HEAD"));
+            return;
+        }
+        if (path.equals("/checkpoint")) {
+            request.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+                    .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+                    .end(Buffer.buffer(sequencer.checkpoint().encode()));
+        } else if (path.startsWith("/tile/")) {
+            tile(request, path.substring(1));
+        } else {
+            Problem.NOT_FOUND.send(request.response());
+        }
+    }
+
+    /** A tile or an entry bundle; only canonical tile paths are read, so no path escapes the log directory. */
+    private void tile(HttpServerRequest request, String path) {
+        TilePath tile;
+        try {
+            tile = TilePath.parse(path);
+        } catch (FormatException e) {
+            Problem.NOT_FOUND.send(request.response());
+            return;
+        }
+        boolean full = !path.contains(".p/");
+        vertx.executeBlocking(() -> storage.fetch(tile.path()), false)
+                .onSuccess(bytes -> request.response()
+                        .putHeader(HttpHeaders.CONTENT_TYPE, "application/octet-stream")
+                        .putHeader(HttpHeaders.CACHE_CONTROL, full ? "public, max-age=31536000, immutable" : "public, max-age=60")
+                        .end(Buffer.buffer(bytes)))
+                .onFailure(e -> {
+                    if (e instanceof NoSuchFileException) {
+                        Problem.NOT_FOUND.send(request.response());
+                    } else {
+                        Problem.INTERNAL.send(request.response());
+                    }
+                });
+    }
+
+    private void add(HttpServerRequest request) {
+        String submitter = request.getHeader("Cloister-Submitter");
+        String signature = request.getHeader("Cloister-Signature");
+        NoteVerifier key = submitter == null ? null : submitters.get(submitter);
+        if (key == null || signature == null) {
+            refused.increment();
+            new Problem(401, "about:blank", "unknown submitter").send(request.response());
+            return;
+        }
+        BoundedBody.read(request, MAX_ENTRY).onComplete(read -> {
+            if (read.failed()) {
+                refused.increment();
+                Problem.TOO_LARGE.send(request.response().putHeader(HttpHeaders.CONNECTION, "close"));
+                return;
+            }
+            byte[] entry = read.result().getBytes();
+            byte[] sig;
+            try {
+                sig = Base64.getDecoder().decode(signature);
+            } catch (IllegalArgumentException e) {
+                sig = new byte[0];
+            }
+            if (!key.verify(signed(entry), sig)) {
+                refused.increment();
+                new Problem(401, "about:blank", "submission signature does not verify").send(request.response());
+                return;
+            }
+            try {
+                LedgerEntry.decode(entry);
+            } catch (FormatException | RuntimeException e) {
+                refused.increment();
+                new Problem(400, "about:blank", "not a canonical Cloister ledger entry").send(request.response());
+                return;
+            }
+            if (pending.size() >= MAX_PENDING) {
+                refused.increment();
+                Problem.UNAVAILABLE.send(request.response().putHeader(HttpHeaders.RETRY_AFTER, "1"));
+                return;
+            }
+            Promise<Long> index = Promise.promise();
+            pending.add(new Pending(entry, index));
+            index.future()
+                    .compose(i -> vertx.executeBlocking(() -> sequencer.tlogProof(i, Optional.empty()).encode(), false)
+                            .map(proof -> Map.entry(i, proof)))
+                    .onSuccess(done -> request.response()
+                            .putHeader(HttpHeaders.CONTENT_TYPE, PROOF_MEDIA_TYPE)
+                            .putHeader("Cloister-Entry-Index", Long.toString(done.getKey()))
+                            .end(Buffer.buffer(done.getValue())))
+                    .onFailure(e -> Problem.UNAVAILABLE.send(request.response().putHeader(HttpHeaders.RETRY_AFTER, "1")));
+        });
+    }
+
+    /** The bytes a submitter signs: a domain separator, then the entry. */
+    public static byte[] signed(byte[] entry) {
+        byte[] domain = SUBMISSION_DOMAIN.getBytes(StandardCharsets.US_ASCII);
+        byte[] out = new byte[domain.length + entry.length];
+        System.arraycopy(domain, 0, out, 0, domain.length);
+        System.arraycopy(entry, 0, out, domain.length, entry.length);
+        return out;
+    }
+
+    /** Appends the pending submissions (durably), gathers cosignatures, then answers the submitters. */
+    private void sequenceBatch() {
+        if (sequencing || pending.isEmpty()) return;
+        sequencing = true;
+        List<Pending> batch = new ArrayList<>(pending.subList(0, Math.min(MAX_BATCH, pending.size())));
+        pending.subList(0, batch.size()).clear();
+        List<byte[]> entries = batch.stream().map(Pending::entry).toList();
+        vertx.executeBlocking(() -> sequencer.append(entries), true)
+                .compose(result -> cosign().map(result))
+                .onComplete(result -> {
+                    sequencing = false;
+                    if (result.failed()) {
+                        LOG.warn("sequencing a batch of {} entries failed", batch.size());
+                        batch.forEach(p -> p.index().tryFail(result.cause()));
+                        return;
+                    }
+                    appended.increment(batch.size());
+                    for (int i = 0; i < batch.size(); i++) {
+                        batch.get(i).index().tryComplete(result.result().firstIndex() + i);
+                    }
+                });
+    }
+
+    /**
+     * Sends the current checkpoint to every witness and publishes it with the cosignatures that came back. A witness
+     * that fails does not hold the log back: clients apply their own quorum.
+     */
+    private Future<Void> cosign() {
+        if (witnesses.isEmpty()) return Future.succeededFuture();
+        SignedNote checkpoint = sequencer.checkpoint();
+        long size = sequencer.size();
+        List<Future<byte[]>> answers = new ArrayList<>();
+        for (URI witness : witnesses) {
+            answers.add(askWitness(witness, checkpoint, size, true).otherwise(e -> {
+                LOG.warn("a witness did not cosign size {} (HTTP status {})", size,
+                        e instanceof WitnessRefusal refusal ? refusal.status : 0);
+                return new byte[0];
+            }));
+        }
+        return Future.join(answers).compose(all -> {
+            ByteArrayOutputStream lines = new ByteArrayOutputStream();
+            answers.forEach(a -> lines.writeBytes(a.result()));
+            if (lines.size() == 0) return Future.succeededFuture();
+            return vertx.executeBlocking(() -> {
+                sequencer.publishCosigned(checkpoint.withSignatureLines(lines.toByteArray()));
+                return null;
+            }, true);
+        });
+    }
+
+    /** A witness answered with an error status. */
+    private static final class WitnessRefusal extends RuntimeException {
+        final int status;
+
+        WitnessRefusal(int status) {
+            super("witness answered " + status, null, false, false);
+            this.status = status;
+        }
+    }
+
+    private Future<byte[]> askWitness(URI witness, SignedNote checkpoint, long size, boolean retryOnConflict) {
+        long oldSize = Math.min(witnessSizes.getOrDefault(witness, 0L), size);
+        // From an empty tree (a witness that has seen nothing) the proof is empty (c2sp.org/tlog-witness).
+        return vertx.executeBlocking(() -> new AddCheckpointRequest(oldSize,
+                        oldSize == 0 || oldSize == size ? List.of() : sequencer.consistencyProof(oldSize, size).hashes(),
+                        checkpoint).encode(), false)
+                .compose(body -> web.postAbs(witness.resolve("/add-checkpoint").toString()).timeout(5000)
+                        .sendBuffer(Buffer.buffer(body)))
+                .compose(response -> {
+                    if (response.statusCode() == 200) {
+                        witnessSizes.put(witness, size);
+                        return Future.succeededFuture(response.body() == null ? new byte[0] : response.body().getBytes());
+                    }
+                    if (response.statusCode() == 409 && retryOnConflict && response.body() != null) {
+                        try {
+                            witnessSizes.put(witness, Long.parseLong(response.bodyAsString().strip()));
+                        } catch (NumberFormatException e) {
+                            return Future.failedFuture(new WitnessRefusal(409));
+                        }
+                        return askWitness(witness, checkpoint, size, false);
+                    }
+                    return Future.failedFuture(new WitnessRefusal(response.statusCode()));
+                });
+    }
+}

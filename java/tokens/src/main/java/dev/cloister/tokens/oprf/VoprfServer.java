@@ -1,0 +1,58 @@
+package dev.cloister.tokens.oprf;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import org.bouncycastle.math.ec.ECPoint;
+
+/**
+ * The server of the verifiable OPRF, modeVOPRF (RFC 9497 §3.3.2). A batch of blinded elements is evaluated with one
+ * DLEQ proof for the whole batch. Thread-safe.
+ */
+public final class VoprfServer {
+    private final OprfContext ctx;
+    private final BigInteger skS;
+    private final ECPoint pkS;
+
+    public VoprfServer(OprfKeyPair keyPair) {
+        this.ctx = OprfContext.of(keyPair.suite(), OprfMode.VOPRF);
+        this.skS = keyPair.scalar();
+        this.pkS = keyPair.publicKey();
+    }
+
+    /**
+     * BlindEvaluate(skS, pkS, blindedElements) of §3.3.2 over a batch: evaluatedElements[i] = skS * blindedElements[i]
+     * and proof = GenerateProof(skS, G, pkS, blindedElements, evaluatedElements).
+     */
+    public BlindEvaluation blindEvaluate(List<BlindedElement> blindedElements, RandomScalars random) {
+        if (blindedElements.isEmpty()) {
+            throw new IllegalArgumentException("nothing to evaluate");
+        }
+        int n = blindedElements.size();
+        ECPoint[] evaluated = new ECPoint[n];
+        List<ECPoint> c = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            ECPoint b = blindedElements.get(i).point();
+            c.add(b);
+            evaluated[i] = b.multiply(skS);
+        }
+        ctx.group.normalizeAll(evaluated);
+        List<ECPoint> d = List.of(evaluated);
+        Proof proof = Dleq.generateProof(ctx, skS, pkS, c, d, random.next(ctx.group));
+        List<EvaluatedElement> out = new ArrayList<>(n);
+        for (ECPoint e : evaluated) {
+            out.add(new EvaluatedElement(e));
+        }
+        return new BlindEvaluation(out, proof);
+    }
+
+    /** Evaluate(skS, input) of §3.3.2: the VOPRF output computed directly. */
+    public byte[] evaluate(byte[] input) throws InvalidInputException {
+        ECPoint evaluated = ctx.inputElement(input).multiply(skS).normalize();
+        return ctx.finalizeHash(input, null, evaluated);
+    }
+
+    public ECPoint publicKey() {
+        return pkS;
+    }
+}
