@@ -205,19 +205,43 @@ public final class LedgerCommand implements Callable<Integer> {
         @Option(names = "--submitter-key", required = true, description = "Submitter secret key file")
         Path submitterKey;
 
-        @Option(names = "--entry", required = true, description = "File with the entry's canonical encoding")
+        @Option(names = "--entry", description = "File with the entry's canonical encoding")
         Path entry;
+
+        @Option(names = "--ohttp-keys", description = "Publish the first key configuration served at this "
+                + "application/ohttp-keys URL (a gateway's /ohttp-keys) as an OHTTP key-config entry")
+        URI ohttpKeys;
+
+        @Option(names = "--valid-for", defaultValue = "PT24H",
+                description = "With --ohttp-keys: validity window from now (default: ${DEFAULT-VALUE})")
+        Duration validFor;
 
         @Option(names = "--proof-out", required = true, description = "Where to write the .tlog-proof")
         Path proofOut;
 
         @Override
         public Integer call() throws Exception {
+            if ((entry == null) == (ohttpKeys == null)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "give exactly one of --entry and --ohttp-keys");
+            }
             Ed25519NoteSigner signer = KeyFiles.logSigner(submitterKey);
-            byte[] bytes = Files.readAllBytes(entry);
             Vertx vertx = Vertx.vertx();
             try {
                 WebClient web = WebClient.create(vertx);
+                byte[] bytes;
+                if (entry != null) {
+                    bytes = Files.readAllBytes(entry);
+                } else {
+                    HttpResponse<Buffer> keys = web.getAbs(ohttpKeys.toString()).send().await(30, TimeUnit.SECONDS);
+                    if (keys.statusCode() != 200) {
+                        spec.commandLine().getErr().println("key directory answered " + keys.statusCode());
+                        return 1;
+                    }
+                    var config = dev.cloister.wire.ohttp.KeyConfigs.decode(keys.body().getBytes()).getFirst();
+                    Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+                    bytes = new dev.cloister.ledger.entry.OhttpKeyConfigEntry(config.encode(), now, now.plus(validFor))
+                            .encode();
+                }
                 HttpResponse<Buffer> response = web.postAbs(ledger.resolve("/add").toString())
                         .putHeader("Cloister-Submitter", signer.name())
                         .putHeader("Cloister-Signature", Base64.getEncoder().encodeToString(

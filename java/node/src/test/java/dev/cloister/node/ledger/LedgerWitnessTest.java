@@ -193,6 +193,34 @@ class LedgerWitnessTest {
     }
 
     @Test
+    void publishCommandLogsAGatewaysKeyConfiguration(Vertx vertx) throws Exception {
+        var keys = new dev.cloister.node.gateway.KeyRotation(dev.cloister.wire.hpke.KemId.DHKEM_X25519_HKDF_SHA256,
+                Duration.ofHours(1), Duration.ofMinutes(10), Duration.ofMinutes(10), Clock.systemUTC(), random);
+        var gateway = new dev.cloister.node.gateway.GatewayVerticle(
+                dev.cloister.node.gateway.GatewayConfig.defaults(new ListenAddress("127.0.0.1", 0)), keys,
+                new dev.cloister.node.gateway.EchoTarget(), registry, Clock.systemUTC());
+        vertx.deployVerticle(gateway).await(10, TimeUnit.SECONDS);
+        Path submitterKey = dir.resolve("submitter.key");
+        KeyFiles.writeSecret(submitterKey, submitter.encodeSecret());
+        Path proof = dir.resolve("keys.tlog-proof");
+        java.io.StringWriter out = new java.io.StringWriter();
+        picocli.CommandLine cli = new picocli.CommandLine(new dev.cloister.node.Launcher());
+        cli.setOut(new java.io.PrintWriter(out));
+        int code = cli.execute("ledger", "publish", "--ledger", base, "--submitter-key", submitterKey.toString(),
+                "--ohttp-keys", "http://127.0.0.1:" + gateway.actualPort() + "/ohttp-keys", "--proof-out", proof.toString());
+        assertEquals(0, code, out::toString);
+        TlogProof parsed = TlogProof.parse(java.nio.file.Files.readAllBytes(proof));
+        TileReader tiles = new TileReader(http());
+        SignedNote checkpoint = parsed.checkpoint();
+        var verified = dev.cloister.ledger.checkpoint.SignedCheckpoint.open(checkpoint,
+                new LogIdentity(ORIGIN, logKey.verifier()), List.of());
+        byte[] stored = tiles.entry(parsed.index(), verified.checkpoint());
+        var logged = (OhttpKeyConfigEntry) dev.cloister.ledger.entry.LedgerEntry.decode(stored);
+        assertTrue(java.util.Arrays.equals(keys.get().keys().getFirst().config().encode(), logged.keyConfig()),
+                "the logged key configuration is the one the gateway serves");
+    }
+
+    @Test
     void aProofWithoutAQuorumOfTrustedWitnessesIsRefused() throws Exception {
         HttpResponse<Buffer> answer = publish(entry(1), submitter).await(10, TimeUnit.SECONDS);
         TlogProof proof = TlogProof.parse(answer.body().getBytes());
