@@ -50,7 +50,7 @@ class GatewayTimeoutTest {
                     new byte[0])).await(10, TimeUnit.SECONDS);
             assertEquals(504, response.status());
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertEquals(true, millis >= 1500 && millis < 5000, "answered after " + millis + " ms");
+            assertEquals(true, millis >= 1500 && millis < 15_000, "answered after " + millis + " ms");
         }
     }
 }
