@@ -40,6 +40,20 @@ public record Problem(int status, String type, String title) {
         return new JsonObject().put("type", type).put("title", title).put("status", status);
     }
 
+    /**
+     * Sends this problem and then closes the connection: for a request whose body is not (or no longer) wanted, so
+     * that an oversized or dripping body cannot keep the connection, however much of it is still to come.
+     */
+    public Future<Void> sendAndClose(io.vertx.core.http.HttpServerRequest request) {
+        HttpServerResponse response = request.response();
+        if (response.ended() || response.headWritten()) {
+            request.connection().close();
+            return Future.succeededFuture();
+        }
+        response.putHeader(HttpHeaders.CONNECTION, "close");
+        return send(response).onComplete(v -> request.connection().close());
+    }
+
     /** Sends this problem as the response, unless one was already sent. */
     public Future<Void> send(HttpServerResponse response) {
         if (response.ended() || response.headWritten()) {

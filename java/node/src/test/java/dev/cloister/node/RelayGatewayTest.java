@@ -269,6 +269,25 @@ class RelayGatewayTest {
     }
 
     @Test
+    void clientThatDripsItsBodyIsCutOffAtTheRelayDeadline(Vertx vertx) throws Exception {
+        RelayVerticle strict = startRelay(vertx, gatewayBase.resolve("/gateway"), 100, 100, Duration.ofSeconds(1));
+        io.vertx.core.net.NetSocket socket = vertx.createNetClient().connect(strict.actualPort(), "127.0.0.1")
+                .await(10, TimeUnit.SECONDS);
+        StringBuilder received = new StringBuilder();
+        io.vertx.core.Promise<Void> closed = io.vertx.core.Promise.promise();
+        socket.handler(b -> received.append(b.toString()));
+        socket.closeHandler(v -> closed.tryComplete());
+        socket.write("POST /relay HTTP/1.1\r\nHost: relay\r\nContent-Type: " + OhttpMediaTypes.CHUNKED_REQUEST
+                + "\r\nTransfer-Encoding: chunked\r\n\r\n");
+        long drip = vertx.setPeriodic(200, id -> socket.write("1\r\nx\r\n"));
+        long start = System.nanoTime();
+        closed.future().await(15, TimeUnit.SECONDS);
+        vertx.cancelTimer(drip);
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(15));
+        assertTrue(received.toString().startsWith("HTTP/1.1 504"), received::toString);
+    }
+
+    @Test
     void relayForwardsNothingThatIdentifiesTheClient(Vertx vertx) throws Exception {
         Map<String, String> seen = new ConcurrentHashMap<>();
         HttpServer capture = vertx.createHttpServer().requestHandler(request -> {

@@ -285,12 +285,7 @@ public final class GatewayVerticle extends VerticleBase {
         return vertx.setTimer(config.requestTimeout().toMillis(), id -> {
             if (!request.response().ended()) {
                 metrics.record(kind, Outcome.TIMEOUT, start);
-                if (request.response().headWritten()) {
-                    request.connection().close();
-                } else {
-                    request.response().putHeader(HttpHeaders.CONNECTION, "close");
-                    Problem.REQUEST_TIMEOUT.send(request.response());
-                }
+                Problem.REQUEST_TIMEOUT.sendAndClose(request);
             }
         });
     }
@@ -315,15 +310,13 @@ public final class GatewayVerticle extends VerticleBase {
             outcome = Outcome.INTERNAL;
         }
         metrics.record(kind, outcome, start);
-        HttpServerResponse response = request.response();
-        if (outcome == Outcome.TOO_LARGE) {
-            // Do not read the rest of an oversized body: answer and close.
-            response.putHeader(HttpHeaders.CONNECTION, "close");
-        }
-        if (response.headWritten()) {
+        if (outcome == Outcome.TOO_LARGE || outcome == Outcome.TRUNCATED || !request.isEnded()) {
+            // Do not read the rest of a body that is refused: answer and close.
+            problem.sendAndClose(request);
+        } else if (request.response().headWritten()) {
             request.connection().close();
         } else {
-            problem.send(response);
+            problem.send(request.response());
         }
     }
 

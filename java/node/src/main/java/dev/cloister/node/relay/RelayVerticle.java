@@ -114,12 +114,20 @@ public final class RelayVerticle extends VerticleBase {
             }
             if (length > config.maxBodyBytes()) {
                 metrics.record(Outcome.TOO_LARGE, start);
-                Problem.TOO_LARGE.send(response.putHeader(HttpHeaders.CONNECTION, "close"));
+                Problem.TOO_LARGE.sendAndClose(request);
                 return;
             }
         }
         request.pause();
         long contentLength = length;
+        // A whole-exchange deadline: a client that drips its body, or a gateway that drips its answer, cannot hold a
+        // connection beyond it (idle timeouts alone reset on every byte).
+        long deadline = vertx.setTimer(config.requestTimeout().toMillis(), id -> {
+            if (!response.ended()) {
+                metrics.record(Outcome.GATEWAY_TIMEOUT, start);
+                Problem.GATEWAY_TIMEOUT.sendAndClose(request);
+            }
+        });
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
                 .setAbsoluteURI(config.gateway().toString())
@@ -138,6 +146,10 @@ public final class RelayVerticle extends VerticleBase {
                 })
                 .compose(answer -> streamBack(answer, response))
                 .onComplete(result -> {
+                    vertx.cancelTimer(deadline);
+                    if (response.ended() && result.failed()) {
+                        return; // the deadline already answered
+                    }
                     if (result.succeeded()) {
                         metrics.record(Outcome.FORWARDED, start);
                         return;
@@ -145,11 +157,7 @@ public final class RelayVerticle extends VerticleBase {
                     Throwable cause = result.cause();
                     if (cause instanceof BoundedBody.TooLarge) {
                         metrics.record(Outcome.TOO_LARGE, start);
-                        if (response.headWritten()) {
-                            request.connection().close();
-                        } else {
-                            Problem.TOO_LARGE.send(response.putHeader(HttpHeaders.CONNECTION, "close"));
-                        }
+                        Problem.TOO_LARGE.sendAndClose(request);
                     } else if (response.headWritten()) {
                         metrics.record(Outcome.GATEWAY_UNREACHABLE, start);
                         request.connection().close();
