@@ -69,6 +69,8 @@ public final class LedgerVerticle extends VerticleBase {
     private final Map<URI, Long> witnessSizes = new ConcurrentHashMap<>();
     private final List<Pending> pending = new ArrayList<>();
     private boolean sequencing;
+    /** What {@code GET /checkpoint} serves: the newest checkpoint once its cosignatures are in, not before. */
+    private volatile SignedNote served;
     private WebClient web;
     private HttpServer server;
     private Counter appended;
@@ -95,6 +97,7 @@ public final class LedgerVerticle extends VerticleBase {
                 .setIdleTimeout(10));
         appended = Counter.builder("cloister.ledger.entries.appended").register(registry);
         refused = Counter.builder("cloister.ledger.submissions.refused").register(registry);
+        served = sequencer.checkpoint();
         vertx.setPeriodic(interval.toMillis(), id -> sequenceBatch());
         return vertx.createHttpServer()
                 .requestHandler(this::route)
@@ -126,7 +129,7 @@ public final class LedgerVerticle extends VerticleBase {
         if (path.equals("/checkpoint")) {
             request.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
                     .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
-                    .end(Buffer.buffer(sequencer.checkpoint().encode()));
+                    .end(Buffer.buffer(served.encode()));
         } else if (path.startsWith("/tile/")) {
             tile(request, path.substring(1));
         } else {
@@ -236,6 +239,7 @@ public final class LedgerVerticle extends VerticleBase {
                         return;
                     }
                     appended.increment(batch.size());
+                    served = sequencer.checkpoint();
                     for (int i = 0; i < batch.size(); i++) {
                         batch.get(i).index().tryComplete(result.result().firstIndex() + i);
                     }
