@@ -112,19 +112,9 @@ class LedgerWitnessTest {
         return WitnessPolicy.quorum(2, cosigners.stream().map(Cosigner::verifier).toList(), Duration.ofMinutes(10));
     }
 
-    /** The ledger's tiles over HTTP, fetched from this (non-Vert.x) test thread. */
+    /** The ledger's tiles over HTTP, as a client fetches them (the library's JDK-based source). */
     private TileSource http() {
-        return path -> {
-            HttpResponse<Buffer> r;
-            try {
-                r = web.getAbs(base + "/" + path).send().await(10, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
-                throw new java.io.IOException("tile fetch timed out", e);
-            }
-            if (r.statusCode() == 404) throw new NoSuchFileException(path);
-            if (r.statusCode() != 200) throw new java.io.IOException("HTTP " + r.statusCode());
-            return r.body().getBytes();
-        };
+        return new dev.cloister.ledger.tiles.HttpTileSource(URI.create(base), Duration.ofSeconds(10));
     }
 
     @Test
@@ -218,6 +208,23 @@ class LedgerWitnessTest {
         var logged = (OhttpKeyConfigEntry) dev.cloister.ledger.entry.LedgerEntry.decode(stored);
         assertTrue(java.util.Arrays.equals(keys.get().keys().getFirst().config().encode(), logged.keyConfig()),
                 "the logged key configuration is the one the gateway serves");
+    }
+
+    @Test
+    void httpTileSourceIsBoundedAndFailsClosed(Vertx vertx) throws Exception {
+        var hostile = vertx.createHttpServer().requestHandler(r -> {
+            switch (r.path()) {
+                case "/checkpoint" -> r.response().end(Buffer.buffer(new byte[2 << 20]));
+                case "/tile/0/000" -> r.response().setStatusCode(500).end();
+                default -> r.response().setStatusCode(404).end();
+            }
+        }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+        TileSource source = new dev.cloister.ledger.tiles.HttpTileSource(
+                URI.create("http://127.0.0.1:" + hostile.actualPort()), Duration.ofSeconds(5));
+        assertThrows(java.io.IOException.class, () -> source.fetch("checkpoint"), "a 2 MiB checkpoint is refused");
+        assertThrows(java.io.IOException.class, () -> source.fetch("tile/0/000"));
+        assertThrows(NoSuchFileException.class, () -> source.fetch("tile/0/001"));
+        assertThrows(IllegalArgumentException.class, () -> source.fetch("../etc/passwd"));
     }
 
     @Test
