@@ -1,8 +1,7 @@
 package dev.cloister.tokens;
 
-import dev.cloister.tokens.json.JsonException;
-import dev.cloister.tokens.json.JsonParser;
-import dev.cloister.tokens.json.JsonValue;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,10 +31,10 @@ public final class Vectors {
         }
     }
 
-    public static JsonValue json(String sub, String file) {
+    public static JsonNode json(String sub, String file) {
         try {
-            return JsonParser.parse(read(sub, file), 1 << 24, 64);
-        } catch (JsonException e) {
+            return new ObjectMapper().readTree(read(sub, file));
+        } catch (IOException e) {
             throw new AssertionError("vector file " + sub + "/" + file + " is not JSON", e);
         }
     }
@@ -49,15 +48,22 @@ public final class Vectors {
         return HexFormat.of().formatHex(b);
     }
 
-    public static String str(JsonValue v, String name) {
-        return ((JsonValue.JsonString) ((JsonValue.JsonObject) v).get(name).orElseThrow(() -> new AssertionError("no " + name))).value();
+    public static String str(JsonNode v, String name) {
+        JsonNode field = get(v, name);
+        if (!field.isTextual()) throw new AssertionError(name + " is not a string");
+        return field.textValue();
     }
 
-    public static JsonValue get(JsonValue v, String name) {
-        return ((JsonValue.JsonObject) v).get(name).orElseThrow(() -> new AssertionError("no " + name));
+    public static JsonNode get(JsonNode v, String name) {
+        JsonNode field = v.get(name);
+        if (field == null) throw new AssertionError("no " + name);
+        return field;
     }
 
-    public static java.util.List<JsonValue> list(JsonValue v) {
-        return ((JsonValue.JsonArray) v).elements();
+    public static java.util.List<JsonNode> list(JsonNode v) {
+        if (!v.isArray()) throw new AssertionError("not an array");
+        java.util.List<JsonNode> out = new java.util.ArrayList<>();
+        v.forEach(out::add);
+        return out;
     }
 }

@@ -61,13 +61,14 @@ public record ExpandMessageXmd(String hashAlgorithm, int outputBytes, int blockB
         byte[] b0 = h.digest();
 
         byte[] out = new byte[lenInBytes];
+        // b_1 = H(b_0 ‖ 1 ‖ DST'), b_i = H(strxor(b_0, b_(i-1)) ‖ i ‖ DST'); with b_0 XOR 0 = b_0 one loop does both.
         byte[] previous = new byte[outputBytes];
+        byte[] input = new byte[outputBytes];
         for (int i = 1; i <= ell; i++) {
-            byte[] input = new byte[outputBytes];
             for (int j = 0; j < outputBytes; j++) {
                 input[j] = (byte) (b0[j] ^ previous[j]);
             }
-            h.update(i == 1 ? b0 : input);
+            h.update(input);
             h.update((byte) i);
             h.update(dstPrime);
             previous = h.digest();

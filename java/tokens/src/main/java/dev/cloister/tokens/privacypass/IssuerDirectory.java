@@ -1,10 +1,16 @@
 package dev.cloister.tokens.privacypass;
 
-import dev.cloister.tokens.json.JsonException;
-import dev.cloister.tokens.json.JsonParser;
-import dev.cloister.tokens.json.JsonValue;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import dev.cloister.tokens.keys.IssuerKey;
-import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Instant;
@@ -82,91 +88,107 @@ public record IssuerDirectory(String issuerRequestUri, List<TokenKey> tokenKeys)
     }
 
     public String toJson() {
-        List<JsonValue> keys = new ArrayList<>();
+        ObjectNode root = JSON.createObjectNode();
+        root.put("issuer-request-uri", issuerRequestUri);
+        ArrayNode keys = root.putArray("token-keys");
         for (TokenKey k : tokenKeys) {
-            Map<String, JsonValue> m = new LinkedHashMap<>();
-            m.put("token-type", new JsonValue.JsonNumber(BigDecimal.valueOf(k.tokenType())));
-            m.put("token-key", new JsonValue.JsonString(Base64.getUrlEncoder().encodeToString(k.tokenKey())));
-            k.notBefore().ifPresent(t -> m.put("not-before", new JsonValue.JsonNumber(BigDecimal.valueOf(t.getEpochSecond()))));
-            keys.add(new JsonValue.JsonObject(m));
+            ObjectNode key = keys.addObject();
+            key.put("token-type", k.tokenType());
+            key.put("token-key", Base64.getUrlEncoder().encodeToString(k.tokenKey()));
+            k.notBefore().ifPresent(t -> key.put("not-before", t.getEpochSecond()));
         }
-        Map<String, JsonValue> root = new LinkedHashMap<>();
-        root.put("issuer-request-uri", new JsonValue.JsonString(issuerRequestUri));
-        root.put("token-keys", new JsonValue.JsonArray(keys));
-        return new JsonValue.JsonObject(root).toJson();
+        try {
+            return JSON.writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a directory of strings and numbers always serializes", e);
+        }
     }
 
+    /**
+     * Jackson, bounded: at most {@link #MAX_LENGTH} characters (checked before parsing), nesting depth 8, and duplicate
+     * member names refused (a directory with two different "token-keys" must not be read either way).
+     */
+    private static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxNestingDepth(8).maxStringLength(MAX_LENGTH).maxNumberLength(32).build())
+                    .build())
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
     public static IssuerDirectory parse(String json) throws TokenFormatException {
-        JsonValue root;
+        if (json.length() > MAX_LENGTH) {
+            throw new TokenFormatException("issuer directory longer than " + MAX_LENGTH + " characters");
+        }
+        JsonNode root;
         try {
-            root = JsonParser.parse(json, MAX_LENGTH, 8);
-        } catch (JsonException e) {
+            root = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
             throw new TokenFormatException("issuer directory is not valid JSON", e);
         }
-        if (!(root instanceof JsonValue.JsonObject obj)) {
+        if (root == null || !root.isObject()) {
             throw new TokenFormatException("issuer directory must be a JSON object");
         }
-        if (!(obj.get("issuer-request-uri").orElse(null) instanceof JsonValue.JsonString uri)) {
+        JsonNode uri = root.get("issuer-request-uri");
+        if (uri == null || !uri.isTextual()) {
             throw new TokenFormatException("issuer directory: \"issuer-request-uri\" missing or not a string");
         }
         try {
-            new URI(uri.value());
+            new URI(uri.textValue());
         } catch (URISyntaxException e) {
             throw new TokenFormatException("issuer directory: \"issuer-request-uri\" is not a URI", e);
         }
-        if (!(obj.get("token-keys").orElse(null) instanceof JsonValue.JsonArray keys)) {
+        JsonNode keys = root.get("token-keys");
+        if (keys == null || !keys.isArray()) {
             throw new TokenFormatException("issuer directory: \"token-keys\" missing or not an array");
         }
-        if (keys.elements().size() > MAX_KEYS) {
+        if (keys.size() > MAX_KEYS) {
             throw new TokenFormatException("issuer directory: more than " + MAX_KEYS + " token keys");
         }
         List<TokenKey> out = new ArrayList<>();
         int i = 0;
-        for (JsonValue v : keys.elements()) {
+        for (JsonNode v : keys) {
             out.add(parseKey(v, i++));
         }
-        return new IssuerDirectory(uri.value(), out);
+        return new IssuerDirectory(uri.textValue(), out);
     }
 
-    private static TokenKey parseKey(JsonValue v, int index) throws TokenFormatException {
+    private static TokenKey parseKey(JsonNode k, int index) throws TokenFormatException {
         String where = "issuer directory: token-keys[" + index + "]";
-        if (!(v instanceof JsonValue.JsonObject k)) {
+        if (!k.isObject()) {
             throw new TokenFormatException(where + " is not an object");
         }
-        if (!(k.get("token-type").orElse(null) instanceof JsonValue.JsonNumber type)) {
-            throw new TokenFormatException(where + ": \"token-type\" missing or not a number");
+        JsonNode type = k.get("token-type");
+        if (type == null || !type.isIntegralNumber() || !type.canConvertToInt()) {
+            throw new TokenFormatException(where + ": \"token-type\" missing or not an integer");
         }
-        int tokenType;
-        try {
-            tokenType = type.value().intValueExact();
-        } catch (ArithmeticException e) {
-            throw new TokenFormatException(where + ": \"token-type\" is not an integer", e);
-        }
+        int tokenType = type.intValue();
         if (tokenType < 0 || tokenType > 0xffff) {
             throw new TokenFormatException(where + ": \"token-type\" out of range");
         }
-        if (!(k.get("token-key").orElse(null) instanceof JsonValue.JsonString key)) {
+        JsonNode key = k.get("token-key");
+        if (key == null || !key.isTextual()) {
             throw new TokenFormatException(where + ": \"token-key\" missing or not a string");
         }
         byte[] keyBytes;
         try {
-            keyBytes = Base64.getUrlDecoder().decode(key.value());
+            keyBytes = Base64.getUrlDecoder().decode(key.textValue());
         } catch (IllegalArgumentException e) {
             throw new TokenFormatException(where + ": \"token-key\" is not base64url", e);
         }
         Optional<Instant> notBefore = Optional.empty();
-        Optional<JsonValue> nb = k.get("not-before");
-        if (nb.isPresent()) {
-            if (!(nb.get() instanceof JsonValue.JsonNumber n)) {
-                throw new TokenFormatException(where + ": \"not-before\" is not a number");
+        JsonNode nb = k.get("not-before");
+        if (nb != null) {
+            if (!nb.isIntegralNumber() || !nb.canConvertToLong()) {
+                throw new TokenFormatException(where + ": \"not-before\" is not an integer");
+            }
+            long seconds = nb.longValue();
+            if (seconds < 0) {
+                throw new TokenFormatException(where + ": \"not-before\" is negative");
             }
             try {
-                long seconds = n.value().longValueExact();
-                if (seconds < 0) {
-                    throw new TokenFormatException(where + ": \"not-before\" is negative");
-                }
                 notBefore = Optional.of(Instant.ofEpochSecond(seconds));
-            } catch (ArithmeticException | java.time.DateTimeException e) {
+            } catch (java.time.DateTimeException e) {
                 throw new TokenFormatException(where + ": \"not-before\" is not a Unix time in seconds", e);
             }
         }
