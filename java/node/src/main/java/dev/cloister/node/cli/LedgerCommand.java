@@ -67,8 +67,9 @@ public final class LedgerCommand implements Callable<Integer> {
     @Option(names = "--submitters", description = "File of submitter vkeys, one per line")
     Path submitters;
 
-    @Option(names = "--witness", description = "Witness base URL (repeatable)")
-    List<URI> witnesses = new ArrayList<>();
+    @Option(names = "--witness", description = "A witness as VKEY@URL: its cosignature vkey (type 0x04) and base URL "
+            + "(repeatable); only cosignatures under that key are served")
+    List<String> witnesses = new ArrayList<>();
 
     @Option(names = "--interval", defaultValue = "PT0.5S", description = "Sequencing interval (default: ${DEFAULT-VALUE})")
     Duration interval;
@@ -86,9 +87,18 @@ public final class LedgerCommand implements Callable<Integer> {
         Files.createDirectories(data);
         LogStorage storage = LogStorage.open(data);
         Sequencer sequencer = Sequencer.open(storage, origin != null ? origin : signer.name(), signer);
+        List<LedgerVerticle.WitnessEndpoint> endpoints = new ArrayList<>();
+        for (String witness : witnesses) {
+            int at = witness.lastIndexOf('@');
+            if (at < 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--witness wants VKEY@URL, got " + witness);
+            }
+            endpoints.add(new LedgerVerticle.WitnessEndpoint(URI.create(witness.substring(at + 1)),
+                    CosignatureVerifier.fromVkey(witness.substring(0, at))));
+        }
         NodeRuntime runtime = NodeRuntime.create();
         runtime.vertx().deployVerticle(new LedgerVerticle(ListenAddress.parse(listen), sequencer, storage, allowed,
-                        witnesses, interval, runtime.registry()))
+                        endpoints, interval, runtime.registry()))
                 .compose(id -> runtime.vertx().deployVerticle(
                         new AdminVerticle(ListenAddress.parse(adminListen), runtime.registry())))
                 .await(30, TimeUnit.SECONDS);

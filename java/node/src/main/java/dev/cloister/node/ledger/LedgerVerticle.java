@@ -63,10 +63,18 @@ public final class LedgerVerticle extends VerticleBase {
     private final Sequencer sequencer;
     private final LogStorage storage;
     private final Map<String, NoteVerifier> submitters;
-    private final List<URI> witnesses;
+    private final List<WitnessEndpoint> witnesses;
     private final Duration interval;
     private final MeterRegistry registry;
     private final Map<URI, Long> witnessSizes = new ConcurrentHashMap<>();
+
+    /**
+     * A witness the ledger asks for cosignatures: its URL and its cosignature key. Only lines that this key signed
+     * over the checkpoint being published are kept; anything else a witness (or someone on the path) returns is dropped.
+     */
+    public record WitnessEndpoint(URI url, dev.cloister.ledger.witness.CosignatureVerifier key) {}
+
+    private static final int MAX_WITNESS_REPLY = 4096;
     private final List<Pending> pending = new ArrayList<>();
     private boolean sequencing;
     /** What {@code GET /checkpoint} serves: the newest checkpoint once its cosignatures are in, not before. */
@@ -79,7 +87,7 @@ public final class LedgerVerticle extends VerticleBase {
     private record Pending(byte[] entry, Promise<Long> index) {}
 
     public LedgerVerticle(ListenAddress listen, Sequencer sequencer, LogStorage storage, List<? extends NoteVerifier> submitters,
-            List<URI> witnesses, Duration interval, MeterRegistry registry) {
+            List<WitnessEndpoint> witnesses, Duration interval, MeterRegistry registry) {
         this.listen = listen;
         this.sequencer = sequencer;
         this.storage = storage;
@@ -247,30 +255,64 @@ public final class LedgerVerticle extends VerticleBase {
     }
 
     /**
-     * Sends the current checkpoint to every witness and publishes it with the cosignatures that came back. A witness
-     * that fails does not hold the log back: clients apply their own quorum.
+     * Sends the current checkpoint to every witness and publishes it with the valid cosignatures that came back. A
+     * witness that fails, answers garbage or signs wrongly is left out: it never holds the log back, and it can never
+     * make the served checkpoint unverifiable (clients apply their own quorum).
      */
     private Future<Void> cosign() {
         if (witnesses.isEmpty()) return Future.succeededFuture();
         SignedNote checkpoint = sequencer.checkpoint();
         long size = sequencer.size();
-        List<Future<byte[]>> answers = new ArrayList<>();
-        for (URI witness : witnesses) {
-            answers.add(askWitness(witness, checkpoint, size, true).otherwise(e -> {
-                LOG.warn("a witness did not cosign size {} (HTTP status {})", size,
-                        e instanceof WitnessRefusal refusal ? refusal.status : 0);
-                return new byte[0];
-            }));
+        List<Future<List<dev.cloister.ledger.note.NoteSignature>>> answers = new ArrayList<>();
+        for (WitnessEndpoint witness : witnesses) {
+            answers.add(askWitness(witness.url(), checkpoint, size, true)
+                    .map(reply -> validCosignatures(witness, checkpoint, reply))
+                    .otherwise(e -> {
+                        LOG.warn("a witness did not cosign size {} (HTTP status {})", size,
+                                e instanceof WitnessRefusal refusal ? refusal.status : 0);
+                        return List.of();
+                    }));
         }
         return Future.join(answers).compose(all -> {
-            ByteArrayOutputStream lines = new ByteArrayOutputStream();
-            answers.forEach(a -> lines.writeBytes(a.result()));
-            if (lines.size() == 0) return Future.succeededFuture();
-            return vertx.executeBlocking(() -> {
-                sequencer.publishCosigned(checkpoint.withSignatureLines(lines.toByteArray()));
+            SignedNote cosigned = checkpoint;
+            for (var answer : answers) {
+                for (var signature : answer.result()) cosigned = cosigned.withSignature(signature);
+            }
+            if (cosigned == checkpoint) return Future.succeededFuture();
+            SignedNote publish = cosigned;
+            return vertx.<Void>executeBlocking(() -> {
+                sequencer.publishCosigned(publish);
                 return null;
             }, true);
+        }).recover(e -> {
+            LOG.warn("publishing the cosigned checkpoint of size {} failed", size);
+            return Future.succeededFuture();
         });
+    }
+
+    /** The cosignature lines of {@code reply} that {@code witness}'s key made over {@code checkpoint}; others dropped. */
+    private static List<dev.cloister.ledger.note.NoteSignature> validCosignatures(WitnessEndpoint witness,
+            SignedNote checkpoint, byte[] reply) {
+        if (reply.length > MAX_WITNESS_REPLY) {
+            throw new WitnessRefusal(200);
+        }
+        List<dev.cloister.ledger.note.NoteSignature> valid = new ArrayList<>();
+        try {
+            SignedNote withReply = checkpoint.withSignatureLines(reply);
+            for (var signature : withReply.signatures()) {
+                if (signature.keyName().equals(witness.key().name()) && signature.keyId() == witness.key().keyId()
+                        && witness.key().verify(checkpoint.text(), signature.signature())) {
+                    valid.add(signature);
+                    break;
+                }
+            }
+        } catch (FormatException | RuntimeException e) {
+            throw new WitnessRefusal(200);
+        }
+        if (valid.isEmpty()) {
+            throw new WitnessRefusal(200);
+        }
+        return valid;
     }
 
     /** A witness answered with an error status. */
@@ -284,6 +326,7 @@ public final class LedgerVerticle extends VerticleBase {
     }
 
     private Future<byte[]> askWitness(URI witness, SignedNote checkpoint, long size, boolean retryOnConflict) {
+        // (The reply body is bounded by validCosignatures; WebClient buffers it, and witnesses are configured peers.)
         long oldSize = Math.min(witnessSizes.getOrDefault(witness, 0L), size);
         // From an empty tree (a witness that has seen nothing) the proof is empty (c2sp.org/tlog-witness).
         return vertx.executeBlocking(() -> new AddCheckpointRequest(oldSize,

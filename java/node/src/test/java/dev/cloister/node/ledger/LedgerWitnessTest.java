@@ -69,6 +69,7 @@ class LedgerWitnessTest {
     private Ed25519NoteSigner submitter;
     private final List<Cosigner> cosigners = new ArrayList<>();
     private final List<URI> witnessUrls = new ArrayList<>();
+    private final List<LedgerVerticle.WitnessEndpoint> endpoints = new ArrayList<>();
     private LedgerVerticle ledger;
     private WebClient web;
     private String base;
@@ -85,10 +86,23 @@ class LedgerWitnessTest {
             WitnessVerticle verticle = new WitnessVerticle(new ListenAddress("127.0.0.1", 0), witness, Clock.systemUTC());
             vertx.deployVerticle(verticle).await(10, TimeUnit.SECONDS);
             witnessUrls.add(URI.create("http://127.0.0.1:" + verticle.actualPort()));
+            endpoints.add(new LedgerVerticle.WitnessEndpoint(witnessUrls.getLast(), cosigner.verifier()));
         }
+        // A fourth, lying witness: it answers a forged cosignature under witness-0's name and junk. The ledger must
+        // drop both, or every client's quorum check on the served checkpoint would fail.
+        Cosigner liar = new Cosigner("liar.example", Ed25519PrivateKey.generate(random));
+        byte[] forged = new byte[4 + 8 + 64];
+        random.nextBytes(forged);
+        System.arraycopy(java.nio.ByteBuffer.allocate(4).putInt(cosigners.getFirst().verifier().keyId()).array(), 0,
+                forged, 0, 4);
+        var lying = vertx.createHttpServer().requestHandler(r -> r.body().onSuccess(b -> r.response().end(
+                "\u2014 witness-0.example " + Base64.getEncoder().encodeToString(forged) + "\nnot a signature line\n")))
+                .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+        endpoints.add(new LedgerVerticle.WitnessEndpoint(URI.create("http://127.0.0.1:" + lying.actualPort()),
+                liar.verifier()));
         LogStorage storage = LogStorage.open(dir.resolve("log"));
         ledger = new LedgerVerticle(new ListenAddress("127.0.0.1", 0), Sequencer.open(storage, ORIGIN, logKey), storage,
-                List.of(submitter.verifier()), witnessUrls, Duration.ofMillis(100), registry);
+                List.of(submitter.verifier()), endpoints, Duration.ofMillis(100), registry);
         vertx.deployVerticle(ledger).await(10, TimeUnit.SECONDS);
         web = WebClient.create(vertx);
         base = "http://127.0.0.1:" + ledger.actualPort();
