@@ -20,9 +20,11 @@ final class IssuanceQuota {
 
     /** Reserves {@code count} tokens for {@code account} in {@code now}; false if that would exceed the quota. */
     boolean tryReserve(String account, Epoch now, int count) {
-        if (now.index() != epoch) {
+        // The epoch only moves forward: a slow request that began in the previous epoch is counted in the current
+        // one, and can never reset the counts (which would let accounts exceed the quota at boundaries).
+        if (now.index() > epoch) {
             synchronized (this) {
-                if (now.index() != epoch) {
+                if (now.index() > epoch) {
                     used.clear();
                     epoch = now.index();
                 }

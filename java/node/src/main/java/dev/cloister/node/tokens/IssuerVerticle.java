@@ -133,12 +133,11 @@ public final class IssuerVerticle extends VerticleBase {
             refuse(request, Refusal.MEDIA_TYPE, Problem.UNSUPPORTED_MEDIA_TYPE, Map.of());
             return;
         }
-        Instant now = clock.instant();
-        Epoch epoch = keys.epochAt(now);
         long limit = batch ? 2 + 1 + 2L * 97 * maxBatch + 8 : TokenRequest.LENGTH;
         BoundedBody.read(request, limit).onComplete(read -> {
             if (read.failed()) {
-                refuse(request, Refusal.MALFORMED, Problem.TOO_LARGE, Map.of(HttpHeaders.CONNECTION.toString(), "close"));
+                refused.get(Refusal.MALFORMED).increment();
+                Problem.TOO_LARGE.sendAndClose(request);
                 return;
             }
             byte[] body = read.result().getBytes();
@@ -157,6 +156,9 @@ public final class IssuerVerticle extends VerticleBase {
                 refuse(request, Refusal.MALFORMED, new Problem(400, "about:blank", "malformed token request"), Map.of());
                 return;
             }
+            // The time is taken once the body is in, so a slow upload cannot pick an earlier epoch.
+            Instant now = clock.instant();
+            Epoch epoch = keys.epochAt(now);
             String id = account.get().id();
             if (!quota.tryReserve(id, epoch, count)) {
                 long retry = Math.max(1, Duration.between(now, keys.schedule().end(epoch)).toSeconds());

@@ -54,7 +54,9 @@ public final class RedisSpentTokenStore implements SpentTokenStore {
         if (epoch.index() < oldest.get()) {
             return SpendResult.EPOCH_RETIRED;
         }
-        long expiresAt = schedule.end(epoch).plus(redemptionGrace).toEpochMilli();
+        // Nonces are kept one whole epoch longer than the key can redeem: a gateway whose clock lags Redis's, or a
+        // request that queued, must never write an already-expired key (which would let the token be spent again).
+        long expiresAt = schedule.end(epoch).plus(redemptionGrace).plus(schedule.length()).toEpochMilli();
         Request set = Request.cmd(Command.SET)
                 .arg(PREFIX + epoch.index() + ":" + HexFormat.of().formatHex(nonce))
                 .arg("1").arg("NX").arg("PXAT").arg(expiresAt);
