@@ -146,7 +146,8 @@ public final class ObliviousHttpClient implements AutoCloseable {
         ChunkedResponseReader reader = chunked.responseReader(limits);
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(relay.toString())
                 .setIdleTimeout(timeout.toMillis())
-                .putHeader(HttpHeaders.CONTENT_TYPE, OhttpMediaTypes.CHUNKED_REQUEST);
+                .putHeader(HttpHeaders.CONTENT_TYPE, OhttpMediaTypes.CHUNKED_REQUEST)
+                .putHeader("Incremental", "?1");
         return streaming.request(options)
                 .compose(http -> http.setChunked(true).send(body))
                 .compose(response -> readChunked(response, reader, onChunk));

@@ -14,6 +14,9 @@ public record Problem(int status, String type, String title) {
 
     public static final String MEDIA_TYPE = "application/problem+json";
 
+    /** How long a refused connection stays open after its answer, so the client can read it. */
+    static final long LINGER_MILLIS = 500;
+
     /** RFC 9458 §5.2: the key configuration the client used is not (or no longer) acceptable. */
     public static final Problem OHTTP_KEY = new Problem(400,
             "https://iana.org/assignments/http-problem-types#ohttp-key", "key identifier unknown");
@@ -51,7 +54,16 @@ public record Problem(int status, String type, String title) {
             return Future.succeededFuture();
         }
         response.putHeader(HttpHeaders.CONNECTION, "close");
-        return send(response).onComplete(v -> request.connection().close());
+        // Close a moment after the answer is written: long enough for a client that is still sending to read it,
+        // short enough that a dripping or oversized body cannot hold the connection.
+        io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+        return send(response).onComplete(v -> {
+            if (context == null) {
+                request.connection().close();
+            } else {
+                context.owner().setTimer(LINGER_MILLIS, id -> request.connection().close());
+            }
+        });
     }
 
     /** Sends this problem as the response, unless one was already sent. */

@@ -29,7 +29,7 @@ public final class AdminVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        return vertx.createHttpServer()
+        return vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setIdleTimeout(30))
                 .requestHandler(request -> {
                     switch (request.path()) {
                         case "/metrics" -> vertx.executeBlocking(registry::scrape)

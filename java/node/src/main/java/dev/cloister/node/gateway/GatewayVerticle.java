@@ -25,9 +25,9 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import java.io.ByteArrayOutputStream;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -133,7 +133,7 @@ public final class GatewayVerticle extends VerticleBase {
     private void ohttp(HttpServerRequest request) {
         long start = System.nanoTime();
         HttpServerResponse response = request.response();
-        long timer = deadline(request, Kind.OHTTP, start);
+        long timer = deadline(request, Kind.OHTTP, start, () -> { });
         BoundedBody.read(request, config.ohttpLimits().maxMessageLength())
                 .compose(body -> decapsulate(body.getBytes()))
                 .compose(decapsulated -> {
@@ -208,40 +208,56 @@ public final class GatewayVerticle extends VerticleBase {
      */
     private void chunked(HttpServerRequest request) {
         long start = System.nanoTime();
-        long timer = deadline(request, Kind.CHUNKED, start);
         ChunkedRequestReader reader = new ChunkedRequestReader(keys, clock.instant(), config.ohttpLimits());
-        ByteArrayOutputStream plaintext = new ByteArrayOutputStream();
+        // Opened chunks, zeroed on every way out: success, refusal, a broken connection and the deadline.
+        List<byte[]> opened = new ArrayList<>();
         boolean[] failed = {false};
+        Runnable wipe = () -> {
+            opened.forEach(chunk -> Arrays.fill(chunk, (byte) 0));
+            opened.clear();
+        };
+        long timer = deadline(request, Kind.CHUNKED, start, () -> {
+            failed[0] = true;
+            reader.fail();
+            wipe.run();
+        });
         request.handler(buffer -> {
             if (failed[0]) return;
             try {
-                for (byte[] chunk : reader.offer(buffer.getBytes())) {
-                    plaintext.writeBytes(chunk);
-                    Arrays.fill(chunk, (byte) 0);
-                }
+                opened.addAll(reader.offer(buffer.getBytes()));
             } catch (OhttpException e) {
                 failed[0] = true;
                 vertx.cancelTimer(timer);
-                reader.fail();
+                wipe.run();
                 fail(request, Kind.CHUNKED, e, start);
             }
         });
         request.exceptionHandler(e -> {
             failed[0] = true;
+            vertx.cancelTimer(timer);
             reader.fail();
+            wipe.run();
         });
         request.endHandler(v -> {
             if (failed[0]) return;
             byte[] whole;
             try {
-                plaintext.writeBytes(reader.finish());
-                whole = plaintext.toByteArray();
+                opened.add(reader.finish());
+                int total = 0;
+                for (byte[] chunk : opened) total += chunk.length;
+                whole = new byte[total];
+                int at = 0;
+                for (byte[] chunk : opened) {
+                    System.arraycopy(chunk, 0, whole, at, chunk.length);
+                    at += chunk.length;
+                }
             } catch (OhttpException e) {
                 vertx.cancelTimer(timer);
+                reader.fail();
                 fail(request, Kind.CHUNKED, e, start);
                 return;
             } finally {
-                wipe(plaintext);
+                wipe.run();
             }
             ChunkedResponseWriter writer = reader.responseWriter(random);
             inner(whole)
@@ -262,6 +278,7 @@ public final class GatewayVerticle extends VerticleBase {
         try {
             response.setStatusCode(200)
                     .putHeader(HttpHeaders.CONTENT_TYPE, OhttpMediaTypes.CHUNKED_RESPONSE)
+                    .putHeader("Incremental", "?1")
                     .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
                     .setChunked(true);
             response.write(Buffer.buffer(writer.header()));
@@ -269,10 +286,14 @@ public final class GatewayVerticle extends VerticleBase {
             int step = config.responseChunk();
             int at = 0;
             while (encoded.length - at > step) {
-                response.write(Buffer.buffer(writer.sealChunk(Arrays.copyOfRange(encoded, at, at + step))));
+                byte[] piece = Arrays.copyOfRange(encoded, at, at + step);
+                response.write(Buffer.buffer(writer.sealChunk(piece)));
+                Arrays.fill(piece, (byte) 0);
                 at += step;
             }
-            byte[] last = writer.sealFinal(Arrays.copyOfRange(encoded, at, encoded.length));
+            byte[] piece = Arrays.copyOfRange(encoded, at, encoded.length);
+            byte[] last = writer.sealFinal(piece);
+            Arrays.fill(piece, (byte) 0);
             Arrays.fill(encoded, (byte) 0);
             return response.end(Buffer.buffer(last)).map(v -> inner.outcome);
         } catch (OhttpException e) {
@@ -280,9 +301,10 @@ public final class GatewayVerticle extends VerticleBase {
         }
     }
 
-    /** Tears the exchange down if it is not finished in time. */
-    private long deadline(HttpServerRequest request, Kind kind, long start) {
+    /** Tears the exchange down if it is not finished in time, after {@code teardown} has wiped its state. */
+    private long deadline(HttpServerRequest request, Kind kind, long start, Runnable teardown) {
         return vertx.setTimer(config.requestTimeout().toMillis(), id -> {
+            teardown.run();
             if (!request.response().ended()) {
                 metrics.record(kind, Outcome.TIMEOUT, start);
                 Problem.REQUEST_TIMEOUT.sendAndClose(request);
@@ -318,14 +340,6 @@ public final class GatewayVerticle extends VerticleBase {
         } else {
             problem.send(request.response());
         }
-    }
-
-    private static void wipe(ByteArrayOutputStream out) {
-        // ByteArrayOutputStream keeps its array; overwrite what it holds before it is dropped.
-        int size = out.size();
-        out.reset();
-        out.writeBytes(new byte[size]);
-        out.reset();
     }
 
     /** The advertised configurations, for tests and the demo. */

@@ -107,7 +107,8 @@ public final class LedgerVerticle extends VerticleBase {
         refused = Counter.builder("cloister.ledger.submissions.refused").register(registry);
         served = sequencer.checkpoint();
         vertx.setPeriodic(interval.toMillis(), id -> sequenceBatch());
-        return vertx.createHttpServer()
+        return vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setIdleTimeout(30)
+                        .setMaxInitialLineLength(1024).setMaxHeaderSize(8192))
                 .requestHandler(this::route)
                 .listen(listen.port(), listen.host())
                 .onSuccess(s -> {
@@ -181,7 +182,7 @@ public final class LedgerVerticle extends VerticleBase {
         BoundedBody.read(request, MAX_ENTRY).onComplete(read -> {
             if (read.failed()) {
                 refused.increment();
-                Problem.TOO_LARGE.send(request.response().putHeader(HttpHeaders.CONNECTION, "close"));
+                Problem.TOO_LARGE.sendAndClose(request);
                 return;
             }
             byte[] entry = read.result().getBytes();

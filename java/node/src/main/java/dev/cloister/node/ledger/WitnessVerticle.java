@@ -40,7 +40,8 @@ public final class WitnessVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        return vertx.createHttpServer()
+        return vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setIdleTimeout(30)
+                        .setMaxInitialLineLength(1024).setMaxHeaderSize(8192))
                 .requestHandler(this::route)
                 .listen(listen.port(), listen.host())
                 .onSuccess(s -> {
@@ -78,7 +79,7 @@ public final class WitnessVerticle extends VerticleBase {
                                     .end(refusal.status().name().toLowerCase() + "\n");
                         }
                     } else if (e instanceof BoundedBody.TooLarge) {
-                        Problem.TOO_LARGE.send(request.response());
+                        Problem.TOO_LARGE.sendAndClose(request);
                     } else {
                         LOG.warn("witness failed internally");
                         Problem.INTERNAL.send(request.response());

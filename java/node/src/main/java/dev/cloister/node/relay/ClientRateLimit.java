@@ -31,6 +31,21 @@ final class ClientRateLimit {
         }
     }
 
+    /**
+     * The rate-limit key of a client address: the address itself for IPv4, its /64 prefix for IPv6 (one subscriber
+     * commonly holds a whole /64, so per-address buckets would let one client fill the table).
+     */
+    static String clientKey(String address) {
+        if (address.indexOf(':') < 0) return address;
+        try {
+            byte[] bytes = java.net.InetAddress.getByName(address).getAddress();
+            if (bytes.length != 16) return address;
+            return java.util.HexFormat.of().formatHex(bytes, 0, 8) + "::/64";
+        } catch (java.net.UnknownHostException e) {
+            return address;
+        }
+    }
+
     /** Takes one token for {@code client}; returns 0 if allowed, else the seconds until a token is available. */
     long tryAcquire(String client, long nowNanos) {
         if (buckets.size() >= MAX_CLIENTS && !buckets.containsKey(client)) {

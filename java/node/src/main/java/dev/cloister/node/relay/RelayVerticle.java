@@ -97,7 +97,8 @@ public final class RelayVerticle extends VerticleBase {
             Problem.UNSUPPORTED_MEDIA_TYPE.send(response);
             return;
         }
-        String clientAddress = request.remoteAddress() == null ? "" : request.remoteAddress().hostAddress();
+        String clientAddress = ClientRateLimit.clientKey(request.remoteAddress() == null ? ""
+                : request.remoteAddress().hostAddress());
         long retryAfter = rateLimit.tryAcquire(clientAddress, start);
         if (retryAfter > 0) {
             metrics.record(Outcome.RATE_LIMITED, start);
@@ -122,10 +123,16 @@ public final class RelayVerticle extends VerticleBase {
         long contentLength = length;
         // A whole-exchange deadline: a client that drips its body, or a gateway that drips its answer, cannot hold a
         // connection beyond it (idle timeouts alone reset on every byte).
+        HttpClientRequest[] upstream = {null};
+        boolean[] timedOut = {false};
         long deadline = vertx.setTimer(config.requestTimeout().toMillis(), id -> {
+            timedOut[0] = true;
             if (!response.ended()) {
                 metrics.record(Outcome.GATEWAY_TIMEOUT, start);
                 Problem.GATEWAY_TIMEOUT.sendAndClose(request);
+            }
+            if (upstream[0] != null) {
+                upstream[0].reset(); // free the gateway connection too
             }
         });
         RequestOptions options = new RequestOptions()
@@ -134,7 +141,13 @@ public final class RelayVerticle extends VerticleBase {
                 .setIdleTimeout(config.requestTimeout().toMillis());
         client.request(options)
                 .compose(forward -> {
+                    upstream[0] = forward;
                     forward.putHeader(HttpHeaders.CONTENT_TYPE, mediaType);
+                    String incremental = request.getHeader("Incremental");
+                    if (incremental != null && OhttpMediaTypes.CHUNKED_REQUEST.equals(mediaType)) {
+                        // draft-ietf-ohai-chunked-ohttp §3: intermediaries should not buffer this message.
+                        forward.putHeader("Incremental", "?1");
+                    }
                     if (contentLength >= 0) {
                         forward.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(contentLength));
                     } else {
@@ -147,8 +160,8 @@ public final class RelayVerticle extends VerticleBase {
                 .compose(answer -> streamBack(answer, response))
                 .onComplete(result -> {
                     vertx.cancelTimer(deadline);
-                    if (response.ended() && result.failed()) {
-                        return; // the deadline already answered
+                    if (timedOut[0]) {
+                        return; // the deadline already answered and closed
                     }
                     if (result.succeeded()) {
                         metrics.record(Outcome.FORWARDED, start);
@@ -204,6 +217,9 @@ public final class RelayVerticle extends VerticleBase {
         if (contentType != null) {
             response.putHeader(HttpHeaders.CONTENT_TYPE, contentType);
         }
+        if (answer.getHeader("Incremental") != null && OhttpMediaTypes.CHUNKED_RESPONSE.equals(contentType)) {
+            response.putHeader("Incremental", "?1");
+        }
         response.putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
         String length = answer.getHeader(HttpHeaders.CONTENT_LENGTH);
         if (length != null) {
@@ -216,6 +232,7 @@ public final class RelayVerticle extends VerticleBase {
             seen[0] += buffer.length();
             if (seen[0] > config.maxBodyBytes()) {
                 answer.handler(null);
+                answer.request().reset();
                 done.tryFail(new BoundedBody.TooLarge(config.maxBodyBytes()));
                 return;
             }

@@ -15,6 +15,7 @@ public abstract sealed class HpkeContext permits HpkeContext.Sender, HpkeContext
     private final byte[] baseNonce;
     private final byte[] exporterSecret;
     private long sequence;
+    private boolean destroyed;
 
     private HpkeContext(HpkeSuite suite, byte[] key, byte[] baseNonce, byte[] exporterSecret) {
         this.suite = suite;
@@ -29,6 +30,7 @@ public abstract sealed class HpkeContext permits HpkeContext.Sender, HpkeContext
 
     /** {@code Context.Export(exporter_context, L) = LabeledExpand(exporter_secret, "sec", exporter_context, L)}. */
     public byte[] export(byte[] exporterContext, int length) {
+        checkLive();
         if (length < 0 || length > 255 * suite.kdf().nH()) {
             throw new IllegalArgumentException("export length out of range: " + length);
         }
@@ -42,13 +44,22 @@ public abstract sealed class HpkeContext permits HpkeContext.Sender, HpkeContext
 
     /** Zeroes the key, nonce and exporter secret; the context is unusable afterwards. */
     public void destroy() {
+        destroyed = true;
         Arrays.fill(key, (byte) 0);
         Arrays.fill(baseNonce, (byte) 0);
         Arrays.fill(exporterSecret, (byte) 0);
     }
 
+    /** A destroyed context holds zeros where its keys were: using it must fail, never seal or open under them. */
+    private void checkLive() {
+        if (destroyed) {
+            throw new IllegalStateException("HPKE context already destroyed");
+        }
+    }
+
     /** {@code ComputeNonce(seq) = base_nonce XOR I2OSP(seq, Nn)}. */
     private byte[] computeNonce() {
+        checkLive();
         byte[] nonce = baseNonce.clone();
         long seq = sequence;
         for (int i = nonce.length - 1; i >= nonce.length - 8 && i >= 0; i--) {

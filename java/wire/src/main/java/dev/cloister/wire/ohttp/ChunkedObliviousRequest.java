@@ -31,6 +31,7 @@ public final class ChunkedObliviousRequest {
     private final byte[] header;
     private final byte[] responseSecret;
     private boolean finished;
+    private boolean readerCreated;
 
     private ChunkedObliviousRequest(HpkeSuite suite, Hpke.SenderSetup sender, RequestHeader header) {
         this.suite = suite;
@@ -116,7 +117,13 @@ public final class ChunkedObliviousRequest {
 
     /** A decapsulator for the chunked response to this request. */
     public ChunkedResponseReader responseReader(OhttpLimits limits) {
-        return new ChunkedResponseReader(suite, sender.enc(), responseSecret, limits);
+        if (readerCreated) {
+            throw new IllegalStateException("a request has one response reader");
+        }
+        readerCreated = true;
+        ChunkedResponseReader reader = new ChunkedResponseReader(suite, sender.enc(), responseSecret, limits);
+        java.util.Arrays.fill(responseSecret, (byte) 0);
+        return reader;
     }
 
     @Override

@@ -29,6 +29,8 @@ public final class ChunkedRequestReader {
     private HpkeContext.Recipient context;
     private byte[] responseSecret;
     private boolean complete;
+    private boolean failed;
+    private boolean responding;
 
     public ChunkedRequestReader(Supplier<KeyRing> keys, Instant now, OhttpLimits limits) {
         this.keys = Objects.requireNonNull(keys);
@@ -42,6 +44,9 @@ public final class ChunkedRequestReader {
     }
 
     public List<byte[]> offer(byte[] bytes, int offset, int length) throws OhttpException {
+        if (failed) {
+            throw new IllegalStateException("request reader already failed");
+        }
         if (complete) {
             throw new OhttpException(OhttpException.Reason.MALFORMED, "bytes after the end of the request");
         }
@@ -83,8 +88,8 @@ public final class ChunkedRequestReader {
 
     /** The request stream ended: opens and returns the final chunk, or fails if it never came. */
     public byte[] finish() throws OhttpException {
-        if (complete) {
-            throw new IllegalStateException("already finished");
+        if (complete || failed) {
+            throw new IllegalStateException("already finished or failed");
         }
         if (context == null) {
             fail();
@@ -125,6 +130,10 @@ public final class ChunkedRequestReader {
     /** With a fixed response nonce: for test vectors only. */
     ChunkedResponseWriter responseWriter(byte[] responseNonce) {
         RequestHeader h = requireHeader();
+        if (failed || responding) {
+            throw new IllegalStateException("a request has one response, and none after a failure");
+        }
+        responding = true;
         ChunkedResponseWriter writer = new ChunkedResponseWriter(h.suite(), responseNonce,
                 ResponseKeys.derive(h.suite(), responseSecret, enc, responseNonce));
         Arrays.fill(responseSecret, (byte) 0);
@@ -147,6 +156,7 @@ public final class ChunkedRequestReader {
 
     /** Zeroes every secret and buffer; called on any failure, and by the owner when a stream is abandoned. */
     public void fail() {
+        failed = true;
         if (context != null) context.destroy();
         if (responseSecret != null) Arrays.fill(responseSecret, (byte) 0);
         framer.destroy();

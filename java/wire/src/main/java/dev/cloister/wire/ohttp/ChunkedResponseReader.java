@@ -23,6 +23,7 @@ public final class ChunkedResponseReader {
     private ResponseKeys keys;
     private long counter;
     private boolean complete;
+    private boolean destroyed;
 
     ChunkedResponseReader(HpkeSuite suite, byte[] enc, byte[] secret, OhttpLimits limits) {
         this.suite = suite;
@@ -37,6 +38,9 @@ public final class ChunkedResponseReader {
     }
 
     public List<byte[]> offer(byte[] bytes, int offset, int length) throws OhttpException {
+        if (destroyed) {
+            throw new IllegalStateException("response reader already failed or finished");
+        }
         if (complete) {
             throw new OhttpException(OhttpException.Reason.MALFORMED, "bytes after the end of the response");
         }
@@ -61,8 +65,8 @@ public final class ChunkedResponseReader {
 
     /** The stream ended: opens and returns the final chunk, or fails if it never came. */
     public byte[] finish() throws OhttpException {
-        if (complete) {
-            throw new IllegalStateException("already finished");
+        if (complete || destroyed) {
+            throw new IllegalStateException("already finished or failed");
         }
         try {
             if (keys == null) {
@@ -93,6 +97,7 @@ public final class ChunkedResponseReader {
 
     /** Zeroes keys and buffers (also done by {@link #finish()}). */
     public void destroy() {
+        destroyed = true;
         if (keys != null) keys.destroy();
         Arrays.fill(secret, (byte) 0);
         framer.destroy();

@@ -33,15 +33,16 @@ public final class ObliviousGateway {
             throw new OhttpException(OhttpException.Reason.MALFORMED, "encapsulated request too short");
         }
         byte[] enc = Arrays.copyOfRange(message, RequestHeader.LENGTH, ctOffset);
+        HpkeContext.Recipient context = null;
         try {
-            HpkeContext.Recipient context = Hpke.setupBaseRecipient(header.suite(), enc, key.privateKey(),
-                    header.info(RequestHeader.REQUEST_LABEL));
+            context = Hpke.setupBaseRecipient(header.suite(), enc, key.privateKey(), header.info(RequestHeader.REQUEST_LABEL));
             byte[] request = context.open(new byte[0], message, ctOffset, message.length - ctOffset);
             byte[] secret = ResponseKeys.exportSecret(context, RequestHeader.RESPONSE_LABEL);
-            context.destroy();
             return new DecapsulatedRequest(header, enc, secret, request);
         } catch (HpkeException e) {
             throw new OhttpException(OhttpException.Reason.DECRYPTION_FAILED, "request did not decapsulate");
+        } finally {
+            if (context != null) context.destroy();
         }
     }
 

@@ -228,4 +228,33 @@ class OhttpNegativeTest {
         assertEquals(2, responseReader.offer(stream.toByteArray()).size());
         assertEquals(OhttpException.Reason.TRUNCATED, reasonOf(responseReader::finish));
     }
+
+    @Test
+    void destroyedOrFailedStateFailsClosed() throws Exception {
+        ChunkedObliviousRequest client = ChunkedObliviousRequest.start(x25519, aes128, random);
+        ChunkedRequestReader reader = new ChunkedRequestReader(() -> ring, OhttpTestKeys.NOW, OhttpLimits.DEFAULT);
+        reader.offer(client.header());
+        ChunkedResponseWriter writer = reader.responseWriter(random);
+        assertThrows(IllegalStateException.class, () -> reader.responseWriter(random), "one response per request");
+        byte[] good = writer.sealChunk("x".getBytes());
+        ChunkedResponseReader responses = client.responseReader(OhttpLimits.DEFAULT);
+        assertThrows(IllegalStateException.class, () -> client.responseReader(OhttpLimits.DEFAULT));
+        byte[] bad = good.clone();
+        bad[bad.length - 1] ^= 1;
+        java.io.ByteArrayOutputStream stream = new java.io.ByteArrayOutputStream();
+        stream.writeBytes(writer.header());
+        stream.writeBytes(bad);
+        assertEquals(OhttpException.Reason.DECRYPTION_FAILED, reasonOf(() -> responses.offer(stream.toByteArray())));
+        assertThrows(IllegalStateException.class, () -> responses.offer(good), "no opening under zeroed keys");
+
+        reader.fail();
+        assertThrows(IllegalStateException.class, () -> reader.offer(new byte[1]));
+        assertThrows(IllegalStateException.class, reader::finish);
+
+        var setup = dev.cloister.wire.hpke.Hpke.setupBaseSender(new dev.cloister.wire.hpke.HpkeSuite(
+                x25519.kem(), aes128.kdf(), aes128.aead()), x25519.publicKey(), new byte[0], random);
+        setup.context().destroy();
+        assertThrows(IllegalStateException.class, () -> setup.context().seal(new byte[0], new byte[1]));
+        assertThrows(IllegalStateException.class, () -> setup.context().export(new byte[0], 16));
+    }
 }
