@@ -1,0 +1,143 @@
+package dev.cloister.attest.bundle;
+
+import dev.cloister.attest.AttestationException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Everything a client needs to appraise one enclave, in one canonical encoding: a RATS conceptual message wrapper
+ * collection (draft-ietf-rats-msg-wrap, CBOR form) whose type is {@value #COLLECTION_TYPE} and whose entries are CMW
+ * records {@code [media-type, bytes]}:
+ *
+ * <pre>
+ * { "__cmwc_t": "tag:cloister.dev,2026:evidence-bundle/v1",
+ *   "cpu":              [ "application/vnd.cloister.sev-snp-report", report ],
+ *   "cpu-endorsements": [ "application/pem-certificate-chain", VCEK ‖ ASK ‖ ARK (PEM) ],
+ *   ? "gpu":              [ "application/vnd.cloister.nvidia-spdm-report", request ‖ response ],
+ *   ? "gpu-endorsements": [ "application/pem-certificate-chain", chain (PEM, leaf first) ],
+ *   ? "ledger-proofs":    [ "application/vnd.cloister.ledger-proofs", bytes ] }
+ * </pre>
+ *
+ * Encoded deterministically (RFC 8949 §4.2.1), so one bundle has one encoding; the decoder refuses any other
+ * encoding, unknown labels, unknown media types, and sizes above the limits. A new format gets a new collection type.
+ */
+public record EvidenceBundle(Entry cpu, Entry cpuEndorsements, Optional<Entry> gpu, Optional<Entry> gpuEndorsements,
+        Optional<Entry> ledgerProofs) {
+
+    public static final String COLLECTION_TYPE = "tag:cloister.dev,2026:evidence-bundle/v1";
+    public static final String SEV_SNP_REPORT = "application/vnd.cloister.sev-snp-report";
+    public static final String NVIDIA_SPDM_REPORT = "application/vnd.cloister.nvidia-spdm-report";
+    public static final String PEM_CHAIN = "application/pem-certificate-chain";
+    public static final String LEDGER_PROOFS = "application/vnd.cloister.ledger-proofs";
+    public static final int MAX_ENCODED = 256 * 1024;
+    public static final int MAX_VALUE = 64 * 1024;
+    static final List<String> CPU_TYPES = List.of(SEV_SNP_REPORT);
+
+    /** One CMW record: a media type and the bytes. */
+    public record Entry(String mediaType, byte[] value) {
+        public Entry {
+            Objects.requireNonNull(mediaType, "mediaType");
+            value = Objects.requireNonNull(value, "value").clone();
+            if (value.length > MAX_VALUE) {
+                throw new IllegalArgumentException("bundle entry larger than " + MAX_VALUE + " bytes");
+            }
+        }
+
+        @Override
+        public byte[] value() {
+            return value.clone();
+        }
+    }
+
+    public EvidenceBundle {
+        Objects.requireNonNull(cpu, "cpu");
+        Objects.requireNonNull(cpuEndorsements, "cpuEndorsements");
+        Objects.requireNonNull(gpu, "gpu");
+        Objects.requireNonNull(gpuEndorsements, "gpuEndorsements");
+        Objects.requireNonNull(ledgerProofs, "ledgerProofs");
+        if (!CPU_TYPES.contains(cpu.mediaType())) {
+            throw new IllegalArgumentException("unknown CPU evidence type " + cpu.mediaType());
+        }
+        requireType(cpuEndorsements, PEM_CHAIN);
+        gpu.ifPresent(g -> requireType(g, NVIDIA_SPDM_REPORT));
+        gpuEndorsements.ifPresent(g -> requireType(g, PEM_CHAIN));
+        ledgerProofs.ifPresent(g -> requireType(g, LEDGER_PROOFS));
+        if (gpu.isPresent() != gpuEndorsements.isPresent()) {
+            throw new IllegalArgumentException("GPU evidence and GPU endorsements come together");
+        }
+    }
+
+    private static void requireType(Entry e, String type) {
+        if (!type.equals(e.mediaType())) {
+            throw new IllegalArgumentException("expected media type " + type + ", got " + e.mediaType());
+        }
+    }
+
+    public byte[] encode() {
+        Map<String, byte[]> m = new LinkedHashMap<>();
+        m.put("__cmwc_t", Cbor.text(COLLECTION_TYPE));
+        m.put("cpu", record(cpu));
+        m.put("cpu-endorsements", record(cpuEndorsements));
+        gpu.ifPresent(e -> m.put("gpu", record(e)));
+        gpuEndorsements.ifPresent(e -> m.put("gpu-endorsements", record(e)));
+        ledgerProofs.ifPresent(e -> m.put("ledger-proofs", record(e)));
+        return Cbor.map(m);
+    }
+
+    private static byte[] record(Entry e) {
+        return Cbor.array(Cbor.text(e.mediaType()), Cbor.bytes(e.value));
+    }
+
+    public static EvidenceBundle decode(byte[] encoded) throws AttestationException {
+        try {
+            if (encoded == null || encoded.length > MAX_ENCODED) {
+                throw new AttestationException("missing or larger than " + MAX_ENCODED + " bytes");
+            }
+            if (!(Cbor.decode(encoded) instanceof Map<?, ?> map)) {
+                throw new AttestationException("not a CBOR map (CMW collection)");
+            }
+            for (Object k : map.keySet()) {
+                if (!List.of("__cmwc_t", "cpu", "cpu-endorsements", "gpu", "gpu-endorsements", "ledger-proofs")
+                        .contains(k)) {
+                    throw new AttestationException("unknown label \"" + k + "\"");
+                }
+            }
+            if (!COLLECTION_TYPE.equals(map.get("__cmwc_t"))) {
+                throw AttestationException.mismatch("collection type", COLLECTION_TYPE, map.get("__cmwc_t"));
+            }
+            EvidenceBundle b;
+            try {
+                b = new EvidenceBundle(entry(map, "cpu").orElseThrow(() -> new AttestationException("no cpu entry")),
+                        entry(map, "cpu-endorsements")
+                                .orElseThrow(() -> new AttestationException("no cpu-endorsements entry")),
+                        entry(map, "gpu"), entry(map, "gpu-endorsements"), entry(map, "ledger-proofs"));
+            } catch (IllegalArgumentException e) {
+                throw new AttestationException(e.getMessage(), e);
+            }
+            if (!java.util.Arrays.equals(b.encode(), encoded)) {
+                throw new AttestationException("not in the canonical encoding");
+            }
+            return b;
+        } catch (AttestationException e) {
+            throw e.whileDoing("decoding the evidence bundle");
+        }
+    }
+
+    private static Optional<Entry> entry(Map<?, ?> map, String label) throws AttestationException {
+        Object v = map.get(label);
+        if (v == null) {
+            return Optional.empty();
+        }
+        if (!(v instanceof List<?> l) || l.size() != 2 || !(l.get(0) instanceof String type)
+                || !(l.get(1) instanceof byte[] bytes)) {
+            throw new AttestationException("entry \"" + label + "\" is not a CMW record [type, bytes]");
+        }
+        if (bytes.length > MAX_VALUE) {
+            throw new AttestationException("entry \"" + label + "\" larger than " + MAX_VALUE + " bytes");
+        }
+        return Optional.of(new Entry(type, bytes));
+    }
+}

@@ -1,0 +1,63 @@
+package dev.cloister.attest.nvgpu;
+
+import dev.cloister.attest.Claims;
+import dev.cloister.attest.Platform;
+import dev.cloister.attest.RootKind;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a verified GPU report establishes.
+ *
+ * @param root VENDOR (NVIDIA) or SIMULATED
+ * @param rootSha256 fingerprint of the root the chain ended in
+ * @param leafSubject subject of the signing (GSP FMC) certificate
+ * @param driverVersion e.g. "550.90.07"
+ * @param vbiosVersion e.g. "96.00.9f.00.01"
+ * @param fwid the 48-byte firmware id bound to the leaf certificate
+ * @param report the verified report
+ */
+public record NvidiaGpuClaims(RootKind root, String rootSha256, String leafSubject, String driverVersion,
+        String vbiosVersion, byte[] fwid, SpdmMeasurements report) implements Claims {
+
+    @Override
+    public byte[] fwid() {
+        return fwid.clone();
+    }
+
+    public byte[] nonce() {
+        return report.requestNonce();
+    }
+
+    @Override
+    public Platform platform() {
+        return Platform.NVIDIA_GPU;
+    }
+
+    @Override
+    public Map<String, Object> toJsonMap() {
+        HexFormat hex = HexFormat.of();
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("root", root.name().toLowerCase(java.util.Locale.ROOT));
+        j.put("root_sha256", rootSha256);
+        j.put("leaf_subject", leafSubject);
+        j.put("driver_version", driverVersion);
+        j.put("vbios_version", vbiosVersion);
+        j.put("nonce", hex.formatHex(report.requestNonce()));
+        j.put("fwid", hex.formatHex(fwid));
+        report.opaque(NvidiaOpaque.PROJECT).ifPresent(v -> j.put("project", NvidiaOpaque.ascii(v)));
+        report.opaque(NvidiaOpaque.PROJECT_SKU).ifPresent(v -> j.put("project_sku", NvidiaOpaque.ascii(v)));
+        report.opaque(NvidiaOpaque.CHIP_SKU).ifPresent(v -> j.put("chip_sku", NvidiaOpaque.ascii(v)));
+        List<Object> blocks = report.blocks().stream().map(b -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("index", b.index());
+            m.put("dmtf_type", b.dmtfType());
+            m.put("value", hex.formatHex(b.value()));
+            return (Object) m;
+        }).toList();
+        j.put("measurements", blocks);
+        return j;
+    }
+}

@@ -1,0 +1,76 @@
+package dev.cloister.attest.nvgpu;
+
+import dev.cloister.attest.AttestationException;
+import dev.cloister.attest.Endorsements;
+import dev.cloister.attest.Platform;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * The GPU's device certificate chain, leaf first, as NVML returns it
+ * ({@code nvmlDeviceGetConfComputeGpuCertificate}, attestation chain; PEM). Verified against a pinned root, never
+ * trusted as given.
+ */
+public final class NvidiaGpuEndorsements implements Endorsements {
+
+    static final int MAX_CERTIFICATES = 8;
+    static final int MAX_CERTIFICATE_BYTES = 8 * 1024;
+
+    private final List<byte[]> chain;
+
+    private NvidiaGpuEndorsements(List<byte[]> chain) {
+        this.chain = chain;
+    }
+
+    /** From PEM text (leaf first). */
+    public static NvidiaGpuEndorsements ofPem(byte[] pem) throws AttestationException {
+        if (pem == null || pem.length > MAX_CERTIFICATES * (MAX_CERTIFICATE_BYTES * 4 / 3 + 200)) {
+            throw new AttestationException("GPU certificate chain: missing or too large");
+        }
+        String text = new String(pem, StandardCharsets.US_ASCII);
+        List<byte[]> out = new ArrayList<>();
+        int at = 0;
+        while (true) {
+            int b = text.indexOf("-----BEGIN CERTIFICATE-----", at);
+            if (b < 0) {
+                break;
+            }
+            int e = text.indexOf("-----END CERTIFICATE-----", b);
+            if (e < 0) {
+                throw new AttestationException("GPU certificate chain: PEM block without END line");
+            }
+            if (out.size() == MAX_CERTIFICATES) {
+                throw new AttestationException("GPU certificate chain: more than " + MAX_CERTIFICATES + " certificates");
+            }
+            try {
+                byte[] der = Base64.getMimeDecoder().decode(text.substring(b + 27, e));
+                if (der.length > MAX_CERTIFICATE_BYTES) {
+                    throw new AttestationException("GPU certificate chain: certificate too large");
+                }
+                out.add(der);
+            } catch (IllegalArgumentException ex) {
+                throw new AttestationException("GPU certificate chain: bad base64", ex);
+            }
+            at = e + 25;
+        }
+        if (out.isEmpty()) {
+            throw new AttestationException("GPU certificate chain: no certificate found");
+        }
+        return new NvidiaGpuEndorsements(List.copyOf(out));
+    }
+
+    List<byte[]> chainNoCopy() {
+        return chain;
+    }
+
+    public List<byte[]> chain() {
+        return chain.stream().map(byte[]::clone).toList();
+    }
+
+    @Override
+    public Platform platform() {
+        return Platform.NVIDIA_GPU;
+    }
+}

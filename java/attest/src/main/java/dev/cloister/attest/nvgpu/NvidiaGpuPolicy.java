@@ -1,0 +1,77 @@
+package dev.cloister.attest.nvgpu;
+
+import dev.cloister.attest.Platform;
+import dev.cloister.attest.Policy;
+import dev.cloister.attest.ReferenceValue;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How to appraise NVIDIA GPU evidence.
+ *
+ * @param trustedRoots roots a device chain may end in (at least one)
+ * @param nonce {@link ReferenceValue.Skip} or 32-byte {@link ReferenceValue.Digests}: the nonce the verifier sent
+ *     (RA-TLS: the one the enclave committed to in its CPU report)
+ * @param measurements whether the measurement blocks are compared with signed RIMs, and with which
+ */
+public record NvidiaGpuPolicy(List<NvidiaRoot> trustedRoots, ReferenceValue nonce, Measurements measurements)
+        implements Policy {
+
+    /** Reference values for the measurement blocks. */
+    public sealed interface Measurements {
+    }
+
+    /** Measurement blocks are deliberately not compared (genuine-hardware check only). */
+    public record SkipMeasurements() implements Measurements {
+    }
+
+    /**
+     * Every RIM (already verified with {@link NvidiaRim#verify}) must be for the report's driver or VBIOS version and
+     * must match the report's blocks.
+     */
+    public record MatchRims(List<NvidiaRim> rims) implements Measurements {
+        public MatchRims {
+            rims = List.copyOf(rims);
+            if (rims.isEmpty()) {
+                throw new IllegalArgumentException("MatchRims needs at least one RIM (use SkipMeasurements to skip)");
+            }
+        }
+    }
+
+    public NvidiaGpuPolicy {
+        Objects.requireNonNull(trustedRoots, "trustedRoots");
+        trustedRoots = List.copyOf(trustedRoots);
+        if (trustedRoots.isEmpty()) {
+            throw new IllegalArgumentException("a policy must trust at least one root");
+        }
+        Objects.requireNonNull(nonce, "nonce (use ReferenceValue.Skip to skip)");
+        Objects.requireNonNull(measurements, "measurements (use SkipMeasurements to skip)");
+        if (!(nonce instanceof ReferenceValue.Skip)
+                && !(nonce instanceof ReferenceValue.Digests d && d.length() == 32)) {
+            throw new IllegalArgumentException("nonce must be Skip or 32-byte Digests, got " + nonce);
+        }
+    }
+
+    /** Genuine NVIDIA evidence, nothing else required: the pinned Device Identity CA, nonce and measurements skipped. */
+    public static NvidiaGpuPolicy genuineNvidia() {
+        return new NvidiaGpuPolicy(List.of(NvidiaRoot.deviceIdentityCa()), new ReferenceValue.Skip(),
+                new SkipMeasurements());
+    }
+
+    public NvidiaGpuPolicy withNonce(ReferenceValue n) {
+        return new NvidiaGpuPolicy(trustedRoots, n, measurements);
+    }
+
+    public NvidiaGpuPolicy withTrustedRoots(List<NvidiaRoot> roots) {
+        return new NvidiaGpuPolicy(roots, nonce, measurements);
+    }
+
+    public NvidiaGpuPolicy withMeasurements(Measurements m) {
+        return new NvidiaGpuPolicy(trustedRoots, nonce, m);
+    }
+
+    @Override
+    public Platform platform() {
+        return Platform.NVIDIA_GPU;
+    }
+}

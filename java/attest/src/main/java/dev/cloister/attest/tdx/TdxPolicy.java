@@ -1,0 +1,69 @@
+package dev.cloister.attest.tdx;
+
+import dev.cloister.attest.Platform;
+import dev.cloister.attest.Policy;
+import dev.cloister.attest.ReferenceValue;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How to appraise a TDX quote. A debuggable TD (TDATTRIBUTES.DEBUG) is always refused.
+ *
+ * @param trustedRootSha256 SHA-256 (hex) of the root certificates a PCK chain may end in (at least one)
+ * @param mrTd {@link ReferenceValue.Skip} or 48-byte {@link ReferenceValue.Digests}
+ * @param rtmrs for RTMR0..3, each Skip or 48-byte Digests (exactly four entries)
+ * @param reportData Skip or 64-byte Digests
+ */
+public record TdxPolicy(List<String> trustedRootSha256, ReferenceValue mrTd, List<ReferenceValue> rtmrs,
+        ReferenceValue reportData) implements Policy {
+
+    /** SHA-256 of the Intel SGX Root CA certificate (DER), the root of every PCK chain. */
+    public static final String INTEL_SGX_ROOT_CA_SHA256 =
+            "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3";
+
+    public TdxPolicy {
+        trustedRootSha256 = List.copyOf(Objects.requireNonNull(trustedRootSha256, "trustedRootSha256"));
+        if (trustedRootSha256.isEmpty()) {
+            throw new IllegalArgumentException("a policy must trust at least one root");
+        }
+        check(mrTd, 48, "mrTd");
+        rtmrs = List.copyOf(Objects.requireNonNull(rtmrs, "rtmrs"));
+        if (rtmrs.size() != 4) {
+            throw new IllegalArgumentException("rtmrs needs exactly 4 entries (Skip to skip one)");
+        }
+        for (ReferenceValue r : rtmrs) {
+            check(r, 48, "rtmr");
+        }
+        check(reportData, 64, "reportData");
+    }
+
+    private static void check(ReferenceValue v, int len, String name) {
+        Objects.requireNonNull(v, name + " (use ReferenceValue.Skip to skip)");
+        if (!(v instanceof ReferenceValue.Skip) && !(v instanceof ReferenceValue.Digests d && d.length() == len)) {
+            throw new IllegalArgumentException(name + " must be Skip or Digests of " + len + " bytes, got " + v);
+        }
+    }
+
+    /** A genuine quote signed through the Intel SGX Root CA, nothing else required (debug TDs still refused). */
+    public static TdxPolicy genuineIntel() {
+        ReferenceValue skip = new ReferenceValue.Skip();
+        return new TdxPolicy(List.of(INTEL_SGX_ROOT_CA_SHA256), skip, List.of(skip, skip, skip, skip), skip);
+    }
+
+    public TdxPolicy withMrTd(ReferenceValue v) {
+        return new TdxPolicy(trustedRootSha256, v, rtmrs, reportData);
+    }
+
+    public TdxPolicy withReportData(ReferenceValue v) {
+        return new TdxPolicy(trustedRootSha256, mrTd, rtmrs, v);
+    }
+
+    public TdxPolicy withRtmrs(List<ReferenceValue> v) {
+        return new TdxPolicy(trustedRootSha256, mrTd, v, reportData);
+    }
+
+    @Override
+    public Platform platform() {
+        return Platform.TDX;
+    }
+}

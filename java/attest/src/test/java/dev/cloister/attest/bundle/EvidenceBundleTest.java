@@ -1,0 +1,128 @@
+package dev.cloister.attest.bundle;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cloister.attest.AttestationException;
+import dev.cloister.attest.AttestationVerifier;
+import dev.cloister.attest.Vectors;
+import dev.cloister.attest.nvgpu.NvidiaGpuEndorsements;
+import dev.cloister.attest.nvgpu.NvidiaGpuEvidence;
+import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
+import dev.cloister.attest.sevsnp.SevSnpEndorsements;
+import dev.cloister.attest.sevsnp.SevSnpEvidence;
+import dev.cloister.attest.sevsnp.SevSnpPolicy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/** The bundle carries the real samples through one canonical encoding, and refuses every other encoding. */
+class EvidenceBundleTest {
+
+    static final Instant NOW = Instant.parse("2026-11-28T00:00:00Z");
+
+    static EvidenceBundle realBundle() {
+        Path snp = Vectors.dir("sev-snp/virtee-sev");
+        Path gpu = Vectors.dir("nvidia-gpu/nvtrust");
+        String vcekPem = "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder().encodeToString(
+                Vectors.read(snp.resolve("vcek_milan.der"))) + "\n-----END CERTIFICATE-----\n";
+        byte[] chain = (vcekPem + new String(Vectors.read(snp.resolve("cert_chain_milan")), StandardCharsets.US_ASCII))
+                .getBytes(StandardCharsets.US_ASCII);
+        return new EvidenceBundle(
+                new EvidenceBundle.Entry(EvidenceBundle.SEV_SNP_REPORT, Vectors.read(snp.resolve("report_milan.bin"))),
+                new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN, chain),
+                Optional.of(new EvidenceBundle.Entry(EvidenceBundle.NVIDIA_SPDM_REPORT, NvidiaGpuEvidence.ofHex(
+                        new String(Vectors.read(gpu.resolve("hopperAttestationReport.txt")), StandardCharsets.US_ASCII))
+                        .report())),
+                Optional.of(new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN,
+                        Vectors.read(gpu.resolve("hopperCertChain.txt")))),
+                Optional.empty());
+    }
+
+    private static void refused(String reason, Executable e) {
+        AttestationException x = assertThrows(AttestationException.class, e);
+        assertTrue(x.getMessage().contains(reason), () -> "expected \"" + reason + "\" in: " + x.getMessage());
+    }
+
+    @Test
+    void roundTripsAndItsContentsVerify() throws Exception {
+        EvidenceBundle b = realBundle();
+        byte[] enc = b.encode();
+        EvidenceBundle d = EvidenceBundle.decode(enc);
+        assertArrayEquals(enc, d.encode());
+        assertArrayEquals(b.cpu().value(), d.cpu().value());
+        // The CPU chain entry holds VCEK, ASK, ARK in one PEM: split at the first certificate.
+        String pem = new String(d.cpuEndorsements().value(), StandardCharsets.US_ASCII);
+        int second = pem.indexOf("-----BEGIN CERTIFICATE-----", 1);
+        AttestationVerifier v = AttestationVerifier.create();
+        v.verify(NOW, SevSnpEvidence.of(d.cpu().value()), SevSnpEndorsements.of(
+                pem.substring(0, second).getBytes(StandardCharsets.US_ASCII),
+                pem.substring(second).getBytes(StandardCharsets.US_ASCII)), SevSnpPolicy.genuineAmd());
+        v.verify(NOW, NvidiaGpuEvidence.of(d.gpu().orElseThrow().value()),
+                NvidiaGpuEndorsements.ofPem(d.gpuEndorsements().orElseThrow().value()), NvidiaGpuPolicy.genuineNvidia());
+    }
+
+    @Test
+    void theEncodingIsCanonicalAndStrict() throws Exception {
+        byte[] enc = realBundle().encode();
+        assertEquals(0xa5, enc[0] & 0xff); // map of 5 entries: type, cpu, cpu-endorsements, gpu, gpu-endorsements
+        byte[] trailing = java.util.Arrays.copyOf(enc, enc.length + 1);
+        refused("trailing", () -> EvidenceBundle.decode(trailing));
+        refused("runs past the end", () -> EvidenceBundle.decode(java.util.Arrays.copyOf(enc, enc.length - 1)));
+        refused("remaining input", () -> EvidenceBundle.decode(new byte[] {(byte) 0xa1}));
+        refused("truncated", () -> EvidenceBundle.decode(new byte[] {(byte) 0x59, 0x01}));
+        refused("larger than", () -> EvidenceBundle.decode(new byte[EvidenceBundle.MAX_ENCODED + 1]));
+        // The same map with keys in another order.
+        Map<String, byte[]> m = new LinkedHashMap<>();
+        m.put("cpu", Cbor.array(Cbor.text(EvidenceBundle.SEV_SNP_REPORT), Cbor.bytes(new byte[] {1})));
+        m.put("__cmwc_t", Cbor.text(EvidenceBundle.COLLECTION_TYPE));
+        m.put("cpu-endorsements", Cbor.array(Cbor.text(EvidenceBundle.PEM_CHAIN), Cbor.bytes(new byte[] {2})));
+        byte[] sorted = Cbor.map(m);
+        EvidenceBundle.decode(sorted);
+        // Deterministic order sorts encoded keys bytewise: "cpu" (0x63…) < "__cmwc_t" (0x68…) < "cpu-endorsements".
+        Map<String, byte[]> wrongOrder = new LinkedHashMap<>();
+        wrongOrder.put("__cmwc_t", m.get("__cmwc_t"));
+        wrongOrder.put("cpu", m.get("cpu"));
+        wrongOrder.put("cpu-endorsements", m.get("cpu-endorsements"));
+        byte[] unsorted = manualMap(wrongOrder);
+        refused("deterministic order", () -> EvidenceBundle.decode(unsorted));
+        // A non-shortest length head (0x58 0x01 instead of 0x41 for a 1-byte string).
+        byte[] longHead = new String(sorted, StandardCharsets.ISO_8859_1).replace("\u0041\u0001", "\u0058\u0001\u0001")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        refused("non-shortest", () -> EvidenceBundle.decode(longHead));
+        m.put("extra", Cbor.bytes(new byte[0]));
+        refused("unknown label", () -> EvidenceBundle.decode(Cbor.map(m)));
+        m.remove("extra");
+        m.put("cpu", Cbor.array(Cbor.text("application/x-tdx-quote"), Cbor.bytes(new byte[] {1})));
+        refused("unknown CPU evidence type", () -> EvidenceBundle.decode(Cbor.map(m)));
+        m.remove("cpu");
+        refused("no cpu entry", () -> EvidenceBundle.decode(Cbor.map(m)));
+        m.put("cpu", Cbor.array(Cbor.text(EvidenceBundle.SEV_SNP_REPORT), Cbor.bytes(new byte[] {1})));
+        m.put("gpu", Cbor.array(Cbor.text(EvidenceBundle.NVIDIA_SPDM_REPORT), Cbor.bytes(new byte[] {1})));
+        refused("come together", () -> EvidenceBundle.decode(Cbor.map(m)));
+        m.put("__cmwc_t", Cbor.text("tag:cloister.dev,2026:evidence-bundle/v2"));
+        refused("collection type", () -> EvidenceBundle.decode(Cbor.map(m)));
+        refused("indefinite", () -> EvidenceBundle.decode(new byte[] {(byte) 0xbf, (byte) 0xff}));
+        refused("nested deeper", () -> EvidenceBundle.decode(new byte[] {(byte) 0x81, (byte) 0x81, (byte) 0x81,
+                (byte) 0x81, (byte) 0x81, (byte) 0x81, 0}));
+        refused("exceeds the limit", () -> EvidenceBundle.decode(new byte[] {(byte) 0x9a, 0x7f, (byte) 0xff, (byte) 0xff,
+                (byte) 0xff}));
+    }
+
+    private static byte[] manualMap(Map<String, byte[]> m) {
+        java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
+        Cbor.head(o, 5, m.size());
+        m.forEach((k, v) -> {
+            o.writeBytes(Cbor.text(k));
+            o.writeBytes(v);
+        });
+        return o.toByteArray();
+    }
+}
