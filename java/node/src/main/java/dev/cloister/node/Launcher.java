@@ -1,6 +1,7 @@
 package dev.cloister.node;
 
 import dev.cloister.client.cli.RequestCommand;
+import dev.cloister.node.cli.AttestCommand;
 import dev.cloister.node.cli.DemoCommand;
 import dev.cloister.node.cli.GatewayCommand;
 import dev.cloister.node.cli.IssuerCommand;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Command;
 @Command(name = "cloister", mixinStandardHelpOptions = true, version = "cloister 0.1.0",
         description = "Private AI processing: relay, gateway, issuer, ledger and witness servers, and their clients.",
         subcommands = {DemoCommand.class, GatewayCommand.class, RelayCommand.class, IssuerCommand.class,
-            LedgerCommand.class, WitnessCommand.class, RequestCommand.class,
+            LedgerCommand.class, WitnessCommand.class, AttestCommand.class, RequestCommand.class,
             CommandLine.HelpCommand.class})
 public final class Launcher implements Runnable {
 

@@ -74,13 +74,26 @@ class SmallPartsTest {
     }
 
     @Test
-    void everyCommandHasHelp() {
+    void everyCommandAndSubcommandHasHelp() {
         CommandLine cli = new CommandLine(new Launcher());
-        for (String command : cli.getSubcommands().keySet()) {
+        checkHelp(cli, new java.util.ArrayList<>());
+    }
+
+    private static void checkHelp(CommandLine command, java.util.List<String> path) {
+        for (var entry : command.getSubcommands().entrySet()) {
+            java.util.List<String> args = new java.util.ArrayList<>(path);
+            args.add(entry.getKey());
             StringWriter out = new StringWriter();
-            cli.setOut(new PrintWriter(out));
-            assertEquals(0, cli.execute(command, "--help"), command);
-            assertTrue(out.toString().contains("Usage: cloister " + command), command + ": " + out);
+            CommandLine root = new CommandLine(new Launcher());
+            root.setOut(new PrintWriter(out));
+            java.util.List<String> withHelp = new java.util.ArrayList<>(args);
+            withHelp.add("--help");
+            assertEquals(0, root.execute(withHelp.toArray(String[]::new)), String.join(" ", args));
+            assertTrue(out.toString().contains("Usage: cloister " + String.join(" ", args)),
+                    String.join(" ", args) + ": " + out);
+            if (!entry.getKey().equals("help")) {
+                checkHelp(entry.getValue(), args);
+            }
         }
     }
 

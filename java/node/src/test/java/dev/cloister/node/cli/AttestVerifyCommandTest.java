@@ -1,0 +1,91 @@
+package dev.cloister.node.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cloister.node.Launcher;
+import io.vertx.core.json.JsonObject;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code cloister attest verify} on the real samples in ../shared/vectors, as an auditor would run it. */
+class AttestVerifyCommandTest {
+
+    private static final String AT = "2026-11-28T00:00:00Z";
+
+    @TempDir
+    Path dir;
+
+    private static Path vectors(String relative) {
+        Path file = Path.of(System.getProperty("cloister.vectors")).resolve(relative);
+        assertTrue(Files.isRegularFile(file), "missing vector " + file);
+        return file;
+    }
+
+    private record Run(int code, JsonObject json) {}
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        CommandLine cli = new CommandLine(new Launcher());
+        cli.setOut(new PrintWriter(out));
+        List<String> all = new ArrayList<>(List.of("attest", "verify"));
+        all.addAll(List.of(args));
+        int code = cli.execute(all.toArray(String[]::new));
+        return new Run(code, new JsonObject(out.toString()));
+    }
+
+    @Test
+    void realSevSnpReportIsAcceptedWithItsClaims() {
+        Run run = run("--kind", "sev-snp", "--evidence", vectors("sev-snp/virtee-sev/report_milan.bin").toString(),
+                "--certs", vectors("sev-snp/virtee-sev/vcek_milan.der").toString(),
+                "--collateral", vectors("sev-snp/virtee-sev/cert_chain_milan").toString(), "--at", AT);
+        assertEquals(0, run.code(), run.json()::encodePrettily);
+        assertEquals("accepted", run.json().getString("verdict"));
+        assertTrue(run.json().encode().contains("7a1e5c266c0108dbc9bb"), "the measurement is among the claims");
+    }
+
+    @Test
+    void debugGuestTamperedReportAndPolicyMismatchAreRefused() throws Exception {
+        Run debug = run("--kind", "sev-snp", "--evidence", vectors("sev-snp/go-sev-guest/attestation.bin").toString(),
+                "--certs", vectors("sev-snp/go-sev-guest/vcek.testcer").toString(),
+                "--collateral", vectors("sev-snp/go-sev-guest/ask_ark_milan.pem").toString(), "--at", AT);
+        assertEquals(1, debug.code());
+        assertEquals("refused", debug.json().getString("verdict"));
+        assertTrue(debug.json().getString("reason").contains("DEBUG"), debug.json()::encode);
+
+        byte[] report = Files.readAllBytes(vectors("sev-snp/virtee-sev/report_milan.bin"));
+        report[0x90] ^= 1;
+        Path tampered = dir.resolve("tampered.bin");
+        Files.write(tampered, report);
+        assertEquals(1, run("--kind", "sev-snp", "--evidence", tampered.toString(),
+                "--certs", vectors("sev-snp/virtee-sev/vcek_milan.der").toString(), "--at", AT).code());
+
+        Path policy = dir.resolve("policy.json");
+        Files.writeString(policy, "{\"sev-snp\":{\"measurement\":\"" + "00".repeat(48) + "\"}}");
+        Run mismatch = run("--kind", "sev-snp", "--evidence", vectors("sev-snp/virtee-sev/report_milan.bin").toString(),
+                "--certs", vectors("sev-snp/virtee-sev/vcek_milan.der").toString(), "--policy", policy.toString(),
+                "--at", AT);
+        assertEquals(1, mismatch.code(), "a measurement outside the policy is refused");
+
+        Files.writeString(policy, "{\"sev-snp\":{\"measurment\":\"00\"}}");
+        assertEquals(1, run("--kind", "sev-snp", "--evidence", vectors("sev-snp/virtee-sev/report_milan.bin").toString(),
+                "--certs", vectors("sev-snp/virtee-sev/vcek_milan.der").toString(), "--policy", policy.toString(),
+                "--at", AT).code(), "a misspelt policy field is an error, never ignored");
+    }
+
+    @Test
+    void realGpuReportIsAccepted() {
+        Run run = run("--kind", "nvidia-gpu", "--evidence",
+                vectors("nvidia-gpu/nvtrust/hopperAttestationReport.txt").toString(),
+                "--certs", vectors("nvidia-gpu/nvtrust/hopperCertChain.txt").toString(), "--at", AT);
+        assertEquals(0, run.code(), run.json()::encodePrettily);
+        assertEquals("accepted", run.json().getString("verdict"));
+    }
+}
