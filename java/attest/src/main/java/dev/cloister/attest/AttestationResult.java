@@ -1,6 +1,7 @@
 package dev.cloister.attest;
 
-import dev.cloister.attest.internal.JsonText;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,8 +31,14 @@ public record AttestationResult(Instant verifiedAt, Claims claims) {
         return m;
     }
 
-    /** {@link #toJsonMap()} as compact JSON text (RFC 8259). */
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** {@link #toJsonMap()} as compact JSON text (RFC 8259), written by Jackson. */
     public String toJson() {
-        return JsonText.write(toJsonMap());
+        try {
+            return JSON.writeValueAsString(toJsonMap());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("claims are maps, lists, strings, numbers and booleans", e);
+        }
     }
 }
