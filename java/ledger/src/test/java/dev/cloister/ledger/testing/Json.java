@@ -1,28 +1,31 @@
 package dev.cloister.ledger.testing;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.math.BigInteger;
 import java.util.List;
 import java.util.Map;
 
-/** A minimal JSON reader for the test vectors (objects, arrays, strings, numbers, booleans, null). */
+/**
+ * The test vectors' JSON, read with Jackson into maps, lists, strings, longs, doubles and booleans. Integers above
+ * 2^63-1 (uint64 probes) wrap to negative longs, as the vectors' Go sources treat them.
+ */
 public final class Json {
 
-    private final String s;
-    private int pos;
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
 
-    private Json(String s) {
-        this.s = s;
-    }
+    private Json() {}
 
     public static Object parse(String text) {
-        Json j = new Json(text);
-        Object v = j.value();
-        j.ws();
-        if (j.pos != text.length()) {
-            throw new IllegalArgumentException("trailing JSON at " + j.pos);
+        try {
+            return wrapUnsigned(MAPPER.readValue(text, Object.class));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
         }
-        return v;
     }
 
     @SuppressWarnings("unchecked")
@@ -30,113 +33,19 @@ public final class Json {
         return (Map<String, Object>) parse(text);
     }
 
-    private void ws() {
-        while (pos < s.length() && Character.isWhitespace(s.charAt(pos))) {
-            pos++;
+    @SuppressWarnings("unchecked")
+    private static Object wrapUnsigned(Object value) {
+        if (value instanceof BigInteger big) {
+            return big.longValue();
         }
-    }
-
-    private Object value() {
-        ws();
-        char c = s.charAt(pos);
-        switch (c) {
-            case '{': {
-                pos++;
-                Map<String, Object> m = new LinkedHashMap<>();
-                ws();
-                if (s.charAt(pos) == '}') {
-                    pos++;
-                    return m;
-                }
-                while (true) {
-                    ws();
-                    String k = string();
-                    ws();
-                    expect(':');
-                    m.put(k, value());
-                    ws();
-                    if (s.charAt(pos) == ',') {
-                        pos++;
-                    } else {
-                        expect('}');
-                        return m;
-                    }
-                }
-            }
-            case '[': {
-                pos++;
-                List<Object> l = new ArrayList<>();
-                ws();
-                if (s.charAt(pos) == ']') {
-                    pos++;
-                    return l;
-                }
-                while (true) {
-                    l.add(value());
-                    ws();
-                    if (s.charAt(pos) == ',') {
-                        pos++;
-                    } else {
-                        expect(']');
-                        return l;
-                    }
-                }
-            }
-            case '"':
-                return string();
-            default:
-                if (s.startsWith("true", pos)) {
-                    pos += 4;
-                    return Boolean.TRUE;
-                }
-                if (s.startsWith("false", pos)) {
-                    pos += 5;
-                    return Boolean.FALSE;
-                }
-                if (s.startsWith("null", pos)) {
-                    pos += 4;
-                    return null;
-                }
-                int start = pos;
-                while (pos < s.length() && "+-0123456789.eE".indexOf(s.charAt(pos)) >= 0) {
-                    pos++;
-                }
-                return Long.parseUnsignedLong(s.substring(start, pos)); // uint64 values wrap to negative longs
+        if (value instanceof Integer small) {
+            return small.longValue();
         }
-    }
-
-    private void expect(char c) {
-        if (s.charAt(pos) != c) {
-            throw new IllegalArgumentException("want '" + c + "' at " + pos);
+        if (value instanceof Map<?, ?> map) {
+            ((Map<String, Object>) map).replaceAll((k, v) -> wrapUnsigned(v));
+        } else if (value instanceof List<?> list) {
+            ((List<Object>) list).replaceAll(Json::wrapUnsigned);
         }
-        pos++;
-    }
-
-    private String string() {
-        expect('"');
-        StringBuilder sb = new StringBuilder();
-        while (true) {
-            char c = s.charAt(pos++);
-            if (c == '"') {
-                return sb.toString();
-            }
-            if (c == '\\') {
-                char e = s.charAt(pos++);
-                switch (e) {
-                    case 'n' -> sb.append('\n');
-                    case 't' -> sb.append('\t');
-                    case 'r' -> sb.append('\r');
-                    case 'b' -> sb.append('\b');
-                    case 'f' -> sb.append('\f');
-                    case 'u' -> {
-                        sb.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
-                        pos += 4;
-                    }
-                    default -> sb.append(e);
-                }
-            } else {
-                sb.append(c);
-            }
-        }
+        return value;
     }
 }
