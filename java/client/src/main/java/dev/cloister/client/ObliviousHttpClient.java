@@ -66,7 +66,36 @@ public final class ObliviousHttpClient implements AutoCloseable {
 
     /** {@code GET} the key configuration list ({@code application/ohttp-keys}) from a key directory. */
     public Future<List<KeyConfig>> fetchKeys(URI keys) {
-        return web.getAbs(keys.toString())
+        return fetchDocument(keys, OhttpMediaTypes.KEYS).compose(body -> {
+            try {
+                List<KeyConfig> configs = KeyConfigs.decode(body);
+                if (configs.isEmpty()) {
+                    return Future.failedFuture(new OhttpException(OhttpException.Reason.KEY_CONFIGURATION,
+                            "no usable key configuration"));
+                }
+                return Future.succeededFuture(configs);
+            } catch (OhttpException e) {
+                return Future.failedFuture(e);
+            }
+        });
+    }
+
+    /**
+     * {@code GET} the ledger proofs of the key configurations ({@code application/cloister-key-proofs}) from a key
+     * directory; the caller checks them with {@link dev.cloister.client.keys.KeyConsistency}.
+     */
+    public Future<dev.cloister.client.keys.KeyProofs> fetchKeyProofs(URI proofs) {
+        return fetchDocument(proofs, dev.cloister.client.keys.KeyProofs.MEDIA_TYPE).compose(body -> {
+            try {
+                return Future.succeededFuture(dev.cloister.client.keys.KeyProofs.decode(body));
+            } catch (dev.cloister.ledger.FormatException e) {
+                return Future.failedFuture(e);
+            }
+        });
+    }
+
+    private Future<byte[]> fetchDocument(URI url, String mediaType) {
+        return web.getAbs(url.toString())
                 .timeout(timeout.toMillis())
                 .send()
                 .compose(response -> {
@@ -74,21 +103,11 @@ public final class ObliviousHttpClient implements AutoCloseable {
                         return Future.failedFuture(problem(response.statusCode(), response.bodyAsBuffer()));
                     }
                     String type = response.getHeader(HttpHeaders.CONTENT_TYPE.toString());
-                    if (type == null || !type.startsWith(OhttpMediaTypes.KEYS)) {
+                    if (type == null || !type.startsWith(mediaType)) {
                         return Future.failedFuture(new ProblemResponse(response.statusCode(), null,
-                                "key directory answered " + type + ", not " + OhttpMediaTypes.KEYS));
+                                "key directory answered " + type + ", not " + mediaType));
                     }
-                    try {
-                        List<KeyConfig> configs = KeyConfigs.decode(
-                                response.body() == null ? new byte[0] : response.body().getBytes());
-                        if (configs.isEmpty()) {
-                            return Future.failedFuture(new OhttpException(OhttpException.Reason.KEY_CONFIGURATION,
-                                    "no usable key configuration"));
-                        }
-                        return Future.succeededFuture(configs);
-                    } catch (OhttpException e) {
-                        return Future.failedFuture(e);
-                    }
+                    return Future.succeededFuture(response.body() == null ? new byte[0] : response.body().getBytes());
                 });
     }
 

@@ -63,6 +63,13 @@ public final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--redis", description = "Share spent tokens through Redis instead, e.g. redis://127.0.0.1:6379")
     String redis;
 
+    @Option(names = "--ledger", description = "Publish every key configuration in this ledger (base URL) and serve "
+            + "the proofs at /ohttp-keys/proofs; needs --submitter-key")
+    java.net.URI ledger;
+
+    @Option(names = "--submitter-key", description = "The submitter secret key the ledger accepts (see 'ledger keygen')")
+    java.nio.file.Path submitterKey;
+
     @picocli.CommandLine.Mixin
     TokenOptions tokens;
 
@@ -80,7 +87,23 @@ public final class GatewayCommand implements Callable<Integer> {
                         : GatewayConfig.Decapsulation.EVENT_LOOP);
         KeyRotation rotation = new KeyRotation(kemId, keyLifetime, keyLifetime.dividedBy(4), keyLifetime.dividedBy(4),
                 Clock.systemUTC(), new SecureRandom());
-        runtime.vertx().setPeriodic(60_000, id -> rotation.rotateIfDue());
+        dev.cloister.node.gateway.KeyPublication publication = null;
+        if (ledger != null) {
+            if (submitterKey == null) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--ledger needs --submitter-key");
+            }
+            publication = new dev.cloister.node.gateway.KeyPublication(rotation,
+                    new dev.cloister.node.ledger.LedgerPublisher(io.vertx.ext.web.client.WebClient.create(runtime.vertx()),
+                            ledger, dev.cloister.node.ledger.KeyFiles.logSigner(submitterKey), Duration.ofSeconds(30)),
+                    Clock.systemUTC());
+            publication.publishMissing().await(60, TimeUnit.SECONDS);
+        }
+        dev.cloister.node.gateway.KeyPublication published = publication;
+        runtime.vertx().setPeriodic(60_000, id -> {
+            rotation.rotateIfDue();
+            if (published != null) published.publishMissing();
+        });
         Target inner = echo ? new EchoTarget()
                 : request -> Future.succeededFuture(BinaryResponse.of(404, FieldSection.EMPTY, new byte[0]));
         Target target = inner;
@@ -100,7 +123,7 @@ public final class GatewayCommand implements Callable<Integer> {
         Target chosen = target;
         int count = instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
         runtime.vertx().deployVerticle(
-                        () -> new GatewayVerticle(config, rotation, chosen, runtime.registry(), Clock.systemUTC()),
+                        () -> new GatewayVerticle(config, rotation, published, chosen, runtime.registry(), Clock.systemUTC()),
                         new DeploymentOptions().setInstances(count).setThreadingModel(ThreadingModel.EVENT_LOOP))
                 .compose(id -> runtime.vertx().deployVerticle(
                         new AdminVerticle(ListenAddress.parse(adminListen), runtime.registry())))

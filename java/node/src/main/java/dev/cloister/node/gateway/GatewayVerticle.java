@@ -52,6 +52,7 @@ public final class GatewayVerticle extends VerticleBase {
     private final Target target;
     private final MeterRegistry registry;
     private final Clock clock;
+    private final Supplier<dev.cloister.client.keys.KeyProofs> keyProofs;
     private final SecureRandom random = new SecureRandom();
     private ObliviousGateway gateway;
     private GatewayMetrics metrics;
@@ -59,8 +60,18 @@ public final class GatewayVerticle extends VerticleBase {
 
     public GatewayVerticle(GatewayConfig config, Supplier<KeyRing> keys, Target target, MeterRegistry registry,
             Clock clock) {
+        this(config, keys, null, target, registry, clock);
+    }
+
+    /**
+     * @param keyProofs the ledger proofs of the keys, served at {@code /ohttp-keys/proofs} (null: not published)
+     */
+    public GatewayVerticle(GatewayConfig config, Supplier<KeyRing> keys,
+            Supplier<dev.cloister.client.keys.KeyProofs> keyProofs, Target target, MeterRegistry registry,
+            Clock clock) {
         this.config = config;
         this.keys = keys;
+        this.keyProofs = keyProofs;
         this.target = target;
         this.registry = registry;
         this.clock = clock;
@@ -97,6 +108,18 @@ public final class GatewayVerticle extends VerticleBase {
                     Problem.METHOD_NOT_ALLOWED.send(request.response().putHeader(HttpHeaders.ALLOW, "GET, HEAD"));
                 } else {
                     keys(request);
+                }
+            }
+            case "/ohttp-keys/proofs" -> {
+                if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
+                    Problem.METHOD_NOT_ALLOWED.send(request.response().putHeader(HttpHeaders.ALLOW, "GET, HEAD"));
+                } else if (keyProofs == null) {
+                    Problem.NOT_FOUND.send(request.response());
+                } else {
+                    request.response()
+                            .putHeader(HttpHeaders.CONTENT_TYPE, dev.cloister.client.keys.KeyProofs.MEDIA_TYPE)
+                            .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=" + config.keysMaxAge().toSeconds())
+                            .end(Buffer.buffer(keyProofs.get().encode()));
                 }
             }
             case "/gateway" -> {

@@ -1,0 +1,39 @@
+package dev.cloister.node.cli;
+
+import dev.cloister.node.ListenAddress;
+import dev.cloister.node.NodeRuntime;
+import dev.cloister.node.ServerCommand;
+import dev.cloister.node.keys.KeyDirectoryVerticle;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code cloister keys}: the key directory (the CDN role). */
+@Command(name = "keys", mixinStandardHelpOptions = true,
+        description = "Run the key directory: mirrors a gateway's /ohttp-keys and /ohttp-keys/proofs (the ledger proofs "
+                + "of its keys) and serves the same copy to every client.")
+public final class KeysCommand implements Callable<Integer> {
+
+    @Option(names = "--listen", required = true, description = "HOST:PORT to serve on")
+    String listen;
+
+    @Option(names = "--gateway", required = true, description = "The gateway's base URL, e.g. http://127.0.0.1:8082/")
+    URI gateway;
+
+    @Option(names = "--refresh", defaultValue = "PT60S", description = "How often to mirror (default: ${DEFAULT-VALUE})")
+    Duration refresh;
+
+    @Override
+    public Integer call() throws Exception {
+        NodeRuntime runtime = NodeRuntime.create();
+        runtime.vertx().deployVerticle(new KeyDirectoryVerticle(ListenAddress.parse(listen), gateway, refresh))
+                .await(30, TimeUnit.SECONDS);
+        System.err.println("cloister keys on " + listen + ", mirroring " + gateway);
+        ServerCommand.started();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> runtime.vertx().close()));
+        return 0;
+    }
+}

@@ -1,0 +1,126 @@
+package dev.cloister.node.keys;
+
+import dev.cloister.client.keys.KeyProofs;
+import dev.cloister.node.ListenAddress;
+import dev.cloister.node.Problem;
+import dev.cloister.wire.ohttp.KeyConfigs;
+import dev.cloister.wire.ohttp.OhttpMediaTypes;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.net.URI;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The key directory: the third-party (CDN) role that serves the gateway's {@code application/ohttp-keys} and the
+ * ledger proofs of those keys to every client alike, so that the gateway cannot hand one user a key of its own
+ * without also publishing it. It mirrors the gateway's {@code /ohttp-keys} and {@code /ohttp-keys/proofs} every
+ * {@code refresh}; it only serves documents that parse, and it needs no trust: clients verify the proofs.
+ */
+public final class KeyDirectoryVerticle extends VerticleBase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KeyDirectoryVerticle.class);
+    private static final int MAX_DOCUMENT = 1 << 20;
+
+    private final ListenAddress listen;
+    private final URI gateway;
+    private final Duration refresh;
+    private WebClient web;
+    private HttpServer server;
+    private volatile Snapshot snapshot;
+
+    private record Snapshot(byte[] keys, byte[] proofs) {}
+
+    /** @param gateway the gateway's base URL (its {@code /ohttp-keys} and {@code /ohttp-keys/proofs} are mirrored) */
+    public KeyDirectoryVerticle(ListenAddress listen, URI gateway, Duration refresh) {
+        this.listen = listen;
+        this.gateway = gateway;
+        this.refresh = refresh;
+    }
+
+    @Override
+    public Future<?> start() {
+        web = WebClient.create(vertx, new WebClientOptions().setUserAgentEnabled(false).setConnectTimeout(2000)
+                .setIdleTimeout(10));
+        vertx.setPeriodic(1, refresh.toMillis(), id -> mirror());
+        return vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(30).setMaxInitialLineLength(1024)
+                        .setMaxHeaderSize(8192))
+                .requestHandler(this::route)
+                .listen(listen.port(), listen.host())
+                .onSuccess(s -> {
+                    server = s;
+                    LOG.info("key directory listening on port {}", s.actualPort());
+                });
+    }
+
+    public int actualPort() {
+        return server.actualPort();
+    }
+
+    /** Whether both documents have been mirrored at least once. */
+    public boolean ready() {
+        return snapshot != null;
+    }
+
+    /** Fetches both documents now; the served snapshot changes only when both parse. */
+    public Future<Void> mirror() {
+        return fetch("/ohttp-keys").compose(keys -> fetch("/ohttp-keys/proofs").map(proofs -> {
+            try {
+                KeyConfigs.decode(keys);
+                KeyProofs.decode(proofs);
+            } catch (Exception e) {
+                throw new IllegalStateException("the gateway served an unreadable key document", e);
+            }
+            snapshot = new Snapshot(keys, proofs);
+            return (Void) null;
+        })).onFailure(e -> LOG.warn("mirroring the gateway's keys failed; serving the previous copy"));
+    }
+
+    private Future<byte[]> fetch(String path) {
+        return web.getAbs(gateway.resolve(path).toString()).timeout(5000).send().compose((HttpResponse<Buffer> r) -> {
+            if (r.statusCode() != 200) {
+                return Future.failedFuture(new IllegalStateException("gateway answered " + r.statusCode() + " for " + path));
+            }
+            Buffer body = r.body() == null ? Buffer.buffer() : r.body();
+            if (body.length() > MAX_DOCUMENT) {
+                return Future.failedFuture(new IllegalStateException(path + " exceeds " + MAX_DOCUMENT + " bytes"));
+            }
+            return Future.succeededFuture(body.getBytes());
+        });
+    }
+
+    private void route(HttpServerRequest request) {
+        if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
+            Problem.METHOD_NOT_ALLOWED.send(request.response().putHeader(HttpHeaders.ALLOW, "GET, HEAD"));
+            return;
+        }
+        Snapshot current = snapshot;
+        switch (request.path()) {
+            case "/ohttp-keys" -> serve(request, current, OhttpMediaTypes.KEYS, current == null ? null : current.keys());
+            case "/ohttp-keys/proofs" -> serve(request, current, KeyProofs.MEDIA_TYPE,
+                    current == null ? null : current.proofs());
+            default -> Problem.NOT_FOUND.send(request.response());
+        }
+    }
+
+    private void serve(HttpServerRequest request, Snapshot current, String type, byte[] body) {
+        if (current == null) {
+            Problem.UNAVAILABLE.send(request.response().putHeader(HttpHeaders.RETRY_AFTER, "1"));
+            return;
+        }
+        request.response()
+                .putHeader(HttpHeaders.CONTENT_TYPE, type)
+                .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=" + refresh.toSeconds())
+                .end(Buffer.buffer(body));
+    }
+}
