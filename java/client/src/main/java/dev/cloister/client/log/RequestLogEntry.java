@@ -1,0 +1,91 @@
+package dev.cloister.client.log;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One line of the request log an app shows its user: what was shared (counts, sizes and message ids — never text),
+ * through whom, and what software was verified to receive it. Fields that a failed request never reached are null.
+ *
+ * @param time when the request started
+ * @param useCase {@code summarize} or {@code rewrite}
+ * @param shared what left the device
+ * @param relay the relay's URL (it saw the device's address, never the content)
+ * @param keyConfigId the gateway key configuration used, and its ledger index
+ * @param enclave what the attestation established about the receiving enclave
+ * @param ledger the checkpoint and witnesses that vouched for the key and the release
+ * @param tls the negotiated TLS parameters of the RA-TLS session
+ * @param outcome {@code ok}, or the failure's kind and reason
+ */
+public record RequestLogEntry(Instant time, String useCase, Shared shared, String relay, KeyUsed keyConfigId,
+        Enclave enclave, Ledger ledger, Tls tls, Outcome outcome) {
+
+    public RequestLogEntry {
+        Objects.requireNonNull(time, "time");
+        Objects.requireNonNull(useCase, "useCase");
+        Objects.requireNonNull(shared, "shared");
+        Objects.requireNonNull(outcome, "outcome");
+    }
+
+    /** What was shared: counts, bytes and the app's own message ids. */
+    public record Shared(int messages, long bytes, List<String> messageIds) {
+        public Shared {
+            messageIds = List.copyOf(messageIds);
+        }
+    }
+
+    public record KeyUsed(int keyId, long ledgerIndex) {}
+
+    public record Enclave(String platform, String measurement, String release, String tcb, String gpuModel,
+            String gpuDriver, String gpuVbios) {}
+
+    public record Ledger(String origin, long checkpointSize, List<String> witnesses) {
+        public Ledger {
+            witnesses = List.copyOf(witnesses);
+        }
+    }
+
+    public record Tls(String version, String cipherSuite, String keyExchange) {}
+
+    /** {@code ok}, or {@code kind} (attestation, ledger, key-consistency, token, transport, enclave) with a reason. */
+    public record Outcome(String result, String kind, String reason) {
+        public static final Outcome OK = new Outcome("ok", null, null);
+
+        public static Outcome failed(String kind, String reason) {
+            return new Outcome("failed", kind, reason);
+        }
+    }
+
+    public JsonObject toJson() {
+        JsonObject json = new JsonObject()
+                .put("time", time.toString())
+                .put("use_case", useCase)
+                .put("shared", new JsonObject().put("messages", shared.messages()).put("bytes", shared.bytes())
+                        .put("message_ids", new JsonArray(shared.messageIds())))
+                .put("relay", relay);
+        if (keyConfigId != null) {
+            json.put("key_config", new JsonObject().put("id", keyConfigId.keyId())
+                    .put("ledger_index", keyConfigId.ledgerIndex()));
+        }
+        if (enclave != null) {
+            json.put("enclave", new JsonObject().put("platform", enclave.platform())
+                    .put("measurement", enclave.measurement()).put("release", enclave.release())
+                    .put("tcb", enclave.tcb()).put("gpu_model", enclave.gpuModel())
+                    .put("gpu_driver", enclave.gpuDriver()).put("gpu_vbios", enclave.gpuVbios()));
+        }
+        if (ledger != null) {
+            json.put("ledger", new JsonObject().put("origin", ledger.origin())
+                    .put("checkpoint_size", ledger.checkpointSize()).put("witnesses", new JsonArray(ledger.witnesses())));
+        }
+        if (tls != null) {
+            json.put("tls", new JsonObject().put("version", tls.version()).put("cipher_suite", tls.cipherSuite())
+                    .put("key_exchange", tls.keyExchange()));
+        }
+        JsonObject result = new JsonObject().put("result", outcome.result());
+        if (outcome.kind() != null) result.put("kind", outcome.kind()).put("reason", outcome.reason());
+        return json.put("outcome", result);
+    }
+}
