@@ -7,6 +7,7 @@ import dev.cloister.wire.bhttp.BhttpException.Reason;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads one Binary HTTP message (RFC 9292 §3) from a heap array without copying it. Every length is checked against
@@ -98,6 +99,48 @@ final class BhttpDecoder {
         FieldSection trailers = d.atEnd() ? FieldSection.EMPTY : d.fieldSection(framing, TRAILER_SECTION);
         int padding = d.padding();
         return new BinaryResponse(framing, informational, status, headers, content, trailers, padding);
+    }
+
+    /** The head of an indeterminate-length response: what {@link IndeterminateResponseReader} reads first. */
+    record Head(List<InformationalResponse> informational, int status, FieldSection headers, int length) {}
+
+    /**
+     * Reads the head (framing indicator 3, informational responses, final status, header section) from the start of
+     * {@code message}; {@link Reason#TRUNCATED} when more bytes are needed.
+     */
+    static Head indeterminateResponseHead(ByteBuffer message, BhttpLimits limits) throws BhttpException {
+        BhttpDecoder d = new BhttpDecoder("response", message, limits);
+        Framing framing = d.responseFraming();
+        if (framing != Framing.INDETERMINATE_LENGTH) {
+            throw new BhttpException(Reason.MALFORMED, "BHTTP response, framing indicator at offset 0: a streamed "
+                    + "response must have indeterminate length");
+        }
+        List<InformationalResponse> informational = List.of();
+        while (true) {
+            long code = d.varint(CONTROL_DATA, -1);
+            if (code >= 100 && code <= 199) {
+                if (informational.size() >= limits.maxInformationalResponses()) {
+                    throw d.error(Reason.LIMIT_EXCEEDED, CONTROL_DATA, -1, "more than "
+                            + limits.maxInformationalResponses() + " informational responses");
+                }
+                if (informational.isEmpty()) informational = new ArrayList<>(2);
+                informational.add(new InformationalResponse((int) code,
+                        d.fieldSection(framing, INFORMATIONAL_HEADER_SECTION)));
+            } else if (code >= 200 && code <= 599) {
+                FieldSection headers = d.fieldSection(framing, HEADER_SECTION);
+                return new Head(informational, (int) code, headers, d.in.position() - d.base);
+            } else {
+                throw d.error(Reason.MALFORMED, CONTROL_DATA, -1, "status code " + code + " is outside 100..599");
+            }
+        }
+    }
+
+    /** The indeterminate-length trailer section at the start of {@code message}, and its length. */
+    static Map.Entry<FieldSection, Integer> indeterminateTrailers(ByteBuffer message, BhttpLimits limits)
+            throws BhttpException {
+        BhttpDecoder d = new BhttpDecoder("response", message, limits);
+        FieldSection trailers = d.fieldSection(Framing.INDETERMINATE_LENGTH, TRAILER_SECTION);
+        return Map.entry(trailers, d.in.position() - d.base);
     }
 
     private Framing requestFraming() throws BhttpException {
