@@ -283,8 +283,10 @@ public final class GatewayVerticle extends VerticleBase {
                 wipe.run();
             }
             ChunkedResponseWriter writer = reader.responseWriter(random);
-            inner(whole)
-                    .compose(inner -> streamResponse(request.response(), writer, inner))
+            Future<Outcome> answered = target instanceof StreamingTarget streaming
+                    ? streamInner(streaming, whole, request.response(), writer)
+                    : inner(whole).compose(inner -> streamResponse(request.response(), writer, inner));
+            answered
                     .onComplete(result -> {
                         vertx.cancelTimer(timer);
                         if (result.succeeded()) {
@@ -295,6 +297,94 @@ public final class GatewayVerticle extends VerticleBase {
                         }
                     });
         });
+    }
+
+    /**
+     * A streaming target's answer as it is produced: an indeterminate-length BHTTP response whose head and each content
+     * piece go out as their own OHTTP chunk; the end (content terminator, trailers) is the final chunk.
+     */
+    private Future<Outcome> streamInner(StreamingTarget streaming, byte[] requestBytes, HttpServerResponse response,
+            ChunkedResponseWriter writer) {
+        BinaryRequest inner;
+        try {
+            inner = BinaryRequest.decode(requestBytes, config.bhttpLimits());
+        } catch (BhttpException | RuntimeException e) {
+            return streamResponse(response, writer, new Inner(
+                    BinaryResponse.of(400, FieldSection.EMPTY, new byte[0]).encode(), Outcome.INNER_MALFORMED));
+        } finally {
+            Arrays.fill(requestBytes, (byte) 0);
+        }
+        Future<StreamingTarget.StreamedResponse> answer;
+        try {
+            answer = streaming.stream(inner);
+        } catch (RuntimeException e) {
+            answer = Future.failedFuture(e);
+        }
+        return answer.timeout(config.requestTimeout().toMillis() * 4 / 5, TimeUnit.MILLISECONDS)
+                .transform(result -> {
+                    if (result.failed()) {
+                        boolean timeout = result.cause() instanceof java.util.concurrent.TimeoutException;
+                        return streamResponse(response, writer, new Inner(BinaryResponse.of(timeout ? 504 : 500,
+                                FieldSection.EMPTY, new byte[0]).encode(), timeout ? Outcome.TIMEOUT : Outcome.INTERNAL));
+                    }
+                    StreamingTarget.StreamedResponse streamed = result.result();
+                    dev.cloister.wire.bhttp.IndeterminateResponseWriter bhttp =
+                            new dev.cloister.wire.bhttp.IndeterminateResponseWriter();
+                    io.vertx.core.Promise<Outcome> done = io.vertx.core.Promise.promise();
+                    try {
+                        response.setStatusCode(200)
+                                .putHeader(HttpHeaders.CONTENT_TYPE, OhttpMediaTypes.CHUNKED_RESPONSE)
+                                .putHeader("Incremental", "?1")
+                                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                                .setChunked(true);
+                        response.write(Buffer.buffer(writer.header()));
+                        response.write(Buffer.buffer(writer.sealChunk(
+                                bhttp.head(List.of(), streamed.status(), streamed.headers()))));
+                    } catch (OhttpException e) {
+                        return Future.failedFuture(e);
+                    }
+                    if (streamed.content() == null) {
+                        try {
+                            byte[] framed = bhttp.contentChunk(streamed.whole());
+                            if (framed.length > 0) response.write(Buffer.buffer(writer.sealChunk(framed)));
+                            Arrays.fill(framed, (byte) 0);
+                            Arrays.fill(streamed.whole(), (byte) 0);
+                            return response.end(Buffer.buffer(writer.sealFinal(bhttp.end(FieldSection.EMPTY))))
+                                    .map(Outcome.OK);
+                        } catch (OhttpException e) {
+                            return Future.failedFuture(e);
+                        }
+                    }
+                    long[] sent = {0};
+                    streamed.content().handler(piece -> {
+                        try {
+                            sent[0] += piece.length();
+                            if (sent[0] > streamed.maxContent()) {
+                                throw new IllegalStateException("streamed answer too long");
+                            }
+                            byte[] plain = piece.getBytes();
+                            byte[] framed = bhttp.contentChunk(plain);
+                            Arrays.fill(plain, (byte) 0);
+                            if (framed.length > 0) {
+                                response.write(Buffer.buffer(writer.sealChunk(framed)));
+                                Arrays.fill(framed, (byte) 0);
+                            }
+                        } catch (OhttpException | RuntimeException e) {
+                            streamed.content().handler(null);
+                            done.tryFail(e);
+                        }
+                    });
+                    streamed.content().exceptionHandler(done::tryFail);
+                    streamed.content().endHandler(v -> {
+                        try {
+                            response.end(Buffer.buffer(writer.sealFinal(bhttp.end(FieldSection.EMPTY))))
+                                    .onComplete(r -> done.tryComplete(Outcome.OK));
+                        } catch (OhttpException e) {
+                            done.tryFail(e);
+                        }
+                    });
+                    return done.future();
+                });
     }
 
     private Future<Outcome> streamResponse(HttpServerResponse response, ChunkedResponseWriter writer, Inner inner) {

@@ -1,5 +1,6 @@
 package dev.cloister.node.sessions;
 
+import dev.cloister.node.gateway.StreamingTarget;
 import dev.cloister.node.gateway.Target;
 import dev.cloister.wire.bhttp.BinaryRequest;
 import dev.cloister.wire.bhttp.BinaryResponse;
@@ -9,7 +10,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -30,18 +33,21 @@ import java.util.regex.Pattern;
  * problems inside the encapsulation; those a fresh session can fix (no enclave, enclave gone) are 503 with
  * {@code Retry-After}.
  */
-public final class SessionRouter implements Target {
+public final class SessionRouter implements StreamingTarget {
 
     public static final String NEXT_HANDLE = "cloister-session";
     public static final String MEDIA_TYPE = "application/cloister-tls";
-    /** The most TLS bytes one step may carry in either direction. */
+    /** The most TLS bytes one step may carry towards the enclave. */
     public static final int MAX_STEP_BYTES = 1 << 20;
+    /** The most TLS bytes one step's answer may stream back. */
+    public static final long MAX_STREAM_BYTES = 16L << 20;
 
     private static final Pattern HANDLE = Pattern.compile("[A-Za-z0-9_-]{22}");
 
     private final EnclavePool pool;
     private final SessionHandles handles;
     private final WebClient web;
+    private final HttpClient http;
     private final Duration enclaveTimeout;
     private final Target open;
     private final Counter opened;
@@ -52,11 +58,12 @@ public final class SessionRouter implements Target {
      * @param tokenGate wraps the session-opening step (e.g. a {@code TokenGate}); {@code UnaryOperator.identity()}
      *                  opens sessions without tokens (tests and the demo's token-free mode only)
      */
-    public SessionRouter(EnclavePool pool, SessionHandles handles, WebClient web, Duration enclaveTimeout,
+    public SessionRouter(EnclavePool pool, SessionHandles handles, WebClient web, HttpClient http, Duration enclaveTimeout,
             UnaryOperator<Target> tokenGate, MeterRegistry registry) {
         this.pool = pool;
         this.handles = handles;
         this.web = web;
+        this.http = http;
         this.enclaveTimeout = enclaveTimeout;
         this.open = tokenGate.apply(this::open);
         this.opened = Counter.builder("cloister.gateway.sessions.opened").register(registry);
@@ -65,25 +72,31 @@ public final class SessionRouter implements Target {
     }
 
     @Override
-    public Future<BinaryResponse> handle(BinaryRequest request) {
+    public Future<StreamedResponse> stream(BinaryRequest request) {
         String path = request.path();
         if (path.equals("/v1/sessions")) {
-            return request.method().equals("POST") ? open.handle(request) : Future.succeededFuture(problem(405, "method not allowed"));
+            return (request.method().equals("POST") ? open.handle(request)
+                    : Future.succeededFuture(problem(405, "method not allowed"))).map(StreamedResponse::whole);
         }
         if (path.startsWith("/v1/sessions/")) {
             String handle = path.substring("/v1/sessions/".length());
             if (!HANDLE.matcher(handle).matches()) {
-                return Future.succeededFuture(problem(404, "unknown session"));
+                return whole(problem(404, "unknown session"));
             }
             return switch (request.method()) {
                 case "POST" -> step(handle, request.content());
-                case "DELETE" -> end(handle);
-                default -> Future.succeededFuture(problem(405, "method not allowed"));
+                case "DELETE" -> end(handle).map(StreamedResponse::whole);
+                default -> whole(problem(405, "method not allowed"));
             };
         }
-        return Future.succeededFuture(problem(404, "not found"));
+        return whole(problem(404, "not found"));
     }
 
+    private static Future<StreamedResponse> whole(BinaryResponse response) {
+        return Future.succeededFuture(StreamedResponse.whole(response));
+    }
+
+    /** The first step: the handshake's first flight, answered whole (no application data flows yet). */
     private Future<BinaryResponse> open(BinaryRequest request) {
         Optional<EnclavePool.Member> member = pool.pick();
         if (member.isEmpty()) {
@@ -91,19 +104,24 @@ public final class SessionRouter implements Target {
         }
         opened.increment();
         SessionHandles.Route route = new SessionHandles.Route(member.get().id(), handles.randomId());
-        return forward(member.get(), route, request.content());
+        return forward(member.get(), route, request.content()).compose(streamed -> collect(streamed));
     }
 
-    private Future<BinaryResponse> step(String handle, byte[] tls) {
+    private Future<StreamedResponse> step(String handle, byte[] tls) {
         Optional<SessionHandles.Route> route = handles.take(handle);
         if (route.isEmpty()) {
-            return Future.succeededFuture(problem(404, "unknown, used or expired session handle"));
+            return whole(problem(404, "unknown, used or expired session handle"));
         }
         Optional<EnclavePool.Member> member = pool.member(route.get().enclaveId());
         if (member.isEmpty()) {
-            return Future.succeededFuture(retryable("the session's enclave is gone"));
+            return whole(retryable("the session's enclave is gone"));
         }
         return forward(member.get(), route.get(), tls);
+    }
+
+    private static Future<BinaryResponse> collect(StreamedResponse streamed) {
+        StreamingTarget one = request -> Future.succeededFuture(streamed);
+        return one.handle(null);
     }
 
     private Future<BinaryResponse> end(String handle) {
@@ -121,40 +139,50 @@ public final class SessionRouter implements Target {
                 .recover(e -> Future.succeededFuture(BinaryResponse.of(204, FieldSection.EMPTY, new byte[0])));
     }
 
-    private Future<BinaryResponse> forward(EnclavePool.Member member, SessionHandles.Route route, byte[] tls) {
+    /**
+     * Sends the TLS bytes to the enclave's session endpoint; its answer streams back (TLS records as the enclave writes
+     * them). The next handle of the chain is minted when the enclave's answer starts.
+     */
+    private Future<StreamedResponse> forward(EnclavePool.Member member, SessionHandles.Route route, byte[] tls) {
         if (tls.length == 0 || tls.length > MAX_STEP_BYTES) {
-            return Future.succeededFuture(problem(400, "a session step carries 1 to " + MAX_STEP_BYTES + " TLS bytes"));
+            return whole(problem(400, "a session step carries 1 to " + MAX_STEP_BYTES + " TLS bytes"));
         }
         forwarded.increment();
-        return web.postAbs(member.sessions().resolve(route.enclaveSession()).toString())
-                .timeout(enclaveTimeout.toMillis())
-                .putHeader("content-type", MEDIA_TYPE)
-                .sendBuffer(Buffer.buffer(tls))
-                .map((HttpResponse<Buffer> answer) -> {
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
+                .setAbsoluteURI(member.sessions().resolve(route.enclaveSession()).toString())
+                .setConnectTimeout(enclaveTimeout.toMillis())
+                .setIdleTimeout(enclaveTimeout.toMillis())
+                .putHeader("content-type", MEDIA_TYPE);
+        return http.request(options)
+                .compose(request -> request.send(Buffer.buffer(tls)))
+                .compose(answer -> {
                     int status = answer.statusCode();
-                    byte[] body = answer.body() == null ? new byte[0] : answer.body().getBytes();
-                    if (status == 404 || status == 410) {
-                        return retryable("the enclave no longer holds this session");
-                    }
-                    if (status != 200 || body.length > MAX_STEP_BYTES) {
+                    if (status != 200) {
+                        answer.handler(null);
+                        answer.resume();
+                        if (status == 404 || status == 410) {
+                            return whole(retryable("the enclave no longer holds this session"));
+                        }
                         enclaveFailures.increment();
-                        return retryable("the enclave failed this session");
+                        return whole(retryable("the enclave failed this session"));
                     }
-                    String closed = answer.getHeader("cloister-session-closed");
-                    if (closed != null) {
-                        return BinaryResponse.of(200, FieldSection.of("content-type", MEDIA_TYPE), body);
+                    if (answer.getHeader("cloister-session-closed") != null) {
+                        return Future.succeededFuture(StreamedResponse.streaming(200,
+                                FieldSection.of("content-type", MEDIA_TYPE), answer, MAX_STREAM_BYTES));
                     }
                     Optional<String> next = handles.mint(route);
                     if (next.isEmpty()) {
-                        return retryable("too many open sessions");
+                        answer.handler(null);
+                        answer.resume();
+                        return whole(retryable("too many open sessions"));
                     }
-                    return BinaryResponse.of(200, FieldSection.of("content-type", MEDIA_TYPE, NEXT_HANDLE, next.get()), body);
-                })
-                .recover(e -> {
+                    return Future.succeededFuture(StreamedResponse.streaming(200,
+                            FieldSection.of("content-type", MEDIA_TYPE, NEXT_HANDLE, next.get()), answer, MAX_STREAM_BYTES));
+                }, failure -> {
                     // Unreachable or too slow: stop routing new sessions to it until it registers again.
                     enclaveFailures.increment();
                     pool.remove(member.id());
-                    return Future.succeededFuture(retryable("the enclave did not answer"));
+                    return whole(retryable("the enclave did not answer"));
                 });
     }
 
