@@ -127,7 +127,7 @@ private:
         const int count = static_cast<int>(group.size());
         long long work = 0;
         for (int p = 0; p < count; p++) work += static_cast<long long>(ps[p].out) * in * n;
-        int threads = work < 65536 ? 1 : threads_;
+        int threads = work < (1 << 18) ? 1 : threads_;  // a parallel region costs microseconds: small products stay on one thread
         cpu::MatmulFn mm = matmul_;
 #pragma omp parallel num_threads(threads)
         {
@@ -179,7 +179,7 @@ private:
         const int items = n * heads;
         long long work = 0;
         for (int r = 0; r < n; r++) work += static_cast<long long>(rows[r].pos + 1) * heads * hs;
-        int threads = work < 32768 ? 1 : threads_;
+        int threads = work < (1 << 18) ? 1 : threads_;
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 4)
         for (int it = 0; it < items; it++) {
             const int r = it / heads, h = it % heads, kvh = h / group;
