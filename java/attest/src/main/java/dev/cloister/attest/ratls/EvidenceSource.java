@@ -1,0 +1,62 @@
+package dev.cloister.attest.ratls;
+
+import dev.cloister.attest.bundle.EvidenceBundle;
+import java.io.IOException;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Where an enclave's evidence comes from: its platform (SEV-SNP firmware through configfs-tsm, an NVIDIA GPU through
+ * NVML) or a simulator. RA-TLS asks for one CPU report per handshake (or per batch) with a REPORT_DATA it computed,
+ * and for the GPU evidence that report must commit to.
+ */
+public interface EvidenceSource {
+
+    /**
+     * The GPU evidence in force now, refreshed by the source on its own schedule with a nonce derived from its
+     * {@link GpuFreshness}; empty for an enclave without a GPU. Cheap when no refresh is due.
+     *
+     * @throws IOException if the GPU could not produce a report when one was due
+     */
+    Optional<GpuEvidence> currentGpuEvidence() throws IOException;
+
+    /**
+     * One hardware report whose REPORT_DATA is {@code reportData}, with its endorsements. Blocks (real hardware
+     * serializes these: tens of milliseconds each); never call it on an event loop.
+     *
+     * @param reportData 64 bytes
+     * @throws IOException if the platform did not produce a report
+     */
+    CpuEvidence cpuReport(byte[] reportData) throws IOException;
+
+    /**
+     * A CPU report and what the verifier needs with it.
+     *
+     * @param report bundle entry {@code cpu}
+     * @param endorsements bundle entry {@code cpu-endorsements}
+     * @param ledgerProofs bundle entry {@code ledger-proofs}, when the enclave carries them
+     */
+    record CpuEvidence(EvidenceBundle.Entry report, EvidenceBundle.Entry endorsements,
+            Optional<EvidenceBundle.Entry> ledgerProofs) {
+        public CpuEvidence {
+            Objects.requireNonNull(report, "report");
+            Objects.requireNonNull(endorsements, "endorsements");
+            Objects.requireNonNull(ledgerProofs, "ledgerProofs");
+        }
+    }
+
+    /**
+     * A GPU report, its endorsements, and when (with which salt) it was requested.
+     *
+     * @param report bundle entry {@code gpu}; its request nonce is {@code freshness.nonce()}
+     * @param endorsements bundle entry {@code gpu-endorsements}
+     * @param freshness the refresh time and salt
+     */
+    record GpuEvidence(EvidenceBundle.Entry report, EvidenceBundle.Entry endorsements, GpuFreshness freshness) {
+        public GpuEvidence {
+            Objects.requireNonNull(report, "report");
+            Objects.requireNonNull(endorsements, "endorsements");
+            Objects.requireNonNull(freshness, "freshness");
+        }
+    }
+}

@@ -1,0 +1,188 @@
+package dev.cloister.attest.ratls;
+
+import dev.cloister.attest.AttestationException;
+import dev.cloister.attest.AttestationResult;
+import dev.cloister.attest.AttestationVerifier;
+import dev.cloister.attest.ReferenceValue;
+import dev.cloister.attest.bundle.EvidenceBundle;
+import dev.cloister.attest.nvgpu.NvidiaGpuEndorsements;
+import dev.cloister.attest.nvgpu.NvidiaGpuEvidence;
+import dev.cloister.attest.sevsnp.AttestationReport;
+import dev.cloister.attest.sevsnp.SevSnpEndorsements;
+import dev.cloister.attest.sevsnp.SevSnpEvidence;
+import dev.cloister.ledger.ProofException;
+import dev.cloister.ledger.merkle.InclusionProof;
+import dev.cloister.ledger.merkle.MerkleTree;
+import dev.cloister.ledger.merkle.TreeHash;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Appraises a peer's RA-TLS certificate for one handshake: a function of (now, the nonce this side chose, the
+ * certificate, the policy), in the order documented in RA-TLS.md. Returns the accepted peer or throws a
+ * {@link RaTlsException} naming the failed check. Thread-safe (the evidence verifier's chain cache is shared).
+ */
+public final class RaTlsVerifier {
+
+    /** Which side presented the certificate, and so which binding its REPORT_DATA must have. */
+    public enum PeerRole {
+        /** The TLS server: REPORT_DATA commits to our ClientHello.random (alone, or as a leaf of a batch). */
+        SERVER,
+        /** The TLS client in mutual RA-TLS: REPORT_DATA commits to our ServerHello.random. */
+        CLIENT
+    }
+
+    private final AttestationVerifier evidence;
+
+    public RaTlsVerifier(AttestationVerifier evidence) {
+        this.evidence = Objects.requireNonNull(evidence, "evidence");
+    }
+
+    /**
+     * @param now the verifier's time
+     * @param role which side the certificate came from
+     * @param ourNonce the 32-byte random this side sent in this handshake
+     * @param certificateDer the peer's (only) certificate
+     */
+    public RaTlsAttestation verify(Instant now, PeerRole role, byte[] ourNonce, byte[] certificateDer,
+            RaTlsPolicy policy) throws RaTlsException {
+        Objects.requireNonNull(now, "now");
+        Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(policy, "policy");
+        if (ourNonce == null || ourNonce.length != 32) {
+            throw new IllegalArgumentException("our nonce is 32 bytes");
+        }
+        // 1. Form: DER X.509 v3, Ed25519 key and valid self-signature, the evidence extension (critical, well-formed).
+        RaTlsCertificate cert = RaTlsCertificate.parse(certificateDer);
+        // 2. Time: within validity (± skew), and no longer-lived than the policy allows.
+        Duration lifetime = Duration.between(cert.notBefore(), cert.notAfter());
+        if (lifetime.compareTo(policy.maxCertificateLifetime()) > 0) {
+            throw new RaTlsException(RaTlsException.Reason.CERTIFICATE_NOT_VALID_NOW, "certificate lifetime "
+                    + lifetime + " exceeds the policy's " + policy.maxCertificateLifetime());
+        }
+        if (now.isBefore(cert.notBefore().minus(policy.clockSkew()))
+                || now.isAfter(cert.notAfter().plus(policy.clockSkew()))) {
+            throw new RaTlsException(RaTlsException.Reason.CERTIFICATE_NOT_VALID_NOW, "certificate valid from "
+                    + cert.notBefore() + " to " + cert.notAfter() + ", now is " + now);
+        }
+        RaTlsEvidence ev = cert.evidence();
+        EvidenceBundle bundle = ev.bundle();
+        byte[] gpuBytes = bundle.gpu().map(EvidenceBundle.Entry::value).orElse(new byte[0]);
+        // 3. The binding this handshake requires: our nonce (or the batch root it is a leaf of), this key, this GPU.
+        long batchSize = 1;
+        byte[] expected;
+        if (ev.batch().isPresent()) {
+            InclusionProof path = ev.batch().get();
+            if (role != PeerRole.SERVER || policy.batching() == RaTlsPolicy.Batching.REFUSE) {
+                throw new RaTlsException(RaTlsException.Reason.BATCH_PATH_INVALID,
+                        "a batched report is not accepted from this peer by the policy");
+            }
+            byte[] root;
+            try {
+                root = MerkleTree.rootFromInclusion(path.leafIndex(), path.treeSize(), TreeHash.leafHash(ourNonce),
+                        path.hashes());
+            } catch (ProofException e) {
+                throw new RaTlsException(RaTlsException.Reason.BATCH_PATH_INVALID, e.getMessage(), e);
+            }
+            expected = HandshakeBinding.serverBatch(root, cert.spki(), gpuBytes);
+            batchSize = path.treeSize();
+        } else {
+            expected = role == PeerRole.SERVER ? HandshakeBinding.server(ourNonce, cert.spki(), gpuBytes)
+                    : HandshakeBinding.client(ourNonce, cert.spki(), gpuBytes);
+        }
+        // 4. CPU evidence through the evidence verifier, with the binding as the only allowed REPORT_DATA.
+        AttestationResult cpu = verifyCpu(now, bundle, policy, expected);
+        // 5. GPU evidence, its nonce recomputed from the refresh time and salt, then its age.
+        Optional<AttestationResult> gpu = verifyGpu(now, ev, policy);
+        return new RaTlsAttestation(cpu, gpu, cert.spkiSha256(), cert.notAfter(), batchSize);
+    }
+
+    private AttestationResult verifyCpu(Instant now, EvidenceBundle bundle, RaTlsPolicy policy, byte[] expected)
+            throws RaTlsException {
+        byte[] report = bundle.cpu().value();
+        try {
+            SevSnpEndorsements endorsements = cpuEndorsements(bundle.cpuEndorsements().value());
+            return evidence.verify(now, SevSnpEvidence.of(report), endorsements,
+                    policy.cpu().withReportData(new ReferenceValue.Digests(List.of(expected))));
+        } catch (AttestationException e) {
+            if (reportDataDiffers(report, expected)) {
+                throw new RaTlsException(RaTlsException.Reason.BINDING_MISMATCH, "REPORT_DATA does not commit to this "
+                        + "handshake's nonce, this certificate's key and this GPU evidence: " + e.getMessage(), e);
+            }
+            throw new RaTlsException(RaTlsException.Reason.CPU_EVIDENCE_REFUSED,
+                    "while verifying the CPU evidence: " + e.getMessage(), e);
+        }
+    }
+
+    /** Only to name the reason of a refusal already decided by the verifier: the unverified REPORT_DATA field. */
+    private static boolean reportDataDiffers(byte[] report, byte[] expected) {
+        try {
+            return !MessageDigest.isEqual(AttestationReport.parse(report).reportData(), expected);
+        } catch (AttestationException e) {
+            return false;
+        }
+    }
+
+    private Optional<AttestationResult> verifyGpu(Instant now, RaTlsEvidence ev, RaTlsPolicy policy)
+            throws RaTlsException {
+        EvidenceBundle bundle = ev.bundle();
+        switch (policy.gpu()) {
+            case RaTlsPolicy.NoGpu n -> {
+                if (bundle.gpu().isPresent()) {
+                    throw new RaTlsException(RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
+                            "the policy expects a CPU-only peer, the certificate carries GPU evidence");
+                }
+                return Optional.empty();
+            }
+            case RaTlsPolicy.RequireGpu r -> {
+                if (bundle.gpu().isEmpty() || bundle.gpuEndorsements().isEmpty() || ev.gpuFreshness().isEmpty()) {
+                    throw new RaTlsException(RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
+                            "the policy requires GPU evidence, the certificate carries none");
+                }
+                GpuFreshness f = ev.gpuFreshness().get();
+                AttestationResult result;
+                try {
+                    result = evidence.verify(now, NvidiaGpuEvidence.of(bundle.gpu().get().value()),
+                            NvidiaGpuEndorsements.ofPem(bundle.gpuEndorsements().get().value()),
+                            r.policy().withNonce(new ReferenceValue.Digests(List.of(f.nonce()))));
+                } catch (AttestationException e) {
+                    throw new RaTlsException(RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
+                            "while verifying the GPU evidence: " + e.getMessage(), e);
+                }
+                if (f.refreshedAt().isAfter(now.plus(policy.clockSkew()))) {
+                    throw new RaTlsException(RaTlsException.Reason.GPU_EVIDENCE_STALE,
+                            "GPU evidence refreshed at " + f.refreshedAt() + ", in the future of " + now);
+                }
+                if (f.refreshedAt().plus(r.maxAge()).isBefore(now)) {
+                    throw new RaTlsException(RaTlsException.Reason.GPU_EVIDENCE_STALE, "GPU evidence refreshed at "
+                            + f.refreshedAt() + " is older than " + r.maxAge() + " at " + now);
+                }
+                return Optional.of(result);
+            }
+        }
+    }
+
+    /** The bundle's {@code cpu-endorsements}: the VCEK (or VLEK) certificate first, then ASK and ARK, in PEM. */
+    static SevSnpEndorsements cpuEndorsements(byte[] pem) throws AttestationException {
+        String text = new String(pem, StandardCharsets.US_ASCII);
+        String end = "-----END CERTIFICATE-----";
+        int first = text.indexOf(end);
+        if (first < 0) {
+            throw new AttestationException("cpu-endorsements holds no PEM certificate");
+        }
+        int split = first + end.length();
+        String rest = text.substring(split).strip();
+        return SevSnpEndorsements.of(text.substring(0, split).getBytes(StandardCharsets.US_ASCII),
+                rest.isEmpty() ? null : rest.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    static String hex(byte[] b) {
+        return HexFormat.of().formatHex(b);
+    }
+}

@@ -1,0 +1,145 @@
+package dev.cloister.attest.ratls;
+
+import dev.cloister.attest.bundle.EvidenceBundle;
+import dev.cloister.attest.nvgpu.NvidiaGpuEndorsements;
+import dev.cloister.attest.sevsnp.SevSnpEndorsements;
+import dev.cloister.attest.sim.SimulatedNvidiaGpu;
+import dev.cloister.attest.sim.SimulatedReportRequest;
+import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * An {@link EvidenceSource} over the simulated SEV-SNP platform and (optionally) the simulated NVIDIA GPU. Proves
+ * nothing: only a policy that trusts the simulators' roots accepts its evidence. Like real hardware it produces one CPU
+ * report at a time, and it can add a fixed latency per report ({@code reportLatency}) to stand in for the firmware
+ * (a TDX quote takes about 39 ms; 20 ms is used for the batching measurements).
+ */
+public final class SimulatedEvidenceSource implements EvidenceSource {
+
+    private final SimulatedSevSnpPlatform cpu;
+    private final Optional<SimulatedNvidiaGpu> gpu;
+    private final byte[] measurement;
+    private final Duration reportLatency;
+    private final Duration gpuRefresh;
+    private final Clock clock;
+    private final SecureRandom random;
+    private final EvidenceBundle.Entry cpuEndorsements;
+    private final Optional<EvidenceBundle.Entry> gpuEndorsements;
+    private final ReentrantLock firmware = new ReentrantLock(true);
+    private final ReentrantLock gpuLock = new ReentrantLock();
+    private volatile GpuEvidence currentGpu;
+
+    /**
+     * @param cpu the simulated SEV-SNP platform
+     * @param gpu the simulated GPU, or empty for a CPU-only enclave
+     * @param measurement the 48-byte launch digest the simulated firmware reports (the "release")
+     * @param reportLatency added to every CPU report, serialized (zero for none)
+     * @param gpuRefresh how long a GPU report stays in force before the next one is requested
+     */
+    public SimulatedEvidenceSource(SimulatedSevSnpPlatform cpu, Optional<SimulatedNvidiaGpu> gpu, byte[] measurement,
+            Duration reportLatency, Duration gpuRefresh, Clock clock, SecureRandom random) {
+        this.cpu = Objects.requireNonNull(cpu, "cpu");
+        this.gpu = Objects.requireNonNull(gpu, "gpu");
+        if (measurement.length != 48) {
+            throw new IllegalArgumentException("measurement is 48 bytes, got " + measurement.length);
+        }
+        this.measurement = measurement.clone();
+        this.reportLatency = Objects.requireNonNull(reportLatency, "reportLatency");
+        this.gpuRefresh = Objects.requireNonNull(gpuRefresh, "gpuRefresh");
+        if (reportLatency.isNegative() || gpuRefresh.isNegative() || gpuRefresh.isZero()) {
+            throw new IllegalArgumentException("reportLatency ≥ 0 and gpuRefresh > 0");
+        }
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.random = Objects.requireNonNull(random, "random");
+        SevSnpEndorsements e = cpu.endorsements();
+        StringBuilder pem = new StringBuilder(pem(e.signingCertificate()));
+        e.chain().forEach(c -> pem.append(pem(c)));
+        this.cpuEndorsements = new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN,
+                pem.toString().getBytes(StandardCharsets.US_ASCII));
+        this.gpuEndorsements = gpu.map(g -> {
+            NvidiaGpuEndorsements ge = g.endorsements();
+            StringBuilder p = new StringBuilder();
+            ge.chain().forEach(c -> p.append(pem(c)));
+            return new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN, p.toString().getBytes(StandardCharsets.US_ASCII));
+        });
+    }
+
+    @Override
+    public Optional<GpuEvidence> currentGpuEvidence() {
+        if (gpu.isEmpty()) {
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        GpuEvidence g = currentGpu;
+        if (g != null && now.isBefore(g.freshness().refreshedAt().plus(gpuRefresh))) {
+            return Optional.of(g);
+        }
+        gpuLock.lock();
+        try {
+            g = currentGpu;
+            if (g == null || !now.isBefore(g.freshness().refreshedAt().plus(gpuRefresh))) {
+                g = refreshGpu(now);
+                currentGpu = g;
+            }
+            return Optional.of(g);
+        } finally {
+            gpuLock.unlock();
+        }
+    }
+
+    /** Requests a new GPU report now (what the refresh schedule does when the current one ages out). */
+    public GpuEvidence refreshGpu(Instant now) {
+        SimulatedNvidiaGpu g = gpu.orElseThrow(() -> new IllegalStateException("no simulated GPU"));
+        byte[] salt = new byte[GpuFreshness.SALT_LENGTH];
+        random.nextBytes(salt);
+        GpuFreshness freshness = new GpuFreshness(now, salt);
+        byte[][] blocks = new byte[64][48];
+        for (int i = 0; i < blocks.length; i++) {
+            java.util.Arrays.fill(blocks[i], (byte) (i + 1));
+        }
+        byte[] report = g.report(freshness.nonce(), blocks, random).report();
+        GpuEvidence e = new GpuEvidence(new EvidenceBundle.Entry(EvidenceBundle.NVIDIA_SPDM_REPORT, report),
+                gpuEndorsements.orElseThrow(), freshness);
+        currentGpu = e;
+        return e;
+    }
+
+    @Override
+    public CpuEvidence cpuReport(byte[] reportData) throws IOException {
+        firmware.lock();
+        try {
+            if (!reportLatency.isZero()) {
+                Thread.sleep(reportLatency);
+            }
+            byte[] report = cpu.report(SimulatedReportRequest.of(reportData, measurement)).report();
+            return new CpuEvidence(new EvidenceBundle.Entry(EvidenceBundle.SEV_SNP_REPORT, report), cpuEndorsements,
+                    Optional.empty());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for the simulated firmware");
+        } finally {
+            firmware.unlock();
+        }
+    }
+
+    private static String pem(byte[] der) {
+        return "-----BEGIN CERTIFICATE-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + "\n-----END CERTIFICATE-----\n";
+    }
+
+    @Override
+    public String toString() {
+        return "SimulatedEvidenceSource[latency=" + reportLatency + ", gpu=" + gpu.isPresent() + "]";
+    }
+}

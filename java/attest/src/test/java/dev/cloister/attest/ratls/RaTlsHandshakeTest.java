@@ -1,0 +1,145 @@
+package dev.cloister.attest.ratls;
+
+import static dev.cloister.attest.ratls.RaTlsFixture.RELEASE;
+import static dev.cloister.attest.ratls.RaTlsFixture.pump;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cloister.attest.sevsnp.SevSnpClaims;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Full in-memory RA-TLS handshakes with simulated evidence and the real verifiers. */
+class RaTlsHandshakeTest {
+
+    static EnclaveIdentity enclave;
+
+    @BeforeAll
+    static void start() {
+        enclave = RaTlsFixture.identity(new AttestationMode.PerHandshake());
+    }
+
+    @AfterAll
+    static void stop() {
+        enclave.close();
+    }
+
+    static RaTlsConnection[] handshake(RaTlsClient client, RaTlsServer server) throws RaTlsException {
+        RaTlsConnection c = client.connect();
+        RaTlsConnection s = server.accept();
+        pump(c, s);
+        return new RaTlsConnection[] {c, s};
+    }
+
+    @Test
+    void clientAcceptsAFreshlyAttestedEnclaveAndDataFlowsBothWays() throws Exception {
+        RaTlsConnection[] cs = handshake(RaTlsFixture.client(RaTlsFixture.policy()), RaTlsFixture.server(enclave));
+        RaTlsConnection c = cs[0];
+        RaTlsConnection s = cs[1];
+        assertTrue(c.isHandshakeComplete());
+        assertTrue(s.isHandshakeComplete());
+        RaTlsAttestation peer = c.peer().orElseThrow();
+        assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(enclave.spki()), peer.spkiSha256());
+        assertArrayEquals(RELEASE, ((SevSnpClaims) peer.cpu().claims()).measurement());
+        assertTrue(peer.gpu().isPresent());
+        assertEquals(1, peer.batchSize());
+        assertTrue(s.peer().isEmpty(), "an anonymous client has no attestation");
+
+        c.send("summarize my chats".getBytes(StandardCharsets.UTF_8));
+        s.receive(c.takeOutgoing());
+        assertEquals("summarize my chats", new String(s.takeReceived(), StandardCharsets.UTF_8));
+        s.send("a summary".getBytes(StandardCharsets.UTF_8));
+        c.receive(s.takeOutgoing());
+        assertEquals("a summary", new String(c.takeReceived(), StandardCharsets.UTF_8));
+
+        c.close();
+        s.receive(c.takeOutgoing());
+        assertTrue(s.isClosed());
+        assertThrows(RaTlsException.class, () -> c.send(new byte[1]));
+    }
+
+    @Test
+    void hybridMlKemKeyExchangeWorks() throws Exception {
+        RaTlsClient client = new RaTlsClient(RaTlsFixture.policy(), RaTlsFixture.VERIFIER, KeyExchange.X25519_MLKEM768,
+                Optional.empty(), RaTlsFixture.TIMEOUT, Clock.systemUTC(), RaTlsFixture.RANDOM);
+        RaTlsConnection[] cs = handshake(client, RaTlsFixture.server(enclave));
+        assertTrue(cs[0].isHandshakeComplete());
+        assertTrue(cs[1].isHandshakeComplete());
+    }
+
+    @Test
+    void eachHandshakeGetsItsOwnCertificateAndReport() throws Exception {
+        RaTlsClient client = RaTlsFixture.client(RaTlsFixture.policy());
+        RaTlsServer server = RaTlsFixture.server(enclave);
+        RaTlsAttestation a = handshake(client, server)[0].peer().orElseThrow();
+        RaTlsAttestation b = handshake(client, server)[0].peer().orElseThrow();
+        assertArrayEquals(a.spkiSha256(), b.spkiSha256(), "one enclave key");
+        assertFalse(MessageDigest.isEqual(((SevSnpClaims) a.cpu().claims()).reportData(),
+                ((SevSnpClaims) b.cpu().claims()).reportData()), "each report commits to its own client random");
+    }
+
+    @Test
+    void mutualRaTlsBetweenEnclavesAttestsBothSides() throws Exception {
+        try (EnclaveIdentity caller = RaTlsFixture.identity(new AttestationMode.PerHandshake())) {
+            RaTlsServer server = RaTlsServer.create(enclave, java.util.List.of(KeyExchange.X25519),
+                    new RaTlsServer.ClientAuthentication.MutualRaTls(RaTlsFixture.policy(), RaTlsFixture.VERIFIER),
+                    RaTlsFixture.TIMEOUT, Clock.systemUTC(), RaTlsFixture.RANDOM);
+            RaTlsClient client = RaTlsClient.create(RaTlsFixture.policy(), RaTlsFixture.VERIFIER, KeyExchange.X25519,
+                    Optional.of(caller), RaTlsFixture.TIMEOUT, Clock.systemUTC(), RaTlsFixture.RANDOM);
+            RaTlsConnection[] cs = handshake(client, server);
+            assertTrue(cs[0].isHandshakeComplete());
+            assertTrue(cs[1].isHandshakeComplete());
+            assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(caller.spki()),
+                    cs[1].peer().orElseThrow().spkiSha256());
+            assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(enclave.spki()),
+                    cs[0].peer().orElseThrow().spkiSha256());
+        }
+    }
+
+    @Test
+    void mutualRaTlsRefusesACallerOfAnotherRelease() throws Exception {
+        try (EnclaveIdentity caller = RaTlsFixture.identity(new AttestationMode.PerHandshake())) {
+            RaTlsPolicy onlyOther = RaTlsPolicy.acceptingReleases(RaTlsFixture.simulatedCpu(),
+                    java.util.List.of(RaTlsFixture.OTHER_RELEASE), RaTlsFixture.simulatedGpu(Duration.ofMinutes(5)));
+            RaTlsServer server = RaTlsServer.create(enclave, java.util.List.of(KeyExchange.X25519),
+                    new RaTlsServer.ClientAuthentication.MutualRaTls(onlyOther, RaTlsFixture.VERIFIER),
+                    RaTlsFixture.TIMEOUT, Clock.systemUTC(), RaTlsFixture.RANDOM);
+            RaTlsClient client = RaTlsClient.create(RaTlsFixture.policy(), RaTlsFixture.VERIFIER, KeyExchange.X25519,
+                    Optional.of(caller), RaTlsFixture.TIMEOUT, Clock.systemUTC(), RaTlsFixture.RANDOM);
+            RaTlsConnection c = client.connect();
+            RaTlsConnection s = server.accept();
+            RaTlsException refused = assertThrows(RaTlsException.class, () -> pump(c, s));
+            assertEquals(RaTlsException.Reason.CPU_EVIDENCE_REFUSED, refused.reason(), refused.getMessage());
+            assertTrue(refused.getMessage().contains("MEASUREMENT"), refused.getMessage());
+            assertFalse(s.isHandshakeComplete());
+            RaTlsException told = assertThrows(RaTlsException.class, () -> c.receive(s.takeOutgoing()));
+            assertEquals(RaTlsException.Reason.PEER_ALERT, told.reason());
+            assertTrue(told.getMessage().contains("bad_certificate"), told.getMessage());
+            // TLS 1.3: the client's handshake ends with its own Finished, before the server appraised it; the
+            // server's alert then closes it, and nothing it sends is ever accepted.
+            assertTrue(c.isClosed());
+            assertThrows(RaTlsException.class, () -> c.send(new byte[1]));
+        }
+    }
+
+    @Test
+    void mutualRaTlsRefusesACallerWithoutEvidence() throws Exception {
+        RaTlsServer server = RaTlsServer.create(enclave, java.util.List.of(KeyExchange.X25519),
+                new RaTlsServer.ClientAuthentication.MutualRaTls(RaTlsFixture.policy(), RaTlsFixture.VERIFIER),
+                RaTlsFixture.TIMEOUT, Clock.systemUTC(), RaTlsFixture.RANDOM);
+        RaTlsConnection c = RaTlsFixture.client(RaTlsFixture.policy()).connect();
+        RaTlsConnection s = server.accept();
+        RaTlsException refused = assertThrows(RaTlsException.class, () -> pump(c, s));
+        assertEquals(RaTlsException.Reason.MALFORMED_CERTIFICATE, refused.reason(), refused.getMessage());
+        assertFalse(s.isHandshakeComplete());
+    }
+}

@@ -1,0 +1,439 @@
+package dev.cloister.infer.scheduler;
+
+import dev.cloister.infer.InferenceEngine;
+import dev.cloister.infer.InferenceException;
+import dev.cloister.infer.ModelShape;
+import dev.cloister.infer.sampling.FinishReason;
+import dev.cloister.infer.sampling.Sampler;
+import dev.cloister.infer.sampling.SamplingParameters;
+import dev.cloister.infer.sampling.StopStrings;
+import dev.cloister.infer.tokenizer.Tokenizer;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Continuous batching over one {@link InferenceEngine}, on its own thread. Requests join and leave between steps.
+ * Each step first gives every generating sequence one decode token (in one batched call; when they outnumber the
+ * token budget, a rotating subset), then spends what is left of the budget on chunked prefill of new prompts, oldest
+ * first. Tokens stream to each request's {@link TokenSink}.
+ *
+ * <p>At most {@link SchedulerConfig#queueCapacity()} requests wait for a free sequence; one more is rejected at once
+ * with {@link QueueFullException}. A request ends on end-of-text, its token limit, a stop string, a full context,
+ * cancellation, its deadline, a failure, or shutdown; whatever the reason, its sequence is closed (the engine zeroes
+ * its KV cache), its prompt array and kept output are zeroed, and then its sink and future are completed. Logs carry
+ * counts only.
+ */
+public final class BatchScheduler implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BatchScheduler.class);
+    private static final long IDLE_POLL_MILLIS = 20;
+
+    private final InferenceEngine engine;
+    private final Tokenizer tokenizer;
+    private final SchedulerConfig config;
+    private final InstantSource clock;
+    private final Step.Observer observer;
+    private final ModelShape shape;
+
+    private final LinkedBlockingQueue<Job> inbox = new LinkedBlockingQueue<>();
+    private final Semaphore waitingPermits;
+    private final Thread thread;
+    private volatile boolean closing;
+
+    // scheduler thread only
+    private final ArrayDeque<Job> waiting = new ArrayDeque<>();
+    private final List<Job> active = new ArrayList<>();
+    private final float[] logits;
+    private final int[] batchSequences;
+    private final int[] batchTokens;
+    private int rotation;
+    private long stepNumber;
+
+    private final LongAdder submitted = new LongAdder();
+    private final LongAdder rejected = new LongAdder();
+    private final LongAdder finished = new LongAdder();
+    private final LongAdder cancelled = new LongAdder();
+    private final LongAdder expired = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+    private final LongAdder promptTokens = new LongAdder();
+    private final LongAdder generatedTokens = new LongAdder();
+    private final LongAdder steps = new LongAdder();
+    private volatile int activeCount;
+    private volatile int waitingCount;
+
+    private BatchScheduler(InferenceEngine engine, Tokenizer tokenizer, SchedulerConfig config, InstantSource clock,
+            Step.Observer observer) {
+        this.engine = engine;
+        this.tokenizer = tokenizer;
+        this.config = config;
+        this.clock = clock;
+        this.observer = observer;
+        this.shape = engine.shape();
+        if (tokenizer.vocabulary().size() != shape.vocabSize()) {
+            throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabulary().size() + " tokens, the model "
+                    + shape.vocabSize());
+        }
+        int batch = Math.min(engine.maxSequences(), config.tokenBudget());
+        this.logits = new float[Math.max(batch, 1) * shape.vocabSize()];
+        this.batchSequences = new int[batch];
+        this.batchTokens = new int[batch];
+        this.waitingPermits = new Semaphore(config.queueCapacity());
+        this.thread = Thread.ofPlatform().name("cloister-infer-scheduler").daemon(true).unstarted(this::run);
+    }
+
+    /** Starts a scheduler thread driving {@code engine} (which the caller keeps and closes). */
+    public static BatchScheduler start(InferenceEngine engine, Tokenizer tokenizer, SchedulerConfig config) {
+        return start(engine, tokenizer, config, InstantSource.system(), Step.Observer.NONE);
+    }
+
+    /** As {@link #start(InferenceEngine, Tokenizer, SchedulerConfig)}, with a clock for deadlines and a step observer. */
+    public static BatchScheduler start(InferenceEngine engine, Tokenizer tokenizer, SchedulerConfig config,
+            InstantSource clock, Step.Observer observer) {
+        BatchScheduler scheduler = new BatchScheduler(engine, tokenizer, config, clock, observer);
+        scheduler.thread.start();
+        return scheduler;
+    }
+
+    /**
+     * Submits a request. The scheduler takes over {@code prompt} (BOS included, if the model wants one) and zeroes it
+     * when the request ends.
+     *
+     * @throws QueueFullException at once when {@link SchedulerConfig#queueCapacity()} requests are already waiting
+     * @throws RejectedExecutionException when the scheduler is closed
+     * @throws IllegalArgumentException for an empty or over-long prompt or a token outside the vocabulary
+     */
+    public Generation submit(int[] prompt, SamplingParameters sampling, Instant deadline, TokenSink sink) {
+        if (prompt.length < 1 || prompt.length > shape.maxSequenceLength()) {
+            throw new IllegalArgumentException("prompt of " + prompt.length + " tokens outside [1, "
+                    + shape.maxSequenceLength() + "]");
+        }
+        for (int token : prompt) {
+            if (token < 0 || token >= shape.vocabSize()) {
+                throw new IllegalArgumentException("prompt token outside [0, " + shape.vocabSize() + ")");
+            }
+        }
+        if (sampling == null || deadline == null || sink == null) {
+            throw new IllegalArgumentException("sampling, deadline and sink are required");
+        }
+        if (closing) {
+            rejected.increment();
+            throw new RejectedExecutionException("inference scheduler closed");
+        }
+        if (!waitingPermits.tryAcquire()) {
+            rejected.increment();
+            throw new QueueFullException(config.queueCapacity());
+        }
+        Job job = new Job(prompt, sampling, deadline, sink);
+        submitted.increment();
+        inbox.add(job);
+        if (closing) {
+            // close() may have drained the inbox already: make sure this job is not left behind
+            drainAfterStop();
+        }
+        return job.generation;
+    }
+
+    public SchedulerStats stats() {
+        return new SchedulerStats(submitted.sum(), rejected.sum(), finished.sum(), cancelled.sum(), expired.sum(),
+                failed.sum(), promptTokens.sum(), generatedTokens.sum(), steps.sum(), activeCount, waitingCount);
+    }
+
+    /** Stops: every unfinished request ends as {@link FinishReason#SHUTDOWN}; returns once the thread has ended. */
+    @Override
+    public void close() {
+        closing = true;
+        thread.interrupt();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        drainAfterStop();
+    }
+
+    /** Ends jobs that arrived after the thread stopped (a submit racing close). */
+    private synchronized void drainAfterStop() {
+        if (thread.isAlive()) {
+            return; // the thread's own shutdown drains the inbox
+        }
+        Job job;
+        while ((job = inbox.poll()) != null) {
+            waitingPermits.release();
+            end(job, FinishReason.SHUTDOWN);
+        }
+    }
+
+    private void run() {
+        try {
+            while (!closing) {
+                if (active.isEmpty() && waiting.isEmpty()) {
+                    Job next = inbox.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+                    if (next != null) {
+                        waiting.add(next);
+                    }
+                }
+                inbox.drainTo(waiting);
+                endCancelledAndExpired();
+                admit();
+                if (!active.isEmpty()) {
+                    step();
+                } else if (!waiting.isEmpty()) {
+                    Thread.sleep(IDLE_POLL_MILLIS); // no sequence could be opened: the engine is full for now
+                }
+                activeCount = active.size();
+                waitingCount = waiting.size();
+            }
+        } catch (InterruptedException e) {
+            if (!closing) {
+                LOG.warn("inference scheduler interrupted; ending {} active and {} waiting requests", active.size(),
+                        waiting.size());
+            }
+        } catch (RuntimeException | Error e) {
+            LOG.error("inference scheduler stopped by {}; ending {} active and {} waiting requests",
+                    e.getClass().getName(), active.size(), waiting.size());
+            throw e;
+        } finally {
+            closing = true;
+            inbox.drainTo(waiting);
+            for (Job job : List.copyOf(active)) {
+                finish(job, FinishReason.SHUTDOWN);
+            }
+            for (Job job : List.copyOf(waiting)) {
+                finish(job, FinishReason.SHUTDOWN);
+            }
+            activeCount = 0;
+            waitingCount = 0;
+        }
+    }
+
+    private void endCancelledAndExpired() {
+        Instant now = clock.instant();
+        for (Job job : List.copyOf(waiting)) {
+            checkCancelledOrExpired(job, now);
+        }
+        for (Job job : List.copyOf(active)) {
+            checkCancelledOrExpired(job, now);
+        }
+    }
+
+    private void checkCancelledOrExpired(Job job, Instant now) {
+        if (job.generation.cancelRequested()) {
+            finish(job, FinishReason.CANCELLED);
+        } else if (!now.isBefore(job.deadline)) {
+            finish(job, FinishReason.DEADLINE);
+        }
+    }
+
+    /** Opens sequences for waiting requests, oldest first, while the engine has room. */
+    private void admit() {
+        while (!waiting.isEmpty() && active.size() < engine.maxSequences()) {
+            Job job = waiting.peek();
+            try {
+                job.sequence = engine.openSequence();
+            } catch (InferenceException e) {
+                return; // full for now (another user of the engine, or a slot not yet reusable): try next step
+            }
+            waiting.poll();
+            waitingPermits.release();
+            active.add(job);
+        }
+    }
+
+    private void step() {
+        int budget = config.tokenBudget();
+        int decodeBatch = decode(budget);
+        budget -= decodeBatch;
+        int prefillTokens = 0;
+        int prefillSequences = 0;
+        for (Job job : List.copyOf(active)) {
+            if (budget == 0) {
+                break;
+            }
+            if (job.phase() != Phase.PREFILL) {
+                continue;
+            }
+            int chunk = Math.min(Math.min(job.prompt.length - job.prefilled, config.prefillChunk()), budget);
+            try {
+                engine.prefill(job.sequence, job.prompt, job.prefilled, chunk, logits);
+            } catch (InferenceException e) {
+                LOG.warn("prefill of {} tokens failed ({})", chunk, e.getClass().getSimpleName());
+                finish(job, FinishReason.FAILED);
+                continue;
+            }
+            job.prefilled += chunk;
+            budget -= chunk;
+            prefillTokens += chunk;
+            prefillSequences++;
+            promptTokens.add(chunk);
+            if (job.prefilled == job.prompt.length) {
+                accept(job, job.sampler.sample(logits, 0, shape.vocabSize()));
+            }
+        }
+        Arrays.fill(logits, 0f);
+        stepNumber++;
+        steps.increment();
+        observer.onStep(new Step(stepNumber, decodeBatch, prefillTokens, prefillSequences));
+    }
+
+    /** One batched decode token for the generating sequences (a rotating subset when the budget is smaller). */
+    private int decode(int budget) {
+        List<Job> generating = new ArrayList<>();
+        for (Job job : active) {
+            if (job.phase() == Phase.DECODE) {
+                generating.add(job);
+            }
+        }
+        if (generating.isEmpty()) {
+            return 0;
+        }
+        int batch = Math.min(Math.min(budget, generating.size()), batchSequences.length);
+        int start = Math.floorMod(rotation, generating.size());
+        rotation = start + batch;
+        List<Job> chosen = new ArrayList<>(batch);
+        for (int i = 0; i < batch; i++) {
+            Job job = generating.get((start + i) % generating.size());
+            chosen.add(job);
+            batchSequences[i] = job.sequence;
+            batchTokens[i] = job.pending;
+        }
+        try {
+            engine.decode(batchSequences, batchTokens, batch, logits);
+        } catch (InferenceException e) {
+            LOG.warn("decode of a batch of {} failed ({})", batch, e.getClass().getSimpleName());
+            for (Job job : chosen) {
+                finish(job, FinishReason.FAILED);
+            }
+            return batch;
+        } finally {
+            Arrays.fill(batchTokens, 0);
+        }
+        for (int i = 0; i < batch; i++) {
+            Job job = chosen.get(i);
+            if (job.ended) {
+                continue;
+            }
+            job.pending = -1;
+            accept(job, job.sampler.sample(logits, i * shape.vocabSize(), shape.vocabSize()));
+        }
+        return batch;
+    }
+
+    /** A token was sampled for the job: stop, or deliver it and keep it for the next decode. */
+    private void accept(Job job, int token) {
+        if (tokenizer.endsText(token)) {
+            finish(job, FinishReason.END_OF_TEXT);
+            return;
+        }
+        byte[] piece = tokenizer.piece(job.previous, token);
+        job.previous = token;
+        job.generated++;
+        generatedTokens.increment();
+        boolean stop = job.stops.append(piece);
+        try {
+            job.sink.onToken(token, piece);
+        } catch (RuntimeException e) {
+            LOG.warn("token sink failed ({})", e.getClass().getSimpleName());
+            finish(job, FinishReason.FAILED);
+            return;
+        }
+        if (stop) {
+            finish(job, FinishReason.STOP_STRING);
+        } else if (job.generated >= job.sampling.maxTokens()) {
+            finish(job, FinishReason.MAX_TOKENS);
+        } else if (engine.position(job.sequence) >= shape.maxSequenceLength()) {
+            finish(job, FinishReason.CONTEXT_FULL);
+        } else {
+            job.pending = token;
+        }
+    }
+
+    /** Ends a job: closes its sequence, zeroes what it held, then tells its sink and future. */
+    private void finish(Job job, FinishReason reason) {
+        if (job.ended) {
+            return;
+        }
+        if (job.sequence >= 0) {
+            active.remove(job);
+            try {
+                engine.closeSequence(job.sequence);
+            } catch (InferenceException e) {
+                LOG.error("closing a sequence failed ({})", e.getClass().getSimpleName());
+            }
+            job.sequence = -1;
+        } else if (waiting.remove(job)) {
+            waitingPermits.release();
+        }
+        end(job, reason);
+    }
+
+    private void end(Job job, FinishReason reason) {
+        job.ended = true;
+        Arrays.fill(job.prompt, 0);
+        job.stops.wipe();
+        job.pending = -1;
+        job.previous = -1;
+        finished.increment();
+        switch (reason) {
+            case CANCELLED -> cancelled.increment();
+            case DEADLINE -> expired.increment();
+            case FAILED -> failed.increment();
+            default -> { }
+        }
+        Completion completion = new Completion(reason, job.prefilled, job.generated);
+        try {
+            job.sink.onFinish(completion);
+        } catch (RuntimeException e) {
+            LOG.warn("token sink failed on finish ({})", e.getClass().getSimpleName());
+        }
+        job.generation.completable().complete(completion);
+    }
+
+    private enum Phase { PREFILL, DECODE }
+
+    /** One request's state; touched by the scheduler thread only (after submit hands it over). */
+    private static final class Job {
+        final int[] prompt;
+        final SamplingParameters sampling;
+        final Instant deadline;
+        final TokenSink sink;
+        final Sampler sampler;
+        final StopStrings stops;
+        final Generation generation = new Generation();
+        int sequence = -1;
+        int prefilled;
+        int generated;
+        int previous;
+        int pending = -1;
+        boolean ended;
+
+        Job(int[] prompt, SamplingParameters sampling, Instant deadline, TokenSink sink) {
+            this.prompt = prompt;
+            this.sampling = sampling;
+            this.deadline = deadline;
+            this.sink = sink;
+            this.sampler = new Sampler(sampling);
+            this.stops = new StopStrings(sampling.stopStrings());
+            this.previous = prompt[prompt.length - 1];
+        }
+
+        Phase phase() {
+            return prefilled < prompt.length ? Phase.PREFILL : Phase.DECODE;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "BatchScheduler[" + stats() + "]";
+    }
+}
