@@ -1,0 +1,501 @@
+package dev.cloister.client.session;
+
+import dev.cloister.attest.AttestationVerifier;
+import dev.cloister.attest.ratls.KeyExchange;
+import dev.cloister.attest.ratls.RaTlsAttestation;
+import dev.cloister.attest.ratls.RaTlsClient;
+import dev.cloister.attest.ratls.RaTlsConnection;
+import dev.cloister.attest.ratls.RaTlsException;
+import dev.cloister.attest.ratls.RaTlsPolicy;
+import dev.cloister.client.ObliviousHttpClient;
+import dev.cloister.client.ProblemResponse;
+import dev.cloister.client.keys.KeyConsistency;
+import dev.cloister.client.keys.KeyConsistencyException;
+import dev.cloister.client.log.RequestLog;
+import dev.cloister.client.log.RequestLogEntry;
+import dev.cloister.ledger.checkpoint.LogIdentity;
+import dev.cloister.ledger.witness.WitnessPolicy;
+import dev.cloister.tokens.auth.PrivateTokenCredentials;
+import dev.cloister.tokens.privacypass.Token;
+import dev.cloister.tokens.privacypass.TokenChallenge;
+import dev.cloister.wire.bhttp.BhttpException;
+import dev.cloister.wire.bhttp.BhttpLimits;
+import dev.cloister.wire.bhttp.BinaryRequest;
+import dev.cloister.wire.bhttp.BinaryResponse;
+import dev.cloister.wire.bhttp.FieldSection;
+import dev.cloister.wire.bhttp.IndeterminateResponseReader;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The client SDK: one private request, end to end (DESIGN.md, steps 1-9). For each request it
+ * <ol>
+ *   <li>fetches the gateway's key configurations and their ledger proofs from the key directory and keeps only keys
+ *       the ledger vouches for ({@link KeyConsistency});</li>
+ *   <li>takes a Privacy Pass token from its wallet (fetching a batch from the issuer when empty);</li>
+ *   <li>opens an RA-TLS session through the relay and the gateway ({@code POST /v1/sessions}, the ClientHello inside
+ *       OHTTP with the token) and verifies the enclave's evidence, bound to its own client random, before the
+ *       handshake completes;</li>
+ *   <li>only then sends the request ({@code POST /v1/sessions/{handle}}, chunked OHTTP), and reads the answer as it
+ *       streams;</li>
+ *   <li>appends an entry to the request log: what was shared, with whom, what was verified, and the outcome.</li>
+ * </ol>
+ * A failure of a verification step aborts before any user data leaves the device and is never retried; an enclave
+ * that disappears, or an overloaded gateway, is retried on a fresh session (with a fresh token) up to
+ * {@code retries} times.
+ */
+public final class CloisterClient implements AutoCloseable {
+
+    /** A chat message as the app holds it. */
+    public record Message(String id, String sender, Instant time, String text) {}
+
+    /** The answer: the generated text and why generation stopped. */
+    public record Answer(String text, String finish, int promptTokens, int generatedTokens, RequestLogEntry logEntry) {}
+
+    private final Builder config;
+    private final ObliviousHttpClient ohttp;
+    private final WebClient web;
+    private final TokenWallet wallet;
+    private final KeyConsistency keyConsistency;
+    private final RaTlsClient tls;
+    private final RequestLog log;
+
+    private CloisterClient(Builder b) {
+        this.config = b;
+        this.ohttp = new ObliviousHttpClient(b.vertx, b.relay, b.timeout);
+        this.web = WebClient.create(b.vertx, new WebClientOptions().setUserAgentEnabled(false)
+                .setConnectTimeout((int) b.timeout.toMillis()));
+        this.wallet = new TokenWallet(web, b.issuer, b.account, b.challenge, b.tokenBatch, b.timeout, b.random);
+        this.keyConsistency = new KeyConsistency(b.log, b.witnesses);
+        this.tls = RaTlsClient.create(b.attestation, b.verifier, b.keyExchange, Optional.empty(), b.timeout, b.clock,
+                b.random);
+        this.log = b.requestLog;
+    }
+
+    public static Builder builder(Vertx vertx) {
+        return new Builder(vertx);
+    }
+
+    public RequestLog requestLog() {
+        return log;
+    }
+
+    /** Fetches a batch of tokens now, so that the first request does not wait for the issuer. */
+    public Future<Void> prefetchTokens() {
+        return wallet.refill();
+    }
+
+    public Future<Answer> summarize(List<Message> messages, String style) {
+        return summarize(messages, style, null);
+    }
+
+    /** Summarizes {@code messages}; with {@code onText} the answer streams to it as it is generated. */
+    public Future<Answer> summarize(List<Message> messages, String style, Consumer<String> onText) {
+        JsonArray array = new JsonArray();
+        long bytes = 0;
+        List<String> ids = new ArrayList<>();
+        for (Message m : messages) {
+            array.add(new JsonObject().put("id", m.id()).put("sender", m.sender()).put("time", m.time().toString())
+                    .put("text", m.text()));
+            bytes += m.text().getBytes(StandardCharsets.UTF_8).length;
+            ids.add(m.id());
+        }
+        JsonObject body = new JsonObject().put("messages", array).put("style", style);
+        return run("summarize", "/v1/summarize", body, new RequestLogEntry.Shared(messages.size(), bytes, ids), onText);
+    }
+
+    public Future<Answer> rewrite(String draft, String tone) {
+        return rewrite(draft, tone, null);
+    }
+
+    public Future<Answer> rewrite(String draft, String tone, Consumer<String> onText) {
+        JsonObject body = new JsonObject().put("draft", draft).put("tone", tone);
+        return run("rewrite", "/v1/rewrite", body,
+                new RequestLogEntry.Shared(1, draft.getBytes(StandardCharsets.UTF_8).length, List.of()), onText);
+    }
+
+    private Future<Answer> run(String useCase, String path, JsonObject body, RequestLogEntry.Shared shared,
+            Consumer<String> onText) {
+        Attempt attempt = new Attempt(useCase, shared, config.clock.instant());
+        return attempt(attempt, path, body, onText, config.retries)
+                .onSuccess(answer -> log.append(answer.logEntry()))
+                .recover(e -> {
+                    SessionFailure failure = e instanceof SessionFailure f ? f
+                            : new SessionFailure(SessionFailure.Kind.TRANSPORT, e.getMessage(), e);
+                    log.append(attempt.entry(RequestLogEntry.Outcome.failed(
+                            failure.kind().name().toLowerCase().replace('_', '-'), failure.getMessage())));
+                    return Future.failedFuture(failure);
+                });
+    }
+
+    private Future<Answer> attempt(Attempt attempt, String path, JsonObject body, Consumer<String> onText, int retries) {
+        return once(attempt, path, body, onText).recover(e -> {
+            if (e instanceof SessionFailure f && f.retryable() && retries > 0 && !attempt.textDelivered) {
+                return attempt(attempt, path, body, onText, retries - 1);
+            }
+            return Future.failedFuture(e);
+        });
+    }
+
+    /** What one request established so far, for its log entry. */
+    private final class Attempt {
+        final String useCase;
+        final RequestLogEntry.Shared shared;
+        final Instant started;
+        volatile KeyConsistency.ConsistentKey key;
+        volatile RaTlsAttestation enclave;
+        volatile boolean textDelivered;
+
+        Attempt(String useCase, RequestLogEntry.Shared shared, Instant started) {
+            this.useCase = useCase;
+            this.shared = shared;
+            this.started = started;
+        }
+
+        RequestLogEntry entry(RequestLogEntry.Outcome outcome) {
+            RequestLogEntry.KeyUsed keyUsed = key == null ? null
+                    : new RequestLogEntry.KeyUsed(key.config().keyId(), key.ledgerIndex());
+            RequestLogEntry.Ledger ledger = key == null ? null : new RequestLogEntry.Ledger(key.checkpointOrigin(),
+                    key.checkpointSize(), key.cosignatures().stream().map(WitnessPolicy.Cosignature::witness).toList());
+            RequestLogEntry.Enclave described = enclave == null ? null : describe(enclave);
+            RequestLogEntry.Tls tlsUsed = enclave == null ? null
+                    : new RequestLogEntry.Tls("TLSv1.3", "negotiated: TLS_AES_128_GCM_SHA256 or TLS_CHACHA20_POLY1305_SHA256",
+                            config.keyExchange.name().toLowerCase());
+            return new RequestLogEntry(started, useCase, outcome.result().equals("ok") || enclave != null ? shared
+                    : new RequestLogEntry.Shared(0, 0, List.of()), config.relay.toString(), keyUsed, described, ledger,
+                    tlsUsed, outcome);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static RequestLogEntry.Enclave describe(RaTlsAttestation attestation) {
+        Map<String, Object> cpu = attestation.cpu().toJsonMap();
+        Map<String, Object> claims = (Map<String, Object>) cpu.getOrDefault("claims", Map.of());
+        Map<String, Object> gpuClaims = attestation.gpu()
+                .map(g -> (Map<String, Object>) g.toJsonMap().getOrDefault("claims", Map.of())).orElse(Map.of());
+        return new RequestLogEntry.Enclave(String.valueOf(cpu.get("platform")), string(claims.get("measurement")),
+                string(claims.get("release")), string(claims.get("tcb")), string(gpuClaims.get("model")),
+                string(gpuClaims.get("driver_version")), string(gpuClaims.get("vbios_version")));
+    }
+
+    private static String string(Object value) {
+        return value == null ? null : String.valueOf(value);
+    }
+
+    private Future<Answer> once(Attempt attempt, String path, JsonObject body, Consumer<String> onText) {
+        URI keys = config.keyDirectory.resolve("/ohttp-keys");
+        URI proofs = config.keyDirectory.resolve("/ohttp-keys/proofs");
+        return ohttp.fetchKeys(keys).compose(advertised -> ohttp.fetchKeyProofs(proofs).compose(documents -> {
+                    try {
+                        attempt.key = keyConsistency.check(advertised, documents, config.clock.instant()).getFirst();
+                        return Future.succeededFuture(attempt.key);
+                    } catch (KeyConsistencyException e) {
+                        return Future.failedFuture(new SessionFailure(SessionFailure.Kind.KEY_CONSISTENCY,
+                                e.getMessage(), e));
+                    }
+                }), e -> Future.failedFuture(e instanceof SessionFailure ? e
+                        : new SessionFailure(SessionFailure.Kind.KEY_CONSISTENCY,
+                                "the key directory is unreachable or unusable: " + e.getMessage(), e)))
+                .compose(key -> wallet.take().compose(token -> handshake(attempt, key, token)))
+                .compose(session -> exchange(attempt, session, path, body, onText));
+    }
+
+    private record Opened(RaTlsConnection tls, String handle, KeyConsistency.ConsistentKey key) {}
+
+    /** Steps 3-7: ClientHello with the token; the enclave's flight; verification before anything else is sent. */
+    private Future<Opened> handshake(Attempt attempt, KeyConsistency.ConsistentKey key, Token token) {
+        RaTlsConnection connection;
+        try {
+            connection = tls.connect();
+        } catch (RaTlsException e) {
+            return Future.failedFuture(new SessionFailure(SessionFailure.Kind.ATTESTATION, e.getMessage(), e));
+        }
+        BinaryRequest open = BinaryRequest.of("POST", "https", config.gatewayAuthority, "/v1/sessions",
+                FieldSection.of("authorization", PrivateTokenCredentials.format(token),
+                        "content-type", "application/cloister-tls"), connection.takeOutgoing());
+        return ohttp.send(key.config(), open).recover(e -> Future.failedFuture(transport(e))).compose(answer -> {
+            if (answer.status() == 401) {
+                connection.close();
+                return Future.failedFuture(new SessionFailure(SessionFailure.Kind.TOKEN,
+                        "the gateway refused the token: " + problemDetail(answer), null));
+            }
+            if (answer.status() != 200) {
+                connection.close();
+                return Future.failedFuture(new SessionFailure(SessionFailure.Kind.ENCLAVE,
+                        answer.status() >= 500, "the gateway answered " + answer.status() + ": " + problemDetail(answer),
+                        null));
+            }
+            Optional<String> handle = answer.headers().first("cloister-session");
+            try {
+                connection.receive(answer.content());
+            } catch (RaTlsException e) {
+                connection.close();
+                boolean attestationFailure = e.reason() != RaTlsException.Reason.PROTOCOL
+                        && e.reason() != RaTlsException.Reason.CLOSED && e.reason() != RaTlsException.Reason.TIMEOUT;
+                return Future.failedFuture(new SessionFailure(attestationFailure ? SessionFailure.Kind.ATTESTATION
+                        : SessionFailure.Kind.ENCLAVE, !attestationFailure,
+                        "while verifying the enclave: " + e.getMessage(), e));
+            }
+            if (!connection.isHandshakeComplete() || connection.peer().isEmpty() || handle.isEmpty()) {
+                connection.close();
+                return Future.failedFuture(new SessionFailure(SessionFailure.Kind.ENCLAVE,
+                        "the enclave's first flight did not complete an attested handshake", null));
+            }
+            attempt.enclave = connection.peer().get();
+            return Future.succeededFuture(new Opened(connection, handle.get(), key));
+        });
+    }
+
+    /** Step 8-9: the request inside TLS; the answer streams back through chunked OHTTP. */
+    private Future<Answer> exchange(Attempt attempt, Opened session, String path, JsonObject body,
+            Consumer<String> onText) {
+        boolean stream = onText != null;
+        byte[] json = body.encode().getBytes(StandardCharsets.UTF_8);
+        BinaryRequest inner = BinaryRequest.of("POST", "https", "enclave.cloister.invalid", path,
+                FieldSection.of("content-type", "application/json", "accept",
+                        stream ? "application/jsonl" : "application/json"), json);
+        byte[] flight;
+        try {
+            byte[] encoded = inner.encode();
+            session.tls().send(encoded);
+            Arrays.fill(encoded, (byte) 0);
+            Arrays.fill(json, (byte) 0);
+            flight = session.tls().takeOutgoing();
+        } catch (RaTlsException e) {
+            session.tls().close();
+            return Future.failedFuture(new SessionFailure(SessionFailure.Kind.ENCLAVE, e.getMessage(), e));
+        }
+        BinaryRequest step = BinaryRequest.of("POST", "https", config.gatewayAuthority,
+                "/v1/sessions/" + session.handle(), FieldSection.of("content-type", "application/cloister-tls"), flight);
+        AnswerReader reader = new AnswerReader(session.tls(), stream, onText, attempt);
+        return ohttp.sendChunked(session.key().config(), step, 16 * 1024, reader::outer)
+                .recover(e -> Future.failedFuture(transport(e)))
+                .compose(outer -> {
+                    if (outer.status() != 200) {
+                        session.tls().close();
+                        return Future.failedFuture(new SessionFailure(SessionFailure.Kind.ENCLAVE, outer.status() >= 500,
+                                "the gateway answered " + outer.status() + ": " + problemDetail(outer), null));
+                    }
+                    try {
+                        reader.finishOuter(outer);
+                        return Future.succeededFuture(reader.answer(attempt));
+                    } catch (SessionFailure f) {
+                        return Future.failedFuture(f);
+                    } finally {
+                        session.tls().close();
+                    }
+                });
+    }
+
+    /**
+     * Reads the gateway's streamed response (indeterminate-length BHTTP whose content is the enclave's TLS records),
+     * decrypts the records as they arrive, and reads the enclave's answer from the plaintext.
+     */
+    private final class AnswerReader {
+        private final RaTlsConnection tls;
+        private final boolean stream;
+        private final Consumer<String> onText;
+        private final Attempt attempt;
+        private IndeterminateResponseReader outerReader;
+        private boolean outerIndeterminate;
+        private boolean outerDecided;
+        private final IndeterminateResponseReader innerStream = new IndeterminateResponseReader(BhttpLimits.DEFAULT);
+        private final ByteArrayOutputStream innerWhole = new ByteArrayOutputStream();
+        private final ByteArrayOutputStream lines = new ByteArrayOutputStream();
+        private final StringBuilder text = new StringBuilder();
+        private JsonObject done;
+        private Exception failure;
+
+        AnswerReader(RaTlsConnection tls, boolean stream, Consumer<String> onText, Attempt attempt) {
+            this.tls = tls;
+            this.stream = stream;
+            this.onText = onText;
+            this.attempt = attempt;
+        }
+
+        /** One opened OHTTP chunk of the gateway's BHTTP response. */
+        void outer(byte[] chunk) {
+            if (failure != null || chunk.length == 0) return;
+            try {
+                if (!outerDecided) {
+                    outerDecided = true;
+                    outerIndeterminate = chunk[0] == 3;
+                    if (outerIndeterminate) outerReader = new IndeterminateResponseReader(BhttpLimits.DEFAULT);
+                }
+                if (!outerIndeterminate) return;
+                List<byte[]> records = outerReader.offer(chunk);
+                if (outerReader.head().map(h -> h.status() != 200).orElse(false)) return;
+                for (byte[] r : records) tlsBytes(r);
+            } catch (Exception e) {
+                failure = e;
+            }
+        }
+
+        void finishOuter(BinaryResponse outer) throws SessionFailure {
+            try {
+                if (failure == null && !outerIndeterminate) tlsBytes(outer.content());
+                if (failure != null) throw failure;
+            } catch (SessionFailure f) {
+                throw f;
+            } catch (Exception e) {
+                throw new SessionFailure(SessionFailure.Kind.ENCLAVE, "the enclave's answer is unreadable: "
+                        + e.getMessage(), e);
+            }
+        }
+
+        private void tlsBytes(byte[] records) throws RaTlsException, BhttpException {
+            if (records.length == 0) return;
+            tls.receive(records);
+            byte[] plain = tls.takeReceived();
+            if (plain.length == 0) return;
+            if (!stream) {
+                innerWhole.writeBytes(plain);
+                return;
+            }
+            for (byte[] piece : innerStream.offer(plain)) {
+                lines.writeBytes(piece);
+                byte[] all = lines.toByteArray();
+                int start = 0;
+                for (int i = 0; i < all.length; i++) {
+                    if (all[i] == '\n') {
+                        line(new String(all, start, i - start, StandardCharsets.UTF_8));
+                        start = i + 1;
+                    }
+                }
+                lines.reset();
+                lines.write(all, start, all.length - start);
+            }
+        }
+
+        private void line(String line) {
+            JsonObject json = new JsonObject(line);
+            if (json.containsKey("text")) {
+                String piece = json.getString("text");
+                text.append(piece);
+                attempt.textDelivered = true;
+                onText.accept(piece);
+            } else if (json.containsKey("done")) {
+                done = json.getJsonObject("done");
+            }
+        }
+
+        Answer answer(Attempt attempt) throws SessionFailure {
+            if (stream) {
+                int status = innerStream.head().map(IndeterminateResponseReader.Head::status).orElse(0);
+                if (status != 200 || done == null) {
+                    throw new SessionFailure(SessionFailure.Kind.ENCLAVE, status >= 500,
+                            "the enclave's streamed answer ended " + (status == 200 ? "early" : "with " + status), null);
+                }
+            } else {
+                BinaryResponse inner;
+                try {
+                    inner = BinaryResponse.decode(innerWhole.toByteArray(), BhttpLimits.DEFAULT);
+                } catch (BhttpException e) {
+                    throw new SessionFailure(SessionFailure.Kind.ENCLAVE, "the enclave's answer is unreadable", e);
+                }
+                if (inner.status() != 200) {
+                    throw new SessionFailure(inner.status() >= 500 ? SessionFailure.Kind.ENCLAVE : SessionFailure.Kind.REQUEST,
+                            inner.status() >= 500, "the enclave answered " + inner.status() + ": " + problemDetail(inner), null);
+                }
+                done = new JsonObject(new String(inner.content(), StandardCharsets.UTF_8));
+                text.append(done.getString("text", ""));
+            }
+            RequestLogEntry entry = attempt.entry(RequestLogEntry.Outcome.OK);
+            return new Answer(text.toString(), done.getString("finish"), done.getInteger("prompt_tokens", 0),
+                    done.getInteger("generated_tokens", 0), entry);
+        }
+    }
+
+    private static SessionFailure transport(Throwable e) {
+        if (e instanceof SessionFailure f) return f;
+        if (e instanceof ProblemResponse p) {
+            return new SessionFailure(SessionFailure.Kind.TRANSPORT, p.status() >= 500 || p.status() == 429,
+                    "the relay or gateway answered " + p.getMessage(), p);
+        }
+        return new SessionFailure(SessionFailure.Kind.TRANSPORT, "the relay could not be reached: " + e.getMessage(), e);
+    }
+
+    private static String problemDetail(BinaryResponse response) {
+        try {
+            return new JsonObject(new String(response.content(), StandardCharsets.UTF_8)).getString("detail", "");
+        } catch (RuntimeException e) {
+            return "";
+        }
+    }
+
+    @Override
+    public void close() {
+        ohttp.close();
+        web.close();
+    }
+
+    /** Everything a client must be told; nothing is defaulted that would weaken a check. */
+    public static final class Builder {
+        private final Vertx vertx;
+        private URI relay;
+        private URI keyDirectory;
+        private String gatewayAuthority = "gateway.cloister.invalid";
+        private LogIdentity log;
+        private WitnessPolicy witnesses;
+        private RaTlsPolicy attestation;
+        private AttestationVerifier verifier = AttestationVerifier.create();
+        private URI issuer;
+        private String account;
+        private TokenChallenge challenge;
+        private int tokenBatch = 8;
+        private KeyExchange keyExchange = KeyExchange.X25519;
+        private Duration timeout = Duration.ofSeconds(30);
+        private int retries = 2;
+        private Clock clock = Clock.systemUTC();
+        private SecureRandom random = new SecureRandom();
+        private RequestLog requestLog = RequestLog.inMemory();
+
+        private Builder(Vertx vertx) {
+            this.vertx = Objects.requireNonNull(vertx);
+        }
+
+        public Builder relay(URI v) { this.relay = v; return this; }
+        public Builder keyDirectory(URI v) { this.keyDirectory = v; return this; }
+        public Builder gatewayAuthority(String v) { this.gatewayAuthority = v; return this; }
+        public Builder ledger(LogIdentity log, WitnessPolicy witnesses) { this.log = log; this.witnesses = witnesses; return this; }
+        public Builder attestation(RaTlsPolicy policy, AttestationVerifier verifier) { this.attestation = policy; this.verifier = verifier; return this; }
+        public Builder issuer(URI issuer, String account, TokenChallenge challenge) { this.issuer = issuer; this.account = account; this.challenge = challenge; return this; }
+        public Builder tokenBatch(int v) { this.tokenBatch = v; return this; }
+        public Builder keyExchange(KeyExchange v) { this.keyExchange = v; return this; }
+        public Builder timeout(Duration v) { this.timeout = v; return this; }
+        public Builder retries(int v) { this.retries = v; return this; }
+        public Builder clock(Clock v) { this.clock = v; return this; }
+        public Builder random(SecureRandom v) { this.random = v; return this; }
+        public Builder requestLog(RequestLog v) { this.requestLog = v; return this; }
+
+        public CloisterClient build() {
+            Objects.requireNonNull(relay, "relay URL");
+            Objects.requireNonNull(keyDirectory, "key directory URL");
+            Objects.requireNonNull(log, "ledger identity");
+            Objects.requireNonNull(witnesses, "witness policy");
+            Objects.requireNonNull(attestation, "attestation policy");
+            Objects.requireNonNull(issuer, "issuer URL");
+            Objects.requireNonNull(account, "issuer account credential");
+            Objects.requireNonNull(challenge, "token challenge");
+            return new CloisterClient(this);
+        }
+    }
+}
