@@ -122,6 +122,10 @@ public final class LocalDeployment implements AutoCloseable {
     private SimulatedNvidiaGpu gpu;
     private SpentTokenStore spent;
     private Options options;
+    private KeyRotation gatewayKeys;
+    private KeyPublication publication;
+    private EpochKeySchedule tokenKeys;
+    private WebClient web;
 
     private LocalDeployment(Vertx vertx, Path dir, MeterRegistry registry) {
         this.vertx = vertx;
@@ -194,16 +198,12 @@ public final class LocalDeployment implements AutoCloseable {
                 Duration.ofHours(6), clock, random);
         KeyPublication publication = new KeyPublication(keys, publisher, clock);
         publication.publishMissing().await(30, TimeUnit.SECONDS);
-        spent = FileSpentTokenStore.open(dir.resolve("spent-tokens"));
-        TokenChallenge challenge = challenge();
+        this.gatewayKeys = keys;
+        this.publication = publication;
+        this.tokenKeys = tokenKeys;
+        this.web = web;
         pool = new EnclavePool(random);
-        SessionRouter router = new SessionRouter(pool, new SessionHandles(random, clock, Duration.ofSeconds(30), 10_000),
-                web, vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
-                        new PoolOptions().setHttp1MaxSize(64)), Duration.ofSeconds(30),
-                open -> new TokenGate(vertx, open, tokenKeys, new PrivateTokenRedeemer(tokenKeys, spent), challenge,
-                        registry, clock), registry);
-        gateway = new GatewayVerticle(GatewayConfig.defaults(loopback()), keys, publication, router, registry, clock);
-        vertx.deployVerticle(gateway).await(30, TimeUnit.SECONDS);
+        deployGateway(0);
         gatewayBase = URI.create("http://127.0.0.1:" + gateway.actualPort() + "/");
         registration = new EnclaveRegistration(vertx, web, pool, RaTlsClient.create(attestationPolicy, verifier,
                 KeyExchange.X25519, Optional.empty(), Duration.ofSeconds(10), clock, random), Duration.ofSeconds(10), clock);
@@ -223,6 +223,43 @@ public final class LocalDeployment implements AutoCloseable {
             addEnclave();
         }
         registration.recheckEvery(Duration.ofSeconds(30));
+    }
+
+    /**
+     * The gateway as a separate process would start it: the spent-token store (re)opened from its directory, the key
+     * ring and enclave pool kept (they live in the gateway's configuration and its registrations).
+     */
+    private void deployGateway(int port) throws Exception {
+        spent = FileSpentTokenStore.open(dir.resolve("spent-tokens"));
+        TokenChallenge challenge = challenge();
+        SessionRouter router = new SessionRouter(pool, new SessionHandles(random, clock, Duration.ofSeconds(30), 10_000),
+                web, vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+                        new PoolOptions().setHttp1MaxSize(64)), Duration.ofSeconds(30),
+                open -> new TokenGate(vertx, open, tokenKeys, new PrivateTokenRedeemer(tokenKeys, spent), challenge,
+                        registry, clock), registry);
+        gateway = new GatewayVerticle(GatewayConfig.defaults(new ListenAddress("127.0.0.1", port)), gatewayKeys,
+                publication, router, registry, clock);
+        vertx.deployVerticle(gateway).await(30, TimeUnit.SECONDS);
+    }
+
+    /** Stops the gateway (closing its spent-token store) and starts it again on the same port. */
+    public void restartGateway() throws Exception {
+        int port = gateway.actualPort();
+        vertx.undeploy(gateway.deploymentID()).await(30, TimeUnit.SECONDS);
+        if (spent instanceof AutoCloseable closeable) closeable.close();
+        deployGateway(port);
+    }
+
+    /** Has the gateway attest and (re)admit every enclave that is still running. */
+    public void readmitAll() throws Exception {
+        for (int i = 0; i < enclaves.size(); i++) {
+            registration.register(enclaveIds.get(i), URI.create("http://127.0.0.1:" + enclaves.get(i).port() + "/sessions/"))
+                    .otherwiseEmpty().await(30, TimeUnit.SECONDS);
+        }
+    }
+
+    public GatewayVerticle gateway() {
+        return gateway;
     }
 
     /** Starts one more enclave and has the gateway attest and admit it; returns its id. */
@@ -263,10 +300,18 @@ public final class LocalDeployment implements AutoCloseable {
                 .relay(relay)
                 .keyDirectory(keyDirectory)
                 .gatewayAuthority(ORIGIN)
-                .ledger(new LogIdentity(LOG_ORIGIN, logKey.verifier()), WitnessPolicy.quorum(2,
+                .ledger(logIdentity(), WitnessPolicy.quorum(2,
                         cosigners.stream().map(Cosigner::verifier).toList(), Duration.ofHours(1)))
                 .attestation(attestationPolicy, verifier)
                 .issuer(issuer, ACCOUNT, challenge());
+    }
+
+    public URI issuer() {
+        return issuer;
+    }
+
+    public LogIdentity logIdentity() {
+        return new LogIdentity(LOG_ORIGIN, logKey.verifier());
     }
 
     public RaTlsPolicy attestationPolicy() {

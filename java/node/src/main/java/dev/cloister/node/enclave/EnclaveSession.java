@@ -19,7 +19,7 @@ import java.util.Optional;
  * <p>Java strings made while parsing the JSON body cannot be zeroed; they are dropped at the end of the request and
  * never leave the process (see the README's "what the enclave forgets").
  */
-final class EnclaveSession {
+public final class EnclaveSession {
 
     /** What one step of TLS bytes produced. */
     record Step(byte[] outgoing, Optional<BinaryRequest> request) {}
@@ -89,7 +89,7 @@ final class EnclaveSession {
     }
 
     /** Test hook: the buffers that held plaintext (all zero after {@link #wipe()}). */
-    synchronized List<byte[]> plaintextBuffers() {
+    public synchronized List<byte[]> plaintextBuffers() {
         return List.copyOf(plaintext);
     }
 
@@ -101,7 +101,7 @@ final class EnclaveSession {
         return created;
     }
 
-    synchronized boolean isWiped() {
+    public synchronized boolean isWiped() {
         return wiped;
     }
 }

@@ -69,6 +69,7 @@ public final class EnclaveVerticle extends VerticleBase {
     private final Map<String, EnclaveSession> sessions = new ConcurrentHashMap<>();
     private final BhttpLimits bhttpLimits = new BhttpLimits(1 << 20, 16 << 10, 64, 1 << 20, 0);
     private Counter answered;
+    private final java.util.concurrent.atomic.AtomicLong answeredHere = new java.util.concurrent.atomic.AtomicLong();
     private Counter refused;
     private HttpServer server;
     /** Test hook: every session ever opened, to inspect its buffers after the end. */
@@ -106,7 +107,13 @@ public final class EnclaveVerticle extends VerticleBase {
         return sessions.size();
     }
 
-    void observeSessions(java.util.function.Consumer<EnclaveSession> observer) {
+    /** Sessions answered by this enclave (the non-targetability test counts them). */
+    public long answeredSessions() {
+        return answeredHere.get();
+    }
+
+    /** Test hook: sees every session this enclave opens, to inspect its buffers after it ends. */
+    public void observeSessions(java.util.function.Consumer<EnclaveSession> observer) {
         this.sessionObserver = observer;
     }
 
@@ -272,6 +279,7 @@ public final class EnclaveVerticle extends VerticleBase {
             byte[] last = session.closeTls();
             context.runOnContext(v -> {
                 answered.increment();
+                answeredHere.incrementAndGet();
                 if (!response.ended() && !response.closed()) response.end(Buffer.buffer(last));
                 end(id);
             });

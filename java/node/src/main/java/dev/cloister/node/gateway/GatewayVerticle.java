@@ -101,7 +101,18 @@ public final class GatewayVerticle extends VerticleBase {
         return server.actualPort();
     }
 
+    /**
+     * Audit hook: sees every request as the gateway receives it (method, path, headers, remote address), before it is
+     * handled. Used by the privacy tests to assert what the gateway can observe.
+     */
+    public void observeRequests(java.util.function.Consumer<HttpServerRequest> observer) {
+        this.observer = observer;
+    }
+
+    private volatile java.util.function.Consumer<HttpServerRequest> observer = r -> { };
+
     private void route(HttpServerRequest request) {
+        observer.accept(request);
         switch (request.path()) {
             case "/ohttp-keys" -> {
                 if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
