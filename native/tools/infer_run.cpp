@@ -1,7 +1,7 @@
 // Runs the engine from the command line: greedy decode of B sequences, prefill timing, logits dump.
 //
 //   cloister-infer-run MODEL [--backend auto|cpu|cuda] [--bf16] [--threads N] [--batch B] [--steps N]
-//                            [--prefill N] [--dump-logits FILE] [--tokens]
+//                            [--prefill N] [--dump-logits FILE] [--tokens] [--forced]
 //
 // Prints one line of key=value results (backend, prefill_tok_s, decode_tok_s) for scripts.
 #include <chrono>
@@ -20,13 +20,13 @@ static double now() {
 int main(int argc, char **argv) {
     if (argc < 2) {
         std::fprintf(stderr, "usage: cloister-infer-run MODEL [--backend auto|cpu|cuda] [--bf16] [--threads N] [--batch B] "
-                             "[--steps N] [--prefill N] [--dump-logits FILE] [--tokens]\n");
+                             "[--steps N] [--prefill N] [--dump-logits FILE] [--tokens] [--forced]\n");
         return 2;
     }
     ci_options o{};
     int batch = 1, steps = 64, prefill = 0;
     const char *dump = nullptr;
-    bool print_tokens = false;
+    bool print_tokens = false, forced = false;
     for (int i = 2; i < argc; i++) {
         std::string a = argv[i];
         auto val = [&]() -> const char * {
@@ -43,6 +43,7 @@ int main(int argc, char **argv) {
         else if (a == "--prefill") prefill = std::atoi(val());
         else if (a == "--dump-logits") dump = val();
         else if (a == "--tokens") print_tokens = true;
+        else if (a == "--forced") forced = true;  // feed a fixed token pattern instead of the argmax
         else { std::fprintf(stderr, "unknown option %s\n", a.c_str()); return 2; }
     }
     if (batch < 1 || steps < 1 || prefill < 0) { std::fprintf(stderr, "bad --batch/--steps/--prefill\n"); return 2; }
@@ -82,7 +83,7 @@ int main(int argc, char **argv) {
             int best = 0;
             for (int i = 1; i < s.vocab_size; i++)
                 if (l[i] > l[best]) best = i;
-            next[b] = best;
+            next[b] = forced ? 3 + (step * 31 + b * 17) % (s.vocab_size - 3) : best;
         }
         if (df != nullptr) std::fwrite(logits.data(), sizeof(float), logits.size(), df);
         if (print_tokens) std::printf("%d ", next[0]);

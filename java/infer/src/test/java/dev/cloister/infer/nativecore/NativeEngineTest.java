@@ -267,6 +267,19 @@ class NativeEngineTest {
         }
     }
 
+    @Test
+    void autoUsesCudaOnlyWhereAGpuIsUsableAndCudaRequestedWithoutOneIsRefused() {
+        try (NativeEngine auto = NativeEngine.open(model(), cpu(1).withBackend(NativeEngine.Backend.AUTO))) {
+            if (auto.backend() == NativeEngine.Backend.CPU) {
+                assertRefused("CUDA backend unavailable",
+                        () -> NativeEngine.open(model(), cpu(1).withBackend(NativeEngine.Backend.CUDA)));
+            } else {
+                assertTrue(NativeEngine.cudaBuilt());
+                assertTrue(auto.backendDescription().startsWith("cuda "), auto.backendDescription());
+            }
+        }
+    }
+
     static void assertRefused(String reason, org.junit.jupiter.api.function.Executable call) {
         InferenceException x = assertThrows(InferenceException.class, call);
         assertTrue(x.getMessage().contains(reason), () -> "expected '" + reason + "' in: " + x.getMessage());

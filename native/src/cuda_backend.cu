@@ -1,0 +1,475 @@
+// The CUDA backend: fp32 or bf16 weights on the device, fp32 activations and KV cache, a paged KV pool in device
+// memory, and CUDA graphs for decode steps (one graph per batch size; CLOISTER_CUDA_GRAPHS=0 turns them off).
+// The forward pass reads in layer order, as the CPU backend's does.
+#include <cuda_bf16.h>
+#include <cuda_runtime.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "backend.h"
+#include "cloister_infer.h"
+
+namespace cloister {
+
+namespace {
+
+void check(cudaError_t rc, const char *what) {
+    if (rc != cudaSuccess)
+        throw Error(CI_ERR_BACKEND, std::string("CUDA: ") + what + ": " + cudaGetErrorString(rc));
+}
+
+template <typename T> __device__ __forceinline__ float ld(const T *p);
+template <> __device__ __forceinline__ float ld<float>(const float *p) { return __ldg(p); }
+template <> __device__ __forceinline__ float ld<__nv_bfloat16>(const __nv_bfloat16 *p) { return __bfloat162float(*p); }
+
+__device__ __forceinline__ float warp_sum(float v) {
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}
+
+__device__ __forceinline__ float warp_max(float v) {
+    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+    return v;
+}
+
+// Block-wide sum or max (blockDim.x a multiple of 32, at most 1024); every thread gets the result.
+template <bool MAX> __device__ float block_reduce(float v) {
+    __shared__ float partial[32];
+    __shared__ float result;
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    v = MAX ? warp_max(v) : warp_sum(v);
+    if (lane == 0) partial[warp] = v;
+    __syncthreads();
+    if (warp == 0) {
+        float x = lane < warps ? partial[lane] : (MAX ? -INFINITY : 0.0f);
+        x = MAX ? warp_max(x) : warp_sum(x);
+        if (lane == 0) result = x;
+    }
+    __syncthreads();
+    float r = result;
+    __syncthreads();
+    return r;
+}
+
+template <typename T> __global__ void embed_kernel(const T *emb, const int *tokens, float *x, int dim) {
+    const int r = blockIdx.x;
+    const T *row = emb + static_cast<size_t>(tokens[r]) * dim;
+    for (int i = threadIdx.x; i < dim; i += blockDim.x) x[static_cast<size_t>(r) * dim + i] = ld(row + i);
+}
+
+// out[r] = w * x[src] / rms(x[src]), src = gather ? gather[r] : r.
+__global__ void rmsnorm_kernel(float *out, const float *x, const float *w, const int *gather, int dim, float eps) {
+    const int r = blockIdx.x;
+    const int src = gather != nullptr ? gather[r] : r;
+    const float *xr = x + static_cast<size_t>(src) * dim;
+    float ss = 0.0f;
+    for (int i = threadIdx.x; i < dim; i += blockDim.x) ss += xr[i] * xr[i];
+    ss = block_reduce<false>(ss);
+    const float inv = rsqrtf(ss / dim + eps);
+    for (int i = threadIdx.x; i < dim; i += blockDim.x) out[static_cast<size_t>(r) * dim + i] = w[i] * (inv * xr[i]);
+}
+
+// Few rows (decode): one warp per weight row, all n (<= 8) inputs at once, so each weight is read once per step.
+template <typename T>
+__global__ void gemv_kernel(const T *W, const float *X, float *Y, int n, int in, int out) {
+    const int warps = blockDim.x >> 5, lane = threadIdx.x & 31;
+    const int o = blockIdx.x * warps + (threadIdx.x >> 5);
+    if (o >= out) return;
+    const T *w = W + static_cast<size_t>(o) * in;
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (int i = lane; i < in; i += 32) {
+        const float wv = ld(w + i);
+#pragma unroll
+        for (int b = 0; b < 8; b++)
+            if (b < n) acc[b] = fmaf(wv, X[static_cast<size_t>(b) * in + i], acc[b]);
+    }
+#pragma unroll
+    for (int b = 0; b < 8; b++) {
+        if (b < n) {
+            float s = warp_sum(acc[b]);
+            if (lane == 0) Y[static_cast<size_t>(b) * out + o] = s;
+        }
+    }
+}
+
+// Many rows (prefill, large batches): 64 x 64 output tiles through shared memory, 4 x 4 outputs per thread.
+template <typename T>
+__global__ void __launch_bounds__(256) gemm_kernel(const T *W, const float *X, float *Y, int n, int in, int out) {
+    __shared__ float xs[16][65];
+    __shared__ float ws[16][65];
+    const int tx = threadIdx.x & 15, ty = threadIdx.x >> 4;
+    const int row0 = blockIdx.y * 64, col0 = blockIdx.x * 64;
+    float acc[4][4] = {};
+    for (int k0 = 0; k0 < in; k0 += 16) {
+        for (int l = threadIdx.x; l < 1024; l += 256) {
+            const int rr = l >> 4, kk = l & 15, k = k0 + kk;
+            xs[kk][rr] = row0 + rr < n && k < in ? X[static_cast<size_t>(row0 + rr) * in + k] : 0.0f;
+            ws[kk][rr] = col0 + rr < out && k < in ? ld(W + static_cast<size_t>(col0 + rr) * in + k) : 0.0f;
+        }
+        __syncthreads();
+#pragma unroll
+        for (int kk = 0; kk < 16; kk++) {
+            float a[4], b[4];
+#pragma unroll
+            for (int i = 0; i < 4; i++) a[i] = xs[kk][ty * 4 + i];
+#pragma unroll
+            for (int j = 0; j < 4; j++) b[j] = ws[kk][tx * 4 + j];
+#pragma unroll
+            for (int i = 0; i < 4; i++)
+#pragma unroll
+                for (int j = 0; j < 4; j++) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+        }
+        __syncthreads();
+    }
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        const int r = row0 + ty * 4 + i;
+        if (r >= n) continue;
+#pragma unroll
+        for (int j = 0; j < 4; j++) {
+            const int c = col0 + tx * 4 + j;
+            if (c < out) Y[static_cast<size_t>(r) * out + c] = acc[i][j];
+        }
+    }
+}
+
+struct KvLayout {
+    float *pool;
+    const int *tables;  // [rows][max_blocks]: each row's sequence's block table
+    int max_blocks;
+    int block_tokens;
+    int kv_dim;
+    size_t block_floats;
+
+    __device__ float *at(int row, int pos, int layer, int which) const {
+        const int block = tables[row * max_blocks + pos / block_tokens];
+        return pool + static_cast<size_t>(block) * block_floats +
+               (static_cast<size_t>(layer * 2 + which) * block_tokens + pos % block_tokens) * kv_dim;
+    }
+};
+
+// RoPE on q and k (pairs of adjacent dimensions, as llama2.c and GGUF's llama), then K and V into the paged cache.
+__global__ void rope_store_kernel(float *q, const float *k, const float *v, const int *pos, KvLayout kv, int layer,
+                                  int dim, int head_size, float theta) {
+    const int r = blockIdx.y;
+    const int i = 2 * (blockIdx.x * blockDim.x + threadIdx.x);
+    if (i >= dim) return;
+    const int p = pos[r];
+    const float freq = 1.0f / powf(theta, static_cast<float>(i % head_size) / head_size);
+    float s, c;
+    sincosf(p * freq, &s, &c);
+    float *qr = q + static_cast<size_t>(r) * dim;
+    const float q0 = qr[i], q1 = qr[i + 1];
+    qr[i] = q0 * c - q1 * s;
+    qr[i + 1] = q0 * s + q1 * c;
+    if (i < kv.kv_dim) {
+        const float *kr = k + static_cast<size_t>(r) * kv.kv_dim;
+        const float *vr = v + static_cast<size_t>(r) * kv.kv_dim;
+        float *kc = kv.at(r, p, layer, 0), *vc = kv.at(r, p, layer, 1);
+        kc[i] = kr[i] * c - kr[i + 1] * s;
+        kc[i + 1] = kr[i] * s + kr[i + 1] * c;
+        vc[i] = vr[i];
+        vc[i + 1] = vr[i + 1];
+    }
+}
+
+// One block per (head, row): scores over positions 0..pos, softmax, weighted sum of V; grouped-query heads share K/V.
+__global__ void attention_kernel(const float *q, float *out, float *att, const int *pos, KvLayout kv, int layer,
+                                 int dim, int heads, int group, int head_size, int seq_len) {
+    extern __shared__ float qs[];
+    const int h = blockIdx.x, r = blockIdx.y, p = pos[r], kvh = h / group;
+    const float scale = rsqrtf(static_cast<float>(head_size));
+    for (int i = threadIdx.x; i < head_size; i += blockDim.x) qs[i] = q[static_cast<size_t>(r) * dim + h * head_size + i];
+    __syncthreads();
+    float *a = att + (static_cast<size_t>(r) * heads + h) * seq_len;
+    float local_max = -INFINITY;
+    for (int t = threadIdx.x; t <= p; t += blockDim.x) {
+        const float *kt = kv.at(r, t, layer, 0) + kvh * head_size;
+        float s = 0.0f;
+        for (int i = 0; i < head_size; i++) s = fmaf(qs[i], kt[i], s);
+        s *= scale;
+        a[t] = s;
+        local_max = fmaxf(local_max, s);
+    }
+    const float max = block_reduce<true>(local_max);
+    float local_sum = 0.0f;
+    for (int t = threadIdx.x; t <= p; t += blockDim.x) {
+        const float e = __expf(a[t] - max);
+        a[t] = e;
+        local_sum += e;
+    }
+    const float inv = 1.0f / block_reduce<false>(local_sum);  // the reduction's barriers also publish a[]
+    for (int i = threadIdx.x; i < head_size; i += blockDim.x) {
+        float acc = 0.0f;
+        for (int t = 0; t <= p; t++) acc = fmaf(a[t], kv.at(r, t, layer, 1)[kvh * head_size + i], acc);
+        out[static_cast<size_t>(r) * dim + h * head_size + i] = acc * inv;
+    }
+}
+
+__global__ void add_kernel(float *x, const float *y, size_t n) {
+    size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+    if (i < n) x[i] += y[i];
+}
+
+__global__ void swiglu_kernel(float *h, const float *h2, size_t n) {
+    size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+    if (i < n) {
+        const float v = h[i];
+        h[i] = v / (1.0f + __expf(-v)) * h2[i];
+    }
+}
+
+uint16_t to_bf16(float f) {
+    uint32_t x;
+    std::memcpy(&x, &f, 4);
+    if ((x & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((x >> 16) | 0x40);
+    x += 0x7fffu + ((x >> 16) & 1);  // round to nearest even
+    return static_cast<uint16_t>(x >> 16);
+}
+
+template <typename T> class CudaBackend final : public Backend {
+public:
+    CudaBackend(const Model &model, const BlockTable &table, const BackendOptions &o, const std::string &device)
+        : table_(table), c_(model.config()) {
+        name_ = "cuda " + device + (sizeof(T) == 2 ? " bf16" : " f32");
+        const char *g = std::getenv("CLOISTER_CUDA_GRAPHS");
+        graphs_enabled_ = g == nullptr || std::strcmp(g, "0") != 0;
+        max_rows_ = o.max_rows;
+        max_blocks_ = (c_.seq_len + table.block_tokens() - 1) / table.block_tokens();
+        block_floats_ = static_cast<size_t>(c_.layers) * 2 * table.block_tokens() * c_.kv_dim();
+        check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "stream");
+        upload_weights(model);
+        const size_t R = max_rows_;
+        x_ = dev<float>(R * c_.dim);
+        xb_ = dev<float>(R * c_.dim);
+        xb2_ = dev<float>(R * c_.dim);
+        q_ = dev<float>(R * c_.dim);
+        k_ = dev<float>(R * c_.kv_dim());
+        v_ = dev<float>(R * c_.kv_dim());
+        hb_ = dev<float>(R * c_.hidden_dim);
+        hb2_ = dev<float>(R * c_.hidden_dim);
+        att_ = dev<float>(R * c_.heads * static_cast<size_t>(c_.seq_len));
+        logits_ = dev<float>(R * static_cast<size_t>(c_.vocab_size));
+        d_tokens_ = dev<int>(R);
+        d_pos_ = dev<int>(R);
+        d_logit_rows_ = dev<int>(R);
+        d_tables_ = dev<int>(R * max_blocks_);
+        kv_ = dev<float>(static_cast<size_t>(table.blocks_total()) * block_floats_);
+        check(cudaMemset(kv_, 0, static_cast<size_t>(table.blocks_total()) * block_floats_ * sizeof(float)), "zero KV");
+        check(cudaMallocHost(&h_ints_, (3 * R + R * max_blocks_) * sizeof(int)), "pinned");
+        check(cudaMallocHost(&h_logits_, R * static_cast<size_t>(c_.vocab_size) * sizeof(float)), "pinned");
+        check(cudaDeviceSynchronize(), "init");
+    }
+
+    ~CudaBackend() override {
+        for (auto &g : graphs_) cudaGraphExecDestroy(g.second);
+        if (kv_ != nullptr) cudaMemset(kv_, 0, static_cast<size_t>(table_.blocks_total()) * block_floats_ * sizeof(float));
+        cudaDeviceSynchronize();
+        for (void *p : allocations_) cudaFree(p);
+        if (h_ints_ != nullptr) cudaFreeHost(h_ints_);
+        if (h_logits_ != nullptr) {
+            std::memset(h_logits_, 0, static_cast<size_t>(max_rows_) * c_.vocab_size * sizeof(float));
+            cudaFreeHost(h_logits_);
+        }
+        if (stream_ != nullptr) cudaStreamDestroy(stream_);
+    }
+
+    int kind() const override { return CI_BACKEND_CUDA; }
+    const std::string &name() const override { return name_; }
+
+    void zero_blocks(const std::vector<int32_t> &blocks) override {
+        for (int32_t b : blocks)
+            check(cudaMemsetAsync(kv_ + static_cast<size_t>(b) * block_floats_, 0, block_floats_ * sizeof(float), stream_),
+                  "zero KV block");
+        check(cudaStreamSynchronize(stream_), "zero KV blocks");
+    }
+
+    void read_block(int block, float *out) override {
+        check(cudaMemcpy(out, kv_ + static_cast<size_t>(block) * block_floats_, block_floats_ * sizeof(float),
+                         cudaMemcpyDeviceToHost),
+              "read KV block");
+    }
+
+    void forward(const Row *rows, int n, const int *logit_rows, int n_logits, float *logits) override {
+        // Row data into pinned memory, then one copy each to the device.
+        int *tokens = h_ints_, *pos = h_ints_ + max_rows_, *lr = h_ints_ + 2 * max_rows_, *tables = h_ints_ + 3 * max_rows_;
+        for (int r = 0; r < n; r++) {
+            tokens[r] = rows[r].token;
+            pos[r] = rows[r].pos;
+            const auto &held = table_.blocks(rows[r].seq);
+            std::memcpy(tables + static_cast<size_t>(r) * max_blocks_, held.data(), held.size() * sizeof(int));
+        }
+        for (int j = 0; j < n_logits; j++) lr[j] = logit_rows[j];
+        check(cudaMemcpyAsync(d_tokens_, tokens, n * sizeof(int), cudaMemcpyHostToDevice, stream_), "upload");
+        check(cudaMemcpyAsync(d_pos_, pos, n * sizeof(int), cudaMemcpyHostToDevice, stream_), "upload");
+        check(cudaMemcpyAsync(d_logit_rows_, lr, n_logits * sizeof(int), cudaMemcpyHostToDevice, stream_), "upload");
+        check(cudaMemcpyAsync(d_tables_, tables, static_cast<size_t>(n) * max_blocks_ * sizeof(int), cudaMemcpyHostToDevice,
+                              stream_),
+              "upload");
+        // Decode steps (every row wants logits) replay a captured graph per batch size: kernel arguments are device
+        // buffers whose contents change, never their addresses.
+        const bool decode = n_logits == n && n <= 256;
+        if (decode && graphs_enabled_) {
+            auto it = graphs_.find(n);
+            if (it == graphs_.end()) {
+                cudaGraph_t graph;
+                check(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal), "begin capture");
+                launch(n, n_logits);
+                check(cudaStreamEndCapture(stream_, &graph), "end capture");
+                cudaGraphExec_t exec;
+                cudaError_t rc = cudaGraphInstantiate(&exec, graph, 0);
+                cudaGraphDestroy(graph);
+                check(rc, "instantiate graph");
+                it = graphs_.emplace(n, exec).first;
+            }
+            check(cudaGraphLaunch(it->second, stream_), "graph launch");
+        } else {
+            launch(n, n_logits);
+        }
+        check(cudaGetLastError(), "kernel launch");
+        const size_t bytes = static_cast<size_t>(n_logits) * c_.vocab_size * sizeof(float);
+        check(cudaMemcpyAsync(h_logits_, logits_, bytes, cudaMemcpyDeviceToHost, stream_), "download logits");
+        check(cudaStreamSynchronize(stream_), "forward");
+        std::memcpy(logits, h_logits_, bytes);
+    }
+
+private:
+    struct LayerW {
+        const float *rms_att, *rms_ffn;
+        const T *wq, *wk, *wv, *wo, *w1, *w2, *w3;
+    };
+
+    template <typename U> U *dev(size_t count) {
+        void *p = nullptr;
+        check(cudaMalloc(&p, count * sizeof(U) + 16), "allocate device memory");
+        allocations_.push_back(p);
+        return static_cast<U *>(p);
+    }
+
+    const float *upload_f32(const float *src, size_t count) {
+        float *d = dev<float>(count);
+        check(cudaMemcpy(d, src, count * sizeof(float), cudaMemcpyHostToDevice), "upload weights");
+        return d;
+    }
+
+    const T *upload(const float *src, size_t count) {
+        if constexpr (sizeof(T) == 4) {
+            return reinterpret_cast<const T *>(upload_f32(src, count));
+        } else {
+            std::vector<uint16_t> staging(count);
+            for (size_t i = 0; i < count; i++) staging[i] = to_bf16(src[i]);
+            T *d = dev<T>(count);
+            check(cudaMemcpy(d, staging.data(), count * sizeof(T), cudaMemcpyHostToDevice), "upload weights");
+            return d;
+        }
+    }
+
+    void upload_weights(const Model &model) {
+        const Weights &w = model.weights();
+        const size_t D = c_.dim, H = c_.hidden_dim, KV = c_.kv_dim(), V = c_.vocab_size;
+        embedding_ = upload(w.token_embedding, V * D);
+        classifier_ = w.classifier == w.token_embedding ? embedding_ : upload(w.classifier, V * D);
+        rms_final_ = upload_f32(w.rms_final, D);
+        for (const auto &l : w.layer) {
+            layers_.push_back(LayerW{upload_f32(l.rms_att, D), upload_f32(l.rms_ffn, D), upload(l.wq, D * D),
+                                     upload(l.wk, KV * D), upload(l.wv, KV * D), upload(l.wo, D * D),
+                                     upload(l.w1, H * D), upload(l.w2, D * H), upload(l.w3, H * D)});
+        }
+    }
+
+    void matmul(const T *W, const float *X, float *Y, int n, int in, int out) {
+        if (n <= 8) {
+            const int warps = 8;
+            gemv_kernel<T><<<(out + warps - 1) / warps, warps * 32, 0, stream_>>>(W, X, Y, n, in, out);
+        } else {
+            dim3 grid((out + 63) / 64, (n + 63) / 64);
+            gemm_kernel<T><<<grid, 256, 0, stream_>>>(W, X, Y, n, in, out);
+        }
+    }
+
+    static unsigned blocks_for(size_t n) { return static_cast<unsigned>((n + 255) / 256); }
+
+    void launch(int n, int n_logits) {
+        const int dim = c_.dim, kv_dim = c_.kv_dim(), hidden = c_.hidden_dim, hs = c_.head_size();
+        KvLayout kv{kv_, d_tables_, max_blocks_, table_.block_tokens(), kv_dim, block_floats_};
+        embed_kernel<T><<<n, 256, 0, stream_>>>(embedding_, d_tokens_, x_, dim);
+        for (int l = 0; l < c_.layers; l++) {
+            const LayerW &ly = layers_[l];
+            rmsnorm_kernel<<<n, 256, 0, stream_>>>(xb_, x_, ly.rms_att, nullptr, dim, c_.norm_eps);
+            matmul(ly.wq, xb_, q_, n, dim, dim);
+            matmul(ly.wk, xb_, k_, n, dim, kv_dim);
+            matmul(ly.wv, xb_, v_, n, dim, kv_dim);
+            dim3 rg((dim / 2 + 127) / 128, n);
+            rope_store_kernel<<<rg, 128, 0, stream_>>>(q_, k_, v_, d_pos_, kv, l, dim, hs, c_.rope_theta);
+            dim3 ag(c_.heads, n);
+            attention_kernel<<<ag, 128, hs * sizeof(float), stream_>>>(q_, xb2_, att_, d_pos_, kv, l, dim, c_.heads,
+                                                                       c_.heads / c_.kv_heads, hs, c_.seq_len);
+            matmul(ly.wo, xb2_, xb_, n, dim, dim);
+            add_kernel<<<blocks_for(static_cast<size_t>(n) * dim), 256, 0, stream_>>>(x_, xb_, static_cast<size_t>(n) * dim);
+            rmsnorm_kernel<<<n, 256, 0, stream_>>>(xb_, x_, ly.rms_ffn, nullptr, dim, c_.norm_eps);
+            matmul(ly.w1, xb_, hb_, n, dim, hidden);
+            matmul(ly.w3, xb_, hb2_, n, dim, hidden);
+            swiglu_kernel<<<blocks_for(static_cast<size_t>(n) * hidden), 256, 0, stream_>>>(hb_, hb2_, static_cast<size_t>(n) * hidden);
+            matmul(ly.w2, hb_, xb_, n, hidden, dim);
+            add_kernel<<<blocks_for(static_cast<size_t>(n) * dim), 256, 0, stream_>>>(x_, xb_, static_cast<size_t>(n) * dim);
+        }
+        if (n_logits > 0) {
+            rmsnorm_kernel<<<n_logits, 256, 0, stream_>>>(xb_, x_, rms_final_, d_logit_rows_, dim, c_.norm_eps);
+            matmul(classifier_, xb_, logits_, n_logits, dim, c_.vocab_size);
+        }
+    }
+
+    const BlockTable &table_;
+    const ModelConfig &c_;
+    std::string name_;
+    bool graphs_enabled_ = true;
+    int max_rows_ = 1;
+    int max_blocks_ = 1;
+    size_t block_floats_ = 0;
+    cudaStream_t stream_ = nullptr;
+    std::vector<void *> allocations_;
+    std::map<int, cudaGraphExec_t> graphs_;
+    const T *embedding_ = nullptr;
+    const T *classifier_ = nullptr;
+    const float *rms_final_ = nullptr;
+    std::vector<LayerW> layers_;
+    float *x_ = nullptr, *xb_ = nullptr, *xb2_ = nullptr, *q_ = nullptr, *k_ = nullptr, *v_ = nullptr;
+    float *hb_ = nullptr, *hb2_ = nullptr, *att_ = nullptr, *logits_ = nullptr, *kv_ = nullptr;
+    int *d_tokens_ = nullptr, *d_pos_ = nullptr, *d_logit_rows_ = nullptr, *d_tables_ = nullptr;
+    int *h_ints_ = nullptr;
+    float *h_logits_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cuda_backend(const Model &model, const BlockTable &table, const BackendOptions &options,
+                                           std::string *why_not) {
+    int count = 0;
+    cudaError_t rc = cudaGetDeviceCount(&count);
+    if (rc != cudaSuccess || count == 0) {
+        if (why_not != nullptr)
+            *why_not = rc != cudaSuccess ? std::string("no usable CUDA device (") + cudaGetErrorString(rc) + ")"
+                                         : std::string("no CUDA device");
+        cudaGetLastError();  // clear the sticky-free error so later calls start clean
+        return nullptr;
+    }
+    if (model.config().head_size() > 1024) {
+        if (why_not != nullptr) *why_not = "head size over 1024";
+        return nullptr;
+    }
+    check(cudaSetDevice(0), "set device");
+    cudaDeviceProp prop{};
+    check(cudaGetDeviceProperties(&prop, 0), "device properties");
+    if (options.weight_type == CI_WEIGHTS_BF16)
+        return std::make_unique<CudaBackend<__nv_bfloat16>>(model, table, options, prop.name);
+    return std::make_unique<CudaBackend<float>>(model, table, options, prop.name);
+}
+
+bool cuda_backend_built() { return true; }
+
+}  // namespace cloister
