@@ -25,6 +25,14 @@ public record EmscriptenBundle(long modelBytes, Digest checkpoint, Digest legacy
             new Digest("74f899535f8f99cdeac697474b697f3fa40467b8376dab7b6c4d8c753f28ae9f"),
             new Digest("50a52ef822ee9e83de5ce9d0be0a025a773d019437f58b5ff9dcafb063ece361"));
 
+    private static boolean spellsByte(byte[] piece, int value) {
+        if (piece.length == 1) {
+            return (piece[0] & 0xFF) == value;
+        }
+        return value >= 0x80 && java.util.Arrays.equals(piece,
+                String.valueOf((char) value).getBytes(StandardCharsets.UTF_8));
+    }
+
     /** The two files a bundle holds, verified. */
     public record Parts(byte[] checkpoint, byte[] tokenizer) {
     }
@@ -44,8 +52,10 @@ public record EmscriptenBundle(long modelBytes, Digest checkpoint, Digest legacy
     }
 
     /**
-     * Rewrites an old llama2.c tokenizer whose tokens 3..258 are the single raw bytes 0x00..0xFF into the current
-     * format, where they read {@code <0x00>}..{@code <0xFF>}. Refuses a file where any of them is not its raw byte.
+     * Rewrites an old llama2.c tokenizer whose tokens 3..258 spell the bytes 0x00..0xFF into the current format, where
+     * they read {@code <0x00>}..{@code <0xFF>}. The old export spelled each byte as the character of the same number in
+     * UTF-8 (so 0x80 and up take two bytes, {@code C2 80} for 0x80); a single raw byte is accepted too. Refuses a file
+     * where any of them spells another byte.
      */
     public static byte[] rewriteByteTokens(byte[] legacy) {
         LlamaTokenizerFile.Contents contents = LlamaTokenizerFile.parse(legacy);
@@ -57,8 +67,8 @@ public record EmscriptenBundle(long modelBytes, Digest checkpoint, Digest legacy
             int id = FIRST_BYTE_TOKEN + value;
             LlamaTokenizerFile.Entry entry = entries.get(id);
             byte[] piece = entry.piece();
-            if (piece.length != 1 || (piece[0] & 0xFF) != value) {
-                throw new ModelFormatException("legacy tokenizer: token " + id + " is not the raw byte " + value);
+            if (!spellsByte(piece, value)) {
+                throw new ModelFormatException("legacy tokenizer: token " + id + " does not spell the byte " + value);
             }
             entries.set(id, new LlamaTokenizerFile.Entry(entry.score(),
                     String.format("<0x%02X>", value).getBytes(StandardCharsets.US_ASCII)));
