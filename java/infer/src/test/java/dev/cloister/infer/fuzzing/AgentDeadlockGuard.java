@@ -1,4 +1,4 @@
-package dev.cloister.infer.nativecore.fuzzing;
+package dev.cloister.infer.fuzzing;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.platform.launcher.LauncherSession;
@@ -7,7 +7,7 @@ import org.junit.platform.launcher.LauncherSessionListener;
 /**
  * Loads, before Jazzer attaches its agent, the classes whose first loading can race with the agent's own first class
  * loads and deadlock the test JVM (seen here: Surefire's command thread loading ConcurrentLinkedQueue$Itr while the
- * main thread verified a signed BouncyCastle jar in another module; both then needed Jazzer's Kotlin EmptyMap). Registered through
+ * main thread verified a signed BouncyCastle jar; both then needed Jazzer's Kotlin EmptyMap). Registered through
  * META-INF/services, so it runs once per test JVM before any test.
  */
 public final class AgentDeadlockGuard implements LauncherSessionListener {

