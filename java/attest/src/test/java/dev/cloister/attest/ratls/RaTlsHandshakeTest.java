@@ -102,6 +102,12 @@ class RaTlsHandshakeTest {
                     cs[1].peer().orElseThrow().spkiSha256());
             assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(enclave.spki()),
                     cs[0].peer().orElseThrow().spkiSha256());
+            cs[0].send(new byte[] {1, 2, 3});
+            cs[1].receive(cs[0].takeOutgoing());
+            assertArrayEquals(new byte[] {1, 2, 3}, cs[1].takeReceived());
+            cs[1].send(new byte[] {4});
+            cs[0].receive(cs[1].takeOutgoing());
+            assertArrayEquals(new byte[] {4}, cs[0].takeReceived());
         }
     }
 
