@@ -75,7 +75,8 @@ public final class CloisterClient implements AutoCloseable {
     private final WebClient web;
     private final TokenWallet wallet;
     private final KeyConsistency keyConsistency;
-    private final RaTlsClient tls;
+    private final dev.cloister.client.keys.ReleaseTransparency releaseTransparency;
+    private final RaTlsClient pinnedTls;
     private final RequestLog log;
 
     private CloisterClient(Builder b) {
@@ -85,8 +86,10 @@ public final class CloisterClient implements AutoCloseable {
                 .setConnectTimeout((int) b.timeout.toMillis()));
         this.wallet = new TokenWallet(web, b.issuer, b.account, b.challenge, b.tokenBatch, b.timeout, b.random);
         this.keyConsistency = new KeyConsistency(b.log, b.witnesses);
-        this.tls = RaTlsClient.create(b.attestation, b.verifier, b.keyExchange, Optional.empty(), b.timeout, b.clock,
-                b.random);
+        this.releaseTransparency = new dev.cloister.client.keys.ReleaseTransparency(b.log, b.witnesses);
+        this.pinnedTls = b.attestation == null ? null
+                : RaTlsClient.create(b.attestation, b.verifier, b.keyExchange, Optional.empty(), b.timeout, b.clock,
+                        b.random);
         this.log = b.requestLog;
     }
 
@@ -161,6 +164,7 @@ public final class CloisterClient implements AutoCloseable {
         final RequestLogEntry.Shared shared;
         final Instant started;
         volatile KeyConsistency.ConsistentKey key;
+        volatile List<dev.cloister.client.keys.ReleaseTransparency.PublishedRelease> releases = List.of();
         volatile RaTlsAttestation enclave;
         volatile boolean textDelivered;
 
@@ -175,7 +179,7 @@ public final class CloisterClient implements AutoCloseable {
                     : new RequestLogEntry.KeyUsed(key.config().keyId(), key.ledgerIndex());
             RequestLogEntry.Ledger ledger = key == null ? null : new RequestLogEntry.Ledger(key.checkpointOrigin(),
                     key.checkpointSize(), key.cosignatures().stream().map(WitnessPolicy.Cosignature::witness).toList());
-            RequestLogEntry.Enclave described = enclave == null ? null : describe(enclave);
+            RequestLogEntry.Enclave described = enclave == null ? null : describe(enclave, releases);
             RequestLogEntry.Tls tlsUsed = enclave == null ? null
                     : new RequestLogEntry.Tls("TLSv1.3", "negotiated: TLS_AES_128_GCM_SHA256 or TLS_CHACHA20_POLY1305_SHA256",
                             config.keyExchange.name().toLowerCase());
@@ -186,14 +190,22 @@ public final class CloisterClient implements AutoCloseable {
     }
 
     @SuppressWarnings("unchecked")
-    private static RequestLogEntry.Enclave describe(RaTlsAttestation attestation) {
+    private static RequestLogEntry.Enclave describe(RaTlsAttestation attestation,
+            List<dev.cloister.client.keys.ReleaseTransparency.PublishedRelease> releases) {
         Map<String, Object> cpu = attestation.cpu().toJsonMap();
         Map<String, Object> claims = (Map<String, Object>) cpu.getOrDefault("claims", Map.of());
         Map<String, Object> gpuClaims = attestation.gpu()
                 .map(g -> (Map<String, Object>) g.toJsonMap().getOrDefault("claims", Map.of())).orElse(Map.of());
-        return new RequestLogEntry.Enclave(String.valueOf(cpu.get("platform")), string(claims.get("measurement")),
-                string(claims.get("release")), string(claims.get("tcb")), string(gpuClaims.get("model")),
-                string(gpuClaims.get("driver_version")), string(gpuClaims.get("vbios_version")));
+        String measurement = string(claims.get("measurement"));
+        String release = measurement == null ? null : dev.cloister.client.keys.ReleaseTransparency
+                .find(releases, java.util.HexFormat.of().parseHex(measurement))
+                .map(r -> r.release().release() + " (ledger index " + r.ledgerIndex() + ")").orElse(null);
+        String gpuModel = gpuClaims.isEmpty() ? null : String.join(" ", java.util.stream.Stream.of(
+                gpuClaims.get("project"), gpuClaims.get("project_sku"), gpuClaims.get("chip_sku"))
+                .filter(Objects::nonNull).map(String::valueOf).toList());
+        return new RequestLogEntry.Enclave(String.valueOf(cpu.get("platform")), measurement, release,
+                string(claims.get("tcb")), gpuModel, string(gpuClaims.get("driver_version")),
+                string(gpuClaims.get("vbios_version")));
     }
 
     private static String string(Object value) {
@@ -214,14 +226,43 @@ public final class CloisterClient implements AutoCloseable {
                 }), e -> Future.failedFuture(e instanceof SessionFailure ? e
                         : new SessionFailure(SessionFailure.Kind.KEY_CONSISTENCY,
                                 "the key directory is unreachable or unusable: " + e.getMessage(), e)))
-                .compose(key -> wallet.take().compose(token -> handshake(attempt, key, token)))
+                .compose(key -> sessionTls(attempt).map(tls -> Map.entry(key, tls)))
+                .compose(ready -> wallet.take().compose(token -> handshake(attempt, ready.getKey(), ready.getValue(), token)))
                 .compose(session -> exchange(attempt, session, path, body, onText));
     }
 
     private record Opened(RaTlsConnection tls, String handle, KeyConsistency.ConsistentKey key) {}
 
+    /**
+     * The RA-TLS client for this request: with a pinned policy, that; otherwise the platform policy with the
+     * measurements of the releases the ledger vouches for (fetched from the key directory, verified here).
+     */
+    private Future<RaTlsClient> sessionTls(Attempt attempt) {
+        if (pinnedTls != null) return Future.succeededFuture(pinnedTls);
+        return ohttp.fetchKeyProofs(config.keyDirectory.resolve("/releases/proofs"))
+                .recover(e -> Future.failedFuture(new SessionFailure(SessionFailure.Kind.LEDGER,
+                        "the release proofs are unreachable or unusable: " + e.getMessage(), e)))
+                .compose(proofs -> {
+                    try {
+                        attempt.releases = releaseTransparency.check(proofs, config.clock.instant());
+                    } catch (KeyConsistencyException e) {
+                        return Future.failedFuture(new SessionFailure(SessionFailure.Kind.LEDGER, e.getMessage(), e));
+                    }
+                    List<byte[]> measurements = attempt.releases.stream()
+                            .flatMap(r -> r.sevSnpMeasurements().stream()).toList();
+                    if (measurements.isEmpty()) {
+                        return Future.failedFuture(new SessionFailure(SessionFailure.Kind.LEDGER,
+                                "no published release names an SEV-SNP measurement", null));
+                    }
+                    RaTlsPolicy policy = RaTlsPolicy.acceptingReleases(config.platformCpu, measurements,
+                            config.platformGpu);
+                    return Future.succeededFuture(RaTlsClient.create(policy, config.verifier, config.keyExchange,
+                            Optional.empty(), config.timeout, config.clock, config.random));
+                });
+    }
+
     /** Steps 3-7: ClientHello with the token; the enclave's flight; verification before anything else is sent. */
-    private Future<Opened> handshake(Attempt attempt, KeyConsistency.ConsistentKey key, Token token) {
+    private Future<Opened> handshake(Attempt attempt, KeyConsistency.ConsistentKey key, RaTlsClient tls, Token token) {
         RaTlsConnection connection;
         try {
             connection = tls.connect();
@@ -456,6 +497,8 @@ public final class CloisterClient implements AutoCloseable {
         private LogIdentity log;
         private WitnessPolicy witnesses;
         private RaTlsPolicy attestation;
+        private dev.cloister.attest.sevsnp.SevSnpPolicy platformCpu;
+        private RaTlsPolicy.GpuRequirement platformGpu;
         private AttestationVerifier verifier = AttestationVerifier.create();
         private URI issuer;
         private String account;
@@ -476,7 +519,12 @@ public final class CloisterClient implements AutoCloseable {
         public Builder keyDirectory(URI v) { this.keyDirectory = v; return this; }
         public Builder gatewayAuthority(String v) { this.gatewayAuthority = v; return this; }
         public Builder ledger(LogIdentity log, WitnessPolicy witnesses) { this.log = log; this.witnesses = witnesses; return this; }
+        /** A pinned policy (its own accepted measurements); the ledger's releases are then not consulted. */
         public Builder attestation(RaTlsPolicy policy, AttestationVerifier verifier) { this.attestation = policy; this.verifier = verifier; return this; }
+        /** The platform policy (roots, TCB, GPU); the accepted measurements come from the ledger's published releases. */
+        public Builder platform(dev.cloister.attest.sevsnp.SevSnpPolicy cpu, RaTlsPolicy.GpuRequirement gpu, AttestationVerifier verifier) {
+            this.platformCpu = cpu; this.platformGpu = gpu; this.verifier = verifier; this.attestation = null; return this;
+        }
         public Builder issuer(URI issuer, String account, TokenChallenge challenge) { this.issuer = issuer; this.account = account; this.challenge = challenge; return this; }
         public Builder tokenBatch(int v) { this.tokenBatch = v; return this; }
         public Builder keyExchange(KeyExchange v) { this.keyExchange = v; return this; }
@@ -491,7 +539,9 @@ public final class CloisterClient implements AutoCloseable {
             Objects.requireNonNull(keyDirectory, "key directory URL");
             Objects.requireNonNull(log, "ledger identity");
             Objects.requireNonNull(witnesses, "witness policy");
-            Objects.requireNonNull(attestation, "attestation policy");
+            if (attestation == null && (platformCpu == null || platformGpu == null)) {
+                throw new NullPointerException("attestation: a platform policy (or a pinned policy)");
+            }
             Objects.requireNonNull(issuer, "issuer URL");
             Objects.requireNonNull(account, "issuer account credential");
             Objects.requireNonNull(challenge, "token challenge");

@@ -155,6 +155,30 @@ class KeyConsistencyTest {
     }
 
     @Test
+    void releasesComeFromTheLedgerOnly() throws Exception {
+        byte[] measurement = new byte[48];
+        random.nextBytes(measurement);
+        dev.cloister.ledger.entry.Digest digest = new dev.cloister.ledger.entry.Digest(
+                dev.cloister.ledger.entry.Digest.Algorithm.SHA_384, new byte[48]);
+        byte[] release = new dev.cloister.ledger.entry.EnclaveRelease("cloister-enclave 0.1.0",
+                List.of(new dev.cloister.ledger.entry.PlatformMeasurement.SevSnp(measurement)), List.of(), digest,
+                "abc123", digest).encode();
+        List<TlogProof> proofs = publish(List.of(release, entry(config(1), NOW.minusSeconds(60), NOW.plusSeconds(60))),
+                witnesses);
+        ReleaseTransparency releases = new ReleaseTransparency(new LogIdentity(ORIGIN, logKey.verifier()),
+                WitnessPolicy.quorum(2, witnesses.stream().map(Cosigner::verifier).toList(), Duration.ofMinutes(10)));
+        List<ReleaseTransparency.PublishedRelease> accepted = releases.check(new KeyProofs(proofs), NOW);
+        assertEquals(1, accepted.size(), "the key entry is not a release");
+        assertEquals(0, accepted.getFirst().ledgerIndex());
+        assertTrue(ReleaseTransparency.find(accepted, measurement).isPresent());
+        assertTrue(ReleaseTransparency.find(accepted, new byte[48]).isEmpty());
+        ReleaseTransparency otherLog = new ReleaseTransparency(new LogIdentity(ORIGIN,
+                new Ed25519NoteSigner(ORIGIN, Ed25519PrivateKey.generate(random)).verifier()), WitnessPolicy.none());
+        assertThrows(KeyConsistencyException.class, () -> otherLog.check(new KeyProofs(proofs), NOW));
+        assertThrows(KeyConsistencyException.class, () -> releases.check(new KeyProofs(proofs.subList(1, 2)), NOW));
+    }
+
+    @Test
     void malformedDocumentsAreRefusedBeforeAllocating() {
         assertThrows(FormatException.class, () -> KeyProofs.decode(new byte[] {0, 0}));
         assertThrows(FormatException.class, () -> KeyProofs.decode(new byte[] {(byte) 0x7f, -1, -1, -1, 1}));

@@ -73,7 +73,8 @@ public final class DemoCommand implements Callable<Integer> {
             out.flush();
             deployment = LocalDeployment.start(runtime.vertx(), data, runtime.registry(),
                     LocalDeployment.Options.of(files.checkpoint(), files.tokenizer()).withEnclaves(enclaves)
-                            .withMaxOutputTokens(maxTokens));
+                            .withMaxOutputTokens(maxTokens)
+                            .withSimRoots(ModelStore.defaultCache().resolveSibling("sim-platform")));
             out.println("relay " + deployment.relay() + "   key directory " + deployment.keyDirectory());
             JsonObject sample = sampleChat();
             List<CloisterClient.Message> messages = new ArrayList<>();

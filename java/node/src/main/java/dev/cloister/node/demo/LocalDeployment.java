@@ -80,22 +80,30 @@ public final class LocalDeployment implements AutoCloseable {
     private static final String LOG_ORIGIN = "ledger.cloister.invalid/demo";
 
     /** What to start. */
+    /**
+     * @param simRoots where the simulated vendor roots are kept (created at first use: RSA-4096 keys take seconds), or
+     *                 null for a directory inside the deployment's
+     */
     public record Options(Path model, Path tokenizer, int enclaves, int threadsPerEnclave, int maxOutputTokens,
-            AttestationMode attestation) {
+            AttestationMode attestation, Path simRoots) {
         public static Options of(Path model, Path tokenizer) {
-            return new Options(model, tokenizer, 2, 1, 64, new AttestationMode.PerHandshake());
+            return new Options(model, tokenizer, 2, 1, 64, new AttestationMode.PerHandshake(), null);
         }
 
         public Options withEnclaves(int n) {
-            return new Options(model, tokenizer, n, threadsPerEnclave, maxOutputTokens, attestation);
+            return new Options(model, tokenizer, n, threadsPerEnclave, maxOutputTokens, attestation, simRoots);
         }
 
         public Options withMaxOutputTokens(int n) {
-            return new Options(model, tokenizer, enclaves, threadsPerEnclave, n, attestation);
+            return new Options(model, tokenizer, enclaves, threadsPerEnclave, n, attestation, simRoots);
         }
 
         public Options withAttestation(AttestationMode mode) {
-            return new Options(model, tokenizer, enclaves, threadsPerEnclave, maxOutputTokens, mode);
+            return new Options(model, tokenizer, enclaves, threadsPerEnclave, maxOutputTokens, mode, simRoots);
+        }
+
+        public Options withSimRoots(Path dir) {
+            return new Options(model, tokenizer, enclaves, threadsPerEnclave, maxOutputTokens, attestation, dir);
         }
     }
 
@@ -122,6 +130,7 @@ public final class LocalDeployment implements AutoCloseable {
     private SimulatedNvidiaGpu gpu;
     private SpentTokenStore spent;
     private Options options;
+    private dev.cloister.ledger.proof.TlogProof releaseProof;
     private KeyRotation gatewayKeys;
     private KeyPublication publication;
     private EpochKeySchedule tokenKeys;
@@ -185,10 +194,12 @@ public final class LocalDeployment implements AutoCloseable {
         issuer = URI.create("http://127.0.0.1:" + issuerVerticle.actualPort());
 
         // The simulated platform and the release it runs, published in the ledger.
-        cpu = SimulatedSevSnpPlatform.openOrCreate(dir.resolve("sim"), clock.instant(), random);
-        gpu = SimulatedNvidiaGpu.openOrCreate(dir.resolve("sim"), clock.instant(), random);
+        Path sim = options.simRoots() != null ? options.simRoots() : dir.resolve("sim");
+        cpu = SimulatedSevSnpPlatform.openOrCreate(sim, clock.instant(), random);
+        gpu = SimulatedNvidiaGpu.openOrCreate(sim, clock.instant(), random);
         measurement = ReleaseMeasurement.ofRunningBuild();
-        publisher.publish(ReleaseMeasurement.entry(measurement, "development").encode()).await(30, TimeUnit.SECONDS);
+        releaseProof = publisher.publish(ReleaseMeasurement.entry(measurement, "development").encode())
+                .await(30, TimeUnit.SECONDS).proof();
         verifier = AttestationVerifier.create();
         attestationPolicy = RaTlsPolicy.acceptingReleases(cpu.insecurePolicy(), List.of(measurement),
                 new RaTlsPolicy.RequireGpu(gpu.insecurePolicy(), Duration.ofMinutes(5)));
@@ -209,7 +220,8 @@ public final class LocalDeployment implements AutoCloseable {
                 KeyExchange.X25519, Optional.empty(), Duration.ofSeconds(10), clock, random), Duration.ofSeconds(10), clock);
 
         // The key directory and the relay.
-        KeyDirectoryVerticle directory = new KeyDirectoryVerticle(loopback(), gatewayBase, Duration.ofMinutes(1));
+        KeyDirectoryVerticle directory = new KeyDirectoryVerticle(loopback(), gatewayBase, Duration.ofMinutes(1),
+                new dev.cloister.client.keys.KeyProofs(List.of(releaseProof)));
         vertx.deployVerticle(directory).await(30, TimeUnit.SECONDS);
         directory.mirror().await(30, TimeUnit.SECONDS);
         keyDirectory = URI.create("http://127.0.0.1:" + directory.actualPort());
@@ -302,7 +314,8 @@ public final class LocalDeployment implements AutoCloseable {
                 .gatewayAuthority(ORIGIN)
                 .ledger(logIdentity(), WitnessPolicy.quorum(2,
                         cosigners.stream().map(Cosigner::verifier).toList(), Duration.ofHours(1)))
-                .attestation(attestationPolicy, verifier)
+                .platform(cpu.insecurePolicy(), new RaTlsPolicy.RequireGpu(gpu.insecurePolicy(), Duration.ofMinutes(5)),
+                        verifier)
                 .issuer(issuer, ACCOUNT, challenge());
     }
 

@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * The key directory: the third-party (CDN) role that serves the gateway's {@code application/ohttp-keys} and the
  * ledger proofs of those keys to every client alike, so that the gateway cannot hand one user a key of its own
  * without also publishing it. It mirrors the gateway's {@code /ohttp-keys} and {@code /ohttp-keys/proofs} every
- * {@code refresh}; it only serves documents that parse, and it needs no trust: clients verify the proofs.
+ * {@code refresh}; it only serves documents that parse, and it needs no trust: clients verify the proofs. It also
+ * serves the ledger proofs of the enclave releases the operator runs ({@code /releases/proofs}), from which clients
+ * take the measurements they accept.
  */
 public final class KeyDirectoryVerticle extends VerticleBase {
 
@@ -35,6 +37,7 @@ public final class KeyDirectoryVerticle extends VerticleBase {
     private final ListenAddress listen;
     private final URI gateway;
     private final Duration refresh;
+    private final KeyProofs releases;
     private WebClient web;
     private HttpServer server;
     private volatile Snapshot snapshot;
@@ -43,9 +46,15 @@ public final class KeyDirectoryVerticle extends VerticleBase {
 
     /** @param gateway the gateway's base URL (its {@code /ohttp-keys} and {@code /ohttp-keys/proofs} are mirrored) */
     public KeyDirectoryVerticle(ListenAddress listen, URI gateway, Duration refresh) {
+        this(listen, gateway, refresh, new KeyProofs(java.util.List.of()));
+    }
+
+    /** @param releases the ledger proofs of the enclave releases the operator runs, served at {@code /releases/proofs} */
+    public KeyDirectoryVerticle(ListenAddress listen, URI gateway, Duration refresh, KeyProofs releases) {
         this.listen = listen;
         this.gateway = gateway;
         this.refresh = refresh;
+        this.releases = releases;
     }
 
     @Override
@@ -109,6 +118,7 @@ public final class KeyDirectoryVerticle extends VerticleBase {
             case "/ohttp-keys" -> serve(request, current, OhttpMediaTypes.KEYS, current == null ? null : current.keys());
             case "/ohttp-keys/proofs" -> serve(request, current, KeyProofs.MEDIA_TYPE,
                     current == null ? null : current.proofs());
+            case "/releases/proofs" -> serve(request, new Snapshot(null, null), KeyProofs.MEDIA_TYPE, releases.encode());
             default -> Problem.NOT_FOUND.send(request.response());
         }
     }

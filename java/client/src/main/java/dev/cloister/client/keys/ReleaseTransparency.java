@@ -1,0 +1,78 @@
+package dev.cloister.client.keys;
+
+import dev.cloister.ledger.LedgerException;
+import dev.cloister.ledger.checkpoint.LogIdentity;
+import dev.cloister.ledger.entry.EnclaveRelease;
+import dev.cloister.ledger.entry.LedgerEntry;
+import dev.cloister.ledger.entry.PlatformMeasurement;
+import dev.cloister.ledger.merkle.TreeHash;
+import dev.cloister.ledger.proof.TlogProof;
+import dev.cloister.ledger.witness.WitnessPolicy;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Which enclave software a client accepts: only releases published in the transparency ledger (entry type 0x01),
+ * proven by a {@code .tlog-proof} whose checkpoint the log signed and the witness quorum cosigned. The accepted
+ * SEV-SNP launch digests become the attestation policy's reference values, so an enclave running anything the
+ * public cannot see in the log is refused before a byte of user data is sent.
+ */
+public final class ReleaseTransparency {
+
+    private final LogIdentity log;
+    private final WitnessPolicy witnesses;
+
+    public ReleaseTransparency(LogIdentity log, WitnessPolicy witnesses) {
+        this.log = Objects.requireNonNull(log);
+        this.witnesses = Objects.requireNonNull(witnesses);
+    }
+
+    /** A release the ledger vouches for, with where it is in the log. */
+    public record PublishedRelease(EnclaveRelease release, long ledgerIndex, long checkpointSize) {
+
+        /** The SEV-SNP launch digests this release names. */
+        public List<byte[]> sevSnpMeasurements() {
+            return release.measurements().stream()
+                    .filter(m -> m instanceof PlatformMeasurement.SevSnp)
+                    .map(m -> ((PlatformMeasurement.SevSnp) m).launchDigest()).toList();
+        }
+    }
+
+    /**
+     * @return every release whose proof verifies (never empty)
+     * @throws KeyConsistencyException when no proof carries a release that verifies, with each reason
+     */
+    public List<PublishedRelease> check(KeyProofs proofs, Instant now) throws KeyConsistencyException {
+        List<PublishedRelease> accepted = new ArrayList<>();
+        List<String> reasons = new ArrayList<>();
+        for (TlogProof proof : proofs.proofs()) {
+            byte[] entry = proof.extra().orElseThrow();
+            try {
+                if (!(LedgerEntry.decode(entry) instanceof EnclaveRelease release)) {
+                    reasons.add("entry " + proof.index() + " is not an enclave release");
+                    continue;
+                }
+                TlogProof.Verified verified = proof.verify(TreeHash.leafHash(entry), log, witnesses, now);
+                accepted.add(new PublishedRelease(release, verified.index(), verified.checkpoint().checkpoint().size()));
+            } catch (LedgerException | RuntimeException e) {
+                reasons.add("entry " + proof.index() + ": " + e.getMessage());
+            }
+        }
+        if (accepted.isEmpty()) {
+            throw new KeyConsistencyException("no enclave release verifies in the ledger"
+                    + (reasons.isEmpty() ? "" : ": " + String.join("; ", reasons)));
+        }
+        return List.copyOf(accepted);
+    }
+
+    /** The published release whose SEV-SNP measurement is {@code measurement}, if any. */
+    public static Optional<PublishedRelease> find(List<PublishedRelease> releases, byte[] measurement) {
+        return releases.stream()
+                .filter(r -> r.sevSnpMeasurements().stream().anyMatch(m -> Arrays.equals(m, measurement)))
+                .findFirst();
+    }
+}
