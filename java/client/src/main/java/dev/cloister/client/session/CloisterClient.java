@@ -151,6 +151,9 @@ public final class CloisterClient implements AutoCloseable {
 
     private Future<Answer> attempt(Attempt attempt, String path, JsonObject body, Consumer<String> onText, int retries) {
         return once(attempt, path, body, onText).recover(e -> {
+            if (!(e instanceof SessionFailure f && f.kind() == SessionFailure.Kind.TOKEN)) {
+                verified = null;
+            }
             if (e instanceof SessionFailure f && f.retryable() && retries > 0 && !attempt.textDelivered) {
                 return attempt(attempt, path, body, onText, retries - 1);
             }
@@ -203,6 +206,7 @@ public final class CloisterClient implements AutoCloseable {
         String gpuModel = gpuClaims.isEmpty() ? null : String.join(" ", java.util.stream.Stream.of(
                 gpuClaims.get("project"), gpuClaims.get("project_sku"), gpuClaims.get("chip_sku"))
                 .filter(Objects::nonNull).map(String::valueOf).toList());
+        if (gpuModel != null && gpuModel.isBlank()) gpuModel = string(gpuClaims.get("leaf_subject"));
         return new RequestLogEntry.Enclave(String.valueOf(cpu.get("platform")), measurement, release,
                 string(claims.get("tcb")), gpuModel, string(gpuClaims.get("driver_version")),
                 string(gpuClaims.get("vbios_version")));
@@ -212,7 +216,27 @@ public final class CloisterClient implements AutoCloseable {
         return value == null ? null : String.valueOf(value);
     }
 
+    /** What the client verified about keys and releases, reused until {@code keyCacheTtl} passes. */
+    private record Verified(KeyConsistency.ConsistentKey key,
+            List<dev.cloister.client.keys.ReleaseTransparency.PublishedRelease> releases, RaTlsClient tls,
+            Instant until) {}
+
+    private volatile Verified verified;
+
     private Future<Answer> once(Attempt attempt, String path, JsonObject body, Consumer<String> onText) {
+        return verifiedKeysAndReleases(attempt)
+                .compose(v -> wallet.take().compose(token -> handshake(attempt, v.key(), v.tls(), token)))
+                .compose(session -> exchange(attempt, session, path, body, onText));
+    }
+
+    /** Steps 1-2: the key configuration and the releases, verified against the ledger (cached for a while). */
+    private Future<Verified> verifiedKeysAndReleases(Attempt attempt) {
+        Verified cached = verified;
+        if (cached != null && config.clock.instant().isBefore(cached.until())) {
+            attempt.key = cached.key();
+            attempt.releases = cached.releases();
+            return Future.succeededFuture(cached);
+        }
         URI keys = config.keyDirectory.resolve("/ohttp-keys");
         URI proofs = config.keyDirectory.resolve("/ohttp-keys/proofs");
         return ohttp.fetchKeys(keys).compose(advertised -> ohttp.fetchKeyProofs(proofs).compose(documents -> {
@@ -226,9 +250,16 @@ public final class CloisterClient implements AutoCloseable {
                 }), e -> Future.failedFuture(e instanceof SessionFailure ? e
                         : new SessionFailure(SessionFailure.Kind.KEY_CONSISTENCY,
                                 "the key directory is unreachable or unusable: " + e.getMessage(), e)))
-                .compose(key -> sessionTls(attempt).map(tls -> Map.entry(key, tls)))
-                .compose(ready -> wallet.take().compose(token -> handshake(attempt, ready.getKey(), ready.getValue(), token)))
-                .compose(session -> exchange(attempt, session, path, body, onText));
+                .compose(key -> sessionTls(attempt).map(tls -> {
+                    Verified fresh = new Verified(key, attempt.releases, tls, config.clock.instant().plus(config.keyCacheTtl));
+                    verified = fresh;
+                    return fresh;
+                }));
+    }
+
+    /** Forgets the verified keys and releases (the next request fetches and verifies them again). */
+    public void forgetVerifiedKeys() {
+        verified = null;
     }
 
     private record Opened(RaTlsConnection tls, String handle, KeyConsistency.ConsistentKey key) {}
@@ -507,6 +538,7 @@ public final class CloisterClient implements AutoCloseable {
         private KeyExchange keyExchange = KeyExchange.X25519;
         private Duration timeout = Duration.ofSeconds(30);
         private int retries = 2;
+        private Duration keyCacheTtl = Duration.ofMinutes(5);
         private Clock clock = Clock.systemUTC();
         private SecureRandom random = new SecureRandom();
         private RequestLog requestLog = RequestLog.inMemory();
@@ -530,6 +562,8 @@ public final class CloisterClient implements AutoCloseable {
         public Builder keyExchange(KeyExchange v) { this.keyExchange = v; return this; }
         public Builder timeout(Duration v) { this.timeout = v; return this; }
         public Builder retries(int v) { this.retries = v; return this; }
+        /** How long verified keys and releases are reused (zero: verify on every request). */
+        public Builder keyCacheTtl(Duration v) { this.keyCacheTtl = v; return this; }
         public Builder clock(Clock v) { this.clock = v; return this; }
         public Builder random(SecureRandom v) { this.random = v; return this; }
         public Builder requestLog(RequestLog v) { this.requestLog = v; return this; }

@@ -85,25 +85,30 @@ public final class LocalDeployment implements AutoCloseable {
      *                 null for a directory inside the deployment's
      */
     public record Options(Path model, Path tokenizer, int enclaves, int threadsPerEnclave, int maxOutputTokens,
-            AttestationMode attestation, Path simRoots) {
+            AttestationMode attestation, Path simRoots, double relayRate) {
         public static Options of(Path model, Path tokenizer) {
-            return new Options(model, tokenizer, 2, 1, 64, new AttestationMode.PerHandshake(), null);
+            return new Options(model, tokenizer, 2, 1, 64, new AttestationMode.PerHandshake(), null, 100);
+        }
+
+        /** Requests per second the relay allows one client address (all of loopback is one address). */
+        public Options withRelayRate(double rate) {
+            return new Options(model, tokenizer, enclaves, threadsPerEnclave, maxOutputTokens, attestation, simRoots, rate);
         }
 
         public Options withEnclaves(int n) {
-            return new Options(model, tokenizer, n, threadsPerEnclave, maxOutputTokens, attestation, simRoots);
+            return new Options(model, tokenizer, n, threadsPerEnclave, maxOutputTokens, attestation, simRoots, relayRate);
         }
 
         public Options withMaxOutputTokens(int n) {
-            return new Options(model, tokenizer, enclaves, threadsPerEnclave, n, attestation, simRoots);
+            return new Options(model, tokenizer, enclaves, threadsPerEnclave, n, attestation, simRoots, relayRate);
         }
 
         public Options withAttestation(AttestationMode mode) {
-            return new Options(model, tokenizer, enclaves, threadsPerEnclave, maxOutputTokens, mode, simRoots);
+            return new Options(model, tokenizer, enclaves, threadsPerEnclave, maxOutputTokens, mode, simRoots, relayRate);
         }
 
         public Options withSimRoots(Path dir) {
-            return new Options(model, tokenizer, enclaves, threadsPerEnclave, maxOutputTokens, attestation, dir);
+            return new Options(model, tokenizer, enclaves, threadsPerEnclave, maxOutputTokens, attestation, dir, relayRate);
         }
     }
 
@@ -225,8 +230,10 @@ public final class LocalDeployment implements AutoCloseable {
         vertx.deployVerticle(directory).await(30, TimeUnit.SECONDS);
         directory.mirror().await(30, TimeUnit.SECONDS);
         keyDirectory = URI.create("http://127.0.0.1:" + directory.actualPort());
-        RelayVerticle relayVerticle = new RelayVerticle(RelayConfig.defaults(loopback(), gatewayBase.resolve("/gateway")),
-                registry);
+        RelayConfig relayDefaults = RelayConfig.defaults(loopback(), gatewayBase.resolve("/gateway"));
+        RelayVerticle relayVerticle = new RelayVerticle(new RelayConfig(relayDefaults.listen(), relayDefaults.gateway(),
+                relayDefaults.maxBodyBytes(), options.relayRate(), (int) Math.max(200, options.relayRate() * 2),
+                relayDefaults.connectTimeout(), relayDefaults.requestTimeout()), registry);
         vertx.deployVerticle(relayVerticle).await(30, TimeUnit.SECONDS);
         relay = URI.create("http://127.0.0.1:" + relayVerticle.actualPort() + "/relay");
 

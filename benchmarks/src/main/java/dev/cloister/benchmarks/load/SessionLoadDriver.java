@@ -1,0 +1,176 @@
+package dev.cloister.benchmarks.load;
+
+import dev.cloister.client.session.CloisterClient;
+import dev.cloister.infer.nativecore.NativeEngine;
+import dev.cloister.infer.sampling.SamplingParameters;
+import dev.cloister.infer.scheduler.BatchScheduler;
+import dev.cloister.infer.scheduler.Completion;
+import dev.cloister.infer.scheduler.SchedulerConfig;
+import dev.cloister.infer.scheduler.TokenSink;
+import dev.cloister.infer.tokenizer.Framing;
+import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
+import dev.cloister.infer.tokenizer.Tokenizer;
+import dev.cloister.node.demo.LocalDeployment;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The private-session load driver (issue 8): every party on loopback in this process (ledger, witnesses, issuer,
+ * gateway, key directory, relay, simulated enclaves on the native CPU engine), then a closed loop of
+ * {@code --concurrency} clients, each running complete private sessions (token, RA-TLS with full verification, one
+ * rewrite of {@code --tokens} generated tokens). Reports sessions/s, errors and latency percentiles.
+ *
+ * <p>It also measures the privacy overhead: the same request sequentially through the whole path, and the same
+ * prompt as a direct call to the inference scheduler (same model, same token count), interleaved, so both see the
+ * same machine; the overhead is the difference of the medians.
+ *
+ * <pre>
+ * java --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar \
+ *     dev.cloister.benchmarks.load.SessionLoadDriver --models ../shared/models --duration PT20S --concurrency 16
+ * </pre>
+ */
+@Command(name = "session-load", mixinStandardHelpOptions = true,
+        description = "Drive complete private sessions through every party on loopback.")
+public final class SessionLoadDriver implements Callable<Integer> {
+
+    @Option(names = "--models", defaultValue = "../shared/models", description = "Directory with stories260K.bin and tok512.bin")
+    Path models;
+
+    @Option(names = "--concurrency", defaultValue = "16", description = "Sessions in flight (default: ${DEFAULT-VALUE})")
+    int concurrency;
+
+    @Option(names = "--duration", defaultValue = "PT20S", description = "Measured duration (default: ${DEFAULT-VALUE})")
+    Duration duration;
+
+    @Option(names = "--warmup", defaultValue = "PT5S", description = "Warm-up (default: ${DEFAULT-VALUE})")
+    Duration warmup;
+
+    @Option(names = "--tokens", defaultValue = "16", description = "Generated tokens per session (default: ${DEFAULT-VALUE})")
+    int tokens;
+
+    @Option(names = "--enclaves", defaultValue = "2", description = "Enclaves (default: ${DEFAULT-VALUE})")
+    int enclaves;
+
+    @Option(names = "--overhead-samples", defaultValue = "200", description = "Sequential samples for the overhead (default: ${DEFAULT-VALUE})")
+    int overheadSamples;
+
+    @Option(names = "--max-sessions", defaultValue = "1000000", description = "Stop after this many sessions")
+    long maxSessions;
+
+    private static final String DRAFT = "hey, running late, see you at the park in ten minutes";
+
+    @Override
+    public Integer call() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        Path dir = Files.createTempDirectory("cloister-load");
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (LocalDeployment deployment = LocalDeployment.start(vertx, dir, registry,
+                LocalDeployment.Options.of(models.resolve("stories260K.bin"), models.resolve("tok512.bin"))
+                        .withEnclaves(enclaves).withMaxOutputTokens(tokens).withRelayRate(1_000_000));
+             CloisterClient client = deployment.client().tokenBatch(64).build()) {
+            // Load: a closed loop of `concurrency` sessions.
+            run(client, warmup, new Histogram(3), new AtomicLong(), new AtomicLong());
+            Histogram latency = new Histogram(3);
+            AtomicLong ok = new AtomicLong();
+            AtomicLong errors = new AtomicLong();
+            long start = System.nanoTime();
+            run(client, duration, latency, ok, errors);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf("private sessions: %d in %.1f s = %.1f sessions/s, %d errors; latency p50 %.1f ms, p99 %.1f ms"
+                            + " (concurrency %d, %d enclaves, %d tokens each)%n", ok.get(), seconds, ok.get() / seconds,
+                    errors.get(), latency.getValueAtPercentile(50) / 1e3, latency.getValueAtPercentile(99) / 1e3,
+                    concurrency, enclaves, tokens);
+            // Privacy overhead: the same request through everything vs. a direct call to the inference scheduler.
+            Tokenizer tokenizer = new Tokenizer(LlamaTokenizerFile.read(models.resolve("tok512.bin")));
+            try (NativeEngine engine = NativeEngine.open(models.resolve("stories260K.bin"),
+                    NativeEngine.Options.defaults().withThreads(1).withMaxSequences(4));
+                 BatchScheduler direct = BatchScheduler.start(engine, tokenizer, new SchedulerConfig(16, 64, 64))) {
+                byte[] prompt = ("Rewrite this message to be friendly:\n" + DRAFT + "\nRewritten:")
+                        .getBytes(StandardCharsets.UTF_8);
+                Histogram whole = new Histogram(3);
+                Histogram inference = new Histogram(3);
+                for (int i = 0; i < overheadSamples; i++) {
+                    long t0 = System.nanoTime();
+                    client.rewrite(DRAFT, "friendly").await(60, TimeUnit.SECONDS);
+                    whole.recordValue((System.nanoTime() - t0) / 1000);
+                    long t1 = System.nanoTime();
+                    generate(direct, tokenizer.encode(prompt, Framing.BOS), tokens).get(60, TimeUnit.SECONDS);
+                    inference.recordValue((System.nanoTime() - t1) / 1000);
+                }
+                double p50Whole = whole.getValueAtPercentile(50) / 1e3;
+                double p50Inference = inference.getValueAtPercentile(50) / 1e3;
+                System.out.printf("privacy overhead: p50 whole path %.2f ms - p50 direct inference %.2f ms = %.2f ms"
+                        + " (%d sequential samples each, interleaved)%n", p50Whole, p50Inference,
+                        p50Whole - p50Inference, overheadSamples);
+            }
+            return errors.get() == 0 ? 0 : 1;
+        } finally {
+            vertx.close().await(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private void run(CloisterClient client, Duration length, Histogram latency, AtomicLong ok, AtomicLong errors)
+            throws Exception {
+        Instant end = Instant.now().plus(length);
+        CompletableFuture<?>[] loops = new CompletableFuture<?>[concurrency];
+        for (int i = 0; i < concurrency; i++) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            loops[i] = done;
+            loop(client, end, latency, ok, errors, done);
+        }
+        CompletableFuture.allOf(loops).get(length.toSeconds() + 120, TimeUnit.SECONDS);
+    }
+
+    private void loop(CloisterClient client, Instant end, Histogram latency, AtomicLong ok, AtomicLong errors,
+            CompletableFuture<Void> done) {
+        if (Instant.now().isAfter(end) || ok.get() + errors.get() >= maxSessions) {
+            done.complete(null);
+            return;
+        }
+        long t0 = System.nanoTime();
+        client.rewrite(DRAFT, "friendly").onComplete(result -> {
+            if (result.succeeded()) {
+                synchronized (latency) {
+                    latency.recordValue((System.nanoTime() - t0) / 1000);
+                }
+                ok.incrementAndGet();
+            } else {
+                if (errors.incrementAndGet() <= 5) System.err.println("session failed: " + result.cause().getMessage());
+            }
+            loop(client, end, latency, ok, errors, done);
+        });
+    }
+
+    private static CompletableFuture<Completion> generate(BatchScheduler scheduler, int[] prompt, int tokens) {
+        CompletableFuture<Completion> done = new CompletableFuture<>();
+        scheduler.submit(prompt, SamplingParameters.greedy(tokens), Instant.now().plusSeconds(60), new TokenSink() {
+            @Override
+            public void onToken(int token, byte[] piece) {
+            }
+
+            @Override
+            public void onFinish(Completion completion) {
+                done.complete(completion);
+            }
+        });
+        return done;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new SessionLoadDriver()).execute(args));
+    }
+}
