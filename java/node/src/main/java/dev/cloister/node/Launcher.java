@@ -15,8 +15,10 @@ import picocli.CommandLine.Command;
 @Command(name = "cloister", mixinStandardHelpOptions = true, version = "cloister 0.1.0",
         description = "Private AI processing: relay, gateway, issuer, ledger and witness servers, and their clients.",
         subcommands = {DemoCommand.class, GatewayCommand.class, RelayCommand.class, IssuerCommand.class,
-            LedgerCommand.class, WitnessCommand.class, dev.cloister.node.cli.KeysCommand.class, AttestCommand.class,
-            RequestCommand.class,
+            LedgerCommand.class, WitnessCommand.class, dev.cloister.node.cli.KeysCommand.class,
+            dev.cloister.node.cli.EnclaveCommand.class, AttestCommand.class,
+            RequestCommand.class, dev.cloister.client.cli.SummarizeCommand.class,
+            dev.cloister.client.cli.RewriteCommand.class, dev.cloister.client.cli.LogCommand.class,
             CommandLine.HelpCommand.class})
 public final class Launcher implements Runnable {
 

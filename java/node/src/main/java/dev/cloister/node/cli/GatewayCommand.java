@@ -70,6 +70,16 @@ public final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--submitter-key", description = "The submitter secret key the ledger accepts (see 'ledger keygen')")
     java.nio.file.Path submitterKey;
 
+    @Option(names = "--enclave", description = "An enclave to attest and route sessions to, as ID=URL of its session "
+            + "endpoint (e.g. e1=http://127.0.0.1:9100/sessions/); repeatable. Turns on the session API (tokens required).")
+    java.util.Map<String, java.net.URI> enclaves;
+
+    @Option(names = "--release", description = "An accepted enclave measurement (hex SHA-384 launch digest); repeatable")
+    java.util.List<String> releases;
+
+    @Option(names = "--trust-sim-roots", description = "Accept enclaves on the simulated platform whose roots are in this directory (development only)")
+    java.nio.file.Path simRoots;
+
     @picocli.CommandLine.Mixin
     TokenOptions tokens;
 
@@ -104,6 +114,9 @@ public final class GatewayCommand implements Callable<Integer> {
             rotation.rotateIfDue();
             if (published != null) published.publishMissing();
         });
+        if (enclaves != null && !enclaves.isEmpty() && echo) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--enclave and --echo exclude each other");
+        }
         Target inner = echo ? new EchoTarget()
                 : request -> Future.succeededFuture(BinaryResponse.of(404, FieldSection.EMPTY, new byte[0]));
         Target target = inner;
@@ -120,6 +133,9 @@ public final class GatewayCommand implements Callable<Integer> {
                             java.util.List.of(origin)),
                     runtime.registry(), Clock.systemUTC());
         }
+        if (enclaves != null && !enclaves.isEmpty()) {
+            target = sessionRouter(runtime);
+        }
         Target chosen = target;
         int count = instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
         runtime.vertx().deployVerticle(
@@ -132,5 +148,51 @@ public final class GatewayCommand implements Callable<Integer> {
         ServerCommand.started();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> runtime.vertx().close()));
         return 0;
+    }
+
+    /** The session API: tokens spent at session opening, attested enclaves only (re-attested every 30 s). */
+    private Target sessionRouter(NodeRuntime runtime) throws Exception {
+        if (releases == null || releases.isEmpty()) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--enclave needs at least one --release measurement to accept");
+        }
+        java.util.List<byte[]> accepted = releases.stream().map(java.util.HexFormat.of()::parseHex).toList();
+        dev.cloister.attest.sevsnp.SevSnpPolicy cpu;
+        dev.cloister.attest.ratls.RaTlsPolicy.GpuRequirement gpu;
+        SecureRandom random = new SecureRandom();
+        if (simRoots != null) {
+            cpu = dev.cloister.attest.sim.SimulatedSevSnpPlatform.openOrCreate(simRoots, Clock.systemUTC().instant(), random)
+                    .insecurePolicy();
+            gpu = new dev.cloister.attest.ratls.RaTlsPolicy.RequireGpu(dev.cloister.attest.sim.SimulatedNvidiaGpu
+                    .openOrCreate(simRoots, Clock.systemUTC().instant(), random).insecurePolicy(), Duration.ofMinutes(5));
+        } else {
+            cpu = dev.cloister.attest.sevsnp.SevSnpPolicy.genuineAmd();
+            gpu = new dev.cloister.attest.ratls.RaTlsPolicy.RequireGpu(
+                    dev.cloister.attest.nvgpu.NvidiaGpuPolicy.genuineNvidia(), Duration.ofMinutes(5));
+        }
+        dev.cloister.attest.ratls.RaTlsPolicy policy = dev.cloister.attest.ratls.RaTlsPolicy.acceptingReleases(cpu, accepted, gpu);
+        dev.cloister.tokens.keys.EpochKeySchedule schedule = tokens.schedule();
+        dev.cloister.tokens.store.SpentTokenStore store = redis != null
+                ? new dev.cloister.node.tokens.RedisSpentTokenStore(runtime.vertx(), redis, schedule.schedule(),
+                        tokens.redemptionGrace, Duration.ofSeconds(2))
+                : dev.cloister.tokens.store.FileSpentTokenStore.open(spentTokens);
+        dev.cloister.tokens.privacypass.TokenChallenge challenge = dev.cloister.tokens.privacypass.TokenChallenge.of(
+                dev.cloister.tokens.privacypass.TokenType.VOPRF_P384_SHA384, issuerName, new byte[0], java.util.List.of(origin));
+        io.vertx.ext.web.client.WebClient web = io.vertx.ext.web.client.WebClient.create(runtime.vertx());
+        dev.cloister.node.sessions.EnclavePool pool = new dev.cloister.node.sessions.EnclavePool(random);
+        dev.cloister.node.sessions.SessionRouter router = new dev.cloister.node.sessions.SessionRouter(pool,
+                new dev.cloister.node.sessions.SessionHandles(random, Clock.systemUTC(), Duration.ofSeconds(30), 100_000),
+                web, runtime.vertx().createHttpClient(), Duration.ofSeconds(30),
+                open -> new dev.cloister.node.tokens.TokenGate(runtime.vertx(), open, schedule,
+                        new dev.cloister.tokens.privacypass.PrivateTokenRedeemer(schedule, store), challenge,
+                        runtime.registry(), Clock.systemUTC()), runtime.registry());
+        dev.cloister.node.sessions.EnclaveRegistration registration = new dev.cloister.node.sessions.EnclaveRegistration(
+                runtime.vertx(), web, pool, dev.cloister.attest.ratls.RaTlsClient.create(policy,
+                        dev.cloister.attest.AttestationVerifier.create(), dev.cloister.attest.ratls.KeyExchange.X25519,
+                        java.util.Optional.empty(), Duration.ofSeconds(10), Clock.systemUTC(), random),
+                Duration.ofSeconds(10), Clock.systemUTC());
+        enclaves.forEach((id, url) -> registration.register(id, url));
+        registration.recheckEvery(Duration.ofSeconds(30));
+        return router;
     }
 }

@@ -26,10 +26,21 @@ public final class KeysCommand implements Callable<Integer> {
     @Option(names = "--refresh", defaultValue = "PT60S", description = "How often to mirror (default: ${DEFAULT-VALUE})")
     Duration refresh;
 
+    @Option(names = "--release-proof", description = "A .tlog-proof of an enclave release (from 'cloister enclave "
+            + "--release-proof-out'), served at /releases/proofs; repeatable")
+    java.util.List<java.nio.file.Path> releaseProofs;
+
     @Override
     public Integer call() throws Exception {
+        java.util.List<dev.cloister.ledger.proof.TlogProof> proofs = new java.util.ArrayList<>();
+        if (releaseProofs != null) {
+            for (java.nio.file.Path file : releaseProofs) {
+                proofs.add(dev.cloister.ledger.proof.TlogProof.parse(java.nio.file.Files.readAllBytes(file)));
+            }
+        }
         NodeRuntime runtime = NodeRuntime.create();
-        runtime.vertx().deployVerticle(new KeyDirectoryVerticle(ListenAddress.parse(listen), gateway, refresh))
+        runtime.vertx().deployVerticle(new KeyDirectoryVerticle(ListenAddress.parse(listen), gateway, refresh,
+                        new dev.cloister.client.keys.KeyProofs(proofs)))
                 .await(30, TimeUnit.SECONDS);
         System.err.println("cloister keys on " + listen + ", mirroring " + gateway);
         ServerCommand.started();

@@ -33,7 +33,9 @@ public final class KeyFiles {
     public static Cosigner cosigner(Path file) throws IOException, FormatException {
         String skey = read(file);
         Ed25519NoteSigner checked = Ed25519NoteSigner.parse(skey);
-        byte[] material = Base64.getDecoder().decode(skey.substring(skey.lastIndexOf('+') + 1));
+        // PRIVATE+KEY+<name>+<key id>+<base64>: the base64 may itself contain '+', so split at the first four only.
+        String[] parts = skey.strip().split("\\+", 5);
+        byte[] material = Base64.getDecoder().decode(parts[4]);
         try {
             return new Cosigner(checked.name(), Ed25519PrivateKey.fromSeed(Arrays.copyOfRange(material, 1, 33)));
         } finally {

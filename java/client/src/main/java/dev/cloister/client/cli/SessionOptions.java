@@ -1,0 +1,99 @@
+package dev.cloister.client.cli;
+
+import dev.cloister.attest.AttestationVerifier;
+import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
+import dev.cloister.attest.ratls.RaTlsPolicy;
+import dev.cloister.attest.sevsnp.SevSnpPolicy;
+import dev.cloister.attest.sim.SimulatedNvidiaGpu;
+import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
+import dev.cloister.client.log.RequestLog;
+import dev.cloister.client.session.CloisterClient;
+import dev.cloister.ledger.checkpoint.LogIdentity;
+import dev.cloister.ledger.note.VerifierKey;
+import dev.cloister.ledger.witness.CosignatureVerifier;
+import dev.cloister.ledger.witness.WitnessPolicy;
+import dev.cloister.tokens.privacypass.TokenChallenge;
+import dev.cloister.tokens.privacypass.TokenType;
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** What {@code cloister summarize} and {@code cloister rewrite} need to know: every party, and what to trust. */
+public final class SessionOptions {
+
+    @Option(names = "--relay", required = true, description = "Relay URL, e.g. http://127.0.0.1:8081/relay")
+    URI relay;
+
+    @Option(names = "--keys", required = true, description = "Key directory base URL (serves /ohttp-keys, /ohttp-keys/proofs, /releases/proofs)")
+    URI keys;
+
+    @Option(names = "--ledger-vkey", required = true, description = "The ledger's verifier key (its name is the log origin)")
+    String ledgerVkey;
+
+    @Option(names = "--witness-vkey", description = "A trusted witness's cosignature vkey; repeatable")
+    List<String> witnessVkeys = new ArrayList<>();
+
+    @Option(names = "--quorum", defaultValue = "1", description = "Witness cosignatures required (default: ${DEFAULT-VALUE})")
+    int quorum;
+
+    @Option(names = "--issuer", required = true, description = "Privacy Pass issuer base URL")
+    URI issuer;
+
+    @Option(names = "--account", required = true, description = "The account credential the issuer knows this app by")
+    String account;
+
+    @Option(names = "--issuer-name", defaultValue = "issuer.cloister.invalid", description = "Issuer name in the token challenge")
+    String issuerName;
+
+    @Option(names = "--origin", defaultValue = "gateway.cloister.invalid", description = "The gateway's origin name")
+    String origin;
+
+    @Option(names = "--trust-sim-roots", description = "Accept the simulated platform whose roots are in this directory (development only)")
+    Path simRoots;
+
+    @Option(names = "--log-file", description = "The request log (default: ~/.local/share/cloister/request-log.jsonl)")
+    Path logFile;
+
+    @Option(names = "--timeout", defaultValue = "PT60S", description = "Timeout per request (default: ${DEFAULT-VALUE})")
+    Duration timeout;
+
+    static Path defaultLogFile() {
+        return Path.of(System.getProperty("user.home"), ".local", "share", "cloister", "request-log.jsonl");
+    }
+
+    CloisterClient client(Vertx vertx) throws Exception {
+        VerifierKey logKey = VerifierKey.parse(ledgerVkey);
+        List<CosignatureVerifier> witnesses = new ArrayList<>();
+        for (String w : witnessVkeys) witnesses.add(CosignatureVerifier.fromVkey(w));
+        WitnessPolicy policy = witnesses.isEmpty() ? WitnessPolicy.none()
+                : WitnessPolicy.quorum(quorum, witnesses, Duration.ofHours(24));
+        SevSnpPolicy cpu;
+        RaTlsPolicy.GpuRequirement gpu;
+        if (simRoots != null) {
+            SecureRandom random = new SecureRandom();
+            cpu = SimulatedSevSnpPlatform.openOrCreate(simRoots, Instant.now(), random).insecurePolicy();
+            gpu = new RaTlsPolicy.RequireGpu(SimulatedNvidiaGpu.openOrCreate(simRoots, Instant.now(), random)
+                    .insecurePolicy(), Duration.ofMinutes(5));
+        } else {
+            cpu = SevSnpPolicy.genuineAmd();
+            gpu = new RaTlsPolicy.RequireGpu(NvidiaGpuPolicy.genuineNvidia(), Duration.ofMinutes(5));
+        }
+        return CloisterClient.builder(vertx)
+                .relay(relay)
+                .keyDirectory(keys)
+                .gatewayAuthority(origin)
+                .ledger(new LogIdentity(logKey.name(), logKey.noteVerifier()), policy)
+                .platform(cpu, gpu, AttestationVerifier.create())
+                .issuer(issuer, account, TokenChallenge.of(TokenType.VOPRF_P384_SHA384, issuerName, new byte[0],
+                        List.of(origin)))
+                .timeout(timeout)
+                .requestLog(RequestLog.appendingTo(logFile != null ? logFile : defaultLogFile()))
+                .build();
+    }
+}

@@ -1,0 +1,132 @@
+package dev.cloister.node.cli;
+
+import dev.cloister.attest.ratls.AttestationMode;
+import dev.cloister.attest.ratls.SimulatedEvidenceSource;
+import dev.cloister.attest.sim.SimulatedNvidiaGpu;
+import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
+import dev.cloister.infer.model.ModelFiles;
+import dev.cloister.infer.model.ModelStore;
+import dev.cloister.node.ListenAddress;
+import dev.cloister.node.NodeRuntime;
+import dev.cloister.node.ServerCommand;
+import dev.cloister.node.enclave.Enclave;
+import dev.cloister.node.enclave.EnclaveVerticle;
+import dev.cloister.node.enclave.ReleaseMeasurement;
+import dev.cloister.node.ledger.KeyFiles;
+import dev.cloister.node.ledger.LedgerPublisher;
+import dev.cloister.node.log.EnclaveLogFilter;
+import io.vertx.ext.web.client.WebClient;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code cloister enclave}: the confidential VM's server (sessions from the gateway, the model, the evidence). */
+@Command(name = "enclave", mixinStandardHelpOptions = true,
+        description = "Run an enclave: RA-TLS sessions whose bytes arrive from the gateway (POST /sessions/{id} on an "
+                + "internal port), summarize and rewrite on the local model; nothing is written to disk.")
+public final class EnclaveCommand implements Callable<Integer> {
+
+    @Option(names = "--listen", required = true, description = "HOST:PORT of the internal session endpoint (gateway only)")
+    String listen;
+
+    @Option(names = "--model", defaultValue = "stories15M", description = "stories15M, stories260K or a checkpoint path (default: ${DEFAULT-VALUE})")
+    String model;
+
+    @Option(names = "--tokenizer", description = "The tokenizer.bin for a model given as a path")
+    Path tokenizer;
+
+    @Option(names = "--models-dir", description = "Shared test models directory (default: ../shared/models when present)")
+    Path modelsDir;
+
+    @Option(names = "--platform", defaultValue = "sim", description = "Evidence provider: sim (default) or configfs-tsm")
+    String platform;
+
+    @Option(names = "--sim-dir", defaultValue = "sim-platform", description = "Simulated vendor roots (created at first use; default: ${DEFAULT-VALUE})")
+    Path simDir;
+
+    @Option(names = "--threads", defaultValue = "1", description = "Inference threads (default: ${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(names = "--max-sequences", defaultValue = "16", description = "Sequences decoded together (default: ${DEFAULT-VALUE})")
+    int maxSequences;
+
+    @Option(names = "--max-output-tokens", defaultValue = "128", description = "Tokens per answer at most (default: ${DEFAULT-VALUE})")
+    int maxOutputTokens;
+
+    @Option(names = "--batch-window", description = "Share one hardware report among handshakes arriving within this window (e.g. PT0.005S)")
+    Duration batchWindow;
+
+    @Option(names = "--ledger", description = "Publish this release in the ledger at start (base URL); needs --submitter-key")
+    URI ledger;
+
+    @Option(names = "--submitter-key", description = "Submitter secret key the ledger accepts")
+    Path submitterKey;
+
+    @Option(names = "--release-proof-out", description = "Where to write the release's .tlog-proof (for the key directory)")
+    Path releaseProofOut;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!platform.equals("sim")) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--platform " + platform
+                    + " is not available in this build: the configfs-tsm evidence source needs a confidential VM "
+                    + "(see java/attest/README.md); use --platform sim");
+        }
+        EnclaveLogFilter.install();
+        ModelFiles files = resolveModel();
+        NodeRuntime runtime = NodeRuntime.create();
+        SecureRandom random = new SecureRandom();
+        Clock clock = Clock.systemUTC();
+        SimulatedSevSnpPlatform cpu = SimulatedSevSnpPlatform.openOrCreate(simDir, clock.instant(), random);
+        SimulatedNvidiaGpu gpu = SimulatedNvidiaGpu.openOrCreate(simDir, clock.instant(), random);
+        byte[] measurement = ReleaseMeasurement.ofRunningBuild();
+        if (ledger != null) {
+            if (submitterKey == null) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--ledger needs --submitter-key");
+            }
+            LedgerPublisher.Published published = new LedgerPublisher(WebClient.create(runtime.vertx()), ledger,
+                    KeyFiles.logSigner(submitterKey), Duration.ofSeconds(30))
+                    .publish(ReleaseMeasurement.entry(measurement, "development").encode()).await(60, TimeUnit.SECONDS);
+            if (releaseProofOut != null) Files.write(releaseProofOut, published.proof().encode());
+            System.err.println("release published in the ledger at index " + published.index());
+        }
+        AttestationMode mode = batchWindow == null ? new AttestationMode.PerHandshake()
+                : new AttestationMode.Batched(batchWindow, 64);
+        Enclave enclave = Enclave.start(runtime.vertx(), new Enclave.Settings(files.checkpoint(), files.tokenizer(),
+                threads, maxSequences, maxOutputTokens, Duration.ofSeconds(60), mode,
+                EnclaveVerticle.Config.defaults(ListenAddress.parse(listen))),
+                new SimulatedEvidenceSource(cpu, Optional.of(gpu), measurement, Duration.ZERO, Duration.ofMinutes(1),
+                        clock, random), runtime.registry(), clock, random);
+        System.err.println("cloister enclave on " + listen + " (simulated SEV-SNP + GPU), measurement "
+                + HexFormat.of().formatHex(measurement));
+        ServerCommand.started();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            enclave.stop(runtime.vertx());
+            runtime.vertx().close();
+        }));
+        return 0;
+    }
+
+    private ModelFiles resolveModel() {
+        Path asPath = Path.of(model);
+        if (Files.isRegularFile(asPath)) {
+            if (tokenizer == null) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "a model path needs --tokenizer");
+            }
+            return new ModelFiles(asPath, tokenizer);
+        }
+        Path shared = modelsDir != null ? modelsDir : Path.of("../shared/models");
+        return new ModelStore(ModelStore.defaultCache(), Files.isDirectory(shared) ? Optional.of(shared) : Optional.empty(),
+                "npm", line -> System.err.println("model: " + line)).fetch(ModelStore.Name.parse(model));
+    }
+}
