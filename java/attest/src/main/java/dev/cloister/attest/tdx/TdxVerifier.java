@@ -2,16 +2,9 @@ package dev.cloister.attest.tdx;
 
 import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.ReferenceValue;
-import java.math.BigInteger;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
-import java.security.interfaces.ECPublicKey;
-import java.security.spec.ECPoint;
-import java.security.spec.ECPublicKeySpec;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -64,7 +57,7 @@ public final class TdxVerifier {
         }
         X509Certificate pck = pckChain.getFirst();
         try {
-            if (!p1363(pck.getPublicKey(), q.qeReport(), q.qeReportSignature())) {
+            if (!P256.verify(P256.key(pck.getPublicKey()), q.qeReport(), q.qeReportSignature())) {
                 throw new AttestationException("QE report signature does not verify with the PCK key");
             }
             byte[] expected = IntelSgxPki.sha256(q.attestationKey(), q.qeAuthData());
@@ -74,7 +67,7 @@ public final class TdxVerifier {
                 throw AttestationException.mismatch("QE REPORTDATA", HexFormat.of().formatHex(expected) + "00…",
                         HexFormat.of().formatHex(reportData));
             }
-            if (!p1363(attestationKey(q.attestationKey()), q.signedBytes(), q.quoteSignature())) {
+            if (!P256.verify(P256.key(q.attestationKey()), q.signedBytes(), q.quoteSignature())) {
                 throw new AttestationException("attestation-key signature over header and body does not verify");
             }
         } catch (AttestationException e) {
@@ -241,31 +234,8 @@ public final class TdxVerifier {
         }
     }
 
-    private static PublicKey attestationKey(byte[] xy) throws AttestationException {
-        try {
-            java.security.AlgorithmParameters ap = java.security.AlgorithmParameters.getInstance("EC");
-            ap.init(new java.security.spec.ECGenParameterSpec("secp256r1"));
-            java.security.spec.ECParameterSpec spec = ap.getParameterSpec(java.security.spec.ECParameterSpec.class);
-            ECPoint w = new ECPoint(new BigInteger(1, Arrays.copyOf(xy, 32)),
-                    new BigInteger(1, Arrays.copyOfRange(xy, 32, 64)));
-            return KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(w, spec));
-        } catch (GeneralSecurityException e) {
-            throw new AttestationException("attestation key is not a P-256 point", e);
-        }
-    }
-
     static boolean p1363(PublicKey key, byte[] data, byte[] sig) throws AttestationException {
-        if (!(key instanceof ECPublicKey)) {
-            throw new AttestationException("not an EC key");
-        }
-        try {
-            Signature s = Signature.getInstance("SHA256withECDSAinP1363Format");
-            s.initVerify(key);
-            s.update(data);
-            return s.verify(sig);
-        } catch (GeneralSecurityException e) {
-            return false;
-        }
+        return P256.verify(P256.key(key), data, sig);
     }
 
     /** The FMSPC (6 bytes) inside the PCK certificate's SGX extension, or "" when absent. */

@@ -79,6 +79,10 @@ public final class AttestCommand implements Runnable {
         @Option(names = "--crl", description = "SEV-SNP: AMD's CRL for the product line (KDS /vcek/v1/<product>/crl, DER)")
         Path crl;
 
+        @Option(names = "--ocsp", split = ",", description = "NVIDIA: OCSP responses (DER), one per device certificate "
+                + "below the root, leaf first (comma-separated)")
+        List<Path> ocsp;
+
         @Option(names = "--rims", description = "NVIDIA: a directory of signed RIMs (*.swidtag) to match measurements against")
         Path rims;
 
@@ -142,8 +146,8 @@ public final class AttestCommand implements Runnable {
                         ? TdxEndorsements.embeddedPckChain()
                         : TdxEndorsements.withCollateral(TdxCollateral.fromDirectory(collateral)), policy.tdx()));
                 case NVIDIA_GPU -> List.of(verifier.verify(now, gpuEvidence(bytes),
-                        NvidiaGpuEndorsements.ofPem(readBounded(require(certs, "--certs"), MAX_EVIDENCE)),
-                        gpuPolicy(now, policy.nvidiaGpu())));
+                        gpuEndorsements(NvidiaGpuEndorsements.ofPem(readBounded(require(certs, "--certs"),
+                                MAX_EVIDENCE))), gpuPolicy(now, policy.nvidiaGpu())));
                 case BUNDLE -> bundle(verifier, EvidenceBundle.decode(bytes), now, policy);
             };
         }
@@ -194,6 +198,14 @@ public final class AttestCommand implements Runnable {
             String text = new String(bytes, StandardCharsets.US_ASCII).strip();
             return text.chars().allMatch(c -> Character.digit(c, 16) >= 0) && !text.isEmpty()
                     ? NvidiaGpuEvidence.ofHex(text) : NvidiaGpuEvidence.of(bytes);
+        }
+
+        private NvidiaGpuEndorsements gpuEndorsements(NvidiaGpuEndorsements chain)
+                throws AttestationException, IOException {
+            if (ocsp == null || ocsp.isEmpty()) return chain;
+            List<byte[]> responses = new ArrayList<>();
+            for (Path p : ocsp) responses.add(readBounded(p, MAX_EVIDENCE));
+            return chain.withOcspResponses(responses);
         }
 
         /** The policy file's GPU policy, plus the signed RIMs of --rims to match measurements against. */
