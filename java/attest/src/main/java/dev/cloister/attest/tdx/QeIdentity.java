@@ -26,6 +26,43 @@ public record QeIdentity(Instant issueDate, Instant nextUpdate, int tcbEvaluatio
 
     /** A QE TCB level: ISVSVN at least {@code isvSvn}. */
     public record Level(int isvSvn, Instant tcbDate, TcbStatus status, List<String> advisoryIds) {
+        public Level {
+            advisoryIds = List.copyOf(advisoryIds);
+        }
+    }
+
+    public QeIdentity {
+        miscSelect = miscSelect.clone();
+        miscSelectMask = miscSelectMask.clone();
+        attributes = attributes.clone();
+        attributesMask = attributesMask.clone();
+        mrSigner = mrSigner.clone();
+        tcbLevels = List.copyOf(tcbLevels);
+    }
+
+    @Override
+    public byte[] miscSelect() {
+        return miscSelect.clone();
+    }
+
+    @Override
+    public byte[] miscSelectMask() {
+        return miscSelectMask.clone();
+    }
+
+    @Override
+    public byte[] attributes() {
+        return attributes.clone();
+    }
+
+    @Override
+    public byte[] attributesMask() {
+        return attributesMask.clone();
+    }
+
+    @Override
+    public byte[] mrSigner() {
+        return mrSigner.clone();
     }
 
     static final int MISCSELECT = 16;

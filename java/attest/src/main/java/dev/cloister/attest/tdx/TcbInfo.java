@@ -28,19 +28,60 @@ public record TcbInfo(Instant issueDate, Instant nextUpdate, byte[] fmspc, byte[
 
     /** The TDX module's expected MRSIGNERSEAM (48 bytes) and SEAMATTRIBUTES under a mask (8 bytes each). */
     public record TdxModule(byte[] mrSigner, byte[] attributes, byte[] attributesMask) {
+        public TdxModule {
+            mrSigner = mrSigner.clone();
+            attributes = attributes.clone();
+            attributesMask = attributesMask.clone();
+        }
+
+        @Override
+        public byte[] mrSigner() {
+            return mrSigner.clone();
+        }
+
+        @Override
+        public byte[] attributes() {
+            return attributes.clone();
+        }
+
+        @Override
+        public byte[] attributesMask() {
+            return attributesMask.clone();
+        }
     }
 
     /** A TDX module identity ({@code id} = "TDX_" + the module's major version as two hex digits). */
     public record TdxModuleIdentity(String id, TdxModule module, List<ModuleLevel> tcbLevels) {
+        public TdxModuleIdentity {
+            tcbLevels = List.copyOf(tcbLevels);
+        }
     }
 
     /** A TDX module TCB level: the module's ISVSVN (TEE_TCB_SVN[0]) at least {@code isvSvn}. */
     public record ModuleLevel(int isvSvn, Instant tcbDate, TcbStatus status, List<String> advisoryIds) {
+        public ModuleLevel {
+            advisoryIds = List.copyOf(advisoryIds);
+        }
     }
 
     /** A platform TCB level: SGX components and PCESVN (from the PCK certificate), TDX components (TEE_TCB_SVN). */
     public record Level(int[] sgxComponents, int pceSvn, int[] tdxComponents, Instant tcbDate, TcbStatus status,
             List<String> advisoryIds) {
+        public Level {
+            sgxComponents = sgxComponents.clone();
+            tdxComponents = tdxComponents.clone();
+            advisoryIds = List.copyOf(advisoryIds);
+        }
+
+        @Override
+        public int[] sgxComponents() {
+            return sgxComponents.clone();
+        }
+
+        @Override
+        public int[] tdxComponents() {
+            return tdxComponents.clone();
+        }
     }
 
     public TcbInfo {
