@@ -42,7 +42,8 @@ import java.util.Set;
  *     "roots": ["&lt;SHA-256 hex of a root certificate&gt;", ...], // default: the Intel SGX Root CA
  *     "mrtd": ..., "rtmr0": ..., "rtmr1": ..., "rtmr2": ..., "rtmr3": ...,  // 48 bytes each
  *     "report_data": ...,                                          // 64 bytes
- *     "tcb_statuses": ["UpToDate", "SWHardeningNeeded", ...]     // requires PCS collateral; never "Revoked"
+ *     "tcb_statuses": ["UpToDate", "SWHardeningNeeded", ...],    // requires PCS collateral; never "Revoked"
+ *     "min_tcb_evaluation_data_number": 17                          // optional, with tcb_statuses
  *   },
  *   "nvidia-gpu": { "nonce": "hex" | ["hex", ...] }               // 32 bytes
  * }
@@ -161,7 +162,8 @@ public record PolicyFile(SevSnpPolicy sevSnp, TdxPolicy tdx, NvidiaGpuPolicy nvi
         if (o == null) {
             return p;
         }
-        only(o, "tdx.", Set.of("roots", "mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3", "report_data", "tcb_statuses"));
+        only(o, "tdx.", Set.of("roots", "mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3", "report_data", "tcb_statuses",
+                "min_tcb_evaluation_data_number"));
         if (o.has("roots")) {
             List<String> roots = new ArrayList<>();
             for (String r : strings(o, "tdx.roots")) {
@@ -192,7 +194,11 @@ public record PolicyFile(SevSnpPolicy sevSnp, TdxPolicy tdx, NvidiaGpuPolicy nvi
                     throw new IllegalArgumentException("policy: tdx.tcb_statuses: " + e.getMessage(), e);
                 }
             }
-            p = p.withTcb(new TdxPolicy.TcbStatusIn(accepted));
+            int edn = o.has("min_tcb_evaluation_data_number") ? integer(o.get("min_tcb_evaluation_data_number"),
+                    "tdx.min_tcb_evaluation_data_number", Integer.MAX_VALUE) : 0;
+            p = p.withTcb(new TdxPolicy.TcbStatusIn(accepted, edn));
+        } else if (o.has("min_tcb_evaluation_data_number")) {
+            throw new IllegalArgumentException("policy: tdx.min_tcb_evaluation_data_number needs tdx.tcb_statuses");
         }
         return p;
     }

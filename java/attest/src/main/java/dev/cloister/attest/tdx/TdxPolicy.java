@@ -36,17 +36,29 @@ public record TdxPolicy(List<String> trustedRootSha256, ReferenceValue mrTd, Lis
     }
 
     /**
-     * Collateral is required and the converged TCB status (platform, TDX module and QE) must be one of these.
+     * Collateral is required and the converged TCB status (platform, TDX module and QE) must be one of these, from
+     * collateral at least as recent as the given TCB evaluation data number (Intel's TCB recovery counter: a verifier
+     * that requires the current number cannot be shown collateral from before a TCB recovery).
      *
      * @param accepted at least one status; {@link TcbStatus#REVOKED} cannot be accepted
+     * @param minimumTcbEvaluationDataNumber the TCB info's and the QE identity's {@code tcbEvaluationDataNumber} must
+     *     each be at least this (0: any)
      */
-    public record TcbStatusIn(Set<TcbStatus> accepted) implements TcbRequirement {
+    public record TcbStatusIn(Set<TcbStatus> accepted, int minimumTcbEvaluationDataNumber) implements TcbRequirement {
         public TcbStatusIn {
             Objects.requireNonNull(accepted, "accepted");
             if (accepted.isEmpty() || accepted.contains(TcbStatus.REVOKED)) {
                 throw new IllegalArgumentException("accepted TCB statuses: at least one, never Revoked");
             }
+            if (minimumTcbEvaluationDataNumber < 0) {
+                throw new IllegalArgumentException("minimumTcbEvaluationDataNumber must be >= 0");
+            }
             accepted = Set.copyOf(EnumSet.copyOf(accepted));
+        }
+
+        /** These statuses, from collateral of any TCB evaluation data number. */
+        public TcbStatusIn(Set<TcbStatus> accepted) {
+            this(accepted, 0);
         }
 
         /** Only {@link TcbStatus#UP_TO_DATE}. */

@@ -91,6 +91,13 @@ public final class TdxVerifier {
                     throw new AttestationException("the policy requires a TCB status, and no PCS collateral (TCB "
                             + "info, QE identity, CRLs) was supplied");
                 }
+                int edn = Math.min(tcb.get().tcbEvaluationDataNumber(), tcb.get().qeTcbEvaluationDataNumber());
+                if (edn < in.minimumTcbEvaluationDataNumber()) {
+                    throw AttestationException.mismatch("TCB evaluation data number of the collateral (TCB info "
+                            + tcb.get().tcbEvaluationDataNumber() + ", QE identity "
+                            + tcb.get().qeTcbEvaluationDataNumber() + ")", "at least "
+                            + in.minimumTcbEvaluationDataNumber(), edn);
+                }
                 if (!in.accepted().contains(tcb.get().status())) {
                     throw AttestationException.mismatch("TCB status", "one of " + in.accepted().stream()
                             .map(TcbStatus::pcsName).sorted().toList(), tcb.get().status().pcsName() + " (advisories "

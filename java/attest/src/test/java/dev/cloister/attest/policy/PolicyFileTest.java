@@ -66,6 +66,10 @@ class PolicyFileTest {
         refused("sev-snp.max_vmpl must be an integer 0..3", "{\"sev-snp\":{\"max_vmpl\":4}}");
         refused("sev-snp.minimum_tcb.snp is missing", "{\"sev-snp\":{\"minimum_tcb\":{\"bootloader\":1,\"tee\":0,"
                 + "\"microcode\":1}}}");
+        refused("tdx.min_tcb_evaluation_data_number needs tdx.tcb_statuses",
+                "{\"tdx\":{\"min_tcb_evaluation_data_number\":17}}");
+        assertEquals(new TdxPolicy.TcbStatusIn(Set.of(TcbStatus.UP_TO_DATE), 17), parse("{\"tdx\":{\"tcb_statuses\":"
+                + "[\"UpToDate\"],\"min_tcb_evaluation_data_number\":17}}").tdx().tcb());
         refused("not valid JSON", "{\"tdx\":{}, \"tdx\":{}}");
         refused("must hold one JSON object", "[]");
         refused("tdx.roots must be 32 bytes", "{\"tdx\":{\"roots\":[\"00\"]}}");

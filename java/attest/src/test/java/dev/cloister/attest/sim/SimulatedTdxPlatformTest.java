@@ -111,6 +111,12 @@ class SimulatedTdxPlatformTest {
         TdxClaims c = verify(quote(), hardening, sim.insecurePolicy().withTcb(new TdxPolicy.TcbStatusIn(
                 Set.of(TcbStatus.UP_TO_DATE, TcbStatus.SW_HARDENING_NEEDED))));
         assertEquals(TcbStatus.SW_HARDENING_NEEDED, c.tcbLevel().orElseThrow().status());
+        // The simulated collateral has TCB evaluation data number 17.
+        verify(quote(), hardening, sim.insecurePolicy().withTcb(new TdxPolicy.TcbStatusIn(
+                Set.of(TcbStatus.SW_HARDENING_NEEDED), 17)));
+        refused("TCB evaluation data number of the collateral (TCB info 17, QE identity 17): expected at least 18, "
+                + "got 17", () -> verify(quote(), hardening, sim.insecurePolicy().withTcb(new TdxPolicy.TcbStatusIn(
+                        Set.of(TcbStatus.SW_HARDENING_NEEDED), 18))));
         // A revoked TCB level is refused by every policy, even one that requires nothing.
         refused("the TCB level is Revoked", () -> verify(quote(), sim.collateral(NOW, TcbStatus.REVOKED, false),
                 sim.insecurePolicy()));
