@@ -193,8 +193,16 @@ public final class TdxVerifier {
         List<X509Certificate> chain;
         try {
             chain = pki.chain(now, IntelSgxPki.pem(issuerChainPem, "issuer chain"), policy.trustedRootSha256());
-            if (chain.size() < 2) {
-                throw new AttestationException("the issuer chain has no signing certificate below the root");
+            // Exactly the TCB Signing certificate under the root: a PCK certificate (three deep, its key in a
+            // platform's PCE) or a CA must never be accepted as the signer of Intel's collateral.
+            if (chain.size() != 2) {
+                throw AttestationException.mismatch("issuer chain length (TCB Signing certificate, root)", 2,
+                        chain.size());
+            }
+            X509Certificate signer = chain.getFirst();
+            String cn = signer.getSubjectX500Principal().getName();
+            if (signer.getBasicConstraints() >= 0 || !cn.matches("(?s)(.*,)?CN=[^,]*SGX TCB Signing(,.*)?")) {
+                throw new AttestationException("the signer " + cn + " is not an SGX TCB Signing certificate");
             }
             if (!chain.getLast().equals(root)) {
                 throw new AttestationException("the issuer chain ends in another root than the PCK chain");

@@ -159,6 +159,32 @@ class TdxCollateralTest {
                 spr().withTcbInfo(sig), TdxPolicy.genuineIntel()));
     }
 
+    /**
+     * A PCK certificate's key lives in a platform (and is what an attacker who broke one platform holds): collateral
+     * "signed" through the PCK chain is refused before its signature is even considered.
+     */
+    @Test
+    void onlyTheTcbSigningCertificateMaySignCollateral() throws Exception {
+        TdxQuote q = TdxQuote.parse(file("tdx_prod_quote_SPR_E4.dat"));
+        StringBuilder pem = new StringBuilder();
+        for (byte[] der : q.pckChain()) {
+            pem.append("-----BEGIN CERTIFICATE-----\n").append(java.util.Base64.getMimeEncoder().encodeToString(der))
+                    .append("\n-----END CERTIFICATE-----\n");
+        }
+        TdxCollateral viaPck = TdxCollateral.of(file("sample_tcbInfo_response"), pem.toString().getBytes(
+                StandardCharsets.US_ASCII), file("sample_qeIdentity_response"), file("qeidentity_issuer_chain.pem"),
+                file("pckcrl"), file("rootcrl.der"));
+        refused("while verifying the tcbInfo issuer chain: issuer chain length (TCB Signing certificate, root): "
+                + "expected 2, got 3", () -> verify(JULY_2023, "tdx_prod_quote_SPR_E4.dat", viaPck,
+                        TdxPolicy.genuineIntel()));
+        String platformCa = pem.substring(pem.indexOf("-----BEGIN", 10));
+        TdxCollateral viaCa = TdxCollateral.of(file("sample_tcbInfo_response"), platformCa.getBytes(
+                StandardCharsets.US_ASCII), file("sample_qeIdentity_response"), file("qeidentity_issuer_chain.pem"),
+                file("pckcrl"), file("rootcrl.der"));
+        refused("is not an SGX TCB Signing certificate", () -> verify(JULY_2023, "tdx_prod_quote_SPR_E4.dat", viaCa,
+                TdxPolicy.genuineIntel()));
+    }
+
     @Test
     void theV5TcbInfoIsForAnotherFmspc() {
         refused("FMSPC (PCK certificate vs TCB info): expected 50806f000000, got 90c06f000000",
