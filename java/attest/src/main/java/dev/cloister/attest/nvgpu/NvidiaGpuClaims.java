@@ -50,6 +50,11 @@ public record NvidiaGpuClaims(RootKind root, String rootSha256, String leafSubje
         report.opaque(NvidiaOpaque.PROJECT).ifPresent(v -> j.put("project", NvidiaOpaque.ascii(v)));
         report.opaque(NvidiaOpaque.PROJECT_SKU).ifPresent(v -> j.put("project_sku", NvidiaOpaque.ascii(v)));
         report.opaque(NvidiaOpaque.CHIP_SKU).ifPresent(v -> j.put("chip_sku", NvidiaOpaque.ascii(v)));
+        report.opaque(NvidiaOpaque.NVDEC0_STATUS).ifPresent(v -> j.put("nvdec0", NvidiaOpaque.status(v)));
+        report.opaque(NvidiaOpaque.PROTECTED_PCIE_STATUS).ifPresent(v -> j.put("protected_pcie",
+                NvidiaOpaque.status(v)));
+        j.put("multi_gpu_mode", report.opaque(NvidiaOpaque.FEATURE_FLAG).map(NvidiaOpaque::featureFlag)
+                .orElse("legacy (no FEATURE_FLAG)"));
         List<Object> blocks = report.blocks().stream().map(b -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("index", b.index());

@@ -51,6 +51,16 @@ public final class NvidiaGpuVerifier {
     }
 
     private final Map<String, VerifiedChain> cache = new ConcurrentHashMap<>();
+    private final NvidiaOcsp ocsp = new NvidiaOcsp();
+
+    private static java.security.cert.X509Certificate x509(byte[] der) throws AttestationException {
+        try {
+            return (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new java.io.ByteArrayInputStream(der));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new AttestationException("not an X.509 certificate", e);
+        }
+    }
 
     public int cachedChains() {
         return cache.size();
@@ -85,6 +95,16 @@ public final class NvidiaGpuVerifier {
             }
         } catch (AttestationException e) {
             throw e.whileDoing("verifying the GPU device certificate chain");
+        }
+        if (!endorsements.ocspResponsesNoCopy().isEmpty()) {
+            try {
+                List<byte[]> ders = endorsements.chainNoCopy();
+                for (int i = 0; i < ders.size() - 1; i++) {
+                    ocsp.check(now, endorsements.ocspResponsesNoCopy().get(i), x509(ders.get(i)), x509(ders.get(i + 1)));
+                }
+            } catch (AttestationException e) {
+                throw e.whileDoing("checking the GPU device certificates' OCSP responses");
+            }
         }
         byte[] rs = report.signature();
         byte[] digest = P384.sha384(report.rawBytes(), report.signedLength());

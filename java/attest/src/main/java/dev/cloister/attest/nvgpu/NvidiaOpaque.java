@@ -13,8 +13,37 @@ final class NvidiaOpaque {
     static final int PROJECT_SKU = 18;
     static final int FWID = 20;
     static final int PROTECTED_PCIE_STATUS = 21;
+    static final int FEATURE_FLAG = 36;
 
     private NvidiaOpaque() {
+    }
+
+    /** A one-byte status field (NVDEC0, protected PCIe): 0xAA enabled, 0x55 disabled, anything else as hex. */
+    static String status(byte[] v) {
+        if (v.length != 1) {
+            return "malformed (" + v.length + " bytes)";
+        }
+        return switch (v[0] & 0xff) {
+            case 0xAA -> "enabled";
+            case 0x55 -> "disabled";
+            default -> String.format("unknown (0x%02x)", v[0] & 0xff);
+        };
+    }
+
+    /**
+     * The multi-GPU mode of the signed report (FEATURE_FLAG; absent in older firmware, "legacy"): 0 SPT (single GPU
+     * passthrough), 1 MPT (multi GPU passthrough), 2 PPCIE (protected PCIe).
+     */
+    static String featureFlag(byte[] v) {
+        if (v.length != 1) {
+            return "malformed (" + v.length + " bytes)";
+        }
+        return switch (v[0] & 0xff) {
+            case 0 -> "SPT";
+            case 1 -> "MPT";
+            case 2 -> "PPCIE";
+            default -> String.format("unknown (0x%02x)", v[0] & 0xff);
+        };
     }
 
     /** ASCII up to the first NUL. */

@@ -37,9 +37,11 @@ public final class AmdChainVerifier {
      * @param windows validity windows of leaf, intermediate, ARK
      * @param leafSha256 fingerprint of the VCEK/VLEK certificate
      * @param intermediateSha256 fingerprint of the ASK/ASVK
+     * @param ark the ARK certificate (the signer of AMD's CRL)
+     * @param intermediate the ASK/ASVK certificate
      */
     record VerifiedChain(String arkSha256, VcekCertificate leaf, ECPublicKeyParameters leafKey, List<Window> windows,
-            String leafSha256, String intermediateSha256) {
+            String leafSha256, String intermediateSha256, X509Certificate ark, X509Certificate intermediate) {
     }
 
     /**
@@ -174,7 +176,7 @@ public final class AmdChainVerifier {
         List<Window> windows = List.of(window(leaf.kind().name(), leaf.certificate()),
                 window(intermediateName, intermediate), window("ARK", ark));
         return new VerifiedChain(arkFp, leaf, p384(leaf.certificate().getPublicKey()), windows, leafFp,
-                HexFormat.of().formatHex(AmdCertificates.sha256(intermediateDer)));
+                HexFormat.of().formatHex(AmdCertificates.sha256(intermediateDer)), ark, intermediate);
     }
 
     private static void requireCn(X509Certificate c, String expected, String what) throws AttestationException {

@@ -14,10 +14,34 @@ public final class SevSnpEndorsements implements Endorsements {
 
     private final byte[] signingCertificate;
     private final List<byte[]> chain;
+    private final byte[] crl;
 
     private SevSnpEndorsements(byte[] signingCertificate, List<byte[]> chain) {
+        this(signingCertificate, chain, null);
+    }
+
+    private SevSnpEndorsements(byte[] signingCertificate, List<byte[]> chain, byte[] crl) {
         this.signingCertificate = signingCertificate;
         this.chain = chain;
+        this.crl = crl;
+    }
+
+    /**
+     * These endorsements plus AMD's CRL for the product line (KDS {@code /vcek/v1/<product>/crl}, DER, signed by the
+     * ARK): the verifier then also refuses a revoked ASK/ASVK or VCEK/VLEK, and a CRL that is not current.
+     */
+    public SevSnpEndorsements withCrl(byte[] crlDer) {
+        return new SevSnpEndorsements(signingCertificate, chain, java.util.Objects.requireNonNull(crlDer, "crlDer")
+                .clone());
+    }
+
+    /** AMD's CRL (DER), if supplied. */
+    public java.util.Optional<byte[]> crl() {
+        return java.util.Optional.ofNullable(crl).map(byte[]::clone);
+    }
+
+    byte[] crlNoCopy() {
+        return crl;
     }
 
     /**

@@ -20,6 +20,7 @@ import java.util.Objects;
 public final class SevSnpVerifier {
 
     private final AmdChainVerifier chains;
+    private final AmdCrl crls = new AmdCrl();
 
     public SevSnpVerifier(AmdChainVerifier chains) {
         this.chains = Objects.requireNonNull(chains, "chains");
@@ -50,6 +51,13 @@ public final class SevSnpVerifier {
             chain = chains.verify(now, endorsements, policy.trustedRoots());
         } catch (AttestationException e) {
             throw e.whileDoing("verifying the VCEK/VLEK certificate chain");
+        }
+        if (endorsements.crlNoCopy() != null) {
+            try {
+                crls.check(now, endorsements.crlNoCopy(), chain);
+            } catch (AttestationException e) {
+                throw e.whileDoing("checking the VCEK/VLEK certificate chain against AMD's CRL");
+            }
         }
         try {
             verifySignature(report, chain);

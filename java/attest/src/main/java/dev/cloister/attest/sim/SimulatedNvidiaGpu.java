@@ -67,8 +67,10 @@ public final class SimulatedNvidiaGpu {
     private final PrivateKey leafKey;
     private final byte[] fwid;
     private final NvidiaRoot root;
+    private final PrivateKey rootKey;
 
-    private SimulatedNvidiaGpu(byte[] rootDer, byte[] leafDer, PrivateKey leafKey, byte[] fwid) {
+    private SimulatedNvidiaGpu(byte[] rootDer, byte[] leafDer, PrivateKey leafKey, byte[] fwid, PrivateKey rootKey) {
+        this.rootKey = rootKey;
         this.rootDer = rootDer;
         this.leafDer = leafDer;
         this.leafKey = leafKey;
@@ -101,12 +103,15 @@ public final class SimulatedNvidiaGpu {
         }
         String text = Files.readString(file, StandardCharsets.US_ASCII);
         List<byte[]> b = blocks(text);
-        if (b.size() != 4 || b.get(3).length != 48) {
+        // Four blocks: written before the root key was kept (such a GPU cannot sign OCSP responses); five: with it.
+        if ((b.size() != 4 && b.size() != 5) || b.get(3).length != 48) {
             throw new IllegalStateException(FILE + " is damaged: delete it to regenerate");
         }
         try {
             PrivateKey k = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(b.get(2)));
-            return new SimulatedNvidiaGpu(b.get(0), b.get(1), k, b.get(3));
+            PrivateKey r = b.size() == 5
+                    ? KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(b.get(4))) : null;
+            return new SimulatedNvidiaGpu(b.get(0), b.get(1), k, b.get(3), r);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(FILE + " holds an unreadable key", e);
         }
@@ -213,9 +218,40 @@ public final class SimulatedNvidiaGpu {
             byte[] rootDer = rb.build(signer).getEncoded();
             byte[] leafDer = lb.build(signer).getEncoded();
             return pem(rootDer) + pem(leafDer) + block("PRIVATE KEY", leaf.getPrivate().getEncoded())
-                    + block("FWID", fwid);
+                    + block("FWID", fwid) + block("PRIVATE KEY", root.getPrivate().getEncoded());
         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
             throw new IllegalStateException("could not generate the simulated GPU chain", e);
+        }
+    }
+
+    /**
+     * An OCSP response (RFC 6960, DER) about the simulated leaf certificate, signed by the simulated root (its issuer),
+     * produced a day before {@code now} and valid for 7 days.
+     *
+     * @param revoked whether it says "revoked" (else "good")
+     * @throws IllegalStateException if this GPU's directory predates the root key being kept (regenerate it)
+     */
+    public byte[] ocspResponse(Instant now, boolean revoked) {
+        if (rootKey == null) {
+            throw new IllegalStateException(FILE + " was written without the root key: delete it to regenerate");
+        }
+        try {
+            var rootHolder = new org.bouncycastle.cert.X509CertificateHolder(rootDer);
+            var leafHolder = new org.bouncycastle.cert.X509CertificateHolder(leafDer);
+            var digests = new org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder().build();
+            var id = new org.bouncycastle.cert.ocsp.CertificateID(digests.get(
+                    org.bouncycastle.cert.ocsp.CertificateID.HASH_SHA1), rootHolder, leafHolder.getSerialNumber());
+            var b = new org.bouncycastle.cert.ocsp.BasicOCSPRespBuilder(
+                    new org.bouncycastle.cert.ocsp.RespID(rootHolder.getSubject()));
+            Date produced = Date.from(now.minus(Duration.ofDays(1)));
+            b.addResponse(id, revoked ? new org.bouncycastle.cert.ocsp.RevokedStatus(produced,
+                    org.bouncycastle.asn1.x509.CRLReason.keyCompromise) : org.bouncycastle.cert.ocsp.CertificateStatus.GOOD,
+                    produced, Date.from(now.plus(Duration.ofDays(6))));
+            var basic = b.build(new JcaContentSignerBuilder("SHA384withECDSA").build(rootKey), null, produced);
+            return new org.bouncycastle.cert.ocsp.OCSPRespBuilder().build(
+                    org.bouncycastle.cert.ocsp.OCSPRespBuilder.SUCCESSFUL, basic).getEncoded();
+        } catch (IOException | OperatorCreationException | org.bouncycastle.cert.ocsp.OCSPException e) {
+            throw new IllegalStateException("could not sign the simulated OCSP response", e);
         }
     }
 

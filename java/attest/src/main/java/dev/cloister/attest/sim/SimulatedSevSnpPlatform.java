@@ -73,9 +73,11 @@ public final class SimulatedSevSnpPlatform {
     private final byte[] chipId;
     private final SecureRandom random;
     private final TrustedArk root;
+    private final PrivateKey arkKey;
 
     private SimulatedSevSnpPlatform(byte[] arkDer, byte[] askDer, byte[] vcekDer, PrivateKey vcekKey, byte[] chipId,
-            SecureRandom random) {
+            PrivateKey arkKey, SecureRandom random) {
+        this.arkKey = arkKey;
         this.arkDer = arkDer;
         this.askDer = askDer;
         this.vcekDer = vcekDer;
@@ -239,7 +241,7 @@ public final class SimulatedSevSnpPlatform {
             byte[] vcekDer = sign(vb, ask.getPrivate());
 
             return pem(arkDer) + pem(askDer) + pem(vcekDer) + block("PRIVATE KEY", vcek.getPrivate().getEncoded())
-                    + block("CHIP ID", chipId);
+                    + block("CHIP ID", chipId) + block("PRIVATE KEY", ark.getPrivate().getEncoded());
         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
             throw new IllegalStateException("could not generate the simulated SEV-SNP chain", e);
         }
@@ -267,13 +269,16 @@ public final class SimulatedSevSnpPlatform {
             blocks.add(Base64.getMimeDecoder().decode(text.substring(bodyStart, e)));
             at = text.indexOf("-----", e + 9) + 5;
         }
-        if (blocks.size() != 5 || blocks.get(4).length != 64) {
+        // Five blocks: written before the ARK key was kept (such a platform cannot sign CRLs); six: with the ARK key.
+        if ((blocks.size() != 5 && blocks.size() != 6) || blocks.get(4).length != 64) {
             throw new IllegalStateException(FILE + " is damaged: delete it to regenerate");
         }
         try {
             PrivateKey vcekKey = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(blocks.get(3)));
+            PrivateKey arkKey = blocks.size() == 6
+                    ? KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(blocks.get(5))) : null;
             return new SimulatedSevSnpPlatform(blocks.get(0), blocks.get(1), blocks.get(2), vcekKey, blocks.get(4),
-                    random);
+                    arkKey, random);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(FILE + " holds an unreadable VCEK key", e);
         }
@@ -287,6 +292,37 @@ public final class SimulatedSevSnpPlatform {
         return "-----BEGIN " + type + "-----\n"
                 + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(data)
                 + "\n-----END " + type + "-----\n";
+    }
+
+    /**
+     * A CRL in the format of AMD's KDS {@code /vcek/v1/<product>/crl} (DER, signed by the simulated ARK with
+     * RSASSA-PSS SHA-384), current from a day before {@code now} for 30 days, revoking the simulated ASK and/or VCEK.
+     *
+     * @throws IllegalStateException if this platform's directory predates the ARK key being kept (regenerate it)
+     */
+    public byte[] crl(Instant now, boolean revokeAsk, boolean revokeVcek) {
+        if (arkKey == null) {
+            throw new IllegalStateException(FILE + " was written without the ARK key: delete it to regenerate");
+        }
+        try {
+            java.security.cert.CertificateFactory cf = java.security.cert.CertificateFactory.getInstance("X.509");
+            java.security.cert.X509Certificate ark = (java.security.cert.X509Certificate) cf.generateCertificate(
+                    new java.io.ByteArrayInputStream(arkDer));
+            Date from = Date.from(now.minus(Duration.ofDays(1)));
+            org.bouncycastle.cert.X509v2CRLBuilder b = new org.bouncycastle.cert.jcajce.JcaX509v2CRLBuilder(
+                    ark.getSubjectX500Principal(), from);
+            b.setNextUpdate(Date.from(now.plus(Duration.ofDays(29))));
+            if (revokeAsk) {
+                b.addCRLEntry(BigInteger.TWO, from, org.bouncycastle.asn1.x509.CRLReason.keyCompromise);
+            }
+            if (revokeVcek) {
+                b.addCRLEntry(BigInteger.ZERO, from, org.bouncycastle.asn1.x509.CRLReason.keyCompromise);
+            }
+            ContentSigner signer = new JcaContentSignerBuilder("SHA384withRSAandMGF1").setProvider(BC).build(arkKey);
+            return b.build(signer).getEncoded();
+        } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
+            throw new IllegalStateException("could not sign the simulated CRL", e);
+        }
     }
 
     /** Hex of the simulated chip id (the VCEK hwID). */

@@ -6,15 +6,27 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * What a verified TDX quote establishes (without a TCB status: PCS collateral is not evaluated yet).
+ * What a verified TDX quote establishes.
  *
  * @param pckSubject subject of the PCK leaf
  * @param fmspc the FMSPC from the PCK certificate's SGX extension (selects Intel's TCB info), hex
  * @param quote the verified quote
+ * @param tcbLevel the TCB level from Intel's PCS collateral; empty when no collateral was supplied
  */
-public record TdxClaims(String pckSubject, String fmspc, TdxQuote quote) implements Claims {
+public record TdxClaims(String pckSubject, String fmspc, TdxQuote quote, Optional<TdxTcbLevel> tcbLevel)
+        implements Claims {
+
+    public TdxClaims {
+        java.util.Objects.requireNonNull(tcbLevel, "tcbLevel");
+    }
+
+    /** Claims without a TCB level (no PCS collateral). */
+    public TdxClaims(String pckSubject, String fmspc, TdxQuote quote) {
+        this(pckSubject, fmspc, quote, Optional.empty());
+    }
 
     @Override
     public Platform platform() {
@@ -28,7 +40,8 @@ public record TdxClaims(String pckSubject, String fmspc, TdxQuote quote) impleme
         j.put("quote_version", quote.version());
         j.put("pck_subject", pckSubject);
         j.put("fmspc", fmspc);
-        j.put("tcb_status", "not evaluated (no PCS collateral)");
+        j.put("tcb_status", tcbLevel.map(t -> t.status().pcsName()).orElse("not evaluated (no PCS collateral)"));
+        tcbLevel.ifPresent(t -> j.put("tcb", t.toJsonMap()));
         j.put("tee_tcb_svn", h.formatHex(quote.teeTcbSvn()));
         j.put("mrseam", h.formatHex(quote.mrSeam()));
         j.put("td_attributes", h.formatHex(quote.tdAttributes()));

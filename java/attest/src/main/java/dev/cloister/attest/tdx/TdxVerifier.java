@@ -2,44 +2,40 @@ package dev.cloister.attest.tdx;
 
 import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.ReferenceValue;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.math.BigInteger;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.MessageDigest;
 import java.security.PublicKey;
-import java.security.Signature;
-import java.security.cert.CertificateFactory;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
-import java.security.interfaces.ECPublicKey;
-import java.security.spec.ECPoint;
-import java.security.spec.ECPublicKeySpec;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import org.bouncycastle.asn1.ASN1Encodable;
-import org.bouncycastle.asn1.ASN1ObjectIdentifier;
-import org.bouncycastle.asn1.ASN1OctetString;
-import org.bouncycastle.asn1.ASN1Primitive;
-import org.bouncycastle.asn1.ASN1Sequence;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Appraises a TDX quote: structure; the PCK chain (from the quote) to a trusted root, ECDSA P-256 / SHA-256, issuer
- * names, CA flags, validity at {@code now}; the QE report signature by the PCK leaf; the QE binding
+ * Appraises a TDX quote, in this order: structure; the PCK chain (from the quote) to a trusted root, ECDSA P-256 /
+ * SHA-256, issuer names, CA flags, validity at {@code now}; the QE report signature by the PCK leaf; the QE binding
  * (REPORTDATA = SHA-256(attestation key ‖ QE auth data) ‖ 32 zero bytes); the attestation-key signature over header ‖
- * body; then the policy (debug TDs refused; MRTD, RTMRs, REPORTDATA).
+ * body; then, when PCS collateral is supplied, {@link #appraiseCollateral the collateral and the TCB level}; then the
+ * policy (debug TDs refused; TCB status; MRTD, RTMRs, REPORTDATA).
  *
- * <p>Not done yet: CRLs, TCB info and QE identity from Intel PCS (so no TCB level), chain caching.
+ * <p>Signature checks of certificates, CRLs and collateral are remembered (by the SHA-256 of what was signed and of the
+ * signer), as are the parsed TCB info and QE identity; validity times, revocation and trust are checked on every call.
  */
 public final class TdxVerifier {
 
-    static final String ECDSA_SHA256 = "1.2.840.10045.4.3.2";
+    static final String ECDSA_SHA256 = IntelSgxPki.ECDSA_SHA256;
     static final String FMSPC_OID = "1.2.840.113741.1.13.1.4";
-    static final String SGX_EXTENSIONS = "1.2.840.113741.1.13.1";
+    static final String SGX_EXTENSIONS = PckExtensions.SGX_EXTENSIONS;
+    private static final int MAX_PARSED = 256;
+
+    private final IntelSgxPki pki = new IntelSgxPki();
+    private final Map<String, TcbInfo> tcbInfos = new ConcurrentHashMap<>();
+    private final Map<String, QeIdentity> qeIdentities = new ConcurrentHashMap<>();
 
     public TdxClaims verify(Instant now, TdxEvidence evidence, TdxEndorsements endorsements, TdxPolicy policy)
             throws AttestationException {
@@ -53,32 +49,60 @@ public final class TdxVerifier {
         } catch (AttestationException e) {
             throw e.whileDoing("parsing the TDX quote");
         }
-        X509Certificate pck;
+        List<X509Certificate> pckChain;
         try {
-            pck = chain(now, q.pckChain(), policy.trustedRootSha256());
+            pckChain = pki.chain(now, q.pckChain(), policy.trustedRootSha256());
         } catch (AttestationException e) {
             throw e.whileDoing("verifying the PCK certificate chain");
         }
+        X509Certificate pck = pckChain.getFirst();
         try {
-            if (!p1363(pck.getPublicKey(), q.qeReport(), q.qeReportSignature())) {
+            if (!P256.verify(P256.key(pck.getPublicKey()), q.qeReport(), q.qeReportSignature())) {
                 throw new AttestationException("QE report signature does not verify with the PCK key");
             }
-            byte[] expected = sha256(q.attestationKey(), q.qeAuthData());
+            byte[] expected = IntelSgxPki.sha256(q.attestationKey(), q.qeAuthData());
             byte[] reportData = Arrays.copyOfRange(q.qeReport(), 320, 384);
             if (!Arrays.equals(reportData, 0, 32, expected, 0, 32) || !Arrays.equals(reportData, 32, 64,
                     new byte[32], 0, 32)) {
                 throw AttestationException.mismatch("QE REPORTDATA", HexFormat.of().formatHex(expected) + "00…",
                         HexFormat.of().formatHex(reportData));
             }
-            if (!p1363(attestationKey(q.attestationKey()), q.signedBytes(), q.quoteSignature())) {
+            if (!P256.verify(P256.key(q.attestationKey()), q.signedBytes(), q.quoteSignature())) {
                 throw new AttestationException("attestation-key signature over header and body does not verify");
             }
         } catch (AttestationException e) {
             throw e.whileDoing("verifying the TDX quote signatures");
         }
+        Optional<TdxTcbLevel> tcb = Optional.empty();
+        if (endorsements.collateral().isPresent()) {
+            tcb = Optional.of(appraiseCollateral(now, q, pckChain, endorsements.collateral().get(), policy));
+        }
         try {
             if (q.debug()) {
                 throw new AttestationException("TDATTRIBUTES.DEBUG is set: the host can read the TD's memory; refused");
+            }
+            if (tcb.isPresent() && tcb.get().status() == TcbStatus.REVOKED) {
+                throw new AttestationException("the TCB level is Revoked (platform " + tcb.get().platformStatus()
+                        .pcsName() + ", TDX module " + tcb.get().tdxModuleStatus().pcsName() + ", QE "
+                        + tcb.get().qeStatus().pcsName() + "); refused");
+            }
+            if (policy.tcb() instanceof TdxPolicy.TcbStatusIn in) {
+                if (tcb.isEmpty()) {
+                    throw new AttestationException("the policy requires a TCB status, and no PCS collateral (TCB "
+                            + "info, QE identity, CRLs) was supplied");
+                }
+                int edn = Math.min(tcb.get().tcbEvaluationDataNumber(), tcb.get().qeTcbEvaluationDataNumber());
+                if (edn < in.minimumTcbEvaluationDataNumber()) {
+                    throw AttestationException.mismatch("TCB evaluation data number of the collateral (TCB info "
+                            + tcb.get().tcbEvaluationDataNumber() + ", QE identity "
+                            + tcb.get().qeTcbEvaluationDataNumber() + ")", "at least "
+                            + in.minimumTcbEvaluationDataNumber(), edn);
+                }
+                if (!in.accepted().contains(tcb.get().status())) {
+                    throw AttestationException.mismatch("TCB status", "one of " + in.accepted().stream()
+                            .map(TcbStatus::pcsName).sorted().toList(), tcb.get().status().pcsName() + " (advisories "
+                            + tcb.get().advisoryIds() + ")");
+                }
             }
             digests("MRTD", policy.mrTd(), q.mrTd());
             for (int i = 0; i < 4; i++) {
@@ -88,7 +112,135 @@ public final class TdxVerifier {
         } catch (AttestationException e) {
             throw e.whileDoing("appraising the TDX quote against the policy");
         }
-        return new TdxClaims(pck.getSubjectX500Principal().getName(), fmspc(pck), q);
+        return new TdxClaims(pck.getSubjectX500Principal().getName(), fmspc(pck), q, tcb);
+    }
+
+    /**
+     * The collateral and the TCB level, in this order: the Root CA CRL (issued and signed by the chain's root, current
+     * at {@code now}); the PCK CRL (issued and signed by the CA that issued the PCK certificate, current); neither the
+     * PCK certificate nor its CA revoked; the TCB info (issuer chain to a trusted root and not revoked, ECDSA signature
+     * over the exact bytes of the {@code tcbInfo} object, then parsed: id TDX, version 3, FMSPC and PCE-ID equal to the
+     * PCK certificate's, issueDate ≤ now ≤ nextUpdate); the QE identity (same checks, id TD_QE, version 2); the QE
+     * report against the QE identity; the TCB level from the TCB info ({@link TcbInfo#evaluate}); the converged status.
+     */
+    private TdxTcbLevel appraiseCollateral(Instant now, TdxQuote q, List<X509Certificate> pckChain,
+            TdxCollateral c, TdxPolicy policy) throws AttestationException {
+        X509Certificate pck = pckChain.getFirst();
+        X509Certificate pckCa = pckChain.get(1);
+        X509Certificate root = pckChain.getLast();
+        X509CRL rootCrl;
+        try {
+            rootCrl = pki.crl(now, c.rootCrl(), root, "Root CA CRL");
+            X509CRL pckCrl = pki.crl(now, c.pckCrl(), pckCa, "PCK CRL");
+            IntelSgxPki.notRevoked(pckCrl, pck, "PCK CRL");
+            for (int i = 1; i < pckChain.size() - 1; i++) {
+                IntelSgxPki.notRevoked(rootCrl, pckChain.get(i), "Root CA CRL");
+            }
+        } catch (AttestationException e) {
+            throw e.whileDoing("checking the PCK certificates against Intel's CRLs");
+        }
+        PckExtensions ext;
+        try {
+            ext = PckExtensions.of(pck);
+        } catch (AttestationException e) {
+            throw e.whileDoing("reading the PCK certificate's SGX extension");
+        }
+        TcbInfo tcbInfo;
+        try {
+            byte[] signed = signedBody(now, c.tcbInfo(), "tcbInfo", c.tcbInfoIssuerChain(), root, rootCrl, policy);
+            tcbInfo = parsed(tcbInfos, signed, TcbInfo::parse);
+            if (!Arrays.equals(tcbInfo.fmspc(), ext.fmspc())) {
+                throw AttestationException.mismatch("FMSPC (PCK certificate vs TCB info)", ext.fmspcHex(),
+                        HexFormat.of().formatHex(tcbInfo.fmspc()));
+            }
+            if (!Arrays.equals(tcbInfo.pceId(), ext.pceId())) {
+                throw AttestationException.mismatch("PCE-ID (PCK certificate vs TCB info)",
+                        HexFormat.of().formatHex(ext.pceId()), HexFormat.of().formatHex(tcbInfo.pceId()));
+            }
+            current(now, tcbInfo.issueDate(), tcbInfo.nextUpdate(), "TCB info");
+        } catch (AttestationException e) {
+            throw e.whileDoing("verifying Intel's TCB info");
+        }
+        QeIdentity qe;
+        QeIdentity.Level qeLevel;
+        try {
+            byte[] signed = signedBody(now, c.qeIdentity(), "enclaveIdentity", c.qeIdentityIssuerChain(), root,
+                    rootCrl, policy);
+            qe = parsed(qeIdentities, signed, QeIdentity::parse);
+            current(now, qe.issueDate(), qe.nextUpdate(), "QE identity");
+            qeLevel = qe.evaluate(q.qeReport());
+        } catch (AttestationException e) {
+            throw e.whileDoing("appraising the QE report against Intel's QE identity");
+        }
+        TcbInfo.Evaluation ev;
+        try {
+            ev = tcbInfo.evaluate(ext, q.teeTcbSvn(), q.mrSignerSeam(), q.seamAttributes());
+        } catch (AttestationException e) {
+            throw e.whileDoing("finding the quote's TCB level in Intel's TCB info");
+        }
+        TcbStatus platform = ev.platformLevel().status();
+        Set<String> advisories = new LinkedHashSet<>(ev.platformLevel().advisoryIds());
+        advisories.addAll(qeLevel.advisoryIds());
+        return new TdxTcbLevel(platform.convergeWith(ev.moduleStatus()).convergeWith(qeLevel.status()), platform,
+                ev.moduleStatus(), qeLevel.status(), ev.platformLevel().tcbDate(), List.copyOf(advisories),
+                tcbInfo.tcbEvaluationDataNumber(), qe.tcbEvaluationDataNumber(), ev.moduleIdentity());
+    }
+
+    /** Splits a PCS response, verifies its issuer chain (not revoked) and its signature; returns the signed bytes. */
+    private byte[] signedBody(Instant now, byte[] response, String name, byte[] issuerChainPem, X509Certificate root,
+            X509CRL rootCrl, TdxPolicy policy) throws AttestationException {
+        PcsSignedBody body = PcsSignedBody.split(response, name);
+        List<X509Certificate> chain;
+        try {
+            chain = pki.chain(now, IntelSgxPki.pem(issuerChainPem, "issuer chain"), policy.trustedRootSha256());
+            // Exactly the TCB Signing certificate under the root: a PCK certificate (three deep, its key in a
+            // platform's PCE) or a CA must never be accepted as the signer of Intel's collateral.
+            if (chain.size() != 2) {
+                throw AttestationException.mismatch("issuer chain length (TCB Signing certificate, root)", 2,
+                        chain.size());
+            }
+            X509Certificate signer = chain.getFirst();
+            String cn = signer.getSubjectX500Principal().getName();
+            if (signer.getBasicConstraints() >= 0 || !cn.matches("(?s)(.*,)?CN=[^,]*SGX TCB Signing(,.*)?")) {
+                throw new AttestationException("the signer " + cn + " is not an SGX TCB Signing certificate");
+            }
+            if (!chain.getLast().equals(root)) {
+                throw new AttestationException("the issuer chain ends in another root than the PCK chain");
+            }
+            for (int i = 0; i < chain.size() - 1; i++) {
+                IntelSgxPki.notRevoked(rootCrl, chain.get(i), "Root CA CRL");
+            }
+        } catch (AttestationException e) {
+            throw e.whileDoing("verifying the " + name + " issuer chain");
+        }
+        pki.p1363(chain.getFirst(), body.signedBytes(), body.signature(), name);
+        return body.signedBytes();
+    }
+
+    private interface Parser<T> {
+        T parse(byte[] signed) throws AttestationException;
+    }
+
+    private static <T> T parsed(Map<String, T> cache, byte[] signed, Parser<T> parser) throws AttestationException {
+        String key = IntelSgxPki.hex(IntelSgxPki.sha256(signed));
+        T known = cache.get(key);
+        if (known != null) {
+            return known;
+        }
+        T t = parser.parse(signed);
+        if (cache.size() >= MAX_PARSED) {
+            cache.clear();
+        }
+        cache.put(key, t);
+        return t;
+    }
+
+    private static void current(Instant now, Instant issued, Instant nextUpdate, String what)
+            throws AttestationException {
+        if (now.isBefore(issued) || now.isAfter(nextUpdate)) {
+            throw new AttestationException(what + " is not current at " + now + " (issued " + issued
+                    + ", nextUpdate " + nextUpdate + ")");
+        }
     }
 
     private static void digests(String what, ReferenceValue rv, byte[] actual) throws AttestationException {
@@ -97,109 +249,16 @@ public final class TdxVerifier {
         }
     }
 
-    private static X509Certificate chain(Instant now, List<byte[]> ders, List<String> roots)
-            throws AttestationException {
-        String rootFp = HexFormat.of().formatHex(sha256(ders.getLast()));
-        if (!roots.contains(rootFp)) {
-            throw new AttestationException("the chain's root (SHA-256 " + rootFp + ") is not a root this policy trusts");
-        }
-        List<X509Certificate> certs = new ArrayList<>();
-        for (byte[] d : ders) {
-            try {
-                ByteArrayInputStream in = new ByteArrayInputStream(d);
-                certs.add((X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in));
-                org.bouncycastle.asn1.x509.Certificate bc = org.bouncycastle.asn1.x509.Certificate.getInstance(d);
-                if (in.available() != 0 || bc.getSignature().getPadBits() != 0
-                        || !Arrays.equals(bc.getEncoded("DER"), d)) {
-                    throw new AttestationException("certificate is not in DER");
-                }
-            } catch (GeneralSecurityException | IOException | RuntimeException e) {
-                throw new AttestationException("not an X.509 certificate: " + e.getMessage(), e);
-            }
-        }
-        for (int i = 0; i < certs.size(); i++) {
-            X509Certificate c = certs.get(i);
-            X509Certificate issuer = certs.get(Math.min(i + 1, certs.size() - 1));
-            String name = c.getSubjectX500Principal().getName();
-            if (!ECDSA_SHA256.equals(c.getSigAlgOID())) {
-                throw AttestationException.mismatch(name + ": signature algorithm", "ecdsa-with-SHA256",
-                        c.getSigAlgOID());
-            }
-            if (!c.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())) {
-                throw new AttestationException(name + ": issuer is not the next certificate");
-            }
-            if (i > 0 && c.getBasicConstraints() < 0) {
-                throw new AttestationException(name + ": not a CA certificate");
-            }
-            if (now.isBefore(c.getNotBefore().toInstant()) || now.isAfter(c.getNotAfter().toInstant())) {
-                throw new AttestationException(name + " is not valid at " + now + " (valid "
-                        + c.getNotBefore().toInstant() + " to " + c.getNotAfter().toInstant() + ")");
-            }
-            try {
-                c.verify(issuer.getPublicKey());
-            } catch (GeneralSecurityException e) {
-                throw new AttestationException(name + ": signature does not verify", e);
-            }
-        }
-        return certs.getFirst();
-    }
-
-    private static PublicKey attestationKey(byte[] xy) throws AttestationException {
-        try {
-            java.security.AlgorithmParameters ap = java.security.AlgorithmParameters.getInstance("EC");
-            ap.init(new java.security.spec.ECGenParameterSpec("secp256r1"));
-            java.security.spec.ECParameterSpec spec = ap.getParameterSpec(java.security.spec.ECParameterSpec.class);
-            ECPoint w = new ECPoint(new BigInteger(1, Arrays.copyOf(xy, 32)),
-                    new BigInteger(1, Arrays.copyOfRange(xy, 32, 64)));
-            return KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(w, spec));
-        } catch (GeneralSecurityException e) {
-            throw new AttestationException("attestation key is not a P-256 point", e);
-        }
-    }
-
-    private static boolean p1363(PublicKey key, byte[] data, byte[] sig) throws AttestationException {
-        if (!(key instanceof ECPublicKey)) {
-            throw new AttestationException("not an EC key");
-        }
-        try {
-            Signature s = Signature.getInstance("SHA256withECDSAinP1363Format");
-            s.initVerify(key);
-            s.update(data);
-            return s.verify(sig);
-        } catch (GeneralSecurityException e) {
-            return false;
-        }
-    }
-
-    private static byte[] sha256(byte[]... parts) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            for (byte[] p : parts) {
-                md.update(p);
-            }
-            return md.digest();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
+    static boolean p1363(PublicKey key, byte[] data, byte[] sig) throws AttestationException {
+        return P256.verify(P256.key(key), data, sig);
     }
 
     /** The FMSPC (6 bytes) inside the PCK certificate's SGX extension, or "" when absent. */
     static String fmspc(X509Certificate pck) {
-        byte[] ext = pck.getExtensionValue(SGX_EXTENSIONS);
-        if (ext == null) {
-            return "";
-        }
         try {
-            ASN1Primitive p = ASN1Primitive.fromByteArray(ASN1OctetString.getInstance(ext).getOctets());
-            for (ASN1Encodable e : ASN1Sequence.getInstance(p)) {
-                ASN1Sequence s = ASN1Sequence.getInstance(e);
-                if (s.size() == 2 && FMSPC_OID.equals(ASN1ObjectIdentifier.getInstance(s.getObjectAt(0)).getId())) {
-                    return HexFormat.of().formatHex(ASN1OctetString.getInstance(s.getObjectAt(1)).getOctets());
-                }
-            }
-        } catch (IOException | RuntimeException e) {
+            return PckExtensions.of(pck).fmspcHex();
+        } catch (AttestationException e) {
             return "";
         }
-        return "";
     }
 }

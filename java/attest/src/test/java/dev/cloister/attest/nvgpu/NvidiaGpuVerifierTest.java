@@ -69,6 +69,9 @@ class NvidiaGpuVerifierTest {
                 policy);
         assertTrue(r.toJson().contains("\"driver_version\":\"550.90.07\""), r.toJson());
         assertTrue(r.toJson().contains("\"platform\":\"nvidia-gpu\""), r.toJson());
+        // parsed.json: NVDEC0_STATUS 55, PROTECTED_PCIE_STATUS 55, no FEATURE_FLAG.
+        assertTrue(r.toJson().contains("\"nvdec0\":\"disabled\",\"protected_pcie\":\"disabled\","
+                + "\"multi_gpu_mode\":\"legacy (no FEATURE_FLAG)\""), r.toJson());
     }
 
     @Test

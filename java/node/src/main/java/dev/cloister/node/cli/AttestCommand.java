@@ -3,15 +3,16 @@ package dev.cloister.node.cli;
 import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.AttestationResult;
 import dev.cloister.attest.AttestationVerifier;
-import dev.cloister.attest.ReferenceValue;
 import dev.cloister.attest.bundle.EvidenceBundle;
 import dev.cloister.attest.nvgpu.NvidiaGpuEndorsements;
 import dev.cloister.attest.nvgpu.NvidiaGpuEvidence;
 import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.nvgpu.NvidiaRim;
+import dev.cloister.attest.policy.PolicyFile;
 import dev.cloister.attest.sevsnp.SevSnpEndorsements;
 import dev.cloister.attest.sevsnp.SevSnpEvidence;
 import dev.cloister.attest.sevsnp.SevSnpPolicy;
+import dev.cloister.attest.tdx.TdxCollateral;
 import dev.cloister.attest.tdx.TdxEndorsements;
 import dev.cloister.attest.tdx.TdxEvidence;
 import dev.cloister.attest.tdx.TdxPolicy;
@@ -25,7 +26,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -71,8 +71,17 @@ public final class AttestCommand implements Runnable {
                 + "NVIDIA: the device certificate chain (PEM)")
         Path certs;
 
-        @Option(names = "--collateral", description = "SEV-SNP: the ASK/ARK chain (PEM); default: the pinned built-in one")
+        @Option(names = "--collateral", description = "SEV-SNP: the ASK/ARK chain (PEM); default: the pinned built-in one. "
+                + "TDX: a directory of Intel PCS collateral (tcb_info.json, tcb_info_issuer_chain.pem, qe_identity.json, "
+                + "qe_identity_issuer_chain.pem, pck_crl.der, root_crl.der); default: genuineness only, no TCB status")
         Path collateral;
+
+        @Option(names = "--crl", description = "SEV-SNP: AMD's CRL for the product line (KDS /vcek/v1/<product>/crl, DER)")
+        Path crl;
+
+        @Option(names = "--ocsp", split = ",", description = "NVIDIA: OCSP responses (DER), one per device certificate "
+                + "below the root, leaf first (comma-separated)")
+        List<Path> ocsp;
 
         @Option(names = "--rims", description = "NVIDIA: a directory of signed RIMs (*.swidtag) to match measurements against")
         Path rims;
@@ -88,8 +97,8 @@ public final class AttestCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             Instant now = at != null ? at : Instant.now();
             try {
-                JsonObject policy = policyFile == null ? new JsonObject()
-                        : new JsonObject(Files.readString(policyFile, StandardCharsets.UTF_8));
+                PolicyFile policy = policyFile == null ? PolicyFile.genuine()
+                        : PolicyFile.parse(readBounded(policyFile, PolicyFile.MAX_BYTES));
                 List<AttestationResult> results = verify(parseKind(kind), now, policy);
                 JsonArray verdicts = new JsonArray();
                 results.forEach(r -> verdicts.add(new JsonObject(r.toJson())));
@@ -115,25 +124,36 @@ public final class AttestCommand implements Runnable {
             };
         }
 
-        private List<AttestationResult> verify(Kind which, Instant now, JsonObject policy)
+        /** Evidence files are at most a few hundred KiB (a bundle: 256 KiB); larger input is refused unread. */
+        private static final int MAX_EVIDENCE = 1024 * 1024;
+
+        private static byte[] readBounded(Path file, int max) throws IOException {
+            if (Files.size(file) > max) {
+                throw new IOException(file + " is larger than " + max + " bytes");
+            }
+            return Files.readAllBytes(file);
+        }
+
+        private List<AttestationResult> verify(Kind which, Instant now, PolicyFile policy)
                 throws AttestationException, IOException {
             AttestationVerifier verifier = AttestationVerifier.create();
-            byte[] bytes = Files.readAllBytes(evidence);
+            byte[] bytes = readBounded(evidence, MAX_EVIDENCE);
             return switch (which) {
                 case SEV_SNP -> List.of(verifier.verify(now, SevSnpEvidence.of(bytes), sevSnpEndorsements(
-                        require(certs, "--certs"), collateral == null ? null : Files.readAllBytes(collateral)),
-                        sevSnpPolicy(policy.getJsonObject("sev-snp", new JsonObject()))));
-                case TDX -> List.of(verifier.verify(now, TdxEvidence.of(bytes), TdxEndorsements.embeddedPckChain(),
-                        TdxPolicy.genuineIntel()));
+                        require(certs, "--certs"), collateral == null ? null : readBounded(collateral, MAX_EVIDENCE)),
+                        policy.sevSnp()));
+                case TDX -> List.of(verifier.verify(now, TdxEvidence.of(bytes), collateral == null
+                        ? TdxEndorsements.embeddedPckChain()
+                        : TdxEndorsements.withCollateral(TdxCollateral.fromDirectory(collateral)), policy.tdx()));
                 case NVIDIA_GPU -> List.of(verifier.verify(now, gpuEvidence(bytes),
-                        NvidiaGpuEndorsements.ofPem(Files.readAllBytes(require(certs, "--certs"))),
-                        gpuPolicy(now, policy.getJsonObject("nvidia-gpu", new JsonObject()))));
+                        gpuEndorsements(NvidiaGpuEndorsements.ofPem(readBounded(require(certs, "--certs"),
+                                MAX_EVIDENCE))), gpuPolicy(now, policy.nvidiaGpu())));
                 case BUNDLE -> bundle(verifier, EvidenceBundle.decode(bytes), now, policy);
             };
         }
 
         private List<AttestationResult> bundle(AttestationVerifier verifier, EvidenceBundle bundle, Instant now,
-                JsonObject policy) throws AttestationException, IOException {
+                PolicyFile policy) throws AttestationException, IOException {
             List<AttestationResult> results = new ArrayList<>();
             if (!EvidenceBundle.SEV_SNP_REPORT.equals(bundle.cpu().mediaType())) {
                 throw new AttestationException("bundle: CPU evidence of type " + bundle.cpu().mediaType()
@@ -141,24 +161,24 @@ public final class AttestCommand implements Runnable {
             }
             byte[] chain = bundle.cpuEndorsements().value();
             results.add(verifier.verify(now, SevSnpEvidence.of(bundle.cpu().value()), SevSnpEndorsements.of(
-                    firstPemCertificate(chain), chain), sevSnpPolicy(policy.getJsonObject("sev-snp", new JsonObject()))));
+                    firstPemCertificate(chain), chain), policy.sevSnp()));
             if (bundle.gpu().isPresent()) {
                 byte[] gpuChain = bundle.gpuEndorsements().orElseThrow(() ->
                         new AttestationException("bundle: GPU evidence without its certificate chain")).value();
                 results.add(verifier.verify(now, NvidiaGpuEvidence.of(bundle.gpu().get().value()),
                         NvidiaGpuEndorsements.ofPem(gpuChain),
-                        gpuPolicy(now, policy.getJsonObject("nvidia-gpu", new JsonObject()))));
+                        gpuPolicy(now, policy.nvidiaGpu())));
             }
             return results;
         }
 
-        private static SevSnpEndorsements sevSnpEndorsements(Path certsFile, byte[] chain)
+        private SevSnpEndorsements sevSnpEndorsements(Path certsFile, byte[] chain)
                 throws AttestationException, IOException {
-            byte[] certificate = Files.readAllBytes(certsFile);
-            if (certificate.length >= 24 && !startsWithPemOrDer(certificate)) {
-                return dev.cloister.attest.sevsnp.SevSnpCertificateTable.parse(certificate).endorsements();
-            }
-            return SevSnpEndorsements.of(certificate, chain);
+            byte[] certificate = readBounded(certsFile, MAX_EVIDENCE);
+            SevSnpEndorsements e = certificate.length >= 24 && !startsWithPemOrDer(certificate)
+                    ? dev.cloister.attest.sevsnp.SevSnpCertificateTable.parse(certificate).endorsements()
+                    : SevSnpEndorsements.of(certificate, chain);
+            return crl == null ? e : e.withCrl(readBounded(crl, MAX_EVIDENCE));
         }
 
         private static boolean startsWithPemOrDer(byte[] b) {
@@ -180,57 +200,27 @@ public final class AttestCommand implements Runnable {
                     ? NvidiaGpuEvidence.ofHex(text) : NvidiaGpuEvidence.of(bytes);
         }
 
-        private static final Set<String> SEV_SNP_FIELDS = Set.of("measurement", "report_data", "host_data", "max_vmpl", "smt");
-
-        /** The genuine-AMD policy narrowed by the policy file's "sev-snp" object; unknown fields are refused. */
-        private static SevSnpPolicy sevSnpPolicy(JsonObject json) {
-            for (String field : json.fieldNames()) {
-                if (!SEV_SNP_FIELDS.contains(field)) {
-                    throw new IllegalArgumentException("policy: unknown sev-snp field \"" + field + "\"");
-                }
-            }
-            SevSnpPolicy policy = SevSnpPolicy.genuineAmd();
-            if (json.containsKey("measurement")) policy = policy.withMeasurement(digests(json, "measurement"));
-            if (json.containsKey("report_data")) policy = policy.withReportData(digests(json, "report_data"));
-            if (json.containsKey("host_data")) policy = policy.withHostData(digests(json, "host_data"));
-            if (json.containsKey("max_vmpl")) policy = policy.withMaximumVmpl(json.getInteger("max_vmpl"));
-            if (json.containsKey("smt")) {
-                policy = policy.withSmt(switch (json.getString("smt")) {
-                    case "allowed" -> SevSnpPolicy.Smt.ALLOWED;
-                    case "forbidden" -> SevSnpPolicy.Smt.FORBIDDEN;
-                    default -> throw new IllegalArgumentException("policy: smt must be \"allowed\" or \"forbidden\"");
-                });
-            }
-            return policy;
+        private NvidiaGpuEndorsements gpuEndorsements(NvidiaGpuEndorsements chain)
+                throws AttestationException, IOException {
+            if (ocsp == null || ocsp.isEmpty()) return chain;
+            List<byte[]> responses = new ArrayList<>();
+            for (Path p : ocsp) responses.add(readBounded(p, MAX_EVIDENCE));
+            return chain.withOcspResponses(responses);
         }
 
-        private NvidiaGpuPolicy gpuPolicy(Instant now, JsonObject json) throws AttestationException, IOException {
-            for (String field : json.fieldNames()) {
-                if (!field.equals("nonce")) throw new IllegalArgumentException("policy: unknown nvidia-gpu field \"" + field + "\"");
-            }
-            NvidiaGpuPolicy policy = NvidiaGpuPolicy.genuineNvidia();
-            if (json.containsKey("nonce")) policy = policy.withNonce(digests(json, "nonce"));
+        /** The policy file's GPU policy, plus the signed RIMs of --rims to match measurements against. */
+        private NvidiaGpuPolicy gpuPolicy(Instant now, NvidiaGpuPolicy policy) throws AttestationException, IOException {
             if (rims != null) {
                 List<NvidiaRim> verified = new ArrayList<>();
                 try (Stream<Path> files = Files.list(rims)) {
                     for (Path file : files.filter(f -> f.toString().endsWith(".swidtag")).sorted().toList()) {
-                        verified.add(NvidiaRim.verify(now, Files.readAllBytes(file)));
+                        verified.add(NvidiaRim.verify(now, readBounded(file, MAX_EVIDENCE)));
                     }
                 }
                 if (verified.isEmpty()) throw new AttestationException("--rims " + rims + " holds no *.swidtag");
                 policy = policy.withMeasurements(new NvidiaGpuPolicy.MatchRims(verified));
             }
             return policy;
-        }
-
-        /** A hex string, or an array of hex strings, as allowed digests. */
-        private static ReferenceValue digests(JsonObject json, String field) {
-            Object value = json.getValue(field);
-            if (value instanceof String hex) return ReferenceValue.Digests.ofHex(hex);
-            if (value instanceof JsonArray array) {
-                return ReferenceValue.Digests.ofHex(array.stream().map(String::valueOf).toArray(String[]::new));
-            }
-            throw new IllegalArgumentException("policy: " + field + " must be a hex string or an array of them");
         }
 
         private static Path require(Path path, String option) {

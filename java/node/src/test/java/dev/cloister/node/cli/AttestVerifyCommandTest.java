@@ -88,4 +88,40 @@ class AttestVerifyCommandTest {
         assertEquals(0, run.code(), run.json()::encodePrettily);
         assertEquals("accepted", run.json().getString("verdict"));
     }
+
+    /** Intel's PCS collateral of the SPR quote in the layout --collateral reads. */
+    private Path sprCollateral() throws Exception {
+        Path c = Files.createDirectories(dir.resolve("collateral"));
+        String g = "tdx/go-tdx-guest/";
+        Files.copy(vectors(g + "sample_tcbInfo_response"), c.resolve("tcb_info.json"));
+        Files.copy(vectors(g + "tcbinfo_issuer_chain.pem"), c.resolve("tcb_info_issuer_chain.pem"));
+        Files.copy(vectors(g + "sample_qeIdentity_response"), c.resolve("qe_identity.json"));
+        Files.copy(vectors(g + "qeidentity_issuer_chain.pem"), c.resolve("qe_identity_issuer_chain.pem"));
+        Files.copy(vectors(g + "pckcrl"), c.resolve("pck_crl.der"));
+        Files.copy(vectors(g + "rootcrl.der"), c.resolve("root_crl.der"));
+        return c;
+    }
+
+    @Test
+    void realTdxQuoteIsGenuineAndItsTcbIsAppraisedWithCollateral() throws Exception {
+        String quote = vectors("tdx/go-tdx-guest/tdx_prod_quote_SPR_E4.dat").toString();
+        Run genuine = run("--kind", "tdx", "--evidence", quote, "--at", AT);
+        assertEquals(0, genuine.code(), genuine.json()::encodePrettily);
+        assertEquals("not evaluated (no PCS collateral)", genuine.json().getJsonObject("claims").getString("tcb_status"),
+                genuine.json()::encodePrettily);
+
+        // With Intel's collateral (current in July 2023), every signature and CRL verifies and the TCB level is
+        // found to be unsupported: the platform's SGX components are below every level of its TCB info.
+        Run collateral = run("--kind", "tdx", "--evidence", quote, "--collateral", sprCollateral().toString(),
+                "--at", "2023-07-01T00:00:00Z");
+        assertEquals(1, collateral.code());
+        assertTrue(collateral.json().getString("reason").contains("TCB not supported"), collateral.json()::encode);
+
+        Path policy = dir.resolve("tdx-policy.json");
+        Files.writeString(policy, "{\"tdx\":{\"tcb_statuses\":[\"UpToDate\"]}}");
+        Run needsCollateral = run("--kind", "tdx", "--evidence", quote, "--policy", policy.toString(), "--at", AT);
+        assertEquals(1, needsCollateral.code());
+        assertTrue(needsCollateral.json().getString("reason").contains("no PCS collateral"),
+                needsCollateral.json()::encode);
+    }
 }

@@ -1,0 +1,139 @@
+package dev.cloister.attest.tdx;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cloister.attest.AttestationException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Intel's signed identity of the TD quoting enclave (PCS "Enclave Identity" v4 API for TDX, {@code enclaveIdentity}
+ * version 2, id {@code "TD_QE"}), parsed after its signature was verified (see {@link TdxCollateral}).
+ *
+ * @param issueDate when Intel issued it
+ * @param nextUpdate after this it is expired and refused
+ * @param miscSelect MISCSELECT under {@code miscSelectMask} must equal this (4 bytes, in report byte order)
+ * @param attributes ATTRIBUTES under {@code attributesMask} must equal this (16 bytes)
+ * @param mrSigner the QE's MRSIGNER (32 bytes)
+ * @param isvProdId the QE's ISVPRODID
+ * @param tcbLevels highest ISVSVN first
+ */
+public record QeIdentity(Instant issueDate, Instant nextUpdate, int tcbEvaluationDataNumber, byte[] miscSelect,
+        byte[] miscSelectMask, byte[] attributes, byte[] attributesMask, byte[] mrSigner, int isvProdId,
+        List<Level> tcbLevels) {
+
+    /** A QE TCB level: ISVSVN at least {@code isvSvn}. */
+    public record Level(int isvSvn, Instant tcbDate, TcbStatus status, List<String> advisoryIds) {
+        public Level {
+            advisoryIds = List.copyOf(advisoryIds);
+        }
+    }
+
+    public QeIdentity {
+        miscSelect = miscSelect.clone();
+        miscSelectMask = miscSelectMask.clone();
+        attributes = attributes.clone();
+        attributesMask = attributesMask.clone();
+        mrSigner = mrSigner.clone();
+        tcbLevels = List.copyOf(tcbLevels);
+    }
+
+    @Override
+    public byte[] miscSelect() {
+        return miscSelect.clone();
+    }
+
+    @Override
+    public byte[] miscSelectMask() {
+        return miscSelectMask.clone();
+    }
+
+    @Override
+    public byte[] attributes() {
+        return attributes.clone();
+    }
+
+    @Override
+    public byte[] attributesMask() {
+        return attributesMask.clone();
+    }
+
+    @Override
+    public byte[] mrSigner() {
+        return mrSigner.clone();
+    }
+
+    static final int MISCSELECT = 16;
+    static final int ATTRIBUTES = 48;
+    static final int MRSIGNER = 128;
+    static final int ISVPRODID = 256;
+    static final int ISVSVN = 258;
+
+    static QeIdentity parse(byte[] signedObject) throws AttestationException {
+        JsonNode o = PcsJson.parse(signedObject, "QE identity");
+        String id = PcsJson.string(o, "id");
+        if (!id.equals("TD_QE")) {
+            throw AttestationException.mismatch("QE identity id", "TD_QE", TcbStatus.bounded(id));
+        }
+        int version = PcsJson.integer(o, "version", 1000);
+        if (version != 2) {
+            throw AttestationException.mismatch("QE identity version", 2, version);
+        }
+        List<Level> levels = new ArrayList<>();
+        for (JsonNode l : PcsJson.array(o, "tcbLevels", 1, 1024)) {
+            levels.add(new Level(PcsJson.integer(PcsJson.field(l, "tcb"), "isvsvn", 65535),
+                    PcsJson.instant(l, "tcbDate"), TcbStatus.fromPcsName(PcsJson.string(l, "tcbStatus")),
+                    PcsJson.advisories(l)));
+        }
+        return new QeIdentity(PcsJson.instant(o, "issueDate"), PcsJson.instant(o, "nextUpdate"),
+                PcsJson.integer(o, "tcbEvaluationDataNumber", Integer.MAX_VALUE), PcsJson.hex(o, "miscselect", 4),
+                PcsJson.hex(o, "miscselectMask", 4), PcsJson.hex(o, "attributes", 16),
+                PcsJson.hex(o, "attributesMask", 16), PcsJson.hex(o, "mrsigner", 32),
+                PcsJson.integer(o, "isvprodid", 65535), List.copyOf(levels));
+    }
+
+    /**
+     * Appraises the QE report (384-byte SGX REPORT body, its signature already verified) against this identity:
+     * MRSIGNER and ISVPRODID equal, MISCSELECT and ATTRIBUTES equal under their masks, then the first TCB level whose
+     * ISVSVN ≤ the report's gives the QE's status. No such level: not supported, refused.
+     */
+    public Level evaluate(byte[] qeReport) throws AttestationException {
+        HexFormat h = HexFormat.of();
+        if (!Arrays.equals(qeReport, MRSIGNER, MRSIGNER + 32, mrSigner, 0, 32)) {
+            throw AttestationException.mismatch("QE MRSIGNER", h.formatHex(mrSigner),
+                    h.formatHex(qeReport, MRSIGNER, MRSIGNER + 32));
+        }
+        int prodId = u16(qeReport, ISVPRODID);
+        if (prodId != isvProdId) {
+            throw AttestationException.mismatch("QE ISVPRODID", isvProdId, prodId);
+        }
+        masked("QE MISCSELECT", qeReport, MISCSELECT, miscSelectMask, miscSelect);
+        masked("QE ATTRIBUTES", qeReport, ATTRIBUTES, attributesMask, attributes);
+        int svn = u16(qeReport, ISVSVN);
+        for (Level l : tcbLevels) {
+            if (svn >= l.isvSvn()) {
+                return l;
+            }
+        }
+        throw new AttestationException("QE ISVSVN " + svn + " is below every TCB level of the QE identity: "
+                + "not supported");
+    }
+
+    private static int u16(byte[] b, int off) {
+        return (b[off] & 0xff) | (b[off + 1] & 0xff) << 8;
+    }
+
+    private static void masked(String what, byte[] report, int off, byte[] mask, byte[] expected)
+            throws AttestationException {
+        byte[] m = new byte[mask.length];
+        for (int i = 0; i < m.length; i++) {
+            m[i] = (byte) (report[off + i] & mask[i]);
+        }
+        if (!Arrays.equals(m, expected)) {
+            throw AttestationException.mismatch(what + " under the mask", HexFormat.of().formatHex(expected),
+                    HexFormat.of().formatHex(m));
+        }
+    }
+}
