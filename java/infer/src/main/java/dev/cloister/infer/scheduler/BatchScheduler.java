@@ -277,7 +277,7 @@ public final class BatchScheduler implements AutoCloseable {
             prefillSequences++;
             promptTokens.add(chunk);
             if (job.prefilled == job.prompt.length) {
-                accept(job, job.sampler.sample(logits, 0, shape.vocabSize()));
+                sampleAndAccept(job, 0);
             }
         }
         Arrays.fill(logits, 0f);
@@ -324,9 +324,22 @@ public final class BatchScheduler implements AutoCloseable {
                 continue;
             }
             job.pending = -1;
-            accept(job, job.sampler.sample(logits, i * shape.vocabSize(), shape.vocabSize()));
+            sampleAndAccept(job, i * shape.vocabSize());
         }
         return batch;
+    }
+
+    /** Samples the job's next token from its row of logits (a broken row fails the job, not the scheduler). */
+    private void sampleAndAccept(Job job, int row) {
+        int token;
+        try {
+            token = job.sampler.sample(logits, row, shape.vocabSize());
+        } catch (IllegalStateException e) {
+            LOG.warn("sampling failed: the engine returned unusable logits");
+            finish(job, FinishReason.FAILED);
+            return;
+        }
+        accept(job, token);
     }
 
     /** A token was sampled for the job: stop, or deliver it and keep it for the next decode. */

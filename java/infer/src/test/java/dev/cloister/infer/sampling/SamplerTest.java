@@ -110,6 +110,17 @@ class SamplerTest {
     }
 
     @Test
+    void unusableLogitsAreRefused() {
+        float[] nan = {Float.NaN, Float.NaN};
+        assertThrows(IllegalStateException.class, () -> new Sampler(SamplingParameters.greedy(1)).sample(nan, 0, 2));
+        Sampler sampled = new Sampler(SamplingParameters.sampled(1f, 0.9f, 1L, 1));
+        assertThrows(IllegalStateException.class, () -> sampled.sample(nan, 0, 2));
+        assertThrows(IllegalStateException.class,
+                () -> sampled.sample(new float[] {Float.POSITIVE_INFINITY, 0f}, 0, 2));
+        assertEquals(1, new Sampler(SamplingParameters.greedy(1)).sample(new float[] {Float.NaN, 0f}, 0, 2));
+    }
+
+    @Test
     void toStringHidesTheStopStrings() {
         String shown = SamplingParameters.greedy(3).withStopStrings(List.of("secret word")).toString();
         assertFalse(shown.contains("secret"), shown);

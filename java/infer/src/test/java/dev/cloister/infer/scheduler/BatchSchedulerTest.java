@@ -293,10 +293,17 @@ class BatchSchedulerTest {
             assertEquals(new Completion(FinishReason.FAILED, 2, 1), await(throwing));
             assertAllClosedAndZeroed(engine, prompt2);
 
+            engine.nanDecodeCall = engine.decodeCalls + 1;
+            CollectingSink nanLogits = new CollectingSink();
+            int[] prompt3 = {1, 5};
+            scheduler.submit(prompt3, SamplingParameters.sampled(1f, 0.9f, 3L, 100), FAR, nanLogits);
+            assertEquals(new Completion(FinishReason.FAILED, 2, 2), await(nanLogits));
+            assertAllClosedAndZeroed(engine, prompt3);
+
             CollectingSink after = new CollectingSink();
             scheduler.submit(new int[] {1}, SamplingParameters.greedy(2), FAR, after);
             assertEquals(FinishReason.MAX_TOKENS, await(after).reason(), "the scheduler keeps going");
-            assertEquals(2, scheduler.stats().failed());
+            assertEquals(3, scheduler.stats().failed());
         }
     }
 
