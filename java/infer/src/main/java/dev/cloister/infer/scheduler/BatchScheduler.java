@@ -266,7 +266,7 @@ public final class BatchScheduler implements AutoCloseable {
             int chunk = Math.min(Math.min(job.prompt.length - job.prefilled, config.prefillChunk()), budget);
             try {
                 engine.prefill(job.sequence, job.prompt, job.prefilled, chunk, logits);
-            } catch (InferenceException e) {
+            } catch (RuntimeException e) { // InferenceException by contract; anything else from a backend too
                 LOG.warn("prefill of {} tokens failed ({})", chunk, e.getClass().getSimpleName());
                 finish(job, FinishReason.FAILED);
                 continue;
@@ -283,7 +283,11 @@ public final class BatchScheduler implements AutoCloseable {
         Arrays.fill(logits, 0f);
         stepNumber++;
         steps.increment();
-        observer.onStep(new Step(stepNumber, decodeBatch, prefillTokens, prefillSequences));
+        try {
+            observer.onStep(new Step(stepNumber, decodeBatch, prefillTokens, prefillSequences));
+        } catch (RuntimeException e) {
+            LOG.warn("step observer failed ({})", e.getClass().getSimpleName());
+        }
     }
 
     /** One batched decode token for the generating sequences (a rotating subset when the budget is smaller). */
@@ -309,7 +313,7 @@ public final class BatchScheduler implements AutoCloseable {
         }
         try {
             engine.decode(batchSequences, batchTokens, batch, logits);
-        } catch (InferenceException e) {
+        } catch (RuntimeException e) { // InferenceException by contract; anything else from a backend too
             LOG.warn("decode of a batch of {} failed ({})", batch, e.getClass().getSimpleName());
             for (Job job : chosen) {
                 finish(job, FinishReason.FAILED);
