@@ -14,11 +14,13 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +40,8 @@ public final class BatchScheduler implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchScheduler.class);
     private static final long IDLE_POLL_MILLIS = 20;
+    /** From this many sequences in a decode step, their next tokens are sampled in parallel. */
+    static final int PARALLEL_SAMPLING_BATCH = 8;
 
     private final InferenceEngine engine;
     private final Tokenizer tokenizer;
@@ -49,6 +53,7 @@ public final class BatchScheduler implements AutoCloseable {
     private final LinkedBlockingQueue<Job> inbox = new LinkedBlockingQueue<>();
     private final Semaphore waitingPermits;
     private final Thread thread;
+    private final ForkJoinPool samplingPool;
     private volatile boolean closing;
 
     // scheduler thread only
@@ -90,6 +95,7 @@ public final class BatchScheduler implements AutoCloseable {
         this.batchTokens = new int[batch];
         this.waitingPermits = new Semaphore(config.queueCapacity());
         this.thread = Thread.ofPlatform().name("cloister-infer-scheduler").daemon(true).unstarted(this::run);
+        this.samplingPool = new ForkJoinPool(Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors())));
     }
 
     /** Starts a scheduler thread driving {@code engine} (which the caller keeps and closes). */
@@ -153,12 +159,16 @@ public final class BatchScheduler implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        if (Thread.currentThread() == thread) {
+            return; // called from a sink: the loop ends after this step and shuts everything down itself
+        }
         thread.interrupt();
         try {
             thread.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        samplingPool.shutdown();
         drainAfterStop();
     }
 
@@ -214,6 +224,7 @@ public final class BatchScheduler implements AutoCloseable {
             }
             activeCount = 0;
             waitingCount = 0;
+            samplingPool.shutdown();
         }
     }
 
@@ -322,15 +333,37 @@ public final class BatchScheduler implements AutoCloseable {
         } finally {
             Arrays.fill(batchTokens, 0);
         }
+        // sampling is independent per sequence (each has its own sampler): spread a large batch over the sampling
+        // pool, then deliver in batch order on this thread
+        int[] sampled = new int[batch];
+        if (batch >= PARALLEL_SAMPLING_BATCH) {
+            samplingPool.submit(() -> IntStream.range(0, batch).parallel()
+                    .forEach(i -> sampled[i] = sampleRow(chosen.get(i), i))).join();
+        } else {
+            for (int i = 0; i < batch; i++) {
+                sampled[i] = sampleRow(chosen.get(i), i);
+            }
+        }
         for (int i = 0; i < batch; i++) {
             Job job = chosen.get(i);
-            if (job.ended) {
-                continue;
-            }
             job.pending = -1;
-            sampleAndAccept(job, i * shape.vocabSize());
+            if (sampled[i] < 0) {
+                LOG.warn("sampling failed: the engine returned unusable logits");
+                finish(job, FinishReason.FAILED);
+            } else {
+                accept(job, sampled[i]);
+            }
         }
         return batch;
+    }
+
+    /** The job's next token from its row of the decode logits, or -1 when the row is unusable. */
+    private int sampleRow(Job job, int row) {
+        try {
+            return job.sampler.sample(logits, row * shape.vocabSize(), shape.vocabSize());
+        } catch (IllegalStateException e) {
+            return -1;
+        }
     }
 
     /** Samples the job's next token from its row of logits (a broken row fails the job, not the scheduler). */

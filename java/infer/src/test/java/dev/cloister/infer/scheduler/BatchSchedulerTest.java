@@ -338,6 +338,28 @@ class BatchSchedulerTest {
     }
 
     @Test
+    void aSinkMayCloseTheSchedulerFromItsOwnThread() throws Exception {
+        ScriptedFakeEngine engine = new ScriptedFakeEngine(512, 256, 2, position -> 300);
+        AtomicReference<BatchScheduler> self = new AtomicReference<>();
+        BatchScheduler scheduler = BatchScheduler.start(engine, TOKENIZER, new SchedulerConfig(2, 4, 4));
+        self.set(scheduler);
+        CollectingSink closing = new CollectingSink() {
+            @Override
+            public void onToken(int token, byte[] piece) {
+                super.onToken(token, piece);
+                if (tokens.size() == 2) {
+                    self.get().close();
+                }
+            }
+        };
+        int[] prompt = {1, 2};
+        scheduler.submit(prompt, SamplingParameters.greedy(100), FAR, closing);
+        assertEquals(new Completion(FinishReason.SHUTDOWN, 2, 2), await(closing));
+        scheduler.close();
+        assertAllClosedAndZeroed(engine, prompt);
+    }
+
+    @Test
     void badRequestsAreRefusedAtSubmit() {
         ScriptedFakeEngine engine = new ScriptedFakeEngine(512, 16, 1, position -> 300);
         try (BatchScheduler scheduler = BatchScheduler.start(engine, TOKENIZER, new SchedulerConfig(1, 4, 4))) {
