@@ -83,7 +83,7 @@ public final class LlamaGgufConverter {
                 infos.add(info);
                 offset = align(offset + info.byteSize());
             }
-            byte[] headerBytes = new GgufFile(GgufFile.VERSION, metadata, infos, GgufFile.DEFAULT_ALIGNMENT, 0, 0)
+            byte[] headerBytes = GgufFile.of(metadata, infos)
                     .writeHeader();
             FloatBuffer floats = map.position(LlamaCheckpointHeader.BYTES).slice().order(ByteOrder.LITTLE_ENDIAN)
                     .asFloatBuffer();

@@ -38,7 +38,7 @@ class GgufFileTest {
         metadata.putAll(GgufVocabulary.metadata(TOK512));
         edit.accept(metadata);
         GgufTensorInfo tensor = new GgufTensorInfo("token_embd.weight", new long[] {64, 4}, GgmlType.F32, 0);
-        GgufFile file = new GgufFile(3, metadata, List.of(tensor), 32, 0, 0);
+        GgufFile file = GgufFile.of(metadata, List.of(tensor));
         byte[] header = file.writeHeader();
         return Arrays.copyOf(header, header.length + 64 * 4 * 4);
     }
@@ -74,6 +74,10 @@ class GgufFileTest {
         byte[] bytes = tok512Gguf();
         GgufFile file = read(bytes);
         assertArrayEquals(Arrays.copyOf(bytes, (int) file.dataOffset()), file.writeHeader());
+        GgufFile built = GgufFile.of(file.metadata(), file.tensors());
+        assertEquals(file.dataOffset(), built.dataOffset());
+        assertEquals(file.headerBytes(), built.headerBytes());
+        assertEquals(file, built);
     }
 
     @Test

@@ -133,9 +133,11 @@ class LlamaGgufConverterTest {
         LlamaGgufConverter.encodeRow(row, GgmlType.Q8_0, buffer);
         assertEquals(68, buffer.position());
         GgufTensorInfo info = new GgufTensorInfo("t", new long[] {64}, GgmlType.Q8_0, 0);
-        GgufFile file = new GgufFile(3, java.util.Map.of(), java.util.List.of(info), 32, 0, 0);
+        GgufFile file = GgufFile.of(java.util.Map.of(), java.util.List.of(info));
+        ByteBuffer whole = ByteBuffer.allocate((int) file.dataOffset() + 68);
+        whole.put((int) file.dataOffset(), buffer.array(), 0, 68);
         float[] back = new float[64];
-        GgufTensorData.toFloats(file, buffer.flip(), info, back, 0);
+        GgufTensorData.toFloats(file, whole, info, back, 0);
         for (int block = 0; block < 2; block++) {
             float max = 0;
             for (int i = 0; i < 32; i++) {
