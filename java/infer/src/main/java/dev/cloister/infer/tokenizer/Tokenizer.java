@@ -10,7 +10,7 @@ import java.util.PriorityQueue;
 
 /**
  * SentencePiece-style byte-pair encoding as llama2.c's {@code run.c} does it: the text (UTF-8) gets a dummy leading
- * space, is split into characters (a character missing from the vocabulary falls back to one {@code <0xXX>} token per
+ * space (unless told {@link SpacePrefix#NONE}), is split into characters (a character missing from the vocabulary falls back to one {@code <0xXX>} token per
  * byte), then the adjacent pair whose concatenation is the best-scored piece is merged, repeatedly (ties: leftmost),
  * until no pair is a piece (a piece scored at or below -1e10 never merges, as in run.c). Decoding writes byte tokens as their byte and drops the leading space of the piece that
  * follows BOS. Immutable and thread-safe; never logs or puts text into exceptions.
@@ -23,6 +23,7 @@ public final class Tokenizer {
     private static final float NO_MERGE = -1e10f;
 
     private final Vocabulary vocabulary;
+    private final SpacePrefix spacePrefix;
     /** Mergeable pieces (as ISO-8859-1 strings: one char per byte) to their lowest id. */
     private final Map<String, Integer> ids;
     /** The token for each byte value. */
@@ -30,8 +31,14 @@ public final class Tokenizer {
     /** For each token, the byte it stands for, or -1. */
     private final int[] tokenBytes;
 
+    /** A tokenizer that adds the leading space, as llama2.c's does. */
     public Tokenizer(Vocabulary vocabulary) {
+        this(vocabulary, SpacePrefix.ADD);
+    }
+
+    public Tokenizer(Vocabulary vocabulary, SpacePrefix spacePrefix) {
         this.vocabulary = vocabulary;
+        this.spacePrefix = spacePrefix;
         int size = vocabulary.size();
         this.ids = new HashMap<>(size * 2);
         this.tokenBytes = new int[size];
@@ -83,7 +90,7 @@ public final class Tokenizer {
         // the text's tokens: at most one per byte, plus the dummy prefix
         int[] tokens = new int[utf8.length + 1];
         int n = 0;
-        if (utf8.length > 0) {
+        if (utf8.length > 0 && spacePrefix == SpacePrefix.ADD) {
             Integer space = ids.get(" ");
             tokens[n++] = space != null ? space : byteTokens[' '];
         }

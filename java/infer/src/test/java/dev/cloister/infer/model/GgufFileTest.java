@@ -70,6 +70,19 @@ class GgufFileTest {
     }
 
     @Test
+    void addSpacePrefixFalseEncodesTheTextAsItIs() {
+        Tokenizer plain = GgufVocabulary.tokenizer(read(tok512Gguf(m -> m.put(GgufVocabulary.ADD_SPACE_PREFIX,
+                new GgufValue.Bool(false)))));
+        Tokenizer prefixed = GgufVocabulary.tokenizer(read(tok512Gguf()));
+        assertArrayEquals(new int[] {1, 403, 407, 261, 378}, prefixed.encode(TestModels.REFERENCE_PROMPT, Framing.BOS));
+        int[] tokens = plain.encode(TestModels.REFERENCE_PROMPT, Framing.BOS);
+        assertEquals(TestModels.REFERENCE_PROMPT, plain.decodeToString(tokens));
+        assertTrue(tokens[1] != 403, "no leading space: 'Once', not ' Once'");
+        assertThrows(ModelFormatException.class, () -> GgufVocabulary.tokenizer(read(tok512Gguf(m -> m.put(
+                GgufVocabulary.ADD_SPACE_PREFIX, new GgufValue.Whole(GgufType.UINT8, 0))))));
+    }
+
+    @Test
     void theHeaderWritesBackByteForByte() {
         byte[] bytes = tok512Gguf();
         GgufFile file = read(bytes);
