@@ -291,7 +291,9 @@ public final class BatchScheduler implements AutoCloseable {
                 sampleAndAccept(job, 0);
             }
         }
-        Arrays.fill(logits, 0f);
+        // the logits say something about the text: wipe the rows this step used
+        int usedRows = Math.max(decodeBatch, prefillSequences > 0 ? 1 : 0);
+        Arrays.fill(logits, 0, usedRows * shape.vocabSize(), 0f);
         stepNumber++;
         steps.increment();
         try {
