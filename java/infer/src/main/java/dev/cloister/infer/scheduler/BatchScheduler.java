@@ -267,6 +267,7 @@ public final class BatchScheduler implements AutoCloseable {
         budget -= decodeBatch;
         int prefillTokens = 0;
         int prefillSequences = 0;
+        boolean prefillAttempted = false;
         for (Job job : List.copyOf(active)) {
             if (budget == 0) {
                 break;
@@ -275,6 +276,7 @@ public final class BatchScheduler implements AutoCloseable {
                 continue;
             }
             int chunk = Math.min(Math.min(job.prompt.length - job.prefilled, config.prefillChunk()), budget);
+            prefillAttempted = true;
             try {
                 engine.prefill(job.sequence, job.prompt, job.prefilled, chunk, logits);
             } catch (RuntimeException e) { // InferenceException by contract; anything else from a backend too
@@ -292,7 +294,7 @@ public final class BatchScheduler implements AutoCloseable {
             }
         }
         // the logits say something about the text: wipe the rows this step used
-        int usedRows = Math.max(decodeBatch, prefillSequences > 0 ? 1 : 0);
+        int usedRows = Math.max(decodeBatch, prefillAttempted ? 1 : 0);
         Arrays.fill(logits, 0, usedRows * shape.vocabSize(), 0f);
         stepNumber++;
         steps.increment();
