@@ -421,7 +421,7 @@ public final class BatchScheduler implements AutoCloseable {
             active.remove(job);
             try {
                 engine.closeSequence(job.sequence);
-            } catch (InferenceException e) {
+            } catch (RuntimeException e) { // the other jobs must still be ended
                 LOG.error("closing a sequence failed ({})", e.getClass().getSimpleName());
             }
             job.sequence = -1;
