@@ -45,6 +45,12 @@ public final class Sampler {
         return parameters.topP() < 1f ? nucleus(probabilities, parameters.topP(), coin) : draw(probabilities, coin);
     }
 
+    /** Zeroes the scratch that held the last distribution (it says something about the text). */
+    public void wipe() {
+        Arrays.fill(probabilities, 0f);
+        Arrays.fill(order, 0L);
+    }
+
     /** The index of the largest value (the first one on ties; NaN never wins). */
     public static int argmax(float[] values, int offset, int count) {
         int best = 0;

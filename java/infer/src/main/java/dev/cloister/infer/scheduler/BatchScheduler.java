@@ -435,6 +435,7 @@ public final class BatchScheduler implements AutoCloseable {
         job.ended = true;
         Arrays.fill(job.prompt, 0);
         job.stops.wipe();
+        job.sampler.wipe();
         job.pending = -1;
         job.previous = -1;
         finished.increment();

@@ -110,6 +110,17 @@ class SamplerTest {
     }
 
     @Test
+    void wipingLeavesTheSamplerUsableAndReproducible() {
+        float[] logits = logitsOf(0.1, 0.2, 0.3, 0.4);
+        Sampler a = new Sampler(SamplingParameters.sampled(1f, 0.9f, 9L, 1));
+        Sampler b = new Sampler(SamplingParameters.sampled(1f, 0.9f, 9L, 1));
+        int first = a.sample(logits, 0, 4);
+        a.wipe();
+        assertEquals(b.sample(logits, 0, 4), first);
+        assertEquals(b.sample(logits, 0, 4), a.sample(logits, 0, 4));
+    }
+
+    @Test
     void unusableLogitsAreRefused() {
         float[] nan = {Float.NaN, Float.NaN};
         assertThrows(IllegalStateException.class, () -> new Sampler(SamplingParameters.greedy(1)).sample(nan, 0, 2));
