@@ -100,7 +100,7 @@ log "writing random model ${BIG_SHAPE[*]}"
 PARAMS=$(python3 -c "d,h,l,H,kv,v,s=${BIG_SHAPE[0]},${BIG_SHAPE[1]},${BIG_SHAPE[2]},${BIG_SHAPE[3]},${BIG_SHAPE[4]},${BIG_SHAPE[5]},${BIG_SHAPE[6]}; k=kv*d//H; print(l*(2*d*d+2*d*k+3*d*h)+v*d)" 2>/dev/null \
   || echo $(( BIG_SHAPE[2]*(2*BIG_SHAPE[0]*BIG_SHAPE[0] + 2*BIG_SHAPE[0]*BIG_SHAPE[4]*(BIG_SHAPE[0]/BIG_SHAPE[3]) + 3*BIG_SHAPE[0]*BIG_SHAPE[1]) + BIG_SHAPE[5]*BIG_SHAPE[0] )))
 
-value() { grep -o "$1=[0-9.]*" | head -1 | cut -d= -f2; }
+value() { grep -o "$1=[0-9.eE+-]*" | head -1 | cut -d= -f2; }
 bench() {  # name, log file, args...
   local name="$1" logf="$OUT/$2"; shift 2
   "$RUN" "$@" > "$logf" 2>&1 || { log "$name FAILED (see $logf)"; echo "FAILED"; return; }
@@ -122,6 +122,15 @@ if [ "$CPU_ONLY" = 0 ]; then
     ok=$(awk -v d="${d:-9}" -v l="$lim" 'BEGIN { print (d <= l) ? "pass" : "FAIL" }')
     row "CUDA vs CPU logits, $w ($M15_NOTE, b=8)" "max rel diff ${d:-?}" "$ok" "<= $lim"
   done
+fi
+
+if [ "$CPU_ONLY" = 1 ]; then  # the dry run exercises the comparison on the CPU: AVX2 against the portable kernels
+  "$RUN" "$M15" --backend cpu --batch 8 --steps 8 --forced --dump-logits "$OUT/logits-avx2.f32" > "$OUT/compare-avx2.log" 2>&1
+  CLOISTER_CPU_KERNEL=portable "$RUN" "$M15" --backend cpu --batch 8 --steps 8 --forced \
+    --dump-logits "$OUT/logits-portable.f32" > "$OUT/compare-portable.log" 2>&1
+  d="$("$BUILD/compare-logits" "$OUT/logits-avx2.f32" "$OUT/logits-portable.f32" 32000 2>&1 | value max_rel_diff)"
+  ok=$(awk -v d="${d:-9}" 'BEGIN { print (d <= 1e-4) ? "pass" : "FAIL" }')
+  row "CPU AVX2 vs portable logits ($M15_NOTE, b=8)" "max rel diff ${d:-?}" "$ok" "<= 1e-4"
 fi
 
 # 4. stories15M decode and prefill.
