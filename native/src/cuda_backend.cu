@@ -7,6 +7,7 @@
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -480,8 +481,13 @@ std::unique_ptr<Backend> make_cuda_backend(const Model &model, const BlockTable 
         cudaGetLastError();  // clear the sticky-free error so later calls start clean
         return nullptr;
     }
-    if (model.config().head_size() > 1024) {
+    const ModelConfig &c = model.config();
+    if (c.head_size() > 1024) {
         if (why_not != nullptr) *why_not = "head size over 1024";
+        return nullptr;
+    }
+    if ((std::max(c.vocab_size, c.hidden_dim) + 7) / 8 > 65535) {  // weight rows map to gridDim.y, 8 per block
+        if (why_not != nullptr) *why_not = "more than 524,280 rows in one weight matrix";
         return nullptr;
     }
     check(cudaSetDevice(0), "set device");
