@@ -6,7 +6,7 @@
 #   4. benchmarks stories15M decode at batch 1, 8, 64, 256 and prefill, fp32 and bf16,
 #   5. benchmarks a ~1.1B-parameter random-weight Llama (TinyLlama shape) in bf16 at batch 1 and 64 against the
 #      measured device-to-device copy bandwidth (roofline: weight bytes per token / bandwidth),
-# and prints one table last. Full logs go under $OUT (default ./gpu-check-out).
+# and prints one table last. Full logs go under $OUT (default /tmp/cloister-gpu-check-out).
 #
 #   native/gpu-check.sh [--cpu-only] [--models DIR] [--quick]
 #
@@ -18,7 +18,7 @@
 set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-OUT="${OUT:-$PWD/gpu-check-out}"
+OUT="${OUT:-/tmp/cloister-gpu-check-out}"
 mkdir -p "$OUT"
 CPU_ONLY=0
 QUICK=0
