@@ -47,11 +47,9 @@ public:
         for (int i = 0; i < hs; i += 2) inv_freq_.push_back(1.0f / std::pow(c_.rope_theta, i / static_cast<float>(hs)));
     }
 
-    ~CpuBackend() override {
-        std::memset(kv_, 0, static_cast<size_t>(table_.blocks_total()) * block_floats_ * sizeof(float));
-        asm volatile("" : : "r"(kv_) : "memory");
-        std::free(kv_);
-    }
+    // The engine closes every sequence (zeroing its blocks) and wipes the scratch before it destroys the backend;
+    // blocks never handed out were never written. Zeroing the whole pool here would commit every untouched page.
+    ~CpuBackend() override { std::free(kv_); }
 
     int kind() const override { return CI_BACKEND_CPU; }
     const std::string &name() const override { return name_; }
@@ -59,6 +57,12 @@ public:
     void zero_blocks(const std::vector<int32_t> &blocks) override {
         for (int32_t b : blocks) std::memset(kv_ + static_cast<size_t>(b) * block_floats_, 0, block_floats_ * sizeof(float));
         asm volatile("" : : "r"(kv_) : "memory");
+    }
+
+    void wipe_scratch() override {
+        for (std::vector<float> *v : {&x_, &xb_, &xb2_, &q_, &k_, &v_, &hb_, &hb2_, &att_})
+            std::memset(v->data(), 0, v->size() * sizeof(float));
+        asm volatile("" : : "r"(x_.data()) : "memory");
     }
 
     void read_block(int block, float *out) override {

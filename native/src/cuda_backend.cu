@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -311,6 +312,18 @@ public:
             check(cudaMemsetAsync(kv_ + static_cast<size_t>(b) * block_floats_, 0, block_floats_ * sizeof(float), stream_),
                   "zero KV block");
         check(cudaStreamSynchronize(stream_), "zero KV blocks");
+    }
+
+    void wipe_scratch() override {
+        const size_t R = max_rows_;
+        const std::pair<void *, size_t> buffers[] = {
+            {x_, R * c_.dim}, {xb_, R * c_.dim}, {xb2_, R * c_.dim}, {q_, R * c_.dim}, {k_, R * c_.kv_dim()},
+            {v_, R * c_.kv_dim()}, {hb_, R * c_.hidden_dim}, {hb2_, R * c_.hidden_dim},
+            {att_, R * c_.heads * static_cast<size_t>(c_.seq_len)}, {logits_, R * static_cast<size_t>(c_.vocab_size)}};
+        for (const auto &b : buffers) check(cudaMemsetAsync(b.first, 0, b.second * sizeof(float), stream_), "wipe");
+        check(cudaStreamSynchronize(stream_), "wipe");
+        std::memset(h_ints_, 0, (3 * R + R * max_blocks_) * sizeof(int));
+        std::memset(h_logits_, 0, R * static_cast<size_t>(c_.vocab_size) * sizeof(float));
     }
 
     void read_block(int block, float *out) override {

@@ -11,6 +11,7 @@ import java.util.Objects;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Pointer;
 
 /**
  * The native inference core (C++ CPU backend, CUDA backend where built and a GPU is present) behind the
@@ -303,17 +304,22 @@ public final class NativeEngine implements InferenceEngine {
         NativeCore.Engine e = open();
         requireSequence(sequence);
         check(NativeCore.ci_sequence_close(e, sequence));
+        tokenBuffer.zero(); // the staging buffer held this sequence's prompt
     }
 
-    /** Closes every sequence (their KV blocks are zeroed) and releases the model; later calls are refused. */
+    /**
+     * Closes every sequence (their KV blocks are zeroed), zeroes the native staging and scratch buffers and releases
+     * the model; later calls are refused.
+     */
     @Override
     public synchronized void close() {
         if (engine != null) {
             engine = null;
             cleanable.clean();
-            sequenceBuffer.close();
-            tokenBuffer.close();
-            logitBuffer.close();
+            for (Pointer p : new Pointer[] {sequenceBuffer, tokenBuffer, logitBuffer}) {
+                p.zero();
+                p.close();
+            }
         }
     }
 
