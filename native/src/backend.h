@@ -34,6 +34,8 @@ public:
     virtual void forward(const Row *rows, int n, const int *logit_rows, int n_logits, float *logits) = 0;
     // Overwrites the given KV blocks with zeros.
     virtual void zero_blocks(const std::vector<int32_t> &blocks) = 0;
+    // Zeroes every activation and staging buffer (they hold the last batch's rows, derived from user data).
+    virtual void wipe_scratch() = 0;
     // Copies one KV block (layers * 2 * block_tokens * kv_dim floats) to host memory.
     virtual void read_block(int block, float *out) = 0;
 };

@@ -47,11 +47,9 @@ public:
         for (int i = 0; i < hs; i += 2) inv_freq_.push_back(1.0f / std::pow(c_.rope_theta, i / static_cast<float>(hs)));
     }
 
-    ~CpuBackend() override {
-        std::memset(kv_, 0, static_cast<size_t>(table_.blocks_total()) * block_floats_ * sizeof(float));
-        asm volatile("" : : "r"(kv_) : "memory");
-        std::free(kv_);
-    }
+    // The engine closes every sequence (zeroing its blocks) and wipes the scratch before it destroys the backend;
+    // blocks never handed out were never written. Zeroing the whole pool here would commit every untouched page.
+    ~CpuBackend() override { std::free(kv_); }
 
     int kind() const override { return CI_BACKEND_CPU; }
     const std::string &name() const override { return name_; }
@@ -59,6 +57,12 @@ public:
     void zero_blocks(const std::vector<int32_t> &blocks) override {
         for (int32_t b : blocks) std::memset(kv_ + static_cast<size_t>(b) * block_floats_, 0, block_floats_ * sizeof(float));
         asm volatile("" : : "r"(kv_) : "memory");
+    }
+
+    void wipe_scratch() override {
+        for (std::vector<float> *v : {&x_, &xb_, &xb2_, &q_, &k_, &v_, &hb_, &hb2_, &att_})
+            std::memset(v->data(), 0, v->size() * sizeof(float));
+        asm volatile("" : : "r"(x_.data()) : "memory");
     }
 
     void read_block(int block, float *out) override {
@@ -93,32 +97,16 @@ public:
 
 private:
     void rmsnorm(float *out, const float *x, const float *weight, int n) const {
-        const int dim = c_.dim;
-        for (int r = 0; r < n; r++) {
-            const float *xr = x + static_cast<size_t>(r) * dim;
-            float *o = out + static_cast<size_t>(r) * dim;
-            float ss = 0.0f;
-            for (int i = 0; i < dim; i++) ss += xr[i] * xr[i];
-            ss /= dim;
-            ss += c_.norm_eps;
-            ss = 1.0f / std::sqrt(ss);
-            for (int i = 0; i < dim; i++) o[i] = weight[i] * (ss * xr[i]);
-        }
+        for (int r = 0; r < n; r++)
+            cpu::rmsnorm(out + static_cast<size_t>(r) * c_.dim, x + static_cast<size_t>(r) * c_.dim, weight, c_.dim,
+                         c_.norm_eps);
     }
 
     static void add(float *x, const float *y, size_t n) {
         for (size_t i = 0; i < n; i++) x[i] += y[i];
     }
 
-    void swiglu(size_t n) {
-        float *h = hb_.data();
-        const float *h2 = hb2_.data();
-        for (size_t i = 0; i < n; i++) {
-            float v = h[i];
-            v *= 1.0f / (1.0f + std::exp(-v));
-            h[i] = v * h2[i];
-        }
-    }
+    void swiglu(size_t n) { cpu::swiglu(hb_.data(), hb2_.data(), n); }
 
     // The products of one group share their input; one parallel region splits each product's rows across threads.
     void matmuls(const float *X, int n, int in, std::initializer_list<Product> group) {
@@ -150,23 +138,10 @@ private:
     }
 
     void rope_and_store(const Row *rows, int n, int layer) {
-        const int dim = c_.dim, kv_dim = c_.kv_dim(), hs = c_.head_size();
+        const int dim = c_.dim, kv_dim = c_.kv_dim();
         for (int r = 0; r < n; r++) {
-            float *q = &q_[static_cast<size_t>(r) * dim];
             float *k = &k_[static_cast<size_t>(r) * kv_dim];
-            const float pos = static_cast<float>(rows[r].pos);
-            for (int i = 0; i < dim; i += 2) {
-                float val = pos * inv_freq_[(i % hs) / 2];
-                float fcr = std::cos(val), fci = std::sin(val);
-                float q0 = q[i], q1 = q[i + 1];
-                q[i] = q0 * fcr - q1 * fci;
-                q[i + 1] = q0 * fci + q1 * fcr;
-                if (i < kv_dim) {
-                    float k0 = k[i], k1 = k[i + 1];
-                    k[i] = k0 * fcr - k1 * fci;
-                    k[i + 1] = k0 * fci + k1 * fcr;
-                }
-            }
+            cpu::rope(&q_[static_cast<size_t>(r) * dim], k, dim, kv_dim, c_.head_size(), rows[r].pos, inv_freq_.data());
             std::memcpy(kv_at(rows[r].seq, rows[r].pos, layer, 0), k, kv_dim * sizeof(float));
             std::memcpy(kv_at(rows[r].seq, rows[r].pos, layer, 1), &v_[static_cast<size_t>(r) * kv_dim], kv_dim * sizeof(float));
         }
@@ -175,7 +150,6 @@ private:
     // Grouped-query attention over the paged cache; each (row, head) writes its head's slice of xb2.
     void attention(const Row *rows, int n, int layer) {
         const int heads = c_.heads, hs = c_.head_size(), dim = c_.dim, group = c_.heads / c_.kv_heads;
-        const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
         const int items = n * heads;
         long long work = 0;
         for (int r = 0; r < n; r++) work += static_cast<long long>(rows[r].pos + 1) * heads * hs;
@@ -185,28 +159,11 @@ private:
             const int r = it / heads, h = it % heads, kvh = h / group;
             const Row &row = rows[r];
             const float *q = &q_[static_cast<size_t>(r) * dim + static_cast<size_t>(h) * hs];
-            float *att = &att_[static_cast<size_t>(it) * c_.seq_len];
-            float max = -INFINITY;
-            for (int t = 0; t <= row.pos; t++) {
-                const float *k = kv_at(row.seq, t, layer, 0) + kvh * hs;
-                float s = 0.0f;
-                for (int i = 0; i < hs; i++) s += q[i] * k[i];
-                s *= scale;
-                att[t] = s;
-                if (s > max) max = s;
-            }
-            float sum = 0.0f;
-            for (int t = 0; t <= row.pos; t++) {
-                att[t] = std::exp(att[t] - max);
-                sum += att[t];
-            }
             float *out = &xb2_[static_cast<size_t>(r) * dim + static_cast<size_t>(h) * hs];
-            for (int i = 0; i < hs; i++) out[i] = 0.0f;
-            for (int t = 0; t <= row.pos; t++) {
-                const float *v = kv_at(row.seq, t, layer, 1) + kvh * hs;
-                const float a = att[t] / sum;
-                for (int i = 0; i < hs; i++) out[i] += a * v[i];
-            }
+            cpu::attend(
+                q, hs, row.pos + 1, [&](int t) { return kv_at(row.seq, t, layer, 0) + kvh * hs; },
+                [&](int t) { return kv_at(row.seq, t, layer, 1) + kvh * hs; }, &att_[static_cast<size_t>(it) * c_.seq_len],
+                out);
         }
     }
 

@@ -1,13 +1,18 @@
 // The CUDA backend: fp32 or bf16 weights on the device, fp32 activations and KV cache, a paged KV pool in device
 // memory, and CUDA graphs for decode steps (one graph per batch size; CLOISTER_CUDA_GRAPHS=0 turns them off).
+// Matrix products stream each weight row once per group of 8 rows of activations (decode is memory-bound; the groups
+// of a larger batch re-read the rows from L2), and every kernel treats each row alone: results are bit-identical
+// whatever the batch, as on the CPU.
 // The forward pass reads in layer order, as the CPU backend's does.
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -74,12 +79,17 @@ __global__ void rmsnorm_kernel(float *out, const float *x, const float *w, const
     for (int i = threadIdx.x; i < dim; i += blockDim.x) out[static_cast<size_t>(r) * dim + i] = w[i] * (inv * xr[i]);
 }
 
-// Few rows (decode): one warp per weight row, all n (<= 8) inputs at once, so each weight is read once per step.
+// Every matrix product: one warp per weight row and up to 8 input rows per block (blockIdx.x picks the group of 8,
+// blockIdx.y the weight rows, so the blocks that share weight rows run together and find them in L2). Each output
+// element is summed in the same order whatever the batch, so a sequence's logits do not depend on its batch.
 template <typename T>
-__global__ void gemv_kernel(const T *W, const float *X, float *Y, int n, int in, int out) {
+__global__ void gemv_kernel(const T *W, const float *X, float *Y, int rows, int in, int out) {
     const int warps = blockDim.x >> 5, lane = threadIdx.x & 31;
-    const int o = blockIdx.x * warps + (threadIdx.x >> 5);
+    const int o = blockIdx.y * warps + (threadIdx.x >> 5);
     if (o >= out) return;
+    const int n = min(8, rows - static_cast<int>(blockIdx.x) * 8);
+    X += static_cast<size_t>(blockIdx.x) * 8 * in;
+    Y += static_cast<size_t>(blockIdx.x) * 8 * out;
     const T *w = W + static_cast<size_t>(o) * in;
     float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     for (int i = lane; i < in; i += 32) {
@@ -97,43 +107,58 @@ __global__ void gemv_kernel(const T *W, const float *X, float *Y, int n, int in,
     }
 }
 
-// Many rows (prefill, large batches): 64 x 64 output tiles through shared memory, 4 x 4 outputs per thread.
+// 16 bytes of weights (4 floats or 8 bf16) at a 16-byte aligned address, to fp32.
+__device__ __forceinline__ void load_weights(const float *p, float *out) {
+    const float4 v = *reinterpret_cast<const float4 *>(p);
+    out[0] = v.x; out[1] = v.y; out[2] = v.z; out[3] = v.w;
+}
+__device__ __forceinline__ void load_weights(const __nv_bfloat16 *p, float *out) {
+    const uint4 u = *reinterpret_cast<const uint4 *>(p);
+    const __nv_bfloat162 *h = reinterpret_cast<const __nv_bfloat162 *>(&u);
+#pragma unroll
+    for (int k = 0; k < 4; k++) {
+        const float2 f = __bfloat1622float2(h[k]);
+        out[2 * k] = f.x;
+        out[2 * k + 1] = f.y;
+    }
+}
+
+// The same as gemv_kernel with 16-byte loads (every lane reads 16 bytes of weights per step); needs in % V == 0.
 template <typename T>
-__global__ void __launch_bounds__(256) gemm_kernel(const T *W, const float *X, float *Y, int n, int in, int out) {
-    __shared__ float xs[16][65];
-    __shared__ float ws[16][65];
-    const int tx = threadIdx.x & 15, ty = threadIdx.x >> 4;
-    const int row0 = blockIdx.y * 64, col0 = blockIdx.x * 64;
-    float acc[4][4] = {};
-    for (int k0 = 0; k0 < in; k0 += 16) {
-        for (int l = threadIdx.x; l < 1024; l += 256) {
-            const int rr = l >> 4, kk = l & 15, k = k0 + kk;
-            xs[kk][rr] = row0 + rr < n && k < in ? X[static_cast<size_t>(row0 + rr) * in + k] : 0.0f;
-            ws[kk][rr] = col0 + rr < out && k < in ? ld(W + static_cast<size_t>(col0 + rr) * in + k) : 0.0f;
+__global__ void gemv_vector_kernel(const T *W, const float *X, float *Y, int rows, int in, int out) {
+    constexpr int V = 16 / sizeof(T);
+    const int warps = blockDim.x >> 5, lane = threadIdx.x & 31;
+    const int o = blockIdx.y * warps + (threadIdx.x >> 5);
+    if (o >= out) return;
+    const int n = min(8, rows - static_cast<int>(blockIdx.x) * 8);
+    X += static_cast<size_t>(blockIdx.x) * 8 * in;
+    Y += static_cast<size_t>(blockIdx.x) * 8 * out;
+    const T *w = W + static_cast<size_t>(o) * in;
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+#pragma unroll 4
+    for (int i = lane * V; i < in; i += 32 * V) {
+        float wv[V];
+        load_weights(w + i, wv);
+#pragma unroll
+        for (int b = 0; b < 8; b++) {
+            if (b < n) {
+                const float *x = X + static_cast<size_t>(b) * in + i;
+#pragma unroll
+                for (int k = 0; k < V; k += 4) {
+                    const float4 xv = *reinterpret_cast<const float4 *>(x + k);
+                    acc[b] = fmaf(wv[k], xv.x, acc[b]);
+                    acc[b] = fmaf(wv[k + 1], xv.y, acc[b]);
+                    acc[b] = fmaf(wv[k + 2], xv.z, acc[b]);
+                    acc[b] = fmaf(wv[k + 3], xv.w, acc[b]);
+                }
+            }
         }
-        __syncthreads();
-#pragma unroll
-        for (int kk = 0; kk < 16; kk++) {
-            float a[4], b[4];
-#pragma unroll
-            for (int i = 0; i < 4; i++) a[i] = xs[kk][ty * 4 + i];
-#pragma unroll
-            for (int j = 0; j < 4; j++) b[j] = ws[kk][tx * 4 + j];
-#pragma unroll
-            for (int i = 0; i < 4; i++)
-#pragma unroll
-                for (int j = 0; j < 4; j++) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
-        }
-        __syncthreads();
     }
 #pragma unroll
-    for (int i = 0; i < 4; i++) {
-        const int r = row0 + ty * 4 + i;
-        if (r >= n) continue;
-#pragma unroll
-        for (int j = 0; j < 4; j++) {
-            const int c = col0 + tx * 4 + j;
-            if (c < out) Y[static_cast<size_t>(r) * out + c] = acc[i][j];
+    for (int b = 0; b < 8; b++) {
+        if (b < n) {
+            float s = warp_sum(acc[b]);
+            if (lane == 0) Y[static_cast<size_t>(b) * out + o] = s;
         }
     }
 }
@@ -289,6 +314,18 @@ public:
         check(cudaStreamSynchronize(stream_), "zero KV blocks");
     }
 
+    void wipe_scratch() override {
+        const size_t R = max_rows_;
+        const std::pair<void *, size_t> buffers[] = {
+            {x_, R * c_.dim}, {xb_, R * c_.dim}, {xb2_, R * c_.dim}, {q_, R * c_.dim}, {k_, R * c_.kv_dim()},
+            {v_, R * c_.kv_dim()}, {hb_, R * c_.hidden_dim}, {hb2_, R * c_.hidden_dim},
+            {att_, R * c_.heads * static_cast<size_t>(c_.seq_len)}, {logits_, R * static_cast<size_t>(c_.vocab_size)}};
+        for (const auto &b : buffers) check(cudaMemsetAsync(b.first, 0, b.second * sizeof(float), stream_), "wipe");
+        check(cudaStreamSynchronize(stream_), "wipe");
+        std::memset(h_ints_, 0, (3 * R + R * max_blocks_) * sizeof(int));
+        std::memset(h_logits_, 0, R * static_cast<size_t>(c_.vocab_size) * sizeof(float));
+    }
+
     void read_block(int block, float *out) override {
         check(cudaMemcpy(out, kv_ + static_cast<size_t>(block) * block_floats_, block_floats_ * sizeof(float),
                          cudaMemcpyDeviceToHost),
@@ -383,13 +420,12 @@ private:
     }
 
     void matmul(const T *W, const float *X, float *Y, int n, int in, int out) {
-        if (n <= 8) {
-            const int warps = 8;
-            gemv_kernel<T><<<(out + warps - 1) / warps, warps * 32, 0, stream_>>>(W, X, Y, n, in, out);
-        } else {
-            dim3 grid((out + 63) / 64, (n + 63) / 64);
-            gemm_kernel<T><<<grid, 256, 0, stream_>>>(W, X, Y, n, in, out);
-        }
+        const int warps = 8;
+        dim3 grid((n + 7) / 8, (out + warps - 1) / warps);
+        if (in % (16 / sizeof(T)) == 0)
+            gemv_vector_kernel<T><<<grid, warps * 32, 0, stream_>>>(W, X, Y, n, in, out);
+        else
+            gemv_kernel<T><<<grid, warps * 32, 0, stream_>>>(W, X, Y, n, in, out);
     }
 
     static unsigned blocks_for(size_t n) { return static_cast<unsigned>((n + 255) / 256); }
@@ -458,8 +494,13 @@ std::unique_ptr<Backend> make_cuda_backend(const Model &model, const BlockTable 
         cudaGetLastError();  // clear the sticky-free error so later calls start clean
         return nullptr;
     }
-    if (model.config().head_size() > 1024) {
+    const ModelConfig &c = model.config();
+    if (c.head_size() > 1024) {
         if (why_not != nullptr) *why_not = "head size over 1024";
+        return nullptr;
+    }
+    if ((std::max(c.vocab_size, c.hidden_dim) + 7) / 8 > 65535) {  // weight rows map to gridDim.y, 8 per block
+        if (why_not != nullptr) *why_not = "more than 524,280 rows in one weight matrix";
         return nullptr;
     }
     check(cudaSetDevice(0), "set device");

@@ -120,7 +120,17 @@ ci_engine *ci_open(const char *model_path, const ci_options *options, char *err,
     return nullptr;
 }
 
-void ci_close(ci_engine *e) { delete e; }
+void ci_close(ci_engine *e) {
+    if (e == nullptr) return;
+    try {  // every open sequence's blocks and the scratch buffers are zeroed before the memory goes back
+        for (int s = 0; s < e->table->max_sequences(); s++)
+            if (e->table->is_open(s)) e->backend->zero_blocks(e->table->close(s));
+        e->backend->wipe_scratch();
+    } catch (const std::exception &) {
+        // a failing device cannot be wiped; its memory is released with the context
+    }
+    delete e;
+}
 
 const char *ci_last_error(const ci_engine *e) { return e == nullptr ? "no engine" : e->error.c_str(); }
 
@@ -156,6 +166,7 @@ int ci_sequence_close(ci_engine *e, int seq) {
         if (int rc = check_sequence(e, seq); rc != CI_OK) return rc;
         std::vector<int32_t> blocks = e->table->close(seq);
         e->backend->zero_blocks(blocks);
+        e->backend->wipe_scratch();
         return CI_OK;
     });
 }

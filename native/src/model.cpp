@@ -334,7 +334,9 @@ void Model::load_gguf() {
     auto load = [&](const std::string &name, uint64_t in, uint64_t out) -> const float * {
         const TensorInfo *t = find(name);
         if (t == nullptr) throw Error(CI_ERR_MODEL, "GGUF: missing tensor " + name);
-        uint64_t n = t->dims[0] * t->dims[1] * t->dims[2] * t->dims[3];
+        uint64_t n = 1;
+        for (uint64_t d : t->dims)
+            if (__builtin_mul_overflow(n, d, &n)) throw Error(CI_ERR_MODEL, "GGUF: tensor " + name + " is too large");
         if (t->dims[0] != in || n != in * out)
             throw Error(CI_ERR_MODEL, "GGUF: tensor " + name + " has the wrong shape");
         uint64_t bytes;

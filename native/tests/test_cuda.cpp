@@ -1,5 +1,6 @@
 // CUDA against CPU on stories260K: logits within 1e-3 (fp32 weights) and 2e-2 (bf16 weights) relative to the largest
-// logit, the same greedy tokens in fp32, batch of 32 as well as batch of 1, and KV blocks zeroed on close.
+// logit, the same greedy tokens in fp32, batch of 32 as well as batch of 1 (and bit-identical sequence-0 logits in
+// both), and KV blocks zeroed on close.
 // Skipped (77) on a machine without a usable GPU.
 #include <cmath>
 #include <cstring>
@@ -79,8 +80,23 @@ int main(int argc, char **argv) {
     CHECK(cpu != nullptr && bf16 != nullptr);
     if (cpu == nullptr || bf16 == nullptr) return finish("cuda");
     const size_t vocab = 512;
+    std::vector<float> alone_f32, alone_bf16;  // sequence 0's logits per step at batch 1
     for (int batch : {1, 32}) {
         Trace c = run(cpu, batch, 40), g = run(gpu, batch, 40), h = run(bf16, batch, 40);
+        // Batching changes nothing on the GPU either: sequence 0's logits are bit-identical at batch 1 and 32.
+        std::vector<float> g0, h0;
+        for (int step = 0; step < 40; step++) {
+            size_t at = static_cast<size_t>(step) * batch * vocab;
+            g0.insert(g0.end(), g.logits.begin() + at, g.logits.begin() + at + vocab);
+            h0.insert(h0.end(), h.logits.begin() + at, h.logits.begin() + at + vocab);
+        }
+        if (batch == 1) {
+            alone_f32 = g0;
+            alone_bf16 = h0;
+        } else {
+            CHECK_MSG(g0 == alone_f32, "fp32: sequence 0 differs between batch 1 and batch %d", batch);
+            CHECK_MSG(h0 == alone_bf16, "bf16: sequence 0 differs between batch 1 and batch %d", batch);
+        }
         double f32 = max_relative(c.logits, g.logits, vocab), b16 = max_relative(c.logits, h.logits, vocab);
         std::printf("batch %d: max relative logit difference fp32 %.3g, bf16 %.3g\n", batch, f32, b16);
         CHECK_MSG(f32 <= 1e-3, "fp32 CUDA vs CPU %g at batch %d", f32, batch);

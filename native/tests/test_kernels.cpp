@@ -47,7 +47,87 @@ static void check_kernel(cpu::MatmulFn mm, const char *name) {
     }
 }
 
+static double rel(double got, double want) { return std::fabs(got - want) / (1.0 + std::fabs(want)); }
+
+// RMSNorm, RoPE, SwiGLU and one attention head against double-precision formulas.
+static void check_elementwise() {
+    Rng rng(99);
+    const int dim = 288;
+    std::vector<float> x(dim), w(dim), out(dim);
+    for (int i = 0; i < dim; i++) { x[i] = rng.uniform() * 3; w[i] = rng.uniform(); }
+    cpu::rmsnorm(out.data(), x.data(), w.data(), dim, 1e-5f);
+    double ss = 0;
+    for (float v : x) ss += static_cast<double>(v) * v;
+    double inv = 1.0 / std::sqrt(ss / dim + 1e-5);
+    double worst = 0;
+    for (int i = 0; i < dim; i++) worst = std::fmax(worst, rel(out[i], w[i] * x[i] * inv));
+    CHECK_MSG(worst < 1e-5, "rmsnorm relative error %g", worst);
+
+    // RoPE: 6 heads of 48 (q), 2 kv heads (k), position 77, theta 10000.
+    const int hs = 48, kv_dim = 96, pos = 77;
+    std::vector<float> inv_freq;
+    for (int i = 0; i < hs; i += 2) inv_freq.push_back(1.0f / std::pow(10000.0f, i / static_cast<float>(hs)));
+    std::vector<float> q(dim), k(kv_dim);
+    for (auto &v : q) v = rng.uniform();
+    for (auto &v : k) v = rng.uniform();
+    std::vector<float> q0 = q, k0 = k;
+    cpu::rope(q.data(), k.data(), dim, kv_dim, hs, pos, inv_freq.data());
+    worst = 0;
+    for (int i = 0; i < dim; i += 2) {
+        double a = pos / std::pow(10000.0, (i % hs) / static_cast<double>(hs)), c = std::cos(a), s = std::sin(a);
+        worst = std::fmax(worst, rel(q[i], q0[i] * c - q0[i + 1] * s));
+        worst = std::fmax(worst, rel(q[i + 1], q0[i] * s + q0[i + 1] * c));
+        if (i < kv_dim) {
+            worst = std::fmax(worst, rel(k[i], k0[i] * c - k0[i + 1] * s));
+            worst = std::fmax(worst, rel(k[i + 1], k0[i] * s + k0[i + 1] * c));
+        }
+    }
+    CHECK_MSG(worst < 1e-4, "rope relative error %g", worst);
+    // Position 0 rotates nothing.
+    std::vector<float> q1 = q0, k1 = k0;
+    cpu::rope(q1.data(), k1.data(), dim, kv_dim, hs, 0, inv_freq.data());
+    CHECK(q1 == q0 && k1 == k0);
+
+    std::vector<float> h(dim), h2(dim);
+    for (int i = 0; i < dim; i++) { h[i] = rng.uniform() * 6; h2[i] = rng.uniform(); }
+    std::vector<float> g = h;
+    cpu::swiglu(g.data(), h2.data(), dim);
+    worst = 0;
+    for (int i = 0; i < dim; i++) worst = std::fmax(worst, rel(g[i], h[i] / (1.0 + std::exp(-static_cast<double>(h[i]))) * h2[i]));
+    CHECK_MSG(worst < 1e-5, "swiglu relative error %g", worst);
+
+    // One head over 37 positions.
+    const int positions = 37;
+    std::vector<float> qh(hs), keys(positions * hs), values(positions * hs), scores(positions), o(hs);
+    for (auto &v : qh) v = rng.uniform() * 2;
+    for (auto &v : keys) v = rng.uniform() * 2;
+    for (auto &v : values) v = rng.uniform();
+    cpu::attend(qh.data(), hs, positions, [&](int t) { return &keys[t * hs]; }, [&](int t) { return &values[t * hs]; },
+                scores.data(), o.data());
+    std::vector<double> p(positions);
+    double max = -1e300, sum = 0;
+    for (int t = 0; t < positions; t++) {
+        double d = 0;
+        for (int i = 0; i < hs; i++) d += static_cast<double>(qh[i]) * keys[t * hs + i];
+        p[t] = d / std::sqrt(static_cast<double>(hs));
+        max = std::fmax(max, p[t]);
+    }
+    for (auto &v : p) { v = std::exp(v - max); sum += v; }
+    worst = 0;
+    for (int i = 0; i < hs; i++) {
+        double want = 0;
+        for (int t = 0; t < positions; t++) want += p[t] / sum * values[t * hs + i];
+        worst = std::fmax(worst, rel(o[i], want));
+    }
+    CHECK_MSG(worst < 1e-5, "attention relative error %g", worst);
+    // A single position returns its value exactly (softmax of one score is 1).
+    cpu::attend(qh.data(), hs, 1, [&](int t) { return &keys[t * hs]; }, [&](int t) { return &values[t * hs]; },
+                scores.data(), o.data());
+    CHECK(std::memcmp(o.data(), values.data(), hs * sizeof(float)) == 0);
+}
+
 int main() {
+    check_elementwise();
     check_kernel(cpu::matmul_portable, "portable");
     if (cpu::has_avx2_fma()) check_kernel(cpu::matmul_avx2, "avx2");
     else std::printf("no AVX2/FMA on this CPU: the AVX2 kernel is not checked\n");

@@ -51,6 +51,21 @@ public record GgufFile(int version, Map<String, GgufValue> metadata, List<GgufTe
         tensors = List.copyOf(tensors);
     }
 
+    /**
+     * A header to write: version 3, the alignment that the metadata declares (or the default), and the offsets that
+     * {@link #writeHeader()} will produce.
+     */
+    public static GgufFile of(Map<String, GgufValue> metadata, List<GgufTensorInfo> tensors) {
+        int alignment = metadata.get(ALIGNMENT_KEY) instanceof GgufValue.Whole whole ? (int) whole.value()
+                : DEFAULT_ALIGNMENT;
+        GgufFile draft = new GgufFile(VERSION, metadata, tensors, alignment, 0, 0);
+        return new GgufFile(VERSION, metadata, tensors, alignment, draft.writeHeader().length, draft.unpaddedLength());
+    }
+
+    private long unpaddedLength() {
+        return writeUnpadded().size();
+    }
+
     /** Reads the header of a GGUF file (memory-mapped; the header must lie within the first 2 GiB). */
     public static GgufFile open(Path file) {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -283,6 +298,13 @@ public record GgufFile(int version, Map<String, GgufValue> metadata, List<GgufTe
 
     /** Writes the header as the reader reads it, padded to the alignment (tensor data then follows). */
     public byte[] writeHeader() {
+        ByteArrayOutputStream out = writeUnpadded();
+        int padding = (int) ((alignment - out.size() % alignment) % alignment);
+        out.writeBytes(new byte[padding]);
+        return out.toByteArray();
+    }
+
+    private ByteArrayOutputStream writeUnpadded() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Writer w = new Writer(out);
         w.u32(MAGIC);
@@ -304,9 +326,7 @@ public record GgufFile(int version, Map<String, GgufValue> metadata, List<GgufTe
             w.u32(tensor.type().code());
             w.u64(tensor.offset());
         }
-        int padding = (int) ((alignment - out.size() % alignment) % alignment);
-        out.writeBytes(new byte[padding]);
-        return out.toByteArray();
+        return out;
     }
 
     private static final class Writer {

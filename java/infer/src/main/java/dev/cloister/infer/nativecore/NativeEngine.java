@@ -3,6 +3,7 @@ package dev.cloister.infer.nativecore;
 import dev.cloister.infer.InferenceEngine;
 import dev.cloister.infer.InferenceException;
 import dev.cloister.infer.ModelShape;
+import java.lang.ref.Cleaner;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.util.Objects;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Pointer;
 
 /**
  * The native inference core (C++ CPU backend, CUDA backend where built and a GPU is present) behind the
@@ -97,6 +99,24 @@ public final class NativeEngine implements InferenceEngine {
 
     private static final int ERROR_BYTES = 512;
 
+    /** Closes an engine that was dropped without {@link #close()}, so its KV memory is still zeroed and freed. */
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    /** The native engine, closed exactly once: by {@link #close()} or, for a dropped engine, by the cleaner. */
+    private static final class NativeHandle implements Runnable {
+        private final NativeCore.Engine engine;
+
+        NativeHandle(NativeCore.Engine engine) {
+            this.engine = engine;
+        }
+
+        @Override
+        public void run() {
+            NativeCore.ci_close(engine);
+        }
+    }
+
+    private final Cleaner.Cleanable cleanable;
     private NativeCore.Engine engine;
     private final ModelShape shape;
     private final Backend backend;
@@ -108,6 +128,7 @@ public final class NativeEngine implements InferenceEngine {
 
     private NativeEngine(NativeCore.Engine engine) {
         this.engine = engine;
+        this.cleanable = CLEANER.register(this, new NativeHandle(engine));
         NativeCore.Shape s = new NativeCore.Shape();
         try {
             NativeCore.ci_get_shape(engine, s);
@@ -164,12 +185,7 @@ public final class NativeEngine implements InferenceEngine {
             if (e == null || e.isNull()) {
                 throw new InferenceException("cannot open the model: " + err.getString(StandardCharsets.UTF_8));
             }
-            try {
-                return new NativeEngine(e);
-            } catch (RuntimeException | Error x) {
-                NativeCore.ci_close(e);
-                throw x;
-            }
+            return new NativeEngine(e);
         }
     }
 
@@ -235,8 +251,7 @@ public final class NativeEngine implements InferenceEngine {
     @Override
     public synchronized void prefill(int sequence, int[] tokens, int offset, int count, float[] logits) {
         NativeCore.Engine e = open();
-        Objects.requireNonNull(tokens, "tokens");
-        Objects.requireNonNull(logits, "logits");
+        requireArrays(tokens, logits);
         requireSequence(sequence);
         if (count < 1 || offset < 0 || offset > tokens.length - count) {
             throw new InferenceException("prefill range [" + offset + ", +" + count + ") outside tokens[" + tokens.length + "]");
@@ -258,9 +273,7 @@ public final class NativeEngine implements InferenceEngine {
     @Override
     public synchronized void decode(int[] sequences, int[] tokens, int batch, float[] logits) {
         NativeCore.Engine e = open();
-        Objects.requireNonNull(sequences, "sequences");
-        Objects.requireNonNull(tokens, "tokens");
-        Objects.requireNonNull(logits, "logits");
+        requireArrays(sequences, tokens, logits);
         if (batch < 1 || batch > maxSequences) {
             throw new InferenceException("batch of " + batch + " outside [1, " + maxSequences + "]");
         }
@@ -291,17 +304,22 @@ public final class NativeEngine implements InferenceEngine {
         NativeCore.Engine e = open();
         requireSequence(sequence);
         check(NativeCore.ci_sequence_close(e, sequence));
+        tokenBuffer.zero(); // the staging buffer held this sequence's prompt
     }
 
-    /** Closes every sequence (their KV blocks are zeroed) and releases the model; later calls are refused. */
+    /**
+     * Closes every sequence (their KV blocks are zeroed), zeroes the native staging and scratch buffers and releases
+     * the model; later calls are refused.
+     */
     @Override
     public synchronized void close() {
         if (engine != null) {
-            NativeCore.ci_close(engine);
             engine = null;
-            sequenceBuffer.close();
-            tokenBuffer.close();
-            logitBuffer.close();
+            cleanable.clean();
+            for (Pointer p : new Pointer[] {sequenceBuffer, tokenBuffer, logitBuffer}) {
+                p.zero();
+                p.close();
+            }
         }
     }
 
@@ -341,6 +359,14 @@ public final class NativeEngine implements InferenceEngine {
             throw new InferenceException("the engine is closed");
         }
         return engine;
+    }
+
+    private static void requireArrays(Object... arrays) {
+        for (Object a : arrays) {
+            if (a == null) {
+                throw new InferenceException("a null array");
+            }
+        }
     }
 
     private void requireSequence(int sequence) {

@@ -13,21 +13,29 @@ public final class Sampler {
     private final SamplingParameters parameters;
     private final SplittableRandom random;
     private float[] probabilities = new float[0];
-    private Integer[] order = new Integer[0];
+    private long[] order = new long[0];
 
     public Sampler(SamplingParameters parameters) {
         this.parameters = parameters;
         this.random = new SplittableRandom(parameters.seed());
     }
 
-    /** The next token from {@code logits[offset .. offset + vocabSize)}; the logits are not modified. */
+    /**
+     * The next token from {@code logits[offset .. offset + vocabSize)}; the logits are not modified.
+     *
+     * @throws IllegalStateException when the logits hold no usable value (NaN or infinite: a broken engine)
+     */
     public int sample(float[] logits, int offset, int vocabSize) {
         if (vocabSize < 1 || offset < 0 || offset > logits.length - vocabSize) {
             throw new IllegalArgumentException("logits row [" + offset + ", +" + vocabSize + ") outside "
                     + logits.length);
         }
         if (parameters.greedy()) {
-            return argmax(logits, offset, vocabSize);
+            int best = argmax(logits, offset, vocabSize);
+            if (!(logits[offset + best] > Float.NEGATIVE_INFINITY)) {
+                throw new IllegalStateException("no finite logit to choose from");
+            }
+            return best;
         }
         if (probabilities.length != vocabSize) {
             probabilities = new float[vocabSize];
@@ -35,6 +43,12 @@ public final class Sampler {
         softmax(logits, offset, vocabSize, parameters.temperature(), probabilities);
         float coin = random.nextFloat();
         return parameters.topP() < 1f ? nucleus(probabilities, parameters.topP(), coin) : draw(probabilities, coin);
+    }
+
+    /** Zeroes the scratch that held the last distribution (it says something about the text). */
+    public void wipe() {
+        Arrays.fill(probabilities, 0f);
+        Arrays.fill(order, 0L);
     }
 
     /** The index of the largest value (the first one on ties; NaN never wins). */
@@ -56,6 +70,9 @@ public final class Sampler {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < count; i++) {
             max = Math.max(max, logits[offset + i] / temperature);
+        }
+        if (!Float.isFinite(max)) {
+            throw new IllegalStateException("logits are not finite");
         }
         double sum = 0;
         for (int i = 0; i < count; i++) {
@@ -89,22 +106,20 @@ public final class Sampler {
         // tokens below this cannot be in the nucleus: the ones above it already hold more than topP (as run.c notes)
         float floor = n > 1 ? (1f - topP) / (n - 1) : 0f;
         if (order.length < n) {
-            order = new Integer[n];
+            order = new long[n];
         }
+        // sort keys: descending probability (the bits of a non-negative float order like the float), then ascending id
         int candidates = 0;
         for (int i = 0; i < n; i++) {
             if (probabilities[i] >= floor) {
-                order[candidates++] = i;
+                order[candidates++] = (long) (Integer.MAX_VALUE - Float.floatToIntBits(probabilities[i])) << 32 | i;
             }
         }
-        Arrays.sort(order, 0, candidates, (a, b) -> {
-            int byProbability = Float.compare(probabilities[b], probabilities[a]);
-            return byProbability != 0 ? byProbability : Integer.compare(a, b);
-        });
+        Arrays.sort(order, 0, candidates);
         float mass = 0f;
         int last = candidates - 1;
         for (int i = 0; i < candidates; i++) {
-            mass += probabilities[order[i]];
+            mass += probabilities[token(order[i])];
             if (mass > topP) {
                 last = i;
                 break;
@@ -113,11 +128,15 @@ public final class Sampler {
         float target = coin * mass;
         float cumulative = 0f;
         for (int i = 0; i <= last; i++) {
-            cumulative += probabilities[order[i]];
+            cumulative += probabilities[token(order[i])];
             if (target < cumulative) {
-                return order[i];
+                return token(order[i]);
             }
         }
-        return order[last];
+        return token(order[last]);
+    }
+
+    private static int token(long key) {
+        return (int) key;
     }
 }

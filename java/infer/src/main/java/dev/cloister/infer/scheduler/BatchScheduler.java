@@ -14,11 +14,13 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +40,8 @@ public final class BatchScheduler implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchScheduler.class);
     private static final long IDLE_POLL_MILLIS = 20;
+    /** From this many sequences in a decode step, their next tokens are sampled in parallel. */
+    static final int PARALLEL_SAMPLING_BATCH = 8;
 
     private final InferenceEngine engine;
     private final Tokenizer tokenizer;
@@ -49,6 +53,7 @@ public final class BatchScheduler implements AutoCloseable {
     private final LinkedBlockingQueue<Job> inbox = new LinkedBlockingQueue<>();
     private final Semaphore waitingPermits;
     private final Thread thread;
+    private final ForkJoinPool samplingPool;
     private volatile boolean closing;
 
     // scheduler thread only
@@ -90,6 +95,7 @@ public final class BatchScheduler implements AutoCloseable {
         this.batchTokens = new int[batch];
         this.waitingPermits = new Semaphore(config.queueCapacity());
         this.thread = Thread.ofPlatform().name("cloister-infer-scheduler").daemon(true).unstarted(this::run);
+        this.samplingPool = new ForkJoinPool(Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors())));
     }
 
     /** Starts a scheduler thread driving {@code engine} (which the caller keeps and closes). */
@@ -153,12 +159,16 @@ public final class BatchScheduler implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        if (Thread.currentThread() == thread) {
+            return; // called from a sink: the loop ends after this step and shuts everything down itself
+        }
         thread.interrupt();
         try {
             thread.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        samplingPool.shutdown();
         drainAfterStop();
     }
 
@@ -214,6 +224,7 @@ public final class BatchScheduler implements AutoCloseable {
             }
             activeCount = 0;
             waitingCount = 0;
+            samplingPool.shutdown();
         }
     }
 
@@ -256,6 +267,7 @@ public final class BatchScheduler implements AutoCloseable {
         budget -= decodeBatch;
         int prefillTokens = 0;
         int prefillSequences = 0;
+        boolean prefillAttempted = false;
         for (Job job : List.copyOf(active)) {
             if (budget == 0) {
                 break;
@@ -264,9 +276,10 @@ public final class BatchScheduler implements AutoCloseable {
                 continue;
             }
             int chunk = Math.min(Math.min(job.prompt.length - job.prefilled, config.prefillChunk()), budget);
+            prefillAttempted = true;
             try {
                 engine.prefill(job.sequence, job.prompt, job.prefilled, chunk, logits);
-            } catch (InferenceException e) {
+            } catch (RuntimeException e) { // InferenceException by contract; anything else from a backend too
                 LOG.warn("prefill of {} tokens failed ({})", chunk, e.getClass().getSimpleName());
                 finish(job, FinishReason.FAILED);
                 continue;
@@ -277,13 +290,19 @@ public final class BatchScheduler implements AutoCloseable {
             prefillSequences++;
             promptTokens.add(chunk);
             if (job.prefilled == job.prompt.length) {
-                accept(job, job.sampler.sample(logits, 0, shape.vocabSize()));
+                sampleAndAccept(job, 0);
             }
         }
-        Arrays.fill(logits, 0f);
+        // the logits say something about the text: wipe the rows this step used
+        int usedRows = Math.max(decodeBatch, prefillAttempted ? 1 : 0);
+        Arrays.fill(logits, 0, usedRows * shape.vocabSize(), 0f);
         stepNumber++;
         steps.increment();
-        observer.onStep(new Step(stepNumber, decodeBatch, prefillTokens, prefillSequences));
+        try {
+            observer.onStep(new Step(stepNumber, decodeBatch, prefillTokens, prefillSequences));
+        } catch (RuntimeException e) {
+            LOG.warn("step observer failed ({})", e.getClass().getSimpleName());
+        }
     }
 
     /** One batched decode token for the generating sequences (a rotating subset when the budget is smaller). */
@@ -309,7 +328,7 @@ public final class BatchScheduler implements AutoCloseable {
         }
         try {
             engine.decode(batchSequences, batchTokens, batch, logits);
-        } catch (InferenceException e) {
+        } catch (RuntimeException e) { // InferenceException by contract; anything else from a backend too
             LOG.warn("decode of a batch of {} failed ({})", batch, e.getClass().getSimpleName());
             for (Job job : chosen) {
                 finish(job, FinishReason.FAILED);
@@ -318,15 +337,50 @@ public final class BatchScheduler implements AutoCloseable {
         } finally {
             Arrays.fill(batchTokens, 0);
         }
+        // sampling is independent per sequence (each has its own sampler): spread a large batch over the sampling
+        // pool, then deliver in batch order on this thread
+        int[] sampled = new int[batch];
+        if (batch >= PARALLEL_SAMPLING_BATCH) {
+            samplingPool.submit(() -> IntStream.range(0, batch).parallel()
+                    .forEach(i -> sampled[i] = sampleRow(chosen.get(i), i))).join();
+        } else {
+            for (int i = 0; i < batch; i++) {
+                sampled[i] = sampleRow(chosen.get(i), i);
+            }
+        }
         for (int i = 0; i < batch; i++) {
             Job job = chosen.get(i);
-            if (job.ended) {
-                continue;
-            }
             job.pending = -1;
-            accept(job, job.sampler.sample(logits, i * shape.vocabSize(), shape.vocabSize()));
+            if (sampled[i] < 0) {
+                LOG.warn("sampling failed: the engine returned unusable logits");
+                finish(job, FinishReason.FAILED);
+            } else {
+                accept(job, sampled[i]);
+            }
         }
         return batch;
+    }
+
+    /** The job's next token from its row of the decode logits, or -1 when the row is unusable. */
+    private int sampleRow(Job job, int row) {
+        try {
+            return job.sampler.sample(logits, row * shape.vocabSize(), shape.vocabSize());
+        } catch (IllegalStateException e) {
+            return -1;
+        }
+    }
+
+    /** Samples the job's next token from its row of logits (a broken row fails the job, not the scheduler). */
+    private void sampleAndAccept(Job job, int row) {
+        int token;
+        try {
+            token = job.sampler.sample(logits, row, shape.vocabSize());
+        } catch (IllegalStateException e) {
+            LOG.warn("sampling failed: the engine returned unusable logits");
+            finish(job, FinishReason.FAILED);
+            return;
+        }
+        accept(job, token);
     }
 
     /** A token was sampled for the job: stop, or deliver it and keep it for the next decode. */
@@ -367,7 +421,7 @@ public final class BatchScheduler implements AutoCloseable {
             active.remove(job);
             try {
                 engine.closeSequence(job.sequence);
-            } catch (InferenceException e) {
+            } catch (RuntimeException e) { // the other jobs must still be ended
                 LOG.error("closing a sequence failed ({})", e.getClass().getSimpleName());
             }
             job.sequence = -1;
@@ -381,6 +435,7 @@ public final class BatchScheduler implements AutoCloseable {
         job.ended = true;
         Arrays.fill(job.prompt, 0);
         job.stops.wipe();
+        job.sampler.wipe();
         job.pending = -1;
         job.previous = -1;
         finished.increment();

@@ -24,6 +24,7 @@ public final class GgufVocabulary {
     public static final String TOKEN_TYPES = "tokenizer.ggml.token_type";
     public static final String BOS = "tokenizer.ggml.bos_token_id";
     public static final String EOS = "tokenizer.ggml.eos_token_id";
+    public static final String ADD_SPACE_PREFIX = "tokenizer.ggml.add_space_prefix";
 
     private static final byte[] SPM_SPACE = "\u2581".getBytes(StandardCharsets.UTF_8);
 
@@ -64,6 +65,17 @@ public final class GgufVocabulary {
         int bos = tokenId(file, BOS, 1, size);
         int eos = tokenId(file, EOS, 2, size);
         return new Vocabulary(pieces, scoreArray, typeArray, bos, eos);
+    }
+
+    /** The file's tokenizer: its vocabulary, with a leading space unless {@code add_space_prefix} is false. */
+    public static Tokenizer tokenizer(GgufFile file) {
+        Vocabulary vocabulary = read(file);
+        Optional<GgufValue> prefix = file.get(ADD_SPACE_PREFIX);
+        if (prefix.isPresent() && !(prefix.get() instanceof GgufValue.Bool)) {
+            throw new ModelFormatException("GGUF: '" + ADD_SPACE_PREFIX + "' must be a bool");
+        }
+        boolean add = prefix.map(value -> ((GgufValue.Bool) value).value()).orElse(true);
+        return new Tokenizer(vocabulary, add ? SpacePrefix.ADD : SpacePrefix.NONE);
     }
 
     private static int tokenId(GgufFile file, String key, int fallback, int size) {

@@ -6,12 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.PriorityQueue;
 
 /**
  * SentencePiece-style byte-pair encoding as llama2.c's {@code run.c} does it: the text (UTF-8) gets a dummy leading
- * space, is split into characters (a character missing from the vocabulary falls back to one {@code <0xXX>} token per
+ * space (unless told {@link SpacePrefix#NONE}), is split into characters (a character missing from the vocabulary falls back to one {@code <0xXX>} token per
  * byte), then the adjacent pair whose concatenation is the best-scored piece is merged, repeatedly (ties: leftmost),
- * until no pair is a piece. Decoding writes byte tokens as their byte and drops the leading space of the piece that
+ * until no pair is a piece (a piece scored at or below -1e10 never merges, as in run.c). Decoding writes byte tokens as their byte and drops the leading space of the piece that
  * follows BOS. Immutable and thread-safe; never logs or puts text into exceptions.
  */
 public final class Tokenizer {
@@ -22,6 +23,7 @@ public final class Tokenizer {
     private static final float NO_MERGE = -1e10f;
 
     private final Vocabulary vocabulary;
+    private final SpacePrefix spacePrefix;
     /** Mergeable pieces (as ISO-8859-1 strings: one char per byte) to their lowest id. */
     private final Map<String, Integer> ids;
     /** The token for each byte value. */
@@ -29,8 +31,14 @@ public final class Tokenizer {
     /** For each token, the byte it stands for, or -1. */
     private final int[] tokenBytes;
 
+    /** A tokenizer that adds the leading space, as llama2.c's does. */
     public Tokenizer(Vocabulary vocabulary) {
+        this(vocabulary, SpacePrefix.ADD);
+    }
+
+    public Tokenizer(Vocabulary vocabulary, SpacePrefix spacePrefix) {
         this.vocabulary = vocabulary;
+        this.spacePrefix = spacePrefix;
         int size = vocabulary.size();
         this.ids = new HashMap<>(size * 2);
         this.tokenBytes = new int[size];
@@ -82,7 +90,7 @@ public final class Tokenizer {
         // the text's tokens: at most one per byte, plus the dummy prefix
         int[] tokens = new int[utf8.length + 1];
         int n = 0;
-        if (utf8.length > 0) {
+        if (utf8.length > 0 && spacePrefix == SpacePrefix.ADD) {
             Integer space = ids.get(" ");
             tokens[n++] = space != null ? space : byteTokens[' '];
         }
@@ -120,58 +128,74 @@ public final class Tokenizer {
         return out;
     }
 
-    /** Repeatedly merges the best-scored adjacent pair (leftmost on ties); returns the new count. */
+    /**
+     * Repeatedly merges the best-scored adjacent pair (leftmost on ties) until none is a piece; returns the new count.
+     * The same result as rescanning all pairs after each merge (run.c's way, quadratic), in O(n log n): candidate pairs
+     * wait in a priority queue ordered by score, then by position, and a popped pair is skipped if either side has
+     * changed since it was queued.
+     */
     private int merge(int[] tokens, int n) {
         if (n < 2) {
             return n;
         }
-        int[] pairId = new int[n - 1];
-        float[] pairScore = new float[n - 1];
-        for (int i = 0; i < n - 1; i++) {
-            pairAt(tokens, i, pairId, pairScore);
+        int[] next = new int[n];
+        int[] prev = new int[n];
+        for (int i = 0; i < n; i++) {
+            next[i] = i + 1 < n ? i + 1 : -1;
+            prev[i] = i - 1;
         }
-        while (true) {
-            int best = -1;
-            float bestScore = NO_MERGE;
-            for (int i = 0; i < n - 1; i++) {
-                if (pairId[i] >= 0 && pairScore[i] > bestScore) {
-                    bestScore = pairScore[i];
-                    best = i;
-                }
+        PriorityQueue<Pair> queue = new PriorityQueue<>();
+        for (int i = 0; i + 1 < n; i++) {
+            offer(queue, tokens, i, i + 1);
+        }
+        boolean[] gone = new boolean[n];
+        while (!queue.isEmpty()) {
+            Pair pair = queue.poll();
+            if (gone[pair.left] || gone[pair.right] || next[pair.left] != pair.right
+                    || tokens[pair.left] != pair.leftToken || tokens[pair.right] != pair.rightToken) {
+                continue; // stale: one side merged since
             }
-            if (best < 0) {
-                return n;
+            tokens[pair.left] = pair.merged;
+            gone[pair.right] = true;
+            int after = next[pair.right];
+            next[pair.left] = after;
+            if (after >= 0) {
+                prev[after] = pair.left;
+                offer(queue, tokens, pair.left, after);
             }
-            tokens[best] = pairId[best];
-            int tail = n - best - 2;
-            System.arraycopy(tokens, best + 2, tokens, best + 1, tail);
-            if (tail > 1) {
-                System.arraycopy(pairId, best + 2, pairId, best + 1, tail - 1);
-                System.arraycopy(pairScore, best + 2, pairScore, best + 1, tail - 1);
+            if (prev[pair.left] >= 0) {
+                offer(queue, tokens, prev[pair.left], pair.left);
             }
-            n--;
-            if (best > 0) {
-                pairAt(tokens, best - 1, pairId, pairScore);
-            }
-            if (best < n - 1) {
-                pairAt(tokens, best, pairId, pairScore);
-            }
+        }
+        int count = 0;
+        for (int i = 0; i >= 0; i = next[i]) {
+            tokens[count++] = tokens[i];
+        }
+        Arrays.fill(tokens, count, n, 0);
+        return count;
+    }
+
+    /** A mergeable adjacent pair: the left symbol's original index orders ties as "leftmost first". */
+    private record Pair(float score, int left, int right, int leftToken, int rightToken, int merged)
+            implements Comparable<Pair> {
+        @Override
+        public int compareTo(Pair other) {
+            int byScore = Float.compare(other.score, score);
+            return byScore != 0 ? byScore : Integer.compare(left, other.left);
         }
     }
 
-    private void pairAt(int[] tokens, int i, int[] pairId, float[] pairScore) {
-        byte[] left = vocabulary.pieceUnsafe(tokens[i]);
-        byte[] right = vocabulary.pieceUnsafe(tokens[i + 1]);
-        pairId[i] = -1;
-        if (left.length + right.length > vocabulary.maxPieceBytes()) {
+    private void offer(PriorityQueue<Pair> queue, int[] tokens, int left, int right) {
+        byte[] a = vocabulary.pieceUnsafe(tokens[left]);
+        byte[] b = vocabulary.pieceUnsafe(tokens[right]);
+        if (a.length + b.length > vocabulary.maxPieceBytes()) {
             return;
         }
-        byte[] joined = Arrays.copyOf(left, left.length + right.length);
-        System.arraycopy(right, 0, joined, left.length, right.length);
+        byte[] joined = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, joined, a.length, b.length);
         Integer id = ids.get(latin1(joined, 0, joined.length));
-        if (id != null) {
-            pairId[i] = id;
-            pairScore[i] = vocabulary.score(id);
+        if (id != null && vocabulary.score(id) > NO_MERGE) {
+            queue.add(new Pair(vocabulary.score(id), left, right, tokens[left], tokens[right], id));
         }
     }
 

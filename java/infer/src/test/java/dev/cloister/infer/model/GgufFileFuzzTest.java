@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.cloister.infer.tokenizer.GgufVocabulary;
-import dev.cloister.infer.tokenizer.Tokenizer;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
@@ -35,7 +34,7 @@ class GgufFileFuzzTest {
         assertEquals(file.tensors(), again.tensors());
         assertEquals(file.metadata().keySet(), again.metadata().keySet());
         try {
-            new Tokenizer(GgufVocabulary.read(file)).encode("Once upon a time", dev.cloister.infer.tokenizer.Framing.BOS);
+            GgufVocabulary.tokenizer(file).encode("Once upon a time", dev.cloister.infer.tokenizer.Framing.BOS);
         } catch (ModelFormatException refused) {
             // not a llama vocabulary, or an inconsistent one
         }

@@ -38,7 +38,7 @@ class GgufFileTest {
         metadata.putAll(GgufVocabulary.metadata(TOK512));
         edit.accept(metadata);
         GgufTensorInfo tensor = new GgufTensorInfo("token_embd.weight", new long[] {64, 4}, GgmlType.F32, 0);
-        GgufFile file = new GgufFile(3, metadata, List.of(tensor), 32, 0, 0);
+        GgufFile file = GgufFile.of(metadata, List.of(tensor));
         byte[] header = file.writeHeader();
         return Arrays.copyOf(header, header.length + 64 * 4 * 4);
     }
@@ -70,10 +70,27 @@ class GgufFileTest {
     }
 
     @Test
+    void addSpacePrefixFalseEncodesTheTextAsItIs() {
+        Tokenizer plain = GgufVocabulary.tokenizer(read(tok512Gguf(m -> m.put(GgufVocabulary.ADD_SPACE_PREFIX,
+                new GgufValue.Bool(false)))));
+        Tokenizer prefixed = GgufVocabulary.tokenizer(read(tok512Gguf()));
+        assertArrayEquals(new int[] {1, 403, 407, 261, 378}, prefixed.encode(TestModels.REFERENCE_PROMPT, Framing.BOS));
+        int[] tokens = plain.encode(TestModels.REFERENCE_PROMPT, Framing.BOS);
+        assertEquals(TestModels.REFERENCE_PROMPT, plain.decodeToString(tokens));
+        assertTrue(tokens[1] != 403, "no leading space: 'Once', not ' Once'");
+        assertThrows(ModelFormatException.class, () -> GgufVocabulary.tokenizer(read(tok512Gguf(m -> m.put(
+                GgufVocabulary.ADD_SPACE_PREFIX, new GgufValue.Whole(GgufType.UINT8, 0))))));
+    }
+
+    @Test
     void theHeaderWritesBackByteForByte() {
         byte[] bytes = tok512Gguf();
         GgufFile file = read(bytes);
         assertArrayEquals(Arrays.copyOf(bytes, (int) file.dataOffset()), file.writeHeader());
+        GgufFile built = GgufFile.of(file.metadata(), file.tensors());
+        assertEquals(file.dataOffset(), built.dataOffset());
+        assertEquals(file.headerBytes(), built.headerBytes());
+        assertEquals(file, built);
     }
 
     @Test

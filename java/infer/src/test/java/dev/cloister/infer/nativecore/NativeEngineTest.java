@@ -202,6 +202,11 @@ class NativeEngineTest {
             assertRefused("batch of 33", () -> engine.decode(new int[33], new int[33], 33, new float[33 * 512]));
             assertRefused("shorter than the batch", () -> engine.decode(new int[] {seq}, new int[] {1, 1}, 2, logits));
             assertRefused("logits array shorter", () -> engine.decode(new int[] {seq}, new int[] {1}, 1, new float[10]));
+            assertRefused("null array", () -> engine.decode(null, new int[] {1}, 1, logits));
+            assertRefused("null array", () -> engine.decode(new int[] {seq}, null, 1, logits));
+            assertRefused("null array", () -> engine.decode(new int[] {seq}, new int[] {1}, 1, null));
+            assertRefused("null array", () -> engine.prefill(seq, null, 0, 1, logits));
+            assertRefused("null array", () -> engine.prefill(seq, new int[] {1}, 0, 1, null));
             assertEquals(0, engine.position(seq), "refusals leave the sequence as it was");
             int[] full = new int[512];
             Arrays.fill(full, 300);

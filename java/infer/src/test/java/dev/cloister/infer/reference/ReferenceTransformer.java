@@ -3,6 +3,9 @@ package dev.cloister.infer.reference;
 import dev.cloister.infer.InferenceEngine;
 import dev.cloister.infer.InferenceException;
 import dev.cloister.infer.ModelShape;
+import dev.cloister.infer.model.GgufFile;
+import dev.cloister.infer.model.GgufTensorData;
+import dev.cloister.infer.model.GgufTensorInfo;
 import dev.cloister.infer.model.LlamaCheckpointHeader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -121,6 +124,55 @@ public final class ReferenceTransformer implements InferenceEngine {
         } catch (IOException e) {
             throw new UncheckedIOException("reading checkpoint " + checkpoint.getFileName(), e);
         }
+    }
+
+    /**
+     * Loads a GGUF Llama model (F32, F16, BF16 or Q8_0 tensors, dequantized to fp32) by laying its tensors out in
+     * llama2.c's order.
+     */
+    public static ReferenceTransformer loadGguf(Path file, int maxSequences) {
+        GgufFile gguf = GgufFile.open(file);
+        ModelShape shape = new ModelShape(u32(gguf, "llama.embedding_length"), u32(gguf, "llama.feed_forward_length"),
+                u32(gguf, "llama.block_count"), u32(gguf, "llama.attention.head_count"),
+                u32(gguf, "llama.attention.head_count_kv"),
+                gguf.array("tokenizer.ggml.tokens", dev.cloister.infer.model.GgufType.STRING).size(),
+                u32(gguf, "llama.context_length"));
+        java.util.Map<String, GgufTensorInfo> tensors = new java.util.HashMap<>();
+        for (GgufTensorInfo tensor : gguf.tensors()) {
+            tensors.put(tensor.name(), tensor);
+        }
+        LlamaCheckpointHeader header = new LlamaCheckpointHeader(shape, tensors.containsKey("output.weight")
+                ? LlamaCheckpointHeader.Classifier.SEPARATE : LlamaCheckpointHeader.Classifier.SHARED_WITH_EMBEDDING);
+        float[] weights = new float[(int) header.weightCount()];
+        java.util.List<String> order = new java.util.ArrayList<>();
+        order.add("token_embd.weight");
+        for (String part : new String[] {"attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm",
+                "ffn_gate", "ffn_down", "ffn_up"}) {
+            for (int l = 0; l < shape.layers(); l++) {
+                order.add("blk." + l + "." + part + ".weight");
+            }
+        }
+        order.add("output_norm.weight");
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer map = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
+            int at = 0;
+            for (String name : order) {
+                GgufTensorInfo tensor = java.util.Objects.requireNonNull(tensors.get(name), name);
+                GgufTensorData.toFloats(gguf, map, tensor, weights, at);
+                at += (int) tensor.elements();
+            }
+            at += shape.maxSequenceLength() * shape.headSize(); // llama2.c's unused RoPE tables
+            if (header.classifier() == LlamaCheckpointHeader.Classifier.SEPARATE) {
+                GgufTensorData.toFloats(gguf, map, tensors.get("output.weight"), weights, at);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + file.getFileName(), e);
+        }
+        return new ReferenceTransformer(header, weights, maxSequences);
+    }
+
+    private static int u32(GgufFile gguf, String key) {
+        return (int) ((dev.cloister.infer.model.GgufValue.Whole) gguf.get(key).orElseThrow()).value();
     }
 
     @Override

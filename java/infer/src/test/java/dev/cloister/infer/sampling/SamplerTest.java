@@ -110,6 +110,28 @@ class SamplerTest {
     }
 
     @Test
+    void wipingLeavesTheSamplerUsableAndReproducible() {
+        float[] logits = logitsOf(0.1, 0.2, 0.3, 0.4);
+        Sampler a = new Sampler(SamplingParameters.sampled(1f, 0.9f, 9L, 1));
+        Sampler b = new Sampler(SamplingParameters.sampled(1f, 0.9f, 9L, 1));
+        int first = a.sample(logits, 0, 4);
+        a.wipe();
+        assertEquals(b.sample(logits, 0, 4), first);
+        assertEquals(b.sample(logits, 0, 4), a.sample(logits, 0, 4));
+    }
+
+    @Test
+    void unusableLogitsAreRefused() {
+        float[] nan = {Float.NaN, Float.NaN};
+        assertThrows(IllegalStateException.class, () -> new Sampler(SamplingParameters.greedy(1)).sample(nan, 0, 2));
+        Sampler sampled = new Sampler(SamplingParameters.sampled(1f, 0.9f, 1L, 1));
+        assertThrows(IllegalStateException.class, () -> sampled.sample(nan, 0, 2));
+        assertThrows(IllegalStateException.class,
+                () -> sampled.sample(new float[] {Float.POSITIVE_INFINITY, 0f}, 0, 2));
+        assertEquals(1, new Sampler(SamplingParameters.greedy(1)).sample(new float[] {Float.NaN, 0f}, 0, 2));
+    }
+
+    @Test
     void toStringHidesTheStopStrings() {
         String shown = SamplingParameters.greedy(3).withStopStrings(List.of("secret word")).toString();
         assertFalse(shown.contains("secret"), shown);

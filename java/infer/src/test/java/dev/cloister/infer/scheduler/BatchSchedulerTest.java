@@ -293,10 +293,17 @@ class BatchSchedulerTest {
             assertEquals(new Completion(FinishReason.FAILED, 2, 1), await(throwing));
             assertAllClosedAndZeroed(engine, prompt2);
 
+            engine.nanDecodeCall = engine.decodeCalls + 1;
+            CollectingSink nanLogits = new CollectingSink();
+            int[] prompt3 = {1, 5};
+            scheduler.submit(prompt3, SamplingParameters.sampled(1f, 0.9f, 3L, 100), FAR, nanLogits);
+            assertEquals(new Completion(FinishReason.FAILED, 2, 2), await(nanLogits));
+            assertAllClosedAndZeroed(engine, prompt3);
+
             CollectingSink after = new CollectingSink();
             scheduler.submit(new int[] {1}, SamplingParameters.greedy(2), FAR, after);
             assertEquals(FinishReason.MAX_TOKENS, await(after).reason(), "the scheduler keeps going");
-            assertEquals(2, scheduler.stats().failed());
+            assertEquals(3, scheduler.stats().failed());
         }
     }
 
@@ -328,6 +335,28 @@ class BatchSchedulerTest {
         assertArrayEquals(new int[2], waitingPrompt);
         assertThrows(RejectedExecutionException.class,
                 () -> scheduler.submit(new int[] {1}, SamplingParameters.greedy(1), FAR, new CollectingSink()));
+    }
+
+    @Test
+    void aSinkMayCloseTheSchedulerFromItsOwnThread() throws Exception {
+        ScriptedFakeEngine engine = new ScriptedFakeEngine(512, 256, 2, position -> 300);
+        AtomicReference<BatchScheduler> self = new AtomicReference<>();
+        BatchScheduler scheduler = BatchScheduler.start(engine, TOKENIZER, new SchedulerConfig(2, 4, 4));
+        self.set(scheduler);
+        CollectingSink closing = new CollectingSink() {
+            @Override
+            public void onToken(int token, byte[] piece) {
+                super.onToken(token, piece);
+                if (tokens.size() == 2) {
+                    self.get().close();
+                }
+            }
+        };
+        int[] prompt = {1, 2};
+        scheduler.submit(prompt, SamplingParameters.greedy(100), FAR, closing);
+        assertEquals(new Completion(FinishReason.SHUTDOWN, 2, 2), await(closing));
+        scheduler.close();
+        assertAllClosedAndZeroed(engine, prompt);
     }
 
     @Test

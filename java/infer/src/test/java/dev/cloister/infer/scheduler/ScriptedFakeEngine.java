@@ -26,6 +26,7 @@ final class ScriptedFakeEngine implements InferenceEngine {
     final List<int[]> zeroedOnClose = new ArrayList<>();
     int decodeCalls;
     int failDecodeCall = -1;
+    int nanDecodeCall = -1;
 
     ScriptedFakeEngine(int vocab, int contextLength, int maxSequences, IntUnaryOperator script) {
         this.shape = new ModelShape(8, 8, 1, 1, 1, vocab, contextLength);
@@ -75,13 +76,18 @@ final class ScriptedFakeEngine implements InferenceEngine {
 
     @Override
     public void decode(int[] sequences, int[] tokens, int batch, float[] logits) {
-        if (decodeCalls++ == failDecodeCall) {
+        if (decodeCalls == failDecodeCall) {
+            decodeCalls++;
             throw new InferenceException("injected decode failure");
         }
+        boolean nan = decodeCalls++ == nanDecodeCall;
         for (int i = 0; i < batch; i++) {
             check(sequences[i]);
             feed(sequences[i], tokens[i]);
             favour(logits, i * shape.vocabSize(), script.applyAsInt(positions[sequences[i]]));
+            if (nan) {
+                Arrays.fill(logits, i * shape.vocabSize(), (i + 1) * shape.vocabSize(), Float.NaN);
+            }
         }
     }
 

@@ -78,6 +78,26 @@ class TokenizerTest {
     }
 
     @Test
+    void thePriorityQueueMergeEqualsRunCsRescanningMerge() {
+        java.util.Random random = new java.util.Random(5);
+        String alphabet = "abcdefghijklmnopqrstuvwxyz     ,.!?\nLilyBenOnce upon a time é☃";
+        RunCStyleEncoder oracle = new RunCStyleEncoder(TOK512.vocabulary());
+        Tokenizer ties = tiny(1f, 1f);
+        RunCStyleEncoder tiesOracle = new RunCStyleEncoder(ties.vocabulary());
+        for (int i = 0; i < 300; i++) {
+            StringBuilder text = new StringBuilder();
+            int length = random.nextInt(200);
+            for (int j = 0; j < length; j++) {
+                text.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            String s = text.toString();
+            assertArrayEquals(oracle.encode(s), TOK512.encode(s, Framing.NONE), () -> "length " + s.length());
+            String abc = s.replaceAll("[^abc]", "");
+            assertArrayEquals(tiesOracle.encode(abc), ties.encode(abc, Framing.NONE));
+        }
+    }
+
+    @Test
     void vocabularyWithoutAllByteTokensIsRefused() {
         LlamaTokenizerFile.Contents contents = LlamaTokenizerFile.parse(bytesOf(TestModels.tok512()));
         List<LlamaTokenizerFile.Entry> entries = new ArrayList<>(contents.entries());

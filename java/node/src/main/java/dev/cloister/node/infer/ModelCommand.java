@@ -1,6 +1,10 @@
 package dev.cloister.node.infer;
 
 import dev.cloister.infer.InferenceException;
+import dev.cloister.infer.model.GgmlType;
+import dev.cloister.infer.model.LlamaGgufConverter;
+import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
+import java.io.UncheckedIOException;
 import dev.cloister.infer.model.ModelFiles;
 import dev.cloister.infer.model.ModelStore;
 import java.io.PrintWriter;
@@ -15,8 +19,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code cloister model}: obtains and verifies the models the inference engine runs. */
-@Command(name = "model", mixinStandardHelpOptions = true, description = "Model files: fetch and verify.",
-        subcommands = {ModelCommand.Fetch.class})
+@Command(name = "model", mixinStandardHelpOptions = true, description = "Model files: fetch, verify, convert.",
+        subcommands = {ModelCommand.Fetch.class, ModelCommand.Convert.class})
 public final class ModelCommand implements Runnable {
 
     @Spec
@@ -94,6 +98,56 @@ public final class ModelCommand implements Runnable {
             String property = System.getProperty("cloister.models");
             Path candidate = property != null ? Path.of(property) : Path.of("..", "shared", "models");
             return Files.isDirectory(candidate) ? Optional.of(candidate) : Optional.empty();
+        }
+    }
+
+    /** {@code cloister model convert}: a llama2.c checkpoint and tokenizer to one GGUF file. */
+    @Command(name = "convert", mixinStandardHelpOptions = true,
+            description = "Convert a llama2.c checkpoint (model.bin) and tokenizer (tokenizer.bin) into a GGUF file "
+                    + "(Llama architecture, llama.cpp tensor names; weights as f32, f16, bf16 or q8_0).")
+    static final class Convert implements Callable<Integer> {
+
+        /** The weight types a conversion can write. */
+        enum WeightType {
+            F32(GgmlType.F32), F16(GgmlType.F16), BF16(GgmlType.BF16), Q8_0(GgmlType.Q8_0);
+
+            final GgmlType ggml;
+
+            WeightType(GgmlType ggml) {
+                this.ggml = ggml;
+            }
+        }
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "The llama2.c model.bin")
+        Path checkpoint;
+
+        @Option(names = "--tokenizer", required = true, paramLabel = "FILE", description = "Its tokenizer.bin")
+        Path tokenizer;
+
+        @Option(names = "--type", defaultValue = "F32", paramLabel = "TYPE",
+                description = "Weight type: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+        WeightType type;
+
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "The GGUF file to write")
+        Path out;
+
+        @Override
+        public Integer call() {
+            PrintWriter stdout = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            try {
+                LlamaGgufConverter.convert(checkpoint, LlamaTokenizerFile.read(tokenizer), type.ggml, out);
+                stdout.println("wrote " + out + " (" + Files.size(out) + " bytes, weights " + type + ")");
+                stdout.flush();
+                return 0;
+            } catch (InferenceException | UncheckedIOException | java.io.IOException e) {
+                err.println("model convert failed: " + e.getMessage());
+                err.flush();
+                return 1;
+            }
         }
     }
 }

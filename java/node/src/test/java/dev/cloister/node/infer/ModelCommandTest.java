@@ -69,4 +69,26 @@ class ModelCommandTest {
         assertTrue(run.err().contains("unknown model 'gpt-5'"), run.err());
         assertEquals(2, run("fetch").code(), "the name is required");
     }
+
+    @Test
+    void convertsStories260kToGguf() {
+        Path out = dir.resolve("stories260K.gguf");
+        Run run = run("convert", "--checkpoint", sharedModels().resolve("stories260K.bin").toString(),
+                "--tokenizer", sharedModels().resolve("tok512.bin").toString(), "--type", "BF16", "--out",
+                out.toString());
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.out().startsWith("wrote " + out), run.out());
+        dev.cloister.infer.model.GgufFile gguf = dev.cloister.infer.model.GgufFile.open(out);
+        assertEquals("llama", gguf.string("general.architecture"));
+        assertEquals(47, gguf.tensors().size());
+    }
+
+    @Test
+    void convertingAMissingCheckpointFails() {
+        Run run = run("convert", "--checkpoint", dir.resolve("none.bin").toString(), "--tokenizer",
+                sharedModels().resolve("tok512.bin").toString(), "--out", dir.resolve("x.gguf").toString());
+        assertEquals(1, run.code());
+        assertTrue(run.err().startsWith("model convert failed: "), run.err());
+        assertEquals(2, run("convert", "--checkpoint", "a", "--tokenizer", "b", "--out", "c", "--type", "Q4_K").code());
+    }
 }
