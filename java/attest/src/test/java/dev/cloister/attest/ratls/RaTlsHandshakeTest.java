@@ -67,6 +67,40 @@ class RaTlsHandshakeTest {
         assertThrows(RaTlsException.class, () -> c.send(new byte[1]));
     }
 
+    /** The extension types of a ClientHello record (RFC 8446 §4.1.2). */
+    static java.util.List<Integer> extensionTypes(byte[] record) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(record);
+        b.position(5 + 4 + 2 + 32);
+        b.position(b.position() + 1 + (b.get(b.position()) & 0xff));
+        b.position(b.position() + 2 + (b.getShort(b.position()) & 0xffff));
+        b.position(b.position() + 1 + (b.get(b.position()) & 0xff));
+        int end = b.position() + 2 + (b.getShort() & 0xffff);
+        java.util.List<Integer> types = new java.util.ArrayList<>();
+        while (b.position() < end) {
+            types.add(b.getShort() & 0xffff);
+            b.position(b.position() + 2 + (b.getShort(b.position()) & 0xffff));
+        }
+        return types;
+    }
+
+    @Test
+    void noResumptionIsOfferedOrGranted() throws Exception {
+        RaTlsConnection c = RaTlsFixture.client(RaTlsFixture.policy()).connect();
+        byte[] hello = c.takeOutgoing();
+        java.util.List<Integer> types = extensionTypes(hello);
+        assertTrue(types.contains(43) && types.contains(51), "supported_versions and key_share: " + types);
+        for (int forbidden : new int[] {35, 41, 42, 45}) {
+            assertFalse(types.contains(forbidden), "session_ticket / pre_shared_key / early_data / psk modes: "
+                    + types);
+        }
+        RaTlsConnection s = RaTlsFixture.server(enclave).accept();
+        s.receive(hello);
+        c.receive(s.takeOutgoing());
+        s.receive(c.takeOutgoing());
+        assertTrue(s.isHandshakeComplete());
+        assertEquals(0, s.takeOutgoing().length, "no NewSessionTicket after the handshake");
+    }
+
     @Test
     void hybridMlKemKeyExchangeWorks() throws Exception {
         RaTlsClient client = new RaTlsClient(RaTlsFixture.policy(), RaTlsFixture.VERIFIER, KeyExchange.X25519_MLKEM768,

@@ -19,12 +19,16 @@ import java.util.Optional;
 
 /**
  * An RA-TLS session over a Vert.x {@link NetSocket} (enclave ↔ enclave): the transport for the engine of
- * {@code dev.cloister.attest.ratls}. Handshake input runs on a worker thread, ordered per socket (the server side
+ * {@code dev.cloister.attest.ratls}. Handshake input runs on virtual threads, in order per socket (the server side
  * waits there for its hardware report); once the handshake is done, records are decrypted and encrypted on the
  * socket's event loop (cheap AEAD work). A handshake that does not finish before its deadline fails with
  * {@link RaTlsException.Reason#TIMEOUT} and the socket is closed.
  */
 public final class RaTlsChannel {
+
+    /** Where handshake input runs: one virtual thread per task (tasks of one socket are chained, never concurrent). */
+    private static final java.util.concurrent.Executor BLOCKING = java.util.concurrent.Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("ra-tls-handshake-", 0).factory());
 
     private final NetSocket socket;
     private final RaTlsConnection connection;
@@ -163,6 +167,7 @@ public final class RaTlsChannel {
     /** Drives one handshake: bytes in on a worker (ordered), bytes out on the event loop, a deadline timer. */
     private static final class Handshake {
         private final Vertx vertx;
+        private final io.vertx.core.Context context;
         private final NetSocket socket;
         private final RaTlsConnection connection;
         private final Promise<RaTlsChannel> promise = Promise.promise();
@@ -172,6 +177,7 @@ public final class RaTlsChannel {
 
         Handshake(Vertx vertx, NetSocket socket, RaTlsConnection connection, Duration timeout) {
             this.vertx = vertx;
+            this.context = vertx.getOrCreateContext();
             this.socket = Objects.requireNonNull(socket, "socket");
             this.connection = connection;
             this.timer = vertx.setTimer(Math.max(1, timeout.toMillis()), id -> fail(new RaTlsException(
@@ -193,16 +199,44 @@ public final class RaTlsChannel {
 
         private void onBytes(Buffer data) {
             byte[] bytes = data.getBytes();
-            // One worker task at a time per connection, in arrival order; different connections run in parallel
+            // One task at a time per connection, in arrival order; different connections run in parallel
             // (an ordered executeBlocking would serialize every connection of this event loop).
-            tail = tail.transform(previous -> vertx.<byte[]>executeBlocking(() -> {
+            tail = tail.transform(previous -> offEventLoop(() -> {
                 try {
                     connection.receive(bytes);
                     return connection.takeOutgoing();
                 } catch (RaTlsException e) {
                     throw new FailedWithOutput(e, connection.takeOutgoing());
                 }
-            }, false).onComplete(this::afterInput).transform(done -> Future.<Void>succeededFuture()));
+            }).onComplete(this::afterInput).transform(done -> Future.<Void>succeededFuture()));
+        }
+
+        /**
+         * Runs blocking handshake work on a virtual thread (a server may wait tens of milliseconds for its batch's
+         * hardware report: a worker pool would cap the handshakes in flight) and completes on this handshake's
+         * context, so every callback stays on the event loop.
+         */
+        private <T> Future<T> offEventLoop(java.util.concurrent.Callable<T> work) {
+            Promise<T> done = Promise.promise();
+            BLOCKING.execute(() -> {
+                T result = null;
+                Throwable failure = null;
+                try {
+                    result = work.call();
+                } catch (Exception | Error e) {
+                    failure = e;
+                }
+                T r = result;
+                Throwable f = failure;
+                context.runOnContext(v -> {
+                    if (f == null) {
+                        done.complete(r);
+                    } else {
+                        done.fail(f);
+                    }
+                });
+            });
+            return done.future();
         }
 
         private void afterInput(io.vertx.core.AsyncResult<byte[]> ar) {
@@ -261,10 +295,10 @@ public final class RaTlsChannel {
                 socket.close();
                 // The connection's lock may be held by a worker still waiting for evidence: drop its keys there,
                 // after that worker.
-                tail = tail.transform(previous -> vertx.executeBlocking(() -> {
+                tail = tail.transform(previous -> offEventLoop(() -> {
                     connection.close();
                     return null;
-                }, false)).transform(done -> Future.<Void>succeededFuture());
+                })).transform(done -> Future.<Void>succeededFuture());
             }
         }
     }

@@ -1,0 +1,86 @@
+package dev.cloister.attest.ratls;
+
+import dev.cloister.attest.AttestationException;
+import dev.cloister.attest.bundle.EvidenceBundle;
+import dev.cloister.attest.platform.ConfigfsTsm;
+import dev.cloister.attest.platform.TsmReport;
+import dev.cloister.attest.sevsnp.SevSnpCertificateTable;
+import dev.cloister.attest.sevsnp.SevSnpEndorsements;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * An {@link EvidenceSource} over Linux configfs-tsm on an SEV-SNP guest: each CPU report is written and read through
+ * one configfs entry, one at a time. The endorsements are the VCEK, ASK and ARK the host installed (the extended
+ * report's certificate table, {@code auxblob}), or, when the host installed none, the PEM chain given at construction
+ * (the VCEK fetched from AMD KDS for this chip and TCB, then ASK and ARK). No GPU evidence yet (NVML is not wired):
+ * a policy that requires a GPU refuses this source's certificates.
+ */
+public final class ConfigfsTsmEvidenceSource implements EvidenceSource {
+
+    private final ConfigfsTsm tsm;
+    private final String entryName;
+    private final Optional<byte[]> fallbackChainPem;
+
+    /**
+     * @param entryName the configfs entry this process owns (e.g. "cloister-ra-tls")
+     * @param fallbackChainPem VCEK ‖ ASK ‖ ARK in PEM for hosts that install no certificates, or empty
+     */
+    public ConfigfsTsmEvidenceSource(ConfigfsTsm tsm, String entryName, Optional<byte[]> fallbackChainPem) {
+        this.tsm = Objects.requireNonNull(tsm, "tsm");
+        this.entryName = Objects.requireNonNull(entryName, "entryName");
+        this.fallbackChainPem = Objects.requireNonNull(fallbackChainPem, "fallbackChainPem").map(byte[]::clone);
+    }
+
+    @Override
+    public Optional<GpuEvidence> currentGpuEvidence() {
+        return Optional.empty();
+    }
+
+    @Override
+    public synchronized CpuEvidence cpuReport(byte[] reportData) throws IOException {
+        TsmReport r;
+        try {
+            r = tsm.report(entryName, reportData);
+        } catch (AttestationException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        if (!"sev_guest".equals(r.provider())) {
+            throw new IOException("configfs-tsm provider " + r.provider() + ": only SEV-SNP reports fit the evidence "
+                    + "bundle yet");
+        }
+        byte[] chain;
+        if (r.auxblob().isPresent()) {
+            try {
+                chain = pem(SevSnpCertificateTable.parse(r.auxblob().get()).endorsements());
+            } catch (AttestationException e) {
+                throw new IOException("while reading the host's certificate table: " + e.getMessage(), e);
+            }
+        } else {
+            chain = fallbackChainPem.orElseThrow(() -> new IOException(
+                    "the host installed no VCEK and no fallback chain was configured")).clone();
+        }
+        return new CpuEvidence(new EvidenceBundle.Entry(EvidenceBundle.SEV_SNP_REPORT, r.outblob()),
+                new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN, chain), Optional.empty());
+    }
+
+    static byte[] pem(SevSnpEndorsements e) {
+        StringBuilder s = new StringBuilder(block(e.signingCertificate()));
+        e.chain().forEach(c -> s.append(block(c)));
+        return s.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static String block(byte[] der) {
+        return "-----BEGIN CERTIFICATE-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + "\n-----END CERTIFICATE-----\n";
+    }
+
+    @Override
+    public String toString() {
+        return "ConfigfsTsmEvidenceSource[" + entryName + "]";
+    }
+}
