@@ -1,5 +1,6 @@
 package dev.cloister.tokens.oprf;
 
+import dev.cloister.tokens.ec.P384FixedScalarMultiplier;
 import dev.cloister.tokens.h2c.HashToCurve;
 import java.math.BigInteger;
 import java.security.SecureRandom;
@@ -79,6 +80,47 @@ public final class Group {
     /** k * A, for any point A. */
     public ECPoint multiply(ECPoint a, BigInteger k) {
         return a.multiply(k);
+    }
+
+    /**
+     * A multiplier by the fixed scalar k (0 &lt; k &lt; Order()), for a server key applied to many elements. On P-384
+     * it precomputes k's recoding once and batches the affine conversions ({@link P384FixedScalarMultiplier}); on
+     * P-256 it is BouncyCastle's variable-base multiplication.
+     */
+    FixedScalarMultiplier fixedScalarMultiplier(BigInteger k) {
+        if (k.signum() <= 0 || k.compareTo(order) >= 0) {
+            throw new IllegalArgumentException("scalar out of range");
+        }
+        if (suite == OprfSuite.P384_SHA384) {
+            P384FixedScalarMultiplier p384 = new P384FixedScalarMultiplier(curve, k);
+            return new FixedScalarMultiplier() {
+                @Override
+                public ECPoint multiply(ECPoint a) {
+                    return p384.multiply(a);
+                }
+
+                @Override
+                public ECPoint[] multiplyAll(ECPoint[] a) {
+                    return p384.multiplyAll(a);
+                }
+            };
+        }
+        return new FixedScalarMultiplier() {
+            @Override
+            public ECPoint multiply(ECPoint a) {
+                return a.multiply(k).normalize();
+            }
+
+            @Override
+            public ECPoint[] multiplyAll(ECPoint[] a) {
+                ECPoint[] out = new ECPoint[a.length];
+                for (int i = 0; i < a.length; i++) {
+                    out[i] = a[i].multiply(k);
+                }
+                curve.normalizeAll(out);
+                return out;
+            }
+        };
     }
 
     /** The sum of k[i] * a[i] with shared doublings (interleaved wNAF). */
