@@ -10,73 +10,74 @@ import org.bouncycastle.math.raw.Nat;
  * BouncyCastle's {@link SecP384R1Field}; squaring computes the 768-bit square column by column (each cross product
  * once, doubled) with independent accumulators, which is about a quarter faster than BouncyCastle's, and hands it to the
  * same reduction. Callers pass the 24-word scratch {@code tt}, so nothing is allocated per operation.
+ * Public for {@code h2c}; not an API.
  */
-final class P384Field {
-    static final int WORDS = 12;
+public final class P384Field {
+    public static final int WORDS = 12;
     private static final long M = 0xFFFFFFFFL;
 
     private P384Field() {}
 
-    static int[] create() {
+    public static int[] create() {
         return new int[WORDS];
     }
 
-    static int[] createExt() {
+    public static int[] createExt() {
         return new int[2 * WORDS];
     }
 
-    static int[] fromBigInteger(BigInteger v) {
+    public static int[] fromBigInteger(BigInteger v) {
         return SecP384R1Field.fromBigInteger(v);
     }
 
-    static BigInteger toBigInteger(int[] x) {
+    public static BigInteger toBigInteger(int[] x) {
         return Nat.toBigInteger(WORDS, x);
     }
 
-    static void copy(int[] x, int[] z) {
+    public static void copy(int[] x, int[] z) {
         System.arraycopy(x, 0, z, 0, WORDS);
     }
 
-    static boolean isZero(int[] x) {
+    public static boolean isZero(int[] x) {
         return SecP384R1Field.isZero(x) != 0;
     }
 
-    static boolean equal(int[] x, int[] y) {
+    public static boolean equal(int[] x, int[] y) {
         return Nat.eq(WORDS, x, y);
     }
 
     /** The least significant bit of the canonical value: sgn0 of RFC 9380 §4.1 for m = 1. */
-    static int sgn0(int[] x) {
+    public static int sgn0(int[] x) {
         return x[0] & 1;
     }
 
-    static void add(int[] x, int[] y, int[] z) {
+    public static void add(int[] x, int[] y, int[] z) {
         SecP384R1Field.add(x, y, z);
     }
 
-    static void subtract(int[] x, int[] y, int[] z) {
+    public static void subtract(int[] x, int[] y, int[] z) {
         SecP384R1Field.subtract(x, y, z);
     }
 
-    static void twice(int[] x, int[] z) {
+    public static void twice(int[] x, int[] z) {
         SecP384R1Field.twice(x, z);
     }
 
-    static void negate(int[] x, int[] z) {
+    public static void negate(int[] x, int[] z) {
         SecP384R1Field.negate(x, z);
     }
 
-    static void multiply(int[] x, int[] y, int[] z, int[] tt) {
+    public static void multiply(int[] x, int[] y, int[] z, int[] tt) {
         SecP384R1Field.multiply(x, y, z, tt);
     }
 
-    static void square(int[] x, int[] z, int[] tt) {
+    public static void square(int[] x, int[] z, int[] tt) {
         square768(x, tt);
         SecP384R1Field.reduce(tt, z);
     }
 
     /** z = x^(2^n), n &gt;= 1. */
-    static void squareN(int[] x, int n, int[] z, int[] tt) {
+    public static void squareN(int[] x, int n, int[] z, int[] tt) {
         square(x, z, tt);
         for (int i = 1; i < n; i++) {
             square(z, z, tt);
@@ -84,7 +85,7 @@ final class P384Field {
     }
 
     /** z = 1 / x (x non-zero). */
-    static void invert(int[] x, int[] z) {
+    public static void invert(int[] x, int[] z) {
         SecP384R1Field.inv(x, z);
     }
 
