@@ -78,36 +78,7 @@ public final class P384FixedScalarMultiplier {
     public ECPoint[] multiplyAll(ECPoint[] a) {
         int n = a.length;
         P384Jacobian.Scratch s = new P384Jacobian.Scratch();
-        int[][] ax = new int[n][];
-        int[][] ay = new int[n][];
-        P384Jacobian[] doubled = new P384Jacobian[n];
-        for (int i = 0; i < n; i++) {
-            ECPoint p = a[i].normalize();
-            if (p.isInfinity() || p.getCurve() != curve && !p.getCurve().equals(curve)) {
-                throw new IllegalArgumentException("point " + i + " is the identity or not on this curve");
-            }
-            ax[i] = P384Field.fromBigInteger(p.getAffineXCoord().toBigInteger());
-            ay[i] = P384Field.fromBigInteger(p.getAffineYCoord().toBigInteger());
-            doubled[i] = new P384Jacobian();
-            doubled[i].setAffine(ax[i], ay[i]);
-            doubled[i].twice(s);
-        }
-        P384Jacobian.normalizeAll(doubled, s);
-
-        // table[i][j] = (2j + 1) * a[i], all affine
-        P384Jacobian[] entries = new P384Jacobian[n * TABLE];
-        for (int i = 0; i < n; i++) {
-            P384Jacobian e = new P384Jacobian();
-            e.setAffine(ax[i], ay[i]);
-            entries[i * TABLE] = e;
-            for (int j = 1; j < TABLE; j++) {
-                P384Jacobian next = new P384Jacobian();
-                next.set(entries[i * TABLE + j - 1]);
-                next.addAffine(doubled[i].x, doubled[i].y, s);
-                entries[i * TABLE + j] = next;
-            }
-        }
-        P384Jacobian.normalizeAll(entries, s);
+        P384Jacobian[] entries = P384OddMultiples.affineTables(curve, a, TABLE, s);
 
         P384Jacobian[] out = new P384Jacobian[n];
         int[] ex = P384Field.create();

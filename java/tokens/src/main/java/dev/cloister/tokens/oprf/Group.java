@@ -1,6 +1,7 @@
 package dev.cloister.tokens.oprf;
 
 import dev.cloister.tokens.ec.P384FixedScalarMultiplier;
+import dev.cloister.tokens.ec.P384MultiScalar;
 import dev.cloister.tokens.h2c.HashToCurve;
 import java.math.BigInteger;
 import java.security.SecureRandom;
@@ -123,8 +124,14 @@ public final class Group {
         };
     }
 
-    /** The sum of k[i] * a[i] with shared doublings (interleaved wNAF). */
+    /**
+     * The sum of k[i] * a[i] with shared doublings (interleaved wNAF), for public scalars and points (variable
+     * time); on P-384 with {@link P384MultiScalar} (batched affine tables).
+     */
     public ECPoint sumOfMultiplies(ECPoint[] a, BigInteger[] k) {
+        if (suite == OprfSuite.P384_SHA384) {
+            return P384MultiScalar.sumOfMultiplies(curve, a, k);
+        }
         if (a.length == 1) {
             return a[0].multiply(k[0]);
         }
