@@ -87,13 +87,13 @@ public final class P384FixedScalarMultiplier {
         for (int i = 0; i < n; i++) {
             P384Jacobian acc = new P384Jacobian();
             int top = naf.length - 1;
-            select(entries, i * TABLE, naf[top], ex, ey, negY);
+            P384OddMultiples.select(entries, i * TABLE, TABLE, naf[top], ex, ey, negY);
             acc.setAffine(ex, ey);
             for (int b = top - 1; b >= 0; b--) {
                 acc.twice(s);
                 int d = naf[b];
                 if (d != 0) {
-                    select(entries, i * TABLE, d, ex, ey, negY);
+                    P384OddMultiples.select(entries, i * TABLE, TABLE, d, ex, ey, negY);
                     acc.addAffine(ex, ey, s);
                 }
             }
@@ -105,29 +105,5 @@ public final class P384FixedScalarMultiplier {
             result[i] = curve.createPoint(P384Field.toBigInteger(out[i].x), P384Field.toBigInteger(out[i].y));
         }
         return result;
-    }
-
-    /**
-     * (ex, ey) = d * A from the affine table of odd multiples at {@code offset}, for an odd digit d in (-16, 16):
-     * every entry is read and the wanted one kept with a mask, and -y is chosen with a mask.
-     */
-    private static void select(P384Jacobian[] entries, int offset, int d, int[] ex, int[] ey, int[] negY) {
-        int sign = d >> 31;                       // -1 if d < 0, else 0
-        int index = (((d ^ sign) - sign) - 1) >>> 1;
-        java.util.Arrays.fill(ex, 0);
-        java.util.Arrays.fill(ey, 0);
-        for (int j = 0; j < TABLE; j++) {
-            int mask = ((j ^ index) - 1) >> 31;   // -1 if j == index, else 0
-            int[] tx = entries[offset + j].x;
-            int[] ty = entries[offset + j].y;
-            for (int w = 0; w < P384Field.WORDS; w++) {
-                ex[w] |= tx[w] & mask;
-                ey[w] |= ty[w] & mask;
-            }
-        }
-        P384Field.negate(ey, negY);
-        for (int w = 0; w < P384Field.WORDS; w++) {
-            ey[w] = (ey[w] & ~sign) | (negY[w] & sign);
-        }
     }
 }

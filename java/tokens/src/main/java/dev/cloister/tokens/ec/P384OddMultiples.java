@@ -41,4 +41,29 @@ final class P384OddMultiples {
         P384Jacobian.normalizeAll(entries, s);
         return entries;
     }
+
+    /**
+     * (ex, ey) = d * A from the affine table of odd multiples of A at {@code offset}, for an odd digit d with
+     * |d| &lt; 2 * size: every entry is read and the wanted one kept with a mask, and -y is chosen with a mask, so
+     * neither the memory access pattern nor the branches depend on d.
+     */
+    static void select(P384Jacobian[] entries, int offset, int size, int d, int[] ex, int[] ey, int[] negY) {
+        int sign = d >> 31;                       // -1 if d < 0, else 0
+        int index = (((d ^ sign) - sign) - 1) >>> 1;
+        java.util.Arrays.fill(ex, 0);
+        java.util.Arrays.fill(ey, 0);
+        for (int j = 0; j < size; j++) {
+            int mask = ((j ^ index) - 1) >> 31;   // -1 if j == index, else 0
+            int[] tx = entries[offset + j].x;
+            int[] ty = entries[offset + j].y;
+            for (int w = 0; w < P384Field.WORDS; w++) {
+                ex[w] |= tx[w] & mask;
+                ey[w] |= ty[w] & mask;
+            }
+        }
+        P384Field.negate(ey, negY);
+        for (int w = 0; w < P384Field.WORDS; w++) {
+            ey[w] = (ey[w] & ~sign) | (negY[w] & sign);
+        }
+    }
 }

@@ -31,7 +31,7 @@ final class Dleq {
         Group g = ctx.group;
         Composites composites = computeComposites(ctx, kTimes, b, c, d);
         ECPoint t2 = g.multiplyGenerator(r);
-        ECPoint t3 = composites.m.multiply(r);
+        ECPoint t3 = g.multiplyNonce(composites.m, r);
         BigInteger challenge = challenge(ctx, b, composites.m, composites.z, t2, t3);
         BigInteger s = r.subtract(challenge.multiply(k)).mod(g.order());
         return new Proof(challenge, s);

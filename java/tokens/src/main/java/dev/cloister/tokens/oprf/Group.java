@@ -2,6 +2,7 @@ package dev.cloister.tokens.oprf;
 
 import dev.cloister.tokens.ec.P384FixedScalarMultiplier;
 import dev.cloister.tokens.ec.P384MultiScalar;
+import dev.cloister.tokens.ec.P384UniformMultiplier;
 import dev.cloister.tokens.h2c.HashToCurve;
 import java.math.BigInteger;
 import java.security.SecureRandom;
@@ -81,6 +82,18 @@ public final class Group {
     /** k * A, for any point A. */
     public ECPoint multiply(ECPoint a, BigInteger k) {
         return a.multiply(k);
+    }
+
+    /**
+     * r * A for a secret scalar used once (a proof nonce), 0 &lt; r &lt; Order(), A not the identity: on P-384 with
+     * the same operation sequence for every r ({@link P384UniformMultiplier}); on P-256 BouncyCastle's variable-base
+     * multiplication (variable time). Normalized.
+     */
+    ECPoint multiplyNonce(ECPoint a, BigInteger r) {
+        if (suite == OprfSuite.P384_SHA384) {
+            return P384UniformMultiplier.multiply(curve, a, r);
+        }
+        return a.multiply(r).normalize();
     }
 
     /**
