@@ -18,8 +18,8 @@ import org.bouncycastle.math.ec.custom.sec.SecP384R1Curve;
  * (a timing observer sees one constant, never a function of the request). Table entries are read by scanning the
  * whole table and selecting with masks, and negation is selected with a mask, so the memory access pattern does not
  * reveal digit values. The exceptional branches of the addition (H = 0) are never taken: the partial sum before a
- * digit d is j * A with |d| &lt; 2^4 &lt; j &lt; order (the top digit is positive and digits are at least five bits
- * apart), and A has prime order. The field arithmetic is BouncyCastle's, whose final conditional reductions depend on
+ * digit d is j * A with |d| &lt; 16 &lt; 32 &lt;= j &lt; order (the top digit is positive and non-zero digits are at
+ * least five positions apart, so j = 2^g * J with g &gt;= 5 and J &gt;= 1), and A has prime order. The field arithmetic is BouncyCastle's, whose final conditional reductions depend on
  * the values, as in its own multipliers. This is the same exposure as BouncyCastle's {@code WNafL2RMultiplier} used
  * before, minus the per-call recoding of k and the secret-indexed table reads.
  *
@@ -74,7 +74,7 @@ public final class P384FixedScalarMultiplier {
         return multiplyAll(new ECPoint[] {a})[0];
     }
 
-    /** k * a[i] for every i, normalized, with the table and output conversions batched into two inversions. */
+    /** k * a[i] for every i, normalized; the affine conversions take three inversions for the whole batch. */
     public ECPoint[] multiplyAll(ECPoint[] a) {
         int n = a.length;
         P384Jacobian.Scratch s = new P384Jacobian.Scratch();
