@@ -1,5 +1,6 @@
 package dev.cloister.tokens.h2c;
 
+import dev.cloister.tokens.ec.P384Field;
 import java.math.BigInteger;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.crypto.ec.CustomNamedCurves;
@@ -97,10 +98,15 @@ public final class HashToCurve {
     }
 
     /**
-     * RFC 9380 §6.6.2 simplified Shallue-van de Woestijne-Ulas map (the straight-line steps 1-10).
+     * RFC 9380 §6.6.2 simplified Shallue-van de Woestijne-Ulas map. P-384 uses {@link P384Sswu} (Appendix F.2, one
+     * exponentiation); P-256 the straight-line steps 1-10 of §6.6.2 with BouncyCastle's field square root.
      * Not constant time: the inputs are public token nonces and hash outputs.
      */
     ECPoint mapToCurve(ECFieldElement u) {
+        if (suite == HashToCurveSuite.P384_XMD_SHA384_SSWU) {
+            int[][] xy = P384Sswu.map(P384Field.fromBigInteger(u.toBigInteger()));
+            return curve.createPoint(P384Field.toBigInteger(xy[0]), P384Field.toBigInteger(xy[1]));
+        }
         ECFieldElement tv1 = z.multiply(u.square());          // Z * u^2
         ECFieldElement den = tv1.square().add(tv1);           // Z^2 * u^4 + Z * u^2
         ECFieldElement x1 = den.isZero() ? bOverZa : minusBOverA.multiply(den.invert().addOne());

@@ -22,10 +22,16 @@ final class Dleq {
 
     /** GenerateProof(k, A = G, B, C, D) of §2.2.1. */
     static Proof generateProof(OprfContext ctx, BigInteger k, ECPoint b, List<ECPoint> c, List<ECPoint> d, BigInteger r) {
+        return generateProof(ctx, k, ctx.group.fixedScalarMultiplier(k), b, c, d, r);
+    }
+
+    /** GenerateProof(k, A = G, B, C, D) of §2.2.1, with k's multiplier already prepared ({@code kTimes} = k * ·). */
+    static Proof generateProof(OprfContext ctx, BigInteger k, FixedScalarMultiplier kTimes, ECPoint b, List<ECPoint> c,
+                               List<ECPoint> d, BigInteger r) {
         Group g = ctx.group;
-        Composites composites = computeComposites(ctx, k, b, c, d);
+        Composites composites = computeComposites(ctx, kTimes, b, c, d);
         ECPoint t2 = g.multiplyGenerator(r);
-        ECPoint t3 = composites.m.multiply(r);
+        ECPoint t3 = g.multiplyNonce(composites.m, r);
         BigInteger challenge = challenge(ctx, b, composites.m, composites.z, t2, t3);
         BigInteger s = r.subtract(challenge.multiply(k)).mod(g.order());
         return new Proof(challenge, s);
@@ -48,10 +54,11 @@ final class Dleq {
     }
 
     /**
-     * ComputeComposites (verifier, {@code k == null}: Z = Σ d[i] * D[i]) and ComputeCompositesFast (prover: Z = k * M)
-     * of §2.2.1, with M and Z each computed as one multi-scalar multiplication.
+     * ComputeComposites (verifier, {@code kTimes == null}: Z = Σ d[i] * D[i]) and ComputeCompositesFast (prover:
+     * Z = k * M) of §2.2.1, with M and the verifier's Z each computed as one multi-scalar multiplication.
      */
-    private static Composites computeComposites(OprfContext ctx, BigInteger k, ECPoint b, List<ECPoint> c, List<ECPoint> d) {
+    private static Composites computeComposites(OprfContext ctx, FixedScalarMultiplier kTimes, ECPoint b, List<ECPoint> c,
+                                                List<ECPoint> d) {
         Group g = ctx.group;
         if (c.size() != d.size() || c.isEmpty() || c.size() > 0xffff) {
             throw new IllegalArgumentException("composites need equally long, non-empty lists, got " + c.size() + " and " + d.size());
@@ -78,7 +85,7 @@ final class Dleq {
             di[i] = ctx.hashToScalar(transcript.toByteArray());
         }
         ECPoint m = g.sumOfMultiplies(cs, di);
-        ECPoint z = k != null ? m.multiply(k) : g.sumOfMultiplies(ds, di);
+        ECPoint z = kTimes != null ? kTimes.multiply(m) : g.sumOfMultiplies(ds, di);
         ECPoint[] mz = {m, z};
         g.normalizeAll(mz);
         return new Composites(mz[0], mz[1]);

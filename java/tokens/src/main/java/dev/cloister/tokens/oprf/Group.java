@@ -1,5 +1,8 @@
 package dev.cloister.tokens.oprf;
 
+import dev.cloister.tokens.ec.P384FixedScalarMultiplier;
+import dev.cloister.tokens.ec.P384MultiScalar;
+import dev.cloister.tokens.ec.P384UniformMultiplier;
 import dev.cloister.tokens.h2c.HashToCurve;
 import java.math.BigInteger;
 import java.security.SecureRandom;
@@ -81,8 +84,67 @@ public final class Group {
         return a.multiply(k);
     }
 
-    /** The sum of k[i] * a[i] with shared doublings (interleaved wNAF). */
+    /**
+     * r * A for a secret scalar used once (a proof nonce), 0 &lt; r &lt; Order(), A not the identity: on P-384 with
+     * the same operation sequence for every r ({@link P384UniformMultiplier}); on P-256 BouncyCastle's variable-base
+     * multiplication (variable time). Normalized.
+     */
+    ECPoint multiplyNonce(ECPoint a, BigInteger r) {
+        if (suite == OprfSuite.P384_SHA384) {
+            return P384UniformMultiplier.multiply(curve, a, r);
+        }
+        return a.multiply(r).normalize();
+    }
+
+    /**
+     * A multiplier by the fixed scalar k (0 &lt; k &lt; Order()), for a server key applied to many elements. On P-384
+     * it precomputes k's recoding once and batches the affine conversions ({@link P384FixedScalarMultiplier}); on
+     * P-256 it is BouncyCastle's variable-base multiplication.
+     */
+    FixedScalarMultiplier fixedScalarMultiplier(BigInteger k) {
+        if (k.signum() <= 0 || k.compareTo(order) >= 0) {
+            throw new IllegalArgumentException("scalar out of range");
+        }
+        if (suite == OprfSuite.P384_SHA384) {
+            P384FixedScalarMultiplier p384 = new P384FixedScalarMultiplier(curve, k);
+            return new FixedScalarMultiplier() {
+                @Override
+                public ECPoint multiply(ECPoint a) {
+                    return p384.multiply(a);
+                }
+
+                @Override
+                public ECPoint[] multiplyAll(ECPoint[] a) {
+                    return p384.multiplyAll(a);
+                }
+            };
+        }
+        return new FixedScalarMultiplier() {
+            @Override
+            public ECPoint multiply(ECPoint a) {
+                return a.multiply(k).normalize();
+            }
+
+            @Override
+            public ECPoint[] multiplyAll(ECPoint[] a) {
+                ECPoint[] out = new ECPoint[a.length];
+                for (int i = 0; i < a.length; i++) {
+                    out[i] = a[i].multiply(k);
+                }
+                curve.normalizeAll(out);
+                return out;
+            }
+        };
+    }
+
+    /**
+     * The sum of k[i] * a[i] with shared doublings (interleaved wNAF), for public scalars and points (variable
+     * time); on P-384 with {@link P384MultiScalar} (batched affine tables).
+     */
     public ECPoint sumOfMultiplies(ECPoint[] a, BigInteger[] k) {
+        if (suite == OprfSuite.P384_SHA384) {
+            return P384MultiScalar.sumOfMultiplies(curve, a, k);
+        }
         if (a.length == 1) {
             return a[0].multiply(k[0]);
         }

@@ -13,11 +13,14 @@ public final class VoprfServer {
     private final OprfContext ctx;
     private final BigInteger skS;
     private final ECPoint pkS;
+    /** skS * A, with skS's recoding precomputed once per key. */
+    private final FixedScalarMultiplier keyMultiple;
 
     public VoprfServer(OprfKeyPair keyPair) {
         this.ctx = OprfContext.of(keyPair.suite(), OprfMode.VOPRF);
         this.skS = keyPair.scalar();
         this.pkS = keyPair.publicKey();
+        this.keyMultiple = ctx.group.fixedScalarMultiplier(skS);
     }
 
     /**
@@ -29,16 +32,12 @@ public final class VoprfServer {
             throw new IllegalArgumentException("nothing to evaluate");
         }
         int n = blindedElements.size();
-        ECPoint[] evaluated = new ECPoint[n];
-        List<ECPoint> c = new ArrayList<>(n);
+        ECPoint[] blinded = new ECPoint[n];
         for (int i = 0; i < n; i++) {
-            ECPoint b = blindedElements.get(i).point();
-            c.add(b);
-            evaluated[i] = b.multiply(skS);
+            blinded[i] = blindedElements.get(i).point();
         }
-        ctx.group.normalizeAll(evaluated);
-        List<ECPoint> d = List.of(evaluated);
-        Proof proof = Dleq.generateProof(ctx, skS, pkS, c, d, random.next(ctx.group));
+        ECPoint[] evaluated = keyMultiple.multiplyAll(blinded);
+        Proof proof = Dleq.generateProof(ctx, skS, keyMultiple, pkS, List.of(blinded), List.of(evaluated), random.next(ctx.group));
         List<EvaluatedElement> out = new ArrayList<>(n);
         for (ECPoint e : evaluated) {
             out.add(new EvaluatedElement(e));
@@ -48,7 +47,7 @@ public final class VoprfServer {
 
     /** Evaluate(skS, input) of §3.3.2: the VOPRF output computed directly. */
     public byte[] evaluate(byte[] input) throws InvalidInputException {
-        ECPoint evaluated = ctx.inputElement(input).multiply(skS).normalize();
+        ECPoint evaluated = keyMultiple.multiply(ctx.inputElement(input));
         return ctx.finalizeHash(input, null, evaluated);
     }
 
