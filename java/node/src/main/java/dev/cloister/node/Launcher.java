@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             dev.cloister.node.cli.EnclaveCommand.class, AttestCommand.class,
             RequestCommand.class, dev.cloister.client.cli.SummarizeCommand.class,
             dev.cloister.client.cli.RewriteCommand.class, dev.cloister.client.cli.LogCommand.class,
+            dev.cloister.node.infer.GenerateCommand.class, dev.cloister.node.infer.ModelCommand.class,
             CommandLine.HelpCommand.class})
 public final class Launcher implements Runnable {
 
