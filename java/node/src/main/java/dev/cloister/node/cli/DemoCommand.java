@@ -63,6 +63,8 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         long start = System.nanoTime();
+        // The enclaves share this process: the whole process keeps to the enclave's log allowlist.
+        dev.cloister.node.log.EnclaveLogFilter.install();
         ModelFiles files = resolveModel(out);
         Path data = Files.createTempDirectory("cloister-demo");
         NodeRuntime runtime = NodeRuntime.create();
