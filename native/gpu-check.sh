@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-log() { echo "[gpu-check $(date -u +%H:%M:%S)] $*" | tee -a "$OUT/gpu-check.log"; }
+log() { echo "[gpu-check $(date -u +%H:%M:%S)] $*" | tee -a "$OUT/gpu-check.log" >&2; }
 ROWS=()
 row() { ROWS+=("$(printf '%-44s | %-26s | %-16s | %s' "$1" "$2" "$3" "$4")"); }
 
@@ -57,7 +57,7 @@ NVCC="$(command -v nvcc || true)"
 [ -z "$NVCC" ] && [ -x /usr/local/cuda/bin/nvcc ] && NVCC=/usr/local/cuda/bin/nvcc
 if [ "$CPU_ONLY" = 0 ]; then
   [ -n "$NVCC" ] || [ -n "$PREBUILT" ] || { echo "gpu-check: nvcc not found (use --prebuilt DIR, or --cpu-only for a dry run)" >&2; exit 1; }
-  nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1 || true
+  if command -v nvidia-smi > /dev/null; then nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1; else echo "no nvidia-smi" > "$OUT/nvidia-smi.txt"; fi
 fi
 BACKEND=cuda
 [ "$CPU_ONLY" = 1 ] && BACKEND=cpu
@@ -100,7 +100,8 @@ for t in kernels kv_cache engine engine_portable gguf model_mutations cuda; do
   rc=$?
   case $rc in
     0) PASSED=$((PASSED + 1)) ;;
-    77) SKIPPED=$((SKIPPED + 1)) ;;
+    77) SKIPPED=$((SKIPPED + 1))
+        [ "$t" = cuda ] && [ "$CPU_ONLY" = 0 ] && FAILED="$FAILED cuda(skipped:no-usable-GPU)" ;;
     *) FAILED="$FAILED $t" ;;
   esac
   cat "$OUT/test-$t.log" >> "$OUT/gpu-check.log"
@@ -119,7 +120,7 @@ if [ -z "$M15" ]; then
 fi
 BIG="$WORK/random-1b.bin"
 if [ "$CPU_ONLY" = 1 ] || [ "$QUICK" = 1 ]; then
-  BIG_SHAPE=(512 1408 4 8 2 32000 512); BIG_NOTE="small stand-in (dry run)"
+  BIG_SHAPE=(512 1408 4 8 2 32000 512); BIG_NOTE="small stand-in (--quick/--cpu-only)"
 else
   BIG_SHAPE=(2048 5632 22 32 4 32000 1024); BIG_NOTE="1.1B TinyLlama shape, random bf16"
 fi
@@ -132,7 +133,7 @@ PARAMS=$(python3 -c "d,h,l,H,kv,v,s=${BIG_SHAPE[0]},${BIG_SHAPE[1]},${BIG_SHAPE[
 value() { grep -o "$1=[0-9.eE+-]*" | head -1 | cut -d= -f2; }
 bench() {  # name, log file, args...
   local name="$1" logf="$OUT/$2"; shift 2
-  "$RUN" "$@" > "$logf" 2>&1 || { log "$name FAILED (see $logf)"; echo "FAILED"; return; }
+  "$RUN" "$@" > "$logf" 2>&1 || { log "$name FAILED (see $logf)"; echo "FAILED FAILED"; return; }
   cat "$logf" >> "$OUT/gpu-check.log"
   echo "$(value decode_tok_s < "$logf") $(value prefill_tok_s < "$logf")"
 }

@@ -23,7 +23,7 @@ extern "C" {
 #define CI_ERR_MEMORY (-3)     /* no free KV block, no free sequence slot, an allocation failed */
 #define CI_ERR_BACKEND (-4)    /* the backend failed (a CUDA error) or is not available */
 
-#define CI_BACKEND_AUTO 0      /* CUDA when built and a device is present, else CPU */
+#define CI_BACKEND_AUTO 0      /* CUDA when built and a device is present (a CUDA failure then fails the open), else CPU */
 #define CI_BACKEND_CPU 1
 #define CI_BACKEND_CUDA 2
 

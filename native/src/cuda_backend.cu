@@ -267,6 +267,12 @@ public:
         max_rows_ = o.max_rows;
         max_blocks_ = (c_.seq_len + table.block_tokens() - 1) / table.block_tokens();
         block_floats_ = static_cast<size_t>(c_.layers) * 2 * table.block_tokens() * c_.kv_dim();
+    }
+
+    // Allocates and uploads; separate from the constructor so that a failure half-way still runs the destructor,
+    // which frees whatever was allocated.
+    void init(const Model &model) {
+        const BlockTable &table = table_;
         check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "stream");
         upload_weights(model);
         const size_t R = max_rows_;
@@ -506,9 +512,14 @@ std::unique_ptr<Backend> make_cuda_backend(const Model &model, const BlockTable 
     check(cudaSetDevice(0), "set device");
     cudaDeviceProp prop{};
     check(cudaGetDeviceProperties(&prop, 0), "device properties");
-    if (options.weight_type == CI_WEIGHTS_BF16)
-        return std::make_unique<CudaBackend<__nv_bfloat16>>(model, table, options, prop.name);
-    return std::make_unique<CudaBackend<float>>(model, table, options, prop.name);
+    if (options.weight_type == CI_WEIGHTS_BF16) {
+        auto b = std::make_unique<CudaBackend<__nv_bfloat16>>(model, table, options, prop.name);
+        b->init(model);
+        return b;
+    }
+    auto b = std::make_unique<CudaBackend<float>>(model, table, options, prop.name);
+    b->init(model);
+    return b;
 }
 
 bool cuda_backend_built() { return true; }
