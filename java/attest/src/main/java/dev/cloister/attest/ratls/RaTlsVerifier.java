@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -180,9 +179,5 @@ public final class RaTlsVerifier {
         String rest = text.substring(split).strip();
         return SevSnpEndorsements.of(text.substring(0, split).getBytes(StandardCharsets.US_ASCII),
                 rest.isEmpty() ? null : rest.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    static String hex(byte[] b) {
-        return HexFormat.of().formatHex(b);
     }
 }

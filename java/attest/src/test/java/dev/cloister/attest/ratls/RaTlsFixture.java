@@ -1,7 +1,6 @@
 package dev.cloister.attest.ratls;
 
 import dev.cloister.attest.AttestationVerifier;
-import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.sevsnp.SevSnpPolicy;
 import dev.cloister.attest.sim.SimulatedNvidiaGpu;
 import dev.cloister.attest.sim.SimulatedSevSnpPlatform;

@@ -228,13 +228,18 @@ public final class RaTlsChannel {
                 }
                 T r = result;
                 Throwable f = failure;
-                context.runOnContext(v -> {
-                    if (f == null) {
-                        done.complete(r);
-                    } else {
-                        done.fail(f);
-                    }
-                });
+                try {
+                    context.runOnContext(v -> {
+                        if (f == null) {
+                            done.complete(r);
+                        } else {
+                            done.fail(f);
+                        }
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException vertxClosed) {
+                    // Vert.x is shutting down: no one will drive this connection again; drop its keys.
+                    connection.close();
+                }
             });
             return done.future();
         }

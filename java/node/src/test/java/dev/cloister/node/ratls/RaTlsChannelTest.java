@@ -147,6 +147,38 @@ class RaTlsChannelTest {
     }
 
     @Test
+    void concurrentCallersShareBatchedReportsOverSockets(Vertx vertx) throws Exception {
+        SimulatedEvidenceSource source = new SimulatedEvidenceSource(cpu, Optional.of(gpu), GPU_ENCLAVE,
+                Duration.ofMillis(20), Duration.ofMinutes(1), Clock.systemUTC(), RANDOM);
+        try (EnclaveIdentity batched = EnclaveIdentity.generate(source, new AttestationMode.Batched(
+                Duration.ofMillis(5), 64), EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME, TIMEOUT, Clock.systemUTC(),
+                RANDOM)) {
+            RaTlsServer raTls = RaTlsServer.create(batched, List.of(KeyExchange.X25519),
+                    new RaTlsServer.ClientAuthentication.None(), TIMEOUT, Clock.systemUTC(), RANDOM);
+            NetServer server = vertx.createNetServer().connectHandler(socket -> RaTlsChannel.accept(vertx, socket,
+                    raTls, TIMEOUT).onSuccess(ch -> ch.handler(b -> ch.write(b)))).listen(0, "127.0.0.1")
+                    .await(10, TimeUnit.SECONDS);
+            RaTlsClient client = RaTlsClient.create(accepting(GPU_ENCLAVE), VERIFIER, KeyExchange.X25519,
+                    Optional.empty(), TIMEOUT, Clock.systemUTC(), RANDOM);
+            NetClient net = vertx.createNetClient();
+            List<Future<RaTlsChannel>> channels = new java.util.ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                channels.add(RaTlsChannel.connect(vertx, net, SocketAddress.inetSocketAddress(server.actualPort(),
+                        "127.0.0.1"), client, TIMEOUT));
+            }
+            Future.all(channels).await(60, TimeUnit.SECONDS);
+            long shared = channels.stream().filter(f -> f.result().peer().orElseThrow().batchSize() > 1).count();
+            assertTrue(shared > 0, "some of 32 concurrent handshakes shared a report");
+            RaTlsChannel last = channels.getLast().result();
+            Promise<String> echo = Promise.promise();
+            last.handler(b -> echo.tryComplete(b.toString()));
+            last.write(Buffer.buffer("still private")).await(10, TimeUnit.SECONDS);
+            assertEquals("still private", echo.future().await(10, TimeUnit.SECONDS));
+            server.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void serverRefusesACallerOfAReleaseItDoesNotName(Vertx vertx) throws Exception {
         Promise<RaTlsChannel> accepted = Promise.promise();
         NetServer server = gpuEnclaveServer(vertx, accepting(GPU_ENCLAVE), TIMEOUT, accepted)
