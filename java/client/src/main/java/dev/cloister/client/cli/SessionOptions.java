@@ -54,7 +54,7 @@ public final class SessionOptions {
     @Option(names = "--origin", defaultValue = "gateway.cloister.invalid", description = "The gateway's origin name")
     String origin;
 
-    @Option(names = "--trust-sim-roots", description = "Accept the simulated platform whose roots are in this directory (development only)")
+    @Option(names = "--insecure-simulated-tee", description = "Accept the simulated platform whose roots are in this directory (development only)")
     Path simRoots;
 
     @Option(names = "--log-file", description = "The request log (default: ~/.local/share/cloister/request-log.jsonl)")

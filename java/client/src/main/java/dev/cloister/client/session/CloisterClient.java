@@ -309,13 +309,13 @@ public final class CloisterClient implements AutoCloseable {
                 return Future.failedFuture(new SessionFailure(SessionFailure.Kind.TOKEN,
                         "the gateway refused the token: " + problemDetail(answer), null));
             }
-            if (answer.status() != 200) {
+            if (answer.status() != 201) {
                 connection.close();
                 return Future.failedFuture(new SessionFailure(SessionFailure.Kind.ENCLAVE,
                         answer.status() >= 500, "the gateway answered " + answer.status() + ": " + problemDetail(answer),
                         null));
             }
-            Optional<String> handle = answer.headers().first("cloister-session");
+            Optional<String> handle = answer.headers().first("session");
             try {
                 connection.receive(answer.content());
             } catch (RaTlsException e) {

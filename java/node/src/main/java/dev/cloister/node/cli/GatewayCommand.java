@@ -77,7 +77,7 @@ public final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--release", description = "An accepted enclave measurement (hex SHA-384 launch digest); repeatable")
     java.util.List<String> releases;
 
-    @Option(names = "--trust-sim-roots", description = "Accept enclaves on the simulated platform whose roots are in this directory (development only)")
+    @Option(names = "--insecure-simulated-tee", description = "Accept enclaves on the simulated platform whose roots are in this directory (development only)")
     java.nio.file.Path simRoots;
 
     @picocli.CommandLine.Mixin

@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  */
 public final class SessionRouter implements StreamingTarget {
 
-    public static final String NEXT_HANDLE = "cloister-session";
+    public static final String NEXT_HANDLE = "session";
     public static final String MEDIA_TYPE = "application/cloister-tls";
     /** The most TLS bytes one step may carry towards the enclave. */
     public static final int MAX_STEP_BYTES = 1 << 20;
@@ -104,7 +104,10 @@ public final class SessionRouter implements StreamingTarget {
         }
         opened.increment();
         SessionHandles.Route route = new SessionHandles.Route(member.get().id(), handles.randomId());
-        return forward(member.get(), route, request.content()).compose(streamed -> collect(streamed));
+        return forward(member.get(), route, request.content()).compose(streamed -> collect(streamed))
+                // DESIGN.md step 4: the session is created (201) and named by its first handle.
+                .map(answer -> answer.status() == 200 && answer.headers().first(NEXT_HANDLE).isPresent()
+                        ? BinaryResponse.of(201, answer.headers(), answer.content()) : answer);
     }
 
     private Future<StreamedResponse> step(String handle, byte[] tls) {

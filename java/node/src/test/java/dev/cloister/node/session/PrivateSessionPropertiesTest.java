@@ -289,7 +289,7 @@ class PrivateSessionPropertiesTest {
             KeyConfig key = ohttp.fetchKeys(deployment.keyDirectory().resolve("/ohttp-keys")).await(10, TimeUnit.SECONDS).getFirst();
             BinaryRequest open = BinaryRequest.of("POST", "https", LocalDeployment.ORIGIN, "/v1/sessions",
                     FieldSection.of("authorization", PrivateTokenCredentials.format(token)), hello());
-            assertEquals(200, ohttp.send(key, open).await(30, TimeUnit.SECONDS).status());
+            assertEquals(201, ohttp.send(key, open).await(30, TimeUnit.SECONDS).status());
             deployment.restartGateway();
             BinaryResponse again = ohttp.send(key, open).await(30, TimeUnit.SECONDS);
             assertEquals(401, again.status(), "a token spent before the restart is refused after it");
@@ -333,7 +333,7 @@ class PrivateSessionPropertiesTest {
             BinaryResponse first = ohttp.send(key, BinaryRequest.of("POST", "https", LocalDeployment.ORIGIN, "/v1/sessions",
                     FieldSection.of("authorization", PrivateTokenCredentials.format(wallet.take().await(30, TimeUnit.SECONDS))),
                     connection.takeOutgoing())).await(30, TimeUnit.SECONDS);
-            assertEquals(200, first.status());
+            assertEquals(201, first.status());
             connection.receive(first.content());
             assertTrue(connection.isHandshakeComplete());
             int holder = -1;
@@ -344,7 +344,7 @@ class PrivateSessionPropertiesTest {
             deployment.killEnclave(holder);
             connection.send(BinaryRequest.of("POST", "https", "enclave", "/v1/rewrite", FieldSection.EMPTY,
                     "{\"draft\":\"hi\",\"tone\":\"formal\"}".getBytes()).encode());
-            String handle = first.headers().first("cloister-session").orElseThrow();
+            String handle = first.headers().first("session").orElseThrow();
             BinaryResponse lost = ohttp.send(key, BinaryRequest.of("POST", "https", LocalDeployment.ORIGIN,
                     "/v1/sessions/" + handle, FieldSection.EMPTY, connection.takeOutgoing())).await(30, TimeUnit.SECONDS);
             assertEquals(503, lost.status(), "the client learns its session is gone, and may retry");

@@ -115,7 +115,7 @@ class SeparateProcessesTest {
         String release = HexFormat.of().formatHex(ReleaseMeasurement.ofRunningBuild());
         start("gateway", "gateway", "--listen", "127.0.0.1:" + gateway, "--admin-listen", "127.0.0.1:0",
                 "--enclave", "e1=http://127.0.0.1:" + enclave + "/sessions/", "--release", release,
-                "--trust-sim-roots", dir.resolve("sim").toString(), "--token-seed-file", dir.resolve("token-seed").toString(),
+                "--insecure-simulated-tee", dir.resolve("sim").toString(), "--token-seed-file", dir.resolve("token-seed").toString(),
                 "--spent-tokens", dir.resolve("spent").toString(), "--ledger", "http://127.0.0.1:" + ledger,
                 "--submitter-key", dir.resolve("operator.key").toString());
         await("http://127.0.0.1:" + gateway + "/ohttp-keys/proofs", "gateway");
@@ -135,7 +135,7 @@ class SeparateProcessesTest {
         String[] session = {"--relay", "http://127.0.0.1:" + relay + "/relay", "--keys", "http://127.0.0.1:" + keys,
                 "--ledger-vkey", logVkey, "--witness-vkey", witnessVkey, "--quorum", "1",
                 "--issuer", "http://127.0.0.1:" + issuer, "--account", "test-account-0001",
-                "--trust-sim-roots", dir.resolve("sim").toString(), "--log-file", log.toString()};
+                "--insecure-simulated-tee", dir.resolve("sim").toString(), "--log-file", log.toString()};
         // The gateway attests the enclave in the background after start: retry briefly while the pool fills.
         String out = "";
         for (int i = 0; i < 20; i++) {
