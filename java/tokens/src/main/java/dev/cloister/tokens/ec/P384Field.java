@@ -84,6 +84,58 @@ public final class P384Field {
         }
     }
 
+    /**
+     * z = x^((p - 3) / 4), the exponent c1 of RFC 9380 F.2.1.2; (p - 3) / 4 = 2^382 - 2^126 - 2^94 + 2^30 - 1, whose bits are 255 ones, a zero, 32 ones,
+     * 64 zeros and 30 ones. a_k below is x^(2^k - 1). 381 squarings, 13 multiplications.
+     */
+    public static void powPMinus3Over4(int[] x, int[] z, int[] tt) {
+        int[] a2 = P384Field.create();
+        int[] a3 = P384Field.create();
+        int[] a15 = P384Field.create();
+        int[] a30 = P384Field.create();
+        int[] t = P384Field.create();
+        P384Field.square(x, a2, tt);
+        P384Field.multiply(a2, x, a2, tt);                  // a2
+        P384Field.square(a2, a3, tt);
+        P384Field.multiply(a3, x, a3, tt);                  // a3
+        P384Field.squareN(a3, 3, t, tt);
+        P384Field.multiply(t, a3, t, tt);                   // a6
+        P384Field.squareN(t, 6, a15, tt);
+        P384Field.multiply(a15, t, a15, tt);                // a12
+        P384Field.squareN(a15, 3, a15, tt);
+        P384Field.multiply(a15, a3, a15, tt);               // a15
+        P384Field.squareN(a15, 15, a30, tt);
+        P384Field.multiply(a30, a15, a30, tt);              // a30
+        P384Field.squareN(a30, 30, t, tt);
+        P384Field.multiply(t, a30, t, tt);                  // a60
+        P384Field.squareN(t, 60, z, tt);
+        P384Field.multiply(z, t, t, tt);                    // a120
+        P384Field.squareN(t, 120, z, tt);
+        P384Field.multiply(z, t, t, tt);                    // a240
+        P384Field.squareN(t, 15, t, tt);
+        P384Field.multiply(t, a15, t, tt);                  // a255
+        P384Field.squareN(a30, 2, z, tt);
+        P384Field.multiply(z, a2, a2, tt);                  // a32 (a2 is not needed again)
+        P384Field.squareN(t, 1 + 32, t, tt);
+        P384Field.multiply(t, a2, t, tt);                   // 255 ones, 0, 32 ones
+        P384Field.squareN(t, 94, t, tt);
+        P384Field.multiply(t, a30, z, tt);                  // 64 zeros, 30 ones
+    }
+
+    /**
+     * z = sqrt(x) = x^((p + 1) / 4) (p = 3 mod 4) and true when x is a square; otherwise z is unspecified and the
+     * result false. Not constant time (used on public data: received points).
+     */
+    public static boolean sqrt(int[] x, int[] z, int[] tt) {
+        int[] r = create();
+        powPMinus3Over4(x, r, tt);
+        multiply(r, x, r, tt);
+        int[] check = create();
+        square(r, check, tt);
+        copy(r, z);
+        return equal(check, x);
+    }
+
     /** z = 1 / x (x non-zero). */
     public static void invert(int[] x, int[] z) {
         SecP384R1Field.inv(x, z);

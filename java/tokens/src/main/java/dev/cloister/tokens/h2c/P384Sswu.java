@@ -89,7 +89,7 @@ final class P384Sswu {
         P384Field.square(v, tv1, tt);                       // 1. tv1 = v^2
         P384Field.multiply(u, v, tv2, tt);                  // 2. tv2 = u * v
         P384Field.multiply(tv1, tv2, tv1, tt);              // 3. tv1 = tv1 * tv2
-        powC1(tv1, y, tt);                                  // 4. y1 = tv1^c1
+        P384Field.powPMinus3Over4(tv1, y, tt);              // 4. y1 = tv1^c1
         P384Field.multiply(y, tv2, y, tt);                  // 5. y1 = y1 * tv2
         P384Field.square(y, tv3, tt);                       // 7. tv3 = y1^2
         P384Field.multiply(tv3, v, tv3, tt);                // 8. tv3 = tv3 * v
@@ -98,43 +98,5 @@ final class P384Sswu {
             P384Field.multiply(y, C2, y, tt);               // 6., 10. y = CMOV(y1 * c2, y1, isQR)
         }
         return isQR;
-    }
-
-    /**
-     * z = x^c1, c1 = (p - 3) / 4 = 2^382 - 2^126 - 2^94 + 2^30 - 1, whose bits are 255 ones, a zero, 32 ones,
-     * 64 zeros and 30 ones. a_k below is x^(2^k - 1). 381 squarings, 13 multiplications.
-     */
-    static void powC1(int[] x, int[] z, int[] tt) {
-        int[] a2 = P384Field.create();
-        int[] a3 = P384Field.create();
-        int[] a15 = P384Field.create();
-        int[] a30 = P384Field.create();
-        int[] t = P384Field.create();
-        P384Field.square(x, a2, tt);
-        P384Field.multiply(a2, x, a2, tt);                  // a2
-        P384Field.square(a2, a3, tt);
-        P384Field.multiply(a3, x, a3, tt);                  // a3
-        P384Field.squareN(a3, 3, t, tt);
-        P384Field.multiply(t, a3, t, tt);                   // a6
-        P384Field.squareN(t, 6, a15, tt);
-        P384Field.multiply(a15, t, a15, tt);                // a12
-        P384Field.squareN(a15, 3, a15, tt);
-        P384Field.multiply(a15, a3, a15, tt);               // a15
-        P384Field.squareN(a15, 15, a30, tt);
-        P384Field.multiply(a30, a15, a30, tt);              // a30
-        P384Field.squareN(a30, 30, t, tt);
-        P384Field.multiply(t, a30, t, tt);                  // a60
-        P384Field.squareN(t, 60, z, tt);
-        P384Field.multiply(z, t, t, tt);                    // a120
-        P384Field.squareN(t, 120, z, tt);
-        P384Field.multiply(z, t, t, tt);                    // a240
-        P384Field.squareN(t, 15, t, tt);
-        P384Field.multiply(t, a15, t, tt);                  // a255
-        P384Field.squareN(a30, 2, z, tt);
-        P384Field.multiply(z, a2, a2, tt);                  // a32 (a2 is not needed again)
-        P384Field.squareN(t, 1 + 32, t, tt);
-        P384Field.multiply(t, a2, t, tt);                   // 255 ones, 0, 32 ones
-        P384Field.squareN(t, 94, t, tt);
-        P384Field.multiply(t, a30, z, tt);                  // 64 zeros, 30 ones
     }
 }

@@ -1,5 +1,6 @@
 package dev.cloister.tokens.oprf;
 
+import dev.cloister.tokens.ec.P384Compressed;
 import dev.cloister.tokens.ec.P384FixedScalarMultiplier;
 import dev.cloister.tokens.ec.P384MultiScalar;
 import dev.cloister.tokens.ec.P384UniformMultiplier;
@@ -199,10 +200,17 @@ public final class Group {
             throw new InvalidElementException(suite.identifier() + ": element x-coordinate is not below the field prime");
         }
         ECPoint point;
-        try {
-            point = curve.decodePoint(buf);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidElementException(suite.identifier() + ": element is not a point on the curve", e);
+        if (suite == OprfSuite.P384_SHA384) {
+            point = P384Compressed.decompress(curve, x, buf[0] == 0x03);
+            if (point == null) {
+                throw new InvalidElementException(suite.identifier() + ": element is not a point on the curve");
+            }
+        } else {
+            try {
+                point = curve.decodePoint(buf);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidElementException(suite.identifier() + ": element is not a point on the curve", e);
+            }
         }
         if (point.isInfinity() || !point.isValid()) {
             throw new InvalidElementException(suite.identifier() + ": element is the identity or not on the curve");
