@@ -71,6 +71,9 @@ public final class SessionLoadDriver implements Callable<Integer> {
     @Option(names = "--max-sessions", defaultValue = "1000000", description = "Stop after this many sessions")
     long maxSessions;
 
+    @Option(names = "--batch-window", description = "Enclaves share one report among handshakes within this window (e.g. PT0.005S); default: one report per handshake")
+    Duration batchWindow;
+
     private static final String DRAFT = "hey, running late, see you at the park in ten minutes";
 
     @Override
@@ -80,7 +83,9 @@ public final class SessionLoadDriver implements Callable<Integer> {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try (LocalDeployment deployment = LocalDeployment.start(vertx, dir, registry,
                 LocalDeployment.Options.of(models.resolve("stories260K.bin"), models.resolve("tok512.bin"))
-                        .withEnclaves(enclaves).withMaxOutputTokens(tokens).withRelayRate(1_000_000));
+                        .withEnclaves(enclaves).withMaxOutputTokens(tokens).withRelayRate(1_000_000)
+                        .withAttestation(batchWindow == null ? new dev.cloister.attest.ratls.AttestationMode.PerHandshake()
+                                : new dev.cloister.attest.ratls.AttestationMode.Batched(batchWindow, 64)));
              CloisterClient client = deployment.client().tokenBatch(64).build()) {
             // Load: a closed loop of `concurrency` sessions.
             run(client, warmup, new Histogram(3), new AtomicLong(), new AtomicLong());
@@ -91,9 +96,10 @@ public final class SessionLoadDriver implements Callable<Integer> {
             run(client, duration, latency, ok, errors);
             double seconds = (System.nanoTime() - start) / 1e9;
             System.out.printf("private sessions: %d in %.1f s = %.1f sessions/s, %d errors; latency p50 %.1f ms, p99 %.1f ms"
-                            + " (concurrency %d, %d enclaves, %d tokens each)%n", ok.get(), seconds, ok.get() / seconds,
+                            + " (concurrency %d, %d enclaves, %d tokens each, %s)%n", ok.get(), seconds, ok.get() / seconds,
                     errors.get(), latency.getValueAtPercentile(50) / 1e3, latency.getValueAtPercentile(99) / 1e3,
-                    concurrency, enclaves, tokens);
+                    concurrency, enclaves, tokens, batchWindow == null ? "one report per handshake"
+                            : "reports batched over " + batchWindow.toMillis() + " ms");
             // Privacy overhead: the same request through everything vs. a direct call to the inference scheduler.
             Tokenizer tokenizer = new Tokenizer(LlamaTokenizerFile.read(models.resolve("tok512.bin")));
             try (NativeEngine engine = NativeEngine.open(models.resolve("stories260K.bin"),
