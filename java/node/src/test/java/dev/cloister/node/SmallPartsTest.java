@@ -107,4 +107,15 @@ class SmallPartsTest {
         assertTrue(out.toString().contains("demo OK"), out::toString);
         assertTrue(out.toString().contains("\"measurement\""), out::toString);
     }
+
+    @Test
+    void anEnclaveOutsideAConfidentialVmRefusesConfigfsTsmClearly() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new Launcher());
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute("enclave", "--listen", "127.0.0.1:0", "--platform", "configfs-tsm", "--tsm-dir",
+                "/nonexistent/tsm/report");
+        assertEquals(2, code, err::toString);
+        assertTrue(err.toString().contains("configfs-tsm needs a confidential VM"), err::toString);
+    }
 }

@@ -36,6 +36,9 @@ import picocli.CommandLine.Option;
                 + "internal port), summarize and rewrite on the local model; nothing is written to disk.")
 public final class EnclaveCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--listen", required = true, description = "HOST:PORT of the internal session endpoint (gateway only)")
     String listen;
 
@@ -50,6 +53,13 @@ public final class EnclaveCommand implements Callable<Integer> {
 
     @Option(names = "--platform", defaultValue = "sim", description = "Evidence provider: sim (default) or configfs-tsm")
     String platform;
+
+    @Option(names = "--tsm-dir", defaultValue = "/sys/kernel/config/tsm/report",
+            description = "The configfs-tsm report directory (with --platform configfs-tsm; default: ${DEFAULT-VALUE})")
+    Path tsmDir;
+
+    @Option(names = "--vcek-chain", description = "VCEK + ASK + ARK in PEM, for hosts whose configfs-tsm gives no certificates")
+    Path vcekChain;
 
     @Option(names = "--sim-dir", defaultValue = "sim-platform", description = "Simulated vendor roots (created at first use; default: ${DEFAULT-VALUE})")
     Path simDir;
@@ -77,22 +87,35 @@ public final class EnclaveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!platform.equals("sim")) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--platform " + platform
-                    + " is not available in this build: the configfs-tsm evidence source needs a confidential VM "
-                    + "(see java/attest/README.md); use --platform sim");
+        if (!platform.equals("sim") && !platform.equals("configfs-tsm")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--platform must be sim or configfs-tsm");
+        }
+        if (platform.equals("configfs-tsm") && !Files.isDirectory(tsmDir)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), tsmDir + " does not exist: configfs-tsm "
+                    + "needs a confidential VM (SEV-SNP or TDX guest kernel with configfs mounted); use --platform sim here");
         }
         EnclaveLogFilter.install();
         ModelFiles files = resolveModel();
         NodeRuntime runtime = NodeRuntime.create();
         SecureRandom random = new SecureRandom();
         Clock clock = Clock.systemUTC();
-        SimulatedSevSnpPlatform cpu = SimulatedSevSnpPlatform.openOrCreate(simDir, clock.instant(), random);
-        SimulatedNvidiaGpu gpu = SimulatedNvidiaGpu.openOrCreate(simDir, clock.instant(), random);
         byte[] measurement = ReleaseMeasurement.ofRunningBuild();
+        dev.cloister.attest.ratls.EvidenceSource evidence;
+        if (platform.equals("configfs-tsm")) {
+            // Real hardware: the firmware measures the CVM image; the GPU's evidence (NVML) is not wired yet, so a
+            // client policy that requires a GPU refuses this enclave.
+            evidence = new dev.cloister.attest.ratls.ConfigfsTsmEvidenceSource(
+                    new dev.cloister.attest.platform.ConfigfsTsm(tsmDir), "cloister-ra-tls",
+                    vcekChain == null ? Optional.empty() : Optional.of(Files.readAllBytes(vcekChain)));
+        } else {
+            SimulatedSevSnpPlatform cpu = SimulatedSevSnpPlatform.openOrCreate(simDir, clock.instant(), random);
+            SimulatedNvidiaGpu gpu = SimulatedNvidiaGpu.openOrCreate(simDir, clock.instant(), random);
+            evidence = new SimulatedEvidenceSource(cpu, Optional.of(gpu), measurement, Duration.ZERO,
+                    Duration.ofMinutes(1), clock, random);
+        }
         if (ledger != null) {
             if (submitterKey == null) {
-                throw new CommandLine.ParameterException(new CommandLine(this), "--ledger needs --submitter-key");
+                throw new CommandLine.ParameterException(spec.commandLine(), "--ledger needs --submitter-key");
             }
             LedgerPublisher.Published published = new LedgerPublisher(WebClient.create(runtime.vertx()), ledger,
                     KeyFiles.logSigner(submitterKey), Duration.ofSeconds(30))
@@ -105,10 +128,9 @@ public final class EnclaveCommand implements Callable<Integer> {
         Enclave enclave = Enclave.start(runtime.vertx(), new Enclave.Settings(files.checkpoint(), files.tokenizer(),
                 threads, maxSequences, maxOutputTokens, Duration.ofSeconds(60), mode,
                 EnclaveVerticle.Config.defaults(ListenAddress.parse(listen))),
-                new SimulatedEvidenceSource(cpu, Optional.of(gpu), measurement, Duration.ZERO, Duration.ofMinutes(1),
-                        clock, random), runtime.registry(), clock, random);
-        System.err.println("cloister enclave on " + listen + " (simulated SEV-SNP + GPU), measurement "
-                + HexFormat.of().formatHex(measurement));
+                evidence, runtime.registry(), clock, random);
+        System.err.println("cloister enclave on " + listen + " (" + (platform.equals("sim")
+                ? "simulated SEV-SNP + GPU), measurement " + HexFormat.of().formatHex(measurement) : "configfs-tsm)"));
         ServerCommand.started();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             enclave.stop(runtime.vertx());
@@ -121,7 +143,7 @@ public final class EnclaveCommand implements Callable<Integer> {
         Path asPath = Path.of(model);
         if (Files.isRegularFile(asPath)) {
             if (tokenizer == null) {
-                throw new CommandLine.ParameterException(new CommandLine(this), "a model path needs --tokenizer");
+                throw new CommandLine.ParameterException(spec.commandLine(), "a model path needs --tokenizer");
             }
             return new ModelFiles(asPath, tokenizer);
         }
