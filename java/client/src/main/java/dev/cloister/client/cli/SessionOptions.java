@@ -94,6 +94,7 @@ public final class SessionOptions {
                         List.of(origin)))
                 .timeout(timeout)
                 .requestLog(RequestLog.appendingTo(logFile != null ? logFile : defaultLogFile()))
+                .tokenStore((logFile != null ? logFile : defaultLogFile()).resolveSibling("tokens"))
                 .build();
     }
 }

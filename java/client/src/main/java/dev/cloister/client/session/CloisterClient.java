@@ -84,7 +84,8 @@ public final class CloisterClient implements AutoCloseable {
         this.ohttp = new ObliviousHttpClient(b.vertx, b.relay, b.timeout);
         this.web = WebClient.create(b.vertx, new WebClientOptions().setUserAgentEnabled(false)
                 .setConnectTimeout((int) b.timeout.toMillis()));
-        this.wallet = new TokenWallet(web, b.issuer, b.account, b.challenge, b.tokenBatch, b.timeout, b.random);
+        this.wallet = new TokenWallet(web, b.issuer, b.account, b.challenge, b.tokenBatch, b.timeout, b.random,
+                Optional.ofNullable(b.tokenStore));
         this.keyConsistency = new KeyConsistency(b.log, b.witnesses);
         this.releaseTransparency = new dev.cloister.client.keys.ReleaseTransparency(b.log, b.witnesses);
         this.pinnedTls = b.attestation == null ? null
@@ -539,6 +540,7 @@ public final class CloisterClient implements AutoCloseable {
         private Duration timeout = Duration.ofSeconds(30);
         private int retries = 2;
         private Duration keyCacheTtl = Duration.ofMinutes(5);
+        private java.nio.file.Path tokenStore;
         private Clock clock = Clock.systemUTC();
         private SecureRandom random = new SecureRandom();
         private RequestLog requestLog = RequestLog.inMemory();
@@ -559,6 +561,8 @@ public final class CloisterClient implements AutoCloseable {
         }
         public Builder issuer(URI issuer, String account, TokenChallenge challenge) { this.issuer = issuer; this.account = account; this.challenge = challenge; return this; }
         public Builder tokenBatch(int v) { this.tokenBatch = v; return this; }
+        /** Keep unspent tokens in this file between runs (owner-only); default: memory only. */
+        public Builder tokenStore(java.nio.file.Path v) { this.tokenStore = v; return this; }
         public Builder keyExchange(KeyExchange v) { this.keyExchange = v; return this; }
         public Builder timeout(Duration v) { this.timeout = v; return this; }
         public Builder retries(int v) { this.retries = v; return this; }

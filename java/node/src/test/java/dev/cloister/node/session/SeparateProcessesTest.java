@@ -159,8 +159,18 @@ class SeparateProcessesTest {
         assertTrue(out.contains("verified: "), diagnosis);
         assertTrue(out.contains("\"result\":\"ok\""), out);
         assertTrue(out.contains("cloister-enclave 0.1.0 (ledger index"), out);
-        String printed = cli("log", "--log-file", log.toString(), "--last", "1");
+        // The CLI keeps the rest of its token batch for the next run (owner-only file), and spends from it.
+        Path tokens = log.resolveSibling("tokens");
+        long stored = Files.readAllLines(tokens).stream().filter(l -> !l.isBlank()).count();
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(tokens)));
+        List<String> rewrite = new ArrayList<>(List.of("rewrite", "--text", "see you by the river", "--tone", "formal"));
+        rewrite.addAll(List.of(session));
+        cli(rewrite.toArray(String[]::new));
+        assertEquals(stored - 1, Files.readAllLines(tokens).stream().filter(l -> !l.isBlank()).count());
+        String printed = cli("log", "--log-file", log.toString(), "--last", "2");
         assertTrue(printed.contains("\"use_case\":\"summarize\""), printed);
+        assertTrue(printed.contains("\"use_case\":\"rewrite\""), printed);
         assertTrue(printed.contains("\"message_ids\":[\"a1\",\"a2\"]"), printed);
     }
 }
