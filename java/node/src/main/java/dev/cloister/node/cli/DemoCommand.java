@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -65,7 +64,11 @@ public final class DemoCommand implements Callable<Integer> {
         long start = System.nanoTime();
         // The enclaves share this process: the whole process keeps to the enclave's log allowlist.
         dev.cloister.node.log.EnclaveLogFilter.install();
-        ModelFiles files = resolveModel(out);
+        ModelFiles files = dev.cloister.node.infer.ModelArgument.resolve(spec.commandLine(), model, tokenizer, modelsDir,
+                line -> {
+                    out.println("model: " + line);
+                    out.flush();
+                });
         Path data = Files.createTempDirectory("cloister-demo");
         NodeRuntime runtime = NodeRuntime.create();
         LocalDeployment deployment = null;
@@ -127,25 +130,6 @@ public final class DemoCommand implements Callable<Integer> {
                 walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
-    }
-
-    private ModelFiles resolveModel(PrintWriter out) {
-        Path asPath = Path.of(model);
-        if (Files.isRegularFile(asPath)) {
-            if (tokenizer == null) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a model path needs --tokenizer");
-            }
-            return new ModelFiles(asPath, tokenizer);
-        }
-        Path shared = modelsDir != null ? modelsDir
-                : Path.of(Optional.ofNullable(System.getenv("CLOISTER_MODELS"))
-                        .orElse(System.getProperty("cloister.models", "../shared/models")));
-        ModelStore store = new ModelStore(ModelStore.defaultCache(),
-                Files.isDirectory(shared) ? Optional.of(shared) : Optional.empty(), "npm", line -> {
-                    out.println("model: " + line);
-                    out.flush();
-                });
-        return store.fetch(ModelStore.Name.parse(model));
     }
 
     private JsonObject sampleChat() throws Exception {

@@ -5,7 +5,6 @@ import dev.cloister.attest.ratls.SimulatedEvidenceSource;
 import dev.cloister.attest.sim.SimulatedNvidiaGpu;
 import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
 import dev.cloister.infer.model.ModelFiles;
-import dev.cloister.infer.model.ModelStore;
 import dev.cloister.node.ListenAddress;
 import dev.cloister.node.NodeRuntime;
 import dev.cloister.node.ServerCommand;
@@ -95,7 +94,8 @@ public final class EnclaveCommand implements Callable<Integer> {
                     + "needs a confidential VM (SEV-SNP or TDX guest kernel with configfs mounted); use --platform sim here");
         }
         EnclaveLogFilter.install();
-        ModelFiles files = resolveModel();
+        ModelFiles files = dev.cloister.node.infer.ModelArgument.resolve(spec.commandLine(), model, tokenizer, modelsDir,
+                line -> System.err.println("model: " + line));
         NodeRuntime runtime = NodeRuntime.create();
         SecureRandom random = new SecureRandom();
         Clock clock = Clock.systemUTC();
@@ -139,16 +139,4 @@ public final class EnclaveCommand implements Callable<Integer> {
         return 0;
     }
 
-    private ModelFiles resolveModel() {
-        Path asPath = Path.of(model);
-        if (Files.isRegularFile(asPath)) {
-            if (tokenizer == null) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "a model path needs --tokenizer");
-            }
-            return new ModelFiles(asPath, tokenizer);
-        }
-        Path shared = modelsDir != null ? modelsDir : Path.of("../shared/models");
-        return new ModelStore(ModelStore.defaultCache(), Files.isDirectory(shared) ? Optional.of(shared) : Optional.empty(),
-                "npm", line -> System.err.println("model: " + line)).fetch(ModelStore.Name.parse(model));
-    }
 }

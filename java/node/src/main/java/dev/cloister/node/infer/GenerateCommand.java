@@ -2,7 +2,6 @@ package dev.cloister.node.infer;
 
 import dev.cloister.infer.model.GgufFile;
 import dev.cloister.infer.model.ModelFiles;
-import dev.cloister.infer.model.ModelStore;
 import dev.cloister.infer.nativecore.NativeEngine;
 import dev.cloister.infer.sampling.SamplingParameters;
 import dev.cloister.infer.scheduler.BatchScheduler;
@@ -18,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -74,17 +72,8 @@ public final class GenerateCommand implements Callable<Integer> {
             modelFile = asPath;
             words = GgufVocabulary.tokenizer(GgufFile.open(asPath));
         } else {
-            ModelFiles files;
-            if (Files.isRegularFile(asPath)) {
-                if (tokenizer == null) {
-                    throw new CommandLine.ParameterException(spec.commandLine(), "a llama2.c checkpoint needs --tokenizer");
-                }
-                files = new ModelFiles(asPath, tokenizer);
-            } else {
-                Path shared = Path.of("../shared/models");
-                files = new ModelStore(ModelStore.defaultCache(), Files.isDirectory(shared) ? Optional.of(shared)
-                        : Optional.empty(), "npm", line -> err.println("model: " + line)).fetch(ModelStore.Name.parse(model));
-            }
+            ModelFiles files = ModelArgument.resolve(spec.commandLine(), model, tokenizer, null,
+                    line -> err.println("model: " + line));
             modelFile = files.checkpoint();
             words = new Tokenizer(LlamaTokenizerFile.read(files.tokenizer()));
         }
