@@ -240,15 +240,15 @@ public final class CloisterClient implements AutoCloseable {
         }
         URI keys = config.keyDirectory.resolve("/ohttp-keys");
         URI proofs = config.keyDirectory.resolve("/ohttp-keys/proofs");
-        return ohttp.fetchKeys(keys).compose(advertised -> ohttp.fetchKeyProofs(proofs).compose(documents -> {
+        return ohttp.fetchKeys(keys).compose(advertised -> ohttp.fetchKeyProofs(proofs).compose(documents ->
+                config.vertx.executeBlocking(() -> {
                     try {
                         attempt.key = keyConsistency.check(advertised, documents, config.clock.instant()).getFirst();
-                        return Future.succeededFuture(attempt.key);
+                        return attempt.key;
                     } catch (KeyConsistencyException e) {
-                        return Future.failedFuture(new SessionFailure(SessionFailure.Kind.KEY_CONSISTENCY,
-                                e.getMessage(), e));
+                        throw new SessionFailure(SessionFailure.Kind.KEY_CONSISTENCY, e.getMessage(), e);
                     }
-                }), e -> Future.failedFuture(e instanceof SessionFailure ? e
+                }, false)), e -> Future.failedFuture(e instanceof SessionFailure ? e
                         : new SessionFailure(SessionFailure.Kind.KEY_CONSISTENCY,
                                 "the key directory is unreachable or unusable: " + e.getMessage(), e)))
                 .compose(key -> sessionTls(attempt).map(tls -> {
@@ -274,12 +274,15 @@ public final class CloisterClient implements AutoCloseable {
         return ohttp.fetchKeyProofs(config.keyDirectory.resolve("/releases/proofs"))
                 .recover(e -> Future.failedFuture(new SessionFailure(SessionFailure.Kind.LEDGER,
                         "the release proofs are unreachable or unusable: " + e.getMessage(), e)))
-                .compose(proofs -> {
+                .compose(proofs -> config.vertx.executeBlocking(() -> {
                     try {
-                        attempt.releases = releaseTransparency.check(proofs, config.clock.instant());
+                        return releaseTransparency.check(proofs, config.clock.instant());
                     } catch (KeyConsistencyException e) {
-                        return Future.failedFuture(new SessionFailure(SessionFailure.Kind.LEDGER, e.getMessage(), e));
+                        throw new SessionFailure(SessionFailure.Kind.LEDGER, e.getMessage(), e);
                     }
+                }, false))
+                .compose(releases -> {
+                    attempt.releases = releases;
                     List<byte[]> measurements = attempt.releases.stream()
                             .flatMap(r -> r.sevSnpMeasurements().stream()).toList();
                     if (measurements.isEmpty()) {
@@ -317,23 +320,32 @@ public final class CloisterClient implements AutoCloseable {
                         null));
             }
             Optional<String> handle = answer.headers().first("session");
-            try {
+            // Verifying the evidence (certificate chains, report signatures) is CPU work: a worker thread, not the
+            // event loop.
+            return config.vertx.executeBlocking(() -> {
                 connection.receive(answer.content());
-            } catch (RaTlsException e) {
-                connection.close();
-                boolean attestationFailure = e.reason() != RaTlsException.Reason.PROTOCOL
-                        && e.reason() != RaTlsException.Reason.CLOSED && e.reason() != RaTlsException.Reason.TIMEOUT;
-                return Future.failedFuture(new SessionFailure(attestationFailure ? SessionFailure.Kind.ATTESTATION
-                        : SessionFailure.Kind.ENCLAVE, !attestationFailure,
-                        "while verifying the enclave: " + e.getMessage(), e));
-            }
-            if (!connection.isHandshakeComplete() || connection.peer().isEmpty() || handle.isEmpty()) {
-                connection.close();
-                return Future.failedFuture(new SessionFailure(SessionFailure.Kind.ENCLAVE,
-                        "the enclave's first flight did not complete an attested handshake", null));
-            }
-            attempt.enclave = connection.peer().get();
-            return Future.succeededFuture(new Opened(connection, handle.get(), key));
+                return connection;
+            }, false).transform(received -> {
+                if (received.failed()) {
+                    connection.close();
+                    if (!(received.cause() instanceof RaTlsException e)) {
+                        return Future.failedFuture(new SessionFailure(SessionFailure.Kind.ENCLAVE,
+                                "while verifying the enclave: " + received.cause().getMessage(), received.cause()));
+                    }
+                    boolean attestationFailure = e.reason() != RaTlsException.Reason.PROTOCOL
+                            && e.reason() != RaTlsException.Reason.CLOSED && e.reason() != RaTlsException.Reason.TIMEOUT;
+                    return Future.failedFuture(new SessionFailure(attestationFailure ? SessionFailure.Kind.ATTESTATION
+                            : SessionFailure.Kind.ENCLAVE, !attestationFailure,
+                            "while verifying the enclave: " + e.getMessage(), e));
+                }
+                if (!connection.isHandshakeComplete() || connection.peer().isEmpty() || handle.isEmpty()) {
+                    connection.close();
+                    return Future.failedFuture(new SessionFailure(SessionFailure.Kind.ENCLAVE,
+                            "the enclave's first flight did not complete an attested handshake", null));
+                }
+                attempt.enclave = connection.peer().get();
+                return Future.succeededFuture(new Opened(connection, handle.get(), key));
+            });
         });
     }
 

@@ -38,24 +38,27 @@ public interface StreamingTarget extends Target {
     /** The collected answer, for plain OHTTP; a content stream longer than {@code maxContent} fails it. */
     @Override
     default Future<BinaryResponse> handle(BinaryRequest request) {
-        return stream(request).compose(streamed -> {
-            if (streamed.content() == null) {
-                return Future.succeededFuture(BinaryResponse.of(streamed.status(), streamed.headers(), streamed.whole()));
+        return stream(request).compose(StreamingTarget::collect);
+    }
+
+    /** The whole answer of a streamed response; a content stream longer than {@code maxContent} fails it. */
+    static Future<BinaryResponse> collect(StreamedResponse streamed) {
+        if (streamed.content() == null) {
+            return Future.succeededFuture(BinaryResponse.of(streamed.status(), streamed.headers(), streamed.whole()));
+        }
+        Promise<BinaryResponse> done = Promise.promise();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        streamed.content().handler(piece -> {
+            if (body.size() + (long) piece.length() > streamed.maxContent()) {
+                streamed.content().handler(null);
+                done.tryFail(new IllegalStateException("streamed answer exceeds " + streamed.maxContent() + " bytes"));
+                return;
             }
-            Promise<BinaryResponse> done = Promise.promise();
-            ByteArrayOutputStream body = new ByteArrayOutputStream();
-            streamed.content().handler(piece -> {
-                if (body.size() + (long) piece.length() > streamed.maxContent()) {
-                    streamed.content().handler(null);
-                    done.tryFail(new IllegalStateException("streamed answer exceeds " + streamed.maxContent() + " bytes"));
-                    return;
-                }
-                body.writeBytes(piece.getBytes());
-            });
-            streamed.content().exceptionHandler(done::tryFail);
-            streamed.content().endHandler(v -> done.tryComplete(
-                    BinaryResponse.of(streamed.status(), streamed.headers(), body.toByteArray())));
-            return done.future();
+            body.writeBytes(piece.getBytes());
         });
+        streamed.content().exceptionHandler(done::tryFail);
+        streamed.content().endHandler(v -> done.tryComplete(
+                BinaryResponse.of(streamed.status(), streamed.headers(), body.toByteArray())));
+        return done.future();
     }
 }

@@ -104,7 +104,7 @@ public final class SessionRouter implements StreamingTarget {
         }
         opened.increment();
         SessionHandles.Route route = new SessionHandles.Route(member.get().id(), handles.randomId());
-        return forward(member.get(), route, request.content()).compose(streamed -> collect(streamed))
+        return forward(member.get(), route, request.content()).compose(StreamingTarget::collect)
                 // DESIGN.md step 4: the session is created (201) and named by its first handle.
                 .map(answer -> answer.status() == 200 && answer.headers().first(NEXT_HANDLE).isPresent()
                         ? BinaryResponse.of(201, answer.headers(), answer.content()) : answer);
@@ -120,11 +120,6 @@ public final class SessionRouter implements StreamingTarget {
             return whole(retryable("the session's enclave is gone"));
         }
         return forward(member.get(), route.get(), tls);
-    }
-
-    private static Future<BinaryResponse> collect(StreamedResponse streamed) {
-        StreamingTarget one = request -> Future.succeededFuture(streamed);
-        return one.handle(null);
     }
 
     private Future<BinaryResponse> end(String handle) {
