@@ -18,6 +18,7 @@ import dev.cloister.node.NodeRuntime;
 import dev.cloister.node.ServerCommand;
 import dev.cloister.node.admin.AdminVerticle;
 import dev.cloister.node.ledger.KeyFiles;
+import dev.cloister.node.ledger.LedgerPublisher;
 import dev.cloister.node.ledger.LedgerVerticle;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -31,7 +32,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -252,18 +252,17 @@ public final class LedgerCommand implements Callable<Integer> {
                     bytes = new dev.cloister.ledger.entry.OhttpKeyConfigEntry(config.encode(), now, now.plus(validFor))
                             .encode();
                 }
-                HttpResponse<Buffer> response = web.postAbs(ledger.resolve("/add").toString())
-                        .putHeader("Cloister-Submitter", signer.name())
-                        .putHeader("Cloister-Signature", Base64.getEncoder().encodeToString(
-                                signer.sign(LedgerVerticle.signed(bytes))))
-                        .sendBuffer(Buffer.buffer(bytes)).await(30, TimeUnit.SECONDS);
-                if (response.statusCode() != 200) {
-                    spec.commandLine().getErr().println("ledger answered " + response.statusCode() + ": "
-                            + response.bodyAsString());
+                LedgerPublisher.Published published;
+                try {
+                    published = new LedgerPublisher(web, ledger, signer, Duration.ofSeconds(30)).publish(bytes)
+                            .await(60, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    spec.commandLine().getErr().println(e.getMessage());
                     return 1;
                 }
-                Files.write(proofOut, response.body().getBytes());
-                spec.commandLine().getOut().println("published as entry " + response.getHeader("Cloister-Entry-Index"));
+                // The proof carries the entry as its extra data, so it is self-contained (the key directory serves it).
+                Files.write(proofOut, published.proof().encode());
+                spec.commandLine().getOut().println("published as entry " + published.index());
                 spec.commandLine().getOut().flush();
                 return 0;
             } finally {

@@ -37,7 +37,7 @@ public final class KeyDirectoryVerticle extends VerticleBase {
     private final ListenAddress listen;
     private final URI gateway;
     private final Duration refresh;
-    private final KeyProofs releases;
+    private final byte[] releasesEncoded;
     private WebClient web;
     private HttpServer server;
     private volatile Snapshot snapshot;
@@ -54,7 +54,7 @@ public final class KeyDirectoryVerticle extends VerticleBase {
         this.listen = listen;
         this.gateway = gateway;
         this.refresh = refresh;
-        this.releases = releases;
+        this.releasesEncoded = releases.encode();
     }
 
     @Override
@@ -115,16 +115,16 @@ public final class KeyDirectoryVerticle extends VerticleBase {
         }
         Snapshot current = snapshot;
         switch (request.path()) {
-            case "/ohttp-keys" -> serve(request, current, OhttpMediaTypes.KEYS, current == null ? null : current.keys());
-            case "/ohttp-keys/proofs" -> serve(request, current, KeyProofs.MEDIA_TYPE,
-                    current == null ? null : current.proofs());
-            case "/releases/proofs" -> serve(request, new Snapshot(null, null), KeyProofs.MEDIA_TYPE, releases.encode());
+            case "/ohttp-keys" -> serve(request, OhttpMediaTypes.KEYS, current == null ? null : current.keys());
+            case "/ohttp-keys/proofs" -> serve(request, KeyProofs.MEDIA_TYPE, current == null ? null : current.proofs());
+            case "/releases/proofs" -> serve(request, KeyProofs.MEDIA_TYPE, releasesEncoded);
             default -> Problem.NOT_FOUND.send(request.response());
         }
     }
 
-    private void serve(HttpServerRequest request, Snapshot current, String type, byte[] body) {
-        if (current == null) {
+    /** Serves {@code body}; null means not mirrored yet: 503 with Retry-After. */
+    private void serve(HttpServerRequest request, String type, byte[] body) {
+        if (body == null) {
             Problem.UNAVAILABLE.send(request.response().putHeader(HttpHeaders.RETRY_AFTER, "1"));
             return;
         }
