@@ -339,32 +339,23 @@ public final class GatewayVerticle extends VerticleBase {
                                 FieldSection.EMPTY, new byte[0]).encode(), timeout ? Outcome.TIMEOUT : Outcome.INTERNAL));
                     }
                     StreamingTarget.StreamedResponse streamed = result.result();
+                    if (streamed.content() == null) {
+                        // Already whole: the same known-length answer as any target's.
+                        byte[] content = streamed.whole();
+                        Inner whole = new Inner(BinaryResponse.of(streamed.status(), streamed.headers(), content)
+                                .encode(), Outcome.OK);
+                        Arrays.fill(content, (byte) 0);
+                        return streamResponse(response, writer, whole);
+                    }
                     dev.cloister.wire.bhttp.IndeterminateResponseWriter bhttp =
                             new dev.cloister.wire.bhttp.IndeterminateResponseWriter();
                     io.vertx.core.Promise<Outcome> done = io.vertx.core.Promise.promise();
                     try {
-                        response.setStatusCode(200)
-                                .putHeader(HttpHeaders.CONTENT_TYPE, OhttpMediaTypes.CHUNKED_RESPONSE)
-                                .putHeader("Incremental", "?1")
-                                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-                                .setChunked(true);
-                        response.write(Buffer.buffer(writer.header()));
+                        beginChunked(response, writer);
                         response.write(Buffer.buffer(writer.sealChunk(
                                 bhttp.head(List.of(), streamed.status(), streamed.headers()))));
                     } catch (OhttpException e) {
                         return Future.failedFuture(e);
-                    }
-                    if (streamed.content() == null) {
-                        try {
-                            byte[] framed = bhttp.contentChunk(streamed.whole());
-                            if (framed.length > 0) response.write(Buffer.buffer(writer.sealChunk(framed)));
-                            Arrays.fill(framed, (byte) 0);
-                            Arrays.fill(streamed.whole(), (byte) 0);
-                            return response.end(Buffer.buffer(writer.sealFinal(bhttp.end(FieldSection.EMPTY))))
-                                    .map(Outcome.OK);
-                        } catch (OhttpException e) {
-                            return Future.failedFuture(e);
-                        }
                     }
                     long[] sent = {0};
                     streamed.content().handler(piece -> {
@@ -400,12 +391,7 @@ public final class GatewayVerticle extends VerticleBase {
 
     private Future<Outcome> streamResponse(HttpServerResponse response, ChunkedResponseWriter writer, Inner inner) {
         try {
-            response.setStatusCode(200)
-                    .putHeader(HttpHeaders.CONTENT_TYPE, OhttpMediaTypes.CHUNKED_RESPONSE)
-                    .putHeader("Incremental", "?1")
-                    .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-                    .setChunked(true);
-            response.write(Buffer.buffer(writer.header()));
+            beginChunked(response, writer);
             byte[] encoded = inner.encoded;
             int step = config.responseChunk();
             int at = 0;
@@ -423,6 +409,16 @@ public final class GatewayVerticle extends VerticleBase {
         } catch (OhttpException e) {
             return Future.failedFuture(e);
         }
+    }
+
+    /** The status, headers and response-encapsulation header of a {@code message/ohttp-chunked-res}. */
+    private static void beginChunked(HttpServerResponse response, ChunkedResponseWriter writer) {
+        response.setStatusCode(200)
+                .putHeader(HttpHeaders.CONTENT_TYPE, OhttpMediaTypes.CHUNKED_RESPONSE)
+                .putHeader("Incremental", "?1")
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                .setChunked(true);
+        response.write(Buffer.buffer(writer.header()));
     }
 
     /** Tears the exchange down if it is not finished in time, after {@code teardown} has wiped its state. */
