@@ -13,10 +13,7 @@ import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -85,23 +82,7 @@ public final class SimulatedNvidiaGpu {
     }
 
     public static SimulatedNvidiaGpu openOrCreate(Path dir, Instant now, SecureRandom random) throws IOException {
-        Path file = dir.resolve(FILE);
-        if (!Files.exists(file)) {
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, FILE, ".tmp");
-            try {
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException e) {
-                // Not a POSIX file system: the temporary file keeps the platform's default permissions.
-            }
-            Files.writeString(tmp, generate(now, random), StandardCharsets.US_ASCII);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-        String text = Files.readString(file, StandardCharsets.US_ASCII);
+        String text = SimulatorFiles.readOrCreate(dir, FILE, () -> generate(now, random));
         List<byte[]> b = blocks(text);
         // Four blocks: written before the root key was kept (such a GPU cannot sign OCSP responses); five: with it.
         if ((b.size() != 4 && b.size() != 5) || b.get(3).length != 48) {

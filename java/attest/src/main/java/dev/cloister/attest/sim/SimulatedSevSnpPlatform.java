@@ -14,11 +14,7 @@ import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -96,24 +92,7 @@ public final class SimulatedSevSnpPlatform {
      * takes a few seconds) valid from {@code now} minus a day for 25 years.
      */
     public static SimulatedSevSnpPlatform openOrCreate(Path dir, Instant now, SecureRandom random) throws IOException {
-        Path file = dir.resolve(FILE);
-        if (!Files.exists(file)) {
-            Files.createDirectories(dir);
-            String text = generate(now, random);
-            Path tmp = Files.createTempFile(dir, FILE, ".tmp");
-            try {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException e) {
-                // Not a POSIX file system: the temporary file keeps the platform's default permissions.
-            }
-            Files.writeString(tmp, text, StandardCharsets.US_ASCII);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-        return load(Files.readString(file, StandardCharsets.US_ASCII), random);
+        return load(SimulatorFiles.readOrCreate(dir, FILE, () -> generate(now, random)), random);
     }
 
     /** The root to trust, explicitly, to accept this platform's reports. */
