@@ -120,7 +120,7 @@ public final class RaTlsClient {
         @Override
         public void notifyHandshakeComplete() throws IOException {
             super.notifyHandshakeComplete();
-            outcome.complete = true;
+            outcome.negotiated(context);
         }
 
         @Override

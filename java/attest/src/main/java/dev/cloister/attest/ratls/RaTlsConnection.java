@@ -24,6 +24,21 @@ public final class RaTlsConnection implements AutoCloseable {
     static final class Outcome {
         volatile RaTlsAttestation peer;
         volatile boolean complete;
+        volatile String cipherSuite;
+        volatile String keyExchange;
+
+        /** Records what the handshake negotiated (called from the peer's notifyHandshakeComplete). */
+        void negotiated(org.bouncycastle.tls.TlsContext context) {
+            org.bouncycastle.tls.SecurityParameters parameters = context.getSecurityParametersConnection();
+            int suite = parameters.getCipherSuite();
+            cipherSuite = switch (suite) {
+                case org.bouncycastle.tls.CipherSuite.TLS_AES_128_GCM_SHA256 -> "TLS_AES_128_GCM_SHA256";
+                case org.bouncycastle.tls.CipherSuite.TLS_CHACHA20_POLY1305_SHA256 -> "TLS_CHACHA20_POLY1305_SHA256";
+                default -> String.format("0x%04x", suite);
+            };
+            keyExchange = org.bouncycastle.tls.NamedGroup.getName(parameters.getNegotiatedGroup());
+            complete = true;
+        }
     }
 
     private final TlsProtocol protocol;
@@ -113,6 +128,16 @@ public final class RaTlsConnection implements AutoCloseable {
      */
     public Optional<RaTlsAttestation> peer() {
         return isHandshakeComplete() ? Optional.ofNullable(outcome.peer) : Optional.empty();
+    }
+
+    /** The negotiated TLS 1.3 cipher suite (e.g. TLS_AES_128_GCM_SHA256), once the handshake completed. */
+    public Optional<String> cipherSuite() {
+        return isHandshakeComplete() ? Optional.ofNullable(outcome.cipherSuite) : Optional.empty();
+    }
+
+    /** The negotiated key exchange group (e.g. x25519, X25519MLKEM768), once the handshake completed. */
+    public Optional<String> keyExchange() {
+        return isHandshakeComplete() ? Optional.ofNullable(outcome.keyExchange) : Optional.empty();
     }
 
     /** Whether the peer closed the connection (close_notify received) or {@link #close()} was called. */

@@ -172,7 +172,7 @@ public final class RaTlsServer {
         @Override
         public void notifyHandshakeComplete() throws IOException {
             super.notifyHandshakeComplete();
-            outcome.complete = true;
+            outcome.negotiated(context);
         }
     }
 }

@@ -170,6 +170,7 @@ public final class CloisterClient implements AutoCloseable {
         volatile KeyConsistency.ConsistentKey key;
         volatile List<dev.cloister.client.keys.ReleaseTransparency.PublishedRelease> releases = List.of();
         volatile RaTlsAttestation enclave;
+        volatile RequestLogEntry.Tls tls;
         volatile boolean textDelivered;
 
         Attempt(String useCase, RequestLogEntry.Shared shared, Instant started) {
@@ -184,9 +185,7 @@ public final class CloisterClient implements AutoCloseable {
             RequestLogEntry.Ledger ledger = key == null ? null : new RequestLogEntry.Ledger(key.checkpointOrigin(),
                     key.checkpointSize(), key.cosignatures().stream().map(WitnessPolicy.Cosignature::witness).toList());
             RequestLogEntry.Enclave described = enclave == null ? null : describe(enclave, releases);
-            RequestLogEntry.Tls tlsUsed = enclave == null ? null
-                    : new RequestLogEntry.Tls("TLSv1.3", "negotiated: TLS_AES_128_GCM_SHA256 or TLS_CHACHA20_POLY1305_SHA256",
-                            config.keyExchange.name().toLowerCase());
+            RequestLogEntry.Tls tlsUsed = tls;
             return new RequestLogEntry(started, useCase, outcome.result().equals("ok") || enclave != null ? shared
                     : new RequestLogEntry.Shared(0, 0, List.of()), config.relay.toString(), keyUsed, described, ledger,
                     tlsUsed, outcome);
@@ -344,6 +343,8 @@ public final class CloisterClient implements AutoCloseable {
                             "the enclave's first flight did not complete an attested handshake", null));
                 }
                 attempt.enclave = connection.peer().get();
+                attempt.tls = new RequestLogEntry.Tls("TLSv1.3", connection.cipherSuite().orElse(null),
+                        connection.keyExchange().orElse(null));
                 return Future.succeededFuture(new Opened(connection, handle.get(), key));
             });
         });

@@ -64,6 +64,9 @@ class PrivateSessionTest {
         assertEquals("ok", answer.logEntry().outcome().result());
         assertEquals(2, answer.logEntry().shared().messages());
         assertNotNull(answer.logEntry().enclave().measurement());
+        assertTrue(java.util.Set.of("TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256")
+                .contains(answer.logEntry().tls().cipherSuite()), answer.logEntry().tls().toString());
+        assertEquals("x25519", answer.logEntry().tls().keyExchange().toLowerCase());
     }
 
     @Test
