@@ -1,6 +1,7 @@
 package dev.cloister.benchmarks.tokens;
 
 import dev.cloister.tokens.SecretBytes;
+import dev.cloister.tokens.ec.AwsLcKeyMultiplier;
 import dev.cloister.tokens.keys.EpochKeySchedule;
 import dev.cloister.tokens.keys.EpochKeySource;
 import dev.cloister.tokens.keys.EpochSchedule;
@@ -36,7 +37,10 @@ import java.util.stream.Stream;
  * CPU time the measuring thread itself used (one core's worth of work), after a warm-up.
  * Only the public tokens API is used, so the same class runs against an older tokens jar placed first on the class path.
  *
- * <pre>java -cp benchmarks/target/benchmarks.jar dev.cloister.benchmarks.tokens.TokenCpuTime [primitives]</pre>
+ * Both key-multiplication engines (AWS-LC and the pure-Java multiplier) are measured in the same run, a warm-up pass
+ * then a measured pass each.
+ *
+ * <pre>java --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar dev.cloister.benchmarks.tokens.TokenCpuTime [primitives]</pre>
  * ({@code primitives} adds the old-against-new P-384 primitives of {@link TokenPrimitivesBenchmark}).
  */
 public final class TokenCpuTime {
@@ -51,28 +55,15 @@ public final class TokenCpuTime {
     private TokenCpuTime() {}
 
     public static void main(String[] args) throws Exception {
-        SecureRandom random = new SecureRandom();
-        EpochKeySchedule keys = new EpochKeySchedule(new EpochSchedule(Instant.EPOCH, Duration.ofDays(1)),
-                new EpochKeySource.Derived(SecretBytes.copyOf(new byte[32])), new InsecureLocalKeyPublication(), Duration.ofHours(1));
-        PublishedIssuerKey key = keys.issuanceKey(NOW);
-        PrivateTokenIssuer issuer = new PrivateTokenIssuer(keys, 64, random);
-        PrivateTokenClient client = new PrivateTokenClient(key.key().publicKey(), random);
-        TokenChallenge challenge = TokenChallenge.of(TokenType.VOPRF_P384_SHA384, "issuer.example", new byte[0], List.of("origin.example"));
-        PendingTokenBatch pending = client.createBatchTokenRequest(challenge, 32);
-        byte[] request = pending.request().encode();
-        VoprfServer server = new VoprfServer(key.keyPair());
-        byte[] nonce = new byte[32];
-        random.nextBytes(nonce);
-        Token token = new Token(nonce, challenge.digest(), key.keyId(), new byte[48]);
-        byte[] input = token.authenticatorInput();
-
-        report("issue batch of 32 (decode, 32 evaluations, proof, encode)", 32, 20,
-                () -> issuer.issue(AmortizedBatchTokenRequest.decode(request, 64), NOW).encode());
-        report("redeemer authenticator (hash-to-curve, k * P, finalize)", 1, 400, () -> {
-            input[2]++;
-            server.evaluate(input);
-        });
-        redeemWithFileStore(keys, key, challenge, server, random);
+        System.out.println("token key multiples: " + AwsLcKeyMultiplier.engineDescription());
+        // Both engines in one run, interleaved, so that the machine's noise hits both alike.
+        for (int pass = 0; pass < 2; pass++) {
+            for (boolean awsLc : new boolean[] {true, false}) {
+                System.setProperty(AwsLcKeyMultiplier.ENABLED_PROPERTY, Boolean.toString(awsLc));
+                measure(awsLc ? "AWS-LC" : "Java", pass == 1);
+            }
+        }
+        System.clearProperty(AwsLcKeyMultiplier.ENABLED_PROPERTY);
         if (args.length > 0 && args[0].equals("primitives")) {
             TokenPrimitivesBenchmark p = new TokenPrimitivesBenchmark();
             p.setUp();
@@ -85,12 +76,42 @@ public final class TokenCpuTime {
         }
     }
 
+    /** One engine's issuance, authenticator check and full redemption; the first pass only warms up. */
+    private static void measure(String engine, boolean print) throws Exception {
+        SecureRandom random = new SecureRandom();
+        EpochKeySchedule keys = new EpochKeySchedule(new EpochSchedule(Instant.EPOCH, Duration.ofDays(1)),
+                new EpochKeySource.Derived(SecretBytes.copyOf(new byte[32])), new InsecureLocalKeyPublication(), Duration.ofHours(1));
+        PublishedIssuerKey key = keys.issuanceKey(NOW);
+        PrivateTokenIssuer issuer = new PrivateTokenIssuer(keys, 64, random);
+        PrivateTokenClient client = new PrivateTokenClient(key.key().publicKey(), random);
+        TokenChallenge challenge = TokenChallenge.of(TokenType.VOPRF_P384_SHA384, "issuer.example", new byte[0], List.of("origin.example"));
+        PendingTokenBatch pending = client.createBatchTokenRequest(challenge, 32);
+        byte[] request = pending.request().encode();
+        VoprfServer server = new VoprfServer(key.keyPair());
+        if (!server.engine().equals(engine)) {
+            throw new IllegalStateException("wanted " + engine + ", got " + server.engine());
+        }
+        byte[] nonce = new byte[32];
+        random.nextBytes(nonce);
+        Token token = new Token(nonce, challenge.digest(), key.keyId(), new byte[48]);
+        byte[] input = token.authenticatorInput();
+        byte[] output = server.evaluate(input);
+        String tag = "[" + engine + "] ";
+        report(print, tag + "issue batch of 32 (decode, 32 evaluations, proof, encode)", 32, 20,
+                () -> issuer.issue(AmortizedBatchTokenRequest.decode(request, 64), NOW).encode());
+        report(print, tag + "authenticator check (hash-to-curve, k * P, finalize)", 1, 400, () -> {
+            input[2]++;
+            server.verify(input, output);
+        });
+        redeemWithFileStore(print, tag, keys, key, challenge, server, random);
+    }
+
     /**
      * Full redemptions (decode, checks, authenticator, spend with the durable file store) from 8 threads; the whole
      * process's CPU time (the store's sync thread, JIT and GC included) divided by the tokens redeemed: what one core
      * sustains when the spends' fdatasync waits overlap (group commit).
      */
-    private static void redeemWithFileStore(EpochKeySchedule keys, PublishedIssuerKey key, TokenChallenge challenge,
+    private static void redeemWithFileStore(boolean print, String tag, EpochKeySchedule keys, PublishedIssuerKey key, TokenChallenge challenge,
                                             VoprfServer server, SecureRandom random) throws Exception {
         int perRound = 2_000;
         Token[] pool = new Token[perRound * 4];
@@ -139,12 +160,19 @@ public final class TokenCpuTime {
         double[] measured = Arrays.copyOfRange(micros, 1, micros.length); // round 0 warms up
         Arrays.sort(measured);
         double median = measured[measured.length / 2];
-        System.out.printf("%-60s median %7.1f us CPU per token (min %.1f, max %.1f) = %,.0f tokens per CPU-second%n",
-                "redeem, file store, 8 threads (process CPU time)", median, measured[0], measured[measured.length - 1],
+        if (!print) {
+            return;
+        }
+        System.out.printf("%-70s median %7.1f us CPU per token (min %.1f, max %.1f) = %,.0f tokens per CPU-second%n",
+                tag + "redeem, file store, 8 threads (process CPU time)", median, measured[0], measured[measured.length - 1],
                 1e6 / median);
     }
 
     private static void report(String what, int tokensPerCall, int callsPerRound, Work work) throws Exception {
+        report(true, what, tokensPerCall, callsPerRound, work);
+    }
+
+    private static void report(boolean print, String what, int tokensPerCall, int callsPerRound, Work work) throws Exception {
         for (int i = 0; i < 3 * callsPerRound; i++) {
             work.run();
         }
@@ -158,7 +186,10 @@ public final class TokenCpuTime {
         }
         Arrays.sort(microsPerToken);
         double median = microsPerToken[microsPerToken.length / 2];
-        System.out.printf("%-60s median %7.1f us CPU per token (min %.1f, max %.1f) = %,.0f tokens per CPU-second%n",
+        if (!print) {
+            return;
+        }
+        System.out.printf("%-70s median %7.1f us CPU per token (min %.1f, max %.1f) = %,.0f tokens per CPU-second%n",
                 what, median, microsPerToken[0], microsPerToken[microsPerToken.length - 1], 1e6 / median);
     }
 }

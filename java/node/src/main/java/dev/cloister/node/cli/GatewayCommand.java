@@ -144,7 +144,8 @@ public final class GatewayCommand implements Callable<Integer> {
                 .compose(id -> runtime.vertx().deployVerticle(
                         new AdminVerticle(ListenAddress.parse(adminListen), runtime.registry())))
                 .await(30, TimeUnit.SECONDS);
-        System.err.println("cloister gateway on " + listen + (echo ? " (echo target)" : "") + ", admin on " + adminListen);
+        System.err.println("cloister gateway on " + listen + (echo ? " (echo target)" : "") + ", admin on " + adminListen
+                + (requireTokens ? "; token key multiples by " + dev.cloister.tokens.ec.AwsLcKeyMultiplier.engineDescription() : ""));
         ServerCommand.started();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> runtime.vertx().close()));
         return 0;

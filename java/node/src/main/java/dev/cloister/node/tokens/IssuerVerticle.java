@@ -88,7 +88,8 @@ public final class IssuerVerticle extends VerticleBase {
                 .listen(listen.port(), listen.host())
                 .onSuccess(s -> {
                     server = s;
-                    LOG.info("issuer listening on port {}", s.actualPort());
+                    LOG.info("issuer listening on port {}; token key multiples by {}", s.actualPort(),
+                            dev.cloister.tokens.ec.AwsLcKeyMultiplier.engineDescription());
                 });
     }
 

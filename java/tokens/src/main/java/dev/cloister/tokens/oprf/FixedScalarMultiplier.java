@@ -12,4 +12,14 @@ interface FixedScalarMultiplier {
 
     /** k * a[i] for every i, normalized. */
     ECPoint[] multiplyAll(ECPoint[] a);
+
+    /** The big-endian x-coordinate of k * a (Ne - 1 bytes): all a verifier of a finalized output needs. */
+    default byte[] xCoordinate(ECPoint a) {
+        return multiply(a).getAffineXCoord().getEncoded();
+    }
+
+    /** Which implementation computes the multiples: "AWS-LC" or "Java". */
+    default String engine() {
+        return "Java";
+    }
 }

@@ -1,5 +1,6 @@
 package dev.cloister.tokens.oprf;
 
+import dev.cloister.tokens.ec.AwsLcKeyMultiplier;
 import dev.cloister.tokens.ec.P384Compressed;
 import dev.cloister.tokens.ec.P384FixedScalarMultiplier;
 import dev.cloister.tokens.ec.P384MultiScalar;
@@ -8,6 +9,7 @@ import dev.cloister.tokens.h2c.HashToCurve;
 import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.Optional;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.math.ec.ECAlgorithms;
@@ -108,6 +110,31 @@ public final class Group {
         }
         if (suite == OprfSuite.P384_SHA384) {
             P384FixedScalarMultiplier p384 = new P384FixedScalarMultiplier(curve, k);
+            Optional<AwsLcKeyMultiplier> awsLc = AwsLcKeyMultiplier.forKey(curve, generator, k, p384);
+            if (awsLc.isPresent()) {
+                AwsLcKeyMultiplier native384 = awsLc.get();
+                return new FixedScalarMultiplier() {
+                    @Override
+                    public ECPoint multiply(ECPoint a) {
+                        return native384.multiply(a, p384);
+                    }
+
+                    @Override
+                    public ECPoint[] multiplyAll(ECPoint[] a) {
+                        return native384.multiplyAll(a, p384);
+                    }
+
+                    @Override
+                    public byte[] xCoordinate(ECPoint a) {
+                        return native384.xCoordinate(a);
+                    }
+
+                    @Override
+                    public String engine() {
+                        return "AWS-LC";
+                    }
+                };
+            }
             return new FixedScalarMultiplier() {
                 @Override
                 public ECPoint multiply(ECPoint a) {

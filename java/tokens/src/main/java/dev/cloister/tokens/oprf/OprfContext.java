@@ -76,7 +76,11 @@ final class OprfContext {
      * Hash(I2OSP(len(input), 2) ‖ input [‖ I2OSP(len(info), 2) ‖ info] ‖ I2OSP(len(element), 2) ‖ element ‖ "Finalize").
      */
     byte[] finalizeHash(byte[] input, byte[] info, ECPoint unblinded) {
-        byte[] element = group.serializeElement(unblinded);
+        return finalizeHashOfElement(input, info, group.serializeElement(unblinded));
+    }
+
+    /** {@link #finalizeHash} of an already serialized element. */
+    byte[] finalizeHashOfElement(byte[] input, byte[] info, byte[] element) {
         MessageDigest h = hash();
         lengthPrefixed(h, input);
         if (info != null) {

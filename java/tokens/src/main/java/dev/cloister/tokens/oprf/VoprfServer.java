@@ -1,6 +1,7 @@
 package dev.cloister.tokens.oprf;
 
 import java.math.BigInteger;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import org.bouncycastle.math.ec.ECPoint;
@@ -49,6 +50,29 @@ public final class VoprfServer {
     public byte[] evaluate(byte[] input) throws InvalidInputException {
         ECPoint evaluated = keyMultiple.multiply(ctx.inputElement(input));
         return ctx.finalizeHash(input, null, evaluated);
+    }
+
+    /**
+     * Whether {@code output} = Evaluate(skS, input), the redeemer's check of a token authenticator (RFC 9578 §5.4),
+     * compared in constant time. Computes only the x-coordinate of skS * HashToGroup(input) and accepts the Finalize
+     * hash of either compressed encoding of it (prefix 0x02 or 0x03): accepting Finalize(input, -Z) besides
+     * Finalize(input, Z) gives a forger nothing, since whoever can compute -Z can compute Z. Every honestly
+     * finalized output passes, as with {@link #evaluate}.
+     */
+    public boolean verify(byte[] input, byte[] output) throws InvalidInputException {
+        byte[] x = keyMultiple.xCoordinate(ctx.inputElement(input));
+        byte[] element = new byte[1 + x.length];
+        System.arraycopy(x, 0, element, 1, x.length);
+        element[0] = 0x02;
+        boolean even = MessageDigest.isEqual(ctx.finalizeHashOfElement(input, null, element), output);
+        element[0] = 0x03;
+        boolean odd = MessageDigest.isEqual(ctx.finalizeHashOfElement(input, null, element), output);
+        return even | odd;
+    }
+
+    /** Which implementation multiplies by the key: "AWS-LC" or "Java" (for operators' logs and benchmarks). */
+    public String engine() {
+        return keyMultiple.engine();
     }
 
     public ECPoint publicKey() {

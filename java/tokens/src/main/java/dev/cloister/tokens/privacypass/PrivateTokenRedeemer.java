@@ -11,7 +11,6 @@ import dev.cloister.tokens.oprf.VoprfServer;
 import dev.cloister.tokens.store.SpendResult;
 import dev.cloister.tokens.store.SpentTokenStore;
 import dev.cloister.tokens.store.SpentTokenStoreException;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -63,7 +62,7 @@ public final class PrivateTokenRedeemer {
             throw new RedemptionRefusedException(RedemptionRefusedException.Reason.CHALLENGE_MISMATCH,
                     "challenge_digest is not the digest of a challenge this origin accepts");
         }
-        if (!MessageDigest.isEqual(expectedAuthenticator(key, token), token.authenticator())) {
+        if (!authenticatorMatches(key, token)) {
             throw new RedemptionRefusedException(RedemptionRefusedException.Reason.INVALID_AUTHENTICATOR,
                     "authenticator does not match Evaluate(skI, token_input) for key " + key.keyId());
         }
@@ -78,13 +77,13 @@ public final class PrivateTokenRedeemer {
         };
     }
 
-    private byte[] expectedAuthenticator(PublishedIssuerKey key, Token token) throws RedemptionRefusedException {
+    private boolean authenticatorMatches(PublishedIssuerKey key, Token token) throws RedemptionRefusedException {
         if (servers.size() > 8) {
             servers.clear(); // only a few epochs are live at once; drop servers of old ones
         }
         VoprfServer server = servers.computeIfAbsent(key.keyId(), id -> new VoprfServer(key.keyPair()));
         try {
-            return server.evaluate(token.authenticatorInput());
+            return server.verify(token.authenticatorInput(), token.authenticator());
         } catch (InvalidInputException e) {
             // Probability 2^-384; such an input cannot have been issued either.
             throw new RedemptionRefusedException(RedemptionRefusedException.Reason.INVALID_AUTHENTICATOR,

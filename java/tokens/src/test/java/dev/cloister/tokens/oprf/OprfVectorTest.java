@@ -5,6 +5,8 @@ import static dev.cloister.tokens.Vectors.hex;
 import static dev.cloister.tokens.Vectors.list;
 import static dev.cloister.tokens.Vectors.str;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cloister.tokens.SecretBytes;
 import dev.cloister.tokens.Vectors;
@@ -153,6 +155,14 @@ class OprfVectorTest {
                 case POPRF -> new PoprfServer(keys).evaluate(inputs.get(i), info);
             };
             assertEquals(Vectors.hex(outputs.get(i)), Vectors.hex(direct), "Evaluate Output[" + i + "]");
+            if (mode == OprfMode.VOPRF) {
+                VoprfServer server = new VoprfServer(keys);
+                assertTrue(server.verify(inputs.get(i), outputs.get(i)), "verify Output[" + i + "] with " + server.engine());
+                byte[] wrong = outputs.get(i).clone();
+                wrong[wrong.length - 1] ^= 1;
+                assertFalse(server.verify(inputs.get(i), wrong), "a changed output verifies");
+                assertFalse(server.verify(inputs.get(i), java.util.Arrays.copyOf(outputs.get(i), wrong.length - 1)), "a short output verifies");
+            }
         }
     }
 
