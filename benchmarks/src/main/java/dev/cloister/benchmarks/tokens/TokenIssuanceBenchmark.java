@@ -1,5 +1,8 @@
 package dev.cloister.benchmarks.tokens;
 
+import dev.cloister.tokens.ec.AwsLcKeyMultiplier;
+import dev.cloister.tokens.oprf.VoprfServer;
+import org.openjdk.jmh.annotations.Param;
 import dev.cloister.tokens.SecretBytes;
 import dev.cloister.tokens.keys.EpochKeySchedule;
 import dev.cloister.tokens.keys.EpochKeySource;
@@ -46,6 +49,10 @@ import org.openjdk.jmh.annotations.Warmup;
 public class TokenIssuanceBenchmark {
     static final Instant NOW = Instant.parse("2026-11-28T12:00:00Z");
 
+    /** Which engine multiplies by the key: AWS-LC through ACCP, or the pure-Java P-384 multiplier. */
+    @Param({"AWS-LC", "Java"})
+    public String engine;
+
     private PrivateTokenIssuer issuer;
     private PrivateTokenClient client;
     private PendingTokenBatch pending;
@@ -54,6 +61,7 @@ public class TokenIssuanceBenchmark {
 
     @Setup
     public void setUp() throws Exception {
+        System.setProperty(AwsLcKeyMultiplier.ENABLED_PROPERTY, Boolean.toString(engine.equals("AWS-LC")));
         SecureRandom random = new SecureRandom();
         EpochKeySchedule keys = new EpochKeySchedule(new EpochSchedule(Instant.EPOCH, Duration.ofDays(1)),
                 new EpochKeySource.Derived(SecretBytes.copyOf(new byte[32])), new InsecureLocalKeyPublication(), Duration.ofHours(1));
@@ -63,6 +71,9 @@ public class TokenIssuanceBenchmark {
         pending = client.createBatchTokenRequest(challenge, 32);
         requestBytes = pending.request().encode();
         response = issuer.issue(pending.request(), NOW);
+        if (!new VoprfServer(keys.issuanceKey(NOW).keyPair()).engine().equals(engine)) {
+            throw new IllegalStateException(engine + " is not available: " + AwsLcKeyMultiplier.Unavailable.reason());
+        }
     }
 
     /** Issuer: decode the batched request (32 strict point decodings), 32 evaluations, one batched proof, encode. */
