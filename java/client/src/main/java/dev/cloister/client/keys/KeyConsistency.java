@@ -1,18 +1,13 @@
 package dev.cloister.client.keys;
 
-import dev.cloister.ledger.LedgerException;
 import dev.cloister.ledger.checkpoint.LogIdentity;
-import dev.cloister.ledger.entry.LedgerEntry;
 import dev.cloister.ledger.entry.OhttpKeyConfigEntry;
-import dev.cloister.ledger.merkle.TreeHash;
-import dev.cloister.ledger.proof.TlogProof;
 import dev.cloister.ledger.witness.WitnessPolicy;
 import dev.cloister.wire.ohttp.KeyConfig;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * Key consistency (RFC 9458 §8, "Key consistency"; DESIGN.md: every client gets the same key): a gateway key
@@ -27,12 +22,10 @@ import java.util.Objects;
  */
 public final class KeyConsistency {
 
-    private final LogIdentity log;
-    private final WitnessPolicy witnesses;
+    private final PublishedEntries published;
 
     public KeyConsistency(LogIdentity log, WitnessPolicy witnesses) {
-        this.log = Objects.requireNonNull(log, "log");
-        this.witnesses = Objects.requireNonNull(witnesses, "witnesses");
+        this.published = new PublishedEntries(log, witnesses);
     }
 
     /** A key configuration with the ledger facts that vouch for it (shown in the client's request log). */
@@ -69,30 +62,12 @@ public final class KeyConsistency {
 
     private ConsistentKey checkOne(KeyConfig config, KeyProofs proofs, Instant now) throws KeyConsistencyException {
         byte[] wanted = config.encode();
-        String which = "key config " + config.keyId();
-        for (TlogProof proof : proofs.proofs()) {
-            byte[] entryBytes = proof.extra().orElseThrow();
-            LedgerEntry decoded;
-            try {
-                decoded = LedgerEntry.decode(entryBytes);
-            } catch (LedgerException | RuntimeException e) {
-                continue;
-            }
-            if (!(decoded instanceof OhttpKeyConfigEntry entry) || !Arrays.equals(entry.keyConfig(), wanted)) {
-                continue;
-            }
-            if (!entry.validAt(now)) {
-                throw new KeyConsistencyException(which + ": its ledger entry is valid " + entry.notBefore() + " .. "
-                        + entry.notAfter() + ", not at " + now);
-            }
-            try {
-                TlogProof.Verified verified = proof.verify(TreeHash.leafHash(entryBytes), log, witnesses, now);
-                return new ConsistentKey(config, entry, verified.index(), verified.checkpoint().checkpoint().size(),
-                        verified.checkpoint().checkpoint().origin(), verified.cosignatures());
-            } catch (LedgerException e) {
-                throw new KeyConsistencyException(which + ": while verifying its ledger proof: " + e.getMessage(), e);
-            }
-        }
-        throw new KeyConsistencyException(which + ": no ledger entry for these key bytes");
+        PublishedEntries.Vouched<OhttpKeyConfigEntry> v = published.find(proofs, OhttpKeyConfigEntry.class,
+                entry -> Arrays.equals(entry.keyConfig(), wanted),
+                entry -> entry.validAt(now) ? null
+                        : "its ledger entry is valid " + entry.notBefore() + " .. " + entry.notAfter() + ", not at " + now,
+                now, "key config " + config.keyId());
+        return new ConsistentKey(config, v.entry(), v.proof().index(), v.proof().checkpoint().checkpoint().size(),
+                v.proof().checkpoint().checkpoint().origin(), v.proof().cosignatures());
     }
 }

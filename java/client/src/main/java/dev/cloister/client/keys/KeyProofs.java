@@ -7,9 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The document a key directory serves beside {@code application/ohttp-keys} at {@code /ohttp-keys/proofs}: one
- * {@code .tlog-proof} (c2sp.org/tlog-proof) per advertised key configuration, whose {@code extra} data is the
- * canonical {@code OhttpKeyConfigEntry} (ledger entry type 0x02) the proof is for.
+ * A document of ledger proofs for published keys: one {@code .tlog-proof} (c2sp.org/tlog-proof) per key, whose
+ * {@code extra} data is the canonical ledger entry the proof is for. A key directory serves one beside
+ * {@code application/ohttp-keys} at {@code /ohttp-keys/proofs} ({@code OhttpKeyConfigEntry}, type 0x02, and the
+ * enclave releases, type 0x01); the issuer serves one at {@code /token-key-proofs} ({@code IssuerKeyEntry}, type 0x03).
  *
  * <p>Encoding ({@value #MEDIA_TYPE}): the proofs one after the other, each preceded by its length as a 4-byte
  * big-endian unsigned integer. At most {@value #MAX_PROOFS} proofs of at most {@link TlogProof#MAX_SIZE} bytes.

@@ -84,7 +84,8 @@ public final class CloisterClient implements AutoCloseable {
         this.ohttp = new ObliviousHttpClient(b.vertx, b.relay, b.timeout);
         this.web = WebClient.create(b.vertx, new WebClientOptions().setUserAgentEnabled(false)
                 .setConnectTimeout((int) b.timeout.toMillis()));
-        this.wallet = new TokenWallet(web, b.issuer, b.account, b.challenge, b.tokenBatch, b.timeout, b.random,
+        this.wallet = new TokenWallet(b.vertx, web, b.issuer, b.account, b.challenge, b.tokenBatch, b.timeout,
+                new dev.cloister.client.keys.IssuerKeyConsistency(b.log, b.witnesses), b.clock, b.random,
                 Optional.ofNullable(b.tokenStore));
         this.keyConsistency = new KeyConsistency(b.log, b.witnesses);
         this.releaseTransparency = new dev.cloister.client.keys.ReleaseTransparency(b.log, b.witnesses);

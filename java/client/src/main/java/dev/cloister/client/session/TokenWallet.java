@@ -1,18 +1,22 @@
 package dev.cloister.client.session;
 
+import dev.cloister.client.keys.IssuerKeyConsistency;
+import dev.cloister.client.keys.KeyProofs;
 import dev.cloister.tokens.privacypass.AmortizedBatchTokenRequest;
 import dev.cloister.tokens.privacypass.AmortizedBatchTokenResponse;
 import dev.cloister.tokens.privacypass.IssuerDirectory;
-import dev.cloister.tokens.keys.IssuerPublicKey;
 import dev.cloister.tokens.privacypass.PendingTokenBatch;
 import dev.cloister.tokens.privacypass.PrivateTokenClient;
 import dev.cloister.tokens.privacypass.Token;
 import dev.cloister.tokens.privacypass.TokenChallenge;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.WebClient;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -22,9 +26,18 @@ import java.util.List;
  * The client's Privacy Pass tokens for one origin: fetched in batches from the issuer with the account credential
  * (RFC 9578, batched issuance), kept in memory, each spent once. The issuer learns that the account obtained tokens,
  * never where they are spent; the gateway learns that a token is valid, never whose it is.
+ *
+ * <p>Before each batch the issuer's key is checked against the transparency ledger ({@link IssuerKeyConsistency}: the
+ * directory's key must be published for this issuer, valid now, in a cosigned checkpoint), and the batch's DLEQ proof
+ * is verified against that key, so an issuer cannot tag this user with a key of its own. Both checks, and the
+ * unblinding, run on worker threads.
  */
 public final class TokenWallet {
 
+    /** Where the issuer serves the ledger proofs of its directory's keys ({@link KeyProofs}). */
+    public static final String KEY_PROOFS_PATH = "/token-key-proofs";
+
+    private final Vertx vertx;
     private final WebClient web;
     private final URI issuer;
     private final String account;
@@ -32,26 +45,34 @@ public final class TokenWallet {
     private final int batch;
     private final Duration timeout;
     private final SecureRandom random;
+    private final IssuerKeyConsistency keys;
+    private final Clock clock;
     private final Deque<Token> tokens = new ArrayDeque<>();
     private final java.util.Optional<java.nio.file.Path> store;
+    private volatile IssuerKeyConsistency.ConsistentIssuerKey lastKey;
 
-    public TokenWallet(WebClient web, URI issuer, String account, TokenChallenge challenge, int batch, Duration timeout,
-            SecureRandom random) {
-        this(web, issuer, account, challenge, batch, timeout, random, java.util.Optional.empty());
+    public TokenWallet(Vertx vertx, WebClient web, URI issuer, String account, TokenChallenge challenge, int batch,
+            Duration timeout, IssuerKeyConsistency keys, Clock clock, SecureRandom random) {
+        this(vertx, web, issuer, account, challenge, batch, timeout, keys, clock, random, java.util.Optional.empty());
     }
 
     /**
+     * @param keys  the ledger check of the issuer's keys
      * @param store a file (owner-only) that keeps unspent tokens between runs (the CLI's), or empty for memory only;
      *              a token is removed from it before it is spent, so a crash can lose a token but never spend one twice
      */
-    public TokenWallet(WebClient web, URI issuer, String account, TokenChallenge challenge, int batch, Duration timeout,
-            SecureRandom random, java.util.Optional<java.nio.file.Path> store) {
+    public TokenWallet(Vertx vertx, WebClient web, URI issuer, String account, TokenChallenge challenge, int batch,
+            Duration timeout, IssuerKeyConsistency keys, Clock clock, SecureRandom random,
+            java.util.Optional<java.nio.file.Path> store) {
+        this.vertx = vertx;
         this.web = web;
         this.issuer = issuer;
         this.account = account;
         this.challenge = challenge;
         this.batch = batch;
         this.timeout = timeout;
+        this.keys = keys;
+        this.clock = clock;
         this.random = random;
         this.store = store;
         store.ifPresent(this::load);
@@ -114,44 +135,65 @@ public final class TokenWallet {
 
     /** Fetches a batch now (pre-fetch before the user asks). */
     public Future<Void> refill() {
-        return web.getAbs(issuer.resolve(IssuerDirectory.WELL_KNOWN_PATH).toString()).timeout(timeout.toMillis()).send()
-                .compose(answer -> {
-                    if (answer.statusCode() != 200) {
-                        return Future.failedFuture(new SessionFailure(SessionFailure.Kind.TOKEN,
-                                "the issuer directory answered " + answer.statusCode(), null));
-                    }
+        Future<IssuerDirectory> directory = get(IssuerDirectory.WELL_KNOWN_PATH, "issuer directory")
+                .compose(body -> vertx.executeBlocking(() -> IssuerDirectory.parse(body.toString(StandardCharsets.UTF_8)), false))
+                .recover(e -> failure("the issuer directory is unusable: " + e.getMessage(), e));
+        Future<KeyProofs> proofs = get(KEY_PROOFS_PATH, "issuer's key proofs")
+                .compose(body -> vertx.executeBlocking(() -> KeyProofs.decode(body.getBytes()), false))
+                .recover(e -> failure("the issuer's key proofs are unusable: " + e.getMessage(), e));
+        return Future.all(directory, proofs)
+                .compose(both -> vertx.executeBlocking(() -> keys.check(directory.result(), challenge.issuerName(),
+                        proofs.result(), clock.instant()), false)
+                        .recover(e -> failure("the issuer's key is not vouched for by the ledger: " + e.getMessage(), e)))
+                .compose(key -> {
+                    lastKey = key;
+                    PrivateTokenClient client = new PrivateTokenClient(key.key(), random);
+                    PendingTokenBatch pending;
                     try {
-                        IssuerDirectory directory = IssuerDirectory.parse(answer.bodyAsString());
-                        IssuerPublicKey key = IssuerPublicKey.decode(directory.tokenKeys().getFirst().tokenKey());
-                        PrivateTokenClient client = new PrivateTokenClient(key, random);
-                        PendingTokenBatch pending = client.createBatchTokenRequest(challenge, batch);
-                        return web.postAbs(issuer.resolve("/token-request").toString()).timeout(timeout.toMillis())
-                                .putHeader("authorization", "Bearer " + account)
-                                .putHeader("content-type", AmortizedBatchTokenRequest.MEDIA_TYPE)
-                                .sendBuffer(Buffer.buffer(pending.request().encode()))
-                                .compose(response -> {
-                                    if (response.statusCode() != 200) {
-                                        return Future.failedFuture(new SessionFailure(SessionFailure.Kind.TOKEN,
-                                                "the issuer refused tokens: HTTP " + response.statusCode(), null));
-                                    }
-                                    try {
-                                        List<Token> fresh = client.finalizeBatch(pending,
-                                                AmortizedBatchTokenResponse.decode(response.body().getBytes(), batch));
-                                        synchronized (tokens) {
-                                            tokens.addAll(fresh);
-                                            save();
-                                        }
-                                        return Future.<Void>succeededFuture();
-                                    } catch (Exception e) {
-                                        return Future.failedFuture(new SessionFailure(SessionFailure.Kind.TOKEN,
-                                                "the issuer's response does not verify: " + e.getMessage(), e));
-                                    }
-                                });
+                        pending = client.createBatchTokenRequest(challenge, batch);
                     } catch (Exception e) {
-                        return Future.failedFuture(new SessionFailure(SessionFailure.Kind.TOKEN,
-                                "the issuer directory is unusable: " + e.getMessage(), e));
+                        return failure("could not blind a token batch: " + e.getMessage(), e);
                     }
+                    return web.postAbs(issuer.resolve("/token-request").toString()).timeout(timeout.toMillis())
+                            .putHeader("authorization", "Bearer " + account)
+                            .putHeader("content-type", AmortizedBatchTokenRequest.MEDIA_TYPE)
+                            .sendBuffer(Buffer.buffer(pending.request().encode()))
+                            .compose(response -> {
+                                if (response.statusCode() != 200) {
+                                    return failure("the issuer refused tokens: HTTP " + response.statusCode(), null);
+                                }
+                                byte[] body = response.body() == null ? new byte[0] : response.body().getBytes();
+                                return vertx.executeBlocking(() -> client.finalizeBatch(pending,
+                                                AmortizedBatchTokenResponse.decode(body, batch)), false)
+                                        .recover(e -> failure("the issuer's response does not verify: " + e.getMessage(), e));
+                            })
+                            .map(fresh -> {
+                                synchronized (tokens) {
+                                    tokens.addAll(fresh);
+                                    save();
+                                }
+                                return (Void) null;
+                            });
                 });
+    }
+
+    /** The issuer key the last batch was issued under, with the ledger facts that vouched for it (null before one). */
+    public IssuerKeyConsistency.ConsistentIssuerKey issuerKey() {
+        return lastKey;
+    }
+
+    private Future<Buffer> get(String path, String what) {
+        return web.getAbs(issuer.resolve(path).toString()).timeout(timeout.toMillis()).send()
+                .compose(answer -> answer.statusCode() == 200 && answer.body() != null
+                        ? Future.succeededFuture(answer.body())
+                        : failure("the " + what + " answered " + answer.statusCode(), null));
+    }
+
+    private static <T> Future<T> failure(String message, Throwable cause) {
+        if (cause instanceof SessionFailure already) {
+            return Future.failedFuture(already);
+        }
+        return Future.failedFuture(new SessionFailure(SessionFailure.Kind.TOKEN, message, cause));
     }
 
     public int available() {

@@ -7,11 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.entry.OhttpKeyConfigEntry;
-import dev.cloister.ledger.log.LogStorage;
-import dev.cloister.ledger.log.Sequencer;
 import dev.cloister.ledger.note.Ed25519NoteSigner;
 import dev.cloister.ledger.note.Ed25519PrivateKey;
-import dev.cloister.ledger.note.SignedNote;
 import dev.cloister.ledger.proof.TlogProof;
 import dev.cloister.ledger.witness.Cosigner;
 import dev.cloister.ledger.witness.WitnessPolicy;
@@ -25,7 +22,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,17 +38,13 @@ class KeyConsistencyTest {
     Path dir;
 
     private final SecureRandom random = new SecureRandom();
-    private Ed25519NoteSigner logKey;
-    private Sequencer sequencer;
-    private final List<Cosigner> witnesses = new ArrayList<>();
+    private TestLog log;
+    private List<Cosigner> witnesses;
 
     @BeforeEach
     void log() throws Exception {
-        logKey = new Ed25519NoteSigner(ORIGIN, Ed25519PrivateKey.generate(random));
-        sequencer = Sequencer.open(LogStorage.open(dir.resolve("log")), ORIGIN, logKey);
-        for (int i = 0; i < 2; i++) {
-            witnesses.add(new Cosigner("witness-" + i + ".example", Ed25519PrivateKey.generate(random)));
-        }
+        log = new TestLog(dir, ORIGIN, NOW, random);
+        witnesses = log.witnesses();
     }
 
     private KeyConfig config(int id) {
@@ -61,24 +53,12 @@ class KeyConsistencyTest {
                 random).config();
     }
 
-    /** Appends the entries, has every witness cosign, and returns each entry's proof carrying the entry. */
     private List<TlogProof> publish(List<byte[]> entries, List<Cosigner> cosigning) throws Exception {
-        Sequencer.Appended appended = sequencer.append(entries);
-        SignedNote checkpoint = appended.checkpoint();
-        for (Cosigner witness : cosigning) {
-            checkpoint = checkpoint.withSignature(witness.cosign(checkpoint.text(), NOW.minusSeconds(5)));
-        }
-        sequencer.publishCosigned(checkpoint);
-        List<TlogProof> proofs = new ArrayList<>();
-        for (int i = 0; i < entries.size(); i++) {
-            proofs.add(sequencer.tlogProof(appended.firstIndex() + i, Optional.of(entries.get(i))));
-        }
-        return proofs;
+        return log.publish(entries, cosigning);
     }
 
     private KeyConsistency consistency() {
-        return new KeyConsistency(new LogIdentity(ORIGIN, logKey.verifier()), WitnessPolicy.quorum(2,
-                witnesses.stream().map(Cosigner::verifier).toList(), Duration.ofMinutes(10)));
+        return new KeyConsistency(log.identity(), log.policy());
     }
 
     private static byte[] entry(KeyConfig config, Instant from, Instant to) {
@@ -165,8 +145,7 @@ class KeyConsistencyTest {
                 "abc123", digest).encode();
         List<TlogProof> proofs = publish(List.of(release, entry(config(1), NOW.minusSeconds(60), NOW.plusSeconds(60))),
                 witnesses);
-        ReleaseTransparency releases = new ReleaseTransparency(new LogIdentity(ORIGIN, logKey.verifier()),
-                WitnessPolicy.quorum(2, witnesses.stream().map(Cosigner::verifier).toList(), Duration.ofMinutes(10)));
+        ReleaseTransparency releases = new ReleaseTransparency(log.identity(), log.policy());
         List<ReleaseTransparency.PublishedRelease> accepted = releases.check(new KeyProofs(proofs), NOW);
         assertEquals(1, accepted.size(), "the key entry is not a release");
         assertEquals(0, accepted.getFirst().ledgerIndex());

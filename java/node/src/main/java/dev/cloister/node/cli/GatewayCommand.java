@@ -121,7 +121,7 @@ public final class GatewayCommand implements Callable<Integer> {
                 : request -> Future.succeededFuture(BinaryResponse.of(404, FieldSection.EMPTY, new byte[0]));
         Target target = inner;
         if (requireTokens) {
-            dev.cloister.tokens.keys.EpochKeySchedule schedule = tokens.schedule();
+            dev.cloister.tokens.keys.EpochKeySchedule schedule = tokens.schedule(new dev.cloister.tokens.keys.PublishedByIssuer());
             dev.cloister.tokens.store.SpentTokenStore store = redis != null
                     ? new dev.cloister.node.tokens.RedisSpentTokenStore(runtime.vertx(), redis, schedule.schedule(),
                             tokens.redemptionGrace, Duration.ofSeconds(2))
@@ -172,7 +172,7 @@ public final class GatewayCommand implements Callable<Integer> {
                     dev.cloister.attest.nvgpu.NvidiaGpuPolicy.genuineNvidia(), Duration.ofMinutes(5));
         }
         dev.cloister.attest.ratls.RaTlsPolicy policy = dev.cloister.attest.ratls.RaTlsPolicy.acceptingReleases(cpu, accepted, gpu);
-        dev.cloister.tokens.keys.EpochKeySchedule schedule = tokens.schedule();
+        dev.cloister.tokens.keys.EpochKeySchedule schedule = tokens.schedule(new dev.cloister.tokens.keys.PublishedByIssuer());
         dev.cloister.tokens.store.SpentTokenStore store = redis != null
                 ? new dev.cloister.node.tokens.RedisSpentTokenStore(runtime.vertx(), redis, schedule.schedule(),
                         tokens.redemptionGrace, Duration.ofSeconds(2))

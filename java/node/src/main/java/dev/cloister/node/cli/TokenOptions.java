@@ -4,7 +4,7 @@ import dev.cloister.tokens.SecretBytes;
 import dev.cloister.tokens.keys.EpochKeySchedule;
 import dev.cloister.tokens.keys.EpochKeySource;
 import dev.cloister.tokens.keys.EpochSchedule;
-import dev.cloister.tokens.keys.InsecureLocalKeyPublication;
+import dev.cloister.tokens.keys.KeyPublication;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +15,9 @@ import picocli.CommandLine.Option;
 
 /**
  * The issuer key schedule shared by {@code cloister issuer} and a token-checking {@code cloister gateway}: both derive
- * every epoch's key pair from the same master seed file, so they agree without sharing any other state.
- * Until the ledger is wired in, public keys are "published" locally (see the tokens README).
+ * every epoch's key pair from the same master seed file, so they agree without sharing any other state. The issuer
+ * publishes each public key in the ledger ({@code IssuerKeyPublication}); the gateway only redeems
+ * ({@code PublishedByIssuer}).
  */
 public final class TokenOptions {
 
@@ -34,14 +35,14 @@ public final class TokenOptions {
             description = "How long after its epoch a key still redeems (default: ${DEFAULT-VALUE})")
     Duration redemptionGrace;
 
-    EpochKeySchedule schedule() throws IOException {
+    EpochKeySchedule schedule(KeyPublication publication) throws IOException {
         if (seedFile == null) {
             throw new IllegalArgumentException("--token-seed-file is required");
         }
         byte[] seed = Files.readAllBytes(seedFile);
         try {
             return new EpochKeySchedule(new EpochSchedule(epochOrigin, epoch),
-                    new EpochKeySource.Derived(SecretBytes.copyOf(seed)), new InsecureLocalKeyPublication(),
+                    new EpochKeySource.Derived(SecretBytes.copyOf(seed)), publication,
                     redemptionGrace);
         } finally {
             Arrays.fill(seed, (byte) 0);

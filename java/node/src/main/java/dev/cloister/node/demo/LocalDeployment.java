@@ -37,12 +37,12 @@ import dev.cloister.node.sessions.EnclaveRegistration;
 import dev.cloister.node.sessions.SessionHandles;
 import dev.cloister.node.sessions.SessionRouter;
 import dev.cloister.node.tokens.AccountFile;
+import dev.cloister.node.tokens.IssuerKeyPublication;
 import dev.cloister.node.tokens.IssuerVerticle;
 import dev.cloister.node.tokens.TokenGate;
 import dev.cloister.tokens.keys.EpochKeySchedule;
 import dev.cloister.tokens.keys.EpochKeySource;
 import dev.cloister.tokens.keys.EpochSchedule;
-import dev.cloister.tokens.keys.InsecureLocalKeyPublication;
 import dev.cloister.tokens.privacypass.PrivateTokenRedeemer;
 import dev.cloister.tokens.privacypass.TokenChallenge;
 import dev.cloister.tokens.privacypass.TokenType;
@@ -184,17 +184,18 @@ public final class LocalDeployment implements AutoCloseable {
         WebClient web = WebClient.create(vertx);
         LedgerPublisher publisher = new LedgerPublisher(web, ledgerUrl, operator, Duration.ofSeconds(30));
 
-        // The issuer (Privacy Pass), with epoch keys from a fresh seed.
+        // The issuer (Privacy Pass), with epoch keys from a fresh seed, each published in the ledger before use.
         byte[] seed = new byte[32];
         random.nextBytes(seed);
+        IssuerKeyPublication issuerKeys = new IssuerKeyPublication(publisher, ISSUER_NAME, Duration.ofSeconds(30), clock);
         EpochKeySchedule tokenKeys = new EpochKeySchedule(new EpochSchedule(Instant.parse("2026-01-01T00:00:00Z"),
                 Duration.ofDays(1)), new EpochKeySource.Derived(dev.cloister.tokens.SecretBytes.copyOf(seed)),
-                new InsecureLocalKeyPublication(), Duration.ofHours(1));
+                issuerKeys, Duration.ofHours(1));
         java.util.Arrays.fill(seed, (byte) 0);
         Path accounts = dir.resolve("accounts");
         Files.writeString(accounts, ACCOUNT + "\n");
         IssuerVerticle issuerVerticle = new IssuerVerticle(loopback(), tokenKeys, AccountFile.load(accounts), 100_000,
-                64, "https://" + ISSUER_NAME + "/token-request", registry, clock);
+                64, "https://" + ISSUER_NAME + "/token-request", issuerKeys, registry, clock);
         vertx.deployVerticle(issuerVerticle).await(30, TimeUnit.SECONDS);
         issuer = URI.create("http://127.0.0.1:" + issuerVerticle.actualPort());
 
@@ -319,8 +320,7 @@ public final class LocalDeployment implements AutoCloseable {
                 .relay(relay)
                 .keyDirectory(keyDirectory)
                 .gatewayAuthority(ORIGIN)
-                .ledger(logIdentity(), WitnessPolicy.quorum(2,
-                        cosigners.stream().map(Cosigner::verifier).toList(), Duration.ofHours(1)))
+                .ledger(logIdentity(), witnessPolicy())
                 .platform(cpu.insecurePolicy(), new RaTlsPolicy.RequireGpu(gpu.insecurePolicy(), Duration.ofMinutes(5)),
                         verifier)
                 .issuer(issuer, ACCOUNT, challenge());
@@ -328,6 +328,18 @@ public final class LocalDeployment implements AutoCloseable {
 
     public URI issuer() {
         return issuer;
+    }
+
+    /** The witness policy clients of this deployment hold: 2 of its 3 cosigners, checkpoints at most an hour old. */
+    public WitnessPolicy witnessPolicy() {
+        return WitnessPolicy.quorum(2, cosigners.stream().map(Cosigner::verifier).toList(), Duration.ofHours(1));
+    }
+
+    /** A token wallet for this deployment's issuer, checking its keys against the deployment's ledger. */
+    public dev.cloister.client.session.TokenWallet tokenWallet(int batch) {
+        return new dev.cloister.client.session.TokenWallet(vertx, web, issuer, ACCOUNT, challenge(), batch,
+                Duration.ofSeconds(10), new dev.cloister.client.keys.IssuerKeyConsistency(logIdentity(), witnessPolicy()),
+                clock, new SecureRandom());
     }
 
     public LogIdentity logIdentity() {

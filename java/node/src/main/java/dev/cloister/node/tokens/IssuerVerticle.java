@@ -1,5 +1,6 @@
 package dev.cloister.node.tokens;
 
+import dev.cloister.client.keys.KeyProofs;
 import dev.cloister.node.BoundedBody;
 import dev.cloister.node.ListenAddress;
 import dev.cloister.node.Problem;
@@ -30,6 +31,7 @@ import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +55,7 @@ public final class IssuerVerticle extends VerticleBase {
     private final String issuerRequestUri;
     private final MeterRegistry registry;
     private final Clock clock;
+    private final Supplier<KeyProofs> keyProofs;
     private PrivateTokenIssuer issuer;
     private Counter issued;
     private final Map<Refusal, Counter> refused = new EnumMap<>(Refusal.class);
@@ -62,15 +65,18 @@ public final class IssuerVerticle extends VerticleBase {
      * @param tokensPerEpoch   how many tokens one account may obtain per key epoch
      * @param maxBatch         most tokens in one batched request
      * @param issuerRequestUri the {@code issuer-request-uri} published in the directory
+     * @param keyProofs        the ledger proofs of the keys, served at {@code /token-key-proofs}; null when the keys
+     *                         are not published in a ledger (then clients that check key consistency refuse them)
      */
     public IssuerVerticle(ListenAddress listen, EpochKeySchedule keys, AccountAuthenticator accounts, int tokensPerEpoch,
-            int maxBatch, String issuerRequestUri, MeterRegistry registry, Clock clock) {
+            int maxBatch, String issuerRequestUri, Supplier<KeyProofs> keyProofs, MeterRegistry registry, Clock clock) {
         this.listen = listen;
         this.keys = keys;
         this.accounts = accounts;
         this.quota = new IssuanceQuota(tokensPerEpoch);
         this.maxBatch = maxBatch;
         this.issuerRequestUri = issuerRequestUri;
+        this.keyProofs = keyProofs;
         this.registry = registry;
         this.clock = clock;
     }
@@ -83,14 +89,18 @@ public final class IssuerVerticle extends VerticleBase {
             refused.put(r, Counter.builder("cloister.issuer.requests.refused").tag("reason", r.name().toLowerCase())
                     .register(registry));
         }
-        return vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(30).setMaxHeaderSize(8192))
+        // The current and next keys are published (in the ledger, when there is one) before the first request.
+        return vertx.executeBlocking(() -> keys.directoryKeys(clock.instant()), false)
+                .recover(e -> Future.failedFuture(new IllegalStateException(
+                        "the issuer keys could not be published: " + e.getMessage(), e)))
+                .compose(published -> vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(30).setMaxHeaderSize(8192))
                 .requestHandler(this::route)
                 .listen(listen.port(), listen.host())
                 .onSuccess(s -> {
                     server = s;
                     LOG.info("issuer listening on port {}; token key multiples by {}", s.actualPort(),
                             dev.cloister.tokens.ec.AwsLcKeyMultiplier.engineDescription());
-                });
+                }));
     }
 
     public int actualPort() {
@@ -100,6 +110,7 @@ public final class IssuerVerticle extends VerticleBase {
     private void route(HttpServerRequest request) {
         switch (request.path()) {
             case IssuerDirectory.WELL_KNOWN_PATH -> directory(request);
+            case "/token-key-proofs" -> keyProofs(request);
             case "/token-request" -> {
                 if (request.method() != HttpMethod.POST) {
                     Problem.METHOD_NOT_ALLOWED.send(request.response().putHeader(HttpHeaders.ALLOW, "POST"));
@@ -119,6 +130,22 @@ public final class IssuerVerticle extends VerticleBase {
                         .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=3600")
                         .end(json))
                 .onFailure(e -> Problem.UNAVAILABLE.send(request.response()));
+    }
+
+    /** The ledger proofs of the directory's keys ({@link KeyProofs}), or 404 when the keys are not published. */
+    private void keyProofs(HttpServerRequest request) {
+        if (request.method() != HttpMethod.GET) {
+            Problem.METHOD_NOT_ALLOWED.send(request.response().putHeader(HttpHeaders.ALLOW, "GET"));
+            return;
+        }
+        if (keyProofs == null) {
+            Problem.NOT_FOUND.send(request.response());
+            return;
+        }
+        request.response()
+                .putHeader(HttpHeaders.CONTENT_TYPE, KeyProofs.MEDIA_TYPE)
+                .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=300")
+                .end(Buffer.buffer(keyProofs.get().encode()));
     }
 
     private void tokenRequest(HttpServerRequest request) {

@@ -26,7 +26,18 @@ import dev.cloister.ledger.note.Ed25519NoteSigner;
 import dev.cloister.ledger.note.Ed25519PrivateKey;
 import dev.cloister.ledger.witness.Cosigner;
 import dev.cloister.ledger.witness.WitnessPolicy;
+import dev.cloister.client.keys.KeyProofs;
+import dev.cloister.node.ListenAddress;
 import dev.cloister.node.demo.LocalDeployment;
+import dev.cloister.node.tokens.AccountFile;
+import dev.cloister.node.tokens.IssuerVerticle;
+import dev.cloister.tokens.SecretBytes;
+import dev.cloister.tokens.keys.EpochKeySchedule;
+import dev.cloister.tokens.keys.EpochKeySource;
+import dev.cloister.tokens.keys.EpochSchedule;
+import dev.cloister.tokens.keys.InsecureLocalKeyPublication;
+import dev.cloister.tokens.privacypass.TokenChallenge;
+import dev.cloister.tokens.privacypass.TokenType;
 import dev.cloister.node.enclave.Enclave;
 import dev.cloister.node.enclave.EnclaveSession;
 import dev.cloister.node.sessions.EnclavePool;
@@ -41,6 +52,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClient;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -192,6 +204,66 @@ class PrivateSessionPropertiesTest {
         }
     }
 
+    @Test
+    @Order(5)
+    void tokensComeOnlyUnderAnIssuerKeyTheLedgerHolds() throws Exception {
+        // The deployment's issuer publishes its keys: a wallet says which ledger entry vouched for the key.
+        TokenWallet wallet = deployment.tokenWallet(2);
+        wallet.refill().await(30, TimeUnit.SECONDS);
+        assertEquals(2, wallet.available());
+        assertEquals(LocalDeployment.ISSUER_NAME, wallet.issuerKey().entry().issuerName());
+        assertTrue(wallet.issuerKey().entry().validAt(Instant.now()));
+        assertEquals(2, wallet.issuerKey().cosignatures().size());
+
+        // A rogue issuer with keys of its own, serving the genuine issuer's ledger proofs beside them, gets no request.
+        Path rogueDir = Files.createTempDirectory("rogue-issuer-");
+        WebClient web = WebClient.create(vertx);
+        try {
+            byte[] seed = new byte[32];
+            new SecureRandom().nextBytes(seed);
+            EpochKeySchedule rogueKeys = new EpochKeySchedule(new EpochSchedule(Instant.parse("2026-01-01T00:00:00Z"),
+                    Duration.ofDays(1)), new EpochKeySource.Derived(SecretBytes.copyOf(seed)),
+                    new InsecureLocalKeyPublication(), Duration.ofHours(1));
+            Path accounts = Files.writeString(rogueDir.resolve("accounts"), LocalDeployment.ACCOUNT + "\n");
+            KeyProofs genuine = KeyProofs.decode(web.getAbs(deployment.issuer().resolve(TokenWallet.KEY_PROOFS_PATH)
+                    .toString()).send().await(10, TimeUnit.SECONDS).body().getBytes());
+            assertEquals(2, genuine.proofs().size(), "the current and the next epoch's keys");
+            PrometheusMeterRegistry rogueMetrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            IssuerVerticle rogue = new IssuerVerticle(new ListenAddress("127.0.0.1", 0), rogueKeys,
+                    AccountFile.load(accounts), 100, 64, "https://" + LocalDeployment.ISSUER_NAME + "/token-request",
+                    () -> genuine, rogueMetrics, Clock.systemUTC());
+            String id = vertx.deployVerticle(rogue).await(10, TimeUnit.SECONDS);
+            int before = requestsReachingEnclaves();
+            try (CloisterClient client = deployment.client().issuer(URI.create("http://127.0.0.1:" + rogue.actualPort()),
+                    LocalDeployment.ACCOUNT, LocalDeployment.challenge()).retries(0).build()) {
+                SessionFailure f = failure(client, CANARY);
+                assertEquals(SessionFailure.Kind.TOKEN, f.kind());
+                assertFalse(f.retryable());
+                RequestLogEntry.Outcome outcome = outcomeOf(client);
+                assertEquals("token", outcome.kind());
+                assertTrue(outcome.reason().contains("not vouched for by the ledger")
+                        && outcome.reason().contains("no ledger entry for these key bytes"), outcome.reason());
+            }
+            assertEquals(0.0, rogueMetrics.counter("cloister.issuer.tokens.issued").count(), "no token was requested");
+            assertEquals(before, requestsReachingEnclaves(), "no request reached an enclave");
+            vertx.undeploy(id).await(10, TimeUnit.SECONDS);
+        } finally {
+            web.close();
+            try (Stream<Path> files = Files.walk(rogueDir)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+            }
+        }
+
+        // The genuine issuer's keys, for tokens of another issuer name: refused as well.
+        try (CloisterClient client = deployment.client().issuer(deployment.issuer(), LocalDeployment.ACCOUNT,
+                TokenChallenge.of(TokenType.VOPRF_P384_SHA384, "another-issuer.invalid", new byte[0],
+                        List.of(LocalDeployment.ORIGIN))).retries(0).build()) {
+            SessionFailure f = failure(client, CANARY);
+            assertEquals(SessionFailure.Kind.TOKEN, f.kind());
+            assertTrue(f.getMessage().contains("is for issuer " + LocalDeployment.ISSUER_NAME), f.getMessage());
+        }
+    }
+
     // --- Privacy ---
 
     @Test
@@ -282,8 +354,7 @@ class PrivateSessionPropertiesTest {
     @Test
     @Order(30)
     void theGatewayRestartedSpendsNoTokenTwice() throws Exception {
-        TokenWallet wallet = new TokenWallet(WebClient.create(vertx), deployment.issuer(), LocalDeployment.ACCOUNT,
-                LocalDeployment.challenge(), 1, Duration.ofSeconds(10), new SecureRandom());
+        TokenWallet wallet = deployment.tokenWallet(1);
         Token token = wallet.take().await(30, TimeUnit.SECONDS);
         try (ObliviousHttpClient ohttp = new ObliviousHttpClient(vertx, deployment.relay(), Duration.ofSeconds(10))) {
             KeyConfig key = ohttp.fetchKeys(deployment.keyDirectory().resolve("/ohttp-keys")).await(10, TimeUnit.SECONDS).getFirst();
@@ -300,8 +371,7 @@ class PrivateSessionPropertiesTest {
     @Order(31)
     void overloadIsA503WithRetryAfter() throws Exception {
         for (EnclavePool.Member member : deployment.pool().members()) deployment.pool().remove(member.id());
-        TokenWallet wallet = new TokenWallet(WebClient.create(vertx), deployment.issuer(), LocalDeployment.ACCOUNT,
-                LocalDeployment.challenge(), 1, Duration.ofSeconds(10), new SecureRandom());
+        TokenWallet wallet = deployment.tokenWallet(1);
         try (ObliviousHttpClient ohttp = new ObliviousHttpClient(vertx, deployment.relay(), Duration.ofSeconds(10))) {
             KeyConfig key = ohttp.fetchKeys(deployment.keyDirectory().resolve("/ohttp-keys")).await(10, TimeUnit.SECONDS).getFirst();
             BinaryResponse busy = ohttp.send(key, BinaryRequest.of("POST", "https", LocalDeployment.ORIGIN, "/v1/sessions",
@@ -324,8 +394,7 @@ class PrivateSessionPropertiesTest {
         // Open a session by hand (handshake done, attested), then kill the enclave that holds it.
         RaTlsClient tls = RaTlsClient.create(deployment.attestationPolicy(), AttestationVerifier.create(),
                 KeyExchange.X25519, Optional.empty(), Duration.ofSeconds(10), Clock.systemUTC(), new SecureRandom());
-        TokenWallet wallet = new TokenWallet(WebClient.create(vertx), deployment.issuer(), LocalDeployment.ACCOUNT,
-                LocalDeployment.challenge(), 1, Duration.ofSeconds(10), new SecureRandom());
+        TokenWallet wallet = deployment.tokenWallet(1);
         try (ObliviousHttpClient ohttp = new ObliviousHttpClient(vertx, deployment.relay(), Duration.ofSeconds(10))) {
             KeyConfig key = ohttp.fetchKeys(deployment.keyDirectory().resolve("/ohttp-keys")).await(10, TimeUnit.SECONDS).getFirst();
             // Which enclave holds the session: the one whose open-session count grew. The gateway's periodic

@@ -103,9 +103,10 @@ class SeparateProcessesTest {
                 "--key", dir.resolve("ledger.key").toString(), "--submitters", dir.resolve("submitters").toString(),
                 "--witness", witnessVkey + "@http://127.0.0.1:" + witness, "--interval", "PT0.05S",
                 "--admin-listen", "127.0.0.1:0");
-        start("issuer", "issuer", "--listen", "127.0.0.1:" + issuer, "--accounts", dir.resolve("accounts").toString(),
-                "--token-seed-file", dir.resolve("token-seed").toString(), "--admin-listen", "127.0.0.1:0");
         await("http://127.0.0.1:" + ledger + "/checkpoint", "ledger");
+        start("issuer", "issuer", "--listen", "127.0.0.1:" + issuer, "--accounts", dir.resolve("accounts").toString(),
+                "--token-seed-file", dir.resolve("token-seed").toString(), "--admin-listen", "127.0.0.1:0",
+                "--ledger", "http://127.0.0.1:" + ledger, "--submitter-key", dir.resolve("operator.key").toString());
         start("enclave", "enclave", "--listen", "127.0.0.1:" + enclave, "--model", models.resolve("stories260K.bin").toString(),
                 "--tokenizer", models.resolve("tok512.bin").toString(), "--sim-dir", dir.resolve("sim").toString(),
                 "--max-output-tokens", "12", "--ledger", "http://127.0.0.1:" + ledger,

@@ -83,7 +83,7 @@ class PrivacyPassFlowTest {
         Path accounts = dir.resolve("accounts");
         Files.writeString(accounts, "# accounts\n" + ACCOUNT + "\nbob-app-credential-0002\n");
         issuer = new IssuerVerticle(new ListenAddress("127.0.0.1", 0), keys, AccountFile.load(accounts), 40, 32,
-                "https://issuer.cloister.example/token-request", registry, Clock.systemUTC());
+                "https://issuer.cloister.example/token-request", null, registry, Clock.systemUTC());
         vertx.deployVerticle(issuer).await(10, TimeUnit.SECONDS);
         web = WebClient.create(vertx);
         base = "http://127.0.0.1:" + issuer.actualPort();
