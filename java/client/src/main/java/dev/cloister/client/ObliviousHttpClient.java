@@ -25,7 +25,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.io.ByteArrayOutputStream;
@@ -51,6 +50,10 @@ public final class ObliviousHttpClient implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
     private final OhttpLimits limits = OhttpLimits.DEFAULT;
     private final BhttpLimits bhttpLimits = BhttpLimits.DEFAULT;
+    /** The most a key directory document ({@code application/ohttp-keys}, key proofs) may weigh. */
+    static final int MAX_DOCUMENT_BYTES = dev.cloister.client.keys.KeyProofs.MAX_DOCUMENT_BYTES;
+    /** The most of an error answer's body that is read (a problem document is a few hundred bytes). */
+    static final int MAX_PROBLEM_BYTES = 64 << 10;
 
     public ObliviousHttpClient(Vertx vertx, URI relay, Duration timeout) {
         this.relay = Objects.requireNonNull(relay);
@@ -95,19 +98,17 @@ public final class ObliviousHttpClient implements AutoCloseable {
     }
 
     private Future<byte[]> fetchDocument(URI url, String mediaType) {
-        return web.getAbs(url.toString())
-                .timeout(timeout.toMillis())
-                .send()
+        return BoundedResponse.send(web.getAbs(url.toString()).timeout(timeout.toMillis()), null, MAX_DOCUMENT_BYTES)
                 .compose(response -> {
                     if (response.statusCode() != 200) {
-                        return Future.failedFuture(problem(response.statusCode(), response.bodyAsBuffer()));
+                        return Future.failedFuture(problem(response.statusCode(), response.body()));
                     }
-                    String type = response.getHeader(HttpHeaders.CONTENT_TYPE.toString());
+                    String type = response.header(HttpHeaders.CONTENT_TYPE.toString());
                     if (type == null || !type.startsWith(mediaType)) {
                         return Future.failedFuture(new ProblemResponse(response.statusCode(), null,
                                 "key directory answered " + type + ", not " + mediaType));
                     }
-                    return Future.succeededFuture(response.body() == null ? new byte[0] : response.body().getBytes());
+                    return Future.succeededFuture(response.body().getBytes());
                 });
     }
 
@@ -119,20 +120,22 @@ public final class ObliviousHttpClient implements AutoCloseable {
         } catch (OhttpException e) {
             return Future.failedFuture(e);
         }
-        return web.postAbs(relay.toString())
-                .timeout(timeout.toMillis())
-                .putHeader(HttpHeaders.CONTENT_TYPE.toString(), OhttpMediaTypes.REQUEST)
-                .sendBuffer(Buffer.buffer(encapsulated.bytes()))
+        // An encapsulated response is the BHTTP message plus the nonce and the AEAD tag.
+        long limit = (long) bhttpLimits.maxMessageSize() + 64;
+        return BoundedResponse.send(web.postAbs(relay.toString())
+                        .timeout(timeout.toMillis())
+                        .putHeader(HttpHeaders.CONTENT_TYPE.toString(), OhttpMediaTypes.REQUEST),
+                        Buffer.buffer(encapsulated.bytes()), limit)
                 .compose(response -> openResponse(encapsulated, response));
     }
 
-    private Future<BinaryResponse> openResponse(ObliviousRequest encapsulated, HttpResponse<Buffer> response) {
+    private Future<BinaryResponse> openResponse(ObliviousRequest encapsulated, BoundedResponse response) {
         if (response.statusCode() != 200
-                || !OhttpMediaTypes.RESPONSE.equals(response.getHeader(HttpHeaders.CONTENT_TYPE.toString()))) {
-            return Future.failedFuture(problem(response.statusCode(), response.bodyAsBuffer()));
+                || !OhttpMediaTypes.RESPONSE.equals(response.header(HttpHeaders.CONTENT_TYPE.toString()))) {
+            return Future.failedFuture(problem(response.statusCode(), response.body()));
         }
         try {
-            byte[] plain = encapsulated.openResponse(response.body() == null ? new byte[0] : response.body().getBytes());
+            byte[] plain = encapsulated.openResponse(response.body().getBytes());
             return Future.succeededFuture(BinaryResponse.decode(plain, bhttpLimits));
         } catch (OhttpException | BhttpException e) {
             return Future.failedFuture(e);
@@ -176,18 +179,23 @@ public final class ObliviousHttpClient implements AutoCloseable {
             Consumer<byte[]> onChunk) {
         if (response.statusCode() != 200
                 || !OhttpMediaTypes.CHUNKED_RESPONSE.equals(response.getHeader(HttpHeaders.CONTENT_TYPE))) {
-            return response.body().compose(b -> Future.failedFuture(problem(response.statusCode(), b)));
+            return problemBody(response).compose(b -> Future.failedFuture(problem(response.statusCode(), b)));
         }
         Promise<BinaryResponse> done = Promise.promise();
         ByteArrayOutputStream plain = new ByteArrayOutputStream();
         response.handler(buffer -> {
             try {
                 for (byte[] chunk : reader.offer(buffer.getBytes())) {
+                    if ((long) plain.size() + chunk.length > bhttpLimits.maxMessageSize()) {
+                        throw new BhttpException(BhttpException.Reason.LIMIT_EXCEEDED,
+                                "the streamed response exceeds " + bhttpLimits.maxMessageSize() + " bytes");
+                    }
                     plain.writeBytes(chunk);
                     onChunk.accept(chunk);
                 }
-            } catch (OhttpException e) {
+            } catch (OhttpException | BhttpException e) {
                 response.handler(null);
+                reader.destroy();
                 done.tryFail(e);
             }
         });
@@ -207,6 +215,16 @@ public final class ObliviousHttpClient implements AutoCloseable {
             }
         });
         return done.future();
+    }
+
+    /** At most {@link #MAX_PROBLEM_BYTES} of an error answer (the rest is not read); empty when it says more. */
+    private static Future<Buffer> problemBody(HttpClientResponse response) {
+        String declared = response.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (declared == null || !declared.matches("\\d{1,9}") || Integer.parseInt(declared) > MAX_PROBLEM_BYTES) {
+            response.request().reset();                             // do not read what may not end
+            return Future.succeededFuture(Buffer.buffer());
+        }
+        return response.body();
     }
 
     /** The client's choice among a configuration's algorithms: AES-128-GCM when offered, else the first. */

@@ -13,12 +13,15 @@ import java.util.List;
  * enclave releases, type 0x01); the issuer serves one at {@code /token-key-proofs} ({@code IssuerKeyEntry}, type 0x03).
  *
  * <p>Encoding ({@value #MEDIA_TYPE}): the proofs one after the other, each preceded by its length as a 4-byte
- * big-endian unsigned integer. At most {@value #MAX_PROOFS} proofs of at most {@link TlogProof#MAX_SIZE} bytes.
+ * big-endian unsigned integer. At most {@value #MAX_PROOFS} proofs of at most {@link TlogProof#MAX_SIZE} bytes, at
+ * most {@value #MAX_DOCUMENT_BYTES} bytes in all.
  */
 public record KeyProofs(List<TlogProof> proofs) {
 
     public static final String MEDIA_TYPE = "application/cloister-key-proofs";
     public static final int MAX_PROOFS = 64;
+    /** The most an encoded document may weigh (clients read no more of an answer). */
+    public static final int MAX_DOCUMENT_BYTES = 8 << 20;
 
     public KeyProofs {
         if (proofs.size() > MAX_PROOFS) {
@@ -47,6 +50,9 @@ public record KeyProofs(List<TlogProof> proofs) {
 
     /** Parses the document; every length is checked before anything is allocated. */
     public static KeyProofs decode(byte[] bytes) throws FormatException {
+        if (bytes.length > MAX_DOCUMENT_BYTES) {
+            throw new FormatException("a key proof document of " + bytes.length + " bytes exceeds " + MAX_DOCUMENT_BYTES);
+        }
         List<TlogProof> proofs = new ArrayList<>();
         int at = 0;
         while (at < bytes.length) {

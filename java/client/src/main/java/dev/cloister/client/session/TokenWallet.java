@@ -1,5 +1,6 @@
 package dev.cloister.client.session;
 
+import dev.cloister.client.BoundedResponse;
 import dev.cloister.client.keys.IssuerKeyConsistency;
 import dev.cloister.client.keys.KeyProofs;
 import dev.cloister.tokens.privacypass.AmortizedBatchTokenRequest;
@@ -135,10 +136,10 @@ public final class TokenWallet {
 
     /** Fetches a batch now (pre-fetch before the user asks). */
     public Future<Void> refill() {
-        Future<IssuerDirectory> directory = get(IssuerDirectory.WELL_KNOWN_PATH, "issuer directory")
+        Future<IssuerDirectory> directory = get(IssuerDirectory.WELL_KNOWN_PATH, "issuer directory", IssuerDirectory.MAX_LENGTH)
                 .compose(body -> vertx.executeBlocking(() -> IssuerDirectory.parse(body.toString(StandardCharsets.UTF_8)), false))
                 .recover(e -> failure("the issuer directory is unusable: " + e.getMessage(), e));
-        Future<KeyProofs> proofs = get(KEY_PROOFS_PATH, "issuer's key proofs")
+        Future<KeyProofs> proofs = get(KEY_PROOFS_PATH, "issuer's key proofs", KeyProofs.MAX_DOCUMENT_BYTES)
                 .compose(body -> vertx.executeBlocking(() -> KeyProofs.decode(body.getBytes()), false))
                 .recover(e -> failure("the issuer's key proofs are unusable: " + e.getMessage(), e));
         return Future.all(directory, proofs)
@@ -154,15 +155,19 @@ public final class TokenWallet {
                     } catch (Exception e) {
                         return failure("could not blind a token batch: " + e.getMessage(), e);
                     }
-                    return web.postAbs(issuer.resolve("/token-request").toString()).timeout(timeout.toMillis())
-                            .putHeader("authorization", "Bearer " + account)
-                            .putHeader("content-type", AmortizedBatchTokenRequest.MEDIA_TYPE)
-                            .sendBuffer(Buffer.buffer(pending.request().encode()))
+                    // A batch response: the evaluated elements and one proof, plus framing.
+                    long limit = 1024L + (long) batch * 64;
+                    return BoundedResponse.send(web.postAbs(issuer.resolve("/token-request").toString())
+                                    .timeout(timeout.toMillis())
+                                    .putHeader("authorization", "Bearer " + account)
+                                    .putHeader("content-type", AmortizedBatchTokenRequest.MEDIA_TYPE),
+                                    Buffer.buffer(pending.request().encode()), limit)
+                            .recover(e -> failure("the issuer's answer is unusable: " + e.getMessage(), e))
                             .compose(response -> {
                                 if (response.statusCode() != 200) {
                                     return failure("the issuer refused tokens: HTTP " + response.statusCode(), null);
                                 }
-                                byte[] body = response.body() == null ? new byte[0] : response.body().getBytes();
+                                byte[] body = response.body().getBytes();
                                 return vertx.executeBlocking(() -> client.finalizeBatch(pending,
                                                 AmortizedBatchTokenResponse.decode(body, batch)), false)
                                         .recover(e -> failure("the issuer's response does not verify: " + e.getMessage(), e));
@@ -182,9 +187,10 @@ public final class TokenWallet {
         return lastKey;
     }
 
-    private Future<Buffer> get(String path, String what) {
-        return web.getAbs(issuer.resolve(path).toString()).timeout(timeout.toMillis()).send()
-                .compose(answer -> answer.statusCode() == 200 && answer.body() != null
+    private Future<Buffer> get(String path, String what, long limit) {
+        return BoundedResponse.send(web.getAbs(issuer.resolve(path).toString()).timeout(timeout.toMillis()), null, limit)
+                .recover(e -> failure("the " + what + " is unusable: " + e.getMessage(), e))
+                .compose(answer -> answer.statusCode() == 200
                         ? Future.succeededFuture(answer.body())
                         : failure("the " + what + " answered " + answer.statusCode(), null));
     }
