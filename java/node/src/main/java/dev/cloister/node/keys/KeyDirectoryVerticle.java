@@ -1,5 +1,6 @@
 package dev.cloister.node.keys;
 
+import dev.cloister.client.BoundedResponse;
 import dev.cloister.client.keys.KeyProofs;
 import dev.cloister.node.ListenAddress;
 import dev.cloister.node.Problem;
@@ -13,7 +14,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URI;
@@ -96,16 +96,10 @@ public final class KeyDirectoryVerticle extends VerticleBase {
     }
 
     private Future<byte[]> fetch(String path) {
-        return web.getAbs(gateway.resolve(path).toString()).timeout(5000).send().compose((HttpResponse<Buffer> r) -> {
-            if (r.statusCode() != 200) {
-                return Future.failedFuture(new IllegalStateException("gateway answered " + r.statusCode() + " for " + path));
-            }
-            Buffer body = r.body() == null ? Buffer.buffer() : r.body();
-            if (body.length() > MAX_DOCUMENT) {
-                return Future.failedFuture(new IllegalStateException(path + " exceeds " + MAX_DOCUMENT + " bytes"));
-            }
-            return Future.succeededFuture(body.getBytes());
-        });
+        return BoundedResponse.send(web.getAbs(gateway.resolve(path).toString()).timeout(5000), null, MAX_DOCUMENT)
+                .compose(r -> r.statusCode() == 200
+                        ? Future.succeededFuture(r.body().getBytes())
+                        : Future.failedFuture(new IllegalStateException("gateway answered " + r.statusCode() + " for " + path)));
     }
 
     private void route(HttpServerRequest request) {

@@ -1,5 +1,6 @@
 package dev.cloister.node.ledger;
 
+import dev.cloister.client.BoundedResponse;
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.note.Ed25519NoteSigner;
 import dev.cloister.ledger.proof.TlogProof;
@@ -36,11 +37,11 @@ public final class LedgerPublisher {
     /** Publishes {@code entry}; the returned proof carries the entry as its {@code extra} data. */
     public Future<Published> publish(byte[] entry) {
         byte[] signature = submitter.sign(LedgerVerticle.signed(entry));
-        return web.postAbs(ledger.resolve("/add").toString())
-                .timeout(timeout.toMillis())
-                .putHeader("Cloister-Submitter", submitter.name())
-                .putHeader("Cloister-Signature", Base64.getEncoder().encodeToString(signature))
-                .sendBuffer(Buffer.buffer(entry))
+        return BoundedResponse.send(web.postAbs(ledger.resolve("/add").toString())
+                        .timeout(timeout.toMillis())
+                        .putHeader("Cloister-Submitter", submitter.name())
+                        .putHeader("Cloister-Signature", Base64.getEncoder().encodeToString(signature)),
+                        Buffer.buffer(entry), TlogProof.MAX_SIZE)
                 .compose(response -> {
                     if (response.statusCode() != 200) {
                         return Future.failedFuture(new IllegalStateException("the ledger answered "

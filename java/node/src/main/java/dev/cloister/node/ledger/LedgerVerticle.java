@@ -1,5 +1,6 @@
 package dev.cloister.node.ledger;
 
+import dev.cloister.client.BoundedResponse;
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.entry.LedgerEntry;
 import dev.cloister.ledger.log.LogStorage;
@@ -327,22 +328,22 @@ public final class LedgerVerticle extends VerticleBase {
     }
 
     private Future<byte[]> askWitness(URI witness, SignedNote checkpoint, long size, boolean retryOnConflict) {
-        // (The reply body is bounded by validCosignatures; WebClient buffers it, and witnesses are configured peers.)
+        // A witness is another party: at most 64 KiB of its answer is read (a cosignature line is ~100 bytes).
         long oldSize = Math.min(witnessSizes.getOrDefault(witness, 0L), size);
         // From an empty tree (a witness that has seen nothing) the proof is empty (c2sp.org/tlog-witness).
         return vertx.executeBlocking(() -> new AddCheckpointRequest(oldSize,
                         oldSize == 0 || oldSize == size ? List.of() : sequencer.consistencyProof(oldSize, size).hashes(),
                         checkpoint).encode(), false)
-                .compose(body -> web.postAbs(witness.resolve("/add-checkpoint").toString()).timeout(5000)
-                        .sendBuffer(Buffer.buffer(body)))
+                .compose(body -> BoundedResponse.send(web.postAbs(witness.resolve("/add-checkpoint").toString())
+                        .timeout(5000), Buffer.buffer(body), 64 << 10))
                 .compose(response -> {
                     if (response.statusCode() == 200) {
                         witnessSizes.put(witness, size);
-                        return Future.succeededFuture(response.body() == null ? new byte[0] : response.body().getBytes());
+                        return Future.succeededFuture(response.body().getBytes());
                     }
-                    if (response.statusCode() == 409 && retryOnConflict && response.body() != null) {
+                    if (response.statusCode() == 409 && retryOnConflict) {
                         try {
-                            witnessSizes.put(witness, Long.parseLong(response.bodyAsString().strip()));
+                            witnessSizes.put(witness, Long.parseLong(response.body().toString().strip()));
                         } catch (NumberFormatException e) {
                             return Future.failedFuture(new WitnessRefusal(409));
                         }

@@ -1,5 +1,6 @@
 package dev.cloister.node.sessions;
 
+import dev.cloister.client.BoundedResponse;
 import dev.cloister.attest.ratls.RaTlsClient;
 import dev.cloister.attest.ratls.RaTlsConnection;
 import dev.cloister.attest.ratls.RaTlsException;
@@ -26,6 +27,8 @@ import org.slf4j.LoggerFactory;
 public final class EnclaveRegistration {
 
     private static final Logger LOG = LoggerFactory.getLogger(EnclaveRegistration.class);
+    /** The most of an enclave's handshake answer that is read: one session step (see {@link SessionRouter}). */
+    private static final int MAX_FLIGHT_BYTES = SessionRouter.MAX_STEP_BYTES;
 
     private final Vertx vertx;
     private final WebClient web;
@@ -80,15 +83,16 @@ public final class EnclaveRegistration {
         byte[] id = new byte[16];
         random.nextBytes(id);
         URI session = sessions.resolve(Base64.getUrlEncoder().withoutPadding().encodeToString(id));
-        return web.postAbs(session.toString()).timeout(timeout.toMillis())
-                .putHeader("content-type", SessionRouter.MEDIA_TYPE)
-                .sendBuffer(Buffer.buffer(connection.takeOutgoing()))
+        // Not attested yet: at most one RA-TLS flight (certificate with evidence) of the enclave's answer is read.
+        return BoundedResponse.send(web.postAbs(session.toString()).timeout(timeout.toMillis())
+                        .putHeader("content-type", SessionRouter.MEDIA_TYPE),
+                        Buffer.buffer(connection.takeOutgoing()), MAX_FLIGHT_BYTES)
                 .compose(answer -> vertx.executeBlocking(() -> {
                     try {
                         if (answer.statusCode() != 200) {
                             throw new IllegalStateException("the enclave answered " + answer.statusCode());
                         }
-                        connection.receive(answer.body() == null ? new byte[0] : answer.body().getBytes());
+                        connection.receive(answer.body().getBytes());
                         if (!connection.isHandshakeComplete() || connection.peer().isEmpty()) {
                             throw new IllegalStateException("the enclave did not complete an attested handshake");
                         }
