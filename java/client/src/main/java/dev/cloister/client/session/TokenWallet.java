@@ -146,15 +146,14 @@ public final class TokenWallet {
                 .compose(both -> vertx.executeBlocking(() -> keys.check(directory.result(), challenge.issuerName(),
                         proofs.result(), clock.instant()), false)
                         .recover(e -> failure("the issuer's key is not vouched for by the ledger: " + e.getMessage(), e)))
-                .compose(key -> {
-                    lastKey = key;
+                .compose(key -> vertx.executeBlocking(() -> {                 // blinding: one multiplication per token
                     PrivateTokenClient client = new PrivateTokenClient(key.key(), random);
-                    PendingTokenBatch pending;
-                    try {
-                        pending = client.createBatchTokenRequest(challenge, batch);
-                    } catch (Exception e) {
-                        return failure("could not blind a token batch: " + e.getMessage(), e);
-                    }
+                    return new Blinded(key, client, client.createBatchTokenRequest(challenge, batch));
+                }, false).recover(e -> failure("could not blind a token batch: " + e.getMessage(), e)))
+                .compose(blinded -> {
+                    lastKey = blinded.key();
+                    PrivateTokenClient client = blinded.client();
+                    PendingTokenBatch pending = blinded.pending();
                     // A batch response: the evaluated elements and one proof, plus framing.
                     long limit = 1024L + (long) batch * 64;
                     return BoundedResponse.send(web.postAbs(issuer.resolve("/token-request").toString())
@@ -181,6 +180,9 @@ public final class TokenWallet {
                             });
                 });
     }
+
+    private record Blinded(IssuerKeyConsistency.ConsistentIssuerKey key, PrivateTokenClient client,
+            PendingTokenBatch pending) {}
 
     /** The issuer key the last batch was issued under, with the ledger facts that vouched for it (null before one). */
     public IssuerKeyConsistency.ConsistentIssuerKey issuerKey() {

@@ -6,6 +6,8 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -205,7 +207,19 @@ public record GgufFile(int version, Map<String, GgufValue> metadata, List<GgufTe
         }
 
         String key(String what) {
-            return new String(bytes(u64(what), MAX_KEY_BYTES, what), StandardCharsets.UTF_8);
+            return utf8(bytes(u64(what), MAX_KEY_BYTES, what), what);
+        }
+
+        /** Keys and tensor names are UTF-8 (GGUF spec); malformed bytes are refused, not replaced. */
+        static String utf8(byte[] bytes, String what) {
+            try {
+                return StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(bytes)).toString();
+            } catch (CharacterCodingException e) {
+                throw new ModelFormatException("GGUF: " + what + " is not valid UTF-8");
+            }
         }
 
         GgufValue value(GgufType type, String key) {
@@ -258,7 +272,7 @@ public record GgufFile(int version, Map<String, GgufValue> metadata, List<GgufTe
 
         GgufTensorInfo tensor(long index) {
             String what = "tensor info " + index;
-            String name = new String(bytes(u64(what), MAX_KEY_BYTES, what), StandardCharsets.UTF_8);
+            String name = utf8(bytes(u64(what), MAX_KEY_BYTES, what), what);
             int dimensions = u32(what);
             if (dimensions < 1 || dimensions > MAX_DIMENSIONS) {
                 throw new ModelFormatException("GGUF: tensor '" + name + "' has " + Integer.toUnsignedString(dimensions)

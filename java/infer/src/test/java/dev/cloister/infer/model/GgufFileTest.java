@@ -163,6 +163,18 @@ class GgufFileTest {
         refused("GGUF: general.alignment must be", header(3, 0, 1, kv("general.alignment", 4, alignment.array())));
     }
 
+    @Test
+    void keysAndTensorNamesThatAreNotUtf8AreRefused() {
+        // 0xC3 0x28: a two-byte lead followed by a non-continuation byte (found by GgufFileFuzzTest: a lenient decoder
+        // replaced such bytes, so the header no longer wrote back to the same length).
+        ByteBuffer key = ByteBuffer.allocate(8 + 2 + 4 + 1).order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(2).put((byte) 0xC3).put((byte) 0x28).putInt(0).put((byte) 1);
+        refused("GGUF: metadata key 0 is not valid UTF-8", header(3, 0, 1, key.array()));
+        ByteBuffer name = ByteBuffer.allocate(8 + 1 + 4 + 8 + 4 + 8).order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(1).put((byte) 0xFF).putInt(1).putLong(4).putInt(0).putLong(0);
+        refused("GGUF: tensor info 0 is not valid UTF-8", header(3, 1, 0, name.array()));
+    }
+
     private static byte[] tensor(String name, long[] shape, int type, long offset) {
         ByteBuffer b = ByteBuffer.allocate(8 + name.length() + 4 + 8 * shape.length + 12).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(name.length()).put(name.getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(shape.length);
