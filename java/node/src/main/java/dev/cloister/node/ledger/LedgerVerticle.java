@@ -26,11 +26,16 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,6 +54,11 @@ import org.slf4j.LoggerFactory;
  * <p>A submission is authenticated by {@code Cloister-Submitter: <key name>} and {@code Cloister-Signature: <base64
  * Ed25519 signature over "cloister/ledger/add/v1\n" ‖ entry>} under a configured submitter key, and must be a
  * canonical Cloister ledger entry.
+ *
+ * <p>{@code /add} is idempotent: an entry whose exact bytes are already in the log (among its last
+ * {@value #DEDUP_WINDOW} entries, indexed at start and kept as the log grows), or already waiting to be sequenced,
+ * is answered with that entry's index and proof and appended nothing. So a replayed submission cannot grow the log,
+ * and a party that publishes again after a restart (an issuer's keys, an enclave's release) gets the same index.
  */
 public final class LedgerVerticle extends VerticleBase {
 
@@ -59,6 +69,8 @@ public final class LedgerVerticle extends VerticleBase {
     private static final int MAX_ENTRY = 64 * 1024;
     private static final int MAX_BATCH = 4096;
     private static final int MAX_PENDING = 65536;
+    /** How many of the newest entries the duplicate check remembers (their SHA-256: about 100 bytes each). */
+    static final int DEDUP_WINDOW = 1 << 20;
 
     private final ListenAddress listen;
     private final Sequencer sequencer;
@@ -87,6 +99,16 @@ public final class LedgerVerticle extends VerticleBase {
 
     private record Pending(byte[] entry, Promise<Long> index) {}
 
+    /** SHA-256 of each of the newest entries, to its index; read and written on the event loop only. */
+    private final Map<ByteBuffer, Long> sequenced = new LinkedHashMap<>(1024, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<ByteBuffer, Long> eldest) {
+            return size() > DEDUP_WINDOW;
+        }
+    };
+    /** Entries waiting to be sequenced, by SHA-256: a duplicate submission waits for the same index. */
+    private final Map<ByteBuffer, Promise<Long>> waiting = new HashMap<>();
+
     public LedgerVerticle(ListenAddress listen, Sequencer sequencer, LogStorage storage, List<? extends NoteVerifier> submitters,
             List<WitnessEndpoint> witnesses, Duration interval, MeterRegistry registry) {
         this.listen = listen;
@@ -107,11 +129,15 @@ public final class LedgerVerticle extends VerticleBase {
         appended = Counter.builder("cloister.ledger.entries.appended").register(registry);
         refused = Counter.builder("cloister.ledger.submissions.refused").register(registry);
         served = sequencer.checkpoint();
-        vertx.setPeriodic(interval.toMillis(), id -> sequenceBatch());
-        return vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setIdleTimeout(30)
-                        .setMaxInitialLineLength(1024).setMaxHeaderSize(8192))
-                .requestHandler(this::route)
-                .listen(listen.port(), listen.host())
+        return vertx.executeBlocking(this::indexNewestEntries, false)
+                .compose(index -> {
+                    sequenced.putAll(index);
+                    vertx.setPeriodic(interval.toMillis(), id -> sequenceBatch());
+                    return vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setIdleTimeout(30)
+                                    .setMaxInitialLineLength(1024).setMaxHeaderSize(8192))
+                            .requestHandler(this::route)
+                            .listen(listen.port(), listen.host());
+                })
                 .onSuccess(s -> {
                     server = s;
                     LOG.info("ledger listening on port {}", s.actualPort());
@@ -120,6 +146,24 @@ public final class LedgerVerticle extends VerticleBase {
 
     public int actualPort() {
         return server.actualPort();
+    }
+
+    /** The SHA-256 of each of the newest {@value #DEDUP_WINDOW} entries on disk, oldest first, to its index. */
+    private Map<ByteBuffer, Long> indexNewestEntries() throws Exception {
+        Map<ByteBuffer, Long> index = new LinkedHashMap<>();
+        long size = sequencer.size();
+        for (long i = Math.max(0, size - DEDUP_WINDOW); i < size; i++) {
+            index.put(digest(sequencer.entry(i)), i);
+        }
+        return index;
+    }
+
+    private static ByteBuffer digest(byte[] entry) {
+        try {
+            return ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(entry));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 vanished", e);
+        }
     }
 
     private void route(HttpServerRequest request) {
@@ -205,14 +249,25 @@ public final class LedgerVerticle extends VerticleBase {
                 new Problem(400, "about:blank", "not a canonical Cloister ledger entry").send(request.response());
                 return;
             }
-            if (pending.size() >= MAX_PENDING) {
-                refused.increment();
-                Problem.UNAVAILABLE.send(request.response().putHeader(HttpHeaders.RETRY_AFTER, "1"));
-                return;
+            ByteBuffer hash = digest(entry);
+            Long known = sequenced.get(hash);
+            Future<Long> index;
+            if (known != null) {
+                index = Future.succeededFuture(known);                // already in the log: nothing to append
+            } else if (waiting.containsKey(hash)) {
+                index = waiting.get(hash).future();                  // already waiting: the same index
+            } else {
+                if (pending.size() >= MAX_PENDING) {
+                    refused.increment();
+                    Problem.UNAVAILABLE.send(request.response().putHeader(HttpHeaders.RETRY_AFTER, "1"));
+                    return;
+                }
+                Promise<Long> promise = Promise.promise();
+                waiting.put(hash, promise);
+                pending.add(new Pending(entry, promise));
+                index = promise.future();
             }
-            Promise<Long> index = Promise.promise();
-            pending.add(new Pending(entry, index));
-            index.future()
+            index
                     .compose(i -> vertx.executeBlocking(() -> sequencer.tlogProof(i, Optional.empty()).encode(), false)
                             .map(proof -> Map.entry(i, proof)))
                     .onSuccess(done -> request.response()
@@ -245,13 +300,20 @@ public final class LedgerVerticle extends VerticleBase {
                     sequencing = false;
                     if (result.failed()) {
                         LOG.warn("sequencing a batch of {} entries failed", batch.size());
-                        batch.forEach(p -> p.index().tryFail(result.cause()));
+                        batch.forEach(p -> {
+                            waiting.remove(digest(p.entry()));
+                            p.index().tryFail(result.cause());
+                        });
                         return;
                     }
                     appended.increment(batch.size());
                     served = sequencer.checkpoint();
                     for (int i = 0; i < batch.size(); i++) {
-                        batch.get(i).index().tryComplete(result.result().firstIndex() + i);
+                        long at = result.result().firstIndex() + i;
+                        ByteBuffer hash = digest(batch.get(i).entry());
+                        sequenced.put(hash, at);
+                        waiting.remove(hash);
+                        batch.get(i).index().tryComplete(at);
                     }
                 });
     }

@@ -71,6 +71,7 @@ class LedgerWitnessTest {
     private final List<URI> witnessUrls = new ArrayList<>();
     private final List<LedgerVerticle.WitnessEndpoint> endpoints = new ArrayList<>();
     private LedgerVerticle ledger;
+    private String ledgerDeployment;
     private WebClient web;
     private String base;
 
@@ -103,7 +104,7 @@ class LedgerWitnessTest {
         LogStorage storage = LogStorage.open(dir.resolve("log"));
         ledger = new LedgerVerticle(new ListenAddress("127.0.0.1", 0), Sequencer.open(storage, ORIGIN, logKey), storage,
                 List.of(submitter.verifier()), endpoints, Duration.ofMillis(100), registry);
-        vertx.deployVerticle(ledger).await(10, TimeUnit.SECONDS);
+        ledgerDeployment = vertx.deployVerticle(ledger).await(10, TimeUnit.SECONDS);
         web = WebClient.create(vertx);
         base = "http://127.0.0.1:" + ledger.actualPort();
     }
@@ -164,6 +165,38 @@ class LedgerWitnessTest {
             found += entries.stream().filter(e -> java.util.Arrays.equals(e, stored)).count();
         }
         assertEquals(20, found);
+    }
+
+    @Test
+    void anEntryAlreadyInTheLogIsAnsweredWithItsIndexAndAppendedOnce(Vertx vertx) throws Exception {
+        byte[] entry = entry(1);
+        // Two at once (the second waits for the first's index), one after, and a replay of the first submission.
+        List<Future<HttpResponse<Buffer>>> first = List.of(publish(entry, submitter), publish(entry, submitter));
+        Future.all(first).await(30, TimeUnit.SECONDS);
+        HttpResponse<Buffer> later = publish(entry, submitter).await(30, TimeUnit.SECONDS);
+        HttpResponse<Buffer> other = publish(entry(2), submitter).await(30, TimeUnit.SECONDS);
+        for (HttpResponse<Buffer> r : List.of(first.get(0).result(), first.get(1).result(), later)) {
+            assertEquals(200, r.statusCode(), r::bodyAsString);
+            assertEquals("0", r.getHeader("Cloister-Entry-Index"));
+            TlogProof.parse(r.body().getBytes());
+        }
+        assertEquals("1", other.getHeader("Cloister-Entry-Index"));
+        assertEquals(2.0, registry.counter("cloister.ledger.entries.appended").count());
+
+        // After a restart the log's entries are indexed again: publishing again appends nothing.
+        vertx.undeploy(ledgerDeployment).await(10, TimeUnit.SECONDS);
+        LogStorage storage = LogStorage.open(dir.resolve("log"));
+        LedgerVerticle restarted = new LedgerVerticle(new ListenAddress("127.0.0.1", 0),
+                Sequencer.open(storage, ORIGIN, logKey), storage, List.of(submitter.verifier()), endpoints,
+                Duration.ofMillis(100), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        vertx.deployVerticle(restarted).await(10, TimeUnit.SECONDS);
+        base = "http://127.0.0.1:" + restarted.actualPort();
+        HttpResponse<Buffer> again = publish(entry, submitter).await(30, TimeUnit.SECONDS);
+        assertEquals("0", again.getHeader("Cloister-Entry-Index"));
+        SignedNote checkpoint = SignedNote.parse(web.getAbs(base + "/checkpoint").send().await(10, TimeUnit.SECONDS)
+                .body().getBytes());
+        String text = new String(checkpoint.text(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(text.startsWith(ORIGIN + "\n2\n"), text);
     }
 
     @Test
