@@ -69,8 +69,8 @@ public final class LedgerVerticle extends VerticleBase {
     private static final int MAX_ENTRY = 64 * 1024;
     private static final int MAX_BATCH = 4096;
     private static final int MAX_PENDING = 65536;
-    /** How many of the newest entries the duplicate check remembers (their SHA-256: about 100 bytes each). */
-    static final int DEDUP_WINDOW = 1 << 20;
+    /** How many of the newest entries the duplicate check remembers (their SHA-256: about 100 bytes each, 27 MB). */
+    static final int DEDUP_WINDOW = 1 << 18;
 
     private final ListenAddress listen;
     private final Sequencer sequencer;
@@ -99,15 +99,18 @@ public final class LedgerVerticle extends VerticleBase {
 
     private record Pending(byte[] entry, Promise<Long> index) {}
 
+    /** An entry's SHA-256, as four longs (compact, compared by value). */
+    private record EntryDigest(long a, long b, long c, long d) {}
+
     /** SHA-256 of each of the newest entries, to its index; read and written on the event loop only. */
-    private final Map<ByteBuffer, Long> sequenced = new LinkedHashMap<>(1024, 0.75f, false) {
+    private final Map<EntryDigest, Long> sequenced = new LinkedHashMap<>(1024, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<ByteBuffer, Long> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<EntryDigest, Long> eldest) {
             return size() > DEDUP_WINDOW;
         }
     };
     /** Entries waiting to be sequenced, by SHA-256: a duplicate submission waits for the same index. */
-    private final Map<ByteBuffer, Promise<Long>> waiting = new HashMap<>();
+    private final Map<EntryDigest, Promise<Long>> waiting = new HashMap<>();
 
     public LedgerVerticle(ListenAddress listen, Sequencer sequencer, LogStorage storage, List<? extends NoteVerifier> submitters,
             List<WitnessEndpoint> witnesses, Duration interval, MeterRegistry registry) {
@@ -149,8 +152,8 @@ public final class LedgerVerticle extends VerticleBase {
     }
 
     /** The SHA-256 of each of the newest {@value #DEDUP_WINDOW} entries on disk, oldest first, to its index. */
-    private Map<ByteBuffer, Long> indexNewestEntries() throws Exception {
-        Map<ByteBuffer, Long> index = new LinkedHashMap<>();
+    private Map<EntryDigest, Long> indexNewestEntries() throws Exception {
+        Map<EntryDigest, Long> index = new LinkedHashMap<>();
         long size = sequencer.size();
         for (long i = Math.max(0, size - DEDUP_WINDOW); i < size; i++) {
             index.put(digest(sequencer.entry(i)), i);
@@ -158,9 +161,10 @@ public final class LedgerVerticle extends VerticleBase {
         return index;
     }
 
-    private static ByteBuffer digest(byte[] entry) {
+    private static EntryDigest digest(byte[] entry) {
         try {
-            return ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(entry));
+            ByteBuffer h = ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(entry));
+            return new EntryDigest(h.getLong(), h.getLong(), h.getLong(), h.getLong());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 vanished", e);
         }
@@ -249,7 +253,7 @@ public final class LedgerVerticle extends VerticleBase {
                 new Problem(400, "about:blank", "not a canonical Cloister ledger entry").send(request.response());
                 return;
             }
-            ByteBuffer hash = digest(entry);
+            EntryDigest hash = digest(entry);
             Long known = sequenced.get(hash);
             Future<Long> index;
             if (known != null) {
@@ -310,7 +314,7 @@ public final class LedgerVerticle extends VerticleBase {
                     served = sequencer.checkpoint();
                     for (int i = 0; i < batch.size(); i++) {
                         long at = result.result().firstIndex() + i;
-                        ByteBuffer hash = digest(batch.get(i).entry());
+                        EntryDigest hash = digest(batch.get(i).entry());
                         sequenced.put(hash, at);
                         waiting.remove(hash);
                         batch.get(i).index().tryComplete(at);
