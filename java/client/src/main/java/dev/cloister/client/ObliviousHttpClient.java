@@ -13,6 +13,7 @@ import dev.cloister.wire.ohttp.OhttpException;
 import dev.cloister.wire.ohttp.OhttpLimits;
 import dev.cloister.wire.ohttp.OhttpMediaTypes;
 import dev.cloister.wire.ohttp.SymmetricAlgorithm;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -46,6 +47,8 @@ public final class ObliviousHttpClient implements AutoCloseable {
     private final WebClient web;
     private final HttpClient streaming;
     private final URI relay;
+    /** Where streamed exchanges run (an event-loop context). */
+    private final Context context;
     private final Duration timeout;
     private final SecureRandom random = new SecureRandom();
     private final OhttpLimits limits = OhttpLimits.DEFAULT;
@@ -56,6 +59,7 @@ public final class ObliviousHttpClient implements AutoCloseable {
     static final int MAX_PROBLEM_BYTES = 64 << 10;
 
     public ObliviousHttpClient(Vertx vertx, URI relay, Duration timeout) {
+        this.context = eventLoopContext(vertx);
         this.relay = Objects.requireNonNull(relay);
         this.timeout = Objects.requireNonNull(timeout);
         this.web = WebClient.create(vertx, new WebClientOptions()
@@ -170,9 +174,19 @@ public final class ObliviousHttpClient implements AutoCloseable {
                 .setIdleTimeout(timeout.toMillis())
                 .putHeader(HttpHeaders.CONTENT_TYPE, OhttpMediaTypes.CHUNKED_REQUEST)
                 .putHeader("Incremental", "?1");
-        return streaming.request(options)
-                .compose(http -> http.setChunked(true).send(body))
-                .compose(response -> readChunked(response, reader, onChunk));
+        // The exchange runs on one event-loop context, and the response future is taken before the body is sent, so
+        // the response's handlers are set in the same event-loop turn that delivers it: a small response cannot end
+        // before they are (which Vert.x answers with IllegalStateException).
+        Promise<BinaryResponse> result = Promise.promise();
+        context.runOnContext(v -> streaming.request(options)
+                .compose(http -> {
+                    Future<HttpClientResponse> response = http.response();
+                    http.setChunked(true).end(body);
+                    return response;
+                })
+                .compose(response -> readChunked(response, reader, onChunk))
+                .onComplete(result));
+        return result.future();
     }
 
     private Future<BinaryResponse> readChunked(HttpClientResponse response, ChunkedResponseReader reader,
@@ -215,6 +229,26 @@ public final class ObliviousHttpClient implements AutoCloseable {
             }
         });
         return done.future();
+    }
+
+    /**
+     * The caller's event-loop context, or a new one: {@code getOrCreateContext} creates an event-loop context when
+     * called outside Vert.x, so from a worker or virtual-thread context a plain thread asks for it.
+     */
+    private static Context eventLoopContext(Vertx vertx) {
+        Context current = Vertx.currentContext();
+        if (current == null || current.isEventLoopContext()) {
+            return vertx.getOrCreateContext();
+        }
+        java.util.concurrent.atomic.AtomicReference<Context> created = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread plain = Thread.ofPlatform().start(() -> created.set(vertx.getOrCreateContext()));
+        try {
+            plain.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating an event-loop context", e);
+        }
+        return created.get();
     }
 
     /** At most {@link #MAX_PROBLEM_BYTES} of an error answer (the rest is not read); empty when it says more. */
