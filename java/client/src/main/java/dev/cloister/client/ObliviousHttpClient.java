@@ -47,8 +47,9 @@ public final class ObliviousHttpClient implements AutoCloseable {
     private final WebClient web;
     private final HttpClient streaming;
     private final URI relay;
-    /** Where streamed exchanges run (an event-loop context). */
-    private final Context context;
+    private final Vertx vertx;
+    /** Where streamed exchanges run when the caller is on a worker or virtual-thread context (an event-loop context). */
+    private final Context fallbackContext;
     private final Duration timeout;
     private final SecureRandom random = new SecureRandom();
     private final OhttpLimits limits = OhttpLimits.DEFAULT;
@@ -59,7 +60,8 @@ public final class ObliviousHttpClient implements AutoCloseable {
     static final int MAX_PROBLEM_BYTES = 64 << 10;
 
     public ObliviousHttpClient(Vertx vertx, URI relay, Duration timeout) {
-        this.context = eventLoopContext(vertx);
+        this.vertx = vertx;
+        this.fallbackContext = eventLoopContext(vertx);
         this.relay = Objects.requireNonNull(relay);
         this.timeout = Objects.requireNonNull(timeout);
         this.web = WebClient.create(vertx, new WebClientOptions()
@@ -178,6 +180,9 @@ public final class ObliviousHttpClient implements AutoCloseable {
         // the response's handlers are set in the same event-loop turn that delivers it: a small response cannot end
         // before they are (which Vert.x answers with IllegalStateException).
         Promise<BinaryResponse> result = Promise.promise();
+        Context current = Vertx.currentContext();
+        Context context = current == null ? vertx.getOrCreateContext()     // outside Vert.x: a new event-loop context
+                : current.isEventLoopContext() ? current : fallbackContext;
         context.runOnContext(v -> streaming.request(options)
                 .compose(http -> {
                     Future<HttpClientResponse> response = http.response();
