@@ -18,10 +18,11 @@ import java.util.Objects;
  * @param enclave what the attestation established about the receiving enclave
  * @param ledger the checkpoint and witnesses that vouched for the key and the release
  * @param tls the negotiated TLS parameters of the RA-TLS session
+ * @param token the issuer key the spent token was issued under, and the ledger index that vouched for it
  * @param outcome {@code ok}, or the failure's kind and reason
  */
 public record RequestLogEntry(Instant time, String useCase, Shared shared, String relay, KeyUsed keyConfigId,
-        Enclave enclave, Ledger ledger, Tls tls, Outcome outcome) {
+        Enclave enclave, Ledger ledger, Tls tls, TokenUsed token, Outcome outcome) {
 
     public RequestLogEntry {
         Objects.requireNonNull(time, "time");
@@ -49,6 +50,12 @@ public record RequestLogEntry(Instant time, String useCase, Shared shared, Strin
     }
 
     public record Tls(String version, String cipherSuite, String keyExchange) {}
+
+    /**
+     * The spent token's issuer key (its token_key_id, hex) and the ledger index of the entry that published it; the
+     * index is null for a token kept from an earlier run, whose key was checked when it was issued.
+     */
+    public record TokenUsed(String issuerKeyId, Long ledgerIndex) {}
 
     /** {@code ok}, or {@code kind} (attestation, ledger, key-consistency, token, transport, enclave) with a reason. */
     public record Outcome(String result, String kind, String reason) {
@@ -83,6 +90,11 @@ public record RequestLogEntry(Instant time, String useCase, Shared shared, Strin
         if (tls != null) {
             json.put("tls", new JsonObject().put("version", tls.version()).put("cipher_suite", tls.cipherSuite())
                     .put("key_exchange", tls.keyExchange()));
+        }
+        if (token != null) {
+            JsonObject t = new JsonObject().put("issuer_key_id", token.issuerKeyId());
+            if (token.ledgerIndex() != null) t.put("ledger_index", token.ledgerIndex());
+            json.put("token", t);
         }
         JsonObject result = new JsonObject().put("result", outcome.result());
         if (outcome.kind() != null) result.put("kind", outcome.kind()).put("reason", outcome.reason());

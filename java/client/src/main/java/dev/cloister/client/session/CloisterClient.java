@@ -172,6 +172,7 @@ public final class CloisterClient implements AutoCloseable {
         volatile List<dev.cloister.client.keys.ReleaseTransparency.PublishedRelease> releases = List.of();
         volatile RaTlsAttestation enclave;
         volatile RequestLogEntry.Tls tls;
+        volatile RequestLogEntry.TokenUsed token;
         volatile boolean textDelivered;
 
         Attempt(String useCase, RequestLogEntry.Shared shared, Instant started) {
@@ -189,7 +190,7 @@ public final class CloisterClient implements AutoCloseable {
             RequestLogEntry.Tls tlsUsed = tls;
             return new RequestLogEntry(started, useCase, outcome.result().equals("ok") || enclave != null ? shared
                     : new RequestLogEntry.Shared(0, 0, List.of()), config.relay.toString(), keyUsed, described, ledger,
-                    tlsUsed, outcome);
+                    tlsUsed, token, outcome);
         }
     }
 
@@ -226,7 +227,10 @@ public final class CloisterClient implements AutoCloseable {
 
     private Future<Answer> once(Attempt attempt, String path, JsonObject body, Consumer<String> onText) {
         return verifiedKeysAndReleases(attempt)
-                .compose(v -> wallet.take().compose(token -> handshake(attempt, v.key(), v.tls(), token)))
+                .compose(v -> wallet.take().compose(token -> {
+                    attempt.token = wallet.describe(token);
+                    return handshake(attempt, v.key(), v.tls(), token);
+                }))
                 .compose(session -> exchange(attempt, session, path, body, onText));
     }
 

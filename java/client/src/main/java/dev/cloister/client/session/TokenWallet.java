@@ -3,6 +3,7 @@ package dev.cloister.client.session;
 import dev.cloister.client.BoundedResponse;
 import dev.cloister.client.keys.IssuerKeyConsistency;
 import dev.cloister.client.keys.KeyProofs;
+import dev.cloister.client.log.RequestLogEntry;
 import dev.cloister.tokens.privacypass.AmortizedBatchTokenRequest;
 import dev.cloister.tokens.privacypass.AmortizedBatchTokenResponse;
 import dev.cloister.tokens.privacypass.IssuerDirectory;
@@ -51,6 +52,8 @@ public final class TokenWallet {
     private final Deque<Token> tokens = new ArrayDeque<>();
     private final java.util.Optional<java.nio.file.Path> store;
     private volatile IssuerKeyConsistency.ConsistentIssuerKey lastKey;
+    private final java.util.Map<dev.cloister.tokens.keys.TokenKeyId, IssuerKeyConsistency.ConsistentIssuerKey> verifiedKeys =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public TokenWallet(Vertx vertx, WebClient web, URI issuer, String account, TokenChallenge challenge, int batch,
             Duration timeout, IssuerKeyConsistency keys, Clock clock, SecureRandom random) {
@@ -152,6 +155,10 @@ public final class TokenWallet {
                 }, false).recover(e -> failure("could not blind a token batch: " + e.getMessage(), e)))
                 .compose(blinded -> {
                     lastKey = blinded.key();
+                    if (verifiedKeys.size() > 16) {
+                        verifiedKeys.clear();                                // a few epochs' keys at most
+                    }
+                    verifiedKeys.put(blinded.key().key().keyId(), blinded.key());
                     PrivateTokenClient client = blinded.client();
                     PendingTokenBatch pending = blinded.pending();
                     // A batch response: the evaluated elements and one proof, plus framing.
@@ -183,6 +190,15 @@ public final class TokenWallet {
 
     private record Blinded(IssuerKeyConsistency.ConsistentIssuerKey key, PrivateTokenClient client,
             PendingTokenBatch pending) {}
+
+    /**
+     * What the request log shows for a token: its issuer key id and the ledger index that vouched for that key when
+     * this wallet obtained tokens under it (null for a token kept from an earlier run).
+     */
+    public RequestLogEntry.TokenUsed describe(Token token) {
+        IssuerKeyConsistency.ConsistentIssuerKey key = verifiedKeys.get(token.tokenKeyId());
+        return new RequestLogEntry.TokenUsed(token.tokenKeyId().toString(), key == null ? null : key.ledgerIndex());
+    }
 
     /** The issuer key the last batch was issued under, with the ledger facts that vouched for it (null before one). */
     public IssuerKeyConsistency.ConsistentIssuerKey issuerKey() {
