@@ -100,7 +100,11 @@ public sealed interface TilePath permits TileId, EntryBundleId {
             if (i == 0 && !last && e.equals("000")) {
                 throw new FormatException(context + ": index has a leading x000 element");
             }
-            n = Math.multiplyExact(n, 1000) + Integer.parseInt(e);
+            try {
+                n = Math.addExact(Math.multiplyExact(n, 1000), Integer.parseInt(e));
+            } catch (ArithmeticException overflow) {
+                throw new FormatException(context + ": index exceeds 2^63 - 1");
+            }
         }
         return n;
     }

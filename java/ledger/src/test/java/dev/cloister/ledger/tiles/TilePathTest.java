@@ -36,7 +36,9 @@ class TilePathTest {
         for (String bad : List.of("tile/0/1", "tile/0/0001", "tile/0/x000/001", "tile/0/001/002", "tile/00/001",
                 "tile/64/001", "tile/0/001.p/0", "tile/0/001.p/256", "tile/0/001.p/017", "tile/0/001.p/",
                 "tile/entries/001.p/300", "tile/0/x01/001", "tile/-1/001", "tile/0/../001", "checkpoint", "tile/0",
-                "tile/0/x001/x002/x003/x004/x005/x006/x007/008")) {
+                "tile/0/x001/x002/x003/x004/x005/x006/x007/008",
+                // 7 elements, 21 digits: beyond 2^63 - 1 (a fuzz finding: it overflowed instead of being refused)
+                "tile/40/x800/x784/x800/x800/x784/x780/838", "tile/0/x009/x223/x372/x036/x854/x775/808")) {
             assertThrows(FormatException.class, () -> TilePath.parse(bad), bad);
         }
     }
