@@ -97,7 +97,7 @@ public final class LedgerVerticle extends VerticleBase {
     private Counter appended;
     private Counter refused;
 
-    private record Pending(byte[] entry, Promise<Long> index) {}
+    private record Pending(byte[] entry, EntryDigest digest, Promise<Long> index) {}
 
     /** An entry's SHA-256, as four longs (compact, compared by value). */
     private record EntryDigest(long a, long b, long c, long d) {}
@@ -268,7 +268,7 @@ public final class LedgerVerticle extends VerticleBase {
                 }
                 Promise<Long> promise = Promise.promise();
                 waiting.put(hash, promise);
-                pending.add(new Pending(entry, promise));
+                pending.add(new Pending(entry, hash, promise));
                 index = promise.future();
             }
             index
@@ -305,7 +305,7 @@ public final class LedgerVerticle extends VerticleBase {
                     if (result.failed()) {
                         LOG.warn("sequencing a batch of {} entries failed", batch.size());
                         batch.forEach(p -> {
-                            waiting.remove(digest(p.entry()));
+                            waiting.remove(p.digest());
                             p.index().tryFail(result.cause());
                         });
                         return;
@@ -314,7 +314,7 @@ public final class LedgerVerticle extends VerticleBase {
                     served = sequencer.checkpoint();
                     for (int i = 0; i < batch.size(); i++) {
                         long at = result.result().firstIndex() + i;
-                        EntryDigest hash = digest(batch.get(i).entry());
+                        EntryDigest hash = batch.get(i).digest();
                         sequenced.put(hash, at);
                         waiting.remove(hash);
                         batch.get(i).index().tryComplete(at);

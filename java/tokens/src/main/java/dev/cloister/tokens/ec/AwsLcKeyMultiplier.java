@@ -87,7 +87,7 @@ public final class AwsLcKeyMultiplier {
             AwsLcKeyMultiplier m = new AwsLcKeyMultiplier(curve, g, key, reference.multiply(g));
             ECPoint probe = g.twice().add(g).normalize();             // 3G: a known answer for both paths
             ECPoint expected = reference.multiply(probe);
-            ECPoint actual = m.multiplyOrNull(probe);
+            ECPoint actual = m.multiplyOrNull(probe, probe.add(g).normalize());
             if (actual == null || !actual.equals(expected)
                     || !Arrays.equals(m.xCoordinate(probe), expected.getAffineXCoord().getEncoded())) {
                 Unavailable.record("AWS-LC disagreed with the Java multiplier on a known answer");
@@ -111,17 +111,30 @@ public final class AwsLcKeyMultiplier {
 
     /** k * a, normalized, or the result of {@code fallback} where the sign of y cannot be decided from x alone. */
     public ECPoint multiply(ECPoint a, P384FixedScalarMultiplier fallback) {
-        ECPoint out = multiplyOrNull(a.normalize());
-        return out != null ? out : fallback.multiply(a);
+        return multiplyAll(new ECPoint[] {a}, fallback)[0];
     }
 
-    /** k * a[i] for every i, normalized; see {@link #multiply}. */
+    /**
+     * k * a[i] for every i, normalized; see {@link #multiply}. The points and the sums a[i] + G are made affine
+     * together (one inversion for each set).
+     */
     public ECPoint[] multiplyAll(ECPoint[] a, P384FixedScalarMultiplier fallback) {
-        ECPoint[] out = new ECPoint[a.length];
-        ECPoint[] normalized = a.clone();
-        curve.normalizeAll(normalized);
-        for (int i = 0; i < a.length; i++) {
-            out[i] = multiply(normalized[i], fallback);
+        ECPoint[] points = a.clone();
+        for (ECPoint p : points) {
+            if (p.isInfinity()) {
+                throw new IllegalArgumentException("the identity has no multiple to compute");
+            }
+        }
+        curve.normalizeAll(points);
+        ECPoint[] sums = new ECPoint[points.length];
+        for (int i = 0; i < points.length; i++) {
+            sums[i] = points[i].add(g);
+        }
+        curve.normalizeAll(sums);                                    // the identity (a = -G) stays as it is
+        ECPoint[] out = new ECPoint[points.length];
+        for (int i = 0; i < points.length; i++) {
+            ECPoint z = multiplyOrNull(points[i], sums[i]);
+            out[i] = z != null ? z : fallback.multiply(points[i]);
         }
         return out;
     }
@@ -130,13 +143,9 @@ public final class AwsLcKeyMultiplier {
      * k * a from two ECDH x-coordinates: x1 = x(k * a) and x2 = x(k * (a + G)) = x(k * a + Y) with Y = k * G. For the
      * candidate Z = (x1, y), x(Z + Y) = x2 exactly when (y - yY)^2 = (x2 + x1 + xY) * (x1 - xY)^2 (the chord through Z
      * and Y). Null when that cannot decide (a = +-G) or when neither sign fits (then AWS-LC is wrong: the caller falls
-     * back).
+     * back). {@code a} and {@code sum} = a + G are affine.
      */
-    private ECPoint multiplyOrNull(ECPoint a) {
-        if (a.isInfinity()) {
-            throw new IllegalArgumentException("the identity has no multiple to compute");
-        }
-        ECPoint sum = a.add(g).normalize();
+    private ECPoint multiplyOrNull(ECPoint a, ECPoint sum) {
         if (sum.isInfinity() || a.equals(g)) {
             return null;
         }

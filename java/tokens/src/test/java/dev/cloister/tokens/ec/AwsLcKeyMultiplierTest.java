@@ -89,18 +89,8 @@ class AwsLcKeyMultiplierTest {
 
     @Test
     void turnedOffByTheSystemPropertyWithTheReason() {
-        String before = System.getProperty(AwsLcKeyMultiplier.ENABLED_PROPERTY);
-        System.setProperty(AwsLcKeyMultiplier.ENABLED_PROPERTY, "false");
-        try {
-            assertTrue(AwsLcKeyMultiplier.forKey(CURVE, G, k, java).isEmpty());
-            assertTrue(AwsLcKeyMultiplier.Unavailable.reason().contains(AwsLcKeyMultiplier.ENABLED_PROPERTY));
-        } finally {
-            if (before == null) {
-                System.clearProperty(AwsLcKeyMultiplier.ENABLED_PROPERTY);
-            } else {
-                System.setProperty(AwsLcKeyMultiplier.ENABLED_PROPERTY, before);
-            }
-        }
+        assertTrue(AwsLcSwitch.withAwsLcOff(() -> AwsLcKeyMultiplier.forKey(CURVE, G, k, java)).isEmpty());
+        assertTrue(AwsLcKeyMultiplier.Unavailable.reason().contains(AwsLcKeyMultiplier.ENABLED_PROPERTY));
     }
 
     @Test

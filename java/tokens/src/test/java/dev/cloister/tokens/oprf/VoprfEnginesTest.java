@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cloister.tokens.ec.AwsLcKeyMultiplier;
+import dev.cloister.tokens.ec.AwsLcSwitch;
 import java.math.BigInteger;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -22,17 +23,7 @@ class VoprfEnginesTest {
     private static final OprfSuite SUITE = OprfSuite.P384_SHA384;
 
     private static VoprfServer javaServer(OprfKeyPair keys) {
-        String before = System.getProperty(AwsLcKeyMultiplier.ENABLED_PROPERTY);
-        System.setProperty(AwsLcKeyMultiplier.ENABLED_PROPERTY, "false");
-        try {
-            return new VoprfServer(keys);
-        } finally {
-            if (before == null) {
-                System.clearProperty(AwsLcKeyMultiplier.ENABLED_PROPERTY);
-            } else {
-                System.setProperty(AwsLcKeyMultiplier.ENABLED_PROPERTY, before);
-            }
-        }
+        return AwsLcSwitch.withAwsLcOff(() -> new VoprfServer(keys));
     }
 
     @Test
