@@ -14,7 +14,7 @@
 #             benchmark row on the CPU backend with small step counts and a small "large" model.
 # --prebuilt DIR: skip the build and use the executables in DIR (built elsewhere with -DCLOISTER_STATIC_RUNTIME=ON,
 #             which needs only glibc >= 2.36 and the NVIDIA driver: for a device without cmake, g++ or nvcc).
-# --models DIR: where stories260K.bin and stories15M.bin are (default: $CLOISTER_MODELS, ../shared/models, models,
+# --models DIR: where stories260K.bin and stories15M.bin are (default: $CLOISTER_MODELS, testdata/models, models,
 #             /tmp/models). Without stories15M.bin, a random-weight model of its shape stands in for the benchmarks
 #             (same speed) and the stories15M logit comparison uses it too.
 set -uo pipefail
@@ -42,7 +42,7 @@ ROWS=()
 row() { ROWS+=("$(printf '%-44s | %-26s | %-16s | %s' "$1" "$2" "$3" "$4")"); }
 
 find_model() {
-  for d in "$MODELS" "${CLOISTER_MODELS:-}" "$HERE/../../shared/models" "$HERE/../models" "$PWD/models" /tmp/models; do
+  for d in "$MODELS" "${CLOISTER_MODELS:-}" "$HERE/../testdata/models" "$HERE/../models" "$PWD/models" /tmp/models; do
     if [ -n "$d" ] && [ -f "$d/$1" ]; then echo "$d/$1"; return 0; fi
   done
   return 1

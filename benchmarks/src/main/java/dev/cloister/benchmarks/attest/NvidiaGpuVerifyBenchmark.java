@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * NVIDIA H100 SPDM report verification on one thread (issue 5 target: ≤ 3 ms with the chain cached), on the real
- * nvtrust sample from {@code -Dcloister.vectors} (default {@code ../shared/vectors}). RIM comparison is not included
+ * nvtrust sample from {@code -Dcloister.vectors} (default {@code testdata/vectors}). RIM comparison is not included
  * (no RIM matches this sample).
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -46,7 +46,7 @@ public class NvidiaGpuVerifyBenchmark {
 
     @Setup(Level.Trial)
     public void setup() throws IOException, AttestationException {
-        Path dir = Path.of(System.getProperty("cloister.vectors", "../shared/vectors")).resolve("nvidia-gpu/nvtrust");
+        Path dir = Path.of(System.getProperty("cloister.vectors", "testdata/vectors")).resolve("nvidia-gpu/nvtrust");
         report = NvidiaGpuEvidence.ofHex(Files.readString(dir.resolve("hopperAttestationReport.txt"),
                 StandardCharsets.US_ASCII)).report();
         chain = Files.readAllBytes(dir.resolve("hopperCertChain.txt"));

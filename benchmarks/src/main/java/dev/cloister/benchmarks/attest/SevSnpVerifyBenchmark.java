@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * SEV-SNP report verification on one thread (issue 5 targets: ≤ 2 ms with the chain cached, ≤ 6 ms cold).
  * {@code realWarm}/{@code realCold}: the real Milan report of virtee/sev with its VCEK and KDS chain, from
- * {@code -Dcloister.vectors} (default {@code ../shared/vectors}, relative to the working directory).
+ * {@code -Dcloister.vectors} (default {@code testdata/vectors}, relative to the working directory).
  * {@code simWarm}: a report of the simulated platform (same verifier path, a Genoa-format chain).
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -60,7 +60,7 @@ public class SevSnpVerifyBenchmark {
 
     @Setup(Level.Trial)
     public void setup() throws IOException, AttestationException {
-        Path dir = Path.of(System.getProperty("cloister.vectors", "../shared/vectors")).resolve("sev-snp");
+        Path dir = Path.of(System.getProperty("cloister.vectors", "testdata/vectors")).resolve("sev-snp");
         report = Files.readAllBytes(dir.resolve("virtee-sev/report_milan.bin"));
         vcek = Files.readAllBytes(dir.resolve("virtee-sev/vcek_milan.der"));
         askArk = Files.readAllBytes(dir.resolve("virtee-sev/cert_chain_milan"));

@@ -51,7 +51,7 @@ public class TdxVerifyBenchmark {
 
     @Setup(Level.Trial)
     public void setup() throws IOException {
-        quote = Files.readAllBytes(Path.of(System.getProperty("cloister.vectors", "../shared/vectors"))
+        quote = Files.readAllBytes(Path.of(System.getProperty("cloister.vectors", "testdata/vectors"))
                 .resolve("tdx/go-tdx-guest/tdx_prod_quote_SPR_E4.dat"));
         Path dir = Files.createTempDirectory("sim-tdx");
         SimulatedTdxPlatform sim = SimulatedTdxPlatform.openOrCreate(dir, NOW, new SecureRandom());

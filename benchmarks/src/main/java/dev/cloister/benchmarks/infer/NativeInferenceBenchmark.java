@@ -23,7 +23,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * The native engine on the CPU backend: decode tokens/s at batch 1 and 16 and prefill tokens/s (scores are tokens
  * per second). Issue targets with stories15M on 2 threads: batch 1 ≥ 180, batch 16 ≥ 800 in aggregate, prefill ≥ 2,000.
  *
- * <p>{@code model} is a file name looked up in {@code -Dcloister.models} (default {@code ../shared/models}), then in
+ * <p>{@code model} is a file name looked up in {@code -Dcloister.models} (default {@code testdata/models}), then in
  * {@code /tmp/models} (where stories15M goes: see native/README.md), or an absolute path. Decode positions cycle
  * through [16, 144): each sequence is restarted with a 16-token prompt when it reaches 144 (the restart is counted).
  */
@@ -57,7 +57,7 @@ public class NativeInferenceBenchmark {
         if (p.isAbsolute()) {
             return p;
         }
-        Path shared = Path.of(System.getProperty("cloister.models", "../shared/models")).resolve(name);
+        Path shared = Path.of(System.getProperty("cloister.models", "testdata/models")).resolve(name);
         return Files.exists(shared) ? shared : Path.of("/tmp/models").resolve(name);
     }
 

@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Encoding a 1 KiB prompt with the stories260K tokenizer (tok512.bin from {@code -Dcloister.models}, default
- * ../shared/models), and decoding its tokens again.
+ * testdata/models), and decoding its tokens again.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -35,7 +35,7 @@ public class TokenizerBenchmark {
 
     @Setup(Level.Trial)
     public void setup() {
-        Path models = Path.of(System.getProperty("cloister.models", "../shared/models"));
+        Path models = Path.of(System.getProperty("cloister.models", "testdata/models"));
         tokenizer = new Tokenizer(LlamaTokenizerFile.read(models.resolve("tok512.bin")));
         StringBuilder builder = new StringBuilder();
         while (builder.length() < 1024) {

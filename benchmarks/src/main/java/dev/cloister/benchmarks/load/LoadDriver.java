@@ -1,14 +1,14 @@
 package dev.cloister.benchmarks.load;
 
 import dev.cloister.client.ObliviousHttpClient;
-import dev.cloister.node.ListenAddress;
-import dev.cloister.node.NodeRuntime;
-import dev.cloister.node.gateway.EchoTarget;
-import dev.cloister.node.gateway.GatewayConfig;
-import dev.cloister.node.gateway.GatewayVerticle;
-import dev.cloister.node.gateway.KeyRotation;
-import dev.cloister.node.relay.RelayConfig;
-import dev.cloister.node.relay.RelayVerticle;
+import dev.cloister.server.ListenAddress;
+import dev.cloister.server.NodeRuntime;
+import dev.cloister.operator.gateway.EchoTarget;
+import dev.cloister.operator.gateway.GatewayConfig;
+import dev.cloister.operator.gateway.GatewayVerticle;
+import dev.cloister.operator.gateway.KeyRotation;
+import dev.cloister.relay.RelayConfig;
+import dev.cloister.relay.RelayVerticle;
 import dev.cloister.wire.bhttp.BinaryRequest;
 import dev.cloister.wire.bhttp.BinaryResponse;
 import dev.cloister.wire.bhttp.FieldSection;

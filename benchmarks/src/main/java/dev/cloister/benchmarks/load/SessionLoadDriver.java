@@ -10,7 +10,7 @@ import dev.cloister.infer.scheduler.TokenSink;
 import dev.cloister.infer.tokenizer.Framing;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
 import dev.cloister.infer.tokenizer.Tokenizer;
-import dev.cloister.node.demo.LocalDeployment;
+import dev.cloister.cli.demo.LocalDeployment;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -40,14 +40,14 @@ import picocli.CommandLine.Option;
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar \
- *     dev.cloister.benchmarks.load.SessionLoadDriver --models ../shared/models --duration PT20S --concurrency 16
+ *     dev.cloister.benchmarks.load.SessionLoadDriver --models testdata/models --duration PT20S --concurrency 16
  * </pre>
  */
 @Command(name = "session-load", mixinStandardHelpOptions = true,
         description = "Drive complete private sessions through every party on loopback.")
 public final class SessionLoadDriver implements Callable<Integer> {
 
-    @Option(names = "--models", defaultValue = "../shared/models", description = "Directory with stories260K.bin and tok512.bin")
+    @Option(names = "--models", defaultValue = "testdata/models", description = "Directory with stories260K.bin and tok512.bin")
     Path models;
 
     @Option(names = "--concurrency", defaultValue = "16", description = "Sessions in flight (default: ${DEFAULT-VALUE})")

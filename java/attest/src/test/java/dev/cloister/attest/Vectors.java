@@ -16,7 +16,7 @@ public final class Vectors {
     public static Path dir(String sub) {
         String root = System.getProperty("cloister.vectors");
         if (root == null || root.isBlank()) {
-            fail("system property cloister.vectors is not set (Surefire sets it to ../shared/vectors)");
+            fail("system property cloister.vectors is not set (Surefire sets it to testdata/vectors)");
         }
         Path p = Path.of(root).resolve(sub);
         if (!Files.isDirectory(p)) {

@@ -1,5 +1,8 @@
 package dev.cloister.client;
 
+import dev.cloister.protocol.http.BoundedResponse;
+import dev.cloister.protocol.http.ProblemResponse;
+
 import dev.cloister.wire.bhttp.BhttpException;
 import dev.cloister.wire.bhttp.BhttpLimits;
 import dev.cloister.wire.bhttp.BinaryRequest;
@@ -55,7 +58,7 @@ public final class ObliviousHttpClient implements AutoCloseable {
     private final OhttpLimits limits = OhttpLimits.DEFAULT;
     private final BhttpLimits bhttpLimits = BhttpLimits.DEFAULT;
     /** The most a key directory document ({@code application/ohttp-keys}, key proofs) may weigh. */
-    static final int MAX_DOCUMENT_BYTES = dev.cloister.client.keys.KeyProofs.MAX_DOCUMENT_BYTES;
+    static final int MAX_DOCUMENT_BYTES = dev.cloister.ledger.proof.KeyProofs.MAX_DOCUMENT_BYTES;
     /** The most of an error answer's body that is read (a problem document is a few hundred bytes). */
     static final int MAX_PROBLEM_BYTES = 64 << 10;
 
@@ -93,10 +96,10 @@ public final class ObliviousHttpClient implements AutoCloseable {
      * {@code GET} the ledger proofs of the key configurations ({@code application/cloister-key-proofs}) from a key
      * directory; the caller checks them with {@link dev.cloister.client.keys.KeyConsistency}.
      */
-    public Future<dev.cloister.client.keys.KeyProofs> fetchKeyProofs(URI proofs) {
-        return fetchDocument(proofs, dev.cloister.client.keys.KeyProofs.MEDIA_TYPE).compose(body -> {
+    public Future<dev.cloister.ledger.proof.KeyProofs> fetchKeyProofs(URI proofs) {
+        return fetchDocument(proofs, dev.cloister.ledger.proof.KeyProofs.MEDIA_TYPE).compose(body -> {
             try {
-                return Future.succeededFuture(dev.cloister.client.keys.KeyProofs.decode(body));
+                return Future.succeededFuture(dev.cloister.ledger.proof.KeyProofs.decode(body));
             } catch (dev.cloister.ledger.FormatException e) {
                 return Future.failedFuture(e);
             }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The shared test models (../shared/models, passed by the build as the system property {@code cloister.models}). */
+/** The shared test models (testdata/models, passed by the build as the system property {@code cloister.models}). */
 public final class TestModels {
 
     /** run.c's greedy output on stories260K from "Once upon a time", 64 steps: the prompt's 4 ids, then 60 generated. */
@@ -22,7 +22,7 @@ public final class TestModels {
     }
 
     public static Path file(String name) {
-        String dir = System.getProperty("cloister.models", "../../../shared/models");
+        String dir = System.getProperty("cloister.models", "../../testdata/models");
         Path file = Path.of(dir).resolve(name);
         assertTrue(Files.isRegularFile(file), "missing test model " + file + " (set -Dcloister.models)");
         return file;

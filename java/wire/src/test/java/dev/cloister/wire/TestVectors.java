@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.zip.GZIPInputStream;
 
-/** The published vectors in {@code ../shared/vectors}, whose path Surefire passes as {@code cloister.vectors}. */
+/** The published vectors in {@code testdata/vectors}, whose path Surefire passes as {@code cloister.vectors}. */
 public final class TestVectors {
 
     private TestVectors() {}

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 
-/** The real H100 sample of ../shared/vectors/nvidia-gpu/nvtrust (report, chain, parsed.json). */
+/** The real H100 sample of testdata/vectors/nvidia-gpu/nvtrust (report, chain, parsed.json). */
 final class NvidiaGpuSamples {
 
     /** A fixed time inside every device certificate's validity (they end 9999-12-31). */

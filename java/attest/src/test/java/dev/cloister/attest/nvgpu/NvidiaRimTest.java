@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
 /**
- * The signed RIMs of ../shared/vectors/nvidia-gpu. Their signer leaves expired in 2025 (and the L3 CA on
+ * The signed RIMs of testdata/vectors/nvidia-gpu. Their signer leaves expired in 2025 (and the L3 CA on
  * 2026-11-11), so they are verified at {@link #RIM_TIME}, inside every RIM chain's validity. No RIM here matches the
  * real report (LAYOUT.md): the VBIOS RIM path is tested by verifying every RIM and by refusing the non-matching ones.
  */

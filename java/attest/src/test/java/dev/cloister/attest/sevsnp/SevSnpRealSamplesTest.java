@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Every real report in ../shared/vectors/sev-snp verifies with exactly the fields EXPECTED.json gives. */
+/** Every real report in testdata/vectors/sev-snp verifies with exactly the fields EXPECTED.json gives. */
 class SevSnpRealSamplesTest {
 
     static final SevSnpPolicy INSPECT = SevSnpPolicy.genuineAmd()

@@ -9,7 +9,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** The real SEV-SNP samples of ../shared/vectors/sev-snp, as listed in its EXPECTED.json. */
+/** The real SEV-SNP samples of testdata/vectors/sev-snp, as listed in its EXPECTED.json. */
 final class SevSnpSamples {
 
     /**

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
 /**
- * Intel's real PCS collateral of ../shared/vectors/tdx (go-tdx-guest samples) against the real quotes, at
+ * Intel's real PCS collateral of testdata/vectors/tdx (go-tdx-guest samples) against the real quotes, at
  * 2023-07-01, when the TCB info (issued 2023-06-18), QE identity (2023-06-08), PCK CRL (2023-06-08) and Root CA CRL
  * (2023-04-03) were all current and the TCB Signing certificate (until 2025-05-21) valid.
  */

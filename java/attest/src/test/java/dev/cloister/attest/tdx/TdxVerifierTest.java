@@ -24,7 +24,7 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The real TDX quotes of ../shared/vectors/tdx verify with the values of their parsed.json; tampering is refused. */
+/** The real TDX quotes of testdata/vectors/tdx verify with the values of their parsed.json; tampering is refused. */
 class TdxVerifierTest {
 
     /** Inside every PCK chain's validity (the latest PCK leaf is from 2026-01-27). */

@@ -1,5 +1,7 @@
 package dev.cloister.client.keys;
 
+import dev.cloister.ledger.proof.KeyProofs;
+
 import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.entry.OhttpKeyConfigEntry;
 import dev.cloister.ledger.witness.WitnessPolicy;

@@ -8,7 +8,7 @@ import dev.cloister.attest.ratls.RaTlsConnection;
 import dev.cloister.attest.ratls.RaTlsException;
 import dev.cloister.attest.ratls.RaTlsPolicy;
 import dev.cloister.client.ObliviousHttpClient;
-import dev.cloister.client.ProblemResponse;
+import dev.cloister.protocol.http.ProblemResponse;
 import dev.cloister.client.keys.KeyConsistency;
 import dev.cloister.client.keys.KeyConsistencyException;
 import dev.cloister.client.log.RequestLog;

@@ -1,8 +1,8 @@
 package dev.cloister.client.session;
 
-import dev.cloister.client.BoundedResponse;
+import dev.cloister.protocol.http.BoundedResponse;
 import dev.cloister.client.keys.IssuerKeyConsistency;
-import dev.cloister.client.keys.KeyProofs;
+import dev.cloister.ledger.proof.KeyProofs;
 import dev.cloister.client.log.RequestLogEntry;
 import dev.cloister.tokens.privacypass.AmortizedBatchTokenRequest;
 import dev.cloister.tokens.privacypass.AmortizedBatchTokenResponse;

@@ -1,5 +1,7 @@
 package dev.cloister.client.keys;
 
+import dev.cloister.ledger.proof.KeyProofs;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

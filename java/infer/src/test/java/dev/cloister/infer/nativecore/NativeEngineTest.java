@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /** The native engine on stories260K through the Java binding, on the CPU backend. */
 class NativeEngineTest {
 
-    /** llama2.c run.c, greedy, 64 steps of "Once upon a time" (../shared/models/README.md): prompt ids first. */
+    /** llama2.c run.c, greedy, 64 steps of "Once upon a time" (testdata/models/README.md): prompt ids first. */
     static final int[] REFERENCE = {403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426, 338, 401,
         396, 267, 337, 410, 408, 419, 292, 411, 322, 265, 282, 295, 433, 426, 385, 328, 432, 358, 394, 261, 370, 432, 352,
         266, 268, 388, 426, 338, 391, 266, 267, 337, 335, 312, 432, 398, 312, 286, 267, 414, 270, 333, 415, 426, 13, 438,
@@ -32,7 +32,7 @@ class NativeEngineTest {
     static NativeEngine engine;
 
     static Path model() {
-        return Path.of(System.getProperty("cloister.models", "../../../shared/models"), "stories260K.bin");
+        return Path.of(System.getProperty("cloister.models", "../../testdata/models"), "stories260K.bin");
     }
 
     static NativeEngine.Options cpu(int maxSequences) {

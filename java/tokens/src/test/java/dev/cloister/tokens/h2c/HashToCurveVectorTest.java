@@ -20,7 +20,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
-/** Every vector of ../shared/vectors/hash-to-curve-rfc9380/ (RFC 9380 Appendix J.1, J.2, K.1, K.2). */
+/** Every vector of testdata/vectors/hash-to-curve-rfc9380/ (RFC 9380 Appendix J.1, J.2, K.1, K.2). */
 class HashToCurveVectorTest {
     private static final String DIR = "hash-to-curve-rfc9380";
 

@@ -24,7 +24,7 @@ final class BhttpTestSupport {
     static Path vectorDir() {
         String root = System.getProperty("cloister.vectors");
         if (root == null) {
-            fail("system property cloister.vectors is not set (Surefire sets it to ../shared/vectors)");
+            fail("system property cloister.vectors is not set (Surefire sets it to testdata/vectors)");
         }
         Path dir = Path.of(root, "bhttp-rfc9292");
         assertTrue(Files.isDirectory(dir), () -> "missing vector directory " + dir);

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The examples of RFC 9292 §5 (plus ohttp-rs's indeterminate chunked response and the RFC 9458 Appendix A messages),
- * read from {@code ../shared/vectors/bhttp-rfc9292}. Each one is decoded and checked field by field against the RFC
+ * read from {@code testdata/vectors/bhttp-rfc9292}. Each one is decoded and checked field by field against the RFC
  * text, re-encoded where the encoding is canonical, and cut at every byte: only the cuts that RFC 9292 §3.8 allows
  * decode, and they decode to the same message with the cut sections empty.
  */

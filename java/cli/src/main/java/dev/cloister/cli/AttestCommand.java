@@ -1,0 +1,231 @@
+package dev.cloister.cli;
+
+import dev.cloister.attest.AttestationException;
+import dev.cloister.attest.AttestationResult;
+import dev.cloister.attest.AttestationVerifier;
+import dev.cloister.attest.bundle.EvidenceBundle;
+import dev.cloister.attest.nvgpu.NvidiaGpuEndorsements;
+import dev.cloister.attest.nvgpu.NvidiaGpuEvidence;
+import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
+import dev.cloister.attest.nvgpu.NvidiaRim;
+import dev.cloister.attest.policy.PolicyFile;
+import dev.cloister.attest.sevsnp.SevSnpEndorsements;
+import dev.cloister.attest.sevsnp.SevSnpEvidence;
+import dev.cloister.attest.sevsnp.SevSnpPolicy;
+import dev.cloister.attest.tdx.TdxCollateral;
+import dev.cloister.attest.tdx.TdxEndorsements;
+import dev.cloister.attest.tdx.TdxEvidence;
+import dev.cloister.attest.tdx.TdxPolicy;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code cloister attest}: the auditor's tools for attestation evidence. */
+@Command(name = "attest", mixinStandardHelpOptions = true, description = "Attestation evidence tools.",
+        subcommands = {AttestCommand.Verify.class})
+public final class AttestCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** What kind of evidence a file holds. */
+    enum Kind { SEV_SNP, TDX, NVIDIA_GPU, BUNDLE }
+
+    /**
+     * {@code cloister attest verify}: checks any evidence blob and prints the verdict and the claims as JSON. Exit 0
+     * only when accepted.
+     */
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = "Verify SEV-SNP, TDX or NVIDIA GPU evidence (or a Cloister evidence bundle); print the verdict "
+                    + "and claims as JSON; exit 0 only if accepted.")
+    static final class Verify implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--kind", required = true, description = "sev-snp | tdx | nvidia-gpu | bundle")
+        String kind;
+
+        @Option(names = "--evidence", required = true, description = "Report, quote, GPU report (binary or hex) or bundle")
+        Path evidence;
+
+        @Option(names = "--certs", description = "SEV-SNP: the VCEK/VLEK (DER or PEM) or a certificate table; "
+                + "NVIDIA: the device certificate chain (PEM)")
+        Path certs;
+
+        @Option(names = "--collateral", description = "SEV-SNP: the ASK/ARK chain (PEM); default: the pinned built-in one. "
+                + "TDX: a directory of Intel PCS collateral (tcb_info.json, tcb_info_issuer_chain.pem, qe_identity.json, "
+                + "qe_identity_issuer_chain.pem, pck_crl.der, root_crl.der); default: genuineness only, no TCB status")
+        Path collateral;
+
+        @Option(names = "--crl", description = "SEV-SNP: AMD's CRL for the product line (KDS /vcek/v1/<product>/crl, DER)")
+        Path crl;
+
+        @Option(names = "--ocsp", split = ",", description = "NVIDIA: OCSP responses (DER), one per device certificate "
+                + "below the root, leaf first (comma-separated)")
+        List<Path> ocsp;
+
+        @Option(names = "--rims", description = "NVIDIA: a directory of signed RIMs (*.swidtag) to match measurements against")
+        Path rims;
+
+        @Option(names = "--at", description = "Verify as of this instant (ISO-8601; default: now)")
+        Instant at;
+
+        @Option(names = "--policy", description = "JSON policy file (see README); default: genuine evidence only")
+        Path policyFile;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            Instant now = at != null ? at : Instant.now();
+            try {
+                PolicyFile policy = policyFile == null ? PolicyFile.genuine()
+                        : PolicyFile.parse(readBounded(policyFile, PolicyFile.MAX_BYTES));
+                List<AttestationResult> results = verify(parseKind(kind), now, policy);
+                JsonArray verdicts = new JsonArray();
+                results.forEach(r -> verdicts.add(new JsonObject(r.toJson())));
+                out.println(results.size() == 1 ? verdicts.getJsonObject(0).encodePrettily()
+                        : new JsonObject().put("verdict", "accepted").put("results", verdicts).encodePrettily());
+                out.flush();
+                return 0;
+            } catch (AttestationException | IOException | RuntimeException e) {
+                out.println(new JsonObject().put("verdict", "refused").put("reason", String.valueOf(e.getMessage()))
+                        .encodePrettily());
+                out.flush();
+                return 1;
+            }
+        }
+
+        private static Kind parseKind(String text) {
+            return switch (text) {
+                case "sev-snp" -> Kind.SEV_SNP;
+                case "tdx" -> Kind.TDX;
+                case "nvidia-gpu" -> Kind.NVIDIA_GPU;
+                case "bundle" -> Kind.BUNDLE;
+                default -> throw new IllegalArgumentException("--kind must be sev-snp, tdx, nvidia-gpu or bundle");
+            };
+        }
+
+        /** Evidence files are at most a few hundred KiB (a bundle: 256 KiB); larger input is refused unread. */
+        private static final int MAX_EVIDENCE = 1024 * 1024;
+
+        private static byte[] readBounded(Path file, int max) throws IOException {
+            if (Files.size(file) > max) {
+                throw new IOException(file + " is larger than " + max + " bytes");
+            }
+            return Files.readAllBytes(file);
+        }
+
+        private List<AttestationResult> verify(Kind which, Instant now, PolicyFile policy)
+                throws AttestationException, IOException {
+            AttestationVerifier verifier = AttestationVerifier.create();
+            byte[] bytes = readBounded(evidence, MAX_EVIDENCE);
+            return switch (which) {
+                case SEV_SNP -> List.of(verifier.verify(now, SevSnpEvidence.of(bytes), sevSnpEndorsements(
+                        require(certs, "--certs"), collateral == null ? null : readBounded(collateral, MAX_EVIDENCE)),
+                        policy.sevSnp()));
+                case TDX -> List.of(verifier.verify(now, TdxEvidence.of(bytes), collateral == null
+                        ? TdxEndorsements.embeddedPckChain()
+                        : TdxEndorsements.withCollateral(TdxCollateral.fromDirectory(collateral)), policy.tdx()));
+                case NVIDIA_GPU -> List.of(verifier.verify(now, gpuEvidence(bytes),
+                        gpuEndorsements(NvidiaGpuEndorsements.ofPem(readBounded(require(certs, "--certs"),
+                                MAX_EVIDENCE))), gpuPolicy(now, policy.nvidiaGpu())));
+                case BUNDLE -> bundle(verifier, EvidenceBundle.decode(bytes), now, policy);
+            };
+        }
+
+        private List<AttestationResult> bundle(AttestationVerifier verifier, EvidenceBundle bundle, Instant now,
+                PolicyFile policy) throws AttestationException, IOException {
+            List<AttestationResult> results = new ArrayList<>();
+            if (!EvidenceBundle.SEV_SNP_REPORT.equals(bundle.cpu().mediaType())) {
+                throw new AttestationException("bundle: CPU evidence of type " + bundle.cpu().mediaType()
+                        + " is not supported by this command yet");
+            }
+            byte[] chain = bundle.cpuEndorsements().value();
+            results.add(verifier.verify(now, SevSnpEvidence.of(bundle.cpu().value()), SevSnpEndorsements.of(
+                    firstPemCertificate(chain), chain), policy.sevSnp()));
+            if (bundle.gpu().isPresent()) {
+                byte[] gpuChain = bundle.gpuEndorsements().orElseThrow(() ->
+                        new AttestationException("bundle: GPU evidence without its certificate chain")).value();
+                results.add(verifier.verify(now, NvidiaGpuEvidence.of(bundle.gpu().get().value()),
+                        NvidiaGpuEndorsements.ofPem(gpuChain),
+                        gpuPolicy(now, policy.nvidiaGpu())));
+            }
+            return results;
+        }
+
+        private SevSnpEndorsements sevSnpEndorsements(Path certsFile, byte[] chain)
+                throws AttestationException, IOException {
+            byte[] certificate = readBounded(certsFile, MAX_EVIDENCE);
+            SevSnpEndorsements e = certificate.length >= 24 && !startsWithPemOrDer(certificate)
+                    ? dev.cloister.attest.sevsnp.SevSnpCertificateTable.parse(certificate).endorsements()
+                    : SevSnpEndorsements.of(certificate, chain);
+            return crl == null ? e : e.withCrl(readBounded(crl, MAX_EVIDENCE));
+        }
+
+        private static boolean startsWithPemOrDer(byte[] b) {
+            return b[0] == 0x30 || (b[0] == '-' && b[1] == '-');
+        }
+
+        /** The first certificate of a PEM chain, as PEM text (the VCEK in a bundle's chain). */
+        private static byte[] firstPemCertificate(byte[] pem) throws AttestationException {
+            String text = new String(pem, StandardCharsets.US_ASCII);
+            String end = "-----END CERTIFICATE-----";
+            int stop = text.indexOf(end);
+            if (stop < 0) throw new AttestationException("bundle: CPU endorsements are not a PEM chain");
+            return text.substring(0, stop + end.length()).getBytes(StandardCharsets.US_ASCII);
+        }
+
+        private static NvidiaGpuEvidence gpuEvidence(byte[] bytes) {
+            String text = new String(bytes, StandardCharsets.US_ASCII).strip();
+            return text.chars().allMatch(c -> Character.digit(c, 16) >= 0) && !text.isEmpty()
+                    ? NvidiaGpuEvidence.ofHex(text) : NvidiaGpuEvidence.of(bytes);
+        }
+
+        private NvidiaGpuEndorsements gpuEndorsements(NvidiaGpuEndorsements chain)
+                throws AttestationException, IOException {
+            if (ocsp == null || ocsp.isEmpty()) return chain;
+            List<byte[]> responses = new ArrayList<>();
+            for (Path p : ocsp) responses.add(readBounded(p, MAX_EVIDENCE));
+            return chain.withOcspResponses(responses);
+        }
+
+        /** The policy file's GPU policy, plus the signed RIMs of --rims to match measurements against. */
+        private NvidiaGpuPolicy gpuPolicy(Instant now, NvidiaGpuPolicy policy) throws AttestationException, IOException {
+            if (rims != null) {
+                List<NvidiaRim> verified = new ArrayList<>();
+                try (Stream<Path> files = Files.list(rims)) {
+                    for (Path file : files.filter(f -> f.toString().endsWith(".swidtag")).sorted().toList()) {
+                        verified.add(NvidiaRim.verify(now, readBounded(file, MAX_EVIDENCE)));
+                    }
+                }
+                if (verified.isEmpty()) throw new AttestationException("--rims " + rims + " holds no *.swidtag");
+                policy = policy.withMeasurements(new NvidiaGpuPolicy.MatchRims(verified));
+            }
+            return policy;
+        }
+
+        private static Path require(Path path, String option) {
+            if (path == null) throw new IllegalArgumentException(option + " is required for this kind");
+            return path;
+        }
+    }
+}

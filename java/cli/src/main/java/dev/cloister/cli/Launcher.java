@@ -1,0 +1,40 @@
+package dev.cloister.cli;
+
+import dev.cloister.server.ServerCommand;
+
+import dev.cloister.client.cli.RequestCommand;
+import dev.cloister.operator.GatewayCommand;
+import dev.cloister.operator.IssuerCommand;
+import dev.cloister.ledgerserver.LedgerCommand;
+import dev.cloister.ledgerserver.WitnessCommand;
+import dev.cloister.relay.RelayCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code cloister} command line: every server role and the client commands. */
+@Command(name = "cloister", mixinStandardHelpOptions = true, version = "cloister 0.1.0",
+        description = "Private AI processing: relay, gateway, issuer, ledger and witness servers, and their clients.",
+        subcommands = {DemoCommand.class, GatewayCommand.class, RelayCommand.class, IssuerCommand.class,
+            LedgerCommand.class, WitnessCommand.class, dev.cloister.operator.KeysCommand.class,
+            dev.cloister.enclave.EnclaveCommand.class, AttestCommand.class,
+            RequestCommand.class, dev.cloister.client.cli.SummarizeCommand.class,
+            dev.cloister.client.cli.RewriteCommand.class, dev.cloister.client.cli.LogCommand.class,
+            dev.cloister.cli.GenerateCommand.class, dev.cloister.cli.ModelCommand.class,
+            CommandLine.HelpCommand.class})
+public final class Launcher implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new Launcher()).execute(args);
+        if (code != 0 || !ServerCommand.keepsRunning()) {
+            System.exit(code);
+        }
+    }
+}

@@ -1,0 +1,398 @@
+package dev.cloister.cli.demo;
+
+import dev.cloister.attest.AttestationVerifier;
+import dev.cloister.attest.ratls.AttestationMode;
+import dev.cloister.attest.ratls.KeyExchange;
+import dev.cloister.attest.ratls.RaTlsClient;
+import dev.cloister.attest.ratls.RaTlsPolicy;
+import dev.cloister.attest.ratls.SimulatedEvidenceSource;
+import dev.cloister.attest.sim.SimulatedNvidiaGpu;
+import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
+import dev.cloister.client.session.CloisterClient;
+import dev.cloister.ledger.checkpoint.DirectoryCheckpointStore;
+import dev.cloister.ledger.checkpoint.LogIdentity;
+import dev.cloister.ledger.log.LogStorage;
+import dev.cloister.ledger.log.Sequencer;
+import dev.cloister.ledger.note.Ed25519NoteSigner;
+import dev.cloister.ledger.note.Ed25519PrivateKey;
+import dev.cloister.ledger.witness.Cosigner;
+import dev.cloister.ledger.witness.Witness;
+import dev.cloister.ledger.witness.WitnessPolicy;
+import dev.cloister.server.ListenAddress;
+import dev.cloister.enclave.Enclave;
+import dev.cloister.enclave.EnclaveVerticle;
+import dev.cloister.enclave.ReleaseMeasurement;
+import dev.cloister.operator.gateway.GatewayConfig;
+import dev.cloister.operator.gateway.GatewayVerticle;
+import dev.cloister.operator.gateway.KeyPublication;
+import dev.cloister.operator.gateway.KeyRotation;
+import dev.cloister.operator.keys.KeyDirectoryVerticle;
+import dev.cloister.server.ledger.LedgerPublisher;
+import dev.cloister.ledgerserver.LedgerVerticle;
+import dev.cloister.ledgerserver.WitnessVerticle;
+import dev.cloister.relay.RelayConfig;
+import dev.cloister.relay.RelayVerticle;
+import dev.cloister.operator.sessions.EnclavePool;
+import dev.cloister.operator.sessions.EnclaveRegistration;
+import dev.cloister.operator.sessions.SessionHandles;
+import dev.cloister.operator.sessions.SessionRouter;
+import dev.cloister.operator.tokens.AccountFile;
+import dev.cloister.operator.tokens.IssuerKeyPublication;
+import dev.cloister.operator.tokens.IssuerVerticle;
+import dev.cloister.operator.tokens.TokenGate;
+import dev.cloister.tokens.keys.EpochKeySchedule;
+import dev.cloister.tokens.keys.EpochKeySource;
+import dev.cloister.tokens.keys.EpochSchedule;
+import dev.cloister.tokens.privacypass.PrivateTokenRedeemer;
+import dev.cloister.tokens.privacypass.TokenChallenge;
+import dev.cloister.tokens.privacypass.TokenType;
+import dev.cloister.tokens.store.FileSpentTokenStore;
+import dev.cloister.tokens.store.SpentTokenStore;
+import dev.cloister.wire.hpke.KemId;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.client.WebClient;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every party of the private session on loopback, in one Vert.x instance (the demo, the end-to-end tests and the load
+ * driver): a ledger with two witnesses, the issuer, the gateway (key publication, token gate, session router, enclave
+ * pool), the key directory, the relay, and enclaves on the simulated SEV-SNP + GPU platform running the given model.
+ * Each party is the same verticle the separate {@code cloister} commands run; only the wiring is here.
+ */
+public final class LocalDeployment implements AutoCloseable {
+
+    public static final String ACCOUNT = "demo-app-credential-0001";
+    public static final String ISSUER_NAME = "issuer.cloister.invalid";
+    public static final String ORIGIN = "gateway.cloister.invalid";
+    private static final String LOG_ORIGIN = "ledger.cloister.invalid/demo";
+
+    /** What to start. */
+    /**
+     * @param simRoots where the simulated vendor roots are kept (created at first use: RSA-4096 keys take seconds), or
+     *                 null for a directory inside the deployment's
+     */
+    public record Options(Path model, Path tokenizer, int enclaves, int threadsPerEnclave, int maxOutputTokens,
+            AttestationMode attestation, Path simRoots, double relayRate) {
+        public static Options of(Path model, Path tokenizer) {
+            return new Options(model, tokenizer, 2, 1, 64, new AttestationMode.PerHandshake(), null, 100);
+        }
+
+        /** Requests per second the relay allows one client address (all of loopback is one address). */
+        public Options withRelayRate(double rate) {
+            return new Options(model, tokenizer, enclaves, threadsPerEnclave, maxOutputTokens, attestation, simRoots, rate);
+        }
+
+        public Options withEnclaves(int n) {
+            return new Options(model, tokenizer, n, threadsPerEnclave, maxOutputTokens, attestation, simRoots, relayRate);
+        }
+
+        public Options withMaxOutputTokens(int n) {
+            return new Options(model, tokenizer, enclaves, threadsPerEnclave, n, attestation, simRoots, relayRate);
+        }
+
+        public Options withAttestation(AttestationMode mode) {
+            return new Options(model, tokenizer, enclaves, threadsPerEnclave, maxOutputTokens, mode, simRoots, relayRate);
+        }
+
+        public Options withSimRoots(Path dir) {
+            return new Options(model, tokenizer, enclaves, threadsPerEnclave, maxOutputTokens, attestation, dir, relayRate);
+        }
+    }
+
+    private final Vertx vertx;
+    private final Path dir;
+    private final MeterRegistry registry;
+    private final Clock clock = Clock.systemUTC();
+    private final SecureRandom random = new SecureRandom();
+    private final List<Enclave> enclaves = new ArrayList<>();
+    private final List<String> enclaveIds = new ArrayList<>();
+    private Ed25519NoteSigner logKey;
+    private final List<Cosigner> cosigners = new ArrayList<>();
+    private URI relay;
+    private URI keyDirectory;
+    private URI issuer;
+    private URI gatewayBase;
+    private GatewayVerticle gateway;
+    private EnclavePool pool;
+    private EnclaveRegistration registration;
+    private RaTlsPolicy attestationPolicy;
+    private AttestationVerifier verifier;
+    private byte[] measurement;
+    private SimulatedSevSnpPlatform cpu;
+    private SimulatedNvidiaGpu gpu;
+    private SpentTokenStore spent;
+    private Options options;
+    private dev.cloister.ledger.proof.TlogProof releaseProof;
+    private KeyRotation gatewayKeys;
+    private KeyPublication publication;
+    private EpochKeySchedule tokenKeys;
+    private WebClient web;
+
+    private LocalDeployment(Vertx vertx, Path dir, MeterRegistry registry) {
+        this.vertx = vertx;
+        this.dir = dir;
+        this.registry = registry;
+    }
+
+    /** Starts everything; blocking (model loading, key generation): call it off any event loop. */
+    public static LocalDeployment start(Vertx vertx, Path dir, MeterRegistry registry, Options options) throws Exception {
+        LocalDeployment d = new LocalDeployment(vertx, dir, registry);
+        try {
+            d.options = options;
+            d.startAll(options);
+        } catch (Exception | Error e) {
+            d.close();
+            throw e;
+        }
+        return d;
+    }
+
+    private void startAll(Options options) throws Exception {
+        Files.createDirectories(dir);
+        // The ledger and its witnesses.
+        logKey = new Ed25519NoteSigner(LOG_ORIGIN, Ed25519PrivateKey.generate(random));
+        Ed25519NoteSigner operator = new Ed25519NoteSigner("operator", Ed25519PrivateKey.generate(random));
+        List<LedgerVerticle.WitnessEndpoint> endpoints = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Cosigner cosigner = new Cosigner("witness-" + i + ".cloister.invalid", Ed25519PrivateKey.generate(random));
+            cosigners.add(cosigner);
+            WitnessVerticle witness = new WitnessVerticle(loopback(), new Witness(cosigner,
+                    List.of(new LogIdentity(LOG_ORIGIN, logKey.verifier())),
+                    new DirectoryCheckpointStore(dir.resolve("witness-" + i))), clock);
+            vertx.deployVerticle(witness).await(30, TimeUnit.SECONDS);
+            endpoints.add(new LedgerVerticle.WitnessEndpoint(URI.create("http://127.0.0.1:" + witness.actualPort()),
+                    cosigner.verifier()));
+        }
+        LogStorage storage = LogStorage.open(dir.resolve("ledger"));
+        LedgerVerticle ledger = new LedgerVerticle(loopback(), Sequencer.open(storage, LOG_ORIGIN, logKey), storage,
+                List.of(operator.verifier()), endpoints, Duration.ofMillis(50), registry);
+        vertx.deployVerticle(ledger).await(30, TimeUnit.SECONDS);
+        URI ledgerUrl = URI.create("http://127.0.0.1:" + ledger.actualPort());
+        WebClient web = WebClient.create(vertx);
+        LedgerPublisher publisher = new LedgerPublisher(web, ledgerUrl, operator, Duration.ofSeconds(30));
+
+        // The issuer (Privacy Pass), with epoch keys from a fresh seed, each published in the ledger before use.
+        byte[] seed = new byte[32];
+        random.nextBytes(seed);
+        IssuerKeyPublication issuerKeys = new IssuerKeyPublication(publisher, ISSUER_NAME, Duration.ofSeconds(30), clock);
+        EpochKeySchedule tokenKeys = new EpochKeySchedule(new EpochSchedule(Instant.parse("2026-01-01T00:00:00Z"),
+                Duration.ofDays(1)), new EpochKeySource.Derived(dev.cloister.tokens.SecretBytes.copyOf(seed)),
+                issuerKeys, Duration.ofHours(1));
+        java.util.Arrays.fill(seed, (byte) 0);
+        Path accounts = dir.resolve("accounts");
+        Files.writeString(accounts, ACCOUNT + "\n");
+        IssuerVerticle issuerVerticle = new IssuerVerticle(loopback(), tokenKeys, AccountFile.load(accounts), 100_000,
+                64, "https://" + ISSUER_NAME + "/token-request", issuerKeys, registry, clock);
+        vertx.deployVerticle(issuerVerticle).await(30, TimeUnit.SECONDS);
+        issuer = URI.create("http://127.0.0.1:" + issuerVerticle.actualPort());
+
+        // The simulated platform and the release it runs, published in the ledger.
+        Path sim = options.simRoots() != null ? options.simRoots() : dir.resolve("sim");
+        cpu = SimulatedSevSnpPlatform.openOrCreate(sim, clock.instant(), random);
+        gpu = SimulatedNvidiaGpu.openOrCreate(sim, clock.instant(), random);
+        measurement = ReleaseMeasurement.ofRunningBuild();
+        releaseProof = publisher.publish(ReleaseMeasurement.entry(measurement, "development").encode())
+                .await(30, TimeUnit.SECONDS).proof();
+        verifier = AttestationVerifier.create();
+        attestationPolicy = RaTlsPolicy.acceptingReleases(cpu.insecurePolicy(), List.of(measurement),
+                new RaTlsPolicy.RequireGpu(gpu.insecurePolicy(), Duration.ofMinutes(5)));
+
+        // The gateway: keys published in the ledger, tokens required to open a session, attested enclaves only.
+        KeyRotation keys = new KeyRotation(KemId.DHKEM_X25519_HKDF_SHA256, Duration.ofHours(24), Duration.ofHours(6),
+                Duration.ofHours(6), clock, random);
+        KeyPublication publication = new KeyPublication(keys, publisher, clock);
+        publication.publishMissing().await(30, TimeUnit.SECONDS);
+        this.gatewayKeys = keys;
+        this.publication = publication;
+        this.tokenKeys = tokenKeys;
+        this.web = web;
+        pool = new EnclavePool(random);
+        deployGateway(0);
+        gatewayBase = URI.create("http://127.0.0.1:" + gateway.actualPort() + "/");
+        registration = new EnclaveRegistration(vertx, web, pool, RaTlsClient.create(attestationPolicy, verifier,
+                KeyExchange.X25519, Optional.empty(), Duration.ofSeconds(10), clock, random), Duration.ofSeconds(10), clock);
+
+        // The key directory and the relay.
+        KeyDirectoryVerticle directory = new KeyDirectoryVerticle(loopback(), gatewayBase, Duration.ofMinutes(1),
+                new dev.cloister.ledger.proof.KeyProofs(List.of(releaseProof)));
+        vertx.deployVerticle(directory).await(30, TimeUnit.SECONDS);
+        directory.mirror().await(30, TimeUnit.SECONDS);
+        keyDirectory = URI.create("http://127.0.0.1:" + directory.actualPort());
+        RelayConfig relayDefaults = RelayConfig.defaults(loopback(), gatewayBase.resolve("/gateway"));
+        RelayVerticle relayVerticle = new RelayVerticle(new RelayConfig(relayDefaults.listen(), relayDefaults.gateway(),
+                relayDefaults.maxBodyBytes(), options.relayRate(), (int) Math.max(200, options.relayRate() * 2),
+                relayDefaults.connectTimeout(), relayDefaults.requestTimeout()), registry);
+        vertx.deployVerticle(relayVerticle).await(30, TimeUnit.SECONDS);
+        relay = URI.create("http://127.0.0.1:" + relayVerticle.actualPort() + "/relay");
+
+        // The enclaves.
+        for (int i = 0; i < options.enclaves(); i++) {
+            addEnclave();
+        }
+        registration.recheckEvery(Duration.ofSeconds(30));
+    }
+
+    /**
+     * The gateway as a separate process would start it: the spent-token store (re)opened from its directory, the key
+     * ring and enclave pool kept (they live in the gateway's configuration and its registrations).
+     */
+    private void deployGateway(int port) throws Exception {
+        spent = FileSpentTokenStore.open(dir.resolve("spent-tokens"));
+        TokenChallenge challenge = challenge();
+        SessionRouter router = new SessionRouter(pool, new SessionHandles(random, clock, Duration.ofSeconds(30), 10_000),
+                web, vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+                        new PoolOptions().setHttp1MaxSize(64)), Duration.ofSeconds(30),
+                open -> new TokenGate(vertx, open, tokenKeys, new PrivateTokenRedeemer(tokenKeys, spent), challenge,
+                        registry, clock), registry);
+        gateway = new GatewayVerticle(GatewayConfig.defaults(new ListenAddress("127.0.0.1", port)), gatewayKeys,
+                publication, router, registry, clock);
+        vertx.deployVerticle(gateway).await(30, TimeUnit.SECONDS);
+    }
+
+    /** Stops the gateway (closing its spent-token store) and starts it again on the same port. */
+    public void restartGateway() throws Exception {
+        int port = gateway.actualPort();
+        vertx.undeploy(gateway.deploymentID()).await(30, TimeUnit.SECONDS);
+        if (spent instanceof AutoCloseable closeable) closeable.close();
+        deployGateway(port);
+    }
+
+    /** Has the gateway attest and (re)admit every enclave that is still running. */
+    public void readmitAll() throws Exception {
+        for (int i = 0; i < enclaves.size(); i++) {
+            registration.register(enclaveIds.get(i), URI.create("http://127.0.0.1:" + enclaves.get(i).port() + "/sessions/"))
+                    .otherwiseEmpty().await(30, TimeUnit.SECONDS);
+        }
+    }
+
+    public GatewayVerticle gateway() {
+        return gateway;
+    }
+
+    /** Starts one more enclave and has the gateway attest and admit it; returns its id. */
+    public String addEnclave() throws Exception {
+        SimulatedEvidenceSource evidence = new SimulatedEvidenceSource(cpu, Optional.of(gpu), measurement,
+                Duration.ZERO, Duration.ofMinutes(1), clock, random);
+        Enclave enclave = Enclave.start(vertx, new Enclave.Settings(options.model(), options.tokenizer(),
+                options.threadsPerEnclave(), 16, options.maxOutputTokens(), Duration.ofSeconds(60), options.attestation(),
+                EnclaveVerticle.Config.defaults(loopback())), evidence, registry, clock, random);
+        String id = "enclave-" + enclaves.size();
+        enclaves.add(enclave);
+        enclaveIds.add(id);
+        registration.register(id, URI.create("http://127.0.0.1:" + enclave.port() + "/sessions/"))
+                .await(30, TimeUnit.SECONDS);
+        return id;
+    }
+
+    /** Stops an enclave abruptly (its sessions are lost; the gateway notices on the next forward or re-check). */
+    public void killEnclave(int index) throws java.util.concurrent.TimeoutException {
+        enclaves.get(index).stop(vertx).await(30, TimeUnit.SECONDS);
+    }
+
+    public List<Enclave> enclaves() {
+        return List.copyOf(enclaves);
+    }
+
+    public EnclavePool pool() {
+        return pool;
+    }
+
+    public static TokenChallenge challenge() {
+        return TokenChallenge.of(TokenType.VOPRF_P384_SHA384, ISSUER_NAME, new byte[0], List.of(ORIGIN));
+    }
+
+    /** A client configured as an app would be: it trusts the ledger's key and witnesses and the release policy. */
+    public CloisterClient.Builder client() {
+        return CloisterClient.builder(vertx)
+                .relay(relay)
+                .keyDirectory(keyDirectory)
+                .gatewayAuthority(ORIGIN)
+                .ledger(logIdentity(), witnessPolicy())
+                .platform(cpu.insecurePolicy(), new RaTlsPolicy.RequireGpu(gpu.insecurePolicy(), Duration.ofMinutes(5)),
+                        verifier)
+                .issuer(issuer, ACCOUNT, challenge());
+    }
+
+    public URI issuer() {
+        return issuer;
+    }
+
+    /** The witness policy clients of this deployment hold: 2 of its 3 cosigners, checkpoints at most an hour old. */
+    public WitnessPolicy witnessPolicy() {
+        return WitnessPolicy.quorum(2, cosigners.stream().map(Cosigner::verifier).toList(), Duration.ofHours(1));
+    }
+
+    /** A token wallet for this deployment's issuer, checking its keys against the deployment's ledger. */
+    public dev.cloister.client.session.TokenWallet tokenWallet(int batch) {
+        return new dev.cloister.client.session.TokenWallet(vertx, web, issuer, ACCOUNT, challenge(), batch,
+                Duration.ofSeconds(10), new dev.cloister.client.keys.IssuerKeyConsistency(logIdentity(), witnessPolicy()),
+                clock, new SecureRandom());
+    }
+
+    public LogIdentity logIdentity() {
+        return new LogIdentity(LOG_ORIGIN, logKey.verifier());
+    }
+
+    public RaTlsPolicy attestationPolicy() {
+        return attestationPolicy;
+    }
+
+    public byte[] measurement() {
+        return measurement.clone();
+    }
+
+    public SimulatedSevSnpPlatform cpu() {
+        return cpu;
+    }
+
+    public SimulatedNvidiaGpu gpu() {
+        return gpu;
+    }
+
+    public URI relay() {
+        return relay;
+    }
+
+    public URI gatewayBase() {
+        return gatewayBase;
+    }
+
+    public URI keyDirectory() {
+        return keyDirectory;
+    }
+
+    private static ListenAddress loopback() {
+        return new ListenAddress("127.0.0.1", 0);
+    }
+
+    @Override
+    public void close() {
+        for (Enclave enclave : enclaves) {
+            try {
+                enclave.close();
+            } catch (RuntimeException e) {
+                // keep closing the others
+            }
+        }
+        if (spent instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                // nothing more to do
+            }
+        }
+    }
+}

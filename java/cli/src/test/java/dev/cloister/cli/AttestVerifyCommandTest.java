@@ -1,0 +1,126 @@
+package dev.cloister.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code cloister attest verify} on the real samples in testdata/vectors, as an auditor would run it. */
+class AttestVerifyCommandTest {
+
+    private static final String AT = "2026-11-28T00:00:00Z";
+
+    @TempDir
+    Path dir;
+
+    private static Path vectors(String relative) {
+        Path file = Path.of(System.getProperty("cloister.vectors")).resolve(relative);
+        assertTrue(Files.isRegularFile(file), "missing vector " + file);
+        return file;
+    }
+
+    private record Run(int code, JsonObject json) {}
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        CommandLine cli = new CommandLine(new Launcher());
+        cli.setOut(new PrintWriter(out));
+        List<String> all = new ArrayList<>(List.of("attest", "verify"));
+        all.addAll(List.of(args));
+        int code = cli.execute(all.toArray(String[]::new));
+        return new Run(code, new JsonObject(out.toString()));
+    }
+
+    @Test
+    void realSevSnpReportIsAcceptedWithItsClaims() {
+        Run run = run("--kind", "sev-snp", "--evidence", vectors("sev-snp/virtee-sev/report_milan.bin").toString(),
+                "--certs", vectors("sev-snp/virtee-sev/vcek_milan.der").toString(),
+                "--collateral", vectors("sev-snp/virtee-sev/cert_chain_milan").toString(), "--at", AT);
+        assertEquals(0, run.code(), run.json()::encodePrettily);
+        assertEquals("accepted", run.json().getString("verdict"));
+        assertTrue(run.json().encode().contains("7a1e5c266c0108dbc9bb"), "the measurement is among the claims");
+    }
+
+    @Test
+    void debugGuestTamperedReportAndPolicyMismatchAreRefused() throws Exception {
+        Run debug = run("--kind", "sev-snp", "--evidence", vectors("sev-snp/go-sev-guest/attestation.bin").toString(),
+                "--certs", vectors("sev-snp/go-sev-guest/vcek.testcer").toString(),
+                "--collateral", vectors("sev-snp/go-sev-guest/ask_ark_milan.pem").toString(), "--at", AT);
+        assertEquals(1, debug.code());
+        assertEquals("refused", debug.json().getString("verdict"));
+        assertTrue(debug.json().getString("reason").contains("DEBUG"), debug.json()::encode);
+
+        byte[] report = Files.readAllBytes(vectors("sev-snp/virtee-sev/report_milan.bin"));
+        report[0x90] ^= 1;
+        Path tampered = dir.resolve("tampered.bin");
+        Files.write(tampered, report);
+        assertEquals(1, run("--kind", "sev-snp", "--evidence", tampered.toString(),
+                "--certs", vectors("sev-snp/virtee-sev/vcek_milan.der").toString(), "--at", AT).code());
+
+        Path policy = dir.resolve("policy.json");
+        Files.writeString(policy, "{\"sev-snp\":{\"measurement\":\"" + "00".repeat(48) + "\"}}");
+        Run mismatch = run("--kind", "sev-snp", "--evidence", vectors("sev-snp/virtee-sev/report_milan.bin").toString(),
+                "--certs", vectors("sev-snp/virtee-sev/vcek_milan.der").toString(), "--policy", policy.toString(),
+                "--at", AT);
+        assertEquals(1, mismatch.code(), "a measurement outside the policy is refused");
+
+        Files.writeString(policy, "{\"sev-snp\":{\"measurment\":\"00\"}}");
+        assertEquals(1, run("--kind", "sev-snp", "--evidence", vectors("sev-snp/virtee-sev/report_milan.bin").toString(),
+                "--certs", vectors("sev-snp/virtee-sev/vcek_milan.der").toString(), "--policy", policy.toString(),
+                "--at", AT).code(), "a misspelt policy field is an error, never ignored");
+    }
+
+    @Test
+    void realGpuReportIsAccepted() {
+        Run run = run("--kind", "nvidia-gpu", "--evidence",
+                vectors("nvidia-gpu/nvtrust/hopperAttestationReport.txt").toString(),
+                "--certs", vectors("nvidia-gpu/nvtrust/hopperCertChain.txt").toString(), "--at", AT);
+        assertEquals(0, run.code(), run.json()::encodePrettily);
+        assertEquals("accepted", run.json().getString("verdict"));
+    }
+
+    /** Intel's PCS collateral of the SPR quote in the layout --collateral reads. */
+    private Path sprCollateral() throws Exception {
+        Path c = Files.createDirectories(dir.resolve("collateral"));
+        String g = "tdx/go-tdx-guest/";
+        Files.copy(vectors(g + "sample_tcbInfo_response"), c.resolve("tcb_info.json"));
+        Files.copy(vectors(g + "tcbinfo_issuer_chain.pem"), c.resolve("tcb_info_issuer_chain.pem"));
+        Files.copy(vectors(g + "sample_qeIdentity_response"), c.resolve("qe_identity.json"));
+        Files.copy(vectors(g + "qeidentity_issuer_chain.pem"), c.resolve("qe_identity_issuer_chain.pem"));
+        Files.copy(vectors(g + "pckcrl"), c.resolve("pck_crl.der"));
+        Files.copy(vectors(g + "rootcrl.der"), c.resolve("root_crl.der"));
+        return c;
+    }
+
+    @Test
+    void realTdxQuoteIsGenuineAndItsTcbIsAppraisedWithCollateral() throws Exception {
+        String quote = vectors("tdx/go-tdx-guest/tdx_prod_quote_SPR_E4.dat").toString();
+        Run genuine = run("--kind", "tdx", "--evidence", quote, "--at", AT);
+        assertEquals(0, genuine.code(), genuine.json()::encodePrettily);
+        assertEquals("not evaluated (no PCS collateral)", genuine.json().getJsonObject("claims").getString("tcb_status"),
+                genuine.json()::encodePrettily);
+
+        // With Intel's collateral (current in July 2023), every signature and CRL verifies and the TCB level is
+        // found to be unsupported: the platform's SGX components are below every level of its TCB info.
+        Run collateral = run("--kind", "tdx", "--evidence", quote, "--collateral", sprCollateral().toString(),
+                "--at", "2023-07-01T00:00:00Z");
+        assertEquals(1, collateral.code());
+        assertTrue(collateral.json().getString("reason").contains("TCB not supported"), collateral.json()::encode);
+
+        Path policy = dir.resolve("tdx-policy.json");
+        Files.writeString(policy, "{\"tdx\":{\"tcb_statuses\":[\"UpToDate\"]}}");
+        Run needsCollateral = run("--kind", "tdx", "--evidence", quote, "--policy", policy.toString(), "--at", AT);
+        assertEquals(1, needsCollateral.code());
+        assertTrue(needsCollateral.json().getString("reason").contains("no PCS collateral"),
+                needsCollateral.json()::encode);
+    }
+}

@@ -1,0 +1,337 @@
+package dev.cloister.enclave;
+
+import dev.cloister.protocol.AssistantRequest;
+
+import dev.cloister.attest.ratls.RaTlsException;
+import dev.cloister.attest.ratls.RaTlsServer;
+import dev.cloister.infer.scheduler.Completion;
+import dev.cloister.infer.scheduler.Generation;
+import dev.cloister.infer.scheduler.QueueFullException;
+import dev.cloister.server.BoundedBody;
+import dev.cloister.server.ListenAddress;
+import dev.cloister.server.Problem;
+import dev.cloister.wire.bhttp.BhttpException;
+import dev.cloister.wire.bhttp.BhttpLimits;
+import dev.cloister.wire.bhttp.BinaryRequest;
+import dev.cloister.wire.bhttp.BinaryResponse;
+import dev.cloister.wire.bhttp.FieldSection;
+import dev.cloister.wire.bhttp.IndeterminateResponseWriter;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The enclave's internal endpoint (DESIGN.md, step 6-8): the gateway posts each session's TLS bytes to
+ * {@code POST /sessions/{id}} and gets the enclave's TLS bytes back; inside TLS the client sends one Binary HTTP
+ * request, {@code POST /v1/summarize} or {@code POST /v1/rewrite}, answered as JSON, or streamed as JSON lines when the
+ * request accepts {@code application/jsonl}. The session ends with that answer: TLS is closed, and the prompt, the
+ * output, the TLS keys and the KV-cache blocks are zeroed. Sessions also end when idle, on {@code DELETE}, when the
+ * gateway's connection drops, and at the deadline. Nothing is written to disk.
+ */
+public final class EnclaveVerticle extends VerticleBase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EnclaveVerticle.class);
+    private static final Pattern SESSION = Pattern.compile("[A-Za-z0-9_-]{22}");
+    private static final String JSONL = "application/jsonl";
+
+    /** Limits of the enclave endpoint. */
+    public record Config(ListenAddress listen, int maxSessions, Duration idle, int maxStepBytes,
+            AssistantRequest.Limits requestLimits) {
+        public static Config defaults(ListenAddress listen) {
+            return new Config(listen, 256, Duration.ofSeconds(30), 1 << 20, AssistantRequest.Limits.DEFAULT);
+        }
+    }
+
+    private final Config config;
+    private final RaTlsServer tls;
+    private final Assistant assistant;
+    private final MeterRegistry registry;
+    private final Clock clock;
+    private final Map<String, EnclaveSession> sessions = new ConcurrentHashMap<>();
+    private final BhttpLimits bhttpLimits = new BhttpLimits(1 << 20, 16 << 10, 64, 1 << 20, 0);
+    private Counter answered;
+    private final java.util.concurrent.atomic.AtomicLong answeredHere = new java.util.concurrent.atomic.AtomicLong();
+    private Counter refused;
+    private HttpServer server;
+    /** Test hook: every session ever opened, to inspect its buffers after the end. */
+    private volatile java.util.function.Consumer<EnclaveSession> sessionObserver = s -> { };
+
+    public EnclaveVerticle(Config config, RaTlsServer tls, Assistant assistant, MeterRegistry registry, Clock clock) {
+        this.config = config;
+        this.tls = tls;
+        this.assistant = assistant;
+        this.registry = registry;
+        this.clock = clock;
+    }
+
+    @Override
+    public Future<?> start() {
+        answered = Counter.builder("cloister.enclave.sessions.answered").register(registry);
+        refused = Counter.builder("cloister.enclave.sessions.refused").register(registry);
+        Gauge.builder("cloister.enclave.sessions.open", sessions, Map::size).register(registry);
+        vertx.setPeriodic(1000, id -> expireIdle());
+        return vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(60).setMaxInitialLineLength(1024)
+                        .setMaxHeaderSize(8192).setCompressionSupported(false))
+                .requestHandler(this::route)
+                .listen(config.listen().port(), config.listen().host())
+                .onSuccess(s -> {
+                    server = s;
+                    LOG.info("enclave listening on port {}", s.actualPort());
+                });
+    }
+
+    public int actualPort() {
+        return server.actualPort();
+    }
+
+    public int openSessions() {
+        return sessions.size();
+    }
+
+    /** Sessions answered by this enclave (the non-targetability test counts them). */
+    public long answeredSessions() {
+        return answeredHere.get();
+    }
+
+    /** Test hook: sees every session this enclave opens, to inspect its buffers after it ends. */
+    public void observeSessions(java.util.function.Consumer<EnclaveSession> observer) {
+        this.sessionObserver = observer;
+    }
+
+    private void route(HttpServerRequest request) {
+        String path = request.path();
+        if (path.equals("/health")) {
+            request.response().putHeader("content-type", "application/json")
+                    .end(new JsonObject().put("status", "ok").put("sessions", sessions.size()).encode());
+            return;
+        }
+        if (!path.startsWith("/sessions/") || !SESSION.matcher(path.substring(10)).matches()) {
+            Problem.NOT_FOUND.send(request.response());
+            return;
+        }
+        String id = path.substring(10);
+        if (request.method() == HttpMethod.DELETE) {
+            end(id);
+            request.response().setStatusCode(204).end();
+        } else if (request.method() == HttpMethod.POST) {
+            step(request, id);
+        } else {
+            Problem.METHOD_NOT_ALLOWED.send(request.response().putHeader("allow", "POST, DELETE"));
+        }
+    }
+
+    private void step(HttpServerRequest request, String id) {
+        Context context = vertx.getOrCreateContext();
+        BoundedBody.read(request, config.maxStepBytes()).onComplete(read -> {
+            if (read.failed()) {
+                Problem.TOO_LARGE.sendAndClose(request);
+                return;
+            }
+            EnclaveSession session = sessions.get(id);
+            if (session == null) {
+                if (sessions.size() >= config.maxSessions()) {
+                    refused.increment();
+                    Problem.UNAVAILABLE.send(request.response().putHeader("retry-after", "1"));
+                    return;
+                }
+                session = new EnclaveSession(tls.accept(), clock.instant());
+                sessions.put(id, session);
+                sessionObserver.accept(session);
+            }
+            EnclaveSession current = session;
+            byte[] bytes = read.result().getBytes();
+            // TLS work (and, in a handshake, the hardware report) runs on a worker thread.
+            vertx.executeBlocking(() -> current.receive(bytes, clock.instant(), bhttpLimits), false)
+                    .onComplete(result -> {
+                        if (result.failed()) {
+                            refused.increment();
+                            byte[] alert = current.closeTls();
+                            end(id);
+                            // The TLS alert (if any) goes back so the client learns why; nothing else does.
+                            request.response().setStatusCode(200).putHeader("content-type", "application/cloister-tls")
+                                    .putHeader("cloister-session-closed", "1").end(Buffer.buffer(alert));
+                            return;
+                        }
+                        EnclaveSession.Step stepped = result.result();
+                        if (stepped.request().isEmpty()) {
+                            request.response().setStatusCode(200).putHeader("content-type", "application/cloister-tls")
+                                    .end(Buffer.buffer(stepped.outgoing()));
+                            return;
+                        }
+                        answer(request.response(), id, current, stepped, context);
+                    });
+        });
+    }
+
+    /** The session's one request: streamed or whole, then TLS closes and the session is wiped. */
+    private void answer(HttpServerResponse response, String id, EnclaveSession session, EnclaveSession.Step step,
+            Context context) {
+        BinaryRequest inner = step.request().orElseThrow();
+        response.setStatusCode(200).putHeader("content-type", "application/cloister-tls")
+                .putHeader("cloister-session-closed", "1").setChunked(true);
+        if (step.outgoing().length > 0) response.write(Buffer.buffer(step.outgoing()));
+        AssistantRequest parsed;
+        try {
+            if (!inner.method().equals("POST")) {
+                throw new AssistantRequest.Invalid(405, "use cases are POST requests");
+            }
+            parsed = AssistantRequest.parse(inner.path(), inner.content(), config.requestLimits());
+        } catch (AssistantRequest.Invalid e) {
+            finishWhole(response, id, session, problem(e.status(), e.getMessage()));
+            return;
+        }
+        boolean stream = inner.headers().first("accept").map(a -> a.contains(JSONL)).orElse(false);
+        Output output = new Output(response, id, session, context, stream);
+        Generation generation;
+        try {
+            generation = assistant.start(parsed, clock.instant(), session, output);
+        } catch (QueueFullException e) {
+            finishWhole(response, id, session, problem(503, "the enclave is at capacity"));
+            return;
+        } catch (RuntimeException e) {
+            finishWhole(response, id, session, problem(500, "the answer could not be started"));
+            return;
+        }
+        response.closeHandler(v -> {
+            generation.cancel();
+            end(id);
+        });
+    }
+
+    /** Writes the answer as it is produced (on the scheduler thread: encryption there, writes on the context). */
+    private final class Output implements Assistant.Answer {
+        private final HttpServerResponse response;
+        private final String id;
+        private final EnclaveSession session;
+        private final Context context;
+        private final boolean stream;
+        private final IndeterminateResponseWriter bhttp = new IndeterminateResponseWriter();
+        private byte[] collected = new byte[0];
+        private int collectedLength;
+
+        Output(HttpServerResponse response, String id, EnclaveSession session, Context context, boolean stream) {
+            this.response = response;
+            this.id = id;
+            this.session = session;
+            this.context = context;
+            this.stream = stream;
+            if (stream) {
+                send(bhttp.head(List.of(), 200, FieldSection.of("content-type", JSONL)));
+            }
+        }
+
+        @Override
+        public void text(byte[] utf8) {
+            if (stream) {
+                byte[] line = (new JsonObject().put("text", new String(utf8, StandardCharsets.UTF_8)).encode() + "\n")
+                        .getBytes(StandardCharsets.UTF_8);
+                Arrays.fill(utf8, (byte) 0);
+                byte[] chunk = bhttp.contentChunk(line);
+                Arrays.fill(line, (byte) 0);
+                send(chunk);
+            } else {
+                if (collectedLength + utf8.length > collected.length) {
+                    byte[] bigger = Arrays.copyOf(collected, Math.max(collected.length * 2, collectedLength + utf8.length + 256));
+                    Arrays.fill(collected, (byte) 0);
+                    collected = bigger;
+                    session.keep(collected);
+                }
+                System.arraycopy(utf8, 0, collected, collectedLength, utf8.length);
+                collectedLength += utf8.length;
+                Arrays.fill(utf8, (byte) 0);
+            }
+        }
+
+        @Override
+        public void finished(Completion completion) {
+            JsonObject done = new JsonObject().put("finish", completion.reason().name().toLowerCase())
+                    .put("prompt_tokens", completion.promptTokens())
+                    .put("generated_tokens", completion.generatedTokens());
+            if (stream) {
+                byte[] line = (new JsonObject().put("done", done).encode() + "\n").getBytes(StandardCharsets.UTF_8);
+                send(bhttp.contentChunk(line));
+                send(bhttp.end(FieldSection.EMPTY));
+            } else {
+                done.put("text", new String(collected, 0, collectedLength, StandardCharsets.UTF_8));
+                byte[] body = done.encode().getBytes(StandardCharsets.UTF_8);
+                send(BinaryResponse.of(200, FieldSection.of("content-type", "application/json"), body).encode());
+                Arrays.fill(body, (byte) 0);
+            }
+            byte[] last = session.closeTls();
+            context.runOnContext(v -> {
+                answered.increment();
+                answeredHere.incrementAndGet();
+                if (!response.ended() && !response.closed()) response.end(Buffer.buffer(last));
+                end(id);
+            });
+        }
+
+        private void send(byte[] plain) {
+            byte[] records;
+            try {
+                records = session.seal(plain);
+            } catch (RaTlsException e) {
+                context.runOnContext(v -> {
+                    response.reset();
+                    end(id);
+                });
+                return;
+            }
+            context.runOnContext(v -> {
+                if (!response.ended() && !response.closed()) response.write(Buffer.buffer(records));
+            });
+        }
+    }
+
+    private void finishWhole(HttpServerResponse response, String id, EnclaveSession session, BinaryResponse answer) {
+        try {
+            byte[] records = session.seal(answer.encode());
+            byte[] last = session.closeTls();
+            response.write(Buffer.buffer(records));
+            response.end(Buffer.buffer(last));
+        } catch (RaTlsException e) {
+            response.reset();
+        }
+        end(id);
+    }
+
+    private static BinaryResponse problem(int status, String detail) {
+        return BinaryResponse.of(status, FieldSection.of("content-type", "application/problem+json"),
+                new JsonObject().put("type", "about:blank").put("status", status).put("detail", detail).encode()
+                        .getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Ends a session: TLS closed, buffers zeroed, the scheduler closes its sequence (KV zeroed) on its side. */
+    private void end(String id) {
+        EnclaveSession session = sessions.remove(id);
+        if (session != null) session.wipe();
+    }
+
+    private void expireIdle() {
+        Instant cutoff = clock.instant().minus(config.idle());
+        sessions.forEach((id, session) -> {
+            if (session.lastUsed().isBefore(cutoff)) end(id);
+        });
+    }
+}

@@ -1,0 +1,412 @@
+package dev.cloister.ledgerserver;
+
+import dev.cloister.protocol.http.BoundedResponse;
+import dev.cloister.ledger.FormatException;
+import dev.cloister.ledger.entry.LedgerEntry;
+import dev.cloister.ledger.log.LogStorage;
+import dev.cloister.ledger.log.Sequencer;
+import dev.cloister.ledger.log.Submission;
+import dev.cloister.ledger.note.NoteVerifier;
+import dev.cloister.ledger.note.SignedNote;
+import dev.cloister.ledger.tiles.TilePath;
+import dev.cloister.ledger.witness.AddCheckpointRequest;
+import dev.cloister.server.BoundedBody;
+import dev.cloister.server.ListenAddress;
+import dev.cloister.server.Problem;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transparency log server (c2sp.org/tlog-tiles): serves {@code /checkpoint}, tiles and entry bundles from the log
+ * directory, and accepts submissions at {@code POST /add} from configured submitters. Submissions are sequenced in
+ * batches every {@code interval}; the {@link Sequencer} writes tiles and the new checkpoint atomically and durably
+ * before any submitter is answered, so an acknowledged entry survives any crash. After each batch the new checkpoint
+ * is sent to the configured witnesses (c2sp.org/tlog-witness) and served with their cosignatures. Each submitter gets
+ * its entry's index and a {@code .tlog-proof} (c2sp.org/tlog-proof).
+ *
+ * <p>A submission is authenticated by {@code Cloister-Submitter: <key name>} and {@code Cloister-Signature: <base64
+ * Ed25519 signature over "cloister/ledger/add/v1\n" ‖ entry>} under a configured submitter key, and must be a
+ * canonical Cloister ledger entry.
+ *
+ * <p>{@code /add} is idempotent: an entry whose exact bytes are already in the log (among its last
+ * {@value #DEDUP_WINDOW} entries, indexed at start and kept as the log grows), or already waiting to be sequenced,
+ * is answered with that entry's index and proof and appended nothing. So a replayed submission cannot grow the log,
+ * and a party that publishes again after a restart (an issuer's keys, an enclave's release) gets the same index.
+ */
+public final class LedgerVerticle extends VerticleBase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LedgerVerticle.class);
+
+    public static final String PROOF_MEDIA_TYPE = "text/x.tlog-proof";
+    private static final int MAX_ENTRY = 64 * 1024;
+    private static final int MAX_BATCH = 4096;
+    private static final int MAX_PENDING = 65536;
+    /** How many of the newest entries the duplicate check remembers (their SHA-256: about 100 bytes each, 27 MB). */
+    static final int DEDUP_WINDOW = 1 << 18;
+
+    private final ListenAddress listen;
+    private final Sequencer sequencer;
+    private final LogStorage storage;
+    private final Map<String, NoteVerifier> submitters;
+    private final List<WitnessEndpoint> witnesses;
+    private final Duration interval;
+    private final MeterRegistry registry;
+    private final Map<URI, Long> witnessSizes = new ConcurrentHashMap<>();
+
+    /**
+     * A witness the ledger asks for cosignatures: its URL and its cosignature key. Only lines that this key signed
+     * over the checkpoint being published are kept; anything else a witness (or someone on the path) returns is dropped.
+     */
+    public record WitnessEndpoint(URI url, dev.cloister.ledger.witness.CosignatureVerifier key) {}
+
+    private static final int MAX_WITNESS_REPLY = 4096;
+    private final List<Pending> pending = new ArrayList<>();
+    private boolean sequencing;
+    /** What {@code GET /checkpoint} serves: the newest checkpoint once its cosignatures are in, not before. */
+    private volatile SignedNote served;
+    private WebClient web;
+    private HttpServer server;
+    private Counter appended;
+    private Counter refused;
+
+    private record Pending(byte[] entry, EntryDigest digest, Promise<Long> index) {}
+
+    /** An entry's SHA-256, as four longs (compact, compared by value). */
+    private record EntryDigest(long a, long b, long c, long d) {}
+
+    /** SHA-256 of each of the newest entries, to its index; read and written on the event loop only. */
+    private final Map<EntryDigest, Long> sequenced = new LinkedHashMap<>(1024, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<EntryDigest, Long> eldest) {
+            return size() > DEDUP_WINDOW;
+        }
+    };
+    /** Entries waiting to be sequenced, by SHA-256: a duplicate submission waits for the same index. */
+    private final Map<EntryDigest, Promise<Long>> waiting = new HashMap<>();
+
+    public LedgerVerticle(ListenAddress listen, Sequencer sequencer, LogStorage storage, List<? extends NoteVerifier> submitters,
+            List<WitnessEndpoint> witnesses, Duration interval, MeterRegistry registry) {
+        this.listen = listen;
+        this.sequencer = sequencer;
+        this.storage = storage;
+        Map<String, NoteVerifier> byName = new ConcurrentHashMap<>();
+        for (NoteVerifier v : submitters) byName.put(v.name(), v);
+        this.submitters = Map.copyOf(byName);
+        this.witnesses = List.copyOf(witnesses);
+        this.interval = interval;
+        this.registry = registry;
+    }
+
+    @Override
+    public Future<?> start() {
+        web = WebClient.create(vertx, new WebClientOptions().setUserAgentEnabled(false).setConnectTimeout(2000)
+                .setIdleTimeout(10));
+        appended = Counter.builder("cloister.ledger.entries.appended").register(registry);
+        refused = Counter.builder("cloister.ledger.submissions.refused").register(registry);
+        served = sequencer.checkpoint();
+        return vertx.executeBlocking(this::indexNewestEntries, false)
+                .compose(index -> {
+                    sequenced.putAll(index);
+                    vertx.setPeriodic(interval.toMillis(), id -> sequenceBatch());
+                    return vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setIdleTimeout(30)
+                                    .setMaxInitialLineLength(1024).setMaxHeaderSize(8192))
+                            .requestHandler(this::route)
+                            .listen(listen.port(), listen.host());
+                })
+                .onSuccess(s -> {
+                    server = s;
+                    LOG.info("ledger listening on port {}", s.actualPort());
+                });
+    }
+
+    public int actualPort() {
+        return server.actualPort();
+    }
+
+    /** The SHA-256 of each of the newest {@value #DEDUP_WINDOW} entries on disk, oldest first, to its index. */
+    private Map<EntryDigest, Long> indexNewestEntries() throws Exception {
+        Map<EntryDigest, Long> index = new LinkedHashMap<>();
+        long size = sequencer.size();
+        for (long i = Math.max(0, size - DEDUP_WINDOW); i < size; i++) {
+            index.put(digest(sequencer.entry(i)), i);
+        }
+        return index;
+    }
+
+    private static EntryDigest digest(byte[] entry) {
+        try {
+            ByteBuffer h = ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(entry));
+            return new EntryDigest(h.getLong(), h.getLong(), h.getLong(), h.getLong());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 vanished", e);
+        }
+    }
+
+    private void route(HttpServerRequest request) {
+        String path = request.path();
+        if (path.equals("/add")) {
+            if (request.method() != HttpMethod.POST) {
+                Problem.METHOD_NOT_ALLOWED.send(request.response().putHeader(HttpHeaders.ALLOW, "POST"));
+            } else {
+                add(request);
+            }
+            return;
+        }
+        if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
+            Problem.METHOD_NOT_ALLOWED.send(request.response().putHeader(HttpHeaders.ALLOW, "GET, HEAD"));
+            return;
+        }
+        if (path.equals("/checkpoint")) {
+            request.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+                    .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+                    .end(Buffer.buffer(served.encode()));
+        } else if (path.startsWith("/tile/")) {
+            tile(request, path.substring(1));
+        } else {
+            Problem.NOT_FOUND.send(request.response());
+        }
+    }
+
+    /** A tile or an entry bundle; only canonical tile paths are read, so no path escapes the log directory. */
+    private void tile(HttpServerRequest request, String path) {
+        TilePath tile;
+        try {
+            tile = TilePath.parse(path);
+        } catch (FormatException e) {
+            Problem.NOT_FOUND.send(request.response());
+            return;
+        }
+        boolean full = !path.contains(".p/");
+        vertx.executeBlocking(() -> storage.fetch(tile.path()), false)
+                .onSuccess(bytes -> request.response()
+                        .putHeader(HttpHeaders.CONTENT_TYPE, "application/octet-stream")
+                        .putHeader(HttpHeaders.CACHE_CONTROL, full ? "public, max-age=31536000, immutable" : "public, max-age=60")
+                        .end(Buffer.buffer(bytes)))
+                .onFailure(e -> {
+                    if (e instanceof NoSuchFileException) {
+                        Problem.NOT_FOUND.send(request.response());
+                    } else {
+                        Problem.INTERNAL.send(request.response());
+                    }
+                });
+    }
+
+    private void add(HttpServerRequest request) {
+        String submitter = request.getHeader("Cloister-Submitter");
+        String signature = request.getHeader("Cloister-Signature");
+        NoteVerifier key = submitter == null ? null : submitters.get(submitter);
+        if (key == null || signature == null) {
+            refused.increment();
+            new Problem(401, "about:blank", "unknown submitter").send(request.response());
+            return;
+        }
+        BoundedBody.read(request, MAX_ENTRY).onComplete(read -> {
+            if (read.failed()) {
+                refused.increment();
+                Problem.TOO_LARGE.sendAndClose(request);
+                return;
+            }
+            byte[] entry = read.result().getBytes();
+            byte[] sig;
+            try {
+                sig = Base64.getDecoder().decode(signature);
+            } catch (IllegalArgumentException e) {
+                sig = new byte[0];
+            }
+            if (!key.verify(Submission.signedBytes(entry), sig)) {
+                refused.increment();
+                new Problem(401, "about:blank", "submission signature does not verify").send(request.response());
+                return;
+            }
+            try {
+                LedgerEntry.decode(entry);
+            } catch (FormatException | RuntimeException e) {
+                refused.increment();
+                new Problem(400, "about:blank", "not a canonical Cloister ledger entry").send(request.response());
+                return;
+            }
+            EntryDigest hash = digest(entry);
+            Long known = sequenced.get(hash);
+            Future<Long> index;
+            if (known != null) {
+                index = Future.succeededFuture(known);                // already in the log: nothing to append
+            } else if (waiting.containsKey(hash)) {
+                index = waiting.get(hash).future();                  // already waiting: the same index
+            } else {
+                if (pending.size() >= MAX_PENDING) {
+                    refused.increment();
+                    Problem.UNAVAILABLE.send(request.response().putHeader(HttpHeaders.RETRY_AFTER, "1"));
+                    return;
+                }
+                Promise<Long> promise = Promise.promise();
+                waiting.put(hash, promise);
+                pending.add(new Pending(entry, hash, promise));
+                index = promise.future();
+            }
+            index
+                    .compose(i -> vertx.executeBlocking(() -> sequencer.tlogProof(i, Optional.empty()).encode(), false)
+                            .map(proof -> Map.entry(i, proof)))
+                    .onSuccess(done -> request.response()
+                            .putHeader(HttpHeaders.CONTENT_TYPE, PROOF_MEDIA_TYPE)
+                            .putHeader("Cloister-Entry-Index", Long.toString(done.getKey()))
+                            .end(Buffer.buffer(done.getValue())))
+                    .onFailure(e -> Problem.UNAVAILABLE.send(request.response().putHeader(HttpHeaders.RETRY_AFTER, "1")));
+        });
+    }
+
+    /** Appends the pending submissions (durably), gathers cosignatures, then answers the submitters. */
+    private void sequenceBatch() {
+        if (sequencing || pending.isEmpty()) return;
+        sequencing = true;
+        List<Pending> batch = new ArrayList<>(pending.subList(0, Math.min(MAX_BATCH, pending.size())));
+        pending.subList(0, batch.size()).clear();
+        List<byte[]> entries = batch.stream().map(Pending::entry).toList();
+        vertx.executeBlocking(() -> sequencer.append(entries), true)
+                .compose(result -> cosign().map(result))
+                .onComplete(result -> {
+                    sequencing = false;
+                    if (result.failed()) {
+                        LOG.warn("sequencing a batch of {} entries failed", batch.size());
+                        batch.forEach(p -> {
+                            waiting.remove(p.digest());
+                            p.index().tryFail(result.cause());
+                        });
+                        return;
+                    }
+                    appended.increment(batch.size());
+                    served = sequencer.checkpoint();
+                    for (int i = 0; i < batch.size(); i++) {
+                        long at = result.result().firstIndex() + i;
+                        EntryDigest hash = batch.get(i).digest();
+                        sequenced.put(hash, at);
+                        waiting.remove(hash);
+                        batch.get(i).index().tryComplete(at);
+                    }
+                });
+    }
+
+    /**
+     * Sends the current checkpoint to every witness and publishes it with the valid cosignatures that came back. A
+     * witness that fails, answers garbage or signs wrongly is left out: it never holds the log back, and it can never
+     * make the served checkpoint unverifiable (clients apply their own quorum).
+     */
+    private Future<Void> cosign() {
+        if (witnesses.isEmpty()) return Future.succeededFuture();
+        SignedNote checkpoint = sequencer.checkpoint();
+        long size = sequencer.size();
+        List<Future<List<dev.cloister.ledger.note.NoteSignature>>> answers = new ArrayList<>();
+        for (WitnessEndpoint witness : witnesses) {
+            answers.add(askWitness(witness.url(), checkpoint, size, true)
+                    .map(reply -> validCosignatures(witness, checkpoint, reply))
+                    .otherwise(e -> {
+                        LOG.warn("a witness did not cosign size {} (HTTP status {})", size,
+                                e instanceof WitnessRefusal refusal ? refusal.status : 0);
+                        return List.of();
+                    }));
+        }
+        return Future.join(answers).compose(all -> {
+            SignedNote cosigned = checkpoint;
+            for (var answer : answers) {
+                for (var signature : answer.result()) cosigned = cosigned.withSignature(signature);
+            }
+            if (cosigned == checkpoint) return Future.succeededFuture();
+            SignedNote publish = cosigned;
+            return vertx.<Void>executeBlocking(() -> {
+                sequencer.publishCosigned(publish);
+                return null;
+            }, true);
+        }).recover(e -> {
+            LOG.warn("publishing the cosigned checkpoint of size {} failed", size);
+            return Future.succeededFuture();
+        });
+    }
+
+    /** The cosignature lines of {@code reply} that {@code witness}'s key made over {@code checkpoint}; others dropped. */
+    private static List<dev.cloister.ledger.note.NoteSignature> validCosignatures(WitnessEndpoint witness,
+            SignedNote checkpoint, byte[] reply) {
+        if (reply.length > MAX_WITNESS_REPLY) {
+            throw new WitnessRefusal(200);
+        }
+        List<dev.cloister.ledger.note.NoteSignature> valid = new ArrayList<>();
+        try {
+            SignedNote withReply = checkpoint.withSignatureLines(reply);
+            for (var signature : withReply.signatures()) {
+                if (signature.keyName().equals(witness.key().name()) && signature.keyId() == witness.key().keyId()
+                        && witness.key().verify(checkpoint.text(), signature.signature())) {
+                    valid.add(signature);
+                    break;
+                }
+            }
+        } catch (FormatException | RuntimeException e) {
+            throw new WitnessRefusal(200);
+        }
+        if (valid.isEmpty()) {
+            throw new WitnessRefusal(200);
+        }
+        return valid;
+    }
+
+    /** A witness answered with an error status. */
+    private static final class WitnessRefusal extends RuntimeException {
+        final int status;
+
+        WitnessRefusal(int status) {
+            super("witness answered " + status, null, false, false);
+            this.status = status;
+        }
+    }
+
+    private Future<byte[]> askWitness(URI witness, SignedNote checkpoint, long size, boolean retryOnConflict) {
+        // A witness is another party: at most 64 KiB of its answer is read (a cosignature line is ~100 bytes).
+        long oldSize = Math.min(witnessSizes.getOrDefault(witness, 0L), size);
+        // From an empty tree (a witness that has seen nothing) the proof is empty (c2sp.org/tlog-witness).
+        return vertx.executeBlocking(() -> new AddCheckpointRequest(oldSize,
+                        oldSize == 0 || oldSize == size ? List.of() : sequencer.consistencyProof(oldSize, size).hashes(),
+                        checkpoint).encode(), false)
+                .compose(body -> BoundedResponse.send(web.postAbs(witness.resolve("/add-checkpoint").toString())
+                        .timeout(5000), Buffer.buffer(body), 64 << 10))
+                .compose(response -> {
+                    if (response.statusCode() == 200) {
+                        witnessSizes.put(witness, size);
+                        return Future.succeededFuture(response.body().getBytes());
+                    }
+                    if (response.statusCode() == 409 && retryOnConflict) {
+                        try {
+                            witnessSizes.put(witness, Long.parseLong(response.body().toString().strip()));
+                        } catch (NumberFormatException e) {
+                            return Future.failedFuture(new WitnessRefusal(409));
+                        }
+                        return askWitness(witness, checkpoint, size, false);
+                    }
+                    return Future.failedFuture(new WitnessRefusal(response.statusCode()));
+                });
+    }
+}

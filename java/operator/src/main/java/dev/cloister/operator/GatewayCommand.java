@@ -1,0 +1,199 @@
+package dev.cloister.operator;
+
+import dev.cloister.server.ListenAddress;
+import dev.cloister.server.NodeRuntime;
+import dev.cloister.server.ServerCommand;
+import dev.cloister.server.admin.AdminVerticle;
+import dev.cloister.operator.gateway.EchoTarget;
+import dev.cloister.operator.gateway.GatewayConfig;
+import dev.cloister.operator.gateway.GatewayVerticle;
+import dev.cloister.operator.gateway.KeyRotation;
+import dev.cloister.operator.gateway.Target;
+import dev.cloister.wire.bhttp.BinaryResponse;
+import dev.cloister.wire.bhttp.FieldSection;
+import dev.cloister.wire.hpke.KemId;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.DeploymentOptions;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code cloister gateway}: the Oblivious Gateway. */
+@Command(name = "gateway", mixinStandardHelpOptions = true,
+        description = "Run an Oblivious HTTP gateway: GET /ohttp-keys and POST /gateway.")
+public final class GatewayCommand implements Callable<Integer> {
+
+    @Option(names = "--listen", required = true, description = "HOST:PORT to serve on")
+    String listen;
+
+    @Option(names = "--admin-listen", defaultValue = "127.0.0.1:9464",
+            description = "HOST:PORT for /metrics and /health (default: ${DEFAULT-VALUE})")
+    String adminListen;
+
+    @Option(names = "--echo", description = "Install the echo target (answers with the request body; /status/NNN answers NNN)")
+    boolean echo;
+
+    @Option(names = "--kem", defaultValue = "x25519", description = "Key type: x25519 or p256 (default: ${DEFAULT-VALUE})")
+    String kem;
+
+    @Option(names = "--key-lifetime", defaultValue = "PT24H", description = "How long each key is advertised (default: ${DEFAULT-VALUE})")
+    Duration keyLifetime;
+
+    @Option(names = "--instances", defaultValue = "0", description = "Verticle instances (default: one per core)")
+    int instances;
+
+    @Option(names = "--require-tokens", description = "Require a Privacy Pass token on every inner request (needs --token-seed-file)")
+    boolean requireTokens;
+
+    @Option(names = "--issuer-name", defaultValue = "issuer.cloister.invalid", description = "Issuer name in the token challenge")
+    String issuerName;
+
+    @Option(names = "--origin", defaultValue = "gateway.cloister.invalid", description = "Origin name in the token challenge")
+    String origin;
+
+    @Option(names = "--spent-tokens", defaultValue = "spent-tokens",
+            description = "Directory of the embedded spent-token store (default: ${DEFAULT-VALUE})")
+    java.nio.file.Path spentTokens;
+
+    @Option(names = "--redis", description = "Share spent tokens through Redis instead, e.g. redis://127.0.0.1:6379")
+    String redis;
+
+    @Option(names = "--ledger", description = "Publish every key configuration in this ledger (base URL) and serve "
+            + "the proofs at /ohttp-keys/proofs; needs --submitter-key")
+    java.net.URI ledger;
+
+    @Option(names = "--submitter-key", description = "The submitter secret key the ledger accepts (see 'ledger keygen')")
+    java.nio.file.Path submitterKey;
+
+    @Option(names = "--enclave", description = "An enclave to attest and route sessions to, as ID=URL of its session "
+            + "endpoint (e.g. e1=http://127.0.0.1:9100/sessions/); repeatable. Turns on the session API (tokens required).")
+    java.util.Map<String, java.net.URI> enclaves;
+
+    @Option(names = "--release", description = "An accepted enclave measurement (hex SHA-384 launch digest); repeatable")
+    java.util.List<String> releases;
+
+    @Option(names = "--insecure-simulated-tee", description = "Accept enclaves on the simulated platform whose roots are in this directory (development only)")
+    java.nio.file.Path simRoots;
+
+    @picocli.CommandLine.Mixin
+    TokenOptions tokens;
+
+    @Override
+    public Integer call() throws Exception {
+        KemId kemId = switch (kem) {
+            case "x25519" -> KemId.DHKEM_X25519_HKDF_SHA256;
+            case "p256" -> KemId.DHKEM_P256_HKDF_SHA256;
+            default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--kem must be x25519 or p256");
+        };
+        NodeRuntime runtime = NodeRuntime.create();
+        GatewayConfig config = GatewayConfig.defaults(ListenAddress.parse(listen)).withDecapsulation(
+                kemId == KemId.DHKEM_P256_HKDF_SHA256 ? GatewayConfig.Decapsulation.WORKER
+                        : GatewayConfig.Decapsulation.EVENT_LOOP);
+        KeyRotation rotation = new KeyRotation(kemId, keyLifetime, keyLifetime.dividedBy(4), keyLifetime.dividedBy(4),
+                Clock.systemUTC(), new SecureRandom());
+        dev.cloister.operator.gateway.KeyPublication publication = null;
+        if (ledger != null) {
+            if (submitterKey == null) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--ledger needs --submitter-key");
+            }
+            publication = new dev.cloister.operator.gateway.KeyPublication(rotation,
+                    new dev.cloister.server.ledger.LedgerPublisher(io.vertx.ext.web.client.WebClient.create(runtime.vertx()),
+                            ledger, dev.cloister.ledger.note.KeyFiles.logSigner(submitterKey), Duration.ofSeconds(30)),
+                    Clock.systemUTC());
+            publication.publishMissing().await(60, TimeUnit.SECONDS);
+        }
+        dev.cloister.operator.gateway.KeyPublication published = publication;
+        runtime.vertx().setPeriodic(60_000, id -> {
+            rotation.rotateIfDue();
+            if (published != null) published.publishMissing();
+        });
+        if (enclaves != null && !enclaves.isEmpty() && echo) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--enclave and --echo exclude each other");
+        }
+        Target inner = echo ? new EchoTarget()
+                : request -> Future.succeededFuture(BinaryResponse.of(404, FieldSection.EMPTY, new byte[0]));
+        Target target = inner;
+        if (requireTokens) {
+            dev.cloister.tokens.keys.EpochKeySchedule schedule = tokens.schedule(new dev.cloister.tokens.keys.PublishedByIssuer());
+            dev.cloister.tokens.store.SpentTokenStore store = redis != null
+                    ? new dev.cloister.operator.tokens.RedisSpentTokenStore(runtime.vertx(), redis, schedule.schedule(),
+                            tokens.redemptionGrace, Duration.ofSeconds(2))
+                    : dev.cloister.tokens.store.FileSpentTokenStore.open(spentTokens);
+            target = new dev.cloister.operator.tokens.TokenGate(runtime.vertx(), inner, schedule,
+                    new dev.cloister.tokens.privacypass.PrivateTokenRedeemer(schedule, store),
+                    dev.cloister.tokens.privacypass.TokenChallenge.of(
+                            dev.cloister.tokens.privacypass.TokenType.VOPRF_P384_SHA384, issuerName, new byte[0],
+                            java.util.List.of(origin)),
+                    runtime.registry(), Clock.systemUTC());
+        }
+        if (enclaves != null && !enclaves.isEmpty()) {
+            target = sessionRouter(runtime);
+        }
+        Target chosen = target;
+        int count = instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
+        runtime.vertx().deployVerticle(
+                        () -> new GatewayVerticle(config, rotation, published, chosen, runtime.registry(), Clock.systemUTC()),
+                        new DeploymentOptions().setInstances(count).setThreadingModel(ThreadingModel.EVENT_LOOP))
+                .compose(id -> runtime.vertx().deployVerticle(
+                        new AdminVerticle(ListenAddress.parse(adminListen), runtime.registry())))
+                .await(30, TimeUnit.SECONDS);
+        System.err.println("cloister gateway on " + listen + (echo ? " (echo target)" : "") + ", admin on " + adminListen
+                + (requireTokens ? "; token key multiples by " + dev.cloister.tokens.ec.AwsLcKeyMultiplier.engineDescription() : ""));
+        ServerCommand.started();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> runtime.vertx().close()));
+        return 0;
+    }
+
+    /** The session API: tokens spent at session opening, attested enclaves only (re-attested every 30 s). */
+    private Target sessionRouter(NodeRuntime runtime) throws Exception {
+        if (releases == null || releases.isEmpty()) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--enclave needs at least one --release measurement to accept");
+        }
+        java.util.List<byte[]> accepted = releases.stream().map(java.util.HexFormat.of()::parseHex).toList();
+        dev.cloister.attest.sevsnp.SevSnpPolicy cpu;
+        dev.cloister.attest.ratls.RaTlsPolicy.GpuRequirement gpu;
+        SecureRandom random = new SecureRandom();
+        if (simRoots != null) {
+            cpu = dev.cloister.attest.sim.SimulatedSevSnpPlatform.openOrCreate(simRoots, Clock.systemUTC().instant(), random)
+                    .insecurePolicy();
+            gpu = new dev.cloister.attest.ratls.RaTlsPolicy.RequireGpu(dev.cloister.attest.sim.SimulatedNvidiaGpu
+                    .openOrCreate(simRoots, Clock.systemUTC().instant(), random).insecurePolicy(), Duration.ofMinutes(5));
+        } else {
+            cpu = dev.cloister.attest.sevsnp.SevSnpPolicy.genuineAmd();
+            gpu = new dev.cloister.attest.ratls.RaTlsPolicy.RequireGpu(
+                    dev.cloister.attest.nvgpu.NvidiaGpuPolicy.genuineNvidia(), Duration.ofMinutes(5));
+        }
+        dev.cloister.attest.ratls.RaTlsPolicy policy = dev.cloister.attest.ratls.RaTlsPolicy.acceptingReleases(cpu, accepted, gpu);
+        dev.cloister.tokens.keys.EpochKeySchedule schedule = tokens.schedule(new dev.cloister.tokens.keys.PublishedByIssuer());
+        dev.cloister.tokens.store.SpentTokenStore store = redis != null
+                ? new dev.cloister.operator.tokens.RedisSpentTokenStore(runtime.vertx(), redis, schedule.schedule(),
+                        tokens.redemptionGrace, Duration.ofSeconds(2))
+                : dev.cloister.tokens.store.FileSpentTokenStore.open(spentTokens);
+        dev.cloister.tokens.privacypass.TokenChallenge challenge = dev.cloister.tokens.privacypass.TokenChallenge.of(
+                dev.cloister.tokens.privacypass.TokenType.VOPRF_P384_SHA384, issuerName, new byte[0], java.util.List.of(origin));
+        io.vertx.ext.web.client.WebClient web = io.vertx.ext.web.client.WebClient.create(runtime.vertx());
+        dev.cloister.operator.sessions.EnclavePool pool = new dev.cloister.operator.sessions.EnclavePool(random);
+        dev.cloister.operator.sessions.SessionRouter router = new dev.cloister.operator.sessions.SessionRouter(pool,
+                new dev.cloister.operator.sessions.SessionHandles(random, Clock.systemUTC(), Duration.ofSeconds(30), 100_000),
+                web, runtime.vertx().createHttpClient(), Duration.ofSeconds(30),
+                open -> new dev.cloister.operator.tokens.TokenGate(runtime.vertx(), open, schedule,
+                        new dev.cloister.tokens.privacypass.PrivateTokenRedeemer(schedule, store), challenge,
+                        runtime.registry(), Clock.systemUTC()), runtime.registry());
+        dev.cloister.operator.sessions.EnclaveRegistration registration = new dev.cloister.operator.sessions.EnclaveRegistration(
+                runtime.vertx(), web, pool, dev.cloister.attest.ratls.RaTlsClient.create(policy,
+                        dev.cloister.attest.AttestationVerifier.create(), dev.cloister.attest.ratls.KeyExchange.X25519,
+                        java.util.Optional.empty(), Duration.ofSeconds(10), Clock.systemUTC(), random),
+                Duration.ofSeconds(10), Clock.systemUTC());
+        enclaves.forEach((id, url) -> registration.register(id, url));
+        registration.recheckEvery(Duration.ofSeconds(30));
+        return router;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.cloister.operator;
+
+import dev.cloister.server.ListenAddress;
+import dev.cloister.server.NodeRuntime;
+import dev.cloister.server.ServerCommand;
+import dev.cloister.operator.keys.KeyDirectoryVerticle;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code cloister keys}: the key directory (the CDN role). */
+@Command(name = "keys", mixinStandardHelpOptions = true,
+        description = "Run the key directory: mirrors a gateway's /ohttp-keys and /ohttp-keys/proofs (the ledger proofs "
+                + "of its keys) and serves the same copy to every client.")
+public final class KeysCommand implements Callable<Integer> {
+
+    @Option(names = "--listen", required = true, description = "HOST:PORT to serve on")
+    String listen;
+
+    @Option(names = "--gateway", required = true, description = "The gateway's base URL, e.g. http://127.0.0.1:8082/")
+    URI gateway;
+
+    @Option(names = "--refresh", defaultValue = "PT60S", description = "How often to mirror (default: ${DEFAULT-VALUE})")
+    Duration refresh;
+
+    @Option(names = "--release-proof", description = "A .tlog-proof of an enclave release (from 'cloister enclave "
+            + "--release-proof-out'), served at /releases/proofs; repeatable")
+    java.util.List<java.nio.file.Path> releaseProofs;
+
+    @Override
+    public Integer call() throws Exception {
+        java.util.List<dev.cloister.ledger.proof.TlogProof> proofs = new java.util.ArrayList<>();
+        if (releaseProofs != null) {
+            for (java.nio.file.Path file : releaseProofs) {
+                proofs.add(dev.cloister.ledger.proof.TlogProof.parse(java.nio.file.Files.readAllBytes(file)));
+            }
+        }
+        NodeRuntime runtime = NodeRuntime.create();
+        runtime.vertx().deployVerticle(new KeyDirectoryVerticle(ListenAddress.parse(listen), gateway, refresh,
+                        new dev.cloister.ledger.proof.KeyProofs(proofs)))
+                .await(30, TimeUnit.SECONDS);
+        System.err.println("cloister keys on " + listen + ", mirroring " + gateway);
+        ServerCommand.started();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> runtime.vertx().close()));
+        return 0;
+    }
+}

@@ -1,0 +1,200 @@
+package dev.cloister.operator.sessions;
+
+import dev.cloister.operator.gateway.StreamingTarget;
+import dev.cloister.operator.gateway.Target;
+import dev.cloister.wire.bhttp.BinaryRequest;
+import dev.cloister.wire.bhttp.BinaryResponse;
+import dev.cloister.wire.bhttp.FieldSection;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.ext.web.client.WebClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
+
+/**
+ * The gateway's session API, the inner (decapsulated) requests of the private session (DESIGN.md, steps 5-8):
+ * <ul>
+ *   <li>{@code POST /v1/sessions}: admitted only through the token gate (a Privacy Pass token is spent); picks an
+ *       attested enclave uniformly at random, opens a session there and forwards the TLS bytes of the body;</li>
+ *   <li>{@code POST /v1/sessions/{handle}}: forwards the next TLS bytes of that session to the same enclave;</li>
+ *   <li>{@code DELETE /v1/sessions/{handle}}: ends the session (the enclave wipes it).</li>
+ * </ul>
+ * Each answer carries the TLS bytes of the enclave and, in {@value #NEXT_HANDLE}, the next single-use handle. The
+ * gateway sees only TLS records; the enclave sees neither the client's address nor its token. Failures are RFC 9457
+ * problems inside the encapsulation; those a fresh session can fix (no enclave, enclave gone) are 503 with
+ * {@code Retry-After}.
+ */
+public final class SessionRouter implements StreamingTarget {
+
+    public static final String NEXT_HANDLE = "session";
+    public static final String MEDIA_TYPE = "application/cloister-tls";
+    /** The most TLS bytes one step may carry towards the enclave. */
+    public static final int MAX_STEP_BYTES = 1 << 20;
+    /** The most TLS bytes one step's answer may stream back. */
+    public static final long MAX_STREAM_BYTES = 16L << 20;
+
+    private static final Pattern HANDLE = Pattern.compile("[A-Za-z0-9_-]{22}");
+
+    private final EnclavePool pool;
+    private final SessionHandles handles;
+    private final WebClient web;
+    private final HttpClient http;
+    private final Duration enclaveTimeout;
+    private final Target open;
+    private final Counter opened;
+    private final Counter forwarded;
+    private final Counter enclaveFailures;
+
+    /**
+     * @param tokenGate wraps the session-opening step (e.g. a {@code TokenGate}); {@code UnaryOperator.identity()}
+     *                  opens sessions without tokens (tests and the demo's token-free mode only)
+     */
+    public SessionRouter(EnclavePool pool, SessionHandles handles, WebClient web, HttpClient http, Duration enclaveTimeout,
+            UnaryOperator<Target> tokenGate, MeterRegistry registry) {
+        this.pool = pool;
+        this.handles = handles;
+        this.web = web;
+        this.http = http;
+        this.enclaveTimeout = enclaveTimeout;
+        this.open = tokenGate.apply(this::open);
+        this.opened = Counter.builder("cloister.gateway.sessions.opened").register(registry);
+        this.forwarded = Counter.builder("cloister.gateway.sessions.steps").register(registry);
+        this.enclaveFailures = Counter.builder("cloister.gateway.sessions.enclave.failures").register(registry);
+    }
+
+    @Override
+    public Future<StreamedResponse> stream(BinaryRequest request) {
+        String path = request.path();
+        if (path.equals("/v1/sessions")) {
+            return (request.method().equals("POST") ? open.handle(request)
+                    : Future.succeededFuture(problem(405, "method not allowed"))).map(StreamedResponse::whole);
+        }
+        if (path.startsWith("/v1/sessions/")) {
+            String handle = path.substring("/v1/sessions/".length());
+            if (!HANDLE.matcher(handle).matches()) {
+                return whole(problem(404, "unknown session"));
+            }
+            return switch (request.method()) {
+                case "POST" -> step(handle, request.content());
+                case "DELETE" -> end(handle).map(StreamedResponse::whole);
+                default -> whole(problem(405, "method not allowed"));
+            };
+        }
+        return whole(problem(404, "not found"));
+    }
+
+    private static Future<StreamedResponse> whole(BinaryResponse response) {
+        return Future.succeededFuture(StreamedResponse.whole(response));
+    }
+
+    /** The first step: the handshake's first flight, answered whole (no application data flows yet). */
+    private Future<BinaryResponse> open(BinaryRequest request) {
+        Optional<EnclavePool.Member> member = pool.pick();
+        if (member.isEmpty()) {
+            return Future.succeededFuture(retryable("no attested enclave is available"));
+        }
+        opened.increment();
+        SessionHandles.Route route = new SessionHandles.Route(member.get().id(), handles.randomId());
+        return forward(member.get(), route, request.content()).compose(StreamingTarget::collect)
+                // DESIGN.md step 4: the session is created (201) and named by its first handle.
+                .map(answer -> answer.status() == 200 && answer.headers().first(NEXT_HANDLE).isPresent()
+                        ? BinaryResponse.of(201, answer.headers(), answer.content()) : answer);
+    }
+
+    private Future<StreamedResponse> step(String handle, byte[] tls) {
+        Optional<SessionHandles.Route> route = handles.take(handle);
+        if (route.isEmpty()) {
+            return whole(problem(404, "unknown, used or expired session handle"));
+        }
+        Optional<EnclavePool.Member> member = pool.member(route.get().enclaveId());
+        if (member.isEmpty()) {
+            return whole(retryable("the session's enclave is gone"));
+        }
+        return forward(member.get(), route.get(), tls);
+    }
+
+    private Future<BinaryResponse> end(String handle) {
+        Optional<SessionHandles.Route> route = handles.take(handle);
+        if (route.isEmpty()) {
+            return Future.succeededFuture(problem(404, "unknown, used or expired session handle"));
+        }
+        Optional<EnclavePool.Member> member = pool.member(route.get().enclaveId());
+        if (member.isEmpty()) {
+            return Future.succeededFuture(BinaryResponse.of(204, FieldSection.EMPTY, new byte[0]));
+        }
+        return web.deleteAbs(member.get().sessions().resolve(route.get().enclaveSession()).toString())
+                .timeout(enclaveTimeout.toMillis()).send()
+                .map(r -> BinaryResponse.of(204, FieldSection.EMPTY, new byte[0]))
+                .recover(e -> Future.succeededFuture(BinaryResponse.of(204, FieldSection.EMPTY, new byte[0])));
+    }
+
+    /**
+     * Sends the TLS bytes to the enclave's session endpoint; its answer streams back (TLS records as the enclave writes
+     * them). The next handle of the chain is minted when the enclave's answer starts.
+     */
+    private Future<StreamedResponse> forward(EnclavePool.Member member, SessionHandles.Route route, byte[] tls) {
+        if (tls.length == 0 || tls.length > MAX_STEP_BYTES) {
+            return whole(problem(400, "a session step carries 1 to " + MAX_STEP_BYTES + " TLS bytes"));
+        }
+        forwarded.increment();
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
+                .setAbsoluteURI(member.sessions().resolve(route.enclaveSession()).toString())
+                .setConnectTimeout(enclaveTimeout.toMillis())
+                .setIdleTimeout(enclaveTimeout.toMillis())
+                .putHeader("content-type", MEDIA_TYPE);
+        return http.request(options)
+                .compose(request -> request.send(Buffer.buffer(tls)))
+                .compose(answer -> {
+                    int status = answer.statusCode();
+                    if (status != 200) {
+                        answer.handler(null);
+                        answer.resume();
+                        if (status == 404 || status == 410) {
+                            return whole(retryable("the enclave no longer holds this session"));
+                        }
+                        enclaveFailures.increment();
+                        return whole(retryable("the enclave failed this session"));
+                    }
+                    if (answer.getHeader("cloister-session-closed") != null) {
+                        return Future.succeededFuture(StreamedResponse.streaming(200,
+                                FieldSection.of("content-type", MEDIA_TYPE), answer, MAX_STREAM_BYTES));
+                    }
+                    Optional<String> next = handles.mint(route);
+                    if (next.isEmpty()) {
+                        answer.handler(null);
+                        answer.resume();
+                        return whole(retryable("too many open sessions"));
+                    }
+                    return Future.succeededFuture(StreamedResponse.streaming(200,
+                            FieldSection.of("content-type", MEDIA_TYPE, NEXT_HANDLE, next.get()), answer, MAX_STREAM_BYTES));
+                }, failure -> {
+                    // Unreachable or too slow: stop routing new sessions to it until it registers again.
+                    enclaveFailures.increment();
+                    pool.remove(member.id());
+                    return whole(retryable("the enclave did not answer"));
+                });
+    }
+
+    private static BinaryResponse retryable(String detail) {
+        return problemWith(503, detail, FieldSection.of("content-type", "application/problem+json", "retry-after", "1"));
+    }
+
+    static BinaryResponse problem(int status, String detail) {
+        return problemWith(status, detail, FieldSection.of("content-type", "application/problem+json"));
+    }
+
+    private static BinaryResponse problemWith(int status, String detail, FieldSection headers) {
+        byte[] body = new JsonObject().put("type", "about:blank").put("status", status).put("detail", detail)
+                .encode().getBytes(StandardCharsets.UTF_8);
+        return BinaryResponse.of(status, headers, body);
+    }
+}

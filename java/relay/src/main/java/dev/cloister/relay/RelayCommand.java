@@ -1,0 +1,58 @@
+package dev.cloister.relay;
+
+import dev.cloister.server.ListenAddress;
+import dev.cloister.server.NodeRuntime;
+import dev.cloister.server.ServerCommand;
+import dev.cloister.server.admin.AdminVerticle;
+import io.vertx.core.DeploymentOptions;
+import java.net.URI;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code cloister relay}: the Oblivious Relay. */
+@Command(name = "relay", mixinStandardHelpOptions = true,
+        description = "Run an Oblivious HTTP relay: POST /relay is forwarded to one gateway.")
+public final class RelayCommand implements Callable<Integer> {
+
+    @Option(names = "--listen", required = true, description = "HOST:PORT to serve on")
+    String listen;
+
+    @Option(names = "--gateway", required = true, description = "Gateway URL, e.g. http://127.0.0.1:8080/gateway")
+    URI gateway;
+
+    @Option(names = "--admin-listen", defaultValue = "127.0.0.1:9465",
+            description = "HOST:PORT for /metrics and /health (default: ${DEFAULT-VALUE})")
+    String adminListen;
+
+    @Option(names = "--rate", defaultValue = "100", description = "Requests per second per client address (default: ${DEFAULT-VALUE})")
+    double rate;
+
+    @Option(names = "--burst", defaultValue = "200", description = "Burst per client address (default: ${DEFAULT-VALUE})")
+    int burst;
+
+    @Option(names = "--max-body", defaultValue = "1048576", description = "Largest body relayed, bytes (default: ${DEFAULT-VALUE})")
+    long maxBody;
+
+    @Option(names = "--instances", defaultValue = "0", description = "Verticle instances (default: one per core)")
+    int instances;
+
+    @Override
+    public Integer call() throws Exception {
+        NodeRuntime runtime = NodeRuntime.create();
+        RelayConfig defaults = RelayConfig.defaults(ListenAddress.parse(listen), gateway);
+        RelayConfig config = new RelayConfig(defaults.listen(), gateway, maxBody, rate, burst,
+                defaults.connectTimeout(), defaults.requestTimeout());
+        int count = instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
+        runtime.vertx().deployVerticle(() -> new RelayVerticle(config, runtime.registry()),
+                        new DeploymentOptions().setInstances(count))
+                .compose(id -> runtime.vertx().deployVerticle(
+                        new AdminVerticle(ListenAddress.parse(adminListen), runtime.registry())))
+                .await(30, TimeUnit.SECONDS);
+        System.err.println("cloister relay on " + listen + " -> " + gateway + ", admin on " + adminListen);
+        ServerCommand.started();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> runtime.vertx().close()));
+        return 0;
+    }
+}

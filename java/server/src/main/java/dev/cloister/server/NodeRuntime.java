@@ -1,0 +1,21 @@
+package dev.cloister.server;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+
+/** A Vert.x instance whose metrics (Vert.x's own and Cloister's) go to one Prometheus registry. */
+public record NodeRuntime(Vertx vertx, PrometheusMeterRegistry registry) {
+
+    public static NodeRuntime create() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Vertx vertx = Vertx.builder()
+                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+                .withMetrics(new MicrometerMetricsFactory(registry))
+                .build();
+        return new NodeRuntime(vertx, registry);
+    }
+}
