@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.AttestationVerifier;
-import dev.cloister.attest.Vectors;
+import dev.cloister.testing.Vectors;
 import dev.cloister.attest.nvgpu.NvidiaGpuEndorsements;
 import dev.cloister.attest.nvgpu.NvidiaGpuEvidence;
 import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;

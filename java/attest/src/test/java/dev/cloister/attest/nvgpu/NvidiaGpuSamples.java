@@ -1,7 +1,7 @@
 package dev.cloister.attest.nvgpu;
 
-import dev.cloister.attest.MiniJson;
-import dev.cloister.attest.Vectors;
+import dev.cloister.testing.Json;
+import dev.cloister.testing.Vectors;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -31,7 +31,7 @@ final class NvidiaGpuSamples {
 
     @SuppressWarnings("unchecked")
     static Map<String, Object> expected() {
-        return (Map<String, Object>) MiniJson.parse(new String(
+        return (Map<String, Object>) Json.parse(new String(
                 Vectors.read(dir().resolve("hopperAttestationReport.parsed.json")), StandardCharsets.UTF_8));
     }
 }

@@ -9,7 +9,7 @@ import dev.cloister.attest.AttestationResult;
 import dev.cloister.attest.AttestationVerifier;
 import dev.cloister.attest.ReferenceValue;
 import dev.cloister.attest.RootKind;
-import dev.cloister.attest.Vectors;
+import dev.cloister.testing.Vectors;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;

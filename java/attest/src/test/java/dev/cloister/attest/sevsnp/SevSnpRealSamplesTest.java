@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.AttestationResult;
 import dev.cloister.attest.AttestationVerifier;
-import dev.cloister.attest.MiniJson;
+import dev.cloister.testing.Json;
 import dev.cloister.attest.ReferenceValue;
 import java.util.HexFormat;
 import java.util.List;
@@ -95,7 +95,7 @@ class SevSnpRealSamplesTest {
         AttestationResult result = AttestationVerifier.create().verify(SevSnpSamples.NOW, s.evidence(),
                 s.endorsements(), INSPECT);
         String json = result.toJson();
-        Map<String, Object> parsed = (Map<String, Object>) MiniJson.parse(json);
+        Map<String, Object> parsed = (Map<String, Object>) Json.parse(json);
         assertEquals("accepted", parsed.get("verdict"));
         assertEquals("sev-snp", parsed.get("platform"));
         Map<String, Object> claims = (Map<String, Object>) parsed.get("claims");

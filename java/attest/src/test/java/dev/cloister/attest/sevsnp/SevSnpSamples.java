@@ -1,8 +1,8 @@
 package dev.cloister.attest.sevsnp;
 
 import dev.cloister.attest.AttestationException;
-import dev.cloister.attest.MiniJson;
-import dev.cloister.attest.Vectors;
+import dev.cloister.testing.Json;
+import dev.cloister.testing.Vectors;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -63,7 +63,7 @@ final class SevSnpSamples {
     @SuppressWarnings("unchecked")
     static List<Sample> all() {
         Path dir = dir();
-        List<Object> entries = (List<Object>) MiniJson.parse(
+        List<Object> entries = (List<Object>) Json.parse(
                 new String(Vectors.read(dir.resolve("EXPECTED.json")), StandardCharsets.UTF_8));
         if (entries.isEmpty()) {
             throw new AssertionError("EXPECTED.json lists no samples");

@@ -3,7 +3,7 @@ package dev.cloister.attest.tdx;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.cloister.attest.AttestationException;
-import dev.cloister.attest.Vectors;
+import dev.cloister.testing.Vectors;
 import java.security.cert.X509Certificate;
 
 class PcsCollateralFuzzTest {

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.AttestationResult;
 import dev.cloister.attest.AttestationVerifier;
-import dev.cloister.attest.MiniJson;
+import dev.cloister.testing.Json;
 import dev.cloister.attest.ReferenceValue;
-import dev.cloister.attest.Vectors;
+import dev.cloister.testing.Vectors;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +37,7 @@ class TdxVerifierTest {
 
     @SuppressWarnings("unchecked")
     static Map<String, Object> expected(String name) {
-        return (Map<String, Object>) MiniJson.parse(new String(Vectors.read(Vectors.dir("tdx/go-tdx-guest")
+        return (Map<String, Object>) Json.parse(new String(Vectors.read(Vectors.dir("tdx/go-tdx-guest")
                 .resolve(name + ".parsed.json")), StandardCharsets.UTF_8));
     }
 

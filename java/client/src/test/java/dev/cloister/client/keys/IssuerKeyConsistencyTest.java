@@ -1,5 +1,7 @@
 package dev.cloister.client.keys;
 
+import dev.cloister.ledger.testing.TestLog;
+
 import dev.cloister.ledger.proof.KeyProofs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,6 +20,7 @@ import dev.cloister.tokens.oprf.OprfKeyPair;
 import dev.cloister.tokens.privacypass.IssuerDirectory;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,8 +45,8 @@ class IssuerKeyConsistencyTest {
 
     @BeforeEach
     void log() throws Exception {
-        log = new TestLog(dir, ORIGIN, NOW, random);
-        witnesses = log.witnesses();
+        log = new TestLog(dir.resolve("log"), ORIGIN, 2);
+        witnesses = log.witnesses;
     }
 
     private IssuerPublicKey key() {
@@ -67,11 +70,11 @@ class IssuerKeyConsistencyTest {
     }
 
     private List<TlogProof> publish(List<byte[]> entries, List<Cosigner> cosigning) throws Exception {
-        return log.publish(entries, cosigning);
+        return log.publish(entries, cosigning, NOW.minusSeconds(5));
     }
 
     private IssuerKeyConsistency consistency(LogIdentity identity) {
-        return new IssuerKeyConsistency(identity, log.policy());
+        return new IssuerKeyConsistency(identity, log.allOf(Duration.ofMinutes(10)));
     }
 
     private String refusal(IssuerDirectory directory, String issuer, KeyProofs proofs) {

@@ -1,5 +1,7 @@
 package dev.cloister.client.keys;
 
+import dev.cloister.ledger.testing.TestLog;
+
 import dev.cloister.ledger.proof.KeyProofs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -45,8 +47,8 @@ class KeyConsistencyTest {
 
     @BeforeEach
     void log() throws Exception {
-        log = new TestLog(dir, ORIGIN, NOW, random);
-        witnesses = log.witnesses();
+        log = new TestLog(dir.resolve("log"), ORIGIN, 2);
+        witnesses = log.witnesses;
     }
 
     private KeyConfig config(int id) {
@@ -56,11 +58,11 @@ class KeyConsistencyTest {
     }
 
     private List<TlogProof> publish(List<byte[]> entries, List<Cosigner> cosigning) throws Exception {
-        return log.publish(entries, cosigning);
+        return log.publish(entries, cosigning, NOW.minusSeconds(5));
     }
 
     private KeyConsistency consistency() {
-        return new KeyConsistency(log.identity(), log.policy());
+        return new KeyConsistency(log.identity(), log.allOf(Duration.ofMinutes(10)));
     }
 
     private static byte[] entry(KeyConfig config, Instant from, Instant to) {
@@ -147,7 +149,7 @@ class KeyConsistencyTest {
                 "abc123", digest).encode();
         List<TlogProof> proofs = publish(List.of(release, entry(config(1), NOW.minusSeconds(60), NOW.plusSeconds(60))),
                 witnesses);
-        ReleaseTransparency releases = new ReleaseTransparency(log.identity(), log.policy());
+        ReleaseTransparency releases = new ReleaseTransparency(log.identity(), log.allOf(Duration.ofMinutes(10)));
         List<ReleaseTransparency.PublishedRelease> accepted = releases.check(new KeyProofs(proofs), NOW);
         assertEquals(1, accepted.size(), "the key entry is not a release");
         assertEquals(0, accepted.getFirst().ledgerIndex());

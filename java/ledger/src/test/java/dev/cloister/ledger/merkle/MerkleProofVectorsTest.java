@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.cloister.ledger.ProofException;
-import dev.cloister.ledger.testing.Json;
-import dev.cloister.ledger.testing.Vectors;
+import dev.cloister.testing.Json;
+import dev.cloister.testing.Vectors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.TestFactory;
 class MerkleProofVectorsTest {
 
     private static Path dir() {
-        return Vectors.tlog().resolve("merkle-proofs");
+        return Vectors.dir("tlog").resolve("merkle-proofs");
     }
 
     private static List<Path> probes(String kind) throws IOException {

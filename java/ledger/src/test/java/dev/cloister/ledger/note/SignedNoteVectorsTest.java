@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cloister.ledger.NoteVerificationException;
 import dev.cloister.ledger.checkpoint.Checkpoint;
 import dev.cloister.ledger.merkle.TreeHash;
-import dev.cloister.ledger.testing.Json;
-import dev.cloister.ledger.testing.Vectors;
+import dev.cloister.testing.Json;
+import dev.cloister.testing.Vectors;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Base64;
@@ -25,7 +25,7 @@ class SignedNoteVectorsTest {
 
     @BeforeAll
     static void load() throws Exception {
-        vectors = Json.object(Files.readString(Vectors.tlog().resolve("signed-note/signed-note-vectors.json")));
+        vectors = Json.object(Files.readString(Vectors.dir("tlog").resolve("signed-note/signed-note-vectors.json")));
         assertEquals(8, vectors.size());
     }
 

@@ -1,10 +1,12 @@
 package dev.cloister.ledger.testing;
 
+import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.log.LogStorage;
 import dev.cloister.ledger.log.Sequencer;
 import dev.cloister.ledger.note.Ed25519NoteSigner;
 import dev.cloister.ledger.note.Ed25519PrivateKey;
 import dev.cloister.ledger.note.SignedNote;
+import dev.cloister.ledger.proof.TlogProof;
 import dev.cloister.ledger.witness.Cosigner;
 import dev.cloister.ledger.witness.WitnessPolicy;
 import java.nio.file.Path;
@@ -13,8 +15,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
-/** A log on disk with three witnesses, for tests. */
+/**
+ * A real log on disk with its witnesses, for the tests of the ledger and of its clients (the client module uses this
+ * class through the ledger's test jar).
+ */
 public final class TestLog {
 
     public static final String ORIGIN = "ledger.cloister.example/test";
@@ -24,20 +30,29 @@ public final class TestLog {
     public final List<Cosigner> witnesses = new ArrayList<>();
     public final Sequencer sequencer;
 
+    public final String origin;
+
+    /** A log of origin {@link #ORIGIN} with three witnesses. */
     public TestLog(Path dir) throws Exception {
+        this(dir, ORIGIN, 3);
+    }
+
+    public TestLog(Path dir, String origin, int witnessCount) throws Exception {
         SecureRandom random = new SecureRandom();
-        key = Ed25519NoteSigner.generate(ORIGIN, random);
-        for (int i = 1; i <= 3; i++) {
+        this.origin = origin;
+        key = Ed25519NoteSigner.generate(origin, random);
+        for (int i = 1; i <= witnessCount; i++) {
             witnesses.add(new Cosigner("witness" + i + ".example", Ed25519PrivateKey.generate(random)));
         }
-        sequencer = Sequencer.open(LogStorage.open(dir), ORIGIN, key);
+        sequencer = Sequencer.open(LogStorage.open(dir), origin, key);
     }
 
     /** A second log in {@code dir} with the same log key and witnesses: a fork when its entries differ. */
     public TestLog(Path dir, TestLog sameKeysAs) throws Exception {
+        origin = sameKeysAs.origin;
         key = sameKeysAs.key;
         witnesses.addAll(sameKeysAs.witnesses);
-        sequencer = Sequencer.open(LogStorage.open(dir), ORIGIN, key);
+        sequencer = Sequencer.open(LogStorage.open(dir), origin, key);
     }
 
     /** Appends {@code count} entries that differ from {@link #entry}. */
@@ -73,5 +88,33 @@ public final class TestLog {
 
     public WitnessPolicy twoOfThree() {
         return WitnessPolicy.quorum(2, witnesses.stream().map(Cosigner::verifier).toList(), Duration.ofHours(1));
+    }
+
+    /** Every witness must cosign; checkpoints at most {@code maxAge} old. */
+    public WitnessPolicy allOf(Duration maxAge) {
+        return WitnessPolicy.quorum(witnesses.size(), witnesses.stream().map(Cosigner::verifier).toList(), maxAge);
+    }
+
+    /** The log's identity as a client pins it. */
+    public LogIdentity identity() {
+        return new LogIdentity(origin, key.verifier());
+    }
+
+    /**
+     * Appends the entries, has {@code cosigning} cosign at {@code cosignedAt}, publishes that checkpoint, and returns each
+     * entry's proof carrying the entry.
+     */
+    public List<TlogProof> publish(List<byte[]> entries, List<Cosigner> cosigning, Instant cosignedAt) throws Exception {
+        Sequencer.Appended appended = sequencer.append(entries);
+        SignedNote checkpoint = appended.checkpoint();
+        for (Cosigner witness : cosigning) {
+            checkpoint = checkpoint.withSignature(witness.cosign(checkpoint.text(), cosignedAt));
+        }
+        sequencer.publishCosigned(checkpoint);
+        List<TlogProof> proofs = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            proofs.add(sequencer.tlogProof(appended.firstIndex() + i, Optional.of(entries.get(i))));
+        }
+        return proofs;
     }
 }

@@ -1,13 +1,13 @@
 package dev.cloister.tokens.auth;
 
-import static dev.cloister.tokens.Vectors.hex;
+import static dev.cloister.testing.Vectors.hex;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cloister.tokens.MarkdownVectors;
-import dev.cloister.tokens.Vectors;
+import dev.cloister.testing.Vectors;
 import dev.cloister.tokens.privacypass.Token;
 import dev.cloister.tokens.privacypass.TokenChallenge;
 import dev.cloister.tokens.privacypass.TokenFormatException;

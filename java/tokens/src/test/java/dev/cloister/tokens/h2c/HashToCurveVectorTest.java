@@ -1,13 +1,13 @@
 package dev.cloister.tokens.h2c;
 
-import static dev.cloister.tokens.Vectors.get;
-import static dev.cloister.tokens.Vectors.hex;
-import static dev.cloister.tokens.Vectors.list;
-import static dev.cloister.tokens.Vectors.str;
+import static dev.cloister.testing.Vectors.get;
+import static dev.cloister.testing.Vectors.hex;
+import static dev.cloister.testing.Vectors.list;
+import static dev.cloister.testing.Vectors.str;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cloister.tokens.Vectors;
+import dev.cloister.testing.Vectors;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;

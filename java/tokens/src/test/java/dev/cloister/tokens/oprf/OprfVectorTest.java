@@ -1,15 +1,15 @@
 package dev.cloister.tokens.oprf;
 
-import static dev.cloister.tokens.Vectors.get;
-import static dev.cloister.tokens.Vectors.hex;
-import static dev.cloister.tokens.Vectors.list;
-import static dev.cloister.tokens.Vectors.str;
+import static dev.cloister.testing.Vectors.get;
+import static dev.cloister.testing.Vectors.hex;
+import static dev.cloister.testing.Vectors.list;
+import static dev.cloister.testing.Vectors.str;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cloister.tokens.SecretBytes;
-import dev.cloister.tokens.Vectors;
+import dev.cloister.testing.Vectors;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigInteger;
 import java.util.ArrayList;

@@ -1,12 +1,12 @@
 package dev.cloister.tokens.privacypass;
 
-import static dev.cloister.tokens.Vectors.hex;
+import static dev.cloister.testing.Vectors.hex;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.cloister.tokens.MarkdownVectors;
 import dev.cloister.tokens.SecretBytes;
-import dev.cloister.tokens.Vectors;
+import dev.cloister.testing.Vectors;
 import dev.cloister.tokens.keys.IssuerPublicKey;
 import dev.cloister.tokens.keys.TokenKeyId;
 import dev.cloister.tokens.oprf.BlindEvaluation;

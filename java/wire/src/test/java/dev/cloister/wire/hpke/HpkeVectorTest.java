@@ -1,12 +1,12 @@
 package dev.cloister.wire.hpke;
 
-import static dev.cloister.wire.TestVectors.hex;
+import static dev.cloister.testing.Vectors.hex;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cloister.wire.TestVectors;
+import dev.cloister.testing.Vectors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -25,7 +25,7 @@ class HpkeVectorTest {
 
     static List<JsonNode> offeredBaseModeVectors() {
         List<JsonNode> offered = new ArrayList<>();
-        for (JsonNode v : TestVectors.json(FILE)) {
+        for (JsonNode v : Vectors.json(FILE)) {
             if (v.get("mode").asInt() != 0) continue;
             if (!isOffered(v)) continue;
             offered.add(v);

@@ -1,12 +1,12 @@
 package dev.cloister.wire.ohttp;
 
-import static dev.cloister.wire.TestVectors.hex;
+import static dev.cloister.testing.Vectors.hex;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cloister.wire.TestVectors;
+import dev.cloister.testing.Vectors;
 import dev.cloister.wire.hpke.AeadId;
 import dev.cloister.wire.hpke.HpkeKem;
 import dev.cloister.wire.hpke.HpkePrivateKey;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /** draft-ietf-ohai-chunked-ohttp-08 Appendix A: every chunk and intermediate value, both directions. */
 class ChunkedOhttpVectorTest {
 
-    private final JsonNode v = TestVectors.json("chunked-ohttp/chunked-ohttp-example.json");
+    private final JsonNode v = Vectors.json("chunked-ohttp/chunked-ohttp-example.json");
 
     private static int[] ints(JsonNode array) {
         int[] out = new int[array.size()];

@@ -1,11 +1,11 @@
 package dev.cloister.wire.ohttp;
 
-import static dev.cloister.wire.TestVectors.hex;
+import static dev.cloister.testing.Vectors.hex;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cloister.wire.TestVectors;
+import dev.cloister.testing.Vectors;
 import dev.cloister.wire.hpke.AeadId;
 import dev.cloister.wire.hpke.HpkeContext;
 import dev.cloister.wire.hpke.HpkeKem;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class OhttpVectorTest {
 
     static final Instant NOW = Instant.parse("2026-11-28T00:00:00Z");
-    private final JsonNode v = TestVectors.json("ohttp-rfc9458/rfc9458-appendix-a.json");
+    private final JsonNode v = Vectors.json("ohttp-rfc9458/rfc9458-appendix-a.json");
 
     static GatewayKey gatewayKey(KeyConfig config, HpkePrivateKey key) {
         return new GatewayKey(config, key, NOW.minus(Duration.ofDays(1)), NOW.plus(Duration.ofDays(1)));

@@ -1,4 +1,4 @@
-package dev.cloister.wire.fuzzing;
+package dev.cloister.testing;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.platform.launcher.LauncherSession;

@@ -1,4 +1,4 @@
-package dev.cloister.ledger.testing;
+package dev.cloister.testing;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
