@@ -50,14 +50,16 @@ typedef struct ci_shape {
 
 /*
  * Opens a model: a llama2.c checkpoint (memory-mapped) or a GGUF file (Llama family; F32/F16/BF16/Q8_0 tensors).
- * The format is recognised by the GGUF magic. On failure returns NULL and writes the reason to err[0..err_len).
+ * The format is recognised by the GGUF magic. On failure returns NULL and writes the reason to err[0..err_len):
+ * the buffer is zeroed, then at most err_len - 1 bytes of text are copied, so it always holds a NUL-terminated
+ * string and nothing else (a NULL err or a zero err_len is not written).
  */
 ci_engine *ci_open(const char *model_path, const ci_options *options, char *err, size_t err_len);
 
 /* Releases the engine; every KV block is zeroed before its memory is freed. NULL is ignored. */
 void ci_close(ci_engine *engine);
 
-/* The reason for the last failure on this engine ("" when none). Valid until the next call. */
+/* The reason for the last failure on this engine ("" when none), NUL-terminated. Valid until the next call. */
 const char *ci_last_error(const ci_engine *engine);
 
 void ci_get_shape(const ci_engine *engine, ci_shape *out);

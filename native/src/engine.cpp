@@ -25,11 +25,12 @@ struct ci_engine {
 
 namespace {
 
+// Writes an error text into the caller's buffer: the whole buffer is zeroed first (nothing it held before can be read
+// past the text), then at most err_len - 1 bytes are copied, so the text always ends in a NUL within the buffer.
 void copy_error(const std::string &message, char *err, size_t err_len) {
     if (err == nullptr || err_len == 0) return;
-    size_t n = std::min(message.size(), err_len - 1);
-    std::memcpy(err, message.data(), n);
-    err[n] = '\0';
+    std::memset(err, 0, err_len);
+    std::memcpy(err, message.data(), std::min(message.size(), err_len - 1));
 }
 
 int fail(ci_engine *e, int code, const std::string &message) {

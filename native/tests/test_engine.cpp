@@ -241,5 +241,36 @@ int main(int argc, char **argv) {
         std::ofstream(absurd, std::ios::binary).write(header.data(), 28);
         CHECK(open_error(absurd, o).find("kv_heads") != std::string::npos);
     }
+
+    // ci_open's error buffer: the text, its NUL, then zeros to the end (no earlier contents left behind); a short
+    // buffer gets the text cut to its length less one, NUL-terminated; a zero-length or NULL buffer is not written.
+    {
+        const std::string missing = tmp + "/does-not-exist.bin";
+        const std::string text = "cannot open the model file (errno 2)";
+        char err[64];
+        std::memset(err, 0x55, sizeof err);
+        CHECK(ci_open(missing.c_str(), &o, err, sizeof err) == nullptr);
+        size_t n = strnlen(err, sizeof err);
+        CHECK_MSG(std::string(err, n) == text, "got '%.*s'", static_cast<int>(n), err);
+        size_t dirty = 0;
+        for (size_t i = n; i < sizeof err; i++) dirty += err[i] != 0;
+        CHECK_MSG(dirty == 0, "%zu bytes past the text are not zero", dirty);
+
+        char small[8];
+        std::memset(small, 0x55, sizeof small);
+        CHECK(ci_open(missing.c_str(), &o, small, sizeof small) == nullptr);
+        CHECK(small[7] == '\0' && std::string(small) == text.substr(0, 7));
+        char one = 0x55;
+        CHECK(ci_open(missing.c_str(), &o, &one, 1) == nullptr);
+        CHECK(one == '\0');
+        char untouched[4];
+        std::memset(untouched, 0x55, sizeof untouched);
+        CHECK(ci_open(missing.c_str(), &o, untouched, 0) == nullptr);
+        CHECK(untouched[0] == 0x55 && untouched[3] == 0x55);
+        CHECK(ci_open(missing.c_str(), &o, nullptr, 64) == nullptr);
+        std::memset(err, 0x55, sizeof err);
+        CHECK(ci_open(nullptr, &o, err, sizeof err) == nullptr);
+        CHECK(std::string(err) == "no model path" && err[sizeof err - 1] == 0);
+    }
     return finish("engine");
 }

