@@ -3,6 +3,7 @@ package dev.cloister.enclave;
 import dev.cloister.protocol.AssistantRequest;
 
 import dev.cloister.infer.ModelShape;
+import dev.cloister.infer.sampling.FinishReason;
 import dev.cloister.infer.sampling.SamplingParameters;
 import dev.cloister.infer.scheduler.BatchScheduler;
 import dev.cloister.infer.scheduler.Completion;
@@ -48,11 +49,12 @@ final class Assistant {
     }
 
     /**
-     * Starts the answer.
+     * Starts the answer. With no output tokens allowed the answer finishes at once, empty, without the engine.
      *
+     * @return cancels the answer (no effect once it has finished)
      * @throws dev.cloister.infer.scheduler.QueueFullException when the scheduler's queue is full (answer 503)
      */
-    Generation start(AssistantRequest request, Instant now, EnclaveSession session, Answer answer) {
+    Runnable start(AssistantRequest request, Instant now, EnclaveSession session, Answer answer) {
         byte[] prompt = AssistantRequest.prompt(request);
         session.keep(prompt);
         int[] tokens = tokenizer.encode(prompt, Framing.BOS);
@@ -67,8 +69,14 @@ final class Assistant {
             Arrays.fill(tokens, 0);
             tokens = kept;
         }
+        if (outputTokens == 0) {
+            int promptTokens = tokens.length;
+            Arrays.fill(tokens, 0);
+            answer.finished(new Completion(FinishReason.MAX_TOKENS, promptTokens, 0));
+            return () -> { };
+        }
         Utf8Pieces pieces = new Utf8Pieces();
-        return scheduler.submit(tokens, SamplingParameters.greedy(outputTokens), now.plus(limits.deadline()),
+        Generation generation = scheduler.submit(tokens, SamplingParameters.greedy(outputTokens), now.plus(limits.deadline()),
                 new TokenSink() {
                     @Override
                     public void onToken(int token, byte[] piece) {
@@ -84,6 +92,7 @@ final class Assistant {
                         answer.finished(completion);
                     }
                 });
+        return generation::cancel;
     }
 
     /** Joins byte pieces into whole UTF-8 characters (a token may end inside a character). */

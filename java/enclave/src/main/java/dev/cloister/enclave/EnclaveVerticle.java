@@ -2,10 +2,8 @@ package dev.cloister.enclave;
 
 import dev.cloister.protocol.AssistantRequest;
 
-import dev.cloister.attest.ratls.RaTlsException;
 import dev.cloister.attest.ratls.RaTlsServer;
 import dev.cloister.infer.scheduler.Completion;
-import dev.cloister.infer.scheduler.Generation;
 import dev.cloister.infer.scheduler.QueueFullException;
 import dev.cloister.server.BoundedBody;
 import dev.cloister.server.ListenAddress;
@@ -184,13 +182,21 @@ public final class EnclaveVerticle extends VerticleBase {
         });
     }
 
-    /** The session's one request: streamed or whole, then TLS closes and the session is wiped. */
+    /**
+     * The session's one request: streamed or whole, then TLS closes and the session is wiped. A refusal is answered in
+     * the framing the client asked for (an indeterminate-length BHTTP response when it accepts a stream, a
+     * known-length one otherwise), with a problem document whose detail is a fixed text chosen here, never the
+     * user's content.
+     */
     private void answer(HttpServerResponse response, String id, EnclaveSession session, EnclaveSession.Step step,
             Context context) {
         BinaryRequest inner = step.request().orElseThrow();
         response.setStatusCode(200).putHeader("content-type", "application/cloister-tls")
                 .putHeader("cloister-session-closed", "1").setChunked(true);
-        if (step.outgoing().length > 0) response.write(Buffer.buffer(step.outgoing()));
+        RecordOutbox outbox = new RecordOutbox(session, response, context, () -> end(id));
+        outbox.queueRecords(step.outgoing());
+        boolean stream = inner.headers().first("accept").map(a -> a.contains(JSONL)).orElse(false);
+        Output output = new Output(outbox, session, stream);
         AssistantRequest parsed;
         try {
             if (!inner.method().equals("POST")) {
@@ -198,58 +204,55 @@ public final class EnclaveVerticle extends VerticleBase {
             }
             parsed = AssistantRequest.parse(inner.path(), inner.content(), config.requestLimits());
         } catch (AssistantRequest.Invalid e) {
-            finishWhole(response, id, session, problem(e.status(), e.getMessage()));
+            output.refuse(e.status(), e.getMessage());
             return;
         }
-        boolean stream = inner.headers().first("accept").map(a -> a.contains(JSONL)).orElse(false);
-        Output output = new Output(response, id, session, context, stream);
-        Generation generation;
+        Runnable cancel;
         try {
-            generation = assistant.start(parsed, clock.instant(), session, output);
+            cancel = assistant.start(parsed, clock.instant(), session, output);
         } catch (QueueFullException e) {
-            finishWhole(response, id, session, problem(503, "the enclave is at capacity"));
+            output.refuse(503, "the enclave is at capacity");
             return;
         } catch (RuntimeException e) {
-            finishWhole(response, id, session, problem(500, "the answer could not be started"));
+            output.refuse(500, "the answer could not be started");
             return;
         }
         response.closeHandler(v -> {
-            generation.cancel();
+            cancel.run();
             end(id);
         });
     }
 
-    /** Writes the answer as it is produced (on the scheduler thread: encryption there, writes on the context). */
+    /**
+     * Turns the answer into BHTTP and hands it to the session's {@link RecordOutbox} as it is produced (on the
+     * scheduler's thread, or on the event loop for a refusal before generation starts). A streamed answer's head is
+     * sent with its first line, so a refusal can still choose its own status.
+     */
     private final class Output implements Assistant.Answer {
-        private final HttpServerResponse response;
-        private final String id;
+        private final RecordOutbox outbox;
         private final EnclaveSession session;
-        private final Context context;
         private final boolean stream;
         private final IndeterminateResponseWriter bhttp = new IndeterminateResponseWriter();
+        private boolean headSent;
         private byte[] collected = new byte[0];
         private int collectedLength;
 
-        Output(HttpServerResponse response, String id, EnclaveSession session, Context context, boolean stream) {
-            this.response = response;
-            this.id = id;
+        Output(RecordOutbox outbox, EnclaveSession session, boolean stream) {
+            this.outbox = outbox;
             this.session = session;
-            this.context = context;
             this.stream = stream;
-            if (stream) {
-                send(bhttp.head(List.of(), 200, FieldSection.of("content-type", JSONL)));
-            }
         }
 
         @Override
-        public void text(byte[] utf8) {
+        public synchronized void text(byte[] utf8) {
             if (stream) {
                 byte[] line = (new JsonObject().put("text", new String(utf8, StandardCharsets.UTF_8)).encode() + "\n")
                         .getBytes(StandardCharsets.UTF_8);
                 Arrays.fill(utf8, (byte) 0);
+                sendHead();
                 byte[] chunk = bhttp.contentChunk(line);
                 Arrays.fill(line, (byte) 0);
-                send(chunk);
+                outbox.seal(chunk);
             } else {
                 if (collectedLength + utf8.length > collected.length) {
                     byte[] bigger = Arrays.copyOf(collected, Math.max(collected.length * 2, collectedLength + utf8.length + 256));
@@ -264,62 +267,58 @@ public final class EnclaveVerticle extends VerticleBase {
         }
 
         @Override
-        public void finished(Completion completion) {
+        public synchronized void finished(Completion completion) {
             JsonObject done = new JsonObject().put("finish", completion.reason().name().toLowerCase())
                     .put("prompt_tokens", completion.promptTokens())
                     .put("generated_tokens", completion.generatedTokens());
             if (stream) {
+                sendHead();
                 byte[] line = (new JsonObject().put("done", done).encode() + "\n").getBytes(StandardCharsets.UTF_8);
-                send(bhttp.contentChunk(line));
-                send(bhttp.end(FieldSection.EMPTY));
+                outbox.seal(concat(bhttp.contentChunk(line), bhttp.end(FieldSection.EMPTY)));
             } else {
                 done.put("text", new String(collected, 0, collectedLength, StandardCharsets.UTF_8));
                 byte[] body = done.encode().getBytes(StandardCharsets.UTF_8);
-                send(BinaryResponse.of(200, FieldSection.of("content-type", "application/json"), body).encode());
+                outbox.seal(BinaryResponse.of(200, FieldSection.of("content-type", "application/json"), body).encode());
                 Arrays.fill(body, (byte) 0);
             }
-            byte[] last = session.closeTls();
-            context.runOnContext(v -> {
-                answered.increment();
-                answeredHere.incrementAndGet();
-                if (!response.ended() && !response.closed()) response.end(Buffer.buffer(last));
-                end(id);
-            });
+            outbox.close();
+            answered.increment();
+            answeredHere.incrementAndGet();
         }
 
-        private void send(byte[] plain) {
-            byte[] records;
-            try {
-                records = session.seal(plain);
-            } catch (RaTlsException e) {
-                context.runOnContext(v -> {
-                    response.reset();
-                    end(id);
-                });
+        /** Answers a refused request with an RFC 9457 problem document, in the framing the client asked for. */
+        synchronized void refuse(int status, String detail) {
+            if (headSent) {
+                outbox.close();                 // not reached: refusals come before generation starts
                 return;
             }
-            context.runOnContext(v -> {
-                if (!response.ended() && !response.closed()) response.write(Buffer.buffer(records));
-            });
+            byte[] problem = new JsonObject().put("type", "about:blank").put("status", status).put("detail", detail)
+                    .encode().getBytes(StandardCharsets.UTF_8);
+            FieldSection headers = FieldSection.of("content-type", "application/problem+json");
+            outbox.seal(stream
+                    ? concat(bhttp.head(List.of(), status, headers), bhttp.contentChunk(problem), bhttp.end(FieldSection.EMPTY))
+                    : BinaryResponse.of(status, headers, problem).encode());
+            outbox.close();
+        }
+
+        private void sendHead() {
+            if (headSent) return;
+            headSent = true;
+            outbox.seal(bhttp.head(List.of(), 200, FieldSection.of("content-type", JSONL)));
         }
     }
 
-    private void finishWhole(HttpServerResponse response, String id, EnclaveSession session, BinaryResponse answer) {
-        try {
-            byte[] records = session.seal(answer.encode());
-            byte[] last = session.closeTls();
-            response.write(Buffer.buffer(records));
-            response.end(Buffer.buffer(last));
-        } catch (RaTlsException e) {
-            response.reset();
+    private static byte[] concat(byte[]... parts) {
+        int length = 0;
+        for (byte[] part : parts) length += part.length;
+        byte[] all = new byte[length];
+        int at = 0;
+        for (byte[] part : parts) {
+            System.arraycopy(part, 0, all, at, part.length);
+            Arrays.fill(part, (byte) 0);
+            at += part.length;
         }
-        end(id);
-    }
-
-    private static BinaryResponse problem(int status, String detail) {
-        return BinaryResponse.of(status, FieldSection.of("content-type", "application/problem+json"),
-                new JsonObject().put("type", "about:blank").put("status", status).put("detail", detail).encode()
-                        .getBytes(StandardCharsets.UTF_8));
+        return all;
     }
 
     /** Ends a session: TLS closed, buffers zeroed, the scheduler closes its sequence (KV zeroed) on its side. */

@@ -272,12 +272,14 @@ class PrivateSessionPropertiesTest {
         Set<Path> before = files(dir);
         sessions.clear();
         gatewaySaw.clear();
-        try (CloisterClient client = deployment.client().build()) {
+        // Looser limits than the enclave's: the over-long draft reaches the enclave, which refuses it.
+        try (CloisterClient client = deployment.client()
+                .requestLimits(new dev.cloister.client.session.RequestLimits(1 << 20, 1000, 1 << 20)).build()) {
             CloisterClient.Answer answer = client.summarize(chat(CANARY), "brief").await(60, TimeUnit.SECONDS);
             assertEquals("ok", answer.logEntry().outcome().result());
             // An enclave refusal is reported without echoing the input.
             Exception refused = assertThrows(Exception.class,
-                    () -> client.rewrite("a draft", CANARY).await(60, TimeUnit.SECONDS));
+                    () -> client.rewrite(CANARY + " " + "x".repeat(9000), "formal").await(60, TimeUnit.SECONDS));
             assertFalse(String.valueOf(refused.getMessage()).contains("CANARY"), refused.getMessage());
             assertFalse(client.requestLog().exportJsonLines().contains("CANARY"));
         }

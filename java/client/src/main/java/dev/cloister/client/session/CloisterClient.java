@@ -60,7 +60,9 @@ import java.util.function.Consumer;
  * </ol>
  * A failure of a verification step aborts before any user data leaves the device and is never retried; an enclave
  * that disappears, or an overloaded gateway, is retried on a fresh session (with a fresh token) up to
- * {@code retries} times.
+ * {@code retries} times. A request the client can tell the enclave would refuse ({@link RequestLimits}) is refused
+ * before a token is spent; a refusal by the enclave (4xx) or a too-large answer from the relay or gateway (413) is
+ * reported with its reason and never retried.
  */
 public final class CloisterClient implements AutoCloseable {
 
@@ -114,6 +116,11 @@ public final class CloisterClient implements AutoCloseable {
 
     /** Summarizes {@code messages}; with {@code onText} the answer streams to it as it is generated. */
     public Future<Answer> summarize(List<Message> messages, String style, Consumer<String> onText) {
+        try {
+            config.requestLimits.checkSummary(messages, style);
+        } catch (SessionFailure f) {
+            return notSent("summarize", f);
+        }
         JsonArray array = new JsonArray();
         long bytes = 0;
         List<String> ids = new ArrayList<>();
@@ -132,6 +139,11 @@ public final class CloisterClient implements AutoCloseable {
     }
 
     public Future<Answer> rewrite(String draft, String tone, Consumer<String> onText) {
+        try {
+            config.requestLimits.checkRewrite(draft, tone);
+        } catch (SessionFailure f) {
+            return notSent("rewrite", f);
+        }
         JsonObject body = new JsonObject().put("draft", draft).put("tone", tone);
         return run("rewrite", "/v1/rewrite", body,
                 new RequestLogEntry.Shared(1, draft.getBytes(StandardCharsets.UTF_8).length, List.of()), onText);
@@ -139,6 +151,11 @@ public final class CloisterClient implements AutoCloseable {
 
     private Future<Answer> run(String useCase, String path, JsonObject body, RequestLogEntry.Shared shared,
             Consumer<String> onText) {
+        try {
+            config.requestLimits.checkBody(body.encode().getBytes(StandardCharsets.UTF_8));
+        } catch (SessionFailure f) {
+            return notSent(useCase, f);
+        }
         Attempt attempt = new Attempt(useCase, shared, config.clock.instant());
         return attempt(attempt, path, body, onText, config.retries)
                 .onSuccess(answer -> log.append(answer.logEntry()))
@@ -149,6 +166,13 @@ public final class CloisterClient implements AutoCloseable {
                             failure.kind().name().toLowerCase().replace('_', '-'), failure.getMessage())));
                     return Future.failedFuture(failure);
                 });
+    }
+
+    /** A request refused before anything was sent (no token spent): logged as such, nothing shared. */
+    private Future<Answer> notSent(String useCase, SessionFailure failure) {
+        Attempt attempt = new Attempt(useCase, new RequestLogEntry.Shared(0, 0, List.of()), config.clock.instant());
+        log.append(attempt.entry(RequestLogEntry.Outcome.failed("request", failure.getMessage())));
+        return Future.failedFuture(failure);
     }
 
     private Future<Answer> attempt(Attempt attempt, String path, JsonObject body, Consumer<String> onText, int retries) {
@@ -376,7 +400,7 @@ public final class CloisterClient implements AutoCloseable {
         }
         BinaryRequest step = BinaryRequest.of("POST", "https", config.gatewayAuthority,
                 "/v1/sessions/" + session.handle(), FieldSection.of("content-type", "application/cloister-tls"), flight);
-        AnswerReader reader = new AnswerReader(session.tls(), stream, onText, attempt);
+        AnswerReader reader = new AnswerReader(session.tls(), onText, attempt);
         return ohttp.sendChunked(session.key().config(), step, 16 * 1024, reader::outer)
                 .recover(e -> Future.failedFuture(transport(e)))
                 .compose(outer -> {
@@ -398,26 +422,33 @@ public final class CloisterClient implements AutoCloseable {
 
     /**
      * Reads the gateway's streamed response (indeterminate-length BHTTP whose content is the enclave's TLS records),
-     * decrypts the records as they arrive, and reads the enclave's answer from the plaintext.
+     * decrypts the records as they arrive, and reads the enclave's answer from the plaintext. The answer's framing is
+     * read from its first byte (RFC 9292, section 3.3), so a whole answer or a refusal is read whichever mode was
+     * asked for.
      */
     private final class AnswerReader {
+        /** RFC 9292 framing indicator of an indeterminate-length response. */
+        private static final int INDETERMINATE_RESPONSE = 3;
+        /** The most of a refusal's problem document that is kept. */
+        private static final int MAX_PROBLEM_BYTES = 16 * 1024;
+
         private final RaTlsConnection tls;
-        private final boolean stream;
         private final Consumer<String> onText;
         private final Attempt attempt;
         private IndeterminateResponseReader outerReader;
         private boolean outerIndeterminate;
         private boolean outerDecided;
+        private int innerFraming = -1;
         private final IndeterminateResponseReader innerStream = new IndeterminateResponseReader(BhttpLimits.DEFAULT);
         private final ByteArrayOutputStream innerWhole = new ByteArrayOutputStream();
+        private final ByteArrayOutputStream refusal = new ByteArrayOutputStream();
         private final ByteArrayOutputStream lines = new ByteArrayOutputStream();
         private final StringBuilder text = new StringBuilder();
         private JsonObject done;
         private Exception failure;
 
-        AnswerReader(RaTlsConnection tls, boolean stream, Consumer<String> onText, Attempt attempt) {
+        AnswerReader(RaTlsConnection tls, Consumer<String> onText, Attempt attempt) {
             this.tls = tls;
-            this.stream = stream;
             this.onText = onText;
             this.attempt = attempt;
         }
@@ -428,7 +459,7 @@ public final class CloisterClient implements AutoCloseable {
             try {
                 if (!outerDecided) {
                     outerDecided = true;
-                    outerIndeterminate = chunk[0] == 3;
+                    outerIndeterminate = chunk[0] == INDETERMINATE_RESPONSE;
                     if (outerIndeterminate) outerReader = new IndeterminateResponseReader(BhttpLimits.DEFAULT);
                 }
                 if (!outerIndeterminate) return;
@@ -457,11 +488,17 @@ public final class CloisterClient implements AutoCloseable {
             tls.receive(records);
             byte[] plain = tls.takeReceived();
             if (plain.length == 0) return;
-            if (!stream) {
+            if (innerFraming < 0) innerFraming = plain[0];
+            if (innerFraming != INDETERMINATE_RESPONSE) {
                 innerWhole.writeBytes(plain);
                 return;
             }
             for (byte[] piece : innerStream.offer(plain)) {
+                if (innerStream.head().map(h -> h.status() != 200).orElse(true)) {
+                    // A refusal: its content is a problem document, kept (bounded) for its reason.
+                    refusal.write(piece, 0, Math.min(piece.length, MAX_PROBLEM_BYTES - refusal.size()));
+                    continue;
+                }
                 lines.writeBytes(piece);
                 byte[] all = lines.toByteArray();
                 int start = 0;
@@ -479,21 +516,29 @@ public final class CloisterClient implements AutoCloseable {
         private void line(String line) {
             JsonObject json = new JsonObject(line);
             if (json.containsKey("text")) {
-                String piece = json.getString("text");
-                text.append(piece);
-                attempt.textDelivered = true;
-                onText.accept(piece);
+                deliver(json.getString("text"));
             } else if (json.containsKey("done")) {
                 done = json.getJsonObject("done");
             }
         }
 
+        private void deliver(String piece) {
+            text.append(piece);
+            if (onText != null && !piece.isEmpty()) {
+                attempt.textDelivered = true;
+                onText.accept(piece);
+            }
+        }
+
         Answer answer(Attempt attempt) throws SessionFailure {
-            if (stream) {
+            if (innerFraming == INDETERMINATE_RESPONSE) {
                 int status = innerStream.head().map(IndeterminateResponseReader.Head::status).orElse(0);
+                if (status != 200 && status != 0) {
+                    throw refused(status, refusal.toByteArray());
+                }
                 if (status != 200 || done == null) {
-                    throw new SessionFailure(SessionFailure.Kind.ENCLAVE, status >= 500,
-                            "the enclave's streamed answer ended " + (status == 200 ? "early" : "with " + status), null);
+                    throw new SessionFailure(SessionFailure.Kind.ENCLAVE, false,
+                            "the enclave's streamed answer ended " + (status == 200 ? "early" : "before its head"), null);
                 }
             } else {
                 BinaryResponse inner;
@@ -503,15 +548,25 @@ public final class CloisterClient implements AutoCloseable {
                     throw new SessionFailure(SessionFailure.Kind.ENCLAVE, "the enclave's answer is unreadable", e);
                 }
                 if (inner.status() != 200) {
-                    throw new SessionFailure(inner.status() >= 500 ? SessionFailure.Kind.ENCLAVE : SessionFailure.Kind.REQUEST,
-                            inner.status() >= 500, "the enclave answered " + inner.status() + ": " + problemDetail(inner), null);
+                    throw refused(inner.status(), inner.content());
                 }
                 done = new JsonObject(new String(inner.content(), StandardCharsets.UTF_8));
-                text.append(done.getString("text", ""));
+                deliver(done.getString("text", ""));
             }
             RequestLogEntry entry = attempt.entry(RequestLogEntry.Outcome.OK);
             return new Answer(text.toString(), done.getString("finish"), done.getInteger("prompt_tokens", 0),
                     done.getInteger("generated_tokens", 0), entry);
+        }
+
+        /**
+         * The enclave refused the request: a 4xx is the request's fault and never retried; a 5xx (at capacity, could
+         * not start) may succeed on a fresh session.
+         */
+        private static SessionFailure refused(int status, byte[] problem) {
+            String detail = problemDetail(problem);
+            return new SessionFailure(status >= 500 ? SessionFailure.Kind.ENCLAVE : SessionFailure.Kind.REQUEST,
+                    status >= 500, "the enclave refused the request (" + status + ")"
+                            + (detail.isEmpty() ? "" : ": " + detail), null);
         }
     }
 
@@ -525,12 +580,29 @@ public final class CloisterClient implements AutoCloseable {
     }
 
     private static String problemDetail(BinaryResponse response) {
+        return problemDetail(response.content());
+    }
+
+    /**
+     * The detail of an RFC 9457 problem document: a fixed text the enclave or gateway chose (never the user's
+     * content), shown to the user; control characters are replaced and the length is bounded.
+     */
+    static String problemDetail(byte[] problem) {
+        String detail;
         try {
-            return new JsonObject(new String(response.content(), StandardCharsets.UTF_8)).getString("detail", "");
+            detail = new JsonObject(new String(problem, StandardCharsets.UTF_8)).getString("detail", "");
         } catch (RuntimeException e) {
             return "";
         }
+        if (detail == null) return "";
+        StringBuilder shown = new StringBuilder();
+        detail.codePoints().limit(MAX_DETAIL_CHARS)
+                .forEach(c -> shown.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        return shown.toString();
     }
+
+    /** The longest problem detail shown. */
+    private static final int MAX_DETAIL_CHARS = 300;
 
     @Override
     public void close() {
@@ -557,6 +629,7 @@ public final class CloisterClient implements AutoCloseable {
         private KeyExchange keyExchange = KeyExchange.X25519;
         private Duration timeout = Duration.ofSeconds(30);
         private int retries = 2;
+        private RequestLimits requestLimits = RequestLimits.DEFAULT;
         private Duration keyCacheTtl = Duration.ofMinutes(5);
         private java.nio.file.Path tokenStore;
         private Clock clock = Clock.systemUTC();
@@ -584,6 +657,8 @@ public final class CloisterClient implements AutoCloseable {
         public Builder keyExchange(KeyExchange v) { this.keyExchange = v; return this; }
         public Builder timeout(Duration v) { this.timeout = v; return this; }
         public Builder retries(int v) { this.retries = v; return this; }
+        /** What the enclaves accept in one request (default: the enclave's defaults); checked before a token is spent. */
+        public Builder requestLimits(RequestLimits v) { this.requestLimits = Objects.requireNonNull(v); return this; }
         /** How long verified keys and releases are reused (zero: verify on every request). */
         public Builder keyCacheTtl(Duration v) { this.keyCacheTtl = v; return this; }
         public Builder clock(Clock v) { this.clock = v; return this; }

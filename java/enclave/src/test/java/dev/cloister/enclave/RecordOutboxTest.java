@@ -1,0 +1,135 @@
+package dev.cloister.enclave;
+
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cloister.attest.AttestationVerifier;
+import dev.cloister.attest.ratls.AttestationMode;
+import dev.cloister.attest.ratls.EnclaveIdentity;
+import dev.cloister.attest.ratls.KeyExchange;
+import dev.cloister.attest.ratls.RaTlsClient;
+import dev.cloister.attest.ratls.RaTlsConnection;
+import dev.cloister.attest.ratls.RaTlsPolicy;
+import dev.cloister.attest.ratls.RaTlsServer;
+import dev.cloister.attest.ratls.SimulatedEvidenceSource;
+import dev.cloister.attest.sim.SimulatedNvidiaGpu;
+import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
+import dev.cloister.wire.bhttp.BhttpLimits;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The enclave's answer leaves in sealing order: several threads seal at once (as the scheduler's thread and the
+ * event loop do), and a real TLS client reading the HTTP response opens every record, each thread's in its order,
+ * and then close_notify.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RecordOutboxTest {
+
+    static final SecureRandom RANDOM = new SecureRandom();
+    static final byte[] RELEASE = new byte[48];
+    static final Duration TIMEOUT = Duration.ofSeconds(10);
+    static final BhttpLimits LIMITS = new BhttpLimits(1 << 20, 16 << 10, 64, 1 << 20, 0);
+
+    Vertx vertx = Vertx.vertx();
+
+    @AfterEach
+    void stop() throws Exception {
+        vertx.close().await(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void recordsSealedOnSeveralThreadsLeaveInSealingOrder() throws Exception {
+        Path dir = Path.of("target", "record-outbox-sim");
+        SimulatedSevSnpPlatform cpu = SimulatedSevSnpPlatform.openOrCreate(dir, Instant.now(), RANDOM);
+        SimulatedNvidiaGpu gpu = SimulatedNvidiaGpu.openOrCreate(dir, Instant.now(), RANDOM);
+        SimulatedEvidenceSource evidence = new SimulatedEvidenceSource(cpu, Optional.of(gpu), RELEASE, Duration.ZERO,
+                Duration.ofMinutes(1), Clock.systemUTC(), RANDOM);
+        try (EnclaveIdentity identity = EnclaveIdentity.generate(evidence, new AttestationMode.PerHandshake(),
+                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME, TIMEOUT, Clock.systemUTC(), RANDOM)) {
+            RaTlsServer server = RaTlsServer.create(identity, List.of(KeyExchange.X25519),
+                    new RaTlsServer.ClientAuthentication.None(), TIMEOUT, Clock.systemUTC(), RANDOM);
+            RaTlsClient raTlsClient = RaTlsClient.create(RaTlsPolicy.acceptingReleases(cpu.insecurePolicy(),
+                            List.of(RELEASE), new RaTlsPolicy.RequireGpu(gpu.insecurePolicy(), Duration.ofMinutes(5))),
+                    AttestationVerifier.create(), KeyExchange.X25519, Optional.empty(), TIMEOUT, Clock.systemUTC(),
+                    RANDOM);
+
+            // The handshake, in memory.
+            RaTlsConnection client = raTlsClient.connect();
+            EnclaveSession session = new EnclaveSession(server.accept(), Instant.now());
+            byte[] toServer = client.takeOutgoing();
+            while (!client.isHandshakeComplete()) {
+                client.receive(session.receive(toServer, Instant.now(), LIMITS).outgoing());
+                toServer = client.takeOutgoing();
+            }
+            byte[] lastFlight = session.receive(toServer, Instant.now(), LIMITS).outgoing();
+
+            int threads = 4;
+            int perThread = 300;
+            Promise<Void> ended = Promise.promise();
+            HttpServer http = vertx.createHttpServer().requestHandler(request -> {
+                request.response().setChunked(true);
+                RecordOutbox outbox = new RecordOutbox(session, request.response(), Vertx.currentContext(),
+                        () -> ended.tryComplete());
+                outbox.queueRecords(lastFlight);
+                List<Thread> sealers = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int thread = t;
+                    sealers.add(Thread.ofPlatform().start(() -> {
+                        for (int i = 0; i < perThread; i++) {
+                            outbox.seal((thread + ":" + i + "\n").getBytes(StandardCharsets.UTF_8));
+                        }
+                    }));
+                }
+                Thread.ofPlatform().start(() -> {
+                    for (Thread sealer : sealers) {
+                        try {
+                            sealer.join();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    outbox.close();
+                });
+            }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+
+            HttpClient httpClient = vertx.createHttpClient();
+            Buffer body = httpClient.request(HttpMethod.GET, http.actualPort(), "127.0.0.1", "/")
+                    .compose(r -> r.send().compose(HttpClientResponse::body)).await(30, TimeUnit.SECONDS);
+            ended.future().await(10, TimeUnit.SECONDS);
+
+            client.receive(body.getBytes());      // a record out of order fails here (bad_record_mac)
+            assertTrue(client.isClosed(), "close_notify arrived last");
+            String[] lines = new String(client.takeReceived(), StandardCharsets.UTF_8).split("\n");
+            assertEquals(threads * perThread, lines.length);
+            int[] next = new int[threads];
+            for (String line : lines) {
+                String[] parts = line.split(":");
+                int thread = Integer.parseInt(parts[0]);
+                assertEquals(next[thread]++, Integer.parseInt(parts[1]), "thread " + thread + "'s order");
+            }
+            assertEquals(List.of(perThread, perThread, perThread, perThread),
+                    Arrays.stream(next).boxed().toList());
+        }
+    }
+}
