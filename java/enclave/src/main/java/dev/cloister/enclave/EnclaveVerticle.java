@@ -1,6 +1,10 @@
 package dev.cloister.enclave;
 
+import dev.cloister.protocol.AnswerLine;
 import dev.cloister.protocol.AssistantRequest;
+import dev.cloister.protocol.FinishReason;
+import dev.cloister.protocol.MediaTypes;
+import dev.cloister.protocol.SessionPaths;
 
 import dev.cloister.attest.ratls.RaTlsServer;
 import dev.cloister.infer.scheduler.Completion;
@@ -51,7 +55,6 @@ public final class EnclaveVerticle extends VerticleBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(EnclaveVerticle.class);
     private static final Pattern SESSION = Pattern.compile("[A-Za-z0-9_-]{22}");
-    private static final String JSONL = "application/jsonl";
 
     /** Limits of the enclave endpoint. */
     public record Config(ListenAddress listen, int maxSessions, Duration idle, int maxStepBytes,
@@ -120,11 +123,12 @@ public final class EnclaveVerticle extends VerticleBase {
     private void route(HttpServerRequest request) {
         String path = request.path();
         if (path.equals("/health")) {
-            request.response().putHeader("content-type", "application/json")
+            request.response().putHeader("content-type", MediaTypes.JSON)
                     .end(new JsonObject().put("status", "ok").put("sessions", sessions.size()).encode());
             return;
         }
-        if (!path.startsWith("/sessions/") || !SESSION.matcher(path.substring(10)).matches()) {
+        if (!path.startsWith(SessionPaths.ENCLAVE_PREFIX)
+                || !SESSION.matcher(path.substring(SessionPaths.ENCLAVE_PREFIX.length())).matches()) {
             Problem.NOT_FOUND.send(request.response());
             return;
         }
@@ -167,13 +171,13 @@ public final class EnclaveVerticle extends VerticleBase {
                             byte[] alert = current.closeTls();
                             end(id);
                             // The TLS alert (if any) goes back so the client learns why; nothing else does.
-                            request.response().setStatusCode(200).putHeader("content-type", "application/cloister-tls")
+                            request.response().setStatusCode(200).putHeader("content-type", MediaTypes.CLOISTER_TLS)
                                     .putHeader("cloister-session-closed", "1").end(Buffer.buffer(alert));
                             return;
                         }
                         EnclaveSession.Step stepped = result.result();
                         if (stepped.request().isEmpty()) {
-                            request.response().setStatusCode(200).putHeader("content-type", "application/cloister-tls")
+                            request.response().setStatusCode(200).putHeader("content-type", MediaTypes.CLOISTER_TLS)
                                     .end(Buffer.buffer(stepped.outgoing()));
                             return;
                         }
@@ -191,11 +195,11 @@ public final class EnclaveVerticle extends VerticleBase {
     private void answer(HttpServerResponse response, String id, EnclaveSession session, EnclaveSession.Step step,
             Context context) {
         BinaryRequest inner = step.request().orElseThrow();
-        response.setStatusCode(200).putHeader("content-type", "application/cloister-tls")
+        response.setStatusCode(200).putHeader("content-type", MediaTypes.CLOISTER_TLS)
                 .putHeader("cloister-session-closed", "1").setChunked(true);
         RecordOutbox outbox = new RecordOutbox(session, response, context, () -> end(id));
         outbox.queueRecords(step.outgoing());
-        boolean stream = inner.headers().first("accept").map(a -> a.contains(JSONL)).orElse(false);
+        boolean stream = inner.headers().first("accept").map(a -> a.contains(MediaTypes.JSONL)).orElse(false);
         Output output = new Output(outbox, session, stream);
         AssistantRequest parsed;
         try {
@@ -246,7 +250,7 @@ public final class EnclaveVerticle extends VerticleBase {
         @Override
         public synchronized void text(byte[] utf8) {
             if (stream) {
-                byte[] line = (new JsonObject().put("text", new String(utf8, StandardCharsets.UTF_8)).encode() + "\n")
+                byte[] line = (new AnswerLine.Text(new String(utf8, StandardCharsets.UTF_8)).encode() + "\n")
                         .getBytes(StandardCharsets.UTF_8);
                 Arrays.fill(utf8, (byte) 0);
                 sendHead();
@@ -268,17 +272,16 @@ public final class EnclaveVerticle extends VerticleBase {
 
         @Override
         public synchronized void finished(Completion completion) {
-            JsonObject done = new JsonObject().put("finish", completion.reason().name().toLowerCase())
-                    .put("prompt_tokens", completion.promptTokens())
-                    .put("generated_tokens", completion.generatedTokens());
+            AnswerLine.End done = new AnswerLine.End(FinishReason.valueOf(completion.reason().name()),
+                    completion.promptTokens(), completion.generatedTokens());
             if (stream) {
                 sendHead();
-                byte[] line = (new JsonObject().put("done", done).encode() + "\n").getBytes(StandardCharsets.UTF_8);
+                byte[] line = (done.encode() + "\n").getBytes(StandardCharsets.UTF_8);
                 outbox.seal(concat(bhttp.contentChunk(line), bhttp.end(FieldSection.EMPTY)));
             } else {
-                done.put("text", new String(collected, 0, collectedLength, StandardCharsets.UTF_8));
-                byte[] body = done.encode().getBytes(StandardCharsets.UTF_8);
-                outbox.seal(BinaryResponse.of(200, FieldSection.of("content-type", "application/json"), body).encode());
+                byte[] body = AnswerLine.encodeWhole(done, new String(collected, 0, collectedLength, StandardCharsets.UTF_8))
+                        .getBytes(StandardCharsets.UTF_8);
+                outbox.seal(BinaryResponse.of(200, FieldSection.of("content-type", MediaTypes.JSON), body).encode());
                 Arrays.fill(body, (byte) 0);
             }
             outbox.close();
@@ -294,7 +297,7 @@ public final class EnclaveVerticle extends VerticleBase {
             }
             byte[] problem = new JsonObject().put("type", "about:blank").put("status", status).put("detail", detail)
                     .encode().getBytes(StandardCharsets.UTF_8);
-            FieldSection headers = FieldSection.of("content-type", "application/problem+json");
+            FieldSection headers = FieldSection.of("content-type", MediaTypes.PROBLEM_JSON);
             outbox.seal(stream
                     ? concat(bhttp.head(List.of(), status, headers), bhttp.contentChunk(problem), bhttp.end(FieldSection.EMPTY))
                     : BinaryResponse.of(status, headers, problem).encode());
@@ -304,7 +307,7 @@ public final class EnclaveVerticle extends VerticleBase {
         private void sendHead() {
             if (headSent) return;
             headSent = true;
-            outbox.seal(bhttp.head(List.of(), 200, FieldSection.of("content-type", JSONL)));
+            outbox.seal(bhttp.head(List.of(), 200, FieldSection.of("content-type", MediaTypes.JSONL)));
         }
     }
 

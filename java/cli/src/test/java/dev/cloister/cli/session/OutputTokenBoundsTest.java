@@ -3,6 +3,7 @@ package dev.cloister.cli.session;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import dev.cloister.protocol.FinishReason;
 import dev.cloister.client.session.CloisterClient;
 import dev.cloister.cli.demo.LocalDeployment;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -55,13 +56,13 @@ class OutputTokenBoundsTest {
             assertEquals(List.of(), pieces);
             assertEquals("", streamed.text());
             assertEquals(0, streamed.generatedTokens());
-            assertEquals("max_tokens", streamed.finish());
+            assertEquals(FinishReason.MAX_TOKENS, streamed.finish());
             assertEquals("ok", streamed.logEntry().outcome().result());
 
             CloisterClient.Answer whole = client.summarize(PrivateSessionTest.CHAT, "brief").await(60, TimeUnit.SECONDS);
             assertEquals("", whole.text());
             assertEquals(0, whole.generatedTokens());
-            assertEquals("max_tokens", whole.finish());
+            assertEquals(FinishReason.MAX_TOKENS, whole.finish());
             assertEquals(streamed.promptTokens(), whole.promptTokens());
         }
     }
@@ -71,7 +72,7 @@ class OutputTokenBoundsTest {
         try (CloisterClient client = start(1)) {
             CloisterClient.Answer whole = client.rewrite("see u at the park", "formal").await(60, TimeUnit.SECONDS);
             assertEquals(1, whole.generatedTokens());
-            assertEquals("max_tokens", whole.finish());
+            assertEquals(FinishReason.MAX_TOKENS, whole.finish());
             assertFalse(whole.text().isEmpty());
 
             List<String> pieces = new CopyOnWriteArrayList<>();

@@ -274,7 +274,7 @@ class PrivateSessionPropertiesTest {
         gatewaySaw.clear();
         // Looser limits than the enclave's: the over-long draft reaches the enclave, which refuses it.
         try (CloisterClient client = deployment.client()
-                .requestLimits(new dev.cloister.client.session.RequestLimits(1 << 20, 1000, 1 << 20)).build()) {
+                .requestLimits(new dev.cloister.protocol.AssistantRequest.Limits(1 << 20, 1000, 1 << 20)).build()) {
             CloisterClient.Answer answer = client.summarize(chat(CANARY), "brief").await(60, TimeUnit.SECONDS);
             assertEquals("ok", answer.logEntry().outcome().result());
             // An enclave refusal is reported without echoing the input.

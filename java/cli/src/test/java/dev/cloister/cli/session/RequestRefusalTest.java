@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cloister.client.session.CloisterClient;
-import dev.cloister.client.session.RequestLimits;
 import dev.cloister.client.session.SessionFailure;
 import dev.cloister.cli.demo.LocalDeployment;
 import dev.cloister.protocol.AssistantRequest;
@@ -125,7 +124,7 @@ class RequestRefusalTest {
     void anEnclaveRefusalSpendsOneTokenAndShowsItsReasonInBothModes() {
         // A client told looser limits than the enclave keeps: the enclave is the one to refuse.
         int enclaveMax = AssistantRequest.Limits.DEFAULT.maxFieldChars();
-        try (CloisterClient loose = deployment.client().requestLimits(new RequestLimits(1 << 20, 1000, 1 << 20))
+        try (CloisterClient loose = deployment.client().requestLimits(new AssistantRequest.Limits(1 << 20, 1000, 1 << 20))
                 .build()) {
             String draft = "z".repeat(enclaveMax + 1);
             for (var request : List.<Function<CloisterClient, Future<CloisterClient.Answer>>>of(
@@ -169,12 +168,4 @@ class RequestRefusalTest {
         }
     }
 
-    @Test
-    void theClientsDefaultLimitsAreTheEnclaves() {
-        AssistantRequest.Limits enclave = AssistantRequest.Limits.DEFAULT;
-        assertEquals(new RequestLimits(enclave.maxBodyBytes(), enclave.maxMessages(), enclave.maxFieldChars()),
-                RequestLimits.DEFAULT);
-        assertEquals(AssistantRequest.Summarize.STYLES, RequestLimits.STYLES);
-        assertEquals(AssistantRequest.Rewrite.TONES, RequestLimits.TONES);
-    }
 }

@@ -8,6 +8,14 @@ import dev.cloister.attest.ratls.RaTlsConnection;
 import dev.cloister.attest.ratls.RaTlsException;
 import dev.cloister.attest.ratls.RaTlsPolicy;
 import dev.cloister.client.ObliviousHttpClient;
+import dev.cloister.protocol.AnswerLine;
+import dev.cloister.protocol.AssistantRequest;
+import dev.cloister.protocol.FinishReason;
+import dev.cloister.protocol.MediaTypes;
+import dev.cloister.protocol.SessionPaths;
+import dev.cloister.protocol.Style;
+import dev.cloister.protocol.Tone;
+import dev.cloister.protocol.UseCase;
 import dev.cloister.protocol.http.ProblemResponse;
 import dev.cloister.client.keys.KeyConsistency;
 import dev.cloister.client.keys.KeyConsistencyException;
@@ -60,7 +68,7 @@ import java.util.function.Consumer;
  * </ol>
  * A failure of a verification step aborts before any user data leaves the device and is never retried; an enclave
  * that disappears, or an overloaded gateway, is retried on a fresh session (with a fresh token) up to
- * {@code retries} times. A request the client can tell the enclave would refuse ({@link RequestLimits}) is refused
+ * {@code retries} times. A request the client can tell the enclave would refuse ({@link AssistantRequest#check}) is refused
  * before a token is spent; a refusal by the enclave (4xx) or a too-large answer from the relay or gateway (413) is
  * reported with its reason and never retried.
  */
@@ -70,7 +78,7 @@ public final class CloisterClient implements AutoCloseable {
     public record Message(String id, String sender, Instant time, String text) {}
 
     /** The answer: the generated text and why generation stopped. */
-    public record Answer(String text, String finish, int promptTokens, int generatedTokens, RequestLogEntry logEntry) {}
+    public record Answer(String text, FinishReason finish, int promptTokens, int generatedTokens, RequestLogEntry logEntry) {}
 
     private final Builder config;
     private final ObliviousHttpClient ohttp;
@@ -116,22 +124,26 @@ public final class CloisterClient implements AutoCloseable {
 
     /** Summarizes {@code messages}; with {@code onText} the answer streams to it as it is generated. */
     public Future<Answer> summarize(List<Message> messages, String style, Consumer<String> onText) {
+        AssistantRequest request;
         try {
-            config.requestLimits.checkSummary(messages, style);
-        } catch (SessionFailure f) {
-            return notSent("summarize", f);
+            if (messages == null) {
+                throw new AssistantRequest.Invalid(400, "messages must be a non-empty array");
+            }
+            List<AssistantRequest.ChatMessage> chat = new ArrayList<>(messages.size());
+            for (Message m : messages) {
+                chat.add(m == null ? null : new AssistantRequest.ChatMessage(m.id(), m.sender(), m.time(), m.text()));
+            }
+            request = new AssistantRequest.Summarize(chat, Style.parse(style));
+        } catch (AssistantRequest.Invalid e) {
+            return notSent(UseCase.SUMMARIZE, e);
         }
-        JsonArray array = new JsonArray();
         long bytes = 0;
         List<String> ids = new ArrayList<>();
         for (Message m : messages) {
-            array.add(new JsonObject().put("id", m.id()).put("sender", m.sender()).put("time", m.time().toString())
-                    .put("text", m.text()));
-            bytes += m.text().getBytes(StandardCharsets.UTF_8).length;
-            ids.add(m.id());
+            bytes += m == null || m.text() == null ? 0 : m.text().getBytes(StandardCharsets.UTF_8).length;
+            ids.add(m == null ? null : m.id());
         }
-        JsonObject body = new JsonObject().put("messages", array).put("style", style);
-        return run("summarize", "/v1/summarize", body, new RequestLogEntry.Shared(messages.size(), bytes, ids), onText);
+        return run(request, new RequestLogEntry.Shared(messages.size(), bytes, ids), onText);
     }
 
     public Future<Answer> rewrite(String draft, String tone) {
@@ -139,25 +151,34 @@ public final class CloisterClient implements AutoCloseable {
     }
 
     public Future<Answer> rewrite(String draft, String tone, Consumer<String> onText) {
+        AssistantRequest request;
         try {
-            config.requestLimits.checkRewrite(draft, tone);
-        } catch (SessionFailure f) {
-            return notSent("rewrite", f);
+            request = new AssistantRequest.Rewrite(draft, Tone.parse(tone));
+        } catch (AssistantRequest.Invalid e) {
+            return notSent(UseCase.REWRITE, e);
         }
-        JsonObject body = new JsonObject().put("draft", draft).put("tone", tone);
-        return run("rewrite", "/v1/rewrite", body,
-                new RequestLogEntry.Shared(1, draft.getBytes(StandardCharsets.UTF_8).length, List.of()), onText);
+        return run(request, new RequestLogEntry.Shared(1,
+                draft == null ? 0 : draft.getBytes(StandardCharsets.UTF_8).length, List.of()), onText);
     }
 
-    private Future<Answer> run(String useCase, String path, JsonObject body, RequestLogEntry.Shared shared,
-            Consumer<String> onText) {
+    /**
+     * Sends a request the enclave will accept, or refuses it here, before a token is spent, by the rules the enclave
+     * applies ({@link AssistantRequest#check}).
+     */
+    private Future<Answer> run(AssistantRequest request, RequestLogEntry.Shared shared, Consumer<String> onText) {
+        UseCase useCase = request.useCase();
+        byte[] body;
         try {
-            config.requestLimits.checkBody(body.encode().getBytes(StandardCharsets.UTF_8));
-        } catch (SessionFailure f) {
-            return notSent(useCase, f);
+            request.check(config.requestLimits);
+            body = request.encode();
+            AssistantRequest.checkSize(body.length, config.requestLimits);
+        } catch (AssistantRequest.Invalid e) {
+            return notSent(useCase, e);
         }
-        Attempt attempt = new Attempt(useCase, shared, config.clock.instant());
+        String path = useCase.path();
+        Attempt attempt = new Attempt(useCase.wireName(), shared, config.clock.instant());
         return attempt(attempt, path, body, onText, config.retries)
+                .onComplete(done -> Arrays.fill(body, (byte) 0))
                 .onSuccess(answer -> log.append(answer.logEntry()))
                 .recover(e -> {
                     SessionFailure failure = e instanceof SessionFailure f ? f
@@ -169,13 +190,15 @@ public final class CloisterClient implements AutoCloseable {
     }
 
     /** A request refused before anything was sent (no token spent): logged as such, nothing shared. */
-    private Future<Answer> notSent(String useCase, SessionFailure failure) {
-        Attempt attempt = new Attempt(useCase, new RequestLogEntry.Shared(0, 0, List.of()), config.clock.instant());
+    private Future<Answer> notSent(UseCase useCase, AssistantRequest.Invalid refusal) {
+        SessionFailure failure = new SessionFailure(SessionFailure.Kind.REQUEST,
+                "not sent (no token spent): " + refusal.getMessage(), null);
+        Attempt attempt = new Attempt(useCase.wireName(), new RequestLogEntry.Shared(0, 0, List.of()), config.clock.instant());
         log.append(attempt.entry(RequestLogEntry.Outcome.failed("request", failure.getMessage())));
         return Future.failedFuture(failure);
     }
 
-    private Future<Answer> attempt(Attempt attempt, String path, JsonObject body, Consumer<String> onText, int retries) {
+    private Future<Answer> attempt(Attempt attempt, String path, byte[] body, Consumer<String> onText, int retries) {
         return once(attempt, path, body, onText).recover(e -> {
             if (!(e instanceof SessionFailure f && f.kind() == SessionFailure.Kind.TOKEN)) {
                 verified = null;
@@ -249,7 +272,7 @@ public final class CloisterClient implements AutoCloseable {
 
     private volatile Verified verified;
 
-    private Future<Answer> once(Attempt attempt, String path, JsonObject body, Consumer<String> onText) {
+    private Future<Answer> once(Attempt attempt, String path, byte[] body, Consumer<String> onText) {
         return verifiedKeysAndReleases(attempt)
                 .compose(v -> wallet.take().compose(token -> {
                     attempt.token = wallet.describe(token);
@@ -332,9 +355,9 @@ public final class CloisterClient implements AutoCloseable {
         } catch (RaTlsException e) {
             return Future.failedFuture(new SessionFailure(SessionFailure.Kind.ATTESTATION, e.getMessage(), e));
         }
-        BinaryRequest open = BinaryRequest.of("POST", "https", config.gatewayAuthority, "/v1/sessions",
+        BinaryRequest open = BinaryRequest.of("POST", "https", config.gatewayAuthority, SessionPaths.OPEN,
                 FieldSection.of("authorization", PrivateTokenCredentials.format(token),
-                        "content-type", "application/cloister-tls"), connection.takeOutgoing());
+                        "content-type", MediaTypes.CLOISTER_TLS), connection.takeOutgoing());
         return ohttp.send(key.config(), open).recover(e -> Future.failedFuture(transport(e))).compose(answer -> {
             if (answer.status() == 401) {
                 connection.close();
@@ -380,13 +403,13 @@ public final class CloisterClient implements AutoCloseable {
     }
 
     /** Step 8-9: the request inside TLS; the answer streams back through chunked OHTTP. */
-    private Future<Answer> exchange(Attempt attempt, Opened session, String path, JsonObject body,
+    private Future<Answer> exchange(Attempt attempt, Opened session, String path, byte[] body,
             Consumer<String> onText) {
         boolean stream = onText != null;
-        byte[] json = body.encode().getBytes(StandardCharsets.UTF_8);
+        byte[] json = body.clone();
         BinaryRequest inner = BinaryRequest.of("POST", "https", "enclave.cloister.invalid", path,
-                FieldSection.of("content-type", "application/json", "accept",
-                        stream ? "application/jsonl" : "application/json"), json);
+                FieldSection.of("content-type", MediaTypes.JSON, "accept",
+                        stream ? MediaTypes.JSONL : MediaTypes.JSON), json);
         byte[] flight;
         try {
             byte[] encoded = inner.encode();
@@ -399,7 +422,7 @@ public final class CloisterClient implements AutoCloseable {
             return Future.failedFuture(new SessionFailure(SessionFailure.Kind.ENCLAVE, e.getMessage(), e));
         }
         BinaryRequest step = BinaryRequest.of("POST", "https", config.gatewayAuthority,
-                "/v1/sessions/" + session.handle(), FieldSection.of("content-type", "application/cloister-tls"), flight);
+                SessionPaths.step(session.handle()), FieldSection.of("content-type", MediaTypes.CLOISTER_TLS), flight);
         AnswerReader reader = new AnswerReader(session.tls(), onText, attempt);
         return ohttp.sendChunked(session.key().config(), step, 16 * 1024, reader::outer)
                 .recover(e -> Future.failedFuture(transport(e)))
@@ -444,7 +467,7 @@ public final class CloisterClient implements AutoCloseable {
         private final ByteArrayOutputStream refusal = new ByteArrayOutputStream();
         private final ByteArrayOutputStream lines = new ByteArrayOutputStream();
         private final StringBuilder text = new StringBuilder();
-        private JsonObject done;
+        private AnswerLine.End done;
         private Exception failure;
 
         AnswerReader(RaTlsConnection tls, Consumer<String> onText, Attempt attempt) {
@@ -483,7 +506,7 @@ public final class CloisterClient implements AutoCloseable {
             }
         }
 
-        private void tlsBytes(byte[] records) throws RaTlsException, BhttpException {
+        private void tlsBytes(byte[] records) throws RaTlsException, BhttpException, AnswerLine.Malformed {
             if (records.length == 0) return;
             tls.receive(records);
             byte[] plain = tls.takeReceived();
@@ -513,12 +536,10 @@ public final class CloisterClient implements AutoCloseable {
             }
         }
 
-        private void line(String line) {
-            JsonObject json = new JsonObject(line);
-            if (json.containsKey("text")) {
-                deliver(json.getString("text"));
-            } else if (json.containsKey("done")) {
-                done = json.getJsonObject("done");
+        private void line(String line) throws AnswerLine.Malformed {
+            switch (AnswerLine.decode(line)) {
+                case AnswerLine.Text t -> deliver(t.text());
+                case AnswerLine.End e -> done = e;
             }
         }
 
@@ -550,12 +571,18 @@ public final class CloisterClient implements AutoCloseable {
                 if (inner.status() != 200) {
                     throw refused(inner.status(), inner.content());
                 }
-                done = new JsonObject(new String(inner.content(), StandardCharsets.UTF_8));
-                deliver(done.getString("text", ""));
+                AnswerLine.Whole whole;
+                try {
+                    whole = AnswerLine.decodeWhole(new String(inner.content(), StandardCharsets.UTF_8));
+                } catch (AnswerLine.Malformed e) {
+                    throw new SessionFailure(SessionFailure.Kind.ENCLAVE, "the enclave's answer is unreadable: "
+                            + e.getMessage(), e);
+                }
+                done = whole.end();
+                deliver(whole.text());
             }
             RequestLogEntry entry = attempt.entry(RequestLogEntry.Outcome.OK);
-            return new Answer(text.toString(), done.getString("finish"), done.getInteger("prompt_tokens", 0),
-                    done.getInteger("generated_tokens", 0), entry);
+            return new Answer(text.toString(), done.finish(), done.promptTokens(), done.generatedTokens(), entry);
         }
 
         /**
@@ -629,7 +656,7 @@ public final class CloisterClient implements AutoCloseable {
         private KeyExchange keyExchange = KeyExchange.X25519;
         private Duration timeout = Duration.ofSeconds(30);
         private int retries = 2;
-        private RequestLimits requestLimits = RequestLimits.DEFAULT;
+        private AssistantRequest.Limits requestLimits = AssistantRequest.Limits.DEFAULT;
         private Duration keyCacheTtl = Duration.ofMinutes(5);
         private java.nio.file.Path tokenStore;
         private Clock clock = Clock.systemUTC();
@@ -658,7 +685,7 @@ public final class CloisterClient implements AutoCloseable {
         public Builder timeout(Duration v) { this.timeout = v; return this; }
         public Builder retries(int v) { this.retries = v; return this; }
         /** What the enclaves accept in one request (default: the enclave's defaults); checked before a token is spent. */
-        public Builder requestLimits(RequestLimits v) { this.requestLimits = Objects.requireNonNull(v); return this; }
+        public Builder requestLimits(AssistantRequest.Limits v) { this.requestLimits = Objects.requireNonNull(v); return this; }
         /** How long verified keys and releases are reused (zero: verify on every request). */
         public Builder keyCacheTtl(Duration v) { this.keyCacheTtl = v; return this; }
         public Builder clock(Clock v) { this.clock = v; return this; }

@@ -1,5 +1,8 @@
 package dev.cloister.operator.sessions;
 
+import dev.cloister.protocol.MediaTypes;
+import dev.cloister.protocol.SessionPaths;
+
 import dev.cloister.operator.gateway.StreamingTarget;
 import dev.cloister.operator.gateway.Target;
 import dev.cloister.wire.bhttp.BinaryRequest;
@@ -36,7 +39,7 @@ import java.util.regex.Pattern;
 public final class SessionRouter implements StreamingTarget {
 
     public static final String NEXT_HANDLE = "session";
-    public static final String MEDIA_TYPE = "application/cloister-tls";
+    public static final String MEDIA_TYPE = MediaTypes.CLOISTER_TLS;
     /** The most TLS bytes one step may carry towards the enclave. */
     public static final int MAX_STEP_BYTES = 1 << 20;
     /** The most TLS bytes one step's answer may stream back. */
@@ -74,12 +77,12 @@ public final class SessionRouter implements StreamingTarget {
     @Override
     public Future<StreamedResponse> stream(BinaryRequest request) {
         String path = request.path();
-        if (path.equals("/v1/sessions")) {
+        if (path.equals(SessionPaths.OPEN)) {
             return (request.method().equals("POST") ? open.handle(request)
                     : Future.succeededFuture(problem(405, "method not allowed"))).map(StreamedResponse::whole);
         }
-        if (path.startsWith("/v1/sessions/")) {
-            String handle = path.substring("/v1/sessions/".length());
+        if (path.startsWith(SessionPaths.STEP_PREFIX)) {
+            String handle = path.substring(SessionPaths.STEP_PREFIX.length());
             if (!HANDLE.matcher(handle).matches()) {
                 return whole(problem(404, "unknown session"));
             }
