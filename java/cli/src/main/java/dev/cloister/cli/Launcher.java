@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
             dev.cloister.enclave.EnclaveCommand.class, AttestCommand.class,
             RequestCommand.class, dev.cloister.client.cli.SummarizeCommand.class,
             dev.cloister.client.cli.RewriteCommand.class, dev.cloister.client.cli.LogCommand.class,
-            dev.cloister.cli.GenerateCommand.class, dev.cloister.cli.ModelCommand.class,
+            dev.cloister.cli.GenerateCommand.class, dev.cloister.cli.ModelCommand.class, CvmCommand.class,
             CommandLine.HelpCommand.class})
 public final class Launcher implements Runnable {
 
