@@ -26,13 +26,23 @@ public final class Launcher implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = CommandErrors.VERBOSE, scope = CommandLine.ScopeType.INHERIT,
+            description = "On a failure, print the stack trace too")
+    boolean verbose;
+
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /** The command line {@code main} runs: every command's failure answered in one line ({@link CommandErrors}). */
+    public static CommandLine commandLine() {
+        CommandErrors errors = new CommandErrors();
+        return new CommandLine(new Launcher()).setParameterExceptionHandler(errors).setExecutionExceptionHandler(errors);
+    }
+
     public static void main(String[] args) {
-        int code = new CommandLine(new Launcher()).execute(args);
+        int code = commandLine().execute(args);
         if (code != 0 || !ServerCommand.keepsRunning()) {
             System.exit(code);
         }

@@ -6,9 +6,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.util.concurrent.TimeUnit;
 
 /** A Vert.x instance whose metrics (Vert.x's own and Cloister's) go to one Prometheus registry. */
-public record NodeRuntime(Vertx vertx, PrometheusMeterRegistry registry) {
+public record NodeRuntime(Vertx vertx, PrometheusMeterRegistry registry) implements AutoCloseable {
 
     public static NodeRuntime create() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -17,5 +18,11 @@ public record NodeRuntime(Vertx vertx, PrometheusMeterRegistry registry) {
                 .withMetrics(new MicrometerMetricsFactory(registry))
                 .build();
         return new NodeRuntime(vertx, registry);
+    }
+
+    /** Closes Vert.x and every server on it (a command that fails to start leaves no threads or ports behind). */
+    @Override
+    public void close() throws Exception {
+        vertx.close().await(30, TimeUnit.SECONDS);
     }
 }

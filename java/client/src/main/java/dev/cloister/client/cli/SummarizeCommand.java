@@ -48,9 +48,8 @@ public final class SummarizeCommand implements Callable<Integer> {
                         Instant.parse(m.getString("time")), m.getString("text")));
             }
         } catch (RuntimeException e) {
-            spec.commandLine().getErr().println("cannot read " + file + ": expected {\"messages\": [{\"id\", \"sender\", "
+            throw new UsageException("--file " + file, "not a chat: expected {\"messages\": [{\"id\", \"sender\", "
                     + "\"time\" (ISO-8601), \"text\"}], \"style\"}");
-            return 2;
         }
         String chosen = style != null ? style : chat.getString("style", "brief");
         return Sessions.run(session, spec, client -> client.summarize(messages, chosen, piece -> {

@@ -4,6 +4,8 @@ import dev.cloister.attest.ratls.AttestationMode;
 import dev.cloister.attest.ratls.SimulatedEvidenceSource;
 import dev.cloister.attest.sim.SimulatedNvidiaGpu;
 import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
+import dev.cloister.client.cli.SessionOptions;
+import dev.cloister.client.cli.UsageException;
 import dev.cloister.infer.model.ModelFiles;
 import dev.cloister.node.ListenAddress;
 import dev.cloister.node.NodeRuntime;
@@ -11,7 +13,6 @@ import dev.cloister.node.ServerCommand;
 import dev.cloister.node.enclave.Enclave;
 import dev.cloister.node.enclave.EnclaveVerticle;
 import dev.cloister.node.enclave.ReleaseMeasurement;
-import dev.cloister.node.ledger.KeyFiles;
 import dev.cloister.node.ledger.LedgerPublisher;
 import dev.cloister.node.log.EnclaveLogFilter;
 import io.vertx.ext.web.client.WebClient;
@@ -38,8 +39,8 @@ public final class EnclaveCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--listen", required = true, description = "HOST:PORT of the internal session endpoint (gateway only)")
-    String listen;
+    @Option(names = "--listen", required = true, converter = ListenArgument.class, description = "HOST:PORT of the internal session endpoint (gateway only)")
+    ListenAddress listen;
 
     @Option(names = "--model", defaultValue = "stories15M", description = "stories15M, stories260K or a checkpoint path (default: ${DEFAULT-VALUE})")
     String model;
@@ -47,20 +48,20 @@ public final class EnclaveCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "The tokenizer.bin for a model given as a path")
     Path tokenizer;
 
-    @Option(names = "--models-dir", description = "Shared test models directory (default: ../shared/models when present)")
+    @Option(names = "--models-dir", paramLabel = "DIR", description = "Shared test models directory (default: ../shared/models when present)")
     Path modelsDir;
 
     @Option(names = "--platform", defaultValue = "sim", description = "Evidence provider: sim (default) or configfs-tsm")
     String platform;
 
-    @Option(names = "--tsm-dir", defaultValue = "/sys/kernel/config/tsm/report",
+    @Option(names = "--tsm-dir", paramLabel = "DIR", defaultValue = "/sys/kernel/config/tsm/report",
             description = "The configfs-tsm report directory (with --platform configfs-tsm; default: ${DEFAULT-VALUE})")
     Path tsmDir;
 
     @Option(names = "--vcek-chain", description = "VCEK + ASK + ARK in PEM, for hosts whose configfs-tsm gives no certificates")
     Path vcekChain;
 
-    @Option(names = "--sim-dir", defaultValue = "sim-platform", description = "Simulated vendor roots (created at first use; default: ${DEFAULT-VALUE})")
+    @Option(names = "--sim-dir", paramLabel = "DIR", defaultValue = "sim-platform", description = "Simulated vendor roots (created at first use; default: ${DEFAULT-VALUE})")
     Path simDir;
 
     @Option(names = "--threads", defaultValue = "1", description = "Inference threads (default: ${DEFAULT-VALUE})")
@@ -93,10 +94,31 @@ public final class EnclaveCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), tsmDir + " does not exist: configfs-tsm "
                     + "needs a confidential VM (SEV-SNP or TDX guest kernel with configfs mounted); use --platform sim here");
         }
+        if (threads < 1) throw new UsageException("--threads " + threads, "must be at least 1");
+        if (maxSequences < 1) throw new UsageException("--max-sequences " + maxSequences, "must be at least 1");
+        if (maxOutputTokens < 1) throw new UsageException("--max-output-tokens " + maxOutputTokens, "must be at least 1");
+        if (batchWindow != null && (batchWindow.isNegative() || batchWindow.isZero())) {
+            throw new UsageException("--batch-window " + batchWindow, "must be positive");
+        }
+        if (ledger != null && submitterKey == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--ledger needs --submitter-key");
+        }
+        if (ledger != null) SessionOptions.webUrl("--ledger", ledger);
+        var submitter = ledger == null ? null : Arguments.logSigner("--submitter-key", submitterKey);
         EnclaveLogFilter.install();
         ModelFiles files = dev.cloister.node.infer.ModelArgument.resolve(spec.commandLine(), model, tokenizer, modelsDir,
                 line -> System.err.println("model: " + line));
         NodeRuntime runtime = NodeRuntime.create();
+        try {
+            return start(runtime, files, submitter);
+        } catch (Exception e) {
+            runtime.close();
+            throw e;
+        }
+    }
+
+    private int start(NodeRuntime runtime, ModelFiles files, dev.cloister.ledger.note.Ed25519NoteSigner submitter)
+            throws Exception {
         SecureRandom random = new SecureRandom();
         Clock clock = Clock.systemUTC();
         byte[] measurement = ReleaseMeasurement.ofRunningBuild();
@@ -114,11 +136,8 @@ public final class EnclaveCommand implements Callable<Integer> {
                     Duration.ofMinutes(1), clock, random);
         }
         if (ledger != null) {
-            if (submitterKey == null) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--ledger needs --submitter-key");
-            }
             LedgerPublisher.Published published = new LedgerPublisher(WebClient.create(runtime.vertx()), ledger,
-                    KeyFiles.logSigner(submitterKey), Duration.ofSeconds(30))
+                    submitter, Duration.ofSeconds(30))
                     .publish(ReleaseMeasurement.entry(measurement, "development").encode()).await(60, TimeUnit.SECONDS);
             if (releaseProofOut != null) Files.write(releaseProofOut, published.proof().encode());
             System.err.println("release published in the ledger at index " + published.index());
@@ -127,7 +146,7 @@ public final class EnclaveCommand implements Callable<Integer> {
                 : new AttestationMode.Batched(batchWindow, 64);
         Enclave enclave = Enclave.start(runtime.vertx(), new Enclave.Settings(files.checkpoint(), files.tokenizer(),
                 threads, maxSequences, maxOutputTokens, Duration.ofSeconds(60), mode,
-                EnclaveVerticle.Config.defaults(ListenAddress.parse(listen))),
+                EnclaveVerticle.Config.defaults(listen)),
                 evidence, runtime.registry(), clock, random);
         System.err.println("cloister enclave on " + listen + " (" + (platform.equals("sim")
                 ? "simulated SEV-SNP + GPU), measurement " + HexFormat.of().formatHex(measurement) : "configfs-tsm)"));

@@ -1,11 +1,12 @@
 package dev.cloister.node.cli;
 
+import dev.cloister.client.cli.SessionOptions;
+import dev.cloister.client.cli.UsageException;
 import dev.cloister.node.ListenAddress;
 import dev.cloister.node.NodeRuntime;
 import dev.cloister.node.ServerCommand;
 import dev.cloister.node.admin.AdminVerticle;
 import dev.cloister.node.tokens.AccountFile;
-import dev.cloister.node.ledger.KeyFiles;
 import dev.cloister.node.ledger.LedgerPublisher;
 import dev.cloister.node.tokens.IssuerKeyPublication;
 import dev.cloister.node.tokens.IssuerVerticle;
@@ -32,8 +33,8 @@ public final class IssuerCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--listen", required = true, description = "HOST:PORT to serve on")
-    String listen;
+    @Option(names = "--listen", required = true, converter = ListenArgument.class, description = "HOST:PORT to serve on")
+    ListenAddress listen;
 
     @Option(names = "--accounts", required = true, description = "File with one account bearer token per line")
     Path accounts;
@@ -48,9 +49,9 @@ public final class IssuerCommand implements Callable<Integer> {
             description = "issuer-request-uri published in the directory (default: ${DEFAULT-VALUE})")
     String issuerUri;
 
-    @Option(names = "--admin-listen", defaultValue = "127.0.0.1:9466",
+    @Option(names = "--admin-listen", defaultValue = "127.0.0.1:9466", converter = ListenArgument.class,
             description = "HOST:PORT for /metrics and /health (default: ${DEFAULT-VALUE})")
-    String adminListen;
+    ListenAddress adminListen;
 
     @Option(names = "--issuer-name", defaultValue = "issuer.cloister.invalid",
             description = "The issuer_name of the token challenges, recorded with each key in the ledger (default: ${DEFAULT-VALUE})")
@@ -79,19 +80,27 @@ public final class IssuerCommand implements Callable<Integer> {
         if (ledger != null && submitterKey == null) {
             throw new ParameterException(spec.commandLine(), "--ledger needs --submitter-key");
         }
+        if (ledger != null) SessionOptions.webUrl("--ledger", ledger);
+        if (tokensPerEpoch < 1) throw new UsageException("--tokens-per-epoch " + tokensPerEpoch, "must be at least 1");
+        if (maxBatch < 1) throw new UsageException("--max-batch " + maxBatch, "must be at least 1");
+        AccountFile accountFile = AccountFile.load(accounts);
+        var signer = ledger == null ? null : Arguments.logSigner("--submitter-key", submitterKey);
         NodeRuntime runtime = NodeRuntime.create();
-        IssuerKeyPublication publication = ledger == null ? null : new IssuerKeyPublication(
-                new LedgerPublisher(WebClient.create(runtime.vertx()), ledger, KeyFiles.logSigner(submitterKey),
-                        Duration.ofSeconds(30)),
-                issuerName, Duration.ofSeconds(30), Clock.systemUTC());
-        IssuerVerticle issuer = new IssuerVerticle(ListenAddress.parse(listen),
-                tokens.schedule(publication != null ? publication : new InsecureLocalKeyPublication()),
-                AccountFile.load(accounts), tokensPerEpoch, maxBatch, issuerUri, publication, runtime.registry(),
-                Clock.systemUTC());
-        runtime.vertx().deployVerticle(issuer)
-                .compose(id -> runtime.vertx().deployVerticle(
-                        new AdminVerticle(ListenAddress.parse(adminListen), runtime.registry())))
-                .await(30, TimeUnit.SECONDS);
+        try {
+            IssuerKeyPublication publication = ledger == null ? null : new IssuerKeyPublication(
+                    new LedgerPublisher(WebClient.create(runtime.vertx()), ledger, signer, Duration.ofSeconds(30)),
+                    issuerName, Duration.ofSeconds(30), Clock.systemUTC());
+            IssuerVerticle issuer = new IssuerVerticle(listen,
+                    tokens.schedule(publication != null ? publication : new InsecureLocalKeyPublication()),
+                    accountFile, tokensPerEpoch, maxBatch, issuerUri, publication, runtime.registry(),
+                    Clock.systemUTC());
+            runtime.vertx().deployVerticle(issuer)
+                    .compose(id -> runtime.vertx().deployVerticle(new AdminVerticle(adminListen, runtime.registry())))
+                    .await(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            runtime.close();
+            throw e;
+        }
         System.err.println("cloister issuer on " + listen + ", admin on " + adminListen);
         ServerCommand.started();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> runtime.vertx().close()));

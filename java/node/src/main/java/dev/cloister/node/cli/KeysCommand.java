@@ -1,5 +1,7 @@
 package dev.cloister.node.cli;
 
+import dev.cloister.client.cli.SessionOptions;
+import dev.cloister.client.cli.UsageException;
 import dev.cloister.node.ListenAddress;
 import dev.cloister.node.NodeRuntime;
 import dev.cloister.node.ServerCommand;
@@ -17,8 +19,8 @@ import picocli.CommandLine.Option;
                 + "of its keys) and serves the same copy to every client.")
 public final class KeysCommand implements Callable<Integer> {
 
-    @Option(names = "--listen", required = true, description = "HOST:PORT to serve on")
-    String listen;
+    @Option(names = "--listen", required = true, converter = ListenArgument.class, description = "HOST:PORT to serve on")
+    ListenAddress listen;
 
     @Option(names = "--gateway", required = true, description = "The gateway's base URL, e.g. http://127.0.0.1:8082/")
     URI gateway;
@@ -32,16 +34,26 @@ public final class KeysCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        SessionOptions.webUrl("--gateway", gateway);
         java.util.List<dev.cloister.ledger.proof.TlogProof> proofs = new java.util.ArrayList<>();
         if (releaseProofs != null) {
             for (java.nio.file.Path file : releaseProofs) {
-                proofs.add(dev.cloister.ledger.proof.TlogProof.parse(java.nio.file.Files.readAllBytes(file)));
+                try {
+                    proofs.add(dev.cloister.ledger.proof.TlogProof.parse(java.nio.file.Files.readAllBytes(file)));
+                } catch (dev.cloister.ledger.FormatException e) {
+                    throw new UsageException("--release-proof " + file, "not a .tlog-proof: " + e.getMessage());
+                }
             }
         }
         NodeRuntime runtime = NodeRuntime.create();
-        runtime.vertx().deployVerticle(new KeyDirectoryVerticle(ListenAddress.parse(listen), gateway, refresh,
-                        new dev.cloister.client.keys.KeyProofs(proofs)))
-                .await(30, TimeUnit.SECONDS);
+        try {
+            runtime.vertx().deployVerticle(new KeyDirectoryVerticle(listen, gateway, refresh,
+                            new dev.cloister.client.keys.KeyProofs(proofs)))
+                    .await(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            runtime.close();
+            throw e;
+        }
         System.err.println("cloister keys on " + listen + ", mirroring " + gateway);
         ServerCommand.started();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> runtime.vertx().close()));

@@ -8,7 +8,6 @@ import dev.cloister.ledger.witness.Witness;
 import dev.cloister.node.ListenAddress;
 import dev.cloister.node.NodeRuntime;
 import dev.cloister.node.ServerCommand;
-import dev.cloister.node.ledger.KeyFiles;
 import dev.cloister.node.ledger.WitnessVerticle;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,10 +24,10 @@ import picocli.CommandLine.Option;
         description = "Run a witness (c2sp.org/tlog-witness): POST /add-checkpoint; refuses rollbacks and forks.")
 public final class WitnessCommand implements Callable<Integer> {
 
-    @Option(names = "--listen", required = true, description = "HOST:PORT to serve on")
-    String listen;
+    @Option(names = "--listen", required = true, converter = ListenArgument.class, description = "HOST:PORT to serve on")
+    ListenAddress listen;
 
-    @Option(names = "--data", required = true, description = "Directory for the latest cosigned checkpoint per log")
+    @Option(names = "--data", required = true, paramLabel = "DIR", description = "Directory for the latest cosigned checkpoint per log")
     Path data;
 
     @Option(names = "--key", required = true, description = "Witness secret key file (see 'ledger keygen --witness')")
@@ -39,17 +38,26 @@ public final class WitnessCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Cosigner cosigner = KeyFiles.cosigner(key);
+        Cosigner cosigner = Arguments.cosigner("--key", key);
         List<LogIdentity> followed = new ArrayList<>();
         for (String vkey : logs) {
-            VerifierKey k = VerifierKey.parse(vkey);
-            followed.add(new LogIdentity(k.name(), k.noteVerifier()));
+            VerifierKey k = Arguments.vkey("--log", vkey);
+            try {
+                followed.add(new LogIdentity(k.name(), k.noteVerifier()));
+            } catch (dev.cloister.ledger.FormatException e) {
+                throw new dev.cloister.client.cli.UsageException("--log " + vkey, e.getMessage());
+            }
         }
         Files.createDirectories(data);
         Witness witness = new Witness(cosigner, followed, new DirectoryCheckpointStore(data));
         NodeRuntime runtime = NodeRuntime.create();
-        runtime.vertx().deployVerticle(new WitnessVerticle(ListenAddress.parse(listen), witness, Clock.systemUTC()))
-                .await(30, TimeUnit.SECONDS);
+        try {
+            runtime.vertx().deployVerticle(new WitnessVerticle(listen, witness, Clock.systemUTC()))
+                    .await(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            runtime.close();
+            throw e;
+        }
         System.err.println("cloister witness " + cosigner.name() + " on " + listen + " for " + followed.size() + " log(s)");
         ServerCommand.started();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> runtime.vertx().close()));

