@@ -18,7 +18,9 @@ import dev.cloister.attest.tdx.TdxEvidence;
 import dev.cloister.attest.tdx.TdxPolicy;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import dev.cloister.server.command.UsageException;
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -92,20 +94,28 @@ public final class AttestCommand implements Runnable {
         @Option(names = "--policy", description = "JSON policy file (see README); default: genuine evidence only")
         Path policyFile;
 
+        /**
+         * A usage error (an unknown kind, an option the kind needs, an input file that is missing or a directory)
+         * leaves as an exception, exit 2; only the evidence itself is given a verdict.
+         */
         @Override
-        public Integer call() {
+        public Integer call() throws FileSystemException {
             PrintWriter out = spec.commandLine().getOut();
             Instant now = at != null ? at : Instant.now();
+            Kind which = parseKind(kind);
+            if (which == Kind.SEV_SNP || which == Kind.NVIDIA_GPU) require(certs, "--certs");
             try {
                 PolicyFile policy = policyFile == null ? PolicyFile.genuine()
                         : PolicyFile.parse(readBounded(policyFile, PolicyFile.MAX_BYTES));
-                List<AttestationResult> results = verify(parseKind(kind), now, policy);
+                List<AttestationResult> results = verify(which, now, policy);
                 JsonArray verdicts = new JsonArray();
                 results.forEach(r -> verdicts.add(new JsonObject(r.toJson())));
                 out.println(results.size() == 1 ? verdicts.getJsonObject(0).encodePrettily()
                         : new JsonObject().put("verdict", "accepted").put("results", verdicts).encodePrettily());
                 out.flush();
                 return 0;
+            } catch (FileSystemException usage) {
+                throw usage;
             } catch (AttestationException | IOException | RuntimeException e) {
                 out.println(new JsonObject().put("verdict", "refused").put("reason", String.valueOf(e.getMessage()))
                         .encodePrettily());
@@ -120,7 +130,7 @@ public final class AttestCommand implements Runnable {
                 case "tdx" -> Kind.TDX;
                 case "nvidia-gpu" -> Kind.NVIDIA_GPU;
                 case "bundle" -> Kind.BUNDLE;
-                default -> throw new IllegalArgumentException("--kind must be sev-snp, tdx, nvidia-gpu or bundle");
+                default -> throw new UsageException("--kind " + text, "must be sev-snp, tdx, nvidia-gpu or bundle");
             };
         }
 
@@ -128,6 +138,9 @@ public final class AttestCommand implements Runnable {
         private static final int MAX_EVIDENCE = 1024 * 1024;
 
         private static byte[] readBounded(Path file, int max) throws IOException {
+            if (Files.isDirectory(file)) {
+                throw new FileSystemException(file.toString(), null, "is a directory, a file is needed");
+            }
             if (Files.size(file) > max) {
                 throw new IOException(file + " is larger than " + max + " bytes");
             }
@@ -224,7 +237,7 @@ public final class AttestCommand implements Runnable {
         }
 
         private static Path require(Path path, String option) {
-            if (path == null) throw new IllegalArgumentException(option + " is required for this kind");
+            if (path == null) throw new UsageException(option, "is required for --kind sev-snp and nvidia-gpu");
             return path;
         }
     }

@@ -1,5 +1,6 @@
 package dev.cloister.cli;
 
+import dev.cloister.server.command.UsageException;
 import dev.cloister.client.log.RequestLogEntry;
 import dev.cloister.client.session.CloisterClient;
 import dev.cloister.client.session.SessionFailure;
@@ -46,7 +47,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "The tokenizer.bin for a model given as a path")
     Path tokenizer;
 
-    @Option(names = "--models-dir", description = "Where the shared test models are (default: $CLOISTER_MODELS, else testdata/models)")
+    @Option(names = "--models-dir", paramLabel = "DIR", description = "Where the shared test models are (default: $CLOISTER_MODELS, else testdata/models)")
     Path modelsDir;
 
     @Option(names = "--chat", description = "A chat JSON file like the bundled sample (messages: id, sender, time, text; style)")
@@ -61,6 +62,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (enclaves < 1) throw new UsageException("--enclaves " + enclaves, "must be at least 1");
+        if (maxTokens < 0) throw new UsageException("--max-tokens " + maxTokens, "must not be negative");
+        JsonObject sample = sampleChat();
         long start = System.nanoTime();
         // The enclaves share this process: the whole process keeps to the enclave's log allowlist.
         dev.cloister.server.log.EnclaveLogFilter.install();
@@ -81,7 +85,6 @@ public final class DemoCommand implements Callable<Integer> {
                             .withMaxOutputTokens(maxTokens)
                             .withSimRoots(ModelStore.defaultCache().resolveSibling("sim-platform")));
             out.println("relay " + deployment.relay() + "   key directory " + deployment.keyDirectory());
-            JsonObject sample = sampleChat();
             List<CloisterClient.Message> messages = new ArrayList<>();
             JsonArray array = sample.getJsonArray("messages");
             for (int i = 0; i < array.size(); i++) {
@@ -134,7 +137,11 @@ public final class DemoCommand implements Callable<Integer> {
 
     private JsonObject sampleChat() throws Exception {
         if (chat != null) {
-            return new JsonObject(Files.readString(chat, StandardCharsets.UTF_8));
+            try {
+                return new JsonObject(Files.readString(chat, StandardCharsets.UTF_8));
+            } catch (io.vertx.core.json.DecodeException e) {
+                throw new UsageException("--chat " + chat, "not JSON: " + e.getMessage());
+            }
         }
         try (InputStream in = DemoCommand.class.getResourceAsStream("/dev/cloister/cli/demo/sample-chat.json")) {
             return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));

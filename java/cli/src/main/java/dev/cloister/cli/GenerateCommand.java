@@ -2,6 +2,7 @@ package dev.cloister.cli;
 
 import dev.cloister.enclave.ModelArgument;
 
+import dev.cloister.server.command.UsageException;
 import dev.cloister.infer.model.GgufFile;
 import dev.cloister.infer.model.ModelFiles;
 import dev.cloister.infer.nativecore.NativeEngine;
@@ -67,10 +68,16 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (steps < 1) throw new UsageException("--steps " + steps, "must be at least 1");
+        if (!(temperature >= 0) || Float.isInfinite(temperature)) {
+            throw new UsageException("--temperature " + temperature, "must be a finite number, 0 or more (0: greedy)");
+        }
+        if (!(topP > 0 && topP <= 1)) throw new UsageException("--top-p " + topP, "must be in (0, 1]");
+        if (threads < 1) throw new UsageException("--threads " + threads, "must be at least 1");
         Path modelFile;
         Tokenizer words;
-        Path asPath = Path.of(model);
-        if (Files.isRegularFile(asPath) && asPath.toString().endsWith(".gguf")) {
+        Path asPath = ModelArgument.file(model);
+        if (asPath != null && asPath.toString().endsWith(".gguf")) {
             modelFile = asPath;
             words = GgufVocabulary.tokenizer(GgufFile.open(asPath));
         } else {

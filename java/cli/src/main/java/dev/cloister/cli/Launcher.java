@@ -1,8 +1,9 @@
 package dev.cloister.cli;
 
+import dev.cloister.server.command.CommandErrors;
+
 import dev.cloister.server.ServerCommand;
 
-import dev.cloister.client.cli.RequestCommand;
 import dev.cloister.operator.GatewayCommand;
 import dev.cloister.operator.IssuerCommand;
 import dev.cloister.ledgerserver.LedgerCommand;
@@ -17,8 +18,8 @@ import picocli.CommandLine.Command;
         subcommands = {DemoCommand.class, GatewayCommand.class, RelayCommand.class, IssuerCommand.class,
             LedgerCommand.class, WitnessCommand.class, dev.cloister.operator.KeysCommand.class,
             dev.cloister.enclave.EnclaveCommand.class, AttestCommand.class,
-            RequestCommand.class, dev.cloister.client.cli.SummarizeCommand.class,
-            dev.cloister.client.cli.RewriteCommand.class, dev.cloister.client.cli.LogCommand.class,
+            RequestCommand.class, dev.cloister.cli.SummarizeCommand.class,
+            dev.cloister.cli.RewriteCommand.class, dev.cloister.cli.LogCommand.class,
             dev.cloister.cli.GenerateCommand.class, dev.cloister.cli.ModelCommand.class, CvmCommand.class,
             CommandLine.HelpCommand.class})
 public final class Launcher implements Runnable {
@@ -26,13 +27,22 @@ public final class Launcher implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = CommandErrors.VERBOSE, scope = CommandLine.ScopeType.INHERIT,
+            description = "On a failure, print the stack trace too")
+    boolean verbose;
+
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /** The command line {@code main} runs: every command's failure answered in one line ({@link CommandErrors}). */
+    public static CommandLine commandLine() {
+        return CommandErrors.install(new CommandLine(new Launcher()));
+    }
+
     public static void main(String[] args) {
-        int code = new CommandLine(new Launcher()).execute(args);
+        int code = commandLine().execute(args);
         if (code != 0 || !ServerCommand.keepsRunning()) {
             System.exit(code);
         }

@@ -5,7 +5,6 @@ import dev.cloister.infer.model.DownloadProgress;
 import dev.cloister.infer.model.GgmlType;
 import dev.cloister.infer.model.LlamaGgufConverter;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
-import java.io.UncheckedIOException;
 import dev.cloister.infer.model.ModelFiles;
 import dev.cloister.infer.model.ModelStore;
 import java.io.PrintWriter;
@@ -145,20 +144,14 @@ public final class ModelCommand implements Runnable {
         @Option(names = "--out", required = true, paramLabel = "FILE", description = "The GGUF file to write")
         Path out;
 
+        /** A file that is missing or a directory is named by its option; what the conversion refuses, by the launcher. */
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
             PrintWriter stdout = spec.commandLine().getOut();
-            PrintWriter err = spec.commandLine().getErr();
-            try {
-                LlamaGgufConverter.convert(checkpoint, LlamaTokenizerFile.read(tokenizer), type.ggml, out);
-                stdout.println("wrote " + out + " (" + Files.size(out) + " bytes, weights " + type + ")");
-                stdout.flush();
-                return 0;
-            } catch (InferenceException | UncheckedIOException | java.io.IOException e) {
-                err.println("model convert failed: " + e.getMessage());
-                err.flush();
-                return 1;
-            }
+            LlamaGgufConverter.convert(checkpoint, LlamaTokenizerFile.read(tokenizer), type.ggml, out);
+            stdout.println("wrote " + out + " (" + Files.size(out) + " bytes, weights " + type + ")");
+            stdout.flush();
+            return 0;
         }
     }
 }

@@ -22,10 +22,11 @@ class ModelCommandTest {
     private static Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new ModelCommand());
+        CommandLine cli = dev.cloister.cli.Launcher.commandLine();
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
+        int code = cli.execute(java.util.stream.Stream.concat(java.util.stream.Stream.of("model"),
+                java.util.Arrays.stream(args)).toArray(String[]::new));
         return new Run(code, out.toString(), err.toString());
     }
 
@@ -92,8 +93,9 @@ class ModelCommandTest {
     void convertingAMissingCheckpointFails() {
         Run run = run("convert", "--checkpoint", dir.resolve("none.bin").toString(), "--tokenizer",
                 sharedModels().resolve("tok512.bin").toString(), "--out", dir.resolve("x.gguf").toString());
-        assertEquals(1, run.code());
-        assertTrue(run.err().startsWith("model convert failed: "), run.err());
+        assertEquals(2, run.code(), run.err());
+        assertEquals("cloister model convert: --checkpoint " + dir.resolve("none.bin") + ": no such file or directory",
+                run.err().strip());
         assertEquals(2, run("convert", "--checkpoint", "a", "--tokenizer", "b", "--out", "c", "--type", "Q4_K").code());
     }
 }

@@ -1,9 +1,15 @@
 package dev.cloister.enclave;
 
+import dev.cloister.server.command.ListenArgument;
+
+import dev.cloister.server.command.Arguments;
+import dev.cloister.server.command.CommandErrors;
+
 import dev.cloister.attest.ratls.AttestationMode;
 import dev.cloister.attest.ratls.SimulatedEvidenceSource;
 import dev.cloister.attest.sim.SimulatedNvidiaGpu;
 import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
+import dev.cloister.server.command.UsageException;
 import dev.cloister.infer.model.ModelFiles;
 import dev.cloister.server.ListenAddress;
 import dev.cloister.server.NodeRuntime;
@@ -37,7 +43,7 @@ public final class EnclaveCommand implements Callable<Integer> {
      * published carries the enclave and nothing of the other parties.
      */
     public static void main(String[] args) {
-        int code = new CommandLine(new EnclaveCommand()).execute(args);
+        int code = CommandErrors.install(new CommandLine(new EnclaveCommand())).execute(args);
         if (code != 0 || !ServerCommand.keepsRunning()) {
             System.exit(code);
         }
@@ -46,8 +52,8 @@ public final class EnclaveCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--listen", required = true, description = "HOST:PORT of the internal session endpoint (gateway only)")
-    String listen;
+    @Option(names = "--listen", required = true, converter = ListenArgument.class, description = "HOST:PORT of the internal session endpoint (gateway only)")
+    ListenAddress listen;
 
     @Option(names = "--model", defaultValue = "stories15M", description = "stories15M, stories260K or a checkpoint path (default: ${DEFAULT-VALUE})")
     String model;
@@ -55,20 +61,20 @@ public final class EnclaveCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "The tokenizer.bin for a model given as a path")
     Path tokenizer;
 
-    @Option(names = "--models-dir", description = "Shared test models directory (default: testdata/models when present)")
+    @Option(names = "--models-dir", paramLabel = "DIR", description = "Shared test models directory (default: testdata/models when present)")
     Path modelsDir;
 
     @Option(names = "--platform", defaultValue = "sim", description = "Evidence provider: sim (default) or configfs-tsm")
     String platform;
 
-    @Option(names = "--tsm-dir", defaultValue = "/sys/kernel/config/tsm/report",
+    @Option(names = "--tsm-dir", paramLabel = "DIR", defaultValue = "/sys/kernel/config/tsm/report",
             description = "The configfs-tsm report directory (with --platform configfs-tsm; default: ${DEFAULT-VALUE})")
     Path tsmDir;
 
     @Option(names = "--vcek-chain", description = "VCEK + ASK + ARK in PEM, for hosts whose configfs-tsm gives no certificates")
     Path vcekChain;
 
-    @Option(names = "--sim-dir", defaultValue = "sim-platform", description = "Simulated vendor roots (created at first use; default: ${DEFAULT-VALUE})")
+    @Option(names = "--sim-dir", paramLabel = "DIR", defaultValue = "sim-platform", description = "Simulated vendor roots (created at first use; default: ${DEFAULT-VALUE})")
     Path simDir;
 
     @Option(names = "--threads", defaultValue = "1", description = "Inference threads (default: ${DEFAULT-VALUE})")
@@ -101,10 +107,31 @@ public final class EnclaveCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), tsmDir + " does not exist: configfs-tsm "
                     + "needs a confidential VM (SEV-SNP or TDX guest kernel with configfs mounted); use --platform sim here");
         }
+        if (threads < 1) throw new UsageException("--threads " + threads, "must be at least 1");
+        if (maxSequences < 1) throw new UsageException("--max-sequences " + maxSequences, "must be at least 1");
+        if (maxOutputTokens < 1) throw new UsageException("--max-output-tokens " + maxOutputTokens, "must be at least 1");
+        if (batchWindow != null && (batchWindow.isNegative() || batchWindow.isZero())) {
+            throw new UsageException("--batch-window " + batchWindow, "must be positive");
+        }
+        if (ledger != null && submitterKey == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--ledger needs --submitter-key");
+        }
+        if (ledger != null) Arguments.webUrl("--ledger", ledger);
+        var submitter = ledger == null ? null : Arguments.logSigner("--submitter-key", submitterKey);
         EnclaveLogFilter.install();
         ModelFiles files = dev.cloister.enclave.ModelArgument.resolve(spec.commandLine(), model, tokenizer, modelsDir,
                 line -> System.err.println("model: " + line));
         NodeRuntime runtime = NodeRuntime.create();
+        try {
+            return start(runtime, files, submitter);
+        } catch (Exception e) {
+            runtime.close();
+            throw e;
+        }
+    }
+
+    private int start(NodeRuntime runtime, ModelFiles files, dev.cloister.ledger.note.Ed25519NoteSigner submitter)
+            throws Exception {
         SecureRandom random = new SecureRandom();
         Clock clock = Clock.systemUTC();
         byte[] measurement = ReleaseMeasurement.ofRunningBuild();
@@ -122,11 +149,8 @@ public final class EnclaveCommand implements Callable<Integer> {
                     Duration.ofMinutes(1), clock, random);
         }
         if (ledger != null) {
-            if (submitterKey == null) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--ledger needs --submitter-key");
-            }
             LedgerPublisher.Published published = new LedgerPublisher(WebClient.create(runtime.vertx()), ledger,
-                    KeyFiles.logSigner(submitterKey), Duration.ofSeconds(30))
+                    submitter, Duration.ofSeconds(30))
                     .publish(ReleaseMeasurement.entry(measurement, "development").encode()).await(60, TimeUnit.SECONDS);
             if (releaseProofOut != null) Files.write(releaseProofOut, published.proof().encode());
             System.err.println("release published in the ledger at index " + published.index());
@@ -135,7 +159,7 @@ public final class EnclaveCommand implements Callable<Integer> {
                 : new AttestationMode.Batched(batchWindow, 64);
         Enclave enclave = Enclave.start(runtime.vertx(), new Enclave.Settings(files.checkpoint(), files.tokenizer(),
                 threads, maxSequences, maxOutputTokens, Duration.ofSeconds(60), mode,
-                EnclaveVerticle.Config.defaults(ListenAddress.parse(listen))),
+                EnclaveVerticle.Config.defaults(listen)),
                 evidence, runtime.registry(), clock, random);
         System.err.println("cloister enclave on " + listen + " (" + (platform.equals("sim")
                 ? "simulated SEV-SNP + GPU), measurement " + HexFormat.of().formatHex(measurement) : "configfs-tsm)"));

@@ -1,5 +1,6 @@
 package dev.cloister.enclave;
 
+
 import dev.cloister.protocol.AnswerLine;
 import dev.cloister.protocol.AssistantRequest;
 import dev.cloister.protocol.FinishReason;

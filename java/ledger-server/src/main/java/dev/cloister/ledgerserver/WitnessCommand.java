@@ -1,5 +1,8 @@
 package dev.cloister.ledgerserver;
 
+import dev.cloister.server.command.Arguments;
+import dev.cloister.server.command.ListenArgument;
+
 import dev.cloister.ledger.checkpoint.DirectoryCheckpointStore;
 import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.note.VerifierKey;
@@ -24,10 +27,10 @@ import picocli.CommandLine.Option;
         description = "Run a witness (c2sp.org/tlog-witness): POST /add-checkpoint; refuses rollbacks and forks.")
 public final class WitnessCommand implements Callable<Integer> {
 
-    @Option(names = "--listen", required = true, description = "HOST:PORT to serve on")
-    String listen;
+    @Option(names = "--listen", required = true, converter = ListenArgument.class, description = "HOST:PORT to serve on")
+    ListenAddress listen;
 
-    @Option(names = "--data", required = true, description = "Directory for the latest cosigned checkpoint per log")
+    @Option(names = "--data", required = true, paramLabel = "DIR", description = "Directory for the latest cosigned checkpoint per log")
     Path data;
 
     @Option(names = "--key", required = true, description = "Witness secret key file (see 'ledger keygen --witness')")
@@ -38,17 +41,26 @@ public final class WitnessCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Cosigner cosigner = KeyFiles.cosigner(key);
+        Cosigner cosigner = Arguments.cosigner("--key", key);
         List<LogIdentity> followed = new ArrayList<>();
         for (String vkey : logs) {
-            VerifierKey k = VerifierKey.parse(vkey);
-            followed.add(new LogIdentity(k.name(), k.noteVerifier()));
+            VerifierKey k = Arguments.vkey("--log", vkey);
+            try {
+                followed.add(new LogIdentity(k.name(), k.noteVerifier()));
+            } catch (dev.cloister.ledger.FormatException e) {
+                throw new dev.cloister.server.command.UsageException("--log " + vkey, e.getMessage());
+            }
         }
         Files.createDirectories(data);
         Witness witness = new Witness(cosigner, followed, new DirectoryCheckpointStore(data));
         NodeRuntime runtime = NodeRuntime.create();
-        runtime.vertx().deployVerticle(new WitnessVerticle(ListenAddress.parse(listen), witness, Clock.systemUTC()))
-                .await(30, TimeUnit.SECONDS);
+        try {
+            runtime.vertx().deployVerticle(new WitnessVerticle(listen, witness, Clock.systemUTC()))
+                    .await(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            runtime.close();
+            throw e;
+        }
         System.err.println("cloister witness " + cosigner.name() + " on " + listen + " for " + followed.size() + " log(s)");
         ServerCommand.started();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> runtime.vertx().close()));

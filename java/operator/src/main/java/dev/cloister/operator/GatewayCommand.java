@@ -1,5 +1,9 @@
 package dev.cloister.operator;
 
+import dev.cloister.server.command.ListenArgument;
+
+import dev.cloister.server.command.Arguments;
+
 import dev.cloister.server.ListenAddress;
 import dev.cloister.server.NodeRuntime;
 import dev.cloister.server.ServerCommand;
@@ -9,6 +13,7 @@ import dev.cloister.operator.gateway.GatewayConfig;
 import dev.cloister.operator.gateway.GatewayVerticle;
 import dev.cloister.operator.gateway.KeyRotation;
 import dev.cloister.operator.gateway.Target;
+import dev.cloister.server.command.UsageException;
 import dev.cloister.wire.bhttp.BinaryResponse;
 import dev.cloister.wire.bhttp.FieldSection;
 import dev.cloister.wire.hpke.KemId;
@@ -28,12 +33,15 @@ import picocli.CommandLine.Option;
         description = "Run an Oblivious HTTP gateway: GET /ohttp-keys and POST /gateway.")
 public final class GatewayCommand implements Callable<Integer> {
 
-    @Option(names = "--listen", required = true, description = "HOST:PORT to serve on")
-    String listen;
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--admin-listen", defaultValue = "127.0.0.1:9464",
+    @Option(names = "--listen", required = true, converter = ListenArgument.class, description = "HOST:PORT to serve on")
+    ListenAddress listen;
+
+    @Option(names = "--admin-listen", defaultValue = "127.0.0.1:9464", converter = ListenArgument.class,
             description = "HOST:PORT for /metrics and /health (default: ${DEFAULT-VALUE})")
-    String adminListen;
+    ListenAddress adminListen;
 
     @Option(names = "--echo", description = "Install the echo target (answers with the request body; /status/NNN answers NNN)")
     boolean echo;
@@ -56,7 +64,7 @@ public final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--origin", defaultValue = "gateway.cloister.invalid", description = "Origin name in the token challenge")
     String origin;
 
-    @Option(names = "--spent-tokens", defaultValue = "spent-tokens",
+    @Option(names = "--spent-tokens", defaultValue = "spent-tokens", paramLabel = "DIR",
             description = "Directory of the embedded spent-token store (default: ${DEFAULT-VALUE})")
     java.nio.file.Path spentTokens;
 
@@ -77,7 +85,7 @@ public final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--release", description = "An accepted enclave measurement (hex SHA-384 launch digest); repeatable")
     java.util.List<String> releases;
 
-    @Option(names = "--insecure-simulated-tee", description = "Accept enclaves on the simulated platform whose roots are in this directory (development only)")
+    @Option(names = "--insecure-simulated-tee", paramLabel = "DIR", description = "Accept enclaves on the simulated platform whose roots are in this directory (development only)")
     java.nio.file.Path simRoots;
 
     @picocli.CommandLine.Mixin
@@ -88,24 +96,56 @@ public final class GatewayCommand implements Callable<Integer> {
         KemId kemId = switch (kem) {
             case "x25519" -> KemId.DHKEM_X25519_HKDF_SHA256;
             case "p256" -> KemId.DHKEM_P256_HKDF_SHA256;
-            default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--kem must be x25519 or p256");
         };
+        // Everything the command line can get wrong is checked before anything starts or is published.
+        if (ledger != null && submitterKey == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--ledger needs --submitter-key");
+        }
+        if (ledger != null) Arguments.webUrl("--ledger", ledger);
+        if (enclaves != null && !enclaves.isEmpty() && echo) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--enclave and --echo exclude each other");
+        }
+        if (enclaves != null && !enclaves.isEmpty()) {
+            if (releases == null || releases.isEmpty()) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--enclave needs at least one --release measurement to accept");
+            }
+            enclaves.forEach((id, url) -> Arguments.webUrl("--enclave", url));
+            accepted = releases.stream().map(r -> Arguments.hex("--release", r, 48)).toList();
+            simulated = simRoots == null ? null : SimulatedTeeRoots.open("--insecure-simulated-tee", simRoots);
+        }
+        if (keyLifetime.isNegative() || keyLifetime.isZero()) {
+            throw new UsageException("--key-lifetime " + keyLifetime, "must be positive");
+        }
+        if (instances < 0) throw new UsageException("--instances " + instances, "must not be negative");
+        var submitter = ledger == null ? null : Arguments.logSigner("--submitter-key", submitterKey);
         NodeRuntime runtime = NodeRuntime.create();
-        GatewayConfig config = GatewayConfig.defaults(ListenAddress.parse(listen)).withDecapsulation(
+        try {
+            return start(runtime, kemId, submitter);
+        } catch (Exception e) {
+            runtime.close();
+            throw e;
+        }
+    }
+
+    /** The releases {@code --release} accepts, and the simulated roots to trust (checked in {@link #call()}). */
+    private java.util.List<byte[]> accepted;
+    private SimulatedTeeRoots simulated;
+
+    private int start(NodeRuntime runtime, KemId kemId, dev.cloister.ledger.note.Ed25519NoteSigner submitter)
+            throws Exception {
+        GatewayConfig config = GatewayConfig.defaults(listen).withDecapsulation(
                 kemId == KemId.DHKEM_P256_HKDF_SHA256 ? GatewayConfig.Decapsulation.WORKER
                         : GatewayConfig.Decapsulation.EVENT_LOOP);
         KeyRotation rotation = new KeyRotation(kemId, keyLifetime, keyLifetime.dividedBy(4), keyLifetime.dividedBy(4),
                 Clock.systemUTC(), new SecureRandom());
         dev.cloister.operator.gateway.KeyPublication publication = null;
         if (ledger != null) {
-            if (submitterKey == null) {
-                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                        "--ledger needs --submitter-key");
-            }
             publication = new dev.cloister.operator.gateway.KeyPublication(rotation,
                     new dev.cloister.server.ledger.LedgerPublisher(io.vertx.ext.web.client.WebClient.create(runtime.vertx()),
-                            ledger, dev.cloister.ledger.note.KeyFiles.logSigner(submitterKey), Duration.ofSeconds(30)),
+                            ledger, submitter, Duration.ofSeconds(30)),
                     Clock.systemUTC());
             publication.publishMissing().await(60, TimeUnit.SECONDS);
         }
@@ -114,9 +154,6 @@ public final class GatewayCommand implements Callable<Integer> {
             rotation.rotateIfDue();
             if (published != null) published.publishMissing();
         });
-        if (enclaves != null && !enclaves.isEmpty() && echo) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--enclave and --echo exclude each other");
-        }
         Target inner = echo ? new EchoTarget()
                 : request -> Future.succeededFuture(BinaryResponse.of(404, FieldSection.EMPTY, new byte[0]));
         Target target = inner;
@@ -142,7 +179,7 @@ public final class GatewayCommand implements Callable<Integer> {
                         () -> new GatewayVerticle(config, rotation, published, chosen, runtime.registry(), Clock.systemUTC()),
                         new DeploymentOptions().setInstances(count).setThreadingModel(ThreadingModel.EVENT_LOOP))
                 .compose(id -> runtime.vertx().deployVerticle(
-                        new AdminVerticle(ListenAddress.parse(adminListen), runtime.registry())))
+                        new AdminVerticle(adminListen, runtime.registry())))
                 .await(30, TimeUnit.SECONDS);
         System.err.println("cloister gateway on " + listen + (echo ? " (echo target)" : "") + ", admin on " + adminListen
                 + (requireTokens ? "; token key multiples by " + dev.cloister.tokens.ec.AwsLcKeyMultiplier.engineDescription() : ""));
@@ -153,19 +190,12 @@ public final class GatewayCommand implements Callable<Integer> {
 
     /** The session API: tokens spent at session opening, attested enclaves only (re-attested every 30 s). */
     private Target sessionRouter(NodeRuntime runtime) throws Exception {
-        if (releases == null || releases.isEmpty()) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "--enclave needs at least one --release measurement to accept");
-        }
-        java.util.List<byte[]> accepted = releases.stream().map(java.util.HexFormat.of()::parseHex).toList();
         dev.cloister.attest.sevsnp.SevSnpPolicy cpu;
         dev.cloister.attest.ratls.RaTlsPolicy.GpuRequirement gpu;
         SecureRandom random = new SecureRandom();
-        if (simRoots != null) {
-            cpu = dev.cloister.attest.sim.SimulatedSevSnpPlatform.openOrCreate(simRoots, Clock.systemUTC().instant(), random)
-                    .insecurePolicy();
-            gpu = new dev.cloister.attest.ratls.RaTlsPolicy.RequireGpu(dev.cloister.attest.sim.SimulatedNvidiaGpu
-                    .openOrCreate(simRoots, Clock.systemUTC().instant(), random).insecurePolicy(), Duration.ofMinutes(5));
+        if (simulated != null) {
+            cpu = simulated.cpu();
+            gpu = new dev.cloister.attest.ratls.RaTlsPolicy.RequireGpu(simulated.gpu(), Duration.ofMinutes(5));
         } else {
             cpu = dev.cloister.attest.sevsnp.SevSnpPolicy.genuineAmd();
             gpu = new dev.cloister.attest.ratls.RaTlsPolicy.RequireGpu(

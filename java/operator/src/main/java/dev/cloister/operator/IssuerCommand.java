@@ -1,5 +1,9 @@
 package dev.cloister.operator;
 
+import dev.cloister.server.command.ListenArgument;
+
+import dev.cloister.server.command.Arguments;
+
 import dev.cloister.server.ListenAddress;
 import dev.cloister.server.NodeRuntime;
 import dev.cloister.server.ServerCommand;
@@ -9,6 +13,7 @@ import dev.cloister.ledger.note.KeyFiles;
 import dev.cloister.server.ledger.LedgerPublisher;
 import dev.cloister.operator.tokens.IssuerKeyPublication;
 import dev.cloister.operator.tokens.IssuerVerticle;
+import dev.cloister.server.command.UsageException;
 import dev.cloister.tokens.keys.InsecureLocalKeyPublication;
 import io.vertx.ext.web.client.WebClient;
 import java.net.URI;
@@ -32,8 +37,8 @@ public final class IssuerCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--listen", required = true, description = "HOST:PORT to serve on")
-    String listen;
+    @Option(names = "--listen", required = true, converter = ListenArgument.class, description = "HOST:PORT to serve on")
+    ListenAddress listen;
 
     @Option(names = "--accounts", required = true, description = "File with one account bearer token per line")
     Path accounts;
@@ -48,9 +53,9 @@ public final class IssuerCommand implements Callable<Integer> {
             description = "issuer-request-uri published in the directory (default: ${DEFAULT-VALUE})")
     String issuerUri;
 
-    @Option(names = "--admin-listen", defaultValue = "127.0.0.1:9466",
+    @Option(names = "--admin-listen", defaultValue = "127.0.0.1:9466", converter = ListenArgument.class,
             description = "HOST:PORT for /metrics and /health (default: ${DEFAULT-VALUE})")
-    String adminListen;
+    ListenAddress adminListen;
 
     @Option(names = "--issuer-name", defaultValue = "issuer.cloister.invalid",
             description = "The issuer_name of the token challenges, recorded with each key in the ledger (default: ${DEFAULT-VALUE})")
@@ -79,19 +84,27 @@ public final class IssuerCommand implements Callable<Integer> {
         if (ledger != null && submitterKey == null) {
             throw new ParameterException(spec.commandLine(), "--ledger needs --submitter-key");
         }
+        if (ledger != null) Arguments.webUrl("--ledger", ledger);
+        if (tokensPerEpoch < 1) throw new UsageException("--tokens-per-epoch " + tokensPerEpoch, "must be at least 1");
+        if (maxBatch < 1) throw new UsageException("--max-batch " + maxBatch, "must be at least 1");
+        AccountFile accountFile = AccountFile.load(accounts);
+        var signer = ledger == null ? null : Arguments.logSigner("--submitter-key", submitterKey);
         NodeRuntime runtime = NodeRuntime.create();
-        IssuerKeyPublication publication = ledger == null ? null : new IssuerKeyPublication(
-                new LedgerPublisher(WebClient.create(runtime.vertx()), ledger, KeyFiles.logSigner(submitterKey),
-                        Duration.ofSeconds(30)),
-                issuerName, Duration.ofSeconds(30), Clock.systemUTC());
-        IssuerVerticle issuer = new IssuerVerticle(ListenAddress.parse(listen),
-                tokens.schedule(publication != null ? publication : new InsecureLocalKeyPublication()),
-                AccountFile.load(accounts), tokensPerEpoch, maxBatch, issuerUri, publication, runtime.registry(),
-                Clock.systemUTC());
-        runtime.vertx().deployVerticle(issuer)
-                .compose(id -> runtime.vertx().deployVerticle(
-                        new AdminVerticle(ListenAddress.parse(adminListen), runtime.registry())))
-                .await(30, TimeUnit.SECONDS);
+        try {
+            IssuerKeyPublication publication = ledger == null ? null : new IssuerKeyPublication(
+                    new LedgerPublisher(WebClient.create(runtime.vertx()), ledger, signer, Duration.ofSeconds(30)),
+                    issuerName, Duration.ofSeconds(30), Clock.systemUTC());
+            IssuerVerticle issuer = new IssuerVerticle(listen,
+                    tokens.schedule(publication != null ? publication : new InsecureLocalKeyPublication()),
+                    accountFile, tokensPerEpoch, maxBatch, issuerUri, publication, runtime.registry(),
+                    Clock.systemUTC());
+            runtime.vertx().deployVerticle(issuer)
+                    .compose(id -> runtime.vertx().deployVerticle(new AdminVerticle(adminListen, runtime.registry())))
+                    .await(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            runtime.close();
+            throw e;
+        }
         System.err.println("cloister issuer on " + listen + ", admin on " + adminListen);
         ServerCommand.started();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> runtime.vertx().close()));

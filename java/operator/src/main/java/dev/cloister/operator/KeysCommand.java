@@ -1,9 +1,14 @@
 package dev.cloister.operator;
 
+import dev.cloister.server.command.ListenArgument;
+
+import dev.cloister.server.command.Arguments;
+
 import dev.cloister.server.ListenAddress;
 import dev.cloister.server.NodeRuntime;
 import dev.cloister.server.ServerCommand;
 import dev.cloister.operator.keys.KeyDirectoryVerticle;
+import dev.cloister.server.command.UsageException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -17,8 +22,8 @@ import picocli.CommandLine.Option;
                 + "of its keys) and serves the same copy to every client.")
 public final class KeysCommand implements Callable<Integer> {
 
-    @Option(names = "--listen", required = true, description = "HOST:PORT to serve on")
-    String listen;
+    @Option(names = "--listen", required = true, converter = ListenArgument.class, description = "HOST:PORT to serve on")
+    ListenAddress listen;
 
     @Option(names = "--gateway", required = true, description = "The gateway's base URL, e.g. http://127.0.0.1:8082/")
     URI gateway;
@@ -32,16 +37,26 @@ public final class KeysCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Arguments.webUrl("--gateway", gateway);
         java.util.List<dev.cloister.ledger.proof.TlogProof> proofs = new java.util.ArrayList<>();
         if (releaseProofs != null) {
             for (java.nio.file.Path file : releaseProofs) {
-                proofs.add(dev.cloister.ledger.proof.TlogProof.parse(java.nio.file.Files.readAllBytes(file)));
+                try {
+                    proofs.add(dev.cloister.ledger.proof.TlogProof.parse(java.nio.file.Files.readAllBytes(file)));
+                } catch (dev.cloister.ledger.FormatException e) {
+                    throw new UsageException("--release-proof " + file, "not a .tlog-proof: " + e.getMessage());
+                }
             }
         }
         NodeRuntime runtime = NodeRuntime.create();
-        runtime.vertx().deployVerticle(new KeyDirectoryVerticle(ListenAddress.parse(listen), gateway, refresh,
-                        new dev.cloister.ledger.proof.KeyProofs(proofs)))
-                .await(30, TimeUnit.SECONDS);
+        try {
+            runtime.vertx().deployVerticle(new KeyDirectoryVerticle(listen, gateway, refresh,
+                            new dev.cloister.ledger.proof.KeyProofs(proofs)))
+                    .await(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            runtime.close();
+            throw e;
+        }
         System.err.println("cloister keys on " + listen + ", mirroring " + gateway);
         ServerCommand.started();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> runtime.vertx().close()));

@@ -1,5 +1,6 @@
 package dev.cloister.operator;
 
+import dev.cloister.server.command.UsageException;
 import dev.cloister.tokens.SecretBytes;
 import dev.cloister.tokens.keys.EpochKeySchedule;
 import dev.cloister.tokens.keys.EpochKeySource;
@@ -37,10 +38,18 @@ public final class TokenOptions {
 
     EpochKeySchedule schedule(KeyPublication publication) throws IOException {
         if (seedFile == null) {
-            throw new IllegalArgumentException("--token-seed-file is required");
+            throw new UsageException("--token-seed-file", "is required (a file of at least 32 secret bytes)");
         }
         byte[] seed = Files.readAllBytes(seedFile);
         try {
+            if (seed.length < 32) {
+                throw new UsageException("--token-seed-file " + seedFile, "holds " + seed.length
+                        + " bytes; the issuer master seed needs at least 32");
+            }
+            if (epoch.isNegative() || epoch.isZero()) throw new UsageException("--epoch " + epoch, "must be positive");
+            if (redemptionGrace.isNegative()) {
+                throw new UsageException("--redemption-grace " + redemptionGrace, "must not be negative");
+            }
             return new EpochKeySchedule(new EpochSchedule(epochOrigin, epoch),
                     new EpochKeySource.Derived(SecretBytes.copyOf(seed)), publication,
                     redemptionGrace);

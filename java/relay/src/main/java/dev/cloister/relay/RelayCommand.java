@@ -1,9 +1,14 @@
 package dev.cloister.relay;
 
+import dev.cloister.server.command.ListenArgument;
+
+import dev.cloister.server.command.Arguments;
+
 import dev.cloister.server.ListenAddress;
 import dev.cloister.server.NodeRuntime;
 import dev.cloister.server.ServerCommand;
 import dev.cloister.server.admin.AdminVerticle;
+import dev.cloister.server.command.UsageException;
 import io.vertx.core.DeploymentOptions;
 import java.net.URI;
 import java.util.concurrent.Callable;
@@ -16,15 +21,15 @@ import picocli.CommandLine.Option;
         description = "Run an Oblivious HTTP relay: POST /relay is forwarded to one gateway.")
 public final class RelayCommand implements Callable<Integer> {
 
-    @Option(names = "--listen", required = true, description = "HOST:PORT to serve on")
-    String listen;
+    @Option(names = "--listen", required = true, converter = ListenArgument.class, description = "HOST:PORT to serve on")
+    ListenAddress listen;
 
     @Option(names = "--gateway", required = true, description = "Gateway URL, e.g. http://127.0.0.1:8080/gateway")
     URI gateway;
 
-    @Option(names = "--admin-listen", defaultValue = "127.0.0.1:9465",
+    @Option(names = "--admin-listen", defaultValue = "127.0.0.1:9465", converter = ListenArgument.class,
             description = "HOST:PORT for /metrics and /health (default: ${DEFAULT-VALUE})")
-    String adminListen;
+    ListenAddress adminListen;
 
     @Option(names = "--rate", defaultValue = "100", description = "Requests per second per client address (default: ${DEFAULT-VALUE})")
     double rate;
@@ -40,16 +45,25 @@ public final class RelayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        NodeRuntime runtime = NodeRuntime.create();
-        RelayConfig defaults = RelayConfig.defaults(ListenAddress.parse(listen), gateway);
+        Arguments.webUrl("--gateway", gateway);
+        if (rate <= 0 || Double.isNaN(rate)) throw new UsageException("--rate " + rate, "must be positive");
+        if (burst < 1) throw new UsageException("--burst " + burst, "must be at least 1");
+        if (maxBody < 1) throw new UsageException("--max-body " + maxBody, "must be at least 1");
+        if (instances < 0) throw new UsageException("--instances " + instances, "must not be negative");
+        RelayConfig defaults = RelayConfig.defaults(listen, gateway);
         RelayConfig config = new RelayConfig(defaults.listen(), gateway, maxBody, rate, burst,
                 defaults.connectTimeout(), defaults.requestTimeout());
         int count = instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
-        runtime.vertx().deployVerticle(() -> new RelayVerticle(config, runtime.registry()),
-                        new DeploymentOptions().setInstances(count))
-                .compose(id -> runtime.vertx().deployVerticle(
-                        new AdminVerticle(ListenAddress.parse(adminListen), runtime.registry())))
-                .await(30, TimeUnit.SECONDS);
+        NodeRuntime runtime = NodeRuntime.create();
+        try {
+            runtime.vertx().deployVerticle(() -> new RelayVerticle(config, runtime.registry()),
+                            new DeploymentOptions().setInstances(count))
+                    .compose(id -> runtime.vertx().deployVerticle(new AdminVerticle(adminListen, runtime.registry())))
+                    .await(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            runtime.close();
+            throw e;
+        }
         System.err.println("cloister relay on " + listen + " -> " + gateway + ", admin on " + adminListen);
         ServerCommand.started();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> runtime.vertx().close()));

@@ -82,7 +82,18 @@ public final class SimulatedNvidiaGpu {
     }
 
     public static SimulatedNvidiaGpu openOrCreate(Path dir, Instant now, SecureRandom random) throws IOException {
-        String text = SimulatorFiles.readOrCreate(dir, FILE, () -> generate(now, random));
+        return load(SimulatorFiles.readOrCreate(dir, FILE, () -> generate(now, random)));
+    }
+
+    /**
+     * Loads the simulated GPU kept in {@code dir}; never creates one ({@link java.nio.file.NoSuchFileException} when
+     * it is missing: only the platform's own commands create roots).
+     */
+    public static SimulatedNvidiaGpu open(Path dir) throws IOException {
+        return load(SimulatorFiles.read(dir, FILE));
+    }
+
+    private static SimulatedNvidiaGpu load(String text) {
         List<byte[]> b = blocks(text);
         // Four blocks: written before the root key was kept (such a GPU cannot sign OCSP responses); five: with it.
         if ((b.size() != 4 && b.size() != 5) || b.get(3).length != 48) {

@@ -95,6 +95,14 @@ public final class SimulatedSevSnpPlatform {
         return load(SimulatorFiles.readOrCreate(dir, FILE, () -> generate(now, random)), random);
     }
 
+    /**
+     * Loads the simulated platform kept in {@code dir}; never creates one (a verifier trusts roots that the platform's
+     * own commands made, and a missing directory is a mistake to report, {@link java.nio.file.NoSuchFileException}).
+     */
+    public static SimulatedSevSnpPlatform open(Path dir, SecureRandom random) throws IOException {
+        return load(SimulatorFiles.read(dir, FILE), random);
+    }
+
     /** The root to trust, explicitly, to accept this platform's reports. */
     public TrustedArk root() {
         return root;

@@ -16,6 +16,11 @@ final class SimulatorFiles {
     private SimulatorFiles() {
     }
 
+    /** The text of {@code dir/name}, which must exist ({@link java.nio.file.NoSuchFileException} when it does not). */
+    static String read(Path dir, String name) throws IOException {
+        return Files.readString(dir.resolve(name), StandardCharsets.US_ASCII);
+    }
+
     /** The text of {@code dir/name}, generating and storing it first when the file does not exist. */
     static String readOrCreate(Path dir, String name, Supplier<String> generate) throws IOException {
         Path file = dir.resolve(name);

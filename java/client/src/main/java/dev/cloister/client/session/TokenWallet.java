@@ -49,8 +49,9 @@ public final class TokenWallet {
     private final SecureRandom random;
     private final IssuerKeyConsistency keys;
     private final Clock clock;
+    /** Tokens held in memory; with a store, the store holds them instead (shared with other processes). */
     private final Deque<Token> tokens = new ArrayDeque<>();
-    private final java.util.Optional<java.nio.file.Path> store;
+    private final java.util.Optional<TokenFile> store;
     private volatile IssuerKeyConsistency.ConsistentIssuerKey lastKey;
     private final java.util.Map<dev.cloister.tokens.keys.TokenKeyId, IssuerKeyConsistency.ConsistentIssuerKey> verifiedKeys =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -63,7 +64,8 @@ public final class TokenWallet {
     /**
      * @param keys  the ledger check of the issuer's keys
      * @param store a file (owner-only) that keeps unspent tokens between runs (the CLI's), or empty for memory only;
-     *              a token is removed from it before it is spent, so a crash can lose a token but never spend one twice
+     *              a token is removed from it before it is spent, so a crash can lose a token but never spend one twice,
+     *              and concurrent runs sharing it each take different tokens ({@link TokenFile})
      */
     public TokenWallet(Vertx vertx, WebClient web, URI issuer, String account, TokenChallenge challenge, int batch,
             Duration timeout, IssuerKeyConsistency keys, Clock clock, SecureRandom random,
@@ -78,63 +80,40 @@ public final class TokenWallet {
         this.keys = keys;
         this.clock = clock;
         this.random = random;
-        this.store = store;
-        store.ifPresent(this::load);
-    }
-
-    private void load(java.nio.file.Path file) {
-        try {
-            if (!java.nio.file.Files.exists(file)) return;
-            for (String line : java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.US_ASCII)) {
-                if (line.isBlank()) continue;
-                try {
-                    tokens.add(Token.decode(java.util.HexFormat.of().parseHex(line.strip())));
-                } catch (Exception e) {
-                    // an unreadable line is dropped: the file is rewritten without it
-                }
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("while reading the token store", e);
-        }
-    }
-
-    /** Rewrites the store with the tokens held now (atomically, owner-only). Call with {@code tokens} locked. */
-    private void save() {
-        if (store.isEmpty()) return;
-        java.nio.file.Path file = store.get();
-        try {
-            java.nio.file.Path dir = file.toAbsolutePath().getParent();
-            java.nio.file.Files.createDirectories(dir);
-            java.nio.file.Path tmp = java.nio.file.Files.createTempFile(dir, ".tokens", ".tmp",
-                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-            StringBuilder out = new StringBuilder();
-            for (Token t : tokens) out.append(java.util.HexFormat.of().formatHex(t.encode())).append('\n');
-            java.nio.file.Files.writeString(tmp, out, java.nio.charset.StandardCharsets.US_ASCII);
-            java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("while writing the token store", e);
-        }
+        this.store = store.map(TokenFile::new);
     }
 
     /** A token to spend, fetching a batch first when the wallet is empty. */
     public Future<Token> take() {
-        synchronized (tokens) {
-            Token token = tokens.pollFirst();
-            if (token != null) {
-                save();
-                return Future.succeededFuture(token);
+        return takeHeld().compose(held -> held.isPresent() ? Future.succeededFuture(held.get())
+                : refill().compose(v -> takeHeld()).compose(fresh -> fresh.isPresent()
+                        ? Future.succeededFuture(fresh.get())
+                        : Future.failedFuture(new SessionFailure(SessionFailure.Kind.TOKEN,
+                                "the issuer gave no token", null))));
+    }
+
+    /** The first token held, removed (from the store under its lock, on a worker thread: it may wait for a process). */
+    private Future<java.util.Optional<Token>> takeHeld() {
+        if (store.isEmpty()) {
+            synchronized (tokens) {
+                return Future.succeededFuture(java.util.Optional.ofNullable(tokens.pollFirst()));
             }
         }
-        return refill().compose(v -> {
+        return vertx.executeBlocking(() -> store.get().take(), false)
+                .recover(e -> failure("the token store is unusable: " + e.getMessage(), e));
+    }
+
+    private Future<Void> hold(List<Token> fresh) {
+        if (store.isEmpty()) {
             synchronized (tokens) {
-                Token token = tokens.pollFirst();
-                save();
-                return token != null ? Future.succeededFuture(token)
-                        : Future.failedFuture(new SessionFailure(SessionFailure.Kind.TOKEN, "the issuer gave no token", null));
+                tokens.addAll(fresh);
             }
-        });
+            return Future.succeededFuture();
+        }
+        return vertx.<Void>executeBlocking(() -> {
+            store.get().add(fresh);
+            return null;
+        }, false).recover(e -> failure("the token store is unusable: " + e.getMessage(), e));
     }
 
     /** Fetches a batch now (pre-fetch before the user asks). */
@@ -178,13 +157,7 @@ public final class TokenWallet {
                                                 AmortizedBatchTokenResponse.decode(body, batch)), false)
                                         .recover(e -> failure("the issuer's response does not verify: " + e.getMessage(), e));
                             })
-                            .map(fresh -> {
-                                synchronized (tokens) {
-                                    tokens.addAll(fresh);
-                                    save();
-                                }
-                                return (Void) null;
-                            });
+                            .compose(this::hold);
                 });
     }
 
@@ -220,7 +193,15 @@ public final class TokenWallet {
         return Future.failedFuture(new SessionFailure(SessionFailure.Kind.TOKEN, message, cause));
     }
 
+    /** Tokens held now (with a store: read from it, blocking). */
     public int available() {
+        if (store.isPresent()) {
+            try {
+                return store.get().size();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("while reading the token store", e);
+            }
+        }
         synchronized (tokens) {
             return tokens.size();
         }

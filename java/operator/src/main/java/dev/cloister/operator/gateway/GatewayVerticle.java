@@ -446,6 +446,10 @@ public final class GatewayVerticle extends VerticleBase {
         } else if (cause instanceof BoundedBody.TooLarge) {
             problem = Problem.TOO_LARGE;
             outcome = Outcome.TOO_LARGE;
+        } else if (dev.cloister.server.PeerReset.is(cause)) {
+            // The client reset the stream or closed the connection mid-body: its request is cut short, not failed here.
+            problem = Problem.TRUNCATED;
+            outcome = Outcome.TRUNCATED;
         } else {
             LOG.warn("gateway request failed internally");
             problem = Problem.INTERNAL;

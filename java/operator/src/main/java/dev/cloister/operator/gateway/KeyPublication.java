@@ -60,7 +60,7 @@ public final class KeyPublication implements Supplier<KeyProofs> {
                         LOG.info("key config {} published in the ledger at index {}", key.config().keyId(),
                                 published.index());
                     })
-                    .onFailure(e -> LOG.warn("publishing key config {} failed; retrying later", key.config().keyId()))
+                    .onFailure(e -> LOG.warn("publishing key config {} in the ledger failed", key.config().keyId()))
                     .onComplete(r -> inFlight.remove(id)));
         }
         return Future.all(pending).mapEmpty();

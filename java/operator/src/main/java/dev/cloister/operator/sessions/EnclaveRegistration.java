@@ -23,6 +23,10 @@ import org.slf4j.LoggerFactory;
  * RA-TLS handshake of its own (fresh client random, the gateway's policy of accepted releases) through the enclave's
  * session endpoint, and repeats it every {@code recheck} (an enclave that fails or stops answering leaves the pool).
  * The handshake's session is closed at once; no application data flows.
+ *
+ * <p>The operator's log says what each check found, and only when it changed for that enclave: admitted; unreachable
+ * (no connection, or no answer in time); answering without a handshake (an HTTP status); attestation failed (the
+ * handshake completed or was refused, and the evidence did not verify). A recheck that finds the same is not logged.
  */
 public final class EnclaveRegistration {
 
@@ -38,6 +42,30 @@ public final class EnclaveRegistration {
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
     private final Map<String, URI> registered = new ConcurrentHashMap<>();
+    private final Map<String, Outcome> lastOutcome = new ConcurrentHashMap<>();
+
+    /** What one check of an enclave found. */
+    private enum Outcome { ADMITTED, UNREACHABLE, NO_HANDSHAKE, ATTESTATION_FAILED }
+
+    /** The enclave could not be reached: no connection, a reset, or no answer in time. */
+    private static final class Unreachable extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Unreachable(Throwable cause) {
+            super("the enclave is unreachable", cause);
+        }
+    }
+
+    /** The enclave answered, but with an HTTP status instead of its handshake flight. */
+    private static final class NoHandshake extends Exception {
+        private static final long serialVersionUID = 1L;
+        final int status;
+
+        NoHandshake(int status) {
+            super("the enclave answered " + status);
+            this.status = status;
+        }
+    }
 
     public EnclaveRegistration(Vertx vertx, WebClient web, EnclavePool pool, RaTlsClient attester, Duration timeout,
             Clock clock) {
@@ -55,11 +83,35 @@ public final class EnclaveRegistration {
         return attest(sessions).map(attestation -> {
             EnclavePool.Member member = new EnclavePool.Member(id, sessions, attestation.cpu(), clock.instant());
             pool.admit(member);
-            LOG.info("enclave admitted to the pool, {} members", pool.members().size());
+            if (lastOutcome.put(id, Outcome.ADMITTED) != Outcome.ADMITTED) {
+                LOG.info("enclave admitted to the pool, {} members", pool.members().size());
+            }
             return member;
         }).onFailure(e -> {
+            boolean wasMember = pool.member(id).isPresent();
             pool.remove(id);
-            LOG.warn("enclave refused admission: attestation failed");
+            Outcome outcome = e instanceof Unreachable ? Outcome.UNREACHABLE
+                    : e instanceof NoHandshake ? Outcome.NO_HANDSHAKE : Outcome.ATTESTATION_FAILED;
+            if (lastOutcome.put(id, outcome) == outcome) return;
+            int members = pool.members().size();
+            switch (outcome) {
+                case UNREACHABLE -> LOG.warn(wasMember ? "enclave left the pool: unreachable; {} members"
+                        : "enclave not admitted: unreachable; {} members", members);
+                case NO_HANDSHAKE -> LOG.warn(wasMember
+                        ? "enclave left the pool: it answered HTTP status {} instead of a handshake; {} members"
+                        : "enclave not admitted: it answered HTTP status {} instead of a handshake; {} members",
+                        ((NoHandshake) e).status, members);
+                default -> {
+                    if (e instanceof RaTlsException refused) {
+                        LOG.warn(wasMember ? "enclave left the pool: attestation failed ({}); {} members"
+                                : "enclave refused admission: attestation failed ({}); {} members",
+                                refused.reason(), members);
+                    } else {
+                        LOG.warn(wasMember ? "enclave left the pool: attestation failed; {} members"
+                                : "enclave refused admission: attestation failed; {} members", members);
+                    }
+                }
+            }
         });
     }
 
@@ -70,6 +122,7 @@ public final class EnclaveRegistration {
 
     public void deregister(String id) {
         registered.remove(id);
+        lastOutcome.remove(id);
         pool.remove(id);
     }
 
@@ -87,11 +140,18 @@ public final class EnclaveRegistration {
         return BoundedResponse.send(web.postAbs(session.toString()).timeout(timeout.toMillis())
                         .putHeader("content-type", SessionRouter.MEDIA_TYPE),
                         Buffer.buffer(connection.takeOutgoing()), MAX_FLIGHT_BYTES)
+                .recover(e -> {
+                    if (e instanceof BoundedResponse.TooLarge) return Future.failedFuture(e);  // it answered, too much
+                    connection.close();
+                    return Future.failedFuture(new Unreachable(e));
+                })
+                .compose(answer -> {
+                    if (answer.statusCode() == 200) return Future.succeededFuture(answer);
+                    connection.close();
+                    return Future.failedFuture(new NoHandshake(answer.statusCode()));
+                })
                 .compose(answer -> vertx.executeBlocking(() -> {
                     try {
-                        if (answer.statusCode() != 200) {
-                            throw new IllegalStateException("the enclave answered " + answer.statusCode());
-                        }
                         connection.receive(answer.body().getBytes());
                         if (!connection.isHandshakeComplete() || connection.peer().isEmpty()) {
                             throw new IllegalStateException("the enclave did not complete an attested handshake");

@@ -1,4 +1,4 @@
-package dev.cloister.client.cli;
+package dev.cloister.cli;
 
 import dev.cloister.client.log.RequestLog;
 import java.io.PrintWriter;

@@ -1,4 +1,6 @@
-package dev.cloister.client.cli;
+package dev.cloister.cli;
+
+import dev.cloister.server.command.UsageException;
 
 import dev.cloister.client.session.CloisterClient;
 import io.vertx.core.json.JsonArray;
@@ -48,9 +50,8 @@ public final class SummarizeCommand implements Callable<Integer> {
                         Instant.parse(m.getString("time")), m.getString("text")));
             }
         } catch (RuntimeException e) {
-            spec.commandLine().getErr().println("cannot read " + file + ": expected {\"messages\": [{\"id\", \"sender\", "
+            throw new UsageException("--file " + file, "not a chat: expected {\"messages\": [{\"id\", \"sender\", "
                     + "\"time\" (ISO-8601), \"text\"}], \"style\"}");
-            return 2;
         }
         String chosen = style != null ? style : chat.getString("style", "brief");
         return Sessions.run(session, spec, client -> client.summarize(messages, chosen, piece -> {

@@ -1,4 +1,4 @@
-package dev.cloister.client.cli;
+package dev.cloister.cli;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;

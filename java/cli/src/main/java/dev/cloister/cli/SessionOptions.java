@@ -1,11 +1,14 @@
-package dev.cloister.client.cli;
+package dev.cloister.cli;
+
+import dev.cloister.server.command.Arguments;
+
+import dev.cloister.operator.SimulatedTeeRoots;
+import dev.cloister.server.command.UsageException;
 
 import dev.cloister.attest.AttestationVerifier;
 import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.ratls.RaTlsPolicy;
 import dev.cloister.attest.sevsnp.SevSnpPolicy;
-import dev.cloister.attest.sim.SimulatedNvidiaGpu;
-import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
 import dev.cloister.client.log.RequestLog;
 import dev.cloister.client.session.CloisterClient;
 import dev.cloister.ledger.checkpoint.LogIdentity;
@@ -17,9 +20,7 @@ import dev.cloister.tokens.privacypass.TokenType;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -54,7 +55,7 @@ public final class SessionOptions {
     @Option(names = "--origin", defaultValue = "gateway.cloister.invalid", description = "The gateway's origin name")
     String origin;
 
-    @Option(names = "--insecure-simulated-tee", description = "Accept the simulated platform whose roots are in this directory (development only)")
+    @Option(names = "--insecure-simulated-tee", paramLabel = "DIR", description = "Accept the simulated platform whose roots are in this directory (development only)")
     Path simRoots;
 
     @Option(names = "--log-file", description = "The request log (default: ~/.local/share/cloister/request-log.jsonl)")
@@ -67,19 +68,37 @@ public final class SessionOptions {
         return Path.of(System.getProperty("user.home"), ".local", "share", "cloister", "request-log.jsonl");
     }
 
+    /** Checks what needs no network: URLs, keys, the witness quorum, the simulated roots. */
     CloisterClient client(Vertx vertx) throws Exception {
-        VerifierKey logKey = VerifierKey.parse(ledgerVkey);
+        Arguments.webUrl("--relay", relay);
+        Arguments.webUrl("--keys", keys);
+        Arguments.webUrl("--issuer", issuer);
+        VerifierKey logKey;
+        try {
+            logKey = VerifierKey.parse(ledgerVkey);
+        } catch (dev.cloister.ledger.FormatException e) {
+            throw new UsageException("--ledger-vkey " + ledgerVkey, e.getMessage());
+        }
         List<CosignatureVerifier> witnesses = new ArrayList<>();
-        for (String w : witnessVkeys) witnesses.add(CosignatureVerifier.fromVkey(w));
+        for (String w : witnessVkeys) {
+            try {
+                witnesses.add(CosignatureVerifier.fromVkey(w));
+            } catch (dev.cloister.ledger.FormatException e) {
+                throw new UsageException("--witness-vkey " + w, e.getMessage());
+            }
+        }
+        if (!witnesses.isEmpty() && (quorum < 1 || quorum > witnesses.size())) {
+            throw new UsageException("--quorum " + quorum, "must be between 1 and the number of --witness-vkey ("
+                    + witnesses.size() + ")");
+        }
         WitnessPolicy policy = witnesses.isEmpty() ? WitnessPolicy.none()
                 : WitnessPolicy.quorum(quorum, witnesses, Duration.ofHours(24));
         SevSnpPolicy cpu;
         RaTlsPolicy.GpuRequirement gpu;
         if (simRoots != null) {
-            SecureRandom random = new SecureRandom();
-            cpu = SimulatedSevSnpPlatform.openOrCreate(simRoots, Instant.now(), random).insecurePolicy();
-            gpu = new RaTlsPolicy.RequireGpu(SimulatedNvidiaGpu.openOrCreate(simRoots, Instant.now(), random)
-                    .insecurePolicy(), Duration.ofMinutes(5));
+            SimulatedTeeRoots roots = SimulatedTeeRoots.open("--insecure-simulated-tee", simRoots);
+            cpu = roots.cpu();
+            gpu = new RaTlsPolicy.RequireGpu(roots.gpu(), Duration.ofMinutes(5));
         } else {
             cpu = SevSnpPolicy.genuineAmd();
             gpu = new RaTlsPolicy.RequireGpu(NvidiaGpuPolicy.genuineNvidia(), Duration.ofMinutes(5));

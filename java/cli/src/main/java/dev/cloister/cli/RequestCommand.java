@@ -1,4 +1,6 @@
-package dev.cloister.client.cli;
+package dev.cloister.cli;
+
+import dev.cloister.server.command.Arguments;
 
 import dev.cloister.client.ObliviousHttpClient;
 import dev.cloister.wire.bhttp.BinaryRequest;
@@ -58,7 +60,8 @@ public final class RequestCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        Arguments.webUrl("--relay", relay);
+        Arguments.webUrl("--keys", keys);
         byte[] body = dataFile != null ? Files.readAllBytes(dataFile)
                 : data != null ? data.getBytes(StandardCharsets.UTF_8) : new byte[0];
         BinaryRequest request = BinaryRequest.of(method, "https", authority, path,
@@ -74,10 +77,6 @@ public final class RequestCommand implements Callable<Integer> {
             out.println(new String(response.content(), StandardCharsets.UTF_8));
             out.flush();
             return response.status() < 400 ? 0 : 1;
-        } catch (Exception e) {
-            err.println("request failed: " + e.getMessage());
-            err.flush();
-            return 2;
         } finally {
             vertx.close().await(5, TimeUnit.SECONDS);
         }
