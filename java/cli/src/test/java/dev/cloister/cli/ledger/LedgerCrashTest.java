@@ -1,4 +1,4 @@
-package dev.cloister.ledgerserver;
+package dev.cloister.cli.ledger;
 
 import dev.cloister.ledger.note.KeyFiles;
 
