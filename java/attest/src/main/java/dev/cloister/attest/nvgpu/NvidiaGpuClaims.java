@@ -7,6 +7,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What a verified GPU report establishes.
@@ -34,6 +35,14 @@ public record NvidiaGpuClaims(RootKind root, String rootSha256, String leafSubje
     @Override
     public Platform platform() {
         return Platform.NVIDIA_GPU;
+    }
+
+    /** The board's project, project SKU and chip SKU as the report names them (e.g. "G520 0200 H100"), if it does. */
+    public Optional<String> model() {
+        String model = java.util.stream.Stream.of(NvidiaOpaque.PROJECT, NvidiaOpaque.PROJECT_SKU, NvidiaOpaque.CHIP_SKU)
+                .map(report::opaque).flatMap(Optional::stream).map(NvidiaOpaque::ascii)
+                .collect(java.util.stream.Collectors.joining(" "));
+        return model.isBlank() ? Optional.empty() : Optional.of(model);
     }
 
     @Override

@@ -59,7 +59,7 @@ public record TcbVersion(TcbLayout layout, int fmc, int bootloader, int tee, int
         return fmc >= m.fmc && bootloader >= m.bootloader && tee >= m.tee && snp >= m.snp && microcode >= m.microcode;
     }
 
-    Map<String, Object> toJsonMap() {
+    public Map<String, Object> toJsonMap() {
         Map<String, Object> j = new LinkedHashMap<>();
         if (layout == TcbLayout.TURIN) {
             j.put("fmc", fmc);

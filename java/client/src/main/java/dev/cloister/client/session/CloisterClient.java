@@ -8,6 +8,11 @@ import dev.cloister.attest.ratls.RaTlsConnection;
 import dev.cloister.attest.ratls.RaTlsException;
 import dev.cloister.attest.ratls.RaTlsPolicy;
 import dev.cloister.client.ObliviousHttpClient;
+import dev.cloister.attest.AttestationResult;
+import dev.cloister.attest.Claims;
+import dev.cloister.attest.nvgpu.NvidiaGpuClaims;
+import dev.cloister.attest.sevsnp.SevSnpClaims;
+import dev.cloister.attest.tdx.TdxClaims;
 import dev.cloister.protocol.AnswerLine;
 import dev.cloister.protocol.AssistantRequest;
 import dev.cloister.protocol.FinishReason;
@@ -241,28 +246,29 @@ public final class CloisterClient implements AutoCloseable {
         }
     }
 
-    @SuppressWarnings("unchecked")
+    /** What the request log says about the enclave: read from the verified, typed claims. */
     private static RequestLogEntry.Enclave describe(RaTlsAttestation attestation,
             List<dev.cloister.client.keys.ReleaseTransparency.PublishedRelease> releases) {
-        Map<String, Object> cpu = attestation.cpu().toJsonMap();
-        Map<String, Object> claims = (Map<String, Object>) cpu.getOrDefault("claims", Map.of());
-        Map<String, Object> gpuClaims = attestation.gpu()
-                .map(g -> (Map<String, Object>) g.toJsonMap().getOrDefault("claims", Map.of())).orElse(Map.of());
-        String measurement = string(claims.get("measurement"));
+        Claims cpu = attestation.cpu().claims();
+        byte[] measurement = switch (cpu) {
+            case SevSnpClaims snp -> snp.measurement();
+            case TdxClaims tdx -> tdx.quote().mrTd();
+            default -> null;
+        };
+        String tcb = switch (cpu) {
+            case SevSnpClaims snp -> String.valueOf(snp.tcb().toJsonMap());
+            case TdxClaims tdx -> tdx.tcbLevel().map(level -> String.valueOf(level.toJsonMap())).orElse(null);
+            default -> null;
+        };
         String release = measurement == null ? null : dev.cloister.client.keys.ReleaseTransparency
-                .find(releases, java.util.HexFormat.of().parseHex(measurement))
+                .find(releases, measurement)
                 .map(r -> r.release().release() + " (ledger index " + r.ledgerIndex() + ")").orElse(null);
-        String gpuModel = gpuClaims.isEmpty() ? null : String.join(" ", java.util.stream.Stream.of(
-                gpuClaims.get("project"), gpuClaims.get("project_sku"), gpuClaims.get("chip_sku"))
-                .filter(Objects::nonNull).map(String::valueOf).toList());
-        if (gpuModel != null && gpuModel.isBlank()) gpuModel = string(gpuClaims.get("leaf_subject"));
-        return new RequestLogEntry.Enclave(String.valueOf(cpu.get("platform")), measurement, release,
-                string(claims.get("tcb")), gpuModel, string(gpuClaims.get("driver_version")),
-                string(gpuClaims.get("vbios_version")));
-    }
-
-    private static String string(Object value) {
-        return value == null ? null : String.valueOf(value);
+        Optional<NvidiaGpuClaims> gpu = attestation.gpu().map(AttestationResult::claims)
+                .filter(NvidiaGpuClaims.class::isInstance).map(NvidiaGpuClaims.class::cast);
+        return new RequestLogEntry.Enclave(cpu.platform().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+                measurement == null ? null : java.util.HexFormat.of().formatHex(measurement), release, tcb,
+                gpu.map(g -> g.model().orElse(g.leafSubject())).orElse(null),
+                gpu.map(NvidiaGpuClaims::driverVersion).orElse(null), gpu.map(NvidiaGpuClaims::vbiosVersion).orElse(null));
     }
 
     /** What the client verified about keys and releases, reused until {@code keyCacheTtl} passes. */
