@@ -15,7 +15,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
@@ -24,7 +23,6 @@ import java.security.Signature;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -61,12 +59,13 @@ public final class SimulatedNvidiaGpu {
 
     private final byte[] rootDer;
     private final byte[] leafDer;
-    private final PrivateKey leafKey;
+    private final SimulatedPrivateKey leafKey;
     private final byte[] fwid;
     private final NvidiaRoot root;
-    private final PrivateKey rootKey;
+    private final SimulatedPrivateKey rootKey;
 
-    private SimulatedNvidiaGpu(byte[] rootDer, byte[] leafDer, PrivateKey leafKey, byte[] fwid, PrivateKey rootKey) {
+    private SimulatedNvidiaGpu(byte[] rootDer, byte[] leafDer, SimulatedPrivateKey leafKey, byte[] fwid,
+            SimulatedPrivateKey rootKey) {
         this.rootKey = rootKey;
         this.rootDer = rootDer;
         this.leafDer = leafDer;
@@ -89,9 +88,8 @@ public final class SimulatedNvidiaGpu {
             throw new IllegalStateException(FILE + " is damaged: delete it to regenerate");
         }
         try {
-            PrivateKey k = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(b.get(2)));
-            PrivateKey r = b.size() == 5
-                    ? KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(b.get(4))) : null;
+            SimulatedPrivateKey k = SimulatedPrivateKey.fromPkcs8("EC", b.get(2));
+            SimulatedPrivateKey r = b.size() == 5 ? SimulatedPrivateKey.fromPkcs8("EC", b.get(4)) : null;
             return new SimulatedNvidiaGpu(b.get(0), b.get(1), k, b.get(3), r);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(FILE + " holds an unreadable key", e);
@@ -153,7 +151,7 @@ public final class SimulatedNvidiaGpu {
         byte[] signed = out.toByteArray();
         try {
             Signature s = Signature.getInstance("SHA384withECDSAinP1363Format");
-            s.initSign(leafKey, random);
+            s.initSign(leafKey.toPrivateKey(), random);
             s.update(signed);
             out.writeBytes(s.sign());
         } catch (GeneralSecurityException e) {
@@ -228,10 +226,12 @@ public final class SimulatedNvidiaGpu {
             b.addResponse(id, revoked ? new org.bouncycastle.cert.ocsp.RevokedStatus(produced,
                     org.bouncycastle.asn1.x509.CRLReason.keyCompromise) : org.bouncycastle.cert.ocsp.CertificateStatus.GOOD,
                     produced, Date.from(now.plus(Duration.ofDays(6))));
-            var basic = b.build(new JcaContentSignerBuilder("SHA384withECDSA").build(rootKey), null, produced);
+            var basic = b.build(new JcaContentSignerBuilder("SHA384withECDSA").build(rootKey.toPrivateKey()), null,
+                    produced);
             return new org.bouncycastle.cert.ocsp.OCSPRespBuilder().build(
                     org.bouncycastle.cert.ocsp.OCSPRespBuilder.SUCCESSFUL, basic).getEncoded();
-        } catch (IOException | OperatorCreationException | org.bouncycastle.cert.ocsp.OCSPException e) {
+        } catch (IOException | GeneralSecurityException | OperatorCreationException
+                | org.bouncycastle.cert.ocsp.OCSPException e) {
             throw new IllegalStateException("could not sign the simulated OCSP response", e);
         }
     }

@@ -16,14 +16,12 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -65,14 +63,14 @@ public final class SimulatedSevSnpPlatform {
     private final byte[] arkDer;
     private final byte[] askDer;
     private final byte[] vcekDer;
-    private final PrivateKey vcekKey;
+    private final SimulatedPrivateKey vcekKey;
     private final byte[] chipId;
     private final SecureRandom random;
     private final TrustedArk root;
-    private final PrivateKey arkKey;
+    private final SimulatedPrivateKey arkKey;
 
-    private SimulatedSevSnpPlatform(byte[] arkDer, byte[] askDer, byte[] vcekDer, PrivateKey vcekKey, byte[] chipId,
-            PrivateKey arkKey, SecureRandom random) {
+    private SimulatedSevSnpPlatform(byte[] arkDer, byte[] askDer, byte[] vcekDer, SimulatedPrivateKey vcekKey,
+            byte[] chipId, SimulatedPrivateKey arkKey, SecureRandom random) {
         this.arkKey = arkKey;
         this.arkDer = arkDer;
         this.askDer = askDer;
@@ -167,7 +165,7 @@ public final class SimulatedSevSnpPlatform {
         b.putLong(0x1F0, tcb);
         try {
             Signature s = Signature.getInstance("SHA384withECDSAinP1363Format");
-            s.initSign(vcekKey, random);
+            s.initSign(vcekKey.toPrivateKey(), random);
             s.update(r, 0, AttestationReport.SIGNED_LENGTH);
             byte[] rs = s.sign();
             for (int i = 0; i < 48; i++) {
@@ -253,9 +251,8 @@ public final class SimulatedSevSnpPlatform {
             throw new IllegalStateException(FILE + " is damaged: delete it to regenerate");
         }
         try {
-            PrivateKey vcekKey = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(blocks.get(3)));
-            PrivateKey arkKey = blocks.size() == 6
-                    ? KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(blocks.get(5))) : null;
+            SimulatedPrivateKey vcekKey = SimulatedPrivateKey.fromPkcs8("EC", blocks.get(3));
+            SimulatedPrivateKey arkKey = blocks.size() == 6 ? SimulatedPrivateKey.fromPkcs8("RSA", blocks.get(5)) : null;
             return new SimulatedSevSnpPlatform(blocks.get(0), blocks.get(1), blocks.get(2), vcekKey, blocks.get(4),
                     arkKey, random);
         } catch (GeneralSecurityException e) {
@@ -297,7 +294,8 @@ public final class SimulatedSevSnpPlatform {
             if (revokeVcek) {
                 b.addCRLEntry(BigInteger.ZERO, from, org.bouncycastle.asn1.x509.CRLReason.keyCompromise);
             }
-            ContentSigner signer = new JcaContentSignerBuilder("SHA384withRSAandMGF1").setProvider(BC).build(arkKey);
+            ContentSigner signer = new JcaContentSignerBuilder("SHA384withRSAandMGF1").setProvider(BC)
+                    .build(arkKey.toPrivateKey());
             return b.build(signer).getEncoded();
         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
             throw new IllegalStateException("could not sign the simulated CRL", e);

@@ -25,7 +25,6 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -87,21 +86,23 @@ public final class SimulatedTdxPlatform {
     private static final byte[] INTEL_QE_VENDOR = HexFormat.of().parseHex("939a7233f79c4ca9940a0db3957f0607");
 
     private final List<byte[]> certs;
-    private final PrivateKey rootKey;
-    private final PrivateKey pckCaKey;
-    private final PrivateKey pckKey;
-    private final PrivateKey tcbSigningKey;
-    private final KeyPair attestationKey;
+    private final SimulatedPrivateKey rootKey;
+    private final SimulatedPrivateKey pckCaKey;
+    private final SimulatedPrivateKey pckKey;
+    private final SimulatedPrivateKey tcbSigningKey;
+    private final PublicKey attestationPublicKey;
+    private final SimulatedPrivateKey attestationKey;
     private final SecureRandom random;
 
-    private SimulatedTdxPlatform(List<byte[]> certs, List<PrivateKey> keys, PublicKey attestationPublic,
+    private SimulatedTdxPlatform(List<byte[]> certs, List<SimulatedPrivateKey> keys, PublicKey attestationPublic,
             SecureRandom random) {
         this.certs = certs;
         this.rootKey = keys.get(0);
         this.pckCaKey = keys.get(1);
         this.pckKey = keys.get(2);
         this.tcbSigningKey = keys.get(3);
-        this.attestationKey = new KeyPair(attestationPublic, keys.get(4));
+        this.attestationPublicKey = attestationPublic;
+        this.attestationKey = keys.get(4);
         this.random = random;
     }
 
@@ -159,7 +160,7 @@ public final class SimulatedTdxPlatform {
             hb.put(reportData);
             byte[] signed = hb.array();
 
-            byte[] attKey = rawPoint((ECPublicKey) attestationKey.getPublic());
+            byte[] attKey = rawPoint((ECPublicKey) attestationPublicKey);
             byte[] authData = new byte[32];
             for (int i = 0; i < 32; i++) {
                 authData[i] = (byte) i;
@@ -177,7 +178,7 @@ public final class SimulatedTdxPlatform {
             byte[] chainPem = (pem(certs.get(3)) + pem(certs.get(1)) + pem(certs.get(0)))
                     .getBytes(StandardCharsets.US_ASCII);
             ByteArrayOutputStream sd = new ByteArrayOutputStream();
-            sd.write(sign(attestationKey.getPrivate(), signed));
+            sd.write(sign(attestationKey, signed));
             sd.write(attKey);
             ByteBuffer inner = ByteBuffer.allocate(384 + 64 + 2 + 32 + 6 + chainPem.length)
                     .order(ByteOrder.LITTLE_ENDIAN);
@@ -259,9 +260,10 @@ public final class SimulatedTdxPlatform {
             if (revoked != null) {
                 b.addCRLEntry(revoked, Date.from(thisUpdate), CRLReason.keyCompromise);
             }
-            PrivateKey key = issuerIndex == 0 ? rootKey : pckCaKey;
-            return b.build(new JcaContentSignerBuilder("SHA256withECDSA").setProvider(BC).build(key)).getEncoded();
-        } catch (IOException | OperatorCreationException e) {
+            SimulatedPrivateKey key = issuerIndex == 0 ? rootKey : pckCaKey;
+            return b.build(new JcaContentSignerBuilder("SHA256withECDSA").setProvider(BC).build(key.toPrivateKey()))
+                    .getEncoded();
+        } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
             throw new IllegalStateException("could not sign a simulated CRL", e);
         }
     }
@@ -361,10 +363,10 @@ public final class SimulatedTdxPlatform {
         return builder.build(new JcaContentSignerBuilder("SHA256withECDSA").setProvider(BC).build(key)).getEncoded();
     }
 
-    private byte[] sign(PrivateKey key, byte[] data) {
+    private byte[] sign(SimulatedPrivateKey key, byte[] data) {
         try {
             Signature s = Signature.getInstance("SHA256withECDSAinP1363Format");
-            s.initSign(key, random);
+            s.initSign(key.toPrivateKey(), random);
             s.update(data);
             return s.sign();
         } catch (GeneralSecurityException e) {
@@ -392,12 +394,12 @@ public final class SimulatedTdxPlatform {
             throw new IllegalStateException(FILE + " is damaged: delete it to regenerate");
         }
         try {
-            KeyFactory kf = KeyFactory.getInstance("EC");
-            List<PrivateKey> keys = new ArrayList<>();
+            List<SimulatedPrivateKey> keys = new ArrayList<>();
             for (int i = 4; i < 9; i++) {
-                keys.add(kf.generatePrivate(new PKCS8EncodedKeySpec(blocks.get(i))));
+                keys.add(SimulatedPrivateKey.fromPkcs8("EC", blocks.get(i)));
             }
-            PublicKey att = kf.generatePublic(new java.security.spec.X509EncodedKeySpec(blocks.get(9)));
+            PublicKey att = KeyFactory.getInstance("EC").generatePublic(
+                    new java.security.spec.X509EncodedKeySpec(blocks.get(9)));
             return new SimulatedTdxPlatform(List.copyOf(blocks.subList(0, 4)), keys, att, random);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(FILE + " holds an unreadable key", e);

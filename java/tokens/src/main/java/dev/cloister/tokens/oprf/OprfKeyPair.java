@@ -1,6 +1,6 @@
 package dev.cloister.tokens.oprf;
 
-import dev.cloister.tokens.SecretBytes;
+import dev.cloister.base.SecretBytes;
 import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.util.Arrays;
