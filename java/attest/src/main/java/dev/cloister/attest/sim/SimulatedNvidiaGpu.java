@@ -6,6 +6,7 @@ import dev.cloister.attest.nvgpu.NvidiaGpuEndorsements;
 import dev.cloister.attest.nvgpu.NvidiaGpuEvidence;
 import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.nvgpu.NvidiaRoot;
+import dev.cloister.base.Pem;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.CertificateFactory;
@@ -25,8 +25,6 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import javax.security.auth.x500.X500Principal;
@@ -82,7 +80,7 @@ public final class SimulatedNvidiaGpu {
 
     public static SimulatedNvidiaGpu openOrCreate(Path dir, Instant now, SecureRandom random) throws IOException {
         String text = SimulatorFiles.readOrCreate(dir, FILE, () -> generate(now, random));
-        List<byte[]> b = blocks(text);
+        List<byte[]> b = SimulatorFiles.blocks(text, FILE);
         // Four blocks: written before the root key was kept (such a GPU cannot sign OCSP responses); five: with it.
         if ((b.size() != 4 && b.size() != 5) || b.get(3).length != 48) {
             throw new IllegalStateException(FILE + " is damaged: delete it to regenerate");
@@ -108,7 +106,8 @@ public final class SimulatedNvidiaGpu {
     /** The chain, leaf first, as NVML would return it (PEM). */
     public NvidiaGpuEndorsements endorsements() {
         try {
-            return NvidiaGpuEndorsements.ofPem((pem(leafDer) + pem(rootDer)).getBytes(StandardCharsets.US_ASCII));
+            return NvidiaGpuEndorsements.ofPem(Pem.encodeCertificates(List.of(leafDer, rootDer))
+                    .getBytes(StandardCharsets.US_ASCII));
         } catch (AttestationException e) {
             throw new IllegalStateException(e);
         }
@@ -196,8 +195,9 @@ public final class SimulatedNvidiaGpu {
             var signer = new JcaContentSignerBuilder("SHA384withECDSA").build(root.getPrivate());
             byte[] rootDer = rb.build(signer).getEncoded();
             byte[] leafDer = lb.build(signer).getEncoded();
-            return pem(rootDer) + pem(leafDer) + block("PRIVATE KEY", leaf.getPrivate().getEncoded())
-                    + block("FWID", fwid) + block("PRIVATE KEY", root.getPrivate().getEncoded());
+            return Pem.encodeCertificates(List.of(rootDer, leafDer))
+                    + Pem.encode("PRIVATE KEY", leaf.getPrivate().getEncoded())
+                    + Pem.encode("FWID", fwid) + Pem.encode("PRIVATE KEY", root.getPrivate().getEncoded());
         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
             throw new IllegalStateException("could not generate the simulated GPU chain", e);
         }
@@ -236,31 +236,5 @@ public final class SimulatedNvidiaGpu {
         }
     }
 
-    private static List<byte[]> blocks(String text) {
-        List<byte[]> out = new ArrayList<>();
-        int at = 0;
-        while (true) {
-            int b = text.indexOf("-----BEGIN ", at);
-            if (b < 0) {
-                return out;
-            }
-            int bodyStart = text.indexOf("-----", b + 11) + 5;
-            int e = text.indexOf("-----END ", bodyStart);
-            if (bodyStart < 5 || e < 0) {
-                throw new IllegalStateException(FILE + " is damaged: delete it to regenerate");
-            }
-            out.add(Base64.getMimeDecoder().decode(text.substring(bodyStart, e)));
-            at = text.indexOf("-----", e + 9) + 5;
-        }
-    }
 
-    private static String pem(byte[] der) {
-        return block("CERTIFICATE", der);
-    }
-
-    private static String block(String type, byte[] data) {
-        return "-----BEGIN " + type + "-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(data)
-                + "\n-----END " + type + "-----\n";
-    }
 }

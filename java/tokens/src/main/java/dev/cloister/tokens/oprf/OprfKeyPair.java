@@ -1,5 +1,6 @@
 package dev.cloister.tokens.oprf;
 
+import dev.cloister.base.Hex;
 import dev.cloister.base.SecretBytes;
 import java.math.BigInteger;
 import java.security.SecureRandom;
@@ -100,7 +101,7 @@ public final class OprfKeyPair {
 
     @Override
     public String toString() {
-        return "OprfKeyPair[" + suite.identifier() + ", pkS=" + java.util.HexFormat.of().formatHex(encodedPublicKey())
+        return "OprfKeyPair[" + suite.identifier() + ", pkS=" + Hex.format(encodedPublicKey())
                 + ", skS=redacted]";
     }
 }
