@@ -1,6 +1,6 @@
 package dev.cloister.benchmarks.tokens;
 
-import dev.cloister.tokens.SecretBytes;
+import dev.cloister.base.SecretBytes;
 import dev.cloister.tokens.ec.AwsLcKeyMultiplier;
 import dev.cloister.tokens.keys.EpochKeySchedule;
 import dev.cloister.tokens.keys.EpochKeySource;

@@ -1,9 +1,9 @@
 package dev.cloister.benchmarks.tokens;
 
+import dev.cloister.base.SecretBytes;
 import dev.cloister.tokens.ec.AwsLcKeyMultiplier;
 import dev.cloister.tokens.oprf.VoprfServer;
 import org.openjdk.jmh.annotations.Param;
-import dev.cloister.tokens.SecretBytes;
 import dev.cloister.tokens.keys.EpochKeySchedule;
 import dev.cloister.tokens.keys.EpochKeySource;
 import dev.cloister.tokens.keys.EpochSchedule;

@@ -1,7 +1,7 @@
 package dev.cloister.benchmarks.tokens;
 
+import dev.cloister.base.SecretBytes;
 import dev.cloister.tokens.ec.AwsLcKeyMultiplier;
-import dev.cloister.tokens.SecretBytes;
 import dev.cloister.tokens.keys.EpochKeySchedule;
 import dev.cloister.tokens.keys.EpochKeySource;
 import dev.cloister.tokens.keys.EpochSchedule;

@@ -1,6 +1,6 @@
 package dev.cloister.attest;
 
-import java.util.HexFormat;
+import dev.cloister.base.Hex;
 import java.util.List;
 import java.util.Objects;
 
@@ -35,7 +35,7 @@ public sealed interface ReferenceValue {
         }
 
         public static Digests ofHex(String... hex) {
-            return new Digests(java.util.Arrays.stream(hex).map(HexFormat.of()::parseHex).toList());
+            return new Digests(java.util.Arrays.stream(hex).map(Hex::parse).toList());
         }
 
         /** Constant-time-free equality is fine here: the values are public. */
@@ -59,7 +59,7 @@ public sealed interface ReferenceValue {
 
         @Override
         public String toString() {
-            return "Digests" + allowed.stream().map(HexFormat.of()::formatHex).toList();
+            return "Digests" + allowed.stream().map(Hex::format).toList();
         }
     }
 

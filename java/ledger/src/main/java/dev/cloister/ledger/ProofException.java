@@ -1,6 +1,6 @@
 package dev.cloister.ledger;
 
-import java.util.HexFormat;
+import dev.cloister.base.Hex;
 import java.util.Optional;
 
 /**
@@ -20,7 +20,7 @@ public final class ProofException extends LedgerException {
     }
 
     public ProofException(String whileDoing, byte[] expectedRoot, byte[] computedRoot) {
-        super(whileDoing + ": root mismatch: got " + hex(computedRoot) + ", want " + hex(expectedRoot));
+        super(whileDoing + ": root mismatch: got " + Hex.format(computedRoot) + ", want " + Hex.format(expectedRoot));
         this.expectedRoot = expectedRoot.clone();
         this.computedRoot = computedRoot.clone();
     }
@@ -33,9 +33,5 @@ public final class ProofException extends LedgerException {
     /** The root hash computed from the proof, when the failure is a root mismatch. */
     public Optional<byte[]> computedRoot() {
         return Optional.ofNullable(computedRoot).map(byte[]::clone);
-    }
-
-    private static String hex(byte[] b) {
-        return HexFormat.of().formatHex(b);
     }
 }

@@ -1,7 +1,7 @@
 package dev.cloister.operator;
 
 import dev.cloister.server.command.UsageException;
-import dev.cloister.tokens.SecretBytes;
+import dev.cloister.base.SecretBytes;
 import dev.cloister.tokens.keys.EpochKeySchedule;
 import dev.cloister.tokens.keys.EpochKeySource;
 import dev.cloister.tokens.keys.EpochSchedule;

@@ -3,7 +3,7 @@ package dev.cloister.attest.nvgpu;
 import dev.cloister.attest.Claims;
 import dev.cloister.attest.Platform;
 import dev.cloister.attest.RootKind;
-import java.util.HexFormat;
+import dev.cloister.base.Hex;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,15 +47,14 @@ public record NvidiaGpuClaims(RootKind root, String rootSha256, String leafSubje
 
     @Override
     public Map<String, Object> toJsonMap() {
-        HexFormat hex = HexFormat.of();
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("root", root.name().toLowerCase(java.util.Locale.ROOT));
         j.put("root_sha256", rootSha256);
         j.put("leaf_subject", leafSubject);
         j.put("driver_version", driverVersion);
         j.put("vbios_version", vbiosVersion);
-        j.put("nonce", hex.formatHex(report.requestNonce()));
-        j.put("fwid", hex.formatHex(fwid));
+        j.put("nonce", Hex.format(report.requestNonce()));
+        j.put("fwid", Hex.format(fwid));
         report.opaque(NvidiaOpaque.PROJECT).ifPresent(v -> j.put("project", NvidiaOpaque.ascii(v)));
         report.opaque(NvidiaOpaque.PROJECT_SKU).ifPresent(v -> j.put("project_sku", NvidiaOpaque.ascii(v)));
         report.opaque(NvidiaOpaque.CHIP_SKU).ifPresent(v -> j.put("chip_sku", NvidiaOpaque.ascii(v)));
@@ -68,7 +67,7 @@ public record NvidiaGpuClaims(RootKind root, String rootSha256, String leafSubje
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("index", b.index());
             m.put("dmtf_type", b.dmtfType());
-            m.put("value", hex.formatHex(b.value()));
+            m.put("value", Hex.format(b.value()));
             return (Object) m;
         }).toList();
         j.put("measurements", blocks);

@@ -3,9 +3,9 @@ package dev.cloister.attest.nvgpu;
 import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.Endorsements;
 import dev.cloister.attest.Platform;
-import java.nio.charset.StandardCharsets;
+import dev.cloister.base.MalformedPemException;
+import dev.cloister.base.Pem;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 
 /**
@@ -56,37 +56,20 @@ public final class NvidiaGpuEndorsements implements Endorsements {
 
     /** From PEM text (leaf first). */
     public static NvidiaGpuEndorsements ofPem(byte[] pem) throws AttestationException {
-        if (pem == null || pem.length > MAX_CERTIFICATES * (MAX_CERTIFICATE_BYTES * 4 / 3 + 200)) {
-            throw new AttestationException("GPU certificate chain: missing or too large");
+        if (pem == null) {
+            throw new AttestationException("GPU certificate chain: missing");
         }
-        String text = new String(pem, StandardCharsets.US_ASCII);
-        List<byte[]> out = new ArrayList<>();
-        int at = 0;
-        while (true) {
-            int b = text.indexOf("-----BEGIN CERTIFICATE-----", at);
-            if (b < 0) {
-                break;
-            }
-            int e = text.indexOf("-----END CERTIFICATE-----", b);
-            if (e < 0) {
-                throw new AttestationException("GPU certificate chain: PEM block without END line");
-            }
-            if (out.size() == MAX_CERTIFICATES) {
-                throw new AttestationException("GPU certificate chain: more than " + MAX_CERTIFICATES + " certificates");
-            }
-            try {
-                byte[] der = Base64.getMimeDecoder().decode(text.substring(b + 27, e));
-                if (der.length > MAX_CERTIFICATE_BYTES) {
-                    throw new AttestationException("GPU certificate chain: certificate too large");
-                }
-                out.add(der);
-            } catch (IllegalArgumentException ex) {
-                throw new AttestationException("GPU certificate chain: bad base64", ex);
-            }
-            at = e + 25;
+        List<byte[]> out;
+        try {
+            out = Pem.certificates(Pem.decode(pem, new Pem.Limits(MAX_CERTIFICATES * (MAX_CERTIFICATE_BYTES * 4 / 3
+                    + 200), MAX_CERTIFICATES)));
+        } catch (MalformedPemException e) {
+            throw new AttestationException("GPU certificate chain: " + e.getMessage(), e);
         }
-        if (out.isEmpty()) {
-            throw new AttestationException("GPU certificate chain: no certificate found");
+        for (byte[] der : out) {
+            if (der.length > MAX_CERTIFICATE_BYTES) {
+                throw new AttestationException("GPU certificate chain: certificate too large");
+            }
         }
         return new NvidiaGpuEndorsements(List.copyOf(out));
     }

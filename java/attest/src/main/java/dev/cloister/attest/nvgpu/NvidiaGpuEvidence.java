@@ -2,7 +2,7 @@ package dev.cloister.attest.nvgpu;
 
 import dev.cloister.attest.Evidence;
 import dev.cloister.attest.Platform;
-import java.util.HexFormat;
+import dev.cloister.base.Hex;
 import java.util.Objects;
 
 /**
@@ -23,7 +23,7 @@ public final class NvidiaGpuEvidence implements Evidence {
 
     /** From the one-line hex form NVIDIA's tools write (whitespace ignored). */
     public static NvidiaGpuEvidence ofHex(String hex) {
-        return of(HexFormat.of().parseHex(hex.replaceAll("\\s", "")));
+        return of(Hex.parse(hex.replaceAll("\\s", "")));
     }
 
     public byte[] report() {

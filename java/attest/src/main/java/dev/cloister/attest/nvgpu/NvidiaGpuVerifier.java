@@ -2,6 +2,7 @@ package dev.cloister.attest.nvgpu;
 
 import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.ReferenceValue;
+import dev.cloister.base.Hex;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -12,7 +13,6 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -123,10 +123,10 @@ public final class NvidiaGpuVerifier {
             }
             if (!bound) {
                 throw AttestationException.mismatch("FWID against the leaf certificate's DICE TcbInfo",
-                        chain.fwids().stream().map(HexFormat.of()::formatHex).toList(), HexFormat.of().formatHex(fwid));
+                        chain.fwids().stream().map(Hex::format).toList(), Hex.format(fwid));
             }
             if (policy.nonce() instanceof ReferenceValue.Digests d && !d.matches(report.requestNonce())) {
-                throw AttestationException.mismatch("nonce", d, HexFormat.of().formatHex(report.requestNonce()));
+                throw AttestationException.mismatch("nonce", d, Hex.format(report.requestNonce()));
             }
         } catch (AttestationException e) {
             throw e.whileDoing("checking the signed GPU report");
@@ -165,7 +165,7 @@ public final class NvidiaGpuVerifier {
         for (byte[] d : ders) {
             byte[] h = sha256(d);
             hashes.add(h);
-            key.append(HexFormat.of().formatHex(h)).append('/');
+            key.append(Hex.format(h)).append('/');
         }
         VerifiedChain hit = cache.get(key.toString());
         if (hit != null) {
@@ -175,7 +175,7 @@ public final class NvidiaGpuVerifier {
             throw new AttestationException("a chain needs at least a leaf and a root, got " + ders.size());
         }
         // Refuse an untrusted root before any signature work.
-        trusted(roots, HexFormat.of().formatHex(hashes.getLast()));
+        trusted(roots, Hex.format(hashes.getLast()));
         List<X509Certificate> certs = new ArrayList<>();
         for (byte[] d : ders) {
             certs.add(parse(d));
@@ -220,7 +220,7 @@ public final class NvidiaGpuVerifier {
             throw new AttestationException("leaf: key usage does not allow digitalSignature");
         }
         List<byte[]> fwids = fwids(leaf);
-        VerifiedChain v = new VerifiedChain(HexFormat.of().formatHex(hashes.getLast()),
+        VerifiedChain v = new VerifiedChain(Hex.format(hashes.getLast()),
                 P384.key(leaf.getPublicKey(), "leaf"), leaf.getSubjectX500Principal().getName(), fwids,
                 List.copyOf(windows));
         if (cache.size() >= MAX_CACHE) {

@@ -1,13 +1,13 @@
 package dev.cloister.attest.nvgpu;
 
 import dev.cloister.attest.AttestationException;
+import dev.cloister.base.Hex;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
@@ -65,7 +65,7 @@ final class NvidiaOcsp {
         }
         try {
             X509CertificateHolder issuerHolder = new JcaX509CertificateHolder(issuer);
-            String key = hex(sha256(der)) + hex(sha256(issuer.getEncoded()));
+            String key = Hex.format(sha256(der)) + Hex.format(sha256(issuer.getEncoded()));
             if (!verified.contains(key)) {
                 if (!signedBy(basic, issuerHolder, now)) {
                     throw new AttestationException("OCSP response for " + name + ": signature does not verify with "
@@ -138,9 +138,5 @@ final class NvidiaOcsp {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static String hex(byte[] b) {
-        return HexFormat.of().formatHex(b);
     }
 }

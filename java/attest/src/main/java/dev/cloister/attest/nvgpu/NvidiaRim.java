@@ -1,6 +1,7 @@
 package dev.cloister.attest.nvgpu;
 
 import dev.cloister.attest.AttestationException;
+import dev.cloister.base.Hex;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,7 +13,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -143,7 +143,7 @@ public final class NvidiaRim {
                 if (h.length() != 96) {
                     throw new AttestationException("RIM Resource " + index + " Hash" + a + " is not a SHA-384 value");
                 }
-                alts.add(HexFormat.of().parseHex(h));
+                alts.add(Hex.parse(h));
             }
             boolean active = "true".equals(r.getAttribute("active").toLowerCase(Locale.ROOT));
             if (golden.put(index, new Golden(index, active, List.copyOf(alts))) != null) {
@@ -175,8 +175,8 @@ public final class NvidiaRim {
             boolean ok = a != null && g.alternatives().stream().anyMatch(h -> MessageDigest.isEqual(h, a));
             if (!ok) {
                 mismatches.add("RIM index " + g.index() + " (block " + (g.index() + 1) + "): expected one of "
-                        + g.alternatives().stream().map(HexFormat.of()::formatHex).toList() + ", got "
-                        + (a == null ? "no block" : HexFormat.of().formatHex(a)));
+                        + g.alternatives().stream().map(Hex::format).toList() + ", got "
+                        + (a == null ? "no block" : Hex.format(a)));
             }
         }
         if (!mismatches.isEmpty()) {

@@ -2,6 +2,7 @@ package dev.cloister.attest.nvgpu;
 
 import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.RootKind;
+import dev.cloister.base.Hex;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,7 +10,6 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -47,7 +47,7 @@ public record NvidiaRoot(RootKind kind, X509Certificate certificate) {
 
     static String sha256(X509Certificate c) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(c.getEncoded()));
+            return Hex.format(MessageDigest.getInstance("SHA-256").digest(c.getEncoded()));
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException(e);
         }

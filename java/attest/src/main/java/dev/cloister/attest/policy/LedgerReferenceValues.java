@@ -4,6 +4,7 @@ import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.ReferenceValue;
 import dev.cloister.attest.sevsnp.SevSnpPolicy;
 import dev.cloister.attest.tdx.TdxPolicy;
+import dev.cloister.base.Hex;
 import dev.cloister.ledger.LedgerException;
 import dev.cloister.ledger.client.LogVerifier;
 import dev.cloister.ledger.entry.Digest;
@@ -145,7 +146,7 @@ public final class LedgerReferenceValues {
                 }
             }
         }
-        throw new AttestationException("the RIM (SHA-384 " + java.util.HexFormat.of().formatHex(
+        throw new AttestationException("the RIM (SHA-384 " + Hex.format(
                 digest(Digest.Algorithm.SHA_384, rimDocument)) + ") is not named by any verified ledger release");
     }
 

@@ -13,10 +13,10 @@ import dev.cloister.attest.sevsnp.TcbVersion;
 import dev.cloister.attest.sevsnp.TrustedArk;
 import dev.cloister.attest.tdx.TcbStatus;
 import dev.cloister.attest.tdx.TdxPolicy;
+import dev.cloister.base.Hex;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -251,9 +251,9 @@ public record PolicyFile(SevSnpPolicy sevSnp, TdxPolicy tdx, NvidiaGpuPolicy nvi
     private static byte[] hex(String s, String where, int length) {
         byte[] b;
         try {
-            b = HexFormat.of().parseHex(s);
+            b = Hex.parse(s);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("policy: " + where + " is not hex", e);
+            throw new IllegalArgumentException("policy: " + where + " is not hex (" + e.getMessage() + ")", e);
         }
         if (b.length != length) {
             throw new IllegalArgumentException("policy: " + where + " must be " + length + " bytes, got " + b.length);

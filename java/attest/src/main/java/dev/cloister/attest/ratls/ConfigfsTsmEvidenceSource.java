@@ -6,9 +6,11 @@ import dev.cloister.attest.platform.ConfigfsTsm;
 import dev.cloister.attest.platform.TsmReport;
 import dev.cloister.attest.sevsnp.SevSnpCertificateTable;
 import dev.cloister.attest.sevsnp.SevSnpEndorsements;
+import dev.cloister.base.Pem;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -68,16 +70,12 @@ public final class ConfigfsTsmEvidenceSource implements EvidenceSource {
     }
 
     static byte[] pem(SevSnpEndorsements e) {
-        StringBuilder s = new StringBuilder(block(e.signingCertificate()));
-        e.chain().forEach(c -> s.append(block(c)));
-        return s.toString().getBytes(StandardCharsets.US_ASCII);
+        List<byte[]> certificates = new ArrayList<>();
+        certificates.add(e.signingCertificate());
+        certificates.addAll(e.chain());
+        return Pem.encodeCertificates(certificates).getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static String block(byte[] der) {
-        return "-----BEGIN CERTIFICATE-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-                + "\n-----END CERTIFICATE-----\n";
-    }
 
     @Override
     public String toString() {

@@ -1,6 +1,7 @@
 package dev.cloister.attest.ratls;
 
 import dev.cloister.attest.bundle.EvidenceBundle;
+import dev.cloister.base.SecretBytes;
 import dev.cloister.ledger.LedgerException;
 import dev.cloister.ledger.merkle.InMemoryHashStore;
 import dev.cloister.ledger.merkle.InclusionProof;
@@ -35,7 +36,8 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
     /** Default certificate lifetime: long enough for any handshake, short enough to be useless later. */
     public static final Duration DEFAULT_CERTIFICATE_LIFETIME = Duration.ofMinutes(5);
 
-    private final Ed25519PrivateKeyParameters key;
+    /** The Ed25519 seed; each credential rebuilds the key from it, so the long-lived copy is a SecretBytes. */
+    private final SecretBytes key;
     private final byte[] spki;
     private final EvidenceSource source;
     private final Duration certificateLifetime;
@@ -55,9 +57,9 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
         }
         this.clock = Objects.requireNonNull(clock, "clock");
         this.random = Objects.requireNonNull(random, "random");
-        this.key = new Ed25519PrivateKeyParameters(random);
+        this.key = SecretBytes.random(random, Ed25519PrivateKeyParameters.KEY_SIZE);
         try {
-            this.spki = SubjectPublicKeyInfoFactory.createSubjectPublicKeyInfo(key.generatePublicKey())
+            this.spki = SubjectPublicKeyInfoFactory.createSubjectPublicKeyInfo(signingKey().generatePublicKey())
                     .getEncoded(ASN1Encoding.DER);
         } catch (IOException e) {
             throw new IllegalStateException("SPKI encoding to memory failed", e);
@@ -99,10 +101,21 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
         return credential(single(gpu -> HandshakeBinding.client(serverRandom, spki, gpu)));
     }
 
+    /** The TLS key, rebuilt from the seed for one credential. */
+    private Ed25519PrivateKeyParameters signingKey() {
+        byte[] seed = key.reveal();
+        try {
+            return new Ed25519PrivateKeyParameters(seed);
+        } finally {
+            java.util.Arrays.fill(seed, (byte) 0);
+        }
+    }
+
     /** A certificate for this key carrying {@code evidence} (which may be bound to anything: tests forge with it). */
     Credential credential(RaTlsEvidence evidence) {
-        return new Credential(RaTlsCertificate.issue(key, spki, evidence, clock.instant(), certificateLifetime, random),
-                key);
+        Ed25519PrivateKeyParameters signingKey = signingKey();
+        return new Credential(RaTlsCertificate.issue(signingKey, spki, evidence, clock.instant(), certificateLifetime,
+                random), signingKey);
     }
 
     /** Evidence from one report whose REPORT_DATA is {@code binding(gpu evidence bytes)}. */

@@ -1,8 +1,8 @@
 package dev.cloister.attest.ratls;
 
 import dev.cloister.attest.AttestationResult;
+import dev.cloister.base.Hex;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -37,7 +37,7 @@ public record RaTlsAttestation(AttestationResult cpu, Optional<AttestationResult
     public Map<String, Object> toJsonMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("verdict", "accepted");
-        m.put("tls_key_sha256", HexFormat.of().formatHex(spkiSha256));
+        m.put("tls_key_sha256", Hex.format(spkiSha256));
         m.put("certificate_not_after", certificateNotAfter.toString());
         m.put("batch_size", batchSize);
         m.put("cpu", cpu.toJsonMap());
@@ -47,6 +47,6 @@ public record RaTlsAttestation(AttestationResult cpu, Optional<AttestationResult
 
     @Override
     public String toString() {
-        return "RaTlsAttestation[key=" + HexFormat.of().formatHex(spkiSha256) + ", batch=" + batchSize + "]";
+        return "RaTlsAttestation[key=" + Hex.format(spkiSha256) + ", batch=" + batchSize + "]";
     }
 }

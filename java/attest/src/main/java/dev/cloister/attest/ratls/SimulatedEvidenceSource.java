@@ -6,6 +6,7 @@ import dev.cloister.attest.sevsnp.SevSnpEndorsements;
 import dev.cloister.attest.sim.SimulatedNvidiaGpu;
 import dev.cloister.attest.sim.SimulatedReportRequest;
 import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
+import dev.cloister.base.Pem;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +14,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
@@ -62,14 +62,14 @@ public final class SimulatedEvidenceSource implements EvidenceSource {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.random = Objects.requireNonNull(random, "random");
         SevSnpEndorsements e = cpu.endorsements();
-        StringBuilder pem = new StringBuilder(pem(e.signingCertificate()));
-        e.chain().forEach(c -> pem.append(pem(c)));
+        StringBuilder pem = new StringBuilder(Pem.encode(Pem.CERTIFICATE, e.signingCertificate()));
+        e.chain().forEach(c -> pem.append(Pem.encode(Pem.CERTIFICATE, c)));
         this.cpuEndorsements = new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN,
                 pem.toString().getBytes(StandardCharsets.US_ASCII));
         this.gpuEndorsements = gpu.map(g -> {
             NvidiaGpuEndorsements ge = g.endorsements();
             StringBuilder p = new StringBuilder();
-            ge.chain().forEach(c -> p.append(pem(c)));
+            ge.chain().forEach(c -> p.append(Pem.encode(Pem.CERTIFICATE, c)));
             return new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN, p.toString().getBytes(StandardCharsets.US_ASCII));
         });
     }
@@ -132,11 +132,6 @@ public final class SimulatedEvidenceSource implements EvidenceSource {
         }
     }
 
-    private static String pem(byte[] der) {
-        return "-----BEGIN CERTIFICATE-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-                + "\n-----END CERTIFICATE-----\n";
-    }
 
     @Override
     public String toString() {

@@ -1,6 +1,8 @@
 package dev.cloister.attest.sevsnp;
 
 import dev.cloister.attest.AttestationException;
+import dev.cloister.base.MalformedPemException;
+import dev.cloister.base.Pem;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.AlgorithmParameters;
@@ -14,8 +16,6 @@ import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 
 /** Bounded certificate decoding and AMD's RSASSA-PSS chain signatures. */
@@ -84,8 +84,9 @@ final class AmdCertificates {
     }
 
     /**
-     * Splits PEM text into DER certificates (at most {@value #MAX_CHAIN_CERTIFICATES}); anything between the blocks is
-     * ignored, as in AMD KDS responses. DER input (one certificate) is passed through.
+     * Splits PEM text (RFC 7468, see {@link Pem#decode}) into DER certificates (at most
+     * {@value #MAX_CHAIN_CERTIFICATES}); only whitespace may stand between the blocks. DER input (one certificate) is
+     * passed through.
      */
     static List<byte[]> pemOrDerCertificates(byte[] input, String what) throws AttestationException {
         if (input == null) {
@@ -97,34 +98,13 @@ final class AmdCertificates {
         if (input.length > 0 && input[0] == 0x30) {
             return List.of(input.clone());
         }
-        String text = new String(input, StandardCharsets.US_ASCII);
-        String begin = "-----BEGIN CERTIFICATE-----";
-        String end = "-----END CERTIFICATE-----";
-        List<byte[]> out = new ArrayList<>();
-        int at = 0;
-        while (true) {
-            int b = text.indexOf(begin, at);
-            if (b < 0) {
-                break;
-            }
-            int e = text.indexOf(end, b);
-            if (e < 0) {
-                throw new AttestationException(what + ": PEM block without END line");
-            }
-            if (out.size() == MAX_CHAIN_CERTIFICATES) {
-                throw new AttestationException(what + ": more than " + MAX_CHAIN_CERTIFICATES + " certificates");
-            }
-            try {
-                out.add(Base64.getMimeDecoder().decode(text.substring(b + begin.length(), e)));
-            } catch (IllegalArgumentException ex) {
-                throw new AttestationException(what + ": bad base64 in PEM block " + (out.size() + 1), ex);
-            }
-            at = e + end.length();
+        try {
+            return Pem.certificates(Pem.decode(input, new Pem.Limits(MAX_PEM_BYTES, MAX_CHAIN_CERTIFICATES)));
+        } catch (MalformedPemException e) {
+            throw new AttestationException(what + ": " + (e.getMessage().equals("no PEM block found")
+                    || !new String(input, StandardCharsets.US_ASCII).contains("-----BEGIN ")
+                    ? "no certificate found (expected PEM or DER)" : e.getMessage()), e);
         }
-        if (out.isEmpty()) {
-            throw new AttestationException(what + ": no certificate found (expected PEM or DER)");
-        }
-        return out;
     }
 
     /**

@@ -1,10 +1,10 @@
 package dev.cloister.attest.sevsnp;
 
 import dev.cloister.attest.AttestationException;
+import dev.cloister.base.Hex;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -77,8 +77,7 @@ public final class AmdChainVerifier {
             throws AttestationException {
         byte[] leafDer = endorsements.signingCertificateNoCopy();
         List<byte[]> chain = endorsements.chainNoCopy();
-        HexFormat hex = HexFormat.of();
-        String leafFp = hex.formatHex(AmdCertificates.sha256(leafDer));
+        String leafFp = Hex.format(AmdCertificates.sha256(leafDer));
         String key;
         byte[] intermediateDer;
         byte[] arkDer;
@@ -100,14 +99,14 @@ public final class AmdChainVerifier {
         } else {
             intermediateDer = chain.get(0);
             arkDer = chain.get(1);
-            key = leafFp + "/" + hex.formatHex(AmdCertificates.sha256(intermediateDer)) + "/"
-                    + hex.formatHex(AmdCertificates.sha256(arkDer));
+            key = leafFp + "/" + Hex.format(AmdCertificates.sha256(intermediateDer)) + "/"
+                    + Hex.format(AmdCertificates.sha256(arkDer));
             VerifiedChain hit = cache.get(key);
             if (hit != null) {
                 return checkTrustedAndValid(now, hit, trusted);
             }
         }
-        String arkFp = hex.formatHex(AmdCertificates.sha256(arkDer));
+        String arkFp = Hex.format(AmdCertificates.sha256(arkDer));
         TrustedArk root = find(trusted, arkFp);
         VerifiedChain v = verifyUncached(root, leafDer, leafFp, intermediateDer, arkDer, arkFp);
         if (cache.size() >= MAX_ENTRIES) {
@@ -176,7 +175,7 @@ public final class AmdChainVerifier {
         List<Window> windows = List.of(window(leaf.kind().name(), leaf.certificate()),
                 window(intermediateName, intermediate), window("ARK", ark));
         return new VerifiedChain(arkFp, leaf, p384(leaf.certificate().getPublicKey()), windows, leafFp,
-                HexFormat.of().formatHex(AmdCertificates.sha256(intermediateDer)), ark, intermediate);
+                Hex.format(AmdCertificates.sha256(intermediateDer)), ark, intermediate);
     }
 
     private static void requireCn(X509Certificate c, String expected, String what) throws AttestationException {

@@ -1,6 +1,7 @@
 package dev.cloister.attest.sevsnp;
 
 import dev.cloister.attest.AttestationException;
+import dev.cloister.base.Hex;
 import java.io.ByteArrayInputStream;
 import java.security.GeneralSecurityException;
 import java.security.Signature;
@@ -9,7 +10,6 @@ import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bouncycastle.asn1.x509.CertificateList;
@@ -49,7 +49,7 @@ final class AmdCrl {
         if (!AmdCertificates.RSASSA_PSS_OID.equals(crl.getSigAlgOID())) {
             throw AttestationException.mismatch("AMD CRL signature algorithm", "RSASSA-PSS", crl.getSigAlgOID());
         }
-        String key = HexFormat.of().formatHex(AmdCertificates.sha256(der)) + chain.arkSha256();
+        String key = Hex.format(AmdCertificates.sha256(der)) + chain.arkSha256();
         if (!verified.contains(key)) {
             boolean ok;
             try {

@@ -1,10 +1,11 @@
 package dev.cloister.attest.sevsnp;
 
 import dev.cloister.attest.AttestationException;
+import dev.cloister.base.Hex;
+import dev.cloister.base.Pem;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -105,7 +106,7 @@ public final class SevSnpCertificateTable {
         if (ask == null || ark == null) {
             return SevSnpEndorsements.ofSigningCertificate(derOnly(leaf));
         }
-        String pem = pem(derOnly(ask)) + pem(derOnly(ark));
+        String pem = Pem.encode(Pem.CERTIFICATE, derOnly(ask)) + Pem.encode(Pem.CERTIFICATE, derOnly(ark));
         return SevSnpEndorsements.of(derOnly(leaf), pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }
 
@@ -137,10 +138,6 @@ public final class SevSnpCertificateTable {
         return Arrays.copyOf(der, (int) (header + len));
     }
 
-    private static String pem(byte[] der) {
-        return "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder().encodeToString(der)
-                + "\n-----END CERTIFICATE-----\n";
-    }
 
     /** Builds a table (for the simulated platform and tests). */
     public static byte[] encode(Map<UUID, byte[]> certificates) {
@@ -164,7 +161,7 @@ public final class SevSnpCertificateTable {
     public String toString() {
         StringBuilder sb = new StringBuilder("SevSnpCertificateTable[");
         entries.forEach((k, v) -> sb.append(k).append('=').append(v.length).append("B sha256:")
-                .append(HexFormat.of().formatHex(AmdCertificates.sha256(v)), 0, 16 + 7).append(' '));
+                .append(Hex.format(AmdCertificates.sha256(v)), 0, 16 + 7).append(' '));
         return sb.append(']').toString();
     }
 }

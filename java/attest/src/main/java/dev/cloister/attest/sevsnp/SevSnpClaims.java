@@ -3,7 +3,7 @@ package dev.cloister.attest.sevsnp;
 import dev.cloister.attest.RootKind;
 import dev.cloister.attest.Claims;
 import dev.cloister.attest.Platform;
-import java.util.HexFormat;
+import dev.cloister.base.Hex;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -46,7 +46,6 @@ public record SevSnpClaims(ProductLine product, RootKind root, String arkSha256,
 
     @Override
     public Map<String, Object> toJsonMap() {
-        HexFormat hex = HexFormat.of();
         TcbLayout layout = tcb.layout();
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("product", product.kdsName());
@@ -59,16 +58,16 @@ public record SevSnpClaims(ProductLine product, RootKind root, String arkSha256,
         j.put("guest_svn", report.guestSvn());
         j.put("policy", report.policy().toJsonMap());
         j.put("vmpl", report.vmpl());
-        j.put("measurement", hex.formatHex(report.measurement()));
-        j.put("report_data", hex.formatHex(report.reportData()));
-        j.put("host_data", hex.formatHex(report.hostData()));
-        j.put("family_id", hex.formatHex(report.familyId()));
-        j.put("image_id", hex.formatHex(report.imageId()));
-        j.put("id_key_digest", hex.formatHex(report.idKeyDigest()));
-        j.put("author_key_digest", hex.formatHex(report.authorKeyDigest()));
-        j.put("report_id", hex.formatHex(report.reportId()));
-        j.put("report_id_ma", hex.formatHex(report.reportIdMa()));
-        j.put("chip_id", hex.formatHex(report.chipId()));
+        j.put("measurement", Hex.format(report.measurement()));
+        j.put("report_data", Hex.format(report.reportData()));
+        j.put("host_data", Hex.format(report.hostData()));
+        j.put("family_id", Hex.format(report.familyId()));
+        j.put("image_id", Hex.format(report.imageId()));
+        j.put("id_key_digest", Hex.format(report.idKeyDigest()));
+        j.put("author_key_digest", Hex.format(report.authorKeyDigest()));
+        j.put("report_id", Hex.format(report.reportId()));
+        j.put("report_id_ma", Hex.format(report.reportIdMa()));
+        j.put("chip_id", Hex.format(report.chipId()));
         j.put("tcb", tcb.toJsonMap());
         j.put("current_tcb", layout.decode(report.currentTcbRaw()).toJsonMap());
         j.put("committed_tcb", layout.decode(report.committedTcbRaw()).toJsonMap());

@@ -2,13 +2,13 @@ package dev.cloister.attest.sevsnp;
 
 import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.ReferenceValue;
+import dev.cloister.base.Hex;
 import java.security.GeneralSecurityException;
 import java.math.BigInteger;
 import java.security.MessageDigest;
 import org.bouncycastle.crypto.signers.ECDSASigner;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -131,8 +131,8 @@ public final class SevSnpVerifier {
             byte[] hwId = leaf.hwId();
             byte[] chipId = report.chipId();
             if (!Arrays.equals(hwId, 0, hwId.length, chipId, 0, hwId.length)) {
-                throw AttestationException.mismatch("CHIP_ID against the VCEK hwID", HexFormat.of().formatHex(hwId),
-                        HexFormat.of().formatHex(chipId, 0, hwId.length));
+                throw AttestationException.mismatch("CHIP_ID against the VCEK hwID", Hex.format(hwId),
+                        Hex.format(chipId, 0, hwId.length));
             }
         }
         return leaf.tcb();
@@ -167,7 +167,7 @@ public final class SevSnpVerifier {
 
     private static void digests(String what, ReferenceValue rv, byte[] actual) throws AttestationException {
         if (rv instanceof ReferenceValue.Digests d && !d.matches(actual)) {
-            throw AttestationException.mismatch(what, "one of " + d, HexFormat.of().formatHex(actual));
+            throw AttestationException.mismatch(what, "one of " + d, Hex.format(actual));
         }
     }
 }

@@ -2,9 +2,9 @@ package dev.cloister.attest.sevsnp;
 
 import dev.cloister.attest.RootKind;
 import dev.cloister.attest.AttestationException;
+import dev.cloister.base.Hex;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
-import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -45,7 +45,7 @@ public record TrustedArk(ProductLine product, RootKind kind, X509Certificate cer
 
     private static String sha256Hex(X509Certificate c) {
         try {
-            return HexFormat.of().formatHex(AmdCertificates.sha256(c.getEncoded()));
+            return Hex.format(AmdCertificates.sha256(c.getEncoded()));
         } catch (CertificateEncodingException e) {
             throw new IllegalArgumentException("unencodable certificate", e);
         }

@@ -6,6 +6,7 @@ import dev.cloister.attest.nvgpu.NvidiaGpuEndorsements;
 import dev.cloister.attest.nvgpu.NvidiaGpuEvidence;
 import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.nvgpu.NvidiaRoot;
+import dev.cloister.base.Pem;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,20 +16,15 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import javax.security.auth.x500.X500Principal;
@@ -61,12 +57,13 @@ public final class SimulatedNvidiaGpu {
 
     private final byte[] rootDer;
     private final byte[] leafDer;
-    private final PrivateKey leafKey;
+    private final SimulatedPrivateKey leafKey;
     private final byte[] fwid;
     private final NvidiaRoot root;
-    private final PrivateKey rootKey;
+    private final SimulatedPrivateKey rootKey;
 
-    private SimulatedNvidiaGpu(byte[] rootDer, byte[] leafDer, PrivateKey leafKey, byte[] fwid, PrivateKey rootKey) {
+    private SimulatedNvidiaGpu(byte[] rootDer, byte[] leafDer, SimulatedPrivateKey leafKey, byte[] fwid,
+            SimulatedPrivateKey rootKey) {
         this.rootKey = rootKey;
         this.rootDer = rootDer;
         this.leafDer = leafDer;
@@ -94,15 +91,14 @@ public final class SimulatedNvidiaGpu {
     }
 
     private static SimulatedNvidiaGpu load(String text) {
-        List<byte[]> b = blocks(text);
+        List<byte[]> b = SimulatorFiles.blocks(text, FILE);
         // Four blocks: written before the root key was kept (such a GPU cannot sign OCSP responses); five: with it.
         if ((b.size() != 4 && b.size() != 5) || b.get(3).length != 48) {
             throw new IllegalStateException(FILE + " is damaged: delete it to regenerate");
         }
         try {
-            PrivateKey k = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(b.get(2)));
-            PrivateKey r = b.size() == 5
-                    ? KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(b.get(4))) : null;
+            SimulatedPrivateKey k = SimulatedPrivateKey.fromPkcs8("EC", b.get(2));
+            SimulatedPrivateKey r = b.size() == 5 ? SimulatedPrivateKey.fromPkcs8("EC", b.get(4)) : null;
             return new SimulatedNvidiaGpu(b.get(0), b.get(1), k, b.get(3), r);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(FILE + " holds an unreadable key", e);
@@ -121,7 +117,8 @@ public final class SimulatedNvidiaGpu {
     /** The chain, leaf first, as NVML would return it (PEM). */
     public NvidiaGpuEndorsements endorsements() {
         try {
-            return NvidiaGpuEndorsements.ofPem((pem(leafDer) + pem(rootDer)).getBytes(StandardCharsets.US_ASCII));
+            return NvidiaGpuEndorsements.ofPem(Pem.encodeCertificates(List.of(leafDer, rootDer))
+                    .getBytes(StandardCharsets.US_ASCII));
         } catch (AttestationException e) {
             throw new IllegalStateException(e);
         }
@@ -164,7 +161,7 @@ public final class SimulatedNvidiaGpu {
         byte[] signed = out.toByteArray();
         try {
             Signature s = Signature.getInstance("SHA384withECDSAinP1363Format");
-            s.initSign(leafKey, random);
+            s.initSign(leafKey.toPrivateKey(), random);
             s.update(signed);
             out.writeBytes(s.sign());
         } catch (GeneralSecurityException e) {
@@ -209,8 +206,9 @@ public final class SimulatedNvidiaGpu {
             var signer = new JcaContentSignerBuilder("SHA384withECDSA").build(root.getPrivate());
             byte[] rootDer = rb.build(signer).getEncoded();
             byte[] leafDer = lb.build(signer).getEncoded();
-            return pem(rootDer) + pem(leafDer) + block("PRIVATE KEY", leaf.getPrivate().getEncoded())
-                    + block("FWID", fwid) + block("PRIVATE KEY", root.getPrivate().getEncoded());
+            return Pem.encodeCertificates(List.of(rootDer, leafDer))
+                    + Pem.encode("PRIVATE KEY", leaf.getPrivate().getEncoded())
+                    + Pem.encode("FWID", fwid) + Pem.encode("PRIVATE KEY", root.getPrivate().getEncoded());
         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
             throw new IllegalStateException("could not generate the simulated GPU chain", e);
         }
@@ -239,39 +237,15 @@ public final class SimulatedNvidiaGpu {
             b.addResponse(id, revoked ? new org.bouncycastle.cert.ocsp.RevokedStatus(produced,
                     org.bouncycastle.asn1.x509.CRLReason.keyCompromise) : org.bouncycastle.cert.ocsp.CertificateStatus.GOOD,
                     produced, Date.from(now.plus(Duration.ofDays(6))));
-            var basic = b.build(new JcaContentSignerBuilder("SHA384withECDSA").build(rootKey), null, produced);
+            var basic = b.build(new JcaContentSignerBuilder("SHA384withECDSA").build(rootKey.toPrivateKey()), null,
+                    produced);
             return new org.bouncycastle.cert.ocsp.OCSPRespBuilder().build(
                     org.bouncycastle.cert.ocsp.OCSPRespBuilder.SUCCESSFUL, basic).getEncoded();
-        } catch (IOException | OperatorCreationException | org.bouncycastle.cert.ocsp.OCSPException e) {
+        } catch (IOException | GeneralSecurityException | OperatorCreationException
+                | org.bouncycastle.cert.ocsp.OCSPException e) {
             throw new IllegalStateException("could not sign the simulated OCSP response", e);
         }
     }
 
-    private static List<byte[]> blocks(String text) {
-        List<byte[]> out = new ArrayList<>();
-        int at = 0;
-        while (true) {
-            int b = text.indexOf("-----BEGIN ", at);
-            if (b < 0) {
-                return out;
-            }
-            int bodyStart = text.indexOf("-----", b + 11) + 5;
-            int e = text.indexOf("-----END ", bodyStart);
-            if (bodyStart < 5 || e < 0) {
-                throw new IllegalStateException(FILE + " is damaged: delete it to regenerate");
-            }
-            out.add(Base64.getMimeDecoder().decode(text.substring(bodyStart, e)));
-            at = text.indexOf("-----", e + 9) + 5;
-        }
-    }
 
-    private static String pem(byte[] der) {
-        return block("CERTIFICATE", der);
-    }
-
-    private static String block(String type, byte[] data) {
-        return "-----BEGIN " + type + "-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(data)
-                + "\n-----END " + type + "-----\n";
-    }
 }

@@ -9,6 +9,8 @@ import dev.cloister.attest.sevsnp.SevSnpEvidence;
 import dev.cloister.attest.sevsnp.SevSnpPolicy;
 import dev.cloister.attest.sevsnp.TcbVersion;
 import dev.cloister.attest.sevsnp.TrustedArk;
+import dev.cloister.base.Hex;
+import dev.cloister.base.Pem;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -16,20 +18,15 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Date;
-import java.util.HexFormat;
 import java.util.List;
 import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.ASN1IA5String;
@@ -65,14 +62,14 @@ public final class SimulatedSevSnpPlatform {
     private final byte[] arkDer;
     private final byte[] askDer;
     private final byte[] vcekDer;
-    private final PrivateKey vcekKey;
+    private final SimulatedPrivateKey vcekKey;
     private final byte[] chipId;
     private final SecureRandom random;
     private final TrustedArk root;
-    private final PrivateKey arkKey;
+    private final SimulatedPrivateKey arkKey;
 
-    private SimulatedSevSnpPlatform(byte[] arkDer, byte[] askDer, byte[] vcekDer, PrivateKey vcekKey, byte[] chipId,
-            PrivateKey arkKey, SecureRandom random) {
+    private SimulatedSevSnpPlatform(byte[] arkDer, byte[] askDer, byte[] vcekDer, SimulatedPrivateKey vcekKey,
+            byte[] chipId, SimulatedPrivateKey arkKey, SecureRandom random) {
         this.arkKey = arkKey;
         this.arkDer = arkDer;
         this.askDer = askDer;
@@ -119,7 +116,8 @@ public final class SimulatedSevSnpPlatform {
     /** The VCEK certificate and the ASK/ARK chain, as a real platform's endorsements. */
     public SevSnpEndorsements endorsements() {
         try {
-            return SevSnpEndorsements.of(vcekDer, (pem(askDer) + pem(arkDer)).getBytes(StandardCharsets.US_ASCII));
+            return SevSnpEndorsements.of(vcekDer, Pem.encodeCertificates(List.of(askDer, arkDer))
+                    .getBytes(StandardCharsets.US_ASCII));
         } catch (AttestationException e) {
             throw new IllegalStateException("simulated endorsements are unreadable", e);
         }
@@ -175,7 +173,7 @@ public final class SimulatedSevSnpPlatform {
         b.putLong(0x1F0, tcb);
         try {
             Signature s = Signature.getInstance("SHA384withECDSAinP1363Format");
-            s.initSign(vcekKey, random);
+            s.initSign(vcekKey.toPrivateKey(), random);
             s.update(r, 0, AttestationReport.SIGNED_LENGTH);
             byte[] rs = s.sign();
             for (int i = 0; i < 48; i++) {
@@ -227,8 +225,9 @@ public final class SimulatedSevSnpPlatform {
             vb.addExtension(new ASN1ObjectIdentifier(ARC + "4"), false, chipId);
             byte[] vcekDer = sign(vb, ask.getPrivate());
 
-            return pem(arkDer) + pem(askDer) + pem(vcekDer) + block("PRIVATE KEY", vcek.getPrivate().getEncoded())
-                    + block("CHIP ID", chipId) + block("PRIVATE KEY", ark.getPrivate().getEncoded());
+            return Pem.encodeCertificates(List.of(arkDer, askDer, vcekDer))
+                    + Pem.encode("PRIVATE KEY", vcek.getPrivate().getEncoded())
+                    + Pem.encode("CHIP ID", chipId) + Pem.encode("PRIVATE KEY", ark.getPrivate().getEncoded());
         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
             throw new IllegalStateException("could not generate the simulated SEV-SNP chain", e);
         }
@@ -241,29 +240,14 @@ public final class SimulatedSevSnpPlatform {
     }
 
     private static SimulatedSevSnpPlatform load(String text, SecureRandom random) {
-        List<byte[]> blocks = new ArrayList<>();
-        int at = 0;
-        while (true) {
-            int b = text.indexOf("-----BEGIN ", at);
-            if (b < 0) {
-                break;
-            }
-            int bodyStart = text.indexOf("-----", b + 11) + 5;
-            int e = text.indexOf("-----END ", bodyStart);
-            if (bodyStart < 5 || e < 0) {
-                throw new IllegalStateException(FILE + " is damaged: delete it to regenerate");
-            }
-            blocks.add(Base64.getMimeDecoder().decode(text.substring(bodyStart, e)));
-            at = text.indexOf("-----", e + 9) + 5;
-        }
+        List<byte[]> blocks = SimulatorFiles.blocks(text, FILE);
         // Five blocks: written before the ARK key was kept (such a platform cannot sign CRLs); six: with the ARK key.
         if ((blocks.size() != 5 && blocks.size() != 6) || blocks.get(4).length != 64) {
             throw new IllegalStateException(FILE + " is damaged: delete it to regenerate");
         }
         try {
-            PrivateKey vcekKey = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(blocks.get(3)));
-            PrivateKey arkKey = blocks.size() == 6
-                    ? KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(blocks.get(5))) : null;
+            SimulatedPrivateKey vcekKey = SimulatedPrivateKey.fromPkcs8("EC", blocks.get(3));
+            SimulatedPrivateKey arkKey = blocks.size() == 6 ? SimulatedPrivateKey.fromPkcs8("RSA", blocks.get(5)) : null;
             return new SimulatedSevSnpPlatform(blocks.get(0), blocks.get(1), blocks.get(2), vcekKey, blocks.get(4),
                     arkKey, random);
         } catch (GeneralSecurityException e) {
@@ -271,15 +255,7 @@ public final class SimulatedSevSnpPlatform {
         }
     }
 
-    private static String pem(byte[] der) {
-        return block("CERTIFICATE", der);
-    }
 
-    private static String block(String type, byte[] data) {
-        return "-----BEGIN " + type + "-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(data)
-                + "\n-----END " + type + "-----\n";
-    }
 
     /**
      * A CRL in the format of AMD's KDS {@code /vcek/v1/<product>/crl} (DER, signed by the simulated ARK with
@@ -305,7 +281,8 @@ public final class SimulatedSevSnpPlatform {
             if (revokeVcek) {
                 b.addCRLEntry(BigInteger.ZERO, from, org.bouncycastle.asn1.x509.CRLReason.keyCompromise);
             }
-            ContentSigner signer = new JcaContentSignerBuilder("SHA384withRSAandMGF1").setProvider(BC).build(arkKey);
+            ContentSigner signer = new JcaContentSignerBuilder("SHA384withRSAandMGF1").setProvider(BC)
+                    .build(arkKey.toPrivateKey());
             return b.build(signer).getEncoded();
         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
             throw new IllegalStateException("could not sign the simulated CRL", e);
@@ -314,6 +291,6 @@ public final class SimulatedSevSnpPlatform {
 
     /** Hex of the simulated chip id (the VCEK hwID). */
     public String chipIdHex() {
-        return HexFormat.of().formatHex(chipId);
+        return Hex.format(chipId);
     }
 }

@@ -5,6 +5,8 @@ import dev.cloister.attest.tdx.TdxCollateral;
 import dev.cloister.attest.tdx.TdxEndorsements;
 import dev.cloister.attest.tdx.TdxEvidence;
 import dev.cloister.attest.tdx.TdxPolicy;
+import dev.cloister.base.Hex;
+import dev.cloister.base.Pem;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -25,14 +27,11 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Date;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import javax.security.auth.x500.X500Principal;
@@ -78,30 +77,32 @@ public final class SimulatedTdxPlatform {
     static final int[] SGX_COMPONENTS = {4, 4, 2, 2, 4, 1, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0};
     static final int PCE_SVN = 13;
     /** TEE_TCB_SVN of simulated quotes: TDX module SVN 7, major version 1 (identity TDX_01), microcode 3. */
-    static final byte[] TEE_TCB_SVN = HexFormat.of().parseHex("07010300000000000000000000000000");
+    static final byte[] TEE_TCB_SVN = Hex.parse("07010300000000000000000000000000");
     /** The simulated QE: MRSIGNER, ISVPRODID 2, ISVSVN 4, ATTRIBUTES. */
-    static final byte[] QE_MRSIGNER = HexFormat.of().parseHex(
+    static final byte[] QE_MRSIGNER = Hex.parse(
             "51e1a7ed0000000000000000000000000000000000000000000000000000c015");
     static final int QE_ISVSVN = 4;
-    static final byte[] QE_ATTRIBUTES = HexFormat.of().parseHex("1500000000000000e700000000000000");
-    private static final byte[] INTEL_QE_VENDOR = HexFormat.of().parseHex("939a7233f79c4ca9940a0db3957f0607");
+    static final byte[] QE_ATTRIBUTES = Hex.parse("1500000000000000e700000000000000");
+    private static final byte[] INTEL_QE_VENDOR = Hex.parse("939a7233f79c4ca9940a0db3957f0607");
 
     private final List<byte[]> certs;
-    private final PrivateKey rootKey;
-    private final PrivateKey pckCaKey;
-    private final PrivateKey pckKey;
-    private final PrivateKey tcbSigningKey;
-    private final KeyPair attestationKey;
+    private final SimulatedPrivateKey rootKey;
+    private final SimulatedPrivateKey pckCaKey;
+    private final SimulatedPrivateKey pckKey;
+    private final SimulatedPrivateKey tcbSigningKey;
+    private final PublicKey attestationPublicKey;
+    private final SimulatedPrivateKey attestationKey;
     private final SecureRandom random;
 
-    private SimulatedTdxPlatform(List<byte[]> certs, List<PrivateKey> keys, PublicKey attestationPublic,
+    private SimulatedTdxPlatform(List<byte[]> certs, List<SimulatedPrivateKey> keys, PublicKey attestationPublic,
             SecureRandom random) {
         this.certs = certs;
         this.rootKey = keys.get(0);
         this.pckCaKey = keys.get(1);
         this.pckKey = keys.get(2);
         this.tcbSigningKey = keys.get(3);
-        this.attestationKey = new KeyPair(attestationPublic, keys.get(4));
+        this.attestationPublicKey = attestationPublic;
+        this.attestationKey = keys.get(4);
         this.random = random;
     }
 
@@ -113,7 +114,7 @@ public final class SimulatedTdxPlatform {
     /** SHA-256 (hex) of the simulated root certificate: the root to trust, explicitly, to accept these quotes. */
     public String rootSha256() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(certs.get(0)));
+            return Hex.format(MessageDigest.getInstance("SHA-256").digest(certs.get(0)));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
@@ -151,7 +152,7 @@ public final class SimulatedTdxPlatform {
             tdAttributes[0] = (byte) (debug ? 1 : 0);
             tdAttributes[3] = 0x10; // SEPT_VE_DISABLE, as real TDs set it
             hb.put(tdAttributes);
-            hb.put(HexFormat.of().parseHex("e702060000000000")); // XFAM
+            hb.put(Hex.parse("e702060000000000")); // XFAM
             hb.put(mrTd).put(new byte[48]).put(new byte[48]).put(new byte[48]);
             for (byte[] r : rtmrs) {
                 hb.put(r);
@@ -159,13 +160,13 @@ public final class SimulatedTdxPlatform {
             hb.put(reportData);
             byte[] signed = hb.array();
 
-            byte[] attKey = rawPoint((ECPublicKey) attestationKey.getPublic());
+            byte[] attKey = rawPoint((ECPublicKey) attestationPublicKey);
             byte[] authData = new byte[32];
             for (int i = 0; i < 32; i++) {
                 authData[i] = (byte) i;
             }
             byte[] qeReport = new byte[384];
-            System.arraycopy(HexFormat.of().parseHex("04040d0f03ff00030000000000000000"), 0, qeReport, 0, 16);
+            System.arraycopy(Hex.parse("04040d0f03ff00030000000000000000"), 0, qeReport, 0, 16);
             System.arraycopy(QE_ATTRIBUTES, 0, qeReport, 48, 16);
             System.arraycopy(sha256("cloister simulated TD quoting enclave".getBytes(StandardCharsets.US_ASCII)), 0,
                     qeReport, 64, 32);
@@ -174,10 +175,10 @@ public final class SimulatedTdxPlatform {
             qeReport[258] = (byte) QE_ISVSVN;
             System.arraycopy(sha256(attKey, authData), 0, qeReport, 320, 32);
 
-            byte[] chainPem = (pem(certs.get(3)) + pem(certs.get(1)) + pem(certs.get(0)))
+            byte[] chainPem = Pem.encodeCertificates(List.of(certs.get(3), certs.get(1), certs.get(0)))
                     .getBytes(StandardCharsets.US_ASCII);
             ByteArrayOutputStream sd = new ByteArrayOutputStream();
-            sd.write(sign(attestationKey.getPrivate(), signed));
+            sd.write(sign(attestationKey, signed));
             sd.write(attKey);
             ByteBuffer inner = ByteBuffer.allocate(384 + 64 + 2 + 32 + 6 + chainPem.length)
                     .order(ByteOrder.LITTLE_ENDIAN);
@@ -231,10 +232,9 @@ public final class SimulatedTdxPlatform {
         String qeIdentity = "{\"id\":\"TD_QE\",\"version\":2,\"issueDate\":\"" + issued + "\",\"nextUpdate\":\"" + next
                 + "\",\"tcbEvaluationDataNumber\":17,\"miscselect\":\"00000000\",\"miscselectMask\":\"FFFFFFFF\","
                 + "\"attributes\":\"11000000000000000000000000000000\",\"attributesMask\":"
-                + "\"FBFFFFFFFFFFFFFF0000000000000000\",\"mrsigner\":\"" + HexFormat.of().withUpperCase()
-                .formatHex(QE_MRSIGNER) + "\",\"isvprodid\":2,\"tcbLevels\":[{\"tcb\":{\"isvsvn\":4},\"tcbDate\":"
+                + "\"FBFFFFFFFFFFFFFF0000000000000000\",\"mrsigner\":\"" + Hex.formatUpperCase(QE_MRSIGNER) + "\",\"isvprodid\":2,\"tcbLevels\":[{\"tcb\":{\"isvsvn\":4},\"tcbDate\":"
                 + "\"2026-01-01T00:00:00Z\",\"tcbStatus\":\"UpToDate\"}]}";
-        String issuerChain = pem(certs.get(2)) + pem(certs.get(0));
+        String issuerChain = Pem.encodeCertificates(List.of(certs.get(2), certs.get(0)));
         return TdxCollateral.of(signPcs("tcbInfo", tcbInfo), issuerChain.getBytes(StandardCharsets.US_ASCII),
                 signPcs("enclaveIdentity", qeIdentity), issuerChain.getBytes(StandardCharsets.US_ASCII),
                 crl(1, issued, next, revokePck ? pckSerial() : null), crl(0, issued, next, null));
@@ -246,7 +246,7 @@ public final class SimulatedTdxPlatform {
      */
     public byte[] signPcs(String name, String objectJson) {
         byte[] body = objectJson.getBytes(StandardCharsets.UTF_8);
-        String sig = HexFormat.of().formatHex(sign(tcbSigningKey, body));
+        String sig = Hex.format(sign(tcbSigningKey, body));
         return ("{\"" + name + "\":" + objectJson + ",\"signature\":\"" + sig + "\"}")
                 .getBytes(StandardCharsets.UTF_8);
     }
@@ -259,9 +259,10 @@ public final class SimulatedTdxPlatform {
             if (revoked != null) {
                 b.addCRLEntry(revoked, Date.from(thisUpdate), CRLReason.keyCompromise);
             }
-            PrivateKey key = issuerIndex == 0 ? rootKey : pckCaKey;
-            return b.build(new JcaContentSignerBuilder("SHA256withECDSA").setProvider(BC).build(key)).getEncoded();
-        } catch (IOException | OperatorCreationException e) {
+            SimulatedPrivateKey key = issuerIndex == 0 ? rootKey : pckCaKey;
+            return b.build(new JcaContentSignerBuilder("SHA256withECDSA").setProvider(BC).build(key.toPrivateKey()))
+                    .getEncoded();
+        } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
             throw new IllegalStateException("could not sign a simulated CRL", e);
         }
     }
@@ -312,9 +313,9 @@ public final class SimulatedTdxPlatform {
             pb.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
             pb.addExtension(new ASN1ObjectIdentifier(SGX), false, sgxExtension(random));
             byte[] pckDer = sign(pb, pckCa.getPrivate());
-            return pem(rootDer) + pem(caDer) + pem(tcbDer) + pem(pckDer)
+            return Pem.encodeCertificates(List.of(rootDer, caDer, tcbDer, pckDer))
                     + key(root) + key(pckCa) + key(pck) + key(tcbSigning) + key(att)
-                    + block("PUBLIC KEY", att.getPublic().getEncoded());
+                    + Pem.encode("PUBLIC KEY", att.getPublic().getEncoded());
         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
             throw new IllegalStateException("could not generate the simulated TDX platform", e);
         }
@@ -346,8 +347,8 @@ public final class SimulatedTdxPlatform {
         ASN1EncodableVector top = new ASN1EncodableVector();
         top.add(pair(SGX + ".1", new DEROctetString(ppid)));
         top.add(pair(SGX + ".2", new DERSequence(tcb)));
-        top.add(pair(SGX + ".3", new DEROctetString(HexFormat.of().parseHex(PCE_ID))));
-        top.add(pair(SGX + ".4", new DEROctetString(HexFormat.of().parseHex(FMSPC))));
+        top.add(pair(SGX + ".3", new DEROctetString(Hex.parse(PCE_ID))));
+        top.add(pair(SGX + ".4", new DEROctetString(Hex.parse(FMSPC))));
         top.add(pair(SGX + ".5", new ASN1Enumerated(0)));
         return new DERSequence(top);
     }
@@ -361,10 +362,10 @@ public final class SimulatedTdxPlatform {
         return builder.build(new JcaContentSignerBuilder("SHA256withECDSA").setProvider(BC).build(key)).getEncoded();
     }
 
-    private byte[] sign(PrivateKey key, byte[] data) {
+    private byte[] sign(SimulatedPrivateKey key, byte[] data) {
         try {
             Signature s = Signature.getInstance("SHA256withECDSAinP1363Format");
-            s.initSign(key, random);
+            s.initSign(key.toPrivateKey(), random);
             s.update(data);
             return s.sign();
         } catch (GeneralSecurityException e) {
@@ -373,31 +374,17 @@ public final class SimulatedTdxPlatform {
     }
 
     private static SimulatedTdxPlatform load(String text, SecureRandom random) {
-        List<byte[]> blocks = new ArrayList<>();
-        int at = 0;
-        while (true) {
-            int b = text.indexOf("-----BEGIN ", at);
-            if (b < 0) {
-                break;
-            }
-            int bodyStart = text.indexOf("-----", b + 11) + 5;
-            int e = text.indexOf("-----END ", bodyStart);
-            if (bodyStart < 5 || e < 0) {
-                throw new IllegalStateException(FILE + " is damaged: delete it to regenerate");
-            }
-            blocks.add(Base64.getMimeDecoder().decode(text.substring(bodyStart, e)));
-            at = text.indexOf("-----", e + 9) + 5;
-        }
+        List<byte[]> blocks = SimulatorFiles.blocks(text, FILE);
         if (blocks.size() != 10) {
             throw new IllegalStateException(FILE + " is damaged: delete it to regenerate");
         }
         try {
-            KeyFactory kf = KeyFactory.getInstance("EC");
-            List<PrivateKey> keys = new ArrayList<>();
+            List<SimulatedPrivateKey> keys = new ArrayList<>();
             for (int i = 4; i < 9; i++) {
-                keys.add(kf.generatePrivate(new PKCS8EncodedKeySpec(blocks.get(i))));
+                keys.add(SimulatedPrivateKey.fromPkcs8("EC", blocks.get(i)));
             }
-            PublicKey att = kf.generatePublic(new java.security.spec.X509EncodedKeySpec(blocks.get(9)));
+            PublicKey att = KeyFactory.getInstance("EC").generatePublic(
+                    new java.security.spec.X509EncodedKeySpec(blocks.get(9)));
             return new SimulatedTdxPlatform(List.copyOf(blocks.subList(0, 4)), keys, att, random);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(FILE + " holds an unreadable key", e);
@@ -442,16 +429,8 @@ public final class SimulatedTdxPlatform {
     }
 
     private static String key(KeyPair k) {
-        return block("PRIVATE KEY", k.getPrivate().getEncoded());
+        return Pem.encode("PRIVATE KEY", k.getPrivate().getEncoded());
     }
 
-    private static String pem(byte[] der) {
-        return block("CERTIFICATE", der);
-    }
 
-    private static String block(String type, byte[] data) {
-        return "-----BEGIN " + type + "-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(data)
-                + "\n-----END " + type + "-----\n";
-    }
 }

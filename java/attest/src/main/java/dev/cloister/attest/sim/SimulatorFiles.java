@@ -1,5 +1,7 @@
 package dev.cloister.attest.sim;
 
+import dev.cloister.base.MalformedPemException;
+import dev.cloister.base.Pem;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -8,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.function.Supplier;
 
 /** Where the simulated platforms keep their generated roots: one text file each, written once, owner-only, atomically. */
@@ -46,5 +49,15 @@ final class SimulatorFiles {
             }
         }
         return Files.readString(file, StandardCharsets.US_ASCII);
+    }
+
+    /** The bytes of each PEM block of a file this package wrote; a damaged file says so. */
+    static List<byte[]> blocks(String text, String name) {
+        try {
+            return Pem.decode(text.getBytes(StandardCharsets.US_ASCII), new Pem.Limits(1 << 20, 16)).stream()
+                    .map(b -> b.data().toByteArray()).toList();
+        } catch (MalformedPemException e) {
+            throw new IllegalStateException(name + " is damaged (" + e.getMessage() + "): delete it to regenerate", e);
+        }
     }
 }

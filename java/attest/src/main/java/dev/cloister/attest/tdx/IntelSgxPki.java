@@ -1,9 +1,11 @@
 package dev.cloister.attest.tdx;
 
 import dev.cloister.attest.AttestationException;
+import dev.cloister.base.Hex;
+import dev.cloister.base.MalformedPemException;
+import dev.cloister.base.Pem;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.cert.CertificateFactory;
@@ -12,14 +14,10 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.bouncycastle.asn1.x509.CertificateList;
 
 /**
@@ -34,43 +32,29 @@ final class IntelSgxPki {
     static final String ECDSA_SHA256 = "1.2.840.10045.4.3.2";
     /** The remembered signature checks are dropped when they exceed this many (bounded memory under any input). */
     private static final int MAX_REMEMBERED = 4096;
-    private static final Pattern PEM = Pattern.compile(
-            "-----BEGIN CERTIFICATE-----\\s*([A-Za-z0-9+/=\\s]+?)-----END CERTIFICATE-----");
+    private static final int MAX_CHAIN_PEM = 64 * 1024;
 
     private final Set<String> verifiedSignatures = ConcurrentHashMap.newKeySet();
     private final Map<String, X509Certificate> parsed = new ConcurrentHashMap<>();
 
     /** The certificates of a PEM file (issuer chains as Intel's PCS sends them in headers): 1 to 4 of them. */
     static List<byte[]> pem(byte[] text, String what) throws AttestationException {
-        if (text.length > 64 * 1024) {
+        if (text.length > MAX_CHAIN_PEM) {
             throw new AttestationException(what + ": " + text.length + " bytes is too large for a certificate chain");
         }
-        String s = new String(text, StandardCharsets.US_ASCII);
-        Matcher m = PEM.matcher(s);
-        List<byte[]> out = new ArrayList<>();
-        int at = 0;
-        while (m.find()) {
-            if (!s.substring(at, m.start()).isBlank()) {
-                throw new AttestationException(what + ": text outside the PEM blocks");
-            }
-            if (out.size() == 4) {
-                throw new AttestationException(what + ": more than 4 certificates");
-            }
-            try {
-                out.add(Base64.getMimeDecoder().decode(m.group(1)));
-            } catch (IllegalArgumentException e) {
-                throw new AttestationException(what + ": bad base64", e);
-            }
-            at = m.end();
+        int end = text.length;
+        while (end > 0 && text[end - 1] == 0) {
+            end--; // a chain copied out of a quote's certification data keeps its NUL terminator
         }
-        if (out.isEmpty() || !s.substring(at).replace("\0", "").isBlank()) {
-            throw new AttestationException(what + ": not a PEM certificate chain");
+        try {
+            return Pem.certificates(Pem.decode(Arrays.copyOf(text, end), new Pem.Limits(MAX_CHAIN_PEM, 4)));
+        } catch (MalformedPemException e) {
+            throw new AttestationException(what + ": not a PEM certificate chain: " + e.getMessage(), e);
         }
-        return out;
     }
 
     X509Certificate certificate(byte[] der) throws AttestationException {
-        String fp = hex(sha256(der));
+        String fp = Hex.format(sha256(der));
         X509Certificate known = parsed.get(fp);
         if (known != null) {
             return known;
@@ -100,7 +84,7 @@ final class IntelSgxPki {
         if (ders.isEmpty()) {
             throw new AttestationException("empty certificate chain");
         }
-        String rootFp = hex(sha256(ders.getLast()));
+        String rootFp = Hex.format(sha256(ders.getLast()));
         if (!trustedRootSha256.contains(rootFp)) {
             throw new AttestationException("the chain's root (SHA-256 " + rootFp + ") is not a root this policy trusts");
         }
@@ -124,7 +108,7 @@ final class IntelSgxPki {
                 throw new AttestationException(name + ": not a CA certificate");
             }
             validAt(now, c);
-            String key = hex(sha256(ders.get(i))) + hex(sha256(ders.get(j)));
+            String key = Hex.format(sha256(ders.get(i))) + Hex.format(sha256(ders.get(j)));
             if (!verifiedSignatures.contains(key)) {
                 try {
                     c.verify(issuer.getPublicKey());
@@ -170,7 +154,7 @@ final class IntelSgxPki {
         if (!ECDSA_SHA256.equals(crl.getSigAlgOID())) {
             throw AttestationException.mismatch(what + " signature algorithm", "ecdsa-with-SHA256", crl.getSigAlgOID());
         }
-        String key = hex(sha256(der)) + hex(sha256(encoded(issuer)));
+        String key = Hex.format(sha256(der)) + Hex.format(sha256(encoded(issuer)));
         if (!verifiedSignatures.contains(key)) {
             try {
                 crl.verify(issuer.getPublicKey());
@@ -198,7 +182,7 @@ final class IntelSgxPki {
 
     /** Verifies a signature (r ‖ s, P-256 / SHA-256) by {@code signer} over {@code data}, remembering success. */
     void p1363(X509Certificate signer, byte[] data, byte[] sig, String what) throws AttestationException {
-        String key = hex(sha256(data)) + hex(sha256(sig)) + hex(sha256(encoded(signer)));
+        String key = Hex.format(sha256(data)) + Hex.format(sha256(sig)) + Hex.format(sha256(encoded(signer)));
         if (verifiedSignatures.contains(key)) {
             return;
         }
@@ -241,9 +225,5 @@ final class IntelSgxPki {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    static String hex(byte[] b) {
-        return HexFormat.of().formatHex(b);
     }
 }

@@ -1,13 +1,13 @@
 package dev.cloister.attest.tdx;
 
 import dev.cloister.attest.AttestationException;
+import dev.cloister.base.Hex;
 import java.math.BigInteger;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bouncycastle.asn1.x9.X9ECParameters;
@@ -37,7 +37,7 @@ final class P256 {
         if (xy.length != 64) {
             throw new AttestationException("P-256 key: " + xy.length + " bytes, want 64");
         }
-        String id = HexFormat.of().formatHex(xy);
+        String id = Hex.format(xy);
         ECPublicKeyParameters k = KEYS.get(id);
         if (k != null) {
             return k;

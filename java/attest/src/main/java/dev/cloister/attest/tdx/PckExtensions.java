@@ -1,11 +1,11 @@
 package dev.cloister.attest.tdx;
 
 import dev.cloister.attest.AttestationException;
+import dev.cloister.base.Hex;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.Objects;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1Integer;
@@ -125,7 +125,7 @@ public record PckExtensions(int[] sgxTcbComponents, int pceSvn, byte[] cpuSvn, b
     }
 
     public String fmspcHex() {
-        return HexFormat.of().formatHex(fmspc);
+        return Hex.format(fmspc);
     }
 
     @Override
@@ -143,6 +143,6 @@ public record PckExtensions(int[] sgxTcbComponents, int pceSvn, byte[] cpuSvn, b
     @Override
     public String toString() {
         return "PckExtensions[sgxTcbComponents=" + Arrays.toString(sgxTcbComponents) + ", pceSvn=" + pceSvn
-                + ", fmspc=" + fmspcHex() + ", pceId=" + HexFormat.of().formatHex(pceId) + "]";
+                + ", fmspc=" + fmspcHex() + ", pceId=" + Hex.format(pceId) + "]";
     }
 }

@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cloister.attest.AttestationException;
+import dev.cloister.base.Hex;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /** Strict readers for the fields of Intel's PCS JSON (after its signature was checked): wrong types are refused. */
@@ -59,13 +59,13 @@ final class PcsJson {
     static byte[] hex(JsonNode o, String name, int len) throws AttestationException {
         String s = string(o, name);
         try {
-            byte[] b = HexFormat.of().parseHex(s);
+            byte[] b = Hex.parse(s);
             if (b.length != len) {
                 throw AttestationException.mismatch("field \"" + name + "\" length", len + " bytes", b.length);
             }
             return b;
         } catch (IllegalArgumentException e) {
-            throw new AttestationException("field \"" + name + "\" is not hex", e);
+            throw new AttestationException("field \"" + name + "\" is not hex (" + e.getMessage() + ")", e);
         }
     }
 

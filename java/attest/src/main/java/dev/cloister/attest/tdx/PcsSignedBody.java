@@ -5,9 +5,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import dev.cloister.attest.AttestationException;
+import dev.cloister.base.Hex;
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.HexFormat;
 
 /**
  * An Intel PCS response of the form {@code {"<name>": <object>, "signature": "<hex r‖s>"}} (TCB info, enclave
@@ -72,7 +72,7 @@ record PcsSignedBody(byte[] signedBytes, byte[] signature) {
         }
         byte[] sig;
         try {
-            sig = HexFormat.of().parseHex(sigHex);
+            sig = Hex.parse(sigHex);
         } catch (IllegalArgumentException e) {
             throw new AttestationException(name + " signature is not hex", e);
         }

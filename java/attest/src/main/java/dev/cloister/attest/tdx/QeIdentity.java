@@ -2,10 +2,10 @@ package dev.cloister.attest.tdx;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cloister.attest.AttestationException;
+import dev.cloister.base.Hex;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -100,10 +100,9 @@ public record QeIdentity(Instant issueDate, Instant nextUpdate, int tcbEvaluatio
      * ISVSVN ≤ the report's gives the QE's status. No such level: not supported, refused.
      */
     public Level evaluate(byte[] qeReport) throws AttestationException {
-        HexFormat h = HexFormat.of();
         if (!Arrays.equals(qeReport, MRSIGNER, MRSIGNER + 32, mrSigner, 0, 32)) {
-            throw AttestationException.mismatch("QE MRSIGNER", h.formatHex(mrSigner),
-                    h.formatHex(qeReport, MRSIGNER, MRSIGNER + 32));
+            throw AttestationException.mismatch("QE MRSIGNER", Hex.format(mrSigner),
+                    Hex.format(qeReport, MRSIGNER, MRSIGNER + 32));
         }
         int prodId = u16(qeReport, ISVPRODID);
         if (prodId != isvProdId) {
@@ -132,8 +131,8 @@ public record QeIdentity(Instant issueDate, Instant nextUpdate, int tcbEvaluatio
             m[i] = (byte) (report[off + i] & mask[i]);
         }
         if (!Arrays.equals(m, expected)) {
-            throw AttestationException.mismatch(what + " under the mask", HexFormat.of().formatHex(expected),
-                    HexFormat.of().formatHex(m));
+            throw AttestationException.mismatch(what + " under the mask", Hex.format(expected),
+                    Hex.format(m));
         }
     }
 }

@@ -2,10 +2,10 @@ package dev.cloister.attest.tdx;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cloister.attest.AttestationException;
+import dev.cloister.base.Hex;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 
@@ -204,16 +204,16 @@ public record TcbInfo(Instant issueDate, Instant nextUpdate, byte[] fmspc, byte[
                 return new Evaluation(l, moduleStatus == null ? l.status() : moduleStatus, identity);
             }
         }
-        throw new AttestationException("no TCB level of the TCB info (FMSPC " + HexFormat.of().formatHex(fmspc)
+        throw new AttestationException("no TCB level of the TCB info (FMSPC " + Hex.format(fmspc)
                 + ") matches the platform: PCK SGX TCB components " + Arrays.toString(sgx) + ", PCESVN "
-                + pck.pceSvn() + ", TEE_TCB_SVN " + HexFormat.of().formatHex(teeTcbSvn) + "; TCB not supported");
+                + pck.pceSvn() + ", TEE_TCB_SVN " + Hex.format(teeTcbSvn) + "; TCB not supported");
     }
 
     private static void checkModule(TdxModule m, byte[] mrSignerSeam, byte[] seamAttributes, String which)
             throws AttestationException {
         if (!Arrays.equals(m.mrSigner(), mrSignerSeam)) {
-            throw AttestationException.mismatch("MRSIGNERSEAM (" + which + ")", HexFormat.of().formatHex(m.mrSigner()),
-                    HexFormat.of().formatHex(mrSignerSeam));
+            throw AttestationException.mismatch("MRSIGNERSEAM (" + which + ")", Hex.format(m.mrSigner()),
+                    Hex.format(mrSignerSeam));
         }
         byte[] masked = new byte[8];
         for (int i = 0; i < 8; i++) {
@@ -221,7 +221,7 @@ public record TcbInfo(Instant issueDate, Instant nextUpdate, byte[] fmspc, byte[
         }
         if (!Arrays.equals(masked, m.attributes())) {
             throw AttestationException.mismatch("SEAMATTRIBUTES under the mask (" + which + ")",
-                    HexFormat.of().formatHex(m.attributes()), HexFormat.of().formatHex(masked));
+                    Hex.format(m.attributes()), Hex.format(masked));
         }
     }
 

@@ -2,7 +2,7 @@ package dev.cloister.attest.tdx;
 
 import dev.cloister.attest.Claims;
 import dev.cloister.attest.Platform;
-import java.util.HexFormat;
+import dev.cloister.base.Hex;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,25 +35,24 @@ public record TdxClaims(String pckSubject, String fmspc, TdxQuote quote, Optiona
 
     @Override
     public Map<String, Object> toJsonMap() {
-        HexFormat h = HexFormat.of();
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("quote_version", quote.version());
         j.put("pck_subject", pckSubject);
         j.put("fmspc", fmspc);
         j.put("tcb_status", tcbLevel.map(t -> t.status().pcsName()).orElse("not evaluated (no PCS collateral)"));
         tcbLevel.ifPresent(t -> j.put("tcb", t.toJsonMap()));
-        j.put("tee_tcb_svn", h.formatHex(quote.teeTcbSvn()));
-        j.put("mrseam", h.formatHex(quote.mrSeam()));
-        j.put("td_attributes", h.formatHex(quote.tdAttributes()));
+        j.put("tee_tcb_svn", Hex.format(quote.teeTcbSvn()));
+        j.put("mrseam", Hex.format(quote.mrSeam()));
+        j.put("td_attributes", Hex.format(quote.tdAttributes()));
         j.put("debug", quote.debug());
-        j.put("xfam", h.formatHex(quote.xfam()));
-        j.put("mrtd", h.formatHex(quote.mrTd()));
-        j.put("mrconfigid", h.formatHex(quote.mrConfigId()));
-        j.put("mrowner", h.formatHex(quote.mrOwner()));
-        j.put("mrownerconfig", h.formatHex(quote.mrOwnerConfig()));
-        j.put("rtmr", List.of(h.formatHex(quote.rtmr(0)), h.formatHex(quote.rtmr(1)), h.formatHex(quote.rtmr(2)),
-                h.formatHex(quote.rtmr(3))));
-        j.put("report_data", h.formatHex(quote.reportData()));
+        j.put("xfam", Hex.format(quote.xfam()));
+        j.put("mrtd", Hex.format(quote.mrTd()));
+        j.put("mrconfigid", Hex.format(quote.mrConfigId()));
+        j.put("mrowner", Hex.format(quote.mrOwner()));
+        j.put("mrownerconfig", Hex.format(quote.mrOwnerConfig()));
+        j.put("rtmr", List.of(Hex.format(quote.rtmr(0)), Hex.format(quote.rtmr(1)), Hex.format(quote.rtmr(2)),
+                Hex.format(quote.rtmr(3))));
+        j.put("report_data", Hex.format(quote.reportData()));
         return j;
     }
 }

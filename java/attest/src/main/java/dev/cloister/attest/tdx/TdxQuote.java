@@ -1,12 +1,12 @@
 package dev.cloister.attest.tdx;
 
 import dev.cloister.attest.AttestationException;
+import dev.cloister.base.Hex;
+import dev.cloister.base.MalformedPemException;
+import dev.cloister.base.Pem;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 
 /**
@@ -27,7 +27,7 @@ public final class TdxQuote {
     static final int BODY_TDX15 = 648;
     static final int QE_REPORT = 384;
     public static final int MAX_QUOTE = 64 * 1024;
-    static final byte[] INTEL_QE_VENDOR = java.util.HexFormat.of().parseHex("939a7233f79c4ca9940a0db3957f0607");
+    static final byte[] INTEL_QE_VENDOR = Hex.parse("939a7233f79c4ca9940a0db3957f0607");
 
     private final byte[] quote;
     private final int version;
@@ -137,46 +137,18 @@ public final class TdxQuote {
     }
 
     /**
-     * PEM in its one canonical form: blocks of "-----BEGIN CERTIFICATE-----\n", lines of canonical base64 ending in
-     * "\n", "-----END CERTIFICATE-----\n"; at most one NUL after the last block. Nothing else is accepted, so no byte
-     * of the chain can change without changing a certificate.
+     * PEM in its one canonical form ({@link Pem#decodeCanonical}: LF line ends, 64-character lines of canonical
+     * base64, nothing between blocks), at most one NUL after the last block, 2 to 4 certificates. Nothing else is
+     * accepted, so no byte of the chain can change without changing a certificate.
      */
     static List<byte[]> strictPem(byte[] pem) throws AttestationException {
-        String begin = "-----BEGIN CERTIFICATE-----\n";
-        String end = "-----END CERTIFICATE-----\n";
-        String s = new String(pem, StandardCharsets.ISO_8859_1);
-        if (s.endsWith("\0")) {
-            s = s.substring(0, s.length() - 1);
-        }
-        List<byte[]> out = new ArrayList<>();
-        int at = 0;
-        while (at < s.length()) {
-            if (out.size() == 4) {
-                throw new AttestationException("TDX quote: more than 4 certificates in the PCK chain");
-            }
-            if (!s.startsWith(begin, at)) {
-                throw new AttestationException("TDX quote: PCK chain is not strict PEM at byte " + at);
-            }
-            int e = s.indexOf(end, at);
-            if (e < 0) {
-                throw new AttestationException("TDX quote: PEM block without END line");
-            }
-            String body = s.substring(at + begin.length(), e);
-            if (!body.endsWith("\n") || !body.matches("[A-Za-z0-9+/=\n]+") || body.contains("\n\n")) {
-                throw new AttestationException("TDX quote: PEM body is not lines of base64");
-            }
-            String b64 = body.replace("\n", "");
-            byte[] der;
-            try {
-                der = Base64.getDecoder().decode(b64);
-            } catch (IllegalArgumentException ex) {
-                throw new AttestationException("TDX quote: bad base64 in the PCK chain", ex);
-            }
-            if (!Base64.getEncoder().encodeToString(der).equals(b64)) {
-                throw new AttestationException("TDX quote: non-canonical base64 in the PCK chain");
-            }
-            out.add(der);
-            at = e + end.length();
+        int end = pem.length > 0 && pem[pem.length - 1] == 0 ? pem.length - 1 : pem.length;
+        List<byte[]> out;
+        try {
+            out = Pem.certificates(Pem.decodeCanonical(Arrays.copyOf(pem, end),
+                    new Pem.Limits(Math.max(1, end), 4)));
+        } catch (MalformedPemException e) {
+            throw new AttestationException("TDX quote: PCK chain: " + e.getMessage(), e);
         }
         if (out.size() < 2) {
             throw new AttestationException("TDX quote: PCK chain has " + out.size() + " certificates");

@@ -2,12 +2,12 @@ package dev.cloister.attest.tdx;
 
 import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.ReferenceValue;
+import dev.cloister.base.Hex;
 import java.security.PublicKey;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -64,8 +64,8 @@ public final class TdxVerifier {
             byte[] reportData = Arrays.copyOfRange(q.qeReport(), 320, 384);
             if (!Arrays.equals(reportData, 0, 32, expected, 0, 32) || !Arrays.equals(reportData, 32, 64,
                     new byte[32], 0, 32)) {
-                throw AttestationException.mismatch("QE REPORTDATA", HexFormat.of().formatHex(expected) + "00…",
-                        HexFormat.of().formatHex(reportData));
+                throw AttestationException.mismatch("QE REPORTDATA", Hex.format(expected) + "00…",
+                        Hex.format(reportData));
             }
             if (!P256.verify(P256.key(q.attestationKey()), q.signedBytes(), q.quoteSignature())) {
                 throw new AttestationException("attestation-key signature over header and body does not verify");
@@ -151,11 +151,11 @@ public final class TdxVerifier {
             tcbInfo = parsed(tcbInfos, signed, TcbInfo::parse);
             if (!Arrays.equals(tcbInfo.fmspc(), ext.fmspc())) {
                 throw AttestationException.mismatch("FMSPC (PCK certificate vs TCB info)", ext.fmspcHex(),
-                        HexFormat.of().formatHex(tcbInfo.fmspc()));
+                        Hex.format(tcbInfo.fmspc()));
             }
             if (!Arrays.equals(tcbInfo.pceId(), ext.pceId())) {
                 throw AttestationException.mismatch("PCE-ID (PCK certificate vs TCB info)",
-                        HexFormat.of().formatHex(ext.pceId()), HexFormat.of().formatHex(tcbInfo.pceId()));
+                        Hex.format(ext.pceId()), Hex.format(tcbInfo.pceId()));
             }
             current(now, tcbInfo.issueDate(), tcbInfo.nextUpdate(), "TCB info");
         } catch (AttestationException e) {
@@ -222,7 +222,7 @@ public final class TdxVerifier {
     }
 
     private static <T> T parsed(Map<String, T> cache, byte[] signed, Parser<T> parser) throws AttestationException {
-        String key = IntelSgxPki.hex(IntelSgxPki.sha256(signed));
+        String key = Hex.format(IntelSgxPki.sha256(signed));
         T known = cache.get(key);
         if (known != null) {
             return known;
@@ -245,7 +245,7 @@ public final class TdxVerifier {
 
     private static void digests(String what, ReferenceValue rv, byte[] actual) throws AttestationException {
         if (rv instanceof ReferenceValue.Digests d && !d.matches(actual)) {
-            throw AttestationException.mismatch(what, "one of " + d, HexFormat.of().formatHex(actual));
+            throw AttestationException.mismatch(what, "one of " + d, Hex.format(actual));
         }
     }
 

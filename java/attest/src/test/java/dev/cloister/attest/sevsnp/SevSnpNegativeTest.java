@@ -165,7 +165,7 @@ class SevSnpNegativeTest {
         for (int i = 0; i < 3; i++) {
             System.arraycopy(pem, 0, five, i * pem.length, pem.length);
         }
-        refused("more than 4 certificates", () -> SevSnpEndorsements.of(milan.signingCert(), five));
+        refused("more than 4 PEM blocks", () -> SevSnpEndorsements.of(milan.signingCert(), five));
         refused("exceeds the limit", () -> SevSnpEndorsements.of(milan.signingCert(), new byte[1 << 20]));
         refused("no certificate found", () -> SevSnpEndorsements.of(milan.signingCert(), "junk".getBytes()));
         refused("certificates: expected 2, got 1", () -> SevSnpEndorsements.of(milan.signingCert(),

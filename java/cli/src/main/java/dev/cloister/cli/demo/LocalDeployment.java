@@ -189,7 +189,7 @@ public final class LocalDeployment implements AutoCloseable {
         random.nextBytes(seed);
         IssuerKeyPublication issuerKeys = new IssuerKeyPublication(publisher, ISSUER_NAME, Duration.ofSeconds(30), clock);
         EpochKeySchedule tokenKeys = new EpochKeySchedule(new EpochSchedule(Instant.parse("2026-01-01T00:00:00Z"),
-                Duration.ofDays(1)), new EpochKeySource.Derived(dev.cloister.tokens.SecretBytes.copyOf(seed)),
+                Duration.ofDays(1)), new EpochKeySource.Derived(dev.cloister.base.SecretBytes.copyOf(seed)),
                 issuerKeys, Duration.ofHours(1));
         java.util.Arrays.fill(seed, (byte) 0);
         Path accounts = dir.resolve("accounts");

@@ -1,5 +1,6 @@
 package dev.cloister.ledger.checkpoint;
 
+import dev.cloister.base.Hex;
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.merkle.TreeHash;
 import java.nio.charset.StandardCharsets;
@@ -158,6 +159,6 @@ public record Checkpoint(String origin, long size, byte[] rootHash, List<String>
 
     @Override
     public String toString() {
-        return "Checkpoint[" + origin + ", size " + size + ", root " + java.util.HexFormat.of().formatHex(rootHash) + "]";
+        return "Checkpoint[" + origin + ", size " + size + ", root " + Hex.format(rootHash) + "]";
     }
 }

@@ -1,5 +1,6 @@
 package dev.cloister.ledger.checkpoint;
 
+import dev.cloister.base.Hex;
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.log.AtomicFile;
 import dev.cloister.ledger.merkle.TreeHash;
@@ -8,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.HexFormat;
 import java.util.Optional;
 
 /**
@@ -26,7 +26,7 @@ public final class DirectoryCheckpointStore implements CheckpointStore {
     }
 
     private Path file(String origin) {
-        return dir.resolve(HexFormat.of().formatHex(TreeHash.sha256(origin.getBytes(StandardCharsets.UTF_8))));
+        return dir.resolve(Hex.format(TreeHash.sha256(origin.getBytes(StandardCharsets.UTF_8))));
     }
 
     @Override

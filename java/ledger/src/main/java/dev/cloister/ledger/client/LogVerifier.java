@@ -1,5 +1,6 @@
 package dev.cloister.ledger.client;
 
+import dev.cloister.base.Hex;
 import dev.cloister.ledger.LedgerException;
 import dev.cloister.ledger.LogConsistencyException;
 import dev.cloister.ledger.LogConsistencyException.Reason;
@@ -18,7 +19,6 @@ import dev.cloister.ledger.witness.WitnessPolicy;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,7 +112,7 @@ public final class LogVerifier {
      */
     private SignedCheckpoint open(SignedNote signedCheckpoint) throws LedgerException {
         byte[] bytes = signedCheckpoint.encode();
-        String key = HexFormat.of().formatHex(TreeHash.sha256(bytes));
+        String key = Hex.format(TreeHash.sha256(bytes));
         synchronized (verified) {
             SignedCheckpoint hit = verified.get(key);
             if (hit != null) {
@@ -156,7 +156,7 @@ public final class LogVerifier {
         if (older.size() == newer.size()) {
             if (!MessageDigest.isEqual(older.rootHash(), newer.rootHash())) {
                 throw new LogConsistencyException(Reason.FORK, context + ": same size, roots "
-                        + HexFormat.of().formatHex(older.rootHash()) + " and " + HexFormat.of().formatHex(newer.rootHash()));
+                        + Hex.format(older.rootHash()) + " and " + Hex.format(newer.rootHash()));
             }
             return;
         }

@@ -1,8 +1,8 @@
 package dev.cloister.ledger.entry;
 
+import dev.cloister.base.Hex;
 import dev.cloister.ledger.FormatException;
 import java.util.Arrays;
-import java.util.HexFormat;
 
 /** A typed digest: {@code struct { uint8 algorithm; opaque value[len(algorithm)]; }}. */
 public record Digest(Algorithm algorithm, byte[] value) {
@@ -69,6 +69,6 @@ public record Digest(Algorithm algorithm, byte[] value) {
 
     @Override
     public String toString() {
-        return algorithm + ":" + HexFormat.of().formatHex(value);
+        return algorithm + ":" + Hex.format(value);
     }
 }

@@ -1,8 +1,8 @@
 package dev.cloister.ledger.entry;
 
+import dev.cloister.base.Hex;
 import dev.cloister.ledger.FormatException;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -55,7 +55,7 @@ public sealed interface PlatformMeasurement {
 
         @Override
         public String toString() {
-            return "SevSnp[" + HexFormat.of().formatHex(launchDigest) + "]";
+            return "SevSnp[" + Hex.format(launchDigest) + "]";
         }
     }
 
@@ -118,7 +118,7 @@ public sealed interface PlatformMeasurement {
 
         @Override
         public String toString() {
-            return "Tdx[mrtd=" + HexFormat.of().formatHex(mrtd) + "]";
+            return "Tdx[mrtd=" + Hex.format(mrtd) + "]";
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.cloister.ledger.log;
 
+import dev.cloister.base.Hex;
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.LedgerException;
 import dev.cloister.ledger.NoteVerificationException;
@@ -119,8 +120,8 @@ public final class Sequencer implements ConsistencyProofSource {
         size = n;
         byte[] root = MerkleTree.rootHash(frontier(), n);
         if (!Arrays.equals(root, cp.rootHash())) {
-            throw new FormatException(context + ": tiles give root " + java.util.HexFormat.of().formatHex(root)
-                    + ", checkpoint says " + java.util.HexFormat.of().formatHex(cp.rootHash()));
+            throw new FormatException(context + ": tiles give root " + Hex.format(root)
+                    + ", checkpoint says " + Hex.format(cp.rootHash()));
         }
         head = new Head(cp, verified.signedNote());
     }

@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cloister.base.SecretBytes;
 import dev.cloister.ledger.entry.IssuerKeyEntry;
 import dev.cloister.ledger.note.Ed25519NoteSigner;
 import dev.cloister.ledger.note.Ed25519PrivateKey;
 import dev.cloister.server.ListenAddress;
 import dev.cloister.server.ledger.LedgerPublisher;
-import dev.cloister.tokens.SecretBytes;
 import dev.cloister.tokens.keys.EpochKeySchedule;
 import dev.cloister.tokens.keys.EpochKeySource;
 import dev.cloister.tokens.keys.EpochSchedule;

@@ -1,5 +1,6 @@
 package dev.cloister.operator.tokens;
 
+import dev.cloister.base.SecretBytes;
 import dev.cloister.testing.RedisServer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cloister.server.ListenAddress;
 import dev.cloister.operator.gateway.EchoTarget;
-import dev.cloister.tokens.SecretBytes;
 import dev.cloister.tokens.keys.EpochKeySchedule;
 import dev.cloister.tokens.keys.EpochKeySource;
 import dev.cloister.tokens.keys.EpochSchedule;

@@ -1,6 +1,6 @@
 package dev.cloister.tokens.keys;
 
-import dev.cloister.tokens.SecretBytes;
+import dev.cloister.base.SecretBytes;
 import dev.cloister.tokens.oprf.DeriveKeyPairException;
 import dev.cloister.tokens.oprf.OprfKeyPair;
 import dev.cloister.tokens.oprf.OprfMode;

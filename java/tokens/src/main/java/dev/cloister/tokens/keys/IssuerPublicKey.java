@@ -1,10 +1,10 @@
 package dev.cloister.tokens.keys;
 
+import dev.cloister.base.Hex;
 import dev.cloister.tokens.oprf.Group;
 import dev.cloister.tokens.oprf.InvalidElementException;
 import dev.cloister.tokens.oprf.OprfSuite;
 import java.util.Arrays;
-import java.util.HexFormat;
 import org.bouncycastle.math.ec.ECPoint;
 
 /**
@@ -58,6 +58,6 @@ public final class IssuerPublicKey {
 
     @Override
     public String toString() {
-        return "IssuerPublicKey[" + HexFormat.of().formatHex(encoded) + "]";
+        return "IssuerPublicKey[" + Hex.format(encoded) + "]";
     }
 }

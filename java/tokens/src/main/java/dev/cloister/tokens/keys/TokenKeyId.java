@@ -1,9 +1,9 @@
 package dev.cloister.tokens.keys;
 
+import dev.cloister.base.Hex;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HexFormat;
 
 /**
  * token_key_id of RFC 9578 §6.5 (and §5): SHA-256 over the serialized issuer public key, 32 bytes.
@@ -54,6 +54,6 @@ public final class TokenKeyId {
 
     @Override
     public String toString() {
-        return HexFormat.of().formatHex(bytes);
+        return Hex.format(bytes);
     }
 }

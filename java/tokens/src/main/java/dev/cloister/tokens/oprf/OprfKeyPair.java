@@ -1,6 +1,7 @@
 package dev.cloister.tokens.oprf;
 
-import dev.cloister.tokens.SecretBytes;
+import dev.cloister.base.Hex;
+import dev.cloister.base.SecretBytes;
 import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -100,7 +101,7 @@ public final class OprfKeyPair {
 
     @Override
     public String toString() {
-        return "OprfKeyPair[" + suite.identifier() + ", pkS=" + java.util.HexFormat.of().formatHex(encodedPublicKey())
+        return "OprfKeyPair[" + suite.identifier() + ", pkS=" + Hex.format(encodedPublicKey())
                 + ", skS=redacted]";
     }
 }

@@ -1,9 +1,9 @@
 package dev.cloister.tokens.privacypass;
 
+import dev.cloister.base.Hex;
 import dev.cloister.tokens.keys.TokenKeyId;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.HexFormat;
 
 /**
  * The Token of RFC 9577 §2.2 for token type 0x0001 (RFC 9578 §5.3):
@@ -112,6 +112,6 @@ public final class Token {
 
     @Override
     public String toString() {
-        return "Token[nonce=" + HexFormat.of().formatHex(nonce) + ", keyId=" + tokenKeyId + "]";
+        return "Token[nonce=" + Hex.format(nonce) + ", keyId=" + tokenKeyId + "]";
     }
 }

@@ -1,11 +1,11 @@
 package dev.cloister.tokens.privacypass;
 
+import dev.cloister.base.Hex;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 
@@ -176,6 +176,6 @@ public final class TokenChallenge {
     @Override
     public String toString() {
         return "TokenChallenge[type=" + tokenType + ", issuer=" + issuerName + ", context="
-                + HexFormat.of().formatHex(redemptionContext) + ", origins=" + originInfo + "]";
+                + Hex.format(redemptionContext) + ", origins=" + originInfo + "]";
     }
 }

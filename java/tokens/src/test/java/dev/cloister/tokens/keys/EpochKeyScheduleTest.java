@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cloister.tokens.SecretBytes;
+import dev.cloister.base.SecretBytes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

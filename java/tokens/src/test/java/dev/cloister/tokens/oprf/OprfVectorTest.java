@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cloister.tokens.SecretBytes;
+import dev.cloister.base.SecretBytes;
 import dev.cloister.testing.Vectors;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigInteger;

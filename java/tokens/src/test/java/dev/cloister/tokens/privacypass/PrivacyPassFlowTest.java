@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.cloister.tokens.SecretBytes;
+import dev.cloister.base.SecretBytes;
 import dev.cloister.tokens.auth.PrivateTokenChallenge;
 import dev.cloister.tokens.auth.PrivateTokenCredentials;
 import dev.cloister.tokens.keys.Epoch;

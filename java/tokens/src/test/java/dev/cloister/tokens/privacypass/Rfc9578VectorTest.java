@@ -4,8 +4,8 @@ import static dev.cloister.testing.Vectors.hex;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.cloister.base.SecretBytes;
 import dev.cloister.tokens.MarkdownVectors;
-import dev.cloister.tokens.SecretBytes;
 import dev.cloister.testing.Vectors;
 import dev.cloister.tokens.keys.IssuerPublicKey;
 import dev.cloister.tokens.keys.TokenKeyId;

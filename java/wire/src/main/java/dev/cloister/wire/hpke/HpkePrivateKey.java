@@ -1,17 +1,18 @@
 package dev.cloister.wire.hpke;
 
-import java.util.Arrays;
+import dev.cloister.base.SecretBytes;
 import java.util.Objects;
 
 /**
- * A KEM private key with its public key. The private key bytes never appear in {@code toString()}; the only reads of
- * them are {@link #secretBytesForKem()} (package-private, for the DH) and {@link #exportSecret()} (explicit, for
- * callers that must persist a key). {@link #destroy()} zeroes them.
+ * A KEM private key with its public key. The private key is held as {@link SecretBytes}
+ * ({@code SerializePrivateKey(sk)}), so it never appears in {@code toString()} and every read of it is a
+ * {@code reveal()} (the KEMs of this package, for the DH, and callers of {@link #serializedPrivateKey()} that must
+ * persist a key). {@link #destroy()} zeroes it; a destroyed key refuses to be used.
  */
 public final class HpkePrivateKey {
 
     private final KemId kem;
-    private final byte[] secret;
+    private final SecretBytes secret;
     private final byte[] publicKey;
 
     HpkePrivateKey(KemId kem, byte[] secret, byte[] publicKey) {
@@ -19,7 +20,7 @@ public final class HpkePrivateKey {
         if (secret.length != kem.nSk() || publicKey.length != kem.nPk()) {
             throw new IllegalArgumentException("key lengths do not match " + kem);
         }
-        this.secret = secret.clone();
+        this.secret = SecretBytes.copyOf(secret);
         this.publicKey = publicKey.clone();
     }
 
@@ -36,18 +37,14 @@ public final class HpkePrivateKey {
         return publicKey;
     }
 
-    byte[] secretBytesForKem() {
+    /** {@code SerializePrivateKey(sk)}: the one way the secret leaves this object (read it with {@code reveal()}). */
+    public SecretBytes serializedPrivateKey() {
         return secret;
-    }
-
-    /** {@code SerializePrivateKey(sk)}: the one explicit way the secret leaves this object. */
-    public byte[] exportSecret() {
-        return secret.clone();
     }
 
     /** Overwrites the private key bytes with zeros; the key is unusable afterwards. */
     public void destroy() {
-        Arrays.fill(secret, (byte) 0);
+        secret.destroy();
     }
 
     @Override

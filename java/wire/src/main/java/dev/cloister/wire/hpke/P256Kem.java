@@ -132,8 +132,9 @@ final class P256Kem implements HpkeKem {
         ECPoint point = decodePublicKey(pk);
         try {
             KeyFactory factory = KeyFactory.getInstance("EC");
-            PrivateKey privateKey = factory.generatePrivate(
-                    new ECPrivateKeySpec(new BigInteger(1, sk.secretBytesForKem()), JDK_PARAMS));
+            byte[] skBytes = sk.serializedPrivateKey().reveal();
+            PrivateKey privateKey = factory.generatePrivate(new ECPrivateKeySpec(new BigInteger(1, skBytes), JDK_PARAMS));
+            Arrays.fill(skBytes, (byte) 0);
             PublicKey publicKey = factory.generatePublic(new ECPublicKeySpec(point, JDK_PARAMS));
             KeyAgreement agreement = KeyAgreement.getInstance("ECDH");
             agreement.init(privateKey);

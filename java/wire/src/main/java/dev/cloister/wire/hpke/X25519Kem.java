@@ -64,7 +64,7 @@ final class X25519Kem implements HpkeKem {
     @Override
     public Encapsulation encapsulate(byte[] recipientPublicKey, HpkePrivateKey ephemeral) throws HpkeException {
         checkPublicKey(recipientPublicKey);
-        byte[] dh = dh(ephemeral.secretBytesForKem(), recipientPublicKey);
+        byte[] dh = dh(ephemeral, recipientPublicKey);
         byte[] enc = ephemeral.publicKey();
         byte[] shared = HpkeKem.extractAndExpand(ID, dh, HpkeKem.concat(enc, recipientPublicKey));
         Arrays.fill(dh, (byte) 0);
@@ -77,7 +77,7 @@ final class X25519Kem implements HpkeKem {
             throw new HpkeException("Decap: private key is for " + recipient.kem() + ", not " + ID);
         }
         checkPublicKey(enc);
-        byte[] dh = dh(recipient.secretBytesForKem(), enc);
+        byte[] dh = dh(recipient, enc);
         byte[] shared = HpkeKem.extractAndExpand(ID, dh, HpkeKem.concat(enc, recipient.publicKeyNoCopy()));
         Arrays.fill(dh, (byte) 0);
         return shared;
@@ -90,10 +90,15 @@ final class X25519Kem implements HpkeKem {
     }
 
     /** DH(sk, pk); an all-zero output (a small-order public key) is an error, RFC 9180 §7.1.4. */
-    private static byte[] dh(byte[] sk, byte[] pk) throws HpkeException {
+    private static byte[] dh(HpkePrivateKey key, byte[] pk) throws HpkeException {
+        byte[] sk = key.serializedPrivateKey().reveal();
         byte[] out = new byte[X25519.POINT_SIZE];
-        if (!X25519.calculateAgreement(sk, 0, pk, 0, out, 0)) {
-            throw new HpkeException("X25519: shared secret is all zero (small-order public key)");
+        try {
+            if (!X25519.calculateAgreement(sk, 0, pk, 0, out, 0)) {
+                throw new HpkeException("X25519: shared secret is all zero (small-order public key)");
+            }
+        } finally {
+            Arrays.fill(sk, (byte) 0);
         }
         return out;
     }

@@ -1,5 +1,6 @@
 package dev.cloister.wire.ohttp;
 
+import dev.cloister.base.Hex;
 import dev.cloister.wire.hpke.AeadId;
 import dev.cloister.wire.hpke.HpkeException;
 import dev.cloister.wire.hpke.KdfId;
@@ -7,7 +8,6 @@ import dev.cloister.wire.hpke.KemId;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 
@@ -175,7 +175,7 @@ public record KeyConfig(int keyId, KemId kem, byte[] publicKey, List<SymmetricAl
 
     @Override
     public String toString() {
-        return "KeyConfig[id=" + keyId + ", " + kem + ", pk=" + HexFormat.of().formatHex(publicKey) + ", " + algorithms
+        return "KeyConfig[id=" + keyId + ", " + kem + ", pk=" + Hex.format(publicKey) + ", " + algorithms
                 + "]";
     }
 }

@@ -70,11 +70,16 @@ class HpkeNegativeTest {
     }
 
     @Test
-    void secretsDoNotAppearInToStringAndDestroyZeroes() {
+    void secretsDoNotAppearInToStringAndDestroyedKeysRefuseToWork() throws Exception {
+        HpkeSuite suite = new HpkeSuite(KemId.DHKEM_X25519_HKDF_SHA256, KdfId.HKDF_SHA256, AeadId.AES_128_GCM);
         HpkePrivateKey key = HpkeKem.of(KemId.DHKEM_X25519_HKDF_SHA256).generateKeyPair(random);
-        String hex = java.util.HexFormat.of().formatHex(key.exportSecret());
+        String hex = java.util.HexFormat.of().formatHex(key.serializedPrivateKey().reveal());
         assertFalse(key.toString().contains(hex));
+        assertFalse(key.serializedPrivateKey().toString().contains(hex));
+        Hpke.SenderSetup setup = Hpke.setupBaseSender(suite, key.publicKey(), new byte[0], random);
         key.destroy();
-        assertTrue(Arrays.equals(new byte[32], key.exportSecret()));
+        assertThrows(IllegalStateException.class, () -> key.serializedPrivateKey().reveal());
+        // A destroyed key must not decapsulate with zeros in place of the secret.
+        assertThrows(IllegalStateException.class, () -> Hpke.setupBaseRecipient(suite, setup.enc(), key, new byte[0]));
     }
 }

@@ -73,7 +73,7 @@ class HpkeVectorTest {
 
         HpkePrivateKey recipient = kem.deriveKeyPair(hex(v, "ikmR"));
         assertArrayEquals(hex(v, "pkRm"), recipient.publicKey(), "pkRm from DeriveKeyPair(ikmR)");
-        assertArrayEquals(hex(v, "skRm"), recipient.exportSecret(), "skRm from DeriveKeyPair(ikmR)");
+        assertArrayEquals(hex(v, "skRm"), recipient.serializedPrivateKey().reveal(), "skRm from DeriveKeyPair(ikmR)");
         HpkePrivateKey ephemeral = kem.deriveKeyPair(hex(v, "ikmE"));
         assertArrayEquals(hex(v, "pkEm"), ephemeral.publicKey(), "pkEm from DeriveKeyPair(ikmE)");
         // DeserializePrivateKey gives the same key pair back.
