@@ -113,8 +113,11 @@ class RequestRefusalTest {
             SessionFailure failure = refused(0, request, client);
             assertEquals(SessionFailure.Kind.REQUEST, failure.kind(), failure.getMessage());
         }
-        SessionFailure size = refused(0, c -> c.summarize(huge, "brief"), client);
-        assertTrue(size.getMessage().contains("too large"), size.getMessage());
+        SessionFailure count = refused(0, c -> c.summarize(huge, "brief"), client);
+        assertTrue(count.getMessage().contains("700 messages exceed 200"), count.getMessage());
+        // Under the message count, over the body size: 100 messages of 8,000 characters.
+        SessionFailure size = refused(0, c -> c.summarize(huge.subList(0, 100), "brief"), client);
+        assertTrue(size.getMessage().contains("exceeds 65536"), size.getMessage());
         SessionFailure tone = refused(0, c -> c.rewrite("a draft", "pirate"), client);
         assertTrue(tone.getMessage().contains("friendly"), tone.getMessage());
         assertFalse(tone.getMessage().contains("pirate"), "the refusal does not echo the input");

@@ -181,7 +181,7 @@ public final class CloisterClient implements AutoCloseable {
             return notSent(useCase, e);
         }
         String path = useCase.path();
-        Attempt attempt = new Attempt(useCase.wireName(), shared, config.clock.instant());
+        RequestAttempt attempt = new RequestAttempt(useCase.wireName(), shared, config.clock.instant(), config.relay.toString());
         return attempt(attempt, path, body, onText, config.retries)
                 .onComplete(done -> Arrays.fill(body, (byte) 0))
                 .onSuccess(answer -> log.append(answer.logEntry()))
@@ -198,12 +198,13 @@ public final class CloisterClient implements AutoCloseable {
     private Future<Answer> notSent(UseCase useCase, AssistantRequest.Invalid refusal) {
         SessionFailure failure = new SessionFailure(SessionFailure.Kind.REQUEST,
                 "not sent (no token spent): " + refusal.getMessage(), null);
-        Attempt attempt = new Attempt(useCase.wireName(), new RequestLogEntry.Shared(0, 0, List.of()), config.clock.instant());
+        RequestAttempt attempt = new RequestAttempt(useCase.wireName(), new RequestLogEntry.Shared(0, 0, List.of()), config.clock.instant(),
+                config.relay.toString());
         log.append(attempt.entry(RequestLogEntry.Outcome.failed("request", failure.getMessage())));
         return Future.failedFuture(failure);
     }
 
-    private Future<Answer> attempt(Attempt attempt, String path, byte[] body, Consumer<String> onText, int retries) {
+    private Future<Answer> attempt(RequestAttempt attempt, String path, byte[] body, Consumer<String> onText, int retries) {
         return once(attempt, path, body, onText).recover(e -> {
             if (!(e instanceof SessionFailure f && f.kind() == SessionFailure.Kind.TOKEN)) {
                 verified = null;
@@ -215,62 +216,6 @@ public final class CloisterClient implements AutoCloseable {
         });
     }
 
-    /** What one request established so far, for its log entry. */
-    private final class Attempt {
-        final String useCase;
-        final RequestLogEntry.Shared shared;
-        final Instant started;
-        volatile KeyConsistency.ConsistentKey key;
-        volatile List<dev.cloister.client.keys.ReleaseTransparency.PublishedRelease> releases = List.of();
-        volatile RaTlsAttestation enclave;
-        volatile RequestLogEntry.Tls tls;
-        volatile RequestLogEntry.TokenUsed token;
-        volatile boolean textDelivered;
-
-        Attempt(String useCase, RequestLogEntry.Shared shared, Instant started) {
-            this.useCase = useCase;
-            this.shared = shared;
-            this.started = started;
-        }
-
-        RequestLogEntry entry(RequestLogEntry.Outcome outcome) {
-            RequestLogEntry.KeyUsed keyUsed = key == null ? null
-                    : new RequestLogEntry.KeyUsed(key.config().keyId(), key.ledgerIndex());
-            RequestLogEntry.Ledger ledger = key == null ? null : new RequestLogEntry.Ledger(key.checkpointOrigin(),
-                    key.checkpointSize(), key.cosignatures().stream().map(WitnessPolicy.Cosignature::witness).toList());
-            RequestLogEntry.Enclave described = enclave == null ? null : describe(enclave, releases);
-            RequestLogEntry.Tls tlsUsed = tls;
-            return new RequestLogEntry(started, useCase, outcome.result().equals("ok") || enclave != null ? shared
-                    : new RequestLogEntry.Shared(0, 0, List.of()), config.relay.toString(), keyUsed, described, ledger,
-                    tlsUsed, token, outcome);
-        }
-    }
-
-    /** What the request log says about the enclave: read from the verified, typed claims. */
-    private static RequestLogEntry.Enclave describe(RaTlsAttestation attestation,
-            List<dev.cloister.client.keys.ReleaseTransparency.PublishedRelease> releases) {
-        Claims cpu = attestation.cpu().claims();
-        byte[] measurement = switch (cpu) {
-            case SevSnpClaims snp -> snp.measurement();
-            case TdxClaims tdx -> tdx.quote().mrTd();
-            default -> null;
-        };
-        String tcb = switch (cpu) {
-            case SevSnpClaims snp -> String.valueOf(snp.tcb().toJsonMap());
-            case TdxClaims tdx -> tdx.tcbLevel().map(level -> String.valueOf(level.toJsonMap())).orElse(null);
-            default -> null;
-        };
-        String release = measurement == null ? null : dev.cloister.client.keys.ReleaseTransparency
-                .find(releases, measurement)
-                .map(r -> r.release().release() + " (ledger index " + r.ledgerIndex() + ")").orElse(null);
-        Optional<NvidiaGpuClaims> gpu = attestation.gpu().map(AttestationResult::claims)
-                .filter(NvidiaGpuClaims.class::isInstance).map(NvidiaGpuClaims.class::cast);
-        return new RequestLogEntry.Enclave(cpu.platform().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
-                measurement == null ? null : java.util.HexFormat.of().formatHex(measurement), release, tcb,
-                gpu.map(g -> g.model().orElse(g.leafSubject())).orElse(null),
-                gpu.map(NvidiaGpuClaims::driverVersion).orElse(null), gpu.map(NvidiaGpuClaims::vbiosVersion).orElse(null));
-    }
-
     /** What the client verified about keys and releases, reused until {@code keyCacheTtl} passes. */
     private record Verified(KeyConsistency.ConsistentKey key,
             List<dev.cloister.client.keys.ReleaseTransparency.PublishedRelease> releases, RaTlsClient tls,
@@ -278,7 +223,7 @@ public final class CloisterClient implements AutoCloseable {
 
     private volatile Verified verified;
 
-    private Future<Answer> once(Attempt attempt, String path, byte[] body, Consumer<String> onText) {
+    private Future<Answer> once(RequestAttempt attempt, String path, byte[] body, Consumer<String> onText) {
         return verifiedKeysAndReleases(attempt)
                 .compose(v -> wallet.take().compose(token -> {
                     attempt.token = wallet.describe(token);
@@ -288,7 +233,7 @@ public final class CloisterClient implements AutoCloseable {
     }
 
     /** Steps 1-2: the key configuration and the releases, verified against the ledger (cached for a while). */
-    private Future<Verified> verifiedKeysAndReleases(Attempt attempt) {
+    private Future<Verified> verifiedKeysAndReleases(RequestAttempt attempt) {
         Verified cached = verified;
         if (cached != null && config.clock.instant().isBefore(cached.until())) {
             attempt.key = cached.key();
@@ -326,7 +271,7 @@ public final class CloisterClient implements AutoCloseable {
      * The RA-TLS client for this request: with a pinned policy, that; otherwise the platform policy with the
      * measurements of the releases the ledger vouches for (fetched from the key directory, verified here).
      */
-    private Future<RaTlsClient> sessionTls(Attempt attempt) {
+    private Future<RaTlsClient> sessionTls(RequestAttempt attempt) {
         if (pinnedTls != null) return Future.succeededFuture(pinnedTls);
         return ohttp.fetchKeyProofs(config.keyDirectory.resolve("/releases/proofs"))
                 .recover(e -> Future.failedFuture(new SessionFailure(SessionFailure.Kind.LEDGER,
@@ -354,7 +299,7 @@ public final class CloisterClient implements AutoCloseable {
     }
 
     /** Steps 3-7: ClientHello with the token; the enclave's flight; verification before anything else is sent. */
-    private Future<Opened> handshake(Attempt attempt, KeyConsistency.ConsistentKey key, RaTlsClient tls, Token token) {
+    private Future<Opened> handshake(RequestAttempt attempt, KeyConsistency.ConsistentKey key, RaTlsClient tls, Token token) {
         RaTlsConnection connection;
         try {
             connection = tls.connect();
@@ -409,7 +354,7 @@ public final class CloisterClient implements AutoCloseable {
     }
 
     /** Step 8-9: the request inside TLS; the answer streams back through chunked OHTTP. */
-    private Future<Answer> exchange(Attempt attempt, Opened session, String path, byte[] body,
+    private Future<Answer> exchange(RequestAttempt attempt, Opened session, String path, byte[] body,
             Consumer<String> onText) {
         boolean stream = onText != null;
         byte[] json = body.clone();
@@ -449,160 +394,6 @@ public final class CloisterClient implements AutoCloseable {
                 });
     }
 
-    /**
-     * Reads the gateway's streamed response (indeterminate-length BHTTP whose content is the enclave's TLS records),
-     * decrypts the records as they arrive, and reads the enclave's answer from the plaintext. The answer's framing is
-     * read from its first byte (RFC 9292, section 3.3), so a whole answer or a refusal is read whichever mode was
-     * asked for.
-     */
-    private final class AnswerReader {
-        /** RFC 9292 framing indicator of an indeterminate-length response. */
-        private static final int INDETERMINATE_RESPONSE = 3;
-        /** The most of a refusal's problem document that is kept. */
-        private static final int MAX_PROBLEM_BYTES = 16 * 1024;
-
-        private final RaTlsConnection tls;
-        private final Consumer<String> onText;
-        private final Attempt attempt;
-        private IndeterminateResponseReader outerReader;
-        private boolean outerIndeterminate;
-        private boolean outerDecided;
-        private int innerFraming = -1;
-        private final IndeterminateResponseReader innerStream = new IndeterminateResponseReader(BhttpLimits.DEFAULT);
-        private final ByteArrayOutputStream innerWhole = new ByteArrayOutputStream();
-        private final ByteArrayOutputStream refusal = new ByteArrayOutputStream();
-        private final ByteArrayOutputStream lines = new ByteArrayOutputStream();
-        private final StringBuilder text = new StringBuilder();
-        private AnswerLine.End done;
-        private Exception failure;
-
-        AnswerReader(RaTlsConnection tls, Consumer<String> onText, Attempt attempt) {
-            this.tls = tls;
-            this.onText = onText;
-            this.attempt = attempt;
-        }
-
-        /** One opened OHTTP chunk of the gateway's BHTTP response. */
-        void outer(byte[] chunk) {
-            if (failure != null || chunk.length == 0) return;
-            try {
-                if (!outerDecided) {
-                    outerDecided = true;
-                    outerIndeterminate = chunk[0] == INDETERMINATE_RESPONSE;
-                    if (outerIndeterminate) outerReader = new IndeterminateResponseReader(BhttpLimits.DEFAULT);
-                }
-                if (!outerIndeterminate) return;
-                List<byte[]> records = outerReader.offer(chunk);
-                if (outerReader.head().map(h -> h.status() != 200).orElse(false)) return;
-                for (byte[] r : records) tlsBytes(r);
-            } catch (Exception e) {
-                failure = e;
-            }
-        }
-
-        void finishOuter(BinaryResponse outer) throws SessionFailure {
-            try {
-                if (failure == null && !outerIndeterminate) tlsBytes(outer.content());
-                if (failure != null) throw failure;
-            } catch (SessionFailure f) {
-                throw f;
-            } catch (Exception e) {
-                throw new SessionFailure(SessionFailure.Kind.ENCLAVE, "the enclave's answer is unreadable: "
-                        + e.getMessage(), e);
-            }
-        }
-
-        private void tlsBytes(byte[] records) throws RaTlsException, BhttpException, AnswerLine.Malformed {
-            if (records.length == 0) return;
-            tls.receive(records);
-            byte[] plain = tls.takeReceived();
-            if (plain.length == 0) return;
-            if (innerFraming < 0) innerFraming = plain[0];
-            if (innerFraming != INDETERMINATE_RESPONSE) {
-                innerWhole.writeBytes(plain);
-                return;
-            }
-            for (byte[] piece : innerStream.offer(plain)) {
-                if (innerStream.head().map(h -> h.status() != 200).orElse(true)) {
-                    // A refusal: its content is a problem document, kept (bounded) for its reason.
-                    refusal.write(piece, 0, Math.min(piece.length, MAX_PROBLEM_BYTES - refusal.size()));
-                    continue;
-                }
-                lines.writeBytes(piece);
-                byte[] all = lines.toByteArray();
-                int start = 0;
-                for (int i = 0; i < all.length; i++) {
-                    if (all[i] == '\n') {
-                        line(new String(all, start, i - start, StandardCharsets.UTF_8));
-                        start = i + 1;
-                    }
-                }
-                lines.reset();
-                lines.write(all, start, all.length - start);
-            }
-        }
-
-        private void line(String line) throws AnswerLine.Malformed {
-            switch (AnswerLine.decode(line)) {
-                case AnswerLine.Text t -> deliver(t.text());
-                case AnswerLine.End e -> done = e;
-            }
-        }
-
-        private void deliver(String piece) {
-            text.append(piece);
-            if (onText != null && !piece.isEmpty()) {
-                attempt.textDelivered = true;
-                onText.accept(piece);
-            }
-        }
-
-        Answer answer(Attempt attempt) throws SessionFailure {
-            if (innerFraming == INDETERMINATE_RESPONSE) {
-                int status = innerStream.head().map(IndeterminateResponseReader.Head::status).orElse(0);
-                if (status != 200 && status != 0) {
-                    throw refused(status, refusal.toByteArray());
-                }
-                if (status != 200 || done == null) {
-                    throw new SessionFailure(SessionFailure.Kind.ENCLAVE, false,
-                            "the enclave's streamed answer ended " + (status == 200 ? "early" : "before its head"), null);
-                }
-            } else {
-                BinaryResponse inner;
-                try {
-                    inner = BinaryResponse.decode(innerWhole.toByteArray(), BhttpLimits.DEFAULT);
-                } catch (BhttpException e) {
-                    throw new SessionFailure(SessionFailure.Kind.ENCLAVE, "the enclave's answer is unreadable", e);
-                }
-                if (inner.status() != 200) {
-                    throw refused(inner.status(), inner.content());
-                }
-                AnswerLine.Whole whole;
-                try {
-                    whole = AnswerLine.decodeWhole(new String(inner.content(), StandardCharsets.UTF_8));
-                } catch (AnswerLine.Malformed e) {
-                    throw new SessionFailure(SessionFailure.Kind.ENCLAVE, "the enclave's answer is unreadable: "
-                            + e.getMessage(), e);
-                }
-                done = whole.end();
-                deliver(whole.text());
-            }
-            RequestLogEntry entry = attempt.entry(RequestLogEntry.Outcome.OK);
-            return new Answer(text.toString(), done.finish(), done.promptTokens(), done.generatedTokens(), entry);
-        }
-
-        /**
-         * The enclave refused the request: a 4xx is the request's fault and never retried; a 5xx (at capacity, could
-         * not start) may succeed on a fresh session.
-         */
-        private static SessionFailure refused(int status, byte[] problem) {
-            String detail = problemDetail(problem);
-            return new SessionFailure(status >= 500 ? SessionFailure.Kind.ENCLAVE : SessionFailure.Kind.REQUEST,
-                    status >= 500, "the enclave refused the request (" + status + ")"
-                            + (detail.isEmpty() ? "" : ": " + detail), null);
-        }
-    }
-
     private static SessionFailure transport(Throwable e) {
         if (e instanceof SessionFailure f) return f;
         if (e instanceof ProblemResponse p) {
@@ -613,29 +404,8 @@ public final class CloisterClient implements AutoCloseable {
     }
 
     private static String problemDetail(BinaryResponse response) {
-        return problemDetail(response.content());
+        return ProblemDetails.detail(response.content());
     }
-
-    /**
-     * The detail of an RFC 9457 problem document: a fixed text the enclave or gateway chose (never the user's
-     * content), shown to the user; control characters are replaced and the length is bounded.
-     */
-    static String problemDetail(byte[] problem) {
-        String detail;
-        try {
-            detail = new JsonObject(new String(problem, StandardCharsets.UTF_8)).getString("detail", "");
-        } catch (RuntimeException e) {
-            return "";
-        }
-        if (detail == null) return "";
-        StringBuilder shown = new StringBuilder();
-        detail.codePoints().limit(MAX_DETAIL_CHARS)
-                .forEach(c -> shown.appendCodePoint(Character.isISOControl(c) ? '?' : c));
-        return shown.toString();
-    }
-
-    /** The longest problem detail shown. */
-    private static final int MAX_DETAIL_CHARS = 300;
 
     @Override
     public void close() {
