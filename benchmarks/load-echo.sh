@@ -4,15 +4,16 @@
 # Usage: benchmarks/load-echo.sh [LoadDriver options...]   (build first: ./mvnw -B -ntp -DskipTests -pl benchmarks -am package)
 set -eu
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
-FLAGS="--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow"
+CLOISTER_ROOT="$ROOT"; . "$ROOT/tools/jdk.sh"
+JAVA="$JAVA_HOME/bin/java"
+FLAGS="$CLOISTER_JVM_FLAGS"
 GATEWAY_PORT=${GATEWAY_PORT:-18180}
 RELAY_PORT=${RELAY_PORT:-18181}
 
-"$JAVA" $FLAGS -jar "$ROOT/java/node/target/cloister.jar" gateway --echo --listen 127.0.0.1:$GATEWAY_PORT \
+"$JAVA" $FLAGS -jar "$ROOT/java/cli/target/cloister.jar" gateway --echo --listen 127.0.0.1:$GATEWAY_PORT \
     --admin-listen 127.0.0.1:$((GATEWAY_PORT + 10)) --instances 2 2>/tmp/cloister-load-gateway.log &
 GATEWAY=$!
-"$JAVA" $FLAGS -jar "$ROOT/java/node/target/cloister.jar" relay --listen 127.0.0.1:$RELAY_PORT \
+"$JAVA" $FLAGS -jar "$ROOT/java/cli/target/cloister.jar" relay --listen 127.0.0.1:$RELAY_PORT \
     --gateway http://127.0.0.1:$GATEWAY_PORT/gateway --admin-listen 127.0.0.1:$((RELAY_PORT + 10)) \
     --rate 1000000 --burst 1000000 --instances 2 2>/tmp/cloister-load-relay.log &
 RELAY=$!
