@@ -28,6 +28,8 @@ import picocli.CommandLine.Option;
         description = "Run an Oblivious HTTP gateway: GET /ohttp-keys and POST /gateway.")
 public final class GatewayCommand implements Callable<Integer> {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GatewayCommand.class);
+
     @Option(names = "--listen", required = true, description = "HOST:PORT to serve on")
     String listen;
 
@@ -43,6 +45,11 @@ public final class GatewayCommand implements Callable<Integer> {
 
     @Option(names = "--key-lifetime", defaultValue = "PT24H", description = "How long each key is advertised (default: ${DEFAULT-VALUE})")
     Duration keyLifetime;
+
+    @Option(names = "--key-ids", defaultValue = "ohttp-key-ids",
+            description = "State file of the key ids handed out, so that a restart never reuses the id of a key "
+                    + "clients may still hold (default: ${DEFAULT-VALUE})")
+    java.nio.file.Path keyIds;
 
     @Option(names = "--instances", defaultValue = "0", description = "Verticle instances (default: one per core)")
     int instances;
@@ -96,7 +103,7 @@ public final class GatewayCommand implements Callable<Integer> {
                 kemId == KemId.DHKEM_P256_HKDF_SHA256 ? GatewayConfig.Decapsulation.WORKER
                         : GatewayConfig.Decapsulation.EVENT_LOOP);
         KeyRotation rotation = new KeyRotation(kemId, keyLifetime, keyLifetime.dividedBy(4), keyLifetime.dividedBy(4),
-                Clock.systemUTC(), new SecureRandom());
+                Clock.systemUTC(), new SecureRandom(), dev.cloister.node.gateway.KeyIdReservations.open(keyIds));
         dev.cloister.node.gateway.KeyPublication publication = null;
         if (ledger != null) {
             if (submitterKey == null) {
@@ -110,10 +117,12 @@ public final class GatewayCommand implements Callable<Integer> {
             publication.publishMissing().await(60, TimeUnit.SECONDS);
         }
         dev.cloister.node.gateway.KeyPublication published = publication;
-        runtime.vertx().setPeriodic(60_000, id -> {
-            rotation.rotateIfDue();
+        runtime.vertx().setPeriodic(60_000, id -> runtime.vertx().executeBlocking(() -> {
+            rotation.rotateIfDue(); // may record a key id reservation on disk: not on the event loop
+            return null;
+        }, false).onSuccess(v -> {
             if (published != null) published.publishMissing();
-        });
+        }).onFailure(e -> LOG.error("key rotation failed: {}", e.getMessage())));
         if (enclaves != null && !enclaves.isEmpty() && echo) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--enclave and --echo exclude each other");
         }
