@@ -122,7 +122,7 @@ public final class GatewayCommand implements Callable<Integer> {
             return null;
         }, false).onSuccess(v -> {
             if (published != null) published.publishMissing();
-        }).onFailure(e -> LOG.error("key rotation failed: {}", e.getMessage())));
+        }).onFailure(e -> LOG.error("key rotation failed; the current keys stay in use")));
         if (enclaves != null && !enclaves.isEmpty() && echo) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--enclave and --echo exclude each other");
         }
