@@ -28,6 +28,7 @@ import dev.cloister.wire.ohttp.ChunkedObliviousRequest;
 import dev.cloister.wire.ohttp.KeyConfig;
 import dev.cloister.wire.ohttp.KeyConfigs;
 import dev.cloister.wire.ohttp.ObliviousRequest;
+import dev.cloister.wire.ohttp.OhttpException;
 import dev.cloister.wire.ohttp.OhttpMediaTypes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -180,8 +181,8 @@ class RelayGatewayTest {
             assertArrayEquals(body, direct.send(config, post("/", body)).await(10, TimeUnit.SECONDS).content());
             assertArrayEquals(body, direct.sendChunked(config, post("/", body), 3, c -> { }).await(10, TimeUnit.SECONDS).content());
             KeyConfig wrongId = new KeyConfig((config.keyId() + 1) % 256, config.kem(), config.publicKey(), config.algorithms());
-            assertTrue(assertInstanceOf(ProblemResponse.class, failure(direct.send(wrongId, post("/", body))))
-                    .isKeyConfigurationProblem());
+            assertEquals(OhttpException.Reason.KEY_CONFIGURATION,
+                    assertInstanceOf(OhttpException.class, failure(direct.send(wrongId, post("/", body)))).reason());
         }
     }
 
@@ -189,8 +190,9 @@ class RelayGatewayTest {
     void unknownKeyIdIsTheOhttpKeyProblem() throws Exception {
         KeyConfig real = config();
         KeyConfig wrongId = new KeyConfig((real.keyId() + 1) % 256, real.kem(), real.publicKey(), real.algorithms());
-        Throwable error = failure(client.send(wrongId, post("/", new byte[1])));
-        ProblemResponse problem = assertInstanceOf(ProblemResponse.class, error);
+        OhttpException error = assertInstanceOf(OhttpException.class, failure(client.send(wrongId, post("/", new byte[1]))));
+        assertEquals(OhttpException.Reason.KEY_CONFIGURATION, error.reason());
+        ProblemResponse problem = assertInstanceOf(ProblemResponse.class, error.getCause());
         assertEquals(400, problem.status());
         assertEquals(KEY_PROBLEM, problem.type());
         assertTrue(problem.isKeyConfigurationProblem());

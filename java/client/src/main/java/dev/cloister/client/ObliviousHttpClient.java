@@ -61,6 +61,11 @@ public final class ObliviousHttpClient implements AutoCloseable {
     static final int MAX_DOCUMENT_BYTES = dev.cloister.ledger.proof.KeyProofs.MAX_DOCUMENT_BYTES;
     /** The most of an error answer's body that is read (a problem document is a few hundred bytes). */
     static final int MAX_PROBLEM_BYTES = 64 << 10;
+    /**
+     * The gateway refused a key configuration (RFC 9458 §5.2): the next {@link #fetchKeys} asks the key directory to
+     * revalidate its copy with the gateway ({@code Cache-Control: no-cache}) instead of serving the one it holds.
+     */
+    private final java.util.concurrent.atomic.AtomicBoolean keysRefused = new java.util.concurrent.atomic.AtomicBoolean();
 
     public ObliviousHttpClient(Vertx vertx, URI relay, Duration timeout) {
         this.vertx = vertx;
@@ -76,9 +81,14 @@ public final class ObliviousHttpClient implements AutoCloseable {
                 .setIdleTimeout((int) Math.max(1, timeout.toSeconds())), new PoolOptions().setHttp1MaxSize(16));
     }
 
-    /** {@code GET} the key configuration list ({@code application/ohttp-keys}) from a key directory. */
+    /**
+     * {@code GET} the key configuration list ({@code application/ohttp-keys}) from a key directory. After the gateway
+     * refused a key configuration, the request carries {@code Cache-Control: no-cache}, so that a directory whose copy
+     * predates the gateway's new keys fetches them first.
+     */
     public Future<List<KeyConfig>> fetchKeys(URI keys) {
-        return fetchDocument(keys, OhttpMediaTypes.KEYS).compose(body -> {
+        boolean revalidate = keysRefused.getAndSet(false);
+        return fetchDocument(keys, OhttpMediaTypes.KEYS, revalidate).compose(body -> {
             try {
                 List<KeyConfig> configs = KeyConfigs.decode(body);
                 if (configs.isEmpty()) {
@@ -97,7 +107,7 @@ public final class ObliviousHttpClient implements AutoCloseable {
      * directory; the caller checks them with {@link dev.cloister.client.keys.KeyConsistency}.
      */
     public Future<dev.cloister.ledger.proof.KeyProofs> fetchKeyProofs(URI proofs) {
-        return fetchDocument(proofs, dev.cloister.ledger.proof.KeyProofs.MEDIA_TYPE).compose(body -> {
+        return fetchDocument(proofs, dev.cloister.ledger.proof.KeyProofs.MEDIA_TYPE, false).compose(body -> {
             try {
                 return Future.succeededFuture(dev.cloister.ledger.proof.KeyProofs.decode(body));
             } catch (dev.cloister.ledger.FormatException e) {
@@ -106,8 +116,12 @@ public final class ObliviousHttpClient implements AutoCloseable {
         });
     }
 
-    private Future<byte[]> fetchDocument(URI url, String mediaType) {
-        return BoundedResponse.send(web.getAbs(url.toString()).timeout(timeout.toMillis()), null, MAX_DOCUMENT_BYTES)
+    private Future<byte[]> fetchDocument(URI url, String mediaType, boolean revalidate) {
+        var get = web.getAbs(url.toString()).timeout(timeout.toMillis());
+        if (revalidate) {
+            get.putHeader(HttpHeaders.CACHE_CONTROL.toString(), "no-cache");
+        }
+        return BoundedResponse.send(get, null, MAX_DOCUMENT_BYTES)
                 .compose(response -> {
                     if (response.statusCode() != 200) {
                         return Future.failedFuture(problem(response.statusCode(), response.body()));
@@ -121,7 +135,13 @@ public final class ObliviousHttpClient implements AutoCloseable {
                 });
     }
 
-    /** Sends {@code request} through the relay as one {@code message/ohttp-req}. */
+    /**
+     * Sends {@code request} through the relay as one {@code message/ohttp-req}.
+     *
+     * <p>Fails with {@link OhttpException} of reason {@code KEY_CONFIGURATION} when the gateway answers the RFC 9458
+     * §5.2 key-configuration problem (it no longer has that key, e.g. after a restart): fetch the keys again and
+     * retry; the request was not decapsulated. Other refusals fail with {@link ProblemResponse}.
+     */
     public Future<BinaryResponse> send(KeyConfig config, BinaryRequest request) {
         ObliviousRequest encapsulated;
         try {
@@ -135,13 +155,14 @@ public final class ObliviousHttpClient implements AutoCloseable {
                         .timeout(timeout.toMillis())
                         .putHeader(HttpHeaders.CONTENT_TYPE.toString(), OhttpMediaTypes.REQUEST),
                         Buffer.buffer(encapsulated.bytes()), limit)
-                .compose(response -> openResponse(encapsulated, response));
+                .compose(response -> openResponse(config, encapsulated, response));
     }
 
-    private Future<BinaryResponse> openResponse(ObliviousRequest encapsulated, BoundedResponse response) {
+    private Future<BinaryResponse> openResponse(KeyConfig config, ObliviousRequest encapsulated,
+            BoundedResponse response) {
         if (response.statusCode() != 200
                 || !OhttpMediaTypes.RESPONSE.equals(response.header(HttpHeaders.CONTENT_TYPE.toString()))) {
-            return Future.failedFuture(problem(response.statusCode(), response.body()));
+            return Future.failedFuture(refusal(config, response.statusCode(), response.body()));
         }
         try {
             byte[] plain = encapsulated.openResponse(response.body().getBytes());
@@ -154,7 +175,8 @@ public final class ObliviousHttpClient implements AutoCloseable {
     /**
      * Sends {@code request} through the relay as a chunked request with chunks of {@code chunkSize} bytes; the
      * response's plaintext chunks are passed to {@code onChunk} as they are opened, and the whole response completes
-     * the future. A response stream cut short fails the future (never a shorter response).
+     * the future. A response stream cut short fails the future (never a shorter response). A refused key
+     * configuration fails as in {@link #send}.
      */
     public Future<BinaryResponse> sendChunked(KeyConfig config, BinaryRequest request, int chunkSize,
             Consumer<byte[]> onChunk) {
@@ -192,16 +214,16 @@ public final class ObliviousHttpClient implements AutoCloseable {
                     http.setChunked(true).end(body);
                     return response;
                 })
-                .compose(response -> readChunked(response, reader, onChunk))
+                .compose(response -> readChunked(config, response, reader, onChunk))
                 .onComplete(result));
         return result.future();
     }
 
-    private Future<BinaryResponse> readChunked(HttpClientResponse response, ChunkedResponseReader reader,
-            Consumer<byte[]> onChunk) {
+    private Future<BinaryResponse> readChunked(KeyConfig config, HttpClientResponse response,
+            ChunkedResponseReader reader, Consumer<byte[]> onChunk) {
         if (response.statusCode() != 200
                 || !OhttpMediaTypes.CHUNKED_RESPONSE.equals(response.getHeader(HttpHeaders.CONTENT_TYPE))) {
-            return problemBody(response).compose(b -> Future.failedFuture(problem(response.statusCode(), b)));
+            return problemBody(response).compose(b -> Future.failedFuture(refusal(config, response.statusCode(), b)));
         }
         Promise<BinaryResponse> done = Promise.promise();
         ByteArrayOutputStream plain = new ByteArrayOutputStream();
@@ -275,6 +297,20 @@ public final class ObliviousHttpClient implements AutoCloseable {
                 .filter(a -> a.aead() == dev.cloister.wire.hpke.AeadId.AES_128_GCM)
                 .findFirst()
                 .orElse(config.algorithms().getFirst());
+    }
+
+    /**
+     * A refusal outside the encapsulation: the key-configuration problem as {@link OhttpException} (and the next key
+     * fetch revalidates), any other as {@link ProblemResponse}.
+     */
+    private Exception refusal(KeyConfig config, int status, Buffer body) {
+        ProblemResponse problem = problem(status, body);
+        if (!problem.isKeyConfigurationProblem()) {
+            return problem;
+        }
+        keysRefused.set(true);
+        return new OhttpException(OhttpException.Reason.KEY_CONFIGURATION, "the gateway no longer accepts key "
+                + "configuration " + config.keyId() + " (RFC 9458 §5.2): fetch the keys again", problem);
     }
 
     private static ProblemResponse problem(int status, Buffer body) {

@@ -33,6 +33,8 @@ import picocli.CommandLine.Option;
         description = "Run an Oblivious HTTP gateway: GET /ohttp-keys and POST /gateway.")
 public final class GatewayCommand implements Callable<Integer> {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GatewayCommand.class);
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -51,6 +53,11 @@ public final class GatewayCommand implements Callable<Integer> {
 
     @Option(names = "--key-lifetime", defaultValue = "PT24H", description = "How long each key is advertised (default: ${DEFAULT-VALUE})")
     Duration keyLifetime;
+
+    @Option(names = "--key-ids", defaultValue = "ohttp-key-ids",
+            description = "State file of the key ids handed out, so that a restart never reuses the id of a key "
+                    + "clients may still hold (default: ${DEFAULT-VALUE})")
+    java.nio.file.Path keyIds;
 
     @Option(names = "--instances", defaultValue = "0", description = "Verticle instances (default: one per core)")
     int instances;
@@ -140,7 +147,7 @@ public final class GatewayCommand implements Callable<Integer> {
                 kemId == KemId.DHKEM_P256_HKDF_SHA256 ? GatewayConfig.Decapsulation.WORKER
                         : GatewayConfig.Decapsulation.EVENT_LOOP);
         KeyRotation rotation = new KeyRotation(kemId, keyLifetime, keyLifetime.dividedBy(4), keyLifetime.dividedBy(4),
-                Clock.systemUTC(), new SecureRandom());
+                Clock.systemUTC(), new SecureRandom(), dev.cloister.operator.gateway.KeyIdReservations.open(keyIds));
         dev.cloister.operator.gateway.KeyPublication publication = null;
         if (ledger != null) {
             publication = new dev.cloister.operator.gateway.KeyPublication(rotation,
@@ -150,10 +157,12 @@ public final class GatewayCommand implements Callable<Integer> {
             publication.publishMissing().await(60, TimeUnit.SECONDS);
         }
         dev.cloister.operator.gateway.KeyPublication published = publication;
-        runtime.vertx().setPeriodic(60_000, id -> {
-            rotation.rotateIfDue();
+        runtime.vertx().setPeriodic(60_000, id -> runtime.vertx().executeBlocking(() -> {
+            rotation.rotateIfDue(); // may record a key id reservation on disk: not on the event loop
+            return null;
+        }, false).onSuccess(v -> {
             if (published != null) published.publishMissing();
-        });
+        }).onFailure(e -> LOG.error("key rotation failed; the current keys stay in use")));
         Target inner = echo ? new EchoTarget()
                 : request -> Future.succeededFuture(BinaryResponse.of(404, FieldSection.EMPTY, new byte[0]));
         Target target = inner;

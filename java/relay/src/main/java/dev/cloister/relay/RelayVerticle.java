@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class RelayVerticle extends VerticleBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(RelayVerticle.class);
+    /** How long a connection whose upload was refused stays open after the answer, so the client can read it. */
+    private static final long LINGER_MILLIS = 500;
 
     private final RelayConfig config;
     private final MeterRegistry registry;
@@ -120,130 +122,215 @@ public final class RelayVerticle extends VerticleBase {
             }
         }
         request.pause();
-        long contentLength = length;
-        // A whole-exchange deadline: a client that drips its body, or a gateway that drips its answer, cannot hold a
-        // connection beyond it (idle timeouts alone reset on every byte).
-        HttpClientRequest[] upstream = {null};
-        boolean[] timedOut = {false};
-        long deadline = vertx.setTimer(config.requestTimeout().toMillis(), id -> {
-            timedOut[0] = true;
-            if (!response.ended()) {
+        new Exchange(request, mediaType, length, start).run();
+    }
+
+    /**
+     * One client request relayed to the gateway. Whoever answers first settles it: the gateway's answer, the body
+     * limit or the deadline; later events change nothing. An upload that is refused (by the relay's limit, or by the
+     * gateway answering an error before the body ended) is not read any further: the client gets the answer at once
+     * and the connection is closed, however much body is still to come.
+     */
+    private final class Exchange {
+        private final HttpServerRequest request;
+        private final HttpServerResponse response;
+        private final String mediaType;
+        private final long contentLength;
+        private final long start;
+        private final long deadline;
+        private HttpClientRequest upstream;
+        /** The relay answered on its own (limit, deadline): the gateway's answer, if any, is dropped. */
+        private boolean settled;
+        /** The gateway refused before the client's body ended: after its answer, the connection is closed. */
+        private boolean closeAfterAnswer;
+
+        Exchange(HttpServerRequest request, String mediaType, long contentLength, long start) {
+            this.request = request;
+            this.response = request.response();
+            this.mediaType = mediaType;
+            this.contentLength = contentLength;
+            this.start = start;
+            // A whole-exchange deadline: a client that drips its body, or a gateway that drips its answer, cannot hold
+            // a connection beyond it (idle timeouts alone reset on every byte).
+            this.deadline = vertx.setTimer(config.requestTimeout().toMillis(),
+                    id -> refuse(Problem.GATEWAY_TIMEOUT, Outcome.GATEWAY_TIMEOUT));
+        }
+
+        void run() {
+            RequestOptions options = new RequestOptions()
+                    .setMethod(HttpMethod.POST)
+                    .setAbsoluteURI(config.gateway().toString())
+                    .setIdleTimeout(config.requestTimeout().toMillis());
+            client.request(options)
+                    .compose(forward -> {
+                        if (settled) {
+                            forward.reset();
+                            return Future.failedFuture(new IllegalStateException("exchange already answered"));
+                        }
+                        upstream = forward;
+                        // Failures of the forwarded request (a gateway that closes after refusing) fail its response
+                        // future, which settles the exchange; the stream's own handler has nothing to add.
+                        forward.exceptionHandler(e -> { });
+                        forward.putHeader(HttpHeaders.CONTENT_TYPE, mediaType);
+                        String incremental = request.getHeader("Incremental");
+                        if (incremental != null && OhttpMediaTypes.CHUNKED_REQUEST.equals(mediaType)) {
+                            // draft-ietf-ohai-chunked-ohttp §3: intermediaries should not buffer this message.
+                            forward.putHeader("Incremental", "?1");
+                        }
+                        if (contentLength >= 0) {
+                            forward.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(contentLength));
+                        } else {
+                            forward.setChunked(true);
+                        }
+                        Future<HttpClientResponse> answer = forward.response();
+                        streamBody(forward);
+                        return answer;
+                    })
+                    .compose(this::streamBack)
+                    .onComplete(this::completed);
+        }
+
+        private void completed(io.vertx.core.AsyncResult<Void> result) {
+            if (settled) {
+                return; // the relay already answered and closed
+            }
+            settled = true;
+            vertx.cancelTimer(deadline);
+            if (result.succeeded()) {
+                metrics.record(Outcome.FORWARDED, start);
+                if (closeAfterAnswer) {
+                    upstream.reset(); // its body never ended: the gateway connection cannot be reused
+                    closeSoon();
+                }
+                return;
+            }
+            Throwable cause = result.cause();
+            if (cause instanceof BoundedBody.TooLarge) {
+                metrics.record(Outcome.TOO_LARGE, start);
+                Problem.TOO_LARGE.sendAndClose(request);
+            } else if (response.headWritten()) {
+                metrics.record(Outcome.GATEWAY_UNREACHABLE, start);
+                request.connection().close();
+            } else if (cause instanceof TimeoutException
+                    || (cause.getMessage() != null && cause.getMessage().contains("timeout"))) {
                 metrics.record(Outcome.GATEWAY_TIMEOUT, start);
-                Problem.GATEWAY_TIMEOUT.sendAndClose(request);
+                answer(Problem.GATEWAY_TIMEOUT);
+            } else if (request.isEnded() || cause instanceof ConnectException) {
+                metrics.record(Outcome.GATEWAY_UNREACHABLE, start);
+                answer(Problem.BAD_GATEWAY);
+            } else {
+                metrics.record(Outcome.CLIENT_ABORTED, start);
+                answer(Problem.BAD_GATEWAY);
             }
-            if (upstream[0] != null) {
-                upstream[0].reset(); // free the gateway connection too
-            }
-        });
-        RequestOptions options = new RequestOptions()
-                .setMethod(HttpMethod.POST)
-                .setAbsoluteURI(config.gateway().toString())
-                .setIdleTimeout(config.requestTimeout().toMillis());
-        client.request(options)
-                .compose(forward -> {
-                    upstream[0] = forward;
-                    forward.putHeader(HttpHeaders.CONTENT_TYPE, mediaType);
-                    String incremental = request.getHeader("Incremental");
-                    if (incremental != null && OhttpMediaTypes.CHUNKED_REQUEST.equals(mediaType)) {
-                        // draft-ietf-ohai-chunked-ohttp §3: intermediaries should not buffer this message.
-                        forward.putHeader("Incremental", "?1");
-                    }
-                    if (contentLength >= 0) {
-                        forward.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(contentLength));
-                    } else {
-                        forward.setChunked(true);
-                    }
-                    Future<HttpClientResponse> answer = forward.response();
-                    streamBody(request, forward);
-                    return answer;
-                })
-                .compose(answer -> streamBack(answer, response))
-                .onComplete(result -> {
-                    vertx.cancelTimer(deadline);
-                    if (timedOut[0]) {
-                        return; // the deadline already answered and closed
-                    }
-                    if (result.succeeded()) {
-                        metrics.record(Outcome.FORWARDED, start);
-                        return;
-                    }
-                    Throwable cause = result.cause();
-                    if (cause instanceof BoundedBody.TooLarge) {
-                        metrics.record(Outcome.TOO_LARGE, start);
-                        Problem.TOO_LARGE.sendAndClose(request);
-                    } else if (response.headWritten()) {
-                        metrics.record(Outcome.GATEWAY_UNREACHABLE, start);
-                        request.connection().close();
-                    } else if (cause instanceof TimeoutException
-                            || (cause.getMessage() != null && cause.getMessage().contains("timeout"))) {
-                        metrics.record(Outcome.GATEWAY_TIMEOUT, start);
-                        Problem.GATEWAY_TIMEOUT.send(response);
-                    } else if (request.isEnded() || cause instanceof ConnectException) {
-                        metrics.record(Outcome.GATEWAY_UNREACHABLE, start);
-                        Problem.BAD_GATEWAY.send(response);
-                    } else {
-                        metrics.record(Outcome.CLIENT_ABORTED, start);
-                        Problem.BAD_GATEWAY.send(response);
-                    }
-                });
-    }
+        }
 
-    /** Copies the client's body to the gateway with backpressure, failing the exchange if it exceeds the limit. */
-    private void streamBody(HttpServerRequest from, HttpClientRequest to) {
-        long[] seen = {0};
-        from.handler(buffer -> {
-            seen[0] += buffer.length();
-            if (seen[0] > config.maxBodyBytes()) {
-                from.handler(null);
-                to.reset(0, new BoundedBody.TooLarge(config.maxBodyBytes()));
+        /** Answers {@code problem}; a body still arriving is not read: the connection is closed after the answer. */
+        private void answer(Problem problem) {
+            if (request.isEnded()) {
+                problem.send(response);
+            } else {
+                stopReading();
+                problem.sendAndClose(request);
+            }
+        }
+
+        /** The relay answers on its own: the client's body is not read further, the gateway exchange is dropped. */
+        private void refuse(Problem problem, Outcome outcome) {
+            if (settled) {
                 return;
             }
-            to.write(buffer);
-            if (to.writeQueueFull()) {
-                from.pause();
-                to.drainHandler(v -> from.resume());
+            settled = true;
+            vertx.cancelTimer(deadline);
+            stopReading();
+            if (upstream != null) {
+                upstream.reset(); // free the gateway connection too
             }
-        });
-        from.exceptionHandler(e -> to.reset(0, e));
-        from.endHandler(v -> to.end());
-        from.resume();
-    }
+            metrics.record(outcome, start);
+            problem.sendAndClose(request);
+        }
 
-    /** Streams the gateway's answer back: its status, its Content-Type, its body; nothing else. */
-    private Future<Void> streamBack(HttpClientResponse answer, HttpServerResponse response) {
-        Promise<Void> done = Promise.promise();
-        response.setStatusCode(answer.statusCode());
-        String contentType = answer.getHeader(HttpHeaders.CONTENT_TYPE);
-        if (contentType != null) {
-            response.putHeader(HttpHeaders.CONTENT_TYPE, contentType);
-        }
-        if (answer.getHeader("Incremental") != null && OhttpMediaTypes.CHUNKED_RESPONSE.equals(contentType)) {
-            response.putHeader("Incremental", "?1");
-        }
-        response.putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-        String length = answer.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (length != null) {
-            response.putHeader(HttpHeaders.CONTENT_LENGTH, length);
-        } else {
-            response.setChunked(true);
-        }
-        long[] seen = {0};
-        answer.handler(buffer -> {
-            seen[0] += buffer.length();
-            if (seen[0] > config.maxBodyBytes()) {
-                answer.handler(null);
-                answer.request().reset();
-                done.tryFail(new BoundedBody.TooLarge(config.maxBodyBytes()));
-                return;
+        private void stopReading() {
+            if (!request.isEnded()) {
+                request.handler(null);
+                request.pause();
             }
-            response.write(buffer);
-            if (response.writeQueueFull()) {
-                answer.pause();
-                response.drainHandler(v -> answer.resume());
+        }
+
+        /** Closes the client connection a moment after the answer, so that a client still sending can read it. */
+        private void closeSoon() {
+            vertx.setTimer(LINGER_MILLIS, id -> request.connection().close());
+        }
+
+        /** Copies the client's body to the gateway with backpressure; a body over the limit is refused at once. */
+        private void streamBody(HttpClientRequest to) {
+            long[] seen = {0};
+            request.handler(buffer -> {
+                seen[0] += buffer.length();
+                if (seen[0] > config.maxBodyBytes()) {
+                    refuse(Problem.TOO_LARGE, Outcome.TOO_LARGE);
+                    return;
+                }
+                to.write(buffer);
+                if (to.writeQueueFull()) {
+                    request.pause();
+                    to.drainHandler(v -> {
+                        if (!settled && !closeAfterAnswer) request.resume();
+                    });
+                }
+            });
+            request.exceptionHandler(e -> to.reset(0, e));
+            request.endHandler(v -> to.end());
+            request.resume();
+        }
+
+        /**
+         * Streams the gateway's answer back: its status, its Content-Type, its body; nothing else. An error answered
+         * before the client's body ended (the gateway refused the upload) stops the upload: it is passed on at once
+         * and the connection is closed after it.
+         */
+        private Future<Void> streamBack(HttpClientResponse answer) {
+            if (settled) {
+                return Future.failedFuture(new IllegalStateException("exchange already answered"));
             }
-        });
-        answer.exceptionHandler(done::tryFail);
-        answer.endHandler(v -> response.end().onComplete(done));
-        return done.future();
+            Promise<Void> done = Promise.promise();
+            if (answer.statusCode() >= 400 && !request.isEnded()) {
+                closeAfterAnswer = true;
+                stopReading();
+                response.putHeader(HttpHeaders.CONNECTION, "close");
+            }
+            response.setStatusCode(answer.statusCode());
+            String contentType = answer.getHeader(HttpHeaders.CONTENT_TYPE);
+            if (contentType != null) {
+                response.putHeader(HttpHeaders.CONTENT_TYPE, contentType);
+            }
+            if (answer.getHeader("Incremental") != null && OhttpMediaTypes.CHUNKED_RESPONSE.equals(contentType)) {
+                response.putHeader("Incremental", "?1");
+            }
+            response.putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+            String length = answer.getHeader(HttpHeaders.CONTENT_LENGTH);
+            if (length != null) {
+                response.putHeader(HttpHeaders.CONTENT_LENGTH, length);
+            } else {
+                response.setChunked(true);
+            }
+            long[] seen = {0};
+            answer.handler(buffer -> {
+                seen[0] += buffer.length();
+                if (seen[0] > config.maxBodyBytes()) {
+                    answer.handler(null);
+                    answer.request().reset();
+                    done.tryFail(new BoundedBody.TooLarge(config.maxBodyBytes()));
+                    return;
+                }
+                response.write(buffer);
+                if (response.writeQueueFull()) {
+                    answer.pause();
+                    response.drainHandler(v -> answer.resume());
+                }
+            });
+            answer.exceptionHandler(done::tryFail);
+            answer.endHandler(v -> response.end().onComplete(done));
+            return done.future();
+        }
     }
 }

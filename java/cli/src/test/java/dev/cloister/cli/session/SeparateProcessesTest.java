@@ -118,7 +118,7 @@ class SeparateProcessesTest {
                 "--enclave", "e1=http://127.0.0.1:" + enclave + "/sessions/", "--release", release,
                 "--insecure-simulated-tee", dir.resolve("sim").toString(), "--token-seed-file", dir.resolve("token-seed").toString(),
                 "--spent-tokens", dir.resolve("spent").toString(), "--ledger", "http://127.0.0.1:" + ledger,
-                "--submitter-key", dir.resolve("operator.key").toString());
+                "--submitter-key", dir.resolve("operator.key").toString(), "--key-ids", dir.resolve("key-ids").toString());
         await("http://127.0.0.1:" + gateway + "/ohttp-keys/proofs", "gateway");
         start("keys", "keys", "--listen", "127.0.0.1:" + keys, "--gateway", "http://127.0.0.1:" + gateway + "/",
                 "--release-proof", dir.resolve("release.proof").toString());

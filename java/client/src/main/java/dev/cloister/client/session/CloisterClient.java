@@ -400,6 +400,13 @@ public final class CloisterClient implements AutoCloseable {
             return new SessionFailure(SessionFailure.Kind.TRANSPORT, p.status() >= 500 || p.status() == 429,
                     "the relay or gateway answered " + p.getMessage(), p);
         }
+        if (e instanceof dev.cloister.wire.ohttp.OhttpException o
+                && o.reason() == dev.cloister.wire.ohttp.OhttpException.Reason.KEY_CONFIGURATION) {
+            // The gateway no longer holds the key this request was sealed to (a restart, a rotation): the retry
+            // fetches and verifies the key configuration again.
+            return new SessionFailure(SessionFailure.Kind.TRANSPORT, true,
+                    "the gateway's key configuration changed: " + o.getMessage(), o);
+        }
         return new SessionFailure(SessionFailure.Kind.TRANSPORT, "the relay could not be reached: " + e.getMessage(), e);
     }
 

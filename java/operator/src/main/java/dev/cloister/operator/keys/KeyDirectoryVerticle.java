@@ -28,11 +28,22 @@ import org.slf4j.LoggerFactory;
  * {@code refresh}; it only serves documents that parse, and it needs no trust: clients verify the proofs. It also
  * serves the ledger proofs of the enclave releases the operator runs ({@code /releases/proofs}), from which clients
  * take the measurements they accept.
+ *
+ * <p>When its copy may be stale it mirrors sooner: at start, and after a failed mirror, it retries with a backoff from
+ * {@value #FIRST_RETRY_MILLIS} ms up to {@value #MAX_RETRY_MILLIS} ms (a directory started before its gateway serves
+ * keys as soon as the gateway is up); and a request for the keys with {@code Cache-Control: no-cache} (RFC 9111
+ * §5.2.1.4: revalidate with the origin), which a client sends after the gateway refused its key configuration (a
+ * gateway restarted with new keys), mirrors the gateway before it is answered, at most once a second for all
+ * clients together so that clients cannot make it hammer the gateway.
  */
 public final class KeyDirectoryVerticle extends VerticleBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(KeyDirectoryVerticle.class);
     private static final int MAX_DOCUMENT = 1 << 20;
+    static final long FIRST_RETRY_MILLIS = 100;
+    static final long MAX_RETRY_MILLIS = 5_000;
+    /** The least time between two revalidations that clients ask for. */
+    private static final long REVALIDATION_INTERVAL_NANOS = 1_000_000_000L;
 
     private final ListenAddress listen;
     private final URI gateway;
@@ -41,6 +52,11 @@ public final class KeyDirectoryVerticle extends VerticleBase {
     private WebClient web;
     private HttpServer server;
     private volatile Snapshot snapshot;
+    /** The mirror in progress, which a concurrent one joins; null when none is. */
+    private Future<Void> mirroring;
+    private long lastRevalidation = System.nanoTime() - REVALIDATION_INTERVAL_NANOS;
+    private long retryMillis = FIRST_RETRY_MILLIS;
+    private boolean failing;
 
     private record Snapshot(byte[] keys, byte[] proofs) {}
 
@@ -61,7 +77,7 @@ public final class KeyDirectoryVerticle extends VerticleBase {
     public Future<?> start() {
         web = WebClient.create(vertx, new WebClientOptions().setUserAgentEnabled(false).setConnectTimeout(2000)
                 .setIdleTimeout(10));
-        vertx.setPeriodic(1, refresh.toMillis(), id -> mirror());
+        scheduleMirror(1);
         return vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(30).setMaxInitialLineLength(1024)
                         .setMaxHeaderSize(8192))
                 .requestHandler(this::route)
@@ -81,9 +97,30 @@ public final class KeyDirectoryVerticle extends VerticleBase {
         return snapshot != null;
     }
 
-    /** Fetches both documents now; the served snapshot changes only when both parse. */
-    public Future<Void> mirror() {
-        return fetch("/ohttp-keys").compose(keys -> fetch("/ohttp-keys/proofs").map(proofs -> {
+    /** Mirrors after {@code delayMillis}, then every {@code refresh}; sooner, with a bounded backoff, after a failure. */
+    private void scheduleMirror(long delayMillis) {
+        vertx.setTimer(delayMillis, id -> mirror().onComplete(result -> {
+            long next;
+            if (result.succeeded()) {
+                retryMillis = FIRST_RETRY_MILLIS;
+                next = refresh.toMillis();
+            } else {
+                next = Math.min(retryMillis, Math.min(MAX_RETRY_MILLIS, refresh.toMillis()));
+                retryMillis = Math.min(retryMillis * 2, MAX_RETRY_MILLIS);
+            }
+            scheduleMirror(next);
+        }));
+    }
+
+    /**
+     * Fetches both documents now; the served snapshot changes only when both parse. A call while a mirror is in
+     * progress joins it.
+     */
+    public synchronized Future<Void> mirror() {
+        if (mirroring != null) {
+            return mirroring;
+        }
+        Future<Void> attempt = fetch("/ohttp-keys").compose(keys -> fetch("/ohttp-keys/proofs").map(proofs -> {
             try {
                 KeyConfigs.decode(keys);
                 KeyProofs.decode(proofs);
@@ -92,7 +129,32 @@ public final class KeyDirectoryVerticle extends VerticleBase {
             }
             snapshot = new Snapshot(keys, proofs);
             return (Void) null;
-        })).onFailure(e -> LOG.warn("mirroring the gateway's keys failed; serving the previous copy"));
+        }));
+        mirroring = attempt;
+        attempt.onComplete(result -> {
+            synchronized (this) {
+                mirroring = null;
+                if (result.failed() && !failing) {
+                    LOG.warn("mirroring the gateway's keys failed; serving the previous copy and retrying");
+                } else if (result.succeeded() && failing) {
+                    LOG.info("mirroring the gateway's keys works again");
+                }
+                failing = result.failed();
+            }
+        });
+        return attempt;
+    }
+
+    /** A client asked to revalidate: mirror now, unless another revalidation happened within the last second. */
+    private Future<Void> revalidate() {
+        long now = System.nanoTime();
+        synchronized (this) {
+            if (mirroring == null && now - lastRevalidation < REVALIDATION_INTERVAL_NANOS) {
+                return Future.succeededFuture();
+            }
+            lastRevalidation = now;
+        }
+        return mirror();
     }
 
     private Future<byte[]> fetch(String path) {
@@ -107,12 +169,27 @@ public final class KeyDirectoryVerticle extends VerticleBase {
             Problem.METHOD_NOT_ALLOWED.send(request.response().putHeader(HttpHeaders.ALLOW, "GET, HEAD"));
             return;
         }
-        Snapshot current = snapshot;
         switch (request.path()) {
-            case "/ohttp-keys" -> serve(request, OhttpMediaTypes.KEYS, current == null ? null : current.keys());
-            case "/ohttp-keys/proofs" -> serve(request, KeyProofs.MEDIA_TYPE, current == null ? null : current.proofs());
+            case "/ohttp-keys", "/ohttp-keys/proofs" -> {
+                String cacheControl = request.getHeader(HttpHeaders.CACHE_CONTROL);
+                if (cacheControl != null && cacheControl.toLowerCase(java.util.Locale.ROOT).contains("no-cache")) {
+                    // Answered from the copy as it is after the revalidation, or the previous one if it failed.
+                    revalidate().onComplete(r -> serveMirrored(request));
+                } else {
+                    serveMirrored(request);
+                }
+            }
             case "/releases/proofs" -> serve(request, KeyProofs.MEDIA_TYPE, releasesEncoded);
             default -> Problem.NOT_FOUND.send(request.response());
+        }
+    }
+
+    private void serveMirrored(HttpServerRequest request) {
+        Snapshot current = snapshot;
+        if (request.path().equals("/ohttp-keys")) {
+            serve(request, OhttpMediaTypes.KEYS, current == null ? null : current.keys());
+        } else {
+            serve(request, KeyProofs.MEDIA_TYPE, current == null ? null : current.proofs());
         }
     }
 
