@@ -53,6 +53,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--chat", description = "A chat JSON file like the bundled sample (messages: id, sender, time, text; style)")
     Path chat;
 
+    @Option(names = "--write-sample-chat", paramLabel = "FILE", description = "Write the bundled sample chat to FILE "
+            + "(a new file; for 'cloister summarize --file') and exit")
+    Path writeSampleChat;
+
     @Option(names = "--enclaves", defaultValue = "2", description = "Enclaves to start (default: ${DEFAULT-VALUE})")
     int enclaves;
 
@@ -62,6 +66,14 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (writeSampleChat != null) {
+            try {
+                Files.write(writeSampleChat, bundledSampleChat(), java.nio.file.StandardOpenOption.CREATE_NEW);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                throw new UsageException("--write-sample-chat " + writeSampleChat, "already exists");
+            }
+            return 0;
+        }
         if (enclaves < 1) throw new UsageException("--enclaves " + enclaves, "must be at least 1");
         if (maxTokens < 0) throw new UsageException("--max-tokens " + maxTokens, "must not be negative");
         JsonObject sample = sampleChat();
@@ -143,8 +155,12 @@ public final class DemoCommand implements Callable<Integer> {
                 throw new UsageException("--chat " + chat, "not JSON: " + e.getMessage());
             }
         }
+        return new JsonObject(new String(bundledSampleChat(), StandardCharsets.UTF_8));
+    }
+
+    private static byte[] bundledSampleChat() throws java.io.IOException {
         try (InputStream in = DemoCommand.class.getResourceAsStream("/dev/cloister/cli/demo/sample-chat.json")) {
-            return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            return in.readAllBytes();
         }
     }
 }

@@ -52,8 +52,18 @@ public final class EnclaveCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--listen", required = true, converter = ListenArgument.class, description = "HOST:PORT of the internal session endpoint (gateway only)")
-    ListenAddress listen;
+    @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    Action action;
+
+    /** Serve, or only say which measurement this build would report. */
+    static final class Action {
+        @Option(names = "--listen", required = true, converter = ListenArgument.class, description = "HOST:PORT of the internal session endpoint (gateway only)")
+        ListenAddress listen;
+
+        @Option(names = "--print-measurement", required = true, description = "Print this build's measurement (hex "
+                + "SHA-384 launch digest, what the gateway's --release accepts) and exit")
+        boolean printMeasurement;
+    }
 
     @Option(names = "--model", defaultValue = "stories15M", description = "stories15M, stories260K or a checkpoint path (default: ${DEFAULT-VALUE})")
     String model;
@@ -100,6 +110,11 @@ public final class EnclaveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (action.printMeasurement) {
+            spec.commandLine().getOut().println(HexFormat.of().formatHex(ReleaseMeasurement.ofRunningBuild()));
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
         if (!platform.equals("sim") && !platform.equals("configfs-tsm")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--platform must be sim or configfs-tsm");
         }
@@ -159,9 +174,9 @@ public final class EnclaveCommand implements Callable<Integer> {
                 : new AttestationMode.Batched(batchWindow, 64);
         Enclave enclave = Enclave.start(runtime.vertx(), new Enclave.Settings(files.checkpoint(), files.tokenizer(),
                 threads, maxSequences, maxOutputTokens, Duration.ofSeconds(60), mode,
-                EnclaveVerticle.Config.defaults(listen)),
+                EnclaveVerticle.Config.defaults(action.listen)),
                 evidence, runtime.registry(), clock, random);
-        System.err.println("cloister enclave on " + listen + " (" + (platform.equals("sim")
+        System.err.println("cloister enclave on " + action.listen + " (" + (platform.equals("sim")
                 ? "simulated SEV-SNP + GPU), measurement " + HexFormat.of().formatHex(measurement) : "configfs-tsm)"));
         ServerCommand.started();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

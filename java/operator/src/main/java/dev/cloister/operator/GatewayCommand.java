@@ -13,6 +13,7 @@ import dev.cloister.operator.gateway.GatewayConfig;
 import dev.cloister.operator.gateway.GatewayVerticle;
 import dev.cloister.operator.gateway.KeyRotation;
 import dev.cloister.operator.gateway.Target;
+import dev.cloister.operator.sessions.EnclavePool;
 import dev.cloister.server.command.UsageException;
 import dev.cloister.wire.bhttp.BinaryResponse;
 import dev.cloister.wire.bhttp.FieldSection;
@@ -231,7 +232,11 @@ public final class GatewayCommand implements Callable<Integer> {
                         dev.cloister.attest.AttestationVerifier.create(), dev.cloister.attest.ratls.KeyExchange.X25519,
                         java.util.Optional.empty(), Duration.ofSeconds(10), Clock.systemUTC(), random),
                 Duration.ofSeconds(10), Clock.systemUTC());
-        enclaves.forEach((id, url) -> registration.register(id, url));
+        // Each enclave's first attestation ends (admitted or not) before the gateway listens: once it answers, it
+        // routes to every enclave that passed. Each check gives up after its own timeout (10 s).
+        java.util.List<Future<EnclavePool.Member>> first = enclaves.entrySet().stream()
+                .map(e -> registration.register(e.getKey(), e.getValue())).toList();
+        Future.join(first).otherwiseEmpty().await(30, TimeUnit.SECONDS);
         registration.recheckEvery(Duration.ofSeconds(30));
         return router;
     }
