@@ -33,7 +33,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 @State(Scope.Thread)
 public class NvidiaGpuVerifyBenchmark {
 
@@ -46,9 +48,11 @@ public class NvidiaGpuVerifyBenchmark {
 
     @Setup(Level.Trial)
     public void setup() throws IOException, AttestationException {
-        Path dir = Path.of(System.getProperty("cloister.vectors", "testdata/vectors")).resolve("nvidia-gpu/nvtrust");
-        report = NvidiaGpuEvidence.ofHex(Files.readString(dir.resolve("hopperAttestationReport.txt"),
-                StandardCharsets.US_ASCII)).report();
+        Path dir = Path.of(System.getProperty("cloister.vectors", "testdata/vectors"))
+                .resolve("nvidia-gpu/nvtrust");
+        report = NvidiaGpuEvidence.ofHex(
+                        Files.readString(dir.resolve("hopperAttestationReport.txt"), StandardCharsets.US_ASCII))
+                .report();
         chain = Files.readAllBytes(dir.resolve("hopperCertChain.txt"));
         warm = new NvidiaGpuVerifier();
         cold = new NvidiaGpuVerifier();

@@ -39,7 +39,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 @State(Scope.Thread)
 public class SevSnpVerifyBenchmark {
 
@@ -60,7 +62,8 @@ public class SevSnpVerifyBenchmark {
 
     @Setup(Level.Trial)
     public void setup() throws IOException, AttestationException {
-        Path dir = Path.of(System.getProperty("cloister.vectors", "testdata/vectors")).resolve("sev-snp");
+        Path dir = Path.of(System.getProperty("cloister.vectors", "testdata/vectors"))
+                .resolve("sev-snp");
         report = Files.readAllBytes(dir.resolve("virtee-sev/report_milan.bin"));
         vcek = Files.readAllBytes(dir.resolve("virtee-sev/vcek_milan.der"));
         askArk = Files.readAllBytes(dir.resolve("virtee-sev/cert_chain_milan"));
@@ -92,8 +95,8 @@ public class SevSnpVerifyBenchmark {
     /** The library entry point, including the claims as JSON text (what the CLI prints). */
     @Benchmark
     public String realWarmEntryPointJson() throws AttestationException {
-        AttestationResult r = entryPoint.verify(NOW, SevSnpEvidence.of(report), SevSnpEndorsements.of(vcek, askArk),
-                policy);
+        AttestationResult r =
+                entryPoint.verify(NOW, SevSnpEvidence.of(report), SevSnpEndorsements.of(vcek, askArk), policy);
         return r.toJson();
     }
 

@@ -38,7 +38,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 @State(Scope.Thread)
 public class TdxVerifyBenchmark {
 
@@ -63,7 +65,8 @@ public class TdxVerifyBenchmark {
 
     @Benchmark
     public TdxClaims realGenuineWarm() throws AttestationException {
-        return verifier.verify(NOW, TdxEvidence.of(quote), TdxEndorsements.embeddedPckChain(), TdxPolicy.genuineIntel());
+        return verifier.verify(
+                NOW, TdxEvidence.of(quote), TdxEndorsements.embeddedPckChain(), TdxPolicy.genuineIntel());
     }
 
     @Benchmark

@@ -31,7 +31,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 @State(Scope.Thread)
 public class NativeInferenceBenchmark {
 
@@ -57,14 +59,19 @@ public class NativeInferenceBenchmark {
         if (p.isAbsolute()) {
             return p;
         }
-        Path shared = Path.of(System.getProperty("cloister.models", "testdata/models")).resolve(name);
+        Path shared = Path.of(System.getProperty("cloister.models", "testdata/models"))
+                .resolve(name);
         return Files.exists(shared) ? shared : Path.of("/tmp/models").resolve(name);
     }
 
     @Setup(Level.Trial)
     public void open() {
-        engine = NativeEngine.open(resolve(model), NativeEngine.Options.defaults().withBackend(NativeEngine.Backend.CPU)
-                .withThreads(threads).withMaxSequences(17));
+        engine = NativeEngine.open(
+                resolve(model),
+                NativeEngine.Options.defaults()
+                        .withBackend(NativeEngine.Backend.CPU)
+                        .withThreads(threads)
+                        .withMaxSequences(17));
         vocab = engine.shape().vocabSize();
         logits = new float[16 * vocab];
         prompt = new int[Math.max(PROMPT, PREFILL)];

@@ -2,11 +2,11 @@ package dev.cloister.benchmarks.infer;
 
 import dev.cloister.infer.InferenceEngine;
 import dev.cloister.infer.ModelShape;
+import dev.cloister.infer.sampling.SamplingParameters;
 import dev.cloister.infer.scheduler.BatchScheduler;
 import dev.cloister.infer.scheduler.Completion;
 import dev.cloister.infer.scheduler.SchedulerConfig;
 import dev.cloister.infer.scheduler.TokenSink;
-import dev.cloister.infer.sampling.SamplingParameters;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
 import dev.cloister.infer.tokenizer.TokenType;
 import dev.cloister.infer.tokenizer.Tokenizer;
@@ -39,7 +39,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 @State(Scope.Benchmark)
 public class SchedulerBenchmark {
 
@@ -114,8 +116,7 @@ public class SchedulerBenchmark {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
     /** A 32,000-token vocabulary: the special tokens, 256 byte tokens, then short ordinary pieces. */
@@ -140,8 +141,8 @@ public class SchedulerBenchmark {
 
     @Setup(Level.Trial)
     public void setup() {
-        scheduler = BatchScheduler.start(new OneHotFakeEngine(batch), vocabulary(),
-                new SchedulerConfig(batch, Math.max(batch, 16), 16));
+        scheduler = BatchScheduler.start(
+                new OneHotFakeEngine(batch), vocabulary(), new SchedulerConfig(batch, Math.max(batch, 16), 16));
     }
 
     @TearDown(Level.Trial)
@@ -154,8 +155,7 @@ public class SchedulerBenchmark {
         CountDownLatch done = new CountDownLatch(batch);
         TokenSink sink = new TokenSink() {
             @Override
-            public void onToken(int token, byte[] piece) {
-            }
+            public void onToken(int token, byte[] piece) {}
 
             @Override
             public void onFinish(Completion completion) {

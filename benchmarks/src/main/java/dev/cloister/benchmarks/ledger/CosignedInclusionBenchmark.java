@@ -2,9 +2,9 @@ package dev.cloister.benchmarks.ledger;
 
 import dev.cloister.ledger.checkpoint.Checkpoint;
 import dev.cloister.ledger.checkpoint.InMemoryCheckpointStore;
+import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.client.LogVerifier;
 import dev.cloister.ledger.merkle.ConsistencyProofSource;
-import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.merkle.InMemoryHashStore;
 import dev.cloister.ledger.merkle.InclusionProof;
 import dev.cloister.ledger.merkle.MerkleTree;
@@ -70,14 +70,16 @@ public class CosignedInclusionBenchmark {
                 new Cosigner("w2.example", Ed25519PrivateKey.generate(random)),
                 new Cosigner("w3.example", Ed25519PrivateKey.generate(random)));
         log = new LogIdentity(origin, key.verifier());
-        policy = WitnessPolicy.quorum(2, witnesses.stream().map(Cosigner::verifier).toList(), Duration.ofHours(1));
+        policy = WitnessPolicy.quorum(
+                2, witnesses.stream().map(Cosigner::verifier).toList(), Duration.ofHours(1));
 
         SignedNote cp = SignedNote.sign(new Checkpoint(origin, SIZE, root).toText(), List.of(key));
         SignedNote two = cp.withSignature(witnesses.get(0).cosign(cp.text(), NOW))
                 .withSignature(witnesses.get(2).cosign(cp.text(), NOW));
         SignedNote three = two.withSignature(witnesses.get(1).cosign(cp.text(), NOW));
         proofTwoCosignatures = TlogProof.of(inclusion, two, Optional.empty()).encode();
-        proofThreeCosignatures = TlogProof.of(inclusion, three, Optional.empty()).encode();
+        proofThreeCosignatures =
+                TlogProof.of(inclusion, three, Optional.empty()).encode();
         verifyTlogProofTwoOfThree(); // fail fast if the setup is wrong
         verifyTlogProofAllThreeCosigned();
         client = new LogVerifier(log, policy, new InMemoryCheckpointStore());
@@ -102,8 +104,8 @@ public class CosignedInclusionBenchmark {
      */
     @Benchmark
     public Object verifyWithLogVerifierCheckpointSeenBefore() throws Exception {
-        return client.verifyInclusion(leafHash, TlogProof.parse(proofTwoCosignatures), ConsistencyProofSource.none(),
-                NOW);
+        return client.verifyInclusion(
+                leafHash, TlogProof.parse(proofTwoCosignatures), ConsistencyProofSource.none(), NOW);
     }
 
     /** The Merkle part alone: 20 hashes. */

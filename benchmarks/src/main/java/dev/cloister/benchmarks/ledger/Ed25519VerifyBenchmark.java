@@ -26,7 +26,8 @@ import org.openjdk.jmh.annotations.State;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class Ed25519VerifyBenchmark {
 
-    byte[] message = "ledger.cloister.example/bench\n1000000\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n".getBytes();
+    byte[] message =
+            "ledger.cloister.example/bench\n1000000\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n".getBytes();
     byte[] signature;
     Ed25519PublicKey bouncyCastleKey;
     PublicKey jdkKey;
@@ -36,8 +37,8 @@ public class Ed25519VerifyBenchmark {
         Ed25519PrivateKey key = Ed25519PrivateKey.generate(new SecureRandom());
         signature = key.sign(message);
         bouncyCastleKey = key.publicKey();
-        byte[] spki = HexFormat.of().parseHex("302a300506032b6570032100" + HexFormat.of().formatHex(
-                bouncyCastleKey.encoded()));
+        byte[] spki = HexFormat.of()
+                .parseHex("302a300506032b6570032100" + HexFormat.of().formatHex(bouncyCastleKey.encoded()));
         jdkKey = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(spki));
         if (!bouncyCastle() || !jdk()) {
             throw new IllegalStateException("signature does not verify");

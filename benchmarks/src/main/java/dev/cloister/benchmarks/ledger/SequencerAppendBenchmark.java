@@ -41,7 +41,9 @@ public class SequencerAppendBenchmark {
     @Setup(Level.Trial)
     public void setup() throws Exception {
         dir = Files.createTempDirectory("cloister-ledger-bench");
-        sequencer = Sequencer.open(LogStorage.open(dir), "ledger.cloister.example/bench",
+        sequencer = Sequencer.open(
+                LogStorage.open(dir),
+                "ledger.cloister.example/bench",
                 Ed25519NoteSigner.generate("ledger.cloister.example/bench", new SecureRandom()));
         batch256 = entries(256);
         batch1024 = entries(1024);

@@ -1,14 +1,14 @@
 package dev.cloister.benchmarks.load;
 
 import dev.cloister.client.ObliviousHttpClient;
-import dev.cloister.server.ListenAddress;
-import dev.cloister.server.NodeRuntime;
 import dev.cloister.operator.gateway.EchoTarget;
 import dev.cloister.operator.gateway.GatewayConfig;
 import dev.cloister.operator.gateway.GatewayVerticle;
 import dev.cloister.operator.gateway.KeyRotation;
 import dev.cloister.relay.RelayConfig;
 import dev.cloister.relay.RelayVerticle;
+import dev.cloister.server.ListenAddress;
+import dev.cloister.server.NodeRuntime;
 import dev.cloister.wire.bhttp.BinaryRequest;
 import dev.cloister.wire.bhttp.BinaryResponse;
 import dev.cloister.wire.bhttp.FieldSection;
@@ -55,7 +55,10 @@ import picocli.CommandLine.Option;
  *     --relay http://127.0.0.1:8081/relay --keys http://127.0.0.1:8080/ohttp-keys
  * </pre>
  */
-@Command(name = "load", mixinStandardHelpOptions = true, description = "Drive load through a relay and gateway on loopback.")
+@Command(
+        name = "load",
+        mixinStandardHelpOptions = true,
+        description = "Drive load through a relay and gateway on loopback.")
 public final class LoadDriver implements Callable<Integer> {
 
     @Option(names = "--relay", description = "Relay URL (loopback only)")
@@ -70,19 +73,34 @@ public final class LoadDriver implements Callable<Integer> {
     @Option(names = "--requests", defaultValue = "60000", description = "Measured requests (default: ${DEFAULT-VALUE})")
     int requests;
 
-    @Option(names = "--warmup", defaultValue = "20000", description = "Warm-up requests, not measured (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--warmup",
+            defaultValue = "20000",
+            description = "Warm-up requests, not measured (default: ${DEFAULT-VALUE})")
     int warmup;
 
-    @Option(names = "--concurrency", defaultValue = "32", description = "Requests in flight (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--concurrency",
+            defaultValue = "32",
+            description = "Requests in flight (default: ${DEFAULT-VALUE})")
     int concurrency;
 
-    @Option(names = "--connections", defaultValue = "32", description = "HTTP connections to the relay (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--connections",
+            defaultValue = "32",
+            description = "HTTP connections to the relay (default: ${DEFAULT-VALUE})")
     int connections;
 
-    @Option(names = "--body-bytes", defaultValue = "1024", description = "Inner request body size (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--body-bytes",
+            defaultValue = "1024",
+            description = "Inner request body size (default: ${DEFAULT-VALUE})")
     int bodyBytes;
 
-    @Option(names = "--max-duration", defaultValue = "PT120S", description = "Stop after this long (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--max-duration",
+            defaultValue = "PT120S",
+            description = "Stop after this long (default: ${DEFAULT-VALUE})")
     Duration maxDuration;
 
     public static void main(String[] args) {
@@ -98,7 +116,8 @@ public final class LoadDriver implements Callable<Integer> {
                 startServers(runtime);
             }
             if (relay == null || keys == null) {
-                throw new CommandLine.ParameterException(new CommandLine(this), "give --relay and --keys, or --in-process");
+                throw new CommandLine.ParameterException(
+                        new CommandLine(this), "give --relay and --keys, or --in-process");
             }
             requireLoopback(relay);
             requireLoopback(keys);
@@ -107,19 +126,27 @@ public final class LoadDriver implements Callable<Integer> {
                 config = client.fetchKeys(keys).await(10, TimeUnit.SECONDS).getFirst();
             }
             SymmetricAlgorithm algorithm = config.algorithms().getFirst();
-            System.out.printf("preparing %d requests (%d B bodies, %s %s)...%n", warmup + requests, bodyBytes,
-                    config.kem(), algorithm);
+            System.out.printf(
+                    "preparing %d requests (%d B bodies, %s %s)...%n",
+                    warmup + requests, bodyBytes, config.kem(), algorithm);
             byte[] body = new byte[bodyBytes];
             new SecureRandom().nextBytes(body);
-            byte[] inner = BinaryRequest.of("POST", "https", "gateway.cloister.invalid", "/echo",
-                    FieldSection.of("content-type", "application/octet-stream"), body).encode();
+            byte[] inner = BinaryRequest.of(
+                            "POST",
+                            "https",
+                            "gateway.cloister.invalid",
+                            "/echo",
+                            FieldSection.of("content-type", "application/octet-stream"),
+                            body)
+                    .encode();
             SecureRandom random = new SecureRandom();
             ObliviousRequest[] prepared = new ObliviousRequest[warmup + requests];
             for (int i = 0; i < prepared.length; i++) {
                 prepared[i] = ObliviousRequest.encapsulate(config, algorithm, inner, random);
             }
 
-            HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setIdleTimeout(30),
+            HttpClient http = vertx.createHttpClient(
+                    new HttpClientOptions().setKeepAlive(true).setIdleTimeout(30),
                     new PoolOptions().setHttp1MaxSize(connections));
             Run warm = run(http, prepared, 0, warmup, body);
             System.out.printf("warm-up: %d requests, %d errors%n", warmup, warm.errors.get());
@@ -133,16 +160,33 @@ public final class LoadDriver implements Callable<Integer> {
     }
 
     private void startServers(NodeRuntime runtime) throws Exception {
-        KeyRotation rotation = new KeyRotation(KemId.DHKEM_X25519_HKDF_SHA256, Duration.ofHours(24), Duration.ofHours(6),
-                Duration.ofHours(6), Clock.systemUTC(), new SecureRandom());
+        KeyRotation rotation = new KeyRotation(
+                KemId.DHKEM_X25519_HKDF_SHA256,
+                Duration.ofHours(24),
+                Duration.ofHours(6),
+                Duration.ofHours(6),
+                Clock.systemUTC(),
+                new SecureRandom());
         GatewayConfig gatewayConfig = GatewayConfig.defaults(new ListenAddress("127.0.0.1", 18080));
-        runtime.vertx().deployVerticle(() -> new GatewayVerticle(gatewayConfig, rotation, new EchoTarget(),
-                runtime.registry(), Clock.systemUTC()), new DeploymentOptions().setInstances(2)).await(10, TimeUnit.SECONDS);
-        RelayConfig relayConfig = new RelayConfig(new ListenAddress("127.0.0.1", 18081),
-                URI.create("http://127.0.0.1:18080/gateway"), 1 << 20, 1e9, 1_000_000_000, Duration.ofSeconds(5),
+        runtime.vertx()
+                .deployVerticle(
+                        () -> new GatewayVerticle(
+                                gatewayConfig, rotation, new EchoTarget(), runtime.registry(), Clock.systemUTC()),
+                        new DeploymentOptions().setInstances(2))
+                .await(10, TimeUnit.SECONDS);
+        RelayConfig relayConfig = new RelayConfig(
+                new ListenAddress("127.0.0.1", 18081),
+                URI.create("http://127.0.0.1:18080/gateway"),
+                1 << 20,
+                1e9,
+                1_000_000_000,
+                Duration.ofSeconds(5),
                 Duration.ofSeconds(30));
-        runtime.vertx().deployVerticle(() -> new RelayVerticle(relayConfig, runtime.registry()),
-                new DeploymentOptions().setInstances(2)).await(10, TimeUnit.SECONDS);
+        runtime.vertx()
+                .deployVerticle(
+                        () -> new RelayVerticle(relayConfig, runtime.registry()),
+                        new DeploymentOptions().setInstances(2))
+                .await(10, TimeUnit.SECONDS);
         relay = URI.create("http://127.0.0.1:18081/relay");
         keys = URI.create("http://127.0.0.1:18080/ohttp-keys");
     }
@@ -168,8 +212,11 @@ public final class LoadDriver implements Callable<Integer> {
         int end = from + count;
         CountDownLatch done = new CountDownLatch(concurrency);
         long deadline = System.nanoTime() + maxDuration.toNanos();
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(relay.toString())
-                .putHeader(HttpHeaders.CONTENT_TYPE, OhttpMediaTypes.REQUEST).setIdleTimeout(10_000);
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setAbsoluteURI(relay.toString())
+                .putHeader(HttpHeaders.CONTENT_TYPE, OhttpMediaTypes.REQUEST)
+                .setIdleTimeout(10_000);
         run.startNanos = System.nanoTime();
         for (int c = 0; c < concurrency; c++) {
             sendNext(http, options, prepared, next, end, deadline, expected, run, done);
@@ -179,8 +226,16 @@ public final class LoadDriver implements Callable<Integer> {
         return run;
     }
 
-    private void sendNext(HttpClient http, RequestOptions options, ObliviousRequest[] prepared, AtomicInteger next,
-            int end, long deadline, byte[] expected, Run run, CountDownLatch done) {
+    private void sendNext(
+            HttpClient http,
+            RequestOptions options,
+            ObliviousRequest[] prepared,
+            AtomicInteger next,
+            int end,
+            long deadline,
+            byte[] expected,
+            Run run,
+            CountDownLatch done) {
         int index = next.getAndIncrement();
         if (index >= end || System.nanoTime() > deadline) {
             done.countDown();
@@ -215,11 +270,15 @@ public final class LoadDriver implements Callable<Integer> {
 
     private void report(Run run) {
         double seconds = (run.endNanos - run.startNanos) / 1e9;
-        System.out.printf("measured: %d requests in %.2f s = %.0f requests/s, %d errors%n",
+        System.out.printf(
+                "measured: %d requests in %.2f s = %.0f requests/s, %d errors%n",
                 run.completed.get(), seconds, run.completed.get() / seconds, run.errors.get());
-        System.out.printf("latency (ms): p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%n",
-                run.latency.getValueAtPercentile(50) / 1000.0, run.latency.getValueAtPercentile(90) / 1000.0,
-                run.latency.getValueAtPercentile(99) / 1000.0, run.latency.getValueAtPercentile(99.9) / 1000.0,
+        System.out.printf(
+                "latency (ms): p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%n",
+                run.latency.getValueAtPercentile(50) / 1000.0,
+                run.latency.getValueAtPercentile(90) / 1000.0,
+                run.latency.getValueAtPercentile(99) / 1000.0,
+                run.latency.getValueAtPercentile(99.9) / 1000.0,
                 run.latency.getMaxValue() / 1000.0);
     }
 }

@@ -1,5 +1,6 @@
 package dev.cloister.benchmarks.load;
 
+import dev.cloister.cli.demo.LocalDeployment;
 import dev.cloister.client.session.CloisterClient;
 import dev.cloister.infer.nativecore.NativeEngine;
 import dev.cloister.infer.sampling.SamplingParameters;
@@ -10,7 +11,6 @@ import dev.cloister.infer.scheduler.TokenSink;
 import dev.cloister.infer.tokenizer.Framing;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
 import dev.cloister.infer.tokenizer.Tokenizer;
-import dev.cloister.cli.demo.LocalDeployment;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -43,14 +43,22 @@ import picocli.CommandLine.Option;
  *     dev.cloister.benchmarks.load.SessionLoadDriver --models testdata/models --duration PT20S --concurrency 16
  * </pre>
  */
-@Command(name = "session-load", mixinStandardHelpOptions = true,
+@Command(
+        name = "session-load",
+        mixinStandardHelpOptions = true,
         description = "Drive complete private sessions through every party on loopback.")
 public final class SessionLoadDriver implements Callable<Integer> {
 
-    @Option(names = "--models", defaultValue = "testdata/models", description = "Directory with stories260K.bin and tok512.bin")
+    @Option(
+            names = "--models",
+            defaultValue = "testdata/models",
+            description = "Directory with stories260K.bin and tok512.bin")
     Path models;
 
-    @Option(names = "--concurrency", defaultValue = "16", description = "Sessions in flight (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--concurrency",
+            defaultValue = "16",
+            description = "Sessions in flight (default: ${DEFAULT-VALUE})")
     int concurrency;
 
     @Option(names = "--duration", defaultValue = "PT20S", description = "Measured duration (default: ${DEFAULT-VALUE})")
@@ -59,19 +67,28 @@ public final class SessionLoadDriver implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "PT5S", description = "Warm-up (default: ${DEFAULT-VALUE})")
     Duration warmup;
 
-    @Option(names = "--tokens", defaultValue = "16", description = "Generated tokens per session (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--tokens",
+            defaultValue = "16",
+            description = "Generated tokens per session (default: ${DEFAULT-VALUE})")
     int tokens;
 
     @Option(names = "--enclaves", defaultValue = "2", description = "Enclaves (default: ${DEFAULT-VALUE})")
     int enclaves;
 
-    @Option(names = "--overhead-samples", defaultValue = "200", description = "Sequential samples for the overhead (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--overhead-samples",
+            defaultValue = "200",
+            description = "Sequential samples for the overhead (default: ${DEFAULT-VALUE})")
     int overheadSamples;
 
     @Option(names = "--max-sessions", defaultValue = "1000000", description = "Stop after this many sessions")
     long maxSessions;
 
-    @Option(names = "--batch-window", description = "Enclaves share one report among handshakes within this window (e.g. PT0.005S); default: one report per handshake")
+    @Option(
+            names = "--batch-window",
+            description =
+                    "Enclaves share one report among handshakes within this window (e.g. PT0.005S); default: one report per handshake")
     Duration batchWindow;
 
     private static final String DRAFT = "hey, running late, see you at the park in ten minutes";
@@ -81,12 +98,20 @@ public final class SessionLoadDriver implements Callable<Integer> {
         Vertx vertx = Vertx.vertx();
         Path dir = Files.createTempDirectory("cloister-load");
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        try (LocalDeployment deployment = LocalDeployment.start(vertx, dir, registry,
-                LocalDeployment.Options.of(models.resolve("stories260K.bin"), models.resolve("tok512.bin"))
-                        .withEnclaves(enclaves).withMaxOutputTokens(tokens).withRelayRate(1_000_000)
-                        .withAttestation(batchWindow == null ? new dev.cloister.attest.ratls.AttestationMode.PerHandshake()
-                                : new dev.cloister.attest.ratls.AttestationMode.Batched(batchWindow, 64)));
-             CloisterClient client = deployment.client().tokenBatch(64).build()) {
+        try (LocalDeployment deployment = LocalDeployment.start(
+                        vertx,
+                        dir,
+                        registry,
+                        LocalDeployment.Options.of(models.resolve("stories260K.bin"), models.resolve("tok512.bin"))
+                                .withEnclaves(enclaves)
+                                .withMaxOutputTokens(tokens)
+                                .withRelayRate(1_000_000)
+                                .withAttestation(
+                                        batchWindow == null
+                                                ? new dev.cloister.attest.ratls.AttestationMode.PerHandshake()
+                                                : new dev.cloister.attest.ratls.AttestationMode.Batched(
+                                                        batchWindow, 64)));
+                CloisterClient client = deployment.client().tokenBatch(64).build()) {
             // Load: a closed loop of `concurrency` sessions.
             run(client, warmup, new Histogram(3), new AtomicLong(), new AtomicLong());
             Histogram latency = new Histogram(3);
@@ -95,16 +120,27 @@ public final class SessionLoadDriver implements Callable<Integer> {
             long start = System.nanoTime();
             run(client, duration, latency, ok, errors);
             double seconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf("private sessions: %d in %.1f s = %.1f sessions/s, %d errors; latency p50 %.1f ms, p99 %.1f ms"
-                            + " (concurrency %d, %d enclaves, %d tokens each, %s)%n", ok.get(), seconds, ok.get() / seconds,
-                    errors.get(), latency.getValueAtPercentile(50) / 1e3, latency.getValueAtPercentile(99) / 1e3,
-                    concurrency, enclaves, tokens, batchWindow == null ? "one report per handshake"
+            System.out.printf(
+                    "private sessions: %d in %.1f s = %.1f sessions/s, %d errors; latency p50 %.1f ms, p99 %.1f ms"
+                            + " (concurrency %d, %d enclaves, %d tokens each, %s)%n",
+                    ok.get(),
+                    seconds,
+                    ok.get() / seconds,
+                    errors.get(),
+                    latency.getValueAtPercentile(50) / 1e3,
+                    latency.getValueAtPercentile(99) / 1e3,
+                    concurrency,
+                    enclaves,
+                    tokens,
+                    batchWindow == null
+                            ? "one report per handshake"
                             : "reports batched over " + batchWindow.toMillis() + " ms");
             // Privacy overhead: the same request through everything vs. a direct call to the inference scheduler.
             Tokenizer tokenizer = new Tokenizer(LlamaTokenizerFile.read(models.resolve("tok512.bin")));
-            try (NativeEngine engine = NativeEngine.open(models.resolve("stories260K.bin"),
-                    NativeEngine.Options.defaults().withThreads(1).withMaxSequences(4));
-                 BatchScheduler direct = BatchScheduler.start(engine, tokenizer, new SchedulerConfig(16, 64, 64))) {
+            try (NativeEngine engine = NativeEngine.open(
+                            models.resolve("stories260K.bin"),
+                            NativeEngine.Options.defaults().withThreads(1).withMaxSequences(4));
+                    BatchScheduler direct = BatchScheduler.start(engine, tokenizer, new SchedulerConfig(16, 64, 64))) {
                 byte[] prompt = ("Rewrite this message to be friendly:\n" + DRAFT + "\nRewritten:")
                         .getBytes(StandardCharsets.UTF_8);
                 Histogram whole = new Histogram(3);
@@ -114,14 +150,16 @@ public final class SessionLoadDriver implements Callable<Integer> {
                     client.rewrite(DRAFT, "friendly").await(60, TimeUnit.SECONDS);
                     whole.recordValue((System.nanoTime() - t0) / 1000);
                     long t1 = System.nanoTime();
-                    generate(direct, tokenizer.encode(prompt, Framing.BOS), tokens).get(60, TimeUnit.SECONDS);
+                    generate(direct, tokenizer.encode(prompt, Framing.BOS), tokens)
+                            .get(60, TimeUnit.SECONDS);
                     inference.recordValue((System.nanoTime() - t1) / 1000);
                 }
                 double p50Whole = whole.getValueAtPercentile(50) / 1e3;
                 double p50Inference = inference.getValueAtPercentile(50) / 1e3;
-                System.out.printf("privacy overhead: p50 whole path %.2f ms - p50 direct inference %.2f ms = %.2f ms"
-                        + " (%d sequential samples each, interleaved)%n", p50Whole, p50Inference,
-                        p50Whole - p50Inference, overheadSamples);
+                System.out.printf(
+                        "privacy overhead: p50 whole path %.2f ms - p50 direct inference %.2f ms = %.2f ms"
+                                + " (%d sequential samples each, interleaved)%n",
+                        p50Whole, p50Inference, p50Whole - p50Inference, overheadSamples);
             }
             return errors.get() == 0 ? 0 : 1;
         } finally {
@@ -141,7 +179,12 @@ public final class SessionLoadDriver implements Callable<Integer> {
         CompletableFuture.allOf(loops).get(length.toSeconds() + 120, TimeUnit.SECONDS);
     }
 
-    private void loop(CloisterClient client, Instant end, Histogram latency, AtomicLong ok, AtomicLong errors,
+    private void loop(
+            CloisterClient client,
+            Instant end,
+            Histogram latency,
+            AtomicLong ok,
+            AtomicLong errors,
             CompletableFuture<Void> done) {
         if (Instant.now().isAfter(end) || ok.get() + errors.get() >= maxSessions) {
             done.complete(null);
@@ -155,7 +198,8 @@ public final class SessionLoadDriver implements Callable<Integer> {
                 }
                 ok.incrementAndGet();
             } else {
-                if (errors.incrementAndGet() <= 5) System.err.println("session failed: " + result.cause().getMessage());
+                if (errors.incrementAndGet() <= 5)
+                    System.err.println("session failed: " + result.cause().getMessage());
             }
             loop(client, end, latency, ok, errors, done);
         });
@@ -163,16 +207,16 @@ public final class SessionLoadDriver implements Callable<Integer> {
 
     private static CompletableFuture<Completion> generate(BatchScheduler scheduler, int[] prompt, int tokens) {
         CompletableFuture<Completion> done = new CompletableFuture<>();
-        scheduler.submit(prompt, SamplingParameters.greedy(tokens), Instant.now().plusSeconds(60), new TokenSink() {
-            @Override
-            public void onToken(int token, byte[] piece) {
-            }
+        scheduler.submit(
+                prompt, SamplingParameters.greedy(tokens), Instant.now().plusSeconds(60), new TokenSink() {
+                    @Override
+                    public void onToken(int token, byte[] piece) {}
 
-            @Override
-            public void onFinish(Completion completion) {
-                done.complete(completion);
-            }
-        });
+                    @Override
+                    public void onFinish(Completion completion) {
+                        done.complete(completion);
+                    }
+                });
         return done;
     }
 

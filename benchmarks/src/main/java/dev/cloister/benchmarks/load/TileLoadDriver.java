@@ -6,9 +6,9 @@ import dev.cloister.ledger.log.Sequencer;
 import dev.cloister.ledger.note.Ed25519NoteSigner;
 import dev.cloister.ledger.note.Ed25519PrivateKey;
 import dev.cloister.ledger.tiles.TileId;
+import dev.cloister.ledgerserver.LedgerVerticle;
 import dev.cloister.server.ListenAddress;
 import dev.cloister.server.NodeRuntime;
-import dev.cloister.ledgerserver.LedgerVerticle;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
@@ -40,7 +40,10 @@ import picocli.CommandLine.Option;
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar dev.cloister.benchmarks.load.TileLoadDriver</pre>
  */
-@Command(name = "tile-load", mixinStandardHelpOptions = true, description = "Drive tile reads against a ledger on loopback.")
+@Command(
+        name = "tile-load",
+        mixinStandardHelpOptions = true,
+        description = "Drive tile reads against a ledger on loopback.")
 public final class TileLoadDriver implements Callable<Integer> {
 
     @Option(names = "--entries", defaultValue = "262144", description = "Log size to serve (default: ${DEFAULT-VALUE})")
@@ -62,7 +65,8 @@ public final class TileLoadDriver implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("cloister-tile-load");
-        Ed25519NoteSigner key = new Ed25519NoteSigner("tile-load.example", Ed25519PrivateKey.generate(new SecureRandom()));
+        Ed25519NoteSigner key =
+                new Ed25519NoteSigner("tile-load.example", Ed25519PrivateKey.generate(new SecureRandom()));
         LogStorage storage = LogStorage.open(dir);
         Sequencer sequencer = Sequencer.open(storage, "tile-load.example", key);
         SecureRandom random = new SecureRandom();
@@ -79,8 +83,14 @@ public final class TileLoadDriver implements Callable<Integer> {
         }
         NodeRuntime runtime = NodeRuntime.create();
         try {
-            LedgerVerticle ledger = new LedgerVerticle(new ListenAddress("127.0.0.1", 0), sequencer, storage, List.of(),
-                    List.of(), Duration.ofSeconds(1), runtime.registry());
+            LedgerVerticle ledger = new LedgerVerticle(
+                    new ListenAddress("127.0.0.1", 0),
+                    sequencer,
+                    storage,
+                    List.of(),
+                    List.of(),
+                    Duration.ofSeconds(1),
+                    runtime.registry());
             runtime.vertx().deployVerticle(ledger).await(10, TimeUnit.SECONDS);
             List<String> paths = new ArrayList<>();
             long fullTiles = entries / 256;
@@ -88,19 +98,25 @@ public final class TileLoadDriver implements Callable<Integer> {
                 paths.add("/" + TileId.full(0, i).path());
                 paths.add("/tile/entries/" + TileId.full(0, i).path().substring("tile/0/".length()));
             }
-            for (long i = 0; i < Math.max(1, fullTiles / 256); i++) paths.add("/" + TileId.full(1, i).path());
-            HttpClient http = runtime.vertx().createHttpClient(new HttpClientOptions().setKeepAlive(true),
-                    new PoolOptions().setHttp1MaxSize(concurrency));
+            for (long i = 0; i < Math.max(1, fullTiles / 256); i++)
+                paths.add("/" + TileId.full(1, i).path());
+            HttpClient http = runtime.vertx()
+                    .createHttpClient(
+                            new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(concurrency));
             run(http, ledger.actualPort(), paths, warmup);
             Histogram latency = new ConcurrentHistogram(TimeUnit.SECONDS.toMicros(60), 3);
             AtomicLong errors = new AtomicLong();
             long start = System.nanoTime();
             int completed = run(http, ledger.actualPort(), paths, requests, latency, errors);
             double seconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf("measured: %d tile reads in %.2f s = %.0f reads/s, %d errors%n", completed, seconds,
-                    completed / seconds, errors.get());
-            System.out.printf("latency (ms): p50 %.2f  p99 %.2f  max %.2f%n", latency.getValueAtPercentile(50) / 1000.0,
-                    latency.getValueAtPercentile(99) / 1000.0, latency.getMaxValue() / 1000.0);
+            System.out.printf(
+                    "measured: %d tile reads in %.2f s = %.0f reads/s, %d errors%n",
+                    completed, seconds, completed / seconds, errors.get());
+            System.out.printf(
+                    "latency (ms): p50 %.2f  p99 %.2f  max %.2f%n",
+                    latency.getValueAtPercentile(50) / 1000.0,
+                    latency.getValueAtPercentile(99) / 1000.0,
+                    latency.getMaxValue() / 1000.0);
             return errors.get() == 0 ? 0 : 1;
         } finally {
             runtime.vertx().close().await(10, TimeUnit.SECONDS);
@@ -108,7 +124,8 @@ public final class TileLoadDriver implements Callable<Integer> {
     }
 
     private int run(HttpClient http, int port, List<String> paths, int count) throws InterruptedException {
-        return run(http, port, paths, count, new ConcurrentHistogram(TimeUnit.SECONDS.toMicros(60), 3), new AtomicLong());
+        return run(
+                http, port, paths, count, new ConcurrentHistogram(TimeUnit.SECONDS.toMicros(60), 3), new AtomicLong());
     }
 
     private int run(HttpClient http, int port, List<String> paths, int count, Histogram latency, AtomicLong errors)
@@ -123,19 +140,32 @@ public final class TileLoadDriver implements Callable<Integer> {
         return completed.get();
     }
 
-    private void next(HttpClient http, int port, List<String> paths, int count, AtomicInteger issued,
-            AtomicInteger completed, Histogram latency, AtomicLong errors, CountDownLatch done) {
+    private void next(
+            HttpClient http,
+            int port,
+            List<String> paths,
+            int count,
+            AtomicInteger issued,
+            AtomicInteger completed,
+            Histogram latency,
+            AtomicLong errors,
+            CountDownLatch done) {
         if (issued.getAndIncrement() >= count) {
             done.countDown();
             return;
         }
         String path = paths.get(ThreadLocalRandom.current().nextInt(paths.size()));
         long start = System.nanoTime();
-        http.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port).setURI(path))
+        http.request(new RequestOptions()
+                        .setMethod(HttpMethod.GET)
+                        .setHost("127.0.0.1")
+                        .setPort(port)
+                        .setURI(path))
                 .compose(r -> r.send())
                 .compose(r -> r.body().map(b -> r.statusCode() == 200 && b.length() > 0))
                 .onComplete(result -> {
-                    latency.recordValue(Math.min((System.nanoTime() - start) / 1000, latency.getHighestTrackableValue()));
+                    latency.recordValue(
+                            Math.min((System.nanoTime() - start) / 1000, latency.getHighestTrackableValue()));
                     if (result.failed() || !result.result()) errors.incrementAndGet();
                     completed.incrementAndGet();
                     next(http, port, paths, count, issued, completed, latency, errors, done);

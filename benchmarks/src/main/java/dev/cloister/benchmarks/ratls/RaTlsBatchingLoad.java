@@ -34,16 +34,33 @@ import org.HdrHistogram.ConcurrentHistogram;
  */
 public final class RaTlsBatchingLoad {
 
-    private RaTlsBatchingLoad() {
-    }
+    private RaTlsBatchingLoad() {}
 
-    record Result(String mode, int offered, int arrivals, int completed, double achieved, double p50, double p99,
-            double max, int verified) {
+    record Result(
+            String mode,
+            int offered,
+            int arrivals,
+            int completed,
+            double achieved,
+            double p50,
+            double p99,
+            double max,
+            int verified) {
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "%-13s offered %4d/s  arrivals %5d  completed %5d  achieved %6.1f/s  "
-                    + "p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms  verified %d", mode, offered, arrivals, completed,
-                    achieved, p50, p99, max, verified);
+            return String.format(
+                    Locale.ROOT,
+                    "%-13s offered %4d/s  arrivals %5d  completed %5d  achieved %6.1f/s  "
+                            + "p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms  verified %d",
+                    mode,
+                    offered,
+                    arrivals,
+                    completed,
+                    achieved,
+                    p50,
+                    p99,
+                    max,
+                    verified);
         }
     }
 
@@ -72,8 +89,15 @@ public final class RaTlsBatchingLoad {
         results.forEach(System.out::println);
     }
 
-    static Result run(SimulatedEnclave enclave, RaTlsClient client, AttestationMode mode, Duration reportLatency,
-            int rate, int seconds, String name) throws Exception {
+    static Result run(
+            SimulatedEnclave enclave,
+            RaTlsClient client,
+            AttestationMode mode,
+            Duration reportLatency,
+            int rate,
+            int seconds,
+            String name)
+            throws Exception {
         int n = rate * seconds;
         RaTlsConnection[] clients = new RaTlsConnection[n];
         byte[][] hellos = new byte[n][];
@@ -127,9 +151,16 @@ public final class RaTlsBatchingLoad {
                 verified++;
             }
             double elapsed = (lastDone.get() - start) / 1e9;
-            return new Result(name, rate, n, completed.get(), completed.get() / elapsed,
-                    latencyMicros.getValueAtPercentile(50) / 1000.0, latencyMicros.getValueAtPercentile(99) / 1000.0,
-                    latencyMicros.getMaxValue() / 1000.0, verified);
+            return new Result(
+                    name,
+                    rate,
+                    n,
+                    completed.get(),
+                    completed.get() / elapsed,
+                    latencyMicros.getValueAtPercentile(50) / 1000.0,
+                    latencyMicros.getValueAtPercentile(99) / 1000.0,
+                    latencyMicros.getMaxValue() / 1000.0,
+                    verified);
         } finally {
             Arrays.fill(clients, null);
             if (failed.get() > 0) {

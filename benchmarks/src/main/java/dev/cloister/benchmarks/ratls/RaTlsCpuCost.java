@@ -24,16 +24,21 @@ import java.util.Locale;
  */
 public final class RaTlsCpuCost {
 
-    private RaTlsCpuCost() {
-    }
+    private RaTlsCpuCost() {}
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
         SimulatedEnclave enclave = new SimulatedEnclave();
         ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
-        dev.cloister.attest.ratls.SimulatedEvidenceSource firmware = new dev.cloister.attest.ratls.SimulatedEvidenceSource(
-                enclave.cpu, java.util.Optional.empty(), SimulatedEnclave.RELEASE, Duration.ZERO, Duration.ofMinutes(1),
-                java.time.Clock.systemUTC(), SimulatedEnclave.RANDOM);
+        dev.cloister.attest.ratls.SimulatedEvidenceSource firmware =
+                new dev.cloister.attest.ratls.SimulatedEvidenceSource(
+                        enclave.cpu,
+                        java.util.Optional.empty(),
+                        SimulatedEnclave.RELEASE,
+                        Duration.ZERO,
+                        Duration.ofMinutes(1),
+                        java.time.Clock.systemUTC(),
+                        SimulatedEnclave.RANDOM);
         long[] reportNs = new long[n];
         for (int round = 0; round < 2; round++) {
             for (int i = 0; i < n; i++) {
@@ -42,8 +47,12 @@ public final class RaTlsCpuCost {
                 reportNs[i] = cpu.getCurrentThreadCpuTime() - t0;
             }
         }
-        System.out.println(String.format(Locale.ROOT, "simulated SEV-SNP report (ECDSA P-384 signing, the security "
-                + "processor's work on real hardware): %.2f ms CPU (median of %d)", median(reportNs) / 1e6, n));
+        System.out.println(String.format(
+                Locale.ROOT,
+                "simulated SEV-SNP report (ECDSA P-384 signing, the security "
+                        + "processor's work on real hardware): %.2f ms CPU (median of %d)",
+                median(reportNs) / 1e6,
+                n));
         for (KeyExchange group : KeyExchange.values()) {
             try (EnclaveIdentity identity = enclave.identity(new AttestationMode.PerHandshake(), Duration.ZERO)) {
                 RaTlsServer server = enclave.server(identity);
@@ -74,8 +83,14 @@ public final class RaTlsCpuCost {
                 }
                 double clientMs = median(clientNs) / 1e6;
                 double serverMs = median(serverNs) / 1e6;
-                System.out.println(String.format(Locale.ROOT, "%-16s client %.2f ms CPU/handshake (median of %d), "
-                        + "server %.2f ms CPU/handshake → %.0f handshakes/s on 2 cores", group, clientMs, n, serverMs,
+                System.out.println(String.format(
+                        Locale.ROOT,
+                        "%-16s client %.2f ms CPU/handshake (median of %d), "
+                                + "server %.2f ms CPU/handshake → %.0f handshakes/s on 2 cores",
+                        group,
+                        clientMs,
+                        n,
+                        serverMs,
                         2000 / serverMs));
             }
         }

@@ -37,7 +37,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code serverHandshakesPerSecond}: serverFlight on 2 threads, in handshakes per second.
  * </ul>
  */
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @State(Scope.Benchmark)

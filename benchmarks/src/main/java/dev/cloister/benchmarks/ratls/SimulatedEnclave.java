@@ -42,21 +42,33 @@ final class SimulatedEnclave {
     }
 
     EnclaveIdentity identity(AttestationMode mode, Duration reportLatency) {
-        SimulatedEvidenceSource source = new SimulatedEvidenceSource(cpu, Optional.of(gpu), RELEASE, reportLatency,
-                Duration.ofMinutes(1), Clock.systemUTC(), RANDOM);
-        return EnclaveIdentity.generate(source, mode, EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
-                Duration.ofSeconds(30), Clock.systemUTC(), RANDOM);
+        SimulatedEvidenceSource source = new SimulatedEvidenceSource(
+                cpu, Optional.of(gpu), RELEASE, reportLatency, Duration.ofMinutes(1), Clock.systemUTC(), RANDOM);
+        return EnclaveIdentity.generate(
+                source,
+                mode,
+                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
+                Duration.ofSeconds(30),
+                Clock.systemUTC(),
+                RANDOM);
     }
 
     RaTlsServer server(EnclaveIdentity identity) {
-        return RaTlsServer.create(identity, List.of(KeyExchange.X25519, KeyExchange.X25519_MLKEM768),
-                new RaTlsServer.ClientAuthentication.None(), Duration.ofSeconds(30), Clock.systemUTC(), RANDOM);
+        return RaTlsServer.create(
+                identity,
+                List.of(KeyExchange.X25519, KeyExchange.X25519_MLKEM768),
+                new RaTlsServer.ClientAuthentication.None(),
+                Duration.ofSeconds(30),
+                Clock.systemUTC(),
+                RANDOM);
     }
 
     RaTlsClient client(KeyExchange group) {
-        RaTlsPolicy policy = RaTlsPolicy.acceptingReleases(cpu.insecurePolicy(), List.of(RELEASE),
+        RaTlsPolicy policy = RaTlsPolicy.acceptingReleases(
+                cpu.insecurePolicy(),
+                List.of(RELEASE),
                 new RaTlsPolicy.RequireGpu(gpu.insecurePolicy(), Duration.ofMinutes(5)));
-        return RaTlsClient.create(policy, verifier, group, Optional.empty(), Duration.ofSeconds(30),
-                Clock.systemUTC(), RANDOM);
+        return RaTlsClient.create(
+                policy, verifier, group, Optional.empty(), Duration.ofSeconds(30), Clock.systemUTC(), RANDOM);
     }
 }

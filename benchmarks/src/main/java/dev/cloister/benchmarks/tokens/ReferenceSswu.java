@@ -37,13 +37,16 @@ final class ReferenceSswu {
 
     ECPoint hashToCurve(byte[] msg, byte[] dst) {
         BigInteger[] u = HashToCurve.hashToField(SUITE.expander(), msg, dst, 2, SUITE.l(), p);
-        return mapToCurve(curve.fromBigInteger(u[0])).add(mapToCurve(curve.fromBigInteger(u[1]))).normalize();
+        return mapToCurve(curve.fromBigInteger(u[0]))
+                .add(mapToCurve(curve.fromBigInteger(u[1])))
+                .normalize();
     }
 
     private ECPoint mapToCurve(ECFieldElement u) {
         ECFieldElement tv1 = z.multiply(u.square());
         ECFieldElement den = tv1.square().add(tv1);
-        ECFieldElement x1 = den.isZero() ? bOverZa : minusBOverA.multiply(den.invert().addOne());
+        ECFieldElement x1 =
+                den.isZero() ? bOverZa : minusBOverA.multiply(den.invert().addOne());
         ECFieldElement x = x1;
         ECFieldElement y = curveEquation(x1).sqrt();
         if (y == null) {

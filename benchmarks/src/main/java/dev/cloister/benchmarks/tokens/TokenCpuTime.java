@@ -20,11 +20,11 @@ import dev.cloister.tokens.privacypass.TokenType;
 import dev.cloister.tokens.store.FileSpentTokenStore;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -70,7 +70,11 @@ public final class TokenCpuTime {
             report("primitive: k * P, BouncyCastle ECPoint.multiply (old)", 1, 200, p::keyTimesPointOld);
             report("primitive: k * P, P384FixedScalarMultiplier (new)", 1, 200, p::keyTimesPointNew);
             report("primitive: k * P in a batch of 32, BouncyCastle (old)", 32, 8, p::keyTimesBatchOf32Old);
-            report("primitive: k * P in a batch of 32, P384FixedScalarMultiplier (new)", 32, 8, p::keyTimesBatchOf32New);
+            report(
+                    "primitive: k * P in a batch of 32, P384FixedScalarMultiplier (new)",
+                    32,
+                    8,
+                    p::keyTimesBatchOf32New);
             report("primitive: hash_to_curve P-384, inversion + BC sqrt (old)", 1, 800, p::hashToCurveOld);
             report("primitive: hash_to_curve P-384, sqrt_ratio (new)", 1, 800, p::hashToCurveNew);
         }
@@ -79,12 +83,16 @@ public final class TokenCpuTime {
     /** One engine's issuance, authenticator check and full redemption; the first pass only warms up. */
     private static void measure(String engine, boolean print) throws Exception {
         SecureRandom random = new SecureRandom();
-        EpochKeySchedule keys = new EpochKeySchedule(new EpochSchedule(Instant.EPOCH, Duration.ofDays(1)),
-                new EpochKeySource.Derived(SecretBytes.copyOf(new byte[32])), new InsecureLocalKeyPublication(), Duration.ofHours(1));
+        EpochKeySchedule keys = new EpochKeySchedule(
+                new EpochSchedule(Instant.EPOCH, Duration.ofDays(1)),
+                new EpochKeySource.Derived(SecretBytes.copyOf(new byte[32])),
+                new InsecureLocalKeyPublication(),
+                Duration.ofHours(1));
         PublishedIssuerKey key = keys.issuanceKey(NOW);
         PrivateTokenIssuer issuer = new PrivateTokenIssuer(keys, 64, random);
         PrivateTokenClient client = new PrivateTokenClient(key.key().publicKey(), random);
-        TokenChallenge challenge = TokenChallenge.of(TokenType.VOPRF_P384_SHA384, "issuer.example", new byte[0], List.of("origin.example"));
+        TokenChallenge challenge = TokenChallenge.of(
+                TokenType.VOPRF_P384_SHA384, "issuer.example", new byte[0], List.of("origin.example"));
         PendingTokenBatch pending = client.createBatchTokenRequest(challenge, 32);
         byte[] request = pending.request().encode();
         VoprfServer server = new VoprfServer(key.keyPair());
@@ -97,8 +105,13 @@ public final class TokenCpuTime {
         byte[] input = token.authenticatorInput();
         byte[] output = server.evaluate(input);
         String tag = "[" + engine + "] ";
-        report(print, tag + "issue batch of 32 (decode, 32 evaluations, proof, encode)", 32, 20,
-                () -> issuer.issue(AmortizedBatchTokenRequest.decode(request, 64), NOW).encode());
+        report(
+                print,
+                tag + "issue batch of 32 (decode, 32 evaluations, proof, encode)",
+                32,
+                20,
+                () -> issuer.issue(AmortizedBatchTokenRequest.decode(request, 64), NOW)
+                        .encode());
         report(print, tag + "authenticator check (hash-to-curve, k * P, finalize)", 1, 400, () -> {
             input[2]++;
             server.verify(input, output);
@@ -111,8 +124,15 @@ public final class TokenCpuTime {
      * process's CPU time (the store's sync thread, JIT and GC included) divided by the tokens redeemed: what one core
      * sustains when the spends' fdatasync waits overlap (group commit).
      */
-    private static void redeemWithFileStore(boolean print, String tag, EpochKeySchedule keys, PublishedIssuerKey key, TokenChallenge challenge,
-                                            VoprfServer server, SecureRandom random) throws Exception {
+    private static void redeemWithFileStore(
+            boolean print,
+            String tag,
+            EpochKeySchedule keys,
+            PublishedIssuerKey key,
+            TokenChallenge challenge,
+            VoprfServer server,
+            SecureRandom random)
+            throws Exception {
         int perRound = 2_000;
         Token[] pool = new Token[perRound * 4];
         for (int i = 0; i < pool.length; i++) {
@@ -163,8 +183,12 @@ public final class TokenCpuTime {
         if (!print) {
             return;
         }
-        System.out.printf("%-70s median %7.1f us CPU per token (min %.1f, max %.1f) = %,.0f tokens per CPU-second%n",
-                tag + "redeem, file store, 8 threads (process CPU time)", median, measured[0], measured[measured.length - 1],
+        System.out.printf(
+                "%-70s median %7.1f us CPU per token (min %.1f, max %.1f) = %,.0f tokens per CPU-second%n",
+                tag + "redeem, file store, 8 threads (process CPU time)",
+                median,
+                measured[0],
+                measured[measured.length - 1],
                 1e6 / median);
     }
 
@@ -172,7 +196,8 @@ public final class TokenCpuTime {
         report(true, what, tokensPerCall, callsPerRound, work);
     }
 
-    private static void report(boolean print, String what, int tokensPerCall, int callsPerRound, Work work) throws Exception {
+    private static void report(boolean print, String what, int tokensPerCall, int callsPerRound, Work work)
+            throws Exception {
         for (int i = 0; i < 3 * callsPerRound; i++) {
             work.run();
         }
@@ -189,7 +214,8 @@ public final class TokenCpuTime {
         if (!print) {
             return;
         }
-        System.out.printf("%-70s median %7.1f us CPU per token (min %.1f, max %.1f) = %,.0f tokens per CPU-second%n",
+        System.out.printf(
+                "%-70s median %7.1f us CPU per token (min %.1f, max %.1f) = %,.0f tokens per CPU-second%n",
                 what, median, microsPerToken[0], microsPerToken[microsPerToken.length - 1], 1e6 / median);
     }
 }

@@ -2,12 +2,11 @@ package dev.cloister.benchmarks.tokens;
 
 import dev.cloister.base.SecretBytes;
 import dev.cloister.tokens.ec.AwsLcKeyMultiplier;
-import dev.cloister.tokens.oprf.VoprfServer;
-import org.openjdk.jmh.annotations.Param;
 import dev.cloister.tokens.keys.EpochKeySchedule;
 import dev.cloister.tokens.keys.EpochKeySource;
 import dev.cloister.tokens.keys.EpochSchedule;
 import dev.cloister.tokens.keys.InsecureLocalKeyPublication;
+import dev.cloister.tokens.oprf.VoprfServer;
 import dev.cloister.tokens.privacypass.AmortizedBatchTokenRequest;
 import dev.cloister.tokens.privacypass.AmortizedBatchTokenResponse;
 import dev.cloister.tokens.privacypass.IssuanceRefusedException;
@@ -31,6 +30,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -44,7 +44,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 @State(Scope.Thread)
 public class TokenIssuanceBenchmark {
     static final Instant NOW = Instant.parse("2026-11-28T12:00:00Z");
@@ -63,11 +65,15 @@ public class TokenIssuanceBenchmark {
     public void setUp() throws Exception {
         System.setProperty(AwsLcKeyMultiplier.ENABLED_PROPERTY, Boolean.toString(engine.equals("AWS-LC")));
         SecureRandom random = new SecureRandom();
-        EpochKeySchedule keys = new EpochKeySchedule(new EpochSchedule(Instant.EPOCH, Duration.ofDays(1)),
-                new EpochKeySource.Derived(SecretBytes.copyOf(new byte[32])), new InsecureLocalKeyPublication(), Duration.ofHours(1));
+        EpochKeySchedule keys = new EpochKeySchedule(
+                new EpochSchedule(Instant.EPOCH, Duration.ofDays(1)),
+                new EpochKeySource.Derived(SecretBytes.copyOf(new byte[32])),
+                new InsecureLocalKeyPublication(),
+                Duration.ofHours(1));
         issuer = new PrivateTokenIssuer(keys, 64, random);
         client = new PrivateTokenClient(keys.issuanceKey(NOW).key().publicKey(), random);
-        TokenChallenge challenge = TokenChallenge.of(TokenType.VOPRF_P384_SHA384, "issuer.example", new byte[0], List.of("origin.example"));
+        TokenChallenge challenge = TokenChallenge.of(
+                TokenType.VOPRF_P384_SHA384, "issuer.example", new byte[0], List.of("origin.example"));
         pending = client.createBatchTokenRequest(challenge, 32);
         requestBytes = pending.request().encode();
         response = issuer.issue(pending.request(), NOW);
@@ -80,7 +86,8 @@ public class TokenIssuanceBenchmark {
     @Benchmark
     @OperationsPerInvocation(32)
     public byte[] issueBatchOf32() throws TokenFormatException, IssuanceRefusedException {
-        return issuer.issue(AmortizedBatchTokenRequest.decode(requestBytes, 64), NOW).encode();
+        return issuer.issue(AmortizedBatchTokenRequest.decode(requestBytes, 64), NOW)
+                .encode();
     }
 
     /** Client: verify the batched proof and unblind 32 tokens (for reference; not a target). */

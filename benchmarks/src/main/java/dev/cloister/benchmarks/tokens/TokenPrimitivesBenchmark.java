@@ -32,10 +32,13 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 @State(Scope.Thread)
 public class TokenPrimitivesBenchmark {
-    private static final byte[] DST = "HashToGroup-OPRFV1-\u0001-P384-SHA384".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    private static final byte[] DST =
+            "HashToGroup-OPRFV1-\u0001-P384-SHA384".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
 
     private ECCurve curve;
     private BigInteger k;
@@ -65,7 +68,8 @@ public class TokenPrimitivesBenchmark {
     /** A fresh copy of a point, so BouncyCastle cannot reuse the wNAF table it caches on a point it has seen. */
     private ECPoint freshPoint() {
         ECPoint p = points[next++ & 31];
-        return curve.createPoint(p.getAffineXCoord().toBigInteger(), p.getAffineYCoord().toBigInteger());
+        return curve.createPoint(
+                p.getAffineXCoord().toBigInteger(), p.getAffineYCoord().toBigInteger());
     }
 
     @Benchmark

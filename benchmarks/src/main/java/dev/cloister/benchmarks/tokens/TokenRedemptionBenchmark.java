@@ -60,7 +60,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 public class TokenRedemptionBenchmark {
     static final Instant NOW = Instant.parse("2026-11-28T12:00:00Z");
     static final int POOL = 12_000;
@@ -82,14 +84,19 @@ public class TokenRedemptionBenchmark {
         @Setup(Level.Trial)
         public void setUp() throws Exception {
             System.setProperty(AwsLcKeyMultiplier.ENABLED_PROPERTY, Boolean.toString(engine.equals("AWS-LC")));
-            keys = new EpochKeySchedule(new EpochSchedule(Instant.EPOCH, Duration.ofDays(1)),
-                    new EpochKeySource.Derived(SecretBytes.copyOf(new byte[32])), new InsecureLocalKeyPublication(), Duration.ofHours(1));
+            keys = new EpochKeySchedule(
+                    new EpochSchedule(Instant.EPOCH, Duration.ofDays(1)),
+                    new EpochKeySource.Derived(SecretBytes.copyOf(new byte[32])),
+                    new InsecureLocalKeyPublication(),
+                    Duration.ofHours(1));
             key = keys.issuanceKey(NOW);
-            challenge = TokenChallenge.of(TokenType.VOPRF_P384_SHA384, "issuer.example", new byte[0], List.of("origin.example"));
+            challenge = TokenChallenge.of(
+                    TokenType.VOPRF_P384_SHA384, "issuer.example", new byte[0], List.of("origin.example"));
             accepted = AcceptedChallenges.of(challenge);
             server = new VoprfServer(key.keyPair());
             if (!server.engine().equals(engine)) {
-                throw new IllegalStateException(engine + " is not available: " + AwsLcKeyMultiplier.Unavailable.reason());
+                throw new IllegalStateException(
+                        engine + " is not available: " + AwsLcKeyMultiplier.Unavailable.reason());
             }
             sample = mint(new SecureRandom());
         }
@@ -135,7 +142,8 @@ public class TokenRedemptionBenchmark {
         Token nextToken() {
             int i = next.getAndIncrement();
             if (i >= POOL) {
-                throw new IllegalStateException("token pool of " + POOL + " exhausted within one iteration: raise POOL");
+                throw new IllegalStateException(
+                        "token pool of " + POOL + " exhausted within one iteration: raise POOL");
             }
             return pool[i];
         }
@@ -154,14 +162,16 @@ public class TokenRedemptionBenchmark {
     /** Full redemption of a fresh token, one thread: every spend waits for its own fdatasync. */
     @Benchmark
     @Threads(1)
-    public RedeemedToken redeemOneThread(Keys keys, Redemption r) throws RedemptionRefusedException, SpentTokenStoreException {
+    public RedeemedToken redeemOneThread(Keys keys, Redemption r)
+            throws RedemptionRefusedException, SpentTokenStoreException {
         return r.redeemer.redeem(r.nextToken(), keys.accepted, NOW);
     }
 
     /** Full redemption from 8 threads (a gateway's worker pool): concurrent spends share one fdatasync (group commit). */
     @Benchmark
     @Threads(8)
-    public RedeemedToken redeemEightThreads(Keys keys, Redemption r) throws RedemptionRefusedException, SpentTokenStoreException {
+    public RedeemedToken redeemEightThreads(Keys keys, Redemption r)
+            throws RedemptionRefusedException, SpentTokenStoreException {
         return r.redeemer.redeem(r.nextToken(), keys.accepted, NOW);
     }
 

@@ -35,7 +35,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 @State(Scope.Thread)
 public class OhttpBenchmark {
 
@@ -56,8 +58,8 @@ public class OhttpBenchmark {
     public void setup() throws OhttpException {
         KemId kemId = kem.equals("X25519") ? KemId.DHKEM_X25519_HKDF_SHA256 : KemId.DHKEM_P256_HKDF_SHA256;
         algorithm = new SymmetricAlgorithm(KdfId.HKDF_SHA256, AeadId.AES_128_GCM);
-        key = GatewayKey.generate(1, kemId, List.of(algorithm), NOW.minus(Duration.ofDays(1)), NOW.plus(Duration.ofDays(1)),
-                random);
+        key = GatewayKey.generate(
+                1, kemId, List.of(algorithm), NOW.minus(Duration.ofDays(1)), NOW.plus(Duration.ofDays(1)), random);
         KeyRing ring = new KeyRing(List.of(key), Duration.ZERO);
         gateway = new ObliviousGateway(() -> ring);
         random.nextBytes(body);
@@ -65,7 +67,8 @@ public class OhttpBenchmark {
         // Distinct requests, prepared outside the measurement, so that only the gateway's work is timed.
         requests = new byte[4096][];
         for (int i = 0; i < requests.length; i++) {
-            requests[i] = ObliviousRequest.encapsulate(key.config(), algorithm, body, random).bytes();
+            requests[i] = ObliviousRequest.encapsulate(key.config(), algorithm, body, random)
+                    .bytes();
         }
     }
 
@@ -80,6 +83,7 @@ public class OhttpBenchmark {
     /** Client: encapsulate a 1 KiB request (an ephemeral key pair and one DH). */
     @Benchmark
     public byte[] clientEncapsulate() throws OhttpException {
-        return ObliviousRequest.encapsulate(key.config(), algorithm, body, random).bytes();
+        return ObliviousRequest.encapsulate(key.config(), algorithm, body, random)
+                .bytes();
     }
 }

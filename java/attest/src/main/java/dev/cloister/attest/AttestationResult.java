@@ -25,7 +25,9 @@ public record AttestationResult(Instant verifiedAt, Claims claims) {
     public Map<String, Object> toJsonMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("verdict", "accepted");
-        m.put("platform", claims.platform().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        m.put(
+                "platform",
+                claims.platform().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
         m.put("verified_at", verifiedAt.toString());
         m.put("claims", claims.toJsonMap());
         return m;

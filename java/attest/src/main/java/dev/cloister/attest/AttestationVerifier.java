@@ -56,14 +56,18 @@ public final class AttestationVerifier {
                     + endorsements.platform() + ") and policy (" + policy.platform() + ") are for different platforms");
         }
         return switch (evidence) {
-            case SevSnpEvidence e when endorsements instanceof SevSnpEndorsements en
-                    && policy instanceof SevSnpPolicy p -> new AttestationResult(now, sevSnp.verify(now, e, en, p));
-            case NvidiaGpuEvidence e when endorsements instanceof NvidiaGpuEndorsements en
-                    && policy instanceof NvidiaGpuPolicy p -> new AttestationResult(now, nvidiaGpu.verify(now, e, en, p));
-            case TdxEvidence e when endorsements instanceof TdxEndorsements en
-                    && policy instanceof TdxPolicy p -> new AttestationResult(now, tdx.verify(now, e, en, p));
-            default -> throw new AttestationException(evidence.platform() + " evidence is not supported by this "
-                    + "verifier yet");
+            case SevSnpEvidence e
+            when endorsements instanceof SevSnpEndorsements en && policy instanceof SevSnpPolicy p ->
+                new AttestationResult(now, sevSnp.verify(now, e, en, p));
+            case NvidiaGpuEvidence e
+            when endorsements instanceof NvidiaGpuEndorsements en && policy instanceof NvidiaGpuPolicy p ->
+                new AttestationResult(now, nvidiaGpu.verify(now, e, en, p));
+            case TdxEvidence e
+            when endorsements instanceof TdxEndorsements en && policy instanceof TdxPolicy p ->
+                new AttestationResult(now, tdx.verify(now, e, en, p));
+            default ->
+                throw new AttestationException(
+                        evidence.platform() + " evidence is not supported by this " + "verifier yet");
         };
     }
 }

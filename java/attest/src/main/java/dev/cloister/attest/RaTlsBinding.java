@@ -15,8 +15,7 @@ public final class RaTlsBinding {
 
     static final byte[] LABEL = "cloister/ra-tls/v1".getBytes(StandardCharsets.US_ASCII);
 
-    private RaTlsBinding() {
-    }
+    private RaTlsBinding() {}
 
     /**
      * @param clientRandom the 32-byte TLS ClientHello.random

@@ -11,8 +11,7 @@ import java.util.Objects;
 public sealed interface ReferenceValue {
 
     /** The claim is deliberately not checked. */
-    record Skip() implements ReferenceValue {
-    }
+    record Skip() implements ReferenceValue {}
 
     /**
      * The claim must equal one of these byte strings (for example launch measurements of published releases).

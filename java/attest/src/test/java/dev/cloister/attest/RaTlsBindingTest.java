@@ -16,11 +16,15 @@ class RaTlsBindingTest {
         for (int i = 0; i < 32; i++) {
             clientRandom[i] = (byte) i;
         }
-        byte[] b = RaTlsBinding.reportData(clientRandom, "spki-bytes".getBytes(StandardCharsets.US_ASCII),
+        byte[] b = RaTlsBinding.reportData(
+                clientRandom,
+                "spki-bytes".getBytes(StandardCharsets.US_ASCII),
                 "gpu-evidence".getBytes(StandardCharsets.US_ASCII));
-        assertEquals("3a59b7f3363813a08826fbeb2f96c48774fd41d697b81433e3626f8a0c847e6f"
-                + "7392fbd39c601a5c515769aa42e07d359844747a57d4d00acc5cb1e91ca45afe", HexFormat.of().formatHex(b));
-        assertThrows(IllegalArgumentException.class, () -> RaTlsBinding.reportData(new byte[31], new byte[1],
-                new byte[0]));
+        assertEquals(
+                "3a59b7f3363813a08826fbeb2f96c48774fd41d697b81433e3626f8a0c847e6f"
+                        + "7392fbd39c601a5c515769aa42e07d359844747a57d4d00acc5cb1e91ca45afe",
+                HexFormat.of().formatHex(b));
+        assertThrows(
+                IllegalArgumentException.class, () -> RaTlsBinding.reportData(new byte[31], new byte[1], new byte[0]));
     }
 }

@@ -20,6 +20,7 @@ public final class Bytes implements Comparable<Bytes> {
 
     /** {@link #toString()} shows all of a value up to this many bytes, and a prefix of a longer one. */
     static final int SHOWN_IN_FULL = 32;
+
     private static final int PREFIX_SHOWN = 8;
 
     private final byte[] bytes;

@@ -55,12 +55,12 @@ public final class Hex {
                 d = c - 'A' + 10;
                 upper = upper < 0 ? i : upper;
             } else {
-                throw new MalformedHexException("hex: character " + describe(c) + " at index " + i
-                        + " is not a hex digit");
+                throw new MalformedHexException(
+                        "hex: character " + describe(c) + " at index " + i + " is not a hex digit");
             }
             if (lower >= 0 && upper >= 0) {
-                throw new MalformedHexException("hex mixes lowercase (index " + lower + ") and uppercase (index "
-                        + upper + ") digits");
+                throw new MalformedHexException(
+                        "hex mixes lowercase (index " + lower + ") and uppercase (index " + upper + ") digits");
             }
             out[i / 2] = (byte) (out[i / 2] << 4 | d);
         }
@@ -74,8 +74,8 @@ public final class Hex {
      */
     public static byte[] parse(CharSequence text, int length) {
         if (text.length() != 2 * length) {
-            throw new MalformedHexException("hex of " + text.length() + " characters, want " + 2 * length + " ("
-                    + length + " bytes)");
+            throw new MalformedHexException(
+                    "hex of " + text.length() + " characters, want " + 2 * length + " (" + length + " bytes)");
         }
         return parse(text);
     }

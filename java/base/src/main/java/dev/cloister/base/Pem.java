@@ -26,6 +26,7 @@ public final class Pem {
     private static final String DASHES = "-----";
     /** RFC 7468 §3 labels, restricted to uppercase words: what every label in use looks like. */
     private static final Pattern LABEL = Pattern.compile("[A-Z0-9]+(?: [A-Z0-9]+)*");
+
     private static final int MAX_LABEL = 64;
 
     private Pem() {}
@@ -91,8 +92,8 @@ public final class Pem {
      */
     public static List<Block> decode(byte[] text, Limits limits) throws MalformedPemException {
         if (text.length > limits.maxBytes()) {
-            throw new MalformedPemException("PEM of " + text.length + " bytes exceeds the limit of "
-                    + limits.maxBytes());
+            throw new MalformedPemException(
+                    "PEM of " + text.length + " bytes exceeds the limit of " + limits.maxBytes());
         }
         return new Reader(text, limits).blocks();
     }
@@ -133,8 +134,7 @@ public final class Pem {
         for (int i = 0; i < blocks.size(); i++) {
             Block b = blocks.get(i);
             if (!b.label().equals(CERTIFICATE)) {
-                throw new MalformedPemException("PEM block " + (i + 1) + " is " + b.label() + ", want "
-                        + CERTIFICATE);
+                throw new MalformedPemException("PEM block " + (i + 1) + " is " + b.label() + ", want " + CERTIFICATE);
             }
             out.add(b.data().toByteArray());
         }
@@ -195,8 +195,12 @@ public final class Pem {
                 }
                 for (int i = 0; i < l.length(); i++) {
                     char c = l.charAt(i);
-                    if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+'
-                            || c == '/' || c == '=')) {
+                    if (!(c >= 'A' && c <= 'Z'
+                            || c >= 'a' && c <= 'z'
+                            || c >= '0' && c <= '9'
+                            || c == '+'
+                            || c == '/'
+                            || c == '=')) {
                         throw fail("PEM block " + number + ": character " + describe(c) + " at column " + (i + 1)
                                 + " is not base64");
                     }

@@ -73,7 +73,8 @@ class BytesTest {
         assertSame(b, b.slice(0, 5));
         assertEquals(Bytes.EMPTY, b.slice(2, 2));
         assertEquals(Bytes.fromHex("000102030405"), b.concat(Bytes.fromHex("05")));
-        assertEquals(Bytes.fromHex("0102ff"), Bytes.concat(Bytes.fromHex("01"), Bytes.fromHex("02"), Bytes.fromHex("ff")));
+        assertEquals(
+                Bytes.fromHex("0102ff"), Bytes.concat(Bytes.fromHex("01"), Bytes.fromHex("02"), Bytes.fromHex("ff")));
         assertEquals(Bytes.fromHex("0203"), Bytes.of(new byte[] {1, 2, 3, 4}, 1, 3));
         assertEquals(3, b.get(3));
         assertEquals(5, b.length());
@@ -107,11 +108,17 @@ class BytesTest {
 
     @Test
     void orderIsUnsignedLexicographic() {
-        List<Bytes> l = new ArrayList<>(List.of(Bytes.fromHex("ff"), Bytes.fromHex("00"), Bytes.fromHex("0000"),
-                Bytes.fromHex("7f"), Bytes.EMPTY));
+        List<Bytes> l = new ArrayList<>(List.of(
+                Bytes.fromHex("ff"), Bytes.fromHex("00"), Bytes.fromHex("0000"), Bytes.fromHex("7f"), Bytes.EMPTY));
         Collections.sort(l);
-        assertEquals(List.of(Bytes.EMPTY, Bytes.fromHex("00"), Bytes.fromHex("0000"), Bytes.fromHex("7f"),
-                Bytes.fromHex("ff")), l);
+        assertEquals(
+                List.of(
+                        Bytes.EMPTY,
+                        Bytes.fromHex("00"),
+                        Bytes.fromHex("0000"),
+                        Bytes.fromHex("7f"),
+                        Bytes.fromHex("ff")),
+                l);
     }
 
     @Test

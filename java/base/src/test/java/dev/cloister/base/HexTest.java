@@ -44,29 +44,43 @@ class HexTest {
 
     @Test
     void badCharacterIsNamedWithItsIndex() {
-        assertEquals("hex: character 'g' at index 3 is not a hex digit",
-                assertThrows(MalformedHexException.class, () -> Hex.parse("00ag")).getMessage());
-        assertEquals("hex: character U+0020 at index 2 is not a hex digit",
-                assertThrows(MalformedHexException.class, () -> Hex.parse("00 1")).getMessage());
-        assertEquals("hex: character 'x' at index 1 is not a hex digit",
-                assertThrows(MalformedHexException.class, () -> Hex.parse("0x12")).getMessage());
-        assertEquals("hex: character U+000A at index 2 is not a hex digit",
-                assertThrows(MalformedHexException.class, () -> Hex.parse("00\n0")).getMessage());
-        assertEquals("hex: character U+0660 at index 0 is not a hex digit",
-                assertThrows(MalformedHexException.class, () -> Hex.parse("\u06601")).getMessage());
+        assertEquals(
+                "hex: character 'g' at index 3 is not a hex digit",
+                assertThrows(MalformedHexException.class, () -> Hex.parse("00ag"))
+                        .getMessage());
+        assertEquals(
+                "hex: character U+0020 at index 2 is not a hex digit",
+                assertThrows(MalformedHexException.class, () -> Hex.parse("00 1"))
+                        .getMessage());
+        assertEquals(
+                "hex: character 'x' at index 1 is not a hex digit",
+                assertThrows(MalformedHexException.class, () -> Hex.parse("0x12"))
+                        .getMessage());
+        assertEquals(
+                "hex: character U+000A at index 2 is not a hex digit",
+                assertThrows(MalformedHexException.class, () -> Hex.parse("00\n0"))
+                        .getMessage());
+        assertEquals(
+                "hex: character U+0660 at index 0 is not a hex digit",
+                assertThrows(MalformedHexException.class, () -> Hex.parse("\u06601"))
+                        .getMessage());
     }
 
     @Test
     void mixedCaseIsRefused() {
-        assertEquals("hex mixes lowercase (index 1) and uppercase (index 3) digits",
-                assertThrows(MalformedHexException.class, () -> Hex.parse("0a0B")).getMessage());
+        assertEquals(
+                "hex mixes lowercase (index 1) and uppercase (index 3) digits",
+                assertThrows(MalformedHexException.class, () -> Hex.parse("0a0B"))
+                        .getMessage());
     }
 
     @Test
     void expectedLengthIsChecked() {
         assertArrayEquals(new byte[] {1, 2}, Hex.parse("0102", 2));
-        assertEquals("hex of 4 characters, want 6 (3 bytes)",
-                assertThrows(MalformedHexException.class, () -> Hex.parse("0102", 3)).getMessage());
+        assertEquals(
+                "hex of 4 characters, want 6 (3 bytes)",
+                assertThrows(MalformedHexException.class, () -> Hex.parse("0102", 3))
+                        .getMessage());
     }
 
     @Test

@@ -11,18 +11,16 @@ import dev.cloister.attest.nvgpu.NvidiaRim;
 import dev.cloister.attest.policy.PolicyFile;
 import dev.cloister.attest.sevsnp.SevSnpEndorsements;
 import dev.cloister.attest.sevsnp.SevSnpEvidence;
-import dev.cloister.attest.sevsnp.SevSnpPolicy;
 import dev.cloister.attest.tdx.TdxCollateral;
 import dev.cloister.attest.tdx.TdxEndorsements;
 import dev.cloister.attest.tdx.TdxEvidence;
-import dev.cloister.attest.tdx.TdxPolicy;
+import dev.cloister.server.command.UsageException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import dev.cloister.server.command.UsageException;
 import java.io.IOException;
-import java.nio.file.FileSystemException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -36,7 +34,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code cloister attest}: the auditor's tools for attestation evidence. */
-@Command(name = "attest", mixinStandardHelpOptions = true, description = "Attestation evidence tools.",
+@Command(
+        name = "attest",
+        mixinStandardHelpOptions = true,
+        description = "Attestation evidence tools.",
         subcommands = {AttestCommand.Verify.class})
 public final class AttestCommand implements Runnable {
 
@@ -49,15 +50,23 @@ public final class AttestCommand implements Runnable {
     }
 
     /** What kind of evidence a file holds. */
-    enum Kind { SEV_SNP, TDX, NVIDIA_GPU, BUNDLE }
+    enum Kind {
+        SEV_SNP,
+        TDX,
+        NVIDIA_GPU,
+        BUNDLE
+    }
 
     /**
      * {@code cloister attest verify}: checks any evidence blob and prints the verdict and the claims as JSON. Exit 0
      * only when accepted.
      */
-    @Command(name = "verify", mixinStandardHelpOptions = true,
-            description = "Verify SEV-SNP, TDX or NVIDIA GPU evidence (or a Cloister evidence bundle); print the verdict "
-                    + "and claims as JSON; exit 0 only if accepted.")
+    @Command(
+            name = "verify",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Verify SEV-SNP, TDX or NVIDIA GPU evidence (or a Cloister evidence bundle); print the verdict "
+                            + "and claims as JSON; exit 0 only if accepted.")
     static final class Verify implements Callable<Integer> {
 
         @Spec
@@ -66,26 +75,41 @@ public final class AttestCommand implements Runnable {
         @Option(names = "--kind", required = true, description = "sev-snp | tdx | nvidia-gpu | bundle")
         String kind;
 
-        @Option(names = "--evidence", required = true, description = "Report, quote, GPU report (binary or hex) or bundle")
+        @Option(
+                names = "--evidence",
+                required = true,
+                description = "Report, quote, GPU report (binary or hex) or bundle")
         Path evidence;
 
-        @Option(names = "--certs", description = "SEV-SNP: the VCEK/VLEK (DER or PEM) or a certificate table; "
-                + "NVIDIA: the device certificate chain (PEM)")
+        @Option(
+                names = "--certs",
+                description = "SEV-SNP: the VCEK/VLEK (DER or PEM) or a certificate table; "
+                        + "NVIDIA: the device certificate chain (PEM)")
         Path certs;
 
-        @Option(names = "--collateral", description = "SEV-SNP: the ASK/ARK chain (PEM); default: the pinned built-in one. "
-                + "TDX: a directory of Intel PCS collateral (tcb_info.json, tcb_info_issuer_chain.pem, qe_identity.json, "
-                + "qe_identity_issuer_chain.pem, pck_crl.der, root_crl.der); default: genuineness only, no TCB status")
+        @Option(
+                names = "--collateral",
+                description =
+                        "SEV-SNP: the ASK/ARK chain (PEM); default: the pinned built-in one. "
+                                + "TDX: a directory of Intel PCS collateral (tcb_info.json, tcb_info_issuer_chain.pem, qe_identity.json, "
+                                + "qe_identity_issuer_chain.pem, pck_crl.der, root_crl.der); default: genuineness only, no TCB status")
         Path collateral;
 
-        @Option(names = "--crl", description = "SEV-SNP: AMD's CRL for the product line (KDS /vcek/v1/<product>/crl, DER)")
+        @Option(
+                names = "--crl",
+                description = "SEV-SNP: AMD's CRL for the product line (KDS /vcek/v1/<product>/crl, DER)")
         Path crl;
 
-        @Option(names = "--ocsp", split = ",", description = "NVIDIA: OCSP responses (DER), one per device certificate "
-                + "below the root, leaf first (comma-separated)")
+        @Option(
+                names = "--ocsp",
+                split = ",",
+                description = "NVIDIA: OCSP responses (DER), one per device certificate "
+                        + "below the root, leaf first (comma-separated)")
         List<Path> ocsp;
 
-        @Option(names = "--rims", description = "NVIDIA: a directory of signed RIMs (*.swidtag) to match measurements against")
+        @Option(
+                names = "--rims",
+                description = "NVIDIA: a directory of signed RIMs (*.swidtag) to match measurements against")
         Path rims;
 
         @Option(names = "--at", description = "Verify as of this instant (ISO-8601; default: now)")
@@ -105,19 +129,27 @@ public final class AttestCommand implements Runnable {
             Kind which = parseKind(kind);
             if (which == Kind.SEV_SNP || which == Kind.NVIDIA_GPU) require(certs, "--certs");
             try {
-                PolicyFile policy = policyFile == null ? PolicyFile.genuine()
+                PolicyFile policy = policyFile == null
+                        ? PolicyFile.genuine()
                         : PolicyFile.parse(readBounded(policyFile, PolicyFile.MAX_BYTES));
                 List<AttestationResult> results = verify(which, now, policy);
                 JsonArray verdicts = new JsonArray();
                 results.forEach(r -> verdicts.add(new JsonObject(r.toJson())));
-                out.println(results.size() == 1 ? verdicts.getJsonObject(0).encodePrettily()
-                        : new JsonObject().put("verdict", "accepted").put("results", verdicts).encodePrettily());
+                out.println(
+                        results.size() == 1
+                                ? verdicts.getJsonObject(0).encodePrettily()
+                                : new JsonObject()
+                                        .put("verdict", "accepted")
+                                        .put("results", verdicts)
+                                        .encodePrettily());
                 out.flush();
                 return 0;
             } catch (FileSystemException usage) {
                 throw usage;
             } catch (AttestationException | IOException | RuntimeException e) {
-                out.println(new JsonObject().put("verdict", "refused").put("reason", String.valueOf(e.getMessage()))
+                out.println(new JsonObject()
+                        .put("verdict", "refused")
+                        .put("reason", String.valueOf(e.getMessage()))
                         .encodePrettily());
                 out.flush();
                 return 1;
@@ -152,33 +184,55 @@ public final class AttestCommand implements Runnable {
             AttestationVerifier verifier = AttestationVerifier.create();
             byte[] bytes = readBounded(evidence, MAX_EVIDENCE);
             return switch (which) {
-                case SEV_SNP -> List.of(verifier.verify(now, SevSnpEvidence.of(bytes), sevSnpEndorsements(
-                        require(certs, "--certs"), collateral == null ? null : readBounded(collateral, MAX_EVIDENCE)),
-                        policy.sevSnp()));
-                case TDX -> List.of(verifier.verify(now, TdxEvidence.of(bytes), collateral == null
-                        ? TdxEndorsements.embeddedPckChain()
-                        : TdxEndorsements.withCollateral(TdxCollateral.fromDirectory(collateral)), policy.tdx()));
-                case NVIDIA_GPU -> List.of(verifier.verify(now, gpuEvidence(bytes),
-                        gpuEndorsements(NvidiaGpuEndorsements.ofPem(readBounded(require(certs, "--certs"),
-                                MAX_EVIDENCE))), gpuPolicy(now, policy.nvidiaGpu())));
+                case SEV_SNP ->
+                    List.of(verifier.verify(
+                            now,
+                            SevSnpEvidence.of(bytes),
+                            sevSnpEndorsements(
+                                    require(certs, "--certs"),
+                                    collateral == null ? null : readBounded(collateral, MAX_EVIDENCE)),
+                            policy.sevSnp()));
+                case TDX ->
+                    List.of(verifier.verify(
+                            now,
+                            TdxEvidence.of(bytes),
+                            collateral == null
+                                    ? TdxEndorsements.embeddedPckChain()
+                                    : TdxEndorsements.withCollateral(TdxCollateral.fromDirectory(collateral)),
+                            policy.tdx()));
+                case NVIDIA_GPU ->
+                    List.of(verifier.verify(
+                            now,
+                            gpuEvidence(bytes),
+                            gpuEndorsements(
+                                    NvidiaGpuEndorsements.ofPem(readBounded(require(certs, "--certs"), MAX_EVIDENCE))),
+                            gpuPolicy(now, policy.nvidiaGpu())));
                 case BUNDLE -> bundle(verifier, EvidenceBundle.decode(bytes), now, policy);
             };
         }
 
-        private List<AttestationResult> bundle(AttestationVerifier verifier, EvidenceBundle bundle, Instant now,
-                PolicyFile policy) throws AttestationException, IOException {
+        private List<AttestationResult> bundle(
+                AttestationVerifier verifier, EvidenceBundle bundle, Instant now, PolicyFile policy)
+                throws AttestationException, IOException {
             List<AttestationResult> results = new ArrayList<>();
             if (!EvidenceBundle.SEV_SNP_REPORT.equals(bundle.cpu().mediaType())) {
-                throw new AttestationException("bundle: CPU evidence of type " + bundle.cpu().mediaType()
-                        + " is not supported by this command yet");
+                throw new AttestationException("bundle: CPU evidence of type "
+                        + bundle.cpu().mediaType() + " is not supported by this command yet");
             }
             byte[] chain = bundle.cpuEndorsements().value();
-            results.add(verifier.verify(now, SevSnpEvidence.of(bundle.cpu().value()), SevSnpEndorsements.of(
-                    firstPemCertificate(chain), chain), policy.sevSnp()));
+            results.add(verifier.verify(
+                    now,
+                    SevSnpEvidence.of(bundle.cpu().value()),
+                    SevSnpEndorsements.of(firstPemCertificate(chain), chain),
+                    policy.sevSnp()));
             if (bundle.gpu().isPresent()) {
-                byte[] gpuChain = bundle.gpuEndorsements().orElseThrow(() ->
-                        new AttestationException("bundle: GPU evidence without its certificate chain")).value();
-                results.add(verifier.verify(now, NvidiaGpuEvidence.of(bundle.gpu().get().value()),
+                byte[] gpuChain = bundle.gpuEndorsements()
+                        .orElseThrow(
+                                () -> new AttestationException("bundle: GPU evidence without its certificate chain"))
+                        .value();
+                results.add(verifier.verify(
+                        now,
+                        NvidiaGpuEvidence.of(bundle.gpu().get().value()),
                         NvidiaGpuEndorsements.ofPem(gpuChain),
                         gpuPolicy(now, policy.nvidiaGpu())));
             }
@@ -189,7 +243,8 @@ public final class AttestCommand implements Runnable {
                 throws AttestationException, IOException {
             byte[] certificate = readBounded(certsFile, MAX_EVIDENCE);
             SevSnpEndorsements e = certificate.length >= 24 && !startsWithPemOrDer(certificate)
-                    ? dev.cloister.attest.sevsnp.SevSnpCertificateTable.parse(certificate).endorsements()
+                    ? dev.cloister.attest.sevsnp.SevSnpCertificateTable.parse(certificate)
+                            .endorsements()
                     : SevSnpEndorsements.of(certificate, chain);
             return crl == null ? e : e.withCrl(readBounded(crl, MAX_EVIDENCE));
         }
@@ -210,7 +265,8 @@ public final class AttestCommand implements Runnable {
         private static NvidiaGpuEvidence gpuEvidence(byte[] bytes) {
             String text = new String(bytes, StandardCharsets.US_ASCII).strip();
             return text.chars().allMatch(c -> Character.digit(c, 16) >= 0) && !text.isEmpty()
-                    ? NvidiaGpuEvidence.ofHex(text) : NvidiaGpuEvidence.of(bytes);
+                    ? NvidiaGpuEvidence.ofHex(text)
+                    : NvidiaGpuEvidence.of(bytes);
         }
 
         private NvidiaGpuEndorsements gpuEndorsements(NvidiaGpuEndorsements chain)
@@ -222,11 +278,14 @@ public final class AttestCommand implements Runnable {
         }
 
         /** The policy file's GPU policy, plus the signed RIMs of --rims to match measurements against. */
-        private NvidiaGpuPolicy gpuPolicy(Instant now, NvidiaGpuPolicy policy) throws AttestationException, IOException {
+        private NvidiaGpuPolicy gpuPolicy(Instant now, NvidiaGpuPolicy policy)
+                throws AttestationException, IOException {
             if (rims != null) {
                 List<NvidiaRim> verified = new ArrayList<>();
                 try (Stream<Path> files = Files.list(rims)) {
-                    for (Path file : files.filter(f -> f.toString().endsWith(".swidtag")).sorted().toList()) {
+                    for (Path file : files.filter(f -> f.toString().endsWith(".swidtag"))
+                            .sorted()
+                            .toList()) {
                         verified.add(NvidiaRim.verify(now, readBounded(file, MAX_EVIDENCE)));
                     }
                 }

@@ -25,7 +25,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code cloister cvm}: tools for the confidential VM image. */
-@Command(name = "cvm", mixinStandardHelpOptions = true, description = "Confidential VM image tools.",
+@Command(
+        name = "cvm",
+        mixinStandardHelpOptions = true,
+        description = "Confidential VM image tools.",
         subcommands = {CvmCommand.Measure.class})
 public final class CvmCommand implements Runnable {
 
@@ -42,7 +45,9 @@ public final class CvmCommand implements Runnable {
      * the binaries or from a published launch description, and TDX RTMR1/RTMR2 when asked. Exit 0 with the values,
      * 1 with a one-line reason.
      */
-    @Command(name = "measure", mixinStandardHelpOptions = true,
+    @Command(
+            name = "measure",
+            mixinStandardHelpOptions = true,
             description = "Compute the SEV-SNP launch measurement of a direct boot (OVMF + kernel + initrd + command "
                     + "line, vCPUs, vCPU type, guest features) from the files or from a launch description; "
                     + "optionally TDX RTMR1/RTMR2.")
@@ -58,7 +63,9 @@ public final class CvmCommand implements Runnable {
             @ArgGroup(exclusive = false)
             Binaries files;
 
-            @Option(names = "--launch-inputs", required = true,
+            @Option(
+                    names = "--launch-inputs",
+                    required = true,
                     description = "A launch description (JSON, the keys of the attest README) instead of the files")
             Path launchInputs;
         }
@@ -85,8 +92,10 @@ public final class CvmCommand implements Runnable {
             @Option(names = "--guest-features", required = true, description = "SEV_FEATURES in hex, e.g. 0x1")
             String guestFeatures;
 
-            @Option(names = "--snp-ovmf-hash", description = "Launch digest after the full OVMF's pages (96 hex), "
-                    + "when --ovmf is only the end of the file")
+            @Option(
+                    names = "--snp-ovmf-hash",
+                    description = "Launch digest after the full OVMF's pages (96 hex), "
+                            + "when --ovmf is only the end of the file")
             String ovmfHash;
         }
 
@@ -99,12 +108,15 @@ public final class CvmCommand implements Runnable {
         @Option(names = "--write-launch-inputs", description = "Also write the launch description to this file")
         Path writeLaunchInputs;
 
-        @Option(names = "--tdx", description = "Also print TDX RTMR2 (command line and initrd) and, with "
-                + "--tdx-kernel-authenticode, RTMR1")
+        @Option(
+                names = "--tdx",
+                description = "Also print TDX RTMR2 (command line and initrd) and, with "
+                        + "--tdx-kernel-authenticode, RTMR1")
         boolean tdx;
 
-        @Option(names = "--tdx-kernel-authenticode", description = "SHA-384 Authenticode digest of the kernel as "
-                + "OVMF loads it (96 hex), for RTMR1")
+        @Option(
+                names = "--tdx-kernel-authenticode",
+                description = "SHA-384 Authenticode digest of the kernel as " + "OVMF loads it (96 hex), for RTMR1")
         String kernelAuthenticode;
 
         @Override
@@ -113,8 +125,9 @@ public final class CvmCommand implements Runnable {
             PrintWriter err = spec.commandLine().getErr();
             try {
                 VmmType vmmType = VmmType.parse(vmm);
-                LaunchDescription d = source.launchInputs != null ? LaunchDescriptionJson.parse(
-                        readBounded(source.launchInputs, LaunchDescriptionJson.MAX_BYTES)) : fromFiles(source.files);
+                LaunchDescription d = source.launchInputs != null
+                        ? LaunchDescriptionJson.parse(readBounded(source.launchInputs, LaunchDescriptionJson.MAX_BYTES))
+                        : fromFiles(source.files);
                 byte[] digest = d.snpLaunchDigest(vmmType);
                 JsonObject tdxValues = tdx ? tdx() : null;
                 String description = LaunchDescriptionJson.write(d);
@@ -123,7 +136,9 @@ public final class CvmCommand implements Runnable {
                 }
                 String hex = HexFormat.of().formatHex(digest);
                 if (json) {
-                    JsonObject o = new JsonObject().put("sev_snp_launch_digest", hex).put("vmm", vmmType.cliName())
+                    JsonObject o = new JsonObject()
+                            .put("sev_snp_launch_digest", hex)
+                            .put("vmm", vmmType.cliName())
                             .put("launch_description", new JsonObject(description));
                     if (tdxValues != null) {
                         o.put("tdx", tdxValues);
@@ -155,11 +170,12 @@ public final class CvmCommand implements Runnable {
             }
             String features = f.guestFeatures.toLowerCase(java.util.Locale.ROOT);
             if (!features.matches("0x[0-9a-f]{1,16}")) {
-                throw new IllegalArgumentException("--guest-features: \"" + f.guestFeatures
-                        + "\" is not a hex value like 0x1");
+                throw new IllegalArgumentException(
+                        "--guest-features: \"" + f.guestFeatures + "\" is not a hex value like 0x1");
             }
             OvmfImage ovmf = OvmfImage.parse(readBounded(f.ovmf, OvmfImage.MAX_SIZE));
-            Optional<KernelHashes> kernel = f.kernel == null ? Optional.empty()
+            Optional<KernelHashes> kernel = f.kernel == null
+                    ? Optional.empty()
                     : Optional.of(KernelHashes.ofFiles(f.kernel, f.initrd, f.cmdline));
             Optional<VcpuType> type = f.vcpuType == null ? Optional.empty() : Optional.of(VcpuType.parse(f.vcpuType));
             long guestFeatures = Long.parseUnsignedLong(features.substring(2), 16);
@@ -167,8 +183,13 @@ public final class CvmCommand implements Runnable {
                 if (!f.ovmfHash.matches("[0-9a-fA-F]{96}")) {
                     throw new IllegalArgumentException("--snp-ovmf-hash must be 96 hex digits");
                 }
-                return LaunchDescription.ofImage(ovmf, HexFormat.of().parseHex(f.ovmfHash.toLowerCase(
-                        java.util.Locale.ROOT)), kernel, f.vcpus, type, guestFeatures);
+                return LaunchDescription.ofImage(
+                        ovmf,
+                        HexFormat.of().parseHex(f.ovmfHash.toLowerCase(java.util.Locale.ROOT)),
+                        kernel,
+                        f.vcpus,
+                        type,
+                        guestFeatures);
             }
             return LaunchDescription.ofImage(ovmf, kernel, f.vcpus, type, guestFeatures);
         }
@@ -183,11 +204,16 @@ public final class CvmCommand implements Runnable {
                 if (!kernelAuthenticode.matches("[0-9a-fA-F]{96}")) {
                     throw new IllegalArgumentException("--tdx-kernel-authenticode must be 96 hex digits");
                 }
-                o.put("rtmr1", HexFormat.of().formatHex(Rtmr.directBootRtmr1(HexFormat.of().parseHex(
-                        kernelAuthenticode.toLowerCase(java.util.Locale.ROOT)))));
+                o.put(
+                        "rtmr1",
+                        HexFormat.of()
+                                .formatHex(Rtmr.directBootRtmr1(HexFormat.of()
+                                        .parseHex(kernelAuthenticode.toLowerCase(java.util.Locale.ROOT)))));
             }
-            o.put("rtmr2", HexFormat.of().formatHex(Rtmr.directBootRtmr2(f.cmdline == null ? "" : f.cmdline,
-                    sha384(f.initrd))));
+            o.put(
+                    "rtmr2",
+                    HexFormat.of()
+                            .formatHex(Rtmr.directBootRtmr2(f.cmdline == null ? "" : f.cmdline, sha384(f.initrd))));
             return o;
         }
 

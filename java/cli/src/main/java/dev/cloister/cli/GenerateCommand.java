@@ -1,8 +1,6 @@
 package dev.cloister.cli;
 
 import dev.cloister.enclave.ModelArgument;
-
-import dev.cloister.server.command.UsageException;
 import dev.cloister.infer.model.GgufFile;
 import dev.cloister.infer.model.ModelFiles;
 import dev.cloister.infer.nativecore.NativeEngine;
@@ -15,29 +13,33 @@ import dev.cloister.infer.tokenizer.Framing;
 import dev.cloister.infer.tokenizer.GgufVocabulary;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
 import dev.cloister.infer.tokenizer.Tokenizer;
+import dev.cloister.server.command.UsageException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code cloister generate}: run the local model on a prompt, for humans (progress, then tokens/s). */
-@Command(name = "generate", mixinStandardHelpOptions = true,
+@Command(
+        name = "generate",
+        mixinStandardHelpOptions = true,
         description = "Generate text from a prompt with the native engine (llama2.c checkpoints or GGUF files).")
 public final class GenerateCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "A model path (llama2.c .bin or .gguf), or stories15M / stories260K")
+    @Option(
+            names = "--model",
+            required = true,
+            description = "A model path (llama2.c .bin or .gguf), or stories15M / stories260K")
     String model;
 
     @Option(names = "--tokenizer", description = "tokenizer.bin for a llama2.c checkpoint (GGUF files carry their own)")
@@ -46,13 +48,22 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--prompt", required = true, description = "The prompt")
     String prompt;
 
-    @Option(names = "--steps", defaultValue = "128", description = "Tokens to generate at most (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--steps",
+            defaultValue = "128",
+            description = "Tokens to generate at most (default: ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default), else sampling temperature")
+    @Option(
+            names = "--temperature",
+            defaultValue = "0",
+            description = "0 = greedy (default), else sampling temperature")
     float temperature;
 
-    @Option(names = "--top-p", defaultValue = "0.9", description = "Nucleus sampling threshold (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--top-p",
+            defaultValue = "0.9",
+            description = "Nucleus sampling threshold (default: ${DEFAULT-VALUE})")
     float topP;
 
     @Option(names = "--seed", defaultValue = "42", description = "Sampling seed (default: ${DEFAULT-VALUE})")
@@ -81,24 +92,34 @@ public final class GenerateCommand implements Callable<Integer> {
             modelFile = asPath;
             words = GgufVocabulary.tokenizer(GgufFile.open(asPath));
         } else {
-            ModelFiles files = ModelArgument.resolve(spec.commandLine(), model, tokenizer, null,
-                    line -> err.println("model: " + line));
+            ModelFiles files = ModelArgument.resolve(
+                    spec.commandLine(), model, tokenizer, null, line -> err.println("model: " + line));
             modelFile = files.checkpoint();
             words = new Tokenizer(LlamaTokenizerFile.read(files.tokenizer()));
         }
         long loadStart = System.nanoTime();
         err.print("loading " + modelFile.getFileName() + " ... ");
         err.flush();
-        try (NativeEngine engine = NativeEngine.open(modelFile, NativeEngine.Options.defaults().withBackend(backend)
-                .withThreads(threads).withMaxSequences(1));
-             BatchScheduler scheduler = BatchScheduler.start(engine, words, new SchedulerConfig(1, 512, 512))) {
-            err.printf("%s, %d layers, dim %d, vocab %d, %s (%.2f s)%n", engine.shape().maxSequenceLength() + " context",
-                    engine.shape().layers(), engine.shape().dim(), engine.shape().vocabSize(),
-                    engine.backendDescription(), (System.nanoTime() - loadStart) / 1e9);
+        try (NativeEngine engine = NativeEngine.open(
+                        modelFile,
+                        NativeEngine.Options.defaults()
+                                .withBackend(backend)
+                                .withThreads(threads)
+                                .withMaxSequences(1));
+                BatchScheduler scheduler = BatchScheduler.start(engine, words, new SchedulerConfig(1, 512, 512))) {
+            err.printf(
+                    "%s, %d layers, dim %d, vocab %d, %s (%.2f s)%n",
+                    engine.shape().maxSequenceLength() + " context",
+                    engine.shape().layers(),
+                    engine.shape().dim(),
+                    engine.shape().vocabSize(),
+                    engine.backendDescription(),
+                    (System.nanoTime() - loadStart) / 1e9);
             err.flush();
             int[] tokens = words.encode(prompt.getBytes(StandardCharsets.UTF_8), Framing.BOS);
             int room = Math.max(1, Math.min(steps, engine.shape().maxSequenceLength() - tokens.length));
-            SamplingParameters sampling = temperature <= 0 ? SamplingParameters.greedy(room)
+            SamplingParameters sampling = temperature <= 0
+                    ? SamplingParameters.greedy(room)
                     : SamplingParameters.sampled(temperature, topP, seed, room);
             out.print(prompt);
             out.flush();
@@ -121,8 +142,12 @@ public final class GenerateCommand implements Callable<Integer> {
             Completion completion = done.get(610, TimeUnit.SECONDS);
             double seconds = (System.nanoTime() - start) / 1e9;
             out.println();
-            err.printf("%d prompt + %d generated tokens in %.2f s: %.1f tokens/s (%s)%n", completion.promptTokens(),
-                    completion.generatedTokens(), seconds, completion.generatedTokens() / seconds,
+            err.printf(
+                    "%d prompt + %d generated tokens in %.2f s: %.1f tokens/s (%s)%n",
+                    completion.promptTokens(),
+                    completion.generatedTokens(),
+                    seconds,
+                    completion.generatedTokens() / seconds,
                     completion.reason().name().toLowerCase());
             err.flush();
             return 0;

@@ -1,33 +1,48 @@
 package dev.cloister.cli;
 
-import dev.cloister.server.command.CommandErrors;
-
-import dev.cloister.server.ServerCommand;
-
-import dev.cloister.operator.GatewayCommand;
-import dev.cloister.operator.IssuerCommand;
 import dev.cloister.ledgerserver.LedgerCommand;
 import dev.cloister.ledgerserver.WitnessCommand;
+import dev.cloister.operator.GatewayCommand;
+import dev.cloister.operator.IssuerCommand;
 import dev.cloister.relay.RelayCommand;
+import dev.cloister.server.ServerCommand;
+import dev.cloister.server.command.CommandErrors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code cloister} command line: every server role and the client commands. */
-@Command(name = "cloister", mixinStandardHelpOptions = true, version = "cloister 0.1.0",
+@Command(
+        name = "cloister",
+        mixinStandardHelpOptions = true,
+        version = "cloister 0.1.0",
         description = "Private AI processing: relay, gateway, issuer, ledger and witness servers, and their clients.",
-        subcommands = {DemoCommand.class, GatewayCommand.class, RelayCommand.class, IssuerCommand.class,
-            LedgerCommand.class, WitnessCommand.class, dev.cloister.operator.KeysCommand.class,
-            dev.cloister.enclave.EnclaveCommand.class, AttestCommand.class,
-            RequestCommand.class, dev.cloister.cli.SummarizeCommand.class,
-            dev.cloister.cli.RewriteCommand.class, dev.cloister.cli.LogCommand.class,
-            dev.cloister.cli.GenerateCommand.class, dev.cloister.cli.ModelCommand.class, CvmCommand.class,
-            CommandLine.HelpCommand.class})
+        subcommands = {
+            DemoCommand.class,
+            GatewayCommand.class,
+            RelayCommand.class,
+            IssuerCommand.class,
+            LedgerCommand.class,
+            WitnessCommand.class,
+            dev.cloister.operator.KeysCommand.class,
+            dev.cloister.enclave.EnclaveCommand.class,
+            AttestCommand.class,
+            RequestCommand.class,
+            dev.cloister.cli.SummarizeCommand.class,
+            dev.cloister.cli.RewriteCommand.class,
+            dev.cloister.cli.LogCommand.class,
+            dev.cloister.cli.GenerateCommand.class,
+            dev.cloister.cli.ModelCommand.class,
+            CvmCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Launcher implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @CommandLine.Option(names = CommandErrors.VERBOSE, scope = CommandLine.ScopeType.INHERIT,
+    @CommandLine.Option(
+            names = CommandErrors.VERBOSE,
+            scope = CommandLine.ScopeType.INHERIT,
             description = "On a failure, print the stack trace too")
     boolean verbose;
 

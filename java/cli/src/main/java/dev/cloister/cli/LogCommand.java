@@ -11,7 +11,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code cloister log}: prints the request log (JSON lines: what was shared, with which verified software). */
-@Command(name = "log", mixinStandardHelpOptions = true,
+@Command(
+        name = "log",
+        mixinStandardHelpOptions = true,
         description = "Print the request log: one JSON line per private request (what was shared, relay, key and its "
                 + "ledger index, enclave measurement and release, TCB, GPU, witnesses, TLS, outcome).")
 public final class LogCommand implements Callable<Integer> {

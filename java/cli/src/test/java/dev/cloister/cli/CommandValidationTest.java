@@ -41,8 +41,16 @@ class CommandValidationTest {
 
     private static String[] generate(String... extra) {
         Path models = Path.of(System.getProperty("cloister.models"));
-        List<String> args = new ArrayList<>(List.of("generate", "--model", models.resolve("stories260K.bin").toString(),
-                "--tokenizer", models.resolve("tok512.bin").toString(), "--prompt", "Once", "--backend", "CPU"));
+        List<String> args = new ArrayList<>(List.of(
+                "generate",
+                "--model",
+                models.resolve("stories260K.bin").toString(),
+                "--tokenizer",
+                models.resolve("tok512.bin").toString(),
+                "--prompt",
+                "Once",
+                "--backend",
+                "CPU"));
         args.addAll(List.of(extra));
         return args.toArray(String[]::new);
     }
@@ -67,10 +75,14 @@ class CommandValidationTest {
         String written = Files.readString(key);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
 
-        assertUsage(run("ledger", "keygen", "--name", "log.test", "--out", key.toString()), "--out " + key,
-                "already exists", "--force");
+        assertUsage(
+                run("ledger", "keygen", "--name", "log.test", "--out", key.toString()),
+                "--out " + key,
+                "already exists",
+                "--force");
         assertEquals(written, Files.readString(key), "the key is untouched");
-        assertUsage(run("ledger", "keygen", "--name", "witness.test", "--witness", "--out", key.toString()),
+        assertUsage(
+                run("ledger", "keygen", "--name", "witness.test", "--witness", "--out", key.toString()),
                 "already exists");
         assertEquals(written, Files.readString(key));
 
@@ -85,12 +97,35 @@ class CommandValidationTest {
     void witnessAndLedgerRefuseEachOthersKeys() {
         Path logKey = dir.resolve("log.key");
         Path witnessKey = dir.resolve("witness.key");
-        String logVkey = run("ledger", "keygen", "--name", "log.test", "--out", logKey.toString()).output();
+        String logVkey = run("ledger", "keygen", "--name", "log.test", "--out", logKey.toString())
+                .output();
         run("ledger", "keygen", "--name", "witness.test", "--witness", "--out", witnessKey.toString());
-        assertUsage(run("witness", "--listen", "127.0.0.1:0", "--data", dir.resolve("w").toString(), "--key",
-                logKey.toString(), "--log", logVkey), "--key " + logKey, "not a witness key");
-        assertUsage(run("ledger", "--listen", "127.0.0.1:0", "--data", dir.resolve("l").toString(), "--key",
-                witnessKey.toString(), "--admin-listen", "127.0.0.1:0"), "--key " + witnessKey, "a witness key");
+        assertUsage(
+                run(
+                        "witness",
+                        "--listen",
+                        "127.0.0.1:0",
+                        "--data",
+                        dir.resolve("w").toString(),
+                        "--key",
+                        logKey.toString(),
+                        "--log",
+                        logVkey),
+                "--key " + logKey,
+                "not a witness key");
+        assertUsage(
+                run(
+                        "ledger",
+                        "--listen",
+                        "127.0.0.1:0",
+                        "--data",
+                        dir.resolve("l").toString(),
+                        "--key",
+                        witnessKey.toString(),
+                        "--admin-listen",
+                        "127.0.0.1:0"),
+                "--key " + witnessKey,
+                "a witness key");
         assertFalse(Files.exists(dir.resolve("w")), "the witness refused before creating its data directory");
         assertFalse(Files.exists(dir.resolve("l")), "the ledger refused before creating its data directory");
     }
@@ -101,16 +136,40 @@ class CommandValidationTest {
 
     @Test
     void relayWithAnotherSchemeIsNamed() {
-        String logVkey = run("ledger", "keygen", "--name", "log.test", "--out", dir.resolve("k").toString()).output();
-        String[] session = {"--relay", "ftp://relay.example/relay", "--keys", "http://127.0.0.1:1", "--ledger-vkey",
-                logVkey, "--issuer", "http://127.0.0.1:1", "--account", "a", "--log-file",
-                dir.resolve("log.jsonl").toString()};
-        assertUsage(run(concat(new String[] {"rewrite", "--text", "hi"}, session)),
-                "--relay ftp://relay.example/relay", "scheme ftp");
-        assertUsage(run("request", "--relay", "ftp://relay.example/relay", "--keys", "http://127.0.0.1:1/ohttp-keys"),
-                "--relay ftp://relay.example/relay", "scheme ftp");
-        assertUsage(run("relay", "--listen", "127.0.0.1:0", "--gateway", "ftp://gateway.example/gateway"),
-                "--gateway ftp://gateway.example/gateway", "scheme ftp");
+        String logVkey = run(
+                        "ledger",
+                        "keygen",
+                        "--name",
+                        "log.test",
+                        "--out",
+                        dir.resolve("k").toString())
+                .output();
+        String[] session = {
+            "--relay",
+            "ftp://relay.example/relay",
+            "--keys",
+            "http://127.0.0.1:1",
+            "--ledger-vkey",
+            logVkey,
+            "--issuer",
+            "http://127.0.0.1:1",
+            "--account",
+            "a",
+            "--log-file",
+            dir.resolve("log.jsonl").toString()
+        };
+        assertUsage(
+                run(concat(new String[] {"rewrite", "--text", "hi"}, session)),
+                "--relay ftp://relay.example/relay",
+                "scheme ftp");
+        assertUsage(
+                run("request", "--relay", "ftp://relay.example/relay", "--keys", "http://127.0.0.1:1/ohttp-keys"),
+                "--relay ftp://relay.example/relay",
+                "scheme ftp");
+        assertUsage(
+                run("relay", "--listen", "127.0.0.1:0", "--gateway", "ftp://gateway.example/gateway"),
+                "--gateway ftp://gateway.example/gateway",
+                "scheme ftp");
     }
 
     @Test
@@ -118,9 +177,19 @@ class CommandValidationTest {
         Path evidence = Files.write(dir.resolve("report.bin"), new byte[1184]);
         assertUsage(run("attest", "verify", "--kind", "sgx", "--evidence", evidence.toString()), "--kind sgx");
         assertUsage(run("attest", "verify", "--kind", "sev-snp", "--evidence", evidence.toString()), "--certs");
-        assertUsage(run("attest", "verify", "--kind", "tdx", "--evidence", dir.resolve("none").toString()),
-                "--evidence " + dir.resolve("none"), "no such file");
-        assertUsage(run("attest", "verify", "--kind", "tdx", "--evidence", dir.toString()), "--evidence " + dir,
+        assertUsage(
+                run(
+                        "attest",
+                        "verify",
+                        "--kind",
+                        "tdx",
+                        "--evidence",
+                        dir.resolve("none").toString()),
+                "--evidence " + dir.resolve("none"),
+                "no such file");
+        assertUsage(
+                run("attest", "verify", "--kind", "tdx", "--evidence", dir.toString()),
+                "--evidence " + dir,
                 "directory");
         Run refused = run("attest", "verify", "--kind", "tdx", "--evidence", evidence.toString());
         assertEquals(1, refused.code(), "evidence that does not verify is still a verdict");
@@ -130,26 +199,66 @@ class CommandValidationTest {
     @Test
     void simulatedTeeRootsAreNeverCreatedOnTheVerifyingSide() throws Exception {
         Path missing = dir.resolve("no-such-sim");
-        String logVkey = run("ledger", "keygen", "--name", "log.test", "--out", dir.resolve("k").toString()).output();
-        String[] session = {"--relay", "http://127.0.0.1:1/relay", "--keys", "http://127.0.0.1:1", "--ledger-vkey",
-                logVkey, "--issuer", "http://127.0.0.1:1", "--account", "a", "--log-file",
-                dir.resolve("log.jsonl").toString(), "--insecure-simulated-tee", missing.toString()};
-        assertUsage(run(concat(new String[] {"rewrite", "--text", "hi"}, session)),
-                "--insecure-simulated-tee " + missing, "no such directory", "cloister enclave --sim-dir");
+        String logVkey = run(
+                        "ledger",
+                        "keygen",
+                        "--name",
+                        "log.test",
+                        "--out",
+                        dir.resolve("k").toString())
+                .output();
+        String[] session = {
+            "--relay",
+            "http://127.0.0.1:1/relay",
+            "--keys",
+            "http://127.0.0.1:1",
+            "--ledger-vkey",
+            logVkey,
+            "--issuer",
+            "http://127.0.0.1:1",
+            "--account",
+            "a",
+            "--log-file",
+            dir.resolve("log.jsonl").toString(),
+            "--insecure-simulated-tee",
+            missing.toString()
+        };
+        assertUsage(
+                run(concat(new String[] {"rewrite", "--text", "hi"}, session)),
+                "--insecure-simulated-tee " + missing,
+                "no such directory",
+                "cloister enclave --sim-dir");
         assertFalse(Files.exists(missing), "the client created no directory");
 
         Path seed = Files.write(dir.resolve("seed"), new byte[32]);
-        assertUsage(run("gateway", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--enclave",
-                "e1=http://127.0.0.1:1/sessions/", "--release", "00".repeat(48), "--token-seed-file", seed.toString(),
-                "--spent-tokens", dir.resolve("spent").toString(), "--insecure-simulated-tee", missing.toString()),
-                "--insecure-simulated-tee " + missing, "no such directory");
+        assertUsage(
+                run(
+                        "gateway",
+                        "--listen",
+                        "127.0.0.1:0",
+                        "--admin-listen",
+                        "127.0.0.1:0",
+                        "--enclave",
+                        "e1=http://127.0.0.1:1/sessions/",
+                        "--release",
+                        "00".repeat(48),
+                        "--token-seed-file",
+                        seed.toString(),
+                        "--spent-tokens",
+                        dir.resolve("spent").toString(),
+                        "--insecure-simulated-tee",
+                        missing.toString()),
+                "--insecure-simulated-tee " + missing,
+                "no such directory");
         assertFalse(Files.exists(missing), "the gateway created no directory");
 
         Path empty = Files.createDirectories(dir.resolve("empty-sim"));
         String[] emptySession = session.clone();
         emptySession[emptySession.length - 1] = empty.toString();
-        assertUsage(run(concat(new String[] {"rewrite", "--text", "hi"}, emptySession)),
-                "--insecure-simulated-tee " + empty, "holds no simulated platform");
+        assertUsage(
+                run(concat(new String[] {"rewrite", "--text", "hi"}, emptySession)),
+                "--insecure-simulated-tee " + empty,
+                "holds no simulated platform");
         try (Stream<Path> files = Files.list(empty)) {
             assertEquals(0, files.count(), "and wrote no roots into an existing directory");
         }

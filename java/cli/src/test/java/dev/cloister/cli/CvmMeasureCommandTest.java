@@ -18,11 +18,11 @@ import picocli.CommandLine;
 class CvmMeasureCommandTest {
 
     /** test_snp_default: AmdSev OVMF, empty kernel and initrd, this command line, 1 vCPU EPYC-v4, features 0x21. */
-    static final String SNP_DEFAULT = "803f691094946e42068aaa3a8f9e26a5c89f36f7b73ecfb28c653360fe4b3aba7e534442e7e1e1"
-            + "7895dfe778d0228977";
+    static final String SNP_DEFAULT =
+            "803f691094946e42068aaa3a8f9e26a5c89f36f7b73ecfb28c653360fe4b3aba7e534442e7e1e1" + "7895dfe778d0228977";
     /** test_snp_ec2_feature_snp_only: EC2, empty cmdline, features 0x1. */
-    static final String EC2_SNP_ONLY = "0883bd0eeb716e65b7b977a321c278d1e51b33b5c655fab985443bbcc65c086b9c15e8a0bd881"
-            + "1050dec7e24964e5056";
+    static final String EC2_SNP_ONLY =
+            "0883bd0eeb716e65b7b977a321c278d1e51b33b5c655fab985443bbcc65c086b9c15e8a0bd881" + "1050dec7e24964e5056";
 
     @TempDir
     Path dir;
@@ -54,33 +54,82 @@ class CvmMeasureCommandTest {
     @Test
     void reproducesTheVectorFromFilesAndFromItsLaunchDescription() throws Exception {
         Path inputs = dir.resolve("launch.json");
-        Run files = run("--ovmf", vector("ovmf_AmdSev_suffix.bin").toString(), "--kernel", empty("k").toString(),
-                "--initrd", empty("i").toString(), "--cmdline", "console=ttyS0 loglevel=7", "--vcpus", "1",
-                "--vcpu-type", "EPYC-v4", "--guest-features", "0x21", "--write-launch-inputs", inputs.toString());
+        Run files = run(
+                "--ovmf",
+                vector("ovmf_AmdSev_suffix.bin").toString(),
+                "--kernel",
+                empty("k").toString(),
+                "--initrd",
+                empty("i").toString(),
+                "--cmdline",
+                "console=ttyS0 loglevel=7",
+                "--vcpus",
+                "1",
+                "--vcpu-type",
+                "EPYC-v4",
+                "--guest-features",
+                "0x21",
+                "--write-launch-inputs",
+                inputs.toString());
         assertEquals(0, files.code(), files.err());
-        assertEquals("sev-snp launch digest (qemu, 1 vCPU, guest features 0x21): " + SNP_DEFAULT + "\n",
+        assertEquals(
+                "sev-snp launch digest (qemu, 1 vCPU, guest features 0x21): " + SNP_DEFAULT + "\n",
                 files.out().replace(System.lineSeparator(), "\n"));
 
         Run json = run("--launch-inputs", inputs.toString(), "--json");
         assertEquals(0, json.code(), json.err());
         JsonObject o = new JsonObject(json.out());
         assertEquals(SNP_DEFAULT, o.getString("sev_snp_launch_digest"));
-        assertEquals("console=ttyS0 loglevel=7", o.getJsonObject("launch_description").getString("cmdline"));
-        assertEquals("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        assertEquals(
+                "console=ttyS0 loglevel=7",
+                o.getJsonObject("launch_description").getString("cmdline"));
+        assertEquals(
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
                 o.getJsonObject("launch_description").getString("kernel_hash"));
 
-        Run ec2 = run("--ovmf", vector("ovmf_AmdSev_suffix.bin").toString(), "--kernel", empty("k2").toString(),
-                "--initrd", empty("i2").toString(), "--cmdline", "", "--vcpus", "1", "--vcpu-type", "EPYC-v4",
-                "--guest-features", "0x1", "--vmm", "ec2", "--json");
+        Run ec2 = run(
+                "--ovmf",
+                vector("ovmf_AmdSev_suffix.bin").toString(),
+                "--kernel",
+                empty("k2").toString(),
+                "--initrd",
+                empty("i2").toString(),
+                "--cmdline",
+                "",
+                "--vcpus",
+                "1",
+                "--vcpu-type",
+                "EPYC-v4",
+                "--guest-features",
+                "0x1",
+                "--vmm",
+                "ec2",
+                "--json");
         assertEquals(0, ec2.code(), ec2.err());
         assertEquals(EC2_SNP_ONLY, new JsonObject(ec2.out()).getString("sev_snp_launch_digest"));
     }
 
     @Test
     void tdxRtmr2IsPrintedWhenAsked() throws Exception {
-        Run tdx = run("--ovmf", vector("ovmf_AmdSev_suffix.bin").toString(), "--kernel", empty("k").toString(),
-                "--initrd", empty("i").toString(), "--cmdline", "console=ttyS0", "--vcpus", "1", "--vcpu-type",
-                "EPYC-v4", "--guest-features", "0x1", "--tdx", "--tdx-kernel-authenticode", "00".repeat(48), "--json");
+        Run tdx = run(
+                "--ovmf",
+                vector("ovmf_AmdSev_suffix.bin").toString(),
+                "--kernel",
+                empty("k").toString(),
+                "--initrd",
+                empty("i").toString(),
+                "--cmdline",
+                "console=ttyS0",
+                "--vcpus",
+                "1",
+                "--vcpu-type",
+                "EPYC-v4",
+                "--guest-features",
+                "0x1",
+                "--tdx",
+                "--tdx-kernel-authenticode",
+                "00".repeat(48),
+                "--json");
         assertEquals(0, tdx.code(), tdx.err());
         JsonObject t = new JsonObject(tdx.out()).getJsonObject("tdx");
         assertEquals(96, t.getString("rtmr1").length());
@@ -89,15 +138,31 @@ class CvmMeasureCommandTest {
 
     @Test
     void badInputEndsWithOneLineAndExitOne() throws Exception {
-        Run x64 = run("--ovmf", vector("ovmf_OvmfX64_suffix.bin").toString(), "--kernel", empty("k").toString(),
-                "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--guest-features", "0x21");
+        Run x64 = run(
+                "--ovmf",
+                vector("ovmf_OvmfX64_suffix.bin").toString(),
+                "--kernel",
+                empty("k").toString(),
+                "--vcpus",
+                "1",
+                "--vcpu-type",
+                "EPYC-v4",
+                "--guest-features",
+                "0x21");
         assertEquals(1, x64.code());
         assertTrue(x64.err().contains("no SNP_KERNEL_HASHES section"), x64.err());
         assertEquals(1, x64.err().strip().lines().count(), x64.err());
 
         for (String vcpus : new String[] {"0", "1000"}) {
-            Run r = run("--ovmf", vector("ovmf_AmdSev_suffix.bin").toString(), "--vcpus", vcpus, "--vcpu-type",
-                    "EPYC-v4", "--guest-features", "0x1");
+            Run r = run(
+                    "--ovmf",
+                    vector("ovmf_AmdSev_suffix.bin").toString(),
+                    "--vcpus",
+                    vcpus,
+                    "--vcpu-type",
+                    "EPYC-v4",
+                    "--guest-features",
+                    "0x1");
             assertEquals(1, r.code());
             assertTrue(r.err().contains("vcpus: " + vcpus + " is outside [1, 512]"), r.err());
         }
@@ -106,8 +171,8 @@ class CvmMeasureCommandTest {
         assertEquals(1, json.code());
         assertTrue(json.err().contains("launch description: missing key"), json.err());
 
-        Run noType = run("--ovmf", vector("ovmf_AmdSev_suffix.bin").toString(), "--vcpus", "1", "--guest-features",
-                "0x1");
+        Run noType =
+                run("--ovmf", vector("ovmf_AmdSev_suffix.bin").toString(), "--vcpus", "1", "--guest-features", "0x1");
         assertEquals(1, noType.code());
         assertTrue(noType.err().contains("vcpu_type"), noType.err());
 

@@ -73,15 +73,34 @@ class GatewayStartTest {
         enclave.start();
         Files.write(dir.resolve("token-seed"), new byte[32]);
         int port = freePort();
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), "dev.cloister.cli.Launcher",
-                "gateway", "--listen", "127.0.0.1:" + port, "--admin-listen", "127.0.0.1:0", "--instances", "1",
-                "--enclave", "e1=http://127.0.0.1:" + enclave.getAddress().getPort() + "/sessions/",
-                "--release", "00".repeat(48), "--token-seed-file", dir.resolve("token-seed").toString(),
-                "--spent-tokens", dir.resolve("spent").toString()));
+        List<String> command = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow",
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.cloister.cli.Launcher",
+                "gateway",
+                "--listen",
+                "127.0.0.1:" + port,
+                "--admin-listen",
+                "127.0.0.1:0",
+                "--instances",
+                "1",
+                "--enclave",
+                "e1=http://127.0.0.1:" + enclave.getAddress().getPort() + "/sessions/",
+                "--release",
+                "00".repeat(48),
+                "--token-seed-file",
+                dir.resolve("token-seed").toString(),
+                "--spent-tokens",
+                dir.resolve("spent").toString()));
         Path log = dir.resolve("gateway.log");
-        gateway = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        gateway = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
 
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!accepts(port)) {
@@ -91,7 +110,8 @@ class GatewayStartTest {
         }
         long listening = System.nanoTime();
         long answered = answeredAt.get();
-        assertTrue(answered != 0 && answered <= listening,
+        assertTrue(
+                answered != 0 && answered <= listening,
                 () -> "the gateway listened before its first attestation of the enclave ended: " + read(log));
     }
 

@@ -49,16 +49,20 @@ class LauncherBuildProgressTest {
                 case "$*" in *-XshowSettings*) echo '    java.specification.version = 25' >&2; exit 0 ;; esac
                 echo "launched: $*"
                 """);
-        executable(root.resolve("mvnw"), "#!/bin/sh\ncat <<'EOF'\n" + mavenOutput + "EOF\n"
-                + (mavenExit == 0 ? "mkdir -p java/cli/target && touch java/cli/target/cloister.jar\n" : "")
-                + "exit " + mavenExit + "\n");
+        executable(
+                root.resolve("mvnw"),
+                "#!/bin/sh\ncat <<'EOF'\n" + mavenOutput + "EOF\n"
+                        + (mavenExit == 0 ? "mkdir -p java/cli/target && touch java/cli/target/cloister.jar\n" : "")
+                        + "exit " + mavenExit + "\n");
         ProcessBuilder builder = new ProcessBuilder(root.resolve("cloister").toString(), "--version");
         builder.environment().put("JAVA_HOME", root.resolve("jdk").toString());
         builder.environment().put("TMPDIR", root.resolve("tmp").toString());
         Process process = builder.start();
         process.getOutputStream().close();
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the launcher finished");
-        return new Run(process.exitValue(), new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+        return new Run(
+                process.exitValue(),
+                new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
                 new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
     }
 
@@ -78,17 +82,22 @@ class LauncherBuildProgressTest {
     void theFirstBuildShowsEachModuleWithTheTimeSoFarAndCmakesProgress() throws Exception {
         Run run = launch(BUILDING + "[INFO] BUILD SUCCESS\n", 0);
         assertEquals(0, run.code(), run.err());
-        assertEquals("launched: --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -jar "
-                + root.resolve("java/cli/target/cloister.jar")
-                + " --version\n", run.out());
-        List<String> lines = run.err().replaceAll("\\d+m\\d\\ds", "TIME").lines().toList();
-        assertEquals(List.of(
-                "cloister: building (first run takes a few minutes: Java modules and the native inference core)...",
-                "cloister: [1/2] Cloister wire: BHTTP, HPKE, OHTTP (TIME)",
-                "cloister:   Compiling 57 source files to target/classes (TIME)",
-                "[ 50%] Building CXX object CMakeFiles/cloister_infer.dir/src/engine.cpp.o",
-                "cloister: [2/2] Cloister CLI: the cloister launcher (TIME)",
-                "cloister: built in TIME"), lines);
+        assertEquals(
+                "launched: --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -jar "
+                        + root.resolve("java/cli/target/cloister.jar")
+                        + " --version\n",
+                run.out());
+        List<String> lines =
+                run.err().replaceAll("\\d+m\\d\\ds", "TIME").lines().toList();
+        assertEquals(
+                List.of(
+                        "cloister: building (first run takes a few minutes: Java modules and the native inference core)...",
+                        "cloister: [1/2] Cloister wire: BHTTP, HPKE, OHTTP (TIME)",
+                        "cloister:   Compiling 57 source files to target/classes (TIME)",
+                        "[ 50%] Building CXX object CMakeFiles/cloister_infer.dir/src/engine.cpp.o",
+                        "cloister: [2/2] Cloister CLI: the cloister launcher (TIME)",
+                        "cloister: built in TIME"),
+                lines);
         try (var left = Files.list(root.resolve("tmp"))) {
             assertEquals(0, left.count(), "the build log of a success is removed");
         }
@@ -100,7 +109,8 @@ class LauncherBuildProgressTest {
         assertEquals(3, run.code());
         assertTrue(run.err().contains("[ERROR] /repo/X.java:[3,1] ';' expected\n"), run.err());
         assertFalse(run.err().contains("[INFO] Scanning"), run.err());
-        Matcher failed = Pattern.compile("cloister: the build failed after \\d+m\\d\\ds \\(exit 3; the whole log: (.*)\\)")
+        Matcher failed = Pattern.compile(
+                        "cloister: the build failed after \\d+m\\d\\ds \\(exit 3; the whole log: (.*)\\)")
                 .matcher(run.err());
         assertTrue(failed.find(), run.err());
         assertTrue(Files.readString(Path.of(failed.group(1))).contains("[INFO] Scanning for projects..."));

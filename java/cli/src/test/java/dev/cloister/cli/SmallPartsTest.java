@@ -1,7 +1,5 @@
 package dev.cloister.cli;
 
-import dev.cloister.server.ListenAddress;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,6 +9,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.core.spi.FilterReply;
 import dev.cloister.operator.gateway.KeyRotation;
+import dev.cloister.server.ListenAddress;
 import dev.cloister.server.log.PlaintextGuard;
 import dev.cloister.wire.hpke.KemId;
 import java.io.PrintWriter;
@@ -43,8 +42,11 @@ class SmallPartsTest {
         var own = context.getLogger("dev.cloister.operator.gateway.GatewayVerticle");
         var library = context.getLogger("io.netty.Something");
         assertEquals(FilterReply.NEUTRAL, guard.decide(null, own, Level.INFO, "port {}", new Object[] {8080}, null));
-        assertEquals(FilterReply.DENY, guard.decide(null, own, Level.INFO, "text {}", new Object[] {"a user's words"}, null));
-        assertEquals(FilterReply.DENY, guard.decide(null, own, Level.WARN, "bytes {}", new Object[] {new byte[3]}, null));
+        assertEquals(
+                FilterReply.DENY,
+                guard.decide(null, own, Level.INFO, "text {}", new Object[] {"a user's words"}, null));
+        assertEquals(
+                FilterReply.DENY, guard.decide(null, own, Level.WARN, "bytes {}", new Object[] {new byte[3]}, null));
         assertEquals(FilterReply.DENY, guard.decide(null, own, Level.WARN, "failed", null, new RuntimeException("x")));
         assertEquals(FilterReply.DENY, guard.decide(null, library, Level.INFO, "chatty", null, null));
         assertEquals(FilterReply.NEUTRAL, guard.decide(null, library, Level.WARN, "trouble", null, null));
@@ -54,12 +56,28 @@ class SmallPartsTest {
     void keyRotationAddsASuccessorBeforeTheEndAndRetiresOldKeys() {
         AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-28T00:00:00Z"));
         Clock clock = new Clock() {
-            @Override public ZoneOffset getZone() { return ZoneOffset.UTC; }
-            @Override public Clock withZone(java.time.ZoneId zone) { return this; }
-            @Override public Instant instant() { return now.get(); }
+            @Override
+            public ZoneOffset getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
         };
-        KeyRotation rotation = new KeyRotation(KemId.DHKEM_X25519_HKDF_SHA256, Duration.ofHours(4), Duration.ofHours(1),
-                Duration.ofMinutes(30), clock, new SecureRandom());
+        KeyRotation rotation = new KeyRotation(
+                KemId.DHKEM_X25519_HKDF_SHA256,
+                Duration.ofHours(4),
+                Duration.ofHours(1),
+                Duration.ofMinutes(30),
+                clock,
+                new SecureRandom());
         int first = rotation.get().keys().getFirst().config().keyId();
         rotation.rotateIfDue();
         assertEquals(1, rotation.get().keys().size(), "nothing due at the start");
@@ -91,7 +109,8 @@ class SmallPartsTest {
             java.util.List<String> withHelp = new java.util.ArrayList<>(args);
             withHelp.add("--help");
             assertEquals(0, root.execute(withHelp.toArray(String[]::new)), String.join(" ", args));
-            assertTrue(out.toString().contains("Usage: cloister " + String.join(" ", args)),
+            assertTrue(
+                    out.toString().contains("Usage: cloister " + String.join(" ", args)),
                     String.join(" ", args) + ": " + out);
             if (!entry.getKey().equals("help")) {
                 checkHelp(entry.getValue(), args);
@@ -104,8 +123,17 @@ class SmallPartsTest {
         StringWriter out = new StringWriter();
         CommandLine cli = new CommandLine(new Launcher());
         cli.setOut(new PrintWriter(out));
-        assertEquals(0, cli.execute("demo", "--model", "stories260K", "--models-dir", System.getProperty("cloister.models"),
-                "--max-tokens", "16"), out::toString);
+        assertEquals(
+                0,
+                cli.execute(
+                        "demo",
+                        "--model",
+                        "stories260K",
+                        "--models-dir",
+                        System.getProperty("cloister.models"),
+                        "--max-tokens",
+                        "16"),
+                out::toString);
         assertTrue(out.toString().contains("demo OK"), out::toString);
         assertTrue(out.toString().contains("\"measurement\""), out::toString);
     }
@@ -115,7 +143,13 @@ class SmallPartsTest {
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(new Launcher());
         cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute("enclave", "--listen", "127.0.0.1:0", "--platform", "configfs-tsm", "--tsm-dir",
+        int code = cli.execute(
+                "enclave",
+                "--listen",
+                "127.0.0.1:0",
+                "--platform",
+                "configfs-tsm",
+                "--tsm-dir",
                 "/nonexistent/tsm/report");
         assertEquals(2, code, err::toString);
         assertTrue(err.toString().contains("configfs-tsm needs a confidential VM"), err::toString);

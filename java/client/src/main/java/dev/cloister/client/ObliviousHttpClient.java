@@ -2,7 +2,6 @@ package dev.cloister.client;
 
 import dev.cloister.protocol.http.BoundedResponse;
 import dev.cloister.protocol.http.ProblemResponse;
-
 import dev.cloister.wire.bhttp.BhttpException;
 import dev.cloister.wire.bhttp.BhttpLimits;
 import dev.cloister.wire.bhttp.BinaryRequest;
@@ -53,6 +52,7 @@ public final class ObliviousHttpClient implements AutoCloseable {
     private final Vertx vertx;
     /** Where streamed exchanges run when the caller is on a worker or virtual-thread context (an event-loop context). */
     private final Context fallbackContext;
+
     private final Duration timeout;
     private final SecureRandom random = new SecureRandom();
     private final OhttpLimits limits = OhttpLimits.DEFAULT;
@@ -65,20 +65,25 @@ public final class ObliviousHttpClient implements AutoCloseable {
      * The gateway refused a key configuration (RFC 9458 §5.2): the next {@link #fetchKeys} asks the key directory to
      * revalidate its copy with the gateway ({@code Cache-Control: no-cache}) instead of serving the one it holds.
      */
-    private final java.util.concurrent.atomic.AtomicBoolean keysRefused = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicBoolean keysRefused =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     public ObliviousHttpClient(Vertx vertx, URI relay, Duration timeout) {
         this.vertx = vertx;
         this.fallbackContext = eventLoopContext(vertx);
         this.relay = Objects.requireNonNull(relay);
         this.timeout = Objects.requireNonNull(timeout);
-        this.web = WebClient.create(vertx, new WebClientOptions()
-                .setUserAgentEnabled(false)
-                .setConnectTimeout((int) timeout.toMillis())
-                .setIdleTimeout((int) Math.max(1, timeout.toSeconds())));
-        this.streaming = vertx.createHttpClient(new HttpClientOptions()
-                .setConnectTimeout((int) timeout.toMillis())
-                .setIdleTimeout((int) Math.max(1, timeout.toSeconds())), new PoolOptions().setHttp1MaxSize(16));
+        this.web = WebClient.create(
+                vertx,
+                new WebClientOptions()
+                        .setUserAgentEnabled(false)
+                        .setConnectTimeout((int) timeout.toMillis())
+                        .setIdleTimeout((int) Math.max(1, timeout.toSeconds())));
+        this.streaming = vertx.createHttpClient(
+                new HttpClientOptions()
+                        .setConnectTimeout((int) timeout.toMillis())
+                        .setIdleTimeout((int) Math.max(1, timeout.toSeconds())),
+                new PoolOptions().setHttp1MaxSize(16));
     }
 
     /**
@@ -92,8 +97,8 @@ public final class ObliviousHttpClient implements AutoCloseable {
             try {
                 List<KeyConfig> configs = KeyConfigs.decode(body);
                 if (configs.isEmpty()) {
-                    return Future.failedFuture(new OhttpException(OhttpException.Reason.KEY_CONFIGURATION,
-                            "no usable key configuration"));
+                    return Future.failedFuture(
+                            new OhttpException(OhttpException.Reason.KEY_CONFIGURATION, "no usable key configuration"));
                 }
                 return Future.succeededFuture(configs);
             } catch (OhttpException e) {
@@ -107,13 +112,14 @@ public final class ObliviousHttpClient implements AutoCloseable {
      * directory; the caller checks them with {@link dev.cloister.client.keys.KeyConsistency}.
      */
     public Future<dev.cloister.ledger.proof.KeyProofs> fetchKeyProofs(URI proofs) {
-        return fetchDocument(proofs, dev.cloister.ledger.proof.KeyProofs.MEDIA_TYPE, false).compose(body -> {
-            try {
-                return Future.succeededFuture(dev.cloister.ledger.proof.KeyProofs.decode(body));
-            } catch (dev.cloister.ledger.FormatException e) {
-                return Future.failedFuture(e);
-            }
-        });
+        return fetchDocument(proofs, dev.cloister.ledger.proof.KeyProofs.MEDIA_TYPE, false)
+                .compose(body -> {
+                    try {
+                        return Future.succeededFuture(dev.cloister.ledger.proof.KeyProofs.decode(body));
+                    } catch (dev.cloister.ledger.FormatException e) {
+                        return Future.failedFuture(e);
+                    }
+                });
     }
 
     private Future<byte[]> fetchDocument(URI url, String mediaType, boolean revalidate) {
@@ -121,18 +127,17 @@ public final class ObliviousHttpClient implements AutoCloseable {
         if (revalidate) {
             get.putHeader(HttpHeaders.CACHE_CONTROL.toString(), "no-cache");
         }
-        return BoundedResponse.send(get, null, MAX_DOCUMENT_BYTES)
-                .compose(response -> {
-                    if (response.statusCode() != 200) {
-                        return Future.failedFuture(problem(response.statusCode(), response.body()));
-                    }
-                    String type = response.header(HttpHeaders.CONTENT_TYPE.toString());
-                    if (type == null || !type.startsWith(mediaType)) {
-                        return Future.failedFuture(new ProblemResponse(response.statusCode(), null,
-                                "key directory answered " + type + ", not " + mediaType));
-                    }
-                    return Future.succeededFuture(response.body().getBytes());
-                });
+        return BoundedResponse.send(get, null, MAX_DOCUMENT_BYTES).compose(response -> {
+            if (response.statusCode() != 200) {
+                return Future.failedFuture(problem(response.statusCode(), response.body()));
+            }
+            String type = response.header(HttpHeaders.CONTENT_TYPE.toString());
+            if (type == null || !type.startsWith(mediaType)) {
+                return Future.failedFuture(new ProblemResponse(
+                        response.statusCode(), null, "key directory answered " + type + ", not " + mediaType));
+            }
+            return Future.succeededFuture(response.body().getBytes());
+        });
     }
 
     /**
@@ -151,15 +156,17 @@ public final class ObliviousHttpClient implements AutoCloseable {
         }
         // An encapsulated response is the BHTTP message plus the nonce and the AEAD tag.
         long limit = (long) bhttpLimits.maxMessageSize() + 64;
-        return BoundedResponse.send(web.postAbs(relay.toString())
-                        .timeout(timeout.toMillis())
-                        .putHeader(HttpHeaders.CONTENT_TYPE.toString(), OhttpMediaTypes.REQUEST),
-                        Buffer.buffer(encapsulated.bytes()), limit)
+        return BoundedResponse.send(
+                        web.postAbs(relay.toString())
+                                .timeout(timeout.toMillis())
+                                .putHeader(HttpHeaders.CONTENT_TYPE.toString(), OhttpMediaTypes.REQUEST),
+                        Buffer.buffer(encapsulated.bytes()),
+                        limit)
                 .compose(response -> openResponse(config, encapsulated, response));
     }
 
-    private Future<BinaryResponse> openResponse(KeyConfig config, ObliviousRequest encapsulated,
-            BoundedResponse response) {
+    private Future<BinaryResponse> openResponse(
+            KeyConfig config, ObliviousRequest encapsulated, BoundedResponse response) {
         if (response.statusCode() != 200
                 || !OhttpMediaTypes.RESPONSE.equals(response.header(HttpHeaders.CONTENT_TYPE.toString()))) {
             return Future.failedFuture(refusal(config, response.statusCode(), response.body()));
@@ -178,8 +185,8 @@ public final class ObliviousHttpClient implements AutoCloseable {
      * the future. A response stream cut short fails the future (never a shorter response). A refused key
      * configuration fails as in {@link #send}.
      */
-    public Future<BinaryResponse> sendChunked(KeyConfig config, BinaryRequest request, int chunkSize,
-            Consumer<byte[]> onChunk) {
+    public Future<BinaryResponse> sendChunked(
+            KeyConfig config, BinaryRequest request, int chunkSize, Consumer<byte[]> onChunk) {
         if (chunkSize < 1) throw new IllegalArgumentException("chunk size must be positive");
         ChunkedObliviousRequest chunked;
         Buffer body = Buffer.buffer();
@@ -197,7 +204,9 @@ public final class ObliviousHttpClient implements AutoCloseable {
             return Future.failedFuture(e);
         }
         ChunkedResponseReader reader = chunked.responseReader(limits);
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(relay.toString())
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setAbsoluteURI(relay.toString())
                 .setIdleTimeout(timeout.toMillis())
                 .putHeader(HttpHeaders.CONTENT_TYPE, OhttpMediaTypes.CHUNKED_REQUEST)
                 .putHeader("Incremental", "?1");
@@ -206,9 +215,11 @@ public final class ObliviousHttpClient implements AutoCloseable {
         // before they are (which Vert.x answers with IllegalStateException).
         Promise<BinaryResponse> result = Promise.promise();
         Context current = Vertx.currentContext();
-        Context context = current == null ? vertx.getOrCreateContext()     // outside Vert.x: a new event-loop context
+        Context context = current == null
+                ? vertx.getOrCreateContext() // outside Vert.x: a new event-loop context
                 : current.isEventLoopContext() ? current : fallbackContext;
-        context.runOnContext(v -> streaming.request(options)
+        context.runOnContext(v -> streaming
+                .request(options)
                 .compose(http -> {
                     Future<HttpClientResponse> response = http.response();
                     http.setChunked(true).end(body);
@@ -219,8 +230,8 @@ public final class ObliviousHttpClient implements AutoCloseable {
         return result.future();
     }
 
-    private Future<BinaryResponse> readChunked(KeyConfig config, HttpClientResponse response,
-            ChunkedResponseReader reader, Consumer<byte[]> onChunk) {
+    private Future<BinaryResponse> readChunked(
+            KeyConfig config, HttpClientResponse response, ChunkedResponseReader reader, Consumer<byte[]> onChunk) {
         if (response.statusCode() != 200
                 || !OhttpMediaTypes.CHUNKED_RESPONSE.equals(response.getHeader(HttpHeaders.CONTENT_TYPE))) {
             return problemBody(response).compose(b -> Future.failedFuture(refusal(config, response.statusCode(), b)));
@@ -231,7 +242,8 @@ public final class ObliviousHttpClient implements AutoCloseable {
             try {
                 for (byte[] chunk : reader.offer(buffer.getBytes())) {
                     if ((long) plain.size() + chunk.length > bhttpLimits.maxMessageSize()) {
-                        throw new BhttpException(BhttpException.Reason.LIMIT_EXCEEDED,
+                        throw new BhttpException(
+                                BhttpException.Reason.LIMIT_EXCEEDED,
                                 "the streamed response exceeds " + bhttpLimits.maxMessageSize() + " bytes");
                     }
                     plain.writeBytes(chunk);
@@ -270,7 +282,8 @@ public final class ObliviousHttpClient implements AutoCloseable {
         if (current == null || current.isEventLoopContext()) {
             return vertx.getOrCreateContext();
         }
-        java.util.concurrent.atomic.AtomicReference<Context> created = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Context> created =
+                new java.util.concurrent.atomic.AtomicReference<>();
         Thread plain = Thread.ofPlatform().start(() -> created.set(vertx.getOrCreateContext()));
         try {
             plain.join();
@@ -285,7 +298,7 @@ public final class ObliviousHttpClient implements AutoCloseable {
     private static Future<Buffer> problemBody(HttpClientResponse response) {
         String declared = response.getHeader(HttpHeaders.CONTENT_LENGTH);
         if (declared == null || !declared.matches("\\d{1,9}") || Integer.parseInt(declared) > MAX_PROBLEM_BYTES) {
-            response.request().reset();                             // do not read what may not end
+            response.request().reset(); // do not read what may not end
             return Future.succeededFuture(Buffer.buffer());
         }
         return response.body();
@@ -309,8 +322,11 @@ public final class ObliviousHttpClient implements AutoCloseable {
             return problem;
         }
         keysRefused.set(true);
-        return new OhttpException(OhttpException.Reason.KEY_CONFIGURATION, "the gateway no longer accepts key "
-                + "configuration " + config.keyId() + " (RFC 9458 §5.2): fetch the keys again", problem);
+        return new OhttpException(
+                OhttpException.Reason.KEY_CONFIGURATION,
+                "the gateway no longer accepts key " + "configuration " + config.keyId()
+                        + " (RFC 9458 §5.2): fetch the keys again",
+                problem);
     }
 
     private static ProblemResponse problem(int status, Buffer body) {

@@ -37,9 +37,13 @@ class ObliviousHttpClientStreamingTest {
     @BeforeEach
     void start() throws Exception {
         vertx = Vertx.vertx();
-        relay = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(b -> request.response()
-                        .putHeader("content-type", "message/ohttp-chunked-res").end("abc")))
-                .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+        relay = vertx.createHttpServer()
+                .requestHandler(request -> request.body()
+                        .onSuccess(b -> request.response()
+                                .putHeader("content-type", "message/ohttp-chunked-res")
+                                .end("abc")))
+                .listen(0, "127.0.0.1")
+                .await(10, TimeUnit.SECONDS);
     }
 
     @AfterEach
@@ -49,21 +53,28 @@ class ObliviousHttpClientStreamingTest {
 
     @Test
     void aResponseThatEndsAtOnceIsStillRead() throws Exception {
-        KeyConfig config = GatewayKey.generate(1, KemId.DHKEM_X25519_HKDF_SHA256,
-                List.of(new SymmetricAlgorithm(KdfId.HKDF_SHA256, AeadId.AES_128_GCM)), Instant.now(),
-                Instant.now().plusSeconds(3600), new SecureRandom()).config();
-        BinaryRequest request = BinaryRequest.of("POST", "https", "gateway.example", "/", FieldSection.EMPTY, new byte[10]);
-        try (ObliviousHttpClient client = new ObliviousHttpClient(vertx,
-                URI.create("http://127.0.0.1:" + relay.actualPort() + "/relay"), Duration.ofSeconds(10))) {
+        KeyConfig config = GatewayKey.generate(
+                        1,
+                        KemId.DHKEM_X25519_HKDF_SHA256,
+                        List.of(new SymmetricAlgorithm(KdfId.HKDF_SHA256, AeadId.AES_128_GCM)),
+                        Instant.now(),
+                        Instant.now().plusSeconds(3600),
+                        new SecureRandom())
+                .config();
+        BinaryRequest request =
+                BinaryRequest.of("POST", "https", "gateway.example", "/", FieldSection.EMPTY, new byte[10]);
+        try (ObliviousHttpClient client = new ObliviousHttpClient(
+                vertx, URI.create("http://127.0.0.1:" + relay.actualPort() + "/relay"), Duration.ofSeconds(10))) {
             for (int round = 0; round < 10; round++) {
                 List<Future<?>> exchanges = new ArrayList<>();
                 for (int i = 0; i < 30; i++) {
-                    exchanges.add(client.sendChunked(config, request, 4, chunk -> { }));
+                    exchanges.add(client.sendChunked(config, request, 4, chunk -> {}));
                 }
                 Future.join(exchanges).otherwiseEmpty().await(30, TimeUnit.SECONDS);
                 for (Future<?> f : exchanges) {
                     assertTrue(f.failed(), "junk cannot open");
-                    assertTrue(!(f.cause() instanceof IllegalStateException), () -> "handler set too late: " + f.cause());
+                    assertTrue(
+                            !(f.cause() instanceof IllegalStateException), () -> "handler set too late: " + f.cause());
                 }
             }
         }

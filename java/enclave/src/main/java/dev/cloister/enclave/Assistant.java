@@ -1,7 +1,5 @@
 package dev.cloister.enclave;
 
-import dev.cloister.protocol.AssistantRequest;
-
 import dev.cloister.infer.ModelShape;
 import dev.cloister.infer.sampling.FinishReason;
 import dev.cloister.infer.sampling.SamplingParameters;
@@ -11,6 +9,7 @@ import dev.cloister.infer.scheduler.Generation;
 import dev.cloister.infer.scheduler.TokenSink;
 import dev.cloister.infer.tokenizer.Framing;
 import dev.cloister.infer.tokenizer.Tokenizer;
+import dev.cloister.protocol.AssistantRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -73,11 +72,11 @@ final class Assistant {
             int promptTokens = tokens.length;
             Arrays.fill(tokens, 0);
             answer.finished(new Completion(FinishReason.MAX_TOKENS, promptTokens, 0));
-            return () -> { };
+            return () -> {};
         }
         Utf8Pieces pieces = new Utf8Pieces();
-        Generation generation = scheduler.submit(tokens, SamplingParameters.greedy(outputTokens), now.plus(limits.deadline()),
-                new TokenSink() {
+        Generation generation = scheduler.submit(
+                tokens, SamplingParameters.greedy(outputTokens), now.plus(limits.deadline()), new TokenSink() {
                     @Override
                     public void onToken(int token, byte[] piece) {
                         byte[] whole = pieces.add(piece);
@@ -123,7 +122,7 @@ final class Assistant {
             int n = b.length;
             for (int back = 1; back <= Math.min(3, n); back++) {
                 int c = b[n - back] & 0xff;
-                if ((c & 0xc0) == 0x80) continue;        // continuation byte: look further back
+                if ((c & 0xc0) == 0x80) continue; // continuation byte: look further back
                 int need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
                 return need > back ? n - back : n;
             }

@@ -28,15 +28,23 @@ import java.util.List;
 public final class Enclave implements AutoCloseable {
 
     /** How to start an enclave. */
-    public record Settings(Path model, Path tokenizer, int threads, int maxSequences, int maxOutputTokens,
-            Duration deadline, AttestationMode attestation, EnclaveVerticle.Config endpoint) {}
+    public record Settings(
+            Path model,
+            Path tokenizer,
+            int threads,
+            int maxSequences,
+            int maxOutputTokens,
+            Duration deadline,
+            AttestationMode attestation,
+            EnclaveVerticle.Config endpoint) {}
 
     private final InferenceEngine engine;
     private final BatchScheduler scheduler;
     private final EnclaveIdentity identity;
     private final EnclaveVerticle verticle;
 
-    private Enclave(InferenceEngine engine, BatchScheduler scheduler, EnclaveIdentity identity, EnclaveVerticle verticle) {
+    private Enclave(
+            InferenceEngine engine, BatchScheduler scheduler, EnclaveIdentity identity, EnclaveVerticle verticle) {
         this.engine = engine;
         this.scheduler = scheduler;
         this.identity = identity;
@@ -44,21 +52,45 @@ public final class Enclave implements AutoCloseable {
     }
 
     /** Loads the model, makes the TLS identity and deploys the endpoint. Blocking (model load): not on an event loop. */
-    public static Enclave start(Vertx vertx, Settings settings, EvidenceSource evidence, MeterRegistry registry,
-            Clock clock, SecureRandom random) throws Exception {
+    public static Enclave start(
+            Vertx vertx,
+            Settings settings,
+            EvidenceSource evidence,
+            MeterRegistry registry,
+            Clock clock,
+            SecureRandom random)
+            throws Exception {
         Tokenizer tokenizer = new Tokenizer(LlamaTokenizerFile.read(settings.tokenizer()));
-        NativeEngine engine = NativeEngine.open(settings.model(), NativeEngine.Options.defaults()
-                .withThreads(settings.threads()).withMaxSequences(settings.maxSequences()));
+        NativeEngine engine = NativeEngine.open(
+                settings.model(),
+                NativeEngine.Options.defaults()
+                        .withThreads(settings.threads())
+                        .withMaxSequences(settings.maxSequences()));
         BatchScheduler scheduler = null;
         EnclaveIdentity identity = null;
         try {
-            scheduler = BatchScheduler.start(engine, tokenizer, new SchedulerConfig(settings.maxSequences() * 4,
-                    Math.max(64, settings.maxSequences() * 2), 64));
-            identity = EnclaveIdentity.generate(evidence, settings.attestation(),
-                    EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME, Duration.ofSeconds(10), clock, random);
-            RaTlsServer server = RaTlsServer.create(identity, List.of(KeyExchange.X25519, KeyExchange.X25519_MLKEM768),
-                    new RaTlsServer.ClientAuthentication.None(), Duration.ofSeconds(10), clock, random);
-            Assistant assistant = new Assistant(scheduler, tokenizer, engine.shape(),
+            scheduler = BatchScheduler.start(
+                    engine,
+                    tokenizer,
+                    new SchedulerConfig(settings.maxSequences() * 4, Math.max(64, settings.maxSequences() * 2), 64));
+            identity = EnclaveIdentity.generate(
+                    evidence,
+                    settings.attestation(),
+                    EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
+                    Duration.ofSeconds(10),
+                    clock,
+                    random);
+            RaTlsServer server = RaTlsServer.create(
+                    identity,
+                    List.of(KeyExchange.X25519, KeyExchange.X25519_MLKEM768),
+                    new RaTlsServer.ClientAuthentication.None(),
+                    Duration.ofSeconds(10),
+                    clock,
+                    random);
+            Assistant assistant = new Assistant(
+                    scheduler,
+                    tokenizer,
+                    engine.shape(),
                     new Assistant.Limits(settings.maxOutputTokens(), settings.deadline()));
             EnclaveVerticle verticle = new EnclaveVerticle(settings.endpoint(), server, assistant, registry, clock);
             vertx.deployVerticle(verticle).await(30, java.util.concurrent.TimeUnit.SECONDS);

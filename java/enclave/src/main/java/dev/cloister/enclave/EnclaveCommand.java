@@ -1,20 +1,17 @@
 package dev.cloister.enclave;
 
-import dev.cloister.server.command.ListenArgument;
-
-import dev.cloister.server.command.Arguments;
-import dev.cloister.server.command.CommandErrors;
-
 import dev.cloister.attest.ratls.AttestationMode;
 import dev.cloister.attest.ratls.SimulatedEvidenceSource;
 import dev.cloister.attest.sim.SimulatedNvidiaGpu;
 import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
-import dev.cloister.server.command.UsageException;
 import dev.cloister.infer.model.ModelFiles;
 import dev.cloister.server.ListenAddress;
 import dev.cloister.server.NodeRuntime;
 import dev.cloister.server.ServerCommand;
-import dev.cloister.ledger.note.KeyFiles;
+import dev.cloister.server.command.Arguments;
+import dev.cloister.server.command.CommandErrors;
+import dev.cloister.server.command.ListenArgument;
+import dev.cloister.server.command.UsageException;
 import dev.cloister.server.ledger.LedgerPublisher;
 import dev.cloister.server.log.EnclaveLogFilter;
 import io.vertx.ext.web.client.WebClient;
@@ -33,7 +30,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code cloister enclave}: the confidential VM's server (sessions from the gateway, the model, the evidence). */
-@Command(name = "enclave", mixinStandardHelpOptions = true,
+@Command(
+        name = "enclave",
+        mixinStandardHelpOptions = true,
         description = "Run an enclave: RA-TLS sessions whose bytes arrive from the gateway (POST /sessions/{id} on an "
                 + "internal port), summarize and rewrite on the local model; nothing is written to disk.")
 public final class EnclaveCommand implements Callable<Integer> {
@@ -57,55 +56,92 @@ public final class EnclaveCommand implements Callable<Integer> {
 
     /** Serve, or only say which measurement this build would report. */
     static final class Action {
-        @Option(names = "--listen", required = true, converter = ListenArgument.class, description = "HOST:PORT of the internal session endpoint (gateway only)")
+        @Option(
+                names = "--listen",
+                required = true,
+                converter = ListenArgument.class,
+                description = "HOST:PORT of the internal session endpoint (gateway only)")
         ListenAddress listen;
 
-        @Option(names = "--print-measurement", required = true, description = "Print this build's measurement (hex "
-                + "SHA-384 launch digest, what the gateway's --release accepts) and exit")
+        @Option(
+                names = "--print-measurement",
+                required = true,
+                description = "Print this build's measurement (hex "
+                        + "SHA-384 launch digest, what the gateway's --release accepts) and exit")
         boolean printMeasurement;
     }
 
-    @Option(names = "--model", defaultValue = "stories15M", description = "stories15M, stories260K or a checkpoint path (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--model",
+            defaultValue = "stories15M",
+            description = "stories15M, stories260K or a checkpoint path (default: ${DEFAULT-VALUE})")
     String model;
 
     @Option(names = "--tokenizer", description = "The tokenizer.bin for a model given as a path")
     Path tokenizer;
 
-    @Option(names = "--models-dir", paramLabel = "DIR", description = "Shared test models directory (default: testdata/models when present)")
+    @Option(
+            names = "--models-dir",
+            paramLabel = "DIR",
+            description = "Shared test models directory (default: testdata/models when present)")
     Path modelsDir;
 
-    @Option(names = "--platform", defaultValue = "sim", description = "Evidence provider: sim (default) or configfs-tsm")
+    @Option(
+            names = "--platform",
+            defaultValue = "sim",
+            description = "Evidence provider: sim (default) or configfs-tsm")
     String platform;
 
-    @Option(names = "--tsm-dir", paramLabel = "DIR", defaultValue = "/sys/kernel/config/tsm/report",
+    @Option(
+            names = "--tsm-dir",
+            paramLabel = "DIR",
+            defaultValue = "/sys/kernel/config/tsm/report",
             description = "The configfs-tsm report directory (with --platform configfs-tsm; default: ${DEFAULT-VALUE})")
     Path tsmDir;
 
-    @Option(names = "--vcek-chain", description = "VCEK + ASK + ARK in PEM, for hosts whose configfs-tsm gives no certificates")
+    @Option(
+            names = "--vcek-chain",
+            description = "VCEK + ASK + ARK in PEM, for hosts whose configfs-tsm gives no certificates")
     Path vcekChain;
 
-    @Option(names = "--sim-dir", paramLabel = "DIR", defaultValue = "sim-platform", description = "Simulated vendor roots (created at first use; default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--sim-dir",
+            paramLabel = "DIR",
+            defaultValue = "sim-platform",
+            description = "Simulated vendor roots (created at first use; default: ${DEFAULT-VALUE})")
     Path simDir;
 
     @Option(names = "--threads", defaultValue = "1", description = "Inference threads (default: ${DEFAULT-VALUE})")
     int threads;
 
-    @Option(names = "--max-sequences", defaultValue = "16", description = "Sequences decoded together (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--max-sequences",
+            defaultValue = "16",
+            description = "Sequences decoded together (default: ${DEFAULT-VALUE})")
     int maxSequences;
 
-    @Option(names = "--max-output-tokens", defaultValue = "128", description = "Tokens per answer at most (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--max-output-tokens",
+            defaultValue = "128",
+            description = "Tokens per answer at most (default: ${DEFAULT-VALUE})")
     int maxOutputTokens;
 
-    @Option(names = "--batch-window", description = "Share one hardware report among handshakes arriving within this window (e.g. PT0.005S)")
+    @Option(
+            names = "--batch-window",
+            description = "Share one hardware report among handshakes arriving within this window (e.g. PT0.005S)")
     Duration batchWindow;
 
-    @Option(names = "--ledger", description = "Publish this release in the ledger at start (base URL); needs --submitter-key")
+    @Option(
+            names = "--ledger",
+            description = "Publish this release in the ledger at start (base URL); needs --submitter-key")
     URI ledger;
 
     @Option(names = "--submitter-key", description = "Submitter secret key the ledger accepts")
     Path submitterKey;
 
-    @Option(names = "--release-proof-out", description = "Where to write the release's .tlog-proof (for the key directory)")
+    @Option(
+            names = "--release-proof-out",
+            description = "Where to write the release's .tlog-proof (for the key directory)")
     Path releaseProofOut;
 
     @Override
@@ -119,12 +155,15 @@ public final class EnclaveCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--platform must be sim or configfs-tsm");
         }
         if (platform.equals("configfs-tsm") && !Files.isDirectory(tsmDir)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), tsmDir + " does not exist: configfs-tsm "
-                    + "needs a confidential VM (SEV-SNP or TDX guest kernel with configfs mounted); use --platform sim here");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    tsmDir + " does not exist: configfs-tsm "
+                            + "needs a confidential VM (SEV-SNP or TDX guest kernel with configfs mounted); use --platform sim here");
         }
         if (threads < 1) throw new UsageException("--threads " + threads, "must be at least 1");
         if (maxSequences < 1) throw new UsageException("--max-sequences " + maxSequences, "must be at least 1");
-        if (maxOutputTokens < 1) throw new UsageException("--max-output-tokens " + maxOutputTokens, "must be at least 1");
+        if (maxOutputTokens < 1)
+            throw new UsageException("--max-output-tokens " + maxOutputTokens, "must be at least 1");
         if (batchWindow != null && (batchWindow.isNegative() || batchWindow.isZero())) {
             throw new UsageException("--batch-window " + batchWindow, "must be positive");
         }
@@ -134,8 +173,8 @@ public final class EnclaveCommand implements Callable<Integer> {
         if (ledger != null) Arguments.webUrl("--ledger", ledger);
         var submitter = ledger == null ? null : Arguments.logSigner("--submitter-key", submitterKey);
         EnclaveLogFilter.install();
-        ModelFiles files = dev.cloister.enclave.ModelArgument.resolve(spec.commandLine(), model, tokenizer, modelsDir,
-                line -> System.err.println("model: " + line));
+        ModelFiles files = dev.cloister.enclave.ModelArgument.resolve(
+                spec.commandLine(), model, tokenizer, modelsDir, line -> System.err.println("model: " + line));
         NodeRuntime runtime = NodeRuntime.create();
         try {
             return start(runtime, files, submitter);
@@ -155,29 +194,47 @@ public final class EnclaveCommand implements Callable<Integer> {
             // Real hardware: the firmware measures the CVM image; the GPU's evidence (NVML) is not wired yet, so a
             // client policy that requires a GPU refuses this enclave.
             evidence = new dev.cloister.attest.ratls.ConfigfsTsmEvidenceSource(
-                    new dev.cloister.attest.platform.ConfigfsTsm(tsmDir), "cloister-ra-tls",
+                    new dev.cloister.attest.platform.ConfigfsTsm(tsmDir),
+                    "cloister-ra-tls",
                     vcekChain == null ? Optional.empty() : Optional.of(Files.readAllBytes(vcekChain)));
         } else {
             SimulatedSevSnpPlatform cpu = SimulatedSevSnpPlatform.openOrCreate(simDir, clock.instant(), random);
             SimulatedNvidiaGpu gpu = SimulatedNvidiaGpu.openOrCreate(simDir, clock.instant(), random);
-            evidence = new SimulatedEvidenceSource(cpu, Optional.of(gpu), measurement, Duration.ZERO,
-                    Duration.ofMinutes(1), clock, random);
+            evidence = new SimulatedEvidenceSource(
+                    cpu, Optional.of(gpu), measurement, Duration.ZERO, Duration.ofMinutes(1), clock, random);
         }
         if (ledger != null) {
-            LedgerPublisher.Published published = new LedgerPublisher(WebClient.create(runtime.vertx()), ledger,
-                    submitter, Duration.ofSeconds(30))
-                    .publish(ReleaseMeasurement.entry(measurement, "development").encode()).await(60, TimeUnit.SECONDS);
-            if (releaseProofOut != null) Files.write(releaseProofOut, published.proof().encode());
+            LedgerPublisher.Published published = new LedgerPublisher(
+                            WebClient.create(runtime.vertx()), ledger, submitter, Duration.ofSeconds(30))
+                    .publish(
+                            ReleaseMeasurement.entry(measurement, "development").encode())
+                    .await(60, TimeUnit.SECONDS);
+            if (releaseProofOut != null)
+                Files.write(releaseProofOut, published.proof().encode());
             System.err.println("release published in the ledger at index " + published.index());
         }
-        AttestationMode mode = batchWindow == null ? new AttestationMode.PerHandshake()
-                : new AttestationMode.Batched(batchWindow, 64);
-        Enclave enclave = Enclave.start(runtime.vertx(), new Enclave.Settings(files.checkpoint(), files.tokenizer(),
-                threads, maxSequences, maxOutputTokens, Duration.ofSeconds(60), mode,
-                EnclaveVerticle.Config.defaults(action.listen)),
-                evidence, runtime.registry(), clock, random);
-        System.err.println("cloister enclave on " + action.listen + " (" + (platform.equals("sim")
-                ? "simulated SEV-SNP + GPU), measurement " + HexFormat.of().formatHex(measurement) : "configfs-tsm)"));
+        AttestationMode mode =
+                batchWindow == null ? new AttestationMode.PerHandshake() : new AttestationMode.Batched(batchWindow, 64);
+        Enclave enclave = Enclave.start(
+                runtime.vertx(),
+                new Enclave.Settings(
+                        files.checkpoint(),
+                        files.tokenizer(),
+                        threads,
+                        maxSequences,
+                        maxOutputTokens,
+                        Duration.ofSeconds(60),
+                        mode,
+                        EnclaveVerticle.Config.defaults(action.listen)),
+                evidence,
+                runtime.registry(),
+                clock,
+                random);
+        System.err.println("cloister enclave on " + action.listen + " ("
+                + (platform.equals("sim")
+                        ? "simulated SEV-SNP + GPU), measurement "
+                                + HexFormat.of().formatHex(measurement)
+                        : "configfs-tsm)"));
         ServerCommand.started();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             enclave.stop(runtime.vertx());
@@ -185,5 +242,4 @@ public final class EnclaveCommand implements Callable<Integer> {
         }));
         return 0;
     }
-
 }

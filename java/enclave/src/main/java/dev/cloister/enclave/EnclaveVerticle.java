@@ -1,19 +1,16 @@
 package dev.cloister.enclave;
 
-
+import dev.cloister.attest.ratls.RaTlsServer;
+import dev.cloister.infer.scheduler.Completion;
+import dev.cloister.infer.scheduler.QueueFullException;
 import dev.cloister.protocol.AnswerLine;
 import dev.cloister.protocol.AssistantRequest;
 import dev.cloister.protocol.FinishReason;
 import dev.cloister.protocol.MediaTypes;
 import dev.cloister.protocol.SessionPaths;
-
-import dev.cloister.attest.ratls.RaTlsServer;
-import dev.cloister.infer.scheduler.Completion;
-import dev.cloister.infer.scheduler.QueueFullException;
 import dev.cloister.server.BoundedBody;
 import dev.cloister.server.ListenAddress;
 import dev.cloister.server.Problem;
-import dev.cloister.wire.bhttp.BhttpException;
 import dev.cloister.wire.bhttp.BhttpLimits;
 import dev.cloister.wire.bhttp.BinaryRequest;
 import dev.cloister.wire.bhttp.BinaryResponse;
@@ -58,7 +55,11 @@ public final class EnclaveVerticle extends VerticleBase {
     private static final Pattern SESSION = Pattern.compile("[A-Za-z0-9_-]{22}");
 
     /** Limits of the enclave endpoint. */
-    public record Config(ListenAddress listen, int maxSessions, Duration idle, int maxStepBytes,
+    public record Config(
+            ListenAddress listen,
+            int maxSessions,
+            Duration idle,
+            int maxStepBytes,
             AssistantRequest.Limits requestLimits) {
         public static Config defaults(ListenAddress listen) {
             return new Config(listen, 256, Duration.ofSeconds(30), 1 << 20, AssistantRequest.Limits.DEFAULT);
@@ -77,7 +78,7 @@ public final class EnclaveVerticle extends VerticleBase {
     private Counter refused;
     private HttpServer server;
     /** Test hook: every session ever opened, to inspect its buffers after the end. */
-    private volatile java.util.function.Consumer<EnclaveSession> sessionObserver = s -> { };
+    private volatile java.util.function.Consumer<EnclaveSession> sessionObserver = s -> {};
 
     public EnclaveVerticle(Config config, RaTlsServer tls, Assistant assistant, MeterRegistry registry, Clock clock) {
         this.config = config;
@@ -93,8 +94,11 @@ public final class EnclaveVerticle extends VerticleBase {
         refused = Counter.builder("cloister.enclave.sessions.refused").register(registry);
         Gauge.builder("cloister.enclave.sessions.open", sessions, Map::size).register(registry);
         vertx.setPeriodic(1000, id -> expireIdle());
-        return vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(60).setMaxInitialLineLength(1024)
-                        .setMaxHeaderSize(8192).setCompressionSupported(false))
+        return vertx.createHttpServer(new HttpServerOptions()
+                        .setIdleTimeout(60)
+                        .setMaxInitialLineLength(1024)
+                        .setMaxHeaderSize(8192)
+                        .setCompressionSupported(false))
                 .requestHandler(this::route)
                 .listen(config.listen().port(), config.listen().host())
                 .onSuccess(s -> {
@@ -124,12 +128,17 @@ public final class EnclaveVerticle extends VerticleBase {
     private void route(HttpServerRequest request) {
         String path = request.path();
         if (path.equals("/health")) {
-            request.response().putHeader("content-type", MediaTypes.JSON)
-                    .end(new JsonObject().put("status", "ok").put("sessions", sessions.size()).encode());
+            request.response()
+                    .putHeader("content-type", MediaTypes.JSON)
+                    .end(new JsonObject()
+                            .put("status", "ok")
+                            .put("sessions", sessions.size())
+                            .encode());
             return;
         }
         if (!path.startsWith(SessionPaths.ENCLAVE_PREFIX)
-                || !SESSION.matcher(path.substring(SessionPaths.ENCLAVE_PREFIX.length())).matches()) {
+                || !SESSION.matcher(path.substring(SessionPaths.ENCLAVE_PREFIX.length()))
+                        .matches()) {
             Problem.NOT_FOUND.send(request.response());
             return;
         }
@@ -172,13 +181,18 @@ public final class EnclaveVerticle extends VerticleBase {
                             byte[] alert = current.closeTls();
                             end(id);
                             // The TLS alert (if any) goes back so the client learns why; nothing else does.
-                            request.response().setStatusCode(200).putHeader("content-type", MediaTypes.CLOISTER_TLS)
-                                    .putHeader("cloister-session-closed", "1").end(Buffer.buffer(alert));
+                            request.response()
+                                    .setStatusCode(200)
+                                    .putHeader("content-type", MediaTypes.CLOISTER_TLS)
+                                    .putHeader("cloister-session-closed", "1")
+                                    .end(Buffer.buffer(alert));
                             return;
                         }
                         EnclaveSession.Step stepped = result.result();
                         if (stepped.request().isEmpty()) {
-                            request.response().setStatusCode(200).putHeader("content-type", MediaTypes.CLOISTER_TLS)
+                            request.response()
+                                    .setStatusCode(200)
+                                    .putHeader("content-type", MediaTypes.CLOISTER_TLS)
                                     .end(Buffer.buffer(stepped.outgoing()));
                             return;
                         }
@@ -193,14 +207,19 @@ public final class EnclaveVerticle extends VerticleBase {
      * known-length one otherwise), with a problem document whose detail is a fixed text chosen here, never the
      * user's content.
      */
-    private void answer(HttpServerResponse response, String id, EnclaveSession session, EnclaveSession.Step step,
-            Context context) {
+    private void answer(
+            HttpServerResponse response, String id, EnclaveSession session, EnclaveSession.Step step, Context context) {
         BinaryRequest inner = step.request().orElseThrow();
-        response.setStatusCode(200).putHeader("content-type", MediaTypes.CLOISTER_TLS)
-                .putHeader("cloister-session-closed", "1").setChunked(true);
+        response.setStatusCode(200)
+                .putHeader("content-type", MediaTypes.CLOISTER_TLS)
+                .putHeader("cloister-session-closed", "1")
+                .setChunked(true);
         RecordOutbox outbox = new RecordOutbox(session, response, context, () -> end(id));
         outbox.queueRecords(step.outgoing());
-        boolean stream = inner.headers().first("accept").map(a -> a.contains(MediaTypes.JSONL)).orElse(false);
+        boolean stream = inner.headers()
+                .first("accept")
+                .map(a -> a.contains(MediaTypes.JSONL))
+                .orElse(false);
         Output output = new Output(outbox, session, stream);
         AssistantRequest parsed;
         try {
@@ -260,7 +279,8 @@ public final class EnclaveVerticle extends VerticleBase {
                 outbox.seal(chunk);
             } else {
                 if (collectedLength + utf8.length > collected.length) {
-                    byte[] bigger = Arrays.copyOf(collected, Math.max(collected.length * 2, collectedLength + utf8.length + 256));
+                    byte[] bigger = Arrays.copyOf(
+                            collected, Math.max(collected.length * 2, collectedLength + utf8.length + 256));
                     Arrays.fill(collected, (byte) 0);
                     collected = bigger;
                     session.keep(collected);
@@ -273,16 +293,20 @@ public final class EnclaveVerticle extends VerticleBase {
 
         @Override
         public synchronized void finished(Completion completion) {
-            AnswerLine.End done = new AnswerLine.End(FinishReason.valueOf(completion.reason().name()),
-                    completion.promptTokens(), completion.generatedTokens());
+            AnswerLine.End done = new AnswerLine.End(
+                    FinishReason.valueOf(completion.reason().name()),
+                    completion.promptTokens(),
+                    completion.generatedTokens());
             if (stream) {
                 sendHead();
                 byte[] line = (done.encode() + "\n").getBytes(StandardCharsets.UTF_8);
                 outbox.seal(concat(bhttp.contentChunk(line), bhttp.end(FieldSection.EMPTY)));
             } else {
-                byte[] body = AnswerLine.encodeWhole(done, new String(collected, 0, collectedLength, StandardCharsets.UTF_8))
+                byte[] body = AnswerLine.encodeWhole(
+                                done, new String(collected, 0, collectedLength, StandardCharsets.UTF_8))
                         .getBytes(StandardCharsets.UTF_8);
-                outbox.seal(BinaryResponse.of(200, FieldSection.of("content-type", MediaTypes.JSON), body).encode());
+                outbox.seal(BinaryResponse.of(200, FieldSection.of("content-type", MediaTypes.JSON), body)
+                        .encode());
                 Arrays.fill(body, (byte) 0);
             }
             outbox.close();
@@ -293,15 +317,23 @@ public final class EnclaveVerticle extends VerticleBase {
         /** Answers a refused request with an RFC 9457 problem document, in the framing the client asked for. */
         synchronized void refuse(int status, String detail) {
             if (headSent) {
-                outbox.close();                 // not reached: refusals come before generation starts
+                outbox.close(); // not reached: refusals come before generation starts
                 return;
             }
-            byte[] problem = new JsonObject().put("type", "about:blank").put("status", status).put("detail", detail)
-                    .encode().getBytes(StandardCharsets.UTF_8);
+            byte[] problem = new JsonObject()
+                    .put("type", "about:blank")
+                    .put("status", status)
+                    .put("detail", detail)
+                    .encode()
+                    .getBytes(StandardCharsets.UTF_8);
             FieldSection headers = FieldSection.of("content-type", MediaTypes.PROBLEM_JSON);
-            outbox.seal(stream
-                    ? concat(bhttp.head(List.of(), status, headers), bhttp.contentChunk(problem), bhttp.end(FieldSection.EMPTY))
-                    : BinaryResponse.of(status, headers, problem).encode());
+            outbox.seal(
+                    stream
+                            ? concat(
+                                    bhttp.head(List.of(), status, headers),
+                                    bhttp.contentChunk(problem),
+                                    bhttp.end(FieldSection.EMPTY))
+                            : BinaryResponse.of(status, headers, problem).encode());
             outbox.close();
         }
 

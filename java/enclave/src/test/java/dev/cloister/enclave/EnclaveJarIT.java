@@ -24,8 +24,14 @@ class EnclaveJarIT {
 
     /** Packages of the other parties and of libraries only they use. */
     private static final List<String> FOREIGN = List.of(
-            "dev/cloister/operator/", "dev/cloister/relay/", "dev/cloister/ledgerserver/", "dev/cloister/client/",
-            "dev/cloister/cli/", "dev/cloister/testing/", "io/vertx/redis/", "org/junit/");
+            "dev/cloister/operator/",
+            "dev/cloister/relay/",
+            "dev/cloister/ledgerserver/",
+            "dev/cloister/client/",
+            "dev/cloister/cli/",
+            "dev/cloister/testing/",
+            "io/vertx/redis/",
+            "org/junit/");
 
     private static Path jar() {
         Path jar = Path.of(System.getProperty("cloister.enclave.jar", "target/cloister-enclave.jar"));
@@ -35,15 +41,22 @@ class EnclaveJarIT {
 
     private static List<String> entries() throws IOException {
         try (JarFile file = new JarFile(jar().toFile())) {
-            return Collections.list(file.entries()).stream().map(e -> e.getName()).toList();
+            return Collections.list(file.entries()).stream()
+                    .map(e -> e.getName())
+                    .toList();
         }
     }
 
     @Test
     void holdsTheEnclaveAndNoOtherParty() throws IOException {
         List<String> entries = entries();
-        for (String needed : List.of("dev/cloister/enclave/EnclaveCommand.class", "dev/cloister/enclave/EnclaveVerticle.class",
-                "dev/cloister/attest/", "dev/cloister/infer/", "dev/cloister/wire/", "dev/cloister/server/",
+        for (String needed : List.of(
+                "dev/cloister/enclave/EnclaveCommand.class",
+                "dev/cloister/enclave/EnclaveVerticle.class",
+                "dev/cloister/attest/",
+                "dev/cloister/infer/",
+                "dev/cloister/wire/",
+                "dev/cloister/server/",
                 "dev/cloister/protocol/AssistantRequest.class")) {
             assertTrue(entries.stream().anyMatch(e -> e.startsWith(needed)), "enclave jar lacks " + needed);
         }
@@ -61,7 +74,9 @@ class EnclaveJarIT {
     @Test
     void mainClassIsTheEnclaveCommand() throws IOException {
         try (JarFile file = new JarFile(jar().toFile())) {
-            assertEquals(EnclaveCommand.class.getName(), file.getManifest().getMainAttributes().getValue("Main-Class"));
+            assertEquals(
+                    EnclaveCommand.class.getName(),
+                    file.getManifest().getMainAttributes().getValue("Main-Class"));
         }
     }
 
@@ -69,7 +84,8 @@ class EnclaveJarIT {
     void runsOnItsOwn() throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process process = new ProcessBuilder(java.toString(), "-jar", jar().toString(), "--help")
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the enclave jar did not answer --help in 60 s");
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, process.exitValue(), out);

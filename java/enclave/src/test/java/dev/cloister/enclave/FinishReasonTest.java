@@ -11,7 +11,10 @@ class FinishReasonTest {
 
     @Test
     void everyEngineFinishReasonHasAWireName() {
-        assertEquals(Arrays.stream(dev.cloister.infer.sampling.FinishReason.values()).map(Enum::name).toList(),
+        assertEquals(
+                Arrays.stream(dev.cloister.infer.sampling.FinishReason.values())
+                        .map(Enum::name)
+                        .toList(),
                 Arrays.stream(FinishReason.values()).map(Enum::name).toList());
     }
 }

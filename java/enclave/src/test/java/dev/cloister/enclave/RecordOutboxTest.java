@@ -1,6 +1,5 @@
 package dev.cloister.enclave;
 
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,15 +62,32 @@ class RecordOutboxTest {
         Path dir = Path.of("target", "record-outbox-sim");
         SimulatedSevSnpPlatform cpu = SimulatedSevSnpPlatform.openOrCreate(dir, Instant.now(), RANDOM);
         SimulatedNvidiaGpu gpu = SimulatedNvidiaGpu.openOrCreate(dir, Instant.now(), RANDOM);
-        SimulatedEvidenceSource evidence = new SimulatedEvidenceSource(cpu, Optional.of(gpu), RELEASE, Duration.ZERO,
-                Duration.ofMinutes(1), Clock.systemUTC(), RANDOM);
-        try (EnclaveIdentity identity = EnclaveIdentity.generate(evidence, new AttestationMode.PerHandshake(),
-                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME, TIMEOUT, Clock.systemUTC(), RANDOM)) {
-            RaTlsServer server = RaTlsServer.create(identity, List.of(KeyExchange.X25519),
-                    new RaTlsServer.ClientAuthentication.None(), TIMEOUT, Clock.systemUTC(), RANDOM);
-            RaTlsClient raTlsClient = RaTlsClient.create(RaTlsPolicy.acceptingReleases(cpu.insecurePolicy(),
-                            List.of(RELEASE), new RaTlsPolicy.RequireGpu(gpu.insecurePolicy(), Duration.ofMinutes(5))),
-                    AttestationVerifier.create(), KeyExchange.X25519, Optional.empty(), TIMEOUT, Clock.systemUTC(),
+        SimulatedEvidenceSource evidence = new SimulatedEvidenceSource(
+                cpu, Optional.of(gpu), RELEASE, Duration.ZERO, Duration.ofMinutes(1), Clock.systemUTC(), RANDOM);
+        try (EnclaveIdentity identity = EnclaveIdentity.generate(
+                evidence,
+                new AttestationMode.PerHandshake(),
+                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
+                TIMEOUT,
+                Clock.systemUTC(),
+                RANDOM)) {
+            RaTlsServer server = RaTlsServer.create(
+                    identity,
+                    List.of(KeyExchange.X25519),
+                    new RaTlsServer.ClientAuthentication.None(),
+                    TIMEOUT,
+                    Clock.systemUTC(),
+                    RANDOM);
+            RaTlsClient raTlsClient = RaTlsClient.create(
+                    RaTlsPolicy.acceptingReleases(
+                            cpu.insecurePolicy(),
+                            List.of(RELEASE),
+                            new RaTlsPolicy.RequireGpu(gpu.insecurePolicy(), Duration.ofMinutes(5))),
+                    AttestationVerifier.create(),
+                    KeyExchange.X25519,
+                    Optional.empty(),
+                    TIMEOUT,
+                    Clock.systemUTC(),
                     RANDOM);
 
             // The handshake, in memory.
@@ -87,38 +103,43 @@ class RecordOutboxTest {
             int threads = 4;
             int perThread = 300;
             Promise<Void> ended = Promise.promise();
-            HttpServer http = vertx.createHttpServer().requestHandler(request -> {
-                request.response().setChunked(true);
-                RecordOutbox outbox = new RecordOutbox(session, request.response(), Vertx.currentContext(),
-                        () -> ended.tryComplete());
-                outbox.queueRecords(lastFlight);
-                List<Thread> sealers = new ArrayList<>();
-                for (int t = 0; t < threads; t++) {
-                    int thread = t;
-                    sealers.add(Thread.ofPlatform().start(() -> {
-                        for (int i = 0; i < perThread; i++) {
-                            outbox.seal((thread + ":" + i + "\n").getBytes(StandardCharsets.UTF_8));
+            HttpServer http = vertx.createHttpServer()
+                    .requestHandler(request -> {
+                        request.response().setChunked(true);
+                        RecordOutbox outbox = new RecordOutbox(
+                                session, request.response(), Vertx.currentContext(), () -> ended.tryComplete());
+                        outbox.queueRecords(lastFlight);
+                        List<Thread> sealers = new ArrayList<>();
+                        for (int t = 0; t < threads; t++) {
+                            int thread = t;
+                            sealers.add(Thread.ofPlatform().start(() -> {
+                                for (int i = 0; i < perThread; i++) {
+                                    outbox.seal((thread + ":" + i + "\n").getBytes(StandardCharsets.UTF_8));
+                                }
+                            }));
                         }
-                    }));
-                }
-                Thread.ofPlatform().start(() -> {
-                    for (Thread sealer : sealers) {
-                        try {
-                            sealer.join();
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    }
-                    outbox.close();
-                });
-            }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+                        Thread.ofPlatform().start(() -> {
+                            for (Thread sealer : sealers) {
+                                try {
+                                    sealer.join();
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                            }
+                            outbox.close();
+                        });
+                    })
+                    .listen(0, "127.0.0.1")
+                    .await(10, TimeUnit.SECONDS);
 
             HttpClient httpClient = vertx.createHttpClient();
-            Buffer body = httpClient.request(HttpMethod.GET, http.actualPort(), "127.0.0.1", "/")
-                    .compose(r -> r.send().compose(HttpClientResponse::body)).await(30, TimeUnit.SECONDS);
+            Buffer body = httpClient
+                    .request(HttpMethod.GET, http.actualPort(), "127.0.0.1", "/")
+                    .compose(r -> r.send().compose(HttpClientResponse::body))
+                    .await(30, TimeUnit.SECONDS);
             ended.future().await(10, TimeUnit.SECONDS);
 
-            client.receive(body.getBytes());      // a record out of order fails here (bad_record_mac)
+            client.receive(body.getBytes()); // a record out of order fails here (bad_record_mac)
             assertTrue(client.isClosed(), "close_notify arrived last");
             String[] lines = new String(client.takeReceived(), StandardCharsets.UTF_8).split("\n");
             assertEquals(threads * perThread, lines.length);
@@ -128,7 +149,8 @@ class RecordOutboxTest {
                 int thread = Integer.parseInt(parts[0]);
                 assertEquals(next[thread]++, Integer.parseInt(parts[1]), "thread " + thread + "'s order");
             }
-            assertEquals(List.of(perThread, perThread, perThread, perThread),
+            assertEquals(
+                    List.of(perThread, perThread, perThread, perThread),
                     Arrays.stream(next).boxed().toList());
         }
     }

@@ -11,10 +11,16 @@ package dev.cloister.infer;
  * @param vocabSize number of tokens, and of logits per position
  * @param maxSequenceLength the longest context the model was trained for
  */
-public record ModelShape(int dim, int hiddenDim, int layers, int heads, int kvHeads, int vocabSize, int maxSequenceLength) {
+public record ModelShape(
+        int dim, int hiddenDim, int layers, int heads, int kvHeads, int vocabSize, int maxSequenceLength) {
 
     public ModelShape {
-        if (dim <= 0 || hiddenDim <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || vocabSize <= 0
+        if (dim <= 0
+                || hiddenDim <= 0
+                || layers <= 0
+                || heads <= 0
+                || kvHeads <= 0
+                || vocabSize <= 0
                 || maxSequenceLength <= 0) {
             throw new IllegalArgumentException("model dimensions must be positive");
         }

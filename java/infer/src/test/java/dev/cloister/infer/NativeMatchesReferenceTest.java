@@ -20,8 +20,12 @@ class NativeMatchesReferenceTest {
     @Test
     void cpuLogitsMatchTheJavaReference() {
         try (ReferenceTransformer reference = ReferenceTransformer.load(TestModels.stories260k(), 1);
-             NativeEngine engine = NativeEngine.open(TestModels.stories260k(), NativeEngine.Options.defaults()
-                     .withBackend(NativeEngine.Backend.CPU).withThreads(1).withMaxSequences(1))) {
+                NativeEngine engine = NativeEngine.open(
+                        TestModels.stories260k(),
+                        NativeEngine.Options.defaults()
+                                .withBackend(NativeEngine.Backend.CPU)
+                                .withThreads(1)
+                                .withMaxSequences(1))) {
             ModelShape shape = engine.shape();
             assertEquals(reference.shape(), shape);
             Random random = new Random(20261128L);

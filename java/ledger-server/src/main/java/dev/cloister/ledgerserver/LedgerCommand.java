@@ -1,10 +1,5 @@
 package dev.cloister.ledgerserver;
 
-import dev.cloister.server.command.ListenArgument;
-
-import dev.cloister.server.command.Arguments;
-
-import dev.cloister.server.command.UsageException;
 import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.log.LogStorage;
 import dev.cloister.ledger.log.Sequencer;
@@ -12,6 +7,7 @@ import dev.cloister.ledger.merkle.TreeHash;
 import dev.cloister.ledger.note.Ed25519NoteSigner;
 import dev.cloister.ledger.note.Ed25519NoteVerifier;
 import dev.cloister.ledger.note.Ed25519PrivateKey;
+import dev.cloister.ledger.note.KeyFiles;
 import dev.cloister.ledger.note.NoteVerifier;
 import dev.cloister.ledger.note.VerifierKey;
 import dev.cloister.ledger.proof.TlogProof;
@@ -22,7 +18,9 @@ import dev.cloister.server.ListenAddress;
 import dev.cloister.server.NodeRuntime;
 import dev.cloister.server.ServerCommand;
 import dev.cloister.server.admin.AdminVerticle;
-import dev.cloister.ledger.note.KeyFiles;
+import dev.cloister.server.command.Arguments;
+import dev.cloister.server.command.ListenArgument;
+import dev.cloister.server.command.UsageException;
 import dev.cloister.server.ledger.LedgerPublisher;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -36,7 +34,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +45,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code cloister ledger}: the transparency log server, and the tools around it. */
-@Command(name = "ledger", mixinStandardHelpOptions = true,
+@Command(
+        name = "ledger",
+        mixinStandardHelpOptions = true,
         description = "Run the transparency log (C2SP tlog-tiles): /checkpoint, /tile/..., POST /add.",
         subcommands = {LedgerCommand.Keygen.class, LedgerCommand.VerifyProof.class, LedgerCommand.Publish.class})
 public final class LedgerCommand implements Callable<Integer> {
@@ -71,14 +70,23 @@ public final class LedgerCommand implements Callable<Integer> {
     @Option(names = "--submitters", description = "File of submitter vkeys, one per line")
     Path submitters;
 
-    @Option(names = "--witness", description = "A witness as VKEY@URL: its cosignature vkey (type 0x04) and base URL "
-            + "(repeatable); only cosignatures under that key are served")
+    @Option(
+            names = "--witness",
+            description = "A witness as VKEY@URL: its cosignature vkey (type 0x04) and base URL "
+                    + "(repeatable); only cosignatures under that key are served")
     List<String> witnesses = new ArrayList<>();
 
-    @Option(names = "--interval", defaultValue = "PT0.5S", description = "Sequencing interval (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--interval",
+            defaultValue = "PT0.5S",
+            description = "Sequencing interval (default: ${DEFAULT-VALUE})")
     Duration interval;
 
-    @Option(names = "--admin-listen", defaultValue = "127.0.0.1:9467", converter = ListenArgument.class, description = "HOST:PORT for /metrics (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--admin-listen",
+            defaultValue = "127.0.0.1:9467",
+            converter = ListenArgument.class,
+            description = "HOST:PORT for /metrics (default: ${DEFAULT-VALUE})")
     ListenAddress adminListen;
 
     @Override
@@ -105,18 +113,18 @@ public final class LedgerCommand implements Callable<Integer> {
             } catch (java.net.URISyntaxException e) {
                 throw new UsageException("--witness " + witness, "not a URL after '@': " + e.getMessage());
             }
-            endpoints.add(new LedgerVerticle.WitnessEndpoint(url,
-                    Arguments.cosignatureVkey("--witness", witness.substring(0, at))));
+            endpoints.add(new LedgerVerticle.WitnessEndpoint(
+                    url, Arguments.cosignatureVkey("--witness", witness.substring(0, at))));
         }
         Files.createDirectories(data);
         LogStorage storage = LogStorage.open(data);
         Sequencer sequencer = Sequencer.open(storage, origin != null ? origin : signer.name(), signer);
         NodeRuntime runtime = NodeRuntime.create();
         try {
-            runtime.vertx().deployVerticle(new LedgerVerticle(listen, sequencer, storage, allowed,
-                            endpoints, interval, runtime.registry()))
-                    .compose(id -> runtime.vertx().deployVerticle(
-                            new AdminVerticle(adminListen, runtime.registry())))
+            runtime.vertx()
+                    .deployVerticle(new LedgerVerticle(
+                            listen, sequencer, storage, allowed, endpoints, interval, runtime.registry()))
+                    .compose(id -> runtime.vertx().deployVerticle(new AdminVerticle(adminListen, runtime.registry())))
                     .await(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             runtime.close();
@@ -130,7 +138,9 @@ public final class LedgerCommand implements Callable<Integer> {
     }
 
     /** {@code cloister ledger keygen}: a new Ed25519 key for a log, a witness or a submitter. */
-    @Command(name = "keygen", mixinStandardHelpOptions = true,
+    @Command(
+            name = "keygen",
+            mixinStandardHelpOptions = true,
             description = "Generate a key: writes the secret key file and prints the verifier key (vkey).")
     static final class Keygen implements Callable<Integer> {
         @Spec
@@ -142,8 +152,10 @@ public final class LedgerCommand implements Callable<Integer> {
         @Option(names = "--out", required = true, description = "Secret key file to write")
         Path out;
 
-        @Option(names = "--witness", description = "A witness key: the file holds a type 0x04 (tlog-cosignature/v1) key "
-                + "and the tlog-cosignature/v1 vkey is printed; without it, a log or submitter key (type 0x01)")
+        @Option(
+                names = "--witness",
+                description = "A witness key: the file holds a type 0x04 (tlog-cosignature/v1) key "
+                        + "and the tlog-cosignature/v1 vkey is printed; without it, a log or submitter key (type 0x01)")
         boolean witness;
 
         @Option(names = "--force", description = "Replace the key file if it exists (its old key is lost)")
@@ -162,7 +174,8 @@ public final class LedgerCommand implements Callable<Integer> {
             Ed25519PrivateKey privateKey = Ed25519PrivateKey.generate(new SecureRandom());
             Ed25519NoteSigner signer = new Ed25519NoteSigner(name, privateKey);
             KeyFiles.writeSecret(out, witness ? KeyFiles.witnessSecret(name, privateKey) : signer.encodeSecret());
-            String vkey = witness ? new Cosigner(name, privateKey).verifier().verifierKey().encode()
+            String vkey = witness
+                    ? new Cosigner(name, privateKey).verifier().verifierKey().encode()
                     : signer.verifier().verifierKey().encode();
             spec.commandLine().getOut().println(vkey);
             spec.commandLine().getOut().flush();
@@ -171,8 +184,11 @@ public final class LedgerCommand implements Callable<Integer> {
     }
 
     /** {@code cloister ledger verify-proof}: checks a .tlog-proof offline. */
-    @Command(name = "verify-proof", mixinStandardHelpOptions = true,
-            description = "Verify a .tlog-proof offline: checkpoint signature, witness quorum and inclusion. Exit 0 only if all hold.")
+    @Command(
+            name = "verify-proof",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Verify a .tlog-proof offline: checkpoint signature, witness quorum and inclusion. Exit 0 only if all hold.")
     static final class VerifyProof implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -186,10 +202,16 @@ public final class LedgerCommand implements Callable<Integer> {
         @Option(names = "--witness-vkey", description = "A trusted witness's cosignature vkey (repeatable)")
         List<String> witnessVkeys = new ArrayList<>();
 
-        @Option(names = "--quorum", defaultValue = "0", description = "Cosignatures required (default: ${DEFAULT-VALUE})")
+        @Option(
+                names = "--quorum",
+                defaultValue = "0",
+                description = "Cosignatures required (default: ${DEFAULT-VALUE})")
         int quorum;
 
-        @Option(names = "--max-age", defaultValue = "P3650D", description = "Oldest acceptable cosignature (default: ${DEFAULT-VALUE})")
+        @Option(
+                names = "--max-age",
+                defaultValue = "P3650D",
+                description = "Oldest acceptable cosignature (default: ${DEFAULT-VALUE})")
         Duration maxAge;
 
         @Option(names = "--leaf-hash", description = "The entry's leaf hash, hex (SHA-256(0x00 || entry))")
@@ -210,7 +232,8 @@ public final class LedgerCommand implements Callable<Integer> {
             if ((leafHash == null) == (entry == null)) {
                 throw new UsageException("--leaf-hash / --entry", "give exactly one of them");
             }
-            byte[] leaf = leafHash != null ? Arguments.hex("--leaf-hash", leafHash, 32)
+            byte[] leaf = leafHash != null
+                    ? Arguments.hex("--leaf-hash", leafHash, 32)
                     : TreeHash.leafHash(Files.readAllBytes(entry));
             VerifierKey logKey = Arguments.vkey("--log-vkey", logVkey);
             NoteVerifier logVerifier;
@@ -222,18 +245,22 @@ public final class LedgerCommand implements Callable<Integer> {
             List<CosignatureVerifier> witnesses = new ArrayList<>();
             for (String w : witnessVkeys) witnesses.add(Arguments.cosignatureVkey("--witness-vkey", w));
             if (quorum < 0 || quorum > witnesses.size()) {
-                throw new UsageException("--quorum " + quorum, "must be between 0 and the number of --witness-vkey ("
-                        + witnesses.size() + ")");
+                throw new UsageException(
+                        "--quorum " + quorum,
+                        "must be between 0 and the number of --witness-vkey (" + witnesses.size() + ")");
             }
             WitnessPolicy policy = quorum == 0 ? WitnessPolicy.none() : WitnessPolicy.quorum(quorum, witnesses, maxAge);
             byte[] proofBytes = Files.readAllBytes(proof);
             try {
                 TlogProof parsed = TlogProof.parse(proofBytes);
-                TlogProof.Verified verified = parsed.verify(leaf,
-                        new LogIdentity(origin != null ? origin : logKey.name(), logVerifier), policy,
+                TlogProof.Verified verified = parsed.verify(
+                        leaf,
+                        new LogIdentity(origin != null ? origin : logKey.name(), logVerifier),
+                        policy,
                         at != null ? at : Instant.now());
                 out.println("verified: entry " + verified.index() + " in tree of size "
-                        + verified.checkpoint().checkpoint().size() + ", cosigned by " + verified.cosignatures().size()
+                        + verified.checkpoint().checkpoint().size() + ", cosigned by "
+                        + verified.cosignatures().size()
                         + " trusted witness(es)");
                 out.flush();
                 return 0;
@@ -246,7 +273,9 @@ public final class LedgerCommand implements Callable<Integer> {
     }
 
     /** {@code cloister ledger publish}: submits an entry and saves its proof. */
-    @Command(name = "publish", mixinStandardHelpOptions = true,
+    @Command(
+            name = "publish",
+            mixinStandardHelpOptions = true,
             description = "Submit a Cloister ledger entry (canonical bytes in a file) and write its .tlog-proof.")
     static final class Publish implements Callable<Integer> {
         @Spec
@@ -261,11 +290,15 @@ public final class LedgerCommand implements Callable<Integer> {
         @Option(names = "--entry", description = "File with the entry's canonical encoding")
         Path entry;
 
-        @Option(names = "--ohttp-keys", description = "Publish the first key configuration served at this "
-                + "application/ohttp-keys URL (a gateway's /ohttp-keys) as an OHTTP key-config entry")
+        @Option(
+                names = "--ohttp-keys",
+                description = "Publish the first key configuration served at this "
+                        + "application/ohttp-keys URL (a gateway's /ohttp-keys) as an OHTTP key-config entry")
         URI ohttpKeys;
 
-        @Option(names = "--valid-for", defaultValue = "PT24H",
+        @Option(
+                names = "--valid-for",
+                defaultValue = "PT24H",
                 description = "With --ohttp-keys: validity window from now (default: ${DEFAULT-VALUE})")
         Duration validFor;
 
@@ -275,7 +308,8 @@ public final class LedgerCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             if ((entry == null) == (ohttpKeys == null)) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "give exactly one of --entry and --ohttp-keys");
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(), "give exactly one of --entry and --ohttp-keys");
             }
             Arguments.webUrl("--ledger", ledger);
             if (ohttpKeys != null) Arguments.webUrl("--ohttp-keys", ohttpKeys);
@@ -287,18 +321,22 @@ public final class LedgerCommand implements Callable<Integer> {
                 if (entry != null) {
                     bytes = Files.readAllBytes(entry);
                 } else {
-                    HttpResponse<Buffer> keys = web.getAbs(ohttpKeys.toString()).send().await(30, TimeUnit.SECONDS);
+                    HttpResponse<Buffer> keys =
+                            web.getAbs(ohttpKeys.toString()).send().await(30, TimeUnit.SECONDS);
                     if (keys.statusCode() != 200) {
                         spec.commandLine().getErr().println("key directory answered " + keys.statusCode());
                         return 1;
                     }
-                    var config = dev.cloister.wire.ohttp.KeyConfigs.decode(keys.body().getBytes()).getFirst();
+                    var config = dev.cloister.wire.ohttp.KeyConfigs.decode(
+                                    keys.body().getBytes())
+                            .getFirst();
                     Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
                     bytes = new dev.cloister.ledger.entry.OhttpKeyConfigEntry(config.encode(), now, now.plus(validFor))
                             .encode();
                 }
                 LedgerPublisher.Published published = new LedgerPublisher(web, ledger, signer, Duration.ofSeconds(30))
-                        .publish(bytes).await(60, TimeUnit.SECONDS);
+                        .publish(bytes)
+                        .await(60, TimeUnit.SECONDS);
                 // The proof carries the entry as its extra data, so it is self-contained (the key directory serves it).
                 Files.write(proofOut, published.proof().encode());
                 spec.commandLine().getOut().println("published as entry " + published.index());

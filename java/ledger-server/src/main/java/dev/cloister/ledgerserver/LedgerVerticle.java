@@ -1,6 +1,5 @@
 package dev.cloister.ledgerserver;
 
-import dev.cloister.protocol.http.BoundedResponse;
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.entry.LedgerEntry;
 import dev.cloister.ledger.log.LogStorage;
@@ -10,6 +9,7 @@ import dev.cloister.ledger.note.NoteVerifier;
 import dev.cloister.ledger.note.SignedNote;
 import dev.cloister.ledger.tiles.TilePath;
 import dev.cloister.ledger.witness.AddCheckpointRequest;
+import dev.cloister.protocol.http.BoundedResponse;
 import dev.cloister.server.BoundedBody;
 import dev.cloister.server.ListenAddress;
 import dev.cloister.server.Problem;
@@ -25,10 +25,8 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -92,6 +90,7 @@ public final class LedgerVerticle extends VerticleBase {
     private boolean sequencing;
     /** What {@code GET /checkpoint} serves: the newest checkpoint once its cosignatures are in, not before. */
     private volatile SignedNote served;
+
     private WebClient web;
     private HttpServer server;
     private Counter appended;
@@ -112,8 +111,14 @@ public final class LedgerVerticle extends VerticleBase {
     /** Entries waiting to be sequenced, by SHA-256: a duplicate submission waits for the same index. */
     private final Map<EntryDigest, Promise<Long>> waiting = new HashMap<>();
 
-    public LedgerVerticle(ListenAddress listen, Sequencer sequencer, LogStorage storage, List<? extends NoteVerifier> submitters,
-            List<WitnessEndpoint> witnesses, Duration interval, MeterRegistry registry) {
+    public LedgerVerticle(
+            ListenAddress listen,
+            Sequencer sequencer,
+            LogStorage storage,
+            List<? extends NoteVerifier> submitters,
+            List<WitnessEndpoint> witnesses,
+            Duration interval,
+            MeterRegistry registry) {
         this.listen = listen;
         this.sequencer = sequencer;
         this.storage = storage;
@@ -127,8 +132,12 @@ public final class LedgerVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        web = WebClient.create(vertx, new WebClientOptions().setUserAgentEnabled(false).setConnectTimeout(2000)
-                .setIdleTimeout(10));
+        web = WebClient.create(
+                vertx,
+                new WebClientOptions()
+                        .setUserAgentEnabled(false)
+                        .setConnectTimeout(2000)
+                        .setIdleTimeout(10));
         appended = Counter.builder("cloister.ledger.entries.appended").register(registry);
         refused = Counter.builder("cloister.ledger.submissions.refused").register(registry);
         served = sequencer.checkpoint();
@@ -136,8 +145,10 @@ public final class LedgerVerticle extends VerticleBase {
                 .compose(index -> {
                     sequenced.putAll(index);
                     vertx.setPeriodic(interval.toMillis(), id -> sequenceBatch());
-                    return vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setIdleTimeout(30)
-                                    .setMaxInitialLineLength(1024).setMaxHeaderSize(8192))
+                    return vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions()
+                                    .setIdleTimeout(30)
+                                    .setMaxInitialLineLength(1024)
+                                    .setMaxHeaderSize(8192))
                             .requestHandler(this::route)
                             .listen(listen.port(), listen.host());
                 })
@@ -185,7 +196,8 @@ public final class LedgerVerticle extends VerticleBase {
             return;
         }
         if (path.equals("/checkpoint")) {
-            request.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+            request.response()
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
                     .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
                     .end(Buffer.buffer(served.encode()));
         } else if (path.startsWith("/tile/")) {
@@ -208,7 +220,9 @@ public final class LedgerVerticle extends VerticleBase {
         vertx.executeBlocking(() -> storage.fetch(tile.path()), false)
                 .onSuccess(bytes -> request.response()
                         .putHeader(HttpHeaders.CONTENT_TYPE, "application/octet-stream")
-                        .putHeader(HttpHeaders.CACHE_CONTROL, full ? "public, max-age=31536000, immutable" : "public, max-age=60")
+                        .putHeader(
+                                HttpHeaders.CACHE_CONTROL,
+                                full ? "public, max-age=31536000, immutable" : "public, max-age=60")
                         .end(Buffer.buffer(bytes)))
                 .onFailure(e -> {
                     if (e instanceof NoSuchFileException) {
@@ -257,9 +271,9 @@ public final class LedgerVerticle extends VerticleBase {
             Long known = sequenced.get(hash);
             Future<Long> index;
             if (known != null) {
-                index = Future.succeededFuture(known);                // already in the log: nothing to append
+                index = Future.succeededFuture(known); // already in the log: nothing to append
             } else if (waiting.containsKey(hash)) {
-                index = waiting.get(hash).future();                  // already waiting: the same index
+                index = waiting.get(hash).future(); // already waiting: the same index
             } else {
                 if (pending.size() >= MAX_PENDING) {
                     refused.increment();
@@ -271,14 +285,18 @@ public final class LedgerVerticle extends VerticleBase {
                 pending.add(new Pending(entry, hash, promise));
                 index = promise.future();
             }
-            index
-                    .compose(i -> vertx.executeBlocking(() -> sequencer.tlogProof(i, Optional.empty()).encode(), false)
+            index.compose(i -> vertx.executeBlocking(
+                                    () -> sequencer
+                                            .tlogProof(i, Optional.empty())
+                                            .encode(),
+                                    false)
                             .map(proof -> Map.entry(i, proof)))
                     .onSuccess(done -> request.response()
                             .putHeader(HttpHeaders.CONTENT_TYPE, PROOF_MEDIA_TYPE)
                             .putHeader("Cloister-Entry-Index", Long.toString(done.getKey()))
                             .end(Buffer.buffer(done.getValue())))
-                    .onFailure(e -> Problem.UNAVAILABLE.send(request.response().putHeader(HttpHeaders.RETRY_AFTER, "1")));
+                    .onFailure(
+                            e -> Problem.UNAVAILABLE.send(request.response().putHeader(HttpHeaders.RETRY_AFTER, "1")));
         });
     }
 
@@ -327,31 +345,37 @@ public final class LedgerVerticle extends VerticleBase {
             answers.add(askWitness(witness.url(), checkpoint, size, true)
                     .map(reply -> validCosignatures(witness, checkpoint, reply))
                     .otherwise(e -> {
-                        LOG.warn("a witness did not cosign size {} (HTTP status {})", size,
+                        LOG.warn(
+                                "a witness did not cosign size {} (HTTP status {})",
+                                size,
                                 e instanceof WitnessRefusal refusal ? refusal.status : 0);
                         return List.of();
                     }));
         }
-        return Future.join(answers).compose(all -> {
-            SignedNote cosigned = checkpoint;
-            for (var answer : answers) {
-                for (var signature : answer.result()) cosigned = cosigned.withSignature(signature);
-            }
-            if (cosigned == checkpoint) return Future.succeededFuture();
-            SignedNote publish = cosigned;
-            return vertx.<Void>executeBlocking(() -> {
-                sequencer.publishCosigned(publish);
-                return null;
-            }, true);
-        }).recover(e -> {
-            LOG.warn("publishing the cosigned checkpoint of size {} failed", size);
-            return Future.succeededFuture();
-        });
+        return Future.join(answers)
+                .compose(all -> {
+                    SignedNote cosigned = checkpoint;
+                    for (var answer : answers) {
+                        for (var signature : answer.result()) cosigned = cosigned.withSignature(signature);
+                    }
+                    if (cosigned == checkpoint) return Future.succeededFuture();
+                    SignedNote publish = cosigned;
+                    return vertx.<Void>executeBlocking(
+                            () -> {
+                                sequencer.publishCosigned(publish);
+                                return null;
+                            },
+                            true);
+                })
+                .recover(e -> {
+                    LOG.warn("publishing the cosigned checkpoint of size {} failed", size);
+                    return Future.succeededFuture();
+                });
     }
 
     /** The cosignature lines of {@code reply} that {@code witness}'s key made over {@code checkpoint}; others dropped. */
-    private static List<dev.cloister.ledger.note.NoteSignature> validCosignatures(WitnessEndpoint witness,
-            SignedNote checkpoint, byte[] reply) {
+    private static List<dev.cloister.ledger.note.NoteSignature> validCosignatures(
+            WitnessEndpoint witness, SignedNote checkpoint, byte[] reply) {
         if (reply.length > MAX_WITNESS_REPLY) {
             throw new WitnessRefusal(200);
         }
@@ -359,7 +383,8 @@ public final class LedgerVerticle extends VerticleBase {
         try {
             SignedNote withReply = checkpoint.withSignatureLines(reply);
             for (var signature : withReply.signatures()) {
-                if (signature.keyName().equals(witness.key().name()) && signature.keyId() == witness.key().keyId()
+                if (signature.keyName().equals(witness.key().name())
+                        && signature.keyId() == witness.key().keyId()
                         && witness.key().verify(checkpoint.text(), signature.signature())) {
                     valid.add(signature);
                     break;
@@ -388,11 +413,22 @@ public final class LedgerVerticle extends VerticleBase {
         // A witness is another party: at most 64 KiB of its answer is read (a cosignature line is ~100 bytes).
         long oldSize = Math.min(witnessSizes.getOrDefault(witness, 0L), size);
         // From an empty tree (a witness that has seen nothing) the proof is empty (c2sp.org/tlog-witness).
-        return vertx.executeBlocking(() -> new AddCheckpointRequest(oldSize,
-                        oldSize == 0 || oldSize == size ? List.of() : sequencer.consistencyProof(oldSize, size).hashes(),
-                        checkpoint).encode(), false)
-                .compose(body -> BoundedResponse.send(web.postAbs(witness.resolve("/add-checkpoint").toString())
-                        .timeout(5000), Buffer.buffer(body), 64 << 10))
+        return vertx.executeBlocking(
+                        () -> new AddCheckpointRequest(
+                                        oldSize,
+                                        oldSize == 0 || oldSize == size
+                                                ? List.of()
+                                                : sequencer
+                                                        .consistencyProof(oldSize, size)
+                                                        .hashes(),
+                                        checkpoint)
+                                .encode(),
+                        false)
+                .compose(body -> BoundedResponse.send(
+                        web.postAbs(witness.resolve("/add-checkpoint").toString())
+                                .timeout(5000),
+                        Buffer.buffer(body),
+                        64 << 10))
                 .compose(response -> {
                     if (response.statusCode() == 200) {
                         witnessSizes.put(witness, size);
@@ -400,7 +436,9 @@ public final class LedgerVerticle extends VerticleBase {
                     }
                     if (response.statusCode() == 409 && retryOnConflict) {
                         try {
-                            witnessSizes.put(witness, Long.parseLong(response.body().toString().strip()));
+                            witnessSizes.put(
+                                    witness,
+                                    Long.parseLong(response.body().toString().strip()));
                         } catch (NumberFormatException e) {
                             return Future.failedFuture(new WitnessRefusal(409));
                         }

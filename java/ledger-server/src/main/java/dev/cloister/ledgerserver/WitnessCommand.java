@@ -1,8 +1,5 @@
 package dev.cloister.ledgerserver;
 
-import dev.cloister.server.command.Arguments;
-import dev.cloister.server.command.ListenArgument;
-
 import dev.cloister.ledger.checkpoint.DirectoryCheckpointStore;
 import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.note.VerifierKey;
@@ -11,7 +8,8 @@ import dev.cloister.ledger.witness.Witness;
 import dev.cloister.server.ListenAddress;
 import dev.cloister.server.NodeRuntime;
 import dev.cloister.server.ServerCommand;
-import dev.cloister.ledger.note.KeyFiles;
+import dev.cloister.server.command.Arguments;
+import dev.cloister.server.command.ListenArgument;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -23,20 +21,33 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code cloister witness}: a C2SP tlog-witness for one or more logs. */
-@Command(name = "witness", mixinStandardHelpOptions = true,
+@Command(
+        name = "witness",
+        mixinStandardHelpOptions = true,
         description = "Run a witness (c2sp.org/tlog-witness): POST /add-checkpoint; refuses rollbacks and forks.")
 public final class WitnessCommand implements Callable<Integer> {
 
-    @Option(names = "--listen", required = true, converter = ListenArgument.class, description = "HOST:PORT to serve on")
+    @Option(
+            names = "--listen",
+            required = true,
+            converter = ListenArgument.class,
+            description = "HOST:PORT to serve on")
     ListenAddress listen;
 
-    @Option(names = "--data", required = true, paramLabel = "DIR", description = "Directory for the latest cosigned checkpoint per log")
+    @Option(
+            names = "--data",
+            required = true,
+            paramLabel = "DIR",
+            description = "Directory for the latest cosigned checkpoint per log")
     Path data;
 
     @Option(names = "--key", required = true, description = "Witness secret key file (see 'ledger keygen --witness')")
     Path key;
 
-    @Option(names = "--log", required = true, description = "vkey of a log to witness (repeatable); its name is the origin")
+    @Option(
+            names = "--log",
+            required = true,
+            description = "vkey of a log to witness (repeatable); its name is the origin")
     List<String> logs = new ArrayList<>();
 
     @Override
@@ -55,13 +66,15 @@ public final class WitnessCommand implements Callable<Integer> {
         Witness witness = new Witness(cosigner, followed, new DirectoryCheckpointStore(data));
         NodeRuntime runtime = NodeRuntime.create();
         try {
-            runtime.vertx().deployVerticle(new WitnessVerticle(listen, witness, Clock.systemUTC()))
+            runtime.vertx()
+                    .deployVerticle(new WitnessVerticle(listen, witness, Clock.systemUTC()))
                     .await(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             runtime.close();
             throw e;
         }
-        System.err.println("cloister witness " + cosigner.name() + " on " + listen + " for " + followed.size() + " log(s)");
+        System.err.println(
+                "cloister witness " + cosigner.name() + " on " + listen + " for " + followed.size() + " log(s)");
         ServerCommand.started();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> runtime.vertx().close()));
         return 0;

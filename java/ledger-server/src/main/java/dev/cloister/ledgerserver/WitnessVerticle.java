@@ -1,10 +1,10 @@
 package dev.cloister.ledgerserver;
 
 import dev.cloister.ledger.AddCheckpointException;
+import dev.cloister.ledger.witness.Witness;
 import dev.cloister.server.BoundedBody;
 import dev.cloister.server.ListenAddress;
 import dev.cloister.server.Problem;
-import dev.cloister.ledger.witness.Witness;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -40,8 +40,10 @@ public final class WitnessVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        return vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setIdleTimeout(30)
-                        .setMaxInitialLineLength(1024).setMaxHeaderSize(8192))
+        return vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions()
+                        .setIdleTimeout(30)
+                        .setMaxInitialLineLength(1024)
+                        .setMaxHeaderSize(8192))
                 .requestHandler(this::route)
                 .listen(listen.port(), listen.host())
                 .onSuccess(s -> {
@@ -65,12 +67,15 @@ public final class WitnessVerticle extends VerticleBase {
         }
         BoundedBody.read(request, MAX_BODY)
                 // One request at a time per witness instance: the latest-size check and its update must not interleave.
-                .compose(body -> vertx.executeBlocking(() -> witness.addCheckpoint(body.getBytes(), clock.instant()), true))
-                .onSuccess(signatures -> request.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .compose(body ->
+                        vertx.executeBlocking(() -> witness.addCheckpoint(body.getBytes(), clock.instant()), true))
+                .onSuccess(signatures -> request.response()
+                        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
                         .end(Buffer.buffer(signatures)))
                 .onFailure(e -> {
                     if (e instanceof AddCheckpointException refusal) {
-                        var response = request.response().setStatusCode(refusal.status().httpStatus());
+                        var response = request.response()
+                                .setStatusCode(refusal.status().httpStatus());
                         if (refusal.latestSize().isPresent()) {
                             response.putHeader(HttpHeaders.CONTENT_TYPE, "text/x.tlog.size")
                                     .end(refusal.latestSize().getAsLong() + "\n");

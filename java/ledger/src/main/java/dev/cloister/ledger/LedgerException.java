@@ -5,7 +5,11 @@ package dev.cloister.ledger;
  * can fail; messages carry a "while doing X" context and, for mismatches, the expected and actual values.
  */
 public abstract sealed class LedgerException extends Exception
-        permits FormatException, ProofException, NoteVerificationException, PolicyException, LogConsistencyException,
+        permits FormatException,
+                ProofException,
+                NoteVerificationException,
+                PolicyException,
+                LogConsistencyException,
                 AddCheckpointException {
 
     protected LedgerException(String message) {

@@ -1,13 +1,11 @@
 package dev.cloister.operator;
 
-import dev.cloister.server.command.ListenArgument;
-
-import dev.cloister.server.command.Arguments;
-
+import dev.cloister.operator.keys.KeyDirectoryVerticle;
 import dev.cloister.server.ListenAddress;
 import dev.cloister.server.NodeRuntime;
 import dev.cloister.server.ServerCommand;
-import dev.cloister.operator.keys.KeyDirectoryVerticle;
+import dev.cloister.server.command.Arguments;
+import dev.cloister.server.command.ListenArgument;
 import dev.cloister.server.command.UsageException;
 import java.net.URI;
 import java.time.Duration;
@@ -17,22 +15,34 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code cloister keys}: the key directory (the CDN role). */
-@Command(name = "keys", mixinStandardHelpOptions = true,
-        description = "Run the key directory: mirrors a gateway's /ohttp-keys and /ohttp-keys/proofs (the ledger proofs "
-                + "of its keys) and serves the same copy to every client.")
+@Command(
+        name = "keys",
+        mixinStandardHelpOptions = true,
+        description =
+                "Run the key directory: mirrors a gateway's /ohttp-keys and /ohttp-keys/proofs (the ledger proofs "
+                        + "of its keys) and serves the same copy to every client.")
 public final class KeysCommand implements Callable<Integer> {
 
-    @Option(names = "--listen", required = true, converter = ListenArgument.class, description = "HOST:PORT to serve on")
+    @Option(
+            names = "--listen",
+            required = true,
+            converter = ListenArgument.class,
+            description = "HOST:PORT to serve on")
     ListenAddress listen;
 
     @Option(names = "--gateway", required = true, description = "The gateway's base URL, e.g. http://127.0.0.1:8082/")
     URI gateway;
 
-    @Option(names = "--refresh", defaultValue = "PT60S", description = "How often to mirror (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--refresh",
+            defaultValue = "PT60S",
+            description = "How often to mirror (default: ${DEFAULT-VALUE})")
     Duration refresh;
 
-    @Option(names = "--release-proof", description = "A .tlog-proof of an enclave release (from 'cloister enclave "
-            + "--release-proof-out'), served at /releases/proofs; repeatable")
+    @Option(
+            names = "--release-proof",
+            description = "A .tlog-proof of an enclave release (from 'cloister enclave "
+                    + "--release-proof-out'), served at /releases/proofs; repeatable")
     java.util.List<java.nio.file.Path> releaseProofs;
 
     @Override
@@ -50,8 +60,9 @@ public final class KeysCommand implements Callable<Integer> {
         }
         NodeRuntime runtime = NodeRuntime.create();
         try {
-            runtime.vertx().deployVerticle(new KeyDirectoryVerticle(listen, gateway, refresh,
-                            new dev.cloister.ledger.proof.KeyProofs(proofs)))
+            runtime.vertx()
+                    .deployVerticle(new KeyDirectoryVerticle(
+                            listen, gateway, refresh, new dev.cloister.ledger.proof.KeyProofs(proofs)))
                     .await(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             runtime.close();

@@ -1,11 +1,10 @@
 package dev.cloister.operator;
 
-import dev.cloister.server.command.UsageException;
-
 import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.sevsnp.SevSnpPolicy;
 import dev.cloister.attest.sim.SimulatedNvidiaGpu;
 import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
+import dev.cloister.server.command.UsageException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -23,18 +22,21 @@ public record SimulatedTeeRoots(SevSnpPolicy cpu, NvidiaGpuPolicy gpu) {
     public static SimulatedTeeRoots open(String option, Path dir) throws IOException {
         String argument = option + " " + dir;
         if (!Files.exists(dir)) {
-            throw new UsageException(argument, "no such directory (the enclave creates it: 'cloister enclave --sim-dir "
-                    + dir + "')");
+            throw new UsageException(
+                    argument, "no such directory (the enclave creates it: 'cloister enclave --sim-dir " + dir + "')");
         }
         if (!Files.isDirectory(dir)) {
             throw new UsageException(argument, "not a directory");
         }
         try {
-            return new SimulatedTeeRoots(SimulatedSevSnpPlatform.open(dir, new SecureRandom()).insecurePolicy(),
+            return new SimulatedTeeRoots(
+                    SimulatedSevSnpPlatform.open(dir, new SecureRandom()).insecurePolicy(),
                     SimulatedNvidiaGpu.open(dir).insecurePolicy());
         } catch (NoSuchFileException e) {
-            throw new UsageException(argument, "holds no simulated platform (" + e.getFile() + " is missing; "
-                    + "'cloister enclave --sim-dir " + dir + "' creates it)");
+            throw new UsageException(
+                    argument,
+                    "holds no simulated platform (" + e.getFile() + " is missing; " + "'cloister enclave --sim-dir "
+                            + dir + "' creates it)");
         }
     }
 }

@@ -1,7 +1,7 @@
 package dev.cloister.operator;
 
-import dev.cloister.server.command.UsageException;
 import dev.cloister.base.SecretBytes;
+import dev.cloister.server.command.UsageException;
 import dev.cloister.tokens.keys.EpochKeySchedule;
 import dev.cloister.tokens.keys.EpochKeySource;
 import dev.cloister.tokens.keys.EpochSchedule;
@@ -22,17 +22,26 @@ import picocli.CommandLine.Option;
  */
 public final class TokenOptions {
 
-    @Option(names = "--token-seed-file", description = "File with the issuer master seed (at least 32 bytes; keep it secret)")
+    @Option(
+            names = "--token-seed-file",
+            description = "File with the issuer master seed (at least 32 bytes; keep it secret)")
     Path seedFile;
 
-    @Option(names = "--epoch", defaultValue = "PT24H", description = "Issuer key epoch length (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--epoch",
+            defaultValue = "PT24H",
+            description = "Issuer key epoch length (default: ${DEFAULT-VALUE})")
     Duration epoch;
 
-    @Option(names = "--epoch-origin", defaultValue = "2026-01-01T00:00:00Z",
+    @Option(
+            names = "--epoch-origin",
+            defaultValue = "2026-01-01T00:00:00Z",
             description = "Start of epoch 0 (default: ${DEFAULT-VALUE})")
     Instant epochOrigin;
 
-    @Option(names = "--redemption-grace", defaultValue = "PT1H",
+    @Option(
+            names = "--redemption-grace",
+            defaultValue = "PT1H",
             description = "How long after its epoch a key still redeems (default: ${DEFAULT-VALUE})")
     Duration redemptionGrace;
 
@@ -43,15 +52,18 @@ public final class TokenOptions {
         byte[] seed = Files.readAllBytes(seedFile);
         try {
             if (seed.length < 32) {
-                throw new UsageException("--token-seed-file " + seedFile, "holds " + seed.length
-                        + " bytes; the issuer master seed needs at least 32");
+                throw new UsageException(
+                        "--token-seed-file " + seedFile,
+                        "holds " + seed.length + " bytes; the issuer master seed needs at least 32");
             }
             if (epoch.isNegative() || epoch.isZero()) throw new UsageException("--epoch " + epoch, "must be positive");
             if (redemptionGrace.isNegative()) {
                 throw new UsageException("--redemption-grace " + redemptionGrace, "must not be negative");
             }
-            return new EpochKeySchedule(new EpochSchedule(epochOrigin, epoch),
-                    new EpochKeySource.Derived(SecretBytes.copyOf(seed)), publication,
+            return new EpochKeySchedule(
+                    new EpochSchedule(epochOrigin, epoch),
+                    new EpochKeySource.Derived(SecretBytes.copyOf(seed)),
+                    publication,
                     redemptionGrace);
         } finally {
             Arrays.fill(seed, (byte) 0);

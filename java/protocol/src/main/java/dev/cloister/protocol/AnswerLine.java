@@ -14,7 +14,9 @@ public sealed interface AnswerLine {
     /** How the answer ended, and its token counts. */
     record End(FinishReason finish, int promptTokens, int generatedTokens) implements AnswerLine {
         JsonObject fields() {
-            return new JsonObject().put("finish", finish.wireName()).put("prompt_tokens", promptTokens)
+            return new JsonObject()
+                    .put("finish", finish.wireName())
+                    .put("prompt_tokens", promptTokens)
                     .put("generated_tokens", generatedTokens);
         }
 

@@ -50,6 +50,7 @@ public sealed interface AssistantRequest {
         public static final Limits DEFAULT = new Limits(64 * 1024, 200, 8 * 1024);
         /** Longest message id and sender, in UTF-16 code units. */
         static final int MAX_ID_CHARS = 128;
+
         static final int MAX_SENDER_CHARS = 256;
 
         public Limits {
@@ -104,12 +105,18 @@ public sealed interface AssistantRequest {
             case Summarize s -> {
                 JsonArray array = new JsonArray();
                 for (ChatMessage m : s.messages()) {
-                    array.add(new JsonObject().put("id", m.id()).put("sender", m.sender())
-                            .put("time", m.time().toString()).put("text", m.text()));
+                    array.add(new JsonObject()
+                            .put("id", m.id())
+                            .put("sender", m.sender())
+                            .put("time", m.time().toString())
+                            .put("text", m.text()));
                 }
-                yield new JsonObject().put("messages", array).put("style", s.style().wireName());
+                yield new JsonObject()
+                        .put("messages", array)
+                        .put("style", s.style().wireName());
             }
-            case Rewrite r -> new JsonObject().put("draft", r.draft()).put("tone", r.tone().wireName());
+            case Rewrite r ->
+                new JsonObject().put("draft", r.draft()).put("tone", r.tone().wireName());
         };
         return json.encode().getBytes(StandardCharsets.UTF_8);
     }
@@ -123,10 +130,11 @@ public sealed interface AssistantRequest {
         } catch (DecodeException | ClassCastException e) {
             throw new Invalid(400, "the body is not a JSON object");
         }
-        AssistantRequest request = switch (UseCase.ofPath(path).orElseThrow(() -> new Invalid(404, "unknown use case"))) {
-            case SUMMARIZE -> summarize(json, limits);
-            case REWRITE -> rewrite(json);
-        };
+        AssistantRequest request =
+                switch (UseCase.ofPath(path).orElseThrow(() -> new Invalid(404, "unknown use case"))) {
+                    case SUMMARIZE -> summarize(json, limits);
+                    case REWRITE -> rewrite(json);
+                };
         request.check(limits);
         return request;
     }
@@ -157,8 +165,10 @@ public sealed interface AssistantRequest {
             } catch (DateTimeParseException e) {
                 throw new Invalid(400, "messages[" + i + "].time is not an ISO-8601 instant");
             }
-            messages.add(new ChatMessage(string(m, "id", "messages[" + i + "].id"),
-                    string(m, "sender", "messages[" + i + "].sender"), time,
+            messages.add(new ChatMessage(
+                    string(m, "id", "messages[" + i + "].id"),
+                    string(m, "sender", "messages[" + i + "].sender"),
+                    time,
                     string(m, "text", "messages[" + i + "].text")));
         }
         Style style = json.containsKey("style") ? Style.parse(string(json, "style", "style")) : Style.BRIEF;
@@ -196,12 +206,20 @@ public sealed interface AssistantRequest {
         switch (request) {
             case Summarize s -> {
                 prompt.append("A ").append(s.style().wireName()).append(" summary of a chat.\n");
-                s.messages().stream().sorted(Comparator.comparing(ChatMessage::time))
-                        .forEach(m -> prompt.append(m.sender()).append(": ").append(m.text()).append('\n'));
+                s.messages().stream()
+                        .sorted(Comparator.comparing(ChatMessage::time))
+                        .forEach(m -> prompt.append(m.sender())
+                                .append(": ")
+                                .append(m.text())
+                                .append('\n'));
                 prompt.append("Summary:");
             }
-            case Rewrite r -> prompt.append("Rewrite this message to be ").append(r.tone().wireName()).append(":\n")
-                    .append(r.draft()).append("\nRewritten:");
+            case Rewrite r ->
+                prompt.append("Rewrite this message to be ")
+                        .append(r.tone().wireName())
+                        .append(":\n")
+                        .append(r.draft())
+                        .append("\nRewritten:");
         }
         byte[] bytes = prompt.toString().getBytes(StandardCharsets.UTF_8);
         prompt.setLength(0);

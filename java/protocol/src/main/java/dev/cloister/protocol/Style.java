@@ -6,7 +6,9 @@ import java.util.stream.Collectors;
 
 /** How a summary is written. */
 public enum Style {
-    BRIEF, BULLETS, DETAILED;
+    BRIEF,
+    BULLETS,
+    DETAILED;
 
     /** The name on the wire and on the command line. */
     public String wireName() {

@@ -6,7 +6,9 @@ import java.util.stream.Collectors;
 
 /** The tone a rewrite aims for. */
 public enum Tone {
-    FRIENDLY, FORMAL, CONCISE;
+    FRIENDLY,
+    FORMAL,
+    CONCISE;
 
     /** The name on the wire and on the command line. */
     public String wireName() {

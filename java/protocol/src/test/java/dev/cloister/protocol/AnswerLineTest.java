@@ -13,7 +13,8 @@ class AnswerLineTest {
         assertEquals(text, AnswerLine.decode(text.encode()));
         AnswerLine end = new AnswerLine.End(FinishReason.MAX_TOKENS, 12, 0);
         assertEquals(end, AnswerLine.decode(end.encode()));
-        assertEquals("{\"done\":{\"finish\":\"max_tokens\",\"prompt_tokens\":12,\"generated_tokens\":0}}", end.encode());
+        assertEquals(
+                "{\"done\":{\"finish\":\"max_tokens\",\"prompt_tokens\":12,\"generated_tokens\":0}}", end.encode());
     }
 
     @Test
@@ -26,9 +27,15 @@ class AnswerLineTest {
 
     @Test
     void malformedLinesAreRefused() {
-        for (String bad : new String[] {"", "[]", "{}", "{\"done\":{}}", "{\"done\":{\"finish\":\"bored\","
-                + "\"prompt_tokens\":1,\"generated_tokens\":1}}", "{\"done\":{\"finish\":\"stop_string\","
-                + "\"prompt_tokens\":-1,\"generated_tokens\":1}}", "{\"text\":3}"}) {
+        for (String bad : new String[] {
+            "",
+            "[]",
+            "{}",
+            "{\"done\":{}}",
+            "{\"done\":{\"finish\":\"bored\"," + "\"prompt_tokens\":1,\"generated_tokens\":1}}",
+            "{\"done\":{\"finish\":\"stop_string\"," + "\"prompt_tokens\":-1,\"generated_tokens\":1}}",
+            "{\"text\":3}"
+        }) {
             assertThrows(AnswerLine.Malformed.class, () -> AnswerLine.decode(bad), bad);
         }
         assertThrows(AnswerLine.Malformed.class, () -> AnswerLine.decodeWhole("{\"text\":\"x\"}"));

@@ -36,8 +36,8 @@ class AssistantRequestTest {
 
     @Test
     void whatTheClientEncodesTheEnclaveParsesBack() throws Invalid {
-        Summarize summary = new Summarize(List.of(message("m1", "Alice", "lunch at noon?"),
-                message("m2", "Bob", "yes ☕")), Style.BULLETS);
+        Summarize summary = new Summarize(
+                List.of(message("m1", "Alice", "lunch at noon?"), message("m2", "Bob", "yes ☕")), Style.BULLETS);
         assertEquals(summary, AssistantRequest.parse("/v1/summarize", summary.encode(), LIMITS));
         Rewrite rewrite = new Rewrite("see you tmrw", Tone.FORMAL);
         assertEquals(rewrite, AssistantRequest.parse(UseCase.REWRITE.path(), rewrite.encode(), LIMITS));
@@ -45,11 +45,15 @@ class AssistantRequestTest {
 
     @Test
     void defaultsWhenStyleOrToneIsAbsent() throws Invalid {
-        Summarize s = (Summarize) AssistantRequest.parse("/v1/summarize", ("{\"messages\":[{\"id\":\"1\",\"sender\":\"a\","
-                + "\"time\":\"2026-11-28T09:00:00Z\",\"text\":\"hi\"}]}").getBytes(StandardCharsets.UTF_8), LIMITS);
-        assertEquals(Style.BRIEF, s.style());
-        Rewrite r = (Rewrite) AssistantRequest.parse("/v1/rewrite", "{\"draft\":\"d\"}".getBytes(StandardCharsets.UTF_8),
+        Summarize s = (Summarize) AssistantRequest.parse(
+                "/v1/summarize",
+                ("{\"messages\":[{\"id\":\"1\",\"sender\":\"a\","
+                                + "\"time\":\"2026-11-28T09:00:00Z\",\"text\":\"hi\"}]}")
+                        .getBytes(StandardCharsets.UTF_8),
                 LIMITS);
+        assertEquals(Style.BRIEF, s.style());
+        Rewrite r = (Rewrite)
+                AssistantRequest.parse("/v1/rewrite", "{\"draft\":\"d\"}".getBytes(StandardCharsets.UTF_8), LIMITS);
         assertEquals(Tone.FRIENDLY, r.tone());
     }
 
@@ -61,15 +65,20 @@ class AssistantRequestTest {
         refused(400, () -> new Summarize(ok, null).check(LIMITS));
         refused(400, () -> new Summarize(List.of(message("", "Alice", "hi")), Style.BRIEF).check(LIMITS));
         refused(413, () -> new Summarize(List.of(message("m1", "a".repeat(257), "hi")), Style.BRIEF).check(LIMITS));
-        refused(413, () -> new Summarize(List.of(message("m1", "Alice", "t".repeat(8 * 1024 + 1))), Style.BRIEF)
-                .check(LIMITS));
-        assertDoesNotThrow(() -> new Summarize(List.of(message("m1", "Alice", "t".repeat(8 * 1024))), Style.BRIEF)
-                .check(LIMITS));
-        Invalid many = refused(413, () -> new Summarize(Collections.nCopies(201, message("m1", "Alice", "hi")),
-                Style.BRIEF).check(LIMITS));
+        refused(
+                413,
+                () -> new Summarize(List.of(message("m1", "Alice", "t".repeat(8 * 1024 + 1))), Style.BRIEF)
+                        .check(LIMITS));
+        assertDoesNotThrow(() ->
+                new Summarize(List.of(message("m1", "Alice", "t".repeat(8 * 1024))), Style.BRIEF).check(LIMITS));
+        Invalid many = refused(
+                413,
+                () -> new Summarize(Collections.nCopies(201, message("m1", "Alice", "hi")), Style.BRIEF).check(LIMITS));
         assertTrue(many.getMessage().contains("201 messages"), many.getMessage());
-        refused(400, () -> new Summarize(Collections.singletonList(new ChatMessage("m", "s", null, "t")), Style.BRIEF)
-                .check(LIMITS));
+        refused(
+                400,
+                () -> new Summarize(Collections.singletonList(new ChatMessage("m", "s", null, "t")), Style.BRIEF)
+                        .check(LIMITS));
     }
 
     @Test
@@ -90,11 +99,17 @@ class AssistantRequestTest {
         refused(404, () -> AssistantRequest.parse("/v1/translate", "{}".getBytes(StandardCharsets.UTF_8), LIMITS));
         refused(400, () -> AssistantRequest.parse("/v1/rewrite", "[1]".getBytes(StandardCharsets.UTF_8), LIMITS));
         refused(400, () -> AssistantRequest.parse("/v1/rewrite", "not json".getBytes(StandardCharsets.UTF_8), LIMITS));
-        refused(400, () -> AssistantRequest.parse("/v1/rewrite", "{\"draft\":7}".getBytes(StandardCharsets.UTF_8),
-                LIMITS));
-        Invalid time = refused(400, () -> AssistantRequest.parse("/v1/summarize", ("{\"messages\":[{\"id\":\"1\","
-                + "\"sender\":\"a\",\"time\":\"secret o'clock\",\"text\":\"hi\"}]}").getBytes(StandardCharsets.UTF_8),
-                LIMITS));
+        refused(
+                400,
+                () -> AssistantRequest.parse("/v1/rewrite", "{\"draft\":7}".getBytes(StandardCharsets.UTF_8), LIMITS));
+        Invalid time = refused(
+                400,
+                () -> AssistantRequest.parse(
+                        "/v1/summarize",
+                        ("{\"messages\":[{\"id\":\"1\","
+                                        + "\"sender\":\"a\",\"time\":\"secret o'clock\",\"text\":\"hi\"}]}")
+                                .getBytes(StandardCharsets.UTF_8),
+                        LIMITS));
         assertFalse(time.getMessage().contains("secret"), time.getMessage());
         refused(413, () -> AssistantRequest.parse("/v1/rewrite", new byte[64 * 1024 + 1], LIMITS));
         refused(413, () -> AssistantRequest.checkSize(5_600_000, LIMITS));
@@ -108,9 +123,13 @@ class AssistantRequestTest {
 
     @Test
     void promptOrdersMessagesByTime() {
-        Summarize s = new Summarize(List.of(new ChatMessage("2", "Bob", T.plusSeconds(60), "second"),
-                new ChatMessage("1", "Alice", T, "first")), Style.DETAILED);
-        assertEquals("A detailed summary of a chat.\nAlice: first\nBob: second\nSummary:",
+        Summarize s = new Summarize(
+                List.of(
+                        new ChatMessage("2", "Bob", T.plusSeconds(60), "second"),
+                        new ChatMessage("1", "Alice", T, "first")),
+                Style.DETAILED);
+        assertEquals(
+                "A detailed summary of a chat.\nAlice: first\nBob: second\nSummary:",
                 new String(AssistantRequest.prompt(s), StandardCharsets.UTF_8));
     }
 }

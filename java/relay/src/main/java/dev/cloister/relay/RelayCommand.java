@@ -1,13 +1,11 @@
 package dev.cloister.relay;
 
-import dev.cloister.server.command.ListenArgument;
-
-import dev.cloister.server.command.Arguments;
-
 import dev.cloister.server.ListenAddress;
 import dev.cloister.server.NodeRuntime;
 import dev.cloister.server.ServerCommand;
 import dev.cloister.server.admin.AdminVerticle;
+import dev.cloister.server.command.Arguments;
+import dev.cloister.server.command.ListenArgument;
 import dev.cloister.server.command.UsageException;
 import io.vertx.core.DeploymentOptions;
 import java.net.URI;
@@ -17,27 +15,45 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code cloister relay}: the Oblivious Relay. */
-@Command(name = "relay", mixinStandardHelpOptions = true,
+@Command(
+        name = "relay",
+        mixinStandardHelpOptions = true,
         description = "Run an Oblivious HTTP relay: POST /relay is forwarded to one gateway.")
 public final class RelayCommand implements Callable<Integer> {
 
-    @Option(names = "--listen", required = true, converter = ListenArgument.class, description = "HOST:PORT to serve on")
+    @Option(
+            names = "--listen",
+            required = true,
+            converter = ListenArgument.class,
+            description = "HOST:PORT to serve on")
     ListenAddress listen;
 
     @Option(names = "--gateway", required = true, description = "Gateway URL, e.g. http://127.0.0.1:8080/gateway")
     URI gateway;
 
-    @Option(names = "--admin-listen", defaultValue = "127.0.0.1:9465", converter = ListenArgument.class,
+    @Option(
+            names = "--admin-listen",
+            defaultValue = "127.0.0.1:9465",
+            converter = ListenArgument.class,
             description = "HOST:PORT for /metrics and /health (default: ${DEFAULT-VALUE})")
     ListenAddress adminListen;
 
-    @Option(names = "--rate", defaultValue = "100", description = "Requests per second per client address (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--rate",
+            defaultValue = "100",
+            description = "Requests per second per client address (default: ${DEFAULT-VALUE})")
     double rate;
 
-    @Option(names = "--burst", defaultValue = "200", description = "Burst per client address (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--burst",
+            defaultValue = "200",
+            description = "Burst per client address (default: ${DEFAULT-VALUE})")
     int burst;
 
-    @Option(names = "--max-body", defaultValue = "1048576", description = "Largest body relayed, bytes (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--max-body",
+            defaultValue = "1048576",
+            description = "Largest body relayed, bytes (default: ${DEFAULT-VALUE})")
     long maxBody;
 
     @Option(names = "--instances", defaultValue = "0", description = "Verticle instances (default: one per core)")
@@ -51,12 +67,14 @@ public final class RelayCommand implements Callable<Integer> {
         if (maxBody < 1) throw new UsageException("--max-body " + maxBody, "must be at least 1");
         if (instances < 0) throw new UsageException("--instances " + instances, "must not be negative");
         RelayConfig defaults = RelayConfig.defaults(listen, gateway);
-        RelayConfig config = new RelayConfig(defaults.listen(), gateway, maxBody, rate, burst,
-                defaults.connectTimeout(), defaults.requestTimeout());
+        RelayConfig config = new RelayConfig(
+                defaults.listen(), gateway, maxBody, rate, burst, defaults.connectTimeout(), defaults.requestTimeout());
         int count = instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
         NodeRuntime runtime = NodeRuntime.create();
         try {
-            runtime.vertx().deployVerticle(() -> new RelayVerticle(config, runtime.registry()),
+            runtime.vertx()
+                    .deployVerticle(
+                            () -> new RelayVerticle(config, runtime.registry()),
                             new DeploymentOptions().setInstances(count))
                     .compose(id -> runtime.vertx().deployVerticle(new AdminVerticle(adminListen, runtime.registry())))
                     .await(30, TimeUnit.SECONDS);

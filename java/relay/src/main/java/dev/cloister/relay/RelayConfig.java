@@ -16,8 +16,14 @@ import java.util.Objects;
  * @param connectTimeout  how long to wait for a connection to the gateway
  * @param requestTimeout  how long a whole exchange may take
  */
-public record RelayConfig(ListenAddress listen, URI gateway, long maxBodyBytes, double ratePerSecond, int burst,
-        Duration connectTimeout, Duration requestTimeout) {
+public record RelayConfig(
+        ListenAddress listen,
+        URI gateway,
+        long maxBodyBytes,
+        double ratePerSecond,
+        int burst,
+        Duration connectTimeout,
+        Duration requestTimeout) {
 
     public RelayConfig {
         Objects.requireNonNull(listen);

@@ -1,8 +1,8 @@
 package dev.cloister.relay;
 
+import dev.cloister.relay.RelayMetrics.Outcome;
 import dev.cloister.server.BoundedBody;
 import dev.cloister.server.Problem;
-import dev.cloister.relay.RelayMetrics.Outcome;
 import dev.cloister.wire.ohttp.OhttpMediaTypes;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -53,7 +53,8 @@ public final class RelayVerticle extends VerticleBase {
     public Future<?> start() {
         rateLimit = new ClientRateLimit(config.ratePerSecond(), config.burst());
         metrics = new RelayMetrics(registry);
-        client = vertx.createHttpClient(new HttpClientOptions()
+        client = vertx.createHttpClient(
+                new HttpClientOptions()
                         .setConnectTimeout((int) config.connectTimeout().toMillis())
                         .setIdleTimeout((int) config.requestTimeout().toSeconds())
                         .setKeepAlive(true),
@@ -99,8 +100,8 @@ public final class RelayVerticle extends VerticleBase {
             Problem.UNSUPPORTED_MEDIA_TYPE.send(response);
             return;
         }
-        String clientAddress = ClientRateLimit.clientKey(request.remoteAddress() == null ? ""
-                : request.remoteAddress().hostAddress());
+        String clientAddress = ClientRateLimit.clientKey(
+                request.remoteAddress() == null ? "" : request.remoteAddress().hostAddress());
         long retryAfter = rateLimit.tryAcquire(clientAddress, start);
         if (retryAfter > 0) {
             metrics.record(Outcome.RATE_LIMITED, start);
@@ -152,8 +153,8 @@ public final class RelayVerticle extends VerticleBase {
             this.start = start;
             // A whole-exchange deadline: a client that drips its body, or a gateway that drips its answer, cannot hold
             // a connection beyond it (idle timeouts alone reset on every byte).
-            this.deadline = vertx.setTimer(config.requestTimeout().toMillis(),
-                    id -> refuse(Problem.GATEWAY_TIMEOUT, Outcome.GATEWAY_TIMEOUT));
+            this.deadline = vertx.setTimer(
+                    config.requestTimeout().toMillis(), id -> refuse(Problem.GATEWAY_TIMEOUT, Outcome.GATEWAY_TIMEOUT));
         }
 
         void run() {
@@ -170,7 +171,7 @@ public final class RelayVerticle extends VerticleBase {
                         upstream = forward;
                         // Failures of the forwarded request (a gateway that closes after refusing) fail its response
                         // future, which settles the exchange; the stream's own handler has nothing to add.
-                        forward.exceptionHandler(e -> { });
+                        forward.exceptionHandler(e -> {});
                         forward.putHeader(HttpHeaders.CONTENT_TYPE, mediaType);
                         String incremental = request.getHeader("Incremental");
                         if (incremental != null && OhttpMediaTypes.CHUNKED_REQUEST.equals(mediaType)) {

@@ -39,6 +39,7 @@ final class ListeningAnnouncement extends TurboFilter {
         Context context = Vertx.currentContext();
         if (context == null || context.deploymentID() == null) return FilterReply.NEUTRAL;
         return announced.add(context.deploymentID() + '\n' + logger.getName() + '\n' + format)
-                ? FilterReply.NEUTRAL : FilterReply.DENY;
+                ? FilterReply.NEUTRAL
+                : FilterReply.DENY;
     }
 }

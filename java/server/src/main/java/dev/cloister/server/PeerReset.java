@@ -18,18 +18,20 @@ import org.slf4j.Marker;
  */
 public final class PeerReset {
 
-    private PeerReset() {
-    }
+    private PeerReset() {}
 
     /** Whether {@code failure} (or what it wraps) is a peer's reset or close. */
     public static boolean is(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof StreamResetException || t instanceof HttpClosedException
+            if (t instanceof StreamResetException
+                    || t instanceof HttpClosedException
                     || t instanceof ClosedChannelException) {
                 return true;
             }
-            if (t instanceof IOException && t.getMessage() != null
-                    && (t.getMessage().contains("Connection reset") || t.getMessage().contains("Broken pipe"))) {
+            if (t instanceof IOException
+                    && t.getMessage() != null
+                    && (t.getMessage().contains("Connection reset")
+                            || t.getMessage().contains("Broken pipe"))) {
                 return true;
             }
         }
@@ -42,8 +44,11 @@ public final class PeerReset {
      * is on.
      */
     static boolean isMessage(String text) {
-        return text != null && (text.startsWith("Stream reset") || text.equals("Connection was closed")
-                || text.contains("Connection reset by peer") || text.contains("Broken pipe"));
+        return text != null
+                && (text.startsWith("Stream reset")
+                        || text.equals("Connection was closed")
+                        || text.contains("Connection reset by peer")
+                        || text.contains("Broken pipe"));
     }
 
     /**
@@ -63,8 +68,8 @@ public final class PeerReset {
         }
 
         @Override
-        public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params,
-                Throwable t) {
+        public FilterReply decide(
+                Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
             if (logger == null) return FilterReply.NEUTRAL;
             String name = logger.getName();
             if (!name.startsWith("io.vertx") && !name.startsWith("io.netty")) return FilterReply.NEUTRAL;

@@ -18,11 +18,14 @@ public record Problem(int status, String type, String title) {
     static final long LINGER_MILLIS = 500;
 
     /** RFC 9458 §5.2: the key configuration the client used is not (or no longer) acceptable. */
-    public static final Problem OHTTP_KEY = new Problem(400,
-            "https://iana.org/assignments/http-problem-types#ohttp-key", "key identifier unknown");
+    public static final Problem OHTTP_KEY =
+            new Problem(400, "https://iana.org/assignments/http-problem-types#ohttp-key", "key identifier unknown");
+
     public static final Problem MALFORMED = new Problem(400, "about:blank", "malformed encapsulated message");
-    public static final Problem DECRYPTION_FAILED = new Problem(400, "about:blank", "encapsulated message did not decrypt");
-    public static final Problem TRUNCATED = new Problem(400, "about:blank", "chunked message ended without its final chunk");
+    public static final Problem DECRYPTION_FAILED =
+            new Problem(400, "about:blank", "encapsulated message did not decrypt");
+    public static final Problem TRUNCATED =
+            new Problem(400, "about:blank", "chunked message ended without its final chunk");
     public static final Problem NOT_FOUND = new Problem(404, "about:blank", "not found");
     public static final Problem METHOD_NOT_ALLOWED = new Problem(405, "about:blank", "method not allowed");
     public static final Problem REQUEST_TIMEOUT = new Problem(408, "about:blank", "request not received in time");
@@ -61,7 +64,8 @@ public record Problem(int status, String type, String title) {
             if (context == null) {
                 request.connection().close();
             } else {
-                context.owner().setTimer(LINGER_MILLIS, id -> request.connection().close());
+                context.owner()
+                        .setTimer(LINGER_MILLIS, id -> request.connection().close());
             }
         });
     }

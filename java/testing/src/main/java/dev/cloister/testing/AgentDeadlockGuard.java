@@ -25,7 +25,7 @@ public final class AgentDeadlockGuard implements LauncherSessionListener {
     public void launcherSessionOpened(LauncherSession session) {
         ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
         queue.add(this);
-        queue.iterator().forEachRemaining(item -> { });
+        queue.iterator().forEachRemaining(item -> {});
         ClassLoader loader = AgentDeadlockGuard.class.getClassLoader();
         for (String name : JAZZER_CLASSES) {
             try {

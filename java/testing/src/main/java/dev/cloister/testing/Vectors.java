@@ -25,7 +25,8 @@ public final class Vectors {
     public static Path root() {
         String dir = System.getProperty("cloister.vectors");
         if (dir == null || dir.isBlank()) {
-            throw new AssertionError("system property cloister.vectors is not set (the build sets it to testdata/vectors)");
+            throw new AssertionError(
+                    "system property cloister.vectors is not set (the build sets it to testdata/vectors)");
         }
         Path root = Path.of(dir);
         if (!Files.isDirectory(root)) {

@@ -22,8 +22,7 @@ final class Cbor {
     static final int MAX_DEPTH = 4;
     static final int MAX_ITEMS = 64;
 
-    private Cbor() {
-    }
+    private Cbor() {}
 
     // ---- encoding ----
 
@@ -172,8 +171,11 @@ final class Cbor {
                         return b;
                     }
                     try {
-                        return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                                .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(b))
+                        return StandardCharsets.UTF_8
+                                .newDecoder()
+                                .onMalformedInput(CodingErrorAction.REPORT)
+                                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                                .decode(java.nio.ByteBuffer.wrap(b))
                                 .toString();
                     } catch (CharacterCodingException e) {
                         throw new AttestationException("CBOR: text string is not UTF-8", e);
@@ -181,7 +183,8 @@ final class Cbor {
                 }
                 case 4 -> {
                     if (n > MAX_ITEMS || n > in.length - at) {
-                        throw new AttestationException("CBOR: array of " + n + " items exceeds the limit or the remaining input");
+                        throw new AttestationException(
+                                "CBOR: array of " + n + " items exceeds the limit or the remaining input");
                     }
                     List<Object> l = new ArrayList<>();
                     for (long i = 0; i < n; i++) {
@@ -191,7 +194,8 @@ final class Cbor {
                 }
                 case 5 -> {
                     if (n > MAX_ITEMS || n > in.length - at) {
-                        throw new AttestationException("CBOR: map of " + n + " entries exceeds the limit or the remaining input");
+                        throw new AttestationException(
+                                "CBOR: map of " + n + " entries exceeds the limit or the remaining input");
                     }
                     Map<String, Object> m = new LinkedHashMap<>();
                     byte[] previous = null;

@@ -24,7 +24,11 @@ import java.util.Optional;
  * Encoded deterministically (RFC 8949 §4.2.1), so one bundle has one encoding; the decoder refuses any other
  * encoding, unknown labels, unknown media types, and sizes above the limits. A new format gets a new collection type.
  */
-public record EvidenceBundle(Entry cpu, Entry cpuEndorsements, Optional<Entry> gpu, Optional<Entry> gpuEndorsements,
+public record EvidenceBundle(
+        Entry cpu,
+        Entry cpuEndorsements,
+        Optional<Entry> gpu,
+        Optional<Entry> gpuEndorsements,
         Optional<Entry> ledgerProofs) {
 
     public static final String COLLECTION_TYPE = "tag:cloister.dev,2026:evidence-bundle/v1";
@@ -110,10 +114,13 @@ public record EvidenceBundle(Entry cpu, Entry cpuEndorsements, Optional<Entry> g
             }
             EvidenceBundle b;
             try {
-                b = new EvidenceBundle(entry(map, "cpu").orElseThrow(() -> new AttestationException("no cpu entry")),
+                b = new EvidenceBundle(
+                        entry(map, "cpu").orElseThrow(() -> new AttestationException("no cpu entry")),
                         entry(map, "cpu-endorsements")
                                 .orElseThrow(() -> new AttestationException("no cpu-endorsements entry")),
-                        entry(map, "gpu"), entry(map, "gpu-endorsements"), entry(map, "ledger-proofs"));
+                        entry(map, "gpu"),
+                        entry(map, "gpu-endorsements"),
+                        entry(map, "ledger-proofs"));
             } catch (IllegalArgumentException e) {
                 throw new AttestationException(e.getMessage(), e);
             }
@@ -131,7 +138,9 @@ public record EvidenceBundle(Entry cpu, Entry cpuEndorsements, Optional<Entry> g
         if (v == null) {
             return Optional.empty();
         }
-        if (!(v instanceof List<?> l) || l.size() != 2 || !(l.get(0) instanceof String type)
+        if (!(v instanceof List<?> l)
+                || l.size() != 2
+                || !(l.get(0) instanceof String type)
                 || !(l.get(1) instanceof byte[] bytes)) {
             throw new AttestationException("entry \"" + label + "\" is not a CMW record [type, bytes]");
         }

@@ -18,7 +18,11 @@ record EfiGuid(String canonical, byte[] bytes) {
 
     static EfiGuid of(String canonical) {
         String[] f = canonical.split("-");
-        if (f.length != 5 || f[0].length() != 8 || f[1].length() != 4 || f[2].length() != 4 || f[3].length() != 4
+        if (f.length != 5
+                || f[0].length() != 8
+                || f[1].length() != 4
+                || f[2].length() != 4
+                || f[3].length() != 4
                 || f[4].length() != 12) {
             throw new IllegalArgumentException("not a GUID: " + canonical);
         }

@@ -32,8 +32,12 @@ final class FirmwareFooterTable {
     static FirmwareFooterTable parse(String image, byte[] fw) throws MeasurementException {
         int footerAt = fw.length - BYTES_AFTER_TABLE - ENTRY_HEADER;
         if (footerAt < 0) {
-            throw MeasurementException.at(image, "footer table", 0, "the image is " + fw.length
-                    + " bytes, too short to hold the footer entry (" + (BYTES_AFTER_TABLE + ENTRY_HEADER) + " bytes)");
+            throw MeasurementException.at(
+                    image,
+                    "footer table",
+                    0,
+                    "the image is " + fw.length + " bytes, too short to hold the footer entry ("
+                            + (BYTES_AFTER_TABLE + ENTRY_HEADER) + " bytes)");
         }
         if (!FOOTER.matches(fw, footerAt + 2)) {
             return new FirmwareFooterTable(Map.of());
@@ -41,9 +45,14 @@ final class FirmwareFooterTable {
         int length = u16(fw, footerAt);
         int tableSize = length - ENTRY_HEADER;
         if (tableSize < 0 || tableSize > footerAt) {
-            throw MeasurementException.at(image, "footer table length", footerAt, length
-                    + " does not fit the image (at most " + (footerAt + ENTRY_HEADER) + ", at least " + ENTRY_HEADER
-                    + ")");
+            throw MeasurementException.at(
+                    image,
+                    "footer table length",
+                    footerAt,
+                    length
+                            + " does not fit the image (at most " + (footerAt + ENTRY_HEADER) + ", at least "
+                            + ENTRY_HEADER
+                            + ")");
         }
         int start = footerAt - tableSize;
         int end = footerAt;
@@ -52,8 +61,11 @@ final class FirmwareFooterTable {
             int headerAt = end - ENTRY_HEADER;
             int size = u16(fw, headerAt);
             if (size < ENTRY_HEADER || size > end - start) {
-                throw MeasurementException.at(image, "footer table entry length", headerAt, size
-                        + " is outside [" + ENTRY_HEADER + ", " + (end - start) + "]");
+                throw MeasurementException.at(
+                        image,
+                        "footer table entry length",
+                        headerAt,
+                        size + " is outside [" + ENTRY_HEADER + ", " + (end - start) + "]");
             }
             byte[] guid = new byte[EfiGuid.SIZE];
             System.arraycopy(fw, headerAt + 2, guid, 0, EfiGuid.SIZE);
@@ -61,8 +73,8 @@ final class FirmwareFooterTable {
             byte[] data = new byte[size - ENTRY_HEADER];
             System.arraycopy(fw, end - size, data, 0, data.length);
             if (entries.putIfAbsent(key, data) != null) {
-                throw MeasurementException.at(image, "footer table entry", headerAt, "a second entry with GUID bytes "
-                        + key.canonical());
+                throw MeasurementException.at(
+                        image, "footer table entry", headerAt, "a second entry with GUID bytes " + key.canonical());
             }
             if (entries.size() > MAX_ENTRIES) {
                 throw MeasurementException.at(image, "footer table", headerAt, "more than " + MAX_ENTRIES + " entries");

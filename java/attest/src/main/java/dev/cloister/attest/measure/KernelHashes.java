@@ -28,8 +28,8 @@ public record KernelHashes(byte[] kernel, byte[] initrd, String cmdline) {
             throw new IllegalArgumentException("kernel and initrd hashes are SHA-256 (32 bytes)");
         }
         if (cmdline.length() > MAX_CMDLINE || cmdline.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("cmdline: longer than " + MAX_CMDLINE
-                    + " characters or holds a NUL character");
+            throw new IllegalArgumentException(
+                    "cmdline: longer than " + MAX_CMDLINE + " characters or holds a NUL character");
         }
         kernel = kernel.clone();
         initrd = initrd.clone();
@@ -37,8 +37,8 @@ public record KernelHashes(byte[] kernel, byte[] initrd, String cmdline) {
 
     /** Hashes the files (streamed); {@code initrd} may be null (no initrd). */
     public static KernelHashes ofFiles(Path kernel, Path initrd, String cmdline) throws IOException {
-        return new KernelHashes(sha256(kernel), initrd == null ? sha256(new byte[0]) : sha256(initrd),
-                cmdline == null ? "" : cmdline);
+        return new KernelHashes(
+                sha256(kernel), initrd == null ? sha256(new byte[0]) : sha256(initrd), cmdline == null ? "" : cmdline);
     }
 
     /** SHA-256 over the UTF-8 command line and a NUL byte. */
@@ -59,7 +59,9 @@ public record KernelHashes(byte[] kernel, byte[] initrd, String cmdline) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof KernelHashes k && Arrays.equals(kernel, k.kernel) && Arrays.equals(initrd, k.initrd)
+        return o instanceof KernelHashes k
+                && Arrays.equals(kernel, k.kernel)
+                && Arrays.equals(initrd, k.initrd)
                 && cmdline.equals(k.cmdline);
     }
 

@@ -31,8 +31,14 @@ public final class LaunchDescription {
     private final Optional<VcpuType> vcpuType;
     private final long guestFeatures;
 
-    private LaunchDescription(byte[] ovmfHash, List<OvmfSection> sections, long sevHashesTableGpa,
-            long sevEsResetEip, Optional<KernelHashes> kernel, int vcpus, Optional<VcpuType> vcpuType,
+    private LaunchDescription(
+            byte[] ovmfHash,
+            List<OvmfSection> sections,
+            long sevHashesTableGpa,
+            long sevEsResetEip,
+            Optional<KernelHashes> kernel,
+            int vcpus,
+            Optional<VcpuType> vcpuType,
             long guestFeatures) {
         this.ovmfHash = ovmfHash;
         this.sections = sections;
@@ -53,23 +59,30 @@ public final class LaunchDescription {
      * @param vcpuType the vCPU model; may be empty only for VMMs that do not put it in the VMSA (EC2, GCE)
      * @throws MeasurementException naming the field that is out of bounds or inconsistent
      */
-    public static LaunchDescription of(byte[] ovmfHash, List<OvmfSection> sections, long sevHashesTableGpa,
-            long sevEsResetEip, Optional<KernelHashes> kernel, int vcpus, Optional<VcpuType> vcpuType,
-            long guestFeatures) throws MeasurementException {
+    public static LaunchDescription of(
+            byte[] ovmfHash,
+            List<OvmfSection> sections,
+            long sevHashesTableGpa,
+            long sevEsResetEip,
+            Optional<KernelHashes> kernel,
+            int vcpus,
+            Optional<VcpuType> vcpuType,
+            long guestFeatures)
+            throws MeasurementException {
         if (ovmfHash.length != SnpLaunchDigest.SIZE) {
             throw new MeasurementException("ovmf_hash: " + ovmfHash.length + " bytes, not 48 (SHA-384)");
         }
         if (sections.size() > OvmfImage.MAX_SECTIONS) {
-            throw new MeasurementException("ovmf_sections: " + sections.size() + " sections, more than "
-                    + OvmfImage.MAX_SECTIONS);
+            throw new MeasurementException(
+                    "ovmf_sections: " + sections.size() + " sections, more than " + OvmfImage.MAX_SECTIONS);
         }
         long total = 0;
         for (OvmfSection s : sections) {
             total += s.size();
         }
         if (total > MAX_SECTION_BYTES) {
-            throw new MeasurementException("ovmf_sections: together 0x" + Long.toHexString(total)
-                    + " bytes, more than 64 MiB");
+            throw new MeasurementException(
+                    "ovmf_sections: together 0x" + Long.toHexString(total) + " bytes, more than 64 MiB");
         }
         if (sevHashesTableGpa < 0 || sevHashesTableGpa > 0xffff_ffffL) {
             throw new MeasurementException("sev_hashes_table_gpa: not a 32-bit address");
@@ -81,8 +94,8 @@ public final class LaunchDescription {
             throw new MeasurementException("vcpus: " + vcpus + " is outside [1, " + MAX_VCPUS + "]");
         }
         if (vcpus > 1 && sevEsResetEip == 0) {
-            throw new MeasurementException("sev_es_reset_eip: 0, but " + vcpus
-                    + " vCPUs need the application processors' reset address");
+            throw new MeasurementException(
+                    "sev_es_reset_eip: 0, but " + vcpus + " vCPUs need the application processors' reset address");
         }
         if ((guestFeatures & SNP_ACTIVE) == 0) {
             throw new MeasurementException("guest_features: 0x" + Long.toHexString(guestFeatures)
@@ -94,13 +107,19 @@ public final class LaunchDescription {
                         + "SNP_KERNEL_HASHES section (type 0x10), so the firmware cannot check it");
             }
             if (sevHashesTableGpa == 0) {
-                throw new MeasurementException("sev_hashes_table_gpa: 0, but a kernel was given: the firmware has no "
-                        + "SEV hashes table");
+                throw new MeasurementException(
+                        "sev_hashes_table_gpa: 0, but a kernel was given: the firmware has no " + "SEV hashes table");
             }
             SevHashesTable.page(kernel.get(), (int) (sevHashesTableGpa & 0xfff));
         }
-        return new LaunchDescription(ovmfHash.clone(), List.copyOf(sections), sevHashesTableGpa, sevEsResetEip,
-                Objects.requireNonNull(kernel, "kernel"), vcpus, Objects.requireNonNull(vcpuType, "vcpuType"),
+        return new LaunchDescription(
+                ovmfHash.clone(),
+                List.copyOf(sections),
+                sevHashesTableGpa,
+                sevEsResetEip,
+                Objects.requireNonNull(kernel, "kernel"),
+                vcpus,
+                Objects.requireNonNull(vcpuType, "vcpuType"),
                 guestFeatures);
     }
 
@@ -108,8 +127,9 @@ public final class LaunchDescription {
      * The description of a launch of this OVMF image: its pages folded into the digest, its sections, reset block and
      * hashes-table address.
      */
-    public static LaunchDescription ofImage(OvmfImage ovmf, Optional<KernelHashes> kernel, int vcpus,
-            Optional<VcpuType> vcpuType, long guestFeatures) throws MeasurementException {
+    public static LaunchDescription ofImage(
+            OvmfImage ovmf, Optional<KernelHashes> kernel, int vcpus, Optional<VcpuType> vcpuType, long guestFeatures)
+            throws MeasurementException {
         return ofImage(ovmf, ovmfPagesDigest(ovmf), kernel, vcpus, vcpuType, guestFeatures);
     }
 
@@ -117,19 +137,27 @@ public final class LaunchDescription {
      * As {@link #ofImage(OvmfImage, Optional, int, Optional, long)}, with the digest of the full OVMF's pages given
      * (sev-snp-measure's {@code --snp-ovmf-hash}: when only the end of the file is at hand).
      */
-    public static LaunchDescription ofImage(OvmfImage ovmf, byte[] ovmfHash, Optional<KernelHashes> kernel, int vcpus,
-            Optional<VcpuType> vcpuType, long guestFeatures) throws MeasurementException {
+    public static LaunchDescription ofImage(
+            OvmfImage ovmf,
+            byte[] ovmfHash,
+            Optional<KernelHashes> kernel,
+            int vcpus,
+            Optional<VcpuType> vcpuType,
+            long guestFeatures)
+            throws MeasurementException {
         if (kernel.isPresent() && !ovmf.hasSection(OvmfSection.Type.SNP_KERNEL_HASHES)) {
             throw new MeasurementException("OVMF: a kernel was given but the OVMF SEV metadata has no "
                     + "SNP_KERNEL_HASHES section (type 0x10), so the firmware cannot check it");
         }
-        long resetEip = ovmf.sevEsResetEip().orElseThrow(() -> new MeasurementException(
-                "OVMF: the footer table has no SEV-ES reset block (" + OvmfImage.SEV_ES_RESET_BLOCK + ")"));
+        long resetEip = ovmf.sevEsResetEip()
+                .orElseThrow(() -> new MeasurementException(
+                        "OVMF: the footer table has no SEV-ES reset block (" + OvmfImage.SEV_ES_RESET_BLOCK + ")"));
         long hashesGpa = 0;
         if (kernel.isPresent()) {
-            hashesGpa = ovmf.sevHashesTableGpa().orElseThrow(() -> new MeasurementException(
-                    "OVMF: a kernel was given but the footer table has no SEV hashes table entry ("
-                            + OvmfImage.SEV_HASH_TABLE_RV + ")"));
+            hashesGpa = ovmf.sevHashesTableGpa()
+                    .orElseThrow(() -> new MeasurementException(
+                            "OVMF: a kernel was given but the footer table has no SEV hashes table entry ("
+                                    + OvmfImage.SEV_HASH_TABLE_RV + ")"));
         }
         return of(ovmfHash, ovmf.sections(), hashesGpa, resetEip, kernel, vcpus, vcpuType, guestFeatures);
     }
@@ -148,15 +176,18 @@ public final class LaunchDescription {
      */
     public byte[] snpLaunchDigest(VmmType vmm) throws MeasurementException {
         if (vmm == VmmType.QEMU && vcpuType.isEmpty()) {
-            throw new MeasurementException("vcpu_type: QEMU puts the vCPU signature in each VMSA; name the type "
-                    + "(e.g. EPYC-v4)");
+            throw new MeasurementException(
+                    "vcpu_type: QEMU puts the vCPU signature in each VMSA; name the type " + "(e.g. EPYC-v4)");
         }
         int signature = vcpuType.map(VcpuType::signature).orElse(0);
         SnpLaunchDigest ld = new SnpLaunchDigest(ovmfHash);
         for (OvmfSection s : sections) {
             switch (s.type()) {
-                case SNP_SEC_MEM -> ld.emptyPages(vmm == VmmType.GCE ? SnpLaunchDigest.PageType.UNMEASURED
-                        : SnpLaunchDigest.PageType.ZERO, s.gpa(), s.size());
+                case SNP_SEC_MEM ->
+                    ld.emptyPages(
+                            vmm == VmmType.GCE ? SnpLaunchDigest.PageType.UNMEASURED : SnpLaunchDigest.PageType.ZERO,
+                            s.gpa(),
+                            s.size());
                 case SNP_SECRETS -> ld.emptyPages(SnpLaunchDigest.PageType.SECRETS, s.gpa(), OvmfSection.PAGE);
                 case CPUID -> {
                     if (vmm != VmmType.EC2) {
@@ -224,22 +255,35 @@ public final class LaunchDescription {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof LaunchDescription d && Arrays.equals(ovmfHash, d.ovmfHash) && sections.equals(d.sections)
-                && sevHashesTableGpa == d.sevHashesTableGpa && sevEsResetEip == d.sevEsResetEip
-                && kernel.equals(d.kernel) && vcpus == d.vcpus && vcpuType.equals(d.vcpuType)
+        return o instanceof LaunchDescription d
+                && Arrays.equals(ovmfHash, d.ovmfHash)
+                && sections.equals(d.sections)
+                && sevHashesTableGpa == d.sevHashesTableGpa
+                && sevEsResetEip == d.sevEsResetEip
+                && kernel.equals(d.kernel)
+                && vcpus == d.vcpus
+                && vcpuType.equals(d.vcpuType)
                 && guestFeatures == d.guestFeatures;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(Arrays.hashCode(ovmfHash), sections, sevHashesTableGpa, sevEsResetEip, kernel, vcpus,
-                vcpuType, guestFeatures);
+        return Objects.hash(
+                Arrays.hashCode(ovmfHash),
+                sections,
+                sevHashesTableGpa,
+                sevEsResetEip,
+                kernel,
+                vcpus,
+                vcpuType,
+                guestFeatures);
     }
 
     @Override
     public String toString() {
         return "LaunchDescription[ovmf_hash=" + HexFormat.of().formatHex(ovmfHash) + ", " + sections.size()
-                + " sections, vcpus=" + vcpus + ", vcpu_type=" + vcpuType.map(VcpuType::qemuName).orElse("none")
+                + " sections, vcpus=" + vcpus + ", vcpu_type="
+                + vcpuType.map(VcpuType::qemuName).orElse("none")
                 + ", guest_features=0x" + Long.toHexString(guestFeatures) + ", kernel=" + kernel.isPresent() + "]";
     }
 }

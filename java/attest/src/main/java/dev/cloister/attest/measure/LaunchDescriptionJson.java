@@ -44,14 +44,27 @@ public final class LaunchDescriptionJson {
 
     public static final int MAX_BYTES = 256 * 1024;
 
-    static final List<String> KEYS = List.of("ovmf_hash", "ovmf_sections", "sev_hashes_table_gpa",
-            "sev_es_reset_eip", "kernel_hash", "initrd_hash", "cmdline", "vcpus", "vcpu_type", "guest_features");
+    static final List<String> KEYS = List.of(
+            "ovmf_hash",
+            "ovmf_sections",
+            "sev_hashes_table_gpa",
+            "sev_es_reset_eip",
+            "kernel_hash",
+            "initrd_hash",
+            "cmdline",
+            "vcpus",
+            "vcpu_type",
+            "guest_features");
     static final Set<String> SECTION_KEYS = Set.of("gpa", "size", "section_type");
 
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(4)
-                    .maxStringLength(MAX_BYTES).maxNumberLength(20).build()).build())
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxNestingDepth(4)
+                            .maxStringLength(MAX_BYTES)
+                            .maxNumberLength(20)
+                            .build())
+                    .build())
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private LaunchDescriptionJson() {}
@@ -93,8 +106,11 @@ public final class LaunchDescriptionJson {
                 throw new MeasurementException("launch description: " + name + " must be an object");
             }
             exactKeys(s, name + ".", List.copyOf(SECTION_KEYS));
-            sections.add(OvmfSection.of("launch description: " + name, u32(s.get("gpa"), name + ".gpa"),
-                    u32(s.get("size"), name + ".size"), u32(s.get("section_type"), name + ".section_type")));
+            sections.add(OvmfSection.of(
+                    "launch description: " + name,
+                    u32(s.get("gpa"), name + ".gpa"),
+                    u32(s.get("size"), name + ".size"),
+                    u32(s.get("section_type"), name + ".section_type")));
         }
         long hashesGpa = u32(root.get("sev_hashes_table_gpa"), "sev_hashes_table_gpa");
         long resetEip = u32(root.get("sev_es_reset_eip"), "sev_es_reset_eip");
@@ -106,15 +122,15 @@ public final class LaunchDescriptionJson {
             kernel = Optional.empty();
         } else if (k.isNull() || i.isNull() || c.isNull()) {
             throw new MeasurementException("launch description: kernel_hash, initrd_hash and cmdline are all null "
-                    + "(no direct boot) or all given; " + (k.isNull() ? "kernel_hash" : i.isNull() ? "initrd_hash"
-                    : "cmdline") + " is null");
+                    + "(no direct boot) or all given; "
+                    + (k.isNull() ? "kernel_hash" : i.isNull() ? "initrd_hash" : "cmdline") + " is null");
         } else {
             byte[] kh = hex(k, "kernel_hash", 32);
             byte[] ih = hex(i, "initrd_hash", 32);
             String cmdline = text(c, "cmdline");
             if (cmdline.length() > KernelHashes.MAX_CMDLINE || cmdline.indexOf('\0') >= 0) {
-                throw new MeasurementException("launch description: cmdline is longer than "
-                        + KernelHashes.MAX_CMDLINE + " characters or holds a NUL character");
+                throw new MeasurementException("launch description: cmdline is longer than " + KernelHashes.MAX_CMDLINE
+                        + " characters or holds a NUL character");
             }
             kernel = Optional.of(new KernelHashes(kh, ih, cmdline));
         }
@@ -135,8 +151,8 @@ public final class LaunchDescriptionJson {
         }
         long guestFeatures = Long.parseUnsignedLong(features.substring(2), 16);
         try {
-            return LaunchDescription.of(ovmfHash, sections, hashesGpa, resetEip, kernel, v.intValue(), vcpuType,
-                    guestFeatures);
+            return LaunchDescription.of(
+                    ovmfHash, sections, hashesGpa, resetEip, kernel, v.intValue(), vcpuType, guestFeatures);
         } catch (MeasurementException e) {
             throw new MeasurementException("launch description: " + e.getMessage());
         }
@@ -149,7 +165,10 @@ public final class LaunchDescriptionJson {
         o.put("ovmf_hash", hex.formatHex(d.ovmfHash()));
         ArrayNode sections = o.putArray("ovmf_sections");
         for (OvmfSection s : d.sections()) {
-            sections.addObject().put("gpa", s.gpa()).put("size", s.size()).put("section_type", s.type().value());
+            sections.addObject()
+                    .put("gpa", s.gpa())
+                    .put("size", s.size())
+                    .put("section_type", s.type().value());
         }
         o.put("sev_hashes_table_gpa", d.sevHashesTableGpa());
         o.put("sev_es_reset_eip", d.sevEsResetEip());
@@ -208,7 +227,10 @@ public final class LaunchDescriptionJson {
     }
 
     private static long u32(JsonNode n, String name) throws MeasurementException {
-        if (n == null || !n.isIntegralNumber() || !n.canConvertToLong() || n.longValue() < 0
+        if (n == null
+                || !n.isIntegralNumber()
+                || !n.canConvertToLong()
+                || n.longValue() < 0
                 || n.longValue() > 0xffff_ffffL) {
             throw new MeasurementException("launch description: " + name + " must be an integer in [0, 2^32)");
         }

@@ -22,7 +22,7 @@ public final class MeasurementException extends Exception {
 
     /** A malformed binary structure: {@code what} at byte {@code offset} of the image. */
     static MeasurementException at(String image, String what, long offset, String problem) {
-        return new MeasurementException(image + ": " + what + " at offset 0x" + Long.toHexString(offset) + ": "
-                + problem);
+        return new MeasurementException(
+                image + ": " + what + " at offset 0x" + Long.toHexString(offset) + ": " + problem);
     }
 }

@@ -18,6 +18,7 @@ public final class OvmfImage {
 
     /** An OVMF build is 2–4 MiB; 64 MiB is the most the calculator reads into memory. */
     public static final int MAX_SIZE = 64 * 1024 * 1024;
+
     static final long FOUR_GIB = 0x1_0000_0000L;
     static final int METADATA_HEADER = 16;
     static final int METADATA_ITEM = 12;
@@ -57,8 +58,11 @@ public final class OvmfImage {
     private static List<OvmfSection> metadata(String image, byte[] data, long offsetFromEnd)
             throws MeasurementException {
         if (offsetFromEnd < METADATA_HEADER || offsetFromEnd > data.length) {
-            throw MeasurementException.at(image, "SEV metadata offset-from-end", data.length - 32L, offsetFromEnd
-                    + " does not point into the image (size " + data.length + ")");
+            throw MeasurementException.at(
+                    image,
+                    "SEV metadata offset-from-end",
+                    data.length - 32L,
+                    offsetFromEnd + " does not point into the image (size " + data.length + ")");
         }
         int start = (int) (data.length - offsetFromEnd);
         if (data[start] != 'A' || data[start + 1] != 'S' || data[start + 2] != 'E' || data[start + 3] != 'V') {
@@ -71,19 +75,25 @@ public final class OvmfImage {
             throw MeasurementException.at(image, "SEV metadata version", start + 8, version + ", only 1 is defined");
         }
         if (count > MAX_SECTIONS) {
-            throw MeasurementException.at(image, "SEV metadata item count", start + 12, count + " exceeds "
-                    + MAX_SECTIONS);
+            throw MeasurementException.at(
+                    image, "SEV metadata item count", start + 12, count + " exceeds " + MAX_SECTIONS);
         }
         if (size < METADATA_HEADER + count * METADATA_ITEM || size > offsetFromEnd) {
-            throw MeasurementException.at(image, "SEV metadata size", start + 4, size + " does not hold " + count
-                    + " items or runs past the end of the image");
+            throw MeasurementException.at(
+                    image,
+                    "SEV metadata size",
+                    start + 4,
+                    size + " does not hold " + count + " items or runs past the end of the image");
         }
         List<OvmfSection> sections = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             int at = start + METADATA_HEADER + i * METADATA_ITEM;
             try {
-                sections.add(OvmfSection.of("SEV metadata item " + i, FirmwareFooterTable.u32(data, at),
-                        FirmwareFooterTable.u32(data, at + 4), FirmwareFooterTable.u32(data, at + 8)));
+                sections.add(OvmfSection.of(
+                        "SEV metadata item " + i,
+                        FirmwareFooterTable.u32(data, at),
+                        FirmwareFooterTable.u32(data, at + 4),
+                        FirmwareFooterTable.u32(data, at + 8)));
             } catch (MeasurementException e) {
                 throw MeasurementException.at(image, "SEV metadata item " + i, at, e.getMessage());
             }

@@ -16,7 +16,11 @@ public record OvmfSection(long gpa, long size, Type type) {
 
     /** The section types OVMF defines (value = the table's u32). */
     public enum Type {
-        SNP_SEC_MEM(1), SNP_SECRETS(2), CPUID(3), SVSM_CAA(4), SNP_KERNEL_HASHES(0x10);
+        SNP_SEC_MEM(1),
+        SNP_SECRETS(2),
+        CPUID(3),
+        SVSM_CAA(4),
+        SNP_KERNEL_HASHES(0x10);
 
         private final int value;
 
@@ -45,12 +49,12 @@ public record OvmfSection(long gpa, long size, Type type) {
     static OvmfSection of(String field, long gpa, long size, long type) throws MeasurementException {
         Type t = Type.of(type);
         if (t == null) {
-            throw new MeasurementException(field + ".section_type: " + type
-                    + " is not an OVMF SEV metadata section type (1, 2, 3, 4 or 16)");
+            throw new MeasurementException(
+                    field + ".section_type: " + type + " is not an OVMF SEV metadata section type (1, 2, 3, 4 or 16)");
         }
         if (gpa < 0 || gpa > 0xffff_ffffL || gpa % PAGE != 0) {
-            throw new MeasurementException(field + ".gpa: 0x" + Long.toHexString(gpa)
-                    + " is not a 4 KiB aligned address below 4 GiB");
+            throw new MeasurementException(
+                    field + ".gpa: 0x" + Long.toHexString(gpa) + " is not a 4 KiB aligned address below 4 GiB");
         }
         if (size <= 0 || size % PAGE != 0 || size > MAX_SIZE || gpa + size > 0x1_0000_0000L) {
             throw new MeasurementException(field + ".size: 0x" + Long.toHexString(size)

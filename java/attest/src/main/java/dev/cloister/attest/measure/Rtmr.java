@@ -97,8 +97,11 @@ public final class Rtmr {
     }
 
     static List<byte[]> directBootRtmr1Log(byte[] kernelAuthenticodeSha384) {
-        return List.of(kernelAuthenticodeSha384.clone(), action("Calling EFI Application from Boot Option"),
-                Digests.sha384(new byte[4]), action("Exit Boot Services Invocation"),
+        return List.of(
+                kernelAuthenticodeSha384.clone(),
+                action("Calling EFI Application from Boot Option"),
+                Digests.sha384(new byte[4]),
+                action("Exit Boot Services Invocation"),
                 action("Exit Boot Services Returned with Success"));
     }
 

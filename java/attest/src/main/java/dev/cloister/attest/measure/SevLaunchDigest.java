@@ -19,8 +19,9 @@ public final class SevLaunchDigest {
     }
 
     /** SEV-ES: SHA-256(OVMF ‖ hashes table ‖ VMSA × vCPUs). */
-    public static byte[] sevEs(OvmfImage ovmf, Optional<KernelHashes> kernel, int vcpus, Optional<VcpuType> vcpuType,
-            VmmType vmm) throws MeasurementException {
+    public static byte[] sevEs(
+            OvmfImage ovmf, Optional<KernelHashes> kernel, int vcpus, Optional<VcpuType> vcpuType, VmmType vmm)
+            throws MeasurementException {
         MessageDigest md = start(ovmf, kernel);
         if (vcpus < 1 || vcpus > LaunchDescription.MAX_VCPUS) {
             throw new MeasurementException("vcpus: " + vcpus + " is outside [1, " + LaunchDescription.MAX_VCPUS + "]");
@@ -28,8 +29,9 @@ public final class SevLaunchDigest {
         if (vmm == VmmType.QEMU && vcpuType.isEmpty()) {
             throw new MeasurementException("vcpu_type: QEMU puts the vCPU signature in each VMSA; name the type");
         }
-        long resetEip = ovmf.sevEsResetEip().orElseThrow(() -> new MeasurementException(
-                "OVMF: the footer table has no SEV-ES reset block (" + OvmfImage.SEV_ES_RESET_BLOCK + ")"));
+        long resetEip = ovmf.sevEsResetEip()
+                .orElseThrow(() -> new MeasurementException(
+                        "OVMF: the footer table has no SEV-ES reset block (" + OvmfImage.SEV_ES_RESET_BLOCK + ")"));
         if (vcpus > 1 && resetEip == 0) {
             throw new MeasurementException("OVMF: SEV-ES reset EIP is 0, but " + vcpus + " vCPUs need it");
         }

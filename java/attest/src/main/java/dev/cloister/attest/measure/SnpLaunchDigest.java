@@ -17,7 +17,12 @@ final class SnpLaunchDigest {
     static final long VMSA_GPA = 0xFFFFFFFFF000L;
 
     enum PageType {
-        NORMAL(1), VMSA(2), ZERO(3), UNMEASURED(4), SECRETS(5), CPUID(6);
+        NORMAL(1),
+        VMSA(2),
+        ZERO(3),
+        UNMEASURED(4),
+        SECRETS(5),
+        CPUID(6);
 
         final int value;
 
@@ -52,8 +57,8 @@ final class SnpLaunchDigest {
         info.put(SIZE, pageContents, 0, SIZE);
         info.putShort(96, (short) PAGE_INFO);
         info.put(98, (byte) type.value);
-        info.put(99, (byte) 0);          // is_imi
-        info.putInt(100, 0);             // vmpl3, vmpl2, vmpl1 perms, reserved
+        info.put(99, (byte) 0); // is_imi
+        info.putInt(100, 0); // vmpl3, vmpl2, vmpl1 perms, reserved
         info.putLong(104, gpa);
         pageInfoHash.update(info.array());
         byte[] ld = pageInfoHash.digest();

@@ -26,7 +26,10 @@ public final class TdvfImage {
     static final long MAX_MEMORY = 256L * 1024 * 1024;
 
     /** In which order QEMU adds pages: all PAGE.ADDs of a section, then its MR.EXTENDs (QEMU 8), or page by page. */
-    public enum PageAddOrder { TWO_PASS, SINGLE_PASS }
+    public enum PageAddOrder {
+        TWO_PASS,
+        SINGLE_PASS
+    }
 
     /**
      * One TDVF section.
@@ -58,14 +61,21 @@ public final class TdvfImage {
         }
         FirmwareFooterTable table = FirmwareFooterTable.parse(image, data);
         if (table.isEmpty()) {
-            throw MeasurementException.at(image, "footer table", Math.max(0, data.length - 50L),
+            throw MeasurementException.at(
+                    image,
+                    "footer table",
+                    Math.max(0, data.length - 50L),
                     "no footer table (GUID " + FirmwareFooterTable.FOOTER + ")");
         }
-        long offsetFromEnd = table.u32Entry(image, "TDX metadata", TDX_METADATA).orElseThrow(() ->
-                new MeasurementException(image + ": the footer table has no TDX metadata entry (" + TDX_METADATA + ")"));
+        long offsetFromEnd = table.u32Entry(image, "TDX metadata", TDX_METADATA)
+                .orElseThrow(() -> new MeasurementException(
+                        image + ": the footer table has no TDX metadata entry (" + TDX_METADATA + ")"));
         if (offsetFromEnd < DESCRIPTOR || offsetFromEnd > data.length) {
-            throw MeasurementException.at(image, "TDX metadata offset-from-end", data.length - 32L, offsetFromEnd
-                    + " does not point into the image (size " + data.length + ")");
+            throw MeasurementException.at(
+                    image,
+                    "TDX metadata offset-from-end",
+                    data.length - 32L,
+                    offsetFromEnd + " does not point into the image (size " + data.length + ")");
         }
         int start = (int) (data.length - offsetFromEnd);
         if (data[start] != 'T' || data[start + 1] != 'D' || data[start + 2] != 'V' || data[start + 3] != 'F') {
@@ -78,42 +88,67 @@ public final class TdvfImage {
             throw MeasurementException.at(image, "TDVF descriptor version", start + 8, version + ", only 1 is defined");
         }
         if (count == 0 || count > MAX_SECTIONS) {
-            throw MeasurementException.at(image, "TDVF section count", start + 12, count + " is outside [1, "
-                    + MAX_SECTIONS + "]");
+            throw MeasurementException.at(
+                    image, "TDVF section count", start + 12, count + " is outside [1, " + MAX_SECTIONS + "]");
         }
         if (length < DESCRIPTOR + count * SECTION || length > offsetFromEnd) {
-            throw MeasurementException.at(image, "TDVF descriptor length", start + 4, length + " does not hold "
-                    + count + " sections or runs past the end of the image");
+            throw MeasurementException.at(
+                    image,
+                    "TDVF descriptor length",
+                    start + 4,
+                    length + " does not hold " + count + " sections or runs past the end of the image");
         }
         List<Section> sections = new ArrayList<>();
         long memory = 0;
         for (int i = 0; i < count; i++) {
             int at = start + DESCRIPTOR + i * SECTION;
-            Section s = new Section(FirmwareFooterTable.u32(data, at), FirmwareFooterTable.u32(data, at + 4),
-                    FirmwareFooterTable.u64(data, at + 8), FirmwareFooterTable.u64(data, at + 16),
-                    FirmwareFooterTable.u32(data, at + 24), FirmwareFooterTable.u32(data, at + 28));
+            Section s = new Section(
+                    FirmwareFooterTable.u32(data, at),
+                    FirmwareFooterTable.u32(data, at + 4),
+                    FirmwareFooterTable.u64(data, at + 8),
+                    FirmwareFooterTable.u64(data, at + 16),
+                    FirmwareFooterTable.u32(data, at + 24),
+                    FirmwareFooterTable.u32(data, at + 28));
             String what = "TDVF section " + i;
             if (s.gpa() < 0 || s.gpa() % PAGE != 0) {
                 throw MeasurementException.at(image, what + " memory address", at + 8, "not 4 KiB aligned");
             }
-            if (s.memorySize() < 0 || s.memorySize() % PAGE != 0 || s.memorySize() > MAX_MEMORY
+            if (s.memorySize() < 0
+                    || s.memorySize() % PAGE != 0
+                    || s.memorySize() > MAX_MEMORY
                     || s.memorySize() < s.rawSize()) {
-                throw MeasurementException.at(image, what + " memory size", at + 16, "0x"
-                        + Long.toHexString(s.memorySize()) + " is not a multiple of 4 KiB, at least the raw size 0x"
-                        + Long.toHexString(s.rawSize()) + " and at most 256 MiB");
+                throw MeasurementException.at(
+                        image,
+                        what + " memory size",
+                        at + 16,
+                        "0x"
+                                + Long.toHexString(s.memorySize())
+                                + " is not a multiple of 4 KiB, at least the raw size 0x"
+                                + Long.toHexString(s.rawSize()) + " and at most 256 MiB");
             }
             if (s.dataOffset() + s.rawSize() > data.length) {
-                throw MeasurementException.at(image, what + " raw data", at, "offset 0x" + Long.toHexString(
-                        s.dataOffset()) + " + size 0x" + Long.toHexString(s.rawSize()) + " runs past the end of the image");
+                throw MeasurementException.at(
+                        image,
+                        what + " raw data",
+                        at,
+                        "offset 0x" + Long.toHexString(s.dataOffset()) + " + size 0x" + Long.toHexString(s.rawSize())
+                                + " runs past the end of the image");
             }
             if ((s.attributes() & ATTR_MR_EXTEND) != 0 && s.rawSize() != s.memorySize()) {
-                throw MeasurementException.at(image, what + " raw size", at + 4, "an MR_EXTEND section must have as "
-                        + "many file bytes as memory bytes (0x" + Long.toHexString(s.rawSize()) + " vs 0x"
-                        + Long.toHexString(s.memorySize()) + ")");
+                throw MeasurementException.at(
+                        image,
+                        what + " raw size",
+                        at + 4,
+                        "an MR_EXTEND section must have as "
+                                + "many file bytes as memory bytes (0x" + Long.toHexString(s.rawSize()) + " vs 0x"
+                                + Long.toHexString(s.memorySize()) + ")");
             }
             if ((s.attributes() & ~(long) (ATTR_MR_EXTEND | ATTR_PAGE_AUG)) != 0) {
-                throw MeasurementException.at(image, what + " attributes", at + 28, "0x"
-                        + Long.toHexString(s.attributes()) + " has bits other than MR_EXTEND and PAGE_AUG");
+                throw MeasurementException.at(
+                        image,
+                        what + " attributes",
+                        at + 28,
+                        "0x" + Long.toHexString(s.attributes()) + " has bits other than MR_EXTEND and PAGE_AUG");
             }
             memory += s.memorySize();
             if (memory > MAX_MEMORY) {

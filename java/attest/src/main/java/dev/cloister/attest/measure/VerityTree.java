@@ -41,8 +41,8 @@ public final class VerityTree {
             throw new MeasurementException("verity salt: " + salt.length + " bytes, more than " + MAX_SALT);
         }
         if (size <= 0 || size % BLOCK != 0 || size / BLOCK > MAX_BLOCKS) {
-            throw new MeasurementException("verity data: size " + size
-                    + " bytes is not a positive multiple of 4096 (of at most 2^32 blocks)");
+            throw new MeasurementException(
+                    "verity data: size " + size + " bytes is not a positive multiple of 4096 (of at most 2^32 blocks)");
         }
         long blocks = size / BLOCK;
         if (blocks == 1) {
@@ -70,8 +70,8 @@ public final class VerityTree {
         for (long i = 0; i < blocks; i++) {
             int n = data.readNBytes(block, 0, BLOCK);
             if (n != BLOCK) {
-                throw new MeasurementException("verity data: ended after " + (i * BLOCK + n) + " of " + size
-                        + " bytes");
+                throw new MeasurementException(
+                        "verity data: ended after " + (i * BLOCK + n) + " of " + size + " bytes");
             }
             tree.hash(block, digest);
             tree.add(0, digest);
@@ -135,5 +135,4 @@ public final class VerityTree {
     private static long hashBlocks(long digests) {
         return (digests + PER_BLOCK - 1) / PER_BLOCK;
     }
-
 }

@@ -55,29 +55,29 @@ final class Vmsa {
             default -> throw new IllegalStateException(vmm.name());
         }
         ByteBuffer b = ByteBuffer.allocate(SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        segment(b, 0x00, 0, 0x93, 0xffff, 0);                     // ES
+        segment(b, 0x00, 0, 0x93, 0xffff, 0); // ES
         segment(b, 0x10, 0xf000, csFlags, 0xffff, eip & 0xffff0000L); // CS
-        segment(b, 0x20, 0, ssFlags, 0xffff, 0);                  // SS
-        segment(b, 0x30, 0, 0x93, 0xffff, 0);                     // DS
-        segment(b, 0x40, 0, 0x93, 0xffff, 0);                     // FS
-        segment(b, 0x50, 0, 0x93, 0xffff, 0);                     // GS
-        segment(b, 0x60, 0, 0, 0xffff, 0);                        // GDTR
-        segment(b, 0x70, 0, 0x82, 0xffff, 0);                     // LDTR
-        segment(b, 0x80, 0, 0, 0xffff, 0);                        // IDTR
-        segment(b, 0x90, 0, trFlags, 0xffff, 0);                  // TR
-        b.putLong(0xd0, 0x1000);          // EFER.SVME
-        b.putLong(0x148, 0x40);           // CR4.MCE
-        b.putLong(0x158, 0x10);           // CR0.ET
-        b.putLong(0x160, 0x400);          // DR7
-        b.putLong(0x168, 0xffff0ff0L);    // DR6
-        b.putLong(0x170, 0x2);            // RFLAGS
-        b.putLong(0x178, eip & 0xffff);   // RIP
-        b.putLong(0x268, gPat);           // G_PAT
-        b.putLong(0x310, rdx);            // RDX
-        b.putLong(0x3b0, sevFeatures);    // SEV_FEATURES
-        b.putLong(0x3e8, 0x1);            // XCR0
-        b.putInt(0x408, mxcsr);           // MXCSR
-        b.putShort(0x410, (short) fcw);   // x87 FCW
+        segment(b, 0x20, 0, ssFlags, 0xffff, 0); // SS
+        segment(b, 0x30, 0, 0x93, 0xffff, 0); // DS
+        segment(b, 0x40, 0, 0x93, 0xffff, 0); // FS
+        segment(b, 0x50, 0, 0x93, 0xffff, 0); // GS
+        segment(b, 0x60, 0, 0, 0xffff, 0); // GDTR
+        segment(b, 0x70, 0, 0x82, 0xffff, 0); // LDTR
+        segment(b, 0x80, 0, 0, 0xffff, 0); // IDTR
+        segment(b, 0x90, 0, trFlags, 0xffff, 0); // TR
+        b.putLong(0xd0, 0x1000); // EFER.SVME
+        b.putLong(0x148, 0x40); // CR4.MCE
+        b.putLong(0x158, 0x10); // CR0.ET
+        b.putLong(0x160, 0x400); // DR7
+        b.putLong(0x168, 0xffff0ff0L); // DR6
+        b.putLong(0x170, 0x2); // RFLAGS
+        b.putLong(0x178, eip & 0xffff); // RIP
+        b.putLong(0x268, gPat); // G_PAT
+        b.putLong(0x310, rdx); // RDX
+        b.putLong(0x3b0, sevFeatures); // SEV_FEATURES
+        b.putLong(0x3e8, 0x1); // XCR0
+        b.putInt(0x408, mxcsr); // MXCSR
+        b.putShort(0x410, (short) fcw); // x87 FCW
         return b.array();
     }
 

@@ -20,8 +20,15 @@ import java.util.Optional;
  * @param fwid the 48-byte firmware id bound to the leaf certificate
  * @param report the verified report
  */
-public record NvidiaGpuClaims(RootKind root, String rootSha256, String leafSubject, String driverVersion,
-        String vbiosVersion, byte[] fwid, SpdmMeasurements report) implements Claims {
+public record NvidiaGpuClaims(
+        RootKind root,
+        String rootSha256,
+        String leafSubject,
+        String driverVersion,
+        String vbiosVersion,
+        byte[] fwid,
+        SpdmMeasurements report)
+        implements Claims {
 
     @Override
     public byte[] fwid() {
@@ -40,7 +47,9 @@ public record NvidiaGpuClaims(RootKind root, String rootSha256, String leafSubje
     /** The board's project, project SKU and chip SKU as the report names them (e.g. "G520 0200 H100"), if it does. */
     public Optional<String> model() {
         String model = java.util.stream.Stream.of(NvidiaOpaque.PROJECT, NvidiaOpaque.PROJECT_SKU, NvidiaOpaque.CHIP_SKU)
-                .map(report::opaque).flatMap(Optional::stream).map(NvidiaOpaque::ascii)
+                .map(report::opaque)
+                .flatMap(Optional::stream)
+                .map(NvidiaOpaque::ascii)
                 .collect(java.util.stream.Collectors.joining(" "));
         return model.isBlank() ? Optional.empty() : Optional.of(model);
     }
@@ -59,17 +68,22 @@ public record NvidiaGpuClaims(RootKind root, String rootSha256, String leafSubje
         report.opaque(NvidiaOpaque.PROJECT_SKU).ifPresent(v -> j.put("project_sku", NvidiaOpaque.ascii(v)));
         report.opaque(NvidiaOpaque.CHIP_SKU).ifPresent(v -> j.put("chip_sku", NvidiaOpaque.ascii(v)));
         report.opaque(NvidiaOpaque.NVDEC0_STATUS).ifPresent(v -> j.put("nvdec0", NvidiaOpaque.status(v)));
-        report.opaque(NvidiaOpaque.PROTECTED_PCIE_STATUS).ifPresent(v -> j.put("protected_pcie",
-                NvidiaOpaque.status(v)));
-        j.put("multi_gpu_mode", report.opaque(NvidiaOpaque.FEATURE_FLAG).map(NvidiaOpaque::featureFlag)
-                .orElse("legacy (no FEATURE_FLAG)"));
-        List<Object> blocks = report.blocks().stream().map(b -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("index", b.index());
-            m.put("dmtf_type", b.dmtfType());
-            m.put("value", Hex.format(b.value()));
-            return (Object) m;
-        }).toList();
+        report.opaque(NvidiaOpaque.PROTECTED_PCIE_STATUS)
+                .ifPresent(v -> j.put("protected_pcie", NvidiaOpaque.status(v)));
+        j.put(
+                "multi_gpu_mode",
+                report.opaque(NvidiaOpaque.FEATURE_FLAG)
+                        .map(NvidiaOpaque::featureFlag)
+                        .orElse("legacy (no FEATURE_FLAG)"));
+        List<Object> blocks = report.blocks().stream()
+                .map(b -> {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("index", b.index());
+                    m.put("dmtf_type", b.dmtfType());
+                    m.put("value", Hex.format(b.value()));
+                    return (Object) m;
+                })
+                .toList();
         j.put("measurements", blocks);
         return j;
     }

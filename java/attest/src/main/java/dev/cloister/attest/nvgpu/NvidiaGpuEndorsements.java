@@ -37,8 +37,8 @@ public final class NvidiaGpuEndorsements implements Endorsements {
      */
     public NvidiaGpuEndorsements withOcspResponses(List<byte[]> responses) throws AttestationException {
         if (responses.size() != chain.size() - 1) {
-            throw AttestationException.mismatch("OCSP responses (one per certificate below the root)",
-                    chain.size() - 1, responses.size());
+            throw AttestationException.mismatch(
+                    "OCSP responses (one per certificate below the root)", chain.size() - 1, responses.size());
         }
         List<byte[]> copy = new ArrayList<>();
         for (byte[] r : responses) {
@@ -61,8 +61,8 @@ public final class NvidiaGpuEndorsements implements Endorsements {
         }
         List<byte[]> out;
         try {
-            out = Pem.certificates(Pem.decode(pem, new Pem.Limits(MAX_CERTIFICATES * (MAX_CERTIFICATE_BYTES * 4 / 3
-                    + 200), MAX_CERTIFICATES)));
+            out = Pem.certificates(Pem.decode(
+                    pem, new Pem.Limits(MAX_CERTIFICATES * (MAX_CERTIFICATE_BYTES * 4 / 3 + 200), MAX_CERTIFICATES)));
         } catch (MalformedPemException e) {
             throw new AttestationException("GPU certificate chain: " + e.getMessage(), e);
         }

@@ -18,12 +18,10 @@ public record NvidiaGpuPolicy(List<NvidiaRoot> trustedRoots, ReferenceValue nonc
         implements Policy {
 
     /** Reference values for the measurement blocks. */
-    public sealed interface Measurements {
-    }
+    public sealed interface Measurements {}
 
     /** Measurement blocks are deliberately not compared (genuine-hardware check only). */
-    public record SkipMeasurements() implements Measurements {
-    }
+    public record SkipMeasurements() implements Measurements {}
 
     /**
      * Every RIM (already verified with {@link NvidiaRim#verify}) must be for the report's driver or VBIOS version and
@@ -54,8 +52,8 @@ public record NvidiaGpuPolicy(List<NvidiaRoot> trustedRoots, ReferenceValue nonc
 
     /** Genuine NVIDIA evidence, nothing else required: the pinned Device Identity CA, nonce and measurements skipped. */
     public static NvidiaGpuPolicy genuineNvidia() {
-        return new NvidiaGpuPolicy(List.of(NvidiaRoot.deviceIdentityCa()), new ReferenceValue.Skip(),
-                new SkipMeasurements());
+        return new NvidiaGpuPolicy(
+                List.of(NvidiaRoot.deviceIdentityCa()), new ReferenceValue.Skip(), new SkipMeasurements());
     }
 
     public NvidiaGpuPolicy withNonce(ReferenceValue n) {

@@ -41,14 +41,17 @@ public final class NvidiaGpuVerifier {
     static final String SHA384_OID = "2.16.840.1.101.3.4.2.2";
     /** Critical extensions this verifier understands: basic constraints and key usage. */
     static final Set<String> KNOWN_CRITICAL = Set.of("2.5.29.19", "2.5.29.15");
+
     static final int MAX_CACHE = 4096;
 
-    record Window(String subject, Instant notBefore, Instant notAfter) {
-    }
+    record Window(String subject, Instant notBefore, Instant notAfter) {}
 
-    record VerifiedChain(String rootSha256, ECPublicKeyParameters leafKey, String leafSubject, List<byte[]> fwids,
-            List<Window> windows) {
-    }
+    record VerifiedChain(
+            String rootSha256,
+            ECPublicKeyParameters leafKey,
+            String leafSubject,
+            List<byte[]> fwids,
+            List<Window> windows) {}
 
     private final Map<String, VerifiedChain> cache = new ConcurrentHashMap<>();
     private final NvidiaOcsp ocsp = new NvidiaOcsp();
@@ -70,8 +73,9 @@ public final class NvidiaGpuVerifier {
         cache.clear();
     }
 
-    public NvidiaGpuClaims verify(Instant now, NvidiaGpuEvidence evidence, NvidiaGpuEndorsements endorsements,
-            NvidiaGpuPolicy policy) throws AttestationException {
+    public NvidiaGpuClaims verify(
+            Instant now, NvidiaGpuEvidence evidence, NvidiaGpuEndorsements endorsements, NvidiaGpuPolicy policy)
+            throws AttestationException {
         Objects.requireNonNull(now, "now");
         Objects.requireNonNull(evidence, "evidence");
         Objects.requireNonNull(endorsements, "endorsements");
@@ -100,7 +104,8 @@ public final class NvidiaGpuVerifier {
             try {
                 List<byte[]> ders = endorsements.chainNoCopy();
                 for (int i = 0; i < ders.size() - 1; i++) {
-                    ocsp.check(now, endorsements.ocspResponsesNoCopy().get(i), x509(ders.get(i)), x509(ders.get(i + 1)));
+                    ocsp.check(
+                            now, endorsements.ocspResponsesNoCopy().get(i), x509(ders.get(i)), x509(ders.get(i + 1)));
                 }
             } catch (AttestationException e) {
                 throw e.whileDoing("checking the GPU device certificates' OCSP responses");
@@ -108,7 +113,10 @@ public final class NvidiaGpuVerifier {
         }
         byte[] rs = report.signature();
         byte[] digest = P384.sha384(report.rawBytes(), report.signedLength());
-        if (!P384.verify(chain.leafKey(), digest, new BigInteger(1, Arrays.copyOfRange(rs, 0, 48)),
+        if (!P384.verify(
+                chain.leafKey(),
+                digest,
+                new BigInteger(1, Arrays.copyOfRange(rs, 0, 48)),
                 new BigInteger(1, Arrays.copyOfRange(rs, 48, 96)))) {
             throw new AttestationException("while verifying the GPU report signature: ECDSA P-384 signature over the "
                     + "request and response does not verify with the leaf " + chain.leafSubject());
@@ -122,8 +130,10 @@ public final class NvidiaGpuVerifier {
                 bound |= MessageDigest.isEqual(f, fwid);
             }
             if (!bound) {
-                throw AttestationException.mismatch("FWID against the leaf certificate's DICE TcbInfo",
-                        chain.fwids().stream().map(Hex::format).toList(), Hex.format(fwid));
+                throw AttestationException.mismatch(
+                        "FWID against the leaf certificate's DICE TcbInfo",
+                        chain.fwids().stream().map(Hex::format).toList(),
+                        Hex.format(fwid));
             }
             if (policy.nonce() instanceof ReferenceValue.Digests d && !d.matches(report.requestNonce())) {
                 throw AttestationException.mismatch("nonce", d, Hex.format(report.requestNonce()));
@@ -131,8 +141,12 @@ public final class NvidiaGpuVerifier {
         } catch (AttestationException e) {
             throw e.whileDoing("checking the signed GPU report");
         }
-        String driver = report.opaque(NvidiaOpaque.DRIVER_VERSION).map(NvidiaOpaque::ascii).orElse(null);
-        String vbios = report.opaque(NvidiaOpaque.VBIOS_VERSION).map(NvidiaOpaque::vbios).orElse(null);
+        String driver = report.opaque(NvidiaOpaque.DRIVER_VERSION)
+                .map(NvidiaOpaque::ascii)
+                .orElse(null);
+        String vbios = report.opaque(NvidiaOpaque.VBIOS_VERSION)
+                .map(NvidiaOpaque::vbios)
+                .orElse(null);
         if (policy.measurements() instanceof NvidiaGpuPolicy.MatchRims(var rims)) {
             for (NvidiaRim rim : rims) {
                 try {
@@ -190,11 +204,12 @@ public final class NvidiaGpuVerifier {
                 throw new AttestationException(name + ": unknown critical extensions " + critical);
             }
             if (!ECDSA_SHA384.equals(c.getSigAlgOID())) {
-                throw AttestationException.mismatch(name + ": signature algorithm", "ecdsa-with-SHA384",
-                        c.getSigAlgOID());
+                throw AttestationException.mismatch(
+                        name + ": signature algorithm", "ecdsa-with-SHA384", c.getSigAlgOID());
             }
             if (!c.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())) {
-                throw new AttestationException(name + ": issuer is not " + issuer.getSubjectX500Principal().getName());
+                throw new AttestationException(name + ": issuer is not "
+                        + issuer.getSubjectX500Principal().getName());
             }
             if (i > 0) {
                 boolean[] ku = c.getKeyUsage();
@@ -208,11 +223,13 @@ public final class NvidiaGpuVerifier {
             } catch (GeneralSecurityException e) {
                 throw new AttestationException(name + ": unreadable", e);
             }
-            ECPublicKeyParameters issuerKey = P384.key(issuer.getPublicKey(), issuer.getSubjectX500Principal().getName());
+            ECPublicKeyParameters issuerKey = P384.key(
+                    issuer.getPublicKey(), issuer.getSubjectX500Principal().getName());
             if (!P384.verifyDer(issuerKey, P384.sha384(tbs, tbs.length), c.getSignature())) {
                 throw new AttestationException(name + ": ECDSA P-384 signature does not verify");
             }
-            windows.add(new Window(name, c.getNotBefore().toInstant(), c.getNotAfter().toInstant()));
+            windows.add(new Window(
+                    name, c.getNotBefore().toInstant(), c.getNotAfter().toInstant()));
         }
         X509Certificate leaf = certs.getFirst();
         boolean[] ku = leaf.getKeyUsage();
@@ -220,8 +237,11 @@ public final class NvidiaGpuVerifier {
             throw new AttestationException("leaf: key usage does not allow digitalSignature");
         }
         List<byte[]> fwids = fwids(leaf);
-        VerifiedChain v = new VerifiedChain(Hex.format(hashes.getLast()),
-                P384.key(leaf.getPublicKey(), "leaf"), leaf.getSubjectX500Principal().getName(), fwids,
+        VerifiedChain v = new VerifiedChain(
+                Hex.format(hashes.getLast()),
+                P384.key(leaf.getPublicKey(), "leaf"),
+                leaf.getSubjectX500Principal().getName(),
+                fwids,
                 List.copyOf(windows));
         if (cache.size() >= MAX_CACHE) {
             cache.clear();
@@ -255,8 +275,10 @@ public final class NvidiaGpuVerifier {
         if (e instanceof ASN1TaggedObject t) {
             collect(t.getBaseObject(), out, depth + 1);
         } else if (e instanceof ASN1Sequence s) {
-            if (s.size() == 2 && s.getObjectAt(0) instanceof ASN1ObjectIdentifier oid
-                    && SHA384_OID.equals(oid.getId()) && s.getObjectAt(1) instanceof ASN1OctetString o
+            if (s.size() == 2
+                    && s.getObjectAt(0) instanceof ASN1ObjectIdentifier oid
+                    && SHA384_OID.equals(oid.getId())
+                    && s.getObjectAt(1) instanceof ASN1OctetString o
                     && o.getOctets().length == 48) {
                 out.add(o.getOctets());
                 return;
@@ -270,7 +292,8 @@ public final class NvidiaGpuVerifier {
     private static X509Certificate parse(byte[] der) throws AttestationException {
         try {
             ByteArrayInputStream in = new ByteArrayInputStream(der);
-            X509Certificate c = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+            X509Certificate c =
+                    (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
             if (in.available() != 0) {
                 throw new AttestationException("trailing bytes after a certificate");
             }

@@ -35,8 +35,8 @@ import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 final class NvidiaOcsp {
 
     static final int MAX_BYTES = 16 * 1024;
-    private static final Set<String> ECDSA = Set.of("1.2.840.10045.4.3.2", "1.2.840.10045.4.3.3",
-            "1.2.840.10045.4.3.4");
+    private static final Set<String> ECDSA =
+            Set.of("1.2.840.10045.4.3.2", "1.2.840.10045.4.3.3", "1.2.840.10045.4.3.4");
     private static final java.security.Provider BC = new org.bouncycastle.jce.provider.BouncyCastleProvider();
 
     private final Set<String> verified = ConcurrentHashMap.newKeySet();
@@ -60,7 +60,9 @@ final class NvidiaOcsp {
             throw new AttestationException("OCSP response for " + name + " is malformed: " + e.getMessage(), e);
         }
         if (!ECDSA.contains(basic.getSignatureAlgOID().getId())) {
-            throw AttestationException.mismatch("OCSP response signature algorithm", "ECDSA with SHA-2",
+            throw AttestationException.mismatch(
+                    "OCSP response signature algorithm",
+                    "ECDSA with SHA-2",
                     basic.getSignatureAlgOID().getId());
         }
         try {
@@ -76,7 +78,8 @@ final class NvidiaOcsp {
                 }
                 verified.add(key);
             }
-            DigestCalculatorProvider digests = new JcaDigestCalculatorProviderBuilder().setProvider(BC).build();
+            DigestCalculatorProvider digests =
+                    new JcaDigestCalculatorProviderBuilder().setProvider(BC).build();
             SingleResp mine = null;
             for (SingleResp r : basic.getResponses()) {
                 if (r.getCertID().getSerialNumber().equals(cert.getSerialNumber())
@@ -88,16 +91,19 @@ final class NvidiaOcsp {
                 throw new AttestationException("OCSP response has no status for " + name + " (serial "
                         + cert.getSerialNumber().toString(16) + ")");
             }
-            if (mine.getNextUpdate() == null || now.isBefore(mine.getThisUpdate().toInstant())
+            if (mine.getNextUpdate() == null
+                    || now.isBefore(mine.getThisUpdate().toInstant())
                     || now.isAfter(mine.getNextUpdate().toInstant())) {
                 throw new AttestationException("OCSP response for " + name + " is not current at " + now
                         + " (thisUpdate " + mine.getThisUpdate().toInstant() + ", nextUpdate "
-                        + (mine.getNextUpdate() == null ? "none" : mine.getNextUpdate().toInstant()) + ")");
+                        + (mine.getNextUpdate() == null
+                                ? "none"
+                                : mine.getNextUpdate().toInstant()) + ")");
             }
             CertificateStatus status = mine.getCertStatus();
             if (status instanceof RevokedStatus rs) {
-                throw new AttestationException(name + " is revoked (OCSP, since " + rs.getRevocationTime().toInstant()
-                        + ")");
+                throw new AttestationException(name + " is revoked (OCSP, since "
+                        + rs.getRevocationTime().toInstant() + ")");
             }
             if (status != CertificateStatus.GOOD) {
                 throw new AttestationException("OCSP status of " + name + " is unknown");
@@ -109,23 +115,28 @@ final class NvidiaOcsp {
 
     private static boolean signedBy(BasicOCSPResp basic, X509CertificateHolder issuer, Instant now)
             throws OCSPException, OperatorCreationException, java.security.cert.CertificateException {
-        if (basic.isSignatureValid(new JcaContentVerifierProviderBuilder().setProvider(BC).build(issuer))) {
+        if (basic.isSignatureValid(
+                new JcaContentVerifierProviderBuilder().setProvider(BC).build(issuer))) {
             return true;
         }
         for (X509CertificateHolder responder : basic.getCerts()) {
             try {
                 if (responder.getIssuer().equals(issuer.getSubject())
-                        && responder.isSignatureValid(new JcaContentVerifierProviderBuilder().setProvider(BC)
+                        && responder.isSignatureValid(new JcaContentVerifierProviderBuilder()
+                                .setProvider(BC)
                                 .build(issuer))
                         && responder.isValidOn(java.util.Date.from(now))
                         && org.bouncycastle.asn1.x509.ExtendedKeyUsage.fromExtensions(responder.getExtensions()) != null
                         && org.bouncycastle.asn1.x509.ExtendedKeyUsage.fromExtensions(responder.getExtensions())
                                 .hasKeyPurposeId(KeyPurposeId.id_kp_OCSPSigning)
-                        && basic.isSignatureValid(new JcaContentVerifierProviderBuilder().setProvider(BC)
+                        && basic.isSignatureValid(new JcaContentVerifierProviderBuilder()
+                                .setProvider(BC)
                                 .build(responder))) {
                     return true;
                 }
-            } catch (org.bouncycastle.cert.CertException | java.security.cert.CertificateException | RuntimeException e) {
+            } catch (org.bouncycastle.cert.CertException
+                    | java.security.cert.CertificateException
+                    | RuntimeException e) {
                 // this certificate is not a valid delegated responder; try the next
             }
         }

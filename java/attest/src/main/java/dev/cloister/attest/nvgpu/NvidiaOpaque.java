@@ -15,8 +15,7 @@ final class NvidiaOpaque {
     static final int PROTECTED_PCIE_STATUS = 21;
     static final int FEATURE_FLAG = 36;
 
-    private NvidiaOpaque() {
-    }
+    private NvidiaOpaque() {}
 
     /** A one-byte status field (NVDEC0, protected PCIe): 0xAA enabled, 0x55 disabled, anything else as hex. */
     static String status(byte[] v) {
@@ -60,7 +59,7 @@ final class NvidiaOpaque {
         if (v.length != 8) {
             return null;
         }
-        return String.format("%02x.%02x.%02x.%02x.%02x", v[3] & 0xff, v[2] & 0xff, v[1] & 0xff, v[0] & 0xff,
-                v[4] & 0xff);
+        return String.format(
+                "%02x.%02x.%02x.%02x.%02x", v[3] & 0xff, v[2] & 0xff, v[1] & 0xff, v[0] & 0xff, v[4] & 0xff);
     }
 }

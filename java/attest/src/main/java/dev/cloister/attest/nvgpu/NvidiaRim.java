@@ -42,6 +42,7 @@ public final class NvidiaRim {
 
     /** SHA-256 of NVIDIA's CoRIM signing Root CA certificate (DER), from NVIDIA/nvtrust verifier_RIM_root.pem. */
     public static final String RIM_ROOT_SHA256 = "12977b5115acb0381179279fffeb5a8c4d264971ebb32298023a465fa41df5d1";
+
     public static final int MAX_RIM_BYTES = 1 << 20;
     static final String SWID_NS = "http://standards.iso.org/iso/19770/-2/2015/schema.xsd";
     static final String SHA384_NS = "http://www.w3.org/2001/04/xmlenc#sha384";
@@ -49,8 +50,7 @@ public final class NvidiaRim {
     private static final X509Certificate RIM_ROOT = loadRoot();
 
     /** One golden measurement: RIM index i describes SPDM block i + 1. */
-    public record Golden(int index, boolean active, List<byte[]> alternatives) {
-    }
+    public record Golden(int index, boolean active, List<byte[]> alternatives) {}
 
     private final String colloquialVersion;
     private final String signerSubject;
@@ -100,7 +100,9 @@ public final class NvidiaRim {
             ctx.setProperty("org.jcp.xml.dsig.secureValidation", Boolean.TRUE);
             XMLSignature sig = f.unmarshalXMLSignature(ctx);
             if (!ECDSA_SHA384.equals(sig.getSignedInfo().getSignatureMethod().getAlgorithm())) {
-                throw AttestationException.mismatch("SignatureMethod", ECDSA_SHA384,
+                throw AttestationException.mismatch(
+                        "SignatureMethod",
+                        ECDSA_SHA384,
                         sig.getSignedInfo().getSignatureMethod().getAlgorithm());
             }
             List<?> refs = sig.getSignedInfo().getReferences();
@@ -135,7 +137,8 @@ public final class NvidiaRim {
                 throw new AttestationException("RIM Resource with a bad index or alternatives count", e);
             }
             if (index < 0 || index > 254 || n < 1 || n > 16) {
-                throw new AttestationException("RIM Resource index " + index + " / alternatives " + n + " out of range");
+                throw new AttestationException(
+                        "RIM Resource index " + index + " / alternatives " + n + " out of range");
             }
             List<byte[]> alts = new ArrayList<>();
             for (int a = 0; a < n; a++) {
@@ -150,8 +153,7 @@ public final class NvidiaRim {
                 throw new AttestationException("RIM has two Resources with index " + index);
             }
         }
-        return new NvidiaRim(version, signer.getSubjectX500Principal().getName(),
-                Collections.unmodifiableMap(golden));
+        return new NvidiaRim(version, signer.getSubjectX500Principal().getName(), Collections.unmodifiableMap(golden));
     }
 
     /**
@@ -164,7 +166,8 @@ public final class NvidiaRim {
         for (SpdmMeasurements.Block b : report.blocks()) {
             actual.put(b.index(), b.value());
         }
-        boolean nvdecDisabled = report.opaque(NvidiaOpaque.NVDEC0_STATUS).map(v -> v.length == 1 && v[0] == 0x55)
+        boolean nvdecDisabled = report.opaque(NvidiaOpaque.NVDEC0_STATUS)
+                .map(v -> v.length == 1 && v[0] == 0x55)
                 .orElse(false);
         List<String> mismatches = new ArrayList<>();
         for (Golden g : measurements.values()) {
@@ -241,9 +244,11 @@ public final class NvidiaRim {
             X509Certificate c = chain.get(i);
             X509Certificate issuer = chain.get(Math.min(i + 1, chain.size() - 1));
             String name = c.getSubjectX500Principal().getName();
-            if (now.isBefore(c.getNotBefore().toInstant()) || now.isAfter(c.getNotAfter().toInstant())) {
+            if (now.isBefore(c.getNotBefore().toInstant())
+                    || now.isAfter(c.getNotAfter().toInstant())) {
                 throw new AttestationException("RIM signer chain: " + name + " is not valid at " + now + " (valid "
-                        + c.getNotBefore().toInstant() + " to " + c.getNotAfter().toInstant() + ")");
+                        + c.getNotBefore().toInstant() + " to "
+                        + c.getNotAfter().toInstant() + ")");
             }
             if (!c.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())) {
                 throw new AttestationException("RIM signer chain: " + name + " is not issued by the next certificate");
@@ -264,9 +269,11 @@ public final class NvidiaRim {
             if (in == null) {
                 throw new IllegalStateException("missing resource verifier_RIM_root.pem");
             }
-            byte[] der = NvidiaGpuEndorsements.ofPem(in.readNBytes(16 * 1024)).chainNoCopy().getFirst();
-            X509Certificate c = (X509Certificate) CertificateFactory.getInstance("X.509")
-                    .generateCertificate(new ByteArrayInputStream(der));
+            byte[] der = NvidiaGpuEndorsements.ofPem(in.readNBytes(16 * 1024))
+                    .chainNoCopy()
+                    .getFirst();
+            X509Certificate c = (X509Certificate)
+                    CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
             if (!RIM_ROOT_SHA256.equals(NvidiaRoot.sha256(c))) {
                 throw new IllegalStateException("bundled RIM root does not match its pin");
             }

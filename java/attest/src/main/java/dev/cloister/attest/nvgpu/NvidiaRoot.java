@@ -32,7 +32,8 @@ public record NvidiaRoot(RootKind kind, X509Certificate certificate) {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(certificate, "certificate");
         if (kind == RootKind.VENDOR && !DEVICE_IDENTITY_CA_SHA256.equals(sha256(certificate))) {
-            throw new IllegalArgumentException("not NVIDIA's pinned Device Identity CA: SHA-256 " + sha256(certificate));
+            throw new IllegalArgumentException(
+                    "not NVIDIA's pinned Device Identity CA: SHA-256 " + sha256(certificate));
         }
     }
 
@@ -58,9 +59,11 @@ public record NvidiaRoot(RootKind kind, X509Certificate certificate) {
             if (in == null) {
                 throw new IllegalStateException("missing resource verifier_device_root.pem");
             }
-            byte[] der = NvidiaGpuEndorsements.ofPem(in.readNBytes(16 * 1024)).chainNoCopy().getFirst();
-            X509Certificate c = (X509Certificate) CertificateFactory.getInstance("X.509")
-                    .generateCertificate(new ByteArrayInputStream(der));
+            byte[] der = NvidiaGpuEndorsements.ofPem(in.readNBytes(16 * 1024))
+                    .chainNoCopy()
+                    .getFirst();
+            X509Certificate c = (X509Certificate)
+                    CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
             return new NvidiaRoot(RootKind.VENDOR, c);
         } catch (IOException | GeneralSecurityException | AttestationException e) {
             throw new IllegalStateException("bundled NVIDIA root is unreadable", e);

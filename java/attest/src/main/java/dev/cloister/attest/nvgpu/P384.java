@@ -20,16 +20,15 @@ final class P384 {
     private static final X9ECParameters X9 = CustomNamedCurves.getByName("P-384");
     private static final ECDomainParameters DOMAIN = new ECDomainParameters(X9);
 
-    private P384() {
-    }
+    private P384() {}
 
     static ECPublicKeyParameters key(PublicKey k, String what) throws AttestationException {
         if (!(k instanceof ECPublicKey ec) || !X9.getN().equals(ec.getParams().getOrder())) {
             throw new AttestationException(what + ": not an EC P-384 key");
         }
         try {
-            return new ECPublicKeyParameters(X9.getCurve().createPoint(ec.getW().getAffineX(), ec.getW().getAffineY()),
-                    DOMAIN);
+            return new ECPublicKeyParameters(
+                    X9.getCurve().createPoint(ec.getW().getAffineX(), ec.getW().getAffineY()), DOMAIN);
         } catch (RuntimeException e) {
             throw new AttestationException(what + ": not a valid P-384 point", e);
         }

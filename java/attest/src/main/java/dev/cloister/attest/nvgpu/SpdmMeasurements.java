@@ -22,12 +22,14 @@ public final class SpdmMeasurements {
     static final int MEASUREMENTS = 0x60;
     /** Request: version, code, param1, param2, nonce[32], slot id. */
     public static final int REQUEST_LENGTH = 37;
+
     static final int NONCE = 32;
     static final int SIGNATURE = 96;
     /** Real reports may end with a few zero bytes after the signature (LAYOUT.md); more, or non-zero, is refused. */
     static final int MAX_TRAILING_ZEROS = 8;
     /** A report larger than this is refused before parsing (an H100 report is about 4 KiB). */
     public static final int MAX_REPORT = 64 * 1024;
+
     static final int DMTF_SPEC = 1;
 
     /** One DMTF measurement block. */
@@ -46,8 +48,14 @@ public final class SpdmMeasurements {
     private final List<Block> blocks;
     private final Map<Integer, byte[]> opaque;
 
-    private SpdmMeasurements(byte[] report, int signedLength, byte[] requestNonce, byte[] responseNonce,
-            int requestParam2, List<Block> blocks, Map<Integer, byte[]> opaque) {
+    private SpdmMeasurements(
+            byte[] report,
+            int signedLength,
+            byte[] requestNonce,
+            byte[] responseNonce,
+            int requestParam2,
+            List<Block> blocks,
+            Map<Integer, byte[]> opaque) {
         this.report = report;
         this.signedLength = signedLength;
         this.requestNonce = requestNonce;
@@ -62,7 +70,8 @@ public final class SpdmMeasurements {
             throw new AttestationException("SPDM report: missing");
         }
         if (input.length > MAX_REPORT) {
-            throw new AttestationException("SPDM report: " + input.length + " bytes exceeds the limit of " + MAX_REPORT);
+            throw new AttestationException(
+                    "SPDM report: " + input.length + " bytes exceeds the limit of " + MAX_REPORT);
         }
         byte[] r = input.clone();
         if (r.length < REQUEST_LENGTH + 8) {
@@ -99,18 +108,18 @@ public final class SpdmMeasurements {
             int spec = r[q + 1] & 0xff;
             int size = b.getShort(q + 2) & 0xffff;
             if (spec != DMTF_SPEC) {
-                throw new AttestationException("SPDM report: block " + index + " MeasurementSpecification " + spec
-                        + ", expected 1 (DMTF)");
+                throw new AttestationException(
+                        "SPDM report: block " + index + " MeasurementSpecification " + spec + ", expected 1 (DMTF)");
             }
             if (q + 4L + size > recordEnd || size < 3) {
-                throw new AttestationException("SPDM report: block " + index + " of " + size + " bytes runs past the "
-                        + "record");
+                throw new AttestationException(
+                        "SPDM report: block " + index + " of " + size + " bytes runs past the " + "record");
             }
             int type = r[q + 4] & 0xff;
             int valueSize = b.getShort(q + 5) & 0xffff;
             if (valueSize != size - 3) {
-                throw AttestationException.mismatch("SPDM report: block " + index + " DMTF value size", size - 3,
-                        valueSize);
+                throw AttestationException.mismatch(
+                        "SPDM report: block " + index + " DMTF value size", size - 3, valueSize);
             }
             if (!blocks.isEmpty() && index <= blocks.getLast().index()) {
                 throw new AttestationException("SPDM report: block indices not increasing at " + index);
@@ -155,14 +164,20 @@ public final class SpdmMeasurements {
                 throw new AttestationException("SPDM report: non-zero byte after the signature at " + i);
             }
         }
-        return new SpdmMeasurements(r, (int) signedLength, requestNonce, responseNonce, param2,
-                Collections.unmodifiableList(blocks), Collections.unmodifiableMap(opaque));
+        return new SpdmMeasurements(
+                r,
+                (int) signedLength,
+                requestNonce,
+                responseNonce,
+                param2,
+                Collections.unmodifiableList(blocks),
+                Collections.unmodifiableMap(opaque));
     }
 
     private static void expect(byte actual, int expected, String what) throws AttestationException {
         if ((actual & 0xff) != expected) {
-            throw AttestationException.mismatch("SPDM report: " + what, String.format("0x%02x", expected),
-                    String.format("0x%02x", actual & 0xff));
+            throw AttestationException.mismatch(
+                    "SPDM report: " + what, String.format("0x%02x", expected), String.format("0x%02x", actual & 0xff));
         }
     }
 

@@ -63,8 +63,8 @@ public final class ConfigfsTsm {
         }
         long after = generation(entry);
         if (before != after) {
-            throw AttestationException.mismatch("configfs-tsm: generation changed while reading (concurrent writer)",
-                    before, after);
+            throw AttestationException.mismatch(
+                    "configfs-tsm: generation changed while reading (concurrent writer)", before, after);
         }
         String provider = new String(read(entry.resolve("provider")), StandardCharsets.US_ASCII).strip();
         return new TsmReport(provider, outblob, auxblob, after);

@@ -60,8 +60,9 @@ public final class LedgerReferenceValues {
      * Decodes each entry (it must be an enclave release) and verifies its inclusion proof with {@code log}. Any failure
      * refuses the whole set: a release that is not provably in the log is not a reference value.
      */
-    public static LedgerReferenceValues verify(Instant now, LogVerifier log, ConsistencyProofSource proofs,
-            List<PublishedRelease> published) throws AttestationException {
+    public static LedgerReferenceValues verify(
+            Instant now, LogVerifier log, ConsistencyProofSource proofs, List<PublishedRelease> published)
+            throws AttestationException {
         Objects.requireNonNull(now, "now");
         Objects.requireNonNull(log, "log");
         if (published.isEmpty()) {
@@ -73,14 +74,16 @@ public final class LedgerReferenceValues {
             try {
                 LedgerEntry e = LedgerEntry.decode(p.entry);
                 if (!(e instanceof EnclaveRelease r)) {
-                    throw new AttestationException("the entry is a " + e.getClass().getSimpleName()
-                            + ", not an enclave release");
+                    throw new AttestationException(
+                            "the entry is a " + e.getClass().getSimpleName() + ", not an enclave release");
                 }
                 log.verifyInclusion(r.leafHash(), p.proof(), proofs, now);
                 out.add(r);
             } catch (LedgerException | IOException e) {
-                throw new AttestationException("while verifying ledger release " + i + " (log " + log.log().origin()
-                        + "): " + e.getMessage(), e);
+                throw new AttestationException(
+                        "while verifying ledger release " + i + " (log "
+                                + log.log().origin() + "): " + e.getMessage(),
+                        e);
             } catch (AttestationException e) {
                 throw e.whileDoing("reading ledger release " + i);
             }
@@ -119,8 +122,10 @@ public final class LedgerReferenceValues {
             for (PlatformMeasurement m : r.measurements()) {
                 if (m instanceof PlatformMeasurement.Tdx t) {
                     List<ReferenceValue> rtmrs = t.rtmrs().stream()
-                            .map(x -> (ReferenceValue) new ReferenceValue.Digests(List.of(x))).toList();
-                    out.add(policy.withMrTd(new ReferenceValue.Digests(List.of(t.mrtd()))).withRtmrs(rtmrs));
+                            .map(x -> (ReferenceValue) new ReferenceValue.Digests(List.of(x)))
+                            .toList();
+                    out.add(policy.withMrTd(new ReferenceValue.Digests(List.of(t.mrtd())))
+                            .withRtmrs(rtmrs));
                 }
             }
         }
@@ -146,8 +151,8 @@ public final class LedgerReferenceValues {
                 }
             }
         }
-        throw new AttestationException("the RIM (SHA-384 " + Hex.format(
-                digest(Digest.Algorithm.SHA_384, rimDocument)) + ") is not named by any verified ledger release");
+        throw new AttestationException("the RIM (SHA-384 " + Hex.format(digest(Digest.Algorithm.SHA_384, rimDocument))
+                + ") is not named by any verified ledger release");
     }
 
     private static byte[] digest(Digest.Algorithm a, byte[] data) {

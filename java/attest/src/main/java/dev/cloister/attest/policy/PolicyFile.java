@@ -60,7 +60,9 @@ public record PolicyFile(SevSnpPolicy sevSnp, TdxPolicy tdx, NvidiaGpuPolicy nvi
 
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(8).build()).build());
+            .streamReadConstraints(
+                    StreamReadConstraints.builder().maxNestingDepth(8).build())
+            .build());
 
     public PolicyFile {
         Objects.requireNonNull(sevSnp, "sevSnp");
@@ -92,8 +94,8 @@ public record PolicyFile(SevSnpPolicy sevSnp, TdxPolicy tdx, NvidiaGpuPolicy nvi
             throw new IllegalArgumentException("policy: the file must hold one JSON object");
         }
         only(root, "", Set.of("sev-snp", "tdx", "nvidia-gpu"));
-        return new PolicyFile(sevSnp(object(root, "sev-snp")), tdx(object(root, "tdx")),
-                nvidiaGpu(object(root, "nvidia-gpu")));
+        return new PolicyFile(
+                sevSnp(object(root, "sev-snp")), tdx(object(root, "tdx")), nvidiaGpu(object(root, "nvidia-gpu")));
     }
 
     private static SevSnpPolicy sevSnp(JsonNode o) {
@@ -101,8 +103,10 @@ public record PolicyFile(SevSnpPolicy sevSnp, TdxPolicy tdx, NvidiaGpuPolicy nvi
         if (o == null) {
             return p;
         }
-        only(o, "sev-snp.", Set.of("roots", "measurement", "host_data", "report_data", "minimum_tcb", "max_vmpl",
-                "smt"));
+        only(
+                o,
+                "sev-snp.",
+                Set.of("roots", "measurement", "host_data", "report_data", "minimum_tcb", "max_vmpl", "smt"));
         if (o.has("roots")) {
             List<TrustedArk> roots = new ArrayList<>();
             for (String name : strings(o, "sev-snp.roots")) {
@@ -110,8 +114,9 @@ public record PolicyFile(SevSnpPolicy sevSnp, TdxPolicy tdx, NvidiaGpuPolicy nvi
                     case "milan" -> ProductLine.MILAN;
                     case "genoa" -> ProductLine.GENOA;
                     case "turin" -> ProductLine.TURIN;
-                    default -> throw new IllegalArgumentException("policy: sev-snp.roots: unknown product line \""
-                            + name + "\" (milan, genoa, turin)");
+                    default ->
+                        throw new IllegalArgumentException(
+                                "policy: sev-snp.roots: unknown product line \"" + name + "\" (milan, genoa, turin)");
                 };
                 roots.add(TrustedArk.amd(product));
             }
@@ -130,11 +135,14 @@ public record PolicyFile(SevSnpPolicy sevSnp, TdxPolicy tdx, NvidiaGpuPolicy nvi
             p = p.withMaximumVmpl(integer(o.get("max_vmpl"), "sev-snp.max_vmpl", 3));
         }
         if (o.has("smt")) {
-            p = p.withSmt(switch (text(o.get("smt"), "sev-snp.smt")) {
-                case "allowed" -> SevSnpPolicy.Smt.ALLOWED;
-                case "forbidden" -> SevSnpPolicy.Smt.FORBIDDEN;
-                default -> throw new IllegalArgumentException("policy: sev-snp.smt must be \"allowed\" or \"forbidden\"");
-            });
+            p = p.withSmt(
+                    switch (text(o.get("smt"), "sev-snp.smt")) {
+                        case "allowed" -> SevSnpPolicy.Smt.ALLOWED;
+                        case "forbidden" -> SevSnpPolicy.Smt.FORBIDDEN;
+                        default ->
+                            throw new IllegalArgumentException(
+                                    "policy: sev-snp.smt must be \"allowed\" or \"forbidden\"");
+                    });
         }
         if (o.has("minimum_tcb")) {
             JsonNode t = o.get("minimum_tcb");
@@ -145,12 +153,16 @@ public record PolicyFile(SevSnpPolicy sevSnp, TdxPolicy tdx, NvidiaGpuPolicy nvi
             TcbVersion tcb;
             if (t.has("fmc")) {
                 only(t, w, Set.of("fmc", "bootloader", "tee", "snp", "microcode"));
-                tcb = TcbVersion.turin(integer(t.get("fmc"), w + "fmc", 255), svn(t, w, "bootloader"),
-                        svn(t, w, "tee"), svn(t, w, "snp"), svn(t, w, "microcode"));
+                tcb = TcbVersion.turin(
+                        integer(t.get("fmc"), w + "fmc", 255),
+                        svn(t, w, "bootloader"),
+                        svn(t, w, "tee"),
+                        svn(t, w, "snp"),
+                        svn(t, w, "microcode"));
             } else {
                 only(t, w, Set.of("bootloader", "tee", "snp", "microcode"));
-                tcb = TcbVersion.milanGenoa(svn(t, w, "bootloader"), svn(t, w, "tee"), svn(t, w, "snp"),
-                        svn(t, w, "microcode"));
+                tcb = TcbVersion.milanGenoa(
+                        svn(t, w, "bootloader"), svn(t, w, "tee"), svn(t, w, "snp"), svn(t, w, "microcode"));
             }
             p = p.withMinimumTcb(new ReferenceValue.MinimumTcb(tcb));
         }
@@ -162,8 +174,19 @@ public record PolicyFile(SevSnpPolicy sevSnp, TdxPolicy tdx, NvidiaGpuPolicy nvi
         if (o == null) {
             return p;
         }
-        only(o, "tdx.", Set.of("roots", "mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3", "report_data", "tcb_statuses",
-                "min_tcb_evaluation_data_number"));
+        only(
+                o,
+                "tdx.",
+                Set.of(
+                        "roots",
+                        "mrtd",
+                        "rtmr0",
+                        "rtmr1",
+                        "rtmr2",
+                        "rtmr3",
+                        "report_data",
+                        "tcb_statuses",
+                        "min_tcb_evaluation_data_number"));
         if (o.has("roots")) {
             List<String> roots = new ArrayList<>();
             for (String r : strings(o, "tdx.roots")) {
@@ -194,8 +217,12 @@ public record PolicyFile(SevSnpPolicy sevSnp, TdxPolicy tdx, NvidiaGpuPolicy nvi
                     throw new IllegalArgumentException("policy: tdx.tcb_statuses: " + e.getMessage(), e);
                 }
             }
-            int edn = o.has("min_tcb_evaluation_data_number") ? integer(o.get("min_tcb_evaluation_data_number"),
-                    "tdx.min_tcb_evaluation_data_number", Integer.MAX_VALUE) : 0;
+            int edn = o.has("min_tcb_evaluation_data_number")
+                    ? integer(
+                            o.get("min_tcb_evaluation_data_number"),
+                            "tdx.min_tcb_evaluation_data_number",
+                            Integer.MAX_VALUE)
+                    : 0;
             p = p.withTcb(new TdxPolicy.TcbStatusIn(accepted, edn));
         } else if (o.has("min_tcb_evaluation_data_number")) {
             throw new IllegalArgumentException("policy: tdx.min_tcb_evaluation_data_number needs tdx.tcb_statuses");
@@ -242,8 +269,8 @@ public record PolicyFile(SevSnpPolicy sevSnp, TdxPolicy tdx, NvidiaGpuPolicy nvi
                 values.add(hex(text(e, prefix + field), prefix + field, length));
             }
         } else {
-            throw new IllegalArgumentException("policy: " + prefix + field + " must be a hex string or a non-empty "
-                    + "array of them");
+            throw new IllegalArgumentException(
+                    "policy: " + prefix + field + " must be a hex string or a non-empty " + "array of them");
         }
         return new ReferenceValue.Digests(values);
     }

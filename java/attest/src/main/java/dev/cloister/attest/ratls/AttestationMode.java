@@ -7,8 +7,7 @@ import java.util.Objects;
 public sealed interface AttestationMode {
 
     /** One hardware report per handshake, bound to that handshake's client random (DESIGN.md step 4). */
-    record PerHandshake() implements AttestationMode {
-    }
+    record PerHandshake() implements AttestationMode {}
 
     /**
      * Handshakes that ask for evidence within {@code window} of the first waiting one share one hardware report, whose
@@ -25,7 +24,8 @@ public sealed interface AttestationMode {
                 throw new IllegalArgumentException("batch window must be 0..1 s, got " + window);
             }
             if (maxBatch < 1 || maxBatch > RaTlsEvidence.MAX_BATCH) {
-                throw new IllegalArgumentException("maxBatch must be 1.." + RaTlsEvidence.MAX_BATCH + ", got " + maxBatch);
+                throw new IllegalArgumentException(
+                        "maxBatch must be 1.." + RaTlsEvidence.MAX_BATCH + ", got " + maxBatch);
             }
         }
     }

@@ -34,7 +34,8 @@ public final class ConfigfsTsmEvidenceSource implements EvidenceSource {
     public ConfigfsTsmEvidenceSource(ConfigfsTsm tsm, String entryName, Optional<byte[]> fallbackChainPem) {
         this.tsm = Objects.requireNonNull(tsm, "tsm");
         this.entryName = Objects.requireNonNull(entryName, "entryName");
-        this.fallbackChainPem = Objects.requireNonNull(fallbackChainPem, "fallbackChainPem").map(byte[]::clone);
+        this.fallbackChainPem =
+                Objects.requireNonNull(fallbackChainPem, "fallbackChainPem").map(byte[]::clone);
     }
 
     @Override
@@ -62,11 +63,15 @@ public final class ConfigfsTsmEvidenceSource implements EvidenceSource {
                 throw new IOException("while reading the host's certificate table: " + e.getMessage(), e);
             }
         } else {
-            chain = fallbackChainPem.orElseThrow(() -> new IOException(
-                    "the host installed no VCEK and no fallback chain was configured")).clone();
+            chain = fallbackChainPem
+                    .orElseThrow(
+                            () -> new IOException("the host installed no VCEK and no fallback chain was configured"))
+                    .clone();
         }
-        return new CpuEvidence(new EvidenceBundle.Entry(EvidenceBundle.SEV_SNP_REPORT, r.outblob()),
-                new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN, chain), Optional.empty());
+        return new CpuEvidence(
+                new EvidenceBundle.Entry(EvidenceBundle.SEV_SNP_REPORT, r.outblob()),
+                new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN, chain),
+                Optional.empty());
     }
 
     static byte[] pem(SevSnpEndorsements e) {
@@ -75,7 +80,6 @@ public final class ConfigfsTsmEvidenceSource implements EvidenceSource {
         certificates.addAll(e.chain());
         return Pem.encodeCertificates(certificates).getBytes(StandardCharsets.US_ASCII);
     }
-
 
     @Override
     public String toString() {

@@ -38,6 +38,7 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
 
     /** The Ed25519 seed; each credential rebuilds the key from it, so the long-lived copy is a SecretBytes. */
     private final SecretBytes key;
+
     private final byte[] spki;
     private final EvidenceSource source;
     private final Duration certificateLifetime;
@@ -46,20 +47,28 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
     private final SecureRandom random;
     private final Optional<ReportBatcher> batcher;
 
-    private EnclaveIdentity(EvidenceSource source, AttestationMode mode, Duration certificateLifetime,
-            Duration evidenceTimeout, Clock clock, SecureRandom random) {
+    private EnclaveIdentity(
+            EvidenceSource source,
+            AttestationMode mode,
+            Duration certificateLifetime,
+            Duration evidenceTimeout,
+            Clock clock,
+            SecureRandom random) {
         this.source = Objects.requireNonNull(source, "source");
         this.certificateLifetime = Objects.requireNonNull(certificateLifetime, "certificateLifetime");
         this.evidenceTimeout = Objects.requireNonNull(evidenceTimeout, "evidenceTimeout");
-        if (certificateLifetime.isNegative() || certificateLifetime.isZero()
+        if (certificateLifetime.isNegative()
+                || certificateLifetime.isZero()
                 || certificateLifetime.compareTo(Duration.ofDays(1)) > 0) {
-            throw new IllegalArgumentException("certificate lifetime must be in (0, 1 day], got " + certificateLifetime);
+            throw new IllegalArgumentException(
+                    "certificate lifetime must be in (0, 1 day], got " + certificateLifetime);
         }
         this.clock = Objects.requireNonNull(clock, "clock");
         this.random = Objects.requireNonNull(random, "random");
         this.key = SecretBytes.random(random, Ed25519PrivateKeyParameters.KEY_SIZE);
         try {
-            this.spki = SubjectPublicKeyInfoFactory.createSubjectPublicKeyInfo(signingKey().generatePublicKey())
+            this.spki = SubjectPublicKeyInfoFactory.createSubjectPublicKeyInfo(
+                            signingKey().generatePublicKey())
                     .getEncoded(ASN1Encoding.DER);
         } catch (IOException e) {
             throw new IllegalStateException("SPKI encoding to memory failed", e);
@@ -77,8 +86,13 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
      * @param evidenceTimeout how long a handshake waits for its hardware report before it fails with
      *     {@link RaTlsException.Reason#EVIDENCE_UNAVAILABLE}
      */
-    public static EnclaveIdentity generate(EvidenceSource source, AttestationMode mode, Duration certificateLifetime,
-            Duration evidenceTimeout, Clock clock, SecureRandom random) {
+    public static EnclaveIdentity generate(
+            EvidenceSource source,
+            AttestationMode mode,
+            Duration certificateLifetime,
+            Duration evidenceTimeout,
+            Clock clock,
+            SecureRandom random) {
         return new EnclaveIdentity(source, mode, certificateLifetime, evidenceTimeout, clock, random);
     }
 
@@ -90,7 +104,8 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
     @Override
     public Credential forServerHandshake(byte[] clientRandom) throws RaTlsException {
         requireNonce(clientRandom);
-        RaTlsEvidence evidence = batcher.isPresent() ? batcher.get().await(clientRandom)
+        RaTlsEvidence evidence = batcher.isPresent()
+                ? batcher.get().await(clientRandom)
                 : single(gpu -> HandshakeBinding.server(clientRandom, spki, gpu));
         return credential(evidence);
     }
@@ -114,8 +129,9 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
     /** A certificate for this key carrying {@code evidence} (which may be bound to anything: tests forge with it). */
     Credential credential(RaTlsEvidence evidence) {
         Ed25519PrivateKeyParameters signingKey = signingKey();
-        return new Credential(RaTlsCertificate.issue(signingKey, spki, evidence, clock.instant(), certificateLifetime,
-                random), signingKey);
+        return new Credential(
+                RaTlsCertificate.issue(signingKey, spki, evidence, clock.instant(), certificateLifetime, random),
+                signingKey);
     }
 
     /** Evidence from one report whose REPORT_DATA is {@code binding(gpu evidence bytes)}. */
@@ -123,17 +139,25 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
         try {
             Optional<EvidenceSource.GpuEvidence> gpu = source.currentGpuEvidence();
             byte[] reportData = binding.apply(gpu.map(g -> g.report().value()).orElse(new byte[0]));
-            return new RaTlsEvidence(bundle(source.cpuReport(reportData), gpu),
-                    gpu.map(EvidenceSource.GpuEvidence::freshness), Optional.empty());
+            return new RaTlsEvidence(
+                    bundle(source.cpuReport(reportData), gpu),
+                    gpu.map(EvidenceSource.GpuEvidence::freshness),
+                    Optional.empty());
         } catch (IOException | RuntimeException e) {
-            throw new RaTlsException(RaTlsException.Reason.EVIDENCE_UNAVAILABLE,
-                    "while obtaining a hardware report: " + e.getClass().getSimpleName(), e);
+            throw new RaTlsException(
+                    RaTlsException.Reason.EVIDENCE_UNAVAILABLE,
+                    "while obtaining a hardware report: " + e.getClass().getSimpleName(),
+                    e);
         }
     }
 
     static EvidenceBundle bundle(EvidenceSource.CpuEvidence cpu, Optional<EvidenceSource.GpuEvidence> gpu) {
-        return new EvidenceBundle(cpu.report(), cpu.endorsements(), gpu.map(EvidenceSource.GpuEvidence::report),
-                gpu.map(EvidenceSource.GpuEvidence::endorsements), cpu.ledgerProofs());
+        return new EvidenceBundle(
+                cpu.report(),
+                cpu.endorsements(),
+                gpu.map(EvidenceSource.GpuEvidence::report),
+                gpu.map(EvidenceSource.GpuEvidence::endorsements),
+                cpu.ledgerProofs());
     }
 
     private static void requireNonce(byte[] nonce) throws RaTlsException {
@@ -163,12 +187,12 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
         private final Thread thread;
         private volatile boolean closed;
 
-        private record Pending(byte[] nonce, long arrivedNanos, CompletableFuture<RaTlsEvidence> result) {
-        }
+        private record Pending(byte[] nonce, long arrivedNanos, CompletableFuture<RaTlsEvidence> result) {}
 
         ReportBatcher(AttestationMode.Batched mode) {
             this.mode = mode;
-            this.thread = Thread.ofPlatform().daemon().name("ra-tls-report-batcher").unstarted(this::run);
+            this.thread =
+                    Thread.ofPlatform().daemon().name("ra-tls-report-batcher").unstarted(this::run);
             thread.start();
         }
 
@@ -182,10 +206,11 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
                 return p.result.get(evidenceTimeout.toNanos(), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
                 p.result.cancel(false);
-                throw new RaTlsException(RaTlsException.Reason.EVIDENCE_UNAVAILABLE,
-                        "no hardware report within " + evidenceTimeout, e);
+                throw new RaTlsException(
+                        RaTlsException.Reason.EVIDENCE_UNAVAILABLE, "no hardware report within " + evidenceTimeout, e);
             } catch (ExecutionException e) {
-                throw e.getCause() instanceof RaTlsException r ? r
+                throw e.getCause() instanceof RaTlsException r
+                        ? r
                         : new RaTlsException(RaTlsException.Reason.EVIDENCE_UNAVAILABLE, "batch report failed", e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -220,8 +245,8 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
                 }
             }
             for (Pending p; (p = queue.poll()) != null; ) {
-                p.result.completeExceptionally(new RaTlsException(RaTlsException.Reason.EVIDENCE_UNAVAILABLE,
-                        "the enclave identity is closed"));
+                p.result.completeExceptionally(new RaTlsException(
+                        RaTlsException.Reason.EVIDENCE_UNAVAILABLE, "the enclave identity is closed"));
             }
         }
 
@@ -234,17 +259,21 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
                 long n = batch.size();
                 byte[] root = MerkleTree.rootHash(tree, n);
                 Optional<EvidenceSource.GpuEvidence> gpu = source.currentGpuEvidence();
-                byte[] reportData = HandshakeBinding.serverBatch(root, spki,
-                        gpu.map(g -> g.report().value()).orElse(new byte[0]));
+                byte[] reportData = HandshakeBinding.serverBatch(
+                        root, spki, gpu.map(g -> g.report().value()).orElse(new byte[0]));
                 EvidenceBundle bundle = bundle(source.cpuReport(reportData), gpu);
                 for (int i = 0; i < batch.size(); i++) {
                     InclusionProof path = MerkleTree.inclusionProof(tree, i, n);
-                    batch.get(i).result.complete(new RaTlsEvidence(bundle,
-                            gpu.map(EvidenceSource.GpuEvidence::freshness), Optional.of(path)));
+                    batch.get(i)
+                            .result
+                            .complete(new RaTlsEvidence(
+                                    bundle, gpu.map(EvidenceSource.GpuEvidence::freshness), Optional.of(path)));
                 }
             } catch (IOException | LedgerException | RuntimeException e) {
-                RaTlsException x = new RaTlsException(RaTlsException.Reason.EVIDENCE_UNAVAILABLE,
-                        "while obtaining a batch report: " + e.getClass().getSimpleName(), e);
+                RaTlsException x = new RaTlsException(
+                        RaTlsException.Reason.EVIDENCE_UNAVAILABLE,
+                        "while obtaining a batch report: " + e.getClass().getSimpleName(),
+                        e);
                 batch.forEach(p -> p.result.completeExceptionally(x));
             }
         }

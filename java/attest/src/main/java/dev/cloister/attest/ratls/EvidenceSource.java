@@ -36,7 +36,9 @@ public interface EvidenceSource {
      * @param endorsements bundle entry {@code cpu-endorsements}
      * @param ledgerProofs bundle entry {@code ledger-proofs}, when the enclave carries them
      */
-    record CpuEvidence(EvidenceBundle.Entry report, EvidenceBundle.Entry endorsements,
+    record CpuEvidence(
+            EvidenceBundle.Entry report,
+            EvidenceBundle.Entry endorsements,
             Optional<EvidenceBundle.Entry> ledgerProofs) {
         public CpuEvidence {
             Objects.requireNonNull(report, "report");

@@ -44,7 +44,8 @@ public record GpuFreshness(Instant refreshedAt, byte[] salt) {
         try {
             MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
             sha256.update(LABEL);
-            sha256.update(ByteBuffer.allocate(8).putLong(refreshedAt.toEpochMilli()).array());
+            sha256.update(
+                    ByteBuffer.allocate(8).putLong(refreshedAt.toEpochMilli()).array());
             sha256.update(salt);
             return sha256.digest();
         } catch (NoSuchAlgorithmException e) {

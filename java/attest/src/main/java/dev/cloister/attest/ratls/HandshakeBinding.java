@@ -23,8 +23,7 @@ public final class HandshakeBinding {
     static final byte[] BATCH_LABEL = "cloister/ra-tls-batch/v1".getBytes(StandardCharsets.US_ASCII);
     static final byte[] CLIENT_LABEL = "cloister/ra-tls-client/v1".getBytes(StandardCharsets.US_ASCII);
 
-    private HandshakeBinding() {
-    }
+    private HandshakeBinding() {}
 
     /** DESIGN.md step 4: the server's report for one handshake. */
     public static byte[] server(byte[] clientRandom, byte[] spki, byte[] gpuEvidence) {

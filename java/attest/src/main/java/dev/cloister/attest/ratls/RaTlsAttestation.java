@@ -18,8 +18,12 @@ import java.util.Optional;
  * @param certificateNotAfter end of the certificate's validity
  * @param batchSize 1 for a report made for this handshake alone, otherwise the number of handshakes sharing it
  */
-public record RaTlsAttestation(AttestationResult cpu, Optional<AttestationResult> gpu, byte[] spkiSha256,
-        Instant certificateNotAfter, long batchSize) {
+public record RaTlsAttestation(
+        AttestationResult cpu,
+        Optional<AttestationResult> gpu,
+        byte[] spkiSha256,
+        Instant certificateNotAfter,
+        long batchSize) {
 
     public RaTlsAttestation {
         Objects.requireNonNull(cpu, "cpu");

@@ -65,16 +65,26 @@ public record RaTlsCertificate(byte[] der, byte[] spki, Instant notBefore, Insta
     }
 
     /** Issues a certificate for {@code key}, valid from {@code now} (to the second) for {@code lifetime}. */
-    static RaTlsCertificate issue(Ed25519PrivateKeyParameters key, byte[] spki, RaTlsEvidence evidence, Instant now,
-            Duration lifetime, SecureRandom random) {
+    static RaTlsCertificate issue(
+            Ed25519PrivateKeyParameters key,
+            byte[] spki,
+            RaTlsEvidence evidence,
+            Instant now,
+            Duration lifetime,
+            SecureRandom random) {
         Instant from = Instant.ofEpochSecond(now.getEpochSecond());
         Instant to = from.plus(lifetime);
         byte[] serial = new byte[16];
         random.nextBytes(serial);
         serial[0] &= 0x7f;
         serial[0] |= 0x40;
-        X509v3CertificateBuilder b = new X509v3CertificateBuilder(NAME, new BigInteger(serial), Date.from(from),
-                Date.from(to), NAME, SubjectPublicKeyInfo.getInstance(spki));
+        X509v3CertificateBuilder b = new X509v3CertificateBuilder(
+                NAME,
+                new BigInteger(serial),
+                Date.from(from),
+                Date.from(to),
+                NAME,
+                SubjectPublicKeyInfo.getInstance(spki));
         try {
             b.addExtension(new Extension(RaTlsEvidence.ASN1_OID, true, evidence.encode()));
             byte[] der = b.build(new Ed25519ContentSigner(key)).getEncoded();
@@ -101,26 +111,33 @@ public record RaTlsCertificate(byte[] der, byte[] spki, Instant notBefore, Insta
             }
             c = Certificate.getInstance(p);
         } catch (IOException | IllegalArgumentException | IllegalStateException | ClassCastException e) {
-            throw new RaTlsException(RaTlsException.Reason.MALFORMED_CERTIFICATE,
-                    "while parsing the peer certificate: " + e.getClass().getSimpleName(), e);
+            throw new RaTlsException(
+                    RaTlsException.Reason.MALFORMED_CERTIFICATE,
+                    "while parsing the peer certificate: " + e.getClass().getSimpleName(),
+                    e);
         }
         TBSCertificate tbs = c.getTBSCertificate();
         AlgorithmIdentifier ed25519 = new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519);
-        if (tbs.getVersionNumber() != 3 || !ed25519.equals(c.getSignatureAlgorithm())
+        if (tbs.getVersionNumber() != 3
+                || !ed25519.equals(c.getSignatureAlgorithm())
                 || !ed25519.equals(tbs.getSignature())) {
             throw malformed("not an X.509 v3 certificate signed with Ed25519");
         }
         SubjectPublicKeyInfo spki = tbs.getSubjectPublicKeyInfo();
-        if (!ed25519.equals(spki.getAlgorithm()) || spki.getPublicKeyData().getPadBits() != 0
+        if (!ed25519.equals(spki.getAlgorithm())
+                || spki.getPublicKeyData().getPadBits() != 0
                 || spki.getPublicKeyData().getOctets().length != Ed25519PublicKeyParameters.KEY_SIZE) {
             throw malformed("the key is not Ed25519");
         }
         try {
             Ed25519Signer verifier = new Ed25519Signer();
-            verifier.init(false, new Ed25519PublicKeyParameters(spki.getPublicKeyData().getOctets()));
+            verifier.init(
+                    false,
+                    new Ed25519PublicKeyParameters(spki.getPublicKeyData().getOctets()));
             byte[] tbsDer = tbs.getEncoded(ASN1Encoding.DER);
             verifier.update(tbsDer, 0, tbsDer.length);
-            if (c.getSignature().getPadBits() != 0 || !verifier.verifySignature(c.getSignature().getOctets())) {
+            if (c.getSignature().getPadBits() != 0
+                    || !verifier.verifySignature(c.getSignature().getOctets())) {
                 throw malformed("the self-signature does not verify");
             }
         } catch (IOException | IllegalArgumentException e) {
@@ -129,7 +146,8 @@ public record RaTlsCertificate(byte[] der, byte[] spki, Instant notBefore, Insta
         Extensions exts = tbs.getExtensions();
         Extension ext = exts == null ? null : exts.getExtension(RaTlsEvidence.ASN1_OID);
         if (ext == null) {
-            throw new RaTlsException(RaTlsException.Reason.MALFORMED_EVIDENCE,
+            throw new RaTlsException(
+                    RaTlsException.Reason.MALFORMED_EVIDENCE,
                     "the certificate carries no evidence extension " + RaTlsEvidence.OID);
         }
         if (!ext.isCritical()) {
@@ -142,16 +160,20 @@ public record RaTlsCertificate(byte[] der, byte[] spki, Instant notBefore, Insta
         }
         RaTlsEvidence evidence = RaTlsEvidence.decode(ext.getExtnValue().getOctets());
         try {
-            return new RaTlsCertificate(der, spki.getEncoded(ASN1Encoding.DER),
-                    tbs.getStartDate().getDate().toInstant(), tbs.getEndDate().getDate().toInstant(), evidence);
+            return new RaTlsCertificate(
+                    der,
+                    spki.getEncoded(ASN1Encoding.DER),
+                    tbs.getStartDate().getDate().toInstant(),
+                    tbs.getEndDate().getDate().toInstant(),
+                    evidence);
         } catch (IOException | IllegalStateException e) {
             throw malformed("unreadable key or validity");
         }
     }
 
     private static RaTlsException malformed(String what) {
-        return new RaTlsException(RaTlsException.Reason.MALFORMED_CERTIFICATE, "while parsing the peer certificate: "
-                + what);
+        return new RaTlsException(
+                RaTlsException.Reason.MALFORMED_CERTIFICATE, "while parsing the peer certificate: " + what);
     }
 
     static byte[] sha256(byte[] data) {

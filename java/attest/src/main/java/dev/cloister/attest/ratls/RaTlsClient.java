@@ -35,8 +35,13 @@ public final class RaTlsClient {
     private final Clock clock;
     private final BcTlsCrypto crypto;
 
-    RaTlsClient(RaTlsPolicy policy, AttestationVerifier verifier, KeyExchange group,
-            Optional<? extends CertificateIssuer> identity, Duration handshakeTimeout, Clock clock,
+    RaTlsClient(
+            RaTlsPolicy policy,
+            AttestationVerifier verifier,
+            KeyExchange group,
+            Optional<? extends CertificateIssuer> identity,
+            Duration handshakeTimeout,
+            Clock clock,
             SecureRandom random) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.verifier = new RaTlsVerifier(Objects.requireNonNull(verifier, "verifier"));
@@ -53,8 +58,14 @@ public final class RaTlsClient {
      * @param group the key exchange to offer
      * @param identity this side's own identity for mutual RA-TLS (an enclave calling another), or empty
      */
-    public static RaTlsClient create(RaTlsPolicy policy, AttestationVerifier verifier, KeyExchange group,
-            Optional<EnclaveIdentity> identity, Duration handshakeTimeout, Clock clock, SecureRandom random) {
+    public static RaTlsClient create(
+            RaTlsPolicy policy,
+            AttestationVerifier verifier,
+            KeyExchange group,
+            Optional<EnclaveIdentity> identity,
+            Duration handshakeTimeout,
+            Clock clock,
+            SecureRandom random) {
         return new RaTlsClient(policy, verifier, group, identity, handshakeTimeout, clock, random);
     }
 
@@ -130,16 +141,26 @@ public final class RaTlsClient {
                 public void notifyServerCertificate(TlsServerCertificate serverCertificate) throws IOException {
                     var chain = serverCertificate.getCertificate();
                     if (chain == null || chain.getLength() != 1) {
-                        throw new TlsFatalAlert(AlertDescription.bad_certificate, "one certificate",
-                                new RaTlsException(RaTlsException.Reason.MALFORMED_CERTIFICATE, "the server sent "
-                                        + (chain == null ? 0 : chain.getLength()) + " certificates, expected 1"));
+                        throw new TlsFatalAlert(
+                                AlertDescription.bad_certificate,
+                                "one certificate",
+                                new RaTlsException(
+                                        RaTlsException.Reason.MALFORMED_CERTIFICATE,
+                                        "the server sent " + (chain == null ? 0 : chain.getLength())
+                                                + " certificates, expected 1"));
                     }
-                    byte[] clientRandom = context.getSecurityParametersHandshake().getClientRandom();
+                    byte[] clientRandom =
+                            context.getSecurityParametersHandshake().getClientRandom();
                     try {
-                        outcome.peer = verifier.verify(clock.instant(), RaTlsVerifier.PeerRole.SERVER, clientRandom,
-                                chain.getCertificateAt(0).getEncoded(), policy);
+                        outcome.peer = verifier.verify(
+                                clock.instant(),
+                                RaTlsVerifier.PeerRole.SERVER,
+                                clientRandom,
+                                chain.getCertificateAt(0).getEncoded(),
+                                policy);
                     } catch (RaTlsException e) {
-                        throw new TlsFatalAlert(AlertDescription.bad_certificate, e.reason().name(), e);
+                        throw new TlsFatalAlert(
+                                AlertDescription.bad_certificate, e.reason().name(), e);
                     }
                 }
 
@@ -148,11 +169,13 @@ public final class RaTlsClient {
                     if (identity.isEmpty()) {
                         return null;
                     }
-                    byte[] serverRandom = context.getSecurityParametersHandshake().getServerRandom();
+                    byte[] serverRandom =
+                            context.getSecurityParametersHandshake().getServerRandom();
                     try {
                         return TlsProfile.signer(context, crypto, identity.get().forClientHandshake(serverRandom));
                     } catch (RaTlsException e) {
-                        throw new TlsFatalAlert(AlertDescription.internal_error, e.reason().name(), e);
+                        throw new TlsFatalAlert(
+                                AlertDescription.internal_error, e.reason().name(), e);
                     }
                 }
             };

@@ -194,15 +194,19 @@ public final class RaTlsConnection implements AutoCloseable {
             }
         }
         if (e instanceof TlsFatalAlertReceived r) {
-            return new RaTlsException(RaTlsException.Reason.PEER_ALERT,
-                    "the peer sent alert " + AlertDescription.getText(r.getAlertDescription()), e);
+            return new RaTlsException(
+                    RaTlsException.Reason.PEER_ALERT,
+                    "the peer sent alert " + AlertDescription.getText(r.getAlertDescription()),
+                    e);
         }
         if (e instanceof TlsFatalAlert a) {
-            return new RaTlsException(RaTlsException.Reason.PROTOCOL,
-                    "alert " + AlertDescription.getText(a.getAlertDescription()) + ": " + a.getMessage(), e);
+            return new RaTlsException(
+                    RaTlsException.Reason.PROTOCOL,
+                    "alert " + AlertDescription.getText(a.getAlertDescription()) + ": " + a.getMessage(),
+                    e);
         }
-        return new RaTlsException(RaTlsException.Reason.PROTOCOL, e.getClass().getSimpleName() + ": " + e.getMessage(),
-                e);
+        return new RaTlsException(
+                RaTlsException.Reason.PROTOCOL, e.getClass().getSimpleName() + ": " + e.getMessage(), e);
     }
 
     @Override

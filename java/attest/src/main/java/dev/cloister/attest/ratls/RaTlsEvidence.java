@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.bouncycastle.asn1.ASN1Encodable;
-import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1EncodableVector;
+import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1InputStream;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
@@ -47,13 +47,15 @@ import org.bouncycastle.asn1.DERTaggedObject;
  * @param gpuFreshness when the GPU evidence was requested (with the bundle's GPU evidence only)
  * @param batch this handshake's place in the batch Merkle tree (RFC 9162 inclusion proof), when batched
  */
-public record RaTlsEvidence(EvidenceBundle bundle, Optional<GpuFreshness> gpuFreshness, Optional<InclusionProof> batch) {
+public record RaTlsEvidence(
+        EvidenceBundle bundle, Optional<GpuFreshness> gpuFreshness, Optional<InclusionProof> batch) {
 
     /**
      * The extension's OID: a UUID-derived OID under the ITU-T X.667 arc 2.25 (no registration needed), from UUID
      * 68156a34-1bc0-4d0d-9ee5-34abecd3b449.
      */
     public static final String OID = "2.25.138350903859531492877024363083686196297";
+
     static final ASN1ObjectIdentifier ASN1_OID = new ASN1ObjectIdentifier(OID);
     /** Largest encoded extension value accepted: a full bundle plus room for the other fields. */
     public static final int MAX_ENCODED = EvidenceBundle.MAX_ENCODED + 4096;
@@ -82,12 +84,14 @@ public record RaTlsEvidence(EvidenceBundle bundle, Optional<GpuFreshness> gpuFre
         v.add(new ASN1Integer(1));
         v.add(new DEROctetString(bundle.encode()));
         gpuFreshness.ifPresent(f -> v.add(new DERTaggedObject(true, 0, new DERSequence(new ASN1Encodable[] {
-            new ASN1Integer(f.refreshedAt().toEpochMilli()), new DEROctetString(f.salt())}))));
+            new ASN1Integer(f.refreshedAt().toEpochMilli()), new DEROctetString(f.salt())
+        }))));
         batch.ifPresent(b -> {
             ASN1EncodableVector path = new ASN1EncodableVector();
             b.hashes().forEach(h -> path.add(new DEROctetString(h)));
             v.add(new DERTaggedObject(true, 1, new DERSequence(new ASN1Encodable[] {
-                new ASN1Integer(b.leafIndex()), new ASN1Integer(b.treeSize()), new DERSequence(path)})));
+                new ASN1Integer(b.leafIndex()), new ASN1Integer(b.treeSize()), new DERSequence(path)
+            })));
         });
         try {
             return new DERSequence(v).getEncoded(ASN1Encoding.DER);
@@ -134,7 +138,8 @@ public record RaTlsEvidence(EvidenceBundle bundle, Optional<GpuFreshness> gpuFre
             Optional<GpuFreshness> freshness = Optional.empty();
             Optional<InclusionProof> batch = Optional.empty();
             for (int i = 2; i < seq.size(); i++) {
-                if (!(seq.getObjectAt(i) instanceof ASN1TaggedObject t) || t.getTagClass() != BERTags.CONTEXT_SPECIFIC
+                if (!(seq.getObjectAt(i) instanceof ASN1TaggedObject t)
+                        || t.getTagClass() != BERTags.CONTEXT_SPECIFIC
                         || !t.isExplicit()) {
                     throw malformed("field " + i + " is not an explicit context-specific tag", null);
                 }
@@ -153,7 +158,9 @@ public record RaTlsEvidence(EvidenceBundle bundle, Optional<GpuFreshness> gpuFre
     }
 
     private static GpuFreshness freshness(ASN1Encodable e) throws RaTlsException {
-        if (!(e instanceof ASN1Sequence s) || s.size() != 2 || !(s.getObjectAt(0) instanceof ASN1Integer at)
+        if (!(e instanceof ASN1Sequence s)
+                || s.size() != 2
+                || !(s.getObjectAt(0) instanceof ASN1Integer at)
                 || !(s.getObjectAt(1) instanceof ASN1OctetString salt)) {
             throw malformed("gpuFreshness is not SEQUENCE { INTEGER, OCTET STRING }", null);
         }
@@ -165,12 +172,17 @@ public record RaTlsEvidence(EvidenceBundle bundle, Optional<GpuFreshness> gpuFre
     }
 
     private static InclusionProof batch(ASN1Encodable e) throws RaTlsException {
-        if (!(e instanceof ASN1Sequence s) || s.size() != 3 || !(s.getObjectAt(0) instanceof ASN1Integer index)
-                || !(s.getObjectAt(1) instanceof ASN1Integer size) || !(s.getObjectAt(2) instanceof ASN1Sequence path)) {
+        if (!(e instanceof ASN1Sequence s)
+                || s.size() != 3
+                || !(s.getObjectAt(0) instanceof ASN1Integer index)
+                || !(s.getObjectAt(1) instanceof ASN1Integer size)
+                || !(s.getObjectAt(2) instanceof ASN1Sequence path)) {
             throw malformed("batch is not SEQUENCE { INTEGER, INTEGER, SEQUENCE }", null);
         }
-        if (size.getValue().signum() <= 0 || size.getValue().compareTo(BigInteger.valueOf(MAX_BATCH)) > 0
-                || index.getValue().signum() < 0 || index.getValue().compareTo(size.getValue()) >= 0) {
+        if (size.getValue().signum() <= 0
+                || size.getValue().compareTo(BigInteger.valueOf(MAX_BATCH)) > 0
+                || index.getValue().signum() < 0
+                || index.getValue().compareTo(size.getValue()) >= 0) {
             throw malformed("batch index " + index.getValue() + " / size " + size.getValue() + " out of range", null);
         }
         if (path.size() > MAX_PATH) {
@@ -183,11 +195,14 @@ public record RaTlsEvidence(EvidenceBundle bundle, Optional<GpuFreshness> gpuFre
             }
             hashes.add(o.getOctets());
         }
-        return new InclusionProof(index.getValue().longValueExact(), size.getValue().longValueExact(), hashes);
+        return new InclusionProof(
+                index.getValue().longValueExact(), size.getValue().longValueExact(), hashes);
     }
 
     private static RaTlsException malformed(String what, Throwable cause) {
-        return new RaTlsException(RaTlsException.Reason.MALFORMED_EVIDENCE,
-                "while decoding the RA-TLS evidence extension: " + what, cause);
+        return new RaTlsException(
+                RaTlsException.Reason.MALFORMED_EVIDENCE,
+                "while decoding the RA-TLS evidence extension: " + what,
+                cause);
     }
 }

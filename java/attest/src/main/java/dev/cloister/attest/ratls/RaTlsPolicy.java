@@ -17,16 +17,14 @@ import java.util.Objects;
  * @param clockSkew tolerance between the peers' clocks (validity and GPU refresh times)
  * @param batching whether a report shared by a batch of handshakes (Merkle path) is accepted
  */
-public record RaTlsPolicy(SevSnpPolicy cpu, GpuRequirement gpu, Duration maxCertificateLifetime, Duration clockSkew,
-        Batching batching) {
+public record RaTlsPolicy(
+        SevSnpPolicy cpu, GpuRequirement gpu, Duration maxCertificateLifetime, Duration clockSkew, Batching batching) {
 
     /** Whether a peer must attest a GPU. */
-    public sealed interface GpuRequirement {
-    }
+    public sealed interface GpuRequirement {}
 
     /** The peer must not carry GPU evidence (a CPU-only enclave); a certificate that carries some is refused. */
-    public record NoGpu() implements GpuRequirement {
-    }
+    public record NoGpu() implements GpuRequirement {}
 
     /**
      * The peer must carry GPU evidence accepted by {@code policy} (its nonce is set per handshake) and refreshed no
@@ -69,8 +67,12 @@ public record RaTlsPolicy(SevSnpPolicy cpu, GpuRequirement gpu, Duration maxCert
      * minute certificates, one minute of clock skew, batching accepted.
      */
     public static RaTlsPolicy acceptingReleases(SevSnpPolicy cpu, List<byte[]> launchDigests, GpuRequirement gpu) {
-        return new RaTlsPolicy(cpu.withMeasurement(new ReferenceValue.Digests(launchDigests)), gpu,
-                Duration.ofMinutes(10), Duration.ofMinutes(1), Batching.ACCEPT);
+        return new RaTlsPolicy(
+                cpu.withMeasurement(new ReferenceValue.Digests(launchDigests)),
+                gpu,
+                Duration.ofMinutes(10),
+                Duration.ofMinutes(1),
+                Batching.ACCEPT);
     }
 
     public RaTlsPolicy withBatching(Batching b) {

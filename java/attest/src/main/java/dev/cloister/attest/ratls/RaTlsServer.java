@@ -30,8 +30,7 @@ public final class RaTlsServer {
     /** Whether clients must attest themselves too. */
     public sealed interface ClientAuthentication {
         /** Clients are anonymous (users' devices). */
-        record None() implements ClientAuthentication {
-        }
+        record None() implements ClientAuthentication {}
 
         /** Clients are enclaves: their certificate must be bound to our ServerHello.random and pass {@code policy}. */
         record MutualRaTls(RaTlsPolicy policy, AttestationVerifier verifier) implements ClientAuthentication {
@@ -50,8 +49,13 @@ public final class RaTlsServer {
     private final Clock clock;
     private final BcTlsCrypto crypto;
 
-    RaTlsServer(CertificateIssuer identity, List<KeyExchange> groups, ClientAuthentication clients,
-            Duration handshakeTimeout, Clock clock, SecureRandom random) {
+    RaTlsServer(
+            CertificateIssuer identity,
+            List<KeyExchange> groups,
+            ClientAuthentication clients,
+            Duration handshakeTimeout,
+            Clock clock,
+            SecureRandom random) {
         this.identity = Objects.requireNonNull(identity, "identity");
         this.groups = List.copyOf(groups);
         if (this.groups.isEmpty()) {
@@ -59,7 +63,8 @@ public final class RaTlsServer {
         }
         this.clients = Objects.requireNonNull(clients, "clients");
         this.clientVerifier = clients instanceof ClientAuthentication.MutualRaTls m
-                ? Optional.of(new RaTlsVerifier(m.verifier())) : Optional.empty();
+                ? Optional.of(new RaTlsVerifier(m.verifier()))
+                : Optional.empty();
         this.handshakeTimeout = Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.crypto = new BcTlsCrypto(Objects.requireNonNull(random, "random"));
@@ -70,8 +75,13 @@ public final class RaTlsServer {
      * @param groups the key exchanges accepted (X25519, the ML-KEM hybrid, or both)
      * @param handshakeTimeout how long a handshake may take before {@link RaTlsConnection#checkDeadline} fails it
      */
-    public static RaTlsServer create(EnclaveIdentity identity, List<KeyExchange> groups, ClientAuthentication clients,
-            Duration handshakeTimeout, Clock clock, SecureRandom random) {
+    public static RaTlsServer create(
+            EnclaveIdentity identity,
+            List<KeyExchange> groups,
+            ClientAuthentication clients,
+            Duration handshakeTimeout,
+            Clock clock,
+            SecureRandom random) {
         return new RaTlsServer(identity, groups, clients, handshakeTimeout, clock, random);
     }
 
@@ -84,8 +94,8 @@ public final class RaTlsServer {
         } catch (IOException e) {
             throw new IllegalStateException("a non-blocking server protocol does not fail before input", e);
         }
-        return new RaTlsConnection(protocol, outcome, clientVerifier.isPresent(),
-                clock.instant().plus(handshakeTimeout));
+        return new RaTlsConnection(
+                protocol, outcome, clientVerifier.isPresent(), clock.instant().plus(handshakeTimeout));
     }
 
     /** The BouncyCastle server callbacks for one connection. */
@@ -133,7 +143,8 @@ public final class RaTlsServer {
             try {
                 return TlsProfile.signer(context, crypto, identity.forServerHandshake(clientRandom));
             } catch (RaTlsException e) {
-                throw new TlsFatalAlert(AlertDescription.internal_error, e.reason().name(), e);
+                throw new TlsFatalAlert(
+                        AlertDescription.internal_error, e.reason().name(), e);
             }
         }
 
@@ -151,21 +162,33 @@ public final class RaTlsServer {
                 throw new TlsFatalAlert(AlertDescription.unexpected_message, "no client certificate was requested");
             }
             if (clientCertificate == null || clientCertificate.isEmpty()) {
-                throw new TlsFatalAlert(AlertDescription.certificate_required, "mutual RA-TLS",
-                        new RaTlsException(RaTlsException.Reason.MALFORMED_CERTIFICATE,
-                                "the client sent no certificate"));
+                throw new TlsFatalAlert(
+                        AlertDescription.certificate_required,
+                        "mutual RA-TLS",
+                        new RaTlsException(
+                                RaTlsException.Reason.MALFORMED_CERTIFICATE, "the client sent no certificate"));
             }
             if (clientCertificate.getLength() != 1) {
-                throw new TlsFatalAlert(AlertDescription.bad_certificate, "one certificate",
-                        new RaTlsException(RaTlsException.Reason.MALFORMED_CERTIFICATE,
+                throw new TlsFatalAlert(
+                        AlertDescription.bad_certificate,
+                        "one certificate",
+                        new RaTlsException(
+                                RaTlsException.Reason.MALFORMED_CERTIFICATE,
                                 "the client sent " + clientCertificate.getLength() + " certificates, expected 1"));
             }
             byte[] serverRandom = context.getSecurityParametersHandshake().getServerRandom();
             try {
-                outcome.peer = clientVerifier.get().verify(clock.instant(), RaTlsVerifier.PeerRole.CLIENT,
-                        serverRandom, clientCertificate.getCertificateAt(0).getEncoded(), m.policy());
+                outcome.peer = clientVerifier
+                        .get()
+                        .verify(
+                                clock.instant(),
+                                RaTlsVerifier.PeerRole.CLIENT,
+                                serverRandom,
+                                clientCertificate.getCertificateAt(0).getEncoded(),
+                                m.policy());
             } catch (RaTlsException e) {
-                throw new TlsFatalAlert(AlertDescription.bad_certificate, e.reason().name(), e);
+                throw new TlsFatalAlert(
+                        AlertDescription.bad_certificate, e.reason().name(), e);
             }
         }
 

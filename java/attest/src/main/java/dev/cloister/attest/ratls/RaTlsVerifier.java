@@ -49,8 +49,9 @@ public final class RaTlsVerifier {
      * @param ourNonce the 32-byte random this side sent in this handshake
      * @param certificateDer the peer's (only) certificate
      */
-    public RaTlsAttestation verify(Instant now, PeerRole role, byte[] ourNonce, byte[] certificateDer,
-            RaTlsPolicy policy) throws RaTlsException {
+    public RaTlsAttestation verify(
+            Instant now, PeerRole role, byte[] ourNonce, byte[] certificateDer, RaTlsPolicy policy)
+            throws RaTlsException {
         Objects.requireNonNull(now, "now");
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(policy, "policy");
@@ -62,13 +63,15 @@ public final class RaTlsVerifier {
         // 2. Time: within validity (± skew), and no longer-lived than the policy allows.
         Duration lifetime = Duration.between(cert.notBefore(), cert.notAfter());
         if (lifetime.compareTo(policy.maxCertificateLifetime()) > 0) {
-            throw new RaTlsException(RaTlsException.Reason.CERTIFICATE_NOT_VALID_NOW, "certificate lifetime "
-                    + lifetime + " exceeds the policy's " + policy.maxCertificateLifetime());
+            throw new RaTlsException(
+                    RaTlsException.Reason.CERTIFICATE_NOT_VALID_NOW,
+                    "certificate lifetime " + lifetime + " exceeds the policy's " + policy.maxCertificateLifetime());
         }
         if (now.isBefore(cert.notBefore().minus(policy.clockSkew()))
                 || now.isAfter(cert.notAfter().plus(policy.clockSkew()))) {
-            throw new RaTlsException(RaTlsException.Reason.CERTIFICATE_NOT_VALID_NOW, "certificate valid from "
-                    + cert.notBefore() + " to " + cert.notAfter() + ", now is " + now);
+            throw new RaTlsException(
+                    RaTlsException.Reason.CERTIFICATE_NOT_VALID_NOW,
+                    "certificate valid from " + cert.notBefore() + " to " + cert.notAfter() + ", now is " + now);
         }
         RaTlsEvidence ev = cert.evidence();
         EvidenceBundle bundle = ev.bundle();
@@ -79,20 +82,22 @@ public final class RaTlsVerifier {
         if (ev.batch().isPresent()) {
             InclusionProof path = ev.batch().get();
             if (role != PeerRole.SERVER || policy.batching() == RaTlsPolicy.Batching.REFUSE) {
-                throw new RaTlsException(RaTlsException.Reason.BATCH_PATH_INVALID,
+                throw new RaTlsException(
+                        RaTlsException.Reason.BATCH_PATH_INVALID,
                         "a batched report is not accepted from this peer by the policy");
             }
             byte[] root;
             try {
-                root = MerkleTree.rootFromInclusion(path.leafIndex(), path.treeSize(), TreeHash.leafHash(ourNonce),
-                        path.hashes());
+                root = MerkleTree.rootFromInclusion(
+                        path.leafIndex(), path.treeSize(), TreeHash.leafHash(ourNonce), path.hashes());
             } catch (ProofException e) {
                 throw new RaTlsException(RaTlsException.Reason.BATCH_PATH_INVALID, e.getMessage(), e);
             }
             expected = HandshakeBinding.serverBatch(root, cert.spki(), gpuBytes);
             batchSize = path.treeSize();
         } else {
-            expected = role == PeerRole.SERVER ? HandshakeBinding.server(ourNonce, cert.spki(), gpuBytes)
+            expected = role == PeerRole.SERVER
+                    ? HandshakeBinding.server(ourNonce, cert.spki(), gpuBytes)
                     : HandshakeBinding.client(ourNonce, cert.spki(), gpuBytes);
         }
         // 4. CPU evidence through the evidence verifier, with the binding as the only allowed REPORT_DATA.
@@ -106,16 +111,25 @@ public final class RaTlsVerifier {
             throws RaTlsException {
         byte[] report = bundle.cpu().value();
         try {
-            SevSnpEndorsements endorsements = cpuEndorsements(bundle.cpuEndorsements().value());
-            return evidence.verify(now, SevSnpEvidence.of(report), endorsements,
+            SevSnpEndorsements endorsements =
+                    cpuEndorsements(bundle.cpuEndorsements().value());
+            return evidence.verify(
+                    now,
+                    SevSnpEvidence.of(report),
+                    endorsements,
                     policy.cpu().withReportData(new ReferenceValue.Digests(List.of(expected))));
         } catch (AttestationException e) {
             if (reportDataDiffers(report, expected)) {
-                throw new RaTlsException(RaTlsException.Reason.BINDING_MISMATCH, "REPORT_DATA does not commit to this "
-                        + "handshake's nonce, this certificate's key and this GPU evidence: " + e.getMessage(), e);
+                throw new RaTlsException(
+                        RaTlsException.Reason.BINDING_MISMATCH,
+                        "REPORT_DATA does not commit to this "
+                                + "handshake's nonce, this certificate's key and this GPU evidence: " + e.getMessage(),
+                        e);
             }
-            throw new RaTlsException(RaTlsException.Reason.CPU_EVIDENCE_REFUSED,
-                    "while verifying the CPU evidence: " + e.getMessage(), e);
+            throw new RaTlsException(
+                    RaTlsException.Reason.CPU_EVIDENCE_REFUSED,
+                    "while verifying the CPU evidence: " + e.getMessage(),
+                    e);
         }
     }
 
@@ -134,33 +148,45 @@ public final class RaTlsVerifier {
         switch (policy.gpu()) {
             case RaTlsPolicy.NoGpu n -> {
                 if (bundle.gpu().isPresent()) {
-                    throw new RaTlsException(RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
+                    throw new RaTlsException(
+                            RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
                             "the policy expects a CPU-only peer, the certificate carries GPU evidence");
                 }
                 return Optional.empty();
             }
             case RaTlsPolicy.RequireGpu r -> {
-                if (bundle.gpu().isEmpty() || bundle.gpuEndorsements().isEmpty() || ev.gpuFreshness().isEmpty()) {
-                    throw new RaTlsException(RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
+                if (bundle.gpu().isEmpty()
+                        || bundle.gpuEndorsements().isEmpty()
+                        || ev.gpuFreshness().isEmpty()) {
+                    throw new RaTlsException(
+                            RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
                             "the policy requires GPU evidence, the certificate carries none");
                 }
                 GpuFreshness f = ev.gpuFreshness().get();
                 AttestationResult result;
                 try {
-                    result = evidence.verify(now, NvidiaGpuEvidence.of(bundle.gpu().get().value()),
-                            NvidiaGpuEndorsements.ofPem(bundle.gpuEndorsements().get().value()),
+                    result = evidence.verify(
+                            now,
+                            NvidiaGpuEvidence.of(bundle.gpu().get().value()),
+                            NvidiaGpuEndorsements.ofPem(
+                                    bundle.gpuEndorsements().get().value()),
                             r.policy().withNonce(new ReferenceValue.Digests(List.of(f.nonce()))));
                 } catch (AttestationException e) {
-                    throw new RaTlsException(RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
-                            "while verifying the GPU evidence: " + e.getMessage(), e);
+                    throw new RaTlsException(
+                            RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
+                            "while verifying the GPU evidence: " + e.getMessage(),
+                            e);
                 }
                 if (f.refreshedAt().isAfter(now.plus(policy.clockSkew()))) {
-                    throw new RaTlsException(RaTlsException.Reason.GPU_EVIDENCE_STALE,
+                    throw new RaTlsException(
+                            RaTlsException.Reason.GPU_EVIDENCE_STALE,
                             "GPU evidence refreshed at " + f.refreshedAt() + ", in the future of " + now);
                 }
                 if (f.refreshedAt().plus(r.maxAge()).isBefore(now)) {
-                    throw new RaTlsException(RaTlsException.Reason.GPU_EVIDENCE_STALE, "GPU evidence refreshed at "
-                            + f.refreshedAt() + " is older than " + r.maxAge() + " at " + now);
+                    throw new RaTlsException(
+                            RaTlsException.Reason.GPU_EVIDENCE_STALE,
+                            "GPU evidence refreshed at " + f.refreshedAt() + " is older than " + r.maxAge() + " at "
+                                    + now);
                 }
                 return Optional.of(result);
             }
@@ -177,7 +203,8 @@ public final class RaTlsVerifier {
         }
         int split = first + end.length();
         String rest = text.substring(split).strip();
-        return SevSnpEndorsements.of(text.substring(0, split).getBytes(StandardCharsets.US_ASCII),
+        return SevSnpEndorsements.of(
+                text.substring(0, split).getBytes(StandardCharsets.US_ASCII),
                 rest.isEmpty() ? null : rest.getBytes(StandardCharsets.US_ASCII));
     }
 }

@@ -46,8 +46,14 @@ public final class SimulatedEvidenceSource implements EvidenceSource {
      * @param reportLatency added to every CPU report, serialized (zero for none)
      * @param gpuRefresh how long a GPU report stays in force before the next one is requested
      */
-    public SimulatedEvidenceSource(SimulatedSevSnpPlatform cpu, Optional<SimulatedNvidiaGpu> gpu, byte[] measurement,
-            Duration reportLatency, Duration gpuRefresh, Clock clock, SecureRandom random) {
+    public SimulatedEvidenceSource(
+            SimulatedSevSnpPlatform cpu,
+            Optional<SimulatedNvidiaGpu> gpu,
+            byte[] measurement,
+            Duration reportLatency,
+            Duration gpuRefresh,
+            Clock clock,
+            SecureRandom random) {
         this.cpu = Objects.requireNonNull(cpu, "cpu");
         this.gpu = Objects.requireNonNull(gpu, "gpu");
         if (measurement.length != 48) {
@@ -64,13 +70,14 @@ public final class SimulatedEvidenceSource implements EvidenceSource {
         SevSnpEndorsements e = cpu.endorsements();
         StringBuilder pem = new StringBuilder(Pem.encode(Pem.CERTIFICATE, e.signingCertificate()));
         e.chain().forEach(c -> pem.append(Pem.encode(Pem.CERTIFICATE, c)));
-        this.cpuEndorsements = new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN,
-                pem.toString().getBytes(StandardCharsets.US_ASCII));
+        this.cpuEndorsements = new EvidenceBundle.Entry(
+                EvidenceBundle.PEM_CHAIN, pem.toString().getBytes(StandardCharsets.US_ASCII));
         this.gpuEndorsements = gpu.map(g -> {
             NvidiaGpuEndorsements ge = g.endorsements();
             StringBuilder p = new StringBuilder();
             ge.chain().forEach(c -> p.append(Pem.encode(Pem.CERTIFICATE, c)));
-            return new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN, p.toString().getBytes(StandardCharsets.US_ASCII));
+            return new EvidenceBundle.Entry(
+                    EvidenceBundle.PEM_CHAIN, p.toString().getBytes(StandardCharsets.US_ASCII));
         });
     }
 
@@ -108,8 +115,10 @@ public final class SimulatedEvidenceSource implements EvidenceSource {
             java.util.Arrays.fill(blocks[i], (byte) (i + 1));
         }
         byte[] report = g.report(freshness.nonce(), blocks, random).report();
-        GpuEvidence e = new GpuEvidence(new EvidenceBundle.Entry(EvidenceBundle.NVIDIA_SPDM_REPORT, report),
-                gpuEndorsements.orElseThrow(), freshness);
+        GpuEvidence e = new GpuEvidence(
+                new EvidenceBundle.Entry(EvidenceBundle.NVIDIA_SPDM_REPORT, report),
+                gpuEndorsements.orElseThrow(),
+                freshness);
         currentGpu = e;
         return e;
     }
@@ -121,9 +130,10 @@ public final class SimulatedEvidenceSource implements EvidenceSource {
             if (!reportLatency.isZero()) {
                 Thread.sleep(reportLatency);
             }
-            byte[] report = cpu.report(SimulatedReportRequest.of(reportData, measurement)).report();
-            return new CpuEvidence(new EvidenceBundle.Entry(EvidenceBundle.SEV_SNP_REPORT, report), cpuEndorsements,
-                    Optional.empty());
+            byte[] report = cpu.report(SimulatedReportRequest.of(reportData, measurement))
+                    .report();
+            return new CpuEvidence(
+                    new EvidenceBundle.Entry(EvidenceBundle.SEV_SNP_REPORT, report), cpuEndorsements, Optional.empty());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for the simulated firmware");
@@ -131,7 +141,6 @@ public final class SimulatedEvidenceSource implements EvidenceSource {
             firmware.unlock();
         }
     }
-
 
     @Override
     public String toString() {

@@ -17,8 +17,7 @@ final class TlsProfile {
     /** Room for the largest RA-TLS certificate in a Certificate message. */
     static final int MAX_HANDSHAKE_MESSAGE = RaTlsCertificate.MAX_DER + 1024;
 
-    private TlsProfile() {
-    }
+    private TlsProfile() {}
 
     @SuppressWarnings({"rawtypes", "unchecked"})
     static Vector signatureAlgorithms() {
@@ -37,12 +36,15 @@ final class TlsProfile {
     }
 
     /** The TLS 1.3 credentials for a certificate: a one-entry chain and the Ed25519 signer of CertificateVerify. */
-    static BcDefaultTlsCredentialedSigner signer(org.bouncycastle.tls.TlsContext context, BcTlsCrypto crypto,
-            CertificateIssuer.Credential credential) throws java.io.IOException {
-        org.bouncycastle.tls.Certificate chain = new org.bouncycastle.tls.Certificate(TlsUtils.EMPTY_BYTES,
-                new org.bouncycastle.tls.CertificateEntry[] {new org.bouncycastle.tls.CertificateEntry(
-                        crypto.createCertificate(credential.certificate().der()), null)});
-        return new BcDefaultTlsCredentialedSigner(new TlsCryptoParameters(context), crypto, credential.key(), chain,
-                SignatureAndHashAlgorithm.ed25519);
+    static BcDefaultTlsCredentialedSigner signer(
+            org.bouncycastle.tls.TlsContext context, BcTlsCrypto crypto, CertificateIssuer.Credential credential)
+            throws java.io.IOException {
+        org.bouncycastle.tls.Certificate chain =
+                new org.bouncycastle.tls.Certificate(TlsUtils.EMPTY_BYTES, new org.bouncycastle.tls.CertificateEntry[] {
+                    new org.bouncycastle.tls.CertificateEntry(
+                            crypto.createCertificate(credential.certificate().der()), null)
+                });
+        return new BcDefaultTlsCredentialedSigner(
+                new TlsCryptoParameters(context), crypto, credential.key(), chain, SignatureAndHashAlgorithm.ed25519);
     }
 }

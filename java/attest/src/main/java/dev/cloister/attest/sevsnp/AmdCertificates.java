@@ -25,15 +25,16 @@ final class AmdCertificates {
     static final int MAX_CERTIFICATE_BYTES = 8 * 1024;
     /** A KDS cert_chain holds two certificates; allow a little room, no more. */
     static final int MAX_CHAIN_CERTIFICATES = 4;
+
     static final int MAX_PEM_BYTES = MAX_CHAIN_CERTIFICATES * (MAX_CERTIFICATE_BYTES * 4 / 3 + 200);
 
     /** RSASSA-PSS, SHA-384, MGF1-SHA-384, salt 48, trailer 1: the only signature AMD's ARK, ASK, ASVK use. */
     static final PSSParameterSpec AMD_PSS = new PSSParameterSpec("SHA-384", "MGF1", MGF1ParameterSpec.SHA384, 48, 1);
+
     static final String RSASSA_PSS_OID = "1.2.840.113549.1.1.10";
     static final int MIN_RSA_BITS = 2048;
 
-    private AmdCertificates() {
-    }
+    private AmdCertificates() {}
 
     static byte[] sha256(byte[] data) {
         try {
@@ -49,12 +50,13 @@ final class AmdCertificates {
             throw new AttestationException(what + ": missing certificate");
         }
         if (der.length > MAX_CERTIFICATE_BYTES) {
-            throw new AttestationException(what + ": certificate of " + der.length + " bytes exceeds the limit of "
-                    + MAX_CERTIFICATE_BYTES);
+            throw new AttestationException(
+                    what + ": certificate of " + der.length + " bytes exceeds the limit of " + MAX_CERTIFICATE_BYTES);
         }
         try {
             ByteArrayInputStream in = new ByteArrayInputStream(der);
-            X509Certificate c = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+            X509Certificate c =
+                    (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
             if (in.available() != 0) {
                 throw new AttestationException(what + ": " + in.available() + " trailing bytes after the certificate");
             }
@@ -101,9 +103,13 @@ final class AmdCertificates {
         try {
             return Pem.certificates(Pem.decode(input, new Pem.Limits(MAX_PEM_BYTES, MAX_CHAIN_CERTIFICATES)));
         } catch (MalformedPemException e) {
-            throw new AttestationException(what + ": " + (e.getMessage().equals("no PEM block found")
-                    || !new String(input, StandardCharsets.US_ASCII).contains("-----BEGIN ")
-                    ? "no certificate found (expected PEM or DER)" : e.getMessage()), e);
+            throw new AttestationException(
+                    what + ": "
+                            + (e.getMessage().equals("no PEM block found")
+                                            || !new String(input, StandardCharsets.US_ASCII).contains("-----BEGIN ")
+                                    ? "no certificate found (expected PEM or DER)"
+                                    : e.getMessage()),
+                    e);
         }
     }
 
@@ -113,24 +119,30 @@ final class AmdCertificates {
      */
     static void verifyAmdPss(X509Certificate cert, PublicKey issuerKey, String what) throws AttestationException {
         if (!RSASSA_PSS_OID.equals(cert.getSigAlgOID())) {
-            throw AttestationException.mismatch(what + ": signature algorithm", "RSASSA-PSS (" + RSASSA_PSS_OID + ")",
-                    cert.getSigAlgOID());
+            throw AttestationException.mismatch(
+                    what + ": signature algorithm", "RSASSA-PSS (" + RSASSA_PSS_OID + ")", cert.getSigAlgOID());
         }
         try {
             AlgorithmParameters ap = AlgorithmParameters.getInstance("RSASSA-PSS");
             ap.init(cert.getSigAlgParams());
             PSSParameterSpec p = ap.getParameterSpec(PSSParameterSpec.class);
-            if (!"SHA-384".equals(p.getDigestAlgorithm()) || !"MGF1".equals(p.getMGFAlgorithm())
-                    || !(p.getMGFParameters() instanceof MGF1ParameterSpec m) || !"SHA-384".equals(m.getDigestAlgorithm())
-                    || p.getSaltLength() != 48 || p.getTrailerField() != 1) {
-                throw AttestationException.mismatch(what + ": RSASSA-PSS parameters", "SHA-384/MGF1-SHA-384/salt 48",
+            if (!"SHA-384".equals(p.getDigestAlgorithm())
+                    || !"MGF1".equals(p.getMGFAlgorithm())
+                    || !(p.getMGFParameters() instanceof MGF1ParameterSpec m)
+                    || !"SHA-384".equals(m.getDigestAlgorithm())
+                    || p.getSaltLength() != 48
+                    || p.getTrailerField() != 1) {
+                throw AttestationException.mismatch(
+                        what + ": RSASSA-PSS parameters",
+                        "SHA-384/MGF1-SHA-384/salt 48",
                         p.getDigestAlgorithm() + "/" + p.getMGFAlgorithm() + "/salt " + p.getSaltLength());
             }
         } catch (GeneralSecurityException | java.io.IOException | RuntimeException e) {
             throw new AttestationException(what + ": unreadable RSASSA-PSS parameters", e);
         }
         if (!(issuerKey instanceof RSAPublicKey rsa) || rsa.getModulus().bitLength() < MIN_RSA_BITS) {
-            throw new AttestationException(what + ": issuer key is not an RSA key of at least " + MIN_RSA_BITS + " bits");
+            throw new AttestationException(
+                    what + ": issuer key is not an RSA key of at least " + MIN_RSA_BITS + " bits");
         }
         boolean ok;
         try {

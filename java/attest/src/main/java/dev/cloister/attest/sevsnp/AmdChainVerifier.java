@@ -25,8 +25,7 @@ public final class AmdChainVerifier {
     static final int MAX_ENTRIES = 4096;
 
     /** One certificate's validity window. */
-    record Window(String what, Instant notBefore, Instant notAfter) {
-    }
+    record Window(String what, Instant notBefore, Instant notAfter) {}
 
     /**
      * A chain whose signatures verified.
@@ -40,9 +39,15 @@ public final class AmdChainVerifier {
      * @param ark the ARK certificate (the signer of AMD's CRL)
      * @param intermediate the ASK/ASVK certificate
      */
-    record VerifiedChain(String arkSha256, VcekCertificate leaf, ECPublicKeyParameters leafKey, List<Window> windows,
-            String leafSha256, String intermediateSha256, X509Certificate ark, X509Certificate intermediate) {
-    }
+    record VerifiedChain(
+            String arkSha256,
+            VcekCertificate leaf,
+            ECPublicKeyParameters leafKey,
+            List<Window> windows,
+            String leafSha256,
+            String intermediateSha256,
+            X509Certificate ark,
+            X509Certificate intermediate) {}
 
     /**
      * The VCEK key as a BouncyCastle point on its P-384 implementation, kept with the cached chain: BouncyCastle
@@ -54,7 +59,8 @@ public final class AmdChainVerifier {
         }
         X9ECParameters x9 = CustomNamedCurves.getByName("P-384");
         try {
-            ECPoint q = x9.getCurve().createPoint(ec.getW().getAffineX(), ec.getW().getAffineY());
+            ECPoint q =
+                    x9.getCurve().createPoint(ec.getW().getAffineX(), ec.getW().getAffineY());
             return new ECPublicKeyParameters(q, new ECDomainParameters(x9));
         } catch (RuntimeException e) {
             throw new AttestationException("VCEK/VLEK key is not a valid P-384 point", e);
@@ -138,8 +144,9 @@ public final class AmdChainVerifier {
         return v;
     }
 
-    private static VerifiedChain verifyUncached(TrustedArk root, byte[] leafDer, String leafFp, byte[] intermediateDer,
-            byte[] arkDer, String arkFp) throws AttestationException {
+    private static VerifiedChain verifyUncached(
+            TrustedArk root, byte[] leafDer, String leafFp, byte[] intermediateDer, byte[] arkDer, String arkFp)
+            throws AttestationException {
         ProductLine product = root.product();
         X509Certificate ark = AmdCertificates.parseDer(arkDer, "ARK");
         X509Certificate intermediate = AmdCertificates.parseDer(intermediateDer, "ASK/ASVK");
@@ -147,7 +154,9 @@ public final class AmdChainVerifier {
         String intermediateName = leaf.kind() == SigningKey.VCEK ? "ASK" : "ASVK";
 
         requireCn(ark, "ARK-" + product.kdsName(), "ARK");
-        requireCn(intermediate, (leaf.kind() == SigningKey.VCEK ? "SEV-" : "SEV-VLEK-") + product.kdsName(),
+        requireCn(
+                intermediate,
+                (leaf.kind() == SigningKey.VCEK ? "SEV-" : "SEV-VLEK-") + product.kdsName(),
                 intermediateName);
         if (!ark.getSubjectX500Principal().equals(ark.getIssuerX500Principal())) {
             throw new AttestationException("ARK: not self-issued");
@@ -160,22 +169,33 @@ public final class AmdChainVerifier {
         }
         AmdCertificates.verifyAmdPss(ark, ark.getPublicKey(), "ARK self-signature");
         AmdCertificates.verifyAmdPss(intermediate, ark.getPublicKey(), intermediateName + " signed by ARK");
-        AmdCertificates.verifyAmdPss(leaf.certificate(), intermediate.getPublicKey(),
-                leaf.kind() + " signed by " + intermediateName);
+        AmdCertificates.verifyAmdPss(
+                leaf.certificate(), intermediate.getPublicKey(), leaf.kind() + " signed by " + intermediateName);
 
         ProductLine named = ProductLine.fromVcekProductName(leaf.productName());
         if (named != product) {
-            throw AttestationException.mismatch(leaf.kind() + " certificate: productName", product.kdsName() + "[-*]",
-                    leaf.productName());
+            throw AttestationException.mismatch(
+                    leaf.kind() + " certificate: productName", product.kdsName() + "[-*]", leaf.productName());
         }
         if (leaf.tcb().layout() != product.tcbLayout()) {
-            throw AttestationException.mismatch(leaf.kind() + " certificate: structVersion (TCB layout) for "
-                    + product, product.tcbLayout().structVersion(), leaf.structVersion());
+            throw AttestationException.mismatch(
+                    leaf.kind() + " certificate: structVersion (TCB layout) for " + product,
+                    product.tcbLayout().structVersion(),
+                    leaf.structVersion());
         }
-        List<Window> windows = List.of(window(leaf.kind().name(), leaf.certificate()),
-                window(intermediateName, intermediate), window("ARK", ark));
-        return new VerifiedChain(arkFp, leaf, p384(leaf.certificate().getPublicKey()), windows, leafFp,
-                Hex.format(AmdCertificates.sha256(intermediateDer)), ark, intermediate);
+        List<Window> windows = List.of(
+                window(leaf.kind().name(), leaf.certificate()),
+                window(intermediateName, intermediate),
+                window("ARK", ark));
+        return new VerifiedChain(
+                arkFp,
+                leaf,
+                p384(leaf.certificate().getPublicKey()),
+                windows,
+                leafFp,
+                Hex.format(AmdCertificates.sha256(intermediateDer)),
+                ark,
+                intermediate);
     }
 
     private static void requireCn(X509Certificate c, String expected, String what) throws AttestationException {

@@ -43,7 +43,9 @@ final class AmdCrl {
             throw new AttestationException("AMD CRL: not a DER X.509 CRL: " + e.getMessage(), e);
         }
         if (!crl.getIssuerX500Principal().equals(ark.getSubjectX500Principal())) {
-            throw AttestationException.mismatch("AMD CRL issuer", ark.getSubjectX500Principal().getName(),
+            throw AttestationException.mismatch(
+                    "AMD CRL issuer",
+                    ark.getSubjectX500Principal().getName(),
                     crl.getIssuerX500Principal().getName());
         }
         if (!AmdCertificates.RSASSA_PSS_OID.equals(crl.getSigAlgOID())) {
@@ -70,12 +72,16 @@ final class AmdCrl {
             verified.add(key);
         }
         if (now.isBefore(crl.getThisUpdate().toInstant())
-                || (crl.getNextUpdate() != null && now.isAfter(crl.getNextUpdate().toInstant()))) {
+                || (crl.getNextUpdate() != null
+                        && now.isAfter(crl.getNextUpdate().toInstant()))) {
             throw new AttestationException("AMD CRL is not current at " + now + " (thisUpdate "
                     + crl.getThisUpdate().toInstant() + ", nextUpdate "
-                    + (crl.getNextUpdate() == null ? "none" : crl.getNextUpdate().toInstant()) + ")");
+                    + (crl.getNextUpdate() == null
+                            ? "none"
+                            : crl.getNextUpdate().toInstant()) + ")");
         }
-        for (X509Certificate c : new X509Certificate[] {chain.intermediate(), chain.leaf().certificate()}) {
+        for (X509Certificate c :
+                new X509Certificate[] {chain.intermediate(), chain.leaf().certificate()}) {
             if (crl.getRevokedCertificate(c.getSerialNumber()) != null) {
                 throw new AttestationException(VcekCertificate.commonName(c.getSubjectX500Principal()) + " (serial "
                         + c.getSerialNumber().toString(16) + ") is revoked by AMD's CRL");

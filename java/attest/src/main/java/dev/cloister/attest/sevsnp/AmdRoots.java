@@ -1,7 +1,7 @@
 package dev.cloister.attest.sevsnp;
 
-import dev.cloister.attest.RootKind;
 import dev.cloister.attest.AttestationException;
+import dev.cloister.attest.RootKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -26,8 +26,7 @@ final class AmdRoots {
 
     private static final Map<ProductLine, Bundled> BUNDLED = load();
 
-    private AmdRoots() {
-    }
+    private AmdRoots() {}
 
     static Bundled bundled(ProductLine product) {
         return BUNDLED.get(product);

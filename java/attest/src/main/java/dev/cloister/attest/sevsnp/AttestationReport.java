@@ -21,6 +21,7 @@ public final class AttestationReport {
     public static final int SIGNED_LENGTH = 0x2A0;
     /** Report versions whose layout this parser knows; any other version is refused. */
     static final int MIN_VERSION = 2;
+
     static final int MAX_VERSION = 5;
     /** SIGNATURE_ALGO 1: ECDSA P-384 with SHA-384. */
     static final int ECDSA_P384_SHA384 = 1;
@@ -54,6 +55,7 @@ public final class AttestationReport {
     static final int OFF_SIGNATURE = 0x2A0;
     /** ECDSA P-384 R and S: 72 bytes each, little-endian, zero-padded (only the low 48 bytes may be non-zero). */
     static final int SIG_COMPONENT = 72;
+
     static final int P384_BYTES = 48;
 
     private final byte[] bytes;
@@ -61,7 +63,10 @@ public final class AttestationReport {
 
     private AttestationReport(byte[] bytes) {
         this.bytes = bytes;
-        this.le = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        this.le = ByteBuffer.wrap(bytes)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .asReadOnlyBuffer()
+                .order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /**
@@ -89,18 +94,18 @@ public final class AttestationReport {
         }
         int algo = le.getInt(OFF_SIGNATURE_ALGO);
         if (algo != ECDSA_P384_SHA384) {
-            throw AttestationException.mismatch("SEV-SNP report: SIGNATURE_ALGO", ECDSA_P384_SHA384,
-                    Integer.toUnsignedString(algo));
+            throw AttestationException.mismatch(
+                    "SEV-SNP report: SIGNATURE_ALGO", ECDSA_P384_SHA384, Integer.toUnsignedString(algo));
         }
         int signer = le.getInt(OFF_SIGNER_INFO);
         if ((signer >>> 5) != 0) {
-            throw new AttestationException("SEV-SNP report: signer info bits 5-31 must be zero, got "
-                    + String.format("0x%08x", signer));
+            throw new AttestationException(
+                    "SEV-SNP report: signer info bits 5-31 must be zero, got " + String.format("0x%08x", signer));
         }
         int key = signer >>> 2 & 7;
         if (key != 0 && key != 1) {
-            throw new AttestationException("SEV-SNP report: signing key " + key
-                    + " is neither VCEK (0) nor VLEK (1); unsigned or reserved");
+            throw new AttestationException(
+                    "SEV-SNP report: signing key " + key + " is neither VCEK (0) nor VLEK (1); unsigned or reserved");
         }
         int vmpl = le.getInt(OFF_VMPL);
         if (vmpl < 0 || vmpl > 3) {
@@ -112,7 +117,9 @@ public final class AttestationReport {
         requireZero(0x1EF, 0x1F0, "reserved after COMMITTED_VERSION");
         requireZero(version >= 5 ? 0x208 : 0x1F8, OFF_SIGNATURE, "reserved before SIGNATURE");
         requireZero(OFF_SIGNATURE + P384_BYTES, OFF_SIGNATURE + SIG_COMPONENT, "padding of signature R");
-        requireZero(OFF_SIGNATURE + SIG_COMPONENT + P384_BYTES, OFF_SIGNATURE + 2 * SIG_COMPONENT,
+        requireZero(
+                OFF_SIGNATURE + SIG_COMPONENT + P384_BYTES,
+                OFF_SIGNATURE + 2 * SIG_COMPONENT,
                 "padding of signature S");
         requireZero(OFF_SIGNATURE + 2 * SIG_COMPONENT, SIZE, "reserved tail of SIGNATURE");
     }
@@ -121,8 +128,8 @@ public final class AttestationReport {
         for (int i = from; i < to; i++) {
             if (bytes[i] != 0) {
                 throw new AttestationException(String.format(
-                        "SEV-SNP report: %s [0x%03x, 0x%03x) must be zero, byte 0x%03x is 0x%02x", what, from, to, i,
-                        bytes[i] & 0xff));
+                        "SEV-SNP report: %s [0x%03x, 0x%03x) must be zero, byte 0x%03x is 0x%02x",
+                        what, from, to, i, bytes[i] & 0xff));
             }
         }
     }

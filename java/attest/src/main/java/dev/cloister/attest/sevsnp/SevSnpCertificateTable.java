@@ -24,6 +24,7 @@ public final class SevSnpCertificateTable {
     public static final UUID ARK = UUID.fromString("c0b406a4-a803-4952-9743-3fb6014cd0ae");
     /** A table larger than this is refused (the kernel allows 4 pages per certificate buffer by default). */
     public static final int MAX_TABLE_BYTES = 64 * 1024;
+
     static final int MAX_ENTRIES = 16;
     static final int ENTRY = 24;
 
@@ -38,13 +39,13 @@ public final class SevSnpCertificateTable {
             throw new AttestationException("SEV-SNP certificate table: shorter than one entry");
         }
         if (table.length > MAX_TABLE_BYTES) {
-            throw new AttestationException("SEV-SNP certificate table: " + table.length + " bytes exceeds the limit of "
-                    + MAX_TABLE_BYTES);
+            throw new AttestationException(
+                    "SEV-SNP certificate table: " + table.length + " bytes exceeds the limit of " + MAX_TABLE_BYTES);
         }
         ByteBuffer b = ByteBuffer.wrap(table).order(ByteOrder.LITTLE_ENDIAN);
         Map<UUID, byte[]> out = new LinkedHashMap<>();
         java.util.List<Long> offsets = new java.util.ArrayList<>();
-        for (int i = 0;; i++) {
+        for (int i = 0; ; i++) {
             int at = i * ENTRY;
             if (at + ENTRY > table.length) {
                 throw new AttestationException("SEV-SNP certificate table: no terminating all-zero entry");
@@ -98,8 +99,8 @@ public final class SevSnpCertificateTable {
     public SevSnpEndorsements endorsements() throws AttestationException {
         byte[] leaf = entries.containsKey(VCEK) ? entries.get(VCEK) : entries.get(VLEK);
         if (leaf == null) {
-            throw new AttestationException("SEV-SNP certificate table: neither a VCEK nor a VLEK entry (has "
-                    + entries.keySet() + ")");
+            throw new AttestationException(
+                    "SEV-SNP certificate table: neither a VCEK nor a VLEK entry (has " + entries.keySet() + ")");
         }
         byte[] ask = entries.get(ASK);
         byte[] ark = entries.get(ARK);
@@ -138,16 +139,17 @@ public final class SevSnpCertificateTable {
         return Arrays.copyOf(der, (int) (header + len));
     }
 
-
     /** Builds a table (for the simulated platform and tests). */
     public static byte[] encode(Map<UUID, byte[]> certificates) {
         int n = certificates.size();
-        int size = (n + 1) * ENTRY + certificates.values().stream().mapToInt(v -> v.length).sum();
+        int size = (n + 1) * ENTRY
+                + certificates.values().stream().mapToInt(v -> v.length).sum();
         ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
         int offset = (n + 1) * ENTRY;
         int i = 0;
         for (Map.Entry<UUID, byte[]> e : certificates.entrySet()) {
-            b.order(ByteOrder.BIG_ENDIAN).putLong(i * ENTRY, e.getKey().getMostSignificantBits())
+            b.order(ByteOrder.BIG_ENDIAN)
+                    .putLong(i * ENTRY, e.getKey().getMostSignificantBits())
                     .putLong(i * ENTRY + 8, e.getKey().getLeastSignificantBits());
             b.order(ByteOrder.LITTLE_ENDIAN).putInt(i * ENTRY + 16, offset).putInt(i * ENTRY + 20, e.getValue().length);
             b.put(offset, e.getValue());
@@ -160,8 +162,12 @@ public final class SevSnpCertificateTable {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("SevSnpCertificateTable[");
-        entries.forEach((k, v) -> sb.append(k).append('=').append(v.length).append("B sha256:")
-                .append(Hex.format(AmdCertificates.sha256(v)), 0, 16 + 7).append(' '));
+        entries.forEach((k, v) -> sb.append(k)
+                .append('=')
+                .append(v.length)
+                .append("B sha256:")
+                .append(Hex.format(AmdCertificates.sha256(v)), 0, 16 + 7)
+                .append(' '));
         return sb.append(']').toString();
     }
 }

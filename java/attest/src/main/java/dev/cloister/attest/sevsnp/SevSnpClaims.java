@@ -1,8 +1,8 @@
 package dev.cloister.attest.sevsnp;
 
-import dev.cloister.attest.RootKind;
 import dev.cloister.attest.Claims;
 import dev.cloister.attest.Platform;
+import dev.cloister.attest.RootKind;
 import dev.cloister.base.Hex;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,8 +20,16 @@ import java.util.Map;
  * @param report the verified report (all of its fields are signed)
  * @param tcb the TCB from the certificate
  */
-public record SevSnpClaims(ProductLine product, RootKind root, String arkSha256, SigningKey signingKey,
-        String signingCertSha256, String vcekProductName, AttestationReport report, TcbVersion tcb) implements Claims {
+public record SevSnpClaims(
+        ProductLine product,
+        RootKind root,
+        String arkSha256,
+        SigningKey signingKey,
+        String signingCertSha256,
+        String vcekProductName,
+        AttestationReport report,
+        TcbVersion tcb)
+        implements Claims {
 
     public byte[] measurement() {
         return report.measurement();
@@ -77,8 +85,11 @@ public record SevSnpClaims(ProductLine product, RootKind root, String arkSha256,
         j.put("current_version", report.currentVersion());
         j.put("committed_version", report.committedVersion());
         if (report.version() >= 3) {
-            j.put("cpuid", String.format("family 0x%02x model 0x%02x stepping 0x%x", report.cpuidFamily(),
-                    report.cpuidModel(), report.cpuidStepping()));
+            j.put(
+                    "cpuid",
+                    String.format(
+                            "family 0x%02x model 0x%02x stepping 0x%x",
+                            report.cpuidFamily(), report.cpuidModel(), report.cpuidStepping()));
         }
         if (report.version() >= 5) {
             j.put("launch_mit_vector", String.format("0x%x", report.launchMitVector()));

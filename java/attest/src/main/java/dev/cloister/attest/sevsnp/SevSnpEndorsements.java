@@ -31,8 +31,10 @@ public final class SevSnpEndorsements implements Endorsements {
      * ARK): the verifier then also refuses a revoked ASK/ASVK or VCEK/VLEK, and a CRL that is not current.
      */
     public SevSnpEndorsements withCrl(byte[] crlDer) {
-        return new SevSnpEndorsements(signingCertificate, chain, java.util.Objects.requireNonNull(crlDer, "crlDer")
-                .clone());
+        return new SevSnpEndorsements(
+                signingCertificate,
+                chain,
+                java.util.Objects.requireNonNull(crlDer, "crlDer").clone());
     }
 
     /** AMD's CRL (DER), if supplied. */
@@ -53,7 +55,8 @@ public final class SevSnpEndorsements implements Endorsements {
         if (leaf.size() != 1) {
             throw AttestationException.mismatch("VCEK/VLEK certificate: certificates", 1, leaf.size());
         }
-        List<byte[]> rest = chain == null || chain.length == 0 ? List.of()
+        List<byte[]> rest = chain == null || chain.length == 0
+                ? List.of()
                 : AmdCertificates.pemOrDerCertificates(chain, "ASK/ARK chain");
         if (!rest.isEmpty() && rest.size() != 2) {
             throw AttestationException.mismatch("ASK/ARK chain: certificates", 2, rest.size());

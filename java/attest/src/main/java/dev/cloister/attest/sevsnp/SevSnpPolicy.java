@@ -21,8 +21,15 @@ import java.util.Objects;
  * @param reportData {@link ReferenceValue.Skip} or 64-byte {@link ReferenceValue.Digests} (RA-TLS puts the expected
  *     binding here)
  */
-public record SevSnpPolicy(List<TrustedArk> trustedRoots, DebugGuests debug, Smt smt, int maximumVmpl,
-        ReferenceValue minimumTcb, ReferenceValue measurement, ReferenceValue hostData, ReferenceValue reportData)
+public record SevSnpPolicy(
+        List<TrustedArk> trustedRoots,
+        DebugGuests debug,
+        Smt smt,
+        int maximumVmpl,
+        ReferenceValue minimumTcb,
+        ReferenceValue measurement,
+        ReferenceValue hostData,
+        ReferenceValue reportData)
         implements Policy {
 
     /** What to do with a guest launched with POLICY.DEBUG. */
@@ -67,10 +74,10 @@ public record SevSnpPolicy(List<TrustedArk> trustedRoots, DebugGuests debug, Smt
     private static void requireDigestsOrSkip(ReferenceValue v, int length, String name) {
         Objects.requireNonNull(v, name + " (use ReferenceValue.Skip to skip)");
         switch (v) {
-            case ReferenceValue.Skip s -> { }
-            case ReferenceValue.Digests d when d.length() == length -> { }
-            default -> throw new IllegalArgumentException(name + " must be Skip or Digests of " + length
-                    + " bytes, got " + v);
+            case ReferenceValue.Skip s -> {}
+            case ReferenceValue.Digests d when d.length() == length -> {}
+            default ->
+                throw new IllegalArgumentException(name + " must be Skip or Digests of " + length + " bytes, got " + v);
         }
     }
 
@@ -79,8 +86,14 @@ public record SevSnpPolicy(List<TrustedArk> trustedRoots, DebugGuests debug, Smt
      * SMT allowed, any VMPL, every reference value skipped. The default of {@code cloister attest verify}.
      */
     public static SevSnpPolicy genuineAmd() {
-        return new SevSnpPolicy(Arrays.stream(ProductLine.values()).map(TrustedArk::amd).toList(), DebugGuests.REFUSE,
-                Smt.ALLOWED, 3, new ReferenceValue.Skip(), new ReferenceValue.Skip(), new ReferenceValue.Skip(),
+        return new SevSnpPolicy(
+                Arrays.stream(ProductLine.values()).map(TrustedArk::amd).toList(),
+                DebugGuests.REFUSE,
+                Smt.ALLOWED,
+                3,
+                new ReferenceValue.Skip(),
+                new ReferenceValue.Skip(),
+                new ReferenceValue.Skip(),
                 new ReferenceValue.Skip());
     }
 

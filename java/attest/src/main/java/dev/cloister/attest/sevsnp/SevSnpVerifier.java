@@ -3,13 +3,13 @@ package dev.cloister.attest.sevsnp;
 import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.ReferenceValue;
 import dev.cloister.base.Hex;
-import java.security.GeneralSecurityException;
 import java.math.BigInteger;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import org.bouncycastle.crypto.signers.ECDSASigner;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Objects;
+import org.bouncycastle.crypto.signers.ECDSASigner;
 
 /**
  * Appraises SEV-SNP evidence, in this order: report structure (size, known version, algorithm, reserved bytes); the
@@ -34,8 +34,9 @@ public final class SevSnpVerifier {
         return chains;
     }
 
-    public SevSnpClaims verify(Instant now, SevSnpEvidence evidence, SevSnpEndorsements endorsements,
-            SevSnpPolicy policy) throws AttestationException {
+    public SevSnpClaims verify(
+            Instant now, SevSnpEvidence evidence, SevSnpEndorsements endorsements, SevSnpPolicy policy)
+            throws AttestationException {
         Objects.requireNonNull(now, "now");
         Objects.requireNonNull(evidence, "evidence");
         Objects.requireNonNull(endorsements, "endorsements");
@@ -64,21 +65,31 @@ public final class SevSnpVerifier {
         } catch (AttestationException e) {
             throw e.whileDoing("verifying the SEV-SNP report signature");
         }
-        TrustedArk root = policy.trustedRoots().stream().filter(t -> t.sha256().equals(chain.arkSha256())).findFirst()
+        TrustedArk root = policy.trustedRoots().stream()
+                .filter(t -> t.sha256().equals(chain.arkSha256()))
+                .findFirst()
                 .orElseThrow(() -> new AttestationException("SEV-SNP: root vanished from policy"));
         TcbVersion tcb;
         try {
             tcb = checkSignedContents(report, chain, root.product());
         } catch (AttestationException e) {
-            throw e.whileDoing("checking the signed report against its " + chain.leaf().kind() + " certificate");
+            throw e.whileDoing(
+                    "checking the signed report against its " + chain.leaf().kind() + " certificate");
         }
         try {
             checkPolicy(report, tcb, policy);
         } catch (AttestationException e) {
             throw e.whileDoing("appraising the SEV-SNP report against the policy");
         }
-        return new SevSnpClaims(root.product(), root.kind(), root.sha256(), chain.leaf().kind(), chain.leafSha256(),
-                chain.leaf().productName(), report, tcb);
+        return new SevSnpClaims(
+                root.product(),
+                root.kind(),
+                root.sha256(),
+                chain.leaf().kind(),
+                chain.leafSha256(),
+                chain.leaf().productName(),
+                report,
+                tcb);
     }
 
     private static void verifySignature(AttestationReport report, AmdChainVerifier.VerifiedChain chain)
@@ -103,20 +114,23 @@ public final class SevSnpVerifier {
         }
     }
 
-    private static TcbVersion checkSignedContents(AttestationReport report, AmdChainVerifier.VerifiedChain chain,
-            ProductLine product) throws AttestationException {
+    private static TcbVersion checkSignedContents(
+            AttestationReport report, AmdChainVerifier.VerifiedChain chain, ProductLine product)
+            throws AttestationException {
         VcekCertificate leaf = chain.leaf();
         if (report.signingKey() != leaf.kind()) {
             throw AttestationException.mismatch("signer info SIGNING_KEY", leaf.kind(), report.signingKey());
         }
         TcbLayout layout = product.tcbLayout();
         if (report.version() < 3 && layout != TcbLayout.MILAN_GENOA) {
-            throw new AttestationException("report version " + report.version() + " predates the " + product
-                    + " TCB layout");
+            throw new AttestationException(
+                    "report version " + report.version() + " predates the " + product + " TCB layout");
         }
         if (report.version() >= 3 && report.cpuidFamily() != product.cpuidFamily()) {
-            throw AttestationException.mismatch("CPUID_FAM_ID for " + product,
-                    String.format("0x%02x", product.cpuidFamily()), String.format("0x%02x", report.cpuidFamily()));
+            throw AttestationException.mismatch(
+                    "CPUID_FAM_ID for " + product,
+                    String.format("0x%02x", product.cpuidFamily()),
+                    String.format("0x%02x", report.cpuidFamily()));
         }
         long reported = report.reportedTcbRaw();
         if (!layout.reservedBytesZero(reported)) {
@@ -124,15 +138,15 @@ public final class SevSnpVerifier {
         }
         TcbVersion reportedTcb = layout.decode(reported);
         if (!reportedTcb.equals(leaf.tcb())) {
-            throw AttestationException.mismatch("REPORTED_TCB against the " + leaf.kind() + " certificate's TCB",
-                    leaf.tcb(), reportedTcb);
+            throw AttestationException.mismatch(
+                    "REPORTED_TCB against the " + leaf.kind() + " certificate's TCB", leaf.tcb(), reportedTcb);
         }
         if (leaf.kind() == SigningKey.VCEK && !report.maskChipKey()) {
             byte[] hwId = leaf.hwId();
             byte[] chipId = report.chipId();
             if (!Arrays.equals(hwId, 0, hwId.length, chipId, 0, hwId.length)) {
-                throw AttestationException.mismatch("CHIP_ID against the VCEK hwID", Hex.format(hwId),
-                        Hex.format(chipId, 0, hwId.length));
+                throw AttestationException.mismatch(
+                        "CHIP_ID against the VCEK hwID", Hex.format(hwId), Hex.format(chipId, 0, hwId.length));
             }
         }
         return leaf.tcb();
@@ -145,8 +159,8 @@ public final class SevSnpVerifier {
             throw new AttestationException("POLICY bit 17 (reserved, must be one) is zero");
         }
         if (gp.migrateMa()) {
-            throw new AttestationException("POLICY.MIGRATE_MA is set: a migration agent could export the guest's "
-                    + "memory; refused");
+            throw new AttestationException(
+                    "POLICY.MIGRATE_MA is set: a migration agent could export the guest's " + "memory; refused");
         }
         if (gp.debug() && policy.debug() == SevSnpPolicy.DebugGuests.REFUSE) {
             throw new AttestationException("POLICY.DEBUG is set: the hypervisor can read the guest's memory; refused");

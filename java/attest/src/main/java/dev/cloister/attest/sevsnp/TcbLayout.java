@@ -29,7 +29,8 @@ public enum TcbLayout {
     public TcbVersion decode(long raw) {
         return switch (this) {
             case MILAN_GENOA -> new TcbVersion(this, 0, byteAt(raw, 0), byteAt(raw, 1), byteAt(raw, 6), byteAt(raw, 7));
-            case TURIN -> new TcbVersion(this, byteAt(raw, 0), byteAt(raw, 1), byteAt(raw, 2), byteAt(raw, 3), byteAt(raw, 7));
+            case TURIN ->
+                new TcbVersion(this, byteAt(raw, 0), byteAt(raw, 1), byteAt(raw, 2), byteAt(raw, 3), byteAt(raw, 7));
         };
     }
 

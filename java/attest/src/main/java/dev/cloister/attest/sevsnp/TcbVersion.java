@@ -46,8 +46,8 @@ public record TcbVersion(TcbLayout layout, int fmc, int bootloader, int tee, int
     public long raw() {
         return switch (layout) {
             case MILAN_GENOA -> (long) bootloader | (long) tee << 8 | (long) snp << 48 | (long) microcode << 56;
-            case TURIN -> (long) fmc | (long) bootloader << 8 | (long) tee << 16 | (long) snp << 24
-                    | (long) microcode << 56;
+            case TURIN ->
+                (long) fmc | (long) bootloader << 8 | (long) tee << 16 | (long) snp << 24 | (long) microcode << 56;
         };
     }
 

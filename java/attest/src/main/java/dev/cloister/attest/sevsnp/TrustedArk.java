@@ -1,7 +1,7 @@
 package dev.cloister.attest.sevsnp;
 
-import dev.cloister.attest.RootKind;
 import dev.cloister.attest.AttestationException;
+import dev.cloister.attest.RootKind;
 import dev.cloister.base.Hex;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;

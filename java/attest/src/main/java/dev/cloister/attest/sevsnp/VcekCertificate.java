@@ -25,8 +25,13 @@ import org.bouncycastle.asn1.ASN1Primitive;
  * @param tcb the TCB the certificate was issued for
  * @param hwId the chip's hardware id (64 bytes on Milan/Genoa, 8 on Turin); empty for a VLEK
  */
-record VcekCertificate(X509Certificate certificate, SigningKey kind, int structVersion, String productName,
-        TcbVersion tcb, byte[] hwId) {
+record VcekCertificate(
+        X509Certificate certificate,
+        SigningKey kind,
+        int structVersion,
+        String productName,
+        TcbVersion tcb,
+        byte[] hwId) {
 
     static final String ARC = "1.3.6.1.4.1.3704.1.";
     private static final BigInteger P384_ORDER = new BigInteger(
@@ -43,14 +48,15 @@ record VcekCertificate(X509Certificate certificate, SigningKey kind, int structV
             }
         }
         if (kind == null) {
-            throw new AttestationException("VCEK/VLEK certificate: subject CN is \"" + cn
-                    + "\", expected SEV-VCEK or SEV-VLEK");
+            throw new AttestationException(
+                    "VCEK/VLEK certificate: subject CN is \"" + cn + "\", expected SEV-VCEK or SEV-VLEK");
         }
         Set<String> critical = c.getCriticalExtensionOIDs();
         if (critical != null && !KNOWN_CRITICAL.containsAll(critical)) {
             throw new AttestationException(kind + " certificate: unknown critical extensions " + critical);
         }
-        if (!(c.getPublicKey() instanceof ECPublicKey ec) || !P384_ORDER.equals(ec.getParams().getOrder())) {
+        if (!(c.getPublicKey() instanceof ECPublicKey ec)
+                || !P384_ORDER.equals(ec.getParams().getOrder())) {
             throw new AttestationException(kind + " certificate: subject key is not an EC P-384 key");
         }
         int structVersion = integer(c, "1", kind);
@@ -61,8 +67,13 @@ record VcekCertificate(X509Certificate certificate, SigningKey kind, int structV
             default -> throw new AttestationException(kind + " certificate: unknown structVersion " + structVersion);
         };
         int fmc = layout == TcbLayout.TURIN ? integer(c, "3.9", kind) : 0;
-        TcbVersion tcb = new TcbVersion(layout, fmc, integer(c, "3.1", kind), integer(c, "3.2", kind),
-                integer(c, "3.3", kind), integer(c, "3.8", kind));
+        TcbVersion tcb = new TcbVersion(
+                layout,
+                fmc,
+                integer(c, "3.1", kind),
+                integer(c, "3.2", kind),
+                integer(c, "3.3", kind),
+                integer(c, "3.8", kind));
         byte[] hwId = new byte[0];
         if (kind == SigningKey.VCEK) {
             hwId = raw(c, "4", kind);
@@ -98,10 +109,11 @@ record VcekCertificate(X509Certificate certificate, SigningKey kind, int structV
     private static int integer(X509Certificate c, String suffix, SigningKey kind) throws AttestationException {
         byte[] v = extension(c, suffix, kind);
         try {
-            BigInteger i = ASN1Integer.getInstance(ASN1Primitive.fromByteArray(v)).getValue();
+            BigInteger i =
+                    ASN1Integer.getInstance(ASN1Primitive.fromByteArray(v)).getValue();
             if (i.signum() < 0 || i.bitLength() > 8) {
-                throw new AttestationException(kind + " certificate: extension " + ARC + suffix + " = " + i
-                        + " is not 0..255");
+                throw new AttestationException(
+                        kind + " certificate: extension " + ARC + suffix + " = " + i + " is not 0..255");
             }
             return i.intValueExact();
         } catch (IOException | RuntimeException e) {
@@ -114,7 +126,8 @@ record VcekCertificate(X509Certificate certificate, SigningKey kind, int structV
         try {
             return ASN1IA5String.getInstance(ASN1Primitive.fromByteArray(v)).getString();
         } catch (IOException | RuntimeException e) {
-            throw new AttestationException(kind + " certificate: extension " + ARC + suffix + " is not an IA5String", e);
+            throw new AttestationException(
+                    kind + " certificate: extension " + ARC + suffix + " is not an IA5String", e);
         }
     }
 

@@ -52,6 +52,7 @@ public final class SimulatedNvidiaGpu {
     static final String FILE = "sim-nvidia-gpu.pem";
     /** Simulated driver and VBIOS versions. */
     public static final String DRIVER_VERSION = "580.95.05";
+
     static final byte[] VBIOS = {0x00, 0x74, 0x00, (byte) 0x96, 0x1a, 0, 0, 0};
     static final int BLOCKS = 64;
 
@@ -62,16 +63,16 @@ public final class SimulatedNvidiaGpu {
     private final NvidiaRoot root;
     private final SimulatedPrivateKey rootKey;
 
-    private SimulatedNvidiaGpu(byte[] rootDer, byte[] leafDer, SimulatedPrivateKey leafKey, byte[] fwid,
-            SimulatedPrivateKey rootKey) {
+    private SimulatedNvidiaGpu(
+            byte[] rootDer, byte[] leafDer, SimulatedPrivateKey leafKey, byte[] fwid, SimulatedPrivateKey rootKey) {
         this.rootKey = rootKey;
         this.rootDer = rootDer;
         this.leafDer = leafDer;
         this.leafKey = leafKey;
         this.fwid = fwid;
         try {
-            X509Certificate c = (X509Certificate) CertificateFactory.getInstance("X.509")
-                    .generateCertificate(new ByteArrayInputStream(rootDer));
+            X509Certificate c = (X509Certificate)
+                    CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(rootDer));
             this.root = new NvidiaRoot(RootKind.SIMULATED, c);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("simulated GPU root is unreadable", e);
@@ -117,8 +118,8 @@ public final class SimulatedNvidiaGpu {
     /** The chain, leaf first, as NVML would return it (PEM). */
     public NvidiaGpuEndorsements endorsements() {
         try {
-            return NvidiaGpuEndorsements.ofPem(Pem.encodeCertificates(List.of(leafDer, rootDer))
-                    .getBytes(StandardCharsets.US_ASCII));
+            return NvidiaGpuEndorsements.ofPem(
+                    Pem.encodeCertificates(List.of(leafDer, rootDer)).getBytes(StandardCharsets.US_ASCII));
         } catch (AttestationException e) {
             throw new IllegalStateException(e);
         }
@@ -141,7 +142,11 @@ public final class SimulatedNvidiaGpu {
             if (measurements[i].length != 48) {
                 throw new IllegalArgumentException("measurement " + i + " is not 48 bytes");
             }
-            record.put((byte) (i + 1)).put((byte) 1).putShort((short) 51).put((byte) 1).putShort((short) 48)
+            record.put((byte) (i + 1))
+                    .put((byte) 1)
+                    .putShort((short) 51)
+                    .put((byte) 1)
+                    .putShort((short) 48)
                     .put(measurements[i]);
         }
         out.writeBytes(new byte[] {0x11, 0x60, 0, 0, (byte) BLOCKS});
@@ -189,12 +194,12 @@ public final class SimulatedNvidiaGpu {
                     "CN=Simulated Device Identity CA,O=Cloister simulated GPU - NOT NVIDIA - proves nothing");
             X500Principal leafName = new X500Principal(
                     "CN=Simulated GH100 GSP FMC LF,O=Cloister simulated GPU - NOT NVIDIA - proves nothing");
-            X509v3CertificateBuilder rb = new JcaX509v3CertificateBuilder(rootName, BigInteger.ONE, from, to, rootName,
-                    root.getPublic());
+            X509v3CertificateBuilder rb =
+                    new JcaX509v3CertificateBuilder(rootName, BigInteger.ONE, from, to, rootName, root.getPublic());
             rb.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
             rb.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-            X509v3CertificateBuilder lb = new JcaX509v3CertificateBuilder(rootName, BigInteger.TWO, from, to, leafName,
-                    leaf.getPublic());
+            X509v3CertificateBuilder lb =
+                    new JcaX509v3CertificateBuilder(rootName, BigInteger.TWO, from, to, leafName, leaf.getPublic());
             lb.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
             ASN1EncodableVector fw = new ASN1EncodableVector();
             fw.add(new ASN1ObjectIdentifier("2.16.840.1.101.3.4.2.2"));
@@ -208,7 +213,8 @@ public final class SimulatedNvidiaGpu {
             byte[] leafDer = lb.build(signer).getEncoded();
             return Pem.encodeCertificates(List.of(rootDer, leafDer))
                     + Pem.encode("PRIVATE KEY", leaf.getPrivate().getEncoded())
-                    + Pem.encode("FWID", fwid) + Pem.encode("PRIVATE KEY", root.getPrivate().getEncoded());
+                    + Pem.encode("FWID", fwid)
+                    + Pem.encode("PRIVATE KEY", root.getPrivate().getEncoded());
         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
             throw new IllegalStateException("could not generate the simulated GPU chain", e);
         }
@@ -229,23 +235,31 @@ public final class SimulatedNvidiaGpu {
             var rootHolder = new org.bouncycastle.cert.X509CertificateHolder(rootDer);
             var leafHolder = new org.bouncycastle.cert.X509CertificateHolder(leafDer);
             var digests = new org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder().build();
-            var id = new org.bouncycastle.cert.ocsp.CertificateID(digests.get(
-                    org.bouncycastle.cert.ocsp.CertificateID.HASH_SHA1), rootHolder, leafHolder.getSerialNumber());
+            var id = new org.bouncycastle.cert.ocsp.CertificateID(
+                    digests.get(org.bouncycastle.cert.ocsp.CertificateID.HASH_SHA1),
+                    rootHolder,
+                    leafHolder.getSerialNumber());
             var b = new org.bouncycastle.cert.ocsp.BasicOCSPRespBuilder(
                     new org.bouncycastle.cert.ocsp.RespID(rootHolder.getSubject()));
             Date produced = Date.from(now.minus(Duration.ofDays(1)));
-            b.addResponse(id, revoked ? new org.bouncycastle.cert.ocsp.RevokedStatus(produced,
-                    org.bouncycastle.asn1.x509.CRLReason.keyCompromise) : org.bouncycastle.cert.ocsp.CertificateStatus.GOOD,
-                    produced, Date.from(now.plus(Duration.ofDays(6))));
-            var basic = b.build(new JcaContentSignerBuilder("SHA384withECDSA").build(rootKey.toPrivateKey()), null,
-                    produced);
-            return new org.bouncycastle.cert.ocsp.OCSPRespBuilder().build(
-                    org.bouncycastle.cert.ocsp.OCSPRespBuilder.SUCCESSFUL, basic).getEncoded();
-        } catch (IOException | GeneralSecurityException | OperatorCreationException
+            b.addResponse(
+                    id,
+                    revoked
+                            ? new org.bouncycastle.cert.ocsp.RevokedStatus(
+                                    produced, org.bouncycastle.asn1.x509.CRLReason.keyCompromise)
+                            : org.bouncycastle.cert.ocsp.CertificateStatus.GOOD,
+                    produced,
+                    Date.from(now.plus(Duration.ofDays(6))));
+            var basic = b.build(
+                    new JcaContentSignerBuilder("SHA384withECDSA").build(rootKey.toPrivateKey()), null, produced);
+            return new org.bouncycastle.cert.ocsp.OCSPRespBuilder()
+                    .build(org.bouncycastle.cert.ocsp.OCSPRespBuilder.SUCCESSFUL, basic)
+                    .getEncoded();
+        } catch (IOException
+                | GeneralSecurityException
+                | OperatorCreationException
                 | org.bouncycastle.cert.ocsp.OCSPException e) {
             throw new IllegalStateException("could not sign the simulated OCSP response", e);
         }
     }
-
-
 }

@@ -14,8 +14,8 @@ import java.util.Objects;
  * @param vmpl 0..3
  * @param reportedTcb REPORTED_TCB, or null for the TCB of the simulated VCEK
  */
-public record SimulatedReportRequest(byte[] reportData, byte[] measurement, byte[] hostData, long guestPolicy, int vmpl,
-        TcbVersion reportedTcb) {
+public record SimulatedReportRequest(
+        byte[] reportData, byte[] measurement, byte[] hostData, long guestPolicy, int vmpl, TcbVersion reportedTcb) {
 
     /** SMT allowed, reserved bit 17 set; no debug, no migration agent. */
     public static final long DEFAULT_GUEST_POLICY = 0x30000L;

@@ -1,9 +1,9 @@
 package dev.cloister.attest.sim;
 
 import dev.cloister.attest.AttestationException;
+import dev.cloister.attest.RootKind;
 import dev.cloister.attest.sevsnp.AttestationReport;
 import dev.cloister.attest.sevsnp.ProductLine;
-import dev.cloister.attest.RootKind;
 import dev.cloister.attest.sevsnp.SevSnpEndorsements;
 import dev.cloister.attest.sevsnp.SevSnpEvidence;
 import dev.cloister.attest.sevsnp.SevSnpPolicy;
@@ -53,9 +53,11 @@ public final class SimulatedSevSnpPlatform {
     static final String FILE = "sim-sev-snp.pem";
     /** BouncyCastle's provider as an object (never installed process-wide): it signs the simulated certificates. */
     private static final java.security.Provider BC = new org.bouncycastle.jce.provider.BouncyCastleProvider();
+
     static final ProductLine PRODUCT = ProductLine.GENOA;
     /** The simulated firmware's TCB: bootloader 9, TEE 0, SNP 21, microcode 72 (Genoa-like values). */
     public static final TcbVersion TCB = TcbVersion.milanGenoa(9, 0, 21, 72);
+
     private static final String ORG = "O=Cloister simulated SEV-SNP platform - NOT AMD - proves nothing,OU=Engineering";
     private static final String ARC = "1.3.6.1.4.1.3704.1.";
 
@@ -68,8 +70,14 @@ public final class SimulatedSevSnpPlatform {
     private final TrustedArk root;
     private final SimulatedPrivateKey arkKey;
 
-    private SimulatedSevSnpPlatform(byte[] arkDer, byte[] askDer, byte[] vcekDer, SimulatedPrivateKey vcekKey,
-            byte[] chipId, SimulatedPrivateKey arkKey, SecureRandom random) {
+    private SimulatedSevSnpPlatform(
+            byte[] arkDer,
+            byte[] askDer,
+            byte[] vcekDer,
+            SimulatedPrivateKey vcekKey,
+            byte[] chipId,
+            SimulatedPrivateKey arkKey,
+            SecureRandom random) {
         this.arkKey = arkKey;
         this.arkDer = arkDer;
         this.askDer = askDer;
@@ -116,8 +124,8 @@ public final class SimulatedSevSnpPlatform {
     /** The VCEK certificate and the ASK/ARK chain, as a real platform's endorsements. */
     public SevSnpEndorsements endorsements() {
         try {
-            return SevSnpEndorsements.of(vcekDer, Pem.encodeCertificates(List.of(askDer, arkDer))
-                    .getBytes(StandardCharsets.US_ASCII));
+            return SevSnpEndorsements.of(
+                    vcekDer, Pem.encodeCertificates(List.of(askDer, arkDer)).getBytes(StandardCharsets.US_ASCII));
         } catch (AttestationException e) {
             throw new IllegalStateException("simulated endorsements are unreadable", e);
         }
@@ -141,7 +149,8 @@ public final class SimulatedSevSnpPlatform {
         byte[] r = new byte[AttestationReport.SIZE];
         ByteBuffer b = ByteBuffer.wrap(r).order(ByteOrder.LITTLE_ENDIAN);
         long tcb = TCB.raw();
-        long reported = request.reportedTcb() == null ? tcb : request.reportedTcb().raw();
+        long reported =
+                request.reportedTcb() == null ? tcb : request.reportedTcb().raw();
         b.putInt(0x000, 3);
         b.putLong(0x008, request.guestPolicy());
         b.putInt(0x030, request.vmpl());
@@ -205,15 +214,17 @@ public final class SimulatedSevSnpPlatform {
             X500Principal askName = new X500Principal("CN=SEV-" + PRODUCT.kdsName() + "," + ORG);
             X500Principal vcekName = new X500Principal("CN=SEV-VCEK," + ORG);
 
-            byte[] arkDer = sign(new JcaX509v3CertificateBuilder(arkName, BigInteger.ONE, from, rootTo, arkName,
-                    ark.getPublic()), ark.getPrivate());
-            byte[] askDer = sign(new JcaX509v3CertificateBuilder(arkName, BigInteger.TWO, from, rootTo, askName,
-                    ask.getPublic()), ark.getPrivate());
-            X509v3CertificateBuilder vb = new JcaX509v3CertificateBuilder(askName, BigInteger.ZERO, from, vcekTo,
-                    vcekName, vcek.getPublic());
+            byte[] arkDer = sign(
+                    new JcaX509v3CertificateBuilder(arkName, BigInteger.ONE, from, rootTo, arkName, ark.getPublic()),
+                    ark.getPrivate());
+            byte[] askDer = sign(
+                    new JcaX509v3CertificateBuilder(arkName, BigInteger.TWO, from, rootTo, askName, ask.getPublic()),
+                    ark.getPrivate());
+            X509v3CertificateBuilder vb =
+                    new JcaX509v3CertificateBuilder(askName, BigInteger.ZERO, from, vcekTo, vcekName, vcek.getPublic());
             vb.addExtension(new ASN1ObjectIdentifier(ARC + "1"), false, new ASN1Integer(0));
-            vb.addExtension(new ASN1ObjectIdentifier(ARC + "2"), false, (ASN1IA5String) new DERIA5String(
-                    PRODUCT.kdsName()));
+            vb.addExtension(
+                    new ASN1ObjectIdentifier(ARC + "2"), false, (ASN1IA5String) new DERIA5String(PRODUCT.kdsName()));
             vb.addExtension(new ASN1ObjectIdentifier(ARC + "3.1"), false, new ASN1Integer(TCB.bootloader()));
             vb.addExtension(new ASN1ObjectIdentifier(ARC + "3.2"), false, new ASN1Integer(TCB.tee()));
             vb.addExtension(new ASN1ObjectIdentifier(ARC + "3.4"), false, new ASN1Integer(0));
@@ -227,7 +238,8 @@ public final class SimulatedSevSnpPlatform {
 
             return Pem.encodeCertificates(List.of(arkDer, askDer, vcekDer))
                     + Pem.encode("PRIVATE KEY", vcek.getPrivate().getEncoded())
-                    + Pem.encode("CHIP ID", chipId) + Pem.encode("PRIVATE KEY", ark.getPrivate().getEncoded());
+                    + Pem.encode("CHIP ID", chipId)
+                    + Pem.encode("PRIVATE KEY", ark.getPrivate().getEncoded());
         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
             throw new IllegalStateException("could not generate the simulated SEV-SNP chain", e);
         }
@@ -235,7 +247,9 @@ public final class SimulatedSevSnpPlatform {
 
     private static byte[] sign(X509v3CertificateBuilder builder, PrivateKey key)
             throws OperatorCreationException, IOException {
-        ContentSigner signer = new JcaContentSignerBuilder("SHA384withRSAandMGF1").setProvider(BC).build(key);
+        ContentSigner signer = new JcaContentSignerBuilder("SHA384withRSAandMGF1")
+                .setProvider(BC)
+                .build(key);
         return builder.build(signer).getEncoded();
     }
 
@@ -247,15 +261,14 @@ public final class SimulatedSevSnpPlatform {
         }
         try {
             SimulatedPrivateKey vcekKey = SimulatedPrivateKey.fromPkcs8("EC", blocks.get(3));
-            SimulatedPrivateKey arkKey = blocks.size() == 6 ? SimulatedPrivateKey.fromPkcs8("RSA", blocks.get(5)) : null;
-            return new SimulatedSevSnpPlatform(blocks.get(0), blocks.get(1), blocks.get(2), vcekKey, blocks.get(4),
-                    arkKey, random);
+            SimulatedPrivateKey arkKey =
+                    blocks.size() == 6 ? SimulatedPrivateKey.fromPkcs8("RSA", blocks.get(5)) : null;
+            return new SimulatedSevSnpPlatform(
+                    blocks.get(0), blocks.get(1), blocks.get(2), vcekKey, blocks.get(4), arkKey, random);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(FILE + " holds an unreadable VCEK key", e);
         }
     }
-
-
 
     /**
      * A CRL in the format of AMD's KDS {@code /vcek/v1/<product>/crl} (DER, signed by the simulated ARK with
@@ -269,11 +282,11 @@ public final class SimulatedSevSnpPlatform {
         }
         try {
             java.security.cert.CertificateFactory cf = java.security.cert.CertificateFactory.getInstance("X.509");
-            java.security.cert.X509Certificate ark = (java.security.cert.X509Certificate) cf.generateCertificate(
-                    new java.io.ByteArrayInputStream(arkDer));
+            java.security.cert.X509Certificate ark = (java.security.cert.X509Certificate)
+                    cf.generateCertificate(new java.io.ByteArrayInputStream(arkDer));
             Date from = Date.from(now.minus(Duration.ofDays(1)));
-            org.bouncycastle.cert.X509v2CRLBuilder b = new org.bouncycastle.cert.jcajce.JcaX509v2CRLBuilder(
-                    ark.getSubjectX500Principal(), from);
+            org.bouncycastle.cert.X509v2CRLBuilder b =
+                    new org.bouncycastle.cert.jcajce.JcaX509v2CRLBuilder(ark.getSubjectX500Principal(), from);
             b.setNextUpdate(Date.from(now.plus(Duration.ofDays(29))));
             if (revokeAsk) {
                 b.addCRLEntry(BigInteger.TWO, from, org.bouncycastle.asn1.x509.CRLReason.keyCompromise);
@@ -281,7 +294,8 @@ public final class SimulatedSevSnpPlatform {
             if (revokeVcek) {
                 b.addCRLEntry(BigInteger.ZERO, from, org.bouncycastle.asn1.x509.CRLReason.keyCompromise);
             }
-            ContentSigner signer = new JcaContentSignerBuilder("SHA384withRSAandMGF1").setProvider(BC)
+            ContentSigner signer = new JcaContentSignerBuilder("SHA384withRSAandMGF1")
+                    .setProvider(BC)
                     .build(arkKey.toPrivateKey());
             return b.build(signer).getEncoded();
         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {

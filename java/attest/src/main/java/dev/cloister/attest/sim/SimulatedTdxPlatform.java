@@ -72,15 +72,17 @@ public final class SimulatedTdxPlatform {
     private static final String SGX = "1.2.840.113741.1.13.1";
     /** The simulated platform's FMSPC and PCE-ID. */
     public static final String FMSPC = "c10000000000";
+
     public static final String PCE_ID = "0000";
     /** SGX TCB components and PCESVN in the simulated PCK certificate. */
     static final int[] SGX_COMPONENTS = {4, 4, 2, 2, 4, 1, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0};
+
     static final int PCE_SVN = 13;
     /** TEE_TCB_SVN of simulated quotes: TDX module SVN 7, major version 1 (identity TDX_01), microcode 3. */
     static final byte[] TEE_TCB_SVN = Hex.parse("07010300000000000000000000000000");
     /** The simulated QE: MRSIGNER, ISVPRODID 2, ISVSVN 4, ATTRIBUTES. */
-    static final byte[] QE_MRSIGNER = Hex.parse(
-            "51e1a7ed0000000000000000000000000000000000000000000000000000c015");
+    static final byte[] QE_MRSIGNER = Hex.parse("51e1a7ed0000000000000000000000000000000000000000000000000000c015");
+
     static final int QE_ISVSVN = 4;
     static final byte[] QE_ATTRIBUTES = Hex.parse("1500000000000000e700000000000000");
     private static final byte[] INTEL_QE_VENDOR = Hex.parse("939a7233f79c4ca9940a0db3957f0607");
@@ -94,8 +96,8 @@ public final class SimulatedTdxPlatform {
     private final SimulatedPrivateKey attestationKey;
     private final SecureRandom random;
 
-    private SimulatedTdxPlatform(List<byte[]> certs, List<SimulatedPrivateKey> keys, PublicKey attestationPublic,
-            SecureRandom random) {
+    private SimulatedTdxPlatform(
+            List<byte[]> certs, List<SimulatedPrivateKey> keys, PublicKey attestationPublic, SecureRandom random) {
         this.certs = certs;
         this.rootKey = keys.get(0);
         this.pckCaKey = keys.get(1);
@@ -137,13 +139,20 @@ public final class SimulatedTdxPlatform {
     public TdxEvidence quote(byte[] reportData, byte[] mrTd, List<byte[]> rtmrs, boolean debug) {
         Objects.requireNonNull(reportData, "reportData");
         Objects.requireNonNull(mrTd, "mrTd");
-        if (reportData.length != 64 || mrTd.length != 48 || rtmrs.size() != 4
+        if (reportData.length != 64
+                || mrTd.length != 48
+                || rtmrs.size() != 4
                 || rtmrs.stream().anyMatch(r -> r.length != 48)) {
             throw new IllegalArgumentException("reportData 64, mrTd 48, four RTMRs of 48 bytes");
         }
         try {
             ByteBuffer hb = ByteBuffer.allocate(48 + 584).order(ByteOrder.LITTLE_ENDIAN);
-            hb.putShort((short) 4).putShort((short) 2).putInt(0x81).putInt(0).put(INTEL_QE_VENDOR).put(new byte[20]);
+            hb.putShort((short) 4)
+                    .putShort((short) 2)
+                    .putInt(0x81)
+                    .putInt(0)
+                    .put(INTEL_QE_VENDOR)
+                    .put(new byte[20]);
             hb.put(TEE_TCB_SVN);
             hb.put(sha384("cloister simulated TDX module")); // MRSEAM
             hb.put(new byte[48]); // MRSIGNERSEAM: Intel's module
@@ -168,8 +177,12 @@ public final class SimulatedTdxPlatform {
             byte[] qeReport = new byte[384];
             System.arraycopy(Hex.parse("04040d0f03ff00030000000000000000"), 0, qeReport, 0, 16);
             System.arraycopy(QE_ATTRIBUTES, 0, qeReport, 48, 16);
-            System.arraycopy(sha256("cloister simulated TD quoting enclave".getBytes(StandardCharsets.US_ASCII)), 0,
-                    qeReport, 64, 32);
+            System.arraycopy(
+                    sha256("cloister simulated TD quoting enclave".getBytes(StandardCharsets.US_ASCII)),
+                    0,
+                    qeReport,
+                    64,
+                    32);
             System.arraycopy(QE_MRSIGNER, 0, qeReport, 128, 32);
             qeReport[256] = 2;
             qeReport[258] = (byte) QE_ISVSVN;
@@ -180,10 +193,15 @@ public final class SimulatedTdxPlatform {
             ByteArrayOutputStream sd = new ByteArrayOutputStream();
             sd.write(sign(attestationKey, signed));
             sd.write(attKey);
-            ByteBuffer inner = ByteBuffer.allocate(384 + 64 + 2 + 32 + 6 + chainPem.length)
-                    .order(ByteOrder.LITTLE_ENDIAN);
-            inner.put(qeReport).put(sign(pckKey, qeReport)).putShort((short) 32).put(authData)
-                    .putShort((short) 5).putInt(chainPem.length).put(chainPem);
+            ByteBuffer inner =
+                    ByteBuffer.allocate(384 + 64 + 2 + 32 + 6 + chainPem.length).order(ByteOrder.LITTLE_ENDIAN);
+            inner.put(qeReport)
+                    .put(sign(pckKey, qeReport))
+                    .putShort((short) 32)
+                    .put(authData)
+                    .putShort((short) 5)
+                    .putInt(chainPem.length)
+                    .put(chainPem);
             sd.write(le16(6));
             sd.write(le32(inner.capacity()));
             sd.write(inner.array());
@@ -232,12 +250,17 @@ public final class SimulatedTdxPlatform {
         String qeIdentity = "{\"id\":\"TD_QE\",\"version\":2,\"issueDate\":\"" + issued + "\",\"nextUpdate\":\"" + next
                 + "\",\"tcbEvaluationDataNumber\":17,\"miscselect\":\"00000000\",\"miscselectMask\":\"FFFFFFFF\","
                 + "\"attributes\":\"11000000000000000000000000000000\",\"attributesMask\":"
-                + "\"FBFFFFFFFFFFFFFF0000000000000000\",\"mrsigner\":\"" + Hex.formatUpperCase(QE_MRSIGNER) + "\",\"isvprodid\":2,\"tcbLevels\":[{\"tcb\":{\"isvsvn\":4},\"tcbDate\":"
+                + "\"FBFFFFFFFFFFFFFF0000000000000000\",\"mrsigner\":\"" + Hex.formatUpperCase(QE_MRSIGNER)
+                + "\",\"isvprodid\":2,\"tcbLevels\":[{\"tcb\":{\"isvsvn\":4},\"tcbDate\":"
                 + "\"2026-01-01T00:00:00Z\",\"tcbStatus\":\"UpToDate\"}]}";
         String issuerChain = Pem.encodeCertificates(List.of(certs.get(2), certs.get(0)));
-        return TdxCollateral.of(signPcs("tcbInfo", tcbInfo), issuerChain.getBytes(StandardCharsets.US_ASCII),
-                signPcs("enclaveIdentity", qeIdentity), issuerChain.getBytes(StandardCharsets.US_ASCII),
-                crl(1, issued, next, revokePck ? pckSerial() : null), crl(0, issued, next, null));
+        return TdxCollateral.of(
+                signPcs("tcbInfo", tcbInfo),
+                issuerChain.getBytes(StandardCharsets.US_ASCII),
+                signPcs("enclaveIdentity", qeIdentity),
+                issuerChain.getBytes(StandardCharsets.US_ASCII),
+                crl(1, issued, next, revokePck ? pckSerial() : null),
+                crl(0, issued, next, null));
     }
 
     /**
@@ -247,8 +270,7 @@ public final class SimulatedTdxPlatform {
     public byte[] signPcs(String name, String objectJson) {
         byte[] body = objectJson.getBytes(StandardCharsets.UTF_8);
         String sig = Hex.format(sign(tcbSigningKey, body));
-        return ("{\"" + name + "\":" + objectJson + ",\"signature\":\"" + sig + "\"}")
-                .getBytes(StandardCharsets.UTF_8);
+        return ("{\"" + name + "\":" + objectJson + ",\"signature\":\"" + sig + "\"}").getBytes(StandardCharsets.UTF_8);
     }
 
     private byte[] crl(int issuerIndex, Instant thisUpdate, Instant nextUpdate, BigInteger revoked) {
@@ -260,7 +282,9 @@ public final class SimulatedTdxPlatform {
                 b.addCRLEntry(revoked, Date.from(thisUpdate), CRLReason.keyCompromise);
             }
             SimulatedPrivateKey key = issuerIndex == 0 ? rootKey : pckCaKey;
-            return b.build(new JcaContentSignerBuilder("SHA256withECDSA").setProvider(BC).build(key.toPrivateKey()))
+            return b.build(new JcaContentSignerBuilder("SHA256withECDSA")
+                            .setProvider(BC)
+                            .build(key.toPrivateKey()))
                     .getEncoded();
         } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
             throw new IllegalStateException("could not sign a simulated CRL", e);
@@ -300,21 +324,33 @@ public final class SimulatedTdxPlatform {
             X500Principal caName = new X500Principal("CN=Simulated SGX PCK Platform CA," + ORG);
             X500Principal tcbName = new X500Principal("CN=Simulated SGX TCB Signing," + ORG);
             X500Principal pckName = new X500Principal("CN=Simulated SGX PCK Certificate," + ORG);
-            byte[] rootDer = sign(ca(new JcaX509v3CertificateBuilder(rootName, serial(random), from, rootTo, rootName,
-                    root.getPublic()), 1), root.getPrivate());
-            byte[] caDer = sign(ca(new JcaX509v3CertificateBuilder(rootName, serial(random), from, rootTo, caName,
-                    pckCa.getPublic()), 0), root.getPrivate());
-            X509v3CertificateBuilder tb = new JcaX509v3CertificateBuilder(rootName, serial(random), from, leafTo,
-                    tcbName, tcbSigning.getPublic());
+            byte[] rootDer = sign(
+                    ca(
+                            new JcaX509v3CertificateBuilder(
+                                    rootName, serial(random), from, rootTo, rootName, root.getPublic()),
+                            1),
+                    root.getPrivate());
+            byte[] caDer = sign(
+                    ca(
+                            new JcaX509v3CertificateBuilder(
+                                    rootName, serial(random), from, rootTo, caName, pckCa.getPublic()),
+                            0),
+                    root.getPrivate());
+            X509v3CertificateBuilder tb = new JcaX509v3CertificateBuilder(
+                    rootName, serial(random), from, leafTo, tcbName, tcbSigning.getPublic());
             tb.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
             byte[] tcbDer = sign(tb, root.getPrivate());
-            X509v3CertificateBuilder pb = new JcaX509v3CertificateBuilder(caName, serial(random), from, leafTo,
-                    pckName, pck.getPublic());
+            X509v3CertificateBuilder pb =
+                    new JcaX509v3CertificateBuilder(caName, serial(random), from, leafTo, pckName, pck.getPublic());
             pb.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
             pb.addExtension(new ASN1ObjectIdentifier(SGX), false, sgxExtension(random));
             byte[] pckDer = sign(pb, pckCa.getPrivate());
             return Pem.encodeCertificates(List.of(rootDer, caDer, tcbDer, pckDer))
-                    + key(root) + key(pckCa) + key(pck) + key(tcbSigning) + key(att)
+                    + key(root)
+                    + key(pckCa)
+                    + key(pck)
+                    + key(tcbSigning)
+                    + key(att)
                     + Pem.encode("PUBLIC KEY", att.getPublic().getEncoded());
         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
             throw new IllegalStateException("could not generate the simulated TDX platform", e);
@@ -359,7 +395,10 @@ public final class SimulatedTdxPlatform {
 
     private static byte[] sign(X509v3CertificateBuilder builder, PrivateKey key)
             throws OperatorCreationException, IOException {
-        return builder.build(new JcaContentSignerBuilder("SHA256withECDSA").setProvider(BC).build(key)).getEncoded();
+        return builder.build(new JcaContentSignerBuilder("SHA256withECDSA")
+                        .setProvider(BC)
+                        .build(key))
+                .getEncoded();
     }
 
     private byte[] sign(SimulatedPrivateKey key, byte[] data) {
@@ -383,8 +422,8 @@ public final class SimulatedTdxPlatform {
             for (int i = 4; i < 9; i++) {
                 keys.add(SimulatedPrivateKey.fromPkcs8("EC", blocks.get(i)));
             }
-            PublicKey att = KeyFactory.getInstance("EC").generatePublic(
-                    new java.security.spec.X509EncodedKeySpec(blocks.get(9)));
+            PublicKey att = KeyFactory.getInstance("EC")
+                    .generatePublic(new java.security.spec.X509EncodedKeySpec(blocks.get(9)));
             return new SimulatedTdxPlatform(List.copyOf(blocks.subList(0, 4)), keys, att, random);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(FILE + " holds an unreadable key", e);
@@ -431,6 +470,4 @@ public final class SimulatedTdxPlatform {
     private static String key(KeyPair k) {
         return Pem.encode("PRIVATE KEY", k.getPrivate().getEncoded());
     }
-
-
 }

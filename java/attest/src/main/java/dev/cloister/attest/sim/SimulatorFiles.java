@@ -16,8 +16,7 @@ import java.util.function.Supplier;
 /** Where the simulated platforms keep their generated roots: one text file each, written once, owner-only, atomically. */
 final class SimulatorFiles {
 
-    private SimulatorFiles() {
-    }
+    private SimulatorFiles() {}
 
     /** The text of {@code dir/name}, which must exist ({@link java.nio.file.NoSuchFileException} when it does not). */
     static String read(Path dir, String name) throws IOException {
@@ -55,7 +54,8 @@ final class SimulatorFiles {
     static List<byte[]> blocks(String text, String name) {
         try {
             return Pem.decode(text.getBytes(StandardCharsets.US_ASCII), new Pem.Limits(1 << 20, 16)).stream()
-                    .map(b -> b.data().toByteArray()).toList();
+                    .map(b -> b.data().toByteArray())
+                    .toList();
         } catch (MalformedPemException e) {
             throw new IllegalStateException(name + " is damaged (" + e.getMessage() + "): delete it to regenerate", e);
         }

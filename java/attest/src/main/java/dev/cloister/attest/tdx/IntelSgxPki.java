@@ -32,6 +32,7 @@ final class IntelSgxPki {
     static final String ECDSA_SHA256 = "1.2.840.10045.4.3.2";
     /** The remembered signature checks are dropped when they exceed this many (bounded memory under any input). */
     private static final int MAX_REMEMBERED = 4096;
+
     private static final int MAX_CHAIN_PEM = 64 * 1024;
 
     private final Set<String> verifiedSignatures = ConcurrentHashMap.newKeySet();
@@ -64,7 +65,8 @@ final class IntelSgxPki {
             ByteArrayInputStream in = new ByteArrayInputStream(der);
             c = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
             org.bouncycastle.asn1.x509.Certificate bc = org.bouncycastle.asn1.x509.Certificate.getInstance(der);
-            if (in.available() != 0 || bc.getSignature().getPadBits() != 0
+            if (in.available() != 0
+                    || bc.getSignature().getPadBits() != 0
                     || !Arrays.equals(bc.getEncoded("DER"), der)) {
                 throw new AttestationException("certificate is not in DER");
             }
@@ -86,7 +88,8 @@ final class IntelSgxPki {
         }
         String rootFp = Hex.format(sha256(ders.getLast()));
         if (!trustedRootSha256.contains(rootFp)) {
-            throw new AttestationException("the chain's root (SHA-256 " + rootFp + ") is not a root this policy trusts");
+            throw new AttestationException(
+                    "the chain's root (SHA-256 " + rootFp + ") is not a root this policy trusts");
         }
         List<X509Certificate> certs = new ArrayList<>();
         for (byte[] d : ders) {
@@ -98,8 +101,8 @@ final class IntelSgxPki {
             X509Certificate issuer = certs.get(j);
             String name = c.getSubjectX500Principal().getName();
             if (!ECDSA_SHA256.equals(c.getSigAlgOID())) {
-                throw AttestationException.mismatch(name + ": signature algorithm", "ecdsa-with-SHA256",
-                        c.getSigAlgOID());
+                throw AttestationException.mismatch(
+                        name + ": signature algorithm", "ecdsa-with-SHA256", c.getSigAlgOID());
             }
             if (!c.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())) {
                 throw new AttestationException(name + ": issuer is not the next certificate");
@@ -122,9 +125,11 @@ final class IntelSgxPki {
     }
 
     static void validAt(Instant now, X509Certificate c) throws AttestationException {
-        if (now.isBefore(c.getNotBefore().toInstant()) || now.isAfter(c.getNotAfter().toInstant())) {
+        if (now.isBefore(c.getNotBefore().toInstant())
+                || now.isAfter(c.getNotAfter().toInstant())) {
             throw new AttestationException(c.getSubjectX500Principal().getName() + " is not valid at " + now
-                    + " (valid " + c.getNotBefore().toInstant() + " to " + c.getNotAfter().toInstant() + ")");
+                    + " (valid " + c.getNotBefore().toInstant() + " to "
+                    + c.getNotAfter().toInstant() + ")");
         }
     }
 
@@ -148,7 +153,9 @@ final class IntelSgxPki {
             throw new AttestationException(what + " is " + e.getMessage());
         }
         if (!crl.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())) {
-            throw AttestationException.mismatch(what + " issuer", issuer.getSubjectX500Principal().getName(),
+            throw AttestationException.mismatch(
+                    what + " issuer",
+                    issuer.getSubjectX500Principal().getName(),
                     crl.getIssuerX500Principal().getName());
         }
         if (!ECDSA_SHA256.equals(crl.getSigAlgOID())) {
@@ -159,16 +166,21 @@ final class IntelSgxPki {
             try {
                 crl.verify(issuer.getPublicKey());
             } catch (GeneralSecurityException e) {
-                throw new AttestationException(what + ": signature does not verify with "
-                        + issuer.getSubjectX500Principal().getName(), e);
+                throw new AttestationException(
+                        what + ": signature does not verify with "
+                                + issuer.getSubjectX500Principal().getName(),
+                        e);
             }
             remember(key);
         }
-        if (crl.getNextUpdate() == null || now.isBefore(crl.getThisUpdate().toInstant())
+        if (crl.getNextUpdate() == null
+                || now.isBefore(crl.getThisUpdate().toInstant())
                 || now.isAfter(crl.getNextUpdate().toInstant())) {
             throw new AttestationException(what + " is not current at " + now + " (thisUpdate "
                     + crl.getThisUpdate().toInstant() + ", nextUpdate "
-                    + (crl.getNextUpdate() == null ? "none" : crl.getNextUpdate().toInstant()) + ")");
+                    + (crl.getNextUpdate() == null
+                            ? "none"
+                            : crl.getNextUpdate().toInstant()) + ")");
         }
         return crl;
     }

@@ -29,8 +29,7 @@ final class P256 {
     private static final int MAX_KEYS = 1024;
     private static final Map<String, ECPublicKeyParameters> KEYS = new ConcurrentHashMap<>();
 
-    private P256() {
-    }
+    private P256() {}
 
     /** The key of raw coordinates x ‖ y (32 bytes each, big-endian). */
     static ECPublicKeyParameters key(byte[] xy) throws AttestationException {
@@ -43,8 +42,12 @@ final class P256 {
             return k;
         }
         try {
-            k = new ECPublicKeyParameters(X9.getCurve().createPoint(new BigInteger(1, Arrays.copyOf(xy, 32)),
-                    new BigInteger(1, Arrays.copyOfRange(xy, 32, 64))), DOMAIN);
+            k = new ECPublicKeyParameters(
+                    X9.getCurve()
+                            .createPoint(
+                                    new BigInteger(1, Arrays.copyOf(xy, 32)),
+                                    new BigInteger(1, Arrays.copyOfRange(xy, 32, 64))),
+                    DOMAIN);
         } catch (RuntimeException e) {
             throw new AttestationException("not a valid P-256 point", e);
         }
@@ -57,7 +60,8 @@ final class P256 {
 
     /** The key of a certificate's public key, which must be on P-256. */
     static ECPublicKeyParameters key(PublicKey publicKey) throws AttestationException {
-        if (!(publicKey instanceof ECPublicKey ec) || !X9.getN().equals(ec.getParams().getOrder())) {
+        if (!(publicKey instanceof ECPublicKey ec)
+                || !X9.getN().equals(ec.getParams().getOrder())) {
             throw new AttestationException("not an EC P-256 key");
         }
         byte[] xy = new byte[64];
@@ -92,7 +96,7 @@ final class P256 {
         }
         ECDSASigner v = new ECDSASigner();
         v.init(false, key);
-        return v.verifySignature(digest, new BigInteger(1, Arrays.copyOf(sig, 32)),
-                new BigInteger(1, Arrays.copyOfRange(sig, 32, 64)));
+        return v.verifySignature(
+                digest, new BigInteger(1, Arrays.copyOf(sig, 32)), new BigInteger(1, Arrays.copyOfRange(sig, 32, 64)));
     }
 }

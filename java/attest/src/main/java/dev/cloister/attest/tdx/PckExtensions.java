@@ -130,8 +130,11 @@ public record PckExtensions(int[] sgxTcbComponents, int pceSvn, byte[] cpuSvn, b
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PckExtensions p && Arrays.equals(sgxTcbComponents, p.sgxTcbComponents)
-                && pceSvn == p.pceSvn && Arrays.equals(cpuSvn, p.cpuSvn) && Arrays.equals(pceId, p.pceId)
+        return o instanceof PckExtensions p
+                && Arrays.equals(sgxTcbComponents, p.sgxTcbComponents)
+                && pceSvn == p.pceSvn
+                && Arrays.equals(cpuSvn, p.cpuSvn)
+                && Arrays.equals(pceId, p.pceId)
                 && Arrays.equals(fmspc, p.fmspc);
     }
 
@@ -142,7 +145,7 @@ public record PckExtensions(int[] sgxTcbComponents, int pceSvn, byte[] cpuSvn, b
 
     @Override
     public String toString() {
-        return "PckExtensions[sgxTcbComponents=" + Arrays.toString(sgxTcbComponents) + ", pceSvn=" + pceSvn
-                + ", fmspc=" + fmspcHex() + ", pceId=" + Hex.format(pceId) + "]";
+        return "PckExtensions[sgxTcbComponents=" + Arrays.toString(sgxTcbComponents) + ", pceSvn=" + pceSvn + ", fmspc="
+                + fmspcHex() + ", pceId=" + Hex.format(pceId) + "]";
     }
 }

@@ -14,11 +14,10 @@ import java.util.List;
 /** Strict readers for the fields of Intel's PCS JSON (after its signature was checked): wrong types are refused. */
 final class PcsJson {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper(PcsSignedBody.JSON)
-            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+    private static final ObjectMapper MAPPER =
+            new ObjectMapper(PcsSignedBody.JSON).enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
 
-    private PcsJson() {
-    }
+    private PcsJson() {}
 
     static JsonNode parse(byte[] signedObject, String what) throws AttestationException {
         try {
@@ -81,8 +80,8 @@ final class PcsJson {
     static List<JsonNode> array(JsonNode o, String name, int min, int max) throws AttestationException {
         JsonNode v = field(o, name);
         if (!v.isArray() || v.size() < min || v.size() > max) {
-            throw new AttestationException("field \"" + name + "\" is not an array of " + min + ".." + max
-                    + " elements");
+            throw new AttestationException(
+                    "field \"" + name + "\" is not an array of " + min + ".." + max + " elements");
         }
         List<JsonNode> out = new ArrayList<>();
         v.forEach(out::add);

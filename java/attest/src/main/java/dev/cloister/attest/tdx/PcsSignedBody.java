@@ -25,14 +25,17 @@ record PcsSignedBody(byte[] signedBytes, byte[] signature) {
 
     static final JsonFactory JSON = JsonFactory.builder()
             .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(16)
-                    .maxStringLength(64 * 1024).maxNumberLength(20).build())
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(16)
+                    .maxStringLength(64 * 1024)
+                    .maxNumberLength(20)
+                    .build())
             .build();
 
     static PcsSignedBody split(byte[] response, String name) throws AttestationException {
         if (response.length > MAX_BYTES) {
-            throw new AttestationException(name + " response: " + response.length + " bytes exceeds the limit of "
-                    + MAX_BYTES);
+            throw new AttestationException(
+                    name + " response: " + response.length + " bytes exceeds the limit of " + MAX_BYTES);
         }
         int start = -1;
         int end = -1;
@@ -54,8 +57,8 @@ record PcsSignedBody(byte[] signedBytes, byte[] signature) {
                 } else if (field.equals("signature") && v == JsonToken.VALUE_STRING) {
                     sigHex = p.getText();
                 } else {
-                    throw new AttestationException(name + " response: unexpected field \""
-                            + TcbStatus.bounded(field) + "\" (or wrong type)");
+                    throw new AttestationException(
+                            name + " response: unexpected field \"" + TcbStatus.bounded(field) + "\" (or wrong type)");
                 }
             }
             if (p.nextToken() != null) {

@@ -20,8 +20,16 @@ import java.util.List;
  * @param isvProdId the QE's ISVPRODID
  * @param tcbLevels highest ISVSVN first
  */
-public record QeIdentity(Instant issueDate, Instant nextUpdate, int tcbEvaluationDataNumber, byte[] miscSelect,
-        byte[] miscSelectMask, byte[] attributes, byte[] attributesMask, byte[] mrSigner, int isvProdId,
+public record QeIdentity(
+        Instant issueDate,
+        Instant nextUpdate,
+        int tcbEvaluationDataNumber,
+        byte[] miscSelect,
+        byte[] miscSelectMask,
+        byte[] attributes,
+        byte[] attributesMask,
+        byte[] mrSigner,
+        int isvProdId,
         List<Level> tcbLevels) {
 
     /** A QE TCB level: ISVSVN at least {@code isvSvn}. */
@@ -83,15 +91,23 @@ public record QeIdentity(Instant issueDate, Instant nextUpdate, int tcbEvaluatio
         }
         List<Level> levels = new ArrayList<>();
         for (JsonNode l : PcsJson.array(o, "tcbLevels", 1, 1024)) {
-            levels.add(new Level(PcsJson.integer(PcsJson.field(l, "tcb"), "isvsvn", 65535),
-                    PcsJson.instant(l, "tcbDate"), TcbStatus.fromPcsName(PcsJson.string(l, "tcbStatus")),
+            levels.add(new Level(
+                    PcsJson.integer(PcsJson.field(l, "tcb"), "isvsvn", 65535),
+                    PcsJson.instant(l, "tcbDate"),
+                    TcbStatus.fromPcsName(PcsJson.string(l, "tcbStatus")),
                     PcsJson.advisories(l)));
         }
-        return new QeIdentity(PcsJson.instant(o, "issueDate"), PcsJson.instant(o, "nextUpdate"),
-                PcsJson.integer(o, "tcbEvaluationDataNumber", Integer.MAX_VALUE), PcsJson.hex(o, "miscselect", 4),
-                PcsJson.hex(o, "miscselectMask", 4), PcsJson.hex(o, "attributes", 16),
-                PcsJson.hex(o, "attributesMask", 16), PcsJson.hex(o, "mrsigner", 32),
-                PcsJson.integer(o, "isvprodid", 65535), List.copyOf(levels));
+        return new QeIdentity(
+                PcsJson.instant(o, "issueDate"),
+                PcsJson.instant(o, "nextUpdate"),
+                PcsJson.integer(o, "tcbEvaluationDataNumber", Integer.MAX_VALUE),
+                PcsJson.hex(o, "miscselect", 4),
+                PcsJson.hex(o, "miscselectMask", 4),
+                PcsJson.hex(o, "attributes", 16),
+                PcsJson.hex(o, "attributesMask", 16),
+                PcsJson.hex(o, "mrsigner", 32),
+                PcsJson.integer(o, "isvprodid", 65535),
+                List.copyOf(levels));
     }
 
     /**
@@ -101,8 +117,8 @@ public record QeIdentity(Instant issueDate, Instant nextUpdate, int tcbEvaluatio
      */
     public Level evaluate(byte[] qeReport) throws AttestationException {
         if (!Arrays.equals(qeReport, MRSIGNER, MRSIGNER + 32, mrSigner, 0, 32)) {
-            throw AttestationException.mismatch("QE MRSIGNER", Hex.format(mrSigner),
-                    Hex.format(qeReport, MRSIGNER, MRSIGNER + 32));
+            throw AttestationException.mismatch(
+                    "QE MRSIGNER", Hex.format(mrSigner), Hex.format(qeReport, MRSIGNER, MRSIGNER + 32));
         }
         int prodId = u16(qeReport, ISVPRODID);
         if (prodId != isvProdId) {
@@ -116,8 +132,8 @@ public record QeIdentity(Instant issueDate, Instant nextUpdate, int tcbEvaluatio
                 return l;
             }
         }
-        throw new AttestationException("QE ISVSVN " + svn + " is below every TCB level of the QE identity: "
-                + "not supported");
+        throw new AttestationException(
+                "QE ISVSVN " + svn + " is below every TCB level of the QE identity: " + "not supported");
     }
 
     private static int u16(byte[] b, int off) {
@@ -131,8 +147,7 @@ public record QeIdentity(Instant issueDate, Instant nextUpdate, int tcbEvaluatio
             m[i] = (byte) (report[off + i] & mask[i]);
         }
         if (!Arrays.equals(m, expected)) {
-            throw AttestationException.mismatch(what + " under the mask", Hex.format(expected),
-                    Hex.format(m));
+            throw AttestationException.mismatch(what + " under the mask", Hex.format(expected), Hex.format(m));
         }
     }
 }

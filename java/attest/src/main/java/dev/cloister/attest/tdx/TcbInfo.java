@@ -23,8 +23,15 @@ import java.util.Objects;
  * @param tdxModuleIdentities per TDX module major version ({@code TDX_01}, ...), possibly empty
  * @param tcbLevels in Intel's order (highest first)
  */
-public record TcbInfo(Instant issueDate, Instant nextUpdate, byte[] fmspc, byte[] pceId, int tcbEvaluationDataNumber,
-        TdxModule tdxModule, List<TdxModuleIdentity> tdxModuleIdentities, List<Level> tcbLevels) {
+public record TcbInfo(
+        Instant issueDate,
+        Instant nextUpdate,
+        byte[] fmspc,
+        byte[] pceId,
+        int tcbEvaluationDataNumber,
+        TdxModule tdxModule,
+        List<TdxModuleIdentity> tdxModuleIdentities,
+        List<Level> tcbLevels) {
 
     /** The TDX module's expected MRSIGNERSEAM (48 bytes) and SEAMATTRIBUTES under a mask (8 bytes each). */
     public record TdxModule(byte[] mrSigner, byte[] attributes, byte[] attributesMask) {
@@ -65,7 +72,12 @@ public record TcbInfo(Instant issueDate, Instant nextUpdate, byte[] fmspc, byte[
     }
 
     /** A platform TCB level: SGX components and PCESVN (from the PCK certificate), TDX components (TEE_TCB_SVN). */
-    public record Level(int[] sgxComponents, int pceSvn, int[] tdxComponents, Instant tcbDate, TcbStatus status,
+    public record Level(
+            int[] sgxComponents,
+            int pceSvn,
+            int[] tdxComponents,
+            Instant tcbDate,
+            TcbStatus status,
             List<String> advisoryIds) {
         public Level {
             sgxComponents = sgxComponents.clone();
@@ -112,8 +124,10 @@ public record TcbInfo(Instant issueDate, Instant nextUpdate, byte[] fmspc, byte[
             for (JsonNode m : PcsJson.array(o, "tdxModuleIdentities", 0, 256)) {
                 List<ModuleLevel> levels = new ArrayList<>();
                 for (JsonNode l : PcsJson.array(m, "tcbLevels", 1, 256)) {
-                    levels.add(new ModuleLevel(PcsJson.integer(PcsJson.field(l, "tcb"), "isvsvn", 255),
-                            PcsJson.instant(l, "tcbDate"), TcbStatus.fromPcsName(PcsJson.string(l, "tcbStatus")),
+                    levels.add(new ModuleLevel(
+                            PcsJson.integer(PcsJson.field(l, "tcb"), "isvsvn", 255),
+                            PcsJson.instant(l, "tcbDate"),
+                            TcbStatus.fromPcsName(PcsJson.string(l, "tcbStatus")),
                             PcsJson.advisories(l)));
                 }
                 ids.add(new TdxModuleIdentity(PcsJson.string(m, "id"), module(m), List.copyOf(levels)));
@@ -122,18 +136,28 @@ public record TcbInfo(Instant issueDate, Instant nextUpdate, byte[] fmspc, byte[
         List<Level> levels = new ArrayList<>();
         for (JsonNode l : PcsJson.array(o, "tcbLevels", 1, 1024)) {
             JsonNode tcb = PcsJson.field(l, "tcb");
-            levels.add(new Level(components(tcb, "sgxtcbcomponents"), PcsJson.integer(tcb, "pcesvn", 65535),
-                    components(tcb, "tdxtcbcomponents"), PcsJson.instant(l, "tcbDate"),
-                    TcbStatus.fromPcsName(PcsJson.string(l, "tcbStatus")), PcsJson.advisories(l)));
+            levels.add(new Level(
+                    components(tcb, "sgxtcbcomponents"),
+                    PcsJson.integer(tcb, "pcesvn", 65535),
+                    components(tcb, "tdxtcbcomponents"),
+                    PcsJson.instant(l, "tcbDate"),
+                    TcbStatus.fromPcsName(PcsJson.string(l, "tcbStatus")),
+                    PcsJson.advisories(l)));
         }
-        return new TcbInfo(PcsJson.instant(o, "issueDate"), PcsJson.instant(o, "nextUpdate"),
-                PcsJson.hex(o, "fmspc", 6), PcsJson.hex(o, "pceId", 2),
-                PcsJson.integer(o, "tcbEvaluationDataNumber", Integer.MAX_VALUE), module, ids, levels);
+        return new TcbInfo(
+                PcsJson.instant(o, "issueDate"),
+                PcsJson.instant(o, "nextUpdate"),
+                PcsJson.hex(o, "fmspc", 6),
+                PcsJson.hex(o, "pceId", 2),
+                PcsJson.integer(o, "tcbEvaluationDataNumber", Integer.MAX_VALUE),
+                module,
+                ids,
+                levels);
     }
 
     private static TdxModule module(JsonNode m) throws AttestationException {
-        return new TdxModule(PcsJson.hex(m, "mrsigner", 48), PcsJson.hex(m, "attributes", 8),
-                PcsJson.hex(m, "attributesMask", 8));
+        return new TdxModule(
+                PcsJson.hex(m, "mrsigner", 48), PcsJson.hex(m, "attributes", 8), PcsJson.hex(m, "attributesMask", 8));
     }
 
     private static int[] components(JsonNode tcb, String name) throws AttestationException {
@@ -146,8 +170,7 @@ public record TcbInfo(Instant issueDate, Instant nextUpdate, byte[] fmspc, byte[
     }
 
     /** The outcome of {@link #evaluate}: the matching platform level and the TDX module's status. */
-    public record Evaluation(Level platformLevel, TcbStatus moduleStatus, String moduleIdentity) {
-    }
+    public record Evaluation(Level platformLevel, TcbStatus moduleStatus, String moduleIdentity) {}
 
     /**
      * Finds the TCB level of a quote (Intel's TDX TCB level algorithm, as in Intel's quote verification library):
@@ -199,7 +222,8 @@ public record TcbInfo(Instant issueDate, Instant nextUpdate, byte[] fmspc, byte[
         int firstTdx = moduleStatus == null ? 0 : 2;
         int[] sgx = pck.sgxTcbComponents();
         for (Level l : tcbLevels) {
-            if (atLeast(sgx, l.sgxComponents(), 0) && pck.pceSvn() >= l.pceSvn()
+            if (atLeast(sgx, l.sgxComponents(), 0)
+                    && pck.pceSvn() >= l.pceSvn()
                     && atLeast(unsigned(teeTcbSvn), l.tdxComponents(), firstTdx)) {
                 return new Evaluation(l, moduleStatus == null ? l.status() : moduleStatus, identity);
             }
@@ -212,16 +236,16 @@ public record TcbInfo(Instant issueDate, Instant nextUpdate, byte[] fmspc, byte[
     private static void checkModule(TdxModule m, byte[] mrSignerSeam, byte[] seamAttributes, String which)
             throws AttestationException {
         if (!Arrays.equals(m.mrSigner(), mrSignerSeam)) {
-            throw AttestationException.mismatch("MRSIGNERSEAM (" + which + ")", Hex.format(m.mrSigner()),
-                    Hex.format(mrSignerSeam));
+            throw AttestationException.mismatch(
+                    "MRSIGNERSEAM (" + which + ")", Hex.format(m.mrSigner()), Hex.format(mrSignerSeam));
         }
         byte[] masked = new byte[8];
         for (int i = 0; i < 8; i++) {
             masked[i] = (byte) (seamAttributes[i] & m.attributesMask()[i]);
         }
         if (!Arrays.equals(masked, m.attributes())) {
-            throw AttestationException.mismatch("SEAMATTRIBUTES under the mask (" + which + ")",
-                    Hex.format(m.attributes()), Hex.format(masked));
+            throw AttestationException.mismatch(
+                    "SEAMATTRIBUTES under the mask (" + which + ")", Hex.format(m.attributes()), Hex.format(masked));
         }
     }
 

@@ -59,7 +59,7 @@ public enum TcbStatus {
         return switch (this) {
             case UP_TO_DATE, SW_HARDENING_NEEDED, OUT_OF_DATE -> OUT_OF_DATE;
             case CONFIGURATION_NEEDED, CONFIGURATION_AND_SW_HARDENING_NEEDED, OUT_OF_DATE_CONFIGURATION_NEEDED ->
-                    OUT_OF_DATE_CONFIGURATION_NEEDED;
+                OUT_OF_DATE_CONFIGURATION_NEEDED;
             case REVOKED -> REVOKED;
         };
     }

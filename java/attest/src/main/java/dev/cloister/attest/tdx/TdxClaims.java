@@ -50,8 +50,13 @@ public record TdxClaims(String pckSubject, String fmspc, TdxQuote quote, Optiona
         j.put("mrconfigid", Hex.format(quote.mrConfigId()));
         j.put("mrowner", Hex.format(quote.mrOwner()));
         j.put("mrownerconfig", Hex.format(quote.mrOwnerConfig()));
-        j.put("rtmr", List.of(Hex.format(quote.rtmr(0)), Hex.format(quote.rtmr(1)), Hex.format(quote.rtmr(2)),
-                Hex.format(quote.rtmr(3))));
+        j.put(
+                "rtmr",
+                List.of(
+                        Hex.format(quote.rtmr(0)),
+                        Hex.format(quote.rtmr(1)),
+                        Hex.format(quote.rtmr(2)),
+                        Hex.format(quote.rtmr(3))));
         j.put("report_data", Hex.format(quote.reportData()));
         return j;
     }

@@ -26,6 +26,7 @@ public final class TdxCollateral {
 
     /** File names in a collateral directory ({@link #fromDirectory}). */
     public static final String TCB_INFO = "tcb_info.json";
+
     public static final String TCB_INFO_ISSUER_CHAIN = "tcb_info_issuer_chain.pem";
     public static final String QE_IDENTITY = "qe_identity.json";
     public static final String QE_IDENTITY_ISSUER_CHAIN = "qe_identity_issuer_chain.pem";
@@ -41,8 +42,13 @@ public final class TdxCollateral {
     private final byte[] pckCrl;
     private final byte[] rootCrl;
 
-    private TdxCollateral(byte[] tcbInfo, byte[] tcbInfoIssuerChain, byte[] qeIdentity, byte[] qeIdentityIssuerChain,
-            byte[] pckCrl, byte[] rootCrl) {
+    private TdxCollateral(
+            byte[] tcbInfo,
+            byte[] tcbInfoIssuerChain,
+            byte[] qeIdentity,
+            byte[] qeIdentityIssuerChain,
+            byte[] pckCrl,
+            byte[] rootCrl) {
         this.tcbInfo = tcbInfo;
         this.tcbInfoIssuerChain = tcbInfoIssuerChain;
         this.qeIdentity = qeIdentity;
@@ -51,11 +57,20 @@ public final class TdxCollateral {
         this.rootCrl = rootCrl;
     }
 
-    public static TdxCollateral of(byte[] tcbInfo, byte[] tcbInfoIssuerChain, byte[] qeIdentity,
-            byte[] qeIdentityIssuerChain, byte[] pckCrl, byte[] rootCrl) {
-        return new TdxCollateral(copy(tcbInfo, "tcbInfo"), copy(tcbInfoIssuerChain, "tcbInfoIssuerChain"),
-                copy(qeIdentity, "qeIdentity"), copy(qeIdentityIssuerChain, "qeIdentityIssuerChain"),
-                copy(pckCrl, "pckCrl"), copy(rootCrl, "rootCrl"));
+    public static TdxCollateral of(
+            byte[] tcbInfo,
+            byte[] tcbInfoIssuerChain,
+            byte[] qeIdentity,
+            byte[] qeIdentityIssuerChain,
+            byte[] pckCrl,
+            byte[] rootCrl) {
+        return new TdxCollateral(
+                copy(tcbInfo, "tcbInfo"),
+                copy(tcbInfoIssuerChain, "tcbInfoIssuerChain"),
+                copy(qeIdentity, "qeIdentity"),
+                copy(qeIdentityIssuerChain, "qeIdentityIssuerChain"),
+                copy(pckCrl, "pckCrl"),
+                copy(rootCrl, "rootCrl"));
     }
 
     /**
@@ -64,8 +79,13 @@ public final class TdxCollateral {
      * 1 MiB).
      */
     public static TdxCollateral fromDirectory(Path dir) throws IOException {
-        return new TdxCollateral(read(dir, TCB_INFO), read(dir, TCB_INFO_ISSUER_CHAIN), read(dir, QE_IDENTITY),
-                read(dir, QE_IDENTITY_ISSUER_CHAIN), read(dir, PCK_CRL), read(dir, ROOT_CRL));
+        return new TdxCollateral(
+                read(dir, TCB_INFO),
+                read(dir, TCB_INFO_ISSUER_CHAIN),
+                read(dir, QE_IDENTITY),
+                read(dir, QE_IDENTITY_ISSUER_CHAIN),
+                read(dir, PCK_CRL),
+                read(dir, ROOT_CRL));
     }
 
     /** Writes the six files of {@link #fromDirectory} into {@code dir}. */

@@ -17,23 +17,26 @@ import java.util.Set;
  * @param reportData Skip or 64-byte Digests
  * @param tcb whether a TCB status from Intel's PCS collateral is required, and which statuses are accepted
  */
-public record TdxPolicy(List<String> trustedRootSha256, ReferenceValue mrTd, List<ReferenceValue> rtmrs,
-        ReferenceValue reportData, TcbRequirement tcb) implements Policy {
+public record TdxPolicy(
+        List<String> trustedRootSha256,
+        ReferenceValue mrTd,
+        List<ReferenceValue> rtmrs,
+        ReferenceValue reportData,
+        TcbRequirement tcb)
+        implements Policy {
 
     /**
      * What the policy requires of the quote's TCB level. Whatever it says, collateral that comes with the evidence is
      * verified in full (a bad signature, an expired or mismatching collateral, a revoked certificate are refused), and
      * a {@link TcbStatus#REVOKED} TCB level is always refused.
      */
-    public sealed interface TcbRequirement {
-    }
+    public sealed interface TcbRequirement {}
 
     /**
      * The TCB level is deliberately not required: a quote without collateral is accepted for its genuineness alone
      * (the claims then say "not evaluated").
      */
-    public record TcbNotRequired() implements TcbRequirement {
-    }
+    public record TcbNotRequired() implements TcbRequirement {}
 
     /**
      * Collateral is required and the converged TCB status (platform, TDX module and QE) must be one of these, from
@@ -68,7 +71,10 @@ public record TdxPolicy(List<String> trustedRootSha256, ReferenceValue mrTd, Lis
     }
 
     /** A policy that does not require a TCB status (the constructor before PCS collateral existed). */
-    public TdxPolicy(List<String> trustedRootSha256, ReferenceValue mrTd, List<ReferenceValue> rtmrs,
+    public TdxPolicy(
+            List<String> trustedRootSha256,
+            ReferenceValue mrTd,
+            List<ReferenceValue> rtmrs,
             ReferenceValue reportData) {
         this(trustedRootSha256, mrTd, rtmrs, reportData, new TcbNotRequired());
     }

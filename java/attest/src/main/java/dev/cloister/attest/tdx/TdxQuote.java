@@ -39,8 +39,16 @@ public final class TdxQuote {
     private final List<byte[]> pckChain;
     private final int quoteEnd;
 
-    private TdxQuote(byte[] quote, int version, int bodyStart, int bodyLength, int signedEnd, int sigData,
-            int authDataLength, List<byte[]> pckChain, int quoteEnd) {
+    private TdxQuote(
+            byte[] quote,
+            int version,
+            int bodyStart,
+            int bodyLength,
+            int signedEnd,
+            int sigData,
+            int authDataLength,
+            List<byte[]> pckChain,
+            int quoteEnd) {
         this.quote = quote;
         this.version = version;
         this.bodyStart = bodyStart;
@@ -145,8 +153,7 @@ public final class TdxQuote {
         int end = pem.length > 0 && pem[pem.length - 1] == 0 ? pem.length - 1 : pem.length;
         List<byte[]> out;
         try {
-            out = Pem.certificates(Pem.decodeCanonical(Arrays.copyOf(pem, end),
-                    new Pem.Limits(Math.max(1, end), 4)));
+            out = Pem.certificates(Pem.decodeCanonical(Arrays.copyOf(pem, end), new Pem.Limits(Math.max(1, end), 4)));
         } catch (MalformedPemException e) {
             throw new AttestationException("TDX quote: PCK chain: " + e.getMessage(), e);
         }

@@ -20,8 +20,15 @@ import java.util.Objects;
  * @param qeTcbEvaluationDataNumber of the QE identity
  * @param tdxModuleIdentity "TDX_01"-style id of the module identity used, or "tdxModule"
  */
-public record TdxTcbLevel(TcbStatus status, TcbStatus platformStatus, TcbStatus tdxModuleStatus, TcbStatus qeStatus,
-        Instant tcbDate, List<String> advisoryIds, int tcbEvaluationDataNumber, int qeTcbEvaluationDataNumber,
+public record TdxTcbLevel(
+        TcbStatus status,
+        TcbStatus platformStatus,
+        TcbStatus tdxModuleStatus,
+        TcbStatus qeStatus,
+        Instant tcbDate,
+        List<String> advisoryIds,
+        int tcbEvaluationDataNumber,
+        int qeTcbEvaluationDataNumber,
         String tdxModuleIdentity) {
 
     public TdxTcbLevel {

@@ -62,10 +62,10 @@ public final class TdxVerifier {
             }
             byte[] expected = IntelSgxPki.sha256(q.attestationKey(), q.qeAuthData());
             byte[] reportData = Arrays.copyOfRange(q.qeReport(), 320, 384);
-            if (!Arrays.equals(reportData, 0, 32, expected, 0, 32) || !Arrays.equals(reportData, 32, 64,
-                    new byte[32], 0, 32)) {
-                throw AttestationException.mismatch("QE REPORTDATA", Hex.format(expected) + "00…",
-                        Hex.format(reportData));
+            if (!Arrays.equals(reportData, 0, 32, expected, 0, 32)
+                    || !Arrays.equals(reportData, 32, 64, new byte[32], 0, 32)) {
+                throw AttestationException.mismatch(
+                        "QE REPORTDATA", Hex.format(expected) + "00…", Hex.format(reportData));
             }
             if (!P256.verify(P256.key(q.attestationKey()), q.signedBytes(), q.quoteSignature())) {
                 throw new AttestationException("attestation-key signature over header and body does not verify");
@@ -75,15 +75,17 @@ public final class TdxVerifier {
         }
         Optional<TdxTcbLevel> tcb = Optional.empty();
         if (endorsements.collateral().isPresent()) {
-            tcb = Optional.of(appraiseCollateral(now, q, pckChain, endorsements.collateral().get(), policy));
+            tcb = Optional.of(appraiseCollateral(
+                    now, q, pckChain, endorsements.collateral().get(), policy));
         }
         try {
             if (q.debug()) {
                 throw new AttestationException("TDATTRIBUTES.DEBUG is set: the host can read the TD's memory; refused");
             }
             if (tcb.isPresent() && tcb.get().status() == TcbStatus.REVOKED) {
-                throw new AttestationException("the TCB level is Revoked (platform " + tcb.get().platformStatus()
-                        .pcsName() + ", TDX module " + tcb.get().tdxModuleStatus().pcsName() + ", QE "
+                throw new AttestationException("the TCB level is Revoked (platform "
+                        + tcb.get().platformStatus().pcsName() + ", TDX module "
+                        + tcb.get().tdxModuleStatus().pcsName() + ", QE "
                         + tcb.get().qeStatus().pcsName() + "); refused");
             }
             if (policy.tcb() instanceof TdxPolicy.TcbStatusIn in) {
@@ -91,17 +93,26 @@ public final class TdxVerifier {
                     throw new AttestationException("the policy requires a TCB status, and no PCS collateral (TCB "
                             + "info, QE identity, CRLs) was supplied");
                 }
-                int edn = Math.min(tcb.get().tcbEvaluationDataNumber(), tcb.get().qeTcbEvaluationDataNumber());
+                int edn =
+                        Math.min(tcb.get().tcbEvaluationDataNumber(), tcb.get().qeTcbEvaluationDataNumber());
                 if (edn < in.minimumTcbEvaluationDataNumber()) {
-                    throw AttestationException.mismatch("TCB evaluation data number of the collateral (TCB info "
-                            + tcb.get().tcbEvaluationDataNumber() + ", QE identity "
-                            + tcb.get().qeTcbEvaluationDataNumber() + ")", "at least "
-                            + in.minimumTcbEvaluationDataNumber(), edn);
+                    throw AttestationException.mismatch(
+                            "TCB evaluation data number of the collateral (TCB info "
+                                    + tcb.get().tcbEvaluationDataNumber() + ", QE identity "
+                                    + tcb.get().qeTcbEvaluationDataNumber() + ")",
+                            "at least " + in.minimumTcbEvaluationDataNumber(),
+                            edn);
                 }
                 if (!in.accepted().contains(tcb.get().status())) {
-                    throw AttestationException.mismatch("TCB status", "one of " + in.accepted().stream()
-                            .map(TcbStatus::pcsName).sorted().toList(), tcb.get().status().pcsName() + " (advisories "
-                            + tcb.get().advisoryIds() + ")");
+                    throw AttestationException.mismatch(
+                            "TCB status",
+                            "one of "
+                                    + in.accepted().stream()
+                                            .map(TcbStatus::pcsName)
+                                            .sorted()
+                                            .toList(),
+                            tcb.get().status().pcsName() + " (advisories "
+                                    + tcb.get().advisoryIds() + ")");
                 }
             }
             digests("MRTD", policy.mrTd(), q.mrTd());
@@ -123,8 +134,9 @@ public final class TdxVerifier {
      * PCK certificate's, issueDate ≤ now ≤ nextUpdate); the QE identity (same checks, id TD_QE, version 2); the QE
      * report against the QE identity; the TCB level from the TCB info ({@link TcbInfo#evaluate}); the converged status.
      */
-    private TdxTcbLevel appraiseCollateral(Instant now, TdxQuote q, List<X509Certificate> pckChain,
-            TdxCollateral c, TdxPolicy policy) throws AttestationException {
+    private TdxTcbLevel appraiseCollateral(
+            Instant now, TdxQuote q, List<X509Certificate> pckChain, TdxCollateral c, TdxPolicy policy)
+            throws AttestationException {
         X509Certificate pck = pckChain.getFirst();
         X509Certificate pckCa = pckChain.get(1);
         X509Certificate root = pckChain.getLast();
@@ -150,12 +162,12 @@ public final class TdxVerifier {
             byte[] signed = signedBody(now, c.tcbInfo(), "tcbInfo", c.tcbInfoIssuerChain(), root, rootCrl, policy);
             tcbInfo = parsed(tcbInfos, signed, TcbInfo::parse);
             if (!Arrays.equals(tcbInfo.fmspc(), ext.fmspc())) {
-                throw AttestationException.mismatch("FMSPC (PCK certificate vs TCB info)", ext.fmspcHex(),
-                        Hex.format(tcbInfo.fmspc()));
+                throw AttestationException.mismatch(
+                        "FMSPC (PCK certificate vs TCB info)", ext.fmspcHex(), Hex.format(tcbInfo.fmspc()));
             }
             if (!Arrays.equals(tcbInfo.pceId(), ext.pceId())) {
-                throw AttestationException.mismatch("PCE-ID (PCK certificate vs TCB info)",
-                        Hex.format(ext.pceId()), Hex.format(tcbInfo.pceId()));
+                throw AttestationException.mismatch(
+                        "PCE-ID (PCK certificate vs TCB info)", Hex.format(ext.pceId()), Hex.format(tcbInfo.pceId()));
             }
             current(now, tcbInfo.issueDate(), tcbInfo.nextUpdate(), "TCB info");
         } catch (AttestationException e) {
@@ -164,8 +176,8 @@ public final class TdxVerifier {
         QeIdentity qe;
         QeIdentity.Level qeLevel;
         try {
-            byte[] signed = signedBody(now, c.qeIdentity(), "enclaveIdentity", c.qeIdentityIssuerChain(), root,
-                    rootCrl, policy);
+            byte[] signed = signedBody(
+                    now, c.qeIdentity(), "enclaveIdentity", c.qeIdentityIssuerChain(), root, rootCrl, policy);
             qe = parsed(qeIdentities, signed, QeIdentity::parse);
             current(now, qe.issueDate(), qe.nextUpdate(), "QE identity");
             qeLevel = qe.evaluate(q.qeReport());
@@ -181,14 +193,28 @@ public final class TdxVerifier {
         TcbStatus platform = ev.platformLevel().status();
         Set<String> advisories = new LinkedHashSet<>(ev.platformLevel().advisoryIds());
         advisories.addAll(qeLevel.advisoryIds());
-        return new TdxTcbLevel(platform.convergeWith(ev.moduleStatus()).convergeWith(qeLevel.status()), platform,
-                ev.moduleStatus(), qeLevel.status(), ev.platformLevel().tcbDate(), List.copyOf(advisories),
-                tcbInfo.tcbEvaluationDataNumber(), qe.tcbEvaluationDataNumber(), ev.moduleIdentity());
+        return new TdxTcbLevel(
+                platform.convergeWith(ev.moduleStatus()).convergeWith(qeLevel.status()),
+                platform,
+                ev.moduleStatus(),
+                qeLevel.status(),
+                ev.platformLevel().tcbDate(),
+                List.copyOf(advisories),
+                tcbInfo.tcbEvaluationDataNumber(),
+                qe.tcbEvaluationDataNumber(),
+                ev.moduleIdentity());
     }
 
     /** Splits a PCS response, verifies its issuer chain (not revoked) and its signature; returns the signed bytes. */
-    private byte[] signedBody(Instant now, byte[] response, String name, byte[] issuerChainPem, X509Certificate root,
-            X509CRL rootCrl, TdxPolicy policy) throws AttestationException {
+    private byte[] signedBody(
+            Instant now,
+            byte[] response,
+            String name,
+            byte[] issuerChainPem,
+            X509Certificate root,
+            X509CRL rootCrl,
+            TdxPolicy policy)
+            throws AttestationException {
         PcsSignedBody body = PcsSignedBody.split(response, name);
         List<X509Certificate> chain;
         try {
@@ -196,8 +222,8 @@ public final class TdxVerifier {
             // Exactly the TCB Signing certificate under the root: a PCK certificate (three deep, its key in a
             // platform's PCE) or a CA must never be accepted as the signer of Intel's collateral.
             if (chain.size() != 2) {
-                throw AttestationException.mismatch("issuer chain length (TCB Signing certificate, root)", 2,
-                        chain.size());
+                throw AttestationException.mismatch(
+                        "issuer chain length (TCB Signing certificate, root)", 2, chain.size());
             }
             X509Certificate signer = chain.getFirst();
             String cn = signer.getSubjectX500Principal().getName();
@@ -238,8 +264,8 @@ public final class TdxVerifier {
     private static void current(Instant now, Instant issued, Instant nextUpdate, String what)
             throws AttestationException {
         if (now.isBefore(issued) || now.isAfter(nextUpdate)) {
-            throw new AttestationException(what + " is not current at " + now + " (issued " + issued
-                    + ", nextUpdate " + nextUpdate + ")");
+            throw new AttestationException(
+                    what + " is not current at " + now + " (issued " + issued + ", nextUpdate " + nextUpdate + ")");
         }
     }
 

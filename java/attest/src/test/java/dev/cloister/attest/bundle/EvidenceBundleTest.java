@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.AttestationVerifier;
-import dev.cloister.testing.Vectors;
 import dev.cloister.attest.nvgpu.NvidiaGpuEndorsements;
 import dev.cloister.attest.nvgpu.NvidiaGpuEvidence;
 import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.sevsnp.SevSnpEndorsements;
 import dev.cloister.attest.sevsnp.SevSnpEvidence;
 import dev.cloister.attest.sevsnp.SevSnpPolicy;
+import dev.cloister.testing.Vectors;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -31,18 +31,22 @@ class EvidenceBundleTest {
     static EvidenceBundle realBundle() {
         Path snp = Vectors.dir("sev-snp/virtee-sev");
         Path gpu = Vectors.dir("nvidia-gpu/nvtrust");
-        String vcekPem = "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder().encodeToString(
-                Vectors.read(snp.resolve("vcek_milan.der"))) + "\n-----END CERTIFICATE-----\n";
+        String vcekPem = "-----BEGIN CERTIFICATE-----\n"
+                + java.util.Base64.getMimeEncoder().encodeToString(Vectors.read(snp.resolve("vcek_milan.der")))
+                + "\n-----END CERTIFICATE-----\n";
         byte[] chain = (vcekPem + new String(Vectors.read(snp.resolve("cert_chain_milan")), StandardCharsets.US_ASCII))
                 .getBytes(StandardCharsets.US_ASCII);
         return new EvidenceBundle(
                 new EvidenceBundle.Entry(EvidenceBundle.SEV_SNP_REPORT, Vectors.read(snp.resolve("report_milan.bin"))),
                 new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN, chain),
-                Optional.of(new EvidenceBundle.Entry(EvidenceBundle.NVIDIA_SPDM_REPORT, NvidiaGpuEvidence.ofHex(
-                        new String(Vectors.read(gpu.resolve("hopperAttestationReport.txt")), StandardCharsets.US_ASCII))
-                        .report())),
-                Optional.of(new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN,
-                        Vectors.read(gpu.resolve("hopperCertChain.txt")))),
+                Optional.of(new EvidenceBundle.Entry(
+                        EvidenceBundle.NVIDIA_SPDM_REPORT,
+                        NvidiaGpuEvidence.ofHex(new String(
+                                        Vectors.read(gpu.resolve("hopperAttestationReport.txt")),
+                                        StandardCharsets.US_ASCII))
+                                .report())),
+                Optional.of(new EvidenceBundle.Entry(
+                        EvidenceBundle.PEM_CHAIN, Vectors.read(gpu.resolve("hopperCertChain.txt")))),
                 Optional.empty());
     }
 
@@ -62,11 +66,18 @@ class EvidenceBundleTest {
         String pem = new String(d.cpuEndorsements().value(), StandardCharsets.US_ASCII);
         int second = pem.indexOf("-----BEGIN CERTIFICATE-----", 1);
         AttestationVerifier v = AttestationVerifier.create();
-        v.verify(NOW, SevSnpEvidence.of(d.cpu().value()), SevSnpEndorsements.of(
-                pem.substring(0, second).getBytes(StandardCharsets.US_ASCII),
-                pem.substring(second).getBytes(StandardCharsets.US_ASCII)), SevSnpPolicy.genuineAmd());
-        v.verify(NOW, NvidiaGpuEvidence.of(d.gpu().orElseThrow().value()),
-                NvidiaGpuEndorsements.ofPem(d.gpuEndorsements().orElseThrow().value()), NvidiaGpuPolicy.genuineNvidia());
+        v.verify(
+                NOW,
+                SevSnpEvidence.of(d.cpu().value()),
+                SevSnpEndorsements.of(
+                        pem.substring(0, second).getBytes(StandardCharsets.US_ASCII),
+                        pem.substring(second).getBytes(StandardCharsets.US_ASCII)),
+                SevSnpPolicy.genuineAmd());
+        v.verify(
+                NOW,
+                NvidiaGpuEvidence.of(d.gpu().orElseThrow().value()),
+                NvidiaGpuEndorsements.ofPem(d.gpuEndorsements().orElseThrow().value()),
+                NvidiaGpuPolicy.genuineNvidia());
     }
 
     @Test
@@ -94,7 +105,8 @@ class EvidenceBundleTest {
         byte[] unsorted = manualMap(wrongOrder);
         refused("deterministic order", () -> EvidenceBundle.decode(unsorted));
         // A non-shortest length head (0x58 0x01 instead of 0x41 for a 1-byte string).
-        byte[] longHead = new String(sorted, StandardCharsets.ISO_8859_1).replace("\u0041\u0001", "\u0058\u0001\u0001")
+        byte[] longHead = new String(sorted, StandardCharsets.ISO_8859_1)
+                .replace("\u0041\u0001", "\u0058\u0001\u0001")
                 .getBytes(StandardCharsets.ISO_8859_1);
         refused("non-shortest", () -> EvidenceBundle.decode(longHead));
         m.put("extra", Cbor.bytes(new byte[0]));
@@ -110,10 +122,13 @@ class EvidenceBundleTest {
         m.put("__cmwc_t", Cbor.text("tag:cloister.dev,2026:evidence-bundle/v2"));
         refused("collection type", () -> EvidenceBundle.decode(Cbor.map(m)));
         refused("indefinite", () -> EvidenceBundle.decode(new byte[] {(byte) 0xbf, (byte) 0xff}));
-        refused("nested deeper", () -> EvidenceBundle.decode(new byte[] {(byte) 0x81, (byte) 0x81, (byte) 0x81,
-                (byte) 0x81, (byte) 0x81, (byte) 0x81, 0}));
-        refused("exceeds the limit", () -> EvidenceBundle.decode(new byte[] {(byte) 0x9a, 0x7f, (byte) 0xff, (byte) 0xff,
-                (byte) 0xff}));
+        refused(
+                "nested deeper",
+                () -> EvidenceBundle.decode(
+                        new byte[] {(byte) 0x81, (byte) 0x81, (byte) 0x81, (byte) 0x81, (byte) 0x81, (byte) 0x81, 0}));
+        refused(
+                "exceeds the limit",
+                () -> EvidenceBundle.decode(new byte[] {(byte) 0x9a, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff}));
     }
 
     private static byte[] manualMap(Map<String, byte[]> m) {

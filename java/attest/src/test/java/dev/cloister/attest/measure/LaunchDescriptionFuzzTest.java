@@ -13,8 +13,8 @@ class LaunchDescriptionFuzzTest {
 
     static {
         try {
-            VALID = LaunchDescriptionJson.write(LaunchDescriptionJsonTest.amdSev(Optional.of(new KernelHashes(
-                    new byte[32], new byte[32], "console=ttyS0")), 2, 1));
+            VALID = LaunchDescriptionJson.write(LaunchDescriptionJsonTest.amdSev(
+                    Optional.of(new KernelHashes(new byte[32], new byte[32], "console=ttyS0")), 2, 1));
         } catch (Exception e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -40,8 +40,9 @@ class LaunchDescriptionFuzzTest {
         }
         try {
             LaunchDescription d = LaunchDescriptionJson.parse(json);
-            assertEquals(d, LaunchDescriptionJson.parse(LaunchDescriptionJson.write(d)
-                    .getBytes(StandardCharsets.UTF_8)));
+            assertEquals(
+                    d,
+                    LaunchDescriptionJson.parse(LaunchDescriptionJson.write(d).getBytes(StandardCharsets.UTF_8)));
             if (d.vcpuType().isPresent()) {
                 d.snpLaunchDigest(VmmType.QEMU);
             }

@@ -21,8 +21,8 @@ class LaunchDescriptionJsonTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     static LaunchDescription amdSev(Optional<KernelHashes> kernel, int vcpus, long features) throws Exception {
-        OvmfImage ovmf = OvmfImage.parse(Vectors.read(Vectors.file(SevSnpMeasureVectorsTest.DIR
-                + "/ovmf_AmdSev_suffix.bin")));
+        OvmfImage ovmf =
+                OvmfImage.parse(Vectors.read(Vectors.file(SevSnpMeasureVectorsTest.DIR + "/ovmf_AmdSev_suffix.bin")));
         return LaunchDescription.ofImage(ovmf, kernel, vcpus, Optional.of(VcpuType.EPYC_V4), features);
     }
 
@@ -30,15 +30,21 @@ class LaunchDescriptionJsonTest {
     void everySnpVectorIsReproducedFromItsDescriptionAlone() throws Exception {
         int checked = 0;
         for (JsonNode v : SevSnpMeasureVectorsTest.vectors()) {
-            if (!v.path("mode").asText().equals("SEV_SNP") || !v.get("expected").textValue().matches("[0-9a-f]{96}")) {
+            if (!v.path("mode").asText().equals("SEV_SNP")
+                    || !v.get("expected").textValue().matches("[0-9a-f]{96}")) {
                 continue;
             }
-            OvmfImage ovmf = OvmfImage.parse(Vectors.read(Vectors.file(SevSnpMeasureVectorsTest.DIR + "/"
-                    + Vectors.str(v, "ovmf"))));
-            Optional<VcpuType> type = v.get("vcpu_sig").isNull() ? Optional.empty()
+            OvmfImage ovmf = OvmfImage.parse(
+                    Vectors.read(Vectors.file(SevSnpMeasureVectorsTest.DIR + "/" + Vectors.str(v, "ovmf"))));
+            Optional<VcpuType> type = v.get("vcpu_sig").isNull()
+                    ? Optional.empty()
                     : Optional.of(VcpuType.parse(v.get("vcpu_sig").textValue()));
-            LaunchDescription d = LaunchDescription.ofImage(ovmf, SevSnpMeasureVectorsTest.kernel(v),
-                    v.get("vcpus").intValue(), type, v.get("guest_features").longValue());
+            LaunchDescription d = LaunchDescription.ofImage(
+                    ovmf,
+                    SevSnpMeasureVectorsTest.kernel(v),
+                    v.get("vcpus").intValue(),
+                    type,
+                    v.get("guest_features").longValue());
             String json = LaunchDescriptionJson.write(d);
             LaunchDescription read = LaunchDescriptionJson.parse(json.getBytes(StandardCharsets.UTF_8));
             assertEquals(d, read);
@@ -73,8 +79,10 @@ class LaunchDescriptionJsonTest {
     }
 
     private static String refused(String text) {
-        return assertThrows(MeasurementException.class,
-                () -> LaunchDescriptionJson.parse(text.getBytes(StandardCharsets.UTF_8))).getMessage();
+        return assertThrows(
+                        MeasurementException.class,
+                        () -> LaunchDescriptionJson.parse(text.getBytes(StandardCharsets.UTF_8)))
+                .getMessage();
     }
 
     @Test
@@ -92,7 +100,9 @@ class LaunchDescriptionJsonTest {
         assertTrue(refused(section).contains("ovmf_sections[0].attributes"), refused(section));
         String text = valid().toString();
         String duplicated = text.replaceFirst("\\{", "{\"vcpus\":1,");
-        assertTrue(refused(duplicated).contains("not valid JSON") && refused(duplicated).contains("vcpus"),
+        assertTrue(
+                refused(duplicated).contains("not valid JSON")
+                        && refused(duplicated).contains("vcpus"),
                 refused(duplicated));
         assertTrue(refused(text + " {}").contains("not valid JSON"));
         assertTrue(refused("[]").contains("one JSON object"));
@@ -120,23 +130,27 @@ class LaunchDescriptionJsonTest {
         assertRefused(o -> o.put("sev_hashes_table_gpa", 4294967296L), "sev_hashes_table_gpa must be an integer");
         assertRefused(o -> o.put("sev_hashes_table_gpa", 0), "sev_hashes_table_gpa: 0, but a kernel was given");
         assertRefused(o -> o.put("sev_hashes_table_gpa", 0x80fff), "does not fit in its page");
-        assertRefused(o -> ((ObjectNode) o.get("ovmf_sections").get(0)).put("section_type", 9),
+        assertRefused(
+                o -> ((ObjectNode) o.get("ovmf_sections").get(0)).put("section_type", 9),
                 "ovmf_sections[0].section_type: 9 is not");
-        assertRefused(o -> ((ObjectNode) o.get("ovmf_sections").get(0)).put("gpa", 0x800001),
+        assertRefused(
+                o -> ((ObjectNode) o.get("ovmf_sections").get(0)).put("gpa", 0x800001),
                 "ovmf_sections[0].gpa: 0x800001 is not a 4 KiB aligned");
-        assertRefused(o -> ((ObjectNode) o.get("ovmf_sections").get(0)).put("size", 100),
-                "ovmf_sections[0].size");
+        assertRefused(o -> ((ObjectNode) o.get("ovmf_sections").get(0)).put("size", 100), "ovmf_sections[0].size");
         assertRefused(o -> o.put("ovmf_sections", "none"), "ovmf_sections must be an array");
-        assertRefused(o -> {
-            var sections = o.putArray("ovmf_sections");
-            sections.addObject().put("gpa", 0x1000).put("size", 0x1000).put("section_type", 1);
-        }, "kernel_hash: a kernel was given but the OVMF SEV metadata has no SNP_KERNEL_HASHES section");
+        assertRefused(
+                o -> {
+                    var sections = o.putArray("ovmf_sections");
+                    sections.addObject().put("gpa", 0x1000).put("size", 0x1000).put("section_type", 1);
+                },
+                "kernel_hash: a kernel was given but the OVMF SEV metadata has no SNP_KERNEL_HASHES section");
     }
 
     @Test
     void oversizeInputIsRefusedBeforeParsing() {
         byte[] big = new byte[LaunchDescriptionJson.MAX_BYTES + 1];
-        assertTrue(assertThrows(MeasurementException.class, () -> LaunchDescriptionJson.parse(big)).getMessage()
+        assertTrue(assertThrows(MeasurementException.class, () -> LaunchDescriptionJson.parse(big))
+                .getMessage()
                 .contains("more than"));
     }
 

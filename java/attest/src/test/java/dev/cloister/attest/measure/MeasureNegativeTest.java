@@ -22,7 +22,8 @@ class MeasureNegativeTest {
     }
 
     private static String refused(byte[] image) {
-        return assertThrows(MeasurementException.class, () -> OvmfImage.parse(image)).getMessage();
+        return assertThrows(MeasurementException.class, () -> OvmfImage.parse(image))
+                .getMessage();
     }
 
     private static final int FOOTER = 4096 - 32 - 18;
@@ -42,8 +43,10 @@ class MeasureNegativeTest {
     void ovmfWithoutKernelHashesRefusesAKernel() throws Exception {
         OvmfImage x64 = OvmfImage.parse(ovmfX64());
         KernelHashes k = KernelHashes.ofFiles(java.nio.file.Path.of("/dev/null"), null, "console=ttyS0");
-        String snp = assertThrows(MeasurementException.class, () -> LaunchDescription.ofImage(x64, Optional.of(k), 1,
-                Optional.of(VcpuType.EPYC_V4), 1)).getMessage();
+        String snp = assertThrows(
+                        MeasurementException.class,
+                        () -> LaunchDescription.ofImage(x64, Optional.of(k), 1, Optional.of(VcpuType.EPYC_V4), 1))
+                .getMessage();
         assertTrue(snp.contains("no SNP_KERNEL_HASHES section"), snp);
         String sev = assertThrows(MeasurementException.class, () -> SevLaunchDigest.sev(x64, Optional.of(k)))
                 .getMessage();
@@ -62,21 +65,27 @@ class MeasureNegativeTest {
         byte[] cut = amdSev();
         cut[FOOTER] = (byte) (FOOTER + 19);
         cut[FOOTER + 1] = (byte) ((FOOTER + 19) >>> 8);
-        assertTrue(refused(cut).contains("footer table length at offset 0xfce: " + (FOOTER + 19) + " does not fit"),
+        assertTrue(
+                refused(cut).contains("footer table length at offset 0xfce: " + (FOOTER + 19) + " does not fit"),
                 refused(cut));
 
         // Only the last 49 bytes of an image: no room for the footer entry.
         byte[] tail = new byte[4096];
-        String tiny = assertThrows(MeasurementException.class, () -> FirmwareFooterTable.parse("OVMF",
-                Arrays.copyOfRange(tail, 0, 49))).getMessage();
+        String tiny = assertThrows(
+                        MeasurementException.class,
+                        () -> FirmwareFooterTable.parse("OVMF", Arrays.copyOfRange(tail, 0, 49)))
+                .getMessage();
         assertTrue(tiny.contains("too short to hold the footer entry"), tiny);
 
         byte[] entry = amdSev();
         int lastEntry = FOOTER - 18;
         entry[lastEntry] = 3;
         entry[lastEntry + 1] = 0;
-        assertTrue(refused(entry).contains("footer table entry length at offset 0x" + Integer.toHexString(lastEntry)
-                + ": 3 is outside [18, "), refused(entry));
+        assertTrue(
+                refused(entry)
+                        .contains("footer table entry length at offset 0x" + Integer.toHexString(lastEntry)
+                                + ": 3 is outside [18, "),
+                refused(entry));
 
         assertTrue(refused(new byte[0]).contains("size 0 bytes"));
         assertTrue(refused(Arrays.copyOf(amdSev(), 4000)).contains("size 4000 bytes is not a positive multiple"));
@@ -86,11 +95,13 @@ class MeasureNegativeTest {
     @Test
     void aMissingFooterMeansNoTableAndNoResetBlock() throws Exception {
         byte[] image = amdSev();
-        image[FOOTER + 2] ^= 1;   // footer GUID no longer matches
+        image[FOOTER + 2] ^= 1; // footer GUID no longer matches
         OvmfImage ovmf = OvmfImage.parse(image);
         assertTrue(ovmf.sections().isEmpty());
-        String m = assertThrows(MeasurementException.class, () -> LaunchDescription.ofImage(ovmf, Optional.empty(), 1,
-                Optional.of(VcpuType.EPYC_V4), 1)).getMessage();
+        String m = assertThrows(
+                        MeasurementException.class,
+                        () -> LaunchDescription.ofImage(ovmf, Optional.empty(), 1, Optional.of(VcpuType.EPYC_V4), 1))
+                .getMessage();
         assertTrue(m.contains("no SEV-ES reset block"), m);
     }
 
@@ -101,18 +112,23 @@ class MeasureNegativeTest {
         assertTrue(asev > 0);
         byte[] signature = image.clone();
         signature[asev] = 'B';
-        assertTrue(refused(signature).contains("SEV metadata signature at offset 0x" + Integer.toHexString(asev)),
+        assertTrue(
+                refused(signature).contains("SEV metadata signature at offset 0x" + Integer.toHexString(asev)),
                 refused(signature));
         byte[] version = image.clone();
         version[asev + 8] = 2;
         assertTrue(refused(version).contains("SEV metadata version"), refused(version));
         byte[] count = image.clone();
         count[asev + 12] = (byte) 200;
-        assertTrue(refused(count).contains("SEV metadata item count at offset 0x" + Integer.toHexString(asev + 12)
-                + ": 200 exceeds 64"), refused(count));
+        assertTrue(
+                refused(count)
+                        .contains("SEV metadata item count at offset 0x" + Integer.toHexString(asev + 12)
+                                + ": 200 exceeds 64"),
+                refused(count));
         byte[] type = image.clone();
         type[asev + 16 + 8] = 9;
-        assertTrue(refused(type).contains("SEV metadata item 0 at offset 0x" + Integer.toHexString(asev + 16)),
+        assertTrue(
+                refused(type).contains("SEV metadata item 0 at offset 0x" + Integer.toHexString(asev + 16)),
                 refused(type));
         byte[] unaligned = image.clone();
         unaligned[asev + 16] = 1;
@@ -123,15 +139,21 @@ class MeasureNegativeTest {
     void zeroOrAThousandVcpusAreRefused() throws Exception {
         OvmfImage ovmf = OvmfImage.parse(amdSev());
         for (int vcpus : new int[] {0, 1000, -1}) {
-            String m = assertThrows(MeasurementException.class, () -> LaunchDescription.ofImage(ovmf, Optional.empty(),
-                    vcpus, Optional.of(VcpuType.EPYC_V4), 1)).getMessage();
+            String m = assertThrows(
+                            MeasurementException.class,
+                            () -> LaunchDescription.ofImage(
+                                    ovmf, Optional.empty(), vcpus, Optional.of(VcpuType.EPYC_V4), 1))
+                    .getMessage();
             assertEquals("vcpus: " + vcpus + " is outside [1, 512]", m);
-            assertThrows(MeasurementException.class, () -> SevLaunchDigest.sevEs(ovmf, Optional.empty(), vcpus,
-                    Optional.of(VcpuType.EPYC_V4), VmmType.QEMU));
+            assertThrows(
+                    MeasurementException.class,
+                    () -> SevLaunchDigest.sevEs(
+                            ovmf, Optional.empty(), vcpus, Optional.of(VcpuType.EPYC_V4), VmmType.QEMU));
         }
-        LaunchDescription max = LaunchDescription.ofImage(ovmf, Optional.empty(), 512, Optional.of(VcpuType.EPYC_V4),
-                1);
-        assertNotEquals(Vectors.hex(max.snpLaunchDigest(VmmType.QEMU)),
+        LaunchDescription max =
+                LaunchDescription.ofImage(ovmf, Optional.empty(), 512, Optional.of(VcpuType.EPYC_V4), 1);
+        assertNotEquals(
+                Vectors.hex(max.snpLaunchDigest(VmmType.QEMU)),
                 Vectors.hex(LaunchDescription.ofImage(ovmf, Optional.empty(), 511, Optional.of(VcpuType.EPYC_V4), 1)
                         .snpLaunchDigest(VmmType.QEMU)));
     }
@@ -140,10 +162,14 @@ class MeasureNegativeTest {
     void qemuNeedsAVcpuTypeAndSnpNeedsSnpActive() throws Exception {
         OvmfImage ovmf = OvmfImage.parse(amdSev());
         LaunchDescription untyped = LaunchDescription.ofImage(ovmf, Optional.empty(), 1, Optional.empty(), 1);
-        assertTrue(assertThrows(MeasurementException.class, () -> untyped.snpLaunchDigest(VmmType.QEMU)).getMessage()
+        assertTrue(assertThrows(MeasurementException.class, () -> untyped.snpLaunchDigest(VmmType.QEMU))
+                .getMessage()
                 .startsWith("vcpu_type: "));
-        assertTrue(assertThrows(MeasurementException.class, () -> LaunchDescription.ofImage(ovmf, Optional.empty(), 1,
-                Optional.of(VcpuType.EPYC_V4), 0x20)).getMessage().contains("SNPActive"));
+        assertTrue(assertThrows(
+                        MeasurementException.class,
+                        () -> LaunchDescription.ofImage(ovmf, Optional.empty(), 1, Optional.of(VcpuType.EPYC_V4), 0x20))
+                .getMessage()
+                .contains("SNPActive"));
         assertThrows(IllegalArgumentException.class, () -> VcpuType.parse("epyc-v4"));
         assertEquals(0x00800F12, VcpuType.EPYC_V4.signature());
         assertEquals(0x00A00F11, VcpuType.EPYC_MILAN.signature());

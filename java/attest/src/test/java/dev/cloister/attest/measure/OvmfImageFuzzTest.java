@@ -24,7 +24,8 @@ class OvmfImageFuzzTest {
             int edits = data.consumeInt(1, 16);
             for (int i = 0; i < edits && data.remainingBytes() > 2; i++) {
                 // Most structure lies in the last 512 bytes: aim there half of the time.
-                int at = data.consumeBoolean() ? data.consumeInt(image.length - 512, image.length - 1)
+                int at = data.consumeBoolean()
+                        ? data.consumeInt(image.length - 512, image.length - 1)
                         : data.consumeInt(0, image.length - 1);
                 image[at] = data.consumeByte();
             }
@@ -33,8 +34,8 @@ class OvmfImageFuzzTest {
             OvmfImage ovmf = OvmfImage.parse(image);
             int vcpus = data.consumeInt(0, 8);
             Optional<KernelHashes> kernel = data.consumeBoolean() ? Optional.of(KERNEL) : Optional.empty();
-            LaunchDescription d = LaunchDescription.ofImage(ovmf, kernel, vcpus, Optional.of(VcpuType.EPYC_V4),
-                    data.consumeLong());
+            LaunchDescription d =
+                    LaunchDescription.ofImage(ovmf, kernel, vcpus, Optional.of(VcpuType.EPYC_V4), data.consumeLong());
             d.snpLaunchDigest(data.pickValue(VmmType.values()));
             SevLaunchDigest.sevEs(ovmf, kernel, vcpus, Optional.of(VcpuType.EPYC_V4), VmmType.QEMU);
         } catch (MeasurementException refused) {

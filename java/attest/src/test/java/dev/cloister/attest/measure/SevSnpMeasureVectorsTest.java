@@ -31,7 +31,11 @@ class SevSnpMeasureVectorsTest {
     @Test
     void allTwentySixCasesAreThere() {
         assertEquals(26, vectors().size());
-        assertEquals(3, vectors().stream().filter(v -> !v.get("expected").textValue().matches("[0-9a-f]+")).count());
+        assertEquals(
+                3,
+                vectors().stream()
+                        .filter(v -> !v.get("expected").textValue().matches("[0-9a-f]+"))
+                        .count());
     }
 
     @TestFactory
@@ -39,8 +43,8 @@ class SevSnpMeasureVectorsTest {
         List<DynamicTest> tests = new ArrayList<>();
         int i = 0;
         for (JsonNode v : vectors()) {
-            tests.add(DynamicTest.dynamicTest(i++ + " " + Vectors.str(v, "test") + " " + Vectors.str(v, "function"),
-                    () -> check(v)));
+            tests.add(DynamicTest.dynamicTest(
+                    i++ + " " + Vectors.str(v, "test") + " " + Vectors.str(v, "function"), () -> check(v)));
         }
         return tests.stream();
     }
@@ -54,17 +58,18 @@ class SevSnpMeasureVectorsTest {
         }
         Optional<KernelHashes> kernel = kernel(v);
         int vcpus = v.get("vcpus").intValue();
-        Optional<VcpuType> vcpuType = v.get("vcpu_sig").isNull() ? Optional.empty()
+        Optional<VcpuType> vcpuType = v.get("vcpu_sig").isNull()
+                ? Optional.empty()
                 : Optional.of(VcpuType.parse(v.get("vcpu_sig").textValue()));
         long features = v.get("guest_features").longValue();
         VmmType vmm = v.has("vmm_type") ? VmmType.parse(v.get("vmm_type").textValue()) : VmmType.QEMU;
         boolean fails = !expected.matches("[0-9a-f]+");
         Measure measure = () -> switch (Vectors.str(v, "mode")) {
             case "SEV_SNP" -> {
-                LaunchDescription d = v.has("snp_ovmf_hash_str") && v.get("snp_ovmf_hash_str").textValue()
-                        .matches("[0-9a-f]{96}")
-                        ? LaunchDescription.ofImage(ovmf, Vectors.hex(v, "snp_ovmf_hash_str"), kernel, vcpus, vcpuType,
-                                features)
+                LaunchDescription d = v.has("snp_ovmf_hash_str")
+                                && v.get("snp_ovmf_hash_str").textValue().matches("[0-9a-f]{96}")
+                        ? LaunchDescription.ofImage(
+                                ovmf, Vectors.hex(v, "snp_ovmf_hash_str"), kernel, vcpus, vcpuType, features)
                         : LaunchDescription.ofImage(ovmf, kernel, vcpus, vcpuType, features);
                 yield d.snpLaunchDigest(vmm);
             }
@@ -74,8 +79,8 @@ class SevSnpMeasureVectorsTest {
         };
         if (fails) {
             MeasurementException e = assertThrows(MeasurementException.class, measure::run);
-            String phrase = expected.contains("SNP_KERNEL_HASHES") ? "SNP_KERNEL_HASHES"
-                    : "kernel/initrd/cmdline measurement";
+            String phrase =
+                    expected.contains("SNP_KERNEL_HASHES") ? "SNP_KERNEL_HASHES" : "kernel/initrd/cmdline measurement";
             assertTrue(e.getMessage().contains(phrase), e.getMessage());
         } else {
             assertEquals(expected, Vectors.hex(measure.run()));

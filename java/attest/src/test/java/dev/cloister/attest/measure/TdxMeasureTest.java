@@ -35,8 +35,12 @@ class TdxMeasureTest {
         JsonNode events = new ObjectMapper().readTree(Vectors.str(report(), "event_log"));
         List<Logged> out = new ArrayList<>();
         for (JsonNode e : Vectors.list(events)) {
-            out.add(new Logged(e.get("imr").intValue(), e.get("event_type").longValue(), Vectors.hex(e, "digest"),
-                    Vectors.str(e, "event"), Vectors.hex(e, "event_payload")));
+            out.add(new Logged(
+                    e.get("imr").intValue(),
+                    e.get("event_type").longValue(),
+                    Vectors.hex(e, "digest"),
+                    Vectors.str(e, "event"),
+                    Vectors.hex(e, "event_payload")));
         }
         return out;
     }
@@ -55,7 +59,8 @@ class TdxMeasureTest {
             assertEquals(Vectors.hex(quote.rtmr(i)), Vectors.hex(rtmrs.get(i)), "RTMR" + i);
         }
         events.removeLast();
-        assertNotEquals(Vectors.hex(quote.rtmr(3)), Vectors.hex(Rtmr.replay(events).get(3)), "every event counts");
+        assertNotEquals(
+                Vectors.hex(quote.rtmr(3)), Vectors.hex(Rtmr.replay(events).get(3)), "every event counts");
     }
 
     @Test
@@ -66,7 +71,10 @@ class TdxMeasureTest {
                 continue;
             }
             MessageDigest md = MessageDigest.getInstance("SHA-384");
-            md.update(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) e.type()).array());
+            md.update(ByteBuffer.allocate(4)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putInt((int) e.type())
+                    .array());
             md.update((":" + e.event() + ":").getBytes(StandardCharsets.UTF_8));
             md.update(e.payload());
             assertArrayEquals(e.digest(), md.digest(), e.event());
@@ -78,7 +86,8 @@ class TdxMeasureTest {
     @Test
     void directBootRtmr1FromTheKernelDigestGivesTheQuotesRtmr1() throws Exception {
         TdxQuote quote = TdxQuote.parse(Vectors.hex(report(), "quote"));
-        List<byte[]> logged = log().stream().filter(e -> e.imr() == 1).map(Logged::digest).toList();
+        List<byte[]> logged =
+                log().stream().filter(e -> e.imr() == 1).map(Logged::digest).toList();
         assertEquals(5, logged.size());
         List<byte[]> predicted = Rtmr.directBootRtmr1Log(logged.getFirst());
         for (int i = 1; i < 5; i++) {
@@ -86,9 +95,11 @@ class TdxMeasureTest {
         }
         assertEquals(Vectors.hex(quote.rtmr(1)), Vectors.hex(Rtmr.directBootRtmr1(logged.getFirst())));
         // RTMR2 is the command line and the initrd; the log carries their digests but not the command line itself.
-        List<byte[]> rtmr2 = log().stream().filter(e -> e.imr() == 2).map(Logged::digest).toList();
+        List<byte[]> rtmr2 =
+                log().stream().filter(e -> e.imr() == 2).map(Logged::digest).toList();
         assertEquals(Vectors.hex(quote.rtmr(2)), Vectors.hex(Rtmr.fold(rtmr2)));
-        assertEquals(Vectors.hex(Rtmr.fold(List.of(Rtmr.cmdlineDigest("console=ttyS0"), rtmr2.get(1)))),
+        assertEquals(
+                Vectors.hex(Rtmr.fold(List.of(Rtmr.cmdlineDigest("console=ttyS0"), rtmr2.get(1)))),
                 Vectors.hex(Rtmr.directBootRtmr2("console=ttyS0", rtmr2.get(1))));
     }
 
@@ -126,10 +137,14 @@ class TdxMeasureTest {
         return fw;
     }
 
-    private static void section(ByteBuffer b, int at, int dataOffset, int raw, long gpa, long memory, int type,
-            int attributes) {
-        b.putInt(at, dataOffset).putInt(at + 4, raw).putLong(at + 8, gpa).putLong(at + 16, memory)
-                .putInt(at + 24, type).putInt(at + 28, attributes);
+    private static void section(
+            ByteBuffer b, int at, int dataOffset, int raw, long gpa, long memory, int type, int attributes) {
+        b.putInt(at, dataOffset)
+                .putInt(at + 4, raw)
+                .putLong(at + 8, gpa)
+                .putLong(at + 16, memory)
+                .putInt(at + 24, type)
+                .putInt(at + 28, attributes);
     }
 
     private static byte[] op(String name, long gpa) {
@@ -173,14 +188,18 @@ class TdxMeasureTest {
     @Test
     void malformedTdvfsAreRefusedWithTheirOffset() {
         int descriptor = SIZE - 512;
-        assertRefused(fw -> fw[descriptor] = 'X', "TDVF descriptor signature at offset 0x" + Integer.toHexString(
-                descriptor));
+        assertRefused(
+                fw -> fw[descriptor] = 'X', "TDVF descriptor signature at offset 0x" + Integer.toHexString(descriptor));
         assertRefused(fw -> fw[descriptor + 8] = 2, "TDVF descriptor version");
         assertRefused(fw -> fw[descriptor + 12] = 0, "TDVF section count");
         assertRefused(fw -> fw[descriptor + 12] = 100, "TDVF section count");
-        assertRefused(fw -> fw[descriptor + 16 + 8] = 1, "TDVF section 0 memory address at offset 0x"
-                + Integer.toHexString(descriptor + 16 + 8));
-        assertRefused(fw -> fw[descriptor + 16 + 1] = 0x10, "TDVF section 0 raw data at offset 0x" + Integer.toHexString(descriptor + 16) + ": offset 0x1000 + size 0x3000 runs past");
+        assertRefused(
+                fw -> fw[descriptor + 16 + 8] = 1,
+                "TDVF section 0 memory address at offset 0x" + Integer.toHexString(descriptor + 16 + 8));
+        assertRefused(
+                fw -> fw[descriptor + 16 + 1] = 0x10,
+                "TDVF section 0 raw data at offset 0x" + Integer.toHexString(descriptor + 16)
+                        + ": offset 0x1000 + size 0x3000 runs past");
         assertRefused(fw -> fw[descriptor + 48 + 16 + 3] = 0x7f, "TDVF section 1 memory size");
         assertRefused(fw -> fw[descriptor + 80 + 28] = 4, "TDVF section 2 attributes");
         assertRefused(fw -> fw[SIZE - 32 - 18 - 18 - 4 + 1] = 0x7f, "TDX metadata offset-from-end");
@@ -195,7 +214,8 @@ class TdxMeasureTest {
     private static void assertRefused(Edit edit, String phrase) {
         byte[] fw = syntheticTdvf();
         edit.apply(fw);
-        String m = assertThrows(MeasurementException.class, () -> TdvfImage.parse(fw)).getMessage();
+        String m = assertThrows(MeasurementException.class, () -> TdvfImage.parse(fw))
+                .getMessage();
         assertTrue(m.contains(phrase), () -> "expected \"" + phrase + "\" in: " + m);
     }
 }

@@ -17,6 +17,7 @@ class VerityTreeTest {
 
     /** cryptsetup tests/verity-compat-test: 8 MiB of zeros, 4096-byte blocks, sha256, format 1, this salt. */
     static final String SALT = "e48da609055204e89ae53b655ca2216dd983cf3cb829f34f63a297d106d53e2d";
+
     static final String ROOT = "e522df0f97da4febb882ac40f30b37dc0b444bf6df418929463fa25280f09d5c";
 
     @Test
@@ -41,13 +42,20 @@ class VerityTreeTest {
     @Test
     void malformedVolumesAreRefused() {
         byte[] salt = new byte[32];
-        assertTrue(assertThrows(MeasurementException.class, () -> VerityTree.rootHash(
-                new ByteArrayInputStream(new byte[4095]), 4095, salt)).getMessage().contains("size 4095"));
-        assertTrue(assertThrows(MeasurementException.class, () -> VerityTree.rootHash(
-                new ByteArrayInputStream(new byte[4096]), 8192, salt)).getMessage().contains("ended after 4096"));
-        assertThrows(MeasurementException.class, () -> VerityTree.rootHash(new ByteArrayInputStream(new byte[0]), 0,
-                salt));
-        assertThrows(MeasurementException.class, () -> VerityTree.rootHash(new ByteArrayInputStream(new byte[4096]),
-                4096, new byte[257]));
+        assertTrue(assertThrows(
+                        MeasurementException.class,
+                        () -> VerityTree.rootHash(new ByteArrayInputStream(new byte[4095]), 4095, salt))
+                .getMessage()
+                .contains("size 4095"));
+        assertTrue(assertThrows(
+                        MeasurementException.class,
+                        () -> VerityTree.rootHash(new ByteArrayInputStream(new byte[4096]), 8192, salt))
+                .getMessage()
+                .contains("ended after 4096"));
+        assertThrows(
+                MeasurementException.class, () -> VerityTree.rootHash(new ByteArrayInputStream(new byte[0]), 0, salt));
+        assertThrows(
+                MeasurementException.class,
+                () -> VerityTree.rootHash(new ByteArrayInputStream(new byte[4096]), 4096, new byte[257]));
     }
 }

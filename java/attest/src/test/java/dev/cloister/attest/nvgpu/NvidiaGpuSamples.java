@@ -13,16 +13,16 @@ final class NvidiaGpuSamples {
     /** A fixed time inside every device certificate's validity (they end 9999-12-31). */
     static final Instant NOW = Instant.parse("2026-11-28T00:00:00Z");
 
-    private NvidiaGpuSamples() {
-    }
+    private NvidiaGpuSamples() {}
 
     static Path dir() {
         return Vectors.dir("nvidia-gpu/nvtrust");
     }
 
     static byte[] report() {
-        return NvidiaGpuEvidence.ofHex(new String(Vectors.read(dir().resolve("hopperAttestationReport.txt")),
-                StandardCharsets.US_ASCII)).report();
+        return NvidiaGpuEvidence.ofHex(new String(
+                        Vectors.read(dir().resolve("hopperAttestationReport.txt")), StandardCharsets.US_ASCII))
+                .report();
     }
 
     static byte[] chainPem() {
@@ -31,7 +31,7 @@ final class NvidiaGpuSamples {
 
     @SuppressWarnings("unchecked")
     static Map<String, Object> expected() {
-        return (Map<String, Object>) Json.parse(new String(
-                Vectors.read(dir().resolve("hopperAttestationReport.parsed.json")), StandardCharsets.UTF_8));
+        return (Map<String, Object>) Json.parse(
+                new String(Vectors.read(dir().resolve("hopperAttestationReport.parsed.json")), StandardCharsets.UTF_8));
     }
 }

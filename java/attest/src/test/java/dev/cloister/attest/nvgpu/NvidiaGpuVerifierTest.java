@@ -29,8 +29,12 @@ class NvidiaGpuVerifierTest {
     }
 
     private static NvidiaGpuClaims verify(byte[] report, NvidiaGpuPolicy policy) throws AttestationException {
-        return new NvidiaGpuVerifier().verify(NvidiaGpuSamples.NOW, NvidiaGpuEvidence.of(report),
-                NvidiaGpuEndorsements.ofPem(NvidiaGpuSamples.chainPem()), policy);
+        return new NvidiaGpuVerifier()
+                .verify(
+                        NvidiaGpuSamples.NOW,
+                        NvidiaGpuEvidence.of(report),
+                        NvidiaGpuEndorsements.ofPem(NvidiaGpuSamples.chainPem()),
+                        policy);
     }
 
     @Test
@@ -39,8 +43,8 @@ class NvidiaGpuVerifierTest {
         Map<String, Object> e = NvidiaGpuSamples.expected();
         Map<String, Object> request = (Map<String, Object>) e.get("request");
         Map<String, Object> opaque = (Map<String, Object>) e.get("opaque");
-        NvidiaGpuPolicy policy = NvidiaGpuPolicy.genuineNvidia()
-                .withNonce(ReferenceValue.Digests.ofHex((String) request.get("nonce")));
+        NvidiaGpuPolicy policy =
+                NvidiaGpuPolicy.genuineNvidia().withNonce(ReferenceValue.Digests.ofHex((String) request.get("nonce")));
         NvidiaGpuClaims c = verify(NvidiaGpuSamples.report(), policy);
         HexFormat hex = HexFormat.of();
         assertEquals(RootKind.VENDOR, c.root());
@@ -64,20 +68,29 @@ class NvidiaGpuVerifierTest {
         assertEquals(e.get("signature"), hex.formatHex(c.report().signature()));
         assertTrue(c.leafSubject().contains("GH100 A01 GSP FMC LF"), c.leafSubject());
 
-        AttestationResult r = AttestationVerifier.create().verify(NvidiaGpuSamples.NOW,
-                NvidiaGpuEvidence.of(NvidiaGpuSamples.report()), NvidiaGpuEndorsements.ofPem(NvidiaGpuSamples.chainPem()),
-                policy);
+        AttestationResult r = AttestationVerifier.create()
+                .verify(
+                        NvidiaGpuSamples.NOW,
+                        NvidiaGpuEvidence.of(NvidiaGpuSamples.report()),
+                        NvidiaGpuEndorsements.ofPem(NvidiaGpuSamples.chainPem()),
+                        policy);
         assertTrue(r.toJson().contains("\"driver_version\":\"550.90.07\""), r.toJson());
         assertTrue(r.toJson().contains("\"platform\":\"nvidia-gpu\""), r.toJson());
         // parsed.json: NVDEC0_STATUS 55, PROTECTED_PCIE_STATUS 55, no FEATURE_FLAG.
-        assertTrue(r.toJson().contains("\"nvdec0\":\"disabled\",\"protected_pcie\":\"disabled\","
-                + "\"multi_gpu_mode\":\"legacy (no FEATURE_FLAG)\""), r.toJson());
+        assertTrue(
+                r.toJson()
+                        .contains("\"nvdec0\":\"disabled\",\"protected_pcie\":\"disabled\","
+                                + "\"multi_gpu_mode\":\"legacy (no FEATURE_FLAG)\""),
+                r.toJson());
     }
 
     @Test
     void anotherNonceIsRefused() {
-        refused("nonce: expected", () -> verify(NvidiaGpuSamples.report(),
-                NvidiaGpuPolicy.genuineNvidia().withNonce(ReferenceValue.Digests.ofHex("00".repeat(32)))));
+        refused(
+                "nonce: expected",
+                () -> verify(
+                        NvidiaGpuSamples.report(),
+                        NvidiaGpuPolicy.genuineNvidia().withNonce(ReferenceValue.Digests.ofHex("00".repeat(32)))));
     }
 
     @Test
@@ -88,40 +101,58 @@ class NvidiaGpuVerifierTest {
         byte[] nonZero = Arrays.copyOf(r, r.length + 1);
         nonZero[r.length] = 1;
         refused("non-zero byte after the signature", () -> verify(nonZero, NvidiaGpuPolicy.genuineNvidia()));
-        refused("bytes after the signature", () -> verify(Arrays.copyOf(r, r.length + 9),
-                NvidiaGpuPolicy.genuineNvidia()));
-        refused("leaves no room for the signature", () -> verify(Arrays.copyOf(r, r.length - 1),
-                NvidiaGpuPolicy.genuineNvidia()));
+        refused(
+                "bytes after the signature",
+                () -> verify(Arrays.copyOf(r, r.length + 9), NvidiaGpuPolicy.genuineNvidia()));
+        refused(
+                "leaves no room for the signature",
+                () -> verify(Arrays.copyOf(r, r.length - 1), NvidiaGpuPolicy.genuineNvidia()));
         refused("too short", () -> verify(new byte[10], NvidiaGpuPolicy.genuineNvidia()));
-        refused("exceeds the limit", () -> verify(new byte[SpdmMeasurements.MAX_REPORT + 1],
-                NvidiaGpuPolicy.genuineNvidia()));
+        refused(
+                "exceeds the limit",
+                () -> verify(new byte[SpdmMeasurements.MAX_REPORT + 1], NvidiaGpuPolicy.genuineNvidia()));
     }
 
     @Test
     void aChainThatDoesNotEndInTheTrustedRootIsRefused() throws Exception {
         String pem = new String(NvidiaGpuSamples.chainPem(), StandardCharsets.US_ASCII);
         String withoutRoot = pem.substring(0, pem.lastIndexOf("-----BEGIN CERTIFICATE-----"));
-        refused("is not a root this policy trusts", () -> new NvidiaGpuVerifier().verify(NvidiaGpuSamples.NOW,
-                NvidiaGpuEvidence.of(NvidiaGpuSamples.report()),
-                NvidiaGpuEndorsements.ofPem(withoutRoot.getBytes(StandardCharsets.US_ASCII)),
-                NvidiaGpuPolicy.genuineNvidia()));
+        refused(
+                "is not a root this policy trusts",
+                () -> new NvidiaGpuVerifier()
+                        .verify(
+                                NvidiaGpuSamples.NOW,
+                                NvidiaGpuEvidence.of(NvidiaGpuSamples.report()),
+                                NvidiaGpuEndorsements.ofPem(withoutRoot.getBytes(StandardCharsets.US_ASCII)),
+                                NvidiaGpuPolicy.genuineNvidia()));
         String onlyLeaf = pem.substring(0, pem.indexOf("-----END CERTIFICATE-----") + 25);
-        refused("at least a leaf and a root", () -> new NvidiaGpuVerifier().verify(NvidiaGpuSamples.NOW,
-                NvidiaGpuEvidence.of(NvidiaGpuSamples.report()),
-                NvidiaGpuEndorsements.ofPem(onlyLeaf.getBytes(StandardCharsets.US_ASCII)),
-                NvidiaGpuPolicy.genuineNvidia()));
+        refused(
+                "at least a leaf and a root",
+                () -> new NvidiaGpuVerifier()
+                        .verify(
+                                NvidiaGpuSamples.NOW,
+                                NvidiaGpuEvidence.of(NvidiaGpuSamples.report()),
+                                NvidiaGpuEndorsements.ofPem(onlyLeaf.getBytes(StandardCharsets.US_ASCII)),
+                                NvidiaGpuPolicy.genuineNvidia()));
         // The RIM root is NVIDIA's too, but not a device root: it cannot stand in.
         byte[] rimRoot = Vectors.read(NvidiaGpuSamples.dir().resolve("verifier_RIM_root.pem"));
-        assertThrows(IllegalArgumentException.class, () -> new NvidiaRoot(RootKind.VENDOR,
-                (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
-                        .generateCertificate(new java.io.ByteArrayInputStream(rimRoot))));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new NvidiaRoot(RootKind.VENDOR, (java.security.cert.X509Certificate)
+                        java.security.cert.CertificateFactory.getInstance("X.509")
+                                .generateCertificate(new java.io.ByteArrayInputStream(rimRoot))));
     }
 
     @Test
     void beforeTheLeafWasIssuedTheChainIsNotValid() {
-        refused("is not valid at", () -> new NvidiaGpuVerifier().verify(Instant.parse("2000-01-01T00:00:00Z"),
-                NvidiaGpuEvidence.of(NvidiaGpuSamples.report()), NvidiaGpuEndorsements.ofPem(NvidiaGpuSamples.chainPem()),
-                NvidiaGpuPolicy.genuineNvidia()));
+        refused(
+                "is not valid at",
+                () -> new NvidiaGpuVerifier()
+                        .verify(
+                                Instant.parse("2000-01-01T00:00:00Z"),
+                                NvidiaGpuEvidence.of(NvidiaGpuSamples.report()),
+                                NvidiaGpuEndorsements.ofPem(NvidiaGpuSamples.chainPem()),
+                                NvidiaGpuPolicy.genuineNvidia()));
     }
 
     @Test
@@ -158,11 +189,14 @@ class NvidiaGpuVerifierTest {
                 ders.get(c)[i] ^= 1;
                 StringBuilder pem = new StringBuilder();
                 for (byte[] d : ders) {
-                    pem.append("-----BEGIN CERTIFICATE-----\n").append(java.util.Base64.getMimeEncoder()
-                            .encodeToString(d)).append("\n-----END CERTIFICATE-----\n");
+                    pem.append("-----BEGIN CERTIFICATE-----\n")
+                            .append(java.util.Base64.getMimeEncoder().encodeToString(d))
+                            .append("\n-----END CERTIFICATE-----\n");
                 }
                 try {
-                    v.verify(NvidiaGpuSamples.NOW, NvidiaGpuEvidence.of(NvidiaGpuSamples.report()),
+                    v.verify(
+                            NvidiaGpuSamples.NOW,
+                            NvidiaGpuEvidence.of(NvidiaGpuSamples.report()),
                             NvidiaGpuEndorsements.ofPem(pem.toString().getBytes(StandardCharsets.US_ASCII)),
                             NvidiaGpuPolicy.genuineNvidia());
                     accepted.add(c + ":" + i);

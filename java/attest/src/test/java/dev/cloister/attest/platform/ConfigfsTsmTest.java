@@ -34,13 +34,13 @@ class ConfigfsTsmTest {
 
     @Test
     void readsAVerifiableSevSnpReportAndItsCertificateTable(@TempDir Path tmp) throws Exception {
-        SimulatedSevSnpPlatform sim = SimulatedSevSnpPlatform.openOrCreate(tmp.resolve("sim"), NOW,
-                new SecureRandom());
+        SimulatedSevSnpPlatform sim = SimulatedSevSnpPlatform.openOrCreate(tmp.resolve("sim"), NOW, new SecureRandom());
         byte[] reportData = new byte[64];
         Arrays.fill(reportData, (byte) 7);
         Path root = tmp.resolve("tsm/report");
         Path entry = Files.createDirectories(root.resolve("cloister0"));
-        Files.write(entry.resolve("outblob"),
+        Files.write(
+                entry.resolve("outblob"),
                 sim.report(SimulatedReportRequest.of(reportData, new byte[48])).report());
         Files.write(entry.resolve("auxblob"), sim.certificateTable());
         Files.writeString(entry.resolve("provider"), "sev_guest\n");
@@ -51,16 +51,16 @@ class ConfigfsTsmTest {
         assertEquals(1, r.generation());
         assertArrayEquals(reportData, Files.readAllBytes(entry.resolve("inblob")));
         SevSnpCertificateTable table = SevSnpCertificateTable.parse(r.auxblob().orElseThrow());
-        SevSnpClaims c = new SevSnpVerifier().verify(NOW, SevSnpEvidence.of(r.outblob()), table.endorsements(),
-                sim.insecurePolicy());
+        SevSnpClaims c = new SevSnpVerifier()
+                .verify(NOW, SevSnpEvidence.of(r.outblob()), table.endorsements(), sim.insecurePolicy());
         assertEquals(RootKind.SIMULATED, c.root());
         assertArrayEquals(reportData, c.reportData());
     }
 
     @Test
     void aMissingInterfaceIsAClearError(@TempDir Path tmp) {
-        AttestationException e = assertThrows(AttestationException.class,
-                () -> new ConfigfsTsm(tmp.resolve("absent")).report("x", new byte[64]));
+        AttestationException e = assertThrows(
+                AttestationException.class, () -> new ConfigfsTsm(tmp.resolve("absent")).report("x", new byte[64]));
         assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new ConfigfsTsm(tmp).report("../etc", new byte[64]));
         assertThrows(IllegalArgumentException.class, () -> new ConfigfsTsm(tmp).report("x", new byte[32]));
@@ -71,8 +71,8 @@ class ConfigfsTsmTest {
         byte[] cert = {0x30, 0x03, 1, 2, 3};
         byte[] ok = SevSnpCertificateTable.encode(Map.of(SevSnpCertificateTable.VCEK, cert));
         assertThrows(AttestationException.class, () -> SevSnpCertificateTable.parse(new byte[10]));
-        assertThrows(AttestationException.class,
-                () -> SevSnpCertificateTable.parse(Arrays.copyOf(ok, 24))); // no terminator
+        assertThrows(
+                AttestationException.class, () -> SevSnpCertificateTable.parse(Arrays.copyOf(ok, 24))); // no terminator
         byte[] outside = ok.clone();
         ByteBuffer.wrap(outside).order(ByteOrder.LITTLE_ENDIAN).putInt(20, 5000);
         assertThrows(AttestationException.class, () -> SevSnpCertificateTable.parse(outside));
@@ -80,7 +80,8 @@ class ConfigfsTsmTest {
         ByteBuffer.wrap(overlap).order(ByteOrder.LITTLE_ENDIAN).putInt(16, 24);
         assertThrows(AttestationException.class, () -> SevSnpCertificateTable.parse(overlap));
         byte[] noLeaf = SevSnpCertificateTable.encode(Map.of(SevSnpCertificateTable.ASK, cert));
-        AttestationException e = assertThrows(AttestationException.class,
+        AttestationException e = assertThrows(
+                AttestationException.class,
                 () -> SevSnpCertificateTable.parse(noLeaf).endorsements());
         assertTrue(e.getMessage().contains("neither a VCEK nor a VLEK"), e.getMessage());
     }

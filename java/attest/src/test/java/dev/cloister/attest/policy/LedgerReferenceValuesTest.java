@@ -11,14 +11,15 @@ import dev.cloister.attest.sim.SimulatedTdxPlatform;
 import dev.cloister.attest.tdx.TdxEndorsements;
 import dev.cloister.attest.tdx.TdxPolicy;
 import dev.cloister.attest.tdx.TdxVerifier;
+import dev.cloister.ledger.checkpoint.DirectoryCheckpointStore;
 import dev.cloister.ledger.checkpoint.InMemoryCheckpointStore;
 import dev.cloister.ledger.checkpoint.LogIdentity;
+import dev.cloister.ledger.client.LogVerifier;
 import dev.cloister.ledger.entry.Digest;
 import dev.cloister.ledger.entry.EnclaveRelease;
 import dev.cloister.ledger.entry.GpuReferenceValue;
 import dev.cloister.ledger.entry.OhttpKeyConfigEntry;
 import dev.cloister.ledger.entry.PlatformMeasurement;
-import dev.cloister.ledger.client.LogVerifier;
 import dev.cloister.ledger.log.LogStorage;
 import dev.cloister.ledger.log.Sequencer;
 import dev.cloister.ledger.note.Ed25519NoteSigner;
@@ -31,7 +32,6 @@ import dev.cloister.ledger.witness.AddCheckpointRequest;
 import dev.cloister.ledger.witness.Cosigner;
 import dev.cloister.ledger.witness.Witness;
 import dev.cloister.ledger.witness.WitnessPolicy;
-import dev.cloister.ledger.checkpoint.DirectoryCheckpointStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -57,6 +57,7 @@ class LedgerReferenceValuesTest {
 
     @TempDir
     Path root;
+
     Sequencer ledger;
     List<Witness> witnesses = new java.util.ArrayList<>();
     LogVerifier client;
@@ -82,22 +83,29 @@ class LedgerReferenceValuesTest {
             Cosigner c = new Cosigner("witness" + i + ".cloister.example", Ed25519PrivateKey.generate(random));
             witnesses.add(new Witness(c, List.of(identity), new DirectoryCheckpointStore(root.resolve("w" + i))));
         }
-        release = new EnclaveRelease("cloister-enclave 0.2.0", List.of(new PlatformMeasurement.SevSnp(launchDigest),
-                new PlatformMeasurement.Tdx(mrtd, rtmrs)),
-                List.of(new GpuReferenceValue("H100", new Digest(Digest.Algorithm.SHA_384, sha384(RIM)),
+        release = new EnclaveRelease(
+                "cloister-enclave 0.2.0",
+                List.of(new PlatformMeasurement.SevSnp(launchDigest), new PlatformMeasurement.Tdx(mrtd, rtmrs)),
+                List.of(new GpuReferenceValue(
+                        "H100",
+                        new Digest(Digest.Algorithm.SHA_384, sha384(RIM)),
                         new Digest(Digest.Algorithm.SHA_384, filled(48, 9)))),
-                new Digest(Digest.Algorithm.SHA_256, new byte[32]), "0123abc",
+                new Digest(Digest.Algorithm.SHA_256, new byte[32]),
+                "0123abc",
                 new Digest(Digest.Algorithm.SHA_256, new byte[32]));
         ledger.append(List.of(release.encode()));
         SignedNote cp = ledger.checkpoint();
         SignedNote cosigned = cp;
         for (Witness w : witnesses) {
-            cosigned = cosigned.withSignatureLines(w.addCheckpoint(new AddCheckpointRequest(0, List.of(), cp)
-                    .encode(), NOW));
+            cosigned = cosigned.withSignatureLines(
+                    w.addCheckpoint(new AddCheckpointRequest(0, List.of(), cp).encode(), NOW));
         }
         ledger.publishCosigned(cosigned);
-        client = new LogVerifier(identity, WitnessPolicy.quorum(2, witnesses.stream().map(w -> w.cosigner()
-                .verifier()).toList(), Duration.ofHours(1)), new InMemoryCheckpointStore());
+        client = new LogVerifier(
+                identity,
+                WitnessPolicy.quorum(
+                        2, witnesses.stream().map(w -> w.cosigner().verifier()).toList(), Duration.ofHours(1)),
+                new InMemoryCheckpointStore());
         tiles = new TileReader(new DirectoryTileSource(root.resolve("log")));
     }
 
@@ -111,8 +119,8 @@ class LedgerReferenceValuesTest {
 
     @Test
     void verifiedReleasesBecomePolicies() throws Exception {
-        LedgerReferenceValues rv = LedgerReferenceValues.verify(NOW, client, tiles,
-                List.of(new LedgerReferenceValues.PublishedRelease(release.encode(), proof())));
+        LedgerReferenceValues rv = LedgerReferenceValues.verify(
+                NOW, client, tiles, List.of(new LedgerReferenceValues.PublishedRelease(release.encode(), proof())));
         assertEquals(List.of(release), rv.releases());
         SevSnpPolicy snp = rv.applyTo(SevSnpPolicy.genuineAmd());
         assertTrue(((ReferenceValue.Digests) snp.measurement()).matches(launchDigest));
@@ -120,7 +128,8 @@ class LedgerReferenceValuesTest {
         assertEquals(1, tdx.size());
         assertTrue(((ReferenceValue.Digests) tdx.getFirst().mrTd()).matches(mrtd));
         rv.requirePublishedRim(RIM);
-        AttestationException x = assertThrows(AttestationException.class,
+        AttestationException x = assertThrows(
+                AttestationException.class,
                 () -> rv.requirePublishedRim("another RIM".getBytes(StandardCharsets.UTF_8)));
         assertTrue(x.getMessage().contains("is not named by any verified ledger release"), x.getMessage());
     }
@@ -128,34 +137,61 @@ class LedgerReferenceValuesTest {
     /** A simulated TD whose MRTD and RTMRs are the released ones is accepted; another build's quote is refused. */
     @Test
     void tdxPoliciesFromTheLedgerAppraiseQuotes() throws Exception {
-        LedgerReferenceValues rv = LedgerReferenceValues.verify(NOW, client, tiles,
-                List.of(new LedgerReferenceValues.PublishedRelease(release.encode(), proof())));
+        LedgerReferenceValues rv = LedgerReferenceValues.verify(
+                NOW, client, tiles, List.of(new LedgerReferenceValues.PublishedRelease(release.encode(), proof())));
         SimulatedTdxPlatform sim = SimulatedTdxPlatform.openOrCreate(root.resolve("sim"), NOW, new SecureRandom());
         TdxPolicy p = rv.applyTo(sim.insecurePolicy()).getFirst();
-        new TdxVerifier().verify(NOW, sim.quote(new byte[64], mrtd, rtmrs, false), TdxEndorsements.embeddedPckChain(),
-                p);
-        AttestationException x = assertThrows(AttestationException.class, () -> new TdxVerifier().verify(NOW,
-                sim.quote(new byte[64], mrtd, List.of(rtmrs.get(0), rtmrs.get(1), rtmrs.get(2), filled(48, 4)),
-                        false), TdxEndorsements.embeddedPckChain(), p));
+        new TdxVerifier()
+                .verify(NOW, sim.quote(new byte[64], mrtd, rtmrs, false), TdxEndorsements.embeddedPckChain(), p);
+        AttestationException x = assertThrows(
+                AttestationException.class,
+                () -> new TdxVerifier()
+                        .verify(
+                                NOW,
+                                sim.quote(
+                                        new byte[64],
+                                        mrtd,
+                                        List.of(rtmrs.get(0), rtmrs.get(1), rtmrs.get(2), filled(48, 4)),
+                                        false),
+                                TdxEndorsements.embeddedPckChain(),
+                                p));
         assertTrue(x.getMessage().contains("RTMR3"), x.getMessage());
     }
 
     @Test
     void aReleaseWithoutAValidProofOrNotARelease() throws Exception {
-        EnclaveRelease other = new EnclaveRelease("cloister-enclave 9.9.9", List.of(new PlatformMeasurement.SevSnp(
-                filled(48, 1))), List.of(), new Digest(Digest.Algorithm.SHA_256, new byte[32]), "ffff",
+        EnclaveRelease other = new EnclaveRelease(
+                "cloister-enclave 9.9.9",
+                List.of(new PlatformMeasurement.SevSnp(filled(48, 1))),
+                List.of(),
+                new Digest(Digest.Algorithm.SHA_256, new byte[32]),
+                "ffff",
                 new Digest(Digest.Algorithm.SHA_256, new byte[32]));
-        AttestationException x = assertThrows(AttestationException.class, () -> LedgerReferenceValues.verify(NOW,
-                client, tiles, List.of(new LedgerReferenceValues.PublishedRelease(other.encode(), proof()))));
-        assertTrue(x.getMessage().startsWith("while verifying ledger release 0 (log " + ORIGIN + ")"),
-                x.getMessage());
-        byte[] keyConfig = new OhttpKeyConfigEntry(new byte[] {1, 0, 32}, Instant.parse("2026-11-01T00:00:00Z"),
-                Instant.parse("2027-01-01T00:00:00Z")).encode();
-        AttestationException y = assertThrows(AttestationException.class, () -> LedgerReferenceValues.verify(NOW,
-                client, tiles, List.of(new LedgerReferenceValues.PublishedRelease(keyConfig, proof()))));
+        AttestationException x = assertThrows(
+                AttestationException.class,
+                () -> LedgerReferenceValues.verify(
+                        NOW,
+                        client,
+                        tiles,
+                        List.of(new LedgerReferenceValues.PublishedRelease(other.encode(), proof()))));
+        assertTrue(x.getMessage().startsWith("while verifying ledger release 0 (log " + ORIGIN + ")"), x.getMessage());
+        byte[] keyConfig = new OhttpKeyConfigEntry(
+                        new byte[] {1, 0, 32},
+                        Instant.parse("2026-11-01T00:00:00Z"),
+                        Instant.parse("2027-01-01T00:00:00Z"))
+                .encode();
+        AttestationException y = assertThrows(
+                AttestationException.class,
+                () -> LedgerReferenceValues.verify(
+                        NOW, client, tiles, List.of(new LedgerReferenceValues.PublishedRelease(keyConfig, proof()))));
         assertTrue(y.getMessage().contains("not an enclave release"), y.getMessage());
         // Witness cosignatures older than the policy's hour: the proof is refused.
-        assertThrows(AttestationException.class, () -> LedgerReferenceValues.verify(NOW.plus(Duration.ofDays(1)),
-                client, tiles, List.of(new LedgerReferenceValues.PublishedRelease(release.encode(), proof()))));
+        assertThrows(
+                AttestationException.class,
+                () -> LedgerReferenceValues.verify(
+                        NOW.plus(Duration.ofDays(1)),
+                        client,
+                        tiles,
+                        List.of(new LedgerReferenceValues.PublishedRelease(release.encode(), proof()))));
     }
 }

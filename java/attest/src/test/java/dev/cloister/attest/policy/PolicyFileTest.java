@@ -30,7 +30,8 @@ class PolicyFileTest {
     @Test
     void anEmptyPolicyIsTheGenuineOne() {
         assertEquals(PolicyFile.genuine().tdx(), parse("{}").tdx());
-        assertEquals(SevSnpPolicy.genuineAmd().trustedRoots(), parse("{}").sevSnp().trustedRoots());
+        assertEquals(
+                SevSnpPolicy.genuineAmd().trustedRoots(), parse("{}").sevSnp().trustedRoots());
     }
 
     @Test
@@ -44,11 +45,14 @@ class PolicyFileTest {
         assertEquals(ProductLine.GENOA, p.sevSnp().trustedRoots().getFirst().product());
         assertEquals(1, p.sevSnp().trustedRoots().size());
         assertEquals(SevSnpPolicy.Smt.FORBIDDEN, p.sevSnp().smt());
-        assertEquals(new ReferenceValue.MinimumTcb(TcbVersion.milanGenoa(3, 0, 8, 115)), p.sevSnp().minimumTcb());
+        assertEquals(
+                new ReferenceValue.MinimumTcb(TcbVersion.milanGenoa(3, 0, 8, 115)),
+                p.sevSnp().minimumTcb());
         assertInstanceOf(ReferenceValue.Digests.class, p.tdx().mrTd());
         assertInstanceOf(ReferenceValue.Skip.class, p.tdx().rtmrs().get(0));
         assertInstanceOf(ReferenceValue.Digests.class, p.tdx().rtmrs().get(2));
-        assertEquals(new TdxPolicy.TcbStatusIn(Set.of(TcbStatus.UP_TO_DATE, TcbStatus.SW_HARDENING_NEEDED)),
+        assertEquals(
+                new TdxPolicy.TcbStatusIn(Set.of(TcbStatus.UP_TO_DATE, TcbStatus.SW_HARDENING_NEEDED)),
                 p.tdx().tcb());
         assertEquals(List.of(TdxPolicy.INTEL_SGX_ROOT_CA_SHA256), p.tdx().trustedRootSha256());
         assertInstanceOf(ReferenceValue.Digests.class, p.nvidiaGpu().nonce());
@@ -64,12 +68,17 @@ class PolicyFileTest {
         assertThrows(IllegalArgumentException.class, () -> parse("{\"tdx\":{\"tcb_statuses\":[\"Revoked\"]}}"));
         refused("unknown product line \"rome\"", "{\"sev-snp\":{\"roots\":[\"rome\"]}}");
         refused("sev-snp.max_vmpl must be an integer 0..3", "{\"sev-snp\":{\"max_vmpl\":4}}");
-        refused("sev-snp.minimum_tcb.snp is missing", "{\"sev-snp\":{\"minimum_tcb\":{\"bootloader\":1,\"tee\":0,"
-                + "\"microcode\":1}}}");
-        refused("tdx.min_tcb_evaluation_data_number needs tdx.tcb_statuses",
+        refused(
+                "sev-snp.minimum_tcb.snp is missing",
+                "{\"sev-snp\":{\"minimum_tcb\":{\"bootloader\":1,\"tee\":0," + "\"microcode\":1}}}");
+        refused(
+                "tdx.min_tcb_evaluation_data_number needs tdx.tcb_statuses",
                 "{\"tdx\":{\"min_tcb_evaluation_data_number\":17}}");
-        assertEquals(new TdxPolicy.TcbStatusIn(Set.of(TcbStatus.UP_TO_DATE), 17), parse("{\"tdx\":{\"tcb_statuses\":"
-                + "[\"UpToDate\"],\"min_tcb_evaluation_data_number\":17}}").tdx().tcb());
+        assertEquals(
+                new TdxPolicy.TcbStatusIn(Set.of(TcbStatus.UP_TO_DATE), 17),
+                parse("{\"tdx\":{\"tcb_statuses\":" + "[\"UpToDate\"],\"min_tcb_evaluation_data_number\":17}}")
+                        .tdx()
+                        .tcb());
         refused("not valid JSON", "{\"tdx\":{}, \"tdx\":{}}");
         refused("must hold one JSON object", "[]");
         refused("tdx.roots must be 32 bytes", "{\"tdx\":{\"roots\":[\"00\"]}}");

@@ -23,8 +23,11 @@ class ConfigfsTsmEvidenceSourceTest {
     /** A configfs entry as the sev-guest driver leaves it after a report for {@code reportData}. */
     static Path entry(Path root, byte[] reportData, String provider, boolean withTable) throws IOException {
         Path entry = Files.createDirectories(root.resolve("cloister-ra-tls"));
-        Files.write(entry.resolve("outblob"),
-                RaTlsFixture.cpu().report(SimulatedReportRequest.of(reportData, RaTlsFixture.RELEASE)).report());
+        Files.write(
+                entry.resolve("outblob"),
+                RaTlsFixture.cpu()
+                        .report(SimulatedReportRequest.of(reportData, RaTlsFixture.RELEASE))
+                        .report());
         if (withTable) {
             Files.write(entry.resolve("auxblob"), RaTlsFixture.cpu().certificateTable());
         }
@@ -37,11 +40,16 @@ class ConfigfsTsmEvidenceSourceTest {
     void reportAndHostCertificatesVerify(@TempDir Path root) throws Exception {
         byte[] reportData = RaTlsFixture.filled(64, 0x33);
         entry(root, reportData, "sev_guest", true);
-        EvidenceSource.CpuEvidence e = new ConfigfsTsmEvidenceSource(new ConfigfsTsm(root), "cloister-ra-tls",
-                Optional.empty()).cpuReport(reportData);
-        SevSnpClaims claims = (SevSnpClaims) RaTlsFixture.VERIFIER.verify(java.time.Instant.now(),
-                SevSnpEvidence.of(e.report().value()), RaTlsVerifier.cpuEndorsements(e.endorsements().value()),
-                RaTlsFixture.simulatedCpu().withReportData(new ReferenceValue.Digests(List.of(reportData)))).claims();
+        EvidenceSource.CpuEvidence e = new ConfigfsTsmEvidenceSource(
+                        new ConfigfsTsm(root), "cloister-ra-tls", Optional.empty())
+                .cpuReport(reportData);
+        SevSnpClaims claims = (SevSnpClaims) RaTlsFixture.VERIFIER
+                .verify(
+                        java.time.Instant.now(),
+                        SevSnpEvidence.of(e.report().value()),
+                        RaTlsVerifier.cpuEndorsements(e.endorsements().value()),
+                        RaTlsFixture.simulatedCpu().withReportData(new ReferenceValue.Digests(List.of(reportData))))
+                .claims();
         assertArrayEquals(RaTlsFixture.RELEASE, claims.measurement());
     }
 
@@ -49,17 +57,25 @@ class ConfigfsTsmEvidenceSourceTest {
     void otherProvidersAndMissingCertificatesAreClearErrors(@TempDir Path root) throws Exception {
         byte[] reportData = new byte[64];
         entry(root, reportData, "tdx_guest", true);
-        IOException tdx = assertThrows(IOException.class, () -> new ConfigfsTsmEvidenceSource(new ConfigfsTsm(root),
-                "cloister-ra-tls", Optional.empty()).cpuReport(reportData));
+        IOException tdx = assertThrows(
+                IOException.class,
+                () -> new ConfigfsTsmEvidenceSource(new ConfigfsTsm(root), "cloister-ra-tls", Optional.empty())
+                        .cpuReport(reportData));
         assertTrue(tdx.getMessage().contains("tdx_guest"), tdx.getMessage());
 
         Path bare = Files.createDirectories(root.resolve("bare"));
         entry(bare, reportData, "sev_guest", false);
-        IOException none = assertThrows(IOException.class, () -> new ConfigfsTsmEvidenceSource(new ConfigfsTsm(bare),
-                "cloister-ra-tls", Optional.empty()).cpuReport(reportData));
+        IOException none = assertThrows(
+                IOException.class,
+                () -> new ConfigfsTsmEvidenceSource(new ConfigfsTsm(bare), "cloister-ra-tls", Optional.empty())
+                        .cpuReport(reportData));
         assertTrue(none.getMessage().contains("no VCEK"), none.getMessage());
         byte[] chain = ConfigfsTsmEvidenceSource.pem(RaTlsFixture.cpu().endorsements());
-        assertArrayEquals(chain, new ConfigfsTsmEvidenceSource(new ConfigfsTsm(bare), "cloister-ra-tls",
-                Optional.of(chain)).cpuReport(reportData).endorsements().value());
+        assertArrayEquals(
+                chain,
+                new ConfigfsTsmEvidenceSource(new ConfigfsTsm(bare), "cloister-ra-tls", Optional.of(chain))
+                        .cpuReport(reportData)
+                        .endorsements()
+                        .value());
     }
 }

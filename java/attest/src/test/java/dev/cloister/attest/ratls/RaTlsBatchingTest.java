@@ -46,13 +46,22 @@ class RaTlsBatchingTest {
 
     @Test
     void concurrentHandshakesShareReportsAndEachVerifiesItsPath() throws Exception {
-        CountingSource source = new CountingSource(new SimulatedEvidenceSource(RaTlsFixture.cpu(),
-                Optional.of(RaTlsFixture.gpu()), RaTlsFixture.RELEASE, Duration.ofMillis(20), Duration.ofMinutes(1),
-                Clock.systemUTC(), RANDOM));
+        CountingSource source = new CountingSource(new SimulatedEvidenceSource(
+                RaTlsFixture.cpu(),
+                Optional.of(RaTlsFixture.gpu()),
+                RaTlsFixture.RELEASE,
+                Duration.ofMillis(20),
+                Duration.ofMinutes(1),
+                Clock.systemUTC(),
+                RANDOM));
         int handshakes = 24;
-        try (EnclaveIdentity enclave = EnclaveIdentity.generate(source, new AttestationMode.Batched(
-                Duration.ofMillis(10), 64), EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME, RaTlsFixture.TIMEOUT,
-                Clock.systemUTC(), RANDOM);
+        try (EnclaveIdentity enclave = EnclaveIdentity.generate(
+                        source,
+                        new AttestationMode.Batched(Duration.ofMillis(10), 64),
+                        EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
+                        RaTlsFixture.TIMEOUT,
+                        Clock.systemUTC(),
+                        RANDOM);
                 ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             RaTlsServer server = RaTlsFixture.server(enclave);
             RaTlsClient client = RaTlsFixture.client(RaTlsFixture.policy());

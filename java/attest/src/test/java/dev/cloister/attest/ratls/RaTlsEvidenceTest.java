@@ -44,7 +44,8 @@ class RaTlsEvidenceTest {
     }
 
     static RaTlsException.Reason reasonOf(byte[] encoded) {
-        return assertThrows(RaTlsException.class, () -> RaTlsEvidence.decode(encoded)).reason();
+        return assertThrows(RaTlsException.class, () -> RaTlsEvidence.decode(encoded))
+                .reason();
     }
 
     @Test
@@ -106,7 +107,8 @@ class RaTlsEvidenceTest {
         tooLong.add(s.getObjectAt(1));
         tooLong.add(s.getObjectAt(2));
         tooLong.add(new DERTaggedObject(true, 1, new DERSequence(new org.bouncycastle.asn1.ASN1Encodable[] {
-            new ASN1Integer(0), new ASN1Integer(4096), new DERSequence(longPath)})));
+            new ASN1Integer(0), new ASN1Integer(4096), new DERSequence(longPath)
+        })));
         assertEquals(RaTlsException.Reason.MALFORMED_EVIDENCE, reasonOf(der(tooLong)));
 
         ASN1EncodableVector shortHash = new ASN1EncodableVector();
@@ -114,13 +116,16 @@ class RaTlsEvidenceTest {
         shortHash.add(s.getObjectAt(1));
         shortHash.add(s.getObjectAt(2));
         shortHash.add(new DERTaggedObject(true, 1, new DERSequence(new org.bouncycastle.asn1.ASN1Encodable[] {
-            new ASN1Integer(0), new ASN1Integer(2), new DERSequence(new DEROctetString(new byte[31]))})));
+            new ASN1Integer(0), new ASN1Integer(2), new DERSequence(new DEROctetString(new byte[31]))
+        })));
         assertEquals(RaTlsException.Reason.MALFORMED_EVIDENCE, reasonOf(der(shortHash)));
 
         ASN1EncodableVector noFreshness = new ASN1EncodableVector();
         noFreshness.add(s.getObjectAt(0));
         noFreshness.add(s.getObjectAt(1));
-        assertEquals(RaTlsException.Reason.MALFORMED_EVIDENCE, reasonOf(der(noFreshness)),
+        assertEquals(
+                RaTlsException.Reason.MALFORMED_EVIDENCE,
+                reasonOf(der(noFreshness)),
                 "GPU evidence without its refresh time");
     }
 
@@ -129,44 +134,54 @@ class RaTlsEvidenceTest {
         byte[] der = enclave.forServerHandshake(new byte[32]).certificate().der();
         RaTlsCertificate parsed = RaTlsCertificate.parse(der);
         assertArrayEquals(enclave.spki(), parsed.spki());
-        assertEquals(EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
-                Duration.between(parsed.notBefore(), parsed.notAfter()));
+        assertEquals(
+                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME, Duration.between(parsed.notBefore(), parsed.notAfter()));
 
         byte[] badSignature = der.clone();
         badSignature[badSignature.length - 5] ^= 1;
-        assertEquals(RaTlsException.Reason.MALFORMED_CERTIFICATE,
-                assertThrows(RaTlsException.class, () -> RaTlsCertificate.parse(badSignature)).reason());
-        assertEquals(RaTlsException.Reason.MALFORMED_CERTIFICATE,
-                assertThrows(RaTlsException.class, () -> RaTlsCertificate.parse(Arrays.copyOf(der, 100))).reason());
+        assertEquals(
+                RaTlsException.Reason.MALFORMED_CERTIFICATE,
+                assertThrows(RaTlsException.class, () -> RaTlsCertificate.parse(badSignature))
+                        .reason());
+        assertEquals(
+                RaTlsException.Reason.MALFORMED_CERTIFICATE,
+                assertThrows(RaTlsException.class, () -> RaTlsCertificate.parse(Arrays.copyOf(der, 100)))
+                        .reason());
 
         // A certificate of the same key without the extension (signed properly): no evidence.
         org.bouncycastle.cert.X509v3CertificateBuilder b = new org.bouncycastle.cert.X509v3CertificateBuilder(
-                RaTlsCertificate.NAME, java.math.BigInteger.TEN, new java.util.Date(),
-                new java.util.Date(System.currentTimeMillis() + 60_000), RaTlsCertificate.NAME,
+                RaTlsCertificate.NAME,
+                java.math.BigInteger.TEN,
+                new java.util.Date(),
+                new java.util.Date(System.currentTimeMillis() + 60_000),
+                RaTlsCertificate.NAME,
                 org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(enclave.spki()));
         RaTlsCertificate withExt = RaTlsCertificate.parse(der);
         assertTrue(withExt.evidence().gpuFreshness().isPresent());
         byte[] plain = b.build(new org.bouncycastle.operator.ContentSigner() {
-            final java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+                    final java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
 
-            @Override
-            public org.bouncycastle.asn1.x509.AlgorithmIdentifier getAlgorithmIdentifier() {
-                return new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
-                        org.bouncycastle.asn1.edec.EdECObjectIdentifiers.id_Ed25519);
-            }
+                    @Override
+                    public org.bouncycastle.asn1.x509.AlgorithmIdentifier getAlgorithmIdentifier() {
+                        return new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+                                org.bouncycastle.asn1.edec.EdECObjectIdentifiers.id_Ed25519);
+                    }
 
-            @Override
-            public java.io.OutputStream getOutputStream() {
-                return buf;
-            }
+                    @Override
+                    public java.io.OutputStream getOutputStream() {
+                        return buf;
+                    }
 
-            @Override
-            public byte[] getSignature() {
-                return new byte[64];
-            }
-        }).getEncoded();
-        assertEquals(RaTlsException.Reason.MALFORMED_CERTIFICATE,
-                assertThrows(RaTlsException.class, () -> RaTlsCertificate.parse(plain)).reason(),
+                    @Override
+                    public byte[] getSignature() {
+                        return new byte[64];
+                    }
+                })
+                .getEncoded();
+        assertEquals(
+                RaTlsException.Reason.MALFORMED_CERTIFICATE,
+                assertThrows(RaTlsException.class, () -> RaTlsCertificate.parse(plain))
+                        .reason(),
                 "the signature is checked before the extensions are read");
     }
 

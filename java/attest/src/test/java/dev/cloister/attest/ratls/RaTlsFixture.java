@@ -30,8 +30,7 @@ final class RaTlsFixture {
     private static SimulatedSevSnpPlatform cpu;
     private static SimulatedNvidiaGpu gpu;
 
-    private RaTlsFixture() {
-    }
+    private RaTlsFixture() {}
 
     static synchronized SimulatedSevSnpPlatform cpu() {
         if (cpu == null) {
@@ -59,13 +58,18 @@ final class RaTlsFixture {
 
     /** A CPU + GPU enclave of {@link #RELEASE}, no added report latency, GPU evidence refreshed every minute. */
     static SimulatedEvidenceSource source(Clock clock) {
-        return new SimulatedEvidenceSource(cpu(), Optional.of(gpu()), RELEASE, Duration.ZERO, Duration.ofMinutes(1),
-                clock, RANDOM);
+        return new SimulatedEvidenceSource(
+                cpu(), Optional.of(gpu()), RELEASE, Duration.ZERO, Duration.ofMinutes(1), clock, RANDOM);
     }
 
     static EnclaveIdentity identity(AttestationMode mode) {
-        return EnclaveIdentity.generate(source(Clock.systemUTC()), mode, EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
-                TIMEOUT, Clock.systemUTC(), RANDOM);
+        return EnclaveIdentity.generate(
+                source(Clock.systemUTC()),
+                mode,
+                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
+                TIMEOUT,
+                Clock.systemUTC(),
+                RANDOM);
     }
 
     static SevSnpPolicy simulatedCpu() {
@@ -82,8 +86,13 @@ final class RaTlsFixture {
     }
 
     static RaTlsServer server(CertificateIssuer identity) {
-        return new RaTlsServer(identity, List.of(KeyExchange.X25519, KeyExchange.X25519_MLKEM768),
-                new RaTlsServer.ClientAuthentication.None(), TIMEOUT, Clock.systemUTC(), RANDOM);
+        return new RaTlsServer(
+                identity,
+                List.of(KeyExchange.X25519, KeyExchange.X25519_MLKEM768),
+                new RaTlsServer.ClientAuthentication.None(),
+                TIMEOUT,
+                Clock.systemUTC(),
+                RANDOM);
     }
 
     static RaTlsClient client(RaTlsPolicy policy) {

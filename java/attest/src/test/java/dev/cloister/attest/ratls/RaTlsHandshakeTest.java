@@ -90,8 +90,8 @@ class RaTlsHandshakeTest {
         java.util.List<Integer> types = extensionTypes(hello);
         assertTrue(types.contains(43) && types.contains(51), "supported_versions and key_share: " + types);
         for (int forbidden : new int[] {35, 41, 42, 45}) {
-            assertFalse(types.contains(forbidden), "session_ticket / pre_shared_key / early_data / psk modes: "
-                    + types);
+            assertFalse(
+                    types.contains(forbidden), "session_ticket / pre_shared_key / early_data / psk modes: " + types);
         }
         RaTlsConnection s = RaTlsFixture.server(enclave).accept();
         s.receive(hello);
@@ -103,8 +103,14 @@ class RaTlsHandshakeTest {
 
     @Test
     void hybridMlKemKeyExchangeWorks() throws Exception {
-        RaTlsClient client = new RaTlsClient(RaTlsFixture.policy(), RaTlsFixture.VERIFIER, KeyExchange.X25519_MLKEM768,
-                Optional.empty(), RaTlsFixture.TIMEOUT, Clock.systemUTC(), RaTlsFixture.RANDOM);
+        RaTlsClient client = new RaTlsClient(
+                RaTlsFixture.policy(),
+                RaTlsFixture.VERIFIER,
+                KeyExchange.X25519_MLKEM768,
+                Optional.empty(),
+                RaTlsFixture.TIMEOUT,
+                Clock.systemUTC(),
+                RaTlsFixture.RANDOM);
         RaTlsConnection[] cs = handshake(client, RaTlsFixture.server(enclave));
         assertTrue(cs[0].isHandshakeComplete());
         assertTrue(cs[1].isHandshakeComplete());
@@ -117,24 +123,39 @@ class RaTlsHandshakeTest {
         RaTlsAttestation a = handshake(client, server)[0].peer().orElseThrow();
         RaTlsAttestation b = handshake(client, server)[0].peer().orElseThrow();
         assertArrayEquals(a.spkiSha256(), b.spkiSha256(), "one enclave key");
-        assertFalse(MessageDigest.isEqual(((SevSnpClaims) a.cpu().claims()).reportData(),
-                ((SevSnpClaims) b.cpu().claims()).reportData()), "each report commits to its own client random");
+        assertFalse(
+                MessageDigest.isEqual(
+                        ((SevSnpClaims) a.cpu().claims()).reportData(),
+                        ((SevSnpClaims) b.cpu().claims()).reportData()),
+                "each report commits to its own client random");
     }
 
     @Test
     void mutualRaTlsBetweenEnclavesAttestsBothSides() throws Exception {
         try (EnclaveIdentity caller = RaTlsFixture.identity(new AttestationMode.PerHandshake())) {
-            RaTlsServer server = RaTlsServer.create(enclave, java.util.List.of(KeyExchange.X25519),
+            RaTlsServer server = RaTlsServer.create(
+                    enclave,
+                    java.util.List.of(KeyExchange.X25519),
                     new RaTlsServer.ClientAuthentication.MutualRaTls(RaTlsFixture.policy(), RaTlsFixture.VERIFIER),
-                    RaTlsFixture.TIMEOUT, Clock.systemUTC(), RaTlsFixture.RANDOM);
-            RaTlsClient client = RaTlsClient.create(RaTlsFixture.policy(), RaTlsFixture.VERIFIER, KeyExchange.X25519,
-                    Optional.of(caller), RaTlsFixture.TIMEOUT, Clock.systemUTC(), RaTlsFixture.RANDOM);
+                    RaTlsFixture.TIMEOUT,
+                    Clock.systemUTC(),
+                    RaTlsFixture.RANDOM);
+            RaTlsClient client = RaTlsClient.create(
+                    RaTlsFixture.policy(),
+                    RaTlsFixture.VERIFIER,
+                    KeyExchange.X25519,
+                    Optional.of(caller),
+                    RaTlsFixture.TIMEOUT,
+                    Clock.systemUTC(),
+                    RaTlsFixture.RANDOM);
             RaTlsConnection[] cs = handshake(client, server);
             assertTrue(cs[0].isHandshakeComplete());
             assertTrue(cs[1].isHandshakeComplete());
-            assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(caller.spki()),
+            assertArrayEquals(
+                    MessageDigest.getInstance("SHA-256").digest(caller.spki()),
                     cs[1].peer().orElseThrow().spkiSha256());
-            assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(enclave.spki()),
+            assertArrayEquals(
+                    MessageDigest.getInstance("SHA-256").digest(enclave.spki()),
                     cs[0].peer().orElseThrow().spkiSha256());
             cs[0].send(new byte[] {1, 2, 3});
             cs[1].receive(cs[0].takeOutgoing());
@@ -148,13 +169,25 @@ class RaTlsHandshakeTest {
     @Test
     void mutualRaTlsRefusesACallerOfAnotherRelease() throws Exception {
         try (EnclaveIdentity caller = RaTlsFixture.identity(new AttestationMode.PerHandshake())) {
-            RaTlsPolicy onlyOther = RaTlsPolicy.acceptingReleases(RaTlsFixture.simulatedCpu(),
-                    java.util.List.of(RaTlsFixture.OTHER_RELEASE), RaTlsFixture.simulatedGpu(Duration.ofMinutes(5)));
-            RaTlsServer server = RaTlsServer.create(enclave, java.util.List.of(KeyExchange.X25519),
+            RaTlsPolicy onlyOther = RaTlsPolicy.acceptingReleases(
+                    RaTlsFixture.simulatedCpu(),
+                    java.util.List.of(RaTlsFixture.OTHER_RELEASE),
+                    RaTlsFixture.simulatedGpu(Duration.ofMinutes(5)));
+            RaTlsServer server = RaTlsServer.create(
+                    enclave,
+                    java.util.List.of(KeyExchange.X25519),
                     new RaTlsServer.ClientAuthentication.MutualRaTls(onlyOther, RaTlsFixture.VERIFIER),
-                    RaTlsFixture.TIMEOUT, Clock.systemUTC(), RaTlsFixture.RANDOM);
-            RaTlsClient client = RaTlsClient.create(RaTlsFixture.policy(), RaTlsFixture.VERIFIER, KeyExchange.X25519,
-                    Optional.of(caller), RaTlsFixture.TIMEOUT, Clock.systemUTC(), RaTlsFixture.RANDOM);
+                    RaTlsFixture.TIMEOUT,
+                    Clock.systemUTC(),
+                    RaTlsFixture.RANDOM);
+            RaTlsClient client = RaTlsClient.create(
+                    RaTlsFixture.policy(),
+                    RaTlsFixture.VERIFIER,
+                    KeyExchange.X25519,
+                    Optional.of(caller),
+                    RaTlsFixture.TIMEOUT,
+                    Clock.systemUTC(),
+                    RaTlsFixture.RANDOM);
             RaTlsConnection c = client.connect();
             RaTlsConnection s = server.accept();
             RaTlsException refused = assertThrows(RaTlsException.class, () -> pump(c, s));
@@ -173,9 +206,13 @@ class RaTlsHandshakeTest {
 
     @Test
     void mutualRaTlsRefusesACallerWithoutEvidence() throws Exception {
-        RaTlsServer server = RaTlsServer.create(enclave, java.util.List.of(KeyExchange.X25519),
+        RaTlsServer server = RaTlsServer.create(
+                enclave,
+                java.util.List.of(KeyExchange.X25519),
                 new RaTlsServer.ClientAuthentication.MutualRaTls(RaTlsFixture.policy(), RaTlsFixture.VERIFIER),
-                RaTlsFixture.TIMEOUT, Clock.systemUTC(), RaTlsFixture.RANDOM);
+                RaTlsFixture.TIMEOUT,
+                Clock.systemUTC(),
+                RaTlsFixture.RANDOM);
         RaTlsConnection c = RaTlsFixture.client(RaTlsFixture.policy()).connect();
         RaTlsConnection s = server.accept();
         RaTlsException refused = assertThrows(RaTlsException.class, () -> pump(c, s));

@@ -34,8 +34,13 @@ class RaTlsNegativeTest {
     @BeforeAll
     static void start() {
         source = RaTlsFixture.source(Clock.systemUTC());
-        enclave = EnclaveIdentity.generate(source, new AttestationMode.PerHandshake(),
-                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME, RaTlsFixture.TIMEOUT, Clock.systemUTC(), RANDOM);
+        enclave = EnclaveIdentity.generate(
+                source,
+                new AttestationMode.PerHandshake(),
+                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
+                RaTlsFixture.TIMEOUT,
+                Clock.systemUTC(),
+                RANDOM);
         other = RaTlsFixture.identity(new AttestationMode.PerHandshake());
     }
 
@@ -94,15 +99,19 @@ class RaTlsNegativeTest {
 
     @Test
     void evidenceForAnotherKey() throws Exception {
-        refused(RaTlsFixture.client(RaTlsFixture.policy()),
-                forging(r -> enclave.credential(other.forServerHandshake(r).certificate().evidence())),
+        refused(
+                RaTlsFixture.client(RaTlsFixture.policy()),
+                forging(r -> enclave.credential(
+                        other.forServerHandshake(r).certificate().evidence())),
                 RaTlsException.Reason.BINDING_MISMATCH);
     }
 
     @Test
     void evidenceForAnotherClientRandom() throws Exception {
-        RaTlsException x = refused(RaTlsFixture.client(RaTlsFixture.policy()),
-                forging(r -> enclave.credential(enclave.forServerHandshake(random32()).certificate().evidence())),
+        RaTlsException x = refused(
+                RaTlsFixture.client(RaTlsFixture.policy()),
+                forging(r -> enclave.credential(
+                        enclave.forServerHandshake(random32()).certificate().evidence())),
                 RaTlsException.Reason.BINDING_MISMATCH);
         assertTrue(x.getMessage().contains("REPORT_DATA"), x.getMessage());
     }
@@ -110,7 +119,8 @@ class RaTlsNegativeTest {
     @Test
     void replayedCertificate() throws Exception {
         AtomicReference<CertificateIssuer.Credential> recorded = new AtomicReference<>();
-        CertificateIssuer replaying = forging(r -> recorded.get() != null ? recorded.get()
+        CertificateIssuer replaying = forging(r -> recorded.get() != null
+                ? recorded.get()
                 : recorded.updateAndGet(old -> {
                     try {
                         return enclave.forServerHandshake(r);
@@ -131,125 +141,179 @@ class RaTlsNegativeTest {
         byte[] before = source.currentGpuEvidence().orElseThrow().report().value();
         source.refreshGpu(Clock.systemUTC().instant());
         // The CPU report commits to the previous GPU evidence while the bundle carries the current one.
-        refused(RaTlsFixture.client(RaTlsFixture.policy()),
-                forging(r -> enclave.credential(enclave.single(gpu -> HandshakeBinding.server(r, enclave.spki(),
-                        before)))),
+        refused(
+                RaTlsFixture.client(RaTlsFixture.policy()),
+                forging(r ->
+                        enclave.credential(enclave.single(gpu -> HandshakeBinding.server(r, enclave.spki(), before)))),
                 RaTlsException.Reason.BINDING_MISMATCH);
     }
 
     @Test
     void gpuEvidenceOlderThanThePolicyAllows() throws Exception {
-        RaTlsPolicy oneMinute = RaTlsPolicy.acceptingReleases(RaTlsFixture.simulatedCpu(), List.of(RELEASE),
-                RaTlsFixture.simulatedGpu(Duration.ofMinutes(1)));
+        RaTlsPolicy oneMinute = RaTlsPolicy.acceptingReleases(
+                RaTlsFixture.simulatedCpu(), List.of(RELEASE), RaTlsFixture.simulatedGpu(Duration.ofMinutes(1)));
         source.refreshGpu(Clock.systemUTC().instant());
-        RaTlsException x = refused(RaTlsFixture.client(oneMinute,
-                Clock.offset(Clock.systemUTC(), Duration.ofMinutes(2))), enclave,
+        RaTlsException x = refused(
+                RaTlsFixture.client(oneMinute, Clock.offset(Clock.systemUTC(), Duration.ofMinutes(2))),
+                enclave,
                 RaTlsException.Reason.GPU_EVIDENCE_STALE);
         assertTrue(x.getMessage().contains("older than PT1M"), x.getMessage());
     }
 
     @Test
     void gpuRefreshTimeAlteredInTheCertificate() throws Exception {
-        refused(RaTlsFixture.client(RaTlsFixture.policy()), forging(r -> {
-            RaTlsEvidence e = enclave.forServerHandshake(r).certificate().evidence();
-            GpuFreshness f = e.gpuFreshness().orElseThrow();
-            return enclave.credential(new RaTlsEvidence(e.bundle(),
-                    Optional.of(new GpuFreshness(f.refreshedAt().plusMillis(30_000), f.salt())), e.batch()));
-        }), RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
+        refused(
+                RaTlsFixture.client(RaTlsFixture.policy()),
+                forging(r -> {
+                    RaTlsEvidence e =
+                            enclave.forServerHandshake(r).certificate().evidence();
+                    GpuFreshness f = e.gpuFreshness().orElseThrow();
+                    return enclave.credential(new RaTlsEvidence(
+                            e.bundle(),
+                            Optional.of(new GpuFreshness(f.refreshedAt().plusMillis(30_000), f.salt())),
+                            e.batch()));
+                }),
+                RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
     }
 
     @Test
     void reportFromAnUntrustedRoot() throws Exception {
-        RaTlsPolicy realAmdOnly = RaTlsPolicy.acceptingReleases(SevSnpPolicy.genuineAmd(), List.of(RELEASE),
-                RaTlsFixture.simulatedGpu(Duration.ofMinutes(5)));
-        RaTlsException x = refused(RaTlsFixture.client(realAmdOnly), enclave,
-                RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
+        RaTlsPolicy realAmdOnly = RaTlsPolicy.acceptingReleases(
+                SevSnpPolicy.genuineAmd(), List.of(RELEASE), RaTlsFixture.simulatedGpu(Duration.ofMinutes(5)));
+        RaTlsException x =
+                refused(RaTlsFixture.client(realAmdOnly), enclave, RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
         assertTrue(x.getMessage().contains("ARK"), x.getMessage());
     }
 
     @Test
     void gpuReportFromAnUntrustedRoot() throws Exception {
-        RaTlsPolicy realNvidiaOnly = RaTlsFixture.policy().withGpu(new RaTlsPolicy.RequireGpu(
-                dev.cloister.attest.nvgpu.NvidiaGpuPolicy.genuineNvidia(), Duration.ofMinutes(5)));
+        RaTlsPolicy realNvidiaOnly = RaTlsFixture.policy()
+                .withGpu(new RaTlsPolicy.RequireGpu(
+                        dev.cloister.attest.nvgpu.NvidiaGpuPolicy.genuineNvidia(), Duration.ofMinutes(5)));
         refused(RaTlsFixture.client(realNvidiaOnly), enclave, RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
     }
 
     @Test
     void measurementNotInTheReferenceValues() throws Exception {
-        RaTlsPolicy otherRelease = RaTlsPolicy.acceptingReleases(RaTlsFixture.simulatedCpu(),
-                List.of(RaTlsFixture.OTHER_RELEASE), RaTlsFixture.simulatedGpu(Duration.ofMinutes(5)));
-        RaTlsException x = refused(RaTlsFixture.client(otherRelease), enclave,
-                RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
+        RaTlsPolicy otherRelease = RaTlsPolicy.acceptingReleases(
+                RaTlsFixture.simulatedCpu(),
+                List.of(RaTlsFixture.OTHER_RELEASE),
+                RaTlsFixture.simulatedGpu(Duration.ofMinutes(5)));
+        RaTlsException x =
+                refused(RaTlsFixture.client(otherRelease), enclave, RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
         assertTrue(x.getMessage().contains("MEASUREMENT"), x.getMessage());
     }
 
     @Test
     void gpuEvidenceWhereThePolicyExpectsACpuOnlyPeer() throws Exception {
-        refused(RaTlsFixture.client(RaTlsFixture.policy().withGpu(new RaTlsPolicy.NoGpu())), enclave,
+        refused(
+                RaTlsFixture.client(RaTlsFixture.policy().withGpu(new RaTlsPolicy.NoGpu())),
+                enclave,
                 RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
     }
 
     @Test
     void expiredCertificate() throws Exception {
-        refused(RaTlsFixture.client(RaTlsFixture.policy(), Clock.offset(Clock.systemUTC(), Duration.ofMinutes(7))),
-                enclave, RaTlsException.Reason.CERTIFICATE_NOT_VALID_NOW);
+        refused(
+                RaTlsFixture.client(RaTlsFixture.policy(), Clock.offset(Clock.systemUTC(), Duration.ofMinutes(7))),
+                enclave,
+                RaTlsException.Reason.CERTIFICATE_NOT_VALID_NOW);
     }
 
     @Test
     void certificateLivingLongerThanThePolicyAllows() throws Exception {
-        try (EnclaveIdentity longLived = EnclaveIdentity.generate(source, new AttestationMode.PerHandshake(),
-                Duration.ofHours(12), RaTlsFixture.TIMEOUT, Clock.systemUTC(), RANDOM)) {
-            refused(RaTlsFixture.client(RaTlsFixture.policy()), longLived,
+        try (EnclaveIdentity longLived = EnclaveIdentity.generate(
+                source,
+                new AttestationMode.PerHandshake(),
+                Duration.ofHours(12),
+                RaTlsFixture.TIMEOUT,
+                Clock.systemUTC(),
+                RANDOM)) {
+            refused(
+                    RaTlsFixture.client(RaTlsFixture.policy()),
+                    longLived,
                     RaTlsException.Reason.CERTIFICATE_NOT_VALID_NOW);
         }
     }
 
     @Test
     void batchedReportWhereThePolicyRefusesBatching() throws Exception {
-        try (EnclaveIdentity batched = EnclaveIdentity.generate(source,
-                new AttestationMode.Batched(Duration.ZERO, 16), EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
-                RaTlsFixture.TIMEOUT, Clock.systemUTC(), RANDOM)) {
-            refused(RaTlsFixture.client(RaTlsFixture.policy().withBatching(RaTlsPolicy.Batching.REFUSE)), batched,
+        try (EnclaveIdentity batched = EnclaveIdentity.generate(
+                source,
+                new AttestationMode.Batched(Duration.ZERO, 16),
+                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
+                RaTlsFixture.TIMEOUT,
+                Clock.systemUTC(),
+                RANDOM)) {
+            refused(
+                    RaTlsFixture.client(RaTlsFixture.policy().withBatching(RaTlsPolicy.Batching.REFUSE)),
+                    batched,
                     RaTlsException.Reason.BATCH_PATH_INVALID);
         }
     }
 
     @Test
     void batchPathWithTooFewHashes() throws Exception {
-        try (EnclaveIdentity batched = EnclaveIdentity.generate(source,
-                new AttestationMode.Batched(Duration.ZERO, 16), EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
-                RaTlsFixture.TIMEOUT, Clock.systemUTC(), RANDOM)) {
-            refused(RaTlsFixture.client(RaTlsFixture.policy()), forging(r -> {
-                RaTlsEvidence e = batched.forServerHandshake(r).certificate().evidence();
-                return batched.credential(new RaTlsEvidence(e.bundle(), e.gpuFreshness(),
-                        Optional.of(new InclusionProof(0, 2, List.of()))));
-            }), RaTlsException.Reason.BATCH_PATH_INVALID);
+        try (EnclaveIdentity batched = EnclaveIdentity.generate(
+                source,
+                new AttestationMode.Batched(Duration.ZERO, 16),
+                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
+                RaTlsFixture.TIMEOUT,
+                Clock.systemUTC(),
+                RANDOM)) {
+            refused(
+                    RaTlsFixture.client(RaTlsFixture.policy()),
+                    forging(r -> {
+                        RaTlsEvidence e =
+                                batched.forServerHandshake(r).certificate().evidence();
+                        return batched.credential(new RaTlsEvidence(
+                                e.bundle(), e.gpuFreshness(), Optional.of(new InclusionProof(0, 2, List.of()))));
+                    }),
+                    RaTlsException.Reason.BATCH_PATH_INVALID);
         }
     }
 
     @Test
     void batchPathToAnotherLeaf() throws Exception {
-        try (EnclaveIdentity batched = EnclaveIdentity.generate(source,
-                new AttestationMode.Batched(Duration.ZERO, 16), EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
-                RaTlsFixture.TIMEOUT, Clock.systemUTC(), RANDOM)) {
-            refused(RaTlsFixture.client(RaTlsFixture.policy()), forging(r -> {
-                RaTlsEvidence e = batched.forServerHandshake(r).certificate().evidence();
-                return batched.credential(new RaTlsEvidence(e.bundle(), e.gpuFreshness(),
-                        Optional.of(new InclusionProof(1, 2, List.of(random32())))));
-            }), RaTlsException.Reason.BINDING_MISMATCH);
+        try (EnclaveIdentity batched = EnclaveIdentity.generate(
+                source,
+                new AttestationMode.Batched(Duration.ZERO, 16),
+                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
+                RaTlsFixture.TIMEOUT,
+                Clock.systemUTC(),
+                RANDOM)) {
+            refused(
+                    RaTlsFixture.client(RaTlsFixture.policy()),
+                    forging(r -> {
+                        RaTlsEvidence e =
+                                batched.forServerHandshake(r).certificate().evidence();
+                        return batched.credential(new RaTlsEvidence(
+                                e.bundle(),
+                                e.gpuFreshness(),
+                                Optional.of(new InclusionProof(1, 2, List.of(random32())))));
+                    }),
+                    RaTlsException.Reason.BINDING_MISMATCH);
         }
     }
 
     @Test
     void certificateWithoutEvidence() throws Exception {
         // Same key and the real evidence, but the bundle's CPU report swapped for garbage of the right type.
-        refused(RaTlsFixture.client(RaTlsFixture.policy()), forging(r -> {
-            RaTlsEvidence e = enclave.forServerHandshake(r).certificate().evidence();
-            EvidenceBundle b = e.bundle();
-            EvidenceBundle broken = new EvidenceBundle(new EvidenceBundle.Entry(EvidenceBundle.SEV_SNP_REPORT,
-                    new byte[100]), b.cpuEndorsements(), b.gpu(), b.gpuEndorsements(), b.ledgerProofs());
-            return enclave.credential(new RaTlsEvidence(broken, e.gpuFreshness(), e.batch()));
-        }), RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
+        refused(
+                RaTlsFixture.client(RaTlsFixture.policy()),
+                forging(r -> {
+                    RaTlsEvidence e =
+                            enclave.forServerHandshake(r).certificate().evidence();
+                    EvidenceBundle b = e.bundle();
+                    EvidenceBundle broken = new EvidenceBundle(
+                            new EvidenceBundle.Entry(EvidenceBundle.SEV_SNP_REPORT, new byte[100]),
+                            b.cpuEndorsements(),
+                            b.gpu(),
+                            b.gpuEndorsements(),
+                            b.ledgerProofs());
+                    return enclave.credential(new RaTlsEvidence(broken, e.gpuFreshness(), e.batch()));
+                }),
+                RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
     }
 
     @Test
@@ -265,8 +329,13 @@ class RaTlsNegativeTest {
                 throw new IOException("firmware busy");
             }
         };
-        try (EnclaveIdentity broken = EnclaveIdentity.generate(failing, new AttestationMode.PerHandshake(),
-                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME, RaTlsFixture.TIMEOUT, Clock.systemUTC(), RANDOM)) {
+        try (EnclaveIdentity broken = EnclaveIdentity.generate(
+                failing,
+                new AttestationMode.PerHandshake(),
+                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
+                RaTlsFixture.TIMEOUT,
+                Clock.systemUTC(),
+                RANDOM)) {
             RaTlsConnection c = RaTlsFixture.client(RaTlsFixture.policy()).connect();
             RaTlsConnection s = RaTlsFixture.server(broken).accept();
             RaTlsException x = assertThrows(RaTlsException.class, () -> s.receive(c.takeOutgoing()));
@@ -300,8 +369,10 @@ class RaTlsNegativeTest {
         assertDoesNotThrow(() -> c.checkDeadline(c.deadline().minusMillis(1)));
         RaTlsException x = assertThrows(RaTlsException.class, () -> c.checkDeadline(c.deadline()));
         assertEquals(RaTlsException.Reason.TIMEOUT, x.reason());
-        assertEquals(RaTlsException.Reason.TIMEOUT,
-                assertThrows(RaTlsException.class, () -> c.receive(new byte[] {0})).reason());
+        assertEquals(
+                RaTlsException.Reason.TIMEOUT,
+                assertThrows(RaTlsException.class, () -> c.receive(new byte[] {0}))
+                        .reason());
         assertTrue(c.peer().isEmpty());
     }
 
@@ -325,8 +396,8 @@ class RaTlsNegativeTest {
     @Test
     void garbageInsteadOfAClientHello() throws Exception {
         RaTlsConnection s = RaTlsFixture.server(enclave).accept();
-        RaTlsException x = assertThrows(RaTlsException.class,
-                () -> s.receive(new byte[] {0x16, 0x03, 0x01, 0x00, 0x05, 1, 0, 0, 1, 0}));
+        RaTlsException x = assertThrows(
+                RaTlsException.class, () -> s.receive(new byte[] {0x16, 0x03, 0x01, 0x00, 0x05, 1, 0, 0, 1, 0}));
         assertEquals(RaTlsException.Reason.PROTOCOL, x.reason(), x.getMessage());
     }
 
@@ -335,8 +406,10 @@ class RaTlsNegativeTest {
         RaTlsConnection s = RaTlsFixture.server(enclave).accept();
         s.receive(new byte[] {0x16, 0x03, 0x01});
         assertDoesNotThrow(() -> s.checkDeadline(s.deadline().minusMillis(1)));
-        assertEquals(RaTlsException.Reason.TIMEOUT,
-                assertThrows(RaTlsException.class, () -> s.checkDeadline(s.deadline())).reason());
+        assertEquals(
+                RaTlsException.Reason.TIMEOUT,
+                assertThrows(RaTlsException.class, () -> s.checkDeadline(s.deadline()))
+                        .reason());
         assertTrue(s.isClosed());
     }
 
@@ -345,18 +418,18 @@ class RaTlsNegativeTest {
         // A TLS 1.2-only ClientHello (no supported_versions): the server answers with a protocol_version alert.
         RaTlsConnection s = RaTlsFixture.server(enclave).accept();
         org.bouncycastle.tls.TlsClientProtocol legacy = new org.bouncycastle.tls.TlsClientProtocol();
-        legacy.connect(new org.bouncycastle.tls.DefaultTlsClient(
-                new org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto(RANDOM)) {
-            @Override
-            protected org.bouncycastle.tls.ProtocolVersion[] getSupportedVersions() {
-                return org.bouncycastle.tls.ProtocolVersion.TLSv12.only();
-            }
+        legacy.connect(
+                new org.bouncycastle.tls.DefaultTlsClient(new org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto(RANDOM)) {
+                    @Override
+                    protected org.bouncycastle.tls.ProtocolVersion[] getSupportedVersions() {
+                        return org.bouncycastle.tls.ProtocolVersion.TLSv12.only();
+                    }
 
-            @Override
-            public org.bouncycastle.tls.TlsAuthentication getAuthentication() {
-                throw new UnsupportedOperationException();
-            }
-        });
+                    @Override
+                    public org.bouncycastle.tls.TlsAuthentication getAuthentication() {
+                        throw new UnsupportedOperationException();
+                    }
+                });
         byte[] hello = new byte[legacy.getAvailableOutputBytes()];
         legacy.readOutput(hello, 0, hello.length);
         RaTlsException x = assertThrows(RaTlsException.class, () -> s.receive(hello));

@@ -58,7 +58,10 @@ class SevSnpByteFlipTest {
         for (int i = 0; i < vcek.length; i++) {
             vcek[i] ^= 1;
             try {
-                v.verify(SevSnpSamples.NOW, s.evidence(), SevSnpEndorsements.of(vcek, chain),
+                v.verify(
+                        SevSnpSamples.NOW,
+                        s.evidence(),
+                        SevSnpEndorsements.of(vcek, chain),
                         SevSnpRealSamplesTest.INSPECT);
                 accepted.add(i);
             } catch (AttestationException expected) {
@@ -82,8 +85,13 @@ class SevSnpByteFlipTest {
                 byte[] askDer = ark ? b.askDer() : der;
                 byte[] arkDer = ark ? der : b.arkDer();
                 String pem = pem(askDer) + pem(arkDer);
-                assertThrows(AttestationException.class, () -> v.verify(SevSnpSamples.NOW, s.evidence(),
-                        SevSnpEndorsements.of(s.signingCert(), pem.getBytes()), SevSnpRealSamplesTest.INSPECT),
+                assertThrows(
+                        AttestationException.class,
+                        () -> v.verify(
+                                SevSnpSamples.NOW,
+                                s.evidence(),
+                                SevSnpEndorsements.of(s.signingCert(), pem.getBytes()),
+                                SevSnpRealSamplesTest.INSPECT),
                         (ark ? "ARK" : "ASK") + " byte " + i);
                 der[i] ^= 1;
             }
@@ -92,7 +100,7 @@ class SevSnpByteFlipTest {
     }
 
     private static String pem(byte[] der) {
-        return "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder().encodeToString(der)
-                + "\n-----END CERTIFICATE-----\n";
+        return "-----BEGIN CERTIFICATE-----\n"
+                + java.util.Base64.getMimeEncoder().encodeToString(der) + "\n-----END CERTIFICATE-----\n";
     }
 }

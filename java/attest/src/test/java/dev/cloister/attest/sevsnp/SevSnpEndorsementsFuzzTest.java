@@ -32,8 +32,12 @@ class SevSnpEndorsementsFuzzTest {
         byte[] v = editChain ? vcek : target;
         byte[] c = editChain ? target : chain;
         try {
-            new SevSnpVerifier().verify(SevSnpSamples.NOW, SAMPLE.evidence(), SevSnpEndorsements.of(v, c),
-                    SevSnpRealSamplesTest.INSPECT);
+            new SevSnpVerifier()
+                    .verify(
+                            SevSnpSamples.NOW,
+                            SAMPLE.evidence(),
+                            SevSnpEndorsements.of(v, c),
+                            SevSnpRealSamplesTest.INSPECT);
             assertArrayEquals(SAMPLE.signingCert(), v, "a modified VCEK was accepted");
         } catch (AttestationException refused) {
             // expected

@@ -1,12 +1,12 @@
 package dev.cloister.attest.sevsnp;
 
-import dev.cloister.attest.RootKind;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cloister.attest.AttestationException;
+import dev.cloister.attest.RootKind;
 import dev.cloister.testing.Vectors;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -31,8 +31,10 @@ class SevSnpNegativeTest {
     }
 
     private void refusedReport(byte[] report, String reason) {
-        refused(reason, () -> new SevSnpVerifier().verify(SevSnpSamples.NOW, SevSnpEvidence.of(report),
-                milan.endorsements(), INSPECT));
+        refused(
+                reason,
+                () -> new SevSnpVerifier()
+                        .verify(SevSnpSamples.NOW, SevSnpEvidence.of(report), milan.endorsements(), INSPECT));
     }
 
     private static byte[] withInt(byte[] report, int offset, int value) {
@@ -86,45 +88,96 @@ class SevSnpNegativeTest {
 
     @Test
     void theOtherReportsVcekDoesNotVerifyThisReport() {
-        refused("does not verify", () -> new SevSnpVerifier().verify(SevSnpSamples.NOW, milan.evidence(),
-                SevSnpEndorsements.of(debugMilan.signingCert(), debugMilan.askArk()), INSPECT));
+        refused(
+                "does not verify",
+                () -> new SevSnpVerifier()
+                        .verify(
+                                SevSnpSamples.NOW,
+                                milan.evidence(),
+                                SevSnpEndorsements.of(debugMilan.signingCert(), debugMilan.askArk()),
+                                INSPECT));
     }
 
     @Test
     void anotherProductsChainIsRefused() {
         byte[] genoa = Vectors.read(SevSnpSamples.dir().resolve("go-sev-guest/ask_ark_genoa.pem"));
-        refused("issuer is not the ASK", () -> new SevSnpVerifier().verify(SevSnpSamples.NOW, milan.evidence(),
-                SevSnpEndorsements.of(milan.signingCert(), genoa), INSPECT));
+        refused(
+                "issuer is not the ASK",
+                () -> new SevSnpVerifier()
+                        .verify(
+                                SevSnpSamples.NOW,
+                                milan.evidence(),
+                                SevSnpEndorsements.of(milan.signingCert(), genoa),
+                                INSPECT));
         byte[] turin = Vectors.read(SevSnpSamples.dir().resolve("virtee-sev/cert_chain_turin"));
-        refused("VCEK: issuer is not the ASK", () -> new SevSnpVerifier().verify(SevSnpSamples.NOW, milan.evidence(),
-                SevSnpEndorsements.of(Vectors.read(SevSnpSamples.dir().resolve("virtee-sev/vcek_turin.der")),
-                        Vectors.read(SevSnpSamples.dir().resolve("go-sev-guest/ask_ark_milan.pem"))), INSPECT));
-        refused("issuer is not the ASK", () -> new SevSnpVerifier().verify(SevSnpSamples.NOW, milan.evidence(),
-                SevSnpEndorsements.of(milan.signingCert(), turin), INSPECT));
+        refused(
+                "VCEK: issuer is not the ASK",
+                () -> new SevSnpVerifier()
+                        .verify(
+                                SevSnpSamples.NOW,
+                                milan.evidence(),
+                                SevSnpEndorsements.of(
+                                        Vectors.read(SevSnpSamples.dir().resolve("virtee-sev/vcek_turin.der")),
+                                        Vectors.read(SevSnpSamples.dir().resolve("go-sev-guest/ask_ark_milan.pem"))),
+                                INSPECT));
+        refused(
+                "issuer is not the ASK",
+                () -> new SevSnpVerifier()
+                        .verify(
+                                SevSnpSamples.NOW,
+                                milan.evidence(),
+                                SevSnpEndorsements.of(milan.signingCert(), turin),
+                                INSPECT));
     }
 
     @Test
     void theVlekChainDoesNotCertifyAVcek() {
         byte[] vlek = Vectors.read(SevSnpSamples.dir().resolve("go-sev-guest/ask_ark_milan_vlek.pem"));
-        refused("subject CN: expected SEV-Milan, got SEV-VLEK-Milan", () -> new SevSnpVerifier().verify(
-                SevSnpSamples.NOW, milan.evidence(), SevSnpEndorsements.of(milan.signingCert(), vlek), INSPECT));
+        refused(
+                "subject CN: expected SEV-Milan, got SEV-VLEK-Milan",
+                () -> new SevSnpVerifier()
+                        .verify(
+                                SevSnpSamples.NOW,
+                                milan.evidence(),
+                                SevSnpEndorsements.of(milan.signingCert(), vlek),
+                                INSPECT));
     }
 
     @Test
     void aPolicyThatDoesNotTrustMilanRefusesIt() {
         SevSnpPolicy genoaOnly = INSPECT.withTrustedRoots(List.of(TrustedArk.amd(ProductLine.GENOA)));
-        refused("is not a root this policy trusts", () -> new SevSnpVerifier().verify(SevSnpSamples.NOW,
-                milan.evidence(), milan.endorsements(), genoaOnly));
-        refused("is not a root this policy trusts", () -> new SevSnpVerifier().verify(SevSnpSamples.NOW,
-                milan.evidence(), SevSnpEndorsements.ofSigningCertificate(milan.signingCert()), genoaOnly));
+        refused(
+                "is not a root this policy trusts",
+                () -> new SevSnpVerifier()
+                        .verify(SevSnpSamples.NOW, milan.evidence(), milan.endorsements(), genoaOnly));
+        refused(
+                "is not a root this policy trusts",
+                () -> new SevSnpVerifier()
+                        .verify(
+                                SevSnpSamples.NOW,
+                                milan.evidence(),
+                                SevSnpEndorsements.ofSigningCertificate(milan.signingCert()),
+                                genoaOnly));
     }
 
     @Test
     void certificatesOutsideTheirValidityAreRefused() {
-        refused("VCEK is not valid at 2023-01-01", () -> new SevSnpVerifier().verify(
-                Instant.parse("2023-01-01T00:00:00Z"), milan.evidence(), milan.endorsements(), INSPECT));
-        refused("VCEK is not valid at 2031", () -> new SevSnpVerifier().verify(Instant.parse("2031-01-01T00:00:00Z"),
-                milan.evidence(), milan.endorsements(), INSPECT));
+        refused(
+                "VCEK is not valid at 2023-01-01",
+                () -> new SevSnpVerifier()
+                        .verify(
+                                Instant.parse("2023-01-01T00:00:00Z"),
+                                milan.evidence(),
+                                milan.endorsements(),
+                                INSPECT));
+        refused(
+                "VCEK is not valid at 2031",
+                () -> new SevSnpVerifier()
+                        .verify(
+                                Instant.parse("2031-01-01T00:00:00Z"),
+                                milan.evidence(),
+                                milan.endorsements(),
+                                INSPECT));
     }
 
     @Test
@@ -133,29 +186,48 @@ class SevSnpNegativeTest {
         v.verify(SevSnpSamples.NOW, milan.evidence(), milan.endorsements(), INSPECT);
         v.verify(SevSnpSamples.NOW, milan.evidence(), milan.endorsements(), INSPECT);
         assertEquals(1, v.chains().cachedChains());
-        refused("not valid at", () -> v.verify(Instant.parse("2031-01-01T00:00:00Z"), milan.evidence(),
-                milan.endorsements(), INSPECT));
-        refused("not a root this policy trusts", () -> v.verify(SevSnpSamples.NOW, milan.evidence(),
-                milan.endorsements(), INSPECT.withTrustedRoots(List.of(TrustedArk.amd(ProductLine.TURIN)))));
-        refused("does not verify", () -> v.verify(SevSnpSamples.NOW, debugMilan.evidence(), milan.endorsements(),
-                INSPECT));
+        refused(
+                "not valid at",
+                () -> v.verify(Instant.parse("2031-01-01T00:00:00Z"), milan.evidence(), milan.endorsements(), INSPECT));
+        refused(
+                "not a root this policy trusts",
+                () -> v.verify(
+                        SevSnpSamples.NOW,
+                        milan.evidence(),
+                        milan.endorsements(),
+                        INSPECT.withTrustedRoots(List.of(TrustedArk.amd(ProductLine.TURIN)))));
+        refused(
+                "does not verify",
+                () -> v.verify(SevSnpSamples.NOW, debugMilan.evidence(), milan.endorsements(), INSPECT));
     }
 
     @Test
     void tamperedCertificatesAreRefused() {
         byte[] vcek = milan.signingCert();
         vcek[vcek.length - 10] ^= 1; // inside the RSASSA-PSS signature value
-        refused("RSASSA-PSS signature does not verify", () -> new SevSnpVerifier().verify(SevSnpSamples.NOW,
-                milan.evidence(), SevSnpEndorsements.of(vcek, milan.askArk()), INSPECT));
+        refused(
+                "RSASSA-PSS signature does not verify",
+                () -> new SevSnpVerifier()
+                        .verify(
+                                SevSnpSamples.NOW,
+                                milan.evidence(),
+                                SevSnpEndorsements.of(vcek, milan.askArk()),
+                                INSPECT));
         byte[] ask = AmdRoots.bundled(ProductLine.MILAN).askDer().clone();
         ask[ask.length - 10] ^= 1;
         byte[] arkDer = AmdRoots.bundled(ProductLine.MILAN).arkDer();
-        String pem = "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder().encodeToString(ask)
+        String pem = "-----BEGIN CERTIFICATE-----\n"
+                + java.util.Base64.getMimeEncoder().encodeToString(ask)
                 + "\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\n"
                 + java.util.Base64.getMimeEncoder().encodeToString(arkDer) + "\n-----END CERTIFICATE-----\n";
-        refused("ASK signed by ARK: RSASSA-PSS signature does not verify", () -> new SevSnpVerifier().verify(
-                SevSnpSamples.NOW, milan.evidence(),
-                SevSnpEndorsements.of(milan.signingCert(), pem.getBytes(StandardCharsets.US_ASCII)), INSPECT));
+        refused(
+                "ASK signed by ARK: RSASSA-PSS signature does not verify",
+                () -> new SevSnpVerifier()
+                        .verify(
+                                SevSnpSamples.NOW,
+                                milan.evidence(),
+                                SevSnpEndorsements.of(milan.signingCert(), pem.getBytes(StandardCharsets.US_ASCII)),
+                                INSPECT));
     }
 
     @Test
@@ -168,8 +240,9 @@ class SevSnpNegativeTest {
         refused("more than 4 PEM blocks", () -> SevSnpEndorsements.of(milan.signingCert(), five));
         refused("exceeds the limit", () -> SevSnpEndorsements.of(milan.signingCert(), new byte[1 << 20]));
         refused("no certificate found", () -> SevSnpEndorsements.of(milan.signingCert(), "junk".getBytes()));
-        refused("certificates: expected 2, got 1", () -> SevSnpEndorsements.of(milan.signingCert(),
-                milan.signingCert()));
+        refused(
+                "certificates: expected 2, got 1",
+                () -> SevSnpEndorsements.of(milan.signingCert(), milan.signingCert()));
         refused("exceeds the limit", () -> AmdCertificates.parseDer(new byte[9000], "x"));
         byte[] trailing = Arrays.copyOf(milan.signingCert(), milan.signingCert().length + 1);
         refused("trailing", () -> AmdCertificates.parseDer(trailing, "x"));
@@ -178,7 +251,8 @@ class SevSnpNegativeTest {
     @Test
     void aForeignCertificateCannotBePassedOffAsAnAmdRoot() throws Exception {
         X509Certificate genoaArk = TrustedArk.amd(ProductLine.GENOA).certificate();
-        assertThrows(IllegalArgumentException.class, () -> new TrustedArk(ProductLine.MILAN, RootKind.VENDOR, genoaArk));
+        assertThrows(
+                IllegalArgumentException.class, () -> new TrustedArk(ProductLine.MILAN, RootKind.VENDOR, genoaArk));
     }
 
     @Test
@@ -194,8 +268,10 @@ class SevSnpNegativeTest {
         // The virtee copies are byte-identical to the bundled (go-sev-guest) ones.
         for (String p : List.of("milan", "genoa", "turin")) {
             byte[] ark = AmdCertificates.pemOrDerCertificates(
-                    Vectors.read(SevSnpSamples.dir().resolve("virtee-sev/" + p + "_ark.pem")), p).getFirst();
-            assertArrayEquals(AmdRoots.bundled(ProductLine.valueOf(p.toUpperCase())).arkDer(), ark);
+                            Vectors.read(SevSnpSamples.dir().resolve("virtee-sev/" + p + "_ark.pem")), p)
+                    .getFirst();
+            assertArrayEquals(
+                    AmdRoots.bundled(ProductLine.valueOf(p.toUpperCase())).arkDer(), ark);
         }
     }
 
@@ -204,7 +280,9 @@ class SevSnpNegativeTest {
         byte[] vcek = Vectors.read(SevSnpSamples.dir().resolve("virtee-sev/vcek_turin.der"));
         byte[] chain = Vectors.read(SevSnpSamples.dir().resolve("virtee-sev/cert_chain_turin"));
         AmdChainVerifier chains = new AmdChainVerifier();
-        AmdChainVerifier.VerifiedChain v = chains.verify(SevSnpSamples.NOW, SevSnpEndorsements.of(vcek, chain),
+        AmdChainVerifier.VerifiedChain v = chains.verify(
+                SevSnpSamples.NOW,
+                SevSnpEndorsements.of(vcek, chain),
                 SevSnpPolicy.genuineAmd().trustedRoots());
         assertEquals(ProductLine.TURIN.arkSha256(), v.arkSha256());
         assertEquals("Turin", v.leaf().productName());
@@ -212,8 +290,13 @@ class SevSnpNegativeTest {
         assertEquals(TcbVersion.turin(0, 0, 0, 0, 9), v.leaf().tcb());
         assertEquals(8, v.leaf().hwId().length);
         // the bundled Turin chain gives the same answer
-        assertEquals(ProductLine.TURIN.arkSha256(), chains.verify(SevSnpSamples.NOW,
-                SevSnpEndorsements.ofSigningCertificate(vcek), SevSnpPolicy.genuineAmd().trustedRoots()).arkSha256());
+        assertEquals(
+                ProductLine.TURIN.arkSha256(),
+                chains.verify(
+                                SevSnpSamples.NOW,
+                                SevSnpEndorsements.ofSigningCertificate(vcek),
+                                SevSnpPolicy.genuineAmd().trustedRoots())
+                        .arkSha256());
     }
 
     @Test

@@ -1,6 +1,5 @@
 package dev.cloister.attest.sevsnp;
 
-import dev.cloister.attest.RootKind;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,8 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.AttestationResult;
 import dev.cloister.attest.AttestationVerifier;
-import dev.cloister.testing.Json;
 import dev.cloister.attest.ReferenceValue;
+import dev.cloister.attest.RootKind;
+import dev.cloister.testing.Json;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Every real report in testdata/vectors/sev-snp verifies with exactly the fields EXPECTED.json gives. */
 class SevSnpRealSamplesTest {
 
-    static final SevSnpPolicy INSPECT = SevSnpPolicy.genuineAmd()
-            .withDebug(SevSnpPolicy.DebugGuests.ACCEPT_INSECURE_FOR_INSPECTION);
+    static final SevSnpPolicy INSPECT =
+            SevSnpPolicy.genuineAmd().withDebug(SevSnpPolicy.DebugGuests.ACCEPT_INSECURE_FOR_INSPECTION);
 
     static List<SevSnpSamples.Sample> samples() {
         return SevSnpSamples.all();
@@ -47,8 +47,15 @@ class SevSnpRealSamplesTest {
         assertEquals(((Long) f.get("signature_algo")).intValue(), r.signatureAlgo());
         assertEquals(Long.decode((String) f.get("platform_info")), r.platformInfo());
         assertEquals(Long.decode((String) f.get("signer_info")).intValue(), r.signerInfo());
-        for (String k : List.of("report_data", "measurement", "host_data", "id_key_digest", "author_key_digest",
-                "report_id", "report_id_ma", "chip_id")) {
+        for (String k : List.of(
+                "report_data",
+                "measurement",
+                "host_data",
+                "id_key_digest",
+                "author_key_digest",
+                "report_id",
+                "report_id_ma",
+                "chip_id")) {
             byte[] actual = switch (k) {
                 case "report_data" -> r.reportData();
                 case "measurement" -> r.measurement();
@@ -84,16 +91,20 @@ class SevSnpRealSamplesTest {
     @ParameterizedTest
     @MethodSource("samples")
     void verifiesWithTheBundledChainWhenOnlyTheVcekIsSupplied(SevSnpSamples.Sample s) throws Exception {
-        SevSnpClaims c = new SevSnpVerifier().verify(SevSnpSamples.NOW, s.evidence(),
-                SevSnpEndorsements.ofSigningCertificate(s.signingCert()), INSPECT);
+        SevSnpClaims c = new SevSnpVerifier()
+                .verify(
+                        SevSnpSamples.NOW,
+                        s.evidence(),
+                        SevSnpEndorsements.ofSigningCertificate(s.signingCert()),
+                        INSPECT);
         assertEquals(ProductLine.MILAN, c.product());
     }
 
     @ParameterizedTest
     @MethodSource("samples")
     void throughTheEntryPointTheClaimsBecomeJson(SevSnpSamples.Sample s) throws Exception {
-        AttestationResult result = AttestationVerifier.create().verify(SevSnpSamples.NOW, s.evidence(),
-                s.endorsements(), INSPECT);
+        AttestationResult result =
+                AttestationVerifier.create().verify(SevSnpSamples.NOW, s.evidence(), s.endorsements(), INSPECT);
         String json = result.toJson();
         Map<String, Object> parsed = (Map<String, Object>) Json.parse(json);
         assertEquals("accepted", parsed.get("verdict"));
@@ -108,13 +119,15 @@ class SevSnpRealSamplesTest {
     void theDefaultPolicyRefusesTheDebugGuestAndAcceptsTheOther() throws Exception {
         SevSnpSamples.Sample debug = SevSnpSamples.byName("go-sev-guest/attestation.bin");
         assertTrue(AttestationReport.parse(debug.report()).policy().debug());
-        AttestationException e = assertThrows(AttestationException.class, () -> new SevSnpVerifier()
-                .verify(SevSnpSamples.NOW, debug.evidence(), debug.endorsements(), SevSnpPolicy.genuineAmd()));
+        AttestationException e = assertThrows(
+                AttestationException.class,
+                () -> new SevSnpVerifier()
+                        .verify(SevSnpSamples.NOW, debug.evidence(), debug.endorsements(), SevSnpPolicy.genuineAmd()));
         assertTrue(e.getMessage().contains("POLICY.DEBUG"), e.getMessage());
 
         SevSnpSamples.Sample ok = SevSnpSamples.byName("virtee-sev/report_milan.bin");
-        SevSnpClaims c = new SevSnpVerifier().verify(SevSnpSamples.NOW, ok.evidence(), ok.endorsements(),
-                SevSnpPolicy.genuineAmd());
+        SevSnpClaims c = new SevSnpVerifier()
+                .verify(SevSnpSamples.NOW, ok.evidence(), ok.endorsements(), SevSnpPolicy.genuineAmd());
         assertFalse(c.policy().debug());
         assertFalse(c.policy().migrateMa());
     }
@@ -135,15 +148,20 @@ class SevSnpRealSamplesTest {
         rejects(s, exact.withMeasurement(ReferenceValue.Digests.ofHex(otherMeasurement)), "MEASUREMENT");
         rejects(s, exact.withReportData(ReferenceValue.Digests.ofHex("11".repeat(64))), "REPORT_DATA");
         rejects(s, exact.withHostData(ReferenceValue.Digests.ofHex("22".repeat(32))), "HOST_DATA");
-        rejects(s, exact.withMinimumTcb(new ReferenceValue.MinimumTcb(TcbVersion.milanGenoa(3, 0, 9, 115))),
+        rejects(
+                s,
+                exact.withMinimumTcb(new ReferenceValue.MinimumTcb(TcbVersion.milanGenoa(3, 0, 9, 115))),
                 "TCB below minimum");
-        rejects(s, exact.withMinimumTcb(new ReferenceValue.MinimumTcb(TcbVersion.turin(0, 0, 0, 0, 0))),
+        rejects(
+                s,
+                exact.withMinimumTcb(new ReferenceValue.MinimumTcb(TcbVersion.turin(0, 0, 0, 0, 0))),
                 "TCB below minimum");
         rejects(s, exact.withSmt(SevSnpPolicy.Smt.FORBIDDEN), "SMT");
     }
 
     private static void rejects(SevSnpSamples.Sample s, SevSnpPolicy p, String reason) {
-        AttestationException e = assertThrows(AttestationException.class,
+        AttestationException e = assertThrows(
+                AttestationException.class,
                 () -> new SevSnpVerifier().verify(SevSnpSamples.NOW, s.evidence(), s.endorsements(), p));
         assertTrue(e.getMessage().contains(reason), e.getMessage());
         assertTrue(e.getMessage().startsWith("while "), e.getMessage());

@@ -33,8 +33,8 @@ class SevSnpReportFuzzTest {
             }
         }
         try {
-            VERIFIER.verify(SevSnpSamples.NOW, SevSnpEvidence.of(report), SAMPLE.endorsements(),
-                    SevSnpRealSamplesTest.INSPECT);
+            VERIFIER.verify(
+                    SevSnpSamples.NOW, SevSnpEvidence.of(report), SAMPLE.endorsements(), SevSnpRealSamplesTest.INSPECT);
             assertArrayEquals(SAMPLE.report(), report, "a modified report was accepted");
         } catch (AttestationException refused) {
             // expected for every modified report

@@ -53,8 +53,7 @@ final class SevSnpSamples {
         }
     }
 
-    private SevSnpSamples() {
-    }
+    private SevSnpSamples() {}
 
     static Path dir() {
         return Vectors.dir("sev-snp");
@@ -63,17 +62,22 @@ final class SevSnpSamples {
     @SuppressWarnings("unchecked")
     static List<Sample> all() {
         Path dir = dir();
-        List<Object> entries = (List<Object>) Json.parse(
-                new String(Vectors.read(dir.resolve("EXPECTED.json")), StandardCharsets.UTF_8));
+        List<Object> entries = (List<Object>)
+                Json.parse(new String(Vectors.read(dir.resolve("EXPECTED.json")), StandardCharsets.UTF_8));
         if (entries.isEmpty()) {
             throw new AssertionError("EXPECTED.json lists no samples");
         }
-        return entries.stream().map(o -> {
-            Map<String, Object> e = (Map<String, Object>) o;
-            return new Sample((String) e.get("report"), Vectors.read(dir.resolve((String) e.get("report"))),
-                    Vectors.read(dir.resolve((String) e.get("signing_cert"))),
-                    Vectors.read(dir.resolve((String) e.get("ask_ark"))), e);
-        }).toList();
+        return entries.stream()
+                .map(o -> {
+                    Map<String, Object> e = (Map<String, Object>) o;
+                    return new Sample(
+                            (String) e.get("report"),
+                            Vectors.read(dir.resolve((String) e.get("report"))),
+                            Vectors.read(dir.resolve((String) e.get("signing_cert"))),
+                            Vectors.read(dir.resolve((String) e.get("ask_ark"))),
+                            e);
+                })
+                .toList();
     }
 
     static Sample byName(String name) {

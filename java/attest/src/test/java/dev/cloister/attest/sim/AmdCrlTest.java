@@ -25,8 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
 class AmdCrlTest {
 
     static final Instant NOW = Instant.parse("2026-11-28T00:00:00Z");
+
     @TempDir
     static Path dir;
+
     static SimulatedSevSnpPlatform sim;
     static SevSnpEvidence report;
 
@@ -53,24 +55,30 @@ class AmdCrlTest {
 
     @Test
     void aRevokedAskOrVcekIsRefused() {
-        refused("while checking the VCEK/VLEK certificate chain against AMD's CRL: SEV-Genoa (serial 2) is revoked",
+        refused(
+                "while checking the VCEK/VLEK certificate chain against AMD's CRL: SEV-Genoa (serial 2) is revoked",
                 () -> verify(sim.endorsements().withCrl(sim.crl(NOW, true, false))));
-        refused("SEV-VCEK (serial 0) is revoked by AMD's CRL",
+        refused(
+                "SEV-VCEK (serial 0) is revoked by AMD's CRL",
                 () -> verify(sim.endorsements().withCrl(sim.crl(NOW, false, true))));
     }
 
     @Test
     void aCrlThatIsNotCurrentTamperedOrFromAnotherIssuerIsRefused() throws Exception {
-        refused("AMD CRL is not current", () -> verify(sim.endorsements().withCrl(
-                sim.crl(NOW.minus(Duration.ofDays(60)), false, false))));
+        refused(
+                "AMD CRL is not current",
+                () -> verify(sim.endorsements().withCrl(sim.crl(NOW.minus(Duration.ofDays(60)), false, false))));
         byte[] tampered = sim.crl(NOW, false, false);
         tampered[tampered.length - 10] ^= 1;
-        refused("AMD CRL: RSASSA-PSS signature does not verify", () -> verify(sim.endorsements().withCrl(tampered)));
+        refused(
+                "AMD CRL: RSASSA-PSS signature does not verify",
+                () -> verify(sim.endorsements().withCrl(tampered)));
         byte[] notDer = Arrays.copyOf(sim.crl(NOW, false, false), 20);
         refused("AMD CRL: not a DER X.509 CRL", () -> verify(sim.endorsements().withCrl(notDer)));
-        SimulatedSevSnpPlatform other = SimulatedSevSnpPlatform.openOrCreate(Files.createTempDirectory(dir, "other"),
-                NOW, new SecureRandom());
-        refused("AMD CRL: RSASSA-PSS signature does not verify", () -> verify(sim.endorsements().withCrl(
-                other.crl(NOW, false, false))));
+        SimulatedSevSnpPlatform other =
+                SimulatedSevSnpPlatform.openOrCreate(Files.createTempDirectory(dir, "other"), NOW, new SecureRandom());
+        refused(
+                "AMD CRL: RSASSA-PSS signature does not verify",
+                () -> verify(sim.endorsements().withCrl(other.crl(NOW, false, false))));
     }
 }

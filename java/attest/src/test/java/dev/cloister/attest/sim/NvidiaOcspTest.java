@@ -25,8 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
 class NvidiaOcspTest {
 
     static final Instant NOW = Instant.parse("2026-11-28T00:00:00Z");
+
     @TempDir
     static Path dir;
+
     static SimulatedNvidiaGpu gpu;
     static NvidiaGpuEvidence report;
 
@@ -57,20 +59,26 @@ class NvidiaOcspTest {
 
     @Test
     void revokedStaleForeignOrTamperedResponsesAreRefused() throws Exception {
-        refused("while checking the GPU device certificates' OCSP responses: CN=Simulated GH100 GSP FMC LF",
+        refused(
+                "while checking the GPU device certificates' OCSP responses: CN=Simulated GH100 GSP FMC LF",
                 () -> verify(gpu.endorsements().withOcspResponses(List.of(gpu.ocspResponse(NOW, true)))));
-        refused("is revoked (OCSP", () -> verify(gpu.endorsements().withOcspResponses(List.of(
-                gpu.ocspResponse(NOW, true)))));
-        refused("is not current", () -> verify(gpu.endorsements().withOcspResponses(List.of(
-                gpu.ocspResponse(NOW.minus(Duration.ofDays(30)), false)))));
-        SimulatedNvidiaGpu other = SimulatedNvidiaGpu.openOrCreate(Files.createTempDirectory(dir, "other"), NOW,
-                new SecureRandom());
-        refused("signature does not verify with the issuer", () -> verify(gpu.endorsements().withOcspResponses(
-                List.of(other.ocspResponse(NOW, false)))));
+        refused(
+                "is revoked (OCSP",
+                () -> verify(gpu.endorsements().withOcspResponses(List.of(gpu.ocspResponse(NOW, true)))));
+        refused(
+                "is not current",
+                () -> verify(gpu.endorsements()
+                        .withOcspResponses(List.of(gpu.ocspResponse(NOW.minus(Duration.ofDays(30)), false)))));
+        SimulatedNvidiaGpu other =
+                SimulatedNvidiaGpu.openOrCreate(Files.createTempDirectory(dir, "other"), NOW, new SecureRandom());
+        refused(
+                "signature does not verify with the issuer",
+                () -> verify(gpu.endorsements().withOcspResponses(List.of(other.ocspResponse(NOW, false)))));
         byte[] tampered = gpu.ocspResponse(NOW, false);
         tampered[tampered.length - 5] ^= 1;
         refused("OCSP response for", () -> verify(gpu.endorsements().withOcspResponses(List.of(tampered))));
-        refused("OCSP responses (one per certificate below the root): expected 1, got 2",
+        refused(
+                "OCSP responses (one per certificate below the root): expected 1, got 2",
                 () -> gpu.endorsements().withOcspResponses(List.of(tampered, tampered)));
     }
 }

@@ -30,8 +30,8 @@ class RevocationFuzzTest {
             SecureRandom random = new SecureRandom();
             TDX = SimulatedTdxPlatform.openOrCreate(Files.createTempDirectory("fuzz-tdx"), NOW, random);
             GPU = SimulatedNvidiaGpu.openOrCreate(Files.createTempDirectory("fuzz-gpu"), NOW, random);
-            QUOTE = TDX.quote(new byte[64], new byte[48], List.of(new byte[48], new byte[48], new byte[48],
-                    new byte[48]), false);
+            QUOTE = TDX.quote(
+                    new byte[64], new byte[48], List.of(new byte[48], new byte[48], new byte[48], new byte[48]), false);
             COLLATERAL = TDX.collateral(NOW, TcbStatus.UP_TO_DATE, false);
             byte[][] m = new byte[SimulatedNvidiaGpu.BLOCKS][48];
             REPORT = GPU.report(new byte[32], m, random);
@@ -52,14 +52,34 @@ class RevocationFuzzTest {
         byte[] input = data.consumeRemainingAsBytes();
         try {
             switch (which) {
-                case 0 -> new TdxVerifier().verify(NOW, QUOTE, TdxEndorsements.withCollateral(
-                        COLLATERAL.withPckCrl(input)), TDX.insecurePolicy());
-                case 1 -> new TdxVerifier().verify(NOW, QUOTE, TdxEndorsements.withCollateral(
-                        COLLATERAL.withRootCrl(input)), TDX.insecurePolicy());
-                case 2 -> new TdxVerifier().verify(NOW, QUOTE, TdxEndorsements.withCollateral(
-                        COLLATERAL.withTcbInfo(input)), TDX.insecurePolicy());
-                default -> new NvidiaGpuVerifier().verify(NOW, REPORT, GPU.endorsements().withOcspResponses(
-                        List.of(input.length == 0 ? OCSP : input)), GPU.insecurePolicy());
+                case 0 ->
+                    new TdxVerifier()
+                            .verify(
+                                    NOW,
+                                    QUOTE,
+                                    TdxEndorsements.withCollateral(COLLATERAL.withPckCrl(input)),
+                                    TDX.insecurePolicy());
+                case 1 ->
+                    new TdxVerifier()
+                            .verify(
+                                    NOW,
+                                    QUOTE,
+                                    TdxEndorsements.withCollateral(COLLATERAL.withRootCrl(input)),
+                                    TDX.insecurePolicy());
+                case 2 ->
+                    new TdxVerifier()
+                            .verify(
+                                    NOW,
+                                    QUOTE,
+                                    TdxEndorsements.withCollateral(COLLATERAL.withTcbInfo(input)),
+                                    TDX.insecurePolicy());
+                default ->
+                    new NvidiaGpuVerifier()
+                            .verify(
+                                    NOW,
+                                    REPORT,
+                                    GPU.endorsements().withOcspResponses(List.of(input.length == 0 ? OCSP : input)),
+                                    GPU.insecurePolicy());
             }
         } catch (AttestationException refused) {
             // a refusal is a correct outcome

@@ -33,15 +33,20 @@ class SimulatedNvidiaGpuTest {
         byte[][] m = new byte[64][48];
         m[1][0] = 42;
         NvidiaGpuEvidence e = gpu.report(nonce, m, random);
-        NvidiaGpuClaims c = new NvidiaGpuVerifier().verify(NOW, e, gpu.endorsements(),
-                gpu.insecurePolicy().withNonce(new ReferenceValue.Digests(List.of(nonce))));
+        NvidiaGpuClaims c = new NvidiaGpuVerifier()
+                .verify(
+                        NOW,
+                        e,
+                        gpu.endorsements(),
+                        gpu.insecurePolicy().withNonce(new ReferenceValue.Digests(List.of(nonce))));
         assertEquals(RootKind.SIMULATED, c.root());
         assertEquals(SimulatedNvidiaGpu.DRIVER_VERSION, c.driverVersion());
         assertEquals("96.00.74.00.1a", c.vbiosVersion());
         assertArrayEquals(m[1], c.report().blocks().get(1).value());
 
-        AttestationException x = assertThrows(AttestationException.class, () -> new NvidiaGpuVerifier().verify(NOW, e,
-                gpu.endorsements(), NvidiaGpuPolicy.genuineNvidia()));
+        AttestationException x = assertThrows(
+                AttestationException.class,
+                () -> new NvidiaGpuVerifier().verify(NOW, e, gpu.endorsements(), NvidiaGpuPolicy.genuineNvidia()));
         assertTrue(x.getMessage().contains("is not a root this policy trusts"), x.getMessage());
 
         SimulatedNvidiaGpu again = SimulatedNvidiaGpu.openOrCreate(dir, NOW, random);
@@ -51,8 +56,11 @@ class SimulatedNvidiaGpuTest {
         for (int i = 0; i < r.length; i += 16) {
             r[i] ^= 1;
             int at = i;
-            assertThrows(AttestationException.class, () -> new NvidiaGpuVerifier().verify(NOW,
-                    NvidiaGpuEvidence.of(r), gpu.endorsements(), gpu.insecurePolicy()), "byte " + at);
+            assertThrows(
+                    AttestationException.class,
+                    () -> new NvidiaGpuVerifier()
+                            .verify(NOW, NvidiaGpuEvidence.of(r), gpu.endorsements(), gpu.insecurePolicy()),
+                    "byte " + at);
             r[i] ^= 1;
         }
     }

@@ -9,9 +9,9 @@ import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.AttestationResult;
 import dev.cloister.attest.AttestationVerifier;
 import dev.cloister.attest.ReferenceValue;
+import dev.cloister.attest.RootKind;
 import dev.cloister.attest.sevsnp.AttestationReport;
 import dev.cloister.attest.sevsnp.ProductLine;
-import dev.cloister.attest.RootKind;
 import dev.cloister.attest.sevsnp.SevSnpClaims;
 import dev.cloister.attest.sevsnp.SevSnpEvidence;
 import dev.cloister.attest.sevsnp.SevSnpPolicy;
@@ -30,8 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
 class SimulatedSevSnpPlatformTest {
 
     static final Instant NOW = Instant.parse("2026-11-28T00:00:00Z");
+
     @TempDir
     static Path dir;
+
     static SimulatedSevSnpPlatform sim;
     static final byte[] MEASUREMENT = filled(48, 0x4d);
     static final byte[] REPORT_DATA = filled(64, 0x52);
@@ -72,27 +74,34 @@ class SimulatedSevSnpPlatformTest {
         assertArrayEquals(MEASUREMENT, c.measurement());
         assertArrayEquals(REPORT_DATA, c.reportData());
         assertEquals(SimulatedSevSnpPlatform.TCB, c.tcb());
-        assertEquals(sim.chipIdHex(), java.util.HexFormat.of().formatHex(c.report().chipId()));
+        assertEquals(
+                sim.chipIdHex(), java.util.HexFormat.of().formatHex(c.report().chipId()));
         AttestationResult r = AttestationVerifier.create().verify(NOW, e, sim.endorsements(), p);
         assertTrue(r.toJson().contains("\"root\":\"simulated\""), r.toJson());
     }
 
     @Test
     void theDefaultPolicyRefusesSimulatedReports() {
-        refused(SimulatedReportRequest.of(REPORT_DATA, MEASUREMENT), SevSnpPolicy.genuineAmd(),
+        refused(
+                SimulatedReportRequest.of(REPORT_DATA, MEASUREMENT),
+                SevSnpPolicy.genuineAmd(),
                 "is not a root this policy trusts");
         // Even with the VCEK alone, the product's bundled AMD chain does not certify the simulated VCEK.
-        AttestationException x = assertThrows(AttestationException.class, () -> new SevSnpVerifier().verify(NOW,
-                sim.report(SimulatedReportRequest.of(REPORT_DATA, MEASUREMENT)),
-                dev.cloister.attest.sevsnp.SevSnpEndorsements.ofSigningCertificate(sim.vcekDer()),
-                SevSnpPolicy.genuineAmd()));
+        AttestationException x = assertThrows(
+                AttestationException.class,
+                () -> new SevSnpVerifier()
+                        .verify(
+                                NOW,
+                                sim.report(SimulatedReportRequest.of(REPORT_DATA, MEASUREMENT)),
+                                dev.cloister.attest.sevsnp.SevSnpEndorsements.ofSigningCertificate(sim.vcekDer()),
+                                SevSnpPolicy.genuineAmd()));
         assertTrue(x.getMessage().contains("issuer is not the ASK"), x.getMessage());
     }
 
     @Test
     void theChainIsKeptAndReused() throws Exception {
-        SimulatedSevSnpPlatform again = SimulatedSevSnpPlatform.openOrCreate(dir, NOW.plusSeconds(60),
-                new SecureRandom());
+        SimulatedSevSnpPlatform again =
+                SimulatedSevSnpPlatform.openOrCreate(dir, NOW.plusSeconds(60), new SecureRandom());
         assertEquals(sim.root().sha256(), again.root().sha256());
         verify(again.report(SimulatedReportRequest.of(REPORT_DATA, MEASUREMENT)), sim.insecurePolicy());
     }
@@ -100,9 +109,14 @@ class SimulatedSevSnpPlatformTest {
     @Test
     void anotherSimulatedPlatformsRootDoesNotVerifyThisOne(@TempDir Path other) throws Exception {
         SimulatedSevSnpPlatform stranger = SimulatedSevSnpPlatform.openOrCreate(other, NOW, new SecureRandom());
-        AttestationException x = assertThrows(AttestationException.class, () -> new SevSnpVerifier().verify(NOW,
-                sim.report(SimulatedReportRequest.of(REPORT_DATA, MEASUREMENT)), sim.endorsements(),
-                stranger.insecurePolicy()));
+        AttestationException x = assertThrows(
+                AttestationException.class,
+                () -> new SevSnpVerifier()
+                        .verify(
+                                NOW,
+                                sim.report(SimulatedReportRequest.of(REPORT_DATA, MEASUREMENT)),
+                                sim.endorsements(),
+                                stranger.insecurePolicy()));
         assertTrue(x.getMessage().contains("is not a root this policy trusts"), x.getMessage());
     }
 
@@ -121,8 +135,9 @@ class SimulatedSevSnpPlatformTest {
     @Test
     void debugGuestsAreOnlyAcceptedForInspection() throws Exception {
         SevSnpPolicy inspect = sim.insecurePolicy().withDebug(SevSnpPolicy.DebugGuests.ACCEPT_INSECURE_FOR_INSPECTION);
-        SevSnpClaims c = verify(sim.report(SimulatedReportRequest.of(REPORT_DATA, MEASUREMENT)
-                .withGuestPolicy(0x30000L | 1L << 19)), inspect);
+        SevSnpClaims c = verify(
+                sim.report(SimulatedReportRequest.of(REPORT_DATA, MEASUREMENT).withGuestPolicy(0x30000L | 1L << 19)),
+                inspect);
         assertTrue(c.policy().debug());
     }
 
@@ -130,10 +145,14 @@ class SimulatedSevSnpPlatformTest {
     void theReportedTcbMustEqualTheVcekTcb() {
         SimulatedReportRequest ok = SimulatedReportRequest.of(REPORT_DATA, MEASUREMENT);
         TcbVersion t = SimulatedSevSnpPlatform.TCB;
-        refused(ok.withReportedTcb(TcbVersion.milanGenoa(t.bootloader(), t.tee(), t.snp() + 1, t.microcode())),
-                sim.insecurePolicy(), "REPORTED_TCB against the VCEK certificate's TCB");
-        refused(ok.withReportedTcb(TcbVersion.milanGenoa(t.bootloader(), t.tee(), t.snp() - 1, t.microcode())),
-                sim.insecurePolicy(), "REPORTED_TCB against the VCEK certificate's TCB");
+        refused(
+                ok.withReportedTcb(TcbVersion.milanGenoa(t.bootloader(), t.tee(), t.snp() + 1, t.microcode())),
+                sim.insecurePolicy(),
+                "REPORTED_TCB against the VCEK certificate's TCB");
+        refused(
+                ok.withReportedTcb(TcbVersion.milanGenoa(t.bootloader(), t.tee(), t.snp() - 1, t.microcode())),
+                sim.insecurePolicy(),
+                "REPORTED_TCB against the VCEK certificate's TCB");
     }
 
     @Test
@@ -146,8 +165,10 @@ class SimulatedSevSnpPlatformTest {
         for (int i = 0; i < r.length; i += 4) {
             r[i] ^= 1;
             int at = i;
-            assertThrows(AttestationException.class,
-                    () -> v.verify(NOW, SevSnpEvidence.of(r), sim.endorsements(), sim.insecurePolicy()), "byte " + at);
+            assertThrows(
+                    AttestationException.class,
+                    () -> v.verify(NOW, SevSnpEvidence.of(r), sim.endorsements(), sim.insecurePolicy()),
+                    "byte " + at);
             r[i] ^= 1;
         }
     }

@@ -8,9 +8,10 @@ import java.security.cert.X509Certificate;
 
 class PcsCollateralFuzzTest {
 
-    private static final byte[] TCB_INFO = Vectors.read(Vectors.dir("tdx/go-tdx-guest")
-            .resolve("sample_tcbinfo_response_v5"));
-    private static final byte[] QUOTE = Vectors.read(Vectors.dir("tdx/go-tdx-guest").resolve("quote_v5_sample.dat"));
+    private static final byte[] TCB_INFO =
+            Vectors.read(Vectors.dir("tdx/go-tdx-guest").resolve("sample_tcbinfo_response_v5"));
+    private static final byte[] QUOTE =
+            Vectors.read(Vectors.dir("tdx/go-tdx-guest").resolve("quote_v5_sample.dat"));
 
     /**
      * Intel PCS responses (the real v5 TCB info with fuzzer-chosen edits, or a whole fuzzer-chosen input) through the

@@ -31,8 +31,12 @@ class TdxCollateralTest {
 
     /** The collateral that goes with the SPR quote (FMSPC 50806f000000). */
     static TdxCollateral spr() {
-        return TdxCollateral.of(file("sample_tcbInfo_response"), file("tcbinfo_issuer_chain.pem"),
-                file("sample_qeIdentity_response"), file("qeidentity_issuer_chain.pem"), file("pckcrl"),
+        return TdxCollateral.of(
+                file("sample_tcbInfo_response"),
+                file("tcbinfo_issuer_chain.pem"),
+                file("sample_qeIdentity_response"),
+                file("qeidentity_issuer_chain.pem"),
+                file("pckcrl"),
                 file("rootcrl.der"));
     }
 
@@ -53,9 +57,10 @@ class TdxCollateralTest {
      */
     @Test
     void realSprQuoteWithItsCollateralHasNoSupportedTcbLevel() {
-        refused("while finding the quote's TCB level in Intel's TCB info: no TCB level of the TCB info (FMSPC "
-                + "50806f000000) matches the platform: PCK SGX TCB components [3, 3, 2, 2, 2, 1, 0, 2, 0, 0, 0, 0, 0, "
-                + "0, 0, 0], PCESVN 11, TEE_TCB_SVN 03000400000000000000000000000000; TCB not supported",
+        refused(
+                "while finding the quote's TCB level in Intel's TCB info: no TCB level of the TCB info (FMSPC "
+                        + "50806f000000) matches the platform: PCK SGX TCB components [3, 3, 2, 2, 2, 1, 0, 2, 0, 0, 0, 0, 0, "
+                        + "0, 0, 0], PCESVN 11, TEE_TCB_SVN 03000400000000000000000000000000; TCB not supported",
                 () -> verify(JULY_2023, "tdx_prod_quote_SPR_E4.dat", spr(), TdxPolicy.genuineIntel()));
     }
 
@@ -99,8 +104,9 @@ class TdxCollateralTest {
         assertEquals(18, info.tcbEvaluationDataNumber());
         assertEquals(2, info.tdxModuleIdentities().size());
         TdxQuote q = TdxQuote.parse(file("quote_v5_sample.dat"));
-        X509Certificate pck = new IntelSgxPki().chain(Instant.parse("2026-11-28T00:00:00Z"), q.pckChain(),
-                List.of(TdxPolicy.INTEL_SGX_ROOT_CA_SHA256)).getFirst();
+        X509Certificate pck = new IntelSgxPki()
+                .chain(Instant.parse("2026-11-28T00:00:00Z"), q.pckChain(), List.of(TdxPolicy.INTEL_SGX_ROOT_CA_SHA256))
+                .getFirst();
         PckExtensions ext = PckExtensions.of(pck);
         assertEquals("90c06f000000", ext.fmspcHex());
         assertEquals(13, ext.pceSvn());
@@ -118,24 +124,32 @@ class TdxCollateralTest {
 
         byte[] oldModule = q.teeTcbSvn();
         oldModule[0] = 4;
-        assertEquals(TcbStatus.OUT_OF_DATE, info.evaluate(ext, oldModule, q.mrSignerSeam(), q.seamAttributes())
-                .moduleStatus());
+        assertEquals(
+                TcbStatus.OUT_OF_DATE,
+                info.evaluate(ext, oldModule, q.mrSignerSeam(), q.seamAttributes())
+                        .moduleStatus());
         byte[] unknownModule = q.teeTcbSvn();
         unknownModule[1] = 2;
-        refused("no TDX module identity TDX_02", () -> info.evaluate(ext, unknownModule, q.mrSignerSeam(),
-                q.seamAttributes()));
+        refused(
+                "no TDX module identity TDX_02",
+                () -> info.evaluate(ext, unknownModule, q.mrSignerSeam(), q.seamAttributes()));
         byte[] signer = q.mrSignerSeam();
         signer[0] = 1;
         refused("MRSIGNERSEAM (TDX_01)", () -> info.evaluate(ext, q.teeTcbSvn(), signer, q.seamAttributes()));
         byte[] attrs = q.seamAttributes();
         attrs[7] = 1;
-        refused("SEAMATTRIBUTES under the mask (TDX_01)", () -> info.evaluate(ext, q.teeTcbSvn(), q.mrSignerSeam(),
-                attrs));
+        refused(
+                "SEAMATTRIBUTES under the mask (TDX_01)",
+                () -> info.evaluate(ext, q.teeTcbSvn(), q.mrSignerSeam(), attrs));
     }
 
     private static X509Certificate tcbSigning() throws AttestationException {
-        return new IntelSgxPki().chain(JULY_2023, IntelSgxPki.pem(file("tcbinfo_issuer_chain.pem"), "chain"),
-                List.of(TdxPolicy.INTEL_SGX_ROOT_CA_SHA256)).getFirst();
+        return new IntelSgxPki()
+                .chain(
+                        JULY_2023,
+                        IntelSgxPki.pem(file("tcbinfo_issuer_chain.pem"), "chain"),
+                        List.of(TdxPolicy.INTEL_SGX_ROOT_CA_SHA256))
+                .getFirst();
     }
 
     @Test
@@ -144,19 +158,23 @@ class TdxCollateralTest {
         String s = new String(tampered, StandardCharsets.US_ASCII);
         int at = s.indexOf("\"pcesvn\":11");
         tampered[at + 10] = '0';
-        refused("while verifying Intel's TCB info: tcbInfo: signature does not verify",
-                () -> verify(JULY_2023, "tdx_prod_quote_SPR_E4.dat", spr().withTcbInfo(tampered),
-                        TdxPolicy.genuineIntel()));
+        refused(
+                "while verifying Intel's TCB info: tcbInfo: signature does not verify",
+                () -> verify(
+                        JULY_2023, "tdx_prod_quote_SPR_E4.dat", spr().withTcbInfo(tampered), TdxPolicy.genuineIntel()));
         byte[] qe = file("sample_qeIdentity_response");
         int i = new String(qe, StandardCharsets.US_ASCII).indexOf("\"isvsvn\":4");
         qe[i + 9] = '3';
-        refused("enclaveIdentity: signature does not verify", () -> verify(JULY_2023, "tdx_prod_quote_SPR_E4.dat",
-                spr().withQeIdentity(qe), TdxPolicy.genuineIntel()));
+        refused(
+                "enclaveIdentity: signature does not verify",
+                () -> verify(
+                        JULY_2023, "tdx_prod_quote_SPR_E4.dat", spr().withQeIdentity(qe), TdxPolicy.genuineIntel()));
         byte[] sig = file("sample_tcbInfo_response");
         int h = new String(sig, StandardCharsets.US_ASCII).indexOf("\"signature\":\"") + 20;
         sig[h] = (byte) (sig[h] == '0' ? '1' : '0');
-        refused("tcbInfo: signature does not verify", () -> verify(JULY_2023, "tdx_prod_quote_SPR_E4.dat",
-                spr().withTcbInfo(sig), TdxPolicy.genuineIntel()));
+        refused(
+                "tcbInfo: signature does not verify",
+                () -> verify(JULY_2023, "tdx_prod_quote_SPR_E4.dat", spr().withTcbInfo(sig), TdxPolicy.genuineIntel()));
     }
 
     /**
@@ -168,65 +186,112 @@ class TdxCollateralTest {
         TdxQuote q = TdxQuote.parse(file("tdx_prod_quote_SPR_E4.dat"));
         StringBuilder pem = new StringBuilder();
         for (byte[] der : q.pckChain()) {
-            pem.append("-----BEGIN CERTIFICATE-----\n").append(java.util.Base64.getMimeEncoder().encodeToString(der))
+            pem.append("-----BEGIN CERTIFICATE-----\n")
+                    .append(java.util.Base64.getMimeEncoder().encodeToString(der))
                     .append("\n-----END CERTIFICATE-----\n");
         }
-        TdxCollateral viaPck = TdxCollateral.of(file("sample_tcbInfo_response"), pem.toString().getBytes(
-                StandardCharsets.US_ASCII), file("sample_qeIdentity_response"), file("qeidentity_issuer_chain.pem"),
-                file("pckcrl"), file("rootcrl.der"));
-        refused("while verifying the tcbInfo issuer chain: issuer chain length (TCB Signing certificate, root): "
-                + "expected 2, got 3", () -> verify(JULY_2023, "tdx_prod_quote_SPR_E4.dat", viaPck,
-                        TdxPolicy.genuineIntel()));
+        TdxCollateral viaPck = TdxCollateral.of(
+                file("sample_tcbInfo_response"),
+                pem.toString().getBytes(StandardCharsets.US_ASCII),
+                file("sample_qeIdentity_response"),
+                file("qeidentity_issuer_chain.pem"),
+                file("pckcrl"),
+                file("rootcrl.der"));
+        refused(
+                "while verifying the tcbInfo issuer chain: issuer chain length (TCB Signing certificate, root): "
+                        + "expected 2, got 3",
+                () -> verify(JULY_2023, "tdx_prod_quote_SPR_E4.dat", viaPck, TdxPolicy.genuineIntel()));
         String platformCa = pem.substring(pem.indexOf("-----BEGIN", 10));
-        TdxCollateral viaCa = TdxCollateral.of(file("sample_tcbInfo_response"), platformCa.getBytes(
-                StandardCharsets.US_ASCII), file("sample_qeIdentity_response"), file("qeidentity_issuer_chain.pem"),
-                file("pckcrl"), file("rootcrl.der"));
-        refused("is not an SGX TCB Signing certificate", () -> verify(JULY_2023, "tdx_prod_quote_SPR_E4.dat", viaCa,
-                TdxPolicy.genuineIntel()));
+        TdxCollateral viaCa = TdxCollateral.of(
+                file("sample_tcbInfo_response"),
+                platformCa.getBytes(StandardCharsets.US_ASCII),
+                file("sample_qeIdentity_response"),
+                file("qeidentity_issuer_chain.pem"),
+                file("pckcrl"),
+                file("rootcrl.der"));
+        refused(
+                "is not an SGX TCB Signing certificate",
+                () -> verify(JULY_2023, "tdx_prod_quote_SPR_E4.dat", viaCa, TdxPolicy.genuineIntel()));
     }
 
     @Test
     void theV5TcbInfoIsForAnotherFmspc() {
-        refused("FMSPC (PCK certificate vs TCB info): expected 50806f000000, got 90c06f000000",
-                () -> verify(JULY_2023, "tdx_prod_quote_SPR_E4.dat",
-                        spr().withTcbInfo(file("sample_tcbinfo_response_v5")), TdxPolicy.genuineIntel()));
+        refused(
+                "FMSPC (PCK certificate vs TCB info): expected 50806f000000, got 90c06f000000",
+                () -> verify(
+                        JULY_2023,
+                        "tdx_prod_quote_SPR_E4.dat",
+                        spr().withTcbInfo(file("sample_tcbinfo_response_v5")),
+                        TdxPolicy.genuineIntel()));
     }
 
     @Test
     void collateralOutsideItsValidityIsRefused() {
-        refused("TCB info is not current at 2023-06-10T00:00:00Z (issued 2023-06-18T08:42:58Z",
-                () -> verify(Instant.parse("2023-06-10T00:00:00Z"), "tdx_prod_quote_SPR_E4.dat", spr(),
+        refused(
+                "TCB info is not current at 2023-06-10T00:00:00Z (issued 2023-06-18T08:42:58Z",
+                () -> verify(
+                        Instant.parse("2023-06-10T00:00:00Z"),
+                        "tdx_prod_quote_SPR_E4.dat",
+                        spr(),
                         TdxPolicy.genuineIntel()));
-        refused("PCK CRL is not current at 2023-07-09T00:00:00Z",
-                () -> verify(Instant.parse("2023-07-09T00:00:00Z"), "tdx_prod_quote_SPR_E4.dat", spr(),
+        refused(
+                "PCK CRL is not current at 2023-07-09T00:00:00Z",
+                () -> verify(
+                        Instant.parse("2023-07-09T00:00:00Z"),
+                        "tdx_prod_quote_SPR_E4.dat",
+                        spr(),
                         TdxPolicy.genuineIntel()));
-        refused("Root CA CRL is not current at 2024-05-01T00:00:00Z",
-                () -> verify(Instant.parse("2024-05-01T00:00:00Z"), "tdx_prod_quote_SPR_E4.dat", spr(),
+        refused(
+                "Root CA CRL is not current at 2024-05-01T00:00:00Z",
+                () -> verify(
+                        Instant.parse("2024-05-01T00:00:00Z"),
+                        "tdx_prod_quote_SPR_E4.dat",
+                        spr(),
                         TdxPolicy.genuineIntel()));
     }
 
     @Test
     void crlsFromTheWrongIssuerOrTamperedAreRefused() {
-        refused("PCK CRL issuer: expected C=US,ST=CA,L=Santa Clara,O=Intel Corporation,CN=Intel SGX PCK Platform CA", () -> verify(JULY_2023,
-                "tdx_prod_quote_SPR_E4.dat", spr().withPckCrl(file("rootcrl.der")), TdxPolicy.genuineIntel()));
-        refused("Root CA CRL issuer: expected C=US,ST=CA,L=Santa Clara,O=Intel Corporation,CN=Intel SGX Root CA", () -> verify(JULY_2023,
-                "tdx_prod_quote_SPR_E4.dat", spr().withRootCrl(file("pckcrl")), TdxPolicy.genuineIntel()));
+        refused(
+                "PCK CRL issuer: expected C=US,ST=CA,L=Santa Clara,O=Intel Corporation,CN=Intel SGX PCK Platform CA",
+                () -> verify(
+                        JULY_2023,
+                        "tdx_prod_quote_SPR_E4.dat",
+                        spr().withPckCrl(file("rootcrl.der")),
+                        TdxPolicy.genuineIntel()));
+        refused(
+                "Root CA CRL issuer: expected C=US,ST=CA,L=Santa Clara,O=Intel Corporation,CN=Intel SGX Root CA",
+                () -> verify(
+                        JULY_2023,
+                        "tdx_prod_quote_SPR_E4.dat",
+                        spr().withRootCrl(file("pckcrl")),
+                        TdxPolicy.genuineIntel()));
         byte[] crl = file("pckcrl");
         crl[crl.length - 5] ^= 1;
-        refused("PCK CRL", () -> verify(JULY_2023, "tdx_prod_quote_SPR_E4.dat", spr().withPckCrl(crl),
-                TdxPolicy.genuineIntel()));
+        refused(
+                "PCK CRL",
+                () -> verify(JULY_2023, "tdx_prod_quote_SPR_E4.dat", spr().withPckCrl(crl), TdxPolicy.genuineIntel()));
         byte[] pem = file("pckcrl_issuer_chain.pem");
-        refused("not a DER X.509 CRL", () -> verify(JULY_2023, "tdx_prod_quote_SPR_E4.dat", spr().withPckCrl(pem),
-                TdxPolicy.genuineIntel()));
+        refused(
+                "not a DER X.509 CRL",
+                () -> verify(JULY_2023, "tdx_prod_quote_SPR_E4.dat", spr().withPckCrl(pem), TdxPolicy.genuineIntel()));
     }
 
     @Test
     void malformedPcsResponsesAreRefused() {
-        for (String body : List.of("[]", "{\"tcbInfo\":{}}", "{\"signature\":\"00\"}",
-                "{\"tcbInfo\":{},\"signature\":\"00\",\"x\":1}", "{\"tcbInfo\":{},\"tcbInfo\":{},\"signature\":\"\"}",
-                "{\"tcbInfo\":{},\"signature\":\"zz\"}", "{\"tcbInfo\":{}} {}", "{\"tcbInfo\":[],\"signature\":\"\"}")) {
-            assertThrows(AttestationException.class,
-                    () -> PcsSignedBody.split(body.getBytes(StandardCharsets.US_ASCII), "tcbInfo"), body);
+        for (String body : List.of(
+                "[]",
+                "{\"tcbInfo\":{}}",
+                "{\"signature\":\"00\"}",
+                "{\"tcbInfo\":{},\"signature\":\"00\",\"x\":1}",
+                "{\"tcbInfo\":{},\"tcbInfo\":{},\"signature\":\"\"}",
+                "{\"tcbInfo\":{},\"signature\":\"zz\"}",
+                "{\"tcbInfo\":{}} {}",
+                "{\"tcbInfo\":[],\"signature\":\"\"}")) {
+            assertThrows(
+                    AttestationException.class,
+                    () -> PcsSignedBody.split(body.getBytes(StandardCharsets.US_ASCII), "tcbInfo"),
+                    body);
         }
         byte[] huge = new byte[PcsSignedBody.MAX_BYTES + 1];
         Arrays.fill(huge, (byte) ' ');
@@ -235,22 +300,27 @@ class TdxCollateralTest {
 
     @Test
     void aPolicyThatRequiresATcbStatusNeedsCollateral() {
-        refused("the policy requires a TCB status, and no PCS collateral",
-                () -> new TdxVerifier().verify(Instant.parse("2026-11-28T00:00:00Z"),
-                        TdxEvidence.of(file("tdx_prod_quote_SPR_E4.dat")), TdxEndorsements.embeddedPckChain(),
-                        TdxPolicy.genuineIntel().withTcb(TdxPolicy.TcbStatusIn.upToDate())));
+        refused(
+                "the policy requires a TCB status, and no PCS collateral",
+                () -> new TdxVerifier()
+                        .verify(
+                                Instant.parse("2026-11-28T00:00:00Z"),
+                                TdxEvidence.of(file("tdx_prod_quote_SPR_E4.dat")),
+                                TdxEndorsements.embeddedPckChain(),
+                                TdxPolicy.genuineIntel().withTcb(TdxPolicy.TcbStatusIn.upToDate())));
     }
 
     @Test
     void statusesConvergeAsIntelDefines() {
         assertEquals(TcbStatus.OUT_OF_DATE, TcbStatus.UP_TO_DATE.convergeWith(TcbStatus.OUT_OF_DATE));
         assertEquals(TcbStatus.OUT_OF_DATE, TcbStatus.SW_HARDENING_NEEDED.convergeWith(TcbStatus.OUT_OF_DATE));
-        assertEquals(TcbStatus.OUT_OF_DATE_CONFIGURATION_NEEDED,
+        assertEquals(
+                TcbStatus.OUT_OF_DATE_CONFIGURATION_NEEDED,
                 TcbStatus.CONFIGURATION_NEEDED.convergeWith(TcbStatus.OUT_OF_DATE));
         assertEquals(TcbStatus.REVOKED, TcbStatus.UP_TO_DATE.convergeWith(TcbStatus.REVOKED));
         assertEquals(TcbStatus.SW_HARDENING_NEEDED, TcbStatus.SW_HARDENING_NEEDED.convergeWith(TcbStatus.UP_TO_DATE));
         refused("unknown TCB status \"Fine\"", () -> TcbStatus.fromPcsName("Fine"));
-        assertThrows(IllegalArgumentException.class, () -> new TdxPolicy.TcbStatusIn(java.util.Set.of(
-                TcbStatus.REVOKED)));
+        assertThrows(
+                IllegalArgumentException.class, () -> new TdxPolicy.TcbStatusIn(java.util.Set.of(TcbStatus.REVOKED)));
     }
 }

@@ -48,9 +48,12 @@ class TdxSyntheticQuoteTest {
         X500Principal pckName = new X500Principal("CN=Test SGX PCK Certificate,O=Cloister test");
         var signer = new JcaContentSignerBuilder("SHA256withECDSA").build(root.getPrivate());
         byte[] rootDer = new JcaX509v3CertificateBuilder(rootName, BigInteger.ONE, from, to, rootName, root.getPublic())
-                .addExtension(Extension.basicConstraints, true, new BasicConstraints(true)).build(signer).getEncoded();
+                .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
+                .build(signer)
+                .getEncoded();
         byte[] pckDer = new JcaX509v3CertificateBuilder(rootName, BigInteger.TWO, from, to, pckName, pck.getPublic())
-                .build(signer).getEncoded();
+                .build(signer)
+                .getEncoded();
         String pem = pem(pckDer) + pem(rootDer);
 
         ByteBuffer head = ByteBuffer.allocate(0x30 + 584).order(ByteOrder.LITTLE_ENDIAN);
@@ -103,22 +106,32 @@ class TdxSyntheticQuoteTest {
         KeyPair root = g.generateKeyPair();
         KeyPair pck = g.generateKeyPair();
         byte[] ok = quote(false, root, pck);
-        TdxPolicy trustTestRoot = new TdxPolicy(List.of(rootSha256(ok)), TdxPolicy.genuineIntel().mrTd(),
-                TdxPolicy.genuineIntel().rtmrs(), TdxPolicy.genuineIntel().reportData());
-        TdxClaims c = new TdxVerifier().verify(NOW, TdxEvidence.of(ok), TdxEndorsements.embeddedPckChain(),
-                trustTestRoot);
+        TdxPolicy trustTestRoot = new TdxPolicy(
+                List.of(rootSha256(ok)),
+                TdxPolicy.genuineIntel().mrTd(),
+                TdxPolicy.genuineIntel().rtmrs(),
+                TdxPolicy.genuineIntel().reportData());
+        TdxClaims c =
+                new TdxVerifier().verify(NOW, TdxEvidence.of(ok), TdxEndorsements.embeddedPckChain(), trustTestRoot);
         assertEquals(4, c.quote().version());
 
         byte[] debug = quote(true, root, pck);
         // (ECDSA signatures are randomized, so this quote's root certificate has other bytes: trust it as well.)
-        TdxPolicy trustBoth = new TdxPolicy(List.of(rootSha256(ok), rootSha256(debug)),
-                trustTestRoot.mrTd(), trustTestRoot.rtmrs(), trustTestRoot.reportData());
-        AttestationException x = assertThrows(AttestationException.class, () -> new TdxVerifier().verify(NOW,
-                TdxEvidence.of(debug), TdxEndorsements.embeddedPckChain(), trustBoth));
+        TdxPolicy trustBoth = new TdxPolicy(
+                List.of(rootSha256(ok), rootSha256(debug)),
+                trustTestRoot.mrTd(),
+                trustTestRoot.rtmrs(),
+                trustTestRoot.reportData());
+        AttestationException x = assertThrows(
+                AttestationException.class,
+                () -> new TdxVerifier()
+                        .verify(NOW, TdxEvidence.of(debug), TdxEndorsements.embeddedPckChain(), trustBoth));
         assertTrue(x.getMessage().contains("TDATTRIBUTES.DEBUG"), x.getMessage());
 
-        AttestationException y = assertThrows(AttestationException.class, () -> new TdxVerifier().verify(NOW,
-                TdxEvidence.of(ok), TdxEndorsements.embeddedPckChain(), TdxPolicy.genuineIntel()));
+        AttestationException y = assertThrows(
+                AttestationException.class,
+                () -> new TdxVerifier()
+                        .verify(NOW, TdxEvidence.of(ok), TdxEndorsements.embeddedPckChain(), TdxPolicy.genuineIntel()));
         assertTrue(y.getMessage().contains("not a root this policy trusts"), y.getMessage());
     }
 

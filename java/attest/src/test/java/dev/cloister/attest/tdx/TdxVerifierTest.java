@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.AttestationResult;
 import dev.cloister.attest.AttestationVerifier;
-import dev.cloister.testing.Json;
 import dev.cloister.attest.ReferenceValue;
+import dev.cloister.testing.Json;
 import dev.cloister.testing.Vectors;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -29,6 +29,7 @@ class TdxVerifierTest {
 
     /** Inside every PCK chain's validity (the latest PCK leaf is from 2026-01-27). */
     static final Instant NOW = Instant.parse("2026-11-28T00:00:00Z");
+
     static final String[] QUOTES = {"tdx_prod_quote_SPR_E4.dat", "quote_v5_sample.dat", "ccel_cos-113-tdx-quote.dat"};
 
     static byte[] quote(String name) {
@@ -37,8 +38,8 @@ class TdxVerifierTest {
 
     @SuppressWarnings("unchecked")
     static Map<String, Object> expected(String name) {
-        return (Map<String, Object>) Json.parse(new String(Vectors.read(Vectors.dir("tdx/go-tdx-guest")
-                .resolve(name + ".parsed.json")), StandardCharsets.UTF_8));
+        return (Map<String, Object>) Json.parse(new String(
+                Vectors.read(Vectors.dir("tdx/go-tdx-guest").resolve(name + ".parsed.json")), StandardCharsets.UTF_8));
     }
 
     private static void refused(String reason, Executable e) {
@@ -61,7 +62,9 @@ class TdxVerifierTest {
         TdxPolicy exact = TdxPolicy.genuineIntel()
                 .withMrTd(ReferenceValue.Digests.ofHex((String) body.get("mrtd")))
                 .withReportData(ReferenceValue.Digests.ofHex((String) body.get("report_data")))
-                .withRtmrs(rtmr.stream().map(r -> (ReferenceValue) ReferenceValue.Digests.ofHex((String) r)).toList());
+                .withRtmrs(rtmr.stream()
+                        .map(r -> (ReferenceValue) ReferenceValue.Digests.ofHex((String) r))
+                        .toList());
         TdxClaims c = verify(quote(name), exact);
         HexFormat h = HexFormat.of();
         TdxQuote q = c.quote();
@@ -80,24 +83,41 @@ class TdxVerifierTest {
         assertEquals(e.get("fmspc"), c.fmspc());
         assertEquals(e.get("attestation_key"), h.formatHex(q.attestationKey()));
         assertEquals(e.get("qe_auth_data"), h.formatHex(q.qeAuthData()));
-        assertEquals(((Long) e.get("total_len")).intValue() - ((Long) e.get("trailing_bytes")).intValue(),
-                q.bytes().length);
+        assertEquals(
+                ((Long) e.get("total_len")).intValue() - ((Long) e.get("trailing_bytes")).intValue(), q.bytes().length);
         assertTrue(c.pckSubject().contains("Intel SGX PCK Certificate"), c.pckSubject());
-        AttestationResult r = AttestationVerifier.create().verify(NOW, TdxEvidence.of(quote(name)),
-                TdxEndorsements.embeddedPckChain(), TdxPolicy.genuineIntel());
+        AttestationResult r = AttestationVerifier.create()
+                .verify(NOW, TdxEvidence.of(quote(name)), TdxEndorsements.embeddedPckChain(), TdxPolicy.genuineIntel());
         assertTrue(r.toJson().contains("\"mrtd\":\"" + body.get("mrtd") + "\""), r.toJson());
     }
 
     @Test
     void policyAndStructureRefusals() {
         byte[] q = quote("tdx_prod_quote_SPR_E4.dat");
-        refused("MRTD", () -> verify(q, TdxPolicy.genuineIntel().withMrTd(ReferenceValue.Digests.ofHex("00".repeat(48)))));
-        refused("REPORTDATA", () -> verify(q, TdxPolicy.genuineIntel()
-                .withReportData(ReferenceValue.Digests.ofHex("00".repeat(64)))));
-        refused("not a root this policy trusts", () -> verify(q, new TdxPolicy(List.of("00".repeat(32)),
-                new ReferenceValue.Skip(), TdxPolicy.genuineIntel().rtmrs(), new ReferenceValue.Skip())));
-        refused("not valid at", () -> new TdxVerifier().verify(Instant.parse("2020-01-01T00:00:00Z"),
-                TdxEvidence.of(q), TdxEndorsements.embeddedPckChain(), TdxPolicy.genuineIntel()));
+        refused(
+                "MRTD",
+                () -> verify(q, TdxPolicy.genuineIntel().withMrTd(ReferenceValue.Digests.ofHex("00".repeat(48)))));
+        refused(
+                "REPORTDATA",
+                () -> verify(
+                        q, TdxPolicy.genuineIntel().withReportData(ReferenceValue.Digests.ofHex("00".repeat(64)))));
+        refused(
+                "not a root this policy trusts",
+                () -> verify(
+                        q,
+                        new TdxPolicy(
+                                List.of("00".repeat(32)),
+                                new ReferenceValue.Skip(),
+                                TdxPolicy.genuineIntel().rtmrs(),
+                                new ReferenceValue.Skip())));
+        refused(
+                "not valid at",
+                () -> new TdxVerifier()
+                        .verify(
+                                Instant.parse("2020-01-01T00:00:00Z"),
+                                TdxEvidence.of(q),
+                                TdxEndorsements.embeddedPckChain(),
+                                TdxPolicy.genuineIntel()));
         byte[] v6 = q.clone();
         ByteBuffer.wrap(v6).order(ByteOrder.LITTLE_ENDIAN).putShort(0, (short) 6);
         refused("unknown version 6", () -> verify(v6, TdxPolicy.genuineIntel()));

@@ -9,6 +9,9 @@ import dev.cloister.attest.ratls.SimulatedEvidenceSource;
 import dev.cloister.attest.sim.SimulatedNvidiaGpu;
 import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
 import dev.cloister.client.session.CloisterClient;
+import dev.cloister.enclave.Enclave;
+import dev.cloister.enclave.EnclaveVerticle;
+import dev.cloister.enclave.ReleaseMeasurement;
 import dev.cloister.ledger.checkpoint.DirectoryCheckpointStore;
 import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.log.LogStorage;
@@ -18,20 +21,13 @@ import dev.cloister.ledger.note.Ed25519PrivateKey;
 import dev.cloister.ledger.witness.Cosigner;
 import dev.cloister.ledger.witness.Witness;
 import dev.cloister.ledger.witness.WitnessPolicy;
-import dev.cloister.server.ListenAddress;
-import dev.cloister.enclave.Enclave;
-import dev.cloister.enclave.EnclaveVerticle;
-import dev.cloister.enclave.ReleaseMeasurement;
+import dev.cloister.ledgerserver.LedgerVerticle;
+import dev.cloister.ledgerserver.WitnessVerticle;
 import dev.cloister.operator.gateway.GatewayConfig;
 import dev.cloister.operator.gateway.GatewayVerticle;
 import dev.cloister.operator.gateway.KeyPublication;
 import dev.cloister.operator.gateway.KeyRotation;
 import dev.cloister.operator.keys.KeyDirectoryVerticle;
-import dev.cloister.server.ledger.LedgerPublisher;
-import dev.cloister.ledgerserver.LedgerVerticle;
-import dev.cloister.ledgerserver.WitnessVerticle;
-import dev.cloister.relay.RelayConfig;
-import dev.cloister.relay.RelayVerticle;
 import dev.cloister.operator.sessions.EnclavePool;
 import dev.cloister.operator.sessions.EnclaveRegistration;
 import dev.cloister.operator.sessions.SessionHandles;
@@ -40,6 +36,10 @@ import dev.cloister.operator.tokens.AccountFile;
 import dev.cloister.operator.tokens.IssuerKeyPublication;
 import dev.cloister.operator.tokens.IssuerVerticle;
 import dev.cloister.operator.tokens.TokenGate;
+import dev.cloister.relay.RelayConfig;
+import dev.cloister.relay.RelayVerticle;
+import dev.cloister.server.ListenAddress;
+import dev.cloister.server.ledger.LedgerPublisher;
 import dev.cloister.tokens.keys.EpochKeySchedule;
 import dev.cloister.tokens.keys.EpochKeySource;
 import dev.cloister.tokens.keys.EpochSchedule;
@@ -84,19 +84,28 @@ public final class LocalDeployment implements AutoCloseable {
      * @param simRoots where the simulated vendor roots are kept (created at first use: RSA-4096 keys take seconds), or
      *                 null for a directory inside the deployment's
      */
-    public record Options(Path model, Path tokenizer, int enclaves, int threadsPerEnclave, int maxOutputTokens,
-            AttestationMode attestation, Path simRoots, double relayRate) {
+    public record Options(
+            Path model,
+            Path tokenizer,
+            int enclaves,
+            int threadsPerEnclave,
+            int maxOutputTokens,
+            AttestationMode attestation,
+            Path simRoots,
+            double relayRate) {
         public static Options of(Path model, Path tokenizer) {
             return new Options(model, tokenizer, 2, 1, 64, new AttestationMode.PerHandshake(), null, 100);
         }
 
         /** Requests per second the relay allows one client address (all of loopback is one address). */
         public Options withRelayRate(double rate) {
-            return new Options(model, tokenizer, enclaves, threadsPerEnclave, maxOutputTokens, attestation, simRoots, rate);
+            return new Options(
+                    model, tokenizer, enclaves, threadsPerEnclave, maxOutputTokens, attestation, simRoots, rate);
         }
 
         public Options withEnclaves(int n) {
-            return new Options(model, tokenizer, n, threadsPerEnclave, maxOutputTokens, attestation, simRoots, relayRate);
+            return new Options(
+                    model, tokenizer, n, threadsPerEnclave, maxOutputTokens, attestation, simRoots, relayRate);
         }
 
         public Options withMaxOutputTokens(int n) {
@@ -104,11 +113,13 @@ public final class LocalDeployment implements AutoCloseable {
         }
 
         public Options withAttestation(AttestationMode mode) {
-            return new Options(model, tokenizer, enclaves, threadsPerEnclave, maxOutputTokens, mode, simRoots, relayRate);
+            return new Options(
+                    model, tokenizer, enclaves, threadsPerEnclave, maxOutputTokens, mode, simRoots, relayRate);
         }
 
         public Options withSimRoots(Path dir) {
-            return new Options(model, tokenizer, enclaves, threadsPerEnclave, maxOutputTokens, attestation, dir, relayRate);
+            return new Options(
+                    model, tokenizer, enclaves, threadsPerEnclave, maxOutputTokens, attestation, dir, relayRate);
         }
     }
 
@@ -148,7 +159,8 @@ public final class LocalDeployment implements AutoCloseable {
     }
 
     /** Starts everything; blocking (model loading, key generation): call it off any event loop. */
-    public static LocalDeployment start(Vertx vertx, Path dir, MeterRegistry registry, Options options) throws Exception {
+    public static LocalDeployment start(Vertx vertx, Path dir, MeterRegistry registry, Options options)
+            throws Exception {
         LocalDeployment d = new LocalDeployment(vertx, dir, registry);
         try {
             d.options = options;
@@ -169,16 +181,26 @@ public final class LocalDeployment implements AutoCloseable {
         for (int i = 0; i < 2; i++) {
             Cosigner cosigner = new Cosigner("witness-" + i + ".cloister.invalid", Ed25519PrivateKey.generate(random));
             cosigners.add(cosigner);
-            WitnessVerticle witness = new WitnessVerticle(loopback(), new Witness(cosigner,
-                    List.of(new LogIdentity(LOG_ORIGIN, logKey.verifier())),
-                    new DirectoryCheckpointStore(dir.resolve("witness-" + i))), clock);
+            WitnessVerticle witness = new WitnessVerticle(
+                    loopback(),
+                    new Witness(
+                            cosigner,
+                            List.of(new LogIdentity(LOG_ORIGIN, logKey.verifier())),
+                            new DirectoryCheckpointStore(dir.resolve("witness-" + i))),
+                    clock);
             vertx.deployVerticle(witness).await(30, TimeUnit.SECONDS);
-            endpoints.add(new LedgerVerticle.WitnessEndpoint(URI.create("http://127.0.0.1:" + witness.actualPort()),
-                    cosigner.verifier()));
+            endpoints.add(new LedgerVerticle.WitnessEndpoint(
+                    URI.create("http://127.0.0.1:" + witness.actualPort()), cosigner.verifier()));
         }
         LogStorage storage = LogStorage.open(dir.resolve("ledger"));
-        LedgerVerticle ledger = new LedgerVerticle(loopback(), Sequencer.open(storage, LOG_ORIGIN, logKey), storage,
-                List.of(operator.verifier()), endpoints, Duration.ofMillis(50), registry);
+        LedgerVerticle ledger = new LedgerVerticle(
+                loopback(),
+                Sequencer.open(storage, LOG_ORIGIN, logKey),
+                storage,
+                List.of(operator.verifier()),
+                endpoints,
+                Duration.ofMillis(50),
+                registry);
         vertx.deployVerticle(ledger).await(30, TimeUnit.SECONDS);
         URI ledgerUrl = URI.create("http://127.0.0.1:" + ledger.actualPort());
         WebClient web = WebClient.create(vertx);
@@ -187,15 +209,26 @@ public final class LocalDeployment implements AutoCloseable {
         // The issuer (Privacy Pass), with epoch keys from a fresh seed, each published in the ledger before use.
         byte[] seed = new byte[32];
         random.nextBytes(seed);
-        IssuerKeyPublication issuerKeys = new IssuerKeyPublication(publisher, ISSUER_NAME, Duration.ofSeconds(30), clock);
-        EpochKeySchedule tokenKeys = new EpochKeySchedule(new EpochSchedule(Instant.parse("2026-01-01T00:00:00Z"),
-                Duration.ofDays(1)), new EpochKeySource.Derived(dev.cloister.base.SecretBytes.copyOf(seed)),
-                issuerKeys, Duration.ofHours(1));
+        IssuerKeyPublication issuerKeys =
+                new IssuerKeyPublication(publisher, ISSUER_NAME, Duration.ofSeconds(30), clock);
+        EpochKeySchedule tokenKeys = new EpochKeySchedule(
+                new EpochSchedule(Instant.parse("2026-01-01T00:00:00Z"), Duration.ofDays(1)),
+                new EpochKeySource.Derived(dev.cloister.base.SecretBytes.copyOf(seed)),
+                issuerKeys,
+                Duration.ofHours(1));
         java.util.Arrays.fill(seed, (byte) 0);
         Path accounts = dir.resolve("accounts");
         Files.writeString(accounts, ACCOUNT + "\n");
-        IssuerVerticle issuerVerticle = new IssuerVerticle(loopback(), tokenKeys, AccountFile.load(accounts), 100_000,
-                64, "https://" + ISSUER_NAME + "/token-request", issuerKeys, registry, clock);
+        IssuerVerticle issuerVerticle = new IssuerVerticle(
+                loopback(),
+                tokenKeys,
+                AccountFile.load(accounts),
+                100_000,
+                64,
+                "https://" + ISSUER_NAME + "/token-request",
+                issuerKeys,
+                registry,
+                clock);
         vertx.deployVerticle(issuerVerticle).await(30, TimeUnit.SECONDS);
         issuer = URI.create("http://127.0.0.1:" + issuerVerticle.actualPort());
 
@@ -204,15 +237,24 @@ public final class LocalDeployment implements AutoCloseable {
         cpu = SimulatedSevSnpPlatform.openOrCreate(sim, clock.instant(), random);
         gpu = SimulatedNvidiaGpu.openOrCreate(sim, clock.instant(), random);
         measurement = ReleaseMeasurement.ofRunningBuild();
-        releaseProof = publisher.publish(ReleaseMeasurement.entry(measurement, "development").encode())
-                .await(30, TimeUnit.SECONDS).proof();
+        releaseProof = publisher
+                .publish(ReleaseMeasurement.entry(measurement, "development").encode())
+                .await(30, TimeUnit.SECONDS)
+                .proof();
         verifier = AttestationVerifier.create();
-        attestationPolicy = RaTlsPolicy.acceptingReleases(cpu.insecurePolicy(), List.of(measurement),
+        attestationPolicy = RaTlsPolicy.acceptingReleases(
+                cpu.insecurePolicy(),
+                List.of(measurement),
                 new RaTlsPolicy.RequireGpu(gpu.insecurePolicy(), Duration.ofMinutes(5)));
 
         // The gateway: keys published in the ledger, tokens required to open a session, attested enclaves only.
-        KeyRotation keys = new KeyRotation(KemId.DHKEM_X25519_HKDF_SHA256, Duration.ofHours(24), Duration.ofHours(6),
-                Duration.ofHours(6), clock, random);
+        KeyRotation keys = new KeyRotation(
+                KemId.DHKEM_X25519_HKDF_SHA256,
+                Duration.ofHours(24),
+                Duration.ofHours(6),
+                Duration.ofHours(6),
+                clock,
+                random);
         KeyPublication publication = new KeyPublication(keys, publisher, clock);
         publication.publishMissing().await(30, TimeUnit.SECONDS);
         this.gatewayKeys = keys;
@@ -222,19 +264,41 @@ public final class LocalDeployment implements AutoCloseable {
         pool = new EnclavePool(random);
         deployGateway(0);
         gatewayBase = URI.create("http://127.0.0.1:" + gateway.actualPort() + "/");
-        registration = new EnclaveRegistration(vertx, web, pool, RaTlsClient.create(attestationPolicy, verifier,
-                KeyExchange.X25519, Optional.empty(), Duration.ofSeconds(10), clock, random), Duration.ofSeconds(10), clock);
+        registration = new EnclaveRegistration(
+                vertx,
+                web,
+                pool,
+                RaTlsClient.create(
+                        attestationPolicy,
+                        verifier,
+                        KeyExchange.X25519,
+                        Optional.empty(),
+                        Duration.ofSeconds(10),
+                        clock,
+                        random),
+                Duration.ofSeconds(10),
+                clock);
 
         // The key directory and the relay.
-        KeyDirectoryVerticle directory = new KeyDirectoryVerticle(loopback(), gatewayBase, Duration.ofMinutes(1),
+        KeyDirectoryVerticle directory = new KeyDirectoryVerticle(
+                loopback(),
+                gatewayBase,
+                Duration.ofMinutes(1),
                 new dev.cloister.ledger.proof.KeyProofs(List.of(releaseProof)));
         vertx.deployVerticle(directory).await(30, TimeUnit.SECONDS);
         directory.mirror().await(30, TimeUnit.SECONDS);
         keyDirectory = URI.create("http://127.0.0.1:" + directory.actualPort());
         RelayConfig relayDefaults = RelayConfig.defaults(loopback(), gatewayBase.resolve("/gateway"));
-        RelayVerticle relayVerticle = new RelayVerticle(new RelayConfig(relayDefaults.listen(), relayDefaults.gateway(),
-                relayDefaults.maxBodyBytes(), options.relayRate(), (int) Math.max(200, options.relayRate() * 2),
-                relayDefaults.connectTimeout(), relayDefaults.requestTimeout()), registry);
+        RelayVerticle relayVerticle = new RelayVerticle(
+                new RelayConfig(
+                        relayDefaults.listen(),
+                        relayDefaults.gateway(),
+                        relayDefaults.maxBodyBytes(),
+                        options.relayRate(),
+                        (int) Math.max(200, options.relayRate() * 2),
+                        relayDefaults.connectTimeout(),
+                        relayDefaults.requestTimeout()),
+                registry);
         vertx.deployVerticle(relayVerticle).await(30, TimeUnit.SECONDS);
         relay = URI.create("http://127.0.0.1:" + relayVerticle.actualPort() + "/relay");
 
@@ -252,13 +316,23 @@ public final class LocalDeployment implements AutoCloseable {
     private void deployGateway(int port) throws Exception {
         spent = FileSpentTokenStore.open(dir.resolve("spent-tokens"));
         TokenChallenge challenge = challenge();
-        SessionRouter router = new SessionRouter(pool, new SessionHandles(random, clock, Duration.ofSeconds(30), 10_000),
-                web, vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
-                        new PoolOptions().setHttp1MaxSize(64)), Duration.ofSeconds(30),
-                open -> new TokenGate(vertx, open, tokenKeys, new PrivateTokenRedeemer(tokenKeys, spent), challenge,
-                        registry, clock), registry);
-        gateway = new GatewayVerticle(GatewayConfig.defaults(new ListenAddress("127.0.0.1", port)), gatewayKeys,
-                publication, router, registry, clock);
+        SessionRouter router = new SessionRouter(
+                pool,
+                new SessionHandles(random, clock, Duration.ofSeconds(30), 10_000),
+                web,
+                vertx.createHttpClient(
+                        new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(64)),
+                Duration.ofSeconds(30),
+                open -> new TokenGate(
+                        vertx, open, tokenKeys, new PrivateTokenRedeemer(tokenKeys, spent), challenge, registry, clock),
+                registry);
+        gateway = new GatewayVerticle(
+                GatewayConfig.defaults(new ListenAddress("127.0.0.1", port)),
+                gatewayKeys,
+                publication,
+                router,
+                registry,
+                clock);
         vertx.deployVerticle(gateway).await(30, TimeUnit.SECONDS);
     }
 
@@ -273,8 +347,12 @@ public final class LocalDeployment implements AutoCloseable {
     /** Has the gateway attest and (re)admit every enclave that is still running. */
     public void readmitAll() throws Exception {
         for (int i = 0; i < enclaves.size(); i++) {
-            registration.register(enclaveIds.get(i), URI.create("http://127.0.0.1:" + enclaves.get(i).port() + "/sessions/"))
-                    .otherwiseEmpty().await(30, TimeUnit.SECONDS);
+            registration
+                    .register(
+                            enclaveIds.get(i),
+                            URI.create("http://127.0.0.1:" + enclaves.get(i).port() + "/sessions/"))
+                    .otherwiseEmpty()
+                    .await(30, TimeUnit.SECONDS);
         }
     }
 
@@ -284,15 +362,28 @@ public final class LocalDeployment implements AutoCloseable {
 
     /** Starts one more enclave and has the gateway attest and admit it; returns its id. */
     public String addEnclave() throws Exception {
-        SimulatedEvidenceSource evidence = new SimulatedEvidenceSource(cpu, Optional.of(gpu), measurement,
-                Duration.ZERO, Duration.ofMinutes(1), clock, random);
-        Enclave enclave = Enclave.start(vertx, new Enclave.Settings(options.model(), options.tokenizer(),
-                options.threadsPerEnclave(), 16, options.maxOutputTokens(), Duration.ofSeconds(60), options.attestation(),
-                EnclaveVerticle.Config.defaults(loopback())), evidence, registry, clock, random);
+        SimulatedEvidenceSource evidence = new SimulatedEvidenceSource(
+                cpu, Optional.of(gpu), measurement, Duration.ZERO, Duration.ofMinutes(1), clock, random);
+        Enclave enclave = Enclave.start(
+                vertx,
+                new Enclave.Settings(
+                        options.model(),
+                        options.tokenizer(),
+                        options.threadsPerEnclave(),
+                        16,
+                        options.maxOutputTokens(),
+                        Duration.ofSeconds(60),
+                        options.attestation(),
+                        EnclaveVerticle.Config.defaults(loopback())),
+                evidence,
+                registry,
+                clock,
+                random);
         String id = "enclave-" + enclaves.size();
         enclaves.add(enclave);
         enclaveIds.add(id);
-        registration.register(id, URI.create("http://127.0.0.1:" + enclave.port() + "/sessions/"))
+        registration
+                .register(id, URI.create("http://127.0.0.1:" + enclave.port() + "/sessions/"))
                 .await(30, TimeUnit.SECONDS);
         return id;
     }
@@ -321,7 +412,9 @@ public final class LocalDeployment implements AutoCloseable {
                 .keyDirectory(keyDirectory)
                 .gatewayAuthority(ORIGIN)
                 .ledger(logIdentity(), witnessPolicy())
-                .platform(cpu.insecurePolicy(), new RaTlsPolicy.RequireGpu(gpu.insecurePolicy(), Duration.ofMinutes(5)),
+                .platform(
+                        cpu.insecurePolicy(),
+                        new RaTlsPolicy.RequireGpu(gpu.insecurePolicy(), Duration.ofMinutes(5)),
                         verifier)
                 .issuer(issuer, ACCOUNT, challenge());
     }
@@ -332,14 +425,23 @@ public final class LocalDeployment implements AutoCloseable {
 
     /** The witness policy clients of this deployment hold: 2 of its 3 cosigners, checkpoints at most an hour old. */
     public WitnessPolicy witnessPolicy() {
-        return WitnessPolicy.quorum(2, cosigners.stream().map(Cosigner::verifier).toList(), Duration.ofHours(1));
+        return WitnessPolicy.quorum(
+                2, cosigners.stream().map(Cosigner::verifier).toList(), Duration.ofHours(1));
     }
 
     /** A token wallet for this deployment's issuer, checking its keys against the deployment's ledger. */
     public dev.cloister.client.session.TokenWallet tokenWallet(int batch) {
-        return new dev.cloister.client.session.TokenWallet(vertx, web, issuer, ACCOUNT, challenge(), batch,
-                Duration.ofSeconds(10), new dev.cloister.client.keys.IssuerKeyConsistency(logIdentity(), witnessPolicy()),
-                clock, new SecureRandom());
+        return new dev.cloister.client.session.TokenWallet(
+                vertx,
+                web,
+                issuer,
+                ACCOUNT,
+                challenge(),
+                batch,
+                Duration.ofSeconds(10),
+                new dev.cloister.client.keys.IssuerKeyConsistency(logIdentity(), witnessPolicy()),
+                clock,
+                new SecureRandom());
     }
 
     public LogIdentity logIdentity() {

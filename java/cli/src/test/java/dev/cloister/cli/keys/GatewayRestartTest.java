@@ -1,7 +1,5 @@
 package dev.cloister.cli.keys;
 
-import dev.cloister.operator.keys.KeyDirectoryVerticle;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,16 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cloister.client.ObliviousHttpClient;
-import dev.cloister.protocol.http.ProblemResponse;
 import dev.cloister.ledger.proof.KeyProofs;
-import dev.cloister.server.ListenAddress;
 import dev.cloister.operator.gateway.EchoTarget;
 import dev.cloister.operator.gateway.GatewayConfig;
 import dev.cloister.operator.gateway.GatewayVerticle;
 import dev.cloister.operator.gateway.KeyIdReservations;
 import dev.cloister.operator.gateway.KeyRotation;
+import dev.cloister.operator.keys.KeyDirectoryVerticle;
+import dev.cloister.protocol.http.ProblemResponse;
 import dev.cloister.relay.RelayConfig;
 import dev.cloister.relay.RelayVerticle;
+import dev.cloister.server.ListenAddress;
 import dev.cloister.wire.bhttp.BinaryRequest;
 import dev.cloister.wire.bhttp.FieldSection;
 import dev.cloister.wire.hpke.KemId;
@@ -67,10 +66,21 @@ class GatewayRestartTest {
 
     /** A gateway process start: a new key ring (its ids reserved in the state file) and the verticle on {@code port}. */
     private GatewayVerticle startGateway(Vertx vertx, int port) throws Exception {
-        KeyRotation keys = new KeyRotation(KemId.DHKEM_X25519_HKDF_SHA256, Duration.ofHours(24), Duration.ofHours(6),
-                Duration.ofHours(6), Clock.systemUTC(), random, KeyIdReservations.open(dir.resolve("ohttp-key-ids")));
-        GatewayVerticle gateway = new GatewayVerticle(GatewayConfig.defaults(new ListenAddress("127.0.0.1", port)), keys,
-                () -> new KeyProofs(List.of()), new EchoTarget(), new SimpleMeterRegistry(), Clock.systemUTC());
+        KeyRotation keys = new KeyRotation(
+                KemId.DHKEM_X25519_HKDF_SHA256,
+                Duration.ofHours(24),
+                Duration.ofHours(6),
+                Duration.ofHours(6),
+                Clock.systemUTC(),
+                random,
+                KeyIdReservations.open(dir.resolve("ohttp-key-ids")));
+        GatewayVerticle gateway = new GatewayVerticle(
+                GatewayConfig.defaults(new ListenAddress("127.0.0.1", port)),
+                keys,
+                () -> new KeyProofs(List.of()),
+                new EchoTarget(),
+                new SimpleMeterRegistry(),
+                Clock.systemUTC());
         gateway.observeRequests(request -> {
             if (request.path().equals("/ohttp-keys")) keyFetches.incrementAndGet();
         });
@@ -79,14 +89,19 @@ class GatewayRestartTest {
     }
 
     private KeyDirectoryVerticle startDirectory(Vertx vertx, int gatewayPort) throws Exception {
-        KeyDirectoryVerticle directory = new KeyDirectoryVerticle(new ListenAddress("127.0.0.1", 0),
-                URI.create("http://127.0.0.1:" + gatewayPort + "/"), HOURLY);
+        KeyDirectoryVerticle directory = new KeyDirectoryVerticle(
+                new ListenAddress("127.0.0.1", 0), URI.create("http://127.0.0.1:" + gatewayPort + "/"), HOURLY);
         vertx.deployVerticle(directory).await(10, TimeUnit.SECONDS);
         return directory;
     }
 
     private static BinaryRequest echo(String text) {
-        return BinaryRequest.of("POST", "https", "gateway.cloister.invalid", "/echo", FieldSection.EMPTY,
+        return BinaryRequest.of(
+                "POST",
+                "https",
+                "gateway.cloister.invalid",
+                "/echo",
+                FieldSection.EMPTY,
                 text.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -114,25 +129,35 @@ class GatewayRestartTest {
         KeyDirectoryVerticle directory = startDirectory(vertx, port);
         directory.mirror().await(10, TimeUnit.SECONDS);
         URI keys = URI.create("http://127.0.0.1:" + directory.actualPort() + "/ohttp-keys");
-        RelayVerticle relay = new RelayVerticle(RelayConfig.defaults(new ListenAddress("127.0.0.1", 0),
-                URI.create("http://127.0.0.1:" + port + "/gateway")), new SimpleMeterRegistry());
+        RelayVerticle relay = new RelayVerticle(
+                RelayConfig.defaults(
+                        new ListenAddress("127.0.0.1", 0), URI.create("http://127.0.0.1:" + port + "/gateway")),
+                new SimpleMeterRegistry());
         vertx.deployVerticle(relay).await(10, TimeUnit.SECONDS);
-        try (ObliviousHttpClient client = new ObliviousHttpClient(vertx,
-                URI.create("http://127.0.0.1:" + relay.actualPort() + "/relay"), Duration.ofSeconds(10))) {
-            KeyConfig before = client.fetchKeys(keys).await(10, TimeUnit.SECONDS).getFirst();
-            assertEquals(200, client.send(before, echo("before")).await(10, TimeUnit.SECONDS).status());
+        try (ObliviousHttpClient client = new ObliviousHttpClient(
+                vertx, URI.create("http://127.0.0.1:" + relay.actualPort() + "/relay"), Duration.ofSeconds(10))) {
+            KeyConfig before =
+                    client.fetchKeys(keys).await(10, TimeUnit.SECONDS).getFirst();
+            assertEquals(
+                    200,
+                    client.send(before, echo("before"))
+                            .await(10, TimeUnit.SECONDS)
+                            .status());
 
             vertx.undeploy(gateway.deploymentID()).await(10, TimeUnit.SECONDS);
             startGateway(vertx, port);
 
             // The old key's id is not the new key's: the gateway says "fetch the keys again", plain and chunked.
             assertKeyConfigurationProblem(failure(client.send(before, echo("stale"))));
-            assertKeyConfigurationProblem(failure(client.sendChunked(before, echo("stale"), 64, c -> { })));
+            assertKeyConfigurationProblem(failure(client.sendChunked(before, echo("stale"), 64, c -> {})));
             // The directory's copy is an hour old at most, but the refused client's fetch has it revalidate now.
             KeyConfig after = client.fetchKeys(keys).await(10, TimeUnit.SECONDS).getFirst();
             assertNotEquals(before.keyId(), after.keyId());
-            assertArrayEquals("after".getBytes(StandardCharsets.UTF_8),
-                    client.send(after, echo("after")).await(10, TimeUnit.SECONDS).content());
+            assertArrayEquals(
+                    "after".getBytes(StandardCharsets.UTF_8),
+                    client.send(after, echo("after"))
+                            .await(10, TimeUnit.SECONDS)
+                            .content());
         }
     }
 
@@ -145,8 +170,10 @@ class GatewayRestartTest {
         WebClient web = WebClient.create(vertx);
         List<Future<?>> answers = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            answers.add(web.get(directory.actualPort(), "127.0.0.1", "/ohttp-keys").putHeader("cache-control", "no-cache")
-                    .send().map(r -> {
+            answers.add(web.get(directory.actualPort(), "127.0.0.1", "/ohttp-keys")
+                    .putHeader("cache-control", "no-cache")
+                    .send()
+                    .map(r -> {
                         assertEquals(200, r.statusCode());
                         return r;
                     }));
@@ -158,7 +185,7 @@ class GatewayRestartTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Timeout(value = 30, unit = TimeUnit.SECONDS)   // bounds the wait below
+    @org.junit.jupiter.api.Timeout(value = 30, unit = TimeUnit.SECONDS) // bounds the wait below
     void aDirectoryStartedBeforeItsGatewayServesKeysSoonAfterTheGatewayIsUp(Vertx vertx) throws Exception {
         int port;
         try (ServerSocket probe = new ServerSocket(0)) {
@@ -166,16 +193,24 @@ class GatewayRestartTest {
         }
         KeyDirectoryVerticle directory = startDirectory(vertx, port);
         WebClient web = WebClient.create(vertx);
-        assertEquals(503, web.get(directory.actualPort(), "127.0.0.1", "/ohttp-keys").send()
-                .await(10, TimeUnit.SECONDS).statusCode());
-        Thread.sleep(300);                                 // a few failed mirrors before the gateway comes up
+        assertEquals(
+                503,
+                web.get(directory.actualPort(), "127.0.0.1", "/ohttp-keys")
+                        .send()
+                        .await(10, TimeUnit.SECONDS)
+                        .statusCode());
+        Thread.sleep(300); // a few failed mirrors before the gateway comes up
         assertFalse(directory.ready());
         startGateway(vertx, port);
         // The directory refreshes hourly; it must not wait for that.
         while (!directory.ready()) {
             Thread.sleep(50);
         }
-        assertEquals(200, web.get(directory.actualPort(), "127.0.0.1", "/ohttp-keys").send()
-                .await(10, TimeUnit.SECONDS).statusCode());
+        assertEquals(
+                200,
+                web.get(directory.actualPort(), "127.0.0.1", "/ohttp-keys")
+                        .send()
+                        .await(10, TimeUnit.SECONDS)
+                        .statusCode());
     }
 }

@@ -1,8 +1,5 @@
 package dev.cloister.cli.ledger;
 
-import dev.cloister.ledger.note.KeyFiles;
-
-import dev.cloister.ledger.log.Submission;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,8 +9,10 @@ import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.checkpoint.SignedCheckpoint;
 import dev.cloister.ledger.client.LogVerifier;
 import dev.cloister.ledger.entry.OhttpKeyConfigEntry;
+import dev.cloister.ledger.log.Submission;
 import dev.cloister.ledger.note.Ed25519NoteSigner;
 import dev.cloister.ledger.note.Ed25519PrivateKey;
+import dev.cloister.ledger.note.KeyFiles;
 import dev.cloister.ledger.note.SignedNote;
 import dev.cloister.ledger.tiles.TileReader;
 import dev.cloister.ledger.witness.WitnessPolicy;
@@ -61,12 +60,31 @@ class LedgerCrashTest {
 
     private Process startLedger(int port, Path keyFile, Path submitters) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        return new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-cp", System.getProperty("java.class.path"), "dev.cloister.cli.Launcher", "ledger",
-                "--listen", "127.0.0.1:" + port, "--data", dir.resolve("log").toString(), "--key", keyFile.toString(),
-                "--origin", ORIGIN, "--submitters", submitters.toString(), "--interval", "PT0.02S",
-                "--admin-listen", "127.0.0.1:0")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("ledger-" + System.nanoTime() + ".log").toFile())
+        return new ProcessBuilder(
+                        java,
+                        "--enable-native-access=ALL-UNNAMED",
+                        "--sun-misc-unsafe-memory-access=allow",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "dev.cloister.cli.Launcher",
+                        "ledger",
+                        "--listen",
+                        "127.0.0.1:" + port,
+                        "--data",
+                        dir.resolve("log").toString(),
+                        "--key",
+                        keyFile.toString(),
+                        "--origin",
+                        ORIGIN,
+                        "--submitters",
+                        submitters.toString(),
+                        "--interval",
+                        "PT0.02S",
+                        "--admin-listen",
+                        "127.0.0.1:0")
+                .redirectErrorStream(true)
+                .redirectOutput(
+                        dir.resolve("ledger-" + System.nanoTime() + ".log").toFile())
                 .start();
     }
 
@@ -75,7 +93,11 @@ class LedgerCrashTest {
         while (System.nanoTime() < deadline) {
             assertTrue(process.isAlive(), "ledger process exited early");
             try {
-                if (web.get(port, "127.0.0.1", "/checkpoint").send().await(2, TimeUnit.SECONDS).statusCode() == 200) return;
+                if (web.get(port, "127.0.0.1", "/checkpoint")
+                                .send()
+                                .await(2, TimeUnit.SECONDS)
+                                .statusCode()
+                        == 200) return;
             } catch (Exception notYet) {
                 Thread.sleep(100);
             }
@@ -114,8 +136,9 @@ class LedgerCrashTest {
                     byte[] entry = entry();
                     inFlight.add(web.post(port, "127.0.0.1", "/add")
                             .putHeader("Cloister-Submitter", submitter.name())
-                            .putHeader("Cloister-Signature", Base64.getEncoder().encodeToString(
-                                    submitter.sign(Submission.signedBytes(entry))))
+                            .putHeader(
+                                    "Cloister-Signature",
+                                    Base64.getEncoder().encodeToString(submitter.sign(Submission.signedBytes(entry))))
                             .sendBuffer(Buffer.buffer(entry))
                             .onSuccess(r -> {
                                 if (r.statusCode() == 200) {
@@ -146,19 +169,22 @@ class LedgerCrashTest {
                 LogIdentity log = new LogIdentity(ORIGIN, logKey.verifier());
                 SignedCheckpoint checkpoint = new LogVerifier(log, WitnessPolicy.none(), new InMemoryCheckpointStore())
                         .acceptLatest(SignedNote.parse(tiles.checkpoint()), tiles, Instant.now());
-                long maxAcked = acked.keySet().stream().mapToLong(Long::longValue).max().orElseThrow();
+                long maxAcked =
+                        acked.keySet().stream().mapToLong(Long::longValue).max().orElseThrow();
                 assertTrue(checkpoint.checkpoint().size() > maxAcked, "log lost acknowledged entries");
                 for (Map.Entry<Long, byte[]> e : acked.entrySet()) {
-                    assertArrayEquals(e.getValue(), tiles.entry(e.getKey(), checkpoint.checkpoint()),
-                            "entry " + e.getKey());
+                    assertArrayEquals(
+                            e.getValue(), tiles.entry(e.getKey(), checkpoint.checkpoint()), "entry " + e.getKey());
                 }
                 // The restarted log keeps growing from where it was.
                 byte[] next = entry();
                 HttpResponse<Buffer> more = web.post(port, "127.0.0.1", "/add")
                         .putHeader("Cloister-Submitter", submitter.name())
-                        .putHeader("Cloister-Signature", Base64.getEncoder().encodeToString(
-                                submitter.sign(Submission.signedBytes(next))))
-                        .sendBuffer(Buffer.buffer(next)).await(10, TimeUnit.SECONDS);
+                        .putHeader(
+                                "Cloister-Signature",
+                                Base64.getEncoder().encodeToString(submitter.sign(Submission.signedBytes(next))))
+                        .sendBuffer(Buffer.buffer(next))
+                        .await(10, TimeUnit.SECONDS);
                 assertEquals(200, more.statusCode());
                 assertEquals(checkpoint.checkpoint().size(), Long.parseLong(more.getHeader("Cloister-Entry-Index")));
             } finally {

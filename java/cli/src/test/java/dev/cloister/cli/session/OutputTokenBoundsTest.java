@@ -3,9 +3,9 @@ package dev.cloister.cli.session;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import dev.cloister.protocol.FinishReason;
-import dev.cloister.client.session.CloisterClient;
 import dev.cloister.cli.demo.LocalDeployment;
+import dev.cloister.client.session.CloisterClient;
+import dev.cloister.protocol.FinishReason;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -41,9 +41,13 @@ class OutputTokenBoundsTest {
     private CloisterClient start(int maxOutputTokens) throws Exception {
         Path models = Path.of(System.getProperty("cloister.models"));
         vertx = Vertx.vertx();
-        deployment = LocalDeployment.start(vertx, dir, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+        deployment = LocalDeployment.start(
+                vertx,
+                dir,
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                 LocalDeployment.Options.of(models.resolve("stories260K.bin"), models.resolve("tok512.bin"))
-                        .withEnclaves(1).withMaxOutputTokens(maxOutputTokens));
+                        .withEnclaves(1)
+                        .withMaxOutputTokens(maxOutputTokens));
         return deployment.client().build();
     }
 
@@ -59,7 +63,8 @@ class OutputTokenBoundsTest {
             assertEquals(FinishReason.MAX_TOKENS, streamed.finish());
             assertEquals("ok", streamed.logEntry().outcome().result());
 
-            CloisterClient.Answer whole = client.summarize(PrivateSessionTest.CHAT, "brief").await(60, TimeUnit.SECONDS);
+            CloisterClient.Answer whole =
+                    client.summarize(PrivateSessionTest.CHAT, "brief").await(60, TimeUnit.SECONDS);
             assertEquals("", whole.text());
             assertEquals(0, whole.generatedTokens());
             assertEquals(FinishReason.MAX_TOKENS, whole.finish());
@@ -70,14 +75,15 @@ class OutputTokenBoundsTest {
     @Test
     void oneOutputTokenWholeAndStreamed() throws Exception {
         try (CloisterClient client = start(1)) {
-            CloisterClient.Answer whole = client.rewrite("see u at the park", "formal").await(60, TimeUnit.SECONDS);
+            CloisterClient.Answer whole =
+                    client.rewrite("see u at the park", "formal").await(60, TimeUnit.SECONDS);
             assertEquals(1, whole.generatedTokens());
             assertEquals(FinishReason.MAX_TOKENS, whole.finish());
             assertFalse(whole.text().isEmpty());
 
             List<String> pieces = new CopyOnWriteArrayList<>();
-            CloisterClient.Answer streamed = client.rewrite("see u at the park", "formal", pieces::add)
-                    .await(60, TimeUnit.SECONDS);
+            CloisterClient.Answer streamed =
+                    client.rewrite("see u at the park", "formal", pieces::add).await(60, TimeUnit.SECONDS);
             assertEquals(1, streamed.generatedTokens());
             assertEquals(whole.text(), streamed.text());
             assertEquals(whole.text(), String.join("", pieces));

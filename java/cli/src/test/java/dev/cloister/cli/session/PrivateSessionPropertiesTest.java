@@ -17,32 +17,32 @@ import dev.cloister.attest.ratls.RaTlsClient;
 import dev.cloister.attest.ratls.RaTlsConnection;
 import dev.cloister.attest.ratls.RaTlsPolicy;
 import dev.cloister.base.SecretBytes;
+import dev.cloister.cli.demo.LocalDeployment;
 import dev.cloister.client.ObliviousHttpClient;
 import dev.cloister.client.log.RequestLogEntry;
 import dev.cloister.client.session.CloisterClient;
 import dev.cloister.client.session.SessionFailure;
 import dev.cloister.client.session.TokenWallet;
+import dev.cloister.enclave.Enclave;
+import dev.cloister.enclave.EnclaveSession;
 import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.note.Ed25519NoteSigner;
 import dev.cloister.ledger.note.Ed25519PrivateKey;
+import dev.cloister.ledger.proof.KeyProofs;
 import dev.cloister.ledger.witness.Cosigner;
 import dev.cloister.ledger.witness.WitnessPolicy;
-import dev.cloister.ledger.proof.KeyProofs;
-import dev.cloister.server.ListenAddress;
-import dev.cloister.cli.demo.LocalDeployment;
+import dev.cloister.operator.sessions.EnclavePool;
 import dev.cloister.operator.tokens.AccountFile;
 import dev.cloister.operator.tokens.IssuerVerticle;
+import dev.cloister.server.ListenAddress;
+import dev.cloister.tokens.auth.PrivateTokenCredentials;
 import dev.cloister.tokens.keys.EpochKeySchedule;
 import dev.cloister.tokens.keys.EpochKeySource;
 import dev.cloister.tokens.keys.EpochSchedule;
 import dev.cloister.tokens.keys.InsecureLocalKeyPublication;
+import dev.cloister.tokens.privacypass.Token;
 import dev.cloister.tokens.privacypass.TokenChallenge;
 import dev.cloister.tokens.privacypass.TokenType;
-import dev.cloister.enclave.Enclave;
-import dev.cloister.enclave.EnclaveSession;
-import dev.cloister.operator.sessions.EnclavePool;
-import dev.cloister.tokens.auth.PrivateTokenCredentials;
-import dev.cloister.tokens.privacypass.Token;
 import dev.cloister.wire.bhttp.BinaryRequest;
 import dev.cloister.wire.bhttp.BinaryResponse;
 import dev.cloister.wire.bhttp.FieldSection;
@@ -101,7 +101,8 @@ class PrivateSessionPropertiesTest {
     static final List<EnclaveSession> sessions = new CopyOnWriteArrayList<>();
 
     static List<CloisterClient.Message> chat(String text) {
-        return List.of(new CloisterClient.Message("m1", "Alice", Instant.parse("2026-11-28T09:00:00Z"), text),
+        return List.of(
+                new CloisterClient.Message("m1", "Alice", Instant.parse("2026-11-28T09:00:00Z"), text),
                 new CloisterClient.Message("m2", "Bob", Instant.parse("2026-11-28T09:01:00Z"), "See you there."));
     }
 
@@ -115,9 +116,13 @@ class PrivateSessionPropertiesTest {
         Path models = Path.of(System.getProperty("cloister.models"));
         vertx = Vertx.vertx();
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        deployment = LocalDeployment.start(vertx, dir, registry,
+        deployment = LocalDeployment.start(
+                vertx,
+                dir,
+                registry,
                 LocalDeployment.Options.of(models.resolve("stories260K.bin"), models.resolve("tok512.bin"))
-                        .withEnclaves(3).withMaxOutputTokens(8));
+                        .withEnclaves(3)
+                        .withMaxOutputTokens(8));
         deployment.gateway().observeRequests(request -> {
             Map<String, String> seen = new HashMap<>();
             request.headers().forEach(h -> seen.put(h.getKey().toLowerCase(), h.getValue()));
@@ -135,12 +140,14 @@ class PrivateSessionPropertiesTest {
     }
 
     private static SessionFailure failure(CloisterClient client, String text) {
-        Exception e = assertThrows(Exception.class, () -> client.summarize(chat(text), "brief").await(60, TimeUnit.SECONDS));
+        Exception e = assertThrows(
+                Exception.class, () -> client.summarize(chat(text), "brief").await(60, TimeUnit.SECONDS));
         return assertInstanceOf(SessionFailure.class, e instanceof CompletionException ? e.getCause() : e);
     }
 
     private static int requestsReachingEnclaves() {
-        return (int) sessions.stream().filter(s -> !s.plaintextBuffers().isEmpty()).count();
+        return (int)
+                sessions.stream().filter(s -> !s.plaintextBuffers().isEmpty()).count();
     }
 
     // --- Fail closed: every verification failure aborts before user data is sent, with its reason in the log ---
@@ -150,10 +157,16 @@ class PrivateSessionPropertiesTest {
     void anEnclaveRunningAnUnpublishedReleaseGetsNoData() {
         byte[] other = new byte[48];
         Arrays.fill(other, (byte) 0x42);
-        RaTlsPolicy strict = RaTlsPolicy.acceptingReleases(deployment.cpu().insecurePolicy(), List.of(other),
+        RaTlsPolicy strict = RaTlsPolicy.acceptingReleases(
+                deployment.cpu().insecurePolicy(),
+                List.of(other),
                 new RaTlsPolicy.RequireGpu(deployment.gpu().insecurePolicy(), Duration.ofMinutes(5)));
         int before = requestsReachingEnclaves();
-        try (CloisterClient client = deployment.client().attestation(strict, AttestationVerifier.create()).retries(0).build()) {
+        try (CloisterClient client = deployment
+                .client()
+                .attestation(strict, AttestationVerifier.create())
+                .retries(0)
+                .build()) {
             SessionFailure f = failure(client, CANARY);
             assertEquals(SessionFailure.Kind.ATTESTATION, f.kind());
             assertFalse(f.retryable());
@@ -167,37 +180,49 @@ class PrivateSessionPropertiesTest {
     @Test
     @Order(2)
     void aGenuineSimulatedPlatformIsRefusedByTheDefaultVendorPolicy() {
-        RaTlsPolicy vendorOnly = RaTlsPolicy.acceptingReleases(dev.cloister.attest.sevsnp.SevSnpPolicy.genuineAmd(),
-                List.of(deployment.measurement()), new RaTlsPolicy.NoGpu());
-        try (CloisterClient client = deployment.client().attestation(vendorOnly, AttestationVerifier.create()).build()) {
-            assertEquals(SessionFailure.Kind.ATTESTATION, failure(client, CANARY).kind());
+        RaTlsPolicy vendorOnly = RaTlsPolicy.acceptingReleases(
+                dev.cloister.attest.sevsnp.SevSnpPolicy.genuineAmd(),
+                List.of(deployment.measurement()),
+                new RaTlsPolicy.NoGpu());
+        try (CloisterClient client = deployment
+                .client()
+                .attestation(vendorOnly, AttestationVerifier.create())
+                .build()) {
+            assertEquals(
+                    SessionFailure.Kind.ATTESTATION, failure(client, CANARY).kind());
         }
     }
 
     @Test
     @Order(3)
     void aKeyTheClientsLedgerDoesNotVouchForIsNeverUsed() throws Exception {
-        Ed25519NoteSigner otherLog = new Ed25519NoteSigner("ledger.cloister.invalid/demo",
-                Ed25519PrivateKey.generate(new SecureRandom()));
-        try (CloisterClient client = deployment.client().ledger(new LogIdentity("ledger.cloister.invalid/demo",
-                otherLog.verifier()), WitnessPolicy.none()).build()) {
+        Ed25519NoteSigner otherLog =
+                new Ed25519NoteSigner("ledger.cloister.invalid/demo", Ed25519PrivateKey.generate(new SecureRandom()));
+        try (CloisterClient client = deployment
+                .client()
+                .ledger(new LogIdentity("ledger.cloister.invalid/demo", otherLog.verifier()), WitnessPolicy.none())
+                .build()) {
             SessionFailure f = failure(client, CANARY);
             assertEquals(SessionFailure.Kind.KEY_CONSISTENCY, f.kind());
             assertEquals("key-consistency", outcomeOf(client).kind());
         }
         Cosigner stranger = new Cosigner("stranger.example", Ed25519PrivateKey.generate(new SecureRandom()));
         CloisterClient.Builder witnessed = deployment.client();
-        try (CloisterClient client = witnessed.ledger(currentLog(), WitnessPolicy.quorum(1, List.of(stranger.verifier()),
-                Duration.ofHours(1))).build()) {
-            assertEquals(SessionFailure.Kind.KEY_CONSISTENCY, failure(client, CANARY).kind());
+        try (CloisterClient client = witnessed
+                .ledger(currentLog(), WitnessPolicy.quorum(1, List.of(stranger.verifier()), Duration.ofHours(1)))
+                .build()) {
+            assertEquals(
+                    SessionFailure.Kind.KEY_CONSISTENCY, failure(client, CANARY).kind());
         }
     }
 
     @Test
     @Order(4)
     void anAccountTheIssuerRefusesGetsNoSession() {
-        try (CloisterClient client = deployment.client().issuer(deployment.issuer(), "nobody",
-                LocalDeployment.challenge()).build()) {
+        try (CloisterClient client = deployment
+                .client()
+                .issuer(deployment.issuer(), "nobody", LocalDeployment.challenge())
+                .build()) {
             SessionFailure f = failure(client, CANARY);
             assertEquals(SessionFailure.Kind.TOKEN, f.kind());
             assertEquals("token", outcomeOf(client).kind());
@@ -221,30 +246,54 @@ class PrivateSessionPropertiesTest {
         try {
             byte[] seed = new byte[32];
             new SecureRandom().nextBytes(seed);
-            EpochKeySchedule rogueKeys = new EpochKeySchedule(new EpochSchedule(Instant.parse("2026-01-01T00:00:00Z"),
-                    Duration.ofDays(1)), new EpochKeySource.Derived(SecretBytes.copyOf(seed)),
-                    new InsecureLocalKeyPublication(), Duration.ofHours(1));
+            EpochKeySchedule rogueKeys = new EpochKeySchedule(
+                    new EpochSchedule(Instant.parse("2026-01-01T00:00:00Z"), Duration.ofDays(1)),
+                    new EpochKeySource.Derived(SecretBytes.copyOf(seed)),
+                    new InsecureLocalKeyPublication(),
+                    Duration.ofHours(1));
             Path accounts = Files.writeString(rogueDir.resolve("accounts"), LocalDeployment.ACCOUNT + "\n");
-            KeyProofs genuine = KeyProofs.decode(web.getAbs(deployment.issuer().resolve(TokenWallet.KEY_PROOFS_PATH)
-                    .toString()).send().await(10, TimeUnit.SECONDS).body().getBytes());
+            KeyProofs genuine = KeyProofs.decode(web.getAbs(deployment
+                            .issuer()
+                            .resolve(TokenWallet.KEY_PROOFS_PATH)
+                            .toString())
+                    .send()
+                    .await(10, TimeUnit.SECONDS)
+                    .body()
+                    .getBytes());
             assertEquals(2, genuine.proofs().size(), "the current and the next epoch's keys");
             PrometheusMeterRegistry rogueMetrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            IssuerVerticle rogue = new IssuerVerticle(new ListenAddress("127.0.0.1", 0), rogueKeys,
-                    AccountFile.load(accounts), 100, 64, "https://" + LocalDeployment.ISSUER_NAME + "/token-request",
-                    () -> genuine, rogueMetrics, Clock.systemUTC());
+            IssuerVerticle rogue = new IssuerVerticle(
+                    new ListenAddress("127.0.0.1", 0),
+                    rogueKeys,
+                    AccountFile.load(accounts),
+                    100,
+                    64,
+                    "https://" + LocalDeployment.ISSUER_NAME + "/token-request",
+                    () -> genuine,
+                    rogueMetrics,
+                    Clock.systemUTC());
             String id = vertx.deployVerticle(rogue).await(10, TimeUnit.SECONDS);
             int before = requestsReachingEnclaves();
-            try (CloisterClient client = deployment.client().issuer(URI.create("http://127.0.0.1:" + rogue.actualPort()),
-                    LocalDeployment.ACCOUNT, LocalDeployment.challenge()).retries(0).build()) {
+            try (CloisterClient client = deployment
+                    .client()
+                    .issuer(
+                            URI.create("http://127.0.0.1:" + rogue.actualPort()),
+                            LocalDeployment.ACCOUNT,
+                            LocalDeployment.challenge())
+                    .retries(0)
+                    .build()) {
                 SessionFailure f = failure(client, CANARY);
                 assertEquals(SessionFailure.Kind.TOKEN, f.kind());
                 assertFalse(f.retryable());
                 RequestLogEntry.Outcome outcome = outcomeOf(client);
                 assertEquals("token", outcome.kind());
-                assertTrue(outcome.reason().contains("not vouched for by the ledger")
-                        && outcome.reason().contains("no ledger entry for these key bytes"), outcome.reason());
+                assertTrue(
+                        outcome.reason().contains("not vouched for by the ledger")
+                                && outcome.reason().contains("no ledger entry for these key bytes"),
+                        outcome.reason());
             }
-            assertEquals(0.0, rogueMetrics.counter("cloister.issuer.tokens.issued").count(), "no token was requested");
+            assertEquals(
+                    0.0, rogueMetrics.counter("cloister.issuer.tokens.issued").count(), "no token was requested");
             assertEquals(before, requestsReachingEnclaves(), "no request reached an enclave");
             vertx.undeploy(id).await(10, TimeUnit.SECONDS);
         } finally {
@@ -255,9 +304,18 @@ class PrivateSessionPropertiesTest {
         }
 
         // The genuine issuer's keys, for tokens of another issuer name: refused as well.
-        try (CloisterClient client = deployment.client().issuer(deployment.issuer(), LocalDeployment.ACCOUNT,
-                TokenChallenge.of(TokenType.VOPRF_P384_SHA384, "another-issuer.invalid", new byte[0],
-                        List.of(LocalDeployment.ORIGIN))).retries(0).build()) {
+        try (CloisterClient client = deployment
+                .client()
+                .issuer(
+                        deployment.issuer(),
+                        LocalDeployment.ACCOUNT,
+                        TokenChallenge.of(
+                                TokenType.VOPRF_P384_SHA384,
+                                "another-issuer.invalid",
+                                new byte[0],
+                                List.of(LocalDeployment.ORIGIN)))
+                .retries(0)
+                .build()) {
             SessionFailure f = failure(client, CANARY);
             assertEquals(SessionFailure.Kind.TOKEN, f.kind());
             assertTrue(f.getMessage().contains("is for issuer " + LocalDeployment.ISSUER_NAME), f.getMessage());
@@ -273,18 +331,24 @@ class PrivateSessionPropertiesTest {
         sessions.clear();
         gatewaySaw.clear();
         // Looser limits than the enclave's: the over-long draft reaches the enclave, which refuses it.
-        try (CloisterClient client = deployment.client()
-                .requestLimits(new dev.cloister.protocol.AssistantRequest.Limits(1 << 20, 1000, 1 << 20)).build()) {
-            CloisterClient.Answer answer = client.summarize(chat(CANARY), "brief").await(60, TimeUnit.SECONDS);
+        try (CloisterClient client = deployment
+                .client()
+                .requestLimits(new dev.cloister.protocol.AssistantRequest.Limits(1 << 20, 1000, 1 << 20))
+                .build()) {
+            CloisterClient.Answer answer =
+                    client.summarize(chat(CANARY), "brief").await(60, TimeUnit.SECONDS);
             assertEquals("ok", answer.logEntry().outcome().result());
             // An enclave refusal is reported without echoing the input.
-            Exception refused = assertThrows(Exception.class,
-                    () -> client.rewrite(CANARY + " " + "x".repeat(9000), "formal").await(60, TimeUnit.SECONDS));
+            Exception refused = assertThrows(
+                    Exception.class,
+                    () -> client.rewrite(CANARY + " " + "x".repeat(9000), "formal")
+                            .await(60, TimeUnit.SECONDS));
             assertFalse(String.valueOf(refused.getMessage()).contains("CANARY"), refused.getMessage());
             assertFalse(client.requestLog().exportJsonLines().contains("CANARY"));
         }
         // The enclave's buffers: registered, and all zero once the session ended.
-        List<EnclaveSession> answered = sessions.stream().filter(s -> !s.plaintextBuffers().isEmpty()).toList();
+        List<EnclaveSession> answered =
+                sessions.stream().filter(s -> !s.plaintextBuffers().isEmpty()).toList();
         assertEquals(2, answered.size());
         for (EnclaveSession session : answered) {
             assertTrue(session.isWiped());
@@ -307,11 +371,12 @@ class PrivateSessionPropertiesTest {
         // The gateway saw OHTTP from the relay only: no client address headers, no client headers.
         assertFalse(gatewaySaw.isEmpty());
         for (Map<String, String> seen : gatewaySaw) {
-            for (String forbidden : List.of("forwarded", "x-forwarded-for", "x-real-ip", "user-agent", "cookie",
-                    "authorization", "via")) {
+            for (String forbidden : List.of(
+                    "forwarded", "x-forwarded-for", "x-real-ip", "user-agent", "cookie", "authorization", "via")) {
                 assertFalse(seen.containsKey(forbidden), "the gateway received " + forbidden);
             }
-            assertTrue(seen.get(":path").startsWith("/gateway") || seen.get(":path").startsWith("/ohttp-keys"));
+            assertTrue(seen.get(":path").startsWith("/gateway")
+                    || seen.get(":path").startsWith("/ohttp-keys"));
         }
     }
 
@@ -327,9 +392,12 @@ class PrivateSessionPropertiesTest {
         assertEquals(3, picks.size());
         assertTrue(chiSquare(picks.values(), 30_000) < 13.82, "pool choice not uniform: " + picks);
         // End to end: sessions spread over every enclave.
-        long[] before = deployment.enclaves().stream().mapToLong(e -> e.verticle().answeredSessions()).toArray();
+        long[] before = deployment.enclaves().stream()
+                .mapToLong(e -> e.verticle().answeredSessions())
+                .toArray();
         try (CloisterClient client = deployment.client().build()) {
-            for (int i = 0; i < 30; i++) client.rewrite("hello there " + i, "friendly").await(60, TimeUnit.SECONDS);
+            for (int i = 0; i < 30; i++)
+                client.rewrite("hello there " + i, "friendly").await(60, TimeUnit.SECONDS);
         }
         List<Integer> served = new ArrayList<>();
         for (int i = 0; i < before.length; i++) {
@@ -339,16 +407,28 @@ class PrivateSessionPropertiesTest {
         assertTrue(chiSquare(served, 30) < 13.82, "sessions not spread uniformly: " + served);
         // A client can only present handles the gateway minted: a forged one is refused.
         try (ObliviousHttpClient ohttp = new ObliviousHttpClient(vertx, deployment.relay(), Duration.ofSeconds(10))) {
-            KeyConfig key = ohttp.fetchKeys(deployment.keyDirectory().resolve("/ohttp-keys")).await(10, TimeUnit.SECONDS).getFirst();
-            BinaryResponse forged = ohttp.send(key, BinaryRequest.of("POST", "https", LocalDeployment.ORIGIN,
-                    "/v1/sessions/AAAAAAAAAAAAAAAAAAAAAA", FieldSection.EMPTY, new byte[] {22, 3, 1})).await(10, TimeUnit.SECONDS);
+            KeyConfig key = ohttp.fetchKeys(deployment.keyDirectory().resolve("/ohttp-keys"))
+                    .await(10, TimeUnit.SECONDS)
+                    .getFirst();
+            BinaryResponse forged = ohttp.send(
+                            key,
+                            BinaryRequest.of(
+                                    "POST",
+                                    "https",
+                                    LocalDeployment.ORIGIN,
+                                    "/v1/sessions/AAAAAAAAAAAAAAAAAAAAAA",
+                                    FieldSection.EMPTY,
+                                    new byte[] {22, 3, 1}))
+                    .await(10, TimeUnit.SECONDS);
             assertEquals(404, forged.status());
         }
     }
 
     private static double chiSquare(java.util.Collection<Integer> counts, int total) {
         double expected = (double) total / counts.size();
-        return counts.stream().mapToDouble(c -> (c - expected) * (c - expected) / expected).sum();
+        return counts.stream()
+                .mapToDouble(c -> (c - expected) * (c - expected) / expected)
+                .sum();
     }
 
     // --- Faults ---
@@ -359,9 +439,16 @@ class PrivateSessionPropertiesTest {
         TokenWallet wallet = deployment.tokenWallet(1);
         Token token = wallet.take().await(30, TimeUnit.SECONDS);
         try (ObliviousHttpClient ohttp = new ObliviousHttpClient(vertx, deployment.relay(), Duration.ofSeconds(10))) {
-            KeyConfig key = ohttp.fetchKeys(deployment.keyDirectory().resolve("/ohttp-keys")).await(10, TimeUnit.SECONDS).getFirst();
-            BinaryRequest open = BinaryRequest.of("POST", "https", LocalDeployment.ORIGIN, "/v1/sessions",
-                    FieldSection.of("authorization", PrivateTokenCredentials.format(token)), hello());
+            KeyConfig key = ohttp.fetchKeys(deployment.keyDirectory().resolve("/ohttp-keys"))
+                    .await(10, TimeUnit.SECONDS)
+                    .getFirst();
+            BinaryRequest open = BinaryRequest.of(
+                    "POST",
+                    "https",
+                    LocalDeployment.ORIGIN,
+                    "/v1/sessions",
+                    FieldSection.of("authorization", PrivateTokenCredentials.format(token)),
+                    hello());
             assertEquals(201, ohttp.send(key, open).await(30, TimeUnit.SECONDS).status());
             deployment.restartGateway();
             BinaryResponse again = ohttp.send(key, open).await(30, TimeUnit.SECONDS);
@@ -372,13 +459,26 @@ class PrivateSessionPropertiesTest {
     @Test
     @Order(31)
     void overloadIsA503WithRetryAfter() throws Exception {
-        for (EnclavePool.Member member : deployment.pool().members()) deployment.pool().remove(member.id());
+        for (EnclavePool.Member member : deployment.pool().members())
+            deployment.pool().remove(member.id());
         TokenWallet wallet = deployment.tokenWallet(1);
         try (ObliviousHttpClient ohttp = new ObliviousHttpClient(vertx, deployment.relay(), Duration.ofSeconds(10))) {
-            KeyConfig key = ohttp.fetchKeys(deployment.keyDirectory().resolve("/ohttp-keys")).await(10, TimeUnit.SECONDS).getFirst();
-            BinaryResponse busy = ohttp.send(key, BinaryRequest.of("POST", "https", LocalDeployment.ORIGIN, "/v1/sessions",
-                    FieldSection.of("authorization", PrivateTokenCredentials.format(wallet.take().await(30, TimeUnit.SECONDS))),
-                    hello())).await(30, TimeUnit.SECONDS);
+            KeyConfig key = ohttp.fetchKeys(deployment.keyDirectory().resolve("/ohttp-keys"))
+                    .await(10, TimeUnit.SECONDS)
+                    .getFirst();
+            BinaryResponse busy = ohttp.send(
+                            key,
+                            BinaryRequest.of(
+                                    "POST",
+                                    "https",
+                                    LocalDeployment.ORIGIN,
+                                    "/v1/sessions",
+                                    FieldSection.of(
+                                            "authorization",
+                                            PrivateTokenCredentials.format(
+                                                    wallet.take().await(30, TimeUnit.SECONDS))),
+                                    hello()))
+                    .await(30, TimeUnit.SECONDS);
             assertEquals(503, busy.status());
             assertEquals("1", busy.headers().first("retry-after").orElseThrow());
         }
@@ -394,11 +494,19 @@ class PrivateSessionPropertiesTest {
     @Order(32)
     void anEnclaveKilledMidSessionIsACleanErrorAndAFreshSessionSucceeds() throws Exception {
         // Open a session by hand (handshake done, attested), then kill the enclave that holds it.
-        RaTlsClient tls = RaTlsClient.create(deployment.attestationPolicy(), AttestationVerifier.create(),
-                KeyExchange.X25519, Optional.empty(), Duration.ofSeconds(10), Clock.systemUTC(), new SecureRandom());
+        RaTlsClient tls = RaTlsClient.create(
+                deployment.attestationPolicy(),
+                AttestationVerifier.create(),
+                KeyExchange.X25519,
+                Optional.empty(),
+                Duration.ofSeconds(10),
+                Clock.systemUTC(),
+                new SecureRandom());
         TokenWallet wallet = deployment.tokenWallet(1);
         try (ObliviousHttpClient ohttp = new ObliviousHttpClient(vertx, deployment.relay(), Duration.ofSeconds(10))) {
-            KeyConfig key = ohttp.fetchKeys(deployment.keyDirectory().resolve("/ohttp-keys")).await(10, TimeUnit.SECONDS).getFirst();
+            KeyConfig key = ohttp.fetchKeys(deployment.keyDirectory().resolve("/ohttp-keys"))
+                    .await(10, TimeUnit.SECONDS)
+                    .getFirst();
             // Which enclave holds the session: the one whose open-session count grew. The gateway's periodic
             // re-attestation also opens (short) sessions, so retry until exactly one enclave grew.
             RaTlsConnection connection = null;
@@ -406,10 +514,22 @@ class PrivateSessionPropertiesTest {
             int holder = -1;
             for (int attempt = 0; attempt < 5 && holder < 0; attempt++) {
                 connection = tls.connect();
-                long[] open = deployment.enclaves().stream().mapToLong(e -> e.verticle().openSessions()).toArray();
-                first = ohttp.send(key, BinaryRequest.of("POST", "https", LocalDeployment.ORIGIN, "/v1/sessions",
-                        FieldSection.of("authorization", PrivateTokenCredentials.format(wallet.take().await(30, TimeUnit.SECONDS))),
-                        connection.takeOutgoing())).await(30, TimeUnit.SECONDS);
+                long[] open = deployment.enclaves().stream()
+                        .mapToLong(e -> e.verticle().openSessions())
+                        .toArray();
+                first = ohttp.send(
+                                key,
+                                BinaryRequest.of(
+                                        "POST",
+                                        "https",
+                                        LocalDeployment.ORIGIN,
+                                        "/v1/sessions",
+                                        FieldSection.of(
+                                                "authorization",
+                                                PrivateTokenCredentials.format(
+                                                        wallet.take().await(30, TimeUnit.SECONDS))),
+                                        connection.takeOutgoing()))
+                        .await(30, TimeUnit.SECONDS);
                 assertEquals(201, first.status());
                 connection.receive(first.content());
                 assertTrue(connection.isHandshakeComplete());
@@ -425,30 +545,58 @@ class PrivateSessionPropertiesTest {
             }
             assertNotEquals(-1, holder, "one enclave holds the session");
             deployment.killEnclave(holder);
-            connection.send(BinaryRequest.of("POST", "https", "enclave", "/v1/rewrite", FieldSection.EMPTY,
-                    "{\"draft\":\"hi\",\"tone\":\"formal\"}".getBytes()).encode());
+            connection.send(BinaryRequest.of(
+                            "POST",
+                            "https",
+                            "enclave",
+                            "/v1/rewrite",
+                            FieldSection.EMPTY,
+                            "{\"draft\":\"hi\",\"tone\":\"formal\"}".getBytes())
+                    .encode());
             String handle = first.headers().first("session").orElseThrow();
-            BinaryResponse lost = ohttp.send(key, BinaryRequest.of("POST", "https", LocalDeployment.ORIGIN,
-                    "/v1/sessions/" + handle, FieldSection.EMPTY, connection.takeOutgoing())).await(30, TimeUnit.SECONDS);
+            BinaryResponse lost = ohttp.send(
+                            key,
+                            BinaryRequest.of(
+                                    "POST",
+                                    "https",
+                                    LocalDeployment.ORIGIN,
+                                    "/v1/sessions/" + handle,
+                                    FieldSection.EMPTY,
+                                    connection.takeOutgoing()))
+                    .await(30, TimeUnit.SECONDS);
             assertEquals(503, lost.status(), "the client learns its session is gone, and may retry");
             assertEquals("1", lost.headers().first("retry-after").orElseThrow());
         }
         // The SDK retries on a fresh session and succeeds on a living enclave.
         try (CloisterClient client = deployment.client().build()) {
-            assertEquals("ok", client.rewrite("hello again", "friendly").await(60, TimeUnit.SECONDS)
-                    .logEntry().outcome().result());
+            assertEquals(
+                    "ok",
+                    client.rewrite("hello again", "friendly")
+                            .await(60, TimeUnit.SECONDS)
+                            .logEntry()
+                            .outcome()
+                            .result());
         }
     }
 
     private static byte[] hello() throws Exception {
-        return RaTlsClient.create(deployment.attestationPolicy(), AttestationVerifier.create(), KeyExchange.X25519,
-                Optional.empty(), Duration.ofSeconds(10), Clock.systemUTC(), new SecureRandom()).connect().takeOutgoing();
+        return RaTlsClient.create(
+                        deployment.attestationPolicy(),
+                        AttestationVerifier.create(),
+                        KeyExchange.X25519,
+                        Optional.empty(),
+                        Duration.ofSeconds(10),
+                        Clock.systemUTC(),
+                        new SecureRandom())
+                .connect()
+                .takeOutgoing();
     }
 
     private static RequestLogEntry.Outcome outcomeOf(CloisterClient client) {
         List<io.vertx.core.json.JsonObject> entries = client.requestLog().entries();
         io.vertx.core.json.JsonObject outcome = entries.getLast().getJsonObject("outcome");
-        return new RequestLogEntry.Outcome(outcome.getString("result"), outcome.getString("kind"), outcome.getString("reason"));
+        return new RequestLogEntry.Outcome(
+                outcome.getString("result"), outcome.getString("kind"), outcome.getString("reason"));
     }
 
     private static LogIdentity currentLog() {
@@ -459,8 +607,8 @@ class PrivateSessionPropertiesTest {
         Set<String> others = Set.of("ledger", "spent-tokens", "witness-0", "witness-1", "sim", "accounts");
         try (Stream<Path> all = Files.walk(root)) {
             return new java.util.HashSet<>(all.filter(Files::isRegularFile)
-                    .filter(p -> !others.contains(root.relativize(p).getName(0).toString())).toList());
+                    .filter(p -> !others.contains(root.relativize(p).getName(0).toString()))
+                    .toList());
         }
     }
-
 }

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cloister.client.session.CloisterClient;
 import dev.cloister.cli.demo.LocalDeployment;
+import dev.cloister.client.session.CloisterClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -34,15 +34,20 @@ class PrivateSessionTest {
     static CloisterClient client;
 
     static final List<CloisterClient.Message> CHAT = List.of(
-            new CloisterClient.Message("m1", "Alice", Instant.parse("2026-11-28T09:00:00Z"), "Are we still on for the park at noon?"),
-            new CloisterClient.Message("m2", "Bob", Instant.parse("2026-11-28T09:01:00Z"), "Yes! I will bring the red ball."));
+            new CloisterClient.Message(
+                    "m1", "Alice", Instant.parse("2026-11-28T09:00:00Z"), "Are we still on for the park at noon?"),
+            new CloisterClient.Message(
+                    "m2", "Bob", Instant.parse("2026-11-28T09:01:00Z"), "Yes! I will bring the red ball."));
 
     @BeforeAll
     static void start() throws Exception {
         Path models = Path.of(System.getProperty("cloister.models"));
         vertx = Vertx.vertx();
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        deployment = LocalDeployment.start(vertx, dir, registry,
+        deployment = LocalDeployment.start(
+                vertx,
+                dir,
+                registry,
                 LocalDeployment.Options.of(models.resolve("stories260K.bin"), models.resolve("tok512.bin"))
                         .withMaxOutputTokens(16));
         client = deployment.client().build();
@@ -64,8 +69,10 @@ class PrivateSessionTest {
         assertEquals("ok", answer.logEntry().outcome().result());
         assertEquals(2, answer.logEntry().shared().messages());
         assertNotNull(answer.logEntry().enclave().measurement());
-        assertTrue(java.util.Set.of("TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256")
-                .contains(answer.logEntry().tls().cipherSuite()), answer.logEntry().tls().toString());
+        assertTrue(
+                java.util.Set.of("TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256")
+                        .contains(answer.logEntry().tls().cipherSuite()),
+                answer.logEntry().tls().toString());
         assertEquals("x25519", answer.logEntry().tls().keyExchange().toLowerCase());
         // The spent token's issuer key, as the ledger published it.
         assertEquals(64, answer.logEntry().token().issuerKeyId().length());
@@ -75,8 +82,8 @@ class PrivateSessionTest {
     @Test
     void rewriteStreamed() throws Exception {
         List<String> pieces = new CopyOnWriteArrayList<>();
-        CloisterClient.Answer answer = client.rewrite("see u at the park", "formal", pieces::add)
-                .await(60, TimeUnit.SECONDS);
+        CloisterClient.Answer answer =
+                client.rewrite("see u at the park", "formal", pieces::add).await(60, TimeUnit.SECONDS);
         assertTrue(pieces.size() > 1, "the answer arrived in pieces: " + pieces);
         assertEquals(String.join("", pieces), answer.text());
         assertEquals(16, answer.generatedTokens());

@@ -54,7 +54,9 @@ class ReadmeExampleTest {
     }
 
     private List<ProcessHandle> leftovers() {
-        return ProcessHandle.allProcesses().filter(p -> commandLine(p).contains(marker)).toList();
+        return ProcessHandle.allProcesses()
+                .filter(p -> commandLine(p).contains(marker))
+                .toList();
     }
 
     /** A process's arguments from /proc (ProcessHandle.Info leaves them out for a java started through a script). */
@@ -79,7 +81,8 @@ class ReadmeExampleTest {
         int begin = readme.indexOf(BEGIN);
         int end = readme.indexOf(END);
         assertTrue(begin >= 0 && end > begin, "README.md has no " + BEGIN + " ... " + END + " block");
-        return readme.substring(begin + BEGIN.length(), end).lines()
+        return readme.substring(begin + BEGIN.length(), end)
+                .lines()
                 .filter(line -> !line.startsWith("```"))
                 .reduce("", (a, b) -> a + b + "\n");
     }
@@ -119,19 +122,24 @@ class ReadmeExampleTest {
         String classPath = System.getProperty("java.class.path");
         assertTrue(!java.contains("'") && !classPath.contains("'"), "quotes in the class path");
         Path launcher = dir.resolve("cloister");
-        Files.writeString(launcher, "#!/bin/sh\nexec '" + java + "' --enable-native-access=ALL-UNNAMED "
-                + "--sun-misc-unsafe-memory-access=allow -Xmx256m " + marker + " -cp '" + classPath
-                + "' dev.cloister.cli.Launcher \"$@\"\n");
+        Files.writeString(
+                launcher,
+                "#!/bin/sh\nexec '" + java + "' --enable-native-access=ALL-UNNAMED "
+                        + "--sun-misc-unsafe-memory-access=allow -Xmx256m " + marker + " -cp '" + classPath
+                        + "' dev.cloister.cli.Launcher \"$@\"\n");
         launcher.toFile().setExecutable(true);
         Path tmp = Files.createDirectory(dir.resolve("tmp"));
         Path output = dir.resolve("output.txt");
 
-        ProcessBuilder builder = new ProcessBuilder("bash", "-eu", script.toString()).directory(root.toFile())
-                .redirectErrorStream(true).redirectOutput(output.toFile());
+        ProcessBuilder builder = new ProcessBuilder("bash", "-eu", script.toString())
+                .directory(root.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile());
         builder.environment().put("J", launcher.toString());
         builder.environment().put("BASE", Integer.toString(freePortRange()));
         builder.environment().put("MODEL", "stories260K");
-        builder.environment().put("CLOISTER_MODELS", root.resolve("testdata/models").toString());
+        builder.environment()
+                .put("CLOISTER_MODELS", root.resolve("testdata/models").toString());
         builder.environment().put("TMPDIR", tmp.toString());
         builder.environment().put("OMP_WAIT_POLICY", "PASSIVE");
         Process bash = builder.start();
@@ -171,7 +179,8 @@ class ReadmeExampleTest {
     private static String serverLogs(Path state) {
         StringBuilder logs = new StringBuilder();
         try (Stream<Path> files = Files.list(state)) {
-            for (Path log : files.filter(f -> f.toString().endsWith(".log")).sorted().toList()) {
+            for (Path log :
+                    files.filter(f -> f.toString().endsWith(".log")).sorted().toList()) {
                 logs.append("\n--- ").append(log.getFileName()).append('\n').append(Files.readString(log));
             }
         } catch (IOException e) {
@@ -191,9 +200,11 @@ class ReadmeExampleTest {
 
     @Test
     void theExamplesHelpersPrintTheMeasurementAndWriteTheSampleChat() throws Exception {
-        assertEquals(HexFormat.of().formatHex(ReleaseMeasurement.ofRunningBuild()),
+        assertEquals(
+                HexFormat.of().formatHex(ReleaseMeasurement.ofRunningBuild()),
                 cli(0, "enclave", "--print-measurement").strip());
-        assertTrue(cli(2, "enclave", "--print-measurement", "--listen", "127.0.0.1:0").contains("mutually exclusive"));
+        assertTrue(cli(2, "enclave", "--print-measurement", "--listen", "127.0.0.1:0")
+                .contains("mutually exclusive"));
         assertTrue(cli(2, "enclave").contains("--listen"));
 
         Path chat = dir.resolve("chat.json");

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cloister.cli.demo.LocalDeployment;
 import dev.cloister.client.session.CloisterClient;
 import dev.cloister.client.session.SessionFailure;
-import dev.cloister.cli.demo.LocalDeployment;
 import dev.cloister.protocol.AssistantRequest;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -54,9 +54,13 @@ class RequestRefusalTest {
         Path models = Path.of(System.getProperty("cloister.models"));
         vertx = Vertx.vertx();
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        deployment = LocalDeployment.start(vertx, dir, registry,
+        deployment = LocalDeployment.start(
+                vertx,
+                dir,
+                registry,
                 LocalDeployment.Options.of(models.resolve("stories260K.bin"), models.resolve("tok512.bin"))
-                        .withEnclaves(1).withMaxOutputTokens(4));
+                        .withEnclaves(1)
+                        .withMaxOutputTokens(4));
         client = deployment.client().build();
         client.prefetchTokens().await(30, TimeUnit.SECONDS);
     }
@@ -74,12 +78,12 @@ class RequestRefusalTest {
     }
 
     /** Runs a request that must fail; returns the failure and checks how many tokens it spent. */
-    static SessionFailure refused(long tokens, Function<CloisterClient, Future<CloisterClient.Answer>> request,
-            CloisterClient with) {
+    static SessionFailure refused(
+            long tokens, Function<CloisterClient, Future<CloisterClient.Answer>> request, CloisterClient with) {
         long before = redeemed();
         Exception e = assertThrows(Exception.class, () -> request.apply(with).await(60, TimeUnit.SECONDS));
-        SessionFailure failure = assertInstanceOf(SessionFailure.class,
-                e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+        SessionFailure failure = assertInstanceOf(
+                SessionFailure.class, e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
         assertEquals(tokens, redeemed() - before, "tokens spent by: " + failure.getMessage());
         assertFalse(failure.retryable(), failure.getMessage());
         return failure;
@@ -97,18 +101,18 @@ class RequestRefusalTest {
         for (int i = 0; i < 700; i++) huge.add(message("y".repeat(8_000)));
         List<Function<CloisterClient, Future<CloisterClient.Answer>>> bad = List.of(
                 c -> c.summarize(List.of(), "brief"),
-                c -> c.summarize(List.of(), "brief", piece -> { }),
+                c -> c.summarize(List.of(), "brief", piece -> {}),
                 c -> c.summarize(CHAT, "sarcastic"),
-                c -> c.summarize(CHAT, "sarcastic", piece -> { }),
+                c -> c.summarize(CHAT, "sarcastic", piece -> {}),
                 c -> c.summarize(CHAT, null),
                 c -> c.summarize(List.of(message("")), "brief"),
-                c -> c.summarize(huge, "brief", piece -> { }),
+                c -> c.summarize(huge, "brief", piece -> {}),
                 c -> c.rewrite("a draft", "pirate"),
-                c -> c.rewrite("a draft", "pirate", piece -> { }),
+                c -> c.rewrite("a draft", "pirate", piece -> {}),
                 c -> c.rewrite("", "formal"),
-                c -> c.rewrite("", "formal", piece -> { }),
+                c -> c.rewrite("", "formal", piece -> {}),
                 c -> c.rewrite(longDraft, "formal"),
-                c -> c.rewrite(longDraft, "formal", piece -> { }));
+                c -> c.rewrite(longDraft, "formal", piece -> {}));
         for (var request : bad) {
             SessionFailure failure = refused(0, request, client);
             assertEquals(SessionFailure.Kind.REQUEST, failure.kind(), failure.getMessage());
@@ -127,15 +131,18 @@ class RequestRefusalTest {
     void anEnclaveRefusalSpendsOneTokenAndShowsItsReasonInBothModes() {
         // A client told looser limits than the enclave keeps: the enclave is the one to refuse.
         int enclaveMax = AssistantRequest.Limits.DEFAULT.maxFieldChars();
-        try (CloisterClient loose = deployment.client().requestLimits(new AssistantRequest.Limits(1 << 20, 1000, 1 << 20))
+        try (CloisterClient loose = deployment
+                .client()
+                .requestLimits(new AssistantRequest.Limits(1 << 20, 1000, 1 << 20))
                 .build()) {
             String draft = "z".repeat(enclaveMax + 1);
             for (var request : List.<Function<CloisterClient, Future<CloisterClient.Answer>>>of(
-                    c -> c.rewrite(draft, "formal"), c -> c.rewrite(draft, "formal", piece -> { }))) {
+                    c -> c.rewrite(draft, "formal"), c -> c.rewrite(draft, "formal", piece -> {}))) {
                 SessionFailure failure = refused(1, request, loose);
                 assertEquals(SessionFailure.Kind.REQUEST, failure.kind(), failure.getMessage());
                 assertTrue(failure.getMessage().contains("413"), failure.getMessage());
-                assertTrue(failure.getMessage().contains("draft exceeds " + enclaveMax + " characters"),
+                assertTrue(
+                        failure.getMessage().contains("draft exceeds " + enclaveMax + " characters"),
                         failure.getMessage());
             }
         }
@@ -146,23 +153,34 @@ class RequestRefusalTest {
         // In front of the real relay: passes the session's opening on, answers the request step 413.
         AtomicInteger steps = new AtomicInteger();
         WebClient web = WebClient.create(vertx);
-        HttpServer front = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
-            String type = request.getHeader("content-type");
-            if ("message/ohttp-chunked-req".equals(type)) {
-                steps.incrementAndGet();
-                request.response().setStatusCode(413).putHeader("content-type", "application/problem+json")
-                        .end("{\"type\":\"about:blank\",\"title\":\"Content Too Large\",\"status\":413}");
-                return;
-            }
-            web.postAbs(deployment.relay().toString()).putHeader("content-type", type).sendBuffer(body)
-                    .onSuccess(answer -> request.response().setStatusCode(answer.statusCode())
-                            .putHeader("content-type", String.valueOf(answer.getHeader("content-type")))
-                            .end(answer.body() == null ? Buffer.buffer() : answer.body()))
-                    .onFailure(e -> request.response().setStatusCode(502).end());
-        })).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
-        try (CloisterClient viaFront = deployment.client()
-                .relay(URI.create("http://127.0.0.1:" + front.actualPort() + "/relay")).build()) {
-            SessionFailure failure = refused(1, c -> c.summarize(CHAT, "brief", piece -> { }), viaFront);
+        HttpServer front = vertx.createHttpServer()
+                .requestHandler(request -> request.body().onSuccess(body -> {
+                    String type = request.getHeader("content-type");
+                    if ("message/ohttp-chunked-req".equals(type)) {
+                        steps.incrementAndGet();
+                        request.response()
+                                .setStatusCode(413)
+                                .putHeader("content-type", "application/problem+json")
+                                .end("{\"type\":\"about:blank\",\"title\":\"Content Too Large\",\"status\":413}");
+                        return;
+                    }
+                    web.postAbs(deployment.relay().toString())
+                            .putHeader("content-type", type)
+                            .sendBuffer(body)
+                            .onSuccess(answer -> request.response()
+                                    .setStatusCode(answer.statusCode())
+                                    .putHeader("content-type", String.valueOf(answer.getHeader("content-type")))
+                                    .end(answer.body() == null ? Buffer.buffer() : answer.body()))
+                            .onFailure(
+                                    e -> request.response().setStatusCode(502).end());
+                }))
+                .listen(0, "127.0.0.1")
+                .await(10, TimeUnit.SECONDS);
+        try (CloisterClient viaFront = deployment
+                .client()
+                .relay(URI.create("http://127.0.0.1:" + front.actualPort() + "/relay"))
+                .build()) {
+            SessionFailure failure = refused(1, c -> c.summarize(CHAT, "brief", piece -> {}), viaFront);
             assertTrue(failure.getMessage().contains("413"), failure.getMessage());
             assertEquals(1, steps.get(), "the request step was sent once");
         } finally {
@@ -170,5 +188,4 @@ class RequestRefusalTest {
             web.close();
         }
     }
-
 }

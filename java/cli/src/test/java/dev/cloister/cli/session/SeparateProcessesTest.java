@@ -61,20 +61,31 @@ class SeparateProcessesTest {
     }
 
     private void start(String name, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), "dev.cloister.cli.Launcher"));
+        List<String> command = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow",
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.cloister.cli.Launcher"));
         command.addAll(List.of(args));
-        processes.add(new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile()).start());
+        processes.add(new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile())
+                .start());
     }
 
     private void await(String url, String name) throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         for (int i = 0; i < 300; i++) {
             try {
-                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2))
-                        .build(), HttpResponse.BodyHandlers.discarding());
+                HttpResponse<Void> r = http.send(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .timeout(Duration.ofSeconds(2))
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding());
                 if (r.statusCode() == 200) return;
             } catch (IOException e) {
                 // not up yet
@@ -87,43 +98,148 @@ class SeparateProcessesTest {
     @Test
     void everyPartyAsItsOwnProcess() throws Exception {
         Path models = Path.of(System.getProperty("cloister.models"));
-        String logVkey = cli("ledger", "keygen", "--name", "ledger.test", "--out", dir.resolve("ledger.key").toString());
-        String witnessVkey = cli("ledger", "keygen", "--name", "witness.test", "--witness", "--out",
+        String logVkey = cli(
+                "ledger",
+                "keygen",
+                "--name",
+                "ledger.test",
+                "--out",
+                dir.resolve("ledger.key").toString());
+        String witnessVkey = cli(
+                "ledger",
+                "keygen",
+                "--name",
+                "witness.test",
+                "--witness",
+                "--out",
                 dir.resolve("witness.key").toString());
-        String operatorVkey = cli("ledger", "keygen", "--name", "operator", "--out", dir.resolve("operator.key").toString());
+        String operatorVkey = cli(
+                "ledger",
+                "keygen",
+                "--name",
+                "operator",
+                "--out",
+                dir.resolve("operator.key").toString());
         Files.writeString(dir.resolve("submitters"), operatorVkey + "\n");
-        Files.write(dir.resolve("token-seed"), HexFormat.of().parseHex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"));
+        Files.write(
+                dir.resolve("token-seed"),
+                HexFormat.of().parseHex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"));
         Files.writeString(dir.resolve("accounts"), "test-account-0001\n");
-        int witness = freePort(), ledger = freePort(), issuer = freePort(), enclave = freePort(), gateway = freePort(),
-                keys = freePort(), relay = freePort();
+        int witness = freePort(),
+                ledger = freePort(),
+                issuer = freePort(),
+                enclave = freePort(),
+                gateway = freePort(),
+                keys = freePort(),
+                relay = freePort();
 
-        start("witness", "witness", "--listen", "127.0.0.1:" + witness, "--data", dir.resolve("witness").toString(),
-                "--key", dir.resolve("witness.key").toString(), "--log", logVkey);
-        start("ledger", "ledger", "--listen", "127.0.0.1:" + ledger, "--data", dir.resolve("log").toString(),
-                "--key", dir.resolve("ledger.key").toString(), "--submitters", dir.resolve("submitters").toString(),
-                "--witness", witnessVkey + "@http://127.0.0.1:" + witness, "--interval", "PT0.05S",
-                "--admin-listen", "127.0.0.1:0");
+        start(
+                "witness",
+                "witness",
+                "--listen",
+                "127.0.0.1:" + witness,
+                "--data",
+                dir.resolve("witness").toString(),
+                "--key",
+                dir.resolve("witness.key").toString(),
+                "--log",
+                logVkey);
+        start(
+                "ledger",
+                "ledger",
+                "--listen",
+                "127.0.0.1:" + ledger,
+                "--data",
+                dir.resolve("log").toString(),
+                "--key",
+                dir.resolve("ledger.key").toString(),
+                "--submitters",
+                dir.resolve("submitters").toString(),
+                "--witness",
+                witnessVkey + "@http://127.0.0.1:" + witness,
+                "--interval",
+                "PT0.05S",
+                "--admin-listen",
+                "127.0.0.1:0");
         await("http://127.0.0.1:" + ledger + "/checkpoint", "ledger");
-        start("issuer", "issuer", "--listen", "127.0.0.1:" + issuer, "--accounts", dir.resolve("accounts").toString(),
-                "--token-seed-file", dir.resolve("token-seed").toString(), "--admin-listen", "127.0.0.1:0",
-                "--ledger", "http://127.0.0.1:" + ledger, "--submitter-key", dir.resolve("operator.key").toString());
-        start("enclave", "enclave", "--listen", "127.0.0.1:" + enclave, "--model", models.resolve("stories260K.bin").toString(),
-                "--tokenizer", models.resolve("tok512.bin").toString(), "--sim-dir", dir.resolve("sim").toString(),
-                "--max-output-tokens", "12", "--ledger", "http://127.0.0.1:" + ledger,
-                "--submitter-key", dir.resolve("operator.key").toString(),
-                "--release-proof-out", dir.resolve("release.proof").toString());
+        start(
+                "issuer",
+                "issuer",
+                "--listen",
+                "127.0.0.1:" + issuer,
+                "--accounts",
+                dir.resolve("accounts").toString(),
+                "--token-seed-file",
+                dir.resolve("token-seed").toString(),
+                "--admin-listen",
+                "127.0.0.1:0",
+                "--ledger",
+                "http://127.0.0.1:" + ledger,
+                "--submitter-key",
+                dir.resolve("operator.key").toString());
+        start(
+                "enclave",
+                "enclave",
+                "--listen",
+                "127.0.0.1:" + enclave,
+                "--model",
+                models.resolve("stories260K.bin").toString(),
+                "--tokenizer",
+                models.resolve("tok512.bin").toString(),
+                "--sim-dir",
+                dir.resolve("sim").toString(),
+                "--max-output-tokens",
+                "12",
+                "--ledger",
+                "http://127.0.0.1:" + ledger,
+                "--submitter-key",
+                dir.resolve("operator.key").toString(),
+                "--release-proof-out",
+                dir.resolve("release.proof").toString());
         await("http://127.0.0.1:" + enclave + "/health", "enclave");
         String release = HexFormat.of().formatHex(ReleaseMeasurement.ofRunningBuild());
-        start("gateway", "gateway", "--listen", "127.0.0.1:" + gateway, "--admin-listen", "127.0.0.1:0",
-                "--enclave", "e1=http://127.0.0.1:" + enclave + "/sessions/", "--release", release,
-                "--insecure-simulated-tee", dir.resolve("sim").toString(), "--token-seed-file", dir.resolve("token-seed").toString(),
-                "--spent-tokens", dir.resolve("spent").toString(), "--ledger", "http://127.0.0.1:" + ledger,
-                "--submitter-key", dir.resolve("operator.key").toString(), "--key-ids", dir.resolve("key-ids").toString());
+        start(
+                "gateway",
+                "gateway",
+                "--listen",
+                "127.0.0.1:" + gateway,
+                "--admin-listen",
+                "127.0.0.1:0",
+                "--enclave",
+                "e1=http://127.0.0.1:" + enclave + "/sessions/",
+                "--release",
+                release,
+                "--insecure-simulated-tee",
+                dir.resolve("sim").toString(),
+                "--token-seed-file",
+                dir.resolve("token-seed").toString(),
+                "--spent-tokens",
+                dir.resolve("spent").toString(),
+                "--ledger",
+                "http://127.0.0.1:" + ledger,
+                "--submitter-key",
+                dir.resolve("operator.key").toString(),
+                "--key-ids",
+                dir.resolve("key-ids").toString());
         await("http://127.0.0.1:" + gateway + "/ohttp-keys/proofs", "gateway");
-        start("keys", "keys", "--listen", "127.0.0.1:" + keys, "--gateway", "http://127.0.0.1:" + gateway + "/",
-                "--release-proof", dir.resolve("release.proof").toString());
-        start("relay", "relay", "--listen", "127.0.0.1:" + relay, "--gateway", "http://127.0.0.1:" + gateway + "/gateway",
-                "--admin-listen", "127.0.0.1:0");
+        start(
+                "keys",
+                "keys",
+                "--listen",
+                "127.0.0.1:" + keys,
+                "--gateway",
+                "http://127.0.0.1:" + gateway + "/",
+                "--release-proof",
+                dir.resolve("release.proof").toString());
+        start(
+                "relay",
+                "relay",
+                "--listen",
+                "127.0.0.1:" + relay,
+                "--gateway",
+                "http://127.0.0.1:" + gateway + "/gateway",
+                "--admin-listen",
+                "127.0.0.1:0");
         await("http://127.0.0.1:" + keys + "/ohttp-keys", "keys");
         await("http://127.0.0.1:" + issuer + "/.well-known/private-token-issuer-directory", "issuer");
         Files.writeString(dir.resolve("chat.json"), """
@@ -133,10 +249,26 @@ class SeparateProcessesTest {
                 ], "style": "brief"}
                 """);
         Path log = dir.resolve("request-log.jsonl");
-        String[] session = {"--relay", "http://127.0.0.1:" + relay + "/relay", "--keys", "http://127.0.0.1:" + keys,
-                "--ledger-vkey", logVkey, "--witness-vkey", witnessVkey, "--quorum", "1",
-                "--issuer", "http://127.0.0.1:" + issuer, "--account", "test-account-0001",
-                "--insecure-simulated-tee", dir.resolve("sim").toString(), "--log-file", log.toString()};
+        String[] session = {
+            "--relay",
+            "http://127.0.0.1:" + relay + "/relay",
+            "--keys",
+            "http://127.0.0.1:" + keys,
+            "--ledger-vkey",
+            logVkey,
+            "--witness-vkey",
+            witnessVkey,
+            "--quorum",
+            "1",
+            "--issuer",
+            "http://127.0.0.1:" + issuer,
+            "--account",
+            "test-account-0001",
+            "--insecure-simulated-tee",
+            dir.resolve("sim").toString(),
+            "--log-file",
+            log.toString()
+        };
         // The gateway attests the enclave in the background after start: retry briefly while the pool fills.
         String out = "";
         for (int i = 0; i < 20; i++) {
@@ -144,7 +276,8 @@ class SeparateProcessesTest {
             CommandLine cli = new CommandLine(new Launcher());
             cli.setOut(new PrintWriter(w));
             cli.setErr(new PrintWriter(w));
-            List<String> args = new ArrayList<>(List.of("summarize", "--file", dir.resolve("chat.json").toString()));
+            List<String> args = new ArrayList<>(
+                    List.of("summarize", "--file", dir.resolve("chat.json").toString()));
             args.addAll(List.of(session));
             if (cli.execute(args.toArray(String[]::new)) == 0) {
                 out = w.toString();
@@ -154,21 +287,28 @@ class SeparateProcessesTest {
             Thread.sleep(500);
         }
         String diagnosis = out + "\nledger: " + Files.readString(dir.resolve("ledger.log")) + "\nwitness: "
-                + Files.readString(dir.resolve("witness.log")) + "\ngateway: " + Files.readString(dir.resolve("gateway.log"))
-                + "\nrelease proof: " + Files.readString(dir.resolve("release.proof")) + "\nwitness vkey: " + witnessVkey
+                + Files.readString(dir.resolve("witness.log")) + "\ngateway: "
+                + Files.readString(dir.resolve("gateway.log"))
+                + "\nrelease proof: " + Files.readString(dir.resolve("release.proof")) + "\nwitness vkey: "
+                + witnessVkey
                 + "\nlog vkey: " + logVkey;
         assertTrue(out.contains("verified: "), diagnosis);
         assertTrue(out.contains("\"result\":\"ok\""), out);
         assertTrue(out.contains("cloister-enclave 0.1.0 (ledger index"), out);
         // The CLI keeps the rest of its token batch for the next run (owner-only file), and spends from it.
         Path tokens = log.resolveSibling("tokens");
-        long stored = Files.readAllLines(tokens).stream().filter(l -> !l.isBlank()).count();
-        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
-                Files.getPosixFilePermissions(tokens)));
-        List<String> rewrite = new ArrayList<>(List.of("rewrite", "--text", "see you by the river", "--tone", "formal"));
+        long stored =
+                Files.readAllLines(tokens).stream().filter(l -> !l.isBlank()).count();
+        assertEquals(
+                "rw-------",
+                java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(tokens)));
+        List<String> rewrite =
+                new ArrayList<>(List.of("rewrite", "--text", "see you by the river", "--tone", "formal"));
         rewrite.addAll(List.of(session));
         cli(rewrite.toArray(String[]::new));
-        assertEquals(stored - 1, Files.readAllLines(tokens).stream().filter(l -> !l.isBlank()).count());
+        assertEquals(
+                stored - 1,
+                Files.readAllLines(tokens).stream().filter(l -> !l.isBlank()).count());
         String printed = cli("log", "--log-file", log.toString(), "--last", "2");
         assertTrue(printed.contains("\"use_case\":\"summarize\""), printed);
         assertTrue(printed.contains("\"use_case\":\"rewrite\""), printed);

@@ -1,10 +1,6 @@
 package dev.cloister.cli.sessions;
 
-import dev.cloister.operator.sessions.EnclavePool;
-import dev.cloister.operator.sessions.EnclaveRegistration;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -18,10 +14,12 @@ import dev.cloister.attest.ratls.RaTlsPolicy;
 import dev.cloister.attest.ratls.SimulatedEvidenceSource;
 import dev.cloister.attest.sim.SimulatedNvidiaGpu;
 import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
-import dev.cloister.server.ListenAddress;
 import dev.cloister.enclave.Enclave;
 import dev.cloister.enclave.EnclaveVerticle;
 import dev.cloister.enclave.ReleaseMeasurement;
+import dev.cloister.operator.sessions.EnclavePool;
+import dev.cloister.operator.sessions.EnclaveRegistration;
+import dev.cloister.server.ListenAddress;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -98,19 +96,39 @@ class EnclaveRegistrationLogTest {
         SimulatedSevSnpPlatform cpu = SimulatedSevSnpPlatform.openOrCreate(dir.resolve("sim"), clock.instant(), random);
         SimulatedNvidiaGpu gpu = SimulatedNvidiaGpu.openOrCreate(dir.resolve("sim"), clock.instant(), random);
         byte[] measurement = ReleaseMeasurement.ofRunningBuild();
-        Enclave enclave = Enclave.start(vertx, new Enclave.Settings(models.resolve("stories260K.bin"),
-                        models.resolve("tok512.bin"), 1, 2, 8, Duration.ofSeconds(60), new AttestationMode.PerHandshake(),
+        Enclave enclave = Enclave.start(
+                vertx,
+                new Enclave.Settings(
+                        models.resolve("stories260K.bin"),
+                        models.resolve("tok512.bin"),
+                        1,
+                        2,
+                        8,
+                        Duration.ofSeconds(60),
+                        new AttestationMode.PerHandshake(),
                         EnclaveVerticle.Config.defaults(new ListenAddress("127.0.0.1", 0))),
-                new SimulatedEvidenceSource(cpu, Optional.of(gpu), measurement, Duration.ZERO, Duration.ofMinutes(1),
-                        clock, random),
-                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), clock, random);
+                new SimulatedEvidenceSource(
+                        cpu, Optional.of(gpu), measurement, Duration.ZERO, Duration.ofMinutes(1), clock, random),
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                clock,
+                random);
         URI up = URI.create("http://127.0.0.1:" + enclave.port() + "/sessions/");
         RaTlsPolicy.RequireGpu gpuPolicy = new RaTlsPolicy.RequireGpu(gpu.insecurePolicy(), Duration.ofMinutes(5));
         EnclavePool pool = new EnclavePool(random);
-        EnclaveRegistration registration = new EnclaveRegistration(vertx, WebClient.create(vertx), pool,
-                RaTlsClient.create(RaTlsPolicy.acceptingReleases(cpu.insecurePolicy(), List.of(measurement), gpuPolicy),
-                        AttestationVerifier.create(), KeyExchange.X25519, Optional.empty(), Duration.ofSeconds(10),
-                        clock, random), Duration.ofSeconds(5), clock);
+        EnclaveRegistration registration = new EnclaveRegistration(
+                vertx,
+                WebClient.create(vertx),
+                pool,
+                RaTlsClient.create(
+                        RaTlsPolicy.acceptingReleases(cpu.insecurePolicy(), List.of(measurement), gpuPolicy),
+                        AttestationVerifier.create(),
+                        KeyExchange.X25519,
+                        Optional.empty(),
+                        Duration.ofSeconds(10),
+                        clock,
+                        random),
+                Duration.ofSeconds(5),
+                clock);
 
         // Admitted once, whatever the number of rechecks that find it healthy.
         for (int i = 0; i < 3; i++) registration.register("up", up).await(30, TimeUnit.SECONDS);
@@ -118,30 +136,46 @@ class EnclaveRegistrationLogTest {
 
         // Down: unreachable, never "attestation failed"; said once.
         URI down = URI.create("http://127.0.0.1:" + closedPort() + "/sessions/");
-        for (int i = 0; i < 2; i++) registration.register("down", down).otherwiseEmpty().await(30, TimeUnit.SECONDS);
+        for (int i = 0; i < 2; i++)
+            registration.register("down", down).otherwiseEmpty().await(30, TimeUnit.SECONDS);
         assertEquals(1, count("unreachable"), lines()::toString);
         assertEquals(0, count("attestation failed"), lines()::toString);
 
         // Up, but answering with a status instead of a handshake.
-        HttpServer busy = vertx.createHttpServer().requestHandler(r -> r.response().setStatusCode(503).end())
-                .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
-        registration.register("busy", URI.create("http://127.0.0.1:" + busy.actualPort() + "/sessions/"))
-                .otherwiseEmpty().await(30, TimeUnit.SECONDS);
+        HttpServer busy = vertx.createHttpServer()
+                .requestHandler(r -> r.response().setStatusCode(503).end())
+                .listen(0, "127.0.0.1")
+                .await(10, TimeUnit.SECONDS);
+        registration
+                .register("busy", URI.create("http://127.0.0.1:" + busy.actualPort() + "/sessions/"))
+                .otherwiseEmpty()
+                .await(30, TimeUnit.SECONDS);
         assertEquals(1, count("HTTP status 503"), lines()::toString);
         assertEquals(0, count("attestation failed"), lines()::toString);
 
         // Reachable and answering, with a release the gateway does not accept: attestation failed.
-        EnclaveRegistration strict = new EnclaveRegistration(vertx, WebClient.create(vertx), new EnclavePool(random),
-                RaTlsClient.create(RaTlsPolicy.acceptingReleases(cpu.insecurePolicy(), List.of(new byte[48]), gpuPolicy),
-                        AttestationVerifier.create(), KeyExchange.X25519, Optional.empty(), Duration.ofSeconds(10),
-                        clock, random), Duration.ofSeconds(5), clock);
+        EnclaveRegistration strict = new EnclaveRegistration(
+                vertx,
+                WebClient.create(vertx),
+                new EnclavePool(random),
+                RaTlsClient.create(
+                        RaTlsPolicy.acceptingReleases(cpu.insecurePolicy(), List.of(new byte[48]), gpuPolicy),
+                        AttestationVerifier.create(),
+                        KeyExchange.X25519,
+                        Optional.empty(),
+                        Duration.ofSeconds(10),
+                        clock,
+                        random),
+                Duration.ofSeconds(5),
+                clock);
         strict.register("other-release", up).otherwiseEmpty().await(30, TimeUnit.SECONDS);
         assertEquals(1, count("attestation failed"), lines()::toString);
 
         // The admitted enclave stops: it leaves the pool as unreachable, said once.
         enclave.stop(vertx).await(30, TimeUnit.SECONDS);
         enclave.close();
-        for (int i = 0; i < 2; i++) registration.register("up", up).otherwiseEmpty().await(30, TimeUnit.SECONDS);
+        for (int i = 0; i < 2; i++)
+            registration.register("up", up).otherwiseEmpty().await(30, TimeUnit.SECONDS);
         assertEquals(1, count("left the pool: unreachable"), lines()::toString);
         assertEquals(0, pool.members().size());
         assertEquals(1, count("admitted to the pool"), lines()::toString);

@@ -1,9 +1,8 @@
 package dev.cloister.client.keys;
 
-import dev.cloister.ledger.proof.KeyProofs;
-
 import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.entry.IssuerKeyEntry;
+import dev.cloister.ledger.proof.KeyProofs;
 import dev.cloister.ledger.witness.WitnessPolicy;
 import dev.cloister.tokens.keys.IssuerPublicKey;
 import dev.cloister.tokens.privacypass.IssuerDirectory;
@@ -34,8 +33,13 @@ public final class IssuerKeyConsistency {
     }
 
     /** An issuer key with the ledger facts that vouch for it. */
-    public record ConsistentIssuerKey(IssuerPublicKey key, IssuerKeyEntry entry, long ledgerIndex, long checkpointSize,
-            String checkpointOrigin, List<WitnessPolicy.Cosignature> cosignatures) {
+    public record ConsistentIssuerKey(
+            IssuerPublicKey key,
+            IssuerKeyEntry entry,
+            long ledgerIndex,
+            long checkpointSize,
+            String checkpointOrigin,
+            List<WitnessPolicy.Cosignature> cosignatures) {
 
         public ConsistentIssuerKey {
             cosignatures = List.copyOf(cosignatures);
@@ -60,9 +64,11 @@ public final class IssuerKeyConsistency {
                 reasons.add(e.getMessage());
             }
         }
-        throw new KeyConsistencyException(reasons.isEmpty()
-                ? "the issuer directory lists no key of token type 0x0001"
-                : "no issuer key in the directory is in the ledger for " + issuerName + ": " + String.join("; ", reasons));
+        throw new KeyConsistencyException(
+                reasons.isEmpty()
+                        ? "the issuer directory lists no key of token type 0x0001"
+                        : "no issuer key in the directory is in the ledger for " + issuerName + ": "
+                                + String.join("; ", reasons));
     }
 
     private ConsistentIssuerKey checkOne(byte[] keyBytes, String issuerName, KeyProofs proofs, Instant now)
@@ -73,14 +79,25 @@ public final class IssuerKeyConsistency {
         } catch (Exception e) {
             throw new KeyConsistencyException("a directory key does not decode: " + e.getMessage(), e);
         }
-        PublishedEntries.Vouched<IssuerKeyEntry> v = published.find(proofs, IssuerKeyEntry.class,
-                entry -> Arrays.equals(entry.publicKey(), keyBytes) && entry.tokenType() == TokenType.VOPRF_P384_SHA384.code(),
+        PublishedEntries.Vouched<IssuerKeyEntry> v = published.find(
+                proofs,
+                IssuerKeyEntry.class,
+                entry -> Arrays.equals(entry.publicKey(), keyBytes)
+                        && entry.tokenType() == TokenType.VOPRF_P384_SHA384.code(),
                 entry -> !entry.issuerName().equals(issuerName)
                         ? "its ledger entry is for issuer " + entry.issuerName() + ", not " + issuerName
-                        : entry.validAt(now) ? null
-                        : "its ledger entry is valid " + entry.notBefore() + " .. " + entry.notAfter() + ", not at " + now,
-                now, "issuer key " + key.keyId());
-        return new ConsistentIssuerKey(key, v.entry(), v.proof().index(), v.proof().checkpoint().checkpoint().size(),
-                v.proof().checkpoint().checkpoint().origin(), v.proof().cosignatures());
+                        : entry.validAt(now)
+                                ? null
+                                : "its ledger entry is valid " + entry.notBefore() + " .. " + entry.notAfter()
+                                        + ", not at " + now,
+                now,
+                "issuer key " + key.keyId());
+        return new ConsistentIssuerKey(
+                key,
+                v.entry(),
+                v.proof().index(),
+                v.proof().checkpoint().checkpoint().size(),
+                v.proof().checkpoint().checkpoint().origin(),
+                v.proof().cosignatures());
     }
 }

@@ -1,9 +1,8 @@
 package dev.cloister.client.keys;
 
-import dev.cloister.ledger.proof.KeyProofs;
-
 import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.entry.OhttpKeyConfigEntry;
+import dev.cloister.ledger.proof.KeyProofs;
 import dev.cloister.ledger.witness.WitnessPolicy;
 import dev.cloister.wire.ohttp.KeyConfig;
 import java.time.Instant;
@@ -31,8 +30,13 @@ public final class KeyConsistency {
     }
 
     /** A key configuration with the ledger facts that vouch for it (shown in the client's request log). */
-    public record ConsistentKey(KeyConfig config, OhttpKeyConfigEntry entry, long ledgerIndex, long checkpointSize,
-            String checkpointOrigin, List<WitnessPolicy.Cosignature> cosignatures) {
+    public record ConsistentKey(
+            KeyConfig config,
+            OhttpKeyConfigEntry entry,
+            long ledgerIndex,
+            long checkpointSize,
+            String checkpointOrigin,
+            List<WitnessPolicy.Cosignature> cosignatures) {
 
         public ConsistentKey {
             cosignatures = List.copyOf(cosignatures);
@@ -55,21 +59,32 @@ public final class KeyConsistency {
             }
         }
         if (accepted.isEmpty()) {
-            throw new KeyConsistencyException(advertised.isEmpty()
-                    ? "no key configuration advertised"
-                    : "no advertised key configuration is in the ledger: " + String.join("; ", reasons));
+            throw new KeyConsistencyException(
+                    advertised.isEmpty()
+                            ? "no key configuration advertised"
+                            : "no advertised key configuration is in the ledger: " + String.join("; ", reasons));
         }
         return List.copyOf(accepted);
     }
 
     private ConsistentKey checkOne(KeyConfig config, KeyProofs proofs, Instant now) throws KeyConsistencyException {
         byte[] wanted = config.encode();
-        PublishedEntries.Vouched<OhttpKeyConfigEntry> v = published.find(proofs, OhttpKeyConfigEntry.class,
+        PublishedEntries.Vouched<OhttpKeyConfigEntry> v = published.find(
+                proofs,
+                OhttpKeyConfigEntry.class,
                 entry -> Arrays.equals(entry.keyConfig(), wanted),
-                entry -> entry.validAt(now) ? null
-                        : "its ledger entry is valid " + entry.notBefore() + " .. " + entry.notAfter() + ", not at " + now,
-                now, "key config " + config.keyId());
-        return new ConsistentKey(config, v.entry(), v.proof().index(), v.proof().checkpoint().checkpoint().size(),
-                v.proof().checkpoint().checkpoint().origin(), v.proof().cosignatures());
+                entry -> entry.validAt(now)
+                        ? null
+                        : "its ledger entry is valid " + entry.notBefore() + " .. " + entry.notAfter() + ", not at "
+                                + now,
+                now,
+                "key config " + config.keyId());
+        return new ConsistentKey(
+                config,
+                v.entry(),
+                v.proof().index(),
+                v.proof().checkpoint().checkpoint().size(),
+                v.proof().checkpoint().checkpoint().origin(),
+                v.proof().cosignatures());
     }
 }

@@ -1,11 +1,10 @@
 package dev.cloister.client.keys;
 
-import dev.cloister.ledger.proof.KeyProofs;
-
 import dev.cloister.ledger.LedgerException;
 import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.entry.LedgerEntry;
 import dev.cloister.ledger.merkle.TreeHash;
+import dev.cloister.ledger.proof.KeyProofs;
 import dev.cloister.ledger.proof.TlogProof;
 import dev.cloister.ledger.witness.WitnessPolicy;
 import java.time.Instant;
@@ -39,8 +38,9 @@ final class PublishedEntries {
      * @param which names what is checked, for the reasons
      * @throws KeyConsistencyException with the last selected entry's reason, or "no ledger entry" when none was selected
      */
-    <E extends LedgerEntry> Vouched<E> find(KeyProofs proofs, Class<E> type, Predicate<E> names,
-            Function<E, String> refusal, Instant now, String which) throws KeyConsistencyException {
+    <E extends LedgerEntry> Vouched<E> find(
+            KeyProofs proofs, Class<E> type, Predicate<E> names, Function<E, String> refusal, Instant now, String which)
+            throws KeyConsistencyException {
         String reason = null;
         for (TlogProof proof : proofs.proofs()) {
             byte[] entryBytes = proof.extra().orElseThrow();

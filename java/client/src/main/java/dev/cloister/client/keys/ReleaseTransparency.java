@@ -1,13 +1,12 @@
 package dev.cloister.client.keys;
 
-import dev.cloister.ledger.proof.KeyProofs;
-
 import dev.cloister.ledger.LedgerException;
 import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.entry.EnclaveRelease;
 import dev.cloister.ledger.entry.LedgerEntry;
 import dev.cloister.ledger.entry.PlatformMeasurement;
 import dev.cloister.ledger.merkle.TreeHash;
+import dev.cloister.ledger.proof.KeyProofs;
 import dev.cloister.ledger.proof.TlogProof;
 import dev.cloister.ledger.witness.WitnessPolicy;
 import java.time.Instant;
@@ -40,7 +39,8 @@ public final class ReleaseTransparency {
         public List<byte[]> sevSnpMeasurements() {
             return release.measurements().stream()
                     .filter(m -> m instanceof PlatformMeasurement.SevSnp)
-                    .map(m -> ((PlatformMeasurement.SevSnp) m).launchDigest()).toList();
+                    .map(m -> ((PlatformMeasurement.SevSnp) m).launchDigest())
+                    .toList();
         }
     }
 
@@ -59,7 +59,10 @@ public final class ReleaseTransparency {
                     continue;
                 }
                 TlogProof.Verified verified = proof.verify(TreeHash.leafHash(entry), log, witnesses, now);
-                accepted.add(new PublishedRelease(release, verified.index(), verified.checkpoint().checkpoint().size()));
+                accepted.add(new PublishedRelease(
+                        release,
+                        verified.index(),
+                        verified.checkpoint().checkpoint().size()));
             } catch (LedgerException | RuntimeException e) {
                 reasons.add("entry " + proof.index() + ": " + e.getMessage());
             }

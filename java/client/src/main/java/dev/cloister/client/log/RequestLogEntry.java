@@ -21,8 +21,17 @@ import java.util.Objects;
  * @param token the issuer key the spent token was issued under, and the ledger index that vouched for it
  * @param outcome {@code ok}, or the failure's kind and reason
  */
-public record RequestLogEntry(Instant time, String useCase, Shared shared, String relay, KeyUsed keyConfigId,
-        Enclave enclave, Ledger ledger, Tls tls, TokenUsed token, Outcome outcome) {
+public record RequestLogEntry(
+        Instant time,
+        String useCase,
+        Shared shared,
+        String relay,
+        KeyUsed keyConfigId,
+        Enclave enclave,
+        Ledger ledger,
+        Tls tls,
+        TokenUsed token,
+        Outcome outcome) {
 
     public RequestLogEntry {
         Objects.requireNonNull(time, "time");
@@ -40,8 +49,14 @@ public record RequestLogEntry(Instant time, String useCase, Shared shared, Strin
 
     public record KeyUsed(int keyId, long ledgerIndex) {}
 
-    public record Enclave(String platform, String measurement, String release, String tcb, String gpuModel,
-            String gpuDriver, String gpuVbios) {}
+    public record Enclave(
+            String platform,
+            String measurement,
+            String release,
+            String tcb,
+            String gpuModel,
+            String gpuDriver,
+            String gpuVbios) {}
 
     public record Ledger(String origin, long checkpointSize, List<String> witnesses) {
         public Ledger {
@@ -70,26 +85,45 @@ public record RequestLogEntry(Instant time, String useCase, Shared shared, Strin
         JsonObject json = new JsonObject()
                 .put("time", time.toString())
                 .put("use_case", useCase)
-                .put("shared", new JsonObject().put("messages", shared.messages()).put("bytes", shared.bytes())
-                        .put("message_ids", new JsonArray(shared.messageIds())))
+                .put(
+                        "shared",
+                        new JsonObject()
+                                .put("messages", shared.messages())
+                                .put("bytes", shared.bytes())
+                                .put("message_ids", new JsonArray(shared.messageIds())))
                 .put("relay", relay);
         if (keyConfigId != null) {
-            json.put("key_config", new JsonObject().put("id", keyConfigId.keyId())
-                    .put("ledger_index", keyConfigId.ledgerIndex()));
+            json.put(
+                    "key_config",
+                    new JsonObject().put("id", keyConfigId.keyId()).put("ledger_index", keyConfigId.ledgerIndex()));
         }
         if (enclave != null) {
-            json.put("enclave", new JsonObject().put("platform", enclave.platform())
-                    .put("measurement", enclave.measurement()).put("release", enclave.release())
-                    .put("tcb", enclave.tcb()).put("gpu_model", enclave.gpuModel())
-                    .put("gpu_driver", enclave.gpuDriver()).put("gpu_vbios", enclave.gpuVbios()));
+            json.put(
+                    "enclave",
+                    new JsonObject()
+                            .put("platform", enclave.platform())
+                            .put("measurement", enclave.measurement())
+                            .put("release", enclave.release())
+                            .put("tcb", enclave.tcb())
+                            .put("gpu_model", enclave.gpuModel())
+                            .put("gpu_driver", enclave.gpuDriver())
+                            .put("gpu_vbios", enclave.gpuVbios()));
         }
         if (ledger != null) {
-            json.put("ledger", new JsonObject().put("origin", ledger.origin())
-                    .put("checkpoint_size", ledger.checkpointSize()).put("witnesses", new JsonArray(ledger.witnesses())));
+            json.put(
+                    "ledger",
+                    new JsonObject()
+                            .put("origin", ledger.origin())
+                            .put("checkpoint_size", ledger.checkpointSize())
+                            .put("witnesses", new JsonArray(ledger.witnesses())));
         }
         if (tls != null) {
-            json.put("tls", new JsonObject().put("version", tls.version()).put("cipher_suite", tls.cipherSuite())
-                    .put("key_exchange", tls.keyExchange()));
+            json.put(
+                    "tls",
+                    new JsonObject()
+                            .put("version", tls.version())
+                            .put("cipher_suite", tls.cipherSuite())
+                            .put("key_exchange", tls.keyExchange()));
         }
         if (token != null) {
             JsonObject t = new JsonObject().put("issuer_key_id", token.issuerKeyId());

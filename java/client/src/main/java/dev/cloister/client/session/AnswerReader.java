@@ -1,61 +1,16 @@
 package dev.cloister.client.session;
 
-import dev.cloister.attest.AttestationVerifier;
-import dev.cloister.attest.ratls.KeyExchange;
-import dev.cloister.attest.ratls.RaTlsAttestation;
-import dev.cloister.attest.ratls.RaTlsClient;
 import dev.cloister.attest.ratls.RaTlsConnection;
 import dev.cloister.attest.ratls.RaTlsException;
-import dev.cloister.attest.ratls.RaTlsPolicy;
-import dev.cloister.client.ObliviousHttpClient;
-import dev.cloister.attest.AttestationResult;
-import dev.cloister.attest.Claims;
-import dev.cloister.attest.nvgpu.NvidiaGpuClaims;
-import dev.cloister.attest.sevsnp.SevSnpClaims;
-import dev.cloister.attest.tdx.TdxClaims;
-import dev.cloister.protocol.AnswerLine;
-import dev.cloister.protocol.AssistantRequest;
-import dev.cloister.protocol.FinishReason;
-import dev.cloister.protocol.MediaTypes;
-import dev.cloister.protocol.SessionPaths;
-import dev.cloister.protocol.Style;
-import dev.cloister.protocol.Tone;
-import dev.cloister.protocol.UseCase;
-import dev.cloister.protocol.http.ProblemResponse;
-import dev.cloister.client.keys.KeyConsistency;
-import dev.cloister.client.keys.KeyConsistencyException;
-import dev.cloister.client.log.RequestLog;
 import dev.cloister.client.log.RequestLogEntry;
-import dev.cloister.ledger.checkpoint.LogIdentity;
-import dev.cloister.ledger.witness.WitnessPolicy;
-import dev.cloister.tokens.auth.PrivateTokenCredentials;
-import dev.cloister.tokens.privacypass.Token;
-import dev.cloister.tokens.privacypass.TokenChallenge;
+import dev.cloister.protocol.AnswerLine;
 import dev.cloister.wire.bhttp.BhttpException;
 import dev.cloister.wire.bhttp.BhttpLimits;
-import dev.cloister.wire.bhttp.BinaryRequest;
 import dev.cloister.wire.bhttp.BinaryResponse;
-import dev.cloister.wire.bhttp.FieldSection;
 import dev.cloister.wire.bhttp.IndeterminateResponseReader;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.io.ByteArrayOutputStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -116,8 +71,8 @@ final class AnswerReader {
         } catch (SessionFailure f) {
             throw f;
         } catch (Exception e) {
-            throw new SessionFailure(SessionFailure.Kind.ENCLAVE, "the enclave's answer is unreadable: "
-                    + e.getMessage(), e);
+            throw new SessionFailure(
+                    SessionFailure.Kind.ENCLAVE, "the enclave's answer is unreadable: " + e.getMessage(), e);
         }
     }
 
@@ -168,13 +123,19 @@ final class AnswerReader {
 
     CloisterClient.Answer answer(RequestAttempt attempt) throws SessionFailure {
         if (innerFraming == INDETERMINATE_RESPONSE) {
-            int status = innerStream.head().map(IndeterminateResponseReader.Head::status).orElse(0);
+            int status = innerStream
+                    .head()
+                    .map(IndeterminateResponseReader.Head::status)
+                    .orElse(0);
             if (status != 200 && status != 0) {
                 throw refused(status, refusal.toByteArray());
             }
             if (status != 200 || done == null) {
-                throw new SessionFailure(SessionFailure.Kind.ENCLAVE, false,
-                        "the enclave's streamed answer ended " + (status == 200 ? "early" : "before its head"), null);
+                throw new SessionFailure(
+                        SessionFailure.Kind.ENCLAVE,
+                        false,
+                        "the enclave's streamed answer ended " + (status == 200 ? "early" : "before its head"),
+                        null);
             }
         } else {
             BinaryResponse inner;
@@ -190,14 +151,15 @@ final class AnswerReader {
             try {
                 whole = AnswerLine.decodeWhole(new String(inner.content(), StandardCharsets.UTF_8));
             } catch (AnswerLine.Malformed e) {
-                throw new SessionFailure(SessionFailure.Kind.ENCLAVE, "the enclave's answer is unreadable: "
-                        + e.getMessage(), e);
+                throw new SessionFailure(
+                        SessionFailure.Kind.ENCLAVE, "the enclave's answer is unreadable: " + e.getMessage(), e);
             }
             done = whole.end();
             deliver(whole.text());
         }
         RequestLogEntry entry = attempt.entry(RequestLogEntry.Outcome.OK);
-        return new CloisterClient.Answer(text.toString(), done.finish(), done.promptTokens(), done.generatedTokens(), entry);
+        return new CloisterClient.Answer(
+                text.toString(), done.finish(), done.promptTokens(), done.generatedTokens(), entry);
     }
 
     /**
@@ -206,8 +168,10 @@ final class AnswerReader {
      */
     private static SessionFailure refused(int status, byte[] problem) {
         String detail = ProblemDetails.detail(problem);
-        return new SessionFailure(status >= 500 ? SessionFailure.Kind.ENCLAVE : SessionFailure.Kind.REQUEST,
-                status >= 500, "the enclave refused the request (" + status + ")"
-                        + (detail.isEmpty() ? "" : ": " + detail), null);
+        return new SessionFailure(
+                status >= 500 ? SessionFailure.Kind.ENCLAVE : SessionFailure.Kind.REQUEST,
+                status >= 500,
+                "the enclave refused the request (" + status + ")" + (detail.isEmpty() ? "" : ": " + detail),
+                null);
     }
 }

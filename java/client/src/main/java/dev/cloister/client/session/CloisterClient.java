@@ -2,18 +2,17 @@ package dev.cloister.client.session;
 
 import dev.cloister.attest.AttestationVerifier;
 import dev.cloister.attest.ratls.KeyExchange;
-import dev.cloister.attest.ratls.RaTlsAttestation;
 import dev.cloister.attest.ratls.RaTlsClient;
 import dev.cloister.attest.ratls.RaTlsConnection;
 import dev.cloister.attest.ratls.RaTlsException;
 import dev.cloister.attest.ratls.RaTlsPolicy;
 import dev.cloister.client.ObliviousHttpClient;
-import dev.cloister.attest.AttestationResult;
-import dev.cloister.attest.Claims;
-import dev.cloister.attest.nvgpu.NvidiaGpuClaims;
-import dev.cloister.attest.sevsnp.SevSnpClaims;
-import dev.cloister.attest.tdx.TdxClaims;
-import dev.cloister.protocol.AnswerLine;
+import dev.cloister.client.keys.KeyConsistency;
+import dev.cloister.client.keys.KeyConsistencyException;
+import dev.cloister.client.log.RequestLog;
+import dev.cloister.client.log.RequestLogEntry;
+import dev.cloister.ledger.checkpoint.LogIdentity;
+import dev.cloister.ledger.witness.WitnessPolicy;
 import dev.cloister.protocol.AssistantRequest;
 import dev.cloister.protocol.FinishReason;
 import dev.cloister.protocol.MediaTypes;
@@ -22,28 +21,16 @@ import dev.cloister.protocol.Style;
 import dev.cloister.protocol.Tone;
 import dev.cloister.protocol.UseCase;
 import dev.cloister.protocol.http.ProblemResponse;
-import dev.cloister.client.keys.KeyConsistency;
-import dev.cloister.client.keys.KeyConsistencyException;
-import dev.cloister.client.log.RequestLog;
-import dev.cloister.client.log.RequestLogEntry;
-import dev.cloister.ledger.checkpoint.LogIdentity;
-import dev.cloister.ledger.witness.WitnessPolicy;
 import dev.cloister.tokens.auth.PrivateTokenCredentials;
 import dev.cloister.tokens.privacypass.Token;
 import dev.cloister.tokens.privacypass.TokenChallenge;
-import dev.cloister.wire.bhttp.BhttpException;
-import dev.cloister.wire.bhttp.BhttpLimits;
 import dev.cloister.wire.bhttp.BinaryRequest;
 import dev.cloister.wire.bhttp.BinaryResponse;
 import dev.cloister.wire.bhttp.FieldSection;
-import dev.cloister.wire.bhttp.IndeterminateResponseReader;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -53,7 +40,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -83,7 +69,8 @@ public final class CloisterClient implements AutoCloseable {
     public record Message(String id, String sender, Instant time, String text) {}
 
     /** The answer: the generated text and why generation stopped. */
-    public record Answer(String text, FinishReason finish, int promptTokens, int generatedTokens, RequestLogEntry logEntry) {}
+    public record Answer(
+            String text, FinishReason finish, int promptTokens, int generatedTokens, RequestLogEntry logEntry) {}
 
     private final Builder config;
     private final ObliviousHttpClient ohttp;
@@ -97,16 +84,27 @@ public final class CloisterClient implements AutoCloseable {
     private CloisterClient(Builder b) {
         this.config = b;
         this.ohttp = new ObliviousHttpClient(b.vertx, b.relay, b.timeout);
-        this.web = WebClient.create(b.vertx, new WebClientOptions().setUserAgentEnabled(false)
-                .setConnectTimeout((int) b.timeout.toMillis()));
-        this.wallet = new TokenWallet(b.vertx, web, b.issuer, b.account, b.challenge, b.tokenBatch, b.timeout,
-                new dev.cloister.client.keys.IssuerKeyConsistency(b.log, b.witnesses), b.clock, b.random,
+        this.web = WebClient.create(
+                b.vertx,
+                new WebClientOptions().setUserAgentEnabled(false).setConnectTimeout((int) b.timeout.toMillis()));
+        this.wallet = new TokenWallet(
+                b.vertx,
+                web,
+                b.issuer,
+                b.account,
+                b.challenge,
+                b.tokenBatch,
+                b.timeout,
+                new dev.cloister.client.keys.IssuerKeyConsistency(b.log, b.witnesses),
+                b.clock,
+                b.random,
                 Optional.ofNullable(b.tokenStore));
         this.keyConsistency = new KeyConsistency(b.log, b.witnesses);
         this.releaseTransparency = new dev.cloister.client.keys.ReleaseTransparency(b.log, b.witnesses);
-        this.pinnedTls = b.attestation == null ? null
-                : RaTlsClient.create(b.attestation, b.verifier, b.keyExchange, Optional.empty(), b.timeout, b.clock,
-                        b.random);
+        this.pinnedTls = b.attestation == null
+                ? null
+                : RaTlsClient.create(
+                        b.attestation, b.verifier, b.keyExchange, Optional.empty(), b.timeout, b.clock, b.random);
         this.log = b.requestLog;
     }
 
@@ -162,8 +160,11 @@ public final class CloisterClient implements AutoCloseable {
         } catch (AssistantRequest.Invalid e) {
             return notSent(UseCase.REWRITE, e);
         }
-        return run(request, new RequestLogEntry.Shared(1,
-                draft == null ? 0 : draft.getBytes(StandardCharsets.UTF_8).length, List.of()), onText);
+        return run(
+                request,
+                new RequestLogEntry.Shared(
+                        1, draft == null ? 0 : draft.getBytes(StandardCharsets.UTF_8).length, List.of()),
+                onText);
     }
 
     /**
@@ -181,12 +182,14 @@ public final class CloisterClient implements AutoCloseable {
             return notSent(useCase, e);
         }
         String path = useCase.path();
-        RequestAttempt attempt = new RequestAttempt(useCase.wireName(), shared, config.clock.instant(), config.relay.toString());
+        RequestAttempt attempt =
+                new RequestAttempt(useCase.wireName(), shared, config.clock.instant(), config.relay.toString());
         return attempt(attempt, path, body, onText, config.retries)
                 .onComplete(done -> Arrays.fill(body, (byte) 0))
                 .onSuccess(answer -> log.append(answer.logEntry()))
                 .recover(e -> {
-                    SessionFailure failure = e instanceof SessionFailure f ? f
+                    SessionFailure failure = e instanceof SessionFailure f
+                            ? f
                             : new SessionFailure(SessionFailure.Kind.TRANSPORT, e.getMessage(), e);
                     log.append(attempt.entry(RequestLogEntry.Outcome.failed(
                             failure.kind().name().toLowerCase().replace('_', '-'), failure.getMessage())));
@@ -196,15 +199,19 @@ public final class CloisterClient implements AutoCloseable {
 
     /** A request refused before anything was sent (no token spent): logged as such, nothing shared. */
     private Future<Answer> notSent(UseCase useCase, AssistantRequest.Invalid refusal) {
-        SessionFailure failure = new SessionFailure(SessionFailure.Kind.REQUEST,
-                "not sent (no token spent): " + refusal.getMessage(), null);
-        RequestAttempt attempt = new RequestAttempt(useCase.wireName(), new RequestLogEntry.Shared(0, 0, List.of()), config.clock.instant(),
+        SessionFailure failure = new SessionFailure(
+                SessionFailure.Kind.REQUEST, "not sent (no token spent): " + refusal.getMessage(), null);
+        RequestAttempt attempt = new RequestAttempt(
+                useCase.wireName(),
+                new RequestLogEntry.Shared(0, 0, List.of()),
+                config.clock.instant(),
                 config.relay.toString());
         log.append(attempt.entry(RequestLogEntry.Outcome.failed("request", failure.getMessage())));
         return Future.failedFuture(failure);
     }
 
-    private Future<Answer> attempt(RequestAttempt attempt, String path, byte[] body, Consumer<String> onText, int retries) {
+    private Future<Answer> attempt(
+            RequestAttempt attempt, String path, byte[] body, Consumer<String> onText, int retries) {
         return once(attempt, path, body, onText).recover(e -> {
             if (!(e instanceof SessionFailure f && f.kind() == SessionFailure.Kind.TOKEN)) {
                 verified = null;
@@ -217,8 +224,10 @@ public final class CloisterClient implements AutoCloseable {
     }
 
     /** What the client verified about keys and releases, reused until {@code keyCacheTtl} passes. */
-    private record Verified(KeyConsistency.ConsistentKey key,
-            List<dev.cloister.client.keys.ReleaseTransparency.PublishedRelease> releases, RaTlsClient tls,
+    private record Verified(
+            KeyConsistency.ConsistentKey key,
+            List<dev.cloister.client.keys.ReleaseTransparency.PublishedRelease> releases,
+            RaTlsClient tls,
             Instant until) {}
 
     private volatile Verified verified;
@@ -242,19 +251,32 @@ public final class CloisterClient implements AutoCloseable {
         }
         URI keys = config.keyDirectory.resolve("/ohttp-keys");
         URI proofs = config.keyDirectory.resolve("/ohttp-keys/proofs");
-        return ohttp.fetchKeys(keys).compose(advertised -> ohttp.fetchKeyProofs(proofs).compose(documents ->
-                config.vertx.executeBlocking(() -> {
-                    try {
-                        attempt.key = keyConsistency.check(advertised, documents, config.clock.instant()).getFirst();
-                        return attempt.key;
-                    } catch (KeyConsistencyException e) {
-                        throw new SessionFailure(SessionFailure.Kind.KEY_CONSISTENCY, e.getMessage(), e);
-                    }
-                }, false)), e -> Future.failedFuture(e instanceof SessionFailure ? e
-                        : new SessionFailure(SessionFailure.Kind.KEY_CONSISTENCY,
-                                "the key directory is unreachable or unusable: " + e.getMessage(), e)))
+        return ohttp.fetchKeys(keys)
+                .compose(
+                        advertised -> ohttp.fetchKeyProofs(proofs)
+                                .compose(documents -> config.vertx.executeBlocking(
+                                        () -> {
+                                            try {
+                                                attempt.key = keyConsistency
+                                                        .check(advertised, documents, config.clock.instant())
+                                                        .getFirst();
+                                                return attempt.key;
+                                            } catch (KeyConsistencyException e) {
+                                                throw new SessionFailure(
+                                                        SessionFailure.Kind.KEY_CONSISTENCY, e.getMessage(), e);
+                                            }
+                                        },
+                                        false)),
+                        e -> Future.failedFuture(
+                                e instanceof SessionFailure
+                                        ? e
+                                        : new SessionFailure(
+                                                SessionFailure.Kind.KEY_CONSISTENCY,
+                                                "the key directory is unreachable or unusable: " + e.getMessage(),
+                                                e)))
                 .compose(key -> sessionTls(attempt).map(tls -> {
-                    Verified fresh = new Verified(key, attempt.releases, tls, config.clock.instant().plus(config.keyCacheTtl));
+                    Verified fresh = new Verified(
+                            key, attempt.releases, tls, config.clock.instant().plus(config.keyCacheTtl));
                     verified = fresh;
                     return fresh;
                 }));
@@ -274,93 +296,142 @@ public final class CloisterClient implements AutoCloseable {
     private Future<RaTlsClient> sessionTls(RequestAttempt attempt) {
         if (pinnedTls != null) return Future.succeededFuture(pinnedTls);
         return ohttp.fetchKeyProofs(config.keyDirectory.resolve("/releases/proofs"))
-                .recover(e -> Future.failedFuture(new SessionFailure(SessionFailure.Kind.LEDGER,
-                        "the release proofs are unreachable or unusable: " + e.getMessage(), e)))
-                .compose(proofs -> config.vertx.executeBlocking(() -> {
-                    try {
-                        return releaseTransparency.check(proofs, config.clock.instant());
-                    } catch (KeyConsistencyException e) {
-                        throw new SessionFailure(SessionFailure.Kind.LEDGER, e.getMessage(), e);
-                    }
-                }, false))
+                .recover(e -> Future.failedFuture(new SessionFailure(
+                        SessionFailure.Kind.LEDGER,
+                        "the release proofs are unreachable or unusable: " + e.getMessage(),
+                        e)))
+                .compose(proofs -> config.vertx.executeBlocking(
+                        () -> {
+                            try {
+                                return releaseTransparency.check(proofs, config.clock.instant());
+                            } catch (KeyConsistencyException e) {
+                                throw new SessionFailure(SessionFailure.Kind.LEDGER, e.getMessage(), e);
+                            }
+                        },
+                        false))
                 .compose(releases -> {
                     attempt.releases = releases;
                     List<byte[]> measurements = attempt.releases.stream()
-                            .flatMap(r -> r.sevSnpMeasurements().stream()).toList();
+                            .flatMap(r -> r.sevSnpMeasurements().stream())
+                            .toList();
                     if (measurements.isEmpty()) {
-                        return Future.failedFuture(new SessionFailure(SessionFailure.Kind.LEDGER,
-                                "no published release names an SEV-SNP measurement", null));
+                        return Future.failedFuture(new SessionFailure(
+                                SessionFailure.Kind.LEDGER, "no published release names an SEV-SNP measurement", null));
                     }
-                    RaTlsPolicy policy = RaTlsPolicy.acceptingReleases(config.platformCpu, measurements,
-                            config.platformGpu);
-                    return Future.succeededFuture(RaTlsClient.create(policy, config.verifier, config.keyExchange,
-                            Optional.empty(), config.timeout, config.clock, config.random));
+                    RaTlsPolicy policy =
+                            RaTlsPolicy.acceptingReleases(config.platformCpu, measurements, config.platformGpu);
+                    return Future.succeededFuture(RaTlsClient.create(
+                            policy,
+                            config.verifier,
+                            config.keyExchange,
+                            Optional.empty(),
+                            config.timeout,
+                            config.clock,
+                            config.random));
                 });
     }
 
     /** Steps 3-7: ClientHello with the token; the enclave's flight; verification before anything else is sent. */
-    private Future<Opened> handshake(RequestAttempt attempt, KeyConsistency.ConsistentKey key, RaTlsClient tls, Token token) {
+    private Future<Opened> handshake(
+            RequestAttempt attempt, KeyConsistency.ConsistentKey key, RaTlsClient tls, Token token) {
         RaTlsConnection connection;
         try {
             connection = tls.connect();
         } catch (RaTlsException e) {
             return Future.failedFuture(new SessionFailure(SessionFailure.Kind.ATTESTATION, e.getMessage(), e));
         }
-        BinaryRequest open = BinaryRequest.of("POST", "https", config.gatewayAuthority, SessionPaths.OPEN,
-                FieldSection.of("authorization", PrivateTokenCredentials.format(token),
-                        "content-type", MediaTypes.CLOISTER_TLS), connection.takeOutgoing());
-        return ohttp.send(key.config(), open).recover(e -> Future.failedFuture(transport(e))).compose(answer -> {
-            if (answer.status() == 401) {
-                connection.close();
-                return Future.failedFuture(new SessionFailure(SessionFailure.Kind.TOKEN,
-                        "the gateway refused the token: " + problemDetail(answer), null));
-            }
-            if (answer.status() != 201) {
-                connection.close();
-                return Future.failedFuture(new SessionFailure(SessionFailure.Kind.ENCLAVE,
-                        answer.status() >= 500, "the gateway answered " + answer.status() + ": " + problemDetail(answer),
-                        null));
-            }
-            Optional<String> handle = answer.headers().first("session");
-            // Verifying the evidence (certificate chains, report signatures) is CPU work: a worker thread, not the
-            // event loop.
-            return config.vertx.executeBlocking(() -> {
-                connection.receive(answer.content());
-                return connection;
-            }, false).transform(received -> {
-                if (received.failed()) {
-                    connection.close();
-                    if (!(received.cause() instanceof RaTlsException e)) {
-                        return Future.failedFuture(new SessionFailure(SessionFailure.Kind.ENCLAVE,
-                                "while verifying the enclave: " + received.cause().getMessage(), received.cause()));
+        BinaryRequest open = BinaryRequest.of(
+                "POST",
+                "https",
+                config.gatewayAuthority,
+                SessionPaths.OPEN,
+                FieldSection.of(
+                        "authorization",
+                        PrivateTokenCredentials.format(token),
+                        "content-type",
+                        MediaTypes.CLOISTER_TLS),
+                connection.takeOutgoing());
+        return ohttp.send(key.config(), open)
+                .recover(e -> Future.failedFuture(transport(e)))
+                .compose(answer -> {
+                    if (answer.status() == 401) {
+                        connection.close();
+                        return Future.failedFuture(new SessionFailure(
+                                SessionFailure.Kind.TOKEN,
+                                "the gateway refused the token: " + problemDetail(answer),
+                                null));
                     }
-                    boolean attestationFailure = e.reason() != RaTlsException.Reason.PROTOCOL
-                            && e.reason() != RaTlsException.Reason.CLOSED && e.reason() != RaTlsException.Reason.TIMEOUT;
-                    return Future.failedFuture(new SessionFailure(attestationFailure ? SessionFailure.Kind.ATTESTATION
-                            : SessionFailure.Kind.ENCLAVE, !attestationFailure,
-                            "while verifying the enclave: " + e.getMessage(), e));
-                }
-                if (!connection.isHandshakeComplete() || connection.peer().isEmpty() || handle.isEmpty()) {
-                    connection.close();
-                    return Future.failedFuture(new SessionFailure(SessionFailure.Kind.ENCLAVE,
-                            "the enclave's first flight did not complete an attested handshake", null));
-                }
-                attempt.enclave = connection.peer().get();
-                attempt.tls = new RequestLogEntry.Tls("TLSv1.3", connection.cipherSuite().orElse(null),
-                        connection.keyExchange().orElse(null));
-                return Future.succeededFuture(new Opened(connection, handle.get(), key));
-            });
-        });
+                    if (answer.status() != 201) {
+                        connection.close();
+                        return Future.failedFuture(new SessionFailure(
+                                SessionFailure.Kind.ENCLAVE,
+                                answer.status() >= 500,
+                                "the gateway answered " + answer.status() + ": " + problemDetail(answer),
+                                null));
+                    }
+                    Optional<String> handle = answer.headers().first("session");
+                    // Verifying the evidence (certificate chains, report signatures) is CPU work: a worker thread, not
+                    // the
+                    // event loop.
+                    return config.vertx
+                            .executeBlocking(
+                                    () -> {
+                                        connection.receive(answer.content());
+                                        return connection;
+                                    },
+                                    false)
+                            .transform(received -> {
+                                if (received.failed()) {
+                                    connection.close();
+                                    if (!(received.cause() instanceof RaTlsException e)) {
+                                        return Future.failedFuture(new SessionFailure(
+                                                SessionFailure.Kind.ENCLAVE,
+                                                "while verifying the enclave: "
+                                                        + received.cause().getMessage(),
+                                                received.cause()));
+                                    }
+                                    boolean attestationFailure = e.reason() != RaTlsException.Reason.PROTOCOL
+                                            && e.reason() != RaTlsException.Reason.CLOSED
+                                            && e.reason() != RaTlsException.Reason.TIMEOUT;
+                                    return Future.failedFuture(new SessionFailure(
+                                            attestationFailure
+                                                    ? SessionFailure.Kind.ATTESTATION
+                                                    : SessionFailure.Kind.ENCLAVE,
+                                            !attestationFailure,
+                                            "while verifying the enclave: " + e.getMessage(),
+                                            e));
+                                }
+                                if (!connection.isHandshakeComplete()
+                                        || connection.peer().isEmpty()
+                                        || handle.isEmpty()) {
+                                    connection.close();
+                                    return Future.failedFuture(new SessionFailure(
+                                            SessionFailure.Kind.ENCLAVE,
+                                            "the enclave's first flight did not complete an attested handshake",
+                                            null));
+                                }
+                                attempt.enclave = connection.peer().get();
+                                attempt.tls = new RequestLogEntry.Tls(
+                                        "TLSv1.3",
+                                        connection.cipherSuite().orElse(null),
+                                        connection.keyExchange().orElse(null));
+                                return Future.succeededFuture(new Opened(connection, handle.get(), key));
+                            });
+                });
     }
 
     /** Step 8-9: the request inside TLS; the answer streams back through chunked OHTTP. */
-    private Future<Answer> exchange(RequestAttempt attempt, Opened session, String path, byte[] body,
-            Consumer<String> onText) {
+    private Future<Answer> exchange(
+            RequestAttempt attempt, Opened session, String path, byte[] body, Consumer<String> onText) {
         boolean stream = onText != null;
         byte[] json = body.clone();
-        BinaryRequest inner = BinaryRequest.of("POST", "https", "enclave.cloister.invalid", path,
-                FieldSection.of("content-type", MediaTypes.JSON, "accept",
-                        stream ? MediaTypes.JSONL : MediaTypes.JSON), json);
+        BinaryRequest inner = BinaryRequest.of(
+                "POST",
+                "https",
+                "enclave.cloister.invalid",
+                path,
+                FieldSection.of("content-type", MediaTypes.JSON, "accept", stream ? MediaTypes.JSONL : MediaTypes.JSON),
+                json);
         byte[] flight;
         try {
             byte[] encoded = inner.encode();
@@ -372,16 +443,24 @@ public final class CloisterClient implements AutoCloseable {
             session.tls().close();
             return Future.failedFuture(new SessionFailure(SessionFailure.Kind.ENCLAVE, e.getMessage(), e));
         }
-        BinaryRequest step = BinaryRequest.of("POST", "https", config.gatewayAuthority,
-                SessionPaths.step(session.handle()), FieldSection.of("content-type", MediaTypes.CLOISTER_TLS), flight);
+        BinaryRequest step = BinaryRequest.of(
+                "POST",
+                "https",
+                config.gatewayAuthority,
+                SessionPaths.step(session.handle()),
+                FieldSection.of("content-type", MediaTypes.CLOISTER_TLS),
+                flight);
         AnswerReader reader = new AnswerReader(session.tls(), onText, attempt);
         return ohttp.sendChunked(session.key().config(), step, 16 * 1024, reader::outer)
                 .recover(e -> Future.failedFuture(transport(e)))
                 .compose(outer -> {
                     if (outer.status() != 200) {
                         session.tls().close();
-                        return Future.failedFuture(new SessionFailure(SessionFailure.Kind.ENCLAVE, outer.status() >= 500,
-                                "the gateway answered " + outer.status() + ": " + problemDetail(outer), null));
+                        return Future.failedFuture(new SessionFailure(
+                                SessionFailure.Kind.ENCLAVE,
+                                outer.status() >= 500,
+                                "the gateway answered " + outer.status() + ": " + problemDetail(outer),
+                                null));
                     }
                     try {
                         reader.finishOuter(outer);
@@ -397,17 +476,24 @@ public final class CloisterClient implements AutoCloseable {
     private static SessionFailure transport(Throwable e) {
         if (e instanceof SessionFailure f) return f;
         if (e instanceof ProblemResponse p) {
-            return new SessionFailure(SessionFailure.Kind.TRANSPORT, p.status() >= 500 || p.status() == 429,
-                    "the relay or gateway answered " + p.getMessage(), p);
+            return new SessionFailure(
+                    SessionFailure.Kind.TRANSPORT,
+                    p.status() >= 500 || p.status() == 429,
+                    "the relay or gateway answered " + p.getMessage(),
+                    p);
         }
         if (e instanceof dev.cloister.wire.ohttp.OhttpException o
                 && o.reason() == dev.cloister.wire.ohttp.OhttpException.Reason.KEY_CONFIGURATION) {
             // The gateway no longer holds the key this request was sealed to (a restart, a rotation): the retry
             // fetches and verifies the key configuration again.
-            return new SessionFailure(SessionFailure.Kind.TRANSPORT, true,
-                    "the gateway's key configuration changed: " + o.getMessage(), o);
+            return new SessionFailure(
+                    SessionFailure.Kind.TRANSPORT,
+                    true,
+                    "the gateway's key configuration changed: " + o.getMessage(),
+                    o);
         }
-        return new SessionFailure(SessionFailure.Kind.TRANSPORT, "the relay could not be reached: " + e.getMessage(), e);
+        return new SessionFailure(
+                SessionFailure.Kind.TRANSPORT, "the relay could not be reached: " + e.getMessage(), e);
     }
 
     private static String problemDetail(BinaryResponse response) {
@@ -450,30 +536,100 @@ public final class CloisterClient implements AutoCloseable {
             this.vertx = Objects.requireNonNull(vertx);
         }
 
-        public Builder relay(URI v) { this.relay = v; return this; }
-        public Builder keyDirectory(URI v) { this.keyDirectory = v; return this; }
-        public Builder gatewayAuthority(String v) { this.gatewayAuthority = v; return this; }
-        public Builder ledger(LogIdentity log, WitnessPolicy witnesses) { this.log = log; this.witnesses = witnesses; return this; }
-        /** A pinned policy (its own accepted measurements); the ledger's releases are then not consulted. */
-        public Builder attestation(RaTlsPolicy policy, AttestationVerifier verifier) { this.attestation = policy; this.verifier = verifier; return this; }
-        /** The platform policy (roots, TCB, GPU); the accepted measurements come from the ledger's published releases. */
-        public Builder platform(dev.cloister.attest.sevsnp.SevSnpPolicy cpu, RaTlsPolicy.GpuRequirement gpu, AttestationVerifier verifier) {
-            this.platformCpu = cpu; this.platformGpu = gpu; this.verifier = verifier; this.attestation = null; return this;
+        public Builder relay(URI v) {
+            this.relay = v;
+            return this;
         }
-        public Builder issuer(URI issuer, String account, TokenChallenge challenge) { this.issuer = issuer; this.account = account; this.challenge = challenge; return this; }
-        public Builder tokenBatch(int v) { this.tokenBatch = v; return this; }
+
+        public Builder keyDirectory(URI v) {
+            this.keyDirectory = v;
+            return this;
+        }
+
+        public Builder gatewayAuthority(String v) {
+            this.gatewayAuthority = v;
+            return this;
+        }
+
+        public Builder ledger(LogIdentity log, WitnessPolicy witnesses) {
+            this.log = log;
+            this.witnesses = witnesses;
+            return this;
+        }
+        /** A pinned policy (its own accepted measurements); the ledger's releases are then not consulted. */
+        public Builder attestation(RaTlsPolicy policy, AttestationVerifier verifier) {
+            this.attestation = policy;
+            this.verifier = verifier;
+            return this;
+        }
+        /** The platform policy (roots, TCB, GPU); the accepted measurements come from the ledger's published releases. */
+        public Builder platform(
+                dev.cloister.attest.sevsnp.SevSnpPolicy cpu,
+                RaTlsPolicy.GpuRequirement gpu,
+                AttestationVerifier verifier) {
+            this.platformCpu = cpu;
+            this.platformGpu = gpu;
+            this.verifier = verifier;
+            this.attestation = null;
+            return this;
+        }
+
+        public Builder issuer(URI issuer, String account, TokenChallenge challenge) {
+            this.issuer = issuer;
+            this.account = account;
+            this.challenge = challenge;
+            return this;
+        }
+
+        public Builder tokenBatch(int v) {
+            this.tokenBatch = v;
+            return this;
+        }
         /** Keep unspent tokens in this file between runs (owner-only); default: memory only. */
-        public Builder tokenStore(java.nio.file.Path v) { this.tokenStore = v; return this; }
-        public Builder keyExchange(KeyExchange v) { this.keyExchange = v; return this; }
-        public Builder timeout(Duration v) { this.timeout = v; return this; }
-        public Builder retries(int v) { this.retries = v; return this; }
+        public Builder tokenStore(java.nio.file.Path v) {
+            this.tokenStore = v;
+            return this;
+        }
+
+        public Builder keyExchange(KeyExchange v) {
+            this.keyExchange = v;
+            return this;
+        }
+
+        public Builder timeout(Duration v) {
+            this.timeout = v;
+            return this;
+        }
+
+        public Builder retries(int v) {
+            this.retries = v;
+            return this;
+        }
         /** What the enclaves accept in one request (default: the enclave's defaults); checked before a token is spent. */
-        public Builder requestLimits(AssistantRequest.Limits v) { this.requestLimits = Objects.requireNonNull(v); return this; }
+        public Builder requestLimits(AssistantRequest.Limits v) {
+            this.requestLimits = Objects.requireNonNull(v);
+            return this;
+        }
         /** How long verified keys and releases are reused (zero: verify on every request). */
-        public Builder keyCacheTtl(Duration v) { this.keyCacheTtl = v; return this; }
-        public Builder clock(Clock v) { this.clock = v; return this; }
-        public Builder random(SecureRandom v) { this.random = v; return this; }
-        public Builder requestLog(RequestLog v) { this.requestLog = v; return this; }
+        public Builder keyCacheTtl(Duration v) {
+            this.keyCacheTtl = v;
+            return this;
+        }
+
+        public Builder clock(Clock v) {
+            this.clock = v;
+            return this;
+        }
+
+        public Builder random(SecureRandom v) {
+            this.random = v;
+            return this;
+        }
+
+        public Builder requestLog(RequestLog v) {
+            this.requestLog = v;
+            return this;
+        }
 
         public CloisterClient build() {
             Objects.requireNonNull(relay, "relay URL");

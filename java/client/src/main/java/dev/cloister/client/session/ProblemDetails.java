@@ -21,7 +21,8 @@ final class ProblemDetails {
         }
         if (detail == null) return "";
         StringBuilder shown = new StringBuilder();
-        detail.codePoints().limit(MAX_DETAIL_CHARS)
+        detail.codePoints()
+                .limit(MAX_DETAIL_CHARS)
                 .forEach(c -> shown.appendCodePoint(Character.isISOControl(c) ? '?' : c));
         return shown.toString();
     }

@@ -11,7 +11,12 @@ public final class SessionFailure extends Exception {
 
     /** Which layer failed. */
     public enum Kind {
-        KEY_CONSISTENCY(false), LEDGER(false), TOKEN(false), ATTESTATION(false), TRANSPORT(true), ENCLAVE(true),
+        KEY_CONSISTENCY(false),
+        LEDGER(false),
+        TOKEN(false),
+        ATTESTATION(false),
+        TRANSPORT(true),
+        ENCLAVE(true),
         REQUEST(false);
 
         private final boolean retryable;

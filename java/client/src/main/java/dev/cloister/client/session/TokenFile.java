@@ -75,9 +75,9 @@ final class TokenFile {
         threads.lock();
         try {
             Files.createDirectories(file.getParent());
-            try (FileChannel channel = FileChannel.open(lockFile, Set.of(StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE), OWNER_ONLY);
-                 FileLock processes = channel.lock()) {
+            try (FileChannel channel = FileChannel.open(
+                            lockFile, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), OWNER_ONLY);
+                    FileLock processes = channel.lock()) {
                 return change.apply(read());
             }
         } finally {
@@ -104,7 +104,8 @@ final class TokenFile {
         Path tmp = Files.createTempFile(file.getParent(), ".tokens", ".tmp", OWNER_ONLY);
         try {
             StringBuilder out = new StringBuilder();
-            for (Token t : tokens) out.append(HexFormat.of().formatHex(t.encode())).append('\n');
+            for (Token t : tokens)
+                out.append(HexFormat.of().formatHex(t.encode())).append('\n');
             Files.writeString(tmp, out, StandardCharsets.US_ASCII);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {

@@ -1,9 +1,9 @@
 package dev.cloister.client.session;
 
-import dev.cloister.protocol.http.BoundedResponse;
 import dev.cloister.client.keys.IssuerKeyConsistency;
-import dev.cloister.ledger.proof.KeyProofs;
 import dev.cloister.client.log.RequestLogEntry;
+import dev.cloister.ledger.proof.KeyProofs;
+import dev.cloister.protocol.http.BoundedResponse;
 import dev.cloister.tokens.privacypass.AmortizedBatchTokenRequest;
 import dev.cloister.tokens.privacypass.AmortizedBatchTokenResponse;
 import dev.cloister.tokens.privacypass.IssuerDirectory;
@@ -51,13 +51,23 @@ public final class TokenWallet {
     private final Clock clock;
     /** Tokens held in memory; with a store, the store holds them instead (shared with other processes). */
     private final Deque<Token> tokens = new ArrayDeque<>();
+
     private final java.util.Optional<TokenFile> store;
     private volatile IssuerKeyConsistency.ConsistentIssuerKey lastKey;
-    private final java.util.Map<dev.cloister.tokens.keys.TokenKeyId, IssuerKeyConsistency.ConsistentIssuerKey> verifiedKeys =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<dev.cloister.tokens.keys.TokenKeyId, IssuerKeyConsistency.ConsistentIssuerKey>
+            verifiedKeys = new java.util.concurrent.ConcurrentHashMap<>();
 
-    public TokenWallet(Vertx vertx, WebClient web, URI issuer, String account, TokenChallenge challenge, int batch,
-            Duration timeout, IssuerKeyConsistency keys, Clock clock, SecureRandom random) {
+    public TokenWallet(
+            Vertx vertx,
+            WebClient web,
+            URI issuer,
+            String account,
+            TokenChallenge challenge,
+            int batch,
+            Duration timeout,
+            IssuerKeyConsistency keys,
+            Clock clock,
+            SecureRandom random) {
         this(vertx, web, issuer, account, challenge, batch, timeout, keys, clock, random, java.util.Optional.empty());
     }
 
@@ -67,8 +77,17 @@ public final class TokenWallet {
      *              a token is removed from it before it is spent, so a crash can lose a token but never spend one twice,
      *              and concurrent runs sharing it each take different tokens ({@link TokenFile})
      */
-    public TokenWallet(Vertx vertx, WebClient web, URI issuer, String account, TokenChallenge challenge, int batch,
-            Duration timeout, IssuerKeyConsistency keys, Clock clock, SecureRandom random,
+    public TokenWallet(
+            Vertx vertx,
+            WebClient web,
+            URI issuer,
+            String account,
+            TokenChallenge challenge,
+            int batch,
+            Duration timeout,
+            IssuerKeyConsistency keys,
+            Clock clock,
+            SecureRandom random,
             java.util.Optional<java.nio.file.Path> store) {
         this.vertx = vertx;
         this.web = web;
@@ -85,11 +104,14 @@ public final class TokenWallet {
 
     /** A token to spend, fetching a batch first when the wallet is empty. */
     public Future<Token> take() {
-        return takeHeld().compose(held -> held.isPresent() ? Future.succeededFuture(held.get())
-                : refill().compose(v -> takeHeld()).compose(fresh -> fresh.isPresent()
-                        ? Future.succeededFuture(fresh.get())
-                        : Future.failedFuture(new SessionFailure(SessionFailure.Kind.TOKEN,
-                                "the issuer gave no token", null))));
+        return takeHeld()
+                .compose(held -> held.isPresent()
+                        ? Future.succeededFuture(held.get())
+                        : refill().compose(v -> takeHeld())
+                                .compose(fresh -> fresh.isPresent()
+                                        ? Future.succeededFuture(fresh.get())
+                                        : Future.failedFuture(new SessionFailure(
+                                                SessionFailure.Kind.TOKEN, "the issuer gave no token", null))));
     }
 
     /** The first token held, removed (from the store under its lock, on a worker thread: it may wait for a process). */
@@ -110,59 +132,75 @@ public final class TokenWallet {
             }
             return Future.succeededFuture();
         }
-        return vertx.<Void>executeBlocking(() -> {
-            store.get().add(fresh);
-            return null;
-        }, false).recover(e -> failure("the token store is unusable: " + e.getMessage(), e));
+        return vertx.<Void>executeBlocking(
+                        () -> {
+                            store.get().add(fresh);
+                            return null;
+                        },
+                        false)
+                .recover(e -> failure("the token store is unusable: " + e.getMessage(), e));
     }
 
     /** Fetches a batch now (pre-fetch before the user asks). */
     public Future<Void> refill() {
-        Future<IssuerDirectory> directory = get(IssuerDirectory.WELL_KNOWN_PATH, "issuer directory", IssuerDirectory.MAX_LENGTH)
-                .compose(body -> vertx.executeBlocking(() -> IssuerDirectory.parse(body.toString(StandardCharsets.UTF_8)), false))
+        Future<IssuerDirectory> directory = get(
+                        IssuerDirectory.WELL_KNOWN_PATH, "issuer directory", IssuerDirectory.MAX_LENGTH)
+                .compose(body -> vertx.executeBlocking(
+                        () -> IssuerDirectory.parse(body.toString(StandardCharsets.UTF_8)), false))
                 .recover(e -> failure("the issuer directory is unusable: " + e.getMessage(), e));
         Future<KeyProofs> proofs = get(KEY_PROOFS_PATH, "issuer's key proofs", KeyProofs.MAX_DOCUMENT_BYTES)
                 .compose(body -> vertx.executeBlocking(() -> KeyProofs.decode(body.getBytes()), false))
                 .recover(e -> failure("the issuer's key proofs are unusable: " + e.getMessage(), e));
         return Future.all(directory, proofs)
-                .compose(both -> vertx.executeBlocking(() -> keys.check(directory.result(), challenge.issuerName(),
-                        proofs.result(), clock.instant()), false)
-                        .recover(e -> failure("the issuer's key is not vouched for by the ledger: " + e.getMessage(), e)))
-                .compose(key -> vertx.executeBlocking(() -> {                 // blinding: one multiplication per token
-                    PrivateTokenClient client = new PrivateTokenClient(key.key(), random);
-                    return new Blinded(key, client, client.createBatchTokenRequest(challenge, batch));
-                }, false).recover(e -> failure("could not blind a token batch: " + e.getMessage(), e)))
+                .compose(both -> vertx.executeBlocking(
+                                () -> keys.check(
+                                        directory.result(), challenge.issuerName(), proofs.result(), clock.instant()),
+                                false)
+                        .recover(e ->
+                                failure("the issuer's key is not vouched for by the ledger: " + e.getMessage(), e)))
+                .compose(key -> vertx.executeBlocking(
+                                () -> { // blinding: one multiplication per token
+                                    PrivateTokenClient client = new PrivateTokenClient(key.key(), random);
+                                    return new Blinded(key, client, client.createBatchTokenRequest(challenge, batch));
+                                },
+                                false)
+                        .recover(e -> failure("could not blind a token batch: " + e.getMessage(), e)))
                 .compose(blinded -> {
                     lastKey = blinded.key();
                     if (verifiedKeys.size() > 16) {
-                        verifiedKeys.clear();                                // a few epochs' keys at most
+                        verifiedKeys.clear(); // a few epochs' keys at most
                     }
                     verifiedKeys.put(blinded.key().key().keyId(), blinded.key());
                     PrivateTokenClient client = blinded.client();
                     PendingTokenBatch pending = blinded.pending();
                     // A batch response: the evaluated elements and one proof, plus framing.
                     long limit = 1024L + (long) batch * 64;
-                    return BoundedResponse.send(web.postAbs(issuer.resolve("/token-request").toString())
-                                    .timeout(timeout.toMillis())
-                                    .putHeader("authorization", "Bearer " + account)
-                                    .putHeader("content-type", AmortizedBatchTokenRequest.MEDIA_TYPE),
-                                    Buffer.buffer(pending.request().encode()), limit)
+                    return BoundedResponse.send(
+                                    web.postAbs(issuer.resolve("/token-request").toString())
+                                            .timeout(timeout.toMillis())
+                                            .putHeader("authorization", "Bearer " + account)
+                                            .putHeader("content-type", AmortizedBatchTokenRequest.MEDIA_TYPE),
+                                    Buffer.buffer(pending.request().encode()),
+                                    limit)
                             .recover(e -> failure("the issuer's answer is unusable: " + e.getMessage(), e))
                             .compose(response -> {
                                 if (response.statusCode() != 200) {
                                     return failure("the issuer refused tokens: HTTP " + response.statusCode(), null);
                                 }
                                 byte[] body = response.body().getBytes();
-                                return vertx.executeBlocking(() -> client.finalizeBatch(pending,
-                                                AmortizedBatchTokenResponse.decode(body, batch)), false)
-                                        .recover(e -> failure("the issuer's response does not verify: " + e.getMessage(), e));
+                                return vertx.executeBlocking(
+                                                () -> client.finalizeBatch(
+                                                        pending, AmortizedBatchTokenResponse.decode(body, batch)),
+                                                false)
+                                        .recover(e ->
+                                                failure("the issuer's response does not verify: " + e.getMessage(), e));
                             })
                             .compose(this::hold);
                 });
     }
 
-    private record Blinded(IssuerKeyConsistency.ConsistentIssuerKey key, PrivateTokenClient client,
-            PendingTokenBatch pending) {}
+    private record Blinded(
+            IssuerKeyConsistency.ConsistentIssuerKey key, PrivateTokenClient client, PendingTokenBatch pending) {}
 
     /**
      * What the request log shows for a token: its issuer key id and the ledger index that vouched for that key when
@@ -179,7 +217,8 @@ public final class TokenWallet {
     }
 
     private Future<Buffer> get(String path, String what, long limit) {
-        return BoundedResponse.send(web.getAbs(issuer.resolve(path).toString()).timeout(timeout.toMillis()), null, limit)
+        return BoundedResponse.send(
+                        web.getAbs(issuer.resolve(path).toString()).timeout(timeout.toMillis()), null, limit)
                 .recover(e -> failure("the " + what + " is unusable: " + e.getMessage(), e))
                 .compose(answer -> answer.statusCode() == 200
                         ? Future.succeededFuture(answer.body())

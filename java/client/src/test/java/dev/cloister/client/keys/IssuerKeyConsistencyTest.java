@@ -1,9 +1,5 @@
 package dev.cloister.client.keys;
 
-import dev.cloister.ledger.testing.TestLog;
-
-import dev.cloister.ledger.proof.KeyProofs;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,7 +9,9 @@ import dev.cloister.ledger.entry.IssuerKeyEntry;
 import dev.cloister.ledger.entry.OhttpKeyConfigEntry;
 import dev.cloister.ledger.note.Ed25519NoteSigner;
 import dev.cloister.ledger.note.Ed25519PrivateKey;
+import dev.cloister.ledger.proof.KeyProofs;
 import dev.cloister.ledger.proof.TlogProof;
+import dev.cloister.ledger.testing.TestLog;
 import dev.cloister.ledger.witness.Cosigner;
 import dev.cloister.tokens.keys.IssuerPublicKey;
 import dev.cloister.tokens.oprf.OprfKeyPair;
@@ -50,7 +48,8 @@ class IssuerKeyConsistencyTest {
     }
 
     private IssuerPublicKey key() {
-        return IssuerPublicKey.of(OprfKeyPair.generate(IssuerPublicKey.SUITE, random).publicKey());
+        return IssuerPublicKey.of(
+                OprfKeyPair.generate(IssuerPublicKey.SUITE, random).publicKey());
     }
 
     private static byte[] entry(IssuerPublicKey key, String issuer, Instant from, Instant to) {
@@ -78,19 +77,26 @@ class IssuerKeyConsistencyTest {
     }
 
     private String refusal(IssuerDirectory directory, String issuer, KeyProofs proofs) {
-        return assertThrows(KeyConsistencyException.class,
-                () -> consistency(log.identity()).check(directory, issuer, proofs, NOW)).getMessage();
+        return assertThrows(
+                        KeyConsistencyException.class,
+                        () -> consistency(log.identity()).check(directory, issuer, proofs, NOW))
+                .getMessage();
     }
 
     @Test
     void aPublishedKeyIsUsedWithItsLedgerFacts() throws Exception {
         IssuerPublicKey next = key();
         IssuerPublicKey now = key();
-        List<TlogProof> proofs = publish(List.of(new byte[] {7}, current(now),
-                entry(next, ISSUER, NOW.plusSeconds(3600), NOW.plusSeconds(7200))), witnesses);
+        List<TlogProof> proofs = publish(
+                List.of(
+                        new byte[] {7},
+                        current(now),
+                        entry(next, ISSUER, NOW.plusSeconds(3600), NOW.plusSeconds(7200))),
+                witnesses);
         KeyProofs document = KeyProofs.decode(new KeyProofs(proofs.subList(1, 3)).encode());
         // The next epoch's key is listed first but is not valid yet: the current one is used.
-        IssuerKeyConsistency.ConsistentIssuerKey accepted = consistency(log.identity()).check(directory(next, now), ISSUER, document, NOW);
+        IssuerKeyConsistency.ConsistentIssuerKey accepted =
+                consistency(log.identity()).check(directory(next, now), ISSUER, document, NOW);
         assertEquals(now, accepted.key());
         assertEquals(1, accepted.ledgerIndex());
         assertEquals(3, accepted.checkpointSize());
@@ -109,8 +115,8 @@ class IssuerKeyConsistencyTest {
     @Test
     void aKeyPublishedForAnotherIssuerIsRefused() throws Exception {
         IssuerPublicKey key = key();
-        KeyProofs proofs = new KeyProofs(publish(List.of(entry(key, "other-issuer.example", NOW.minusSeconds(60),
-                NOW.plusSeconds(60))), witnesses));
+        KeyProofs proofs = new KeyProofs(publish(
+                List.of(entry(key, "other-issuer.example", NOW.minusSeconds(60), NOW.plusSeconds(60))), witnesses));
         String reason = refusal(directory(key), ISSUER, proofs);
         assertTrue(reason.contains("is for issuer other-issuer.example"), reason);
     }
@@ -118,8 +124,8 @@ class IssuerKeyConsistencyTest {
     @Test
     void aKeyOutsideItsEpochIsRefused() throws Exception {
         IssuerPublicKey key = key();
-        KeyProofs proofs = new KeyProofs(publish(List.of(entry(key, ISSUER, NOW.minusSeconds(7200),
-                NOW.minusSeconds(3600))), witnesses));
+        KeyProofs proofs = new KeyProofs(
+                publish(List.of(entry(key, ISSUER, NOW.minusSeconds(7200), NOW.minusSeconds(3600))), witnesses));
         String reason = refusal(directory(key), ISSUER, proofs);
         assertTrue(reason.contains("not at"), reason);
     }
@@ -137,8 +143,10 @@ class IssuerKeyConsistencyTest {
         IssuerPublicKey key = key();
         KeyProofs proofs = new KeyProofs(publish(List.of(current(key)), witnesses));
         Ed25519NoteSigner otherLog = new Ed25519NoteSigner(ORIGIN, Ed25519PrivateKey.generate(random));
-        assertThrows(KeyConsistencyException.class,
-                () -> consistency(new LogIdentity(ORIGIN, otherLog.verifier())).check(directory(key), ISSUER, proofs, NOW));
+        assertThrows(
+                KeyConsistencyException.class,
+                () -> consistency(new LogIdentity(ORIGIN, otherLog.verifier()))
+                        .check(directory(key), ISSUER, proofs, NOW));
     }
 
     @Test
@@ -146,7 +154,8 @@ class IssuerKeyConsistencyTest {
         IssuerPublicKey key = key();
         IssuerPublicKey attacker = key();
         TlogProof real = publish(List.of(current(key)), witnesses).getFirst();
-        TlogProof swapped = new TlogProof(Optional.of(current(attacker)), real.index(), real.proof(), real.checkpoint());
+        TlogProof swapped =
+                new TlogProof(Optional.of(current(attacker)), real.index(), real.proof(), real.checkpoint());
         String reason = refusal(directory(attacker), ISSUER, new KeyProofs(List.of(swapped)));
         assertTrue(reason.contains("while verifying its ledger proof"), reason);
     }
@@ -155,8 +164,9 @@ class IssuerKeyConsistencyTest {
     void anOhttpKeyEntryIsNotAnIssuerKey() throws Exception {
         IssuerPublicKey key = key();
         // Same bytes, wrong entry type: the proof verifies but does not vouch for an issuer key.
-        KeyProofs proofs = new KeyProofs(publish(List.of(new OhttpKeyConfigEntry(key.encoded(), NOW.minusSeconds(60),
-                NOW.plusSeconds(60)).encode()), witnesses));
+        KeyProofs proofs = new KeyProofs(publish(
+                List.of(new OhttpKeyConfigEntry(key.encoded(), NOW.minusSeconds(60), NOW.plusSeconds(60)).encode()),
+                witnesses));
         String reason = refusal(directory(key), ISSUER, proofs);
         assertTrue(reason.contains("no ledger entry for these key bytes"), reason);
     }
@@ -165,10 +175,12 @@ class IssuerKeyConsistencyTest {
     void aDirectoryWithoutATokenType1KeyIsRefused() throws Exception {
         IssuerPublicKey key = key();
         KeyProofs proofs = new KeyProofs(publish(List.of(current(key)), witnesses));
-        IssuerDirectory other = new IssuerDirectory("https://" + ISSUER + "/token-request",
+        IssuerDirectory other = new IssuerDirectory(
+                "https://" + ISSUER + "/token-request",
                 List.of(new IssuerDirectory.TokenKey(0x0002, key.encoded(), Optional.empty())));
         assertTrue(refusal(other, ISSUER, proofs).contains("no key of token type 0x0001"));
-        IssuerDirectory garbage = new IssuerDirectory("https://" + ISSUER + "/token-request",
+        IssuerDirectory garbage = new IssuerDirectory(
+                "https://" + ISSUER + "/token-request",
                 List.of(new IssuerDirectory.TokenKey(0x0001, new byte[49], Optional.empty())));
         assertTrue(refusal(garbage, ISSUER, proofs).contains("does not decode"));
     }

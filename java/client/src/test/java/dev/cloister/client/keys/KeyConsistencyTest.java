@@ -1,9 +1,5 @@
 package dev.cloister.client.keys;
 
-import dev.cloister.ledger.testing.TestLog;
-
-import dev.cloister.ledger.proof.KeyProofs;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,7 +9,9 @@ import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.entry.OhttpKeyConfigEntry;
 import dev.cloister.ledger.note.Ed25519NoteSigner;
 import dev.cloister.ledger.note.Ed25519PrivateKey;
+import dev.cloister.ledger.proof.KeyProofs;
 import dev.cloister.ledger.proof.TlogProof;
+import dev.cloister.ledger.testing.TestLog;
 import dev.cloister.ledger.witness.Cosigner;
 import dev.cloister.ledger.witness.WitnessPolicy;
 import dev.cloister.wire.hpke.AeadId;
@@ -52,9 +50,14 @@ class KeyConsistencyTest {
     }
 
     private KeyConfig config(int id) {
-        return GatewayKey.generate(id, KemId.DHKEM_X25519_HKDF_SHA256,
-                List.of(new SymmetricAlgorithm(KdfId.HKDF_SHA256, AeadId.AES_128_GCM)), NOW, NOW.plusSeconds(3600),
-                random).config();
+        return GatewayKey.generate(
+                        id,
+                        KemId.DHKEM_X25519_HKDF_SHA256,
+                        List.of(new SymmetricAlgorithm(KdfId.HKDF_SHA256, AeadId.AES_128_GCM)),
+                        NOW,
+                        NOW.plusSeconds(3600),
+                        random)
+                .config();
     }
 
     private List<TlogProof> publish(List<byte[]> entries, List<Cosigner> cosigning) throws Exception {
@@ -72,8 +75,8 @@ class KeyConsistencyTest {
     @Test
     void aPublishedKeyIsAcceptedWithItsLedgerFacts() throws Exception {
         KeyConfig key = config(1);
-        List<TlogProof> proofs = publish(List.of(new byte[] {9}, entry(key, NOW.minusSeconds(60), NOW.plusSeconds(60))),
-                witnesses);
+        List<TlogProof> proofs =
+                publish(List.of(new byte[] {9}, entry(key, NOW.minusSeconds(60), NOW.plusSeconds(60))), witnesses);
         // A proof document round-trips through its encoding.
         KeyProofs document = KeyProofs.decode(new KeyProofs(proofs.subList(1, 2)).encode());
         List<KeyConsistency.ConsistentKey> accepted = consistency().check(List.of(key), document, NOW);
@@ -87,43 +90,48 @@ class KeyConsistencyTest {
     void anUnpublishedKeyIsDroppedAndAloneItIsRefused() throws Exception {
         KeyConfig published = config(1);
         KeyConfig secret = config(2);
-        KeyProofs proofs = new KeyProofs(publish(List.of(entry(published, NOW.minusSeconds(60), NOW.plusSeconds(60))),
-                witnesses));
-        assertEquals(List.of(published), consistency().check(List.of(secret, published), proofs, NOW).stream()
-                .map(KeyConsistency.ConsistentKey::config).toList());
-        KeyConsistencyException e = assertThrows(KeyConsistencyException.class,
-                () -> consistency().check(List.of(secret), proofs, NOW));
+        KeyProofs proofs =
+                new KeyProofs(publish(List.of(entry(published, NOW.minusSeconds(60), NOW.plusSeconds(60))), witnesses));
+        assertEquals(
+                List.of(published),
+                consistency().check(List.of(secret, published), proofs, NOW).stream()
+                        .map(KeyConsistency.ConsistentKey::config)
+                        .toList());
+        KeyConsistencyException e =
+                assertThrows(KeyConsistencyException.class, () -> consistency().check(List.of(secret), proofs, NOW));
         assertTrue(e.getMessage().contains("key config 2: no ledger entry for these key bytes"), e.getMessage());
     }
 
     @Test
     void aKeyOutsideItsPublishedWindowIsRefused() throws Exception {
         KeyConfig key = config(1);
-        KeyProofs proofs = new KeyProofs(publish(List.of(entry(key, NOW.minusSeconds(120), NOW.minusSeconds(60))),
-                witnesses));
-        KeyConsistencyException e = assertThrows(KeyConsistencyException.class,
-                () -> consistency().check(List.of(key), proofs, NOW));
+        KeyProofs proofs =
+                new KeyProofs(publish(List.of(entry(key, NOW.minusSeconds(120), NOW.minusSeconds(60))), witnesses));
+        KeyConsistencyException e =
+                assertThrows(KeyConsistencyException.class, () -> consistency().check(List.of(key), proofs, NOW));
         assertTrue(e.getMessage().contains("not at"), e.getMessage());
     }
 
     @Test
     void tooFewCosignaturesAreRefused() throws Exception {
         KeyConfig key = config(1);
-        KeyProofs proofs = new KeyProofs(publish(List.of(entry(key, NOW.minusSeconds(60), NOW.plusSeconds(60))),
-                witnesses.subList(0, 1)));
-        KeyConsistencyException e = assertThrows(KeyConsistencyException.class,
-                () -> consistency().check(List.of(key), proofs, NOW));
+        KeyProofs proofs = new KeyProofs(
+                publish(List.of(entry(key, NOW.minusSeconds(60), NOW.plusSeconds(60))), witnesses.subList(0, 1)));
+        KeyConsistencyException e =
+                assertThrows(KeyConsistencyException.class, () -> consistency().check(List.of(key), proofs, NOW));
         assertTrue(e.getMessage().contains("while verifying its ledger proof"), e.getMessage());
     }
 
     @Test
     void aProofFromAnotherLogIsRefused() throws Exception {
         KeyConfig key = config(1);
-        KeyProofs proofs = new KeyProofs(publish(List.of(entry(key, NOW.minusSeconds(60), NOW.plusSeconds(60))),
-                witnesses));
+        KeyProofs proofs =
+                new KeyProofs(publish(List.of(entry(key, NOW.minusSeconds(60), NOW.plusSeconds(60))), witnesses));
         Ed25519NoteSigner otherLog = new Ed25519NoteSigner(ORIGIN, Ed25519PrivateKey.generate(random));
-        KeyConsistency other = new KeyConsistency(new LogIdentity(ORIGIN, otherLog.verifier()), WitnessPolicy.quorum(2,
-                witnesses.stream().map(Cosigner::verifier).toList(), Duration.ofMinutes(10)));
+        KeyConsistency other = new KeyConsistency(
+                new LogIdentity(ORIGIN, otherLog.verifier()),
+                WitnessPolicy.quorum(
+                        2, witnesses.stream().map(Cosigner::verifier).toList(), Duration.ofMinutes(10)));
         assertThrows(KeyConsistencyException.class, () -> other.check(List.of(key), proofs, NOW));
     }
 
@@ -131,10 +139,15 @@ class KeyConsistencyTest {
     void aProofWhoseEntryWasSwappedDoesNotVerify() throws Exception {
         KeyConfig key = config(1);
         KeyConfig attacker = config(1);
-        TlogProof real = publish(List.of(entry(key, NOW.minusSeconds(60), NOW.plusSeconds(60))), witnesses).getFirst();
-        TlogProof swapped = new TlogProof(Optional.of(entry(attacker, NOW.minusSeconds(60), NOW.plusSeconds(60))),
-                real.index(), real.proof(), real.checkpoint());
-        assertThrows(KeyConsistencyException.class,
+        TlogProof real = publish(List.of(entry(key, NOW.minusSeconds(60), NOW.plusSeconds(60))), witnesses)
+                .getFirst();
+        TlogProof swapped = new TlogProof(
+                Optional.of(entry(attacker, NOW.minusSeconds(60), NOW.plusSeconds(60))),
+                real.index(),
+                real.proof(),
+                real.checkpoint());
+        assertThrows(
+                KeyConsistencyException.class,
                 () -> consistency().check(List.of(attacker), new KeyProofs(List.of(swapped)), NOW));
     }
 
@@ -142,21 +155,27 @@ class KeyConsistencyTest {
     void releasesComeFromTheLedgerOnly() throws Exception {
         byte[] measurement = new byte[48];
         random.nextBytes(measurement);
-        dev.cloister.ledger.entry.Digest digest = new dev.cloister.ledger.entry.Digest(
-                dev.cloister.ledger.entry.Digest.Algorithm.SHA_384, new byte[48]);
-        byte[] release = new dev.cloister.ledger.entry.EnclaveRelease("cloister-enclave 0.1.0",
-                List.of(new dev.cloister.ledger.entry.PlatformMeasurement.SevSnp(measurement)), List.of(), digest,
-                "abc123", digest).encode();
-        List<TlogProof> proofs = publish(List.of(release, entry(config(1), NOW.minusSeconds(60), NOW.plusSeconds(60))),
-                witnesses);
+        dev.cloister.ledger.entry.Digest digest =
+                new dev.cloister.ledger.entry.Digest(dev.cloister.ledger.entry.Digest.Algorithm.SHA_384, new byte[48]);
+        byte[] release = new dev.cloister.ledger.entry.EnclaveRelease(
+                        "cloister-enclave 0.1.0",
+                        List.of(new dev.cloister.ledger.entry.PlatformMeasurement.SevSnp(measurement)),
+                        List.of(),
+                        digest,
+                        "abc123",
+                        digest)
+                .encode();
+        List<TlogProof> proofs =
+                publish(List.of(release, entry(config(1), NOW.minusSeconds(60), NOW.plusSeconds(60))), witnesses);
         ReleaseTransparency releases = new ReleaseTransparency(log.identity(), log.allOf(Duration.ofMinutes(10)));
         List<ReleaseTransparency.PublishedRelease> accepted = releases.check(new KeyProofs(proofs), NOW);
         assertEquals(1, accepted.size(), "the key entry is not a release");
         assertEquals(0, accepted.getFirst().ledgerIndex());
         assertTrue(ReleaseTransparency.find(accepted, measurement).isPresent());
         assertTrue(ReleaseTransparency.find(accepted, new byte[48]).isEmpty());
-        ReleaseTransparency otherLog = new ReleaseTransparency(new LogIdentity(ORIGIN,
-                new Ed25519NoteSigner(ORIGIN, Ed25519PrivateKey.generate(random)).verifier()), WitnessPolicy.none());
+        ReleaseTransparency otherLog = new ReleaseTransparency(
+                new LogIdentity(ORIGIN, new Ed25519NoteSigner(ORIGIN, Ed25519PrivateKey.generate(random)).verifier()),
+                WitnessPolicy.none());
         assertThrows(KeyConsistencyException.class, () -> otherLog.check(new KeyProofs(proofs), NOW));
         assertThrows(KeyConsistencyException.class, () -> releases.check(new KeyProofs(proofs.subList(1, 2)), NOW));
     }

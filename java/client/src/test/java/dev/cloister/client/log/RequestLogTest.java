@@ -17,16 +17,34 @@ class RequestLogTest {
     @Test
     void entriesAreJsonLinesWithWhatWasVerifiedAndNoText() throws Exception {
         RequestLog log = RequestLog.appendingTo(dir.resolve("sub/request-log.jsonl"));
-        RequestLogEntry ok = new RequestLogEntry(Instant.parse("2026-11-28T12:00:00Z"), "summarize",
-                new RequestLogEntry.Shared(2, 57, List.of("m1", "m2")), "http://relay.example/relay",
+        RequestLogEntry ok = new RequestLogEntry(
+                Instant.parse("2026-11-28T12:00:00Z"),
+                "summarize",
+                new RequestLogEntry.Shared(2, 57, List.of("m1", "m2")),
+                "http://relay.example/relay",
                 new RequestLogEntry.KeyUsed(3, 17),
-                new RequestLogEntry.Enclave("sev-snp", "ab".repeat(48), "cloister 0.1.0", "bl=3 tee=0 snp=8 ucode=115",
-                        "H100", "550.90.07", "96.00.5e.00.01"),
+                new RequestLogEntry.Enclave(
+                        "sev-snp",
+                        "ab".repeat(48),
+                        "cloister 0.1.0",
+                        "bl=3 tee=0 snp=8 ucode=115",
+                        "H100",
+                        "550.90.07",
+                        "96.00.5e.00.01"),
                 new RequestLogEntry.Ledger("ledger.example", 42, List.of("w1.example", "w2.example")),
                 new RequestLogEntry.Tls("TLSv1.3", "TLS_AES_128_GCM_SHA256", "x25519"),
-                new RequestLogEntry.TokenUsed("0a".repeat(32), 5L), RequestLogEntry.Outcome.OK);
-        RequestLogEntry failed = new RequestLogEntry(Instant.parse("2026-11-28T12:01:00Z"), "rewrite",
-                new RequestLogEntry.Shared(0, 0, List.of()), "http://relay.example/relay", null, null, null, null, null,
+                new RequestLogEntry.TokenUsed("0a".repeat(32), 5L),
+                RequestLogEntry.Outcome.OK);
+        RequestLogEntry failed = new RequestLogEntry(
+                Instant.parse("2026-11-28T12:01:00Z"),
+                "rewrite",
+                new RequestLogEntry.Shared(0, 0, List.of()),
+                "http://relay.example/relay",
+                null,
+                null,
+                null,
+                null,
+                null,
                 RequestLogEntry.Outcome.failed("attestation", "measurement not in the reference values"));
         log.append(ok);
         log.append(failed);
@@ -37,7 +55,9 @@ class RequestLogTest {
         assertEquals("0a".repeat(32), first.getJsonObject("token").getString("issuer_key_id"));
         assertEquals(5, first.getJsonObject("token").getLong("ledger_index"));
         assertEquals("H100", first.getJsonObject("enclave").getString("gpu_model"));
-        assertEquals(List.of("m1", "m2"), first.getJsonObject("shared").getJsonArray("message_ids").getList());
+        assertEquals(
+                List.of("m1", "m2"),
+                first.getJsonObject("shared").getJsonArray("message_ids").getList());
         JsonObject second = new JsonObject(lines.get(1));
         assertEquals("attestation", second.getJsonObject("outcome").getString("kind"));
         assertEquals(null, second.getJsonObject("enclave"));

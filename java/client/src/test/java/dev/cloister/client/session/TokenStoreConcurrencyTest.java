@@ -64,11 +64,23 @@ class TokenStoreConcurrencyTest {
     /** A wallet as the CLI builds one: its tokens in {@code store}; an issuer that is never reached here. */
     static TokenWallet wallet(Vertx vertx, Path store) throws Exception {
         SecureRandom random = new SecureRandom();
-        IssuerKeyConsistency keys = new IssuerKeyConsistency(new LogIdentity("log.test",
-                Ed25519NoteSigner.generate("log.test", random).verifier()), WitnessPolicy.none());
-        return new TokenWallet(vertx, WebClient.create(vertx), URI.create("http://127.0.0.1:9/"), "account",
-                TokenChallenge.of(TokenType.VOPRF_P384_SHA384, "issuer.test", new byte[0], List.of("origin.test")), 4,
-                Duration.ofSeconds(2), keys, Clock.systemUTC(), random, Optional.of(store));
+        IssuerKeyConsistency keys = new IssuerKeyConsistency(
+                new LogIdentity(
+                        "log.test",
+                        Ed25519NoteSigner.generate("log.test", random).verifier()),
+                WitnessPolicy.none());
+        return new TokenWallet(
+                vertx,
+                WebClient.create(vertx),
+                URI.create("http://127.0.0.1:9/"),
+                "account",
+                TokenChallenge.of(TokenType.VOPRF_P384_SHA384, "issuer.test", new byte[0], List.of("origin.test")),
+                4,
+                Duration.ofSeconds(2),
+                keys,
+                Clock.systemUTC(),
+                random,
+                Optional.of(store));
     }
 
     private static List<String> fill(Path store, int count) throws Exception {
@@ -92,7 +104,10 @@ class TokenStoreConcurrencyTest {
     private static void assertEachTakenOnce(List<String> written, List<String> taken) {
         Map<String, Integer> times = new HashMap<>();
         for (String t : taken) times.merge(t, 1, Integer::sum);
-        List<String> twice = times.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList();
+        List<String> twice = times.entrySet().stream()
+                .filter(e -> e.getValue() > 1)
+                .map(Map.Entry::getKey)
+                .toList();
         assertTrue(twice.isEmpty(), twice.size() + " token(s) were taken more than once");
         assertEquals(written.size(), taken.size());
         assertEquals(new java.util.HashSet<>(written), times.keySet(), "every stored token, and only those");
@@ -110,11 +125,14 @@ class TokenStoreConcurrencyTest {
             List<Future<List<String>>> runs = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 runs.add(pool.submit((Callable<List<String>>) () -> {
-                    together.await();                       // as concurrent 'cloister rewrite' runs start
+                    together.await(); // as concurrent 'cloister rewrite' runs start
                     TokenWallet wallet = wallet(vertx, store);
                     List<String> mine = new ArrayList<>();
                     for (int i = 0; i < each; i++) {
-                        mine.add(HexFormat.of().formatHex(wallet.take().await(30, TimeUnit.SECONDS).encode()));
+                        mine.add(HexFormat.of()
+                                .formatHex(wallet.take()
+                                        .await(30, TimeUnit.SECONDS)
+                                        .encode()));
                     }
                     return mine;
                 }));
@@ -123,8 +141,9 @@ class TokenStoreConcurrencyTest {
             for (Future<List<String>> run : runs) taken.addAll(run.get(60, TimeUnit.SECONDS));
             assertEachTakenOnce(written, taken);
             assertEquals(0, wallet(vertx, store).available(), "the store is empty");
-            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
-                    Files.getPosixFilePermissions(store)));
+            assertEquals(
+                    "rw-------",
+                    java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(store)));
         } finally {
             pool.shutdownNow();
         }
@@ -138,19 +157,26 @@ class TokenStoreConcurrencyTest {
         List<String> written = fill(store, processes * each);
         List<Process> running = new ArrayList<>();
         for (int p = 0; p < processes; p++) {
-            running.add(new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
-                    "--enable-native-access=ALL-UNNAMED", "-Xmx128m", "-cp", System.getProperty("java.class.path"),
-                    TokenTaker.class.getName(), store.toString(), Integer.toString(each))
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start());
+            running.add(new ProcessBuilder(
+                            ProcessHandle.current().info().command().orElse("java"),
+                            "--enable-native-access=ALL-UNNAMED",
+                            "-Xmx128m",
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            TokenTaker.class.getName(),
+                            store.toString(),
+                            Integer.toString(each))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start());
         }
         List<java.io.BufferedReader> outputs = new ArrayList<>();
         for (Process p : running) {
             java.io.BufferedReader out = p.inputReader(StandardCharsets.US_ASCII);
-            assertEquals("ready", out.readLine());                   // each has opened its wallet
+            assertEquals("ready", out.readLine()); // each has opened its wallet
             outputs.add(out);
         }
         for (Process p : running) {
-            p.getOutputStream().write('\n');                         // then all take at once
+            p.getOutputStream().write('\n'); // then all take at once
             p.getOutputStream().flush();
         }
         List<String> taken = new ArrayList<>();
@@ -177,7 +203,8 @@ class TokenStoreConcurrencyTest {
                 System.out.flush();
                 System.in.read();
                 for (int i = 0; i < Integer.parseInt(args[1]); i++) {
-                    System.out.println(HexFormat.of().formatHex(wallet.take().await(30, TimeUnit.SECONDS).encode()));
+                    System.out.println(HexFormat.of()
+                            .formatHex(wallet.take().await(30, TimeUnit.SECONDS).encode()));
                 }
             } finally {
                 vertx.close().await(10, TimeUnit.SECONDS);

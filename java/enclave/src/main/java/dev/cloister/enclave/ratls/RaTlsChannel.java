@@ -27,8 +27,9 @@ import java.util.Optional;
 public final class RaTlsChannel {
 
     /** Where handshake input runs: one virtual thread per task (tasks of one socket are chained, never concurrent). */
-    private static final java.util.concurrent.Executor BLOCKING = java.util.concurrent.Executors.newThreadPerTaskExecutor(
-            Thread.ofVirtual().name("ra-tls-handshake-", 0).factory());
+    private static final java.util.concurrent.Executor BLOCKING =
+            java.util.concurrent.Executors.newThreadPerTaskExecutor(
+                    Thread.ofVirtual().name("ra-tls-handshake-", 0).factory());
 
     private final NetSocket socket;
     private final RaTlsConnection connection;
@@ -49,8 +50,8 @@ public final class RaTlsChannel {
      * @param handshakeTimeout the whole handshake (connect included) must finish within this
      * @return the channel once the server is attested; failed with an {@link RaTlsException} otherwise
      */
-    public static Future<RaTlsChannel> connect(Vertx vertx, NetClient client, SocketAddress address, RaTlsClient raTls,
-            Duration handshakeTimeout) {
+    public static Future<RaTlsChannel> connect(
+            Vertx vertx, NetClient client, SocketAddress address, RaTlsClient raTls, Duration handshakeTimeout) {
         RaTlsConnection connection;
         try {
             connection = raTls.connect();
@@ -62,8 +63,8 @@ public final class RaTlsChannel {
     }
 
     /** Runs the server side of the handshake on an accepted socket (call from a NetServer's connect handler). */
-    public static Future<RaTlsChannel> accept(Vertx vertx, NetSocket socket, RaTlsServer raTls,
-            Duration handshakeTimeout) {
+    public static Future<RaTlsChannel> accept(
+            Vertx vertx, NetSocket socket, RaTlsServer raTls, Duration handshakeTimeout) {
         return new Handshake(vertx, socket, raTls.accept(), handshakeTimeout).start();
     }
 
@@ -180,19 +181,24 @@ public final class RaTlsChannel {
             this.context = vertx.getOrCreateContext();
             this.socket = Objects.requireNonNull(socket, "socket");
             this.connection = connection;
-            this.timer = vertx.setTimer(Math.max(1, timeout.toMillis()), id -> fail(new RaTlsException(
-                    RaTlsException.Reason.TIMEOUT, "handshake not complete within " + timeout)));
+            this.timer = vertx.setTimer(
+                    Math.max(1, timeout.toMillis()),
+                    id -> fail(new RaTlsException(
+                            RaTlsException.Reason.TIMEOUT, "handshake not complete within " + timeout)));
         }
 
         Future<RaTlsChannel> start() {
             socket.handler(this::onBytes);
             // Behind the queued input: an alert that arrived just before the close is the better reason.
             socket.closeHandler(v -> tail = tail.transform(previous -> {
-                fail(new RaTlsException(RaTlsException.Reason.CLOSED, "the peer closed the socket during the handshake"));
+                fail(new RaTlsException(
+                        RaTlsException.Reason.CLOSED, "the peer closed the socket during the handshake"));
                 return Future.succeededFuture();
             }));
-            socket.exceptionHandler(e -> fail(new RaTlsException(RaTlsException.Reason.CLOSED,
-                    "socket error during the handshake: " + e.getClass().getSimpleName(), e)));
+            socket.exceptionHandler(e -> fail(new RaTlsException(
+                    RaTlsException.Reason.CLOSED,
+                    "socket error during the handshake: " + e.getClass().getSimpleName(),
+                    e)));
             flush(connection.takeOutgoing());
             return promise.future();
         }
@@ -202,13 +208,15 @@ public final class RaTlsChannel {
             // One task at a time per connection, in arrival order; different connections run in parallel
             // (an ordered executeBlocking would serialize every connection of this event loop).
             tail = tail.transform(previous -> offEventLoop(() -> {
-                try {
-                    connection.receive(bytes);
-                    return connection.takeOutgoing();
-                } catch (RaTlsException e) {
-                    throw new FailedWithOutput(e, connection.takeOutgoing());
-                }
-            }).onComplete(this::afterInput).transform(done -> Future.<Void>succeededFuture()));
+                        try {
+                            connection.receive(bytes);
+                            return connection.takeOutgoing();
+                        } catch (RaTlsException e) {
+                            throw new FailedWithOutput(e, connection.takeOutgoing());
+                        }
+                    })
+                    .onComplete(this::afterInput)
+                    .transform(done -> Future.<Void>succeededFuture()));
         }
 
         /**
@@ -260,8 +268,8 @@ public final class RaTlsChannel {
                     }
                     socket.close();
                     if (channel.failureHandler != null) {
-                        channel.failureHandler.handle(ar.cause() instanceof FailedWithOutput f ? f.failure
-                                : ar.cause());
+                        channel.failureHandler.handle(
+                                ar.cause() instanceof FailedWithOutput f ? f.failure : ar.cause());
                     }
                 }
                 return;
@@ -301,9 +309,10 @@ public final class RaTlsChannel {
                 // The connection's lock may be held by a worker still waiting for evidence: drop its keys there,
                 // after that worker.
                 tail = tail.transform(previous -> offEventLoop(() -> {
-                    connection.close();
-                    return null;
-                })).transform(done -> Future.<Void>succeededFuture());
+                            connection.close();
+                            return null;
+                        }))
+                        .transform(done -> Future.<Void>succeededFuture());
             }
         }
     }

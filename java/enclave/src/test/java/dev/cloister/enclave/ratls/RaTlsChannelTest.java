@@ -81,30 +81,44 @@ class RaTlsChannelTest {
     }
 
     static EnclaveIdentity identity(byte[] release) {
-        SimulatedEvidenceSource source = new SimulatedEvidenceSource(cpu, Optional.of(gpu), release, Duration.ZERO,
-                Duration.ofMinutes(1), Clock.systemUTC(), RANDOM);
-        return EnclaveIdentity.generate(source, new AttestationMode.PerHandshake(),
-                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME, TIMEOUT, Clock.systemUTC(), RANDOM);
+        SimulatedEvidenceSource source = new SimulatedEvidenceSource(
+                cpu, Optional.of(gpu), release, Duration.ZERO, Duration.ofMinutes(1), Clock.systemUTC(), RANDOM);
+        return EnclaveIdentity.generate(
+                source,
+                new AttestationMode.PerHandshake(),
+                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
+                TIMEOUT,
+                Clock.systemUTC(),
+                RANDOM);
     }
 
     static RaTlsPolicy accepting(byte[] release) {
-        return RaTlsPolicy.acceptingReleases(cpu.insecurePolicy(), List.of(release),
+        return RaTlsPolicy.acceptingReleases(
+                cpu.insecurePolicy(),
+                List.of(release),
                 new RaTlsPolicy.RequireGpu(gpu.insecurePolicy(), Duration.ofMinutes(5)));
     }
 
     /** The GPU enclave: accepts only callers of the FRONT release (or what {@code policy} says), echoes upper-cased. */
-    static NetServer gpuEnclaveServer(Vertx vertx, RaTlsPolicy callers, Duration timeout,
-            Promise<RaTlsChannel> accepted) {
-        RaTlsServer raTls = RaTlsServer.create(gpuEnclave, List.of(KeyExchange.X25519, KeyExchange.X25519_MLKEM768),
-                new RaTlsServer.ClientAuthentication.MutualRaTls(callers, VERIFIER), timeout, Clock.systemUTC(), RANDOM);
-        return vertx.createNetServer().connectHandler(socket -> RaTlsChannel.accept(vertx, socket, raTls, timeout)
-                .onComplete(accepted)
-                .onSuccess(ch -> ch.handler(b -> ch.write(Buffer.buffer(b.toString().toUpperCase())))));
+    static NetServer gpuEnclaveServer(
+            Vertx vertx, RaTlsPolicy callers, Duration timeout, Promise<RaTlsChannel> accepted) {
+        RaTlsServer raTls = RaTlsServer.create(
+                gpuEnclave,
+                List.of(KeyExchange.X25519, KeyExchange.X25519_MLKEM768),
+                new RaTlsServer.ClientAuthentication.MutualRaTls(callers, VERIFIER),
+                timeout,
+                Clock.systemUTC(),
+                RANDOM);
+        return vertx.createNetServer()
+                .connectHandler(socket -> RaTlsChannel.accept(vertx, socket, raTls, timeout)
+                        .onComplete(accepted)
+                        .onSuccess(ch -> ch.handler(
+                                b -> ch.write(Buffer.buffer(b.toString().toUpperCase())))));
     }
 
     static RaTlsClient frontClient(RaTlsPolicy servers) {
-        return RaTlsClient.create(servers, VERIFIER, KeyExchange.X25519_MLKEM768, Optional.of(front), TIMEOUT,
-                Clock.systemUTC(), RANDOM);
+        return RaTlsClient.create(
+                servers, VERIFIER, KeyExchange.X25519_MLKEM768, Optional.of(front), TIMEOUT, Clock.systemUTC(), RANDOM);
     }
 
     static Throwable failureOf(Future<?> f) {
@@ -126,10 +140,16 @@ class RaTlsChannelTest {
     void enclavesAttestEachOtherAndExchangeData(Vertx vertx) throws Exception {
         Promise<RaTlsChannel> accepted = Promise.promise();
         NetServer server = gpuEnclaveServer(vertx, accepting(FRONT), TIMEOUT, accepted)
-                .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+                .listen(0, "127.0.0.1")
+                .await(10, TimeUnit.SECONDS);
         NetClient net = vertx.createNetClient();
-        RaTlsChannel channel = RaTlsChannel.connect(vertx, net, SocketAddress.inetSocketAddress(server.actualPort(),
-                "127.0.0.1"), frontClient(accepting(GPU_ENCLAVE)), TIMEOUT).await(30, TimeUnit.SECONDS);
+        RaTlsChannel channel = RaTlsChannel.connect(
+                        vertx,
+                        net,
+                        SocketAddress.inetSocketAddress(server.actualPort(), "127.0.0.1"),
+                        frontClient(accepting(GPU_ENCLAVE)),
+                        TIMEOUT)
+                .await(30, TimeUnit.SECONDS);
         RaTlsAttestation serverSeen = channel.peer().orElseThrow();
         assertArrayEquals(GPU_ENCLAVE, ((SevSnpClaims) serverSeen.cpu().claims()).measurement());
         assertArrayEquals(sha256(gpuEnclave.spki()), serverSeen.spkiSha256());
@@ -139,7 +159,8 @@ class RaTlsChannelTest {
         channel.write(Buffer.buffer("ping")).await(10, TimeUnit.SECONDS);
         assertEquals("PING", reply.future().await(10, TimeUnit.SECONDS));
 
-        RaTlsAttestation clientSeen = accepted.future().await(10, TimeUnit.SECONDS).peer().orElseThrow();
+        RaTlsAttestation clientSeen =
+                accepted.future().await(10, TimeUnit.SECONDS).peer().orElseThrow();
         assertArrayEquals(FRONT, ((SevSnpClaims) clientSeen.cpu().claims()).measurement());
         assertArrayEquals(sha256(front.spki()), clientSeen.spkiSha256());
         channel.close().await(10, TimeUnit.SECONDS);
@@ -148,26 +169,55 @@ class RaTlsChannelTest {
 
     @Test
     void concurrentCallersShareBatchedReportsOverSockets(Vertx vertx) throws Exception {
-        SimulatedEvidenceSource source = new SimulatedEvidenceSource(cpu, Optional.of(gpu), GPU_ENCLAVE,
-                Duration.ofMillis(20), Duration.ofMinutes(1), Clock.systemUTC(), RANDOM);
-        try (EnclaveIdentity batched = EnclaveIdentity.generate(source, new AttestationMode.Batched(
-                Duration.ofMillis(5), 64), EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME, TIMEOUT, Clock.systemUTC(),
+        SimulatedEvidenceSource source = new SimulatedEvidenceSource(
+                cpu,
+                Optional.of(gpu),
+                GPU_ENCLAVE,
+                Duration.ofMillis(20),
+                Duration.ofMinutes(1),
+                Clock.systemUTC(),
+                RANDOM);
+        try (EnclaveIdentity batched = EnclaveIdentity.generate(
+                source,
+                new AttestationMode.Batched(Duration.ofMillis(5), 64),
+                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
+                TIMEOUT,
+                Clock.systemUTC(),
                 RANDOM)) {
-            RaTlsServer raTls = RaTlsServer.create(batched, List.of(KeyExchange.X25519),
-                    new RaTlsServer.ClientAuthentication.None(), TIMEOUT, Clock.systemUTC(), RANDOM);
-            NetServer server = vertx.createNetServer().connectHandler(socket -> RaTlsChannel.accept(vertx, socket,
-                    raTls, TIMEOUT).onSuccess(ch -> ch.handler(b -> ch.write(b)))).listen(0, "127.0.0.1")
+            RaTlsServer raTls = RaTlsServer.create(
+                    batched,
+                    List.of(KeyExchange.X25519),
+                    new RaTlsServer.ClientAuthentication.None(),
+                    TIMEOUT,
+                    Clock.systemUTC(),
+                    RANDOM);
+            NetServer server = vertx.createNetServer()
+                    .connectHandler(socket -> RaTlsChannel.accept(vertx, socket, raTls, TIMEOUT)
+                            .onSuccess(ch -> ch.handler(b -> ch.write(b))))
+                    .listen(0, "127.0.0.1")
                     .await(10, TimeUnit.SECONDS);
-            RaTlsClient client = RaTlsClient.create(accepting(GPU_ENCLAVE), VERIFIER, KeyExchange.X25519,
-                    Optional.empty(), TIMEOUT, Clock.systemUTC(), RANDOM);
+            RaTlsClient client = RaTlsClient.create(
+                    accepting(GPU_ENCLAVE),
+                    VERIFIER,
+                    KeyExchange.X25519,
+                    Optional.empty(),
+                    TIMEOUT,
+                    Clock.systemUTC(),
+                    RANDOM);
             NetClient net = vertx.createNetClient();
             List<Future<RaTlsChannel>> channels = new java.util.ArrayList<>();
             for (int i = 0; i < 32; i++) {
-                channels.add(RaTlsChannel.connect(vertx, net, SocketAddress.inetSocketAddress(server.actualPort(),
-                        "127.0.0.1"), client, TIMEOUT));
+                channels.add(RaTlsChannel.connect(
+                        vertx,
+                        net,
+                        SocketAddress.inetSocketAddress(server.actualPort(), "127.0.0.1"),
+                        client,
+                        TIMEOUT));
             }
             Future.all(channels).await(60, TimeUnit.SECONDS);
-            long shared = channels.stream().filter(f -> f.result().peer().orElseThrow().batchSize() > 1).count();
+            long shared = channels.stream()
+                    .filter(f -> f.result().peer().orElseThrow().batchSize() > 1)
+                    .count();
             assertTrue(shared > 0, "some of 32 concurrent handshakes shared a report");
             RaTlsChannel last = channels.getLast().result();
             Promise<String> echo = Promise.promise();
@@ -182,9 +232,14 @@ class RaTlsChannelTest {
     void serverRefusesACallerOfAReleaseItDoesNotName(Vertx vertx) throws Exception {
         Promise<RaTlsChannel> accepted = Promise.promise();
         NetServer server = gpuEnclaveServer(vertx, accepting(GPU_ENCLAVE), TIMEOUT, accepted)
-                .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
-        RaTlsChannel.connect(vertx, vertx.createNetClient(), SocketAddress.inetSocketAddress(server.actualPort(),
-                "127.0.0.1"), frontClient(accepting(GPU_ENCLAVE)), TIMEOUT);
+                .listen(0, "127.0.0.1")
+                .await(10, TimeUnit.SECONDS);
+        RaTlsChannel.connect(
+                vertx,
+                vertx.createNetClient(),
+                SocketAddress.inetSocketAddress(server.actualPort(), "127.0.0.1"),
+                frontClient(accepting(GPU_ENCLAVE)),
+                TIMEOUT);
         RaTlsException x = assertInstanceOf(RaTlsException.class, failureOf(accepted.future()));
         assertEquals(RaTlsException.Reason.CPU_EVIDENCE_REFUSED, x.reason(), x.getMessage());
         server.close().await(10, TimeUnit.SECONDS);
@@ -194,9 +249,13 @@ class RaTlsChannelTest {
     void clientRefusesAServerOfAReleaseItDoesNotName(Vertx vertx) throws Exception {
         Promise<RaTlsChannel> accepted = Promise.promise();
         NetServer server = gpuEnclaveServer(vertx, accepting(FRONT), TIMEOUT, accepted)
-                .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
-        Future<RaTlsChannel> connected = RaTlsChannel.connect(vertx, vertx.createNetClient(),
-                SocketAddress.inetSocketAddress(server.actualPort(), "127.0.0.1"), frontClient(accepting(FRONT)),
+                .listen(0, "127.0.0.1")
+                .await(10, TimeUnit.SECONDS);
+        Future<RaTlsChannel> connected = RaTlsChannel.connect(
+                vertx,
+                vertx.createNetClient(),
+                SocketAddress.inetSocketAddress(server.actualPort(), "127.0.0.1"),
+                frontClient(accepting(FRONT)),
                 TIMEOUT);
         RaTlsException x = assertInstanceOf(RaTlsException.class, failureOf(connected));
         assertEquals(RaTlsException.Reason.CPU_EVIDENCE_REFUSED, x.reason(), x.getMessage());
@@ -209,8 +268,11 @@ class RaTlsChannelTest {
     void serverDropsAClientThatStalls(Vertx vertx) throws Exception {
         Promise<RaTlsChannel> accepted = Promise.promise();
         NetServer server = gpuEnclaveServer(vertx, accepting(FRONT), Duration.ofMillis(300), accepted)
-                .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
-        NetSocket raw = vertx.createNetClient().connect(server.actualPort(), "127.0.0.1").await(10, TimeUnit.SECONDS);
+                .listen(0, "127.0.0.1")
+                .await(10, TimeUnit.SECONDS);
+        NetSocket raw = vertx.createNetClient()
+                .connect(server.actualPort(), "127.0.0.1")
+                .await(10, TimeUnit.SECONDS);
         Promise<Void> closed = Promise.promise();
         raw.closeHandler(closed::tryComplete);
         raw.write(Buffer.buffer(new byte[] {0x16, 0x03, 0x01, 0x02}));
@@ -222,16 +284,20 @@ class RaTlsChannelTest {
 
     @Test
     void clientGivesUpOnAServerThatNeverAnswers(Vertx vertx) throws Exception {
-        NetServer silent = vertx.createNetServer().connectHandler(socket -> socket.handler(b -> { }))
-                .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+        NetServer silent = vertx.createNetServer()
+                .connectHandler(socket -> socket.handler(b -> {}))
+                .listen(0, "127.0.0.1")
+                .await(10, TimeUnit.SECONDS);
         long start = System.nanoTime();
-        Future<RaTlsChannel> connected = RaTlsChannel.connect(vertx, vertx.createNetClient(),
-                SocketAddress.inetSocketAddress(silent.actualPort(), "127.0.0.1"), frontClient(accepting(GPU_ENCLAVE)),
+        Future<RaTlsChannel> connected = RaTlsChannel.connect(
+                vertx,
+                vertx.createNetClient(),
+                SocketAddress.inetSocketAddress(silent.actualPort(), "127.0.0.1"),
+                frontClient(accepting(GPU_ENCLAVE)),
                 Duration.ofMillis(300));
         RaTlsException x = assertInstanceOf(RaTlsException.class, failureOf(connected));
         assertEquals(RaTlsException.Reason.TIMEOUT, x.reason());
         assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(250));
         silent.close().await(10, TimeUnit.SECONDS);
     }
-
 }

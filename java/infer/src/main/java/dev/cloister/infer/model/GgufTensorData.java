@@ -6,8 +6,7 @@ import java.nio.ByteOrder;
 /** Reads a tensor of a GGUF file as fp32 values (dequantizing F16, BF16 and Q8_0). Plain and slow: for tests and tools. */
 public final class GgufTensorData {
 
-    private GgufTensorData() {
-    }
+    private GgufTensorData() {}
 
     /**
      * Writes the tensor's values, in storage order, to {@code out[at..]}.

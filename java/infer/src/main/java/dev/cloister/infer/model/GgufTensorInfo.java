@@ -36,8 +36,11 @@ public record GgufTensorInfo(String name, long[] dimensions, GgmlType type, long
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof GgufTensorInfo t && name.equals(t.name) && Arrays.equals(dimensions, t.dimensions)
-                && type == t.type && offset == t.offset;
+        return other instanceof GgufTensorInfo t
+                && name.equals(t.name)
+                && Arrays.equals(dimensions, t.dimensions)
+                && type == t.type
+                && offset == t.offset;
     }
 
     @Override

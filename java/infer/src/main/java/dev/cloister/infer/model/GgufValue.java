@@ -15,8 +15,13 @@ public sealed interface GgufValue {
      */
     record Whole(GgufType type, long value) implements GgufValue {
         public Whole {
-            if (type != GgufType.UINT8 && type != GgufType.INT8 && type != GgufType.UINT16 && type != GgufType.INT16
-                    && type != GgufType.UINT32 && type != GgufType.INT32 && type != GgufType.UINT64
+            if (type != GgufType.UINT8
+                    && type != GgufType.INT8
+                    && type != GgufType.UINT16
+                    && type != GgufType.INT16
+                    && type != GgufType.UINT32
+                    && type != GgufType.INT32
+                    && type != GgufType.UINT64
                     && type != GgufType.INT64) {
                 throw new IllegalArgumentException("not an integer type: " + type);
             }

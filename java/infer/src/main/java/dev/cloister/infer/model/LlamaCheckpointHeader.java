@@ -24,7 +24,10 @@ public record LlamaCheckpointHeader(ModelShape shape, Classifier classifier) {
     public static final int BYTES = 7 * Integer.BYTES;
 
     /** Where the output projection's weights are. */
-    public enum Classifier { SHARED_WITH_EMBEDDING, SEPARATE }
+    public enum Classifier {
+        SHARED_WITH_EMBEDDING,
+        SEPARATE
+    }
 
     /** Largest dimension accepted from a file (a bound, not a model limit: it keeps size arithmetic in range). */
     private static final int MAX_DIMENSION = 1 << 20;
@@ -71,14 +74,14 @@ public record LlamaCheckpointHeader(ModelShape shape, Classifier classifier) {
         long kvDim = (long) s.kvHeads() * s.headSize();
         long layers = s.layers();
         long count = (long) s.vocabSize() * dim;
-        count += layers * dim;                                  // rms_att
-        count += layers * dim * dim;                            // wq
-        count += 2 * layers * kvDim * dim;                      // wk, wv
-        count += layers * dim * dim;                            // wo
-        count += layers * dim;                                  // rms_ffn
-        count += 3 * layers * dim * s.hiddenDim();              // w1, w2, w3
-        count += dim;                                           // rms_final
-        count += (long) s.maxSequenceLength() * s.headSize();   // freq_cis_real + freq_cis_imag
+        count += layers * dim; // rms_att
+        count += layers * dim * dim; // wq
+        count += 2 * layers * kvDim * dim; // wk, wv
+        count += layers * dim * dim; // wo
+        count += layers * dim; // rms_ffn
+        count += 3 * layers * dim * s.hiddenDim(); // w1, w2, w3
+        count += dim; // rms_final
+        count += (long) s.maxSequenceLength() * s.headSize(); // freq_cis_real + freq_cis_imag
         if (classifier == Classifier.SEPARATE) {
             count += (long) s.vocabSize() * dim;
         }

@@ -40,8 +40,7 @@ public final class LlamaGgufConverter {
         };
     }
 
-    private LlamaGgufConverter() {
-    }
+    private LlamaGgufConverter() {}
 
     /** A tensor to write: its GGUF name and shape, its type, and where its floats are in the checkpoint. */
     private record Planned(String name, long[] dimensions, GgmlType type, long firstFloat) {
@@ -66,13 +65,13 @@ public final class LlamaGgufConverter {
             ByteBuffer map = channel.map(FileChannel.MapMode.READ_ONLY, 0, size).order(ByteOrder.LITTLE_ENDIAN);
             LlamaCheckpointHeader header = LlamaCheckpointHeader.read(map);
             if (header.fileSize() != size) {
-                throw new ModelFormatException("checkpoint of " + size + " bytes, its header implies "
-                        + header.fileSize());
+                throw new ModelFormatException(
+                        "checkpoint of " + size + " bytes, its header implies " + header.fileSize());
             }
             ModelShape shape = header.shape();
             if (vocabulary.size() != shape.vocabSize()) {
-                throw new ModelFormatException("tokenizer of " + vocabulary.size() + " tokens for a model of "
-                        + shape.vocabSize());
+                throw new ModelFormatException(
+                        "tokenizer of " + vocabulary.size() + " tokens for a model of " + shape.vocabSize());
             }
             List<Planned> plan = plan(header, weights);
             Map<String, GgufValue> metadata = metadata(shape, vocabulary, fileType, checkpoint);
@@ -83,11 +82,13 @@ public final class LlamaGgufConverter {
                 infos.add(info);
                 offset = align(offset + info.byteSize());
             }
-            byte[] headerBytes = GgufFile.of(metadata, infos)
-                    .writeHeader();
-            FloatBuffer floats = map.position(LlamaCheckpointHeader.BYTES).slice().order(ByteOrder.LITTLE_ENDIAN)
+            byte[] headerBytes = GgufFile.of(metadata, infos).writeHeader();
+            FloatBuffer floats = map.position(LlamaCheckpointHeader.BYTES)
+                    .slice()
+                    .order(ByteOrder.LITTLE_ENDIAN)
                     .asFloatBuffer();
-            Path temporary = Files.createTempFile(out.toAbsolutePath().getParent(), out.getFileName() + ".", ".partial");
+            Path temporary =
+                    Files.createTempFile(out.toAbsolutePath().getParent(), out.getFileName() + ".", ".partial");
             try {
                 try (OutputStream stream = new BufferedOutputStream(Files.newOutputStream(temporary), 1 << 20)) {
                     stream.write(headerBytes);

@@ -8,5 +8,4 @@ import java.nio.file.Path;
  * @param checkpoint the {@code model.bin}
  * @param tokenizer the {@code tokenizer.bin}
  */
-public record ModelFiles(Path checkpoint, Path tokenizer) {
-}
+public record ModelFiles(Path checkpoint, Path tokenizer) {}

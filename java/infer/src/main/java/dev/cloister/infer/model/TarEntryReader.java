@@ -16,8 +16,7 @@ final class TarEntryReader {
     private static final int BLOCK = 512;
     private static final int MAX_ENTRIES = 100_000;
 
-    private TarEntryReader() {
-    }
+    private TarEntryReader() {}
 
     /** The bytes of the regular file {@code path}, or empty when the archive ends without it. */
     static Optional<byte[]> find(InputStream tar, String path, long maxBytes) throws IOException {
@@ -33,8 +32,12 @@ final class TarEntryReader {
                 throw new ModelFormatException("tar: header " + entry + " has a bad checksum");
             }
             String name = text(header, 0, 100);
-            boolean posix = header[257] == 'u' && header[258] == 's' && header[259] == 't' && header[260] == 'a'
-                    && header[261] == 'r' && header[262] == 0;
+            boolean posix = header[257] == 'u'
+                    && header[258] == 's'
+                    && header[259] == 't'
+                    && header[260] == 'a'
+                    && header[261] == 'r'
+                    && header[262] == 0;
             String prefix = posix ? text(header, 345, 155) : "";
             String full = prefix.isEmpty() ? name : prefix + "/" + name;
             long size = octal(header, 124, 12);

@@ -18,15 +18,16 @@ import org.bytedeco.javacpp.annotation.Platform;
  * reverse, so the archive is listed last to come first on the g++ line, before the libraries it needs.
  * Only {@link NativeEngine} calls it.
  */
-@Platform(include = "cloister_infer.h", link = {"rt", "dl", "gomp", "cloister_infer_bundle"})
+@Platform(
+        include = "cloister_infer.h",
+        link = {"rt", "dl", "gomp", "cloister_infer_bundle"})
 final class NativeCore {
 
     static {
         Loader.load();
     }
 
-    private NativeCore() {
-    }
+    private NativeCore() {}
 
     static final int CI_OK = 0;
     static final int CI_ERR_ARGUMENT = -1;
@@ -66,18 +67,31 @@ final class NativeCore {
         private native void allocate();
 
         native int backend();
+
         native Options backend(int value);
+
         native int threads();
+
         native Options threads(int value);
+
         native int max_sequences();
+
         native Options max_sequences(int value);
+
         native int kv_block_tokens();
+
         native Options kv_block_tokens(int value);
+
         native int kv_blocks();
+
         native Options kv_blocks(int value);
+
         native int weight_type();
+
         native Options weight_type(int value);
+
         native int prefill_chunk();
+
         native Options prefill_chunk(int value);
     }
 
@@ -96,22 +110,31 @@ final class NativeCore {
 
         @MemberGetter
         native int dim();
+
         @MemberGetter
         native int hidden_dim();
+
         @MemberGetter
         native int layers();
+
         @MemberGetter
         native int heads();
+
         @MemberGetter
         native int kv_heads();
+
         @MemberGetter
         native int vocab_size();
+
         @MemberGetter
         native int seq_len();
     }
 
-    static native Engine ci_open(@Cast("const char*") BytePointer modelPath, Options options,
-            @Cast("char*") BytePointer err, @Cast("size_t") long errLen);
+    static native Engine ci_open(
+            @Cast("const char*") BytePointer modelPath,
+            Options options,
+            @Cast("char*") BytePointer err,
+            @Cast("size_t") long errLen);
 
     static native void ci_close(Engine engine);
 
@@ -139,14 +162,18 @@ final class NativeCore {
 
     static native int ci_sequence_position(Engine engine, int sequence);
 
-    static native int ci_prefill(Engine engine, int sequence, @Cast("const int32_t*") IntPointer tokens, int count,
+    static native int ci_prefill(
+            Engine engine, int sequence, @Cast("const int32_t*") IntPointer tokens, int count, FloatPointer logits);
+
+    static native int ci_decode(
+            Engine engine,
+            @Cast("const int32_t*") IntPointer sequences,
+            @Cast("const int32_t*") IntPointer tokens,
+            int batch,
             FloatPointer logits);
 
-    static native int ci_decode(Engine engine, @Cast("const int32_t*") IntPointer sequences,
-            @Cast("const int32_t*") IntPointer tokens, int batch, FloatPointer logits);
-
-    static native int ci_debug_sequence_blocks(Engine engine, int sequence, @Cast("int32_t*") IntPointer blocks,
-            int capacity);
+    static native int ci_debug_sequence_blocks(
+            Engine engine, int sequence, @Cast("int32_t*") IntPointer blocks, int capacity);
 
     static native int ci_debug_read_kv_block(Engine engine, int block, FloatPointer out);
 

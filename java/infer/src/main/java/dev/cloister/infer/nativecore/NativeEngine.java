@@ -48,8 +48,14 @@ public final class NativeEngine implements InferenceEngine {
      * @param weightFormat weight storage on CUDA
      * @param prefillChunk tokens per prefill forward pass (0: 64)
      */
-    public record Options(Backend backend, int threads, int maxSequences, int kvBlockTokens, int kvBlocks,
-            WeightFormat weightFormat, int prefillChunk) {
+    public record Options(
+            Backend backend,
+            int threads,
+            int maxSequences,
+            int kvBlockTokens,
+            int kvBlocks,
+            WeightFormat weightFormat,
+            int prefillChunk) {
 
         public Options {
             Objects.requireNonNull(backend, "backend");
@@ -133,8 +139,8 @@ public final class NativeEngine implements InferenceEngine {
         NativeCore.Shape s = new NativeCore.Shape();
         try {
             NativeCore.ci_get_shape(engine, s);
-            this.shape = new ModelShape(s.dim(), s.hidden_dim(), s.layers(), s.heads(), s.kv_heads(), s.vocab_size(),
-                    s.seq_len());
+            this.shape = new ModelShape(
+                    s.dim(), s.hidden_dim(), s.layers(), s.heads(), s.kv_heads(), s.vocab_size(), s.seq_len());
         } finally {
             s.close();
         }
@@ -170,17 +176,20 @@ public final class NativeEngine implements InferenceEngine {
                 NativeCore.Options o = new NativeCore.Options()) {
             cPath.put(path).put(path.length, (byte) 0);
             err.put(0, (byte) 0);
-            o.backend(switch (options.backend()) {
-                case AUTO -> NativeCore.CI_BACKEND_AUTO;
-                case CPU -> NativeCore.CI_BACKEND_CPU;
-                case CUDA -> NativeCore.CI_BACKEND_CUDA;
-            })
+            o.backend(
+                            switch (options.backend()) {
+                                case AUTO -> NativeCore.CI_BACKEND_AUTO;
+                                case CPU -> NativeCore.CI_BACKEND_CPU;
+                                case CUDA -> NativeCore.CI_BACKEND_CUDA;
+                            })
                     .threads(options.threads())
                     .max_sequences(options.maxSequences())
                     .kv_block_tokens(options.kvBlockTokens())
                     .kv_blocks(options.kvBlocks())
-                    .weight_type(options.weightFormat() == WeightFormat.BF16 ? NativeCore.CI_WEIGHTS_BF16
-                            : NativeCore.CI_WEIGHTS_F32)
+                    .weight_type(
+                            options.weightFormat() == WeightFormat.BF16
+                                    ? NativeCore.CI_WEIGHTS_BF16
+                                    : NativeCore.CI_WEIGHTS_F32)
                     .prefill_chunk(options.prefillChunk());
             NativeCore.Engine e = NativeCore.ci_open(cPath, o, err, ERROR_BYTES);
             if (e == null || e.isNull()) {
@@ -272,10 +281,12 @@ public final class NativeEngine implements InferenceEngine {
         requireArrays(tokens, logits);
         requireSequence(sequence);
         if (count < 1 || offset < 0 || offset > tokens.length - count) {
-            throw new InferenceException("prefill range [" + offset + ", +" + count + ") outside tokens[" + tokens.length + "]");
+            throw new InferenceException(
+                    "prefill range [" + offset + ", +" + count + ") outside tokens[" + tokens.length + "]");
         }
         if (count > shape.maxSequenceLength()) {
-            throw new InferenceException("prefill of " + count + " tokens passes the context of " + shape.maxSequenceLength());
+            throw new InferenceException(
+                    "prefill of " + count + " tokens passes the context of " + shape.maxSequenceLength());
         }
         if (logits.length < shape.vocabSize()) {
             throw new InferenceException("logits array shorter than the vocabulary (" + shape.vocabSize() + ")");

@@ -11,8 +11,7 @@ final class NativeLibrary {
 
     private static final Throwable FAILURE = load();
 
-    private NativeLibrary() {
-    }
+    private NativeLibrary() {}
 
     private static Throwable load() {
         try {

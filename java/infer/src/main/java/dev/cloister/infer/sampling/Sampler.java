@@ -27,8 +27,8 @@ public final class Sampler {
      */
     public int sample(float[] logits, int offset, int vocabSize) {
         if (vocabSize < 1 || offset < 0 || offset > logits.length - vocabSize) {
-            throw new IllegalArgumentException("logits row [" + offset + ", +" + vocabSize + ") outside "
-                    + logits.length);
+            throw new IllegalArgumentException(
+                    "logits row [" + offset + ", +" + vocabSize + ") outside " + logits.length);
         }
         if (parameters.greedy()) {
             int best = argmax(logits, offset, vocabSize);

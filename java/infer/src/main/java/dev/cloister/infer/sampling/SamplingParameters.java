@@ -39,8 +39,8 @@ public record SamplingParameters(float temperature, float topP, long seed, int m
         for (String stop : stopStrings) {
             int length = stop.getBytes(StandardCharsets.UTF_8).length;
             if (length == 0 || length > MAX_STOP_STRING_BYTES) {
-                throw new IllegalArgumentException("a stop string of " + length + " bytes (1.."
-                        + MAX_STOP_STRING_BYTES + " accepted)");
+                throw new IllegalArgumentException(
+                        "a stop string of " + length + " bytes (1.." + MAX_STOP_STRING_BYTES + " accepted)");
             }
         }
     }

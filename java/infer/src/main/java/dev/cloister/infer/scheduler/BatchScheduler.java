@@ -77,7 +77,11 @@ public final class BatchScheduler implements AutoCloseable {
     private volatile int activeCount;
     private volatile int waitingCount;
 
-    private BatchScheduler(InferenceEngine engine, Tokenizer tokenizer, SchedulerConfig config, InstantSource clock,
+    private BatchScheduler(
+            InferenceEngine engine,
+            Tokenizer tokenizer,
+            SchedulerConfig config,
+            InstantSource clock,
             Step.Observer observer) {
         this.engine = engine;
         this.tokenizer = tokenizer;
@@ -86,16 +90,20 @@ public final class BatchScheduler implements AutoCloseable {
         this.observer = observer;
         this.shape = engine.shape();
         if (tokenizer.vocabulary().size() != shape.vocabSize()) {
-            throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabulary().size() + " tokens, the model "
-                    + shape.vocabSize());
+            throw new IllegalArgumentException(
+                    "tokenizer has " + tokenizer.vocabulary().size() + " tokens, the model " + shape.vocabSize());
         }
         int batch = Math.min(engine.maxSequences(), config.tokenBudget());
         this.logits = new float[Math.max(batch, 1) * shape.vocabSize()];
         this.batchSequences = new int[batch];
         this.batchTokens = new int[batch];
         this.waitingPermits = new Semaphore(config.queueCapacity());
-        this.thread = Thread.ofPlatform().name("cloister-infer-scheduler").daemon(true).unstarted(this::run);
-        this.samplingPool = new ForkJoinPool(Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors())));
+        this.thread = Thread.ofPlatform()
+                .name("cloister-infer-scheduler")
+                .daemon(true)
+                .unstarted(this::run);
+        this.samplingPool =
+                new ForkJoinPool(Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors())));
     }
 
     /** Starts a scheduler thread driving {@code engine} (which the caller keeps and closes). */
@@ -104,8 +112,12 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     /** As {@link #start(InferenceEngine, Tokenizer, SchedulerConfig)}, with a clock for deadlines and a step observer. */
-    public static BatchScheduler start(InferenceEngine engine, Tokenizer tokenizer, SchedulerConfig config,
-            InstantSource clock, Step.Observer observer) {
+    public static BatchScheduler start(
+            InferenceEngine engine,
+            Tokenizer tokenizer,
+            SchedulerConfig config,
+            InstantSource clock,
+            Step.Observer observer) {
         BatchScheduler scheduler = new BatchScheduler(engine, tokenizer, config, clock, observer);
         scheduler.thread.start();
         return scheduler;
@@ -121,8 +133,8 @@ public final class BatchScheduler implements AutoCloseable {
      */
     public Generation submit(int[] prompt, SamplingParameters sampling, Instant deadline, TokenSink sink) {
         if (prompt.length < 1 || prompt.length > shape.maxSequenceLength()) {
-            throw new IllegalArgumentException("prompt of " + prompt.length + " tokens outside [1, "
-                    + shape.maxSequenceLength() + "]");
+            throw new IllegalArgumentException(
+                    "prompt of " + prompt.length + " tokens outside [1, " + shape.maxSequenceLength() + "]");
         }
         for (int token : prompt) {
             if (token < 0 || token >= shape.vocabSize()) {
@@ -151,8 +163,18 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     public SchedulerStats stats() {
-        return new SchedulerStats(submitted.sum(), rejected.sum(), finished.sum(), cancelled.sum(), expired.sum(),
-                failed.sum(), promptTokens.sum(), generatedTokens.sum(), steps.sum(), activeCount, waitingCount);
+        return new SchedulerStats(
+                submitted.sum(),
+                rejected.sum(),
+                finished.sum(),
+                cancelled.sum(),
+                expired.sum(),
+                failed.sum(),
+                promptTokens.sum(),
+                generatedTokens.sum(),
+                steps.sum(),
+                activeCount,
+                waitingCount);
     }
 
     /** Stops: every unfinished request ends as {@link FinishReason#SHUTDOWN}; returns once the thread has ended. */
@@ -206,12 +228,17 @@ public final class BatchScheduler implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             if (!closing) {
-                LOG.warn("inference scheduler interrupted; ending {} active and {} waiting requests", active.size(),
+                LOG.warn(
+                        "inference scheduler interrupted; ending {} active and {} waiting requests",
+                        active.size(),
                         waiting.size());
             }
         } catch (RuntimeException | Error e) {
-            LOG.error("inference scheduler stopped by {}; ending {} active and {} waiting requests",
-                    e.getClass().getName(), active.size(), waiting.size());
+            LOG.error(
+                    "inference scheduler stopped by {}; ending {} active and {} waiting requests",
+                    e.getClass().getName(),
+                    active.size(),
+                    waiting.size());
             throw e;
         } finally {
             closing = true;
@@ -341,8 +368,10 @@ public final class BatchScheduler implements AutoCloseable {
         // pool, then deliver in batch order on this thread
         int[] sampled = new int[batch];
         if (batch >= PARALLEL_SAMPLING_BATCH) {
-            samplingPool.submit(() -> IntStream.range(0, batch).parallel()
-                    .forEach(i -> sampled[i] = sampleRow(chosen.get(i), i))).join();
+            samplingPool
+                    .submit(() ->
+                            IntStream.range(0, batch).parallel().forEach(i -> sampled[i] = sampleRow(chosen.get(i), i)))
+                    .join();
         } else {
             for (int i = 0; i < batch; i++) {
                 sampled[i] = sampleRow(chosen.get(i), i);
@@ -443,7 +472,7 @@ public final class BatchScheduler implements AutoCloseable {
             case CANCELLED -> cancelled.increment();
             case DEADLINE -> expired.increment();
             case FAILED -> failed.increment();
-            default -> { }
+            default -> {}
         }
         Completion completion = new Completion(reason, job.prefilled, job.generated);
         try {
@@ -454,7 +483,10 @@ public final class BatchScheduler implements AutoCloseable {
         job.generation.completable().complete(completion);
     }
 
-    private enum Phase { PREFILL, DECODE }
+    private enum Phase {
+        PREFILL,
+        DECODE
+    }
 
     /** One request's state; touched by the scheduler thread only (after submit hands it over). */
     private static final class Job {

@@ -9,5 +9,4 @@ import dev.cloister.infer.sampling.FinishReason;
  * @param promptTokens the prompt tokens fed to the engine
  * @param generatedTokens the tokens delivered to the sink
  */
-public record Completion(FinishReason reason, int promptTokens, int generatedTokens) {
-}
+public record Completion(FinishReason reason, int promptTokens, int generatedTokens) {}

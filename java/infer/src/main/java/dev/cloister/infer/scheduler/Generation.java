@@ -8,8 +8,7 @@ public final class Generation {
     private final CompletableFuture<Completion> completion = new CompletableFuture<>();
     private volatile boolean cancelled;
 
-    Generation() {
-    }
+    Generation() {}
 
     /** Asks the scheduler to end the request before its next step (idempotent; no effect once it has ended). */
     public void cancel() {

@@ -14,7 +14,8 @@ public record SchedulerConfig(int queueCapacity, int tokenBudget, int prefillChu
             throw new IllegalArgumentException("queue capacity, token budget and prefill chunk must be positive");
         }
         if (prefillChunk > tokenBudget) {
-            throw new IllegalArgumentException("prefill chunk " + prefillChunk + " above the token budget " + tokenBudget);
+            throw new IllegalArgumentException(
+                    "prefill chunk " + prefillChunk + " above the token budget " + tokenBudget);
         }
     }
 }

@@ -15,6 +15,15 @@ package dev.cloister.infer.scheduler;
  * @param active requests holding a sequence now
  * @param waiting requests waiting for a sequence now
  */
-public record SchedulerStats(long submitted, long rejected, long finished, long cancelled, long expired, long failed,
-        long promptTokens, long generatedTokens, long steps, int active, int waiting) {
-}
+public record SchedulerStats(
+        long submitted,
+        long rejected,
+        long finished,
+        long cancelled,
+        long expired,
+        long failed,
+        long promptTokens,
+        long generatedTokens,
+        long steps,
+        int active,
+        int waiting) {}

@@ -18,7 +18,7 @@ public record Step(long number, int decodeBatch, int prefillTokens, int prefillS
     /** Observes steps (on the scheduler's thread: must return quickly). */
     @FunctionalInterface
     public interface Observer {
-        Observer NONE = step -> { };
+        Observer NONE = step -> {};
 
         void onStep(Step step);
     }

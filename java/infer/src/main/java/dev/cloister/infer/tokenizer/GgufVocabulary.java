@@ -28,8 +28,7 @@ public final class GgufVocabulary {
 
     private static final byte[] SPM_SPACE = "\u2581".getBytes(StandardCharsets.UTF_8);
 
-    private GgufVocabulary() {
-    }
+    private GgufVocabulary() {}
 
     public static Vocabulary read(GgufFile file) {
         String model = file.string(MODEL);
@@ -43,9 +42,11 @@ public final class GgufVocabulary {
             throw new ModelFormatException("GGUF: " + size + " tokens but " + scores.size() + " scores");
         }
         Optional<List<GgufValue>> types = file.get(TOKEN_TYPES).isPresent()
-                ? Optional.of(file.array(TOKEN_TYPES, GgufType.INT32)) : Optional.empty();
+                ? Optional.of(file.array(TOKEN_TYPES, GgufType.INT32))
+                : Optional.empty();
         if (types.isPresent() && types.get().size() != size) {
-            throw new ModelFormatException("GGUF: " + size + " tokens but " + types.get().size() + " token types");
+            throw new ModelFormatException(
+                    "GGUF: " + size + " tokens but " + types.get().size() + " token types");
         }
         byte[][] pieces = new byte[size][];
         float[] scoreArray = new float[size];
@@ -56,8 +57,8 @@ public final class GgufVocabulary {
             if (types.isPresent()) {
                 long code = ((GgufValue.Whole) types.get().get(i)).value();
                 int id = i;
-                typeArray[i] = TokenType.ofCode(code).orElseThrow(() -> new ModelFormatException(
-                        "GGUF: token " + id + " has unknown type " + code));
+                typeArray[i] = TokenType.ofCode(code)
+                        .orElseThrow(() -> new ModelFormatException("GGUF: token " + id + " has unknown type " + code));
             } else {
                 typeArray[i] = Tokenizer.byteValue(pieces[i]) >= 0 ? TokenType.BYTE : TokenType.NORMAL;
             }
@@ -83,7 +84,8 @@ public final class GgufVocabulary {
         if (value.isEmpty()) {
             return fallback;
         }
-        if (!(value.get() instanceof GgufValue.Whole whole) || whole.type() != GgufType.UINT32
+        if (!(value.get() instanceof GgufValue.Whole whole)
+                || whole.type() != GgufType.UINT32
                 || whole.value() >= size) {
             throw new ModelFormatException("GGUF: '" + key + "' must be a uint32 token id below " + size);
         }
@@ -115,7 +117,9 @@ public final class GgufVocabulary {
         ByteArrayOutputStream out = new ByteArrayOutputStream(piece.length);
         int i = 0;
         while (i < piece.length) {
-            if (i + 3 <= piece.length && piece[i] == SPM_SPACE[0] && piece[i + 1] == SPM_SPACE[1]
+            if (i + 3 <= piece.length
+                    && piece[i] == SPM_SPACE[0]
+                    && piece[i + 1] == SPM_SPACE[1]
                     && piece[i + 2] == SPM_SPACE[2]) {
                 out.write(' ');
                 i += 3;

@@ -23,11 +23,11 @@ public final class LlamaTokenizerFile {
     public static final int MAX_FILE_BYTES = 64 << 20;
     /** The special ids llama2.c hard-codes. */
     public static final int UNK = 0;
+
     public static final int BOS = 1;
     public static final int EOS = 2;
 
-    private LlamaTokenizerFile() {
-    }
+    private LlamaTokenizerFile() {}
 
     /** One entry as stored: its score and its bytes. */
     public record Entry(float score, byte[] piece) {
@@ -87,8 +87,8 @@ public final class LlamaTokenizerFile {
             float score = in.getFloat();
             int length = in.getInt();
             if (length < 0 || length > maxTokenLength) {
-                throw new ModelFormatException("tokenizer.bin: token " + id + " has length " + length
-                        + " outside [0, " + maxTokenLength + "]");
+                throw new ModelFormatException("tokenizer.bin: token " + id + " has length " + length + " outside [0, "
+                        + maxTokenLength + "]");
             }
             if (in.remaining() < length) {
                 throw new ModelFormatException("tokenizer.bin: token " + id + " truncated");
@@ -98,7 +98,8 @@ public final class LlamaTokenizerFile {
             entries.add(new Entry(score, piece));
         }
         if (entries.size() <= EOS) {
-            throw new ModelFormatException("tokenizer.bin: " + entries.size() + " tokens, fewer than the 3 special ones");
+            throw new ModelFormatException(
+                    "tokenizer.bin: " + entries.size() + " tokens, fewer than the 3 special ones");
         }
         return new Contents(maxTokenLength, entries);
     }

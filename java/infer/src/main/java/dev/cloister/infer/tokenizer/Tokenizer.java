@@ -62,8 +62,7 @@ public final class Tokenizer {
         }
         for (int value = 0; value < 256; value++) {
             if (byteTokens[value] < 0) {
-                throw new ModelFormatException(String.format(
-                        "tokenizer: no byte-fallback token <0x%02X>", value));
+                throw new ModelFormatException(String.format("tokenizer: no byte-fallback token <0x%02X>", value));
             }
         }
     }
@@ -151,8 +150,11 @@ public final class Tokenizer {
         boolean[] gone = new boolean[n];
         while (!queue.isEmpty()) {
             Pair pair = queue.poll();
-            if (gone[pair.left] || gone[pair.right] || next[pair.left] != pair.right
-                    || tokens[pair.left] != pair.leftToken || tokens[pair.right] != pair.rightToken) {
+            if (gone[pair.left]
+                    || gone[pair.right]
+                    || next[pair.left] != pair.right
+                    || tokens[pair.left] != pair.leftToken
+                    || tokens[pair.right] != pair.rightToken) {
                 continue; // stale: one side merged since
             }
             tokens[pair.left] = pair.merged;

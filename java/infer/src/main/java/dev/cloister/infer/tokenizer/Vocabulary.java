@@ -34,8 +34,8 @@ public final class Vocabulary {
             throw new ModelFormatException("vocabulary: " + size + " tokens (1.." + MAX_TOKENS + " accepted)");
         }
         if (scores.length != size || types.length != size) {
-            throw new ModelFormatException("vocabulary: " + size + " pieces but " + scores.length + " scores and "
-                    + types.length + " types");
+            throw new ModelFormatException(
+                    "vocabulary: " + size + " pieces but " + scores.length + " scores and " + types.length + " types");
         }
         if (bos < 0 || bos >= size || eos < 0 || eos >= size) {
             throw new ModelFormatException("vocabulary: BOS " + bos + " or EOS " + eos + " outside [0, " + size + ")");
@@ -45,8 +45,8 @@ public final class Vocabulary {
         for (int i = 0; i < size; i++) {
             byte[] piece = pieces[i];
             if (piece == null || piece.length > MAX_PIECE_BYTES) {
-                throw new ModelFormatException("vocabulary: token " + i + " missing or longer than "
-                        + MAX_PIECE_BYTES + " bytes");
+                throw new ModelFormatException(
+                        "vocabulary: token " + i + " missing or longer than " + MAX_PIECE_BYTES + " bytes");
             }
             if (types[i] == null) {
                 throw new ModelFormatException("vocabulary: token " + i + " has no type");
@@ -112,8 +112,12 @@ public final class Vocabulary {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof Vocabulary v && bos == v.bos && eos == v.eos && Arrays.deepEquals(pieces, v.pieces)
-                && Arrays.equals(scores, v.scores) && Arrays.equals(types, v.types);
+        return other instanceof Vocabulary v
+                && bos == v.bos
+                && eos == v.eos
+                && Arrays.deepEquals(pieces, v.pieces)
+                && Arrays.equals(scores, v.scores)
+                && Arrays.equals(types, v.types);
     }
 
     @Override

@@ -30,9 +30,10 @@ class DownloadProgressTest {
     void aLogGetsAWholeLineAtMostEveryTenSecondsAndOneAtTheEnd() {
         StringWriter shown = new StringWriter();
         FakeClock clock = new FakeClock();
-        DownloadProgress.Transfer transfer = new DownloadProgress(new PrintWriter(shown), DownloadProgress.Display.LOG,
-                clock).start("x.tgz", OptionalLong.of(4 * MIB));
-        for (int i = 1; i <= 40; i++) {  // a read every half second, 0.1 MiB each
+        DownloadProgress.Transfer transfer = new DownloadProgress(
+                        new PrintWriter(shown), DownloadProgress.Display.LOG, clock)
+                .start("x.tgz", OptionalLong.of(4 * MIB));
+        for (int i = 1; i <= 40; i++) { // a read every half second, 0.1 MiB each
             clock.seconds(i * 0.5);
             transfer.advanced(i * MIB / 10);
         }
@@ -49,17 +50,19 @@ class DownloadProgressTest {
     void aTerminalSeesOneLineRedrawnInPlaceAndEndedOnce() {
         StringWriter shown = new StringWriter();
         FakeClock clock = new FakeClock();
-        DownloadProgress.Transfer transfer = new DownloadProgress(new PrintWriter(shown),
-                DownloadProgress.Display.TERMINAL, clock).start("x.tgz", OptionalLong.empty());
+        DownloadProgress.Transfer transfer = new DownloadProgress(
+                        new PrintWriter(shown), DownloadProgress.Display.TERMINAL, clock)
+                .start("x.tgz", OptionalLong.empty());
         clock.seconds(0.1);
-        transfer.advanced(MIB);  // too soon after the start: not shown
+        transfer.advanced(MIB); // too soon after the start: not shown
         clock.seconds(0.3);
         transfer.advanced(12 * MIB);
         clock.seconds(0.4);
-        transfer.advanced(13 * MIB);  // too soon after the last line
+        transfer.advanced(13 * MIB); // too soon after the last line
         clock.seconds(1);
         transfer.finished("failed");
-        assertEquals("\rdownloading x.tgz: 12.0 MiB, 0.3 s"
-                + "\rdownloading x.tgz: 13.0 MiB, 1.0 s, failed\n", shown.toString());
+        assertEquals(
+                "\rdownloading x.tgz: 12.0 MiB, 0.3 s" + "\rdownloading x.tgz: 13.0 MiB, 1.0 s, failed\n",
+                shown.toString());
     }
 }

@@ -26,7 +26,8 @@ class GgufFileFuzzTest {
         byte[] header = file.writeHeader();
         assertEquals(file.dataOffset(), header.length);
         byte[] data = input.length > file.dataOffset()
-                ? Arrays.copyOfRange(input, (int) file.dataOffset(), input.length) : new byte[0];
+                ? Arrays.copyOfRange(input, (int) file.dataOffset(), input.length)
+                : new byte[0];
         byte[] rewritten = Arrays.copyOf(header, header.length + data.length);
         System.arraycopy(data, 0, rewritten, header.length, data.length);
         GgufFile again = GgufFile.read(ByteBuffer.wrap(rewritten));

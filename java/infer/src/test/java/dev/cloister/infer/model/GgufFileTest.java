@@ -44,7 +44,7 @@ class GgufFileTest {
     }
 
     static byte[] tok512Gguf() {
-        return tok512Gguf(metadata -> { });
+        return tok512Gguf(metadata -> {});
     }
 
     private static GgufFile read(byte[] bytes) {
@@ -61,7 +61,8 @@ class GgufFileTest {
         assertEquals(1024, gguf.tensors().get(0).byteSize());
         assertEquals(0, gguf.dataOffset() % 32);
         Tokenizer tokenizer = new Tokenizer(GgufVocabulary.read(gguf));
-        assertArrayEquals(new int[] {1, 403, 407, 261, 378}, tokenizer.encode(TestModels.REFERENCE_PROMPT, Framing.BOS));
+        assertArrayEquals(
+                new int[] {1, 403, 407, 261, 378}, tokenizer.encode(TestModels.REFERENCE_PROMPT, Framing.BOS));
         int[] withBos = new int[TestModels.REFERENCE_IDS.length + 1];
         withBos[0] = 1;
         System.arraycopy(TestModels.REFERENCE_IDS, 0, withBos, 1, TestModels.REFERENCE_IDS.length);
@@ -71,15 +72,17 @@ class GgufFileTest {
 
     @Test
     void addSpacePrefixFalseEncodesTheTextAsItIs() {
-        Tokenizer plain = GgufVocabulary.tokenizer(read(tok512Gguf(m -> m.put(GgufVocabulary.ADD_SPACE_PREFIX,
-                new GgufValue.Bool(false)))));
+        Tokenizer plain = GgufVocabulary.tokenizer(
+                read(tok512Gguf(m -> m.put(GgufVocabulary.ADD_SPACE_PREFIX, new GgufValue.Bool(false)))));
         Tokenizer prefixed = GgufVocabulary.tokenizer(read(tok512Gguf()));
         assertArrayEquals(new int[] {1, 403, 407, 261, 378}, prefixed.encode(TestModels.REFERENCE_PROMPT, Framing.BOS));
         int[] tokens = plain.encode(TestModels.REFERENCE_PROMPT, Framing.BOS);
         assertEquals(TestModels.REFERENCE_PROMPT, plain.decodeToString(tokens));
         assertTrue(tokens[1] != 403, "no leading space: 'Once', not ' Once'");
-        assertThrows(ModelFormatException.class, () -> GgufVocabulary.tokenizer(read(tok512Gguf(m -> m.put(
-                GgufVocabulary.ADD_SPACE_PREFIX, new GgufValue.Whole(GgufType.UINT8, 0))))));
+        assertThrows(
+                ModelFormatException.class,
+                () -> GgufVocabulary.tokenizer(read(tok512Gguf(
+                        m -> m.put(GgufVocabulary.ADD_SPACE_PREFIX, new GgufValue.Whole(GgufType.UINT8, 0))))));
     }
 
     @Test
@@ -111,7 +114,10 @@ class GgufFileTest {
 
     private static byte[] kv(String key, int type, byte[] value) {
         ByteBuffer b = ByteBuffer.allocate(8 + key.length() + 4 + value.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(key.length()).put(key.getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(type).put(value);
+        b.putLong(key.length())
+                .put(key.getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                .putInt(type)
+                .put(value);
         return b.array();
     }
 
@@ -146,20 +152,23 @@ class GgufFileTest {
         // a string value claiming 1 MiB in a tiny file
         refused("GGUF: truncated in k", header(3, 0, 1, kv("k", 8, le(1 << 20))));
         // an array of 2^24 uint32 in a tiny file
-        ByteBuffer array = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putInt(4).putLong(1 << 24);
+        ByteBuffer array =
+                ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putInt(4).putLong(1 << 24);
         refused("GGUF: 'k' claims 16777216 elements", header(3, 0, 1, kv("k", 9, array.array())));
     }
 
     @Test
     void malformedValuesAreRefused() {
         refused("GGUF: unknown value type 13", header(3, 0, 1, kv("k", 13, new byte[8])));
-        ByteBuffer nested = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putInt(9).putLong(1);
+        ByteBuffer nested =
+                ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putInt(9).putLong(1);
         refused("GGUF: 'k' nests arrays", header(3, 0, 1, kv("k", 9, nested.array())));
         refused("GGUF: 'k' is a bool of value 2", header(3, 0, 1, kv("k", 7, new byte[] {2})));
         byte[] twice = new byte[0];
         twice = concat(kv("k", 0, new byte[] {1}), kv("k", 0, new byte[] {2}));
         refused("GGUF: metadata key 'k' appears twice", header(3, 0, 2, twice));
-        ByteBuffer alignment = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(48);
+        ByteBuffer alignment =
+                ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(48);
         refused("GGUF: general.alignment must be", header(3, 0, 1, kv("general.alignment", 4, alignment.array())));
     }
 
@@ -167,17 +176,31 @@ class GgufFileTest {
     void keysAndTensorNamesThatAreNotUtf8AreRefused() {
         // 0xC3 0x28: a two-byte lead followed by a non-continuation byte (found by GgufFileFuzzTest: a lenient decoder
         // replaced such bytes, so the header no longer wrote back to the same length).
-        ByteBuffer key = ByteBuffer.allocate(8 + 2 + 4 + 1).order(ByteOrder.LITTLE_ENDIAN)
-                .putLong(2).put((byte) 0xC3).put((byte) 0x28).putInt(0).put((byte) 1);
+        ByteBuffer key = ByteBuffer.allocate(8 + 2 + 4 + 1)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(2)
+                .put((byte) 0xC3)
+                .put((byte) 0x28)
+                .putInt(0)
+                .put((byte) 1);
         refused("GGUF: metadata key 0 is not valid UTF-8", header(3, 0, 1, key.array()));
-        ByteBuffer name = ByteBuffer.allocate(8 + 1 + 4 + 8 + 4 + 8).order(ByteOrder.LITTLE_ENDIAN)
-                .putLong(1).put((byte) 0xFF).putInt(1).putLong(4).putInt(0).putLong(0);
+        ByteBuffer name = ByteBuffer.allocate(8 + 1 + 4 + 8 + 4 + 8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(1)
+                .put((byte) 0xFF)
+                .putInt(1)
+                .putLong(4)
+                .putInt(0)
+                .putLong(0);
         refused("GGUF: tensor info 0 is not valid UTF-8", header(3, 1, 0, name.array()));
     }
 
     private static byte[] tensor(String name, long[] shape, int type, long offset) {
-        ByteBuffer b = ByteBuffer.allocate(8 + name.length() + 4 + 8 * shape.length + 12).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(name.length()).put(name.getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(shape.length);
+        ByteBuffer b = ByteBuffer.allocate(8 + name.length() + 4 + 8 * shape.length + 12)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(name.length())
+                .put(name.getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                .putInt(shape.length);
         for (long d : shape) {
             b.putLong(d);
         }
@@ -199,19 +222,28 @@ class GgufFileTest {
     @Test
     void malformedTensorInfosAreRefused() {
         byte[] data = new byte[4096];
-        refused("GGUF: tensor 't' has 5 dimensions", concat(header(3, 1, 0, tensor("t", new long[] {1, 1, 1, 1, 1}, 0, 0)), data));
+        refused(
+                "GGUF: tensor 't' has 5 dimensions",
+                concat(header(3, 1, 0, tensor("t", new long[] {1, 1, 1, 1, 1}, 0, 0)), data));
         refused("GGUF: tensor 't' has an empty", concat(header(3, 1, 0, tensor("t", new long[] {0}, 0, 0)), data));
-        refused("GGUF: tensor 't' has too many elements",
+        refused(
+                "GGUF: tensor 't' has too many elements",
                 concat(header(3, 1, 0, tensor("t", new long[] {1L << 40, 1L << 40}, 0, 0)), data));
         refused("GGUF: unsupported tensor type 99", concat(header(3, 1, 0, tensor("t", new long[] {4}, 99, 0)), data));
-        refused("GGUF: tensor 't' row of 16 is not a whole number of Q8_0 blocks",
+        refused(
+                "GGUF: tensor 't' row of 16 is not a whole number of Q8_0 blocks",
                 concat(header(3, 1, 0, tensor("t", new long[] {16}, 8, 0)), data));
-        refused("GGUF: tensor 't' is not aligned to 32",
+        refused(
+                "GGUF: tensor 't' is not aligned to 32",
                 concat(header(3, 1, 0, tensor("t", new long[] {4}, 0, 4)), data));
-        refused("GGUF: tensor 't' lies beyond the end of the file",
+        refused(
+                "GGUF: tensor 't' lies beyond the end of the file",
                 concat(header(3, 1, 0, tensor("t", new long[] {4096}, 0, 0)), data));
-        refused("GGUF: tensor 't' appears twice", concat(header(3, 2, 0,
-                concat(tensor("t", new long[] {4}, 0, 0), tensor("t", new long[] {4}, 0, 32))), data));
+        refused(
+                "GGUF: tensor 't' appears twice",
+                concat(
+                        header(3, 2, 0, concat(tensor("t", new long[] {4}, 0, 0), tensor("t", new long[] {4}, 0, 32))),
+                        data));
         GgufFile ok = read(concat(header(3, 1, 0, tensor("t", new long[] {32, 2}, 8, 0)), data));
         assertEquals(68, ok.tensors().get(0).byteSize(), "two Q8_0 blocks");
     }
@@ -219,24 +251,33 @@ class GgufFileTest {
     @Test
     void unsupportedOrInconsistentTokenizerMetadataIsRefused() {
         GgufFile gpt2 = read(tok512Gguf(m -> m.put(GgufVocabulary.MODEL, GgufValue.Text.of("gpt2"))));
-        assertEquals("GGUF: tokenizer model 'gpt2' is not supported (only 'llama')",
-                assertThrows(ModelFormatException.class, () -> GgufVocabulary.read(gpt2)).getMessage());
-        GgufFile fewScores = read(tok512Gguf(m -> m.put(GgufVocabulary.SCORES, new GgufValue.Array(GgufType.FLOAT32,
-                List.of(new GgufValue.Real(GgufType.FLOAT32, 0))))));
-        assertEquals("GGUF: 512 tokens but 1 scores",
-                assertThrows(ModelFormatException.class, () -> GgufVocabulary.read(fewScores)).getMessage());
+        assertEquals(
+                "GGUF: tokenizer model 'gpt2' is not supported (only 'llama')",
+                assertThrows(ModelFormatException.class, () -> GgufVocabulary.read(gpt2))
+                        .getMessage());
+        GgufFile fewScores = read(tok512Gguf(m -> m.put(
+                GgufVocabulary.SCORES,
+                new GgufValue.Array(GgufType.FLOAT32, List.of(new GgufValue.Real(GgufType.FLOAT32, 0))))));
+        assertEquals(
+                "GGUF: 512 tokens but 1 scores",
+                assertThrows(ModelFormatException.class, () -> GgufVocabulary.read(fewScores))
+                        .getMessage());
         GgufFile badBos = read(tok512Gguf(m -> m.put(GgufVocabulary.BOS, new GgufValue.Whole(GgufType.UINT32, 512))));
         assertThrows(ModelFormatException.class, () -> GgufVocabulary.read(badBos));
         GgufFile noTokens = read(tok512Gguf(m -> m.remove(GgufVocabulary.TOKENS)));
-        assertEquals("GGUF: 'tokenizer.ggml.tokens' is missing or not an array of STRING",
-                assertThrows(ModelFormatException.class, () -> GgufVocabulary.read(noTokens)).getMessage());
+        assertEquals(
+                "GGUF: 'tokenizer.ggml.tokens' is missing or not an array of STRING",
+                assertThrows(ModelFormatException.class, () -> GgufVocabulary.read(noTokens))
+                        .getMessage());
         GgufFile badType = read(tok512Gguf(m -> {
             GgufValue.Array types = (GgufValue.Array) m.get(GgufVocabulary.TOKEN_TYPES);
             List<GgufValue> values = new java.util.ArrayList<>(types.values());
             values.set(7, new GgufValue.Whole(GgufType.INT32, 9));
             m.put(GgufVocabulary.TOKEN_TYPES, new GgufValue.Array(GgufType.INT32, values));
         }));
-        assertEquals("GGUF: token 7 has unknown type 9",
-                assertThrows(ModelFormatException.class, () -> GgufVocabulary.read(badType)).getMessage());
+        assertEquals(
+                "GGUF: token 7 has unknown type 9",
+                assertThrows(ModelFormatException.class, () -> GgufVocabulary.read(badType))
+                        .getMessage());
     }
 }

@@ -41,17 +41,22 @@ class LlamaCheckpointHeaderTest {
 
     @Test
     void badHeadersAreRefused() {
-        assertThrows(ModelFormatException.class, () -> LlamaCheckpointHeader.read(header(8, 16, 1, 2, 1, 10)),
-                "truncated");
+        assertThrows(
+                ModelFormatException.class, () -> LlamaCheckpointHeader.read(header(8, 16, 1, 2, 1, 10)), "truncated");
         assertThrows(ModelFormatException.class, () -> LlamaCheckpointHeader.read(header(0, 16, 1, 2, 1, 10, 4)));
-        assertThrows(ModelFormatException.class,
+        assertThrows(
+                ModelFormatException.class,
                 () -> LlamaCheckpointHeader.read(header(8, 16, 1, 2, 1, Integer.MIN_VALUE, 4)));
-        assertThrows(ModelFormatException.class, () -> LlamaCheckpointHeader.read(header(8, 16, 1, 2, 1, 10, 1 << 21)),
+        assertThrows(
+                ModelFormatException.class,
+                () -> LlamaCheckpointHeader.read(header(8, 16, 1, 2, 1, 10, 1 << 21)),
                 "beyond the dimension bound");
-        ModelFormatException e = assertThrows(ModelFormatException.class,
-                () -> LlamaCheckpointHeader.read(header(8, 16, 1, 3, 1, 10, 4)));
+        ModelFormatException e = assertThrows(
+                ModelFormatException.class, () -> LlamaCheckpointHeader.read(header(8, 16, 1, 3, 1, 10, 4)));
         assertTrue(e.getMessage().startsWith("llama2.c checkpoint: inconsistent header"), e.getMessage());
-        assertThrows(ModelFormatException.class, () -> LlamaCheckpointHeader.read(header(8, 16, 1, 4, 3, 10, 4)),
+        assertThrows(
+                ModelFormatException.class,
+                () -> LlamaCheckpointHeader.read(header(8, 16, 1, 4, 3, 10, 4)),
                 "heads not a multiple of kv heads");
     }
 }

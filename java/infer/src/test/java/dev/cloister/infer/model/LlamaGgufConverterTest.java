@@ -71,7 +71,8 @@ class LlamaGgufConverterTest {
         assertArrayEquals(new long[] {64, 512}, embedding.dimensions());
         byte[] bytes = Files.readAllBytes(gguf);
         byte[] checkpoint = Files.readAllBytes(TestModels.stories260k());
-        assertArrayEquals(Arrays.copyOfRange(checkpoint, 28, 28 + 512 * 64 * 4),
+        assertArrayEquals(
+                Arrays.copyOfRange(checkpoint, 28, 28 + 512 * 64 * 4),
                 Arrays.copyOfRange(bytes, (int) file.dataOffset(), (int) file.dataOffset() + 512 * 64 * 4),
                 "F32 tensors are the checkpoint's bytes");
         Tokenizer tokenizer = new Tokenizer(GgufVocabulary.read(file));
@@ -92,15 +93,23 @@ class LlamaGgufConverterTest {
         for (GgmlType type : new GgmlType[] {GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0}) {
             Path gguf = convert(type);
             GgufFile file = GgufFile.open(gguf);
-            GgufTensorInfo q = file.tensors().stream().filter(t -> t.name().equals("blk.0.attn_q.weight")).findFirst()
+            GgufTensorInfo q = file.tensors().stream()
+                    .filter(t -> t.name().equals("blk.0.attn_q.weight"))
+                    .findFirst()
                     .orElseThrow();
-            GgufTensorInfo down = file.tensors().stream().filter(t -> t.name().equals("blk.0.ffn_down.weight"))
-                    .findFirst().orElseThrow();
-            GgufTensorInfo norm = file.tensors().stream().filter(t -> t.name().equals("blk.0.attn_norm.weight"))
-                    .findFirst().orElseThrow();
+            GgufTensorInfo down = file.tensors().stream()
+                    .filter(t -> t.name().equals("blk.0.ffn_down.weight"))
+                    .findFirst()
+                    .orElseThrow();
+            GgufTensorInfo norm = file.tensors().stream()
+                    .filter(t -> t.name().equals("blk.0.attn_norm.weight"))
+                    .findFirst()
+                    .orElseThrow();
             assertEquals(type, q.type());
             assertEquals(GgmlType.F32, norm.type(), "norms stay F32");
-            assertEquals(type == GgmlType.Q8_0 ? GgmlType.F32 : type, down.type(),
+            assertEquals(
+                    type == GgmlType.Q8_0 ? GgmlType.F32 : type,
+                    down.type(),
                     "rows of 172 are not whole Q8_0 blocks: F32");
             try (ReferenceTransformer fromGguf = ReferenceTransformer.loadGguf(gguf, 1)) {
                 double error = maxRelativeError(reference, logits(fromGguf, 4));
@@ -151,12 +160,16 @@ class LlamaGgufConverterTest {
 
     @Test
     void badInputsAreRefused() {
-        Vocabulary small = LlamaTokenizerFile.vocabulary(new LlamaTokenizerFile.Contents(6,
+        Vocabulary small = LlamaTokenizerFile.vocabulary(new LlamaTokenizerFile.Contents(
+                6,
                 LlamaTokenizerFile.parse(bytesOf(TestModels.tok512())).entries().subList(0, 300)));
-        assertThrows(ModelFormatException.class, () -> LlamaGgufConverter.convert(TestModels.stories260k(), small,
-                GgmlType.F32, dir.resolve("x.gguf")));
-        assertThrows(IllegalArgumentException.class, () -> LlamaGgufConverter.convert(TestModels.stories260k(),
-                TOK512, GgmlType.Q4_K, dir.resolve("x.gguf")));
+        assertThrows(
+                ModelFormatException.class,
+                () -> LlamaGgufConverter.convert(TestModels.stories260k(), small, GgmlType.F32, dir.resolve("x.gguf")));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> LlamaGgufConverter.convert(
+                        TestModels.stories260k(), TOK512, GgmlType.Q4_K, dir.resolve("x.gguf")));
     }
 
     private static byte[] bytesOf(Path file) {

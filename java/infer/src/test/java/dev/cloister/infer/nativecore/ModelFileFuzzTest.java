@@ -35,14 +35,22 @@ class ModelFileFuzzTest {
         byte[] body = data.consumeRemainingAsBytes();
         byte[] file;
         if (gguf) {
-            file = ByteBuffer.allocate(8 + body.length).order(ByteOrder.LITTLE_ENDIAN)
-                    .put(new byte[] {'G', 'G', 'U', 'F'}).putInt(3).put(body).array();
+            file = ByteBuffer.allocate(8 + body.length)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .put(new byte[] {'G', 'G', 'U', 'F'})
+                    .putInt(3)
+                    .put(body)
+                    .array();
         } else {
             file = body;
         }
         Files.write(FILE, file);
-        NativeEngine.Options options = NativeEngine.Options.defaults().withBackend(NativeEngine.Backend.CPU)
-                .withThreads(1).withMaxSequences(1).withPrefillChunk(1).withKvBlocks(16, 1);
+        NativeEngine.Options options = NativeEngine.Options.defaults()
+                .withBackend(NativeEngine.Backend.CPU)
+                .withThreads(1)
+                .withMaxSequences(1)
+                .withPrefillChunk(1)
+                .withKvBlocks(16, 1);
         try (NativeEngine engine = NativeEngine.open(FILE, options)) {
             if (engine.shape().vocabSize() <= 0) {
                 throw new AssertionError("an opened model has a vocabulary");

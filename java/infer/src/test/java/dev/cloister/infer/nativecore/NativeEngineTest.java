@@ -21,10 +21,11 @@ import org.junit.jupiter.api.Test;
 class NativeEngineTest {
 
     /** llama2.c run.c, greedy, 64 steps of "Once upon a time" (testdata/models/README.md): prompt ids first. */
-    static final int[] REFERENCE = {403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426, 338, 401,
-        396, 267, 337, 410, 408, 419, 292, 411, 322, 265, 282, 295, 433, 426, 385, 328, 432, 358, 394, 261, 370, 432, 352,
-        266, 268, 388, 426, 338, 391, 266, 267, 337, 335, 312, 432, 398, 312, 286, 267, 414, 270, 333, 415, 426, 13, 438,
-        310};
+    static final int[] REFERENCE = {
+        403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426, 338, 401, 396, 267, 337, 410, 408,
+        419, 292, 411, 322, 265, 282, 295, 433, 426, 385, 328, 432, 358, 394, 261, 370, 432, 352, 266, 268, 388, 426,
+        338, 391, 266, 267, 337, 335, 312, 432, 398, 312, 286, 267, 414, 270, 333, 415, 426, 13, 438, 310
+    };
 
     /** BOS, then "Once upon a time". */
     static final int[] PROMPT = {1, 403, 407, 261, 378};
@@ -36,7 +37,9 @@ class NativeEngineTest {
     }
 
     static NativeEngine.Options cpu(int maxSequences) {
-        return NativeEngine.Options.defaults().withBackend(NativeEngine.Backend.CPU).withThreads(2)
+        return NativeEngine.Options.defaults()
+                .withBackend(NativeEngine.Backend.CPU)
+                .withThreads(2)
                 .withMaxSequences(maxSequences);
     }
 
@@ -112,7 +115,7 @@ class NativeEngineTest {
         for (int b = 0; b < batch; b++) {
             seqs[b] = engine.openSequence();
             int[] prompt = b == 0 ? PROMPT : new int[] {1, 300 + b, 260 + (b * 7) % 200, 400 + b % 3};
-            int len = b == 0 ? prompt.length : 2 + b % 3;  // different lengths
+            int len = b == 0 ? prompt.length : 2 + b % 3; // different lengths
             engine.prefill(seqs[b], prompt, 0, len, one);
             System.arraycopy(one, 0, logits, b * vocab, vocab);
             outs.add(new int[steps]);
@@ -201,7 +204,8 @@ class NativeEngineTest {
             assertRefused("batch of 0", () -> engine.decode(new int[] {seq}, new int[] {1}, 0, logits));
             assertRefused("batch of 33", () -> engine.decode(new int[33], new int[33], 33, new float[33 * 512]));
             assertRefused("shorter than the batch", () -> engine.decode(new int[] {seq}, new int[] {1, 1}, 2, logits));
-            assertRefused("logits array shorter", () -> engine.decode(new int[] {seq}, new int[] {1}, 1, new float[10]));
+            assertRefused(
+                    "logits array shorter", () -> engine.decode(new int[] {seq}, new int[] {1}, 1, new float[10]));
             assertRefused("null array", () -> engine.decode(null, new int[] {1}, 1, logits));
             assertRefused("null array", () -> engine.decode(new int[] {seq}, null, 1, logits));
             assertRefused("null array", () -> engine.decode(new int[] {seq}, new int[] {1}, 1, null));
@@ -267,7 +271,8 @@ class NativeEngineTest {
         Files.write(tiny, new byte[] {1, 2, 3});
         assertRefused("too short", () -> NativeEngine.open(tiny, cpu(1)));
         if (!NativeEngine.cudaBuilt()) {
-            assertRefused("CUDA backend unavailable",
+            assertRefused(
+                    "CUDA backend unavailable",
                     () -> NativeEngine.open(model(), cpu(1).withBackend(NativeEngine.Backend.CUDA)));
         }
     }
@@ -282,19 +287,25 @@ class NativeEngineTest {
         byte[] filler = new byte[4096];
         Arrays.fill(filler, (byte) 0x7f);
         Files.write(garbage, filler);
-        assertRefusedWith("cannot open the model: model dim 2139062143 outside [2, 65536]",
+        assertRefusedWith(
+                "cannot open the model: model dim 2139062143 outside [2, 65536]",
                 () -> NativeEngine.open(garbage, cpu(1)));
 
         Path gguf = dir.resolve("stories260K.gguf");
-        dev.cloister.infer.model.LlamaGgufConverter.convert(model(), dev.cloister.infer.tokenizer.LlamaTokenizerFile
-                .read(model().resolveSibling("tok512.bin")), dev.cloister.infer.model.GgmlType.F32, gguf);
+        dev.cloister.infer.model.LlamaGgufConverter.convert(
+                model(),
+                dev.cloister.infer.tokenizer.LlamaTokenizerFile.read(model().resolveSibling("tok512.bin")),
+                dev.cloister.infer.model.GgmlType.F32,
+                gguf);
         Path cutGguf = dir.resolve("cut.gguf");
         // magic, version, tensor count, metadata count, then 6 of the first key's 8 length bytes
         Files.write(cutGguf, Arrays.copyOf(Files.readAllBytes(gguf), 30));
-        assertRefusedWith("cannot open the model: GGUF: truncated while reading metadata key",
+        assertRefusedWith(
+                "cannot open the model: GGUF: truncated while reading metadata key",
                 () -> NativeEngine.open(cutGguf, cpu(1)));
 
-        assertRefusedWith("model file not found or not a regular file",
+        assertRefusedWith(
+                "model file not found or not a regular file",
                 () -> NativeEngine.open(dir.resolve("missing.gguf"), cpu(1)));
     }
 
@@ -311,7 +322,8 @@ class NativeEngineTest {
 
     static void assertRefusedWith(String message, org.junit.jupiter.api.function.Executable call) {
         String got = assertThrows(InferenceException.class, call).getMessage();
-        assertTrue(got.chars().noneMatch(Character::isISOControl),
+        assertTrue(
+                got.chars().noneMatch(Character::isISOControl),
                 () -> "control characters in: " + got.replaceAll("\\p{Cntrl}", "?"));
         assertEquals(message, got);
     }
@@ -320,7 +332,8 @@ class NativeEngineTest {
     void autoUsesCudaOnlyWhereAGpuIsUsableAndCudaRequestedWithoutOneIsRefused() {
         try (NativeEngine auto = NativeEngine.open(model(), cpu(1).withBackend(NativeEngine.Backend.AUTO))) {
             if (auto.backend() == NativeEngine.Backend.CPU) {
-                assertRefused("CUDA backend unavailable",
+                assertRefused(
+                        "CUDA backend unavailable",
                         () -> NativeEngine.open(model(), cpu(1).withBackend(NativeEngine.Backend.CUDA)));
             } else {
                 assertTrue(NativeEngine.cudaBuilt());

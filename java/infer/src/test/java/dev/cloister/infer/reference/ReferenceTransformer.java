@@ -31,18 +31,18 @@ public final class ReferenceTransformer implements InferenceEngine {
 
     // weights, as offsets into one array (shapes as [rows, columns])
     private float[] w;
-    private final int tokenEmbedding;   // [vocab, dim]
-    private final int rmsAttention;     // [layers, dim]
-    private final int wq;               // [layers, dim, dim]
-    private final int wk;               // [layers, kvDim, dim]
-    private final int wv;               // [layers, kvDim, dim]
-    private final int wo;               // [layers, dim, dim]
-    private final int rmsFeedForward;   // [layers, dim]
-    private final int w1;               // [layers, hidden, dim]
-    private final int w2;               // [layers, dim, hidden]
-    private final int w3;               // [layers, hidden, dim]
-    private final int rmsFinal;         // [dim]
-    private final int classifier;       // [vocab, dim]
+    private final int tokenEmbedding; // [vocab, dim]
+    private final int rmsAttention; // [layers, dim]
+    private final int wq; // [layers, dim, dim]
+    private final int wk; // [layers, kvDim, dim]
+    private final int wv; // [layers, kvDim, dim]
+    private final int wo; // [layers, dim, dim]
+    private final int rmsFeedForward; // [layers, dim]
+    private final int w1; // [layers, hidden, dim]
+    private final int w2; // [layers, dim, hidden]
+    private final int w3; // [layers, hidden, dim]
+    private final int rmsFinal; // [dim]
+    private final int classifier; // [vocab, dim]
 
     /** Per open sequence: keys and values [layers][position * kvDim + ...]; null for a free slot. */
     private final Sequence[] sequences;
@@ -101,7 +101,8 @@ public final class ReferenceTransformer implements InferenceEngine {
         rmsFinal = at;
         at += dim;
         at += shape.maxSequenceLength() * headSize; // freq_cis_real and freq_cis_imag: unused
-        classifier = header.classifier() == LlamaCheckpointHeader.Classifier.SHARED_WITH_EMBEDDING ? tokenEmbedding : at;
+        classifier =
+                header.classifier() == LlamaCheckpointHeader.Classifier.SHARED_WITH_EMBEDDING ? tokenEmbedding : at;
         this.sequences = new Sequence[maxSequences];
     }
 
@@ -115,7 +116,8 @@ public final class ReferenceTransformer implements InferenceEngine {
             ByteBuffer map = channel.map(FileChannel.MapMode.READ_ONLY, 0, size).order(ByteOrder.LITTLE_ENDIAN);
             LlamaCheckpointHeader header = LlamaCheckpointHeader.read(map);
             if (header.fileSize() != size || header.weightCount() > Integer.MAX_VALUE - 8) {
-                throw new InferenceException("checkpoint of " + size + " bytes, its header implies " + header.fileSize());
+                throw new InferenceException(
+                        "checkpoint of " + size + " bytes, its header implies " + header.fileSize());
             }
             float[] weights = new float[(int) header.weightCount()];
             map.position(LlamaCheckpointHeader.BYTES);
@@ -132,22 +134,30 @@ public final class ReferenceTransformer implements InferenceEngine {
      */
     public static ReferenceTransformer loadGguf(Path file, int maxSequences) {
         GgufFile gguf = GgufFile.open(file);
-        ModelShape shape = new ModelShape(u32(gguf, "llama.embedding_length"), u32(gguf, "llama.feed_forward_length"),
-                u32(gguf, "llama.block_count"), u32(gguf, "llama.attention.head_count"),
+        ModelShape shape = new ModelShape(
+                u32(gguf, "llama.embedding_length"),
+                u32(gguf, "llama.feed_forward_length"),
+                u32(gguf, "llama.block_count"),
+                u32(gguf, "llama.attention.head_count"),
                 u32(gguf, "llama.attention.head_count_kv"),
-                gguf.array("tokenizer.ggml.tokens", dev.cloister.infer.model.GgufType.STRING).size(),
+                gguf.array("tokenizer.ggml.tokens", dev.cloister.infer.model.GgufType.STRING)
+                        .size(),
                 u32(gguf, "llama.context_length"));
         java.util.Map<String, GgufTensorInfo> tensors = new java.util.HashMap<>();
         for (GgufTensorInfo tensor : gguf.tensors()) {
             tensors.put(tensor.name(), tensor);
         }
-        LlamaCheckpointHeader header = new LlamaCheckpointHeader(shape, tensors.containsKey("output.weight")
-                ? LlamaCheckpointHeader.Classifier.SEPARATE : LlamaCheckpointHeader.Classifier.SHARED_WITH_EMBEDDING);
+        LlamaCheckpointHeader header = new LlamaCheckpointHeader(
+                shape,
+                tensors.containsKey("output.weight")
+                        ? LlamaCheckpointHeader.Classifier.SEPARATE
+                        : LlamaCheckpointHeader.Classifier.SHARED_WITH_EMBEDDING);
         float[] weights = new float[(int) header.weightCount()];
         java.util.List<String> order = new java.util.ArrayList<>();
         order.add("token_embd.weight");
-        for (String part : new String[] {"attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm",
-                "ffn_gate", "ffn_down", "ffn_up"}) {
+        for (String part : new String[] {
+            "attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm", "ffn_gate", "ffn_down", "ffn_up"
+        }) {
             for (int l = 0; l < shape.layers(); l++) {
                 order.add("blk." + l + "." + part + ".weight");
             }

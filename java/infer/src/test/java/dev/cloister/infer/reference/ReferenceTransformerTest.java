@@ -43,8 +43,8 @@ class ReferenceTransformerTest {
                 generated[i] = Sampler.argmax(logits, 0, vocab);
                 model.decode(new int[] {seq}, new int[] {generated[i]}, 1, logits);
             }
-            assertArrayEquals(Arrays.copyOfRange(TestModels.REFERENCE_IDS, 4, TestModels.REFERENCE_IDS.length),
-                    generated);
+            assertArrayEquals(
+                    Arrays.copyOfRange(TestModels.REFERENCE_IDS, 4, TestModels.REFERENCE_IDS.length), generated);
             assertEquals(PROMPT.length + generated.length, model.position(seq));
         }
     }
@@ -73,17 +73,22 @@ class ReferenceTransformerTest {
             float[] logits = new float[512];
             assertThrows(InferenceException.class, () -> model.position(0), "not open");
             int seq = model.openSequence();
-            assertEquals("all 1 sequences are open",
+            assertEquals(
+                    "all 1 sequences are open",
                     assertThrows(InferenceException.class, model::openSequence).getMessage());
             assertThrows(InferenceException.class, () -> model.prefill(seq, new int[] {512}, 0, 1, logits));
             assertThrows(InferenceException.class, () -> model.prefill(seq, new int[] {-1}, 0, 1, logits));
             assertThrows(InferenceException.class, () -> model.prefill(seq, new int[] {1}, 0, 2, logits));
             assertThrows(InferenceException.class, () -> model.prefill(seq, new int[] {1}, 0, 1, new float[3]));
-            assertThrows(InferenceException.class, () -> model.prefill(seq, new int[600], 0, 600, logits),
+            assertThrows(
+                    InferenceException.class,
+                    () -> model.prefill(seq, new int[600], 0, 600, logits),
                     "past the context length");
             assertEquals(0, model.position(seq), "refused calls change nothing");
-            assertThrows(InferenceException.class, () -> model.decode(new int[] {seq, seq}, new int[] {1, 1}, 2,
-                    new float[1024]), "the same sequence twice");
+            assertThrows(
+                    InferenceException.class,
+                    () -> model.decode(new int[] {seq, seq}, new int[] {1, 1}, 2, new float[1024]),
+                    "the same sequence twice");
             model.closeSequence(seq);
             assertThrows(InferenceException.class, () -> model.closeSequence(seq));
             assertThrows(InferenceException.class, () -> model.decode(new int[] {seq}, new int[] {1}, 1, logits));
@@ -108,7 +113,8 @@ class ReferenceTransformerTest {
         Path truncated = dir.resolve("truncated.bin");
         Files.write(truncated, Arrays.copyOf(file, file.length - 4));
         assertTrue(assertThrows(InferenceException.class, () -> ReferenceTransformer.load(truncated, 1))
-                .getMessage().contains("header implies"));
+                .getMessage()
+                .contains("header implies"));
         Path badHeads = dir.resolve("heads.bin");
         byte[] copy = file.clone();
         copy[12] = 7; // n_heads 8 -> 7: dim 64 does not divide

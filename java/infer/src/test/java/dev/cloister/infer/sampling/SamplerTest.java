@@ -99,14 +99,20 @@ class SamplerTest {
         assertThrows(IllegalArgumentException.class, () -> SamplingParameters.sampled(1f, 1.01f, 0, 1));
         assertThrows(IllegalArgumentException.class, () -> SamplingParameters.sampled(1f, Float.NaN, 0, 1));
         assertThrows(IllegalArgumentException.class, () -> SamplingParameters.greedy(0));
-        assertThrows(IllegalArgumentException.class, () -> SamplingParameters.greedy(SamplingParameters.MAX_TOKENS + 1));
-        assertThrows(IllegalArgumentException.class, () -> SamplingParameters.greedy(1).withStopStrings(List.of("")));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class, () -> SamplingParameters.greedy(SamplingParameters.MAX_TOKENS + 1));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SamplingParameters.greedy(1).withStopStrings(List.of("")));
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> SamplingParameters.greedy(1).withStopStrings(List.of("x".repeat(257))));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> SamplingParameters.greedy(1).withStopStrings(Collections.nCopies(17, "x")));
-        assertThrows(IllegalArgumentException.class, () -> new Sampler(SamplingParameters.greedy(1))
-                .sample(new float[4], 1, 4));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new Sampler(SamplingParameters.greedy(1)).sample(new float[4], 1, 4));
     }
 
     @Test
@@ -126,14 +132,16 @@ class SamplerTest {
         assertThrows(IllegalStateException.class, () -> new Sampler(SamplingParameters.greedy(1)).sample(nan, 0, 2));
         Sampler sampled = new Sampler(SamplingParameters.sampled(1f, 0.9f, 1L, 1));
         assertThrows(IllegalStateException.class, () -> sampled.sample(nan, 0, 2));
-        assertThrows(IllegalStateException.class,
-                () -> sampled.sample(new float[] {Float.POSITIVE_INFINITY, 0f}, 0, 2));
+        assertThrows(
+                IllegalStateException.class, () -> sampled.sample(new float[] {Float.POSITIVE_INFINITY, 0f}, 0, 2));
         assertEquals(1, new Sampler(SamplingParameters.greedy(1)).sample(new float[] {Float.NaN, 0f}, 0, 2));
     }
 
     @Test
     void toStringHidesTheStopStrings() {
-        String shown = SamplingParameters.greedy(3).withStopStrings(List.of("secret word")).toString();
+        String shown = SamplingParameters.greedy(3)
+                .withStopStrings(List.of("secret word"))
+                .toString();
         assertFalse(shown.contains("secret"), shown);
         assertTrue(shown.contains("stopStrings=1"), shown);
     }

@@ -47,8 +47,8 @@ class BatchSchedulerTest {
             CollectingSink sink = new CollectingSink();
             scheduler.submit(prompt, SamplingParameters.greedy(GENERATED), FAR, sink);
             assertEquals(new Completion(FinishReason.MAX_TOKENS, 5, GENERATED), await(sink));
-            assertArrayEquals(Arrays.copyOfRange(TestModels.REFERENCE_IDS, 4, TestModels.REFERENCE_IDS.length),
-                    sink.ids());
+            assertArrayEquals(
+                    Arrays.copyOfRange(TestModels.REFERENCE_IDS, 4, TestModels.REFERENCE_IDS.length), sink.ids());
             assertEquals(TestModels.REFERENCE_TEXT, TestModels.REFERENCE_PROMPT + sink.text());
             assertEquals(0, model.openSequences(), "the sequence is closed");
             assertArrayEquals(new int[5], prompt, "the prompt is zeroed");
@@ -64,8 +64,11 @@ class BatchSchedulerTest {
         try (ReferenceTransformer model = ReferenceTransformer.load(TestModels.stories260k(), 1);
                 BatchScheduler scheduler = BatchScheduler.start(model, TOKENIZER, new SchedulerConfig(4, 8, 8))) {
             CollectingSink greedy = new CollectingSink();
-            scheduler.submit(TOKENIZER.encode(TestModels.REFERENCE_PROMPT, Framing.BOS),
-                    SamplingParameters.greedy(GENERATED), FAR, greedy);
+            scheduler.submit(
+                    TOKENIZER.encode(TestModels.REFERENCE_PROMPT, Framing.BOS),
+                    SamplingParameters.greedy(GENERATED),
+                    FAR,
+                    greedy);
             await(greedy);
             alone = greedy.ids();
             CollectingSink sampledSink = new CollectingSink();
@@ -75,8 +78,8 @@ class BatchSchedulerTest {
         }
         List<Step> steps = new CopyOnWriteArrayList<>();
         try (ReferenceTransformer model = ReferenceTransformer.load(TestModels.stories260k(), 32);
-                BatchScheduler scheduler = BatchScheduler.start(model, TOKENIZER, new SchedulerConfig(32, 16, 3),
-                        InstantSource.system(), steps::add)) {
+                BatchScheduler scheduler = BatchScheduler.start(
+                        model, TOKENIZER, new SchedulerConfig(32, 16, 3), InstantSource.system(), steps::add)) {
             List<CollectingSink> others = new ArrayList<>();
             // the first request holds the scheduler on its first token until all 32 are in
             CountDownLatch first = new CountDownLatch(1);
@@ -98,12 +101,16 @@ class BatchSchedulerTest {
             for (int i = 1; i < 30; i++) {
                 CollectingSink other = new CollectingSink();
                 others.add(other);
-                SamplingParameters parameters = i % 3 == 0 ? SamplingParameters.greedy(10 + i)
+                SamplingParameters parameters = i % 3 == 0
+                        ? SamplingParameters.greedy(10 + i)
                         : SamplingParameters.sampled(1.0f, i % 2 == 0 ? 1f : 0.8f, i, 20 + i);
                 scheduler.submit(TOKENIZER.encode(prompts[i % prompts.length], Framing.BOS), parameters, FAR, other);
                 if (i == 12) {
-                    scheduler.submit(TOKENIZER.encode(TestModels.REFERENCE_PROMPT, Framing.BOS),
-                            SamplingParameters.greedy(GENERATED), FAR, target);
+                    scheduler.submit(
+                            TOKENIZER.encode(TestModels.REFERENCE_PROMPT, Framing.BOS),
+                            SamplingParameters.greedy(GENERATED),
+                            FAR,
+                            target);
                     scheduler.submit(TOKENIZER.encode("Lily saw a dog", Framing.BOS), sampled, FAR, targetSampled);
                 }
             }
@@ -117,8 +124,10 @@ class BatchSchedulerTest {
             assertArrayEquals(aloneSampled, targetSampled.ids());
             assertEquals(0, model.openSequences());
             assertTrue(steps.stream().allMatch(step -> step.tokens() <= 16), "never over the budget");
-            assertTrue(steps.stream().anyMatch(step -> step.decodeBatch() == 16), () -> "a rotating subset decoded: "
-                    + steps.stream().mapToInt(Step::decodeBatch).max());
+            assertTrue(
+                    steps.stream().anyMatch(step -> step.decodeBatch() == 16),
+                    () -> "a rotating subset decoded: "
+                            + steps.stream().mapToInt(Step::decodeBatch).max());
             assertEquals(32, scheduler.stats().finished());
         }
     }
@@ -129,8 +138,8 @@ class BatchSchedulerTest {
         List<Step> steps = new CopyOnWriteArrayList<>();
         CountDownLatch firstToken = new CountDownLatch(1);
         CountDownLatch proceed = new CountDownLatch(1);
-        try (BatchScheduler scheduler = BatchScheduler.start(engine, TOKENIZER, new SchedulerConfig(4, 4, 3),
-                InstantSource.system(), steps::add)) {
+        try (BatchScheduler scheduler = BatchScheduler.start(
+                engine, TOKENIZER, new SchedulerConfig(4, 4, 3), InstantSource.system(), steps::add)) {
             CollectingSink long1 = new CollectingSink() {
                 @Override
                 public void onToken(int token, byte[] piece) {
@@ -148,9 +157,12 @@ class BatchSchedulerTest {
             assertEquals(new Completion(FinishReason.MAX_TOKENS, 2, 12), await(long1));
         }
         assertTrue(steps.stream().allMatch(step -> step.tokens() <= 4), steps::toString);
-        List<Step> mixed = steps.stream().filter(step -> step.decodeBatch() > 0 && step.prefillTokens() > 0).toList();
+        List<Step> mixed = steps.stream()
+                .filter(step -> step.decodeBatch() > 0 && step.prefillTokens() > 0)
+                .toList();
         // the 10-token prompt is fed 3, 3, 3, 1 beside one decode token each
-        assertEquals(List.of(3, 3, 3, 1), mixed.stream().map(Step::prefillTokens).toList(), steps::toString);
+        assertEquals(
+                List.of(3, 3, 3, 1), mixed.stream().map(Step::prefillTokens).toList(), steps::toString);
         assertTrue(mixed.stream().allMatch(step -> step.decodeBatch() == 1));
     }
 
@@ -187,8 +199,8 @@ class BatchSchedulerTest {
         ScriptedFakeEngine engine = new ScriptedFakeEngine(512, 256, 2, position -> 300);
         Instant start = Instant.parse("2026-11-28T12:00:00Z");
         AtomicReference<Instant> now = new AtomicReference<>(start);
-        try (BatchScheduler scheduler = BatchScheduler.start(engine, TOKENIZER, new SchedulerConfig(2, 4, 4),
-                now::get, Step.Observer.NONE)) {
+        try (BatchScheduler scheduler =
+                BatchScheduler.start(engine, TOKENIZER, new SchedulerConfig(2, 4, 4), now::get, Step.Observer.NONE)) {
             CollectingSink late = new CollectingSink();
             int[] latePrompt = {1, 7};
             scheduler.submit(latePrompt, SamplingParameters.greedy(5), start, late);
@@ -231,7 +243,8 @@ class BatchSchedulerTest {
             assertTrue(first.await(30, TimeUnit.SECONDS), "the first request holds the only sequence");
             CollectingSink queued = new CollectingSink();
             scheduler.submit(new int[] {1}, SamplingParameters.greedy(2), FAR, queued);
-            QueueFullException full = assertThrows(QueueFullException.class,
+            QueueFullException full = assertThrows(
+                    QueueFullException.class,
                     () -> scheduler.submit(new int[] {1}, SamplingParameters.greedy(2), FAR, new CollectingSink()));
             assertEquals("inference queue full (1 waiting)", full.getMessage());
             assertEquals(1, scheduler.stats().rejected());
@@ -252,13 +265,20 @@ class BatchSchedulerTest {
         List<Case> cases = List.of(
                 new Case(FinishReason.END_OF_TEXT, 256, SamplingParameters.greedy(50), 3),
                 new Case(FinishReason.MAX_TOKENS, 256, SamplingParameters.greedy(4), 4),
-                new Case(FinishReason.STOP_STRING, 256, SamplingParameters.greedy(50).withStopStrings(
-                        List.of("never there", stop)), 2),
+                new Case(
+                        FinishReason.STOP_STRING,
+                        256,
+                        SamplingParameters.greedy(50).withStopStrings(List.of("never there", stop)),
+                        2),
                 new Case(FinishReason.CONTEXT_FULL, 8, SamplingParameters.greedy(50), 6));
         for (Case c : cases) {
             // positions 3, 4, 5 give a, b, a; position 6 gives EOS (for the end-of-text case only)
-            ScriptedFakeEngine engine = new ScriptedFakeEngine(512, c.context(), 1,
-                    position -> c.reason() == FinishReason.END_OF_TEXT && position >= 6 ? 2 : position % 2 == 1 ? a : b);
+            ScriptedFakeEngine engine = new ScriptedFakeEngine(
+                    512,
+                    c.context(),
+                    1,
+                    position ->
+                            c.reason() == FinishReason.END_OF_TEXT && position >= 6 ? 2 : position % 2 == 1 ? a : b);
             try (BatchScheduler scheduler = BatchScheduler.start(engine, TOKENIZER, new SchedulerConfig(1, 4, 4))) {
                 CollectingSink sink = new CollectingSink();
                 int[] prompt = {1, 40, 41};
@@ -333,7 +353,8 @@ class BatchSchedulerTest {
         assertEquals(new Completion(FinishReason.SHUTDOWN, 0, 0), await(waiting));
         assertAllClosedAndZeroed(engine, prompt);
         assertArrayEquals(new int[2], waitingPrompt);
-        assertThrows(RejectedExecutionException.class,
+        assertThrows(
+                RejectedExecutionException.class,
                 () -> scheduler.submit(new int[] {1}, SamplingParameters.greedy(1), FAR, new CollectingSink()));
     }
 
@@ -374,8 +395,10 @@ class BatchSchedulerTest {
         }
         assertThrows(IllegalArgumentException.class, () -> new SchedulerConfig(0, 4, 4));
         assertThrows(IllegalArgumentException.class, () -> new SchedulerConfig(1, 4, 5));
-        assertThrows(IllegalArgumentException.class, () -> BatchScheduler.start(
-                new ScriptedFakeEngine(500, 16, 1, position -> 1), TOKENIZER, new SchedulerConfig(1, 4, 4)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> BatchScheduler.start(
+                        new ScriptedFakeEngine(500, 16, 1, position -> 1), TOKENIZER, new SchedulerConfig(1, 4, 4)));
     }
 
     private static void assertAllClosedAndZeroed(ScriptedFakeEngine engine, int[] prompt) {

@@ -32,7 +32,8 @@ final class RunCStyleEncoder {
     private int byteToken(int value) {
         String spelled = String.format("<0x%02X>", value);
         for (int id = 0; id < vocabulary.size(); id++) {
-            if (vocabulary.type(id) == TokenType.BYTE && latin1(vocabulary.piece(id)).equals(spelled)) {
+            if (vocabulary.type(id) == TokenType.BYTE
+                    && latin1(vocabulary.piece(id)).equals(spelled)) {
                 return id;
             }
         }

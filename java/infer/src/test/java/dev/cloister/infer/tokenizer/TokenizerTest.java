@@ -19,11 +19,10 @@ class TokenizerTest {
 
     @Test
     void referencePromptEncodesToRunCsIds() {
-        assertArrayEquals(new int[] {1, 403, 407, 261, 378},
-                TOK512.encode(TestModels.REFERENCE_PROMPT, Framing.BOS));
+        assertArrayEquals(new int[] {1, 403, 407, 261, 378}, TOK512.encode(TestModels.REFERENCE_PROMPT, Framing.BOS));
         assertArrayEquals(new int[] {403, 407, 261, 378}, TOK512.encode(TestModels.REFERENCE_PROMPT, Framing.NONE));
-        assertArrayEquals(new int[] {1, 403, 407, 261, 378, 2},
-                TOK512.encode(TestModels.REFERENCE_PROMPT, Framing.BOS_EOS));
+        assertArrayEquals(
+                new int[] {1, 403, 407, 261, 378, 2}, TOK512.encode(TestModels.REFERENCE_PROMPT, Framing.BOS_EOS));
     }
 
     @Test
@@ -61,7 +60,8 @@ class TokenizerTest {
     @Test
     void roundTripsTextsWithSpacesAndNewlines() {
         for (String text : List.of("", " ", "  two", "a\nb\n\n", "Lily and Ben.\tThe end ", "\u0000x")) {
-            assertEquals(text, TOK512.decodeToString(TOK512.encode(text, Framing.BOS)), () -> "length " + text.length());
+            assertEquals(
+                    text, TOK512.decodeToString(TOK512.encode(text, Framing.BOS)), () -> "length " + text.length());
         }
         assertArrayEquals(new int[] {1}, TOK512.encode("", Framing.BOS), "no dummy prefix for empty text");
     }
@@ -73,7 +73,9 @@ class TokenizerTest {
         assertArrayEquals(new int[] {SPACE, ab(), c()}, tiny(2f, 1f).encode("abc", Framing.NONE));
         assertArrayEquals(new int[] {SPACE, a(), bc()}, tiny(1f, 2f).encode("abc", Framing.NONE));
         assertArrayEquals(new int[] {SPACE, ab(), c()}, tiny(1f, 1f).encode("abc", Framing.NONE));
-        assertArrayEquals(new int[] {SPACE, ab(), 3 + 'x', ab()}, tiny(1f, 1f).encode("abxab", Framing.NONE),
+        assertArrayEquals(
+                new int[] {SPACE, ab(), 3 + 'x', ab()},
+                tiny(1f, 1f).encode("abxab", Framing.NONE),
                 "x is not in the vocabulary: its byte token");
     }
 
@@ -102,8 +104,8 @@ class TokenizerTest {
         LlamaTokenizerFile.Contents contents = LlamaTokenizerFile.parse(bytesOf(TestModels.tok512()));
         List<LlamaTokenizerFile.Entry> entries = new ArrayList<>(contents.entries());
         entries.set(3 + 0x41, new LlamaTokenizerFile.Entry(0f, "<0x4G>".getBytes(StandardCharsets.US_ASCII)));
-        Vocabulary broken = LlamaTokenizerFile.vocabulary(
-                new LlamaTokenizerFile.Contents(contents.maxTokenLength(), entries));
+        Vocabulary broken =
+                LlamaTokenizerFile.vocabulary(new LlamaTokenizerFile.Contents(contents.maxTokenLength(), entries));
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> new Tokenizer(broken));
         assertEquals("tokenizer: no byte-fallback token <0x41>", e.getMessage());
     }
@@ -151,13 +153,19 @@ class TokenizerTest {
         entries.add(new LlamaTokenizerFile.Entry(0f, "\n<s>\n".getBytes(StandardCharsets.US_ASCII)));
         entries.add(new LlamaTokenizerFile.Entry(0f, "\n</s>\n".getBytes(StandardCharsets.US_ASCII)));
         for (int b = 0; b < 256; b++) {
-            entries.add(new LlamaTokenizerFile.Entry(0f,
-                    String.format("<0x%02X>", b).getBytes(StandardCharsets.US_ASCII)));
+            entries.add(new LlamaTokenizerFile.Entry(
+                    0f, String.format("<0x%02X>", b).getBytes(StandardCharsets.US_ASCII)));
         }
-        for (String[] piece : new String[][] {{"a", "-1"}, {"b", "-2"}, {"c", "-3"}, {"ab", String.valueOf(abScore)},
-                {"bc", String.valueOf(bcScore)}, {" ", "-4"}}) {
-            entries.add(new LlamaTokenizerFile.Entry(Float.parseFloat(piece[1]),
-                    piece[0].getBytes(StandardCharsets.US_ASCII)));
+        for (String[] piece : new String[][] {
+            {"a", "-1"},
+            {"b", "-2"},
+            {"c", "-3"},
+            {"ab", String.valueOf(abScore)},
+            {"bc", String.valueOf(bcScore)},
+            {" ", "-4"}
+        }) {
+            entries.add(new LlamaTokenizerFile.Entry(
+                    Float.parseFloat(piece[1]), piece[0].getBytes(StandardCharsets.US_ASCII)));
         }
         byte[] file = LlamaTokenizerFile.write(new LlamaTokenizerFile.Contents(6, entries));
         return new Tokenizer(LlamaTokenizerFile.vocabulary(LlamaTokenizerFile.parse(file)));

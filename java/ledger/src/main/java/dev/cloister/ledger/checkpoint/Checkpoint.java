@@ -72,7 +72,8 @@ public record Checkpoint(String origin, long size, byte[] rootHash, List<String>
         if (!Arrays.equals(s.getBytes(StandardCharsets.UTF_8), text)) {
             throw new FormatException(context + ": not valid UTF-8");
         }
-        List<String> lines = new ArrayList<>(Arrays.asList(s.substring(0, s.length() - 1).split("\n", -1)));
+        List<String> lines =
+                new ArrayList<>(Arrays.asList(s.substring(0, s.length() - 1).split("\n", -1)));
         if (lines.size() < 3) {
             throw new FormatException(context + ": " + lines.size() + " lines, want at least 3");
         }
@@ -138,8 +139,12 @@ public record Checkpoint(String origin, long size, byte[] rootHash, List<String>
     /** The note text: origin, size, root hash and extension lines, each newline-terminated. */
     public String toText() {
         StringBuilder sb = new StringBuilder(origin.length() + 80);
-        sb.append(origin).append('\n').append(size).append('\n')
-                .append(Base64.getEncoder().encodeToString(rootHash)).append('\n');
+        sb.append(origin)
+                .append('\n')
+                .append(size)
+                .append('\n')
+                .append(Base64.getEncoder().encodeToString(rootHash))
+                .append('\n');
         for (String e : extensions) {
             sb.append(e).append('\n');
         }
@@ -148,8 +153,11 @@ public record Checkpoint(String origin, long size, byte[] rootHash, List<String>
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Checkpoint c && c.origin.equals(origin) && c.size == size
-                && Arrays.equals(c.rootHash, rootHash) && c.extensions.equals(extensions);
+        return o instanceof Checkpoint c
+                && c.origin.equals(origin)
+                && c.size == size
+                && Arrays.equals(c.rootHash, rootHash)
+                && c.extensions.equals(extensions);
     }
 
     @Override

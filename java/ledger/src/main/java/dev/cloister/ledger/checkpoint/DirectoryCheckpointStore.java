@@ -40,7 +40,8 @@ public final class DirectoryCheckpointStore implements CheckpointStore {
         try {
             Checkpoint cp = Checkpoint.parse(text);
             if (!cp.origin().equals(origin)) {
-                throw new IOException("while reading the stored checkpoint of " + origin + ": it is for " + cp.origin());
+                throw new IOException(
+                        "while reading the stored checkpoint of " + origin + ": it is for " + cp.origin());
             }
             return Optional.of(cp);
         } catch (FormatException e) {

@@ -36,11 +36,12 @@ public record SignedCheckpoint(Checkpoint checkpoint, Note note, SignedNote sign
         try {
             checkpoint = Checkpoint.parse(note.textBytes());
         } catch (FormatException e) {
-            throw FormatException.context("while reading a checkpoint signed by " + log.key().name(), e);
+            throw FormatException.context(
+                    "while reading a checkpoint signed by " + log.key().name(), e);
         }
         if (!checkpoint.origin().equals(log.origin())) {
-            throw new FormatException("while reading a checkpoint: origin '" + checkpoint.origin() + "', want '"
-                    + log.origin() + "'");
+            throw new FormatException(
+                    "while reading a checkpoint: origin '" + checkpoint.origin() + "', want '" + log.origin() + "'");
         }
         return new SignedCheckpoint(checkpoint, note, signedNote);
     }

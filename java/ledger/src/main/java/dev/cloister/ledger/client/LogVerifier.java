@@ -77,8 +77,10 @@ public final class LogVerifier {
         Checkpoint cp = verified.checkpoint();
         Optional<Checkpoint> known = store.get(log.origin());
         if (known.isPresent() && cp.size() < known.get().size()) {
-            throw new LogConsistencyException(Reason.ROLLBACK, "while accepting a checkpoint of " + log.origin()
-                    + ": size " + cp.size() + " is below the size " + known.get().size() + " already seen");
+            throw new LogConsistencyException(
+                    Reason.ROLLBACK,
+                    "while accepting a checkpoint of " + log.origin() + ": size " + cp.size() + " is below the size "
+                            + known.get().size() + " already seen");
         }
         advance(cp, known, proofs);
         return verified;
@@ -155,15 +157,17 @@ public final class LogVerifier {
                 + " (" + what + ")";
         if (older.size() == newer.size()) {
             if (!MessageDigest.isEqual(older.rootHash(), newer.rootHash())) {
-                throw new LogConsistencyException(Reason.FORK, context + ": same size, roots "
-                        + Hex.format(older.rootHash()) + " and " + Hex.format(newer.rootHash()));
+                throw new LogConsistencyException(
+                        Reason.FORK,
+                        context + ": same size, roots " + Hex.format(older.rootHash()) + " and "
+                                + Hex.format(newer.rootHash()));
             }
             return;
         }
         if (older.size() == 0) {
             if (!MessageDigest.isEqual(older.rootHash(), TreeHash.emptyRoot())) {
-                throw new LogConsistencyException(Reason.FORK, context + ": size 0 with a root that is not the empty "
-                        + "tree's");
+                throw new LogConsistencyException(
+                        Reason.FORK, context + ": size 0 with a root that is not the empty " + "tree's");
             }
             return; // the empty tree is a prefix of every tree
         }
@@ -171,15 +175,18 @@ public final class LogVerifier {
         try {
             proof = proofs.consistencyProof(older.size(), newer.size());
         } catch (IOException e) {
-            throw new LogConsistencyException(older.size() < newer.size() ? Reason.FORK : Reason.ROLLBACK,
-                    context + ": no consistency proof available", e);
+            throw new LogConsistencyException(
+                    older.size() < newer.size() ? Reason.FORK : Reason.ROLLBACK,
+                    context + ": no consistency proof available",
+                    e);
         }
         if (proof.size1() != older.size() || proof.size2() != newer.size()) {
-            throw new LogConsistencyException(Reason.FORK, context + ": got a proof from " + proof.size1() + " to "
-                    + proof.size2());
+            throw new LogConsistencyException(
+                    Reason.FORK, context + ": got a proof from " + proof.size1() + " to " + proof.size2());
         }
         try {
-            MerkleTree.verifyConsistency(older.size(), newer.size(), proof.hashes(), older.rootHash(), newer.rootHash());
+            MerkleTree.verifyConsistency(
+                    older.size(), newer.size(), proof.hashes(), older.rootHash(), newer.rootHash());
         } catch (ProofException e) {
             throw new LogConsistencyException(Reason.FORK, context + ": " + e.getMessage(), e);
         }

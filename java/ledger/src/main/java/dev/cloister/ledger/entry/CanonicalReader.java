@@ -19,7 +19,8 @@ final class CanonicalReader {
 
     private void need(int n, String what) throws FormatException {
         if (in.length - pos < n) {
-            throw new FormatException("while reading " + what + ": need " + n + " bytes, " + (in.length - pos) + " left");
+            throw new FormatException(
+                    "while reading " + what + ": need " + n + " bytes, " + (in.length - pos) + " left");
         }
     }
 
@@ -70,10 +71,12 @@ final class CanonicalReader {
     String string8(String what) throws FormatException {
         byte[] b = opaque8(what, 1);
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(b)).toString();
+                    .decode(ByteBuffer.wrap(b))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new FormatException("while reading " + what + ": not valid UTF-8", e);
         }

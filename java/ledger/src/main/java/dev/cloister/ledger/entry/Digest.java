@@ -37,8 +37,8 @@ public record Digest(Algorithm algorithm, byte[] value) {
 
     public Digest {
         if (value.length != algorithm.length) {
-            throw new IllegalArgumentException(algorithm + " digest of " + value.length + " bytes, want "
-                    + algorithm.length);
+            throw new IllegalArgumentException(
+                    algorithm + " digest of " + value.length + " bytes, want " + algorithm.length);
         }
         value = value.clone();
     }

@@ -17,8 +17,14 @@ import java.util.List;
  * } EnclaveRelease;
  * </pre>
  */
-public record EnclaveRelease(String release, List<PlatformMeasurement> measurements, List<GpuReferenceValue> gpus,
-        Digest image, String sourceRevision, Digest buildRecipe) implements LedgerEntry {
+public record EnclaveRelease(
+        String release,
+        List<PlatformMeasurement> measurements,
+        List<GpuReferenceValue> gpus,
+        Digest image,
+        String sourceRevision,
+        Digest buildRecipe)
+        implements LedgerEntry {
 
     public static final int TYPE = 0x01;
     static final int MAX_LIST = 16;

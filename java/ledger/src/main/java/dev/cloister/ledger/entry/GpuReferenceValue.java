@@ -32,7 +32,7 @@ public record GpuReferenceValue(String model, Digest driverRim, Digest vbiosRim)
     }
 
     int compareModel(GpuReferenceValue o) {
-        return java.util.Arrays.compareUnsigned(model.getBytes(StandardCharsets.UTF_8),
-                o.model.getBytes(StandardCharsets.UTF_8));
+        return java.util.Arrays.compareUnsigned(
+                model.getBytes(StandardCharsets.UTF_8), o.model.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -50,8 +50,12 @@ public record IssuerKeyEntry(int tokenType, String issuerName, byte[] publicKey,
 
     @Override
     public byte[] encode() {
-        return LedgerEntry.finish(LedgerEntry.header(TYPE).u16(tokenType).string8(issuerName).opaque16(publicKey)
-                .u64(notBefore.getEpochSecond()).u64(notAfter.getEpochSecond()));
+        return LedgerEntry.finish(LedgerEntry.header(TYPE)
+                .u16(tokenType)
+                .string8(issuerName)
+                .opaque16(publicKey)
+                .u64(notBefore.getEpochSecond())
+                .u64(notAfter.getEpochSecond()));
     }
 
     static IssuerKeyEntry read(CanonicalReader r) throws FormatException {
@@ -65,8 +69,12 @@ public record IssuerKeyEntry(int tokenType, String issuerName, byte[] publicKey,
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof IssuerKeyEntry e && e.tokenType == tokenType && e.issuerName.equals(issuerName)
-                && Arrays.equals(e.publicKey, publicKey) && e.notBefore.equals(notBefore) && e.notAfter.equals(notAfter);
+        return o instanceof IssuerKeyEntry e
+                && e.tokenType == tokenType
+                && e.issuerName.equals(issuerName)
+                && Arrays.equals(e.publicKey, publicKey)
+                && e.notBefore.equals(notBefore)
+                && e.notAfter.equals(notAfter);
     }
 
     @Override

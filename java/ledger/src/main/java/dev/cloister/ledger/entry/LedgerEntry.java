@@ -44,8 +44,9 @@ public sealed interface LedgerEntry permits EnclaveRelease, OhttpKeyConfigEntry,
                 case EnclaveRelease.TYPE -> EnclaveRelease.read(r);
                 case OhttpKeyConfigEntry.TYPE -> OhttpKeyConfigEntry.read(r);
                 case IssuerKeyEntry.TYPE -> IssuerKeyEntry.read(r);
-                default -> throw new FormatException("while decoding a ledger entry: unknown type 0x"
-                        + Integer.toHexString(type));
+                default ->
+                    throw new FormatException(
+                            "while decoding a ledger entry: unknown type 0x" + Integer.toHexString(type));
             };
         } catch (IllegalArgumentException e) {
             throw new FormatException("while decoding a ledger entry: " + e.getMessage(), e);

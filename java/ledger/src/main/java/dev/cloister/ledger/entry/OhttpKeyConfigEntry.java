@@ -43,8 +43,10 @@ public record OhttpKeyConfigEntry(byte[] keyConfig, Instant notBefore, Instant n
 
     @Override
     public byte[] encode() {
-        return LedgerEntry.finish(LedgerEntry.header(TYPE).opaque16(keyConfig)
-                .u64(notBefore.getEpochSecond()).u64(notAfter.getEpochSecond()));
+        return LedgerEntry.finish(LedgerEntry.header(TYPE)
+                .opaque16(keyConfig)
+                .u64(notBefore.getEpochSecond())
+                .u64(notAfter.getEpochSecond()));
     }
 
     static OhttpKeyConfigEntry read(CanonicalReader r) throws FormatException {
@@ -56,8 +58,10 @@ public record OhttpKeyConfigEntry(byte[] keyConfig, Instant notBefore, Instant n
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof OhttpKeyConfigEntry e && Arrays.equals(e.keyConfig, keyConfig)
-                && e.notBefore.equals(notBefore) && e.notAfter.equals(notAfter);
+        return o instanceof OhttpKeyConfigEntry e
+                && Arrays.equals(e.keyConfig, keyConfig)
+                && e.notBefore.equals(notBefore)
+                && e.notAfter.equals(notAfter);
     }
 
     @Override

@@ -23,7 +23,8 @@ public sealed interface PlatformMeasurement {
     record SevSnp(byte[] launchDigest) implements PlatformMeasurement {
         public SevSnp {
             if (launchDigest.length != REGISTER_SIZE) {
-                throw new IllegalArgumentException("SEV-SNP launch digest of " + launchDigest.length + " bytes, want 48");
+                throw new IllegalArgumentException(
+                        "SEV-SNP launch digest of " + launchDigest.length + " bytes, want 48");
             }
             launchDigest = launchDigest.clone();
         }
@@ -69,12 +70,14 @@ public sealed interface PlatformMeasurement {
                 throw new IllegalArgumentException(rtmrs.size() + " TDX RTMRs, want 4");
             }
             mrtd = mrtd.clone();
-            rtmrs = rtmrs.stream().map(r -> {
-                if (r.length != REGISTER_SIZE) {
-                    throw new IllegalArgumentException("TDX RTMR of " + r.length + " bytes, want 48");
-                }
-                return r.clone();
-            }).toList();
+            rtmrs = rtmrs.stream()
+                    .map(r -> {
+                        if (r.length != REGISTER_SIZE) {
+                            throw new IllegalArgumentException("TDX RTMR of " + r.length + " bytes, want 48");
+                        }
+                        return r.clone();
+                    })
+                    .toList();
         }
 
         @Override
@@ -128,12 +131,16 @@ public sealed interface PlatformMeasurement {
             case 0x01 -> new SevSnp(r.fixed(REGISTER_SIZE, "SEV-SNP launch digest"));
             case 0x02 -> {
                 byte[] mrtd = r.fixed(REGISTER_SIZE, "TDX MRTD");
-                List<byte[]> rtmrs = List.of(r.fixed(REGISTER_SIZE, "TDX RTMR0"), r.fixed(REGISTER_SIZE, "TDX RTMR1"),
-                        r.fixed(REGISTER_SIZE, "TDX RTMR2"), r.fixed(REGISTER_SIZE, "TDX RTMR3"));
+                List<byte[]> rtmrs = List.of(
+                        r.fixed(REGISTER_SIZE, "TDX RTMR0"),
+                        r.fixed(REGISTER_SIZE, "TDX RTMR1"),
+                        r.fixed(REGISTER_SIZE, "TDX RTMR2"),
+                        r.fixed(REGISTER_SIZE, "TDX RTMR3"));
                 yield new Tdx(mrtd, rtmrs);
             }
-            default -> throw new FormatException("while reading a measurement: unknown platform 0x"
-                    + Integer.toHexString(platform));
+            default ->
+                throw new FormatException(
+                        "while reading a measurement: unknown platform 0x" + Integer.toHexString(platform));
         };
     }
 }

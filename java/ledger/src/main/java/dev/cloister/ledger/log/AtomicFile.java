@@ -29,8 +29,8 @@ public final class AtomicFile {
     /** First half of {@link #write}: the temporary file next to {@code target}, written and fsynced. */
     public static Path prepare(Path target, byte[] bytes) throws IOException {
         Path temp = target.resolveSibling(target.getFileName() + TEMP_SUFFIX);
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel ch = FileChannel.open(
+                temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer buf = ByteBuffer.wrap(bytes);
             while (buf.hasRemaining()) {
                 ch.write(buf);

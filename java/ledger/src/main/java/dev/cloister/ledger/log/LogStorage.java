@@ -102,10 +102,12 @@ public final class LogStorage implements TileSource {
         for (int i = 0; i < targets.size(); i++) {
             AtomicFile.commit(temps.get(i), targets.get(i));
         }
-        runAll(dirs.stream().<Callable<Path>>map(d -> () -> {
-            fsyncDirectory(d);
-            return d;
-        }).toList());
+        runAll(dirs.stream()
+                .<Callable<Path>>map(d -> () -> {
+                    fsyncDirectory(d);
+                    return d;
+                })
+                .toList());
         // 3. only then the checkpoint that names them.
         AtomicFile.commit(temps.getLast(), checkpointFile);
         fsyncDirectory(root);
@@ -150,7 +152,10 @@ public final class LogStorage implements TileSource {
             long fullCount = nodes >>> 8;
             int width = (int) (nodes & 255);
             for (long index = fullCount; ; index++) {
-                Path full = root.resolve(level < 0 ? new EntryBundleId(index, 256).path() : TileId.full(level, index).path());
+                Path full = root.resolve(
+                        level < 0
+                                ? new EntryBundleId(index, 256).path()
+                                : TileId.full(level, index).path());
                 Path partials = full.resolveSibling(full.getFileName() + ".p");
                 boolean any = Files.deleteIfExists(full);
                 if (any) {

@@ -111,8 +111,8 @@ public final class Sequencer implements ConsistencyProofSource {
             for (int i = 0; i < bundleWidth; i++) {
                 byte[] e = b.entry(i);
                 if (!Arrays.equals(TreeHash.leafHash(e), levels.getFirst().get(i))) {
-                    throw new FormatException(context + ": entry " + ((n & ~255L) + i)
-                            + " does not hash to its level-0 tile");
+                    throw new FormatException(
+                            context + ": entry " + ((n & ~255L) + i) + " does not hash to its level-0 tile");
                 }
                 bundle.add(e);
             }
@@ -120,8 +120,8 @@ public final class Sequencer implements ConsistencyProofSource {
         size = n;
         byte[] root = MerkleTree.rootHash(frontier(), n);
         if (!Arrays.equals(root, cp.rootHash())) {
-            throw new FormatException(context + ": tiles give root " + Hex.format(root)
-                    + ", checkpoint says " + Hex.format(cp.rootHash()));
+            throw new FormatException(context + ": tiles give root " + Hex.format(root) + ", checkpoint says "
+                    + Hex.format(cp.rootHash()));
         }
         head = new Head(cp, verified.signedNote());
     }
@@ -287,12 +287,16 @@ public final class Sequencer implements ConsistencyProofSource {
             }
             byte[] wider;
             try {
-                wider = Tile.parse(TileId.full(id.level(), id.index()),
-                        storage.fetch(TileId.full(id.level(), id.index()).path())).hashes();
+                wider = Tile.parse(
+                                TileId.full(id.level(), id.index()),
+                                storage.fetch(
+                                        TileId.full(id.level(), id.index()).path()))
+                        .hashes();
             } catch (java.nio.file.NoSuchFileException noFull) {
                 synchronized (this) {
                     long nodes = size >>> (8 * id.level());
-                    if (id.level() >= levels.size() || (nodes >>> 8) != id.index()
+                    if (id.level() >= levels.size()
+                            || (nodes >>> 8) != id.index()
                             || levels.get(id.level()).size() < id.width()) {
                         throw e;
                     }

@@ -13,12 +13,14 @@ public record ConsistencyProof(long size1, long size2, List<byte[]> hashes) {
         if (hashes.size() > MerkleTree.MAX_PROOF_LENGTH) {
             throw new IllegalArgumentException("consistency proof of " + hashes.size() + " hashes");
         }
-        hashes = hashes.stream().map(h -> {
-            if (h.length != TreeHash.SIZE) {
-                throw new IllegalArgumentException("consistency proof hash of " + h.length + " bytes, want 32");
-            }
-            return h.clone();
-        }).toList();
+        hashes = hashes.stream()
+                .map(h -> {
+                    if (h.length != TreeHash.SIZE) {
+                        throw new IllegalArgumentException("consistency proof hash of " + h.length + " bytes, want 32");
+                    }
+                    return h.clone();
+                })
+                .toList();
     }
 
     /** Verifies that the tree with root {@code root1} is a prefix of the tree with root {@code root2}. */

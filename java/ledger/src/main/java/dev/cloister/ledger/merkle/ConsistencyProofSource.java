@@ -15,8 +15,8 @@ public interface ConsistencyProofSource {
     /** A source that has no proofs: every request fails, so only equal or growing-from-nothing views are accepted. */
     static ConsistencyProofSource none() {
         return (size1, size2) -> {
-            throw new java.nio.file.NoSuchFileException("no consistency proof from " + size1 + " to " + size2
-                    + " available");
+            throw new java.nio.file.NoSuchFileException(
+                    "no consistency proof from " + size1 + " to " + size2 + " available");
         };
     }
 

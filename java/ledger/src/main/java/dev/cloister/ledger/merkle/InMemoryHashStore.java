@@ -39,7 +39,10 @@ public final class InMemoryHashStore implements HashStore {
 
     @Override
     public synchronized byte[] node(int height, long index) {
-        if (height < 0 || height >= levels.size() || index < 0 || index >= levels.get(height).size()) {
+        if (height < 0
+                || height >= levels.size()
+                || index < 0
+                || index >= levels.get(height).size()) {
             throw new IllegalArgumentException("no complete subtree at height " + height + " index " + index);
         }
         return levels.get(height).get((int) index).clone();

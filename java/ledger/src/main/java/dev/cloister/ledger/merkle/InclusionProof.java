@@ -16,12 +16,14 @@ public record InclusionProof(long leafIndex, long treeSize, List<byte[]> hashes)
         if (hashes.size() > MerkleTree.MAX_PROOF_LENGTH) {
             throw new IllegalArgumentException("inclusion proof of " + hashes.size() + " hashes");
         }
-        hashes = hashes.stream().map(h -> {
-            if (h.length != TreeHash.SIZE) {
-                throw new IllegalArgumentException("inclusion proof hash of " + h.length + " bytes, want 32");
-            }
-            return h.clone();
-        }).toList();
+        hashes = hashes.stream()
+                .map(h -> {
+                    if (h.length != TreeHash.SIZE) {
+                        throw new IllegalArgumentException("inclusion proof hash of " + h.length + " bytes, want 32");
+                    }
+                    return h.clone();
+                })
+                .toList();
     }
 
     /** Verifies that {@code leafHash} is at {@link #leafIndex} in the tree whose root is {@code rootHash}. */

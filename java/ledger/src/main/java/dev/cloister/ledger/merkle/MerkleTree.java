@@ -65,7 +65,8 @@ public final class MerkleTree {
     public static InclusionProof inclusionProof(HashStore store, long index, long size)
             throws IOException, LedgerException {
         if (index < 0 || index >= size) {
-            throw new ProofException("while building an inclusion proof: index " + index + " not below tree size " + size);
+            throw new ProofException(
+                    "while building an inclusion proof: index " + index + " not below tree size " + size);
         }
         List<byte[]> path = new ArrayList<>();
         path(store, index, 0, size, path);
@@ -91,8 +92,8 @@ public final class MerkleTree {
     public static ConsistencyProof consistencyProof(HashStore store, long size1, long size2)
             throws IOException, LedgerException {
         if (size1 <= 0 || size1 > size2) {
-            throw new ProofException("while building a consistency proof: need 0 < size1 <= size2, got size1 "
-                    + size1 + ", size2 " + size2);
+            throw new ProofException("while building a consistency proof: need 0 < size1 <= size2, got size1 " + size1
+                    + ", size2 " + size2);
         }
         List<byte[]> proof = new ArrayList<>();
         subproof(store, size1, 0, size2, true, proof);
@@ -122,12 +123,12 @@ public final class MerkleTree {
      *
      * @throws ProofException with both roots when the computed root differs, or with the structural reason
      */
-    public static void verifyInclusion(long leafIndex, long treeSize, byte[] leafHash, List<byte[]> proof,
-            byte[] rootHash) throws ProofException {
+    public static void verifyInclusion(
+            long leafIndex, long treeSize, byte[] leafHash, List<byte[]> proof, byte[] rootHash) throws ProofException {
         byte[] computed = rootFromInclusion(leafIndex, treeSize, leafHash, proof);
         if (!MessageDigest.isEqual(computed, rootHash)) {
-            throw new ProofException("while verifying inclusion of leaf " + leafIndex + " in tree size " + treeSize,
-                    rootHash, computed);
+            throw new ProofException(
+                    "while verifying inclusion of leaf " + leafIndex + " in tree size " + treeSize, rootHash, computed);
         }
     }
 
@@ -244,12 +245,13 @@ public final class MerkleTree {
 
     private static void checkComponents(String context, List<byte[]> proof) throws ProofException {
         if (proof.size() > MAX_PROOF_LENGTH) {
-            throw new ProofException(context + ": proof has " + proof.size() + " hashes, more than " + MAX_PROOF_LENGTH);
+            throw new ProofException(
+                    context + ": proof has " + proof.size() + " hashes, more than " + MAX_PROOF_LENGTH);
         }
         for (int i = 0; i < proof.size(); i++) {
             if (proof.get(i).length != TreeHash.SIZE) {
-                throw new ProofException(context + ": proof hash " + i + " is " + proof.get(i).length
-                        + " bytes, want 32");
+                throw new ProofException(
+                        context + ": proof hash " + i + " is " + proof.get(i).length + " bytes, want 32");
             }
         }
     }

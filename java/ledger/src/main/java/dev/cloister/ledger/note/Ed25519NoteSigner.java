@@ -52,8 +52,8 @@ public final class Ed25519NoteSigner implements NoteSigner {
             if (material.length != 33 || material[0] != SignatureType.ED25519.id()) {
                 throw new FormatException(context + ": want 0x01 followed by a 32-byte Ed25519 seed");
             }
-            Ed25519NoteSigner signer = new Ed25519NoteSigner(name,
-                    Ed25519PrivateKey.fromSeed(Arrays.copyOfRange(material, 1, 33)));
+            Ed25519NoteSigner signer =
+                    new Ed25519NoteSigner(name, Ed25519PrivateKey.fromSeed(Arrays.copyOfRange(material, 1, 33)));
             if (signer.keyId != keyId) {
                 throw new FormatException(context + ": key id " + KeyId.hex(keyId) + " does not match the key, want "
                         + KeyId.hex(signer.keyId));
@@ -71,7 +71,8 @@ public final class Ed25519NoteSigner implements NoteSigner {
         byte[] seed = key.seedForEncoding();
         System.arraycopy(seed, 0, material, 1, 32);
         Arrays.fill(seed, (byte) 0);
-        String out = PREFIX + name + "+" + KeyId.hex(keyId) + "+" + Base64.getEncoder().encodeToString(material);
+        String out = PREFIX + name + "+" + KeyId.hex(keyId) + "+"
+                + Base64.getEncoder().encodeToString(material);
         Arrays.fill(material, (byte) 0);
         return out;
     }

@@ -49,8 +49,13 @@ public final class KeyFiles {
             material[0] = SignatureType.ED25519.id();
             Ed25519PrivateKey key = Ed25519PrivateKey.fromSeed(Arrays.copyOfRange(material, 1, 33));
             Cosigner cosigner = new Cosigner(parts[2], key);
-            String asNoteKey = String.join("+", parts[0], parts[1], parts[2],
-                    KeyId.hex(new Ed25519NoteSigner(parts[2], key).keyId()), Base64.getEncoder().encodeToString(material));
+            String asNoteKey = String.join(
+                    "+",
+                    parts[0],
+                    parts[1],
+                    parts[2],
+                    KeyId.hex(new Ed25519NoteSigner(parts[2], key).keyId()),
+                    Base64.getEncoder().encodeToString(material));
             Ed25519NoteSigner.parse(asNoteKey);
             if (!parts[3].equals(KeyId.hex(cosigner.verifier().keyId()))) {
                 throw new FormatException("witness key id " + parts[3] + " does not match the key, want "
@@ -68,7 +73,12 @@ public final class KeyFiles {
         byte[] material = Base64.getDecoder().decode(parts[4]);
         try {
             material[0] = SignatureType.COSIGNATURE_V1.id();
-            return String.join("+", parts[0], parts[1], name, KeyId.hex(new Cosigner(name, key).verifier().keyId()),
+            return String.join(
+                    "+",
+                    parts[0],
+                    parts[1],
+                    name,
+                    KeyId.hex(new Cosigner(name, key).verifier().keyId()),
                     Base64.getEncoder().encodeToString(material));
         } finally {
             Arrays.fill(material, (byte) 0);
@@ -88,7 +98,8 @@ public final class KeyFiles {
             throw new FormatException("not a secret key file: the key is not base64");
         }
         try {
-            if (material.length != 33) throw new FormatException("not a secret key file: want a type byte and a 32-byte seed");
+            if (material.length != 33)
+                throw new FormatException("not a secret key file: want a type byte and a 32-byte seed");
             return material[0];
         } finally {
             Arrays.fill(material, (byte) 0);
@@ -113,14 +124,14 @@ public final class KeyFiles {
      * mistyped path; delete it first to replace it).
      */
     public static void writeSecret(Path file, String skey) throws IOException {
-        java.util.Set<java.nio.file.OpenOption> create = java.util.Set.of(java.nio.file.StandardOpenOption.CREATE_NEW,
-                java.nio.file.StandardOpenOption.WRITE);
+        java.util.Set<java.nio.file.OpenOption> create =
+                java.util.Set.of(java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
         java.nio.channels.SeekableByteChannel channel;
         try {
-            channel = Files.newByteChannel(file, create,
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            channel = Files.newByteChannel(
+                    file, create, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } catch (UnsupportedOperationException notPosix) {
-            channel = Files.newByteChannel(file, create);           // best effort on non-POSIX file systems
+            channel = Files.newByteChannel(file, create); // best effort on non-POSIX file systems
         }
         try (java.nio.channels.SeekableByteChannel out = channel) {
             java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap((skey + "\n").getBytes(StandardCharsets.US_ASCII));

@@ -87,12 +87,12 @@ public final class SignedNote {
     private static NoteSignature parseSignatureLine(String context, byte[] note, int start, int end)
             throws FormatException {
         if (end - start < SIGNATURE_PREFIX.length
-                || !Arrays.equals(note, start, start + SIGNATURE_PREFIX.length, SIGNATURE_PREFIX, 0,
-                        SIGNATURE_PREFIX.length)) {
+                || !Arrays.equals(
+                        note, start, start + SIGNATURE_PREFIX.length, SIGNATURE_PREFIX, 0, SIGNATURE_PREFIX.length)) {
             throw new FormatException(context + ": signature line does not start with an em dash and a space");
         }
-        String line = new String(note, start + SIGNATURE_PREFIX.length, end - start - SIGNATURE_PREFIX.length,
-                StandardCharsets.UTF_8);
+        String line = new String(
+                note, start + SIGNATURE_PREFIX.length, end - start - SIGNATURE_PREFIX.length, StandardCharsets.UTF_8);
         int space = line.indexOf(' ');
         if (space <= 0 || line.indexOf(' ', space + 1) >= 0) {
             throw new FormatException(context + ": signature line is not '— <name> <base64>'");
@@ -122,7 +122,8 @@ public final class SignedNote {
         }
         if (!ascii) {
             try {
-                StandardCharsets.UTF_8.newDecoder()
+                StandardCharsets.UTF_8
+                        .newDecoder()
                         .onMalformedInput(CodingErrorAction.REPORT)
                         .onUnmappableCharacter(CodingErrorAction.REPORT)
                         .decode(ByteBuffer.wrap(bytes, 0, length));

@@ -62,8 +62,8 @@ public record VerifierKey(String name, int keyId, SignatureType type, byte[] pub
             }
             int want = KeyId.of(name, type, key);
             if (want != keyId) {
-                throw new FormatException(context + ": key id " + KeyId.hex(keyId) + " does not match the key, want "
-                        + KeyId.hex(want));
+                throw new FormatException(
+                        context + ": key id " + KeyId.hex(keyId) + " does not match the key, want " + KeyId.hex(want));
             }
         }
         return new VerifierKey(name, keyId, type, key);
@@ -101,8 +101,10 @@ public record VerifierKey(String name, int keyId, SignatureType type, byte[] pub
         return switch (type) {
             case ED25519 -> new Ed25519NoteVerifier(name, publicKey);
             case ECDSA -> EcdsaNoteVerifier.create(name, keyId, publicKey);
-            case COSIGNATURE_V1 -> throw new FormatException("while making a note verifier for " + name
-                    + ": a cosignature/v1 key verifies cosignatures, use dev.cloister.ledger.witness.CosignatureVerifier");
+            case COSIGNATURE_V1 ->
+                throw new FormatException(
+                        "while making a note verifier for " + name
+                                + ": a cosignature/v1 key verifies cosignatures, use dev.cloister.ledger.witness.CosignatureVerifier");
         };
     }
 

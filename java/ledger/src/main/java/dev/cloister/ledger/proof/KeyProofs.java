@@ -50,7 +50,8 @@ public record KeyProofs(List<TlogProof> proofs) {
     /** Parses the document; every length is checked before anything is allocated. */
     public static KeyProofs decode(byte[] bytes) throws FormatException {
         if (bytes.length > MAX_DOCUMENT_BYTES) {
-            throw new FormatException("a key proof document of " + bytes.length + " bytes exceeds " + MAX_DOCUMENT_BYTES);
+            throw new FormatException(
+                    "a key proof document of " + bytes.length + " bytes exceeds " + MAX_DOCUMENT_BYTES);
         }
         List<TlogProof> proofs = new ArrayList<>();
         int at = 0;
@@ -61,12 +62,14 @@ public record KeyProofs(List<TlogProof> proofs) {
             if (bytes.length - at < 4) {
                 throw new FormatException("truncated key proof length at byte " + at);
             }
-            long length = ((bytes[at] & 0xffL) << 24) | ((bytes[at + 1] & 0xff) << 16) | ((bytes[at + 2] & 0xff) << 8)
+            long length = ((bytes[at] & 0xffL) << 24)
+                    | ((bytes[at + 1] & 0xff) << 16)
+                    | ((bytes[at + 2] & 0xff) << 8)
                     | (bytes[at + 3] & 0xff);
             at += 4;
             if (length > TlogProof.MAX_SIZE || length > bytes.length - at) {
-                throw new FormatException("key proof of " + length + " bytes at byte " + (at - 4)
-                        + " exceeds the document or the limit");
+                throw new FormatException(
+                        "key proof of " + length + " bytes at byte " + (at - 4) + " exceeds the document or the limit");
             }
             byte[] one = new byte[(int) length];
             System.arraycopy(bytes, at, one, 0, one.length);

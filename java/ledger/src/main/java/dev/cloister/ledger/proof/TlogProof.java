@@ -44,12 +44,14 @@ public record TlogProof(Optional<byte[]> extra, long index, List<byte[]> proof, 
         if (proof.size() > MerkleTree.MAX_PROOF_LENGTH) {
             throw new IllegalArgumentException("proof of " + proof.size() + " hashes");
         }
-        proof = proof.stream().map(h -> {
-            if (h.length != TreeHash.SIZE) {
-                throw new IllegalArgumentException("proof hash of " + h.length + " bytes");
-            }
-            return h.clone();
-        }).toList();
+        proof = proof.stream()
+                .map(h -> {
+                    if (h.length != TreeHash.SIZE) {
+                        throw new IllegalArgumentException("proof hash of " + h.length + " bytes");
+                    }
+                    return h.clone();
+                })
+                .toList();
     }
 
     /** A proof from an inclusion proof and the signed checkpoint it was built against. */
@@ -131,7 +133,9 @@ public record TlogProof(Optional<byte[]> extra, long index, List<byte[]> proof, 
     public byte[] encode() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         StringBuilder sb = new StringBuilder(HEADER).append('\n');
-        extra.ifPresent(e -> sb.append("extra ").append(Base64.getEncoder().encodeToString(e)).append('\n'));
+        extra.ifPresent(e -> sb.append("extra ")
+                .append(Base64.getEncoder().encodeToString(e))
+                .append('\n'));
         sb.append("index ").append(index).append('\n');
         for (byte[] h : proof) {
             sb.append(Base64.getEncoder().encodeToString(h)).append('\n');
@@ -160,8 +164,7 @@ public record TlogProof(Optional<byte[]> extra, long index, List<byte[]> proof, 
      * @param leafHash {@code SHA-256(0x00 || entry)}, computed by the caller from the entry (step 1)
      * @return the verified checkpoint
      */
-    public Verified verify(byte[] leafHash, LogIdentity log, WitnessPolicy policy, Instant now)
-            throws LedgerException {
+    public Verified verify(byte[] leafHash, LogIdentity log, WitnessPolicy policy, Instant now) throws LedgerException {
         SignedCheckpoint signed = SignedCheckpoint.open(checkpoint, log, policy.witnesses());
         List<WitnessPolicy.Cosignature> cosignatures = policy.check(signed.note(), now);
         Checkpoint cp = signed.checkpoint();

@@ -18,12 +18,14 @@ public record EntryBundle(List<byte[]> entries) {
         if (entries.isEmpty() || entries.size() > TilePath.FULL_WIDTH) {
             throw new IllegalArgumentException("entry bundle of " + entries.size() + " entries");
         }
-        entries = entries.stream().map(e -> {
-            if (e.length > MAX_ENTRY_SIZE) {
-                throw new IllegalArgumentException("entry of " + e.length + " bytes, more than 65535");
-            }
-            return e.clone();
-        }).toList();
+        entries = entries.stream()
+                .map(e -> {
+                    if (e.length > MAX_ENTRY_SIZE) {
+                        throw new IllegalArgumentException("entry of " + e.length + " bytes, more than 65535");
+                    }
+                    return e.clone();
+                })
+                .toList();
     }
 
     @Override
@@ -53,8 +55,8 @@ public record EntryBundle(List<byte[]> entries) {
             int len = ((bytes[pos] & 0xff) << 8) | (bytes[pos + 1] & 0xff);
             pos += 2;
             if (bytes.length - pos < len) {
-                throw new FormatException(context + ": entry " + i + " claims " + len + " bytes, " + (bytes.length - pos)
-                        + " left");
+                throw new FormatException(
+                        context + ": entry " + i + " claims " + len + " bytes, " + (bytes.length - pos) + " left");
             }
             byte[] e = new byte[len];
             System.arraycopy(bytes, pos, e, 0, len);
@@ -62,8 +64,8 @@ public record EntryBundle(List<byte[]> entries) {
             pos += len;
         }
         if (pos != bytes.length) {
-            throw new FormatException(context + ": " + (bytes.length - pos) + " trailing bytes after " + id.width()
-                    + " entries");
+            throw new FormatException(
+                    context + ": " + (bytes.length - pos) + " trailing bytes after " + id.width() + " entries");
         }
         return new EntryBundle(out);
     }

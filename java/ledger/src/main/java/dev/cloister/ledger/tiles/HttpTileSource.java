@@ -31,7 +31,10 @@ public final class HttpTileSource implements TileSource {
         String text = prefix.toString();
         this.prefix = URI.create(text.endsWith("/") ? text : text + "/");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(timeout)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
     }
 
     @Override
@@ -39,7 +42,10 @@ public final class HttpTileSource implements TileSource {
         if (!path.equals("checkpoint") && !path.startsWith("tile/")) {
             throw new IllegalArgumentException("not a tlog-tiles resource: " + path);
         }
-        HttpRequest request = HttpRequest.newBuilder(prefix.resolve(path)).timeout(timeout).GET().build();
+        HttpRequest request = HttpRequest.newBuilder(prefix.resolve(path))
+                .timeout(timeout)
+                .GET()
+                .build();
         HttpResponse<InputStream> response;
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());

@@ -9,8 +9,8 @@ public record Tile(TileId id, byte[] hashes) {
 
     public Tile {
         if (hashes.length != id.width() * TreeHash.SIZE) {
-            throw new IllegalArgumentException("tile " + id.path() + " of " + hashes.length + " bytes, want "
-                    + id.width() * TreeHash.SIZE);
+            throw new IllegalArgumentException(
+                    "tile " + id.path() + " of " + hashes.length + " bytes, want " + id.width() * TreeHash.SIZE);
         }
         hashes = hashes.clone();
     }

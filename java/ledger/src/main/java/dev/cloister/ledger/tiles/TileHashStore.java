@@ -52,7 +52,8 @@ public final class TileHashStore implements HashStore {
         if (tile == null) {
             tile = fetcher.tile(id);
             if (!tile.id().equals(id)) {
-                throw new FormatException("while reading tiles: asked for " + id.path() + ", got " + tile.id().path());
+                throw new FormatException("while reading tiles: asked for " + id.path() + ", got "
+                        + tile.id().path());
             }
             tiles.put(id, tile);
         }

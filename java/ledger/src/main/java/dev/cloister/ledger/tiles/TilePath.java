@@ -40,7 +40,8 @@ public sealed interface TilePath permits TileId, EntryBundleId {
 
     /** Parses a path as either kind of tile; the inverse of {@link #path()}, accepting only canonical paths. */
     static TilePath parse(String path) throws FormatException {
-        String context = "while parsing the tile path '" + (path.length() > 80 ? path.substring(0, 80) + "…" : path) + "'";
+        String context =
+                "while parsing the tile path '" + (path.length() > 80 ? path.substring(0, 80) + "…" : path) + "'";
         if (path.length() > 128 || !path.startsWith("tile/")) {
             throw new FormatException(context + ": not a tile path");
         }
@@ -56,7 +57,10 @@ public sealed interface TilePath permits TileId, EntryBundleId {
         if (p >= 0) {
             String w = indexPart.substring(p + 3);
             indexPart = indexPart.substring(0, p);
-            if (w.isEmpty() || w.length() > 3 || w.charAt(0) == '0' || !w.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            if (w.isEmpty()
+                    || w.length() > 3
+                    || w.charAt(0) == '0'
+                    || !w.chars().allMatch(c -> c >= '0' && c <= '9')) {
                 throw new FormatException(context + ": width '" + w + "' is not a decimal 1 to 255");
             }
             width = Integer.parseInt(w);
@@ -68,7 +72,9 @@ public sealed interface TilePath permits TileId, EntryBundleId {
         if (levelPart.equals("entries")) {
             return new EntryBundleId(index, width);
         }
-        if (levelPart.isEmpty() || levelPart.length() > 2 || (levelPart.length() > 1 && levelPart.charAt(0) == '0')
+        if (levelPart.isEmpty()
+                || levelPart.length() > 2
+                || (levelPart.length() > 1 && levelPart.charAt(0) == '0')
                 || !levelPart.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw new FormatException(context + ": level '" + levelPart + "' is not a decimal 0 to 63");
         }

@@ -27,12 +27,14 @@ public record AddCheckpointRequest(long oldSize, List<byte[]> proof, SignedNote 
         if (proof.size() > MAX_PROOF_LINES) {
             throw new IllegalArgumentException(proof.size() + " proof lines, more than 63");
         }
-        proof = proof.stream().map(h -> {
-            if (h.length != TreeHash.SIZE) {
-                throw new IllegalArgumentException("proof hash of " + h.length + " bytes");
-            }
-            return h.clone();
-        }).toList();
+        proof = proof.stream()
+                .map(h -> {
+                    if (h.length != TreeHash.SIZE) {
+                        throw new IllegalArgumentException("proof hash of " + h.length + " bytes");
+                    }
+                    return h.clone();
+                })
+                .toList();
     }
 
     @Override
@@ -69,7 +71,8 @@ public record AddCheckpointRequest(long oldSize, List<byte[]> proof, SignedNote 
         if (lines.isEmpty() || !lines.getFirst().startsWith("old ")) {
             throw new FormatException(context + ": no old size line");
         }
-        long old = Checkpoint.parseDecimal(context + ": old size", lines.getFirst().substring(4));
+        long old =
+                Checkpoint.parseDecimal(context + ": old size", lines.getFirst().substring(4));
         List<byte[]> proof = new ArrayList<>();
         for (int i = 1; i < lines.size(); i++) {
             proof.add(Checkpoint.decodeHash(context + ": proof line " + i, lines.get(i)));

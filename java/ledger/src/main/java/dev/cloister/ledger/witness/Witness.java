@@ -85,14 +85,14 @@ public final class Witness {
             throw new AddCheckpointException(Status.BAD_REQUEST, e.getMessage(), e);
         }
         if (request.oldSize() > cp.size()) {
-            throw new AddCheckpointException(Status.BAD_REQUEST, "old size " + request.oldSize()
-                    + " above the checkpoint size " + cp.size());
+            throw new AddCheckpointException(
+                    Status.BAD_REQUEST, "old size " + request.oldSize() + " above the checkpoint size " + cp.size());
         }
         Optional<Checkpoint> known = latest.get(origin);
         long knownSize = known.map(Checkpoint::size).orElse(0L);
         if (request.oldSize() != knownSize) {
-            throw AddCheckpointException.conflict("old size " + request.oldSize() + ", latest cosigned size "
-                    + knownSize, knownSize);
+            throw AddCheckpointException.conflict(
+                    "old size " + request.oldSize() + ", latest cosigned size " + knownSize, knownSize);
         }
         if (cp.size() == 0 && !MessageDigest.isEqual(cp.rootHash(), TreeHash.emptyRoot())) {
             throw new AddCheckpointException(Status.UNPROCESSABLE, "size 0 with a root that is not the empty tree's");
@@ -103,7 +103,11 @@ public final class Witness {
             }
         } else {
             try {
-                MerkleTree.verifyConsistency(request.oldSize(), cp.size(), request.proof(), known.get().rootHash(),
+                MerkleTree.verifyConsistency(
+                        request.oldSize(),
+                        cp.size(),
+                        request.proof(),
+                        known.get().rootHash(),
                         cp.rootHash());
             } catch (ProofException e) {
                 throw new AddCheckpointException(Status.UNPROCESSABLE, e.getMessage(), e);

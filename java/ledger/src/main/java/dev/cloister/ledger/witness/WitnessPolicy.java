@@ -78,7 +78,8 @@ public record WitnessPolicy(List<CosignatureVerifier> witnesses, int quorum, Dur
             }
         }
         if (counted.size() < quorum) {
-            throw new PolicyException("while checking the witness policy: " + counted.size() + " valid cosignatures, want "
+            throw new PolicyException("while checking the witness policy: " + counted.size()
+                    + " valid cosignatures, want "
                     + quorum + " of " + witnesses.size() + " (" + stale + " older than " + maxAge + ", " + future
                     + " in the future)");
         }

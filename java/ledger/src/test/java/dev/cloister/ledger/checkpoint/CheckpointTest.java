@@ -59,7 +59,8 @@ class CheckpointTest {
 
     @Test
     void sizeAbove2pow63IsRefused() throws Exception {
-        assertEquals(Long.MAX_VALUE, parse("o\n9223372036854775807\n" + ROOT + "\n").size());
+        assertEquals(
+                Long.MAX_VALUE, parse("o\n9223372036854775807\n" + ROOT + "\n").size());
         refused("o\n9223372036854775808\n" + ROOT + "\n");
         refused("o\n99999999999999999999\n" + ROOT + "\n");
     }
@@ -102,16 +103,18 @@ class CheckpointTest {
         assertEquals(cp, v.checkpoint());
         assertArrayEquals(cp.rootHash(), v.checkpoint().rootHash());
 
-        FormatException wrongOrigin = assertThrows(FormatException.class,
+        FormatException wrongOrigin = assertThrows(
+                FormatException.class,
                 () -> SignedCheckpoint.open(signed, new LogIdentity("example.com/other", LOG.verifier()), List.of()));
         assertTrue(wrongOrigin.getMessage().contains("origin"), wrongOrigin.getMessage());
 
         Ed25519NoteSigner other = Ed25519NoteSigner.generate("example.com/log", new SecureRandom());
-        assertThrows(NoteVerificationException.class,
+        assertThrows(
+                NoteVerificationException.class,
                 () -> SignedCheckpoint.open(signed, new LogIdentity("example.com/log", other.verifier()), List.of()));
         // Signed by a known cosigner-like key but not by the log: refused.
         SignedNote byOther = SignedNote.sign(cp.toText(), List.of(other));
-        assertThrows(NoteVerificationException.class, () -> SignedCheckpoint.open(byOther, id,
-                List.of(other.verifier())));
+        assertThrows(
+                NoteVerificationException.class, () -> SignedCheckpoint.open(byOther, id, List.of(other.verifier())));
     }
 }

@@ -60,21 +60,25 @@ class LedgerFlowTest {
         }
         long[] witnessed = new long[3];
 
-        EnclaveRelease release = new EnclaveRelease("cloister-enclave 0.1.0",
-                List.of(new PlatformMeasurement.SevSnp(new byte[48])), List.of(),
-                new Digest(Digest.Algorithm.SHA_256, new byte[32]), "899672b",
+        EnclaveRelease release = new EnclaveRelease(
+                "cloister-enclave 0.1.0",
+                List.of(new PlatformMeasurement.SevSnp(new byte[48])),
+                List.of(),
+                new Digest(Digest.Algorithm.SHA_256, new byte[32]),
+                "899672b",
                 new Digest(Digest.Algorithm.SHA_256, new byte[32]));
-        OhttpKeyConfigEntry keyConfig = new OhttpKeyConfigEntry(new byte[] {1, 0, 32}, Instant.parse(
-                "2026-11-01T00:00:00Z"), Instant.parse("2027-01-01T00:00:00Z"));
+        OhttpKeyConfigEntry keyConfig = new OhttpKeyConfigEntry(
+                new byte[] {1, 0, 32}, Instant.parse("2026-11-01T00:00:00Z"), Instant.parse("2027-01-01T00:00:00Z"));
         Sequencer.Appended a = ledger.append(List.of(release.encode(), keyConfig.encode()));
         cosign(ledger, witnesses, witnessed, NOW);
 
-        WitnessPolicy policy = WitnessPolicy.quorum(2, witnesses.stream().map(w -> w.cosigner().verifier()).toList(),
-                Duration.ofHours(1));
+        WitnessPolicy policy = WitnessPolicy.quorum(
+                2, witnesses.stream().map(w -> w.cosigner().verifier()).toList(), Duration.ofHours(1));
         LogVerifier client = new LogVerifier(identity, policy, new InMemoryCheckpointStore());
         TileReader tiles = new TileReader(new DirectoryTileSource(root.resolve("log")));
 
-        TlogProof releaseProof = TlogProof.parse(ledger.tlogProof(a.firstIndex(), Optional.empty()).encode());
+        TlogProof releaseProof = TlogProof.parse(
+                ledger.tlogProof(a.firstIndex(), Optional.empty()).encode());
         LogVerifier.Verified v = client.verifyInclusion(release.leafHash(), releaseProof, tiles, NOW);
         assertEquals(3, v.cosignatures().size());
         assertEquals(release, LedgerEntry.decode(tiles.entry(v.index(), v.checkpoint())));
@@ -85,7 +89,11 @@ class LedgerFlowTest {
             cosign(ledger, witnesses, witnessed, NOW.plusSeconds(i));
         }
         TlogProof keyProof = ledger.tlogProof(a.firstIndex() + 1, Optional.empty());
-        assertEquals(7, client.verifyInclusion(keyConfig.leafHash(), keyProof, tiles, NOW).checkpoint().size());
+        assertEquals(
+                7,
+                client.verifyInclusion(keyConfig.leafHash(), keyProof, tiles, NOW)
+                        .checkpoint()
+                        .size());
         // The old release proof still verifies: its checkpoint is a prefix of the one remembered.
         client.verifyInclusion(release.leafHash(), releaseProof, tiles, NOW);
         // The log's current checkpoint presented as "latest" after a larger one was seen is a rollback.
@@ -100,10 +108,11 @@ class LedgerFlowTest {
         long size = ledger.size();
         SignedNote cosigned = cp;
         for (int i = 0; i < witnesses.size(); i++) {
-            List<byte[]> proof = witnessed[i] == 0 || witnessed[i] == size ? List.of()
+            List<byte[]> proof = witnessed[i] == 0 || witnessed[i] == size
+                    ? List.of()
                     : ledger.consistencyProof(witnessed[i], size).hashes();
-            byte[] response = witnesses.get(i).addCheckpoint(new AddCheckpointRequest(witnessed[i], proof, cp).encode(),
-                    now);
+            byte[] response =
+                    witnesses.get(i).addCheckpoint(new AddCheckpointRequest(witnessed[i], proof, cp).encode(), now);
             cosigned = cosigned.withSignatureLines(response);
             witnessed[i] = size;
         }

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cloister.ledger.LogConsistencyException;
-import dev.cloister.ledger.checkpoint.CheckpointStore;
-import dev.cloister.ledger.checkpoint.InMemoryCheckpointStore;
 import dev.cloister.ledger.LogConsistencyException.Reason;
 import dev.cloister.ledger.PolicyException;
+import dev.cloister.ledger.checkpoint.CheckpointStore;
+import dev.cloister.ledger.checkpoint.InMemoryCheckpointStore;
 import dev.cloister.ledger.merkle.ConsistencyProofSource;
 import dev.cloister.ledger.merkle.TreeHash;
 import dev.cloister.ledger.note.SignedNote;
@@ -26,6 +26,7 @@ class LogVerifierTest {
 
     @TempDir
     Path dir;
+
     @TempDir
     Path forkDir;
 
@@ -45,8 +46,8 @@ class LogVerifierTest {
         LogVerifier v = verifier(log, store);
         TileReader tiles = new TileReader(new DirectoryTileSource(dir));
         log.growTo(1000);
-        LogVerifier.Verified first = v.verifyInclusion(TreeHash.leafHash(TestLog.entry(10)), proof(log, 10), tiles,
-                TestLog.NOW);
+        LogVerifier.Verified first =
+                v.verifyInclusion(TreeHash.leafHash(TestLog.entry(10)), proof(log, 10), tiles, TestLog.NOW);
         assertEquals(1000, first.checkpoint().size());
         assertEquals(1000, store.get(TestLog.ORIGIN).orElseThrow().size());
 
@@ -67,7 +68,8 @@ class LogVerifierTest {
         TlogProof old = proof(log, 5);
         log.growTo(900);
         v.acceptLatest(log.cosigned(TestLog.NOW, 0, 2), log.sequencer, TestLog.NOW);
-        LogVerifier.Verified r = v.verifyInclusion(TreeHash.leafHash(TestLog.entry(5)), old, log.sequencer, TestLog.NOW);
+        LogVerifier.Verified r =
+                v.verifyInclusion(TreeHash.leafHash(TestLog.entry(5)), old, log.sequencer, TestLog.NOW);
         assertEquals(700, r.checkpoint().size());
         assertEquals(900, store.get(TestLog.ORIGIN).orElseThrow().size(), "an older checkpoint is not remembered");
     }
@@ -80,8 +82,8 @@ class LogVerifierTest {
         SignedNote at1000 = log.cosigned(TestLog.NOW, 0, 1);
         log.growTo(2000);
         v.acceptLatest(log.cosigned(TestLog.NOW, 0, 1), log.sequencer, TestLog.NOW);
-        LogConsistencyException e = assertThrows(LogConsistencyException.class,
-                () -> v.acceptLatest(at1000, log.sequencer, TestLog.NOW));
+        LogConsistencyException e =
+                assertThrows(LogConsistencyException.class, () -> v.acceptLatest(at1000, log.sequencer, TestLog.NOW));
         assertEquals(Reason.ROLLBACK, e.reason());
         assertTrue(e.getMessage().contains("size 1000 is below the size 2000"), e.getMessage());
     }
@@ -95,12 +97,15 @@ class LogVerifierTest {
         fork.appendOther(900); // same first 600 entries, then a different history
         LogVerifier v = verifier(log, new InMemoryCheckpointStore());
         v.acceptLatest(log.cosigned(TestLog.NOW, 0, 1), log.sequencer, TestLog.NOW);
-        LogConsistencyException e = assertThrows(LogConsistencyException.class,
+        LogConsistencyException e = assertThrows(
+                LogConsistencyException.class,
                 () -> v.acceptLatest(fork.cosigned(TestLog.NOW, 0, 1), fork.sequencer, TestLog.NOW));
         assertEquals(Reason.FORK, e.reason());
         // The proof presented through a tlog-proof is refused the same way.
-        assertThrows(LogConsistencyException.class, () -> v.verifyInclusion(TreeHash.leafHash("forked 1400".getBytes()),
-                proof(fork, 1400), fork.sequencer, TestLog.NOW));
+        assertThrows(
+                LogConsistencyException.class,
+                () -> v.verifyInclusion(
+                        TreeHash.leafHash("forked 1400".getBytes()), proof(fork, 1400), fork.sequencer, TestLog.NOW));
     }
 
     @Test
@@ -111,7 +116,8 @@ class LogVerifierTest {
         fork.appendOther(1000);
         LogVerifier v = verifier(log, new InMemoryCheckpointStore());
         v.acceptLatest(log.cosigned(TestLog.NOW, 0, 1), log.sequencer, TestLog.NOW);
-        LogConsistencyException e = assertThrows(LogConsistencyException.class,
+        LogConsistencyException e = assertThrows(
+                LogConsistencyException.class,
                 () -> v.acceptLatest(fork.cosigned(TestLog.NOW, 0, 1), ConsistencyProofSource.none(), TestLog.NOW));
         assertEquals(Reason.FORK, e.reason());
     }
@@ -125,8 +131,10 @@ class LogVerifierTest {
         LogVerifier v = verifier(log, new InMemoryCheckpointStore());
         v.acceptLatest(log.cosigned(TestLog.NOW, 0, 1), log.sequencer, TestLog.NOW);
         // The forked log cannot prove its 800 is a prefix of the 1000 already seen.
-        LogConsistencyException e = assertThrows(LogConsistencyException.class, () -> v.verifyInclusion(
-                TreeHash.leafHash("forked 7".getBytes()), proof(fork, 7), log.sequencer, TestLog.NOW));
+        LogConsistencyException e = assertThrows(
+                LogConsistencyException.class,
+                () -> v.verifyInclusion(
+                        TreeHash.leafHash("forked 7".getBytes()), proof(fork, 7), log.sequencer, TestLog.NOW));
         assertEquals(Reason.FORK, e.reason());
     }
 
@@ -137,7 +145,8 @@ class LogVerifierTest {
         log.growTo(10);
         v.acceptLatest(log.cosigned(TestLog.NOW, 0, 1), ConsistencyProofSource.none(), TestLog.NOW);
         log.growTo(20);
-        assertThrows(LogConsistencyException.class,
+        assertThrows(
+                LogConsistencyException.class,
                 () -> v.acceptLatest(log.cosigned(TestLog.NOW, 0, 1), ConsistencyProofSource.none(), TestLog.NOW));
     }
 
@@ -147,8 +156,8 @@ class LogVerifierTest {
         InMemoryCheckpointStore store = new InMemoryCheckpointStore();
         LogVerifier v = verifier(log, store);
         log.growTo(10);
-        assertThrows(PolicyException.class, () -> v.acceptLatest(log.cosigned(TestLog.NOW, 2), log.sequencer,
-                TestLog.NOW));
+        assertThrows(
+                PolicyException.class, () -> v.acceptLatest(log.cosigned(TestLog.NOW, 2), log.sequencer, TestLog.NOW));
         assertTrue(store.get(TestLog.ORIGIN).isEmpty());
     }
 }

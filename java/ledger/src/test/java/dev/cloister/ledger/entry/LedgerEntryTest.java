@@ -20,11 +20,16 @@ class LedgerEntryTest {
     }
 
     static EnclaveRelease release() {
-        return new EnclaveRelease("cloister-enclave 0.1.0",
-                List.of(new PlatformMeasurement.SevSnp(filled(48, 0x11)),
-                        new PlatformMeasurement.Tdx(filled(48, 0x22),
+        return new EnclaveRelease(
+                "cloister-enclave 0.1.0",
+                List.of(
+                        new PlatformMeasurement.SevSnp(filled(48, 0x11)),
+                        new PlatformMeasurement.Tdx(
+                                filled(48, 0x22),
                                 List.of(filled(48, 0x30), filled(48, 0x31), filled(48, 0x32), filled(48, 0x33)))),
-                List.of(new GpuReferenceValue("H100", new Digest(Digest.Algorithm.SHA_384, filled(48, 0x44)),
+                List.of(new GpuReferenceValue(
+                        "H100",
+                        new Digest(Digest.Algorithm.SHA_384, filled(48, 0x44)),
                         new Digest(Digest.Algorithm.SHA_384, filled(48, 0x55)))),
                 new Digest(Digest.Algorithm.SHA_256, filled(32, 0x66)),
                 "0123456789abcdef0123456789abcdef01234567",
@@ -36,28 +41,38 @@ class LedgerEntryTest {
 
     @Test
     void roundTrips() throws Exception {
-        for (LedgerEntry e : List.of(release(),
-                new OhttpKeyConfigEntry(HexFormat.of().parseHex("01002031e1f05a740102115220e9af918f738674aec95f54db6e04eb705aae8e79815500080001000100010003"), NB, NA),
+        for (LedgerEntry e : List.of(
+                release(),
+                new OhttpKeyConfigEntry(
+                        HexFormat.of()
+                                .parseHex(
+                                        "01002031e1f05a740102115220e9af918f738674aec95f54db6e04eb705aae8e79815500080001000100010003"),
+                        NB,
+                        NA),
                 new IssuerKeyEntry(0x0001, "issuer.cloister.example", filled(49, 0x02), NB, NA))) {
             byte[] wire = e.encode();
             assertEquals(e, LedgerEntry.decode(wire));
-            assertEquals(HexFormat.of().formatHex(wire), HexFormat.of().formatHex(LedgerEntry.decode(wire).encode()));
+            assertEquals(
+                    HexFormat.of().formatHex(wire),
+                    HexFormat.of().formatHex(LedgerEntry.decode(wire).encode()));
         }
     }
 
     @Test
     void goldenOhttpKeyConfigEncoding() throws Exception {
-        OhttpKeyConfigEntry e = new OhttpKeyConfigEntry(new byte[] {1, 2, 3}, Instant.ofEpochSecond(1),
-                Instant.ofEpochSecond(258));
-        assertEquals("434c0102" + "0003010203" + "0000000000000001" + "0000000000000102",
+        OhttpKeyConfigEntry e =
+                new OhttpKeyConfigEntry(new byte[] {1, 2, 3}, Instant.ofEpochSecond(1), Instant.ofEpochSecond(258));
+        assertEquals(
+                "434c0102" + "0003010203" + "0000000000000001" + "0000000000000102",
                 HexFormat.of().formatHex(e.encode()));
     }
 
     @Test
     void goldenIssuerKeyEncoding() {
-        IssuerKeyEntry e = new IssuerKeyEntry(0x0001, "i", new byte[] {9}, Instant.ofEpochSecond(0),
-                Instant.ofEpochSecond(1));
-        assertEquals("434c0103" + "0001" + "0169" + "000109" + "0000000000000000" + "0000000000000001",
+        IssuerKeyEntry e =
+                new IssuerKeyEntry(0x0001, "i", new byte[] {9}, Instant.ofEpochSecond(0), Instant.ofEpochSecond(1));
+        assertEquals(
+                "434c0103" + "0001" + "0169" + "000109" + "0000000000000000" + "0000000000000001",
                 HexFormat.of().formatHex(e.encode()));
     }
 
@@ -65,13 +80,16 @@ class LedgerEntryTest {
     void goldenEnclaveReleasePrefix() {
         String hex = HexFormat.of().formatHex(release().encode());
         // magic, version 1, type 1, release name (22 bytes), 2 measurements, SEV-SNP first.
-        assertEquals("434c0101" + "16" + HexFormat.of().formatHex("cloister-enclave 0.1.0".getBytes()) + "02" + "01"
-                + "11".repeat(48) + "02" + "22".repeat(48), hex.substring(0, 2 * (4 + 1 + 22 + 1 + 1 + 48 + 1 + 48)));
+        assertEquals(
+                "434c0101" + "16" + HexFormat.of().formatHex("cloister-enclave 0.1.0".getBytes()) + "02" + "01"
+                        + "11".repeat(48) + "02" + "22".repeat(48),
+                hex.substring(0, 2 * (4 + 1 + 22 + 1 + 1 + 48 + 1 + 48)));
         assertEquals(4 + 23 + 1 + 49 + 1 + 5 * 48 + 1 + (1 + 4 + 49 + 49) + 33 + 41 + 33, hex.length() / 2);
     }
 
     private static void refused(String hex) {
-        assertThrows(FormatException.class, () -> LedgerEntry.decode(HexFormat.of().parseHex(hex)));
+        assertThrows(
+                FormatException.class, () -> LedgerEntry.decode(HexFormat.of().parseHex(hex)));
     }
 
     @Test
@@ -119,8 +137,8 @@ class LedgerEntryTest {
 
     @Test
     void subSecondInstantsAreNotRepresentable() {
-        assertThrows(IllegalArgumentException.class,
-                () -> new OhttpKeyConfigEntry(new byte[] {1}, NB.plusMillis(1), NA));
+        assertThrows(
+                IllegalArgumentException.class, () -> new OhttpKeyConfigEntry(new byte[] {1}, NB.plusMillis(1), NA));
     }
 
     @Test

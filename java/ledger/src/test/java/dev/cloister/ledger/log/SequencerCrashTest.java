@@ -1,7 +1,6 @@
 package dev.cloister.ledger.log;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cloister.ledger.merkle.InMemoryHashStore;
@@ -33,15 +32,20 @@ class SequencerCrashTest {
         long acknowledged = -1;
         for (int round = 0; round < 4; round++) {
             String java = ProcessHandle.current().info().command().orElseThrow();
-            Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                    SequencerCrashChild.class.getName(), dir.toString(), Long.toString(round))
+            Process child = new ProcessBuilder(
+                            java,
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            SequencerCrashChild.class.getName(),
+                            dir.toString(),
+                            Long.toString(round))
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();
             AtomicLong lastAck = new AtomicLong(-1);
             AtomicLong opened = new AtomicLong(-1);
             Thread reader = Thread.ofPlatform().start(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                        StandardCharsets.UTF_8))) {
+                try (BufferedReader r =
+                        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
                     for (String line; (line = r.readLine()) != null; ) {
                         if (line.startsWith("ACK ")) {
                             lastAck.set(Long.parseLong(line.substring(4)));
@@ -62,15 +66,17 @@ class SequencerCrashTest {
             child.destroyForcibly(); // SIGKILL
             assertTrue(child.waitFor(30, TimeUnit.SECONDS));
             reader.join(10_000);
-            assertTrue(opened.get() >= acknowledged + 1, "child reopened at " + opened.get() + " after ack "
-                    + acknowledged);
+            assertTrue(
+                    opened.get() >= acknowledged + 1,
+                    "child reopened at " + opened.get() + " after ack " + acknowledged);
             acknowledged = Math.max(acknowledged, lastAck.get());
 
-            Sequencer seq = Sequencer.open(LogStorage.open(dir), SequencerCrashChild.ORIGIN,
-                    SequencerCrashChild.signer());
+            Sequencer seq =
+                    Sequencer.open(LogStorage.open(dir), SequencerCrashChild.ORIGIN, SequencerCrashChild.signer());
             long size = seq.size();
-            assertTrue(size >= acknowledged + 1, "round " + round + ": size " + size + " lost acknowledged entry "
-                    + acknowledged);
+            assertTrue(
+                    size >= acknowledged + 1,
+                    "round " + round + ": size " + size + " lost acknowledged entry " + acknowledged);
             InMemoryHashStore ref = new InMemoryHashStore();
             for (long i = 0; i < size; i++) {
                 ref.append(TreeHash.leafHash(SequencerCrashChild.entry(i)));
@@ -78,8 +84,10 @@ class SequencerCrashTest {
             assertArrayEquals(ref.rootHash(size), seq.tree().rootHash(), "round " + round);
             for (long i : List.of(0L, acknowledged / 2, acknowledged)) {
                 assertArrayEquals(SequencerCrashChild.entry(i), seq.entry(i));
-                seq.inclusionProof(i, size).verify(TreeHash.leafHash(SequencerCrashChild.entry(i)),
-                        seq.tree().rootHash());
+                seq.inclusionProof(i, size)
+                        .verify(
+                                TreeHash.leafHash(SequencerCrashChild.entry(i)),
+                                seq.tree().rootHash());
             }
         }
         assertTrue(acknowledged > 0);

@@ -56,8 +56,9 @@ class SequencerTest {
             next += batch;
             assertEquals(next, a.tree().size());
             assertArrayEquals(ref.rootHash(next), a.tree().rootHash(), "root after " + next);
-            Checkpoint onDisk = SignedCheckpoint.open(Files.readAllBytes(dir.resolve("checkpoint")), seq.identity(),
-                    List.of()).checkpoint();
+            Checkpoint onDisk = SignedCheckpoint.open(
+                            Files.readAllBytes(dir.resolve("checkpoint")), seq.identity(), List.of())
+                    .checkpoint();
             assertEquals(a.tree(), onDisk);
         }
         // 65,546 entries: full level-0 tiles 0..255, partial 256 of width 10; level 1 full tile 0 + partial width 1.
@@ -68,23 +69,28 @@ class SequencerTest {
         assertTrue(Files.notExists(dir.resolve("tile/1/001.p/1")));
         assertTrue(Files.exists(dir.resolve(new TileId(2, 0, 1).path())));
         // Hash 3 of level-1 tile 0 is the tree hash of level-0 tile 3.
-        assertArrayEquals(ref.node(8, 3), java.util.Arrays.copyOfRange(
-                Files.readAllBytes(dir.resolve(TileId.full(1, 0).path())), 96, 128));
-        EntryBundle b = EntryBundle.parse(new EntryBundleId(256, 10), Files.readAllBytes(dir.resolve(
-                new EntryBundleId(256, 10).path())));
+        assertArrayEquals(
+                ref.node(8, 3),
+                java.util.Arrays.copyOfRange(
+                        Files.readAllBytes(dir.resolve(TileId.full(1, 0).path())), 96, 128));
+        EntryBundle b = EntryBundle.parse(
+                new EntryBundleId(256, 10), Files.readAllBytes(dir.resolve(new EntryBundleId(256, 10).path())));
         assertArrayEquals("entry 65545".getBytes(), b.entry(9));
         assertArrayEquals("entry 65545".getBytes(), seq.entry(65545));
 
         // Proofs from the tiles on disk equal the reference proofs.
         for (long idx : new long[] {0, 255, 256, 65535, 65536, 65545}) {
-            assertEquals(hex(MerkleTree.inclusionProof(ref, idx, next).hashes()),
+            assertEquals(
+                    hex(MerkleTree.inclusionProof(ref, idx, next).hashes()),
                     hex(seq.inclusionProof(idx, next).hashes()));
         }
         for (long m : new long[] {1, 3, 256, 512, 1213, 65536}) {
-            assertEquals(hex(MerkleTree.consistencyProof(ref, m, next).hashes()),
+            assertEquals(
+                    hex(MerkleTree.consistencyProof(ref, m, next).hashes()),
                     hex(seq.consistencyProof(m, next).hashes()));
         }
-        assertEquals(hex(MerkleTree.inclusionProof(ref, 100, 1213).hashes()),
+        assertEquals(
+                hex(MerkleTree.inclusionProof(ref, 100, 1213).hashes()),
                 hex(seq.inclusionProof(100, 1213).hashes()));
     }
 
@@ -138,8 +144,10 @@ class SequencerTest {
         entries(0, 150).forEach(e -> ref.append(TreeHash.leafHash(e)));
         assertArrayEquals(ref.rootHash(150), again.tree().rootHash());
         // The stale partial tile was removed on reopen and written again by the real batch.
-        assertArrayEquals(ref.node(0, 149), java.util.Arrays.copyOfRange(
-                new DirectoryTileSource(dir).fetch("tile/0/000.p/150"), 149 * 32, 150 * 32));
+        assertArrayEquals(
+                ref.node(0, 149),
+                java.util.Arrays.copyOfRange(
+                        new DirectoryTileSource(dir).fetch("tile/0/000.p/150"), 149 * 32, 150 * 32));
     }
 
     @Test
@@ -168,8 +176,9 @@ class SequencerTest {
     static byte[] checkpointAt(long size) throws Exception {
         InMemoryHashStore ref = new InMemoryHashStore();
         entries(0, (int) size).forEach(e -> ref.append(TreeHash.leafHash(e)));
-        return dev.cloister.ledger.note.SignedNote.sign(new Checkpoint(ORIGIN, size, ref.rootHash(size)).toText(),
-                List.of(KEY)).encode();
+        return dev.cloister.ledger.note.SignedNote.sign(
+                        new Checkpoint(ORIGIN, size, ref.rootHash(size)).toText(), List.of(KEY))
+                .encode();
     }
 
     @Test

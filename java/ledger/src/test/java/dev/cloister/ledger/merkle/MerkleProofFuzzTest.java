@@ -51,8 +51,8 @@ class MerkleProofFuzzTest {
         try {
             if (inclusion) {
                 long index = Math.max(0, Math.min(a, size - 1));
-                MerkleTree.verifyInclusion(a, b, index == a ? TREE.node(0, index) : new byte[32], proof,
-                        TREE.rootHash(size));
+                MerkleTree.verifyInclusion(
+                        a, b, index == a ? TREE.node(0, index) : new byte[32], proof, TREE.rootHash(size));
                 assertEquals(hex(MerkleTree.inclusionProof(TREE, a, b).hashes()), hex(proof));
             } else {
                 long size1 = Math.max(1, Math.min(a, size));

@@ -31,7 +31,8 @@ class MerkleProofVectorsTest {
 
     private static List<Path> probes(String kind) throws IOException {
         try (Stream<Path> s = Files.walk(dir().resolve("testdata").resolve(kind))) {
-            List<Path> files = s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+            List<Path> files =
+                    s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
             assertEquals(98, files.size(), "PROVENANCE.md lists 98 " + kind + " probes");
             return files;
         }
@@ -58,43 +59,46 @@ class MerkleProofVectorsTest {
 
     @TestFactory
     Stream<DynamicTest> inclusionProbes() throws IOException {
-        return probes("inclusion").stream().map(p -> DynamicTest.dynamicTest(name(p), () -> {
-            Map<String, Object> v = Json.object(Files.readString(p));
-            long index = (Long) v.get("leafIdx");
-            long size = (Long) v.get("treeSize");
-            boolean wantErr = (Boolean) v.get("wantErr");
-            try {
-                MerkleTree.verifyInclusion(index, size, b64(v.get("leafHash")), proof(v.get("proof")), b64(v.get("root")));
-                if (wantErr) {
-                    fail("accepted a bad probe: " + v.get("desc"));
-                }
-            } catch (ProofException e) {
-                if (!wantErr) {
-                    fail("refused a good probe: " + v.get("desc"), e);
-                }
-            }
-        }));
+        return probes("inclusion").stream()
+                .map(p -> DynamicTest.dynamicTest(name(p), () -> {
+                    Map<String, Object> v = Json.object(Files.readString(p));
+                    long index = (Long) v.get("leafIdx");
+                    long size = (Long) v.get("treeSize");
+                    boolean wantErr = (Boolean) v.get("wantErr");
+                    try {
+                        MerkleTree.verifyInclusion(
+                                index, size, b64(v.get("leafHash")), proof(v.get("proof")), b64(v.get("root")));
+                        if (wantErr) {
+                            fail("accepted a bad probe: " + v.get("desc"));
+                        }
+                    } catch (ProofException e) {
+                        if (!wantErr) {
+                            fail("refused a good probe: " + v.get("desc"), e);
+                        }
+                    }
+                }));
     }
 
     @TestFactory
     Stream<DynamicTest> consistencyProbes() throws IOException {
-        return probes("consistency").stream().map(p -> DynamicTest.dynamicTest(name(p), () -> {
-            Map<String, Object> v = Json.object(Files.readString(p));
-            long size1 = (Long) v.get("size1");
-            long size2 = (Long) v.get("size2");
-            boolean wantErr = (Boolean) v.get("wantErr");
-            try {
-                MerkleTree.verifyConsistency(size1, size2, proof(v.get("proof")), b64(v.get("root1")),
-                        b64(v.get("root2")));
-                if (wantErr) {
-                    fail("accepted a bad probe: " + v.get("desc"));
-                }
-            } catch (ProofException e) {
-                if (!wantErr) {
-                    fail("refused a good probe: " + v.get("desc"), e);
-                }
-            }
-        }));
+        return probes("consistency").stream()
+                .map(p -> DynamicTest.dynamicTest(name(p), () -> {
+                    Map<String, Object> v = Json.object(Files.readString(p));
+                    long size1 = (Long) v.get("size1");
+                    long size2 = (Long) v.get("size2");
+                    boolean wantErr = (Boolean) v.get("wantErr");
+                    try {
+                        MerkleTree.verifyConsistency(
+                                size1, size2, proof(v.get("proof")), b64(v.get("root1")), b64(v.get("root2")));
+                        if (wantErr) {
+                            fail("accepted a bad probe: " + v.get("desc"));
+                        }
+                    } catch (ProofException e) {
+                        if (!wantErr) {
+                            fail("refused a good probe: " + v.get("desc"), e);
+                        }
+                    }
+                }));
     }
 
     @SuppressWarnings("unchecked")
@@ -136,8 +140,10 @@ class MerkleProofVectorsTest {
                     Map<String, Object> v = Json.object(Files.readString(p));
                     List<byte[]> want = proof(v.get("proof"));
                     List<byte[]> got = kind.equals("inclusion")
-                            ? MerkleTree.inclusionProof(store, (Long) v.get("leafIdx"), (Long) v.get("treeSize")).hashes()
-                            : MerkleTree.consistencyProof(store, (Long) v.get("size1"), (Long) v.get("size2")).hashes();
+                            ? MerkleTree.inclusionProof(store, (Long) v.get("leafIdx"), (Long) v.get("treeSize"))
+                                    .hashes()
+                            : MerkleTree.consistencyProof(store, (Long) v.get("size1"), (Long) v.get("size2"))
+                                    .hashes();
                     assertEquals(want.size(), got.size());
                     for (int i = 0; i < want.size(); i++) {
                         assertArrayEquals(want.get(i), got.get(i), "hash " + i);
@@ -192,12 +198,14 @@ class MerkleProofVectorsTest {
             store.append(TreeHash.leafHash(new byte[] {(byte) i}));
         }
         InclusionProof p = MerkleTree.inclusionProof(store, 5, 13);
-        ProofException e = assertThrows(ProofException.class,
+        ProofException e = assertThrows(
+                ProofException.class,
                 () -> MerkleTree.verifyInclusion(5, 14, store.node(0, 5), p.hashes(), store.rootHash(14)));
         assertTrue(e.getMessage().contains("tree size 14"), e.getMessage());
         // Same path length, wrong size: a root mismatch that carries both roots.
         InclusionProof q = MerkleTree.inclusionProof(store, 5, 16);
-        ProofException mismatch = assertThrows(ProofException.class,
+        ProofException mismatch = assertThrows(
+                ProofException.class,
                 () -> MerkleTree.verifyInclusion(5, 15, store.node(0, 5), q.hashes(), store.rootHash(15)));
         assertArrayEquals(store.rootHash(15), mismatch.expectedRoot().orElseThrow());
         assertArrayEquals(store.rootHash(16), mismatch.computedRoot().orElseThrow());
@@ -210,18 +218,22 @@ class MerkleProofVectorsTest {
             store.append(TreeHash.leafHash(new byte[] {(byte) i}));
         }
         ConsistencyProof p = MerkleTree.consistencyProof(store, 7, 19);
-        assertThrows(ProofException.class, () -> MerkleTree.verifyConsistency(7, 20, p.hashes(), store.rootHash(7),
-                store.rootHash(20)));
-        assertThrows(ProofException.class, () -> MerkleTree.verifyConsistency(6, 19, p.hashes(), store.rootHash(6),
-                store.rootHash(19)));
+        assertThrows(
+                ProofException.class,
+                () -> MerkleTree.verifyConsistency(7, 20, p.hashes(), store.rootHash(7), store.rootHash(20)));
+        assertThrows(
+                ProofException.class,
+                () -> MerkleTree.verifyConsistency(6, 19, p.hashes(), store.rootHash(6), store.rootHash(19)));
     }
 
     @Test
     void leafHashAndNodeHashFollowRfc9162() {
         // SHA-256(0x00) and SHA-256(0x01 || a || b) by hand.
-        assertEquals("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+        assertEquals(
+                "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
                 HexFormat.of().formatHex(TreeHash.leafHash(new byte[0])));
-        assertArrayEquals(TreeHash.sha256(new byte[] {1}, TreeHash.leafHash(new byte[0]), TreeHash.leafHash(new byte[] {0})),
+        assertArrayEquals(
+                TreeHash.sha256(new byte[] {1}, TreeHash.leafHash(new byte[0]), TreeHash.leafHash(new byte[] {0})),
                 TreeHash.nodeHash(TreeHash.leafHash(new byte[0]), TreeHash.leafHash(new byte[] {0})));
     }
 }

@@ -27,7 +27,8 @@ class KeyFilesTest {
             if (skey.substring(skey.indexOf("+", 12) + 1).indexOf('+', 9) >= 0) withPlus++;
             Path file = dir.resolve("w" + i);
             KeyFiles.writeSecret(file, skey);
-            assertEquals(new Cosigner("witness.test", key).verifier().verifierKey().encode(),
+            assertEquals(
+                    new Cosigner("witness.test", key).verifier().verifierKey().encode(),
                     KeyFiles.cosigner(file).verifier().verifierKey().encode());
         }
         assertEquals(true, withPlus > 0, "some of the keys exercised a '+' in the base64");

@@ -102,7 +102,11 @@ class SignedNoteFormatTest {
             signers.add(Ed25519NoteSigner.generate("w" + i, new SecureRandom()));
         }
         SignedNote n = SignedNote.parse(SignedNote.sign("hello\n", signers).encode());
-        assertEquals(16, n.open(signers.stream().map(NoteSigner::verifier).toList()).verified().size());
+        assertEquals(
+                16,
+                n.open(signers.stream().map(NoteSigner::verifier).toList())
+                        .verified()
+                        .size());
     }
 
     @Test
@@ -125,8 +129,10 @@ class SignedNoteFormatTest {
         String wrongId = parts[0] + "+" + (parts[1].equals("00000000") ? "00000001" : "00000000") + "+" + parts[2];
         assertThrows(FormatException.class, () -> VerifierKey.parse(wrongId));
         if (!parts[1].equals(parts[1].toUpperCase())) {
-            assertThrows(FormatException.class, () -> VerifierKey.parse(parts[0] + "+" + parts[1].toUpperCase() + "+"
-                    + parts[2]), "key ids are lowercase hex");
+            assertThrows(
+                    FormatException.class,
+                    () -> VerifierKey.parse(parts[0] + "+" + parts[1].toUpperCase() + "+" + parts[2]),
+                    "key ids are lowercase hex");
         }
         assertThrows(FormatException.class, () -> VerifierKey.parse(parts[0] + "+" + parts[1]));
         assertThrows(FormatException.class, () -> VerifierKey.parse("a+b+" + parts[1] + "+" + parts[2]));
@@ -160,6 +166,7 @@ class SignedNoteFormatTest {
         String skey = SIGNER.encodeSecret();
         String id = KeyId.hex(SIGNER.keyId());
         String other = id.equals("00000000") ? "00000001" : "00000000";
-        assertThrows(FormatException.class, () -> Ed25519NoteSigner.parse(skey.replace("+" + id + "+", "+" + other + "+")));
+        assertThrows(
+                FormatException.class, () -> Ed25519NoteSigner.parse(skey.replace("+" + id + "+", "+" + other + "+")));
     }
 }

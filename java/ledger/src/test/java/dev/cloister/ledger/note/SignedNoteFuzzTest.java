@@ -12,8 +12,8 @@ import java.util.List;
 
 class SignedNoteFuzzTest {
 
-    private static final NoteVerifier KEY = new Ed25519NoteSigner("example.com/log",
-            Ed25519PrivateKey.fromSeed(new byte[32])).verifier();
+    private static final NoteVerifier KEY =
+            new Ed25519NoteSigner("example.com/log", Ed25519PrivateKey.fromSeed(new byte[32])).verifier();
 
     /**
      * Any input either fails with a FormatException or parses to a note that re-encodes to the same bytes; opening

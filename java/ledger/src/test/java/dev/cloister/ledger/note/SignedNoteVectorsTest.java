@@ -66,7 +66,8 @@ class SignedNoteVectorsTest {
     void twoSignersAndUnknownSignaturesIgnored() throws Exception {
         String v = "golang-mod-EnochRoot";
         NoteVerifier enoch = VerifierKey.parse(field(v, "vkey")).noteVerifier();
-        NoteVerifier peter = VerifierKey.parse(field("golang-mod-PeterNeumann", "vkey")).noteVerifier();
+        NoteVerifier peter =
+                VerifierKey.parse(field("golang-mod-PeterNeumann", "vkey")).noteVerifier();
         SignedNote signed = SignedNote.parse(bytes(field(v, "signed_note")));
         assertEquals(2, signed.signatures().size());
 
@@ -92,12 +93,14 @@ class SignedNoteVectorsTest {
     void c2spCheckpointExampleParsesButDoesNotVerifyWithoutItsKey() throws Exception {
         String v = "c2sp-tlog-checkpoint-example-unverifiable";
         SignedNote signed = SignedNote.parse(bytes(field(v, "signed_note")));
-        assertEquals("example.com/behind-the-sofa", signed.signatures().getFirst().keyName());
+        assertEquals(
+                "example.com/behind-the-sofa", signed.signatures().getFirst().keyName());
         Checkpoint cp = Checkpoint.parse(signed.text());
         assertEquals("example.com/behind-the-sofa", cp.origin());
         assertEquals(20852163, cp.size());
         // No published key: with only some other key known, the note must be refused.
-        NoteVerifier other = VerifierKey.parse(field("c2sp-signed-note-example", "vkey")).noteVerifier();
+        NoteVerifier other =
+                VerifierKey.parse(field("c2sp-signed-note-example", "vkey")).noteVerifier();
         assertThrows(NoteVerificationException.class, () -> signed.open(List.of(other)));
     }
 
@@ -121,7 +124,9 @@ class SignedNoteVectorsTest {
         Checkpoint cp = Checkpoint.parse(note.textBytes());
         assertEquals("go.sum database tree", cp.origin());
         assertEquals(6476701, cp.size());
-        assertEquals("mb8QLQIs0Z0yP5Cstq6guj87oXWeC9gEM8oVikmm9Wk=", Base64.getEncoder().encodeToString(cp.rootHash()));
+        assertEquals(
+                "mb8QLQIs0Z0yP5Cstq6guj87oXWeC9gEM8oVikmm9Wk=",
+                Base64.getEncoder().encodeToString(cp.rootHash()));
     }
 
     @Test
@@ -144,10 +149,12 @@ class SignedNoteVectorsTest {
         sig[10] ^= 1;
         SignedNote tampered = SignedNote.sign("x\n", List.of()).withSignature(s); // text changed
         assertThrows(NoteVerificationException.class, () -> tampered.open(List.of(key)));
-        String flipped = field(v, "signed_note").replace(
-                Base64.getEncoder().encodeToString(concat(s.keyId(), s.signature())),
-                Base64.getEncoder().encodeToString(concat(s.keyId(), sig)));
-        NoteVerificationException e = assertThrows(NoteVerificationException.class,
+        String flipped = field(v, "signed_note")
+                .replace(
+                        Base64.getEncoder().encodeToString(concat(s.keyId(), s.signature())),
+                        Base64.getEncoder().encodeToString(concat(s.keyId(), sig)));
+        NoteVerificationException e = assertThrows(
+                NoteVerificationException.class,
                 () -> SignedNote.parse(bytes(flipped)).open(List.of(key)));
         assertTrue(e.getMessage().contains("sum.golang.org+033de0ae"), e.getMessage());
     }
@@ -157,7 +164,9 @@ class SignedNoteVectorsTest {
         String v = "sum.golang.org-real-tree-head";
         NoteVerifier key = VerifierKey.parse(field(v, "vkey")).noteVerifier();
         String changed = field(v, "signed_note").replace("6476701", "6476702");
-        assertThrows(NoteVerificationException.class, () -> SignedNote.parse(bytes(changed)).open(List.of(key)));
+        assertThrows(
+                NoteVerificationException.class,
+                () -> SignedNote.parse(bytes(changed)).open(List.of(key)));
     }
 
     @Test
@@ -165,7 +174,8 @@ class SignedNoteVectorsTest {
         String v = "c2sp-signed-note-example";
         NoteVerifier key = VerifierKey.parse(field(v, "vkey")).noteVerifier();
         // A different key under the same name: its id differs, so the example signature is an unknown one.
-        NoteVerifier impostor = Ed25519NoteSigner.generate("example.com/foo", new java.security.SecureRandom()).verifier();
+        NoteVerifier impostor = Ed25519NoteSigner.generate("example.com/foo", new java.security.SecureRandom())
+                .verifier();
         SignedNote signed = SignedNote.parse(bytes(field(v, "signed_note")));
         assertThrows(NoteVerificationException.class, () -> signed.open(List.of(impostor)));
         Note note = signed.open(List.of(impostor, key));

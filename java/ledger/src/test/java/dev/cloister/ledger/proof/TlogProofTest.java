@@ -26,6 +26,7 @@ class TlogProofTest {
 
     @TempDir
     static Path dir;
+
     static TestLog log;
     static LogIdentity id;
 
@@ -67,22 +68,28 @@ class TlogProofTest {
     void proofWithoutExtraLine() throws Exception {
         TlogProof p = log.sequencer.tlogProof(0, Optional.empty());
         assertTrue(text(p).startsWith("c2sp.org/tlog-proof@v1\nindex 0\n"));
-        parse(text(p)).verify(TreeHash.leafHash(TestLog.entry(0)), id,
-                dev.cloister.ledger.witness.WitnessPolicy.none(), TestLog.NOW);
+        parse(text(p))
+                .verify(
+                        TreeHash.leafHash(TestLog.entry(0)),
+                        id,
+                        dev.cloister.ledger.witness.WitnessPolicy.none(),
+                        TestLog.NOW);
     }
 
     @Test
     void wrongEntryIsRefused() throws Exception {
-        ProofException e = assertThrows(ProofException.class, () -> proof(777).verify(
-                TreeHash.leafHash(TestLog.entry(778)), id, log.twoOfThree(), TestLog.NOW));
+        ProofException e = assertThrows(
+                ProofException.class,
+                () -> proof(777).verify(TreeHash.leafHash(TestLog.entry(778)), id, log.twoOfThree(), TestLog.NOW));
         assertTrue(e.computedRoot().isPresent());
     }
 
     @Test
     void wrongIndexIsRefused() throws Exception {
         String s = text(proof(777)).replace("index 777", "index 776");
-        assertThrows(ProofException.class, () -> parse(s).verify(TreeHash.leafHash(TestLog.entry(777)), id,
-                log.twoOfThree(), TestLog.NOW));
+        assertThrows(
+                ProofException.class,
+                () -> parse(s).verify(TreeHash.leafHash(TestLog.entry(777)), id, log.twoOfThree(), TestLog.NOW));
     }
 
     @Test
@@ -91,31 +98,36 @@ class TlogProofTest {
         TlogProof p = proof(777);
         var forOldSize = log.sequencer.inclusionProof(777, 1000);
         TlogProof mixed = new TlogProof(Optional.empty(), 777, forOldSize.hashes(), p.checkpoint());
-        assertThrows(ProofException.class, () -> mixed.verify(TreeHash.leafHash(TestLog.entry(777)), id,
-                log.twoOfThree(), TestLog.NOW));
+        assertThrows(
+                ProofException.class,
+                () -> mixed.verify(TreeHash.leafHash(TestLog.entry(777)), id, log.twoOfThree(), TestLog.NOW));
     }
 
     @Test
     void unknownLogKeyIsRefused() throws Exception {
-        LogIdentity other = new LogIdentity(TestLog.ORIGIN,
+        LogIdentity other = new LogIdentity(
+                TestLog.ORIGIN,
                 Ed25519NoteSigner.generate(TestLog.ORIGIN, new SecureRandom()).verifier());
-        assertThrows(NoteVerificationException.class, () -> proof(1).verify(TreeHash.leafHash(TestLog.entry(1)), other,
-                log.twoOfThree(), TestLog.NOW));
+        assertThrows(
+                NoteVerificationException.class,
+                () -> proof(1).verify(TreeHash.leafHash(TestLog.entry(1)), other, log.twoOfThree(), TestLog.NOW));
     }
 
     @Test
     void tooFewWitnessesAreRefused() throws Exception {
         TlogProof p = log.sequencer.tlogProof(3, Optional.empty());
         TlogProof one = new TlogProof(Optional.empty(), 3, p.proof(), log.cosigned(TestLog.NOW, 2));
-        assertThrows(PolicyException.class, () -> one.verify(TreeHash.leafHash(TestLog.entry(3)), id, log.twoOfThree(),
-                TestLog.NOW));
+        assertThrows(
+                PolicyException.class,
+                () -> one.verify(TreeHash.leafHash(TestLog.entry(3)), id, log.twoOfThree(), TestLog.NOW));
     }
 
     @Test
     void tamperedCheckpointIsRefused() throws Exception {
         String s = text(proof(5)).replace("\n1234\n", "\n1235\n");
-        assertThrows(NoteVerificationException.class, () -> parse(s).verify(TreeHash.leafHash(TestLog.entry(5)), id,
-                log.twoOfThree(), TestLog.NOW));
+        assertThrows(
+                NoteVerificationException.class,
+                () -> parse(s).verify(TreeHash.leafHash(TestLog.entry(5)), id, log.twoOfThree(), TestLog.NOW));
     }
 
     @Test

@@ -87,12 +87,14 @@ public final class TestLog {
     }
 
     public WitnessPolicy twoOfThree() {
-        return WitnessPolicy.quorum(2, witnesses.stream().map(Cosigner::verifier).toList(), Duration.ofHours(1));
+        return WitnessPolicy.quorum(
+                2, witnesses.stream().map(Cosigner::verifier).toList(), Duration.ofHours(1));
     }
 
     /** Every witness must cosign; checkpoints at most {@code maxAge} old. */
     public WitnessPolicy allOf(Duration maxAge) {
-        return WitnessPolicy.quorum(witnesses.size(), witnesses.stream().map(Cosigner::verifier).toList(), maxAge);
+        return WitnessPolicy.quorum(
+                witnesses.size(), witnesses.stream().map(Cosigner::verifier).toList(), maxAge);
     }
 
     /** The log's identity as a client pins it. */
@@ -104,7 +106,8 @@ public final class TestLog {
      * Appends the entries, has {@code cosigning} cosign at {@code cosignedAt}, publishes that checkpoint, and returns each
      * entry's proof carrying the entry.
      */
-    public List<TlogProof> publish(List<byte[]> entries, List<Cosigner> cosigning, Instant cosignedAt) throws Exception {
+    public List<TlogProof> publish(List<byte[]> entries, List<Cosigner> cosigning, Instant cosignedAt)
+            throws Exception {
         Sequencer.Appended appended = sequencer.append(entries);
         SignedNote checkpoint = appended.checkpoint();
         for (Cosigner witness : cosigning) {

@@ -25,20 +25,39 @@ class TilePathTest {
 
     @Test
     void parseIsTheInverseOfPath() throws Exception {
-        for (TilePath p : List.of(TileId.full(0, 0), TileId.full(63, Long.MAX_VALUE / 256), new TileId(2, 1234067, 1),
-                new EntryBundleId(0, 256), new EntryBundleId(999_999, 17))) {
+        for (TilePath p : List.of(
+                TileId.full(0, 0),
+                TileId.full(63, Long.MAX_VALUE / 256),
+                new TileId(2, 1234067, 1),
+                new EntryBundleId(0, 256),
+                new EntryBundleId(999_999, 17))) {
             assertEquals(p, TilePath.parse(p.path()));
         }
     }
 
     @Test
     void nonCanonicalPathsAreRefused() {
-        for (String bad : List.of("tile/0/1", "tile/0/0001", "tile/0/x000/001", "tile/0/001/002", "tile/00/001",
-                "tile/64/001", "tile/0/001.p/0", "tile/0/001.p/256", "tile/0/001.p/017", "tile/0/001.p/",
-                "tile/entries/001.p/300", "tile/0/x01/001", "tile/-1/001", "tile/0/../001", "checkpoint", "tile/0",
+        for (String bad : List.of(
+                "tile/0/1",
+                "tile/0/0001",
+                "tile/0/x000/001",
+                "tile/0/001/002",
+                "tile/00/001",
+                "tile/64/001",
+                "tile/0/001.p/0",
+                "tile/0/001.p/256",
+                "tile/0/001.p/017",
+                "tile/0/001.p/",
+                "tile/entries/001.p/300",
+                "tile/0/x01/001",
+                "tile/-1/001",
+                "tile/0/../001",
+                "checkpoint",
+                "tile/0",
                 "tile/0/x001/x002/x003/x004/x005/x006/x007/008",
                 // 7 elements, 21 digits: beyond 2^63 - 1 (a fuzz finding: it overflowed instead of being refused)
-                "tile/40/x800/x784/x800/x800/x784/x780/838", "tile/0/x009/x223/x372/x036/x854/x775/808")) {
+                "tile/40/x800/x784/x800/x800/x784/x780/838",
+                "tile/0/x009/x223/x372/x036/x854/x775/808")) {
             assertThrows(FormatException.class, () -> TilePath.parse(bad), bad);
         }
     }
@@ -73,8 +92,9 @@ class TilePathTest {
         assertArrayEquals(new byte[] {1, 2, 3}, b.entry(1));
         assertThrows(FormatException.class, () -> EntryBundle.parse(new EntryBundleId(0, 4), wire));
         assertThrows(FormatException.class, () -> EntryBundle.parse(new EntryBundleId(0, 2), wire));
-        assertThrows(FormatException.class, () -> EntryBundle.parse(new EntryBundleId(0, 3),
-                java.util.Arrays.copyOf(wire, wire.length - 1)));
+        assertThrows(
+                FormatException.class,
+                () -> EntryBundle.parse(new EntryBundleId(0, 3), java.util.Arrays.copyOf(wire, wire.length - 1)));
         byte[] lying = wire.clone();
         lying[0] = (byte) 0xff; // first entry claims 65280 bytes
         assertThrows(FormatException.class, () -> EntryBundle.parse(new EntryBundleId(0, 3), lying));

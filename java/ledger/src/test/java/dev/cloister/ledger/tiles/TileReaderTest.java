@@ -30,6 +30,7 @@ class TileReaderTest {
 
     @TempDir
     static Path dir;
+
     static TestLog log;
     static InMemoryHashStore ref = new InMemoryHashStore();
     static Checkpoint cp;
@@ -70,8 +71,10 @@ class TileReaderTest {
         for (long index : new long[] {0, 1, 255, 256, 12345, 65535, 65536, 69_887, 69_888, 69_999}) {
             CountingSource src = new CountingSource(new DirectoryTileSource(dir));
             TileReader reader = new TileReader(src);
-            assertEquals(hex(MerkleTree.inclusionProof(ref, index, SIZE).hashes()),
-                    hex(reader.inclusionProof(index, cp).hashes()), "index " + index);
+            assertEquals(
+                    hex(MerkleTree.inclusionProof(ref, index, SIZE).hashes()),
+                    hex(reader.inclusionProof(index, cp).hashes()),
+                    "index " + index);
             // At most: the leaf's level-0 tile, its level-1 tile, and the right-edge partial tiles of 3 levels.
             assertTrue(src.fetched.size() <= 5, index + " fetched " + src.fetched);
             assertEquals(src.fetched.size(), src.fetched.stream().distinct().count(), "no tile fetched twice");
@@ -84,7 +87,8 @@ class TileReaderTest {
         new TileReader(src).inclusionProof(5, cp);
         // Level-0 tile 0 (the leaf's neighbours), level-1 tile 0 (subtrees of the first 65,536 leaves), and for
         // MTH(D[65536:70000]) the level-1 partial tile (width 17) and the level-0 partial tile (width 112).
-        assertEquals(List.of("tile/0/000", "tile/0/273.p/112", "tile/1/000", "tile/1/001.p/17"),
+        assertEquals(
+                List.of("tile/0/000", "tile/0/273.p/112", "tile/1/000", "tile/1/001.p/17"),
                 src.fetched.stream().sorted().toList());
     }
 
@@ -92,10 +96,12 @@ class TileReaderTest {
     void consistencyProofsEqualTheReference() throws Exception {
         TileReader reader = new TileReader(new DirectoryTileSource(dir));
         for (long m : new long[] {1, 1000, 65536, 69_999}) {
-            assertEquals(hex(MerkleTree.consistencyProof(ref, m, SIZE).hashes()),
+            assertEquals(
+                    hex(MerkleTree.consistencyProof(ref, m, SIZE).hashes()),
                     hex(reader.consistencyProof(m, SIZE).hashes()));
         }
-        assertEquals(hex(MerkleTree.consistencyProof(ref, 1000, 1000).hashes()),
+        assertEquals(
+                hex(MerkleTree.consistencyProof(ref, 1000, 1000).hashes()),
                 hex(reader.consistencyProof(1000, 1000).hashes()));
         assertArrayEquals(ref.rootHash(1000), reader.rootHash(1000));
     }
@@ -114,8 +120,9 @@ class TileReaderTest {
         mem.put("tile/entries/000", Files.readAllBytes(dir.resolve("tile/entries/000")));
         Checkpoint small = new Checkpoint(TestLog.ORIGIN, 100, ref.rootHash(100));
         TileReader reader = new TileReader(mem);
-        assertEquals(hex(MerkleTree.inclusionProof(ref, 42, 100).hashes()), hex(reader.inclusionProof(42, small)
-                .hashes()));
+        assertEquals(
+                hex(MerkleTree.inclusionProof(ref, 42, 100).hashes()),
+                hex(reader.inclusionProof(42, small).hashes()));
         assertArrayEquals(TestLog.entry(99), reader.entry(99, small));
     }
 

@@ -36,8 +36,8 @@ class CosignatureTest {
             new Cosigner("witness1.example", Ed25519PrivateKey.generate(RANDOM)),
             new Cosigner("witness2.example", Ed25519PrivateKey.generate(RANDOM)),
             new Cosigner("witness3.example", Ed25519PrivateKey.generate(RANDOM)));
-    private static final WitnessPolicy TWO_OF_THREE = WitnessPolicy.quorum(2,
-            WITNESSES.stream().map(Cosigner::verifier).toList(), Duration.ofHours(1));
+    private static final WitnessPolicy TWO_OF_THREE =
+            WitnessPolicy.quorum(2, WITNESSES.stream().map(Cosigner::verifier).toList(), Duration.ofHours(1));
 
     private static SignedNote checkpoint() throws FormatException {
         Checkpoint cp = new Checkpoint("example.com/log", 20852163, TreeHash.leafHash(new byte[] {7}));
@@ -61,11 +61,12 @@ class CosignatureTest {
     void signedMessageIsExactlyTheSpecLayout() {
         byte[] body = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
                 .getBytes(StandardCharsets.UTF_8);
-        assertEquals("cosignature/v1\ntime 1679315147\nexample.com/behind-the-sofa\n20852163\n"
-                + "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n",
+        assertEquals(
+                "cosignature/v1\ntime 1679315147\nexample.com/behind-the-sofa\n20852163\n"
+                        + "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n",
                 new String(CosignatureV1.message(1679315147L, body), StandardCharsets.UTF_8));
-        assertEquals("cosignature/v1\ntime 0\n", new String(CosignatureV1.message(0, new byte[0]),
-                StandardCharsets.UTF_8));
+        assertEquals(
+                "cosignature/v1\ntime 0\n", new String(CosignatureV1.message(0, new byte[0]), StandardCharsets.UTF_8));
     }
 
     @Test
@@ -74,7 +75,11 @@ class CosignatureTest {
         NoteSignature s = w.cosign(checkpoint().text(), NOW);
         assertEquals(72, s.signature().length);
         assertEquals(NOW.getEpochSecond(), CosignatureV1.timestamp(s.signature()));
-        assertEquals(KeyId.of("witness1.example", SignatureType.COSIGNATURE_V1, w.verifier().verifierKey().publicKey()),
+        assertEquals(
+                KeyId.of(
+                        "witness1.example",
+                        SignatureType.COSIGNATURE_V1,
+                        w.verifier().verifierKey().publicKey()),
                 s.keyId());
         // A type 0x04 vkey round-trips and verifies the same signature.
         CosignatureVerifier fromVkey = CosignatureVerifier.fromVkey(w.verifier().toString());
@@ -87,15 +92,17 @@ class CosignatureTest {
 
     @Test
     void twoOfThreeWitnessesSatisfyThePolicy() throws Exception {
-        List<WitnessPolicy.Cosignature> c = verify(cosigned(checkpoint(), NOW.minusSeconds(60), 0, 2), TWO_OF_THREE, NOW);
-        assertEquals(List.of("witness1.example", "witness3.example"), c.stream().map(WitnessPolicy.Cosignature::witness)
-                .toList());
+        List<WitnessPolicy.Cosignature> c =
+                verify(cosigned(checkpoint(), NOW.minusSeconds(60), 0, 2), TWO_OF_THREE, NOW);
+        assertEquals(
+                List.of("witness1.example", "witness3.example"),
+                c.stream().map(WitnessPolicy.Cosignature::witness).toList());
     }
 
     @Test
     void oneOfThreeWitnessesIsRefused() throws Exception {
-        PolicyException e = assertThrows(PolicyException.class,
-                () -> verify(cosigned(checkpoint(), NOW, 1), TWO_OF_THREE, NOW));
+        PolicyException e =
+                assertThrows(PolicyException.class, () -> verify(cosigned(checkpoint(), NOW, 1), TWO_OF_THREE, NOW));
         assertTrue(e.getMessage().contains("1 valid cosignatures, want 2 of 3"), e.getMessage());
     }
 
@@ -125,9 +132,10 @@ class CosignatureTest {
             sig[i] = (byte) (t >>> (56 - 8 * i));
         }
         System.arraycopy(key.sign(CosignatureV1.message(t, note.text())), 0, sig, 8, 64);
-        SignedNote withBroken = note.withSignature(new NoteSignature("broken.example", broken.verifier().keyId(), sig));
-        WitnessPolicy policy = WitnessPolicy.quorum(2, List.of(WITNESSES.get(0).verifier(), broken.verifier()),
-                Duration.ofHours(1));
+        SignedNote withBroken = note.withSignature(
+                new NoteSignature("broken.example", broken.verifier().keyId(), sig));
+        WitnessPolicy policy =
+                WitnessPolicy.quorum(2, List.of(WITNESSES.get(0).verifier(), broken.verifier()), Duration.ofHours(1));
         PolicyException e = assertThrows(PolicyException.class, () -> verify(withBroken, policy, NOW));
         assertTrue(e.getMessage().contains("1 in the future"), e.getMessage());
     }
@@ -144,8 +152,8 @@ class CosignatureTest {
 
     @Test
     void cosignatureOverAnotherCheckpointIsRefused() throws Exception {
-        SignedNote other = SignedNote.sign(new Checkpoint("example.com/log", 5, TreeHash.emptyRoot()).toText(),
-                List.of(LOG));
+        SignedNote other =
+                SignedNote.sign(new Checkpoint("example.com/log", 5, TreeHash.emptyRoot()).toText(), List.of(LOG));
         NoteSignature wrongBody = WITNESSES.get(0).cosign(other.text(), NOW);
         SignedNote note = cosigned(checkpoint(), NOW, 1).withSignature(wrongBody);
         assertThrows(NoteVerificationException.class, () -> verify(note, TWO_OF_THREE, NOW));
@@ -154,19 +162,24 @@ class CosignatureTest {
     @Test
     void unknownWitnessesDoNotCount() throws Exception {
         Cosigner stranger = new Cosigner("stranger.example", Ed25519PrivateKey.generate(RANDOM));
-        SignedNote note = cosigned(checkpoint(), NOW, 0).withSignature(stranger.cosign(checkpoint().text(), NOW));
+        SignedNote note = cosigned(checkpoint(), NOW, 0)
+                .withSignature(stranger.cosign(checkpoint().text(), NOW));
         assertThrows(PolicyException.class, () -> verify(note, TWO_OF_THREE, NOW));
     }
 
     @Test
     void policyWithoutWitnessesIsExplicit() throws Exception {
         assertEquals(List.of(), verify(checkpoint(), WitnessPolicy.none(), NOW));
-        assertThrows(IllegalArgumentException.class, () -> WitnessPolicy.quorum(4,
-                WITNESSES.stream().map(Cosigner::verifier).toList(), Duration.ofHours(1)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> WitnessPolicy.quorum(
+                        4, WITNESSES.stream().map(Cosigner::verifier).toList(), Duration.ofHours(1)));
     }
 
     @Test
     void ed25519NoteKeyIsNotACosignatureKey() {
-        assertThrows(FormatException.class, () -> CosignatureVerifier.fromVkey(LOG.verifier().toString()));
+        assertThrows(
+                FormatException.class,
+                () -> CosignatureVerifier.fromVkey(LOG.verifier().toString()));
     }
 }

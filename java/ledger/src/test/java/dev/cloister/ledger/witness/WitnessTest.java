@@ -27,8 +27,10 @@ class WitnessTest {
 
     @TempDir
     Path logDir;
+
     @TempDir
     Path forkDir;
+
     @TempDir
     Path stateDir;
 
@@ -45,7 +47,8 @@ class WitnessTest {
 
     private byte[] request(long oldSize) throws Exception {
         long size = log.sequencer.size();
-        List<byte[]> proof = oldSize == 0 || oldSize == size ? List.of()
+        List<byte[]> proof = oldSize == 0 || oldSize == size
+                ? List.of()
                 : log.sequencer.consistencyProof(oldSize, size).hashes();
         return new AddCheckpointRequest(oldSize, proof, log.sequencer.checkpoint()).encode();
     }
@@ -67,7 +70,8 @@ class WitnessTest {
         witness.addCheckpoint(request(100), TestLog.NOW);
         witness.addCheckpoint(request(1000), TestLog.NOW); // same checkpoint again
         // The state survives a restart.
-        Witness again = new Witness(cosigner, List.of(log.sequencer.identity()), new DirectoryCheckpointStore(stateDir));
+        Witness again =
+                new Witness(cosigner, List.of(log.sequencer.identity()), new DirectoryCheckpointStore(stateDir));
         log.growTo(1001);
         again.addCheckpoint(request(1000), TestLog.NOW);
     }
@@ -79,28 +83,35 @@ class WitnessTest {
         log.growTo(700);
         byte[] body = request(300);
         assertTrue(new String(body).startsWith("old 300\n"));
-        assertEquals(new String(body), new String(AddCheckpointRequest.parse(body).encode()));
+        assertEquals(
+                new String(body), new String(AddCheckpointRequest.parse(body).encode()));
     }
 
     @Test
     void unknownOriginIs404() throws Exception {
         Ed25519NoteSigner other = Ed25519NoteSigner.generate("other.example/log", new SecureRandom());
-        SignedNote cp = SignedNote.sign(new Checkpoint("other.example/log", 0, TreeHash.emptyRoot()).toText(),
-                List.of(other));
-        assertEquals(Status.NOT_FOUND, refused(new AddCheckpointRequest(0, List.of(), cp).encode()).status());
+        SignedNote cp =
+                SignedNote.sign(new Checkpoint("other.example/log", 0, TreeHash.emptyRoot()).toText(), List.of(other));
+        assertEquals(
+                Status.NOT_FOUND,
+                refused(new AddCheckpointRequest(0, List.of(), cp).encode()).status());
     }
 
     @Test
     void wrongLogKeyIs403() throws Exception {
         Ed25519NoteSigner impostor = Ed25519NoteSigner.generate(TestLog.ORIGIN, new SecureRandom());
-        SignedNote cp = SignedNote.sign(new Checkpoint(TestLog.ORIGIN, 0, TreeHash.emptyRoot()).toText(),
-                List.of(impostor));
-        assertEquals(Status.FORBIDDEN, refused(new AddCheckpointRequest(0, List.of(), cp).encode()).status());
+        SignedNote cp =
+                SignedNote.sign(new Checkpoint(TestLog.ORIGIN, 0, TreeHash.emptyRoot()).toText(), List.of(impostor));
+        assertEquals(
+                Status.FORBIDDEN,
+                refused(new AddCheckpointRequest(0, List.of(), cp).encode()).status());
     }
 
     @Test
     void malformedBodyIs400() {
-        assertEquals(Status.BAD_REQUEST, refused("old 01\n\nx\n\n\u2014 k AAAAAAA=\n".getBytes()).status());
+        assertEquals(
+                Status.BAD_REQUEST,
+                refused("old 01\n\nx\n\n\u2014 k AAAAAAA=\n".getBytes()).status());
         assertEquals(Status.BAD_REQUEST, refused("new 1\n\n".getBytes()).status());
     }
 
@@ -110,17 +121,20 @@ class WitnessTest {
         String cp = new String(log.sequencer.checkpoint().encode());
         String h = java.util.Base64.getEncoder().encodeToString(new byte[32]);
         for (String bad : new String[] {
-            "old 1\n" + cp,                               // no blank line after the header
+            "old 1\n" + cp, // no blank line after the header
             "old 1\n" + (h + "\n").repeat(64) + "\n" + cp, // 64 proof lines
-            "old 1\n" + h.substring(1) + "\n\n" + cp,      // short hash
-            "old 1\r\n\n" + cp,                            // CR
+            "old 1\n" + h.substring(1) + "\n\n" + cp, // short hash
+            "old 1\r\n\n" + cp, // CR
             "old  1\n\n" + cp,
-            "old 1\n\n",                                   // no checkpoint
+            "old 1\n\n", // no checkpoint
         }) {
             assertThrows(FormatException.class, () -> AddCheckpointRequest.parse(bad.getBytes()), bad);
         }
-        assertEquals(63, AddCheckpointRequest.parse(("old 1\n" + (h + "\n").repeat(63) + "\n" + cp).getBytes())
-                .proof().size());
+        assertEquals(
+                63,
+                AddCheckpointRequest.parse(("old 1\n" + (h + "\n").repeat(63) + "\n" + cp).getBytes())
+                        .proof()
+                        .size());
     }
 
     @Test
@@ -146,8 +160,12 @@ class WitnessTest {
         SignedNote at10 = log.sequencer.checkpoint();
         log.growTo(20);
         witness.addCheckpoint(request(0), TestLog.NOW);
-        assertEquals(Status.BAD_REQUEST, refused(new AddCheckpointRequest(20, List.of(), at10).encode()).status());
-        assertEquals(Status.CONFLICT, refused(new AddCheckpointRequest(0, List.of(), at10).encode()).status());
+        assertEquals(
+                Status.BAD_REQUEST,
+                refused(new AddCheckpointRequest(20, List.of(), at10).encode()).status());
+        assertEquals(
+                Status.CONFLICT,
+                refused(new AddCheckpointRequest(0, List.of(), at10).encode()).status());
     }
 
     @Test
@@ -172,8 +190,9 @@ class WitnessTest {
         assertEquals(Status.UNPROCESSABLE, refused(same).status());
         // Larger, with the fork's own (valid for it) proof.
         fork.appendOther(5);
-        byte[] larger = new AddCheckpointRequest(10, fork.sequencer.consistencyProof(10, 15).hashes(),
-                fork.sequencer.checkpoint()).encode();
+        byte[] larger = new AddCheckpointRequest(
+                        10, fork.sequencer.consistencyProof(10, 15).hashes(), fork.sequencer.checkpoint())
+                .encode();
         assertEquals(Status.UNPROCESSABLE, refused(larger).status());
     }
 
@@ -187,7 +206,9 @@ class WitnessTest {
     @Test
     void sizeZeroWithAWrongRootIs422() throws Exception {
         SignedNote cp = SignedNote.sign(new Checkpoint(TestLog.ORIGIN, 0, new byte[32]).toText(), List.of(log.key));
-        assertEquals(Status.UNPROCESSABLE, refused(new AddCheckpointRequest(0, List.of(), cp).encode()).status());
+        assertEquals(
+                Status.UNPROCESSABLE,
+                refused(new AddCheckpointRequest(0, List.of(), cp).encode()).status());
     }
 
     @Test

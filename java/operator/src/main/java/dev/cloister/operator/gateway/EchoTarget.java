@@ -23,7 +23,8 @@ public final class EchoTarget implements Target {
             }
             return Future.succeededFuture(BinaryResponse.of(status, FieldSection.EMPTY, new byte[0]));
         }
-        FieldSection headers = request.headers().first("content-type")
+        FieldSection headers = request.headers()
+                .first("content-type")
                 .map(type -> FieldSection.of("content-type", type))
                 .orElse(FieldSection.EMPTY);
         return Future.succeededFuture(BinaryResponse.of(200, headers, request.content()));

@@ -17,14 +17,23 @@ import java.util.Objects;
  * @param responseChunk  the plaintext size of each chunk of a chunked response
  * @param decapsulation  where plain OHTTP requests are decapsulated
  */
-public record GatewayConfig(ListenAddress listen, OhttpLimits ohttpLimits, BhttpLimits bhttpLimits,
-        Duration requestTimeout, Duration keysMaxAge, int responseChunk, Decapsulation decapsulation) {
+public record GatewayConfig(
+        ListenAddress listen,
+        OhttpLimits ohttpLimits,
+        BhttpLimits bhttpLimits,
+        Duration requestTimeout,
+        Duration keysMaxAge,
+        int responseChunk,
+        Decapsulation decapsulation) {
 
     /**
      * Where decapsulation runs. X25519 costs about a hundred microseconds and stays on the event loop; the JDK's
      * constant-time P-256 ECDH costs several times more, so a P-256 gateway decapsulates on worker threads.
      */
-    public enum Decapsulation { EVENT_LOOP, WORKER }
+    public enum Decapsulation {
+        EVENT_LOOP,
+        WORKER
+    }
 
     public GatewayConfig {
         Objects.requireNonNull(listen);
@@ -39,9 +48,14 @@ public record GatewayConfig(ListenAddress listen, OhttpLimits ohttpLimits, Bhttp
     }
 
     public static GatewayConfig defaults(ListenAddress listen) {
-        return new GatewayConfig(listen, OhttpLimits.DEFAULT,
+        return new GatewayConfig(
+                listen,
+                OhttpLimits.DEFAULT,
                 new BhttpLimits(1 << 20, 64 << 10, 256, 1 << 20, 8),
-                Duration.ofSeconds(30), Duration.ofMinutes(5), 16 << 10, Decapsulation.EVENT_LOOP);
+                Duration.ofSeconds(30),
+                Duration.ofMinutes(5),
+                16 << 10,
+                Decapsulation.EVENT_LOOP);
     }
 
     /** The same configuration with decapsulation at {@code where}. */

@@ -10,10 +10,24 @@ import java.util.Map;
 final class GatewayMetrics {
 
     /** How a request to {@code /gateway} ended. */
-    enum Outcome { OK, KEY_CONFIGURATION, MALFORMED, DECRYPTION_FAILED, TRUNCATED, TOO_LARGE, MEDIA_TYPE, INNER_MALFORMED, TIMEOUT, INTERNAL }
+    enum Outcome {
+        OK,
+        KEY_CONFIGURATION,
+        MALFORMED,
+        DECRYPTION_FAILED,
+        TRUNCATED,
+        TOO_LARGE,
+        MEDIA_TYPE,
+        INNER_MALFORMED,
+        TIMEOUT,
+        INTERNAL
+    }
 
     /** Which encapsulation the request used. */
-    enum Kind { OHTTP, CHUNKED }
+    enum Kind {
+        OHTTP,
+        CHUNKED
+    }
 
     private final Map<Kind, Map<Outcome, Counter>> requests = new EnumMap<>(Kind.class);
     private final Map<Kind, Timer> latency = new EnumMap<>(Kind.class);
@@ -23,19 +37,26 @@ final class GatewayMetrics {
         for (Kind kind : Kind.values()) {
             Map<Outcome, Counter> byOutcome = new EnumMap<>(Outcome.class);
             for (Outcome outcome : Outcome.values()) {
-                byOutcome.put(outcome, Counter.builder("cloister.gateway.requests")
-                        .description("Requests to /gateway by encapsulation and outcome")
-                        .tag("kind", kind.name().toLowerCase()).tag("outcome", outcome.name().toLowerCase())
-                        .register(registry));
+                byOutcome.put(
+                        outcome,
+                        Counter.builder("cloister.gateway.requests")
+                                .description("Requests to /gateway by encapsulation and outcome")
+                                .tag("kind", kind.name().toLowerCase())
+                                .tag("outcome", outcome.name().toLowerCase())
+                                .register(registry));
             }
             requests.put(kind, byOutcome);
-            latency.put(kind, Timer.builder("cloister.gateway.latency")
-                    .description("Time from request start to the end of the response")
-                    .tag("kind", kind.name().toLowerCase())
-                    .publishPercentileHistogram()
-                    .register(registry));
+            latency.put(
+                    kind,
+                    Timer.builder("cloister.gateway.latency")
+                            .description("Time from request start to the end of the response")
+                            .tag("kind", kind.name().toLowerCase())
+                            .publishPercentileHistogram()
+                            .register(registry));
         }
-        keyFetches = Counter.builder("cloister.gateway.key.fetches").description("GET /ohttp-keys").register(registry);
+        keyFetches = Counter.builder("cloister.gateway.key.fetches")
+                .description("GET /ohttp-keys")
+                .register(registry);
     }
 
     void record(Kind kind, Outcome outcome, long startNanos) {

@@ -1,9 +1,9 @@
 package dev.cloister.operator.gateway;
 
-import dev.cloister.server.BoundedBody;
-import dev.cloister.server.Problem;
 import dev.cloister.operator.gateway.GatewayMetrics.Kind;
 import dev.cloister.operator.gateway.GatewayMetrics.Outcome;
+import dev.cloister.server.BoundedBody;
+import dev.cloister.server.Problem;
 import dev.cloister.wire.bhttp.BhttpException;
 import dev.cloister.wire.bhttp.BinaryRequest;
 import dev.cloister.wire.bhttp.BinaryResponse;
@@ -58,16 +58,20 @@ public final class GatewayVerticle extends VerticleBase {
     private GatewayMetrics metrics;
     private HttpServer server;
 
-    public GatewayVerticle(GatewayConfig config, Supplier<KeyRing> keys, Target target, MeterRegistry registry,
-            Clock clock) {
+    public GatewayVerticle(
+            GatewayConfig config, Supplier<KeyRing> keys, Target target, MeterRegistry registry, Clock clock) {
         this(config, keys, null, target, registry, clock);
     }
 
     /**
      * @param keyProofs the ledger proofs of the keys, served at {@code /ohttp-keys/proofs} (null: not published)
      */
-    public GatewayVerticle(GatewayConfig config, Supplier<KeyRing> keys,
-            Supplier<dev.cloister.ledger.proof.KeyProofs> keyProofs, Target target, MeterRegistry registry,
+    public GatewayVerticle(
+            GatewayConfig config,
+            Supplier<KeyRing> keys,
+            Supplier<dev.cloister.ledger.proof.KeyProofs> keyProofs,
+            Target target,
+            MeterRegistry registry,
             Clock clock) {
         this.config = config;
         this.keys = keys;
@@ -109,7 +113,7 @@ public final class GatewayVerticle extends VerticleBase {
         this.observer = observer;
     }
 
-    private volatile java.util.function.Consumer<HttpServerRequest> observer = r -> { };
+    private volatile java.util.function.Consumer<HttpServerRequest> observer = r -> {};
 
     private void route(HttpServerRequest request) {
         observer.accept(request);
@@ -129,7 +133,9 @@ public final class GatewayVerticle extends VerticleBase {
                 } else {
                     request.response()
                             .putHeader(HttpHeaders.CONTENT_TYPE, dev.cloister.ledger.proof.KeyProofs.MEDIA_TYPE)
-                            .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=" + config.keysMaxAge().toSeconds())
+                            .putHeader(
+                                    HttpHeaders.CACHE_CONTROL,
+                                    "public, max-age=" + config.keysMaxAge().toSeconds())
                             .end(Buffer.buffer(keyProofs.get().encode()));
                 }
             }
@@ -145,7 +151,9 @@ public final class GatewayVerticle extends VerticleBase {
                     default -> {
                         metrics.record(Kind.OHTTP, Outcome.MEDIA_TYPE, System.nanoTime());
                         Problem.UNSUPPORTED_MEDIA_TYPE.send(request.response()
-                                .putHeader(HttpHeaders.ACCEPT, OhttpMediaTypes.REQUEST + ", " + OhttpMediaTypes.CHUNKED_REQUEST));
+                                .putHeader(
+                                        HttpHeaders.ACCEPT,
+                                        OhttpMediaTypes.REQUEST + ", " + OhttpMediaTypes.CHUNKED_REQUEST));
                     }
                 }
             }
@@ -159,7 +167,9 @@ public final class GatewayVerticle extends VerticleBase {
         byte[] list = KeyConfigs.encode(keys.get().advertised(clock.instant()));
         request.response()
                 .putHeader(HttpHeaders.CONTENT_TYPE, OhttpMediaTypes.KEYS)
-                .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=" + config.keysMaxAge().toSeconds())
+                .putHeader(
+                        HttpHeaders.CACHE_CONTROL,
+                        "public, max-age=" + config.keysMaxAge().toSeconds())
                 .end(Buffer.buffer(list));
     }
 
@@ -167,7 +177,7 @@ public final class GatewayVerticle extends VerticleBase {
     private void ohttp(HttpServerRequest request) {
         long start = System.nanoTime();
         HttpServerResponse response = request.response();
-        long timer = deadline(request, Kind.OHTTP, start, () -> { });
+        long timer = deadline(request, Kind.OHTTP, start, () -> {});
         BoundedBody.read(request, config.ohttpLimits().maxMessageLength())
                 .compose(body -> decapsulate(body.getBytes()))
                 .compose(decapsulated -> {
@@ -231,8 +241,11 @@ public final class GatewayVerticle extends VerticleBase {
                 .timeout(config.requestTimeout().toMillis() * 4 / 5, TimeUnit.MILLISECONDS)
                 .map(r -> new Inner(r.encode(), Outcome.OK))
                 .recover(e -> Future.succeededFuture(new Inner(
-                        BinaryResponse.of(e instanceof java.util.concurrent.TimeoutException ? 504 : 500,
-                                FieldSection.EMPTY, new byte[0]).encode(),
+                        BinaryResponse.of(
+                                        e instanceof java.util.concurrent.TimeoutException ? 504 : 500,
+                                        FieldSection.EMPTY,
+                                        new byte[0])
+                                .encode(),
                         e instanceof java.util.concurrent.TimeoutException ? Outcome.TIMEOUT : Outcome.INTERNAL)));
     }
 
@@ -297,16 +310,15 @@ public final class GatewayVerticle extends VerticleBase {
             Future<Outcome> answered = target instanceof StreamingTarget streaming
                     ? streamInner(streaming, whole, request.response(), writer)
                     : inner(whole).compose(inner -> streamResponse(request.response(), writer, inner));
-            answered
-                    .onComplete(result -> {
-                        vertx.cancelTimer(timer);
-                        if (result.succeeded()) {
-                            metrics.record(Kind.CHUNKED, result.result(), start);
-                        } else {
-                            writer.destroy();
-                            fail(request, Kind.CHUNKED, result.cause(), start);
-                        }
-                    });
+            answered.onComplete(result -> {
+                vertx.cancelTimer(timer);
+                if (result.succeeded()) {
+                    metrics.record(Kind.CHUNKED, result.result(), start);
+                } else {
+                    writer.destroy();
+                    fail(request, Kind.CHUNKED, result.cause(), start);
+                }
+            });
         });
     }
 
@@ -314,14 +326,19 @@ public final class GatewayVerticle extends VerticleBase {
      * A streaming target's answer as it is produced: an indeterminate-length BHTTP response whose head and each content
      * piece go out as their own OHTTP chunk; the end (content terminator, trailers) is the final chunk.
      */
-    private Future<Outcome> streamInner(StreamingTarget streaming, byte[] requestBytes, HttpServerResponse response,
-            ChunkedResponseWriter writer) {
+    private Future<Outcome> streamInner(
+            StreamingTarget streaming, byte[] requestBytes, HttpServerResponse response, ChunkedResponseWriter writer) {
         BinaryRequest inner;
         try {
             inner = BinaryRequest.decode(requestBytes, config.bhttpLimits());
         } catch (BhttpException | RuntimeException e) {
-            return streamResponse(response, writer, new Inner(
-                    BinaryResponse.of(400, FieldSection.EMPTY, new byte[0]).encode(), Outcome.INNER_MALFORMED));
+            return streamResponse(
+                    response,
+                    writer,
+                    new Inner(
+                            BinaryResponse.of(400, FieldSection.EMPTY, new byte[0])
+                                    .encode(),
+                            Outcome.INNER_MALFORMED));
         } finally {
             Arrays.fill(requestBytes, (byte) 0);
         }
@@ -335,15 +352,22 @@ public final class GatewayVerticle extends VerticleBase {
                 .transform(result -> {
                     if (result.failed()) {
                         boolean timeout = result.cause() instanceof java.util.concurrent.TimeoutException;
-                        return streamResponse(response, writer, new Inner(BinaryResponse.of(timeout ? 504 : 500,
-                                FieldSection.EMPTY, new byte[0]).encode(), timeout ? Outcome.TIMEOUT : Outcome.INTERNAL));
+                        return streamResponse(
+                                response,
+                                writer,
+                                new Inner(
+                                        BinaryResponse.of(timeout ? 504 : 500, FieldSection.EMPTY, new byte[0])
+                                                .encode(),
+                                        timeout ? Outcome.TIMEOUT : Outcome.INTERNAL));
                     }
                     StreamingTarget.StreamedResponse streamed = result.result();
                     if (streamed.content() == null) {
                         // Already whole: the same known-length answer as any target's.
                         byte[] content = streamed.whole();
-                        Inner whole = new Inner(BinaryResponse.of(streamed.status(), streamed.headers(), content)
-                                .encode(), Outcome.OK);
+                        Inner whole = new Inner(
+                                BinaryResponse.of(streamed.status(), streamed.headers(), content)
+                                        .encode(),
+                                Outcome.OK);
                         Arrays.fill(content, (byte) 0);
                         return streamResponse(response, writer, whole);
                     }
@@ -352,8 +376,8 @@ public final class GatewayVerticle extends VerticleBase {
                     io.vertx.core.Promise<Outcome> done = io.vertx.core.Promise.promise();
                     try {
                         beginChunked(response, writer);
-                        response.write(Buffer.buffer(writer.sealChunk(
-                                bhttp.head(List.of(), streamed.status(), streamed.headers()))));
+                        response.write(Buffer.buffer(
+                                writer.sealChunk(bhttp.head(List.of(), streamed.status(), streamed.headers()))));
                     } catch (OhttpException e) {
                         return Future.failedFuture(e);
                     }
@@ -437,11 +461,26 @@ public final class GatewayVerticle extends VerticleBase {
         Outcome outcome;
         if (cause instanceof OhttpException e) {
             switch (e.reason()) {
-                case KEY_CONFIGURATION -> { problem = Problem.OHTTP_KEY; outcome = Outcome.KEY_CONFIGURATION; }
-                case DECRYPTION_FAILED -> { problem = Problem.DECRYPTION_FAILED; outcome = Outcome.DECRYPTION_FAILED; }
-                case TOO_LARGE -> { problem = Problem.TOO_LARGE; outcome = Outcome.TOO_LARGE; }
-                case TRUNCATED -> { problem = Problem.TRUNCATED; outcome = Outcome.TRUNCATED; }
-                default -> { problem = Problem.MALFORMED; outcome = Outcome.MALFORMED; }
+                case KEY_CONFIGURATION -> {
+                    problem = Problem.OHTTP_KEY;
+                    outcome = Outcome.KEY_CONFIGURATION;
+                }
+                case DECRYPTION_FAILED -> {
+                    problem = Problem.DECRYPTION_FAILED;
+                    outcome = Outcome.DECRYPTION_FAILED;
+                }
+                case TOO_LARGE -> {
+                    problem = Problem.TOO_LARGE;
+                    outcome = Outcome.TOO_LARGE;
+                }
+                case TRUNCATED -> {
+                    problem = Problem.TRUNCATED;
+                    outcome = Outcome.TRUNCATED;
+                }
+                default -> {
+                    problem = Problem.MALFORMED;
+                    outcome = Outcome.MALFORMED;
+                }
             }
         } else if (cause instanceof BoundedBody.TooLarge) {
             problem = Problem.TOO_LARGE;

@@ -1,7 +1,7 @@
 package dev.cloister.operator.gateway;
 
-import dev.cloister.ledger.proof.KeyProofs;
 import dev.cloister.ledger.entry.OhttpKeyConfigEntry;
+import dev.cloister.ledger.proof.KeyProofs;
 import dev.cloister.ledger.proof.TlogProof;
 import dev.cloister.server.ledger.LedgerPublisher;
 import dev.cloister.wire.ohttp.GatewayKey;
@@ -51,16 +51,21 @@ public final class KeyPublication implements Supplier<KeyProofs> {
                 continue;
             }
             Instant notBefore = key.notBefore().truncatedTo(ChronoUnit.SECONDS);
-            Instant notAfter = key.notAfter().truncatedTo(ChronoUnit.SECONDS).plusSeconds(
-                    key.notAfter().getNano() == 0 ? 0 : 1);
+            Instant notAfter = key.notAfter()
+                    .truncatedTo(ChronoUnit.SECONDS)
+                    .plusSeconds(key.notAfter().getNano() == 0 ? 0 : 1);
             byte[] entry = new OhttpKeyConfigEntry(config, notBefore, notAfter).encode();
             pending.add(ledger.publish(entry)
                     .onSuccess(published -> {
                         proofs.put(id, published.proof());
-                        LOG.info("key config {} published in the ledger at index {}", key.config().keyId(),
+                        LOG.info(
+                                "key config {} published in the ledger at index {}",
+                                key.config().keyId(),
                                 published.index());
                     })
-                    .onFailure(e -> LOG.warn("publishing key config {} in the ledger failed", key.config().keyId()))
+                    .onFailure(e -> LOG.warn(
+                            "publishing key config {} in the ledger failed",
+                            key.config().keyId()))
                     .onComplete(r -> inFlight.remove(id)));
         }
         return Future.all(pending).mapEmpty();

@@ -42,12 +42,19 @@ public final class KeyRotation implements Supplier<KeyRing> {
     private final AtomicReference<KeyRing> ring;
 
     /** A rotation whose key ids are reserved in memory only (tests, the demo): a restart starts again at id 0. */
-    public KeyRotation(KemId kem, Duration lifetime, Duration overlap, Duration grace, Clock clock, SecureRandom random) {
+    public KeyRotation(
+            KemId kem, Duration lifetime, Duration overlap, Duration grace, Clock clock, SecureRandom random) {
         this(kem, lifetime, overlap, grace, clock, random, KeyIdReservations.inMemory());
     }
 
     /** @param ids where key ids are reserved: the gateway's state, so that they do not repeat across restarts */
-    public KeyRotation(KemId kem, Duration lifetime, Duration overlap, Duration grace, Clock clock, SecureRandom random,
+    public KeyRotation(
+            KemId kem,
+            Duration lifetime,
+            Duration overlap,
+            Duration grace,
+            Clock clock,
+            SecureRandom random,
             KeyIdReservations ids) {
         this.kem = Objects.requireNonNull(kem);
         this.lifetime = lifetime;
@@ -76,11 +83,15 @@ public final class KeyRotation implements Supplier<KeyRing> {
     public synchronized void rotateIfDue() {
         Instant now = clock.instant();
         KeyRing current = ring.get();
-        Instant newestEnd = current.keys().stream().map(GatewayKey::notAfter).max(Instant::compareTo).orElse(now);
+        Instant newestEnd = current.keys().stream()
+                .map(GatewayKey::notAfter)
+                .max(Instant::compareTo)
+                .orElse(now);
         if (newestEnd.minus(overlap).isAfter(now)) {
             return;
         }
-        Set<Integer> inUse = current.keys().stream().map(k -> k.config().keyId()).collect(Collectors.toSet());
+        Set<Integer> inUse =
+                current.keys().stream().map(k -> k.config().keyId()).collect(Collectors.toSet());
         GatewayKey next = generate(now, newestEnd.isAfter(now) ? newestEnd.plus(lifetime) : now.plus(lifetime), inUse);
         ring.set(current.rotate(next, now));
     }

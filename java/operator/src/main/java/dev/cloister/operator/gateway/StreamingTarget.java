@@ -20,16 +20,17 @@ public interface StreamingTarget extends Target {
      * An answer: either streamed ({@code content} ends when the answer is complete and fails when it is cut short) or
      * already whole ({@code content} null, {@code whole} the bytes).
      */
-    record StreamedResponse(int status, FieldSection headers, ReadStream<Buffer> content, byte[] whole, long maxContent) {
+    record StreamedResponse(
+            int status, FieldSection headers, ReadStream<Buffer> content, byte[] whole, long maxContent) {
 
-        public static StreamedResponse streaming(int status, FieldSection headers, ReadStream<Buffer> content,
-                long maxContent) {
+        public static StreamedResponse streaming(
+                int status, FieldSection headers, ReadStream<Buffer> content, long maxContent) {
             return new StreamedResponse(status, headers, content, null, maxContent);
         }
 
         public static StreamedResponse whole(BinaryResponse response) {
-            return new StreamedResponse(response.status(), response.headers(), null, response.content(),
-                    response.content().length);
+            return new StreamedResponse(
+                    response.status(), response.headers(), null, response.content(), response.content().length);
         }
     }
 
@@ -57,8 +58,9 @@ public interface StreamingTarget extends Target {
             body.writeBytes(piece.getBytes());
         });
         streamed.content().exceptionHandler(done::tryFail);
-        streamed.content().endHandler(v -> done.tryComplete(
-                BinaryResponse.of(streamed.status(), streamed.headers(), body.toByteArray())));
+        streamed.content()
+                .endHandler(v ->
+                        done.tryComplete(BinaryResponse.of(streamed.status(), streamed.headers(), body.toByteArray())));
         return done.future();
     }
 }

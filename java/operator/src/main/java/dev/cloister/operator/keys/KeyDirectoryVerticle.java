@@ -1,7 +1,7 @@
 package dev.cloister.operator.keys;
 
-import dev.cloister.protocol.http.BoundedResponse;
 import dev.cloister.ledger.proof.KeyProofs;
+import dev.cloister.protocol.http.BoundedResponse;
 import dev.cloister.server.ListenAddress;
 import dev.cloister.server.Problem;
 import dev.cloister.wire.ohttp.KeyConfigs;
@@ -54,6 +54,7 @@ public final class KeyDirectoryVerticle extends VerticleBase {
     private volatile Snapshot snapshot;
     /** The mirror in progress, which a concurrent one joins; null when none is. */
     private Future<Void> mirroring;
+
     private long lastRevalidation = System.nanoTime() - REVALIDATION_INTERVAL_NANOS;
     private long retryMillis = FIRST_RETRY_MILLIS;
     private boolean failing;
@@ -75,10 +76,16 @@ public final class KeyDirectoryVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        web = WebClient.create(vertx, new WebClientOptions().setUserAgentEnabled(false).setConnectTimeout(2000)
-                .setIdleTimeout(10));
+        web = WebClient.create(
+                vertx,
+                new WebClientOptions()
+                        .setUserAgentEnabled(false)
+                        .setConnectTimeout(2000)
+                        .setIdleTimeout(10));
         scheduleMirror(1);
-        return vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(30).setMaxInitialLineLength(1024)
+        return vertx.createHttpServer(new HttpServerOptions()
+                        .setIdleTimeout(30)
+                        .setMaxInitialLineLength(1024)
                         .setMaxHeaderSize(8192))
                 .requestHandler(this::route)
                 .listen(listen.port(), listen.host())
@@ -99,17 +106,19 @@ public final class KeyDirectoryVerticle extends VerticleBase {
 
     /** Mirrors after {@code delayMillis}, then every {@code refresh}; sooner, with a bounded backoff, after a failure. */
     private void scheduleMirror(long delayMillis) {
-        vertx.setTimer(delayMillis, id -> mirror().onComplete(result -> {
-            long next;
-            if (result.succeeded()) {
-                retryMillis = FIRST_RETRY_MILLIS;
-                next = refresh.toMillis();
-            } else {
-                next = Math.min(retryMillis, Math.min(MAX_RETRY_MILLIS, refresh.toMillis()));
-                retryMillis = Math.min(retryMillis * 2, MAX_RETRY_MILLIS);
-            }
-            scheduleMirror(next);
-        }));
+        vertx.setTimer(
+                delayMillis,
+                id -> mirror().onComplete(result -> {
+                    long next;
+                    if (result.succeeded()) {
+                        retryMillis = FIRST_RETRY_MILLIS;
+                        next = refresh.toMillis();
+                    } else {
+                        next = Math.min(retryMillis, Math.min(MAX_RETRY_MILLIS, refresh.toMillis()));
+                        retryMillis = Math.min(retryMillis * 2, MAX_RETRY_MILLIS);
+                    }
+                    scheduleMirror(next);
+                }));
     }
 
     /**
@@ -120,16 +129,17 @@ public final class KeyDirectoryVerticle extends VerticleBase {
         if (mirroring != null) {
             return mirroring;
         }
-        Future<Void> attempt = fetch("/ohttp-keys").compose(keys -> fetch("/ohttp-keys/proofs").map(proofs -> {
-            try {
-                KeyConfigs.decode(keys);
-                KeyProofs.decode(proofs);
-            } catch (Exception e) {
-                throw new IllegalStateException("the gateway served an unreadable key document", e);
-            }
-            snapshot = new Snapshot(keys, proofs);
-            return (Void) null;
-        }));
+        Future<Void> attempt = fetch("/ohttp-keys")
+                .compose(keys -> fetch("/ohttp-keys/proofs").map(proofs -> {
+                    try {
+                        KeyConfigs.decode(keys);
+                        KeyProofs.decode(proofs);
+                    } catch (Exception e) {
+                        throw new IllegalStateException("the gateway served an unreadable key document", e);
+                    }
+                    snapshot = new Snapshot(keys, proofs);
+                    return (Void) null;
+                }));
         mirroring = attempt;
         attempt.onComplete(result -> {
             synchronized (this) {
@@ -161,7 +171,8 @@ public final class KeyDirectoryVerticle extends VerticleBase {
         return BoundedResponse.send(web.getAbs(gateway.resolve(path).toString()).timeout(5000), null, MAX_DOCUMENT)
                 .compose(r -> r.statusCode() == 200
                         ? Future.succeededFuture(r.body().getBytes())
-                        : Future.failedFuture(new IllegalStateException("gateway answered " + r.statusCode() + " for " + path)));
+                        : Future.failedFuture(
+                                new IllegalStateException("gateway answered " + r.statusCode() + " for " + path)));
     }
 
     private void route(HttpServerRequest request) {
@@ -172,7 +183,8 @@ public final class KeyDirectoryVerticle extends VerticleBase {
         switch (request.path()) {
             case "/ohttp-keys", "/ohttp-keys/proofs" -> {
                 String cacheControl = request.getHeader(HttpHeaders.CACHE_CONTROL);
-                if (cacheControl != null && cacheControl.toLowerCase(java.util.Locale.ROOT).contains("no-cache")) {
+                if (cacheControl != null
+                        && cacheControl.toLowerCase(java.util.Locale.ROOT).contains("no-cache")) {
                     // Answered from the copy as it is after the revalidation, or the previous one if it failed.
                     revalidate().onComplete(r -> serveMirrored(request));
                 } else {

@@ -1,9 +1,9 @@
 package dev.cloister.operator.sessions;
 
-import dev.cloister.protocol.http.BoundedResponse;
 import dev.cloister.attest.ratls.RaTlsClient;
 import dev.cloister.attest.ratls.RaTlsConnection;
 import dev.cloister.attest.ratls.RaTlsException;
+import dev.cloister.protocol.http.BoundedResponse;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -45,7 +45,12 @@ public final class EnclaveRegistration {
     private final Map<String, Outcome> lastOutcome = new ConcurrentHashMap<>();
 
     /** What one check of an enclave found. */
-    private enum Outcome { ADMITTED, UNREACHABLE, NO_HANDSHAKE, ATTESTATION_FAILED }
+    private enum Outcome {
+        ADMITTED,
+        UNREACHABLE,
+        NO_HANDSHAKE,
+        ATTESTATION_FAILED
+    }
 
     /** The enclave could not be reached: no connection, a reset, or no answer in time. */
     private static final class Unreachable extends Exception {
@@ -67,8 +72,8 @@ public final class EnclaveRegistration {
         }
     }
 
-    public EnclaveRegistration(Vertx vertx, WebClient web, EnclavePool pool, RaTlsClient attester, Duration timeout,
-            Clock clock) {
+    public EnclaveRegistration(
+            Vertx vertx, WebClient web, EnclavePool pool, RaTlsClient attester, Duration timeout, Clock clock) {
         this.vertx = vertx;
         this.web = web;
         this.pool = pool;
@@ -80,39 +85,58 @@ public final class EnclaveRegistration {
     /** Attests the enclave at {@code sessions} (its {@code /sessions/} base URL) and admits it when it passes. */
     public Future<EnclavePool.Member> register(String id, URI sessions) {
         registered.put(id, sessions);
-        return attest(sessions).map(attestation -> {
-            EnclavePool.Member member = new EnclavePool.Member(id, sessions, attestation.cpu(), clock.instant());
-            pool.admit(member);
-            if (lastOutcome.put(id, Outcome.ADMITTED) != Outcome.ADMITTED) {
-                LOG.info("enclave admitted to the pool, {} members", pool.members().size());
-            }
-            return member;
-        }).onFailure(e -> {
-            boolean wasMember = pool.member(id).isPresent();
-            pool.remove(id);
-            Outcome outcome = e instanceof Unreachable ? Outcome.UNREACHABLE
-                    : e instanceof NoHandshake ? Outcome.NO_HANDSHAKE : Outcome.ATTESTATION_FAILED;
-            if (lastOutcome.put(id, outcome) == outcome) return;
-            int members = pool.members().size();
-            switch (outcome) {
-                case UNREACHABLE -> LOG.warn(wasMember ? "enclave left the pool: unreachable; {} members"
-                        : "enclave not admitted: unreachable; {} members", members);
-                case NO_HANDSHAKE -> LOG.warn(wasMember
-                        ? "enclave left the pool: it answered HTTP status {} instead of a handshake; {} members"
-                        : "enclave not admitted: it answered HTTP status {} instead of a handshake; {} members",
-                        ((NoHandshake) e).status, members);
-                default -> {
-                    if (e instanceof RaTlsException refused) {
-                        LOG.warn(wasMember ? "enclave left the pool: attestation failed ({}); {} members"
-                                : "enclave refused admission: attestation failed ({}); {} members",
-                                refused.reason(), members);
-                    } else {
-                        LOG.warn(wasMember ? "enclave left the pool: attestation failed; {} members"
-                                : "enclave refused admission: attestation failed; {} members", members);
+        return attest(sessions)
+                .map(attestation -> {
+                    EnclavePool.Member member =
+                            new EnclavePool.Member(id, sessions, attestation.cpu(), clock.instant());
+                    pool.admit(member);
+                    if (lastOutcome.put(id, Outcome.ADMITTED) != Outcome.ADMITTED) {
+                        LOG.info(
+                                "enclave admitted to the pool, {} members",
+                                pool.members().size());
                     }
-                }
-            }
-        });
+                    return member;
+                })
+                .onFailure(e -> {
+                    boolean wasMember = pool.member(id).isPresent();
+                    pool.remove(id);
+                    Outcome outcome = e instanceof Unreachable
+                            ? Outcome.UNREACHABLE
+                            : e instanceof NoHandshake ? Outcome.NO_HANDSHAKE : Outcome.ATTESTATION_FAILED;
+                    if (lastOutcome.put(id, outcome) == outcome) return;
+                    int members = pool.members().size();
+                    switch (outcome) {
+                        case UNREACHABLE ->
+                            LOG.warn(
+                                    wasMember
+                                            ? "enclave left the pool: unreachable; {} members"
+                                            : "enclave not admitted: unreachable; {} members",
+                                    members);
+                        case NO_HANDSHAKE ->
+                            LOG.warn(
+                                    wasMember
+                                            ? "enclave left the pool: it answered HTTP status {} instead of a handshake; {} members"
+                                            : "enclave not admitted: it answered HTTP status {} instead of a handshake; {} members",
+                                    ((NoHandshake) e).status,
+                                    members);
+                        default -> {
+                            if (e instanceof RaTlsException refused) {
+                                LOG.warn(
+                                        wasMember
+                                                ? "enclave left the pool: attestation failed ({}); {} members"
+                                                : "enclave refused admission: attestation failed ({}); {} members",
+                                        refused.reason(),
+                                        members);
+                            } else {
+                                LOG.warn(
+                                        wasMember
+                                                ? "enclave left the pool: attestation failed; {} members"
+                                                : "enclave refused admission: attestation failed; {} members",
+                                        members);
+                            }
+                        }
+                    }
+                });
     }
 
     /** Re-attests every registered enclave every {@code period}; failures leave the pool, successes (re)enter it. */
@@ -137,11 +161,14 @@ public final class EnclaveRegistration {
         random.nextBytes(id);
         URI session = sessions.resolve(Base64.getUrlEncoder().withoutPadding().encodeToString(id));
         // Not attested yet: at most one RA-TLS flight (certificate with evidence) of the enclave's answer is read.
-        return BoundedResponse.send(web.postAbs(session.toString()).timeout(timeout.toMillis())
-                        .putHeader("content-type", SessionRouter.MEDIA_TYPE),
-                        Buffer.buffer(connection.takeOutgoing()), MAX_FLIGHT_BYTES)
+        return BoundedResponse.send(
+                        web.postAbs(session.toString())
+                                .timeout(timeout.toMillis())
+                                .putHeader("content-type", SessionRouter.MEDIA_TYPE),
+                        Buffer.buffer(connection.takeOutgoing()),
+                        MAX_FLIGHT_BYTES)
                 .recover(e -> {
-                    if (e instanceof BoundedResponse.TooLarge) return Future.failedFuture(e);  // it answered, too much
+                    if (e instanceof BoundedResponse.TooLarge) return Future.failedFuture(e); // it answered, too much
                     connection.close();
                     return Future.failedFuture(new Unreachable(e));
                 })
@@ -150,17 +177,23 @@ public final class EnclaveRegistration {
                     connection.close();
                     return Future.failedFuture(new NoHandshake(answer.statusCode()));
                 })
-                .compose(answer -> vertx.executeBlocking(() -> {
-                    try {
-                        connection.receive(answer.body().getBytes());
-                        if (!connection.isHandshakeComplete() || connection.peer().isEmpty()) {
-                            throw new IllegalStateException("the enclave did not complete an attested handshake");
-                        }
-                        return connection.peer().get();
-                    } finally {
-                        connection.close();
-                    }
-                }, false))
-                .onComplete(r -> web.deleteAbs(session.toString()).timeout(timeout.toMillis()).send());
+                .compose(answer -> vertx.executeBlocking(
+                        () -> {
+                            try {
+                                connection.receive(answer.body().getBytes());
+                                if (!connection.isHandshakeComplete()
+                                        || connection.peer().isEmpty()) {
+                                    throw new IllegalStateException(
+                                            "the enclave did not complete an attested handshake");
+                                }
+                                return connection.peer().get();
+                            } finally {
+                                connection.close();
+                            }
+                        },
+                        false))
+                .onComplete(r -> web.deleteAbs(session.toString())
+                        .timeout(timeout.toMillis())
+                        .send());
     }
 }

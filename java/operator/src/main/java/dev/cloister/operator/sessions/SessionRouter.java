@@ -1,10 +1,9 @@
 package dev.cloister.operator.sessions;
 
-import dev.cloister.protocol.MediaTypes;
-import dev.cloister.protocol.SessionPaths;
-
 import dev.cloister.operator.gateway.StreamingTarget;
 import dev.cloister.operator.gateway.Target;
+import dev.cloister.protocol.MediaTypes;
+import dev.cloister.protocol.SessionPaths;
 import dev.cloister.wire.bhttp.BinaryRequest;
 import dev.cloister.wire.bhttp.BinaryResponse;
 import dev.cloister.wire.bhttp.FieldSection;
@@ -12,10 +11,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -61,8 +60,14 @@ public final class SessionRouter implements StreamingTarget {
      * @param tokenGate wraps the session-opening step (e.g. a {@code TokenGate}); {@code UnaryOperator.identity()}
      *                  opens sessions without tokens (tests and the demo's token-free mode only)
      */
-    public SessionRouter(EnclavePool pool, SessionHandles handles, WebClient web, HttpClient http, Duration enclaveTimeout,
-            UnaryOperator<Target> tokenGate, MeterRegistry registry) {
+    public SessionRouter(
+            EnclavePool pool,
+            SessionHandles handles,
+            WebClient web,
+            HttpClient http,
+            Duration enclaveTimeout,
+            UnaryOperator<Target> tokenGate,
+            MeterRegistry registry) {
         this.pool = pool;
         this.handles = handles;
         this.web = web;
@@ -71,15 +76,18 @@ public final class SessionRouter implements StreamingTarget {
         this.open = tokenGate.apply(this::open);
         this.opened = Counter.builder("cloister.gateway.sessions.opened").register(registry);
         this.forwarded = Counter.builder("cloister.gateway.sessions.steps").register(registry);
-        this.enclaveFailures = Counter.builder("cloister.gateway.sessions.enclave.failures").register(registry);
+        this.enclaveFailures =
+                Counter.builder("cloister.gateway.sessions.enclave.failures").register(registry);
     }
 
     @Override
     public Future<StreamedResponse> stream(BinaryRequest request) {
         String path = request.path();
         if (path.equals(SessionPaths.OPEN)) {
-            return (request.method().equals("POST") ? open.handle(request)
-                    : Future.succeededFuture(problem(405, "method not allowed"))).map(StreamedResponse::whole);
+            return (request.method().equals("POST")
+                            ? open.handle(request)
+                            : Future.succeededFuture(problem(405, "method not allowed")))
+                    .map(StreamedResponse::whole);
         }
         if (path.startsWith(SessionPaths.STEP_PREFIX)) {
             String handle = path.substring(SessionPaths.STEP_PREFIX.length());
@@ -107,10 +115,13 @@ public final class SessionRouter implements StreamingTarget {
         }
         opened.increment();
         SessionHandles.Route route = new SessionHandles.Route(member.get().id(), handles.randomId());
-        return forward(member.get(), route, request.content()).compose(StreamingTarget::collect)
+        return forward(member.get(), route, request.content())
+                .compose(StreamingTarget::collect)
                 // DESIGN.md step 4: the session is created (201) and named by its first handle.
-                .map(answer -> answer.status() == 200 && answer.headers().first(NEXT_HANDLE).isPresent()
-                        ? BinaryResponse.of(201, answer.headers(), answer.content()) : answer);
+                .map(answer -> answer.status() == 200
+                                && answer.headers().first(NEXT_HANDLE).isPresent()
+                        ? BinaryResponse.of(201, answer.headers(), answer.content())
+                        : answer);
     }
 
     private Future<StreamedResponse> step(String handle, byte[] tls) {
@@ -134,8 +145,12 @@ public final class SessionRouter implements StreamingTarget {
         if (member.isEmpty()) {
             return Future.succeededFuture(BinaryResponse.of(204, FieldSection.EMPTY, new byte[0]));
         }
-        return web.deleteAbs(member.get().sessions().resolve(route.get().enclaveSession()).toString())
-                .timeout(enclaveTimeout.toMillis()).send()
+        return web.deleteAbs(member.get()
+                        .sessions()
+                        .resolve(route.get().enclaveSession())
+                        .toString())
+                .timeout(enclaveTimeout.toMillis())
+                .send()
                 .map(r -> BinaryResponse.of(204, FieldSection.EMPTY, new byte[0]))
                 .recover(e -> Future.succeededFuture(BinaryResponse.of(204, FieldSection.EMPTY, new byte[0])));
     }
@@ -149,46 +164,54 @@ public final class SessionRouter implements StreamingTarget {
             return whole(problem(400, "a session step carries 1 to " + MAX_STEP_BYTES + " TLS bytes"));
         }
         forwarded.increment();
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
-                .setAbsoluteURI(member.sessions().resolve(route.enclaveSession()).toString())
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setAbsoluteURI(
+                        member.sessions().resolve(route.enclaveSession()).toString())
                 .setConnectTimeout(enclaveTimeout.toMillis())
                 .setIdleTimeout(enclaveTimeout.toMillis())
                 .putHeader("content-type", MEDIA_TYPE);
         return http.request(options)
                 .compose(request -> request.send(Buffer.buffer(tls)))
-                .compose(answer -> {
-                    int status = answer.statusCode();
-                    if (status != 200) {
-                        answer.handler(null);
-                        answer.resume();
-                        if (status == 404 || status == 410) {
-                            return whole(retryable("the enclave no longer holds this session"));
-                        }
-                        enclaveFailures.increment();
-                        return whole(retryable("the enclave failed this session"));
-                    }
-                    if (answer.getHeader("cloister-session-closed") != null) {
-                        return Future.succeededFuture(StreamedResponse.streaming(200,
-                                FieldSection.of("content-type", MEDIA_TYPE), answer, MAX_STREAM_BYTES));
-                    }
-                    Optional<String> next = handles.mint(route);
-                    if (next.isEmpty()) {
-                        answer.handler(null);
-                        answer.resume();
-                        return whole(retryable("too many open sessions"));
-                    }
-                    return Future.succeededFuture(StreamedResponse.streaming(200,
-                            FieldSection.of("content-type", MEDIA_TYPE, NEXT_HANDLE, next.get()), answer, MAX_STREAM_BYTES));
-                }, failure -> {
-                    // Unreachable or too slow: stop routing new sessions to it until it registers again.
-                    enclaveFailures.increment();
-                    pool.remove(member.id());
-                    return whole(retryable("the enclave did not answer"));
-                });
+                .compose(
+                        answer -> {
+                            int status = answer.statusCode();
+                            if (status != 200) {
+                                answer.handler(null);
+                                answer.resume();
+                                if (status == 404 || status == 410) {
+                                    return whole(retryable("the enclave no longer holds this session"));
+                                }
+                                enclaveFailures.increment();
+                                return whole(retryable("the enclave failed this session"));
+                            }
+                            if (answer.getHeader("cloister-session-closed") != null) {
+                                return Future.succeededFuture(StreamedResponse.streaming(
+                                        200, FieldSection.of("content-type", MEDIA_TYPE), answer, MAX_STREAM_BYTES));
+                            }
+                            Optional<String> next = handles.mint(route);
+                            if (next.isEmpty()) {
+                                answer.handler(null);
+                                answer.resume();
+                                return whole(retryable("too many open sessions"));
+                            }
+                            return Future.succeededFuture(StreamedResponse.streaming(
+                                    200,
+                                    FieldSection.of("content-type", MEDIA_TYPE, NEXT_HANDLE, next.get()),
+                                    answer,
+                                    MAX_STREAM_BYTES));
+                        },
+                        failure -> {
+                            // Unreachable or too slow: stop routing new sessions to it until it registers again.
+                            enclaveFailures.increment();
+                            pool.remove(member.id());
+                            return whole(retryable("the enclave did not answer"));
+                        });
     }
 
     private static BinaryResponse retryable(String detail) {
-        return problemWith(503, detail, FieldSection.of("content-type", "application/problem+json", "retry-after", "1"));
+        return problemWith(
+                503, detail, FieldSection.of("content-type", "application/problem+json", "retry-after", "1"));
     }
 
     static BinaryResponse problem(int status, String detail) {
@@ -196,8 +219,12 @@ public final class SessionRouter implements StreamingTarget {
     }
 
     private static BinaryResponse problemWith(int status, String detail, FieldSection headers) {
-        byte[] body = new JsonObject().put("type", "about:blank").put("status", status).put("detail", detail)
-                .encode().getBytes(StandardCharsets.UTF_8);
+        byte[] body = new JsonObject()
+                .put("type", "about:blank")
+                .put("status", status)
+                .put("detail", detail)
+                .encode()
+                .getBytes(StandardCharsets.UTF_8);
         return BinaryResponse.of(status, headers, body);
     }
 }

@@ -54,17 +54,19 @@ public final class AccountFile implements AccountAuthenticator {
 
     @Override
     public Optional<Account> authenticate(String authorization) {
-        if (authorization == null || authorization.length() > BEARER.length() + MAX_TOKEN_LENGTH
+        if (authorization == null
+                || authorization.length() > BEARER.length() + MAX_TOKEN_LENGTH
                 || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             return Optional.empty();
         }
-        return Optional.ofNullable(accounts.get(digest(authorization.substring(BEARER.length()).strip())));
+        return Optional.ofNullable(
+                accounts.get(digest(authorization.substring(BEARER.length()).strip())));
     }
 
     private static String digest(String token) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(token.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK lacks SHA-256", e);
         }

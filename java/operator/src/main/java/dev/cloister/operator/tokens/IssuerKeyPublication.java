@@ -1,7 +1,7 @@
 package dev.cloister.operator.tokens;
 
-import dev.cloister.ledger.proof.KeyProofs;
 import dev.cloister.ledger.entry.IssuerKeyEntry;
+import dev.cloister.ledger.proof.KeyProofs;
 import dev.cloister.ledger.proof.TlogProof;
 import dev.cloister.server.ledger.LedgerPublisher;
 import dev.cloister.tokens.keys.IssuerKey;
@@ -65,8 +65,12 @@ public final class IssuerKeyPublication implements KeyPublication, Supplier<KeyP
     public IssuerKeyEntry entry(IssuerKey key) {
         Instant end = key.issuanceEnds();
         Instant notAfter = end.truncatedTo(ChronoUnit.SECONDS).plusSeconds(end.getNano() == 0 ? 0 : 1);
-        return new IssuerKeyEntry(TokenType.VOPRF_P384_SHA384.code(), issuerName, key.publicKey().encoded(),
-                key.notBefore().truncatedTo(ChronoUnit.SECONDS), notAfter);
+        return new IssuerKeyEntry(
+                TokenType.VOPRF_P384_SHA384.code(),
+                issuerName,
+                key.publicKey().encoded(),
+                key.notBefore().truncatedTo(ChronoUnit.SECONDS),
+                notAfter);
     }
 
     @Override
@@ -76,23 +80,30 @@ public final class IssuerKeyPublication implements KeyPublication, Supplier<KeyP
             return new PublicationReceipt(key.keyId(), known.proof().encode());
         }
         if (Context.isOnEventLoopThread()) {
-            throw new KeyPublicationException("issuer key " + key.keyId() + " of epoch " + key.epoch().index()
-                    + " is not published yet, and publishing would block an event loop");
+            throw new KeyPublicationException("issuer key " + key.keyId() + " of epoch "
+                    + key.epoch().index() + " is not published yet, and publishing would block an event loop");
         }
         try {
             LedgerPublisher.Published answer = ledger.publish(entry(key).encode())
-                    .toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             published.put(key.keyId(), new Published(key, answer.proof()));
-            LOG.info("issuer key {} of epoch {} published in the ledger at index {}", key.keyId(), key.epoch().index(),
+            LOG.info(
+                    "issuer key {} of epoch {} published in the ledger at index {}",
+                    key.keyId(),
+                    key.epoch().index(),
                     answer.index());
             prune();
             return new PublicationReceipt(key.keyId(), answer.proof().encode());
         } catch (ExecutionException e) {
-            throw new KeyPublicationException("the ledger refused issuer key " + key.keyId() + ": "
-                    + e.getCause().getMessage(), e.getCause());
+            throw new KeyPublicationException(
+                    "the ledger refused issuer key " + key.keyId() + ": "
+                            + e.getCause().getMessage(),
+                    e.getCause());
         } catch (TimeoutException e) {
-            throw new KeyPublicationException("the ledger did not publish issuer key " + key.keyId() + " within "
-                    + timeout, e);
+            throw new KeyPublicationException(
+                    "the ledger did not publish issuer key " + key.keyId() + " within " + timeout, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KeyPublicationException("interrupted while publishing issuer key " + key.keyId(), e);
@@ -109,8 +120,10 @@ public final class IssuerKeyPublication implements KeyPublication, Supplier<KeyP
                 live.add(p);
             }
         }
-        live.sort(Comparator.comparingLong((Published p) -> p.key().epoch().index()).reversed());
-        return new KeyProofs(live.stream().limit(KeyProofs.MAX_PROOFS).map(Published::proof).toList());
+        live.sort(Comparator.comparingLong((Published p) -> p.key().epoch().index())
+                .reversed());
+        return new KeyProofs(
+                live.stream().limit(KeyProofs.MAX_PROOFS).map(Published::proof).toList());
     }
 
     /** Drops the proofs of keys that no longer redeem, so that the map holds a few epochs at most. */

@@ -45,7 +45,16 @@ public final class IssuerVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(IssuerVerticle.class);
 
     /** Why a token request was refused, for the metrics. */
-    enum Refusal { UNAUTHENTICATED, MEDIA_TYPE, MALFORMED, QUOTA, UNKNOWN_KEY, BATCH_TOO_LARGE, KEY_NOT_PUBLISHED, INTERNAL }
+    enum Refusal {
+        UNAUTHENTICATED,
+        MEDIA_TYPE,
+        MALFORMED,
+        QUOTA,
+        UNKNOWN_KEY,
+        BATCH_TOO_LARGE,
+        KEY_NOT_PUBLISHED,
+        INTERNAL
+    }
 
     private final ListenAddress listen;
     private final EpochKeySchedule keys;
@@ -68,8 +77,16 @@ public final class IssuerVerticle extends VerticleBase {
      * @param keyProofs        the ledger proofs of the keys, served at {@code /token-key-proofs}; null when the keys
      *                         are not published in a ledger (then clients that check key consistency refuse them)
      */
-    public IssuerVerticle(ListenAddress listen, EpochKeySchedule keys, AccountAuthenticator accounts, int tokensPerEpoch,
-            int maxBatch, String issuerRequestUri, Supplier<KeyProofs> keyProofs, MeterRegistry registry, Clock clock) {
+    public IssuerVerticle(
+            ListenAddress listen,
+            EpochKeySchedule keys,
+            AccountAuthenticator accounts,
+            int tokensPerEpoch,
+            int maxBatch,
+            String issuerRequestUri,
+            Supplier<KeyProofs> keyProofs,
+            MeterRegistry registry,
+            Clock clock) {
         this.listen = listen;
         this.keys = keys;
         this.accounts = accounts;
@@ -86,21 +103,27 @@ public final class IssuerVerticle extends VerticleBase {
         issuer = new PrivateTokenIssuer(keys, maxBatch, new SecureRandom());
         issued = Counter.builder("cloister.issuer.tokens.issued").register(registry);
         for (Refusal r : Refusal.values()) {
-            refused.put(r, Counter.builder("cloister.issuer.requests.refused").tag("reason", r.name().toLowerCase())
-                    .register(registry));
+            refused.put(
+                    r,
+                    Counter.builder("cloister.issuer.requests.refused")
+                            .tag("reason", r.name().toLowerCase())
+                            .register(registry));
         }
         // The current and next keys are published (in the ledger, when there is one) before the first request.
         return vertx.executeBlocking(() -> keys.directoryKeys(clock.instant()), false)
-                .recover(e -> Future.failedFuture(new IllegalStateException(
-                        "the issuer keys could not be published: " + e.getMessage(), e)))
-                .compose(published -> vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(30).setMaxHeaderSize(8192))
-                .requestHandler(this::route)
-                .listen(listen.port(), listen.host())
-                .onSuccess(s -> {
-                    server = s;
-                    LOG.info("issuer listening on port {}; token key multiples by {}", s.actualPort(),
-                            dev.cloister.tokens.ec.AwsLcKeyMultiplier.engineDescription());
-                }));
+                .recover(e -> Future.failedFuture(
+                        new IllegalStateException("the issuer keys could not be published: " + e.getMessage(), e)))
+                .compose(published -> vertx.createHttpServer(
+                                new HttpServerOptions().setIdleTimeout(30).setMaxHeaderSize(8192))
+                        .requestHandler(this::route)
+                        .listen(listen.port(), listen.host())
+                        .onSuccess(s -> {
+                            server = s;
+                            LOG.info(
+                                    "issuer listening on port {}; token key multiples by {}",
+                                    s.actualPort(),
+                                    dev.cloister.tokens.ec.AwsLcKeyMultiplier.engineDescription());
+                        }));
     }
 
     public int actualPort() {
@@ -123,7 +146,9 @@ public final class IssuerVerticle extends VerticleBase {
     }
 
     private void directory(HttpServerRequest request) {
-        vertx.executeBlocking(() -> IssuerDirectory.of(issuerRequestUri, keys.directoryKeys(clock.instant())).toJson(),
+        vertx.executeBlocking(
+                        () -> IssuerDirectory.of(issuerRequestUri, keys.directoryKeys(clock.instant()))
+                                .toJson(),
                         false)
                 .onSuccess(json -> request.response()
                         .putHeader(HttpHeaders.CONTENT_TYPE, IssuerDirectory.MEDIA_TYPE)
@@ -149,9 +174,13 @@ public final class IssuerVerticle extends VerticleBase {
     }
 
     private void tokenRequest(HttpServerRequest request) {
-        Optional<AccountAuthenticator.Account> account = accounts.authenticate(request.getHeader(HttpHeaders.AUTHORIZATION));
+        Optional<AccountAuthenticator.Account> account =
+                accounts.authenticate(request.getHeader(HttpHeaders.AUTHORIZATION));
         if (account.isEmpty()) {
-            refuse(request, Refusal.UNAUTHENTICATED, new Problem(401, "about:blank", "account credentials required"),
+            refuse(
+                    request,
+                    Refusal.UNAUTHENTICATED,
+                    new Problem(401, "about:blank", "account credentials required"),
                     Map.of("www-authenticate", "Bearer"));
             return;
         }
@@ -181,7 +210,11 @@ public final class IssuerVerticle extends VerticleBase {
                     count = 1;
                 }
             } catch (TokenFormatException e) {
-                refuse(request, Refusal.MALFORMED, new Problem(400, "about:blank", "malformed token request"), Map.of());
+                refuse(
+                        request,
+                        Refusal.MALFORMED,
+                        new Problem(400, "about:blank", "malformed token request"),
+                        Map.of());
                 return;
             }
             // The time is taken once the body is in, so a slow upload cannot pick an earlier epoch.
@@ -189,20 +222,27 @@ public final class IssuerVerticle extends VerticleBase {
             Epoch epoch = keys.epochAt(now);
             String id = account.get().id();
             if (!quota.tryReserve(id, epoch, count)) {
-                long retry = Math.max(1, Duration.between(now, keys.schedule().end(epoch)).toSeconds());
-                refuse(request, Refusal.QUOTA, Problem.TOO_MANY_REQUESTS,
+                long retry = Math.max(
+                        1, Duration.between(now, keys.schedule().end(epoch)).toSeconds());
+                refuse(
+                        request,
+                        Refusal.QUOTA,
+                        Problem.TOO_MANY_REQUESTS,
                         Map.of(HttpHeaders.RETRY_AFTER.toString(), Long.toString(retry)));
                 return;
             }
             TokenRequest one = single;
             AmortizedBatchTokenRequest all = many;
-            vertx.executeBlocking(() -> one != null
-                            ? Buffer.buffer(issuer.issue(one, now).encode())
-                            : Buffer.buffer(issuer.issue(all, now).encode()), false)
+            vertx.executeBlocking(
+                            () -> one != null
+                                    ? Buffer.buffer(issuer.issue(one, now).encode())
+                                    : Buffer.buffer(issuer.issue(all, now).encode()),
+                            false)
                     .onSuccess(answer -> {
                         issued.increment(count);
                         request.response()
-                                .putHeader(HttpHeaders.CONTENT_TYPE,
+                                .putHeader(
+                                        HttpHeaders.CONTENT_TYPE,
                                         one != null ? TokenResponse.MEDIA_TYPE : AmortizedBatchTokenResponse.MEDIA_TYPE)
                                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
                                 .end(answer);
@@ -211,11 +251,16 @@ public final class IssuerVerticle extends VerticleBase {
                         quota.release(id, count);
                         if (e instanceof IssuanceRefusedException refusal) {
                             switch (refusal.reason()) {
-                                case UNKNOWN_TOKEN_KEY -> refuse(request, Refusal.UNKNOWN_KEY,
-                                        new Problem(400, "about:blank", "unknown or expired token key"), Map.of());
-                                case BATCH_TOO_LARGE -> refuse(request, Refusal.BATCH_TOO_LARGE, Problem.TOO_LARGE, Map.of());
-                                case KEY_NOT_PUBLISHED -> refuse(request, Refusal.KEY_NOT_PUBLISHED, Problem.UNAVAILABLE,
-                                        Map.of());
+                                case UNKNOWN_TOKEN_KEY ->
+                                    refuse(
+                                            request,
+                                            Refusal.UNKNOWN_KEY,
+                                            new Problem(400, "about:blank", "unknown or expired token key"),
+                                            Map.of());
+                                case BATCH_TOO_LARGE ->
+                                    refuse(request, Refusal.BATCH_TOO_LARGE, Problem.TOO_LARGE, Map.of());
+                                case KEY_NOT_PUBLISHED ->
+                                    refuse(request, Refusal.KEY_NOT_PUBLISHED, Problem.UNAVAILABLE, Map.of());
                             }
                         } else {
                             LOG.warn("issuance failed internally");

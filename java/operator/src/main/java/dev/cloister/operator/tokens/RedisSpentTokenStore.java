@@ -36,10 +36,14 @@ public final class RedisSpentTokenStore implements SpentTokenStore {
     private final Duration timeout;
     private final AtomicLong oldest = new AtomicLong(Long.MIN_VALUE);
 
-    public RedisSpentTokenStore(Vertx vertx, String connectionString, EpochSchedule schedule, Duration redemptionGrace,
-            Duration timeout) {
-        this.redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(connectionString)
-                .setMaxPoolSize(16).setMaxPoolWaiting(256));
+    public RedisSpentTokenStore(
+            Vertx vertx, String connectionString, EpochSchedule schedule, Duration redemptionGrace, Duration timeout) {
+        this.redis = Redis.createClient(
+                vertx,
+                new RedisOptions()
+                        .setConnectionString(connectionString)
+                        .setMaxPoolSize(16)
+                        .setMaxPoolWaiting(256));
         this.schedule = Objects.requireNonNull(schedule);
         this.redemptionGrace = Objects.requireNonNull(redemptionGrace);
         this.timeout = Objects.requireNonNull(timeout);
@@ -49,21 +53,31 @@ public final class RedisSpentTokenStore implements SpentTokenStore {
     public SpendResult spend(Epoch epoch, byte[] nonce) throws SpentTokenStoreException {
         SpentTokenStore.checkNonce(nonce);
         if (Context.isOnEventLoopThread()) {
-            throw new IllegalStateException("RedisSpentTokenStore.spend blocks: call it from a worker or virtual thread");
+            throw new IllegalStateException(
+                    "RedisSpentTokenStore.spend blocks: call it from a worker or virtual thread");
         }
         if (epoch.index() < oldest.get()) {
             return SpendResult.EPOCH_RETIRED;
         }
         // Nonces are kept one whole epoch longer than the key can redeem: a gateway whose clock lags Redis's, or a
         // request that queued, must never write an already-expired key (which would let the token be spent again).
-        long expiresAt = schedule.end(epoch).plus(redemptionGrace).plus(schedule.length()).toEpochMilli();
+        long expiresAt = schedule.end(epoch)
+                .plus(redemptionGrace)
+                .plus(schedule.length())
+                .toEpochMilli();
         Request set = Request.cmd(Command.SET)
                 .arg(PREFIX + epoch.index() + ":" + HexFormat.of().formatHex(nonce))
-                .arg("1").arg("NX").arg("PXAT").arg(expiresAt);
+                .arg("1")
+                .arg("NX")
+                .arg("PXAT")
+                .arg(expiresAt);
         Response reply;
         try {
             // Blocks this worker thread (not an event loop) until Redis answers or the timeout passes.
-            reply = redis.send(set).toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            reply = redis.send(set)
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SpentTokenStoreException("interrupted while waiting for Redis; refusing the token", e);

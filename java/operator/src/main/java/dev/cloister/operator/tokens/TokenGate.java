@@ -49,8 +49,14 @@ public final class TokenGate implements Target {
      * @param challenge the origin's token challenge (issuer name, origin, empty redemption context): the one that
      *                  tokens presented here must answer
      */
-    public TokenGate(Vertx vertx, Target inner, EpochKeySchedule keys, PrivateTokenRedeemer redeemer,
-            TokenChallenge challenge, MeterRegistry registry, Clock clock) {
+    public TokenGate(
+            Vertx vertx,
+            Target inner,
+            EpochKeySchedule keys,
+            PrivateTokenRedeemer redeemer,
+            TokenChallenge challenge,
+            MeterRegistry registry,
+            Clock clock) {
         this.vertx = vertx;
         this.inner = inner;
         this.keys = keys;
@@ -59,8 +65,11 @@ public final class TokenGate implements Target {
         this.accepted = AcceptedChallenges.of(challenge);
         this.clock = clock;
         for (RedemptionRefusedException.Reason reason : RedemptionRefusedException.Reason.values()) {
-            refused.put(reason, Counter.builder("cloister.gateway.tokens.refused")
-                    .tag("reason", reason.name().toLowerCase()).register(registry));
+            refused.put(
+                    reason,
+                    Counter.builder("cloister.gateway.tokens.refused")
+                            .tag("reason", reason.name().toLowerCase())
+                            .register(registry));
         }
         missing = Counter.builder("cloister.gateway.tokens.missing").register(registry);
         redeemed = Counter.builder("cloister.gateway.tokens.redeemed").register(registry);
@@ -73,40 +82,52 @@ public final class TokenGate implements Target {
             missing.increment();
             return challenge();
         }
-        return vertx.executeBlocking(() -> {
-                    byte[] token;
-                    try {
-                        token = PrivateTokenCredentials.parseTokenBytes(authorization);
-                    } catch (AuthHeaderException e) {
-                        throw new RedemptionRefusedException(RedemptionRefusedException.Reason.MALFORMED,
-                                "Authorization is not a PrivateToken credential");
-                    }
-                    return redeemer.redeem(token, accepted, clock.instant());
-                }, false)
-                .compose(ok -> {
-                    redeemed.increment();
-                    return inner.handle(request);
-                }, failure -> {
-                    if (failure instanceof RedemptionRefusedException refusal) {
-                        refused.get(refusal.reason()).increment();
-                        if (refusal.reason() == RedemptionRefusedException.Reason.KEYS_UNAVAILABLE) {
-                            return Future.succeededFuture(BinaryResponse.of(503, FieldSection.of("retry-after", "5"),
-                                    new byte[0]));
-                        }
-                        return challenge();
-                    }
-                    // The spent-token store could not answer: refuse the token (fail closed), ask to retry.
-                    return Future.succeededFuture(BinaryResponse.of(503, FieldSection.of("retry-after", "1"), new byte[0]));
-                });
+        return vertx.executeBlocking(
+                        () -> {
+                            byte[] token;
+                            try {
+                                token = PrivateTokenCredentials.parseTokenBytes(authorization);
+                            } catch (AuthHeaderException e) {
+                                throw new RedemptionRefusedException(
+                                        RedemptionRefusedException.Reason.MALFORMED,
+                                        "Authorization is not a PrivateToken credential");
+                            }
+                            return redeemer.redeem(token, accepted, clock.instant());
+                        },
+                        false)
+                .compose(
+                        ok -> {
+                            redeemed.increment();
+                            return inner.handle(request);
+                        },
+                        failure -> {
+                            if (failure instanceof RedemptionRefusedException refusal) {
+                                refused.get(refusal.reason()).increment();
+                                if (refusal.reason() == RedemptionRefusedException.Reason.KEYS_UNAVAILABLE) {
+                                    return Future.succeededFuture(
+                                            BinaryResponse.of(503, FieldSection.of("retry-after", "5"), new byte[0]));
+                                }
+                                return challenge();
+                            }
+                            // The spent-token store could not answer: refuse the token (fail closed), ask to retry.
+                            return Future.succeededFuture(
+                                    BinaryResponse.of(503, FieldSection.of("retry-after", "1"), new byte[0]));
+                        });
     }
 
     /** 401 with a fresh challenge naming the current issuance key. */
     private Future<BinaryResponse> challenge() {
-        return vertx.executeBlocking(() -> PrivateTokenChallenge.formatHeader(List.of(PrivateTokenChallenge.of(
-                        challenge, keys.issuanceKey(clock.instant()).key().publicKey().encoded(), OptionalLong.empty()))),
+        return vertx.executeBlocking(
+                        () -> PrivateTokenChallenge.formatHeader(List.of(PrivateTokenChallenge.of(
+                                challenge,
+                                keys.issuanceKey(clock.instant())
+                                        .key()
+                                        .publicKey()
+                                        .encoded(),
+                                OptionalLong.empty()))),
                         false)
                 .map(header -> BinaryResponse.of(401, FieldSection.of("www-authenticate", header), new byte[0]))
-                .recover(e -> Future.succeededFuture(BinaryResponse.of(503, FieldSection.of("retry-after", "5"),
-                        new byte[0])));
+                .recover(e -> Future.succeededFuture(
+                        BinaryResponse.of(503, FieldSection.of("retry-after", "5"), new byte[0])));
     }
 }

@@ -28,15 +28,32 @@ class KeyIdReservationsTest {
 
     private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-28T00:00:00Z"));
     private final Clock clock = new Clock() {
-        @Override public ZoneOffset getZone() { return ZoneOffset.UTC; }
-        @Override public Clock withZone(java.time.ZoneId zone) { return this; }
-        @Override public Instant instant() { return now.get(); }
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now.get();
+        }
     };
 
     /** A gateway start: a fresh key ring whose ids are reserved in the state file. */
     private KeyRotation start(Path state) throws IOException {
-        return new KeyRotation(KemId.DHKEM_X25519_HKDF_SHA256, Duration.ofHours(24), Duration.ofHours(6),
-                Duration.ofHours(6), clock, new SecureRandom(), KeyIdReservations.open(state));
+        return new KeyRotation(
+                KemId.DHKEM_X25519_HKDF_SHA256,
+                Duration.ofHours(24),
+                Duration.ofHours(6),
+                Duration.ofHours(6),
+                clock,
+                new SecureRandom(),
+                KeyIdReservations.open(state));
     }
 
     private static int keyId(KeyRotation rotation) {
@@ -90,7 +107,7 @@ class KeyIdReservationsTest {
         KeyIdReservations ids = KeyIdReservations.inMemory();
         Instant t = now.get();
         for (int i = 0; i < 256; i++) {
-            ids.reserve(t, t.plus(Duration.ofHours(1 + i)), Set.of());   // id i held for 1 + i hours
+            ids.reserve(t, t.plus(Duration.ofHours(1 + i)), Set.of()); // id i held for 1 + i hours
         }
         assertEquals(1, ids.reserve(t, t.plus(Duration.ofDays(2)), Set.of(0)));
         assertEquals(0, ids.reserve(t, t.plus(Duration.ofDays(2)), Set.of()));

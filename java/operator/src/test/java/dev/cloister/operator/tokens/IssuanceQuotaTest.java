@@ -13,7 +13,8 @@ class IssuanceQuotaTest {
         IssuanceQuota quota = new IssuanceQuota(10);
         assertTrue(quota.tryReserve("alice", new Epoch(5), 10));
         assertFalse(quota.tryReserve("alice", new Epoch(5), 1), "quota used up");
-        assertFalse(quota.tryReserve("alice", new Epoch(4), 1), "a request dated in the previous epoch does not reset it");
+        assertFalse(
+                quota.tryReserve("alice", new Epoch(4), 1), "a request dated in the previous epoch does not reset it");
         assertFalse(quota.tryReserve("alice", new Epoch(5), 1), "and the current epoch's count is intact");
         assertTrue(quota.tryReserve("bob", new Epoch(5), 10), "accounts are separate");
         assertTrue(quota.tryReserve("alice", new Epoch(6), 10), "a new epoch starts a new quota");

@@ -54,13 +54,20 @@ class IssuerKeyPublicationTest {
         vertx = Vertx.vertx();
         int closed;
         try (ServerSocket socket = new ServerSocket(0)) {
-            closed = socket.getLocalPort();                          // nothing listens there afterwards
+            closed = socket.getLocalPort(); // nothing listens there afterwards
         }
-        LedgerPublisher unreachable = new LedgerPublisher(WebClient.create(vertx), URI.create("http://127.0.0.1:" + closed),
-                new Ed25519NoteSigner("operator", Ed25519PrivateKey.generate(new SecureRandom())), Duration.ofSeconds(5));
-        publication = new IssuerKeyPublication(unreachable, "issuer.cloister.example", Duration.ofSeconds(5), Clock.systemUTC());
-        keys = new EpochKeySchedule(new EpochSchedule(Instant.parse("2026-01-01T00:00:00Z"), Duration.ofDays(1)),
-                new EpochKeySource.Derived(SecretBytes.copyOf(new byte[32])), new PublishedByIssuer(), Duration.ofHours(1));
+        LedgerPublisher unreachable = new LedgerPublisher(
+                WebClient.create(vertx),
+                URI.create("http://127.0.0.1:" + closed),
+                new Ed25519NoteSigner("operator", Ed25519PrivateKey.generate(new SecureRandom())),
+                Duration.ofSeconds(5));
+        publication = new IssuerKeyPublication(
+                unreachable, "issuer.cloister.example", Duration.ofSeconds(5), Clock.systemUTC());
+        keys = new EpochKeySchedule(
+                new EpochSchedule(Instant.parse("2026-01-01T00:00:00Z"), Duration.ofDays(1)),
+                new EpochKeySource.Derived(SecretBytes.copyOf(new byte[32])),
+                new PublishedByIssuer(),
+                Duration.ofHours(1));
     }
 
     @AfterEach
@@ -92,14 +99,24 @@ class IssuerKeyPublicationTest {
 
     @Test
     void anIssuerWhoseKeysCannotBePublishedDoesNotStart() throws Exception {
-        EpochKeySchedule published = new EpochKeySchedule(new EpochSchedule(Instant.parse("2026-01-01T00:00:00Z"),
-                Duration.ofDays(1)), new EpochKeySource.Derived(SecretBytes.copyOf(new byte[32])), publication,
+        EpochKeySchedule published = new EpochKeySchedule(
+                new EpochSchedule(Instant.parse("2026-01-01T00:00:00Z"), Duration.ofDays(1)),
+                new EpochKeySource.Derived(SecretBytes.copyOf(new byte[32])),
+                publication,
                 Duration.ofHours(1));
         Path accounts = Files.writeString(dir.resolve("accounts"), "account-0001\n");
-        IssuerVerticle issuer = new IssuerVerticle(new ListenAddress("127.0.0.1", 0), published, AccountFile.load(accounts),
-                10, 32, "https://issuer.cloister.example/token-request", publication,
-                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Clock.systemUTC());
-        Exception e = assertThrows(Exception.class, () -> vertx.deployVerticle(issuer).await(20, TimeUnit.SECONDS));
+        IssuerVerticle issuer = new IssuerVerticle(
+                new ListenAddress("127.0.0.1", 0),
+                published,
+                AccountFile.load(accounts),
+                10,
+                32,
+                "https://issuer.cloister.example/token-request",
+                publication,
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                Clock.systemUTC());
+        Exception e =
+                assertThrows(Exception.class, () -> vertx.deployVerticle(issuer).await(20, TimeUnit.SECONDS));
         assertTrue(String.valueOf(e.getMessage()).contains("the issuer keys could not be published"), e.toString());
     }
 

@@ -1,13 +1,14 @@
 package dev.cloister.operator.tokens;
 
-import dev.cloister.base.SecretBytes;
-import dev.cloister.testing.RedisServer;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cloister.server.ListenAddress;
+import dev.cloister.base.SecretBytes;
 import dev.cloister.operator.gateway.EchoTarget;
+import dev.cloister.server.ListenAddress;
+import dev.cloister.testing.RedisServer;
+import dev.cloister.tokens.auth.PrivateTokenChallenge;
+import dev.cloister.tokens.auth.PrivateTokenCredentials;
 import dev.cloister.tokens.keys.EpochKeySchedule;
 import dev.cloister.tokens.keys.EpochKeySource;
 import dev.cloister.tokens.keys.EpochSchedule;
@@ -22,8 +23,6 @@ import dev.cloister.tokens.privacypass.PrivateTokenRedeemer;
 import dev.cloister.tokens.privacypass.Token;
 import dev.cloister.tokens.privacypass.TokenChallenge;
 import dev.cloister.tokens.privacypass.TokenType;
-import dev.cloister.tokens.auth.PrivateTokenChallenge;
-import dev.cloister.tokens.auth.PrivateTokenCredentials;
 import dev.cloister.tokens.store.FileSpentTokenStore;
 import dev.cloister.tokens.store.SpentTokenStore;
 import dev.cloister.wire.bhttp.BinaryRequest;
@@ -72,20 +71,30 @@ class PrivacyPassFlowTest {
     private IssuerVerticle issuer;
     private WebClient web;
     private String base;
-    private final TokenChallenge challenge = TokenChallenge.of(TokenType.VOPRF_P384_SHA384, "issuer.cloister.example",
-            new byte[0], List.of("gateway.cloister.example"));
+    private final TokenChallenge challenge = TokenChallenge.of(
+            TokenType.VOPRF_P384_SHA384, "issuer.cloister.example", new byte[0], List.of("gateway.cloister.example"));
 
     @BeforeEach
     void start(Vertx vertx) throws Exception {
         byte[] seed = new byte[32];
         random.nextBytes(seed);
-        keys = new EpochKeySchedule(new EpochSchedule(Instant.parse("2026-01-01T00:00:00Z"), Duration.ofDays(1)),
-                new EpochKeySource.Derived(SecretBytes.copyOf(seed)), new InsecureLocalKeyPublication(),
+        keys = new EpochKeySchedule(
+                new EpochSchedule(Instant.parse("2026-01-01T00:00:00Z"), Duration.ofDays(1)),
+                new EpochKeySource.Derived(SecretBytes.copyOf(seed)),
+                new InsecureLocalKeyPublication(),
                 Duration.ofHours(1));
         Path accounts = dir.resolve("accounts");
         Files.writeString(accounts, "# accounts\n" + ACCOUNT + "\nbob-app-credential-0002\n");
-        issuer = new IssuerVerticle(new ListenAddress("127.0.0.1", 0), keys, AccountFile.load(accounts), 40, 32,
-                "https://issuer.cloister.example/token-request", null, registry, Clock.systemUTC());
+        issuer = new IssuerVerticle(
+                new ListenAddress("127.0.0.1", 0),
+                keys,
+                AccountFile.load(accounts),
+                40,
+                32,
+                "https://issuer.cloister.example/token-request",
+                null,
+                registry,
+                Clock.systemUTC());
         vertx.deployVerticle(issuer).await(10, TimeUnit.SECONDS);
         web = WebClient.create(vertx);
         base = "http://127.0.0.1:" + issuer.actualPort();
@@ -97,33 +106,51 @@ class PrivacyPassFlowTest {
     }
 
     private List<Token> obtainTokens(int count) throws Exception {
-        IssuerDirectory directory = IssuerDirectory.parse(web.getAbs(base + IssuerDirectory.WELL_KNOWN_PATH).send()
-                .await(10, TimeUnit.SECONDS).bodyAsString());
-        IssuerPublicKey key = IssuerPublicKey.decode(directory.tokenKeys().getFirst().tokenKey());
+        IssuerDirectory directory = IssuerDirectory.parse(web.getAbs(base + IssuerDirectory.WELL_KNOWN_PATH)
+                .send()
+                .await(10, TimeUnit.SECONDS)
+                .bodyAsString());
+        IssuerPublicKey key =
+                IssuerPublicKey.decode(directory.tokenKeys().getFirst().tokenKey());
         PrivateTokenClient client = new PrivateTokenClient(key, random);
         PendingTokenBatch pending = client.createBatchTokenRequest(challenge, count);
         HttpResponse<Buffer> response = web.postAbs(base + "/token-request")
                 .putHeader("authorization", "Bearer " + ACCOUNT)
                 .putHeader("content-type", AmortizedBatchTokenRequest.MEDIA_TYPE)
-                .sendBuffer(Buffer.buffer(pending.request().encode())).await(10, TimeUnit.SECONDS);
+                .sendBuffer(Buffer.buffer(pending.request().encode()))
+                .await(10, TimeUnit.SECONDS);
         assertEquals(200, response.statusCode(), () -> response.bodyAsString());
         assertEquals(AmortizedBatchTokenResponse.MEDIA_TYPE, response.getHeader("content-type"));
-        return client.finalizeBatch(pending, AmortizedBatchTokenResponse.decode(response.body().getBytes(), 32));
+        return client.finalizeBatch(
+                pending, AmortizedBatchTokenResponse.decode(response.body().getBytes(), 32));
     }
 
     private static BinaryRequest withToken(Token token) {
-        return BinaryRequest.of("POST", "https", "gateway.cloister.example", "/echo",
-                FieldSection.of("authorization", PrivateTokenCredentials.format(token)), "hi".getBytes());
+        return BinaryRequest.of(
+                "POST",
+                "https",
+                "gateway.cloister.example",
+                "/echo",
+                FieldSection.of("authorization", PrivateTokenCredentials.format(token)),
+                "hi".getBytes());
     }
 
     private TokenGate gate(Vertx vertx, SpentTokenStore store) {
-        return new TokenGate(vertx, new EchoTarget(), keys, new PrivateTokenRedeemer(keys, store), challenge, registry,
+        return new TokenGate(
+                vertx,
+                new EchoTarget(),
+                keys,
+                new PrivateTokenRedeemer(keys, store),
+                challenge,
+                registry,
                 Clock.systemUTC());
     }
 
     private void redeemEachOnceThenRefuse(TokenGate gate, List<Token> tokens) throws Exception {
         for (Token token : tokens) {
-            assertEquals(200, gate.handle(withToken(token)).await(10, TimeUnit.SECONDS).status());
+            assertEquals(
+                    200,
+                    gate.handle(withToken(token)).await(10, TimeUnit.SECONDS).status());
         }
         BinaryResponse again = gate.handle(withToken(tokens.getFirst())).await(10, TimeUnit.SECONDS);
         assertEquals(401, again.status(), "a spent token is refused");
@@ -141,7 +168,12 @@ class PrivacyPassFlowTest {
         }
         // After a restart the spent tokens are still spent.
         try (FileSpentTokenStore reopened = FileSpentTokenStore.open(dir.resolve("spent"))) {
-            assertEquals(401, gate(vertx, reopened).handle(withToken(tokens.get(3))).await(10, TimeUnit.SECONDS).status());
+            assertEquals(
+                    401,
+                    gate(vertx, reopened)
+                            .handle(withToken(tokens.get(3)))
+                            .await(10, TimeUnit.SECONDS)
+                            .status());
         }
     }
 
@@ -149,8 +181,8 @@ class PrivacyPassFlowTest {
     void batchFromTheIssuerRedeemsOnceWithRedis(Vertx vertx) throws Exception {
         List<Token> tokens = obtainTokens(8);
         try (RedisServer redis = RedisServer.start();
-                RedisSpentTokenStore store = new RedisSpentTokenStore(vertx, redis.connectionString(), keys.schedule(),
-                        Duration.ofHours(1), Duration.ofSeconds(5))) {
+                RedisSpentTokenStore store = new RedisSpentTokenStore(
+                        vertx, redis.connectionString(), keys.schedule(), Duration.ofHours(1), Duration.ofSeconds(5))) {
             redeemEachOnceThenRefuse(gate(vertx, store), tokens);
         }
     }
@@ -159,10 +191,10 @@ class PrivacyPassFlowTest {
     void concurrentDoubleSpendAcrossTwoGatewaysSharingRedisHasExactlyOneWinner(Vertx vertx) throws Exception {
         List<Token> tokens = obtainTokens(4);
         try (RedisServer redis = RedisServer.start();
-                RedisSpentTokenStore first = new RedisSpentTokenStore(vertx, redis.connectionString(), keys.schedule(),
-                        Duration.ofHours(1), Duration.ofSeconds(5));
-                RedisSpentTokenStore second = new RedisSpentTokenStore(vertx, redis.connectionString(), keys.schedule(),
-                        Duration.ofHours(1), Duration.ofSeconds(5))) {
+                RedisSpentTokenStore first = new RedisSpentTokenStore(
+                        vertx, redis.connectionString(), keys.schedule(), Duration.ofHours(1), Duration.ofSeconds(5));
+                RedisSpentTokenStore second = new RedisSpentTokenStore(
+                        vertx, redis.connectionString(), keys.schedule(), Duration.ofHours(1), Duration.ofSeconds(5))) {
             TokenGate gatewayA = gate(vertx, first);
             TokenGate gatewayB = gate(vertx, second);
             for (Token token : tokens) {
@@ -171,9 +203,12 @@ class PrivacyPassFlowTest {
                     attempts.add((i % 2 == 0 ? gatewayA : gatewayB).handle(withToken(token)));
                 }
                 Future.join(attempts).await(20, TimeUnit.SECONDS);
-                long wins = attempts.stream().filter(f -> f.result().status() == 200).count();
+                long wins = attempts.stream()
+                        .filter(f -> f.result().status() == 200)
+                        .count();
                 assertEquals(1, wins, "exactly one of 12 concurrent redemptions wins");
-                assertTrue(attempts.stream().allMatch(f -> f.result().status() == 200 || f.result().status() == 401));
+                assertTrue(attempts.stream()
+                        .allMatch(f -> f.result().status() == 200 || f.result().status() == 401));
             }
         }
     }
@@ -182,46 +217,75 @@ class PrivacyPassFlowTest {
     void missingOrForgedTokensGetAChallenge(Vertx vertx) throws Exception {
         try (FileSpentTokenStore store = FileSpentTokenStore.open(dir.resolve("spent"))) {
             TokenGate gate = gate(vertx, store);
-            BinaryResponse none = gate.handle(BinaryRequest.of("GET", "https", "g", "/", FieldSection.EMPTY, new byte[0]))
+            BinaryResponse none = gate.handle(
+                            BinaryRequest.of("GET", "https", "g", "/", FieldSection.EMPTY, new byte[0]))
                     .await(10, TimeUnit.SECONDS);
             assertEquals(401, none.status());
             assertTrue(none.headers().first("www-authenticate").orElseThrow().startsWith("PrivateToken "));
-            BinaryResponse garbage = gate.handle(BinaryRequest.of("GET", "https", "g", "/",
-                    FieldSection.of("authorization", "PrivateToken token=AAAA"), new byte[0])).await(10, TimeUnit.SECONDS);
+            BinaryResponse garbage = gate.handle(BinaryRequest.of(
+                            "GET",
+                            "https",
+                            "g",
+                            "/",
+                            FieldSection.of("authorization", "PrivateToken token=AAAA"),
+                            new byte[0]))
+                    .await(10, TimeUnit.SECONDS);
             assertEquals(401, garbage.status());
             Token real = obtainTokens(1).getFirst();
             byte[] forged = real.encode();
             forged[forged.length - 1] ^= 1;
-            BinaryResponse tampered = gate.handle(BinaryRequest.of("GET", "https", "g", "/",
-                    FieldSection.of("authorization", PrivateTokenCredentials.format(forged)), new byte[0]))
+            BinaryResponse tampered = gate.handle(BinaryRequest.of(
+                            "GET",
+                            "https",
+                            "g",
+                            "/",
+                            FieldSection.of("authorization", PrivateTokenCredentials.format(forged)),
+                            new byte[0]))
                     .await(10, TimeUnit.SECONDS);
             assertEquals(401, tampered.status());
-            assertEquals(200, gate.handle(withToken(real)).await(10, TimeUnit.SECONDS).status(),
+            assertEquals(
+                    200,
+                    gate.handle(withToken(real)).await(10, TimeUnit.SECONDS).status(),
                     "the untampered token still redeems: the forged one did not spend it");
         }
     }
 
     @Test
     void issuerRefusesStrangersWrongMediaTypesAndAccountsOverQuota() throws Exception {
-        HttpResponse<Buffer> stranger = web.postAbs(base + "/token-request").putHeader("authorization", "Bearer nobody")
-                .putHeader("content-type", AmortizedBatchTokenRequest.MEDIA_TYPE).sendBuffer(Buffer.buffer(new byte[10]))
+        HttpResponse<Buffer> stranger = web.postAbs(base + "/token-request")
+                .putHeader("authorization", "Bearer nobody")
+                .putHeader("content-type", AmortizedBatchTokenRequest.MEDIA_TYPE)
+                .sendBuffer(Buffer.buffer(new byte[10]))
                 .await(10, TimeUnit.SECONDS);
         assertEquals(401, stranger.statusCode());
-        HttpResponse<Buffer> wrongType = web.postAbs(base + "/token-request").putHeader("authorization", "Bearer " + ACCOUNT)
-                .putHeader("content-type", "application/json").sendBuffer(Buffer.buffer("{}")).await(10, TimeUnit.SECONDS);
+        HttpResponse<Buffer> wrongType = web.postAbs(base + "/token-request")
+                .putHeader("authorization", "Bearer " + ACCOUNT)
+                .putHeader("content-type", "application/json")
+                .sendBuffer(Buffer.buffer("{}"))
+                .await(10, TimeUnit.SECONDS);
         assertEquals(415, wrongType.statusCode());
-        HttpResponse<Buffer> garbage = web.postAbs(base + "/token-request").putHeader("authorization", "Bearer " + ACCOUNT)
-                .putHeader("content-type", AmortizedBatchTokenRequest.MEDIA_TYPE).sendBuffer(Buffer.buffer(new byte[7]))
+        HttpResponse<Buffer> garbage = web.postAbs(base + "/token-request")
+                .putHeader("authorization", "Bearer " + ACCOUNT)
+                .putHeader("content-type", AmortizedBatchTokenRequest.MEDIA_TYPE)
+                .sendBuffer(Buffer.buffer(new byte[7]))
                 .await(10, TimeUnit.SECONDS);
         assertEquals(400, garbage.statusCode());
         obtainTokens(32);
         obtainTokens(8); // 40 tokens: the whole quota for this epoch
-        IssuerPublicKey key = IssuerPublicKey.decode(IssuerDirectory.parse(web.getAbs(base + IssuerDirectory.WELL_KNOWN_PATH)
-                .send().await(10, TimeUnit.SECONDS).bodyAsString()).tokenKeys().getFirst().tokenKey());
+        IssuerPublicKey key =
+                IssuerPublicKey.decode(IssuerDirectory.parse(web.getAbs(base + IssuerDirectory.WELL_KNOWN_PATH)
+                                .send()
+                                .await(10, TimeUnit.SECONDS)
+                                .bodyAsString())
+                        .tokenKeys()
+                        .getFirst()
+                        .tokenKey());
         PendingTokenBatch one = new PrivateTokenClient(key, random).createBatchTokenRequest(challenge, 1);
-        HttpResponse<Buffer> over = web.postAbs(base + "/token-request").putHeader("authorization", "Bearer " + ACCOUNT)
+        HttpResponse<Buffer> over = web.postAbs(base + "/token-request")
+                .putHeader("authorization", "Bearer " + ACCOUNT)
                 .putHeader("content-type", AmortizedBatchTokenRequest.MEDIA_TYPE)
-                .sendBuffer(Buffer.buffer(one.request().encode())).await(10, TimeUnit.SECONDS);
+                .sendBuffer(Buffer.buffer(one.request().encode()))
+                .await(10, TimeUnit.SECONDS);
         assertEquals(429, over.statusCode());
         assertTrue(Long.parseLong(over.getHeader("retry-after")) > 0);
     }

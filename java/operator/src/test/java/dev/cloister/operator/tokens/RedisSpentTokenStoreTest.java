@@ -1,11 +1,10 @@
 package dev.cloister.operator.tokens;
 
-import dev.cloister.testing.RedisServer;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cloister.testing.RedisServer;
 import dev.cloister.tokens.keys.Epoch;
 import dev.cloister.tokens.keys.EpochSchedule;
 import dev.cloister.tokens.store.SpendResult;
@@ -41,8 +40,8 @@ class RedisSpentTokenStoreTest {
     @Test
     void spendsOnceAndExpiresWithTheEpoch(Vertx vertx) throws Exception {
         try (RedisServer server = RedisServer.start();
-                RedisSpentTokenStore store = new RedisSpentTokenStore(vertx, server.connectionString(), schedule,
-                        Duration.ofHours(1), Duration.ofSeconds(5))) {
+                RedisSpentTokenStore store = new RedisSpentTokenStore(
+                        vertx, server.connectionString(), schedule, Duration.ofHours(1), Duration.ofSeconds(5))) {
             Epoch epoch = schedule.epochAt(Instant.now());
             byte[] nonce = nonce();
             assertEquals(SpendResult.SPENT, store.spend(epoch, nonce));
@@ -50,10 +49,17 @@ class RedisSpentTokenStoreTest {
             assertEquals(SpendResult.SPENT, store.spend(epoch.next(), nonce), "epochs are separate");
 
             Redis probe = Redis.createClient(vertx, server.connectionString());
-            long ttl = probe.send(Request.cmd(Command.PTTL).arg("cloister:spent:" + epoch.index() + ":"
-                    + HexFormat.of().formatHex(nonce))).toCompletionStage().toCompletableFuture().get().toLong();
-            long expected = Duration.between(Instant.now(),
-                    schedule.end(epoch).plus(Duration.ofHours(1)).plus(schedule.length())).toMillis();
+            long ttl = probe.send(Request.cmd(Command.PTTL)
+                            .arg("cloister:spent:" + epoch.index() + ":"
+                                    + HexFormat.of().formatHex(nonce)))
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get()
+                    .toLong();
+            long expected = Duration.between(
+                            Instant.now(),
+                            schedule.end(epoch).plus(Duration.ofHours(1)).plus(schedule.length()))
+                    .toMillis();
             assertTrue(ttl > 0 && Math.abs(ttl - expected) < 60_000, "expiry an epoch after redemption ends: " + ttl);
             probe.close();
 
@@ -67,8 +73,8 @@ class RedisSpentTokenStoreTest {
         RedisServer server = RedisServer.start();
         String url = server.connectionString();
         server.close();
-        try (RedisSpentTokenStore store = new RedisSpentTokenStore(vertx, url, schedule, Duration.ofHours(1),
-                Duration.ofSeconds(2))) {
+        try (RedisSpentTokenStore store =
+                new RedisSpentTokenStore(vertx, url, schedule, Duration.ofHours(1), Duration.ofSeconds(2))) {
             assertThrows(SpentTokenStoreException.class, () -> store.spend(schedule.epochAt(Instant.now()), nonce()));
         }
     }
@@ -76,9 +82,10 @@ class RedisSpentTokenStoreTest {
     @Test
     void refusesToBlockAnEventLoop(Vertx vertx) throws Exception {
         try (RedisServer server = RedisServer.start();
-                RedisSpentTokenStore store = new RedisSpentTokenStore(vertx, server.connectionString(), schedule,
-                        Duration.ofHours(1), Duration.ofSeconds(2))) {
-            IllegalStateException onLoop = runOnEventLoop(vertx, () -> store.spend(schedule.epochAt(Instant.now()), nonce()));
+                RedisSpentTokenStore store = new RedisSpentTokenStore(
+                        vertx, server.connectionString(), schedule, Duration.ofHours(1), Duration.ofSeconds(2))) {
+            IllegalStateException onLoop =
+                    runOnEventLoop(vertx, () -> store.spend(schedule.epochAt(Instant.now()), nonce()));
             assertTrue(onLoop.getMessage().contains("worker"));
         }
     }

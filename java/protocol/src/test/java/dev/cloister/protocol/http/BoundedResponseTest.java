@@ -26,25 +26,28 @@ class BoundedResponseTest {
     @BeforeEach
     void start() throws Exception {
         vertx = Vertx.vertx();
-        server = vertx.createHttpServer().requestHandler(request -> {
-            switch (request.path()) {
-                case "/small" -> request.response().end("hello");
-                default -> {                                          // endless chunked body
-                    var response = request.response().setChunked(true);
-                    Buffer chunk = Buffer.buffer(new byte[64 * 1024]);
-                    vertx.setPeriodic(1, id -> {
-                        if (response.closed() || sent.get() > (512L << 20)) {
-                            vertx.cancelTimer(id);
-                            return;
+        server = vertx.createHttpServer()
+                .requestHandler(request -> {
+                    switch (request.path()) {
+                        case "/small" -> request.response().end("hello");
+                        default -> { // endless chunked body
+                            var response = request.response().setChunked(true);
+                            Buffer chunk = Buffer.buffer(new byte[64 * 1024]);
+                            vertx.setPeriodic(1, id -> {
+                                if (response.closed() || sent.get() > (512L << 20)) {
+                                    vertx.cancelTimer(id);
+                                    return;
+                                }
+                                for (int i = 0; i < 16 && !response.writeQueueFull(); i++) {
+                                    response.write(chunk);
+                                    sent.addAndGet(chunk.length());
+                                }
+                            });
                         }
-                        for (int i = 0; i < 16 && !response.writeQueueFull(); i++) {
-                            response.write(chunk);
-                            sent.addAndGet(chunk.length());
-                        }
-                    });
-                }
-            }
-        }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+                    }
+                })
+                .listen(0, "127.0.0.1")
+                .await(10, TimeUnit.SECONDS);
         web = WebClient.create(vertx);
     }
 
@@ -59,23 +62,30 @@ class BoundedResponseTest {
 
     @Test
     void aBodyWithinTheLimitArrivesWhole() throws Exception {
-        BoundedResponse r = BoundedResponse.send(web.getAbs(url("/small")), null, 5).await(10, TimeUnit.SECONDS);
+        BoundedResponse r =
+                BoundedResponse.send(web.getAbs(url("/small")), null, 5).await(10, TimeUnit.SECONDS);
         assertEquals(200, r.statusCode());
         assertEquals("hello", r.body().toString());
     }
 
     @Test
     void anEndlessBodyFailsAtTheLimit() {
-        Exception e = assertThrows(Exception.class,
-                () -> BoundedResponse.send(web.getAbs(url("/endless")), null, 1 << 20).await(30, TimeUnit.SECONDS));
-        assertInstanceOf(BoundedResponse.TooLarge.class, e instanceof CompletionException ? e.getCause() : e, e.toString());
-        assertTrue(sent.get() < (512L << 20), "the client stopped reading long before the server gave up: " + sent.get());
+        Exception e = assertThrows(
+                Exception.class,
+                () -> BoundedResponse.send(web.getAbs(url("/endless")), null, 1 << 20)
+                        .await(30, TimeUnit.SECONDS));
+        assertInstanceOf(
+                BoundedResponse.TooLarge.class, e instanceof CompletionException ? e.getCause() : e, e.toString());
+        assertTrue(
+                sent.get() < (512L << 20), "the client stopped reading long before the server gave up: " + sent.get());
     }
 
     @Test
     void oneByteOverTheLimitFails() {
-        Exception e = assertThrows(Exception.class,
+        Exception e = assertThrows(
+                Exception.class,
                 () -> BoundedResponse.send(web.getAbs(url("/small")), null, 4).await(10, TimeUnit.SECONDS));
-        assertInstanceOf(BoundedResponse.TooLarge.class, e instanceof CompletionException ? e.getCause() : e, e.toString());
+        assertInstanceOf(
+                BoundedResponse.TooLarge.class, e instanceof CompletionException ? e.getCause() : e, e.toString());
     }
 }

@@ -32,14 +32,18 @@ public final class AdminVerticle extends VerticleBase {
         return vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setIdleTimeout(30))
                 .requestHandler(request -> {
                     switch (request.path()) {
-                        case "/metrics" -> vertx.executeBlocking(registry::scrape)
-                                .onSuccess(text -> request.response()
-                                        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
-                                        .end(text))
-                                .onFailure(e -> Problem.INTERNAL.send(request.response()));
-                        case "/health" -> request.response()
-                                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                                .end("{\"status\":\"UP\"}");
+                        case "/metrics" ->
+                            vertx.executeBlocking(registry::scrape)
+                                    .onSuccess(text -> request.response()
+                                            .putHeader(
+                                                    HttpHeaders.CONTENT_TYPE,
+                                                    "text/plain; version=0.0.4; charset=utf-8")
+                                            .end(text))
+                                    .onFailure(e -> Problem.INTERNAL.send(request.response()));
+                        case "/health" ->
+                            request.response()
+                                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                                    .end("{\"status\":\"UP\"}");
                         default -> Problem.NOT_FOUND.send(request.response());
                     }
                 })

@@ -2,10 +2,10 @@ package dev.cloister.server.command;
 
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.note.Ed25519NoteSigner;
+import dev.cloister.ledger.note.KeyFiles;
 import dev.cloister.ledger.note.VerifierKey;
 import dev.cloister.ledger.witness.CosignatureVerifier;
 import dev.cloister.ledger.witness.Cosigner;
-import dev.cloister.ledger.note.KeyFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -17,8 +17,7 @@ import java.util.HexFormat;
  */
 public final class Arguments {
 
-    private Arguments() {
-    }
+    private Arguments() {}
 
     /** {@code length} bytes written as hex. */
     public static byte[] hex(String option, String text, int length) {

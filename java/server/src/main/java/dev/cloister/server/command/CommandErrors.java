@@ -1,7 +1,6 @@
 package dev.cloister.server.command;
 
 import dev.cloister.server.ListenAddress;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -40,7 +39,8 @@ import picocli.CommandLine.ParseResult;
  * does not answer, anything else). The stack trace only with {@code --verbose}. Commands throw; this is the one place
  * that turns what they throw into words.
  */
-public final class CommandErrors implements CommandLine.IParameterExceptionHandler, CommandLine.IExecutionExceptionHandler {
+public final class CommandErrors
+        implements CommandLine.IParameterExceptionHandler, CommandLine.IExecutionExceptionHandler {
 
     public static final int USAGE = 2;
     public static final int RUNTIME = 1;
@@ -108,16 +108,22 @@ public final class CommandErrors implements CommandLine.IParameterExceptionHandl
     /** The failure under the wrappers that only carry it (futures, unchecked I/O). */
     private static Throwable unwrap(Throwable e) {
         Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t && (t instanceof CompletionException
-                || t instanceof ExecutionException || t instanceof UncheckedIOException
-                || t instanceof java.lang.reflect.InvocationTargetException
-                || (t instanceof io.vertx.core.VertxException && wraps(t)))) {
+        while (t.getCause() != null
+                && t.getCause() != t
+                && (t instanceof CompletionException
+                        || t instanceof ExecutionException
+                        || t instanceof UncheckedIOException
+                        || t instanceof java.lang.reflect.InvocationTargetException
+                        || (t instanceof io.vertx.core.VertxException && wraps(t)))) {
             t = t.getCause();
         }
         // A file, address or peer problem deeper down names the problem better than what wrapped it.
         for (Throwable c = t; c != null && c.getCause() != c; c = c.getCause()) {
-            if (c instanceof UsageException || c instanceof FileSystemException || c instanceof BindException
-                    || c instanceof ConnectException || c instanceof UnknownHostException) {
+            if (c instanceof UsageException
+                    || c instanceof FileSystemException
+                    || c instanceof BindException
+                    || c instanceof ConnectException
+                    || c instanceof UnknownHostException) {
                 return c;
             }
         }
@@ -153,22 +159,35 @@ public final class CommandErrors implements CommandLine.IParameterExceptionHandl
     /** The text on one line, a Java class name before a message dropped, any other shortened to its simple name. */
     static String oneLine(String text) {
         if (text == null) return "";
-        String joined = String.join("; ", text.strip().lines().map(String::strip).filter(l -> !l.isEmpty()).toList());
-        return CLASS_NAME.matcher(joined).replaceAll(m -> {
-            String name = m.group().strip();
-            if (name.endsWith(":")) return "";
-            String simple = name.substring(name.lastIndexOf('.') + 1);
-            return simple.contains("Exception") || simple.contains("Error") ? "" : simple;
-        }).replace("class ", "").strip();
+        String joined = String.join(
+                "; ",
+                text.strip()
+                        .lines()
+                        .map(String::strip)
+                        .filter(l -> !l.isEmpty())
+                        .toList());
+        return CLASS_NAME
+                .matcher(joined)
+                .replaceAll(m -> {
+                    String name = m.group().strip();
+                    if (name.endsWith(":")) return "";
+                    String simple = name.substring(name.lastIndexOf('.') + 1);
+                    return simple.contains("Exception") || simple.contains("Error") ? "" : simple;
+                })
+                .replace("class ", "")
+                .strip();
     }
 
     /** A file problem, named by the argument that gave the file (or a directory above it) when one did. */
     private static Report file(CommandLine command, FileSystemException f, String problem) {
         Path file = Path.of(f.getFile()).toAbsolutePath().normalize();
         Optional<Named> given = arguments(command).stream()
-                .filter(a -> a.path().equals(file)).findFirst()
-                .or(() -> arguments(command).stream().filter(a -> file.startsWith(a.path()))
-                        .max((x, y) -> Integer.compare(x.path().getNameCount(), y.path().getNameCount())));
+                .filter(a -> a.path().equals(file))
+                .findFirst()
+                .or(() -> arguments(command).stream()
+                        .filter(a -> file.startsWith(a.path()))
+                        .max((x, y) -> Integer.compare(
+                                x.path().getNameCount(), y.path().getNameCount())));
         String subject = given.map(a -> a.text() + (a.path().equals(file) ? "" : " (" + f.getFile() + ")"))
                 .orElse(f.getFile());
         return new Report(USAGE, subject + ": " + problem);
@@ -177,9 +196,13 @@ public final class CommandErrors implements CommandLine.IParameterExceptionHandl
     /** "Is a directory" names no file: the file argument that holds a directory is the one. */
     private static Report directoryForFile(CommandLine command) {
         List<Named> directories = arguments(command).stream()
-                .filter(a -> !a.directoryExpected() && Files.isDirectory(a.path())).toList();
-        return new Report(USAGE, directories.isEmpty() ? "a directory was given where a file belongs"
-                : directories.getFirst().text() + ": is a directory, a file is needed");
+                .filter(a -> !a.directoryExpected() && Files.isDirectory(a.path()))
+                .toList();
+        return new Report(
+                USAGE,
+                directories.isEmpty()
+                        ? "a directory was given where a file belongs"
+                        : directories.getFirst().text() + ": is a directory, a file is needed");
     }
 
     /** The address argument whose port another process holds. */
@@ -190,8 +213,9 @@ public final class CommandErrors implements CommandLine.IParameterExceptionHandl
                 inUse.add(name(arg) + address);
             }
         }
-        return new Report(RUNTIME, (inUse.isEmpty() ? "a listen address" : String.join(", ", inUse))
-                + ": address already in use");
+        return new Report(
+                RUNTIME,
+                (inUse.isEmpty() ? "a listen address" : String.join(", ", inUse)) + ": address already in use");
     }
 
     private static boolean free(ListenAddress address) {
@@ -213,7 +237,8 @@ public final class CommandErrors implements CommandLine.IParameterExceptionHandl
             boolean directory = "DIR".equals(arg.paramLabel());
             for (Object value : values(arg.getValue())) {
                 Path path = value instanceof Path p ? p : null;
-                if (path != null) out.add(new Named(name(arg) + path, path.toAbsolutePath().normalize(), directory));
+                if (path != null)
+                    out.add(new Named(name(arg) + path, path.toAbsolutePath().normalize(), directory));
             }
         }
         return out;

@@ -1,10 +1,10 @@
 package dev.cloister.server.ledger;
 
-import dev.cloister.protocol.http.BoundedResponse;
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.log.Submission;
 import dev.cloister.ledger.note.Ed25519NoteSigner;
 import dev.cloister.ledger.proof.TlogProof;
+import dev.cloister.protocol.http.BoundedResponse;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.WebClient;
@@ -38,20 +38,24 @@ public final class LedgerPublisher {
     /** Publishes {@code entry}; the returned proof carries the entry as its {@code extra} data. */
     public Future<Published> publish(byte[] entry) {
         byte[] signature = submitter.sign(Submission.signedBytes(entry));
-        return BoundedResponse.send(web.postAbs(ledger.resolve("/add").toString())
-                        .timeout(timeout.toMillis())
-                        .putHeader("Cloister-Submitter", submitter.name())
-                        .putHeader("Cloister-Signature", Base64.getEncoder().encodeToString(signature)),
-                        Buffer.buffer(entry), TlogProof.MAX_SIZE)
+        return BoundedResponse.send(
+                        web.postAbs(ledger.resolve("/add").toString())
+                                .timeout(timeout.toMillis())
+                                .putHeader("Cloister-Submitter", submitter.name())
+                                .putHeader(
+                                        "Cloister-Signature",
+                                        Base64.getEncoder().encodeToString(signature)),
+                        Buffer.buffer(entry),
+                        TlogProof.MAX_SIZE)
                 .compose(response -> {
                     if (response.statusCode() != 200) {
-                        return Future.failedFuture(new IllegalStateException("the ledger answered "
-                                + response.statusCode() + " to a submission"));
+                        return Future.failedFuture(new IllegalStateException(
+                                "the ledger answered " + response.statusCode() + " to a submission"));
                     }
                     try {
                         TlogProof proof = TlogProof.parse(response.body().getBytes());
-                        TlogProof withEntry = new TlogProof(java.util.Optional.of(entry), proof.index(), proof.proof(),
-                                proof.checkpoint());
+                        TlogProof withEntry = new TlogProof(
+                                java.util.Optional.of(entry), proof.index(), proof.proof(), proof.checkpoint());
                         return Future.succeededFuture(new Published(proof.index(), withEntry));
                     } catch (FormatException | RuntimeException e) {
                         return Future.failedFuture(new IllegalStateException(

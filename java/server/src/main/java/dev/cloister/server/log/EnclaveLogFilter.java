@@ -48,7 +48,8 @@ public final class EnclaveLogFilter extends TurboFilter {
             context.resetTurboFilterList();
             context.addTurboFilter(filter);
         } else {
-            throw new IllegalStateException("the enclave needs Logback as its SLF4J binding to enforce the log allowlist");
+            throw new IllegalStateException(
+                    "the enclave needs Logback as its SLF4J binding to enforce the log allowlist");
         }
     }
 

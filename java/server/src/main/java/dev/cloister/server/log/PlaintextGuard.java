@@ -33,7 +33,10 @@ public final class PlaintextGuard extends TurboFilter {
     }
 
     static boolean isAllowed(Object param) {
-        return param == null || param instanceof Number || param instanceof Boolean || param instanceof Enum<?>
+        return param == null
+                || param instanceof Number
+                || param instanceof Boolean
+                || param instanceof Enum<?>
                 || param instanceof Duration;
     }
 }

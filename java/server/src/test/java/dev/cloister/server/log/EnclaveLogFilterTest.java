@@ -30,17 +30,24 @@ class EnclaveLogFilterTest {
         ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.TRACE);
         root.addAppender(captured);
-        EnclaveLogFilter filter = new EnclaveLogFilter(
-                java.util.Set.of("gateway listening on port {}", "admin listening on port {}"));
+        EnclaveLogFilter filter =
+                new EnclaveLogFilter(java.util.Set.of("gateway listening on port {}", "admin listening on port {}"));
         filter.setContext(context);
         filter.start();
         context.addTurboFilter(filter);
 
-        List<String> loggers = List.of("dev.cloister.wire.ohttp.ObliviousGateway", "dev.cloister.ledger.log.Sequencer",
-                "dev.cloister.tokens.privacypass.PrivateTokenRedeemer", "dev.cloister.attest.AttestationVerifier",
-                "dev.cloister.infer.scheduler.Scheduler", "dev.cloister.enclave.EnclaveVerticle",
-                "dev.cloister.client.CloisterClient", "io.netty.channel.DefaultChannelPipeline", "io.vertx.core.impl.ContextImpl",
-                "org.bouncycastle.tls.TlsProtocol", "ROOT");
+        List<String> loggers = List.of(
+                "dev.cloister.wire.ohttp.ObliviousGateway",
+                "dev.cloister.ledger.log.Sequencer",
+                "dev.cloister.tokens.privacypass.PrivateTokenRedeemer",
+                "dev.cloister.attest.AttestationVerifier",
+                "dev.cloister.infer.scheduler.Scheduler",
+                "dev.cloister.enclave.EnclaveVerticle",
+                "dev.cloister.client.CloisterClient",
+                "io.netty.channel.DefaultChannelPipeline",
+                "io.vertx.core.impl.ContextImpl",
+                "org.bouncycastle.tls.TlsProtocol",
+                "ROOT");
         RuntimeException withCanary = new RuntimeException(CANARY);
         for (String name : loggers) {
             Logger log = context.getLogger(name);
@@ -49,10 +56,8 @@ class EnclaveLogFilterTest {
                 at.log(CANARY);
                 log.atLevel(level).log("gateway listening on port {}", CANARY);
                 log.atLevel(level).log("message {}", (Object) CANARY.getBytes());
-                log.atLevel(level).setCause(withCanary)
-                        .log("gateway listening on port {}", 1);
-                log.atLevel(level).addArgument(() -> CANARY)
-                        .log("admin listening on port {}");
+                log.atLevel(level).setCause(withCanary).log("gateway listening on port {}", 1);
+                log.atLevel(level).addArgument(() -> CANARY).log("admin listening on port {}");
             }
         }
         for (ILoggingEvent event : captured.list) {
@@ -63,7 +68,8 @@ class EnclaveLogFilterTest {
 
         // The filter is not a wall: an allowlisted template with a numeric argument from Cloister's code passes.
         context.getLogger("dev.cloister.operator.gateway.GatewayVerticle").info("gateway listening on port {}", 8082);
-        assertEquals(List.of("gateway listening on port 8082"),
+        assertEquals(
+                List.of("gateway listening on port 8082"),
                 captured.list.stream().map(ILoggingEvent::getFormattedMessage).toList());
         // ... but not from a third-party logger, nor an unlisted template.
         context.getLogger("io.vertx.core.Vertx").info("gateway listening on port {}", 8082);
@@ -78,7 +84,9 @@ class EnclaveLogFilterTest {
         Path java = Path.of("..").toAbsolutePath().normalize();
         StringBuilder sources = new StringBuilder();
         try (Stream<Path> files = Files.walk(java)) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".java") && f.toString().contains("src/main")).toList()) {
+            for (Path file : files.filter(
+                            f -> f.toString().endsWith(".java") && f.toString().contains("src/main"))
+                    .toList()) {
                 sources.append(Files.readString(file));
             }
         }

@@ -55,8 +55,12 @@ public record PrivateTokenChallenge(byte[] challenge, byte[] tokenKey, OptionalL
 
     /** This challenge as it appears in a WWW-Authenticate header (padded base64url, quoted). */
     public String format() {
-        StringBuilder sb = new StringBuilder(SCHEME).append(" challenge=\"").append(Base64.getUrlEncoder().encodeToString(challenge))
-                .append("\", token-key=\"").append(Base64.getUrlEncoder().encodeToString(tokenKey)).append('"');
+        StringBuilder sb = new StringBuilder(SCHEME)
+                .append(" challenge=\"")
+                .append(Base64.getUrlEncoder().encodeToString(challenge))
+                .append("\", token-key=\"")
+                .append(Base64.getUrlEncoder().encodeToString(tokenKey))
+                .append('"');
         maxAge.ifPresent(m -> sb.append(", max-age=\"").append(m).append('"'));
         return sb.toString();
     }
@@ -92,7 +96,8 @@ public record PrivateTokenChallenge(byte[] challenge, byte[] tokenKey, OptionalL
             if (c.param("max-age").isPresent()) {
                 String v = c.param("max-age").get();
                 if (v.isEmpty() || v.length() > 18 || !v.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
-                    throw new AuthHeaderException("PrivateToken max-age \"" + v + "\" is not a non-negative integer", -1);
+                    throw new AuthHeaderException(
+                            "PrivateToken max-age \"" + v + "\" is not a non-negative integer", -1);
                 }
                 maxAge = OptionalLong.of(Long.parseLong(v));
             }
@@ -105,7 +110,8 @@ public record PrivateTokenChallenge(byte[] challenge, byte[] tokenKey, OptionalL
     }
 
     static byte[] base64url(AuthChallenge c, String name) throws AuthHeaderException {
-        String v = c.param(name).orElseThrow(() -> new AuthHeaderException(c.scheme() + " lacks the \"" + name + "\" parameter", -1));
+        String v = c.param(name)
+                .orElseThrow(() -> new AuthHeaderException(c.scheme() + " lacks the \"" + name + "\" parameter", -1));
         try {
             return Base64.getUrlDecoder().decode(v);
         } catch (IllegalArgumentException e) {
@@ -115,7 +121,9 @@ public record PrivateTokenChallenge(byte[] challenge, byte[] tokenKey, OptionalL
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PrivateTokenChallenge p && Arrays.equals(challenge, p.challenge) && Arrays.equals(tokenKey, p.tokenKey)
+        return o instanceof PrivateTokenChallenge p
+                && Arrays.equals(challenge, p.challenge)
+                && Arrays.equals(tokenKey, p.tokenKey)
                 && maxAge.equals(p.maxAge);
     }
 

@@ -18,7 +18,8 @@ public final class PrivateTokenCredentials {
     }
 
     public static String format(byte[] encodedToken) {
-        return PrivateTokenChallenge.SCHEME + " token=\"" + Base64.getUrlEncoder().encodeToString(encodedToken) + "\"";
+        return PrivateTokenChallenge.SCHEME + " token=\""
+                + Base64.getUrlEncoder().encodeToString(encodedToken) + "\"";
     }
 
     /**

@@ -38,6 +38,7 @@ import org.bouncycastle.math.ec.custom.sec.SecP384R1Curve;
 public final class AwsLcKeyMultiplier {
     /** The system property that turns AWS-LC off ("false"). */
     public static final String ENABLED_PROPERTY = "cloister.tokens.awslc";
+
     private static final ECParameterSpec PARAMS = parameters();
 
     private final ECCurve curve;
@@ -67,10 +68,12 @@ public final class AwsLcKeyMultiplier {
      * @param k         the key, 0 &lt; k &lt; order
      * @param reference the Java multiplier for the same k (the fallback, and the known answer)
      */
-    public static Optional<AwsLcKeyMultiplier> forKey(ECCurve curve, ECPoint g, BigInteger k, P384FixedScalarMultiplier reference) {
+    public static Optional<AwsLcKeyMultiplier> forKey(
+            ECCurve curve, ECPoint g, BigInteger k, P384FixedScalarMultiplier reference) {
         Objects.requireNonNull(reference, "reference");
         if (!(curve instanceof SecP384R1Curve)) {
-            throw new IllegalArgumentException("not the custom P-384 curve: " + curve.getClass().getSimpleName());
+            throw new IllegalArgumentException(
+                    "not the custom P-384 curve: " + curve.getClass().getSimpleName());
         }
         if ("false".equalsIgnoreCase(System.getProperty(ENABLED_PROPERTY, "true"))) {
             Unavailable.record("turned off with -D" + ENABLED_PROPERTY + "=false");
@@ -85,11 +88,13 @@ public final class AwsLcKeyMultiplier {
             PrivateKey key = KeyFactory.getInstance("EC", AmazonCorrettoCryptoProvider.INSTANCE)
                     .generatePrivate(new ECPrivateKeySpec(k, PARAMS));
             AwsLcKeyMultiplier m = new AwsLcKeyMultiplier(curve, g, key, reference.multiply(g));
-            ECPoint probe = g.twice().add(g).normalize();             // 3G: a known answer for both paths
+            ECPoint probe = g.twice().add(g).normalize(); // 3G: a known answer for both paths
             ECPoint expected = reference.multiply(probe);
             ECPoint actual = m.multiplyOrNull(probe, probe.add(g).normalize());
-            if (actual == null || !actual.equals(expected)
-                    || !Arrays.equals(m.xCoordinate(probe), expected.getAffineXCoord().getEncoded())) {
+            if (actual == null
+                    || !actual.equals(expected)
+                    || !Arrays.equals(
+                            m.xCoordinate(probe), expected.getAffineXCoord().getEncoded())) {
                 Unavailable.record("AWS-LC disagreed with the Java multiplier on a known answer");
                 return Optional.empty();
             }
@@ -130,7 +135,7 @@ public final class AwsLcKeyMultiplier {
         for (int i = 0; i < points.length; i++) {
             sums[i] = points[i].add(g);
         }
-        curve.normalizeAll(sums);                                    // the identity (a = -G) stays as it is
+        curve.normalizeAll(sums); // the identity (a = -G) stays as it is
         ECPoint[] out = new ECPoint[points.length];
         for (int i = 0; i < points.length; i++) {
             ECPoint z = multiplyOrNull(points[i], sums[i]);
@@ -153,7 +158,10 @@ public final class AwsLcKeyMultiplier {
         try {
             BigInteger x1 = new BigInteger(1, ecdh(a));
             BigInteger x2 = new BigInteger(1, ecdh(sum));
-            int[] rhs = P384Field.fromBigInteger(x1.pow(3).subtract(x1.multiply(BigInteger.valueOf(3))).add(b).mod(p));
+            int[] rhs = P384Field.fromBigInteger(x1.pow(3)
+                    .subtract(x1.multiply(BigInteger.valueOf(3)))
+                    .add(b)
+                    .mod(p));
             int[] root = P384Field.create();
             if (!P384Field.sqrt(rhs, root, P384Field.createExt())) {
                 return null;
@@ -162,9 +170,10 @@ public final class AwsLcKeyMultiplier {
             BigInteger xY = publicKey.getAffineXCoord().toBigInteger();
             BigInteger yY = publicKey.getAffineYCoord().toBigInteger();
             if (x1.equals(xY)) {
-                return null;                                         // k * a = +-Y: a = +-G
+                return null; // k * a = +-Y: a = +-G
             }
-            BigInteger chord = x2.add(x1).add(xY).multiply(x1.subtract(xY).pow(2)).mod(p);
+            BigInteger chord =
+                    x2.add(x1).add(xY).multiply(x1.subtract(xY).pow(2)).mod(p);
             boolean plus = y.subtract(yY).pow(2).mod(p).equals(chord);
             boolean minus = y.add(yY).pow(2).mod(p).equals(chord);
             if (plus == minus) {
@@ -181,7 +190,7 @@ public final class AwsLcKeyMultiplier {
         java.security.spec.ECPoint w = new java.security.spec.ECPoint(
                 a.getAffineXCoord().toBigInteger(), a.getAffineYCoord().toBigInteger());
         engine.agreement().doPhase(engine.factory().generatePublic(new ECPublicKeySpec(w, PARAMS)), true);
-        return engine.agreement().generateSecret();                  // resets to the state after init: same key
+        return engine.agreement().generateSecret(); // resets to the state after init: same key
     }
 
     private Engine newEngine() {

@@ -11,7 +11,8 @@ import org.bouncycastle.math.ec.custom.sec.SecP384R1Curve;
  * received points are public.
  */
 public final class P384Compressed {
-    private static final int[] B = P384Field.fromBigInteger(new SecP384R1Curve().getB().toBigInteger());
+    private static final int[] B =
+            P384Field.fromBigInteger(new SecP384R1Curve().getB().toBigInteger());
 
     private P384Compressed() {}
 
@@ -21,18 +22,19 @@ public final class P384Compressed {
      */
     public static ECPoint decompress(ECCurve curve, BigInteger x, boolean yOdd) {
         if (!(curve instanceof SecP384R1Curve)) {
-            throw new IllegalArgumentException("not the custom P-384 curve: " + curve.getClass().getSimpleName());
+            throw new IllegalArgumentException(
+                    "not the custom P-384 curve: " + curve.getClass().getSimpleName());
         }
         int[] tt = P384Field.createExt();
         int[] xw = P384Field.fromBigInteger(x);
         int[] rhs = P384Field.create();
         int[] t = P384Field.create();
         P384Field.square(xw, rhs, tt);
-        P384Field.multiply(rhs, xw, rhs, tt);          // x^3
+        P384Field.multiply(rhs, xw, rhs, tt); // x^3
         P384Field.twice(xw, t);
-        P384Field.add(t, xw, t);                       // 3x
+        P384Field.add(t, xw, t); // 3x
         P384Field.subtract(rhs, t, rhs);
-        P384Field.add(rhs, B, rhs);                    // x^3 - 3x + b
+        P384Field.add(rhs, B, rhs); // x^3 - 3x + b
         int[] y = P384Field.create();
         if (!P384Field.sqrt(rhs, y, tt)) {
             return null;

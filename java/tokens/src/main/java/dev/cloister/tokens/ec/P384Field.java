@@ -95,31 +95,31 @@ public final class P384Field {
         int[] a30 = P384Field.create();
         int[] t = P384Field.create();
         P384Field.square(x, a2, tt);
-        P384Field.multiply(a2, x, a2, tt);                  // a2
+        P384Field.multiply(a2, x, a2, tt); // a2
         P384Field.square(a2, a3, tt);
-        P384Field.multiply(a3, x, a3, tt);                  // a3
+        P384Field.multiply(a3, x, a3, tt); // a3
         P384Field.squareN(a3, 3, t, tt);
-        P384Field.multiply(t, a3, t, tt);                   // a6
+        P384Field.multiply(t, a3, t, tt); // a6
         P384Field.squareN(t, 6, a15, tt);
-        P384Field.multiply(a15, t, a15, tt);                // a12
+        P384Field.multiply(a15, t, a15, tt); // a12
         P384Field.squareN(a15, 3, a15, tt);
-        P384Field.multiply(a15, a3, a15, tt);               // a15
+        P384Field.multiply(a15, a3, a15, tt); // a15
         P384Field.squareN(a15, 15, a30, tt);
-        P384Field.multiply(a30, a15, a30, tt);              // a30
+        P384Field.multiply(a30, a15, a30, tt); // a30
         P384Field.squareN(a30, 30, t, tt);
-        P384Field.multiply(t, a30, t, tt);                  // a60
+        P384Field.multiply(t, a30, t, tt); // a60
         P384Field.squareN(t, 60, z, tt);
-        P384Field.multiply(z, t, t, tt);                    // a120
+        P384Field.multiply(z, t, t, tt); // a120
         P384Field.squareN(t, 120, z, tt);
-        P384Field.multiply(z, t, t, tt);                    // a240
+        P384Field.multiply(z, t, t, tt); // a240
         P384Field.squareN(t, 15, t, tt);
-        P384Field.multiply(t, a15, t, tt);                  // a255
+        P384Field.multiply(t, a15, t, tt); // a255
         P384Field.squareN(a30, 2, z, tt);
-        P384Field.multiply(z, a2, a2, tt);                  // a32 (a2 is not needed again)
+        P384Field.multiply(z, a2, a2, tt); // a32 (a2 is not needed again)
         P384Field.squareN(t, 1 + 32, t, tt);
-        P384Field.multiply(t, a2, t, tt);                   // 255 ones, 0, 32 ones
+        P384Field.multiply(t, a2, t, tt); // 255 ones, 0, 32 ones
         P384Field.squareN(t, 94, t, tt);
-        P384Field.multiply(t, a30, z, tt);                  // 64 zeros, 30 ones
+        P384Field.multiply(t, a30, z, tt); // 64 zeros, 30 ones
     }
 
     /**
@@ -163,173 +163,399 @@ public final class P384Field {
         // column 0
         l = 0;
         h = 0;
-        p = x0 * x0; l += p & M; h += p >>> 32;
-        c += l + hp; zz[0] = (int) c; c >>>= 32; hp = h;
+        p = x0 * x0;
+        l += p & M;
+        h += p >>> 32;
+        c += l + hp;
+        zz[0] = (int) c;
+        c >>>= 32;
+        hp = h;
         // column 1
         l = 0;
         h = 0;
-        p = x0 * x1; l += (p & M) << 1; h += (p >>> 32) << 1;
-        c += l + hp; zz[1] = (int) c; c >>>= 32; hp = h;
+        p = x0 * x1;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        c += l + hp;
+        zz[1] = (int) c;
+        c >>>= 32;
+        hp = h;
         // column 2
         l = 0;
         h = 0;
-        p = x0 * x2; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x1 * x1; l += p & M; h += p >>> 32;
-        c += l + hp; zz[2] = (int) c; c >>>= 32; hp = h;
+        p = x0 * x2;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x1 * x1;
+        l += p & M;
+        h += p >>> 32;
+        c += l + hp;
+        zz[2] = (int) c;
+        c >>>= 32;
+        hp = h;
         // column 3
         l = 0;
         h = 0;
-        p = x0 * x3; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x1 * x2; l += (p & M) << 1; h += (p >>> 32) << 1;
-        c += l + hp; zz[3] = (int) c; c >>>= 32; hp = h;
+        p = x0 * x3;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x1 * x2;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        c += l + hp;
+        zz[3] = (int) c;
+        c >>>= 32;
+        hp = h;
         // column 4
         l = 0;
         h = 0;
-        p = x0 * x4; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x1 * x3; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x2 * x2; l += p & M; h += p >>> 32;
-        c += l + hp; zz[4] = (int) c; c >>>= 32; hp = h;
+        p = x0 * x4;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x1 * x3;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x2 * x2;
+        l += p & M;
+        h += p >>> 32;
+        c += l + hp;
+        zz[4] = (int) c;
+        c >>>= 32;
+        hp = h;
         // column 5
         l = 0;
         h = 0;
-        p = x0 * x5; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x1 * x4; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x2 * x3; l += (p & M) << 1; h += (p >>> 32) << 1;
-        c += l + hp; zz[5] = (int) c; c >>>= 32; hp = h;
+        p = x0 * x5;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x1 * x4;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x2 * x3;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        c += l + hp;
+        zz[5] = (int) c;
+        c >>>= 32;
+        hp = h;
         // column 6
         l = 0;
         h = 0;
-        p = x0 * x6; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x1 * x5; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x2 * x4; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x3 * x3; l += p & M; h += p >>> 32;
-        c += l + hp; zz[6] = (int) c; c >>>= 32; hp = h;
+        p = x0 * x6;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x1 * x5;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x2 * x4;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x3 * x3;
+        l += p & M;
+        h += p >>> 32;
+        c += l + hp;
+        zz[6] = (int) c;
+        c >>>= 32;
+        hp = h;
         // column 7
         l = 0;
         h = 0;
-        p = x0 * x7; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x1 * x6; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x2 * x5; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x3 * x4; l += (p & M) << 1; h += (p >>> 32) << 1;
-        c += l + hp; zz[7] = (int) c; c >>>= 32; hp = h;
+        p = x0 * x7;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x1 * x6;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x2 * x5;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x3 * x4;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        c += l + hp;
+        zz[7] = (int) c;
+        c >>>= 32;
+        hp = h;
         // column 8
         l = 0;
         h = 0;
-        p = x0 * x8; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x1 * x7; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x2 * x6; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x3 * x5; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x4 * x4; l += p & M; h += p >>> 32;
-        c += l + hp; zz[8] = (int) c; c >>>= 32; hp = h;
+        p = x0 * x8;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x1 * x7;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x2 * x6;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x3 * x5;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x4 * x4;
+        l += p & M;
+        h += p >>> 32;
+        c += l + hp;
+        zz[8] = (int) c;
+        c >>>= 32;
+        hp = h;
         // column 9
         l = 0;
         h = 0;
-        p = x0 * x9; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x1 * x8; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x2 * x7; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x3 * x6; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x4 * x5; l += (p & M) << 1; h += (p >>> 32) << 1;
-        c += l + hp; zz[9] = (int) c; c >>>= 32; hp = h;
+        p = x0 * x9;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x1 * x8;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x2 * x7;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x3 * x6;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x4 * x5;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        c += l + hp;
+        zz[9] = (int) c;
+        c >>>= 32;
+        hp = h;
         // column 10
         l = 0;
         h = 0;
-        p = x0 * x10; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x1 * x9; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x2 * x8; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x3 * x7; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x4 * x6; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x5 * x5; l += p & M; h += p >>> 32;
-        c += l + hp; zz[10] = (int) c; c >>>= 32; hp = h;
+        p = x0 * x10;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x1 * x9;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x2 * x8;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x3 * x7;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x4 * x6;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x5 * x5;
+        l += p & M;
+        h += p >>> 32;
+        c += l + hp;
+        zz[10] = (int) c;
+        c >>>= 32;
+        hp = h;
         // column 11
         l = 0;
         h = 0;
-        p = x0 * x11; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x1 * x10; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x2 * x9; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x3 * x8; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x4 * x7; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x5 * x6; l += (p & M) << 1; h += (p >>> 32) << 1;
-        c += l + hp; zz[11] = (int) c; c >>>= 32; hp = h;
+        p = x0 * x11;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x1 * x10;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x2 * x9;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x3 * x8;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x4 * x7;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x5 * x6;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        c += l + hp;
+        zz[11] = (int) c;
+        c >>>= 32;
+        hp = h;
         // column 12
         l = 0;
         h = 0;
-        p = x1 * x11; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x2 * x10; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x3 * x9; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x4 * x8; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x5 * x7; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x6 * x6; l += p & M; h += p >>> 32;
-        c += l + hp; zz[12] = (int) c; c >>>= 32; hp = h;
+        p = x1 * x11;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x2 * x10;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x3 * x9;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x4 * x8;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x5 * x7;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x6 * x6;
+        l += p & M;
+        h += p >>> 32;
+        c += l + hp;
+        zz[12] = (int) c;
+        c >>>= 32;
+        hp = h;
         // column 13
         l = 0;
         h = 0;
-        p = x2 * x11; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x3 * x10; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x4 * x9; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x5 * x8; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x6 * x7; l += (p & M) << 1; h += (p >>> 32) << 1;
-        c += l + hp; zz[13] = (int) c; c >>>= 32; hp = h;
+        p = x2 * x11;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x3 * x10;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x4 * x9;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x5 * x8;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x6 * x7;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        c += l + hp;
+        zz[13] = (int) c;
+        c >>>= 32;
+        hp = h;
         // column 14
         l = 0;
         h = 0;
-        p = x3 * x11; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x4 * x10; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x5 * x9; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x6 * x8; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x7 * x7; l += p & M; h += p >>> 32;
-        c += l + hp; zz[14] = (int) c; c >>>= 32; hp = h;
+        p = x3 * x11;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x4 * x10;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x5 * x9;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x6 * x8;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x7 * x7;
+        l += p & M;
+        h += p >>> 32;
+        c += l + hp;
+        zz[14] = (int) c;
+        c >>>= 32;
+        hp = h;
         // column 15
         l = 0;
         h = 0;
-        p = x4 * x11; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x5 * x10; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x6 * x9; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x7 * x8; l += (p & M) << 1; h += (p >>> 32) << 1;
-        c += l + hp; zz[15] = (int) c; c >>>= 32; hp = h;
+        p = x4 * x11;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x5 * x10;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x6 * x9;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x7 * x8;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        c += l + hp;
+        zz[15] = (int) c;
+        c >>>= 32;
+        hp = h;
         // column 16
         l = 0;
         h = 0;
-        p = x5 * x11; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x6 * x10; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x7 * x9; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x8 * x8; l += p & M; h += p >>> 32;
-        c += l + hp; zz[16] = (int) c; c >>>= 32; hp = h;
+        p = x5 * x11;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x6 * x10;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x7 * x9;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x8 * x8;
+        l += p & M;
+        h += p >>> 32;
+        c += l + hp;
+        zz[16] = (int) c;
+        c >>>= 32;
+        hp = h;
         // column 17
         l = 0;
         h = 0;
-        p = x6 * x11; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x7 * x10; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x8 * x9; l += (p & M) << 1; h += (p >>> 32) << 1;
-        c += l + hp; zz[17] = (int) c; c >>>= 32; hp = h;
+        p = x6 * x11;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x7 * x10;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x8 * x9;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        c += l + hp;
+        zz[17] = (int) c;
+        c >>>= 32;
+        hp = h;
         // column 18
         l = 0;
         h = 0;
-        p = x7 * x11; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x8 * x10; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x9 * x9; l += p & M; h += p >>> 32;
-        c += l + hp; zz[18] = (int) c; c >>>= 32; hp = h;
+        p = x7 * x11;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x8 * x10;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x9 * x9;
+        l += p & M;
+        h += p >>> 32;
+        c += l + hp;
+        zz[18] = (int) c;
+        c >>>= 32;
+        hp = h;
         // column 19
         l = 0;
         h = 0;
-        p = x8 * x11; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x9 * x10; l += (p & M) << 1; h += (p >>> 32) << 1;
-        c += l + hp; zz[19] = (int) c; c >>>= 32; hp = h;
+        p = x8 * x11;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x9 * x10;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        c += l + hp;
+        zz[19] = (int) c;
+        c >>>= 32;
+        hp = h;
         // column 20
         l = 0;
         h = 0;
-        p = x9 * x11; l += (p & M) << 1; h += (p >>> 32) << 1;
-        p = x10 * x10; l += p & M; h += p >>> 32;
-        c += l + hp; zz[20] = (int) c; c >>>= 32; hp = h;
+        p = x9 * x11;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        p = x10 * x10;
+        l += p & M;
+        h += p >>> 32;
+        c += l + hp;
+        zz[20] = (int) c;
+        c >>>= 32;
+        hp = h;
         // column 21
         l = 0;
         h = 0;
-        p = x10 * x11; l += (p & M) << 1; h += (p >>> 32) << 1;
-        c += l + hp; zz[21] = (int) c; c >>>= 32; hp = h;
+        p = x10 * x11;
+        l += (p & M) << 1;
+        h += (p >>> 32) << 1;
+        c += l + hp;
+        zz[21] = (int) c;
+        c >>>= 32;
+        hp = h;
         // column 22
         l = 0;
         h = 0;
-        p = x11 * x11; l += p & M; h += p >>> 32;
-        c += l + hp; zz[22] = (int) c; c >>>= 32; hp = h;
-        c += hp; zz[23] = (int) c;
+        p = x11 * x11;
+        l += p & M;
+        h += p >>> 32;
+        c += l + hp;
+        zz[22] = (int) c;
+        c >>>= 32;
+        hp = h;
+        c += hp;
+        zz[23] = (int) c;
     }
 }

@@ -27,7 +27,7 @@ import org.bouncycastle.math.ec.custom.sec.SecP384R1Curve;
  */
 public final class P384FixedScalarMultiplier {
     private static final int WIDTH = 5;
-    private static final int TABLE = 1 << (WIDTH - 2);   // odd multiples 1, 3, ..., 2^(WIDTH-1) - 1
+    private static final int TABLE = 1 << (WIDTH - 2); // odd multiples 1, 3, ..., 2^(WIDTH-1) - 1
     private static final BigInteger ORDER = new SecP384R1Curve().getOrder();
 
     private final ECCurve curve;
@@ -40,7 +40,8 @@ public final class P384FixedScalarMultiplier {
      */
     public P384FixedScalarMultiplier(ECCurve curve, BigInteger k) {
         if (!(Objects.requireNonNull(curve, "curve") instanceof SecP384R1Curve)) {
-            throw new IllegalArgumentException("not the custom P-384 curve: " + curve.getClass().getSimpleName());
+            throw new IllegalArgumentException(
+                    "not the custom P-384 curve: " + curve.getClass().getSimpleName());
         }
         if (k.signum() <= 0 || k.compareTo(ORDER) >= 0) {
             throw new IllegalArgumentException("scalar out of range");

@@ -67,23 +67,23 @@ final class P384Jacobian {
         P384Field.add(x, delta, t);
         P384Field.multiply(alpha, t, alpha, tt);
         P384Field.twice(alpha, t);
-        P384Field.add(alpha, t, alpha);                    // alpha = 3 (X - delta)(X + delta)
+        P384Field.add(alpha, t, alpha); // alpha = 3 (X - delta)(X + delta)
         P384Field.add(y, z, t);
         P384Field.square(t, t, tt);
         P384Field.subtract(t, gamma, t);
-        P384Field.subtract(t, delta, z);                   // Z3 = (Y + Z)^2 - gamma - delta
+        P384Field.subtract(t, delta, z); // Z3 = (Y + Z)^2 - gamma - delta
         P384Field.twice(beta, beta);
-        P384Field.twice(beta, beta);                       // beta = 4 beta
+        P384Field.twice(beta, beta); // beta = 4 beta
         P384Field.square(alpha, x, tt);
         P384Field.twice(beta, t);
-        P384Field.subtract(x, t, x);                       // X3 = alpha^2 - 8 beta
+        P384Field.subtract(x, t, x); // X3 = alpha^2 - 8 beta
         P384Field.subtract(beta, x, t);
         P384Field.multiply(alpha, t, y, tt);
         P384Field.square(gamma, t, tt);
         P384Field.twice(t, t);
         P384Field.twice(t, t);
         P384Field.twice(t, t);
-        P384Field.subtract(y, t, y);                       // Y3 = alpha (4 beta - X3) - 8 gamma^2
+        P384Field.subtract(y, t, y); // Y3 = alpha (4 beta - X3) - 8 gamma^2
     }
 
     /**
@@ -106,10 +106,10 @@ final class P384Jacobian {
         int[] v = s.t6;
         P384Field.square(z, z1z1, tt);
         P384Field.multiply(ax, z1z1, h, tt);
-        P384Field.subtract(h, x, h);                       // H = U2 - X1
+        P384Field.subtract(h, x, h); // H = U2 - X1
         P384Field.multiply(z1z1, z, r, tt);
         P384Field.multiply(r, ay, r, tt);
-        P384Field.subtract(r, y, r);                       // R = S2 - Y1
+        P384Field.subtract(r, y, r); // R = S2 - Y1
         if (P384Field.isZero(h)) {
             if (P384Field.isZero(r)) {
                 twice(s);
@@ -120,16 +120,16 @@ final class P384Jacobian {
         }
         P384Field.square(h, hh, tt);
         P384Field.multiply(h, hh, hhh, tt);
-        P384Field.multiply(x, hh, v, tt);                  // V = X1 * H^2
-        P384Field.multiply(z, h, z, tt);                   // Z3 = Z1 * H
+        P384Field.multiply(x, hh, v, tt); // V = X1 * H^2
+        P384Field.multiply(z, h, z, tt); // Z3 = Z1 * H
         P384Field.square(r, x, tt);
         P384Field.subtract(x, hhh, x);
         P384Field.subtract(x, v, x);
-        P384Field.subtract(x, v, x);                       // X3 = R^2 - H^3 - 2 V
-        P384Field.multiply(y, hhh, hhh, tt);               // Y1 * H^3
+        P384Field.subtract(x, v, x); // X3 = R^2 - H^3 - 2 V
+        P384Field.multiply(y, hhh, hhh, tt); // Y1 * H^3
         P384Field.subtract(v, x, v);
         P384Field.multiply(r, v, y, tt);
-        P384Field.subtract(y, hhh, y);                     // Y3 = R (V - X3) - Y1 H^3
+        P384Field.subtract(y, hhh, y); // Y3 = R (V - X3) - Y1 H^3
     }
 
     /**

@@ -23,10 +23,12 @@ public final class P384MultiScalar {
     /** Σ k[i] * a[i], normalized; the identity when the sum is. Scalars must be non-negative. */
     public static ECPoint sumOfMultiplies(ECCurve curve, ECPoint[] a, BigInteger[] k) {
         if (!(curve instanceof SecP384R1Curve)) {
-            throw new IllegalArgumentException("not the custom P-384 curve: " + curve.getClass().getSimpleName());
+            throw new IllegalArgumentException(
+                    "not the custom P-384 curve: " + curve.getClass().getSimpleName());
         }
         if (a.length != k.length || a.length == 0) {
-            throw new IllegalArgumentException("need as many scalars as points, at least one: " + a.length + " and " + k.length);
+            throw new IllegalArgumentException(
+                    "need as many scalars as points, at least one: " + a.length + " and " + k.length);
         }
         int n = a.length;
         P384Jacobian.Scratch s = new P384Jacobian.Scratch();
@@ -78,7 +80,7 @@ public final class P384MultiScalar {
         byte[] magnitude = k.toByteArray();
         int[] words = new int[(length + 31) / 32 + 1];
         for (int i = 0; i < magnitude.length; i++) {
-            int byteIndex = magnitude.length - 1 - i;   // little-endian position of magnitude[byteIndex]
+            int byteIndex = magnitude.length - 1 - i; // little-endian position of magnitude[byteIndex]
             if (i / 4 < words.length) {
                 words[i / 4] |= (magnitude[byteIndex] & 0xff) << (8 * (i % 4));
             }

@@ -22,7 +22,8 @@ final class P384OddMultiples {
                 throw new IllegalArgumentException("point " + i + " is the identity or not on this curve");
             }
             P384Jacobian first = new P384Jacobian();
-            first.setAffine(P384Field.fromBigInteger(p.getAffineXCoord().toBigInteger()),
+            first.setAffine(
+                    P384Field.fromBigInteger(p.getAffineXCoord().toBigInteger()),
                     P384Field.fromBigInteger(p.getAffineYCoord().toBigInteger()));
             entries[i * size] = first;
             doubled[i] = new P384Jacobian();
@@ -48,12 +49,12 @@ final class P384OddMultiples {
      * neither the memory access pattern nor the branches depend on d.
      */
     static void select(P384Jacobian[] entries, int offset, int size, int d, int[] ex, int[] ey, int[] negY) {
-        int sign = d >> 31;                       // -1 if d < 0, else 0
+        int sign = d >> 31; // -1 if d < 0, else 0
         int index = (((d ^ sign) - sign) - 1) >>> 1;
         java.util.Arrays.fill(ex, 0);
         java.util.Arrays.fill(ey, 0);
         for (int j = 0; j < size; j++) {
-            int mask = ((j ^ index) - 1) >> 31;   // -1 if j == index, else 0
+            int mask = ((j ^ index) - 1) >> 31; // -1 if j == index, else 0
             int[] tx = entries[offset + j].x;
             int[] ty = entries[offset + j].y;
             for (int w = 0; w < P384Field.WORDS; w++) {

@@ -20,8 +20,8 @@ import org.bouncycastle.math.ec.custom.sec.SecP384R1Curve;
  */
 public final class P384UniformMultiplier {
     private static final int WIDTH = 5;
-    private static final int TABLE = 1 << (WIDTH - 1);          // odd multiples 1, 3, ..., 31
-    private static final int DIGITS = 77;                       // 5 * 76 + 1 = 381, top digit from bits 381..383
+    private static final int TABLE = 1 << (WIDTH - 1); // odd multiples 1, 3, ..., 31
+    private static final int DIGITS = 77; // 5 * 76 + 1 = 381, top digit from bits 381..383
     private static final BigInteger ORDER = new SecP384R1Curve().getOrder();
 
     private P384UniformMultiplier() {}
@@ -29,18 +29,19 @@ public final class P384UniformMultiplier {
     /** r * a, normalized; 0 &lt; r &lt; order and {@code a} a point of {@code curve} other than the identity. */
     public static ECPoint multiply(ECCurve curve, ECPoint a, BigInteger r) {
         if (!(curve instanceof SecP384R1Curve)) {
-            throw new IllegalArgumentException("not the custom P-384 curve: " + curve.getClass().getSimpleName());
+            throw new IllegalArgumentException(
+                    "not the custom P-384 curve: " + curve.getClass().getSimpleName());
         }
         if (r.signum() <= 0 || r.compareTo(ORDER) >= 0) {
             throw new IllegalArgumentException("scalar out of range");
         }
-        int even = r.testBit(0) ? 0 : -1;                        // mask: -1 when r is even
+        int even = r.testBit(0) ? 0 : -1; // mask: -1 when r is even
         int[] words = new int[P384Field.WORDS + 1];
-        int[] rWords = P384Field.fromBigInteger(r);              // r < order < p: canonical words of r
+        int[] rWords = P384Field.fromBigInteger(r); // r < order < p: canonical words of r
         int[] nWords = P384Field.fromBigInteger(ORDER);
         int[] odd = new int[P384Field.WORDS];
         long borrow = 0;
-        for (int i = 0; i < P384Field.WORDS; i++) {              // n - r, computed always
+        for (int i = 0; i < P384Field.WORDS; i++) { // n - r, computed always
             borrow += (nWords[i] & 0xFFFFFFFFL) - (rWords[i] & 0xFFFFFFFFL);
             odd[i] = (int) borrow;
             borrow >>= 32;

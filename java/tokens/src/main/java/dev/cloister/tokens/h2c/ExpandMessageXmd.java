@@ -16,7 +16,8 @@ public record ExpandMessageXmd(String hashAlgorithm, int outputBytes, int blockB
     public static final ExpandMessageXmd SHA384 = new ExpandMessageXmd("SHA-384", 48, 128);
     public static final ExpandMessageXmd SHA512 = new ExpandMessageXmd("SHA-512", 64, 128);
 
-    private static final byte[] OVERSIZE_PREFIX = "H2C-OVERSIZE-DST-".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] OVERSIZE_PREFIX =
+            "H2C-OVERSIZE-DST-".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     public ExpandMessageXmd {
         if (outputBytes <= 0 || blockBytes < outputBytes) {
@@ -72,7 +73,8 @@ public record ExpandMessageXmd(String hashAlgorithm, int outputBytes, int blockB
             h.update((byte) i);
             h.update(dstPrime);
             previous = h.digest();
-            System.arraycopy(previous, 0, out, (i - 1) * outputBytes, Math.min(outputBytes, lenInBytes - (i - 1) * outputBytes));
+            System.arraycopy(
+                    previous, 0, out, (i - 1) * outputBytes, Math.min(outputBytes, lenInBytes - (i - 1) * outputBytes));
         }
         return out;
     }

@@ -85,8 +85,8 @@ public final class HashToCurve {
      * RFC 9380 §5.2 hash_to_field with an explicit modulus and L, which is also how RFC 9497 §4 defines
      * HashToScalar for the NIST suites (modulus = the group order).
      */
-    public static BigInteger[] hashToField(ExpandMessageXmd expander, byte[] msg, byte[] dst, int count, int l,
-                                           BigInteger modulus) {
+    public static BigInteger[] hashToField(
+            ExpandMessageXmd expander, byte[] msg, byte[] dst, int count, int l, BigInteger modulus) {
         byte[] uniform = expander.expand(msg, dst, count * l);
         BigInteger[] u = new BigInteger[count];
         byte[] tv = new byte[l];
@@ -107,19 +107,20 @@ public final class HashToCurve {
             int[][] xy = P384Sswu.map(P384Field.fromBigInteger(u.toBigInteger()));
             return curve.createPoint(P384Field.toBigInteger(xy[0]), P384Field.toBigInteger(xy[1]));
         }
-        ECFieldElement tv1 = z.multiply(u.square());          // Z * u^2
-        ECFieldElement den = tv1.square().add(tv1);           // Z^2 * u^4 + Z * u^2
-        ECFieldElement x1 = den.isZero() ? bOverZa : minusBOverA.multiply(den.invert().addOne());
+        ECFieldElement tv1 = z.multiply(u.square()); // Z * u^2
+        ECFieldElement den = tv1.square().add(tv1); // Z^2 * u^4 + Z * u^2
+        ECFieldElement x1 =
+                den.isZero() ? bOverZa : minusBOverA.multiply(den.invert().addOne());
         ECFieldElement x = x1;
-        ECFieldElement y = curveEquation(x1).sqrt();          // null when gx1 is not a square
+        ECFieldElement y = curveEquation(x1).sqrt(); // null when gx1 is not a square
         if (y == null) {
-            x = tv1.multiply(x1);                             // x2 = Z * u^2 * x1
+            x = tv1.multiply(x1); // x2 = Z * u^2 * x1
             y = curveEquation(x).sqrt();
             if (y == null) {
                 throw new IllegalStateException("SSWU: neither gx1 nor gx2 is square; the curve constants are wrong");
             }
         }
-        if (u.testBitZero() != y.testBitZero()) {             // sgn0(u) != sgn0(y)
+        if (u.testBitZero() != y.testBitZero()) { // sgn0(u) != sgn0(y)
             y = y.negate();
         }
         return curve.createPoint(x.toBigInteger(), y.toBigInteger());

@@ -27,13 +27,15 @@ public final class EpochKeySchedule {
     /**
      * @param redemptionGrace how long after its epoch a key still redeems tokens (at most one epoch)
      */
-    public EpochKeySchedule(EpochSchedule schedule, EpochKeySource source, KeyPublication publication, Duration redemptionGrace) {
+    public EpochKeySchedule(
+            EpochSchedule schedule, EpochKeySource source, KeyPublication publication, Duration redemptionGrace) {
         this.schedule = Objects.requireNonNull(schedule, "schedule");
         this.source = Objects.requireNonNull(source, "source");
         this.publication = Objects.requireNonNull(publication, "publication");
         this.redemptionGrace = Objects.requireNonNull(redemptionGrace, "redemptionGrace");
         if (redemptionGrace.isNegative() || redemptionGrace.compareTo(schedule.length()) > 0) {
-            throw new IllegalArgumentException("redemption grace must be between 0 and one epoch, got " + redemptionGrace);
+            throw new IllegalArgumentException(
+                    "redemption grace must be between 0 and one epoch, got " + redemptionGrace);
         }
     }
 
@@ -110,8 +112,12 @@ public final class EpochKeySchedule {
                 return existing;
             }
             OprfKeyPair pair = source.keyPairFor(epoch);
-            IssuerKey key = new IssuerKey(epoch, IssuerPublicKey.of(pair.publicKey()), schedule.start(epoch),
-                    schedule.end(epoch), schedule.end(epoch).plus(redemptionGrace));
+            IssuerKey key = new IssuerKey(
+                    epoch,
+                    IssuerPublicKey.of(pair.publicKey()),
+                    schedule.start(epoch),
+                    schedule.end(epoch),
+                    schedule.end(epoch).plus(redemptionGrace));
             PublicationReceipt receipt;
             try {
                 receipt = publication.publish(key);

@@ -31,7 +31,10 @@ public sealed interface EpochKeySource {
 
         @Override
         public OprfKeyPair keyPairFor(Epoch epoch) {
-            byte[] info = ByteBuffer.allocate(LABEL.length + 8).put(LABEL).putLong(epoch.index()).array();
+            byte[] info = ByteBuffer.allocate(LABEL.length + 8)
+                    .put(LABEL)
+                    .putLong(epoch.index())
+                    .array();
             try {
                 return OprfKeyPair.derive(IssuerPublicKey.SUITE, OprfMode.VOPRF, masterSeed, info);
             } catch (DeriveKeyPairException e) {

@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param issuanceEnds     end of issuance (the epoch end)
  * @param redemptionEnds   tokens under this key are accepted until this instant (epoch end plus the grace period)
  */
-public record IssuerKey(Epoch epoch, IssuerPublicKey publicKey, Instant notBefore, Instant issuanceEnds, Instant redemptionEnds) {
+public record IssuerKey(
+        Epoch epoch, IssuerPublicKey publicKey, Instant notBefore, Instant issuanceEnds, Instant redemptionEnds) {
     public IssuerKey {
         Objects.requireNonNull(epoch, "epoch");
         Objects.requireNonNull(publicKey, "publicKey");
@@ -20,7 +21,8 @@ public record IssuerKey(Epoch epoch, IssuerPublicKey publicKey, Instant notBefor
         Objects.requireNonNull(issuanceEnds, "issuanceEnds");
         Objects.requireNonNull(redemptionEnds, "redemptionEnds");
         if (!notBefore.isBefore(issuanceEnds) || redemptionEnds.isBefore(issuanceEnds)) {
-            throw new IllegalArgumentException("key windows out of order: " + notBefore + ", " + issuanceEnds + ", " + redemptionEnds);
+            throw new IllegalArgumentException(
+                    "key windows out of order: " + notBefore + ", " + issuanceEnds + ", " + redemptionEnds);
         }
     }
 

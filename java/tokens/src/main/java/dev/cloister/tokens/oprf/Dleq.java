@@ -21,13 +21,20 @@ final class Dleq {
     private record Composites(ECPoint m, ECPoint z) {}
 
     /** GenerateProof(k, A = G, B, C, D) of §2.2.1. */
-    static Proof generateProof(OprfContext ctx, BigInteger k, ECPoint b, List<ECPoint> c, List<ECPoint> d, BigInteger r) {
+    static Proof generateProof(
+            OprfContext ctx, BigInteger k, ECPoint b, List<ECPoint> c, List<ECPoint> d, BigInteger r) {
         return generateProof(ctx, k, ctx.group.fixedScalarMultiplier(k), b, c, d, r);
     }
 
     /** GenerateProof(k, A = G, B, C, D) of §2.2.1, with k's multiplier already prepared ({@code kTimes} = k * ·). */
-    static Proof generateProof(OprfContext ctx, BigInteger k, FixedScalarMultiplier kTimes, ECPoint b, List<ECPoint> c,
-                               List<ECPoint> d, BigInteger r) {
+    static Proof generateProof(
+            OprfContext ctx,
+            BigInteger k,
+            FixedScalarMultiplier kTimes,
+            ECPoint b,
+            List<ECPoint> c,
+            List<ECPoint> d,
+            BigInteger r) {
         Group g = ctx.group;
         Composites composites = computeComposites(ctx, kTimes, b, c, d);
         ECPoint t2 = g.multiplyGenerator(r);
@@ -57,11 +64,12 @@ final class Dleq {
      * ComputeComposites (verifier, {@code kTimes == null}: Z = Σ d[i] * D[i]) and ComputeCompositesFast (prover:
      * Z = k * M) of §2.2.1, with M and the verifier's Z each computed as one multi-scalar multiplication.
      */
-    private static Composites computeComposites(OprfContext ctx, FixedScalarMultiplier kTimes, ECPoint b, List<ECPoint> c,
-                                                List<ECPoint> d) {
+    private static Composites computeComposites(
+            OprfContext ctx, FixedScalarMultiplier kTimes, ECPoint b, List<ECPoint> c, List<ECPoint> d) {
         Group g = ctx.group;
         if (c.size() != d.size() || c.isEmpty() || c.size() > 0xffff) {
-            throw new IllegalArgumentException("composites need equally long, non-empty lists, got " + c.size() + " and " + d.size());
+            throw new IllegalArgumentException(
+                    "composites need equally long, non-empty lists, got " + c.size() + " and " + d.size());
         }
         byte[] bm = g.serializeElement(b);
         MessageDigest h = ctx.hash();
@@ -73,7 +81,8 @@ final class Dleq {
         BigInteger[] di = new BigInteger[n];
         ECPoint[] cs = c.toArray(new ECPoint[0]);
         ECPoint[] ds = d.toArray(new ECPoint[0]);
-        ByteArrayOutputStream transcript = new ByteArrayOutputStream(2 + seed.length + 2 + 4 + 2 * g.suite().ne() + COMPOSITE.length);
+        ByteArrayOutputStream transcript = new ByteArrayOutputStream(
+                2 + seed.length + 2 + 4 + 2 * g.suite().ne() + COMPOSITE.length);
         for (int i = 0; i < n; i++) {
             transcript.reset();
             OprfContext.lengthPrefixed(transcript, seed);
@@ -96,7 +105,8 @@ final class Dleq {
         Group g = ctx.group;
         ECPoint[] points = {b, m, z, t2, t3};
         g.normalizeAll(points);
-        ByteArrayOutputStream transcript = new ByteArrayOutputStream(5 * (2 + g.suite().ne()) + CHALLENGE.length);
+        ByteArrayOutputStream transcript =
+                new ByteArrayOutputStream(5 * (2 + g.suite().ne()) + CHALLENGE.length);
         for (ECPoint p : points) {
             OprfContext.lengthPrefixed(transcript, g.serializeElement(p));
         }

@@ -186,7 +186,13 @@ public final class Group {
 
     /** HashToScalar(x) with the given DST: RFC 9380 hash_to_field with modulus Order() (RFC 9497 §4.3, §4.4). */
     public BigInteger hashToScalar(byte[] input, byte[] dst) {
-        return HashToCurve.hashToField(suite.hashToCurve().expander(), input, dst, 1, suite.hashToCurve().l(), order)[0];
+        return HashToCurve.hashToField(
+                suite.hashToCurve().expander(),
+                input,
+                dst,
+                1,
+                suite.hashToCurve().l(),
+                order)[0];
     }
 
     /** RandomScalar(): a uniformly random non-zero Scalar, by rejection sampling. */
@@ -219,12 +225,14 @@ public final class Group {
                     + (buf == null ? "none" : buf.length));
         }
         if (buf[0] != 0x02 && buf[0] != 0x03) {
-            throw new InvalidElementException(String.format("%s: element prefix 0x%02x is not a compressed point (0x02 or 0x03)",
+            throw new InvalidElementException(String.format(
+                    "%s: element prefix 0x%02x is not a compressed point (0x02 or 0x03)",
                     suite.identifier(), buf[0] & 0xff));
         }
         BigInteger x = new BigInteger(1, Arrays.copyOfRange(buf, 1, buf.length));
         if (x.compareTo(p) >= 0) {
-            throw new InvalidElementException(suite.identifier() + ": element x-coordinate is not below the field prime");
+            throw new InvalidElementException(
+                    suite.identifier() + ": element x-coordinate is not below the field prime");
         }
         ECPoint point;
         if (suite == OprfSuite.P384_SHA384) {

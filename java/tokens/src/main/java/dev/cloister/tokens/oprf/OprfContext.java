@@ -16,12 +16,14 @@ final class OprfContext {
     final Group group;
     /** contextString = "OPRFV1-" ‖ I2OSP(mode, 1) ‖ "-" ‖ identifier. */
     final byte[] contextString;
+
     final byte[] hashToGroupDst;
     final byte[] hashToScalarDst;
     final byte[] deriveKeyPairDst;
     final byte[] seedDst;
 
-    private static final OprfContext[][] CONTEXTS = new OprfContext[OprfSuite.values().length][OprfMode.values().length];
+    private static final OprfContext[][] CONTEXTS =
+            new OprfContext[OprfSuite.values().length][OprfMode.values().length];
 
     static {
         for (OprfSuite s : OprfSuite.values()) {

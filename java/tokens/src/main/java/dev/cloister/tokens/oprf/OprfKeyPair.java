@@ -24,7 +24,8 @@ public final class OprfKeyPair {
     }
 
     /** Rebuilds a key pair from SerializeScalar(skS); the scalar must be canonical and non-zero. */
-    public static OprfKeyPair fromPrivateKey(OprfSuite suite, SecretBytes serializedScalar) throws InvalidScalarException {
+    public static OprfKeyPair fromPrivateKey(OprfSuite suite, SecretBytes serializedScalar)
+            throws InvalidScalarException {
         Group g = Group.of(suite);
         byte[] raw = serializedScalar.reveal();
         try {
@@ -49,7 +50,8 @@ public final class OprfKeyPair {
      * DeriveKeyPair(seed, info) of §3.2.1: skS = HashToScalar(seed ‖ I2OSP(len(info), 2) ‖ info ‖ I2OSP(counter, 1),
      * DST = "DeriveKeyPair" ‖ contextString) for the first counter that gives a non-zero scalar.
      */
-    public static OprfKeyPair derive(OprfSuite suite, OprfMode mode, SecretBytes seed, byte[] info) throws DeriveKeyPairException {
+    public static OprfKeyPair derive(OprfSuite suite, OprfMode mode, SecretBytes seed, byte[] info)
+            throws DeriveKeyPairException {
         Objects.requireNonNull(info, "info");
         OprfContext ctx = OprfContext.of(suite, mode);
         OprfContext.checkLength(info, "info");
@@ -61,7 +63,8 @@ public final class OprfKeyPair {
                 deriveInput[deriveInput.length - 1] = (byte) counter;
                 BigInteger sk = ctx.group.hashToScalar(deriveInput, ctx.deriveKeyPairDst);
                 if (sk.signum() != 0) {
-                    return new OprfKeyPair(suite, SecretBytes.copyOf(ctx.group.serializeScalar(sk)), ctx.group.multiplyGenerator(sk));
+                    return new OprfKeyPair(
+                            suite, SecretBytes.copyOf(ctx.group.serializeScalar(sk)), ctx.group.multiplyGenerator(sk));
                 }
             }
         } finally {
@@ -101,7 +104,6 @@ public final class OprfKeyPair {
 
     @Override
     public String toString() {
-        return "OprfKeyPair[" + suite.identifier() + ", pkS=" + Hex.format(encodedPublicKey())
-                + ", skS=redacted]";
+        return "OprfKeyPair[" + suite.identifier() + ", pkS=" + Hex.format(encodedPublicKey()) + ", skS=redacted]";
     }
 }

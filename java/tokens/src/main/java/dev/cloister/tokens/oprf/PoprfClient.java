@@ -35,8 +35,14 @@ public final class PoprfClient {
      * Finalize(input, blind, evaluatedElement, blindedElement, proof, info, tweakedKey) of §3.3.3 over a batch:
      * VerifyProof(G, tweakedKey, evaluatedElements, blindedElements, proof), then unblind and hash with info.
      */
-    public List<byte[]> finalize(List<byte[]> inputs, List<Blind> blinds, List<EvaluatedElement> evaluatedElements,
-                                 List<BlindedElement> blindedElements, Proof proof, byte[] info, ECPoint tweakedKey)
+    public List<byte[]> finalize(
+            List<byte[]> inputs,
+            List<Blind> blinds,
+            List<EvaluatedElement> evaluatedElements,
+            List<BlindedElement> blindedElements,
+            Proof proof,
+            byte[] info,
+            ECPoint tweakedKey)
             throws VerifyException {
         int n = inputs.size();
         if (blinds.size() != n || evaluatedElements.size() != n || blindedElements.size() != n || n == 0) {

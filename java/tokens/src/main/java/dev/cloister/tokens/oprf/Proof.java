@@ -16,7 +16,12 @@ public record Proof(BigInteger c, BigInteger s) {
     public byte[] encode(Group group) {
         byte[] out = new byte[2 * group.suite().ns()];
         System.arraycopy(group.serializeScalar(c), 0, out, 0, group.suite().ns());
-        System.arraycopy(group.serializeScalar(s), 0, out, group.suite().ns(), group.suite().ns());
+        System.arraycopy(
+                group.serializeScalar(s),
+                0,
+                out,
+                group.suite().ns(),
+                group.suite().ns());
         return out;
     }
 
@@ -24,10 +29,11 @@ public record Proof(BigInteger c, BigInteger s) {
     public static Proof decode(Group group, byte[] encoded) throws InvalidScalarException {
         int ns = group.suite().ns();
         if (encoded == null || encoded.length != 2 * ns) {
-            throw new InvalidScalarException("proof must be " + (2 * ns) + " bytes, got "
-                    + (encoded == null ? "none" : encoded.length));
+            throw new InvalidScalarException(
+                    "proof must be " + (2 * ns) + " bytes, got " + (encoded == null ? "none" : encoded.length));
         }
-        return new Proof(group.deserializeScalar(java.util.Arrays.copyOfRange(encoded, 0, ns)),
+        return new Proof(
+                group.deserializeScalar(java.util.Arrays.copyOfRange(encoded, 0, ns)),
                 group.deserializeScalar(java.util.Arrays.copyOfRange(encoded, ns, 2 * ns)));
     }
 }

@@ -29,8 +29,13 @@ public final class VoprfClient {
      *
      * @throws VerifyException if the proof does not verify; no output is produced then
      */
-    public List<byte[]> finalize(List<byte[]> inputs, List<Blind> blinds, List<EvaluatedElement> evaluatedElements,
-                                 List<BlindedElement> blindedElements, Proof proof) throws VerifyException {
+    public List<byte[]> finalize(
+            List<byte[]> inputs,
+            List<Blind> blinds,
+            List<EvaluatedElement> evaluatedElements,
+            List<BlindedElement> blindedElements,
+            Proof proof)
+            throws VerifyException {
         int n = inputs.size();
         if (blinds.size() != n || evaluatedElements.size() != n || blindedElements.size() != n || n == 0) {
             throw new IllegalArgumentException("batch lists differ in length or are empty: " + n + ", " + blinds.size()

@@ -38,7 +38,8 @@ public final class VoprfServer {
             blinded[i] = blindedElements.get(i).point();
         }
         ECPoint[] evaluated = keyMultiple.multiplyAll(blinded);
-        Proof proof = Dleq.generateProof(ctx, skS, keyMultiple, pkS, List.of(blinded), List.of(evaluated), random.next(ctx.group));
+        Proof proof = Dleq.generateProof(
+                ctx, skS, keyMultiple, pkS, List.of(blinded), List.of(evaluated), random.next(ctx.group));
         List<EvaluatedElement> out = new ArrayList<>(n);
         for (ECPoint e : evaluated) {
             out.add(new EvaluatedElement(e));

@@ -42,19 +42,22 @@ public record AmortizedBatchTokenRequest(int truncatedTokenKeyId, List<BlindedEl
         WireReader r = new WireReader(encoded, "AmortizedBatchTokenRequest");
         int type = r.u16();
         if (type != TokenType.VOPRF_P384_SHA384.code()) {
-            throw new TokenFormatException(String.format("AmortizedBatchTokenRequest: unsupported token_type 0x%04x (want 0x0001)", type));
+            throw new TokenFormatException(
+                    String.format("AmortizedBatchTokenRequest: unsupported token_type 0x%04x (want 0x0001)", type));
         }
         int truncated = r.u8();
         long length = r.varint("blinded_msgs");
         int ne = IssuerPublicKey.SUITE.ne();
         if (length == 0 || length % ne != 0) {
-            throw new TokenFormatException("AmortizedBatchTokenRequest: blinded_msgs length " + length + " is not a positive multiple of " + ne);
+            throw new TokenFormatException("AmortizedBatchTokenRequest: blinded_msgs length " + length
+                    + " is not a positive multiple of " + ne);
         }
         if (length / ne > maxBatch) {
             throw new BatchTooLargeException("AmortizedBatchTokenRequest", length / ne, maxBatch);
         }
         if (length != r.remaining()) {
-            throw new TokenFormatException("AmortizedBatchTokenRequest: blinded_msgs says " + length + " bytes, " + r.remaining() + " follow");
+            throw new TokenFormatException(
+                    "AmortizedBatchTokenRequest: blinded_msgs says " + length + " bytes, " + r.remaining() + " follow");
         }
         int n = (int) (length / ne);
         Group g = Group.of(IssuerPublicKey.SUITE);
@@ -63,7 +66,8 @@ public record AmortizedBatchTokenRequest(int truncatedTokenKeyId, List<BlindedEl
             try {
                 elements.add(BlindedElement.decode(g, r.bytes(ne, "blinded_msg")));
             } catch (InvalidElementException e) {
-                throw new TokenFormatException("AmortizedBatchTokenRequest: blinded_msgs[" + i + "] is not a valid element", e);
+                throw new TokenFormatException(
+                        "AmortizedBatchTokenRequest: blinded_msgs[" + i + "] is not a valid element", e);
             }
         }
         r.end();

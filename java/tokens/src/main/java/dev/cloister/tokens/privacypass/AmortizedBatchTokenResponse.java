@@ -39,13 +39,15 @@ public record AmortizedBatchTokenResponse(List<EvaluatedElement> evaluatedElemen
         int ne = IssuerPublicKey.SUITE.ne();
         int proofLength = 2 * IssuerPublicKey.SUITE.ns();
         if (length == 0 || length % ne != 0) {
-            throw new TokenFormatException("AmortizedBatchTokenResponse: evaluated_msgs length " + length + " is not a positive multiple of " + ne);
+            throw new TokenFormatException("AmortizedBatchTokenResponse: evaluated_msgs length " + length
+                    + " is not a positive multiple of " + ne);
         }
         if (length / ne > maxBatch) {
             throw new BatchTooLargeException("AmortizedBatchTokenResponse", length / ne, maxBatch);
         }
         if (length + proofLength != r.remaining()) {
-            throw new TokenFormatException("AmortizedBatchTokenResponse: expected " + (length + proofLength) + " bytes after the length, got " + r.remaining());
+            throw new TokenFormatException("AmortizedBatchTokenResponse: expected " + (length + proofLength)
+                    + " bytes after the length, got " + r.remaining());
         }
         Group g = Group.of(IssuerPublicKey.SUITE);
         int n = (int) (length / ne);
@@ -54,7 +56,8 @@ public record AmortizedBatchTokenResponse(List<EvaluatedElement> evaluatedElemen
             try {
                 elements.add(EvaluatedElement.decode(g, r.bytes(ne, "evaluated_msg")));
             } catch (InvalidElementException e) {
-                throw new TokenFormatException("AmortizedBatchTokenResponse: evaluated_msgs[" + i + "] is not a valid element", e);
+                throw new TokenFormatException(
+                        "AmortizedBatchTokenResponse: evaluated_msgs[" + i + "] is not a valid element", e);
             }
         }
         try {
@@ -62,7 +65,8 @@ public record AmortizedBatchTokenResponse(List<EvaluatedElement> evaluatedElemen
             r.end();
             return new AmortizedBatchTokenResponse(elements, proof);
         } catch (InvalidScalarException e) {
-            throw new TokenFormatException("AmortizedBatchTokenResponse: evaluated_proof holds a non-canonical scalar", e);
+            throw new TokenFormatException(
+                    "AmortizedBatchTokenResponse: evaluated_proof holds a non-canonical scalar", e);
         }
     }
 

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.cloister.tokens.keys.IssuerKey;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -17,9 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -40,6 +37,7 @@ public record IssuerDirectory(String issuerRequestUri, List<TokenKey> tokenKeys)
     public static final String MEDIA_TYPE = "application/private-token-issuer-directory";
     /** The largest directory document parsed. */
     public static final int MAX_LENGTH = 64 * 1024;
+
     private static final int MAX_KEYS = 64;
 
     /** One "token-keys" entry. */
@@ -59,7 +57,10 @@ public record IssuerDirectory(String issuerRequestUri, List<TokenKey> tokenKeys)
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof TokenKey k && k.tokenType == tokenType && Arrays.equals(k.tokenKey, tokenKey) && k.notBefore.equals(notBefore);
+            return o instanceof TokenKey k
+                    && k.tokenType == tokenType
+                    && Arrays.equals(k.tokenKey, tokenKey)
+                    && k.notBefore.equals(notBefore);
         }
 
         @Override
@@ -69,7 +70,8 @@ public record IssuerDirectory(String issuerRequestUri, List<TokenKey> tokenKeys)
 
         /** The directory entry of a published issuer key. */
         public static TokenKey of(IssuerKey key) {
-            return new TokenKey(TokenType.VOPRF_P384_SHA384.code(), key.publicKey().encoded(), Optional.of(key.notBefore()));
+            return new TokenKey(
+                    TokenType.VOPRF_P384_SHA384.code(), key.publicKey().encoded(), Optional.of(key.notBefore()));
         }
     }
 
@@ -110,7 +112,10 @@ public record IssuerDirectory(String issuerRequestUri, List<TokenKey> tokenKeys)
      */
     private static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
                     .streamReadConstraints(StreamReadConstraints.builder()
-                            .maxNestingDepth(8).maxStringLength(MAX_LENGTH).maxNumberLength(32).build())
+                            .maxNestingDepth(8)
+                            .maxStringLength(MAX_LENGTH)
+                            .maxNumberLength(32)
+                            .build())
                     .build())
             .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)

@@ -15,7 +15,8 @@ public final class PendingToken {
     private final Blind blind;
     private final BlindedElement blindedElement;
 
-    PendingToken(byte[] nonce, byte[] challengeDigest, TokenKeyId tokenKeyId, Blind blind, BlindedElement blindedElement) {
+    PendingToken(
+            byte[] nonce, byte[] challengeDigest, TokenKeyId tokenKeyId, Blind blind, BlindedElement blindedElement) {
         this.nonce = nonce.clone();
         this.challengeDigest = challengeDigest.clone();
         this.tokenKeyId = tokenKeyId;

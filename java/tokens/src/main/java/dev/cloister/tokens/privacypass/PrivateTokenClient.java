@@ -46,8 +46,8 @@ public final class PrivateTokenClient {
 
     PendingToken createTokenRequest(TokenChallenge challenge, byte[] nonce) {
         if (challenge.tokenType() != TokenType.VOPRF_P384_SHA384.code()) {
-            throw new IllegalArgumentException(String.format("challenge is for token type 0x%04x, this client issues 0x0001",
-                    challenge.tokenType()));
+            throw new IllegalArgumentException(String.format(
+                    "challenge is for token type 0x%04x, this client issues 0x0001", challenge.tokenType()));
         }
         byte[] digest = challenge.digest();
         byte[] input = Token.authenticatorInput(nonce, digest, issuerKey.keyId());
@@ -74,19 +74,22 @@ public final class PrivateTokenClient {
 
     /** Finalizes one token (RFC 9578 §5.3): verifies the proof, unblinds, and builds the Token. */
     public Token finalizeToken(PendingToken pending, TokenResponse response) throws ResponseRejectedException {
-        return finalizeAll(List.of(pending), List.of(response.evaluatedElement()), response.proof()).getFirst();
+        return finalizeAll(List.of(pending), List.of(response.evaluatedElement()), response.proof())
+                .getFirst();
     }
 
     /** Finalizes a batch: one proof covers every element; any failure rejects the whole response. */
-    public List<Token> finalizeBatch(PendingTokenBatch pending, AmortizedBatchTokenResponse response) throws ResponseRejectedException {
+    public List<Token> finalizeBatch(PendingTokenBatch pending, AmortizedBatchTokenResponse response)
+            throws ResponseRejectedException {
         if (response.evaluatedElements().size() != pending.size()) {
-            throw new ResponseRejectedException("batched response holds " + response.evaluatedElements().size()
-                    + " elements for a request of " + pending.size());
+            throw new ResponseRejectedException("batched response holds "
+                    + response.evaluatedElements().size() + " elements for a request of " + pending.size());
         }
         return finalizeAll(pending.tokens(), response.evaluatedElements(), response.proof());
     }
 
-    private List<Token> finalizeAll(List<PendingToken> pending, List<EvaluatedElement> evaluated, dev.cloister.tokens.oprf.Proof proof)
+    private List<Token> finalizeAll(
+            List<PendingToken> pending, List<EvaluatedElement> evaluated, dev.cloister.tokens.oprf.Proof proof)
             throws ResponseRejectedException {
         List<byte[]> inputs = new ArrayList<>(pending.size());
         List<Blind> blindList = new ArrayList<>(pending.size());
@@ -103,7 +106,8 @@ public final class PrivateTokenClient {
         try {
             outputs = voprf.finalize(inputs, blindList, evaluated, blinded, proof);
         } catch (VerifyException e) {
-            throw new ResponseRejectedException("issuer's DLEQ proof does not verify against the published key " + issuerKey.keyId(), e);
+            throw new ResponseRejectedException(
+                    "issuer's DLEQ proof does not verify against the published key " + issuerKey.keyId(), e);
         }
         List<Token> tokens = new ArrayList<>(pending.size());
         for (int i = 0; i < pending.size(); i++) {

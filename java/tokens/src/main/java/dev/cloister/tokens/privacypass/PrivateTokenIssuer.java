@@ -50,16 +50,19 @@ public final class PrivateTokenIssuer {
     }
 
     /** Issues a batch: N blinded elements, N evaluated elements and one proof. */
-    public AmortizedBatchTokenResponse issue(AmortizedBatchTokenRequest request, Instant now) throws IssuanceRefusedException {
+    public AmortizedBatchTokenResponse issue(AmortizedBatchTokenRequest request, Instant now)
+            throws IssuanceRefusedException {
         if (request.blindedElements().size() > maxBatch) {
-            throw new IssuanceRefusedException(IssuanceRefusedException.Reason.BATCH_TOO_LARGE,
+            throw new IssuanceRefusedException(
+                    IssuanceRefusedException.Reason.BATCH_TOO_LARGE,
                     request.blindedElements().size() + " elements, the maximum is " + maxBatch);
         }
         BlindEvaluation e = evaluate(request.truncatedTokenKeyId(), request.blindedElements(), now);
         return new AmortizedBatchTokenResponse(e.evaluatedElements(), e.proof());
     }
 
-    private BlindEvaluation evaluate(int truncatedKeyId, List<BlindedElement> blinded, Instant now) throws IssuanceRefusedException {
+    private BlindEvaluation evaluate(int truncatedKeyId, List<BlindedElement> blinded, Instant now)
+            throws IssuanceRefusedException {
         PublishedIssuerKey key = keyFor(truncatedKeyId, now);
         if (servers.size() > 8) {
             servers.clear(); // only a few epochs are live at once; drop servers of old ones
@@ -74,15 +77,18 @@ public final class PrivateTokenIssuer {
         try {
             candidates = keys.issuingKeys(now);
         } catch (KeyPublicationException e) {
-            throw new IssuanceRefusedException(IssuanceRefusedException.Reason.KEY_NOT_PUBLISHED,
-                    "the issuer key for " + now + " could not be published", e);
+            throw new IssuanceRefusedException(
+                    IssuanceRefusedException.Reason.KEY_NOT_PUBLISHED,
+                    "the issuer key for " + now + " could not be published",
+                    e);
         }
         for (PublishedIssuerKey k : candidates) {
             if (k.keyId().truncated() == truncatedKeyId) {
                 return k;
             }
         }
-        throw new IssuanceRefusedException(IssuanceRefusedException.Reason.UNKNOWN_TOKEN_KEY,
+        throw new IssuanceRefusedException(
+                IssuanceRefusedException.Reason.UNKNOWN_TOKEN_KEY,
                 String.format("truncated_token_key_id 0x%02x names no key issuing at %s", truncatedKeyId, now));
     }
 }

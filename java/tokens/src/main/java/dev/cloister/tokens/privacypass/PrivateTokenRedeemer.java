@@ -43,7 +43,8 @@ public final class PrivateTokenRedeemer {
         try {
             token = Token.decode(encodedToken);
         } catch (TokenFormatException e) {
-            throw new RedemptionRefusedException(RedemptionRefusedException.Reason.MALFORMED, "token does not decode", e);
+            throw new RedemptionRefusedException(
+                    RedemptionRefusedException.Reason.MALFORMED, "token does not decode", e);
         }
         return redeem(token, accepted, now);
     }
@@ -59,21 +60,27 @@ public final class PrivateTokenRedeemer {
         List<PublishedIssuerKey> live = liveKeys(now);
         PublishedIssuerKey key = keyFor(live, token.tokenKeyId(), now);
         if (!accepted.accepts(token.challengeDigest())) {
-            throw new RedemptionRefusedException(RedemptionRefusedException.Reason.CHALLENGE_MISMATCH,
+            throw new RedemptionRefusedException(
+                    RedemptionRefusedException.Reason.CHALLENGE_MISMATCH,
                     "challenge_digest is not the digest of a challenge this origin accepts");
         }
         if (!authenticatorMatches(key, token)) {
-            throw new RedemptionRefusedException(RedemptionRefusedException.Reason.INVALID_AUTHENTICATOR,
+            throw new RedemptionRefusedException(
+                    RedemptionRefusedException.Reason.INVALID_AUTHENTICATOR,
                     "authenticator does not match Evaluate(skI, token_input) for key " + key.keyId());
         }
         retireOldEpochs(live);
         SpendResult result = store.spend(key.epoch(), token.nonce());
         return switch (result) {
             case SPENT -> new RedeemedToken(key.epoch(), key.keyId());
-            case ALREADY_SPENT -> throw new RedemptionRefusedException(RedemptionRefusedException.Reason.DOUBLE_SPEND,
-                    "token nonce already spent in epoch " + key.epoch().index());
-            case EPOCH_RETIRED -> throw new RedemptionRefusedException(RedemptionRefusedException.Reason.EPOCH_RETIRED,
-                    "epoch " + key.epoch().index() + " is retired");
+            case ALREADY_SPENT ->
+                throw new RedemptionRefusedException(
+                        RedemptionRefusedException.Reason.DOUBLE_SPEND,
+                        "token nonce already spent in epoch " + key.epoch().index());
+            case EPOCH_RETIRED ->
+                throw new RedemptionRefusedException(
+                        RedemptionRefusedException.Reason.EPOCH_RETIRED,
+                        "epoch " + key.epoch().index() + " is retired");
         };
     }
 
@@ -86,8 +93,10 @@ public final class PrivateTokenRedeemer {
             return server.verify(token.authenticatorInput(), token.authenticator());
         } catch (InvalidInputException e) {
             // Probability 2^-384; such an input cannot have been issued either.
-            throw new RedemptionRefusedException(RedemptionRefusedException.Reason.INVALID_AUTHENTICATOR,
-                    "token input hashes to the identity element", e);
+            throw new RedemptionRefusedException(
+                    RedemptionRefusedException.Reason.INVALID_AUTHENTICATOR,
+                    "token input hashes to the identity element",
+                    e);
         }
     }
 
@@ -95,12 +104,15 @@ public final class PrivateTokenRedeemer {
         try {
             return keys.redemptionKeys(now);
         } catch (KeyPublicationException e) {
-            throw new RedemptionRefusedException(RedemptionRefusedException.Reason.KEYS_UNAVAILABLE,
-                    "issuer keys for " + now + " are not published", e);
+            throw new RedemptionRefusedException(
+                    RedemptionRefusedException.Reason.KEYS_UNAVAILABLE,
+                    "issuer keys for " + now + " are not published",
+                    e);
         }
     }
 
-    private PublishedIssuerKey keyFor(List<PublishedIssuerKey> candidates, TokenKeyId id, Instant now) throws RedemptionRefusedException {
+    private PublishedIssuerKey keyFor(List<PublishedIssuerKey> candidates, TokenKeyId id, Instant now)
+            throws RedemptionRefusedException {
         for (PublishedIssuerKey k : candidates) {
             if (k.keyId().equals(id)) {
                 return k;
@@ -108,10 +120,13 @@ public final class PrivateTokenRedeemer {
         }
         Optional<IssuerKey> expired = keys.expiredKey(id, now);
         if (expired.isPresent()) {
-            throw new RedemptionRefusedException(RedemptionRefusedException.Reason.EXPIRED_TOKEN_KEY,
-                    "key " + id + " of epoch " + expired.get().epoch().index() + " stopped redeeming at " + expired.get().redemptionEnds());
+            throw new RedemptionRefusedException(
+                    RedemptionRefusedException.Reason.EXPIRED_TOKEN_KEY,
+                    "key " + id + " of epoch " + expired.get().epoch().index() + " stopped redeeming at "
+                            + expired.get().redemptionEnds());
         }
-        throw new RedemptionRefusedException(RedemptionRefusedException.Reason.UNKNOWN_TOKEN_KEY,
+        throw new RedemptionRefusedException(
+                RedemptionRefusedException.Reason.UNKNOWN_TOKEN_KEY,
                 "token_key_id " + id + " names no key that redeems at " + now);
     }
 

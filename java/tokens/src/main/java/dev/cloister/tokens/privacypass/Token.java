@@ -21,7 +21,8 @@ public final class Token {
     public static final int NONCE_LENGTH = 32;
     public static final int DIGEST_LENGTH = 32;
     /** The encoded size of a type 0x0001 token. */
-    public static final int LENGTH = 2 + NONCE_LENGTH + DIGEST_LENGTH + TokenKeyId.LENGTH + TokenType.VOPRF_P384_SHA384.authenticatorLength();
+    public static final int LENGTH =
+            2 + NONCE_LENGTH + DIGEST_LENGTH + TokenKeyId.LENGTH + TokenType.VOPRF_P384_SHA384.authenticatorLength();
 
     private final byte[] nonce;
     private final byte[] challengeDigest;
@@ -29,10 +30,11 @@ public final class Token {
     private final byte[] authenticator;
 
     public Token(byte[] nonce, byte[] challengeDigest, TokenKeyId tokenKeyId, byte[] authenticator) {
-        if (nonce.length != NONCE_LENGTH || challengeDigest.length != DIGEST_LENGTH
+        if (nonce.length != NONCE_LENGTH
+                || challengeDigest.length != DIGEST_LENGTH
                 || authenticator.length != TokenType.VOPRF_P384_SHA384.authenticatorLength()) {
-            throw new IllegalArgumentException("Token field lengths: nonce " + nonce.length + ", digest " + challengeDigest.length
-                    + ", authenticator " + authenticator.length);
+            throw new IllegalArgumentException("Token field lengths: nonce " + nonce.length + ", digest "
+                    + challengeDigest.length + ", authenticator " + authenticator.length);
         }
         this.nonce = nonce.clone();
         this.challengeDigest = challengeDigest.clone();
@@ -66,8 +68,13 @@ public final class Token {
     }
 
     public byte[] encode() {
-        return ByteBuffer.allocate(LENGTH).putShort((short) TokenType.VOPRF_P384_SHA384.code()).put(nonce).put(challengeDigest)
-                .put(tokenKeyId.bytes()).put(authenticator).array();
+        return ByteBuffer.allocate(LENGTH)
+                .putShort((short) TokenType.VOPRF_P384_SHA384.code())
+                .put(nonce)
+                .put(challengeDigest)
+                .put(tokenKeyId.bytes())
+                .put(authenticator)
+                .array();
     }
 
     /** token_input = token_type ‖ nonce ‖ challenge_digest ‖ token_key_id: the OPRF input (RFC 9578 §5.1). */
@@ -77,7 +84,11 @@ public final class Token {
 
     static byte[] authenticatorInput(byte[] nonce, byte[] challengeDigest, TokenKeyId keyId) {
         return ByteBuffer.allocate(2 + NONCE_LENGTH + DIGEST_LENGTH + TokenKeyId.LENGTH)
-                .putShort((short) TokenType.VOPRF_P384_SHA384.code()).put(nonce).put(challengeDigest).put(keyId.bytes()).array();
+                .putShort((short) TokenType.VOPRF_P384_SHA384.code())
+                .put(nonce)
+                .put(challengeDigest)
+                .put(keyId.bytes())
+                .array();
     }
 
     public TokenType tokenType() {

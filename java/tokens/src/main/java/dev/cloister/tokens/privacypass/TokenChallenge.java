@@ -49,7 +49,8 @@ public final class TokenChallenge {
         }
         Objects.requireNonNull(redemptionContext, "redemptionContext");
         if (redemptionContext.length != 0 && redemptionContext.length != 32) {
-            throw new IllegalArgumentException("redemption_context must be 0 or 32 bytes, got " + redemptionContext.length);
+            throw new IllegalArgumentException(
+                    "redemption_context must be 0 or 32 bytes, got " + redemptionContext.length);
         }
         String issuer = checkAscii(Objects.requireNonNull(issuerName, "issuerName"), "issuer_name");
         if (issuer.isEmpty() || issuer.length() > 0xffff) {
@@ -65,7 +66,8 @@ public final class TokenChallenge {
     public static TokenChallenge of(TokenType type, String issuerName, byte[] redemptionContext, List<String> origins) {
         for (String o : origins) {
             if (o.isEmpty() || o.indexOf(',') >= 0) {
-                throw new IllegalArgumentException("origin names must be non-empty and contain no comma: \"" + o + "\"");
+                throw new IllegalArgumentException(
+                        "origin names must be non-empty and contain no comma: \"" + o + "\"");
             }
         }
         return of(type.code(), issuerName, redemptionContext, String.join(",", origins));
@@ -85,7 +87,8 @@ public final class TokenChallenge {
         byte[] issuer = r.bytes(issuerLength, "issuer_name");
         int contextLength = r.u8();
         if (contextLength != 0 && contextLength != 32) {
-            throw new TokenFormatException("TokenChallenge: redemption_context must be 0 or 32 bytes, got " + contextLength);
+            throw new TokenFormatException(
+                    "TokenChallenge: redemption_context must be 0 or 32 bytes, got " + contextLength);
         }
         byte[] context = r.bytes(contextLength, "redemption_context");
         byte[] origin = r.bytes(r.u16(), "origin_info");
@@ -96,7 +99,8 @@ public final class TokenChallenge {
     private static String ascii(byte[] b, String field) throws TokenFormatException {
         for (byte x : b) {
             if (x < 0x20 || x > 0x7e) {
-                throw new TokenFormatException(String.format("TokenChallenge: %s holds non-printable or non-ASCII byte 0x%02x", field, x & 0xff));
+                throw new TokenFormatException(String.format(
+                        "TokenChallenge: %s holds non-printable or non-ASCII byte 0x%02x", field, x & 0xff));
             }
         }
         return new String(b, StandardCharsets.US_ASCII);

@@ -33,7 +33,8 @@ public record TokenRequest(int truncatedTokenKeyId, BlindedElement blindedElemen
         if (encoded.length >= 2) {
             int type = ((encoded[0] & 0xff) << 8) | (encoded[1] & 0xff);
             if (type != TokenType.VOPRF_P384_SHA384.code()) {
-                throw new TokenFormatException(String.format("TokenRequest: unsupported token_type 0x%04x (want 0x0001)", type));
+                throw new TokenFormatException(
+                        String.format("TokenRequest: unsupported token_type 0x%04x (want 0x0001)", type));
             }
         }
         if (encoded.length != LENGTH) {
@@ -52,7 +53,10 @@ public record TokenRequest(int truncatedTokenKeyId, BlindedElement blindedElemen
     }
 
     public byte[] encode() {
-        return ByteBuffer.allocate(LENGTH).putShort((short) TokenType.VOPRF_P384_SHA384.code()).put((byte) truncatedTokenKeyId)
-                .put(blindedElement.encode()).array();
+        return ByteBuffer.allocate(LENGTH)
+                .putShort((short) TokenType.VOPRF_P384_SHA384.code())
+                .put((byte) truncatedTokenKeyId)
+                .put(blindedElement.encode())
+                .array();
     }
 }

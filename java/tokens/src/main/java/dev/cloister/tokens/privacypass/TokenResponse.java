@@ -46,6 +46,9 @@ public record TokenResponse(EvaluatedElement evaluatedElement, Proof proof) {
     }
 
     public byte[] encode() {
-        return ByteBuffer.allocate(LENGTH).put(evaluatedElement.encode()).put(proof.encode(Group.of(IssuerPublicKey.SUITE))).array();
+        return ByteBuffer.allocate(LENGTH)
+                .put(evaluatedElement.encode())
+                .put(proof.encode(Group.of(IssuerPublicKey.SUITE)))
+                .array();
     }
 }

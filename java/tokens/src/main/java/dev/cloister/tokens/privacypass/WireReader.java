@@ -66,7 +66,8 @@ final class WireReader {
 
     private void need(int n, String field) throws TokenFormatException {
         if (n < 0 || data.length - pos < n) {
-            throw new TokenFormatException(what + ": truncated " + field + " (need " + n + " bytes, " + (data.length - pos) + " left)");
+            throw new TokenFormatException(
+                    what + ": truncated " + field + " (need " + n + " bytes, " + (data.length - pos) + " left)");
         }
     }
 

@@ -59,6 +59,7 @@ public final class FileSpentTokenStore implements SpentTokenStore {
         final Epoch epoch;
         /** Null until the sync thread has created the file; written and read under the lock. */
         FileChannel channel;
+
         final Path path;
         ByteBuffer pending = ByteBuffer.allocate(RECORD * 64);
 
@@ -89,9 +90,13 @@ public final class FileSpentTokenStore implements SpentTokenStore {
                 }
                 store.load(new Epoch(Long.parseLong(m.group(1))), f);
             }
-            store.syncThread = Thread.ofPlatform().daemon().name("spent-token-sync " + directory.getFileName()).start(store::syncLoop);
+            store.syncThread = Thread.ofPlatform()
+                    .daemon()
+                    .name("spent-token-sync " + directory.getFileName())
+                    .start(store::syncLoop);
         } catch (IOException | NumberFormatException e) {
-            SpentTokenStoreException failure = new SpentTokenStoreException("while opening the spent-token store in " + directory, e);
+            SpentTokenStoreException failure =
+                    new SpentTokenStoreException("while opening the spent-token store in " + directory, e);
             store.closeAfterFailure(failure);
             throw failure;
         } catch (SpentTokenStoreException e) {
@@ -119,7 +124,8 @@ public final class FileSpentTokenStore implements SpentTokenStore {
         header.get(magic);
         long fileEpoch = header.getLong();
         if (!java.util.Arrays.equals(magic, MAGIC) || fileEpoch != epoch.index()) {
-            throw new SpentTokenStoreException("spent-token file " + file + " has a bad header (epoch " + fileEpoch + ")");
+            throw new SpentTokenStoreException(
+                    "spent-token file " + file + " has a bad header (epoch " + fileEpoch + ")");
         }
         long records = (size - HEADER) / RECORD;
         ByteBuffer buf = ByteBuffer.allocate(RECORD * 4096);
@@ -163,7 +169,8 @@ public final class FileSpentTokenStore implements SpentTokenStore {
     }
 
     private static void writeHeader(FileChannel ch, Epoch epoch) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(HEADER).put(MAGIC).putLong(epoch.index()).flip();
+        ByteBuffer header =
+                ByteBuffer.allocate(HEADER).put(MAGIC).putLong(epoch.index()).flip();
         while (header.hasRemaining()) {
             ch.write(header, HEADER - header.remaining());
         }
@@ -297,7 +304,8 @@ public final class FileSpentTokenStore implements SpentTokenStore {
 
     /** Creates an epoch file with its header and makes the directory entry durable (sync thread only). */
     private FileChannel createFile(EpochLog log) throws IOException {
-        FileChannel ch = FileChannel.open(log.path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel ch = FileChannel.open(
+                log.path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
         writeHeader(ch, log.epoch);
         syncDirectory();
         return ch;
@@ -308,7 +316,9 @@ public final class FileSpentTokenStore implements SpentTokenStore {
             dir.force(true);
         } catch (IOException e) {
             // Some platforms cannot open a directory for syncing; the file's own sync still holds its data.
-            if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("win")) {
+            if (!System.getProperty("os.name", "")
+                    .toLowerCase(java.util.Locale.ROOT)
+                    .contains("win")) {
                 throw e;
             }
         }
@@ -319,7 +329,8 @@ public final class FileSpentTokenStore implements SpentTokenStore {
             throw new SpentTokenStoreException("spent-token store " + directory + " is closed");
         }
         if (failure != null) {
-            throw new SpentTokenStoreException("spent-token store " + directory + " failed earlier and refuses all spends", failure);
+            throw new SpentTokenStoreException(
+                    "spent-token store " + directory + " failed earlier and refuses all spends", failure);
         }
     }
 
@@ -334,7 +345,8 @@ public final class FileSpentTokenStore implements SpentTokenStore {
             if (oldest.compareTo(oldestRetained) > 0) {
                 oldestRetained = oldest;
             }
-            Iterator<Map.Entry<Epoch, EpochLog>> it = epochs.headMap(oldestRetained).entrySet().iterator();
+            Iterator<Map.Entry<Epoch, EpochLog>> it =
+                    epochs.headMap(oldestRetained).entrySet().iterator();
             while (it.hasNext()) {
                 EpochLog log = it.next().getValue();
                 it.remove();

@@ -21,7 +21,9 @@ public final class InMemorySpentTokenStore implements SpentTokenStore {
         if (epoch.compareTo(oldestRetained) < 0) {
             return SpendResult.EPOCH_RETIRED;
         }
-        return epochs.computeIfAbsent(epoch, e -> new NonceSet()).add(nonce) ? SpendResult.SPENT : SpendResult.ALREADY_SPENT;
+        return epochs.computeIfAbsent(epoch, e -> new NonceSet()).add(nonce)
+                ? SpendResult.SPENT
+                : SpendResult.ALREADY_SPENT;
     }
 
     @Override

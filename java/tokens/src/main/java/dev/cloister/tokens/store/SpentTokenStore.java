@@ -28,7 +28,8 @@ public interface SpentTokenStore extends AutoCloseable {
 
     static void checkNonce(byte[] nonce) {
         if (nonce == null || nonce.length != NONCE_LENGTH) {
-            throw new IllegalArgumentException("nonce must be " + NONCE_LENGTH + " bytes, got " + (nonce == null ? "none" : nonce.length));
+            throw new IllegalArgumentException(
+                    "nonce must be " + NONCE_LENGTH + " bytes, got " + (nonce == null ? "none" : nonce.length));
         }
     }
 }

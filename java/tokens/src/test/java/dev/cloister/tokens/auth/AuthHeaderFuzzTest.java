@@ -25,14 +25,16 @@ class AuthHeaderFuzzTest {
         try {
             List<PrivateTokenChallenge> challenges = PrivateTokenChallenge.parseHeader(value);
             if (!challenges.isEmpty()) {
-                assertEquals(challenges, PrivateTokenChallenge.parseHeader(PrivateTokenChallenge.formatHeader(challenges)));
+                assertEquals(
+                        challenges, PrivateTokenChallenge.parseHeader(PrivateTokenChallenge.formatHeader(challenges)));
             }
         } catch (AuthHeaderException e) {
             assertTrue(e.getMessage() != null);
         }
         try {
             byte[] token = PrivateTokenCredentials.parseTokenBytes(value);
-            assertTrue(PrivateTokenCredentials.parseTokenBytes(PrivateTokenCredentials.format(token)).length == token.length);
+            assertTrue(PrivateTokenCredentials.parseTokenBytes(PrivateTokenCredentials.format(token)).length
+                    == token.length);
         } catch (AuthHeaderException e) {
             assertTrue(e.getMessage() != null);
         }

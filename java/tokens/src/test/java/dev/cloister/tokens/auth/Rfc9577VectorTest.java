@@ -1,13 +1,12 @@
 package dev.cloister.tokens.auth;
 
 import static dev.cloister.testing.Vectors.hex;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cloister.tokens.MarkdownVectors;
 import dev.cloister.testing.Vectors;
+import dev.cloister.tokens.MarkdownVectors;
 import dev.cloister.tokens.privacypass.Token;
 import dev.cloister.tokens.privacypass.TokenChallenge;
 import dev.cloister.tokens.privacypass.TokenFormatException;
@@ -31,7 +30,9 @@ class Rfc9577VectorTest {
 
     @TestFactory
     List<DynamicTest> challengeAndRedemptionStructures() {
-        List<Map<String, String>> structures = blocks().stream().filter(b -> b.containsKey("token_authenticator_input")).toList();
+        List<Map<String, String>> structures = blocks().stream()
+                .filter(b -> b.containsKey("token_authenticator_input"))
+                .toList();
         assertEquals(6, structures.size());
         List<DynamicTest> tests = new ArrayList<>();
         for (int i = 0; i < structures.size(); i++) {
@@ -49,20 +50,27 @@ class Rfc9577VectorTest {
             assertThrows(TokenFormatException.class, () -> Token.decode(input));
             return;
         }
-        TokenChallenge challenge = TokenChallenge.of(type, new String(hex(v.get("issuer_name")), StandardCharsets.US_ASCII),
-                hex(v.get("redemption_context")), new String(hex(v.get("origin_info")), StandardCharsets.US_ASCII));
+        TokenChallenge challenge = TokenChallenge.of(
+                type,
+                new String(hex(v.get("issuer_name")), StandardCharsets.US_ASCII),
+                hex(v.get("redemption_context")),
+                new String(hex(v.get("origin_info")), StandardCharsets.US_ASCII));
         assertEquals(challenge, TokenChallenge.decode(challenge.encode()));
         // token_authenticator_input = token_type ‖ nonce ‖ challenge_digest ‖ token_key_id
-        byte[] expected = concat(hex(v.get("token_type")), hex(v.get("nonce")), challenge.digest(), hex(v.get("token_key_id")));
+        byte[] expected =
+                concat(hex(v.get("token_type")), hex(v.get("nonce")), challenge.digest(), hex(v.get("token_key_id")));
         assertEquals(Vectors.hex(input), Vectors.hex(expected));
         if (!v.get("origin_info").isEmpty()) {
-            assertEquals(Arrays.asList(new String(hex(v.get("origin_info")), StandardCharsets.US_ASCII).split(",")), challenge.origins());
+            assertEquals(
+                    Arrays.asList(new String(hex(v.get("origin_info")), StandardCharsets.US_ASCII).split(",")),
+                    challenge.origins());
         }
     }
 
     @TestFactory
     List<DynamicTest> wwwAuthenticateHeaders() {
-        List<Map<String, String>> headers = blocks().stream().filter(b -> b.containsKey("WWW-Authenticate")).toList();
+        List<Map<String, String>> headers =
+                blocks().stream().filter(b -> b.containsKey("WWW-Authenticate")).toList();
         assertEquals(3, headers.size());
         List<DynamicTest> tests = new ArrayList<>();
         for (int i = 0; i < headers.size(); i++) {
@@ -86,14 +94,18 @@ class Rfc9577VectorTest {
             assertEquals(v.get("token-key-" + i), Vectors.hex(c.tokenKey()), "token-key-" + i);
             assertEquals(v.get("token-challenge-" + i), Vectors.hex(c.challenge()), "token-challenge-" + i);
             String maxAge = v.get("max-age-" + i);
-            assertEquals(maxAge == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(maxAge)), c.maxAge(), "max-age-" + i);
+            assertEquals(
+                    maxAge == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(maxAge)),
+                    c.maxAge(),
+                    "max-age-" + i);
             if (c.tokenType() != 0) {
                 assertEquals(c.tokenType(), c.decodeChallenge().tokenType());
             }
         }
         // Formatting then parsing again gives the same challenges.
         assertEquals(parsed, PrivateTokenChallenge.parseHeader(PrivateTokenChallenge.formatHeader(parsed)));
-        // The grease vector also carries a Basic challenge, which the generic parser sees and PrivateToken parsing skips.
+        // The grease vector also carries a Basic challenge, which the generic parser sees and PrivateToken parsing
+        // skips.
         if (value.startsWith("Basic")) {
             List<AuthChallenge> all = AuthHeaderParser.parse(value);
             assertTrue(all.getFirst().isScheme("Basic"));

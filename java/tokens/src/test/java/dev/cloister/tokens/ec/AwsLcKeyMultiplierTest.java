@@ -39,13 +39,18 @@ class AwsLcKeyMultiplierTest {
                 && System.getProperty("os.arch").matches("amd64|x86_64");
         Optional<AwsLcKeyMultiplier> m = AwsLcKeyMultiplier.forKey(CURVE, G, k, java);
         if (linuxX64) {
-            assertTrue(m.isPresent(), () -> "AWS-LC unavailable on Linux x86-64: " + AwsLcKeyMultiplier.Unavailable.reason());
+            assertTrue(
+                    m.isPresent(),
+                    () -> "AWS-LC unavailable on Linux x86-64: " + AwsLcKeyMultiplier.Unavailable.reason());
         }
         awsLc = m.orElse(null);
     }
 
     private static ECPoint randomPoint() {
-        return G.multiply(new BigInteger(384, RANDOM).mod(N.subtract(BigInteger.ONE)).add(BigInteger.ONE)).normalize();
+        return G.multiply(new BigInteger(384, RANDOM)
+                        .mod(N.subtract(BigInteger.ONE))
+                        .add(BigInteger.ONE))
+                .normalize();
     }
 
     @Test
@@ -65,7 +70,7 @@ class AwsLcKeyMultiplierTest {
         assumeTrue(awsLc != null);
         ECPoint[] a = new ECPoint[32];
         for (int i = 0; i < a.length; i++) {
-            a[i] = i % 5 == 0 ? randomPoint().twice() : randomPoint();      // some not normalized
+            a[i] = i % 5 == 0 ? randomPoint().twice() : randomPoint(); // some not normalized
         }
         assertArrayEquals(java.multiplyAll(a), awsLc.multiplyAll(a, java));
     }
@@ -74,7 +79,9 @@ class AwsLcKeyMultiplierTest {
     void pointsWhereTheSignTestCannotDecideAreAnsweredByJava() {
         assumeTrue(awsLc != null);
         // a = G: k * a is the public key; a = -G: a + G is the identity. 2G and -2G are ordinary.
-        for (ECPoint a : new ECPoint[] {G, G.negate(), G.twice().normalize(), G.twice().negate().normalize()}) {
+        for (ECPoint a : new ECPoint[] {
+            G, G.negate(), G.twice().normalize(), G.twice().negate().normalize()
+        }) {
             assertEquals(java.multiply(a), awsLc.multiply(a, java), "k * " + a);
             assertArrayEquals(java.multiply(a).getAffineXCoord().getEncoded(), awsLc.xCoordinate(a));
         }
@@ -89,7 +96,8 @@ class AwsLcKeyMultiplierTest {
 
     @Test
     void turnedOffByTheSystemPropertyWithTheReason() {
-        assertTrue(AwsLcSwitch.withAwsLcOff(() -> AwsLcKeyMultiplier.forKey(CURVE, G, k, java)).isEmpty());
+        assertTrue(AwsLcSwitch.withAwsLcOff(() -> AwsLcKeyMultiplier.forKey(CURVE, G, k, java))
+                .isEmpty());
         assertTrue(AwsLcKeyMultiplier.Unavailable.reason().contains(AwsLcKeyMultiplier.ENABLED_PROPERTY));
     }
 

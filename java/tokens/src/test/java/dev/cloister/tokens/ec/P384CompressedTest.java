@@ -24,12 +24,15 @@ class P384CompressedTest {
     void decompressesPointsOfBothParities() {
         int odd = 0;
         for (int i = 0; i < 100; i++) {
-            ECPoint p = P384.getG().multiply(new BigInteger(383, random).add(BigInteger.ONE)).normalize();
+            ECPoint p = P384.getG()
+                    .multiply(new BigInteger(383, random).add(BigInteger.ONE))
+                    .normalize();
             byte[] encoded = p.getEncoded(true);
             odd += encoded[0] == 0x03 ? 1 : 0;
             ECPoint q = P384Compressed.decompress(CURVE, p.getAffineXCoord().toBigInteger(), encoded[0] == 0x03);
             assertArrayEquals(p.getEncoded(false), q.getEncoded(false));
-            ECPoint negated = P384Compressed.decompress(CURVE, p.getAffineXCoord().toBigInteger(), encoded[0] != 0x03);
+            ECPoint negated =
+                    P384Compressed.decompress(CURVE, p.getAffineXCoord().toBigInteger(), encoded[0] != 0x03);
             assertArrayEquals(p.negate().normalize().getEncoded(false), negated.getEncoded(false));
         }
         assertTrue(odd > 20 && odd < 80, "both parities seen: " + odd);
@@ -73,7 +76,8 @@ class P384CompressedTest {
     void bytesUnchangedByUse() {
         byte[] before = P384.getG().getEncoded(true);
         byte[] copy = Arrays.copyOf(before, before.length);
-        P384Compressed.decompress(CURVE, P384.getG().normalize().getAffineXCoord().toBigInteger(), true);
+        P384Compressed.decompress(
+                CURVE, P384.getG().normalize().getAffineXCoord().toBigInteger(), true);
         assertArrayEquals(copy, before);
     }
 }

@@ -109,7 +109,8 @@ class P384FixedScalarMultiplierTest {
 
     @Test
     void refusesNegativeScalar() {
-        assertThrows(IllegalArgumentException.class, () -> new P384FixedScalarMultiplier(CURVE, BigInteger.ONE.negate()));
+        assertThrows(
+                IllegalArgumentException.class, () -> new P384FixedScalarMultiplier(CURVE, BigInteger.ONE.negate()));
     }
 
     @Test

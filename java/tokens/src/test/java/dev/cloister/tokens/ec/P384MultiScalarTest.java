@@ -52,14 +52,23 @@ class P384MultiScalarTest {
         ECPoint p = randomPoint();
         BigInteger d = randomScalar();
         // 2 * (d * P): the accumulator meets the same table entry (doubling inside the addition)
-        assertSame(p.multiply(d.shiftLeft(1)), P384MultiScalar.sumOfMultiplies(CURVE, new ECPoint[] {p, p}, new BigInteger[] {d, d}));
+        assertSame(
+                p.multiply(d.shiftLeft(1)),
+                P384MultiScalar.sumOfMultiplies(CURVE, new ECPoint[] {p, p}, new BigInteger[] {d, d}));
         // d * P + d * (-P) = identity
-        assertTrue(P384MultiScalar.sumOfMultiplies(CURVE, new ECPoint[] {p, p.negate()}, new BigInteger[] {d, d}).isInfinity());
+        assertTrue(P384MultiScalar.sumOfMultiplies(CURVE, new ECPoint[] {p, p.negate()}, new BigInteger[] {d, d})
+                .isInfinity());
         // zero scalars contribute nothing
-        assertSame(p.multiply(d), P384MultiScalar.sumOfMultiplies(CURVE, new ECPoint[] {p, randomPoint()}, new BigInteger[] {d, BigInteger.ZERO}));
-        assertTrue(P384MultiScalar.sumOfMultiplies(CURVE, new ECPoint[] {p}, new BigInteger[] {BigInteger.ZERO}).isInfinity());
+        assertSame(
+                p.multiply(d),
+                P384MultiScalar.sumOfMultiplies(
+                        CURVE, new ECPoint[] {p, randomPoint()}, new BigInteger[] {d, BigInteger.ZERO}));
+        assertTrue(P384MultiScalar.sumOfMultiplies(CURVE, new ECPoint[] {p}, new BigInteger[] {BigInteger.ZERO})
+                .isInfinity());
         // scalars at the edges
-        for (BigInteger k : new BigInteger[] {BigInteger.ONE, N.subtract(BigInteger.ONE), BigInteger.ONE.shiftLeft(383), BigInteger.valueOf(31)}) {
+        for (BigInteger k : new BigInteger[] {
+            BigInteger.ONE, N.subtract(BigInteger.ONE), BigInteger.ONE.shiftLeft(383), BigInteger.valueOf(31)
+        }) {
             assertSame(p.multiply(k), P384MultiScalar.sumOfMultiplies(CURVE, new ECPoint[] {p}, new BigInteger[] {k}));
         }
     }
@@ -87,30 +96,40 @@ class P384MultiScalarTest {
 
     @Test
     void refusesMismatchedLengths() {
-        assertThrows(IllegalArgumentException.class,
-                () -> P384MultiScalar.sumOfMultiplies(CURVE, new ECPoint[] {G}, new BigInteger[] {BigInteger.ONE, BigInteger.TWO}));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> P384MultiScalar.sumOfMultiplies(
+                        CURVE, new ECPoint[] {G}, new BigInteger[] {BigInteger.ONE, BigInteger.TWO}));
     }
 
     @Test
     void refusesEmptyInput() {
-        assertThrows(IllegalArgumentException.class, () -> P384MultiScalar.sumOfMultiplies(CURVE, new ECPoint[0], new BigInteger[0]));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> P384MultiScalar.sumOfMultiplies(CURVE, new ECPoint[0], new BigInteger[0]));
     }
 
     @Test
     void refusesNegativeScalar() {
-        assertThrows(IllegalArgumentException.class,
-                () -> P384MultiScalar.sumOfMultiplies(CURVE, new ECPoint[] {G}, new BigInteger[] {BigInteger.ONE.negate()}));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> P384MultiScalar.sumOfMultiplies(
+                        CURVE, new ECPoint[] {G}, new BigInteger[] {BigInteger.ONE.negate()}));
     }
 
     @Test
     void refusesTheIdentity() {
-        assertThrows(IllegalArgumentException.class,
-                () -> P384MultiScalar.sumOfMultiplies(CURVE, new ECPoint[] {CURVE.getInfinity()}, new BigInteger[] {BigInteger.ONE}));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> P384MultiScalar.sumOfMultiplies(
+                        CURVE, new ECPoint[] {CURVE.getInfinity()}, new BigInteger[] {BigInteger.ONE}));
     }
 
     @Test
     void refusesAnotherCurve() {
         ECCurve p256 = CustomNamedCurves.getByName("secp256r1").getCurve();
-        assertThrows(IllegalArgumentException.class, () -> P384MultiScalar.sumOfMultiplies(p256, new ECPoint[] {G}, new BigInteger[] {BigInteger.ONE}));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> P384MultiScalar.sumOfMultiplies(p256, new ECPoint[] {G}, new BigInteger[] {BigInteger.ONE}));
     }
 }

@@ -42,15 +42,19 @@ class P384UniformMultiplierTest {
         }
         ECPoint a = G.multiply(randomScalar()).normalize();
         for (BigInteger r : scalars) {
-            assertArrayEquals(a.multiply(r).normalize().getEncoded(false),
-                    P384UniformMultiplier.multiply(CURVE, a, r).getEncoded(false), "r = " + r.toString(16));
+            assertArrayEquals(
+                    a.multiply(r).normalize().getEncoded(false),
+                    P384UniformMultiplier.multiply(CURVE, a, r).getEncoded(false),
+                    "r = " + r.toString(16));
         }
     }
 
     @Test
     void recodingIsSeventySevenOddDigitsThatSumToTheScalar() {
         for (int t = 0; t < 500; t++) {
-            BigInteger k = t == 0 ? BigInteger.ONE : t == 1 ? N.subtract(BigInteger.TWO) : new BigInteger(384, random).setBit(0);
+            BigInteger k = t == 0
+                    ? BigInteger.ONE
+                    : t == 1 ? N.subtract(BigInteger.TWO) : new BigInteger(384, random).setBit(0);
             int[] words = new int[13];
             System.arraycopy(P384Field.fromBigInteger(k.mod(N)), 0, words, 0, 12);
             k = k.mod(N);
@@ -78,7 +82,9 @@ class P384UniformMultiplierTest {
 
     @Test
     void refusesTheIdentity() {
-        assertThrows(IllegalArgumentException.class, () -> P384UniformMultiplier.multiply(CURVE, CURVE.getInfinity(), BigInteger.TWO));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> P384UniformMultiplier.multiply(CURVE, CURVE.getInfinity(), BigInteger.TWO));
     }
 
     @Test

@@ -7,8 +7,8 @@ import static dev.cloister.testing.Vectors.str;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cloister.testing.Vectors;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cloister.testing.Vectors;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -52,16 +52,26 @@ class HashToCurveVectorTest {
                 ECPoint p = randomOracle ? h2c.hashToCurve(m, dst) : h2c.encodeToCurve(m, dst);
                 assertPoint(get(v, "P"), p);
                 if (randomOracle) {
-                    assertPoint(get(v, "Q0"), h2c.mapToCurve(h2c.curve().fromBigInteger(u[0])).normalize());
-                    assertPoint(get(v, "Q1"), h2c.mapToCurve(h2c.curve().fromBigInteger(u[1])).normalize());
+                    assertPoint(
+                            get(v, "Q0"),
+                            h2c.mapToCurve(h2c.curve().fromBigInteger(u[0])).normalize());
+                    assertPoint(
+                            get(v, "Q1"),
+                            h2c.mapToCurve(h2c.curve().fromBigInteger(u[1])).normalize());
                 }
             }));
         }
     }
 
     private static void assertPoint(JsonNode expected, ECPoint actual) {
-        assertEquals(new BigInteger(1, hex(str(expected, "x"))), actual.getAffineXCoord().toBigInteger(), "x");
-        assertEquals(new BigInteger(1, hex(str(expected, "y"))), actual.getAffineYCoord().toBigInteger(), "y");
+        assertEquals(
+                new BigInteger(1, hex(str(expected, "x"))),
+                actual.getAffineXCoord().toBigInteger(),
+                "x");
+        assertEquals(
+                new BigInteger(1, hex(str(expected, "y"))),
+                actual.getAffineYCoord().toBigInteger(),
+                "y");
     }
 
     private static String abbreviate(String s) {
@@ -92,13 +102,21 @@ class HashToCurveVectorTest {
     @Test
     void agreesWithBouncyCastleReference() {
         byte[] dst = "cloister-reference-check".getBytes(StandardCharsets.US_ASCII);
-        HashToEllipticCurve ref384 = HashToEllipticCurve.getInstance(HashToCurveProfile.P384_XMD_SHA_384, "cloister-reference-check");
-        HashToEllipticCurve ref256 = HashToEllipticCurve.getInstance(HashToCurveProfile.P256_XMD_SHA_256, "cloister-reference-check");
+        HashToEllipticCurve ref384 =
+                HashToEllipticCurve.getInstance(HashToCurveProfile.P384_XMD_SHA_384, "cloister-reference-check");
+        HashToEllipticCurve ref256 =
+                HashToEllipticCurve.getInstance(HashToCurveProfile.P256_XMD_SHA_256, "cloister-reference-check");
         for (int i = 0; i < 64; i++) {
             byte[] msg = ("message " + i).getBytes(StandardCharsets.US_ASCII);
-            assertSame(ref384.hashToCurve(msg), HashToCurve.of(HashToCurveSuite.P384_XMD_SHA384_SSWU).hashToCurve(msg, dst));
-            assertSame(ref256.hashToCurve(msg), HashToCurve.of(HashToCurveSuite.P256_XMD_SHA256_SSWU).hashToCurve(msg, dst));
-            assertSame(ref384.encodeToCurve(msg), HashToCurve.of(HashToCurveSuite.P384_XMD_SHA384_SSWU).encodeToCurve(msg, dst));
+            assertSame(
+                    ref384.hashToCurve(msg),
+                    HashToCurve.of(HashToCurveSuite.P384_XMD_SHA384_SSWU).hashToCurve(msg, dst));
+            assertSame(
+                    ref256.hashToCurve(msg),
+                    HashToCurve.of(HashToCurveSuite.P256_XMD_SHA256_SSWU).hashToCurve(msg, dst));
+            assertSame(
+                    ref384.encodeToCurve(msg),
+                    HashToCurve.of(HashToCurveSuite.P384_XMD_SHA384_SSWU).encodeToCurve(msg, dst));
         }
     }
 
@@ -112,8 +130,11 @@ class HashToCurveVectorTest {
     @Test
     void expandRejectsOutOfRangeLengths() {
         byte[] dst = "d".getBytes(StandardCharsets.US_ASCII);
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ExpandMessageXmd.SHA256.expand(new byte[0], dst, 0));
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ExpandMessageXmd.SHA256.expand(new byte[0], dst, 255 * 32 + 1));
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ExpandMessageXmd.SHA256.expand(new byte[0], dst, 65536));
+        org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> ExpandMessageXmd.SHA256.expand(new byte[0], dst, 0));
+        org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> ExpandMessageXmd.SHA256.expand(new byte[0], dst, 255 * 32 + 1));
+        org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> ExpandMessageXmd.SHA256.expand(new byte[0], dst, 65536));
     }
 }

@@ -43,7 +43,8 @@ class P384SswuTest {
     private static BigInteger[] reference(BigInteger u) {
         BigInteger zu2 = Z.multiply(u.pow(2)).mod(P);
         BigInteger tv1 = inv0(zu2.pow(2).add(zu2).mod(P));
-        BigInteger x1 = B.negate().multiply(inv0(A)).multiply(BigInteger.ONE.add(tv1)).mod(P);
+        BigInteger x1 =
+                B.negate().multiply(inv0(A)).multiply(BigInteger.ONE.add(tv1)).mod(P);
         if (tv1.signum() == 0) {
             x1 = B.multiply(inv0(Z.multiply(A))).mod(P);
         }
@@ -68,7 +69,8 @@ class P384SswuTest {
     @Test
     void mapMatchesTheNaiveReference() {
         Random random = new Random(9380);
-        List<BigInteger> inputs = new ArrayList<>(List.of(BigInteger.ZERO, BigInteger.ONE, BigInteger.TWO, P.subtract(BigInteger.ONE)));
+        List<BigInteger> inputs =
+                new ArrayList<>(List.of(BigInteger.ZERO, BigInteger.ONE, BigInteger.TWO, P.subtract(BigInteger.ONE)));
         for (int i = 0; i < 200; i++) {
             inputs.add(new BigInteger(384, random).mod(P));
         }
@@ -81,13 +83,15 @@ class P384SswuTest {
             assertTrue(CURVE.createPoint(expected[0], expected[1]).isValid());
             square += isSquare(g(expected[0])) && expected[0].equals(referenceX1(u)) ? 1 : 0;
         }
-        assertTrue(square > 50 && square < inputs.size() - 50, "both branches taken: " + square + " of " + inputs.size());
+        assertTrue(
+                square > 50 && square < inputs.size() - 50, "both branches taken: " + square + " of " + inputs.size());
     }
 
     private static BigInteger referenceX1(BigInteger u) {
         BigInteger zu2 = Z.multiply(u.pow(2)).mod(P);
         BigInteger tv1 = inv0(zu2.pow(2).add(zu2).mod(P));
-        return tv1.signum() == 0 ? B.multiply(inv0(Z.multiply(A))).mod(P)
+        return tv1.signum() == 0
+                ? B.multiply(inv0(Z.multiply(A))).mod(P)
                 : B.negate().multiply(inv0(A)).multiply(BigInteger.ONE.add(tv1)).mod(P);
     }
 
@@ -95,9 +99,10 @@ class P384SswuTest {
     void sqrtRatioOfASquareRatio() {
         BigInteger v = BigInteger.valueOf(7);
         BigInteger y = BigInteger.valueOf(123456789);
-        BigInteger u = y.pow(2).multiply(v).mod(P);                       // u / v = y^2
+        BigInteger u = y.pow(2).multiply(v).mod(P); // u / v = y^2
         int[] out = P384Field.create();
-        assertTrue(P384Sswu.sqrtRatio(P384Field.fromBigInteger(u), P384Field.fromBigInteger(v), out, P384Field.createExt()));
+        assertTrue(P384Sswu.sqrtRatio(
+                P384Field.fromBigInteger(u), P384Field.fromBigInteger(v), out, P384Field.createExt()));
         BigInteger r = P384Field.toBigInteger(out);
         assertEquals(u.multiply(inv0(v)).mod(P), r.pow(2).mod(P));
     }
@@ -110,7 +115,8 @@ class P384SswuTest {
             u = u.add(BigInteger.ONE);
         }
         int[] out = P384Field.create();
-        assertFalse(P384Sswu.sqrtRatio(P384Field.fromBigInteger(u), P384Field.fromBigInteger(v), out, P384Field.createExt()));
+        assertFalse(P384Sswu.sqrtRatio(
+                P384Field.fromBigInteger(u), P384Field.fromBigInteger(v), out, P384Field.createExt()));
         BigInteger r = P384Field.toBigInteger(out);
         assertEquals(Z.multiply(u).multiply(inv0(v)).mod(P), r.pow(2).mod(P));
     }

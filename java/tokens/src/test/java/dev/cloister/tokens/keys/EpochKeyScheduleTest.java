@@ -32,23 +32,33 @@ class EpochKeyScheduleTest {
     @Test
     void derivedKeysAreStablePerEpochAndDifferAcrossEpochs() throws Exception {
         EpochKeySource source = new EpochKeySource.Derived(SEED);
-        assertEquals(source.keyPairFor(new Epoch(3)).publicKey(), source.keyPairFor(new Epoch(3)).publicKey());
-        assertNotEquals(source.keyPairFor(new Epoch(3)).publicKey(), source.keyPairFor(new Epoch(4)).publicKey());
+        assertEquals(
+                source.keyPairFor(new Epoch(3)).publicKey(),
+                source.keyPairFor(new Epoch(3)).publicKey());
+        assertNotEquals(
+                source.keyPairFor(new Epoch(3)).publicKey(),
+                source.keyPairFor(new Epoch(4)).publicKey());
         // An issuer and a gateway with the same seed agree on every key.
-        EpochKeySchedule issuer = new EpochKeySchedule(DAILY, source, new InsecureLocalKeyPublication(), Duration.ofHours(1));
-        EpochKeySchedule gateway = new EpochKeySchedule(DAILY, new EpochKeySource.Derived(SEED), new InsecureLocalKeyPublication(), Duration.ofHours(1));
+        EpochKeySchedule issuer =
+                new EpochKeySchedule(DAILY, source, new InsecureLocalKeyPublication(), Duration.ofHours(1));
+        EpochKeySchedule gateway = new EpochKeySchedule(
+                DAILY, new EpochKeySource.Derived(SEED), new InsecureLocalKeyPublication(), Duration.ofHours(1));
         Instant t = ORIGIN.plus(Duration.ofDays(10));
-        assertEquals(issuer.issuanceKey(t).keyId(), gateway.redemptionKeys(t).getFirst().keyId());
+        assertEquals(
+                issuer.issuanceKey(t).keyId(),
+                gateway.redemptionKeys(t).getFirst().keyId());
     }
 
     @Test
     void everyKeyHandedOutWasPublishedFirst() throws Exception {
         InsecureLocalKeyPublication ledger = new InsecureLocalKeyPublication();
-        EpochKeySchedule keys = new EpochKeySchedule(DAILY, new EpochKeySource.Derived(SEED), ledger, Duration.ofHours(1));
+        EpochKeySchedule keys =
+                new EpochKeySchedule(DAILY, new EpochKeySource.Derived(SEED), ledger, Duration.ofHours(1));
         Instant t = ORIGIN.plus(Duration.ofDays(2)).plusSeconds(100);
         PublishedIssuerKey current = keys.issuanceKey(t);
         assertEquals(new Epoch(2), current.epoch());
-        List<TokenKeyId> published = ledger.published().stream().map(IssuerKey::keyId).toList();
+        List<TokenKeyId> published =
+                ledger.published().stream().map(IssuerKey::keyId).toList();
         assertTrue(published.contains(current.keyId()));
         // The next epoch's key is published ahead, before anyone can use it.
         assertTrue(published.contains(keys.published(new Epoch(3)).keyId()));
@@ -64,7 +74,8 @@ class EpochKeyScheduleTest {
             throw new KeyPublicationException("ledger unreachable");
         };
         EpochKeySchedule keys = new EpochKeySchedule(DAILY, new EpochKeySource.Derived(SEED), down, Duration.ZERO);
-        KeyPublicationException e = assertThrows(KeyPublicationException.class, () -> keys.issuanceKey(ORIGIN.plusSeconds(5)));
+        KeyPublicationException e =
+                assertThrows(KeyPublicationException.class, () -> keys.issuanceKey(ORIGIN.plusSeconds(5)));
         assertTrue(e.getMessage().contains("epoch 0"));
     }
 
@@ -77,7 +88,8 @@ class EpochKeyScheduleTest {
 
     @Test
     void previousKeyRedeemsOnlyWithinGrace() throws Exception {
-        EpochKeySchedule keys = new EpochKeySchedule(DAILY, new EpochKeySource.Derived(SEED), new InsecureLocalKeyPublication(), Duration.ofHours(2));
+        EpochKeySchedule keys = new EpochKeySchedule(
+                DAILY, new EpochKeySource.Derived(SEED), new InsecureLocalKeyPublication(), Duration.ofHours(2));
         Instant start3 = DAILY.start(new Epoch(3));
         List<Epoch> early = new ArrayList<>();
         keys.redemptionKeys(start3.plus(Duration.ofHours(1))).forEach(k -> early.add(k.epoch()));
@@ -92,8 +104,13 @@ class EpochKeyScheduleTest {
 
     @Test
     void graceLongerThanAnEpochIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new EpochKeySchedule(DAILY, new EpochKeySource.Derived(SEED),
-                new InsecureLocalKeyPublication(), Duration.ofDays(2)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new EpochKeySchedule(
+                        DAILY,
+                        new EpochKeySource.Derived(SEED),
+                        new InsecureLocalKeyPublication(),
+                        Duration.ofDays(2)));
     }
 
     @Test
@@ -104,6 +121,7 @@ class EpochKeyScheduleTest {
         assertTrue(source.toString().contains("redacted"));
         String kp = source.keyPairFor(new Epoch(1)).toString();
         assertTrue(kp.contains("skS=redacted"), kp);
-        assertThrows(IllegalArgumentException.class, () -> new EpochKeySource.Derived(SecretBytes.copyOf(new byte[16])));
+        assertThrows(
+                IllegalArgumentException.class, () -> new EpochKeySource.Derived(SecretBytes.copyOf(new byte[16])));
     }
 }

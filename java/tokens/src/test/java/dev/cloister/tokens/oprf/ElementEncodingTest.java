@@ -106,7 +106,9 @@ class ElementEncodingTest {
 
     @Test
     void zeroPrivateKeyIsRejected() {
-        assertThrows(InvalidScalarException.class, () -> OprfKeyPair.fromPrivateKey(OprfSuite.P384_SHA384, SecretBytes.copyOf(new byte[48])));
+        assertThrows(
+                InvalidScalarException.class,
+                () -> OprfKeyPair.fromPrivateKey(OprfSuite.P384_SHA384, SecretBytes.copyOf(new byte[48])));
     }
 
     @Test
@@ -117,11 +119,14 @@ class ElementEncodingTest {
         OprfKeyPair keys = OprfKeyPair.fromPrivateKey(OprfSuite.P384_SHA384, SecretBytes.copyOf(G.serializeScalar(sk)));
         PoprfServer server = new PoprfServer(keys);
         BlindedElement b = new BlindedElement(G.generator());
-        assertThrows(InverseException.class, () -> server.blindEvaluate(List.of(b), info, RandomScalars.secure(RANDOM)));
+        assertThrows(
+                InverseException.class, () -> server.blindEvaluate(List.of(b), info, RandomScalars.secure(RANDOM)));
         assertThrows(InverseException.class, () -> server.evaluate(new byte[] {1}, info));
         // The client sees the same condition as a tweaked key at the identity.
-        assertThrows(InvalidInputException.class, () -> new PoprfClient(OprfSuite.P384_SHA384, keys.publicKey())
-                .blind(new byte[] {1}, info, RandomScalars.secure(RANDOM)));
+        assertThrows(
+                InvalidInputException.class,
+                () -> new PoprfClient(OprfSuite.P384_SHA384, keys.publicKey())
+                        .blind(new byte[] {1}, info, RandomScalars.secure(RANDOM)));
     }
 
     @Test
@@ -130,12 +135,27 @@ class ElementEncodingTest {
         VoprfClient client = new VoprfClient(OprfSuite.P256_SHA256, keys.publicKey());
         BlindOutput a = client.blind(new byte[] {1}, RandomScalars.secure(RANDOM));
         BlindOutput b = client.blind(new byte[] {2}, RandomScalars.secure(RANDOM));
-        BlindEvaluation ea = new VoprfServer(keys).blindEvaluate(List.of(a.blindedElement()), RandomScalars.secure(RANDOM));
-        BlindEvaluation eb = new VoprfServer(keys).blindEvaluate(List.of(b.blindedElement()), RandomScalars.secure(RANDOM));
-        assertThrows(VerifyException.class, () -> client.finalize(List.of(new byte[] {1}), List.of(a.blind()),
-                ea.evaluatedElements(), List.of(a.blindedElement()), eb.proof()));
-        assertEquals(1, client.finalize(List.of(new byte[] {1}), List.of(a.blind()), ea.evaluatedElements(),
-                List.of(a.blindedElement()), ea.proof()).size());
+        BlindEvaluation ea =
+                new VoprfServer(keys).blindEvaluate(List.of(a.blindedElement()), RandomScalars.secure(RANDOM));
+        BlindEvaluation eb =
+                new VoprfServer(keys).blindEvaluate(List.of(b.blindedElement()), RandomScalars.secure(RANDOM));
+        assertThrows(
+                VerifyException.class,
+                () -> client.finalize(
+                        List.of(new byte[] {1}),
+                        List.of(a.blind()),
+                        ea.evaluatedElements(),
+                        List.of(a.blindedElement()),
+                        eb.proof()));
+        assertEquals(
+                1,
+                client.finalize(
+                                List.of(new byte[] {1}),
+                                List.of(a.blind()),
+                                ea.evaluatedElements(),
+                                List.of(a.blindedElement()),
+                                ea.proof())
+                        .size());
     }
 
     @Test

@@ -8,12 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.cloister.base.SecretBytes;
 import dev.cloister.testing.Vectors;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import org.junit.jupiter.api.DynamicTest;
@@ -56,7 +55,8 @@ class OprfVectorTest {
             int index = 0;
             for (JsonNode v : list(get(suiteEntry, "vectors"))) {
                 int i = index++;
-                tests.add(DynamicTest.dynamicTest(file + " " + suite.identifier() + " " + mode + " #" + i,
+                tests.add(DynamicTest.dynamicTest(
+                        file + " " + suite.identifier() + " " + mode + " #" + i,
                         () -> run(suite, mode, suiteEntry, v)));
             }
         }
@@ -68,7 +68,8 @@ class OprfVectorTest {
         OprfContext ctx = OprfContext.of(suite, mode);
         assertEquals(str(entry, "groupDST"), Vectors.hex(ctx.hashToGroupDst), "groupDST");
 
-        OprfKeyPair keys = OprfKeyPair.derive(suite, mode, SecretBytes.copyOf(hex(str(entry, "seed"))), hex(str(entry, "keyInfo")));
+        OprfKeyPair keys = OprfKeyPair.derive(
+                suite, mode, SecretBytes.copyOf(hex(str(entry, "seed"))), hex(str(entry, "keyInfo")));
         assertEquals(str(entry, "skSm"), Vectors.hex(keys.privateKey().reveal()), "skSm");
         if (mode != OprfMode.OPRF) {
             assertEquals(str(entry, "pkSm"), Vectors.hex(keys.encodedPublicKey()), "pkSm");
@@ -93,13 +94,17 @@ class OprfVectorTest {
                 case OPRF -> out = new OprfClient(suite).blind(inputs.get(i), blindSource);
                 case VOPRF -> out = new VoprfClient(suite, keys.publicKey()).blind(inputs.get(i), blindSource);
                 case POPRF -> {
-                    PoprfBlindOutput p = new PoprfClient(suite, keys.publicKey()).blind(inputs.get(i), info, blindSource);
+                    PoprfBlindOutput p =
+                            new PoprfClient(suite, keys.publicKey()).blind(inputs.get(i), info, blindSource);
                     tweakedKey = p.tweakedKey();
                     out = new BlindOutput(p.blind(), p.blindedElement());
                 }
                 default -> throw new AssertionError();
             }
-            assertEquals(Vectors.hex(blindedExpected.get(i)), Vectors.hex(out.blindedElement().encode()), "BlindedElement[" + i + "]");
+            assertEquals(
+                    Vectors.hex(blindedExpected.get(i)),
+                    Vectors.hex(out.blindedElement().encode()),
+                    "BlindedElement[" + i + "]");
             blindList.add(out.blind());
             // The server sees the wire bytes: decode them strictly.
             blinded.add(BlindedElement.decode(g, blindedExpected.get(i)));
@@ -114,18 +119,23 @@ class OprfVectorTest {
                 }
             }
             case VOPRF -> {
-                BlindEvaluation e = new VoprfServer(keys).blindEvaluate(blinded, fixed(g, List.of(hex(str(get(v, "Proof"), "r")))));
+                BlindEvaluation e =
+                        new VoprfServer(keys).blindEvaluate(blinded, fixed(g, List.of(hex(str(get(v, "Proof"), "r")))));
                 evaluated.addAll(e.evaluatedElements());
                 proof = e.proof();
             }
             case POPRF -> {
-                BlindEvaluation e = new PoprfServer(keys).blindEvaluate(blinded, info, fixed(g, List.of(hex(str(get(v, "Proof"), "r")))));
+                BlindEvaluation e = new PoprfServer(keys)
+                        .blindEvaluate(blinded, info, fixed(g, List.of(hex(str(get(v, "Proof"), "r")))));
                 evaluated.addAll(e.evaluatedElements());
                 proof = e.proof();
             }
         }
         for (int i = 0; i < batch; i++) {
-            assertEquals(Vectors.hex(evaluatedExpected.get(i)), Vectors.hex(evaluated.get(i).encode()), "EvaluationElement[" + i + "]");
+            assertEquals(
+                    Vectors.hex(evaluatedExpected.get(i)),
+                    Vectors.hex(evaluated.get(i).encode()),
+                    "EvaluationElement[" + i + "]");
         }
         if (proof != null) {
             assertEquals(str(get(v, "Proof"), "proof"), Vectors.hex(proof.encode(g)), "Proof");
@@ -144,8 +154,11 @@ class OprfVectorTest {
                 }
                 yield f;
             }
-            case VOPRF -> new VoprfClient(suite, keys.publicKey()).finalize(inputs, blindList, evaluatedWire, blinded, proof);
-            case POPRF -> new PoprfClient(suite, keys.publicKey()).finalize(inputs, blindList, evaluatedWire, blinded, proof, info, tweakedKey);
+            case VOPRF ->
+                new VoprfClient(suite, keys.publicKey()).finalize(inputs, blindList, evaluatedWire, blinded, proof);
+            case POPRF ->
+                new PoprfClient(suite, keys.publicKey())
+                        .finalize(inputs, blindList, evaluatedWire, blinded, proof, info, tweakedKey);
         };
         for (int i = 0; i < batch; i++) {
             assertEquals(Vectors.hex(outputs.get(i)), Vectors.hex(finalized.get(i)), "Finalize Output[" + i + "]");
@@ -157,11 +170,15 @@ class OprfVectorTest {
             assertEquals(Vectors.hex(outputs.get(i)), Vectors.hex(direct), "Evaluate Output[" + i + "]");
             if (mode == OprfMode.VOPRF) {
                 VoprfServer server = new VoprfServer(keys);
-                assertTrue(server.verify(inputs.get(i), outputs.get(i)), "verify Output[" + i + "] with " + server.engine());
+                assertTrue(
+                        server.verify(inputs.get(i), outputs.get(i)),
+                        "verify Output[" + i + "] with " + server.engine());
                 byte[] wrong = outputs.get(i).clone();
                 wrong[wrong.length - 1] ^= 1;
                 assertFalse(server.verify(inputs.get(i), wrong), "a changed output verifies");
-                assertFalse(server.verify(inputs.get(i), java.util.Arrays.copyOf(outputs.get(i), wrong.length - 1)), "a short output verifies");
+                assertFalse(
+                        server.verify(inputs.get(i), java.util.Arrays.copyOf(outputs.get(i), wrong.length - 1)),
+                        "a short output verifies");
             }
         }
     }
@@ -182,7 +199,4 @@ class OprfVectorTest {
             return new BigInteger(1, it.next());
         };
     }
-
-
-
 }

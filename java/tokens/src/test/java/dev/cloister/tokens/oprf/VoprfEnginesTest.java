@@ -33,8 +33,10 @@ class VoprfEnginesTest {
         VoprfServer awsLc = new VoprfServer(keys);
         VoprfServer inJava = javaServer(keys);
         assertEquals("Java", inJava.engine());
-        if (System.getProperty("os.name").startsWith("Linux") && System.getProperty("os.arch").matches("amd64|x86_64")) {
-            assertEquals("AWS-LC", awsLc.engine(), () -> "AWS-LC unavailable: " + AwsLcKeyMultiplier.Unavailable.reason());
+        if (System.getProperty("os.name").startsWith("Linux")
+                && System.getProperty("os.arch").matches("amd64|x86_64")) {
+            assertEquals(
+                    "AWS-LC", awsLc.engine(), () -> "AWS-LC unavailable: " + AwsLcKeyMultiplier.Unavailable.reason());
         }
         VoprfClient client = new VoprfClient(SUITE, keys.publicKey());
         List<BlindedElement> blinded = new ArrayList<>();
@@ -45,11 +47,15 @@ class VoprfEnginesTest {
         }
         byte[] r = new byte[48];
         random.nextBytes(r);
-        BigInteger nonce = new BigInteger(1, r).mod(SUITE.group().order().subtract(BigInteger.ONE)).add(BigInteger.ONE);
+        BigInteger nonce = new BigInteger(1, r)
+                .mod(SUITE.group().order().subtract(BigInteger.ONE))
+                .add(BigInteger.ONE);
         BlindEvaluation a = awsLc.blindEvaluate(blinded, g -> nonce);
         BlindEvaluation b = inJava.blindEvaluate(blinded, g -> nonce);
         for (int i = 0; i < blinded.size(); i++) {
-            assertArrayEquals(b.evaluatedElements().get(i).encode(), a.evaluatedElements().get(i).encode());
+            assertArrayEquals(
+                    b.evaluatedElements().get(i).encode(),
+                    a.evaluatedElements().get(i).encode());
         }
         assertArrayEquals(b.proof().encode(SUITE.group()), a.proof().encode(SUITE.group()));
         byte[] input = "token input".getBytes();
@@ -67,8 +73,14 @@ class VoprfEnginesTest {
                 assertTrue(server.verify(input, server.evaluate(input)), server.engine());
                 assertTrue(server.verify(input, ctx.finalizeHash(input, null, z.negate())), server.engine() + ": -Z");
                 assertFalse(server.verify(input, ctx.finalizeHash(input, null, z.twice())), server.engine() + ": 2Z");
-                assertFalse(server.verify(input, ctx.finalizeHash(input, null, SUITE.group().generator())), server.engine() + ": G");
-                assertFalse(server.verify(("other " + i).getBytes(), server.evaluate(input)), server.engine() + ": other input");
+                assertFalse(
+                        server.verify(
+                                input,
+                                ctx.finalizeHash(input, null, SUITE.group().generator())),
+                        server.engine() + ": G");
+                assertFalse(
+                        server.verify(("other " + i).getBytes(), server.evaluate(input)),
+                        server.engine() + ": other input");
                 assertFalse(server.verify(input, new byte[0]), server.engine() + ": empty");
                 assertFalse(MessageDigest.isEqual(server.evaluate(input), ctx.finalizeHash(input, null, z.negate())));
             }

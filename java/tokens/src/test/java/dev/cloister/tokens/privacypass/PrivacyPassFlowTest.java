@@ -40,16 +40,17 @@ class PrivacyPassFlowTest {
     static final SecureRandom RANDOM = new SecureRandom();
 
     final InsecureLocalKeyPublication ledger = new InsecureLocalKeyPublication();
-    final EpochKeySchedule keys = new EpochKeySchedule(DAILY, new EpochKeySource.Derived(SecretBytes.copyOf(new byte[32])), ledger,
-            Duration.ofHours(1));
+    final EpochKeySchedule keys = new EpochKeySchedule(
+            DAILY, new EpochKeySource.Derived(SecretBytes.copyOf(new byte[32])), ledger, Duration.ofHours(1));
     final PrivateTokenIssuer issuer = new PrivateTokenIssuer(keys, 64, RANDOM);
-    final TokenChallenge challenge = TokenChallenge.of(TokenType.VOPRF_P384_SHA384, "issuer.cloister.example", new byte[0],
-            List.of("gateway.cloister.example"));
+    final TokenChallenge challenge = TokenChallenge.of(
+            TokenType.VOPRF_P384_SHA384, "issuer.cloister.example", new byte[0], List.of("gateway.cloister.example"));
     final AcceptedChallenges accepted = AcceptedChallenges.of(challenge);
 
     /** The client learns the key from the directory JSON, as over HTTP. */
     PrivateTokenClient clientFromDirectory() throws Exception {
-        String json = IssuerDirectory.of("https://issuer.cloister.example/token-request", keys.directoryKeys(NOW)).toJson();
+        String json = IssuerDirectory.of("https://issuer.cloister.example/token-request", keys.directoryKeys(NOW))
+                .toJson();
         IssuerDirectory directory = IssuerDirectory.parse(json);
         IssuerDirectory.TokenKey first = directory.tokenKeys().getFirst();
         assertEquals(1, first.tokenType());
@@ -62,7 +63,8 @@ class PrivacyPassFlowTest {
         PrivateTokenClient client = clientFromDirectory();
         PendingTokenBatch pending = client.createBatchTokenRequest(challenge, 32);
         byte[] requestBytes = pending.request().encode();
-        AmortizedBatchTokenResponse response = issuer.issue(AmortizedBatchTokenRequest.decode(requestBytes, issuer.maxBatch()), NOW);
+        AmortizedBatchTokenResponse response =
+                issuer.issue(AmortizedBatchTokenRequest.decode(requestBytes, issuer.maxBatch()), NOW);
         List<Token> tokens = client.finalizeBatch(pending, AmortizedBatchTokenResponse.decode(response.encode(), 32));
         assertEquals(32, tokens.size());
         try (FileSpentTokenStore store = FileSpentTokenStore.open(dir)) {
@@ -79,7 +81,9 @@ class PrivacyPassFlowTest {
         // After a restart the tokens are still spent.
         try (FileSpentTokenStore store = FileSpentTokenStore.open(dir)) {
             PrivateTokenRedeemer redeemer = new PrivateTokenRedeemer(keys, store);
-            assertRefused(RedemptionRefusedException.Reason.DOUBLE_SPEND, () -> redeemer.redeem(tokens.get(5), accepted, NOW));
+            assertRefused(
+                    RedemptionRefusedException.Reason.DOUBLE_SPEND,
+                    () -> redeemer.redeem(tokens.get(5), accepted, NOW));
         }
     }
 
@@ -97,8 +101,11 @@ class PrivacyPassFlowTest {
         PrivateTokenRedeemer redeemer = new PrivateTokenRedeemer(keys, new InMemorySpentTokenStore());
         redeemer.redeem(token, accepted, NOW);
         // And the WWW-Authenticate challenge the gateway sends round-trips.
-        String www = PrivateTokenChallenge.of(challenge, keys.issuanceKey(NOW).key().publicKey().encoded(), OptionalLong.of(60)).format();
-        assertEquals(challenge, PrivateTokenChallenge.parseHeader(www).getFirst().decodeChallenge());
+        String www = PrivateTokenChallenge.of(
+                        challenge, keys.issuanceKey(NOW).key().publicKey().encoded(), OptionalLong.of(60))
+                .format();
+        assertEquals(
+                challenge, PrivateTokenChallenge.parseHeader(www).getFirst().decodeChallenge());
     }
 
     /** A client whose clock runs ahead picks the next epoch's (published) key: issuer and redeemer both serve it. */
@@ -117,9 +124,12 @@ class PrivacyPassFlowTest {
     void issuerRefusesOversizedBatch() throws Exception {
         PrivateTokenIssuer small = new PrivateTokenIssuer(keys, 4, RANDOM);
         PendingTokenBatch pending = clientFromDirectory().createBatchTokenRequest(challenge, 5);
-        IssuanceRefusedException e = assertThrows(IssuanceRefusedException.class, () -> small.issue(pending.request(), NOW));
+        IssuanceRefusedException e =
+                assertThrows(IssuanceRefusedException.class, () -> small.issue(pending.request(), NOW));
         assertEquals(IssuanceRefusedException.Reason.BATCH_TOO_LARGE, e.reason());
-        assertThrows(BatchTooLargeException.class, () -> AmortizedBatchTokenRequest.decode(pending.request().encode(), 4));
+        assertThrows(
+                BatchTooLargeException.class,
+                () -> AmortizedBatchTokenRequest.decode(pending.request().encode(), 4));
     }
 
     @Test
@@ -142,22 +152,29 @@ class PrivacyPassFlowTest {
         PendingToken pending = client.createTokenRequest(challenge);
         // Two days later that key neither issues nor is next.
         Instant later = NOW.plus(Duration.ofDays(2));
-        boolean collides = keys.directoryKeys(later).stream().anyMatch(k -> k.keyId().truncated() == pending.request().truncatedTokenKeyId());
+        boolean collides = keys.directoryKeys(later).stream()
+                .anyMatch(k -> k.keyId().truncated() == pending.request().truncatedTokenKeyId());
         if (!collides) {
-            IssuanceRefusedException e = assertThrows(IssuanceRefusedException.class, () -> issuer.issue(pending.request(), later));
+            IssuanceRefusedException e =
+                    assertThrows(IssuanceRefusedException.class, () -> issuer.issue(pending.request(), later));
             assertEquals(IssuanceRefusedException.Reason.UNKNOWN_TOKEN_KEY, e.reason());
         }
     }
 
     @Test
     void issuerRefusesWhenTheKeyCannotBePublished() {
-        EpochKeySchedule unpublishable = new EpochKeySchedule(DAILY, new EpochKeySource.Derived(SecretBytes.copyOf(new byte[32])),
+        EpochKeySchedule unpublishable = new EpochKeySchedule(
+                DAILY,
+                new EpochKeySource.Derived(SecretBytes.copyOf(new byte[32])),
                 key -> {
                     throw new dev.cloister.tokens.keys.KeyPublicationException("ledger down");
-                }, Duration.ZERO);
+                },
+                Duration.ZERO);
         PrivateTokenIssuer blocked = new PrivateTokenIssuer(unpublishable, 64, RANDOM);
-        BlindedElement b = new BlindedElement(dev.cloister.tokens.oprf.Group.of(IssuerPublicKey.SUITE).generator());
-        IssuanceRefusedException e = assertThrows(IssuanceRefusedException.class, () -> blocked.issue(new TokenRequest(0, b), NOW));
+        BlindedElement b = new BlindedElement(
+                dev.cloister.tokens.oprf.Group.of(IssuerPublicKey.SUITE).generator());
+        IssuanceRefusedException e =
+                assertThrows(IssuanceRefusedException.class, () -> blocked.issue(new TokenRequest(0, b), NOW));
         assertEquals(IssuanceRefusedException.Reason.KEY_NOT_PUBLISHED, e.reason());
     }
 
@@ -167,8 +184,8 @@ class PrivacyPassFlowTest {
         PendingTokenBatch pending = client.createBatchTokenRequest(challenge, 3);
         AmortizedBatchTokenResponse good = issuer.issue(pending.request(), NOW);
         Proof p = good.proof();
-        AmortizedBatchTokenResponse tampered = new AmortizedBatchTokenResponse(good.evaluatedElements(),
-                new Proof(p.c(), p.s().add(java.math.BigInteger.ONE)));
+        AmortizedBatchTokenResponse tampered = new AmortizedBatchTokenResponse(
+                good.evaluatedElements(), new Proof(p.c(), p.s().add(java.math.BigInteger.ONE)));
         assertThrows(ResponseRejectedException.class, () -> client.finalizeBatch(pending, tampered));
     }
 
@@ -177,19 +194,23 @@ class PrivacyPassFlowTest {
         PrivateTokenClient client = clientFromDirectory();
         PendingTokenBatch pending = client.createBatchTokenRequest(challenge, 2);
         AmortizedBatchTokenResponse good = issuer.issue(pending.request(), NOW);
-        List<EvaluatedElement> swapped = new ArrayList<>(good.evaluatedElements().reversed());
-        assertThrows(ResponseRejectedException.class,
+        List<EvaluatedElement> swapped =
+                new ArrayList<>(good.evaluatedElements().reversed());
+        assertThrows(
+                ResponseRejectedException.class,
                 () -> client.finalizeBatch(pending, new AmortizedBatchTokenResponse(swapped, good.proof())));
     }
 
     @Test
     void clientRejectsResponseUnderAnotherKey() throws Exception {
         // An issuer that tags a user with an unpublished key fails the DLEQ check against the published key.
-        EpochKeySchedule rogue = new EpochKeySchedule(DAILY, new EpochKeySource.Random(RANDOM), new InsecureLocalKeyPublication(), Duration.ZERO);
+        EpochKeySchedule rogue = new EpochKeySchedule(
+                DAILY, new EpochKeySource.Random(RANDOM), new InsecureLocalKeyPublication(), Duration.ZERO);
         PrivateTokenClient client = clientFromDirectory();
         PendingToken pending = client.createTokenRequest(challenge);
         int t = rogue.issuanceKey(NOW).keyId().truncated();
-        TokenResponse response = new PrivateTokenIssuer(rogue, 64, RANDOM).issue(new TokenRequest(t, pending.request().blindedElement()), NOW);
+        TokenResponse response = new PrivateTokenIssuer(rogue, 64, RANDOM)
+                .issue(new TokenRequest(t, pending.request().blindedElement()), NOW);
         assertThrows(ResponseRejectedException.class, () -> client.finalizeToken(pending, response));
     }
 
@@ -198,8 +219,11 @@ class PrivacyPassFlowTest {
         PrivateTokenClient client = clientFromDirectory();
         PendingTokenBatch pending = client.createBatchTokenRequest(challenge, 2);
         AmortizedBatchTokenResponse good = issuer.issue(pending.request(), NOW);
-        assertThrows(ResponseRejectedException.class, () -> client.finalizeBatch(pending,
-                new AmortizedBatchTokenResponse(good.evaluatedElements().subList(0, 1), good.proof())));
+        assertThrows(
+                ResponseRejectedException.class,
+                () -> client.finalizeBatch(
+                        pending,
+                        new AmortizedBatchTokenResponse(good.evaluatedElements().subList(0, 1), good.proof())));
     }
 
     private Token issueOne() throws Exception {
@@ -215,7 +239,8 @@ class PrivacyPassFlowTest {
         auth[0] ^= 1;
         Token forged = new Token(t.nonce(), t.challengeDigest(), t.tokenKeyId(), auth);
         PrivateTokenRedeemer redeemer = new PrivateTokenRedeemer(keys, new InMemorySpentTokenStore());
-        assertRefused(RedemptionRefusedException.Reason.INVALID_AUTHENTICATOR, () -> redeemer.redeem(forged, accepted, NOW));
+        assertRefused(
+                RedemptionRefusedException.Reason.INVALID_AUTHENTICATOR, () -> redeemer.redeem(forged, accepted, NOW));
         // The forged token did not spend the nonce: the genuine one still redeems.
         redeemer.redeem(t, accepted, NOW);
     }
@@ -226,24 +251,31 @@ class PrivacyPassFlowTest {
         byte[] nonce = t.nonce();
         nonce[31] ^= 1;
         Token changed = new Token(nonce, t.challengeDigest(), t.tokenKeyId(), t.authenticator());
-        assertRefused(RedemptionRefusedException.Reason.INVALID_AUTHENTICATOR,
+        assertRefused(
+                RedemptionRefusedException.Reason.INVALID_AUTHENTICATOR,
                 () -> new PrivateTokenRedeemer(keys, new InMemorySpentTokenStore()).redeem(changed, accepted, NOW));
     }
 
     @Test
     void redeemerRefusesChallengeOfAnotherOrigin() throws Exception {
         Token t = issueOne();
-        AcceptedChallenges other = AcceptedChallenges.of(TokenChallenge.of(TokenType.VOPRF_P384_SHA384, "issuer.cloister.example",
-                new byte[0], List.of("elsewhere.example")));
-        assertRefused(RedemptionRefusedException.Reason.CHALLENGE_MISMATCH,
+        AcceptedChallenges other = AcceptedChallenges.of(TokenChallenge.of(
+                TokenType.VOPRF_P384_SHA384, "issuer.cloister.example", new byte[0], List.of("elsewhere.example")));
+        assertRefused(
+                RedemptionRefusedException.Reason.CHALLENGE_MISMATCH,
                 () -> new PrivateTokenRedeemer(keys, new InMemorySpentTokenStore()).redeem(t, other, NOW));
     }
 
     @Test
     void redeemerRefusesUnknownKeyId() throws Exception {
         Token t = issueOne();
-        Token wrongKey = new Token(t.nonce(), t.challengeDigest(), dev.cloister.tokens.keys.TokenKeyId.of(new byte[32]), t.authenticator());
-        assertRefused(RedemptionRefusedException.Reason.UNKNOWN_TOKEN_KEY,
+        Token wrongKey = new Token(
+                t.nonce(),
+                t.challengeDigest(),
+                dev.cloister.tokens.keys.TokenKeyId.of(new byte[32]),
+                t.authenticator());
+        assertRefused(
+                RedemptionRefusedException.Reason.UNKNOWN_TOKEN_KEY,
                 () -> new PrivateTokenRedeemer(keys, new InMemorySpentTokenStore()).redeem(wrongKey, accepted, NOW));
     }
 
@@ -252,7 +284,9 @@ class PrivacyPassFlowTest {
         Token t = issueOne();
         PrivateTokenRedeemer redeemer = new PrivateTokenRedeemer(keys, new InMemorySpentTokenStore());
         Instant nextDayAfterGrace = DAILY.end(DAILY.epochAt(NOW)).plus(Duration.ofHours(2));
-        assertRefused(RedemptionRefusedException.Reason.EXPIRED_TOKEN_KEY, () -> redeemer.redeem(t, accepted, nextDayAfterGrace));
+        assertRefused(
+                RedemptionRefusedException.Reason.EXPIRED_TOKEN_KEY,
+                () -> redeemer.redeem(t, accepted, nextDayAfterGrace));
     }
 
     @Test
@@ -260,7 +294,8 @@ class PrivacyPassFlowTest {
         Token t = issueOne();
         PrivateTokenRedeemer redeemer = new PrivateTokenRedeemer(keys, new InMemorySpentTokenStore());
         Instant withinGrace = DAILY.end(DAILY.epochAt(NOW)).plus(Duration.ofMinutes(30));
-        assertEquals(DAILY.epochAt(NOW), redeemer.redeem(t, accepted, withinGrace).epoch());
+        assertEquals(
+                DAILY.epochAt(NOW), redeemer.redeem(t, accepted, withinGrace).epoch());
     }
 
     @Test
@@ -279,9 +314,11 @@ class PrivacyPassFlowTest {
             redeemer.redeem(issueOne(), accepted, NOW);
             Epoch e = DAILY.epochAt(NOW);
             assertEquals(List.of(e), store.epochs());
-            // Two days on, a token of that day's key arrives: it redeems into its own epoch, and the old one is dropped.
+            // Two days on, a token of that day's key arrives: it redeems into its own epoch, and the old one is
+            // dropped.
             Instant later = NOW.plus(Duration.ofDays(2));
-            PrivateTokenClient client = new PrivateTokenClient(keys.issuanceKey(later).key().publicKey(), RANDOM);
+            PrivateTokenClient client =
+                    new PrivateTokenClient(keys.issuanceKey(later).key().publicKey(), RANDOM);
             PendingToken p = client.createTokenRequest(challenge);
             Token t = client.finalizeToken(p, issuer.issue(p.request(), later));
             redeemer.redeem(t, accepted, later);

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.cloister.base.SecretBytes;
-import dev.cloister.tokens.MarkdownVectors;
 import dev.cloister.testing.Vectors;
+import dev.cloister.tokens.MarkdownVectors;
 import dev.cloister.tokens.keys.IssuerPublicKey;
 import dev.cloister.tokens.keys.TokenKeyId;
 import dev.cloister.tokens.oprf.BlindEvaluation;
@@ -44,12 +44,13 @@ class Rfc9578VectorTest {
     private static void run(Map<String, String> v) throws Exception {
         OprfKeyPair keys = OprfKeyPair.fromPrivateKey(OprfSuite.P384_SHA384, SecretBytes.copyOf(hex(v.get("skS"))));
         IssuerPublicKey pk = IssuerPublicKey.decode(hex(v.get("pkS")));
-        assertEquals(v.get("pkS"), Vectors.hex(IssuerPublicKey.of(keys.publicKey()).encoded()), "pkS from skS");
+        assertEquals(
+                v.get("pkS"), Vectors.hex(IssuerPublicKey.of(keys.publicKey()).encoded()), "pkS from skS");
 
         TokenChallenge challenge = TokenChallenge.decode(hex(v.get("token_challenge")));
         assertEquals(v.get("token_challenge"), Vectors.hex(challenge.encode()), "TokenChallenge round trip");
-        TokenChallenge rebuilt = TokenChallenge.of(challenge.tokenType(), challenge.issuerName(), challenge.redemptionContext(),
-                challenge.originInfo());
+        TokenChallenge rebuilt = TokenChallenge.of(
+                challenge.tokenType(), challenge.issuerName(), challenge.redemptionContext(), challenge.originInfo());
         assertEquals(challenge, rebuilt);
 
         // Client: the request is deterministic given the nonce and the blind.
@@ -60,17 +61,23 @@ class Rfc9578VectorTest {
         TokenRequest request = TokenRequest.decode(hex(v.get("token_request")));
         assertEquals(pk.keyId().truncated(), request.truncatedTokenKeyId());
 
-        // Issuer: the evaluation is deterministic; the proof's nonce is not given, so check the element and that ours verifies.
+        // Issuer: the evaluation is deterministic; the proof's nonce is not given, so check the element and that ours
+        // verifies.
         byte[] responseBytes = hex(v.get("token_response"));
         TokenResponse response = TokenResponse.decode(responseBytes);
         assertEquals(v.get("token_response"), Vectors.hex(response.encode()), "TokenResponse round trip");
-        BlindEvaluation ours = new VoprfServer(keys).blindEvaluate(List.of(request.blindedElement()), g -> new BigInteger("1234567"));
-        assertArrayEquals(response.evaluatedElement().encode(), ours.evaluatedElements().getFirst().encode(), "evaluate_msg");
+        BlindEvaluation ours =
+                new VoprfServer(keys).blindEvaluate(List.of(request.blindedElement()), g -> new BigInteger("1234567"));
+        assertArrayEquals(
+                response.evaluatedElement().encode(),
+                ours.evaluatedElements().getFirst().encode(),
+                "evaluate_msg");
 
         // Client: finalizing the vector's response (its proof verifies) gives the vector's token.
         Token token = client.finalizeToken(pending, response);
         assertEquals(v.get("token"), Vectors.hex(token.encode()), "Token");
-        Token fromOurResponse = client.finalizeToken(pending, new TokenResponse(ours.evaluatedElements().getFirst(), ours.proof()));
+        Token fromOurResponse = client.finalizeToken(
+                pending, new TokenResponse(ours.evaluatedElements().getFirst(), ours.proof()));
         assertEquals(token, fromOurResponse);
 
         // Redeemer: the authenticator is Evaluate(skS, token_input), and the fields are what the client committed to.
@@ -78,6 +85,7 @@ class Rfc9578VectorTest {
         assertArrayEquals(hex(v.get("nonce")), decoded.nonce());
         assertArrayEquals(challenge.digest(), decoded.challengeDigest());
         assertEquals(TokenKeyId.forPublicKey(hex(v.get("pkS"))), decoded.tokenKeyId());
-        assertArrayEquals(new VoprfServer(keys).evaluate(decoded.authenticatorInput()), decoded.authenticator(), "authenticator");
+        assertArrayEquals(
+                new VoprfServer(keys).evaluate(decoded.authenticatorInput()), decoded.authenticator(), "authenticator");
     }
 }

@@ -135,13 +135,16 @@ class WireFormatTest {
         assertEquals(2 + 1 + 2 + 3 * 49, enc.length, "147 bytes need a 2-byte varint");
         assertArrayEquals(enc, AmortizedBatchTokenRequest.decode(enc, 64).encode());
         AmortizedBatchTokenRequest one = new AmortizedBatchTokenRequest(7, List.of(B));
-        assertEquals(HexFormat.of().formatHex(new byte[] {0, 1, 7, 49}), HexFormat.of().formatHex(Arrays.copyOf(one.encode(), 4)));
+        assertEquals(
+                HexFormat.of().formatHex(new byte[] {0, 1, 7, 49}),
+                HexFormat.of().formatHex(Arrays.copyOf(one.encode(), 4)));
     }
 
     @Test
     void batchRequestOverTheMaximumIsRefusedBeforeDecoding() {
         byte[] enc = new AmortizedBatchTokenRequest(7, Collections.nCopies(65, B)).encode();
-        BatchTooLargeException e = assertThrows(BatchTooLargeException.class, () -> AmortizedBatchTokenRequest.decode(enc, 64));
+        BatchTooLargeException e =
+                assertThrows(BatchTooLargeException.class, () -> AmortizedBatchTokenRequest.decode(enc, 64));
         assertEquals(65, e.size());
         // A huge claimed length is refused without allocating for it.
         byte[] huge = {0, 1, 7, (byte) 0xbf, (byte) 0xff, (byte) 0xff, (byte) 0xff};
@@ -162,10 +165,16 @@ class WireFormatTest {
     @Test
     void batchRequestWithLengthMismatchIsRefused() {
         byte[] enc = new AmortizedBatchTokenRequest(7, List.of(B, B)).encode();
-        assertThrows(TokenFormatException.class, () -> AmortizedBatchTokenRequest.decode(Arrays.copyOf(enc, enc.length - 1), 64));
-        assertThrows(TokenFormatException.class, () -> AmortizedBatchTokenRequest.decode(Arrays.copyOf(enc, enc.length + 1), 64));
+        assertThrows(
+                TokenFormatException.class,
+                () -> AmortizedBatchTokenRequest.decode(Arrays.copyOf(enc, enc.length - 1), 64));
+        assertThrows(
+                TokenFormatException.class,
+                () -> AmortizedBatchTokenRequest.decode(Arrays.copyOf(enc, enc.length + 1), 64));
         byte[] notMultiple = {0, 1, 7, 48};
-        assertThrows(TokenFormatException.class, () -> AmortizedBatchTokenRequest.decode(Arrays.copyOf(notMultiple, 52), 64));
+        assertThrows(
+                TokenFormatException.class,
+                () -> AmortizedBatchTokenRequest.decode(Arrays.copyOf(notMultiple, 52), 64));
     }
 
     @Test
@@ -185,7 +194,9 @@ class WireFormatTest {
     void batchResponseRoundTripsAndRefusesTrailingBytes() throws Exception {
         byte[] enc = new AmortizedBatchTokenResponse(List.of(E, E), P).encode();
         assertArrayEquals(enc, AmortizedBatchTokenResponse.decode(enc, 64).encode());
-        assertThrows(TokenFormatException.class, () -> AmortizedBatchTokenResponse.decode(Arrays.copyOf(enc, enc.length + 1), 64));
+        assertThrows(
+                TokenFormatException.class,
+                () -> AmortizedBatchTokenResponse.decode(Arrays.copyOf(enc, enc.length + 1), 64));
         assertThrows(BatchTooLargeException.class, () -> AmortizedBatchTokenResponse.decode(enc, 1));
     }
 
@@ -230,7 +241,9 @@ class WireFormatTest {
         assertEquals("https://issuer.example/req", d.issuerRequestUri());
         assertEquals(2, d.tokenKeys().size());
         assertArrayEquals(new byte[] {0, 1, 2}, d.tokenKeys().get(0).tokenKey());
-        assertEquals(Optional.of(java.time.Instant.ofEpochSecond(1700000000)), d.tokenKeys().get(0).notBefore());
+        assertEquals(
+                Optional.of(java.time.Instant.ofEpochSecond(1700000000)),
+                d.tokenKeys().get(0).notBefore());
         assertEquals(d, IssuerDirectory.parse(d.toJson()));
     }
 
@@ -246,15 +259,25 @@ class WireFormatTest {
     void directoryWithMissingOrMistypedMembersIsRefused() {
         assertThrows(TokenFormatException.class, () -> IssuerDirectory.parse("{\"token-keys\":[]}"));
         assertThrows(TokenFormatException.class, () -> IssuerDirectory.parse("{\"issuer-request-uri\":\"u\"}"));
-        assertThrows(TokenFormatException.class, () -> IssuerDirectory.parse(
-                "{\"issuer-request-uri\":\"u\",\"token-keys\":[{\"token-type\":\"1\",\"token-key\":\"AA\"}]}"));
-        assertThrows(TokenFormatException.class, () -> IssuerDirectory.parse(
-                "{\"issuer-request-uri\":\"u\",\"token-keys\":[{\"token-type\":1.5,\"token-key\":\"AA\"}]}"));
-        assertThrows(TokenFormatException.class, () -> IssuerDirectory.parse(
-                "{\"issuer-request-uri\":\"u\",\"token-keys\":[{\"token-type\":1,\"token-key\":\"A*A\"}]}"));
-        assertThrows(TokenFormatException.class, () -> IssuerDirectory.parse(
-                "{\"issuer-request-uri\":\"u\",\"token-keys\":[{\"token-type\":1,\"token-key\":\"AA\",\"not-before\":-5}]}"));
-        assertThrows(TokenFormatException.class, () -> IssuerDirectory.parse(
-                "{\"issuer-request-uri\":\"u\",\"issuer-request-uri\":\"v\",\"token-keys\":[]}"));
+        assertThrows(
+                TokenFormatException.class,
+                () -> IssuerDirectory.parse(
+                        "{\"issuer-request-uri\":\"u\",\"token-keys\":[{\"token-type\":\"1\",\"token-key\":\"AA\"}]}"));
+        assertThrows(
+                TokenFormatException.class,
+                () -> IssuerDirectory.parse(
+                        "{\"issuer-request-uri\":\"u\",\"token-keys\":[{\"token-type\":1.5,\"token-key\":\"AA\"}]}"));
+        assertThrows(
+                TokenFormatException.class,
+                () -> IssuerDirectory.parse(
+                        "{\"issuer-request-uri\":\"u\",\"token-keys\":[{\"token-type\":1,\"token-key\":\"A*A\"}]}"));
+        assertThrows(
+                TokenFormatException.class,
+                () -> IssuerDirectory.parse(
+                        "{\"issuer-request-uri\":\"u\",\"token-keys\":[{\"token-type\":1,\"token-key\":\"AA\",\"not-before\":-5}]}"));
+        assertThrows(
+                TokenFormatException.class,
+                () -> IssuerDirectory.parse(
+                        "{\"issuer-request-uri\":\"u\",\"issuer-request-uri\":\"v\",\"token-keys\":[]}"));
     }
 }

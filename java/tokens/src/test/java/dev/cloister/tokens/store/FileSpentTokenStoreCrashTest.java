@@ -31,7 +31,11 @@ class FileSpentTokenStoreCrashTest {
             assertTrue(acked.size() >= 400, "child acknowledged only " + acked.size());
             try (FileSpentTokenStore store = FileSpentTokenStore.open(dir)) {
                 for (String[] a : acked) {
-                    assertEquals(SpendResult.ALREADY_SPENT, store.spend(new Epoch(Long.parseLong(a[0])), HexFormat.of().parseHex(a[1])),
+                    assertEquals(
+                            SpendResult.ALREADY_SPENT,
+                            store.spend(
+                                    new Epoch(Long.parseLong(a[0])),
+                                    HexFormat.of().parseHex(a[1])),
                             "acknowledged nonce " + a[1] + " could be spent again after kill -9");
                 }
             }
@@ -40,13 +44,17 @@ class FileSpentTokenStoreCrashTest {
 
     /** Starts the child, reads acknowledgments until {@code atLeast}, kills it with SIGKILL, and returns every complete ACK line. */
     private static List<String[]> runAndKill(Path dir, int atLeast) throws Exception {
-        String java = ProcessHandle.current().info().command().orElseThrow(() -> new AssertionError("cannot find the java command"));
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                SpendingChild.class.getName(), dir.toString(), "4");
+        String java = ProcessHandle.current()
+                .info()
+                .command()
+                .orElseThrow(() -> new AssertionError("cannot find the java command"));
+        ProcessBuilder pb = new ProcessBuilder(
+                java, "-cp", System.getProperty("java.class.path"), SpendingChild.class.getName(), dir.toString(), "4");
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process child = pb.start();
         List<String[]> acked = new ArrayList<>();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII))) {
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII))) {
             String line;
             boolean killed = false;
             while ((line = out.readLine()) != null) {
@@ -55,7 +63,8 @@ class FileSpentTokenStoreCrashTest {
                     acked.add(new String[] {parts[1], parts[2]});
                 }
                 if (!killed && acked.size() >= atLeast) {
-                    // SIGKILL on Unix: no shutdown hooks, no flushing. Through the handle, so our end of the pipe stays open
+                    // SIGKILL on Unix: no shutdown hooks, no flushing. Through the handle, so our end of the pipe stays
+                    // open
                     // and the lines the child printed before it died are still read.
                     child.toHandle().destroyForcibly();
                     killed = true;

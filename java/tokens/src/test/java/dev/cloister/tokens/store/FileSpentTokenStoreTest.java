@@ -39,7 +39,8 @@ class FileSpentTokenStoreTest {
             assertEquals(SpendResult.SPENT, store.spend(E1, n));
             assertEquals(SpendResult.ALREADY_SPENT, store.spend(E1, n));
             assertEquals(SpendResult.SPENT, store.spend(new Epoch(2), n), "epochs are separate namespaces");
-            assertEquals(SpendResult.SPENT, store.spend(E1, new byte[32]), "the all-zero nonce is a nonce like any other");
+            assertEquals(
+                    SpendResult.SPENT, store.spend(E1, new byte[32]), "the all-zero nonce is a nonce like any other");
             assertEquals(SpendResult.ALREADY_SPENT, store.spend(E1, new byte[32]));
         }
     }
@@ -89,8 +90,10 @@ class FileSpentTokenStoreTest {
         try (FileSpentTokenStore store = FileSpentTokenStore.open(dir)) {
             store.spend(E1, good);
         }
-        try (FileChannel ch = FileChannel.open(dir.resolve("spent-1.log"), StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-            ch.write(ByteBuffer.wrap(new byte[FileSpentTokenStore.RECORD])); // a zero-filled record: a torn, unacknowledged write
+        try (FileChannel ch =
+                FileChannel.open(dir.resolve("spent-1.log"), StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            ch.write(ByteBuffer.wrap(
+                    new byte[FileSpentTokenStore.RECORD])); // a zero-filled record: a torn, unacknowledged write
         }
         try (FileSpentTokenStore store = FileSpentTokenStore.open(dir)) {
             assertEquals(1, store.skippedRecords());
@@ -101,7 +104,8 @@ class FileSpentTokenStoreTest {
 
     @Test
     void badHeaderRefusesToOpen(@TempDir Path dir) throws Exception {
-        Files.write(dir.resolve("spent-4.log"), "NOTASTORE-HEADER".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        Files.write(
+                dir.resolve("spent-4.log"), "NOTASTORE-HEADER".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         assertThrows(SpentTokenStoreException.class, () -> FileSpentTokenStore.open(dir));
     }
 

@@ -27,7 +27,8 @@ public final class SpendingChild {
                     Epoch epoch = new Epoch(7 + (nonce[0] & 1));
                     try {
                         if (store.spend(epoch, nonce) == SpendResult.SPENT) {
-                            String line = "ACK " + epoch.index() + " " + HexFormat.of().formatHex(nonce) + " END";
+                            String line = "ACK " + epoch.index() + " "
+                                    + HexFormat.of().formatHex(nonce) + " END";
                             synchronized (System.out) {
                                 System.out.println(line);
                                 System.out.flush();

@@ -33,6 +33,7 @@ final class BhttpDecoder {
     private final BhttpLimits limits;
     /** The message; position is the cursor, limit the end of the message or of the current known-length section. */
     private final ByteBuffer in;
+
     private final byte[] array;
     private final int base;
 
@@ -41,8 +42,10 @@ final class BhttpDecoder {
         this.limits = limits;
         int size = message.remaining();
         if (size > limits.maxMessageSize()) {
-            throw new BhttpException(Reason.LIMIT_EXCEEDED, "BHTTP " + kind + ", message at offset 0: " + size
-                    + " bytes exceed the limit of " + limits.maxMessageSize());
+            throw new BhttpException(
+                    Reason.LIMIT_EXCEEDED,
+                    "BHTTP " + kind + ", message at offset 0: " + size + " bytes exceed the limit of "
+                            + limits.maxMessageSize());
         }
         if (message.hasArray()) {
             this.in = message.duplicate();
@@ -81,8 +84,11 @@ final class BhttpDecoder {
             long code = d.varint(CONTROL_DATA, -1);
             if (code >= 100 && code <= 199) {
                 if (informational.size() >= limits.maxInformationalResponses()) {
-                    throw d.error(Reason.LIMIT_EXCEEDED, CONTROL_DATA, -1, "more than "
-                            + limits.maxInformationalResponses() + " informational responses");
+                    throw d.error(
+                            Reason.LIMIT_EXCEEDED,
+                            CONTROL_DATA,
+                            -1,
+                            "more than " + limits.maxInformationalResponses() + " informational responses");
                 }
                 if (informational.isEmpty()) informational = new ArrayList<>(2);
                 FieldSection headers = d.fieldSection(framing, INFORMATIONAL_HEADER_SECTION);
@@ -112,20 +118,25 @@ final class BhttpDecoder {
         BhttpDecoder d = new BhttpDecoder("response", message, limits);
         Framing framing = d.responseFraming();
         if (framing != Framing.INDETERMINATE_LENGTH) {
-            throw new BhttpException(Reason.MALFORMED, "BHTTP response, framing indicator at offset 0: a streamed "
-                    + "response must have indeterminate length");
+            throw new BhttpException(
+                    Reason.MALFORMED,
+                    "BHTTP response, framing indicator at offset 0: a streamed "
+                            + "response must have indeterminate length");
         }
         List<InformationalResponse> informational = List.of();
         while (true) {
             long code = d.varint(CONTROL_DATA, -1);
             if (code >= 100 && code <= 199) {
                 if (informational.size() >= limits.maxInformationalResponses()) {
-                    throw d.error(Reason.LIMIT_EXCEEDED, CONTROL_DATA, -1, "more than "
-                            + limits.maxInformationalResponses() + " informational responses");
+                    throw d.error(
+                            Reason.LIMIT_EXCEEDED,
+                            CONTROL_DATA,
+                            -1,
+                            "more than " + limits.maxInformationalResponses() + " informational responses");
                 }
                 if (informational.isEmpty()) informational = new ArrayList<>(2);
-                informational.add(new InformationalResponse((int) code,
-                        d.fieldSection(framing, INFORMATIONAL_HEADER_SECTION)));
+                informational.add(
+                        new InformationalResponse((int) code, d.fieldSection(framing, INFORMATIONAL_HEADER_SECTION)));
             } else if (code >= 200 && code <= 599) {
                 FieldSection headers = d.fieldSection(framing, HEADER_SECTION);
                 return new Head(informational, (int) code, headers, d.in.position() - d.base);
@@ -173,8 +184,11 @@ final class BhttpDecoder {
                 ? HttpSyntax.isToken(array, at, length)
                 : HttpSyntax.badVisibleAsciiByte(array, at, length) < 0;
         if (!valid) {
-            throw error(Reason.MALFORMED, CONTROL_DATA, -1, name
-                    + (name.equals("method") ? " is not a token" : " has a byte outside visible ASCII"));
+            throw error(
+                    Reason.MALFORMED,
+                    CONTROL_DATA,
+                    -1,
+                    name + (name.equals("method") ? " is not a token" : " has a byte outside visible ASCII"));
         }
         return take(length);
     }
@@ -224,9 +238,11 @@ final class BhttpDecoder {
         int at = index();
         int bad = HttpSyntax.badFieldNameByte(array, at, length);
         if (bad >= 0) {
-            String why = array[at] == ':' ? "pseudo-field names are not allowed"
-                    : (array[at + bad] >= 'A' && array[at + bad] <= 'Z') ? "field name has an uppercase letter"
-                    : "field name has a byte that is not a token character";
+            String why = array[at] == ':'
+                    ? "pseudo-field names are not allowed"
+                    : (array[at + bad] >= 'A' && array[at + bad] <= 'Z')
+                            ? "field name has an uppercase letter"
+                            : "field name has a byte that is not a token character";
             throw error(Reason.MALFORMED, where, index, why + " (name byte " + bad + ")");
         }
         String name = take(length);
@@ -235,8 +251,11 @@ final class BhttpDecoder {
         at = index();
         bad = HttpSyntax.badFieldValueByte(array, at, length);
         if (bad >= 0) {
-            throw error(Reason.MALFORMED, where, index, "field value has NUL, CR, LF or whitespace at an end"
-                    + " (value byte " + bad + ")");
+            throw error(
+                    Reason.MALFORMED,
+                    where,
+                    index,
+                    "field value has NUL, CR, LF or whitespace at an end" + " (value byte " + bad + ")");
         }
         return new Field(name, take(length));
     }
@@ -244,13 +263,19 @@ final class BhttpDecoder {
     private int checkFieldBytes(long declared, int sectionStart, String where, int index, String what)
             throws BhttpException {
         if (declared > in.remaining()) {
-            throw error(Reason.TRUNCATED, where, index, what + " length " + declared + " exceeds the "
-                    + in.remaining() + " bytes left");
+            throw error(
+                    Reason.TRUNCATED,
+                    where,
+                    index,
+                    what + " length " + declared + " exceeds the " + in.remaining() + " bytes left");
         }
         long sectionSize = in.position() - sectionStart + declared;
         if (sectionSize > limits.maxFieldSectionSize()) {
-            throw error(Reason.LIMIT_EXCEEDED, where, index, "section grows past the limit of "
-                    + limits.maxFieldSectionSize() + " bytes");
+            throw error(
+                    Reason.LIMIT_EXCEEDED,
+                    where,
+                    index,
+                    "section grows past the limit of " + limits.maxFieldSectionSize() + " bytes");
         }
         return (int) declared;
     }
@@ -272,12 +297,18 @@ final class BhttpDecoder {
             long chunk = varint(CONTENT, chunks);
             if (chunk == 0) break;
             if (chunk > in.remaining()) {
-                throw error(Reason.TRUNCATED, CONTENT, chunks, "chunk length " + chunk + " exceeds the "
-                        + in.remaining() + " bytes left");
+                throw error(
+                        Reason.TRUNCATED,
+                        CONTENT,
+                        chunks,
+                        "chunk length " + chunk + " exceeds the " + in.remaining() + " bytes left");
             }
             if (total + chunk > limits.maxContentSize()) {
-                throw error(Reason.LIMIT_EXCEEDED, CONTENT, chunks, "content grows past the limit of "
-                        + limits.maxContentSize() + " bytes");
+                throw error(
+                        Reason.LIMIT_EXCEEDED,
+                        CONTENT,
+                        chunks,
+                        "content grows past the limit of " + limits.maxContentSize() + " bytes");
             }
             total += chunk;
             chunks++;
@@ -336,18 +367,25 @@ final class BhttpDecoder {
 
     private int checkLength(long declared, int limit, String where, int index, String what) throws BhttpException {
         if (declared > in.remaining()) {
-            throw error(Reason.TRUNCATED, where, index, what + " length " + declared + " exceeds the "
-                    + in.remaining() + " bytes left");
+            throw error(
+                    Reason.TRUNCATED,
+                    where,
+                    index,
+                    what + " length " + declared + " exceeds the " + in.remaining() + " bytes left");
         }
         if (declared > limit) {
-            throw error(Reason.LIMIT_EXCEEDED, where, index, what + " length " + declared + " exceeds the limit of "
-                    + limit);
+            throw error(
+                    Reason.LIMIT_EXCEEDED,
+                    where,
+                    index,
+                    what + " length " + declared + " exceeds the limit of " + limit);
         }
         return (int) declared;
     }
 
     private BhttpException error(Reason reason, String where, int index, String what) {
-        StringBuilder s = new StringBuilder(96).append("BHTTP ").append(kind).append(", ").append(where);
+        StringBuilder s =
+                new StringBuilder(96).append("BHTTP ").append(kind).append(", ").append(where);
         if (index >= 0) {
             s.append(where.equals(CONTENT) ? ", chunk " : ", field ").append(index);
         }

@@ -14,11 +14,7 @@ package dev.cloister.wire.bhttp;
  * @param maxInformationalResponses the most informational (1xx) responses before the final response
  */
 public record BhttpLimits(
-        int maxMessageSize,
-        int maxFieldSectionSize,
-        int maxFields,
-        int maxContentSize,
-        int maxInformationalResponses) {
+        int maxMessageSize, int maxFieldSectionSize, int maxFields, int maxContentSize, int maxInformationalResponses) {
 
     /**
      * Limits for the gateway and the enclave: 16 MiB of content, 64 KiB per field section, 256 fields per section,

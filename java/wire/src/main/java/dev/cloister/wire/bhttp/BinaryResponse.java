@@ -150,8 +150,17 @@ public record BinaryResponse(
         for (InformationalResponse response : informational) {
             s.append(", ").append(response.status());
         }
-        return s.append(", ").append(status).append(", ").append(headers.size()).append(" headers, content ")
-                .append(content.length).append(" bytes, ").append(trailers.size()).append(" trailers, padding ")
-                .append(padding).append(']').toString();
+        return s.append(", ")
+                .append(status)
+                .append(", ")
+                .append(headers.size())
+                .append(" headers, content ")
+                .append(content.length)
+                .append(" bytes, ")
+                .append(trailers.size())
+                .append(" trailers, padding ")
+                .append(padding)
+                .append(']')
+                .toString();
     }
 }

@@ -25,7 +25,13 @@ public final class IndeterminateResponseReader {
     /** The head of the response. */
     public record Head(List<InformationalResponse> informational, int status, FieldSection headers) {}
 
-    private enum State { HEAD, CONTENT, TRAILERS, PADDING, FAILED }
+    private enum State {
+        HEAD,
+        CONTENT,
+        TRAILERS,
+        PADDING,
+        FAILED
+    }
 
     private final BhttpLimits limits;
     private byte[] held = new byte[256];
@@ -97,8 +103,9 @@ public final class IndeterminateResponseReader {
         if (!clean) {
             state = State.FAILED;
             destroy();
-            throw new BhttpException(Reason.TRUNCATED, "BHTTP response ended inside "
-                    + (head == null ? "its head" : "its content or trailers"));
+            throw new BhttpException(
+                    Reason.TRUNCATED,
+                    "BHTTP response ended inside " + (head == null ? "its head" : "its content or trailers"));
         }
     }
 
@@ -113,7 +120,8 @@ public final class IndeterminateResponseReader {
             case HEAD -> {
                 if (length == 0) return false;
                 try {
-                    BhttpDecoder.Head h = BhttpDecoder.indeterminateResponseHead(ByteBuffer.wrap(held, 0, length), limits);
+                    BhttpDecoder.Head h =
+                            BhttpDecoder.indeterminateResponseHead(ByteBuffer.wrap(held, 0, length), limits);
                     head = new Head(List.copyOf(h.informational()), h.status(), h.headers());
                     consume(h.length());
                     state = State.CONTENT;
@@ -140,7 +148,9 @@ public final class IndeterminateResponseReader {
                     return true;
                 }
                 if (contentSeen + chunk > limits.maxContentSize()) {
-                    throw fail(Reason.LIMIT_EXCEEDED, "content grows past the limit of " + limits.maxContentSize() + " bytes");
+                    throw fail(
+                            Reason.LIMIT_EXCEEDED,
+                            "content grows past the limit of " + limits.maxContentSize() + " bytes");
                 }
                 if (in.remaining() < chunk) return false;
                 byte[] content = Arrays.copyOfRange(held, in.position(), in.position() + (int) chunk);
@@ -153,7 +163,8 @@ public final class IndeterminateResponseReader {
             case TRAILERS -> {
                 if (length == 0) return false;
                 try {
-                    Map.Entry<FieldSection, Integer> t = BhttpDecoder.indeterminateTrailers(ByteBuffer.wrap(held, 0, length), limits);
+                    Map.Entry<FieldSection, Integer> t =
+                            BhttpDecoder.indeterminateTrailers(ByteBuffer.wrap(held, 0, length), limits);
                     trailers = t.getKey();
                     consume(t.getValue());
                     state = State.PADDING;

@@ -22,7 +22,11 @@ public final class IndeterminateResponseWriter {
 
     private static final byte[] NOTHING = new byte[0];
 
-    private enum State { NEW, CONTENT, ENDED }
+    private enum State {
+        NEW,
+        CONTENT,
+        ENDED
+    }
 
     private State state = State.NEW;
 

@@ -22,24 +22,24 @@ public final class Hpke {
     }
 
     /** {@code SetupBaseS(pkR, info)} with a fresh ephemeral key. */
-    public static SenderSetup setupBaseSender(HpkeSuite suite, byte[] recipientPublicKey, byte[] info,
-            SecureRandom random) throws HpkeException {
+    public static SenderSetup setupBaseSender(
+            HpkeSuite suite, byte[] recipientPublicKey, byte[] info, SecureRandom random) throws HpkeException {
         Encapsulation encapsulation = HpkeKem.of(suite.kem()).encapsulate(recipientPublicKey, random);
-        return new SenderSetup(encapsulation.enc(),
-                (HpkeContext.Sender) keySchedule(suite, encapsulation.sharedSecret(), info, Role.SENDER));
+        return new SenderSetup(encapsulation.enc(), (HpkeContext.Sender)
+                keySchedule(suite, encapsulation.sharedSecret(), info, Role.SENDER));
     }
 
     /** {@code SetupBaseS(pkR, info)} with a given ephemeral key (deterministic: for test vectors). */
-    public static SenderSetup setupBaseSender(HpkeSuite suite, byte[] recipientPublicKey, byte[] info,
-            HpkePrivateKey ephemeral) throws HpkeException {
+    public static SenderSetup setupBaseSender(
+            HpkeSuite suite, byte[] recipientPublicKey, byte[] info, HpkePrivateKey ephemeral) throws HpkeException {
         Encapsulation encapsulation = HpkeKem.of(suite.kem()).encapsulate(recipientPublicKey, ephemeral);
-        return new SenderSetup(encapsulation.enc(),
-                (HpkeContext.Sender) keySchedule(suite, encapsulation.sharedSecret(), info, Role.SENDER));
+        return new SenderSetup(encapsulation.enc(), (HpkeContext.Sender)
+                keySchedule(suite, encapsulation.sharedSecret(), info, Role.SENDER));
     }
 
     /** {@code SetupBaseR(enc, skR, info)}. */
-    public static HpkeContext.Recipient setupBaseRecipient(HpkeSuite suite, byte[] enc, HpkePrivateKey recipient,
-            byte[] info) throws HpkeException {
+    public static HpkeContext.Recipient setupBaseRecipient(
+            HpkeSuite suite, byte[] enc, HpkePrivateKey recipient, byte[] info) throws HpkeException {
         if (recipient.kem() != suite.kem()) {
             throw new HpkeException("recipient key is for " + recipient.kem() + ", suite uses " + suite.kem());
         }
@@ -48,8 +48,9 @@ public final class Hpke {
     }
 
     /** Single-shot {@code Seal(pkR, info, aad, pt)}: returns {@code enc || ct}. */
-    public static byte[] seal(HpkeSuite suite, byte[] recipientPublicKey, byte[] info, byte[] aad, byte[] plaintext,
-            SecureRandom random) throws HpkeException {
+    public static byte[] seal(
+            HpkeSuite suite, byte[] recipientPublicKey, byte[] info, byte[] aad, byte[] plaintext, SecureRandom random)
+            throws HpkeException {
         SenderSetup setup = setupBaseSender(suite, recipientPublicKey, info, random);
         byte[] ct = setup.context().seal(aad, plaintext);
         setup.context().destroy();
@@ -59,14 +60,15 @@ public final class Hpke {
     }
 
     /** Single-shot {@code Open(enc || ct, skR, info, aad)}. */
-    public static byte[] open(HpkeSuite suite, byte[] encAndCiphertext, HpkePrivateKey recipient, byte[] info,
-            byte[] aad) throws HpkeException {
+    public static byte[] open(
+            HpkeSuite suite, byte[] encAndCiphertext, HpkePrivateKey recipient, byte[] info, byte[] aad)
+            throws HpkeException {
         int nEnc = suite.kem().nEnc();
         if (encAndCiphertext.length < nEnc) {
             throw new HpkeException("single-shot open: input shorter than enc");
         }
-        HpkeContext.Recipient context = setupBaseRecipient(suite,
-                Arrays.copyOfRange(encAndCiphertext, 0, nEnc), recipient, info);
+        HpkeContext.Recipient context =
+                setupBaseRecipient(suite, Arrays.copyOfRange(encAndCiphertext, 0, nEnc), recipient, info);
         try {
             return context.open(aad, encAndCiphertext, nEnc, encAndCiphertext.length - nEnc);
         } finally {
@@ -74,7 +76,10 @@ public final class Hpke {
         }
     }
 
-    private enum Role { SENDER, RECIPIENT }
+    private enum Role {
+        SENDER,
+        RECIPIENT
+    }
 
     /**
      * {@code KeySchedule(mode_base, shared_secret, info, "", "")} (RFC 9180 §5.1). The shared secret is zeroed
@@ -95,8 +100,10 @@ public final class Hpke {
         AeadId aead = suite.aead();
         byte[] key = aead == AeadId.EXPORT_ONLY ? empty : kdf.labeledExpand(suiteId, secret, "key", context, aead.nK());
         byte[] baseNonce = aead == AeadId.EXPORT_ONLY
-                ? empty : kdf.labeledExpand(suiteId, secret, "base_nonce", context, aead.nN());
-        byte[] exporterSecret = kdf.labeledExpand(suiteId, secret, "exp", context, kdf.id().nH());
+                ? empty
+                : kdf.labeledExpand(suiteId, secret, "base_nonce", context, aead.nN());
+        byte[] exporterSecret =
+                kdf.labeledExpand(suiteId, secret, "exp", context, kdf.id().nH());
         Arrays.fill(secret, (byte) 0);
         Arrays.fill(sharedSecret, (byte) 0);
         return role == Role.SENDER

@@ -93,7 +93,8 @@ public abstract sealed class HpkeContext permits HpkeContext.Sender, HpkeContext
         }
 
         public byte[] seal(byte[] aad, byte[] plaintext, int offset, int length) throws HpkeException {
-            byte[] ct = HpkeAead.of(suite().aead()).seal(super.key, super.computeNonce(), aad, plaintext, offset, length);
+            byte[] ct =
+                    HpkeAead.of(suite().aead()).seal(super.key, super.computeNonce(), aad, plaintext, offset, length);
             super.incrementSequence();
             return ct;
         }
@@ -110,7 +111,8 @@ public abstract sealed class HpkeContext permits HpkeContext.Sender, HpkeContext
         }
 
         public byte[] open(byte[] aad, byte[] ciphertext, int offset, int length) throws HpkeException {
-            byte[] pt = HpkeAead.of(suite().aead()).open(super.key, super.computeNonce(), aad, ciphertext, offset, length);
+            byte[] pt =
+                    HpkeAead.of(suite().aead()).open(super.key, super.computeNonce(), aad, ciphertext, offset, length);
             super.incrementSequence();
             return pt;
         }

@@ -18,10 +18,16 @@ public record HpkeSuite(KemId kem, KdfId kdf, AeadId aead) {
     /** {@code suite_id = concat("HPKE", I2OSP(kem_id, 2), I2OSP(kdf_id, 2), I2OSP(aead_id, 2))}. */
     public byte[] suiteId() {
         return new byte[] {
-            'H', 'P', 'K', 'E',
-            (byte) (kem.id() >>> 8), (byte) kem.id(),
-            (byte) (kdf.id() >>> 8), (byte) kdf.id(),
-            (byte) (aead.id() >>> 8), (byte) aead.id()
+            'H',
+            'P',
+            'K',
+            'E',
+            (byte) (kem.id() >>> 8),
+            (byte) kem.id(),
+            (byte) (kdf.id() >>> 8),
+            (byte) kdf.id(),
+            (byte) (aead.id() >>> 8),
+            (byte) aead.id()
         };
     }
 

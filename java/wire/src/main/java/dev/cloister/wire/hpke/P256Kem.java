@@ -101,7 +101,10 @@ final class P256Kem implements HpkeKem {
 
     private static HpkePrivateKey withPublicKey(BigInteger sk) {
         byte[] skBytes = fixedLength(sk, ID.nSk());
-        byte[] pk = new FixedPointCombMultiplier().multiply(CURVE.getG(), sk).normalize().getEncoded(false);
+        byte[] pk = new FixedPointCombMultiplier()
+                .multiply(CURVE.getG(), sk)
+                .normalize()
+                .getEncoded(false);
         HpkePrivateKey key = new HpkePrivateKey(ID, skBytes, pk);
         Arrays.fill(skBytes, (byte) 0);
         return key;
@@ -133,7 +136,8 @@ final class P256Kem implements HpkeKem {
         try {
             KeyFactory factory = KeyFactory.getInstance("EC");
             byte[] skBytes = sk.serializedPrivateKey().reveal();
-            PrivateKey privateKey = factory.generatePrivate(new ECPrivateKeySpec(new BigInteger(1, skBytes), JDK_PARAMS));
+            PrivateKey privateKey =
+                    factory.generatePrivate(new ECPrivateKeySpec(new BigInteger(1, skBytes), JDK_PARAMS));
             Arrays.fill(skBytes, (byte) 0);
             PublicKey publicKey = factory.generatePublic(new ECPublicKeySpec(point, JDK_PARAMS));
             KeyAgreement agreement = KeyAgreement.getInstance("ECDH");
@@ -160,7 +164,8 @@ final class P256Kem implements HpkeKem {
         if (point.isInfinity() || !point.isValid()) {
             throw new HpkeException("P-256 public key is not a valid curve point");
         }
-        return new ECPoint(point.getAffineXCoord().toBigInteger(), point.getAffineYCoord().toBigInteger());
+        return new ECPoint(
+                point.getAffineXCoord().toBigInteger(), point.getAffineYCoord().toBigInteger());
     }
 
     private static byte[] fixedLength(BigInteger value, int length) {

@@ -33,12 +33,12 @@ final class ChunkFramer {
         }
         total += length;
         if (total > limits.maxMessageLength()) {
-            throw new OhttpException(OhttpException.Reason.TOO_LARGE,
-                    "chunked message exceeds " + limits.maxMessageLength() + " bytes");
+            throw new OhttpException(
+                    OhttpException.Reason.TOO_LARGE, "chunked message exceeds " + limits.maxMessageLength() + " bytes");
         }
         if (finalSeen && end - start + length > limits.maxChunkLength()) {
-            throw new OhttpException(OhttpException.Reason.TOO_LARGE,
-                    "final chunk exceeds " + limits.maxChunkLength() + " bytes");
+            throw new OhttpException(
+                    OhttpException.Reason.TOO_LARGE, "final chunk exceeds " + limits.maxChunkLength() + " bytes");
         }
         if (buffer.length - end < length) {
             compact(length);
@@ -75,7 +75,8 @@ final class ChunkFramer {
             return null;
         }
         if (length > limits.maxChunkLength()) {
-            throw new OhttpException(OhttpException.Reason.TOO_LARGE,
+            throw new OhttpException(
+                    OhttpException.Reason.TOO_LARGE,
                     "chunk of " + length + " bytes exceeds " + limits.maxChunkLength());
         }
         if (end - start - prefix < length) return null;

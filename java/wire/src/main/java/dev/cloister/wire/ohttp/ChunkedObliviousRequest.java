@@ -48,10 +48,17 @@ public final class ChunkedObliviousRequest {
             throws OhttpException {
         RequestHeader header = header(config, algorithm);
         try {
-            return new ChunkedObliviousRequest(header.suite(), Hpke.setupBaseSender(header.suite(),
-                    config.publicKeyNoCopy(), header.info(RequestHeader.CHUNKED_REQUEST_LABEL), random), header);
+            return new ChunkedObliviousRequest(
+                    header.suite(),
+                    Hpke.setupBaseSender(
+                            header.suite(),
+                            config.publicKeyNoCopy(),
+                            header.info(RequestHeader.CHUNKED_REQUEST_LABEL),
+                            random),
+                    header);
         } catch (HpkeException e) {
-            throw new OhttpException(OhttpException.Reason.KEY_CONFIGURATION, "encapsulation failed: " + e.getMessage(), e);
+            throw new OhttpException(
+                    OhttpException.Reason.KEY_CONFIGURATION, "encapsulation failed: " + e.getMessage(), e);
         }
     }
 
@@ -60,16 +67,24 @@ public final class ChunkedObliviousRequest {
             throws OhttpException {
         RequestHeader header = header(config, algorithm);
         try {
-            return new ChunkedObliviousRequest(header.suite(), Hpke.setupBaseSender(header.suite(),
-                    config.publicKeyNoCopy(), header.info(RequestHeader.CHUNKED_REQUEST_LABEL), ephemeral), header);
+            return new ChunkedObliviousRequest(
+                    header.suite(),
+                    Hpke.setupBaseSender(
+                            header.suite(),
+                            config.publicKeyNoCopy(),
+                            header.info(RequestHeader.CHUNKED_REQUEST_LABEL),
+                            ephemeral),
+                    header);
         } catch (HpkeException e) {
-            throw new OhttpException(OhttpException.Reason.KEY_CONFIGURATION, "encapsulation failed: " + e.getMessage(), e);
+            throw new OhttpException(
+                    OhttpException.Reason.KEY_CONFIGURATION, "encapsulation failed: " + e.getMessage(), e);
         }
     }
 
     private static RequestHeader header(KeyConfig config, SymmetricAlgorithm algorithm) throws OhttpException {
         if (!config.accepts(algorithm)) {
-            throw new OhttpException(OhttpException.Reason.KEY_CONFIGURATION,
+            throw new OhttpException(
+                    OhttpException.Reason.KEY_CONFIGURATION,
                     "key config " + config.keyId() + " does not offer " + algorithm);
         }
         return new RequestHeader(config.keyId(), new HpkeSuite(config.kem(), algorithm.kdf(), algorithm.aead()));

@@ -77,8 +77,8 @@ public final class ChunkedRequestReader {
         enc = framer.take(header.suite().kem().nEnc());
         if (enc == null) return false;
         try {
-            context = Hpke.setupBaseRecipient(header.suite(), enc, key.privateKey(),
-                    header.info(RequestHeader.CHUNKED_REQUEST_LABEL));
+            context = Hpke.setupBaseRecipient(
+                    header.suite(), enc, key.privateKey(), header.info(RequestHeader.CHUNKED_REQUEST_LABEL));
         } catch (HpkeException e) {
             throw new OhttpException(OhttpException.Reason.DECRYPTION_FAILED, "request header did not decapsulate");
         }
@@ -122,7 +122,8 @@ public final class ChunkedRequestReader {
 
     /** Starts the chunked response to this request (allowed once the header has been opened). */
     public ChunkedResponseWriter responseWriter(SecureRandom random) {
-        byte[] nonce = new byte[ResponseKeys.entropyLength(requireHeader().suite().aead())];
+        byte[] nonce =
+                new byte[ResponseKeys.entropyLength(requireHeader().suite().aead())];
         random.nextBytes(nonce);
         return responseWriter(nonce);
     }
@@ -134,8 +135,8 @@ public final class ChunkedRequestReader {
             throw new IllegalStateException("a request has one response, and none after a failure");
         }
         responding = true;
-        ChunkedResponseWriter writer = new ChunkedResponseWriter(h.suite(), responseNonce,
-                ResponseKeys.derive(h.suite(), responseSecret, enc, responseNonce));
+        ChunkedResponseWriter writer = new ChunkedResponseWriter(
+                h.suite(), responseNonce, ResponseKeys.derive(h.suite(), responseSecret, enc, responseNonce));
         Arrays.fill(responseSecret, (byte) 0);
         return writer;
     }

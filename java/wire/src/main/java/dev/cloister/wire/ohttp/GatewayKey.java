@@ -29,8 +29,13 @@ public record GatewayKey(KeyConfig config, HpkePrivateKey privateKey, Instant no
     }
 
     /** A fresh key pair for {@code kem}, published with {@code algorithms}. */
-    public static GatewayKey generate(int keyId, KemId kem, List<SymmetricAlgorithm> algorithms, Instant notBefore,
-            Instant notAfter, SecureRandom random) {
+    public static GatewayKey generate(
+            int keyId,
+            KemId kem,
+            List<SymmetricAlgorithm> algorithms,
+            Instant notBefore,
+            Instant notAfter,
+            SecureRandom random) {
         HpkePrivateKey key = HpkeKem.of(kem).generateKeyPair(random);
         return new GatewayKey(new KeyConfig(keyId, kem, key.publicKey(), algorithms), key, notBefore, notAfter);
     }

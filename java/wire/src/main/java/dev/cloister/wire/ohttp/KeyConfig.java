@@ -96,7 +96,10 @@ public record KeyConfig(int keyId, KemId kem, byte[] publicKey, List<SymmetricAl
     }
 
     /** What to do with algorithm identifiers this module does not implement. */
-    enum Unsupported { REFUSE, SKIP }
+    enum Unsupported {
+        REFUSE,
+        SKIP
+    }
 
     /** A parse result: a config, or the reason it was skipped. */
     record Parsed(KeyConfig config, String skipReason) {}
@@ -115,8 +118,8 @@ public record KeyConfig(int keyId, KemId kem, byte[] publicKey, List<SymmetricAl
             if (unsupported == Unsupported.SKIP) {
                 return new Parsed(null, "unsupported KEM 0x%04x".formatted(kemId));
             }
-            throw new OhttpException(OhttpException.Reason.KEY_CONFIGURATION,
-                    "key config: unsupported KEM 0x%04x".formatted(kemId));
+            throw new OhttpException(
+                    OhttpException.Reason.KEY_CONFIGURATION, "key config: unsupported KEM 0x%04x".formatted(kemId));
         }
         if (in.remaining() < kem.nPk() + 2) {
             throw malformed("truncated public key");
@@ -128,7 +131,8 @@ public record KeyConfig(int keyId, KemId kem, byte[] publicKey, List<SymmetricAl
             throw malformed("symmetric algorithms length " + algorithmsLength + " is not a positive multiple of 4");
         }
         if (in.remaining() != algorithmsLength) {
-            throw malformed("symmetric algorithms length " + algorithmsLength + " but " + in.remaining() + " bytes follow");
+            throw malformed(
+                    "symmetric algorithms length " + algorithmsLength + " but " + in.remaining() + " bytes follow");
         }
         List<SymmetricAlgorithm> algorithms = new ArrayList<>(algorithmsLength / 4);
         for (int i = 0; i < algorithmsLength / 4; i++) {
@@ -147,7 +151,8 @@ public record KeyConfig(int keyId, KemId kem, byte[] publicKey, List<SymmetricAl
                 algorithms.add(algorithm);
             } catch (HpkeException e) {
                 if (unsupported == Unsupported.REFUSE) {
-                    throw new OhttpException(OhttpException.Reason.KEY_CONFIGURATION,
+                    throw new OhttpException(
+                            OhttpException.Reason.KEY_CONFIGURATION,
                             "key config: unsupported symmetric algorithm 0x%04x/0x%04x".formatted(kdfId, aeadId));
                 }
             }
@@ -164,8 +169,11 @@ public record KeyConfig(int keyId, KemId kem, byte[] publicKey, List<SymmetricAl
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof KeyConfig other && keyId == other.keyId && kem == other.kem
-                && Arrays.equals(publicKey, other.publicKey) && algorithms.equals(other.algorithms);
+        return o instanceof KeyConfig other
+                && keyId == other.keyId
+                && kem == other.kem
+                && Arrays.equals(publicKey, other.publicKey)
+                && algorithms.equals(other.algorithms);
     }
 
     @Override
@@ -175,7 +183,6 @@ public record KeyConfig(int keyId, KemId kem, byte[] publicKey, List<SymmetricAl
 
     @Override
     public String toString() {
-        return "KeyConfig[id=" + keyId + ", " + kem + ", pk=" + Hex.format(publicKey) + ", " + algorithms
-                + "]";
+        return "KeyConfig[id=" + keyId + ", " + kem + ", pk=" + Hex.format(publicKey) + ", " + algorithms + "]";
     }
 }

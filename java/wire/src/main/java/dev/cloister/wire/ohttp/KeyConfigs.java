@@ -37,15 +37,16 @@ public final class KeyConfigs {
         int seen = 0;
         while (in.hasRemaining()) {
             if (++seen > MAX_CONFIGS) {
-                throw new OhttpException(OhttpException.Reason.TOO_LARGE,
-                        "ohttp-keys: more than " + MAX_CONFIGS + " configurations");
+                throw new OhttpException(
+                        OhttpException.Reason.TOO_LARGE, "ohttp-keys: more than " + MAX_CONFIGS + " configurations");
             }
             if (in.remaining() < 2) {
                 throw new OhttpException(OhttpException.Reason.MALFORMED, "ohttp-keys: truncated length prefix");
             }
             int length = in.getShort() & 0xffff;
             if (length > in.remaining()) {
-                throw new OhttpException(OhttpException.Reason.MALFORMED,
+                throw new OhttpException(
+                        OhttpException.Reason.MALFORMED,
                         "ohttp-keys: configuration of " + length + " bytes but " + in.remaining() + " left");
             }
             ByteBuffer one = in.slice(in.position(), length);

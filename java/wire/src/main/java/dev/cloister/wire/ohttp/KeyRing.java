@@ -56,7 +56,9 @@ public final class KeyRing {
     public Optional<GatewayKey> forDecapsulation(int keyId, Instant now) {
         if (keyId < 0 || keyId > 255) return Optional.empty();
         GatewayKey key = byId[keyId];
-        if (key == null || now.isBefore(key.notBefore()) || !now.isBefore(key.notAfter().plus(grace))) {
+        if (key == null
+                || now.isBefore(key.notBefore())
+                || !now.isBefore(key.notAfter().plus(grace))) {
             return Optional.empty();
         }
         return Optional.of(key);

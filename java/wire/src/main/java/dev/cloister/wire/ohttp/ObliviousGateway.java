@@ -35,7 +35,8 @@ public final class ObliviousGateway {
         byte[] enc = Arrays.copyOfRange(message, RequestHeader.LENGTH, ctOffset);
         HpkeContext.Recipient context = null;
         try {
-            context = Hpke.setupBaseRecipient(header.suite(), enc, key.privateKey(), header.info(RequestHeader.REQUEST_LABEL));
+            context = Hpke.setupBaseRecipient(
+                    header.suite(), enc, key.privateKey(), header.info(RequestHeader.REQUEST_LABEL));
             byte[] request = context.open(new byte[0], message, ctOffset, message.length - ctOffset);
             byte[] secret = ResponseKeys.exportSecret(context, RequestHeader.RESPONSE_LABEL);
             return new DecapsulatedRequest(header, enc, secret, request);
@@ -48,11 +49,15 @@ public final class ObliviousGateway {
 
     /** The key a request header names, or a key-configuration problem (RFC 9458 §5.2). */
     static GatewayKey keyFor(KeyRing ring, RequestHeader header, Instant now) throws OhttpException {
-        GatewayKey key = ring.forDecapsulation(header.keyId(), now).orElseThrow(() -> new OhttpException(
-                OhttpException.Reason.KEY_CONFIGURATION, "unknown or expired key id " + header.keyId()));
+        GatewayKey key = ring.forDecapsulation(header.keyId(), now)
+                .orElseThrow(() -> new OhttpException(
+                        OhttpException.Reason.KEY_CONFIGURATION, "unknown or expired key id " + header.keyId()));
         if (key.config().kem() != header.suite().kem()
-                || !key.config().accepts(new SymmetricAlgorithm(header.suite().kdf(), header.suite().aead()))) {
-            throw new OhttpException(OhttpException.Reason.KEY_CONFIGURATION,
+                || !key.config()
+                        .accepts(new SymmetricAlgorithm(
+                                header.suite().kdf(), header.suite().aead()))) {
+            throw new OhttpException(
+                    OhttpException.Reason.KEY_CONFIGURATION,
                     "key id " + header.keyId() + " does not offer " + header.suite());
         }
         return key;
@@ -84,7 +89,8 @@ public final class ObliviousGateway {
 
         /** Encapsulates the response: {@code concat(response_nonce, Seal(aead_key, aead_nonce, "", response))}. */
         public byte[] encapsulateResponse(byte[] response, SecureRandom random) throws OhttpException {
-            byte[] responseNonce = new byte[ResponseKeys.entropyLength(header.suite().aead())];
+            byte[] responseNonce =
+                    new byte[ResponseKeys.entropyLength(header.suite().aead())];
             random.nextBytes(responseNonce);
             return encapsulateResponse(response, responseNonce);
         }

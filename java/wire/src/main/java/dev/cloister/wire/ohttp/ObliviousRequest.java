@@ -36,20 +36,27 @@ public final class ObliviousRequest {
     }
 
     /** Encapsulates {@code request} (a Binary HTTP message) to {@code config} with {@code algorithm}. */
-    public static ObliviousRequest encapsulate(KeyConfig config, SymmetricAlgorithm algorithm, byte[] request,
-            SecureRandom random) throws OhttpException {
+    public static ObliviousRequest encapsulate(
+            KeyConfig config, SymmetricAlgorithm algorithm, byte[] request, SecureRandom random) throws OhttpException {
         return encapsulate(config, algorithm, request, (HpkeSuite suite) -> {
-            return Hpke.setupBaseSender(suite, config.publicKeyNoCopy(),
-                    new RequestHeader(config.keyId(), suite).info(RequestHeader.REQUEST_LABEL), random);
+            return Hpke.setupBaseSender(
+                    suite,
+                    config.publicKeyNoCopy(),
+                    new RequestHeader(config.keyId(), suite).info(RequestHeader.REQUEST_LABEL),
+                    random);
         });
     }
 
     /** As {@link #encapsulate(KeyConfig, SymmetricAlgorithm, byte[], SecureRandom)} with a fixed ephemeral key. */
-    static ObliviousRequest encapsulate(KeyConfig config, SymmetricAlgorithm algorithm, byte[] request,
-            HpkePrivateKey ephemeral) throws OhttpException {
+    static ObliviousRequest encapsulate(
+            KeyConfig config, SymmetricAlgorithm algorithm, byte[] request, HpkePrivateKey ephemeral)
+            throws OhttpException {
         return encapsulate(config, algorithm, request, (HpkeSuite suite) -> {
-            return Hpke.setupBaseSender(suite, config.publicKeyNoCopy(),
-                    new RequestHeader(config.keyId(), suite).info(RequestHeader.REQUEST_LABEL), ephemeral);
+            return Hpke.setupBaseSender(
+                    suite,
+                    config.publicKeyNoCopy(),
+                    new RequestHeader(config.keyId(), suite).info(RequestHeader.REQUEST_LABEL),
+                    ephemeral);
         });
     }
 
@@ -57,10 +64,11 @@ public final class ObliviousRequest {
         Hpke.SenderSetup run(HpkeSuite suite) throws HpkeException;
     }
 
-    private static ObliviousRequest encapsulate(KeyConfig config, SymmetricAlgorithm algorithm, byte[] request,
-            Setup setup) throws OhttpException {
+    private static ObliviousRequest encapsulate(
+            KeyConfig config, SymmetricAlgorithm algorithm, byte[] request, Setup setup) throws OhttpException {
         if (!config.accepts(algorithm)) {
-            throw new OhttpException(OhttpException.Reason.KEY_CONFIGURATION,
+            throw new OhttpException(
+                    OhttpException.Reason.KEY_CONFIGURATION,
                     "key config " + config.keyId() + " does not offer " + algorithm);
         }
         HpkeSuite suite = new HpkeSuite(config.kem(), algorithm.kdf(), algorithm.aead());
@@ -77,7 +85,8 @@ public final class ObliviousRequest {
             System.arraycopy(ct, 0, out, hdr.length + sender.enc().length, ct.length);
             return new ObliviousRequest(out, suite, sender.enc(), secret);
         } catch (HpkeException e) {
-            throw new OhttpException(OhttpException.Reason.KEY_CONFIGURATION, "encapsulation failed: " + e.getMessage(), e);
+            throw new OhttpException(
+                    OhttpException.Reason.KEY_CONFIGURATION, "encapsulation failed: " + e.getMessage(), e);
         }
     }
 
@@ -101,8 +110,14 @@ public final class ObliviousRequest {
         byte[] responseNonce = Arrays.copyOfRange(encapsulatedResponse, 0, nonceLength);
         ResponseKeys keys = ResponseKeys.derive(suite, responseSecret, enc, responseNonce);
         try {
-            return HpkeAead.of(suite.aead()).open(keys.key(), keys.nonce(), new byte[0], encapsulatedResponse,
-                    nonceLength, encapsulatedResponse.length - nonceLength);
+            return HpkeAead.of(suite.aead())
+                    .open(
+                            keys.key(),
+                            keys.nonce(),
+                            new byte[0],
+                            encapsulatedResponse,
+                            nonceLength,
+                            encapsulatedResponse.length - nonceLength);
         } catch (HpkeException e) {
             throw new OhttpException(OhttpException.Reason.DECRYPTION_FAILED, "response did not authenticate");
         } finally {

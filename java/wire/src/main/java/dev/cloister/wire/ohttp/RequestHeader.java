@@ -23,9 +23,12 @@ record RequestHeader(int keyId, HpkeSuite suite) {
     byte[] encode() {
         return new byte[] {
             (byte) keyId,
-            (byte) (suite.kem().id() >>> 8), (byte) suite.kem().id(),
-            (byte) (suite.kdf().id() >>> 8), (byte) suite.kdf().id(),
-            (byte) (suite.aead().id() >>> 8), (byte) suite.aead().id()
+            (byte) (suite.kem().id() >>> 8),
+            (byte) suite.kem().id(),
+            (byte) (suite.kdf().id() >>> 8),
+            (byte) suite.kdf().id(),
+            (byte) (suite.aead().id() >>> 8),
+            (byte) suite.aead().id()
         };
     }
 
@@ -54,7 +57,8 @@ record RequestHeader(int keyId, HpkeSuite suite) {
             }
             return new RequestHeader(keyId, suite);
         } catch (HpkeException e) {
-            throw new OhttpException(OhttpException.Reason.KEY_CONFIGURATION,
+            throw new OhttpException(
+                    OhttpException.Reason.KEY_CONFIGURATION,
                     "encapsulated request names unsupported algorithms 0x%04x/0x%04x/0x%04x".formatted(kem, kdf, aead));
         }
     }

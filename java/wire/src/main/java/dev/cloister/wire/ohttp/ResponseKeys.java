@@ -38,7 +38,8 @@ record ResponseKeys(byte[] key, byte[] nonce) {
         System.arraycopy(enc, 0, salt, 0, enc.length);
         System.arraycopy(responseNonce, 0, salt, enc.length, responseNonce.length);
         byte[] prk = kdf.extract(salt, secret);
-        ResponseKeys keys = new ResponseKeys(kdf.expand(prk, KEY, suite.aead().nK()),
+        ResponseKeys keys = new ResponseKeys(
+                kdf.expand(prk, KEY, suite.aead().nK()),
                 kdf.expand(prk, NONCE, suite.aead().nN()));
         Arrays.fill(prk, (byte) 0);
         return keys;

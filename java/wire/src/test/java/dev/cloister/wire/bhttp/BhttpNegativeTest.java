@@ -32,7 +32,10 @@ class BhttpNegativeTest {
 
     private static final BhttpLimits TIGHT = new BhttpLimits(1 << 12, 16, 2, 4, 2);
 
-    private enum Kind { REQUEST, RESPONSE }
+    private enum Kind {
+        REQUEST,
+        RESPONSE
+    }
 
     private static Arguments request(String name, String hexAfterControl, Reason reason) {
         return Arguments.of(name, Kind.REQUEST, "00" + CONTROL + hexAfterControl, BhttpLimits.DEFAULT, reason);
@@ -54,40 +57,96 @@ class BhttpNegativeTest {
                 raw("empty response", Kind.RESPONSE, "", BhttpLimits.DEFAULT, TRUNCATED),
                 raw("framing indicator cut inside its integer", Kind.REQUEST, "40", BhttpLimits.DEFAULT, TRUNCATED),
                 raw("unknown framing indicator 4", Kind.REQUEST, "04" + CONTROL, BhttpLimits.DEFAULT, MALFORMED),
-                raw("unknown framing indicator 4 for a response", Kind.RESPONSE, "0440c8", BhttpLimits.DEFAULT,
+                raw(
+                        "unknown framing indicator 4 for a response",
+                        Kind.RESPONSE,
+                        "0440c8",
+                        BhttpLimits.DEFAULT,
                         MALFORMED),
-                raw("unknown framing indicator 2^62-1", Kind.REQUEST, "ffffffffffffffff", BhttpLimits.DEFAULT,
+                raw(
+                        "unknown framing indicator 2^62-1",
+                        Kind.REQUEST,
+                        "ffffffffffffffff",
+                        BhttpLimits.DEFAULT,
                         MALFORMED),
-                raw("response framing given to the request decoder", Kind.REQUEST, "0140c8", BhttpLimits.DEFAULT,
+                raw(
+                        "response framing given to the request decoder",
+                        Kind.REQUEST,
+                        "0140c8",
+                        BhttpLimits.DEFAULT,
                         MALFORMED),
-                raw("request framing given to the response decoder", Kind.RESPONSE, "00" + CONTROL,
-                        BhttpLimits.DEFAULT, MALFORMED),
+                raw(
+                        "request framing given to the response decoder",
+                        Kind.RESPONSE,
+                        "00" + CONTROL,
+                        BhttpLimits.DEFAULT,
+                        MALFORMED),
                 // Request control data (RFC 9292 §3.4)
                 raw("request ends after the framing indicator", Kind.REQUEST, "00", BhttpLimits.DEFAULT, TRUNCATED),
-                raw("request ends inside the control data", Kind.REQUEST, "0003474554056874747073",
-                        BhttpLimits.DEFAULT, TRUNCATED),
-                raw("empty method", Kind.REQUEST, "00" + "00" + "056874747073" + "00" + "012f", BhttpLimits.DEFAULT,
+                raw(
+                        "request ends inside the control data",
+                        Kind.REQUEST,
+                        "0003474554056874747073",
+                        BhttpLimits.DEFAULT,
+                        TRUNCATED),
+                raw(
+                        "empty method",
+                        Kind.REQUEST,
+                        "00" + "00" + "056874747073" + "00" + "012f",
+                        BhttpLimits.DEFAULT,
                         MALFORMED),
-                raw("method with a space", Kind.REQUEST, "00" + "03472054" + "056874747073" + "00" + "012f",
-                        BhttpLimits.DEFAULT, MALFORMED),
-                raw("scheme with a non-ASCII byte", Kind.REQUEST, "00" + "03474554" + "0568747470e9" + "00" + "012f",
-                        BhttpLimits.DEFAULT, MALFORMED),
-                raw("authority with DEL", Kind.REQUEST, "00" + "03474554" + "056874747073" + "027f61" + "012f",
-                        BhttpLimits.DEFAULT, MALFORMED),
-                raw("path with a space", Kind.REQUEST, "00" + "03474554" + "056874747073" + "00" + "022f20",
-                        BhttpLimits.DEFAULT, MALFORMED),
-                raw("path with CR LF", Kind.REQUEST, "00" + "03474554" + "056874747073" + "00" + "032f0d0a",
-                        BhttpLimits.DEFAULT, MALFORMED),
+                raw(
+                        "method with a space",
+                        Kind.REQUEST,
+                        "00" + "03472054" + "056874747073" + "00" + "012f",
+                        BhttpLimits.DEFAULT,
+                        MALFORMED),
+                raw(
+                        "scheme with a non-ASCII byte",
+                        Kind.REQUEST,
+                        "00" + "03474554" + "0568747470e9" + "00" + "012f",
+                        BhttpLimits.DEFAULT,
+                        MALFORMED),
+                raw(
+                        "authority with DEL",
+                        Kind.REQUEST,
+                        "00" + "03474554" + "056874747073" + "027f61" + "012f",
+                        BhttpLimits.DEFAULT,
+                        MALFORMED),
+                raw(
+                        "path with a space",
+                        Kind.REQUEST,
+                        "00" + "03474554" + "056874747073" + "00" + "022f20",
+                        BhttpLimits.DEFAULT,
+                        MALFORMED),
+                raw(
+                        "path with CR LF",
+                        Kind.REQUEST,
+                        "00" + "03474554" + "056874747073" + "00" + "032f0d0a",
+                        BhttpLimits.DEFAULT,
+                        MALFORMED),
                 raw("method length beyond the input", Kind.REQUEST, "000a474554", BhttpLimits.DEFAULT, TRUNCATED),
-                raw("path length 2^62-1", Kind.REQUEST, "00" + "03474554" + "056874747073" + "00"
-                        + "ffffffffffffffff", BhttpLimits.DEFAULT, TRUNCATED),
-                raw("method over the field-section limit", Kind.REQUEST, "00" + "0e" + "47".repeat(14) + "00000000",
-                        new BhttpLimits(1 << 12, 8, 2, 4, 2), LIMIT_EXCEEDED),
+                raw(
+                        "path length 2^62-1",
+                        Kind.REQUEST,
+                        "00" + "03474554" + "056874747073" + "00" + "ffffffffffffffff",
+                        BhttpLimits.DEFAULT,
+                        TRUNCATED),
+                raw(
+                        "method over the field-section limit",
+                        Kind.REQUEST,
+                        "00" + "0e" + "47".repeat(14) + "00000000",
+                        new BhttpLimits(1 << 12, 8, 2, 4, 2),
+                        LIMIT_EXCEEDED),
                 // Known-length field sections (RFC 9292 §3.1, §3.6)
                 request("header section length beyond the input", "10" + "0161" + "0162", TRUNCATED),
                 request("header section length 2^62-1", "ffffffffffffffff" + "0161", TRUNCATED),
-                raw("header section over the field-section limit", Kind.REQUEST,
-                        "00" + CONTROL + "12" + "0161" + "0f" + "62".repeat(15), TIGHT, LIMIT_EXCEEDED),
+                raw(
+                        "header section over the field-section limit",
+                        Kind.REQUEST,
+                        "00" + CONTROL + "12" + "0161" + "0f" + "62".repeat(15),
+                        TIGHT,
+                        LIMIT_EXCEEDED),
                 request("field line crosses the end of its section", "03" + "0161" + "03" + "626364", TRUNCATED),
                 request("section ends inside a name length", "01" + "40", TRUNCATED),
                 request("zero-length field name", "02" + "00" + "00", MALFORMED),
@@ -104,79 +163,142 @@ class BhttpNegativeTest {
                 request("field value with NUL", "0a" + "0161" + "07" + SECRET + "00", MALFORMED),
                 request("field value starting with a space", "0a" + "0161" + "07" + "20" + SECRET, MALFORMED),
                 request("field value ending with a tab", "0a" + "0161" + "07" + SECRET + "09", MALFORMED),
-                raw("more fields than the limit", Kind.REQUEST, "00" + CONTROL + "0c" + "01610161".repeat(3), TIGHT,
+                raw(
+                        "more fields than the limit",
+                        Kind.REQUEST,
+                        "00" + CONTROL + "0c" + "01610161".repeat(3),
+                        TIGHT,
                         LIMIT_EXCEEDED),
                 request("trailer section cut short", "00" + "00" + "05" + "0161", TRUNCATED),
                 request("pseudo-field in the trailers", "00" + "00" + "08" + "053a70617468" + "012f", MALFORMED),
                 // Known-length content (RFC 9292 §3.1)
                 request("content length beyond the input", "00" + "05" + "010203", TRUNCATED),
                 request("content length 2^62-1", "00" + "ffffffffffffffff", TRUNCATED),
-                raw("content over the content limit", Kind.REQUEST, "00" + CONTROL + "00" + "05" + "0102030405",
-                        TIGHT, LIMIT_EXCEEDED),
+                raw(
+                        "content over the content limit",
+                        Kind.REQUEST,
+                        "00" + CONTROL + "00" + "05" + "0102030405",
+                        TIGHT,
+                        LIMIT_EXCEEDED),
                 // Indeterminate-length sections and content (RFC 9292 §3.2)
                 indeterminateRequest("header section without its terminator", "0161" + "0162", TRUNCATED),
                 indeterminateRequest("header section ends inside a value", "0161" + "0562", TRUNCATED),
-                raw("indeterminate header section over the field-section limit", Kind.REQUEST,
-                        "02" + CONTROL + "0161" + "0762626262626262" + "0161" + "0762626262626262" + "00", TIGHT,
+                raw(
+                        "indeterminate header section over the field-section limit",
+                        Kind.REQUEST,
+                        "02" + CONTROL + "0161" + "0762626262626262" + "0161" + "0762626262626262" + "00",
+                        TIGHT,
                         LIMIT_EXCEEDED),
-                raw("indeterminate header section with more fields than the limit", Kind.REQUEST,
-                        "02" + CONTROL + "01610161".repeat(3) + "00", TIGHT, LIMIT_EXCEEDED),
+                raw(
+                        "indeterminate header section with more fields than the limit",
+                        Kind.REQUEST,
+                        "02" + CONTROL + "01610161".repeat(3) + "00",
+                        TIGHT,
+                        LIMIT_EXCEEDED),
                 indeterminateRequest("uppercase field name, indeterminate", "0141" + "0178" + "00", MALFORMED),
                 indeterminateRequest("chunk length beyond the input", "00" + "05" + "0102", TRUNCATED),
                 indeterminateRequest("chunk length 2^62-1", "00" + "ffffffffffffffff", TRUNCATED),
                 indeterminateRequest("content without its terminator", "00" + "02" + "0102", TRUNCATED),
-                raw("indeterminate content over the content limit across chunks", Kind.REQUEST,
-                        "02" + CONTROL + "00" + "03010203" + "03040506" + "00" + "00", TIGHT, LIMIT_EXCEEDED),
-                indeterminateRequest("trailer section without its terminator", "00" + "00" + "0161" + "0162",
-                        TRUNCATED),
+                raw(
+                        "indeterminate content over the content limit across chunks",
+                        Kind.REQUEST,
+                        "02" + CONTROL + "00" + "03010203" + "03040506" + "00" + "00",
+                        TIGHT,
+                        LIMIT_EXCEEDED),
+                indeterminateRequest(
+                        "trailer section without its terminator", "00" + "00" + "0161" + "0162", TRUNCATED),
                 // Padding (RFC 9292 §3.8)
                 request("non-zero padding byte", "00" + "00" + "00" + "01", MALFORMED),
                 request("non-zero padding after zero padding", "00" + "00" + "00" + "0000000000ff", MALFORMED),
-                indeterminateRequest("non-zero padding, indeterminate", "00" + "00" + "00" + "0000" + "80",
-                        MALFORMED),
+                indeterminateRequest("non-zero padding, indeterminate", "00" + "00" + "00" + "0000" + "80", MALFORMED),
                 // Message size
-                raw("message over the message-size limit", Kind.REQUEST, "00" + CONTROL + "00".repeat(20),
-                        new BhttpLimits(16, 16, 2, 4, 2), LIMIT_EXCEEDED),
+                raw(
+                        "message over the message-size limit",
+                        Kind.REQUEST,
+                        "00" + CONTROL + "00".repeat(20),
+                        new BhttpLimits(16, 16, 2, 4, 2),
+                        LIMIT_EXCEEDED),
                 // Response control data (RFC 9292 §3.5, §3.5.1)
                 raw("response ends after the framing indicator", Kind.RESPONSE, "01", BhttpLimits.DEFAULT, TRUNCATED),
                 raw("status 0", Kind.RESPONSE, "0100", BhttpLimits.DEFAULT, MALFORMED),
                 raw("status 99", Kind.RESPONSE, "014063", BhttpLimits.DEFAULT, MALFORMED),
                 raw("status 600", Kind.RESPONSE, "014258", BhttpLimits.DEFAULT, MALFORMED),
                 raw("status 2^62-1", Kind.RESPONSE, "01ffffffffffffffff", BhttpLimits.DEFAULT, MALFORMED),
-                raw("informational response without a final response", Kind.RESPONSE, "01406600",
-                        BhttpLimits.DEFAULT, TRUNCATED),
-                raw("informational response without its header section", Kind.RESPONSE, "014066",
-                        BhttpLimits.DEFAULT, TRUNCATED),
-                raw("informational header section cut short", Kind.RESPONSE, "014066050161", BhttpLimits.DEFAULT,
+                raw(
+                        "informational response without a final response",
+                        Kind.RESPONSE,
+                        "01406600",
+                        BhttpLimits.DEFAULT,
                         TRUNCATED),
-                raw("informational header section without terminator", Kind.RESPONSE, "0340660161016240c8",
-                        BhttpLimits.DEFAULT, TRUNCATED),
-                raw("nine informational responses, over the default limit of 8", Kind.RESPONSE,
-                        "01" + nineInformational + "40c8", BhttpLimits.DEFAULT, LIMIT_EXCEEDED),
-                raw("three informational responses, over a limit of 2", Kind.RESPONSE,
-                        "03" + "406400".repeat(3) + "40c8", TIGHT, LIMIT_EXCEEDED),
-                raw("final status after an informational response is out of range", Kind.RESPONSE,
-                        "014066" + "00" + "4258", BhttpLimits.DEFAULT, MALFORMED),
-                raw("response content length 2^62-1", Kind.RESPONSE, "0140c800ffffffffffffffff",
-                        BhttpLimits.DEFAULT, TRUNCATED),
-                raw("response uppercase trailer name", Kind.RESPONSE, "0140c8" + "00" + "00" + "04" + "01540178",
-                        BhttpLimits.DEFAULT, MALFORMED),
-                raw("response non-zero padding", Kind.RESPONSE, "0140c8" + "00" + "00" + "00" + "0001",
-                        BhttpLimits.DEFAULT, MALFORMED));
+                raw(
+                        "informational response without its header section",
+                        Kind.RESPONSE,
+                        "014066",
+                        BhttpLimits.DEFAULT,
+                        TRUNCATED),
+                raw(
+                        "informational header section cut short",
+                        Kind.RESPONSE,
+                        "014066050161",
+                        BhttpLimits.DEFAULT,
+                        TRUNCATED),
+                raw(
+                        "informational header section without terminator",
+                        Kind.RESPONSE,
+                        "0340660161016240c8",
+                        BhttpLimits.DEFAULT,
+                        TRUNCATED),
+                raw(
+                        "nine informational responses, over the default limit of 8",
+                        Kind.RESPONSE,
+                        "01" + nineInformational + "40c8",
+                        BhttpLimits.DEFAULT,
+                        LIMIT_EXCEEDED),
+                raw(
+                        "three informational responses, over a limit of 2",
+                        Kind.RESPONSE,
+                        "03" + "406400".repeat(3) + "40c8",
+                        TIGHT,
+                        LIMIT_EXCEEDED),
+                raw(
+                        "final status after an informational response is out of range",
+                        Kind.RESPONSE,
+                        "014066" + "00" + "4258",
+                        BhttpLimits.DEFAULT,
+                        MALFORMED),
+                raw(
+                        "response content length 2^62-1",
+                        Kind.RESPONSE,
+                        "0140c800ffffffffffffffff",
+                        BhttpLimits.DEFAULT,
+                        TRUNCATED),
+                raw(
+                        "response uppercase trailer name",
+                        Kind.RESPONSE,
+                        "0140c8" + "00" + "00" + "04" + "01540178",
+                        BhttpLimits.DEFAULT,
+                        MALFORMED),
+                raw(
+                        "response non-zero padding",
+                        Kind.RESPONSE,
+                        "0140c8" + "00" + "00" + "00" + "0001",
+                        BhttpLimits.DEFAULT,
+                        MALFORMED));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("invalidMessages")
     void invalidMessageIsRefused(String name, Kind kind, String hexMessage, BhttpLimits limits, Reason reason) {
         byte[] message = hex(hexMessage);
-        BhttpException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(BhttpException.class,
-                () -> {
+        BhttpException e = assertTimeoutPreemptively(
+                Duration.ofSeconds(10),
+                () -> assertThrows(BhttpException.class, () -> {
                     if (kind == Kind.REQUEST) BinaryRequest.decode(message, limits);
                     else BinaryResponse.decode(message, limits);
                 }));
         assertEquals(reason, e.reason(), e.getMessage());
-        assertTrue(e.getMessage().startsWith("BHTTP " + kind.name().toLowerCase(java.util.Locale.ROOT)),
-                e.getMessage());
+        assertTrue(
+                e.getMessage().startsWith("BHTTP " + kind.name().toLowerCase(java.util.Locale.ROOT)), e.getMessage());
         assertTrue(e.getMessage().contains("offset"), e.getMessage());
         assertFalse(e.getMessage().contains("SECRET"), "exception message leaks message bytes: " + e.getMessage());
         assertFalse(e.getMessage().contains("Content-Type"), e.getMessage());
@@ -203,8 +325,16 @@ class BhttpNegativeTest {
     /** A length under the input but over a limit fails with LIMIT_EXCEEDED, before the bytes are touched. */
     @Test
     void eachLimitIsEnforced() throws Exception {
-        BinaryRequest request = new BinaryRequest(Framing.KNOWN_LENGTH, "POST", "https", "a", "/", FieldSection.of(
-                "a", "1", "b", "2", "c", "3"), new byte[100], FieldSection.of("t", "x"), 0);
+        BinaryRequest request = new BinaryRequest(
+                Framing.KNOWN_LENGTH,
+                "POST",
+                "https",
+                "a",
+                "/",
+                FieldSection.of("a", "1", "b", "2", "c", "3"),
+                new byte[100],
+                FieldSection.of("t", "x"),
+                0);
         byte[] bytes = request.encode();
         BinaryRequest.decode(bytes, new BhttpLimits(bytes.length, 12, 3, 100, 0));
         assertLimit(() -> BinaryRequest.decode(bytes, new BhttpLimits(bytes.length - 1, 12, 3, 100, 0)));
@@ -216,10 +346,16 @@ class BhttpNegativeTest {
         assertLimit(() -> BinaryRequest.decode(indeterminate, new BhttpLimits(indeterminate.length, 11, 3, 100, 0)));
         assertLimit(() -> BinaryRequest.decode(indeterminate, new BhttpLimits(indeterminate.length, 12, 2, 100, 0)));
         assertLimit(() -> BinaryRequest.decode(indeterminate, new BhttpLimits(indeterminate.length, 12, 3, 99, 0)));
-        BinaryResponse response = new BinaryResponse(Framing.KNOWN_LENGTH, List.of(
-                new InformationalResponse(100, FieldSection.EMPTY),
-                new InformationalResponse(103, FieldSection.of("link", "</a>"))), 200,
-                FieldSection.EMPTY, new byte[0], FieldSection.EMPTY, 0);
+        BinaryResponse response = new BinaryResponse(
+                Framing.KNOWN_LENGTH,
+                List.of(
+                        new InformationalResponse(100, FieldSection.EMPTY),
+                        new InformationalResponse(103, FieldSection.of("link", "</a>"))),
+                200,
+                FieldSection.EMPTY,
+                new byte[0],
+                FieldSection.EMPTY,
+                0);
         BinaryResponse.decode(response.encode(), new BhttpLimits(100, 100, 100, 100, 2));
         assertLimit(() -> BinaryResponse.decode(response.encode(), new BhttpLimits(100, 100, 100, 100, 1)));
     }
@@ -244,12 +380,16 @@ class BhttpNegativeTest {
         assertThrows(IllegalArgumentException.class, () -> new InformationalResponse(200, FieldSection.EMPTY));
         assertThrows(IllegalArgumentException.class, () -> BinaryResponse.of(101, FieldSection.EMPTY, new byte[0]));
         assertThrows(IllegalArgumentException.class, () -> BinaryResponse.of(600, FieldSection.EMPTY, new byte[0]));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> BinaryRequest.of("G T", "https", "", "/", FieldSection.EMPTY, new byte[0]));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> BinaryRequest.of("GET", "https", "", "/a b", FieldSection.EMPTY, new byte[0]));
-        assertThrows(IllegalArgumentException.class,
-                () -> BinaryRequest.of("GET", "https", "", "/", FieldSection.EMPTY, new byte[0]).withPadding(-1));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> BinaryRequest.of("GET", "https", "", "/", FieldSection.EMPTY, new byte[0])
+                        .withPadding(-1));
         assertThrows(IllegalArgumentException.class, () -> new BhttpLimits(0, 1, 1, 1, 1));
         assertThrows(IllegalArgumentException.class, () -> new BhttpLimits(1, -1, 1, 1, 1));
     }
@@ -272,12 +412,22 @@ class BhttpNegativeTest {
     void toStringShowsNoPrivateData() {
         byte[] content = BhttpTestSupport.latin1("SECRET content");
         FieldSection fields = FieldSection.of("x-note", "SECRET value");
-        BinaryRequest request = new BinaryRequest(Framing.KNOWN_LENGTH, "POST", "https", "SECRET.example",
-                "/SECRET", fields, content, fields, 3);
-        BinaryResponse response = new BinaryResponse(Framing.INDETERMINATE_LENGTH,
-                List.of(new InformationalResponse(103, fields)), 200, fields, content, fields, 0);
-        for (String s : List.of(request.toString(), response.toString(), fields.toString(),
-                fields.fields().get(0).toString(), response.informational().get(0).toString())) {
+        BinaryRequest request = new BinaryRequest(
+                Framing.KNOWN_LENGTH, "POST", "https", "SECRET.example", "/SECRET", fields, content, fields, 3);
+        BinaryResponse response = new BinaryResponse(
+                Framing.INDETERMINATE_LENGTH,
+                List.of(new InformationalResponse(103, fields)),
+                200,
+                fields,
+                content,
+                fields,
+                0);
+        for (String s : List.of(
+                request.toString(),
+                response.toString(),
+                fields.toString(),
+                fields.fields().get(0).toString(),
+                response.informational().get(0).toString())) {
             assertFalse(s.contains("SECRET"), s);
         }
         assertTrue(request.toString().contains("content 14 bytes"), request.toString());

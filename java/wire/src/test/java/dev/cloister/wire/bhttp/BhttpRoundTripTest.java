@@ -108,9 +108,14 @@ class BhttpRoundTripTest {
 
     @Test
     void streamingWriterWithOneChunkEqualsTheWholeEncoding() {
-        BinaryResponse m = new BinaryResponse(Framing.INDETERMINATE_LENGTH, java.util.List.of(), 200,
-                FieldSection.of("content-type", "text/event-stream"), new byte[] {1, 2, 3},
-                FieldSection.of("x-tokens", "3"), 5);
+        BinaryResponse m = new BinaryResponse(
+                Framing.INDETERMINATE_LENGTH,
+                java.util.List.of(),
+                200,
+                FieldSection.of("content-type", "text/event-stream"),
+                new byte[] {1, 2, 3},
+                FieldSection.of("x-tokens", "3"),
+                5);
         IndeterminateResponseWriter writer = new IndeterminateResponseWriter();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(writer.head(m.informational(), m.status(), m.headers()));

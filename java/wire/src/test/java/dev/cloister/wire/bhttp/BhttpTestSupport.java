@@ -38,7 +38,8 @@ final class BhttpTestSupport {
     /** The {@code hex} member of the named object in rfc9292-examples.json. */
     static byte[] jsonHex(String name) throws IOException {
         String json = Files.readString(vectorDir().resolve("rfc9292-examples.json"));
-        Matcher m = Pattern.compile("\"" + Pattern.quote(name) + "\"\\s*:\\s*\\{[^}]*?\"hex\"\\s*:\\s*\"([0-9a-fA-F]*)\"")
+        Matcher m = Pattern.compile(
+                        "\"" + Pattern.quote(name) + "\"\\s*:\\s*\\{[^}]*?\"hex\"\\s*:\\s*\"([0-9a-fA-F]*)\"")
                 .matcher(json);
         if (!m.find()) {
             fail("rfc9292-examples.json has no hex for " + name);
@@ -82,8 +83,13 @@ final class BhttpTestSupport {
         return out.toByteArray();
     }
 
-    private static void sections(ByteArrayOutputStream out, Framing framing, FieldSection headers, byte[] content,
-            FieldSection trailers, int width) {
+    private static void sections(
+            ByteArrayOutputStream out,
+            Framing framing,
+            FieldSection headers,
+            byte[] content,
+            FieldSection trailers,
+            int width) {
         section(out, framing, headers, width);
         if (framing == Framing.KNOWN_LENGTH) {
             bytes(out, content, width);
@@ -197,8 +203,16 @@ final class BhttpTestSupport {
     }
 
     static BinaryRequest randomRequest(Random r) {
-        return new BinaryRequest(framing(r), token(r, TCHAR, 10), visibleAscii(r, 8), visibleAscii(r, 30),
-                visibleAscii(r, 60), maybeEmpty(r, 12), content(r), maybeEmpty(r, 4), padding(r));
+        return new BinaryRequest(
+                framing(r),
+                token(r, TCHAR, 10),
+                visibleAscii(r, 8),
+                visibleAscii(r, 30),
+                visibleAscii(r, 60),
+                maybeEmpty(r, 12),
+                content(r),
+                maybeEmpty(r, 4),
+                padding(r));
     }
 
     static BinaryResponse randomResponse(Random r) {
@@ -207,7 +221,13 @@ final class BhttpTestSupport {
         for (int i = 0; i < count; i++) {
             informational.add(new InformationalResponse(100 + r.nextInt(100), fieldSection(r, 3)));
         }
-        return new BinaryResponse(framing(r), informational, 200 + r.nextInt(400), maybeEmpty(r, 12), content(r),
-                maybeEmpty(r, 4), padding(r));
+        return new BinaryResponse(
+                framing(r),
+                informational,
+                200 + r.nextInt(400),
+                maybeEmpty(r, 12),
+                content(r),
+                maybeEmpty(r, 4),
+                padding(r));
     }
 }

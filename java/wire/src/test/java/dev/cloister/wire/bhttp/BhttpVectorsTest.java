@@ -35,9 +35,11 @@ class BhttpVectorsTest {
     // RFC 9292 §5, Figure "Sample HTTP Response" (ex-response.http); reason phrases are not encoded.
     private static final List<InformationalResponse> RESPONSE_INFORMATIONAL = List.of(
             new InformationalResponse(102, FieldSection.of("running", "\"sleep 15\"")),
-            new InformationalResponse(103, FieldSection.of(
-                    "link", "</style.css>; rel=preload; as=style",
-                    "link", "</script.js>; rel=preload; as=script")));
+            new InformationalResponse(
+                    103,
+                    FieldSection.of(
+                            "link", "</style.css>; rel=preload; as=style",
+                            "link", "</script.js>; rel=preload; as=script")));
     private static final FieldSection RESPONSE_HEADERS = FieldSection.of(
             "date", "Mon, 27 Jul 2009 12:28:53 GMT",
             "server", "Apache",
@@ -53,12 +55,26 @@ class BhttpVectorsTest {
     private static final String CHUNKED_CONTENT = "This" + " conte" + "nt contains CRLF.\r\n";
     private static final FieldSection CHUNKED_TRAILERS = FieldSection.of("trailer", "text");
 
-    private static final BinaryRequest EX_REQUEST = new BinaryRequest(Framing.KNOWN_LENGTH, "GET", "https", "",
-            "/hello.txt", REQUEST_HEADERS, new byte[0], FieldSection.EMPTY, 0);
-    private static final BinaryResponse EX_RESPONSE = new BinaryResponse(Framing.INDETERMINATE_LENGTH,
-            RESPONSE_INFORMATIONAL, 200, RESPONSE_HEADERS, latin1(RESPONSE_CONTENT), FieldSection.EMPTY, 0);
-    private static final BinaryResponse EX_CHUNKED = new BinaryResponse(Framing.KNOWN_LENGTH, List.of(), 200,
-            FieldSection.EMPTY, latin1(CHUNKED_CONTENT), CHUNKED_TRAILERS, 0);
+    private static final BinaryRequest EX_REQUEST = new BinaryRequest(
+            Framing.KNOWN_LENGTH,
+            "GET",
+            "https",
+            "",
+            "/hello.txt",
+            REQUEST_HEADERS,
+            new byte[0],
+            FieldSection.EMPTY,
+            0);
+    private static final BinaryResponse EX_RESPONSE = new BinaryResponse(
+            Framing.INDETERMINATE_LENGTH,
+            RESPONSE_INFORMATIONAL,
+            200,
+            RESPONSE_HEADERS,
+            latin1(RESPONSE_CONTENT),
+            FieldSection.EMPTY,
+            0);
+    private static final BinaryResponse EX_CHUNKED = new BinaryResponse(
+            Framing.KNOWN_LENGTH, List.of(), 200, FieldSection.EMPTY, latin1(CHUNKED_CONTENT), CHUNKED_TRAILERS, 0);
 
     @Test
     void vectorFilesMatchTheJsonHex() throws IOException {
@@ -92,7 +108,8 @@ class BhttpVectorsTest {
         assertFieldsAppear(response, RESPONSE_HEADERS);
         assertTrue(response.endsWith("\r\n\r\n" + RESPONSE_CONTENT + "\r\n"));
         String chunked = Files.readString(vectorDir().resolve("ex-chunked.http"), ISO_8859_1);
-        assertTrue(chunked.contains("4\r\nThis\r\n6\r\n conte\r\n13;chunk-extension=foo\r\nnt contains CRLF.\r\n\r\n0\r\n"));
+        assertTrue(chunked.contains(
+                "4\r\nThis\r\n6\r\n conte\r\n13;chunk-extension=foo\r\nnt contains CRLF.\r\n\r\n0\r\n"));
         assertTrue(chunked.endsWith("0\r\nTrailer: text\r\n\r\n"));
     }
 
@@ -153,9 +170,12 @@ class BhttpVectorsTest {
         assertEquals(Framing.INDETERMINATE_LENGTH, r.framing());
         assertEquals(2, r.informational().size());
         assertEquals(102, r.informational().get(0).status());
-        assertEquals("\"sleep 15\"", r.informational().get(0).headers().first("running").orElseThrow());
+        assertEquals(
+                "\"sleep 15\"",
+                r.informational().get(0).headers().first("running").orElseThrow());
         assertEquals(103, r.informational().get(1).status());
-        assertEquals(List.of("</style.css>; rel=preload; as=style", "</script.js>; rel=preload; as=script"),
+        assertEquals(
+                List.of("</style.css>; rel=preload; as=style", "</script.js>; rel=preload; as=script"),
                 r.informational().get(1).headers().all("link"));
         assertEquals(RESPONSE_INFORMATIONAL, r.informational());
         assertEquals(200, r.status());
@@ -202,8 +222,7 @@ class BhttpVectorsTest {
         BinaryRequest r = BinaryRequest.decode(bytes, BhttpLimits.DEFAULT);
         assertEquals(BinaryRequest.of("GET", "https", "example.com", "/", FieldSection.EMPTY, new byte[0]), r);
         assertArrayEquals(bytes, r.encodeTruncated(), "RFC 9458 App. A truncates after the control data");
-        assertArrayEquals(BhttpTestSupport.hex("00034745540568747470730b6578616d706c652e636f6d012f000000"),
-                r.encode());
+        assertArrayEquals(BhttpTestSupport.hex("00034745540568747470730b6578616d706c652e636f6d012f000000"), r.encode());
         assertTruncations(bytes, bytes.length, bytes.length, bytes.length, bytes.length);
     }
 
@@ -219,10 +238,12 @@ class BhttpVectorsTest {
 
     @Test
     void requestVectorIsNotAResponseAndBack() throws Exception {
-        BhttpException e = assertThrows(BhttpException.class,
+        BhttpException e = assertThrows(
+                BhttpException.class,
                 () -> BinaryResponse.decode(readVector("ex-bink-request.bin"), BhttpLimits.DEFAULT));
         assertEquals(BhttpException.Reason.MALFORMED, e.reason());
-        e = assertThrows(BhttpException.class,
+        e = assertThrows(
+                BhttpException.class,
                 () -> BinaryRequest.decode(readVector("ex-bini-response.bin"), BhttpLimits.DEFAULT));
         assertEquals(BhttpException.Reason.MALFORMED, e.reason());
     }
@@ -234,8 +255,8 @@ class BhttpVectorsTest {
      * ({@code afterContent}: empty trailers), and any length from {@code fullFrom} on (only padding or the last empty
      * sections missing, same meaning). Every other cut must fail with a {@link BhttpException}.
      */
-    private static void assertTruncations(byte[] message, int afterControl, int afterHeaders, int afterContent,
-            int fullFrom) throws Exception {
+    private static void assertTruncations(
+            byte[] message, int afterControl, int afterHeaders, int afterContent, int fullFrom) throws Exception {
         boolean isRequest = message[0] == 0 || message[0] == 2;
         Object full = decode(message, isRequest);
         Set<Integer> allowed = new TreeSet<>(List.of(afterControl, afterHeaders, afterContent));
@@ -251,15 +272,16 @@ class BhttpVectorsTest {
                 assertEquals(withoutPadding(expected), withoutPadding(decode(cut, isRequest)), "cut at " + length);
             } else {
                 final int at = length;
-                BhttpException e = assertThrows(BhttpException.class, () -> decode(cut, isRequest),
-                        () -> "cut at " + at + " must fail");
+                BhttpException e = assertThrows(
+                        BhttpException.class, () -> decode(cut, isRequest), () -> "cut at " + at + " must fail");
                 assertTrue(e.getMessage().startsWith("BHTTP "), e.getMessage());
             }
         }
     }
 
     private static Object decode(byte[] message, boolean isRequest) throws BhttpException {
-        return isRequest ? BinaryRequest.decode(message, BhttpLimits.DEFAULT)
+        return isRequest
+                ? BinaryRequest.decode(message, BhttpLimits.DEFAULT)
                 : BinaryResponse.decode(message, BhttpLimits.DEFAULT);
     }
 
@@ -268,27 +290,44 @@ class BhttpVectorsTest {
     }
 
     private static Object emptyTrailers(Object m) {
-        return m instanceof BinaryRequest r ? r.withTrailers(FieldSection.EMPTY)
+        return m instanceof BinaryRequest r
+                ? r.withTrailers(FieldSection.EMPTY)
                 : ((BinaryResponse) m).withTrailers(FieldSection.EMPTY);
     }
 
     private static Object emptyContent(Object m) {
         if (m instanceof BinaryRequest r) {
-            return new BinaryRequest(r.framing(), r.method(), r.scheme(), r.authority(), r.path(), r.headers(),
-                    new byte[0], r.trailers(), r.padding());
+            return new BinaryRequest(
+                    r.framing(),
+                    r.method(),
+                    r.scheme(),
+                    r.authority(),
+                    r.path(),
+                    r.headers(),
+                    new byte[0],
+                    r.trailers(),
+                    r.padding());
         }
         BinaryResponse r = (BinaryResponse) m;
-        return new BinaryResponse(r.framing(), r.informational(), r.status(), r.headers(), new byte[0],
-                r.trailers(), r.padding());
+        return new BinaryResponse(
+                r.framing(), r.informational(), r.status(), r.headers(), new byte[0], r.trailers(), r.padding());
     }
 
     private static Object emptyHeaders(Object m) {
         if (m instanceof BinaryRequest r) {
-            return new BinaryRequest(r.framing(), r.method(), r.scheme(), r.authority(), r.path(),
-                    FieldSection.EMPTY, r.content(), r.trailers(), r.padding());
+            return new BinaryRequest(
+                    r.framing(),
+                    r.method(),
+                    r.scheme(),
+                    r.authority(),
+                    r.path(),
+                    FieldSection.EMPTY,
+                    r.content(),
+                    r.trailers(),
+                    r.padding());
         }
         BinaryResponse r = (BinaryResponse) m;
-        return new BinaryResponse(r.framing(), r.informational(), r.status(), FieldSection.EMPTY, r.content(),
-                r.trailers(), r.padding());
+        return new BinaryResponse(
+                r.framing(), r.informational(), r.status(), FieldSection.EMPTY, r.content(), r.trailers(), r.padding());
     }
 }

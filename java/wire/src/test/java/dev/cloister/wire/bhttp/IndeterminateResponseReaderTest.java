@@ -16,8 +16,10 @@ class IndeterminateResponseReaderTest {
     private static byte[] message(List<byte[]> chunks, int padding) {
         IndeterminateResponseWriter writer = new IndeterminateResponseWriter();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(writer.head(List.of(new InformationalResponse(103, FieldSection.of("link", "</a>; rel=preload"))),
-                200, FieldSection.of("content-type", "application/jsonl")));
+        out.writeBytes(writer.head(
+                List.of(new InformationalResponse(103, FieldSection.of("link", "</a>; rel=preload"))),
+                200,
+                FieldSection.of("content-type", "application/jsonl")));
         for (byte[] chunk : chunks) out.writeBytes(writer.contentChunk(chunk));
         out.writeBytes(writer.end(FieldSection.of("cloister-tokens", "3"), padding));
         return out.toByteArray();
@@ -25,7 +27,9 @@ class IndeterminateResponseReaderTest {
 
     @Test
     void readsWhatTheWriterWroteWhateverTheSplit() throws Exception {
-        List<byte[]> chunks = List.of("{\"text\":\"Once\"}\n".getBytes(StandardCharsets.UTF_8), new byte[300],
+        List<byte[]> chunks = List.of(
+                "{\"text\":\"Once\"}\n".getBytes(StandardCharsets.UTF_8),
+                new byte[300],
                 "{\"done\":true}\n".getBytes(StandardCharsets.UTF_8));
         byte[] whole = message(chunks, 5);
         // The writer's bytes are a valid message for the one-shot decoder too.
@@ -43,7 +47,8 @@ class IndeterminateResponseReaderTest {
             }
             reader.finish();
             assertEquals(200, reader.head().orElseThrow().status());
-            assertEquals(103, reader.head().orElseThrow().informational().getFirst().status());
+            assertEquals(
+                    103, reader.head().orElseThrow().informational().getFirst().status());
             assertEquals("3", reader.trailers().first("cloister-tokens").orElseThrow());
             assertEquals(chunks.size(), got.size());
             for (int i = 0; i < chunks.size(); i++) assertArrayEquals(chunks.get(i), got.get(i));
@@ -76,7 +81,8 @@ class IndeterminateResponseReaderTest {
         padded[padded.length - 1] = 1;
         assertThrows(BhttpException.class, () -> new IndeterminateResponseReader(BhttpLimits.DEFAULT).offer(padded));
         // A known-length response is not a stream.
-        byte[] known = BinaryResponse.of(200, FieldSection.EMPTY, new byte[] {1}).encode();
+        byte[] known =
+                BinaryResponse.of(200, FieldSection.EMPTY, new byte[] {1}).encode();
         assertThrows(BhttpException.class, () -> new IndeterminateResponseReader(BhttpLimits.DEFAULT).offer(known));
         // Content past the limit is refused before it is held.
         BhttpLimits tight = new BhttpLimits(1 << 20, 512, 16, 100, 2);

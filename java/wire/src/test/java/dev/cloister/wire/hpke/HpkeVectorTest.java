@@ -51,8 +51,11 @@ class HpkeVectorTest {
         assertEquals(16, vectors.size(), "base-mode vectors for the offered suites");
         for (KemId kem : KemId.values()) {
             for (AeadId aead : AeadId.values()) {
-                assertTrue(vectors.stream().anyMatch(v -> v.get("kem_id").asInt() == kem.id()
-                        && v.get("aead_id").asInt() == aead.id() && v.get("kdf_id").asInt() == 1),
+                assertTrue(
+                        vectors.stream()
+                                .anyMatch(v -> v.get("kem_id").asInt() == kem.id()
+                                        && v.get("aead_id").asInt() == aead.id()
+                                        && v.get("kdf_id").asInt() == 1),
                         () -> "no vector for " + kem + " " + aead);
             }
         }
@@ -60,14 +63,20 @@ class HpkeVectorTest {
 
     @TestFactory
     Stream<DynamicTest> baseModeVectors() {
-        return offeredBaseModeVectors().stream().map(v -> DynamicTest.dynamicTest(
-                "kem=0x%04x kdf=%d aead=0x%04x".formatted(
-                        v.get("kem_id").asInt(), v.get("kdf_id").asInt(), v.get("aead_id").asInt()),
-                () -> check(v)));
+        return offeredBaseModeVectors().stream()
+                .map(v -> DynamicTest.dynamicTest(
+                        "kem=0x%04x kdf=%d aead=0x%04x"
+                                .formatted(
+                                        v.get("kem_id").asInt(),
+                                        v.get("kdf_id").asInt(),
+                                        v.get("aead_id").asInt()),
+                        () -> check(v)));
     }
 
     private static void check(JsonNode v) throws HpkeException {
-        HpkeSuite suite = new HpkeSuite(KemId.fromId(v.get("kem_id").asInt()), KdfId.fromId(v.get("kdf_id").asInt()),
+        HpkeSuite suite = new HpkeSuite(
+                KemId.fromId(v.get("kem_id").asInt()),
+                KdfId.fromId(v.get("kdf_id").asInt()),
                 AeadId.fromId(v.get("aead_id").asInt()));
         HpkeKem kem = HpkeKem.of(suite.kem());
 
@@ -93,7 +102,10 @@ class HpkeVectorTest {
             byte[] aad = hex(e, "aad");
             byte[] pt = hex(e, "pt");
             byte[] ct = hex(e, "ct");
-            assertArrayEquals(ct, sender.context().seal(aad, pt), "seal at seq " + (sender.context().sequence()));
+            assertArrayEquals(
+                    ct,
+                    sender.context().seal(aad, pt),
+                    "seal at seq " + (sender.context().sequence()));
             assertArrayEquals(pt, receiver.open(aad, ct), "open at seq " + receiver.sequence());
         }
         if (suite.aead() != AeadId.EXPORT_ONLY) {
@@ -102,7 +114,8 @@ class HpkeVectorTest {
         for (JsonNode x : v.get("exports")) {
             byte[] exporterContext = hex(x, "exporter_context");
             int length = x.get("L").asInt();
-            assertArrayEquals(hex(x, "exported_value"), sender.context().export(exporterContext, length), "sender export");
+            assertArrayEquals(
+                    hex(x, "exported_value"), sender.context().export(exporterContext, length), "sender export");
             assertArrayEquals(hex(x, "exported_value"), receiver.export(exporterContext, length), "recipient export");
         }
     }

@@ -82,8 +82,8 @@ class ChunkedOhttpVectorTest {
         // Gateway: the chunked response with the example's nonce, chunks of 1, 2 and 0 bytes.
         List<byte[]> expectedResponse = new ArrayList<>();
         for (JsonNode part : v.get("encapsulated_response_parts")) expectedResponse.add(hex(part.asText()));
-        ResponseKeys keys = ResponseKeys.derive(suite, hex(v, "exported_secret"), hex(v, "client_ephemeral_pk"),
-                hex(v, "response_nonce"));
+        ResponseKeys keys = ResponseKeys.derive(
+                suite, hex(v, "exported_secret"), hex(v, "client_ephemeral_pk"), hex(v, "response_nonce"));
         assertArrayEquals(hex(v, "aead_key"), keys.key());
         assertArrayEquals(hex(v, "aead_base_nonce"), keys.nonce());
         JsonNode nonces = v.get("response_chunk_nonces");

@@ -37,7 +37,9 @@ class OhttpNegativeTest {
             byte[] bad = good.clone();
             bad[bit / 8] ^= (byte) (1 << (bit % 8));
             int at = bit;
-            assertThrows(OhttpException.class, () -> gateway.decapsulate(bad, OhttpTestKeys.NOW),
+            assertThrows(
+                    OhttpException.class,
+                    () -> gateway.decapsulate(bad, OhttpTestKeys.NOW),
                     () -> "bit " + at + " flipped was accepted");
         }
     }
@@ -55,54 +57,70 @@ class OhttpNegativeTest {
     void unknownKeyIdIsAKeyConfigurationProblem() throws Exception {
         byte[] bad = request();
         bad[0] = 77;
-        assertEquals(OhttpException.Reason.KEY_CONFIGURATION, reasonOf(() -> gateway.decapsulate(bad, OhttpTestKeys.NOW)));
+        assertEquals(
+                OhttpException.Reason.KEY_CONFIGURATION, reasonOf(() -> gateway.decapsulate(bad, OhttpTestKeys.NOW)));
     }
 
     @Test
     void kemThatDoesNotMatchTheKeyIdIsAKeyConfigurationProblem() throws Exception {
         byte[] bad = request();
         bad[0] = 2; // key 2 is the P-256 key, the header says X25519
-        assertEquals(OhttpException.Reason.KEY_CONFIGURATION, reasonOf(() -> gateway.decapsulate(bad, OhttpTestKeys.NOW)));
+        assertEquals(
+                OhttpException.Reason.KEY_CONFIGURATION, reasonOf(() -> gateway.decapsulate(bad, OhttpTestKeys.NOW)));
     }
 
     @Test
     void unsupportedAlgorithmIdsAreAKeyConfigurationProblem() throws Exception {
         byte[] bad = request();
         bad[6] = 0x09; // AEAD 0x0009
-        assertEquals(OhttpException.Reason.KEY_CONFIGURATION, reasonOf(() -> gateway.decapsulate(bad, OhttpTestKeys.NOW)));
+        assertEquals(
+                OhttpException.Reason.KEY_CONFIGURATION, reasonOf(() -> gateway.decapsulate(bad, OhttpTestKeys.NOW)));
     }
 
     @Test
     void algorithmNotListedInTheKeyConfigIsAKeyConfigurationProblem() throws Exception {
         KeyConfig narrow = new KeyConfig(1, x25519.kem(), x25519.publicKey(), List.of(aes128));
-        KeyRing narrowRing = new KeyRing(List.of(new GatewayKey(narrow, ring.keys().get(0).privateKey(),
-                ring.keys().get(0).notBefore(), ring.keys().get(0).notAfter())), ring.grace());
-        byte[] chacha = ObliviousRequest.encapsulate(x25519,
-                new SymmetricAlgorithm(KdfId.HKDF_SHA256, AeadId.CHACHA20_POLY1305), message, random).bytes();
-        assertEquals(OhttpException.Reason.KEY_CONFIGURATION,
+        KeyRing narrowRing = new KeyRing(
+                List.of(new GatewayKey(
+                        narrow,
+                        ring.keys().get(0).privateKey(),
+                        ring.keys().get(0).notBefore(),
+                        ring.keys().get(0).notAfter())),
+                ring.grace());
+        byte[] chacha = ObliviousRequest.encapsulate(
+                        x25519, new SymmetricAlgorithm(KdfId.HKDF_SHA256, AeadId.CHACHA20_POLY1305), message, random)
+                .bytes();
+        assertEquals(
+                OhttpException.Reason.KEY_CONFIGURATION,
                 reasonOf(() -> new ObliviousGateway(() -> narrowRing).decapsulate(chacha, OhttpTestKeys.NOW)));
     }
 
     @Test
     void requestForAnotherGatewaysKeyFailsToDecrypt() throws Exception {
         KeyRing other = OhttpTestKeys.ring(OhttpTestKeys.seeded(99));
-        byte[] foreign = ObliviousRequest.encapsulate(other.keys().get(0).config(), aes128, message, random).bytes();
-        assertEquals(OhttpException.Reason.DECRYPTION_FAILED, reasonOf(() -> gateway.decapsulate(foreign, OhttpTestKeys.NOW)));
+        byte[] foreign = ObliviousRequest.encapsulate(other.keys().get(0).config(), aes128, message, random)
+                .bytes();
+        assertEquals(
+                OhttpException.Reason.DECRYPTION_FAILED,
+                reasonOf(() -> gateway.decapsulate(foreign, OhttpTestKeys.NOW)));
     }
 
     @Test
     void tamperedOrTruncatedResponseIsRejected() throws Exception {
         ObliviousRequest request = ObliviousRequest.encapsulate(x25519, aes128, message, random);
-        byte[] response = gateway.decapsulate(request.bytes(), OhttpTestKeys.NOW).encapsulateResponse(message, random);
+        byte[] response =
+                gateway.decapsulate(request.bytes(), OhttpTestKeys.NOW).encapsulateResponse(message, random);
         for (int i = 0; i < response.length; i++) {
             byte[] bad = response.clone();
             bad[i] ^= 0x01;
             ObliviousRequest fresh = ObliviousRequest.encapsulate(x25519, aes128, message, random);
-            byte[] freshResponse = gateway.decapsulate(fresh.bytes(), OhttpTestKeys.NOW).encapsulateResponse(message, random);
+            byte[] freshResponse =
+                    gateway.decapsulate(fresh.bytes(), OhttpTestKeys.NOW).encapsulateResponse(message, random);
             freshResponse[i] ^= 0x01;
             assertEquals(OhttpException.Reason.DECRYPTION_FAILED, reasonOf(() -> fresh.openResponse(freshResponse)));
         }
-        assertEquals(OhttpException.Reason.MALFORMED, reasonOf(() -> request.openResponse(Arrays.copyOf(response, 20))));
+        assertEquals(
+                OhttpException.Reason.MALFORMED, reasonOf(() -> request.openResponse(Arrays.copyOf(response, 20))));
     }
 
     @Test
@@ -113,8 +131,10 @@ class OhttpNegativeTest {
             if (length == 2 + ring.keys().get(0).config().encodedLength()) continue; // a whole first config
             assertThrows(OhttpException.class, () -> KeyConfigs.decode(truncated), "truncated to " + length);
         }
-        byte[] zeroAlgorithms = {0x00, 0x26, 1, 0x00, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x00};
+        byte[] zeroAlgorithms = {
+            0x00, 0x26, 1, 0x00, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0x00, 0x00
+        };
         assertEquals(OhttpException.Reason.MALFORMED, reasonOf(() -> KeyConfigs.decode(zeroAlgorithms)));
         byte[] oddAlgorithmsLength = KeyConfigs.encode(List.of(x25519));
         oddAlgorithmsLength[2 + 1 + 2 + 32 + 1] = 0x05;
@@ -187,12 +207,16 @@ class OhttpNegativeTest {
         reordered.writeBytes(b);
         reordered.writeBytes(a);
         reordered.writeBytes(last);
-        assertEquals(OhttpException.Reason.DECRYPTION_FAILED, reasonOf(() -> readAll(reordered.toByteArray(), OhttpLimits.DEFAULT)));
+        assertEquals(
+                OhttpException.Reason.DECRYPTION_FAILED,
+                reasonOf(() -> readAll(reordered.toByteArray(), OhttpLimits.DEFAULT)));
         ByteArrayOutputStream dropped = new ByteArrayOutputStream();
         dropped.writeBytes(header);
         dropped.writeBytes(a);
         dropped.writeBytes(last);
-        assertEquals(OhttpException.Reason.DECRYPTION_FAILED, reasonOf(() -> readAll(dropped.toByteArray(), OhttpLimits.DEFAULT)));
+        assertEquals(
+                OhttpException.Reason.DECRYPTION_FAILED,
+                reasonOf(() -> readAll(dropped.toByteArray(), OhttpLimits.DEFAULT)));
     }
 
     @Test
@@ -251,8 +275,11 @@ class OhttpNegativeTest {
         assertThrows(IllegalStateException.class, () -> reader.offer(new byte[1]));
         assertThrows(IllegalStateException.class, reader::finish);
 
-        var setup = dev.cloister.wire.hpke.Hpke.setupBaseSender(new dev.cloister.wire.hpke.HpkeSuite(
-                x25519.kem(), aes128.kdf(), aes128.aead()), x25519.publicKey(), new byte[0], random);
+        var setup = dev.cloister.wire.hpke.Hpke.setupBaseSender(
+                new dev.cloister.wire.hpke.HpkeSuite(x25519.kem(), aes128.kdf(), aes128.aead()),
+                x25519.publicKey(),
+                new byte[0],
+                random);
         setup.context().destroy();
         assertThrows(IllegalStateException.class, () -> setup.context().seal(new byte[0], new byte[1]));
         assertThrows(IllegalStateException.class, () -> setup.context().export(new byte[0], 16));

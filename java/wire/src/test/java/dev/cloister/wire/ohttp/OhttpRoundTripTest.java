@@ -34,7 +34,8 @@ class OhttpRoundTripTest {
                     byte[] message = new byte[sizes.nextInt(i < 20 ? 64 : 20_000)];
                     sizes.nextBytes(message);
                     ObliviousRequest request = ObliviousRequest.encapsulate(config, algorithm, message, random);
-                    ObliviousGateway.DecapsulatedRequest inner = gateway.decapsulate(request.bytes(), OhttpTestKeys.NOW);
+                    ObliviousGateway.DecapsulatedRequest inner =
+                            gateway.decapsulate(request.bytes(), OhttpTestKeys.NOW);
                     assertArrayEquals(message, inner.request());
                     byte[] answer = Arrays.copyOf(message, message.length / 2);
                     assertArrayEquals(answer, request.openResponse(inner.encapsulateResponse(answer, random)));
@@ -64,8 +65,8 @@ class OhttpRoundTripTest {
                     for (byte[] chunk : chunks) wire.writeBytes(client.sealChunk(chunk));
                     wire.writeBytes(client.sealFinal(last));
 
-                    ChunkedRequestReader reader = new ChunkedRequestReader(() -> ring, OhttpTestKeys.NOW,
-                            OhttpLimits.DEFAULT);
+                    ChunkedRequestReader reader =
+                            new ChunkedRequestReader(() -> ring, OhttpTestKeys.NOW, OhttpLimits.DEFAULT);
                     List<byte[]> received = new ArrayList<>();
                     byte[] bytes = wire.toByteArray();
                     for (int at = 0; at < bytes.length; ) {
@@ -115,23 +116,38 @@ class OhttpRoundTripTest {
         var afterExpiry = old.notAfter().plus(Duration.ofMinutes(5));
         var afterGrace = old.notAfter().plus(ring.grace());
 
-        GatewayKey next = GatewayKey.generate(ring.unusedKeyId(), KemId.DHKEM_X25519_HKDF_SHA256,
-                List.of(new SymmetricAlgorithm(KdfId.HKDF_SHA256, AeadId.AES_128_GCM)), old.notAfter(),
-                old.notAfter().plus(Duration.ofHours(2)), random);
+        GatewayKey next = GatewayKey.generate(
+                ring.unusedKeyId(),
+                KemId.DHKEM_X25519_HKDF_SHA256,
+                List.of(new SymmetricAlgorithm(KdfId.HKDF_SHA256, AeadId.AES_128_GCM)),
+                old.notAfter(),
+                old.notAfter().plus(Duration.ofHours(2)),
+                random);
         KeyRing rotated = ring.rotate(next, OhttpTestKeys.NOW);
         ObliviousGateway rotatedGateway = new ObliviousGateway(() -> rotated);
 
         assertFalse(rotated.advertised(afterExpiry).contains(oldConfig), "expired key no longer advertised");
         assertTrue(rotated.advertised(afterExpiry).contains(next.config()), "new key advertised");
         byte[] message = "hello".getBytes();
-        byte[] encapsulated = ObliviousRequest.encapsulate(oldConfig, algorithm, message, random).bytes();
-        assertArrayEquals(message, rotatedGateway.decapsulate(encapsulated, afterExpiry).request(),
+        byte[] encapsulated = ObliviousRequest.encapsulate(oldConfig, algorithm, message, random)
+                .bytes();
+        assertArrayEquals(
+                message,
+                rotatedGateway.decapsulate(encapsulated, afterExpiry).request(),
                 "old key still accepted inside the grace period");
-        OhttpException late = assertThrows(OhttpException.class, () -> rotatedGateway.decapsulate(encapsulated, afterGrace));
+        OhttpException late =
+                assertThrows(OhttpException.class, () -> rotatedGateway.decapsulate(encapsulated, afterGrace));
         assertEquals(OhttpException.Reason.KEY_CONFIGURATION, late.reason());
-        OhttpException early = assertThrows(OhttpException.class, () -> rotatedGateway.decapsulate(
-                ObliviousRequest.encapsulate(next.config(), next.config().algorithms().getFirst(), message, random).bytes(),
-                OhttpTestKeys.NOW));
+        OhttpException early = assertThrows(
+                OhttpException.class,
+                () -> rotatedGateway.decapsulate(
+                        ObliviousRequest.encapsulate(
+                                        next.config(),
+                                        next.config().algorithms().getFirst(),
+                                        message,
+                                        random)
+                                .bytes(),
+                        OhttpTestKeys.NOW));
         assertEquals(OhttpException.Reason.KEY_CONFIGURATION, early.reason(), "a key is not accepted before notBefore");
     }
 }

@@ -29,12 +29,13 @@ final class OhttpTestKeys {
     }
 
     static GatewayKey key(int id, KemId kem, SecureRandom random) {
-        return GatewayKey.generate(id, kem, ALL_ALGORITHMS, NOW.minus(Duration.ofHours(1)), NOW.plus(Duration.ofHours(1)),
-                random);
+        return GatewayKey.generate(
+                id, kem, ALL_ALGORITHMS, NOW.minus(Duration.ofHours(1)), NOW.plus(Duration.ofHours(1)), random);
     }
 
     static KeyRing ring(SecureRandom random) {
-        return new KeyRing(List.of(key(1, KemId.DHKEM_X25519_HKDF_SHA256, random),
-                key(2, KemId.DHKEM_P256_HKDF_SHA256, random)), Duration.ofMinutes(10));
+        return new KeyRing(
+                List.of(key(1, KemId.DHKEM_X25519_HKDF_SHA256, random), key(2, KemId.DHKEM_P256_HKDF_SHA256, random)),
+                Duration.ofMinutes(10));
     }
 }

@@ -31,9 +31,13 @@ class OhttpVectorTest {
     @Test
     void keyConfigurationEncodesToTheRfcBytes() throws Exception {
         HpkePrivateKey server = HpkeKem.of(KemId.DHKEM_X25519_HKDF_SHA256).privateKey(hex(v, "server_sk_x25519"));
-        KeyConfig config = new KeyConfig(1, KemId.DHKEM_X25519_HKDF_SHA256, server.publicKey(), List.of(
-                new SymmetricAlgorithm(KdfId.HKDF_SHA256, AeadId.AES_128_GCM),
-                new SymmetricAlgorithm(KdfId.HKDF_SHA256, AeadId.CHACHA20_POLY1305)));
+        KeyConfig config = new KeyConfig(
+                1,
+                KemId.DHKEM_X25519_HKDF_SHA256,
+                server.publicKey(),
+                List.of(
+                        new SymmetricAlgorithm(KdfId.HKDF_SHA256, AeadId.AES_128_GCM),
+                        new SymmetricAlgorithm(KdfId.HKDF_SHA256, AeadId.CHACHA20_POLY1305)));
         assertArrayEquals(hex(v, "key_config"), config.encode());
         assertEquals(config, KeyConfig.decode(hex(v, "key_config")));
     }
@@ -59,12 +63,14 @@ class OhttpVectorTest {
         assertEquals(1, decapsulated.keyId());
 
         // The response side's intermediate values.
-        HpkeContext.Recipient context = dev.cloister.wire.hpke.Hpke.setupBaseRecipient(suite,
-                hex(v, "client_ephemeral_pk"), server, hex(v, "hpke_info"));
+        HpkeContext.Recipient context = dev.cloister.wire.hpke.Hpke.setupBaseRecipient(
+                suite, hex(v, "client_ephemeral_pk"), server, hex(v, "hpke_info"));
         byte[] secret = ResponseKeys.exportSecret(context, RequestHeader.RESPONSE_LABEL);
         assertArrayEquals(hex(v, "exported_secret"), secret, "exported secret");
         byte[] salt = hex(v, "salt");
-        assertArrayEquals(hex(v, "prk"), dev.cloister.wire.hpke.HpkeKdf.of(KdfId.HKDF_SHA256).extract(salt, secret));
+        assertArrayEquals(
+                hex(v, "prk"),
+                dev.cloister.wire.hpke.HpkeKdf.of(KdfId.HKDF_SHA256).extract(salt, secret));
         ResponseKeys keys = ResponseKeys.derive(suite, secret, hex(v, "client_ephemeral_pk"), hex(v, "response_nonce"));
         assertArrayEquals(hex(v, "aead_key"), keys.key(), "aead key");
         assertArrayEquals(hex(v, "aead_nonce"), keys.nonce(), "aead nonce");
