@@ -5,6 +5,7 @@ import dev.cloister.ledger.entry.LedgerEntry;
 import dev.cloister.ledger.log.LogStorage;
 import dev.cloister.ledger.log.Sequencer;
 import dev.cloister.ledger.log.Submission;
+import dev.cloister.ledger.log.SubmissionQueue;
 import dev.cloister.ledger.note.NoteVerifier;
 import dev.cloister.ledger.note.SignedNote;
 import dev.cloister.ledger.tiles.TilePath;
@@ -16,7 +17,6 @@ import dev.cloister.server.Problem;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -26,15 +26,10 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.nio.file.NoSuchFileException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -86,8 +81,8 @@ public final class LedgerVerticle extends VerticleBase {
     public record WitnessEndpoint(URI url, dev.cloister.ledger.witness.CosignatureVerifier key) {}
 
     private static final int MAX_WITNESS_REPLY = 4096;
-    private final List<Pending> pending = new ArrayList<>();
-    private boolean sequencing;
+    /** The submissions waiting to be appended and the duplicate check: used on the event loop only. */
+    private final SubmissionQueue queue = new SubmissionQueue(MAX_PENDING, MAX_BATCH, DEDUP_WINDOW);
     /** What {@code GET /checkpoint} serves: the newest checkpoint once its cosignatures are in, not before. */
     private volatile SignedNote served;
 
@@ -95,21 +90,6 @@ public final class LedgerVerticle extends VerticleBase {
     private HttpServer server;
     private Counter appended;
     private Counter refused;
-
-    private record Pending(byte[] entry, EntryDigest digest, Promise<Long> index) {}
-
-    /** An entry's SHA-256, as four longs (compact, compared by value). */
-    private record EntryDigest(long a, long b, long c, long d) {}
-
-    /** SHA-256 of each of the newest entries, to its index; read and written on the event loop only. */
-    private final Map<EntryDigest, Long> sequenced = new LinkedHashMap<>(1024, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<EntryDigest, Long> eldest) {
-            return size() > DEDUP_WINDOW;
-        }
-    };
-    /** Entries waiting to be sequenced, by SHA-256: a duplicate submission waits for the same index. */
-    private final Map<EntryDigest, Promise<Long>> waiting = new HashMap<>();
 
     public LedgerVerticle(
             ListenAddress listen,
@@ -141,9 +121,13 @@ public final class LedgerVerticle extends VerticleBase {
         appended = Counter.builder("cloister.ledger.entries.appended").register(registry);
         refused = Counter.builder("cloister.ledger.submissions.refused").register(registry);
         served = sequencer.checkpoint();
-        return vertx.executeBlocking(this::indexNewestEntries, false)
-                .compose(index -> {
-                    sequenced.putAll(index);
+        return vertx.executeBlocking(
+                        () -> {
+                            queue.remember(sequencer, DEDUP_WINDOW);
+                            return null;
+                        },
+                        false)
+                .compose(remembered -> {
                     vertx.setPeriodic(interval.toMillis(), id -> sequenceBatch());
                     return vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions()
                                     .setIdleTimeout(30)
@@ -160,25 +144,6 @@ public final class LedgerVerticle extends VerticleBase {
 
     public int actualPort() {
         return server.actualPort();
-    }
-
-    /** The SHA-256 of each of the newest {@value #DEDUP_WINDOW} entries on disk, oldest first, to its index. */
-    private Map<EntryDigest, Long> indexNewestEntries() throws Exception {
-        Map<EntryDigest, Long> index = new LinkedHashMap<>();
-        long size = sequencer.size();
-        for (long i = Math.max(0, size - DEDUP_WINDOW); i < size; i++) {
-            index.put(digest(sequencer.entry(i)), i);
-        }
-        return index;
-    }
-
-    private static EntryDigest digest(byte[] entry) {
-        try {
-            ByteBuffer h = ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(entry));
-            return new EntryDigest(h.getLong(), h.getLong(), h.getLong(), h.getLong());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 vanished", e);
-        }
     }
 
     private void route(HttpServerRequest request) {
@@ -267,23 +232,16 @@ public final class LedgerVerticle extends VerticleBase {
                 new Problem(400, "about:blank", "not a canonical Cloister ledger entry").send(request.response());
                 return;
             }
-            EntryDigest hash = digest(entry);
-            Long known = sequenced.get(hash);
             Future<Long> index;
-            if (known != null) {
-                index = Future.succeededFuture(known); // already in the log: nothing to append
-            } else if (waiting.containsKey(hash)) {
-                index = waiting.get(hash).future(); // already waiting: the same index
-            } else {
-                if (pending.size() >= MAX_PENDING) {
+            switch (queue.submit(entry)) {
+                case SubmissionQueue.Admission.Known known -> index = Future.succeededFuture(known.index());
+                case SubmissionQueue.Admission.Queued queued ->
+                    index = Future.fromCompletionStage(queued.index(), vertx.getOrCreateContext());
+                case SubmissionQueue.Admission.Full full -> {
                     refused.increment();
                     Problem.UNAVAILABLE.send(request.response().putHeader(HttpHeaders.RETRY_AFTER, "1"));
                     return;
                 }
-                Promise<Long> promise = Promise.promise();
-                waiting.put(hash, promise);
-                pending.add(new Pending(entry, hash, promise));
-                index = promise.future();
             }
             index.compose(i -> vertx.executeBlocking(
                                     () -> sequencer
@@ -302,32 +260,21 @@ public final class LedgerVerticle extends VerticleBase {
 
     /** Appends the pending submissions (durably), gathers cosignatures, then answers the submitters. */
     private void sequenceBatch() {
-        if (sequencing || pending.isEmpty()) return;
-        sequencing = true;
-        List<Pending> batch = new ArrayList<>(pending.subList(0, Math.min(MAX_BATCH, pending.size())));
-        pending.subList(0, batch.size()).clear();
-        List<byte[]> entries = batch.stream().map(Pending::entry).toList();
+        Optional<SubmissionQueue.Batch> next = queue.nextBatch();
+        if (next.isEmpty()) return;
+        SubmissionQueue.Batch batch = next.get();
+        List<byte[]> entries = batch.entries();
         vertx.executeBlocking(() -> sequencer.append(entries), true)
                 .compose(result -> cosign().map(result))
                 .onComplete(result -> {
-                    sequencing = false;
                     if (result.failed()) {
                         LOG.warn("sequencing a batch of {} entries failed", batch.size());
-                        batch.forEach(p -> {
-                            waiting.remove(p.digest());
-                            p.index().tryFail(result.cause());
-                        });
+                        queue.failed(batch, result.cause());
                         return;
                     }
                     appended.increment(batch.size());
                     served = sequencer.checkpoint();
-                    for (int i = 0; i < batch.size(); i++) {
-                        long at = result.result().firstIndex() + i;
-                        EntryDigest hash = batch.get(i).digest();
-                        sequenced.put(hash, at);
-                        waiting.remove(hash);
-                        batch.get(i).index().tryComplete(at);
-                    }
+                    queue.appended(batch, result.result().firstIndex());
                 });
     }
 
