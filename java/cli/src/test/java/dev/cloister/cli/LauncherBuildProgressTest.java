@@ -42,7 +42,10 @@ class LauncherBuildProgressTest {
         Files.setPosixFilePermissions(root.resolve("cloister"), PosixFilePermissions.fromString("rwx------"));
         Files.createDirectories(root.resolve("java/cli"));
         Files.createDirectories(root.resolve("native"));
-        Files.writeString(root.resolve("pom.xml"), "<project/>");
+        // The launcher finds the JDK and the JVM flags through tools/jdk.sh, which reads them from the root pom.
+        Files.createDirectories(root.resolve("tools"));
+        Files.copy(SCRIPT.resolveSibling("tools/jdk.sh"), root.resolve("tools/jdk.sh"));
+        Files.copy(SCRIPT.resolveSibling("pom.xml"), root.resolve("pom.xml"));
         Files.createDirectories(root.resolve("tmp"));
         executable(root.resolve("jdk/bin/java"), """
                 #!/bin/sh
