@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -28,16 +26,8 @@ class CommandErrorsTest {
     @TempDir
     Path dir;
 
-    /** What a run printed (stdout and stderr together) and its exit code. */
-    record Run(int code, String output) {}
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        picocli.CommandLine cli = Launcher.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(out, true));
-        int code = cli.execute(args);
-        return new Run(code, out.toString());
+    static LauncherRun run(String... args) {
+        return LauncherRun.of(args);
     }
 
     /** A bad invocation, the exit code it must get and words its one line must hold. */
@@ -55,7 +45,7 @@ class CommandErrorsTest {
         return args;
     }
 
-    static void assertOneLine(Run run, int code, String... mustSay) {
+    static void assertOneLine(LauncherRun run, int code, String... mustSay) {
         String output = run.output().strip();
         assertEquals(code, run.code(), output);
         assertEquals(1, output.lines().count(), () -> "one line, got:\n" + output);
@@ -428,7 +418,7 @@ class CommandErrorsTest {
 
     @Test
     void verboseAddsTheStackTrace() {
-        Run quiet = run(
+        LauncherRun quiet = run(
                 "issuer",
                 "--listen",
                 "127.0.0.1:0",
@@ -438,7 +428,7 @@ class CommandErrorsTest {
                 "--token-seed-file",
                 dir.resolve("seed").toString());
         assertOneLine(quiet, 2, "no such file");
-        Run verbose = run(
+        LauncherRun verbose = run(
                 "issuer",
                 "--verbose",
                 "--listen",

