@@ -229,6 +229,8 @@ class CommandValidationTest {
                         "127.0.0.1:0",
                         "--admin-listen",
                         "127.0.0.1:0",
+                        "--key-ids",
+                        dir.resolve("key-ids").toString(),
                         "--enclave",
                         "e1=http://127.0.0.1:1/sessions/",
                         "--release",

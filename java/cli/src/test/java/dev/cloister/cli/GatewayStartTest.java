@@ -95,7 +95,9 @@ class GatewayStartTest {
                 "--token-seed-file",
                 dir.resolve("token-seed").toString(),
                 "--spent-tokens",
-                dir.resolve("spent").toString()));
+                dir.resolve("spent").toString(),
+                "--key-ids",
+                dir.resolve("key-ids").toString()));
         Path log = dir.resolve("gateway.log");
         gateway = new ProcessBuilder(command)
                 .redirectErrorStream(true)

@@ -205,7 +205,9 @@ class OperatorLogTest {
                 "--ledger",
                 "http://127.0.0.1:" + freePort(),
                 "--submitter-key",
-                key.toString());
+                key.toString(),
+                "--key-ids",
+                dir.resolve("key-ids").toString());
         assertEquals(1, code, out::toString);
         assertTrue(out.toString().contains("connection refused"), out::toString);
         assertEquals(0, count("retrying later"), lines()::toString);
