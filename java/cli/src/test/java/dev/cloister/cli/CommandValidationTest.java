@@ -256,4 +256,41 @@ class CommandValidationTest {
             assertEquals(0, files.count(), "and wrote no roots into an existing directory");
         }
     }
+
+    @Test
+    void aGatewayThatRefusesItsArgumentsWritesNoKeyIdFile() throws Exception {
+        Path keyIds = dir.resolve("key-ids");
+        assertUsage(
+                run(
+                        "gateway",
+                        "--listen",
+                        "127.0.0.1:0",
+                        "--admin-listen",
+                        "127.0.0.1:0",
+                        "--key-ids",
+                        keyIds.toString(),
+                        "--require-tokens",
+                        "--spent-tokens",
+                        dir.resolve("spent").toString()),
+                "--token-seed-file",
+                "is required");
+        Path shortSeed = Files.write(dir.resolve("short-seed"), new byte[8]);
+        assertUsage(
+                run(
+                        "gateway",
+                        "--listen",
+                        "127.0.0.1:0",
+                        "--admin-listen",
+                        "127.0.0.1:0",
+                        "--key-ids",
+                        keyIds.toString(),
+                        "--echo",
+                        "--require-tokens",
+                        "--token-seed-file",
+                        shortSeed.toString()),
+                "--token-seed-file " + shortSeed,
+                "at least 32");
+        assertFalse(Files.exists(keyIds), "no key-id file before the arguments are all accepted");
+        assertFalse(Files.exists(dir.resolve("spent")), "and no spent-token store");
+    }
 }

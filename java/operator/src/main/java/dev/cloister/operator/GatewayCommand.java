@@ -1,11 +1,17 @@
 package dev.cloister.operator;
 
-import dev.cloister.operator.gateway.EchoTarget;
+import dev.cloister.attest.AttestationVerifier;
+import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
+import dev.cloister.attest.ratls.KeyExchange;
+import dev.cloister.attest.ratls.RaTlsClient;
+import dev.cloister.attest.ratls.RaTlsPolicy;
+import dev.cloister.attest.sevsnp.SevSnpPolicy;
+import dev.cloister.ledger.note.Ed25519NoteSigner;
 import dev.cloister.operator.gateway.GatewayConfig;
-import dev.cloister.operator.gateway.GatewayVerticle;
+import dev.cloister.operator.gateway.KeyIdReservations;
+import dev.cloister.operator.gateway.KeyPublication;
 import dev.cloister.operator.gateway.KeyRotation;
-import dev.cloister.operator.gateway.Target;
-import dev.cloister.operator.sessions.EnclavePool;
+import dev.cloister.operator.tokens.RedisSpentTokenStore;
 import dev.cloister.server.ListenAddress;
 import dev.cloister.server.NodeRuntime;
 import dev.cloister.server.ServerCommand;
@@ -13,19 +19,34 @@ import dev.cloister.server.admin.AdminVerticle;
 import dev.cloister.server.command.Arguments;
 import dev.cloister.server.command.ListenArgument;
 import dev.cloister.server.command.UsageException;
-import dev.cloister.wire.bhttp.BinaryResponse;
-import dev.cloister.wire.bhttp.FieldSection;
+import dev.cloister.server.ledger.LedgerPublisher;
+import dev.cloister.tokens.ec.AwsLcKeyMultiplier;
+import dev.cloister.tokens.keys.EpochKeySchedule;
+import dev.cloister.tokens.keys.PublishedByIssuer;
+import dev.cloister.tokens.privacypass.TokenChallenge;
+import dev.cloister.tokens.privacypass.TokenType;
+import dev.cloister.tokens.store.FileSpentTokenStore;
+import dev.cloister.tokens.store.SpentTokenStore;
 import dev.cloister.wire.hpke.KemId;
-import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Future;
-import io.vertx.core.ThreadingModel;
+import io.vertx.ext.web.client.WebClient;
+import java.net.URI;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code cloister gateway}: the Oblivious Gateway. */
 @Command(
@@ -34,10 +55,10 @@ import picocli.CommandLine.Option;
         description = "Run an Oblivious HTTP gateway: GET /ohttp-keys and POST /gateway.")
 public final class GatewayCommand implements Callable<Integer> {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GatewayCommand.class);
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayCommand.class);
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
     @Option(
             names = "--listen",
@@ -75,7 +96,7 @@ public final class GatewayCommand implements Callable<Integer> {
             defaultValue = "ohttp-key-ids",
             description = "State file of the key ids handed out, so that a restart never reuses the id of a key "
                     + "clients may still hold (default: ${DEFAULT-VALUE})")
-    java.nio.file.Path keyIds;
+    Path keyIds;
 
     @Option(names = "--instances", defaultValue = "0", description = "Verticle instances (default: one per core)")
     int instances;
@@ -102,7 +123,7 @@ public final class GatewayCommand implements Callable<Integer> {
             defaultValue = "spent-tokens",
             paramLabel = "DIR",
             description = "Directory of the embedded spent-token store (default: ${DEFAULT-VALUE})")
-    java.nio.file.Path spentTokens;
+    Path spentTokens;
 
     @Option(names = "--redis", description = "Share spent tokens through Redis instead, e.g. redis://127.0.0.1:6379")
     String redis;
@@ -111,33 +132,33 @@ public final class GatewayCommand implements Callable<Integer> {
             names = "--ledger",
             description = "Publish every key configuration in this ledger (base URL) and serve "
                     + "the proofs at /ohttp-keys/proofs; needs --submitter-key")
-    java.net.URI ledger;
+    URI ledger;
 
     @Option(
             names = "--submitter-key",
             description = "The submitter secret key the ledger accepts (see 'ledger keygen')")
-    java.nio.file.Path submitterKey;
+    Path submitterKey;
 
     @Option(
             names = "--enclave",
             description =
                     "An enclave to attest and route sessions to, as ID=URL of its session "
                             + "endpoint (e.g. e1=http://127.0.0.1:9100/sessions/); repeatable. Turns on the session API (tokens required).")
-    java.util.Map<String, java.net.URI> enclaves;
+    Map<String, URI> enclaves;
 
     @Option(
             names = "--release",
             description = "An accepted enclave measurement (hex SHA-384 launch digest); repeatable")
-    java.util.List<String> releases;
+    List<String> releases;
 
     @Option(
             names = "--insecure-simulated-tee",
             paramLabel = "DIR",
             description =
                     "Accept enclaves on the simulated platform whose roots are in this directory (development only)")
-    java.nio.file.Path simRoots;
+    Path simRoots;
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     TokenOptions tokens;
 
     @Override
@@ -145,21 +166,22 @@ public final class GatewayCommand implements Callable<Integer> {
         KemId kemId = switch (kem) {
             case "x25519" -> KemId.DHKEM_X25519_HKDF_SHA256;
             case "p256" -> KemId.DHKEM_P256_HKDF_SHA256;
-            default ->
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--kem must be x25519 or p256");
+            default -> throw new ParameterException(spec.commandLine(), "--kem must be x25519 or p256");
         };
-        // Everything the command line can get wrong is checked before anything starts or is published.
+        // Everything the command line can get wrong is checked before anything is written, starts or is published.
         if (ledger != null && submitterKey == null) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--ledger needs --submitter-key");
+            throw new ParameterException(spec.commandLine(), "--ledger needs --submitter-key");
         }
         if (ledger != null) Arguments.webUrl("--ledger", ledger);
-        if (enclaves != null && !enclaves.isEmpty() && echo) {
-            throw new picocli.CommandLine.ParameterException(
-                    spec.commandLine(), "--enclave and --echo exclude each other");
+        boolean sessions = enclaves != null && !enclaves.isEmpty();
+        if (sessions && echo) {
+            throw new ParameterException(spec.commandLine(), "--enclave and --echo exclude each other");
         }
-        if (enclaves != null && !enclaves.isEmpty()) {
+        List<byte[]> accepted = List.of();
+        SimulatedTeeRoots simulated = null;
+        if (sessions) {
             if (releases == null || releases.isEmpty()) {
-                throw new picocli.CommandLine.ParameterException(
+                throw new ParameterException(
                         spec.commandLine(), "--enclave needs at least one --release measurement to accept");
             }
             enclaves.forEach((id, url) -> Arguments.webUrl("--enclave", url));
@@ -172,22 +194,23 @@ public final class GatewayCommand implements Callable<Integer> {
             throw new UsageException("--key-lifetime " + keyLifetime, "must be positive");
         }
         if (instances < 0) throw new UsageException("--instances " + instances, "must not be negative");
-        var submitter = ledger == null ? null : Arguments.logSigner("--submitter-key", submitterKey);
+        Ed25519NoteSigner submitter = ledger == null ? null : Arguments.logSigner("--submitter-key", submitterKey);
+        EpochKeySchedule tokenKeys = requireTokens || sessions ? tokens.schedule(new PublishedByIssuer()) : null;
         NodeRuntime runtime = NodeRuntime.create();
         try {
-            return start(runtime, kemId, submitter);
+            return start(runtime, kemId, submitter, tokenKeys, sessions ? attestation(accepted, simulated) : null);
         } catch (Exception e) {
             runtime.close();
             throw e;
         }
     }
 
-    /** The releases {@code --release} accepts, and the simulated roots to trust (checked in {@link #call()}). */
-    private java.util.List<byte[]> accepted;
-
-    private SimulatedTeeRoots simulated;
-
-    private int start(NodeRuntime runtime, KemId kemId, dev.cloister.ledger.note.Ed25519NoteSigner submitter)
+    private int start(
+            NodeRuntime runtime,
+            KemId kemId,
+            Ed25519NoteSigner submitter,
+            EpochKeySchedule tokenKeys,
+            RaTlsClient attestation)
             throws Exception {
         GatewayConfig config = GatewayConfig.defaults(listen)
                 .withDecapsulation(
@@ -201,147 +224,89 @@ public final class GatewayCommand implements Callable<Integer> {
                 keyLifetime.dividedBy(4),
                 Clock.systemUTC(),
                 new SecureRandom(),
-                dev.cloister.operator.gateway.KeyIdReservations.open(keyIds));
-        dev.cloister.operator.gateway.KeyPublication publication = null;
+                KeyIdReservations.open(keyIds));
+        Optional<KeyPublication> publication = Optional.empty();
         if (ledger != null) {
-            publication = new dev.cloister.operator.gateway.KeyPublication(
+            KeyPublication published = new KeyPublication(
                     rotation,
-                    new dev.cloister.server.ledger.LedgerPublisher(
-                            io.vertx.ext.web.client.WebClient.create(runtime.vertx()),
-                            ledger,
-                            submitter,
-                            Duration.ofSeconds(30)),
+                    new LedgerPublisher(WebClient.create(runtime.vertx()), ledger, submitter, Duration.ofSeconds(30)),
                     Clock.systemUTC());
-            publication.publishMissing().await(60, TimeUnit.SECONDS);
+            published.publishMissing().await(60, TimeUnit.SECONDS);
+            publication = Optional.of(published);
         }
-        dev.cloister.operator.gateway.KeyPublication published = publication;
+        Optional<KeyPublication> published = publication;
         runtime.vertx()
                 .setPeriodic(
                         60_000,
                         id -> runtime.vertx()
                                 .executeBlocking(
                                         () -> {
-                                            rotation.rotateIfDue(); // may record a key id reservation on disk: not on
-                                            // the event loop
+                                            // may record a key id reservation on disk: not on the event loop
+                                            rotation.rotateIfDue();
                                             return null;
                                         },
                                         false)
-                                .onSuccess(v -> {
-                                    if (published != null) published.publishMissing();
-                                })
+                                .onSuccess(v -> published.ifPresent(KeyPublication::publishMissing))
                                 .onFailure(e -> LOG.error("key rotation failed; the current keys stay in use")));
-        Target inner = echo
-                ? new EchoTarget()
-                : request -> Future.succeededFuture(BinaryResponse.of(404, FieldSection.EMPTY, new byte[0]));
-        Target target = inner;
-        if (requireTokens) {
-            dev.cloister.tokens.keys.EpochKeySchedule schedule =
-                    tokens.schedule(new dev.cloister.tokens.keys.PublishedByIssuer());
-            dev.cloister.tokens.store.SpentTokenStore store = redis != null
-                    ? new dev.cloister.operator.tokens.RedisSpentTokenStore(
-                            runtime.vertx(), redis, schedule.schedule(), tokens.redemptionGrace, Duration.ofSeconds(2))
-                    : dev.cloister.tokens.store.FileSpentTokenStore.open(spentTokens);
-            target = new dev.cloister.operator.tokens.TokenGate(
-                    runtime.vertx(),
-                    inner,
-                    schedule,
-                    new dev.cloister.tokens.privacypass.PrivateTokenRedeemer(schedule, store),
-                    dev.cloister.tokens.privacypass.TokenChallenge.of(
-                            dev.cloister.tokens.privacypass.TokenType.VOPRF_P384_SHA384,
-                            issuerName,
-                            new byte[0],
-                            java.util.List.of(origin)),
-                    runtime.registry(),
-                    Clock.systemUTC());
+        Optional<GatewayDeployment.TokenRedemption> redemption = tokenKeys == null
+                ? Optional.empty()
+                : Optional.of(new GatewayDeployment.TokenRedemption(
+                        tokenKeys, spentTokenStore(runtime, tokenKeys), challenge()));
+        GatewayDeployment.Service service;
+        if (attestation != null) {
+            service = new GatewayDeployment.Sessions(
+                    redemption.orElseThrow(), enclaves, attestation, Duration.ofSeconds(30), 100_000);
+        } else if (echo) {
+            service = new GatewayDeployment.Echo(requireTokens ? redemption : Optional.empty());
+        } else {
+            service = new GatewayDeployment.NoOrigin(requireTokens ? redemption : Optional.empty());
         }
-        if (enclaves != null && !enclaves.isEmpty()) {
-            target = sessionRouter(runtime);
-        }
-        Target chosen = target;
         int count = instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
-        runtime.vertx()
-                .deployVerticle(
-                        () -> new GatewayVerticle(
-                                config, rotation, published, chosen, runtime.registry(), Clock.systemUTC()),
-                        new DeploymentOptions().setInstances(count).setThreadingModel(ThreadingModel.EVENT_LOOP))
-                .compose(id -> runtime.vertx().deployVerticle(new AdminVerticle(adminListen, runtime.registry())))
-                .await(30, TimeUnit.SECONDS);
+        GatewayDeployment.deploy(
+                        runtime.vertx(),
+                        new GatewayDeployment.Config(config, rotation, publication, service, count),
+                        runtime.registry(),
+                        Clock.systemUTC(),
+                        new SecureRandom())
+                .compose(gateway -> runtime.vertx().deployVerticle(new AdminVerticle(adminListen, runtime.registry())))
+                .await(60, TimeUnit.SECONDS);
         System.err.println("cloister gateway on " + listen + (echo ? " (echo target)" : "") + ", admin on "
                 + adminListen
-                + (requireTokens
-                        ? "; token key multiples by " + dev.cloister.tokens.ec.AwsLcKeyMultiplier.engineDescription()
-                        : ""));
+                + (tokenKeys != null ? "; token key multiples by " + AwsLcKeyMultiplier.engineDescription() : ""));
         ServerCommand.started();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> runtime.vertx().close()));
         return 0;
     }
 
-    /** The session API: tokens spent at session opening, attested enclaves only (re-attested every 30 s). */
-    private Target sessionRouter(NodeRuntime runtime) throws Exception {
-        dev.cloister.attest.sevsnp.SevSnpPolicy cpu;
-        dev.cloister.attest.ratls.RaTlsPolicy.GpuRequirement gpu;
-        SecureRandom random = new SecureRandom();
+    private SpentTokenStore spentTokenStore(NodeRuntime runtime, EpochKeySchedule tokenKeys) throws Exception {
+        return redis != null
+                ? new RedisSpentTokenStore(
+                        runtime.vertx(), redis, tokenKeys.schedule(), tokens.redemptionGrace, Duration.ofSeconds(2))
+                : FileSpentTokenStore.open(spentTokens);
+    }
+
+    private TokenChallenge challenge() {
+        return TokenChallenge.of(TokenType.VOPRF_P384_SHA384, issuerName, new byte[0], List.of(origin));
+    }
+
+    /** The RA-TLS client that attests each enclave before it joins the pool (re-attested every 30 s). */
+    private static RaTlsClient attestation(List<byte[]> accepted, SimulatedTeeRoots simulated) {
+        SevSnpPolicy cpu;
+        RaTlsPolicy.GpuRequirement gpu;
         if (simulated != null) {
             cpu = simulated.cpu();
-            gpu = new dev.cloister.attest.ratls.RaTlsPolicy.RequireGpu(simulated.gpu(), Duration.ofMinutes(5));
+            gpu = new RaTlsPolicy.RequireGpu(simulated.gpu(), Duration.ofMinutes(5));
         } else {
-            cpu = dev.cloister.attest.sevsnp.SevSnpPolicy.genuineAmd();
-            gpu = new dev.cloister.attest.ratls.RaTlsPolicy.RequireGpu(
-                    dev.cloister.attest.nvgpu.NvidiaGpuPolicy.genuineNvidia(), Duration.ofMinutes(5));
+            cpu = SevSnpPolicy.genuineAmd();
+            gpu = new RaTlsPolicy.RequireGpu(NvidiaGpuPolicy.genuineNvidia(), Duration.ofMinutes(5));
         }
-        dev.cloister.attest.ratls.RaTlsPolicy policy =
-                dev.cloister.attest.ratls.RaTlsPolicy.acceptingReleases(cpu, accepted, gpu);
-        dev.cloister.tokens.keys.EpochKeySchedule schedule =
-                tokens.schedule(new dev.cloister.tokens.keys.PublishedByIssuer());
-        dev.cloister.tokens.store.SpentTokenStore store = redis != null
-                ? new dev.cloister.operator.tokens.RedisSpentTokenStore(
-                        runtime.vertx(), redis, schedule.schedule(), tokens.redemptionGrace, Duration.ofSeconds(2))
-                : dev.cloister.tokens.store.FileSpentTokenStore.open(spentTokens);
-        dev.cloister.tokens.privacypass.TokenChallenge challenge = dev.cloister.tokens.privacypass.TokenChallenge.of(
-                dev.cloister.tokens.privacypass.TokenType.VOPRF_P384_SHA384,
-                issuerName,
-                new byte[0],
-                java.util.List.of(origin));
-        io.vertx.ext.web.client.WebClient web = io.vertx.ext.web.client.WebClient.create(runtime.vertx());
-        dev.cloister.operator.sessions.EnclavePool pool = new dev.cloister.operator.sessions.EnclavePool(random);
-        dev.cloister.operator.sessions.SessionRouter router = new dev.cloister.operator.sessions.SessionRouter(
-                pool,
-                new dev.cloister.operator.sessions.SessionHandles(
-                        random, Clock.systemUTC(), Duration.ofSeconds(30), 100_000),
-                web,
-                runtime.vertx().createHttpClient(),
-                Duration.ofSeconds(30),
-                open -> new dev.cloister.operator.tokens.TokenGate(
-                        runtime.vertx(),
-                        open,
-                        schedule,
-                        new dev.cloister.tokens.privacypass.PrivateTokenRedeemer(schedule, store),
-                        challenge,
-                        runtime.registry(),
-                        Clock.systemUTC()),
-                runtime.registry());
-        dev.cloister.operator.sessions.EnclaveRegistration registration =
-                new dev.cloister.operator.sessions.EnclaveRegistration(
-                        runtime.vertx(),
-                        web,
-                        pool,
-                        dev.cloister.attest.ratls.RaTlsClient.create(
-                                policy,
-                                dev.cloister.attest.AttestationVerifier.create(),
-                                dev.cloister.attest.ratls.KeyExchange.X25519,
-                                java.util.Optional.empty(),
-                                Duration.ofSeconds(10),
-                                Clock.systemUTC(),
-                                random),
-                        Duration.ofSeconds(10),
-                        Clock.systemUTC());
-        // Each enclave's first attestation ends (admitted or not) before the gateway listens: once it answers, it
-        // routes to every enclave that passed. Each check gives up after its own timeout (10 s).
-        java.util.List<Future<EnclavePool.Member>> first = enclaves.entrySet().stream()
-                .map(e -> registration.register(e.getKey(), e.getValue()))
-                .toList();
-        Future.join(first).otherwiseEmpty().await(30, TimeUnit.SECONDS);
-        registration.recheckEvery(Duration.ofSeconds(30));
-        return router;
+        return RaTlsClient.create(
+                RaTlsPolicy.acceptingReleases(cpu, accepted, gpu),
+                AttestationVerifier.create(),
+                KeyExchange.X25519,
+                Optional.empty(),
+                Duration.ofSeconds(10),
+                Clock.systemUTC(),
+                new SecureRandom());
     }
 }

@@ -23,6 +23,7 @@ import dev.cloister.ledger.witness.Witness;
 import dev.cloister.ledger.witness.WitnessPolicy;
 import dev.cloister.ledgerserver.LedgerVerticle;
 import dev.cloister.ledgerserver.WitnessVerticle;
+import dev.cloister.operator.GatewayDeployment;
 import dev.cloister.operator.gateway.GatewayConfig;
 import dev.cloister.operator.gateway.GatewayVerticle;
 import dev.cloister.operator.gateway.KeyPublication;
@@ -30,12 +31,9 @@ import dev.cloister.operator.gateway.KeyRotation;
 import dev.cloister.operator.keys.KeyDirectoryVerticle;
 import dev.cloister.operator.sessions.EnclavePool;
 import dev.cloister.operator.sessions.EnclaveRegistration;
-import dev.cloister.operator.sessions.SessionHandles;
-import dev.cloister.operator.sessions.SessionRouter;
 import dev.cloister.operator.tokens.AccountFile;
 import dev.cloister.operator.tokens.IssuerKeyPublication;
 import dev.cloister.operator.tokens.IssuerVerticle;
-import dev.cloister.operator.tokens.TokenGate;
 import dev.cloister.relay.RelayConfig;
 import dev.cloister.relay.RelayVerticle;
 import dev.cloister.server.ListenAddress;
@@ -43,7 +41,6 @@ import dev.cloister.server.ledger.LedgerPublisher;
 import dev.cloister.tokens.keys.EpochKeySchedule;
 import dev.cloister.tokens.keys.EpochKeySource;
 import dev.cloister.tokens.keys.EpochSchedule;
-import dev.cloister.tokens.privacypass.PrivateTokenRedeemer;
 import dev.cloister.tokens.privacypass.TokenChallenge;
 import dev.cloister.tokens.privacypass.TokenType;
 import dev.cloister.tokens.store.FileSpentTokenStore;
@@ -51,8 +48,6 @@ import dev.cloister.tokens.store.SpentTokenStore;
 import dev.cloister.wire.hpke.KemId;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.client.WebClient;
 import java.net.URI;
 import java.nio.file.Files;
@@ -136,9 +131,7 @@ public final class LocalDeployment implements AutoCloseable {
     private URI keyDirectory;
     private URI issuer;
     private URI gatewayBase;
-    private GatewayVerticle gateway;
-    private EnclavePool pool;
-    private EnclaveRegistration registration;
+    private GatewayDeployment gateway;
     private RaTlsPolicy attestationPolicy;
     private AttestationVerifier verifier;
     private byte[] measurement;
@@ -261,23 +254,8 @@ public final class LocalDeployment implements AutoCloseable {
         this.publication = publication;
         this.tokenKeys = tokenKeys;
         this.web = web;
-        pool = new EnclavePool(random);
         deployGateway(0);
         gatewayBase = URI.create("http://127.0.0.1:" + gateway.actualPort() + "/");
-        registration = new EnclaveRegistration(
-                vertx,
-                web,
-                pool,
-                RaTlsClient.create(
-                        attestationPolicy,
-                        verifier,
-                        KeyExchange.X25519,
-                        Optional.empty(),
-                        Duration.ofSeconds(10),
-                        clock,
-                        random),
-                Duration.ofSeconds(10),
-                clock);
 
         // The key directory and the relay.
         KeyDirectoryVerticle directory = new KeyDirectoryVerticle(
@@ -306,40 +284,51 @@ public final class LocalDeployment implements AutoCloseable {
         for (int i = 0; i < options.enclaves(); i++) {
             addEnclave();
         }
-        registration.recheckEvery(Duration.ofSeconds(30));
     }
 
     /**
-     * The gateway as a separate process would start it: the spent-token store (re)opened from its directory, the key
-     * ring and enclave pool kept (they live in the gateway's configuration and its registrations).
+     * The gateway as a separate process would start it: the spent-token store (re)opened from its directory, the
+     * running enclaves attested before it listens; the key ring is kept (a process keeps it in its key-id file and
+     * the ledger).
      */
     private void deployGateway(int port) throws Exception {
         spent = FileSpentTokenStore.open(dir.resolve("spent-tokens"));
-        TokenChallenge challenge = challenge();
-        SessionRouter router = new SessionRouter(
-                pool,
-                new SessionHandles(random, clock, Duration.ofSeconds(30), 10_000),
-                web,
-                vertx.createHttpClient(
-                        new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(64)),
-                Duration.ofSeconds(30),
-                open -> new TokenGate(
-                        vertx, open, tokenKeys, new PrivateTokenRedeemer(tokenKeys, spent), challenge, registry, clock),
-                registry);
-        gateway = new GatewayVerticle(
-                GatewayConfig.defaults(new ListenAddress("127.0.0.1", port)),
-                gatewayKeys,
-                publication,
-                router,
-                registry,
-                clock);
-        vertx.deployVerticle(gateway).await(30, TimeUnit.SECONDS);
+        java.util.Map<String, URI> running = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < enclaves.size(); i++) running.put(enclaveIds.get(i), sessionsUrl(enclaves.get(i)));
+        gateway = GatewayDeployment.deploy(
+                        vertx,
+                        new GatewayDeployment.Config(
+                                GatewayConfig.defaults(new ListenAddress("127.0.0.1", port)),
+                                gatewayKeys,
+                                Optional.of(publication),
+                                new GatewayDeployment.Sessions(
+                                        new GatewayDeployment.TokenRedemption(tokenKeys, spent, challenge()),
+                                        running,
+                                        RaTlsClient.create(
+                                                attestationPolicy,
+                                                verifier,
+                                                KeyExchange.X25519,
+                                                Optional.empty(),
+                                                Duration.ofSeconds(10),
+                                                clock,
+                                                random),
+                                        Duration.ofSeconds(30),
+                                        10_000),
+                                1),
+                        registry,
+                        clock,
+                        random)
+                .await(60, TimeUnit.SECONDS);
+    }
+
+    private static URI sessionsUrl(Enclave enclave) {
+        return URI.create("http://127.0.0.1:" + enclave.port() + "/sessions/");
     }
 
     /** Stops the gateway (closing its spent-token store) and starts it again on the same port. */
     public void restartGateway() throws Exception {
         int port = gateway.actualPort();
-        vertx.undeploy(gateway.deploymentID()).await(30, TimeUnit.SECONDS);
+        gateway.undeploy().await(30, TimeUnit.SECONDS);
         if (spent instanceof AutoCloseable closeable) closeable.close();
         deployGateway(port);
     }
@@ -347,17 +336,19 @@ public final class LocalDeployment implements AutoCloseable {
     /** Has the gateway attest and (re)admit every enclave that is still running. */
     public void readmitAll() throws Exception {
         for (int i = 0; i < enclaves.size(); i++) {
-            registration
-                    .register(
-                            enclaveIds.get(i),
-                            URI.create("http://127.0.0.1:" + enclaves.get(i).port() + "/sessions/"))
+            registration()
+                    .register(enclaveIds.get(i), sessionsUrl(enclaves.get(i)))
                     .otherwiseEmpty()
                     .await(30, TimeUnit.SECONDS);
         }
     }
 
     public GatewayVerticle gateway() {
-        return gateway;
+        return gateway.verticle();
+    }
+
+    private EnclaveRegistration registration() {
+        return gateway.registration().orElseThrow();
     }
 
     /** Starts one more enclave and has the gateway attest and admit it; returns its id. */
@@ -382,9 +373,7 @@ public final class LocalDeployment implements AutoCloseable {
         String id = "enclave-" + enclaves.size();
         enclaves.add(enclave);
         enclaveIds.add(id);
-        registration
-                .register(id, URI.create("http://127.0.0.1:" + enclave.port() + "/sessions/"))
-                .await(30, TimeUnit.SECONDS);
+        registration().register(id, sessionsUrl(enclave)).await(30, TimeUnit.SECONDS);
         return id;
     }
 
@@ -398,7 +387,7 @@ public final class LocalDeployment implements AutoCloseable {
     }
 
     public EnclavePool pool() {
-        return pool;
+        return gateway.pool().orElseThrow();
     }
 
     public static TokenChallenge challenge() {
