@@ -100,8 +100,8 @@ public final class RelayVerticle extends VerticleBase {
             Problem.UNSUPPORTED_MEDIA_TYPE.send(response);
             return;
         }
-        String clientAddress = ClientRateLimit.clientKey(
-                request.remoteAddress() == null ? "" : request.remoteAddress().hostAddress());
+        String clientAddress =
+                request.remoteAddress() == null ? "" : request.remoteAddress().hostAddress();
         long retryAfter = rateLimit.tryAcquire(clientAddress, start);
         if (retryAfter > 0) {
             metrics.record(Outcome.RATE_LIMITED, start);
