@@ -4,12 +4,18 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The request log: every request appends one {@link RequestLogEntry}, exported as JSON lines. In memory for an app
@@ -20,6 +26,13 @@ public final class RequestLog {
 
     /** The most entries kept in memory (the file keeps every line). */
     public static final int MAX_IN_MEMORY = 1000;
+
+    /** What the log reveals (when, where, which release) is the owner's business alone. */
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY_DIRECTORY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
     private final Optional<Path> file;
     private final List<JsonObject> entries = new ArrayList<>();
@@ -32,7 +45,10 @@ public final class RequestLog {
         return new RequestLog(Optional.empty());
     }
 
-    /** A log that also appends each entry as one JSON line to {@code file} (created with its directories). */
+    /**
+     * A log that also appends each entry as one JSON line to {@code file} (created readable by its owner only, with
+     * its missing directories likewise).
+     */
     public static RequestLog appendingTo(Path file) {
         return new RequestLog(Optional.of(file));
     }
@@ -44,12 +60,18 @@ public final class RequestLog {
         if (file.isPresent()) {
             try {
                 Path parent = file.get().toAbsolutePath().getParent();
-                if (parent != null) Files.createDirectories(parent);
+                if (parent != null && !Files.isDirectory(parent)) Files.createDirectories(parent, OWNER_ONLY_DIRECTORY);
+                if (!Files.exists(file.get(), LinkOption.NOFOLLOW_LINKS)) {
+                    try {
+                        Files.createFile(file.get(), OWNER_ONLY);
+                    } catch (FileAlreadyExistsException raced) {
+                        // another process created it first
+                    }
+                }
                 Files.writeString(
                         file.get(),
                         json.encode() + "\n",
                         StandardCharsets.UTF_8,
-                        StandardOpenOption.CREATE,
                         StandardOpenOption.APPEND,
                         StandardOpenOption.WRITE);
             } catch (IOException e) {

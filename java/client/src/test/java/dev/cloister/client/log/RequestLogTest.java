@@ -3,7 +3,9 @@ package dev.cloister.client.log;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -50,6 +52,14 @@ class RequestLogTest {
         log.append(failed);
         List<String> lines = RequestLog.read(dir.resolve("sub/request-log.jsonl"));
         assertEquals(2, lines.size());
+        assertEquals(
+                "rw-------",
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("sub/request-log.jsonl"))),
+                "the log is its owner's alone");
+        assertEquals(
+                "rwx------",
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("sub"))),
+                "and so is the directory made for it");
         JsonObject first = new JsonObject(lines.get(0));
         assertEquals(17, first.getJsonObject("key_config").getLong("ledger_index"));
         assertEquals("0a".repeat(32), first.getJsonObject("token").getString("issuer_key_id"));
