@@ -1,10 +1,12 @@
 package dev.cloister.attest.sim;
 
+import dev.cloister.attest.tdx.QuotingEnclave;
 import dev.cloister.attest.tdx.TcbStatus;
 import dev.cloister.attest.tdx.TdxCollateral;
 import dev.cloister.attest.tdx.TdxEndorsements;
 import dev.cloister.attest.tdx.TdxEvidence;
 import dev.cloister.attest.tdx.TdxPolicy;
+import dev.cloister.base.Bytes;
 import dev.cloister.base.Hex;
 import dev.cloister.base.Pem;
 import java.io.ByteArrayOutputStream;
@@ -127,7 +129,19 @@ public final class SimulatedTdxPlatform {
      * {@code --insecure-simulated-tee}: a simulated quote proves nothing about the machine that produced it.
      */
     public TdxPolicy insecurePolicy() {
-        return TdxPolicy.genuineIntel().withTrustedRoots(List.of(rootSha256()));
+        return TdxPolicy.genuineIntel().withTrustedRoots(List.of(rootSha256())).withQuotingEnclave(quotingEnclave());
+    }
+
+    /** The simulated quoting enclave: Intel's identity with the simulator's MRSIGNER. */
+    public static QuotingEnclave quotingEnclave() {
+        QuotingEnclave intel = QuotingEnclave.intelTdQe();
+        return new QuotingEnclave(
+                Bytes.of(QE_MRSIGNER),
+                intel.isvProdId(),
+                intel.miscSelect(),
+                intel.miscSelectMask(),
+                intel.attributes(),
+                intel.attributesMask());
     }
 
     /** The PCK certificate's serial number (to revoke it in a test CRL). */

@@ -112,10 +112,23 @@ public record QeIdentity(
 
     /**
      * Appraises the QE report (384-byte SGX REPORT body, its signature already verified) against this identity:
-     * MRSIGNER and ISVPRODID equal, MISCSELECT and ATTRIBUTES equal under their masks, then the first TCB level whose
-     * ISVSVN ≤ the report's gives the QE's status. No such level: not supported, refused.
+     * {@link #checkIdentity the identity}, then the first TCB level whose ISVSVN ≤ the report's gives the QE's status.
+     * No such level: not supported, refused.
      */
     public Level evaluate(byte[] qeReport) throws AttestationException {
+        checkIdentity(qeReport);
+        int svn = u16(qeReport, ISVSVN);
+        for (Level l : tcbLevels) {
+            if (svn >= l.isvSvn()) {
+                return l;
+            }
+        }
+        throw new AttestationException(
+                "QE ISVSVN " + svn + " is below every TCB level of the QE identity: " + "not supported");
+    }
+
+    /** MRSIGNER and ISVPRODID equal, MISCSELECT and ATTRIBUTES equal under their masks. */
+    void checkIdentity(byte[] qeReport) throws AttestationException {
         if (!Arrays.equals(qeReport, MRSIGNER, MRSIGNER + 32, mrSigner, 0, 32)) {
             throw AttestationException.mismatch(
                     "QE MRSIGNER", Hex.format(mrSigner), Hex.format(qeReport, MRSIGNER, MRSIGNER + 32));
@@ -126,14 +139,6 @@ public record QeIdentity(
         }
         masked("QE MISCSELECT", qeReport, MISCSELECT, miscSelectMask, miscSelect);
         masked("QE ATTRIBUTES", qeReport, ATTRIBUTES, attributesMask, attributes);
-        int svn = u16(qeReport, ISVSVN);
-        for (Level l : tcbLevels) {
-            if (svn >= l.isvSvn()) {
-                return l;
-            }
-        }
-        throw new AttestationException(
-                "QE ISVSVN " + svn + " is below every TCB level of the QE identity: " + "not supported");
     }
 
     private static int u16(byte[] b, int off) {

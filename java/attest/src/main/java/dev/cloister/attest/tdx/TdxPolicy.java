@@ -9,21 +9,68 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * How to appraise a TDX quote. A debuggable TD (TDATTRIBUTES.DEBUG) is always refused.
+ * How to appraise a TDX quote. A debuggable TD (TDATTRIBUTES.DEBUG) and TDATTRIBUTES bits the TDX module reserves are
+ * always refused; the QE report is always checked against Intel's TD quoting enclave identity.
  *
  * @param trustedRootSha256 SHA-256 (hex) of the root certificates a PCK chain may end in (at least one)
  * @param mrTd {@link ReferenceValue.Skip} or 48-byte {@link ReferenceValue.Digests}
  * @param rtmrs for RTMR0..3, each Skip or 48-byte Digests (exactly four entries)
  * @param reportData Skip or 64-byte Digests
  * @param tcb whether a TCB status from Intel's PCS collateral is required, and which statuses are accepted
+ * @param tdAttributes what TDATTRIBUTES may and must hold
+ * @param xfam Skip or 8-byte Digests (the TD's extended features, as the quote's little-endian bytes)
+ * @param mrConfigId Skip or 48-byte Digests (the host-provided configuration id)
+ * @param mrOwner Skip or 48-byte Digests
+ * @param mrOwnerConfig Skip or 48-byte Digests
+ * @param quotingEnclave the enclave that must have signed the attestation key ({@link QuotingEnclave#intelTdQe()})
  */
 public record TdxPolicy(
         List<String> trustedRootSha256,
         ReferenceValue mrTd,
         List<ReferenceValue> rtmrs,
         ReferenceValue reportData,
-        TcbRequirement tcb)
+        TcbRequirement tcb,
+        TdAttributes tdAttributes,
+        ReferenceValue xfam,
+        ReferenceValue mrConfigId,
+        ReferenceValue mrOwner,
+        ReferenceValue mrOwnerConfig,
+        QuotingEnclave quotingEnclave)
         implements Policy {
+
+    /**
+     * What TDATTRIBUTES (the TD's 64-bit attributes, fixed at TD creation) may hold, bit names as Linux's
+     * {@code asm/shared/tdx.h} and Intel's TDX module ABI give them: 0 DEBUG, 4 HGS_PLUS_PROF, 5 PERF_PROF, 6 PMT_PROF,
+     * 16 ICSSD, 27 LASS, 28 SEPT_VE_DISABLE, 29 MIGRATABLE, 30 PKS, 31 KL, 62 TPA, 63 PERFMON; every other bit is
+     * reserved and refused, as is DEBUG.
+     *
+     * @param requireSeptVeDisable SEPT_VE_DISABLE must be set: without it the host can make the TD take #VE exceptions
+     *     on secure-EPT violations it provokes (a channel into the guest kernel)
+     * @param allowMigratable whether MIGRATABLE may be set (a migration TD can then export the TD's state)
+     * @param allowHostProfiling whether HGS_PLUS_PROF, PERF_PROF or PMT_PROF may be set (the host profiles the TD)
+     */
+    public record TdAttributes(boolean requireSeptVeDisable, boolean allowMigratable, boolean allowHostProfiling) {
+
+        static final long DEBUG = 1L;
+        static final long HOST_PROFILING = 1L << 4 | 1L << 5 | 1L << 6;
+        static final long SEPT_VE_DISABLE = 1L << 28;
+        static final long MIGRATABLE = 1L << 29;
+        static final long DEFINED = DEBUG
+                | HOST_PROFILING
+                | 1L << 16
+                | 1L << 27
+                | SEPT_VE_DISABLE
+                | MIGRATABLE
+                | 1L << 30
+                | 1L << 31
+                | 1L << 62
+                | 1L << 63;
+
+        /** SEPT_VE_DISABLE required; not migratable; no host profiling. */
+        public static TdAttributes hardened() {
+            return new TdAttributes(true, false, false);
+        }
+    }
 
     /**
      * What the policy requires of the quote's TCB level. Whatever it says, collateral that comes with the evidence is
@@ -70,13 +117,34 @@ public record TdxPolicy(
         }
     }
 
-    /** A policy that does not require a TCB status (the constructor before PCS collateral existed). */
+    /** A policy that does not require a TCB status, with hardened TD attributes and no owner/config values. */
     public TdxPolicy(
             List<String> trustedRootSha256,
             ReferenceValue mrTd,
             List<ReferenceValue> rtmrs,
             ReferenceValue reportData) {
         this(trustedRootSha256, mrTd, rtmrs, reportData, new TcbNotRequired());
+    }
+
+    /** Hardened TD attributes; XFAM, MRCONFIGID, MROWNER and MROWNERCONFIG not checked. */
+    public TdxPolicy(
+            List<String> trustedRootSha256,
+            ReferenceValue mrTd,
+            List<ReferenceValue> rtmrs,
+            ReferenceValue reportData,
+            TcbRequirement tcb) {
+        this(
+                trustedRootSha256,
+                mrTd,
+                rtmrs,
+                reportData,
+                tcb,
+                TdAttributes.hardened(),
+                new ReferenceValue.Skip(),
+                new ReferenceValue.Skip(),
+                new ReferenceValue.Skip(),
+                new ReferenceValue.Skip(),
+                QuotingEnclave.intelTdQe());
     }
 
     /** SHA-256 of the Intel SGX Root CA certificate (DER), the root of every PCK chain. */
@@ -98,6 +166,12 @@ public record TdxPolicy(
         }
         check(reportData, 64, "reportData");
         Objects.requireNonNull(tcb, "tcb (use TcbNotRequired to skip)");
+        Objects.requireNonNull(tdAttributes, "tdAttributes");
+        check(xfam, 8, "xfam");
+        check(mrConfigId, 48, "mrConfigId");
+        check(mrOwner, 48, "mrOwner");
+        check(mrOwnerConfig, 48, "mrOwnerConfig");
+        Objects.requireNonNull(quotingEnclave, "quotingEnclave");
     }
 
     private static void check(ReferenceValue v, int len, String name) {
@@ -107,31 +181,151 @@ public record TdxPolicy(
         }
     }
 
-    /** A genuine quote signed through the Intel SGX Root CA, nothing else required (debug TDs still refused). */
+    /**
+     * A genuine quote signed through the Intel SGX Root CA by Intel's TD quoting enclave, from a TD with hardened
+     * attributes; no measurement or TCB status required.
+     */
     public static TdxPolicy genuineIntel() {
         ReferenceValue skip = new ReferenceValue.Skip();
         return new TdxPolicy(List.of(INTEL_SGX_ROOT_CA_SHA256), skip, List.of(skip, skip, skip, skip), skip);
     }
 
     public TdxPolicy withMrTd(ReferenceValue v) {
-        return new TdxPolicy(trustedRootSha256, v, rtmrs, reportData, tcb);
+        return new TdxPolicy(
+                trustedRootSha256,
+                v,
+                rtmrs,
+                reportData,
+                tcb,
+                tdAttributes,
+                xfam,
+                mrConfigId,
+                mrOwner,
+                mrOwnerConfig,
+                quotingEnclave);
     }
 
     public TdxPolicy withReportData(ReferenceValue v) {
-        return new TdxPolicy(trustedRootSha256, mrTd, rtmrs, v, tcb);
+        return new TdxPolicy(
+                trustedRootSha256,
+                mrTd,
+                rtmrs,
+                v,
+                tcb,
+                tdAttributes,
+                xfam,
+                mrConfigId,
+                mrOwner,
+                mrOwnerConfig,
+                quotingEnclave);
     }
 
     public TdxPolicy withRtmrs(List<ReferenceValue> v) {
-        return new TdxPolicy(trustedRootSha256, mrTd, v, reportData, tcb);
+        return new TdxPolicy(
+                trustedRootSha256,
+                mrTd,
+                v,
+                reportData,
+                tcb,
+                tdAttributes,
+                xfam,
+                mrConfigId,
+                mrOwner,
+                mrOwnerConfig,
+                quotingEnclave);
     }
 
     public TdxPolicy withTcb(TcbRequirement v) {
-        return new TdxPolicy(trustedRootSha256, mrTd, rtmrs, reportData, v);
+        return new TdxPolicy(
+                trustedRootSha256,
+                mrTd,
+                rtmrs,
+                reportData,
+                v,
+                tdAttributes,
+                xfam,
+                mrConfigId,
+                mrOwner,
+                mrOwnerConfig,
+                quotingEnclave);
+    }
+
+    public TdxPolicy withTdAttributes(TdAttributes v) {
+        return new TdxPolicy(
+                trustedRootSha256,
+                mrTd,
+                rtmrs,
+                reportData,
+                tcb,
+                v,
+                xfam,
+                mrConfigId,
+                mrOwner,
+                mrOwnerConfig,
+                quotingEnclave);
+    }
+
+    public TdxPolicy withXfam(ReferenceValue v) {
+        return new TdxPolicy(
+                trustedRootSha256,
+                mrTd,
+                rtmrs,
+                reportData,
+                tcb,
+                tdAttributes,
+                v,
+                mrConfigId,
+                mrOwner,
+                mrOwnerConfig,
+                quotingEnclave);
+    }
+
+    /** MRCONFIGID, MROWNER and MROWNERCONFIG: the values the host set at TD creation. */
+    public TdxPolicy withOwnerValues(ReferenceValue configId, ReferenceValue owner, ReferenceValue ownerConfig) {
+        return new TdxPolicy(
+                trustedRootSha256,
+                mrTd,
+                rtmrs,
+                reportData,
+                tcb,
+                tdAttributes,
+                xfam,
+                configId,
+                owner,
+                ownerConfig,
+                quotingEnclave);
+    }
+
+    /** The same checks, with another quoting enclave required (a simulated platform's). */
+    public TdxPolicy withQuotingEnclave(QuotingEnclave v) {
+        return new TdxPolicy(
+                trustedRootSha256,
+                mrTd,
+                rtmrs,
+                reportData,
+                tcb,
+                tdAttributes,
+                xfam,
+                mrConfigId,
+                mrOwner,
+                mrOwnerConfig,
+                v);
     }
 
     /** The same checks, with these roots trusted instead (for example a simulated platform's root). */
     public TdxPolicy withTrustedRoots(List<String> rootSha256) {
-        return new TdxPolicy(rootSha256, mrTd, rtmrs, reportData, tcb);
+        return new TdxPolicy(
+                rootSha256,
+                mrTd,
+                rtmrs,
+                reportData,
+                tcb,
+                tdAttributes,
+                xfam,
+                mrConfigId,
+                mrOwner,
+                mrOwnerConfig,
+                quotingEnclave);
     }
 
     @Override

@@ -73,6 +73,11 @@ public final class TdxVerifier {
         } catch (AttestationException e) {
             throw e.whileDoing("verifying the TDX quote signatures");
         }
+        try {
+            policy.quotingEnclave().check(q.qeReport());
+        } catch (AttestationException e) {
+            throw e.whileDoing("checking the QE report against the quoting enclave the policy names");
+        }
         Optional<TdxTcbLevel> tcb = Optional.empty();
         if (endorsements.collateral().isPresent()) {
             tcb = Optional.of(appraiseCollateral(
@@ -115,6 +120,11 @@ public final class TdxVerifier {
                                     + tcb.get().advisoryIds() + ")");
                 }
             }
+            tdAttributes(policy.tdAttributes(), q.tdAttributes());
+            digests("XFAM", policy.xfam(), q.xfam());
+            digests("MRCONFIGID", policy.mrConfigId(), q.mrConfigId());
+            digests("MROWNER", policy.mrOwner(), q.mrOwner());
+            digests("MROWNERCONFIG", policy.mrOwnerConfig(), q.mrOwnerConfig());
             digests("MRTD", policy.mrTd(), q.mrTd());
             for (int i = 0; i < 4; i++) {
                 digests("RTMR" + i, policy.rtmrs().get(i), q.rtmr(i));
@@ -266,6 +276,31 @@ public final class TdxVerifier {
         if (now.isBefore(issued) || now.isAfter(nextUpdate)) {
             throw new AttestationException(
                     what + " is not current at " + now + " (issued " + issued + ", nextUpdate " + nextUpdate + ")");
+        }
+    }
+
+    /** TDATTRIBUTES (8 bytes, little-endian) against the policy; DEBUG was refused before. */
+    private static void tdAttributes(TdxPolicy.TdAttributes rule, byte[] bytes) throws AttestationException {
+        long attributes = 0;
+        for (int i = 7; i >= 0; i--) attributes = attributes << 8 | (bytes[i] & 0xff);
+        long reserved = attributes & ~TdxPolicy.TdAttributes.DEFINED;
+        if (reserved != 0) {
+            throw new AttestationException(
+                    String.format("TDATTRIBUTES %016x sets reserved bits %016x; refused", attributes, reserved));
+        }
+        if (rule.requireSeptVeDisable() && (attributes & TdxPolicy.TdAttributes.SEPT_VE_DISABLE) == 0) {
+            throw new AttestationException(String.format(
+                    "TDATTRIBUTES %016x lacks SEPT_VE_DISABLE (bit 28): the host could inject #VE on EPT violations;"
+                            + " refused",
+                    attributes));
+        }
+        if (!rule.allowMigratable() && (attributes & TdxPolicy.TdAttributes.MIGRATABLE) != 0) {
+            throw new AttestationException(
+                    String.format("TDATTRIBUTES %016x sets MIGRATABLE (bit 29); the policy refuses it", attributes));
+        }
+        if (!rule.allowHostProfiling() && (attributes & TdxPolicy.TdAttributes.HOST_PROFILING) != 0) {
+            throw new AttestationException(String.format(
+                    "TDATTRIBUTES %016x lets the host profile the TD (bits 4-6); the policy refuses it", attributes));
         }
     }
 

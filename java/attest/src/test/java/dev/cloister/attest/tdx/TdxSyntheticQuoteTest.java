@@ -38,7 +38,14 @@ class TdxSyntheticQuoteTest {
 
     static final Instant NOW = Instant.parse("2026-11-28T00:00:00Z");
 
+    /** SEPT_VE_DISABLE alone: what a hardened TD sets. */
+    static final long HARDENED = 1L << 28;
+
     static byte[] quote(boolean debug, KeyPair root, KeyPair pck) throws Exception {
+        return quote(HARDENED | (debug ? 1 : 0), root, pck);
+    }
+
+    static byte[] quote(long tdAttributes, KeyPair root, KeyPair pck) throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair ak = g.generateKeyPair();
@@ -59,9 +66,7 @@ class TdxSyntheticQuoteTest {
         ByteBuffer head = ByteBuffer.allocate(0x30 + 584).order(ByteOrder.LITTLE_ENDIAN);
         head.putShort(0, (short) 4).putShort(2, (short) 2).putInt(4, 0x81);
         head.put(0x0C, HexFormat.of().parseHex("939a7233f79c4ca9940a0db3957f0607"));
-        if (debug) {
-            head.put(0x30 + 0x78, (byte) 1);
-        }
+        head.putLong(0x30 + 0x78, tdAttributes);
         byte[] signed = head.array();
         byte[] akXy = new byte[64];
         ECPublicKey akPub = (ECPublicKey) ak.getPublic();
@@ -69,6 +74,10 @@ class TdxSyntheticQuoteTest {
         copy32(akPub.getW().getAffineY(), akXy, 32);
         byte[] auth = new byte[32];
         byte[] qeReport = new byte[384];
+        // Intel's TD quoting enclave: ATTRIBUTES, MRSIGNER, ISVPRODID.
+        qeReport[48] = 0x11;
+        System.arraycopy(QuotingEnclave.intelTdQe().mrSigner().toByteArray(), 0, qeReport, 128, 32);
+        qeReport[256] = 2;
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         sha.update(akXy);
         System.arraycopy(sha.digest(auth), 0, qeReport, 320, 32);
@@ -133,6 +142,47 @@ class TdxSyntheticQuoteTest {
                 () -> new TdxVerifier()
                         .verify(NOW, TdxEvidence.of(ok), TdxEndorsements.embeddedPckChain(), TdxPolicy.genuineIntel()));
         assertTrue(y.getMessage().contains("not a root this policy trusts"), y.getMessage());
+    }
+
+    @Test
+    void tdAttributesTheTdxModuleReservesOrThePolicyRefusesAreRefused() throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+        g.initialize(new ECGenParameterSpec("secp256r1"));
+        KeyPair root = g.generateKeyPair();
+        KeyPair pck = g.generateKeyPair();
+        // PKS, KL, LASS and PERFMON are the TD's own features: allowed.
+        long features = HARDENED | 1L << 30 | 1L << 31 | 1L << 27 | 1L << 63;
+        assertEquals(
+                4,
+                verify(quote(features, root, pck), TdxPolicy.TdAttributes.hardened())
+                        .quote()
+                        .version());
+        refusedWith("sets reserved bits 0000000000000002", quote(HARDENED | 1L << 1, root, pck), hardened());
+        refusedWith("sets reserved bits 0000000100000000", quote(HARDENED | 1L << 32, root, pck), hardened());
+        refusedWith("lacks SEPT_VE_DISABLE", quote(0, root, pck), hardened());
+        refusedWith("sets MIGRATABLE", quote(HARDENED | 1L << 29, root, pck), hardened());
+        refusedWith("host profile the TD", quote(HARDENED | 1L << 5, root, pck), hardened());
+        // Each relaxed only where the policy says so.
+        verify(quote(0, root, pck), new TdxPolicy.TdAttributes(false, false, false));
+        verify(quote(HARDENED | 1L << 29, root, pck), new TdxPolicy.TdAttributes(true, true, false));
+        verify(quote(HARDENED | 1L << 4, root, pck), new TdxPolicy.TdAttributes(true, false, true));
+        refusedWith("sets reserved bits", quote(1L << 40, root, pck), new TdxPolicy.TdAttributes(false, true, true));
+    }
+
+    private static TdxPolicy.TdAttributes hardened() {
+        return TdxPolicy.TdAttributes.hardened();
+    }
+
+    private static TdxClaims verify(byte[] quote, TdxPolicy.TdAttributes rule) throws Exception {
+        TdxPolicy policy = TdxPolicy.genuineIntel()
+                .withTrustedRoots(List.of(rootSha256(quote)))
+                .withTdAttributes(rule);
+        return new TdxVerifier().verify(NOW, TdxEvidence.of(quote), TdxEndorsements.embeddedPckChain(), policy);
+    }
+
+    private static void refusedWith(String reason, byte[] quote, TdxPolicy.TdAttributes rule) {
+        AttestationException x = assertThrows(AttestationException.class, () -> verify(quote, rule));
+        assertTrue(x.getMessage().contains(reason), x.getMessage());
     }
 
     private static byte[] p1363(KeyPair k, byte[] data) throws Exception {

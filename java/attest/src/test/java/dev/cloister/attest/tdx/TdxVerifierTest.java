@@ -8,6 +8,7 @@ import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.AttestationResult;
 import dev.cloister.attest.AttestationVerifier;
 import dev.cloister.attest.ReferenceValue;
+import dev.cloister.base.Bytes;
 import dev.cloister.testing.Json;
 import dev.cloister.testing.Vectors;
 import java.nio.ByteBuffer;
@@ -42,6 +43,18 @@ class TdxVerifierTest {
                 Vectors.read(Vectors.dir("tdx/go-tdx-guest").resolve(name + ".parsed.json")), StandardCharsets.UTF_8));
     }
 
+    /**
+     * The policy each sample passes: the default for the v5 and cos-113 TDs (SEPT_VE_DISABLE set); the SPR sample's TD
+     * was created without SEPT_VE_DISABLE (TDATTRIBUTES 0x40000000: PKS alone), which the default policy refuses
+     * ({@link #theDefaultPolicyRefusesATdWithoutSeptVeDisable}), so it is appraised with that requirement off.
+     */
+    static TdxPolicy genuine(String name) {
+        return name.equals("tdx_prod_quote_SPR_E4.dat") ? SPR : TdxPolicy.genuineIntel();
+    }
+
+    static final TdxPolicy SPR =
+            TdxPolicy.genuineIntel().withTdAttributes(new TdxPolicy.TdAttributes(false, false, false));
+
     private static void refused(String reason, Executable e) {
         AttestationException x = assertThrows(AttestationException.class, e);
         assertTrue(x.getMessage().contains(reason), () -> "expected \"" + reason + "\" in: " + x.getMessage());
@@ -59,7 +72,7 @@ class TdxVerifierTest {
         Map<String, Object> body = (Map<String, Object>) e.get("td_quote_body");
         Map<String, Object> header = (Map<String, Object>) e.get("header");
         List<Object> rtmr = (List<Object>) body.get("rtmr");
-        TdxPolicy exact = TdxPolicy.genuineIntel()
+        TdxPolicy exact = genuine(name)
                 .withMrTd(ReferenceValue.Digests.ofHex((String) body.get("mrtd")))
                 .withReportData(ReferenceValue.Digests.ofHex((String) body.get("report_data")))
                 .withRtmrs(rtmr.stream()
@@ -87,29 +100,16 @@ class TdxVerifierTest {
                 ((Long) e.get("total_len")).intValue() - ((Long) e.get("trailing_bytes")).intValue(), q.bytes().length);
         assertTrue(c.pckSubject().contains("Intel SGX PCK Certificate"), c.pckSubject());
         AttestationResult r = AttestationVerifier.create()
-                .verify(NOW, TdxEvidence.of(quote(name)), TdxEndorsements.embeddedPckChain(), TdxPolicy.genuineIntel());
+                .verify(NOW, TdxEvidence.of(quote(name)), TdxEndorsements.embeddedPckChain(), genuine(name));
         assertTrue(r.toJson().contains("\"mrtd\":\"" + body.get("mrtd") + "\""), r.toJson());
     }
 
     @Test
     void policyAndStructureRefusals() {
         byte[] q = quote("tdx_prod_quote_SPR_E4.dat");
-        refused(
-                "MRTD",
-                () -> verify(q, TdxPolicy.genuineIntel().withMrTd(ReferenceValue.Digests.ofHex("00".repeat(48)))));
-        refused(
-                "REPORTDATA",
-                () -> verify(
-                        q, TdxPolicy.genuineIntel().withReportData(ReferenceValue.Digests.ofHex("00".repeat(64)))));
-        refused(
-                "not a root this policy trusts",
-                () -> verify(
-                        q,
-                        new TdxPolicy(
-                                List.of("00".repeat(32)),
-                                new ReferenceValue.Skip(),
-                                TdxPolicy.genuineIntel().rtmrs(),
-                                new ReferenceValue.Skip())));
+        refused("MRTD", () -> verify(q, SPR.withMrTd(ReferenceValue.Digests.ofHex("00".repeat(48)))));
+        refused("REPORTDATA", () -> verify(q, SPR.withReportData(ReferenceValue.Digests.ofHex("00".repeat(64)))));
+        refused("not a root this policy trusts", () -> verify(q, SPR.withTrustedRoots(List.of("00".repeat(32)))));
         refused(
                 "not valid at",
                 () -> new TdxVerifier()
@@ -117,15 +117,82 @@ class TdxVerifierTest {
                                 Instant.parse("2020-01-01T00:00:00Z"),
                                 TdxEvidence.of(q),
                                 TdxEndorsements.embeddedPckChain(),
-                                TdxPolicy.genuineIntel()));
+                                SPR));
         byte[] v6 = q.clone();
         ByteBuffer.wrap(v6).order(ByteOrder.LITTLE_ENDIAN).putShort(0, (short) 6);
-        refused("unknown version 6", () -> verify(v6, TdxPolicy.genuineIntel()));
-        refused("truncated", () -> verify(Arrays.copyOf(q, 100), TdxPolicy.genuineIntel()));
-        refused("exceeds the limit", () -> verify(new byte[TdxQuote.MAX_QUOTE + 1], TdxPolicy.genuineIntel()));
+        refused("unknown version 6", () -> verify(v6, SPR));
+        refused("truncated", () -> verify(Arrays.copyOf(q, 100), SPR));
+        refused("exceeds the limit", () -> verify(new byte[TdxQuote.MAX_QUOTE + 1], SPR));
         byte[] debug = q.clone();
         debug[0x30 + 0x78] |= 1;
-        refused("attestation-key signature", () -> verify(debug, TdxPolicy.genuineIntel()));
+        refused("attestation-key signature", () -> verify(debug, SPR));
+        refused("XFAM", () -> verify(q, SPR.withXfam(ReferenceValue.Digests.ofHex("00".repeat(8)))));
+        ReferenceValue zeros = ReferenceValue.Digests.ofHex("00".repeat(48));
+        ReferenceValue other = ReferenceValue.Digests.ofHex("11".repeat(48));
+        refused("MRCONFIGID", () -> verify(q, SPR.withOwnerValues(other, zeros, zeros)));
+        refused("MROWNER:", () -> verify(q, SPR.withOwnerValues(zeros, other, zeros)));
+        refused("MROWNERCONFIG", () -> verify(q, SPR.withOwnerValues(zeros, zeros, other)));
+        assertEquals(
+                4,
+                uncheckedVerify(q, SPR.withOwnerValues(zeros, zeros, zeros))
+                        .quote()
+                        .version());
+        refused(
+                "QE MRSIGNER",
+                () -> verify(
+                        q,
+                        SPR.withQuotingEnclave(new QuotingEnclave(
+                                Bytes.fromHex("00".repeat(32)),
+                                2,
+                                QuotingEnclave.intelTdQe().miscSelect(),
+                                QuotingEnclave.intelTdQe().miscSelectMask(),
+                                QuotingEnclave.intelTdQe().attributes(),
+                                QuotingEnclave.intelTdQe().attributesMask()))));
+    }
+
+    private static TdxClaims uncheckedVerify(byte[] q, TdxPolicy p) {
+        try {
+            return verify(q, p);
+        } catch (AttestationException e) {
+            throw new AssertionError(e.getMessage(), e);
+        }
+    }
+
+    @Test
+    void theDefaultPolicyRefusesATdWithoutSeptVeDisable() {
+        refused(
+                "TDATTRIBUTES 0000000040000000 lacks SEPT_VE_DISABLE (bit 28)",
+                () -> verify(quote("tdx_prod_quote_SPR_E4.dat"), TdxPolicy.genuineIntel()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tdx_prod_quote_SPR_E4.dat", "quote_v5_sample.dat", "ccel_cos-113-tdx-quote.dat"})
+    void everySampleWasSignedByIntelsTdQuotingEnclave(String name) {
+        QuotingEnclave intel = QuotingEnclave.intelTdQe();
+        refused(
+                "QE ISVPRODID",
+                () -> verify(
+                        quote(name),
+                        genuine(name)
+                                .withQuotingEnclave(new QuotingEnclave(
+                                        intel.mrSigner(),
+                                        1,
+                                        intel.miscSelect(),
+                                        intel.miscSelectMask(),
+                                        intel.attributes(),
+                                        intel.attributesMask()))));
+        refused(
+                "QE ATTRIBUTES under the mask",
+                () -> verify(
+                        quote(name),
+                        genuine(name)
+                                .withQuotingEnclave(new QuotingEnclave(
+                                        intel.mrSigner(),
+                                        2,
+                                        intel.miscSelect(),
+                                        intel.miscSelectMask(),
+                                        Bytes.fromHex("13000000000000000000000000000000"),
+                                        intel.attributesMask()))));
     }
 
     /**
@@ -147,7 +214,7 @@ class TdxVerifierTest {
             q[i] ^= (byte) mask;
             boolean accepted;
             try {
-                v.verify(NOW, TdxEvidence.of(q), TdxEndorsements.embeddedPckChain(), TdxPolicy.genuineIntel());
+                v.verify(NOW, TdxEvidence.of(q), TdxEndorsements.embeddedPckChain(), genuine(name));
                 accepted = true;
             } catch (AttestationException e) {
                 accepted = false;
