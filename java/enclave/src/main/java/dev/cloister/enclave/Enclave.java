@@ -115,7 +115,7 @@ public final class Enclave implements AutoCloseable {
     }
 
     /** The model's name as {@code /v1/models} lists it: its file name without the extension. */
-    static String modelId(Path model) {
+    public static String modelId(Path model) {
         String name = model.getFileName().toString();
         int dot = name.lastIndexOf('.');
         return dot > 0 ? name.substring(0, dot) : name;
