@@ -1,6 +1,7 @@
 package dev.cloister.cli;
 
 import dev.cloister.cli.demo.LocalDeployment;
+import dev.cloister.cli.proxy.OpenAiProxy;
 import dev.cloister.client.log.RequestLogEntry;
 import dev.cloister.client.session.CloisterClient;
 import dev.cloister.client.session.SessionFailure;
@@ -76,6 +77,26 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", defaultValue = "48", description = "Tokens to generate (default: ${DEFAULT-VALUE})")
     int maxTokens;
 
+    @Option(
+            names = "--serve",
+            description =
+                    "Keep the deployment running with an OpenAI-compatible proxy in front of it, until interrupted")
+    boolean serve;
+
+    @Option(
+            names = "--proxy-listen",
+            defaultValue = "127.0.0.1:8080",
+            paramLabel = "HOST:PORT",
+            description = "With --serve: where the proxy listens, on loopback (default: ${DEFAULT-VALUE})")
+    String proxyListen;
+
+    @Option(
+            names = "--session-options-out",
+            paramLabel = "FILE",
+            description = "With --serve: write the SESSION-OPTIONS for cloister summarize/rewrite/proxy to FILE, one "
+                    + "argument per line")
+    Path sessionOptionsOut;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -89,6 +110,10 @@ public final class DemoCommand implements Callable<Integer> {
         }
         if (enclaves < 1) throw new UsageException("--enclaves " + enclaves, "must be at least 1");
         if (maxTokens < 0) throw new UsageException("--max-tokens " + maxTokens, "must not be negative");
+        if (!serve && sessionOptionsOut != null) {
+            throw new UsageException("--session-options-out " + sessionOptionsOut, "needs --serve");
+        }
+        OpenAiProxy.Config proxyConfig = serve ? ProxyCommand.config(proxyListen, null) : null;
         JsonObject sample = sampleChat();
         long start = System.nanoTime();
         // The enclaves share this process: the whole process keeps to the enclave's log allowlist.
@@ -115,6 +140,7 @@ public final class DemoCommand implements Callable<Integer> {
                             .withMaxOutputTokens(maxTokens)
                             .withSimRoots(ModelStore.defaultCache().resolveSibling("sim-platform")));
             out.println("relay " + deployment.relay() + "   key directory " + deployment.keyDirectory());
+            if (serve) return serve(out, deployment, runtime, proxyConfig, data);
             List<CloisterClient.Message> messages = new ArrayList<>();
             JsonArray array = sample.getJsonArray("messages");
             for (int i = 0; i < array.size(); i++) {
@@ -173,6 +199,70 @@ public final class DemoCommand implements Callable<Integer> {
                 walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /**
+     * Serves the deployment through the OpenAI-compatible proxy until interrupted: prints the proxy's base URL and the
+     * SESSION-OPTIONS other commands need (and writes them to {@code --session-options-out}). Ctrl-C stops the proxy,
+     * then every party (the caller's {@code finally}).
+     */
+    private int serve(
+            PrintWriter out, LocalDeployment deployment, NodeRuntime runtime, OpenAiProxy.Config config, Path data)
+            throws Exception {
+        List<String> options = deployment.sessionOptions();
+        if (sessionOptionsOut != null) {
+            Files.write(sessionOptionsOut, options, StandardCharsets.UTF_8);
+        }
+        Path log = data.resolve("request-log.jsonl");
+        java.util.concurrent.CountDownLatch interrupted = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            interrupted.countDown();
+            try {
+                stopped.await(60, TimeUnit.SECONDS); // let every party stop cleanly before the JVM exits
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try (CloisterClient client = deployment
+                .client()
+                .requestLog(dev.cloister.client.log.RequestLog.appendingTo(log))
+                .build()) {
+            OpenAiProxy proxy =
+                    OpenAiProxy.start(runtime.vertx(), client, config).await(30, TimeUnit.SECONDS);
+            out.println("OpenAI-compatible proxy: " + proxy.baseUrl() + "   (each request is a private session)");
+            out.println("request log: " + log);
+            out.println("SESSION-OPTIONS (for cloister summarize, rewrite or proxy):");
+            out.println("  "
+                    + String.join(" ", options.stream().map(DemoCommand::quoted).toList()));
+            if (sessionOptionsOut != null) out.println("  (also in " + sessionOptionsOut + ", one per line)");
+            out.println("try:");
+            out.println("  curl -s " + proxy.baseUrl() + "/chat/completions -H 'content-type: application/json' -d '"
+                    + "{\"model\":\"" + modelId(deployment) + "\",\"messages\":[{\"role\":\"user\","
+                    + "\"content\":\"Once upon a time\"}],\"max_tokens\":32}'");
+            out.println("serving until interrupted (Ctrl-C)");
+            out.flush();
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                interrupted.await();
+                out.println("stopping");
+                out.flush();
+                proxy.close().await(10, TimeUnit.SECONDS);
+            } finally {
+                stopped.countDown();
+            }
+            return 0;
+        }
+    }
+
+    /** The model's name as the enclaves list it. */
+    private static String modelId(LocalDeployment deployment) {
+        return deployment.modelId();
+    }
+
+    /** An argument as a POSIX shell reads it back. */
+    static String quoted(String arg) {
+        return arg.matches("[A-Za-z0-9_./:=+@%-]+") ? arg : "'" + arg.replace("'", "'\\''") + "'";
     }
 
     private JsonObject sampleChat() throws Exception {

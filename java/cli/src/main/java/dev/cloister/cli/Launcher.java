@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
             RequestCommand.class,
             dev.cloister.cli.SummarizeCommand.class,
             dev.cloister.cli.RewriteCommand.class,
+            dev.cloister.cli.ProxyCommand.class,
             dev.cloister.cli.LogCommand.class,
             dev.cloister.cli.GenerateCommand.class,
             dev.cloister.cli.ModelCommand.class,

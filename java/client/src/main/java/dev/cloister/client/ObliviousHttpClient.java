@@ -187,6 +187,17 @@ public final class ObliviousHttpClient implements AutoCloseable {
      */
     public Future<BinaryResponse> sendChunked(
             KeyConfig config, BinaryRequest request, int chunkSize, Consumer<byte[]> onChunk) {
+        return sendChunked(
+                config, request, chunkSize, onChunk, Promise.<Void>promise().future());
+    }
+
+    /**
+     * As {@link #sendChunked(KeyConfig, BinaryRequest, int, Consumer)}; when {@code cancelled} completes, the exchange
+     * is reset (the relay, the gateway and the enclave see the connection close and stop) and the future fails with
+     * {@link java.util.concurrent.CancellationException}.
+     */
+    public Future<BinaryResponse> sendChunked(
+            KeyConfig config, BinaryRequest request, int chunkSize, Consumer<byte[]> onChunk, Future<Void> cancelled) {
         if (chunkSize < 1) throw new IllegalArgumentException("chunk size must be positive");
         ChunkedObliviousRequest chunked;
         Buffer body = Buffer.buffer();
@@ -218,15 +229,21 @@ public final class ObliviousHttpClient implements AutoCloseable {
         Context context = current == null
                 ? vertx.getOrCreateContext() // outside Vert.x: a new event-loop context
                 : current.isEventLoopContext() ? current : fallbackContext;
+        cancelled.onComplete(
+                v -> result.tryFail(new java.util.concurrent.CancellationException("cancelled by the caller")));
         context.runOnContext(v -> streaming
                 .request(options)
                 .compose(http -> {
+                    cancelled.onComplete(c -> http.reset());
                     Future<HttpClientResponse> response = http.response();
                     http.setChunked(true).end(body);
                     return response;
                 })
                 .compose(response -> readChunked(config, response, reader, onChunk))
-                .onComplete(result));
+                .onComplete(done -> {
+                    if (done.succeeded()) result.tryComplete(done.result());
+                    else result.tryFail(done.cause());
+                }));
         return result.future();
     }
 

@@ -1,6 +1,7 @@
 package dev.cloister.enclave;
 
 import dev.cloister.infer.ModelShape;
+import dev.cloister.infer.chat.ChatMessage;
 import dev.cloister.infer.sampling.FinishReason;
 import dev.cloister.infer.sampling.SamplingParameters;
 import dev.cloister.infer.scheduler.BatchScheduler;
@@ -10,14 +11,20 @@ import dev.cloister.infer.scheduler.TokenSink;
 import dev.cloister.infer.tokenizer.Framing;
 import dev.cloister.infer.tokenizer.Tokenizer;
 import dev.cloister.protocol.AssistantRequest;
+import dev.cloister.protocol.openai.ChatCompletionRequest;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * Runs one use case through the language model: builds the prompt, tokenizes it (keeping its end when it is longer
- * than the context allows), submits it to the continuous-batching scheduler and hands the output to an
- * {@link Answer} as whole UTF-8 characters. The prompt's bytes and tokens are zeroed once submitted and finished.
+ * The one generation path: a conversation (from {@link PromptBuilder}) is rendered by the chat template, tokenized,
+ * fitted to the context (summarize and rewrite keep the prompt's end; a chat completion too long for the context is
+ * refused), submitted to the continuous-batching scheduler, and its output handed to an {@link Answer} as whole UTF-8
+ * characters with any stop sequence (and what follows it) cut off. The prompt's bytes and tokens are zeroed once
+ * submitted and finished.
  */
 final class Assistant {
 
@@ -31,15 +38,59 @@ final class Assistant {
         void finished(Completion completion);
     }
 
+    /** What to do with a prompt longer than the context leaves room for. */
+    enum Overflow {
+        /** Keep BOS and the prompt's end (the instruction's last words and the answer cue); half the context answers. */
+        KEEP_END,
+        /** Refuse it ({@link PromptTooLong}). */
+        REFUSE
+    }
+
+    /**
+     * One generation.
+     *
+     * @param maxTokens the most tokens to generate, at most the enclave's limit (0: an empty answer at once)
+     * @param stop stop sequences: the answer ends before the first of them
+     */
+    record Generate(
+            List<ChatMessage> conversation,
+            float temperature,
+            float topP,
+            long seed,
+            List<String> stop,
+            int maxTokens,
+            Overflow overflow) {}
+
+    /** A prompt that leaves no room in the context (answered 413). */
+    static final class PromptTooLong extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        PromptTooLong(int promptTokens, int contextTokens) {
+            super("the prompt of " + promptTokens + " tokens leaves no room in the model's context of " + contextTokens
+                    + " tokens");
+        }
+    }
+
     private final BatchScheduler scheduler;
     private final Tokenizer tokenizer;
     private final ModelShape shape;
+    private final PromptBuilder prompts;
+    private final String modelId;
     private final Limits limits;
+    private final SecureRandom random = new SecureRandom();
 
-    Assistant(BatchScheduler scheduler, Tokenizer tokenizer, ModelShape shape, Limits limits) {
+    Assistant(
+            BatchScheduler scheduler,
+            Tokenizer tokenizer,
+            ModelShape shape,
+            PromptBuilder prompts,
+            String modelId,
+            Limits limits) {
         this.scheduler = scheduler;
         this.tokenizer = tokenizer;
         this.shape = shape;
+        this.prompts = prompts;
+        this.modelId = modelId;
         this.limits = limits;
     }
 
@@ -47,26 +98,62 @@ final class Assistant {
         return limits;
     }
 
+    /** The name {@code /v1/models} lists and a chat completion must ask for. */
+    String modelId() {
+        return modelId;
+    }
+
+    /** Summarize or rewrite: greedy, as many tokens as the enclave allows, the prompt's end kept. */
+    Generate generate(AssistantRequest request) {
+        return new Generate(
+                prompts.conversation(request), 0f, 1f, 0L, List.of(), limits.maxOutputTokens(), Overflow.KEEP_END);
+    }
+
+    /** A chat completion: its sampling, its stop sequences, its token limit capped by the enclave's. */
+    Generate generate(ChatCompletionRequest request) {
+        int asked = request.maxTokens().orElse(limits.maxOutputTokens());
+        return new Generate(
+                prompts.conversation(request),
+                request.temperature(),
+                request.topP(),
+                request.seed().orElseGet(random::nextLong),
+                request.stop(),
+                Math.min(asked, limits.maxOutputTokens()),
+                Overflow.REFUSE);
+    }
+
     /**
      * Starts the answer. With no output tokens allowed the answer finishes at once, empty, without the engine.
      *
      * @return cancels the answer (no effect once it has finished)
+     * @throws PromptTooLong when {@link Overflow#REFUSE} and the prompt fills the context
      * @throws dev.cloister.infer.scheduler.QueueFullException when the scheduler's queue is full (answer 503)
+     * @throws dev.cloister.infer.chat.ChatTemplateException when the template refuses the conversation
      */
-    Runnable start(AssistantRequest request, Instant now, EnclaveSession session, Answer answer) {
-        byte[] prompt = AssistantRequest.prompt(request);
+    Runnable start(Generate request, Instant now, EnclaveSession session, Answer answer) throws PromptTooLong {
+        byte[] prompt = prompts.render(request.conversation());
         session.keep(prompt);
         int[] tokens = tokenizer.encode(prompt, Framing.BOS);
         Arrays.fill(prompt, (byte) 0);
-        int outputTokens = Math.min(limits.maxOutputTokens(), shape.maxSequenceLength() / 2);
-        int room = shape.maxSequenceLength() - outputTokens;
-        if (tokens.length > room) {
-            // Keep BOS and the end of the prompt (the instruction's last words and the answer cue).
-            int[] kept = new int[room];
-            kept[0] = tokens[0];
-            System.arraycopy(tokens, tokens.length - (room - 1), kept, 1, room - 1);
-            Arrays.fill(tokens, 0);
-            tokens = kept;
+        int context = shape.maxSequenceLength();
+        int outputTokens;
+        if (request.overflow() == Overflow.KEEP_END) {
+            outputTokens = Math.min(request.maxTokens(), context / 2);
+            int room = context - outputTokens;
+            if (tokens.length > room) {
+                int[] kept = new int[room];
+                kept[0] = tokens[0];
+                System.arraycopy(tokens, tokens.length - (room - 1), kept, 1, room - 1);
+                Arrays.fill(tokens, 0);
+                tokens = kept;
+            }
+        } else {
+            if (tokens.length >= context) {
+                int promptTokens = tokens.length;
+                Arrays.fill(tokens, 0);
+                throw new PromptTooLong(promptTokens, context);
+            }
+            outputTokens = Math.min(request.maxTokens(), context - tokens.length);
         }
         if (outputTokens == 0) {
             int promptTokens = tokens.length;
@@ -74,24 +161,97 @@ final class Assistant {
             answer.finished(new Completion(FinishReason.MAX_TOKENS, promptTokens, 0));
             return () -> {};
         }
+        SamplingParameters sampling = new SamplingParameters(
+                request.temperature(), request.topP(), request.seed(), outputTokens, request.stop());
+        StopFilter stops = new StopFilter(request.stop());
         Utf8Pieces pieces = new Utf8Pieces();
-        Generation generation = scheduler.submit(
-                tokens, SamplingParameters.greedy(outputTokens), now.plus(limits.deadline()), new TokenSink() {
-                    @Override
-                    public void onToken(int token, byte[] piece) {
-                        byte[] whole = pieces.add(piece);
-                        Arrays.fill(piece, (byte) 0);
-                        if (whole.length > 0) answer.text(whole);
-                    }
+        Generation generation = scheduler.submit(tokens, sampling, now.plus(limits.deadline()), new TokenSink() {
+            @Override
+            public void onToken(int token, byte[] piece) {
+                byte[] whole = pieces.add(stops.add(piece));
+                if (whole.length > 0) answer.text(whole);
+            }
 
-                    @Override
-                    public void onFinish(Completion completion) {
-                        byte[] rest = pieces.flush();
-                        if (rest.length > 0) answer.text(rest);
-                        answer.finished(completion);
-                    }
-                });
+            @Override
+            public void onFinish(Completion completion) {
+                byte[] held = stops.flush();
+                byte[] whole = pieces.add(held);
+                if (whole.length > 0) answer.text(whole);
+                byte[] rest = pieces.flush();
+                if (rest.length > 0) answer.text(rest);
+                answer.finished(completion);
+            }
+        });
         return generation::cancel;
+    }
+
+    /**
+     * Cuts the answer before its first stop sequence (OpenAI's {@code stop}: the sequence is not returned). Bytes that
+     * may begin a stop sequence are held back until the next token shows whether they do; after a stop nothing more
+     * passes. Works on bytes: a stop sequence is whole UTF-8 characters, so a cut never splits one.
+     */
+    static final class StopFilter {
+        private final byte[][] stops;
+        private byte[] held = new byte[0];
+        private boolean stopped;
+
+        StopFilter(List<String> stopSequences) {
+            stops = new byte[stopSequences.size()][];
+            for (int i = 0; i < stops.length; i++)
+                stops[i] = stopSequences.get(i).getBytes(StandardCharsets.UTF_8);
+        }
+
+        /** Takes a token's bytes (zeroed here); returns what may be shown now. */
+        byte[] add(byte[] piece) {
+            if (stopped) {
+                Arrays.fill(piece, (byte) 0);
+                return new byte[0];
+            }
+            if (stops.length == 0) return piece;
+            byte[] joined = Arrays.copyOf(held, held.length + piece.length);
+            System.arraycopy(piece, 0, joined, held.length, piece.length);
+            Arrays.fill(piece, (byte) 0);
+            Arrays.fill(held, (byte) 0);
+            int cut = joined.length;
+            for (byte[] stop : stops) {
+                int at = indexOf(joined, stop);
+                if (at >= 0 && at < cut) cut = at;
+            }
+            if (cut < joined.length) {
+                stopped = true;
+                held = new byte[0];
+            } else {
+                int keep = 0;
+                for (byte[] stop : stops) keep = Math.max(keep, prefixSuffix(joined, stop));
+                cut = joined.length - keep;
+                held = Arrays.copyOfRange(joined, cut, joined.length);
+            }
+            byte[] out = Arrays.copyOf(joined, cut);
+            Arrays.fill(joined, (byte) 0);
+            return out;
+        }
+
+        /** What was held back, at the end of an answer that did not stop on a sequence. */
+        byte[] flush() {
+            byte[] out = held;
+            held = new byte[0];
+            return out;
+        }
+
+        /** The length of the longest proper prefix of {@code stop} that ends {@code bytes}. */
+        private static int prefixSuffix(byte[] bytes, byte[] stop) {
+            for (int length = Math.min(stop.length - 1, bytes.length); length > 0; length--) {
+                if (Arrays.equals(bytes, bytes.length - length, bytes.length, stop, 0, length)) return length;
+            }
+            return 0;
+        }
+
+        private static int indexOf(byte[] haystack, byte[] needle) {
+            for (int i = 0; i + needle.length <= haystack.length; i++) {
+                if (Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) return i;
+            }
+            return -1;
+        }
     }
 
     /** Joins byte pieces into whole UTF-8 characters (a token may end inside a character). */

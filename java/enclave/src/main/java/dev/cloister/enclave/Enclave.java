@@ -6,12 +6,17 @@ import dev.cloister.attest.ratls.EvidenceSource;
 import dev.cloister.attest.ratls.KeyExchange;
 import dev.cloister.attest.ratls.RaTlsServer;
 import dev.cloister.infer.InferenceEngine;
+import dev.cloister.infer.chat.PlainChatTemplate;
 import dev.cloister.infer.nativecore.NativeEngine;
 import dev.cloister.infer.scheduler.BatchScheduler;
 import dev.cloister.infer.scheduler.SchedulerConfig;
+import dev.cloister.infer.scheduler.SchedulerStats;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
 import dev.cloister.infer.tokenizer.Tokenizer;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
@@ -19,6 +24,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One enclave process's parts, created in order and closed in reverse: the model (native engine) and its scheduler,
@@ -37,6 +43,8 @@ public final class Enclave implements AutoCloseable {
             Duration deadline,
             AttestationMode attestation,
             EnclaveVerticle.Config endpoint) {}
+
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final InferenceEngine engine;
     private final BatchScheduler scheduler;
@@ -91,7 +99,10 @@ public final class Enclave implements AutoCloseable {
                     scheduler,
                     tokenizer,
                     engine.shape(),
+                    new PromptBuilder(PlainChatTemplate.INSTANCE),
+                    modelId(settings.model()),
                     new Assistant.Limits(settings.maxOutputTokens(), settings.deadline()));
+            registerSchedulerMetrics(scheduler, registry);
             EnclaveVerticle verticle = new EnclaveVerticle(settings.endpoint(), server, assistant, registry, clock);
             vertx.deployVerticle(verticle).await(30, java.util.concurrent.TimeUnit.SECONDS);
             return new Enclave(engine, scheduler, identity, verticle);
@@ -101,6 +112,45 @@ public final class Enclave implements AutoCloseable {
             engine.close();
             throw e;
         }
+    }
+
+    /** The model's name as {@code /v1/models} lists it: its file name without the extension. */
+    public static String modelId(Path model) {
+        String name = model.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot > 0 ? name.substring(0, dot) : name;
+    }
+
+    /**
+     * The scheduler's counts as metrics, tagged with this enclave's number in the process (several share one registry
+     * in the loopback deployment): generations cancelled (the caller went away or the session ended mid-answer), and
+     * the sequences open now (each holds KV-cache blocks until it is closed and zeroed).
+     */
+    private static void registerSchedulerMetrics(BatchScheduler scheduler, MeterRegistry registry) {
+        Tags tags = Tags.of("enclave", Integer.toString(INSTANCES.getAndIncrement()));
+        FunctionCounter.builder(
+                        "cloister.enclave.generations.cancelled",
+                        scheduler,
+                        s -> s.stats().cancelled())
+                .tags(tags)
+                .register(registry);
+        FunctionCounter.builder(
+                        "cloister.enclave.generations.finished",
+                        scheduler,
+                        s -> s.stats().finished())
+                .tags(tags)
+                .register(registry);
+        Gauge.builder(
+                        "cloister.enclave.sequences.open",
+                        scheduler,
+                        s -> s.stats().active())
+                .tags(tags)
+                .register(registry);
+    }
+
+    /** The scheduler's counters (tests read the cancelled generations and open sequences here too). */
+    public SchedulerStats schedulerStats() {
+        return scheduler.stats();
     }
 
     public EnclaveVerticle verticle() {

@@ -8,6 +8,10 @@ import dev.cloister.protocol.AssistantRequest;
 import dev.cloister.protocol.FinishReason;
 import dev.cloister.protocol.MediaTypes;
 import dev.cloister.protocol.SessionPaths;
+import dev.cloister.protocol.openai.ChatCompletionRequest;
+import dev.cloister.protocol.openai.ModelList;
+import dev.cloister.protocol.openai.OpenAiError;
+import dev.cloister.protocol.openai.OpenAiPaths;
 import dev.cloister.server.BoundedBody;
 import dev.cloister.server.ListenAddress;
 import dev.cloister.server.Problem;
@@ -45,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * The enclave's internal endpoint (DESIGN.md, step 6-8): the gateway posts each session's TLS bytes to
  * {@code POST /sessions/{id}} and gets the enclave's TLS bytes back; inside TLS the client sends one Binary HTTP
  * request, {@code POST /v1/summarize} or {@code POST /v1/rewrite}, answered as JSON, or streamed as JSON lines when the
- * request accepts {@code application/jsonl}. The session ends with that answer: TLS is closed, and the prompt, the
+ * request accepts {@code application/jsonl}; or an OpenAI-compatible {@code POST /v1/chat/completions} (streamed as
+ * server-sent events when its body says {@code "stream": true}) or {@code GET /v1/models}. The session ends with that answer: TLS is closed, and the prompt, the
  * output, the TLS keys and the KV-cache blocks are zeroed. Sessions also end when idle, on {@code DELETE}, when the
  * gateway's connection drops, and at the deadline. Nothing is written to disk.
  */
@@ -60,9 +65,16 @@ public final class EnclaveVerticle extends VerticleBase {
             int maxSessions,
             Duration idle,
             int maxStepBytes,
-            AssistantRequest.Limits requestLimits) {
+            AssistantRequest.Limits requestLimits,
+            ChatCompletionRequest.Limits chatLimits) {
         public static Config defaults(ListenAddress listen) {
-            return new Config(listen, 256, Duration.ofSeconds(30), 1 << 20, AssistantRequest.Limits.DEFAULT);
+            return new Config(
+                    listen,
+                    256,
+                    Duration.ofSeconds(30),
+                    1 << 20,
+                    AssistantRequest.Limits.DEFAULT,
+                    ChatCompletionRequest.Limits.DEFAULT);
         }
     }
 
@@ -77,6 +89,9 @@ public final class EnclaveVerticle extends VerticleBase {
     private final java.util.concurrent.atomic.AtomicLong answeredHere = new java.util.concurrent.atomic.AtomicLong();
     private Counter refused;
     private HttpServer server;
+    private final java.security.SecureRandom ids = new java.security.SecureRandom();
+    /** When this endpoint started: the {@code created} time of the model it lists. */
+    private final Instant started;
     /** Test hook: every session ever opened, to inspect its buffers after the end. */
     private volatile java.util.function.Consumer<EnclaveSession> sessionObserver = s -> {};
 
@@ -86,6 +101,7 @@ public final class EnclaveVerticle extends VerticleBase {
         this.assistant = assistant;
         this.registry = registry;
         this.clock = clock;
+        this.started = clock.instant();
     }
 
     @Override
@@ -216,6 +232,10 @@ public final class EnclaveVerticle extends VerticleBase {
                 .setChunked(true);
         RecordOutbox outbox = new RecordOutbox(session, response, context, () -> end(id));
         outbox.queueRecords(step.outgoing());
+        if (OpenAiPaths.isOpenAi(inner.path())) {
+            openAi(response, id, session, inner, outbox);
+            return;
+        }
         boolean stream = inner.headers()
                 .first("accept")
                 .map(a -> a.contains(MediaTypes.JSONL))
@@ -233,7 +253,10 @@ public final class EnclaveVerticle extends VerticleBase {
         }
         Runnable cancel;
         try {
-            cancel = assistant.start(parsed, clock.instant(), session, output);
+            cancel = assistant.start(assistant.generate(parsed), clock.instant(), session, output);
+        } catch (Assistant.PromptTooLong e) { // not reached: these keep the prompt's end
+            output.refuse(413, "the prompt does not fit the model's context");
+            return;
         } catch (QueueFullException e) {
             output.refuse(503, "the enclave is at capacity");
             return;
@@ -245,6 +268,88 @@ public final class EnclaveVerticle extends VerticleBase {
             cancel.run();
             end(id);
         });
+    }
+
+    /**
+     * The OpenAI-compatible requests: {@code GET /v1/models} lists the loaded model; {@code POST /v1/chat/completions}
+     * runs a chat completion on the same generation path as the use cases, answered in the OpenAI shapes
+     * ({@link ChatCompletionOutput}). When the session ends first (the gateway's connection closes because the caller
+     * went away, or the session is deleted) the generation is cancelled: the scheduler ends it before its next step
+     * and closes its sequence, which zeroes its KV-cache blocks.
+     */
+    private void openAi(
+            HttpServerResponse response, String id, EnclaveSession session, BinaryRequest inner, RecordOutbox outbox) {
+        if (inner.path().equals(OpenAiPaths.MODELS)) {
+            if (!inner.method().equals("GET")) {
+                refuseWhole(outbox, new OpenAiError(405, OpenAiError.INVALID_REQUEST, null, null, "use GET"));
+                return;
+            }
+            byte[] body = new ModelList(
+                            List.of(new ModelList.Model(assistant.modelId(), started.getEpochSecond(), "cloister")))
+                    .encode();
+            outbox.seal(BinaryResponse.of(200, FieldSection.of("content-type", MediaTypes.JSON), body)
+                    .encode());
+            outbox.close();
+            answered.increment();
+            answeredHere.incrementAndGet();
+            return;
+        }
+        if (!inner.method().equals("POST")) {
+            refuseWhole(outbox, new OpenAiError(405, OpenAiError.INVALID_REQUEST, null, null, "use POST"));
+            return;
+        }
+        ChatCompletionRequest request;
+        try {
+            request = ChatCompletionRequest.parse(inner.content(), config.chatLimits());
+            if (!request.model().equals(assistant.modelId())) throw OpenAiError.unknownModel();
+        } catch (OpenAiError e) {
+            refuseWhole(outbox, e);
+            return;
+        }
+        ChatCompletionOutput output = new ChatCompletionOutput(
+                outbox,
+                session,
+                request.stream(),
+                request.includeUsage(),
+                new ChatCompletionOutput.Identity(
+                        "chatcmpl-" + completionId(), clock.instant().getEpochSecond(), assistant.modelId()),
+                () -> {
+                    answered.increment();
+                    answeredHere.incrementAndGet();
+                });
+        Runnable cancel;
+        try {
+            cancel = assistant.start(assistant.generate(request), clock.instant(), session, output);
+        } catch (Assistant.PromptTooLong e) {
+            output.refuse(OpenAiError.tooLong("messages", "context_length_exceeded", e.getMessage()));
+            return;
+        } catch (QueueFullException e) {
+            output.refuse(OpenAiError.overloaded("the enclave is at capacity"));
+            return;
+        } catch (dev.cloister.infer.chat.ChatTemplateException e) {
+            output.refuse(OpenAiError.invalid("messages", "the model's chat template refuses this conversation"));
+            return;
+        } catch (RuntimeException e) {
+            output.refuse(
+                    new OpenAiError(500, OpenAiError.SERVER_ERROR, null, null, "the answer could not be started"));
+            return;
+        }
+        response.closeHandler(v -> {
+            cancel.run();
+            end(id);
+        });
+    }
+
+    private static void refuseWhole(RecordOutbox outbox, OpenAiError error) {
+        outbox.seal(ChatCompletionOutput.whole(error));
+        outbox.close();
+    }
+
+    /** 24 random characters (144 bits): names one completion, links nothing else. */
+    private String completionId() {
+        byte[] bytes = new byte[18];
+        ids.nextBytes(bytes);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     /**

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -195,34 +194,5 @@ public sealed interface AssistantRequest {
         if (value.length() > max) {
             throw new Invalid(413, where + " exceeds " + max + " characters");
         }
-    }
-
-    /**
-     * The prompt for the language model, as UTF-8 bytes the caller zeroes after tokenizing. The messages are given
-     * in time order under a fixed instruction for the use case.
-     */
-    static byte[] prompt(AssistantRequest request) {
-        StringBuilder prompt = new StringBuilder();
-        switch (request) {
-            case Summarize s -> {
-                prompt.append("A ").append(s.style().wireName()).append(" summary of a chat.\n");
-                s.messages().stream()
-                        .sorted(Comparator.comparing(ChatMessage::time))
-                        .forEach(m -> prompt.append(m.sender())
-                                .append(": ")
-                                .append(m.text())
-                                .append('\n'));
-                prompt.append("Summary:");
-            }
-            case Rewrite r ->
-                prompt.append("Rewrite this message to be ")
-                        .append(r.tone().wireName())
-                        .append(":\n")
-                        .append(r.draft())
-                        .append("\nRewritten:");
-        }
-        byte[] bytes = prompt.toString().getBytes(StandardCharsets.UTF_8);
-        prompt.setLength(0);
-        return bytes;
     }
 }

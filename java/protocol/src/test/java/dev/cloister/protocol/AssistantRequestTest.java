@@ -120,16 +120,4 @@ class AssistantRequestTest {
     void limitsArePositive() {
         assertThrows(IllegalArgumentException.class, () -> new Limits(0, 1, 1));
     }
-
-    @Test
-    void promptOrdersMessagesByTime() {
-        Summarize s = new Summarize(
-                List.of(
-                        new ChatMessage("2", "Bob", T.plusSeconds(60), "second"),
-                        new ChatMessage("1", "Alice", T, "first")),
-                Style.DETAILED);
-        assertEquals(
-                "A detailed summary of a chat.\nAlice: first\nBob: second\nSummary:",
-                new String(AssistantRequest.prompt(s), StandardCharsets.UTF_8));
-    }
 }

@@ -144,6 +144,8 @@ public final class RelayVerticle extends VerticleBase {
         private boolean settled;
         /** The gateway refused before the client's body ended: after its answer, the connection is closed. */
         private boolean closeAfterAnswer;
+        /** The client's connection closed before the answer ended. */
+        private boolean clientGone;
 
         Exchange(HttpServerRequest request, String mediaType, long contentLength, long start) {
             this.request = request;
@@ -158,6 +160,14 @@ public final class RelayVerticle extends VerticleBase {
         }
 
         void run() {
+            // The client went away mid-answer: the gateway exchange is reset too, so the gateway and the enclave stop
+            // (the enclave cancels the generation and frees its sequence).
+            response.closeHandler(v -> {
+                if (upstream != null && !response.ended()) {
+                    clientGone = true;
+                    upstream.reset();
+                }
+            });
             RequestOptions options = new RequestOptions()
                     .setMethod(HttpMethod.POST)
                     .setAbsoluteURI(config.gateway().toString())
@@ -206,6 +216,10 @@ public final class RelayVerticle extends VerticleBase {
                 return;
             }
             Throwable cause = result.cause();
+            if (clientGone) {
+                metrics.record(Outcome.CLIENT_ABORTED, start);
+                return;
+            }
             if (cause instanceof BoundedBody.TooLarge) {
                 metrics.record(Outcome.TOO_LARGE, start);
                 Problem.TOO_LARGE.sendAndClose(request);

@@ -408,6 +408,44 @@ public final class LocalDeployment implements AutoCloseable {
                 .issuer(issuer, ACCOUNT, challenge());
     }
 
+    /**
+     * The SESSION-OPTIONS a separate {@code cloister summarize}, {@code rewrite} or {@code proxy} needs to use this
+     * deployment, one argument per element: every party's URL, the ledger's and the witnesses' keys (quorum 2), the
+     * issuer account, and the simulated platform's roots (which only this flag makes a client trust).
+     */
+    public List<String> sessionOptions() {
+        List<String> args = new ArrayList<>(List.of(
+                "--relay",
+                relay.toString(),
+                "--keys",
+                keyDirectory.toString(),
+                "--ledger-vkey",
+                logKey.verifier().verifierKey().encode()));
+        for (Cosigner cosigner : cosigners) {
+            args.addAll(
+                    List.of("--witness-vkey", cosigner.verifier().verifierKey().encode()));
+        }
+        args.addAll(List.of(
+                "--quorum",
+                Integer.toString(witnessPolicy().quorum()),
+                "--issuer",
+                issuer.toString(),
+                "--account",
+                ACCOUNT,
+                "--issuer-name",
+                ISSUER_NAME,
+                "--origin",
+                ORIGIN,
+                "--insecure-simulated-tee",
+                (options.simRoots() != null ? options.simRoots() : dir.resolve("sim")).toString()));
+        return args;
+    }
+
+    /** The model's name as the enclaves list it ({@code /v1/models}) and chat completions must ask for. */
+    public String modelId() {
+        return Enclave.modelId(options.model());
+    }
+
     public URI issuer() {
         return issuer;
     }

@@ -1,7 +1,6 @@
 package dev.cloister.client.session;
 
 import dev.cloister.attest.ratls.RaTlsConnection;
-import dev.cloister.attest.ratls.RaTlsException;
 import dev.cloister.client.log.RequestLogEntry;
 import dev.cloister.protocol.AnswerLine;
 import dev.cloister.wire.bhttp.BhttpException;
@@ -17,17 +16,32 @@ import java.util.function.Consumer;
  * Reads the gateway's streamed response (indeterminate-length BHTTP whose content is the enclave's TLS records),
  * decrypts the records as they arrive, and reads the enclave's answer from the plaintext. The answer's framing is
  * read from its first byte (RFC 9292, section 3.3), so a whole answer or a refusal is read whichever mode was
- * asked for.
+ * asked for. What the answer's content means is its {@link Content}'s business: JSON lines for the use cases, server-sent
+ * chat completion chunks for the OpenAI-compatible API.
  */
 final class AnswerReader {
+
+    /** Reads the content of a successful (200) answer, streamed or whole. */
+    interface Content {
+        /** A piece of a streamed answer's content, in order. */
+        void streamed(byte[] piece) throws Exception;
+
+        /** A whole answer's content. */
+        void whole(byte[] content) throws Exception;
+
+        /** Whether the streamed content reached its proper end (a stream that stops before is cut short). */
+        boolean complete();
+
+        /** The enclave refused the request with {@code status}; {@code body} is its refusal document (bounded). */
+        SessionFailure refused(int status, byte[] body);
+    }
     /** RFC 9292 framing indicator of an indeterminate-length response. */
     private static final int INDETERMINATE_RESPONSE = 3;
     /** The most of a refusal's problem document that is kept. */
     private static final int MAX_PROBLEM_BYTES = 16 * 1024;
 
     private final RaTlsConnection tls;
-    private final Consumer<String> onText;
-    private final RequestAttempt attempt;
+    private final Content content;
     private IndeterminateResponseReader outerReader;
     private boolean outerIndeterminate;
     private boolean outerDecided;
@@ -35,15 +49,11 @@ final class AnswerReader {
     private final IndeterminateResponseReader innerStream = new IndeterminateResponseReader(BhttpLimits.DEFAULT);
     private final ByteArrayOutputStream innerWhole = new ByteArrayOutputStream();
     private final ByteArrayOutputStream refusal = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream lines = new ByteArrayOutputStream();
-    private final StringBuilder text = new StringBuilder();
-    private AnswerLine.End done;
     private Exception failure;
 
-    AnswerReader(RaTlsConnection tls, Consumer<String> onText, RequestAttempt attempt) {
+    AnswerReader(RaTlsConnection tls, Content content) {
         this.tls = tls;
-        this.onText = onText;
-        this.attempt = attempt;
+        this.content = content;
     }
 
     /** One opened OHTTP chunk of the gateway's BHTTP response. */
@@ -76,7 +86,7 @@ final class AnswerReader {
         }
     }
 
-    private void tlsBytes(byte[] records) throws RaTlsException, BhttpException, AnswerLine.Malformed {
+    private void tlsBytes(byte[] records) throws Exception {
         if (records.length == 0) return;
         tls.receive(records);
         byte[] plain = tls.takeReceived();
@@ -92,45 +102,21 @@ final class AnswerReader {
                 refusal.write(piece, 0, Math.min(piece.length, MAX_PROBLEM_BYTES - refusal.size()));
                 continue;
             }
-            lines.writeBytes(piece);
-            byte[] all = lines.toByteArray();
-            int start = 0;
-            for (int i = 0; i < all.length; i++) {
-                if (all[i] == '\n') {
-                    line(new String(all, start, i - start, StandardCharsets.UTF_8));
-                    start = i + 1;
-                }
-            }
-            lines.reset();
-            lines.write(all, start, all.length - start);
+            content.streamed(piece);
         }
     }
 
-    private void line(String line) throws AnswerLine.Malformed {
-        switch (AnswerLine.decode(line)) {
-            case AnswerLine.Text t -> deliver(t.text());
-            case AnswerLine.End e -> done = e;
-        }
-    }
-
-    private void deliver(String piece) {
-        text.append(piece);
-        if (onText != null && !piece.isEmpty()) {
-            attempt.textDelivered = true;
-            onText.accept(piece);
-        }
-    }
-
-    CloisterClient.Answer answer(RequestAttempt attempt) throws SessionFailure {
+    /** Checks that the answer was read in full and succeeded; its content went to the {@link Content}. */
+    void finish() throws SessionFailure {
         if (innerFraming == INDETERMINATE_RESPONSE) {
             int status = innerStream
                     .head()
                     .map(IndeterminateResponseReader.Head::status)
                     .orElse(0);
             if (status != 200 && status != 0) {
-                throw refused(status, refusal.toByteArray());
+                throw content.refused(status, refusal.toByteArray());
             }
-            if (status != 200 || done == null) {
+            if (status != 200 || !content.complete()) {
                 throw new SessionFailure(
                         SessionFailure.Kind.ENCLAVE,
                         false,
@@ -145,28 +131,91 @@ final class AnswerReader {
                 throw new SessionFailure(SessionFailure.Kind.ENCLAVE, "the enclave's answer is unreadable", e);
             }
             if (inner.status() != 200) {
-                throw refused(inner.status(), inner.content());
+                throw content.refused(inner.status(), inner.content());
             }
-            AnswerLine.Whole whole;
             try {
-                whole = AnswerLine.decodeWhole(new String(inner.content(), StandardCharsets.UTF_8));
-            } catch (AnswerLine.Malformed e) {
+                content.whole(inner.content());
+            } catch (SessionFailure f) {
+                throw f;
+            } catch (Exception e) {
                 throw new SessionFailure(
                         SessionFailure.Kind.ENCLAVE, "the enclave's answer is unreadable: " + e.getMessage(), e);
             }
+        }
+    }
+
+    /** The use cases' answer: JSON lines streamed ({@link AnswerLine}), or one JSON object whole. */
+    static final class JsonLines implements Content {
+        private final Consumer<String> onText;
+        private final RequestAttempt attempt;
+        private final ByteArrayOutputStream lines = new ByteArrayOutputStream();
+        private final StringBuilder text = new StringBuilder();
+        private AnswerLine.End done;
+
+        JsonLines(Consumer<String> onText, RequestAttempt attempt) {
+            this.onText = onText;
+            this.attempt = attempt;
+        }
+
+        @Override
+        public void streamed(byte[] piece) throws AnswerLine.Malformed {
+            lines.writeBytes(piece);
+            byte[] all = lines.toByteArray();
+            int start = 0;
+            for (int i = 0; i < all.length; i++) {
+                if (all[i] == '\n') {
+                    line(new String(all, start, i - start, StandardCharsets.UTF_8));
+                    start = i + 1;
+                }
+            }
+            lines.reset();
+            lines.write(all, start, all.length - start);
+        }
+
+        private void line(String line) throws AnswerLine.Malformed {
+            switch (AnswerLine.decode(line)) {
+                case AnswerLine.Text t -> deliver(t.text());
+                case AnswerLine.End e -> done = e;
+            }
+        }
+
+        @Override
+        public void whole(byte[] content) throws AnswerLine.Malformed {
+            AnswerLine.Whole whole = AnswerLine.decodeWhole(new String(content, StandardCharsets.UTF_8));
             done = whole.end();
             deliver(whole.text());
         }
-        RequestLogEntry entry = attempt.entry(RequestLogEntry.Outcome.OK);
-        return new CloisterClient.Answer(
-                text.toString(), done.finish(), done.promptTokens(), done.generatedTokens(), entry);
+
+        @Override
+        public boolean complete() {
+            return done != null;
+        }
+
+        @Override
+        public SessionFailure refused(int status, byte[] body) {
+            return AnswerReader.refused(status, body);
+        }
+
+        private void deliver(String piece) {
+            text.append(piece);
+            if (onText != null && !piece.isEmpty()) {
+                attempt.textDelivered = true;
+                onText.accept(piece);
+            }
+        }
+
+        CloisterClient.Answer answer() {
+            RequestLogEntry entry = attempt.entry(RequestLogEntry.Outcome.OK);
+            return new CloisterClient.Answer(
+                    text.toString(), done.finish(), done.promptTokens(), done.generatedTokens(), entry);
+        }
     }
 
     /**
      * The enclave refused the request: a 4xx is the request's fault and never retried; a 5xx (at capacity, could
      * not start) may succeed on a fresh session.
      */
-    private static SessionFailure refused(int status, byte[] problem) {
+    static SessionFailure refused(int status, byte[] problem) {
         String detail = ProblemDetails.detail(problem);
         return new SessionFailure(
                 status >= 500 ? SessionFailure.Kind.ENCLAVE : SessionFailure.Kind.REQUEST,

@@ -21,6 +21,11 @@ import dev.cloister.protocol.Style;
 import dev.cloister.protocol.Tone;
 import dev.cloister.protocol.UseCase;
 import dev.cloister.protocol.http.ProblemResponse;
+import dev.cloister.protocol.openai.ChatCompletionChunk;
+import dev.cloister.protocol.openai.ChatCompletionRequest;
+import dev.cloister.protocol.openai.ModelList;
+import dev.cloister.protocol.openai.OpenAiError;
+import dev.cloister.protocol.openai.OpenAiPaths;
 import dev.cloister.tokens.auth.PrivateTokenCredentials;
 import dev.cloister.tokens.privacypass.Token;
 import dev.cloister.tokens.privacypass.TokenChallenge;
@@ -28,6 +33,7 @@ import dev.cloister.wire.bhttp.BinaryRequest;
 import dev.cloister.wire.bhttp.BinaryResponse;
 import dev.cloister.wire.bhttp.FieldSection;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -138,7 +144,7 @@ public final class CloisterClient implements AutoCloseable {
             }
             request = new AssistantRequest.Summarize(chat, Style.parse(style));
         } catch (AssistantRequest.Invalid e) {
-            return notSent(UseCase.SUMMARIZE, e);
+            return notSent(UseCase.SUMMARIZE.wireName(), e.getMessage());
         }
         long bytes = 0;
         List<String> ids = new ArrayList<>();
@@ -158,7 +164,7 @@ public final class CloisterClient implements AutoCloseable {
         try {
             request = new AssistantRequest.Rewrite(draft, Tone.parse(tone));
         } catch (AssistantRequest.Invalid e) {
-            return notSent(UseCase.REWRITE, e);
+            return notSent(UseCase.REWRITE.wireName(), e.getMessage());
         }
         return run(
                 request,
@@ -179,18 +185,118 @@ public final class CloisterClient implements AutoCloseable {
             body = request.encode();
             AssistantRequest.checkSize(body.length, config.requestLimits);
         } catch (AssistantRequest.Invalid e) {
-            return notSent(useCase, e);
+            return notSent(useCase.wireName(), e.getMessage());
         }
-        String path = useCase.path();
-        RequestAttempt attempt =
-                new RequestAttempt(useCase.wireName(), shared, config.clock.instant(), config.relay.toString());
-        return attempt(attempt, path, body, onText, config.retries)
-                .onComplete(done -> Arrays.fill(body, (byte) 0))
-                .onSuccess(answer -> log.append(answer.logEntry()))
+        Inner<Answer> inner = new Inner<>(
+                "POST",
+                useCase.path(),
+                onText != null ? MediaTypes.JSONL : MediaTypes.JSON,
+                body,
+                attempt -> {
+                    AnswerReader.JsonLines lines = new AnswerReader.JsonLines(onText, attempt);
+                    return new Reading<>(lines, lines::answer);
+                },
+                Promise.<Void>promise().future());
+        return send(useCase.wireName(), shared, inner, Answer::logEntry);
+    }
+
+    /**
+     * A chat completion through the private session, with every check of {@link #summarize} (key consistency, a
+     * Privacy Pass token, RA-TLS verified before the request leaves, a request-log entry). A streamed request
+     * ({@link ChatCompletionRequest#stream()}) passes each {@code chat.completion.chunk} to {@code onChunk} as it is
+     * read (on an event loop: it must not block); the returned call's answer joins them. A request the enclave would
+     * refuse by its form is refused here before a token is spent; the enclave's own refusals (unknown model, a prompt
+     * too long for its context) fail with a {@link SessionFailure} whose cause is the enclave's
+     * {@link OpenAiError}.
+     */
+    public ChatCall chat(ChatCompletionRequest request, Consumer<ChatCompletionChunk> onChunk) {
+        Promise<Void> cancelled = Promise.promise();
+        long bytes = 0;
+        for (ChatCompletionRequest.Message m : request.messages()) {
+            bytes += m.content().getBytes(StandardCharsets.UTF_8).length;
+        }
+        RequestLogEntry.Shared shared =
+                new RequestLogEntry.Shared(request.messages().size(), bytes, List.of());
+        byte[] body;
+        try {
+            request.check(config.chatLimits);
+            body = request.encode();
+            if (body.length > config.chatLimits.maxBodyBytes()) {
+                throw OpenAiError.tooLong(
+                        null,
+                        "request_too_large",
+                        "request body of " + body.length + " bytes exceeds " + config.chatLimits.maxBodyBytes());
+            }
+        } catch (OpenAiError e) {
+            return new ChatCall(cancelled, notSent(CHAT, e.getMessage(), e));
+        }
+        Inner<ChatAnswer> inner = new Inner<>(
+                "POST",
+                OpenAiPaths.CHAT_COMPLETIONS,
+                request.stream() ? OpenAiPaths.EVENT_STREAM : MediaTypes.JSON,
+                body,
+                attempt -> {
+                    ChatContent.Completion content = new ChatContent.Completion(
+                            onChunk, attempt, () -> cancelled.future().isComplete());
+                    return new Reading<>(content, content::answer);
+                },
+                cancelled.future());
+        return new ChatCall(cancelled, send(CHAT, shared, inner, ChatAnswer::logEntry));
+    }
+
+    /** The models the enclaves serve ({@code GET /v1/models}), through a private session of its own. */
+    public Future<ModelList> models() {
+        Inner<ModelList> inner = new Inner<>(
+                "GET",
+                OpenAiPaths.MODELS,
+                MediaTypes.JSON,
+                new byte[0],
+                attempt -> {
+                    ChatContent.Models content = new ChatContent.Models();
+                    return new Reading<>(content, content::models);
+                },
+                Promise.<Void>promise().future());
+        return send("models", new RequestLogEntry.Shared(0, 0, List.of()), inner, models -> null);
+    }
+
+    private static final String CHAT = "chat";
+
+    /**
+     * One request inside the session: what is sent, and how its answer is read (a fresh reader per attempt).
+     *
+     * @param cancelled completes when the caller gives up: the exchange is reset and no retry follows
+     */
+    private record Inner<T>(
+            String method,
+            String path,
+            String accept,
+            byte[] body,
+            java.util.function.Function<RequestAttempt, Reading<T>> reader,
+            Future<Void> cancelled) {}
+
+    /** The answer's content reader and what it yields once the answer was read in full. */
+    private record Reading<T>(AnswerReader.Content content, java.util.function.Supplier<T> result) {}
+
+    /** Runs the request with retries and logs its outcome (the entry of a success is {@code entryOf} the answer). */
+    private <T> Future<T> send(
+            String useCase,
+            RequestLogEntry.Shared shared,
+            Inner<T> inner,
+            java.util.function.Function<T, RequestLogEntry> entryOf) {
+        RequestAttempt attempt = new RequestAttempt(useCase, shared, config.clock.instant(), config.relay.toString());
+        return attempt(attempt, inner, config.retries)
+                .onComplete(done -> Arrays.fill(inner.body(), (byte) 0))
+                .onSuccess(answer -> {
+                    RequestLogEntry entry = entryOf.apply(answer);
+                    log.append(entry != null ? entry : attempt.entry(RequestLogEntry.Outcome.OK));
+                })
                 .recover(e -> {
                     SessionFailure failure = e instanceof SessionFailure f
                             ? f
-                            : new SessionFailure(SessionFailure.Kind.TRANSPORT, e.getMessage(), e);
+                            : e instanceof java.util.concurrent.CancellationException
+                                    ? new SessionFailure(
+                                            SessionFailure.Kind.REQUEST, false, "cancelled by the caller", e)
+                                    : new SessionFailure(SessionFailure.Kind.TRANSPORT, e.getMessage(), e);
                     log.append(attempt.entry(RequestLogEntry.Outcome.failed(
                             failure.kind().name().toLowerCase().replace('_', '-'), failure.getMessage())));
                     return Future.failedFuture(failure);
@@ -198,26 +304,30 @@ public final class CloisterClient implements AutoCloseable {
     }
 
     /** A request refused before anything was sent (no token spent): logged as such, nothing shared. */
-    private Future<Answer> notSent(UseCase useCase, AssistantRequest.Invalid refusal) {
-        SessionFailure failure = new SessionFailure(
-                SessionFailure.Kind.REQUEST, "not sent (no token spent): " + refusal.getMessage(), null);
+    private <T> Future<T> notSent(String useCase, String reason) {
+        return notSent(useCase, reason, null);
+    }
+
+    private <T> Future<T> notSent(String useCase, String reason, Throwable cause) {
+        SessionFailure failure =
+                new SessionFailure(SessionFailure.Kind.REQUEST, "not sent (no token spent): " + reason, cause);
         RequestAttempt attempt = new RequestAttempt(
-                useCase.wireName(),
-                new RequestLogEntry.Shared(0, 0, List.of()),
-                config.clock.instant(),
-                config.relay.toString());
+                useCase, new RequestLogEntry.Shared(0, 0, List.of()), config.clock.instant(), config.relay.toString());
         log.append(attempt.entry(RequestLogEntry.Outcome.failed("request", failure.getMessage())));
         return Future.failedFuture(failure);
     }
 
-    private Future<Answer> attempt(
-            RequestAttempt attempt, String path, byte[] body, Consumer<String> onText, int retries) {
-        return once(attempt, path, body, onText).recover(e -> {
+    private <T> Future<T> attempt(RequestAttempt attempt, Inner<T> inner, int retries) {
+        return once(attempt, inner).recover(e -> {
             if (!(e instanceof SessionFailure f && f.kind() == SessionFailure.Kind.TOKEN)) {
                 verified = null;
             }
-            if (e instanceof SessionFailure f && f.retryable() && retries > 0 && !attempt.textDelivered) {
-                return attempt(attempt, path, body, onText, retries - 1);
+            if (e instanceof SessionFailure f
+                    && f.retryable()
+                    && retries > 0
+                    && !attempt.textDelivered
+                    && !inner.cancelled().isComplete()) {
+                return attempt(attempt, inner, retries - 1);
             }
             return Future.failedFuture(e);
         });
@@ -232,13 +342,16 @@ public final class CloisterClient implements AutoCloseable {
 
     private volatile Verified verified;
 
-    private Future<Answer> once(RequestAttempt attempt, String path, byte[] body, Consumer<String> onText) {
+    private <T> Future<T> once(RequestAttempt attempt, Inner<T> inner) {
+        if (inner.cancelled().isComplete()) {
+            return Future.failedFuture(new java.util.concurrent.CancellationException("cancelled by the caller"));
+        }
         return verifiedKeysAndReleases(attempt)
                 .compose(v -> wallet.take().compose(token -> {
                     attempt.token = wallet.describe(token);
                     return handshake(attempt, v.key(), v.tls(), token);
                 }))
-                .compose(session -> exchange(attempt, session, path, body, onText));
+                .compose(session -> exchange(attempt, session, inner));
     }
 
     /** Steps 1-2: the key configuration and the releases, verified against the ledger (cached for a while). */
@@ -421,20 +534,20 @@ public final class CloisterClient implements AutoCloseable {
     }
 
     /** Step 8-9: the request inside TLS; the answer streams back through chunked OHTTP. */
-    private Future<Answer> exchange(
-            RequestAttempt attempt, Opened session, String path, byte[] body, Consumer<String> onText) {
-        boolean stream = onText != null;
-        byte[] json = body.clone();
-        BinaryRequest inner = BinaryRequest.of(
-                "POST",
+    private <T> Future<T> exchange(RequestAttempt attempt, Opened session, Inner<T> inner) {
+        byte[] json = inner.body().clone();
+        BinaryRequest request = BinaryRequest.of(
+                inner.method(),
                 "https",
                 "enclave.cloister.invalid",
-                path,
-                FieldSection.of("content-type", MediaTypes.JSON, "accept", stream ? MediaTypes.JSONL : MediaTypes.JSON),
+                inner.path(),
+                json.length == 0
+                        ? FieldSection.of("accept", inner.accept())
+                        : FieldSection.of("content-type", MediaTypes.JSON, "accept", inner.accept()),
                 json);
         byte[] flight;
         try {
-            byte[] encoded = inner.encode();
+            byte[] encoded = request.encode();
             session.tls().send(encoded);
             Arrays.fill(encoded, (byte) 0);
             Arrays.fill(json, (byte) 0);
@@ -450,9 +563,14 @@ public final class CloisterClient implements AutoCloseable {
                 SessionPaths.step(session.handle()),
                 FieldSection.of("content-type", MediaTypes.CLOISTER_TLS),
                 flight);
-        AnswerReader reader = new AnswerReader(session.tls(), onText, attempt);
-        return ohttp.sendChunked(session.key().config(), step, 16 * 1024, reader::outer)
-                .recover(e -> Future.failedFuture(transport(e)))
+        Reading<T> reading = inner.reader().apply(attempt);
+        AnswerReader reader = new AnswerReader(session.tls(), reading.content());
+        return ohttp.sendChunked(session.key().config(), step, 16 * 1024, reader::outer, inner.cancelled())
+                .recover(e -> {
+                    session.tls().close();
+                    return Future.failedFuture(
+                            e instanceof java.util.concurrent.CancellationException ? e : transport(e));
+                })
                 .compose(outer -> {
                     if (outer.status() != 200) {
                         session.tls().close();
@@ -464,7 +582,8 @@ public final class CloisterClient implements AutoCloseable {
                     }
                     try {
                         reader.finishOuter(outer);
-                        return Future.succeededFuture(reader.answer(attempt));
+                        reader.finish();
+                        return Future.succeededFuture(reading.result().get());
                     } catch (SessionFailure f) {
                         return Future.failedFuture(f);
                     } finally {
@@ -526,6 +645,7 @@ public final class CloisterClient implements AutoCloseable {
         private Duration timeout = Duration.ofSeconds(30);
         private int retries = 2;
         private AssistantRequest.Limits requestLimits = AssistantRequest.Limits.DEFAULT;
+        private ChatCompletionRequest.Limits chatLimits = ChatCompletionRequest.Limits.DEFAULT;
         private Duration keyCacheTtl = Duration.ofMinutes(5);
         private java.nio.file.Path tokenStore;
         private Clock clock = Clock.systemUTC();
@@ -608,6 +728,11 @@ public final class CloisterClient implements AutoCloseable {
         /** What the enclaves accept in one request (default: the enclave's defaults); checked before a token is spent. */
         public Builder requestLimits(AssistantRequest.Limits v) {
             this.requestLimits = Objects.requireNonNull(v);
+            return this;
+        }
+        /** What the enclaves accept in one chat completion (default: the enclave's defaults); checked before a token. */
+        public Builder chatLimits(ChatCompletionRequest.Limits v) {
+            this.chatLimits = Objects.requireNonNull(v);
             return this;
         }
         /** How long verified keys and releases are reused (zero: verify on every request). */

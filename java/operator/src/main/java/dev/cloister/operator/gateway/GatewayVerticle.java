@@ -381,6 +381,14 @@ public final class GatewayVerticle extends VerticleBase {
                     } catch (OhttpException e) {
                         return Future.failedFuture(e);
                     }
+                    // The relay's connection closed mid-answer (its client went away): the enclave's exchange is
+                    // reset too, so the enclave cancels the generation and frees its sequence.
+                    response.closeHandler(v -> {
+                        if (streamed.content() instanceof io.vertx.core.http.HttpClientResponse enclave) {
+                            enclave.request().reset();
+                        }
+                        done.tryFail(new java.nio.channels.ClosedChannelException());
+                    });
                     long[] sent = {0};
                     streamed.content().handler(piece -> {
                         try {

@@ -1,0 +1,435 @@
+package dev.cloister.cli.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.NotFoundException;
+import com.openai.errors.OpenAIServiceException;
+import com.openai.errors.PermissionDeniedException;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import dev.cloister.attest.AttestationVerifier;
+import dev.cloister.attest.ratls.RaTlsPolicy;
+import dev.cloister.cli.demo.LocalDeployment;
+import dev.cloister.client.log.RequestLog;
+import dev.cloister.client.session.CloisterClient;
+import dev.cloister.enclave.Enclave;
+import dev.cloister.enclave.EnclaveSession;
+import dev.cloister.ledger.checkpoint.LogIdentity;
+import dev.cloister.ledger.note.Ed25519NoteSigner;
+import dev.cloister.ledger.note.Ed25519PrivateKey;
+import dev.cloister.ledger.witness.WitnessPolicy;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The official OpenAI Java SDK against {@code cloister proxy} on a loopback deployment (stories260K in two simulated
+ * enclaves): every request is a private session, answered in the OpenAI shapes.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class OpenAiProxyTest {
+
+    @TempDir
+    static Path dir;
+
+    static Vertx vertx;
+    static PrometheusMeterRegistry registry;
+    static LocalDeployment deployment;
+    static CloisterClient client;
+    static RequestLog log = RequestLog.inMemory();
+    static OpenAiProxy proxy;
+    static OpenAIClient openai;
+    static final List<EnclaveSession> sessions = new CopyOnWriteArrayList<>();
+    static String model;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path models = Path.of(System.getProperty("cloister.models"));
+        vertx = Vertx.vertx();
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        deployment = LocalDeployment.start(
+                vertx,
+                dir,
+                registry,
+                LocalDeployment.Options.of(models.resolve("stories260K.bin"), models.resolve("tok512.bin"))
+                        .withMaxOutputTokens(400));
+        for (Enclave enclave : deployment.enclaves()) enclave.verticle().observeSessions(sessions::add);
+        client = deployment.client().requestLog(log).build();
+        proxy = OpenAiProxy.start(vertx, client, OpenAiProxy.Config.loopback(0)).await(30, TimeUnit.SECONDS);
+        openai = sdk(proxy);
+        model = deployment.modelId();
+    }
+
+    static OpenAIClient sdk(OpenAiProxy to) {
+        return OpenAIOkHttpClient.builder()
+                .baseUrl(to.baseUrl())
+                .apiKey("not-checked-on-loopback")
+                .maxRetries(0)
+                .timeout(Duration.ofSeconds(60))
+                .build();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (openai != null) openai.close();
+        if (proxy != null) proxy.close().await(10, TimeUnit.SECONDS);
+        if (client != null) client.close();
+        if (deployment != null) deployment.close();
+        if (vertx != null) vertx.close().await(10, TimeUnit.SECONDS);
+    }
+
+    static ChatCompletionCreateParams.Builder greedy(String prompt, long maxTokens) {
+        return ChatCompletionCreateParams.builder()
+                .model(model)
+                .addUserMessage(prompt)
+                .temperature(0.0)
+                .maxCompletionTokens(maxTokens);
+    }
+
+    /** A streamed completion, read to its end: the text, the last finish reason, the usage if sent. */
+    record Streamed(String text, String finish, long promptTokens, long completionTokens, int chunks) {}
+
+    static Streamed stream(OpenAIClient sdk, ChatCompletionCreateParams params) {
+        StringBuilder text = new StringBuilder();
+        String[] finish = {null};
+        long[] usage = {-1, -1};
+        int[] chunks = {0};
+        try (StreamResponse<ChatCompletionChunk> response =
+                sdk.chat().completions().createStreaming(params)) {
+            response.stream().forEach(chunk -> {
+                chunks[0]++;
+                for (ChatCompletionChunk.Choice choice : chunk.choices()) {
+                    choice.delta().content().ifPresent(text::append);
+                    choice.finishReason().ifPresent(f -> finish[0] = f.asString());
+                }
+                chunk.usage().ifPresent(u -> {
+                    usage[0] = u.promptTokens();
+                    usage[1] = u.completionTokens();
+                });
+            });
+        }
+        return new Streamed(text.toString(), finish[0], usage[0], usage[1], chunks[0]);
+    }
+
+    static double meter(String name) {
+        return registry.find(name).meters().stream()
+                .mapToDouble(m -> m.measure().iterator().next().getValue())
+                .sum();
+    }
+
+    @Test
+    void wholeCompletionWithUsageAndALengthFinish() {
+        int before = log.entries().size();
+        ChatCompletion completion =
+                openai.chat().completions().create(greedy("Once upon a time", 8).build());
+        assertEquals("chat.completion", completion._object_().asString().orElseThrow());
+        assertEquals(model, completion.model());
+        ChatCompletion.Choice choice = completion.choices().getFirst();
+        assertFalse(choice.message().content().orElseThrow().isEmpty());
+        assertEquals(ChatCompletion.Choice.FinishReason.LENGTH, choice.finishReason());
+        var usage = completion.usage().orElseThrow();
+        assertEquals(8, usage.completionTokens());
+        assertTrue(usage.promptTokens() > 2, usage.toString());
+        assertEquals(usage.promptTokens() + usage.completionTokens(), usage.totalTokens());
+        // One private session, one request-log entry, with what was verified.
+        var entry = log.entries().get(before);
+        assertEquals("chat", entry.getString("use_case"));
+        assertEquals("ok", entry.getJsonObject("outcome").getString("result"), entry.encode());
+        assertTrue(
+                entry.containsKey("enclave") && entry.containsKey("token") && entry.containsKey("ledger"),
+                entry.encode());
+        assertEquals(before + 1, log.entries().size(), "one entry per request");
+    }
+
+    @Test
+    void streamedCompletionIsTheSameTextWithUsageLast() {
+        String whole = openai.chat()
+                .completions()
+                .create(greedy("Once upon a time", 12).build())
+                .choices()
+                .getFirst()
+                .message()
+                .content()
+                .orElseThrow();
+        Streamed streamed = stream(
+                openai,
+                greedy("Once upon a time", 12)
+                        .streamOptions(ChatCompletionStreamOptions.builder()
+                                .includeUsage(true)
+                                .build())
+                        .build());
+        assertEquals(whole, streamed.text(), "greedy decoding: the same text whole or streamed");
+        assertEquals("length", streamed.finish());
+        assertEquals(12, streamed.completionTokens());
+        assertTrue(streamed.chunks() > 3, "the answer arrived in pieces: " + streamed);
+        Streamed noUsage = stream(openai, greedy("Once upon a time", 4).build());
+        assertEquals(-1, noUsage.completionTokens(), "no usage chunk unless asked for");
+    }
+
+    @Test
+    void stopSequencesEndTheAnswerBeforeThem() {
+        String text = openai.chat()
+                .completions()
+                .create(greedy("Once upon a time", 24).build())
+                .choices()
+                .getFirst()
+                .message()
+                .content()
+                .orElseThrow();
+        String stop = text.substring(text.length() / 2, text.length() / 2 + 3);
+        String expected = text.substring(0, text.indexOf(stop));
+        ChatCompletion stopped = openai.chat()
+                .completions()
+                .create(greedy("Once upon a time", 24).stop(stop).build());
+        assertEquals(expected, stopped.choices().getFirst().message().content().orElseThrow());
+        assertEquals(
+                ChatCompletion.Choice.FinishReason.STOP,
+                stopped.choices().getFirst().finishReason());
+        Streamed streamed =
+                stream(openai, greedy("Once upon a time", 24).stop(stop).build());
+        assertEquals(expected, streamed.text());
+        assertEquals("stop", streamed.finish());
+    }
+
+    @Test
+    void unknownModelIsA404ErrorObject() {
+        NotFoundException e = assertThrows(
+                NotFoundException.class,
+                () -> openai.chat()
+                        .completions()
+                        .create(ChatCompletionCreateParams.builder()
+                                .model("gpt-4o")
+                                .addUserMessage("hello")
+                                .build()));
+        assertEquals(404, e.statusCode());
+        assertEquals("model_not_found", e.code().orElseThrow());
+        assertEquals("invalid_request_error", e.type().orElseThrow());
+        assertEquals(
+                List.of(model),
+                openai.models().list().data().stream().map(m -> m.id()).toList(),
+                "/v1/models lists the enclave's model");
+    }
+
+    @Test
+    void aPromptLongerThanTheContextIsA413() {
+        String longPrompt = "Once upon a time there was a little dog. ".repeat(200);
+        OpenAIServiceException e = assertThrows(
+                OpenAIServiceException.class,
+                () -> openai.chat().completions().create(greedy(longPrompt, 8).build()));
+        assertEquals(413, e.statusCode());
+        assertEquals("context_length_exceeded", e.code().orElseThrow());
+    }
+
+    @Test
+    void sixteenConcurrentStreamsAllComplete() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        try {
+            List<Future<Streamed>> running = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                running.add(pool.submit(
+                        () -> stream(openai, greedy("Once upon a time", 16).build())));
+            }
+            List<Streamed> done = new ArrayList<>();
+            for (Future<Streamed> f : running) done.add(f.get(120, TimeUnit.SECONDS));
+            for (Streamed s : done) {
+                assertEquals("length", s.finish(), s.toString());
+                assertEquals(done.getFirst().text(), s.text(), "greedy: every stream the same text");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** The raw framing a curl user sees: data lines, blank-line separators, and [DONE] last. */
+    @Test
+    void eventStreamFramingIsExact() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        String body = "{\"model\":\"" + model + "\",\"stream\":true,\"max_tokens\":3,\"temperature\":0,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}]}";
+        HttpResponse<String> response = http.send(
+                HttpRequest.newBuilder(URI.create(proxy.baseUrl() + "/chat/completions"))
+                        .header("content-type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        assertEquals(
+                "text/event-stream",
+                response.headers().firstValue("content-type").orElseThrow());
+        String events = response.body();
+        assertTrue(events.endsWith("\n\ndata: [DONE]\n\n"), events);
+        String[] blocks = events.split("\n\n", -1);
+        assertEquals("", blocks[blocks.length - 1]);
+        // role chunk, 3 text chunks (a token may end inside a character: at most 3), finish chunk, [DONE]
+        assertTrue(blocks.length - 1 >= 4 && blocks.length - 1 <= 6, events);
+        for (int i = 0; i < blocks.length - 1; i++) {
+            assertTrue(blocks[i].startsWith("data: ") && !blocks[i].contains("\n"), "one data line: " + blocks[i]);
+        }
+        assertTrue(blocks[0].contains("\"role\":\"assistant\""), blocks[0]);
+        assertTrue(blocks[blocks.length - 3].contains("\"finish_reason\":\"length\""), events);
+        HttpResponse<String> bad = http.send(
+                HttpRequest.newBuilder(URI.create(proxy.baseUrl() + "/chat/completions"))
+                        .header("content-type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"n\":3}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, bad.statusCode());
+        assertTrue(bad.body().startsWith("{\"error\":{\"message\":"), bad.body());
+    }
+
+    /**
+     * A caller that goes away mid-stream: the proxy resets the session's exchange, the relay and the gateway pass the
+     * reset on, and the enclave cancels the generation and closes its sequence (KV blocks zeroed and freed).
+     */
+    @Test
+    void aCancelledStreamFreesTheEnclavesSequence() throws Exception {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            double cancelledBefore = meter("cloister.enclave.generations.cancelled");
+            HttpURLConnection connection = (HttpURLConnection)
+                    URI.create(proxy.baseUrl() + "/chat/completions").toURL().openConnection();
+            connection.setRequestMethod("POST");
+            connection.setDoOutput(true);
+            connection.setRequestProperty("content-type", "application/json");
+            connection
+                    .getOutputStream()
+                    .write(("{\"model\":\"" + model + "\",\"stream\":true,\"max_tokens\":400,\"temperature\":1.0,"
+                                    + "\"seed\":" + attempt
+                                    + ",\"messages\":[{\"role\":\"user\",\"content\":\"Once\"}]}")
+                            .getBytes(StandardCharsets.UTF_8));
+            try (InputStream in = connection.getInputStream()) {
+                byte[] first = new byte[6];
+                assertEquals(6, in.readNBytes(first, 0, 6));
+                assertEquals("data: ", new String(first, StandardCharsets.US_ASCII));
+            }
+            connection.disconnect(); // closes the socket mid-stream
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (System.nanoTime() < until
+                    && (meter("cloister.enclave.sequences.open") > 0 || proxy.openStreams() > 0)) {
+                Thread.sleep(20);
+            }
+            assertEquals(0.0, meter("cloister.enclave.sequences.open"), "every sequence was closed");
+            assertEquals(0, proxy.openStreams());
+            if (meter("cloister.enclave.generations.cancelled") == cancelledBefore + 1) {
+                return; // cancelled mid-generation, as it should be
+            }
+            // The generation finished before the reset arrived (it can be that fast): try once more.
+        }
+        throw new AssertionError("no cancelled stream reached the enclave in 3 tries");
+    }
+
+    // --- Fail closed: a check that fails answers an error naming it, and nothing reaches an enclave ---
+
+    static int requestsReachingEnclaves() {
+        return (int)
+                sessions.stream().filter(s -> !s.plaintextBuffers().isEmpty()).count();
+    }
+
+    static PermissionDeniedException refusedThrough(Function<CloisterClient.Builder, CloisterClient.Builder> change)
+            throws Exception {
+        int before = requestsReachingEnclaves();
+        try (CloisterClient other = change.apply(deployment.client().retries(0)).build()) {
+            OpenAiProxy front = OpenAiProxy.start(vertx, other, OpenAiProxy.Config.loopback(0))
+                    .await(30, TimeUnit.SECONDS);
+            OpenAIClient sdk = sdk(front);
+            try {
+                PermissionDeniedException e = assertThrows(
+                        PermissionDeniedException.class,
+                        () -> sdk.chat()
+                                .completions()
+                                .create(greedy("a secret", 4).build()));
+                assertEquals(403, e.statusCode());
+                assertEquals("verification_error", e.type().orElseThrow());
+                assertEquals(before, requestsReachingEnclaves(), "nothing reached an enclave");
+                return e;
+            } finally {
+                sdk.close();
+                front.close().await(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void aTamperedReleaseIsRefusedAndTheEnclaveReceivesNothing() throws Exception {
+        byte[] other = new byte[48];
+        Arrays.fill(other, (byte) 0x42);
+        RaTlsPolicy strict = RaTlsPolicy.acceptingReleases(
+                deployment.cpu().insecurePolicy(),
+                List.of(other),
+                new RaTlsPolicy.RequireGpu(deployment.gpu().insecurePolicy(), Duration.ofMinutes(5)));
+        assertEquals(
+                "attestation",
+                refusedThrough(b -> b.attestation(strict, AttestationVerifier.create()))
+                        .code()
+                        .orElseThrow());
+    }
+
+    @Test
+    void anUnpublishedKeyIsRefusedAndTheEnclaveReceivesNothing() throws Exception {
+        Ed25519NoteSigner otherLog =
+                new Ed25519NoteSigner("ledger.cloister.invalid/demo", Ed25519PrivateKey.generate(new SecureRandom()));
+        assertEquals(
+                "key-consistency",
+                refusedThrough(b -> b.ledger(
+                                new LogIdentity("ledger.cloister.invalid/demo", otherLog.verifier()),
+                                WitnessPolicy.none()))
+                        .code()
+                        .orElseThrow());
+    }
+
+    @Test
+    void aSpentTokenIsRefusedAndTheEnclaveReceivesNothing() throws Exception {
+        Path tokens = dir.resolve("tokens-a");
+        Path copy = dir.resolve("tokens-b");
+        try (CloisterClient first =
+                deployment.client().tokenBatch(2).tokenStore(tokens).build()) {
+            first.prefetchTokens().await(30, TimeUnit.SECONDS);
+            Files.copy(tokens, copy);
+            first.chat(
+                            dev.cloister.protocol.openai.ChatCompletionRequest.of(
+                                            model,
+                                            List.of(new dev.cloister.protocol.openai.ChatCompletionRequest.Message(
+                                                    dev.cloister.protocol.openai.ChatCompletionRequest.Role.USER,
+                                                    "Once")))
+                                    .withMaxTokens(2),
+                            null)
+                    .answer()
+                    .await(60, TimeUnit.SECONDS);
+        }
+        assertEquals(
+                "token",
+                refusedThrough(b -> b.tokenBatch(2).tokenStore(copy)).code().orElseThrow());
+    }
+}

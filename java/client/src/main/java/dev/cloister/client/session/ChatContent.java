@@ -1,0 +1,175 @@
+package dev.cloister.client.session;
+
+import dev.cloister.protocol.openai.ChatCompletion;
+import dev.cloister.protocol.openai.ChatCompletionChunk;
+import dev.cloister.protocol.openai.ModelList;
+import dev.cloister.protocol.openai.OpenAiError;
+import dev.cloister.protocol.openai.ServerSentEvents;
+import dev.cloister.protocol.openai.Usage;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * Reads the enclave's answers to the OpenAI-compatible requests: a streamed chat completion (server-sent
+ * {@code chat.completion.chunk} events, each passed on as it is read, ending with {@code [DONE]}), a whole
+ * {@code chat.completion}, or a model list; refusals carry the enclave's {@link OpenAiError} as their cause.
+ */
+final class ChatContent {
+
+    /** The longest event read. */
+    static final int MAX_EVENT_BYTES = 64 * 1024;
+
+    private ChatContent() {}
+
+    /** The enclave's refusal as a failure whose cause is its error object: 4xx never retried, 503 retried. */
+    static SessionFailure refused(int status, byte[] body) {
+        OpenAiError error = OpenAiError.decode(status, body);
+        String message = error.getMessage();
+        StringBuilder shown = new StringBuilder();
+        message.codePoints()
+                .limit(ProblemDetails.MAX_DETAIL_CHARS)
+                .forEach(c -> shown.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        return new SessionFailure(
+                status >= 500 ? SessionFailure.Kind.ENCLAVE : SessionFailure.Kind.REQUEST,
+                error.retryable(),
+                "the enclave refused the request (" + status + "): " + shown,
+                error);
+    }
+
+    /** A chat completion, streamed or whole. */
+    static final class Completion implements AnswerReader.Content {
+        private final Consumer<ChatCompletionChunk> onChunk;
+        private final RequestAttempt attempt;
+        private final BooleanSupplier cancelled;
+        private final ServerSentEvents.Decoder events = new ServerSentEvents.Decoder(MAX_EVENT_BYTES);
+        private final StringBuilder text = new StringBuilder();
+        private String id;
+        private long created;
+        private String model;
+        private ChatCompletion.Finish finish;
+        private Optional<Usage> usage = Optional.empty();
+        private boolean done;
+
+        Completion(Consumer<ChatCompletionChunk> onChunk, RequestAttempt attempt, BooleanSupplier cancelled) {
+            this.onChunk = onChunk;
+            this.attempt = attempt;
+            this.cancelled = cancelled;
+        }
+
+        @Override
+        public void streamed(byte[] piece) throws Exception {
+            for (String data : events.offer(piece)) {
+                if (done) throw new ChatCompletion.Malformed("an event follows [DONE]");
+                if (data.equals(ServerSentEvents.DONE)) {
+                    if (finish == null) throw new ChatCompletion.Malformed("the stream ended without a finish reason");
+                    done = true;
+                    continue;
+                }
+                if (data.startsWith("{\"error\"")) {
+                    OpenAiError error = OpenAiError.decode(500, data.getBytes(StandardCharsets.UTF_8));
+                    error = new OpenAiError(
+                            errorStatus(data),
+                            error.type(),
+                            error.param().orElse(null),
+                            error.code().orElse(null),
+                            error.getMessage());
+                    throw new SessionFailure(
+                            SessionFailure.Kind.ENCLAVE,
+                            false,
+                            "the enclave ended the answer early: " + error.getMessage(),
+                            error);
+                }
+                ChatCompletionChunk chunk = ChatCompletionChunk.decode(data);
+                if (id == null) {
+                    id = chunk.id();
+                    created = chunk.created();
+                    model = chunk.model();
+                }
+                chunk.delta().ifPresent(d -> {
+                    text.append(d.content());
+                    d.finish().ifPresent(f -> finish = f);
+                });
+                if (chunk.usage().isPresent()) usage = chunk.usage();
+                if (!cancelled.getAsBoolean() && onChunk != null) {
+                    attempt.textDelivered = true;
+                    onChunk.accept(chunk);
+                }
+            }
+        }
+
+        /** The status an error event stands for (its code says: a timeout, an overload, else a failure). */
+        private static int errorStatus(String data) {
+            try {
+                String code = new JsonObject(data).getJsonObject("error").getString("code");
+                return "timeout".equals(code) ? 504 : "overloaded".equals(code) ? 503 : 500;
+            } catch (RuntimeException e) {
+                return 500;
+            }
+        }
+
+        @Override
+        public void whole(byte[] content) throws ChatCompletion.Malformed {
+            ChatCompletion whole = ChatCompletion.decode(content);
+            id = whole.id();
+            created = whole.created();
+            model = whole.model();
+            text.append(whole.content());
+            finish = whole.finish();
+            usage = Optional.of(whole.usage());
+            done = true;
+        }
+
+        @Override
+        public boolean complete() {
+            return done;
+        }
+
+        @Override
+        public SessionFailure refused(int status, byte[] body) {
+            return ChatContent.refused(status, body);
+        }
+
+        ChatAnswer answer() {
+            return new ChatAnswer(
+                    id,
+                    created,
+                    model,
+                    text.toString(),
+                    finish,
+                    usage,
+                    attempt.entry(dev.cloister.client.log.RequestLogEntry.Outcome.OK));
+        }
+    }
+
+    /** The answer to {@code GET /v1/models}. */
+    static final class Models implements AnswerReader.Content {
+        private ModelList models;
+
+        @Override
+        public void streamed(byte[] piece) throws ChatCompletion.Malformed {
+            throw new ChatCompletion.Malformed("a model list is not streamed");
+        }
+
+        @Override
+        public void whole(byte[] content) throws ChatCompletion.Malformed {
+            models = ModelList.decode(content);
+        }
+
+        @Override
+        public boolean complete() {
+            return models != null;
+        }
+
+        @Override
+        public SessionFailure refused(int status, byte[] body) {
+            return ChatContent.refused(status, body);
+        }
+
+        ModelList models() {
+            return models;
+        }
+    }
+}

@@ -1,0 +1,165 @@
+package dev.cloister.enclave;
+
+import dev.cloister.infer.scheduler.Completion;
+import dev.cloister.protocol.MediaTypes;
+import dev.cloister.protocol.openai.ChatCompletion;
+import dev.cloister.protocol.openai.ChatCompletionChunk;
+import dev.cloister.protocol.openai.OpenAiError;
+import dev.cloister.protocol.openai.OpenAiPaths;
+import dev.cloister.protocol.openai.ServerSentEvents;
+import dev.cloister.protocol.openai.Usage;
+import dev.cloister.wire.bhttp.BinaryResponse;
+import dev.cloister.wire.bhttp.FieldSection;
+import dev.cloister.wire.bhttp.IndeterminateResponseWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A chat completion's answer in the OpenAI API's shapes, handed to the session's {@link RecordOutbox} as it is
+ * produced. Streamed: an indeterminate-length BHTTP response of {@code text/event-stream}, one
+ * {@code chat.completion.chunk} event per piece of text (the first names the role), a last chunk with the
+ * {@code finish_reason}, with {@code include_usage} a usage chunk, then {@code data: [DONE]}; an answer cut short by the
+ * enclave (deadline, failure, shutdown) ends with an error event instead. Whole: one {@code chat.completion}, or an
+ * error object with its status. Refusals before generation are known-length BHTTP responses with an error object.
+ */
+final class ChatCompletionOutput implements Assistant.Answer {
+
+    /** The chunk or completion's identity: {@code id}, {@code created}, {@code model}. */
+    record Identity(String id, long created, String model) {}
+
+    private final RecordOutbox outbox;
+    private final EnclaveSession session;
+    private final boolean stream;
+    private final boolean includeUsage;
+    private final Identity identity;
+    private final Runnable onAnswered;
+    private final IndeterminateResponseWriter bhttp = new IndeterminateResponseWriter();
+    /** The whole answer's text so far (each buffer registered with the session, so its end zeroes it). */
+    private byte[] collected = new byte[0];
+
+    private int collectedLength;
+    private boolean headSent;
+
+    ChatCompletionOutput(
+            RecordOutbox outbox,
+            EnclaveSession session,
+            boolean stream,
+            boolean includeUsage,
+            Identity identity,
+            Runnable onAnswered) {
+        this.outbox = outbox;
+        this.session = session;
+        this.stream = stream;
+        this.includeUsage = includeUsage;
+        this.identity = identity;
+        this.onAnswered = onAnswered;
+    }
+
+    @Override
+    public synchronized void text(byte[] utf8) {
+        if (stream) {
+            sendHead();
+            String piece = new String(utf8, StandardCharsets.UTF_8);
+            Arrays.fill(utf8, (byte) 0);
+            event(chunk(Optional.of(new ChatCompletionChunk.Delta(false, piece, Optional.empty())), Optional.empty()));
+        } else {
+            if (collectedLength + utf8.length > collected.length) {
+                byte[] bigger =
+                        Arrays.copyOf(collected, Math.max(collected.length * 2, collectedLength + utf8.length + 256));
+                Arrays.fill(collected, (byte) 0);
+                collected = bigger;
+                session.keep(collected);
+            }
+            System.arraycopy(utf8, 0, collected, collectedLength, utf8.length);
+            collectedLength += utf8.length;
+            Arrays.fill(utf8, (byte) 0);
+        }
+    }
+
+    @Override
+    public synchronized void finished(Completion completion) {
+        Optional<ChatCompletion.Finish> finish = switch (completion.reason()) {
+            case END_OF_TEXT, STOP_STRING -> Optional.of(ChatCompletion.Finish.STOP);
+            case MAX_TOKENS, CONTEXT_FULL -> Optional.of(ChatCompletion.Finish.LENGTH);
+            case CANCELLED, DEADLINE, FAILED, SHUTDOWN -> Optional.empty();
+        };
+        Usage usage = new Usage(completion.promptTokens(), completion.generatedTokens());
+        if (finish.isEmpty()) {
+            OpenAiError error = switch (completion.reason()) {
+                case DEADLINE ->
+                    new OpenAiError(504, OpenAiError.SERVER_ERROR, null, "timeout", "the answer's deadline passed");
+                case SHUTDOWN -> OpenAiError.overloaded("the enclave is shutting down");
+                default ->
+                    new OpenAiError(500, OpenAiError.SERVER_ERROR, null, null, "the answer could not be completed");
+            };
+            if (stream && headSent) {
+                event(new String(error.encode(), StandardCharsets.UTF_8));
+                outbox.seal(bhttp.end(FieldSection.EMPTY));
+                outbox.close();
+            } else {
+                refuse(error);
+            }
+            return;
+        }
+        if (stream) {
+            sendHead();
+            event(chunk(Optional.of(new ChatCompletionChunk.Delta(false, "", finish)), Optional.empty()));
+            if (includeUsage) event(chunk(Optional.empty(), Optional.of(usage)));
+            event(ServerSentEvents.DONE);
+            outbox.seal(bhttp.end(FieldSection.EMPTY));
+        } else {
+            byte[] body = new ChatCompletion(
+                            identity.id(),
+                            identity.created(),
+                            identity.model(),
+                            new String(collected, 0, collectedLength, StandardCharsets.UTF_8),
+                            finish.get(),
+                            usage)
+                    .encode();
+            outbox.seal(BinaryResponse.of(200, FieldSection.of("content-type", MediaTypes.JSON), body)
+                    .encode());
+            Arrays.fill(body, (byte) 0);
+        }
+        outbox.close();
+        onAnswered.run();
+    }
+
+    /** Answers a refusal before generation started: a known-length response with the error object. */
+    synchronized void refuse(OpenAiError error) {
+        if (headSent) {
+            outbox.close(); // not reached: refusals come before the stream starts
+            return;
+        }
+        outbox.seal(whole(error));
+        outbox.close();
+    }
+
+    /** An error as a known-length BHTTP response ({@code Retry-After} on an overload). */
+    static byte[] whole(OpenAiError error) {
+        FieldSection headers = error.retryable()
+                ? FieldSection.of("content-type", MediaTypes.JSON, "retry-after", "1")
+                : FieldSection.of("content-type", MediaTypes.JSON);
+        return BinaryResponse.of(error.status(), headers, error.encode()).encode();
+    }
+
+    private String chunk(Optional<ChatCompletionChunk.Delta> delta, Optional<Usage> usage) {
+        return new ChatCompletionChunk(identity.id(), identity.created(), identity.model(), delta, usage).encode();
+    }
+
+    private void event(String data) {
+        byte[] event = ServerSentEvents.event(data);
+        byte[] framed = bhttp.contentChunk(event);
+        Arrays.fill(event, (byte) 0);
+        outbox.seal(framed);
+    }
+
+    /** The head and the first chunk, which names the role. */
+    private void sendHead() {
+        if (headSent) return;
+        headSent = true;
+        outbox.seal(bhttp.head(List.of(), 200, FieldSection.of("content-type", OpenAiPaths.EVENT_STREAM)));
+        event(chunk(Optional.of(new ChatCompletionChunk.Delta(true, "", Optional.empty())), Optional.empty()));
+    }
+}
