@@ -315,6 +315,11 @@ public final class JinjaChatTemplate implements ChatTemplate {
         return names;
     }
 
+    /** The text of the model's beginning-of-sequence token, as the template gets it; {@code null} when it has none. */
+    public String bosToken() {
+        return bosToken;
+    }
+
     @Override
     public String toString() {
         return "JinjaChatTemplate[" + template.length() + " chars]";
