@@ -287,13 +287,8 @@ public final class JinjaChatTemplate implements ChatTemplate {
                         .withNodePreProcessor(
                                 (node, interpreter) -> RenderState.current().onNode())
                         .build());
-        Jinjava probe = new Jinjava();
-        Map<Library, Set<String>> disabled = new HashMap<>();
-        disabled.put(Library.TAG, notAllowed(probe.getGlobalContext().getAllTags(), TAGS));
-        disabled.put(Library.FILTER, notAllowed(probe.getGlobalContext().getAllFilters(), FILTERS));
-        disabled.put(Library.EXP_TEST, notAllowed(probe.getGlobalContext().getAllExpTests(), TESTS));
-        disabled.put(Library.FUNCTION, notAllowed(probe.getGlobalContext().getAllFunctions(), FUNCTIONS));
-        Jinjava jinjava = new JinjaExpressions(config.withDisabled(disabled).build());
+        Jinjava jinjava =
+                new JinjaExpressions(config.withDisabled(Disabled.NAMES).build());
         jinjava.setResourceLocator((name, encoding, interpreter) -> {
             throw new ResourceNotFoundException("chat templates load no other templates");
         });
@@ -306,13 +301,28 @@ public final class JinjaChatTemplate implements ChatTemplate {
         return jinjava;
     }
 
+    /** Jinjava's tags, filters, tests and functions outside the allowlists, found once. */
+    private static final class Disabled {
+        static final Map<Library, Set<String>> NAMES;
+
+        static {
+            Jinjava probe = new Jinjava();
+            Map<Library, Set<String>> names = new HashMap<>();
+            names.put(Library.TAG, notAllowed(probe.getGlobalContext().getAllTags(), TAGS));
+            names.put(Library.FILTER, notAllowed(probe.getGlobalContext().getAllFilters(), FILTERS));
+            names.put(Library.EXP_TEST, notAllowed(probe.getGlobalContext().getAllExpTests(), TESTS));
+            names.put(Library.FUNCTION, notAllowed(probe.getGlobalContext().getAllFunctions(), FUNCTIONS));
+            NAMES = Map.copyOf(names);
+        }
+    }
+
     private static Set<String> notAllowed(Collection<? extends Importable> all, Set<String> allowed) {
         Set<String> names = new HashSet<>();
         for (Importable each : all) {
             String name = each instanceof ELFunctionDefinition function ? function.getName() : each.getName();
             if (!allowed.contains(name)) names.add(name);
         }
-        return names;
+        return Set.copyOf(names);
     }
 
     /** The text of the model's beginning-of-sequence token, as the template gets it; {@code null} when it has none. */

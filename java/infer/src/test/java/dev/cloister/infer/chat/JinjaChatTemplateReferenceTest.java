@@ -15,8 +15,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
@@ -66,6 +71,30 @@ class JinjaChatTemplateReferenceTest {
                     assertEquals(each.get("expected"), template.render(messages(each), (Boolean)
                             each.get("add_generation_prompt")));
                 }));
+    }
+
+    /** One template rendered from several threads at once gives every thread the reference's prompts. */
+    @Test
+    void concurrentRendersAgree() throws Exception {
+        Map<String, Object> fixture = fixture("qwen-3.json");
+        JinjaChatTemplate template = template(fixture);
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> cases = (List<Map<String, Object>>) fixture.get("cases");
+        try (ExecutorService threads = Executors.newFixedThreadPool(4)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                done.add(threads.submit(() -> {
+                    for (int round = 0; round < 5; round++) {
+                        for (Map<String, Object> each : cases) {
+                            assertEquals(each.get("expected"), template.render(messages(each), (Boolean)
+                                    each.get("add_generation_prompt")));
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> each : done) each.get(2, TimeUnit.MINUTES);
+        }
     }
 
     static Map<String, Object> fixture(String name) {
