@@ -35,6 +35,13 @@ import java.util.Set;
  * ({@link SandboxedResolver}), cannot include, import or extend other templates, and its size, output, node count,
  * time and collections are bounded by {@link TemplateLimits}. Every failure and every bound passed is a
  * {@link ChatTemplateException} whose message names the reason and never quotes the conversation.
+ *
+ * <p>Checked against {@code @huggingface/jinja} on the Llama 3/3.1/3.2 and Qwen 2.5/3 templates and on one-feature
+ * templates ({@code testdata/vectors/chat-templates}). Where that renderer and Python's Jinja differ, this follows
+ * Python: {@code str.strip/lstrip/rstrip(chars)} and {@code trim} strip Python's whitespace or the given characters.
+ * Known differences from Python's Jinja, none used by those templates: backslash-u escapes in string literals and
+ * <code>{}}</code> inside an expression are syntax errors; booleans, none and lists print as Jinjava prints them
+ * ({@code true}, empty, {@code [1, 'a', null]}); {@code str + int} concatenates instead of failing.
  */
 public final class JinjaChatTemplate implements ChatTemplate {
 
