@@ -1,6 +1,11 @@
 package dev.cloister.cli;
 
 import dev.cloister.enclave.ModelArgument;
+import dev.cloister.infer.chat.ChatMessage;
+import dev.cloister.infer.chat.ChatTemplate;
+import dev.cloister.infer.chat.GgufChatTemplate;
+import dev.cloister.infer.chat.JinjaChatTemplate;
+import dev.cloister.infer.chat.PlainChatTemplate;
 import dev.cloister.infer.model.GgufFile;
 import dev.cloister.infer.model.ModelFiles;
 import dev.cloister.infer.nativecore.NativeEngine;
@@ -18,6 +23,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -45,8 +51,17 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "tokenizer.bin for a llama2.c checkpoint (GGUF files carry their own)")
     Path tokenizer;
 
-    @Option(names = "--prompt", required = true, description = "The prompt")
+    @Option(
+            names = "--prompt",
+            required = true,
+            description = "The prompt: one user message in the model's chat template (see --raw)")
     String prompt;
+
+    @Option(
+            names = "--raw",
+            description = "Give the prompt to the model as is, without its chat template (models without a template"
+                    + " always get it as is)")
+    boolean raw;
 
     @Option(
             names = "--steps",
@@ -87,10 +102,12 @@ public final class GenerateCommand implements Callable<Integer> {
         if (threads < 1) throw new UsageException("--threads " + threads, "must be at least 1");
         Path modelFile;
         Tokenizer words;
+        ChatTemplate chat = PlainChatTemplate.INSTANCE;
         Path asPath = ModelArgument.file(model);
         if (asPath != null && asPath.toString().endsWith(".gguf")) {
             modelFile = asPath;
             words = GgufVocabulary.tokenizer(GgufFile.open(asPath));
+            chat = GgufChatTemplate.of(GgufFile.open(asPath));
         } else {
             ModelFiles files = ModelArgument.resolve(
                     spec.commandLine(), model, tokenizer, null, line -> err.println("model: " + line));
@@ -116,13 +133,18 @@ public final class GenerateCommand implements Callable<Integer> {
                     engine.backendDescription(),
                     (System.nanoTime() - loadStart) / 1e9);
             err.flush();
-            int[] tokens = words.encode(prompt.getBytes(StandardCharsets.UTF_8), Framing.BOS);
+            boolean chatting = !raw && chat != PlainChatTemplate.INSTANCE;
+            String text =
+                    chatting ? withoutLeadingBos(chat, chat.render(List.of(ChatMessage.user(prompt)), true)) : prompt;
+            int[] tokens = words.encode(text.getBytes(StandardCharsets.UTF_8), Framing.BOS);
             int room = Math.max(1, Math.min(steps, engine.shape().maxSequenceLength() - tokens.length));
             SamplingParameters sampling = temperature <= 0
                     ? SamplingParameters.greedy(room)
                     : SamplingParameters.sampled(temperature, topP, seed, room);
-            out.print(prompt);
-            out.flush();
+            if (!chatting) {
+                out.print(prompt); // the model continues it; a chat model's answer stands alone
+                out.flush();
+            }
             long[] first = {0};
             CompletableFuture<Completion> done = new CompletableFuture<>();
             long start = System.nanoTime();
@@ -152,5 +174,17 @@ public final class GenerateCommand implements Callable<Integer> {
             err.flush();
             return 0;
         }
+    }
+
+    /**
+     * Templates that open with {@code bos_token} write the beginning-of-sequence token as text; the prompt is framed
+     * with the control token instead, once.
+     */
+    private static String withoutLeadingBos(ChatTemplate chat, String rendered) {
+        if (chat instanceof JinjaChatTemplate jinja) {
+            String bos = jinja.bosToken();
+            if (bos != null && !bos.isEmpty() && rendered.startsWith(bos)) return rendered.substring(bos.length());
+        }
+        return rendered;
     }
 }
