@@ -10,6 +10,7 @@ import dev.cloister.infer.nativecore.NativeEngine;
 import dev.cloister.infer.scheduler.BatchScheduler;
 import dev.cloister.infer.scheduler.SchedulerConfig;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
+import dev.cloister.infer.tokenizer.SentencePieceTokenizer;
 import dev.cloister.infer.tokenizer.Tokenizer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -60,7 +61,7 @@ public final class Enclave implements AutoCloseable {
             Clock clock,
             SecureRandom random)
             throws Exception {
-        Tokenizer tokenizer = new Tokenizer(LlamaTokenizerFile.read(settings.tokenizer()));
+        Tokenizer tokenizer = new SentencePieceTokenizer(LlamaTokenizerFile.read(settings.tokenizer()));
         NativeEngine engine = NativeEngine.open(
                 settings.model(),
                 NativeEngine.Options.defaults()

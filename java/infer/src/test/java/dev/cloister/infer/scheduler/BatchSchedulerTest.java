@@ -12,6 +12,7 @@ import dev.cloister.infer.sampling.FinishReason;
 import dev.cloister.infer.sampling.SamplingParameters;
 import dev.cloister.infer.tokenizer.Framing;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
+import dev.cloister.infer.tokenizer.SentencePieceTokenizer;
 import dev.cloister.infer.tokenizer.Tokenizer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class BatchSchedulerTest {
 
-    private static final Tokenizer TOKENIZER = new Tokenizer(LlamaTokenizerFile.read(TestModels.tok512()));
+    private static final Tokenizer TOKENIZER = new SentencePieceTokenizer(LlamaTokenizerFile.read(TestModels.tok512()));
     private static final Instant FAR = Instant.now().plus(Duration.ofDays(1));
     private static final int GENERATED = TestModels.REFERENCE_IDS.length - 4;
 

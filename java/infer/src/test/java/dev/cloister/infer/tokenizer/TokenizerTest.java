@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 class TokenizerTest {
 
-    private static final Tokenizer TOK512 = new Tokenizer(LlamaTokenizerFile.read(TestModels.tok512()));
+    private static final Tokenizer TOK512 = new SentencePieceTokenizer(LlamaTokenizerFile.read(TestModels.tok512()));
 
     @Test
     void referencePromptEncodesToRunCsIds() {
@@ -106,7 +106,7 @@ class TokenizerTest {
         entries.set(3 + 0x41, new LlamaTokenizerFile.Entry(0f, "<0x4G>".getBytes(StandardCharsets.US_ASCII)));
         Vocabulary broken =
                 LlamaTokenizerFile.vocabulary(new LlamaTokenizerFile.Contents(contents.maxTokenLength(), entries));
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> new Tokenizer(broken));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> new SentencePieceTokenizer(broken));
         assertEquals("tokenizer: no byte-fallback token <0x41>", e.getMessage());
     }
 
@@ -125,7 +125,7 @@ class TokenizerTest {
 
     @Test
     void toStringShowsNoPieces() {
-        assertEquals("Tokenizer[Vocabulary[512 tokens, bos=1, eos=2]]", TOK512.toString());
+        assertEquals("SentencePieceTokenizer[Vocabulary[512 tokens, bos=1, eos=2]]", TOK512.toString());
     }
 
     private static final int SPACE = 264;
@@ -168,7 +168,7 @@ class TokenizerTest {
                     Float.parseFloat(piece[1]), piece[0].getBytes(StandardCharsets.US_ASCII)));
         }
         byte[] file = LlamaTokenizerFile.write(new LlamaTokenizerFile.Contents(6, entries));
-        return new Tokenizer(LlamaTokenizerFile.vocabulary(LlamaTokenizerFile.parse(file)));
+        return new SentencePieceTokenizer(LlamaTokenizerFile.vocabulary(LlamaTokenizerFile.parse(file)));
     }
 
     static byte[] bytesOf(java.nio.file.Path file) {
