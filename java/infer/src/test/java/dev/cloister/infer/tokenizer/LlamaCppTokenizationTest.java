@@ -23,6 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class LlamaCppTokenizationTest {
 
+    @SuppressWarnings("ArrayRecordComponent") // test data, compared with assertArrayEquals
     record Case(String vocabulary, String text, int[] plain, int[] special) {
         @Override
         public String toString() {
