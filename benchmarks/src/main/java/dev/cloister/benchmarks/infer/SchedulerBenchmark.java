@@ -8,6 +8,7 @@ import dev.cloister.infer.scheduler.Completion;
 import dev.cloister.infer.scheduler.SchedulerConfig;
 import dev.cloister.infer.scheduler.TokenSink;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
+import dev.cloister.infer.tokenizer.SentencePieceTokenizer;
 import dev.cloister.infer.tokenizer.TokenType;
 import dev.cloister.infer.tokenizer.Tokenizer;
 import dev.cloister.infer.tokenizer.Vocabulary;
@@ -136,7 +137,8 @@ public class SchedulerBenchmark {
                 types[i] = TokenType.NORMAL;
             }
         }
-        return new Tokenizer(new Vocabulary(pieces, scores, types, LlamaTokenizerFile.BOS, LlamaTokenizerFile.EOS));
+        return new SentencePieceTokenizer(
+                new Vocabulary(pieces, scores, types, LlamaTokenizerFile.BOS, LlamaTokenizerFile.EOS));
     }
 
     @Setup(Level.Trial)

@@ -2,6 +2,7 @@ package dev.cloister.benchmarks.infer;
 
 import dev.cloister.infer.tokenizer.Framing;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
+import dev.cloister.infer.tokenizer.SentencePieceTokenizer;
 import dev.cloister.infer.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +39,7 @@ public class TokenizerBenchmark {
     @Setup(Level.Trial)
     public void setup() {
         Path models = Path.of(System.getProperty("cloister.models", "testdata/models"));
-        tokenizer = new Tokenizer(LlamaTokenizerFile.read(models.resolve("tok512.bin")));
+        tokenizer = new SentencePieceTokenizer(LlamaTokenizerFile.read(models.resolve("tok512.bin")));
         StringBuilder builder = new StringBuilder();
         while (builder.length() < 1024) {
             builder.append("Once upon a time, there was a little girl named Lily. She loved to play outside. ");

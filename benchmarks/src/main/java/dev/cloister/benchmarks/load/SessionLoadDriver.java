@@ -10,6 +10,7 @@ import dev.cloister.infer.scheduler.SchedulerConfig;
 import dev.cloister.infer.scheduler.TokenSink;
 import dev.cloister.infer.tokenizer.Framing;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
+import dev.cloister.infer.tokenizer.SentencePieceTokenizer;
 import dev.cloister.infer.tokenizer.Tokenizer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -136,7 +137,7 @@ public final class SessionLoadDriver implements Callable<Integer> {
                             ? "one report per handshake"
                             : "reports batched over " + batchWindow.toMillis() + " ms");
             // Privacy overhead: the same request through everything vs. a direct call to the inference scheduler.
-            Tokenizer tokenizer = new Tokenizer(LlamaTokenizerFile.read(models.resolve("tok512.bin")));
+            Tokenizer tokenizer = new SentencePieceTokenizer(LlamaTokenizerFile.read(models.resolve("tok512.bin")));
             try (NativeEngine engine = NativeEngine.open(
                             models.resolve("stories260K.bin"),
                             NativeEngine.Options.defaults().withThreads(1).withMaxSequences(4));

@@ -17,6 +17,7 @@ import dev.cloister.infer.scheduler.TokenSink;
 import dev.cloister.infer.tokenizer.Framing;
 import dev.cloister.infer.tokenizer.GgufVocabulary;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
+import dev.cloister.infer.tokenizer.SentencePieceTokenizer;
 import dev.cloister.infer.tokenizer.Tokenizer;
 import dev.cloister.server.command.UsageException;
 import java.io.PrintWriter;
@@ -112,7 +113,7 @@ public final class GenerateCommand implements Callable<Integer> {
             ModelFiles files = ModelArgument.resolve(
                     spec.commandLine(), model, tokenizer, null, line -> err.println("model: " + line));
             modelFile = files.checkpoint();
-            words = new Tokenizer(LlamaTokenizerFile.read(files.tokenizer()));
+            words = new SentencePieceTokenizer(LlamaTokenizerFile.read(files.tokenizer()));
         }
         long loadStart = System.nanoTime();
         err.print("loading " + modelFile.getFileName() + " ... ");

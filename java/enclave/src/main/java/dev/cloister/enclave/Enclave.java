@@ -12,6 +12,7 @@ import dev.cloister.infer.scheduler.BatchScheduler;
 import dev.cloister.infer.scheduler.SchedulerConfig;
 import dev.cloister.infer.scheduler.SchedulerStats;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
+import dev.cloister.infer.tokenizer.SentencePieceTokenizer;
 import dev.cloister.infer.tokenizer.Tokenizer;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -68,7 +69,7 @@ public final class Enclave implements AutoCloseable {
             Clock clock,
             SecureRandom random)
             throws Exception {
-        Tokenizer tokenizer = new Tokenizer(LlamaTokenizerFile.read(settings.tokenizer()));
+        Tokenizer tokenizer = new SentencePieceTokenizer(LlamaTokenizerFile.read(settings.tokenizer()));
         NativeEngine engine = NativeEngine.open(
                 settings.model(),
                 NativeEngine.Options.defaults()

@@ -13,8 +13,8 @@ import java.util.Optional;
  * The vocabulary of a GGUF model whose {@code tokenizer.ggml.model} is {@code llama} (SentencePiece BPE, as in Llama
  * 1/2, TinyLlama, Mistral): {@code tokenizer.ggml.tokens}, {@code .scores}, {@code .token_type},
  * {@code .bos_token_id} and {@code .eos_token_id}. SentencePiece writes a space as U+2581 ("▁"); it becomes a plain
- * space here, which turns the vocabulary into the form llama2.c's tokenizer uses, so the same {@link Tokenizer}
- * encodes both.
+ * space here, which turns the vocabulary into the form llama2.c's tokenizer uses, so the same {@link
+ * SentencePieceTokenizer} encodes both. {@link #tokenizer} also reads {@code gpt2} vocabularies (byte-level BPE).
  */
 public final class GgufVocabulary {
 
@@ -25,6 +25,26 @@ public final class GgufVocabulary {
     public static final String BOS = "tokenizer.ggml.bos_token_id";
     public static final String EOS = "tokenizer.ggml.eos_token_id";
     public static final String ADD_SPACE_PREFIX = "tokenizer.ggml.add_space_prefix";
+    public static final String MERGES = "tokenizer.ggml.merges";
+    public static final String PRE = "tokenizer.ggml.pre";
+    public static final String EOT = "tokenizer.ggml.eot_token_id";
+    public static final String EOM = "tokenizer.ggml.eom_token_id";
+    public static final String UNKNOWN = "tokenizer.ggml.unknown_token_id";
+    public static final String PADDING = "tokenizer.ggml.padding_token_id";
+    public static final String FIM_PRE = "tokenizer.ggml.fim_pre_token_id";
+    public static final String FIM_SUF = "tokenizer.ggml.fim_suf_token_id";
+    public static final String FIM_MID = "tokenizer.ggml.fim_mid_token_id";
+    public static final String FIM_PAD = "tokenizer.ggml.fim_pad_token_id";
+    public static final String FIM_REP = "tokenizer.ggml.fim_rep_token_id";
+    public static final String FIM_SEP = "tokenizer.ggml.fim_sep_token_id";
+    public static final String ADD_BOS = "tokenizer.ggml.add_bos_token";
+    public static final String ADD_EOS = "tokenizer.ggml.add_eos_token";
+    public static final String CHAT_TEMPLATE = "tokenizer.chat_template";
+
+    /** The {@code tokenizer.ggml.model} of SentencePiece vocabularies. */
+    public static final String SENTENCE_PIECE = "llama";
+    /** The {@code tokenizer.ggml.model} of GPT-2 byte-level BPE vocabularies. */
+    public static final String BYTE_LEVEL_BPE = "gpt2";
 
     private static final byte[] SPM_SPACE = "\u2581".getBytes(StandardCharsets.UTF_8);
 
@@ -60,7 +80,7 @@ public final class GgufVocabulary {
                 typeArray[i] = TokenType.ofCode(code)
                         .orElseThrow(() -> new ModelFormatException("GGUF: token " + id + " has unknown type " + code));
             } else {
-                typeArray[i] = Tokenizer.byteValue(pieces[i]) >= 0 ? TokenType.BYTE : TokenType.NORMAL;
+                typeArray[i] = SentencePieceTokenizer.byteValue(pieces[i]) >= 0 ? TokenType.BYTE : TokenType.NORMAL;
             }
         }
         int bos = tokenId(file, BOS, 1, size);
@@ -68,18 +88,33 @@ public final class GgufVocabulary {
         return new Vocabulary(pieces, scoreArray, typeArray, bos, eos);
     }
 
-    /** The file's tokenizer: its vocabulary, with a leading space unless {@code add_space_prefix} is false. */
+    /**
+     * The file's tokenizer, chosen by {@code tokenizer.ggml.model}: {@code llama} (SentencePiece, with a leading space
+     * unless {@code add_space_prefix} is false) or {@code gpt2} (byte-level BPE, {@link GgufBpeVocabulary}); any
+     * other model is refused with its name.
+     */
     public static Tokenizer tokenizer(GgufFile file) {
+        String model = file.string(MODEL);
+        return switch (model) {
+            case SENTENCE_PIECE -> sentencePiece(file);
+            case BYTE_LEVEL_BPE -> GgufBpeVocabulary.tokenizer(file);
+            default ->
+                throw new ModelFormatException("GGUF: tokenizer model '" + model + "' is not supported ('"
+                        + SENTENCE_PIECE + "' or '" + BYTE_LEVEL_BPE + "')");
+        };
+    }
+
+    private static SentencePieceTokenizer sentencePiece(GgufFile file) {
         Vocabulary vocabulary = read(file);
         Optional<GgufValue> prefix = file.get(ADD_SPACE_PREFIX);
         if (prefix.isPresent() && !(prefix.get() instanceof GgufValue.Bool)) {
             throw new ModelFormatException("GGUF: '" + ADD_SPACE_PREFIX + "' must be a bool");
         }
         boolean add = prefix.map(value -> ((GgufValue.Bool) value).value()).orElse(true);
-        return new Tokenizer(vocabulary, add ? SpacePrefix.ADD : SpacePrefix.NONE);
+        return new SentencePieceTokenizer(vocabulary, add ? SpacePrefix.ADD : SpacePrefix.NONE);
     }
 
-    private static int tokenId(GgufFile file, String key, int fallback, int size) {
+    static int tokenId(GgufFile file, String key, int fallback, int size) {
         Optional<GgufValue> value = file.get(key);
         if (value.isEmpty()) {
             return fallback;

@@ -117,7 +117,7 @@ public final class LlamaTokenizerFile {
             types[i] = switch (i) {
                 case UNK -> TokenType.UNKNOWN;
                 case BOS, EOS -> TokenType.CONTROL;
-                default -> Tokenizer.byteValue(entry.piece) >= 0 ? TokenType.BYTE : TokenType.NORMAL;
+                default -> SentencePieceTokenizer.byteValue(entry.piece) >= 0 ? TokenType.BYTE : TokenType.NORMAL;
             };
         }
         return new Vocabulary(pieces, scores, types, BOS, EOS);

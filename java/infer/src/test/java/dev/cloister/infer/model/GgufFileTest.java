@@ -9,6 +9,7 @@ import dev.cloister.infer.TestModels;
 import dev.cloister.infer.tokenizer.Framing;
 import dev.cloister.infer.tokenizer.GgufVocabulary;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
+import dev.cloister.infer.tokenizer.SentencePieceTokenizer;
 import dev.cloister.infer.tokenizer.Tokenizer;
 import dev.cloister.infer.tokenizer.Vocabulary;
 import java.nio.ByteBuffer;
@@ -60,7 +61,7 @@ class GgufFileTest {
         assertEquals(1, gguf.tensors().size());
         assertEquals(1024, gguf.tensors().get(0).byteSize());
         assertEquals(0, gguf.dataOffset() % 32);
-        Tokenizer tokenizer = new Tokenizer(GgufVocabulary.read(gguf));
+        Tokenizer tokenizer = new SentencePieceTokenizer(GgufVocabulary.read(gguf));
         assertArrayEquals(
                 new int[] {1, 403, 407, 261, 378}, tokenizer.encode(TestModels.REFERENCE_PROMPT, Framing.BOS));
         int[] withBos = new int[TestModels.REFERENCE_IDS.length + 1];

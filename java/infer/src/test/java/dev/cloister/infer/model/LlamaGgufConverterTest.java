@@ -11,6 +11,7 @@ import dev.cloister.infer.sampling.Sampler;
 import dev.cloister.infer.tokenizer.Framing;
 import dev.cloister.infer.tokenizer.GgufVocabulary;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
+import dev.cloister.infer.tokenizer.SentencePieceTokenizer;
 import dev.cloister.infer.tokenizer.Tokenizer;
 import dev.cloister.infer.tokenizer.Vocabulary;
 import java.nio.ByteBuffer;
@@ -75,7 +76,7 @@ class LlamaGgufConverterTest {
                 Arrays.copyOfRange(checkpoint, 28, 28 + 512 * 64 * 4),
                 Arrays.copyOfRange(bytes, (int) file.dataOffset(), (int) file.dataOffset() + 512 * 64 * 4),
                 "F32 tensors are the checkpoint's bytes");
-        Tokenizer tokenizer = new Tokenizer(GgufVocabulary.read(file));
+        Tokenizer tokenizer = new SentencePieceTokenizer(GgufVocabulary.read(file));
         assertArrayEquals(PROMPT, tokenizer.encode(TestModels.REFERENCE_PROMPT, Framing.BOS));
         try (ReferenceTransformer fromBin = ReferenceTransformer.load(TestModels.stories260k(), 1);
                 ReferenceTransformer fromGguf = ReferenceTransformer.loadGguf(gguf, 1)) {

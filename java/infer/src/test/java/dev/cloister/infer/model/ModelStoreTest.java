@@ -10,6 +10,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.cloister.infer.TestModels;
 import dev.cloister.infer.tokenizer.Framing;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
+import dev.cloister.infer.tokenizer.SentencePieceTokenizer;
 import dev.cloister.infer.tokenizer.TokenType;
 import dev.cloister.infer.tokenizer.Tokenizer;
 import dev.cloister.infer.tokenizer.Vocabulary;
@@ -84,7 +85,7 @@ class ModelStoreTest {
         assertArrayEquals("<0xFF>".getBytes(StandardCharsets.US_ASCII), vocabulary.piece(258));
         assertEquals(TokenType.BYTE, vocabulary.type(3 + 'A'));
         assertArrayEquals(" hi".getBytes(StandardCharsets.US_ASCII), vocabulary.piece(263));
-        Tokenizer tokenizer = new Tokenizer(vocabulary);
+        Tokenizer tokenizer = new SentencePieceTokenizer(vocabulary);
         assertEquals("hi é", tokenizer.decodeToString(tokenizer.encode("hi é", Framing.BOS)));
     }
 

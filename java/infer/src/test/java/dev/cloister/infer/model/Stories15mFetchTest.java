@@ -10,6 +10,7 @@ import dev.cloister.infer.reference.ReferenceTransformer;
 import dev.cloister.infer.sampling.Sampler;
 import dev.cloister.infer.tokenizer.Framing;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
+import dev.cloister.infer.tokenizer.SentencePieceTokenizer;
 import dev.cloister.infer.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -37,7 +38,7 @@ class Stories15mFetchTest {
                 System.out::println,
                 DownloadProgress.toStandardError());
         ModelFiles files = store.fetch(ModelStore.Name.STORIES_15M);
-        Tokenizer tokenizer = new Tokenizer(LlamaTokenizerFile.read(files.tokenizer()));
+        Tokenizer tokenizer = new SentencePieceTokenizer(LlamaTokenizerFile.read(files.tokenizer()));
         assertEquals(32000, tokenizer.vocabulary().size());
         int[] prompt = tokenizer.encode("Once upon a time", Framing.BOS);
         assertArrayEquals(new int[] {1, 9038, 2501, 263, 931}, prompt);

@@ -12,6 +12,8 @@ import dev.cloister.infer.sampling.FinishReason;
 import dev.cloister.infer.sampling.SamplingParameters;
 import dev.cloister.infer.tokenizer.Framing;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
+import dev.cloister.infer.tokenizer.SentencePieceTokenizer;
+import dev.cloister.infer.tokenizer.TinyByteLevelVocabulary;
 import dev.cloister.infer.tokenizer.Tokenizer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -31,7 +33,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class BatchSchedulerTest {
 
-    private static final Tokenizer TOKENIZER = new Tokenizer(LlamaTokenizerFile.read(TestModels.tok512()));
+    private static final Tokenizer TOKENIZER = new SentencePieceTokenizer(LlamaTokenizerFile.read(TestModels.tok512()));
     private static final Instant FAR = Instant.now().plus(Duration.ofDays(1));
     private static final int GENERATED = TestModels.REFERENCE_IDS.length - 4;
 
@@ -287,6 +289,25 @@ class BatchSchedulerTest {
                 assertFalse(sink.ids().length > 0 && sink.tokens.contains(2), "EOS is not delivered");
                 assertAllClosedAndZeroed(engine, prompt);
                 assertEquals(1, sink.finishCalls);
+            }
+        }
+    }
+
+    /** A model's end-of-turn tokens end generation as EOS does, and none of them is delivered. */
+    @Test
+    void everyEndOfGenerationTokenEndsTheText() throws Exception {
+        Tokenizer chat = TinyByteLevelVocabulary.tokenizer();
+        for (int end : new int[] {TinyByteLevelVocabulary.IM_END, TinyByteLevelVocabulary.END_OF_TEXT}) {
+            // positions 3, 4 give 'a', 'b'; position 5 the end token
+            ScriptedFakeEngine engine = new ScriptedFakeEngine(
+                    TinyByteLevelVocabulary.SIZE, 64, 1, position -> position >= 5 ? end : position == 3 ? 'a' : 'b');
+            try (BatchScheduler scheduler = BatchScheduler.start(engine, chat, new SchedulerConfig(1, 4, 4))) {
+                CollectingSink sink = new CollectingSink();
+                int[] prompt = {TinyByteLevelVocabulary.IM_START, 'h', 'i'};
+                scheduler.submit(prompt, SamplingParameters.greedy(50), FAR, sink);
+                assertEquals(new Completion(FinishReason.END_OF_TEXT, 3, 2), await(sink), () -> "end token " + end);
+                assertArrayEquals(new int[] {'a', 'b'}, sink.ids());
+                assertEquals("ab", sink.text());
             }
         }
     }

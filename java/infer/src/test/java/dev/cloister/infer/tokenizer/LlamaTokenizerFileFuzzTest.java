@@ -23,7 +23,7 @@ class LlamaTokenizerFileFuzzTest {
         assertArrayEquals(input, LlamaTokenizerFile.write(contents));
         assertTrue(contents.entries().size() >= 3);
         try {
-            Tokenizer tokenizer = new Tokenizer(LlamaTokenizerFile.vocabulary(contents));
+            Tokenizer tokenizer = new SentencePieceTokenizer(LlamaTokenizerFile.vocabulary(contents));
             int[] tokens = tokenizer.encode("Once upon a time", Framing.BOS_EOS);
             for (int token : tokens) {
                 assertTrue(token >= 0 && token < contents.entries().size());

@@ -12,7 +12,7 @@ import java.util.Arrays;
 
 class TokenizerRoundTripFuzzTest {
 
-    private static final Tokenizer TOK512 = new Tokenizer(LlamaTokenizerFile.read(TestModels.tok512()));
+    private static final Tokenizer TOK512 = new SentencePieceTokenizer(LlamaTokenizerFile.read(TestModels.tok512()));
     private static final RunCStyleEncoder ORACLE = new RunCStyleEncoder(TOK512.vocabulary());
 
     /**

@@ -10,12 +10,14 @@ import dev.cloister.infer.TestModels;
 import dev.cloister.infer.model.ModelFormatException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class TokenizerTest {
 
-    private static final Tokenizer TOK512 = new Tokenizer(LlamaTokenizerFile.read(TestModels.tok512()));
+    private static final Tokenizer TOK512 = new SentencePieceTokenizer(LlamaTokenizerFile.read(TestModels.tok512()));
 
     @Test
     void referencePromptEncodesToRunCsIds() {
@@ -23,6 +25,27 @@ class TokenizerTest {
         assertArrayEquals(new int[] {403, 407, 261, 378}, TOK512.encode(TestModels.REFERENCE_PROMPT, Framing.NONE));
         assertArrayEquals(
                 new int[] {1, 403, 407, 261, 378, 2}, TOK512.encode(TestModels.REFERENCE_PROMPT, Framing.BOS_EOS));
+    }
+
+    /** SentencePiece too: EOS's text in user text is text; parsed only on request, with llama.cpp's dummy-space rule. */
+    @Test
+    void controlTokenTextsAreParsedOnlyOnRequest() {
+        String eosText = new String(TOK512.vocabulary().piece(2), StandardCharsets.UTF_8); // llama2.c: "\n</s>\n"
+        String text = "Once" + eosText + "upon";
+        int[] asText = TOK512.encode(text, Framing.NONE);
+        assertFalse(IntStream.of(asText).anyMatch(TOK512::endsText));
+        assertEquals(" " + text, TOK512.decodeToString(asText), "the dummy space, then the text as it was");
+        int[] parsed = TOK512.encode(text, Framing.NONE, SpecialTokens.RECOGNISED);
+        int at = IntStream.range(0, parsed.length)
+                .filter(i -> parsed[i] == 2)
+                .findFirst()
+                .orElseThrow();
+        assertArrayEquals(TOK512.encode("Once", Framing.NONE), Arrays.copyOfRange(parsed, 0, at));
+        // the text after a control token gets the dummy space again, as llama.cpp's SentencePiece path does
+        assertArrayEquals(TOK512.encode("upon", Framing.NONE), Arrays.copyOfRange(parsed, at + 1, parsed.length));
+        assertEquals(eosText, new String(TOK512.decode(new int[] {2}, ControlTokens.RENDERED), StandardCharsets.UTF_8));
+        assertArrayEquals(new byte[0], TOK512.decode(new int[] {2}));
+        assertArrayEquals(new int[] {1, 2}, TOK512.endOfGeneration());
     }
 
     @Test
@@ -106,7 +129,7 @@ class TokenizerTest {
         entries.set(3 + 0x41, new LlamaTokenizerFile.Entry(0f, "<0x4G>".getBytes(StandardCharsets.US_ASCII)));
         Vocabulary broken =
                 LlamaTokenizerFile.vocabulary(new LlamaTokenizerFile.Contents(contents.maxTokenLength(), entries));
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> new Tokenizer(broken));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> new SentencePieceTokenizer(broken));
         assertEquals("tokenizer: no byte-fallback token <0x41>", e.getMessage());
     }
 
@@ -125,7 +148,7 @@ class TokenizerTest {
 
     @Test
     void toStringShowsNoPieces() {
-        assertEquals("Tokenizer[Vocabulary[512 tokens, bos=1, eos=2]]", TOK512.toString());
+        assertEquals("SentencePieceTokenizer[Vocabulary[512 tokens, bos=1, eos=2]]", TOK512.toString());
     }
 
     private static final int SPACE = 264;
@@ -168,7 +191,7 @@ class TokenizerTest {
                     Float.parseFloat(piece[1]), piece[0].getBytes(StandardCharsets.US_ASCII)));
         }
         byte[] file = LlamaTokenizerFile.write(new LlamaTokenizerFile.Contents(6, entries));
-        return new Tokenizer(LlamaTokenizerFile.vocabulary(LlamaTokenizerFile.parse(file)));
+        return new SentencePieceTokenizer(LlamaTokenizerFile.vocabulary(LlamaTokenizerFile.parse(file)));
     }
 
     static byte[] bytesOf(java.nio.file.Path file) {
