@@ -45,9 +45,11 @@ public:
         hb2_.assign(n * c_.hidden_dim, 0.0f);
         att_.assign(n * c_.heads * static_cast<size_t>(c_.seq_len), 0.0f);
         rope_.assign(n * c_.head_dim, 0.0f);
-        // Quantized activations: the widest input of any product, in q8_0 (34 bytes per 32) or q8_K (292 per 256).
+        // Converted activations for the widest input of any product, one region per activation type (q8_0, q8_K,
+        // fp16, bf16: at most 2 bytes per value each).
         const size_t in_max = std::max<size_t>(wide, c_.hidden_dim);
-        xq_.assign(n * (in_max / 32 * Q8_0_BYTES + in_max / QK_K * Q8_K_BYTES + 64), 0);
+        xq_.assign(kActivationTypes * n * (2 * in_max + 64), 0);
+        xq_stride_ = n * (2 * in_max + 64);
         // calloc: the pool's pages are committed as sequences first touch them, and start zeroed.
         kv_ = static_cast<float *>(std::calloc(static_cast<size_t>(table.blocks_total()) * block_floats_, sizeof(float)));
         if (kv_ == nullptr) throw Error(CI_ERR_MEMORY, "cannot allocate the KV cache");
@@ -148,38 +150,47 @@ private:
 
     void swiglu(size_t n) { cpu::swiglu(hb_.data(), hb2_.data(), n); }
 
-    static size_t activation_row_bytes(uint32_t act, int in) {
-        return act == GGML_Q8_0 ? static_cast<size_t>(in) / QK8_0 * Q8_0_BYTES : static_cast<size_t>(in) / QK_K * Q8_K_BYTES;
+    static constexpr int kActivationTypes = 4;
+    static int activation_slot(uint32_t act) {
+        switch (act) {
+            case GGML_Q8_0: return 0;
+            case GGML_Q8_K: return 1;
+            case GGML_F16: return 2;
+            case GGML_BF16: return 3;
+            default: return -1;  // fp32: the input itself
+        }
     }
 
-    // The products of one group share their input; one parallel region quantizes the input for the types that want
-    // it (q8_0 and/or q8_K, once each) and splits each product's rows across threads.
+    // The products of one group share their input; one parallel region converts the input once for each activation
+    // type the group's weight types want (q8_0, q8_K, fp16, bf16) and splits each product's rows across threads.
     void matmuls(const float *X, int n, int in, std::initializer_list<Product> group) {
         if (n == 0) return;
         const Product *ps = group.begin();
         const int count = static_cast<int>(group.size());
         long long work = 0;
-        bool want_q8_0 = false, want_q8_k = false;
+        bool want[kActivationTypes] = {};
         for (int p = 0; p < count; p++) {
             work += static_cast<long long>(ps[p].W->rows) * in * n;
-            const uint32_t act = cpu::activation_type(ps[p].W->type);
-            want_q8_0 |= act == GGML_Q8_0;
-            want_q8_k |= act == GGML_Q8_K;
+            const int slot = activation_slot(cpu::activation_type(ps[p].W->type));
+            if (slot >= 0) want[slot] = true;
         }
-        uint8_t *q8_0 = xq_.data(), *q8_k = xq_.data() + static_cast<size_t>(n) * activation_row_bytes(GGML_Q8_0, in);
-        const size_t q8_0_row = activation_row_bytes(GGML_Q8_0, in), q8_k_row = activation_row_bytes(GGML_Q8_K, in);
+        const uint32_t slot_type[kActivationTypes] = {GGML_Q8_0, GGML_Q8_K, GGML_F16, GGML_BF16};
+        uint8_t *const xq = xq_.data();
+        const size_t stride = xq_stride_;
         int threads = work < (1 << 18) ? 1 : threads_;  // a parallel region costs microseconds: small products stay on one thread
         cpu::MatmulFn mm = matmul_;
         const bool avx2 = avx2_;
+        const bool convert = want[0] || want[1] || want[2] || want[3];
 #pragma omp parallel num_threads(threads)
         {
-            if (want_q8_0 || want_q8_k) {
+            if (convert) {
 #pragma omp for schedule(static)
-                for (int r = 0; r < n; r++) {
-                    const float *x = X + static_cast<size_t>(r) * in;
-                    if (want_q8_0) quantize_q8_0(x, q8_0 + r * q8_0_row, in);
-                    if (want_q8_k) quantize_q8_K(x, q8_k + r * q8_k_row, in);
-                }
+                for (int r = 0; r < n; r++)
+                    for (int a = 0; a < kActivationTypes; a++)
+                        if (want[a]) {
+                            const size_t row = cpu::activation_row_bytes(slot_type[a], in);
+                            cpu::quantize_activation(slot_type[a], X + static_cast<size_t>(r) * in, xq + a * stride + r * row, in);
+                        }
             }
             int t = omp_get_thread_num(), nt = omp_get_num_threads();
             for (int p = 0; p < count; p++) {
@@ -192,12 +203,10 @@ private:
                 const uint32_t act = cpu::activation_type(W.type);
                 if (W.type == GGML_F32) {
                     mm(reinterpret_cast<const float *>(W.data), X, ps[p].Y, n, in, b, e, out);
-                } else if (act == GGML_F32) {
-                    cpu::matmul_dot(cpu::select_dot(W.type, avx2), W.data, W.row_bytes, reinterpret_cast<const uint8_t *>(X),
-                                    static_cast<size_t>(in) * sizeof(float), ps[p].Y, n, in, b, e, out);
                 } else {
-                    const bool k = act == GGML_Q8_K;
-                    cpu::matmul_dot(cpu::select_dot(W.type, avx2), W.data, W.row_bytes, k ? q8_k : q8_0, k ? q8_k_row : q8_0_row,
+                    const int slot = activation_slot(act);
+                    const uint8_t *x = slot < 0 ? reinterpret_cast<const uint8_t *>(X) : xq + slot * stride;
+                    cpu::matmul_dot(cpu::select_dot(W.type, avx2), W.data, W.row_bytes, x, cpu::activation_row_bytes(act, in),
                                     ps[p].Y, n, in, b, e, out);
                 }
             }
@@ -257,6 +266,7 @@ private:
     std::vector<float> inv_freq_;
     std::vector<float> x_, xb_, xb2_, q_, k_, v_, hb_, hb2_, att_, rope_;
     std::vector<uint8_t> xq_;
+    size_t xq_stride_ = 0;
 };
 
 }  // namespace

@@ -21,15 +21,20 @@ bool has_avx2_fma();
 MatmulFn select_matmul(const char **name);
 
 // The dot product of one weight row of a GGML type with one activation row of `n` values, the activation in the form
-// activation_type() names for that weight type: fp32 for F16/BF16, q8_0 for Q8_0/Q4_0, q8_K for the K-quants.
+// activation_type() names for that weight type (llama.cpp's vec_dot_type): fp16 for F16, bf16 for BF16, q8_0 for
+// Q8_0/Q4_0, q8_K for the K-quants.
 using DotFn = float (*)(const uint8_t *w, const uint8_t *x, int n);
 
-// Q8_0, Q8_K or F32: how the activations are given to the products with weights of `type`.
+// Q8_0, Q8_K, F16, BF16 or F32: how the activations are given to the products with weights of `type`.
 uint32_t activation_type(uint32_t weight_type);
 
 // The dot product kernel for a weight type (nullptr for F32, which the matrix kernels above handle, and for types the
 // engine does not read); `avx2` picks the AVX2 kernel where one exists.
 DotFn select_dot(uint32_t weight_type, bool avx2);
+
+// Bytes of one activation row of `n` values in activation type `act`, and the conversion of a fp32 row into it.
+size_t activation_row_bytes(uint32_t act, int n);
+void quantize_activation(uint32_t act, const float *x, uint8_t *out, int n);
 
 // Y[b * ldy + o] = dot(W row o, X row b) for b in [0, batch), o in [o_begin, o_end): W rows of w_row bytes, X rows of
 // x_row bytes. Each output element is one dot call, whatever the batch.

@@ -84,29 +84,28 @@ inline __m256i dot_i8(__m256i a, __m256i b) {
 
 }  // namespace
 
+inline __m256 load_f16(const uint8_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p))); }
+
+inline __m256 load_bf16(const uint8_t *p) {
+    const __m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(h, 16));
+}
+
 float dot_f16(const uint8_t *w, const uint8_t *x, int n) {
-    const float *xf = reinterpret_cast<const float *>(x);
     __m256 acc = _mm256_setzero_ps();
     int i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const __m256 wv = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(w + 2 * i)));
-        acc = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xf + i), acc);
-    }
+    for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(load_f16(w + 2 * i), load_f16(x + 2 * i), acc);
     float s = hsum(acc);
-    for (; i < n; i++) s += fp16(w + 2 * i) * xf[i];
+    for (; i < n; i++) s += fp16(w + 2 * i) * fp16(x + 2 * i);
     return s;
 }
 
 float dot_bf16(const uint8_t *w, const uint8_t *x, int n) {
-    const float *xf = reinterpret_cast<const float *>(x);
     __m256 acc = _mm256_setzero_ps();
     int i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const __m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i *>(w + 2 * i)));
-        acc = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_slli_epi32(h, 16)), _mm256_loadu_ps(xf + i), acc);
-    }
+    for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(load_bf16(w + 2 * i), load_bf16(x + 2 * i), acc);
     float s = hsum(acc);
-    for (; i < n; i++) s += bf16_bits_to_float(load_u16(w + 2 * i)) * xf[i];
+    for (; i < n; i++) s += bf16_bits_to_float(load_u16(w + 2 * i)) * bf16_bits_to_float(load_u16(x + 2 * i));
     return s;
 }
 

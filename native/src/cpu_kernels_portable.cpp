@@ -30,23 +30,41 @@ uint32_t activation_type(uint32_t weight_type) {
     switch (weight_type) {
         case GGML_Q8_0: case GGML_Q4_0: return GGML_Q8_0;
         case GGML_Q4_K: case GGML_Q5_K: case GGML_Q6_K: return GGML_Q8_K;
+        case GGML_F16: return GGML_F16;    // llama.cpp rounds the other operand of an F16 product to fp16
+        case GGML_BF16: return GGML_BF16;  // and of a BF16 product to bf16
         default: return GGML_F32;
+    }
+}
+
+size_t activation_row_bytes(uint32_t act, int n) {
+    switch (act) {
+        case GGML_Q8_0: return static_cast<size_t>(n) / QK8_0 * Q8_0_BYTES;
+        case GGML_Q8_K: return static_cast<size_t>(n) / QK_K * Q8_K_BYTES;
+        case GGML_F16: case GGML_BF16: return static_cast<size_t>(n) * 2;
+        default: return static_cast<size_t>(n) * 4;
+    }
+}
+
+void quantize_activation(uint32_t act, const float *x, uint8_t *out, int n) {
+    switch (act) {
+        case GGML_Q8_0: quantize_q8_0(x, out, n); break;
+        case GGML_Q8_K: quantize_q8_K(x, out, n); break;
+        case GGML_F16: case GGML_BF16: quantize_row(act, x, out, n); break;
+        default: std::memcpy(out, x, static_cast<size_t>(n) * 4); break;
     }
 }
 
 namespace portable {
 
 float dot_f16(const uint8_t *w, const uint8_t *x, int n) {
-    const float *xf = reinterpret_cast<const float *>(x);
     float s = 0;
-    for (int i = 0; i < n; i++) s += fp16_to_float(load_u16(w + 2 * i)) * xf[i];
+    for (int i = 0; i < n; i++) s += fp16_to_float(load_u16(w + 2 * i)) * fp16_to_float(load_u16(x + 2 * i));
     return s;
 }
 
 float dot_bf16(const uint8_t *w, const uint8_t *x, int n) {
-    const float *xf = reinterpret_cast<const float *>(x);
     float s = 0;
-    for (int i = 0; i < n; i++) s += bf16_bits_to_float(load_u16(w + 2 * i)) * xf[i];
+    for (int i = 0; i < n; i++) s += bf16_bits_to_float(load_u16(w + 2 * i)) * bf16_bits_to_float(load_u16(x + 2 * i));
     return s;
 }
 
