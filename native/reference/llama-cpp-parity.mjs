@@ -54,14 +54,13 @@ async function llamaCpp(path) {
         tokens.push(r[0].next.token);
     }
     let tokS = null;
-    if (opt.bench > 0) {  // batch-1 greedy decode, timed alone (the prompt is evaluated first, outside the timing)
+    if (opt.bench > 0) {  // batch-1 greedy decode through evaluate(), timed from the first generated token
         await sequence.clearHistory();
-        await sequence.controlledEvaluate(prompt.slice(0, -1));
-        let next = prompt[prompt.length - 1];
-        const t0 = performance.now();
-        for (let step = 0; step < opt.bench; step++) {
-            const r = await sequence.controlledEvaluate([[next, {generateNext: greedy}]]);
-            next = r[0].next.token;
+        let count = 0, t0 = 0;
+        for await (const token of sequence.evaluate(prompt, {temperature: 0})) {
+            void token;
+            if (count === 0) t0 = performance.now();
+            if (++count > opt.bench) break;
         }
         tokS = opt.bench / ((performance.now() - t0) / 1000);
     }
