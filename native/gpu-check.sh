@@ -6,6 +6,7 @@
 #   4. benchmarks stories15M decode at batch 1, 8, 64, 256 and prefill, fp32 and bf16,
 #   5. benchmarks a ~1.1B-parameter random-weight Llama (TinyLlama shape) in bf16 at batch 1 and 64 against the
 #      measured device-to-device copy bandwidth (roofline: weight bytes per token / bandwidth),
+#   6. the same for random GGUFs of the Llama 3.2 1B shape in Q8_0, Q4_K_M and BF16 (weights decoded in the kernels),
 # and prints one table last. Full logs go under $OUT (default /tmp/cloister-gpu-check-out).
 #
 #   native/gpu-check.sh [--cpu-only] [--models DIR] [--quick] [--prebuilt DIR]
@@ -88,15 +89,18 @@ RUN="$BUILD/cloister-infer-run"
 log "native tests"
 PASSED=0; SKIPPED=0; FAILED=""
 MODELDIR="$(dirname "${MODEL260:-/nonexistent/x}")"
-for t in kernels kv_cache engine engine_portable gguf model_mutations cuda; do
+MAKER="$BUILD/make-random-gguf"
+for t in kernels quant kv_cache engine engine_portable gguf model_mutations architectures llama_cpp_fixtures cuda; do
   exe="$BUILD/test_${t%_portable}"
   [ -x "$exe" ] || continue
   mkdir -p "$WORK/test-$t"
-  if [ "$t" = engine_portable ]; then
-    CLOISTER_CPU_KERNEL=portable "$exe" "$MODELDIR" "$BUILD/llama2c-to-gguf" "$WORK/test-$t" > "$OUT/test-$t.log" 2>&1
-  else
-    "$exe" "$MODELDIR" "$BUILD/llama2c-to-gguf" "$WORK/test-$t" > "$OUT/test-$t.log" 2>&1
-  fi
+  case "$t" in
+    engine_portable) CLOISTER_CPU_KERNEL=portable "$exe" "$MODELDIR" "$BUILD/llama2c-to-gguf" "$WORK/test-$t" > "$OUT/test-$t.log" 2>&1 ;;
+    architectures) "$exe" "$MAKER" "$WORK/test-$t" > "$OUT/test-$t.log" 2>&1 ;;
+    llama_cpp_fixtures) "$exe" "$HERE/reference/fixtures" "$MAKER" "$WORK/test-$t" > "$OUT/test-$t.log" 2>&1 ;;
+    cuda) "$exe" "$MODELDIR" "$MAKER" "$WORK/test-$t" > "$OUT/test-$t.log" 2>&1 ;;
+    *) "$exe" "$MODELDIR" "$BUILD/llama2c-to-gguf" "$WORK/test-$t" "$MAKER" > "$OUT/test-$t.log" 2>&1 ;;
+  esac
   rc=$?
   case $rc in
     0) PASSED=$((PASSED + 1)) ;;
@@ -109,6 +113,13 @@ done
 row "native tests (kernels ... cuda)" "$PASSED passed, $SKIPPED skipped" "$([ -z "$FAILED" ] && echo pass || echo "FAIL:$FAILED")" "all pass"
 grep -hE 'max relative logit difference|skipped' "$OUT"/test-*.log | sed 's/^/  /' >> "$OUT/gpu-check.log"
 [ -f "$OUT/test-cuda.log" ] && grep -E 'batch .*max relative' "$OUT/test-cuda.log" | while read -r line; do echo "  $line"; done
+# CUDA vs CPU per architecture and tensor type (test_cuda): the worst difference of each type.
+if [ -f "$OUT/test-cuda.log" ] && grep -q 'CUDA vs CPU' "$OUT/test-cuda.log"; then
+  for ty in f32 f16 bf16 q8_0 q4_0 q4_k q5_k q6_k q4_k_m; do
+    d="$(grep -E "^[a-z0-9]+ $ty batch" "$OUT/test-cuda.log" | grep -o 'CPU [0-9.e+-]*' | cut -d' ' -f2 | sort -g | tail -1)"
+    [ -n "$d" ] && row "CUDA vs CPU, random llama3/qwen2/qwen3 $ty" "max rel diff $d" "" "see test_cuda"
+  done
+fi
 
 # Models: stories15M, or random weights of its shape.
 M15="$(find_model stories15M.bin || true)"
@@ -195,6 +206,29 @@ for b in 1 64; do
   fi
   row "decode $BIG_NOTE b=$b ($PARAMS params)" "${r[0]} tok/s" "" "$extra"
 done
+
+# 6. The Llama 3.2 1B shape (random weights, GGUF) in Q8_0, Q4_K_M and BF16 at batch 1 and 64, against the roofline
+#    (weight bytes read per token: the file less its embedding table, which decode reads one row of).
+if [ -x "$MAKER" ]; then
+  SHAPE1B=llama3.2-1b
+  [ "$CPU_ONLY" = 1 ] || [ "$QUICK" = 1 ] && SHAPE1B="512,1536,4,8,2,64,32000,1024"
+  for ty in q8_0 q4_k_m bf16; do
+    G="$WORK/random-1b-$ty.gguf"
+    "$MAKER" "$G" --arch llama3 --type "$ty" --shape "$SHAPE1B" > "$OUT/make-1b-$ty.log" 2>&1 || { log "cannot write $G"; continue; }
+    FILE_BYTES=$(stat -c %s "$G")
+    for b in 1 64; do
+      r=($(bench "1B $ty b=$b" "bench-1b-$ty-b$b.log" "$G" --backend $BACKEND --batch $b --steps $((STEPS / 4 + 2))))
+      extra=""
+      if [ -n "$BW" ] && [ "$b" = 1 ]; then
+        roof=$(awk -v bw="$BW" -v f="$FILE_BYTES" 'BEGIN { printf "%.1f", bw * 1e9 / 2 / f }')
+        frac=$(awk -v t="${r[0]:-0}" -v r="$roof" 'BEGIN { printf "%.0f%%", 100 * t / r }')
+        extra="roofline ~$roof tok/s (file bytes): $frac"
+      fi
+      row "decode $SHAPE1B $ty b=$b" "${r[0]} tok/s" "" "$extra"
+    done
+    rm -f "$G"
+  done
+fi
 
 echo
 echo "== gpu-check: $(date -u) $(head -1 "$OUT/nvidia-smi.txt" 2>/dev/null) =="

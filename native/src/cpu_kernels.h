@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 
 namespace cloister::cpu {
 
@@ -13,11 +14,52 @@ using MatmulFn = void (*)(const float *W, const float *X, float *Y, int batch, i
 void matmul_portable(const float *W, const float *X, float *Y, int batch, int in, int o_begin, int o_end, int ldy);
 void matmul_avx2(const float *W, const float *X, float *Y, int batch, int in, int o_begin, int o_end, int ldy);
 
-// Whether this CPU runs the AVX2+FMA kernels (checked once at run time).
+// Whether this CPU runs the AVX2+FMA+F16C kernels (checked once at run time).
 bool has_avx2_fma();
 
 // The fastest kernel this CPU runs; CLOISTER_CPU_KERNEL=portable in the environment forces the fallback.
 MatmulFn select_matmul(const char **name);
+
+// The dot product of one weight row of a GGML type with one activation row of `n` values, the activation in the form
+// activation_type() names for that weight type (llama.cpp's vec_dot_type): fp16 for F16, bf16 for BF16, q8_0 for
+// Q8_0/Q4_0, q8_K for the K-quants.
+using DotFn = float (*)(const uint8_t *w, const uint8_t *x, int n);
+
+// Q8_0, Q8_K, F16, BF16 or F32: how the activations are given to the products with weights of `type`.
+uint32_t activation_type(uint32_t weight_type);
+
+// The dot product kernel for a weight type (nullptr for F32, which the matrix kernels above handle, and for types the
+// engine does not read); `avx2` picks the AVX2 kernel where one exists.
+DotFn select_dot(uint32_t weight_type, bool avx2);
+
+// Bytes of one activation row of `n` values in activation type `act`, and the conversion of a fp32 row into it.
+size_t activation_row_bytes(uint32_t act, int n);
+void quantize_activation(uint32_t act, const float *x, uint8_t *out, int n);
+
+// Y[b * ldy + o] = dot(W row o, X row b) for b in [0, batch), o in [o_begin, o_end): W rows of w_row bytes, X rows of
+// x_row bytes. Each output element is one dot call, whatever the batch.
+void matmul_dot(DotFn dot, const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in,
+                int o_begin, int o_end, int ldy);
+
+namespace portable {
+float dot_f16(const uint8_t *w, const uint8_t *x, int n);
+float dot_bf16(const uint8_t *w, const uint8_t *x, int n);
+float dot_q8_0(const uint8_t *w, const uint8_t *x, int n);
+float dot_q4_0(const uint8_t *w, const uint8_t *x, int n);
+float dot_q4_k(const uint8_t *w, const uint8_t *x, int n);
+float dot_q5_k(const uint8_t *w, const uint8_t *x, int n);
+float dot_q6_k(const uint8_t *w, const uint8_t *x, int n);
+}  // namespace portable
+
+namespace avx2 {
+float dot_f16(const uint8_t *w, const uint8_t *x, int n);
+float dot_bf16(const uint8_t *w, const uint8_t *x, int n);
+float dot_q8_0(const uint8_t *w, const uint8_t *x, int n);
+float dot_q4_0(const uint8_t *w, const uint8_t *x, int n);
+float dot_q4_k(const uint8_t *w, const uint8_t *x, int n);
+float dot_q5_k(const uint8_t *w, const uint8_t *x, int n);
+float dot_q6_k(const uint8_t *w, const uint8_t *x, int n);
+}  // namespace avx2
 
 // out = weight * x / sqrt(mean(x^2) + eps), one row of `dim`.
 inline void rmsnorm(float *out, const float *x, const float *weight, int dim, float eps) {
@@ -29,20 +71,26 @@ inline void rmsnorm(float *out, const float *x, const float *weight, int dim, fl
     for (int i = 0; i < dim; i++) out[i] = weight[i] * (ss * x[i]);
 }
 
-// RoPE at position `pos` on adjacent pairs (2i, 2i+1) of every head: q over [0, dim), k over [0, kv_dim);
-// inv_freq[j] = 1 / theta^(2j / head_size).
-inline void rope(float *q, float *k, int dim, int kv_dim, int head_size, int pos, const float *inv_freq) {
+// RoPE angles at position `pos`: cos/sin of pos * inv_freq[j] for each of `pairs` rotated pairs of a head.
+inline void rope_angles(int pos, const float *inv_freq, int pairs, float *cos, float *sin) {
     const float p = static_cast<float>(pos);
-    for (int i = 0; i < dim; i += 2) {
-        float val = p * inv_freq[(i % head_size) / 2];
-        float fcr = std::cos(val), fci = std::sin(val);
-        float q0 = q[i], q1 = q[i + 1];
-        q[i] = q0 * fcr - q1 * fci;
-        q[i + 1] = q0 * fci + q1 * fcr;
-        if (i < kv_dim) {
-            float k0 = k[i], k1 = k[i + 1];
-            k[i] = k0 * fcr - k1 * fci;
-            k[i + 1] = k0 * fci + k1 * fcr;
+    for (int j = 0; j < pairs; j++) {
+        float val = p * inv_freq[j];
+        cos[j] = std::cos(val);
+        sin[j] = std::sin(val);
+    }
+}
+
+// Rotates `heads` consecutive heads of `head_size` values by the angles of rope_angles. Pair j of a head is
+// (2j, 2j + 1) in the adjacent layout (llama, llama2.c) and (j, j + head_size / 2) in the NEOX layout (qwen2, qwen3).
+inline void rope(float *v, int heads, int head_size, const float *cos, const float *sin, bool neox) {
+    const int half = head_size / 2;
+    for (int h = 0; h < heads; h++, v += head_size) {
+        for (int j = 0; j < half; j++) {
+            const int a = neox ? j : 2 * j, b = neox ? j + half : 2 * j + 1;
+            const float x0 = v[a], x1 = v[b];
+            v[a] = x0 * cos[j] - x1 * sin[j];
+            v[b] = x0 * sin[j] + x1 * cos[j];
         }
     }
 }

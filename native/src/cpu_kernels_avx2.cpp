@@ -1,9 +1,11 @@
-// Compiled with -mavx2 -mfma; called only after has_avx2_fma() said yes.
+// Compiled with -mavx2 -mfma -mf16c; called only after has_avx2_fma() said yes.
 #include <immintrin.h>
 
 #include <cstddef>
+#include <cstring>
 
 #include "cpu_kernels.h"
+#include "quant.h"
 
 namespace cloister::cpu {
 
@@ -67,5 +69,147 @@ void matmul_avx2(const float *W, const float *X, float *Y, int batch, int in, in
     for (; o + 4 <= o_end; o += 4) rows<4>(W, X, Y, batch, in, o, ldy);
     for (; o < o_end; o++) rows<1>(W, X, Y, batch, in, o, ldy);
 }
+
+namespace avx2 {
+
+namespace {
+
+inline float fp16(const uint8_t *p) { return _cvtsh_ss(load_u16(p)); }
+
+// Signed bytes a . b summed in pairs into 8 int32 lanes (maddubs needs one unsigned operand: |a| and b * sign(a)).
+inline __m256i dot_i8(__m256i a, __m256i b) {
+    const __m256i p16 = _mm256_maddubs_epi16(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a));
+    return _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
+}
+
+}  // namespace
+
+inline __m256 load_f16(const uint8_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p))); }
+
+inline __m256 load_bf16(const uint8_t *p) {
+    const __m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(h, 16));
+}
+
+float dot_f16(const uint8_t *w, const uint8_t *x, int n) {
+    __m256 acc = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(load_f16(w + 2 * i), load_f16(x + 2 * i), acc);
+    float s = hsum(acc);
+    for (; i < n; i++) s += fp16(w + 2 * i) * fp16(x + 2 * i);
+    return s;
+}
+
+float dot_bf16(const uint8_t *w, const uint8_t *x, int n) {
+    __m256 acc = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(load_bf16(w + 2 * i), load_bf16(x + 2 * i), acc);
+    float s = hsum(acc);
+    for (; i < n; i++) s += bf16_bits_to_float(load_u16(w + 2 * i)) * bf16_bits_to_float(load_u16(x + 2 * i));
+    return s;
+}
+
+float dot_q8_0(const uint8_t *w, const uint8_t *x, int n) {
+    __m256 acc = _mm256_setzero_ps();
+    for (int b = 0; b < n / QK8_0; b++, w += Q8_0_BYTES, x += Q8_0_BYTES) {
+        const __m256i qw = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 2));
+        const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x + 2));
+        const __m256 d = _mm256_set1_ps(fp16(w) * fp16(x));
+        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_i8(qw, qx)), acc);
+    }
+    return hsum(acc);
+}
+
+float dot_q4_0(const uint8_t *w, const uint8_t *x, int n) {
+    const __m256i low = _mm256_set1_epi8(0x0F), eight = _mm256_set1_epi8(8);
+    __m256 acc = _mm256_setzero_ps();
+    for (int b = 0; b < n / QK4_0; b++, w += Q4_0_BYTES, x += Q8_0_BYTES) {
+        const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i *>(w + 2));
+        const __m256i both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
+        const __m256i qw = _mm256_sub_epi8(_mm256_and_si256(both, low), eight);
+        const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x + 2));
+        const __m256 d = _mm256_set1_ps(fp16(w) * fp16(x));
+        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_i8(qw, qx)), acc);
+    }
+    return hsum(acc);
+}
+
+template <bool FIVE> float dot_k_affine(const uint8_t *w, const uint8_t *x, int n) {
+    constexpr size_t bytes = FIVE ? Q5_K_BYTES : Q4_K_BYTES;
+    const __m256i low = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
+    __m256 acc = _mm256_setzero_ps();
+    float mins = 0;
+    for (int b = 0; b < n / QK_K; b++, w += bytes, x += Q8_K_BYTES) {
+        float dx;
+        std::memcpy(&dx, x, 4);
+        const int8_t *qx = reinterpret_cast<const int8_t *>(x + 4);
+        int16_t bsums[16];
+        std::memcpy(bsums, x + 4 + QK_K, sizeof bsums);
+        int sc[8], m[8];
+        for (int s = 0; s < 8; s++) k_scale_min(s, w + 4, &sc[s], &m[s]);
+        const uint8_t *qs = w + (FIVE ? 48 : 16);
+        __m256i qh = FIVE ? _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 16)) : _mm256_setzero_si256();
+        __m256i sum = _mm256_setzero_si256();
+        for (int c = 0; c < 4; c++) {
+            const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(qs + 32 * c));
+            __m256i lo = _mm256_and_si256(q, low), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low);
+            if (FIVE) {  // bit 2c of qh[l] for the low half, bit 2c + 1 for the high half
+                lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(qh, one), 4));
+                hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 1), one), 4));
+                qh = _mm256_srli_epi16(qh, 2);
+            }
+            const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(qx + 64 * c));
+            const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(qx + 64 * c + 32));
+            const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, x0), _mm256_set1_epi16(static_cast<short>(sc[2 * c])));
+            const __m256i p1 =
+                _mm256_madd_epi16(_mm256_maddubs_epi16(hi, x1), _mm256_set1_epi16(static_cast<short>(sc[2 * c + 1])));
+            sum = _mm256_add_epi32(sum, _mm256_add_epi32(p0, p1));
+        }
+        int summ = 0;
+        for (int s = 0; s < 8; s++) summ += m[s] * (bsums[2 * s] + bsums[2 * s + 1]);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16(w) * dx), _mm256_cvtepi32_ps(sum), acc);
+        mins += fp16(w + 2) * dx * static_cast<float>(summ);
+    }
+    return hsum(acc) - mins;
+}
+
+float dot_q4_k(const uint8_t *w, const uint8_t *x, int n) { return dot_k_affine<false>(w, x, n); }
+float dot_q5_k(const uint8_t *w, const uint8_t *x, int n) { return dot_k_affine<true>(w, x, n); }
+
+float dot_q6_k(const uint8_t *w, const uint8_t *x, int n) {
+    const __m256i low = _mm256_set1_epi8(0x0F), three = _mm256_set1_epi8(3);
+    __m256 acc = _mm256_setzero_ps();
+    for (int b = 0; b < n / QK_K; b++, w += Q6_K_BYTES, x += Q8_K_BYTES) {
+        float dx;
+        std::memcpy(&dx, x, 4);
+        const int8_t *qx = reinterpret_cast<const int8_t *>(x + 4);
+        int16_t bsums[16];
+        std::memcpy(bsums, x + 4 + QK_K, sizeof bsums);
+        const int8_t *sc = reinterpret_cast<const int8_t *>(w + 192);
+        __m256i sum = _mm256_setzero_si256();
+        for (int half = 0; half < 2; half++) {
+            const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 64 * half));
+            const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 64 * half + 32));
+            const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 128 + 32 * half));
+            for (int quarter = 0; quarter < 4; quarter++) {
+                const __m256i ql = (quarter & 1) ? ql1 : ql0;
+                const __m256i lo = quarter < 2 ? _mm256_and_si256(ql, low) : _mm256_and_si256(_mm256_srli_epi16(ql, 4), low);
+                const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * quarter), three);
+                const __m256i q = _mm256_or_si256(lo, _mm256_slli_epi16(hi, 4));  // 0..63; the -32 comes from bsums
+                const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(qx + 128 * half + 32 * quarter));
+                const int g = half * 8 + 2 * quarter;
+                const __m256i scales = _mm256_set_m128i(_mm_set1_epi16(sc[g + 1]), _mm_set1_epi16(sc[g]));
+                sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(q, xv), scales));
+            }
+        }
+        int offset = 0;
+        for (int g = 0; g < 16; g++) offset += sc[g] * bsums[g];
+        const __m256i total = _mm256_sub_epi32(sum, _mm256_setr_epi32(32 * offset, 0, 0, 0, 0, 0, 0, 0));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16(w + 208) * dx), _mm256_cvtepi32_ps(total), acc);
+    }
+    return hsum(acc);
+}
+
+}  // namespace avx2
 
 }  // namespace cloister::cpu

@@ -1,5 +1,7 @@
-// The CUDA backend: fp32 or bf16 weights on the device, fp32 activations and KV cache, a paged KV pool in device
-// memory, and CUDA graphs for decode steps (one graph per batch size; CLOISTER_CUDA_GRAPHS=0 turns them off).
+// The CUDA backend: weights on the device in their file's GGML type (F32 ones optionally rounded to bf16), decoded
+// inside the product kernels (decode8 of quant.h, which the CPU tests check); fp32 activations and KV cache, a paged
+// KV pool in device memory, and CUDA graphs for decode steps (one graph per batch size; CLOISTER_CUDA_GRAPHS=0 turns
+// them off).
 // Matrix products stream each weight row once per group of 8 rows of activations (decode is memory-bound; the groups
 // of a larger batch re-read the rows from L2), and every kernel treats each row alone: results are bit-identical
 // whatever the batch, as on the CPU.
@@ -18,6 +20,7 @@
 
 #include "backend.h"
 #include "cloister_infer.h"
+#include "quant.h"
 
 namespace cloister {
 
@@ -61,10 +64,34 @@ template <bool MAX> __device__ float block_reduce(float v) {
     return r;
 }
 
-template <typename T> __global__ void embed_kernel(const T *emb, const int *tokens, float *x, int dim) {
+// One value of a row of a type with one value per block (F32, F16, BF16): the tails that decode8 cannot cover.
+template <uint32_t T> __device__ __forceinline__ float decode1(const uint8_t *row, int i) {
+    if constexpr (T == GGML_F32) {
+        float f;
+        memcpy(&f, row + static_cast<size_t>(i) * 4, 4);
+        return f;
+    } else if constexpr (T == GGML_F16) {
+        return fp16_to_float(load_u16(row + static_cast<size_t>(i) * 2));
+    } else if constexpr (T == GGML_BF16) {
+        return bf16_bits_to_float(load_u16(row + static_cast<size_t>(i) * 2));
+    } else {
+        return 0.0f;  // block types: rows are whole blocks of at least 32 values, never a tail
+    }
+}
+
+// Token embedding rows decoded from any type.
+template <uint32_t T>
+__global__ void embed_kernel(const uint8_t *emb, size_t row_bytes, const int *tokens, float *x, int dim) {
     const int r = blockIdx.x;
-    const T *row = emb + static_cast<size_t>(tokens[r]) * dim;
-    for (int i = threadIdx.x; i < dim; i += blockDim.x) x[static_cast<size_t>(r) * dim + i] = ld(row + i);
+    const uint8_t *row = emb + static_cast<size_t>(tokens[r]) * row_bytes;
+    float *xr = x + static_cast<size_t>(r) * dim;
+    for (int i = threadIdx.x * 8; i < dim; i += blockDim.x * 8) {
+        if (i + 8 <= dim) {
+            decode8<T>(row, i, xr + i);
+        } else {
+            for (int k = i; k < dim; k++) xr[k] = decode1<T>(row, k);
+        }
+    }
 }
 
 // out[r] = w * x[src] / rms(x[src]), src = gather ? gather[r] : r.
@@ -163,6 +190,45 @@ __global__ void gemv_vector_kernel(const T *W, const float *X, float *Y, int row
     }
 }
 
+// Products with weights of a block type (or F16): the same warp-per-row, 8-rows-per-block layout, each lane decoding 8
+// consecutive values at a time (they share one block and scale), so the weights stay in their file's type on the device.
+template <uint32_t T>
+__global__ void gemv_decode_kernel(const uint8_t *W, size_t row_bytes, const float *X, float *Y, int rows, int in, int out) {
+    const int warps = blockDim.x >> 5, lane = threadIdx.x & 31;
+    const int o = blockIdx.y * warps + (threadIdx.x >> 5);
+    if (o >= out) return;
+    const int n = min(8, rows - static_cast<int>(blockIdx.x) * 8);
+    X += static_cast<size_t>(blockIdx.x) * 8 * in;
+    Y += static_cast<size_t>(blockIdx.x) * 8 * out;
+    const uint8_t *w = W + static_cast<size_t>(o) * row_bytes;
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (int i = lane * 8; i < in; i += 32 * 8) {
+        float wv[8];
+        const int valid = min(8, in - i);
+        if (valid == 8) {
+            decode8<T>(w, i, wv);
+        } else {
+            for (int k = 0; k < 8; k++) wv[k] = k < valid ? decode1<T>(w, i + k) : 0.0f;
+        }
+#pragma unroll
+        for (int b = 0; b < 8; b++) {
+            if (b < n) {
+                const float *x = X + static_cast<size_t>(b) * in + i;
+#pragma unroll
+                for (int k = 0; k < 8; k++)
+                    if (k < valid) acc[b] = fmaf(wv[k], x[k], acc[b]);
+            }
+        }
+    }
+#pragma unroll
+    for (int b = 0; b < 8; b++) {
+        if (b < n) {
+            float s = warp_sum(acc[b]);
+            if (lane == 0) Y[static_cast<size_t>(b) * out + o] = s;
+        }
+    }
+}
+
 struct KvLayout {
     float *pool;
     const int *tables;  // [rows][max_blocks]: each row's sequence's block table
@@ -178,38 +244,47 @@ struct KvLayout {
     }
 };
 
-// RoPE on q and k (pairs of adjacent dimensions, as llama2.c and GGUF's llama), then K and V into the paged cache.
+// RoPE on q and k, then K and V into the paged cache. One thread per rotated pair (j) of a head (h): pairs are
+// (2j, 2j + 1) (llama) or (j, j + head_size / 2) (neox); inv_freq[j] holds the model's frequencies (scaling and
+// rope_freqs factors included, as on the CPU).
 __global__ void rope_store_kernel(float *q, const float *k, const float *v, const int *pos, KvLayout kv, int layer,
-                                  int dim, int head_size, float theta) {
-    const int r = blockIdx.y;
-    const int i = 2 * (blockIdx.x * blockDim.x + threadIdx.x);
-    if (i >= dim) return;
+                                  int heads, int kv_heads, int head_size, const float *inv_freq, bool neox) {
+    const int r = blockIdx.y, pairs = head_size / 2;
+    const int t = blockIdx.x * blockDim.x + threadIdx.x;
+    if (t >= heads * pairs) return;
+    const int h = t / pairs, j = t % pairs;
+    const int a = h * head_size + (neox ? j : 2 * j), b = h * head_size + (neox ? j + pairs : 2 * j + 1);
     const int p = pos[r];
-    const float freq = 1.0f / powf(theta, static_cast<float>(i % head_size) / head_size);
     float s, c;
-    sincosf(p * freq, &s, &c);
-    float *qr = q + static_cast<size_t>(r) * dim;
-    const float q0 = qr[i], q1 = qr[i + 1];
-    qr[i] = q0 * c - q1 * s;
-    qr[i + 1] = q0 * s + q1 * c;
-    if (i < kv.kv_dim) {
+    sincosf(static_cast<float>(p) * inv_freq[j], &s, &c);
+    float *qr = q + static_cast<size_t>(r) * heads * head_size;
+    const float q0 = qr[a], q1 = qr[b];
+    qr[a] = q0 * c - q1 * s;
+    qr[b] = q0 * s + q1 * c;
+    if (h < kv_heads) {
         const float *kr = k + static_cast<size_t>(r) * kv.kv_dim;
         const float *vr = v + static_cast<size_t>(r) * kv.kv_dim;
         float *kc = kv.at(r, p, layer, 0), *vc = kv.at(r, p, layer, 1);
-        kc[i] = kr[i] * c - kr[i + 1] * s;
-        kc[i + 1] = kr[i] * s + kr[i + 1] * c;
-        vc[i] = vr[i];
-        vc[i + 1] = vr[i + 1];
+        kc[a] = kr[a] * c - kr[b] * s;
+        kc[b] = kr[a] * s + kr[b] * c;
+        vc[a] = vr[a];
+        vc[b] = vr[b];
     }
+}
+
+// x[r][i] += bias[i] for rows [0, n) of `width`.
+__global__ void add_bias_kernel(float *x, const float *bias, int width, size_t total) {
+    const size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+    if (i < total) x[i] += bias[i % width];
 }
 
 // One block per (head, row): scores over positions 0..pos, softmax, weighted sum of V; grouped-query heads share K/V.
 __global__ void attention_kernel(const float *q, float *out, float *att, const int *pos, KvLayout kv, int layer,
-                                 int dim, int heads, int group, int head_size, int seq_len) {
+                                 int q_dim, int heads, int group, int head_size, int seq_len) {
     extern __shared__ float qs[];
     const int h = blockIdx.x, r = blockIdx.y, p = pos[r], kvh = h / group;
     const float scale = rsqrtf(static_cast<float>(head_size));
-    for (int i = threadIdx.x; i < head_size; i += blockDim.x) qs[i] = q[static_cast<size_t>(r) * dim + h * head_size + i];
+    for (int i = threadIdx.x; i < head_size; i += blockDim.x) qs[i] = q[static_cast<size_t>(r) * q_dim + h * head_size + i];
     __syncthreads();
     float *a = att + (static_cast<size_t>(r) * heads + h) * seq_len;
     float local_max = -INFINITY;
@@ -232,7 +307,7 @@ __global__ void attention_kernel(const float *q, float *out, float *att, const i
     for (int i = threadIdx.x; i < head_size; i += blockDim.x) {
         float acc = 0.0f;
         for (int t = 0; t <= p; t++) acc = fmaf(a[t], kv.at(r, t, layer, 1)[kvh * head_size + i], acc);
-        out[static_cast<size_t>(r) * dim + h * head_size + i] = acc * inv;
+        out[static_cast<size_t>(r) * q_dim + h * head_size + i] = acc * inv;
     }
 }
 
@@ -249,24 +324,24 @@ __global__ void swiglu_kernel(float *h, const float *h2, size_t n) {
     }
 }
 
-uint16_t to_bf16(float f) {
-    uint32_t x;
-    std::memcpy(&x, &f, 4);
-    if ((x & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((x >> 16) | 0x40);
-    x += 0x7fffu + ((x >> 16) & 1);  // round to nearest even
-    return static_cast<uint16_t>(x >> 16);
-}
+// A weight matrix on the device, in its file's type (or bf16 where an F32 one was rounded on upload).
+struct DeviceTensor {
+    const uint8_t *data = nullptr;
+    uint32_t type = GGML_F32;
+    size_t row_bytes = 0;
+};
 
-template <typename T> class CudaBackend final : public Backend {
+class CudaBackend final : public Backend {
 public:
     CudaBackend(const Model &model, const BlockTable &table, const BackendOptions &o, const std::string &device)
-        : table_(table), c_(model.config()) {
-        name_ = "cuda " + device + (sizeof(T) == 2 ? " bf16" : " f32");
+        : table_(table), c_(model.config()), bf16_(o.weight_type == CI_WEIGHTS_BF16) {
+        name_ = "cuda " + device + (bf16_ ? " bf16" : " f32");
         const char *g = std::getenv("CLOISTER_CUDA_GRAPHS");
         graphs_enabled_ = g == nullptr || std::strcmp(g, "0") != 0;
         max_rows_ = o.max_rows;
         max_blocks_ = (c_.seq_len + table.block_tokens() - 1) / table.block_tokens();
         block_floats_ = static_cast<size_t>(c_.layers) * 2 * table.block_tokens() * c_.kv_dim();
+        wide_ = std::max(c_.dim, c_.q_dim());
     }
 
     // Allocates and uploads; separate from the constructor so that a failure half-way still runs the destructor,
@@ -277,9 +352,9 @@ public:
         upload_weights(model);
         const size_t R = max_rows_;
         x_ = dev<float>(R * c_.dim);
-        xb_ = dev<float>(R * c_.dim);
-        xb2_ = dev<float>(R * c_.dim);
-        q_ = dev<float>(R * c_.dim);
+        xb_ = dev<float>(R * wide_);
+        xb2_ = dev<float>(R * wide_);
+        q_ = dev<float>(R * c_.q_dim());
         k_ = dev<float>(R * c_.kv_dim());
         v_ = dev<float>(R * c_.kv_dim());
         hb_ = dev<float>(R * c_.hidden_dim);
@@ -323,7 +398,7 @@ public:
     void wipe_scratch() override {
         const size_t R = max_rows_;
         const std::pair<void *, size_t> buffers[] = {
-            {x_, R * c_.dim}, {xb_, R * c_.dim}, {xb2_, R * c_.dim}, {q_, R * c_.dim}, {k_, R * c_.kv_dim()},
+            {x_, R * c_.dim}, {xb_, R * wide_}, {xb2_, R * wide_}, {q_, R * c_.q_dim()}, {k_, R * c_.kv_dim()},
             {v_, R * c_.kv_dim()}, {hb_, R * c_.hidden_dim}, {hb2_, R * c_.hidden_dim},
             {att_, R * c_.heads * static_cast<size_t>(c_.seq_len)}, {logits_, R * static_cast<size_t>(c_.vocab_size)}};
         for (const auto &b : buffers) check(cudaMemsetAsync(b.first, 0, b.second * sizeof(float), stream_), "wipe");
@@ -383,8 +458,8 @@ public:
 
 private:
     struct LayerW {
-        const float *rms_att, *rms_ffn;
-        const T *wq, *wk, *wv, *wo, *w1, *w2, *w3;
+        const float *rms_att, *rms_ffn, *bq, *bk, *bv, *q_norm, *k_norm;
+        DeviceTensor wq, wk, wv, wo, w1, w2, w3;
     };
 
     template <typename U> U *dev(size_t count) {
@@ -395,63 +470,130 @@ private:
     }
 
     const float *upload_f32(const float *src, size_t count) {
+        if (src == nullptr) return nullptr;
         float *d = dev<float>(count);
         check(cudaMemcpy(d, src, count * sizeof(float), cudaMemcpyHostToDevice), "upload weights");
         return d;
     }
 
-    const T *upload(const float *src, size_t count) {
-        if constexpr (sizeof(T) == 4) {
-            return reinterpret_cast<const T *>(upload_f32(src, count));
-        } else {
+    // The tensor's bytes as they are in the file; F32 rounded to bf16 when asked (CI_WEIGHTS_BF16).
+    DeviceTensor upload(const Tensor &t) {
+        DeviceTensor d;
+        if (t.type == GGML_F32 && bf16_) {
+            const size_t count = static_cast<size_t>(t.rows) * t.cols;
+            const float *src = reinterpret_cast<const float *>(t.data);
             std::vector<uint16_t> staging(count);
-            for (size_t i = 0; i < count; i++) staging[i] = to_bf16(src[i]);
-            T *d = dev<T>(count);
-            check(cudaMemcpy(d, staging.data(), count * sizeof(T), cudaMemcpyHostToDevice), "upload weights");
+            for (size_t i = 0; i < count; i++) staging[i] = float_to_bf16(src[i]);
+            uint8_t *p = dev<uint8_t>(count * 2);
+            check(cudaMemcpy(p, staging.data(), count * 2, cudaMemcpyHostToDevice), "upload weights");
+            d.data = p;
+            d.type = GGML_BF16;
+            d.row_bytes = static_cast<size_t>(t.cols) * 2;
             return d;
         }
+        uint8_t *p = dev<uint8_t>(t.bytes());
+        check(cudaMemcpy(p, t.data, t.bytes(), cudaMemcpyHostToDevice), "upload weights");
+        d.data = p;
+        d.type = t.type;
+        d.row_bytes = t.row_bytes;
+        return d;
     }
 
     void upload_weights(const Model &model) {
         const Weights &w = model.weights();
-        const size_t D = c_.dim, H = c_.hidden_dim, KV = c_.kv_dim(), V = c_.vocab_size;
-        embedding_ = upload(w.token_embedding, V * D);
-        classifier_ = w.classifier == w.token_embedding ? embedding_ : upload(w.classifier, V * D);
+        const size_t D = c_.dim, Q = c_.q_dim(), KV = c_.kv_dim(), HS = c_.head_dim;
+        embedding_ = upload(w.token_embedding);
+        classifier_ = w.classifier.data == w.token_embedding.data ? embedding_ : upload(w.classifier);
         rms_final_ = upload_f32(w.rms_final, D);
+        const std::vector<float> inv_freq = model.rope_inv_freq();
+        inv_freq_ = upload_f32(inv_freq.data(), inv_freq.size());
         for (const auto &l : w.layer) {
-            layers_.push_back(LayerW{upload_f32(l.rms_att, D), upload_f32(l.rms_ffn, D), upload(l.wq, D * D),
-                                     upload(l.wk, KV * D), upload(l.wv, KV * D), upload(l.wo, D * D),
-                                     upload(l.w1, H * D), upload(l.w2, D * H), upload(l.w3, H * D)});
+            layers_.push_back(LayerW{upload_f32(l.rms_att, D), upload_f32(l.rms_ffn, D), upload_f32(l.bq, Q),
+                                     upload_f32(l.bk, KV), upload_f32(l.bv, KV), upload_f32(l.q_norm, HS),
+                                     upload_f32(l.k_norm, HS), upload(l.wq), upload(l.wk), upload(l.wv), upload(l.wo),
+                                     upload(l.w1), upload(l.w2), upload(l.w3)});
         }
     }
 
-    void matmul(const T *W, const float *X, float *Y, int n, int in, int out) {
+    template <uint32_t T> void gemv(const DeviceTensor &W, const float *X, float *Y, int n, int in, int out, dim3 grid, int threads) {
+        gemv_decode_kernel<T><<<grid, threads, 0, stream_>>>(W.data, W.row_bytes, X, Y, n, in, out);
+    }
+
+    void matmul(const DeviceTensor &W, const float *X, float *Y, int n, int in, int out) {
         const int warps = 8;
         dim3 grid((n + 7) / 8, (out + warps - 1) / warps);
-        if (in % (16 / sizeof(T)) == 0)
-            gemv_vector_kernel<T><<<grid, warps * 32, 0, stream_>>>(W, X, Y, n, in, out);
-        else
-            gemv_kernel<T><<<grid, warps * 32, 0, stream_>>>(W, X, Y, n, in, out);
+        const int threads = warps * 32;
+        switch (W.type) {
+            case GGML_F32: {
+                const float *w = reinterpret_cast<const float *>(W.data);
+                if (in % 4 == 0) gemv_vector_kernel<float><<<grid, threads, 0, stream_>>>(w, X, Y, n, in, out);
+                else gemv_kernel<float><<<grid, threads, 0, stream_>>>(w, X, Y, n, in, out);
+                break;
+            }
+            case GGML_BF16: {
+                const __nv_bfloat16 *w = reinterpret_cast<const __nv_bfloat16 *>(W.data);
+                if (in % 8 == 0) gemv_vector_kernel<__nv_bfloat16><<<grid, threads, 0, stream_>>>(w, X, Y, n, in, out);
+                else gemv_kernel<__nv_bfloat16><<<grid, threads, 0, stream_>>>(w, X, Y, n, in, out);
+                break;
+            }
+            case GGML_F16: gemv<GGML_F16>(W, X, Y, n, in, out, grid, threads); break;
+            case GGML_Q8_0: gemv<GGML_Q8_0>(W, X, Y, n, in, out, grid, threads); break;
+            case GGML_Q4_0: gemv<GGML_Q4_0>(W, X, Y, n, in, out, grid, threads); break;
+            case GGML_Q4_K: gemv<GGML_Q4_K>(W, X, Y, n, in, out, grid, threads); break;
+            case GGML_Q5_K: gemv<GGML_Q5_K>(W, X, Y, n, in, out, grid, threads); break;
+            case GGML_Q6_K: gemv<GGML_Q6_K>(W, X, Y, n, in, out, grid, threads); break;
+            default: throw Error(CI_ERR_BACKEND, "CUDA: no product kernel for tensor type " + std::to_string(W.type));
+        }
+    }
+
+    void embed(int n) {
+        const DeviceTensor &E = embedding_;
+        switch (E.type) {
+            case GGML_F32: embed_kernel<GGML_F32><<<n, 128, 0, stream_>>>(E.data, E.row_bytes, d_tokens_, x_, c_.dim); break;
+            case GGML_BF16: embed_kernel<GGML_BF16><<<n, 128, 0, stream_>>>(E.data, E.row_bytes, d_tokens_, x_, c_.dim); break;
+            case GGML_F16: embed_kernel<GGML_F16><<<n, 128, 0, stream_>>>(E.data, E.row_bytes, d_tokens_, x_, c_.dim); break;
+            case GGML_Q8_0: embed_kernel<GGML_Q8_0><<<n, 128, 0, stream_>>>(E.data, E.row_bytes, d_tokens_, x_, c_.dim); break;
+            case GGML_Q4_0: embed_kernel<GGML_Q4_0><<<n, 128, 0, stream_>>>(E.data, E.row_bytes, d_tokens_, x_, c_.dim); break;
+            case GGML_Q4_K: embed_kernel<GGML_Q4_K><<<n, 128, 0, stream_>>>(E.data, E.row_bytes, d_tokens_, x_, c_.dim); break;
+            case GGML_Q5_K: embed_kernel<GGML_Q5_K><<<n, 128, 0, stream_>>>(E.data, E.row_bytes, d_tokens_, x_, c_.dim); break;
+            case GGML_Q6_K: embed_kernel<GGML_Q6_K><<<n, 128, 0, stream_>>>(E.data, E.row_bytes, d_tokens_, x_, c_.dim); break;
+            default: throw Error(CI_ERR_BACKEND, "CUDA: no embedding kernel for tensor type " + std::to_string(E.type));
+        }
     }
 
     static unsigned blocks_for(size_t n) { return static_cast<unsigned>((n + 255) / 256); }
 
+    void add_bias(float *x, const float *bias, int n, int width) {
+        const size_t total = static_cast<size_t>(n) * width;
+        add_bias_kernel<<<blocks_for(total), 256, 0, stream_>>>(x, bias, width, total);
+    }
+
     void launch(int n, int n_logits) {
-        const int dim = c_.dim, kv_dim = c_.kv_dim(), hidden = c_.hidden_dim, hs = c_.head_size();
+        const int dim = c_.dim, q_dim = c_.q_dim(), kv_dim = c_.kv_dim(), hidden = c_.hidden_dim, hs = c_.head_dim;
         KvLayout kv{kv_, d_tables_, max_blocks_, table_.block_tokens(), kv_dim, block_floats_};
-        embed_kernel<T><<<n, 256, 0, stream_>>>(embedding_, d_tokens_, x_, dim);
+        embed(n);
         for (int l = 0; l < c_.layers; l++) {
             const LayerW &ly = layers_[l];
             rmsnorm_kernel<<<n, 256, 0, stream_>>>(xb_, x_, ly.rms_att, nullptr, dim, c_.norm_eps);
-            matmul(ly.wq, xb_, q_, n, dim, dim);
+            matmul(ly.wq, xb_, q_, n, dim, q_dim);
             matmul(ly.wk, xb_, k_, n, dim, kv_dim);
             matmul(ly.wv, xb_, v_, n, dim, kv_dim);
-            dim3 rg((dim / 2 + 127) / 128, n);
-            rope_store_kernel<<<rg, 128, 0, stream_>>>(q_, k_, v_, d_pos_, kv, l, dim, hs, c_.rope_theta);
+            if (ly.bq != nullptr) {
+                add_bias(q_, ly.bq, n, q_dim);
+                add_bias(k_, ly.bk, n, kv_dim);
+                add_bias(v_, ly.bv, n, kv_dim);
+            }
+            if (ly.q_norm != nullptr) {  // per-head RMSNorm in place: one block per (row, head)
+                rmsnorm_kernel<<<n * c_.heads, 128, 0, stream_>>>(q_, q_, ly.q_norm, nullptr, hs, c_.norm_eps);
+                rmsnorm_kernel<<<n * c_.kv_heads, 128, 0, stream_>>>(k_, k_, ly.k_norm, nullptr, hs, c_.norm_eps);
+            }
+            dim3 rg((c_.heads * (hs / 2) + 127) / 128, n);
+            rope_store_kernel<<<rg, 128, 0, stream_>>>(q_, k_, v_, d_pos_, kv, l, c_.heads, c_.kv_heads, hs, inv_freq_,
+                                                       c_.rope_neox);
             dim3 ag(c_.heads, n);
-            attention_kernel<<<ag, 128, hs * sizeof(float), stream_>>>(q_, xb2_, att_, d_pos_, kv, l, dim, c_.heads,
+            attention_kernel<<<ag, 128, hs * sizeof(float), stream_>>>(q_, xb2_, att_, d_pos_, kv, l, q_dim, c_.heads,
                                                                        c_.heads / c_.kv_heads, hs, c_.seq_len);
-            matmul(ly.wo, xb2_, xb_, n, dim, dim);
+            matmul(ly.wo, xb2_, xb_, n, q_dim, dim);
             add_kernel<<<blocks_for(static_cast<size_t>(n) * dim), 256, 0, stream_>>>(x_, xb_, static_cast<size_t>(n) * dim);
             rmsnorm_kernel<<<n, 256, 0, stream_>>>(xb_, x_, ly.rms_ffn, nullptr, dim, c_.norm_eps);
             matmul(ly.w1, xb_, hb_, n, dim, hidden);
@@ -468,17 +610,19 @@ private:
 
     const BlockTable &table_;
     const ModelConfig &c_;
+    const bool bf16_;
     std::string name_;
     bool graphs_enabled_ = true;
     int max_rows_ = 1;
     int max_blocks_ = 1;
+    int wide_ = 1;
     size_t block_floats_ = 0;
     cudaStream_t stream_ = nullptr;
     std::vector<void *> allocations_;
     std::map<int, cudaGraphExec_t> graphs_;
-    const T *embedding_ = nullptr;
-    const T *classifier_ = nullptr;
+    DeviceTensor embedding_, classifier_;
     const float *rms_final_ = nullptr;
+    const float *inv_freq_ = nullptr;
     std::vector<LayerW> layers_;
     float *x_ = nullptr, *xb_ = nullptr, *xb2_ = nullptr, *q_ = nullptr, *k_ = nullptr, *v_ = nullptr;
     float *hb_ = nullptr, *hb2_ = nullptr, *att_ = nullptr, *logits_ = nullptr, *kv_ = nullptr;
@@ -505,19 +649,14 @@ std::unique_ptr<Backend> make_cuda_backend(const Model &model, const BlockTable 
         if (why_not != nullptr) *why_not = "head size over 1024";
         return nullptr;
     }
-    if ((std::max(c.vocab_size, c.hidden_dim) + 7) / 8 > 65535) {  // weight rows map to gridDim.y, 8 per block
+    if ((std::max({c.vocab_size, c.hidden_dim, c.q_dim()}) + 7) / 8 > 65535) {  // weight rows map to gridDim.y, 8 per block
         if (why_not != nullptr) *why_not = "more than 524,280 rows in one weight matrix";
         return nullptr;
     }
     check(cudaSetDevice(0), "set device");
     cudaDeviceProp prop{};
     check(cudaGetDeviceProperties(&prop, 0), "device properties");
-    if (options.weight_type == CI_WEIGHTS_BF16) {
-        auto b = std::make_unique<CudaBackend<__nv_bfloat16>>(model, table, options, prop.name);
-        b->init(model);
-        return b;
-    }
-    auto b = std::make_unique<CudaBackend<float>>(model, table, options, prop.name);
+    auto b = std::make_unique<CudaBackend>(model, table, options, prop.name);
     b->init(model);
     return b;
 }

@@ -1,12 +1,15 @@
 #include "model.h"
 
+#include <cmath>
 #include <cstring>
+#include <map>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cloister_infer.h"
+#include "quant.h"
 
 namespace cloister {
 
@@ -109,8 +112,6 @@ Meta read_value(Reader &r, uint32_t type, int depth) {
     return m;
 }
 
-constexpr uint32_t GGML_F32 = 0, GGML_F16 = 1, GGML_Q8_0 = 8, GGML_BF16 = 30;
-
 struct TensorInfo {
     std::string name;
     uint64_t dims[4] = {1, 1, 1, 1};
@@ -121,31 +122,27 @@ struct TensorInfo {
 
 }  // namespace
 
-float half_to_float(uint16_t h) {
-    uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
-    if (exp == 0) {
-        if (mant == 0) {
-            bits = sign;
-        } else {  // subnormal: normalise
-            int e = -1;
-            do { e++; mant <<= 1; } while ((mant & 0x400) == 0);
-            bits = sign | static_cast<uint32_t>(127 - 15 - e) << 23 | (mant & 0x3ff) << 13;
-        }
-    } else if (exp == 31) {
-        bits = sign | 0x7f800000u | mant << 13;
-    } else {
-        bits = sign | (exp + 127 - 15) << 23 | mant << 13;
-    }
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
+float half_to_float(uint16_t h) { return fp16_to_float(h); }
+
+float bf16_to_float(uint16_t b) { return bf16_bits_to_float(b); }
+
+Tensor f32_tensor(const float *data, int64_t rows, int64_t cols) {
+    Tensor t;
+    t.data = reinterpret_cast<const uint8_t *>(data);
+    t.type = GGML_F32;
+    t.rows = rows;
+    t.cols = cols;
+    t.row_bytes = static_cast<size_t>(cols) * sizeof(float);
+    return t;
 }
 
-float bf16_to_float(uint16_t b) {
-    uint32_t bits = static_cast<uint32_t>(b) << 16;
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
+const char *architecture_name(Architecture a) {
+    switch (a) {
+        case Architecture::Llama: return "llama";
+        case Architecture::Qwen2: return "qwen2";
+        case Architecture::Qwen3: return "qwen3";
+    }
+    return "?";
 }
 
 void validate_config(const ModelConfig &c) {
@@ -161,11 +158,14 @@ void validate_config(const ModelConfig &c) {
     in(c.kv_heads, 1, 1024, "kv_heads");
     in(c.vocab_size, 1, 1 << 22, "vocab_size");
     in(c.seq_len, 1, 1 << 20, "seq_len");
-    if (c.dim % c.heads != 0) throw Error(CI_ERR_MODEL, "model dim is not a multiple of heads");
+    in(c.head_dim, 2, 1024, "head_dim");
+    in(static_cast<long long>(c.heads) * c.head_dim, 2, 65536, "heads * head_dim");
     if (c.heads % c.kv_heads != 0) throw Error(CI_ERR_MODEL, "model heads is not a multiple of kv_heads");
     if (c.head_size() % 2 != 0) throw Error(CI_ERR_MODEL, "model head size is odd (RoPE rotates pairs)");
     if (!(c.norm_eps > 0.0f && c.norm_eps < 1.0f)) throw Error(CI_ERR_MODEL, "model norm epsilon outside (0, 1)");
     if (!(c.rope_theta > 1.0f && c.rope_theta < 1e9f)) throw Error(CI_ERR_MODEL, "model RoPE theta outside (1, 1e9)");
+    if (!(c.rope_freq_scale > 1e-4f && c.rope_freq_scale <= 1e4f))
+        throw Error(CI_ERR_MODEL, "model RoPE frequency scale outside (1e-4, 1e4]");
 }
 
 std::unique_ptr<Model> Model::open(const std::string &path) {
@@ -201,6 +201,20 @@ Model::~Model() {
     if (map_ != nullptr) munmap(map_, map_size_);
 }
 
+std::vector<float> Model::rope_inv_freq() const {
+    // ggml's rope: angle_j = pos * freq_scale * base^(-2j / n_dims) / factor_j (the factors: rope_freqs.weight).
+    // base^(-2j / n_dims) as llama2.c computes it, so that its checkpoints give the logits they always did.
+    const int pairs = config_.head_dim / 2;
+    std::vector<float> f(pairs);
+    for (int j = 0; j < pairs; j++) {
+        float inv = 1.0f / std::pow(config_.rope_theta, static_cast<float>(2 * j) / static_cast<float>(config_.head_dim));
+        if (config_.rope_freq_scale != 1.0f) inv *= config_.rope_freq_scale;
+        if (weights_.rope_freq_factors != nullptr) inv /= weights_.rope_freq_factors[j];
+        f[j] = inv;
+    }
+    return f;
+}
+
 size_t Model::owned_bytes() const {
     size_t total = 0;
     for (size_t s : owned_sizes_) total += s * sizeof(float);
@@ -226,6 +240,7 @@ void Model::load_llama2c() {
     long long vocab = h[5] < 0 ? -static_cast<long long>(h[5]) : h[5];  // negative: an unshared classifier
     c.vocab_size = vocab > (1 << 22) ? 0 : static_cast<int>(vocab);
     c.seq_len = h[6];
+    c.head_dim = c.heads > 0 && c.dim % c.heads == 0 ? c.dim / c.heads : 0;
     validate_config(c);
 
     const size_t dim = c.dim, hidden = c.hidden_dim, L = c.layers, kv = c.kv_dim(), V = c.vocab_size;
@@ -241,21 +256,37 @@ void Model::load_llama2c() {
     const float *p = reinterpret_cast<const float *>(static_cast<const uint8_t *>(map_) + 28);
     Weights &w = weights_;
     w.layer.resize(L);
-    w.token_embedding = p; p += V * dim;
+    auto matrix = [&](int64_t rows, int64_t cols) {
+        Tensor t = f32_tensor(p, rows, cols);
+        p += static_cast<size_t>(rows) * cols;
+        return t;
+    };
+    w.token_embedding = matrix(V, dim);
     for (size_t l = 0; l < L; l++) { w.layer[l].rms_att = p; p += dim; }
-    for (size_t l = 0; l < L; l++) { w.layer[l].wq = p; p += dim * dim; }
-    for (size_t l = 0; l < L; l++) { w.layer[l].wk = p; p += dim * kv; }
-    for (size_t l = 0; l < L; l++) { w.layer[l].wv = p; p += dim * kv; }
-    for (size_t l = 0; l < L; l++) { w.layer[l].wo = p; p += dim * dim; }
+    for (size_t l = 0; l < L; l++) w.layer[l].wq = matrix(dim, dim);
+    for (size_t l = 0; l < L; l++) w.layer[l].wk = matrix(kv, dim);
+    for (size_t l = 0; l < L; l++) w.layer[l].wv = matrix(kv, dim);
+    for (size_t l = 0; l < L; l++) w.layer[l].wo = matrix(dim, dim);
     for (size_t l = 0; l < L; l++) { w.layer[l].rms_ffn = p; p += dim; }
-    for (size_t l = 0; l < L; l++) { w.layer[l].w1 = p; p += dim * hidden; }
-    for (size_t l = 0; l < L; l++) { w.layer[l].w2 = p; p += dim * hidden; }
-    for (size_t l = 0; l < L; l++) { w.layer[l].w3 = p; p += dim * hidden; }
+    for (size_t l = 0; l < L; l++) w.layer[l].w1 = matrix(hidden, dim);
+    for (size_t l = 0; l < L; l++) w.layer[l].w2 = matrix(dim, hidden);
+    for (size_t l = 0; l < L; l++) w.layer[l].w3 = matrix(hidden, dim);
     w.rms_final = p; p += dim;
     p += static_cast<size_t>(c.seq_len) * hs;  // freq_cis_real and freq_cis_imag (RoPE is computed, not read)
-    w.classifier = shared ? w.token_embedding : p;
+    w.classifier = shared ? w.token_embedding : matrix(V, dim);
     mapped_bytes_ = map_size_;
 }
+
+namespace {
+
+// A name from the file, for a message: printable ASCII only, at most 64 characters.
+std::string printable(const std::string &s) {
+    std::string out;
+    for (char ch : s.substr(0, 64)) out += (ch >= 0x20 && ch < 0x7f) ? ch : '?';
+    return out;
+}
+
+}  // namespace
 
 void Model::load_gguf() {
     Reader r(static_cast<const uint8_t *>(map_), map_size_);
@@ -266,45 +297,77 @@ void Model::load_gguf() {
     uint64_t n_kv = r.get<uint64_t>("metadata count");
     if (n_tensors > 65536 || n_kv > 65536) throw Error(CI_ERR_MODEL, "GGUF: too many tensors or metadata entries");
 
-    std::string arch;
-    double dim = -1, hidden = -1, layers = -1, heads = -1, kv_heads = -1, ctx = -1, eps = 1e-5, theta = 10000,
-           vocab = -1, alignment = 32;
+    std::map<std::string, Meta> meta;
     for (uint64_t i = 0; i < n_kv; i++) {
         std::string key = r.str("metadata key");
         uint32_t type = r.get<uint32_t>("metadata type");
         Meta v = read_value(r, type, 0);
-        if (key == "general.architecture") arch = v.text;
-        else if (key == "general.alignment") alignment = v.number;
-        else if (key == "llama.embedding_length") dim = v.number;
-        else if (key == "llama.feed_forward_length") hidden = v.number;
-        else if (key == "llama.block_count") layers = v.number;
-        else if (key == "llama.attention.head_count") heads = v.number;
-        else if (key == "llama.attention.head_count_kv") kv_heads = v.number;
-        else if (key == "llama.context_length") ctx = v.number;
-        else if (key == "llama.attention.layer_norm_rms_epsilon") eps = v.number;
-        else if (key == "llama.rope.freq_base") theta = v.number;
-        else if (key == "llama.vocab_size") vocab = v.number;
+        if (!meta.emplace(key, v).second) throw Error(CI_ERR_MODEL, "GGUF: duplicate metadata key " + printable(key));
     }
-    if (arch != "llama") throw Error(CI_ERR_MODEL, "GGUF: architecture is not llama");
+    auto text = [&](const std::string &key) -> const std::string * {
+        auto it = meta.find(key);
+        if (it == meta.end()) return nullptr;
+        if (it->second.type != STRING) throw Error(CI_ERR_MODEL, "GGUF: " + key + " is not a string");
+        return &it->second.text;
+    };
+    auto number = [&](const std::string &key, double fallback) {
+        auto it = meta.find(key);
+        if (it == meta.end()) return fallback;
+        if (it->second.type == STRING || it->second.type == ARRAY)
+            throw Error(CI_ERR_MODEL, "GGUF: " + key + " is not a number");
+        return it->second.number;
+    };
+
+    ModelConfig &c = config_;
+    const std::string *arch_name = text("general.architecture");
+    if (arch_name == nullptr) throw Error(CI_ERR_MODEL, "GGUF: no general.architecture");
+    const std::string arch = *arch_name;
+    if (arch == "llama") c.arch = Architecture::Llama;
+    else if (arch == "qwen2") c.arch = Architecture::Qwen2;
+    else if (arch == "qwen3") c.arch = Architecture::Qwen3;
+    else
+        throw Error(CI_ERR_MODEL, "GGUF: architecture '" + printable(arch) + "' is not supported (llama, qwen2, qwen3)");
+    // llama.cpp's rope types: LLAMA_ROPE_TYPE_NORM (adjacent pairs) for llama, NEOX (halves) for qwen2 and qwen3.
+    c.rope_neox = c.arch != Architecture::Llama;
+
+    const double alignment = number("general.alignment", 32);
     if (alignment < 1 || alignment > 65536 || (static_cast<uint64_t>(alignment) & (static_cast<uint64_t>(alignment) - 1)))
         throw Error(CI_ERR_MODEL, "GGUF: alignment is not a power of two");
-    if (kv_heads < 0) kv_heads = heads;
-    auto as_int = [](double v, const char *what) {
-        if (!(v >= 1 && v <= (1 << 22))) throw Error(CI_ERR_MODEL, std::string("GGUF: missing or bad ") + what);
+    auto as_int = [](double v, const std::string &what) {
+        if (!(v >= 1 && v <= (1 << 22))) throw Error(CI_ERR_MODEL, "GGUF: missing or bad " + what);
         return static_cast<int>(v);
     };
-    ModelConfig &c = config_;
-    c.dim = as_int(dim, "llama.embedding_length");
-    c.hidden_dim = as_int(hidden, "llama.feed_forward_length");
-    c.layers = as_int(layers, "llama.block_count");
-    c.heads = as_int(heads, "llama.attention.head_count");
-    c.kv_heads = as_int(kv_heads, "llama.attention.head_count_kv");
-    c.seq_len = as_int(ctx, "llama.context_length");
-    c.norm_eps = static_cast<float>(eps);
-    c.rope_theta = static_cast<float>(theta);
+    const std::string a = arch + ".";
+    c.dim = as_int(number(a + "embedding_length", -1), a + "embedding_length");
+    c.hidden_dim = as_int(number(a + "feed_forward_length", -1), a + "feed_forward_length");
+    c.layers = as_int(number(a + "block_count", -1), a + "block_count");
+    c.heads = as_int(number(a + "attention.head_count", -1), a + "attention.head_count");
+    c.kv_heads = as_int(number(a + "attention.head_count_kv", c.heads), a + "attention.head_count_kv");
+    c.seq_len = as_int(number(a + "context_length", -1), a + "context_length");
+    const double head_default = c.dim % c.heads == 0 ? c.dim / c.heads : -1;
+    c.head_dim = as_int(number(a + "attention.key_length", head_default), a + "attention.key_length");
+    if (number(a + "attention.value_length", c.head_dim) != c.head_dim)
+        throw Error(CI_ERR_MODEL, "GGUF: " + a + "attention.value_length differs from the key length");
+    if (number(a + "rope.dimension_count", c.head_dim) != c.head_dim)
+        throw Error(CI_ERR_MODEL, "GGUF: " + a + "rope.dimension_count differs from the head size (partial RoPE)");
+    c.norm_eps = static_cast<float>(number(a + "attention.layer_norm_rms_epsilon", 1e-5));
+    c.rope_theta = static_cast<float>(number(a + "rope.freq_base", 10000));
+    // RoPE scaling as llama.cpp reads it: rope.scaling.type is none, linear (the default) or yarn/longrope (not run
+    // here); any other value, "llama3" included, makes llama.cpp refuse the file. Llama 3.1+ files carry their
+    // frequency factors as the rope_freqs.weight tensor instead. rope.scaling.factor scales linearly (1 / factor).
+    std::string scaling = "linear";
+    if (const std::string *t = text(a + "rope.scaling.type")) scaling = *t;
+    if (scaling == "yarn" || scaling == "longrope")
+        throw Error(CI_ERR_MODEL, "GGUF: RoPE scaling type " + scaling + " is not supported");
+    if (scaling != "none" && scaling != "linear")
+        throw Error(CI_ERR_MODEL, "GGUF: unknown RoPE scaling type '" + printable(scaling) + "' (none, linear)");
+    double factor = number(a + "rope.scaling.factor", number(a + "rope.scale_linear", 0));
+    c.rope_freq_scale = scaling == "none" || factor == 0 ? 1.0f : static_cast<float>(1.0 / factor);
 
     std::vector<TensorInfo> tensors(n_tensors);
-    for (auto &t : tensors) {
+    std::map<std::string, size_t> by_name;
+    for (size_t i = 0; i < tensors.size(); i++) {
+        TensorInfo &t = tensors[i];
         t.name = r.str("tensor name");
         t.n_dims = r.get<uint32_t>("tensor dimensions");
         if (t.n_dims < 1 || t.n_dims > 4) throw Error(CI_ERR_MODEL, "GGUF: tensor with " + num(t.n_dims) + " dimensions");
@@ -314,86 +377,108 @@ void Model::load_gguf() {
         }
         t.type = r.get<uint32_t>("tensor type");
         t.offset = r.get<uint64_t>("tensor offset");
+        if (!by_name.emplace(t.name, i).second) throw Error(CI_ERR_MODEL, "GGUF: duplicate tensor " + printable(t.name));
     }
     uint64_t align = static_cast<uint64_t>(alignment);
     uint64_t data_start = (r.pos() + align - 1) / align * align;
     if (data_start > map_size_) throw Error(CI_ERR_MODEL, "GGUF: no tensor data");
-
+    std::vector<bool> used(tensors.size(), false);
     auto find = [&](const std::string &name) -> const TensorInfo * {
-        for (auto &t : tensors)
-            if (t.name == name) return &t;
-        return nullptr;
+        auto it = by_name.find(name);
+        return it == by_name.end() ? nullptr : &tensors[it->second];
     };
+
     const TensorInfo *embd = find("token_embd.weight");
     if (embd == nullptr || embd->n_dims != 2) throw Error(CI_ERR_MODEL, "GGUF: no 2-D token_embd.weight");
-    if (vocab < 0) vocab = static_cast<double>(embd->dims[1]);
-    c.vocab_size = as_int(vocab, "vocab size");
+    double vocab = number(a + "vocab_size", -1);
+    if (vocab < 0) {
+        auto tokens = meta.find("tokenizer.ggml.tokens");
+        vocab = tokens != meta.end() && tokens->second.type == ARRAY ? tokens->second.number
+                                                                    : static_cast<double>(embd->dims[1]);
+    }
+    c.vocab_size = as_int(vocab, "vocabulary size");
     validate_config(c);
 
-    // Resolves one tensor of the expected shape {in, out} (GGUF order: innermost first) to fp32.
-    auto load = [&](const std::string &name, uint64_t in, uint64_t out) -> const float * {
+    // Resolves one tensor of shape {cols, rows} (GGUF order: innermost first) to a view of its bytes in the file.
+    auto matrix = [&](const std::string &name, uint64_t cols, uint64_t rows, bool required) -> Tensor {
         const TensorInfo *t = find(name);
-        if (t == nullptr) throw Error(CI_ERR_MODEL, "GGUF: missing tensor " + name);
+        if (t == nullptr) {
+            if (required) throw Error(CI_ERR_MODEL, "GGUF: missing tensor " + name);
+            return Tensor{};
+        }
+        used[t - tensors.data()] = true;
         uint64_t n = 1;
         for (uint64_t d : t->dims)
             if (__builtin_mul_overflow(n, d, &n)) throw Error(CI_ERR_MODEL, "GGUF: tensor " + name + " is too large");
-        if (t->dims[0] != in || n != in * out)
+        if (t->dims[0] != cols || n != cols * rows)
             throw Error(CI_ERR_MODEL, "GGUF: tensor " + name + " has the wrong shape");
-        uint64_t bytes;
-        switch (t->type) {
-            case GGML_F32: bytes = n * 4; break;
-            case GGML_F16: case GGML_BF16: bytes = n * 2; break;
-            case GGML_Q8_0:
-                if (in % 32 != 0) throw Error(CI_ERR_MODEL, "GGUF: Q8_0 tensor " + name + " rows not a multiple of 32");
-                bytes = n / 32 * 34;
-                break;
-            default: throw Error(CI_ERR_MODEL, "GGUF: tensor " + name + " has unsupported type " + num(t->type));
-        }
+        const TypeLayout layout = type_layout(t->type);
+        if (layout.block == 0)
+            throw Error(CI_ERR_MODEL, "GGUF: tensor " + name + " has unsupported type " + num(t->type));
+        if (cols % layout.block != 0)
+            throw Error(CI_ERR_MODEL, "GGUF: " + std::string(layout.name) + " tensor " + name + " rows are not a multiple of " +
+                                          num(layout.block));
+        const uint64_t row_bytes = cols / layout.block * layout.bytes, bytes = row_bytes * rows;
         if (t->offset % align != 0 || t->offset > map_size_ - data_start || bytes > map_size_ - data_start - t->offset)
             throw Error(CI_ERR_MODEL, "GGUF: tensor " + name + " lies outside the file");
-        const uint8_t *src = static_cast<const uint8_t *>(map_) + data_start + t->offset;
-        if (t->type == GGML_F32) {
-            mapped_bytes_ += bytes;
-            return reinterpret_cast<const float *>(src);
-        }
+        Tensor view;
+        view.data = static_cast<const uint8_t *>(map_) + data_start + t->offset;
+        view.type = t->type;
+        view.rows = static_cast<int64_t>(rows);
+        view.cols = static_cast<int64_t>(cols);
+        view.row_bytes = row_bytes;
+        mapped_bytes_ += bytes;
+        return view;
+    };
+    // A vector (norm weights, biases, RoPE factors) as fp32: mapped when F32, else decoded into a small owned buffer.
+    auto vector = [&](const std::string &name, uint64_t n, bool required) -> const float * {
+        Tensor t = matrix(name, n, 1, required);
+        if (t.data == nullptr) return nullptr;
+        if (t.type == GGML_F32) return reinterpret_cast<const float *>(t.data);
         float *dst = own(n);
-        if (t->type == GGML_Q8_0) {
-            for (uint64_t b = 0; b < n / 32; b++) {
-                uint16_t d16;
-                std::memcpy(&d16, src + b * 34, 2);
-                float d = half_to_float(d16);
-                const int8_t *q = reinterpret_cast<const int8_t *>(src + b * 34 + 2);
-                for (int j = 0; j < 32; j++) dst[b * 32 + j] = d * static_cast<float>(q[j]);
-            }
-        } else {
-            for (uint64_t i = 0; i < n; i++) {
-                uint16_t v;
-                std::memcpy(&v, src + 2 * i, 2);
-                dst[i] = t->type == GGML_F16 ? half_to_float(v) : bf16_to_float(v);
-            }
-        }
+        dequantize_row(t.type, t.data, dst, static_cast<int>(n));
         return dst;
     };
 
-    const uint64_t D = c.dim, H = c.hidden_dim, KV = c.kv_dim(), V = c.vocab_size;
+    const uint64_t D = c.dim, H = c.hidden_dim, Q = c.q_dim(), KV = c.kv_dim(), V = c.vocab_size;
+    const bool qwen2 = c.arch == Architecture::Qwen2, qwen3 = c.arch == Architecture::Qwen3;
     Weights &w = weights_;
-    w.token_embedding = load("token_embd.weight", D, V);
+    w.token_embedding = matrix("token_embd.weight", D, V, true);
     w.layer.resize(c.layers);
     for (int l = 0; l < c.layers; l++) {
         std::string b = "blk." + std::to_string(l) + ".";
         Weights::Layer &ly = w.layer[l];
-        ly.rms_att = load(b + "attn_norm.weight", D, 1);
-        ly.wq = load(b + "attn_q.weight", D, D);
-        ly.wk = load(b + "attn_k.weight", D, KV);
-        ly.wv = load(b + "attn_v.weight", D, KV);
-        ly.wo = load(b + "attn_output.weight", D, D);
-        ly.rms_ffn = load(b + "ffn_norm.weight", D, 1);
-        ly.w1 = load(b + "ffn_gate.weight", D, H);
-        ly.w2 = load(b + "ffn_down.weight", H, D);
-        ly.w3 = load(b + "ffn_up.weight", D, H);
+        ly.rms_att = vector(b + "attn_norm.weight", D, true);
+        ly.wq = matrix(b + "attn_q.weight", D, Q, true);
+        ly.wk = matrix(b + "attn_k.weight", D, KV, true);
+        ly.wv = matrix(b + "attn_v.weight", D, KV, true);
+        ly.wo = matrix(b + "attn_output.weight", Q, D, true);
+        if (!qwen3) {  // llama.cpp: required for qwen2, optional for llama, absent in qwen3
+            ly.bq = vector(b + "attn_q.bias", Q, qwen2);
+            ly.bk = vector(b + "attn_k.bias", KV, qwen2);
+            ly.bv = vector(b + "attn_v.bias", KV, qwen2);
+        }
+        if (qwen3) {
+            ly.q_norm = vector(b + "attn_q_norm.weight", c.head_dim, true);
+            ly.k_norm = vector(b + "attn_k_norm.weight", c.head_dim, true);
+        }
+        ly.rms_ffn = vector(b + "ffn_norm.weight", D, true);
+        ly.w1 = matrix(b + "ffn_gate.weight", D, H, true);
+        ly.w2 = matrix(b + "ffn_down.weight", H, D, true);
+        ly.w3 = matrix(b + "ffn_up.weight", D, H, true);
     }
-    w.rms_final = load("output_norm.weight", D, 1);
-    w.classifier = find("output.weight") != nullptr ? load("output.weight", D, V) : w.token_embedding;
+    w.rms_final = vector("output_norm.weight", D, true);
+    w.classifier = matrix("output.weight", D, V, false);
+    if (w.classifier.data == nullptr) w.classifier = w.token_embedding;  // tied
+    if (c.arch == Architecture::Llama) w.rope_freq_factors = vector("rope_freqs.weight", c.head_dim / 2, false);
+    if (w.rope_freq_factors != nullptr)
+        for (int j = 0; j < c.head_dim / 2; j++)
+            if (!(w.rope_freq_factors[j] > 1e-6f && w.rope_freq_factors[j] < 1e6f))
+                throw Error(CI_ERR_MODEL, "GGUF: rope_freqs.weight holds a factor outside (1e-6, 1e6)");
+    // As llama.cpp, a tensor the architecture does not use means the file is not what its metadata says.
+    for (size_t i = 0; i < tensors.size(); i++)
+        if (!used[i])
+            throw Error(CI_ERR_MODEL, "GGUF: tensor " + printable(tensors[i].name) + " is not used by architecture " + arch);
 }
 
 }  // namespace cloister

@@ -63,30 +63,38 @@ static void check_elementwise() {
     for (int i = 0; i < dim; i++) worst = std::fmax(worst, rel(out[i], w[i] * x[i] * inv));
     CHECK_MSG(worst < 1e-5, "rmsnorm relative error %g", worst);
 
-    // RoPE: 6 heads of 48 (q), 2 kv heads (k), position 77, theta 10000.
+    // RoPE: 6 heads of 48 (q), 2 kv heads (k), position 77, theta 10000, adjacent pairs (llama) and halves (neox).
     const int hs = 48, kv_dim = 96, pos = 77;
     std::vector<float> inv_freq;
     for (int i = 0; i < hs; i += 2) inv_freq.push_back(1.0f / std::pow(10000.0f, i / static_cast<float>(hs)));
-    std::vector<float> q(dim), k(kv_dim);
-    for (auto &v : q) v = rng.uniform();
-    for (auto &v : k) v = rng.uniform();
-    std::vector<float> q0 = q, k0 = k;
-    cpu::rope(q.data(), k.data(), dim, kv_dim, hs, pos, inv_freq.data());
-    worst = 0;
-    for (int i = 0; i < dim; i += 2) {
-        double a = pos / std::pow(10000.0, (i % hs) / static_cast<double>(hs)), c = std::cos(a), s = std::sin(a);
-        worst = std::fmax(worst, rel(q[i], q0[i] * c - q0[i + 1] * s));
-        worst = std::fmax(worst, rel(q[i + 1], q0[i] * s + q0[i + 1] * c));
-        if (i < kv_dim) {
-            worst = std::fmax(worst, rel(k[i], k0[i] * c - k0[i + 1] * s));
-            worst = std::fmax(worst, rel(k[i + 1], k0[i] * s + k0[i + 1] * c));
+    for (bool neox : {false, true}) {
+        std::vector<float> q(dim), k(kv_dim), cos(hs / 2), sin(hs / 2);
+        for (auto &v : q) v = rng.uniform();
+        for (auto &v : k) v = rng.uniform();
+        std::vector<float> q0 = q, k0 = k;
+        cpu::rope_angles(pos, inv_freq.data(), hs / 2, cos.data(), sin.data());
+        cpu::rope(q.data(), dim / hs, hs, cos.data(), sin.data(), neox);
+        cpu::rope(k.data(), kv_dim / hs, hs, cos.data(), sin.data(), neox);
+        worst = 0;
+        for (int h = 0; h < dim / hs; h++) {
+            for (int j = 0; j < hs / 2; j++) {
+                const int a = h * hs + (neox ? j : 2 * j), b = h * hs + (neox ? j + hs / 2 : 2 * j + 1);
+                double ang = pos / std::pow(10000.0, 2.0 * j / hs), c = std::cos(ang), s = std::sin(ang);
+                worst = std::fmax(worst, rel(q[a], q0[a] * c - q0[b] * s));
+                worst = std::fmax(worst, rel(q[b], q0[a] * s + q0[b] * c));
+                if (b < kv_dim) {
+                    worst = std::fmax(worst, rel(k[a], k0[a] * c - k0[b] * s));
+                    worst = std::fmax(worst, rel(k[b], k0[a] * s + k0[b] * c));
+                }
+            }
         }
+        CHECK_MSG(worst < 1e-4, "rope (neox %d) relative error %g", neox, worst);
+        // Position 0 rotates nothing.
+        std::vector<float> q1 = q0;
+        cpu::rope_angles(0, inv_freq.data(), hs / 2, cos.data(), sin.data());
+        cpu::rope(q1.data(), dim / hs, hs, cos.data(), sin.data(), neox);
+        CHECK(q1 == q0);
     }
-    CHECK_MSG(worst < 1e-4, "rope relative error %g", worst);
-    // Position 0 rotates nothing.
-    std::vector<float> q1 = q0, k1 = k0;
-    cpu::rope(q1.data(), k1.data(), dim, kv_dim, hs, 0, inv_freq.data());
-    CHECK(q1 == q0 && k1 == k0);
 
     std::vector<float> h(dim), h2(dim);
     for (int i = 0; i < dim; i++) { h[i] = rng.uniform() * 6; h2[i] = rng.uniform(); }

@@ -1,6 +1,9 @@
 // Mutated model files: random byte changes in the GGUF header, metadata and tensor table, random truncations, and
-// random llama2.c headers. Every open either succeeds (and runs a token) or is refused with a reason; none crashes.
+// random llama2.c headers; the same for random GGUFs of the other architectures and the block types (qwen2 Q8_0/Q4_0,
+// qwen3 Q4_K_M, llama3 Q5_K with rope_freqs). Every open either succeeds (and runs a token) or is refused with a
+// reason; none crashes; every truncation of the tensor data is refused before any compute.
 // Run under AddressSanitizer (-DCMAKE_CXX_FLAGS=-fsanitize=address) to catch out-of-bounds reads as well.
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -79,6 +82,45 @@ int main(int argc, char **argv) {
         if (rng.next() % 2) v = static_cast<int32_t>(rng.next() % 1024) - 512;
         std::memcpy(&m[4 * (rng.next() % 7)], &v, 4);
         try_open(target, m);
+    }
+    // Random GGUFs of every architecture, in block types: mutate the header (metadata and tensor table), cut the file.
+    if (argc > 4) {
+        const std::string maker = argv[4];
+        const char *variants[] = {"--arch qwen2 --type q8_0", "--arch qwen2 --type q4_0", "--arch qwen3 --type q4_k_m",
+                                  "--arch llama3 --type q5_k"};
+        int v = 0;
+        for (const char *args : variants) {
+            const std::string path = tmp + "/mutation-random-" + std::to_string(v++) + ".gguf";
+            const std::string make = "'" + maker + "' '" + path + "' " + args + " > /dev/null";
+            CHECK(std::system(make.c_str()) == 0);
+            const std::vector<char> random_base = read(path);
+            CHECK(random_base.size() > 20000);
+            if (random_base.size() <= 20000) continue;
+            // The header ends where the tensor table does: past the last tensor name, output_norm.weight or later.
+            const size_t header_end = std::min<size_t>(random_base.size(), 16000);
+            for (int round = 0; round < 400; round++) {
+                std::vector<char> m = random_base;
+                int edits = 1 + static_cast<int>(rng.next() % 4);
+                for (int k = 0; k < edits; k++) {
+                    size_t at = rng.next() % header_end;
+                    switch (rng.next() % 3) {
+                        case 0: m[at] = static_cast<char>(rng.next()); break;
+                        case 1: m[at] ^= static_cast<char>(1 << (rng.next() % 8)); break;
+                        default: std::memset(&m[at], 0xff, std::min<size_t>(8, m.size() - at)); break;
+                    }
+                }
+                if (rng.next() % 8 == 0) m.resize(rng.next() % m.size());
+                try_open(target, m);
+            }
+            // Every cut into the tensor data is refused (the last tensor, or an earlier one, lies outside the file).
+            for (int round = 0; round < 40; round++) {
+                std::vector<char> m = random_base;
+                m.resize(header_end + rng.next() % (m.size() - header_end));
+                const int before = refused;
+                try_open(target, m);
+                CHECK_MSG(refused == before + 1, "%s cut to %zu bytes opened", args, m.size());
+            }
+        }
     }
     std::printf("mutations: %d opened, %d refused\n", opened, refused);
     CHECK(refused > 0);

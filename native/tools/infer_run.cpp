@@ -1,9 +1,14 @@
 // Runs the engine from the command line: greedy decode of B sequences, prefill timing, logits dump.
 //
 //   cloister-infer-run MODEL [--backend auto|cpu|cuda] [--bf16] [--threads N] [--batch B] [--steps N]
-//                            [--prefill N] [--dump-logits FILE] [--tokens] [--forced]
+//                            [--prefill N | --prompt ID,ID,...] [--dump-logits FILE] [--tokens] [--forced]
 //
-// Prints one line of key=value results (backend, prefill_tok_s, decode_tok_s) for scripts.
+// --prompt gives sequence 0's prompt as token ids (default: BOS, then --prefill tokens of a fixed pattern).
+// --dump-logits writes the float logits of every sequence before each step (the first: after the prompt).
+// Prints one line of key=value results (backend, prefill_tok_s, decode_tok_s, the resident set size with the model
+// loaded and after the run, the model file's size) for scripts.
+#include <sys/stat.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +17,18 @@
 #include <vector>
 
 #include "cloister_infer.h"
+
+// Resident set size in MiB (VmRSS of /proc/self/status), or -1 where there is none.
+static double rss_mib() {
+    FILE *f = std::fopen("/proc/self/status", "r");
+    if (f == nullptr) return -1;
+    char line[256];
+    double kib = -1;
+    while (std::fgets(line, sizeof line, f) != nullptr)
+        if (std::strncmp(line, "VmRSS:", 6) == 0) kib = std::atof(line + 6);
+    std::fclose(f);
+    return kib < 0 ? -1 : kib / 1024;
+}
 
 static double now() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -26,6 +43,7 @@ int main(int argc, char **argv) {
     ci_options o{};
     int batch = 1, steps = 64, prefill = 0;
     const char *dump = nullptr;
+    std::vector<int> prompt;
     bool print_tokens = false, forced = false;
     for (int i = 2; i < argc; i++) {
         std::string a = argv[i];
@@ -41,6 +59,16 @@ int main(int argc, char **argv) {
         else if (a == "--batch") batch = std::atoi(val());
         else if (a == "--steps") steps = std::atoi(val());
         else if (a == "--prefill") prefill = std::atoi(val());
+        else if (a == "--prompt") {
+            std::string list = val();
+            for (size_t at = 0; at < list.size();) {
+                size_t comma = list.find(',', at);
+                if (comma == std::string::npos) comma = list.size();
+                prompt.push_back(std::atoi(list.substr(at, comma - at).c_str()));
+                at = comma + 1;
+            }
+            if (prompt.empty()) { std::fprintf(stderr, "--prompt needs token ids\n"); return 2; }
+        }
         else if (a == "--dump-logits") dump = val();
         else if (a == "--tokens") print_tokens = true;
         else if (a == "--forced") forced = true;  // feed a fixed token pattern instead of the argmax
@@ -53,6 +81,7 @@ int main(int argc, char **argv) {
     ci_engine *e = ci_open(argv[1], &o, err, sizeof err);
     if (e == nullptr) { std::fprintf(stderr, "open: %s\n", err); return 1; }
     double t_load = now() - t0;
+    const double rss_loaded = rss_mib();
     ci_shape s;
     ci_get_shape(e, &s);
     std::vector<float> logits(static_cast<size_t>(batch) * s.vocab_size);
@@ -64,7 +93,8 @@ int main(int argc, char **argv) {
     for (int b = 0; b < batch; b++) {
         seqs[b] = ci_sequence_open(e);
         std::vector<int> p = {1};
-        if (b == 0)
+        if (b == 0 && !prompt.empty()) p = prompt;
+        else if (b == 0)
             for (int i = 0; i < prefill; i++) p.push_back(3 + (i * 7919) % (s.vocab_size - 3));
         if (b % 2 == 1) p.push_back(3 + (b * 131) % (s.vocab_size - 3));  // varied lengths
         double t = now();
@@ -74,6 +104,7 @@ int main(int argc, char **argv) {
         }
         if (b == 0) prefill_s = now() - t;
     }
+    if (!prompt.empty()) prefill = static_cast<int>(prompt.size()) - 1;
     int max_steps = s.seq_len - 2 - prefill;
     if (steps > max_steps) steps = max_steps;
     double t = now();
@@ -95,9 +126,12 @@ int main(int argc, char **argv) {
     double decode_s = now() - t;
     if (print_tokens) std::printf("\n");
     if (df != nullptr) std::fclose(df);
-    std::printf("backend=\"%s\" load_s=%.3f batch=%d steps=%d decode_tok_s=%.1f prefill_tokens=%d prefill_tok_s=%.1f\n",
+    struct stat st {};
+    const double file_mib = stat(argv[1], &st) == 0 ? st.st_size / 1048576.0 : -1;
+    std::printf("backend=\"%s\" load_s=%.3f batch=%d steps=%d decode_tok_s=%.1f prefill_tokens=%d prefill_tok_s=%.1f "
+                "file_mib=%.1f rss_loaded_mib=%.1f rss_end_mib=%.1f\n",
                 ci_backend_name(e), t_load, batch, steps, steps * static_cast<double>(batch) / decode_s, prefill + 1,
-                prefill > 0 ? (prefill + 1) / prefill_s : 0.0);
+                prefill > 0 ? (prefill + 1) / prefill_s : 0.0, file_mib, rss_loaded, rss_mib());
     ci_close(e);
     return 0;
 }

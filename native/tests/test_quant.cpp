@@ -1,0 +1,151 @@
+// Quantized weights: every GGML type the engine reads, its quantizer (round trip within the type's step), and its dot
+// product kernels (portable and AVX2) against a double-precision dequantize-then-dot formula over the same quantized
+// activations; products computed row by row equal the same rows inside a batch, bit for bit.
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "check.h"
+#include "cpu_kernels.h"
+#include "quant.h"
+
+using namespace cloister;
+
+// The activation row as the kernels see it, decoded to doubles.
+static std::vector<double> decode_activation(uint32_t act, const std::vector<uint8_t> &q, const std::vector<float> &x, int n) {
+    std::vector<double> out(n);
+    if (act == GGML_F32) {
+        for (int i = 0; i < n; i++) out[i] = x[i];
+    } else if (act == GGML_F16 || act == GGML_BF16) {
+        std::vector<float> f(n);
+        dequantize_row(act, q.data(), f.data(), n);
+        for (int i = 0; i < n; i++) out[i] = f[i];
+    } else if (act == GGML_Q8_0) {
+        for (int b = 0; b < n / QK8_0; b++) {
+            const uint8_t *blk = &q[b * Q8_0_BYTES];
+            const double d = fp16_to_float(load_u16(blk));
+            for (int j = 0; j < QK8_0; j++) out[b * QK8_0 + j] = d * static_cast<int8_t>(blk[2 + j]);
+        }
+    } else {
+        for (int b = 0; b < n / QK_K; b++) {
+            const uint8_t *blk = &q[b * Q8_K_BYTES];
+            float d;
+            std::memcpy(&d, blk, 4);
+            int16_t bsums[16];
+            std::memcpy(bsums, blk + 4 + QK_K, sizeof bsums);
+            for (int g = 0; g < 16; g++) {
+                int s = 0;
+                for (int j = 0; j < 16; j++) s += static_cast<int8_t>(blk[4 + g * 16 + j]);
+                CHECK_MSG(s == bsums[g], "q8_K bsum %d: %d != %d", g, bsums[g], s);
+            }
+            for (int j = 0; j < QK_K; j++) out[b * QK_K + j] = static_cast<double>(d) * static_cast<int8_t>(blk[4 + j]);
+        }
+    }
+    return out;
+}
+
+static void quantize_activation(uint32_t act, const float *x, uint8_t *out, int n) {
+    cpu::quantize_activation(act, x, out, n);
+}
+
+static size_t activation_bytes(uint32_t act, int n) { return cpu::activation_row_bytes(act, n); }
+
+static void check_type(uint32_t type) {
+    const TypeLayout layout = type_layout(type);
+    const uint32_t act = cpu::activation_type(type);
+    const int rows = 13, batch = 5;
+    for (int n : {256, 512, 2048}) {
+        Rng rng(type * 7919 + n);
+        const size_t row_bytes = n / layout.block * layout.bytes;
+        std::vector<float> W(static_cast<size_t>(rows) * n), X(static_cast<size_t>(batch) * n);
+        for (auto &v : W) v = rng.uniform() * 0.1f;
+        for (int i = 0; i < 37; i++) W[rng.next() % W.size()] *= 9;  // outliers
+        for (auto &v : X) v = rng.uniform() * 3;
+        std::vector<uint8_t> Wq(rows * row_bytes);
+        for (int r = 0; r < rows; r++) quantize_row(type, &W[r * n], &Wq[r * row_bytes], n);
+
+        // Round trip: each value within the quantization step of its block (the largest value / levels).
+        std::vector<float> back(n);
+        double worst_rt = 0, max_abs = 0;
+        for (float w : W) max_abs = std::fmax(max_abs, std::fabs(w));
+        for (int r = 0; r < rows; r++) {
+            CHECK(dequantize_row(type, &Wq[r * row_bytes], back.data(), n));
+            for (int i = 0; i < n; i += 8) {  // decode8 (what the CUDA kernels use) agrees with dequantize_row
+                float eight[8];
+                switch (type) {
+                    case GGML_F16: decode8<GGML_F16>(&Wq[r * row_bytes], i, eight); break;
+                    case GGML_BF16: decode8<GGML_BF16>(&Wq[r * row_bytes], i, eight); break;
+                    case GGML_Q8_0: decode8<GGML_Q8_0>(&Wq[r * row_bytes], i, eight); break;
+                    case GGML_Q4_0: decode8<GGML_Q4_0>(&Wq[r * row_bytes], i, eight); break;
+                    case GGML_Q4_K: decode8<GGML_Q4_K>(&Wq[r * row_bytes], i, eight); break;
+                    case GGML_Q5_K: decode8<GGML_Q5_K>(&Wq[r * row_bytes], i, eight); break;
+                    default: decode8<GGML_Q6_K>(&Wq[r * row_bytes], i, eight); break;
+                }
+                CHECK(std::memcmp(eight, &back[i], sizeof eight) == 0);
+            }
+            for (int i = 0; i < n; i++) worst_rt = std::fmax(worst_rt, std::fabs(back[i] - W[r * n + i]));
+        }
+        // Steps: the largest value / levels; the K-quants' 6-bit scales add up to one more step.
+        const double levels = type == GGML_Q8_0 ? 127 : type == GGML_Q4_0 ? 7 : type == GGML_Q4_K ? 7.5
+                              : type == GGML_Q5_K ? 15.5 : type == GGML_Q6_K ? 31 : 300;
+        CHECK_MSG(worst_rt < 2.2 * max_abs / levels, "%s n=%d: round-trip error %g", layout.name, n, worst_rt);
+
+        std::vector<uint8_t> Xq(batch * activation_bytes(act, n));
+        for (int b = 0; b < batch; b++) quantize_activation(act, &X[b * n], &Xq[b * activation_bytes(act, n)], n);
+        for (bool avx2 : {false, true}) {
+            if (avx2 && !cpu::has_avx2_fma()) continue;
+            cpu::DotFn dot = cpu::select_dot(type, avx2);
+            CHECK(dot != nullptr);
+            if (dot == nullptr) continue;
+            std::vector<float> Y(static_cast<size_t>(batch) * rows, NAN);
+            cpu::matmul_dot(dot, Wq.data(), row_bytes, Xq.data(), activation_bytes(act, n), Y.data(), batch, n, 0, 6, rows);
+            cpu::matmul_dot(dot, Wq.data(), row_bytes, Xq.data(), activation_bytes(act, n), Y.data(), batch, n, 6, rows, rows);
+            double worst = 0, worst_float = 0;
+            for (int b = 0; b < batch; b++) {
+                std::vector<uint8_t> one(Xq.begin() + b * activation_bytes(act, n), Xq.begin() + (b + 1) * activation_bytes(act, n));
+                std::vector<float> xb(X.begin() + b * n, X.begin() + (b + 1) * n);
+                std::vector<double> xd = decode_activation(act, one, xb, n);
+                for (int r = 0; r < rows; r++) {
+                    dequantize_row(type, &Wq[r * row_bytes], back.data(), n);
+                    double want = 0, mag = 0, exact = 0;
+                    for (int i = 0; i < n; i++) {
+                        want += static_cast<double>(back[i]) * xd[i];
+                        mag += std::fabs(static_cast<double>(back[i]) * xd[i]);
+                        exact += static_cast<double>(back[i]) * xb[i];
+                    }
+                    const float got = Y[static_cast<size_t>(b) * rows + r];
+                    worst = std::fmax(worst, std::fabs(got - want) / (mag + 1e-30));
+                    worst_float = std::fmax(worst_float, std::fabs(got - exact) / (mag + 1e-30));
+                    // The same product alone equals its place in the batch, bit for bit.
+                    float alone = dot(&Wq[r * row_bytes], one.data(), n);
+                    CHECK_MSG(std::memcmp(&alone, &got, 4) == 0, "%s: row %d of batch %d differs alone", layout.name, r, b);
+                }
+            }
+            // Against the same quantized operands the only error is float rounding; against the unquantized
+            // activations, the activation's own quantization (q8: about 1/254 of each block's largest value).
+            CHECK_MSG(worst < 2e-6, "%s %s n=%d: relative error %g", layout.name, avx2 ? "avx2" : "portable", n, worst);
+            CHECK_MSG(worst_float < 1e-2, "%s %s n=%d: error against fp32 activations %g", layout.name,
+                      avx2 ? "avx2" : "portable", n, worst_float);
+        }
+    }
+}
+
+int main() {
+    for (uint32_t t : {GGML_F16, GGML_BF16, GGML_Q8_0, GGML_Q4_0, GGML_Q4_K, GGML_Q5_K, GGML_Q6_K}) check_type(t);
+    // Known values: a Q8_0 block of d = 0.5 and q = -3 decodes to -1.5; a Q4_0 nibble of 8 decodes to 0.
+    uint8_t q80[34] = {};
+    const uint16_t half = float_to_fp16(0.5f);
+    std::memcpy(q80, &half, 2);
+    q80[2] = static_cast<uint8_t>(-3);
+    float v[8];
+    decode8<GGML_Q8_0>(q80, 0, v);
+    CHECK(v[0] == -1.5f && v[1] == 0.0f);
+    uint8_t q40[18] = {};
+    std::memcpy(q40, &half, 2);
+    q40[2] = 0x98;  // value 0: 8 - 8 = 0; value 16: 9 - 8 = 1
+    decode8<GGML_Q4_0>(q40, 0, v);
+    CHECK(v[0] == 0.0f);
+    decode8<GGML_Q4_0>(q40, 16, v);
+    CHECK(v[0] == 0.5f);
+    return finish("quant");
+}
