@@ -24,7 +24,12 @@ import picocli.CommandLine.Spec;
         name = "model",
         mixinStandardHelpOptions = true,
         description = "Model files: fetch, verify, convert.",
-        subcommands = {ModelCommand.Fetch.class, ModelCommand.Convert.class})
+        subcommands = {
+            ModelCommand.Fetch.class,
+            ModelCommand.Convert.class,
+            ModelMakeTestCommand.class,
+            ModelInfoCommand.class
+        })
 public final class ModelCommand implements Runnable {
 
     @Spec
