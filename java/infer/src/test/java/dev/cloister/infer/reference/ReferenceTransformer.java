@@ -53,22 +53,51 @@ public final class ReferenceTransformer implements InferenceEngine {
      */
     record Variant(String name, RopeLayout rope, float ropeBase, float[] ropeDivisors, float rmsEpsilon) {}
 
+    /**
+     * How the input of a matrix product is rounded. {@link Arithmetic#FP32} never rounds; {@link Arithmetic#LLAMA_CPP}
+     * rounds as llama.cpp's CPU backend does before it multiplies by weights of the matrix's stored type (the type's
+     * {@code vec_dot_type} in ggml-cpu): 8-bit blocks of 32 with an fp16 scale for Q8_0, Q4_0, Q5_0 and Q5_1 weights,
+     * 8-bit blocks of 256 with an fp32 scale (Q8_K) for K-quant weights, fp16 for F16 weights, bf16 for BF16 weights.
+     */
+    enum InputRounding {
+        NONE,
+        Q8_0,
+        Q8_K,
+        F16,
+        BF16
+    }
+
+    /** Which arithmetic the forward pass follows. */
+    public enum Arithmetic {
+        /** fp32 throughout: the weights as stored, the activations exact. */
+        FP32,
+        /** fp32, with every product's input rounded as llama.cpp's CPU backend rounds it (see {@link InputRounding}). */
+        LLAMA_CPP
+    }
+
+    /** A weight matrix, [rows, columns] row-major, and how a product rounds its input. */
+    record Matrix(float[] values, InputRounding rounding) {
+        static Matrix exact(float[] values) {
+            return new Matrix(values, InputRounding.NONE);
+        }
+    }
+
     /** One block's weights, as [rows, columns] row-major (PyTorch's layout; GGML's dimensions reversed). */
     private record Layer(
             float[] attentionNorm, // [dim]
-            float[] wq, // [dim, dim]
-            float[] wk, // [kvDim, dim]
-            float[] wv, // [kvDim, dim]
+            Matrix wq, // [dim, dim]
+            Matrix wk, // [kvDim, dim]
+            Matrix wv, // [kvDim, dim]
             float[] bq, // [dim] or null
             float[] bk, // [kvDim] or null
             float[] bv, // [kvDim] or null
             float[] qNorm, // [headSize] or null
             float[] kNorm, // [headSize] or null
-            float[] wo, // [dim, dim]
+            Matrix wo, // [dim, dim]
             float[] feedForwardNorm, // [dim]
-            float[] w1, // gate [hidden, dim]
-            float[] w2, // down [dim, hidden]
-            float[] w3) {} // up [hidden, dim]
+            Matrix w1, // gate [hidden, dim]
+            Matrix w2, // down [dim, hidden]
+            Matrix w3) {} // up [hidden, dim]
 
     private final ModelShape shape;
     private final Variant variant;
@@ -79,7 +108,7 @@ public final class ReferenceTransformer implements InferenceEngine {
     private Layer[] layers;
     private float[] tokenEmbedding; // [vocab, dim]
     private float[] finalNorm; // [dim]
-    private float[] classifier; // [vocab, dim]
+    private Matrix classifier; // [vocab, dim]
 
     /** Per open sequence: keys and values [layers][position * kvDim + ...]; null for a free slot. */
     private final Sequence[] sequences;
@@ -111,7 +140,7 @@ public final class ReferenceTransformer implements InferenceEngine {
             Layer[] layers,
             float[] tokenEmbedding,
             float[] finalNorm,
-            float[] classifier,
+            Matrix classifier,
             int maxSequences) {
         this.shape = shape;
         this.variant = variant;
@@ -174,26 +203,27 @@ public final class ReferenceTransformer implements InferenceEngine {
         at += n * hidden * dim;
         float[] finalNorm = Arrays.copyOfRange(w, at, at += dim);
         at += s.maxSequenceLength() * s.headSize(); // freq_cis_real and freq_cis_imag: unused
-        float[] classifier = header.classifier() == LlamaCheckpointHeader.Classifier.SHARED_WITH_EMBEDDING
-                ? embedding
-                : Arrays.copyOfRange(w, at, at + s.vocabSize() * dim);
+        Matrix classifier = Matrix.exact(
+                header.classifier() == LlamaCheckpointHeader.Classifier.SHARED_WITH_EMBEDDING
+                        ? embedding
+                        : Arrays.copyOfRange(w, at, at + s.vocabSize() * dim));
         Layer[] layers = new Layer[n];
         for (int l = 0; l < n; l++) {
             layers[l] = new Layer(
                     slice(w, rmsAttention + l * dim, dim),
-                    slice(w, wq + l * dim * dim, dim * dim),
-                    slice(w, wk + l * kvDim * dim, kvDim * dim),
-                    slice(w, wv + l * kvDim * dim, kvDim * dim),
+                    Matrix.exact(slice(w, wq + l * dim * dim, dim * dim)),
+                    Matrix.exact(slice(w, wk + l * kvDim * dim, kvDim * dim)),
+                    Matrix.exact(slice(w, wv + l * kvDim * dim, kvDim * dim)),
                     null,
                     null,
                     null,
                     null,
                     null,
-                    slice(w, wo + l * dim * dim, dim * dim),
+                    Matrix.exact(slice(w, wo + l * dim * dim, dim * dim)),
                     slice(w, rmsFeedForward + l * dim, dim),
-                    slice(w, w1 + l * hidden * dim, hidden * dim),
-                    slice(w, w2 + l * dim * hidden, dim * hidden),
-                    slice(w, w3 + l * hidden * dim, hidden * dim));
+                    Matrix.exact(slice(w, w1 + l * hidden * dim, hidden * dim)),
+                    Matrix.exact(slice(w, w2 + l * dim * hidden, dim * hidden)),
+                    Matrix.exact(slice(w, w3 + l * hidden * dim, hidden * dim)));
         }
         Variant variant = new Variant("llama", RopeLayout.ADJACENT_PAIRS, 10000f, null, 1e-5f);
         return new ReferenceTransformer(s, variant, layers, embedding, finalNorm, classifier, maxSequences);
@@ -208,6 +238,11 @@ public final class ReferenceTransformer implements InferenceEngine {
      * codec, dequantized to fp32). The vocabulary size is the length of {@code tokenizer.ggml.tokens}.
      */
     public static ReferenceTransformer loadGguf(Path file, int maxSequences) {
+        return loadGguf(file, maxSequences, Arithmetic.FP32);
+    }
+
+    /** Loads a GGUF model and follows the given arithmetic. */
+    public static ReferenceTransformer loadGguf(Path file, int maxSequences, Arithmetic arithmetic) {
         checkSequences(maxSequences);
         GgufFile gguf = GgufFile.open(file);
         String arch = gguf.string("general.architecture");
@@ -231,7 +266,7 @@ public final class ReferenceTransformer implements InferenceEngine {
         }
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             ByteBuffer map = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
-            TensorReader read = new TensorReader(gguf, map, tensors);
+            TensorReader read = new TensorReader(gguf, map, tensors, arithmetic);
             Variant variant = new Variant(
                     arch,
                     rope,
@@ -243,36 +278,53 @@ public final class ReferenceTransformer implements InferenceEngine {
                 String blk = "blk." + l + ".";
                 layers[l] = new Layer(
                         read.required(blk + "attn_norm.weight"),
-                        read.required(blk + "attn_q.weight"),
-                        read.required(blk + "attn_k.weight"),
-                        read.required(blk + "attn_v.weight"),
+                        read.matrix(blk + "attn_q.weight"),
+                        read.matrix(blk + "attn_k.weight"),
+                        read.matrix(blk + "attn_v.weight"),
                         read.optional(blk + "attn_q.bias"),
                         read.optional(blk + "attn_k.bias"),
                         read.optional(blk + "attn_v.bias"),
                         read.optional(blk + "attn_q_norm.weight"),
                         read.optional(blk + "attn_k_norm.weight"),
-                        read.required(blk + "attn_output.weight"),
+                        read.matrix(blk + "attn_output.weight"),
                         read.required(blk + "ffn_norm.weight"),
-                        read.required(blk + "ffn_gate.weight"),
-                        read.required(blk + "ffn_down.weight"),
-                        read.required(blk + "ffn_up.weight"));
+                        read.matrix(blk + "ffn_gate.weight"),
+                        read.matrix(blk + "ffn_down.weight"),
+                        read.matrix(blk + "ffn_up.weight"));
             }
-            float[] embedding = read.required("token_embd.weight");
-            float[] output = read.optional("output.weight");
+            Matrix embedding = read.matrix("token_embd.weight");
+            Matrix classifier = tensors.containsKey("output.weight") ? read.matrix("output.weight") : embedding;
             return new ReferenceTransformer(
                     shape,
                     variant,
                     layers,
-                    embedding,
+                    embedding.values(),
                     read.required("output_norm.weight"),
-                    output != null ? output : embedding,
+                    classifier,
                     maxSequences);
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + file.getFileName(), e);
         }
     }
 
-    private record TensorReader(GgufFile gguf, ByteBuffer map, Map<String, GgufTensorInfo> tensors) {
+    private record TensorReader(
+            GgufFile gguf, ByteBuffer map, Map<String, GgufTensorInfo> tensors, Arithmetic arithmetic) {
+        Matrix matrix(String name) {
+            float[] values = required(name);
+            if (arithmetic == Arithmetic.FP32) {
+                return Matrix.exact(values);
+            }
+            InputRounding rounding = switch (tensors.get(name).type()) {
+                case F32 -> InputRounding.NONE;
+                case F16 -> InputRounding.F16;
+                case BF16 -> InputRounding.BF16;
+                case Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 -> InputRounding.Q8_0;
+                case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> InputRounding.Q8_K;
+                default -> throw new InferenceException("no llama.cpp arithmetic for " + name);
+            };
+            return new Matrix(values, rounding);
+        }
+
         float[] required(String name) {
             float[] values = optional(name);
             if (values == null) {
@@ -545,8 +597,10 @@ public final class ReferenceTransformer implements InferenceEngine {
         }
     }
 
-    /** {@code out[rows] = W[rows, columns] · x[columns]}. */
-    private static void matmul(float[] out, float[] x, float[] weight, int rows, int columns) {
+    /** {@code out[rows] = W[rows, columns] · x[columns]}, the input rounded as the matrix says. */
+    private static void matmul(float[] out, float[] input, Matrix matrix, int rows, int columns) {
+        float[] x = round(input, matrix.rounding());
+        float[] weight = matrix.values();
         for (int r = 0; r < rows; r++) {
             float sum = 0f;
             int base = r * columns;
@@ -555,6 +609,50 @@ public final class ReferenceTransformer implements InferenceEngine {
             }
             out[r] = sum;
         }
+    }
+
+    /** A product's input as llama.cpp's CPU backend rounds it (ggml's quantize_row_q8_0 and quantize_row_q8_K). */
+    static float[] round(float[] x, InputRounding rounding) {
+        float[] y = x.clone();
+        switch (rounding) {
+            case NONE -> {}
+            case F16 -> {
+                for (int i = 0; i < y.length; i++) y[i] = Float.float16ToFloat(Float.floatToFloat16(x[i]));
+            }
+            case BF16 -> {
+                for (int i = 0; i < y.length; i++) {
+                    int bits = Float.floatToRawIntBits(x[i]);
+                    y[i] = Float.intBitsToFloat(((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16) << 16);
+                }
+            }
+            case Q8_0 -> {
+                // amax / 127 stored as fp16; the values multiplied by 127 / amax and rounded to nearest even (AVX2)
+                for (int b = 0; b < y.length; b += 32) {
+                    float amax = 0f;
+                    for (int i = b; i < b + 32; i++) amax = Math.max(amax, Math.abs(x[i]));
+                    float d = Float.float16ToFloat(Float.floatToFloat16(amax / 127f));
+                    float id = amax != 0f ? 127f / amax : 0f;
+                    for (int i = b; i < b + 32; i++) y[i] = (float) Math.rint(x[i] * id) * d;
+                }
+            }
+            case Q8_K -> {
+                // the value of largest magnitude maps to -127; scale 1 / iscale kept in fp32
+                for (int b = 0; b < y.length; b += 256) {
+                    float amax = 0f;
+                    float max = 0f;
+                    for (int i = b; i < b + 256; i++) {
+                        if (Math.abs(x[i]) > amax) {
+                            amax = Math.abs(x[i]);
+                            max = x[i];
+                        }
+                    }
+                    float iscale = amax != 0f ? -127f / max : 0f;
+                    float d = amax != 0f ? 1f / iscale : 0f;
+                    for (int i = b; i < b + 256; i++) y[i] = Math.min(127, (int) Math.rint(iscale * x[i])) * d;
+                }
+            }
+        }
+        return y;
     }
 
     /**

@@ -6,8 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cloister.infer.model.GgmlType;
+import dev.cloister.testing.Vectors;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -167,6 +172,42 @@ class BlockFormatTest {
         assertThrows(
                 IllegalArgumentException.class,
                 () -> BlockFormat.dequantize(GgmlType.Q8_0, ByteBuffer.allocate(64), new float[64], 0, 48));
+    }
+
+    /**
+     * llama.cpp's own encoder ({@code ggml_quantize_chunk}) wrote 1024 values in each type, and its decoder turned them
+     * back into floats (testdata/vectors/llama-cpp-models, made by native/reference/llama-logits/make-fixtures.sh): these
+     * decoders read the same bytes to the same floats, bit for bit. With the round trip above, this shows that
+     * llama.cpp reads what these encoders write.
+     */
+    @Test
+    void decodesWhatLlamaCppEncodesToTheSameFloats() throws IOException {
+        Path dir = Vectors.dir("llama-cpp-models").resolve("quant");
+        String[] names = {"f16", "bf16", "q8_0", "q4_0", "q5_0", "q5_1", "q4_K", "q5_K", "q6_K"};
+        GgmlType[] types = {
+            GgmlType.F16,
+            GgmlType.BF16,
+            GgmlType.Q8_0,
+            GgmlType.Q4_0,
+            GgmlType.Q5_0,
+            GgmlType.Q5_1,
+            GgmlType.Q4_K,
+            GgmlType.Q5_K,
+            GgmlType.Q6_K
+        };
+        for (int t = 0; t < names.length; t++) {
+            byte[] blocks = Files.readAllBytes(dir.resolve(names[t] + ".blocks"));
+            FloatBuffer expected = ByteBuffer.wrap(Files.readAllBytes(dir.resolve(names[t] + ".floats")))
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .asFloatBuffer();
+            assertEquals(1024, expected.remaining());
+            assertEquals(1024 / types[t].blockElements() * types[t].blockBytes(), blocks.length);
+            float[] actual = new float[1024];
+            BlockFormat.dequantize(types[t], ByteBuffer.wrap(blocks), actual, 0, 1024);
+            for (int i = 0; i < 1024; i++) {
+                assertEquals(expected.get(i), actual[i], names[t] + " value " + i);
+            }
+        }
     }
 
     /** One block of the type, zero but for the given (offset, byte) pairs. */

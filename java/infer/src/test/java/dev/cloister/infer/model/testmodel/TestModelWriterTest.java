@@ -14,8 +14,6 @@ import dev.cloister.infer.model.GgufTensorInfo;
 import dev.cloister.infer.model.GgufType;
 import dev.cloister.infer.model.GgufValue;
 import dev.cloister.infer.model.ModelFormatException;
-import dev.cloister.infer.tokenizer.GgufVocabulary;
-import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -32,8 +30,8 @@ class TestModelWriterTest {
     @TempDir
     Path dir;
 
-    static Map<String, GgufValue> tok512() {
-        return GgufVocabulary.metadata(LlamaTokenizerFile.read(TestModels.tok512()));
+    private static Map<String, GgufValue> tok512() {
+        return TestModels.tok512Vocabulary();
     }
 
     @Test
