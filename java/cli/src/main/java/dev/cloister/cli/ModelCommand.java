@@ -24,7 +24,13 @@ import picocli.CommandLine.Spec;
         name = "model",
         mixinStandardHelpOptions = true,
         description = "Model files: fetch, verify, convert.",
-        subcommands = {ModelCommand.Fetch.class, ModelCommand.Convert.class, ModelTokenizeCommand.class})
+        subcommands = {
+            ModelCommand.Fetch.class,
+            ModelCommand.Convert.class,
+            ModelMakeTestCommand.class,
+            ModelInfoCommand.class,
+            ModelTokenizeCommand.class
+        })
 public final class ModelCommand implements Runnable {
 
     @Spec

@@ -36,4 +36,10 @@ public final class TestModels {
     public static Path tok512() {
         return file("tok512.bin");
     }
+
+    /** tok512's vocabulary as GGUF {@code tokenizer.*} metadata (what {@code cloister model convert} writes). */
+    public static java.util.Map<String, dev.cloister.infer.model.GgufValue> tok512Vocabulary() {
+        return dev.cloister.infer.tokenizer.GgufVocabulary.metadata(
+                dev.cloister.infer.tokenizer.LlamaTokenizerFile.read(tok512()));
+    }
 }

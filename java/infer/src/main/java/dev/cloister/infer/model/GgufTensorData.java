@@ -1,9 +1,13 @@
 package dev.cloister.infer.model;
 
+import dev.cloister.infer.model.quant.BlockFormat;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/** Reads a tensor of a GGUF file as fp32 values (dequantizing F16, BF16 and Q8_0). Plain and slow: for tests and tools. */
+/**
+ * Reads a tensor of a GGUF file as fp32 values (dequantizing every type that has a {@link BlockFormat}). Plain and
+ * slow: for tests and tools.
+ */
 public final class GgufTensorData {
 
     private GgufTensorData() {}
@@ -49,6 +53,7 @@ public final class GgufTensorData {
                     }
                 }
             }
+            case Q4_0, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> BlockFormat.dequantize(tensor.type(), in, out, at, n);
             default -> throw new ModelFormatException("GGUF: reading " + tensor.type() + " tensors is not supported");
         }
     }
