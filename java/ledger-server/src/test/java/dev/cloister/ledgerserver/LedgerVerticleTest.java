@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.checkpoint.DirectoryCheckpointStore;
 import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.entry.OhttpKeyConfigEntry;
@@ -117,7 +118,7 @@ class LedgerVerticleTest {
         byte[] config = new byte[41];
         random.nextBytes(config);
         Instant start = Instant.parse("2026-11-28T00:00:00Z").plusSeconds(i);
-        return new OhttpKeyConfigEntry(config, start, start.plus(Duration.ofDays(1))).encode();
+        return new OhttpKeyConfigEntry(Bytes.of(config), start, start.plus(Duration.ofDays(1))).encode();
     }
 
     private String signature(byte[] entry, Ed25519NoteSigner as) throws Exception {
