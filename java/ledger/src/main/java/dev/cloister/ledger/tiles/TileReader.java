@@ -82,7 +82,7 @@ public final class TileReader implements ConsistencyProofSource {
     public InclusionProof inclusionProof(long index, Checkpoint checkpoint) throws IOException, LedgerException {
         TileHashStore store = store(checkpoint.size());
         InclusionProof proof = MerkleTree.inclusionProof(store, index, checkpoint.size());
-        proof.verify(store.node(0, index), checkpoint.rootHash());
+        proof.verify(store.node(0, index), checkpoint.rootHash().toByteArray());
         return proof;
     }
 
@@ -115,7 +115,7 @@ public final class TileReader implements ConsistencyProofSource {
         }
         byte[] entry = EntryBundle.parse(id, bytes).entry((int) (index & 255));
         InclusionProof proof = inclusionProof(index, checkpoint);
-        proof.verify(TreeHash.leafHash(entry), checkpoint.rootHash());
+        proof.verify(TreeHash.leafHash(entry), checkpoint.rootHash().toByteArray());
         return entry;
     }
 }

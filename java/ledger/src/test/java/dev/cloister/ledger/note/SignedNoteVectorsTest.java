@@ -110,7 +110,7 @@ class SignedNoteVectorsTest {
         Checkpoint cp = Checkpoint.parse(bytes(text));
         assertEquals("go.sum database tree", cp.origin());
         assertEquals(123456789012L, cp.size());
-        assertArrayEquals(TreeHash.leafHash(bytes("hello world")), cp.rootHash());
+        assertArrayEquals(TreeHash.leafHash(bytes("hello world")), cp.rootHash().toByteArray());
         assertEquals(text, new Checkpoint(cp.origin(), cp.size(), cp.rootHash()).toText());
     }
 
@@ -126,7 +126,7 @@ class SignedNoteVectorsTest {
         assertEquals(6476701, cp.size());
         assertEquals(
                 "mb8QLQIs0Z0yP5Cstq6guj87oXWeC9gEM8oVikmm9Wk=",
-                Base64.getEncoder().encodeToString(cp.rootHash()));
+                Base64.getEncoder().encodeToString(cp.rootHash().toByteArray()));
     }
 
     @Test

@@ -41,7 +41,7 @@ class CosignatureTest {
             WitnessPolicy.quorum(2, WITNESSES.stream().map(Cosigner::verifier).toList(), Duration.ofHours(1));
 
     private static SignedNote checkpoint() throws FormatException {
-        Checkpoint cp = new Checkpoint("example.com/log", 20852163, TreeHash.leafHash(new byte[] {7}));
+        Checkpoint cp = new Checkpoint("example.com/log", 20852163, Bytes.of(TreeHash.leafHash(new byte[] {7})));
         return SignedNote.sign(cp.toText(), List.of(LOG));
     }
 
@@ -154,8 +154,8 @@ class CosignatureTest {
 
     @Test
     void cosignatureOverAnotherCheckpointIsRefused() throws Exception {
-        SignedNote other =
-                SignedNote.sign(new Checkpoint("example.com/log", 5, TreeHash.emptyRoot()).toText(), List.of(LOG));
+        SignedNote other = SignedNote.sign(
+                new Checkpoint("example.com/log", 5, Bytes.of(TreeHash.emptyRoot())).toText(), List.of(LOG));
         NoteSignature wrongBody = WITNESSES.get(0).cosign(other.text(), NOW);
         SignedNote note = cosigned(checkpoint(), NOW, 1).withSignature(wrongBody);
         assertThrows(NoteVerificationException.class, () -> verify(note, TWO_OF_THREE, NOW));
