@@ -292,7 +292,8 @@ public final class Sequencer implements ConsistencyProofSource {
                                 TileId.full(id.level(), id.index()),
                                 storage.fetch(
                                         TileId.full(id.level(), id.index()).path()))
-                        .hashes();
+                        .hashes()
+                        .toByteArray();
             } catch (java.nio.file.NoSuchFileException noFull) {
                 synchronized (this) {
                     long nodes = size >>> (8 * id.level());
@@ -304,7 +305,7 @@ public final class Sequencer implements ConsistencyProofSource {
                     wider = concat(levels.get(id.level()));
                 }
             }
-            return new Tile(id, Arrays.copyOf(wider, id.width() * TreeHash.SIZE));
+            return new Tile(id, Bytes.of(wider, 0, id.width() * TreeHash.SIZE));
         }
     }
 
