@@ -1,5 +1,6 @@
 package dev.cloister.benchmarks.ledger;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.checkpoint.Checkpoint;
 import dev.cloister.ledger.checkpoint.InMemoryCheckpointStore;
 import dev.cloister.ledger.checkpoint.LogIdentity;
@@ -73,7 +74,7 @@ public class CosignedInclusionBenchmark {
         policy = WitnessPolicy.quorum(
                 2, witnesses.stream().map(Cosigner::verifier).toList(), Duration.ofHours(1));
 
-        SignedNote cp = SignedNote.sign(new Checkpoint(origin, SIZE, root).toText(), List.of(key));
+        SignedNote cp = SignedNote.sign(new Checkpoint(origin, SIZE, Bytes.of(root)).toText(), List.of(key));
         SignedNote two = cp.withSignature(witnesses.get(0).cosign(cp.text(), NOW))
                 .withSignature(witnesses.get(2).cosign(cp.text(), NOW));
         SignedNote three = two.withSignature(witnesses.get(1).cosign(cp.text(), NOW));

@@ -1,5 +1,6 @@
 package dev.cloister.benchmarks.load;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.entry.OhttpKeyConfigEntry;
 import dev.cloister.ledger.log.LogStorage;
 import dev.cloister.ledger.log.Sequencer;
@@ -77,7 +78,7 @@ public final class TileLoadDriver implements Callable<Integer> {
                 byte[] config = new byte[40];
                 random.nextBytes(config);
                 Instant start = Instant.parse("2026-11-28T00:00:00Z");
-                batch.add(new OhttpKeyConfigEntry(config, start, start.plus(Duration.ofDays(1))).encode());
+                batch.add(new OhttpKeyConfigEntry(Bytes.of(config), start, start.plus(Duration.ofDays(1))).encode());
             }
             sequencer.append(batch);
         }

@@ -1,5 +1,6 @@
 package dev.cloister.enclave;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.entry.Digest;
 import dev.cloister.ledger.entry.EnclaveRelease;
 import dev.cloister.ledger.entry.PlatformMeasurement;
@@ -49,14 +50,14 @@ public final class ReleaseMeasurement {
     public static EnclaveRelease entry(byte[] measurement, String sourceRevision) {
         try {
             MessageDigest sha384 = MessageDigest.getInstance("SHA-384");
-            Digest image = new Digest(Digest.Algorithm.SHA_384, measurement);
+            Digest image = new Digest(Digest.Algorithm.SHA_384, Bytes.of(measurement));
             Digest recipe = new Digest(
                     Digest.Algorithm.SHA_384,
-                    sha384.digest(("cloister build recipe: ./mvnw -B -ntp package; " + RELEASE_NAME)
-                            .getBytes(StandardCharsets.US_ASCII)));
+                    Bytes.of(sha384.digest(("cloister build recipe: ./mvnw -B -ntp package; " + RELEASE_NAME)
+                            .getBytes(StandardCharsets.US_ASCII))));
             return new EnclaveRelease(
                     RELEASE_NAME,
-                    List.of(new PlatformMeasurement.SevSnp(measurement)),
+                    List.of(new PlatformMeasurement.SevSnp(Bytes.of(measurement))),
                     List.of(),
                     image,
                     sourceRevision,

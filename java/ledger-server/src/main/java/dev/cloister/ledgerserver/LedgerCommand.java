@@ -1,5 +1,6 @@
 package dev.cloister.ledgerserver;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.log.LogStorage;
 import dev.cloister.ledger.log.Sequencer;
@@ -331,7 +332,8 @@ public final class LedgerCommand implements Callable<Integer> {
                                     keys.body().getBytes())
                             .getFirst();
                     Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-                    bytes = new dev.cloister.ledger.entry.OhttpKeyConfigEntry(config.encode(), now, now.plus(validFor))
+                    bytes = new dev.cloister.ledger.entry.OhttpKeyConfigEntry(
+                                    Bytes.of(config.encode()), now, now.plus(validFor))
                             .encode();
                 }
                 LedgerPublisher.Published published = new LedgerPublisher(web, ledger, signer, Duration.ofSeconds(30))

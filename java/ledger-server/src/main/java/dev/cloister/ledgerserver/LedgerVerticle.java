@@ -332,7 +332,8 @@ public final class LedgerVerticle extends VerticleBase {
             for (var signature : withReply.signatures()) {
                 if (signature.keyName().equals(witness.key().name())
                         && signature.keyId() == witness.key().keyId()
-                        && witness.key().verify(checkpoint.text(), signature.signature())) {
+                        && witness.key()
+                                .verify(checkpoint.text(), signature.signature().toByteArray())) {
                     valid.add(signature);
                     break;
                 }

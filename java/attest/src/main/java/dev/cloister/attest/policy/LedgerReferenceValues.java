@@ -19,7 +19,6 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -102,7 +101,7 @@ public final class LedgerReferenceValues {
         for (EnclaveRelease r : releases) {
             for (PlatformMeasurement m : r.measurements()) {
                 if (m instanceof PlatformMeasurement.SevSnp s) {
-                    digests.add(s.launchDigest());
+                    digests.add(s.launchDigest().toByteArray());
                 }
             }
         }
@@ -122,9 +121,10 @@ public final class LedgerReferenceValues {
             for (PlatformMeasurement m : r.measurements()) {
                 if (m instanceof PlatformMeasurement.Tdx t) {
                     List<ReferenceValue> rtmrs = t.rtmrs().stream()
-                            .map(x -> (ReferenceValue) new ReferenceValue.Digests(List.of(x)))
+                            .map(x -> (ReferenceValue) new ReferenceValue.Digests(List.of(x.toByteArray())))
                             .toList();
-                    out.add(policy.withMrTd(new ReferenceValue.Digests(List.of(t.mrtd())))
+                    out.add(policy.withMrTd(
+                                    new ReferenceValue.Digests(List.of(t.mrtd().toByteArray())))
                             .withRtmrs(rtmrs));
                 }
             }
@@ -145,7 +145,7 @@ public final class LedgerReferenceValues {
         for (EnclaveRelease r : releases) {
             for (GpuReferenceValue g : r.gpus()) {
                 for (Digest d : List.of(g.driverRim(), g.vbiosRim())) {
-                    if (Arrays.equals(d.value(), digest(d.algorithm(), rimDocument))) {
+                    if (d.value().contentEquals(digest(d.algorithm(), rimDocument))) {
                         return;
                     }
                 }

@@ -11,6 +11,7 @@ import dev.cloister.attest.sim.SimulatedTdxPlatform;
 import dev.cloister.attest.tdx.TdxEndorsements;
 import dev.cloister.attest.tdx.TdxPolicy;
 import dev.cloister.attest.tdx.TdxVerifier;
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.checkpoint.DirectoryCheckpointStore;
 import dev.cloister.ledger.checkpoint.InMemoryCheckpointStore;
 import dev.cloister.ledger.checkpoint.LogIdentity;
@@ -85,14 +86,17 @@ class LedgerReferenceValuesTest {
         }
         release = new EnclaveRelease(
                 "cloister-enclave 0.2.0",
-                List.of(new PlatformMeasurement.SevSnp(launchDigest), new PlatformMeasurement.Tdx(mrtd, rtmrs)),
+                List.of(
+                        new PlatformMeasurement.SevSnp(Bytes.of(launchDigest)),
+                        new PlatformMeasurement.Tdx(
+                                Bytes.of(mrtd), rtmrs.stream().map(Bytes::of).toList())),
                 List.of(new GpuReferenceValue(
                         "H100",
-                        new Digest(Digest.Algorithm.SHA_384, sha384(RIM)),
-                        new Digest(Digest.Algorithm.SHA_384, filled(48, 9)))),
-                new Digest(Digest.Algorithm.SHA_256, new byte[32]),
+                        new Digest(Digest.Algorithm.SHA_384, Bytes.of(sha384(RIM))),
+                        new Digest(Digest.Algorithm.SHA_384, Bytes.of(filled(48, 9))))),
+                new Digest(Digest.Algorithm.SHA_256, Bytes.of(new byte[32])),
                 "0123abc",
-                new Digest(Digest.Algorithm.SHA_256, new byte[32]));
+                new Digest(Digest.Algorithm.SHA_256, Bytes.of(new byte[32])));
         ledger.append(List.of(release.encode()));
         SignedNote cp = ledger.checkpoint();
         SignedNote cosigned = cp;
@@ -162,11 +166,11 @@ class LedgerReferenceValuesTest {
     void aReleaseWithoutAValidProofOrNotARelease() throws Exception {
         EnclaveRelease other = new EnclaveRelease(
                 "cloister-enclave 9.9.9",
-                List.of(new PlatformMeasurement.SevSnp(filled(48, 1))),
+                List.of(new PlatformMeasurement.SevSnp(Bytes.of(filled(48, 1)))),
                 List.of(),
-                new Digest(Digest.Algorithm.SHA_256, new byte[32]),
+                new Digest(Digest.Algorithm.SHA_256, Bytes.of(new byte[32])),
                 "ffff",
-                new Digest(Digest.Algorithm.SHA_256, new byte[32]));
+                new Digest(Digest.Algorithm.SHA_256, Bytes.of(new byte[32])));
         AttestationException x = assertThrows(
                 AttestationException.class,
                 () -> LedgerReferenceValues.verify(
@@ -176,7 +180,7 @@ class LedgerReferenceValuesTest {
                         List.of(new LedgerReferenceValues.PublishedRelease(other.encode(), proof()))));
         assertTrue(x.getMessage().startsWith("while verifying ledger release 0 (log " + ORIGIN + ")"), x.getMessage());
         byte[] keyConfig = new OhttpKeyConfigEntry(
-                        new byte[] {1, 0, 32},
+                        Bytes.of(new byte[] {1, 0, 32}),
                         Instant.parse("2026-11-01T00:00:00Z"),
                         Instant.parse("2027-01-01T00:00:00Z"))
                 .encode();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.checkpoint.InMemoryCheckpointStore;
 import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.checkpoint.SignedCheckpoint;
@@ -109,7 +110,7 @@ class LedgerCrashTest {
         byte[] config = new byte[40];
         random.nextBytes(config);
         Instant start = Instant.parse("2026-11-28T00:00:00Z");
-        return new OhttpKeyConfigEntry(config, start, start.plus(Duration.ofDays(1))).encode();
+        return new OhttpKeyConfigEntry(Bytes.of(config), start, start.plus(Duration.ofDays(1))).encode();
     }
 
     @Test

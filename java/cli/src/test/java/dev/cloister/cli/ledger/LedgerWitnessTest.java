@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.LogConsistencyException;
 import dev.cloister.ledger.PolicyException;
 import dev.cloister.ledger.checkpoint.DirectoryCheckpointStore;
@@ -136,7 +137,7 @@ class LedgerWitnessTest {
         byte[] config = new byte[41];
         random.nextBytes(config);
         Instant start = Instant.parse("2026-11-28T00:00:00Z").plusSeconds(i);
-        return new OhttpKeyConfigEntry(config, start, start.plus(Duration.ofDays(1))).encode();
+        return new OhttpKeyConfigEntry(Bytes.of(config), start, start.plus(Duration.ofDays(1))).encode();
     }
 
     private Future<HttpResponse<Buffer>> publish(byte[] entry, Ed25519NoteSigner as) {
@@ -318,7 +319,8 @@ class LedgerWitnessTest {
         byte[] stored = tiles.entry(parsed.index(), verified.checkpoint());
         var logged = (OhttpKeyConfigEntry) dev.cloister.ledger.entry.LedgerEntry.decode(stored);
         assertTrue(
-                java.util.Arrays.equals(keys.get().keys().getFirst().config().encode(), logged.keyConfig()),
+                logged.keyConfig()
+                        .contentEquals(keys.get().keys().getFirst().config().encode()),
                 "the logged key configuration is the one the gateway serves");
     }
 

@@ -9,7 +9,6 @@ import dev.cloister.tokens.privacypass.IssuerDirectory;
 import dev.cloister.tokens.privacypass.TokenType;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -82,7 +81,7 @@ public final class IssuerKeyConsistency {
         PublishedEntries.Vouched<IssuerKeyEntry> v = published.find(
                 proofs,
                 IssuerKeyEntry.class,
-                entry -> Arrays.equals(entry.publicKey(), keyBytes)
+                entry -> entry.publicKey().contentEquals(keyBytes)
                         && entry.tokenType() == TokenType.VOPRF_P384_SHA384.code(),
                 entry -> !entry.issuerName().equals(issuerName)
                         ? "its ledger entry is for issuer " + entry.issuerName() + ", not " + issuerName

@@ -7,7 +7,6 @@ import dev.cloister.ledger.witness.WitnessPolicy;
 import dev.cloister.wire.ohttp.KeyConfig;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -72,7 +71,7 @@ public final class KeyConsistency {
         PublishedEntries.Vouched<OhttpKeyConfigEntry> v = published.find(
                 proofs,
                 OhttpKeyConfigEntry.class,
-                entry -> Arrays.equals(entry.keyConfig(), wanted),
+                entry -> entry.keyConfig().contentEquals(wanted),
                 entry -> entry.validAt(now)
                         ? null
                         : "its ledger entry is valid " + entry.notBefore() + " .. " + entry.notAfter() + ", not at "

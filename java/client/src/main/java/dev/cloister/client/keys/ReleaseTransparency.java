@@ -39,7 +39,7 @@ public final class ReleaseTransparency {
         public List<byte[]> sevSnpMeasurements() {
             return release.measurements().stream()
                     .filter(m -> m instanceof PlatformMeasurement.SevSnp)
-                    .map(m -> ((PlatformMeasurement.SevSnp) m).launchDigest())
+                    .map(m -> ((PlatformMeasurement.SevSnp) m).launchDigest().toByteArray())
                     .toList();
         }
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.entry.IssuerKeyEntry;
 import dev.cloister.ledger.entry.OhttpKeyConfigEntry;
@@ -53,7 +54,7 @@ class IssuerKeyConsistencyTest {
     }
 
     private static byte[] entry(IssuerPublicKey key, String issuer, Instant from, Instant to) {
-        return new IssuerKeyEntry(0x0001, issuer, key.encoded(), from, to).encode();
+        return new IssuerKeyEntry(0x0001, issuer, Bytes.of(key.encoded()), from, to).encode();
     }
 
     private static byte[] current(IssuerPublicKey key) {
@@ -165,7 +166,8 @@ class IssuerKeyConsistencyTest {
         IssuerPublicKey key = key();
         // Same bytes, wrong entry type: the proof verifies but does not vouch for an issuer key.
         KeyProofs proofs = new KeyProofs(publish(
-                List.of(new OhttpKeyConfigEntry(key.encoded(), NOW.minusSeconds(60), NOW.plusSeconds(60)).encode()),
+                List.of(new OhttpKeyConfigEntry(Bytes.of(key.encoded()), NOW.minusSeconds(60), NOW.plusSeconds(60))
+                        .encode()),
                 witnesses));
         String reason = refusal(directory(key), ISSUER, proofs);
         assertTrue(reason.contains("no ledger entry for these key bytes"), reason);

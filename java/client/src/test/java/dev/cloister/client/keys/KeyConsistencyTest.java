@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.entry.OhttpKeyConfigEntry;
@@ -69,7 +70,7 @@ class KeyConsistencyTest {
     }
 
     private static byte[] entry(KeyConfig config, Instant from, Instant to) {
-        return new OhttpKeyConfigEntry(config.encode(), from, to).encode();
+        return new OhttpKeyConfigEntry(Bytes.of(config.encode()), from, to).encode();
     }
 
     @Test
@@ -155,11 +156,11 @@ class KeyConsistencyTest {
     void releasesComeFromTheLedgerOnly() throws Exception {
         byte[] measurement = new byte[48];
         random.nextBytes(measurement);
-        dev.cloister.ledger.entry.Digest digest =
-                new dev.cloister.ledger.entry.Digest(dev.cloister.ledger.entry.Digest.Algorithm.SHA_384, new byte[48]);
+        dev.cloister.ledger.entry.Digest digest = new dev.cloister.ledger.entry.Digest(
+                dev.cloister.ledger.entry.Digest.Algorithm.SHA_384, Bytes.of(new byte[48]));
         byte[] release = new dev.cloister.ledger.entry.EnclaveRelease(
                         "cloister-enclave 0.1.0",
-                        List.of(new dev.cloister.ledger.entry.PlatformMeasurement.SevSnp(measurement)),
+                        List.of(new dev.cloister.ledger.entry.PlatformMeasurement.SevSnp(Bytes.of(measurement))),
                         List.of(),
                         digest,
                         "abc123",

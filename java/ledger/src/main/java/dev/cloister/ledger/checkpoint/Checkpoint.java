@@ -1,6 +1,6 @@
 package dev.cloister.ledger.checkpoint;
 
-import dev.cloister.base.Hex;
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.merkle.TreeHash;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +13,7 @@ import java.util.List;
  * A transparency log checkpoint, the note text of c2sp.org/tlog-checkpoint §"Note text": origin line, tree size in
  * decimal without leading zeroes, base64 root hash, then optional non-empty extension lines.
  */
-public record Checkpoint(String origin, long size, byte[] rootHash, List<String> extensions) {
+public record Checkpoint(String origin, long size, Bytes rootHash, List<String> extensions) {
 
     /** Largest checkpoint text accepted. */
     public static final int MAX_TEXT_SIZE = 16 * 1024;
@@ -25,10 +25,9 @@ public record Checkpoint(String origin, long size, byte[] rootHash, List<String>
         if (size < 0) {
             throw new IllegalArgumentException("negative tree size " + size);
         }
-        if (rootHash.length != TreeHash.SIZE) {
-            throw new IllegalArgumentException("root hash of " + rootHash.length + " bytes, want 32");
+        if (rootHash.length() != TreeHash.SIZE) {
+            throw new IllegalArgumentException("root hash of " + rootHash.length() + " bytes, want 32");
         }
-        rootHash = rootHash.clone();
         extensions = List.copyOf(extensions);
         if (extensions.size() > MAX_EXTENSIONS) {
             throw new IllegalArgumentException(extensions.size() + " extension lines, more than " + MAX_EXTENSIONS);
@@ -39,7 +38,7 @@ public record Checkpoint(String origin, long size, byte[] rootHash, List<String>
     }
 
     /** A checkpoint without extension lines. */
-    public Checkpoint(String origin, long size, byte[] rootHash) {
+    public Checkpoint(String origin, long size, Bytes rootHash) {
         this(origin, size, rootHash, List.of());
     }
 
@@ -52,11 +51,6 @@ public record Checkpoint(String origin, long size, byte[] rootHash, List<String>
                 throw new IllegalArgumentException(what + " line holds a control character");
             }
         }
-    }
-
-    @Override
-    public byte[] rootHash() {
-        return rootHash.clone();
     }
 
     /** Parses checkpoint note text. Call only on text whose signature was verified. */
@@ -90,7 +84,7 @@ public record Checkpoint(String origin, long size, byte[] rootHash, List<String>
         }
         long size = parseDecimal(context + ": tree size", lines.get(1));
         byte[] root = decodeHash(context + ": root hash", lines.get(2));
-        return new Checkpoint(lines.get(0), size, root, lines.subList(3, lines.size()));
+        return new Checkpoint(lines.get(0), size, Bytes.of(root), lines.subList(3, lines.size()));
     }
 
     /**
@@ -143,7 +137,7 @@ public record Checkpoint(String origin, long size, byte[] rootHash, List<String>
                 .append('\n')
                 .append(size)
                 .append('\n')
-                .append(Base64.getEncoder().encodeToString(rootHash))
+                .append(Base64.getEncoder().encodeToString(rootHash.toByteArray()))
                 .append('\n');
         for (String e : extensions) {
             sb.append(e).append('\n');
@@ -152,21 +146,7 @@ public record Checkpoint(String origin, long size, byte[] rootHash, List<String>
     }
 
     @Override
-    public boolean equals(Object o) {
-        return o instanceof Checkpoint c
-                && c.origin.equals(origin)
-                && c.size == size
-                && Arrays.equals(c.rootHash, rootHash)
-                && c.extensions.equals(extensions);
-    }
-
-    @Override
-    public int hashCode() {
-        return origin.hashCode() * 31 + Long.hashCode(size) * 17 + Arrays.hashCode(rootHash);
-    }
-
-    @Override
     public String toString() {
-        return "Checkpoint[" + origin + ", size " + size + ", root " + Hex.format(rootHash) + "]";
+        return "Checkpoint[" + origin + ", size " + size + ", root " + rootHash.hex() + "]";
     }
 }

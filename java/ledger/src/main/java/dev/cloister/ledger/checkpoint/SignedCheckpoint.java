@@ -34,7 +34,7 @@ public record SignedCheckpoint(Checkpoint checkpoint, Note note, SignedNote sign
         }
         Checkpoint checkpoint;
         try {
-            checkpoint = Checkpoint.parse(note.textBytes());
+            checkpoint = Checkpoint.parse(note.textBytes().toByteArray());
         } catch (FormatException e) {
             throw FormatException.context(
                     "while reading a checkpoint signed by " + log.key().name(), e);

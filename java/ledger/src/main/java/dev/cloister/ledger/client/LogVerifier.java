@@ -17,7 +17,6 @@ import dev.cloister.ledger.note.SignedNote;
 import dev.cloister.ledger.proof.TlogProof;
 import dev.cloister.ledger.witness.WitnessPolicy;
 import java.io.IOException;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -96,7 +95,8 @@ public final class LogVerifier {
         SignedCheckpoint signed = open(proof.checkpoint());
         List<WitnessPolicy.Cosignature> cosignatures = policy.check(signed.note(), now);
         Checkpoint cp = signed.checkpoint();
-        MerkleTree.verifyInclusion(proof.index(), cp.size(), leafHash, proof.proof(), cp.rootHash());
+        MerkleTree.verifyInclusion(
+                proof.index(), cp.size(), leafHash, proof.proof(), cp.rootHash().toByteArray());
         Optional<Checkpoint> known = store.get(log.origin());
         if (known.isPresent() && cp.size() < known.get().size()) {
             requireConsistent(cp, known.get(), proofs, "an older checkpoint");
@@ -156,16 +156,16 @@ public final class LogVerifier {
         String context = "while checking " + log.origin() + " size " + older.size() + " against size " + newer.size()
                 + " (" + what + ")";
         if (older.size() == newer.size()) {
-            if (!MessageDigest.isEqual(older.rootHash(), newer.rootHash())) {
+            if (!older.rootHash().equalsConstantTime(newer.rootHash())) {
                 throw new LogConsistencyException(
                         Reason.FORK,
-                        context + ": same size, roots " + Hex.format(older.rootHash()) + " and "
-                                + Hex.format(newer.rootHash()));
+                        context + ": same size, roots " + older.rootHash().hex() + " and "
+                                + newer.rootHash().hex());
             }
             return;
         }
         if (older.size() == 0) {
-            if (!MessageDigest.isEqual(older.rootHash(), TreeHash.emptyRoot())) {
+            if (!older.rootHash().equalsConstantTime(TreeHash.emptyRoot())) {
                 throw new LogConsistencyException(
                         Reason.FORK, context + ": size 0 with a root that is not the empty " + "tree's");
             }
@@ -186,7 +186,11 @@ public final class LogVerifier {
         }
         try {
             MerkleTree.verifyConsistency(
-                    older.size(), newer.size(), proof.hashes(), older.rootHash(), newer.rootHash());
+                    older.size(),
+                    newer.size(),
+                    proof.hashes(),
+                    older.rootHash().toByteArray(),
+                    newer.rootHash().toByteArray());
         } catch (ProofException e) {
             throw new LogConsistencyException(Reason.FORK, context + ": " + e.getMessage(), e);
         }

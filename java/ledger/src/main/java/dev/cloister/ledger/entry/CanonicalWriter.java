@@ -1,5 +1,6 @@
 package dev.cloister.ledger.entry;
 
+import dev.cloister.base.Bytes;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
@@ -31,6 +32,11 @@ final class CanonicalWriter {
         return this;
     }
 
+    CanonicalWriter fixed(Bytes b) {
+        out.writeBytes(b.toByteArray());
+        return this;
+    }
+
     /** {@code opaque v<0..255>}. */
     CanonicalWriter opaque8(byte[] b) {
         return u8(b.length).fixed(b);
@@ -39,6 +45,11 @@ final class CanonicalWriter {
     /** {@code opaque v<0..2^16-1>}. */
     CanonicalWriter opaque16(byte[] b) {
         return u16(b.length).fixed(b);
+    }
+
+    /** {@code opaque v<0..2^16-1>}. */
+    CanonicalWriter opaque16(Bytes b) {
+        return u16(b.length()).fixed(b);
     }
 
     CanonicalWriter string8(String s) {

@@ -1,11 +1,10 @@
 package dev.cloister.ledger.entry;
 
-import dev.cloister.base.Hex;
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.FormatException;
-import java.util.Arrays;
 
 /** A typed digest: {@code struct { uint8 algorithm; opaque value[len(algorithm)]; }}. */
-public record Digest(Algorithm algorithm, byte[] value) {
+public record Digest(Algorithm algorithm, Bytes value) {
 
     /** Digest algorithms an entry may name, with their wire ids and lengths. */
     public enum Algorithm {
@@ -36,16 +35,10 @@ public record Digest(Algorithm algorithm, byte[] value) {
     }
 
     public Digest {
-        if (value.length != algorithm.length) {
+        if (value.length() != algorithm.length) {
             throw new IllegalArgumentException(
-                    algorithm + " digest of " + value.length + " bytes, want " + algorithm.length);
+                    algorithm + " digest of " + value.length() + " bytes, want " + algorithm.length);
         }
-        value = value.clone();
-    }
-
-    @Override
-    public byte[] value() {
-        return value.clone();
     }
 
     void write(CanonicalWriter w) {
@@ -54,21 +47,11 @@ public record Digest(Algorithm algorithm, byte[] value) {
 
     static Digest read(CanonicalReader r, String what) throws FormatException {
         Algorithm a = Algorithm.of(r.u8(what + " algorithm"));
-        return new Digest(a, r.fixed(a.length, what));
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Digest d && d.algorithm == algorithm && Arrays.equals(d.value, value);
-    }
-
-    @Override
-    public int hashCode() {
-        return algorithm.hashCode() * 31 + Arrays.hashCode(value);
+        return new Digest(a, Bytes.of(r.fixed(a.length, what)));
     }
 
     @Override
     public String toString() {
-        return algorithm + ":" + Hex.format(value);
+        return algorithm + ":" + value.hex();
     }
 }

@@ -1,8 +1,8 @@
 package dev.cloister.ledger.entry;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.FormatException;
 import java.time.Instant;
-import java.util.Arrays;
 
 /**
  * A Privacy Pass issuer key for one epoch (entry type 0x03), published so that an issuer cannot give one user a
@@ -17,7 +17,7 @@ import java.util.Arrays;
  * } IssuerKeyEntry;
  * </pre>
  */
-public record IssuerKeyEntry(int tokenType, String issuerName, byte[] publicKey, Instant notBefore, Instant notAfter)
+public record IssuerKeyEntry(int tokenType, String issuerName, Bytes publicKey, Instant notBefore, Instant notAfter)
         implements LedgerEntry {
 
     public static final int TYPE = 0x03;
@@ -27,20 +27,14 @@ public record IssuerKeyEntry(int tokenType, String issuerName, byte[] publicKey,
             throw new IllegalArgumentException("token type " + tokenType + " is not a uint16");
         }
         EnclaveRelease.checkText("issuer name", issuerName);
-        if (publicKey.length < 1 || publicKey.length > 0xffff - 300) {
-            throw new IllegalArgumentException("issuer public key of " + publicKey.length + " bytes");
+        if (publicKey.length() < 1 || publicKey.length() > 0xffff - 300) {
+            throw new IllegalArgumentException("issuer public key of " + publicKey.length() + " bytes");
         }
-        publicKey = publicKey.clone();
         LedgerEntry.checkSeconds("not_before", notBefore);
         LedgerEntry.checkSeconds("not_after", notAfter);
         if (!notBefore.isBefore(notAfter)) {
             throw new IllegalArgumentException("epoch " + notBefore + " .. " + notAfter + " is empty");
         }
-    }
-
-    @Override
-    public byte[] publicKey() {
-        return publicKey.clone();
     }
 
     /** Whether {@code now} is inside the epoch {@code [notBefore, notAfter)}. */
@@ -61,25 +55,10 @@ public record IssuerKeyEntry(int tokenType, String issuerName, byte[] publicKey,
     static IssuerKeyEntry read(CanonicalReader r) throws FormatException {
         int tokenType = r.u16("token type");
         String name = r.string8("issuer name");
-        byte[] key = r.opaque16("issuer public key", 1);
+        Bytes key = Bytes.of(r.opaque16("issuer public key", 1));
         Instant nb = LedgerEntry.readSeconds(r, "not_before");
         Instant na = LedgerEntry.readSeconds(r, "not_after");
         return new IssuerKeyEntry(tokenType, name, key, nb, na);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof IssuerKeyEntry e
-                && e.tokenType == tokenType
-                && e.issuerName.equals(issuerName)
-                && Arrays.equals(e.publicKey, publicKey)
-                && e.notBefore.equals(notBefore)
-                && e.notAfter.equals(notAfter);
-    }
-
-    @Override
-    public int hashCode() {
-        return Arrays.hashCode(publicKey) * 31 + tokenType;
     }
 
     @Override

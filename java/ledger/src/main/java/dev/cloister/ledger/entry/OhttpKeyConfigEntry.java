@@ -1,8 +1,8 @@
 package dev.cloister.ledger.entry;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.FormatException;
 import java.time.Instant;
-import java.util.Arrays;
 
 /**
  * An OHTTP key configuration published for key consistency (entry type 0x02): the RFC 9458 §3 key config bytes
@@ -15,25 +15,19 @@ import java.util.Arrays;
  * } OhttpKeyConfigEntry;
  * </pre>
  */
-public record OhttpKeyConfigEntry(byte[] keyConfig, Instant notBefore, Instant notAfter) implements LedgerEntry {
+public record OhttpKeyConfigEntry(Bytes keyConfig, Instant notBefore, Instant notAfter) implements LedgerEntry {
 
     public static final int TYPE = 0x02;
 
     public OhttpKeyConfigEntry {
-        if (keyConfig.length < 1 || keyConfig.length > 0xffff - 32) {
-            throw new IllegalArgumentException("key config of " + keyConfig.length + " bytes");
+        if (keyConfig.length() < 1 || keyConfig.length() > 0xffff - 32) {
+            throw new IllegalArgumentException("key config of " + keyConfig.length() + " bytes");
         }
-        keyConfig = keyConfig.clone();
         LedgerEntry.checkSeconds("not_before", notBefore);
         LedgerEntry.checkSeconds("not_after", notAfter);
         if (!notBefore.isBefore(notAfter)) {
             throw new IllegalArgumentException("validity window " + notBefore + " .. " + notAfter + " is empty");
         }
-    }
-
-    @Override
-    public byte[] keyConfig() {
-        return keyConfig.clone();
     }
 
     /** Whether {@code now} is inside {@code [notBefore, notAfter)}. */
@@ -50,27 +44,14 @@ public record OhttpKeyConfigEntry(byte[] keyConfig, Instant notBefore, Instant n
     }
 
     static OhttpKeyConfigEntry read(CanonicalReader r) throws FormatException {
-        byte[] config = r.opaque16("key config", 1);
+        Bytes config = Bytes.of(r.opaque16("key config", 1));
         Instant nb = LedgerEntry.readSeconds(r, "not_before");
         Instant na = LedgerEntry.readSeconds(r, "not_after");
         return new OhttpKeyConfigEntry(config, nb, na);
     }
 
     @Override
-    public boolean equals(Object o) {
-        return o instanceof OhttpKeyConfigEntry e
-                && Arrays.equals(e.keyConfig, keyConfig)
-                && e.notBefore.equals(notBefore)
-                && e.notAfter.equals(notAfter);
-    }
-
-    @Override
-    public int hashCode() {
-        return Arrays.hashCode(keyConfig) * 31 + notBefore.hashCode();
-    }
-
-    @Override
     public String toString() {
-        return "OhttpKeyConfigEntry[" + keyConfig.length + " bytes, " + notBefore + " .. " + notAfter + "]";
+        return "OhttpKeyConfigEntry[" + keyConfig.length() + " bytes, " + notBefore + " .. " + notAfter + "]";
     }
 }

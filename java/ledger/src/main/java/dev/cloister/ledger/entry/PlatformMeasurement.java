@@ -1,8 +1,7 @@
 package dev.cloister.ledger.entry;
 
-import dev.cloister.base.Hex;
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.FormatException;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -20,18 +19,12 @@ public sealed interface PlatformMeasurement {
     void write(CanonicalWriter w);
 
     /** AMD SEV-SNP: the 48-byte launch digest (MEASUREMENT field of the attestation report). Platform 0x01. */
-    record SevSnp(byte[] launchDigest) implements PlatformMeasurement {
+    record SevSnp(Bytes launchDigest) implements PlatformMeasurement {
         public SevSnp {
-            if (launchDigest.length != REGISTER_SIZE) {
+            if (launchDigest.length() != REGISTER_SIZE) {
                 throw new IllegalArgumentException(
-                        "SEV-SNP launch digest of " + launchDigest.length + " bytes, want 48");
+                        "SEV-SNP launch digest of " + launchDigest.length() + " bytes, want 48");
             }
-            launchDigest = launchDigest.clone();
-        }
-
-        @Override
-        public byte[] launchDigest() {
-            return launchDigest.clone();
         }
 
         @Override
@@ -45,49 +38,26 @@ public sealed interface PlatformMeasurement {
         }
 
         @Override
-        public boolean equals(Object o) {
-            return o instanceof SevSnp s && Arrays.equals(s.launchDigest, launchDigest);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(launchDigest);
-        }
-
-        @Override
         public String toString() {
-            return "SevSnp[" + Hex.format(launchDigest) + "]";
+            return "SevSnp[" + launchDigest.hex() + "]";
         }
     }
 
     /** Intel TDX: MRTD and the four RTMRs, 48 bytes each. Platform 0x02. */
-    record Tdx(byte[] mrtd, List<byte[]> rtmrs) implements PlatformMeasurement {
+    record Tdx(Bytes mrtd, List<Bytes> rtmrs) implements PlatformMeasurement {
         public Tdx {
-            if (mrtd.length != REGISTER_SIZE) {
-                throw new IllegalArgumentException("TDX MRTD of " + mrtd.length + " bytes, want 48");
+            if (mrtd.length() != REGISTER_SIZE) {
+                throw new IllegalArgumentException("TDX MRTD of " + mrtd.length() + " bytes, want 48");
             }
+            rtmrs = List.copyOf(rtmrs);
             if (rtmrs.size() != 4) {
                 throw new IllegalArgumentException(rtmrs.size() + " TDX RTMRs, want 4");
             }
-            mrtd = mrtd.clone();
-            rtmrs = rtmrs.stream()
-                    .map(r -> {
-                        if (r.length != REGISTER_SIZE) {
-                            throw new IllegalArgumentException("TDX RTMR of " + r.length + " bytes, want 48");
-                        }
-                        return r.clone();
-                    })
-                    .toList();
-        }
-
-        @Override
-        public byte[] mrtd() {
-            return mrtd.clone();
-        }
-
-        @Override
-        public List<byte[]> rtmrs() {
-            return rtmrs.stream().map(byte[]::clone).toList();
+            for (Bytes r : rtmrs) {
+                if (r.length() != REGISTER_SIZE) {
+                    throw new IllegalArgumentException("TDX RTMR of " + r.length() + " bytes, want 48");
+                }
+            }
         }
 
         @Override
@@ -102,40 +72,22 @@ public sealed interface PlatformMeasurement {
         }
 
         @Override
-        public boolean equals(Object o) {
-            if (!(o instanceof Tdx t) || !Arrays.equals(t.mrtd, mrtd)) {
-                return false;
-            }
-            for (int i = 0; i < 4; i++) {
-                if (!Arrays.equals(t.rtmrs.get(i), rtmrs.get(i))) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(mrtd);
-        }
-
-        @Override
         public String toString() {
-            return "Tdx[mrtd=" + Hex.format(mrtd) + "]";
+            return "Tdx[mrtd=" + mrtd.hex() + "]";
         }
     }
 
     static PlatformMeasurement read(CanonicalReader r) throws FormatException {
         int platform = r.u8("platform id");
         return switch (platform) {
-            case 0x01 -> new SevSnp(r.fixed(REGISTER_SIZE, "SEV-SNP launch digest"));
+            case 0x01 -> new SevSnp(Bytes.of(r.fixed(REGISTER_SIZE, "SEV-SNP launch digest")));
             case 0x02 -> {
-                byte[] mrtd = r.fixed(REGISTER_SIZE, "TDX MRTD");
-                List<byte[]> rtmrs = List.of(
-                        r.fixed(REGISTER_SIZE, "TDX RTMR0"),
-                        r.fixed(REGISTER_SIZE, "TDX RTMR1"),
-                        r.fixed(REGISTER_SIZE, "TDX RTMR2"),
-                        r.fixed(REGISTER_SIZE, "TDX RTMR3"));
+                Bytes mrtd = Bytes.of(r.fixed(REGISTER_SIZE, "TDX MRTD"));
+                List<Bytes> rtmrs = List.of(
+                        Bytes.of(r.fixed(REGISTER_SIZE, "TDX RTMR0")),
+                        Bytes.of(r.fixed(REGISTER_SIZE, "TDX RTMR1")),
+                        Bytes.of(r.fixed(REGISTER_SIZE, "TDX RTMR2")),
+                        Bytes.of(r.fixed(REGISTER_SIZE, "TDX RTMR3")));
                 yield new Tdx(mrtd, rtmrs);
             }
             default ->

@@ -1,5 +1,6 @@
 package dev.cloister.ledger.log;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.base.Hex;
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.LedgerException;
@@ -76,7 +77,7 @@ public final class Sequencer implements ConsistencyProofSource {
         Sequencer s = new Sequencer(storage, origin, signer);
         byte[] stored = storage.readCheckpoint();
         if (stored == null) {
-            Checkpoint empty = new Checkpoint(origin, 0, TreeHash.emptyRoot());
+            Checkpoint empty = new Checkpoint(origin, 0, Bytes.of(TreeHash.emptyRoot()));
             s.head = new Head(empty, s.sign(empty));
             storage.writeCheckpoint(s.head.note().encode());
             return s;
@@ -119,9 +120,9 @@ public final class Sequencer implements ConsistencyProofSource {
         }
         size = n;
         byte[] root = MerkleTree.rootHash(frontier(), n);
-        if (!Arrays.equals(root, cp.rootHash())) {
+        if (!cp.rootHash().contentEquals(root)) {
             throw new FormatException(context + ": tiles give root " + Hex.format(root) + ", checkpoint says "
-                    + Hex.format(cp.rootHash()));
+                    + cp.rootHash().hex());
         }
         head = new Head(cp, verified.signedNote());
     }
@@ -205,7 +206,7 @@ public final class Sequencer implements ConsistencyProofSource {
                 }
             }
             size = s;
-            Checkpoint next = new Checkpoint(origin, s, MerkleTree.rootHash(frontier(), s));
+            Checkpoint next = new Checkpoint(origin, s, Bytes.of(MerkleTree.rootHash(frontier(), s)));
             SignedNote signed = sign(next);
             storage.writeBatch(files, signed.encode());
             head = new Head(next, signed);
@@ -291,7 +292,8 @@ public final class Sequencer implements ConsistencyProofSource {
                                 TileId.full(id.level(), id.index()),
                                 storage.fetch(
                                         TileId.full(id.level(), id.index()).path()))
-                        .hashes();
+                        .hashes()
+                        .toByteArray();
             } catch (java.nio.file.NoSuchFileException noFull) {
                 synchronized (this) {
                     long nodes = size >>> (8 * id.level());
@@ -303,7 +305,7 @@ public final class Sequencer implements ConsistencyProofSource {
                     wider = concat(levels.get(id.level()));
                 }
             }
-            return new Tile(id, Arrays.copyOf(wider, id.width() * TreeHash.SIZE));
+            return new Tile(id, Bytes.of(wider, 0, id.width() * TreeHash.SIZE));
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.cloister.ledger.note;
 
+import dev.cloister.base.Bytes;
+
 /** Verifies Ed25519 (type 0x01) note signatures (c2sp.org/signed-note §"Ed25519 signatures"). */
 public final class Ed25519NoteVerifier implements NoteVerifier {
 
@@ -39,7 +41,7 @@ public final class Ed25519NoteVerifier implements NoteVerifier {
 
     /** This key as a vkey. */
     public VerifierKey verifierKey() {
-        return new VerifierKey(name, keyId, SignatureType.ED25519, key.encoded());
+        return new VerifierKey(name, keyId, SignatureType.ED25519, Bytes.of(key.encoded()));
     }
 
     @Override

@@ -113,7 +113,7 @@ public final class KeyFiles {
             String vkey = line.strip();
             if (vkey.isEmpty() || vkey.startsWith("#")) continue;
             VerifierKey key = VerifierKey.parse(vkey);
-            out.add(new Ed25519NoteVerifier(key.name(), key.publicKey()));
+            out.add(new Ed25519NoteVerifier(key.name(), key.publicKey().toByteArray()));
         }
         return out;
     }

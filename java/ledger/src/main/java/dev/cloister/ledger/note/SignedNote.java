@@ -1,5 +1,6 @@
 package dev.cloister.ledger.note;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.NoteVerificationException;
 import java.io.ByteArrayOutputStream;
@@ -106,7 +107,7 @@ public final class SignedNote {
             throw new FormatException(context + ": signature of " + raw.length + " bytes, want a key id and more");
         }
         int keyId = KeyId.first4(raw);
-        return new NoteSignature(name, keyId, Arrays.copyOfRange(raw, 4, raw.length));
+        return new NoteSignature(name, keyId, Bytes.of(raw, 4, raw.length));
     }
 
     /** Checks UTF-8 validity and the control character rule on {@code bytes[0, length)}. */
@@ -156,7 +157,7 @@ public final class SignedNote {
             if (!seen.add(sig.keyName() + "+" + KeyId.hex(sig.keyId()))) {
                 continue; // repeated signature by one key: the first one counts
             }
-            if (!verifier.verify(text, sig.signature())) {
+            if (!verifier.verify(text, sig.signature().toByteArray())) {
                 throw new NoteVerificationException("while verifying a signed note: the signature by known key "
                         + sig.keyName() + "+" + KeyId.hex(sig.keyId()) + " is invalid");
             }
@@ -166,7 +167,7 @@ public final class SignedNote {
             throw new NoteVerificationException("while verifying a signed note: no signature by a known key ("
                     + signatures.size() + " signatures, " + known.size() + " known keys)");
         }
-        return new Note(text, verified, unverified);
+        return new Note(Bytes.of(text), verified, unverified);
     }
 
     /** Signs {@code text} (UTF-8, ends with a newline, no control characters but newline) with each signer. */
@@ -179,7 +180,7 @@ public final class SignedNote {
         }
         List<NoteSignature> sigs = new ArrayList<>();
         for (NoteSigner s : signers) {
-            sigs.add(new NoteSignature(s.name(), s.keyId(), s.sign(bytes)));
+            sigs.add(new NoteSignature(s.name(), s.keyId(), Bytes.of(s.sign(bytes))));
         }
         return new SignedNote(bytes, sigs);
     }

@@ -1,5 +1,6 @@
 package dev.cloister.ledger.note;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.FormatException;
 import java.util.Base64;
 
@@ -8,7 +9,7 @@ import java.util.Base64;
  * key)} (c2sp.org/signed-note §"Verifier keys"). Parsing checks the structure and, for Ed25519 (0x01) and cosignature
  * (0x04) keys, that the key id is the one derived from name, type and key.
  */
-public record VerifierKey(String name, int keyId, SignatureType type, byte[] publicKey) {
+public record VerifierKey(String name, int keyId, SignatureType type, Bytes publicKey) {
 
     /** Longest vkey text accepted (ML-DSA keys are ~1.7 KiB of base64; we speak none, so 4 KiB is ample). */
     public static final int MAX_LENGTH = 4096;
@@ -17,12 +18,6 @@ public record VerifierKey(String name, int keyId, SignatureType type, byte[] pub
         if (!KeyId.isValidName(name)) {
             throw new IllegalArgumentException("invalid key name '" + name + "'");
         }
-        publicKey = publicKey.clone();
-    }
-
-    @Override
-    public byte[] publicKey() {
-        return publicKey.clone();
     }
 
     /** Parses a vkey string. */
@@ -66,7 +61,7 @@ public record VerifierKey(String name, int keyId, SignatureType type, byte[] pub
                         context + ": key id " + KeyId.hex(keyId) + " does not match the key, want " + KeyId.hex(want));
             }
         }
-        return new VerifierKey(name, keyId, type, key);
+        return new VerifierKey(name, keyId, type, Bytes.of(key));
     }
 
     static int parseKeyId(String context, String hash) throws FormatException {
@@ -90,17 +85,17 @@ public record VerifierKey(String name, int keyId, SignatureType type, byte[] pub
 
     /** The vkey text encoding. */
     public String encode() {
-        byte[] material = new byte[1 + publicKey.length];
+        byte[] material = new byte[1 + publicKey.length()];
         material[0] = type.id();
-        System.arraycopy(publicKey, 0, material, 1, publicKey.length);
+        publicKey.copyTo(material, 1);
         return name + "+" + KeyId.hex(keyId) + "+" + Base64.getEncoder().encodeToString(material);
     }
 
     /** A verifier for this key: Ed25519 or ECDSA note signatures. Cosignature keys are verified by the witness package. */
     public NoteVerifier noteVerifier() throws FormatException {
         return switch (type) {
-            case ED25519 -> new Ed25519NoteVerifier(name, publicKey);
-            case ECDSA -> EcdsaNoteVerifier.create(name, keyId, publicKey);
+            case ED25519 -> new Ed25519NoteVerifier(name, publicKey.toByteArray());
+            case ECDSA -> EcdsaNoteVerifier.create(name, keyId, publicKey.toByteArray());
             case COSIGNATURE_V1 ->
                 throw new FormatException(
                         "while making a note verifier for " + name

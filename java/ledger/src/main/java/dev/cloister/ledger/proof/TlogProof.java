@@ -168,7 +168,8 @@ public record TlogProof(Optional<byte[]> extra, long index, List<byte[]> proof, 
         SignedCheckpoint signed = SignedCheckpoint.open(checkpoint, log, policy.witnesses());
         List<WitnessPolicy.Cosignature> cosignatures = policy.check(signed.note(), now);
         Checkpoint cp = signed.checkpoint();
-        MerkleTree.verifyInclusion(index, cp.size(), leafHash, proof, cp.rootHash());
+        MerkleTree.verifyInclusion(
+                index, cp.size(), leafHash, proof, cp.rootHash().toByteArray());
         return new Verified(signed, cosignatures, index);
     }
 

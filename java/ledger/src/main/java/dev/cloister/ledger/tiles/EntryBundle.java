@@ -1,5 +1,6 @@
 package dev.cloister.ledger.tiles;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.FormatException;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
@@ -9,7 +10,7 @@ import java.util.List;
  * The contents of an entry bundle: a sequence of big-endian uint16 length-prefixed entries
  * (c2sp.org/tlog-tiles §"Log entries").
  */
-public record EntryBundle(List<byte[]> entries) {
+public record EntryBundle(List<Bytes> entries) {
 
     /** Largest entry a bundle can hold. */
     public static final int MAX_ENTRY_SIZE = 0xffff;
@@ -18,19 +19,12 @@ public record EntryBundle(List<byte[]> entries) {
         if (entries.isEmpty() || entries.size() > TilePath.FULL_WIDTH) {
             throw new IllegalArgumentException("entry bundle of " + entries.size() + " entries");
         }
-        entries = entries.stream()
-                .map(e -> {
-                    if (e.length > MAX_ENTRY_SIZE) {
-                        throw new IllegalArgumentException("entry of " + e.length + " bytes, more than 65535");
-                    }
-                    return e.clone();
-                })
-                .toList();
-    }
-
-    @Override
-    public List<byte[]> entries() {
-        return entries.stream().map(byte[]::clone).toList();
+        entries = List.copyOf(entries);
+        for (Bytes e : entries) {
+            if (e.length() > MAX_ENTRY_SIZE) {
+                throw new IllegalArgumentException("entry of " + e.length() + " bytes, more than 65535");
+            }
+        }
     }
 
     /** The number of entries. */
@@ -40,13 +34,13 @@ public record EntryBundle(List<byte[]> entries) {
 
     /** Entry {@code i}. */
     public byte[] entry(int i) {
-        return entries.get(i).clone();
+        return entries.get(i).toByteArray();
     }
 
     /** Parses a bundle fetched for {@code id}: exactly {@code id.width()} entries and no trailing bytes. */
     public static EntryBundle parse(EntryBundleId id, byte[] bytes) throws FormatException {
         String context = "while reading entry bundle " + id.path();
-        List<byte[]> out = new ArrayList<>(id.width());
+        List<Bytes> out = new ArrayList<>(id.width());
         int pos = 0;
         for (int i = 0; i < id.width(); i++) {
             if (bytes.length - pos < 2) {
@@ -58,9 +52,7 @@ public record EntryBundle(List<byte[]> entries) {
                 throw new FormatException(
                         context + ": entry " + i + " claims " + len + " bytes, " + (bytes.length - pos) + " left");
             }
-            byte[] e = new byte[len];
-            System.arraycopy(bytes, pos, e, 0, len);
-            out.add(e);
+            out.add(Bytes.of(bytes, pos, pos + len));
             pos += len;
         }
         if (pos != bytes.length) {
@@ -72,7 +64,7 @@ public record EntryBundle(List<byte[]> entries) {
 
     /** The wire form. */
     public byte[] encode() {
-        return encode(entries);
+        return encode(entries.stream().map(Bytes::toByteArray).toList());
     }
 
     /** Encodes entries as a bundle without copying them first. */

@@ -1,18 +1,17 @@
 package dev.cloister.ledger.tiles;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.merkle.TreeHash;
-import java.util.Arrays;
 
 /** The contents of a hash tile: {@code width} concatenated 32-byte hashes (c2sp.org/tlog-tiles §"Merkle Tree"). */
-public record Tile(TileId id, byte[] hashes) {
+public record Tile(TileId id, Bytes hashes) {
 
     public Tile {
-        if (hashes.length != id.width() * TreeHash.SIZE) {
+        if (hashes.length() != id.width() * TreeHash.SIZE) {
             throw new IllegalArgumentException(
-                    "tile " + id.path() + " of " + hashes.length + " bytes, want " + id.width() * TreeHash.SIZE);
+                    "tile " + id.path() + " of " + hashes.length() + " bytes, want " + id.width() * TreeHash.SIZE);
         }
-        hashes = hashes.clone();
     }
 
     /** Parses tile bytes fetched for {@code id}: exactly {@code 32 * width} bytes. */
@@ -21,17 +20,12 @@ public record Tile(TileId id, byte[] hashes) {
             throw new FormatException("while reading tile " + id.path() + ": " + bytes.length + " bytes, want "
                     + id.width() * TreeHash.SIZE);
         }
-        return new Tile(id, bytes);
-    }
-
-    @Override
-    public byte[] hashes() {
-        return hashes.clone();
+        return new Tile(id, Bytes.of(bytes));
     }
 
     /** Hash {@code i} of the tile. */
     public byte[] hash(int i) {
-        return Arrays.copyOfRange(hashes, i * TreeHash.SIZE, (i + 1) * TreeHash.SIZE);
+        return hashes.slice(i * TreeHash.SIZE, (i + 1) * TreeHash.SIZE).toByteArray();
     }
 
     /**
@@ -42,9 +36,10 @@ public record Tile(TileId id, byte[] hashes) {
         return subtreeHash(hashes, start, height);
     }
 
-    static byte[] subtreeHash(byte[] hashes, int start, int height) {
+    static byte[] subtreeHash(Bytes hashes, int start, int height) {
         if (height == 0) {
-            return Arrays.copyOfRange(hashes, start * TreeHash.SIZE, (start + 1) * TreeHash.SIZE);
+            return hashes.slice(start * TreeHash.SIZE, (start + 1) * TreeHash.SIZE)
+                    .toByteArray();
         }
         int half = 1 << (height - 1);
         return TreeHash.nodeHash(subtreeHash(hashes, start, height - 1), subtreeHash(hashes, start + half, height - 1));

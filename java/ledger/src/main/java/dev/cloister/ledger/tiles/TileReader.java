@@ -1,5 +1,6 @@
 package dev.cloister.ledger.tiles;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.LedgerException;
 import dev.cloister.ledger.ProofException;
@@ -11,7 +12,6 @@ import dev.cloister.ledger.merkle.MerkleTree;
 import dev.cloister.ledger.merkle.TreeHash;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -57,7 +57,7 @@ public final class TileReader implements ConsistencyProofSource {
             TileId full = TileId.full(id.level(), id.index());
             byte[] bytes = source.fetch(full.path());
             Tile.parse(full, bytes);
-            t = new Tile(id, Arrays.copyOf(bytes, id.width() * TreeHash.SIZE));
+            t = new Tile(id, Bytes.of(bytes, 0, id.width() * TreeHash.SIZE));
         }
         cache.put(id.path(), t);
         return t;
@@ -82,7 +82,7 @@ public final class TileReader implements ConsistencyProofSource {
     public InclusionProof inclusionProof(long index, Checkpoint checkpoint) throws IOException, LedgerException {
         TileHashStore store = store(checkpoint.size());
         InclusionProof proof = MerkleTree.inclusionProof(store, index, checkpoint.size());
-        proof.verify(store.node(0, index), checkpoint.rootHash());
+        proof.verify(store.node(0, index), checkpoint.rootHash().toByteArray());
         return proof;
     }
 
@@ -111,11 +111,11 @@ public final class TileReader implements ConsistencyProofSource {
             }
             bytes = source.fetch(new EntryBundleId(id.index(), TilePath.FULL_WIDTH).path());
             EntryBundle full = EntryBundle.parse(new EntryBundleId(id.index(), TilePath.FULL_WIDTH), bytes);
-            bytes = EntryBundle.encode(full.entries().subList(0, id.width()));
+            bytes = new EntryBundle(full.entries().subList(0, id.width())).encode();
         }
         byte[] entry = EntryBundle.parse(id, bytes).entry((int) (index & 255));
         InclusionProof proof = inclusionProof(index, checkpoint);
-        proof.verify(TreeHash.leafHash(entry), checkpoint.rootHash());
+        proof.verify(TreeHash.leafHash(entry), checkpoint.rootHash().toByteArray());
         return entry;
     }
 }

@@ -1,5 +1,6 @@
 package dev.cloister.ledger.witness;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.note.Ed25519PublicKey;
 import dev.cloister.ledger.note.KeyId;
@@ -34,7 +35,7 @@ public final class CosignatureVerifier implements NoteVerifier {
             throw new FormatException("while reading the witness key " + k.name() + ": type " + k.type()
                     + ", want COSIGNATURE_V1 (0x04)");
         }
-        return new CosignatureVerifier(k.name(), k.publicKey());
+        return new CosignatureVerifier(k.name(), k.publicKey().toByteArray());
     }
 
     @Override
@@ -64,7 +65,7 @@ public final class CosignatureVerifier implements NoteVerifier {
 
     /** This key as a vkey. */
     public VerifierKey verifierKey() {
-        return new VerifierKey(name, keyId, SignatureType.COSIGNATURE_V1, key.encoded());
+        return new VerifierKey(name, keyId, SignatureType.COSIGNATURE_V1, Bytes.of(key.encoded()));
     }
 
     @Override

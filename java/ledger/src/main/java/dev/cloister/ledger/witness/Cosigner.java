@@ -1,5 +1,6 @@
 package dev.cloister.ledger.witness;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.note.Ed25519PrivateKey;
 import dev.cloister.ledger.note.NoteSignature;
 import java.time.Instant;
@@ -29,7 +30,7 @@ public final class Cosigner {
             out[i] = (byte) (t >>> (56 - 8 * i));
         }
         System.arraycopy(sig, 0, out, 8, 64);
-        return new NoteSignature(name, verifier.keyId(), out);
+        return new NoteSignature(name, verifier.keyId(), Bytes.of(out));
     }
 
     public String name() {

@@ -15,7 +15,6 @@ import dev.cloister.ledger.note.NoteSignature;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -94,7 +93,7 @@ public final class Witness {
             throw AddCheckpointException.conflict(
                     "old size " + request.oldSize() + ", latest cosigned size " + knownSize, knownSize);
         }
-        if (cp.size() == 0 && !MessageDigest.isEqual(cp.rootHash(), TreeHash.emptyRoot())) {
+        if (cp.size() == 0 && !cp.rootHash().equalsConstantTime(TreeHash.emptyRoot())) {
             throw new AddCheckpointException(Status.UNPROCESSABLE, "size 0 with a root that is not the empty tree's");
         }
         if (request.oldSize() == 0) {
@@ -107,8 +106,8 @@ public final class Witness {
                         request.oldSize(),
                         cp.size(),
                         request.proof(),
-                        known.get().rootHash(),
-                        cp.rootHash());
+                        known.get().rootHash().toByteArray(),
+                        cp.rootHash().toByteArray());
             } catch (ProofException e) {
                 throw new AddCheckpointException(Status.UNPROCESSABLE, e.getMessage(), e);
             }

@@ -63,7 +63,7 @@ public record WitnessPolicy(List<CosignatureVerifier> witnesses, int quorum, Dur
             if (!(v.verifier() instanceof CosignatureVerifier w) || !witnesses.contains(w)) {
                 continue;
             }
-            long seconds = CosignatureV1.timestamp(v.signature().signature());
+            long seconds = CosignatureV1.timestamp(v.signature().signature().toByteArray());
             if (seconds > Instant.MAX.getEpochSecond()) {
                 future++; // beyond what Instant holds: certainly in the future
                 continue;

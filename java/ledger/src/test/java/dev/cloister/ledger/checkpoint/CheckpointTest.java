@@ -1,10 +1,10 @@
 package dev.cloister.ledger.checkpoint;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.NoteVerificationException;
 import dev.cloister.ledger.merkle.TreeHash;
@@ -96,12 +96,12 @@ class CheckpointTest {
 
     @Test
     void signedCheckpointChecksLogKeyAndOrigin() throws Exception {
-        Checkpoint cp = new Checkpoint("example.com/log", 3, TreeHash.leafHash(new byte[] {1}));
+        Checkpoint cp = new Checkpoint("example.com/log", 3, Bytes.of(TreeHash.leafHash(new byte[] {1})));
         SignedNote signed = SignedNote.sign(cp.toText(), List.of(LOG));
         LogIdentity id = new LogIdentity("example.com/log", LOG.verifier());
         SignedCheckpoint v = SignedCheckpoint.open(signed.encode(), id, List.of());
         assertEquals(cp, v.checkpoint());
-        assertArrayEquals(cp.rootHash(), v.checkpoint().rootHash());
+        assertEquals(cp.rootHash(), v.checkpoint().rootHash());
 
         FormatException wrongOrigin = assertThrows(
                 FormatException.class,

@@ -3,6 +3,7 @@ package dev.cloister.ledger.client;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.LogConsistencyException;
 import dev.cloister.ledger.checkpoint.DirectoryCheckpointStore;
 import dev.cloister.ledger.checkpoint.InMemoryCheckpointStore;
@@ -62,13 +63,15 @@ class LedgerFlowTest {
 
         EnclaveRelease release = new EnclaveRelease(
                 "cloister-enclave 0.1.0",
-                List.of(new PlatformMeasurement.SevSnp(new byte[48])),
+                List.of(new PlatformMeasurement.SevSnp(Bytes.of(new byte[48]))),
                 List.of(),
-                new Digest(Digest.Algorithm.SHA_256, new byte[32]),
+                new Digest(Digest.Algorithm.SHA_256, Bytes.of(new byte[32])),
                 "899672b",
-                new Digest(Digest.Algorithm.SHA_256, new byte[32]));
+                new Digest(Digest.Algorithm.SHA_256, Bytes.of(new byte[32])));
         OhttpKeyConfigEntry keyConfig = new OhttpKeyConfigEntry(
-                new byte[] {1, 0, 32}, Instant.parse("2026-11-01T00:00:00Z"), Instant.parse("2027-01-01T00:00:00Z"));
+                Bytes.of(new byte[] {1, 0, 32}),
+                Instant.parse("2026-11-01T00:00:00Z"),
+                Instant.parse("2027-01-01T00:00:00Z"));
         Sequencer.Appended a = ledger.append(List.of(release.encode(), keyConfig.encode()));
         cosign(ledger, witnesses, witnessed, NOW);
 

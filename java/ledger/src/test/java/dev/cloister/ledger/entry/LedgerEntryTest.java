@@ -3,6 +3,7 @@ package dev.cloister.ledger.entry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.FormatException;
 import java.time.Instant;
 import java.util.Arrays;
@@ -13,10 +14,10 @@ import org.junit.jupiter.api.Test;
 /** The versioned canonical entry encoding (java/ledger/README.md): round trips, golden bytes, non-canonical inputs. */
 class LedgerEntryTest {
 
-    static byte[] filled(int n, int v) {
+    static Bytes filled(int n, int v) {
         byte[] b = new byte[n];
         Arrays.fill(b, (byte) v);
-        return b;
+        return Bytes.of(b);
     }
 
     static EnclaveRelease release() {
@@ -44,9 +45,8 @@ class LedgerEntryTest {
         for (LedgerEntry e : List.of(
                 release(),
                 new OhttpKeyConfigEntry(
-                        HexFormat.of()
-                                .parseHex(
-                                        "01002031e1f05a740102115220e9af918f738674aec95f54db6e04eb705aae8e79815500080001000100010003"),
+                        Bytes.fromHex(
+                                "01002031e1f05a740102115220e9af918f738674aec95f54db6e04eb705aae8e79815500080001000100010003"),
                         NB,
                         NA),
                 new IssuerKeyEntry(0x0001, "issuer.cloister.example", filled(49, 0x02), NB, NA))) {
@@ -60,8 +60,8 @@ class LedgerEntryTest {
 
     @Test
     void goldenOhttpKeyConfigEncoding() throws Exception {
-        OhttpKeyConfigEntry e =
-                new OhttpKeyConfigEntry(new byte[] {1, 2, 3}, Instant.ofEpochSecond(1), Instant.ofEpochSecond(258));
+        OhttpKeyConfigEntry e = new OhttpKeyConfigEntry(
+                Bytes.of(new byte[] {1, 2, 3}), Instant.ofEpochSecond(1), Instant.ofEpochSecond(258));
         assertEquals(
                 "434c0102" + "0003010203" + "0000000000000001" + "0000000000000102",
                 HexFormat.of().formatHex(e.encode()));
@@ -69,8 +69,8 @@ class LedgerEntryTest {
 
     @Test
     void goldenIssuerKeyEncoding() {
-        IssuerKeyEntry e =
-                new IssuerKeyEntry(0x0001, "i", new byte[] {9}, Instant.ofEpochSecond(0), Instant.ofEpochSecond(1));
+        IssuerKeyEntry e = new IssuerKeyEntry(
+                0x0001, "i", Bytes.of(new byte[] {9}), Instant.ofEpochSecond(0), Instant.ofEpochSecond(1));
         assertEquals(
                 "434c0103" + "0001" + "0169" + "000109" + "0000000000000000" + "0000000000000001",
                 HexFormat.of().formatHex(e.encode()));
@@ -127,7 +127,7 @@ class LedgerEntryTest {
     void emptyValidityWindowIsRefused() {
         refused("434c0102" + "0003010203" + "0000000000000102" + "0000000000000102");
         refused("434c0102" + "0003010203" + "0000000000000103" + "0000000000000102");
-        assertThrows(IllegalArgumentException.class, () -> new OhttpKeyConfigEntry(new byte[] {1}, NA, NB));
+        assertThrows(IllegalArgumentException.class, () -> new OhttpKeyConfigEntry(Bytes.of(new byte[] {1}), NA, NB));
     }
 
     @Test
@@ -138,7 +138,8 @@ class LedgerEntryTest {
     @Test
     void subSecondInstantsAreNotRepresentable() {
         assertThrows(
-                IllegalArgumentException.class, () -> new OhttpKeyConfigEntry(new byte[] {1}, NB.plusMillis(1), NA));
+                IllegalArgumentException.class,
+                () -> new OhttpKeyConfigEntry(Bytes.of(new byte[] {1}), NB.plusMillis(1), NA));
     }
 
     @Test
@@ -166,7 +167,7 @@ class LedgerEntryTest {
 
     @Test
     void oversizedEntriesCannotBeBuilt() {
-        assertThrows(IllegalArgumentException.class, () -> new OhttpKeyConfigEntry(new byte[70_000], NB, NA));
+        assertThrows(IllegalArgumentException.class, () -> new OhttpKeyConfigEntry(Bytes.of(new byte[70_000]), NB, NA));
         byte[] tooBig = new byte[0x10000];
         assertThrows(FormatException.class, () -> LedgerEntry.decode(tooBig));
     }

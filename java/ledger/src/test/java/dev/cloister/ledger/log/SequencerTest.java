@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.LedgerException;
 import dev.cloister.ledger.checkpoint.Checkpoint;
@@ -45,7 +46,7 @@ class SequencerTest {
     void batchesProduceTheRfc9162RootAndSpecTiles() throws Exception {
         Sequencer seq = Sequencer.open(LogStorage.open(dir), ORIGIN, KEY);
         assertEquals(0, seq.size());
-        assertArrayEquals(TreeHash.emptyRoot(), seq.tree().rootHash());
+        assertArrayEquals(TreeHash.emptyRoot(), seq.tree().rootHash().toByteArray());
         InMemoryHashStore ref = new InMemoryHashStore();
         int next = 0;
         for (int batch : new int[] {1, 2, 253, 256, 700, 1, 65536 - 1213 + 10}) {
@@ -55,7 +56,7 @@ class SequencerTest {
             es.forEach(e -> ref.append(TreeHash.leafHash(e)));
             next += batch;
             assertEquals(next, a.tree().size());
-            assertArrayEquals(ref.rootHash(next), a.tree().rootHash(), "root after " + next);
+            assertArrayEquals(ref.rootHash(next), a.tree().rootHash().toByteArray(), "root after " + next);
             Checkpoint onDisk = SignedCheckpoint.open(
                             Files.readAllBytes(dir.resolve("checkpoint")), seq.identity(), List.of())
                     .checkpoint();
@@ -110,7 +111,7 @@ class SequencerTest {
         List<byte[]> more = entries(777, 300);
         again.append(more);
         more.forEach(e -> ref.append(TreeHash.leafHash(e)));
-        assertArrayEquals(ref.rootHash(1077), again.tree().rootHash());
+        assertArrayEquals(ref.rootHash(1077), again.tree().rootHash().toByteArray());
     }
 
     @Test
@@ -142,7 +143,7 @@ class SequencerTest {
         again.append(entries(100, 50));
         InMemoryHashStore ref = new InMemoryHashStore();
         entries(0, 150).forEach(e -> ref.append(TreeHash.leafHash(e)));
-        assertArrayEquals(ref.rootHash(150), again.tree().rootHash());
+        assertArrayEquals(ref.rootHash(150), again.tree().rootHash().toByteArray());
         // The stale partial tile was removed on reopen and written again by the real batch.
         assertArrayEquals(
                 ref.node(0, 149),
@@ -177,7 +178,7 @@ class SequencerTest {
         InMemoryHashStore ref = new InMemoryHashStore();
         entries(0, (int) size).forEach(e -> ref.append(TreeHash.leafHash(e)));
         return dev.cloister.ledger.note.SignedNote.sign(
-                        new Checkpoint(ORIGIN, size, ref.rootHash(size)).toText(), List.of(KEY))
+                        new Checkpoint(ORIGIN, size, Bytes.of(ref.rootHash(size))).toText(), List.of(KEY))
                 .encode();
     }
 

@@ -110,7 +110,7 @@ class SignedNoteVectorsTest {
         Checkpoint cp = Checkpoint.parse(bytes(text));
         assertEquals("go.sum database tree", cp.origin());
         assertEquals(123456789012L, cp.size());
-        assertArrayEquals(TreeHash.leafHash(bytes("hello world")), cp.rootHash());
+        assertArrayEquals(TreeHash.leafHash(bytes("hello world")), cp.rootHash().toByteArray());
         assertEquals(text, new Checkpoint(cp.origin(), cp.size(), cp.rootHash()).toText());
     }
 
@@ -121,12 +121,12 @@ class SignedNoteVectorsTest {
         assertEquals("sum.golang.org", vkey.name());
         assertEquals(0x033de0ae, vkey.keyId());
         Note note = SignedNote.parse(bytes(field(v, "signed_note"))).open(List.of(vkey.noteVerifier()));
-        Checkpoint cp = Checkpoint.parse(note.textBytes());
+        Checkpoint cp = Checkpoint.parse(note.textBytes().toByteArray());
         assertEquals("go.sum database tree", cp.origin());
         assertEquals(6476701, cp.size());
         assertEquals(
                 "mb8QLQIs0Z0yP5Cstq6guj87oXWeC9gEM8oVikmm9Wk=",
-                Base64.getEncoder().encodeToString(cp.rootHash()));
+                Base64.getEncoder().encodeToString(cp.rootHash().toByteArray()));
     }
 
     @Test
@@ -145,13 +145,14 @@ class SignedNoteVectorsTest {
         NoteVerifier key = VerifierKey.parse(field(v, "vkey")).noteVerifier();
         SignedNote signed = SignedNote.parse(bytes(field(v, "signed_note")));
         NoteSignature s = signed.signatures().getFirst();
-        byte[] sig = s.signature();
+        byte[] sig = s.signature().toByteArray();
         sig[10] ^= 1;
         SignedNote tampered = SignedNote.sign("x\n", List.of()).withSignature(s); // text changed
         assertThrows(NoteVerificationException.class, () -> tampered.open(List.of(key)));
         String flipped = field(v, "signed_note")
                 .replace(
-                        Base64.getEncoder().encodeToString(concat(s.keyId(), s.signature())),
+                        Base64.getEncoder()
+                                .encodeToString(concat(s.keyId(), s.signature().toByteArray())),
                         Base64.getEncoder().encodeToString(concat(s.keyId(), sig)));
         NoteVerificationException e = assertThrows(
                 NoteVerificationException.class,

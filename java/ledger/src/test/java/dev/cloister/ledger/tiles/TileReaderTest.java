@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.LedgerException;
 import dev.cloister.ledger.ProofException;
 import dev.cloister.ledger.checkpoint.Checkpoint;
@@ -118,7 +119,7 @@ class TileReaderTest {
         InMemoryTileSource mem = new InMemoryTileSource();
         mem.put("tile/0/000", Files.readAllBytes(dir.resolve("tile/0/000")));
         mem.put("tile/entries/000", Files.readAllBytes(dir.resolve("tile/entries/000")));
-        Checkpoint small = new Checkpoint(TestLog.ORIGIN, 100, ref.rootHash(100));
+        Checkpoint small = new Checkpoint(TestLog.ORIGIN, 100, Bytes.of(ref.rootHash(100)));
         TileReader reader = new TileReader(mem);
         assertEquals(
                 hex(MerkleTree.inclusionProof(ref, 42, 100).hashes()),
@@ -136,7 +137,7 @@ class TileReaderTest {
         t[32 * 4] ^= 1; // hash of leaf 4, the sibling of leaf 5
         mem.put("tile/0/000", t);
         ProofException e = assertThrows(ProofException.class, () -> new TileReader(mem).inclusionProof(5, cp));
-        assertArrayEquals(cp.rootHash(), e.expectedRoot().orElseThrow());
+        assertArrayEquals(cp.rootHash().toByteArray(), e.expectedRoot().orElseThrow());
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.NoteVerificationException;
 import dev.cloister.ledger.PolicyException;
@@ -40,7 +41,7 @@ class CosignatureTest {
             WitnessPolicy.quorum(2, WITNESSES.stream().map(Cosigner::verifier).toList(), Duration.ofHours(1));
 
     private static SignedNote checkpoint() throws FormatException {
-        Checkpoint cp = new Checkpoint("example.com/log", 20852163, TreeHash.leafHash(new byte[] {7}));
+        Checkpoint cp = new Checkpoint("example.com/log", 20852163, Bytes.of(TreeHash.leafHash(new byte[] {7})));
         return SignedNote.sign(cp.toText(), List.of(LOG));
     }
 
@@ -73,21 +74,21 @@ class CosignatureTest {
     void cosignatureLayoutAndKeyId() throws Exception {
         Cosigner w = WITNESSES.getFirst();
         NoteSignature s = w.cosign(checkpoint().text(), NOW);
-        assertEquals(72, s.signature().length);
-        assertEquals(NOW.getEpochSecond(), CosignatureV1.timestamp(s.signature()));
+        assertEquals(72, s.signature().length());
+        assertEquals(NOW.getEpochSecond(), CosignatureV1.timestamp(s.signature().toByteArray()));
         assertEquals(
                 KeyId.of(
                         "witness1.example",
                         SignatureType.COSIGNATURE_V1,
-                        w.verifier().verifierKey().publicKey()),
+                        w.verifier().verifierKey().publicKey().toByteArray()),
                 s.keyId());
         // A type 0x04 vkey round-trips and verifies the same signature.
         CosignatureVerifier fromVkey = CosignatureVerifier.fromVkey(w.verifier().toString());
         assertEquals(w.verifier(), fromVkey);
-        assertTrue(fromVkey.verify(checkpoint().text(), s.signature()));
+        assertTrue(fromVkey.verify(checkpoint().text(), s.signature().toByteArray()));
         // The Ed25519 signature is over the cosignature/v1 message, not over the bare note text.
-        byte[] sig = s.signature();
-        assertArrayEquals(sig, w.cosign(checkpoint().text(), NOW).signature()); // deterministic
+        byte[] sig = s.signature().toByteArray();
+        assertArrayEquals(sig, w.cosign(checkpoint().text(), NOW).signature().toByteArray()); // deterministic
     }
 
     @Test
@@ -133,7 +134,7 @@ class CosignatureTest {
         }
         System.arraycopy(key.sign(CosignatureV1.message(t, note.text())), 0, sig, 8, 64);
         SignedNote withBroken = note.withSignature(
-                new NoteSignature("broken.example", broken.verifier().keyId(), sig));
+                new NoteSignature("broken.example", broken.verifier().keyId(), Bytes.of(sig)));
         WitnessPolicy policy =
                 WitnessPolicy.quorum(2, List.of(WITNESSES.get(0).verifier(), broken.verifier()), Duration.ofHours(1));
         PolicyException e = assertThrows(PolicyException.class, () -> verify(withBroken, policy, NOW));
@@ -144,16 +145,17 @@ class CosignatureTest {
     void forgedCosignatureByAKnownWitnessIsRefused() throws Exception {
         SignedNote note = checkpoint();
         NoteSignature good = WITNESSES.get(0).cosign(note.text(), NOW);
-        byte[] sig = good.signature();
+        byte[] sig = good.signature().toByteArray();
         sig[0] ^= 1; // change the timestamp: the signature no longer covers it
-        SignedNote forged = cosigned(note, NOW, 1).withSignature(new NoteSignature(good.keyName(), good.keyId(), sig));
+        SignedNote forged =
+                cosigned(note, NOW, 1).withSignature(new NoteSignature(good.keyName(), good.keyId(), Bytes.of(sig)));
         assertThrows(NoteVerificationException.class, () -> verify(forged, TWO_OF_THREE, NOW));
     }
 
     @Test
     void cosignatureOverAnotherCheckpointIsRefused() throws Exception {
-        SignedNote other =
-                SignedNote.sign(new Checkpoint("example.com/log", 5, TreeHash.emptyRoot()).toText(), List.of(LOG));
+        SignedNote other = SignedNote.sign(
+                new Checkpoint("example.com/log", 5, Bytes.of(TreeHash.emptyRoot())).toText(), List.of(LOG));
         NoteSignature wrongBody = WITNESSES.get(0).cosign(other.text(), NOW);
         SignedNote note = cosigned(checkpoint(), NOW, 1).withSignature(wrongBody);
         assertThrows(NoteVerificationException.class, () -> verify(note, TWO_OF_THREE, NOW));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.AddCheckpointException;
 import dev.cloister.ledger.AddCheckpointException.Status;
 import dev.cloister.ledger.FormatException;
@@ -90,8 +91,8 @@ class WitnessTest {
     @Test
     void unknownOriginIs404() throws Exception {
         Ed25519NoteSigner other = Ed25519NoteSigner.generate("other.example/log", new SecureRandom());
-        SignedNote cp =
-                SignedNote.sign(new Checkpoint("other.example/log", 0, TreeHash.emptyRoot()).toText(), List.of(other));
+        SignedNote cp = SignedNote.sign(
+                new Checkpoint("other.example/log", 0, Bytes.of(TreeHash.emptyRoot())).toText(), List.of(other));
         assertEquals(
                 Status.NOT_FOUND,
                 refused(new AddCheckpointRequest(0, List.of(), cp).encode()).status());
@@ -100,8 +101,8 @@ class WitnessTest {
     @Test
     void wrongLogKeyIs403() throws Exception {
         Ed25519NoteSigner impostor = Ed25519NoteSigner.generate(TestLog.ORIGIN, new SecureRandom());
-        SignedNote cp =
-                SignedNote.sign(new Checkpoint(TestLog.ORIGIN, 0, TreeHash.emptyRoot()).toText(), List.of(impostor));
+        SignedNote cp = SignedNote.sign(
+                new Checkpoint(TestLog.ORIGIN, 0, Bytes.of(TreeHash.emptyRoot())).toText(), List.of(impostor));
         assertEquals(
                 Status.FORBIDDEN,
                 refused(new AddCheckpointRequest(0, List.of(), cp).encode()).status());
@@ -205,7 +206,8 @@ class WitnessTest {
 
     @Test
     void sizeZeroWithAWrongRootIs422() throws Exception {
-        SignedNote cp = SignedNote.sign(new Checkpoint(TestLog.ORIGIN, 0, new byte[32]).toText(), List.of(log.key));
+        SignedNote cp =
+                SignedNote.sign(new Checkpoint(TestLog.ORIGIN, 0, Bytes.of(new byte[32])).toText(), List.of(log.key));
         assertEquals(
                 Status.UNPROCESSABLE,
                 refused(new AddCheckpointRequest(0, List.of(), cp).encode()).status());

@@ -1,5 +1,6 @@
 package dev.cloister.operator.gateway;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.entry.OhttpKeyConfigEntry;
 import dev.cloister.ledger.proof.KeyProofs;
 import dev.cloister.ledger.proof.TlogProof;
@@ -54,7 +55,7 @@ public final class KeyPublication implements Supplier<KeyProofs> {
             Instant notAfter = key.notAfter()
                     .truncatedTo(ChronoUnit.SECONDS)
                     .plusSeconds(key.notAfter().getNano() == 0 ? 0 : 1);
-            byte[] entry = new OhttpKeyConfigEntry(config, notBefore, notAfter).encode();
+            byte[] entry = new OhttpKeyConfigEntry(Bytes.of(config), notBefore, notAfter).encode();
             pending.add(ledger.publish(entry)
                     .onSuccess(published -> {
                         proofs.put(id, published.proof());

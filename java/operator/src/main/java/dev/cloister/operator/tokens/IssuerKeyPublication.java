@@ -1,5 +1,6 @@
 package dev.cloister.operator.tokens;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.entry.IssuerKeyEntry;
 import dev.cloister.ledger.proof.KeyProofs;
 import dev.cloister.ledger.proof.TlogProof;
@@ -68,7 +69,7 @@ public final class IssuerKeyPublication implements KeyPublication, Supplier<KeyP
         return new IssuerKeyEntry(
                 TokenType.VOPRF_P384_SHA384.code(),
                 issuerName,
-                key.publicKey().encoded(),
+                Bytes.of(key.publicKey().encoded()),
                 key.notBefore().truncatedTo(ChronoUnit.SECONDS),
                 notAfter);
     }

@@ -85,7 +85,10 @@ class IssuerKeyPublicationTest {
         IssuerKeyEntry entry = publication.entry(key);
         assertEquals(0x0001, entry.tokenType());
         assertEquals("issuer.cloister.example", entry.issuerName());
-        assertEquals(key.publicKey(), dev.cloister.tokens.keys.IssuerPublicKey.decode(entry.publicKey()));
+        assertEquals(
+                key.publicKey(),
+                dev.cloister.tokens.keys.IssuerPublicKey.decode(
+                        entry.publicKey().toByteArray()));
         assertEquals(key.notBefore(), entry.notBefore());
         assertEquals(key.issuanceEnds(), entry.notAfter());
     }
