@@ -2,9 +2,9 @@ package dev.cloister.cli;
 
 import dev.cloister.enclave.ModelArgument;
 import dev.cloister.infer.chat.ChatMessage;
+import dev.cloister.infer.chat.ChatPrompt;
 import dev.cloister.infer.chat.ChatTemplate;
 import dev.cloister.infer.chat.GgufChatTemplate;
-import dev.cloister.infer.chat.JinjaChatTemplate;
 import dev.cloister.infer.chat.PlainChatTemplate;
 import dev.cloister.infer.model.GgufFile;
 import dev.cloister.infer.model.ModelFiles;
@@ -104,15 +104,14 @@ public final class GenerateCommand implements Callable<Integer> {
         Path modelFile;
         Tokenizer words;
         ChatTemplate chat = PlainChatTemplate.INSTANCE;
-        Path asPath = ModelArgument.file(model);
-        if (asPath != null && asPath.toString().endsWith(".gguf")) {
-            modelFile = asPath;
-            words = GgufVocabulary.tokenizer(GgufFile.open(asPath));
-            chat = GgufChatTemplate.of(GgufFile.open(asPath));
+        ModelFiles files = ModelArgument.resolve(
+                spec.commandLine(), model, tokenizer, null, line -> err.println("model: " + line));
+        modelFile = files.checkpoint();
+        if (files.isGguf()) {
+            GgufFile gguf = GgufFile.open(modelFile);
+            words = GgufVocabulary.tokenizer(gguf);
+            chat = GgufChatTemplate.of(gguf);
         } else {
-            ModelFiles files = ModelArgument.resolve(
-                    spec.commandLine(), model, tokenizer, null, line -> err.println("model: " + line));
-            modelFile = files.checkpoint();
             words = new SentencePieceTokenizer(LlamaTokenizerFile.read(files.tokenizer()));
         }
         long loadStart = System.nanoTime();
@@ -135,9 +134,9 @@ public final class GenerateCommand implements Callable<Integer> {
                     (System.nanoTime() - loadStart) / 1e9);
             err.flush();
             boolean chatting = !raw && chat != PlainChatTemplate.INSTANCE;
-            String text =
-                    chatting ? withoutLeadingBos(chat, chat.render(List.of(ChatMessage.user(prompt)), true)) : prompt;
-            int[] tokens = words.encode(text.getBytes(StandardCharsets.UTF_8), Framing.BOS);
+            int[] tokens = chatting
+                    ? new ChatPrompt(chat, words).encode(List.of(ChatMessage.user(prompt)), true)
+                    : words.encode(prompt.getBytes(StandardCharsets.UTF_8), Framing.BOS);
             int room = Math.max(1, Math.min(steps, engine.shape().maxSequenceLength() - tokens.length));
             SamplingParameters sampling = temperature <= 0
                     ? SamplingParameters.greedy(room)
@@ -175,17 +174,5 @@ public final class GenerateCommand implements Callable<Integer> {
             err.flush();
             return 0;
         }
-    }
-
-    /**
-     * Templates that open with {@code bos_token} write the beginning-of-sequence token as text; the prompt is framed
-     * with the control token instead, once.
-     */
-    private static String withoutLeadingBos(ChatTemplate chat, String rendered) {
-        if (chat instanceof JinjaChatTemplate jinja) {
-            String bos = jinja.bosToken();
-            if (bos != null && !bos.isEmpty() && rendered.startsWith(bos)) return rendered.substring(bos.length());
-        }
-        return rendered;
     }
 }

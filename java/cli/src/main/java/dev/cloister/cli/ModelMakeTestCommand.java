@@ -7,11 +7,13 @@ import dev.cloister.infer.model.testmodel.TestModelFileType;
 import dev.cloister.infer.model.testmodel.TestModelShape;
 import dev.cloister.infer.model.testmodel.TestModelSpec;
 import dev.cloister.infer.model.testmodel.TestModelWriter;
+import dev.cloister.infer.tokenizer.HuggingFaceTokenizerFile;
 import dev.cloister.server.command.UsageException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
@@ -57,11 +59,24 @@ final class ModelMakeTestCommand implements Callable<Integer> {
 
     @Option(
             names = "--vocab-from",
-            required = true,
             paramLabel = "FILE.gguf",
             description = "A GGUF file whose tokenizer.* metadata (the vocabulary) is copied; its token count is the "
                     + "model's vocabulary size")
     Path vocabularyFrom;
+
+    @Option(
+            names = "--tokenizer",
+            paramLabel = "tokenizer.json",
+            description =
+                    "Or: a Hugging Face tokenizer.json whose vocabulary, merges and special tokens the model gets")
+    Path tokenizerJson;
+
+    @Option(
+            names = "--chat-template-from",
+            paramLabel = "tokenizer_config.json",
+            description = "With --tokenizer: the tokenizer_config.json whose chat template, BOS/EOS and add_bos_token "
+                    + "the model gets")
+    Path tokenizerConfig;
 
     @Option(names = "--out", required = true, paramLabel = "FILE.gguf", description = "The GGUF file to write")
     Path out;
@@ -74,7 +89,19 @@ final class ModelMakeTestCommand implements Callable<Integer> {
                 parse("--shape", shape, name -> TestModelShape.of(name, arch)),
                 parse("--type", type, TestModelFileType::of),
                 seed);
-        Map<String, GgufValue> vocabulary = TestModelWriter.vocabularyOf(GgufFile.open(vocabularyFrom));
+        if ((vocabularyFrom == null) == (tokenizerJson == null)) {
+            throw new UsageException("--vocab-from / --tokenizer", "give exactly one of them");
+        }
+        if (tokenizerConfig != null && tokenizerJson == null) {
+            throw new UsageException("--chat-template-from " + tokenizerConfig, "needs --tokenizer");
+        }
+        for (Path input : new Path[] {vocabularyFrom, tokenizerJson, tokenizerConfig}) {
+            if (input != null && !Files.isRegularFile(input))
+                throw new UsageException(input.toString(), "no such file or directory");
+        }
+        Map<String, GgufValue> vocabulary = vocabularyFrom != null
+                ? TestModelWriter.vocabularyOf(GgufFile.open(vocabularyFrom))
+                : HuggingFaceTokenizerFile.ggufMetadata(tokenizerJson, Optional.ofNullable(tokenizerConfig));
         GgufFile written = TestModelWriter.write(model, vocabulary, out);
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.println("wrote " + out + " (" + Files.size(out) + " bytes, "

@@ -77,6 +77,56 @@ class ModelMakeTestCommandTest {
     }
 
     @Test
+    void aHuggingFaceTokenizerGivesTheModelItsVocabularyAndChatTemplate() throws Exception {
+        Path tokenizer = Files.writeString(dir.resolve("tokenizer.json"), """
+                {"version": "1.0", "added_tokens": [
+                   {"id": 4, "content": "<|im_start|>", "special": true},
+                   {"id": 5, "content": "<|im_end|>", "special": true}],
+                 "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false, "use_regex": true},
+                 "model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "c": 2, "ab": 3}, "merges": ["a b"]}}
+                """);
+        Path config = Files.writeString(dir.resolve("tokenizer_config.json"), """
+                {"add_bos_token": false, "bos_token": null, "eos_token": "<|im_end|>",
+                 "chat_template": "{% for m in messages %}<|im_start|>{{ m.role }}\\n{{ m.content }}<|im_end|>{% endfor %}"}
+                """);
+        Path out = dir.resolve("chat.gguf");
+        LauncherRun run = LauncherRun.of(
+                "model",
+                "make-test",
+                "--arch",
+                "qwen2",
+                "--shape",
+                "tiny",
+                "--type",
+                "f32",
+                "--tokenizer",
+                tokenizer.toString(),
+                "--chat-template-from",
+                config.toString(),
+                "--out",
+                out.toString());
+        assertEquals(0, run.code(), run.err());
+        GgufFile gguf = GgufFile.open(out);
+        assertEquals("gpt2", gguf.string("tokenizer.ggml.model"));
+        assertTrue(gguf.string("tokenizer.chat_template").contains("<|im_start|>"));
+        LauncherRun both = LauncherRun.of(
+                "model",
+                "make-test",
+                "--arch",
+                "qwen2",
+                "--shape",
+                "tiny",
+                "--tokenizer",
+                tokenizer.toString(),
+                "--vocab-from",
+                out.toString(),
+                "--out",
+                dir.resolve("x.gguf").toString());
+        assertEquals(2, both.code());
+        assertTrue(both.err().contains("give exactly one of them"), both.err());
+    }
+
+    @Test
     void badOptionsAreUsageErrors() {
         LauncherRun arch = LauncherRun.of(
                 "model", "make-test", "--arch", "gpt2", "--shape", "tiny", "--vocab-from", "v", "--out", "o");

@@ -2,13 +2,13 @@ package dev.cloister.enclave;
 
 import dev.cloister.infer.ModelShape;
 import dev.cloister.infer.chat.ChatMessage;
+import dev.cloister.infer.chat.ChatPrompt;
 import dev.cloister.infer.sampling.FinishReason;
 import dev.cloister.infer.sampling.SamplingParameters;
 import dev.cloister.infer.scheduler.BatchScheduler;
 import dev.cloister.infer.scheduler.Completion;
 import dev.cloister.infer.scheduler.Generation;
 import dev.cloister.infer.scheduler.TokenSink;
-import dev.cloister.infer.tokenizer.Framing;
 import dev.cloister.infer.tokenizer.Tokenizer;
 import dev.cloister.protocol.AssistantRequest;
 import dev.cloister.protocol.openai.ChatCompletionRequest;
@@ -75,6 +75,7 @@ final class Assistant {
     private final Tokenizer tokenizer;
     private final ModelShape shape;
     private final PromptBuilder prompts;
+    private final ChatPrompt chatPrompt;
     private final String modelId;
     private final Limits limits;
     private final SecureRandom random = new SecureRandom();
@@ -90,6 +91,7 @@ final class Assistant {
         this.tokenizer = tokenizer;
         this.shape = shape;
         this.prompts = prompts;
+        this.chatPrompt = new ChatPrompt(prompts.template(), tokenizer);
         this.modelId = modelId;
         this.limits = limits;
     }
@@ -131,10 +133,8 @@ final class Assistant {
      * @throws dev.cloister.infer.chat.ChatTemplateException when the template refuses the conversation
      */
     Runnable start(Generate request, Instant now, EnclaveSession session, Answer answer) throws PromptTooLong {
-        byte[] prompt = prompts.render(request.conversation());
-        session.keep(prompt);
-        int[] tokens = tokenizer.encode(prompt, Framing.BOS);
-        Arrays.fill(prompt, (byte) 0);
+        // The template's control tokens are tokens; the same texts in a message stay text.
+        int[] tokens = chatPrompt.encode(request.conversation(), true);
         int context = shape.maxSequenceLength();
         int outputTokens;
         if (request.overflow() == Overflow.KEEP_END) {

@@ -6,11 +6,15 @@ import dev.cloister.attest.ratls.EvidenceSource;
 import dev.cloister.attest.ratls.KeyExchange;
 import dev.cloister.attest.ratls.RaTlsServer;
 import dev.cloister.infer.InferenceEngine;
+import dev.cloister.infer.chat.ChatTemplate;
+import dev.cloister.infer.chat.GgufChatTemplate;
 import dev.cloister.infer.chat.PlainChatTemplate;
+import dev.cloister.infer.model.GgufFile;
 import dev.cloister.infer.nativecore.NativeEngine;
 import dev.cloister.infer.scheduler.BatchScheduler;
 import dev.cloister.infer.scheduler.SchedulerConfig;
 import dev.cloister.infer.scheduler.SchedulerStats;
+import dev.cloister.infer.tokenizer.GgufVocabulary;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
 import dev.cloister.infer.tokenizer.SentencePieceTokenizer;
 import dev.cloister.infer.tokenizer.Tokenizer;
@@ -69,7 +73,17 @@ public final class Enclave implements AutoCloseable {
             Clock clock,
             SecureRandom random)
             throws Exception {
-        Tokenizer tokenizer = new SentencePieceTokenizer(LlamaTokenizerFile.read(settings.tokenizer()));
+        Tokenizer tokenizer;
+        ChatTemplate template;
+        if (settings.tokenizer() == null) {
+            // A GGUF file carries its vocabulary and its chat template.
+            GgufFile gguf = GgufFile.open(settings.model());
+            tokenizer = GgufVocabulary.tokenizer(gguf);
+            template = GgufChatTemplate.of(gguf);
+        } else {
+            tokenizer = new SentencePieceTokenizer(LlamaTokenizerFile.read(settings.tokenizer()));
+            template = PlainChatTemplate.INSTANCE;
+        }
         NativeEngine engine = NativeEngine.open(
                 settings.model(),
                 NativeEngine.Options.defaults()
@@ -100,7 +114,7 @@ public final class Enclave implements AutoCloseable {
                     scheduler,
                     tokenizer,
                     engine.shape(),
-                    new PromptBuilder(PlainChatTemplate.INSTANCE),
+                    new PromptBuilder(template),
                     modelId(settings.model()),
                     new Assistant.Limits(settings.maxOutputTokens(), settings.deadline()));
             registerSchedulerMetrics(scheduler, registry);

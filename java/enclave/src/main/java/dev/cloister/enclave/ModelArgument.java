@@ -11,7 +11,7 @@ import java.util.function.Consumer;
 import picocli.CommandLine;
 
 /**
- * The {@code --model} argument the commands share: a llama2.c checkpoint path (with {@code --tokenizer}), or a model
+ * The {@code --model} argument the commands share: a GGUF file, a llama2.c checkpoint path (with {@code --tokenizer}), or a model
  * name the {@link ModelStore} knows (fetched and verified on first use, shared test models taken from
  * {@code modelsDir}, else {@code $CLOISTER_MODELS}, else {@code testdata/models}).
  */
@@ -23,8 +23,15 @@ public final class ModelArgument {
             CommandLine commandLine, String model, Path tokenizer, Path modelsDir, Consumer<String> progress) {
         Path asPath = file(model);
         if (asPath != null) {
+            if (isGguf(asPath)) {
+                if (tokenizer != null) {
+                    throw new UsageException("--tokenizer " + tokenizer, "a GGUF model carries its own vocabulary");
+                }
+                return ModelFiles.gguf(asPath);
+            }
             if (tokenizer == null) {
-                throw new CommandLine.ParameterException(commandLine, "a model path needs --tokenizer");
+                throw new CommandLine.ParameterException(
+                        commandLine, "a llama2.c model path needs --tokenizer (a GGUF file carries its own)");
             }
             return new ModelFiles(asPath, tokenizer);
         }
@@ -57,6 +64,17 @@ public final class ModelArgument {
             throw new UsageException("--model " + model, "is a directory, a model file is needed");
         if (!Files.exists(asPath)) throw new UsageException("--model " + model, "no such file");
         return asPath;
+    }
+
+    /** Whether a model file is GGUF: it starts with the magic {@code GGUF}. */
+    public static boolean isGguf(Path file) {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            return java.util.Arrays.equals(
+                    in.readNBytes(4), "GGUF".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        } catch (java.io.IOException e) {
+            throw new UsageException(
+                    "--model " + file, "cannot be read: " + e.getClass().getSimpleName());
+        }
     }
 
     /** A model name the store knows, else a usage error listing them. */

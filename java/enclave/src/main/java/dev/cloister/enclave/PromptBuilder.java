@@ -25,6 +25,10 @@ final class PromptBuilder {
         this.template = template;
     }
 
+    ChatTemplate template() {
+        return template;
+    }
+
     /** Summarize: the style's instruction, then the messages in time order as {@code sender: text} lines. */
     List<ChatMessage> conversation(AssistantRequest request) {
         return switch (request) {
