@@ -334,6 +334,7 @@ public final class EnclaveVerticle extends VerticleBase {
                     new OpenAiError(500, OpenAiError.SERVER_ERROR, null, null, "the answer could not be started"));
             return;
         }
+        output.accepted();
         response.closeHandler(v -> {
             cancel.run();
             end(id);
