@@ -35,6 +35,7 @@ final class ChatCompletionOutput implements Assistant.Answer {
     private final boolean stream;
     private final boolean includeUsage;
     private final Identity identity;
+    private final Runnable onFirstText;
     private final Runnable onAnswered;
     private final IndeterminateResponseWriter bhttp = new IndeterminateResponseWriter();
     /** The whole answer's text so far (each buffer registered with the session, so its end zeroes it). */
@@ -43,12 +44,14 @@ final class ChatCompletionOutput implements Assistant.Answer {
     private int collectedLength;
     private boolean headSent;
     private boolean ended;
+    private boolean textSent;
 
     ChatCompletionOutput(
             RecordOutbox outbox,
             EnclaveSession session,
             boolean stream,
             boolean includeUsage,
+            Runnable onFirstText,
             Identity identity,
             Runnable onAnswered) {
         this.outbox = outbox;
@@ -56,11 +59,16 @@ final class ChatCompletionOutput implements Assistant.Answer {
         this.stream = stream;
         this.includeUsage = includeUsage;
         this.identity = identity;
+        this.onFirstText = onFirstText;
         this.onAnswered = onAnswered;
     }
 
     @Override
     public synchronized void text(byte[] utf8) {
+        if (!textSent) {
+            textSent = true;
+            onFirstText.run();
+        }
         if (stream) {
             sendHead();
             String piece = new String(utf8, StandardCharsets.UTF_8);
