@@ -1,6 +1,7 @@
 package dev.cloister.benchmarks.load;
 
 import dev.cloister.cli.demo.LocalDeployment;
+import dev.cloister.cli.proxy.OpenAiProxy;
 import dev.cloister.client.session.CloisterClient;
 import dev.cloister.infer.nativecore.NativeEngine;
 import dev.cloister.infer.sampling.SamplingParameters;
@@ -12,9 +13,20 @@ import dev.cloister.infer.tokenizer.Framing;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
 import dev.cloister.infer.tokenizer.SentencePieceTokenizer;
 import dev.cloister.infer.tokenizer.Tokenizer;
+import dev.cloister.protocol.openai.ChatCompletionChunk;
+import dev.cloister.protocol.openai.ChatCompletionRequest;
+import dev.cloister.protocol.openai.ServerSentEvents;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +50,14 @@ import picocli.CommandLine.Option;
  * <p>It also measures the privacy overhead: the same request sequentially through the whole path, and the same
  * prompt as a direct call to the inference scheduler (same model, same token count), interleaved, so both see the
  * same machine; the overhead is the difference of the medians.
+ *
+ * <p>With {@code --mode openai} the sessions are OpenAI chat completions, streamed: {@code --concurrency} callers
+ * post {@code /v1/chat/completions} to an in-process {@code cloister proxy} ({@link OpenAiProxy}) in front of the same
+ * deployment and read each event stream to {@code [DONE]} (completions/s). Then, sequentially and interleaved, the time
+ * to the first streamed text through the proxy (an HTTP caller) and through the SDK directly
+ * ({@link CloisterClient#chat}): their difference is the proxy's added latency. The same SDK samples minus the
+ * enclave's own time to first token (its {@code cloister.enclave.chat.first_token} timer: request read inside the
+ * session to first text sent, read per sample) give what the private path adds to the time to first token.
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar \
@@ -92,6 +112,28 @@ public final class SessionLoadDriver implements Callable<Integer> {
                     "Enclaves share one report among handshakes within this window (e.g. PT0.005S); default: one report per handshake")
     Duration batchWindow;
 
+    /** What a session is. */
+    enum Mode {
+        /** A rewrite through the SDK. */
+        SESSIONS,
+        /** A streamed OpenAI chat completion through the proxy. */
+        OPENAI
+    }
+
+    @Option(
+            names = "--mode",
+            defaultValue = "SESSIONS",
+            description = "sessions (SDK rewrites) or openai (streamed chat completions through the proxy)",
+            converter = ModeConverter.class)
+    Mode mode;
+
+    static final class ModeConverter implements CommandLine.ITypeConverter<Mode> {
+        @Override
+        public Mode convert(String value) {
+            return Mode.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+        }
+    }
+
     private static final String DRAFT = "hey, running late, see you at the park in ten minutes";
 
     @Override
@@ -113,6 +155,7 @@ public final class SessionLoadDriver implements Callable<Integer> {
                                                 : new dev.cloister.attest.ratls.AttestationMode.Batched(
                                                         batchWindow, 64)));
                 CloisterClient client = deployment.client().tokenBatch(64).build()) {
+            if (mode == Mode.OPENAI) return openAi(vertx, deployment, client, registry);
             // Load: a closed loop of `concurrency` sessions.
             run(client, warmup, new Histogram(3), new AtomicLong(), new AtomicLong());
             Histogram latency = new Histogram(3);
@@ -219,6 +262,194 @@ public final class SessionLoadDriver implements Callable<Integer> {
                     }
                 });
         return done;
+    }
+
+    // --- --mode openai ---
+
+    private int openAi(Vertx vertx, LocalDeployment deployment, CloisterClient client, MeterRegistry registry)
+            throws Exception {
+        OpenAiProxy proxy =
+                OpenAiProxy.start(vertx, client, OpenAiProxy.Config.loopback(0)).await(30, TimeUnit.SECONDS);
+        HttpClient http = vertx.createHttpClient(
+                new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(proxy.port()),
+                new PoolOptions().setHttp1MaxSize(concurrency));
+        String model = deployment.modelId();
+        Buffer body = Buffer.buffer("{\"model\":\"" + model + "\",\"stream\":true,\"max_tokens\":" + tokens
+                + ",\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\"" + PROMPT + "\"}]}");
+        try {
+            closedLoop(
+                    () -> completion(http, body, new long[1]),
+                    warmup,
+                    new Histogram(3),
+                    new AtomicLong(),
+                    new AtomicLong());
+            Histogram latency = new Histogram(3);
+            AtomicLong ok = new AtomicLong();
+            AtomicLong errors = new AtomicLong();
+            long start = System.nanoTime();
+            closedLoop(() -> completion(http, body, new long[1]), duration, latency, ok, errors);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf(
+                    "openai completions through the proxy: %d in %.1f s = %.1f completions/s, %d errors;"
+                            + " latency p50 %.1f ms, p99 %.1f ms (concurrency %d, %d enclaves, %d tokens streamed)%n",
+                    ok.get(),
+                    seconds,
+                    ok.get() / seconds,
+                    errors.get(),
+                    latency.getValueAtPercentile(50) / 1e3,
+                    latency.getValueAtPercentile(99) / 1e3,
+                    concurrency,
+                    enclaves,
+                    tokens);
+            // Sequential, interleaved: the proxy and the SDK to the first streamed text; the enclave's own share.
+            io.micrometer.core.instrument.Timer enclaveTtft =
+                    registry.get("cloister.enclave.chat.first_token").timer();
+            ChatCompletionRequest request = ChatCompletionRequest.of(
+                            model,
+                            java.util.List.of(
+                                    new ChatCompletionRequest.Message(ChatCompletionRequest.Role.USER, PROMPT)))
+                    .withMaxTokens(tokens)
+                    .withSampling(0f, 1f, java.util.OptionalLong.empty())
+                    .streamed(false);
+            Histogram viaProxy = new Histogram(3);
+            Histogram viaSdk = new Histogram(3);
+            Histogram overhead = new Histogram(3);
+            Histogram enclaveOwn = new Histogram(3);
+            for (int i = 0; i < overheadSamples; i++) {
+                long[] first = {0};
+                long t0 = System.nanoTime();
+                completion(http, body, first)
+                        .toCompletionStage()
+                        .toCompletableFuture()
+                        .get(60, TimeUnit.SECONDS);
+                viaProxy.recordValue((first[0] - t0) / 1000);
+
+                double enclaveBefore = enclaveTtft.totalTime(TimeUnit.NANOSECONDS);
+                long enclaveCount = enclaveTtft.count();
+                long[] sdkFirst = {0};
+                long t1 = System.nanoTime();
+                client.chat(request, chunk -> {
+                            if (sdkFirst[0] == 0 && hasText(chunk)) sdkFirst[0] = System.nanoTime();
+                        })
+                        .answer()
+                        .await(60, TimeUnit.SECONDS);
+                if (enclaveTtft.count() != enclaveCount + 1) throw new IllegalStateException("no enclave sample");
+                long sdk = sdkFirst[0] - t1;
+                long own = (long) (enclaveTtft.totalTime(TimeUnit.NANOSECONDS) - enclaveBefore);
+                viaSdk.recordValue(sdk / 1000);
+                enclaveOwn.recordValue(own / 1000);
+                overhead.recordValue(Math.max(0, sdk - own) / 1000);
+            }
+            System.out.printf(
+                    "proxy added latency to the first streamed text: p50 %.2f ms - %.2f ms = %.2f ms,"
+                            + " p99 %.2f ms - %.2f ms = %.2f ms (proxy - SDK directly, %d sequential samples each,"
+                            + " interleaved)%n",
+                    viaProxy.getValueAtPercentile(50) / 1e3,
+                    viaSdk.getValueAtPercentile(50) / 1e3,
+                    (viaProxy.getValueAtPercentile(50) - viaSdk.getValueAtPercentile(50)) / 1e3,
+                    viaProxy.getValueAtPercentile(99) / 1e3,
+                    viaSdk.getValueAtPercentile(99) / 1e3,
+                    (viaProxy.getValueAtPercentile(99) - viaSdk.getValueAtPercentile(99)) / 1e3,
+                    overheadSamples);
+            System.out.printf(
+                    "time to first token, private path minus the enclave's own: p50 %.2f ms, p99 %.2f ms"
+                            + " (SDK p50 %.2f ms, enclave's own p50 %.2f ms; per sample)%n",
+                    overhead.getValueAtPercentile(50) / 1e3,
+                    overhead.getValueAtPercentile(99) / 1e3,
+                    viaSdk.getValueAtPercentile(50) / 1e3,
+                    enclaveOwn.getValueAtPercentile(50) / 1e3);
+            return errors.get() == 0 ? 0 : 1;
+        } finally {
+            http.close().await(10, TimeUnit.SECONDS);
+            proxy.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static final String PROMPT = "Once upon a time";
+
+    private static boolean hasText(ChatCompletionChunk chunk) {
+        return chunk.delta().map(d -> !d.content().isEmpty()).orElse(false);
+    }
+
+    /**
+     * One streamed completion through the proxy, read to {@code [DONE]}; {@code first[0]} gets the time of the first
+     * event with text.
+     */
+    private static Future<Void> completion(HttpClient http, Buffer body, long[] first) {
+        return http.request(HttpMethod.POST, "/v1/chat/completions")
+                .compose(request -> request.putHeader("content-type", "application/json")
+                        .send(body)
+                        .compose(response -> {
+                            if (response.statusCode() != 200) {
+                                return response.body()
+                                        .compose(
+                                                b -> Future.failedFuture("status " + response.statusCode() + ": " + b));
+                            }
+                            ServerSentEvents.Decoder events = new ServerSentEvents.Decoder(64 * 1024);
+                            boolean[] done = {false};
+                            Promise<Void> read = Promise.promise();
+                            response.handler(buffer -> {
+                                try {
+                                    for (String data : events.offer(buffer.getBytes())) {
+                                        if (data.equals(ServerSentEvents.DONE)) {
+                                            done[0] = true;
+                                        } else if (first[0] == 0 && hasText(ChatCompletionChunk.decode(data))) {
+                                            first[0] = System.nanoTime();
+                                        }
+                                    }
+                                } catch (Exception e) {
+                                    read.tryFail(e);
+                                }
+                            });
+                            response.exceptionHandler(read::tryFail);
+                            response.endHandler(v -> {
+                                if (done[0] && first[0] != 0) read.tryComplete();
+                                else read.tryFail("the stream ended without text or [DONE]");
+                            });
+                            return read.future();
+                        }));
+    }
+
+    private void closedLoop(
+            java.util.function.Supplier<Future<Void>> session,
+            Duration length,
+            Histogram latency,
+            AtomicLong ok,
+            AtomicLong errors)
+            throws Exception {
+        Instant end = Instant.now().plus(length);
+        CompletableFuture<?>[] loops = new CompletableFuture<?>[concurrency];
+        for (int i = 0; i < concurrency; i++) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            loops[i] = done;
+            next(session, end, latency, ok, errors, done);
+        }
+        CompletableFuture.allOf(loops).get(length.toSeconds() + 120, TimeUnit.SECONDS);
+    }
+
+    private void next(
+            java.util.function.Supplier<Future<Void>> session,
+            Instant end,
+            Histogram latency,
+            AtomicLong ok,
+            AtomicLong errors,
+            CompletableFuture<Void> done) {
+        if (Instant.now().isAfter(end) || ok.get() + errors.get() >= maxSessions) {
+            done.complete(null);
+            return;
+        }
+        long t0 = System.nanoTime();
+        session.get().onComplete(result -> {
+            if (result.succeeded()) {
+                synchronized (latency) {
+                    latency.recordValue((System.nanoTime() - t0) / 1000);
+                }
+                ok.incrementAndGet();
+            } else if (errors.incrementAndGet() <= 5) {
+                System.err.println("completion failed: " + result.cause().getMessage());
+            }
+            next(session, end, latency, ok, errors, done);
+        });
     }
 
     public static void main(String[] args) {

@@ -97,6 +97,9 @@ public final class DemoCommand implements Callable<Integer> {
                     + "argument per line")
     Path sessionOptionsOut;
 
+    /** Counted down once every party is closed; with {@code --serve} the shutdown hook waits for it. */
+    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -193,10 +196,20 @@ public final class DemoCommand implements Callable<Integer> {
                 return 1;
             }
         } finally {
-            if (deployment != null) deployment.close();
-            runtime.vertx().close().await(30, TimeUnit.SECONDS);
-            try (Stream<Path> walk = Files.walk(data)) {
-                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            try {
+                if (deployment != null) deployment.close();
+                runtime.vertx().close().await(30, TimeUnit.SECONDS);
+                try (Stream<Path> walk = Files.walk(data)) {
+                    walk.sorted(Comparator.reverseOrder())
+                            .forEach(p -> p.toFile().delete());
+                }
+                if (serve) {
+                    out.println("stopped: the proxy, relay, gateway, issuer, key directory, ledger, witnesses and "
+                            + "enclaves are closed");
+                    out.flush();
+                }
+            } finally {
+                stopped.countDown(); // the shutdown hook waits for this: every party closed before the JVM exits
             }
         }
     }
@@ -215,7 +228,6 @@ public final class DemoCommand implements Callable<Integer> {
         }
         Path log = data.resolve("request-log.jsonl");
         java.util.concurrent.CountDownLatch interrupted = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
         Thread hook = new Thread(() -> {
             interrupted.countDown();
             try {
@@ -243,14 +255,10 @@ public final class DemoCommand implements Callable<Integer> {
             out.println("serving until interrupted (Ctrl-C)");
             out.flush();
             Runtime.getRuntime().addShutdownHook(hook);
-            try {
-                interrupted.await();
-                out.println("stopping");
-                out.flush();
-                proxy.close().await(10, TimeUnit.SECONDS);
-            } finally {
-                stopped.countDown();
-            }
+            interrupted.await();
+            out.println("stopping");
+            out.flush();
+            proxy.close().await(10, TimeUnit.SECONDS);
             return 0;
         }
     }

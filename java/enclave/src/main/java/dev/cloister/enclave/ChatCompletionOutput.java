@@ -18,11 +18,12 @@ import java.util.Optional;
 
 /**
  * A chat completion's answer in the OpenAI API's shapes, handed to the session's {@link RecordOutbox} as it is
- * produced. Streamed: an indeterminate-length BHTTP response of {@code text/event-stream}, one
- * {@code chat.completion.chunk} event per piece of text (the first names the role), a last chunk with the
- * {@code finish_reason}, with {@code include_usage} a usage chunk, then {@code data: [DONE]}; an answer cut short by the
- * enclave (deadline, failure, shutdown) ends with an error event instead. Whole: one {@code chat.completion}, or an
- * error object with its status. Refusals before generation are known-length BHTTP responses with an error object.
+ * produced. Streamed: an indeterminate-length BHTTP response of {@code text/event-stream}: a first
+ * {@code chat.completion.chunk} that names the role (sent as soon as the scheduler admits the generation), one per piece
+ * of text, a last one with the {@code finish_reason}, with {@code include_usage} a usage chunk, then
+ * {@code data: [DONE]}; an admitted answer the enclave cuts short (deadline, failure, shutdown) ends with an error event
+ * instead, and no {@code [DONE]}. Whole: one {@code chat.completion}, or an error object with its status. Refusals
+ * before admission are known-length BHTTP responses with an error object.
  */
 final class ChatCompletionOutput implements Assistant.Answer {
 
@@ -34,6 +35,7 @@ final class ChatCompletionOutput implements Assistant.Answer {
     private final boolean stream;
     private final boolean includeUsage;
     private final Identity identity;
+    private final Runnable onFirstText;
     private final Runnable onAnswered;
     private final IndeterminateResponseWriter bhttp = new IndeterminateResponseWriter();
     /** The whole answer's text so far (each buffer registered with the session, so its end zeroes it). */
@@ -41,12 +43,15 @@ final class ChatCompletionOutput implements Assistant.Answer {
 
     private int collectedLength;
     private boolean headSent;
+    private boolean ended;
+    private boolean textSent;
 
     ChatCompletionOutput(
             RecordOutbox outbox,
             EnclaveSession session,
             boolean stream,
             boolean includeUsage,
+            Runnable onFirstText,
             Identity identity,
             Runnable onAnswered) {
         this.outbox = outbox;
@@ -54,11 +59,16 @@ final class ChatCompletionOutput implements Assistant.Answer {
         this.stream = stream;
         this.includeUsage = includeUsage;
         this.identity = identity;
+        this.onFirstText = onFirstText;
         this.onAnswered = onAnswered;
     }
 
     @Override
     public synchronized void text(byte[] utf8) {
+        if (!textSent) {
+            textSent = true;
+            onFirstText.run();
+        }
         if (stream) {
             sendHead();
             String piece = new String(utf8, StandardCharsets.UTF_8);
@@ -78,8 +88,18 @@ final class ChatCompletionOutput implements Assistant.Answer {
         }
     }
 
+    /**
+     * The generation was admitted (the scheduler took it): a stream's head and its role chunk go out now, before the
+     * first token. Whatever ends an admitted stream (its deadline, a failure, shutdown) is an error event in it, even
+     * before this is called. No effect on a whole answer, or once the answer has ended.
+     */
+    synchronized void accepted() {
+        if (stream && !ended) sendHead();
+    }
+
     @Override
     public synchronized void finished(Completion completion) {
+        ended = true;
         Optional<ChatCompletion.Finish> finish = switch (completion.reason()) {
             case END_OF_TEXT, STOP_STRING -> Optional.of(ChatCompletion.Finish.STOP);
             case MAX_TOKENS, CONTEXT_FULL -> Optional.of(ChatCompletion.Finish.LENGTH);
@@ -94,7 +114,9 @@ final class ChatCompletionOutput implements Assistant.Answer {
                 default ->
                     new OpenAiError(500, OpenAiError.SERVER_ERROR, null, null, "the answer could not be completed");
             };
-            if (stream && headSent) {
+            if (stream) {
+                // Admitted by the scheduler (only an admitted generation finishes): a stream's every ending is in it.
+                sendHead();
                 event(new String(error.encode(), StandardCharsets.UTF_8));
                 outbox.seal(bhttp.end(FieldSection.EMPTY));
                 outbox.close();
@@ -128,6 +150,7 @@ final class ChatCompletionOutput implements Assistant.Answer {
 
     /** Answers a refusal before generation started: a known-length response with the error object. */
     synchronized void refuse(OpenAiError error) {
+        ended = true;
         if (headSent) {
             outbox.close(); // not reached: refusals come before the stream starts
             return;

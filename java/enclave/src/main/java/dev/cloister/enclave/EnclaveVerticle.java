@@ -88,6 +88,7 @@ public final class EnclaveVerticle extends VerticleBase {
     private Counter answered;
     private final java.util.concurrent.atomic.AtomicLong answeredHere = new java.util.concurrent.atomic.AtomicLong();
     private Counter refused;
+    private io.micrometer.core.instrument.Timer firstToken;
     private HttpServer server;
     private final java.security.SecureRandom ids = new java.security.SecureRandom();
     /** When this endpoint started: the {@code created} time of the model it lists. */
@@ -108,6 +109,11 @@ public final class EnclaveVerticle extends VerticleBase {
     public Future<?> start() {
         answered = Counter.builder("cloister.enclave.sessions.answered").register(registry);
         refused = Counter.builder("cloister.enclave.sessions.refused").register(registry);
+        // The enclave's own time to first token: from the chat completion request read inside the session to its
+        // first text handed to the session's output (template, tokenizer, queue, prefill, first decode step).
+        firstToken = io.micrometer.core.instrument.Timer.builder("cloister.enclave.chat.first_token")
+                .description("Chat completions: request read in the enclave to first text sent")
+                .register(registry);
         Gauge.builder("cloister.enclave.sessions.open", sessions, Map::size).register(registry);
         vertx.setPeriodic(1000, id -> expireIdle());
         return vertx.createHttpServer(new HttpServerOptions()
@@ -306,11 +312,13 @@ public final class EnclaveVerticle extends VerticleBase {
             refuseWhole(outbox, e);
             return;
         }
+        long read = System.nanoTime();
         ChatCompletionOutput output = new ChatCompletionOutput(
                 outbox,
                 session,
                 request.stream(),
                 request.includeUsage(),
+                () -> firstToken.record(System.nanoTime() - read, java.util.concurrent.TimeUnit.NANOSECONDS),
                 new ChatCompletionOutput.Identity(
                         "chatcmpl-" + completionId(), clock.instant().getEpochSecond(), assistant.modelId()),
                 () -> {
@@ -334,6 +342,7 @@ public final class EnclaveVerticle extends VerticleBase {
                     new OpenAiError(500, OpenAiError.SERVER_ERROR, null, null, "the answer could not be started"));
             return;
         }
+        output.accepted();
         response.closeHandler(v -> {
             cancel.run();
             end(id);

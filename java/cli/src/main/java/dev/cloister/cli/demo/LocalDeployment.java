@@ -87,34 +87,83 @@ public final class LocalDeployment implements AutoCloseable {
             int maxOutputTokens,
             AttestationMode attestation,
             Path simRoots,
-            double relayRate) {
+            double relayRate,
+            Duration deadline) {
         public static Options of(Path model, Path tokenizer) {
-            return new Options(model, tokenizer, 2, 1, 64, new AttestationMode.PerHandshake(), null, 100);
+            return new Options(
+                    model, tokenizer, 2, 1, 64, new AttestationMode.PerHandshake(), null, 100, Duration.ofSeconds(60));
+        }
+
+        /** How long an enclave lets one answer run before it cuts it short (default: a minute). */
+        public Options withDeadline(Duration d) {
+            return new Options(
+                    model,
+                    tokenizer,
+                    enclaves,
+                    threadsPerEnclave,
+                    maxOutputTokens,
+                    attestation,
+                    simRoots,
+                    relayRate,
+                    d);
         }
 
         /** Requests per second the relay allows one client address (all of loopback is one address). */
         public Options withRelayRate(double rate) {
             return new Options(
-                    model, tokenizer, enclaves, threadsPerEnclave, maxOutputTokens, attestation, simRoots, rate);
+                    model,
+                    tokenizer,
+                    enclaves,
+                    threadsPerEnclave,
+                    maxOutputTokens,
+                    attestation,
+                    simRoots,
+                    rate,
+                    deadline);
         }
 
         public Options withEnclaves(int n) {
             return new Options(
-                    model, tokenizer, n, threadsPerEnclave, maxOutputTokens, attestation, simRoots, relayRate);
+                    model,
+                    tokenizer,
+                    n,
+                    threadsPerEnclave,
+                    maxOutputTokens,
+                    attestation,
+                    simRoots,
+                    relayRate,
+                    deadline);
         }
 
         public Options withMaxOutputTokens(int n) {
-            return new Options(model, tokenizer, enclaves, threadsPerEnclave, n, attestation, simRoots, relayRate);
+            return new Options(
+                    model, tokenizer, enclaves, threadsPerEnclave, n, attestation, simRoots, relayRate, deadline);
         }
 
         public Options withAttestation(AttestationMode mode) {
             return new Options(
-                    model, tokenizer, enclaves, threadsPerEnclave, maxOutputTokens, mode, simRoots, relayRate);
+                    model,
+                    tokenizer,
+                    enclaves,
+                    threadsPerEnclave,
+                    maxOutputTokens,
+                    mode,
+                    simRoots,
+                    relayRate,
+                    deadline);
         }
 
         public Options withSimRoots(Path dir) {
             return new Options(
-                    model, tokenizer, enclaves, threadsPerEnclave, maxOutputTokens, attestation, dir, relayRate);
+                    model,
+                    tokenizer,
+                    enclaves,
+                    threadsPerEnclave,
+                    maxOutputTokens,
+                    attestation,
+                    dir,
+                    relayRate,
+                    deadline);
         }
     }
 
@@ -363,7 +412,7 @@ public final class LocalDeployment implements AutoCloseable {
                         options.threadsPerEnclave(),
                         16,
                         options.maxOutputTokens(),
-                        Duration.ofSeconds(60),
+                        options.deadline(),
                         options.attestation(),
                         EnclaveVerticle.Config.defaults(loopback())),
                 evidence,

@@ -38,26 +38,60 @@ import org.slf4j.LoggerFactory;
  * enclave stops generating. A refusal is an OpenAI error object: the enclave's own, or one naming the check that failed
  * (then nothing was sent). All work is asynchronous on the server's event loop; the client's verification runs on
  * worker threads.
+ *
+ * <p><b>A caller that reads slowly.</b> The enclave's pace is the model's, not the caller's, and the proxy never waits
+ * on a caller (waiting would hold an event loop or the session). Each stream counts the bytes of its events that are
+ * written but not yet taken by the caller's connection (past the socket's send buffer, whose size is fixed at
+ * {@link Config#sendBufferBytes()} so that the kernel's share is bounded too); when that exceeds
+ * {@link Config#maxPendingBytes()} the proxy cuts the stream off: it cancels the private session (the enclave stops
+ * generating and frees the sequence) and closes the caller's connection, so one stalled caller holds at most that much
+ * memory. By default that is 1 MiB, the events of about 6,000 tokens (some 170 bytes each), far more than a whole
+ * answer at the enclave's default output-token limit (128): a caller cut off by it has, in effect, stopped reading.
  */
 public final class OpenAiProxy {
 
     private static final Logger LOG = LoggerFactory.getLogger(OpenAiProxy.class);
 
+    /** The most event bytes one stream may have waiting for a caller that reads slowly (default 1 MiB). */
+    public static final int DEFAULT_MAX_PENDING_BYTES = 1 << 20;
+
+    /** Each caller connection's socket send buffer, fixed rather than grown by the kernel (default 64 KiB). */
+    public static final int DEFAULT_SEND_BUFFER_BYTES = 64 * 1024;
+
     /**
      * @param apiKeySha256 when present, every request must carry {@code Authorization: Bearer KEY} whose SHA-256 this
      *     is (compared in constant time); required off loopback
+     * @param maxPendingBytes the most bytes of one stream's events written to the caller but not yet taken by its
+     *     connection; a caller that lets more wait is cut off (see {@link OpenAiProxy})
+     * @param sendBufferBytes each caller connection's socket send buffer (the kernel's share of what may wait)
      */
-    public record Config(ListenAddress listen, Optional<byte[]> apiKeySha256, ChatCompletionRequest.Limits limits) {
+    public record Config(
+            ListenAddress listen,
+            Optional<byte[]> apiKeySha256,
+            ChatCompletionRequest.Limits limits,
+            int maxPendingBytes,
+            int sendBufferBytes) {
         public Config {
             if (apiKeySha256.isEmpty() && !isLoopback(listen.host())) {
                 throw new IllegalArgumentException(
                         "listening on " + listen + " (not loopback) needs an API key (--api-key-file)");
             }
+            if (maxPendingBytes < 1024) throw new IllegalArgumentException("maxPendingBytes must be at least 1024");
+            if (sendBufferBytes < 1024) throw new IllegalArgumentException("sendBufferBytes must be at least 1024");
+        }
+
+        public Config(ListenAddress listen, Optional<byte[]> apiKeySha256, ChatCompletionRequest.Limits limits) {
+            this(listen, apiKeySha256, limits, DEFAULT_MAX_PENDING_BYTES, DEFAULT_SEND_BUFFER_BYTES);
         }
 
         public static Config loopback(int port) {
             return new Config(
                     new ListenAddress("127.0.0.1", port), Optional.empty(), ChatCompletionRequest.Limits.DEFAULT);
+        }
+
+        /** What may wait for one slow caller: {@code pending} bytes of events, and a socket buffer of {@code socket}. */
+        public Config withSlowReaderBounds(int pending, int socket) {
+            return new Config(listen, apiKeySha256, limits, pending, socket);
         }
     }
 
@@ -65,6 +99,7 @@ public final class OpenAiProxy {
     private final Config config;
     private final HttpServer server;
     private final AtomicLong streams = new AtomicLong();
+    private final AtomicLong slowReadersCut = new AtomicLong();
 
     private OpenAiProxy(CloisterClient client, Config config, HttpServer server) {
         this.client = client;
@@ -105,6 +140,7 @@ public final class OpenAiProxy {
                         .setIdleTimeout(300)
                         .setMaxInitialLineLength(4096)
                         .setMaxHeaderSize(16 * 1024)
+                        .setSendBufferSize(config.sendBufferBytes())
                         .setCompressionSupported(false))
                 .requestHandler(router)
                 .listen(config.listen().port(), config.listen().host())
@@ -127,6 +163,11 @@ public final class OpenAiProxy {
     /** Streams in flight now. */
     public long openStreams() {
         return streams.get();
+    }
+
+    /** Streams cut off because their caller let more than {@link Config#maxPendingBytes()} wait. */
+    public long slowReadersCut() {
+        return slowReadersCut.get();
     }
 
     public Future<Void> close() {
@@ -160,7 +201,7 @@ public final class OpenAiProxy {
             send(response, e);
             return;
         }
-        Stream stream = new Stream(response);
+        Stream stream = new Stream(response, config.maxPendingBytes(), slowReadersCut);
         ChatCall call = client.chat(
                 request,
                 request.stream()
@@ -169,6 +210,7 @@ public final class OpenAiProxy {
                             context.runOnContext(v -> stream.event(data));
                         }
                         : null);
+        stream.call = call;
         response.closeHandler(v -> call.cancel());
         streams.incrementAndGet();
         call.answer()
@@ -206,14 +248,22 @@ public final class OpenAiProxy {
     /** One streamed answer's server-sent events; the head goes out with the first event. On the event loop only. */
     private static final class Stream {
         private final HttpServerResponse response;
+        private final int maxPendingBytes;
+        private final AtomicLong cutCount;
+        private ChatCall call;
         private boolean started;
+        private boolean cut;
+        /** Bytes written to the caller's connection that it has not taken yet. */
+        private long pending;
 
-        Stream(HttpServerResponse response) {
+        Stream(HttpServerResponse response, int maxPendingBytes, AtomicLong cutCount) {
             this.response = response;
+            this.maxPendingBytes = maxPendingBytes;
+            this.cutCount = cutCount;
         }
 
         void event(String data) {
-            if (response.closed() || response.ended()) return;
+            if (cut || response.closed() || response.ended()) return;
             if (!started) {
                 started = true;
                 response.setStatusCode(200)
@@ -222,17 +272,32 @@ public final class OpenAiProxy {
                         .putHeader("cache-control", "no-cache")
                         .putHeader("x-accel-buffering", "no");
             }
-            response.write(Buffer.buffer(ServerSentEvents.event(data)));
+            byte[] event = ServerSentEvents.event(data);
+            if (pending + event.length > maxPendingBytes) {
+                cutOff();
+                return;
+            }
+            pending += event.length;
+            response.write(Buffer.buffer(event)).onComplete(written -> pending -= event.length);
+        }
+
+        /** The caller lets too much wait: stop the private session and close its connection. */
+        private void cutOff() {
+            cut = true;
+            cutCount.incrementAndGet();
+            if (call != null) call.cancel();
+            response.reset();
         }
 
         void end() {
             event(ServerSentEvents.DONE);
+            if (cut) return;
             if (!response.closed() && !response.ended()) response.end();
         }
 
         /** Before the first event: an error answer; after it: an error event, and the stream ends without [DONE]. */
         void fail(OpenAiError error) {
-            if (response.closed() || response.ended()) return;
+            if (cut || response.closed() || response.ended()) return;
             if (!started) {
                 send(response, error);
             } else {

@@ -350,6 +350,55 @@ class OpenAiProxyTest {
         throw new AssertionError("no cancelled stream reached the enclave in 3 tries");
     }
 
+    /**
+     * A caller that sends a streamed request and then reads nothing: once more than the proxy's bound waits for it,
+     * the proxy cancels the session (the enclave frees the sequence) and closes the connection; the event loop never
+     * waits, so a normal stream on the same proxy completes meanwhile.
+     */
+    @Test
+    void aCallerThatStopsReadingIsCutOffAtTheBound() throws Exception {
+        OpenAiProxy bounded = OpenAiProxy.start(
+                        vertx, client, OpenAiProxy.Config.loopback(0).withSlowReaderBounds(1024, 4096))
+                .await(30, TimeUnit.SECONDS);
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.setReceiveBufferSize(4096);
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", bounded.port()), 5000);
+            String body = "{\"model\":\"" + model + "\",\"stream\":true,\"max_tokens\":400,\"temperature\":0,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}]}";
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            socket.getOutputStream()
+                    .write(("POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\n"
+                                    + "content-type: application/json\r\ncontent-length: " + bytes.length + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(bytes);
+            socket.getOutputStream().flush();
+            // Not reading: the events pile up past the socket buffers, then past the proxy's bound.
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < until && (bounded.slowReadersCut() == 0 || bounded.openStreams() > 0)) {
+                Thread.sleep(20);
+            }
+            assertEquals(1, bounded.slowReadersCut(), "the stalled caller was cut off");
+            assertEquals(0, bounded.openStreams());
+            Streamed meanwhile =
+                    stream(sdk(bounded), greedy("Once upon a time", 8).build());
+            assertEquals("length", meanwhile.finish(), "the proxy kept serving");
+            // What had fit in the buffers arrives, then the connection ends without [DONE].
+            socket.setSoTimeout(10_000);
+            String received;
+            try {
+                received = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.net.SocketException reset) {
+                received = "";
+            }
+            assertFalse(received.contains("[DONE]"), received);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (System.nanoTime() < deadline && meter("cloister.enclave.sequences.open") > 0) Thread.sleep(20);
+            assertEquals(0.0, meter("cloister.enclave.sequences.open"), "the enclave's sequence was freed");
+        } finally {
+            bounded.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
     // --- Fail closed: a check that fails answers an error naming it, and nothing reaches an enclave ---
 
     static int requestsReachingEnclaves() {

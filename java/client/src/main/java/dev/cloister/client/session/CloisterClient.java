@@ -8,7 +8,6 @@ import dev.cloister.attest.ratls.RaTlsException;
 import dev.cloister.attest.ratls.RaTlsPolicy;
 import dev.cloister.client.ObliviousHttpClient;
 import dev.cloister.client.keys.KeyConsistency;
-import dev.cloister.client.keys.KeyConsistencyException;
 import dev.cloister.client.log.RequestLog;
 import dev.cloister.client.log.RequestLogEntry;
 import dev.cloister.ledger.checkpoint.LogIdentity;
@@ -78,40 +77,34 @@ public final class CloisterClient implements AutoCloseable {
     public record Answer(
             String text, FinishReason finish, int promptTokens, int generatedTokens, RequestLogEntry logEntry) {}
 
-    private final Builder config;
+    private final ClientConfig config;
     private final ObliviousHttpClient ohttp;
     private final WebClient web;
     private final TokenWallet wallet;
-    private final KeyConsistency keyConsistency;
-    private final dev.cloister.client.keys.ReleaseTransparency releaseTransparency;
-    private final RaTlsClient pinnedTls;
+    private final VerifiedKeys keys;
     private final RequestLog log;
 
-    private CloisterClient(Builder b) {
+    /** A client with this configuration: its own connections, token wallet and cache of verified keys. */
+    public CloisterClient(ClientConfig b) {
         this.config = b;
-        this.ohttp = new ObliviousHttpClient(b.vertx, b.relay, b.timeout);
+        this.ohttp = new ObliviousHttpClient(b.vertx(), b.relay(), b.timeout());
         this.web = WebClient.create(
-                b.vertx,
-                new WebClientOptions().setUserAgentEnabled(false).setConnectTimeout((int) b.timeout.toMillis()));
+                b.vertx(), new WebClientOptions().setUserAgentEnabled(false).setConnectTimeout((int)
+                                b.timeout().toMillis()));
         this.wallet = new TokenWallet(
-                b.vertx,
+                b.vertx(),
                 web,
-                b.issuer,
-                b.account,
-                b.challenge,
-                b.tokenBatch,
-                b.timeout,
-                new dev.cloister.client.keys.IssuerKeyConsistency(b.log, b.witnesses),
-                b.clock,
-                b.random,
-                Optional.ofNullable(b.tokenStore));
-        this.keyConsistency = new KeyConsistency(b.log, b.witnesses);
-        this.releaseTransparency = new dev.cloister.client.keys.ReleaseTransparency(b.log, b.witnesses);
-        this.pinnedTls = b.attestation == null
-                ? null
-                : RaTlsClient.create(
-                        b.attestation, b.verifier, b.keyExchange, Optional.empty(), b.timeout, b.clock, b.random);
-        this.log = b.requestLog;
+                b.issuer(),
+                b.account(),
+                b.challenge(),
+                b.tokenBatch(),
+                b.timeout(),
+                new dev.cloister.client.keys.IssuerKeyConsistency(b.log(), b.witnesses()),
+                b.clock(),
+                b.random(),
+                Optional.ofNullable(b.tokenStore()));
+        this.keys = new VerifiedKeys(b, ohttp);
+        this.log = b.requestLog();
     }
 
     public static Builder builder(Vertx vertx) {
@@ -120,6 +113,11 @@ public final class CloisterClient implements AutoCloseable {
 
     public RequestLog requestLog() {
         return log;
+    }
+
+    /** This client's configuration (a second client built from it shares nothing else). */
+    public ClientConfig config() {
+        return config;
     }
 
     /** Fetches a batch of tokens now, so that the first request does not wait for the issuer. */
@@ -181,9 +179,9 @@ public final class CloisterClient implements AutoCloseable {
         UseCase useCase = request.useCase();
         byte[] body;
         try {
-            request.check(config.requestLimits);
+            request.check(config.requestLimits());
             body = request.encode();
-            AssistantRequest.checkSize(body.length, config.requestLimits);
+            AssistantRequest.checkSize(body.length, config.requestLimits());
         } catch (AssistantRequest.Invalid e) {
             return notSent(useCase.wireName(), e.getMessage());
         }
@@ -219,13 +217,14 @@ public final class CloisterClient implements AutoCloseable {
                 new RequestLogEntry.Shared(request.messages().size(), bytes, List.of());
         byte[] body;
         try {
-            request.check(config.chatLimits);
+            request.check(config.chatLimits());
             body = request.encode();
-            if (body.length > config.chatLimits.maxBodyBytes()) {
+            if (body.length > config.chatLimits().maxBodyBytes()) {
                 throw OpenAiError.tooLong(
                         null,
                         "request_too_large",
-                        "request body of " + body.length + " bytes exceeds " + config.chatLimits.maxBodyBytes());
+                        "request body of " + body.length + " bytes exceeds "
+                                + config.chatLimits().maxBodyBytes());
             }
         } catch (OpenAiError e) {
             return new ChatCall(cancelled, notSent(CHAT, e.getMessage(), e));
@@ -283,8 +282,9 @@ public final class CloisterClient implements AutoCloseable {
             RequestLogEntry.Shared shared,
             Inner<T> inner,
             java.util.function.Function<T, RequestLogEntry> entryOf) {
-        RequestAttempt attempt = new RequestAttempt(useCase, shared, config.clock.instant(), config.relay.toString());
-        return attempt(attempt, inner, config.retries)
+        RequestAttempt attempt = new RequestAttempt(
+                useCase, shared, config.clock().instant(), config.relay().toString());
+        return attempt(attempt, inner, config.retries())
                 .onComplete(done -> Arrays.fill(inner.body(), (byte) 0))
                 .onSuccess(answer -> {
                     RequestLogEntry entry = entryOf.apply(answer);
@@ -312,7 +312,10 @@ public final class CloisterClient implements AutoCloseable {
         SessionFailure failure =
                 new SessionFailure(SessionFailure.Kind.REQUEST, "not sent (no token spent): " + reason, cause);
         RequestAttempt attempt = new RequestAttempt(
-                useCase, new RequestLogEntry.Shared(0, 0, List.of()), config.clock.instant(), config.relay.toString());
+                useCase,
+                new RequestLogEntry.Shared(0, 0, List.of()),
+                config.clock().instant(),
+                config.relay().toString());
         log.append(attempt.entry(RequestLogEntry.Outcome.failed("request", failure.getMessage())));
         return Future.failedFuture(failure);
     }
@@ -320,7 +323,7 @@ public final class CloisterClient implements AutoCloseable {
     private <T> Future<T> attempt(RequestAttempt attempt, Inner<T> inner, int retries) {
         return once(attempt, inner).recover(e -> {
             if (!(e instanceof SessionFailure f && f.kind() == SessionFailure.Kind.TOKEN)) {
-                verified = null;
+                keys.forget();
             }
             if (e instanceof SessionFailure f
                     && f.retryable()
@@ -333,20 +336,11 @@ public final class CloisterClient implements AutoCloseable {
         });
     }
 
-    /** What the client verified about keys and releases, reused until {@code keyCacheTtl} passes. */
-    private record Verified(
-            KeyConsistency.ConsistentKey key,
-            List<dev.cloister.client.keys.ReleaseTransparency.PublishedRelease> releases,
-            RaTlsClient tls,
-            Instant until) {}
-
-    private volatile Verified verified;
-
     private <T> Future<T> once(RequestAttempt attempt, Inner<T> inner) {
         if (inner.cancelled().isComplete()) {
             return Future.failedFuture(new java.util.concurrent.CancellationException("cancelled by the caller"));
         }
-        return verifiedKeysAndReleases(attempt)
+        return keys.current(attempt)
                 .compose(v -> wallet.take().compose(token -> {
                     attempt.token = wallet.describe(token);
                     return handshake(attempt, v.key(), v.tls(), token);
@@ -354,95 +348,12 @@ public final class CloisterClient implements AutoCloseable {
                 .compose(session -> exchange(attempt, session, inner));
     }
 
-    /** Steps 1-2: the key configuration and the releases, verified against the ledger (cached for a while). */
-    private Future<Verified> verifiedKeysAndReleases(RequestAttempt attempt) {
-        Verified cached = verified;
-        if (cached != null && config.clock.instant().isBefore(cached.until())) {
-            attempt.key = cached.key();
-            attempt.releases = cached.releases();
-            return Future.succeededFuture(cached);
-        }
-        URI keys = config.keyDirectory.resolve("/ohttp-keys");
-        URI proofs = config.keyDirectory.resolve("/ohttp-keys/proofs");
-        return ohttp.fetchKeys(keys)
-                .compose(
-                        advertised -> ohttp.fetchKeyProofs(proofs)
-                                .compose(documents -> config.vertx.executeBlocking(
-                                        () -> {
-                                            try {
-                                                attempt.key = keyConsistency
-                                                        .check(advertised, documents, config.clock.instant())
-                                                        .getFirst();
-                                                return attempt.key;
-                                            } catch (KeyConsistencyException e) {
-                                                throw new SessionFailure(
-                                                        SessionFailure.Kind.KEY_CONSISTENCY, e.getMessage(), e);
-                                            }
-                                        },
-                                        false)),
-                        e -> Future.failedFuture(
-                                e instanceof SessionFailure
-                                        ? e
-                                        : new SessionFailure(
-                                                SessionFailure.Kind.KEY_CONSISTENCY,
-                                                "the key directory is unreachable or unusable: " + e.getMessage(),
-                                                e)))
-                .compose(key -> sessionTls(attempt).map(tls -> {
-                    Verified fresh = new Verified(
-                            key, attempt.releases, tls, config.clock.instant().plus(config.keyCacheTtl));
-                    verified = fresh;
-                    return fresh;
-                }));
-    }
-
     /** Forgets the verified keys and releases (the next request fetches and verifies them again). */
     public void forgetVerifiedKeys() {
-        verified = null;
+        keys.forget();
     }
 
     private record Opened(RaTlsConnection tls, String handle, KeyConsistency.ConsistentKey key) {}
-
-    /**
-     * The RA-TLS client for this request: with a pinned policy, that; otherwise the platform policy with the
-     * measurements of the releases the ledger vouches for (fetched from the key directory, verified here).
-     */
-    private Future<RaTlsClient> sessionTls(RequestAttempt attempt) {
-        if (pinnedTls != null) return Future.succeededFuture(pinnedTls);
-        return ohttp.fetchKeyProofs(config.keyDirectory.resolve("/releases/proofs"))
-                .recover(e -> Future.failedFuture(new SessionFailure(
-                        SessionFailure.Kind.LEDGER,
-                        "the release proofs are unreachable or unusable: " + e.getMessage(),
-                        e)))
-                .compose(proofs -> config.vertx.executeBlocking(
-                        () -> {
-                            try {
-                                return releaseTransparency.check(proofs, config.clock.instant());
-                            } catch (KeyConsistencyException e) {
-                                throw new SessionFailure(SessionFailure.Kind.LEDGER, e.getMessage(), e);
-                            }
-                        },
-                        false))
-                .compose(releases -> {
-                    attempt.releases = releases;
-                    List<byte[]> measurements = attempt.releases.stream()
-                            .flatMap(r -> r.sevSnpMeasurements().stream())
-                            .toList();
-                    if (measurements.isEmpty()) {
-                        return Future.failedFuture(new SessionFailure(
-                                SessionFailure.Kind.LEDGER, "no published release names an SEV-SNP measurement", null));
-                    }
-                    RaTlsPolicy policy =
-                            RaTlsPolicy.acceptingReleases(config.platformCpu, measurements, config.platformGpu);
-                    return Future.succeededFuture(RaTlsClient.create(
-                            policy,
-                            config.verifier,
-                            config.keyExchange,
-                            Optional.empty(),
-                            config.timeout,
-                            config.clock,
-                            config.random));
-                });
-    }
 
     /** Steps 3-7: ClientHello with the token; the enclave's flight; verification before anything else is sent. */
     private Future<Opened> handshake(
@@ -456,7 +367,7 @@ public final class CloisterClient implements AutoCloseable {
         BinaryRequest open = BinaryRequest.of(
                 "POST",
                 "https",
-                config.gatewayAuthority,
+                config.gatewayAuthority(),
                 SessionPaths.OPEN,
                 FieldSection.of(
                         "authorization",
@@ -486,7 +397,7 @@ public final class CloisterClient implements AutoCloseable {
                     // Verifying the evidence (certificate chains, report signatures) is CPU work: a worker thread, not
                     // the
                     // event loop.
-                    return config.vertx
+                    return config.vertx()
                             .executeBlocking(
                                     () -> {
                                         connection.receive(answer.content());
@@ -559,7 +470,7 @@ public final class CloisterClient implements AutoCloseable {
         BinaryRequest step = BinaryRequest.of(
                 "POST",
                 "https",
-                config.gatewayAuthority,
+                config.gatewayAuthority(),
                 SessionPaths.step(session.handle()),
                 FieldSection.of("content-type", MediaTypes.CLOISTER_TLS),
                 flight);
@@ -757,17 +668,36 @@ public final class CloisterClient implements AutoCloseable {
         }
 
         public CloisterClient build() {
-            Objects.requireNonNull(relay, "relay URL");
-            Objects.requireNonNull(keyDirectory, "key directory URL");
-            Objects.requireNonNull(log, "ledger identity");
-            Objects.requireNonNull(witnesses, "witness policy");
-            if (attestation == null && (platformCpu == null || platformGpu == null)) {
-                throw new NullPointerException("attestation: a platform policy (or a pinned policy)");
-            }
-            Objects.requireNonNull(issuer, "issuer URL");
-            Objects.requireNonNull(account, "issuer account credential");
-            Objects.requireNonNull(challenge, "token challenge");
-            return new CloisterClient(this);
+            return new CloisterClient(config());
+        }
+
+        /** The configuration as set so far (checked: nothing is defaulted that would weaken a check). */
+        public ClientConfig config() {
+            return new ClientConfig(
+                    vertx,
+                    relay,
+                    keyDirectory,
+                    gatewayAuthority,
+                    log,
+                    witnesses,
+                    attestation,
+                    platformCpu,
+                    platformGpu,
+                    verifier,
+                    issuer,
+                    account,
+                    challenge,
+                    tokenBatch,
+                    keyExchange,
+                    timeout,
+                    retries,
+                    requestLimits,
+                    chatLimits,
+                    keyCacheTtl,
+                    tokenStore,
+                    clock,
+                    random,
+                    requestLog);
         }
     }
 }

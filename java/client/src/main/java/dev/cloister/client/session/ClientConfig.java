@@ -1,0 +1,67 @@
+package dev.cloister.client.session;
+
+import dev.cloister.attest.AttestationVerifier;
+import dev.cloister.attest.ratls.KeyExchange;
+import dev.cloister.attest.ratls.RaTlsPolicy;
+import dev.cloister.client.log.RequestLog;
+import dev.cloister.ledger.checkpoint.LogIdentity;
+import dev.cloister.ledger.witness.WitnessPolicy;
+import dev.cloister.protocol.AssistantRequest;
+import dev.cloister.protocol.openai.ChatCompletionRequest;
+import dev.cloister.tokens.privacypass.TokenChallenge;
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Everything a {@link CloisterClient} is told, checked once: the parties' addresses, the ledger and witnesses it
+ * trusts, the attestation policy (pinned, or a platform policy whose measurements come from the ledger's releases), the
+ * issuer and its challenge, and the limits and timings. Nothing is defaulted that would weaken a check; build one with
+ * {@link CloisterClient#builder}.
+ *
+ * @param attestation a pinned policy, or null when {@code platformCpu} and {@code platformGpu} are given
+ * @param tokenStore where unspent tokens are kept between runs, or null for memory only
+ */
+public record ClientConfig(
+        Vertx vertx,
+        URI relay,
+        URI keyDirectory,
+        String gatewayAuthority,
+        LogIdentity log,
+        WitnessPolicy witnesses,
+        RaTlsPolicy attestation,
+        dev.cloister.attest.sevsnp.SevSnpPolicy platformCpu,
+        RaTlsPolicy.GpuRequirement platformGpu,
+        AttestationVerifier verifier,
+        URI issuer,
+        String account,
+        TokenChallenge challenge,
+        int tokenBatch,
+        KeyExchange keyExchange,
+        Duration timeout,
+        int retries,
+        AssistantRequest.Limits requestLimits,
+        ChatCompletionRequest.Limits chatLimits,
+        Duration keyCacheTtl,
+        Path tokenStore,
+        Clock clock,
+        SecureRandom random,
+        RequestLog requestLog) {
+    public ClientConfig {
+        Objects.requireNonNull(vertx, "vertx");
+        Objects.requireNonNull(relay, "relay URL");
+        Objects.requireNonNull(keyDirectory, "key directory URL");
+        Objects.requireNonNull(log, "ledger identity");
+        Objects.requireNonNull(witnesses, "witness policy");
+        if (attestation == null && (platformCpu == null || platformGpu == null)) {
+            throw new NullPointerException("attestation: a platform policy (or a pinned policy)");
+        }
+        Objects.requireNonNull(issuer, "issuer URL");
+        Objects.requireNonNull(account, "issuer account credential");
+        Objects.requireNonNull(challenge, "token challenge");
+    }
+}
