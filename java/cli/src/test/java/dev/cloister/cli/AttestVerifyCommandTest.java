@@ -156,7 +156,13 @@ class AttestVerifyCommandTest {
     @Test
     void realTdxQuoteIsGenuineAndItsTcbIsAppraisedWithCollateral() throws Exception {
         String quote = vectors("tdx/go-tdx-guest/tdx_prod_quote_SPR_E4.dat").toString();
-        Run genuine = run("--kind", "tdx", "--evidence", quote, "--at", AT);
+        // Intel's SPR sample TD was created without SEPT_VE_DISABLE, which the default policy requires.
+        Run hardened = run("--kind", "tdx", "--evidence", quote, "--at", AT);
+        assertEquals(1, hardened.code(), hardened.json()::encodePrettily);
+        assertTrue(hardened.json().getString("reason").contains("lacks SEPT_VE_DISABLE"), hardened.json()::encode);
+        Path relaxed = dir.resolve("tdx-sept.json");
+        Files.writeString(relaxed, "{\"tdx\":{\"td_attributes\":{\"require_sept_ve_disable\":false}}}");
+        Run genuine = run("--kind", "tdx", "--evidence", quote, "--policy", relaxed.toString(), "--at", AT);
         assertEquals(0, genuine.code(), genuine.json()::encodePrettily);
         assertEquals(
                 "not evaluated (no PCS collateral)",
@@ -172,6 +178,8 @@ class AttestVerifyCommandTest {
                 quote,
                 "--collateral",
                 sprCollateral().toString(),
+                "--policy",
+                relaxed.toString(),
                 "--at",
                 "2023-07-01T00:00:00Z");
         assertEquals(1, collateral.code());

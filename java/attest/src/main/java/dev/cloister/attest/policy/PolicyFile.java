@@ -43,7 +43,11 @@ import java.util.Set;
  *     "mrtd": ..., "rtmr0": ..., "rtmr1": ..., "rtmr2": ..., "rtmr3": ...,  // 48 bytes each
  *     "report_data": ...,                                          // 64 bytes
  *     "tcb_statuses": ["UpToDate", "SWHardeningNeeded", ...],    // requires PCS collateral; never "Revoked"
- *     "min_tcb_evaluation_data_number": 17                          // optional, with tcb_statuses
+ *     "min_tcb_evaluation_data_number": 17,                         // optional, with tcb_statuses
+ *     "td_attributes": {"require_sept_ve_disable": true,           // defaults: true, false, false
+ *                       "allow_migratable": false, "allow_host_profiling": false},
+ *     "xfam": ...,                                                 // 8 bytes
+ *     "mrconfigid": ..., "mrowner": ..., "mrownerconfig": ...      // 48 bytes each
  *   },
  *   "nvidia-gpu": { "nonce": "hex" | ["hex", ...] }               // 32 bytes
  * }
@@ -186,7 +190,34 @@ public record PolicyFile(SevSnpPolicy sevSnp, TdxPolicy tdx, NvidiaGpuPolicy nvi
                         "rtmr3",
                         "report_data",
                         "tcb_statuses",
-                        "min_tcb_evaluation_data_number"));
+                        "min_tcb_evaluation_data_number",
+                        "td_attributes",
+                        "xfam",
+                        "mrconfigid",
+                        "mrowner",
+                        "mrownerconfig"));
+        if (o.has("td_attributes")) {
+            JsonNode a = o.get("td_attributes");
+            if (!a.isObject()) throw new IllegalArgumentException("policy: tdx.td_attributes must be an object");
+            only(
+                    a,
+                    "tdx.td_attributes.",
+                    Set.of("require_sept_ve_disable", "allow_migratable", "allow_host_profiling"));
+            TdxPolicy.TdAttributes hardened = TdxPolicy.TdAttributes.hardened();
+            p = p.withTdAttributes(new TdxPolicy.TdAttributes(
+                    flag(a, "require_sept_ve_disable", hardened.requireSeptVeDisable()),
+                    flag(a, "allow_migratable", hardened.allowMigratable()),
+                    flag(a, "allow_host_profiling", hardened.allowHostProfiling())));
+        }
+        if (o.has("xfam")) {
+            p = p.withXfam(digests(o, "tdx.", "xfam", 8));
+        }
+        if (o.has("mrconfigid") || o.has("mrowner") || o.has("mrownerconfig")) {
+            p = p.withOwnerValues(
+                    o.has("mrconfigid") ? digests(o, "tdx.", "mrconfigid", 48) : p.mrConfigId(),
+                    o.has("mrowner") ? digests(o, "tdx.", "mrowner", 48) : p.mrOwner(),
+                    o.has("mrownerconfig") ? digests(o, "tdx.", "mrownerconfig", 48) : p.mrOwnerConfig());
+        }
         if (o.has("roots")) {
             List<String> roots = new ArrayList<>();
             for (String r : strings(o, "tdx.roots")) {
@@ -228,6 +259,14 @@ public record PolicyFile(SevSnpPolicy sevSnp, TdxPolicy tdx, NvidiaGpuPolicy nvi
             throw new IllegalArgumentException("policy: tdx.min_tcb_evaluation_data_number needs tdx.tcb_statuses");
         }
         return p;
+    }
+
+    private static boolean flag(JsonNode o, String name, boolean otherwise) {
+        if (!o.has(name)) return otherwise;
+        JsonNode v = o.get(name);
+        if (!v.isBoolean())
+            throw new IllegalArgumentException("policy: tdx.td_attributes." + name + " must be true or false");
+        return v.booleanValue();
     }
 
     private static NvidiaGpuPolicy nvidiaGpu(JsonNode o) {

@@ -59,6 +59,19 @@ class PolicyFileTest {
     }
 
     @Test
+    void tdAttributesAndOwnerValuesNarrowTheTdxPolicy() {
+        String m = "11".repeat(48);
+        TdxPolicy p = parse("{\"tdx\":{\"td_attributes\":{\"require_sept_ve_disable\":false,\"allow_migratable\":true},"
+                        + "\"xfam\":\"e700060000000000\",\"mrowner\":\"" + m + "\"}}")
+                .tdx();
+        assertEquals(new TdxPolicy.TdAttributes(false, true, false), p.tdAttributes());
+        assertInstanceOf(ReferenceValue.Digests.class, p.xfam());
+        assertInstanceOf(ReferenceValue.Digests.class, p.mrOwner());
+        assertInstanceOf(ReferenceValue.Skip.class, p.mrConfigId());
+        assertEquals(TdxPolicy.TdAttributes.hardened(), parse("{}").tdx().tdAttributes());
+    }
+
+    @Test
     void anythingMalformedIsRefusedWithItsField() {
         refused("unknown field \"sev-snp.measurment\"", "{\"sev-snp\":{\"measurment\":\"00\"}}");
         refused("unknown field \"tpm\"", "{\"tpm\":{}}");
@@ -82,6 +95,11 @@ class PolicyFileTest {
         refused("not valid JSON", "{\"tdx\":{}, \"tdx\":{}}");
         refused("must hold one JSON object", "[]");
         refused("tdx.roots must be 32 bytes", "{\"tdx\":{\"roots\":[\"00\"]}}");
+        refused(
+                "tdx.td_attributes.require_sept_ve_disable must be true or false",
+                "{\"tdx\":{\"td_attributes\":{\"require_sept_ve_disable\":\"no\"}}}");
+        refused("tdx.td_attributes.", "{\"tdx\":{\"td_attributes\":{\"debug\":true}}}");
+        refused("tdx.xfam must be 8 bytes", "{\"tdx\":{\"xfam\":\"00\"}}");
         refused("must be a hex string or a non-empty array", "{\"nvidia-gpu\":{\"nonce\":[]}}");
     }
 }
