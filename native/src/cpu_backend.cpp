@@ -46,7 +46,7 @@ public:
         att_.assign(n * c_.heads * static_cast<size_t>(c_.seq_len), 0.0f);
         rope_.assign(n * c_.head_dim, 0.0f);
         // Converted activations for the widest input of any product, one region per activation type (q8_0, q8_K,
-        // fp16, bf16: at most 2 bytes per value each).
+        // fp16, bf16, q8_1: at most 2 bytes per value each).
         const size_t in_max = std::max<size_t>(wide, c_.hidden_dim);
         xq_.assign(kActivationTypes * n * (2 * in_max + 64), 0);
         xq_stride_ = n * (2 * in_max + 64);
@@ -150,13 +150,14 @@ private:
 
     void swiglu(size_t n) { cpu::swiglu(hb_.data(), hb2_.data(), n); }
 
-    static constexpr int kActivationTypes = 4;
+    static constexpr int kActivationTypes = 5;
     static int activation_slot(uint32_t act) {
         switch (act) {
             case GGML_Q8_0: return 0;
             case GGML_Q8_K: return 1;
             case GGML_F16: return 2;
             case GGML_BF16: return 3;
+            case GGML_Q8_1: return 4;
             default: return -1;  // fp32: the input itself
         }
     }
@@ -174,13 +175,13 @@ private:
             const int slot = activation_slot(cpu::activation_type(ps[p].W->type));
             if (slot >= 0) want[slot] = true;
         }
-        const uint32_t slot_type[kActivationTypes] = {GGML_Q8_0, GGML_Q8_K, GGML_F16, GGML_BF16};
+        const uint32_t slot_type[kActivationTypes] = {GGML_Q8_0, GGML_Q8_K, GGML_F16, GGML_BF16, GGML_Q8_1};
         uint8_t *const xq = xq_.data();
         const size_t stride = xq_stride_;
         int threads = work < (1 << 18) ? 1 : threads_;  // a parallel region costs microseconds: small products stay on one thread
         cpu::MatmulFn mm = matmul_;
         const bool avx2 = avx2_;
-        const bool convert = want[0] || want[1] || want[2] || want[3];
+        const bool convert = want[0] || want[1] || want[2] || want[3] || want[4];
 #pragma omp parallel num_threads(threads)
         {
             if (convert) {

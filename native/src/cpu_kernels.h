@@ -22,10 +22,10 @@ MatmulFn select_matmul(const char **name);
 
 // The dot product of one weight row of a GGML type with one activation row of `n` values, the activation in the form
 // activation_type() names for that weight type (llama.cpp's vec_dot_type): fp16 for F16, bf16 for BF16, q8_0 for
-// Q8_0/Q4_0, q8_K for the K-quants.
+// Q8_0/Q4_0/Q5_0, q8_1 for Q5_1, q8_K for the K-quants.
 using DotFn = float (*)(const uint8_t *w, const uint8_t *x, int n);
 
-// Q8_0, Q8_K, F16, BF16 or F32: how the activations are given to the products with weights of `type`.
+// Q8_0, Q8_1, Q8_K, F16, BF16 or F32: how the activations are given to the products with weights of `type`.
 uint32_t activation_type(uint32_t weight_type);
 
 // The dot product kernel for a weight type (nullptr for F32, which the matrix kernels above handle, and for types the
@@ -46,6 +46,8 @@ float dot_f16(const uint8_t *w, const uint8_t *x, int n);
 float dot_bf16(const uint8_t *w, const uint8_t *x, int n);
 float dot_q8_0(const uint8_t *w, const uint8_t *x, int n);
 float dot_q4_0(const uint8_t *w, const uint8_t *x, int n);
+float dot_q5_0(const uint8_t *w, const uint8_t *x, int n);
+float dot_q5_1(const uint8_t *w, const uint8_t *x, int n);
 float dot_q4_k(const uint8_t *w, const uint8_t *x, int n);
 float dot_q5_k(const uint8_t *w, const uint8_t *x, int n);
 float dot_q6_k(const uint8_t *w, const uint8_t *x, int n);
@@ -56,6 +58,8 @@ float dot_f16(const uint8_t *w, const uint8_t *x, int n);
 float dot_bf16(const uint8_t *w, const uint8_t *x, int n);
 float dot_q8_0(const uint8_t *w, const uint8_t *x, int n);
 float dot_q4_0(const uint8_t *w, const uint8_t *x, int n);
+float dot_q5_0(const uint8_t *w, const uint8_t *x, int n);
+float dot_q5_1(const uint8_t *w, const uint8_t *x, int n);
 float dot_q4_k(const uint8_t *w, const uint8_t *x, int n);
 float dot_q5_k(const uint8_t *w, const uint8_t *x, int n);
 float dot_q6_k(const uint8_t *w, const uint8_t *x, int n);

@@ -44,9 +44,22 @@ int main(int argc, char **argv) {
     if (argc < 4) return 77;
     const std::string fixtures = argv[1], maker = argv[2], tmp = argv[3];
     int checked = 0;
-    for (const char *arch : {"llama3", "qwen2", "qwen3"}) {
-        for (const char *type : {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q5_k", "q6_k", "q4_k_m"}) {
-            const std::string name = std::string(arch) + "-" + type + ".gguf";
+    // Every architecture in every type (the tiny shape), plus 288-wide rows (not whole 256-blocks), where llama.cpp's
+    // quantizer falls back from Q4_K to Q5_0, from Q5_K to Q5_1 and from Q6_K to Q8_0, as in real SmolLM2 and
+    // Qwen2.5-0.5B Q4_K_M files.
+    struct Case {
+        std::string arch, type, shape, suffix;
+    };
+    std::vector<Case> cases;
+    for (const char *arch : {"llama3", "qwen2", "qwen3"})
+        for (const char *type : {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q5_k", "q6_k", "q4_k_m"})
+            cases.push_back({arch, type, "tiny", ""});
+    cases.push_back({"llama3", "q4_k_m", "288,768,2,6,3,48,512,512", "-w288"});
+    cases.push_back({"qwen2", "q5_k", "288,768,2,6,3,48,512,512", "-w288"});
+    {
+        for (const Case &c : cases) {
+            const char *arch = c.arch.c_str(), *type = c.type.c_str();
+            const std::string name = c.arch + "-" + c.type + c.suffix + ".gguf";
             std::ifstream in(fixtures + "/" + name + ".llama-cpp.json");
             CHECK_MSG(in.good(), "no fixture for %s", name.c_str());
             if (!in.good()) continue;
@@ -57,7 +70,8 @@ int main(int argc, char **argv) {
                                       top = numbers_after(json, "topLogprobs");
             CHECK(!prompt_d.empty() && greedy.size() == 64 && top.size() == 128);
             const std::string model = tmp + "/fixture-" + name;
-            const std::string cmd = "'" + maker + "' '" + model + "' --arch " + arch + " --type " + type + " --seed 1 > /dev/null";
+            const std::string cmd = "'" + maker + "' '" + model + "' --arch " + arch + " --type " + type + " --shape " +
+                                    c.shape + " --seed 1 > /dev/null";
             CHECK_MSG(std::system(cmd.c_str()) == 0, "make-random-gguf failed for %s", name.c_str());
 
             ci_options o{};
@@ -104,6 +118,6 @@ int main(int argc, char **argv) {
             checked++;
         }
     }
-    CHECK(checked == 27);
+    CHECK(checked == static_cast<int>(cases.size()));
     return finish("llama_cpp_fixtures");
 }
