@@ -66,13 +66,13 @@ float dot_q6_k(const uint8_t *w, const uint8_t *x, int n);
 }  // namespace avx2
 
 // out = weight * x / sqrt(mean(x^2) + eps), one row of `dim`.
+// As ggml computes it: the squares (fp32) summed in double, the mean rounded to fp32, then (x * scale) * weight.
 inline void rmsnorm(float *out, const float *x, const float *weight, int dim, float eps) {
-    float ss = 0.0f;
-    for (int i = 0; i < dim; i++) ss += x[i] * x[i];
-    ss /= dim;
-    ss += eps;
-    ss = 1.0f / std::sqrt(ss);
-    for (int i = 0; i < dim; i++) out[i] = weight[i] * (ss * x[i]);
+    double sum = 0.0;
+    for (int i = 0; i < dim; i++) sum += static_cast<double>(x[i] * x[i]);
+    const float mean = static_cast<float>(sum / dim);
+    const float scale = 1.0f / std::sqrt(mean + eps);
+    for (int i = 0; i < dim; i++) out[i] = (x[i] * scale) * weight[i];
 }
 
 // RoPE angles at position `pos`: cos/sin of pos * inv_freq[j] for each of `pairs` rotated pairs of a head.
@@ -102,9 +102,8 @@ inline void rope(float *v, int heads, int head_size, const float *cos, const flo
 // h = silu(h) * h2, elementwise.
 inline void swiglu(float *h, const float *h2, size_t n) {
     for (size_t i = 0; i < n; i++) {
-        float v = h[i];
-        v *= 1.0f / (1.0f + std::exp(-v));
-        h[i] = v * h2[i];
+        const float v = h[i];
+        h[i] = (v / (1.0f + std::exp(-v))) * h2[i];  // ggml's silu: x / (1 + e^-x)
     }
 }
 

@@ -61,6 +61,9 @@ void store_u16(uint8_t *p, uint16_t v) {
 float as_fp16(float f) { return fp16_to_float(float_to_fp16(f)); }
 
 int nearest(float x) { return static_cast<int>(std::lround(x)); }
+// Round half to even, as llama.cpp's activation quantizers do (_mm256_round_ps for q8_0/q8_1, the 1.5 * 2^23 trick of
+// nearest_int for q8_K); std::nearbyint under the default rounding mode.
+int nearest_even(float x) { return static_cast<int>(std::nearbyint(x)); }
 
 template <uint32_t T> void dequantize(const uint8_t *row, float *out, int n) {
     for (int i = 0; i < n; i += 8) decode8<T>(row, i, out + i);
@@ -238,9 +241,9 @@ void quantize_q8_0(const float *x, uint8_t *out, int n) {
     for (int b = 0; b < n / QK8_0; b++, x += QK8_0, out += Q8_0_BYTES) {
         float amax = 0;
         for (int j = 0; j < QK8_0; j++) amax = std::max(amax, std::fabs(x[j]));
-        const float d = amax / 127, id = d != 0 ? 1.0f / d : 0.0f;
+        const float d = amax / 127, id = amax != 0 ? 127.0f / amax : 0.0f;
         store_u16(out, float_to_fp16(d));
-        for (int j = 0; j < QK8_0; j++) out[2 + j] = static_cast<uint8_t>(static_cast<int8_t>(std::roundf(x[j] * id)));
+        for (int j = 0; j < QK8_0; j++) out[2 + j] = static_cast<uint8_t>(static_cast<int8_t>(nearest_even(x[j] * id)));
     }
 }
 
@@ -248,10 +251,10 @@ void quantize_q8_1(const float *x, uint8_t *out, int n) {
     for (int b = 0; b < n / QK8_0; b++, x += QK8_0, out += Q8_1_BYTES) {
         float amax = 0;
         for (int j = 0; j < QK8_0; j++) amax = std::max(amax, std::fabs(x[j]));
-        const float d = amax / 127, id = d != 0 ? 1.0f / d : 0.0f;
+        const float d = amax / 127, id = amax != 0 ? 127.0f / amax : 0.0f;
         int sum = 0;
         for (int j = 0; j < QK8_0; j++) {
-            const int q = static_cast<int>(std::roundf(x[j] * id));
+            const int q = nearest_even(x[j] * id);
             out[4 + j] = static_cast<uint8_t>(static_cast<int8_t>(q));
             sum += q;
         }
@@ -275,7 +278,7 @@ void quantize_q8_K(const float *x, uint8_t *out, int n) {
             continue;
         }
         const float iscale = -127.0f / max, d = 1.0f / iscale;
-        for (int j = 0; j < QK_K; j++) q[j] = static_cast<int8_t>(std::min(127, nearest(iscale * x[j])));
+        for (int j = 0; j < QK_K; j++) q[j] = static_cast<int8_t>(std::min(127, nearest_even(iscale * x[j])));
         for (int g = 0; g < 16; g++) {
             int s = 0;
             for (int j = 0; j < 16; j++) s += q[g * 16 + j];
