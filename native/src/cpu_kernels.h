@@ -22,10 +22,10 @@ MatmulFn select_matmul(const char **name);
 
 // The dot product of one weight row of a GGML type with one activation row of `n` values, the activation in the form
 // activation_type() names for that weight type (llama.cpp's vec_dot_type): fp16 for F16, bf16 for BF16, q8_0 for
-// Q8_0/Q4_0, q8_K for the K-quants.
+// Q8_0/Q4_0/Q5_0, q8_1 for Q5_1, q8_K for the K-quants.
 using DotFn = float (*)(const uint8_t *w, const uint8_t *x, int n);
 
-// Q8_0, Q8_K, F16, BF16 or F32: how the activations are given to the products with weights of `type`.
+// Q8_0, Q8_1, Q8_K, F16, BF16 or F32: how the activations are given to the products with weights of `type`.
 uint32_t activation_type(uint32_t weight_type);
 
 // The dot product kernel for a weight type (nullptr for F32, which the matrix kernels above handle, and for types the
@@ -46,6 +46,8 @@ float dot_f16(const uint8_t *w, const uint8_t *x, int n);
 float dot_bf16(const uint8_t *w, const uint8_t *x, int n);
 float dot_q8_0(const uint8_t *w, const uint8_t *x, int n);
 float dot_q4_0(const uint8_t *w, const uint8_t *x, int n);
+float dot_q5_0(const uint8_t *w, const uint8_t *x, int n);
+float dot_q5_1(const uint8_t *w, const uint8_t *x, int n);
 float dot_q4_k(const uint8_t *w, const uint8_t *x, int n);
 float dot_q5_k(const uint8_t *w, const uint8_t *x, int n);
 float dot_q6_k(const uint8_t *w, const uint8_t *x, int n);
@@ -56,19 +58,21 @@ float dot_f16(const uint8_t *w, const uint8_t *x, int n);
 float dot_bf16(const uint8_t *w, const uint8_t *x, int n);
 float dot_q8_0(const uint8_t *w, const uint8_t *x, int n);
 float dot_q4_0(const uint8_t *w, const uint8_t *x, int n);
+float dot_q5_0(const uint8_t *w, const uint8_t *x, int n);
+float dot_q5_1(const uint8_t *w, const uint8_t *x, int n);
 float dot_q4_k(const uint8_t *w, const uint8_t *x, int n);
 float dot_q5_k(const uint8_t *w, const uint8_t *x, int n);
 float dot_q6_k(const uint8_t *w, const uint8_t *x, int n);
 }  // namespace avx2
 
 // out = weight * x / sqrt(mean(x^2) + eps), one row of `dim`.
+// As ggml computes it: the squares (fp32) summed in double, the mean rounded to fp32, then (x * scale) * weight.
 inline void rmsnorm(float *out, const float *x, const float *weight, int dim, float eps) {
-    float ss = 0.0f;
-    for (int i = 0; i < dim; i++) ss += x[i] * x[i];
-    ss /= dim;
-    ss += eps;
-    ss = 1.0f / std::sqrt(ss);
-    for (int i = 0; i < dim; i++) out[i] = weight[i] * (ss * x[i]);
+    double sum = 0.0;
+    for (int i = 0; i < dim; i++) sum += static_cast<double>(x[i] * x[i]);
+    const float mean = static_cast<float>(sum / dim);
+    const float scale = 1.0f / std::sqrt(mean + eps);
+    for (int i = 0; i < dim; i++) out[i] = (x[i] * scale) * weight[i];
 }
 
 // RoPE angles at position `pos`: cos/sin of pos * inv_freq[j] for each of `pairs` rotated pairs of a head.
@@ -98,9 +102,8 @@ inline void rope(float *v, int heads, int head_size, const float *cos, const flo
 // h = silu(h) * h2, elementwise.
 inline void swiglu(float *h, const float *h2, size_t n) {
     for (size_t i = 0; i < n; i++) {
-        float v = h[i];
-        v *= 1.0f / (1.0f + std::exp(-v));
-        h[i] = v * h2[i];
+        const float v = h[i];
+        h[i] = (v / (1.0f + std::exp(-v))) * h2[i];  // ggml's silu: x / (1 + e^-x)
     }
 }
 

@@ -134,6 +134,47 @@ float dot_q4_0(const uint8_t *w, const uint8_t *x, int n) {
     return hsum(acc);
 }
 
+// The 32 fifth bits of a Q5 block as bytes: 0x10 where bit j of qh is set, 0 elsewhere (llama.cpp's bytes_from_bits_32).
+inline __m256i fifth_bits(uint32_t qh) {
+    const __m256i shuffle = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0x0000000000000000);
+    __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(qh)), shuffle);
+    const __m256i bit = _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe);  // all bits but bit (j % 8) of byte j
+    bytes = _mm256_or_si256(bytes, bit);
+    bytes = _mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1));
+    return _mm256_and_si256(bytes, _mm256_set1_epi8(0x10));
+}
+
+inline __m256i q5_values(const uint8_t *qs, uint32_t qh) {
+    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i *>(qs));
+    const __m256i both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
+    return _mm256_or_si256(_mm256_and_si256(both, _mm256_set1_epi8(0x0F)), fifth_bits(qh));  // 0..31
+}
+
+float dot_q5_0(const uint8_t *w, const uint8_t *x, int n) {
+    const __m256i sixteen = _mm256_set1_epi8(16);
+    __m256 acc = _mm256_setzero_ps();
+    for (int b = 0; b < n / QK4_0; b++, w += Q5_0_BYTES, x += Q8_0_BYTES) {
+        const __m256i qw = _mm256_sub_epi8(q5_values(w + 6, load_u32(w + 2)), sixteen);
+        const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x + 2));
+        const __m256 d = _mm256_set1_ps(fp16(w) * fp16(x));
+        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_i8(qw, qx)), acc);
+    }
+    return hsum(acc);
+}
+
+float dot_q5_1(const uint8_t *w, const uint8_t *x, int n) {
+    __m256 acc = _mm256_setzero_ps();
+    float offsets = 0;
+    for (int b = 0; b < n / QK4_0; b++, w += Q5_1_BYTES, x += Q8_1_BYTES) {
+        const __m256i qw = q5_values(w + 8, load_u32(w + 4));  // unsigned: maddubs takes it as is
+        const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x + 4));
+        const __m256i sum = _mm256_madd_epi16(_mm256_maddubs_epi16(qw, qx), _mm256_set1_epi16(1));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16(w) * fp16(x)), _mm256_cvtepi32_ps(sum), acc);
+        offsets += fp16(w + 2) * fp16(x + 2);
+    }
+    return hsum(acc) + offsets;
+}
+
 template <bool FIVE> float dot_k_affine(const uint8_t *w, const uint8_t *x, int n) {
     constexpr size_t bytes = FIVE ? Q5_K_BYTES : Q4_K_BYTES;
     const __m256i low = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);

@@ -28,7 +28,8 @@ void matmul_dot(DotFn dot, const uint8_t *W, size_t w_row, const uint8_t *X, siz
 
 uint32_t activation_type(uint32_t weight_type) {
     switch (weight_type) {
-        case GGML_Q8_0: case GGML_Q4_0: return GGML_Q8_0;
+        case GGML_Q8_0: case GGML_Q4_0: case GGML_Q5_0: return GGML_Q8_0;
+        case GGML_Q5_1: return GGML_Q8_1;
         case GGML_Q4_K: case GGML_Q5_K: case GGML_Q6_K: return GGML_Q8_K;
         case GGML_F16: return GGML_F16;    // llama.cpp rounds the other operand of an F16 product to fp16
         case GGML_BF16: return GGML_BF16;  // and of a BF16 product to bf16
@@ -39,6 +40,7 @@ uint32_t activation_type(uint32_t weight_type) {
 size_t activation_row_bytes(uint32_t act, int n) {
     switch (act) {
         case GGML_Q8_0: return static_cast<size_t>(n) / QK8_0 * Q8_0_BYTES;
+        case GGML_Q8_1: return static_cast<size_t>(n) / QK8_0 * Q8_1_BYTES;
         case GGML_Q8_K: return static_cast<size_t>(n) / QK_K * Q8_K_BYTES;
         case GGML_F16: case GGML_BF16: return static_cast<size_t>(n) * 2;
         default: return static_cast<size_t>(n) * 4;
@@ -48,6 +50,7 @@ size_t activation_row_bytes(uint32_t act, int n) {
 void quantize_activation(uint32_t act, const float *x, uint8_t *out, int n) {
     switch (act) {
         case GGML_Q8_0: quantize_q8_0(x, out, n); break;
+        case GGML_Q8_1: quantize_q8_1(x, out, n); break;
         case GGML_Q8_K: quantize_q8_K(x, out, n); break;
         case GGML_F16: case GGML_BF16: quantize_row(act, x, out, n); break;
         default: std::memcpy(out, x, static_cast<size_t>(n) * 4); break;
@@ -89,6 +92,32 @@ float dot_q4_0(const uint8_t *w, const uint8_t *x, int n) {
             si += ((w[2 + j] >> 4) - 8) * qx[j + 16];
         }
         s += fp16_to_float(load_u16(w)) * fp16_to_float(load_u16(x)) * static_cast<float>(si);
+    }
+    return s;
+}
+
+float dot_q5_0(const uint8_t *w, const uint8_t *x, int n) {
+    float s = 0;
+    for (int b = 0; b < n / QK4_0; b++, w += Q5_0_BYTES, x += Q8_0_BYTES) {
+        const int8_t *qx = reinterpret_cast<const int8_t *>(x + 2);
+        const uint32_t qh = load_u32(w + 2);
+        int si = 0;
+        for (int j = 0; j < QK4_0; j++) si += (q5_value(w + 6, qh, j) - 16) * qx[j];
+        s += fp16_to_float(load_u16(w)) * fp16_to_float(load_u16(x)) * static_cast<float>(si);
+    }
+    return s;
+}
+
+// Q5_1 against q8_1: d_w d_x (q5 . q8) + m_w s_x, s_x = d_x * sum(q8) carried in the activation block.
+float dot_q5_1(const uint8_t *w, const uint8_t *x, int n) {
+    float s = 0;
+    for (int b = 0; b < n / QK4_0; b++, w += Q5_1_BYTES, x += Q8_1_BYTES) {
+        const int8_t *qx = reinterpret_cast<const int8_t *>(x + 4);
+        const uint32_t qh = load_u32(w + 4);
+        int si = 0;
+        for (int j = 0; j < QK4_0; j++) si += q5_value(w + 8, qh, j) * qx[j];
+        s += fp16_to_float(load_u16(w)) * fp16_to_float(load_u16(x)) * static_cast<float>(si) +
+             fp16_to_float(load_u16(w + 2)) * fp16_to_float(load_u16(x + 2));
     }
     return s;
 }
@@ -187,6 +216,8 @@ DotFn select_dot(uint32_t type, bool avx2) {
             case GGML_BF16: return avx2::dot_bf16;
             case GGML_Q8_0: return avx2::dot_q8_0;
             case GGML_Q4_0: return avx2::dot_q4_0;
+            case GGML_Q5_0: return avx2::dot_q5_0;
+            case GGML_Q5_1: return avx2::dot_q5_1;
             case GGML_Q4_K: return avx2::dot_q4_k;
             case GGML_Q5_K: return avx2::dot_q5_k;
             case GGML_Q6_K: return avx2::dot_q6_k;
@@ -200,6 +231,8 @@ DotFn select_dot(uint32_t type, bool avx2) {
         case GGML_BF16: return portable::dot_bf16;
         case GGML_Q8_0: return portable::dot_q8_0;
         case GGML_Q4_0: return portable::dot_q4_0;
+        case GGML_Q5_0: return portable::dot_q5_0;
+        case GGML_Q5_1: return portable::dot_q5_1;
         case GGML_Q4_K: return portable::dot_q4_k;
         case GGML_Q5_K: return portable::dot_q5_k;
         case GGML_Q6_K: return portable::dot_q6_k;

@@ -539,6 +539,8 @@ private:
             case GGML_F16: gemv<GGML_F16>(W, X, Y, n, in, out, grid, threads); break;
             case GGML_Q8_0: gemv<GGML_Q8_0>(W, X, Y, n, in, out, grid, threads); break;
             case GGML_Q4_0: gemv<GGML_Q4_0>(W, X, Y, n, in, out, grid, threads); break;
+            case GGML_Q5_0: gemv<GGML_Q5_0>(W, X, Y, n, in, out, grid, threads); break;
+            case GGML_Q5_1: gemv<GGML_Q5_1>(W, X, Y, n, in, out, grid, threads); break;
             case GGML_Q4_K: gemv<GGML_Q4_K>(W, X, Y, n, in, out, grid, threads); break;
             case GGML_Q5_K: gemv<GGML_Q5_K>(W, X, Y, n, in, out, grid, threads); break;
             case GGML_Q6_K: gemv<GGML_Q6_K>(W, X, Y, n, in, out, grid, threads); break;
@@ -554,6 +556,8 @@ private:
             case GGML_F16: embed_kernel<GGML_F16><<<n, 128, 0, stream_>>>(E.data, E.row_bytes, d_tokens_, x_, c_.dim); break;
             case GGML_Q8_0: embed_kernel<GGML_Q8_0><<<n, 128, 0, stream_>>>(E.data, E.row_bytes, d_tokens_, x_, c_.dim); break;
             case GGML_Q4_0: embed_kernel<GGML_Q4_0><<<n, 128, 0, stream_>>>(E.data, E.row_bytes, d_tokens_, x_, c_.dim); break;
+            case GGML_Q5_0: embed_kernel<GGML_Q5_0><<<n, 128, 0, stream_>>>(E.data, E.row_bytes, d_tokens_, x_, c_.dim); break;
+            case GGML_Q5_1: embed_kernel<GGML_Q5_1><<<n, 128, 0, stream_>>>(E.data, E.row_bytes, d_tokens_, x_, c_.dim); break;
             case GGML_Q4_K: embed_kernel<GGML_Q4_K><<<n, 128, 0, stream_>>>(E.data, E.row_bytes, d_tokens_, x_, c_.dim); break;
             case GGML_Q5_K: embed_kernel<GGML_Q5_K><<<n, 128, 0, stream_>>>(E.data, E.row_bytes, d_tokens_, x_, c_.dim); break;
             case GGML_Q6_K: embed_kernel<GGML_Q6_K><<<n, 128, 0, stream_>>>(E.data, E.row_bytes, d_tokens_, x_, c_.dim); break;

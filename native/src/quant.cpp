@@ -12,6 +12,8 @@ TypeLayout type_layout(uint32_t type) {
         case GGML_BF16: return {1, 2, "BF16"};
         case GGML_Q8_0: return {QK8_0, Q8_0_BYTES, "Q8_0"};
         case GGML_Q4_0: return {QK4_0, Q4_0_BYTES, "Q4_0"};
+        case GGML_Q5_0: return {QK4_0, Q5_0_BYTES, "Q5_0"};
+        case GGML_Q5_1: return {QK4_0, Q5_1_BYTES, "Q5_1"};
         case GGML_Q4_K: return {QK_K, Q4_K_BYTES, "Q4_K"};
         case GGML_Q5_K: return {QK_K, Q5_K_BYTES, "Q5_K"};
         case GGML_Q6_K: return {QK_K, Q6_K_BYTES, "Q6_K"};
@@ -59,6 +61,9 @@ void store_u16(uint8_t *p, uint16_t v) {
 float as_fp16(float f) { return fp16_to_float(float_to_fp16(f)); }
 
 int nearest(float x) { return static_cast<int>(std::lround(x)); }
+// Round half to even, as llama.cpp's activation quantizers do (_mm256_round_ps for q8_0/q8_1, the 1.5 * 2^23 trick of
+// nearest_int for q8_K); std::nearbyint under the default rounding mode.
+int nearest_even(float x) { return static_cast<int>(std::nearbyint(x)); }
 
 template <uint32_t T> void dequantize(const uint8_t *row, float *out, int n) {
     for (int i = 0; i < n; i += 8) decode8<T>(row, i, out + i);
@@ -78,6 +83,44 @@ void quantize_q4_0(const float *x, uint8_t *out, int n) {
             int lo = std::clamp(nearest(x[j] * id) + 8, 0, 15), hi = std::clamp(nearest(x[j + 16] * id) + 8, 0, 15);
             out[2 + j] = static_cast<uint8_t>(lo | hi << 4);
         }
+    }
+}
+
+// Q5_0 (symmetric: the value of largest magnitude maps to -16) and Q5_1 (affine: min .. max over 0..31), as
+// llama.cpp's reference quantizers do.
+void quantize_q5(const float *x, uint8_t *out, int n, bool affine) {
+    const size_t bytes = affine ? Q5_1_BYTES : Q5_0_BYTES;
+    for (int b = 0; b < n / QK4_0; b++, x += QK4_0, out += bytes) {
+        float d, m = 0;
+        if (affine) {
+            float lo = x[0], hi = x[0];
+            for (int j = 1; j < QK4_0; j++) {
+                lo = std::min(lo, x[j]);
+                hi = std::max(hi, x[j]);
+            }
+            d = as_fp16((hi - lo) / 31);
+            m = as_fp16(lo);
+        } else {
+            float max = 0, amax = 0;
+            for (int j = 0; j < QK4_0; j++)
+                if (std::fabs(x[j]) > amax) {
+                    amax = std::fabs(x[j]);
+                    max = x[j];
+                }
+            d = as_fp16(max / -16.0f);
+        }
+        const float id = d != 0 ? 1.0f / d : 0.0f;
+        std::memset(out, 0, bytes);
+        store_u16(out, float_to_fp16(d));
+        if (affine) store_u16(out + 2, float_to_fp16(m));
+        uint8_t *qs = out + (affine ? 8 : 6);
+        uint32_t qh = 0;
+        for (int j = 0; j < QK4_0; j++) {
+            const int q = affine ? std::clamp(nearest((x[j] - m) * id), 0, 31) : std::clamp(nearest(x[j] * id) + 16, 0, 31);
+            qs[j & 15] |= static_cast<uint8_t>((q & 0xF) << (j < 16 ? 0 : 4));
+            qh |= static_cast<uint32_t>(q >> 4) << j;
+        }
+        for (int k = 0; k < 4; k++) out[(affine ? 4 : 2) + k] = static_cast<uint8_t>(qh >> (8 * k));
     }
 }
 
@@ -169,6 +212,8 @@ bool dequantize_row(uint32_t type, const uint8_t *row, float *out, int n) {
         case GGML_BF16: for (int i = 0; i < n; i++) out[i] = bf16_bits_to_float(load_u16(row + 2 * i)); return true;
         case GGML_Q8_0: dequantize<GGML_Q8_0>(row, out, n); return true;
         case GGML_Q4_0: dequantize<GGML_Q4_0>(row, out, n); return true;
+        case GGML_Q5_0: dequantize<GGML_Q5_0>(row, out, n); return true;
+        case GGML_Q5_1: dequantize<GGML_Q5_1>(row, out, n); return true;
         case GGML_Q4_K: dequantize<GGML_Q4_K>(row, out, n); return true;
         case GGML_Q5_K: dequantize<GGML_Q5_K>(row, out, n); return true;
         case GGML_Q6_K: dequantize<GGML_Q6_K>(row, out, n); return true;
@@ -183,6 +228,8 @@ void quantize_row(uint32_t type, const float *x, uint8_t *out, int n) {
         case GGML_BF16: for (int i = 0; i < n; i++) store_u16(out + 2 * i, float_to_bf16(x[i])); break;
         case GGML_Q8_0: quantize_q8_0(x, out, n); break;
         case GGML_Q4_0: quantize_q4_0(x, out, n); break;
+        case GGML_Q5_0: quantize_q5(x, out, n, false); break;
+        case GGML_Q5_1: quantize_q5(x, out, n, true); break;
         case GGML_Q4_K: quantize_k_affine(x, out, n, 15, false); break;
         case GGML_Q5_K: quantize_k_affine(x, out, n, 31, true); break;
         case GGML_Q6_K: quantize_q6_k(x, out, n); break;
@@ -194,9 +241,25 @@ void quantize_q8_0(const float *x, uint8_t *out, int n) {
     for (int b = 0; b < n / QK8_0; b++, x += QK8_0, out += Q8_0_BYTES) {
         float amax = 0;
         for (int j = 0; j < QK8_0; j++) amax = std::max(amax, std::fabs(x[j]));
-        const float d = amax / 127, id = d != 0 ? 1.0f / d : 0.0f;
+        const float d = amax / 127, id = amax != 0 ? 127.0f / amax : 0.0f;
         store_u16(out, float_to_fp16(d));
-        for (int j = 0; j < QK8_0; j++) out[2 + j] = static_cast<uint8_t>(static_cast<int8_t>(std::roundf(x[j] * id)));
+        for (int j = 0; j < QK8_0; j++) out[2 + j] = static_cast<uint8_t>(static_cast<int8_t>(nearest_even(x[j] * id)));
+    }
+}
+
+void quantize_q8_1(const float *x, uint8_t *out, int n) {
+    for (int b = 0; b < n / QK8_0; b++, x += QK8_0, out += Q8_1_BYTES) {
+        float amax = 0;
+        for (int j = 0; j < QK8_0; j++) amax = std::max(amax, std::fabs(x[j]));
+        const float d = amax / 127, id = amax != 0 ? 127.0f / amax : 0.0f;
+        int sum = 0;
+        for (int j = 0; j < QK8_0; j++) {
+            const int q = nearest_even(x[j] * id);
+            out[4 + j] = static_cast<uint8_t>(static_cast<int8_t>(q));
+            sum += q;
+        }
+        store_u16(out, float_to_fp16(d));
+        store_u16(out + 2, float_to_fp16(static_cast<float>(sum) * d));
     }
 }
 
@@ -215,7 +278,7 @@ void quantize_q8_K(const float *x, uint8_t *out, int n) {
             continue;
         }
         const float iscale = -127.0f / max, d = 1.0f / iscale;
-        for (int j = 0; j < QK_K; j++) q[j] = static_cast<int8_t>(std::min(127, nearest(iscale * x[j])));
+        for (int j = 0; j < QK_K; j++) q[j] = static_cast<int8_t>(std::min(127, nearest_even(iscale * x[j])));
         for (int g = 0; g < 16; g++) {
             int s = 0;
             for (int j = 0; j < 16; j++) s += q[g * 16 + j];

@@ -6,8 +6,9 @@
 // Tolerances, measured (native/README.md): F32 uses the same fp32 arithmetic as llama.cpp, only the order of float sums
 // differs: at most 2.4e-6 measured, 2e-5 allowed. The block types use the same products (the same q8_0/q8_K
 // activations, integer dot products): 2e-6 with the AVX2 kernels, but a float difference in the 7th digit can move one
-// activation across a q8 rounding boundary, and that step shows: 5.4e-3 measured on the portable kernels (qwen3 Q8_0),
-// 1e-2 allowed. F16 differs by up to 6e-4 and BF16 by up to 1.8e-3 (qwen3; 3e-7 for the others): 2e-3 and 5e-3
+// activation across a q8 rounding boundary, and that step shows. With the AVX2 kernels (llama.cpp's order of float
+// sums and its rounding of activations, ties to even) 1.6e-6 measured, 1e-2 allowed; the portable kernels sum in
+// another order, and one flipped q8 value of qwen2 Q5_K's activations gives 2.3e-2: 5e-2 allowed there. F16 differs by up to 6e-4 and BF16 by up to 1.8e-3 (qwen3; 3e-7 for the others): 2e-3 and 5e-3
 // allowed. Greedy tokens: all 64 equal for F32, the first 16 for every other type.
 #include <cmath>
 #include <cstdlib>
@@ -44,9 +45,22 @@ int main(int argc, char **argv) {
     if (argc < 4) return 77;
     const std::string fixtures = argv[1], maker = argv[2], tmp = argv[3];
     int checked = 0;
-    for (const char *arch : {"llama3", "qwen2", "qwen3"}) {
-        for (const char *type : {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q5_k", "q6_k", "q4_k_m"}) {
-            const std::string name = std::string(arch) + "-" + type + ".gguf";
+    // Every architecture in every type (the tiny shape), plus 288-wide rows (not whole 256-blocks), where llama.cpp's
+    // quantizer falls back from Q4_K to Q5_0, from Q5_K to Q5_1 and from Q6_K to Q8_0, as in real SmolLM2 and
+    // Qwen2.5-0.5B Q4_K_M files.
+    struct Case {
+        std::string arch, type, shape, suffix;
+    };
+    std::vector<Case> cases;
+    for (const char *arch : {"llama3", "qwen2", "qwen3"})
+        for (const char *type : {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q5_k", "q6_k", "q4_k_m"})
+            cases.push_back({arch, type, "tiny", ""});
+    cases.push_back({"llama3", "q4_k_m", "288,768,2,6,3,48,512,512", "-w288"});
+    cases.push_back({"qwen2", "q5_k", "288,768,2,6,3,48,512,512", "-w288"});
+    {
+        for (const Case &c : cases) {
+            const char *arch = c.arch.c_str(), *type = c.type.c_str();
+            const std::string name = c.arch + "-" + c.type + c.suffix + ".gguf";
             std::ifstream in(fixtures + "/" + name + ".llama-cpp.json");
             CHECK_MSG(in.good(), "no fixture for %s", name.c_str());
             if (!in.good()) continue;
@@ -57,7 +71,8 @@ int main(int argc, char **argv) {
                                       top = numbers_after(json, "topLogprobs");
             CHECK(!prompt_d.empty() && greedy.size() == 64 && top.size() == 128);
             const std::string model = tmp + "/fixture-" + name;
-            const std::string cmd = "'" + maker + "' '" + model + "' --arch " + arch + " --type " + type + " --seed 1 > /dev/null";
+            const std::string cmd = "'" + maker + "' '" + model + "' --arch " + arch + " --type " + type + " --shape " +
+                                    c.shape + " --seed 1 > /dev/null";
             CHECK_MSG(std::system(cmd.c_str()) == 0, "make-random-gguf failed for %s", name.c_str());
 
             ci_options o{};
@@ -82,7 +97,9 @@ int main(int argc, char **argv) {
             for (size_t i = 0; i + 1 < top.size(); i += 2)
                 worst = std::fmax(worst, std::fabs(top[i + 1] - (logits[static_cast<int>(top[i])] - lse)));
             const std::string t = type;
-            const double tolerance = t == "f32" ? 2e-5 : t == "f16" ? 2e-3 : t == "bf16" ? 5e-3 : 1e-2;
+            const char *kernel = std::getenv("CLOISTER_CPU_KERNEL");
+            const bool portable = kernel != nullptr && std::string(kernel) == "portable";
+            const double tolerance = t == "f32" ? 2e-5 : t == "f16" ? 2e-3 : t == "bf16" ? 5e-3 : portable ? 5e-2 : 1e-2;
             CHECK_MSG(worst <= tolerance, "%s: log-probabilities differ from llama.cpp's by %g", name.c_str(), worst);
             int same = 0;
             bool diverged = false;
@@ -104,6 +121,6 @@ int main(int argc, char **argv) {
             checked++;
         }
     }
-    CHECK(checked == 27);
+    CHECK(checked == static_cast<int>(cases.size()));
     return finish("llama_cpp_fixtures");
 }

@@ -1,6 +1,6 @@
 // Mutated model files: random byte changes in the GGUF header, metadata and tensor table, random truncations, and
 // random llama2.c headers; the same for random GGUFs of the other architectures and the block types (qwen2 Q8_0/Q4_0,
-// qwen3 Q4_K_M, llama3 Q5_K with rope_freqs). Every open either succeeds (and runs a token) or is refused with a
+// qwen3 Q4_K_M, llama3 Q5_K with rope_freqs, 288-wide llama3 Q4_K_M and qwen2 Q5_K with their Q5_0/Q5_1/Q8_0 fallbacks). Every open either succeeds (and runs a token) or is refused with a
 // reason; none crashes; every truncation of the tensor data is refused before any compute.
 // Run under AddressSanitizer (-DCMAKE_CXX_FLAGS=-fsanitize=address) to catch out-of-bounds reads as well.
 #include <algorithm>
@@ -87,7 +87,10 @@ int main(int argc, char **argv) {
     if (argc > 4) {
         const std::string maker = argv[4];
         const char *variants[] = {"--arch qwen2 --type q8_0", "--arch qwen2 --type q4_0", "--arch qwen3 --type q4_k_m",
-                                  "--arch llama3 --type q5_k"};
+                                  "--arch llama3 --type q5_k",
+                                  // rows of 288: Q4_K falls back to Q5_0, Q6_K to Q8_0, Q5_K to Q5_1
+                                  "--arch llama3 --type q4_k_m --shape 288,768,2,6,3,48,512,512",
+                                  "--arch qwen2 --type q5_k --shape 288,768,2,6,3,48,512,512"};
         int v = 0;
         for (const char *args : variants) {
             const std::string path = tmp + "/mutation-random-" + std::to_string(v++) + ".gguf";

@@ -12,7 +12,8 @@
 // unless --tied (and the tiny qwen2, which covers a tied output). qwen2: Q/K/V biases, freq_base 1e6. qwen3: per-head Q/K
 // RMSNorm weights, head_dim independent of dim / heads. Norm weights are 1 + noise, biases and matrices uniform.
 // q4_k_m mixes types as llama.cpp's Q4_K_M does (Q6_K for attn_v/ffn_down in some layers and the output, Q4_K else).
-// A matrix whose rows do not fit the type's block falls back to Q8_0 (rows a multiple of 32) or F16.
+// A matrix whose rows do not fit the type's block falls back as llama.cpp's quantizer does: Q4_K to Q5_0, Q5_K to Q5_1,
+// Q6_K (and anything else) to Q8_0, F16 where the rows are not a multiple of 32.
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -114,9 +115,12 @@ int main(int argc, char **argv) {
     else if (type_name == "q5_k") base = GGML_Q5_K;
     else if (type_name == "q6_k") base = GGML_Q6_K;
     if (base == 99) die("unknown --type " + type_name);
+    // llama.cpp's fallback (llama_tensor_get_type) for rows that are not whole 256-blocks: Q4_K -> Q5_0,
+    // Q5_K -> Q5_1, Q6_K -> Q8_0; F16 where even 32-blocks do not fit.
     auto fit = [](uint32_t t, int64_t cols) -> uint32_t {
         if (cols % type_layout(t).block == 0) return t;
-        return cols % QK8_0 == 0 ? GGML_Q8_0 : GGML_F16;
+        const uint32_t fallback = t == GGML_Q4_K ? GGML_Q5_0 : t == GGML_Q5_K ? GGML_Q5_1 : GGML_Q8_0;
+        return cols % QK8_0 == 0 ? fallback : GGML_F16;
     };
 
     const std::string ga = arch == "llama3" ? "llama" : arch;
