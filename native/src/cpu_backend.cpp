@@ -68,6 +68,7 @@ public:
         const char *kernel = nullptr;
         matmul_ = cpu::select_matmul(&kernel);
         avx2_ = std::strcmp(kernel, "avx2") == 0;
+        attention_kernels_ = cpu::select_attention(avx2_);
         name_ = std::string("cpu ") + kernel + " x" + std::to_string(threads_);
         max_rows_ = o.max_rows;
         block_floats_ = static_cast<size_t>(c_.layers) * 2 * table.block_tokens() * c_.kv_dim();
@@ -430,7 +431,7 @@ private:
                 const float *q = &q_[static_cast<size_t>(r) * q_dim + static_cast<size_t>(h) * hs];
                 float *out = &xb2_[static_cast<size_t>(r) * q_dim + static_cast<size_t>(h) * hs];
                 cpu::attend(
-                    q, hs, row.pos + 1, [&](int p) { return kv_at(row.seq, p, layer, 0) + kvh * hs; },
+                    attention_kernels_, q, hs, row.pos + 1, [&](int p) { return kv_at(row.seq, p, layer, 0) + kvh * hs; },
                     [&](int p) { return kv_at(row.seq, p, layer, 1) + kvh * hs; },
                     &att_[(static_cast<size_t>(r) * heads + h) * c_.seq_len], out);
             }
@@ -443,6 +444,7 @@ private:
     const Weights &w_;
     cpu::MatmulFn matmul_;
     bool avx2_ = false;
+    cpu::AttentionKernels attention_kernels_{};
     std::string name_;
     int threads_ = 1;
     int max_rows_ = 1;

@@ -107,17 +107,30 @@ inline void swiglu(float *h, const float *h2, size_t n) {
     }
 }
 
+// Vector pieces of attention: sum a[i] * b[i], and y[i] += a * x[i] (portable, and AVX2/FMA with 8 lanes).
+using DotF32Fn = float (*)(const float *a, const float *b, int n);
+using AxpyF32Fn = void (*)(float a, const float *x, float *y, int n);
+float dot_f32_portable(const float *a, const float *b, int n);
+void axpy_f32_portable(float a, const float *x, float *y, int n);
+float dot_f32_avx2(const float *a, const float *b, int n);
+void axpy_f32_avx2(float a, const float *x, float *y, int n);
+
+struct AttentionKernels {
+    DotF32Fn dot;
+    AxpyF32Fn axpy;
+};
+// The AVX2 pair where `avx2` and the CPU allow it.
+AttentionKernels select_attention(bool avx2);
+
 // One query head over positions [0, positions): softmax(q.k_t / sqrt(head_size)) weighted sum of v_t into out.
 // key(t) and value(t) give the head's slice of position t (the paged cache supplies them); scores has `positions`.
 template <typename KeyAt, typename ValueAt>
-inline void attend(const float *q, int head_size, int positions, KeyAt key, ValueAt value, float *scores, float *out) {
+inline void attend(const AttentionKernels &kern, const float *q, int head_size, int positions, KeyAt key, ValueAt value,
+                   float *scores, float *out) {
     const float scale = 1.0f / std::sqrt(static_cast<float>(head_size));
     float max = -INFINITY;
     for (int t = 0; t < positions; t++) {
-        const float *k = key(t);
-        float s = 0.0f;
-        for (int i = 0; i < head_size; i++) s += q[i] * k[i];
-        s *= scale;
+        const float s = kern.dot(q, key(t), head_size) * scale;
         scores[t] = s;
         if (s > max) max = s;
     }
@@ -127,11 +140,7 @@ inline void attend(const float *q, int head_size, int positions, KeyAt key, Valu
         sum += scores[t];
     }
     for (int i = 0; i < head_size; i++) out[i] = 0.0f;
-    for (int t = 0; t < positions; t++) {
-        const float *v = value(t);
-        const float a = scores[t] / sum;
-        for (int i = 0; i < head_size; i++) out[i] += a * v[i];
-    }
+    for (int t = 0; t < positions; t++) kern.axpy(scores[t] / sum, value(t), out, head_size);
 }
 
 }  // namespace cloister::cpu

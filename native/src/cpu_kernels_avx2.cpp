@@ -21,7 +21,7 @@ inline float hsum(__m256 v) {
 
 // An RO x RB tile: RO weight rows against RB input rows, one 8-lane accumulator per output element, then the same
 // horizontal sum and scalar tail for every element.
-template <int RO, int RB>
+template <int RO, int RB, bool PREFETCH = false>
 inline void tile(const float *W, const float *X, float *Y, int in, int o, int b, int ldy) {
     __m256 acc[RO][RB];
     for (int r = 0; r < RO; r++)
@@ -32,6 +32,8 @@ inline void tile(const float *W, const float *X, float *Y, int in, int o, int b,
     for (int c = 0; c < RB; c++) x[c] = X + static_cast<size_t>(b + c) * in;
     const int vec_end = in & ~7;
     for (int i = 0; i < vec_end; i += 8) {
+        if (PREFETCH && (i & 15) == 0)  // the next tile's rows, one cache line per row ahead (does not change results)
+            for (int r = 0; r < RO; r++) _mm_prefetch(reinterpret_cast<const char *>(w[r] + static_cast<size_t>(RO) * in + i), _MM_HINT_T0);
         __m256 xv[RB];
         for (int c = 0; c < RB; c++) xv[c] = _mm256_loadu_ps(x[c] + i);
         for (int r = 0; r < RO; r++) {
@@ -64,10 +66,27 @@ inline void rows(const float *W, const float *X, float *Y, int batch, int in, in
 void matmul_avx2(const float *W, const float *X, float *Y, int batch, int in, int o_begin, int o_end, int ldy) {
     int o = o_begin;
     if (batch == 1) {  // a matrix-vector product: more rows per tile to keep the FMA units busy
+        for (; o + 16 <= o_end; o += 8) tile<8, 1, true>(W, X, Y, in, o, 0, ldy);
         for (; o + 8 <= o_end; o += 8) tile<8, 1>(W, X, Y, in, o, 0, ldy);
     }
     for (; o + 4 <= o_end; o += 4) rows<4>(W, X, Y, batch, in, o, ldy);
     for (; o < o_end; o++) rows<1>(W, X, Y, batch, in, o, ldy);
+}
+
+float dot_f32_avx2(const float *a, const float *b, int n) {
+    __m256 acc = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc);
+    float s = hsum(acc);
+    for (; i < n; i++) s = __builtin_fmaf(a[i], b[i], s);
+    return s;
+}
+
+void axpy_f32_avx2(float a, const float *x, float *y, int n) {
+    const __m256 av = _mm256_set1_ps(a);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+    for (; i < n; i++) y[i] = __builtin_fmaf(a, x[i], y[i]);
 }
 
 namespace avx2 {

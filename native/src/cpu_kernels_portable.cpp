@@ -57,6 +57,24 @@ void quantize_activation(uint32_t act, const float *x, uint8_t *out, int n) {
     }
 }
 
+float dot_f32_portable(const float *a, const float *b, int n) {
+    float s = 0.0f;
+    for (int i = 0; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+void axpy_f32_portable(float a, const float *x, float *y, int n) {
+    for (int i = 0; i < n; i++) y[i] += a * x[i];
+}
+
+AttentionKernels select_attention(bool avx2) {
+#if defined(CLOISTER_HAVE_AVX2_KERNELS)
+    if (avx2 && has_avx2_fma()) return {dot_f32_avx2, axpy_f32_avx2};
+#endif
+    (void)avx2;
+    return {dot_f32_portable, axpy_f32_portable};
+}
+
 namespace portable {
 
 float dot_f16(const uint8_t *w, const uint8_t *x, int n) {
