@@ -3,7 +3,13 @@
 // cores, AVX2/FMA kernels where the CPU has them.
 #include <omp.h>
 
-#include <sched.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdint>
+#include <ctime>
 
 #include <algorithm>
 #include <atomic>
@@ -26,9 +32,8 @@ struct Product {
 };
 
 // A barrier for the threads of one parallel region. The phases it separates last microseconds, so a waiting thread
-// spins first; past about 20 us it yields the CPU instead (on a shared, oversubscribed machine the thread it waits for
-// may be descheduled, and spinning would only delay it), unlike OpenMP's barrier, which under OMP_WAIT_POLICY=PASSIVE
-// sleeps in the kernel at once.
+// spins first; past a few thousand pauses (tens of microseconds: the thread it waits for is likely descheduled on a
+// shared machine) it sleeps on a futex, which leaves its core to that thread instead of competing with it.
 class SpinBarrier {
 public:
     void reset(int threads) {
@@ -40,7 +45,9 @@ public:
         const unsigned phase = phase_.load(std::memory_order_acquire);
         if (arrived_.fetch_add(1, std::memory_order_acq_rel) == threads_ - 1) {
             arrived_.store(0, std::memory_order_relaxed);
-            phase_.fetch_add(1, std::memory_order_acq_rel);
+            phase_.fetch_add(1, std::memory_order_seq_cst);
+            if (sleepers_.load(std::memory_order_seq_cst) > 0)
+                syscall(SYS_futex, reinterpret_cast<unsigned *>(&phase_), FUTEX_WAKE_PRIVATE, INT32_MAX, nullptr, nullptr, 0);
             return;
         }
         for (int spins = 0; phase_.load(std::memory_order_acquire) == phase; spins++) {
@@ -49,7 +56,13 @@ public:
                 __builtin_ia32_pause();
 #endif
             } else {
-                sched_yield();
+                // seq_cst on both sides (the releaser: phase, then sleepers; here: sleepers, then phase), so that
+                // either it sees this sleeper or this sees its phase; the 1 ms timeout bounds any missed wake-up.
+                const timespec limit{0, 1000000};
+                sleepers_.fetch_add(1, std::memory_order_seq_cst);
+                if (phase_.load(std::memory_order_seq_cst) == phase)
+                    syscall(SYS_futex, reinterpret_cast<unsigned *>(&phase_), FUTEX_WAIT_PRIVATE, phase, &limit, nullptr, 0);
+                sleepers_.fetch_sub(1, std::memory_order_seq_cst);
             }
         }
     }
@@ -58,6 +71,7 @@ private:
     int threads_ = 1;
     alignas(64) std::atomic<int> arrived_{0};
     alignas(64) std::atomic<unsigned> phase_{0};
+    alignas(64) std::atomic<int> sleepers_{0};
 };
 
 class CpuBackend final : public Backend {
