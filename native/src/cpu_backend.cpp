@@ -379,8 +379,8 @@ private:
                 const uint32_t act = cpu::activation_type(W.type);
                 const int slot = activation_slot(act);
                 const uint8_t *x = slot < 0 ? reinterpret_cast<const uint8_t *>(in.X) : in.xq + slot * in.stride;
-                cpu::matmul_dot(cpu::select_dot(W.type, avx2_), W.data, W.row_bytes, x, cpu::activation_row_bytes(act, g.in),
-                                p.Y, n, g.in, b, e, out);
+                cpu::matmul_dot4(cpu::select_dot(W.type, avx2_), cpu::select_dot4(W.type, avx2_), W.data, W.row_bytes, x,
+                                 cpu::activation_row_bytes(act, g.in), p.Y, n, g.in, b, e, out);
             }
         }
     }

@@ -194,6 +194,40 @@ float dot_q5_1(const uint8_t *w, const uint8_t *x, int n) {
     return hsum(acc) + offsets;
 }
 
+// Four activation rows against one weight row of a 32-value block type with q8_0 activations (Q8_0, Q4_0, Q5_0):
+// each weight block is decoded once; each of the four outputs goes through exactly the operations of the one-row dot
+// above (the same products, the same order), so a row's result does not depend on the rows beside it.
+template <uint32_t T> inline __m256i q32_weights(const uint8_t *w) {
+    if constexpr (T == GGML_Q8_0) {
+        return _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 2));
+    } else if constexpr (T == GGML_Q4_0) {
+        const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i *>(w + 2));
+        const __m256i both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
+        return _mm256_sub_epi8(_mm256_and_si256(both, _mm256_set1_epi8(0x0F)), _mm256_set1_epi8(8));
+    } else {
+        return _mm256_sub_epi8(q5_values(w + 6, load_u32(w + 2)), _mm256_set1_epi8(16));
+    }
+}
+
+template <uint32_t T> void dot4_q32(const uint8_t *w, const uint8_t *x, size_t x_row, int n, float *out) {
+    constexpr size_t bytes = T == GGML_Q8_0 ? Q8_0_BYTES : T == GGML_Q4_0 ? Q4_0_BYTES : Q5_0_BYTES;
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int b = 0; b < n / QK8_0; b++, w += bytes) {
+        const __m256i qw = q32_weights<T>(w);
+        const float dw = fp16(w);
+        for (int r = 0; r < 4; r++) {
+            const uint8_t *xb = x + r * x_row + static_cast<size_t>(b) * Q8_0_BYTES;
+            const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(xb + 2));
+            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(dw * fp16(xb)), _mm256_cvtepi32_ps(dot_i8(qw, qx)), acc[r]);
+        }
+    }
+    for (int r = 0; r < 4; r++) out[r] = hsum(acc[r]);
+}
+
+void dot4_q8_0(const uint8_t *w, const uint8_t *x, size_t x_row, int n, float *out) { dot4_q32<GGML_Q8_0>(w, x, x_row, n, out); }
+void dot4_q4_0(const uint8_t *w, const uint8_t *x, size_t x_row, int n, float *out) { dot4_q32<GGML_Q4_0>(w, x, x_row, n, out); }
+void dot4_q5_0(const uint8_t *w, const uint8_t *x, size_t x_row, int n, float *out) { dot4_q32<GGML_Q5_0>(w, x, x_row, n, out); }
+
 template <bool FIVE> float dot_k_affine(const uint8_t *w, const uint8_t *x, int n) {
     constexpr size_t bytes = FIVE ? Q5_K_BYTES : Q4_K_BYTES;
     const __m256i low = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);

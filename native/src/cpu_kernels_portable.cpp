@@ -26,6 +26,24 @@ void matmul_dot(DotFn dot, const uint8_t *W, size_t w_row, const uint8_t *X, siz
     }
 }
 
+void matmul_dot4(DotFn dot, Dot4Fn dot4, const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch,
+                 int in, int o_begin, int o_end, int ldy) {
+    if (dot4 == nullptr || batch < 4) {
+        matmul_dot(dot, W, w_row, X, x_row, Y, batch, in, o_begin, o_end, ldy);
+        return;
+    }
+    const int full = batch & ~3;
+    for (int o = o_begin; o < o_end; o++) {
+        const uint8_t *w = W + static_cast<size_t>(o) * w_row;
+        float four[4];
+        for (int b = 0; b < full; b += 4) {
+            dot4(w, X + static_cast<size_t>(b) * x_row, x_row, in, four);
+            for (int r = 0; r < 4; r++) Y[static_cast<size_t>(b + r) * ldy + o] = four[r];
+        }
+        for (int b = full; b < batch; b++) Y[static_cast<size_t>(b) * ldy + o] = dot(w, X + static_cast<size_t>(b) * x_row, in);
+    }
+}
+
 uint32_t activation_type(uint32_t weight_type) {
     switch (weight_type) {
         case GGML_Q8_0: case GGML_Q4_0: case GGML_Q5_0: return GGML_Q8_0;
@@ -224,6 +242,22 @@ MatmulFn select_matmul(const char **name) {
 #endif
     if (name != nullptr) *name = "portable";
     return matmul_portable;
+}
+
+Dot4Fn select_dot4(uint32_t type, bool avx2) {
+#if defined(CLOISTER_HAVE_AVX2_KERNELS)
+    if (avx2 && has_avx2_fma()) {
+        switch (type) {
+            case GGML_Q8_0: return avx2::dot4_q8_0;
+            case GGML_Q4_0: return avx2::dot4_q4_0;
+            case GGML_Q5_0: return avx2::dot4_q5_0;
+            default: return nullptr;
+        }
+    }
+#endif
+    (void)type;
+    (void)avx2;
+    return nullptr;
 }
 
 DotFn select_dot(uint32_t type, bool avx2) {
