@@ -41,9 +41,11 @@ void quantize_activation(uint32_t act, const float *x, uint8_t *out, int n);
 void matmul_dot(DotFn dot, const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in,
                 int o_begin, int o_end, int ldy);
 
-// Four activation rows (x_row bytes apart) against one weight row: out[r] equals the one-row DotFn of row r bit for
-// bit. Where a type has one (AVX2: Q8_0, Q4_0, Q5_0), batches use it to decode each weight block once per 4 rows.
-using Dot4Fn = void (*)(const uint8_t *w, const uint8_t *x, size_t x_row, int n, float *out);
+// Four activation rows (x_row bytes apart) against `weight_rows` (1 or 2) weight rows (w_row bytes apart):
+// out[i * 4 + r] equals the one-row DotFn of weight row i and activation row r bit for bit. Where a type has one
+// (AVX2: Q8_0, Q4_0, Q5_0), batches use it to decode each weight block once per 4 activation rows and load each
+// activation block once per 2 weight rows.
+using Dot4Fn = void (*)(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, int weight_rows, float *out);
 Dot4Fn select_dot4(uint32_t weight_type, bool avx2);
 
 // matmul_dot with `dot4` (may be null) for groups of four batch rows.
@@ -63,9 +65,9 @@ float dot_q6_k(const uint8_t *w, const uint8_t *x, int n);
 }  // namespace portable
 
 namespace avx2 {
-void dot4_q8_0(const uint8_t *w, const uint8_t *x, size_t x_row, int n, float *out);
-void dot4_q4_0(const uint8_t *w, const uint8_t *x, size_t x_row, int n, float *out);
-void dot4_q5_0(const uint8_t *w, const uint8_t *x, size_t x_row, int n, float *out);
+void dot4_q8_0(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, int weight_rows, float *out);
+void dot4_q4_0(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, int weight_rows, float *out);
+void dot4_q5_0(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, int weight_rows, float *out);
 float dot_f16(const uint8_t *w, const uint8_t *x, int n);
 float dot_bf16(const uint8_t *w, const uint8_t *x, int n);
 float dot_q8_0(const uint8_t *w, const uint8_t *x, int n);

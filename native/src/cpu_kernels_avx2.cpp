@@ -209,24 +209,52 @@ template <uint32_t T> inline __m256i q32_weights(const uint8_t *w) {
     }
 }
 
-template <uint32_t T> void dot4_q32(const uint8_t *w, const uint8_t *x, size_t x_row, int n, float *out) {
+// R weight rows (R_ROWS bytes apart) against 4 activation rows: each activation block is loaded and its scale
+// converted once for the R weight rows, each weight block once for the 4 activation rows.
+template <uint32_t T, int R> void dot_rx4_q32(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, float *out) {
     constexpr size_t bytes = T == GGML_Q8_0 ? Q8_0_BYTES : T == GGML_Q4_0 ? Q4_0_BYTES : Q5_0_BYTES;
-    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-    for (int b = 0; b < n / QK8_0; b++, w += bytes) {
-        const __m256i qw = q32_weights<T>(w);
-        const float dw = fp16(w);
+    __m256 acc[R][4];
+    for (int i = 0; i < R; i++)
+        for (int r = 0; r < 4; r++) acc[i][r] = _mm256_setzero_ps();
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int b = 0; b < n / QK8_0; b++) {
+        __m256i qw[R], aw[R];
+        float dw[R];
+        for (int i = 0; i < R; i++) {
+            const uint8_t *wb = w + i * w_row + static_cast<size_t>(b) * bytes;
+            qw[i] = q32_weights<T>(wb);
+            aw[i] = _mm256_sign_epi8(qw[i], qw[i]);
+            dw[i] = fp16(wb);
+        }
         for (int r = 0; r < 4; r++) {
             const uint8_t *xb = x + r * x_row + static_cast<size_t>(b) * Q8_0_BYTES;
             const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(xb + 2));
-            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(dw * fp16(xb)), _mm256_cvtepi32_ps(dot_i8(qw, qx)), acc[r]);
+            const float dx = fp16(xb);
+            for (int i = 0; i < R; i++) {  // dot_i8(qw, qx), and the scale d_w * d_x, as the one-row kernel
+                const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(aw[i], _mm256_sign_epi8(qx, qw[i])), ones);
+                acc[i][r] = _mm256_fmadd_ps(_mm256_set1_ps(dw[i] * dx), _mm256_cvtepi32_ps(p), acc[i][r]);
+            }
         }
     }
-    for (int r = 0; r < 4; r++) out[r] = hsum(acc[r]);
+    for (int i = 0; i < R; i++)
+        for (int r = 0; r < 4; r++) out[i * 4 + r] = hsum(acc[i][r]);
 }
 
-void dot4_q8_0(const uint8_t *w, const uint8_t *x, size_t x_row, int n, float *out) { dot4_q32<GGML_Q8_0>(w, x, x_row, n, out); }
-void dot4_q4_0(const uint8_t *w, const uint8_t *x, size_t x_row, int n, float *out) { dot4_q32<GGML_Q4_0>(w, x, x_row, n, out); }
-void dot4_q5_0(const uint8_t *w, const uint8_t *x, size_t x_row, int n, float *out) { dot4_q32<GGML_Q5_0>(w, x, x_row, n, out); }
+template <uint32_t T> void dot4_q32(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, int weight_rows,
+                                    float *out) {
+    if (weight_rows == 2) dot_rx4_q32<T, 2>(w, w_row, x, x_row, n, out);
+    else dot_rx4_q32<T, 1>(w, w_row, x, x_row, n, out);
+}
+
+void dot4_q8_0(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, int weight_rows, float *out) {
+    dot4_q32<GGML_Q8_0>(w, w_row, x, x_row, n, weight_rows, out);
+}
+void dot4_q4_0(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, int weight_rows, float *out) {
+    dot4_q32<GGML_Q4_0>(w, w_row, x, x_row, n, weight_rows, out);
+}
+void dot4_q5_0(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, int weight_rows, float *out) {
+    dot4_q32<GGML_Q5_0>(w, w_row, x, x_row, n, weight_rows, out);
+}
 
 template <bool FIVE> float dot_k_affine(const uint8_t *w, const uint8_t *x, int n) {
     constexpr size_t bytes = FIVE ? Q5_K_BYTES : Q4_K_BYTES;

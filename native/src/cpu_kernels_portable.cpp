@@ -33,14 +33,18 @@ void matmul_dot4(DotFn dot, Dot4Fn dot4, const uint8_t *W, size_t w_row, const u
         return;
     }
     const int full = batch & ~3;
-    for (int o = o_begin; o < o_end; o++) {
+    for (int o = o_begin; o < o_end; o += 2) {
+        const int pair = o + 1 < o_end ? 2 : 1;
         const uint8_t *w = W + static_cast<size_t>(o) * w_row;
-        float four[4];
+        float out[8];
         for (int b = 0; b < full; b += 4) {
-            dot4(w, X + static_cast<size_t>(b) * x_row, x_row, in, four);
-            for (int r = 0; r < 4; r++) Y[static_cast<size_t>(b + r) * ldy + o] = four[r];
+            dot4(w, w_row, X + static_cast<size_t>(b) * x_row, x_row, in, pair, out);
+            for (int i = 0; i < pair; i++)
+                for (int r = 0; r < 4; r++) Y[static_cast<size_t>(b + r) * ldy + o + i] = out[i * 4 + r];
         }
-        for (int b = full; b < batch; b++) Y[static_cast<size_t>(b) * ldy + o] = dot(w, X + static_cast<size_t>(b) * x_row, in);
+        for (int i = 0; i < pair; i++)
+            for (int b = full; b < batch; b++)
+                Y[static_cast<size_t>(b) * ldy + o + i] = dot(w + i * w_row, X + static_cast<size_t>(b) * x_row, in);
     }
 }
 
