@@ -3,7 +3,13 @@
 // cores, AVX2/FMA kernels where the CPU has them.
 #include <omp.h>
 
-#include <sched.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdint>
+#include <ctime>
 
 #include <algorithm>
 #include <atomic>
@@ -26,9 +32,8 @@ struct Product {
 };
 
 // A barrier for the threads of one parallel region. The phases it separates last microseconds, so a waiting thread
-// spins first; past about 20 us it yields the CPU instead (on a shared, oversubscribed machine the thread it waits for
-// may be descheduled, and spinning would only delay it), unlike OpenMP's barrier, which under OMP_WAIT_POLICY=PASSIVE
-// sleeps in the kernel at once.
+// spins first; past a few thousand pauses (tens of microseconds: the thread it waits for is likely descheduled on a
+// shared machine) it sleeps on a futex, which leaves its core to that thread instead of competing with it.
 class SpinBarrier {
 public:
     void reset(int threads) {
@@ -40,7 +45,9 @@ public:
         const unsigned phase = phase_.load(std::memory_order_acquire);
         if (arrived_.fetch_add(1, std::memory_order_acq_rel) == threads_ - 1) {
             arrived_.store(0, std::memory_order_relaxed);
-            phase_.fetch_add(1, std::memory_order_acq_rel);
+            phase_.fetch_add(1, std::memory_order_seq_cst);
+            if (sleepers_.load(std::memory_order_seq_cst) > 0)
+                syscall(SYS_futex, reinterpret_cast<unsigned *>(&phase_), FUTEX_WAKE_PRIVATE, INT32_MAX, nullptr, nullptr, 0);
             return;
         }
         for (int spins = 0; phase_.load(std::memory_order_acquire) == phase; spins++) {
@@ -49,7 +56,13 @@ public:
                 __builtin_ia32_pause();
 #endif
             } else {
-                sched_yield();
+                // seq_cst on both sides (the releaser: phase, then sleepers; here: sleepers, then phase), so that
+                // either it sees this sleeper or this sees its phase; the 1 ms timeout bounds any missed wake-up.
+                const timespec limit{0, 1000000};
+                sleepers_.fetch_add(1, std::memory_order_seq_cst);
+                if (phase_.load(std::memory_order_seq_cst) == phase)
+                    syscall(SYS_futex, reinterpret_cast<unsigned *>(&phase_), FUTEX_WAIT_PRIVATE, phase, &limit, nullptr, 0);
+                sleepers_.fetch_sub(1, std::memory_order_seq_cst);
             }
         }
     }
@@ -58,6 +71,7 @@ private:
     int threads_ = 1;
     alignas(64) std::atomic<int> arrived_{0};
     alignas(64) std::atomic<unsigned> phase_{0};
+    alignas(64) std::atomic<int> sleepers_{0};
 };
 
 class CpuBackend final : public Backend {
@@ -68,6 +82,7 @@ public:
         const char *kernel = nullptr;
         matmul_ = cpu::select_matmul(&kernel);
         avx2_ = std::strcmp(kernel, "avx2") == 0;
+        attention_kernels_ = cpu::select_attention(avx2_);
         name_ = std::string("cpu ") + kernel + " x" + std::to_string(threads_);
         max_rows_ = o.max_rows;
         block_floats_ = static_cast<size_t>(c_.layers) * 2 * table.block_tokens() * c_.kv_dim();
@@ -88,6 +103,14 @@ public:
         const size_t in_max = std::max<size_t>(wide, c_.hidden_dim);
         xq_.assign(kActivationTypes * n * (2 * in_max + 64), 0);
         xq_stride_ = n * (2 * in_max + 64);
+        // Per-thread copies for small calls (decode): every thread computes the residual, the norm and the converted
+        // activations of all rows itself, which saves the barrier each of those steps would need.
+        private_rows_ = std::min(kPrivateRows, max_rows_);
+        private_floats_ = static_cast<size_t>(private_rows_) * (c_.dim + in_max);
+        private_xq_stride_ = static_cast<size_t>(private_rows_) * (2 * in_max + 64);
+        tf_.assign(static_cast<size_t>(threads_) * private_floats_, 0.0f);
+        txq_.assign(static_cast<size_t>(threads_) * kActivationTypes * private_xq_stride_, 0);
+        trope_.assign(static_cast<size_t>(threads_) * c_.head_dim, 0.0f);
         // calloc: the pool's pages are committed as sequences first touch them, and start zeroed.
         kv_ = static_cast<float *>(std::calloc(static_cast<size_t>(table.blocks_total()) * block_floats_, sizeof(float)));
         if (kv_ == nullptr) throw Error(CI_ERR_MEMORY, "cannot allocate the KV cache");
@@ -117,9 +140,10 @@ public:
     }
 
     void wipe_scratch() override {
-        for (std::vector<float> *v : {&x_, &xb_, &xb2_, &q_, &k_, &v_, &hb_, &hb2_, &att_, &rope_})
+        for (std::vector<float> *v : {&x_, &xb_, &xb2_, &q_, &k_, &v_, &hb_, &hb2_, &att_, &rope_, &tf_, &trope_})
             std::memset(v->data(), 0, v->size() * sizeof(float));
         std::memset(xq_.data(), 0, xq_.size());
+        std::memset(txq_.data(), 0, txq_.size());
         asm volatile("" : : "r"(x_.data()) : "memory");
     }
 
@@ -176,77 +200,136 @@ private:
         if (nt > 1) barrier_.wait();
     }
 
+    // Where the activations of one group's input live: the shared buffers (rows split across threads, a barrier
+    // before the products) or this thread's private copies (every thread converts every row itself).
+    struct Input {
+        const float *X;      // fp32 rows (for F32 weights)
+        const uint8_t *xq;   // the converted rows, kActivationTypes regions of `stride` bytes
+        size_t stride;
+    };
+
+    // Rows [rb, re) of X converted into the regions at xq.
+    void convert_rows(const Group &g, const float *X, uint8_t *xq, size_t stride, int rb, int re) const {
+        for (int a = 0; a < kActivationTypes; a++)
+            if (g.want[a]) {
+                const size_t row = cpu::activation_row_bytes(kSlotType[a], g.in);
+                for (int r = rb; r < re; r++)
+                    cpu::quantize_activation(kSlotType[a], X + static_cast<size_t>(r) * g.in, xq + a * stride + r * row, g.in);
+            }
+    }
+
     void run_forward(const Row *rows, int n, const int *logit_rows, int n_logits, int t, int nt) {
-        const int dim = c_.dim, q_dim = c_.q_dim(), kv_dim = c_.kv_dim(), hidden = c_.hidden_dim;
+        const int dim = c_.dim, hidden = c_.hidden_dim;
         const Tensor &emb = w_.token_embedding;
+        // Private mode (small calls, several threads): 5 barriers per layer instead of 9.
+        const bool priv = nt > 1 && n <= private_rows_ && n_logits <= private_rows_;
+        // Distinct sequences (a decode batch) do not read each other's new K/V: RoPE, the cache stores and attention
+        // then form one phase.
+        bool distinct = true;
+        for (int a = 0; a < n && distinct; a++)
+            for (int b = a + 1; b < n; b++)
+                if (rows[a].seq == rows[b].seq) distinct = false;
+        float *tx = tf_.data() + static_cast<size_t>(t) * private_floats_;  // n rows of dim: this thread's residual
+        float *tb = tx + static_cast<size_t>(private_rows_) * dim;          // n rows of the widest input
+        uint8_t *txq = txq_.data() + static_cast<size_t>(t) * kActivationTypes * private_xq_stride_;
         int rb, re;
         split(n, t, nt, &rb, &re);
         for (int r = rb; r < re; r++)
             dequantize_row(emb.type, emb.row(rows[r].token), &x_[static_cast<size_t>(r) * dim], dim);
+        sync(nt);
+        // x (+ y) into the residual and the normed rows; converted for `g`. Returns where the products read.
+        auto residual_norm = [&](const Group &g, const float *y, const float *norm) -> Input {
+            if (priv) {
+                for (int r = 0; r < n; r++) {
+                    const float *x = &x_[static_cast<size_t>(r) * dim];
+                    float *xr = tx + static_cast<size_t>(r) * dim;
+                    for (int i = 0; i < dim; i++) xr[i] = y != nullptr ? x[i] + y[static_cast<size_t>(r) * dim + i] : x[i];
+                    cpu::rmsnorm(tb + static_cast<size_t>(r) * dim, xr, norm, dim, c_.norm_eps);
+                }
+                convert_rows(g, tb, txq, private_xq_stride_, 0, n);
+                return {tb, txq, private_xq_stride_};
+            }
+            for (int r = rb; r < re; r++) {
+                float *x = &x_[static_cast<size_t>(r) * dim];
+                if (y != nullptr) add(x, y + static_cast<size_t>(r) * dim, dim);
+                cpu::rmsnorm(&xb_[static_cast<size_t>(r) * dim], x, norm, dim, c_.norm_eps);
+            }
+            convert_rows(g, xb_.data(), xq_.data(), xq_stride_, rb, re);
+            sync(nt);
+            return {xb_.data(), xq_.data(), xq_stride_};
+        };
+        // In private mode thread 0 publishes its residual once every thread has read the old one (after a barrier).
+        auto publish_residual = [&]() {
+            if (priv && t == 0) std::memcpy(x_.data(), tx, static_cast<size_t>(n) * dim * sizeof(float));
+        };
+        // X converted for `g` (X is complete: a barrier came before).
+        auto input = [&](const Group &g, const float *X) -> Input {
+            if (priv) {
+                convert_rows(g, X, txq, private_xq_stride_, 0, n);
+                return {X, txq, private_xq_stride_};
+            }
+            convert_rows(g, X, xq_.data(), xq_stride_, rb, re);
+            sync(nt);
+            return {X, xq_.data(), xq_stride_};
+        };
         for (int l = 0; l < c_.layers; l++) {
             const Weights::Layer &ly = w_.layer[l];
             const Group &qkv = groups_[l * 4], &wo = groups_[l * 4 + 1], &ffn_up = groups_[l * 4 + 2], &ffn_down = groups_[l * 4 + 3];
-            // x += the previous layer's FFN output (layer 0: nothing yet); xb = norm(x), converted for Q/K/V.
-            for (int r = rb; r < re; r++) {
-                float *x = &x_[static_cast<size_t>(r) * dim], *xb = &xb_[static_cast<size_t>(r) * dim];
-                if (l > 0) add(x, xb, dim);
-                cpu::rmsnorm(xb, x, ly.rms_att, dim, c_.norm_eps);
-                convert(qkv, xb_.data(), r);
-            }
-            sync(nt);
-            products(qkv, xb_.data(), n, t, nt);
+            products(qkv, residual_norm(qkv, l > 0 ? xb_.data() : nullptr, ly.rms_att), n, t, nt);
             if (t == 0) next_item_.store(0, std::memory_order_relaxed);
             sync(nt);
-            for (int r = rb; r < re; r++) {
-                float *q = &q_[static_cast<size_t>(r) * q_dim], *k = &k_[static_cast<size_t>(r) * kv_dim],
-                      *v = &v_[static_cast<size_t>(r) * kv_dim];
-                if (ly.bq != nullptr) {
-                    add(q, ly.bq, q_dim);
-                    add(k, ly.bk, kv_dim);
-                    add(v, ly.bv, kv_dim);
+            publish_residual();
+            if (!distinct) {
+                for (int r = rb; r < re; r++) {
+                    for (int kvh = 0; kvh < c_.kv_heads; kvh++) prepare_kv(rows[r], r, kvh, l, t);
+                    for (int h = 0; h < c_.heads; h++) prepare_q(rows[r], r, h, l, t);
                 }
-                if (ly.q_norm != nullptr) {
-                    head_norm(q, ly.q_norm, c_.heads);
-                    head_norm(k, ly.k_norm, c_.kv_heads);
+                sync(nt);
+            }
+            attention(rows, n, l, distinct, t);
+            sync(nt);
+            products(wo, input(wo, xb2_.data()), n, t, nt);
+            sync(nt);
+            products(ffn_up, residual_norm(ffn_up, xb_.data(), ly.rms_ffn), n, t, nt);
+            sync(nt);
+            publish_residual();
+            if (priv) {  // SwiGLU of every row into this thread's buffer
+                for (int r = 0; r < n; r++) {
+                    float *h = tb + static_cast<size_t>(r) * hidden;
+                    std::memcpy(h, &hb_[static_cast<size_t>(r) * hidden], hidden * sizeof(float));
+                    cpu::swiglu(h, &hb2_[static_cast<size_t>(r) * hidden], hidden);
                 }
-                rope_and_store(rows[r], r, l);
+                products(ffn_down, input(ffn_down, tb), n, t, nt);
+            } else {
+                for (int r = rb; r < re; r++)
+                    cpu::swiglu(&hb_[static_cast<size_t>(r) * hidden], &hb2_[static_cast<size_t>(r) * hidden], hidden);
+                sync(nt);
+                products(ffn_down, input(ffn_down, hb_.data()), n, t, nt);
             }
             sync(nt);
-            attention(rows, n, l);
-            sync(nt);
-            for (int r = rb; r < re; r++) convert(wo, xb2_.data(), r);
-            sync(nt);
-            products(wo, xb2_.data(), n, t, nt);
-            sync(nt);
-            for (int r = rb; r < re; r++) {
-                float *x = &x_[static_cast<size_t>(r) * dim], *xb = &xb_[static_cast<size_t>(r) * dim];
-                add(x, xb, dim);
-                cpu::rmsnorm(xb, x, ly.rms_ffn, dim, c_.norm_eps);
-                convert(ffn_up, xb_.data(), r);
+        }
+        // The last residual, then only the rows that want logits go through the final norm and the classifier.
+        if (priv) {
+            for (int j = 0; j < n_logits; j++) {
+                const size_t r = static_cast<size_t>(logit_rows[j]) * dim;
+                float *xr = tx + static_cast<size_t>(j) * dim;
+                for (int i = 0; i < dim; i++) xr[i] = x_[r + i] + xb_[r + i];
+                cpu::rmsnorm(tb + static_cast<size_t>(j) * dim, xr, w_.rms_final, dim, c_.norm_eps);
             }
-            sync(nt);
-            products(ffn_up, xb_.data(), n, t, nt);
-            sync(nt);
-            for (int r = rb; r < re; r++) {
-                cpu::swiglu(&hb_[static_cast<size_t>(r) * hidden], &hb2_[static_cast<size_t>(r) * hidden], hidden);
-                convert(ffn_down, hb_.data(), r);
-            }
-            sync(nt);
-            products(ffn_down, hb_.data(), n, t, nt);
-            sync(nt);
+            convert_rows(classifier_, tb, txq, private_xq_stride_, 0, n_logits);
+            products(classifier_, {tb, txq, private_xq_stride_}, n_logits, t, nt);
+            return;
         }
         for (int r = rb; r < re; r++) add(&x_[static_cast<size_t>(r) * dim], &xb_[static_cast<size_t>(r) * dim], dim);
         sync(nt);
-        // Only the rows that want logits go through the final norm and the classifier.
         int jb, je;
         split(n_logits, t, nt, &jb, &je);
-        for (int j = jb; j < je; j++) {
-            cpu::rmsnorm(&xb_[static_cast<size_t>(j) * dim], &x_[static_cast<size_t>(logit_rows[j]) * dim], w_.rms_final, dim,
+        for (int j = jb; j < je; j++)
+            cpu::rmsnorm(&xb2_[static_cast<size_t>(j) * dim], &x_[static_cast<size_t>(logit_rows[j]) * dim], w_.rms_final, dim,
                          c_.norm_eps);
-            convert(classifier_, xb_.data(), j);
-        }
+        convert_rows(classifier_, xb2_.data(), xq_.data(), xq_stride_, jb, je);
         sync(nt);
-        products(classifier_, xb_.data(), n_logits, t, nt);
+        products(classifier_, {xb2_.data(), xq_.data(), xq_stride_}, n_logits, t, nt);
     }
 
     std::vector<const Tensor *> all_matrices() const {
@@ -254,14 +337,6 @@ private:
         for (const auto &ly : w_.layer)
             for (const Tensor *t : {&ly.wq, &ly.wk, &ly.wv, &ly.wo, &ly.w1, &ly.w2, &ly.w3}) all.push_back(t);
         return all;
-    }
-
-    // RMSNorm of each of `count` consecutive heads in place (qwen3's q/k norms).
-    void head_norm(float *x, const float *weight, int count) const {
-        for (int h = 0; h < count; h++) {
-            float *v = x + static_cast<size_t>(h) * c_.head_dim;
-            cpu::rmsnorm(v, v, weight, c_.head_dim, c_.norm_eps);
-        }
     }
 
     static void add(float *x, const float *y, int n) {
@@ -282,19 +357,9 @@ private:
 
     static constexpr uint32_t kSlotType[kActivationTypes] = {GGML_Q8_0, GGML_Q8_K, GGML_F16, GGML_BF16, GGML_Q8_1};
 
-    // Row r of X in every activation type the group wants.
-    void convert(const Group &g, const float *X, int r) {
-        for (int a = 0; a < kActivationTypes; a++)
-            if (g.want[a]) {
-                const size_t row = cpu::activation_row_bytes(kSlotType[a], g.in);
-                cpu::quantize_activation(kSlotType[a], X + static_cast<size_t>(r) * g.in,
-                                         xq_.data() + a * xq_stride_ + r * row, g.in);
-            }
-    }
-
     // This thread's share of the group's products: the output rows of all its products, laid end to end, split
     // evenly (in multiples of 8, the widest kernel tile) across the threads.
-    void products(const Group &g, const float *X, int n, int t, int nt) {
+    void products(const Group &g, const Input &in, int n, int t, int nt) {
         if (n == 0) return;
         long long total = 0;
         for (const Product &p : g.products) total += p.W->rows;
@@ -309,13 +374,13 @@ private:
             if (b >= e) continue;
             const int out = static_cast<int>(rows);
             if (W.type == GGML_F32) {
-                matmul_(reinterpret_cast<const float *>(W.data), X, p.Y, n, g.in, b, e, out);
+                matmul_(reinterpret_cast<const float *>(W.data), in.X, p.Y, n, g.in, b, e, out);
             } else {
                 const uint32_t act = cpu::activation_type(W.type);
                 const int slot = activation_slot(act);
-                const uint8_t *x = slot < 0 ? reinterpret_cast<const uint8_t *>(X) : xq_.data() + slot * xq_stride_;
-                cpu::matmul_dot(cpu::select_dot(W.type, avx2_), W.data, W.row_bytes, x, cpu::activation_row_bytes(act, g.in),
-                                p.Y, n, g.in, b, e, out);
+                const uint8_t *x = slot < 0 ? reinterpret_cast<const uint8_t *>(in.X) : in.xq + slot * in.stride;
+                cpu::matmul_dot4(cpu::select_dot(W.type, avx2_), cpu::select_dot4(W.type, avx2_), W.data, W.row_bytes, x,
+                                 cpu::activation_row_bytes(act, g.in), p.Y, n, g.in, b, e, out);
             }
         }
     }
@@ -327,32 +392,63 @@ private:
                (static_cast<size_t>(layer * 2 + which) * table_.block_tokens() + slot) * c_.kv_dim();
     }
 
-    void rope_and_store(const Row &row, int r, int layer) {
-        const int q_dim = c_.q_dim(), kv_dim = c_.kv_dim(), hs = c_.head_dim, pairs = hs / 2;
-        float *k = &k_[static_cast<size_t>(r) * kv_dim], *cos = &rope_[static_cast<size_t>(r) * hs], *sin = cos + pairs;
+    // K/V head `kvh` of row r: bias, K norm, RoPE, into the cache. Q head `h`: bias, Q norm, RoPE. The angles go to
+    // this thread's scratch (the same values for every head of the row).
+    void prepare_kv(const Row &row, int r, int kvh, int layer, int t) {
+        const Weights::Layer &ly = w_.layer[layer];
+        const int kv_dim = c_.kv_dim(), hs = c_.head_dim, pairs = hs / 2;
+        float *k = &k_[static_cast<size_t>(r) * kv_dim + static_cast<size_t>(kvh) * hs];
+        float *v = &v_[static_cast<size_t>(r) * kv_dim + static_cast<size_t>(kvh) * hs];
+        if (ly.bk != nullptr) {
+            add(k, ly.bk + kvh * hs, hs);
+            add(v, ly.bv + kvh * hs, hs);
+        }
+        if (ly.k_norm != nullptr) cpu::rmsnorm(k, k, ly.k_norm, hs, c_.norm_eps);
+        float *cos = &trope_[static_cast<size_t>(t) * hs], *sin = cos + pairs;
         cpu::rope_angles(row.pos, inv_freq_.data(), pairs, cos, sin);
-        cpu::rope(&q_[static_cast<size_t>(r) * q_dim], c_.heads, hs, cos, sin, c_.rope_neox);
-        cpu::rope(k, c_.kv_heads, hs, cos, sin, c_.rope_neox);
-        std::memcpy(kv_at(row.seq, row.pos, layer, 0), k, kv_dim * sizeof(float));
-        std::memcpy(kv_at(row.seq, row.pos, layer, 1), &v_[static_cast<size_t>(r) * kv_dim], kv_dim * sizeof(float));
+        cpu::rope(k, 1, hs, cos, sin, c_.rope_neox);
+        std::memcpy(kv_at(row.seq, row.pos, layer, 0) + kvh * hs, k, hs * sizeof(float));
+        std::memcpy(kv_at(row.seq, row.pos, layer, 1) + kvh * hs, v, hs * sizeof(float));
     }
 
-    // Grouped-query attention over the paged cache; each (row, head) writes its head's slice of xb2. The threads take
-    // items from a shared counter (rows of a prefill chunk see different lengths); thread 0 reset it before the
-    // barrier that precedes this phase.
-    void attention(const Row *rows, int n, int layer) {
+    void prepare_q(const Row &row, int r, int h, int layer, int t) {
+        const Weights::Layer &ly = w_.layer[layer];
+        const int hs = c_.head_dim, pairs = hs / 2;
+        float *q = &q_[static_cast<size_t>(r) * c_.q_dim() + static_cast<size_t>(h) * hs];
+        if (ly.bq != nullptr) add(q, ly.bq + h * hs, hs);
+        if (ly.q_norm != nullptr) cpu::rmsnorm(q, q, ly.q_norm, hs, c_.norm_eps);
+        float *cos = &trope_[static_cast<size_t>(t) * hs], *sin = cos + pairs;
+        cpu::rope_angles(row.pos, inv_freq_.data(), pairs, cos, sin);
+        cpu::rope(q, 1, hs, cos, sin, c_.rope_neox);
+    }
+
+    // Grouped-query attention over the paged cache. The threads take items from a shared counter (rows of a prefill
+    // chunk see different lengths; thread 0 reset it before the barrier that precedes this phase). With `fused`
+    // (every row its own sequence) an item is a (row, K/V head): it prepares that K/V head and its query heads, then
+    // attends; otherwise they were prepared in the phase before and an item is a (row, query head).
+    void attention(const Row *rows, int n, int layer, bool fused, int t) {
         const int heads = c_.heads, hs = c_.head_dim, q_dim = c_.q_dim(), group = c_.heads / c_.kv_heads;
-        const int items = n * heads;
+        const int per_row = fused ? c_.kv_heads : heads, items = n * per_row;
         for (int it = next_item_.fetch_add(1, std::memory_order_relaxed); it < items;
              it = next_item_.fetch_add(1, std::memory_order_relaxed)) {
-            const int r = it / heads, h = it % heads, kvh = h / group;
+            const int r = it / per_row;
             const Row &row = rows[r];
-            const float *q = &q_[static_cast<size_t>(r) * q_dim + static_cast<size_t>(h) * hs];
-            float *out = &xb2_[static_cast<size_t>(r) * q_dim + static_cast<size_t>(h) * hs];
-            cpu::attend(
-                q, hs, row.pos + 1, [&](int t) { return kv_at(row.seq, t, layer, 0) + kvh * hs; },
-                [&](int t) { return kv_at(row.seq, t, layer, 1) + kvh * hs; }, &att_[static_cast<size_t>(it) * c_.seq_len],
-                out);
+            int h_begin = it % per_row, h_end = h_begin + 1;
+            if (fused) {
+                prepare_kv(row, r, h_begin, layer, t);
+                h_begin *= group;
+                h_end = h_begin + group;
+                for (int h = h_begin; h < h_end; h++) prepare_q(row, r, h, layer, t);
+            }
+            for (int h = h_begin; h < h_end; h++) {
+                const int kvh = h / group;
+                const float *q = &q_[static_cast<size_t>(r) * q_dim + static_cast<size_t>(h) * hs];
+                float *out = &xb2_[static_cast<size_t>(r) * q_dim + static_cast<size_t>(h) * hs];
+                cpu::attend(
+                    attention_kernels_, q, hs, row.pos + 1, [&](int p) { return kv_at(row.seq, p, layer, 0) + kvh * hs; },
+                    [&](int p) { return kv_at(row.seq, p, layer, 1) + kvh * hs; },
+                    &att_[(static_cast<size_t>(r) * heads + h) * c_.seq_len], out);
+            }
         }
     }
 
@@ -362,6 +458,7 @@ private:
     const Weights &w_;
     cpu::MatmulFn matmul_;
     bool avx2_ = false;
+    cpu::AttentionKernels attention_kernels_{};
     std::string name_;
     int threads_ = 1;
     int max_rows_ = 1;
@@ -371,6 +468,11 @@ private:
     std::vector<float> x_, xb_, xb2_, q_, k_, v_, hb_, hb2_, att_, rope_;
     std::vector<uint8_t> xq_;
     size_t xq_stride_ = 0;
+    static constexpr int kPrivateRows = 4;
+    int private_rows_ = 0;
+    size_t private_floats_ = 0, private_xq_stride_ = 0;
+    std::vector<float> tf_, trope_;  // per thread: residual + widest input rows; RoPE angles
+    std::vector<uint8_t> txq_;       // per thread: converted activations
     std::vector<Group> groups_;  // per layer: Q/K/V, wo, w1/w3, w2
     Group classifier_;
     SpinBarrier barrier_;

@@ -41,6 +41,17 @@ void quantize_activation(uint32_t act, const float *x, uint8_t *out, int n);
 void matmul_dot(DotFn dot, const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in,
                 int o_begin, int o_end, int ldy);
 
+// Four activation rows (x_row bytes apart) against `weight_rows` (1 or 2) weight rows (w_row bytes apart):
+// out[i * 4 + r] equals the one-row DotFn of weight row i and activation row r bit for bit. Where a type has one
+// (AVX2: Q8_0, Q4_0, Q5_0), batches use it to decode each weight block once per 4 activation rows and load each
+// activation block once per 2 weight rows.
+using Dot4Fn = void (*)(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, int weight_rows, float *out);
+Dot4Fn select_dot4(uint32_t weight_type, bool avx2);
+
+// matmul_dot with `dot4` (may be null) for groups of four batch rows.
+void matmul_dot4(DotFn dot, Dot4Fn dot4, const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch,
+                 int in, int o_begin, int o_end, int ldy);
+
 namespace portable {
 float dot_f16(const uint8_t *w, const uint8_t *x, int n);
 float dot_bf16(const uint8_t *w, const uint8_t *x, int n);
@@ -54,6 +65,9 @@ float dot_q6_k(const uint8_t *w, const uint8_t *x, int n);
 }  // namespace portable
 
 namespace avx2 {
+void dot4_q8_0(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, int weight_rows, float *out);
+void dot4_q4_0(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, int weight_rows, float *out);
+void dot4_q5_0(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, int weight_rows, float *out);
 float dot_f16(const uint8_t *w, const uint8_t *x, int n);
 float dot_bf16(const uint8_t *w, const uint8_t *x, int n);
 float dot_q8_0(const uint8_t *w, const uint8_t *x, int n);
@@ -107,17 +121,30 @@ inline void swiglu(float *h, const float *h2, size_t n) {
     }
 }
 
+// Vector pieces of attention: sum a[i] * b[i], and y[i] += a * x[i] (portable, and AVX2/FMA with 8 lanes).
+using DotF32Fn = float (*)(const float *a, const float *b, int n);
+using AxpyF32Fn = void (*)(float a, const float *x, float *y, int n);
+float dot_f32_portable(const float *a, const float *b, int n);
+void axpy_f32_portable(float a, const float *x, float *y, int n);
+float dot_f32_avx2(const float *a, const float *b, int n);
+void axpy_f32_avx2(float a, const float *x, float *y, int n);
+
+struct AttentionKernels {
+    DotF32Fn dot;
+    AxpyF32Fn axpy;
+};
+// The AVX2 pair where `avx2` and the CPU allow it.
+AttentionKernels select_attention(bool avx2);
+
 // One query head over positions [0, positions): softmax(q.k_t / sqrt(head_size)) weighted sum of v_t into out.
 // key(t) and value(t) give the head's slice of position t (the paged cache supplies them); scores has `positions`.
 template <typename KeyAt, typename ValueAt>
-inline void attend(const float *q, int head_size, int positions, KeyAt key, ValueAt value, float *scores, float *out) {
+inline void attend(const AttentionKernels &kern, const float *q, int head_size, int positions, KeyAt key, ValueAt value,
+                   float *scores, float *out) {
     const float scale = 1.0f / std::sqrt(static_cast<float>(head_size));
     float max = -INFINITY;
     for (int t = 0; t < positions; t++) {
-        const float *k = key(t);
-        float s = 0.0f;
-        for (int i = 0; i < head_size; i++) s += q[i] * k[i];
-        s *= scale;
+        const float s = kern.dot(q, key(t), head_size) * scale;
         scores[t] = s;
         if (s > max) max = s;
     }
@@ -127,11 +154,7 @@ inline void attend(const float *q, int head_size, int positions, KeyAt key, Valu
         sum += scores[t];
     }
     for (int i = 0; i < head_size; i++) out[i] = 0.0f;
-    for (int t = 0; t < positions; t++) {
-        const float *v = value(t);
-        const float a = scores[t] / sum;
-        for (int i = 0; i < head_size; i++) out[i] += a * v[i];
-    }
+    for (int t = 0; t < positions; t++) kern.axpy(scores[t] / sum, value(t), out, head_size);
 }
 
 }  // namespace cloister::cpu

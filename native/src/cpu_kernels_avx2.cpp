@@ -21,7 +21,7 @@ inline float hsum(__m256 v) {
 
 // An RO x RB tile: RO weight rows against RB input rows, one 8-lane accumulator per output element, then the same
 // horizontal sum and scalar tail for every element.
-template <int RO, int RB>
+template <int RO, int RB, bool PREFETCH = false>
 inline void tile(const float *W, const float *X, float *Y, int in, int o, int b, int ldy) {
     __m256 acc[RO][RB];
     for (int r = 0; r < RO; r++)
@@ -32,6 +32,8 @@ inline void tile(const float *W, const float *X, float *Y, int in, int o, int b,
     for (int c = 0; c < RB; c++) x[c] = X + static_cast<size_t>(b + c) * in;
     const int vec_end = in & ~7;
     for (int i = 0; i < vec_end; i += 8) {
+        if (PREFETCH && (i & 15) == 0)  // the next tile's rows, one cache line per row ahead (does not change results)
+            for (int r = 0; r < RO; r++) _mm_prefetch(reinterpret_cast<const char *>(w[r] + static_cast<size_t>(RO) * in + i), _MM_HINT_T0);
         __m256 xv[RB];
         for (int c = 0; c < RB; c++) xv[c] = _mm256_loadu_ps(x[c] + i);
         for (int r = 0; r < RO; r++) {
@@ -64,10 +66,27 @@ inline void rows(const float *W, const float *X, float *Y, int batch, int in, in
 void matmul_avx2(const float *W, const float *X, float *Y, int batch, int in, int o_begin, int o_end, int ldy) {
     int o = o_begin;
     if (batch == 1) {  // a matrix-vector product: more rows per tile to keep the FMA units busy
+        for (; o + 16 <= o_end; o += 8) tile<8, 1, true>(W, X, Y, in, o, 0, ldy);
         for (; o + 8 <= o_end; o += 8) tile<8, 1>(W, X, Y, in, o, 0, ldy);
     }
     for (; o + 4 <= o_end; o += 4) rows<4>(W, X, Y, batch, in, o, ldy);
     for (; o < o_end; o++) rows<1>(W, X, Y, batch, in, o, ldy);
+}
+
+float dot_f32_avx2(const float *a, const float *b, int n) {
+    __m256 acc = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc);
+    float s = hsum(acc);
+    for (; i < n; i++) s = __builtin_fmaf(a[i], b[i], s);
+    return s;
+}
+
+void axpy_f32_avx2(float a, const float *x, float *y, int n) {
+    const __m256 av = _mm256_set1_ps(a);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+    for (; i < n; i++) y[i] = __builtin_fmaf(a, x[i], y[i]);
 }
 
 namespace avx2 {
@@ -173,6 +192,68 @@ float dot_q5_1(const uint8_t *w, const uint8_t *x, int n) {
         offsets += fp16(w + 2) * fp16(x + 2);
     }
     return hsum(acc) + offsets;
+}
+
+// Four activation rows against one weight row of a 32-value block type with q8_0 activations (Q8_0, Q4_0, Q5_0):
+// each weight block is decoded once; each of the four outputs goes through exactly the operations of the one-row dot
+// above (the same products, the same order), so a row's result does not depend on the rows beside it.
+template <uint32_t T> inline __m256i q32_weights(const uint8_t *w) {
+    if constexpr (T == GGML_Q8_0) {
+        return _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 2));
+    } else if constexpr (T == GGML_Q4_0) {
+        const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i *>(w + 2));
+        const __m256i both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
+        return _mm256_sub_epi8(_mm256_and_si256(both, _mm256_set1_epi8(0x0F)), _mm256_set1_epi8(8));
+    } else {
+        return _mm256_sub_epi8(q5_values(w + 6, load_u32(w + 2)), _mm256_set1_epi8(16));
+    }
+}
+
+// R weight rows (R_ROWS bytes apart) against 4 activation rows: each activation block is loaded and its scale
+// converted once for the R weight rows, each weight block once for the 4 activation rows.
+template <uint32_t T, int R> void dot_rx4_q32(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, float *out) {
+    constexpr size_t bytes = T == GGML_Q8_0 ? Q8_0_BYTES : T == GGML_Q4_0 ? Q4_0_BYTES : Q5_0_BYTES;
+    __m256 acc[R][4];
+    for (int i = 0; i < R; i++)
+        for (int r = 0; r < 4; r++) acc[i][r] = _mm256_setzero_ps();
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int b = 0; b < n / QK8_0; b++) {
+        __m256i qw[R], aw[R];
+        float dw[R];
+        for (int i = 0; i < R; i++) {
+            const uint8_t *wb = w + i * w_row + static_cast<size_t>(b) * bytes;
+            qw[i] = q32_weights<T>(wb);
+            aw[i] = _mm256_sign_epi8(qw[i], qw[i]);
+            dw[i] = fp16(wb);
+        }
+        for (int r = 0; r < 4; r++) {
+            const uint8_t *xb = x + r * x_row + static_cast<size_t>(b) * Q8_0_BYTES;
+            const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(xb + 2));
+            const float dx = fp16(xb);
+            for (int i = 0; i < R; i++) {  // dot_i8(qw, qx), and the scale d_w * d_x, as the one-row kernel
+                const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(aw[i], _mm256_sign_epi8(qx, qw[i])), ones);
+                acc[i][r] = _mm256_fmadd_ps(_mm256_set1_ps(dw[i] * dx), _mm256_cvtepi32_ps(p), acc[i][r]);
+            }
+        }
+    }
+    for (int i = 0; i < R; i++)
+        for (int r = 0; r < 4; r++) out[i * 4 + r] = hsum(acc[i][r]);
+}
+
+template <uint32_t T> void dot4_q32(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, int weight_rows,
+                                    float *out) {
+    if (weight_rows == 2) dot_rx4_q32<T, 2>(w, w_row, x, x_row, n, out);
+    else dot_rx4_q32<T, 1>(w, w_row, x, x_row, n, out);
+}
+
+void dot4_q8_0(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, int weight_rows, float *out) {
+    dot4_q32<GGML_Q8_0>(w, w_row, x, x_row, n, weight_rows, out);
+}
+void dot4_q4_0(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, int weight_rows, float *out) {
+    dot4_q32<GGML_Q4_0>(w, w_row, x, x_row, n, weight_rows, out);
+}
+void dot4_q5_0(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, int weight_rows, float *out) {
+    dot4_q32<GGML_Q5_0>(w, w_row, x, x_row, n, weight_rows, out);
 }
 
 template <bool FIVE> float dot_k_affine(const uint8_t *w, const uint8_t *x, int n) {

@@ -26,6 +26,28 @@ void matmul_dot(DotFn dot, const uint8_t *W, size_t w_row, const uint8_t *X, siz
     }
 }
 
+void matmul_dot4(DotFn dot, Dot4Fn dot4, const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch,
+                 int in, int o_begin, int o_end, int ldy) {
+    if (dot4 == nullptr || batch < 4) {
+        matmul_dot(dot, W, w_row, X, x_row, Y, batch, in, o_begin, o_end, ldy);
+        return;
+    }
+    const int full = batch & ~3;
+    for (int o = o_begin; o < o_end; o += 2) {
+        const int pair = o + 1 < o_end ? 2 : 1;
+        const uint8_t *w = W + static_cast<size_t>(o) * w_row;
+        float out[8];
+        for (int b = 0; b < full; b += 4) {
+            dot4(w, w_row, X + static_cast<size_t>(b) * x_row, x_row, in, pair, out);
+            for (int i = 0; i < pair; i++)
+                for (int r = 0; r < 4; r++) Y[static_cast<size_t>(b + r) * ldy + o + i] = out[i * 4 + r];
+        }
+        for (int i = 0; i < pair; i++)
+            for (int b = full; b < batch; b++)
+                Y[static_cast<size_t>(b) * ldy + o + i] = dot(w + i * w_row, X + static_cast<size_t>(b) * x_row, in);
+    }
+}
+
 uint32_t activation_type(uint32_t weight_type) {
     switch (weight_type) {
         case GGML_Q8_0: case GGML_Q4_0: case GGML_Q5_0: return GGML_Q8_0;
@@ -55,6 +77,24 @@ void quantize_activation(uint32_t act, const float *x, uint8_t *out, int n) {
         case GGML_F16: case GGML_BF16: quantize_row(act, x, out, n); break;
         default: std::memcpy(out, x, static_cast<size_t>(n) * 4); break;
     }
+}
+
+float dot_f32_portable(const float *a, const float *b, int n) {
+    float s = 0.0f;
+    for (int i = 0; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+void axpy_f32_portable(float a, const float *x, float *y, int n) {
+    for (int i = 0; i < n; i++) y[i] += a * x[i];
+}
+
+AttentionKernels select_attention(bool avx2) {
+#if defined(CLOISTER_HAVE_AVX2_KERNELS)
+    if (avx2 && has_avx2_fma()) return {dot_f32_avx2, axpy_f32_avx2};
+#endif
+    (void)avx2;
+    return {dot_f32_portable, axpy_f32_portable};
 }
 
 namespace portable {
@@ -206,6 +246,22 @@ MatmulFn select_matmul(const char **name) {
 #endif
     if (name != nullptr) *name = "portable";
     return matmul_portable;
+}
+
+Dot4Fn select_dot4(uint32_t type, bool avx2) {
+#if defined(CLOISTER_HAVE_AVX2_KERNELS)
+    if (avx2 && has_avx2_fma()) {
+        switch (type) {
+            case GGML_Q8_0: return avx2::dot4_q8_0;
+            case GGML_Q4_0: return avx2::dot4_q4_0;
+            case GGML_Q5_0: return avx2::dot4_q5_0;
+            default: return nullptr;
+        }
+    }
+#endif
+    (void)type;
+    (void)avx2;
+    return nullptr;
 }
 
 DotFn select_dot(uint32_t type, bool avx2) {

@@ -5,6 +5,7 @@
 // activations as llama.cpp does (q8_0/q8_K/fp16/bf16), so the two differ by that rounding: within 1e-3 of the largest
 // logit for F32, 2e-2 for F16/BF16, 6e-2 for the block types; sequence 0 bit-identical at batch 1 and 8 on the GPU.
 // Skipped (77) on a machine without a usable GPU.
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -136,10 +137,19 @@ int main(int argc, char **argv) {
 
     if (argc > 3) {  // the architectures and tensor types of make-random-gguf
         const std::string maker = argv[2], tmp = argv[3];
-        for (const char *arch : {"llama3", "qwen2", "qwen3"}) {
-            for (const char *type : {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q5_k", "q6_k", "q4_k_m"}) {
-                const std::string path = tmp + "/cuda-" + arch + "-" + type + ".gguf";
-                const std::string cmd = "'" + maker + "' '" + path + "' --arch " + arch + " --type " + type + " > /dev/null";
+        // Every architecture and type in the tiny shape, plus 288-wide rows: Q5_0/Q8_0 (q4_k_m) and Q5_1 (q5_k) fallbacks.
+        std::vector<std::array<std::string, 3>> cases;
+        for (const char *a : {"llama3", "qwen2", "qwen3"})
+            for (const char *ty : {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q5_k", "q6_k", "q4_k_m"}) cases.push_back({a, ty, "tiny"});
+        cases.push_back({"llama3", "q4_k_m", "288,768,2,6,3,48,512,512"});
+        cases.push_back({"qwen2", "q5_k", "288,768,2,6,3,48,512,512"});
+        int index = 0;
+        for (const auto &cs : cases) {
+            {
+                const char *arch = cs[0].c_str(), *type = cs[1].c_str();
+                const std::string path = tmp + "/cuda-" + std::to_string(index++) + ".gguf";
+                const std::string cmd = "'" + maker + "' '" + path + "' --arch " + arch + " --type " + type + " --shape " + cs[2] +
+                                        " > /dev/null";
                 CHECK(std::system(cmd.c_str()) == 0);
                 ci_options q{};
                 q.max_sequences = 8;

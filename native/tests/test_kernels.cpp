@@ -110,28 +110,32 @@ static void check_elementwise() {
     for (auto &v : qh) v = rng.uniform() * 2;
     for (auto &v : keys) v = rng.uniform() * 2;
     for (auto &v : values) v = rng.uniform();
-    cpu::attend(qh.data(), hs, positions, [&](int t) { return &keys[t * hs]; }, [&](int t) { return &values[t * hs]; },
-                scores.data(), o.data());
-    std::vector<double> p(positions);
-    double max = -1e300, sum = 0;
-    for (int t = 0; t < positions; t++) {
-        double d = 0;
-        for (int i = 0; i < hs; i++) d += static_cast<double>(qh[i]) * keys[t * hs + i];
-        p[t] = d / std::sqrt(static_cast<double>(hs));
-        max = std::fmax(max, p[t]);
+    for (bool avx2 : {false, true}) {  // the portable and (where the CPU has it) the AVX2 dot/axpy
+        if (avx2 && !cpu::has_avx2_fma()) continue;
+        const cpu::AttentionKernels kern = cpu::select_attention(avx2);
+        cpu::attend(kern, qh.data(), hs, positions, [&](int t) { return &keys[t * hs]; }, [&](int t) { return &values[t * hs]; },
+                    scores.data(), o.data());
+        std::vector<double> p(positions);
+        double max = -1e300, sum = 0;
+        for (int t = 0; t < positions; t++) {
+            double d = 0;
+            for (int i = 0; i < hs; i++) d += static_cast<double>(qh[i]) * keys[t * hs + i];
+            p[t] = d / std::sqrt(static_cast<double>(hs));
+            max = std::fmax(max, p[t]);
+        }
+        for (auto &v : p) { v = std::exp(v - max); sum += v; }
+        worst = 0;
+        for (int i = 0; i < hs; i++) {
+            double want = 0;
+            for (int t = 0; t < positions; t++) want += p[t] / sum * values[t * hs + i];
+            worst = std::fmax(worst, rel(o[i], want));
+        }
+        CHECK_MSG(worst < 1e-5, "attention (%s) relative error %g", avx2 ? "avx2" : "portable", worst);
+        // A single position returns its value exactly (softmax of one score is 1).
+        cpu::attend(kern, qh.data(), hs, 1, [&](int t) { return &keys[t * hs]; }, [&](int t) { return &values[t * hs]; },
+                    scores.data(), o.data());
+        CHECK(std::memcmp(o.data(), values.data(), hs * sizeof(float)) == 0);
     }
-    for (auto &v : p) { v = std::exp(v - max); sum += v; }
-    worst = 0;
-    for (int i = 0; i < hs; i++) {
-        double want = 0;
-        for (int t = 0; t < positions; t++) want += p[t] / sum * values[t * hs + i];
-        worst = std::fmax(worst, rel(o[i], want));
-    }
-    CHECK_MSG(worst < 1e-5, "attention relative error %g", worst);
-    // A single position returns its value exactly (softmax of one score is 1).
-    cpu::attend(qh.data(), hs, 1, [&](int t) { return &keys[t * hs]; }, [&](int t) { return &values[t * hs]; },
-                scores.data(), o.data());
-    CHECK(std::memcmp(o.data(), values.data(), hs * sizeof(float)) == 0);
 }
 
 int main() {

@@ -147,6 +147,14 @@ static void check_type(uint32_t type) {
                     CHECK_MSG(std::memcmp(&alone, &got, 4) == 0, "%s: row %d of batch %d differs alone", layout.name, r, b);
                 }
             }
+            // The four-row kernel (batches) gives each row exactly what the one-row kernel gives it.
+            if (cpu::Dot4Fn dot4 = cpu::select_dot4(type, avx2); dot4 != nullptr) {
+                const size_t xr = activation_bytes(act, n);
+                std::vector<float> Y4(static_cast<size_t>(batch) * rows, NAN);
+                cpu::matmul_dot4(dot, dot4, Wq.data(), row_bytes, Xq.data(), xr, Y4.data(), batch, n, 0, rows, rows);
+                CHECK_MSG(std::memcmp(Y4.data(), Y.data(), Y.size() * sizeof(float)) == 0, "%s n=%d: dot4 differs from dot",
+                          layout.name, n);
+            }
             // Against the same quantized operands the only error is float rounding; against the unquantized
             // activations, the activation's own quantization (q8: about 1/254 of each block's largest value).
             CHECK_MSG(worst < 2e-6, "%s %s n=%d: relative error %g", layout.name, avx2 ? "avx2" : "portable", n, worst);
