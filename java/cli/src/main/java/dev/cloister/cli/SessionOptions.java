@@ -6,6 +6,7 @@ import dev.cloister.attest.ratls.RaTlsPolicy;
 import dev.cloister.attest.sevsnp.SevSnpPolicy;
 import dev.cloister.client.log.RequestLog;
 import dev.cloister.client.session.CloisterClient;
+import dev.cloister.ledger.checkpoint.DirectoryCheckpointStore;
 import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.note.VerifierKey;
 import dev.cloister.ledger.witness.CosignatureVerifier;
@@ -41,8 +42,28 @@ public final class SessionOptions {
             description = "The ledger's verifier key (its name is the log origin)")
     String ledgerVkey;
 
-    @Option(names = "--witness-vkey", description = "A trusted witness's cosignature vkey; repeatable")
+    @Option(
+            names = "--ledger",
+            required = true,
+            description = "The ledger's tile URL prefix (serves /checkpoint and /tile/...), for consistency proofs")
+    URI ledger;
+
+    @Option(
+            names = "--witness-vkey",
+            description = "A trusted witness's cosignature vkey; repeatable; at least one is required")
     List<String> witnessVkeys = new ArrayList<>();
+
+    @Option(
+            names = "--insecure-no-witnesses",
+            description = "Trust the ledger's signature alone, with no witness cosignature (development only: a log"
+                    + " alone can show each user a view of its own)")
+    boolean noWitnesses;
+
+    @Option(
+            names = "--checkpoint-dir",
+            description = "Where the largest verified ledger checkpoint is kept between runs, owner-only"
+                    + " (default: checkpoints/ beside the log file)")
+    Path checkpointDir;
 
     @Option(
             names = "--quorum",
@@ -89,6 +110,7 @@ public final class SessionOptions {
         Arguments.webUrl("--relay", relay);
         Arguments.webUrl("--keys", keys);
         Arguments.webUrl("--issuer", issuer);
+        Arguments.webUrl("--ledger", ledger);
         VerifierKey logKey;
         try {
             logKey = VerifierKey.parse(ledgerVkey);
@@ -103,14 +125,36 @@ public final class SessionOptions {
                 throw new UsageException("--witness-vkey " + w, e.getMessage());
             }
         }
+        if (witnesses.isEmpty() && !noWitnesses) {
+            throw new UsageException(
+                    "--witness-vkey",
+                    "at least one witness is required (a log that nobody cosigns can show each user a view of its"
+                            + " own); --insecure-no-witnesses trusts the log alone, for development");
+        }
+        if (!witnesses.isEmpty() && noWitnesses) {
+            throw new UsageException("--insecure-no-witnesses", "cannot be combined with --witness-vkey");
+        }
         if (!witnesses.isEmpty() && (quorum < 1 || quorum > witnesses.size())) {
             throw new UsageException(
                     "--quorum " + quorum,
                     "must be between 1 and the number of --witness-vkey (" + witnesses.size() + ")");
         }
-        WitnessPolicy policy = witnesses.isEmpty()
-                ? WitnessPolicy.none()
-                : WitnessPolicy.quorum(quorum, witnesses, Duration.ofHours(24));
+        WitnessPolicy policy;
+        if (witnesses.isEmpty()) {
+            System.err.println("WARNING: --insecure-no-witnesses: the ledger's checkpoints are trusted without any"
+                    + " witness cosignature; a ledger operator could show you a view of its own");
+            policy = WitnessPolicy.none();
+        } else {
+            policy = WitnessPolicy.quorum(quorum, witnesses, Duration.ofHours(24));
+        }
+        Path state = (logFile != null ? logFile : defaultLogFile()).toAbsolutePath();
+        DirectoryCheckpointStore checkpoints;
+        Path checkpointPath = checkpointDir != null ? checkpointDir : state.resolveSibling("checkpoints");
+        try {
+            checkpoints = DirectoryCheckpointStore.ownerOnly(checkpointPath);
+        } catch (java.io.IOException e) {
+            throw new UsageException("--checkpoint-dir " + checkpointPath, e.getMessage());
+        }
         SevSnpPolicy cpu;
         RaTlsPolicy.GpuRequirement gpu;
         if (simRoots != null) {
@@ -125,7 +169,8 @@ public final class SessionOptions {
                 .relay(relay)
                 .keyDirectory(keys)
                 .gatewayAuthority(origin)
-                .ledger(new LogIdentity(logKey.name(), logKey.noteVerifier()), policy)
+                .ledger(new LogIdentity(logKey.name(), logKey.noteVerifier()), policy, ledger)
+                .checkpointStore(checkpoints)
                 .platform(cpu, gpu, AttestationVerifier.create())
                 .issuer(
                         issuer,

@@ -269,6 +269,20 @@ class CommandErrorsTest {
                         concat(a("summarize", "--file", folder.toString()), session), "--file " + folder, "directory"),
                 Row.usage(concat(a("rewrite", "--text", "hi"), session("nonsense")), "--ledger-vkey nonsense"),
                 Row.usage(
+                        Stream.of(concat(a("rewrite", "--text", "hi"), session))
+                                .filter(x -> !x.equals("--insecure-no-witnesses"))
+                                .toArray(String[]::new),
+                        "--witness-vkey",
+                        "at least one witness is required"),
+                Row.usage(
+                        concat(a("rewrite", "--text", "hi"), concat(session, a("--witness-vkey", witnessVkey))),
+                        "--insecure-no-witnesses",
+                        "cannot be combined"),
+                Row.usage(
+                        concat(a("rewrite", "--text", "hi"), withValue(session, "--ledger", "ftp://ledger.example/")),
+                        "--ledger ftp://ledger.example/",
+                        "scheme ftp"),
+                Row.usage(
                         a(
                                 "request",
                                 "--relay",
@@ -405,8 +419,11 @@ class CommandErrorsTest {
             "http://127.0.0.1:1/relay",
             "--keys",
             "http://127.0.0.1:1",
+            "--ledger",
+            "http://127.0.0.1:1",
             "--ledger-vkey",
             ledgerVkey,
+            "--insecure-no-witnesses",
             "--issuer",
             "http://127.0.0.1:1",
             "--account",
@@ -414,6 +431,13 @@ class CommandErrorsTest {
             "--log-file",
             dir.resolve("log.jsonl").toString()
         };
+    }
+
+    /** {@code args} with the value after {@code option} replaced. */
+    private static String[] withValue(String[] args, String option, String value) {
+        String[] copy = args.clone();
+        copy[List.of(args).indexOf(option) + 1] = value;
+        return copy;
     }
 
     private static String[] concat(String[] first, String[] second) {

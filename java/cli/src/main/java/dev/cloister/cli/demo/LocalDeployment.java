@@ -177,6 +177,7 @@ public final class LocalDeployment implements AutoCloseable {
     private Ed25519NoteSigner logKey;
     private final List<Cosigner> cosigners = new ArrayList<>();
     private URI relay;
+    private URI ledgerUrl;
     private URI keyDirectory;
     private URI issuer;
     private URI gatewayBase;
@@ -244,7 +245,7 @@ public final class LocalDeployment implements AutoCloseable {
                 Duration.ofMillis(50),
                 registry);
         vertx.deployVerticle(ledger).await(30, TimeUnit.SECONDS);
-        URI ledgerUrl = URI.create("http://127.0.0.1:" + ledger.actualPort());
+        ledgerUrl = URI.create("http://127.0.0.1:" + ledger.actualPort());
         WebClient web = WebClient.create(vertx);
         LedgerPublisher publisher = new LedgerPublisher(web, ledgerUrl, operator, Duration.ofSeconds(30));
 
@@ -449,7 +450,7 @@ public final class LocalDeployment implements AutoCloseable {
                 .relay(relay)
                 .keyDirectory(keyDirectory)
                 .gatewayAuthority(ORIGIN)
-                .ledger(logIdentity(), witnessPolicy())
+                .ledger(logIdentity(), witnessPolicy(), ledgerUrl)
                 .platform(
                         cpu.insecurePolicy(),
                         new RaTlsPolicy.RequireGpu(gpu.insecurePolicy(), Duration.ofMinutes(5)),
@@ -468,6 +469,8 @@ public final class LocalDeployment implements AutoCloseable {
                 relay.toString(),
                 "--keys",
                 keyDirectory.toString(),
+                "--ledger",
+                ledgerUrl.toString(),
                 "--ledger-vkey",
                 logKey.verifier().verifierKey().encode()));
         for (Cosigner cosigner : cosigners) {
@@ -515,7 +518,11 @@ public final class LocalDeployment implements AutoCloseable {
                 challenge(),
                 batch,
                 Duration.ofSeconds(10),
-                new dev.cloister.client.keys.IssuerKeyConsistency(logIdentity(), witnessPolicy()),
+                new dev.cloister.client.keys.IssuerKeyConsistency(dev.cloister.client.keys.LedgerView.inMemory(
+                        logIdentity(),
+                        witnessPolicy(),
+                        new dev.cloister.ledger.tiles.TileReader(
+                                new dev.cloister.ledger.tiles.HttpTileSource(ledgerUrl, Duration.ofSeconds(10))))),
                 clock,
                 new SecureRandom());
     }
@@ -538,6 +545,11 @@ public final class LocalDeployment implements AutoCloseable {
 
     public SimulatedNvidiaGpu gpu() {
         return gpu;
+    }
+
+    /** The ledger's base URL: its checkpoint and tiles (c2sp.org/tlog-tiles), and {@code /add} for submitters. */
+    public URI ledgerUrl() {
+        return ledgerUrl;
     }
 
     public URI relay() {

@@ -136,10 +136,12 @@ class KeyDirectoryTest {
                 RelayConfig.defaults(new ListenAddress("127.0.0.1", 0), gatewayBase.resolve("/gateway")), registry);
         vertx.deployVerticle(relay).await(10, TimeUnit.SECONDS);
 
-        KeyConsistency consistency = new KeyConsistency(
+        KeyConsistency consistency = new KeyConsistency(dev.cloister.client.keys.LedgerView.inMemory(
                 new LogIdentity(ORIGIN, logKey.verifier()),
                 WitnessPolicy.quorum(
-                        2, cosigners.stream().map(Cosigner::verifier).toList(), Duration.ofMinutes(10)));
+                        2, cosigners.stream().map(Cosigner::verifier).toList(), Duration.ofMinutes(10)),
+                new dev.cloister.ledger.tiles.TileReader(new dev.cloister.ledger.tiles.HttpTileSource(
+                        URI.create("http://127.0.0.1:" + ledger.actualPort()), Duration.ofSeconds(10)))));
         try (ObliviousHttpClient client = new ObliviousHttpClient(
                 vertx, URI.create("http://127.0.0.1:" + relay.actualPort() + "/relay"), Duration.ofSeconds(10))) {
             List<KeyConfig> advertised =

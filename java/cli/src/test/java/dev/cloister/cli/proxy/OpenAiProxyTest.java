@@ -453,7 +453,8 @@ class OpenAiProxyTest {
                 "key-consistency",
                 refusedThrough(b -> b.ledger(
                                 new LogIdentity("ledger.cloister.invalid/demo", otherLog.verifier()),
-                                WitnessPolicy.none()))
+                                WitnessPolicy.none(),
+                                deployment.ledgerUrl()))
                         .code()
                         .orElseThrow());
     }

@@ -200,7 +200,10 @@ class PrivateSessionPropertiesTest {
                 new Ed25519NoteSigner("ledger.cloister.invalid/demo", Ed25519PrivateKey.generate(new SecureRandom()));
         try (CloisterClient client = deployment
                 .client()
-                .ledger(new LogIdentity("ledger.cloister.invalid/demo", otherLog.verifier()), WitnessPolicy.none())
+                .ledger(
+                        new LogIdentity("ledger.cloister.invalid/demo", otherLog.verifier()),
+                        WitnessPolicy.none(),
+                        deployment.ledgerUrl())
                 .build()) {
             SessionFailure f = failure(client, CANARY);
             assertEquals(SessionFailure.Kind.KEY_CONSISTENCY, f.kind());
@@ -209,7 +212,10 @@ class PrivateSessionPropertiesTest {
         Cosigner stranger = new Cosigner("stranger.example", Ed25519PrivateKey.generate(new SecureRandom()));
         CloisterClient.Builder witnessed = deployment.client();
         try (CloisterClient client = witnessed
-                .ledger(currentLog(), WitnessPolicy.quorum(1, List.of(stranger.verifier()), Duration.ofHours(1)))
+                .ledger(
+                        currentLog(),
+                        WitnessPolicy.quorum(1, List.of(stranger.verifier()), Duration.ofHours(1)),
+                        deployment.ledgerUrl())
                 .build()) {
             assertEquals(
                     SessionFailure.Kind.KEY_CONSISTENCY, failure(client, CANARY).kind());

@@ -254,6 +254,8 @@ class SeparateProcessesTest {
             "http://127.0.0.1:" + relay + "/relay",
             "--keys",
             "http://127.0.0.1:" + keys,
+            "--ledger",
+            "http://127.0.0.1:" + ledger,
             "--ledger-vkey",
             logVkey,
             "--witness-vkey",

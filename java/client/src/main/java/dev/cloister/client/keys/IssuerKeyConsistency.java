@@ -1,6 +1,5 @@
 package dev.cloister.client.keys;
 
-import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.entry.IssuerKeyEntry;
 import dev.cloister.ledger.proof.KeyProofs;
 import dev.cloister.ledger.witness.WitnessPolicy;
@@ -27,8 +26,8 @@ public final class IssuerKeyConsistency {
 
     private final PublishedEntries published;
 
-    public IssuerKeyConsistency(LogIdentity log, WitnessPolicy witnesses) {
-        this.published = new PublishedEntries(log, witnesses);
+    public IssuerKeyConsistency(LedgerView ledger) {
+        this.published = new PublishedEntries(ledger);
     }
 
     /** An issuer key with the ledger facts that vouch for it. */
@@ -95,8 +94,8 @@ public final class IssuerKeyConsistency {
                 key,
                 v.entry(),
                 v.proof().index(),
-                v.proof().checkpoint().checkpoint().size(),
-                v.proof().checkpoint().checkpoint().origin(),
+                v.proof().checkpoint().size(),
+                v.proof().checkpoint().origin(),
                 v.proof().cosignatures());
     }
 }

@@ -1,6 +1,5 @@
 package dev.cloister.client.keys;
 
-import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.entry.OhttpKeyConfigEntry;
 import dev.cloister.ledger.proof.KeyProofs;
 import dev.cloister.ledger.witness.WitnessPolicy;
@@ -24,8 +23,8 @@ public final class KeyConsistency {
 
     private final PublishedEntries published;
 
-    public KeyConsistency(LogIdentity log, WitnessPolicy witnesses) {
-        this.published = new PublishedEntries(log, witnesses);
+    public KeyConsistency(LedgerView ledger) {
+        this.published = new PublishedEntries(ledger);
     }
 
     /** A key configuration with the ledger facts that vouch for it (shown in the client's request log). */
@@ -82,8 +81,8 @@ public final class KeyConsistency {
                 config,
                 v.entry(),
                 v.proof().index(),
-                v.proof().checkpoint().checkpoint().size(),
-                v.proof().checkpoint().checkpoint().origin(),
+                v.proof().checkpoint().size(),
+                v.proof().checkpoint().origin(),
                 v.proof().cosignatures());
     }
 }

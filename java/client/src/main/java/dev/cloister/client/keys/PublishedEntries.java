@@ -1,12 +1,11 @@
 package dev.cloister.client.keys;
 
 import dev.cloister.ledger.LedgerException;
-import dev.cloister.ledger.checkpoint.LogIdentity;
+import dev.cloister.ledger.client.LogVerifier;
 import dev.cloister.ledger.entry.LedgerEntry;
-import dev.cloister.ledger.merkle.TreeHash;
 import dev.cloister.ledger.proof.KeyProofs;
 import dev.cloister.ledger.proof.TlogProof;
-import dev.cloister.ledger.witness.WitnessPolicy;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.function.Function;
@@ -15,20 +14,19 @@ import java.util.function.Predicate;
 /**
  * The ledger entries of a proof document that vouch for something the client is about to use (a gateway key
  * configuration, an issuer key): an entry of the wanted type that names it, has no reason to be refused (its window,
- * its issuer), and whose proof verifies against the client's log identity and witness policy at {@code now}.
+ * its issuer), and whose proof verifies against the client's log identity and witness policy at {@code now} and is
+ * consistent with what the client saw of the log before ({@link LedgerView}).
  */
 final class PublishedEntries {
 
-    private final LogIdentity log;
-    private final WitnessPolicy witnesses;
+    private final LedgerView ledger;
 
-    PublishedEntries(LogIdentity log, WitnessPolicy witnesses) {
-        this.log = Objects.requireNonNull(log, "log");
-        this.witnesses = Objects.requireNonNull(witnesses, "witnesses");
+    PublishedEntries(LedgerView ledger) {
+        this.ledger = Objects.requireNonNull(ledger, "ledger");
     }
 
     /** An entry and its verified proof. */
-    record Vouched<E extends LedgerEntry>(E entry, TlogProof.Verified proof) {}
+    record Vouched<E extends LedgerEntry>(E entry, LogVerifier.Verified proof) {}
 
     /**
      * The first entry of {@code type} that {@code names} selects, that {@code refusal} has nothing against (it answers
@@ -60,9 +58,11 @@ final class PublishedEntries {
                 continue;
             }
             try {
-                return new Vouched<>(entry, proof.verify(TreeHash.leafHash(entryBytes), log, witnesses, now));
+                return new Vouched<>(entry, ledger.verify(entryBytes, proof, now));
             } catch (LedgerException e) {
                 reason = which + ": while verifying its ledger proof: " + e.getMessage();
+            } catch (IOException e) {
+                reason = which + ": the remembered checkpoint cannot be read or written: " + e.getMessage();
             }
         }
         throw new KeyConsistencyException(reason != null ? reason : which + ": no ledger entry for these key bytes");

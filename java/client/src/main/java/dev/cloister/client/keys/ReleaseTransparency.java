@@ -1,14 +1,13 @@
 package dev.cloister.client.keys;
 
 import dev.cloister.ledger.LedgerException;
-import dev.cloister.ledger.checkpoint.LogIdentity;
+import dev.cloister.ledger.client.LogVerifier;
 import dev.cloister.ledger.entry.EnclaveRelease;
 import dev.cloister.ledger.entry.LedgerEntry;
 import dev.cloister.ledger.entry.PlatformMeasurement;
-import dev.cloister.ledger.merkle.TreeHash;
 import dev.cloister.ledger.proof.KeyProofs;
 import dev.cloister.ledger.proof.TlogProof;
-import dev.cloister.ledger.witness.WitnessPolicy;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,12 +23,10 @@ import java.util.Optional;
  */
 public final class ReleaseTransparency {
 
-    private final LogIdentity log;
-    private final WitnessPolicy witnesses;
+    private final LedgerView ledger;
 
-    public ReleaseTransparency(LogIdentity log, WitnessPolicy witnesses) {
-        this.log = Objects.requireNonNull(log);
-        this.witnesses = Objects.requireNonNull(witnesses);
+    public ReleaseTransparency(LedgerView ledger) {
+        this.ledger = Objects.requireNonNull(ledger);
     }
 
     /** A release the ledger vouches for, with where it is in the log. */
@@ -58,12 +55,10 @@ public final class ReleaseTransparency {
                     reasons.add("entry " + proof.index() + " is not an enclave release");
                     continue;
                 }
-                TlogProof.Verified verified = proof.verify(TreeHash.leafHash(entry), log, witnesses, now);
+                LogVerifier.Verified verified = ledger.verify(entry, proof, now);
                 accepted.add(new PublishedRelease(
-                        release,
-                        verified.index(),
-                        verified.checkpoint().checkpoint().size()));
-            } catch (LedgerException | RuntimeException e) {
+                        release, verified.index(), verified.checkpoint().size()));
+            } catch (LedgerException | IOException | RuntimeException e) {
                 reasons.add("entry " + proof.index() + ": " + e.getMessage());
             }
         }

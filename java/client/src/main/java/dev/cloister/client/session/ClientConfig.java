@@ -4,6 +4,7 @@ import dev.cloister.attest.AttestationVerifier;
 import dev.cloister.attest.ratls.KeyExchange;
 import dev.cloister.attest.ratls.RaTlsPolicy;
 import dev.cloister.client.log.RequestLog;
+import dev.cloister.ledger.checkpoint.CheckpointStore;
 import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.witness.WitnessPolicy;
 import dev.cloister.protocol.AssistantRequest;
@@ -23,6 +24,8 @@ import java.util.Objects;
  * issuer and its challenge, and the limits and timings. Nothing is defaulted that would weaken a check; build one with
  * {@link CloisterClient#builder}.
  *
+ * @param ledgerTiles the ledger's tile prefix (c2sp.org/tlog-tiles), from which consistency proofs are computed
+ * @param checkpoints where the largest verified checkpoint is remembered (across runs when durable)
  * @param attestation a pinned policy, or null when {@code platformCpu} and {@code platformGpu} are given
  * @param tokenStore where unspent tokens are kept between runs, or null for memory only
  */
@@ -33,6 +36,8 @@ public record ClientConfig(
         String gatewayAuthority,
         LogIdentity log,
         WitnessPolicy witnesses,
+        URI ledgerTiles,
+        CheckpointStore checkpoints,
         RaTlsPolicy attestation,
         dev.cloister.attest.sevsnp.SevSnpPolicy platformCpu,
         RaTlsPolicy.GpuRequirement platformGpu,
@@ -57,6 +62,8 @@ public record ClientConfig(
         Objects.requireNonNull(keyDirectory, "key directory URL");
         Objects.requireNonNull(log, "ledger identity");
         Objects.requireNonNull(witnesses, "witness policy");
+        Objects.requireNonNull(ledgerTiles, "ledger tile URL");
+        Objects.requireNonNull(checkpoints, "checkpoint store");
         if (attestation == null && (platformCpu == null || platformGpu == null)) {
             throw new NullPointerException("attestation: a platform policy (or a pinned policy)");
         }

@@ -87,6 +87,12 @@ public final class CloisterClient implements AutoCloseable {
     /** A client with this configuration: its own connections, token wallet and cache of verified keys. */
     public CloisterClient(ClientConfig b) {
         this.config = b;
+        dev.cloister.client.keys.LedgerView ledger = dev.cloister.client.keys.LedgerView.of(
+                b.log(),
+                b.witnesses(),
+                b.checkpoints(),
+                new dev.cloister.ledger.tiles.TileReader(
+                        new dev.cloister.ledger.tiles.HttpTileSource(b.ledgerTiles(), b.timeout())));
         this.ohttp = new ObliviousHttpClient(b.vertx(), b.relay(), b.timeout());
         this.web = WebClient.create(
                 b.vertx(), new WebClientOptions().setUserAgentEnabled(false).setConnectTimeout((int)
@@ -99,11 +105,11 @@ public final class CloisterClient implements AutoCloseable {
                 b.challenge(),
                 b.tokenBatch(),
                 b.timeout(),
-                new dev.cloister.client.keys.IssuerKeyConsistency(b.log(), b.witnesses()),
+                new dev.cloister.client.keys.IssuerKeyConsistency(ledger),
                 b.clock(),
                 b.random(),
                 Optional.ofNullable(b.tokenStore()));
-        this.keys = new VerifiedKeys(b, ohttp);
+        this.keys = new VerifiedKeys(b, ohttp, ledger);
         this.log = b.requestLog();
     }
 
@@ -544,6 +550,9 @@ public final class CloisterClient implements AutoCloseable {
         private String gatewayAuthority = "gateway.cloister.invalid";
         private LogIdentity log;
         private WitnessPolicy witnesses;
+        private URI ledgerTiles;
+        private dev.cloister.ledger.checkpoint.CheckpointStore checkpoints =
+                new dev.cloister.ledger.checkpoint.InMemoryCheckpointStore();
         private RaTlsPolicy attestation;
         private dev.cloister.attest.sevsnp.SevSnpPolicy platformCpu;
         private RaTlsPolicy.GpuRequirement platformGpu;
@@ -582,9 +591,24 @@ public final class CloisterClient implements AutoCloseable {
             return this;
         }
 
-        public Builder ledger(LogIdentity log, WitnessPolicy witnesses) {
+        /**
+         * The ledger this client trusts: its identity (origin and key), the witnesses whose quorum must cosign, and
+         * its tile prefix, from which the proofs that each new checkpoint extends the remembered one are computed.
+         */
+        public Builder ledger(LogIdentity log, WitnessPolicy witnesses, URI tiles) {
             this.log = log;
             this.witnesses = witnesses;
+            this.ledgerTiles = tiles;
+            return this;
+        }
+
+        /**
+         * Where the largest verified checkpoint is remembered; default: memory only (a fork or a rollback shown across
+         * two runs then goes unnoticed: apps should keep it, e.g. in
+         * {@link dev.cloister.ledger.checkpoint.DirectoryCheckpointStore#ownerOnly}).
+         */
+        public Builder checkpointStore(dev.cloister.ledger.checkpoint.CheckpointStore v) {
+            this.checkpoints = Objects.requireNonNull(v);
             return this;
         }
         /** A pinned policy (its own accepted measurements); the ledger's releases are then not consulted. */
@@ -680,6 +704,8 @@ public final class CloisterClient implements AutoCloseable {
                     gatewayAuthority,
                     log,
                     witnesses,
+                    ledgerTiles,
+                    checkpoints,
                     attestation,
                     platformCpu,
                     platformGpu,

@@ -24,11 +24,11 @@ final class VerifiedKeys {
     private final dev.cloister.client.keys.ReleaseTransparency releaseTransparency;
     private final RaTlsClient pinnedTls;
 
-    VerifiedKeys(ClientConfig config, ObliviousHttpClient ohttp) {
+    VerifiedKeys(ClientConfig config, ObliviousHttpClient ohttp, dev.cloister.client.keys.LedgerView ledger) {
         this.config = config;
         this.ohttp = ohttp;
-        this.keyConsistency = new KeyConsistency(config.log(), config.witnesses());
-        this.releaseTransparency = new dev.cloister.client.keys.ReleaseTransparency(config.log(), config.witnesses());
+        this.keyConsistency = new KeyConsistency(ledger);
+        this.releaseTransparency = new dev.cloister.client.keys.ReleaseTransparency(ledger);
         this.pinnedTls = config.attestation() == null
                 ? null
                 : RaTlsClient.create(

@@ -74,7 +74,8 @@ class IssuerKeyConsistencyTest {
     }
 
     private IssuerKeyConsistency consistency(LogIdentity identity) {
-        return new IssuerKeyConsistency(identity, log.allOf(Duration.ofMinutes(10)));
+        return new IssuerKeyConsistency(
+                LedgerView.inMemory(identity, log.allOf(Duration.ofMinutes(10)), log.sequencer));
     }
 
     private String refusal(IssuerDirectory directory, String issuer, KeyProofs proofs) {

@@ -66,7 +66,8 @@ class KeyConsistencyTest {
     }
 
     private KeyConsistency consistency() {
-        return new KeyConsistency(log.identity(), log.allOf(Duration.ofMinutes(10)));
+        return new KeyConsistency(
+                LedgerView.inMemory(log.identity(), log.allOf(Duration.ofMinutes(10)), log.sequencer));
     }
 
     private static byte[] entry(KeyConfig config, Instant from, Instant to) {
@@ -129,10 +130,11 @@ class KeyConsistencyTest {
         KeyProofs proofs =
                 new KeyProofs(publish(List.of(entry(key, NOW.minusSeconds(60), NOW.plusSeconds(60))), witnesses));
         Ed25519NoteSigner otherLog = new Ed25519NoteSigner(ORIGIN, Ed25519PrivateKey.generate(random));
-        KeyConsistency other = new KeyConsistency(
+        KeyConsistency other = new KeyConsistency(LedgerView.inMemory(
                 new LogIdentity(ORIGIN, otherLog.verifier()),
                 WitnessPolicy.quorum(
-                        2, witnesses.stream().map(Cosigner::verifier).toList(), Duration.ofMinutes(10)));
+                        2, witnesses.stream().map(Cosigner::verifier).toList(), Duration.ofMinutes(10)),
+                log.sequencer));
         assertThrows(KeyConsistencyException.class, () -> other.check(List.of(key), proofs, NOW));
     }
 
@@ -168,15 +170,17 @@ class KeyConsistencyTest {
                 .encode();
         List<TlogProof> proofs =
                 publish(List.of(release, entry(config(1), NOW.minusSeconds(60), NOW.plusSeconds(60))), witnesses);
-        ReleaseTransparency releases = new ReleaseTransparency(log.identity(), log.allOf(Duration.ofMinutes(10)));
+        ReleaseTransparency releases = new ReleaseTransparency(
+                LedgerView.inMemory(log.identity(), log.allOf(Duration.ofMinutes(10)), log.sequencer));
         List<ReleaseTransparency.PublishedRelease> accepted = releases.check(new KeyProofs(proofs), NOW);
         assertEquals(1, accepted.size(), "the key entry is not a release");
         assertEquals(0, accepted.getFirst().ledgerIndex());
         assertTrue(ReleaseTransparency.find(accepted, measurement).isPresent());
         assertTrue(ReleaseTransparency.find(accepted, new byte[48]).isEmpty());
-        ReleaseTransparency otherLog = new ReleaseTransparency(
+        ReleaseTransparency otherLog = new ReleaseTransparency(LedgerView.inMemory(
                 new LogIdentity(ORIGIN, new Ed25519NoteSigner(ORIGIN, Ed25519PrivateKey.generate(random)).verifier()),
-                WitnessPolicy.none());
+                WitnessPolicy.none(),
+                log.sequencer));
         assertThrows(KeyConsistencyException.class, () -> otherLog.check(new KeyProofs(proofs), NOW));
         assertThrows(KeyConsistencyException.class, () -> releases.check(new KeyProofs(proofs.subList(1, 2)), NOW));
     }

@@ -64,11 +64,12 @@ class TokenStoreConcurrencyTest {
     /** A wallet as the CLI builds one: its tokens in {@code store}; an issuer that is never reached here. */
     static TokenWallet wallet(Vertx vertx, Path store) throws Exception {
         SecureRandom random = new SecureRandom();
-        IssuerKeyConsistency keys = new IssuerKeyConsistency(
+        IssuerKeyConsistency keys = new IssuerKeyConsistency(dev.cloister.client.keys.LedgerView.inMemory(
                 new LogIdentity(
                         "log.test",
                         Ed25519NoteSigner.generate("log.test", random).verifier()),
-                WitnessPolicy.none());
+                WitnessPolicy.none(),
+                dev.cloister.ledger.merkle.ConsistencyProofSource.none()));
         return new TokenWallet(
                 vertx,
                 WebClient.create(vertx),

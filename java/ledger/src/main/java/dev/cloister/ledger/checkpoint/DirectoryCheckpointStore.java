@@ -9,20 +9,55 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A durable {@link CheckpointStore}: one file per origin, named by the hex SHA-256 of the origin and holding the
  * checkpoint text, replaced atomically and fsynced before {@link #compareAndSet} returns. For a witness's "latest
  * cosigned checkpoint per log" and for clients that keep their view across restarts. One process per directory.
+ * A client's store ({@link #ownerOnly}) is readable by its owner alone: which checkpoint a user last saw says when
+ * they last used the service.
  */
 public final class DirectoryCheckpointStore implements CheckpointStore {
 
+    private static final Set<PosixFilePermission> OWNER_DIR = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
+
     private final Path dir;
+    private final FileAttribute<?>[] fileAttributes;
 
     public DirectoryCheckpointStore(Path dir) throws IOException {
         Files.createDirectories(dir);
         this.dir = dir;
+        this.fileAttributes = new FileAttribute<?>[0];
+    }
+
+    private DirectoryCheckpointStore(Path dir, FileAttribute<?>[] fileAttributes) {
+        this.dir = dir;
+        this.fileAttributes = fileAttributes;
+    }
+
+    /**
+     * A store whose directory is created {@code 0700} and whose files are written {@code 0600}; an existing directory
+     * that others can read or enter is refused (its checkpoints could have been replaced by another user).
+     */
+    public static DirectoryCheckpointStore ownerOnly(Path dir) throws IOException {
+        if (Files.notExists(dir)) {
+            Path parent = dir.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_DIR));
+        }
+        Set<PosixFilePermission> actual = Files.getPosixFilePermissions(dir);
+        if (!OWNER_DIR.containsAll(actual)) {
+            throw new IOException("the checkpoint store " + dir + " is open to other users ("
+                    + PosixFilePermissions.toString(actual) + "); it must be rwx------");
+        }
+        return new DirectoryCheckpointStore(
+                dir, new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_FILE)});
     }
 
     private Path file(String origin) {
@@ -58,7 +93,7 @@ public final class DirectoryCheckpointStore implements CheckpointStore {
         if (!get(origin).equals(expected)) {
             return false;
         }
-        AtomicFile.writeDurably(file(origin), checkpoint.toText().getBytes(StandardCharsets.UTF_8));
+        AtomicFile.writeDurably(file(origin), checkpoint.toText().getBytes(StandardCharsets.UTF_8), fileAttributes);
         return true;
     }
 }

@@ -99,7 +99,9 @@ public final class LogVerifier {
                 proof.index(), cp.size(), leafHash, proof.proof(), cp.rootHash().toByteArray());
         Optional<Checkpoint> known = store.get(log.origin());
         if (known.isPresent() && cp.size() < known.get().size()) {
-            requireConsistent(cp, known.get(), proofs, "an older checkpoint");
+            // The log must prove that what it shows now is a prefix of what it showed this client before; a log that
+            // cannot (it was restored from an old copy, or regrew differently) has rolled back.
+            requireConsistent(cp, known.get(), proofs, "an older checkpoint", Reason.ROLLBACK);
         } else {
             advance(cp, known, proofs);
         }
@@ -135,10 +137,10 @@ public final class LogVerifier {
                 Checkpoint old = known.get();
                 if (cp.size() < old.size()) {
                     // Another verifier advanced concurrently; the new one must still be a prefix.
-                    requireConsistent(cp, old, proofs, "a checkpoint overtaken concurrently");
+                    requireConsistent(cp, old, proofs, "a checkpoint overtaken concurrently", Reason.ROLLBACK);
                     return;
                 }
-                requireConsistent(old, cp, proofs, "the remembered checkpoint");
+                requireConsistent(old, cp, proofs, "the remembered checkpoint", Reason.FORK);
                 if (cp.size() == old.size()) {
                     return;
                 }
@@ -150,8 +152,12 @@ public final class LogVerifier {
         }
     }
 
-    /** Requires {@code older} to be a prefix of {@code newer}; anything else is a fork (a split view). */
-    private void requireConsistent(Checkpoint older, Checkpoint newer, ConsistencyProofSource proofs, String what)
+    /**
+     * Requires {@code older} to be a prefix of {@code newer}; a proof that fails is a fork (a split view), and no proof
+     * at all is {@code unproven} (a rollback when the log is asked to vouch for something smaller than it showed).
+     */
+    private void requireConsistent(
+            Checkpoint older, Checkpoint newer, ConsistencyProofSource proofs, String what, Reason unproven)
             throws LedgerException, IOException {
         String context = "while checking " + log.origin() + " size " + older.size() + " against size " + newer.size()
                 + " (" + what + ")";
@@ -174,11 +180,9 @@ public final class LogVerifier {
         ConsistencyProof proof;
         try {
             proof = proofs.consistencyProof(older.size(), newer.size());
-        } catch (IOException e) {
+        } catch (IOException | LedgerException e) {
             throw new LogConsistencyException(
-                    older.size() < newer.size() ? Reason.FORK : Reason.ROLLBACK,
-                    context + ": no consistency proof available",
-                    e);
+                    unproven, context + ": no consistency proof available: " + e.getMessage(), e);
         }
         if (proof.size1() != older.size() || proof.size2() != newer.size()) {
             throw new LogConsistencyException(

@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.util.Set;
 
 /**
  * Crash-safe file replacement: write {@code name.tmp}, {@code fsync} it, rename it over {@code name}. After a crash a
@@ -27,10 +29,12 @@ public final class AtomicFile {
     }
 
     /** First half of {@link #write}: the temporary file next to {@code target}, written and fsynced. */
-    public static Path prepare(Path target, byte[] bytes) throws IOException {
+    public static Path prepare(Path target, byte[] bytes, FileAttribute<?>... attributes) throws IOException {
         Path temp = target.resolveSibling(target.getFileName() + TEMP_SUFFIX);
-        try (FileChannel ch = FileChannel.open(
-                temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        // A temporary file left by a crash may have other permissions than those asked for now: start afresh.
+        Files.deleteIfExists(temp);
+        try (FileChannel ch =
+                FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), attributes)) {
             ByteBuffer buf = ByteBuffer.wrap(bytes);
             while (buf.hasRemaining()) {
                 ch.write(buf);
@@ -52,6 +56,12 @@ public final class AtomicFile {
     /** Writes atomically and makes the rename durable. */
     public static void writeDurably(Path target, byte[] bytes) throws IOException {
         write(target, bytes);
+        syncDirectory(target.getParent());
+    }
+
+    /** {@link #writeDurably}, the file created with {@code attributes} (e.g. owner-only permissions). */
+    public static void writeDurably(Path target, byte[] bytes, FileAttribute<?>... attributes) throws IOException {
+        commit(prepare(target, bytes, attributes), target);
         syncDirectory(target.getParent());
     }
 

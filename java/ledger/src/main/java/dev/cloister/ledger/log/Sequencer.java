@@ -317,7 +317,11 @@ public final class Sequencer implements ConsistencyProofSource {
 
     @Override
     public ConsistencyProof consistencyProof(long size1, long size2) throws IOException, LedgerException {
-        checkSize(size2);
+        if (size2 > size()) {
+            // As a tile server answers for tiles it does not have (a log asked about a tree it never had).
+            throw new java.nio.file.NoSuchFileException(
+                    "no consistency proof to tree size " + size2 + ": the log has " + size() + " entries");
+        }
         return MerkleTree.consistencyProof(tiles(size2), size1, size2);
     }
 
