@@ -77,8 +77,9 @@ public final class TileLoadDriver implements Callable<Integer> {
             for (int i = 0; i < 4096 && done < entries; i++, done++) {
                 byte[] config = new byte[40];
                 random.nextBytes(config);
-                Instant start = Instant.parse("2026-11-28T00:00:00Z");
-                batch.add(new OhttpKeyConfigEntry(Bytes.of(config), start, start.plus(Duration.ofDays(1))).encode());
+                // One-second windows that never overlap, as the ledger's key rules ask of OHTTP keys.
+                Instant start = Instant.parse("2026-11-28T00:00:00Z").plusSeconds(done);
+                batch.add(new OhttpKeyConfigEntry(Bytes.of(config), start, start.plusSeconds(1)).encode());
             }
             sequencer.append(batch);
         }

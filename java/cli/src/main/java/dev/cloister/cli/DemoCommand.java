@@ -174,7 +174,22 @@ public final class DemoCommand implements Callable<Integer> {
                 out.println("request log entry (what was shared, and with which verified software):");
                 out.println(answer.logEntry().toJson().encodePrettily());
                 RequestLogEntry entry = answer.logEntry();
-                boolean ok = "ok".equals(entry.outcome().result())
+                dev.cloister.ledger.monitor.LogMonitor.Report audit = new dev.cloister.ledger.monitor.LogMonitor(
+                                new dev.cloister.ledger.client.LogVerifier(
+                                        deployment.logIdentity(),
+                                        deployment.witnessPolicy(),
+                                        new dev.cloister.ledger.checkpoint.InMemoryCheckpointStore()),
+                                new dev.cloister.ledger.tiles.HttpTileSource(
+                                        deployment.ledgerUrl(), java.time.Duration.ofSeconds(10)),
+                                new dev.cloister.ledger.monitor.KeyUniqueness(
+                                        dev.cloister.ledger.monitor.KeyUniqueness.DEFAULT_MAX_CONCURRENT_OHTTP_KEYS))
+                        .poll(Instant.now());
+                out.println("ledger monitor: " + audit.entries() + " entries under a witnessed checkpoint, "
+                        + audit.violations().size() + " key-rule violations (one issuer key per epoch, at most "
+                        + dev.cloister.ledger.monitor.KeyUniqueness.DEFAULT_MAX_CONCURRENT_OHTTP_KEYS
+                        + " OHTTP keys valid at once)");
+                boolean ok = audit.violations().isEmpty()
+                        && "ok".equals(entry.outcome().result())
                         && entry.enclave() != null
                         && entry.ledger() != null
                         && (!answer.text().isEmpty() || answer.generatedTokens() == 0);

@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
             dev.cloister.cli.RewriteCommand.class,
             dev.cloister.cli.ProxyCommand.class,
             dev.cloister.cli.LogCommand.class,
+            dev.cloister.cli.MonitorCommand.class,
             dev.cloister.cli.GenerateCommand.class,
             dev.cloister.cli.ModelCommand.class,
             CvmCommand.class,

@@ -84,6 +84,13 @@ public final class LedgerCommand implements Callable<Integer> {
     Duration interval;
 
     @Option(
+            names = "--max-concurrent-ohttp-keys",
+            defaultValue = "" + dev.cloister.ledger.monitor.KeyUniqueness.DEFAULT_MAX_CONCURRENT_OHTTP_KEYS,
+            description = "The most OHTTP key entries valid at one instant; a submission beyond is refused (409)"
+                    + " (default: ${DEFAULT-VALUE})")
+    int maxOhttpKeys;
+
+    @Option(
             names = "--admin-listen",
             defaultValue = "127.0.0.1:9467",
             converter = ListenArgument.class,
@@ -94,6 +101,10 @@ public final class LedgerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (listen == null || data == null || key == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--listen, --data and --key are required");
+        }
+        if (maxOhttpKeys < 1) {
+            throw new dev.cloister.server.command.UsageException(
+                    "--max-concurrent-ohttp-keys " + maxOhttpKeys, "must be at least 1");
         }
         Ed25519NoteSigner signer = Arguments.logSigner("--key", key);
         List<Ed25519NoteVerifier> allowed;
@@ -124,7 +135,7 @@ public final class LedgerCommand implements Callable<Integer> {
         try {
             runtime.vertx()
                     .deployVerticle(new LedgerVerticle(
-                            listen, sequencer, storage, allowed, endpoints, interval, runtime.registry()))
+                            listen, sequencer, storage, allowed, endpoints, interval, runtime.registry(), maxOhttpKeys))
                     .compose(id -> runtime.vertx().deployVerticle(new AdminVerticle(adminListen, runtime.registry())))
                     .await(30, TimeUnit.SECONDS);
         } catch (Exception e) {

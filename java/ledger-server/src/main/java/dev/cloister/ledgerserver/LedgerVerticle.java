@@ -6,6 +6,8 @@ import dev.cloister.ledger.log.LogStorage;
 import dev.cloister.ledger.log.Sequencer;
 import dev.cloister.ledger.log.Submission;
 import dev.cloister.ledger.log.SubmissionQueue;
+import dev.cloister.ledger.monitor.KeyUniqueness;
+import dev.cloister.ledger.monitor.LogMonitor;
 import dev.cloister.ledger.note.NoteVerifier;
 import dev.cloister.ledger.note.SignedNote;
 import dev.cloister.ledger.tiles.TilePath;
@@ -73,6 +75,8 @@ public final class LedgerVerticle extends VerticleBase {
     private final Duration interval;
     private final MeterRegistry registry;
     private final Map<URI, Long> witnessSizes = new ConcurrentHashMap<>();
+    /** The key rules every submission must keep (filled from the log at start; used on the event loop). */
+    private final KeyUniqueness keyRules;
 
     /**
      * A witness the ledger asks for cosignatures: its URL and its cosignature key. Only lines that this key signed
@@ -99,6 +103,28 @@ public final class LedgerVerticle extends VerticleBase {
             List<WitnessEndpoint> witnesses,
             Duration interval,
             MeterRegistry registry) {
+        this(
+                listen,
+                sequencer,
+                storage,
+                submitters,
+                witnesses,
+                interval,
+                registry,
+                KeyUniqueness.DEFAULT_MAX_CONCURRENT_OHTTP_KEYS);
+    }
+
+    /** @param maxConcurrentOhttpKeys the most OHTTP key entries valid at one instant ({@link KeyUniqueness}) */
+    public LedgerVerticle(
+            ListenAddress listen,
+            Sequencer sequencer,
+            LogStorage storage,
+            List<? extends NoteVerifier> submitters,
+            List<WitnessEndpoint> witnesses,
+            Duration interval,
+            MeterRegistry registry,
+            int maxConcurrentOhttpKeys) {
+        this.keyRules = new KeyUniqueness(maxConcurrentOhttpKeys);
         this.listen = listen;
         this.sequencer = sequencer;
         this.storage = storage;
@@ -124,6 +150,7 @@ public final class LedgerVerticle extends VerticleBase {
         return vertx.executeBlocking(
                         () -> {
                             queue.remember(sequencer, DEDUP_WINDOW);
+                            rememberKeys();
                             return null;
                         },
                         false)
@@ -225,18 +252,29 @@ public final class LedgerVerticle extends VerticleBase {
                 new Problem(401, "about:blank", "submission signature does not verify").send(request.response());
                 return;
             }
+            LedgerEntry decoded;
             try {
-                LedgerEntry.decode(entry);
+                decoded = LedgerEntry.decode(entry);
             } catch (FormatException | RuntimeException e) {
                 refused.increment();
                 new Problem(400, "about:blank", "not a canonical Cloister ledger entry").send(request.response());
                 return;
             }
+            Optional<String> violation = keyRules.violation(decoded);
+            if (violation.isPresent()) {
+                refused.increment();
+                LOG.warn("submission by {} refused: {}", submitter, violation.get());
+                new Problem(409, "about:blank", "the entry breaks the ledger's key rules: " + violation.get())
+                        .send(request.response());
+                return;
+            }
             Future<Long> index;
             switch (queue.submit(entry)) {
                 case SubmissionQueue.Admission.Known known -> index = Future.succeededFuture(known.index());
-                case SubmissionQueue.Admission.Queued queued ->
+                case SubmissionQueue.Admission.Queued queued -> {
+                    keyRules.admit(-1, decoded);
                     index = Future.fromCompletionStage(queued.index(), vertx.getOrCreateContext());
+                }
                 case SubmissionQueue.Admission.Full full -> {
                     refused.increment();
                     Problem.UNAVAILABLE.send(request.response().putHeader(HttpHeaders.RETRY_AFTER, "1"));
@@ -256,6 +294,30 @@ public final class LedgerVerticle extends VerticleBase {
                     .onFailure(
                             e -> Problem.UNAVAILABLE.send(request.response().putHeader(HttpHeaders.RETRY_AFTER, "1")));
         });
+    }
+
+    /**
+     * Reads every entry of the log into the key rules, so that a submission is checked against the whole log; an entry
+     * already logged that breaks them (a log written before the rules, or by hand) is logged loudly, not hidden.
+     */
+    private void rememberKeys() throws java.io.IOException, dev.cloister.ledger.LedgerException {
+        long[] violations = {0};
+        LogMonitor.forEachEntry(storage, 0, sequencer.size(), (index, bytes) -> {
+            LedgerEntry decoded;
+            try {
+                decoded = LedgerEntry.decode(bytes);
+            } catch (FormatException | RuntimeException e) {
+                return;
+            }
+            Optional<String> violation = keyRules.violation(decoded);
+            if (violation.isPresent() && violations[0]++ < 10) {
+                LOG.error("ledger entry {} breaks the key rules: {}", index, violation.get());
+            }
+            keyRules.admit(index, decoded);
+        });
+        if (violations[0] > 0) {
+            LOG.error("{} logged entries break the key rules (`cloister monitor` lists them all)", violations[0]);
+        }
     }
 
     /** Appends the pending submissions (durably), gathers cosignatures, then answers the submitters. */

@@ -117,7 +117,8 @@ class LedgerVerticleTest {
     private byte[] entry(int i) throws Exception {
         byte[] config = new byte[41];
         random.nextBytes(config);
-        Instant start = Instant.parse("2026-11-28T00:00:00Z").plusSeconds(i);
+        // Consecutive one-day windows: the ledger's key rules allow only a few OHTTP keys valid at once.
+        Instant start = Instant.parse("2026-11-28T00:00:00Z").plus(Duration.ofDays(i));
         return new OhttpKeyConfigEntry(Bytes.of(config), start, start.plus(Duration.ofDays(1))).encode();
     }
 
@@ -217,6 +218,55 @@ class LedgerVerticleTest {
         assertEquals("1", other.getHeader("Cloister-Entry-Index"));
         assertEquals(2, sequencer.size(), "the duplicate appended nothing");
         assertEquals(2.0, registry.counter("cloister.ledger.entries.appended").count());
+    }
+
+    private static byte[] issuerKey(int key, Instant from, Instant to) {
+        return new dev.cloister.ledger.entry.IssuerKeyEntry(
+                        0x0001, "issuer.example", Bytes.of(new byte[] {(byte) key, 1, 2, 3}), from, to)
+                .encode();
+    }
+
+    @Test
+    void aSecondIssuerKeyForAnOverlappingEpochIsRefusedWith409(Vertx vertx) throws Exception {
+        deploy(vertx);
+        Instant epoch = Instant.parse("2026-12-06T00:00:00Z");
+        byte[] first = issuerKey(1, epoch, epoch.plus(Duration.ofDays(1)));
+        assertEquals(200, publish(first).statusCode());
+        HttpResponse<Buffer> second =
+                publish(issuerKey(2, epoch.plus(Duration.ofHours(12)), epoch.plus(Duration.ofDays(2))));
+        assertEquals(409, second.statusCode());
+        String title = second.bodyAsJsonObject().getString("title");
+        assertTrue(
+                title.startsWith("the entry breaks the ledger's key rules: issuer issuer.example already logged"),
+                title);
+        assertEquals(200, publish(first).statusCode(), "the same entry again is not a second key");
+        assertEquals(
+                200,
+                publish(issuerKey(3, epoch.plus(Duration.ofDays(1)), epoch.plus(Duration.ofDays(2))))
+                        .statusCode(),
+                "the next epoch");
+    }
+
+    @Test
+    void theKeyRulesCoverWhatWasLoggedBeforeTheLedgerStarted(Vertx vertx) throws Exception {
+        Instant epoch = Instant.parse("2026-11-28T00:00:00Z"); // the window of entry(0)
+        sequencer.append(List.of(issuerKey(1, epoch, epoch.plus(Duration.ofDays(1)))));
+        List<byte[]> keys = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            byte[] config = new byte[41];
+            random.nextBytes(config);
+            keys.add(new OhttpKeyConfigEntry(Bytes.of(config), epoch, epoch.plus(Duration.ofDays(1))).encode());
+        }
+        sequencer.append(keys);
+        deploy(vertx);
+        assertEquals(
+                409,
+                publish(issuerKey(2, epoch, epoch.plus(Duration.ofDays(1)))).statusCode());
+        HttpResponse<Buffer> fifth = publish(entry(0));
+        assertEquals(409, fifth.statusCode());
+        String title = fifth.bodyAsJsonObject().getString("title");
+        assertTrue(
+                title.contains("5 OHTTP key configurations would be valid (entry 1, entry 2, entry 3, entry 4"), title);
     }
 
     @Test

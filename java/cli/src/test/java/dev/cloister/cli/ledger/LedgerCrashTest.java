@@ -106,10 +106,13 @@ class LedgerCrashTest {
         throw new AssertionError("ledger did not come up");
     }
 
+    private final java.util.concurrent.atomic.AtomicInteger serial = new java.util.concurrent.atomic.AtomicInteger();
+
     private byte[] entry() {
         byte[] config = new byte[40];
         random.nextBytes(config);
-        Instant start = Instant.parse("2026-11-28T00:00:00Z");
+        // Consecutive one-day windows: the ledger's key rules allow only a few OHTTP keys valid at once.
+        Instant start = Instant.parse("2026-11-28T00:00:00Z").plus(Duration.ofDays(serial.getAndIncrement()));
         return new OhttpKeyConfigEntry(Bytes.of(config), start, start.plus(Duration.ofDays(1))).encode();
     }
 

@@ -136,7 +136,8 @@ class LedgerWitnessTest {
     private byte[] entry(int i) {
         byte[] config = new byte[41];
         random.nextBytes(config);
-        Instant start = Instant.parse("2026-11-28T00:00:00Z").plusSeconds(i);
+        // Consecutive one-day windows: the ledger's key rules allow only a few OHTTP keys valid at once.
+        Instant start = Instant.parse("2026-11-28T00:00:00Z").plus(Duration.ofDays(i));
         return new OhttpKeyConfigEntry(Bytes.of(config), start, start.plus(Duration.ofDays(1))).encode();
     }
 

@@ -90,6 +90,23 @@ public final class IssuerKeyConsistency {
                                         + ", not at " + now,
                 now,
                 "issuer key " + key.keyId());
+        // One key per issuer and token type at a time: a second logged key whose epoch overlaps this one's could tag
+        // the users it is shown to (the ledger refuses it; a log that took it anyway is refused here).
+        IssuerKeyEntry mine = v.entry();
+        for (PublishedEntries.Vouched<IssuerKeyEntry> other : published.all(
+                proofs,
+                IssuerKeyEntry.class,
+                e -> e.issuerName().equals(mine.issuerName())
+                        && e.tokenType() == mine.tokenType()
+                        && !e.publicKey().equals(mine.publicKey())
+                        && e.notBefore().isBefore(mine.notAfter())
+                        && mine.notBefore().isBefore(e.notAfter()),
+                now)) {
+            throw new KeyConsistencyException("issuer key " + key.keyId() + ": issuer " + issuerName
+                    + " logged another key (entry " + other.proof().index() + ", valid "
+                    + other.entry().notBefore() + " .. " + other.entry().notAfter() + ") whose epoch overlaps this"
+                    + " key's " + mine.notBefore() + " .. " + mine.notAfter());
+        }
         return new ConsistentIssuerKey(
                 key,
                 v.entry(),

@@ -67,4 +67,25 @@ final class PublishedEntries {
         }
         throw new KeyConsistencyException(reason != null ? reason : which + ": no ledger entry for these key bytes");
     }
+
+    /**
+     * Every entry of {@code type} that {@code selects} and whose proof verifies (the others are skipped: an entry
+     * whose proof fails cannot be held against anyone).
+     */
+    <E extends LedgerEntry> java.util.List<Vouched<E>> all(
+            KeyProofs proofs, Class<E> type, Predicate<E> selects, Instant now) {
+        java.util.List<Vouched<E>> out = new java.util.ArrayList<>();
+        for (TlogProof proof : proofs.proofs()) {
+            byte[] entryBytes = proof.extra().orElseThrow();
+            try {
+                LedgerEntry decoded = LedgerEntry.decode(entryBytes);
+                if (type.isInstance(decoded) && selects.test(type.cast(decoded))) {
+                    out.add(new Vouched<>(type.cast(decoded), ledger.verify(entryBytes, proof, now)));
+                }
+            } catch (LedgerException | IOException | RuntimeException e) {
+                // not vouched for: ignored
+            }
+        }
+        return out;
+    }
 }

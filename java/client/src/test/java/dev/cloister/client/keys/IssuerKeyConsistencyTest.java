@@ -106,6 +106,24 @@ class IssuerKeyConsistencyTest {
     }
 
     @Test
+    void aKeyWhoseEpochOverlapsAnotherLoggedKeyOfTheIssuerIsRefused() throws Exception {
+        IssuerPublicKey shown = key();
+        IssuerPublicKey other = key();
+        // A log that took a second key for the same epoch (the ledger server refuses it; this one did not).
+        List<TlogProof> proofs = publish(
+                List.of(current(shown), entry(other, ISSUER, NOW.minusSeconds(60), NOW.plusSeconds(7200))), witnesses);
+        String reason = refusal(directory(shown), ISSUER, new KeyProofs(proofs));
+        assertTrue(reason.contains("logged another key (entry 1"), reason);
+        assertTrue(reason.contains("whose epoch overlaps"), reason);
+        // Without the other entry in the document the key is used: the document is what the client can see.
+        assertEquals(
+                shown,
+                consistency(log.identity())
+                        .check(directory(shown), ISSUER, new KeyProofs(proofs.subList(0, 1)), NOW)
+                        .key());
+    }
+
+    @Test
     void aKeyTheLedgerDoesNotHoldIsRefused() throws Exception {
         IssuerPublicKey published = key();
         IssuerPublicKey secret = key();
