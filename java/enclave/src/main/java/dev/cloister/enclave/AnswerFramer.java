@@ -1,15 +1,16 @@
 package dev.cloister.enclave;
 
 import dev.cloister.protocol.padding.AnswerFrames;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
  * Cuts a streamed answer into frames of one size at one cadence (issue 15, item 1): the answer's bytes are buffered
  * as the model produces them, and at every tick, {@code start + k * cadence} for k = 1, 2, ..., exactly one frame goes
- * out, carrying as many buffered bytes as fit ({@link AnswerFrames}), or none. After the answer's end and its last
+ * out, carrying as many buffered bytes as fit ({@link AnswerFrames}), or none. A tick taken late (a busy machine) is
+ * not made up with a burst: the ticks that follow start again from it, so two frames never leave closer together
+ * than the timer allows. After the answer's end and its last
  * byte, frames of padding follow until their bytes together fill a size bucket; then the framer is finished. So the
  * frame count depends only on the answer's bucket and on how long the answer took in ticks, never on token lengths,
  * and frames leave at the cadence, not when tokens come.
@@ -29,6 +30,9 @@ final class AnswerFramer {
 
     private int buffered;
     private long emitted;
+    /** When the next frame is due. */
+    private long nextTick;
+
     private boolean ended;
     /** The frame count the answer is padded to, known once it ended and its last byte left; -1 before. */
     private long target = -1;
@@ -43,6 +47,7 @@ final class AnswerFramer {
         this.startNanos = startNanos;
         this.capacity = AnswerFrames.capacity(padding.frameSize());
         this.keep = keep;
+        this.nextTick = startNanos + cadenceNanos;
     }
 
     /** Buffers the next bytes of the answer (zeroed here). */
@@ -68,25 +73,26 @@ final class AnswerFramer {
         settleTarget();
     }
 
-    /** The frames of every tick up to {@code nowNanos} not yet taken (one per tick; several if the caller was late). */
-    synchronized List<byte[]> due(long nowNanos) {
-        long ticks = Math.max(0, (nowNanos - startNanos) / cadenceNanos);
-        List<byte[]> frames = new ArrayList<>();
-        while (emitted < ticks && !finished()) {
-            int take = Math.min(capacity, buffered);
-            frames.add(AnswerFrames.frame(buffer, 0, take, padding.frameSize()));
-            System.arraycopy(buffer, take, buffer, 0, buffered - take);
-            Arrays.fill(buffer, buffered - take, buffered, (byte) 0);
-            buffered -= take;
-            emitted++;
-            settleTarget();
-        }
-        return frames;
+    /**
+     * The frame due at {@code nowNanos}, if a tick has come and the framer is not finished. Taken late (a tick or more
+     * after it was due), the next tick is one cadence from now.
+     */
+    synchronized Optional<byte[]> due(long nowNanos) {
+        if (nowNanos < nextTick || finished()) return Optional.empty();
+        nextTick = nowNanos - nextTick >= cadenceNanos ? nowNanos + cadenceNanos : nextTick + cadenceNanos;
+        int take = Math.min(capacity, buffered);
+        byte[] frame = AnswerFrames.frame(buffer, 0, take, padding.frameSize());
+        System.arraycopy(buffer, take, buffer, 0, buffered - take);
+        Arrays.fill(buffer, buffered - take, buffered, (byte) 0);
+        buffered -= take;
+        emitted++;
+        settleTarget();
+        return Optional.of(frame);
     }
 
     /** When the next frame is due. */
     synchronized long nextTickNanos() {
-        return startNanos + (emitted + 1) * cadenceNanos;
+        return nextTick;
     }
 
     /** Whether the answer ended, all of it left, and the frames fill their bucket: nothing more is sent. */

@@ -41,7 +41,7 @@ final class FramedChannel implements AnswerChannel {
 
     private void tick() {
         if (session.isWiped()) return;
-        for (byte[] frame : framer.due(System.nanoTime())) outbox.seal(frame);
+        framer.due(System.nanoTime()).ifPresent(outbox::seal);
         if (framer.finished()) {
             outbox.close();
         } else {

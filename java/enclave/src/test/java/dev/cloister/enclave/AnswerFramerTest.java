@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The framer against a clock the test moves: one frame per tick, one size, padded to a bucket. */
@@ -37,7 +38,7 @@ class AnswerFramerTest {
         for (long now = 0; now < 10_000 && !framer.finished(); now++) {
             while (next < pieces.length && at[next] == now) framer.offer(bytes(pieces[next++]));
             if (now == endAt) framer.end();
-            frames.addAll(framer.due(START + now * MS));
+            framer.due(START + now * MS).ifPresent(frames::add);
         }
         assertTrue(framer.finished());
         return frames;
@@ -54,22 +55,25 @@ class AnswerFramerTest {
     @Test
     void oneFramePerTickAndNoneBetween() {
         AnswerFramer framer = new AnswerFramer(PADDING, START, kept::add);
-        assertEquals(List.of(), framer.due(START));
+        assertEquals(Optional.empty(), framer.due(START));
         assertEquals(START + 10 * MS, framer.nextTickNanos());
         framer.offer(bytes("Once"));
-        assertEquals(List.of(), framer.due(START + 9 * MS));
-        List<byte[]> first = framer.due(START + 10 * MS);
-        assertEquals(1, first.size());
-        assertEquals(64, first.get(0).length);
-        assertEquals(List.of(), framer.due(START + 19 * MS));
+        assertEquals(Optional.empty(), framer.due(START + 9 * MS));
+        assertEquals(64, framer.due(START + 10 * MS).orElseThrow().length);
+        assertEquals(Optional.empty(), framer.due(START + 10 * MS));
+        assertEquals(Optional.empty(), framer.due(START + 19 * MS));
         assertEquals(START + 20 * MS, framer.nextTickNanos());
         // Nothing new to say: the tick still sends a frame, of padding only.
-        List<byte[]> second = framer.due(START + 20 * MS);
-        assertEquals(1, second.size());
-        assertArrayEquals(AnswerFrames.frame(new byte[0], 0, 0, 64), second.get(0));
-        // A late caller gets every tick it missed, each one frame.
-        assertEquals(3, framer.due(START + 52 * MS).size());
-        assertEquals(5, framer.emitted());
+        assertArrayEquals(
+                AnswerFrames.frame(new byte[0], 0, 0, 64),
+                framer.due(START + 23 * MS).orElseThrow());
+        // Taken a little late, the cadence keeps its phase.
+        assertEquals(START + 30 * MS, framer.nextTickNanos());
+        // Taken two ticks late: one frame, no burst, and the ticks start again from here.
+        assertTrue(framer.due(START + 52 * MS).isPresent());
+        assertEquals(Optional.empty(), framer.due(START + 52 * MS));
+        assertEquals(START + 62 * MS, framer.nextTickNanos());
+        assertEquals(3, framer.emitted());
     }
 
     @Test
