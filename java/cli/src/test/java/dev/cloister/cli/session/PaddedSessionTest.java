@@ -5,7 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cloister.attest.AttestationVerifier;
+import dev.cloister.attest.ratls.KeyExchange;
+import dev.cloister.attest.ratls.RaTlsClient;
+import dev.cloister.attest.ratls.RaTlsConnection;
 import dev.cloister.cli.demo.LocalDeployment;
+import dev.cloister.client.ObliviousHttpClient;
+import dev.cloister.client.session.TokenWallet;
+import dev.cloister.protocol.padding.PaddingMode;
+import dev.cloister.tokens.auth.PrivateTokenCredentials;
+import dev.cloister.wire.bhttp.BhttpLimits;
+import dev.cloister.wire.bhttp.BinaryRequest;
+import dev.cloister.wire.bhttp.BinaryResponse;
+import dev.cloister.wire.bhttp.FieldSection;
+import dev.cloister.wire.ohttp.KeyConfig;
+import java.nio.charset.StandardCharsets;
 import dev.cloister.client.session.ChatAnswer;
 import dev.cloister.client.session.CloisterClient;
 import dev.cloister.enclave.AnswerPadding;
@@ -270,6 +284,101 @@ class PaddedSessionTest {
             assertNotEquals(first.requestBytes(), second.requestBytes(), "the request sizes differ");
             assertNotEquals(first.sizes(), second.sizes(), "the chunk sizes tell the answers apart");
         }
+    }
+
+    /** A request whose padding header names no mode the enclave knows is refused, with the reason, unpadded. */
+    @Test
+    void anUnknownPaddingModeIsRefused() throws Exception {
+        byte[] inner = BinaryRequest.of(
+                        "POST",
+                        "https",
+                        "enclave",
+                        "/v1/rewrite",
+                        FieldSection.of(
+                                "content-type", "application/json", PaddingMode.HEADER, "jumbo"),
+                        "{\"draft\":\"hi\",\"tone\":\"formal\"}".getBytes(StandardCharsets.UTF_8))
+                .encode();
+        RaTlsConnection connection = rawSession(inner);
+        BinaryResponse answer = BinaryResponse.decode(connection.takeReceived(), BhttpLimits.DEFAULT);
+        assertEquals(400, answer.status());
+        assertEquals(0, answer.padding());
+        assertTrue(
+                new String(answer.content(), StandardCharsets.UTF_8).contains("unknown padding mode"),
+                new String(answer.content(), StandardCharsets.UTF_8));
+    }
+
+    /** RFC 9292 §3.8: padding is zero bytes; a request padded with anything else is refused, and nothing answered. */
+    @Test
+    void aRequestWithNonZeroPaddingIsRefused() throws Exception {
+        byte[] inner = BinaryRequest.of(
+                        "POST",
+                        "https",
+                        "enclave",
+                        "/v1/rewrite",
+                        FieldSection.of(
+                                "content-type", "application/json", PaddingMode.HEADER, "bucket"),
+                        "{\"draft\":\"hi\",\"tone\":\"formal\"}".getBytes(StandardCharsets.UTF_8))
+                .withPadding(100)
+                .encode();
+        inner[inner.length - 1] = 1;
+        RaTlsConnection connection = rawSession(inner);
+        assertEquals(0, connection.takeReceived().length, "no answer");
+        assertTrue(
+                last.headers().first("cloister-session-closed").isPresent() || last.status() != 200 || connection.isClosed(),
+                "the enclave ended the session: " + last);
+    }
+
+    /** The gateway's answer to the last {@link #rawSession} step. */
+    static BinaryResponse last;
+
+    /** A session opened by hand through the real relay: the handshake, then {@code inner} sent in one step. */
+    private static RaTlsConnection rawSession(byte[] inner) throws Exception {
+        RaTlsConnection connection = RaTlsClient.create(
+                        deployment.attestationPolicy(),
+                        AttestationVerifier.create(),
+                        KeyExchange.X25519,
+                        java.util.Optional.empty(),
+                        Duration.ofSeconds(10),
+                        java.time.Clock.systemUTC(),
+                        new java.security.SecureRandom())
+                .connect();
+        TokenWallet wallet = deployment.tokenWallet(1);
+        try (ObliviousHttpClient ohttp = new ObliviousHttpClient(vertx, deployment.relay(), Duration.ofSeconds(10))) {
+            KeyConfig key = ohttp.fetchKeys(deployment.keyDirectory().resolve("/ohttp-keys"))
+                    .await(10, TimeUnit.SECONDS)
+                    .getFirst();
+            BinaryResponse opened = ohttp.send(
+                            key,
+                            BinaryRequest.of(
+                                    "POST",
+                                    "https",
+                                    LocalDeployment.ORIGIN,
+                                    "/v1/sessions",
+                                    FieldSection.of(
+                                            "authorization",
+                                            PrivateTokenCredentials.format(
+                                                    wallet.take().await(30, TimeUnit.SECONDS))),
+                                    connection.takeOutgoing()))
+                    .await(30, TimeUnit.SECONDS);
+            assertEquals(201, opened.status());
+            connection.receive(opened.content());
+            assertTrue(connection.isHandshakeComplete());
+            connection.send(inner);
+            BinaryResponse answered = ohttp.send(
+                            key,
+                            BinaryRequest.of(
+                                    "POST",
+                                    "https",
+                                    LocalDeployment.ORIGIN,
+                                    "/v1/sessions/"
+                                            + opened.headers().first("session").orElseThrow(),
+                                    FieldSection.EMPTY,
+                                    connection.takeOutgoing()))
+                    .await(30, TimeUnit.SECONDS);
+            if (answered.status() == 200) connection.receive(answered.content());
+            last = answered;
+        }
+        return connection;
     }
 
     /**
