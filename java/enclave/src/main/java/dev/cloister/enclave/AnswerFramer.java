@@ -50,11 +50,11 @@ final class AnswerFramer {
         this.nextTick = startNanos + cadenceNanos;
     }
 
-    /** Buffers the next bytes of the answer (zeroed here). */
+    /** Buffers the next bytes of the answer (zeroed here); after the end, bytes are zeroed and dropped. */
     synchronized void offer(byte[] plain) {
         if (ended) {
             Arrays.fill(plain, (byte) 0);
-            throw new IllegalStateException("the answer has ended");
+            return;
         }
         if (buffered + plain.length > buffer.length) {
             byte[] bigger = Arrays.copyOf(buffer, Math.max(buffer.length * 2, buffered + plain.length + 256));

@@ -119,7 +119,15 @@ class AnswerFramerTest {
         framer.due(START + 10 * MS);
         for (byte[] buffer : kept) assertArrayEquals(new byte[buffer.length], buffer);
         assertFalse(kept.isEmpty());
-        assertThrows(IllegalStateException.class, () -> framer.offer(bytes("more")));
+        byte[] late = bytes("more");
+        framer.offer(late);
+        assertArrayEquals(new byte[4], late, "zeroed");
+        // Nothing after the end goes out: the remaining frames of the bucket are padding only.
+        for (long now = 20; now <= 40; now += 10) {
+            byte[] frame = framer.due(START + now * MS).orElseThrow();
+            assertArrayEquals(AnswerFrames.frame(new byte[0], 0, 0, 64), frame);
+        }
+        assertTrue(framer.finished());
     }
 
     @Test

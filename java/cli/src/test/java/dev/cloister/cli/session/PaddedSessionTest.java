@@ -11,20 +11,19 @@ import dev.cloister.attest.ratls.RaTlsClient;
 import dev.cloister.attest.ratls.RaTlsConnection;
 import dev.cloister.cli.demo.LocalDeployment;
 import dev.cloister.client.ObliviousHttpClient;
+import dev.cloister.client.session.ChatAnswer;
+import dev.cloister.client.session.CloisterClient;
 import dev.cloister.client.session.TokenWallet;
+import dev.cloister.enclave.AnswerPadding;
+import dev.cloister.protocol.openai.ChatCompletionRequest;
 import dev.cloister.protocol.padding.PaddingMode;
+import dev.cloister.protocol.padding.SizeBuckets;
 import dev.cloister.tokens.auth.PrivateTokenCredentials;
 import dev.cloister.wire.bhttp.BhttpLimits;
 import dev.cloister.wire.bhttp.BinaryRequest;
 import dev.cloister.wire.bhttp.BinaryResponse;
 import dev.cloister.wire.bhttp.FieldSection;
 import dev.cloister.wire.ohttp.KeyConfig;
-import java.nio.charset.StandardCharsets;
-import dev.cloister.client.session.ChatAnswer;
-import dev.cloister.client.session.CloisterClient;
-import dev.cloister.enclave.AnswerPadding;
-import dev.cloister.protocol.openai.ChatCompletionRequest;
-import dev.cloister.protocol.padding.SizeBuckets;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -34,6 +33,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.RequestOptions;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -85,7 +85,19 @@ class PaddedSessionTest {
     record Chunk(int length, long nanos) {}
 
     /** What the observer learns of one session's answer exchange (the second through the relay). */
-    record Observed(int requestBytes, List<Integer> sizes, List<Long> times) {}
+    record Observed(int requestBytes, List<Integer> sizes, List<Long> times) {
+        /** The cost on the wire, for the README: printed, never asserted. */
+        Observed report(String what) {
+            System.out.printf(
+                    "relay saw %s: request %d bytes; answer %d chunks, %d bytes, over %d ms%n",
+                    what,
+                    requestBytes,
+                    sizes.size(),
+                    sizes.stream().mapToLong(Integer::longValue).sum(),
+                    (times.getLast() - times.getFirst()) / 1_000_000);
+            return this;
+        }
+    }
 
     @BeforeAll
     static void start() throws Exception {
@@ -235,8 +247,10 @@ class PaddedSessionTest {
         try (CloisterClient client =
                 deployment.client().relay(observedRelay).retries(0).build()) {
             List<CloisterClient.Answer> answers = new ArrayList<>();
-            Observed first = observe(client, c -> rewriteStreamed(c, FIRST), answers);
-            Observed second = observe(client, c -> rewriteStreamed(c, SECOND), answers);
+            Observed first =
+                    observe(client, c -> rewriteStreamed(c, FIRST), answers).report("padded, streamed");
+            Observed second =
+                    observe(client, c -> rewriteStreamed(c, SECOND), answers).report("padded, streamed");
             assertNotEquals(answers.get(0).text(), answers.get(1).text(), "two different answers");
             assertEquals(first.requestBytes(), second.requestBytes(), "requests padded to one bucket");
             assertEquals(first.sizes(), second.sizes(), "the same chunk sizes");
@@ -264,7 +278,8 @@ class PaddedSessionTest {
         try (CloisterClient client =
                 deployment.client().relay(observedRelay).retries(0).build()) {
             List<Object> answers = new ArrayList<>();
-            Observed first = observe(client, c -> rewriteWhole(c, FIRST), answers);
+            Observed first =
+                    observe(client, c -> rewriteWhole(c, FIRST), answers).report("padded, whole");
             Observed second = observe(client, c -> rewriteWhole(c, SECOND), answers);
             Observed third = observe(client, c -> chat(c, FIRST, false), answers);
             Observed fourth = observe(client, c -> chat(c, SECOND, false), answers);
@@ -279,8 +294,11 @@ class PaddedSessionTest {
         try (CloisterClient client =
                 deployment.client().relay(observedRelay).retries(0).noPadding().build()) {
             List<CloisterClient.Answer> answers = new ArrayList<>();
-            Observed first = observe(client, c -> rewriteStreamed(c, FIRST), answers);
-            Observed second = observe(client, c -> rewriteStreamed(c, SECOND), answers);
+            Observed first =
+                    observe(client, c -> rewriteStreamed(c, FIRST), answers).report("unpadded, streamed");
+            Observed second =
+                    observe(client, c -> rewriteStreamed(c, SECOND), answers).report("unpadded, streamed");
+            observe(client, c -> rewriteWhole(c, FIRST), new ArrayList<>()).report("unpadded, whole");
             assertNotEquals(first.requestBytes(), second.requestBytes(), "the request sizes differ");
             assertNotEquals(first.sizes(), second.sizes(), "the chunk sizes tell the answers apart");
         }
@@ -294,8 +312,7 @@ class PaddedSessionTest {
                         "https",
                         "enclave",
                         "/v1/rewrite",
-                        FieldSection.of(
-                                "content-type", "application/json", PaddingMode.HEADER, "jumbo"),
+                        FieldSection.of("content-type", "application/json", PaddingMode.HEADER, "jumbo"),
                         "{\"draft\":\"hi\",\"tone\":\"formal\"}".getBytes(StandardCharsets.UTF_8))
                 .encode();
         RaTlsConnection connection = rawSession(inner);
@@ -315,8 +332,7 @@ class PaddedSessionTest {
                         "https",
                         "enclave",
                         "/v1/rewrite",
-                        FieldSection.of(
-                                "content-type", "application/json", PaddingMode.HEADER, "bucket"),
+                        FieldSection.of("content-type", "application/json", PaddingMode.HEADER, "bucket"),
                         "{\"draft\":\"hi\",\"tone\":\"formal\"}".getBytes(StandardCharsets.UTF_8))
                 .withPadding(100)
                 .encode();
@@ -324,7 +340,9 @@ class PaddedSessionTest {
         RaTlsConnection connection = rawSession(inner);
         assertEquals(0, connection.takeReceived().length, "no answer");
         assertTrue(
-                last.headers().first("cloister-session-closed").isPresent() || last.status() != 200 || connection.isClosed(),
+                last.headers().first("cloister-session-closed").isPresent()
+                        || last.status() != 200
+                        || connection.isClosed(),
                 "the enclave ended the session: " + last);
     }
 
