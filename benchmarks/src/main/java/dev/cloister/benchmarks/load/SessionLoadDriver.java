@@ -32,6 +32,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +60,11 @@ import picocli.CommandLine.Option;
  * ({@link CloisterClient#chat}): their difference is the proxy's added latency. The same SDK samples minus the
  * enclave's own time to first token (its {@code cloister.enclave.chat.first_token} timer: request read inside the
  * session to first text sent, read per sample) give what the private path adds to the time to first token.
+ *
+ * <p>With {@code --mode padding} the same rewrites run whole and streamed, through a client that pads (the default)
+ * and one that does not, each arm {@code --duration} in turn for {@code --rounds} rounds on the same deployment
+ * (whose enclaves pad with {@code AnswerPadding.DEFAULT} when asked): sessions/s, latency and the time to the first
+ * streamed text side by side, with the medians over the rounds.
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar \
@@ -117,8 +124,16 @@ public final class SessionLoadDriver implements Callable<Integer> {
         /** A rewrite through the SDK. */
         SESSIONS,
         /** A streamed OpenAI chat completion through the proxy. */
-        OPENAI
+        OPENAI,
+        /** Rewrites, whole and streamed, with padding on and off, interleaved in rounds (issue 15, item 1). */
+        PADDING
     }
+
+    @Option(
+            names = "--rounds",
+            defaultValue = "3",
+            description = "--mode padding: rounds of the four arms, interleaved (default: ${DEFAULT-VALUE})")
+    int rounds;
 
     @Option(
             names = "--mode",
@@ -156,6 +171,7 @@ public final class SessionLoadDriver implements Callable<Integer> {
                                                         batchWindow, 64)));
                 CloisterClient client = deployment.client().tokenBatch(64).build()) {
             if (mode == Mode.OPENAI) return openAi(vertx, deployment, client, registry);
+            if (mode == Mode.PADDING) return padding(deployment, client);
             // Load: a closed loop of `concurrency` sessions.
             run(client, warmup, new Histogram(3), new AtomicLong(), new AtomicLong());
             Histogram latency = new Histogram(3);
@@ -366,6 +382,103 @@ public final class SessionLoadDriver implements Callable<Integer> {
     }
 
     private static final String PROMPT = "Once upon a time";
+
+    // --- --mode padding ---
+
+    /** One arm of the padding comparison: whether the client pads, and whether the answer streams. */
+    private record Arm(String name, CloisterClient client, boolean streamed) {}
+
+    /**
+     * Closed loops of rewrites for each arm in turn (padded and unpadded clients, whole and streamed answers), for
+     * {@code --rounds} rounds, each arm {@code --duration} per round; then the medians over the rounds of sessions/s
+     * and of the p50 time to the first streamed text (the request sent to the first text delivered).
+     */
+    private int padding(LocalDeployment deployment, CloisterClient padded) throws Exception {
+        try (CloisterClient unpadded =
+                deployment.client().tokenBatch(64).noPadding().build()) {
+            List<Arm> arms = List.of(
+                    new Arm("whole, unpadded", unpadded, false),
+                    new Arm("whole, padded", padded, false),
+                    new Arm("streamed, unpadded", unpadded, true),
+                    new Arm("streamed, padded", padded, true));
+            java.util.Map<String, List<Double>> rates = new java.util.LinkedHashMap<>();
+            java.util.Map<String, List<Double>> firstText = new java.util.LinkedHashMap<>();
+            java.util.Map<String, List<Double>> p50s = new java.util.LinkedHashMap<>();
+            for (Arm arm : arms)
+                closedLoop(() -> rewrite(arm, null), warmup, new Histogram(3), new AtomicLong(), new AtomicLong());
+            long failed = 0;
+            for (int round = 0; round < rounds; round++) {
+                for (Arm arm : arms) {
+                    Histogram latency = new Histogram(3);
+                    Histogram first = new Histogram(3);
+                    AtomicLong ok = new AtomicLong();
+                    AtomicLong errors = new AtomicLong();
+                    long start = System.nanoTime();
+                    closedLoop(() -> rewrite(arm, first), duration, latency, ok, errors);
+                    double seconds = (System.nanoTime() - start) / 1e9;
+                    failed += errors.get();
+                    rates.computeIfAbsent(arm.name(), k -> new ArrayList<>()).add(ok.get() / seconds);
+                    p50s.computeIfAbsent(arm.name(), k -> new ArrayList<>())
+                            .add(latency.getValueAtPercentile(50) / 1e3);
+                    if (arm.streamed()) {
+                        firstText
+                                .computeIfAbsent(arm.name(), k -> new ArrayList<>())
+                                .add(first.getValueAtPercentile(50) / 1e3);
+                    }
+                    System.out.printf(
+                            "round %d, %s: %.1f sessions/s, %d errors, latency p50 %.1f ms, p99 %.1f ms%s%n",
+                            round + 1,
+                            arm.name(),
+                            ok.get() / seconds,
+                            errors.get(),
+                            latency.getValueAtPercentile(50) / 1e3,
+                            latency.getValueAtPercentile(99) / 1e3,
+                            arm.streamed()
+                                    ? String.format(", first text p50 %.1f ms", first.getValueAtPercentile(50) / 1e3)
+                                    : "");
+                }
+            }
+            for (Arm arm : arms) {
+                System.out.printf(
+                        "median of %d rounds, %s: %.1f sessions/s, latency p50 %.1f ms%s"
+                                + " (concurrency %d, %d enclaves, %d tokens)%n",
+                        rounds,
+                        arm.name(),
+                        median(rates.get(arm.name())),
+                        median(p50s.get(arm.name())),
+                        arm.streamed()
+                                ? String.format(", first text p50 %.1f ms", median(firstText.get(arm.name())))
+                                : "",
+                        concurrency,
+                        enclaves,
+                        tokens);
+            }
+            return failed == 0 ? 0 : 1;
+        }
+    }
+
+    private static Future<Void> rewrite(Arm arm, Histogram first) {
+        long t0 = System.nanoTime();
+        boolean[] seen = {false};
+        return (arm.streamed()
+                        ? arm.client().rewrite(DRAFT, "friendly", text -> {
+                            if (!seen[0] && first != null) {
+                                seen[0] = true;
+                                synchronized (first) {
+                                    first.recordValue((System.nanoTime() - t0) / 1000);
+                                }
+                            }
+                        })
+                        : arm.client().rewrite(DRAFT, "friendly"))
+                .mapEmpty();
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(Double::compare);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
 
     private static boolean hasText(ChatCompletionChunk chunk) {
         return chunk.delta().map(d -> !d.content().isEmpty()).orElse(false);

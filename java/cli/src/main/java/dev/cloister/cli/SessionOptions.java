@@ -101,6 +101,21 @@ public final class SessionOptions {
             description = "Timeout per request (default: ${DEFAULT-VALUE})")
     Duration timeout;
 
+    @Option(
+            names = "--padding-bucket",
+            paramLabel = "BYTES",
+            defaultValue = "1024",
+            description =
+                    "Pad requests to size buckets from this many bytes (powers of two) and ask the enclave to pad "
+                            + "its answers: fixed-size frames at a fixed cadence when streamed (default: ${DEFAULT-VALUE})")
+    int paddingBucket;
+
+    @Option(
+            names = "--insecure-no-padding",
+            description = "Send and receive unpadded: the relay learns the sizes of requests and answers, and each "
+                    + "streamed token's length")
+    boolean noPadding;
+
     static Path defaultLogFile() {
         return Path.of(System.getProperty("user.home"), ".local", "share", "cloister", "request-log.jsonl");
     }
@@ -165,7 +180,13 @@ public final class SessionOptions {
             cpu = SevSnpPolicy.genuineAmd();
             gpu = new RaTlsPolicy.RequireGpu(NvidiaGpuPolicy.genuineNvidia(), Duration.ofMinutes(5));
         }
-        return CloisterClient.builder(vertx)
+        dev.cloister.protocol.padding.SizeBuckets buckets;
+        try {
+            buckets = new dev.cloister.protocol.padding.SizeBuckets(paddingBucket);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--padding-bucket " + paddingBucket, e.getMessage());
+        }
+        CloisterClient.Builder builder = CloisterClient.builder(vertx)
                 .relay(relay)
                 .keyDirectory(keys)
                 .gatewayAuthority(origin)
@@ -178,7 +199,7 @@ public final class SessionOptions {
                         TokenChallenge.of(TokenType.VOPRF_P384_SHA384, issuerName, new byte[0], List.of(origin)))
                 .timeout(timeout)
                 .requestLog(RequestLog.appendingTo(logFile != null ? logFile : defaultLogFile()))
-                .tokenStore((logFile != null ? logFile : defaultLogFile()).resolveSibling("tokens"))
-                .build();
+                .tokenStore((logFile != null ? logFile : defaultLogFile()).resolveSibling("tokens"));
+        return (noPadding ? builder.noPadding() : builder.padding(buckets)).build();
     }
 }

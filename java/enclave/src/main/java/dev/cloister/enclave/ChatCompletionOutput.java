@@ -30,7 +30,7 @@ final class ChatCompletionOutput implements Assistant.Answer {
     /** The chunk or completion's identity: {@code id}, {@code created}, {@code model}. */
     record Identity(String id, long created, String model) {}
 
-    private final RecordOutbox outbox;
+    private final AnswerChannel outbox;
     private final EnclaveSession session;
     private final boolean stream;
     private final boolean includeUsage;
@@ -47,7 +47,7 @@ final class ChatCompletionOutput implements Assistant.Answer {
     private boolean textSent;
 
     ChatCompletionOutput(
-            RecordOutbox outbox,
+            AnswerChannel outbox,
             EnclaveSession session,
             boolean stream,
             boolean includeUsage,

@@ -126,6 +126,10 @@ public final class EnclaveCommand implements Callable<Integer> {
             description = "Tokens per answer at most (default: ${DEFAULT-VALUE})")
     int maxOutputTokens;
 
+    /** How answers are padded when the client asks (issue 15, item 1). */
+    @picocli.CommandLine.Mixin
+    AnswerPaddingOptions padding = new AnswerPaddingOptions();
+
     @Option(
             names = "--batch-window",
             description = "Share one hardware report among handshakes arriving within this window (e.g. PT0.005S)")
@@ -225,7 +229,7 @@ public final class EnclaveCommand implements Callable<Integer> {
                         maxOutputTokens,
                         Duration.ofSeconds(60),
                         mode,
-                        EnclaveVerticle.Config.defaults(action.listen)),
+                        EnclaveVerticle.Config.defaults(action.listen).withPadding(padding.padding())),
                 evidence,
                 runtime.registry(),
                 clock,

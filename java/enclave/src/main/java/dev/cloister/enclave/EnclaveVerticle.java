@@ -12,6 +12,7 @@ import dev.cloister.protocol.openai.ChatCompletionRequest;
 import dev.cloister.protocol.openai.ModelList;
 import dev.cloister.protocol.openai.OpenAiError;
 import dev.cloister.protocol.openai.OpenAiPaths;
+import dev.cloister.protocol.padding.PaddingMode;
 import dev.cloister.server.BoundedBody;
 import dev.cloister.server.ListenAddress;
 import dev.cloister.server.Problem;
@@ -66,7 +67,8 @@ public final class EnclaveVerticle extends VerticleBase {
             Duration idle,
             int maxStepBytes,
             AssistantRequest.Limits requestLimits,
-            ChatCompletionRequest.Limits chatLimits) {
+            ChatCompletionRequest.Limits chatLimits,
+            AnswerPadding padding) {
         public static Config defaults(ListenAddress listen) {
             return new Config(
                     listen,
@@ -74,7 +76,13 @@ public final class EnclaveVerticle extends VerticleBase {
                     Duration.ofSeconds(30),
                     1 << 20,
                     AssistantRequest.Limits.DEFAULT,
-                    ChatCompletionRequest.Limits.DEFAULT);
+                    ChatCompletionRequest.Limits.DEFAULT,
+                    AnswerPadding.DEFAULT);
+        }
+
+        /** The same limits, with answers the client asks to have padded padded this way. */
+        public Config withPadding(AnswerPadding padding) {
+            return new Config(listen, maxSessions, idle, maxStepBytes, requestLimits, chatLimits, padding);
         }
     }
 
@@ -236,16 +244,34 @@ public final class EnclaveVerticle extends VerticleBase {
                 .putHeader("content-type", MediaTypes.CLOISTER_TLS)
                 .putHeader("cloister-session-closed", "1")
                 .setChunked(true);
-        RecordOutbox outbox = new RecordOutbox(session, response, context, () -> end(id));
-        outbox.queueRecords(step.outgoing());
-        if (OpenAiPaths.isOpenAi(inner.path())) {
-            openAi(response, id, session, inner, outbox);
-            return;
-        }
+        RecordOutbox records = new RecordOutbox(session, response, context, () -> end(id));
+        records.queueRecords(step.outgoing());
         boolean stream = inner.headers()
                 .first("accept")
                 .map(a -> a.contains(MediaTypes.JSONL))
                 .orElse(false);
+        java.util.Optional<PaddingMode> padding;
+        try {
+            padding = PaddingMode.of(inner.headers().first(PaddingMode.HEADER));
+        } catch (PaddingMode.UnknownModeException e) {
+            // Answered unpadded: the client asked for no padding this enclave knows.
+            if (OpenAiPaths.isOpenAi(inner.path())) {
+                refuseWhole(records, OpenAiError.invalid(PaddingMode.HEADER, e.getMessage()));
+            } else {
+                new Output(records, session, stream).refuse(400, e.getMessage());
+            }
+            return;
+        }
+        AnswerChannel outbox = padding.<AnswerChannel>map(mode -> switch (mode) {
+                    case FRAMES -> new FramedChannel(vertx, records, session, config.padding());
+                    case BUCKET ->
+                        new BucketChannel(records, session, config.padding().buckets());
+                })
+                .orElse(records);
+        if (OpenAiPaths.isOpenAi(inner.path())) {
+            openAi(response, id, session, inner, outbox);
+            return;
+        }
         Output output = new Output(outbox, session, stream);
         AssistantRequest parsed;
         try {
@@ -284,7 +310,7 @@ public final class EnclaveVerticle extends VerticleBase {
      * and closes its sequence, which zeroes its KV-cache blocks.
      */
     private void openAi(
-            HttpServerResponse response, String id, EnclaveSession session, BinaryRequest inner, RecordOutbox outbox) {
+            HttpServerResponse response, String id, EnclaveSession session, BinaryRequest inner, AnswerChannel outbox) {
         if (inner.path().equals(OpenAiPaths.MODELS)) {
             if (!inner.method().equals("GET")) {
                 refuseWhole(outbox, new OpenAiError(405, OpenAiError.INVALID_REQUEST, null, null, "use GET"));
@@ -349,7 +375,7 @@ public final class EnclaveVerticle extends VerticleBase {
         });
     }
 
-    private static void refuseWhole(RecordOutbox outbox, OpenAiError error) {
+    private static void refuseWhole(AnswerChannel outbox, OpenAiError error) {
         outbox.seal(ChatCompletionOutput.whole(error));
         outbox.close();
     }
@@ -367,7 +393,7 @@ public final class EnclaveVerticle extends VerticleBase {
      * sent with its first line, so a refusal can still choose its own status.
      */
     private final class Output implements Assistant.Answer {
-        private final RecordOutbox outbox;
+        private final AnswerChannel outbox;
         private final EnclaveSession session;
         private final boolean stream;
         private final IndeterminateResponseWriter bhttp = new IndeterminateResponseWriter();
@@ -375,7 +401,7 @@ public final class EnclaveVerticle extends VerticleBase {
         private byte[] collected = new byte[0];
         private int collectedLength;
 
-        Output(RecordOutbox outbox, EnclaveSession session, boolean stream) {
+        Output(AnswerChannel outbox, EnclaveSession session, boolean stream) {
             this.outbox = outbox;
             this.session = session;
             this.stream = stream;

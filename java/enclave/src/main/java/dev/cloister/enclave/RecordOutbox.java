@@ -17,7 +17,7 @@ import java.util.List;
  * outbox writes to the response, on the response's context, draining the queue in order. After close_notify nothing
  * more is sealed, and the response ends behind the last record.
  */
-final class RecordOutbox {
+final class RecordOutbox implements AnswerChannel {
 
     private final EnclaveSession session;
     private final HttpServerResponse response;
@@ -50,7 +50,8 @@ final class RecordOutbox {
     }
 
     /** Seals {@code plain} (zeroed here) and queues its records behind every record sealed before. */
-    synchronized void seal(byte[] plain) {
+    @Override
+    public synchronized void seal(byte[] plain) {
         if (closing) {
             Arrays.fill(plain, (byte) 0);
             return;
@@ -67,7 +68,8 @@ final class RecordOutbox {
     }
 
     /** Queues close_notify; the response ends once it is written. Idempotent. */
-    synchronized void close() {
+    @Override
+    public synchronized void close() {
         if (closing) return;
         closing = true;
         queued.add(session.closeTls());

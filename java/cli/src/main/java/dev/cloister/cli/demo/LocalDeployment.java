@@ -9,6 +9,7 @@ import dev.cloister.attest.ratls.SimulatedEvidenceSource;
 import dev.cloister.attest.sim.SimulatedNvidiaGpu;
 import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
 import dev.cloister.client.session.CloisterClient;
+import dev.cloister.enclave.AnswerPadding;
 import dev.cloister.enclave.Enclave;
 import dev.cloister.enclave.EnclaveVerticle;
 import dev.cloister.enclave.ReleaseMeasurement;
@@ -88,10 +89,20 @@ public final class LocalDeployment implements AutoCloseable {
             AttestationMode attestation,
             Path simRoots,
             double relayRate,
-            Duration deadline) {
+            Duration deadline,
+            AnswerPadding padding) {
         public static Options of(Path model, Path tokenizer) {
             return new Options(
-                    model, tokenizer, 2, 1, 64, new AttestationMode.PerHandshake(), null, 100, Duration.ofSeconds(60));
+                    model,
+                    tokenizer,
+                    2,
+                    1,
+                    64,
+                    new AttestationMode.PerHandshake(),
+                    null,
+                    100,
+                    Duration.ofSeconds(60),
+                    AnswerPadding.DEFAULT);
         }
 
         /** How long an enclave lets one answer run before it cuts it short (default: a minute). */
@@ -105,7 +116,8 @@ public final class LocalDeployment implements AutoCloseable {
                     attestation,
                     simRoots,
                     relayRate,
-                    d);
+                    d,
+                    padding);
         }
 
         /** Requests per second the relay allows one client address (all of loopback is one address). */
@@ -119,7 +131,8 @@ public final class LocalDeployment implements AutoCloseable {
                     attestation,
                     simRoots,
                     rate,
-                    deadline);
+                    deadline,
+                    padding);
         }
 
         public Options withEnclaves(int n) {
@@ -132,12 +145,22 @@ public final class LocalDeployment implements AutoCloseable {
                     attestation,
                     simRoots,
                     relayRate,
-                    deadline);
+                    deadline,
+                    padding);
         }
 
         public Options withMaxOutputTokens(int n) {
             return new Options(
-                    model, tokenizer, enclaves, threadsPerEnclave, n, attestation, simRoots, relayRate, deadline);
+                    model,
+                    tokenizer,
+                    enclaves,
+                    threadsPerEnclave,
+                    n,
+                    attestation,
+                    simRoots,
+                    relayRate,
+                    deadline,
+                    padding);
         }
 
         public Options withAttestation(AttestationMode mode) {
@@ -150,7 +173,8 @@ public final class LocalDeployment implements AutoCloseable {
                     mode,
                     simRoots,
                     relayRate,
-                    deadline);
+                    deadline,
+                    padding);
         }
 
         public Options withSimRoots(Path dir) {
@@ -163,7 +187,23 @@ public final class LocalDeployment implements AutoCloseable {
                     attestation,
                     dir,
                     relayRate,
-                    deadline);
+                    deadline,
+                    padding);
+        }
+
+        /** How enclaves pad the answers clients ask to have padded (default: {@link AnswerPadding#DEFAULT}). */
+        public Options withPadding(AnswerPadding p) {
+            return new Options(
+                    model,
+                    tokenizer,
+                    enclaves,
+                    threadsPerEnclave,
+                    maxOutputTokens,
+                    attestation,
+                    simRoots,
+                    relayRate,
+                    deadline,
+                    p);
         }
     }
 
@@ -415,7 +455,7 @@ public final class LocalDeployment implements AutoCloseable {
                         options.maxOutputTokens(),
                         options.deadline(),
                         options.attestation(),
-                        EnclaveVerticle.Config.defaults(loopback())),
+                        EnclaveVerticle.Config.defaults(loopback()).withPadding(options.padding())),
                 evidence,
                 registry,
                 clock,

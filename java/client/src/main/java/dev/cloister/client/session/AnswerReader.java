@@ -3,13 +3,16 @@ package dev.cloister.client.session;
 import dev.cloister.attest.ratls.RaTlsConnection;
 import dev.cloister.client.log.RequestLogEntry;
 import dev.cloister.protocol.AnswerLine;
+import dev.cloister.protocol.padding.AnswerFrames;
 import dev.cloister.wire.bhttp.BhttpException;
 import dev.cloister.wire.bhttp.BhttpLimits;
 import dev.cloister.wire.bhttp.BinaryResponse;
 import dev.cloister.wire.bhttp.IndeterminateResponseReader;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -50,10 +53,13 @@ final class AnswerReader {
     private final ByteArrayOutputStream innerWhole = new ByteArrayOutputStream();
     private final ByteArrayOutputStream refusal = new ByteArrayOutputStream();
     private Exception failure;
+    /** Present when the enclave was asked to frame its streamed answer ({@link AnswerFrames}). */
+    private final Optional<AnswerFrames.Reader> frames;
 
-    AnswerReader(RaTlsConnection tls, Content content) {
+    AnswerReader(RaTlsConnection tls, Content content, Optional<AnswerFrames.Reader> frames) {
         this.tls = tls;
         this.content = content;
+        this.frames = frames;
     }
 
     /** One opened OHTTP chunk of the gateway's BHTTP response. */
@@ -89,7 +95,17 @@ final class AnswerReader {
     private void tlsBytes(byte[] records) throws Exception {
         if (records.length == 0) return;
         tls.receive(records);
-        byte[] plain = tls.takeReceived();
+        byte[] received = tls.takeReceived();
+        if (frames.isEmpty()) {
+            answerBytes(received);
+            return;
+        }
+        for (byte[] data : frames.get().offer(received)) answerBytes(data);
+        Arrays.fill(received, (byte) 0);
+    }
+
+    /** The next bytes of the enclave's BHTTP answer. */
+    private void answerBytes(byte[] plain) throws Exception {
         if (plain.length == 0) return;
         if (innerFraming < 0) innerFraming = plain[0];
         if (innerFraming != INDETERMINATE_RESPONSE) {
@@ -108,6 +124,11 @@ final class AnswerReader {
 
     /** Checks that the answer was read in full and succeeded; its content went to the {@link Content}. */
     void finish() throws SessionFailure {
+        if (frames.isPresent() && !frames.get().atFrameBoundary()) {
+            frames.get().destroy();
+            throw new SessionFailure(
+                    SessionFailure.Kind.ENCLAVE, false, "the enclave's framed answer ended inside a frame", null);
+        }
         if (innerFraming == INDETERMINATE_RESPONSE) {
             int status = innerStream
                     .head()

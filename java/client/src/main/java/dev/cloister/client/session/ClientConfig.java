@@ -28,6 +28,8 @@ import java.util.Objects;
  * @param checkpoints where the largest verified checkpoint is remembered (across runs when durable)
  * @param attestation a pinned policy, or null when {@code platformCpu} and {@code platformGpu} are given
  * @param tokenStore where unspent tokens are kept between runs, or null for memory only
+ * @param padding    the size buckets requests are padded to, the enclave asked to pad its answers (frames for a
+ *                   streamed answer, a size bucket for a whole one); empty: nothing padded (issue 15, item 1)
  */
 public record ClientConfig(
         Vertx vertx,
@@ -55,7 +57,8 @@ public record ClientConfig(
         Path tokenStore,
         Clock clock,
         SecureRandom random,
-        RequestLog requestLog) {
+        RequestLog requestLog,
+        java.util.Optional<dev.cloister.protocol.padding.SizeBuckets> padding) {
     public ClientConfig {
         Objects.requireNonNull(vertx, "vertx");
         Objects.requireNonNull(relay, "relay URL");
@@ -70,5 +73,6 @@ public record ClientConfig(
         Objects.requireNonNull(issuer, "issuer URL");
         Objects.requireNonNull(account, "issuer account credential");
         Objects.requireNonNull(challenge, "token challenge");
+        Objects.requireNonNull(padding, "padding");
     }
 }

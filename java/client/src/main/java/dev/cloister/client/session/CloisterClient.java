@@ -25,6 +25,9 @@ import dev.cloister.protocol.openai.ChatCompletionRequest;
 import dev.cloister.protocol.openai.ModelList;
 import dev.cloister.protocol.openai.OpenAiError;
 import dev.cloister.protocol.openai.OpenAiPaths;
+import dev.cloister.protocol.padding.AnswerFrames;
+import dev.cloister.protocol.padding.PaddingMode;
+import dev.cloister.protocol.padding.SizeBuckets;
 import dev.cloister.tokens.auth.PrivateTokenCredentials;
 import dev.cloister.tokens.privacypass.Token;
 import dev.cloister.tokens.privacypass.TokenChallenge;
@@ -453,18 +456,30 @@ public final class CloisterClient implements AutoCloseable {
     /** Step 8-9: the request inside TLS; the answer streams back through chunked OHTTP. */
     private <T> Future<T> exchange(RequestAttempt attempt, Opened session, Inner<T> inner) {
         byte[] json = inner.body().clone();
+        boolean streamed =
+                inner.accept().equals(MediaTypes.JSONL) || inner.accept().equals(OpenAiPaths.EVENT_STREAM);
+        java.util.Optional<PaddingMode> padding =
+                config.padding().map(buckets -> streamed ? PaddingMode.FRAMES : PaddingMode.BUCKET);
+        List<String> headers = new java.util.ArrayList<>();
+        if (json.length > 0) headers.addAll(List.of("content-type", MediaTypes.JSON));
+        headers.addAll(List.of("accept", inner.accept()));
+        padding.ifPresent(mode -> headers.addAll(List.of(PaddingMode.HEADER, mode.wireName())));
         BinaryRequest request = BinaryRequest.of(
                 inner.method(),
                 "https",
                 "enclave.cloister.invalid",
                 inner.path(),
-                json.length == 0
-                        ? FieldSection.of("accept", inner.accept())
-                        : FieldSection.of("content-type", MediaTypes.JSON, "accept", inner.accept()),
+                FieldSection.of(headers.toArray(String[]::new)),
                 json);
         byte[] flight;
         try {
             byte[] encoded = request.encode();
+            if (config.padding().isPresent()) {
+                // RFC 9292 §3.8: zero bytes after the message, up to its size bucket.
+                Arrays.fill(encoded, (byte) 0);
+                encoded = request.withPadding(config.padding().get().padding(encoded.length))
+                        .encode();
+            }
             session.tls().send(encoded);
             Arrays.fill(encoded, (byte) 0);
             Arrays.fill(json, (byte) 0);
@@ -481,7 +496,10 @@ public final class CloisterClient implements AutoCloseable {
                 FieldSection.of("content-type", MediaTypes.CLOISTER_TLS),
                 flight);
         Reading<T> reading = inner.reader().apply(attempt);
-        AnswerReader reader = new AnswerReader(session.tls(), reading.content());
+        AnswerReader reader = new AnswerReader(
+                session.tls(),
+                reading.content(),
+                padding.filter(mode -> mode == PaddingMode.FRAMES).map(mode -> new AnswerFrames.Reader()));
         return ohttp.sendChunked(session.key().config(), step, 16 * 1024, reader::outer, inner.cancelled())
                 .recover(e -> {
                     session.tls().close();
@@ -571,6 +589,7 @@ public final class CloisterClient implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private SecureRandom random = new SecureRandom();
         private RequestLog requestLog = RequestLog.inMemory();
+        private java.util.Optional<SizeBuckets> padding = java.util.Optional.of(SizeBuckets.DEFAULT);
 
         private Builder(Vertx vertx) {
             this.vertx = Objects.requireNonNull(vertx);
@@ -691,6 +710,21 @@ public final class CloisterClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Pads requests to these size buckets and asks the enclave to pad its answers (the default, from 1 KiB):
+         * streamed answers come in fixed-size frames at the enclave's cadence, whole answers padded to a bucket.
+         */
+        public Builder padding(SizeBuckets v) {
+            this.padding = java.util.Optional.of(v);
+            return this;
+        }
+
+        /** Sends requests and receives answers unpadded: the relay learns their sizes and the tokens' lengths. */
+        public Builder noPadding() {
+            this.padding = java.util.Optional.empty();
+            return this;
+        }
+
         public CloisterClient build() {
             return new CloisterClient(config());
         }
@@ -723,7 +757,8 @@ public final class CloisterClient implements AutoCloseable {
                     tokenStore,
                     clock,
                     random,
-                    requestLog);
+                    requestLog,
+                    padding);
         }
     }
 }

@@ -390,18 +390,20 @@ public final class GatewayVerticle extends VerticleBase {
                         done.tryFail(new java.nio.channels.ClosedChannelException());
                     });
                     long[] sent = {0};
+                    // An enclave's TLS bytes leave one record per OHTTP chunk, however TCP cut them on the way here.
+                    java.util.Optional<TlsRecordAligner> records = streamed.headers()
+                            .first("content-type")
+                            .filter(dev.cloister.protocol.MediaTypes.CLOISTER_TLS::equals)
+                            .map(type -> new TlsRecordAligner());
                     streamed.content().handler(piece -> {
                         try {
                             sent[0] += piece.length();
                             if (sent[0] > streamed.maxContent()) {
                                 throw new IllegalStateException("streamed answer too long");
                             }
-                            byte[] plain = piece.getBytes();
-                            byte[] framed = bhttp.contentChunk(plain);
-                            Arrays.fill(plain, (byte) 0);
-                            if (framed.length > 0) {
-                                response.write(Buffer.buffer(writer.sealChunk(framed)));
-                                Arrays.fill(framed, (byte) 0);
+                            byte[] bytes = piece.getBytes();
+                            for (byte[] plain : records.map(r -> r.offer(bytes)).orElse(List.of(bytes))) {
+                                sendPiece(response, writer, bhttp, plain);
                             }
                         } catch (OhttpException | RuntimeException e) {
                             streamed.content().handler(null);
@@ -411,6 +413,8 @@ public final class GatewayVerticle extends VerticleBase {
                     streamed.content().exceptionHandler(done::tryFail);
                     streamed.content().endHandler(v -> {
                         try {
+                            if (records.isPresent())
+                                sendPiece(response, writer, bhttp, records.get().rest());
                             response.end(Buffer.buffer(writer.sealFinal(bhttp.end(FieldSection.EMPTY))))
                                     .onComplete(r -> done.tryComplete(Outcome.OK));
                         } catch (OhttpException e) {
@@ -419,6 +423,21 @@ public final class GatewayVerticle extends VerticleBase {
                     });
                     return done.future();
                 });
+    }
+
+    /** One content piece of a streamed answer as its own OHTTP chunk (nothing for an empty piece). */
+    private static void sendPiece(
+            HttpServerResponse response,
+            ChunkedResponseWriter writer,
+            dev.cloister.wire.bhttp.IndeterminateResponseWriter bhttp,
+            byte[] plain)
+            throws OhttpException {
+        byte[] framed = bhttp.contentChunk(plain);
+        Arrays.fill(plain, (byte) 0);
+        if (framed.length > 0) {
+            response.write(Buffer.buffer(writer.sealChunk(framed)));
+            Arrays.fill(framed, (byte) 0);
+        }
     }
 
     private Future<Outcome> streamResponse(HttpServerResponse response, ChunkedResponseWriter writer, Inner inner) {
