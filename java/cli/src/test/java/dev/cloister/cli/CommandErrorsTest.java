@@ -89,6 +89,28 @@ class CommandErrorsTest {
                 Row.usage(a("relay", "--listen", "127.0.0.1:x", "--gateway", "http://127.0.0.1:1/gateway"), "--listen"),
                 Row.usage(a("gateway", "--listen", "127.0.0.1:0", "--bogus"), "--bogus"),
                 Row.usage(a("relay", "--gateway", "http://127.0.0.1:1/gateway"), "--listen"),
+                Row.usage(
+                        a(
+                                "relay",
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--gateway",
+                                "http://127.0.0.1:1/gateway",
+                                "--gateway",
+                                "http://127.0.0.1:1/gateway"),
+                        "--gateway",
+                        "given twice"),
+                Row.usage(
+                        a(
+                                "relay",
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--gateway",
+                                "http://127.0.0.1:1/gateway",
+                                "--gateway-probe-interval",
+                                "PT0S"),
+                        "--gateway-probe-interval",
+                        "must be positive"),
                 Row.usage(a("gateway", "--listen", "127.0.0.1:0", "--kem", "x448"), "--kem"),
                 Row.usage(
                         a(

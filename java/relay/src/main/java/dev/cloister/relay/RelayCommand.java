@@ -9,6 +9,9 @@ import dev.cloister.server.command.ListenArgument;
 import dev.cloister.server.command.UsageException;
 import io.vertx.core.DeploymentOptions;
 import java.net.URI;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -18,7 +21,7 @@ import picocli.CommandLine.Option;
 @Command(
         name = "relay",
         mixinStandardHelpOptions = true,
-        description = "Run an Oblivious HTTP relay: POST /relay is forwarded to one gateway.")
+        description = "Run an Oblivious HTTP relay: POST /relay is forwarded to a gateway replica.")
 public final class RelayCommand implements Callable<Integer> {
 
     @Option(
@@ -28,8 +31,18 @@ public final class RelayCommand implements Callable<Integer> {
             description = "HOST:PORT to serve on")
     ListenAddress listen;
 
-    @Option(names = "--gateway", required = true, description = "Gateway URL, e.g. http://127.0.0.1:8080/gateway")
-    URI gateway;
+    @Option(
+            names = "--gateway",
+            required = true,
+            description = "Gateway URL, e.g. http://127.0.0.1:8080/gateway; repeat it for each replica (requests are"
+                    + " spread over the healthy ones)")
+    List<URI> gateways;
+
+    @Option(
+            names = "--gateway-probe-interval",
+            defaultValue = "PT5S",
+            description = "How often each gateway replica is probed with HEAD (default: ${DEFAULT-VALUE})")
+    Duration probeInterval;
 
     @Option(
             names = "--admin-listen",
@@ -61,14 +74,27 @@ public final class RelayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Arguments.webUrl("--gateway", gateway);
+        for (URI gateway : gateways) Arguments.webUrl("--gateway", gateway);
+        if (new HashSet<>(gateways).size() != gateways.size()) {
+            throw new UsageException("--gateway " + gateways, "a replica is given twice");
+        }
+        if (probeInterval.isNegative() || probeInterval.isZero()) {
+            throw new UsageException("--gateway-probe-interval " + probeInterval, "must be positive");
+        }
         if (rate <= 0 || Double.isNaN(rate)) throw new UsageException("--rate " + rate, "must be positive");
         if (burst < 1) throw new UsageException("--burst " + burst, "must be at least 1");
         if (maxBody < 1) throw new UsageException("--max-body " + maxBody, "must be at least 1");
         if (instances < 0) throw new UsageException("--instances " + instances, "must not be negative");
-        RelayConfig defaults = RelayConfig.defaults(listen, gateway);
+        RelayConfig defaults = RelayConfig.defaults(listen, gateways);
         RelayConfig config = new RelayConfig(
-                defaults.listen(), gateway, maxBody, rate, burst, defaults.connectTimeout(), defaults.requestTimeout());
+                defaults.listen(),
+                gateways,
+                maxBody,
+                rate,
+                burst,
+                defaults.connectTimeout(),
+                defaults.requestTimeout(),
+                probeInterval);
         int count = instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
         NodeRuntime runtime = NodeRuntime.create();
         try {
@@ -82,7 +108,7 @@ public final class RelayCommand implements Callable<Integer> {
             runtime.close();
             throw e;
         }
-        System.err.println("cloister relay on " + listen + " -> " + gateway + ", admin on " + adminListen);
+        System.err.println("cloister relay on " + listen + " -> " + gateways + ", admin on " + adminListen);
         ServerCommand.started();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> runtime.vertx().close()));
         return 0;

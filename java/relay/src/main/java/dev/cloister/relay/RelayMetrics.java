@@ -22,6 +22,8 @@ final class RelayMetrics {
 
     private final Map<Outcome, Counter> requests = new EnumMap<>(Outcome.class);
     private final Timer latency;
+    private final Counter retries;
+    private final Counter probeFailures;
 
     RelayMetrics(MeterRegistry registry) {
         for (Outcome outcome : Outcome.values()) {
@@ -36,6 +38,20 @@ final class RelayMetrics {
                 .description("Time from request start to the end of the relayed response")
                 .publishPercentileHistogram()
                 .register(registry);
+        retries = Counter.builder("cloister.relay.gateway.retries")
+                .description("Exchanges moved to another gateway replica after a connection to one failed")
+                .register(registry);
+        probeFailures = Counter.builder("cloister.relay.gateway.probe.failures")
+                .description("Gateway replica probes that failed (no answer, or an answer of 500 or more)")
+                .register(registry);
+    }
+
+    void retried() {
+        retries.increment();
+    }
+
+    void probeFailed() {
+        probeFailures.increment();
     }
 
     void record(Outcome outcome, long startNanos) {

@@ -27,9 +27,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Oblivious Relay (RFC 9458 §2): forwards {@code POST /relay} bodies to the one configured gateway and streams
- * the answer back. It forwards only Content-Type (no client address, cookie or other header), adds nothing that
- * identifies the client, bounds body sizes in both directions and rate-limits per client address.
+ * The Oblivious Relay (RFC 9458 §2): forwards {@code POST /relay} bodies to a gateway replica and streams the answer
+ * back. It forwards only Content-Type (no client address, cookie or other header), adds nothing that identifies the
+ * client, bounds body sizes in both directions and rate-limits per client address.
+ *
+ * <p>Requests are spread round robin over the replicas that answered their last probe ({@link GatewayReplicas}). An
+ * exchange moves to another replica only when no connection to the first could be opened: then not a byte of the
+ * request has left the relay. Once a request stream is open it may have reached a gateway (which may have spent its
+ * token or forwarded it to an enclave), so it is never sent twice: a failure after that is answered as a problem.
  */
 public final class RelayVerticle extends VerticleBase {
 
@@ -43,6 +48,7 @@ public final class RelayVerticle extends VerticleBase {
     private RelayMetrics metrics;
     private HttpClient client;
     private HttpServer server;
+    private GatewayReplicas replicas;
 
     public RelayVerticle(RelayConfig config, MeterRegistry registry) {
         this.config = config;
@@ -60,6 +66,8 @@ public final class RelayVerticle extends VerticleBase {
                         .setKeepAlive(true),
                 new PoolOptions().setHttp1MaxSize(64));
         vertx.setPeriodic(60_000, id -> rateLimit.sweep(System.nanoTime()));
+        replicas = new GatewayReplicas(config.gateways());
+        vertx.setPeriodic(config.probeInterval().toMillis(), id -> probeAll());
         return vertx.createHttpServer(new HttpServerOptions()
                         // The exchange deadline is the client-side timeout towards the gateway; the server's idle
                         // timeout only reaps dead client connections, so it must be longer.
@@ -77,6 +85,40 @@ public final class RelayVerticle extends VerticleBase {
 
     public int actualPort() {
         return server.actualPort();
+    }
+
+    /**
+     * Probes every replica: {@code HEAD} on its gateway URL, answered within the connect timeout with a status below
+     * 500, is healthy (a gateway answers 405 to a HEAD: alive; 503 says it cannot serve). The probe carries nothing
+     * of any client.
+     */
+    private void probeAll() {
+        for (GatewayReplicas.Replica replica : replicas.all()) {
+            RequestOptions options = new RequestOptions()
+                    .setMethod(HttpMethod.HEAD)
+                    .setAbsoluteURI(replica.url().toString())
+                    .setConnectTimeout(config.connectTimeout().toMillis())
+                    .setIdleTimeout(config.connectTimeout().toMillis());
+            client.request(options)
+                    .compose(probe -> probe.send())
+                    .compose(answer -> answer.end().map(v -> answer.statusCode()))
+                    .onComplete(result -> {
+                        boolean healthy = result.succeeded() && result.result() < 500;
+                        if (!healthy) metrics.probeFailed();
+                        if (replicas.mark(replica, healthy)) {
+                            if (healthy) {
+                                LOG.info("gateway replica {} is healthy again", replica.url());
+                            } else {
+                                LOG.warn(
+                                        "gateway replica {} failed its probe ({}): skipped until a probe succeeds",
+                                        replica.url(),
+                                        result.succeeded()
+                                                ? "status " + result.result()
+                                                : result.cause().toString());
+                            }
+                        }
+                    });
+        }
     }
 
     private void route(HttpServerRequest request) {
@@ -168,12 +210,7 @@ public final class RelayVerticle extends VerticleBase {
                     upstream.reset();
                 }
             });
-            RequestOptions options = new RequestOptions()
-                    .setMethod(HttpMethod.POST)
-                    .setAbsoluteURI(config.gateway().toString())
-                    .setIdleTimeout(config.requestTimeout().toMillis());
-            client.request(options)
-                    .compose(forward -> {
+            open().compose(forward -> {
                         if (settled) {
                             forward.reset();
                             return Future.failedFuture(new IllegalStateException("exchange already answered"));
@@ -199,6 +236,35 @@ public final class RelayVerticle extends VerticleBase {
                     })
                     .compose(this::streamBack)
                     .onComplete(this::completed);
+        }
+
+        /**
+         * Opens a request stream to a replica. If no connection to the first replica chosen can be opened (refused,
+         * timed out, unresolvable), nothing of this request has been written, so it is tried once on another replica.
+         */
+        private Future<HttpClientRequest> open() {
+            GatewayReplicas.Replica first = replicas.choose(null);
+            return open(first).recover(failure -> {
+                GatewayReplicas.Replica second = replicas.choose(first);
+                if (settled || second == null) return Future.failedFuture(failure);
+                metrics.retried();
+                return open(second);
+            });
+        }
+
+        private Future<HttpClientRequest> open(GatewayReplicas.Replica replica) {
+            RequestOptions options = new RequestOptions()
+                    .setMethod(HttpMethod.POST)
+                    .setAbsoluteURI(replica.url().toString())
+                    .setIdleTimeout(config.requestTimeout().toMillis());
+            return client.request(options).onFailure(e -> {
+                if (replicas.mark(replica, false)) {
+                    LOG.warn(
+                            "gateway replica {} refused a connection ({}): skipped until a probe succeeds",
+                            replica.url(),
+                            e.toString());
+                }
+            });
         }
 
         private void completed(io.vertx.core.AsyncResult<Void> result) {

@@ -360,7 +360,7 @@ public final class LocalDeployment implements AutoCloseable {
         RelayVerticle relayVerticle = new RelayVerticle(
                 new RelayConfig(
                         relayDefaults.listen(),
-                        relayDefaults.gateway(),
+                        gatewayBase.resolve("/gateway"),
                         relayDefaults.maxBodyBytes(),
                         options.relayRate(),
                         (int) Math.max(200, options.relayRate() * 2),

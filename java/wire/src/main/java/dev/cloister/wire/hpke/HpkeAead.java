@@ -2,10 +2,11 @@ package dev.cloister.wire.hpke;
 
 import java.security.GeneralSecurityException;
 import java.security.NoSuchAlgorithmException;
+import java.util.EnumMap;
+import java.util.Map;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.NoSuchPaddingException;
-import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -13,30 +14,38 @@ import javax.crypto.spec.SecretKeySpec;
  * The AEAD functions {@code Seal(key, nonce, aad, pt)} and {@code Open(key, nonce, aad, ct)} of RFC 9180 §4, with the
  * tag appended to the ciphertext.
  *
- * <p>Both AES-GCM and ChaCha20-Poly1305 come from the JDK's SunJCE provider: it uses AES-NI/CLMUL and vectorised
- * ChaCha20/Poly1305 intrinsics, and beat BouncyCastle's lightweight engines by a wide margin in
- * {@code PrimitiveChoiceBenchmark} (see the README).
+ * <p>AES-GCM comes from the {@link HpkeEngine} given (by default {@link HpkeEngine#selected()}: AWS-LC where it loads,
+ * else the JDK's SunJCE). ChaCha20-Poly1305 comes from SunJCE, whose vectorised ChaCha20/Poly1305 intrinsics beat
+ * BouncyCastle's lightweight engines by a wide margin in {@code PrimitiveChoiceBenchmark} (see the README).
  */
 public final class HpkeAead {
 
     private final AeadId id;
+    private final HpkeEngine engine;
 
-    private HpkeAead(AeadId id) {
+    private HpkeAead(AeadId id, HpkeEngine engine) {
         this.id = id;
+        this.engine = engine;
     }
 
-    private static final HpkeAead AES_128_GCM = new HpkeAead(AeadId.AES_128_GCM);
-    private static final HpkeAead AES_256_GCM = new HpkeAead(AeadId.AES_256_GCM);
-    private static final HpkeAead CHACHA20_POLY1305 = new HpkeAead(AeadId.CHACHA20_POLY1305);
-    private static final HpkeAead EXPORT_ONLY = new HpkeAead(AeadId.EXPORT_ONLY);
+    private static final Map<HpkeEngine, Map<AeadId, HpkeAead>> ALL = new EnumMap<>(HpkeEngine.class);
 
+    static {
+        for (HpkeEngine engine : HpkeEngine.values()) {
+            Map<AeadId, HpkeAead> byId = new EnumMap<>(AeadId.class);
+            for (AeadId id : AeadId.values()) byId.put(id, new HpkeAead(id, engine));
+            ALL.put(engine, byId);
+        }
+    }
+
+    /** The AEAD {@code id} computed by {@link HpkeEngine#selected()}. */
     public static HpkeAead of(AeadId id) {
-        return switch (id) {
-            case AES_128_GCM -> AES_128_GCM;
-            case AES_256_GCM -> AES_256_GCM;
-            case CHACHA20_POLY1305 -> CHACHA20_POLY1305;
-            case EXPORT_ONLY -> EXPORT_ONLY;
-        };
+        return of(id, HpkeEngine.selected());
+    }
+
+    /** The AEAD {@code id} computed by {@code engine} (AES-GCM only; ChaCha20-Poly1305 is always the JDK's). */
+    public static HpkeAead of(AeadId id, HpkeEngine engine) {
+        return ALL.get(engine).get(id);
     }
 
     public AeadId id() {
@@ -95,9 +104,7 @@ public final class HpkeAead {
                 cipher.init(mode, new SecretKeySpec(key, "ChaCha20"), new IvParameterSpec(nonce));
                 return cipher;
             }
-            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-            cipher.init(mode, new SecretKeySpec(key, "AES"), new GCMParameterSpec(id.nT() * 8, nonce));
-            return cipher;
+            return engine.aesGcm(mode, key, nonce);
         } catch (NoSuchAlgorithmException | NoSuchPaddingException e) {
             throw new IllegalStateException("the JDK lacks " + id, e);
         } catch (GeneralSecurityException e) {

@@ -1,38 +1,48 @@
 package dev.cloister.wire.hpke;
 
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Map;
 import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * HKDF (RFC 5869) and the labeled variants HPKE builds on (RFC 9180 §4).
  *
- * <p>HMAC comes from the JDK's provider: with SHA-NI it beat BouncyCastle's lightweight {@code HMac} in
- * {@code PrimitiveChoiceBenchmark} (see the README). Instances are immutable and thread-safe.
+ * <p>HMAC comes from the {@link HpkeEngine} given (by default {@link HpkeEngine#selected()}: AWS-LC where it loads, else
+ * the JDK, whose SHA-NI intrinsics beat BouncyCastle's lightweight {@code HMac} in {@code PrimitiveChoiceBenchmark}).
+ * Instances are immutable and thread-safe.
  */
 public final class HpkeKdf {
 
     private static final byte[] HPKE_V1 = "HPKE-v1".getBytes(StandardCharsets.US_ASCII);
 
     private final KdfId id;
+    private final HpkeEngine engine;
 
-    private HpkeKdf(KdfId id) {
+    private HpkeKdf(KdfId id, HpkeEngine engine) {
         this.id = id;
+        this.engine = engine;
     }
 
-    private static final HpkeKdf SHA256 = new HpkeKdf(KdfId.HKDF_SHA256);
-    private static final HpkeKdf SHA384 = new HpkeKdf(KdfId.HKDF_SHA384);
-    private static final HpkeKdf SHA512 = new HpkeKdf(KdfId.HKDF_SHA512);
+    private static final Map<HpkeEngine, Map<KdfId, HpkeKdf>> ALL = new EnumMap<>(HpkeEngine.class);
 
+    static {
+        for (HpkeEngine engine : HpkeEngine.values()) {
+            Map<KdfId, HpkeKdf> byId = new EnumMap<>(KdfId.class);
+            for (KdfId id : KdfId.values()) byId.put(id, new HpkeKdf(id, engine));
+            ALL.put(engine, byId);
+        }
+    }
+
+    /** The KDF {@code id} computed by {@link HpkeEngine#selected()}. */
     public static HpkeKdf of(KdfId id) {
-        return switch (id) {
-            case HKDF_SHA256 -> SHA256;
-            case HKDF_SHA384 -> SHA384;
-            case HKDF_SHA512 -> SHA512;
-        };
+        return of(id, HpkeEngine.selected());
+    }
+
+    /** The KDF {@code id} computed by {@code engine}. */
+    public static HpkeKdf of(KdfId id, HpkeEngine engine) {
+        return ALL.get(engine).get(id);
     }
 
     public KdfId id() {
@@ -99,15 +109,8 @@ public final class HpkeKdf {
         return expand(prk, labeledInfo, length);
     }
 
+    /** This thread's HMAC object, keyed with {@code key}: used to the end before the next call to this method. */
     private Mac mac(byte[] key) {
-        try {
-            Mac mac = Mac.getInstance(id.macAlgorithm());
-            mac.init(new SecretKeySpec(key, id.macAlgorithm()));
-            return mac;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK lacks " + id.macAlgorithm(), e);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HMAC key rejected", e);
-        }
+        return engine.hmac(id, key);
     }
 }

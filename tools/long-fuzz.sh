@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# A long fuzzing campaign: every Jazzer target (each *FuzzTest class under java/) for a set time, one after the other,
+# each in its own JVM through the Surefire execution `fuzz`, and a summary of executions and findings per target.
+#
+#   tools/long-fuzz.sh [--duration 30m] [--targets Class1,Class2] [--out DIR] [--offline]
+#
+# --duration  how long each target fuzzes (Jazzer's max_duration: 20s, 30m, 2h; default 30m)
+# --targets   only these classes (default: every *FuzzTest.java under java/)
+# --out       where the summary and one Maven log per target go (default target/long-fuzz/<UTC time>)
+# --offline   pass -o to Maven (the dependencies are cached)
+#
+# The summary (summary.tsv, and summary.txt for people) has one row per target: module, class, outcome (ok, finding:
+# the test failed, error: it did not run), libFuzzer's executions ("Done N runs in S second(s)"), seconds, executions
+# per second, and the new findings: crash inputs Jazzer saved under src/test/resources/<package>/<Class>Inputs/ during
+# this run (every later test run replays them; commit them once fixed). Exits non-zero if any target had a finding or
+# an error. Each target's Maven output is kept in <out>/<Class>.log.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+duration=30m
+targets=""
+out=""
+offline=()
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --duration) duration=$2; shift 2 ;;
+        --targets) targets=$2; shift 2 ;;
+        --out) out=$2; shift 2 ;;
+        --offline) offline=(-o); shift ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+        *) echo "long-fuzz: unknown argument $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+[[ $duration =~ ^[0-9]+[smh]?$ ]] || { echo "long-fuzz: --duration $duration: a number with s, m or h" >&2; exit 2; }
+seconds=${duration%[smh]}
+case $duration in *m) seconds=$((seconds * 60)) ;; *h) seconds=$((seconds * 3600)) ;; esac
+out=${out:-target/long-fuzz/$(date -u +%Y%m%dT%H%M%SZ)}
+mkdir -p "$out"
+: "${JAVA_HOME:=/usr/lib/jvm/temurin-25-jdk-amd64}"
+export JAVA_HOME OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+
+# module<TAB>class for every target, sorted.
+mapfile -t all < <(find java -path '*/src/test/java/*' -name '*FuzzTest.java' \
+    | sed -E 's#^(java/[^/]+)/src/test/java/(.*/)?([^/]+)\.java$#\1\t\3#' | sort -t$'\t' -k2)
+selected=()
+for row in "${all[@]}"; do
+    class=${row#*$'\t'}
+    if [[ -z $targets || ",$targets," == *",$class,"* ]]; then selected+=("$row"); fi
+done
+[[ ${#selected[@]} -gt 0 ]] || { echo "long-fuzz: no target matches '$targets'" >&2; exit 2; }
+if [[ -n $targets ]]; then
+    for want in ${targets//,/ }; do
+        printf '%s\n' "${selected[@]}" | grep -q $'\t'"$want"'$' || { echo "long-fuzz: no target $want" >&2; exit 2; }
+    done
+fi
+
+summary=$out/summary.tsv
+printf 'module\tclass\toutcome\texecutions\tseconds\texec_per_s\tnew_findings\n' > "$summary"
+echo "long-fuzz: ${#selected[@]} target(s), $duration each, summary in $summary"
+failed=0
+for row in "${selected[@]}"; do
+    module=${row%%$'\t'*}
+    class=${row#*$'\t'}
+    log=$out/$class.log
+    before=$(find "$module/src/test/resources" -path "*/${class}Inputs/*" -type f -name 'crash-*' 2>/dev/null | sort)
+    start=$(date +%s)
+    rc=0
+    ./mvnw -B -ntp "${offline[@]}" -Dcloister.cuda=OFF test -pl "$module" -am \
+        -Dtest="$class" -Dsurefire.failIfNoSpecifiedTests=false \
+        -Djazzer.max.duration="$duration" -Djazzer.fork.timeout=$((seconds + 600)) > "$log" 2>&1 || rc=$?
+    after=$(find "$module/src/test/resources" -path "*/${class}Inputs/*" -type f -name 'crash-*' 2>/dev/null | sort)
+    new=$(comm -13 <(echo "$before") <(echo "$after") | grep -c . || true)
+    # libFuzzer's last words in the fuzzing JVM: "Done 123456 runs in 30 second(s)".
+    done_line=$(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1 || true)
+    runs=$(awk '{print $2}' <<< "$done_line")
+    secs=$(awk '{print $5}' <<< "$done_line")
+    if [[ -z $runs ]]; then
+        # Stopped by a finding before "Done": the last status line has the count so far ("#123456 ...").
+        runs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#' || true)
+        secs=$(( $(date +%s) - start ))
+    fi
+    runs=${runs:-0}
+    secs=${secs:-0}
+    rate=$(( secs > 0 ? runs / secs : 0 ))
+    if [[ $rc -eq 0 && $new -eq 0 ]]; then
+        outcome=ok
+    elif [[ $new -gt 0 ]] || grep -q 'Tests run:.*Failures: [1-9]\|Tests run:.*Errors: [1-9]' "$log"; then
+        outcome=finding
+    else
+        outcome=error
+    fi
+    [[ $outcome == ok ]] || failed=1
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$module" "$class" "$outcome" "$runs" "$secs" "$rate" "$new" >> "$summary"
+    printf 'long-fuzz: %-40s %-8s %12s executions in %5ss (%s/s), %s new finding(s)\n' \
+        "$class" "$outcome" "$runs" "$secs" "$rate" "$new"
+done
+column -t -s $'\t' "$summary" > "$out/summary.txt"
+cat "$out/summary.txt"
+exit $failed
