@@ -175,21 +175,37 @@ public final class EnclaveCommand implements Callable<Integer> {
                     + "--member-ttl)")
     Duration registerEvery;
 
+    /** Refuses registration options that cannot work, before anything starts. */
+    private void checkRegistration() throws java.io.IOException {
+        if (register == null) return;
+        if (registerSecretFile == null) throw new UsageException("--register", "needs --register-secret-file");
+        Arguments.webUrl("--register", register);
+        if (Files.size(registerSecretFile) < dev.cloister.protocol.membership.MemberAnnouncement.MIN_SECRET_BYTES) {
+            throw new UsageException("--register-secret-file " + registerSecretFile, "holds fewer than 32 bytes");
+        }
+        String host = action.listen.host();
+        if (registerAs == null && (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]"))) {
+            throw new UsageException("--register", "needs --register-as when --listen names no host");
+        }
+        if (registerEvery.isNegative() || registerEvery.isZero()) {
+            throw new UsageException("--register-every " + registerEvery, "must be positive");
+        }
+        try {
+            new dev.cloister.protocol.membership.MemberAnnouncement(
+                    registerId != null ? registerId : "enclave-0",
+                    registerAs != null ? registerAs : URI.create("http://" + host + ":1/sessions/"),
+                    java.time.Instant.EPOCH);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--register-id / --register-as", e.getMessage());
+        }
+    }
+
     /** Starts heart-beating to the gateways' membership endpoint, when {@code --register} asks for it. */
     private void registerWithPool(NodeRuntime runtime, Enclave enclave, Clock clock, SecureRandom random)
             throws java.io.IOException {
         if (register == null) return;
-        if (registerSecretFile == null) throw new UsageException("--register", "needs --register-secret-file");
-        Arguments.webUrl("--register", register);
         byte[] secret = Files.readAllBytes(registerSecretFile);
         try {
-            if (secret.length < dev.cloister.protocol.membership.MemberAnnouncement.MIN_SECRET_BYTES) {
-                throw new UsageException("--register-secret-file " + registerSecretFile, "holds fewer than 32 bytes");
-            }
-            String host = action.listen.host();
-            if (registerAs == null && (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]"))) {
-                throw new UsageException("--register", "needs --register-as when --listen names no host");
-            }
             URI sessions = registerAs != null
                     ? registerAs
                     : URI.create("http://" + action.listen.host() + ":" + enclave.port() + "/sessions/");
@@ -206,8 +222,6 @@ public final class EnclaveCommand implements Callable<Integer> {
                     registerEvery,
                     clock);
             membership.start();
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--register-id / --register-as", e.getMessage());
         } finally {
             java.util.Arrays.fill(secret, (byte) 0);
         }
@@ -241,6 +255,7 @@ public final class EnclaveCommand implements Callable<Integer> {
         }
         if (ledger != null) Arguments.webUrl("--ledger", ledger);
         var submitter = ledger == null ? null : Arguments.logSigner("--submitter-key", submitterKey);
+        checkRegistration();
         EnclaveLogFilter.install();
         ModelFiles files = dev.cloister.enclave.ModelArgument.resolve(
                 spec.commandLine(), model, tokenizer, modelsDir, line -> System.err.println("model: " + line));
