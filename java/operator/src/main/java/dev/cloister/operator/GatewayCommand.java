@@ -226,7 +226,8 @@ public final class GatewayCommand implements Callable<Integer> {
         if (sessions) {
             if (releases == null || releases.isEmpty()) {
                 throw new ParameterException(
-                        spec.commandLine(), "--enclave needs at least one --release measurement to accept");
+                        spec.commandLine(),
+                        "--enclave and --members-listen need at least one --release measurement to accept");
             }
             if (enclaves != null) enclaves.forEach((id, url) -> Arguments.webUrl("--enclave", url));
             accepted = releases.stream()

@@ -178,7 +178,11 @@ public final class EnclaveMembership {
 
     private void reconcile(Map<String, URI> members) {
         for (String id : List.copyOf(tracked.keySet())) {
-            if (!members.containsKey(id)) forget(id);
+            if (!members.containsKey(id)) {
+                forget(id);
+                LOG.warn(
+                        "enclave left the pool: its registration expired or was withdrawn; {} tracked", tracked.size());
+            }
         }
         members.forEach((id, sessions) -> {
             if (!sessions.equals(tracked.get(id))) {
