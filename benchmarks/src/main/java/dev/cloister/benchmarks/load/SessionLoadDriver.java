@@ -1,5 +1,6 @@
 package dev.cloister.benchmarks.load;
 
+import dev.cloister.base.SecretBytes;
 import dev.cloister.cli.demo.LocalDeployment;
 import dev.cloister.cli.proxy.OpenAiProxy;
 import dev.cloister.client.session.CloisterClient;
@@ -13,9 +14,18 @@ import dev.cloister.infer.tokenizer.Framing;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
 import dev.cloister.infer.tokenizer.SentencePieceTokenizer;
 import dev.cloister.infer.tokenizer.Tokenizer;
+import dev.cloister.operator.GatewayDeployment;
+import dev.cloister.operator.sessions.EnclaveMembership;
+import dev.cloister.operator.sessions.EnclavePool;
+import dev.cloister.operator.tokens.RedisSpentTokenStore;
+import dev.cloister.protocol.membership.MemberAnnouncement;
 import dev.cloister.protocol.openai.ChatCompletionChunk;
 import dev.cloister.protocol.openai.ChatCompletionRequest;
 import dev.cloister.protocol.openai.ServerSentEvents;
+import dev.cloister.relay.RelayConfig;
+import dev.cloister.relay.RelayVerticle;
+import dev.cloister.server.ListenAddress;
+import dev.cloister.tokens.keys.EpochSchedule;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -27,17 +37,23 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.crypto.spec.SecretKeySpec;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -119,6 +135,18 @@ public final class SessionLoadDriver implements Callable<Integer> {
                     "Enclaves share one report among handshakes within this window (e.g. PT0.005S); default: one report per handshake")
     Duration batchWindow;
 
+    @Option(
+            names = "--replicas",
+            defaultValue = "0",
+            description =
+                    "Gateway replicas over Redis (needs --redis), each behind its own relay, the enclaves joining "
+                            + "by registration and the clients spread over the replicas; 0: the one gateway with handles in "
+                            + "memory (default: ${DEFAULT-VALUE})")
+    int replicas;
+
+    @Option(names = "--redis", description = "Redis for --replicas, e.g. redis://127.0.0.1:6379")
+    String redis;
+
     /** What a session is. */
     enum Mode {
         /** A rewrite through the SDK. */
@@ -172,17 +200,18 @@ public final class SessionLoadDriver implements Callable<Integer> {
                 CloisterClient client = deployment.client().tokenBatch(64).build()) {
             if (mode == Mode.OPENAI) return openAi(vertx, deployment, client, registry);
             if (mode == Mode.PADDING) return padding(deployment, client);
+            List<CloisterClient> clients = replicas > 0 ? replicate(vertx, deployment, registry) : List.of(client);
             // Load: a closed loop of `concurrency` sessions.
-            run(client, warmup, new Histogram(3), new AtomicLong(), new AtomicLong());
+            run(clients, warmup, new Histogram(3), new AtomicLong(), new AtomicLong());
             Histogram latency = new Histogram(3);
             AtomicLong ok = new AtomicLong();
             AtomicLong errors = new AtomicLong();
             long start = System.nanoTime();
-            run(client, duration, latency, ok, errors);
+            run(clients, duration, latency, ok, errors);
             double seconds = (System.nanoTime() - start) / 1e9;
             System.out.printf(
                     "private sessions: %d in %.1f s = %.1f sessions/s, %d errors; latency p50 %.1f ms, p99 %.1f ms"
-                            + " (concurrency %d, %d enclaves, %d tokens each, %s)%n",
+                            + " (concurrency %d, %d enclaves, %d tokens each, %s, %s)%n",
                     ok.get(),
                     seconds,
                     ok.get() / seconds,
@@ -194,7 +223,10 @@ public final class SessionLoadDriver implements Callable<Integer> {
                     tokens,
                     batchWindow == null
                             ? "one report per handshake"
-                            : "reports batched over " + batchWindow.toMillis() + " ms");
+                            : "reports batched over " + batchWindow.toMillis() + " ms",
+                    replicas > 0
+                            ? replicas + " gateway replicas over Redis"
+                            : "one gateway, session handles in memory");
             // Privacy overhead: the same request through everything vs. a direct call to the inference scheduler.
             Tokenizer tokenizer = new SentencePieceTokenizer(LlamaTokenizerFile.read(models.resolve("tok512.bin")));
             try (NativeEngine engine = NativeEngine.open(
@@ -227,14 +259,94 @@ public final class SessionLoadDriver implements Callable<Integer> {
         }
     }
 
-    private void run(CloisterClient client, Duration length, Histogram latency, AtomicLong ok, AtomicLong errors)
+    /**
+     * {@code --replicas} gateways over Redis, as separate {@code cloister gateway --redis --session-key-file
+     * --members-listen} processes would run (same OHTTP and token keys, spent tokens and session handles in Redis),
+     * each behind a relay of its own; every enclave registers with one of them and every replica attests it. Returns
+     * one client per relay.
+     */
+    private List<CloisterClient> replicate(Vertx vertx, LocalDeployment deployment, MeterRegistry registry)
+            throws Exception {
+        if (redis == null) throw new CommandLine.ParameterException(new CommandLine(this), "--replicas needs --redis");
+        SecureRandom random = new SecureRandom();
+        SecretBytes handleKey = SecretBytes.random(random, 32);
+        byte[] secret = new byte[32];
+        random.nextBytes(secret);
+        List<GatewayDeployment> gateways = new ArrayList<>();
+        List<CloisterClient> clients = new ArrayList<>();
+        for (int i = 0; i < replicas; i++) {
+            GatewayDeployment gateway = deployment.startReplica(
+                    new GatewayDeployment.Replicated(
+                            Redis.createClient(
+                                    vertx,
+                                    new RedisOptions()
+                                            .setConnectionString(redis)
+                                            .setMaxPoolSize(16)
+                                            .setMaxPoolWaiting(1024)),
+                            handleKey,
+                            Optional.of(new GatewayDeployment.Membership(
+                                    new ListenAddress("127.0.0.1", 0),
+                                    new SecretKeySpec(secret, "HmacSHA256"),
+                                    Duration.ofSeconds(30),
+                                    Duration.ofSeconds(5)))),
+                    new RedisSpentTokenStore(
+                            vertx,
+                            redis,
+                            new EpochSchedule(Instant.parse("2026-01-01T00:00:00Z"), Duration.ofDays(1)),
+                            Duration.ofHours(1),
+                            Duration.ofSeconds(2)));
+            gateways.add(gateway);
+            RelayConfig defaults = RelayConfig.defaults(
+                    new ListenAddress("127.0.0.1", 0),
+                    URI.create("http://127.0.0.1:" + gateway.actualPort() + "/gateway"));
+            RelayVerticle relay = new RelayVerticle(
+                    new RelayConfig(
+                            defaults.listen(),
+                            defaults.gateway(),
+                            defaults.maxBodyBytes(),
+                            1_000_000,
+                            2_000_000,
+                            defaults.connectTimeout(),
+                            defaults.requestTimeout()),
+                    registry);
+            vertx.deployVerticle(relay).await(30, TimeUnit.SECONDS);
+            clients.add(deployment
+                    .client()
+                    .tokenBatch(64)
+                    .relay(URI.create("http://127.0.0.1:" + relay.actualPort() + "/relay"))
+                    .build());
+        }
+        // Each enclave announces itself to one replica, and heart-beats every 5 s (as `cloister enclave --register`).
+        List<EnclavePool.Member> enclaves = deployment.pool().members();
+        for (int i = 0; i < enclaves.size(); i++) {
+            EnclaveMembership membership =
+                    gateways.get(i % replicas).membership().orElseThrow();
+            String id = "enclave-" + i;
+            URI sessions = enclaves.get(i).sessions();
+            EnclaveMembership.Outcome outcome = membership
+                    .announce(new MemberAnnouncement(id, sessions, Instant.now()))
+                    .await(30, TimeUnit.SECONDS);
+            if (outcome != EnclaveMembership.Outcome.ADMITTED) throw new IllegalStateException("enclave " + outcome);
+            vertx.setPeriodic(5_000, t -> membership.announce(new MemberAnnouncement(id, sessions, Instant.now())));
+        }
+        for (GatewayDeployment gateway : gateways) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (gateway.pool().orElseThrow().members().size() < enclaves.size()) {
+                if (System.nanoTime() > deadline) throw new IllegalStateException("a replica did not admit them all");
+                Thread.sleep(50);
+            }
+        }
+        return clients;
+    }
+
+    private void run(List<CloisterClient> clients, Duration length, Histogram latency, AtomicLong ok, AtomicLong errors)
             throws Exception {
         Instant end = Instant.now().plus(length);
         CompletableFuture<?>[] loops = new CompletableFuture<?>[concurrency];
         for (int i = 0; i < concurrency; i++) {
             CompletableFuture<Void> done = new CompletableFuture<>();
             loops[i] = done;
-            loop(client, end, latency, ok, errors, done);
+            loop(clients.get(i % clients.size()), end, latency, ok, errors, done);
         }
         CompletableFuture.allOf(loops).get(length.toSeconds() + 120, TimeUnit.SECONDS);
     }

@@ -148,6 +148,89 @@ public final class EnclaveCommand implements Callable<Integer> {
             description = "Where to write the release's .tlog-proof (for the key directory)")
     Path releaseProofOut;
 
+    // --- Registration with the operator's pool (issue 19): a separate block of its own ---
+
+    @Option(
+            names = "--register",
+            description = "Register with (and heartbeat to) this gateway membership endpoint, e.g. "
+                    + "http://10.0.0.1:9300; needs --register-secret-file. Gateways attest this enclave before use.")
+    URI register;
+
+    @Option(
+            names = "--register-secret-file",
+            description = "File with the secret the gateways' --members-secret-file holds (at least 32 bytes)")
+    Path registerSecretFile;
+
+    @Option(
+            names = "--register-id",
+            description = "This enclave's id in the pool (default: enclave- and 8 random hex digits)")
+    String registerId;
+
+    @Option(
+            names = "--register-as",
+            description = "Where gateways reach this enclave's session endpoint (default: "
+                    + "http://HOST:PORT/sessions/ of --listen, which then must name a host)")
+    URI registerAs;
+
+    @Option(
+            names = "--register-every",
+            defaultValue = "PT10S",
+            description = "How often to heartbeat (default: ${DEFAULT-VALUE}; keep it under a third of the gateways' "
+                    + "--member-ttl)")
+    Duration registerEvery;
+
+    /** Refuses registration options that cannot work, before anything starts. */
+    private void checkRegistration() throws java.io.IOException {
+        if (register == null) return;
+        if (registerSecretFile == null) throw new UsageException("--register", "needs --register-secret-file");
+        Arguments.webUrl("--register", register);
+        if (Files.size(registerSecretFile) < dev.cloister.protocol.membership.MemberAnnouncement.MIN_SECRET_BYTES) {
+            throw new UsageException("--register-secret-file " + registerSecretFile, "holds fewer than 32 bytes");
+        }
+        String host = action.listen.host();
+        if (registerAs == null && (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]"))) {
+            throw new UsageException("--register", "needs --register-as when --listen names no host");
+        }
+        if (registerEvery.isNegative() || registerEvery.isZero()) {
+            throw new UsageException("--register-every " + registerEvery, "must be positive");
+        }
+        try {
+            new dev.cloister.protocol.membership.MemberAnnouncement(
+                    registerId != null ? registerId : "enclave-0",
+                    registerAs != null ? registerAs : URI.create("http://" + host + ":1/sessions/"),
+                    java.time.Instant.EPOCH);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--register-id / --register-as", e.getMessage());
+        }
+    }
+
+    /** Starts heart-beating to the gateways' membership endpoint, when {@code --register} asks for it. */
+    private void registerWithPool(NodeRuntime runtime, Enclave enclave, Clock clock, SecureRandom random)
+            throws java.io.IOException {
+        if (register == null) return;
+        byte[] secret = Files.readAllBytes(registerSecretFile);
+        try {
+            URI sessions = registerAs != null
+                    ? registerAs
+                    : URI.create("http://" + action.listen.host() + ":" + enclave.port() + "/sessions/");
+            String id = registerId != null
+                    ? registerId
+                    : "enclave-" + HexFormat.of().toHexDigits(random.nextInt());
+            PoolMembership membership = new PoolMembership(
+                    runtime.vertx(),
+                    WebClient.create(runtime.vertx()),
+                    register,
+                    new javax.crypto.spec.SecretKeySpec(secret, "HmacSHA256"),
+                    id,
+                    sessions,
+                    registerEvery,
+                    clock);
+            membership.start();
+        } finally {
+            java.util.Arrays.fill(secret, (byte) 0);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         if (action.printMeasurement) {
@@ -176,6 +259,7 @@ public final class EnclaveCommand implements Callable<Integer> {
         }
         if (ledger != null) Arguments.webUrl("--ledger", ledger);
         var submitter = ledger == null ? null : Arguments.logSigner("--submitter-key", submitterKey);
+        checkRegistration();
         EnclaveLogFilter.install();
         ModelFiles files = dev.cloister.enclave.ModelArgument.resolve(
                 spec.commandLine(), model, tokenizer, modelsDir, line -> System.err.println("model: " + line));
@@ -239,6 +323,7 @@ public final class EnclaveCommand implements Callable<Integer> {
                         ? "simulated SEV-SNP + GPU), measurement "
                                 + HexFormat.of().formatHex(measurement)
                         : "configfs-tsm)"));
+        registerWithPool(runtime, enclave, clock, random);
         ServerCommand.started();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             enclave.stop(runtime.vertx());

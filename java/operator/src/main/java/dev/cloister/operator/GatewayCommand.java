@@ -6,12 +6,15 @@ import dev.cloister.attest.ratls.KeyExchange;
 import dev.cloister.attest.ratls.RaTlsClient;
 import dev.cloister.attest.ratls.RaTlsPolicy;
 import dev.cloister.attest.sevsnp.SevSnpPolicy;
+import dev.cloister.base.SecretBytes;
 import dev.cloister.ledger.note.Ed25519NoteSigner;
 import dev.cloister.operator.gateway.GatewayConfig;
 import dev.cloister.operator.gateway.KeyIdReservations;
 import dev.cloister.operator.gateway.KeyPublication;
 import dev.cloister.operator.gateway.KeyRotation;
+import dev.cloister.operator.sessions.RedisSessionHandles;
 import dev.cloister.operator.tokens.RedisSpentTokenStore;
+import dev.cloister.protocol.membership.MemberAnnouncement;
 import dev.cloister.server.ListenAddress;
 import dev.cloister.server.NodeRuntime;
 import dev.cloister.server.ServerCommand;
@@ -29,16 +32,20 @@ import dev.cloister.tokens.store.FileSpentTokenStore;
 import dev.cloister.tokens.store.SpentTokenStore;
 import dev.cloister.wire.hpke.KemId;
 import io.vertx.ext.web.client.WebClient;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -158,6 +165,33 @@ public final class GatewayCommand implements Callable<Integer> {
                     "Accept enclaves on the simulated platform whose roots are in this directory (development only)")
     Path simRoots;
 
+    @Option(
+            names = "--session-key-file",
+            description =
+                    "Keep session handles in Redis (needs --redis), so that gateway replicas serve any step of any "
+                            + "session; this file holds the key the replicas share (at least 32 secret bytes). Without it, "
+                            + "handles stay in this process.")
+    Path sessionKeyFile;
+
+    @Option(
+            names = "--members-listen",
+            converter = ListenArgument.class,
+            description = "HOST:PORT of the internal endpoint where enclaves register and heartbeat (POST "
+                    + "/v1/enclaves); turns on the session API; needs --session-key-file and --members-secret-file. "
+                    + "Serve it on the private network only.")
+    ListenAddress membersListen;
+
+    @Option(
+            names = "--members-secret-file",
+            description = "File with the secret the enclaves authenticate their registrations with (at least 32 bytes)")
+    Path membersSecretFile;
+
+    @Option(
+            names = "--member-ttl",
+            defaultValue = "PT30S",
+            description = "How long a registered enclave stays without a heartbeat (default: ${DEFAULT-VALUE})")
+    Duration memberTtl;
+
     @Mixin
     TokenOptions tokens;
 
@@ -173,7 +207,17 @@ public final class GatewayCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--ledger needs --submitter-key");
         }
         if (ledger != null) Arguments.webUrl("--ledger", ledger);
-        boolean sessions = enclaves != null && !enclaves.isEmpty();
+        if (sessionKeyFile != null && redis == null) {
+            throw new ParameterException(spec.commandLine(), "--session-key-file needs --redis");
+        }
+        if (membersListen != null && (sessionKeyFile == null || membersSecretFile == null)) {
+            throw new ParameterException(
+                    spec.commandLine(), "--members-listen needs --session-key-file and --members-secret-file");
+        }
+        if (memberTtl.compareTo(Duration.ofSeconds(3)) < 0) {
+            throw new UsageException("--member-ttl " + memberTtl, "must be at least 3 seconds");
+        }
+        boolean sessions = (enclaves != null && !enclaves.isEmpty()) || membersListen != null;
         if (sessions && echo) {
             throw new ParameterException(spec.commandLine(), "--enclave and --echo exclude each other");
         }
@@ -182,9 +226,10 @@ public final class GatewayCommand implements Callable<Integer> {
         if (sessions) {
             if (releases == null || releases.isEmpty()) {
                 throw new ParameterException(
-                        spec.commandLine(), "--enclave needs at least one --release measurement to accept");
+                        spec.commandLine(),
+                        "--enclave and --members-listen need at least one --release measurement to accept");
             }
-            enclaves.forEach((id, url) -> Arguments.webUrl("--enclave", url));
+            if (enclaves != null) enclaves.forEach((id, url) -> Arguments.webUrl("--enclave", url));
             accepted = releases.stream()
                     .map(r -> Arguments.hex("--release", r, 48))
                     .toList();
@@ -194,11 +239,24 @@ public final class GatewayCommand implements Callable<Integer> {
             throw new UsageException("--key-lifetime " + keyLifetime, "must be positive");
         }
         if (instances < 0) throw new UsageException("--instances " + instances, "must not be negative");
+        SecretBytes handleKey = sessionKeyFile == null
+                ? null
+                : secretFile("--session-key-file", sessionKeyFile, RedisSessionHandles.MIN_KEY_BYTES);
+        SecretBytes membersSecret = membersSecretFile == null
+                ? null
+                : secretFile("--members-secret-file", membersSecretFile, MemberAnnouncement.MIN_SECRET_BYTES);
         Ed25519NoteSigner submitter = ledger == null ? null : Arguments.logSigner("--submitter-key", submitterKey);
         EpochKeySchedule tokenKeys = requireTokens || sessions ? tokens.schedule(new PublishedByIssuer()) : null;
         NodeRuntime runtime = NodeRuntime.create();
         try {
-            return start(runtime, kemId, submitter, tokenKeys, sessions ? attestation(accepted, simulated) : null);
+            return start(
+                    runtime,
+                    kemId,
+                    submitter,
+                    tokenKeys,
+                    sessions ? attestation(accepted, simulated) : null,
+                    handleKey,
+                    membersSecret);
         } catch (Exception e) {
             runtime.close();
             throw e;
@@ -210,7 +268,9 @@ public final class GatewayCommand implements Callable<Integer> {
             KemId kemId,
             Ed25519NoteSigner submitter,
             EpochKeySchedule tokenKeys,
-            RaTlsClient attestation)
+            RaTlsClient attestation,
+            SecretBytes handleKey,
+            SecretBytes membersSecret)
             throws Exception {
         GatewayConfig config = GatewayConfig.defaults(listen)
                 .withDecapsulation(
@@ -254,8 +314,38 @@ public final class GatewayCommand implements Callable<Integer> {
                         tokenKeys, spentTokenStore(runtime, tokenKeys), challenge()));
         GatewayDeployment.Service service;
         if (attestation != null) {
+            Optional<GatewayDeployment.Replicated> replicated = Optional.empty();
+            if (handleKey != null) {
+                Optional<GatewayDeployment.Membership> membership = Optional.empty();
+                if (membersSecret != null) {
+                    byte[] secret = membersSecret.reveal();
+                    try {
+                        membership = Optional.of(new GatewayDeployment.Membership(
+                                membersListen,
+                                new SecretKeySpec(secret, "HmacSHA256"),
+                                memberTtl,
+                                memberTtl.dividedBy(3)));
+                    } finally {
+                        Arrays.fill(secret, (byte) 0);
+                    }
+                }
+                replicated = Optional.of(new GatewayDeployment.Replicated(
+                        Redis.createClient(
+                                runtime.vertx(),
+                                new RedisOptions()
+                                        .setConnectionString(redis)
+                                        .setMaxPoolSize(16)
+                                        .setMaxPoolWaiting(1024)),
+                        handleKey,
+                        membership));
+            }
             service = new GatewayDeployment.Sessions(
-                    redemption.orElseThrow(), enclaves, attestation, Duration.ofSeconds(30), 100_000);
+                    redemption.orElseThrow(),
+                    enclaves == null ? Map.of() : enclaves,
+                    attestation,
+                    Duration.ofSeconds(30),
+                    100_000,
+                    replicated);
         } else if (echo) {
             service = new GatewayDeployment.Echo(requireTokens ? redemption : Optional.empty());
         } else {
@@ -283,6 +373,16 @@ public final class GatewayCommand implements Callable<Integer> {
                 ? new RedisSpentTokenStore(
                         runtime.vertx(), redis, tokenKeys.schedule(), tokens.redemptionGrace, Duration.ofSeconds(2))
                 : FileSpentTokenStore.open(spentTokens);
+    }
+
+    /** A secret of at least {@code min} bytes from a file (read once, then held as key material). */
+    private static SecretBytes secretFile(String option, Path file, int min) throws java.io.IOException {
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
+        if (bytes.length < min) {
+            Arrays.fill(bytes, (byte) 0);
+            throw new UsageException(option + " " + file, "holds fewer than " + min + " bytes");
+        }
+        return SecretBytes.takeFrom(bytes);
     }
 
     private TokenChallenge challenge() {

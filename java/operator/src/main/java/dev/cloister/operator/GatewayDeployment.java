@@ -1,17 +1,23 @@
 package dev.cloister.operator;
 
 import dev.cloister.attest.ratls.RaTlsClient;
+import dev.cloister.base.SecretBytes;
 import dev.cloister.operator.gateway.EchoTarget;
 import dev.cloister.operator.gateway.GatewayConfig;
 import dev.cloister.operator.gateway.GatewayVerticle;
 import dev.cloister.operator.gateway.KeyPublication;
 import dev.cloister.operator.gateway.KeyRotation;
 import dev.cloister.operator.gateway.Target;
+import dev.cloister.operator.sessions.EmbeddedSessionHandles;
+import dev.cloister.operator.sessions.EnclaveMembership;
 import dev.cloister.operator.sessions.EnclavePool;
 import dev.cloister.operator.sessions.EnclaveRegistration;
+import dev.cloister.operator.sessions.MembershipVerticle;
+import dev.cloister.operator.sessions.RedisSessionHandles;
 import dev.cloister.operator.sessions.SessionHandles;
 import dev.cloister.operator.sessions.SessionRouter;
 import dev.cloister.operator.tokens.TokenGate;
+import dev.cloister.server.ListenAddress;
 import dev.cloister.tokens.keys.EpochKeySchedule;
 import dev.cloister.tokens.privacypass.PrivateTokenRedeemer;
 import dev.cloister.tokens.privacypass.TokenChallenge;
@@ -26,6 +32,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.client.WebClient;
+import io.vertx.redis.client.Redis;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -36,6 +43,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.crypto.SecretKey;
 
 /**
  * The Oblivious Gateway party, wired once: its key ring (and the ledger publication of its keys), what it serves behind
@@ -75,13 +83,54 @@ public final class GatewayDeployment {
             Map<String, URI> enclaves,
             RaTlsClient attestation,
             Duration recheck,
-            int maxSessions)
+            int maxSessions,
+            Optional<Replicated> replicated)
             implements Service {
         public Sessions {
             Objects.requireNonNull(tokens, "tokens");
             enclaves = Map.copyOf(enclaves);
             Objects.requireNonNull(attestation, "attestation");
             if (maxSessions < 1) throw new IllegalArgumentException("maxSessions must be positive");
+            Objects.requireNonNull(replicated, "replicated");
+        }
+
+        /** One gateway on its own: session handles in its memory, enclaves from {@code enclaves} only. */
+        public Sessions(
+                TokenRedemption tokens,
+                Map<String, URI> enclaves,
+                RaTlsClient attestation,
+                Duration recheck,
+                int maxSessions) {
+            this(tokens, enclaves, attestation, recheck, maxSessions, Optional.empty());
+        }
+    }
+
+    /**
+     * State shared by gateway replicas through Redis, so that any replica serves any step of any session: session
+     * handles ({@link RedisSessionHandles}, under a key every replica holds) and, with {@code membership}, enclaves
+     * that join by registration ({@link EnclaveMembership}).
+     *
+     * @param redis the client (the caller closes it)
+     * @param handleKey the key the replicas share for session handles (at least 32 bytes)
+     */
+    public record Replicated(Redis redis, SecretBytes handleKey, Optional<Membership> membership) {
+        public Replicated {
+            Objects.requireNonNull(redis, "redis");
+            Objects.requireNonNull(handleKey, "handleKey");
+            Objects.requireNonNull(membership, "membership");
+        }
+    }
+
+    /**
+     * Enclave membership by registration: the internal listener enclaves announce themselves to, the secret that
+     * authenticates them, how long a member lives without a heartbeat, and how often each replica reads the members.
+     */
+    public record Membership(ListenAddress listen, SecretKey secret, Duration ttl, Duration sync) {
+        public Membership {
+            Objects.requireNonNull(listen, "listen");
+            Objects.requireNonNull(secret, "secret");
+            Objects.requireNonNull(ttl, "ttl");
+            Objects.requireNonNull(sync, "sync");
         }
     }
 
@@ -107,6 +156,7 @@ public final class GatewayDeployment {
     private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration ATTESTATION_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration IDLE_SESSION = Duration.ofSeconds(30);
+    private static final Duration REDIS_TIMEOUT = Duration.ofSeconds(2);
 
     private final Vertx vertx;
     private final List<GatewayVerticle> verticles;
@@ -114,6 +164,8 @@ public final class GatewayDeployment {
     private final Optional<EnclavePool> pool;
     private final Optional<EnclaveRegistration> registration;
     private final long rechecks;
+    private final Optional<EnclaveMembership> membership;
+    private final Optional<MembershipVerticle> membershipVerticle;
 
     private GatewayDeployment(
             Vertx vertx,
@@ -121,9 +173,13 @@ public final class GatewayDeployment {
             String deploymentId,
             Optional<EnclavePool> pool,
             Optional<EnclaveRegistration> registration,
-            long rechecks) {
+            long rechecks,
+            Optional<EnclaveMembership> membership,
+            Optional<MembershipVerticle> membershipVerticle) {
         this.vertx = vertx;
         this.rechecks = rechecks;
+        this.membership = membership;
+        this.membershipVerticle = membershipVerticle;
         this.verticles = List.copyOf(verticles);
         this.deploymentId = deploymentId;
         this.pool = pool;
@@ -141,6 +197,8 @@ public final class GatewayDeployment {
         Optional<EnclaveRegistration> registration = Optional.empty();
         Future<?> ready = Future.succeededFuture();
         AtomicLong rechecks = new AtomicLong(-1);
+        Optional<EnclaveMembership> membership = Optional.empty();
+        Optional<MembershipVerticle> membershipVerticle = Optional.empty();
         switch (config.service()) {
             case Echo echo -> {
                 target = new EchoTarget();
@@ -155,9 +213,17 @@ public final class GatewayDeployment {
             case Sessions sessions -> {
                 WebClient web = WebClient.create(vertx);
                 EnclavePool members = new EnclavePool(random);
+                SessionHandles handles = sessions.replicated().isPresent()
+                        ? new RedisSessionHandles(
+                                sessions.replicated().get().redis(),
+                                sessions.replicated().get().handleKey(),
+                                random,
+                                IDLE_SESSION,
+                                REDIS_TIMEOUT)
+                        : new EmbeddedSessionHandles(random, clock, IDLE_SESSION, sessions.maxSessions());
                 target = new SessionRouter(
                         members,
-                        new SessionHandles(random, clock, IDLE_SESSION, sessions.maxSessions()),
+                        handles,
                         web,
                         vertx.createHttpClient(
                                 new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(64)),
@@ -173,6 +239,22 @@ public final class GatewayDeployment {
                     rechecks.set(admission.recheckEvery(sessions.recheck()));
                     return attested;
                 });
+                Optional<Membership> joining = sessions.replicated().flatMap(Replicated::membership);
+                if (joining.isPresent()) {
+                    EnclaveMembership shared = new EnclaveMembership(
+                            vertx,
+                            sessions.replicated().get().redis(),
+                            admission,
+                            joining.get().ttl(),
+                            joining.get().sync(),
+                            REDIS_TIMEOUT,
+                            clock);
+                    MembershipVerticle endpoint = new MembershipVerticle(
+                            joining.get().listen(), joining.get().secret(), shared, clock);
+                    ready = ready.compose(attested -> shared.start()).compose(v -> vertx.deployVerticle(endpoint));
+                    membership = Optional.of(shared);
+                    membershipVerticle = Optional.of(endpoint);
+                }
                 pool = Optional.of(members);
                 registration = Optional.of(admission);
             }
@@ -181,6 +263,8 @@ public final class GatewayDeployment {
         List<GatewayVerticle> verticles = new CopyOnWriteArrayList<>();
         Optional<EnclavePool> chosenPool = pool;
         Optional<EnclaveRegistration> chosenRegistration = registration;
+        Optional<EnclaveMembership> chosenMembership = membership;
+        Optional<MembershipVerticle> chosenEndpoint = membershipVerticle;
         return ready.compose(attested -> vertx.deployVerticle(
                         () -> {
                             GatewayVerticle verticle = new GatewayVerticle(
@@ -196,7 +280,15 @@ public final class GatewayDeployment {
                         new DeploymentOptions()
                                 .setInstances(config.instances())
                                 .setThreadingModel(ThreadingModel.EVENT_LOOP)))
-                .map(id -> new GatewayDeployment(vertx, verticles, id, chosenPool, chosenRegistration, rechecks.get()));
+                .map(id -> new GatewayDeployment(
+                        vertx,
+                        verticles,
+                        id,
+                        chosenPool,
+                        chosenRegistration,
+                        rechecks.get(),
+                        chosenMembership,
+                        chosenEndpoint));
     }
 
     private static Target tokenGate(
@@ -231,9 +323,23 @@ public final class GatewayDeployment {
         return registration;
     }
 
-    /** Stops listening; the registration's periodic re-check stops with it. */
+    /** Enclave membership by registration (replicas with a membership listener only). */
+    public Optional<EnclaveMembership> membership() {
+        return membership;
+    }
+
+    /** The port of the internal membership listener (useful with port 0), when there is one. */
+    public Optional<Integer> membershipPort() {
+        return membershipVerticle.map(MembershipVerticle::actualPort);
+    }
+
+    /** Stops listening; the registration's periodic re-check and the membership reads stop with it. */
     public Future<Void> undeploy() {
         if (rechecks >= 0) vertx.cancelTimer(rechecks);
-        return vertx.undeploy(deploymentId);
+        membership.ifPresent(EnclaveMembership::stop);
+        Future<?> endpoint = membershipVerticle
+                .<Future<?>>map(v -> vertx.undeploy(v.deploymentID()))
+                .orElse(Future.succeededFuture());
+        return endpoint.compose(v -> vertx.undeploy(deploymentId));
     }
 }

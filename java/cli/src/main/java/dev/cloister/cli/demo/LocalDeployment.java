@@ -411,6 +411,40 @@ public final class LocalDeployment implements AutoCloseable {
                 .await(60, TimeUnit.SECONDS);
     }
 
+    /**
+     * One more gateway replica, as another {@code cloister gateway --redis ... --session-key-file ...} process would
+     * run: the same OHTTP keys and token keys, its own enclave pool (no static enclaves: they join by registration
+     * when {@code replicated} has a membership listener), session handles and spent tokens shared through Redis.
+     */
+    public GatewayDeployment startReplica(GatewayDeployment.Replicated replicated, SpentTokenStore sharedSpent)
+            throws Exception {
+        return GatewayDeployment.deploy(
+                        vertx,
+                        new GatewayDeployment.Config(
+                                GatewayConfig.defaults(loopback()),
+                                gatewayKeys,
+                                Optional.of(publication),
+                                new GatewayDeployment.Sessions(
+                                        new GatewayDeployment.TokenRedemption(tokenKeys, sharedSpent, challenge()),
+                                        java.util.Map.of(),
+                                        RaTlsClient.create(
+                                                attestationPolicy,
+                                                verifier,
+                                                KeyExchange.X25519,
+                                                Optional.empty(),
+                                                Duration.ofSeconds(10),
+                                                clock,
+                                                random),
+                                        Duration.ofSeconds(30),
+                                        10_000,
+                                        Optional.of(replicated)),
+                                1),
+                        registry,
+                        clock,
+                        random)
+                .await(60, TimeUnit.SECONDS);
+    }
+
     private static URI sessionsUrl(Enclave enclave) {
         return URI.create("http://127.0.0.1:" + enclave.port() + "/sessions/");
     }

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,10 +43,11 @@ public final class EnclaveRegistration {
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
     private final Map<String, URI> registered = new ConcurrentHashMap<>();
-    private final Map<String, Outcome> lastOutcome = new ConcurrentHashMap<>();
+    private final Map<String, Finding> lastFinding = new ConcurrentHashMap<>();
+    private volatile Consumer<String> attestationFailed = id -> {};
 
     /** What one check of an enclave found. */
-    private enum Outcome {
+    public enum Finding {
         ADMITTED,
         UNREACHABLE,
         NO_HANDSHAKE,
@@ -82,6 +84,28 @@ public final class EnclaveRegistration {
         this.clock = clock;
     }
 
+    /**
+     * Called with an enclave's id each time its evidence fails to verify (not when it is merely unreachable): shared
+     * membership uses it to drop the enclave from every replica's pool at once.
+     */
+    public void onAttestationFailed(Consumer<String> listener) {
+        this.attestationFailed = java.util.Objects.requireNonNull(listener);
+    }
+
+    /** What a failed {@link #register} found: unreachable, no handshake, or attestation failed. */
+    public static Finding findingOf(Throwable failure) {
+        return failure instanceof Unreachable
+                ? Finding.UNREACHABLE
+                : failure instanceof NoHandshake ? Finding.NO_HANDSHAKE : Finding.ATTESTATION_FAILED;
+    }
+
+    /** Whether {@code id} is registered at {@code sessions} and its last check admitted it. */
+    public boolean isAdmitted(String id, URI sessions) {
+        return sessions.equals(registered.get(id))
+                && lastFinding.get(id) == Finding.ADMITTED
+                && pool.member(id).isPresent();
+    }
+
     /** Attests the enclave at {@code sessions} (its {@code /sessions/} base URL) and admits it when it passes. */
     public Future<EnclavePool.Member> register(String id, URI sessions) {
         registered.put(id, sessions);
@@ -90,7 +114,7 @@ public final class EnclaveRegistration {
                     EnclavePool.Member member =
                             new EnclavePool.Member(id, sessions, attestation.cpu(), clock.instant());
                     pool.admit(member);
-                    if (lastOutcome.put(id, Outcome.ADMITTED) != Outcome.ADMITTED) {
+                    if (lastFinding.put(id, Finding.ADMITTED) != Finding.ADMITTED) {
                         LOG.info(
                                 "enclave admitted to the pool, {} members",
                                 pool.members().size());
@@ -98,45 +122,48 @@ public final class EnclaveRegistration {
                     return member;
                 })
                 .onFailure(e -> {
-                    boolean wasMember = pool.member(id).isPresent();
-                    pool.remove(id);
-                    Outcome outcome = e instanceof Unreachable
-                            ? Outcome.UNREACHABLE
-                            : e instanceof NoHandshake ? Outcome.NO_HANDSHAKE : Outcome.ATTESTATION_FAILED;
-                    if (lastOutcome.put(id, outcome) == outcome) return;
-                    int members = pool.members().size();
-                    switch (outcome) {
-                        case UNREACHABLE ->
-                            LOG.warn(
-                                    wasMember
-                                            ? "enclave left the pool: unreachable; {} members"
-                                            : "enclave not admitted: unreachable; {} members",
-                                    members);
-                        case NO_HANDSHAKE ->
-                            LOG.warn(
-                                    wasMember
-                                            ? "enclave left the pool: it answered HTTP status {} instead of a handshake; {} members"
-                                            : "enclave not admitted: it answered HTTP status {} instead of a handshake; {} members",
-                                    ((NoHandshake) e).status,
-                                    members);
-                        default -> {
-                            if (e instanceof RaTlsException refused) {
-                                LOG.warn(
-                                        wasMember
-                                                ? "enclave left the pool: attestation failed ({}); {} members"
-                                                : "enclave refused admission: attestation failed ({}); {} members",
-                                        refused.reason(),
-                                        members);
-                            } else {
-                                LOG.warn(
-                                        wasMember
-                                                ? "enclave left the pool: attestation failed; {} members"
-                                                : "enclave refused admission: attestation failed; {} members",
-                                        members);
-                            }
-                        }
-                    }
+                    Finding outcome = findingOf(e);
+                    logFailure(id, outcome, e);
+                    if (outcome == Finding.ATTESTATION_FAILED) attestationFailed.accept(id);
                 });
+    }
+
+    private void logFailure(String id, Finding outcome, Throwable e) {
+        boolean wasMember = pool.member(id).isPresent();
+        pool.remove(id);
+        if (lastFinding.put(id, outcome) == outcome) return;
+        int members = pool.members().size();
+        switch (outcome) {
+            case UNREACHABLE ->
+                LOG.warn(
+                        wasMember
+                                ? "enclave left the pool: unreachable; {} members"
+                                : "enclave not admitted: unreachable; {} members",
+                        members);
+            case NO_HANDSHAKE ->
+                LOG.warn(
+                        wasMember
+                                ? "enclave left the pool: it answered HTTP status {} instead of a handshake; {} members"
+                                : "enclave not admitted: it answered HTTP status {} instead of a handshake; {} members",
+                        ((NoHandshake) e).status,
+                        members);
+            default -> {
+                if (e instanceof RaTlsException refused) {
+                    LOG.warn(
+                            wasMember
+                                    ? "enclave left the pool: attestation failed ({}); {} members"
+                                    : "enclave refused admission: attestation failed ({}); {} members",
+                            refused.reason(),
+                            members);
+                } else {
+                    LOG.warn(
+                            wasMember
+                                    ? "enclave left the pool: attestation failed; {} members"
+                                    : "enclave refused admission: attestation failed; {} members",
+                            members);
+                }
+            }
+        }
     }
 
     /** Re-attests every registered enclave every {@code period}; failures leave the pool, successes (re)enter it. */
@@ -146,7 +173,7 @@ public final class EnclaveRegistration {
 
     public void deregister(String id) {
         registered.remove(id);
-        lastOutcome.remove(id);
+        lastFinding.remove(id);
         pool.remove(id);
     }
 

@@ -125,30 +125,38 @@ public final class SessionRouter implements StreamingTarget {
     }
 
     private Future<StreamedResponse> step(String handle, byte[] tls) {
-        Optional<SessionHandles.Route> route = handles.take(handle);
-        if (route.isEmpty()) {
-            return whole(problem(404, "unknown, used or expired session handle"));
-        }
-        Optional<EnclavePool.Member> member = pool.member(route.get().enclaveId());
-        if (member.isEmpty()) {
-            return whole(retryable("the session's enclave is gone"));
-        }
-        return forward(member.get(), route.get(), tls);
+        return handles.take(handle).transform(taken -> {
+            if (taken.failed()) return whole(storeUnavailable());
+            Optional<SessionHandles.Route> route = taken.result();
+            if (route.isEmpty()) {
+                return whole(problem(404, "unknown, used or expired session handle"));
+            }
+            Optional<EnclavePool.Member> member = pool.member(route.get().enclaveId());
+            if (member.isEmpty()) {
+                return whole(retryable("the session's enclave is gone"));
+            }
+            return forward(member.get(), route.get(), tls);
+        });
     }
 
     private Future<BinaryResponse> end(String handle) {
-        Optional<SessionHandles.Route> route = handles.take(handle);
-        if (route.isEmpty()) {
-            return Future.succeededFuture(problem(404, "unknown, used or expired session handle"));
-        }
-        Optional<EnclavePool.Member> member = pool.member(route.get().enclaveId());
+        return handles.take(handle).transform(taken -> {
+            if (taken.failed()) return Future.succeededFuture(storeUnavailable());
+            Optional<SessionHandles.Route> route = taken.result();
+            if (route.isEmpty()) {
+                return Future.succeededFuture(problem(404, "unknown, used or expired session handle"));
+            }
+            return end(route.get());
+        });
+    }
+
+    private Future<BinaryResponse> end(SessionHandles.Route route) {
+        Optional<EnclavePool.Member> member = pool.member(route.enclaveId());
         if (member.isEmpty()) {
             return Future.succeededFuture(BinaryResponse.of(204, FieldSection.EMPTY, new byte[0]));
         }
-        return web.deleteAbs(member.get()
-                        .sessions()
-                        .resolve(route.get().enclaveSession())
-                        .toString())
+        return web.deleteAbs(
+                        member.get().sessions().resolve(route.enclaveSession()).toString())
                 .timeout(enclaveTimeout.toMillis())
                 .send()
                 .map(r -> BinaryResponse.of(204, FieldSection.EMPTY, new byte[0]))
@@ -157,12 +165,22 @@ public final class SessionRouter implements StreamingTarget {
 
     /**
      * Sends the TLS bytes to the enclave's session endpoint; its answer streams back (TLS records as the enclave writes
-     * them). The next handle of the chain is minted when the enclave's answer starts.
+     * them). The next handle of the chain is minted before the bytes leave (a store that cannot mint one refuses the
+     * step before the enclave sees it) and handed out when the enclave's answer starts.
      */
     private Future<StreamedResponse> forward(EnclavePool.Member member, SessionHandles.Route route, byte[] tls) {
         if (tls.length == 0 || tls.length > MAX_STEP_BYTES) {
             return whole(problem(400, "a session step carries 1 to " + MAX_STEP_BYTES + " TLS bytes"));
         }
+        return handles.mint(route).transform(minted -> {
+            if (minted.failed()) return whole(storeUnavailable());
+            if (minted.result().isEmpty()) return whole(retryable("too many open sessions"));
+            return forward(member, route, tls, minted.result().get());
+        });
+    }
+
+    private Future<StreamedResponse> forward(
+            EnclavePool.Member member, SessionHandles.Route route, byte[] tls, String next) {
         forwarded.increment();
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
@@ -177,6 +195,7 @@ public final class SessionRouter implements StreamingTarget {
                         answer -> {
                             int status = answer.statusCode();
                             if (status != 200) {
+                                revoke(next);
                                 answer.handler(null);
                                 answer.resume();
                                 if (status == 404 || status == 410) {
@@ -186,27 +205,33 @@ public final class SessionRouter implements StreamingTarget {
                                 return whole(retryable("the enclave failed this session"));
                             }
                             if (answer.getHeader("cloister-session-closed") != null) {
+                                revoke(next);
                                 return Future.succeededFuture(StreamedResponse.streaming(
                                         200, FieldSection.of("content-type", MEDIA_TYPE), answer, MAX_STREAM_BYTES));
                             }
-                            Optional<String> next = handles.mint(route);
-                            if (next.isEmpty()) {
-                                answer.handler(null);
-                                answer.resume();
-                                return whole(retryable("too many open sessions"));
-                            }
                             return Future.succeededFuture(StreamedResponse.streaming(
                                     200,
-                                    FieldSection.of("content-type", MEDIA_TYPE, NEXT_HANDLE, next.get()),
+                                    FieldSection.of("content-type", MEDIA_TYPE, NEXT_HANDLE, next),
                                     answer,
                                     MAX_STREAM_BYTES));
                         },
                         failure -> {
                             // Unreachable or too slow: stop routing new sessions to it until it registers again.
+                            revoke(next);
                             enclaveFailures.increment();
                             pool.remove(member.id());
                             return whole(retryable("the enclave did not answer"));
                         });
+    }
+
+    /** A minted handle the client will never see (the session ended or failed): taken at once, best effort. */
+    private void revoke(String handle) {
+        handles.take(handle);
+    }
+
+    /** The handle store did not answer: nothing was forwarded; the client may retry (on this or another replica). */
+    private static BinaryResponse storeUnavailable() {
+        return retryable("the session store is unavailable");
     }
 
     private static BinaryResponse retryable(String detail) {
