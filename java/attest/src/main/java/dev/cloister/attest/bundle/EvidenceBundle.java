@@ -16,12 +16,16 @@ import java.util.Optional;
  * { "__cmwc_t": "tag:cloister.dev,2026:evidence-bundle/v1",
  *   "cpu":              [ "application/vnd.cloister.sev-snp-report", report ],
  *   "cpu-endorsements": [ "application/pem-certificate-chain", VCEK ‖ ASK ‖ ARK (PEM) ],
- *   ? "gpu":              [ "application/vnd.cloister.nvidia-spdm-report", request ‖ response ],
+ *   ? "gpu":              [ "application/vnd.cloister.nvidia-spdm-report", request ‖ response ]
+ *                       / [ "application/vnd.cloister.nvidia-cc-off", reason (ASCII) ],
  *   ? "gpu-endorsements": [ "application/pem-certificate-chain", chain (PEM, leaf first) ],
  *   ? "ledger-proofs":    [ "application/vnd.cloister.ledger-proofs", bytes ] }
  * </pre>
  *
- * Encoded deterministically (RFC 8949 §4.2.1), so one bundle has one encoding; the decoder refuses any other
+ * The {@value #NVIDIA_CC_OFF} form marks an enclave started with {@code --insecure-gpu-cc-off} (development only):
+ * its GPU runs without confidential computing, it has no report, and every verifier refuses it.
+ *
+ * <p>Encoded deterministically (RFC 8949 §4.2.1), so one bundle has one encoding; the decoder refuses any other
  * encoding, unknown labels, unknown media types, and sizes above the limits. A new format gets a new collection type.
  */
 public record EvidenceBundle(
@@ -34,6 +38,9 @@ public record EvidenceBundle(
     public static final String COLLECTION_TYPE = "tag:cloister.dev,2026:evidence-bundle/v1";
     public static final String SEV_SNP_REPORT = "application/vnd.cloister.sev-snp-report";
     public static final String NVIDIA_SPDM_REPORT = "application/vnd.cloister.nvidia-spdm-report";
+    /** The GPU entry of an enclave whose GPU runs with confidential computing off: clients refuse it. */
+    public static final String NVIDIA_CC_OFF = "application/vnd.cloister.nvidia-cc-off";
+
     public static final String PEM_CHAIN = "application/pem-certificate-chain";
     public static final String LEDGER_PROOFS = "application/vnd.cloister.ledger-proofs";
     public static final int MAX_ENCODED = 256 * 1024;
@@ -66,7 +73,11 @@ public record EvidenceBundle(
             throw new IllegalArgumentException("unknown CPU evidence type " + cpu.mediaType());
         }
         requireType(cpuEndorsements, PEM_CHAIN);
-        gpu.ifPresent(g -> requireType(g, NVIDIA_SPDM_REPORT));
+        gpu.ifPresent(g -> {
+            if (!NVIDIA_CC_OFF.equals(g.mediaType())) {
+                requireType(g, NVIDIA_SPDM_REPORT);
+            }
+        });
         gpuEndorsements.ifPresent(g -> requireType(g, PEM_CHAIN));
         ledgerProofs.ifPresent(g -> requireType(g, LEDGER_PROOFS));
         if (gpu.isPresent() != gpuEndorsements.isPresent()) {

@@ -162,6 +162,12 @@ public final class RaTlsVerifier {
                             RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
                             "the policy requires GPU evidence, the certificate carries none");
                 }
+                if (EvidenceBundle.NVIDIA_CC_OFF.equals(bundle.gpu().get().mediaType())) {
+                    throw new RaTlsException(
+                            RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
+                            "the enclave runs its GPU with confidential computing off (--insecure-gpu-cc-off): the "
+                                    + "host can read the GPU's memory");
+                }
                 GpuFreshness f = ev.gpuFreshness().get();
                 AttestationResult result;
                 try {

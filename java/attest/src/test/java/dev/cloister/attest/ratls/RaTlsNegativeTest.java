@@ -205,6 +205,51 @@ class RaTlsNegativeTest {
     }
 
     @Test
+    void gpuEvidenceMarkedConfidentialComputingOffIsRefused() throws Exception {
+        // What `cloister enclave --gpu nvml --insecure-gpu-cc-off` serves: a GPU entry that says CC is off.
+        SimulatedEvidenceSource cpuOnly = new SimulatedEvidenceSource(
+                RaTlsFixture.cpu(),
+                Optional.empty(),
+                RaTlsFixture.RELEASE,
+                Duration.ZERO,
+                Duration.ofMinutes(1),
+                Clock.systemUTC(),
+                RaTlsFixture.RANDOM);
+        EvidenceSource ccOff = new EvidenceSource() {
+            @Override
+            public Optional<GpuEvidence> currentGpuEvidence() {
+                return Optional.of(new GpuEvidence(
+                        new EvidenceBundle.Entry(
+                                EvidenceBundle.NVIDIA_CC_OFF,
+                                "GPU confidential computing is off"
+                                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+                        new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN, new byte[0]),
+                        new GpuFreshness(java.time.Instant.now(), new byte[32])));
+            }
+
+            @Override
+            public CpuEvidence cpuReport(byte[] reportData) throws IOException {
+                return cpuOnly.cpuReport(reportData);
+            }
+        };
+        try (EnclaveIdentity insecure = EnclaveIdentity.generate(
+                ccOff,
+                new AttestationMode.PerHandshake(),
+                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
+                RaTlsFixture.TIMEOUT,
+                Clock.systemUTC(),
+                RaTlsFixture.RANDOM)) {
+            RaTlsException x = refused(
+                    RaTlsFixture.client(RaTlsFixture.policy()), insecure, RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
+            assertTrue(x.getMessage().contains("--insecure-gpu-cc-off"), x.getMessage());
+            refused(
+                    RaTlsFixture.client(RaTlsFixture.policy().withGpu(new RaTlsPolicy.NoGpu())),
+                    insecure,
+                    RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
+        }
+    }
+
+    @Test
     void gpuEvidenceWhereThePolicyExpectsACpuOnlyPeer() throws Exception {
         refused(
                 RaTlsFixture.client(RaTlsFixture.policy().withGpu(new RaTlsPolicy.NoGpu())),
