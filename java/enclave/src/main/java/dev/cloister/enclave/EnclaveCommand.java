@@ -272,7 +272,8 @@ public final class EnclaveCommand implements Callable<Integer> {
                     cpu, simulatedGpu, measurement, Duration.ZERO, Duration.ofMinutes(1), clock, random);
         }
         if (gate.isPresent()) {
-            evidence = new NvmlEvidenceSource(evidence, gate.get(), gpuOptions.refresh(), clock, random);
+            evidence = new NvmlEvidenceSource(
+                    evidence, gate.get(), gpuOptions.refresh(), gpuOptions.rimDocuments(), clock, random);
         }
         if (ledger != null) {
             LedgerPublisher.Published published = new LedgerPublisher(

@@ -2,7 +2,9 @@ package dev.cloister.client.keys;
 
 import dev.cloister.ledger.LedgerException;
 import dev.cloister.ledger.checkpoint.LogIdentity;
+import dev.cloister.ledger.entry.Digest;
 import dev.cloister.ledger.entry.EnclaveRelease;
+import dev.cloister.ledger.entry.GpuReferenceValue;
 import dev.cloister.ledger.entry.LedgerEntry;
 import dev.cloister.ledger.entry.PlatformMeasurement;
 import dev.cloister.ledger.merkle.TreeHash;
@@ -41,6 +43,19 @@ public final class ReleaseTransparency {
                     .filter(m -> m instanceof PlatformMeasurement.SevSnp)
                     .map(m -> ((PlatformMeasurement.SevSnp) m).launchDigest().toByteArray())
                     .toList();
+        }
+
+        /** The SHA-384 digests of the driver and VBIOS RIMs this release names for its GPUs. */
+        public List<byte[]> gpuRimDigests() {
+            List<byte[]> out = new ArrayList<>();
+            for (GpuReferenceValue g : release.gpus()) {
+                for (Digest d : List.of(g.driverRim(), g.vbiosRim())) {
+                    if (d.algorithm() == Digest.Algorithm.SHA_384) {
+                        out.add(d.value().toByteArray());
+                    }
+                }
+            }
+            return List.copyOf(out);
         }
     }
 

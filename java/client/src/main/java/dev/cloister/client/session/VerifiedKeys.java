@@ -132,8 +132,22 @@ final class VerifiedKeys {
                         return Future.failedFuture(new SessionFailure(
                                 SessionFailure.Kind.LEDGER, "no published release names an SEV-SNP measurement", null));
                     }
-                    RaTlsPolicy policy =
-                            RaTlsPolicy.acceptingReleases(config.platformCpu(), measurements, config.platformGpu());
+                    RaTlsPolicy.GpuRequirement gpu = config.platformGpu();
+                    if (gpu instanceof RaTlsPolicy.RequireGpu r && r.rims() instanceof RaTlsPolicy.FromLedger) {
+                        // A confidential GPU is proven by its measurements matching RIMs a logged release names.
+                        List<byte[]> rims = attempt.releases.stream()
+                                .flatMap(p -> p.gpuRimDigests().stream())
+                                .toList();
+                        if (rims.isEmpty()) {
+                            return Future.failedFuture(new SessionFailure(
+                                    SessionFailure.Kind.LEDGER,
+                                    "the GPU policy requires RIMs named by a published release, and no published "
+                                            + "release names any",
+                                    null));
+                        }
+                        gpu = r.withRims(new RaTlsPolicy.PublishedRims(rims));
+                    }
+                    RaTlsPolicy policy = RaTlsPolicy.acceptingReleases(config.platformCpu(), measurements, gpu);
                     return Future.succeededFuture(RaTlsClient.create(
                             policy,
                             config.verifier(),

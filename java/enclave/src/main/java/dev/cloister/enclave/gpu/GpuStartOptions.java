@@ -1,6 +1,7 @@
 package dev.cloister.enclave.gpu;
 
 import dev.cloister.attest.AttestationException;
+import dev.cloister.attest.bundle.EvidenceBundle;
 import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.nvgpu.NvidiaGpuVerifier;
 import dev.cloister.attest.nvgpu.NvidiaRim;
@@ -39,8 +40,6 @@ public record GpuStartOptions(
     public static final String PRODUCTION_MARKER_PATH = "/etc/cloister/production";
     /** Present in the production CVM image: test-only options are refused there. */
     public static final Path PRODUCTION_MARKER = Path.of(PRODUCTION_MARKER_PATH);
-
-    static final int MAX_RIM_FILES = 64;
 
     /** Where GPU evidence comes from. */
     public enum Kind {
@@ -136,13 +135,26 @@ public record GpuStartOptions(
         return Optional.of(gate.run(library));
     }
 
+    /** The signed RIM documents of {@code --gpu-rims} (none without it), for the evidence to staple. */
+    public List<byte[]> rimDocuments() throws IOException, AttestationException {
+        return rims.isPresent() ? readRimDocuments(rims.get()) : List.of();
+    }
+
     static List<NvidiaRim> readRims(Path dir, Clock clock) throws IOException, AttestationException {
         List<NvidiaRim> out = new ArrayList<>();
+        for (byte[] xml : readRimDocuments(dir)) {
+            out.add(NvidiaRim.verify(clock.instant(), xml));
+        }
+        return out;
+    }
+
+    static List<byte[]> readRimDocuments(Path dir) throws IOException, AttestationException {
+        List<byte[]> out = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.filter(p ->
                             p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".swidtag"))
                     .sorted()
-                    .limit(MAX_RIM_FILES)
+                    .limit(EvidenceBundle.MAX_RIMS + 1)
                     .toList()) {
                 byte[] xml;
                 try (InputStream in = Files.newInputStream(f)) {
@@ -151,15 +163,12 @@ public record GpuStartOptions(
                 if (xml.length > NvidiaRim.MAX_RIM_BYTES) {
                     throw new AttestationException(f + " is larger than " + NvidiaRim.MAX_RIM_BYTES + " bytes");
                 }
-                try {
-                    out.add(NvidiaRim.verify(clock.instant(), xml));
-                } catch (AttestationException e) {
-                    throw e.whileDoing("verifying " + f);
-                }
+                out.add(xml);
             }
         }
-        if (out.isEmpty()) {
-            throw new AttestationException(dir + " holds no *.swidtag");
+        if (out.isEmpty() || out.size() > EvidenceBundle.MAX_RIMS) {
+            throw new AttestationException(
+                    dir + " holds " + out.size() + " *.swidtag; 1 to " + EvidenceBundle.MAX_RIMS + " are stapled");
         }
         return out;
     }

@@ -12,6 +12,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
@@ -21,7 +22,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * reports come from another source (configfs-tsm, or the simulated SEV-SNP platform). Each GPU report is requested
  * with the nonce of a new {@link GpuFreshness}; with a refresh interval of zero every call (every handshake) gets a
  * new report, otherwise one report serves until the interval has passed. The certificate chain is the one the gate
- * verified. The evidence of the first GPU is served (the evidence bundle carries one GPU).
+ * verified, and the RIMs the gate matched are stapled to each report ({@code gpu-rims}), so that a client can check
+ * they are the ones a logged release names. The evidence of the first GPU is served (the evidence bundle carries one GPU).
  *
  * <p>After {@link GpuStartGate.Mode#INSECURE_CC_OFF} the GPU entry is {@link EvidenceBundle#NVIDIA_CC_OFF}: no report,
  * and every client refuses it.
@@ -38,6 +40,7 @@ public final class NvmlEvidenceSource implements EvidenceSource, AutoCloseable {
     private final SecureRandom random;
     private final Nvml.Device device;
     private final EvidenceBundle.Entry endorsements;
+    private final Optional<EvidenceBundle.Entry> rims;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile GpuEvidence current;
     private volatile Duration lastReportLatency = Duration.ZERO;
@@ -46,9 +49,16 @@ public final class NvmlEvidenceSource implements EvidenceSource, AutoCloseable {
      * @param cpu where CPU reports come from (its own GPU evidence, if any, is not used)
      * @param gate what the start gate passed (its NVML is closed with this source)
      * @param refresh how long a GPU report serves; zero: a new one for every call
+     * @param rims the signed RIM documents stapled to every report (the ones the gate matched), or none
      */
     public NvmlEvidenceSource(
-            EvidenceSource cpu, GpuStartGate.Passed gate, Duration refresh, Clock clock, SecureRandom random) {
+            EvidenceSource cpu,
+            GpuStartGate.Passed gate,
+            Duration refresh,
+            List<byte[]> rims,
+            Clock clock,
+            SecureRandom random) {
+        this.rims = rims.isEmpty() ? Optional.empty() : Optional.of(EvidenceBundle.rims(rims));
         this.cpu = Objects.requireNonNull(cpu, "cpu");
         this.gate = Objects.requireNonNull(gate, "gate");
         this.refresh = Objects.requireNonNull(refresh, "refresh");
@@ -108,7 +118,7 @@ public final class NvmlEvidenceSource implements EvidenceSource, AutoCloseable {
         }
         lastReportLatency = Duration.ofNanos(System.nanoTime() - start);
         return new GpuEvidence(
-                new EvidenceBundle.Entry(EvidenceBundle.NVIDIA_SPDM_REPORT, report), endorsements, freshness);
+                new EvidenceBundle.Entry(EvidenceBundle.NVIDIA_SPDM_REPORT, report), endorsements, freshness, rims);
     }
 
     /** How long the last NVML attestation report call took. */

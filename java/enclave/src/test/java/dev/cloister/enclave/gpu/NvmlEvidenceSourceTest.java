@@ -73,7 +73,8 @@ class NvmlEvidenceSourceTest {
     void everyHandshakeGetsANewReportForItsOwnNonce() throws Exception {
         GpuStartGate.Passed gate = pass(GpuStartGate.Mode.CONFIDENTIAL, Map.of());
         int before = FakeNvml.calls("nvmlDeviceGetConfComputeGpuAttestationReport");
-        try (NvmlEvidenceSource source = new NvmlEvidenceSource(cpu, gate, Duration.ZERO, Clock.systemUTC(), random)) {
+        try (NvmlEvidenceSource source =
+                new NvmlEvidenceSource(cpu, gate, Duration.ZERO, java.util.List.of(), Clock.systemUTC(), random)) {
             EvidenceSource.GpuEvidence a = source.currentGpuEvidence().orElseThrow();
             assertArrayEquals(a.freshness().nonce(), FakeNvml.lastNonce());
             EvidenceSource.GpuEvidence b = source.currentGpuEvidence().orElseThrow();
@@ -91,7 +92,8 @@ class NvmlEvidenceSourceTest {
         GpuStartGate.Passed gate = pass(GpuStartGate.Mode.CONFIDENTIAL, Map.of());
         int before = FakeNvml.calls("nvmlDeviceGetConfComputeGpuAttestationReport");
         Clock clock = Clock.fixed(Instant.parse("2026-12-01T00:00:10Z"), ZoneOffset.UTC);
-        try (NvmlEvidenceSource source = new NvmlEvidenceSource(cpu, gate, Duration.ofMinutes(1), clock, random)) {
+        try (NvmlEvidenceSource source =
+                new NvmlEvidenceSource(cpu, gate, Duration.ofMinutes(1), java.util.List.of(), clock, random)) {
             assertEquals(source.currentGpuEvidence(), source.currentGpuEvidence());
             assertEquals(before + 1, FakeNvml.calls("nvmlDeviceGetConfComputeGpuAttestationReport"));
         }
@@ -100,7 +102,8 @@ class NvmlEvidenceSourceTest {
     @Test
     void aReportFailureAfterStartIsAnIoError() throws Exception {
         GpuStartGate.Passed gate = pass(GpuStartGate.Mode.CONFIDENTIAL, Map.of());
-        try (NvmlEvidenceSource source = new NvmlEvidenceSource(cpu, gate, Duration.ZERO, Clock.systemUTC(), random)) {
+        try (NvmlEvidenceSource source =
+                new NvmlEvidenceSource(cpu, gate, Duration.ZERO, java.util.List.of(), Clock.systemUTC(), random)) {
             Files.delete(fake.report);
             IOException e = assertThrows(IOException.class, source::currentGpuEvidence);
             assertEquals(true, e.getMessage().contains("NVML_ERROR_NOT_SUPPORTED"), e.getMessage());
@@ -110,7 +113,8 @@ class NvmlEvidenceSourceTest {
     @Test
     void insecureEvidenceIsMarkedCcOff() throws Exception {
         GpuStartGate.Passed gate = pass(GpuStartGate.Mode.INSECURE_CC_OFF, Map.of("cc_feature", "0"));
-        try (NvmlEvidenceSource source = new NvmlEvidenceSource(cpu, gate, Duration.ZERO, Clock.systemUTC(), random)) {
+        try (NvmlEvidenceSource source =
+                new NvmlEvidenceSource(cpu, gate, Duration.ZERO, java.util.List.of(), Clock.systemUTC(), random)) {
             EvidenceSource.GpuEvidence g = source.currentGpuEvidence().orElseThrow();
             assertEquals(EvidenceBundle.NVIDIA_CC_OFF, g.report().mediaType());
             assertEquals(0, FakeNvml.calls("nvmlDeviceGetConfComputeGpuAttestationReport"));
