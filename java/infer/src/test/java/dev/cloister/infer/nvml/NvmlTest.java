@@ -198,4 +198,29 @@ class NvmlTest {
             assertFalse(e.getMessage().isEmpty());
         }
     }
+
+    @Test
+    void theProbeRecordsEveryCallAndNeverSets() throws Exception {
+        Path report = Files.write(dir.resolve("r.bin"), new byte[100]);
+        Path chain = Files.writeString(dir.resolve("c.pem"), "x");
+        FakeNvml.configure(
+                dir,
+                Map.of(
+                        "cc_feature", "0",
+                        "environment", "0",
+                        "report_file", report.toString(),
+                        "cert_file", chain.toString(),
+                        "rc.nvmlSystemGetConfComputeGpusReadyState", "3"));
+        Map<String, Object> r = NvmlProbe.probe(FakeNvml.library());
+        String json = NvmlProbe.json(r);
+        assertTrue(
+                json.contains("\"nvmlSystemGetConfComputeSettings\":{\"rc\":\"NVML_SUCCESS\",\"code\":0,"
+                        + "\"value\":\"Settings[environment=UNAVAILABLE, ccFeature=DISABLED"),
+                json);
+        assertTrue(
+                json.contains("\"nvmlSystemGetConfComputeGpusReadyState\":{\"rc\":\"NVML_ERROR_NOT_SUPPORTED\""), json);
+        assertTrue(json.contains("gpu0.nvmlDeviceGetConfComputeGpuAttestationReport"), json);
+        assertEquals(0, FakeNvml.calls("nvmlSystemSetConfComputeGpusReadyState"));
+        System.clearProperty(Nvml.READ_ONLY_PROPERTY);
+    }
 }
