@@ -77,6 +77,10 @@ class GpuStartGateTest {
         }
         assertEquals(ConfCompute.ReadyState.ACCEPTING, readyState());
         assertTrue(log.stream().anyMatch(l -> l.startsWith("GPU start gate passed in ")), log::toString);
+        // The start log's timing on the fake library (the budget: the gate adds at most 2 s to the start).
+        System.out.println("fake NVML: " + p.elapsed().toMillis() + " ms for the gate, "
+                + p.reportLatency().toNanos() / 1000 + " µs for the attestation report call and its verification");
+        assertTrue(p.elapsed().toMillis() < 2000, () -> "the gate took " + p.elapsed());
     }
 
     @Test
