@@ -26,6 +26,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -278,8 +279,16 @@ public final class EnclaveCommand implements Callable<Integer> {
         if (ledger != null) {
             LedgerPublisher.Published published = new LedgerPublisher(
                             WebClient.create(runtime.vertx()), ledger, submitter, Duration.ofSeconds(30))
-                    .publish(
-                            ReleaseMeasurement.entry(measurement, "development").encode())
+                    .publish(ReleaseMeasurement.entry(
+                                    measurement,
+                                    "development",
+                                    gate.isPresent()
+                                            ? gpuOptions
+                                                    .referenceValue(gate.get(), clock)
+                                                    .map(List::of)
+                                                    .orElse(List.of())
+                                            : List.of())
+                            .encode())
                     .await(60, TimeUnit.SECONDS);
             if (releaseProofOut != null)
                 Files.write(releaseProofOut, published.proof().encode());

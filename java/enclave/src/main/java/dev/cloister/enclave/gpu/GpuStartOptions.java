@@ -6,7 +6,10 @@ import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.nvgpu.NvidiaGpuVerifier;
 import dev.cloister.attest.nvgpu.NvidiaRim;
 import dev.cloister.attest.ratls.GpuFreshness;
+import dev.cloister.base.Bytes;
 import dev.cloister.infer.nvml.Nvml;
+import dev.cloister.ledger.entry.Digest;
+import dev.cloister.ledger.entry.GpuReferenceValue;
 import dev.cloister.server.command.UsageException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -114,8 +117,10 @@ public record GpuStartOptions(
         NvidiaGpuPolicy policy = NvidiaGpuPolicy.genuineNvidia();
         if (rims.isPresent()) {
             try {
-                policy = policy.withMeasurements(new NvidiaGpuPolicy.MatchRims(readRims(rims.get(), clock)));
-            } catch (AttestationException | IOException e) {
+                // As clients require: RIMs for both the driver and the VBIOS, each matching.
+                policy = policy.withMeasurements(
+                        new NvidiaGpuPolicy.MatchDriverAndVbiosRims(readRims(rims.get(), clock)));
+            } catch (AttestationException | IOException | IllegalArgumentException e) {
                 throw new GpuGateRefusal(
                         GpuStartGate.Step.SELF_ATTESTATION,
                         "the RIMs of --gpu-rims are unusable: " + e.getMessage(),
@@ -133,6 +138,42 @@ public record GpuStartOptions(
                 clock,
                 log);
         return Optional.of(gate.run(library));
+    }
+
+    /**
+     * What the release published in the ledger names for this GPU: the SHA-384 digests of the driver RIM and the VBIOS
+     * RIM the gate matched (by version), with the GPU's architecture as its model; empty without {@code --gpu-rims}.
+     */
+    public Optional<GpuReferenceValue> referenceValue(GpuStartGate.Passed gate, Clock clock)
+            throws IOException, AttestationException {
+        if (rims.isEmpty() || gate.mode() != GpuStartGate.Mode.CONFIDENTIAL) {
+            return Optional.empty();
+        }
+        var claims = gate.gpus().getFirst().claims().orElseThrow();
+        Digest driver = null;
+        Digest vbios = null;
+        for (byte[] xml : readRimDocuments(rims.get())) {
+            NvidiaRim rim = NvidiaRim.verify(clock.instant(), xml);
+            Digest d = new Digest(Digest.Algorithm.SHA_384, Bytes.of(sha384(xml)));
+            if (rim.colloquialVersion().equalsIgnoreCase(String.valueOf(claims.driverVersion()))) {
+                driver = d;
+            } else if (rim.colloquialVersion().equalsIgnoreCase(String.valueOf(claims.vbiosVersion()))) {
+                vbios = d;
+            }
+        }
+        if (driver == null || vbios == null) {
+            throw new AttestationException("--gpu-rims lacks the driver or the VBIOS RIM of the attested GPU");
+        }
+        return Optional.of(
+                new GpuReferenceValue(gate.gpus().getFirst().architecture().name(), driver, vbios));
+    }
+
+    private static byte[] sha384(byte[] data) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-384").digest(data);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The signed RIM documents of {@code --gpu-rims} (none without it), for the evidence to staple. */

@@ -77,10 +77,9 @@ class GpuStartGateTest {
         }
         assertEquals(ConfCompute.ReadyState.ACCEPTING, readyState());
         assertTrue(log.stream().anyMatch(l -> l.startsWith("GPU start gate passed in ")), log::toString);
-        // The start log's timing on the fake library (the budget: the gate adds at most 2 s to the start).
+        // The start log's timing on the fake library, printed for the record (not asserted: no timed tests).
         System.out.println("fake NVML: " + p.elapsed().toMillis() + " ms for the gate, "
                 + p.reportLatency().toNanos() / 1000 + " µs for the attestation report call and its verification");
-        assertTrue(p.elapsed().toMillis() < 2000, () -> "the gate took " + p.elapsed());
     }
 
     @Test
@@ -228,5 +227,43 @@ class GpuStartGateTest {
         assertEquals(0, FakeNvml.setCalls());
         assertEquals(0, FakeNvml.calls("nvmlDeviceGetConfComputeGpuAttestationReport"));
         assertTrue(log.stream().anyMatch(l -> l.startsWith("WARNING: --insecure-gpu-cc-off")), log::toString);
+    }
+
+    private GpuStartOptions withRims(Path rims) {
+        return GpuStartOptions.of(
+                "sim", "nvml", 1, FakeNvml.library(), rims, java.time.Duration.ZERO, false, dir.resolve("no-marker"));
+    }
+
+    @Test
+    void gpuRimsWhoseSignersExpiredRefuseTheGateBeforeNvmlIsAsked() throws Exception {
+        Path rims = Files.createDirectories(dir.resolve("rims"));
+        Path vectors = Vectors.dir("nvidia-gpu/nvtrust/rims");
+        for (String f : List.of("1010_0200_882_96005E0001_PROD.swidtag", "1010_0200_882_96005E0003_PROD.swidtag")) {
+            Files.copy(vectors.resolve(f), rims.resolve(f));
+        }
+        fake.configure(Map.of());
+        GpuGateRefusal r = assertThrows(
+                GpuGateRefusal.class,
+                () -> withRims(rims).runGate(Clock.systemUTC(), new java.security.SecureRandom(), log::add));
+        assertEquals(GpuStartGate.Step.SELF_ATTESTATION, r.step());
+        assertTrue(r.getMessage().contains("the RIMs of --gpu-rims are unusable"), r.getMessage());
+        assertEquals(0, FakeNvml.calls("nvmlInit_v2"));
+    }
+
+    @Test
+    void oneRimIsNotEnoughForTheGate() throws Exception {
+        Path rims = Files.createDirectories(dir.resolve("rims1"));
+        Files.copy(
+                Vectors.dir("nvidia-gpu/nvtrust/rims").resolve("1010_0200_882_96005E0001_PROD.swidtag"),
+                rims.resolve("a.swidtag"));
+        fake.configure(Map.of());
+        // Verified at a time inside the RIM signer's validity: refused because a VBIOS RIM alone cannot cover the
+        // driver.
+        Clock rimTime = Clock.fixed(Instant.parse("2024-06-01T00:00:00Z"), ZoneOffset.UTC);
+        GpuGateRefusal r = assertThrows(
+                GpuGateRefusal.class,
+                () -> withRims(rims).runGate(rimTime, new java.security.SecureRandom(), log::add));
+        assertEquals(GpuStartGate.Step.SELF_ATTESTATION, r.step());
+        assertTrue(r.getMessage().contains("a driver RIM and a VBIOS RIM are needed"), r.getMessage());
     }
 }
