@@ -5,6 +5,7 @@ import dev.cloister.attest.ratls.RaTlsPolicy;
 import dev.cloister.client.ObliviousHttpClient;
 import dev.cloister.client.keys.KeyConsistency;
 import dev.cloister.client.keys.KeyConsistencyException;
+import dev.cloister.client.keys.ReleaseTransparency;
 import io.vertx.core.Future;
 import java.net.URI;
 import java.time.Instant;
@@ -132,20 +133,11 @@ final class VerifiedKeys {
                         return Future.failedFuture(new SessionFailure(
                                 SessionFailure.Kind.LEDGER, "no published release names an SEV-SNP measurement", null));
                     }
-                    RaTlsPolicy.GpuRequirement gpu = config.platformGpu();
-                    if (gpu instanceof RaTlsPolicy.RequireGpu r && r.rims() instanceof RaTlsPolicy.FromLedger) {
-                        // A confidential GPU is proven by its measurements matching RIMs a logged release names.
-                        List<byte[]> rims = attempt.releases.stream()
-                                .flatMap(p -> p.gpuRimDigests().stream())
-                                .toList();
-                        if (rims.isEmpty()) {
-                            return Future.failedFuture(new SessionFailure(
-                                    SessionFailure.Kind.LEDGER,
-                                    "the GPU policy requires RIMs named by a published release, and no published "
-                                            + "release names any",
-                                    null));
-                        }
-                        gpu = r.withRims(new RaTlsPolicy.PublishedRims(rims));
+                    RaTlsPolicy.GpuRequirement gpu;
+                    try {
+                        gpu = ReleaseTransparency.applyPublishedRims(config.platformGpu(), attempt.releases);
+                    } catch (KeyConsistencyException e) {
+                        return Future.failedFuture(new SessionFailure(SessionFailure.Kind.LEDGER, e.getMessage(), e));
                     }
                     RaTlsPolicy policy = RaTlsPolicy.acceptingReleases(config.platformCpu(), measurements, gpu);
                     return Future.succeededFuture(RaTlsClient.create(
