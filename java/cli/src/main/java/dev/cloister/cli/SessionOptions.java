@@ -178,7 +178,10 @@ public final class SessionOptions {
             gpu = new RaTlsPolicy.RequireGpu(roots.gpu(), Duration.ofMinutes(5));
         } else {
             cpu = SevSnpPolicy.genuineAmd();
-            gpu = new RaTlsPolicy.RequireGpu(NvidiaGpuPolicy.genuineNvidia(), Duration.ofMinutes(5));
+            // Real hardware: genuine NVIDIA evidence whose measurements match the driver and VBIOS RIMs that a
+            // logged release names (the only proof that CC is on and developer tools are off).
+            gpu = new RaTlsPolicy.RequireGpu(
+                    NvidiaGpuPolicy.genuineNvidia(), Duration.ofMinutes(5), new RaTlsPolicy.FromLedger());
         }
         dev.cloister.protocol.padding.SizeBuckets buckets;
         try {

@@ -4,6 +4,10 @@ import dev.cloister.attest.ratls.AttestationMode;
 import dev.cloister.attest.ratls.SimulatedEvidenceSource;
 import dev.cloister.attest.sim.SimulatedNvidiaGpu;
 import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
+import dev.cloister.enclave.gpu.GpuGateRefusal;
+import dev.cloister.enclave.gpu.GpuStartGate;
+import dev.cloister.enclave.gpu.GpuStartOptions;
+import dev.cloister.enclave.gpu.NvmlEvidenceSource;
 import dev.cloister.infer.model.ModelFiles;
 import dev.cloister.server.ListenAddress;
 import dev.cloister.server.NodeRuntime;
@@ -22,6 +26,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +52,9 @@ public final class EnclaveCommand implements Callable<Integer> {
             System.exit(code);
         }
     }
+
+    /** The exit status when the GPU start gate refuses (usage errors are 2). */
+    public static final int GATE_REFUSED = 3;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -134,6 +142,42 @@ public final class EnclaveCommand implements Callable<Integer> {
             names = "--batch-window",
             description = "Share one hardware report among handshakes arriving within this window (e.g. PT0.005S)")
     Duration batchWindow;
+
+    @Option(
+            names = "--gpu",
+            description = "GPU evidence: sim (the simulated GPU; default with --platform sim), none (default with "
+                    + "--platform configfs-tsm) or nvml (a confidential-computing GPU through the driver's NVML: the "
+                    + "start gate runs before the model loads)")
+    String gpu;
+
+    @Option(names = "--gpus", defaultValue = "1", description = "With --gpu nvml: how many GPUs NVML must show")
+    int gpus;
+
+    @Option(
+            names = "--nvml-library",
+            paramLabel = "PATH",
+            description = "With --gpu nvml: load this libnvidia-ml.so.1 instead of the driver's (tests only; refused "
+                    + "where " + GpuStartOptions.PRODUCTION_MARKER_PATH + " exists)")
+    Path nvmlLibrary;
+
+    @Option(
+            names = "--gpu-rims",
+            paramLabel = "DIR",
+            description = "With --gpu nvml: signed NVIDIA RIMs (*.swidtag) the GPUs' measurements must match at start")
+    Path gpuRims;
+
+    @Option(
+            names = "--gpu-refresh",
+            defaultValue = "PT0S",
+            description = "With --gpu nvml: how long one GPU report serves (PT0S: a new report per handshake; "
+                    + "default: ${DEFAULT-VALUE})")
+    Duration gpuRefresh;
+
+    @Option(
+            names = "--insecure-gpu-cc-off",
+            description = "With --gpu nvml, development only: skip the GPU's confidential-computing checks; clients "
+                    + "refuse this enclave's evidence")
+    boolean insecureGpuCcOff;
 
     @Option(
             names = "--ledger",
@@ -258,21 +302,44 @@ public final class EnclaveCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--ledger needs --submitter-key");
         }
         if (ledger != null) Arguments.webUrl("--ledger", ledger);
+        GpuStartOptions gpuOptions = GpuStartOptions.of(
+                platform,
+                gpu,
+                gpus,
+                nvmlLibrary,
+                gpuRims,
+                gpuRefresh,
+                insecureGpuCcOff,
+                GpuStartOptions.PRODUCTION_MARKER);
         var submitter = ledger == null ? null : Arguments.logSigner("--submitter-key", submitterKey);
         checkRegistration();
+        // The GPU gate runs first: before the model loads, before CUDA initializes and before any listener opens.
+        Optional<GpuStartGate.Passed> gate;
+        try {
+            gate = gpuOptions.runGate(
+                    Clock.systemUTC(), new SecureRandom(), line -> System.err.println("gpu: " + line));
+        } catch (GpuGateRefusal e) {
+            System.err.println("cloister enclave: refused to start: " + e.getMessage());
+            return GATE_REFUSED;
+        }
         EnclaveLogFilter.install();
         ModelFiles files = dev.cloister.enclave.ModelArgument.resolve(
                 spec.commandLine(), model, tokenizer, modelsDir, line -> System.err.println("model: " + line));
         NodeRuntime runtime = NodeRuntime.create();
         try {
-            return start(runtime, files, submitter);
+            return start(runtime, files, submitter, gpuOptions, gate);
         } catch (Exception e) {
             runtime.close();
             throw e;
         }
     }
 
-    private int start(NodeRuntime runtime, ModelFiles files, dev.cloister.ledger.note.Ed25519NoteSigner submitter)
+    private int start(
+            NodeRuntime runtime,
+            ModelFiles files,
+            dev.cloister.ledger.note.Ed25519NoteSigner submitter,
+            GpuStartOptions gpuOptions,
+            Optional<GpuStartGate.Passed> gate)
             throws Exception {
         SecureRandom random = new SecureRandom();
         Clock clock = Clock.systemUTC();
@@ -287,15 +354,29 @@ public final class EnclaveCommand implements Callable<Integer> {
                     vcekChain == null ? Optional.empty() : Optional.of(Files.readAllBytes(vcekChain)));
         } else {
             SimulatedSevSnpPlatform cpu = SimulatedSevSnpPlatform.openOrCreate(simDir, clock.instant(), random);
-            SimulatedNvidiaGpu gpu = SimulatedNvidiaGpu.openOrCreate(simDir, clock.instant(), random);
+            Optional<SimulatedNvidiaGpu> simulatedGpu = gpuOptions.kind() == GpuStartOptions.Kind.SIM
+                    ? Optional.of(SimulatedNvidiaGpu.openOrCreate(simDir, clock.instant(), random))
+                    : Optional.empty();
             evidence = new SimulatedEvidenceSource(
-                    cpu, Optional.of(gpu), measurement, Duration.ZERO, Duration.ofMinutes(1), clock, random);
+                    cpu, simulatedGpu, measurement, Duration.ZERO, Duration.ofMinutes(1), clock, random);
+        }
+        if (gate.isPresent()) {
+            evidence = new NvmlEvidenceSource(
+                    evidence, gate.get(), gpuOptions.refresh(), gpuOptions.rimDocuments(), clock, random);
         }
         if (ledger != null) {
             LedgerPublisher.Published published = new LedgerPublisher(
                             WebClient.create(runtime.vertx()), ledger, submitter, Duration.ofSeconds(30))
-                    .publish(
-                            ReleaseMeasurement.entry(measurement, "development").encode())
+                    .publish(ReleaseMeasurement.entry(
+                                    measurement,
+                                    "development",
+                                    gate.isPresent()
+                                            ? gpuOptions
+                                                    .referenceValue(gate.get(), clock)
+                                                    .map(List::of)
+                                                    .orElse(List.of())
+                                            : List.of())
+                            .encode())
                     .await(60, TimeUnit.SECONDS);
             if (releaseProofOut != null)
                 Files.write(releaseProofOut, published.proof().encode());
@@ -322,7 +403,11 @@ public final class EnclaveCommand implements Callable<Integer> {
                 + (platform.equals("sim")
                         ? "simulated SEV-SNP + GPU), measurement "
                                 + HexFormat.of().formatHex(measurement)
-                        : "configfs-tsm)"));
+                        : "configfs-tsm)")
+                + ", GPU " + gpuOptions.kind().name().toLowerCase(java.util.Locale.ROOT)
+                + (gate.map(g -> g.mode() == GpuStartGate.Mode.INSECURE_CC_OFF).orElse(false)
+                        ? " (INSECURE: confidential computing off, clients refuse)"
+                        : ""));
         registerWithPool(runtime, enclave, clock, random);
         ServerCommand.started();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -3,6 +3,7 @@ package dev.cloister.enclave;
 import dev.cloister.base.Bytes;
 import dev.cloister.ledger.entry.Digest;
 import dev.cloister.ledger.entry.EnclaveRelease;
+import dev.cloister.ledger.entry.GpuReferenceValue;
 import dev.cloister.ledger.entry.PlatformMeasurement;
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,8 +47,16 @@ public final class ReleaseMeasurement {
         }
     }
 
-    /** The ledger entry that publishes this release (SEV-SNP launch digest; no GPU reference values yet). */
+    /** The ledger entry that publishes this release (SEV-SNP launch digest; no GPU reference values). */
     public static EnclaveRelease entry(byte[] measurement, String sourceRevision) {
+        return entry(measurement, sourceRevision, List.of());
+    }
+
+    /**
+     * The ledger entry that publishes this release: SEV-SNP launch digest, and the driver and VBIOS RIMs its GPUs must
+     * match (what clients then require).
+     */
+    public static EnclaveRelease entry(byte[] measurement, String sourceRevision, List<GpuReferenceValue> gpus) {
         try {
             MessageDigest sha384 = MessageDigest.getInstance("SHA-384");
             Digest image = new Digest(Digest.Algorithm.SHA_384, Bytes.of(measurement));
@@ -58,7 +67,7 @@ public final class ReleaseMeasurement {
             return new EnclaveRelease(
                     RELEASE_NAME,
                     List.of(new PlatformMeasurement.SevSnp(Bytes.of(measurement))),
-                    List.of(),
+                    gpus,
                     image,
                     sourceRevision,
                     recipe);

@@ -16,12 +16,17 @@ import java.util.Optional;
  * { "__cmwc_t": "tag:cloister.dev,2026:evidence-bundle/v1",
  *   "cpu":              [ "application/vnd.cloister.sev-snp-report", report ],
  *   "cpu-endorsements": [ "application/pem-certificate-chain", VCEK ‖ ASK ‖ ARK (PEM) ],
- *   ? "gpu":              [ "application/vnd.cloister.nvidia-spdm-report", request ‖ response ],
+ *   ? "gpu":              [ "application/vnd.cloister.nvidia-spdm-report", request ‖ response ]
+ *                       / [ "application/vnd.cloister.nvidia-cc-off", reason (ASCII) ],
  *   ? "gpu-endorsements": [ "application/pem-certificate-chain", chain (PEM, leaf first) ],
+ *   ? "gpu-rims":         [ "application/vnd.cloister.nvidia-rims", CBOR array of bstr: signed RIM documents ],
  *   ? "ledger-proofs":    [ "application/vnd.cloister.ledger-proofs", bytes ] }
  * </pre>
  *
- * Encoded deterministically (RFC 8949 §4.2.1), so one bundle has one encoding; the decoder refuses any other
+ * The {@value #NVIDIA_CC_OFF} form marks an enclave started with {@code --insecure-gpu-cc-off} (development only):
+ * its GPU runs without confidential computing, it has no report, and every verifier refuses it.
+ *
+ * <p>Encoded deterministically (RFC 8949 §4.2.1), so one bundle has one encoding; the decoder refuses any other
  * encoding, unknown labels, unknown media types, and sizes above the limits. A new format gets a new collection type.
  */
 public record EvidenceBundle(
@@ -29,12 +34,24 @@ public record EvidenceBundle(
         Entry cpuEndorsements,
         Optional<Entry> gpu,
         Optional<Entry> gpuEndorsements,
-        Optional<Entry> ledgerProofs) {
+        Optional<Entry> ledgerProofs,
+        Optional<Entry> gpuRims) {
 
     public static final String COLLECTION_TYPE = "tag:cloister.dev,2026:evidence-bundle/v1";
     public static final String SEV_SNP_REPORT = "application/vnd.cloister.sev-snp-report";
     public static final String NVIDIA_SPDM_REPORT = "application/vnd.cloister.nvidia-spdm-report";
+    /** The GPU entry of an enclave whose GPU runs with confidential computing off: clients refuse it. */
+    public static final String NVIDIA_CC_OFF = "application/vnd.cloister.nvidia-cc-off";
+
     public static final String PEM_CHAIN = "application/pem-certificate-chain";
+    /**
+     * The signed NVIDIA RIMs (SWID tags) the enclave staples next to its GPU evidence, so that a client can match the
+     * measurements against RIMs whose digests a logged release names.
+     */
+    public static final String NVIDIA_RIMS = "application/vnd.cloister.nvidia-rims";
+    /** At most this many RIM documents in {@value #NVIDIA_RIMS}. */
+    public static final int MAX_RIMS = 4;
+
     public static final String LEDGER_PROOFS = "application/vnd.cloister.ledger-proofs";
     public static final int MAX_ENCODED = 256 * 1024;
     public static final int MAX_VALUE = 64 * 1024;
@@ -66,12 +83,59 @@ public record EvidenceBundle(
             throw new IllegalArgumentException("unknown CPU evidence type " + cpu.mediaType());
         }
         requireType(cpuEndorsements, PEM_CHAIN);
-        gpu.ifPresent(g -> requireType(g, NVIDIA_SPDM_REPORT));
+        gpu.ifPresent(g -> {
+            if (!NVIDIA_CC_OFF.equals(g.mediaType())) {
+                requireType(g, NVIDIA_SPDM_REPORT);
+            }
+        });
         gpuEndorsements.ifPresent(g -> requireType(g, PEM_CHAIN));
         ledgerProofs.ifPresent(g -> requireType(g, LEDGER_PROOFS));
+        Objects.requireNonNull(gpuRims, "gpuRims");
+        gpuRims.ifPresent(g -> requireType(g, NVIDIA_RIMS));
         if (gpu.isPresent() != gpuEndorsements.isPresent()) {
             throw new IllegalArgumentException("GPU evidence and GPU endorsements come together");
         }
+        if (gpuRims.isPresent() && gpu.isEmpty()) {
+            throw new IllegalArgumentException("GPU RIMs come with GPU evidence only");
+        }
+    }
+
+    /** A bundle without stapled RIMs. */
+    public EvidenceBundle(
+            Entry cpu,
+            Entry cpuEndorsements,
+            Optional<Entry> gpu,
+            Optional<Entry> gpuEndorsements,
+            Optional<Entry> ledgerProofs) {
+        this(cpu, cpuEndorsements, gpu, gpuEndorsements, ledgerProofs, Optional.empty());
+    }
+
+    /** The {@value #NVIDIA_RIMS} entry holding {@code documents} (1 to {@value #MAX_RIMS}). */
+    public static Entry rims(List<byte[]> documents) {
+        if (documents.isEmpty() || documents.size() > MAX_RIMS) {
+            throw new IllegalArgumentException("1 to " + MAX_RIMS + " RIM documents, got " + documents.size());
+        }
+        return new Entry(
+                NVIDIA_RIMS, Cbor.array(documents.stream().map(Cbor::bytes).toArray(byte[][]::new)));
+    }
+
+    /** The RIM documents of the {@code gpu-rims} entry, if any. */
+    public List<byte[]> rimDocuments() throws AttestationException {
+        if (gpuRims.isEmpty()) {
+            return List.of();
+        }
+        byte[] value = gpuRims.get().value();
+        if (!(Cbor.decode(value) instanceof List<?> l)
+                || l.isEmpty()
+                || l.size() > MAX_RIMS
+                || !l.stream().allMatch(x -> x instanceof byte[])) {
+            throw new AttestationException("gpu-rims is not an array of 1 to " + MAX_RIMS + " byte strings");
+        }
+        byte[] again = Cbor.array(l.stream().map(x -> Cbor.bytes((byte[]) x)).toArray(byte[][]::new));
+        if (!java.util.Arrays.equals(again, value)) {
+            throw new AttestationException("gpu-rims is not in the canonical encoding");
+        }
+        return l.stream().map(x -> ((byte[]) x).clone()).toList();
     }
 
     private static void requireType(Entry e, String type) {
@@ -87,6 +151,7 @@ public record EvidenceBundle(
         m.put("cpu-endorsements", record(cpuEndorsements));
         gpu.ifPresent(e -> m.put("gpu", record(e)));
         gpuEndorsements.ifPresent(e -> m.put("gpu-endorsements", record(e)));
+        gpuRims.ifPresent(e -> m.put("gpu-rims", record(e)));
         ledgerProofs.ifPresent(e -> m.put("ledger-proofs", record(e)));
         return Cbor.map(m);
     }
@@ -104,7 +169,14 @@ public record EvidenceBundle(
                 throw new AttestationException("not a CBOR map (CMW collection)");
             }
             for (Object k : map.keySet()) {
-                if (!List.of("__cmwc_t", "cpu", "cpu-endorsements", "gpu", "gpu-endorsements", "ledger-proofs")
+                if (!List.of(
+                                "__cmwc_t",
+                                "cpu",
+                                "cpu-endorsements",
+                                "gpu",
+                                "gpu-endorsements",
+                                "gpu-rims",
+                                "ledger-proofs")
                         .contains(k)) {
                     throw new AttestationException("unknown label \"" + k + "\"");
                 }
@@ -120,7 +192,8 @@ public record EvidenceBundle(
                                 .orElseThrow(() -> new AttestationException("no cpu-endorsements entry")),
                         entry(map, "gpu"),
                         entry(map, "gpu-endorsements"),
-                        entry(map, "ledger-proofs"));
+                        entry(map, "ledger-proofs"),
+                        entry(map, "gpu-rims"));
             } catch (IllegalArgumentException e) {
                 throw new AttestationException(e.getMessage(), e);
             }

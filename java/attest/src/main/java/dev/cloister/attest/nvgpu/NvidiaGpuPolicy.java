@@ -36,6 +36,19 @@ public record NvidiaGpuPolicy(List<NvidiaRoot> trustedRoots, ReferenceValue nonc
         }
     }
 
+    /**
+     * As {@link MatchRims}, and the RIMs must cover both the report's driver version and its VBIOS version: every
+     * measured component is compared (what a client requires of a confidential GPU).
+     */
+    public record MatchDriverAndVbiosRims(List<NvidiaRim> rims) implements Measurements {
+        public MatchDriverAndVbiosRims {
+            rims = List.copyOf(rims);
+            if (rims.size() < 2) {
+                throw new IllegalArgumentException("a driver RIM and a VBIOS RIM are needed, got " + rims.size());
+            }
+        }
+    }
+
     public NvidiaGpuPolicy {
         Objects.requireNonNull(trustedRoots, "trustedRoots");
         trustedRoots = List.copyOf(trustedRoots);

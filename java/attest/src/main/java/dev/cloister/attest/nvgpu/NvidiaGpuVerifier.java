@@ -147,7 +147,23 @@ public final class NvidiaGpuVerifier {
         String vbios = report.opaque(NvidiaOpaque.VBIOS_VERSION)
                 .map(NvidiaOpaque::vbios)
                 .orElse(null);
-        if (policy.measurements() instanceof NvidiaGpuPolicy.MatchRims(var rims)) {
+        List<NvidiaRim> rims = switch (policy.measurements()) {
+            case NvidiaGpuPolicy.MatchRims(var r) -> r;
+            case NvidiaGpuPolicy.MatchDriverAndVbiosRims(var r) -> r;
+            case NvidiaGpuPolicy.SkipMeasurements s -> List.of();
+        };
+        if (policy.measurements() instanceof NvidiaGpuPolicy.MatchDriverAndVbiosRims) {
+            boolean driverRim =
+                    rims.stream().anyMatch(r -> r.colloquialVersion().equalsIgnoreCase(String.valueOf(driver)));
+            boolean vbiosRim =
+                    rims.stream().anyMatch(r -> r.colloquialVersion().equalsIgnoreCase(String.valueOf(vbios)));
+            if (!driverRim || !vbiosRim) {
+                throw new AttestationException("while comparing the GPU measurements with the RIMs: the RIMs ("
+                        + rims.stream().map(NvidiaRim::colloquialVersion).toList() + ") do not cover both the driver "
+                        + driver + " and the VBIOS " + vbios);
+            }
+        }
+        if (!rims.isEmpty()) {
             for (NvidiaRim rim : rims) {
                 try {
                     String v = rim.colloquialVersion();

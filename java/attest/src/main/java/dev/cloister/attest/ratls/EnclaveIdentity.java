@@ -157,7 +157,8 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
                 cpu.endorsements(),
                 gpu.map(EvidenceSource.GpuEvidence::report),
                 gpu.map(EvidenceSource.GpuEvidence::endorsements),
-                cpu.ledgerProofs());
+                cpu.ledgerProofs(),
+                gpu.flatMap(EvidenceSource.GpuEvidence::rims));
     }
 
     private static void requireNonce(byte[] nonce) throws RaTlsException {

@@ -53,12 +53,23 @@ public interface EvidenceSource {
      * @param report bundle entry {@code gpu}; its request nonce is {@code freshness.nonce()}
      * @param endorsements bundle entry {@code gpu-endorsements}
      * @param freshness the refresh time and salt
+     * @param rims bundle entry {@code gpu-rims}: the signed RIMs the enclave staples, when it has them
      */
-    record GpuEvidence(EvidenceBundle.Entry report, EvidenceBundle.Entry endorsements, GpuFreshness freshness) {
+    record GpuEvidence(
+            EvidenceBundle.Entry report,
+            EvidenceBundle.Entry endorsements,
+            GpuFreshness freshness,
+            Optional<EvidenceBundle.Entry> rims) {
         public GpuEvidence {
             Objects.requireNonNull(report, "report");
             Objects.requireNonNull(endorsements, "endorsements");
             Objects.requireNonNull(freshness, "freshness");
+            Objects.requireNonNull(rims, "rims");
+        }
+
+        /** GPU evidence without stapled RIMs. */
+        public GpuEvidence(EvidenceBundle.Entry report, EvidenceBundle.Entry endorsements, GpuFreshness freshness) {
+            this(report, endorsements, freshness, Optional.empty());
         }
     }
 }

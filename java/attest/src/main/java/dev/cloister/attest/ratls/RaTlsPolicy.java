@@ -28,15 +28,67 @@ public record RaTlsPolicy(
 
     /**
      * The peer must carry GPU evidence accepted by {@code policy} (its nonce is set per handshake) and refreshed no
-     * longer than {@code maxAge} ago.
+     * longer than {@code maxAge} ago, and its measurements must match the RIMs {@code rims} asks for.
      */
-    public record RequireGpu(NvidiaGpuPolicy policy, Duration maxAge) implements GpuRequirement {
+    public record RequireGpu(NvidiaGpuPolicy policy, Duration maxAge, RimRequirement rims) implements GpuRequirement {
         public RequireGpu {
             Objects.requireNonNull(policy, "policy");
             Objects.requireNonNull(maxAge, "maxAge");
+            Objects.requireNonNull(rims, "rims");
             if (maxAge.isNegative() || maxAge.isZero()) {
                 throw new IllegalArgumentException("maxAge must be positive");
             }
+        }
+
+        /** GPU evidence appraised by {@code policy} alone (its own measurement setting). */
+        public RequireGpu(NvidiaGpuPolicy policy, Duration maxAge) {
+            this(policy, maxAge, new PolicyRims());
+        }
+
+        public RequireGpu withRims(RimRequirement r) {
+            return new RequireGpu(policy, maxAge, r);
+        }
+    }
+
+    /** Which RIMs the GPU measurements must match. */
+    public sealed interface RimRequirement {}
+
+    /** Those of the {@link NvidiaGpuPolicy}'s {@code measurements} (possibly none: a genuineness check only). */
+    public record PolicyRims() implements RimRequirement {}
+
+    /**
+     * RIMs named by the releases the ledger vouches for: the client replaces this with {@link PublishedRims} once it
+     * has verified the releases; a verifier that still sees it refuses (no release was applied).
+     */
+    public record FromLedger() implements RimRequirement {}
+
+    /**
+     * The peer staples signed RIMs ({@code gpu-rims}); each must verify under NVIDIA's RIM root, its SHA-384 must be one
+     * of {@code sha384}, and together they must cover the report's driver and VBIOS versions, whose measurements they
+     * must match.
+     *
+     * @param sha384 the RIM digests published releases name (at least one)
+     */
+    public record PublishedRims(List<byte[]> sha384) implements RimRequirement {
+        public PublishedRims {
+            sha384 = sha384.stream().map(byte[]::clone).toList();
+            if (sha384.isEmpty()) {
+                throw new IllegalArgumentException("no published RIM digest");
+            }
+            for (byte[] d : sha384) {
+                if (d.length != 48) {
+                    throw new IllegalArgumentException("a SHA-384 digest is 48 bytes, got " + d.length);
+                }
+            }
+        }
+
+        @Override
+        public List<byte[]> sha384() {
+            return sha384.stream().map(byte[]::clone).toList();
+        }
+
+        boolean names(byte[] digest) {
+            return sha384.stream().anyMatch(d -> java.security.MessageDigest.isEqual(d, digest));
         }
     }
 

@@ -7,6 +7,8 @@ import dev.cloister.attest.ReferenceValue;
 import dev.cloister.attest.bundle.EvidenceBundle;
 import dev.cloister.attest.nvgpu.NvidiaGpuEndorsements;
 import dev.cloister.attest.nvgpu.NvidiaGpuEvidence;
+import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
+import dev.cloister.attest.nvgpu.NvidiaRim;
 import dev.cloister.attest.sevsnp.AttestationReport;
 import dev.cloister.attest.sevsnp.SevSnpEndorsements;
 import dev.cloister.attest.sevsnp.SevSnpEvidence;
@@ -18,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -162,15 +165,31 @@ public final class RaTlsVerifier {
                             RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
                             "the policy requires GPU evidence, the certificate carries none");
                 }
+                if (EvidenceBundle.NVIDIA_CC_OFF.equals(bundle.gpu().get().mediaType())) {
+                    throw new RaTlsException(
+                            RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
+                            "the enclave runs its GPU with confidential computing off (--insecure-gpu-cc-off): the "
+                                    + "host can read the GPU's memory");
+                }
                 GpuFreshness f = ev.gpuFreshness().get();
                 AttestationResult result;
                 try {
+                    NvidiaGpuPolicy gpuPolicy = r.policy();
+                    switch (r.rims()) {
+                        case RaTlsPolicy.PolicyRims p -> {}
+                        case RaTlsPolicy.FromLedger l ->
+                            throw new AttestationException(
+                                    "the policy requires RIMs named by logged releases, and none were applied");
+                        case RaTlsPolicy.PublishedRims p ->
+                            gpuPolicy = gpuPolicy.withMeasurements(
+                                    new NvidiaGpuPolicy.MatchDriverAndVbiosRims(publishedRims(now, bundle, p)));
+                    }
                     result = evidence.verify(
                             now,
                             NvidiaGpuEvidence.of(bundle.gpu().get().value()),
                             NvidiaGpuEndorsements.ofPem(
                                     bundle.gpuEndorsements().get().value()),
-                            r.policy().withNonce(new ReferenceValue.Digests(List.of(f.nonce()))));
+                            gpuPolicy.withNonce(new ReferenceValue.Digests(List.of(f.nonce()))));
                 } catch (AttestationException e) {
                     throw new RaTlsException(
                             RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
@@ -191,6 +210,38 @@ public final class RaTlsVerifier {
                 return Optional.of(result);
             }
         }
+    }
+
+    /** The stapled RIMs, each named by a published release and signed under NVIDIA's RIM root. */
+    private static List<NvidiaRim> publishedRims(
+            Instant now, EvidenceBundle bundle, RaTlsPolicy.PublishedRims published) throws AttestationException {
+        List<byte[]> documents = bundle.rimDocuments();
+        if (documents.isEmpty()) {
+            throw new AttestationException(
+                    "the policy requires RIMs named by logged releases; the certificate staples none (gpu-rims)");
+        }
+        if (documents.size() < 2) {
+            throw new AttestationException(
+                    "the certificate staples " + documents.size() + " RIM; a driver RIM and a VBIOS RIM are needed");
+        }
+        // Every digest first (cheap: a RIM no release names is refused unread), then the signatures.
+        for (byte[] d : documents) {
+            byte[] sha384;
+            try {
+                sha384 = java.security.MessageDigest.getInstance("SHA-384").digest(d);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+            if (!published.names(sha384)) {
+                throw new AttestationException("a stapled RIM (SHA-384 " + dev.cloister.base.Hex.format(sha384)
+                        + ") is not named by any logged release");
+            }
+        }
+        List<NvidiaRim> rims = new ArrayList<>();
+        for (byte[] d : documents) {
+            rims.add(NvidiaRim.verify(now, d));
+        }
+        return rims;
     }
 
     /** The bundle's {@code cpu-endorsements}: the VCEK (or VLEK) certificate first, then ASK and ARK, in PEM. */

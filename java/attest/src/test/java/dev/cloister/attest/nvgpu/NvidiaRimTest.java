@@ -98,6 +98,25 @@ class NvidiaRimTest {
     }
 
     @Test
+    void aClientPolicyNeedsRimsForBothTheDriverAndTheVbiosTheReportNames() throws Exception {
+        NvidiaRim vbios = NvidiaRim.verify(
+                RIM_TIME, Vectors.read(NvidiaGpuSamples.dir().resolve("1010_0200_882_96005E0001_test_no_gpu.swidtag")));
+        NvidiaRim driver = NvidiaRim.verify(
+                RIM_TIME, Vectors.read(NvidiaGpuSamples.dir().resolve("Driver_RIM_test_no_gpu.swidtag")));
+        NvidiaGpuPolicy p = NvidiaGpuPolicy.genuineNvidia()
+                .withMeasurements(new NvidiaGpuPolicy.MatchDriverAndVbiosRims(List.of(vbios, driver)));
+        refused(
+                "do not cover both the driver 550.90.07 and the VBIOS 96.00.9f.00.01",
+                () -> new NvidiaGpuVerifier()
+                        .verify(
+                                NvidiaGpuSamples.NOW,
+                                NvidiaGpuEvidence.of(NvidiaGpuSamples.report()),
+                                NvidiaGpuEndorsements.ofPem(NvidiaGpuSamples.chainPem()),
+                                p));
+        assertThrows(IllegalArgumentException.class, () -> new NvidiaGpuPolicy.MatchDriverAndVbiosRims(List.of(vbios)));
+    }
+
+    @Test
     void aRimMadeFromTheReportsOwnValuesMatchesInStructure() throws Exception {
         // The comparison logic on its own: golden = the report's own blocks (unsigned, so built in memory).
         NvidiaGpuClaims c = new NvidiaGpuVerifier()

@@ -205,6 +205,133 @@ class RaTlsNegativeTest {
     }
 
     @Test
+    void gpuEvidenceMarkedConfidentialComputingOffIsRefused() throws Exception {
+        // What `cloister enclave --gpu nvml --insecure-gpu-cc-off` serves: a GPU entry that says CC is off.
+        SimulatedEvidenceSource cpuOnly = new SimulatedEvidenceSource(
+                RaTlsFixture.cpu(),
+                Optional.empty(),
+                RaTlsFixture.RELEASE,
+                Duration.ZERO,
+                Duration.ofMinutes(1),
+                Clock.systemUTC(),
+                RaTlsFixture.RANDOM);
+        EvidenceSource ccOff = new EvidenceSource() {
+            @Override
+            public Optional<GpuEvidence> currentGpuEvidence() {
+                return Optional.of(new GpuEvidence(
+                        new EvidenceBundle.Entry(
+                                EvidenceBundle.NVIDIA_CC_OFF,
+                                "GPU confidential computing is off"
+                                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+                        new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN, new byte[0]),
+                        new GpuFreshness(java.time.Instant.now(), new byte[32])));
+            }
+
+            @Override
+            public CpuEvidence cpuReport(byte[] reportData) throws IOException {
+                return cpuOnly.cpuReport(reportData);
+            }
+        };
+        try (EnclaveIdentity insecure = EnclaveIdentity.generate(
+                ccOff,
+                new AttestationMode.PerHandshake(),
+                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
+                RaTlsFixture.TIMEOUT,
+                Clock.systemUTC(),
+                RaTlsFixture.RANDOM)) {
+            RaTlsException x = refused(
+                    RaTlsFixture.client(RaTlsFixture.policy()), insecure, RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
+            assertTrue(x.getMessage().contains("--insecure-gpu-cc-off"), x.getMessage());
+            refused(
+                    RaTlsFixture.client(RaTlsFixture.policy().withGpu(new RaTlsPolicy.NoGpu())),
+                    insecure,
+                    RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
+        }
+    }
+
+    /** The fixture's CPU + GPU enclave, stapling {@code rims} (signed RIM documents) to its GPU evidence. */
+    private static EnclaveIdentity stapling(List<byte[]> rims) {
+        SimulatedEvidenceSource source = RaTlsFixture.source(Clock.systemUTC());
+        EvidenceSource withRims = new EvidenceSource() {
+            @Override
+            public Optional<GpuEvidence> currentGpuEvidence() throws IOException {
+                GpuEvidence g = source.currentGpuEvidence().orElseThrow();
+                return Optional.of(new GpuEvidence(
+                        g.report(),
+                        g.endorsements(),
+                        g.freshness(),
+                        rims.isEmpty() ? Optional.empty() : Optional.of(EvidenceBundle.rims(rims))));
+            }
+
+            @Override
+            public CpuEvidence cpuReport(byte[] reportData) throws IOException {
+                return source.cpuReport(reportData);
+            }
+        };
+        return EnclaveIdentity.generate(
+                withRims,
+                new AttestationMode.PerHandshake(),
+                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
+                RaTlsFixture.TIMEOUT,
+                Clock.systemUTC(),
+                RaTlsFixture.RANDOM);
+    }
+
+    private static RaTlsPolicy requiringRims(RaTlsPolicy.RimRequirement rims) {
+        return RaTlsFixture.policy()
+                .withGpu(RaTlsFixture.simulatedGpu(Duration.ofMinutes(5)).withRims(rims));
+    }
+
+    private static byte[] rimVector() {
+        return dev.cloister.testing.Vectors.read(
+                dev.cloister.testing.Vectors.file("nvidia-gpu/nvtrust/rims/1010_0200_882_96005E0001_PROD.swidtag"));
+    }
+
+    private static byte[] sha384(byte[] data) throws Exception {
+        return java.security.MessageDigest.getInstance("SHA-384").digest(data);
+    }
+
+    @Test
+    void aLedgerRimRequirementThatWasNeverAppliedRefuses() throws Exception {
+        RaTlsException x = refused(
+                RaTlsFixture.client(requiringRims(new RaTlsPolicy.FromLedger())),
+                enclave,
+                RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
+        assertTrue(x.getMessage().contains("none were applied"), x.getMessage());
+    }
+
+    @Test
+    void gpuEvidenceWithoutStapledRimsIsRefusedWhenReleasesNameRims() throws Exception {
+        RaTlsException x = refused(
+                RaTlsFixture.client(requiringRims(new RaTlsPolicy.PublishedRims(List.of(sha384(rimVector()))))),
+                enclave,
+                RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
+        assertTrue(x.getMessage().contains("staples none"), x.getMessage());
+    }
+
+    @Test
+    void aStapledRimNoReleaseNamesIsRefused() throws Exception {
+        try (EnclaveIdentity e = stapling(List.of(rimVector(), rimVector()))) {
+            RaTlsException x = refused(
+                    RaTlsFixture.client(requiringRims(new RaTlsPolicy.PublishedRims(List.of(new byte[48])))),
+                    e,
+                    RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
+            assertTrue(x.getMessage().contains("not named by any logged release"), x.getMessage());
+        }
+    }
+
+    @Test
+    void oneStapledRimIsNotEnough() throws Exception {
+        try (EnclaveIdentity e = stapling(List.of(rimVector()))) {
+            RaTlsException x = refused(
+                    RaTlsFixture.client(requiringRims(new RaTlsPolicy.PublishedRims(List.of(sha384(rimVector()))))),
+                    e,
+                    RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
+            assertTrue(x.getMessage().contains("a driver RIM and a VBIOS RIM are needed"), x.getMessage());
+        }
+    }
+
+    @Test
     void gpuEvidenceWhereThePolicyExpectsACpuOnlyPeer() throws Exception {
         refused(
                 RaTlsFixture.client(RaTlsFixture.policy().withGpu(new RaTlsPolicy.NoGpu())),

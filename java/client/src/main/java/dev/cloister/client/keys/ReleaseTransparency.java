@@ -1,8 +1,11 @@
 package dev.cloister.client.keys;
 
+import dev.cloister.attest.ratls.RaTlsPolicy;
 import dev.cloister.ledger.LedgerException;
 import dev.cloister.ledger.client.LogVerifier;
+import dev.cloister.ledger.entry.Digest;
 import dev.cloister.ledger.entry.EnclaveRelease;
+import dev.cloister.ledger.entry.GpuReferenceValue;
 import dev.cloister.ledger.entry.LedgerEntry;
 import dev.cloister.ledger.entry.PlatformMeasurement;
 import dev.cloister.ledger.proof.KeyProofs;
@@ -39,6 +42,19 @@ public final class ReleaseTransparency {
                     .map(m -> ((PlatformMeasurement.SevSnp) m).launchDigest().toByteArray())
                     .toList();
         }
+
+        /** The SHA-384 digests of the driver and VBIOS RIMs this release names for its GPUs. */
+        public List<byte[]> gpuRimDigests() {
+            List<byte[]> out = new ArrayList<>();
+            for (GpuReferenceValue g : release.gpus()) {
+                for (Digest d : List.of(g.driverRim(), g.vbiosRim())) {
+                    if (d.algorithm() == Digest.Algorithm.SHA_384) {
+                        out.add(d.value().toByteArray());
+                    }
+                }
+            }
+            return List.copyOf(out);
+        }
     }
 
     /**
@@ -67,6 +83,27 @@ public final class ReleaseTransparency {
                     + (reasons.isEmpty() ? "" : ": " + String.join("; ", reasons)));
         }
         return List.copyOf(accepted);
+    }
+
+    /**
+     * {@code gpu} with a {@link RaTlsPolicy.FromLedger} RIM requirement replaced by the driver and VBIOS RIM digests
+     * the verified {@code releases} name (a confidential GPU is proven by its measurements matching those RIMs); any
+     * other requirement unchanged.
+     *
+     * @throws KeyConsistencyException if the requirement is {@code FromLedger} and no release names a RIM
+     */
+    public static RaTlsPolicy.GpuRequirement applyPublishedRims(
+            RaTlsPolicy.GpuRequirement gpu, List<PublishedRelease> releases) throws KeyConsistencyException {
+        if (!(gpu instanceof RaTlsPolicy.RequireGpu r) || !(r.rims() instanceof RaTlsPolicy.FromLedger)) {
+            return gpu;
+        }
+        List<byte[]> rims =
+                releases.stream().flatMap(p -> p.gpuRimDigests().stream()).toList();
+        if (rims.isEmpty()) {
+            throw new KeyConsistencyException(
+                    "the GPU policy requires RIMs named by a published release, and no published release names any");
+        }
+        return r.withRims(new RaTlsPolicy.PublishedRims(rims));
     }
 
     /** The published release whose SEV-SNP measurement is {@code measurement}, if any. */

@@ -5,6 +5,7 @@ import dev.cloister.attest.ratls.RaTlsPolicy;
 import dev.cloister.client.ObliviousHttpClient;
 import dev.cloister.client.keys.KeyConsistency;
 import dev.cloister.client.keys.KeyConsistencyException;
+import dev.cloister.client.keys.ReleaseTransparency;
 import io.vertx.core.Future;
 import java.net.URI;
 import java.time.Instant;
@@ -132,8 +133,13 @@ final class VerifiedKeys {
                         return Future.failedFuture(new SessionFailure(
                                 SessionFailure.Kind.LEDGER, "no published release names an SEV-SNP measurement", null));
                     }
-                    RaTlsPolicy policy =
-                            RaTlsPolicy.acceptingReleases(config.platformCpu(), measurements, config.platformGpu());
+                    RaTlsPolicy.GpuRequirement gpu;
+                    try {
+                        gpu = ReleaseTransparency.applyPublishedRims(config.platformGpu(), attempt.releases);
+                    } catch (KeyConsistencyException e) {
+                        return Future.failedFuture(new SessionFailure(SessionFailure.Kind.LEDGER, e.getMessage(), e));
+                    }
+                    RaTlsPolicy policy = RaTlsPolicy.acceptingReleases(config.platformCpu(), measurements, gpu);
                     return Future.succeededFuture(RaTlsClient.create(
                             policy,
                             config.verifier(),

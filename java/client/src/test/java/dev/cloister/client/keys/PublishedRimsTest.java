@@ -1,0 +1,76 @@
+package dev.cloister.client.keys;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
+import dev.cloister.attest.ratls.RaTlsPolicy;
+import dev.cloister.base.Bytes;
+import dev.cloister.ledger.entry.Digest;
+import dev.cloister.ledger.entry.EnclaveRelease;
+import dev.cloister.ledger.entry.GpuReferenceValue;
+import dev.cloister.ledger.entry.PlatformMeasurement;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The client's default GPU policy takes its RIMs from the releases the ledger vouches for, and only from them. */
+class PublishedRimsTest {
+
+    private static Bytes filled(int n, int b) {
+        byte[] a = new byte[n];
+        Arrays.fill(a, (byte) b);
+        return Bytes.of(a);
+    }
+
+    private static ReleaseTransparency.PublishedRelease release(List<GpuReferenceValue> gpus) {
+        return new ReleaseTransparency.PublishedRelease(
+                new EnclaveRelease(
+                        "cloister-enclave test",
+                        List.of(new PlatformMeasurement.SevSnp(filled(48, 0x11))),
+                        gpus,
+                        new Digest(Digest.Algorithm.SHA_256, filled(32, 0x66)),
+                        "0123456789abcdef0123456789abcdef01234567",
+                        new Digest(Digest.Algorithm.SHA_256, filled(32, 0x77))),
+                1,
+                2);
+    }
+
+    private static final RaTlsPolicy.RequireGpu FROM_LEDGER = new RaTlsPolicy.RequireGpu(
+            NvidiaGpuPolicy.genuineNvidia(), Duration.ofMinutes(5), new RaTlsPolicy.FromLedger());
+
+    @Test
+    void theReleasesDriverAndVbiosRimsBecomeThePolicysRims() throws Exception {
+        GpuReferenceValue h100 = new GpuReferenceValue(
+                "HOPPER",
+                new Digest(Digest.Algorithm.SHA_384, filled(48, 0x44)),
+                new Digest(Digest.Algorithm.SHA_384, filled(48, 0x55)));
+        RaTlsPolicy.GpuRequirement g =
+                ReleaseTransparency.applyPublishedRims(FROM_LEDGER, List.of(release(List.of(h100))));
+        RaTlsPolicy.PublishedRims rims = (RaTlsPolicy.PublishedRims) ((RaTlsPolicy.RequireGpu) g).rims();
+        assertEquals(2, rims.sha384().size());
+        assertArrayEquals(filled(48, 0x44).toByteArray(), rims.sha384().get(0));
+        assertArrayEquals(filled(48, 0x55).toByteArray(), rims.sha384().get(1));
+    }
+
+    @Test
+    void noReleaseNamingRimsRefusesTheSession() {
+        KeyConsistencyException e = assertThrows(
+                KeyConsistencyException.class,
+                () -> ReleaseTransparency.applyPublishedRims(FROM_LEDGER, List.of(release(List.of()))));
+        assertTrue(e.getMessage().contains("no published release names any"), e.getMessage());
+    }
+
+    @Test
+    void otherRequirementsAreLeftAlone() throws Exception {
+        RaTlsPolicy.RequireGpu policyRims =
+                new RaTlsPolicy.RequireGpu(NvidiaGpuPolicy.genuineNvidia(), Duration.ofMinutes(5));
+        assertSame(policyRims, ReleaseTransparency.applyPublishedRims(policyRims, List.of(release(List.of()))));
+        RaTlsPolicy.NoGpu none = new RaTlsPolicy.NoGpu();
+        assertSame(none, ReleaseTransparency.applyPublishedRims(none, List.of()));
+    }
+}

@@ -1,0 +1,143 @@
+package dev.cloister.enclave.gpu;
+
+import dev.cloister.attest.bundle.EvidenceBundle;
+import dev.cloister.attest.ratls.EvidenceSource;
+import dev.cloister.attest.ratls.GpuFreshness;
+import dev.cloister.infer.nvml.GpuCertificate;
+import dev.cloister.infer.nvml.Nvml;
+import dev.cloister.infer.nvml.NvmlException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * An {@link EvidenceSource} whose GPU evidence comes from NVML, after {@link GpuStartGate} passed, and whose CPU
+ * reports come from another source (configfs-tsm, or the simulated SEV-SNP platform). Each GPU report is requested
+ * with the nonce of a new {@link GpuFreshness}; with a refresh interval of zero every call (every handshake) gets a
+ * new report, otherwise one report serves until the interval has passed. The certificate chain is the one the gate
+ * verified, and the RIMs the gate matched are stapled to each report ({@code gpu-rims}), so that a client can check
+ * they are the ones a logged release names. The evidence of the first GPU is served (the evidence bundle carries one GPU).
+ *
+ * <p>After {@link GpuStartGate.Mode#INSECURE_CC_OFF} the GPU entry is {@link EvidenceBundle#NVIDIA_CC_OFF}: no report,
+ * and every client refuses it.
+ */
+public final class NvmlEvidenceSource implements EvidenceSource, AutoCloseable {
+
+    static final byte[] CC_OFF_REASON =
+            "GPU confidential computing is off (--insecure-gpu-cc-off)".getBytes(StandardCharsets.US_ASCII);
+
+    private final EvidenceSource cpu;
+    private final GpuStartGate.Passed gate;
+    private final Duration refresh;
+    private final Clock clock;
+    private final SecureRandom random;
+    private final Nvml.Device device;
+    private final EvidenceBundle.Entry endorsements;
+    private final Optional<EvidenceBundle.Entry> rims;
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile GpuEvidence current;
+    private volatile Duration lastReportLatency = Duration.ZERO;
+
+    /**
+     * @param cpu where CPU reports come from (its own GPU evidence, if any, is not used)
+     * @param gate what the start gate passed (its NVML is closed with this source)
+     * @param refresh how long a GPU report serves; zero: a new one for every call
+     * @param rims the signed RIM documents stapled to every report (the ones the gate matched), or none
+     */
+    public NvmlEvidenceSource(
+            EvidenceSource cpu,
+            GpuStartGate.Passed gate,
+            Duration refresh,
+            List<byte[]> rims,
+            Clock clock,
+            SecureRandom random) {
+        this.rims = rims.isEmpty() ? Optional.empty() : Optional.of(EvidenceBundle.rims(rims));
+        this.cpu = Objects.requireNonNull(cpu, "cpu");
+        this.gate = Objects.requireNonNull(gate, "gate");
+        this.refresh = Objects.requireNonNull(refresh, "refresh");
+        if (refresh.isNegative()) {
+            throw new IllegalArgumentException("refresh must not be negative");
+        }
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.random = Objects.requireNonNull(random, "random");
+        GpuStartGate.CheckedGpu first = gate.gpus().getFirst();
+        this.device = first.device();
+        this.endorsements = new EvidenceBundle.Entry(
+                EvidenceBundle.PEM_CHAIN,
+                first.certificate().map(GpuCertificate::attestationCertChain).orElse(new byte[0]));
+        if (gate.mode() == GpuStartGate.Mode.CONFIDENTIAL && first.certificate().isEmpty()) {
+            throw new IllegalArgumentException("a confidential gate result without the GPU's certificate chain");
+        }
+    }
+
+    @Override
+    public Optional<GpuEvidence> currentGpuEvidence() throws IOException {
+        Instant now = clock.instant();
+        GpuEvidence g = current;
+        if (g != null
+                && !refresh.isZero()
+                && now.isBefore(g.freshness().refreshedAt().plus(refresh))) {
+            return Optional.of(g);
+        }
+        lock.lock();
+        try {
+            g = current;
+            if (g == null
+                    || refresh.isZero()
+                    || !now.isBefore(g.freshness().refreshedAt().plus(refresh))) {
+                g = request(now);
+                current = g;
+            }
+            return Optional.of(g);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private GpuEvidence request(Instant now) throws IOException {
+        byte[] salt = new byte[GpuFreshness.SALT_LENGTH];
+        random.nextBytes(salt);
+        GpuFreshness freshness = new GpuFreshness(now, salt);
+        if (gate.mode() == GpuStartGate.Mode.INSECURE_CC_OFF) {
+            return new GpuEvidence(
+                    new EvidenceBundle.Entry(EvidenceBundle.NVIDIA_CC_OFF, CC_OFF_REASON), endorsements, freshness);
+        }
+        long start = System.nanoTime();
+        byte[] report;
+        try {
+            report = gate.nvml().attestationReport(device, freshness.nonce()).report();
+        } catch (NvmlException e) {
+            throw new IOException("the GPU gave no attestation report: " + e.getMessage(), e);
+        }
+        lastReportLatency = Duration.ofNanos(System.nanoTime() - start);
+        return new GpuEvidence(
+                new EvidenceBundle.Entry(EvidenceBundle.NVIDIA_SPDM_REPORT, report), endorsements, freshness, rims);
+    }
+
+    /** How long the last NVML attestation report call took. */
+    public Duration lastReportLatency() {
+        return lastReportLatency;
+    }
+
+    @Override
+    public CpuEvidence cpuReport(byte[] reportData) throws IOException {
+        return cpu.cpuReport(reportData);
+    }
+
+    @Override
+    public void close() throws NvmlException {
+        gate.nvml().close();
+    }
+
+    @Override
+    public String toString() {
+        return "NvmlEvidenceSource[" + gate.mode() + ", refresh=" + refresh + ", cpu=" + cpu + "]";
+    }
+}

@@ -1,0 +1,123 @@
+package dev.cloister.enclave.gpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.cloister.attest.bundle.EvidenceBundle;
+import dev.cloister.attest.nvgpu.NvidiaGpuVerifier;
+import dev.cloister.attest.ratls.EvidenceSource;
+import dev.cloister.attest.ratls.SimulatedEvidenceSource;
+import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
+import dev.cloister.testing.FakeNvml;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** GPU evidence from NVML after the gate: a report per handshake with that handshake's nonce, or per interval. */
+class NvmlEvidenceSourceTest {
+
+    @TempDir
+    Path dir;
+
+    @TempDir
+    static Path platformDir;
+
+    private static EvidenceSource cpu;
+    private final SecureRandom random = new SecureRandom();
+    private FakeGpu fake;
+
+    /** One simulated SEV-SNP platform for the class (its keys take seconds to make). */
+    @BeforeAll
+    static void platform() throws Exception {
+        SecureRandom random = new SecureRandom();
+        cpu = new SimulatedEvidenceSource(
+                SimulatedSevSnpPlatform.openOrCreate(platformDir, FakeGpu.NOW.minusSeconds(3600), random),
+                Optional.empty(),
+                new byte[48],
+                Duration.ZERO,
+                Duration.ofMinutes(1),
+                Clock.systemUTC(),
+                random);
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        fake = new FakeGpu(dir);
+    }
+
+    private GpuStartGate.Passed pass(GpuStartGate.Mode mode, Map<String, String> config) throws Exception {
+        fake.configure(config);
+        return new GpuStartGate(
+                        new GpuStartGate.Requirements(1, GpuStartGate.CpuTee.SEV_SNP, mode, fake.gpu.insecurePolicy()),
+                        new NvidiaGpuVerifier(),
+                        () -> fake.freshness,
+                        Clock.fixed(FakeGpu.NOW, ZoneOffset.UTC),
+                        line -> {})
+                .run(FakeNvml.library());
+    }
+
+    @Test
+    void everyHandshakeGetsANewReportForItsOwnNonce() throws Exception {
+        GpuStartGate.Passed gate = pass(GpuStartGate.Mode.CONFIDENTIAL, Map.of());
+        int before = FakeNvml.calls("nvmlDeviceGetConfComputeGpuAttestationReport");
+        try (NvmlEvidenceSource source =
+                new NvmlEvidenceSource(cpu, gate, Duration.ZERO, java.util.List.of(), Clock.systemUTC(), random)) {
+            EvidenceSource.GpuEvidence a = source.currentGpuEvidence().orElseThrow();
+            assertArrayEquals(a.freshness().nonce(), FakeNvml.lastNonce());
+            EvidenceSource.GpuEvidence b = source.currentGpuEvidence().orElseThrow();
+            assertArrayEquals(b.freshness().nonce(), FakeNvml.lastNonce());
+            assertNotEquals(a.freshness(), b.freshness());
+            assertEquals(before + 2, FakeNvml.calls("nvmlDeviceGetConfComputeGpuAttestationReport"));
+            assertEquals(EvidenceBundle.NVIDIA_SPDM_REPORT, a.report().mediaType());
+            assertArrayEquals(Files.readAllBytes(fake.report), a.report().value());
+            assertArrayEquals(Files.readAllBytes(fake.chain), a.endorsements().value());
+        }
+    }
+
+    @Test
+    void withARefreshIntervalOneReportServesUntilItEnds() throws Exception {
+        GpuStartGate.Passed gate = pass(GpuStartGate.Mode.CONFIDENTIAL, Map.of());
+        int before = FakeNvml.calls("nvmlDeviceGetConfComputeGpuAttestationReport");
+        Clock clock = Clock.fixed(Instant.parse("2026-12-01T00:00:10Z"), ZoneOffset.UTC);
+        try (NvmlEvidenceSource source =
+                new NvmlEvidenceSource(cpu, gate, Duration.ofMinutes(1), java.util.List.of(), clock, random)) {
+            assertEquals(source.currentGpuEvidence(), source.currentGpuEvidence());
+            assertEquals(before + 1, FakeNvml.calls("nvmlDeviceGetConfComputeGpuAttestationReport"));
+        }
+    }
+
+    @Test
+    void aReportFailureAfterStartIsAnIoError() throws Exception {
+        GpuStartGate.Passed gate = pass(GpuStartGate.Mode.CONFIDENTIAL, Map.of());
+        try (NvmlEvidenceSource source =
+                new NvmlEvidenceSource(cpu, gate, Duration.ZERO, java.util.List.of(), Clock.systemUTC(), random)) {
+            Files.delete(fake.report);
+            IOException e = assertThrows(IOException.class, source::currentGpuEvidence);
+            assertEquals(true, e.getMessage().contains("NVML_ERROR_NOT_SUPPORTED"), e.getMessage());
+        }
+    }
+
+    @Test
+    void insecureEvidenceIsMarkedCcOff() throws Exception {
+        GpuStartGate.Passed gate = pass(GpuStartGate.Mode.INSECURE_CC_OFF, Map.of("cc_feature", "0"));
+        try (NvmlEvidenceSource source =
+                new NvmlEvidenceSource(cpu, gate, Duration.ZERO, java.util.List.of(), Clock.systemUTC(), random)) {
+            EvidenceSource.GpuEvidence g = source.currentGpuEvidence().orElseThrow();
+            assertEquals(EvidenceBundle.NVIDIA_CC_OFF, g.report().mediaType());
+            assertEquals(0, FakeNvml.calls("nvmlDeviceGetConfComputeGpuAttestationReport"));
+        }
+    }
+}
