@@ -8,6 +8,7 @@
 # KEEP-DIR (optional) keeps both builds (KEEP-DIR/a, KEEP-DIR/b); otherwise they go to a temporary directory that is
 # removed when they match. The .deb cache is shared: it is content-addressed, every file checked against the lock.
 set -euo pipefail
+unset CVM_ENCLAVE_JAR # both builds build the jar from the commit
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 if [ $# -ge 1 ]; then
   DIR="$1"; mkdir -p "$DIR"; KEEP=1
@@ -22,7 +23,7 @@ for run in a b; do
   echo "check-reproducible: build $run took $(( $(date +%s) - start )) s" >&2
 done
 
-FILES="vmlinuz initrd.cpio.zst cmdline measurement.json build-info.json"
+FILES="vmlinuz initrd.cpio.gz cmdline measurement.json build-info.json"
 bad=0
 for f in $FILES; do
   a="$(sha256sum "$DIR/a/$f" | cut -d' ' -f1)"
@@ -35,10 +36,10 @@ for f in $FILES; do
     if command -v diffoscope >/dev/null 2>&1; then
       diffoscope --text "$DIR/$f.diffoscope.txt" "$DIR/a/$f" "$DIR/b/$f" || true
       echo "         diffoscope: $DIR/$f.diffoscope.txt"
-    elif [ "$f" = initrd.cpio.zst ]; then
+    elif [ "$f" = initrd.cpio.gz ]; then
       # Without diffoscope: the archive members whose contents differ.
       for run in a b; do
-        mkdir -p "$DIR/x$run" && (cd "$DIR/x$run" && zstd -dc "$DIR/$run/$f" | cpio -idm --quiet --no-absolute-filenames)
+        mkdir -p "$DIR/x$run" && (cd "$DIR/x$run" && gzip -dc "$DIR/$run/$f" | cpio -idm --quiet --no-absolute-filenames)
       done
       diff -r "$DIR/xa" "$DIR/xb" | head -n 20 || true
     fi
