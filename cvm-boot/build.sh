@@ -1,12 +1,13 @@
 #!/bin/bash
 # Builds the Cloister enclave image (first stage: kernel + initrd, no disk) and its launch measurement into OUTDIR:
 #   vmlinuz  initrd.cpio.gz  cmdline  measurement.json  SHA256SUMS  build-info.json
-# from the commit checked out here (a clean `git archive` of HEAD: uncommitted changes are never in an image), with
+# from a commit (HEAD by default; a clean `git archive` of it: uncommitted changes are never in an image), with
 # every input pinned in cvm-boot/packages.lock. See cvm-boot/README.md.
 #
 #   cvm-boot/build.sh OUTDIR
 #
 # Environment (all optional):
+#   CVM_COMMIT       the commit to build (default HEAD)
 #   CVM_CACHE        where fetched .debs are kept by SHA-256 (default cvm-boot/.cache)
 #   CVM_DEBIAN_MIRROR  mirror root for the lock file's paths (default http://deb.debian.org)
 #   CVM_CMDLINE      the measured kernel command line (default: the hardened line below + cloister.platform=configfs-tsm)
@@ -28,22 +29,27 @@ mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
 CACHE="${CVM_CACHE:-$HERE/.cache}"
 MIRROR="${CVM_DEBIAN_MIRROR:-http://deb.debian.org}"
-LOCK="$HERE/packages.lock"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/cvm-build.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
 export LC_ALL=C TZ=UTC
 umask 022
-COMMIT="$(git -C "$REPO" rev-parse HEAD)"
-SOURCE_DATE_EPOCH="$(git -C "$REPO" log -1 --format=%ct HEAD)"
+COMMIT="$(git -C "$REPO" rev-parse --verify "${CVM_COMMIT:-HEAD}^{commit}")"
+SOURCE_DATE_EPOCH="$(git -C "$REPO" log -1 --format=%ct "$COMMIT")"
 export SOURCE_DATE_EPOCH
 START=$(date +%s)
 log() { local s=$(( $(date +%s) - START )); printf 'cvm-boot [%dm%02ds] %s\n' $((s / 60)) $((s % 60)) "$*" >&2; }
 die() { echo "cvm-boot: $*" >&2; exit 1; }
 
-if [ -n "$(git -C "$REPO" status --porcelain --untracked-files=no)" ]; then
+if [ -z "${CVM_COMMIT-}" ] && [ -n "$(git -C "$REPO" status --porcelain --untracked-files=no)" ]; then
   log "warning: the worktree has uncommitted changes; the image is built from commit $COMMIT without them"
 fi
+
+# Everything comes from the commit: the Java and native sources, this folder's lock file and init.
+mkdir -p "$WORK/src"
+git -C "$REPO" archive --format=tar "$COMMIT" | tar -x -C "$WORK/src"
+LOCK="$WORK/src/cvm-boot/packages.lock"
+[ -f "$LOCK" ] || die "commit $COMMIT has no cvm-boot/packages.lock"
 
 # --- 1. The build tools and the JDK are the locked ones ------------------------------------------------------------
 JDK=""
@@ -86,8 +92,6 @@ done < <(grep -v '^#' "$LOCK")
 log "packages verified (${#PKG[@]} .debs)"
 
 # --- 3. The enclave jar, from a clean export of the commit ----------------------------------------------------------
-mkdir -p "$WORK/src"
-git -C "$REPO" archive --format=tar HEAD | tar -x -C "$WORK/src"
 if [ -n "${CVM_ENCLAVE_JAR-}" ]; then
   # Development only: skips Maven; build-info.json says so, and check-reproducible.sh never sets it.
   log "warning: using the prebuilt CVM_ENCLAVE_JAR=$CVM_ENCLAVE_JAR instead of building commit $COMMIT"
@@ -111,7 +115,7 @@ mkdir -p "$ROOT"/{dev,proc,sys,run,tmp,etc,lib/modules,lib64,lib/x86_64-linux-gn
 
 log "cloister-init (static, musl)"
 musl-gcc -static -Os -s -Wall -Wextra -Werror -idirafter /usr/include -idirafter /usr/include/x86_64-linux-gnu \
-  -ffile-prefix-map="$HERE"=. -o "$ROOT/init" "$HERE/init/cloister-init.c"
+  -ffile-prefix-map="$WORK/src"=. -o "$ROOT/init" "$WORK/src/cvm-boot/init/cloister-init.c"
 
 log "kernel modules"
 KPKG="$(grep -o '^deb linux-image-[^ ]*' "$LOCK" | cut -d' ' -f2)"

@@ -10,6 +10,10 @@
 set -euo pipefail
 unset CVM_ENCLAVE_JAR # both builds build the jar from the commit
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# Both builds build the same commit, even if HEAD moves meanwhile.
+CVM_COMMIT="$(git -C "$HERE" rev-parse --verify "${CVM_COMMIT:-HEAD}^{commit}")"
+export CVM_COMMIT
+echo "check-reproducible: commit $CVM_COMMIT" >&2
 if [ $# -ge 1 ]; then
   DIR="$1"; mkdir -p "$DIR"; KEEP=1
 else
