@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/dm-ioctl.h>
 #include <linux/reboot.h>
 #include <linux/securebits.h>
 #include <net/if.h>
@@ -34,12 +35,14 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define JAVA "/opt/cloister/java/bin/java"
 #define MODULE_DIR "/lib/modules/"
 #define RUN_DIR "/run/cloister"
+#define DATA_DIR "/opt/cloister/data"
 #define MAX_CMDLINE 4096
 #define MAX_ARGS 64
 
@@ -79,7 +82,7 @@ static void __attribute__((noreturn)) stop(const char *fmt, ...) {
 /* ------------------------------------------------------------------------------------------------------------------ */
 /* The command line: allowlisted keys and their flags */
 
-typedef enum { V_LISTEN, V_PLATFORM, V_COUNT, V_DURATION, V_CIDR, V_IPV4 } value_kind;
+typedef enum { V_LISTEN, V_PLATFORM, V_COUNT, V_DURATION, V_CIDR, V_IPV4, V_HEX64 } value_kind;
 
 typedef struct {
     const char *key;   /* after "cloister." */
@@ -97,6 +100,10 @@ static const allowed_key ALLOWED[] = {
     {"batch_window", "--batch-window", V_DURATION, 0, 0},
     {"ip", NULL, V_CIDR, 0, 0},
     {"gateway", NULL, V_IPV4, 0, 0},
+    /* The second stage's data volume (README, "Second stage"): dm-verity over /dev/vda with its tree on /dev/vdb. */
+    {"data_roothash", NULL, V_HEX64, 0, 0},
+    {"data_salt", NULL, V_HEX64, 0, 0},
+    {"data_blocks", NULL, V_COUNT, 1, 999999999},
 };
 #define N_ALLOWED (sizeof ALLOWED / sizeof ALLOWED[0])
 
@@ -115,7 +122,7 @@ static int valid_ipv4(const char *s) {
 }
 
 static int valid_value(const allowed_key *k, const char *v) {
-    char copy[64];
+    char copy[80];
     if (strlen(v) >= sizeof copy) return 0;
     strcpy(copy, v);
     switch (k->kind) {
@@ -155,6 +162,12 @@ static int valid_value(const allowed_key *k, const char *v) {
         }
         case V_IPV4:
             return valid_ipv4(v);
+        case V_HEX64: {
+            if (strlen(v) != 64) return 0;
+            for (size_t i = 0; i < 64; i++)
+                if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f'))) return 0;
+            return 1;
+        }
     }
     return 0;
 }
@@ -190,7 +203,8 @@ static void parse_cmdline(char *line, settings *out) {
         while (i < N_ALLOWED && strcmp(ALLOWED[i].key, key) != 0) i++;
         if (i == N_ALLOWED)
             stop("kernel command line: \"cloister.%.48s\" is not an allowed key (allowed: listen, platform, threads, "
-                 "max_sequences, max_output_tokens, batch_window, ip, gateway)", key);
+                 "max_sequences, max_output_tokens, batch_window, ip, gateway, data_roothash, data_salt, data_blocks)",
+                 key);
         if (out->values[i] != NULL) stop("kernel command line: cloister.%s is given twice", key);
         if (!valid_value(&ALLOWED[i], value))
             stop("kernel command line: cloister.%s=\"%.64s\" is not a valid value", key, value);
@@ -198,7 +212,13 @@ static void parse_cmdline(char *line, settings *out) {
     }
     if (setting(out, "gateway") != NULL && setting(out, "ip") == NULL)
         stop("kernel command line: cloister.gateway needs cloister.ip");
+    int data = (setting(out, "data_roothash") != NULL) + (setting(out, "data_salt") != NULL) +
+               (setting(out, "data_blocks") != NULL);
+    if (data != 0 && data != 3)
+        stop("kernel command line: cloister.data_roothash, cloister.data_salt and cloister.data_blocks go together");
 }
+
+static int has_data_volume(const settings *s) { return setting(s, "data_roothash") != NULL; }
 
 /*
  * The kernel passes init the command-line words it did not consume: "a=b" in the environment, others as arguments.
@@ -233,12 +253,15 @@ static int jvm_argv(const settings *s, const char **argv) {
         "--enable-native-access=ALL-UNNAMED",
         "--sun-misc-unsafe-memory-access=allow",
         "-jar", "/opt/cloister/cloister-enclave.jar",
-        "--model", "/opt/cloister/models/stories260K.bin",
-        "--tokenizer", "/opt/cloister/models/tok512.bin",
         "--sim-dir", RUN_DIR "/sim",
     };
     int n = 0;
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) argv[n++] = fixed[i];
+    /* The model: on the verified data volume when there is one, else the test model inside the initrd. */
+    argv[n++] = "--model";
+    argv[n++] = has_data_volume(s) ? DATA_DIR "/model.bin" : "/opt/cloister/models/stories260K.bin";
+    argv[n++] = "--tokenizer";
+    argv[n++] = has_data_volume(s) ? DATA_DIR "/tokenizer.bin" : "/opt/cloister/models/tok512.bin";
     int has_listen = 0, has_platform = 0;
     for (size_t i = 0; i < N_ALLOWED; i++) {
         if (ALLOWED[i].flag == NULL || s->values[i] == NULL) continue;
@@ -281,27 +304,99 @@ static void console(void) {
 }
 
 /* Modules in load order (dependencies first); `optional` ones fail with ENODEV where their hardware is absent. */
-static const struct { const char *name; int optional; } MODULES[] = {
+typedef struct { const char *name; int optional; } module;
+static const module MODULES[] = {
     {"configfs", 0}, {"tsm", 0}, {"sev-guest", 1}, {"tdx-guest", 1},
     {"failover", 0}, {"net_failover", 0}, {"virtio_net", 0},
 };
+/* Only with a data volume: its disks, device mapper with dm-verity, and EROFS. */
+static const module DATA_MODULES[] = {
+    {"virtio_blk", 0}, {"dm-mod", 0}, {"dm-bufio", 0}, {"reed_solomon", 0}, {"dm-verity", 0},
+    {"libcrc32c", 0}, {"erofs", 0},
+};
 
-static void load_modules(void) {
-    for (size_t i = 0; i < sizeof MODULES / sizeof MODULES[0]; i++) {
+static void load_modules(const module *list, size_t count) {
+    for (size_t i = 0; i < count; i++) {
         char path[128];
-        snprintf(path, sizeof path, MODULE_DIR "%s.ko", MODULES[i].name);
+        snprintf(path, sizeof path, MODULE_DIR "%s.ko", list[i].name);
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0) stop("module %s: %s", path, strerror(errno));
         long rc = syscall(SYS_finit_module, fd, "", 0);
         int err = errno;
         close(fd);
         if (rc == 0 || err == EEXIST) continue;
-        if (MODULES[i].optional && (err == ENODEV || err == ENXIO)) {
-            say("%s: no such device here (not this TEE)", MODULES[i].name);
+        if (list[i].optional && (err == ENODEV || err == ENXIO)) {
+            say("%s: no such device here (not this TEE)", list[i].name);
             continue;
         }
-        stop("loading module %s: %s", MODULES[i].name, strerror(err));
+        stop("loading module %s: %s", list[i].name, strerror(err));
     }
+}
+
+/* Waits up to 10 s for a device node that a module's probe creates. */
+static void wait_for(const char *path) {
+    for (int i = 0; i < 100; i++) {
+        if (access(path, F_OK) == 0) return;
+        usleep(100000);
+    }
+    stop("%s did not appear", path);
+}
+
+static void dm_init(struct dm_ioctl *io, size_t size, const char *name, unsigned flags) {
+    memset(io, 0, size);
+    io->version[0] = DM_VERSION_MAJOR;
+    io->version[1] = 0;
+    io->version[2] = 0;
+    io->data_size = (unsigned)size;
+    io->data_start = sizeof *io;
+    io->flags = flags;
+    snprintf(io->name, sizeof io->name, "%s", name);
+}
+
+/*
+ * The data volume: a read-only dm-verity device over /dev/vda (EROFS) whose hash tree is /dev/vdb (veritysetup's
+ * superblock in its first block), checked against the measured root hash, mounted ro,nodev,nosuid on DATA_DIR.
+ * A wrong root hash or a tampered block makes the first read fail, so the mount fails and the boot stops.
+ */
+static void data_volume(const settings *s) {
+    load_modules(DATA_MODULES, sizeof DATA_MODULES / sizeof DATA_MODULES[0]);
+    wait_for("/dev/mapper/control");
+    wait_for("/dev/vda");
+    wait_for("/dev/vdb");
+    int ctl = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
+    if (ctl < 0) stop("/dev/mapper/control: %s", strerror(errno));
+    union {
+        struct dm_ioctl io;
+        char bytes[sizeof(struct dm_ioctl) + sizeof(struct dm_target_spec) + 512];
+    } buf;
+    dm_init(&buf.io, sizeof buf.io, "cloister-data", DM_READONLY_FLAG);
+    if (ioctl(ctl, DM_DEV_CREATE, &buf.io) != 0) stop("data volume: DM_DEV_CREATE: %s", strerror(errno));
+    unsigned minor_number = minor(buf.io.dev);
+
+    long long blocks = strtoll(setting(s, "data_blocks"), NULL, 10);
+    dm_init(&buf.io, sizeof buf, "cloister-data", DM_READONLY_FLAG);
+    buf.io.target_count = 1;
+    struct dm_target_spec *spec = (struct dm_target_spec *)(buf.bytes + sizeof buf.io);
+    spec->sector_start = 0;
+    spec->length = (unsigned long long)blocks * 8; /* 512-byte sectors */
+    snprintf(spec->target_type, sizeof spec->target_type, "verity");
+    char *params = (char *)(spec + 1);
+    /* version 1, data dev, hash dev, block sizes, data blocks, hash start block (after the superblock), algorithm */
+    snprintf(params, 512, "1 /dev/vda /dev/vdb 4096 4096 %lld 1 sha256 %s %s", blocks, setting(s, "data_roothash"),
+             setting(s, "data_salt"));
+    spec->next = 0;
+    if (ioctl(ctl, DM_TABLE_LOAD, &buf.io) != 0) stop("data volume: DM_TABLE_LOAD (verity): %s", strerror(errno));
+    dm_init(&buf.io, sizeof buf.io, "cloister-data", 0);
+    if (ioctl(ctl, DM_DEV_SUSPEND, &buf.io) != 0) stop("data volume: resume: %s", strerror(errno));
+    close(ctl);
+
+    char dev[32];
+    snprintf(dev, sizeof dev, "/dev/dm-%u", minor_number);
+    wait_for(dev);
+    if (mkdir(DATA_DIR, 0755) != 0 && errno != EEXIST) stop("mkdir %s: %s", DATA_DIR, strerror(errno));
+    if (mount(dev, DATA_DIR, "erofs", MS_RDONLY | MS_NODEV | MS_NOSUID, NULL) != 0)
+        stop("data volume does not match cloister.data_roothash (mount of the verified device: %s)", strerror(errno));
+    say("data volume verified and mounted (root hash %.16s...)", setting(s, "data_roothash"));
 }
 
 static int write_file(const char *path, const char *value) {
@@ -441,6 +536,7 @@ static int parse_only(const char *words) {
     for (int i = 0; argv[i] != NULL; i++) printf("%s\n", argv[i]);
     if (setting(&s, "ip") != NULL) printf("# eth0 %s\n", setting(&s, "ip"));
     if (setting(&s, "gateway") != NULL) printf("# gateway %s\n", setting(&s, "gateway"));
+    if (has_data_volume(&s)) printf("# data volume %s\n", setting(&s, "data_roothash"));
     return 0;
 }
 
@@ -463,7 +559,8 @@ int main(int argc, char **argv, char **envp) {
     mount_or_stop("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     mount_or_stop("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=64m");
     mount_or_stop("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=16m");
-    load_modules();
+    load_modules(MODULES, sizeof MODULES / sizeof MODULES[0]);
+    if (has_data_volume(&s)) data_volume(&s);
     mount_or_stop("configfs", "/sys/kernel/config", "configfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     harden();
     network(&s);

@@ -41,9 +41,17 @@ accept 'cloister.listen=10.0.2.15:9000 cloister.threads=2 cloister.max_sequences
 accept 'cloister.batch_window=PT0.005S' '--batch-window PT0.005S'
 accept 'cloister.ip=10.0.2.15/24 cloister.gateway=10.0.2.2' '# eth0 10.0.2.15/24 # gateway 10.0.2.2'
 accept 'cloister.platform=sim' '-jar /opt/cloister/cloister-enclave.jar'
+accept 'cloister.platform=sim' '--model /opt/cloister/models/stories260K.bin --tokenizer /opt/cloister/models/tok512.bin'
+# The second stage: the model comes from the verified data volume.
+accept 'cloister.data_roothash=0fd57fb969d19ae2882248377bd6c9f38434998fa382144a4b2b1f1a312a78b6 cloister.data_salt=249c28e87f71abc019645af9c917f163e1ed1b16a26a230cef181abd148f82de cloister.data_blocks=261' \
+  '--model /opt/cloister/data/model.bin --tokenizer /opt/cloister/data/tokenizer.bin'
 # Refusals: keys outside the allowlist, malformed or repeated values, flags smuggled in values.
 refuse 'cloister.ledger=http://x' '"cloister.ledger" is not an allowed key'
-refuse 'cloister.data_roothash=00' '"cloister.data_roothash" is not an allowed key'
+refuse 'cloister.data_roothash=00' 'cloister.data_roothash="00" is not a valid value'
+refuse 'cloister.data_roothash=0fd57fb969d19ae2882248377bd6c9f38434998fa382144a4b2b1f1a312a78b6 cloister.data_blocks=261' 'go together'
+refuse 'cloister.data_roothash=0fd57fb969d19ae2882248377bd6c9f38434998fa382144a4b2b1f1a312a78b6 cloister.data_salt=249c28e87f71abc019645af9c917f163e1ed1b16a26a230cef181abd148f82de cloister.data_blocks=0' 'is not a valid value'
+refuse 'cloister.data_roothash=0FD57FB969D19AE2882248377BD6C9F38434998FA382144A4B2B1F1A312A78B6 cloister.data_salt=249c28e87f71abc019645af9c917f163e1ed1b16a26a230cef181abd148f82de cloister.data_blocks=261' 'is not a valid value'
+refuse 'cloister.data_volume=/dev/vda' '"cloister.data_volume" is not an allowed key'
 refuse 'cloister.platform' 'has no value'
 refuse 'cloister.platform=tdx' 'cloister.platform="tdx" is not a valid value'
 refuse 'cloister.platform=sim cloister.platform=sim' 'cloister.platform is given twice'
