@@ -1,6 +1,7 @@
 #!/bin/bash
 # Builds the Cloister enclave image (first stage: kernel + initrd, no disk) and its launch measurement into OUTDIR:
 #   vmlinuz  initrd.cpio.gz  cmdline  measurement.json  SHA256SUMS  build-info.json
+#   data.erofs  data.verity  data.verity.json   (the second stage's dm-verity data volume: the model)
 # from a commit (HEAD by default; a clean `git archive` of it: uncommitted changes are never in an image), with
 # every input pinned in cvm-boot/packages.lock. See cvm-boot/README.md.
 #
@@ -107,11 +108,30 @@ else
   JAR="$WORK/src/java/enclave/target/cloister-enclave.jar"
 fi
 [ -f "$JAR" ] || die "no $JAR after the build"
+INFER="$WORK/src/java/infer/target"
+[ -z "${CVM_ENCLAVE_JAR-}" ] || INFER="$REPO/java/infer/target"
+
+# The JNI library, generated and compiled again in a fresh JVM. JavaCPP's generator writes the JNI functions in
+# reflection order (getDeclaredMethods), which HotSpot does not fix: inside Maven's long-lived JVM it differed between
+# two builds, while a fresh JVM gave the same source every time (6 runs of 6). The image carries this library, and
+# the copy inside the jar is removed, so that the measured one is the only one JavaCPP can load.
+log "JNI library (JavaCPP generator in a fresh JVM, g++)"
+JAVACPP="$(find "$HOME/.m2/repository/org/bytedeco/javacpp" -name 'javacpp-[0-9]*.jar' | sort | tail -n 1)"
+[ -n "$JAVACPP" ] || die "no javacpp jar in ~/.m2"
+mkdir -p "$WORK/jni"
+cp -r "$INFER/classes" "$WORK/jni/classes"
+rm -f "$WORK/jni/classes/dev/cloister/infer/nativecore/linux-x86_64/"*.so
+(cd "$WORK/jni" && "$JDK/bin/java" -cp "$JAVACPP" org.bytedeco.javacpp.tools.Builder -cp classes \
+   -Dplatform.includepath="$WORK/src/native/include" -Xcompiler "-L$INFER/native" -Xcompiler -Wl,--no-undefined \
+   -Xcompiler "-ffile-prefix-map=$WORK=." dev.cloister.infer.nativecore.NativeCore) > "$WORK/jni.log" 2>&1 \
+  || { tail -n 20 "$WORK/jni.log" >&2; die "the JNI library did not build"; }
+JNI_LIB="$WORK/jni/classes/dev/cloister/infer/nativecore/linux-x86_64/libjniNativeCore.so"
+[ -f "$JNI_LIB" ] || die "no $JNI_LIB"
 
 # --- 4. The root file system ----------------------------------------------------------------------------------------
 ROOT="$WORK/root"
 mkdir -p "$ROOT"/{dev,proc,sys,run,tmp,etc,lib/modules,lib64,lib/x86_64-linux-gnu} \
-         "$ROOT"/opt/cloister/{lib,models}
+         "$ROOT"/opt/cloister/{lib,models,data}
 
 log "cloister-init (static, musl)"
 musl-gcc -static -Os -s -Wall -Wextra -Werror -idirafter /usr/include -idirafter /usr/include/x86_64-linux-gnu \
@@ -120,7 +140,8 @@ musl-gcc -static -Os -s -Wall -Wextra -Werror -idirafter /usr/include -idirafter
 log "kernel modules"
 KPKG="$(grep -o '^deb linux-image-[^ ]*' "$LOCK" | cut -d' ' -f2)"
 KVER="${KPKG#linux-image-}"
-for m in configfs tsm sev-guest tdx-guest failover net_failover virtio_net; do
+for m in configfs tsm sev-guest tdx-guest failover net_failover virtio_net \
+         virtio_blk dm-mod dm-bufio reed_solomon dm-verity libcrc32c erofs; do
   src="$(find "${PKG[$KPKG]}/lib/modules/$KVER" -name "$m.ko.xz" | head -n 1)"
   [ -n "$src" ] || die "module $m not in $KPKG"
   xz -dc "$src" > "$ROOT/lib/modules/$m.ko"
@@ -144,12 +165,10 @@ MODULES="java.base,java.logging,java.management,java.naming,java.xml,jdk.unsuppo
 "$JDK/bin/jlink" --add-modules "$MODULES" --strip-debug --no-header-files --no-man-pages --compress=zip-9 \
   --output "$ROOT/opt/cloister/java"
 
-log "the enclave jar, its JNI libraries pre-extracted, the test model"
+log "the enclave jar (without its JNI library), the JNI library, the test model"
 cp "$JAR" "$ROOT/opt/cloister/cloister-enclave.jar"
-for lib in $(unzip -Z1 "$JAR" | grep -E '/linux-x86_64/lib[^/]+\.so$'); do
-  unzip -p "$JAR" "$lib" > "$ROOT/opt/cloister/lib/$(basename "$lib")"
-done
-[ -f "$ROOT/opt/cloister/lib/libjniNativeCore.so" ] || die "no libjniNativeCore.so in the enclave jar"
+zip -q -d "$ROOT/opt/cloister/cloister-enclave.jar" 'dev/cloister/infer/nativecore/linux-x86_64/*'
+cp "$JNI_LIB" "$ROOT/opt/cloister/lib/libjniNativeCore.so"
 cp "$WORK/src/testdata/models/stories260K.bin" "$WORK/src/testdata/models/tok512.bin" "$ROOT/opt/cloister/models/"
 
 printf '127.0.0.1 localhost\n' > "$ROOT/etc/hosts"
@@ -180,11 +199,20 @@ find "$ROOT" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 # the payload (jars, a zip-compressed jimage) is compressed already, so zstd -19 saved 6% for minutes of CPU.
 gzip -n -6 -c "$WORK/initrd.cpio" > "$OUT/initrd.cpio.gz"
 
-# --- 6. The measured command line and the launch measurement -------------------------------------------------------
+# --- 6. The data volume (second stage): the model on EROFS under dm-verity, its root hash on the command line -------
+log "data volume (EROFS + dm-verity)"
+mkdir -p "$WORK/data"
+cp "$WORK/src/testdata/models/stories260K.bin" "$WORK/data/model.bin"
+cp "$WORK/src/testdata/models/tok512.bin" "$WORK/data/tokenizer.bin"
+"$WORK/src/cvm-boot/data-volume.sh" "$OUT" "$COMMIT" "$WORK/data"
+DATA_KEYS="$(jq -r '"cloister.data_roothash=\(.root_hash) cloister.data_salt=\(.salt) cloister.data_blocks=\(.data_blocks)"' \
+  "$OUT/data.verity.json")"
+
+# --- 7. The measured command line and the launch measurement -------------------------------------------------------
 # Kernel hardening on the measured line: lockdown (no /dev/mem, kcore, unsigned modules or kexec), memory zeroing on
 # allocation and free, no debugfs, panic on oops and reboot (= power off under -no-reboot) on panic.
 BASE_CMDLINE="console=ttyS0 quiet panic=-1 oops=panic lockdown=confidentiality module.sig_enforce=1 init_on_alloc=1 init_on_free=1 slab_nomerge page_alloc.shuffle=1 randomize_kstack_offset=on vsyscall=none debugfs=off"
-CMDLINE="${CVM_CMDLINE:-$BASE_CMDLINE cloister.platform=configfs-tsm}"
+CMDLINE="${CVM_CMDLINE:-$BASE_CMDLINE cloister.platform=configfs-tsm $DATA_KEYS}"
 printf '%s' "$CMDLINE" > "$OUT/cmdline"
 
 if [ -n "${CVM_OVMF-}" ]; then
@@ -223,13 +251,14 @@ jq -n --arg k "$(sha "$OUT/vmlinuz")" --arg i "$(sha "$OUT/initrd.cpio.gz")" --a
     kernel_hash: $k, initrd_hash: $i, cmdline: $c, cmdline_hash: $ch,
     firmware: $fw, vcpu_type: $vt, guest_features: $gf, vmm: "qemu", measurements: $shapes}' > "$OUT/measurement.json"
 
-# --- 7. What was built from what ------------------------------------------------------------------------------------
+# --- 8. What was built from what ------------------------------------------------------------------------------------
 jq -n --arg commit "$COMMIT" --argjson sde "$SOURCE_DATE_EPOCH" --arg kernel "$KPKG ${VER[$KPKG]}" \
   --arg jdk "$(sed -n 's/^IMPLEMENTOR_VERSION="\(.*\)"/\1/p' "$JDK/release")" --arg modules "$MODULES" \
-  --arg lock "$(sha "$LOCK")" --arg jar "$(sha "$JAR")" --arg jarsrc "${CVM_ENCLAVE_JAR:+prebuilt (CVM_ENCLAVE_JAR)}" \
+  --arg lock "$(sha "$LOCK")" --arg jar "$(sha "$ROOT/opt/cloister/cloister-enclave.jar")" --arg jarsrc "${CVM_ENCLAVE_JAR:+prebuilt (CVM_ENCLAVE_JAR)}" \
   '{commit: $commit, source_date_epoch: $sde, kernel: $kernel, jdk: $jdk, jlink_modules: $modules,
     packages_lock_sha256: $lock, enclave_jar_sha256: $jar}
    + (if $jarsrc == "" then {} else {enclave_jar_source: $jarsrc} end)' > "$OUT/build-info.json"
-(cd "$OUT" && sha256sum vmlinuz initrd.cpio.gz cmdline measurement.json build-info.json > SHA256SUMS)
+(cd "$OUT" && sha256sum vmlinuz initrd.cpio.gz cmdline measurement.json build-info.json \
+   data.erofs data.verity data.verity.json > SHA256SUMS)
 log "done in $(( $(date +%s) - START )) s (measurement: $MEASURE_MS ms for ${CVM_VCPUS:-1 4} vCPU shape(s)); initrd $(stat -c %s "$OUT/initrd.cpio.gz") bytes, $(stat -c %s "$WORK/initrd.cpio") unpacked"
 cat "$OUT/SHA256SUMS" >&2

@@ -27,7 +27,7 @@ for run in a b; do
   echo "check-reproducible: build $run took $(( $(date +%s) - start )) s" >&2
 done
 
-FILES="vmlinuz initrd.cpio.gz cmdline measurement.json build-info.json"
+FILES="vmlinuz initrd.cpio.gz cmdline measurement.json build-info.json data.erofs data.verity data.verity.json"
 bad=0
 for f in $FILES; do
   a="$(sha256sum "$DIR/a/$f" | cut -d' ' -f1)"

@@ -2,7 +2,9 @@
 # Opt-in smoke boot of a built image under QEMU with TCG (software emulation: no KVM, no TEE), each with a timeout:
 #   1. the image with cloister.platform=sim boots, the enclave starts on the simulated platform and answers
 #      GET /health on its session port (forwarded to 127.0.0.1:$CVM_SMOKE_PORT);
-#   2. the same image with a command-line key outside the allowlist stops the boot with a clear message and powers off.
+#   2. the same image with a wrong data-volume root hash stops the boot with a clear message and powers off;
+#   3. the same image with a command-line key outside the allowlist does too.
+# The healthy boot attaches the data volume (data.erofs as vda, data.verity as vdb) and loads the model from it.
 #
 #   cvm-boot/smoke.sh OUTDIR            (OUTDIR from cvm-boot/build.sh)
 #
@@ -29,6 +31,8 @@ boot() { # LOG APPEND: starts QEMU in the background
   : > "$1"
   qemu-system-x86_64 -accel tcg -cpu "${CVM_SMOKE_CPU:-qemu64,-cx16}" -m 1024 -smp 1 -nodefaults -display none -no-reboot "${BIOS[@]}" \
     -serial "file:$1" -kernel "$IMG/vmlinuz" -initrd "$IMG/initrd.cpio.gz" -append "$2" \
+    -drive "file=$IMG/data.erofs,format=raw,if=virtio,readonly=on" \
+    -drive "file=$IMG/data.verity,format=raw,if=virtio,readonly=on" \
     -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$PORT-10.0.2.15:8443" -device virtio-net-pci,netdev=n0 &
   QEMU_PID=$!
 }
@@ -48,18 +52,31 @@ done
 [ -n "$healthy" ] || fail "no answer from /health within $TIMEOUT s"
 grep -q 'cloister-init: enclave started' "$LOG" || fail "no 'enclave started' line from cloister-init"
 grep -q 'cloister enclave on 0.0.0.0:8443 (simulated SEV-SNP + GPU)' "$LOG" || fail "the enclave did not report the simulated platform"
+if grep -q 'cloister.data_roothash=' "$IMG/cmdline"; then
+  grep -q 'cloister-init: data volume verified and mounted' "$LOG" || fail "no 'data volume verified' line"
+fi
 echo "smoke: healthy after $(( $(date +%s) - start )) s: GET /health -> $healthy" >&2
 cleanup; QEMU_PID=""
 
-# 2. A key outside the allowlist: a clear refusal, then power off (QEMU exits by itself).
-LOG="$IMG/smoke-refused.log"
-start=$(date +%s)
-boot "$LOG" "$BASE cloister.platform=sim cloister.debug=1"
-while kill -0 "$QEMU_PID" 2>/dev/null && [ $(( $(date +%s) - start )) -lt "$TIMEOUT" ]; do sleep 1; done
-kill -0 "$QEMU_PID" 2>/dev/null && fail "the VM still runs after $TIMEOUT s (it should have powered off)"
-QEMU_PID=""
-grep -q 'cloister-init: refusing to start: kernel command line: "cloister.debug" is not an allowed key' "$LOG" \
-  || fail "no refusal message naming cloister.debug"
-grep -q 'enclave started' "$LOG" && fail "the enclave started despite the refusal"
-echo "smoke: refused and powered off after $(( $(date +%s) - start )) s: $(grep -o 'refusing to start: .*' "$LOG" | head -c 120)" >&2
+refused() { # NAME APPEND EXPECTED-MESSAGE: a clear refusal, then power off (QEMU exits by itself)
+  LOG="$IMG/smoke-$1.log"
+  local start=$(date +%s)
+  boot "$LOG" "$2"
+  while kill -0 "$QEMU_PID" 2>/dev/null && [ $(( $(date +%s) - start )) -lt "$TIMEOUT" ]; do sleep 1; done
+  kill -0 "$QEMU_PID" 2>/dev/null && fail "the VM still runs after $TIMEOUT s (it should have powered off)"
+  QEMU_PID=""
+  grep -qF "cloister-init: refusing to start: $3" "$LOG" || fail "no refusal message '$3'"
+  grep -q 'enclave started' "$LOG" && fail "the enclave started despite the refusal"
+  echo "smoke: $1: refused and powered off after $(( $(date +%s) - start )) s: $(grep -o 'refusing to start: .*' "$LOG" | head -c 140)" >&2
+}
+
+# 2. A wrong root hash for the data volume (its last hex digit changed).
+if grep -q 'cloister.data_roothash=' "$IMG/cmdline"; then
+  WRONG="$(printf '%s' "$BASE" | sed -E 's/(cloister\.data_roothash=[0-9a-f]{63})([0-9a-f])/\1x\2/; s/x0/1/; s/x[1-9a-f]/0/')"
+  [ "$WRONG" != "$BASE" ] || fail "could not alter the root hash"
+  refused wrong-roothash "$WRONG cloister.platform=sim" 'data volume does not match cloister.data_roothash'
+fi
+
+# 3. A key outside the allowlist.
+refused bad-key "$BASE cloister.platform=sim cloister.debug=1" 'kernel command line: "cloister.debug" is not an allowed key' 
 echo "smoke: passed" >&2
