@@ -302,12 +302,13 @@ public final class SessionLoadDriver implements Callable<Integer> {
             RelayVerticle relay = new RelayVerticle(
                     new RelayConfig(
                             defaults.listen(),
-                            defaults.gateway(),
+                            defaults.gateways(),
                             defaults.maxBodyBytes(),
                             1_000_000,
                             2_000_000,
                             defaults.connectTimeout(),
-                            defaults.requestTimeout()),
+                            defaults.requestTimeout(),
+                            defaults.probeInterval()),
                     registry);
             vertx.deployVerticle(relay).await(30, TimeUnit.SECONDS);
             clients.add(deployment
