@@ -116,6 +116,13 @@ public final class SessionOptions {
                     + "streamed token's length")
     boolean noPadding;
 
+    @Option(
+            names = "--token-refill-delay",
+            defaultValue = "PT10S",
+            description = "The most a background token refill waits, drawn at random, so that the issuer cannot link a"
+                    + " batch to the request that emptied the wallet (default: ${DEFAULT-VALUE})")
+    Duration tokenRefillDelay;
+
     static Path defaultLogFile() {
         return Path.of(System.getProperty("user.home"), ".local", "share", "cloister", "request-log.jsonl");
     }
@@ -126,6 +133,9 @@ public final class SessionOptions {
         Arguments.webUrl("--keys", keys);
         Arguments.webUrl("--issuer", issuer);
         Arguments.webUrl("--ledger", ledger);
+        if (tokenRefillDelay.isNegative()) {
+            throw new UsageException("--token-refill-delay " + tokenRefillDelay, "must be zero or more");
+        }
         VerifierKey logKey;
         try {
             logKey = VerifierKey.parse(ledgerVkey);
@@ -202,7 +212,8 @@ public final class SessionOptions {
                         TokenChallenge.of(TokenType.VOPRF_P384_SHA384, issuerName, new byte[0], List.of(origin)))
                 .timeout(timeout)
                 .requestLog(RequestLog.appendingTo(logFile != null ? logFile : defaultLogFile()))
-                .tokenStore((logFile != null ? logFile : defaultLogFile()).resolveSibling("tokens"));
+                .tokenStore((logFile != null ? logFile : defaultLogFile()).resolveSibling("tokens"))
+                .tokenRefillDelay(tokenRefillDelay);
         return (noPadding ? builder.noPadding() : builder.padding(buckets)).build();
     }
 }

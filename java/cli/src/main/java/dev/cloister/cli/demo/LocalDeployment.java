@@ -529,7 +529,10 @@ public final class LocalDeployment implements AutoCloseable {
                         cpu.insecurePolicy(),
                         new RaTlsPolicy.RequireGpu(gpu.insecurePolicy(), Duration.ofMinutes(5)),
                         verifier)
-                .issuer(issuer, ACCOUNT, challenge());
+                .issuer(issuer, ACCOUNT, challenge())
+                // Background token refills within 0.1 s here (10 s by default): a loopback demo has no issuer to hide
+                // its timing from, and its tests and load driver would otherwise wait.
+                .tokenRefillDelay(Duration.ofMillis(100));
     }
 
     /**
@@ -584,6 +587,14 @@ public final class LocalDeployment implements AutoCloseable {
 
     /** A token wallet for this deployment's issuer, checking its keys against the deployment's ledger. */
     public dev.cloister.client.session.TokenWallet tokenWallet(int batch) {
+        return tokenWallet(
+                batch,
+                new dev.cloister.client.session.TokenWallet.Refill(Math.max(1, batch / 4), Duration.ofMillis(100)));
+    }
+
+    /** A token wallet for this deployment's issuer that refills as {@code refill} says. */
+    public dev.cloister.client.session.TokenWallet tokenWallet(
+            int batch, dev.cloister.client.session.TokenWallet.Refill refill) {
         return new dev.cloister.client.session.TokenWallet(
                 vertx,
                 web,
@@ -598,7 +609,9 @@ public final class LocalDeployment implements AutoCloseable {
                         new dev.cloister.ledger.tiles.TileReader(
                                 new dev.cloister.ledger.tiles.HttpTileSource(ledgerUrl, Duration.ofSeconds(10))))),
                 clock,
-                new SecureRandom());
+                new SecureRandom(),
+                java.util.Optional.empty(),
+                refill);
     }
 
     public LogIdentity logIdentity() {

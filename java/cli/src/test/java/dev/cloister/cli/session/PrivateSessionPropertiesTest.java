@@ -49,6 +49,7 @@ import dev.cloister.wire.bhttp.FieldSection;
 import dev.cloister.wire.ohttp.KeyConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClient;
 import java.io.IOException;
@@ -237,10 +238,28 @@ class PrivateSessionPropertiesTest {
 
     @Test
     @Order(5)
+    void tokensAreFetchedInTheBackgroundNeverByTheRequestThatNeedsThem() throws Exception {
+        TokenWallet wallet = deployment.tokenWallet(4, new TokenWallet.Refill(2, Duration.ofMillis(300)));
+        assertEquals(0, wallet.available());
+        // Three requests find the wallet empty: they wait for one background refill, and none fetches its own batch.
+        List<Token> taken = Future.all(wallet.take(), wallet.take(), wallet.take())
+                .await(30, TimeUnit.SECONDS)
+                .list();
+        assertEquals(3, taken.stream().distinct().count());
+        // One token is left, below the reserve of 2: the wallet refills by itself, once, with no request waiting.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (wallet.available() != 5 && System.nanoTime() < deadline) Thread.sleep(20);
+        assertEquals(5, wallet.available(), "one token left plus one background batch of 4");
+        Thread.sleep(600);
+        assertEquals(5, wallet.available(), "above the reserve: no further refill");
+    }
+
+    @Test
+    @Order(5)
     void tokensComeOnlyUnderAnIssuerKeyTheLedgerHolds() throws Exception {
         // The deployment's issuer publishes its keys: a wallet says which ledger entry vouched for the key.
         TokenWallet wallet = deployment.tokenWallet(2);
-        wallet.refill().await(30, TimeUnit.SECONDS);
+        wallet.prefetch().await(30, TimeUnit.SECONDS);
         assertEquals(2, wallet.available());
         assertEquals(LocalDeployment.ISSUER_NAME, wallet.issuerKey().entry().issuerName());
         assertTrue(wallet.issuerKey().entry().validAt(Instant.now()));

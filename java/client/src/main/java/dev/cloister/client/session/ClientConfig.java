@@ -28,6 +28,7 @@ import java.util.Objects;
  * @param checkpoints where the largest verified checkpoint is remembered (across runs when durable)
  * @param attestation a pinned policy, or null when {@code platformCpu} and {@code platformGpu} are given
  * @param tokenStore where unspent tokens are kept between runs, or null for memory only
+ * @param tokenRefillDelay the most a background token refill waits, drawn uniformly ({@link TokenWallet.Refill})
  * @param padding    the size buckets requests are padded to, the enclave asked to pad its answers (frames for a
  *                   streamed answer, a size bucket for a whole one); empty: nothing padded (issue 15, item 1)
  */
@@ -55,6 +56,7 @@ public record ClientConfig(
         ChatCompletionRequest.Limits chatLimits,
         Duration keyCacheTtl,
         Path tokenStore,
+        Duration tokenRefillDelay,
         Clock clock,
         SecureRandom random,
         RequestLog requestLog,
@@ -73,6 +75,9 @@ public record ClientConfig(
         Objects.requireNonNull(issuer, "issuer URL");
         Objects.requireNonNull(account, "issuer account credential");
         Objects.requireNonNull(challenge, "token challenge");
+        if (tokenRefillDelay == null || tokenRefillDelay.isNegative()) {
+            throw new IllegalArgumentException("token refill delay: zero or more");
+        }
         Objects.requireNonNull(padding, "padding");
     }
 }

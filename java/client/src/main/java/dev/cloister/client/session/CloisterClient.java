@@ -111,7 +111,8 @@ public final class CloisterClient implements AutoCloseable {
                 new dev.cloister.client.keys.IssuerKeyConsistency(ledger),
                 b.clock(),
                 b.random(),
-                Optional.ofNullable(b.tokenStore()));
+                Optional.ofNullable(b.tokenStore()),
+                new TokenWallet.Refill(Math.max(1, b.tokenBatch() / 4), b.tokenRefillDelay()));
         this.keys = new VerifiedKeys(b, ohttp, ledger);
         this.log = b.requestLog();
     }
@@ -131,7 +132,7 @@ public final class CloisterClient implements AutoCloseable {
 
     /** Fetches a batch of tokens now, so that the first request does not wait for the issuer. */
     public Future<Void> prefetchTokens() {
-        return wallet.refill();
+        return wallet.prefetch();
     }
 
     public Future<Answer> summarize(List<Message> messages, String style) {
@@ -586,6 +587,7 @@ public final class CloisterClient implements AutoCloseable {
         private ChatCompletionRequest.Limits chatLimits = ChatCompletionRequest.Limits.DEFAULT;
         private Duration keyCacheTtl = Duration.ofMinutes(5);
         private java.nio.file.Path tokenStore;
+        private Duration tokenRefillDelay = Duration.ofSeconds(10);
         private Clock clock = Clock.systemUTC();
         private SecureRandom random = new SecureRandom();
         private RequestLog requestLog = RequestLog.inMemory();
@@ -662,6 +664,15 @@ public final class CloisterClient implements AutoCloseable {
         /** Keep unspent tokens in this file between runs (owner-only); default: memory only. */
         public Builder tokenStore(java.nio.file.Path v) {
             this.tokenStore = v;
+            return this;
+        }
+
+        /**
+         * The most a background token refill waits (uniformly random; default 10 s), so that a batch's timing does not
+         * point to the session that emptied the wallet. Zero refills at once (still off the request path).
+         */
+        public Builder tokenRefillDelay(Duration v) {
+            this.tokenRefillDelay = Objects.requireNonNull(v);
             return this;
         }
 
@@ -755,6 +766,7 @@ public final class CloisterClient implements AutoCloseable {
                     chatLimits,
                     keyCacheTtl,
                     tokenStore,
+                    tokenRefillDelay,
                     clock,
                     random,
                     requestLog,

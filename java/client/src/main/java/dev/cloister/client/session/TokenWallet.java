@@ -39,6 +39,24 @@ public final class TokenWallet {
     /** Where the issuer serves the ledger proofs of its directory's keys ({@link KeyProofs}). */
     public static final String KEY_PROOFS_PATH = "/token-key-proofs";
 
+    /**
+     * When the wallet fetches tokens: in the background, once it holds fewer than {@code reserve}, after a delay drawn
+     * uniformly from {@code [0, maxDelay]}, so that the issuer cannot link a batch to the session that emptied the
+     * wallet by its timing. A request that finds the wallet empty waits for that background refill; it never fetches
+     * tokens itself. {@link #prefetch} (an app's start-up) is the one fetch not delayed.
+     */
+    public record Refill(int reserve, Duration maxDelay) {
+        public Refill {
+            if (reserve < 0) throw new IllegalArgumentException("negative token reserve");
+            if (maxDelay.isNegative()) throw new IllegalArgumentException("negative refill delay");
+        }
+
+        /** A quarter of a batch in reserve, refills within 10 s. */
+        public static Refill of(int batch) {
+            return new Refill(Math.max(1, batch / 4), Duration.ofSeconds(10));
+        }
+    }
+
     private final Vertx vertx;
     private final WebClient web;
     private final URI issuer;
@@ -53,6 +71,10 @@ public final class TokenWallet {
     private final Deque<Token> tokens = new ArrayDeque<>();
 
     private final java.util.Optional<TokenFile> store;
+    private final Refill refill;
+    /** The background refill scheduled or running, which every empty-wallet request waits for; null when none. */
+    private Future<Void> pendingRefill;
+
     private volatile IssuerKeyConsistency.ConsistentIssuerKey lastKey;
     private final java.util.Map<dev.cloister.tokens.keys.TokenKeyId, IssuerKeyConsistency.ConsistentIssuerKey>
             verifiedKeys = new java.util.concurrent.ConcurrentHashMap<>();
@@ -68,7 +90,19 @@ public final class TokenWallet {
             IssuerKeyConsistency keys,
             Clock clock,
             SecureRandom random) {
-        this(vertx, web, issuer, account, challenge, batch, timeout, keys, clock, random, java.util.Optional.empty());
+        this(
+                vertx,
+                web,
+                issuer,
+                account,
+                challenge,
+                batch,
+                timeout,
+                keys,
+                clock,
+                random,
+                java.util.Optional.empty(),
+                Refill.of(batch));
     }
 
     /**
@@ -88,8 +122,10 @@ public final class TokenWallet {
             IssuerKeyConsistency keys,
             Clock clock,
             SecureRandom random,
-            java.util.Optional<java.nio.file.Path> store) {
+            java.util.Optional<java.nio.file.Path> store,
+            Refill refill) {
         this.vertx = vertx;
+        this.refill = java.util.Objects.requireNonNull(refill, "refill");
         this.web = web;
         this.issuer = issuer;
         this.account = account;
@@ -102,16 +138,63 @@ public final class TokenWallet {
         this.store = store.map(TokenFile::new);
     }
 
-    /** A token to spend, fetching a batch first when the wallet is empty. */
+    /**
+     * A token to spend. When the wallet runs below its reserve a background refill is scheduled at a random time; when
+     * it is empty the request waits for that refill (it never fetches tokens itself).
+     */
     public Future<Token> take() {
-        return takeHeld()
-                .compose(held -> held.isPresent()
-                        ? Future.succeededFuture(held.get())
-                        : refill().compose(v -> takeHeld())
-                                .compose(fresh -> fresh.isPresent()
-                                        ? Future.succeededFuture(fresh.get())
-                                        : Future.failedFuture(new SessionFailure(
-                                                SessionFailure.Kind.TOKEN, "the issuer gave no token", null))));
+        return takeHeld().compose(held -> {
+            if (held.isPresent()) {
+                topUpIfLow();
+                return Future.succeededFuture(held.get());
+            }
+            return scheduledRefill().compose(v -> takeHeld()).compose(fresh -> {
+                if (fresh.isEmpty()) {
+                    return Future.failedFuture(
+                            new SessionFailure(SessionFailure.Kind.TOKEN, "the issuer gave no token", null));
+                }
+                topUpIfLow();
+                return Future.succeededFuture(fresh.get());
+            });
+        });
+    }
+
+    /** Fetches a batch now, not delayed: for an app's start-up, before any request (not linked to one). */
+    public Future<Void> prefetch() {
+        return refill();
+    }
+
+    /** Schedules a background refill when fewer than the reserve are held (read on a worker thread with a store). */
+    private void topUpIfLow() {
+        vertx.executeBlocking(this::available, false).onSuccess(held -> {
+            if (held < refill.reserve()) scheduledRefill();
+        });
+    }
+
+    /**
+     * The background refill: the one already scheduled or running, or a new one after a random delay in
+     * {@code [0, maxDelay]}. Failures reach the requests waiting for it; the next request schedules another.
+     */
+    private Future<Void> scheduledRefill() {
+        synchronized (this) {
+            if (pendingRefill != null) return pendingRefill;
+            long maxMillis = refill.maxDelay().toMillis();
+            long delay = maxMillis == 0 ? 0 : random.nextLong(maxMillis + 1);
+            io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+            pendingRefill = done.future();
+            Runnable fetch = () -> refill().onComplete(result -> {
+                synchronized (this) {
+                    pendingRefill = null;
+                }
+                done.handle(result);
+            });
+            if (delay == 0) {
+                vertx.runOnContext(v -> fetch.run());
+            } else {
+                vertx.setTimer(delay, id -> fetch.run());
+            }
+            return pendingRefill;
+        }
     }
 
     /** The first token held, removed (from the store under its lock, on a worker thread: it may wait for a process). */
@@ -141,8 +224,8 @@ public final class TokenWallet {
                 .recover(e -> failure("the token store is unusable: " + e.getMessage(), e));
     }
 
-    /** Fetches a batch now (pre-fetch before the user asks). */
-    public Future<Void> refill() {
+    /** Fetches a batch now (the background refill's work, and {@link #prefetch}). */
+    private Future<Void> refill() {
         Future<IssuerDirectory> directory = get(
                         IssuerDirectory.WELL_KNOWN_PATH, "issuer directory", IssuerDirectory.MAX_LENGTH)
                 .compose(body -> vertx.executeBlocking(

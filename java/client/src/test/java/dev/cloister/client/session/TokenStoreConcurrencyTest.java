@@ -81,7 +81,8 @@ class TokenStoreConcurrencyTest {
                 keys,
                 Clock.systemUTC(),
                 random,
-                Optional.of(store));
+                Optional.of(store),
+                new TokenWallet.Refill(1, Duration.ZERO));
     }
 
     private static List<String> fill(Path store, int count) throws Exception {
