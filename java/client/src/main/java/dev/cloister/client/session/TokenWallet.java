@@ -148,14 +148,27 @@ public final class TokenWallet {
                 topUpIfLow();
                 return Future.succeededFuture(held.get());
             }
-            return scheduledRefill().compose(v -> takeHeld()).compose(fresh -> {
-                if (fresh.isEmpty()) {
-                    return Future.failedFuture(
-                            new SessionFailure(SessionFailure.Kind.TOKEN, "the issuer gave no token", null));
-                }
+            return takeAfterRefill(MAX_REFILLS_WAITED);
+        });
+    }
+
+    /** How many background refills one request waits for (others may take a batch's tokens before it). */
+    private static final int MAX_REFILLS_WAITED = 16;
+
+    /** Waits for the background refill and takes a token; if others took them all first, waits for the next one. */
+    private Future<Token> takeAfterRefill(int refillsLeft) {
+        return scheduledRefill().compose(v -> takeHeld()).compose(fresh -> {
+            if (fresh.isPresent()) {
                 topUpIfLow();
                 return Future.succeededFuture(fresh.get());
-            });
+            }
+            if (refillsLeft > 1) {
+                return takeAfterRefill(refillsLeft - 1);
+            }
+            return Future.failedFuture(new SessionFailure(
+                    SessionFailure.Kind.TOKEN,
+                    "no token after " + MAX_REFILLS_WAITED + " refills: other requests took every one",
+                    null));
         });
     }
 
