@@ -62,13 +62,13 @@ for row in "${selected[@]}"; do
     module=${row%%$'\t'*}
     class=${row#*$'\t'}
     log=$out/$class.log
-    before=$(find "$module/src/test/resources" -path "*/${class}Inputs/*" -type f -name 'crash-*' 2>/dev/null | sort)
+    before=$(find "$module/src/test/resources" -path "*/${class}Inputs/*" -type f -name 'crash-*' 2>/dev/null | sort || true)
     start=$(date +%s)
     rc=0
     ./mvnw -B -ntp "${offline[@]}" -Dcloister.cuda=OFF test -pl "$module" -am \
         -Dtest="$class" -Dsurefire.failIfNoSpecifiedTests=false \
         -Djazzer.max.duration="$duration" -Djazzer.fork.timeout=$((seconds + 600)) > "$log" 2>&1 || rc=$?
-    after=$(find "$module/src/test/resources" -path "*/${class}Inputs/*" -type f -name 'crash-*' 2>/dev/null | sort)
+    after=$(find "$module/src/test/resources" -path "*/${class}Inputs/*" -type f -name 'crash-*' 2>/dev/null | sort || true)
     new=$(comm -13 <(echo "$before") <(echo "$after") | grep -c . || true)
     # libFuzzer's last words in the fuzzing JVM: "Done 123456 runs in 30 second(s)".
     done_line=$(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1 || true)
