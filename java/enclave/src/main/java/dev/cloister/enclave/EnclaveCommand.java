@@ -113,6 +113,13 @@ public final class EnclaveCommand implements Callable<Integer> {
     Path vcekChain;
 
     @Option(
+            names = "--amd-crl",
+            paramLabel = "FILE",
+            description = "AMD's CRL for this product line (DER, KDS /vcek/v1/PRODUCT/crl), stapled to every report and"
+                    + " read again each time (refresh it from outside); clients require it, at most 7 days old")
+    Path amdCrl;
+
+    @Option(
             names = "--sim-dir",
             paramLabel = "DIR",
             defaultValue = "sim-platform",
@@ -351,7 +358,8 @@ public final class EnclaveCommand implements Callable<Integer> {
             evidence = new dev.cloister.attest.ratls.ConfigfsTsmEvidenceSource(
                     new dev.cloister.attest.platform.ConfigfsTsm(tsmDir),
                     "cloister-ra-tls",
-                    vcekChain == null ? Optional.empty() : Optional.of(Files.readAllBytes(vcekChain)));
+                    vcekChain == null ? Optional.empty() : Optional.of(Files.readAllBytes(vcekChain)),
+                    Optional.ofNullable(amdCrl));
         } else {
             SimulatedSevSnpPlatform cpu = SimulatedSevSnpPlatform.openOrCreate(simDir, clock.instant(), random);
             Optional<SimulatedNvidiaGpu> simulatedGpu = gpuOptions.kind() == GpuStartOptions.Kind.SIM
