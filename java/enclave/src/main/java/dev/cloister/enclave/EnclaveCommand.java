@@ -120,6 +120,15 @@ public final class EnclaveCommand implements Callable<Integer> {
     Path amdCrl;
 
     @Option(
+            names = "--gpu-ocsp",
+            paramLabel = "FILE",
+            description =
+                    "With --gpu nvml: an OCSP response (DER, from NVIDIA's OCSP service) for one certificate of the"
+                            + " GPU's chain below its root, leaf first; repeat per certificate; stapled to every GPU report and"
+                            + " read again each time; clients require them, at most 7 days old")
+    List<Path> gpuOcsp;
+
+    @Option(
             names = "--sim-dir",
             paramLabel = "DIR",
             defaultValue = "sim-platform",
@@ -370,7 +379,13 @@ public final class EnclaveCommand implements Callable<Integer> {
         }
         if (gate.isPresent()) {
             evidence = new NvmlEvidenceSource(
-                    evidence, gate.get(), gpuOptions.refresh(), gpuOptions.rimDocuments(), clock, random);
+                    evidence,
+                    gate.get(),
+                    gpuOptions.refresh(),
+                    gpuOptions.rimDocuments(),
+                    gpuOcsp == null ? List.of() : gpuOcsp,
+                    clock,
+                    random);
         }
         if (ledger != null) {
             LedgerPublisher.Published published = new LedgerPublisher(
