@@ -123,6 +123,20 @@ public final class SessionOptions {
                     + " batch to the request that emptied the wallet (default: ${DEFAULT-VALUE})")
     Duration tokenRefillDelay;
 
+    @Option(
+            names = "--platform-policy-vkey",
+            paramLabel = "VKEY",
+            description = "Apply the SEV-SNP TCB floors of the newest witnessed platform policy in the ledger signed by"
+                    + " this key (never below the floors this client ships with); without it, the shipped floors")
+    String platformPolicyVkey;
+
+    @Option(
+            names = "--revocation-max-age",
+            defaultValue = "P7D",
+            description = "The oldest revocation status (AMD's CRL, the GPU chain's OCSP responses, by thisUpdate) an"
+                    + " enclave may staple (default: ${DEFAULT-VALUE})")
+    Duration revocationMaxAge;
+
     static Path defaultLogFile() {
         return Path.of(System.getProperty("user.home"), ".local", "share", "cloister", "request-log.jsonl");
     }
@@ -187,7 +201,11 @@ public final class SessionOptions {
             cpu = roots.cpu();
             gpu = new RaTlsPolicy.RequireGpu(roots.gpu(), Duration.ofMinutes(5));
         } else {
-            cpu = SevSnpPolicy.genuineAmd();
+            // Genuine AMD, hardened host (SMT off, VMPL 0), and at least the TCB floors this build ships
+            // (AMD-SB-3019 and later bulletins; TcbFloors.shipped()).
+            cpu = SevSnpPolicy.genuineAmd()
+                    .withMinimumTcb(new dev.cloister.attest.ReferenceValue.MinimumTcb(
+                            dev.cloister.attest.sevsnp.TcbFloors.shipped()));
             // Real hardware: genuine NVIDIA evidence whose measurements match the driver and VBIOS RIMs that a
             // logged release names (the only proof that CC is on and developer tools are off).
             gpu = new RaTlsPolicy.RequireGpu(
@@ -214,6 +232,17 @@ public final class SessionOptions {
                 .requestLog(RequestLog.appendingTo(logFile != null ? logFile : defaultLogFile()))
                 .tokenStore((logFile != null ? logFile : defaultLogFile()).resolveSibling("tokens"))
                 .tokenRefillDelay(tokenRefillDelay);
+        if (revocationMaxAge.isNegative() || revocationMaxAge.isZero()) {
+            throw new UsageException("--revocation-max-age " + revocationMaxAge, "must be more than zero");
+        }
+        builder.revocationMaxAge(revocationMaxAge);
+        if (platformPolicyVkey != null) {
+            try {
+                builder.platformPolicyKey(VerifierKey.parse(platformPolicyVkey).noteVerifier());
+            } catch (dev.cloister.ledger.FormatException e) {
+                throw new UsageException("--platform-policy-vkey " + platformPolicyVkey, e.getMessage());
+            }
+        }
         return (noPadding ? builder.noPadding() : builder.padding(buckets)).build();
     }
 }

@@ -41,18 +41,29 @@ class AttestVerifyCommandTest {
     }
 
     @Test
-    void realSevSnpReportIsAcceptedWithItsClaims() {
-        Run run = run(
-                "--kind",
-                "sev-snp",
-                "--evidence",
-                vectors("sev-snp/virtee-sev/report_milan.bin").toString(),
-                "--certs",
-                vectors("sev-snp/virtee-sev/vcek_milan.der").toString(),
-                "--collateral",
-                vectors("sev-snp/virtee-sev/cert_chain_milan").toString(),
-                "--at",
-                AT);
+    void realSevSnpReportIsAcceptedWithItsClaims() throws Exception {
+        String[] sample = {
+            "--kind",
+            "sev-snp",
+            "--evidence",
+            vectors("sev-snp/virtee-sev/report_milan.bin").toString(),
+            "--certs",
+            vectors("sev-snp/virtee-sev/vcek_milan.der").toString(),
+            "--collateral",
+            vectors("sev-snp/virtee-sev/cert_chain_milan").toString(),
+            "--at",
+            AT
+        };
+        // The sample's host runs with SMT on: the default policy refuses it, one that allows SMT accepts it.
+        Run byDefault = run(sample);
+        assertEquals(1, byDefault.code(), byDefault.json()::encodePrettily);
+        assertTrue(byDefault.json().getString("reason").contains("SMT_EN"), byDefault.json()::encode);
+        Path smt = dir.resolve("smt-allowed.json");
+        Files.writeString(smt, "{\"sev-snp\":{\"smt\":\"allowed\"}}");
+        String[] withPolicy = java.util.Arrays.copyOf(sample, sample.length + 2);
+        withPolicy[sample.length] = "--policy";
+        withPolicy[sample.length + 1] = smt.toString();
+        Run run = run(withPolicy);
         assertEquals(0, run.code(), run.json()::encodePrettily);
         assertEquals("accepted", run.json().getString("verdict"));
         assertTrue(run.json().encode().contains("7a1e5c266c0108dbc9bb"), "the measurement is among the claims");
@@ -93,7 +104,7 @@ class AttestVerifyCommandTest {
                         .code());
 
         Path policy = dir.resolve("policy.json");
-        Files.writeString(policy, "{\"sev-snp\":{\"measurement\":\"" + "00".repeat(48) + "\"}}");
+        Files.writeString(policy, "{\"sev-snp\":{\"smt\":\"allowed\",\"measurement\":\"" + "00".repeat(48) + "\"}}");
         Run mismatch = run(
                 "--kind",
                 "sev-snp",

@@ -113,6 +113,22 @@ public final class EnclaveCommand implements Callable<Integer> {
     Path vcekChain;
 
     @Option(
+            names = "--amd-crl",
+            paramLabel = "FILE",
+            description = "AMD's CRL for this product line (DER, KDS /vcek/v1/PRODUCT/crl), stapled to every report and"
+                    + " read again each time (refresh it from outside); clients require it, at most 7 days old")
+    Path amdCrl;
+
+    @Option(
+            names = "--gpu-ocsp",
+            paramLabel = "FILE",
+            description =
+                    "With --gpu nvml: an OCSP response (DER, from NVIDIA's OCSP service) for one certificate of the"
+                            + " GPU's chain below its root, leaf first; repeat per certificate; stapled to every GPU report and"
+                            + " read again each time; clients require them, at most 7 days old")
+    List<Path> gpuOcsp;
+
+    @Option(
             names = "--sim-dir",
             paramLabel = "DIR",
             defaultValue = "sim-platform",
@@ -351,7 +367,8 @@ public final class EnclaveCommand implements Callable<Integer> {
             evidence = new dev.cloister.attest.ratls.ConfigfsTsmEvidenceSource(
                     new dev.cloister.attest.platform.ConfigfsTsm(tsmDir),
                     "cloister-ra-tls",
-                    vcekChain == null ? Optional.empty() : Optional.of(Files.readAllBytes(vcekChain)));
+                    vcekChain == null ? Optional.empty() : Optional.of(Files.readAllBytes(vcekChain)),
+                    Optional.ofNullable(amdCrl));
         } else {
             SimulatedSevSnpPlatform cpu = SimulatedSevSnpPlatform.openOrCreate(simDir, clock.instant(), random);
             Optional<SimulatedNvidiaGpu> simulatedGpu = gpuOptions.kind() == GpuStartOptions.Kind.SIM
@@ -362,7 +379,13 @@ public final class EnclaveCommand implements Callable<Integer> {
         }
         if (gate.isPresent()) {
             evidence = new NvmlEvidenceSource(
-                    evidence, gate.get(), gpuOptions.refresh(), gpuOptions.rimDocuments(), clock, random);
+                    evidence,
+                    gate.get(),
+                    gpuOptions.refresh(),
+                    gpuOptions.rimDocuments(),
+                    gpuOcsp == null ? List.of() : gpuOcsp,
+                    clock,
+                    random);
         }
         if (ledger != null) {
             LedgerPublisher.Published published = new LedgerPublisher(

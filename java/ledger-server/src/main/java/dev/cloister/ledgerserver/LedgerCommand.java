@@ -314,14 +314,34 @@ public final class LedgerCommand implements Callable<Integer> {
                 description = "With --ohttp-keys: validity window from now (default: ${DEFAULT-VALUE})")
         Duration validFor;
 
+        @Option(
+                names = "--tcb-floor",
+                paramLabel = "PRODUCT:SPLS",
+                description = "Publish a platform policy signed with the submitter key: the lowest SEV-SNP TCB per"
+                        + " product line, milan:BL:TEE:SNP:UCODE, genoa:BL:TEE:SNP:UCODE or turin:FMC:BL:TEE:SNP:UCODE;"
+                        + " repeatable (clients never go below the floors they ship with)")
+        java.util.List<String> tcbFloors;
+
         @Option(names = "--proof-out", required = true, description = "Where to write the .tlog-proof")
         Path proofOut;
 
         @Override
         public Integer call() throws Exception {
-            if ((entry == null) == (ohttpKeys == null)) {
+            if ((entry != null ? 1 : 0) + (ohttpKeys != null ? 1 : 0) + (tcbFloors != null ? 1 : 0) != 1) {
                 throw new CommandLine.ParameterException(
-                        spec.commandLine(), "give exactly one of --entry and --ohttp-keys");
+                        spec.commandLine(), "give exactly one of --entry, --ohttp-keys and --tcb-floor");
+            }
+            java.util.List<dev.cloister.ledger.entry.PlatformPolicy.TcbFloor> floors = new java.util.ArrayList<>();
+            if (tcbFloors != null) {
+                try {
+                    for (String f : tcbFloors) {
+                        floors.add(dev.cloister.ledger.entry.PlatformPolicy.TcbFloor.parse(f));
+                    }
+                    floors.sort(
+                            java.util.Comparator.comparingInt(f -> f.product().id()));
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--tcb-floor: " + e.getMessage());
+                }
             }
             Arguments.webUrl("--ledger", ledger);
             if (ohttpKeys != null) Arguments.webUrl("--ohttp-keys", ohttpKeys);
@@ -332,6 +352,16 @@ public final class LedgerCommand implements Callable<Integer> {
                 byte[] bytes;
                 if (entry != null) {
                     bytes = Files.readAllBytes(entry);
+                } else if (tcbFloors != null) {
+                    try {
+                        bytes = dev.cloister.ledger.entry.PlatformPolicy.sign(
+                                        Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
+                                        floors,
+                                        signer)
+                                .encode();
+                    } catch (IllegalArgumentException e) {
+                        throw new CommandLine.ParameterException(spec.commandLine(), "--tcb-floor: " + e.getMessage());
+                    }
                 } else {
                     HttpResponse<Buffer> keys =
                             web.getAbs(ohttpKeys.toString()).send().await(30, TimeUnit.SECONDS);

@@ -45,24 +45,27 @@ public final class KeysCommand implements Callable<Integer> {
                     + "--release-proof-out'), served at /releases/proofs; repeatable")
     java.util.List<java.nio.file.Path> releaseProofs;
 
+    @Option(
+            names = "--platform-policy-proof",
+            description = "A .tlog-proof of a signed platform policy (SEV-SNP TCB floors), served at"
+                    + " /platform-policies/proofs; repeatable")
+    java.util.List<java.nio.file.Path> platformPolicyProofs;
+
     @Override
     public Integer call() throws Exception {
         Arguments.webUrl("--gateway", gateway);
-        java.util.List<dev.cloister.ledger.proof.TlogProof> proofs = new java.util.ArrayList<>();
-        if (releaseProofs != null) {
-            for (java.nio.file.Path file : releaseProofs) {
-                try {
-                    proofs.add(dev.cloister.ledger.proof.TlogProof.parse(java.nio.file.Files.readAllBytes(file)));
-                } catch (dev.cloister.ledger.FormatException e) {
-                    throw new UsageException("--release-proof " + file, "not a .tlog-proof: " + e.getMessage());
-                }
-            }
-        }
+        java.util.List<dev.cloister.ledger.proof.TlogProof> proofs = proofs("--release-proof", releaseProofs);
+        java.util.List<dev.cloister.ledger.proof.TlogProof> policies =
+                proofs("--platform-policy-proof", platformPolicyProofs);
         NodeRuntime runtime = NodeRuntime.create();
         try {
             runtime.vertx()
                     .deployVerticle(new KeyDirectoryVerticle(
-                            listen, gateway, refresh, new dev.cloister.ledger.proof.KeyProofs(proofs)))
+                            listen,
+                            gateway,
+                            refresh,
+                            new dev.cloister.ledger.proof.KeyProofs(proofs),
+                            new dev.cloister.ledger.proof.KeyProofs(policies)))
                     .await(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             runtime.close();
@@ -72,5 +75,20 @@ public final class KeysCommand implements Callable<Integer> {
         ServerCommand.started();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> runtime.vertx().close()));
         return 0;
+    }
+
+    private static java.util.List<dev.cloister.ledger.proof.TlogProof> proofs(
+            String option, java.util.List<java.nio.file.Path> files) throws java.io.IOException {
+        java.util.List<dev.cloister.ledger.proof.TlogProof> out = new java.util.ArrayList<>();
+        if (files != null) {
+            for (java.nio.file.Path file : files) {
+                try {
+                    out.add(dev.cloister.ledger.proof.TlogProof.parse(java.nio.file.Files.readAllBytes(file)));
+                } catch (dev.cloister.ledger.FormatException e) {
+                    throw new UsageException(option + " " + file, "not a .tlog-proof: " + e.getMessage());
+                }
+            }
+        }
+        return out;
     }
 }

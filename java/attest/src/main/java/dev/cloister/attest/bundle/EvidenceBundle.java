@@ -20,8 +20,15 @@ import java.util.Optional;
  *                       / [ "application/vnd.cloister.nvidia-cc-off", reason (ASCII) ],
  *   ? "gpu-endorsements": [ "application/pem-certificate-chain", chain (PEM, leaf first) ],
  *   ? "gpu-rims":         [ "application/vnd.cloister.nvidia-rims", CBOR array of bstr: signed RIM documents ],
+ *   ? "cpu-crl":          [ "application/pkix-crl", AMD's CRL for the product line (DER, KDS /vcek/v1/PRODUCT/crl) ],
+ *   ? "gpu-ocsp":         [ "application/vnd.cloister.ocsp-responses", CBOR array of bstr: one OCSP response
+ *                           (RFC 6960, DER) per certificate of the GPU chain below its root, leaf first ],
  *   ? "ledger-proofs":    [ "application/vnd.cloister.ledger-proofs", bytes ] }
  * </pre>
+ *
+ * The {@code cpu-crl} and {@code gpu-ocsp} entries are revocation status the enclave staples (it fetches them; the
+ * client cannot reach AMD or NVIDIA without revealing itself): a verifier whose policy requires stapled status refuses
+ * a bundle without them.
  *
  * The {@value #NVIDIA_CC_OFF} form marks an enclave started with {@code --insecure-gpu-cc-off} (development only):
  * its GPU runs without confidential computing, it has no report, and every verifier refuses it.
@@ -35,7 +42,9 @@ public record EvidenceBundle(
         Optional<Entry> gpu,
         Optional<Entry> gpuEndorsements,
         Optional<Entry> ledgerProofs,
-        Optional<Entry> gpuRims) {
+        Optional<Entry> gpuRims,
+        Optional<Entry> cpuCrl,
+        Optional<Entry> gpuOcsp) {
 
     public static final String COLLECTION_TYPE = "tag:cloister.dev,2026:evidence-bundle/v1";
     public static final String SEV_SNP_REPORT = "application/vnd.cloister.sev-snp-report";
@@ -51,6 +60,13 @@ public record EvidenceBundle(
     public static final String NVIDIA_RIMS = "application/vnd.cloister.nvidia-rims";
     /** At most this many RIM documents in {@value #NVIDIA_RIMS}. */
     public static final int MAX_RIMS = 4;
+
+    /** AMD's CRL for the CPU's product line, DER (RFC 2585 media type). */
+    public static final String PKIX_CRL = "application/pkix-crl";
+    /** OCSP responses for the GPU certificate chain: a CBOR array of byte strings, leaf first. */
+    public static final String OCSP_RESPONSES = "application/vnd.cloister.ocsp-responses";
+    /** At most this many OCSP responses in {@value #OCSP_RESPONSES}. */
+    public static final int MAX_OCSP_RESPONSES = 8;
 
     public static final String LEDGER_PROOFS = "application/vnd.cloister.ledger-proofs";
     public static final int MAX_ENCODED = 256 * 1024;
@@ -98,6 +114,24 @@ public record EvidenceBundle(
         if (gpuRims.isPresent() && gpu.isEmpty()) {
             throw new IllegalArgumentException("GPU RIMs come with GPU evidence only");
         }
+        Objects.requireNonNull(cpuCrl, "cpuCrl");
+        cpuCrl.ifPresent(c -> requireType(c, PKIX_CRL));
+        Objects.requireNonNull(gpuOcsp, "gpuOcsp");
+        gpuOcsp.ifPresent(g -> requireType(g, OCSP_RESPONSES));
+        if (gpuOcsp.isPresent() && gpu.isEmpty()) {
+            throw new IllegalArgumentException("GPU OCSP responses come with GPU evidence only");
+        }
+    }
+
+    /** A bundle without stapled revocation status. */
+    public EvidenceBundle(
+            Entry cpu,
+            Entry cpuEndorsements,
+            Optional<Entry> gpu,
+            Optional<Entry> gpuEndorsements,
+            Optional<Entry> ledgerProofs,
+            Optional<Entry> gpuRims) {
+        this(cpu, cpuEndorsements, gpu, gpuEndorsements, ledgerProofs, gpuRims, Optional.empty(), Optional.empty());
     }
 
     /** A bundle without stapled RIMs. */
@@ -107,7 +141,38 @@ public record EvidenceBundle(
             Optional<Entry> gpu,
             Optional<Entry> gpuEndorsements,
             Optional<Entry> ledgerProofs) {
-        this(cpu, cpuEndorsements, gpu, gpuEndorsements, ledgerProofs, Optional.empty());
+        this(
+                cpu,
+                cpuEndorsements,
+                gpu,
+                gpuEndorsements,
+                ledgerProofs,
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty());
+    }
+
+    /** The {@value #PKIX_CRL} entry holding {@code der}. */
+    public static Entry crl(byte[] der) {
+        return new Entry(PKIX_CRL, der);
+    }
+
+    /** The {@value #OCSP_RESPONSES} entry holding {@code responses} (1 to {@value #MAX_OCSP_RESPONSES}). */
+    public static Entry ocspResponses(List<byte[]> responses) {
+        if (responses.isEmpty() || responses.size() > MAX_OCSP_RESPONSES) {
+            throw new IllegalArgumentException(
+                    "1 to " + MAX_OCSP_RESPONSES + " OCSP responses, got " + responses.size());
+        }
+        return new Entry(
+                OCSP_RESPONSES, Cbor.array(responses.stream().map(Cbor::bytes).toArray(byte[][]::new)));
+    }
+
+    /** The OCSP responses of the {@code gpu-ocsp} entry, if any (leaf first). */
+    public List<byte[]> gpuOcspResponses() throws AttestationException {
+        if (gpuOcsp.isEmpty()) {
+            return List.of();
+        }
+        return byteStrings(gpuOcsp.get().value(), "gpu-ocsp", MAX_OCSP_RESPONSES);
     }
 
     /** The {@value #NVIDIA_RIMS} entry holding {@code documents} (1 to {@value #MAX_RIMS}). */
@@ -124,16 +189,19 @@ public record EvidenceBundle(
         if (gpuRims.isEmpty()) {
             return List.of();
         }
-        byte[] value = gpuRims.get().value();
+        return byteStrings(gpuRims.get().value(), "gpu-rims", MAX_RIMS);
+    }
+
+    private static List<byte[]> byteStrings(byte[] value, String label, int max) throws AttestationException {
         if (!(Cbor.decode(value) instanceof List<?> l)
                 || l.isEmpty()
-                || l.size() > MAX_RIMS
+                || l.size() > max
                 || !l.stream().allMatch(x -> x instanceof byte[])) {
-            throw new AttestationException("gpu-rims is not an array of 1 to " + MAX_RIMS + " byte strings");
+            throw new AttestationException(label + " is not an array of 1 to " + max + " byte strings");
         }
         byte[] again = Cbor.array(l.stream().map(x -> Cbor.bytes((byte[]) x)).toArray(byte[][]::new));
         if (!java.util.Arrays.equals(again, value)) {
-            throw new AttestationException("gpu-rims is not in the canonical encoding");
+            throw new AttestationException(label + " is not in the canonical encoding");
         }
         return l.stream().map(x -> ((byte[]) x).clone()).toList();
     }
@@ -152,6 +220,8 @@ public record EvidenceBundle(
         gpu.ifPresent(e -> m.put("gpu", record(e)));
         gpuEndorsements.ifPresent(e -> m.put("gpu-endorsements", record(e)));
         gpuRims.ifPresent(e -> m.put("gpu-rims", record(e)));
+        cpuCrl.ifPresent(e -> m.put("cpu-crl", record(e)));
+        gpuOcsp.ifPresent(e -> m.put("gpu-ocsp", record(e)));
         ledgerProofs.ifPresent(e -> m.put("ledger-proofs", record(e)));
         return Cbor.map(m);
     }
@@ -176,6 +246,8 @@ public record EvidenceBundle(
                                 "gpu",
                                 "gpu-endorsements",
                                 "gpu-rims",
+                                "cpu-crl",
+                                "gpu-ocsp",
                                 "ledger-proofs")
                         .contains(k)) {
                     throw new AttestationException("unknown label \"" + k + "\"");
@@ -193,7 +265,9 @@ public record EvidenceBundle(
                         entry(map, "gpu"),
                         entry(map, "gpu-endorsements"),
                         entry(map, "ledger-proofs"),
-                        entry(map, "gpu-rims"));
+                        entry(map, "gpu-rims"),
+                        entry(map, "cpu-crl"),
+                        entry(map, "gpu-ocsp"));
             } catch (IllegalArgumentException e) {
                 throw new AttestationException(e.getMessage(), e);
             }

@@ -3,6 +3,7 @@ package dev.cloister.attest.nvgpu;
 import dev.cloister.attest.Platform;
 import dev.cloister.attest.Policy;
 import dev.cloister.attest.ReferenceValue;
+import dev.cloister.attest.RevocationCheck;
 import java.util.List;
 import java.util.Objects;
 
@@ -13,8 +14,10 @@ import java.util.Objects;
  * @param nonce {@link ReferenceValue.Skip} or 32-byte {@link ReferenceValue.Digests}: the nonce the verifier sent
  *     (RA-TLS: the one the enclave committed to in its CPU report)
  * @param measurements whether the measurement blocks are compared with signed RIMs, and with which
+ * @param ocsp whether OCSP responses for the device chain must come with the endorsements, and how old they may be
  */
-public record NvidiaGpuPolicy(List<NvidiaRoot> trustedRoots, ReferenceValue nonce, Measurements measurements)
+public record NvidiaGpuPolicy(
+        List<NvidiaRoot> trustedRoots, ReferenceValue nonce, Measurements measurements, RevocationCheck ocsp)
         implements Policy {
 
     /** Reference values for the measurement blocks. */
@@ -61,24 +64,35 @@ public record NvidiaGpuPolicy(List<NvidiaRoot> trustedRoots, ReferenceValue nonc
                 && !(nonce instanceof ReferenceValue.Digests d && d.length() == 32)) {
             throw new IllegalArgumentException("nonce must be Skip or 32-byte Digests, got " + nonce);
         }
+        Objects.requireNonNull(ocsp, "ocsp");
     }
 
-    /** Genuine NVIDIA evidence, nothing else required: the pinned Device Identity CA, nonce and measurements skipped. */
+    /**
+     * Genuine NVIDIA evidence, nothing else required: the pinned Device Identity CA, nonce and measurements skipped,
+     * OCSP responses checked when supplied (RA-TLS requires them).
+     */
     public static NvidiaGpuPolicy genuineNvidia() {
         return new NvidiaGpuPolicy(
-                List.of(NvidiaRoot.deviceIdentityCa()), new ReferenceValue.Skip(), new SkipMeasurements());
+                List.of(NvidiaRoot.deviceIdentityCa()),
+                new ReferenceValue.Skip(),
+                new SkipMeasurements(),
+                new RevocationCheck.CheckIfSupplied());
     }
 
     public NvidiaGpuPolicy withNonce(ReferenceValue n) {
-        return new NvidiaGpuPolicy(trustedRoots, n, measurements);
+        return new NvidiaGpuPolicy(trustedRoots, n, measurements, ocsp);
     }
 
     public NvidiaGpuPolicy withTrustedRoots(List<NvidiaRoot> roots) {
-        return new NvidiaGpuPolicy(roots, nonce, measurements);
+        return new NvidiaGpuPolicy(roots, nonce, measurements, ocsp);
     }
 
     public NvidiaGpuPolicy withMeasurements(Measurements m) {
-        return new NvidiaGpuPolicy(trustedRoots, nonce, m);
+        return new NvidiaGpuPolicy(trustedRoots, nonce, m, ocsp);
+    }
+
+    public NvidiaGpuPolicy withOcsp(RevocationCheck o) {
+        return new NvidiaGpuPolicy(trustedRoots, nonce, measurements, o);
     }
 
     @Override

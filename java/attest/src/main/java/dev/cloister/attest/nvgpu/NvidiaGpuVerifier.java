@@ -2,6 +2,7 @@ package dev.cloister.attest.nvgpu;
 
 import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.ReferenceValue;
+import dev.cloister.attest.RevocationCheck;
 import dev.cloister.base.Hex;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -100,16 +101,23 @@ public final class NvidiaGpuVerifier {
         } catch (AttestationException e) {
             throw e.whileDoing("verifying the GPU device certificate chain");
         }
-        if (!endorsements.ocspResponsesNoCopy().isEmpty()) {
-            try {
+        try {
+            if (!endorsements.ocspResponsesNoCopy().isEmpty()) {
                 List<byte[]> ders = endorsements.chainNoCopy();
                 for (int i = 0; i < ders.size() - 1; i++) {
                     ocsp.check(
-                            now, endorsements.ocspResponsesNoCopy().get(i), x509(ders.get(i)), x509(ders.get(i + 1)));
+                            now,
+                            endorsements.ocspResponsesNoCopy().get(i),
+                            x509(ders.get(i)),
+                            x509(ders.get(i + 1)),
+                            policy.ocsp());
                 }
-            } catch (AttestationException e) {
-                throw e.whileDoing("checking the GPU device certificates' OCSP responses");
+            } else if (policy.ocsp() instanceof RevocationCheck.Required) {
+                throw new AttestationException("the policy requires OCSP responses for the device chain and none were "
+                        + "supplied (RA-TLS: the bundle staples no gpu-ocsp)");
             }
+        } catch (AttestationException e) {
+            throw e.whileDoing("checking the GPU device certificates' OCSP responses");
         }
         byte[] rs = report.signature();
         byte[] digest = P384.sha384(report.rawBytes(), report.signedLength());

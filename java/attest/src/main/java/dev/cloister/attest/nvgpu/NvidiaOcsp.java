@@ -1,6 +1,7 @@
 package dev.cloister.attest.nvgpu;
 
 import dev.cloister.attest.AttestationException;
+import dev.cloister.attest.RevocationCheck;
 import dev.cloister.base.Hex;
 import java.io.IOException;
 import java.security.MessageDigest;
@@ -41,7 +42,8 @@ final class NvidiaOcsp {
 
     private final Set<String> verified = ConcurrentHashMap.newKeySet();
 
-    void check(Instant now, byte[] der, X509Certificate cert, X509Certificate issuer) throws AttestationException {
+    void check(Instant now, byte[] der, X509Certificate cert, X509Certificate issuer, RevocationCheck rule)
+            throws AttestationException {
         String name = cert.getSubjectX500Principal().getName();
         BasicOCSPResp basic;
         try {
@@ -99,6 +101,11 @@ final class NvidiaOcsp {
                         + (mine.getNextUpdate() == null
                                 ? "none"
                                 : mine.getNextUpdate().toInstant()) + ")");
+            }
+            if (rule instanceof RevocationCheck.Required(var maxAge)
+                    && mine.getThisUpdate().toInstant().plus(maxAge).isBefore(now)) {
+                throw new AttestationException("OCSP response for " + name + " is stale: thisUpdate "
+                        + mine.getThisUpdate().toInstant() + " is more than " + maxAge + " before " + now);
             }
             CertificateStatus status = mine.getCertStatus();
             if (status instanceof RevokedStatus rs) {

@@ -20,22 +20,53 @@ import java.util.Optional;
  * report's certificate table, {@code auxblob}), or, when the host installed none, the PEM chain given at construction
  * (the VCEK fetched from AMD KDS for this chip and TCB, then ASK and ARK). No GPU evidence yet (NVML is not wired):
  * a policy that requires a GPU refuses this source's certificates.
+ *
+ * <p>AMD's CRL for the product line is stapled when a file is configured: it is read again for each report, so a job
+ * outside the enclave can replace it with KDS's current one ({@code /vcek/v1/<product>/crl}); the file is untrusted
+ * (the client checks the ARK's signature and the CRL's age), and a missing or oversized file fails the report.
  */
 public final class ConfigfsTsmEvidenceSource implements EvidenceSource {
 
     private final ConfigfsTsm tsm;
     private final String entryName;
     private final Optional<byte[]> fallbackChainPem;
+    private final Optional<java.nio.file.Path> crlFile;
 
     /**
      * @param entryName the configfs entry this process owns (e.g. "cloister-ra-tls")
      * @param fallbackChainPem VCEK ‖ ASK ‖ ARK in PEM for hosts that install no certificates, or empty
      */
     public ConfigfsTsmEvidenceSource(ConfigfsTsm tsm, String entryName, Optional<byte[]> fallbackChainPem) {
+        this(tsm, entryName, fallbackChainPem, Optional.empty());
+    }
+
+    /**
+     * @param crlFile AMD's CRL for this product line (DER), stapled to every report; empty: none (clients that require
+     *     one refuse this enclave)
+     */
+    public ConfigfsTsmEvidenceSource(
+            ConfigfsTsm tsm,
+            String entryName,
+            Optional<byte[]> fallbackChainPem,
+            Optional<java.nio.file.Path> crlFile) {
         this.tsm = Objects.requireNonNull(tsm, "tsm");
         this.entryName = Objects.requireNonNull(entryName, "entryName");
         this.fallbackChainPem =
                 Objects.requireNonNull(fallbackChainPem, "fallbackChainPem").map(byte[]::clone);
+        this.crlFile = Objects.requireNonNull(crlFile, "crlFile");
+    }
+
+    private Optional<EvidenceBundle.Entry> stapledCrl() throws IOException {
+        if (crlFile.isEmpty()) {
+            return Optional.empty();
+        }
+        java.nio.file.Path f = crlFile.get();
+        long size = java.nio.file.Files.size(f);
+        if (size > EvidenceBundle.MAX_VALUE) {
+            throw new IOException(
+                    "the AMD CRL file " + f + " holds " + size + " bytes, more than " + EvidenceBundle.MAX_VALUE);
+        }
+        return Optional.of(EvidenceBundle.crl(java.nio.file.Files.readAllBytes(f)));
     }
 
     @Override
@@ -71,7 +102,8 @@ public final class ConfigfsTsmEvidenceSource implements EvidenceSource {
         return new CpuEvidence(
                 new EvidenceBundle.Entry(EvidenceBundle.SEV_SNP_REPORT, r.outblob()),
                 new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN, chain),
-                Optional.empty());
+                Optional.empty(),
+                stapledCrl());
     }
 
     static byte[] pem(SevSnpEndorsements e) {

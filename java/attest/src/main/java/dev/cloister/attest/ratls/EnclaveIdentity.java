@@ -158,7 +158,9 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
                 gpu.map(EvidenceSource.GpuEvidence::report),
                 gpu.map(EvidenceSource.GpuEvidence::endorsements),
                 cpu.ledgerProofs(),
-                gpu.flatMap(EvidenceSource.GpuEvidence::rims));
+                gpu.flatMap(EvidenceSource.GpuEvidence::rims),
+                cpu.crl(),
+                gpu.flatMap(EvidenceSource.GpuEvidence::ocsp));
     }
 
     private static void requireNonce(byte[] nonce) throws RaTlsException {

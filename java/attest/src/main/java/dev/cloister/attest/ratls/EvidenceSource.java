@@ -35,15 +35,26 @@ public interface EvidenceSource {
      * @param report bundle entry {@code cpu}
      * @param endorsements bundle entry {@code cpu-endorsements}
      * @param ledgerProofs bundle entry {@code ledger-proofs}, when the enclave carries them
+     * @param crl bundle entry {@code cpu-crl}: AMD's CRL for the product line, when the source has it
      */
     record CpuEvidence(
             EvidenceBundle.Entry report,
             EvidenceBundle.Entry endorsements,
-            Optional<EvidenceBundle.Entry> ledgerProofs) {
+            Optional<EvidenceBundle.Entry> ledgerProofs,
+            Optional<EvidenceBundle.Entry> crl) {
         public CpuEvidence {
             Objects.requireNonNull(report, "report");
             Objects.requireNonNull(endorsements, "endorsements");
             Objects.requireNonNull(ledgerProofs, "ledgerProofs");
+            Objects.requireNonNull(crl, "crl");
+        }
+
+        /** CPU evidence without a stapled CRL (clients that require one refuse it). */
+        public CpuEvidence(
+                EvidenceBundle.Entry report,
+                EvidenceBundle.Entry endorsements,
+                Optional<EvidenceBundle.Entry> ledgerProofs) {
+            this(report, endorsements, ledgerProofs, Optional.empty());
         }
     }
 
@@ -54,22 +65,34 @@ public interface EvidenceSource {
      * @param endorsements bundle entry {@code gpu-endorsements}
      * @param freshness the refresh time and salt
      * @param rims bundle entry {@code gpu-rims}: the signed RIMs the enclave staples, when it has them
+     * @param ocsp bundle entry {@code gpu-ocsp}: OCSP responses for the device chain, when the source has them
      */
     record GpuEvidence(
             EvidenceBundle.Entry report,
             EvidenceBundle.Entry endorsements,
             GpuFreshness freshness,
-            Optional<EvidenceBundle.Entry> rims) {
+            Optional<EvidenceBundle.Entry> rims,
+            Optional<EvidenceBundle.Entry> ocsp) {
         public GpuEvidence {
             Objects.requireNonNull(report, "report");
             Objects.requireNonNull(endorsements, "endorsements");
             Objects.requireNonNull(freshness, "freshness");
             Objects.requireNonNull(rims, "rims");
+            Objects.requireNonNull(ocsp, "ocsp");
+        }
+
+        /** GPU evidence without stapled OCSP responses (clients that require them refuse it). */
+        public GpuEvidence(
+                EvidenceBundle.Entry report,
+                EvidenceBundle.Entry endorsements,
+                GpuFreshness freshness,
+                Optional<EvidenceBundle.Entry> rims) {
+            this(report, endorsements, freshness, rims, Optional.empty());
         }
 
         /** GPU evidence without stapled RIMs. */
         public GpuEvidence(EvidenceBundle.Entry report, EvidenceBundle.Entry endorsements, GpuFreshness freshness) {
-            this(report, endorsements, freshness, Optional.empty());
+            this(report, endorsements, freshness, Optional.empty(), Optional.empty());
         }
     }
 }

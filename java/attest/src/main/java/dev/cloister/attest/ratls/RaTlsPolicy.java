@@ -1,6 +1,7 @@
 package dev.cloister.attest.ratls;
 
 import dev.cloister.attest.ReferenceValue;
+import dev.cloister.attest.RevocationCheck;
 import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.sevsnp.SevSnpPolicy;
 import java.time.Duration;
@@ -116,15 +117,27 @@ public record RaTlsPolicy(
 
     /**
      * A policy accepting the releases whose launch digests are listed, under {@code cpu}'s roots and TCB rules; 10
-     * minute certificates, one minute of clock skew, batching accepted.
+     * minute certificates, one minute of clock skew, batching accepted, and revocation status stapled by the peer
+     * required: AMD's CRL for its product line and OCSP responses for its GPU chain, each issued at most
+     * {@link RevocationCheck#DEFAULT_MAX_AGE} ago ({@link #withRevocation} states another age).
      */
     public static RaTlsPolicy acceptingReleases(SevSnpPolicy cpu, List<byte[]> launchDigests, GpuRequirement gpu) {
         return new RaTlsPolicy(
-                cpu.withMeasurement(new ReferenceValue.Digests(launchDigests)),
-                gpu,
-                Duration.ofMinutes(10),
-                Duration.ofMinutes(1),
-                Batching.ACCEPT);
+                        cpu.withMeasurement(new ReferenceValue.Digests(launchDigests)),
+                        gpu,
+                        Duration.ofMinutes(10),
+                        Duration.ofMinutes(1),
+                        Batching.ACCEPT)
+                .withRevocation(new RevocationCheck.Required());
+    }
+
+    /** This policy with {@code check} for both AMD's CRL (CPU) and the GPU chain's OCSP responses. */
+    public RaTlsPolicy withRevocation(RevocationCheck check) {
+        GpuRequirement g = switch (gpu) {
+            case NoGpu n -> n;
+            case RequireGpu r -> new RequireGpu(r.policy().withOcsp(check), r.maxAge(), r.rims());
+        };
+        return new RaTlsPolicy(cpu.withCrl(check), g, maxCertificateLifetime, clockSkew, batching);
     }
 
     public RaTlsPolicy withBatching(Batching b) {

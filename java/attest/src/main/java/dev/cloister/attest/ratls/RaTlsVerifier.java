@@ -116,6 +116,9 @@ public final class RaTlsVerifier {
         try {
             SevSnpEndorsements endorsements =
                     cpuEndorsements(bundle.cpuEndorsements().value());
+            if (bundle.cpuCrl().isPresent()) {
+                endorsements = endorsements.withCrl(bundle.cpuCrl().get().value());
+            }
             return evidence.verify(
                     now,
                     SevSnpEvidence.of(report),
@@ -184,11 +187,15 @@ public final class RaTlsVerifier {
                             gpuPolicy = gpuPolicy.withMeasurements(
                                     new NvidiaGpuPolicy.MatchDriverAndVbiosRims(publishedRims(now, bundle, p)));
                     }
+                    NvidiaGpuEndorsements endorsements = NvidiaGpuEndorsements.ofPem(
+                            bundle.gpuEndorsements().get().value());
+                    if (bundle.gpuOcsp().isPresent()) {
+                        endorsements = endorsements.withOcspResponses(bundle.gpuOcspResponses());
+                    }
                     result = evidence.verify(
                             now,
                             NvidiaGpuEvidence.of(bundle.gpu().get().value()),
-                            NvidiaGpuEndorsements.ofPem(
-                                    bundle.gpuEndorsements().get().value()),
+                            endorsements,
                             gpuPolicy.withNonce(new ReferenceValue.Digests(List.of(f.nonce()))));
                 } catch (AttestationException e) {
                     throw new RaTlsException(

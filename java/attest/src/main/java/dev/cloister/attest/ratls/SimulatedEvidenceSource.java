@@ -23,6 +23,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * nothing: only a policy that trusts the simulators' roots accepts its evidence. Like real hardware it produces one CPU
  * report at a time, and it can add a fixed latency per report ({@code reportLatency}) to stand in for the firmware
  * (a TDX quote takes about 39 ms; 20 ms is used for the batching measurements).
+ *
+ * <p>It staples revocation status as a real enclave does: a CRL in the format of AMD's KDS signed by the simulated ARK
+ * (reissued every {@value #CRL_REISSUE_HOURS} hours, as an enclave would fetch KDS's), and with each GPU report an OCSP
+ * response for the simulated device certificate signed by the simulated GPU's CA.
  */
 public final class SimulatedEvidenceSource implements EvidenceSource {
 
@@ -38,6 +42,12 @@ public final class SimulatedEvidenceSource implements EvidenceSource {
     private final ReentrantLock firmware = new ReentrantLock(true);
     private final ReentrantLock gpuLock = new ReentrantLock();
     private volatile GpuEvidence currentGpu;
+    /** How often the stapled CRL is reissued (its thisUpdate is a day before it is made). */
+    static final int CRL_REISSUE_HOURS = 12;
+
+    private volatile StapledCrl crl;
+
+    private record StapledCrl(Instant madeAt, EvidenceBundle.Entry entry) {}
 
     /**
      * @param cpu the simulated SEV-SNP platform
@@ -79,6 +89,23 @@ public final class SimulatedEvidenceSource implements EvidenceSource {
             return new EvidenceBundle.Entry(
                     EvidenceBundle.PEM_CHAIN, p.toString().getBytes(StandardCharsets.US_ASCII));
         });
+        // Fails here, at start, if the simulated platform's directory predates its ARK key (it cannot sign a CRL).
+        this.crl = newCrl(clock.instant());
+    }
+
+    private StapledCrl newCrl(Instant now) {
+        return new StapledCrl(now, EvidenceBundle.crl(cpu.crl(now, false, false)));
+    }
+
+    /** The CRL to staple now, reissued when it is {@value #CRL_REISSUE_HOURS} hours old. */
+    private EvidenceBundle.Entry currentCrl() {
+        Instant now = clock.instant();
+        StapledCrl c = crl;
+        if (!now.isBefore(c.madeAt().plus(Duration.ofHours(CRL_REISSUE_HOURS)))) {
+            c = newCrl(now);
+            crl = c;
+        }
+        return c.entry();
     }
 
     @Override
@@ -118,7 +145,9 @@ public final class SimulatedEvidenceSource implements EvidenceSource {
         GpuEvidence e = new GpuEvidence(
                 new EvidenceBundle.Entry(EvidenceBundle.NVIDIA_SPDM_REPORT, report),
                 gpuEndorsements.orElseThrow(),
-                freshness);
+                freshness,
+                Optional.empty(),
+                Optional.of(EvidenceBundle.ocspResponses(java.util.List.of(g.ocspResponse(now, false)))));
         currentGpu = e;
         return e;
     }
@@ -133,7 +162,10 @@ public final class SimulatedEvidenceSource implements EvidenceSource {
             byte[] report = cpu.report(SimulatedReportRequest.of(reportData, measurement))
                     .report();
             return new CpuEvidence(
-                    new EvidenceBundle.Entry(EvidenceBundle.SEV_SNP_REPORT, report), cpuEndorsements, Optional.empty());
+                    new EvidenceBundle.Entry(EvidenceBundle.SEV_SNP_REPORT, report),
+                    cpuEndorsements,
+                    Optional.empty(),
+                    Optional.of(currentCrl()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for the simulated firmware");

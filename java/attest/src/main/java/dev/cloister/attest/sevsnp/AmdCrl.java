@@ -1,6 +1,7 @@
 package dev.cloister.attest.sevsnp;
 
 import dev.cloister.attest.AttestationException;
+import dev.cloister.attest.RevocationCheck;
 import dev.cloister.base.Hex;
 import java.io.ByteArrayInputStream;
 import java.security.GeneralSecurityException;
@@ -28,7 +29,8 @@ final class AmdCrl {
 
     private final Set<String> verified = ConcurrentHashMap.newKeySet();
 
-    void check(Instant now, byte[] der, AmdChainVerifier.VerifiedChain chain) throws AttestationException {
+    void check(Instant now, byte[] der, AmdChainVerifier.VerifiedChain chain, RevocationCheck rule)
+            throws AttestationException {
         X509Certificate ark = chain.ark();
         X509CRL crl;
         try {
@@ -79,6 +81,11 @@ final class AmdCrl {
                     + (crl.getNextUpdate() == null
                             ? "none"
                             : crl.getNextUpdate().toInstant()) + ")");
+        }
+        if (rule instanceof RevocationCheck.Required(var maxAge)
+                && crl.getThisUpdate().toInstant().plus(maxAge).isBefore(now)) {
+            throw new AttestationException("AMD CRL is stale: thisUpdate "
+                    + crl.getThisUpdate().toInstant() + " is more than " + maxAge + " before " + now);
         }
         for (X509Certificate c :
                 new X509Certificate[] {chain.intermediate(), chain.leaf().certificate()}) {

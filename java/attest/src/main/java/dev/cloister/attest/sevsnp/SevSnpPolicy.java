@@ -3,6 +3,7 @@ package dev.cloister.attest.sevsnp;
 import dev.cloister.attest.Platform;
 import dev.cloister.attest.Policy;
 import dev.cloister.attest.ReferenceValue;
+import dev.cloister.attest.RevocationCheck;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -14,12 +15,14 @@ import java.util.Objects;
  * @param debug whether a debuggable guest (POLICY bit 19) is refused (the only safe choice) or merely reported
  * @param smt whether the host may run with SMT enabled (PLATFORM_INFO bit 0)
  * @param maximumVmpl the highest VMPL (0..3) the report may have been requested from
- * @param minimumTcb {@link ReferenceValue.Skip} or {@link ReferenceValue.MinimumTcb} of a {@link TcbVersion}; compared
- *     with the TCB of the VCEK certificate (which the report's REPORTED_TCB must equal)
+ * @param minimumTcb {@link ReferenceValue.Skip}, or {@link ReferenceValue.MinimumTcb} of a {@link TcbVersion} (one
+ *     floor for every product line) or of {@link TcbFloors} (a floor per product line; a product line without one is
+ *     refused); compared with the TCB of the VCEK certificate (which the report's REPORTED_TCB must equal)
  * @param measurement {@link ReferenceValue.Skip} or 48-byte {@link ReferenceValue.Digests}: allowed launch digests
  * @param hostData {@link ReferenceValue.Skip} or 32-byte {@link ReferenceValue.Digests}
  * @param reportData {@link ReferenceValue.Skip} or 64-byte {@link ReferenceValue.Digests} (RA-TLS puts the expected
  *     binding here)
+ * @param crl whether AMD's CRL for the product line must come with the endorsements, and how old it may be
  */
 public record SevSnpPolicy(
         List<TrustedArk> trustedRoots,
@@ -29,7 +32,8 @@ public record SevSnpPolicy(
         ReferenceValue minimumTcb,
         ReferenceValue measurement,
         ReferenceValue hostData,
-        ReferenceValue reportData)
+        ReferenceValue reportData,
+        RevocationCheck crl)
         implements Policy {
 
     /** What to do with a guest launched with POLICY.DEBUG. */
@@ -63,12 +67,15 @@ public record SevSnpPolicy(
         }
         Objects.requireNonNull(minimumTcb, "minimumTcb (use ReferenceValue.Skip to skip)");
         if (!(minimumTcb instanceof ReferenceValue.Skip)
-                && !(minimumTcb instanceof ReferenceValue.MinimumTcb(var v) && v instanceof TcbVersion)) {
-            throw new IllegalArgumentException("minimumTcb must be Skip or MinimumTcb(TcbVersion), got " + minimumTcb);
+                && !(minimumTcb instanceof ReferenceValue.MinimumTcb(var v)
+                        && (v instanceof TcbVersion || v instanceof TcbFloors))) {
+            throw new IllegalArgumentException(
+                    "minimumTcb must be Skip, MinimumTcb(TcbVersion) or MinimumTcb(TcbFloors), got " + minimumTcb);
         }
         requireDigestsOrSkip(measurement, 48, "measurement");
         requireDigestsOrSkip(hostData, 32, "hostData");
         requireDigestsOrSkip(reportData, 64, "reportData");
+        Objects.requireNonNull(crl, "crl");
     }
 
     private static void requireDigestsOrSkip(ReferenceValue v, int length, String name) {
@@ -82,51 +89,62 @@ public record SevSnpPolicy(
     }
 
     /**
-     * Genuine AMD evidence, nothing else required: the pinned ARKs of Milan, Genoa and Turin, debug guests refused,
-     * SMT allowed, any VMPL, every reference value skipped. The default of {@code cloister attest verify}.
+     * Genuine AMD evidence from a hardened platform: the pinned ARKs of Milan, Genoa and Turin, debug guests refused,
+     * SMT forbidden (sibling-thread attacks such as CVE-2025-29943 need it), the report requested from VMPL 0 (no
+     * lower-privileged guest code could have asked for it), every reference value skipped, AMD's CRL checked when it
+     * is supplied (RA-TLS requires it: {@link dev.cloister.attest.ratls.RaTlsPolicy#acceptingReleases}). The default of
+     * {@code cloister attest verify}. A release that runs with SMT or above VMPL 0 says so, and only then does the
+     * client widen these with {@link #withSmt} and {@link #withMaximumVmpl}.
      */
     public static SevSnpPolicy genuineAmd() {
         return new SevSnpPolicy(
                 Arrays.stream(ProductLine.values()).map(TrustedArk::amd).toList(),
                 DebugGuests.REFUSE,
-                Smt.ALLOWED,
-                3,
+                Smt.FORBIDDEN,
+                0,
                 new ReferenceValue.Skip(),
                 new ReferenceValue.Skip(),
                 new ReferenceValue.Skip(),
-                new ReferenceValue.Skip());
+                new ReferenceValue.Skip(),
+                new RevocationCheck.CheckIfSupplied());
     }
 
     public SevSnpPolicy withTrustedRoots(List<TrustedArk> roots) {
-        return new SevSnpPolicy(roots, debug, smt, maximumVmpl, minimumTcb, measurement, hostData, reportData);
+        return new SevSnpPolicy(roots, debug, smt, maximumVmpl, minimumTcb, measurement, hostData, reportData, crl);
     }
 
     public SevSnpPolicy withDebug(DebugGuests d) {
-        return new SevSnpPolicy(trustedRoots, d, smt, maximumVmpl, minimumTcb, measurement, hostData, reportData);
+        return new SevSnpPolicy(trustedRoots, d, smt, maximumVmpl, minimumTcb, measurement, hostData, reportData, crl);
     }
 
     public SevSnpPolicy withSmt(Smt s) {
-        return new SevSnpPolicy(trustedRoots, debug, s, maximumVmpl, minimumTcb, measurement, hostData, reportData);
+        return new SevSnpPolicy(
+                trustedRoots, debug, s, maximumVmpl, minimumTcb, measurement, hostData, reportData, crl);
     }
 
     public SevSnpPolicy withMaximumVmpl(int v) {
-        return new SevSnpPolicy(trustedRoots, debug, smt, v, minimumTcb, measurement, hostData, reportData);
+        return new SevSnpPolicy(trustedRoots, debug, smt, v, minimumTcb, measurement, hostData, reportData, crl);
     }
 
     public SevSnpPolicy withMinimumTcb(ReferenceValue v) {
-        return new SevSnpPolicy(trustedRoots, debug, smt, maximumVmpl, v, measurement, hostData, reportData);
+        return new SevSnpPolicy(trustedRoots, debug, smt, maximumVmpl, v, measurement, hostData, reportData, crl);
     }
 
     public SevSnpPolicy withMeasurement(ReferenceValue v) {
-        return new SevSnpPolicy(trustedRoots, debug, smt, maximumVmpl, minimumTcb, v, hostData, reportData);
+        return new SevSnpPolicy(trustedRoots, debug, smt, maximumVmpl, minimumTcb, v, hostData, reportData, crl);
     }
 
     public SevSnpPolicy withHostData(ReferenceValue v) {
-        return new SevSnpPolicy(trustedRoots, debug, smt, maximumVmpl, minimumTcb, measurement, v, reportData);
+        return new SevSnpPolicy(trustedRoots, debug, smt, maximumVmpl, minimumTcb, measurement, v, reportData, crl);
+    }
+
+    public SevSnpPolicy withCrl(RevocationCheck c) {
+        return new SevSnpPolicy(
+                trustedRoots, debug, smt, maximumVmpl, minimumTcb, measurement, hostData, reportData, c);
     }
 
     public SevSnpPolicy withReportData(ReferenceValue v) {
-        return new SevSnpPolicy(trustedRoots, debug, smt, maximumVmpl, minimumTcb, measurement, hostData, v);
+        return new SevSnpPolicy(trustedRoots, debug, smt, maximumVmpl, minimumTcb, measurement, hostData, v, crl);
     }
 
     @Override

@@ -2,6 +2,8 @@ package dev.cloister.attest.sevsnp;
 
 import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.ReferenceValue;
+import dev.cloister.attest.RevocationCheck;
+import dev.cloister.attest.SecurityVersion;
 import dev.cloister.base.Hex;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
@@ -53,12 +55,15 @@ public final class SevSnpVerifier {
         } catch (AttestationException e) {
             throw e.whileDoing("verifying the VCEK/VLEK certificate chain");
         }
-        if (endorsements.crlNoCopy() != null) {
-            try {
-                crls.check(now, endorsements.crlNoCopy(), chain);
-            } catch (AttestationException e) {
-                throw e.whileDoing("checking the VCEK/VLEK certificate chain against AMD's CRL");
+        try {
+            if (endorsements.crlNoCopy() != null) {
+                crls.check(now, endorsements.crlNoCopy(), chain, policy.crl());
+            } else if (policy.crl() instanceof RevocationCheck.Required) {
+                throw new AttestationException("the policy requires AMD's CRL for the product line and none was "
+                        + "supplied (RA-TLS: the bundle staples no cpu-crl)");
             }
+        } catch (AttestationException e) {
+            throw e.whileDoing("checking the VCEK/VLEK certificate chain against AMD's CRL");
         }
         try {
             verifySignature(report, chain);
@@ -77,7 +82,7 @@ public final class SevSnpVerifier {
                     "checking the signed report against its " + chain.leaf().kind() + " certificate");
         }
         try {
-            checkPolicy(report, tcb, policy);
+            checkPolicy(report, tcb, root.product(), policy);
         } catch (AttestationException e) {
             throw e.whileDoing("appraising the SEV-SNP report against the policy");
         }
@@ -152,7 +157,7 @@ public final class SevSnpVerifier {
         return leaf.tcb();
     }
 
-    private static void checkPolicy(AttestationReport report, TcbVersion tcb, SevSnpPolicy policy)
+    private static void checkPolicy(AttestationReport report, TcbVersion tcb, ProductLine product, SevSnpPolicy policy)
             throws AttestationException {
         GuestPolicy gp = report.policy();
         if (!gp.reservedBitSet()) {
@@ -171,8 +176,16 @@ public final class SevSnpVerifier {
         if (report.vmpl() > policy.maximumVmpl()) {
             throw AttestationException.mismatch("VMPL", "at most " + policy.maximumVmpl(), report.vmpl());
         }
-        if (policy.minimumTcb() instanceof ReferenceValue.MinimumTcb(var min) && !tcb.isAtLeast(min)) {
-            throw AttestationException.mismatch("TCB below minimum", "at least " + min, tcb);
+        if (policy.minimumTcb() instanceof ReferenceValue.MinimumTcb(var min)) {
+            SecurityVersion floor = min instanceof TcbFloors f
+                    ? f.floor(product)
+                            .orElseThrow(() -> new AttestationException(
+                                    "the policy sets no TCB floor for " + product.kdsName() + "; refused"))
+                    : min;
+            if (!tcb.isAtLeast(floor)) {
+                throw AttestationException.mismatch(
+                        "TCB below minimum for " + product.kdsName(), "at least " + floor, tcb);
+            }
         }
         digests("MEASUREMENT", policy.measurement(), report.measurement());
         digests("HOST_DATA", policy.hostData(), report.hostData());

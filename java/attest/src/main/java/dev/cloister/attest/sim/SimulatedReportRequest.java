@@ -13,9 +13,16 @@ import java.util.Objects;
  * @param guestPolicy POLICY; 0x30000 = SMT allowed + reserved bit
  * @param vmpl 0..3
  * @param reportedTcb REPORTED_TCB, or null for the TCB of the simulated VCEK
+ * @param platformInfo PLATFORM_INFO; 0 (the default) is a host with SMT off, bit 0 SMT_EN on
  */
 public record SimulatedReportRequest(
-        byte[] reportData, byte[] measurement, byte[] hostData, long guestPolicy, int vmpl, TcbVersion reportedTcb) {
+        byte[] reportData,
+        byte[] measurement,
+        byte[] hostData,
+        long guestPolicy,
+        int vmpl,
+        TcbVersion reportedTcb,
+        long platformInfo) {
 
     /** SMT allowed, reserved bit 17 set; no debug, no migration agent. */
     public static final long DEFAULT_GUEST_POLICY = 0x30000L;
@@ -36,23 +43,28 @@ public record SimulatedReportRequest(
     }
 
     public static SimulatedReportRequest of(byte[] reportData, byte[] measurement) {
-        return new SimulatedReportRequest(reportData, measurement, new byte[32], DEFAULT_GUEST_POLICY, 0, null);
+        return new SimulatedReportRequest(reportData, measurement, new byte[32], DEFAULT_GUEST_POLICY, 0, null, 0);
     }
 
     public SimulatedReportRequest withGuestPolicy(long p) {
-        return new SimulatedReportRequest(reportData, measurement, hostData, p, vmpl, reportedTcb);
+        return new SimulatedReportRequest(reportData, measurement, hostData, p, vmpl, reportedTcb, platformInfo);
     }
 
     public SimulatedReportRequest withVmpl(int v) {
-        return new SimulatedReportRequest(reportData, measurement, hostData, guestPolicy, v, reportedTcb);
+        return new SimulatedReportRequest(reportData, measurement, hostData, guestPolicy, v, reportedTcb, platformInfo);
     }
 
     public SimulatedReportRequest withReportedTcb(TcbVersion t) {
-        return new SimulatedReportRequest(reportData, measurement, hostData, guestPolicy, vmpl, t);
+        return new SimulatedReportRequest(reportData, measurement, hostData, guestPolicy, vmpl, t, platformInfo);
+    }
+
+    /** PLATFORM_INFO as the firmware would report it ({@code 1}: the host runs with SMT enabled). */
+    public SimulatedReportRequest withPlatformInfo(long info) {
+        return new SimulatedReportRequest(reportData, measurement, hostData, guestPolicy, vmpl, reportedTcb, info);
     }
 
     public SimulatedReportRequest withHostData(byte[] h) {
-        return new SimulatedReportRequest(reportData, measurement, h, guestPolicy, vmpl, reportedTcb);
+        return new SimulatedReportRequest(reportData, measurement, h, guestPolicy, vmpl, reportedTcb, platformInfo);
     }
 
     @Override

@@ -156,7 +156,7 @@ public final class SimulatedSevSnpPlatform {
         b.putInt(0x030, request.vmpl());
         b.putInt(0x034, 1);
         b.putLong(0x038, tcb);
-        b.putLong(0x040, 0x1L);
+        b.putLong(0x040, request.platformInfo());
         b.putInt(0x048, 0);
         b.put(0x050, request.reportData());
         b.put(0x090, request.measurement());

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -72,7 +73,8 @@ class EvidenceBundleTest {
                 SevSnpEndorsements.of(
                         pem.substring(0, second).getBytes(StandardCharsets.US_ASCII),
                         pem.substring(second).getBytes(StandardCharsets.US_ASCII)),
-                SevSnpPolicy.genuineAmd());
+                // The published report's host runs with SMT on, which the default refuses.
+                SevSnpPolicy.genuineAmd().withSmt(SevSnpPolicy.Smt.ALLOWED));
         v.verify(
                 NOW,
                 NvidiaGpuEvidence.of(d.gpu().orElseThrow().value()),
@@ -129,6 +131,51 @@ class EvidenceBundleTest {
         refused(
                 "exceeds the limit",
                 () -> EvidenceBundle.decode(new byte[] {(byte) 0x9a, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff}));
+    }
+
+    @Test
+    void stapledRevocationStatusRoundTripsAndIsTyped() throws Exception {
+        EvidenceBundle b = realBundle();
+        EvidenceBundle stapled = new EvidenceBundle(
+                b.cpu(),
+                b.cpuEndorsements(),
+                b.gpu(),
+                b.gpuEndorsements(),
+                b.ledgerProofs(),
+                b.gpuRims(),
+                Optional.of(EvidenceBundle.crl(new byte[] {0x30, 0x00})),
+                Optional.of(EvidenceBundle.ocspResponses(List.of(new byte[] {1}, new byte[] {2, 3}))));
+        EvidenceBundle d = EvidenceBundle.decode(stapled.encode());
+        assertArrayEquals(stapled.encode(), d.encode());
+        assertArrayEquals(new byte[] {0x30, 0x00}, d.cpuCrl().orElseThrow().value());
+        assertEquals(2, d.gpuOcspResponses().size());
+        assertArrayEquals(new byte[] {2, 3}, d.gpuOcspResponses().get(1));
+        assertEquals(List.of(), b.gpuOcspResponses());
+        // OCSP responses come with GPU evidence only; each entry has its media type.
+        Map<String, byte[]> m = new LinkedHashMap<>();
+        m.put("__cmwc_t", Cbor.text(EvidenceBundle.COLLECTION_TYPE));
+        m.put("cpu", Cbor.array(Cbor.text(EvidenceBundle.SEV_SNP_REPORT), Cbor.bytes(new byte[] {1})));
+        m.put("cpu-endorsements", Cbor.array(Cbor.text(EvidenceBundle.PEM_CHAIN), Cbor.bytes(new byte[] {2})));
+        m.put(
+                "gpu-ocsp",
+                Cbor.array(
+                        Cbor.text(EvidenceBundle.OCSP_RESPONSES), Cbor.bytes(Cbor.array(Cbor.bytes(new byte[] {1})))));
+        refused("GPU OCSP responses come with GPU evidence only", () -> EvidenceBundle.decode(Cbor.map(m)));
+        m.remove("gpu-ocsp");
+        m.put("cpu-crl", Cbor.array(Cbor.text(EvidenceBundle.PEM_CHAIN), Cbor.bytes(new byte[] {1})));
+        refused("expected media type application/pkix-crl", () -> EvidenceBundle.decode(Cbor.map(m)));
+        // The responses entry must be a canonical array of 1 to 8 byte strings.
+        EvidenceBundle notAnArray = new EvidenceBundle(
+                b.cpu(),
+                b.cpuEndorsements(),
+                b.gpu(),
+                b.gpuEndorsements(),
+                b.ledgerProofs(),
+                b.gpuRims(),
+                Optional.empty(),
+                Optional.of(new EvidenceBundle.Entry(EvidenceBundle.OCSP_RESPONSES, Cbor.bytes(new byte[] {1}))));
+        refused("gpu-ocsp is not an array", notAnArray::gpuOcspResponses);
+        assertThrows(IllegalArgumentException.class, () -> EvidenceBundle.ocspResponses(List.of()));
     }
 
     private static byte[] manualMap(Map<String, byte[]> m) {

@@ -54,6 +54,41 @@ class ConfigfsTsmEvidenceSourceTest {
     }
 
     @Test
+    void aConfiguredCrlFileIsStapledAndReadAgainForEachReport(@TempDir Path root) throws Exception {
+        byte[] reportData = RaTlsFixture.filled(64, 0x44);
+        entry(root, reportData, "sev_guest", true);
+        Path crl = root.resolve("amd.crl");
+        java.time.Instant now = java.time.Instant.now();
+        Files.write(crl, RaTlsFixture.cpu().crl(now, false, false));
+        ConfigfsTsmEvidenceSource source = new ConfigfsTsmEvidenceSource(
+                new ConfigfsTsm(root), "cloister-ra-tls", Optional.empty(), Optional.of(crl));
+        EvidenceSource.CpuEvidence e = source.cpuReport(reportData);
+        assertArrayEquals(Files.readAllBytes(crl), e.crl().orElseThrow().value());
+        // Verified as a client requires it: the CRL under the (simulated) ARK, at most 7 days old.
+        RaTlsFixture.VERIFIER.verify(
+                now,
+                SevSnpEvidence.of(e.report().value()),
+                RaTlsVerifier.cpuEndorsements(e.endorsements().value())
+                        .withCrl(e.crl().orElseThrow().value()),
+                RaTlsFixture.simulatedCpu()
+                        .withReportData(new ReferenceValue.Digests(List.of(reportData)))
+                        .withCrl(new dev.cloister.attest.RevocationCheck.Required()));
+        // Replaced from outside: the next report staples the new file.
+        byte[] revoking = RaTlsFixture.cpu().crl(now, false, true);
+        Files.write(crl, revoking);
+        assertArrayEquals(
+                revoking, source.cpuReport(reportData).crl().orElseThrow().value());
+        // A missing file fails the report rather than stapling nothing.
+        Files.delete(crl);
+        assertThrows(IOException.class, () -> source.cpuReport(reportData));
+        // Without a file nothing is stapled.
+        assertTrue(new ConfigfsTsmEvidenceSource(new ConfigfsTsm(root), "cloister-ra-tls", Optional.empty())
+                .cpuReport(reportData)
+                .crl()
+                .isEmpty());
+    }
+
+    @Test
     void otherProvidersAndMissingCertificatesAreClearErrors(@TempDir Path root) throws Exception {
         byte[] reportData = new byte[64];
         entry(root, reportData, "tdx_guest", true);

@@ -260,7 +260,8 @@ class RaTlsNegativeTest {
                         g.report(),
                         g.endorsements(),
                         g.freshness(),
-                        rims.isEmpty() ? Optional.empty() : Optional.of(EvidenceBundle.rims(rims))));
+                        rims.isEmpty() ? Optional.empty() : Optional.of(EvidenceBundle.rims(rims)),
+                        g.ocsp()));
             }
 
             @Override

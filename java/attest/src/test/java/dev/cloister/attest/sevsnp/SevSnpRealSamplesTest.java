@@ -21,8 +21,16 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Every real report in testdata/vectors/sev-snp verifies with exactly the fields EXPECTED.json gives. */
 class SevSnpRealSamplesTest {
 
-    static final SevSnpPolicy INSPECT =
-            SevSnpPolicy.genuineAmd().withDebug(SevSnpPolicy.DebugGuests.ACCEPT_INSECURE_FOR_INSPECTION);
+    /**
+     * Both published reports come from hosts running with SMT enabled (PLATFORM_INFO 0x1), which the default policy
+     * refuses: to check their fields, SMT is explicitly allowed here.
+     */
+    static final SevSnpPolicy INSPECT = SevSnpPolicy.genuineAmd()
+            .withDebug(SevSnpPolicy.DebugGuests.ACCEPT_INSECURE_FOR_INSPECTION)
+            .withSmt(SevSnpPolicy.Smt.ALLOWED);
+
+    /** The default policy with SMT allowed: the published samples' hosts run with SMT on. */
+    static final SevSnpPolicy SMT_ALLOWED = SevSnpPolicy.genuineAmd().withSmt(SevSnpPolicy.Smt.ALLOWED);
 
     static List<SevSnpSamples.Sample> samples() {
         return SevSnpSamples.all();
@@ -126,8 +134,13 @@ class SevSnpRealSamplesTest {
         assertTrue(e.getMessage().contains("POLICY.DEBUG"), e.getMessage());
 
         SevSnpSamples.Sample ok = SevSnpSamples.byName("virtee-sev/report_milan.bin");
-        SevSnpClaims c = new SevSnpVerifier()
-                .verify(SevSnpSamples.NOW, ok.evidence(), ok.endorsements(), SevSnpPolicy.genuineAmd());
+        // Its host runs with SMT on: the default refuses that; a policy that allows SMT accepts the report.
+        AttestationException smt = assertThrows(
+                AttestationException.class,
+                () -> new SevSnpVerifier()
+                        .verify(SevSnpSamples.NOW, ok.evidence(), ok.endorsements(), SevSnpPolicy.genuineAmd()));
+        assertTrue(smt.getMessage().contains("PLATFORM_INFO.SMT_EN is set"), smt.getMessage());
+        SevSnpClaims c = new SevSnpVerifier().verify(SevSnpSamples.NOW, ok.evidence(), ok.endorsements(), SMT_ALLOWED);
         assertFalse(c.policy().debug());
         assertFalse(c.policy().migrateMa());
     }
@@ -136,7 +149,7 @@ class SevSnpRealSamplesTest {
     void policyReferenceValuesAreChecked() throws Exception {
         SevSnpSamples.Sample s = SevSnpSamples.byName("virtee-sev/report_milan.bin");
         Map<String, Object> f = s.fields();
-        SevSnpPolicy exact = SevSnpPolicy.genuineAmd()
+        SevSnpPolicy exact = SMT_ALLOWED
                 .withMeasurement(ReferenceValue.Digests.ofHex((String) f.get("measurement")))
                 .withReportData(ReferenceValue.Digests.ofHex((String) f.get("report_data")))
                 .withHostData(ReferenceValue.Digests.ofHex((String) f.get("host_data")))

@@ -16,12 +16,14 @@ import dev.cloister.attest.sevsnp.SevSnpClaims;
 import dev.cloister.attest.sevsnp.SevSnpEvidence;
 import dev.cloister.attest.sevsnp.SevSnpPolicy;
 import dev.cloister.attest.sevsnp.SevSnpVerifier;
+import dev.cloister.attest.sevsnp.TcbFloors;
 import dev.cloister.attest.sevsnp.TcbVersion;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -121,7 +123,7 @@ class SimulatedSevSnpPlatformTest {
     }
 
     @Test
-    void guestPolicyBitsAreEnforced() {
+    void guestPolicyBitsAreEnforced() throws Exception {
         SimulatedReportRequest ok = SimulatedReportRequest.of(REPORT_DATA, MEASUREMENT);
         SevSnpPolicy inspect = sim.insecurePolicy().withDebug(SevSnpPolicy.DebugGuests.ACCEPT_INSECURE_FOR_INSPECTION);
         refused(ok.withGuestPolicy(0x30000L | 1L << 19), sim.insecurePolicy(), "POLICY.DEBUG");
@@ -129,7 +131,46 @@ class SimulatedSevSnpPlatformTest {
         refused(ok.withGuestPolicy(0x30000L | 1L << 18), inspect, "POLICY.MIGRATE_MA");
         refused(ok.withGuestPolicy(0x10000L), sim.insecurePolicy(), "bit 17");
         refused(ok.withVmpl(2), sim.insecurePolicy().withMaximumVmpl(1), "VMPL: expected at most 1, got 2");
-        refused(ok, sim.insecurePolicy().withSmt(SevSnpPolicy.Smt.FORBIDDEN), "SMT");
+        // The default forbids SMT: a host that runs with it is refused unless the policy (a release) allows it.
+        refused(ok.withPlatformInfo(1), sim.insecurePolicy(), "PLATFORM_INFO.SMT_EN is set");
+        assertTrue(
+                verify(sim.report(ok.withPlatformInfo(1)), sim.insecurePolicy().withSmt(SevSnpPolicy.Smt.ALLOWED))
+                        .report()
+                        .smtEnabled());
+        // The default requires VMPL 0: a report requested from VMPL 1 is refused unless the policy widens it.
+        refused(ok.withVmpl(1), sim.insecurePolicy(), "VMPL: expected at most 0, got 1");
+        verify(sim.report(ok.withVmpl(1)), sim.insecurePolicy().withMaximumVmpl(1));
+    }
+
+    @Test
+    void perProductFloorsApplyTheFloorOfTheReportsProductLine() throws Exception {
+        SimulatedReportRequest ok = SimulatedReportRequest.of(REPORT_DATA, MEASUREMENT);
+        // The simulated Genoa (SNP 21, microcode 72) is below the shipped Genoa floor (SNP 0x1B, microcode 0x56):
+        // refused, and the refusal names both values.
+        AttestationException below = assertThrows(
+                AttestationException.class,
+                () -> verify(
+                        sim.report(ok),
+                        sim.insecurePolicy().withMinimumTcb(new ReferenceValue.MinimumTcb(TcbFloors.shipped()))));
+        assertTrue(below.getMessage().contains("TCB below minimum for Genoa"), below.getMessage());
+        assertTrue(below.getMessage().contains("at least bl=0 tee=0 snp=27 ucode=86"), below.getMessage());
+        assertTrue(below.getMessage().contains("got bl=9 tee=0 snp=21 ucode=72"), below.getMessage());
+        // A Milan floor does not apply to a Genoa report: with no Genoa floor the report is refused, not let through.
+        TcbFloors milanOnly = new TcbFloors(Map.of(ProductLine.MILAN, TcbVersion.milanGenoa(0, 0, 0, 0)));
+        refused(
+                ok,
+                sim.insecurePolicy().withMinimumTcb(new ReferenceValue.MinimumTcb(milanOnly)),
+                "the policy sets no TCB floor for Genoa");
+        // At exactly its own TCB, and with the Milan floor far above it, the Genoa report is accepted.
+        TcbFloors exact = new TcbFloors(Map.of(
+                ProductLine.GENOA,
+                SimulatedSevSnpPlatform.TCB,
+                ProductLine.MILAN,
+                TcbVersion.milanGenoa(255, 255, 255, 255)));
+        verify(sim.report(ok), sim.insecurePolicy().withMinimumTcb(new ReferenceValue.MinimumTcb(exact)));
+        // One component below (microcode 73 required) is enough to refuse.
+        TcbFloors oneAbove = new TcbFloors(Map.of(ProductLine.GENOA, TcbVersion.milanGenoa(9, 0, 21, 73)));
+        refused(ok, sim.insecurePolicy().withMinimumTcb(new ReferenceValue.MinimumTcb(oneAbove)), "ucode=73");
     }
 
     @Test

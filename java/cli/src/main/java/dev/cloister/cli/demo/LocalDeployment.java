@@ -230,6 +230,8 @@ public final class LocalDeployment implements AutoCloseable {
     private SpentTokenStore spent;
     private Options options;
     private dev.cloister.ledger.proof.TlogProof releaseProof;
+    private dev.cloister.ledger.proof.TlogProof platformPolicyProof;
+    private dev.cloister.ledger.note.Ed25519NoteVerifier platformPolicyKey;
     private KeyRotation gatewayKeys;
     private KeyPublication publication;
     private EpochKeySchedule tokenKeys;
@@ -324,6 +326,20 @@ public final class LocalDeployment implements AutoCloseable {
                 .publish(ReleaseMeasurement.entry(measurement, "development").encode())
                 .await(30, TimeUnit.SECONDS)
                 .proof();
+        // The platform policy: SEV-SNP TCB floors signed by the operator's key. The simulated Genoa reports its own
+        // TCB, which is its floor here (genuine AMD hardware is held to TcbFloors.shipped() at least).
+        platformPolicyKey = operator.verifier();
+        platformPolicyProof = publisher
+                .publish(dev.cloister.ledger.entry.PlatformPolicy.sign(
+                                clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
+                                new dev.cloister.attest.sevsnp.TcbFloors(java.util.Map.of(
+                                                dev.cloister.attest.sevsnp.ProductLine.GENOA,
+                                                SimulatedSevSnpPlatform.TCB))
+                                        .toEntryFloors(),
+                                operator)
+                        .encode())
+                .await(30, TimeUnit.SECONDS)
+                .proof();
         verifier = AttestationVerifier.create();
         attestationPolicy = RaTlsPolicy.acceptingReleases(
                 cpu.insecurePolicy(),
@@ -352,7 +368,8 @@ public final class LocalDeployment implements AutoCloseable {
                 loopback(),
                 gatewayBase,
                 Duration.ofMinutes(1),
-                new dev.cloister.ledger.proof.KeyProofs(List.of(releaseProof)));
+                new dev.cloister.ledger.proof.KeyProofs(List.of(releaseProof)),
+                new dev.cloister.ledger.proof.KeyProofs(List.of(platformPolicyProof)));
         vertx.deployVerticle(directory).await(30, TimeUnit.SECONDS);
         directory.mirror().await(30, TimeUnit.SECONDS);
         keyDirectory = URI.create("http://127.0.0.1:" + directory.actualPort());
@@ -529,6 +546,7 @@ public final class LocalDeployment implements AutoCloseable {
                         cpu.insecurePolicy(),
                         new RaTlsPolicy.RequireGpu(gpu.insecurePolicy(), Duration.ofMinutes(5)),
                         verifier)
+                .platformPolicyKey(platformPolicyKey)
                 .issuer(issuer, ACCOUNT, challenge())
                 // Background token refills within 0.1 s here (10 s by default): a loopback demo has no issuer to hide
                 // its timing from, and its tests and load driver would otherwise wait.
@@ -566,7 +584,9 @@ public final class LocalDeployment implements AutoCloseable {
                 "--origin",
                 ORIGIN,
                 "--insecure-simulated-tee",
-                (options.simRoots() != null ? options.simRoots() : dir.resolve("sim")).toString()));
+                (options.simRoots() != null ? options.simRoots() : dir.resolve("sim")).toString(),
+                "--platform-policy-vkey",
+                platformPolicyKey.verifierKey().encode()));
         return args;
     }
 

@@ -195,6 +195,35 @@ class PrivateSessionPropertiesTest {
     }
 
     @Test
+    @Order(2)
+    void anEnclaveBelowTheTcbFloorGetsNoDataAndTheReasonNamesBothValues() {
+        // The simulated Genoa (SNP 21, microcode 72) under the floors a client ships for genuine AMD hardware (Genoa:
+        // SNP 0x1B, microcode 0x56). The ledger's platform policy (the simulated TCB: bootloader 9) raises the
+        // bootloader floor and cannot lower the others: the client applies the higher of each.
+        int before = requestsReachingEnclaves();
+        try (CloisterClient client = deployment
+                .client()
+                .platform(
+                        deployment
+                                .cpu()
+                                .insecurePolicy()
+                                .withMinimumTcb(new dev.cloister.attest.ReferenceValue.MinimumTcb(
+                                        dev.cloister.attest.sevsnp.TcbFloors.shipped())),
+                        new RaTlsPolicy.RequireGpu(deployment.gpu().insecurePolicy(), Duration.ofMinutes(5)),
+                        AttestationVerifier.create())
+                .retries(0)
+                .build()) {
+            SessionFailure f = failure(client, CANARY);
+            assertEquals(SessionFailure.Kind.ATTESTATION, f.kind());
+            RequestLogEntry.Outcome outcome = outcomeOf(client);
+            assertTrue(outcome.reason().contains("TCB below minimum for Genoa"), outcome.reason());
+            assertTrue(outcome.reason().contains("at least bl=9 tee=0 snp=27 ucode=86"), outcome.reason());
+            assertTrue(outcome.reason().contains("got bl=9 tee=0 snp=21 ucode=72"), outcome.reason());
+        }
+        assertEquals(before, requestsReachingEnclaves(), "no request reached an enclave");
+    }
+
+    @Test
     @Order(3)
     void aKeyTheClientsLedgerDoesNotVouchForIsNeverUsed() throws Exception {
         Ed25519NoteSigner otherLog =

@@ -31,6 +31,9 @@ import java.util.Objects;
  * @param tokenRefillDelay the most a background token refill waits, drawn uniformly ({@link TokenWallet.Refill})
  * @param padding    the size buckets requests are padded to, the enclave asked to pad its answers (frames for a
  *                   streamed answer, a size bucket for a whole one); empty: nothing padded (issue 15, item 1)
+ * @param platformPolicyKey the key the ledger's platform policies (SEV-SNP TCB floors) must be signed with; empty:
+ *                   the ledger's policies are not consulted and {@code platformCpu}'s own minimum TCB applies
+ * @param revocationMaxAge how old (from its thisUpdate) the enclave's stapled AMD CRL and GPU OCSP responses may be
  */
 public record ClientConfig(
         Vertx vertx,
@@ -60,7 +63,9 @@ public record ClientConfig(
         Clock clock,
         SecureRandom random,
         RequestLog requestLog,
-        java.util.Optional<dev.cloister.protocol.padding.SizeBuckets> padding) {
+        java.util.Optional<dev.cloister.protocol.padding.SizeBuckets> padding,
+        java.util.Optional<dev.cloister.ledger.note.NoteVerifier> platformPolicyKey,
+        Duration revocationMaxAge) {
     public ClientConfig {
         Objects.requireNonNull(vertx, "vertx");
         Objects.requireNonNull(relay, "relay URL");
@@ -79,5 +84,9 @@ public record ClientConfig(
             throw new IllegalArgumentException("token refill delay: zero or more");
         }
         Objects.requireNonNull(padding, "padding");
+        Objects.requireNonNull(platformPolicyKey, "platformPolicyKey");
+        if (revocationMaxAge == null || revocationMaxAge.isNegative() || revocationMaxAge.isZero()) {
+            throw new IllegalArgumentException("revocation max age: more than zero");
+        }
     }
 }

@@ -592,6 +592,9 @@ public final class CloisterClient implements AutoCloseable {
         private SecureRandom random = new SecureRandom();
         private RequestLog requestLog = RequestLog.inMemory();
         private java.util.Optional<SizeBuckets> padding = java.util.Optional.of(SizeBuckets.DEFAULT);
+        private java.util.Optional<dev.cloister.ledger.note.NoteVerifier> platformPolicyKey =
+                java.util.Optional.empty();
+        private Duration revocationMaxAge = dev.cloister.attest.RevocationCheck.DEFAULT_MAX_AGE;
 
         private Builder(Vertx vertx) {
             this.vertx = Objects.requireNonNull(vertx);
@@ -736,6 +739,26 @@ public final class CloisterClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The key the ledger's platform policies must be signed with: the client then applies the SEV-SNP TCB floors
+         * of the newest witnessed policy it signed (fetched from the key directory's {@code /platform-policies/proofs}),
+         * never below the platform policy's own floors. Default: none (the platform policy's floors alone).
+         */
+        public Builder platformPolicyKey(dev.cloister.ledger.note.NoteVerifier key) {
+            this.platformPolicyKey = java.util.Optional.of(key);
+            return this;
+        }
+
+        /**
+         * How old the revocation status an enclave staples may be (AMD's CRL for its product line, OCSP responses for
+         * its GPU chain), from its thisUpdate; default {@link dev.cloister.attest.RevocationCheck#DEFAULT_MAX_AGE}
+         * (7 days). Status is always required when the attestation policy comes from the ledger's releases.
+         */
+        public Builder revocationMaxAge(Duration v) {
+            this.revocationMaxAge = Objects.requireNonNull(v);
+            return this;
+        }
+
         public CloisterClient build() {
             return new CloisterClient(config());
         }
@@ -770,7 +793,9 @@ public final class CloisterClient implements AutoCloseable {
                     clock,
                     random,
                     requestLog,
-                    padding);
+                    padding,
+                    platformPolicyKey,
+                    revocationMaxAge);
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.cloister.attest.ratls.RaTlsPolicy;
 import dev.cloister.client.ObliviousHttpClient;
 import dev.cloister.client.keys.KeyConsistency;
 import dev.cloister.client.keys.KeyConsistencyException;
+import dev.cloister.client.keys.PlatformPolicies;
 import dev.cloister.client.keys.ReleaseTransparency;
 import io.vertx.core.Future;
 import java.net.URI;
@@ -24,12 +25,16 @@ final class VerifiedKeys {
     private final KeyConsistency keyConsistency;
     private final dev.cloister.client.keys.ReleaseTransparency releaseTransparency;
     private final RaTlsClient pinnedTls;
+    private final PlatformPolicies platformPolicies;
 
     VerifiedKeys(ClientConfig config, ObliviousHttpClient ohttp, dev.cloister.client.keys.LedgerView ledger) {
         this.config = config;
         this.ohttp = ohttp;
         this.keyConsistency = new KeyConsistency(ledger);
         this.releaseTransparency = new dev.cloister.client.keys.ReleaseTransparency(ledger);
+        this.platformPolicies = config.platformPolicyKey()
+                .map(key -> new PlatformPolicies(ledger, key))
+                .orElse(null);
         this.pinnedTls = config.attestation() == null
                 ? null
                 : RaTlsClient.create(
@@ -97,6 +102,30 @@ final class VerifiedKeys {
                 }));
     }
 
+    /**
+     * The platform's SEV-SNP policy with the TCB floors of the newest witnessed platform policy signed by the
+     * configured key (fetched from the key directory), never below the configured policy's own floors; the configured
+     * policy as it is when no platform-policy key is configured or the ledger holds no valid policy.
+     */
+    private Future<dev.cloister.attest.sevsnp.SevSnpPolicy> platformCpu() {
+        if (platformPolicies == null) {
+            return Future.succeededFuture(config.platformCpu());
+        }
+        return ohttp.fetchKeyProofs(config.keyDirectory().resolve("/platform-policies/proofs"))
+                .recover(e -> Future.failedFuture(new SessionFailure(
+                        SessionFailure.Kind.LEDGER,
+                        "the platform policy proofs are unreachable or unusable: " + e.getMessage(),
+                        e)))
+                .compose(proofs -> config.vertx()
+                        .executeBlocking(
+                                () -> platformPolicies
+                                        .newest(proofs, config.clock().instant())
+                                        .newest()
+                                        .map(p -> PlatformPolicies.apply(config.platformCpu(), p.floors()))
+                                        .orElse(config.platformCpu()),
+                                false));
+    }
+
     /** Forgets the verified keys and releases (the next request fetches and verifies them again). */
     void forget() {
         verified = null;
@@ -139,15 +168,17 @@ final class VerifiedKeys {
                     } catch (KeyConsistencyException e) {
                         return Future.failedFuture(new SessionFailure(SessionFailure.Kind.LEDGER, e.getMessage(), e));
                     }
-                    RaTlsPolicy policy = RaTlsPolicy.acceptingReleases(config.platformCpu(), measurements, gpu);
-                    return Future.succeededFuture(RaTlsClient.create(
-                            policy,
-                            config.verifier(),
-                            config.keyExchange(),
-                            Optional.empty(),
-                            config.timeout(),
-                            config.clock(),
-                            config.random()));
+                    return platformCpu()
+                            .map(cpu -> RaTlsClient.create(
+                                    RaTlsPolicy.acceptingReleases(cpu, measurements, gpu)
+                                            .withRevocation(new dev.cloister.attest.RevocationCheck.Required(
+                                                    config.revocationMaxAge())),
+                                    config.verifier(),
+                                    config.keyExchange(),
+                                    Optional.empty(),
+                                    config.timeout(),
+                                    config.clock(),
+                                    config.random()));
                 });
     }
 }

@@ -41,6 +41,7 @@ public final class NvmlEvidenceSource implements EvidenceSource, AutoCloseable {
     private final Nvml.Device device;
     private final EvidenceBundle.Entry endorsements;
     private final Optional<EvidenceBundle.Entry> rims;
+    private final List<java.nio.file.Path> ocspFiles;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile GpuEvidence current;
     private volatile Duration lastReportLatency = Duration.ZERO;
@@ -58,6 +59,30 @@ public final class NvmlEvidenceSource implements EvidenceSource, AutoCloseable {
             List<byte[]> rims,
             Clock clock,
             SecureRandom random) {
+        this(cpu, gate, refresh, rims, List.of(), clock, random);
+    }
+
+    /**
+     * As above, stapling OCSP responses for the GPU's certificate chain to every report ({@code gpu-ocsp}): one DER
+     * file per certificate below the root, leaf first, read again for each report so that a job outside the enclave
+     * can refresh them from NVIDIA's OCSP service (they are untrusted here: the client checks their signatures and
+     * age). A missing or oversized file fails the report.
+     *
+     * @param ocspFiles the OCSP response files, leaf first; empty: none stapled (clients that require them refuse)
+     */
+    public NvmlEvidenceSource(
+            EvidenceSource cpu,
+            GpuStartGate.Passed gate,
+            Duration refresh,
+            List<byte[]> rims,
+            List<java.nio.file.Path> ocspFiles,
+            Clock clock,
+            SecureRandom random) {
+        this.ocspFiles = List.copyOf(ocspFiles);
+        if (this.ocspFiles.size() > EvidenceBundle.MAX_OCSP_RESPONSES) {
+            throw new IllegalArgumentException(
+                    "at most " + EvidenceBundle.MAX_OCSP_RESPONSES + " OCSP responses, got " + ocspFiles.size());
+        }
         this.rims = rims.isEmpty() ? Optional.empty() : Optional.of(EvidenceBundle.rims(rims));
         this.cpu = Objects.requireNonNull(cpu, "cpu");
         this.gate = Objects.requireNonNull(gate, "gate");
@@ -118,7 +143,26 @@ public final class NvmlEvidenceSource implements EvidenceSource, AutoCloseable {
         }
         lastReportLatency = Duration.ofNanos(System.nanoTime() - start);
         return new GpuEvidence(
-                new EvidenceBundle.Entry(EvidenceBundle.NVIDIA_SPDM_REPORT, report), endorsements, freshness, rims);
+                new EvidenceBundle.Entry(EvidenceBundle.NVIDIA_SPDM_REPORT, report),
+                endorsements,
+                freshness,
+                rims,
+                stapledOcsp());
+    }
+
+    private Optional<EvidenceBundle.Entry> stapledOcsp() throws IOException {
+        if (ocspFiles.isEmpty()) {
+            return Optional.empty();
+        }
+        List<byte[]> responses = new java.util.ArrayList<>();
+        for (java.nio.file.Path f : ocspFiles) {
+            long size = java.nio.file.Files.size(f);
+            if (size > 16 * 1024) {
+                throw new IOException("the OCSP response file " + f + " holds " + size + " bytes, more than 16 KiB");
+            }
+            responses.add(java.nio.file.Files.readAllBytes(f));
+        }
+        return Optional.of(EvidenceBundle.ocspResponses(responses));
     }
 
     /** How long the last NVML attestation report call took. */

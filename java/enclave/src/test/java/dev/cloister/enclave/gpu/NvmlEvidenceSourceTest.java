@@ -70,6 +70,44 @@ class NvmlEvidenceSourceTest {
     }
 
     @Test
+    void configuredOcspResponsesAreStapledToEveryReportAndVerify() throws Exception {
+        GpuStartGate.Passed gate = pass(GpuStartGate.Mode.CONFIDENTIAL, Map.of());
+        Path ocsp = dir.resolve("leaf.ocsp");
+        Files.write(ocsp, fake.gpu.ocspResponse(FakeGpu.NOW, false));
+        try (NvmlEvidenceSource source = new NvmlEvidenceSource(
+                cpu, gate, Duration.ZERO, java.util.List.of(), java.util.List.of(ocsp), Clock.systemUTC(), random)) {
+            EvidenceSource.GpuEvidence g = source.currentGpuEvidence().orElseThrow();
+            EvidenceBundle.Entry stapled = g.ocsp().orElseThrow();
+            assertEquals(EvidenceBundle.OCSP_RESPONSES, stapled.mediaType());
+            // The stapled response verifies as a client requires it: signed by the GPU's CA, "good", at most 7 days
+            // old.
+            new NvidiaGpuVerifier()
+                    .verify(
+                            FakeGpu.NOW,
+                            dev.cloister.attest.nvgpu.NvidiaGpuEvidence.of(
+                                    g.report().value()),
+                            dev.cloister.attest.nvgpu.NvidiaGpuEndorsements.ofPem(
+                                            g.endorsements().value())
+                                    .withOcspResponses(java.util.List.of(Files.readAllBytes(ocsp))),
+                            // (the fake library answers a canned report: its nonce is not the one asked for)
+                            fake.gpu.insecurePolicy().withOcsp(new dev.cloister.attest.RevocationCheck.Required()));
+            // Replaced from outside: the next report staples the new file; a missing file fails the report.
+            byte[] revoked = fake.gpu.ocspResponse(FakeGpu.NOW, true);
+            Files.write(ocsp, revoked);
+            assertNotEquals(
+                    java.util.HexFormat.of().formatHex(stapled.value()),
+                    java.util.HexFormat.of()
+                            .formatHex(source.currentGpuEvidence()
+                                    .orElseThrow()
+                                    .ocsp()
+                                    .orElseThrow()
+                                    .value()));
+            Files.delete(ocsp);
+            assertThrows(IOException.class, source::currentGpuEvidence);
+        }
+    }
+
+    @Test
     void everyHandshakeGetsANewReportForItsOwnNonce() throws Exception {
         GpuStartGate.Passed gate = pass(GpuStartGate.Mode.CONFIDENTIAL, Map.of());
         int before = FakeNvml.calls("nvmlDeviceGetConfComputeGpuAttestationReport");

@@ -36,6 +36,15 @@ final class CanonicalReader {
         return v;
     }
 
+    int u32(String what) throws FormatException {
+        need(4, what);
+        int v = 0;
+        for (int i = 0; i < 4; i++) {
+            v = v << 8 | (in[pos++] & 0xff);
+        }
+        return v;
+    }
+
     long u64(String what) throws FormatException {
         need(8, what);
         long v = 0;

@@ -20,6 +20,14 @@ final class CanonicalWriter {
         return this;
     }
 
+    CanonicalWriter u32(int v) {
+        out.write(v >>> 24);
+        out.write(v >>> 16);
+        out.write(v >>> 8);
+        out.write(v);
+        return this;
+    }
+
     CanonicalWriter u64(long v) {
         for (int i = 56; i >= 0; i -= 8) {
             out.write((int) (v >>> i));

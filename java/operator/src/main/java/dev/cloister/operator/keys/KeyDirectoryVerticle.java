@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * without also publishing it. It mirrors the gateway's {@code /ohttp-keys} and {@code /ohttp-keys/proofs} every
  * {@code refresh}; it only serves documents that parse, and it needs no trust: clients verify the proofs. It also
  * serves the ledger proofs of the enclave releases the operator runs ({@code /releases/proofs}), from which clients
- * take the measurements they accept.
+ * take the measurements they accept, and those of the signed platform policies ({@code /platform-policies/proofs},
+ * possibly none), from which clients take SEV-SNP TCB floors above the ones they ship with.
  *
  * <p>When its copy may be stale it mirrors sooner: at start, and after a failed mirror, it retries with a backoff from
  * {@value #FIRST_RETRY_MILLIS} ms up to {@value #MAX_RETRY_MILLIS} ms (a directory started before its gateway serves
@@ -49,6 +50,7 @@ public final class KeyDirectoryVerticle extends VerticleBase {
     private final URI gateway;
     private final Duration refresh;
     private final byte[] releasesEncoded;
+    private final byte[] platformPoliciesEncoded;
     private WebClient web;
     private HttpServer server;
     private volatile Snapshot snapshot;
@@ -68,10 +70,21 @@ public final class KeyDirectoryVerticle extends VerticleBase {
 
     /** @param releases the ledger proofs of the enclave releases the operator runs, served at {@code /releases/proofs} */
     public KeyDirectoryVerticle(ListenAddress listen, URI gateway, Duration refresh, KeyProofs releases) {
+        this(listen, gateway, refresh, releases, new KeyProofs(java.util.List.of()));
+    }
+
+    /**
+     * @param releases the ledger proofs of the enclave releases the operator runs, served at {@code /releases/proofs}
+     * @param platformPolicies the ledger proofs of the signed platform policies, served at
+     *     {@code /platform-policies/proofs}
+     */
+    public KeyDirectoryVerticle(
+            ListenAddress listen, URI gateway, Duration refresh, KeyProofs releases, KeyProofs platformPolicies) {
         this.listen = listen;
         this.gateway = gateway;
         this.refresh = refresh;
         this.releasesEncoded = releases.encode();
+        this.platformPoliciesEncoded = platformPolicies.encode();
     }
 
     @Override
@@ -192,6 +205,7 @@ public final class KeyDirectoryVerticle extends VerticleBase {
                 }
             }
             case "/releases/proofs" -> serve(request, KeyProofs.MEDIA_TYPE, releasesEncoded);
+            case "/platform-policies/proofs" -> serve(request, KeyProofs.MEDIA_TYPE, platformPoliciesEncoded);
             default -> Problem.NOT_FOUND.send(request.response());
         }
     }
