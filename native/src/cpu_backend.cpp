@@ -379,6 +379,10 @@ private:
                 const uint32_t act = cpu::activation_type(W.type);
                 const int slot = activation_slot(act);
                 const uint8_t *x = slot < 0 ? reinterpret_cast<const uint8_t *>(in.X) : in.xq + slot * in.stride;
+                if (cpu::GemmFn gemm = n >= kGemmRows ? cpu::select_gemm(W.type, avx2_) : nullptr; gemm != nullptr) {
+                    gemm(W.data, W.row_bytes, x, cpu::activation_row_bytes(act, g.in), p.Y, n, g.in, b, e, out);
+                    continue;
+                }
                 cpu::matmul_dot4(cpu::select_dot(W.type, avx2_), cpu::select_dot4(W.type, avx2_), W.data, W.row_bytes, x,
                                  cpu::activation_row_bytes(act, g.in), p.Y, n, g.in, b, e, out);
             }
@@ -469,6 +473,7 @@ private:
     std::vector<uint8_t> xq_;
     size_t xq_stride_ = 0;
     static constexpr int kPrivateRows = 4;
+    static constexpr int kGemmRows = 4;  // batches from this size on go through the tiled product
     int private_rows_ = 0;
     size_t private_floats_ = 0, private_xq_stride_ = 0;
     std::vector<float> tf_, trope_;  // per thread: residual + widest input rows; RoPE angles

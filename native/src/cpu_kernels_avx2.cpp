@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <vector>
 
 #include "cpu_kernels.h"
 #include "quant.h"
@@ -254,6 +255,98 @@ void dot4_q4_0(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, i
 }
 void dot4_q5_0(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, int weight_rows, float *out) {
     dot4_q32<GGML_Q5_0>(w, w_row, x, x_row, n, weight_rows, out);
+}
+
+// The tiled product of a batch against a 32-value block type (GemmFn). The thread's output rows go in tiles of RW
+// weight rows: each tile's blocks are decoded once into `scratch` (signed values, their absolute values, the scale as
+// fp32) and then meet every activation row, RX rows at a time, from L1; the activation scales are converted to fp32
+// once per call, block-major, so one load gives the scales of RX rows and one multiply the products d_w * d_x of a
+// weight row with all of them. Each element still takes, block by block, the one-row kernel's steps: the integer
+// dot product of the block (maddubs on |w| and sign(x, w), pairs summed into 8 lanes), converted, times the fp32
+// product d_w * d_x, added by one FMA into its own 8-lane accumulator, which the same horizontal sum ends.
+constexpr int kGemmRw = 4, kGemmRx = 3;  // 12 accumulators of the 16 registers
+
+struct DecodedQ32 {
+    __m256i q, a;  // the block's 32 weights (int8) and their absolute values
+};
+
+template <uint32_t T> inline void decode_q32_tile(const uint8_t *w, size_t w_row, int rw, int nb, DecodedQ32 *out, float *d) {
+    constexpr size_t bytes = T == GGML_Q8_0 ? Q8_0_BYTES : T == GGML_Q4_0 ? Q4_0_BYTES : Q5_0_BYTES;
+    for (int k = 0; k < nb; k++)
+        for (int i = 0; i < rw; i++) {
+            const uint8_t *wb = w + i * w_row + static_cast<size_t>(k) * bytes;
+            const __m256i q = q32_weights<T>(wb);
+            out[k * rw + i] = {q, _mm256_sign_epi8(q, q)};
+            d[k * rw + i] = fp16(wb);
+        }
+}
+
+// RW decoded weight rows against RX activation rows (x_row bytes apart; their fp32 scales at xd[k * xd_stride + j]).
+template <int RW, int RX>
+inline void gemm_tile_q32(const DecodedQ32 *wt, const float *wd, const uint8_t *x, size_t x_row, const float *xd, int xd_stride,
+                          int nb, float *Y, size_t ldy) {
+    __m256 acc[RW][RX];
+    for (int i = 0; i < RW; i++)
+        for (int j = 0; j < RX; j++) acc[i][j] = _mm256_setzero_ps();
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int k = 0; k < nb; k++) {
+        alignas(32) float scale[RW][8];  // d_w * d_x for each pair (lanes past RX unused)
+        const __m256 dx = _mm256_loadu_ps(xd + static_cast<size_t>(k) * xd_stride);
+        for (int i = 0; i < RW; i++) _mm256_store_ps(scale[i], _mm256_mul_ps(_mm256_broadcast_ss(wd + k * RW + i), dx));
+        const DecodedQ32 *wk = wt + k * RW;
+        for (int j = 0; j < RX; j++) {
+            const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x + j * x_row + static_cast<size_t>(k) * Q8_0_BYTES + 2));
+            for (int i = 0; i < RW; i++) {
+                const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(wk[i].a, _mm256_sign_epi8(qx, wk[i].q)), ones);
+                acc[i][j] = _mm256_fmadd_ps(_mm256_broadcast_ss(&scale[i][j]), _mm256_cvtepi32_ps(p), acc[i][j]);
+            }
+        }
+    }
+    for (int i = 0; i < RW; i++)
+        for (int j = 0; j < RX; j++) Y[j * ldy + i] = hsum(acc[i][j]);
+}
+
+template <int RW> inline void gemm_rows_q32(const DecodedQ32 *wt, const float *wd, const uint8_t *X, size_t x_row, const float *xd,
+                                            int batch, int nb, float *Y, size_t ldy) {
+    int b = 0;
+    for (; b + kGemmRx <= batch; b += kGemmRx)
+        gemm_tile_q32<RW, kGemmRx>(wt, wd, X + b * x_row, x_row, xd + b, batch, nb, Y + b * ldy, ldy);
+    for (; b < batch; b++) gemm_tile_q32<RW, 1>(wt, wd, X + b * x_row, x_row, xd + b, batch, nb, Y + b * ldy, ldy);
+}
+
+template <uint32_t T> void gemm_q32(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in,
+                                    int o_begin, int o_end, int ldy) {
+    const int nb = in / QK8_0;
+    thread_local std::vector<DecodedQ32> tile;
+    thread_local std::vector<float> scales;  // the tile's weight scales, then the activation scales, block-major
+    if (tile.size() < static_cast<size_t>(nb) * kGemmRw) tile.resize(static_cast<size_t>(nb) * kGemmRw);
+    const size_t need = static_cast<size_t>(nb) * (kGemmRw + batch) + 8;  // 8: a tile loads 8 scales from its first row
+    if (scales.size() < need) scales.resize(need);
+    float *wd = scales.data(), *xd = wd + static_cast<size_t>(nb) * kGemmRw;
+    for (int b = 0; b < batch; b++)
+        for (int k = 0; k < nb; k++) xd[static_cast<size_t>(k) * batch + b] = fp16(X + b * x_row + static_cast<size_t>(k) * Q8_0_BYTES);
+    int o = o_begin;
+    for (; o + kGemmRw <= o_end; o += kGemmRw) {
+        decode_q32_tile<T>(W + o * w_row, w_row, kGemmRw, nb, tile.data(), wd);
+        gemm_rows_q32<kGemmRw>(tile.data(), wd, X, x_row, xd, batch, nb, Y + o, ldy);
+    }
+    for (; o < o_end; o++) {
+        decode_q32_tile<T>(W + o * w_row, w_row, 1, nb, tile.data(), wd);
+        gemm_rows_q32<1>(tile.data(), wd, X, x_row, xd, batch, nb, Y + o, ldy);
+    }
+}
+
+void gemm_q8_0(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy) {
+    gemm_q32<GGML_Q8_0>(W, w_row, X, x_row, Y, batch, in, o_begin, o_end, ldy);
+}
+void gemm_q4_0(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy) {
+    gemm_q32<GGML_Q4_0>(W, w_row, X, x_row, Y, batch, in, o_begin, o_end, ldy);
+}
+void gemm_q5_0(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy) {
+    gemm_q32<GGML_Q5_0>(W, w_row, X, x_row, Y, batch, in, o_begin, o_end, ldy);
 }
 
 template <bool FIVE> float dot_k_affine(const uint8_t *w, const uint8_t *x, int n) {

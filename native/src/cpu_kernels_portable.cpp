@@ -264,6 +264,22 @@ Dot4Fn select_dot4(uint32_t type, bool avx2) {
     return nullptr;
 }
 
+GemmFn select_gemm(uint32_t type, bool avx2) {
+#if defined(CLOISTER_HAVE_AVX2_KERNELS)
+    if (avx2 && has_avx2_fma()) {
+        switch (type) {
+            case GGML_Q8_0: return avx2::gemm_q8_0;
+            case GGML_Q4_0: return avx2::gemm_q4_0;
+            case GGML_Q5_0: return avx2::gemm_q5_0;
+            default: return nullptr;
+        }
+    }
+#endif
+    (void)type;
+    (void)avx2;
+    return nullptr;
+}
+
 DotFn select_dot(uint32_t type, bool avx2) {
 #if defined(CLOISTER_HAVE_AVX2_KERNELS)
     if (avx2 && has_avx2_fma()) {

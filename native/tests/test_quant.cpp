@@ -1,6 +1,6 @@
 // Quantized weights: every GGML type the engine reads, its quantizer (round trip within the type's step), and its dot
 // product kernels (portable and AVX2) against a double-precision dequantize-then-dot formula over the same quantized
-// activations; products computed row by row equal the same rows inside a batch, bit for bit.
+// activations; products computed row by row equal the same rows inside a batch (and inside the tiled product), bit for bit.
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -154,6 +154,18 @@ static void check_type(uint32_t type) {
                 cpu::matmul_dot4(dot, dot4, Wq.data(), row_bytes, Xq.data(), xr, Y4.data(), batch, n, 0, rows, rows);
                 CHECK_MSG(std::memcmp(Y4.data(), Y.data(), Y.size() * sizeof(float)) == 0, "%s n=%d: dot4 differs from dot",
                           layout.name, n);
+            }
+            // The tiled product (prefill chunks, decode batches) too, for every batch size up to 5 (its tiles of 3
+            // activation rows and their remainders) and output ranges that split its tiles of 4 weight rows.
+            if (cpu::GemmFn gemm = cpu::select_gemm(type, avx2); gemm != nullptr) {
+                const size_t xr = activation_bytes(act, n);
+                for (int bsz = 1; bsz <= batch; bsz++) {
+                    std::vector<float> Yg(static_cast<size_t>(bsz) * rows, NAN);
+                    gemm(Wq.data(), row_bytes, Xq.data(), xr, Yg.data(), bsz, n, 0, 5, rows);
+                    gemm(Wq.data(), row_bytes, Xq.data(), xr, Yg.data(), bsz, n, 5, rows, rows);
+                    CHECK_MSG(std::memcmp(Yg.data(), Y.data(), Yg.size() * sizeof(float)) == 0, "%s n=%d batch %d: gemm differs from dot",
+                              layout.name, n, bsz);
+                }
             }
             // Against the same quantized operands the only error is float rounding; against the unquantized
             // activations, the activation's own quantization (q8: about 1/254 of each block's largest value).
