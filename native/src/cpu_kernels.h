@@ -53,7 +53,8 @@ void matmul_dot4(DotFn dot, Dot4Fn dot4, const uint8_t *W, size_t w_row, const u
                  int in, int o_begin, int o_end, int ldy);
 
 // The tiled product for batches (prefill chunks, decode batches): Y as matmul_dot, every element bit-identical to the
-// one-row DotFn, each weight block decoded once for all the batch's rows (AVX2: Q8_0, Q4_0, Q5_0; null elsewhere).
+// one-row DotFn, each weight block decoded once for all the batch's rows (AVX2: Q8_0, Q4_0, Q5_0, Q4_K, Q5_K, Q6_K;
+// null elsewhere).
 using GemmFn = void (*)(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin,
                         int o_end, int ldy);
 GemmFn select_gemm(uint32_t weight_type, bool avx2);
@@ -76,6 +77,12 @@ void gemm_q8_0(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, f
 void gemm_q4_0(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
                int ldy);
 void gemm_q5_0(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy);
+void gemm_q4_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy);
+void gemm_q5_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy);
+void gemm_q6_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
                int ldy);
 void dot4_q8_0(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, int weight_rows, float *out);
 void dot4_q4_0(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, int weight_rows, float *out);

@@ -388,6 +388,141 @@ template <bool FIVE> float dot_k_affine(const uint8_t *w, const uint8_t *x, int 
     return hsum(acc) - mins;
 }
 
+// The tiled product for the K-quants (GemmFn), on the same plan as gemm_q32: a 256-value block of one weight row is
+// decoded once per tile into eight 32-value chunks of unsigned values (chunk c meets activation bytes [32c, 32c + 32)),
+// each with its 16-bit scale vector, and the 16 coefficients of the block's offset term (Q4_K/Q5_K: the mins m[g / 2],
+// which meet the activation's bsums; Q6_K: the scales, for its -32). Per block and element the integer sum has the
+// one-row kernel's lanes and value (integer sums do not depend on their order), and the float steps are the same:
+// one FMA of d_w * d_x into the element's accumulator, and for Q4_K/Q5_K the scalar mins term (d_min * d_x * summ).
+template <uint32_t T> constexpr size_t T_BYTES_K = T == GGML_Q4_K ? Q4_K_BYTES : T == GGML_Q5_K ? Q5_K_BYTES : Q6_K_BYTES;
+
+struct alignas(32) DecodedK {
+    __m256i q[8], s[8], coef;
+    float d, dmin;
+};
+
+template <uint32_t T> inline void decode_k_block(const uint8_t *w, DecodedK *out) {
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    alignas(32) int16_t coef[16];
+    if constexpr (T == GGML_Q6_K) {
+        const int8_t *sc = reinterpret_cast<const int8_t *>(w + 192);
+        for (int half = 0; half < 2; half++) {
+            const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 64 * half));
+            const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 64 * half + 32));
+            const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 128 + 32 * half));
+            for (int quarter = 0; quarter < 4; quarter++) {
+                const int c = half * 4 + quarter;
+                const __m256i ql = (quarter & 1) ? ql1 : ql0;
+                const __m256i lo = quarter < 2 ? _mm256_and_si256(ql, low) : _mm256_and_si256(_mm256_srli_epi16(ql, 4), low);
+                const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * quarter), _mm256_set1_epi8(3));
+                out->q[c] = _mm256_or_si256(lo, _mm256_slli_epi16(hi, 4));
+                out->s[c] = _mm256_set_m128i(_mm_set1_epi16(sc[2 * c + 1]), _mm_set1_epi16(sc[2 * c]));
+            }
+        }
+        for (int g = 0; g < 16; g++) coef[g] = sc[g];
+        out->d = fp16(w + 208);
+        out->dmin = 0;
+    } else {
+        constexpr bool five = T == GGML_Q5_K;
+        int sc[8], m[8];
+        for (int sb = 0; sb < 8; sb++) k_scale_min(sb, w + 4, &sc[sb], &m[sb]);
+        const uint8_t *qs = w + (five ? 48 : 16);
+        __m256i qh = five ? _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 16)) : _mm256_setzero_si256();
+        const __m256i one = _mm256_set1_epi8(1);
+        for (int c = 0; c < 4; c++) {
+            const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(qs + 32 * c));
+            __m256i lo = _mm256_and_si256(q, low), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low);
+            if (five) {
+                lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(qh, one), 4));
+                hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 1), one), 4));
+                qh = _mm256_srli_epi16(qh, 2);
+            }
+            out->q[2 * c] = lo;
+            out->q[2 * c + 1] = hi;
+            out->s[2 * c] = _mm256_set1_epi16(static_cast<short>(sc[2 * c]));
+            out->s[2 * c + 1] = _mm256_set1_epi16(static_cast<short>(sc[2 * c + 1]));
+        }
+        for (int g = 0; g < 16; g++) coef[g] = static_cast<int16_t>(m[g / 2]);
+        out->d = fp16(w);
+        out->dmin = fp16(w + 2);
+    }
+    out->coef = _mm256_load_si256(reinterpret_cast<const __m256i *>(coef));
+}
+
+inline int hsum_i32(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    return _mm_cvtsi128_si32(s);
+}
+
+template <bool SIX, int RW, int RX>
+inline void gemm_tile_k(const DecodedK *wt, const uint8_t *x, size_t x_row, int nb, float *Y, size_t ldy) {
+    __m256 acc[RW][RX];
+    float mins[RW][RX];
+    for (int i = 0; i < RW; i++)
+        for (int j = 0; j < RX; j++) acc[i][j] = _mm256_setzero_ps(), mins[i][j] = 0;
+    for (int k = 0; k < nb; k++) {
+        for (int j = 0; j < RX; j++) {
+            const uint8_t *xb = x + j * x_row + static_cast<size_t>(k) * Q8_K_BYTES;
+            float dx;
+            std::memcpy(&dx, xb, 4);
+            const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(xb + 4 + QK_K));
+            for (int i = 0; i < RW; i++) {
+                const DecodedK &dw = wt[k * RW + i];
+                __m256i sum = _mm256_setzero_si256();
+                for (int c = 0; c < 8; c++) {
+                    const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(xb + 4 + 32 * c));
+                    sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(dw.q[c], xv), dw.s[c]));
+                }
+                const int offset = hsum_i32(_mm256_madd_epi16(dw.coef, bsums));
+                if constexpr (SIX) {
+                    sum = _mm256_sub_epi32(sum, _mm256_setr_epi32(32 * offset, 0, 0, 0, 0, 0, 0, 0));
+                    acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw.d * dx), _mm256_cvtepi32_ps(sum), acc[i][j]);
+                } else {
+                    acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw.d * dx), _mm256_cvtepi32_ps(sum), acc[i][j]);
+                    mins[i][j] += dw.dmin * dx * static_cast<float>(offset);
+                }
+            }
+        }
+    }
+    for (int i = 0; i < RW; i++)
+        for (int j = 0; j < RX; j++) Y[j * ldy + i] = SIX ? hsum(acc[i][j]) : hsum(acc[i][j]) - mins[i][j];
+}
+
+template <uint32_t T, int RW> inline void gemm_rows_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, int batch,
+                                                      int nb, DecodedK *tile, float *Y, size_t ldy) {
+    for (int k = 0; k < nb; k++)
+        for (int i = 0; i < RW; i++) decode_k_block<T>(W + i * w_row + static_cast<size_t>(k) * T_BYTES_K<T>, &tile[k * RW + i]);
+    constexpr bool six = T == GGML_Q6_K;
+    int b = 0;
+    for (; b + kGemmRx <= batch; b += kGemmRx) gemm_tile_k<six, RW, kGemmRx>(tile, X + b * x_row, x_row, nb, Y + b * ldy, ldy);
+    for (; b < batch; b++) gemm_tile_k<six, RW, 1>(tile, X + b * x_row, x_row, nb, Y + b * ldy, ldy);
+}
+
+template <uint32_t T> void gemm_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in,
+                                  int o_begin, int o_end, int ldy) {
+    const int nb = in / QK_K;
+    thread_local std::vector<DecodedK> tile;
+    if (tile.size() < static_cast<size_t>(nb) * kGemmRw) tile.resize(static_cast<size_t>(nb) * kGemmRw);
+    int o = o_begin;
+    for (; o + kGemmRw <= o_end; o += kGemmRw) gemm_rows_k<T, kGemmRw>(W + o * w_row, w_row, X, x_row, batch, nb, tile.data(), Y + o, ldy);
+    for (; o < o_end; o++) gemm_rows_k<T, 1>(W + o * w_row, w_row, X, x_row, batch, nb, tile.data(), Y + o, ldy);
+}
+
+void gemm_q4_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy) {
+    gemm_k<GGML_Q4_K>(W, w_row, X, x_row, Y, batch, in, o_begin, o_end, ldy);
+}
+void gemm_q5_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy) {
+    gemm_k<GGML_Q5_K>(W, w_row, X, x_row, Y, batch, in, o_begin, o_end, ldy);
+}
+void gemm_q6_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy) {
+    gemm_k<GGML_Q6_K>(W, w_row, X, x_row, Y, batch, in, o_begin, o_end, ldy);
+}
+
 float dot_q4_k(const uint8_t *w, const uint8_t *x, int n) { return dot_k_affine<false>(w, x, n); }
 float dot_q5_k(const uint8_t *w, const uint8_t *x, int n) { return dot_k_affine<true>(w, x, n); }
 

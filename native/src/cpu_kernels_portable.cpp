@@ -271,6 +271,9 @@ GemmFn select_gemm(uint32_t type, bool avx2) {
             case GGML_Q8_0: return avx2::gemm_q8_0;
             case GGML_Q4_0: return avx2::gemm_q4_0;
             case GGML_Q5_0: return avx2::gemm_q5_0;
+            case GGML_Q4_K: return avx2::gemm_q4_k;
+            case GGML_Q5_K: return avx2::gemm_q5_k;
+            case GGML_Q6_K: return avx2::gemm_q6_k;
             default: return nullptr;
         }
     }
