@@ -90,7 +90,68 @@ void axpy_f32_avx2(float a, const float *x, float *y, int n) {
     for (; i < n; i++) y[i] = __builtin_fmaf(a, x[i], y[i]);
 }
 
+void dots_f32_avx2(const float *q, const float *const *keys, int count, int n, float *out) {
+    const int vec_end = n & ~7;
+    int t = 0;
+    for (; t + 4 <= count; t += 4) {  // dot_f32_avx2's steps for four keys, interleaved
+        __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+        for (int i = 0; i < vec_end; i += 8) {
+            const __m256 qv = _mm256_loadu_ps(q + i);
+            for (int k = 0; k < 4; k++) acc[k] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(keys[t + k] + i), acc[k]);
+        }
+        for (int k = 0; k < 4; k++) {
+            float s = hsum(acc[k]);
+            for (int i = vec_end; i < n; i++) s = __builtin_fmaf(q[i], keys[t + k][i], s);
+            out[t + k] = s;
+        }
+    }
+    for (; t < count; t++) out[t] = dot_f32_avx2(q, keys[t], n);
+}
+
+void weighted_sum_f32_avx2(const float *w, const float *const *values, int count, int n, float *out) {
+    constexpr int kChunk = 64;  // 8 registers of running sums
+    int i0 = 0;
+    for (; i0 + kChunk <= n; i0 += kChunk) {
+        __m256 y[8];
+        for (int k = 0; k < 8; k++) y[k] = _mm256_loadu_ps(out + i0 + 8 * k);
+        for (int t = 0; t < count; t++) {
+            const __m256 a = _mm256_set1_ps(w[t]);
+            const float *x = values[t] + i0;
+            for (int k = 0; k < 8; k++) y[k] = _mm256_fmadd_ps(a, _mm256_loadu_ps(x + 8 * k), y[k]);
+        }
+        for (int k = 0; k < 8; k++) _mm256_storeu_ps(out + i0 + 8 * k, y[k]);
+    }
+    if (i0 < n)  // the rest as axpy_f32_avx2 computes it (its 8-lane part, then its scalar tail)
+        for (int t = 0; t < count; t++) axpy_f32_avx2(w[t], values[t] + i0, out + i0, n - i0);
+}
+
 namespace avx2 {
+
+void quantize_q8_0(const float *x, uint8_t *out, int n) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (int b = 0; b < n / QK8_0; b++, x += QK8_0, out += Q8_0_BYTES) {
+        __m256 v[4];
+        __m256 m = _mm256_setzero_ps();
+        for (int k = 0; k < 4; k++) {
+            v[k] = _mm256_loadu_ps(x + 8 * k);
+            m = _mm256_max_ps(_mm256_andnot_ps(sign, v[k]), m);  // a NaN value is skipped, as by std::max(amax, |x|)
+        }
+        __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_max_ss(h, _mm_movehdup_ps(h));
+        const float amax = _mm_cvtss_f32(h);
+        const float d = amax / 127, id = amax != 0 ? 127.0f / amax : 0.0f;
+        const uint16_t dh = float_to_fp16(d);
+        std::memcpy(out, &dh, 2);
+        const __m256 idv = _mm256_set1_ps(id);
+        __m256i q[4];
+        for (int k = 0; k < 4; k++)
+            q[k] = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v[k], idv), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        const __m256i p16 = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+        _mm256_storeu_si256(reinterpret_cast<__m256i *>(out + 2), _mm256_permutevar8x32_epi32(p16, order));
+    }
+}
 
 namespace {
 
@@ -264,7 +325,7 @@ void dot4_q5_0(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, i
 // weight row with all of them. Each element still takes, block by block, the one-row kernel's steps: the integer
 // dot product of the block (maddubs on |w| and sign(x, w), pairs summed into 8 lanes), converted, times the fp32
 // product d_w * d_x, added by one FMA into its own 8-lane accumulator, which the same horizontal sum ends.
-constexpr int kGemmRw = 4, kGemmRx = 3;  // 12 accumulators of the 16 registers
+constexpr int kGemmRw = 2, kGemmRx = 4;  // 8 accumulators: more spill to the stack (measured)
 
 struct DecodedQ32 {
     __m256i q, a;  // the block's 32 weights (int8) and their absolute values

@@ -71,7 +71,15 @@ size_t activation_row_bytes(uint32_t act, int n) {
 
 void quantize_activation(uint32_t act, const float *x, uint8_t *out, int n) {
     switch (act) {
-        case GGML_Q8_0: quantize_q8_0(x, out, n); break;
+        case GGML_Q8_0:
+#if defined(CLOISTER_HAVE_AVX2_KERNELS)
+            if (has_avx2_fma()) {  // the same bytes (test_quant)
+                avx2::quantize_q8_0(x, out, n);
+                break;
+            }
+#endif
+            quantize_q8_0(x, out, n);
+            break;
         case GGML_Q8_1: quantize_q8_1(x, out, n); break;
         case GGML_Q8_K: quantize_q8_K(x, out, n); break;
         case GGML_F16: case GGML_BF16: quantize_row(act, x, out, n); break;
@@ -91,10 +99,10 @@ void axpy_f32_portable(float a, const float *x, float *y, int n) {
 
 AttentionKernels select_attention(bool avx2) {
 #if defined(CLOISTER_HAVE_AVX2_KERNELS)
-    if (avx2 && has_avx2_fma()) return {dot_f32_avx2, axpy_f32_avx2};
+    if (avx2 && has_avx2_fma()) return {dot_f32_avx2, axpy_f32_avx2, dots_f32_avx2, weighted_sum_f32_avx2};
 #endif
     (void)avx2;
-    return {dot_f32_portable, axpy_f32_portable};
+    return {dot_f32_portable, axpy_f32_portable, nullptr, nullptr};
 }
 
 namespace portable {

@@ -233,6 +233,19 @@ int main() {
         CHECK_MSG(qv[0] == 127 && qv[1] == 84 && qv[2] == 86 && qv[3] == 85 && qv[4] == -84, "%s ties: %d %d %d %d %d",
                   act == GGML_Q8_0 ? "q8_0" : "q8_1", qv[0], qv[1], qv[2], qv[3], qv[4]);
     }
+    if (cpu::has_avx2_fma()) {  // the AVX2 q8_0 activation quantizer writes the scalar one's bytes (ties, zeros, signs)
+        Rng rng(4242);
+        std::vector<float> x(32 * 40);
+        for (auto &v : x) v = rng.uniform() * 3;
+        for (int i = 0; i < 32; i++) x[i] = 0.0f;                       // an all-zero block
+        for (int i = 32; i < 64; i++) x[i] = (i % 5 - 2) * 0.5f;         // ties after scaling
+        x[64] = -0.0f;
+        x[100] = 1e-30f;
+        std::vector<uint8_t> a(x.size() / 32 * Q8_0_BYTES), b(a.size());
+        quantize_q8_0(x.data(), a.data(), static_cast<int>(x.size()));
+        cpu::avx2::quantize_q8_0(x.data(), b.data(), static_cast<int>(x.size()));
+        CHECK_MSG(a == b, "AVX2 quantize_q8_0 differs from the scalar one");
+    }
     {  // q8_K: iscale = -127 / max with max the value of largest magnitude (-127 here): 84.5 -> 84, 85.5 -> 86
         std::vector<float> block(QK_K, 0.0f);
         block[0] = -127.0f;
