@@ -111,6 +111,7 @@ public:
         tf_.assign(static_cast<size_t>(threads_) * private_floats_, 0.0f);
         txq_.assign(static_cast<size_t>(threads_) * kActivationTypes * private_xq_stride_, 0);
         trope_.assign(static_cast<size_t>(threads_) * c_.head_dim, 0.0f);
+        kv_rows_.assign(static_cast<size_t>(threads_) * 2 * c_.seq_len, nullptr);
         // calloc: the pool's pages are committed as sequences first touch them, and start zeroed.
         kv_ = static_cast<float *>(std::calloc(static_cast<size_t>(table.blocks_total()) * block_floats_, sizeof(float)));
         if (kv_ == nullptr) throw Error(CI_ERR_MEMORY, "cannot allocate the KV cache");
@@ -379,6 +380,10 @@ private:
                 const uint32_t act = cpu::activation_type(W.type);
                 const int slot = activation_slot(act);
                 const uint8_t *x = slot < 0 ? reinterpret_cast<const uint8_t *>(in.X) : in.xq + slot * in.stride;
+                if (cpu::GemmFn gemm = n >= kGemmRows ? cpu::select_gemm(W.type, avx2_) : nullptr; gemm != nullptr) {
+                    gemm(W.data, W.row_bytes, x, cpu::activation_row_bytes(act, g.in), p.Y, n, g.in, b, e, out);
+                    continue;
+                }
                 cpu::matmul_dot4(cpu::select_dot(W.type, avx2_), cpu::select_dot4(W.type, avx2_), W.data, W.row_bytes, x,
                                  cpu::activation_row_bytes(act, g.in), p.Y, n, g.in, b, e, out);
             }
@@ -440,14 +445,24 @@ private:
                 h_end = h_begin + group;
                 for (int h = h_begin; h < h_end; h++) prepare_q(row, r, h, layer, t);
             }
+            // The K/V head's cache rows, block by block (one table lookup per block, not per position); the query
+            // heads of a group share them.
+            const int positions = row.pos + 1, kvh0 = h_begin / group, bt = table_.block_tokens();
+            const std::vector<int32_t> &blocks = table_.blocks(row.seq);
+            const float **keys = kv_rows_.data() + static_cast<size_t>(t) * 2 * c_.seq_len, **values = keys + c_.seq_len;
+            for (int p0 = 0; p0 < positions; p0 += bt) {
+                const float *base = kv_ + static_cast<size_t>(blocks[p0 / bt]) * block_floats_ +
+                                    static_cast<size_t>(layer) * 2 * bt * c_.kv_dim() + static_cast<size_t>(kvh0) * hs;
+                for (int p = p0; p < std::min(positions, p0 + bt); p++) {
+                    keys[p] = base + static_cast<size_t>(p - p0) * c_.kv_dim();
+                    values[p] = keys[p] + static_cast<size_t>(bt) * c_.kv_dim();
+                }
+            }
             for (int h = h_begin; h < h_end; h++) {
-                const int kvh = h / group;
                 const float *q = &q_[static_cast<size_t>(r) * q_dim + static_cast<size_t>(h) * hs];
                 float *out = &xb2_[static_cast<size_t>(r) * q_dim + static_cast<size_t>(h) * hs];
-                cpu::attend(
-                    attention_kernels_, q, hs, row.pos + 1, [&](int p) { return kv_at(row.seq, p, layer, 0) + kvh * hs; },
-                    [&](int p) { return kv_at(row.seq, p, layer, 1) + kvh * hs; },
-                    &att_[(static_cast<size_t>(r) * heads + h) * c_.seq_len], out);
+                cpu::attend(attention_kernels_, q, hs, positions, [&](int p) { return keys[p]; }, [&](int p) { return values[p]; },
+                            &att_[(static_cast<size_t>(r) * heads + h) * c_.seq_len], out);
             }
         }
     }
@@ -469,10 +484,12 @@ private:
     std::vector<uint8_t> xq_;
     size_t xq_stride_ = 0;
     static constexpr int kPrivateRows = 4;
+    static constexpr int kGemmRows = 4;  // batches from this size on go through the tiled product
     int private_rows_ = 0;
     size_t private_floats_ = 0, private_xq_stride_ = 0;
     std::vector<float> tf_, trope_;  // per thread: residual + widest input rows; RoPE angles
     std::vector<uint8_t> txq_;       // per thread: converted activations
+    std::vector<const float *> kv_rows_;  // per thread: the cache rows (keys, then values) of one attention item
     std::vector<Group> groups_;  // per layer: Q/K/V, wo, w1/w3, w2
     Group classifier_;
     SpinBarrier barrier_;

@@ -52,6 +52,13 @@ Dot4Fn select_dot4(uint32_t weight_type, bool avx2);
 void matmul_dot4(DotFn dot, Dot4Fn dot4, const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch,
                  int in, int o_begin, int o_end, int ldy);
 
+// The tiled product for batches (prefill chunks, decode batches): Y as matmul_dot, every element bit-identical to the
+// one-row DotFn, each weight block decoded once for all the batch's rows (AVX2: Q8_0, Q4_0, Q5_0, Q4_K, Q5_K, Q6_K;
+// null elsewhere).
+using GemmFn = void (*)(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin,
+                        int o_end, int ldy);
+GemmFn select_gemm(uint32_t weight_type, bool avx2);
+
 namespace portable {
 float dot_f16(const uint8_t *w, const uint8_t *x, int n);
 float dot_bf16(const uint8_t *w, const uint8_t *x, int n);
@@ -65,6 +72,20 @@ float dot_q6_k(const uint8_t *w, const uint8_t *x, int n);
 }  // namespace portable
 
 namespace avx2 {
+// quantize_q8_0 (quant.h) with 8 lanes: the same bytes for every finite input.
+void quantize_q8_0(const float *x, uint8_t *out, int n);
+void gemm_q8_0(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy);
+void gemm_q4_0(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy);
+void gemm_q5_0(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy);
+void gemm_q4_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy);
+void gemm_q5_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy);
+void gemm_q6_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy);
 void dot4_q8_0(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, int weight_rows, float *out);
 void dot4_q4_0(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, int weight_rows, float *out);
 void dot4_q5_0(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int n, int weight_rows, float *out);
@@ -128,25 +149,47 @@ float dot_f32_portable(const float *a, const float *b, int n);
 void axpy_f32_portable(float a, const float *x, float *y, int n);
 float dot_f32_avx2(const float *a, const float *b, int n);
 void axpy_f32_avx2(float a, const float *x, float *y, int n);
+// Many at once, with the results of the one-at-a-time pieces bit for bit: out[t] = dot(q, keys[t], n) for t < count
+// (AVX2: four independent chains at a time instead of one latency-bound chain), and axpy(w[t], values[t], out, n) for
+// t = 0, 1, ... in order (AVX2: the running sums stay in registers, 64 values at a time, instead of a load and a store
+// of `out` per position).
+using DotsF32Fn = void (*)(const float *q, const float *const *keys, int count, int n, float *out);
+using WeightedSumF32Fn = void (*)(const float *w, const float *const *values, int count, int n, float *out);
+void dots_f32_avx2(const float *q, const float *const *keys, int count, int n, float *out);
+void weighted_sum_f32_avx2(const float *w, const float *const *values, int count, int n, float *out);
 
 struct AttentionKernels {
     DotF32Fn dot;
     AxpyF32Fn axpy;
+    DotsF32Fn dots;            // null: `dot` one key at a time
+    WeightedSumF32Fn weighted;  // null: `axpy` one value at a time
 };
-// The AVX2 pair where `avx2` and the CPU allow it.
+// The AVX2 set where `avx2` and the CPU allow it.
 AttentionKernels select_attention(bool avx2);
 
 // One query head over positions [0, positions): softmax(q.k_t / sqrt(head_size)) weighted sum of v_t into out.
 // key(t) and value(t) give the head's slice of position t (the paged cache supplies them); scores has `positions`.
+// The positions go in groups (their cache pointers gathered first); every value is the same whatever the kernels.
 template <typename KeyAt, typename ValueAt>
 inline void attend(const AttentionKernels &kern, const float *q, int head_size, int positions, KeyAt key, ValueAt value,
                    float *scores, float *out) {
+    constexpr int kGroup = 32;
+    const float *at[kGroup];
     const float scale = 1.0f / std::sqrt(static_cast<float>(head_size));
     float max = -INFINITY;
-    for (int t = 0; t < positions; t++) {
-        const float s = kern.dot(q, key(t), head_size) * scale;
-        scores[t] = s;
-        if (s > max) max = s;
+    for (int t0 = 0; t0 < positions; t0 += kGroup) {
+        const int count = positions - t0 < kGroup ? positions - t0 : kGroup;
+        if (kern.dots != nullptr) {
+            for (int t = 0; t < count; t++) at[t] = key(t0 + t);
+            kern.dots(q, at, count, head_size, scores + t0);
+        } else {
+            for (int t = 0; t < count; t++) scores[t0 + t] = kern.dot(q, key(t0 + t), head_size);
+        }
+        for (int t = t0; t < t0 + count; t++) {
+            const float s = scores[t] * scale;
+            scores[t] = s;
+            if (s > max) max = s;
+        }
     }
     float sum = 0.0f;
     for (int t = 0; t < positions; t++) {
@@ -154,7 +197,16 @@ inline void attend(const AttentionKernels &kern, const float *q, int head_size, 
         sum += scores[t];
     }
     for (int i = 0; i < head_size; i++) out[i] = 0.0f;
-    for (int t = 0; t < positions; t++) kern.axpy(scores[t] / sum, value(t), out, head_size);
+    for (int t = 0; t < positions; t++) scores[t] = scores[t] / sum;
+    for (int t0 = 0; t0 < positions; t0 += kGroup) {
+        const int count = positions - t0 < kGroup ? positions - t0 : kGroup;
+        if (kern.weighted != nullptr) {
+            for (int t = 0; t < count; t++) at[t] = value(t0 + t);
+            kern.weighted(scores + t0, at, count, head_size, out);
+        } else {
+            for (int t = t0; t < t0 + count; t++) kern.axpy(scores[t], value(t), out, head_size);
+        }
+    }
 }
 
 }  // namespace cloister::cpu

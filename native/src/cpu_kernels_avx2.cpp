@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <vector>
 
 #include "cpu_kernels.h"
 #include "quant.h"
@@ -89,7 +90,68 @@ void axpy_f32_avx2(float a, const float *x, float *y, int n) {
     for (; i < n; i++) y[i] = __builtin_fmaf(a, x[i], y[i]);
 }
 
+void dots_f32_avx2(const float *q, const float *const *keys, int count, int n, float *out) {
+    const int vec_end = n & ~7;
+    int t = 0;
+    for (; t + 4 <= count; t += 4) {  // dot_f32_avx2's steps for four keys, interleaved
+        __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+        for (int i = 0; i < vec_end; i += 8) {
+            const __m256 qv = _mm256_loadu_ps(q + i);
+            for (int k = 0; k < 4; k++) acc[k] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(keys[t + k] + i), acc[k]);
+        }
+        for (int k = 0; k < 4; k++) {
+            float s = hsum(acc[k]);
+            for (int i = vec_end; i < n; i++) s = __builtin_fmaf(q[i], keys[t + k][i], s);
+            out[t + k] = s;
+        }
+    }
+    for (; t < count; t++) out[t] = dot_f32_avx2(q, keys[t], n);
+}
+
+void weighted_sum_f32_avx2(const float *w, const float *const *values, int count, int n, float *out) {
+    constexpr int kChunk = 64;  // 8 registers of running sums
+    int i0 = 0;
+    for (; i0 + kChunk <= n; i0 += kChunk) {
+        __m256 y[8];
+        for (int k = 0; k < 8; k++) y[k] = _mm256_loadu_ps(out + i0 + 8 * k);
+        for (int t = 0; t < count; t++) {
+            const __m256 a = _mm256_set1_ps(w[t]);
+            const float *x = values[t] + i0;
+            for (int k = 0; k < 8; k++) y[k] = _mm256_fmadd_ps(a, _mm256_loadu_ps(x + 8 * k), y[k]);
+        }
+        for (int k = 0; k < 8; k++) _mm256_storeu_ps(out + i0 + 8 * k, y[k]);
+    }
+    if (i0 < n)  // the rest as axpy_f32_avx2 computes it (its 8-lane part, then its scalar tail)
+        for (int t = 0; t < count; t++) axpy_f32_avx2(w[t], values[t] + i0, out + i0, n - i0);
+}
+
 namespace avx2 {
+
+void quantize_q8_0(const float *x, uint8_t *out, int n) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (int b = 0; b < n / QK8_0; b++, x += QK8_0, out += Q8_0_BYTES) {
+        __m256 v[4];
+        __m256 m = _mm256_setzero_ps();
+        for (int k = 0; k < 4; k++) {
+            v[k] = _mm256_loadu_ps(x + 8 * k);
+            m = _mm256_max_ps(_mm256_andnot_ps(sign, v[k]), m);  // a NaN value is skipped, as by std::max(amax, |x|)
+        }
+        __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_max_ss(h, _mm_movehdup_ps(h));
+        const float amax = _mm_cvtss_f32(h);
+        const float d = amax / 127, id = amax != 0 ? 127.0f / amax : 0.0f;
+        const uint16_t dh = float_to_fp16(d);
+        std::memcpy(out, &dh, 2);
+        const __m256 idv = _mm256_set1_ps(id);
+        __m256i q[4];
+        for (int k = 0; k < 4; k++)
+            q[k] = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v[k], idv), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        const __m256i p16 = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+        _mm256_storeu_si256(reinterpret_cast<__m256i *>(out + 2), _mm256_permutevar8x32_epi32(p16, order));
+    }
+}
 
 namespace {
 
@@ -256,6 +318,98 @@ void dot4_q5_0(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, i
     dot4_q32<GGML_Q5_0>(w, w_row, x, x_row, n, weight_rows, out);
 }
 
+// The tiled product of a batch against a 32-value block type (GemmFn). The thread's output rows go in tiles of RW
+// weight rows: each tile's blocks are decoded once into `scratch` (signed values, their absolute values, the scale as
+// fp32) and then meet every activation row, RX rows at a time, from L1; the activation scales are converted to fp32
+// once per call, block-major, so one load gives the scales of RX rows and one multiply the products d_w * d_x of a
+// weight row with all of them. Each element still takes, block by block, the one-row kernel's steps: the integer
+// dot product of the block (maddubs on |w| and sign(x, w), pairs summed into 8 lanes), converted, times the fp32
+// product d_w * d_x, added by one FMA into its own 8-lane accumulator, which the same horizontal sum ends.
+constexpr int kGemmRw = 2, kGemmRx = 4;  // 8 accumulators: more spill to the stack (measured)
+
+struct DecodedQ32 {
+    __m256i q, a;  // the block's 32 weights (int8) and their absolute values
+};
+
+template <uint32_t T> inline void decode_q32_tile(const uint8_t *w, size_t w_row, int rw, int nb, DecodedQ32 *out, float *d) {
+    constexpr size_t bytes = T == GGML_Q8_0 ? Q8_0_BYTES : T == GGML_Q4_0 ? Q4_0_BYTES : Q5_0_BYTES;
+    for (int k = 0; k < nb; k++)
+        for (int i = 0; i < rw; i++) {
+            const uint8_t *wb = w + i * w_row + static_cast<size_t>(k) * bytes;
+            const __m256i q = q32_weights<T>(wb);
+            out[k * rw + i] = {q, _mm256_sign_epi8(q, q)};
+            d[k * rw + i] = fp16(wb);
+        }
+}
+
+// RW decoded weight rows against RX activation rows (x_row bytes apart; their fp32 scales at xd[k * xd_stride + j]).
+template <int RW, int RX>
+inline void gemm_tile_q32(const DecodedQ32 *wt, const float *wd, const uint8_t *x, size_t x_row, const float *xd, int xd_stride,
+                          int nb, float *Y, size_t ldy) {
+    __m256 acc[RW][RX];
+    for (int i = 0; i < RW; i++)
+        for (int j = 0; j < RX; j++) acc[i][j] = _mm256_setzero_ps();
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int k = 0; k < nb; k++) {
+        alignas(32) float scale[RW][8];  // d_w * d_x for each pair (lanes past RX unused)
+        const __m256 dx = _mm256_loadu_ps(xd + static_cast<size_t>(k) * xd_stride);
+        for (int i = 0; i < RW; i++) _mm256_store_ps(scale[i], _mm256_mul_ps(_mm256_broadcast_ss(wd + k * RW + i), dx));
+        const DecodedQ32 *wk = wt + k * RW;
+        for (int j = 0; j < RX; j++) {
+            const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x + j * x_row + static_cast<size_t>(k) * Q8_0_BYTES + 2));
+            for (int i = 0; i < RW; i++) {
+                const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(wk[i].a, _mm256_sign_epi8(qx, wk[i].q)), ones);
+                acc[i][j] = _mm256_fmadd_ps(_mm256_broadcast_ss(&scale[i][j]), _mm256_cvtepi32_ps(p), acc[i][j]);
+            }
+        }
+    }
+    for (int i = 0; i < RW; i++)
+        for (int j = 0; j < RX; j++) Y[j * ldy + i] = hsum(acc[i][j]);
+}
+
+template <int RW> inline void gemm_rows_q32(const DecodedQ32 *wt, const float *wd, const uint8_t *X, size_t x_row, const float *xd,
+                                            int batch, int nb, float *Y, size_t ldy) {
+    int b = 0;
+    for (; b + kGemmRx <= batch; b += kGemmRx)
+        gemm_tile_q32<RW, kGemmRx>(wt, wd, X + b * x_row, x_row, xd + b, batch, nb, Y + b * ldy, ldy);
+    for (; b < batch; b++) gemm_tile_q32<RW, 1>(wt, wd, X + b * x_row, x_row, xd + b, batch, nb, Y + b * ldy, ldy);
+}
+
+template <uint32_t T> void gemm_q32(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in,
+                                    int o_begin, int o_end, int ldy) {
+    const int nb = in / QK8_0;
+    thread_local std::vector<DecodedQ32> tile;
+    thread_local std::vector<float> scales;  // the tile's weight scales, then the activation scales, block-major
+    if (tile.size() < static_cast<size_t>(nb) * kGemmRw) tile.resize(static_cast<size_t>(nb) * kGemmRw);
+    const size_t need = static_cast<size_t>(nb) * (kGemmRw + batch) + 8;  // 8: a tile loads 8 scales from its first row
+    if (scales.size() < need) scales.resize(need);
+    float *wd = scales.data(), *xd = wd + static_cast<size_t>(nb) * kGemmRw;
+    for (int b = 0; b < batch; b++)
+        for (int k = 0; k < nb; k++) xd[static_cast<size_t>(k) * batch + b] = fp16(X + b * x_row + static_cast<size_t>(k) * Q8_0_BYTES);
+    int o = o_begin;
+    for (; o + kGemmRw <= o_end; o += kGemmRw) {
+        decode_q32_tile<T>(W + o * w_row, w_row, kGemmRw, nb, tile.data(), wd);
+        gemm_rows_q32<kGemmRw>(tile.data(), wd, X, x_row, xd, batch, nb, Y + o, ldy);
+    }
+    for (; o < o_end; o++) {
+        decode_q32_tile<T>(W + o * w_row, w_row, 1, nb, tile.data(), wd);
+        gemm_rows_q32<1>(tile.data(), wd, X, x_row, xd, batch, nb, Y + o, ldy);
+    }
+}
+
+void gemm_q8_0(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy) {
+    gemm_q32<GGML_Q8_0>(W, w_row, X, x_row, Y, batch, in, o_begin, o_end, ldy);
+}
+void gemm_q4_0(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy) {
+    gemm_q32<GGML_Q4_0>(W, w_row, X, x_row, Y, batch, in, o_begin, o_end, ldy);
+}
+void gemm_q5_0(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy) {
+    gemm_q32<GGML_Q5_0>(W, w_row, X, x_row, Y, batch, in, o_begin, o_end, ldy);
+}
+
 template <bool FIVE> float dot_k_affine(const uint8_t *w, const uint8_t *x, int n) {
     constexpr size_t bytes = FIVE ? Q5_K_BYTES : Q4_K_BYTES;
     const __m256i low = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
@@ -293,6 +447,141 @@ template <bool FIVE> float dot_k_affine(const uint8_t *w, const uint8_t *x, int 
         mins += fp16(w + 2) * dx * static_cast<float>(summ);
     }
     return hsum(acc) - mins;
+}
+
+// The tiled product for the K-quants (GemmFn), on the same plan as gemm_q32: a 256-value block of one weight row is
+// decoded once per tile into eight 32-value chunks of unsigned values (chunk c meets activation bytes [32c, 32c + 32)),
+// each with its 16-bit scale vector, and the 16 coefficients of the block's offset term (Q4_K/Q5_K: the mins m[g / 2],
+// which meet the activation's bsums; Q6_K: the scales, for its -32). Per block and element the integer sum has the
+// one-row kernel's lanes and value (integer sums do not depend on their order), and the float steps are the same:
+// one FMA of d_w * d_x into the element's accumulator, and for Q4_K/Q5_K the scalar mins term (d_min * d_x * summ).
+template <uint32_t T> constexpr size_t T_BYTES_K = T == GGML_Q4_K ? Q4_K_BYTES : T == GGML_Q5_K ? Q5_K_BYTES : Q6_K_BYTES;
+
+struct alignas(32) DecodedK {
+    __m256i q[8], s[8], coef;
+    float d, dmin;
+};
+
+template <uint32_t T> inline void decode_k_block(const uint8_t *w, DecodedK *out) {
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    alignas(32) int16_t coef[16];
+    if constexpr (T == GGML_Q6_K) {
+        const int8_t *sc = reinterpret_cast<const int8_t *>(w + 192);
+        for (int half = 0; half < 2; half++) {
+            const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 64 * half));
+            const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 64 * half + 32));
+            const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 128 + 32 * half));
+            for (int quarter = 0; quarter < 4; quarter++) {
+                const int c = half * 4 + quarter;
+                const __m256i ql = (quarter & 1) ? ql1 : ql0;
+                const __m256i lo = quarter < 2 ? _mm256_and_si256(ql, low) : _mm256_and_si256(_mm256_srli_epi16(ql, 4), low);
+                const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * quarter), _mm256_set1_epi8(3));
+                out->q[c] = _mm256_or_si256(lo, _mm256_slli_epi16(hi, 4));
+                out->s[c] = _mm256_set_m128i(_mm_set1_epi16(sc[2 * c + 1]), _mm_set1_epi16(sc[2 * c]));
+            }
+        }
+        for (int g = 0; g < 16; g++) coef[g] = sc[g];
+        out->d = fp16(w + 208);
+        out->dmin = 0;
+    } else {
+        constexpr bool five = T == GGML_Q5_K;
+        int sc[8], m[8];
+        for (int sb = 0; sb < 8; sb++) k_scale_min(sb, w + 4, &sc[sb], &m[sb]);
+        const uint8_t *qs = w + (five ? 48 : 16);
+        __m256i qh = five ? _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 16)) : _mm256_setzero_si256();
+        const __m256i one = _mm256_set1_epi8(1);
+        for (int c = 0; c < 4; c++) {
+            const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(qs + 32 * c));
+            __m256i lo = _mm256_and_si256(q, low), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low);
+            if (five) {
+                lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(qh, one), 4));
+                hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 1), one), 4));
+                qh = _mm256_srli_epi16(qh, 2);
+            }
+            out->q[2 * c] = lo;
+            out->q[2 * c + 1] = hi;
+            out->s[2 * c] = _mm256_set1_epi16(static_cast<short>(sc[2 * c]));
+            out->s[2 * c + 1] = _mm256_set1_epi16(static_cast<short>(sc[2 * c + 1]));
+        }
+        for (int g = 0; g < 16; g++) coef[g] = static_cast<int16_t>(m[g / 2]);
+        out->d = fp16(w);
+        out->dmin = fp16(w + 2);
+    }
+    out->coef = _mm256_load_si256(reinterpret_cast<const __m256i *>(coef));
+}
+
+inline int hsum_i32(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    return _mm_cvtsi128_si32(s);
+}
+
+template <bool SIX, int RW, int RX>
+inline void gemm_tile_k(const DecodedK *wt, const uint8_t *x, size_t x_row, int nb, float *Y, size_t ldy) {
+    __m256 acc[RW][RX];
+    float mins[RW][RX];
+    for (int i = 0; i < RW; i++)
+        for (int j = 0; j < RX; j++) acc[i][j] = _mm256_setzero_ps(), mins[i][j] = 0;
+    for (int k = 0; k < nb; k++) {
+        for (int j = 0; j < RX; j++) {
+            const uint8_t *xb = x + j * x_row + static_cast<size_t>(k) * Q8_K_BYTES;
+            float dx;
+            std::memcpy(&dx, xb, 4);
+            const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(xb + 4 + QK_K));
+            for (int i = 0; i < RW; i++) {
+                const DecodedK &dw = wt[k * RW + i];
+                __m256i sum = _mm256_setzero_si256();
+                for (int c = 0; c < 8; c++) {
+                    const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(xb + 4 + 32 * c));
+                    sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(dw.q[c], xv), dw.s[c]));
+                }
+                const int offset = hsum_i32(_mm256_madd_epi16(dw.coef, bsums));
+                if constexpr (SIX) {
+                    sum = _mm256_sub_epi32(sum, _mm256_setr_epi32(32 * offset, 0, 0, 0, 0, 0, 0, 0));
+                    acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw.d * dx), _mm256_cvtepi32_ps(sum), acc[i][j]);
+                } else {
+                    acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw.d * dx), _mm256_cvtepi32_ps(sum), acc[i][j]);
+                    mins[i][j] += dw.dmin * dx * static_cast<float>(offset);
+                }
+            }
+        }
+    }
+    for (int i = 0; i < RW; i++)
+        for (int j = 0; j < RX; j++) Y[j * ldy + i] = SIX ? hsum(acc[i][j]) : hsum(acc[i][j]) - mins[i][j];
+}
+
+template <uint32_t T, int RW> inline void gemm_rows_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, int batch,
+                                                      int nb, DecodedK *tile, float *Y, size_t ldy) {
+    for (int k = 0; k < nb; k++)
+        for (int i = 0; i < RW; i++) decode_k_block<T>(W + i * w_row + static_cast<size_t>(k) * T_BYTES_K<T>, &tile[k * RW + i]);
+    constexpr bool six = T == GGML_Q6_K;
+    int b = 0;
+    for (; b + kGemmRx <= batch; b += kGemmRx) gemm_tile_k<six, RW, kGemmRx>(tile, X + b * x_row, x_row, nb, Y + b * ldy, ldy);
+    for (; b < batch; b++) gemm_tile_k<six, RW, 1>(tile, X + b * x_row, x_row, nb, Y + b * ldy, ldy);
+}
+
+template <uint32_t T> void gemm_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in,
+                                  int o_begin, int o_end, int ldy) {
+    const int nb = in / QK_K;
+    thread_local std::vector<DecodedK> tile;
+    if (tile.size() < static_cast<size_t>(nb) * kGemmRw) tile.resize(static_cast<size_t>(nb) * kGemmRw);
+    int o = o_begin;
+    for (; o + kGemmRw <= o_end; o += kGemmRw) gemm_rows_k<T, kGemmRw>(W + o * w_row, w_row, X, x_row, batch, nb, tile.data(), Y + o, ldy);
+    for (; o < o_end; o++) gemm_rows_k<T, 1>(W + o * w_row, w_row, X, x_row, batch, nb, tile.data(), Y + o, ldy);
+}
+
+void gemm_q4_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy) {
+    gemm_k<GGML_Q4_K>(W, w_row, X, x_row, Y, batch, in, o_begin, o_end, ldy);
+}
+void gemm_q5_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy) {
+    gemm_k<GGML_Q5_K>(W, w_row, X, x_row, Y, batch, in, o_begin, o_end, ldy);
+}
+void gemm_q6_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy) {
+    gemm_k<GGML_Q6_K>(W, w_row, X, x_row, Y, batch, in, o_begin, o_end, ldy);
 }
 
 float dot_q4_k(const uint8_t *w, const uint8_t *x, int n) { return dot_k_affine<false>(w, x, n); }

@@ -71,7 +71,15 @@ size_t activation_row_bytes(uint32_t act, int n) {
 
 void quantize_activation(uint32_t act, const float *x, uint8_t *out, int n) {
     switch (act) {
-        case GGML_Q8_0: quantize_q8_0(x, out, n); break;
+        case GGML_Q8_0:
+#if defined(CLOISTER_HAVE_AVX2_KERNELS)
+            if (has_avx2_fma()) {  // the same bytes (test_quant)
+                avx2::quantize_q8_0(x, out, n);
+                break;
+            }
+#endif
+            quantize_q8_0(x, out, n);
+            break;
         case GGML_Q8_1: quantize_q8_1(x, out, n); break;
         case GGML_Q8_K: quantize_q8_K(x, out, n); break;
         case GGML_F16: case GGML_BF16: quantize_row(act, x, out, n); break;
@@ -91,10 +99,10 @@ void axpy_f32_portable(float a, const float *x, float *y, int n) {
 
 AttentionKernels select_attention(bool avx2) {
 #if defined(CLOISTER_HAVE_AVX2_KERNELS)
-    if (avx2 && has_avx2_fma()) return {dot_f32_avx2, axpy_f32_avx2};
+    if (avx2 && has_avx2_fma()) return {dot_f32_avx2, axpy_f32_avx2, dots_f32_avx2, weighted_sum_f32_avx2};
 #endif
     (void)avx2;
-    return {dot_f32_portable, axpy_f32_portable};
+    return {dot_f32_portable, axpy_f32_portable, nullptr, nullptr};
 }
 
 namespace portable {
@@ -255,6 +263,25 @@ Dot4Fn select_dot4(uint32_t type, bool avx2) {
             case GGML_Q8_0: return avx2::dot4_q8_0;
             case GGML_Q4_0: return avx2::dot4_q4_0;
             case GGML_Q5_0: return avx2::dot4_q5_0;
+            default: return nullptr;
+        }
+    }
+#endif
+    (void)type;
+    (void)avx2;
+    return nullptr;
+}
+
+GemmFn select_gemm(uint32_t type, bool avx2) {
+#if defined(CLOISTER_HAVE_AVX2_KERNELS)
+    if (avx2 && has_avx2_fma()) {
+        switch (type) {
+            case GGML_Q8_0: return avx2::gemm_q8_0;
+            case GGML_Q4_0: return avx2::gemm_q4_0;
+            case GGML_Q5_0: return avx2::gemm_q5_0;
+            case GGML_Q4_K: return avx2::gemm_q4_k;
+            case GGML_Q5_K: return avx2::gemm_q5_k;
+            case GGML_Q6_K: return avx2::gemm_q6_k;
             default: return nullptr;
         }
     }

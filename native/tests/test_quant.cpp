@@ -1,6 +1,6 @@
 // Quantized weights: every GGML type the engine reads, its quantizer (round trip within the type's step), and its dot
 // product kernels (portable and AVX2) against a double-precision dequantize-then-dot formula over the same quantized
-// activations; products computed row by row equal the same rows inside a batch, bit for bit.
+// activations; products computed row by row equal the same rows inside a batch (and inside the tiled product), bit for bit.
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -155,6 +155,18 @@ static void check_type(uint32_t type) {
                 CHECK_MSG(std::memcmp(Y4.data(), Y.data(), Y.size() * sizeof(float)) == 0, "%s n=%d: dot4 differs from dot",
                           layout.name, n);
             }
+            // The tiled product (prefill chunks, decode batches) too, for every batch size up to 5 (its tiles of 3
+            // activation rows and their remainders) and output ranges that split its tiles of 4 weight rows.
+            if (cpu::GemmFn gemm = cpu::select_gemm(type, avx2); gemm != nullptr) {
+                const size_t xr = activation_bytes(act, n);
+                for (int bsz = 1; bsz <= batch; bsz++) {
+                    std::vector<float> Yg(static_cast<size_t>(bsz) * rows, NAN);
+                    gemm(Wq.data(), row_bytes, Xq.data(), xr, Yg.data(), bsz, n, 0, 5, rows);
+                    gemm(Wq.data(), row_bytes, Xq.data(), xr, Yg.data(), bsz, n, 5, rows, rows);
+                    CHECK_MSG(std::memcmp(Yg.data(), Y.data(), Yg.size() * sizeof(float)) == 0, "%s n=%d batch %d: gemm differs from dot",
+                              layout.name, n, bsz);
+                }
+            }
             // Against the same quantized operands the only error is float rounding; against the unquantized
             // activations, the activation's own quantization (q8: about 1/254 of each block's largest value).
             CHECK_MSG(worst < 2e-6, "%s %s n=%d: relative error %g", layout.name, avx2 ? "avx2" : "portable", n, worst);
@@ -220,6 +232,19 @@ int main() {
         const int8_t *qv = reinterpret_cast<const int8_t *>(qb + (act == GGML_Q8_0 ? 2 : 4));
         CHECK_MSG(qv[0] == 127 && qv[1] == 84 && qv[2] == 86 && qv[3] == 85 && qv[4] == -84, "%s ties: %d %d %d %d %d",
                   act == GGML_Q8_0 ? "q8_0" : "q8_1", qv[0], qv[1], qv[2], qv[3], qv[4]);
+    }
+    if (cpu::has_avx2_fma()) {  // the AVX2 q8_0 activation quantizer writes the scalar one's bytes (ties, zeros, signs)
+        Rng rng(4242);
+        std::vector<float> x(32 * 40);
+        for (auto &v : x) v = rng.uniform() * 3;
+        for (int i = 0; i < 32; i++) x[i] = 0.0f;                       // an all-zero block
+        for (int i = 32; i < 64; i++) x[i] = (i % 5 - 2) * 0.5f;         // ties after scaling
+        x[64] = -0.0f;
+        x[100] = 1e-30f;
+        std::vector<uint8_t> a(x.size() / 32 * Q8_0_BYTES), b(a.size());
+        quantize_q8_0(x.data(), a.data(), static_cast<int>(x.size()));
+        cpu::avx2::quantize_q8_0(x.data(), b.data(), static_cast<int>(x.size()));
+        CHECK_MSG(a == b, "AVX2 quantize_q8_0 differs from the scalar one");
     }
     {  // q8_K: iscale = -127 / max with max the value of largest magnitude (-127 here): 84.5 -> 84, 85.5 -> 86
         std::vector<float> block(QK_K, 0.0f);
