@@ -25,8 +25,8 @@ import java.util.Objects;
 public record AnswerPadding(int frameSize, Duration cadence, Duration firstFrame, SizeBuckets buckets) {
 
     /**
-     * The defaults: 1 KiB frames every 25 ms (40 KiB/s, some 1,000 tokens/s of JSON lines or 200 of OpenAI chunks),
-     * the first 2 ms after the request, buckets from 1 KiB.
+     * The defaults: 1 KiB frames every 25 ms (40 KiB/s, some 1,000 tokens/s of JSON lines, 1,500 of chat deltas or 200
+     * of full OpenAI chunks), the first 2 ms after the request, buckets from 1 KiB.
      */
     public static final AnswerPadding DEFAULT =
             new AnswerPadding(1024, Duration.ofMillis(25), Duration.ofMillis(2), SizeBuckets.DEFAULT);
