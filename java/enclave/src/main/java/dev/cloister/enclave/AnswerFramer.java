@@ -7,8 +7,8 @@ import java.util.function.Consumer;
 
 /**
  * Cuts a streamed answer into frames of one size at one cadence (issue 15, item 1): the answer's bytes are buffered
- * as the model produces them, and at every tick, {@code start + k * cadence} for k = 1, 2, ..., exactly one frame goes
- * out, carrying as many buffered bytes as fit ({@link AnswerFrames}), or none. A tick taken late (a busy machine) is
+ * as the model produces them, and at every tick, {@code start + firstFrame + k * cadence} for k = 0, 1, 2, ..., exactly
+ * one frame goes out, carrying as many buffered bytes as fit ({@link AnswerFrames}), or none. A tick taken late (a busy machine) is
  * not made up with a burst: the ticks that follow start again from it, so two frames never leave closer together
  * than the timer allows. After the answer's end and its last
  * byte, frames of padding follow until their bytes together fill a size bucket; then the framer is finished. So the
@@ -38,7 +38,8 @@ final class AnswerFramer {
     private long target = -1;
 
     /**
-     * @param startNanos when the answer started: its first frame leaves one cadence later
+     * @param startNanos when the answer started (the request was read): its first frame leaves
+     *     {@link AnswerPadding#firstFrame()} later
      * @param keep       registers every buffer that holds answer bytes, so that the session's end zeroes it
      */
     AnswerFramer(AnswerPadding padding, long startNanos, Consumer<byte[]> keep) {
@@ -47,7 +48,7 @@ final class AnswerFramer {
         this.startNanos = startNanos;
         this.capacity = AnswerFrames.capacity(padding.frameSize());
         this.keep = keep;
-        this.nextTick = startNanos + cadenceNanos;
+        this.nextTick = startNanos + padding.firstFrame().toNanos();
     }
 
     /** Buffers the next bytes of the answer (zeroed here); after the end, bytes are zeroed and dropped. */

@@ -24,6 +24,14 @@ final class AnswerPaddingOptions {
     Duration cadence;
 
     @Option(
+            names = "--first-frame",
+            paramLabel = "DURATION",
+            defaultValue = "PT0.002S",
+            description = "Time from a streamed request's arrival to its answer's first frame; the cadence runs "
+                    + "from there (1 ms to the cadence; default: ${DEFAULT-VALUE})")
+    Duration firstFrame;
+
+    @Option(
             names = "--padding-bucket",
             paramLabel = "BYTES",
             defaultValue = "1024",
@@ -33,10 +41,11 @@ final class AnswerPaddingOptions {
 
     AnswerPadding padding() {
         try {
-            return new AnswerPadding(frameSize, cadence, new SizeBuckets(bucket));
+            return new AnswerPadding(frameSize, cadence, firstFrame, new SizeBuckets(bucket));
         } catch (IllegalArgumentException e) {
             throw new UsageException(
-                    "--frame-size " + frameSize + " --frame-cadence " + cadence + " --padding-bucket " + bucket,
+                    "--frame-size " + frameSize + " --frame-cadence " + cadence + " --first-frame " + firstFrame
+                            + " --padding-bucket " + bucket,
                     e.getMessage());
         }
     }

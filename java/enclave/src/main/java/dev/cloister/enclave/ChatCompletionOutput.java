@@ -4,6 +4,7 @@ import dev.cloister.infer.scheduler.Completion;
 import dev.cloister.protocol.MediaTypes;
 import dev.cloister.protocol.openai.ChatCompletion;
 import dev.cloister.protocol.openai.ChatCompletionChunk;
+import dev.cloister.protocol.openai.ChatDelta;
 import dev.cloister.protocol.openai.OpenAiError;
 import dev.cloister.protocol.openai.OpenAiPaths;
 import dev.cloister.protocol.openai.ServerSentEvents;
@@ -24,6 +25,9 @@ import java.util.Optional;
  * {@code data: [DONE]}; an admitted answer the enclave cuts short (deadline, failure, shutdown) ends with an error event
  * instead, and no {@code [DONE]}. Whole: one {@code chat.completion}, or an error object with its status. Refusals
  * before admission are known-length BHTTP responses with an error object.
+ *
+ * <p>A client that asks for {@link OpenAiPaths#CHAT_DELTAS} (the SDK) gets the same events in their compact form
+ * ({@link ChatDelta}): the identity once, then the text pieces, the finish reason with the usage, {@code [DONE]}.
  */
 final class ChatCompletionOutput implements Assistant.Answer {
 
@@ -33,6 +37,7 @@ final class ChatCompletionOutput implements Assistant.Answer {
     private final AnswerChannel outbox;
     private final EnclaveSession session;
     private final boolean stream;
+    private final boolean compact;
     private final boolean includeUsage;
     private final Identity identity;
     private final Runnable onFirstText;
@@ -50,6 +55,7 @@ final class ChatCompletionOutput implements Assistant.Answer {
             AnswerChannel outbox,
             EnclaveSession session,
             boolean stream,
+            boolean compact,
             boolean includeUsage,
             Runnable onFirstText,
             Identity identity,
@@ -57,6 +63,7 @@ final class ChatCompletionOutput implements Assistant.Answer {
         this.outbox = outbox;
         this.session = session;
         this.stream = stream;
+        this.compact = compact;
         this.includeUsage = includeUsage;
         this.identity = identity;
         this.onFirstText = onFirstText;
@@ -73,7 +80,12 @@ final class ChatCompletionOutput implements Assistant.Answer {
             sendHead();
             String piece = new String(utf8, StandardCharsets.UTF_8);
             Arrays.fill(utf8, (byte) 0);
-            event(chunk(Optional.of(new ChatCompletionChunk.Delta(false, piece, Optional.empty())), Optional.empty()));
+            event(
+                    compact
+                            ? new ChatDelta.Text(piece).encode()
+                            : chunk(
+                                    Optional.of(new ChatCompletionChunk.Delta(false, piece, Optional.empty())),
+                                    Optional.empty()));
         } else {
             if (collectedLength + utf8.length > collected.length) {
                 byte[] bigger =
@@ -127,8 +139,13 @@ final class ChatCompletionOutput implements Assistant.Answer {
         }
         if (stream) {
             sendHead();
-            event(chunk(Optional.of(new ChatCompletionChunk.Delta(false, "", finish)), Optional.empty()));
-            if (includeUsage) event(chunk(Optional.empty(), Optional.of(usage)));
+            if (compact) {
+                event(new ChatDelta.Finished(finish.get(), includeUsage ? Optional.of(usage) : Optional.empty())
+                        .encode());
+            } else {
+                event(chunk(Optional.of(new ChatCompletionChunk.Delta(false, "", finish)), Optional.empty()));
+                if (includeUsage) event(chunk(Optional.empty(), Optional.of(usage)));
+            }
             event(ServerSentEvents.DONE);
             outbox.seal(bhttp.end(FieldSection.EMPTY));
         } else {
@@ -182,7 +199,15 @@ final class ChatCompletionOutput implements Assistant.Answer {
     private void sendHead() {
         if (headSent) return;
         headSent = true;
-        outbox.seal(bhttp.head(List.of(), 200, FieldSection.of("content-type", OpenAiPaths.EVENT_STREAM)));
-        event(chunk(Optional.of(new ChatCompletionChunk.Delta(true, "", Optional.empty())), Optional.empty()));
+        outbox.seal(bhttp.head(
+                List.of(),
+                200,
+                FieldSection.of("content-type", compact ? OpenAiPaths.CHAT_DELTAS : OpenAiPaths.EVENT_STREAM)));
+        event(
+                compact
+                        ? new ChatDelta.Opened(identity.id(), identity.created(), identity.model()).encode()
+                        : chunk(
+                                Optional.of(new ChatCompletionChunk.Delta(true, "", Optional.empty())),
+                                Optional.empty()));
     }
 }

@@ -343,6 +343,11 @@ public final class EnclaveVerticle extends VerticleBase {
                 outbox,
                 session,
                 request.stream(),
+                request.stream()
+                        && inner.headers()
+                                .first("accept")
+                                .map(a -> a.contains(OpenAiPaths.CHAT_DELTAS))
+                                .orElse(false),
                 request.includeUsage(),
                 () -> firstToken.record(System.nanoTime() - read, java.util.concurrent.TimeUnit.NANOSECONDS),
                 new ChatCompletionOutput.Identity(

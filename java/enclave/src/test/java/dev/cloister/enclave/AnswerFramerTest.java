@@ -130,6 +130,51 @@ class AnswerFramerTest {
         assertTrue(framer.finished());
     }
 
+    /**
+     * A short first frame: the first tick is {@code firstFrame} after the request, the others at the cadence from
+     * there, whenever the tokens come; an answer whose first token is ready by then shows it at once, one whose first
+     * token comes later leaves the same frames at the same times, the first one padding only.
+     */
+    @Test
+    void theFirstFrameLeavesAtItsOwnDelayAndTheCadenceRunsFromIt() throws Exception {
+        AnswerPadding early = new AnswerPadding(64, Duration.ofMillis(10), Duration.ofMillis(2), new SizeBuckets(256));
+        List<long[]> fast = new ArrayList<>();
+        List<long[]> slow = new ArrayList<>();
+        List<byte[]> fastFrames = runTimed(early, "Hi", 1, fast);
+        List<byte[]> slowFrames = runTimed(early, "Hello there", 7, slow);
+        // Frames at 2, 12, 22, 32 ms: the same times and sizes for both, 4 frames to fill the bucket.
+        assertEquals(List.of(2L, 12L, 22L, 32L), fast.stream().map(t -> t[0]).toList());
+        assertEquals(List.of(2L, 12L, 22L, 32L), slow.stream().map(t -> t[0]).toList());
+        for (byte[] frame : fastFrames) assertEquals(64, frame.length);
+        for (byte[] frame : slowFrames) assertEquals(64, frame.length);
+        // Ready at 1 ms: out in the frame at 2 ms. Ready at 7 ms: the 2 ms frame is padding, the text leaves at 12.
+        assertEquals("Hi", new String(data(fastFrames.subList(0, 1)), StandardCharsets.UTF_8));
+        assertArrayEquals(AnswerFrames.frame(new byte[0], 0, 0, 64), slowFrames.get(0));
+        assertEquals("Hello there", new String(data(slowFrames.subList(0, 2)), StandardCharsets.UTF_8));
+        // The default: 2 ms, then every 25 ms.
+        assertEquals(Duration.ofMillis(2), AnswerPadding.DEFAULT.firstFrame());
+        assertEquals(START + 2 * MS, new AnswerFramer(AnswerPadding.DEFAULT, START, kept::add).nextTickNanos());
+    }
+
+    /** One answer, offered whole at {@code atMs} and ended then; each frame's time (ms from the start) in {@code times}. */
+    private List<byte[]> runTimed(AnswerPadding padding, String answer, long atMs, List<long[]> times) {
+        AnswerFramer framer = new AnswerFramer(padding, START, kept::add);
+        List<byte[]> frames = new ArrayList<>();
+        for (long now = 0; now < 1_000 && !framer.finished(); now++) {
+            if (now == atMs) {
+                framer.offer(bytes(answer));
+                framer.end();
+            }
+            long at = now;
+            framer.due(START + now * MS).ifPresent(frame -> {
+                frames.add(frame);
+                times.add(new long[] {at});
+            });
+        }
+        assertTrue(framer.finished());
+        return frames;
+    }
+
     @Test
     void paddingKnobsAreChecked() {
         assertThrows(
@@ -142,5 +187,15 @@ class AnswerFramerTest {
         assertThrows(
                 IllegalArgumentException.class,
                 () -> new AnswerPadding(1024, Duration.ofSeconds(2), SizeBuckets.DEFAULT));
+        // The first frame: from 1 ms to one cadence after the request.
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new AnswerPadding(1024, Duration.ofMillis(25), Duration.ZERO, SizeBuckets.DEFAULT));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new AnswerPadding(1024, Duration.ofMillis(25), Duration.ofMillis(26), SizeBuckets.DEFAULT));
+        assertEquals(
+                Duration.ofMillis(10),
+                new AnswerPadding(1024, Duration.ofMillis(10), SizeBuckets.DEFAULT).firstFrame());
     }
 }

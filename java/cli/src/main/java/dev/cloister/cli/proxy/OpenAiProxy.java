@@ -212,6 +212,9 @@ public final class OpenAiProxy {
                         : null);
         stream.call = call;
         response.closeHandler(v -> call.cancel());
+        // A caller already gone before the handler was set (its close came first) gets no close event: cancel now,
+        // so the session is reset and the enclave's slot freed rather than generating for nobody.
+        if (response.closed()) call.cancel();
         streams.incrementAndGet();
         call.answer()
                 .onComplete(done -> context.runOnContext(v -> {

@@ -57,7 +57,9 @@ import org.junit.jupiter.api.io.TempDir;
 class PaddedSessionTest {
 
     /** 1 KiB frames every 50 ms; answers padded to buckets from 8 KiB (so at least 8 frames). */
-    static final AnswerPadding PADDING = new AnswerPadding(1024, Duration.ofMillis(50), new SizeBuckets(8192));
+    /** 1 KiB frames every 50 ms, the first 2 ms after the request (as the default), buckets from 8 KiB. */
+    static final AnswerPadding PADDING =
+            new AnswerPadding(1024, Duration.ofMillis(50), Duration.ofMillis(2), new SizeBuckets(8192));
 
     @TempDir
     static Path dir;

@@ -2,6 +2,7 @@ package dev.cloister.client.session;
 
 import dev.cloister.protocol.openai.ChatCompletion;
 import dev.cloister.protocol.openai.ChatCompletionChunk;
+import dev.cloister.protocol.openai.ChatDelta;
 import dev.cloister.protocol.openai.ModelList;
 import dev.cloister.protocol.openai.OpenAiError;
 import dev.cloister.protocol.openai.ServerSentEvents;
@@ -13,8 +14,9 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * Reads the enclave's answers to the OpenAI-compatible requests: a streamed chat completion (server-sent
- * {@code chat.completion.chunk} events, each passed on as it is read, ending with {@code [DONE]}), a whole
+ * Reads the enclave's answers to the OpenAI-compatible requests: a streamed chat completion (server-sent events in
+ * the compact form, {@link ChatDelta}, each passed on as the {@code chat.completion.chunk}s it stands for as it is
+ * read, ending with {@code [DONE]}), a whole
  * {@code chat.completion}, or a model list; refusals carry the enclave's {@link OpenAiError} as their cause.
  */
 final class ChatContent {
@@ -46,6 +48,9 @@ final class ChatContent {
         private final BooleanSupplier cancelled;
         private final ServerSentEvents.Decoder events = new ServerSentEvents.Decoder(MAX_EVENT_BYTES);
         private final StringBuilder text = new StringBuilder();
+        /** The stream's first event; every other event comes after it. */
+        private ChatDelta.Opened identity;
+
         private String id;
         private long created;
         private String model;
@@ -82,24 +87,30 @@ final class ChatContent {
                             "the enclave ended the answer early: " + error.getMessage(),
                             error);
                 }
-                ChatCompletionChunk chunk = ChatCompletionChunk.decode(data);
-                if (id == null) {
-                    id = chunk.id();
-                    created = chunk.created();
-                    model = chunk.model();
+                ChatDelta delta = ChatDelta.decode(data);
+                if (delta instanceof ChatDelta.Opened opened) {
+                    if (identity != null) throw new ChatCompletion.Malformed("the stream opens twice");
+                    identity = opened;
+                    id = opened.id();
+                    created = opened.created();
+                    model = opened.model();
+                } else if (identity == null || finish != null) {
+                    throw new ChatCompletion.Malformed("a delta outside the stream's turn");
                 }
-                chunk.delta().ifPresent(d -> {
-                    text.append(d.content());
-                    d.finish().ifPresent(f -> finish = f);
-                });
-                if (chunk.usage().isPresent()) usage = chunk.usage();
+                switch (delta) {
+                    case ChatDelta.Text t -> text.append(t.content());
+                    case ChatDelta.Finished f -> {
+                        finish = f.finish();
+                        usage = f.usage();
+                    }
+                    case ChatDelta.Opened o -> {}
+                }
                 if (!cancelled.getAsBoolean() && onChunk != null) {
                     attempt.textDelivered = true;
-                    onChunk.accept(chunk);
+                    for (ChatCompletionChunk chunk : delta.chunks(identity)) onChunk.accept(chunk);
                 }
             }
         }
-
         /** The status an error event stands for (its code says: a timeout, an overload, else a failure). */
         private static int errorStatus(String data) {
             try {

@@ -242,7 +242,9 @@ public final class CloisterClient implements AutoCloseable {
         Inner<ChatAnswer> inner = new Inner<>(
                 "POST",
                 OpenAiPaths.CHAT_COMPLETIONS,
-                request.stream() ? OpenAiPaths.EVENT_STREAM : MediaTypes.JSON,
+                // Streamed in the compact form (ChatDelta): fewer bytes, so fewer padded frames; the caller still
+                // gets the OpenAI chunks.
+                request.stream() ? OpenAiPaths.CHAT_DELTAS : MediaTypes.JSON,
                 body,
                 attempt -> {
                     ChatContent.Completion content = new ChatContent.Completion(
@@ -458,7 +460,7 @@ public final class CloisterClient implements AutoCloseable {
     private <T> Future<T> exchange(RequestAttempt attempt, Opened session, Inner<T> inner) {
         byte[] json = inner.body().clone();
         boolean streamed =
-                inner.accept().equals(MediaTypes.JSONL) || inner.accept().equals(OpenAiPaths.EVENT_STREAM);
+                inner.accept().equals(MediaTypes.JSONL) || inner.accept().equals(OpenAiPaths.CHAT_DELTAS);
         java.util.Optional<PaddingMode> padding =
                 config.padding().map(buckets -> streamed ? PaddingMode.FRAMES : PaddingMode.BUCKET);
         List<String> headers = new java.util.ArrayList<>();

@@ -9,6 +9,11 @@ public final class OpenAiPaths {
     public static final String MODELS = "/v1/models";
     /** The media type of a streamed completion. */
     public static final String EVENT_STREAM = "text/event-stream";
+    /**
+     * The compact form of a streamed completion, between the enclave and the SDK ({@link ChatDelta}): server-sent
+     * events, asked for by the inner request's {@code accept}.
+     */
+    public static final String CHAT_DELTAS = "application/cloister-chat-deltas";
 
     private OpenAiPaths() {}
 

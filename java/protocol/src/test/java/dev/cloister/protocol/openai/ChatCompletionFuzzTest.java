@@ -45,6 +45,12 @@ class ChatCompletionFuzzTest {
                     } catch (ChatCompletion.Malformed expected) {
                         // fine
                     }
+                    try {
+                        ChatDelta delta = ChatDelta.decode(data);
+                        assertEquals(delta, ChatDelta.decode(delta.encode()));
+                    } catch (ChatCompletion.Malformed expected) {
+                        // fine
+                    }
                 }
             }
         } catch (ServerSentEvents.Malformed expected) {
