@@ -31,6 +31,8 @@ import java.util.Objects;
  * @param tokenRefillDelay the most a background token refill waits, drawn uniformly ({@link TokenWallet.Refill})
  * @param padding    the size buckets requests are padded to, the enclave asked to pad its answers (frames for a
  *                   streamed answer, a size bucket for a whole one); empty: nothing padded (issue 15, item 1)
+ * @param releases   the release keys and quarantine that the ledger's releases must pass (issue 15, item 5); null
+ *                   only with a pinned {@code attestation}
  */
 public record ClientConfig(
         Vertx vertx,
@@ -60,7 +62,8 @@ public record ClientConfig(
         Clock clock,
         SecureRandom random,
         RequestLog requestLog,
-        java.util.Optional<dev.cloister.protocol.padding.SizeBuckets> padding) {
+        java.util.Optional<dev.cloister.protocol.padding.SizeBuckets> padding,
+        dev.cloister.client.keys.ReleaseTrust releases) {
     public ClientConfig {
         Objects.requireNonNull(vertx, "vertx");
         Objects.requireNonNull(relay, "relay URL");
@@ -79,5 +82,9 @@ public record ClientConfig(
             throw new IllegalArgumentException("token refill delay: zero or more");
         }
         Objects.requireNonNull(padding, "padding");
+        if (attestation == null && releases == null) {
+            throw new NullPointerException(
+                    "releases: the release keys that sign the releases a platform policy accepts");
+        }
     }
 }

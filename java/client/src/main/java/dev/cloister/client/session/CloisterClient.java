@@ -592,6 +592,8 @@ public final class CloisterClient implements AutoCloseable {
         private SecureRandom random = new SecureRandom();
         private RequestLog requestLog = RequestLog.inMemory();
         private java.util.Optional<SizeBuckets> padding = java.util.Optional.of(SizeBuckets.DEFAULT);
+        private java.util.List<dev.cloister.ledger.note.VerifierKey> releaseKeys = java.util.List.of();
+        private Duration releaseQuarantine = dev.cloister.client.keys.ReleaseTrust.DEFAULT_QUARANTINE;
 
         private Builder(Vertx vertx) {
             this.vertx = Objects.requireNonNull(vertx);
@@ -647,6 +649,23 @@ public final class CloisterClient implements AutoCloseable {
             this.platformGpu = gpu;
             this.verifier = verifier;
             this.attestation = null;
+            return this;
+        }
+
+        /**
+         * The release keys whose signature a release from the ledger needs (with {@link #platform}): at least one.
+         */
+        public Builder releaseKeys(java.util.List<dev.cloister.ledger.note.VerifierKey> keys) {
+            this.releaseKeys = java.util.List.copyOf(keys);
+            return this;
+        }
+
+        /**
+         * How long a release must have been in the log before this client accepts it (default one hour), dated by a
+         * witnessed checkpoint that holds it; zero waives the wait (a demo).
+         */
+        public Builder releaseQuarantine(Duration v) {
+            this.releaseQuarantine = Objects.requireNonNull(v);
             return this;
         }
 
@@ -770,7 +789,10 @@ public final class CloisterClient implements AutoCloseable {
                     clock,
                     random,
                     requestLog,
-                    padding);
+                    padding,
+                    attestation != null
+                            ? null
+                            : new dev.cloister.client.keys.ReleaseTrust(releaseKeys, releaseQuarantine));
         }
     }
 }

@@ -29,7 +29,9 @@ final class VerifiedKeys {
         this.config = config;
         this.ohttp = ohttp;
         this.keyConsistency = new KeyConsistency(ledger);
-        this.releaseTransparency = new dev.cloister.client.keys.ReleaseTransparency(ledger);
+        this.releaseTransparency = config.releases() == null
+                ? null
+                : new dev.cloister.client.keys.ReleaseTransparency(ledger, config.releases());
         this.pinnedTls = config.attestation() == null
                 ? null
                 : RaTlsClient.create(
@@ -139,7 +141,10 @@ final class VerifiedKeys {
                     } catch (KeyConsistencyException e) {
                         return Future.failedFuture(new SessionFailure(SessionFailure.Kind.LEDGER, e.getMessage(), e));
                     }
-                    RaTlsPolicy policy = RaTlsPolicy.acceptingReleases(config.platformCpu(), measurements, gpu);
+                    RaTlsPolicy policy = RaTlsPolicy.acceptingReleases(
+                            ReleaseTransparency.applyPlatformOptions(config.platformCpu(), attempt.releases),
+                            measurements,
+                            gpu);
                     return Future.succeededFuture(RaTlsClient.create(
                             policy,
                             config.verifier(),
