@@ -181,11 +181,16 @@ public final class EnclaveCommand implements Callable<Integer> {
 
     @Option(
             names = "--ledger",
-            description = "Publish this release in the ledger at start (base URL); needs --submitter-key")
+            description = "With --platform sim only: publish this build as a development release in the ledger at "
+                    + "start (base URL); needs --submitter-key and --release-key. On real hardware the image is "
+                    + "published with 'cloister release publish'")
     URI ledger;
 
     @Option(names = "--submitter-key", description = "Submitter secret key the ledger accepts")
     Path submitterKey;
+
+    @Option(names = "--release-key", description = "Release secret key that signs the development release")
+    Path releaseKey;
 
     @Option(
             names = "--release-proof-out",
@@ -298,8 +303,15 @@ public final class EnclaveCommand implements Callable<Integer> {
         if (batchWindow != null && (batchWindow.isNegative() || batchWindow.isZero())) {
             throw new UsageException("--batch-window " + batchWindow, "must be positive");
         }
-        if (ledger != null && submitterKey == null) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--ledger needs --submitter-key");
+        if (ledger != null && platform.equals("configfs-tsm")) {
+            throw new UsageException(
+                    "--ledger",
+                    "an enclave on real hardware does not publish itself: clients accept only the measurement of a "
+                            + "published image ('cloister release publish --image DIR')");
+        }
+        if (ledger != null && (submitterKey == null || releaseKey == null)) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--ledger needs --submitter-key and --release-key");
         }
         if (ledger != null) Arguments.webUrl("--ledger", ledger);
         GpuStartOptions gpuOptions = GpuStartOptions.of(
@@ -312,6 +324,7 @@ public final class EnclaveCommand implements Callable<Integer> {
                 insecureGpuCcOff,
                 GpuStartOptions.PRODUCTION_MARKER);
         var submitter = ledger == null ? null : Arguments.logSigner("--submitter-key", submitterKey);
+        var releaseSigner = ledger == null ? null : Arguments.logSigner("--release-key", releaseKey);
         checkRegistration();
         // The GPU gate runs first: before the model loads, before CUDA initializes and before any listener opens.
         Optional<GpuStartGate.Passed> gate;
@@ -327,7 +340,7 @@ public final class EnclaveCommand implements Callable<Integer> {
                 spec.commandLine(), model, tokenizer, modelsDir, line -> System.err.println("model: " + line));
         NodeRuntime runtime = NodeRuntime.create();
         try {
-            return start(runtime, files, submitter, gpuOptions, gate);
+            return start(runtime, files, submitter, releaseSigner, gpuOptions, gate);
         } catch (Exception e) {
             runtime.close();
             throw e;
@@ -338,6 +351,7 @@ public final class EnclaveCommand implements Callable<Integer> {
             NodeRuntime runtime,
             ModelFiles files,
             dev.cloister.ledger.note.Ed25519NoteSigner submitter,
+            dev.cloister.ledger.note.Ed25519NoteSigner releaseSigner,
             GpuStartOptions gpuOptions,
             Optional<GpuStartGate.Passed> gate)
             throws Exception {
@@ -367,7 +381,7 @@ public final class EnclaveCommand implements Callable<Integer> {
         if (ledger != null) {
             LedgerPublisher.Published published = new LedgerPublisher(
                             WebClient.create(runtime.vertx()), ledger, submitter, Duration.ofSeconds(30))
-                    .publish(ReleaseMeasurement.entry(
+                    .publish(ReleaseMeasurement.developmentRelease(
                                     measurement,
                                     "development",
                                     gate.isPresent()
@@ -375,7 +389,9 @@ public final class EnclaveCommand implements Callable<Integer> {
                                                     .referenceValue(gate.get(), clock)
                                                     .map(List::of)
                                                     .orElse(List.of())
-                                            : List.of())
+                                            : List.of(),
+                                    releaseSigner,
+                                    clock.instant())
                             .encode())
                     .await(60, TimeUnit.SECONDS);
             if (releaseProofOut != null)

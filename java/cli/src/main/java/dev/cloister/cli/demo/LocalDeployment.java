@@ -230,6 +230,7 @@ public final class LocalDeployment implements AutoCloseable {
     private SpentTokenStore spent;
     private Options options;
     private dev.cloister.ledger.proof.TlogProof releaseProof;
+    private Ed25519NoteSigner releaseKey;
     private KeyRotation gatewayKeys;
     private KeyPublication publication;
     private EpochKeySchedule tokenKeys;
@@ -320,8 +321,12 @@ public final class LocalDeployment implements AutoCloseable {
         cpu = SimulatedSevSnpPlatform.openOrCreate(sim, clock.instant(), random);
         gpu = SimulatedNvidiaGpu.openOrCreate(sim, clock.instant(), random);
         measurement = ReleaseMeasurement.ofRunningBuild();
+        // Signed by a release key of its own, apart from the operator's submitter key (clients name its vkey).
+        releaseKey = Ed25519NoteSigner.generate("release.cloister.invalid", random);
         releaseProof = publisher
-                .publish(ReleaseMeasurement.entry(measurement, "development").encode())
+                .publish(ReleaseMeasurement.developmentRelease(
+                                measurement, "development", List.of(), releaseKey, clock.instant())
+                        .encode())
                 .await(30, TimeUnit.SECONDS)
                 .proof();
         verifier = AttestationVerifier.create();
@@ -518,6 +523,17 @@ public final class LocalDeployment implements AutoCloseable {
         return TokenChallenge.of(TokenType.VOPRF_P384_SHA384, ISSUER_NAME, new byte[0], List.of(ORIGIN));
     }
 
+    /**
+     * The demo's release quarantine: none, so that the release it publishes at start is usable at once (clients default
+     * to one hour, {@link dev.cloister.client.keys.ReleaseTrust#DEFAULT_QUARANTINE}).
+     */
+    public static final Duration RELEASE_QUARANTINE = Duration.ZERO;
+
+    /** The release key's vkey, which clients of this deployment name. */
+    public String releaseVkey() {
+        return releaseKey.verifier().verifierKey().encode();
+    }
+
     /** A client configured as an app would be: it trusts the ledger's key and witnesses and the release policy. */
     public CloisterClient.Builder client() {
         return CloisterClient.builder(vertx)
@@ -529,6 +545,8 @@ public final class LocalDeployment implements AutoCloseable {
                         cpu.insecurePolicy(),
                         new RaTlsPolicy.RequireGpu(gpu.insecurePolicy(), Duration.ofMinutes(5)),
                         verifier)
+                .releaseKeys(List.of(releaseKey.verifier().verifierKey()))
+                .releaseQuarantine(RELEASE_QUARANTINE)
                 .issuer(issuer, ACCOUNT, challenge())
                 // Background token refills within 0.1 s here (10 s by default): a loopback demo has no issuer to hide
                 // its timing from, and its tests and load driver would otherwise wait.
@@ -557,6 +575,10 @@ public final class LocalDeployment implements AutoCloseable {
         args.addAll(List.of(
                 "--quorum",
                 Integer.toString(witnessPolicy().quorum()),
+                "--release-vkey",
+                releaseKey.verifier().verifierKey().encode(),
+                "--release-quarantine",
+                RELEASE_QUARANTINE.toString(),
                 "--issuer",
                 issuer.toString(),
                 "--account",
