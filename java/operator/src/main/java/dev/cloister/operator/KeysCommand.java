@@ -45,6 +45,13 @@ public final class KeysCommand implements Callable<Integer> {
                     + "--release-proof-out'), served at /releases/proofs; repeatable")
     java.util.List<java.nio.file.Path> releaseProofs;
 
+    @Option(
+            names = "--ledger",
+            description = "The ledger's base URL: rebuild the release proofs under its current checkpoint every "
+                    + "--refresh, so that clients always get a recently witnessed one (without it they are served as "
+                    + "logged, and age)")
+    URI ledger;
+
     @Override
     public Integer call() throws Exception {
         Arguments.webUrl("--gateway", gateway);
@@ -58,12 +65,25 @@ public final class KeysCommand implements Callable<Integer> {
                 }
             }
         }
+        if (ledger != null) Arguments.webUrl("--ledger", ledger);
+        KeyDirectoryVerticle directory;
+        try {
+            directory = ledger == null
+                    ? new KeyDirectoryVerticle(
+                            listen, gateway, refresh, new dev.cloister.ledger.proof.KeyProofs(proofs))
+                    : new KeyDirectoryVerticle(
+                            listen,
+                            gateway,
+                            refresh,
+                            new dev.cloister.operator.keys.ReleaseProofs(
+                                    proofs,
+                                    new dev.cloister.ledger.tiles.HttpTileSource(ledger, Duration.ofSeconds(10))));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--release-proof", e.getMessage());
+        }
         NodeRuntime runtime = NodeRuntime.create();
         try {
-            runtime.vertx()
-                    .deployVerticle(new KeyDirectoryVerticle(
-                            listen, gateway, refresh, new dev.cloister.ledger.proof.KeyProofs(proofs)))
-                    .await(30, TimeUnit.SECONDS);
+            runtime.vertx().deployVerticle(directory).await(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             runtime.close();
             throw e;

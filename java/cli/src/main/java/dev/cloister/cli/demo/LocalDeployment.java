@@ -357,9 +357,12 @@ public final class LocalDeployment implements AutoCloseable {
                 loopback(),
                 gatewayBase,
                 Duration.ofMinutes(1),
-                new dev.cloister.ledger.proof.KeyProofs(List.of(releaseProof)));
+                new dev.cloister.operator.keys.ReleaseProofs(
+                        List.of(releaseProof),
+                        new dev.cloister.ledger.tiles.HttpTileSource(ledgerUrl, Duration.ofSeconds(10))));
         vertx.deployVerticle(directory).await(30, TimeUnit.SECONDS);
         directory.mirror().await(30, TimeUnit.SECONDS);
+        directory.refreshReleases().await(30, TimeUnit.SECONDS);
         keyDirectory = URI.create("http://127.0.0.1:" + directory.actualPort());
         RelayConfig relayDefaults = RelayConfig.defaults(loopback(), gatewayBase.resolve("/gateway"));
         RelayVerticle relayVerticle = new RelayVerticle(

@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * without also publishing it. It mirrors the gateway's {@code /ohttp-keys} and {@code /ohttp-keys/proofs} every
  * {@code refresh}; it only serves documents that parse, and it needs no trust: clients verify the proofs. It also
  * serves the ledger proofs of the enclave releases the operator runs ({@code /releases/proofs}), from which clients
- * take the measurements they accept.
+ * take the measurements they accept: given the ledger, it rebuilds them under the ledger's current checkpoint every
+ * {@code refresh} ({@link ReleaseProofs}), so that while a release is valid the witnessed checkpoint it serves is
+ * never older than the ledger's re-cosigning interval plus {@code refresh} (keep both under clients' max age).
  *
  * <p>When its copy may be stale it mirrors sooner: at start, and after a failed mirror, it retries with a backoff from
  * {@value #FIRST_RETRY_MILLIS} ms up to {@value #MAX_RETRY_MILLIS} ms (a directory started before its gateway serves
@@ -48,7 +50,9 @@ public final class KeyDirectoryVerticle extends VerticleBase {
     private final ListenAddress listen;
     private final URI gateway;
     private final Duration refresh;
-    private final byte[] releasesEncoded;
+    private final java.util.Optional<ReleaseProofs> releaseProofs;
+    private volatile byte[] releasesEncoded;
+    private boolean releasesFailing;
     private WebClient web;
     private HttpServer server;
     private volatile Snapshot snapshot;
@@ -72,6 +76,39 @@ public final class KeyDirectoryVerticle extends VerticleBase {
         this.gateway = gateway;
         this.refresh = refresh;
         this.releasesEncoded = releases.encode();
+        this.releaseProofs = java.util.Optional.empty();
+    }
+
+    /** @param releases the release proofs, refreshed from the ledger every {@code refresh} */
+    public KeyDirectoryVerticle(ListenAddress listen, URI gateway, Duration refresh, ReleaseProofs releases) {
+        this.listen = listen;
+        this.gateway = gateway;
+        this.refresh = refresh;
+        this.releasesEncoded = releases.logged().encode();
+        this.releaseProofs = java.util.Optional.of(releases);
+    }
+
+    /**
+     * Rebuilds the release proofs under the ledger's current checkpoint now (on a worker); on failure the previous
+     * ones stay served. Without a ledger, nothing to do.
+     */
+    public Future<Void> refreshReleases() {
+        if (releaseProofs.isEmpty()) return Future.succeededFuture();
+        return vertx.executeBlocking(() -> releaseProofs.get().refreshed().encode(), false)
+                .map(encoded -> {
+                    releasesEncoded = encoded;
+                    return (Void) null;
+                })
+                .onComplete(result -> {
+                    synchronized (this) {
+                        if (result.failed() && !releasesFailing) {
+                            LOG.warn("refreshing the release proofs from the ledger failed; serving the previous ones");
+                        } else if (result.succeeded() && releasesFailing) {
+                            LOG.info("refreshing the release proofs works again");
+                        }
+                        releasesFailing = result.failed();
+                    }
+                });
     }
 
     @Override
@@ -83,6 +120,10 @@ public final class KeyDirectoryVerticle extends VerticleBase {
                         .setConnectTimeout(2000)
                         .setIdleTimeout(10));
         scheduleMirror(1);
+        if (releaseProofs.isPresent()) {
+            refreshReleases();
+            vertx.setPeriodic(refresh.toMillis(), id -> refreshReleases());
+        }
         return vertx.createHttpServer(new HttpServerOptions()
                         .setIdleTimeout(30)
                         .setMaxInitialLineLength(1024)
