@@ -119,6 +119,13 @@ public final class EnclaveCommand implements Callable<Integer> {
             description = "Simulated vendor roots (created at first use; default: ${DEFAULT-VALUE})")
     Path simDir;
 
+    @Option(
+            names = "--sim-image",
+            paramLabel = "DIR",
+            description = "With --platform sim: the cvm-boot/build.sh output this enclave stands for; the simulated "
+                    + "platform reports its SEV-SNP launch digest (measurement.json) instead of this jar's")
+    Path simImage;
+
     @Option(names = "--threads", defaultValue = "1", description = "Inference threads (default: ${DEFAULT-VALUE})")
     int threads;
 
@@ -296,6 +303,9 @@ public final class EnclaveCommand implements Callable<Integer> {
                     tsmDir + " does not exist: configfs-tsm "
                             + "needs a confidential VM (SEV-SNP or TDX guest kernel with configfs mounted); use --platform sim here");
         }
+        if (simImage != null && !platform.equals("sim")) {
+            throw new UsageException("--sim-image", "is for --platform sim only (real hardware measures its image)");
+        }
         if (threads < 1) throw new UsageException("--threads " + threads, "must be at least 1");
         if (maxSequences < 1) throw new UsageException("--max-sequences " + maxSequences, "must be at least 1");
         if (maxOutputTokens < 1)
@@ -357,7 +367,13 @@ public final class EnclaveCommand implements Callable<Integer> {
             throws Exception {
         SecureRandom random = new SecureRandom();
         Clock clock = Clock.systemUTC();
-        byte[] measurement = ReleaseMeasurement.ofRunningBuild();
+        byte[] measurement;
+        try {
+            measurement =
+                    simImage != null ? SimulatedImage.launchDigest(simImage) : ReleaseMeasurement.ofRunningBuild();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--sim-image " + simImage, e.getMessage());
+        }
         dev.cloister.attest.ratls.EvidenceSource evidence;
         if (platform.equals("configfs-tsm")) {
             // Real hardware: the firmware measures the CVM image; the GPU's evidence (NVML) is not wired yet, so a
