@@ -175,6 +175,10 @@ printf '127.0.0.1 localhost\n' > "$ROOT/etc/hosts"
 printf 'passwd: files\ngroup: files\nhosts: files\n' > "$ROOT/etc/nsswitch.conf"
 printf 'root:x:0:0:root:/nonexistent:/nonexistent\n' > "$ROOT/etc/passwd"
 printf 'root:x:0:\n' > "$ROOT/etc/group"
+# The production marker (GpuStartOptions.PRODUCTION_MARKER_PATH): where it exists the enclave refuses its test-only
+# options (e.g. --nvml-library); the measurement covers it like every other file of the initrd.
+mkdir -p "$ROOT/etc/cloister"
+printf 'cloister production image\n' > "$ROOT/etc/cloister/production"
 
 # Every ELF file finds its libraries inside the image (the image's ld.so, the image's library path only).
 LDSO="$ROOT/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"

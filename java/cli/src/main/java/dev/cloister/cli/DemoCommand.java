@@ -143,6 +143,9 @@ public final class DemoCommand implements Callable<Integer> {
                             .withMaxOutputTokens(maxTokens)
                             .withSimRoots(ModelStore.defaultCache().resolveSibling("sim-platform")));
             out.println("relay " + deployment.relay() + "   key directory " + deployment.keyDirectory());
+            out.println("release: signed by the demo's release key and accepted with a quarantine of "
+                    + LocalDeployment.RELEASE_QUARANTINE.toSeconds() + " s (the demo sets 0 so its fresh release is "
+                    + "usable at once; clients default to 1 h in the log before they accept a release)");
             if (serve) return serve(out, deployment, runtime, proxyConfig, data);
             List<CloisterClient.Message> messages = new ArrayList<>();
             JsonArray array = sample.getJsonArray("messages");

@@ -137,6 +137,18 @@ public final class SessionOptions {
                     + " enclave may staple (default: ${DEFAULT-VALUE})")
     Duration revocationMaxAge;
 
+    @Option(
+            names = "--release-vkey",
+            description = "A release key (vkey): only releases it signed are accepted; repeatable; at least one")
+    List<String> releaseVkeys = new ArrayList<>();
+
+    @Option(
+            names = "--release-quarantine",
+            defaultValue = "PT1H",
+            description = "How long a release must have been in the ledger (dated by a witnessed checkpoint) before "
+                    + "it is accepted; PT0S waives the wait (default: ${DEFAULT-VALUE})")
+    Duration releaseQuarantine;
+
     static Path defaultLogFile() {
         return Path.of(System.getProperty("user.home"), ".local", "share", "cloister", "request-log.jsonl");
     }
@@ -177,6 +189,21 @@ public final class SessionOptions {
             throw new UsageException(
                     "--quorum " + quorum,
                     "must be between 1 and the number of --witness-vkey (" + witnesses.size() + ")");
+        }
+        List<VerifierKey> releaseKeys = new ArrayList<>();
+        for (String k : releaseVkeys) {
+            try {
+                releaseKeys.add(VerifierKey.parse(k));
+            } catch (dev.cloister.ledger.FormatException e) {
+                throw new UsageException("--release-vkey " + k, e.getMessage());
+            }
+        }
+        try {
+            new dev.cloister.client.keys.ReleaseTrust(releaseKeys, releaseQuarantine);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(
+                    releaseKeys.isEmpty() ? "--release-vkey" : "--release-quarantine " + releaseQuarantine,
+                    e.getMessage());
         }
         WitnessPolicy policy;
         if (witnesses.isEmpty()) {
@@ -224,6 +251,8 @@ public final class SessionOptions {
                 .ledger(new LogIdentity(logKey.name(), logKey.noteVerifier()), policy, ledger)
                 .checkpointStore(checkpoints)
                 .platform(cpu, gpu, AttestationVerifier.create())
+                .releaseKeys(releaseKeys)
+                .releaseQuarantine(releaseQuarantine)
                 .issuer(
                         issuer,
                         account,

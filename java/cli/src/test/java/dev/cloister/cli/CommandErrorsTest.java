@@ -301,6 +301,43 @@ class CommandErrorsTest {
                         "--insecure-no-witnesses",
                         "cannot be combined"),
                 Row.usage(
+                        concat(a("rewrite", "--text", "hi"), without(session, "--release-vkey")),
+                        "--release-vkey",
+                        "no release key"),
+                Row.usage(
+                        concat(concat(a("rewrite", "--text", "hi"), session), a("--release-quarantine", "PT-1S")),
+                        "--release-quarantine PT-1S",
+                        "negative release quarantine"),
+                Row.usage(
+                        a(
+                                "release",
+                                "publish",
+                                "--image",
+                                folder.toString(),
+                                "--ledger",
+                                "http://127.0.0.1:1",
+                                "--submitter-key",
+                                dir.resolve("log.key").toString(),
+                                "--release-key",
+                                dir.resolve("log.key").toString(),
+                                "--ovmf",
+                                file.toString()),
+                        "--release-key",
+                        "is the submitter key"),
+                Row.usage(
+                        a(
+                                "enclave",
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--platform",
+                                "configfs-tsm",
+                                "--tsm-dir",
+                                folder.toString(),
+                                "--ledger",
+                                "http://127.0.0.1:1"),
+                        "--ledger",
+                        "does not publish itself"),
+                Row.usage(
                         concat(a("rewrite", "--text", "hi"), withValue(session, "--ledger", "ftp://ledger.example/")),
                         "--ledger ftp://ledger.example/",
                         "scheme ftp"),
@@ -450,9 +487,19 @@ class CommandErrorsTest {
             "http://127.0.0.1:1",
             "--account",
             "a",
+            "--release-vkey",
+            ledgerVkey,
             "--log-file",
             dir.resolve("log.jsonl").toString()
         };
+    }
+
+    /** {@code args} without {@code option} and its value. */
+    private static String[] without(String[] args, String option) {
+        List<String> copy = new ArrayList<>(List.of(args));
+        int at = copy.indexOf(option);
+        copy.subList(at, at + 2).clear();
+        return copy.toArray(String[]::new);
     }
 
     /** {@code args} with the value after {@code option} replaced. */

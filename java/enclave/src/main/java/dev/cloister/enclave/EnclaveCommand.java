@@ -135,6 +135,13 @@ public final class EnclaveCommand implements Callable<Integer> {
             description = "Simulated vendor roots (created at first use; default: ${DEFAULT-VALUE})")
     Path simDir;
 
+    @Option(
+            names = "--sim-image",
+            paramLabel = "DIR",
+            description = "With --platform sim: the cvm-boot/build.sh output this enclave stands for; the simulated "
+                    + "platform reports its SEV-SNP launch digest (measurement.json) instead of this jar's")
+    Path simImage;
+
     @Option(names = "--threads", defaultValue = "1", description = "Inference threads (default: ${DEFAULT-VALUE})")
     int threads;
 
@@ -197,11 +204,16 @@ public final class EnclaveCommand implements Callable<Integer> {
 
     @Option(
             names = "--ledger",
-            description = "Publish this release in the ledger at start (base URL); needs --submitter-key")
+            description = "With --platform sim only: publish this build as a development release in the ledger at "
+                    + "start (base URL); needs --submitter-key and --release-key. On real hardware the image is "
+                    + "published with 'cloister release publish'")
     URI ledger;
 
     @Option(names = "--submitter-key", description = "Submitter secret key the ledger accepts")
     Path submitterKey;
+
+    @Option(names = "--release-key", description = "Release secret key that signs the development release")
+    Path releaseKey;
 
     @Option(
             names = "--release-proof-out",
@@ -307,6 +319,9 @@ public final class EnclaveCommand implements Callable<Integer> {
                     tsmDir + " does not exist: configfs-tsm "
                             + "needs a confidential VM (SEV-SNP or TDX guest kernel with configfs mounted); use --platform sim here");
         }
+        if (simImage != null && !platform.equals("sim")) {
+            throw new UsageException("--sim-image", "is for --platform sim only (real hardware measures its image)");
+        }
         if (threads < 1) throw new UsageException("--threads " + threads, "must be at least 1");
         if (maxSequences < 1) throw new UsageException("--max-sequences " + maxSequences, "must be at least 1");
         if (maxOutputTokens < 1)
@@ -314,8 +329,15 @@ public final class EnclaveCommand implements Callable<Integer> {
         if (batchWindow != null && (batchWindow.isNegative() || batchWindow.isZero())) {
             throw new UsageException("--batch-window " + batchWindow, "must be positive");
         }
-        if (ledger != null && submitterKey == null) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--ledger needs --submitter-key");
+        if (ledger != null && platform.equals("configfs-tsm")) {
+            throw new UsageException(
+                    "--ledger",
+                    "an enclave on real hardware does not publish itself: clients accept only the measurement of a "
+                            + "published image ('cloister release publish --image DIR')");
+        }
+        if (ledger != null && (submitterKey == null || releaseKey == null)) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--ledger needs --submitter-key and --release-key");
         }
         if (ledger != null) Arguments.webUrl("--ledger", ledger);
         GpuStartOptions gpuOptions = GpuStartOptions.of(
@@ -328,6 +350,7 @@ public final class EnclaveCommand implements Callable<Integer> {
                 insecureGpuCcOff,
                 GpuStartOptions.PRODUCTION_MARKER);
         var submitter = ledger == null ? null : Arguments.logSigner("--submitter-key", submitterKey);
+        var releaseSigner = ledger == null ? null : Arguments.logSigner("--release-key", releaseKey);
         checkRegistration();
         // The GPU gate runs first: before the model loads, before CUDA initializes and before any listener opens.
         Optional<GpuStartGate.Passed> gate;
@@ -343,7 +366,7 @@ public final class EnclaveCommand implements Callable<Integer> {
                 spec.commandLine(), model, tokenizer, modelsDir, line -> System.err.println("model: " + line));
         NodeRuntime runtime = NodeRuntime.create();
         try {
-            return start(runtime, files, submitter, gpuOptions, gate);
+            return start(runtime, files, submitter, releaseSigner, gpuOptions, gate);
         } catch (Exception e) {
             runtime.close();
             throw e;
@@ -354,12 +377,19 @@ public final class EnclaveCommand implements Callable<Integer> {
             NodeRuntime runtime,
             ModelFiles files,
             dev.cloister.ledger.note.Ed25519NoteSigner submitter,
+            dev.cloister.ledger.note.Ed25519NoteSigner releaseSigner,
             GpuStartOptions gpuOptions,
             Optional<GpuStartGate.Passed> gate)
             throws Exception {
         SecureRandom random = new SecureRandom();
         Clock clock = Clock.systemUTC();
-        byte[] measurement = ReleaseMeasurement.ofRunningBuild();
+        byte[] measurement;
+        try {
+            measurement =
+                    simImage != null ? SimulatedImage.launchDigest(simImage) : ReleaseMeasurement.ofRunningBuild();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--sim-image " + simImage, e.getMessage());
+        }
         dev.cloister.attest.ratls.EvidenceSource evidence;
         if (platform.equals("configfs-tsm")) {
             // Real hardware: the firmware measures the CVM image; the GPU's evidence (NVML) is not wired yet, so a
@@ -390,7 +420,7 @@ public final class EnclaveCommand implements Callable<Integer> {
         if (ledger != null) {
             LedgerPublisher.Published published = new LedgerPublisher(
                             WebClient.create(runtime.vertx()), ledger, submitter, Duration.ofSeconds(30))
-                    .publish(ReleaseMeasurement.entry(
+                    .publish(ReleaseMeasurement.developmentRelease(
                                     measurement,
                                     "development",
                                     gate.isPresent()
@@ -398,7 +428,9 @@ public final class EnclaveCommand implements Callable<Integer> {
                                                     .referenceValue(gate.get(), clock)
                                                     .map(List::of)
                                                     .orElse(List.of())
-                                            : List.of())
+                                            : List.of(),
+                                    releaseSigner,
+                                    clock.instant())
                             .encode())
                     .await(60, TimeUnit.SECONDS);
             if (releaseProofOut != null)

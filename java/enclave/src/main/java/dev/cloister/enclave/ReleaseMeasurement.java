@@ -2,9 +2,12 @@ package dev.cloister.enclave;
 
 import dev.cloister.base.Bytes;
 import dev.cloister.ledger.entry.Digest;
-import dev.cloister.ledger.entry.EnclaveRelease;
 import dev.cloister.ledger.entry.GpuReferenceValue;
-import dev.cloister.ledger.entry.PlatformMeasurement;
+import dev.cloister.ledger.entry.ImageDigest;
+import dev.cloister.ledger.entry.ReleaseManifest;
+import dev.cloister.ledger.entry.SignedRelease;
+import dev.cloister.ledger.entry.SnpShape;
+import dev.cloister.ledger.note.Ed25519NoteSigner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URISyntaxException;
@@ -13,7 +16,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The measurement of the running build, which the simulated platform reports as the launch digest (on real hardware
@@ -47,30 +54,45 @@ public final class ReleaseMeasurement {
         }
     }
 
-    /** The ledger entry that publishes this release (SEV-SNP launch digest; no GPU reference values). */
-    public static EnclaveRelease entry(byte[] measurement, String sourceRevision) {
-        return entry(measurement, sourceRevision, List.of());
-    }
+    /** How long a development release that a simulated enclave publishes for itself is valid. */
+    public static final Duration DEVELOPMENT_VALIDITY = Duration.ofDays(30);
 
     /**
-     * The ledger entry that publishes this release: SEV-SNP launch digest, and the driver and VBIOS RIMs its GPUs must
-     * match (what clients then require).
+     * The signed release (format v2) that a simulated enclave, or the demo, publishes for the build it runs: one
+     * SEV-SNP shape (1 vCPU, guest features 0x1) whose launch digest is what the simulated platform reports, the jar's
+     * digest as its image, valid from five minutes before {@code now} (clock skew) for {@link #DEVELOPMENT_VALIDITY},
+     * VMPL 0, SMT allowed (the simulated host reports PLATFORM_INFO.SMT_EN, as most development hosts do; a release of
+     * a real image forbids it unless its publisher says otherwise), and the driver and VBIOS RIMs its GPUs must match. On real hardware an enclave never
+     * publishes itself: {@code cloister release publish} measures its image.
      */
-    public static EnclaveRelease entry(byte[] measurement, String sourceRevision, List<GpuReferenceValue> gpus) {
+    public static SignedRelease developmentRelease(
+            byte[] measurement,
+            String sourceRevision,
+            List<GpuReferenceValue> gpus,
+            Ed25519NoteSigner releaseKey,
+            Instant now) {
         try {
             MessageDigest sha384 = MessageDigest.getInstance("SHA-384");
-            Digest image = new Digest(Digest.Algorithm.SHA_384, Bytes.of(measurement));
             Digest recipe = new Digest(
                     Digest.Algorithm.SHA_384,
                     Bytes.of(sha384.digest(("cloister build recipe: ./mvnw -B -ntp package; " + RELEASE_NAME)
                             .getBytes(StandardCharsets.US_ASCII))));
-            return new EnclaveRelease(
+            Instant from = now.minus(Duration.ofMinutes(5)).truncatedTo(ChronoUnit.SECONDS);
+            ReleaseManifest manifest = new ReleaseManifest(
                     RELEASE_NAME,
-                    List.of(new PlatformMeasurement.SevSnp(Bytes.of(measurement))),
+                    from,
+                    from.plus(DEVELOPMENT_VALIDITY),
+                    0,
+                    true,
+                    List.of(new SnpShape(1, 0x1, Bytes.of(measurement))),
+                    Optional.empty(),
                     gpus,
-                    image,
+                    List.of(new ImageDigest(
+                            "cloister-enclave.jar", new Digest(Digest.Algorithm.SHA_384, Bytes.of(measurement)))),
+                    Bytes.EMPTY,
                     sourceRevision,
                     recipe);
+            return SignedRelease.sign(manifest, releaseKey);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -91,6 +91,13 @@ public final class LedgerCommand implements Callable<Integer> {
     int maxOhttpKeys;
 
     @Option(
+            names = "--recosign-every",
+            defaultValue = "PT10M",
+            description = "Have the witnesses cosign an unchanged checkpoint again this often, so that proofs stay "
+                    + "recent for clients while the log is quiet (default: ${DEFAULT-VALUE})")
+    Duration recosignEvery;
+
+    @Option(
             names = "--admin-listen",
             defaultValue = "127.0.0.1:9467",
             converter = ListenArgument.class,
@@ -105,6 +112,9 @@ public final class LedgerCommand implements Callable<Integer> {
         if (maxOhttpKeys < 1) {
             throw new dev.cloister.server.command.UsageException(
                     "--max-concurrent-ohttp-keys " + maxOhttpKeys, "must be at least 1");
+        }
+        if (recosignEvery.isNegative() || recosignEvery.isZero()) {
+            throw new UsageException("--recosign-every " + recosignEvery, "must be positive");
         }
         Ed25519NoteSigner signer = Arguments.logSigner("--key", key);
         List<Ed25519NoteVerifier> allowed;
@@ -135,7 +145,15 @@ public final class LedgerCommand implements Callable<Integer> {
         try {
             runtime.vertx()
                     .deployVerticle(new LedgerVerticle(
-                            listen, sequencer, storage, allowed, endpoints, interval, runtime.registry(), maxOhttpKeys))
+                            listen,
+                            sequencer,
+                            storage,
+                            allowed,
+                            endpoints,
+                            interval,
+                            runtime.registry(),
+                            maxOhttpKeys,
+                            recosignEvery))
                     .compose(id -> runtime.vertx().deployVerticle(new AdminVerticle(adminListen, runtime.registry())))
                     .await(30, TimeUnit.SECONDS);
         } catch (Exception e) {

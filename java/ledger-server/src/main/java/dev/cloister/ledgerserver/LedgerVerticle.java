@@ -85,6 +85,12 @@ public final class LedgerVerticle extends VerticleBase {
     public record WitnessEndpoint(URI url, dev.cloister.ledger.witness.CosignatureVerifier key) {}
 
     private static final int MAX_WITNESS_REPLY = 4096;
+    /** How often an unchanged checkpoint is cosigned again, unless told otherwise. */
+    public static final Duration DEFAULT_RECOSIGN_INTERVAL = Duration.ofMinutes(10);
+
+    private final Duration recosignEvery;
+    /** When the served checkpoint was last cosigned (System.nanoTime); used on the event loop only. */
+    private long lastCosigned = System.nanoTime();
     /** The submissions waiting to be appended and the duplicate check: used on the event loop only. */
     private final SubmissionQueue queue = new SubmissionQueue(MAX_PENDING, MAX_BATCH, DEDUP_WINDOW);
     /** What {@code GET /checkpoint} serves: the newest checkpoint once its cosignatures are in, not before. */
@@ -124,6 +130,37 @@ public final class LedgerVerticle extends VerticleBase {
             Duration interval,
             MeterRegistry registry,
             int maxConcurrentOhttpKeys) {
+        this(
+                listen,
+                sequencer,
+                storage,
+                submitters,
+                witnesses,
+                interval,
+                registry,
+                maxConcurrentOhttpKeys,
+                DEFAULT_RECOSIGN_INTERVAL);
+    }
+
+    /**
+     * @param recosignEvery how often the witnesses are asked to cosign the current checkpoint again when no batch did
+     *     (so that a quiet log still serves a checkpoint that clients' witness policies find recent: keep it well under
+     *     their max age)
+     */
+    public LedgerVerticle(
+            ListenAddress listen,
+            Sequencer sequencer,
+            LogStorage storage,
+            List<? extends NoteVerifier> submitters,
+            List<WitnessEndpoint> witnesses,
+            Duration interval,
+            MeterRegistry registry,
+            int maxConcurrentOhttpKeys,
+            Duration recosignEvery) {
+        if (recosignEvery.isNegative() || recosignEvery.isZero()) {
+            throw new IllegalArgumentException("re-cosign interval " + recosignEvery + " is not positive");
+        }
+        this.recosignEvery = recosignEvery;
         this.keyRules = new KeyUniqueness(maxConcurrentOhttpKeys);
         this.listen = listen;
         this.sequencer = sequencer;
@@ -156,6 +193,11 @@ public final class LedgerVerticle extends VerticleBase {
                         false)
                 .compose(remembered -> {
                     vertx.setPeriodic(interval.toMillis(), id -> sequenceBatch());
+                    if (!witnesses.isEmpty()) {
+                        vertx.setPeriodic(
+                                Math.max(1, Math.min(recosignEvery.toMillis(), interval.toMillis())),
+                                id -> recosignIfQuiet());
+                    }
                     return vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions()
                                     .setIdleTimeout(30)
                                     .setMaxInitialLineLength(1024)
@@ -341,13 +383,37 @@ public final class LedgerVerticle extends VerticleBase {
     }
 
     /**
+     * Has the witnesses cosign the current checkpoint again when no batch did for {@code recosignEvery}: a witness
+     * cosigns an unchanged checkpoint with a fresh timestamp (tlog-witness, old size = size), so proofs under it stay
+     * recent enough for clients while the log is quiet.
+     */
+    private void recosignIfQuiet() {
+        if (recosigning || System.nanoTime() - lastCosigned < recosignEvery.toNanos()) return;
+        recosigning = true;
+        lastCosigned = System.nanoTime();
+        cosign().onComplete(r -> {
+            recosigning = false;
+            served = sequencer.checkpoint();
+        });
+    }
+
+    /** Whether a re-cosigning is in progress (event loop only). */
+    private boolean recosigning;
+
+    /**
      * Sends the current checkpoint to every witness and publishes it with the valid cosignatures that came back. A
      * witness that fails, answers garbage or signs wrongly is left out: it never holds the log back, and it can never
      * make the served checkpoint unverifiable (clients apply their own quorum).
      */
     private Future<Void> cosign() {
         if (witnesses.isEmpty()) return Future.succeededFuture();
-        SignedNote checkpoint = sequencer.checkpoint();
+        lastCosigned = System.nanoTime();
+        // Earlier cosignatures of the same checkpoint are replaced, not accumulated.
+        SignedNote checkpoint = sequencer
+                .checkpoint()
+                .keepSignatures(s -> witnesses.stream()
+                        .noneMatch(w ->
+                                w.key().name().equals(s.keyName()) && w.key().keyId() == s.keyId()));
         long size = sequencer.size();
         List<Future<List<dev.cloister.ledger.note.NoteSignature>>> answers = new ArrayList<>();
         for (WitnessEndpoint witness : witnesses) {

@@ -51,22 +51,39 @@ public final class KeysCommand implements Callable<Integer> {
                     + " /platform-policies/proofs; repeatable")
     java.util.List<java.nio.file.Path> platformPolicyProofs;
 
+    @Option(
+            names = "--ledger",
+            description = "The ledger's base URL: rebuild the release proofs under its current checkpoint every "
+                    + "--refresh, so that clients always get a recently witnessed one (without it they are served as "
+                    + "logged, and age)")
+    URI ledger;
+
     @Override
     public Integer call() throws Exception {
         Arguments.webUrl("--gateway", gateway);
         java.util.List<dev.cloister.ledger.proof.TlogProof> proofs = proofs("--release-proof", releaseProofs);
-        java.util.List<dev.cloister.ledger.proof.TlogProof> policies =
-                proofs("--platform-policy-proof", platformPolicyProofs);
-        NodeRuntime runtime = NodeRuntime.create();
+        dev.cloister.ledger.proof.KeyProofs policies =
+                new dev.cloister.ledger.proof.KeyProofs(proofs("--platform-policy-proof", platformPolicyProofs));
+        if (ledger != null) Arguments.webUrl("--ledger", ledger);
+        KeyDirectoryVerticle directory;
         try {
-            runtime.vertx()
-                    .deployVerticle(new KeyDirectoryVerticle(
+            directory = ledger == null
+                    ? new KeyDirectoryVerticle(
+                            listen, gateway, refresh, new dev.cloister.ledger.proof.KeyProofs(proofs), policies)
+                    : new KeyDirectoryVerticle(
                             listen,
                             gateway,
                             refresh,
-                            new dev.cloister.ledger.proof.KeyProofs(proofs),
-                            new dev.cloister.ledger.proof.KeyProofs(policies)))
-                    .await(30, TimeUnit.SECONDS);
+                            new dev.cloister.operator.keys.ReleaseProofs(
+                                    proofs,
+                                    new dev.cloister.ledger.tiles.HttpTileSource(ledger, Duration.ofSeconds(10))),
+                            policies);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--release-proof", e.getMessage());
+        }
+        NodeRuntime runtime = NodeRuntime.create();
+        try {
+            runtime.vertx().deployVerticle(directory).await(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             runtime.close();
             throw e;

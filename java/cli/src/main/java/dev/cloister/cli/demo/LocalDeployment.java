@@ -232,6 +232,7 @@ public final class LocalDeployment implements AutoCloseable {
     private dev.cloister.ledger.proof.TlogProof releaseProof;
     private dev.cloister.ledger.proof.TlogProof platformPolicyProof;
     private dev.cloister.ledger.note.Ed25519NoteVerifier platformPolicyKey;
+    private Ed25519NoteSigner releaseKey;
     private KeyRotation gatewayKeys;
     private KeyPublication publication;
     private EpochKeySchedule tokenKeys;
@@ -322,8 +323,12 @@ public final class LocalDeployment implements AutoCloseable {
         cpu = SimulatedSevSnpPlatform.openOrCreate(sim, clock.instant(), random);
         gpu = SimulatedNvidiaGpu.openOrCreate(sim, clock.instant(), random);
         measurement = ReleaseMeasurement.ofRunningBuild();
+        // Signed by a release key of its own, apart from the operator's submitter key (clients name its vkey).
+        releaseKey = Ed25519NoteSigner.generate("release.cloister.invalid", random);
         releaseProof = publisher
-                .publish(ReleaseMeasurement.entry(measurement, "development").encode())
+                .publish(ReleaseMeasurement.developmentRelease(
+                                measurement, "development", List.of(), releaseKey, clock.instant())
+                        .encode())
                 .await(30, TimeUnit.SECONDS)
                 .proof();
         // The platform policy: SEV-SNP TCB floors signed by the operator's key. The simulated Genoa reports its own
@@ -368,10 +373,13 @@ public final class LocalDeployment implements AutoCloseable {
                 loopback(),
                 gatewayBase,
                 Duration.ofMinutes(1),
-                new dev.cloister.ledger.proof.KeyProofs(List.of(releaseProof)),
+                new dev.cloister.operator.keys.ReleaseProofs(
+                        List.of(releaseProof),
+                        new dev.cloister.ledger.tiles.HttpTileSource(ledgerUrl, Duration.ofSeconds(10))),
                 new dev.cloister.ledger.proof.KeyProofs(List.of(platformPolicyProof)));
         vertx.deployVerticle(directory).await(30, TimeUnit.SECONDS);
         directory.mirror().await(30, TimeUnit.SECONDS);
+        directory.refreshReleases().await(30, TimeUnit.SECONDS);
         keyDirectory = URI.create("http://127.0.0.1:" + directory.actualPort());
         RelayConfig relayDefaults = RelayConfig.defaults(loopback(), gatewayBase.resolve("/gateway"));
         RelayVerticle relayVerticle = new RelayVerticle(
@@ -535,6 +543,17 @@ public final class LocalDeployment implements AutoCloseable {
         return TokenChallenge.of(TokenType.VOPRF_P384_SHA384, ISSUER_NAME, new byte[0], List.of(ORIGIN));
     }
 
+    /**
+     * The demo's release quarantine: none, so that the release it publishes at start is usable at once (clients default
+     * to one hour, {@link dev.cloister.client.keys.ReleaseTrust#DEFAULT_QUARANTINE}).
+     */
+    public static final Duration RELEASE_QUARANTINE = Duration.ZERO;
+
+    /** The release key's vkey, which clients of this deployment name. */
+    public String releaseVkey() {
+        return releaseKey.verifier().verifierKey().encode();
+    }
+
     /** A client configured as an app would be: it trusts the ledger's key and witnesses and the release policy. */
     public CloisterClient.Builder client() {
         return CloisterClient.builder(vertx)
@@ -547,6 +566,8 @@ public final class LocalDeployment implements AutoCloseable {
                         new RaTlsPolicy.RequireGpu(gpu.insecurePolicy(), Duration.ofMinutes(5)),
                         verifier)
                 .platformPolicyKey(platformPolicyKey)
+                .releaseKeys(List.of(releaseKey.verifier().verifierKey()))
+                .releaseQuarantine(RELEASE_QUARANTINE)
                 .issuer(issuer, ACCOUNT, challenge())
                 // Background token refills within 0.1 s here (10 s by default): a loopback demo has no issuer to hide
                 // its timing from, and its tests and load driver would otherwise wait.
@@ -575,6 +596,10 @@ public final class LocalDeployment implements AutoCloseable {
         args.addAll(List.of(
                 "--quorum",
                 Integer.toString(witnessPolicy().quorum()),
+                "--release-vkey",
+                releaseKey.verifier().verifierKey().encode(),
+                "--release-quarantine",
+                RELEASE_QUARANTINE.toString(),
                 "--issuer",
                 issuer.toString(),
                 "--account",

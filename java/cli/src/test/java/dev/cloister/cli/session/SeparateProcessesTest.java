@@ -121,6 +121,13 @@ class SeparateProcessesTest {
                 "--out",
                 dir.resolve("operator.key").toString());
         Files.writeString(dir.resolve("submitters"), operatorVkey + "\n");
+        String releaseVkey = cli(
+                "ledger",
+                "keygen",
+                "--name",
+                "release.test",
+                "--out",
+                dir.resolve("release.key").toString());
         Files.write(
                 dir.resolve("token-seed"),
                 HexFormat.of().parseHex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"));
@@ -194,6 +201,8 @@ class SeparateProcessesTest {
                 "http://127.0.0.1:" + ledger,
                 "--submitter-key",
                 dir.resolve("operator.key").toString(),
+                "--release-key",
+                dir.resolve("release.key").toString(),
                 "--release-proof-out",
                 dir.resolve("release.proof").toString());
         await("http://127.0.0.1:" + enclave + "/health", "enclave");
@@ -262,6 +271,10 @@ class SeparateProcessesTest {
             witnessVkey,
             "--quorum",
             "1",
+            "--release-vkey",
+            releaseVkey,
+            "--release-quarantine",
+            "PT0S",
             "--issuer",
             "http://127.0.0.1:" + issuer,
             "--account",

@@ -55,4 +55,13 @@ public final class LedgerView {
     public LogVerifier.Verified verify(byte[] entry, TlogProof proof, Instant now) throws LedgerException, IOException {
         return verifier.verifyInclusion(TreeHash.leafHash(entry), proof, proofs, now);
     }
+
+    /**
+     * Verifies that {@code entry} was in the log by {@code by}: {@code proof}'s checkpoint was cosigned by the witness
+     * quorum at or before then, and is consistent with the remembered one (a release's quarantine).
+     */
+    public LogVerifier.Verified verifyWitnessedBy(byte[] entry, TlogProof proof, Instant by)
+            throws LedgerException, IOException {
+        return verifier.verifyInclusionWitnessedBy(TreeHash.leafHash(entry), proof, proofs, by);
+    }
 }

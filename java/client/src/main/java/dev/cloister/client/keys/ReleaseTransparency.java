@@ -1,52 +1,73 @@
 package dev.cloister.client.keys;
 
 import dev.cloister.attest.ratls.RaTlsPolicy;
+import dev.cloister.attest.sevsnp.SevSnpPolicy;
+import dev.cloister.base.Bytes;
+import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.LedgerException;
 import dev.cloister.ledger.client.LogVerifier;
 import dev.cloister.ledger.entry.Digest;
 import dev.cloister.ledger.entry.EnclaveRelease;
 import dev.cloister.ledger.entry.GpuReferenceValue;
 import dev.cloister.ledger.entry.LedgerEntry;
-import dev.cloister.ledger.entry.PlatformMeasurement;
+import dev.cloister.ledger.entry.ReleaseRevocation;
+import dev.cloister.ledger.entry.SignedRelease;
 import dev.cloister.ledger.proof.KeyProofs;
 import dev.cloister.ledger.proof.TlogProof;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Which enclave software a client accepts: only releases published in the transparency ledger (entry type 0x01),
- * proven by a {@code .tlog-proof} whose checkpoint the log signed and the witness quorum cosigned. The accepted
- * SEV-SNP launch digests become the attestation policy's reference values, so an enclave running anything the
- * public cannot see in the log is refused before a byte of user data is sent.
+ * Which enclave software a client accepts (issue 15 item 5): a {@link SignedRelease} (entry type 0x10) that
+ * <ol>
+ *   <li>is signed by one of the client's release keys ({@link ReleaseTrust}), not merely logged by the operator;</li>
+ *   <li>is in the ledger: a {@code .tlog-proof} whose checkpoint the log signed and the witness quorum cosigned
+ *       recently, consistent with every checkpoint this client saw before;</li>
+ *   <li>is inside its validity window {@code [not_before, not_after)} now;</li>
+ *   <li>is not revoked by a {@link ReleaseRevocation} that this client's verified view of the log holds;</li>
+ *   <li>has been in the log for at least the quarantine: a checkpoint holding it was cosigned by the witness quorum
+ *       at or before {@code now - quarantine} (the key directory serves that older proof too).</li>
+ * </ol>
+ * The accepted releases' SEV-SNP launch digests (one per VM shape) become the attestation policy's reference values
+ * and their platform options its VMPL and SMT rules, so an enclave running anything the public cannot see in the log
+ * is refused before a byte of user data is sent. Version 1 releases (0x01) carry no release signature and are refused.
  */
 public final class ReleaseTransparency {
 
     private final LedgerView ledger;
+    private final ReleaseTrust trust;
 
-    public ReleaseTransparency(LedgerView ledger) {
+    public ReleaseTransparency(LedgerView ledger, ReleaseTrust trust) {
         this.ledger = Objects.requireNonNull(ledger);
+        this.trust = Objects.requireNonNull(trust);
     }
 
     /** A release the ledger vouches for, with where it is in the log. */
-    public record PublishedRelease(EnclaveRelease release, long ledgerIndex, long checkpointSize) {
+    public record PublishedRelease(SignedRelease release, long ledgerIndex, long checkpointSize) {
 
-        /** The SEV-SNP launch digests this release names. */
+        /** The release's name. */
+        public String name() {
+            return release.manifest().release();
+        }
+
+        /** The SEV-SNP launch digests this release names, one per VM shape. */
         public List<byte[]> sevSnpMeasurements() {
-            return release.measurements().stream()
-                    .filter(m -> m instanceof PlatformMeasurement.SevSnp)
-                    .map(m -> ((PlatformMeasurement.SevSnp) m).launchDigest().toByteArray())
+            return release.manifest().snpLaunchDigests().stream()
+                    .map(Bytes::toByteArray)
                     .toList();
         }
 
         /** The SHA-384 digests of the driver and VBIOS RIMs this release names for its GPUs. */
         public List<byte[]> gpuRimDigests() {
             List<byte[]> out = new ArrayList<>();
-            for (GpuReferenceValue g : release.gpus()) {
+            for (GpuReferenceValue g : release.manifest().gpus()) {
                 for (Digest d : List.of(g.driverRim(), g.vbiosRim())) {
                     if (d.algorithm() == Digest.Algorithm.SHA_384) {
                         out.add(d.value().toByteArray());
@@ -57,32 +78,140 @@ public final class ReleaseTransparency {
         }
     }
 
+    /** One release as served: its entry, and every proof the directory served for it (fresh ones and older ones). */
+    private record Served(SignedRelease release, byte[] entry, List<TlogProof> proofs) {}
+
     /**
-     * @return every release whose proof verifies (never empty)
-     * @throws KeyConsistencyException when no proof carries a release that verifies, with each reason
+     * @return every release that passes all checks (never empty)
+     * @throws KeyConsistencyException when none does, with each release's reason
      */
     public List<PublishedRelease> check(KeyProofs proofs, Instant now) throws KeyConsistencyException {
-        List<PublishedRelease> accepted = new ArrayList<>();
         List<String> reasons = new ArrayList<>();
+        Map<Digest, Served> releases = new LinkedHashMap<>();
+        List<ReleaseRevocation> revocations = new ArrayList<>();
         for (TlogProof proof : proofs.proofs()) {
             byte[] entry = proof.extra().orElseThrow();
+            LedgerEntry decoded;
             try {
-                if (!(LedgerEntry.decode(entry) instanceof EnclaveRelease release)) {
-                    reasons.add("entry " + proof.index() + " is not an enclave release");
-                    continue;
-                }
-                LogVerifier.Verified verified = ledger.verify(entry, proof, now);
-                accepted.add(new PublishedRelease(
-                        release, verified.index(), verified.checkpoint().size()));
-            } catch (LedgerException | IOException | RuntimeException e) {
+                decoded = LedgerEntry.decode(entry);
+            } catch (FormatException e) {
                 reasons.add("entry " + proof.index() + ": " + e.getMessage());
+                continue;
+            }
+            switch (decoded) {
+                case SignedRelease r ->
+                    releases.computeIfAbsent(r.digest(), d -> new Served(r, entry, new ArrayList<>()))
+                            .proofs()
+                            .add(proof);
+                case ReleaseRevocation v -> {
+                    Optional<String> refused = verifiedRevocation(entry, proof, now);
+                    if (refused.isEmpty()) {
+                        revocations.add(v);
+                    } else {
+                        reasons.add("revocation " + proof.index() + " is not in the verified log: " + refused.get());
+                    }
+                }
+                case EnclaveRelease old ->
+                    reasons.add("entry " + proof.index() + " is a version 1 release (0x01), which no release key "
+                            + "signs");
+                default -> reasons.add("entry " + proof.index() + " is not an enclave release");
+            }
+        }
+        List<PublishedRelease> accepted = new ArrayList<>();
+        for (Served served : releases.values()) {
+            try {
+                accepted.add(accept(served, revocations, now));
+            } catch (KeyConsistencyException e) {
+                reasons.add("release '" + served.release().manifest().release() + "' ("
+                        + served.release().digest() + "): " + e.getMessage());
             }
         }
         if (accepted.isEmpty()) {
-            throw new KeyConsistencyException("no enclave release verifies in the ledger"
-                    + (reasons.isEmpty() ? "" : ": " + String.join("; ", reasons)));
+            throw new KeyConsistencyException("no enclave release is acceptable"
+                    + (reasons.isEmpty() ? ": none was served" : ": " + String.join("; ", reasons)));
         }
         return List.copyOf(accepted);
+    }
+
+    private PublishedRelease accept(Served served, List<ReleaseRevocation> revocations, Instant now)
+            throws KeyConsistencyException {
+        SignedRelease r = served.release();
+        if (r.verifiedBy(trust.publicKeys()).isEmpty()) {
+            throw new KeyConsistencyException("not signed by a configured release key (its key is "
+                    + r.releaseKey().hex() + ")");
+        }
+        LogVerifier.Verified fresh = null;
+        List<String> failures = new ArrayList<>();
+        for (TlogProof proof : served.proofs()) {
+            try {
+                fresh = ledger.verify(served.entry(), proof, now);
+                break;
+            } catch (LedgerException | IOException | RuntimeException e) {
+                failures.add(e.getMessage());
+            }
+        }
+        if (fresh == null) {
+            throw new KeyConsistencyException("not proven in the ledger: " + String.join("; ", failures));
+        }
+        if (!r.manifest().validAt(now)) {
+            throw new KeyConsistencyException("outside its validity window "
+                    + r.manifest().notBefore() + " .. " + r.manifest().notAfter() + " at " + now);
+        }
+        for (ReleaseRevocation v : revocations) {
+            if (v.revokes(r)) {
+                throw new KeyConsistencyException("revoked by the ledger: " + v.reason());
+            }
+        }
+        if (!trust.quarantine().isZero()) {
+            Instant by = now.minus(trust.quarantine());
+            List<String> undated = new ArrayList<>();
+            boolean dated = false;
+            for (TlogProof proof : served.proofs()) {
+                try {
+                    ledger.verifyWitnessedBy(served.entry(), proof, by);
+                    dated = true;
+                    break;
+                } catch (LedgerException | IOException | RuntimeException e) {
+                    undated.add(e.getMessage());
+                }
+            }
+            if (!dated) {
+                throw new KeyConsistencyException("in quarantine: no checkpoint holding it was witnessed at or before "
+                        + by + " (" + trust.quarantine() + " ago): " + String.join("; ", undated));
+            }
+        }
+        return new PublishedRelease(r, fresh.index(), fresh.checkpoint().size());
+    }
+
+    /** Empty if the revocation is in this client's verified view of the log (recently witnessed, or at any time). */
+    private Optional<String> verifiedRevocation(byte[] entry, TlogProof proof, Instant now) {
+        try {
+            ledger.verify(entry, proof, now);
+            return Optional.empty();
+        } catch (LedgerException | IOException | RuntimeException fresh) {
+            try {
+                ledger.verifyWitnessedBy(entry, proof, now);
+                return Optional.empty();
+            } catch (LedgerException | IOException | RuntimeException dated) {
+                return Optional.of(fresh.getMessage());
+            }
+        }
+    }
+
+    /**
+     * {@code cpu} with the platform options of the accepted releases: the highest VMPL and whether SMT may be on, the
+     * strictest among them when several are valid at once (each release says what it needs; none loosens another).
+     */
+    public static SevSnpPolicy applyPlatformOptions(SevSnpPolicy cpu, List<PublishedRelease> releases) {
+        if (releases.isEmpty()) {
+            throw new IllegalArgumentException("no accepted release");
+        }
+        int vmpl = releases.stream()
+                .mapToInt(r -> r.release().manifest().maxVmpl())
+                .min()
+                .orElseThrow();
+        boolean smt = releases.stream().allMatch(r -> r.release().manifest().smtAllowed());
+        return cpu.withMaximumVmpl(vmpl).withSmt(smt ? SevSnpPolicy.Smt.ALLOWED : SevSnpPolicy.Smt.FORBIDDEN);
     }
 
     /**

@@ -34,6 +34,8 @@ import java.util.Objects;
  * @param platformPolicyKey the key the ledger's platform policies (SEV-SNP TCB floors) must be signed with; empty:
  *                   the ledger's policies are not consulted and {@code platformCpu}'s own minimum TCB applies
  * @param revocationMaxAge how old (from its thisUpdate) the enclave's stapled AMD CRL and GPU OCSP responses may be
+ * @param releases   the release keys and quarantine that the ledger's releases must pass (issue 15, item 5); null
+ *                   only with a pinned {@code attestation}
  */
 public record ClientConfig(
         Vertx vertx,
@@ -65,7 +67,8 @@ public record ClientConfig(
         RequestLog requestLog,
         java.util.Optional<dev.cloister.protocol.padding.SizeBuckets> padding,
         java.util.Optional<dev.cloister.ledger.note.NoteVerifier> platformPolicyKey,
-        Duration revocationMaxAge) {
+        Duration revocationMaxAge,
+        dev.cloister.client.keys.ReleaseTrust releases) {
     public ClientConfig {
         Objects.requireNonNull(vertx, "vertx");
         Objects.requireNonNull(relay, "relay URL");
@@ -87,6 +90,10 @@ public record ClientConfig(
         Objects.requireNonNull(platformPolicyKey, "platformPolicyKey");
         if (revocationMaxAge == null || revocationMaxAge.isNegative() || revocationMaxAge.isZero()) {
             throw new IllegalArgumentException("revocation max age: more than zero");
+        }
+        if (attestation == null && releases == null) {
+            throw new NullPointerException(
+                    "releases: the release keys that sign the releases a platform policy accepts");
         }
     }
 }

@@ -597,6 +597,8 @@ public final class CloisterClient implements AutoCloseable {
         private java.util.Optional<dev.cloister.ledger.note.NoteVerifier> platformPolicyKey =
                 java.util.Optional.empty();
         private Duration revocationMaxAge = dev.cloister.attest.RevocationCheck.DEFAULT_MAX_AGE;
+        private java.util.List<dev.cloister.ledger.note.VerifierKey> releaseKeys = java.util.List.of();
+        private Duration releaseQuarantine = dev.cloister.client.keys.ReleaseTrust.DEFAULT_QUARANTINE;
 
         private Builder(Vertx vertx) {
             this.vertx = Objects.requireNonNull(vertx);
@@ -652,6 +654,23 @@ public final class CloisterClient implements AutoCloseable {
             this.platformGpu = gpu;
             this.verifier = verifier;
             this.attestation = null;
+            return this;
+        }
+
+        /**
+         * The release keys whose signature a release from the ledger needs (with {@link #platform}): at least one.
+         */
+        public Builder releaseKeys(java.util.List<dev.cloister.ledger.note.VerifierKey> keys) {
+            this.releaseKeys = java.util.List.copyOf(keys);
+            return this;
+        }
+
+        /**
+         * How long a release must have been in the log before this client accepts it (default one hour), dated by a
+         * witnessed checkpoint that holds it; zero waives the wait (a demo).
+         */
+        public Builder releaseQuarantine(Duration v) {
+            this.releaseQuarantine = Objects.requireNonNull(v);
             return this;
         }
 
@@ -797,7 +816,10 @@ public final class CloisterClient implements AutoCloseable {
                     requestLog,
                     padding,
                     platformPolicyKey,
-                    revocationMaxAge);
+                    revocationMaxAge,
+                    attestation != null
+                            ? null
+                            : new dev.cloister.client.keys.ReleaseTrust(releaseKeys, releaseQuarantine));
         }
     }
 }

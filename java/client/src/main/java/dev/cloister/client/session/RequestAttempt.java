@@ -79,7 +79,7 @@ final class RequestAttempt {
         String release = measurement == null
                 ? null
                 : dev.cloister.client.keys.ReleaseTransparency.find(releases, measurement)
-                        .map(r -> r.release().release() + " (ledger index " + r.ledgerIndex() + ")")
+                        .map(r -> r.name() + " (ledger index " + r.ledgerIndex() + ")")
                         .orElse(null);
         Optional<NvidiaGpuClaims> gpu = attestation
                 .gpu()

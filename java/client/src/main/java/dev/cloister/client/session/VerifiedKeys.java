@@ -31,7 +31,9 @@ final class VerifiedKeys {
         this.config = config;
         this.ohttp = ohttp;
         this.keyConsistency = new KeyConsistency(ledger);
-        this.releaseTransparency = new dev.cloister.client.keys.ReleaseTransparency(ledger);
+        this.releaseTransparency = config.releases() == null
+                ? null
+                : new dev.cloister.client.keys.ReleaseTransparency(ledger, config.releases());
         this.platformPolicies = config.platformPolicyKey()
                 .map(key -> new PlatformPolicies(ledger, key))
                 .orElse(null);
@@ -170,7 +172,10 @@ final class VerifiedKeys {
                     }
                     return platformCpu()
                             .map(cpu -> RaTlsClient.create(
-                                    RaTlsPolicy.acceptingReleases(cpu, measurements, gpu)
+                                    RaTlsPolicy.acceptingReleases(
+                                                    ReleaseTransparency.applyPlatformOptions(cpu, attempt.releases),
+                                                    measurements,
+                                                    gpu)
                                             .withRevocation(new dev.cloister.attest.RevocationCheck.Required(
                                                     config.revocationMaxAge())),
                                     config.verifier(),

@@ -156,31 +156,27 @@ class KeyConsistencyTest {
 
     @Test
     void releasesComeFromTheLedgerOnly() throws Exception {
-        byte[] measurement = new byte[48];
-        random.nextBytes(measurement);
-        dev.cloister.ledger.entry.Digest digest = new dev.cloister.ledger.entry.Digest(
-                dev.cloister.ledger.entry.Digest.Algorithm.SHA_384, Bytes.of(new byte[48]));
-        byte[] release = new dev.cloister.ledger.entry.EnclaveRelease(
-                        "cloister-enclave 0.1.0",
-                        List.of(new dev.cloister.ledger.entry.PlatformMeasurement.SevSnp(Bytes.of(measurement))),
-                        List.of(),
-                        digest,
-                        "abc123",
-                        digest)
+        byte[] release = dev.cloister.ledger.entry.SignedRelease.sign(
+                        ReleaseTransparencyTest.manifest(
+                                0x11, NOW.minusSeconds(60), NOW.plusSeconds(3600), 0, false, List.of()),
+                        ReleaseTransparencyTest.RELEASE_KEY)
                 .encode();
         List<TlogProof> proofs =
                 publish(List.of(release, entry(config(1), NOW.minusSeconds(60), NOW.plusSeconds(60))), witnesses);
+        ReleaseTrust trust = new ReleaseTrust(
+                List.of(ReleaseTransparencyTest.RELEASE_KEY.verifier().verifierKey()), Duration.ZERO);
         ReleaseTransparency releases = new ReleaseTransparency(
-                LedgerView.inMemory(log.identity(), log.allOf(Duration.ofMinutes(10)), log.sequencer));
+                LedgerView.inMemory(log.identity(), log.allOf(Duration.ofMinutes(10)), log.sequencer), trust);
         List<ReleaseTransparency.PublishedRelease> accepted = releases.check(new KeyProofs(proofs), NOW);
         assertEquals(1, accepted.size(), "the key entry is not a release");
         assertEquals(0, accepted.getFirst().ledgerIndex());
-        assertTrue(ReleaseTransparency.find(accepted, measurement).isPresent());
-        assertTrue(ReleaseTransparency.find(accepted, new byte[48]).isEmpty());
-        ReleaseTransparency otherLog = new ReleaseTransparency(LedgerView.inMemory(
-                new LogIdentity(ORIGIN, new Ed25519NoteSigner(ORIGIN, Ed25519PrivateKey.generate(random)).verifier()),
-                WitnessPolicy.none(),
-                log.sequencer));
+        ReleaseTransparency otherLog = new ReleaseTransparency(
+                LedgerView.inMemory(
+                        new LogIdentity(
+                                ORIGIN, new Ed25519NoteSigner(ORIGIN, Ed25519PrivateKey.generate(random)).verifier()),
+                        WitnessPolicy.none(),
+                        log.sequencer),
+                trust);
         assertThrows(KeyConsistencyException.class, () -> otherLog.check(new KeyProofs(proofs), NOW));
         assertThrows(KeyConsistencyException.class, () -> releases.check(new KeyProofs(proofs.subList(1, 2)), NOW));
     }

@@ -10,9 +10,7 @@ import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.ratls.RaTlsPolicy;
 import dev.cloister.base.Bytes;
 import dev.cloister.ledger.entry.Digest;
-import dev.cloister.ledger.entry.EnclaveRelease;
 import dev.cloister.ledger.entry.GpuReferenceValue;
-import dev.cloister.ledger.entry.PlatformMeasurement;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -29,13 +27,15 @@ class PublishedRimsTest {
 
     private static ReleaseTransparency.PublishedRelease release(List<GpuReferenceValue> gpus) {
         return new ReleaseTransparency.PublishedRelease(
-                new EnclaveRelease(
-                        "cloister-enclave test",
-                        List.of(new PlatformMeasurement.SevSnp(filled(48, 0x11))),
-                        gpus,
-                        new Digest(Digest.Algorithm.SHA_256, filled(32, 0x66)),
-                        "0123456789abcdef0123456789abcdef01234567",
-                        new Digest(Digest.Algorithm.SHA_256, filled(32, 0x77))),
+                dev.cloister.ledger.entry.SignedRelease.sign(
+                        ReleaseTransparencyTest.manifest(
+                                0x11,
+                                ReleaseTransparencyTest.NOW,
+                                ReleaseTransparencyTest.NOW.plusSeconds(60),
+                                0,
+                                false,
+                                gpus),
+                        ReleaseTransparencyTest.RELEASE_KEY),
                 1,
                 2);
     }

@@ -93,7 +93,28 @@ public final class LogVerifier {
     public Verified verifyInclusion(byte[] leafHash, TlogProof proof, ConsistencyProofSource proofs, Instant now)
             throws LedgerException, IOException {
         SignedCheckpoint signed = open(proof.checkpoint());
-        List<WitnessPolicy.Cosignature> cosignatures = policy.check(signed.note(), now);
+        return inclusion(leafHash, proof, proofs, signed, policy.check(signed.note(), now));
+    }
+
+    /**
+     * As {@link #verifyInclusion}, but the witness quorum must have cosigned the proof's checkpoint at or before
+     * {@code by} ({@link WitnessPolicy#checkWitnessedBy}), however long ago: evidence that the entry has been in the
+     * log since then (a release's quarantine). The checkpoint must still be consistent with the remembered one.
+     */
+    public Verified verifyInclusionWitnessedBy(
+            byte[] leafHash, TlogProof proof, ConsistencyProofSource proofs, Instant by)
+            throws LedgerException, IOException {
+        SignedCheckpoint signed = open(proof.checkpoint());
+        return inclusion(leafHash, proof, proofs, signed, policy.checkWitnessedBy(signed.note(), by));
+    }
+
+    private Verified inclusion(
+            byte[] leafHash,
+            TlogProof proof,
+            ConsistencyProofSource proofs,
+            SignedCheckpoint signed,
+            List<WitnessPolicy.Cosignature> cosignatures)
+            throws LedgerException, IOException {
         Checkpoint cp = signed.checkpoint();
         MerkleTree.verifyInclusion(
                 proof.index(), cp.size(), leafHash, proof.proof(), cp.rootHash().toByteArray());

@@ -11,7 +11,8 @@ import java.time.Instant;
  * {@link #decode} refuses anything else (unknown versions or types, unsorted or duplicate lists, trailing bytes).
  * An encoded entry is at most 65535 bytes, the largest an entry bundle holds.
  */
-public sealed interface LedgerEntry permits EnclaveRelease, OhttpKeyConfigEntry, IssuerKeyEntry, PlatformPolicy {
+public sealed interface LedgerEntry
+        permits EnclaveRelease, OhttpKeyConfigEntry, IssuerKeyEntry, PlatformPolicy, SignedRelease, ReleaseRevocation {
 
     /** The encoding version this library writes and reads. */
     int VERSION = 1;
@@ -45,6 +46,8 @@ public sealed interface LedgerEntry permits EnclaveRelease, OhttpKeyConfigEntry,
                 case OhttpKeyConfigEntry.TYPE -> OhttpKeyConfigEntry.read(r);
                 case IssuerKeyEntry.TYPE -> IssuerKeyEntry.read(r);
                 case PlatformPolicy.TYPE -> PlatformPolicy.read(r);
+                case SignedRelease.TYPE -> SignedRelease.read(r);
+                case ReleaseRevocation.TYPE -> ReleaseRevocation.read(r);
                 default ->
                     throw new FormatException(
                             "while decoding a ledger entry: unknown type 0x" + Integer.toHexString(type));

@@ -192,6 +192,11 @@ public final class SignedNote {
         return new SignedNote(text, sigs);
     }
 
+    /** This note with only the signature lines {@code keep} accepts (e.g. without stale cosignatures). */
+    public SignedNote keepSignatures(java.util.function.Predicate<NoteSignature> keep) {
+        return new SignedNote(text, signatures.stream().filter(keep).toList());
+    }
+
     /** The wire form: text, a blank line, the signature lines. */
     public byte[] encode() {
         ByteArrayOutputStream out = new ByteArrayOutputStream(text.length + 128 * signatures.size());

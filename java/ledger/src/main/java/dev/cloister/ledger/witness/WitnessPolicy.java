@@ -52,6 +52,41 @@ public record WitnessPolicy(List<CosignatureVerifier> witnesses, int quorum, Dur
      * @return the cosignatures that counted
      * @throws PolicyException when fewer than {@code quorum} witnesses cosigned within the time window
      */
+    /**
+     * Checks that a quorum of the witnesses cosigned {@code note} at or before {@code by}: evidence that the checkpoint,
+     * and every entry in it, was public at that time (how long an entry has been in the log). Unlike {@link #check},
+     * cosignatures are not required to be recent. A policy without witnesses has nothing that dates a checkpoint, so
+     * it refuses.
+     *
+     * @return the cosignatures that counted
+     * @throws PolicyException when fewer than {@code quorum} witnesses cosigned at or before {@code by}
+     */
+    public List<Cosignature> checkWitnessedBy(Note note, Instant by) throws PolicyException {
+        if (quorum == 0) {
+            throw new PolicyException(
+                    "while dating a checkpoint: the witness policy has no quorum, so nothing says when "
+                            + "the checkpoint was public");
+        }
+        List<Cosignature> counted = new ArrayList<>();
+        int later = 0;
+        for (Note.VerifiedSignature v : note.verified()) {
+            if (!(v.verifier() instanceof CosignatureVerifier w) || !witnesses.contains(w)) {
+                continue;
+            }
+            long seconds = CosignatureV1.timestamp(v.signature().signature().toByteArray());
+            if (seconds > by.getEpochSecond()) {
+                later++;
+            } else {
+                counted.add(new Cosignature(w.name(), Instant.ofEpochSecond(seconds)));
+            }
+        }
+        if (counted.size() < quorum) {
+            throw new PolicyException("while dating a checkpoint: " + counted.size() + " cosignatures at or before "
+                    + by + ", want " + quorum + " of " + witnesses.size() + " (" + later + " later)");
+        }
+        return counted;
+    }
+
     public List<Cosignature> check(Note note, Instant now) throws PolicyException {
         List<Cosignature> counted = new ArrayList<>();
         if (quorum == 0) {

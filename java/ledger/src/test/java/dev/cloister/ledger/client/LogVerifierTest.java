@@ -74,6 +74,41 @@ class LogVerifierTest {
         assertEquals(900, store.get(TestLog.ORIGIN).orElseThrow().size(), "an older checkpoint is not remembered");
     }
 
+    /** A release's quarantine: the quorum must have cosigned a checkpoint holding the entry at or before a time. */
+    @Test
+    void datesAnEntryByItsOldestWitnessedCheckpoint() throws Exception {
+        TestLog log = new TestLog(dir);
+        LogVerifier v = verifier(log, new InMemoryCheckpointStore());
+        log.growTo(700);
+        java.time.Instant then = TestLog.NOW.minus(java.time.Duration.ofHours(2));
+        TlogProof p = log.sequencer.tlogProof(5, Optional.empty());
+        TlogProof anchor = new TlogProof(Optional.empty(), 5, p.proof(), log.cosigned(then, 0, 1));
+        byte[] leaf = TreeHash.leafHash(TestLog.entry(5));
+        PolicyException stale =
+                assertThrows(PolicyException.class, () -> v.verifyInclusion(leaf, anchor, log.sequencer, TestLog.NOW));
+        assertTrue(stale.getMessage().contains("older than"), stale.getMessage());
+        LogVerifier.Verified dated = v.verifyInclusionWitnessedBy(
+                leaf, anchor, log.sequencer, TestLog.NOW.minus(java.time.Duration.ofHours(1)));
+        assertEquals(2, dated.cosignatures().size());
+        PolicyException tooRecent = assertThrows(
+                PolicyException.class,
+                () -> v.verifyInclusionWitnessedBy(leaf, anchor, log.sequencer, then.minusSeconds(1)));
+        assertTrue(tooRecent.getMessage().contains("0 cosignatures at or before"), tooRecent.getMessage());
+        TlogProof oneWitness = new TlogProof(Optional.empty(), 5, p.proof(), log.cosigned(then, 0));
+        PolicyException noQuorum = assertThrows(
+                PolicyException.class,
+                () -> v.verifyInclusionWitnessedBy(leaf, oneWitness, log.sequencer, TestLog.NOW));
+        assertTrue(noQuorum.getMessage().contains("1 cosignatures at or before"), noQuorum.getMessage());
+        LogVerifier unwitnessed = new LogVerifier(
+                log.sequencer.identity(),
+                dev.cloister.ledger.witness.WitnessPolicy.none(),
+                new InMemoryCheckpointStore());
+        PolicyException none = assertThrows(
+                PolicyException.class,
+                () -> unwitnessed.verifyInclusionWitnessedBy(leaf, anchor, log.sequencer, TestLog.NOW));
+        assertTrue(none.getMessage().contains("no quorum"), none.getMessage());
+    }
+
     @Test
     void rollbackIsRefused() throws Exception {
         TestLog log = new TestLog(dir);

@@ -27,8 +27,11 @@ import org.slf4j.LoggerFactory;
  * without also publishing it. It mirrors the gateway's {@code /ohttp-keys} and {@code /ohttp-keys/proofs} every
  * {@code refresh}; it only serves documents that parse, and it needs no trust: clients verify the proofs. It also
  * serves the ledger proofs of the enclave releases the operator runs ({@code /releases/proofs}), from which clients
- * take the measurements they accept, and those of the signed platform policies ({@code /platform-policies/proofs},
- * possibly none), from which clients take SEV-SNP TCB floors above the ones they ship with.
+ * take the measurements they accept: given the ledger, it rebuilds them under the ledger's current checkpoint every
+ * {@code refresh} ({@link ReleaseProofs}), so that while a release is valid the witnessed checkpoint it serves is
+ * never older than the ledger's re-cosigning interval plus {@code refresh} (keep both under clients' max age); and
+ * those of the signed platform policies ({@code /platform-policies/proofs}, possibly none), from which clients take
+ * SEV-SNP TCB floors above the ones they ship with.
  *
  * <p>When its copy may be stale it mirrors sooner: at start, and after a failed mirror, it retries with a backoff from
  * {@value #FIRST_RETRY_MILLIS} ms up to {@value #MAX_RETRY_MILLIS} ms (a directory started before its gateway serves
@@ -49,7 +52,9 @@ public final class KeyDirectoryVerticle extends VerticleBase {
     private final ListenAddress listen;
     private final URI gateway;
     private final Duration refresh;
-    private final byte[] releasesEncoded;
+    private final java.util.Optional<ReleaseProofs> releaseProofs;
+    private volatile byte[] releasesEncoded;
+    private boolean releasesFailing;
     private final byte[] platformPoliciesEncoded;
     private WebClient web;
     private HttpServer server;
@@ -80,11 +85,60 @@ public final class KeyDirectoryVerticle extends VerticleBase {
      */
     public KeyDirectoryVerticle(
             ListenAddress listen, URI gateway, Duration refresh, KeyProofs releases, KeyProofs platformPolicies) {
+        this(listen, gateway, refresh, releases.encode(), java.util.Optional.empty(), platformPolicies);
+    }
+
+    /** @param releases the release proofs, refreshed from the ledger every {@code refresh} */
+    public KeyDirectoryVerticle(ListenAddress listen, URI gateway, Duration refresh, ReleaseProofs releases) {
+        this(listen, gateway, refresh, releases, new KeyProofs(java.util.List.of()));
+    }
+
+    /**
+     * @param releases the release proofs, refreshed from the ledger every {@code refresh}
+     * @param platformPolicies the ledger proofs of the signed platform policies, served at
+     *     {@code /platform-policies/proofs}
+     */
+    public KeyDirectoryVerticle(
+            ListenAddress listen, URI gateway, Duration refresh, ReleaseProofs releases, KeyProofs platformPolicies) {
+        this(listen, gateway, refresh, releases.logged().encode(), java.util.Optional.of(releases), platformPolicies);
+    }
+
+    private KeyDirectoryVerticle(
+            ListenAddress listen,
+            URI gateway,
+            Duration refresh,
+            byte[] releasesEncoded,
+            java.util.Optional<ReleaseProofs> releaseProofs,
+            KeyProofs platformPolicies) {
         this.listen = listen;
         this.gateway = gateway;
         this.refresh = refresh;
-        this.releasesEncoded = releases.encode();
+        this.releasesEncoded = releasesEncoded;
+        this.releaseProofs = releaseProofs;
         this.platformPoliciesEncoded = platformPolicies.encode();
+    }
+
+    /**
+     * Rebuilds the release proofs under the ledger's current checkpoint now (on a worker); on failure the previous
+     * ones stay served. Without a ledger, nothing to do.
+     */
+    public Future<Void> refreshReleases() {
+        if (releaseProofs.isEmpty()) return Future.succeededFuture();
+        return vertx.executeBlocking(() -> releaseProofs.get().refreshed().encode(), false)
+                .map(encoded -> {
+                    releasesEncoded = encoded;
+                    return (Void) null;
+                })
+                .onComplete(result -> {
+                    synchronized (this) {
+                        if (result.failed() && !releasesFailing) {
+                            LOG.warn("refreshing the release proofs from the ledger failed; serving the previous ones");
+                        } else if (result.succeeded() && releasesFailing) {
+                            LOG.info("refreshing the release proofs works again");
+                        }
+                        releasesFailing = result.failed();
+                    }
+                });
     }
 
     @Override
@@ -96,6 +150,10 @@ public final class KeyDirectoryVerticle extends VerticleBase {
                         .setConnectTimeout(2000)
                         .setIdleTimeout(10));
         scheduleMirror(1);
+        if (releaseProofs.isPresent()) {
+            refreshReleases();
+            vertx.setPeriodic(refresh.toMillis(), id -> refreshReleases());
+        }
         return vertx.createHttpServer(new HttpServerOptions()
                         .setIdleTimeout(30)
                         .setMaxInitialLineLength(1024)

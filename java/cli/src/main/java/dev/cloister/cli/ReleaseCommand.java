@@ -1,0 +1,346 @@
+package dev.cloister.cli;
+
+import dev.cloister.attest.measure.MeasurementException;
+import dev.cloister.attest.measure.VcpuType;
+import dev.cloister.attest.measure.VmmType;
+import dev.cloister.base.Bytes;
+import dev.cloister.ledger.FormatException;
+import dev.cloister.ledger.entry.Digest;
+import dev.cloister.ledger.entry.LedgerEntry;
+import dev.cloister.ledger.entry.ReleaseManifest;
+import dev.cloister.ledger.entry.ReleaseRevocation;
+import dev.cloister.ledger.entry.SignedRelease;
+import dev.cloister.ledger.entry.SnpShape;
+import dev.cloister.ledger.note.Ed25519NoteSigner;
+import dev.cloister.server.command.Arguments;
+import dev.cloister.server.command.UsageException;
+import dev.cloister.server.ledger.LedgerPublisher;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code cloister release}: publish a CVM image as a signed release in the ledger, or revoke one. */
+@Command(
+        name = "release",
+        mixinStandardHelpOptions = true,
+        description = "Publish an enclave image as a release signed by a release key, or revoke a release.",
+        subcommands = {ReleaseCommand.Publish.class, ReleaseCommand.Revoke.class})
+public final class ReleaseCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Submits an entry under the submitter key; writes its proof (for the key directory) when asked. */
+    static LedgerPublisher.Published submit(URI ledger, Ed25519NoteSigner submitter, byte[] entry, Path proofOut)
+            throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            LedgerPublisher.Published published = new LedgerPublisher(
+                            WebClient.create(vertx), ledger, submitter, Duration.ofSeconds(30))
+                    .publish(entry)
+                    .await(60, TimeUnit.SECONDS);
+            if (proofOut != null) Files.write(proofOut, published.proof().encode());
+            return published;
+        } finally {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * {@code cloister release publish}: measures an image from {@code cvm-boot/build.sh} (per VM shape), signs the
+     * release with the release key and logs it with the submitter key.
+     */
+    @Command(
+            name = "publish",
+            mixinStandardHelpOptions = true,
+            description = "Compute an image's measurements (SEV-SNP launch digest per vCPU count; TDX RTMR1/RTMR2), "
+                    + "sign them as a release with the release key and log the release in the ledger.")
+    static final class Publish implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--image", required = true, paramLabel = "DIR", description = "What cvm-boot/build.sh wrote")
+        Path image;
+
+        @Option(names = "--ledger", required = true, description = "Ledger base URL")
+        URI ledger;
+
+        @Option(names = "--submitter-key", required = true, description = "Submitter secret key the ledger accepts")
+        Path submitterKey;
+
+        @Option(
+                names = "--release-key",
+                required = true,
+                description = "Release secret key (see 'ledger keygen'); clients name its vkey with --release-vkey")
+        Path releaseKey;
+
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        Firmware firmware;
+
+        static final class Firmware {
+            @Option(names = "--ovmf", description = "The AmdSev OVMF the host boots the image with")
+            Path ovmf;
+
+            @Option(
+                    names = "--launch-inputs",
+                    description = "A launch description (JSON, 'cvm measure --write-launch-inputs') of this image")
+            Path launchInputs;
+        }
+
+        @Option(
+                names = "--vcpus",
+                split = ",",
+                description = "vCPU counts to measure, one SEV-SNP digest each (default: the launch description's, "
+                        + "or 1)")
+        List<Integer> vcpus = new ArrayList<>();
+
+        @Option(
+                names = "--vcpu-type",
+                defaultValue = "EPYC-v4",
+                description = "With --ovmf (default: ${DEFAULT-VALUE})")
+        String vcpuType;
+
+        @Option(
+                names = "--guest-features",
+                defaultValue = "0x1",
+                description = "With --ovmf (default: ${DEFAULT-VALUE})")
+        String guestFeatures;
+
+        @Option(names = "--vmm", defaultValue = "qemu", description = "qemu | ec2 | gce (default: ${DEFAULT-VALUE})")
+        String vmm;
+
+        @Option(
+                names = "--tdx-kernel-authenticode",
+                description = "SHA-384 Authenticode digest of the kernel (96 hex): also publish TDX RTMR1 and RTMR2")
+        String kernelAuthenticode;
+
+        @Option(names = "--name", description = "Release name (default: cloister-enclave and the commit)")
+        String name;
+
+        @Option(names = "--source-revision", description = "Source revision (default: build-info.json's commit)")
+        String sourceRevision;
+
+        @Option(names = "--not-before", description = "Start of validity (default: now)")
+        Instant notBefore;
+
+        @Option(
+                names = "--valid-for",
+                defaultValue = "P90D",
+                description = "Length of the validity window (default: ${DEFAULT-VALUE})")
+        Duration validFor;
+
+        @Option(
+                names = "--max-vmpl",
+                defaultValue = "0",
+                description = "Highest VMPL an SEV-SNP report may come from, 0-3 (default: ${DEFAULT-VALUE})")
+        int maxVmpl;
+
+        @Option(names = "--smt-allowed", description = "Let clients accept SEV-SNP hosts that run SMT")
+        boolean smtAllowed;
+
+        @Option(names = "--proof-out", description = "Where to write the release's .tlog-proof (for 'cloister keys')")
+        Path proofOut;
+
+        @Option(names = "--entry-out", description = "Where to write the signed release entry")
+        Path entryOut;
+
+        @Override
+        public Integer call() throws Exception {
+            Arguments.webUrl("--ledger", ledger);
+            Ed25519NoteSigner submitter = Arguments.logSigner("--submitter-key", submitterKey);
+            Ed25519NoteSigner signer = Arguments.logSigner("--release-key", releaseKey);
+            if (signer.verifier().verifierKey().equals(submitter.verifier().verifierKey())) {
+                throw new UsageException(
+                        "--release-key", "is the submitter key: a release key must be held apart from the operator's");
+            }
+            if (validFor.isNegative() || validFor.isZero()) {
+                throw new UsageException("--valid-for " + validFor, "must be positive");
+            }
+            for (int n : vcpus) {
+                if (n < 1 || n > SnpShape.MAX_VCPUS) throw new UsageException("--vcpus " + n, "must be 1 to 512");
+            }
+            VmmType vmmType;
+            ReleaseImage.Firmware source;
+            Optional<byte[]> authenticode;
+            try {
+                vmmType = VmmType.parse(vmm);
+                source = firmware.ovmf != null
+                        ? new ReleaseImage.Firmware.Ovmf(
+                                firmware.ovmf, Optional.of(VcpuType.parse(vcpuType)), features(guestFeatures))
+                        : new ReleaseImage.Firmware.Described(firmware.launchInputs);
+                authenticode = kernelAuthenticode == null
+                        ? Optional.empty()
+                        : Optional.of(Arguments.hex("--tdx-kernel-authenticode", kernelAuthenticode, 48));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--vmm / --vcpu-type / --guest-features", e.getMessage());
+            }
+            ReleaseImage measured;
+            try {
+                measured = ReleaseImage.measure(image, source, vcpus, vmmType, authenticode);
+            } catch (MeasurementException | IOException e) {
+                spec.commandLine().getErr().println("cloister release publish: " + e.getMessage());
+                return 1;
+            }
+            Path buildInfo = image.resolve("build-info.json");
+            if (!Files.isRegularFile(buildInfo)) {
+                throw new UsageException(
+                        "--image " + image, "has no build-info.json (is it a cvm-boot/build.sh output?)");
+            }
+            String commit = new JsonObject(Files.readString(buildInfo)).getString("commit");
+            String revision = sourceRevision != null ? sourceRevision : commit;
+            if (revision == null) {
+                throw new UsageException("--source-revision", "build-info.json names no commit: give one");
+            }
+            Instant from = (notBefore != null ? notBefore : Instant.now()).truncatedTo(ChronoUnit.SECONDS);
+            SignedRelease release;
+            try {
+                ReleaseManifest manifest = new ReleaseManifest(
+                        name != null
+                                ? name
+                                : "cloister-enclave " + revision.substring(0, Math.min(12, revision.length())),
+                        from,
+                        from.plus(validFor).truncatedTo(ChronoUnit.SECONDS),
+                        maxVmpl,
+                        smtAllowed,
+                        measured.shapes(),
+                        measured.tdx(),
+                        List.of(),
+                        measured.images(),
+                        Bytes.of(measured.launchDescription().getBytes(StandardCharsets.UTF_8)),
+                        revision,
+                        new Digest(Digest.Algorithm.SHA_256, Bytes.of(ReleaseImage.digest("SHA-256", buildInfo))));
+                release = SignedRelease.sign(manifest, signer);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("the release", e.getMessage());
+            }
+            byte[] entry = release.encode();
+            if (entryOut != null) Files.write(entryOut, entry);
+            LedgerPublisher.Published published = submit(ledger, submitter, entry, proofOut);
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("release '" + release.manifest().release() + "' logged at index " + published.index());
+            out.println(
+                    "release digest: " + release.digest().value().hex() + " (what 'cloister release revoke' names)");
+            out.println("valid " + release.manifest().notBefore() + " .. "
+                    + release.manifest().notAfter() + ", max VMPL " + maxVmpl + ", SMT "
+                    + (smtAllowed ? "allowed" : "forbidden"));
+            for (SnpShape s : release.manifest().snpShapes()) {
+                out.println("sev-snp " + s.vcpus() + " vCPU" + (s.vcpus() == 1 ? "" : "s") + ", guest features 0x"
+                        + Long.toHexString(s.guestFeatures()) + ": "
+                        + s.launchDigest().hex());
+            }
+            release.manifest().tdx().ifPresent(t -> {
+                out.println("tdx rtmr1: " + t.rtmr1().hex());
+                out.println("tdx rtmr2: " + t.rtmr2().hex());
+            });
+            out.flush();
+            return 0;
+        }
+
+        private static long features(String text) {
+            String f = text.toLowerCase(Locale.ROOT);
+            if (!f.matches("0x[0-9a-f]{1,16}")) {
+                throw new IllegalArgumentException("\"" + text + "\" is not a hex value like 0x1");
+            }
+            return Long.parseUnsignedLong(f.substring(2), 16);
+        }
+    }
+
+    /** {@code cloister release revoke}: logs a {@link ReleaseRevocation} for a release logged earlier. */
+    @Command(
+            name = "revoke",
+            mixinStandardHelpOptions = true,
+            description = "Log the revocation of a release: clients refuse it once their verified log view holds it.")
+    static final class Revoke implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--ledger", required = true, description = "Ledger base URL")
+        URI ledger;
+
+        @Option(names = "--submitter-key", required = true, description = "Submitter secret key the ledger accepts")
+        Path submitterKey;
+
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        Which which;
+
+        static final class Which {
+            @Option(names = "--release-entry", description = "The signed release entry ('release publish --entry-out')")
+            Path entry;
+
+            @Option(names = "--release-digest", description = "The release digest 'release publish' printed (64 hex)")
+            String digest;
+        }
+
+        @Option(names = "--reason", required = true, description = "Why (shown to clients that refuse the release)")
+        String reason;
+
+        @Option(
+                names = "--proof-out",
+                description = "Where to write the revocation's .tlog-proof (for 'cloister keys')")
+        Path proofOut;
+
+        @Override
+        public Integer call() throws Exception {
+            Arguments.webUrl("--ledger", ledger);
+            Ed25519NoteSigner submitter = Arguments.logSigner("--submitter-key", submitterKey);
+            Digest release;
+            if (which.entry != null) {
+                try {
+                    if (!(LedgerEntry.decode(ReleaseImage.readBounded(which.entry, 65535))
+                            instanceof SignedRelease signed)) {
+                        throw new UsageException("--release-entry " + which.entry, "is not a signed release (0x10)");
+                    }
+                    release = signed.digest();
+                } catch (FormatException e) {
+                    throw new UsageException("--release-entry " + which.entry, e.getMessage());
+                }
+            } else {
+                release = new Digest(
+                        Digest.Algorithm.SHA_256,
+                        Bytes.of(Arguments.hex("--release-digest", which.digest.toLowerCase(Locale.ROOT), 32)));
+            }
+            ReleaseRevocation revocation;
+            try {
+                revocation = new ReleaseRevocation(release, reason);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--reason", e.getMessage());
+            }
+            LedgerPublisher.Published published = submit(ledger, submitter, revocation.encode(), proofOut);
+            spec.commandLine()
+                    .getOut()
+                    .println("revocation of release "
+                            + HexFormat.of().formatHex(release.value().toByteArray()) + " logged at index "
+                            + published.index());
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,282 @@
+package dev.cloister.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cloister.attest.measure.LaunchDescriptionJson;
+import dev.cloister.attest.measure.VmmType;
+import dev.cloister.client.keys.KeyConsistencyException;
+import dev.cloister.client.keys.LedgerView;
+import dev.cloister.client.keys.ReleaseTransparency;
+import dev.cloister.client.keys.ReleaseTrust;
+import dev.cloister.ledger.checkpoint.DirectoryCheckpointStore;
+import dev.cloister.ledger.checkpoint.LogIdentity;
+import dev.cloister.ledger.entry.LedgerEntry;
+import dev.cloister.ledger.entry.SignedRelease;
+import dev.cloister.ledger.log.LogStorage;
+import dev.cloister.ledger.log.Sequencer;
+import dev.cloister.ledger.note.Ed25519NoteSigner;
+import dev.cloister.ledger.note.Ed25519PrivateKey;
+import dev.cloister.ledger.note.KeyFiles;
+import dev.cloister.ledger.proof.KeyProofs;
+import dev.cloister.ledger.proof.TlogProof;
+import dev.cloister.ledger.tiles.HttpTileSource;
+import dev.cloister.ledger.tiles.TileReader;
+import dev.cloister.ledger.witness.Cosigner;
+import dev.cloister.ledger.witness.Witness;
+import dev.cloister.ledger.witness.WitnessPolicy;
+import dev.cloister.ledgerserver.LedgerVerticle;
+import dev.cloister.ledgerserver.WitnessVerticle;
+import dev.cloister.server.ListenAddress;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code cloister release publish} and {@code revoke} against a ledger and a witness on loopback: the measurements come
+ * from the image (sev-snp-measure's vector), the release key signs them, the client accepts the release, then refuses
+ * it once the revocation is logged.
+ */
+class ReleaseCommandTest {
+
+    private static final String ORIGIN = "ledger.cloister.example/release-command";
+
+    @TempDir
+    Path dir;
+
+    private final SecureRandom random = new SecureRandom();
+    private Vertx vertx;
+    private Ed25519NoteSigner logKey;
+    private Cosigner witness;
+    private String ledger;
+    private Path submitterKey;
+    private Path releaseKeyFile;
+    private Ed25519NoteSigner releaseKey;
+
+    @BeforeEach
+    void start() throws Exception {
+        vertx = Vertx.vertx();
+        logKey = new Ed25519NoteSigner(ORIGIN, Ed25519PrivateKey.generate(random));
+        Ed25519NoteSigner submitter = Ed25519NoteSigner.generate("operator", random);
+        releaseKey = Ed25519NoteSigner.generate("release.cloister.example", random);
+        witness = new Cosigner("witness.example", Ed25519PrivateKey.generate(random));
+        WitnessVerticle w = new WitnessVerticle(
+                new ListenAddress("127.0.0.1", 0),
+                new Witness(
+                        witness,
+                        List.of(new LogIdentity(ORIGIN, logKey.verifier())),
+                        new DirectoryCheckpointStore(dir.resolve("witness"))),
+                Clock.systemUTC());
+        vertx.deployVerticle(w).await(10, TimeUnit.SECONDS);
+        LogStorage storage = LogStorage.open(dir.resolve("log"));
+        LedgerVerticle l = new LedgerVerticle(
+                new ListenAddress("127.0.0.1", 0),
+                Sequencer.open(storage, ORIGIN, logKey),
+                storage,
+                List.of(submitter.verifier()),
+                List.of(new LedgerVerticle.WitnessEndpoint(
+                        URI.create("http://127.0.0.1:" + w.actualPort()), witness.verifier())),
+                Duration.ofMillis(50),
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        vertx.deployVerticle(l).await(10, TimeUnit.SECONDS);
+        ledger = "http://127.0.0.1:" + l.actualPort();
+        submitterKey = dir.resolve("operator.key");
+        KeyFiles.writeSecret(submitterKey, submitter.encodeSecret());
+        releaseKeyFile = dir.resolve("release.key");
+        KeyFiles.writeSecret(releaseKeyFile, releaseKey.encodeSecret());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        vertx.close().await(10, TimeUnit.SECONDS);
+    }
+
+    private record Run(int code, String out, String err) {}
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new Launcher());
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private static Path vector(String name) {
+        return Path.of(System.getProperty("cloister.vectors")).resolve("cvm-measure/sev-snp-measure/" + name);
+    }
+
+    /** An image as cvm-boot/build.sh lays it out, with sev-snp-measure's default test inputs (empty kernel, initrd). */
+    private Path image(String name, byte[] kernel) throws Exception {
+        Path image = Files.createDirectories(dir.resolve(name));
+        Files.write(image.resolve("vmlinuz"), kernel);
+        Files.write(image.resolve("initrd.cpio.gz"), new byte[0]);
+        Files.writeString(image.resolve("cmdline"), "console=ttyS0 loglevel=7");
+        Files.writeString(
+                image.resolve("build-info.json"), "{\"commit\": \"0123456789abcdef0123456789abcdef01234567\"}");
+        return image;
+    }
+
+    private List<String> publish(Path image, String... more) {
+        List<String> args = new ArrayList<>(List.of(
+                "release",
+                "publish",
+                "--image",
+                image.toString(),
+                "--ledger",
+                ledger,
+                "--submitter-key",
+                submitterKey.toString(),
+                "--release-key",
+                releaseKeyFile.toString()));
+        args.addAll(List.of(more));
+        return args;
+    }
+
+    private ReleaseTransparency client() {
+        TileReader tiles = new TileReader(new HttpTileSource(URI.create(ledger), Duration.ofSeconds(10)));
+        return new ReleaseTransparency(
+                LedgerView.inMemory(
+                        new LogIdentity(ORIGIN, logKey.verifier()),
+                        WitnessPolicy.quorum(1, List.of(witness.verifier()), Duration.ofMinutes(10)),
+                        tiles),
+                new ReleaseTrust(List.of(releaseKey.verifier().verifierKey()), Duration.ZERO));
+    }
+
+    @Test
+    void publishesTheImagesMeasurementsSignedAndRevokesThem() throws Exception {
+        Path image = image("image", new byte[0]);
+        Path entry = dir.resolve("release.entry");
+        Path proof = dir.resolve("release.proof");
+        Run published = run(publish(
+                        image,
+                        "--ovmf",
+                        vector("ovmf_AmdSev_suffix.bin").toString(),
+                        "--vcpus",
+                        "1",
+                        "--vcpu-type",
+                        "EPYC-v4",
+                        "--guest-features",
+                        "0x21",
+                        "--entry-out",
+                        entry.toString(),
+                        "--proof-out",
+                        proof.toString())
+                .toArray(String[]::new));
+        assertEquals(0, published.code(), published.err() + published.out());
+        assertTrue(
+                published.out().contains("sev-snp 1 vCPU, guest features 0x21: " + CvmMeasureCommandTest.SNP_DEFAULT),
+                published.out());
+
+        SignedRelease release = (SignedRelease) LedgerEntry.decode(Files.readAllBytes(entry));
+        assertTrue(
+                release.verifiedBy(List.of(releaseKey.verifier().verifierKey().publicKey()))
+                        .isPresent());
+        assertEquals(
+                CvmMeasureCommandTest.SNP_DEFAULT,
+                release.manifest().snpShapes().getFirst().launchDigest().hex());
+        assertEquals(0, release.manifest().maxVmpl());
+        assertEquals(
+                List.of("build-info.json", "cmdline", "initrd.cpio.gz", "vmlinuz"),
+                release.manifest().images().stream()
+                        .map(dev.cloister.ledger.entry.ImageDigest::name)
+                        .toList());
+        // An auditor recomputes the digest from the launch description the release carries.
+        assertEquals(
+                CvmMeasureCommandTest.SNP_DEFAULT,
+                java.util.HexFormat.of()
+                        .formatHex(LaunchDescriptionJson.parse(release.manifest()
+                                        .launchDescriptionText()
+                                        .getBytes(StandardCharsets.UTF_8))
+                                .snpLaunchDigest(VmmType.QEMU)));
+
+        TlogProof releaseProof = TlogProof.parse(Files.readAllBytes(proof));
+        List<ReleaseTransparency.PublishedRelease> accepted =
+                client().check(new KeyProofs(List.of(releaseProof)), Instant.now());
+        assertEquals(release, accepted.getFirst().release());
+
+        // The same image from its launch description, for two VM shapes.
+        Path description =
+                Files.writeString(dir.resolve("launch.json"), release.manifest().launchDescriptionText());
+        Run shapes = run(publish(image, "--launch-inputs", description.toString(), "--vcpus", "4,1")
+                .toArray(String[]::new));
+        assertEquals(0, shapes.code(), shapes.err() + shapes.out());
+        assertTrue(shapes.out().contains("sev-snp 1 vCPU, guest features 0x21: " + CvmMeasureCommandTest.SNP_DEFAULT));
+        assertTrue(shapes.out().contains("sev-snp 4 vCPUs, guest features 0x21: "), shapes.out());
+
+        Path revocationProof = dir.resolve("revocation.proof");
+        Run revoked = run(
+                "release",
+                "revoke",
+                "--ledger",
+                ledger,
+                "--submitter-key",
+                submitterKey.toString(),
+                "--release-entry",
+                entry.toString(),
+                "--reason",
+                "guest kernel CVE-2026-0001",
+                "--proof-out",
+                revocationProof.toString());
+        assertEquals(0, revoked.code(), revoked.err() + revoked.out());
+        KeyConsistencyException e = assertThrows(
+                KeyConsistencyException.class,
+                () -> client().check(
+                                new KeyProofs(
+                                        List.of(releaseProof, TlogProof.parse(Files.readAllBytes(revocationProof)))),
+                                Instant.now()));
+        assertTrue(e.getMessage().contains("revoked by the ledger: guest kernel CVE-2026-0001"), e.getMessage());
+    }
+
+    @Test
+    void aLaunchDescriptionOfAnotherImageIsRefusedWithBothValues() throws Exception {
+        Path image = image("image", new byte[0]);
+        Path description = dir.resolve("launch.json");
+        Run measured = run(
+                "cvm",
+                "measure",
+                "--ovmf",
+                vector("ovmf_AmdSev_suffix.bin").toString(),
+                "--kernel",
+                image.resolve("vmlinuz").toString(),
+                "--initrd",
+                image.resolve("initrd.cpio.gz").toString(),
+                "--cmdline",
+                "console=ttyS0 loglevel=7",
+                "--vcpus",
+                "1",
+                "--vcpu-type",
+                "EPYC-v4",
+                "--guest-features",
+                "0x21",
+                "--write-launch-inputs",
+                description.toString());
+        assertEquals(0, measured.code(), measured.err());
+        Path other = image("other", new byte[] {1});
+        Run refused =
+                run(publish(other, "--launch-inputs", description.toString()).toArray(String[]::new));
+        assertEquals(1, refused.code(), refused.out());
+        assertTrue(refused.err().contains("kernel_hash e3b0c442"), refused.err());
+        assertTrue(refused.err().contains("is not the image's vmlinuz 4bf5122f"), refused.err());
+    }
+}

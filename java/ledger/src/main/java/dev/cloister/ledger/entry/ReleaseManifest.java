@@ -1,0 +1,195 @@
+package dev.cloister.ledger.entry;
+
+import dev.cloister.base.Bytes;
+import dev.cloister.ledger.FormatException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a release key vouches for (the body of a {@link SignedRelease}, version 2 of the release format): the software
+ * of a confidential VM, the time it may be used, the platform options it needs, and its measurements per VM shape.
+ * <pre>
+ * struct {
+ *   opaque release&lt;1..255&gt;;                   // UTF-8 release name
+ *   uint64 not_before;                          // POSIX seconds, inclusive
+ *   uint64 not_after;                           // POSIX seconds, exclusive; not_before &lt; not_after
+ *   uint8 max_vmpl;                             // 0..3: the highest VMPL an SEV-SNP report may come from
+ *   uint8 smt_allowed;                          // 0 or 1: whether an SEV-SNP host may run SMT
+ *   SnpShape snp_shapes&lt;0..64&gt;;               // uint8 count; strictly ascending (vcpus, guest_features)
+ *   TdxRuntime tdx&lt;0..1&gt;;                      // uint8 count; RTMR1 and RTMR2
+ *   GpuReferenceValue gpus&lt;0..16&gt;;             // uint8 count; strictly ascending model
+ *   ImageDigest images&lt;1..16&gt;;                 // uint8 count; strictly ascending name
+ *   opaque launch_description&lt;0..2^16-1&gt;;      // the launch description JSON (UTF-8), empty if none
+ *   opaque source_revision&lt;1..255&gt;;           // printable ASCII without spaces
+ *   Digest build_recipe;
+ * } ReleaseManifest;
+ * </pre>
+ * At least one SEV-SNP shape or the TDX registers must be present.
+ */
+public record ReleaseManifest(
+        String release,
+        Instant notBefore,
+        Instant notAfter,
+        int maxVmpl,
+        boolean smtAllowed,
+        List<SnpShape> snpShapes,
+        Optional<TdxRuntime> tdx,
+        List<GpuReferenceValue> gpus,
+        List<ImageDigest> images,
+        Bytes launchDescription,
+        String sourceRevision,
+        Digest buildRecipe) {
+
+    /** The most SEV-SNP shapes one release names. */
+    public static final int MAX_SHAPES = 64;
+
+    public ReleaseManifest {
+        EnclaveRelease.checkText("release name", release);
+        LedgerEntry.checkSeconds("not_before", notBefore);
+        LedgerEntry.checkSeconds("not_after", notAfter);
+        if (!notBefore.isBefore(notAfter)) {
+            throw new IllegalArgumentException("validity " + notBefore + " .. " + notAfter + " is empty");
+        }
+        if (maxVmpl < 0 || maxVmpl > 3) {
+            throw new IllegalArgumentException("maximum VMPL " + maxVmpl + ", want 0 to 3");
+        }
+        snpShapes = List.copyOf(snpShapes);
+        if (snpShapes.size() > MAX_SHAPES) {
+            throw new IllegalArgumentException(snpShapes.size() + " SEV-SNP shapes, want at most " + MAX_SHAPES);
+        }
+        for (int i = 1; i < snpShapes.size(); i++) {
+            if (SnpShape.ORDER.compare(snpShapes.get(i - 1), snpShapes.get(i)) >= 0) {
+                throw new IllegalArgumentException("SEV-SNP shapes not in strictly ascending (vCPUs, guest features)");
+            }
+        }
+        if (snpShapes.isEmpty() && tdx.isEmpty()) {
+            throw new IllegalArgumentException("a release needs an SEV-SNP shape or the TDX registers");
+        }
+        gpus = List.copyOf(gpus);
+        if (gpus.size() > EnclaveRelease.MAX_LIST) {
+            throw new IllegalArgumentException(gpus.size() + " GPU reference values, want at most 16");
+        }
+        for (int i = 1; i < gpus.size(); i++) {
+            if (gpus.get(i - 1).compareModel(gpus.get(i)) >= 0) {
+                throw new IllegalArgumentException("GPU reference values not in ascending model order");
+            }
+        }
+        images = List.copyOf(images);
+        if (images.isEmpty() || images.size() > EnclaveRelease.MAX_LIST) {
+            throw new IllegalArgumentException(images.size() + " image digests, want 1 to 16");
+        }
+        for (int i = 1; i < images.size(); i++) {
+            if (images.get(i - 1).compareName(images.get(i)) >= 0) {
+                throw new IllegalArgumentException("image digests not in strictly ascending name order");
+            }
+        }
+        if (launchDescription.length() > 0xffff) {
+            throw new IllegalArgumentException("launch description of " + launchDescription.length() + " bytes");
+        }
+        try {
+            StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(launchDescription.asReadOnlyBuffer());
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("launch description is not UTF-8");
+        }
+        EnclaveRelease.checkText("source revision", sourceRevision);
+        if (!sourceRevision.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            throw new IllegalArgumentException("source revision is not printable ASCII without spaces");
+        }
+    }
+
+    /** Whether {@code now} is inside the validity window {@code [notBefore, notAfter)}. */
+    public boolean validAt(Instant now) {
+        return !now.isBefore(notBefore) && now.isBefore(notAfter);
+    }
+
+    /** The launch description as text (empty if the release has none). */
+    public String launchDescriptionText() {
+        return StandardCharsets.UTF_8
+                .decode(ByteBuffer.wrap(launchDescription.toByteArray()))
+                .toString();
+    }
+
+    /** The SEV-SNP launch digests of every shape. */
+    public List<Bytes> snpLaunchDigests() {
+        return snpShapes.stream().map(SnpShape::launchDigest).toList();
+    }
+
+    void write(CanonicalWriter w) {
+        w.string8(release)
+                .u64(notBefore.getEpochSecond())
+                .u64(notAfter.getEpochSecond())
+                .u8(maxVmpl)
+                .u8(smtAllowed ? 1 : 0)
+                .u8(snpShapes.size());
+        snpShapes.forEach(s -> s.write(w));
+        w.u8(tdx.isPresent() ? 1 : 0);
+        tdx.ifPresent(t -> t.write(w));
+        w.u8(gpus.size());
+        gpus.forEach(g -> g.write(w));
+        w.u8(images.size());
+        images.forEach(i -> i.write(w));
+        w.opaque16(launchDescription).string8(sourceRevision);
+        buildRecipe.write(w);
+    }
+
+    /** The canonical encoding (what a release key signs, after {@link SignedRelease#CONTEXT}). */
+    public byte[] encode() {
+        CanonicalWriter w = new CanonicalWriter();
+        write(w);
+        return w.toByteArray();
+    }
+
+    static ReleaseManifest read(CanonicalReader r) throws FormatException {
+        String release = r.string8("release name");
+        Instant nb = LedgerEntry.readSeconds(r, "not_before");
+        Instant na = LedgerEntry.readSeconds(r, "not_after");
+        int vmpl = r.u8("max_vmpl");
+        int smt = r.u8("smt_allowed");
+        if (smt > 1) {
+            throw new FormatException("while reading a release manifest: smt_allowed " + smt + ", want 0 or 1");
+        }
+        int ns = r.u8("SEV-SNP shape count");
+        if (ns > MAX_SHAPES) {
+            throw new FormatException("while reading a release manifest: " + ns + " SEV-SNP shapes, want <= 64");
+        }
+        List<SnpShape> shapes = new ArrayList<>(ns);
+        for (int i = 0; i < ns; i++) {
+            shapes.add(SnpShape.read(r));
+        }
+        int nt = r.u8("TDX register count");
+        if (nt > 1) {
+            throw new FormatException("while reading a release manifest: " + nt + " TDX register sets, want 0 or 1");
+        }
+        Optional<TdxRuntime> tdx = nt == 1 ? Optional.of(TdxRuntime.read(r)) : Optional.empty();
+        int ng = r.u8("GPU count");
+        if (ng > EnclaveRelease.MAX_LIST) {
+            throw new FormatException("while reading a release manifest: " + ng + " GPU reference values, want <= 16");
+        }
+        List<GpuReferenceValue> gpus = new ArrayList<>(ng);
+        for (int i = 0; i < ng; i++) {
+            gpus.add(GpuReferenceValue.read(r));
+        }
+        int ni = r.u8("image digest count");
+        if (ni < 1 || ni > EnclaveRelease.MAX_LIST) {
+            throw new FormatException("while reading a release manifest: " + ni + " image digests, want 1 to 16");
+        }
+        List<ImageDigest> images = new ArrayList<>(ni);
+        for (int i = 0; i < ni; i++) {
+            images.add(ImageDigest.read(r));
+        }
+        Bytes launch = Bytes.of(r.opaque16("launch description", 0));
+        String rev = r.string8("source revision");
+        Digest recipe = Digest.read(r, "build recipe digest");
+        return new ReleaseManifest(release, nb, na, vmpl, smt == 1, shapes, tdx, gpus, images, launch, rev, recipe);
+    }
+}

@@ -1,0 +1,229 @@
+package dev.cloister.ledger.entry;
+
+import static dev.cloister.ledger.entry.LedgerEntryTest.filled;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cloister.base.Bytes;
+import dev.cloister.ledger.FormatException;
+import dev.cloister.ledger.note.Ed25519NoteSigner;
+import dev.cloister.ledger.note.Ed25519PrivateKey;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Release format v2: the signed release (0x10) and its revocation (0x11); old entries still parse. */
+class SignedReleaseTest {
+
+    static final Instant NB = Instant.parse("2026-12-01T00:00:00Z");
+    static final Instant NA = Instant.parse("2027-03-01T00:00:00Z");
+    static final Ed25519NoteSigner RELEASE_KEY = new Ed25519NoteSigner(
+            "release.cloister.example",
+            Ed25519PrivateKey.fromSeed(filled(32, 0x01).toByteArray()));
+    static final Ed25519NoteSigner OTHER_KEY = new Ed25519NoteSigner(
+            "release.cloister.example",
+            Ed25519PrivateKey.fromSeed(filled(32, 0x02).toByteArray()));
+
+    static ReleaseManifest manifest(List<SnpShape> shapes, Optional<TdxRuntime> tdx) {
+        return new ReleaseManifest(
+                "cloister-enclave 0.2.0",
+                NB,
+                NA,
+                0,
+                false,
+                shapes,
+                tdx,
+                List.of(),
+                List.of(
+                        new ImageDigest("initrd.cpio.zst", new Digest(Digest.Algorithm.SHA_256, filled(32, 0x61))),
+                        new ImageDigest("vmlinuz", new Digest(Digest.Algorithm.SHA_256, filled(32, 0x62)))),
+                Bytes.of("{\"vcpus\":4}".getBytes(StandardCharsets.UTF_8)),
+                "0123456789abcdef0123456789abcdef01234567",
+                new Digest(Digest.Algorithm.SHA_256, filled(32, 0x77)));
+    }
+
+    static ReleaseManifest manifest() {
+        return manifest(
+                List.of(new SnpShape(1, 1, filled(48, 0x11)), new SnpShape(4, 1, filled(48, 0x14))),
+                Optional.of(new TdxRuntime(filled(48, 0x21), filled(48, 0x22))));
+    }
+
+    static Bytes rawKey(Ed25519NoteSigner s) {
+        return s.verifier().verifierKey().publicKey();
+    }
+
+    @Test
+    void roundTripsAndVerifiesUnderItsReleaseKey() throws Exception {
+        SignedRelease signed = SignedRelease.sign(manifest(), RELEASE_KEY);
+        byte[] wire = signed.encode();
+        assertEquals(0x10, wire[3]);
+        LedgerEntry decoded = LedgerEntry.decode(wire);
+        assertEquals(signed, decoded);
+        assertArrayEquals(wire, decoded.encode());
+        assertEquals(
+                Optional.of(rawKey(RELEASE_KEY)), signed.verifiedBy(List.of(rawKey(OTHER_KEY), rawKey(RELEASE_KEY))));
+        assertTrue(signed.manifest().validAt(NB));
+        assertFalse(signed.manifest().validAt(NA));
+        assertFalse(signed.manifest().validAt(NB.minusSeconds(1)));
+    }
+
+    @Test
+    void refusesAnUntrustedKeyAndATamperedManifest() {
+        SignedRelease signed = SignedRelease.sign(manifest(), RELEASE_KEY);
+        assertTrue(signed.verifiedBy(List.of(rawKey(OTHER_KEY))).isEmpty(), "a key the client does not name");
+        assertTrue(signed.verifiedBy(List.of()).isEmpty(), "no release key at all");
+        ReleaseManifest other = manifest(List.of(new SnpShape(1, 1, filled(48, 0x99))), Optional.empty());
+        SignedRelease swapped = new SignedRelease(other, signed.releaseKey(), signed.signature());
+        assertTrue(swapped.verifiedBy(List.of(rawKey(RELEASE_KEY))).isEmpty(), "a signature over another manifest");
+        SignedRelease byOther = SignedRelease.sign(manifest(), OTHER_KEY);
+        SignedRelease claimed = new SignedRelease(manifest(), rawKey(RELEASE_KEY), byOther.signature());
+        assertTrue(claimed.verifiedBy(List.of(rawKey(RELEASE_KEY))).isEmpty(), "another key's signature");
+    }
+
+    @Test
+    void aSignatureCoversTheContextString() {
+        byte[] message = SignedRelease.signedBytes(manifest());
+        assertArrayEquals("cloister/release/v2\n".getBytes(StandardCharsets.US_ASCII), Arrays.copyOf(message, 20));
+        assertArrayEquals(manifest().encode(), Arrays.copyOfRange(message, 20, message.length));
+    }
+
+    @Test
+    void refusesInvalidManifests() {
+        var e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new ReleaseManifest(
+                        "r",
+                        NB,
+                        NA,
+                        4,
+                        false,
+                        manifest().snpShapes(),
+                        Optional.empty(),
+                        List.of(),
+                        manifest().images(),
+                        Bytes.EMPTY,
+                        "rev",
+                        manifest().buildRecipe()));
+        assertTrue(e.getMessage().contains("maximum VMPL 4"), e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new ReleaseManifest(
+                        "r",
+                        NA,
+                        NA,
+                        0,
+                        false,
+                        manifest().snpShapes(),
+                        Optional.empty(),
+                        List.of(),
+                        manifest().images(),
+                        Bytes.EMPTY,
+                        "rev",
+                        manifest().buildRecipe()));
+        assertTrue(e.getMessage().contains("is empty"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> manifest(List.of(), Optional.empty()));
+        assertTrue(e.getMessage().contains("needs an SEV-SNP shape or the TDX registers"), e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> manifest(
+                        List.of(new SnpShape(4, 1, filled(48, 1)), new SnpShape(1, 1, filled(48, 2))),
+                        Optional.empty()));
+        assertTrue(e.getMessage().contains("ascending"), e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> manifest(
+                        List.of(new SnpShape(4, 1, filled(48, 1)), new SnpShape(4, 1, filled(48, 2))),
+                        Optional.empty()));
+        assertTrue(e.getMessage().contains("ascending"), "a duplicate shape: " + e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new SnpShape(0, 1, filled(48, 1)));
+        assertTrue(e.getMessage().contains("0 vCPUs"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new SnpShape(513, 1, filled(48, 1)));
+        assertTrue(e.getMessage().contains("513 vCPUs"), e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new ImageDigest("../vmlinuz", manifest().buildRecipe()));
+        assertTrue(e.getMessage().contains("not a plain file name"), e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new ReleaseManifest(
+                        "r",
+                        NB,
+                        NA,
+                        0,
+                        false,
+                        manifest().snpShapes(),
+                        Optional.empty(),
+                        List.of(),
+                        manifest().images(),
+                        Bytes.of(new byte[] {(byte) 0xff}),
+                        "rev",
+                        manifest().buildRecipe()));
+        assertTrue(e.getMessage().contains("not UTF-8"), e.getMessage());
+    }
+
+    /** The offset of the manifest's max_vmpl byte in an encoded signed release: header, name, two timestamps. */
+    private static int vmplOffset() {
+        return 4 + 1 + "cloister-enclave 0.2.0".length() + 16;
+    }
+
+    @Test
+    void refusesNonCanonicalWireForms() {
+        byte[] wire = SignedRelease.sign(manifest(), RELEASE_KEY).encode();
+        byte[] vmpl = wire.clone();
+        vmpl[vmplOffset()] = 4;
+        assertRefused(vmpl, "maximum VMPL 4");
+        byte[] smt = wire.clone();
+        smt[vmplOffset() + 1] = 2;
+        assertRefused(smt, "smt_allowed 2");
+        byte[] shapes = wire.clone();
+        shapes[vmplOffset() + 2] = 65;
+        assertRefused(shapes, "65 SEV-SNP shapes");
+        int tdxCount = vmplOffset() + 3 + 2 * (2 + 8 + 48);
+        byte[] tdx = wire.clone();
+        tdx[tdxCount] = 2;
+        assertRefused(tdx, "2 TDX register sets");
+        assertRefused(Arrays.copyOf(wire, wire.length - 1), "release signature");
+        byte[] trailing = Arrays.copyOf(wire, wire.length + 1);
+        assertRefused(trailing, "trailing");
+    }
+
+    private static void assertRefused(byte[] wire, String reason) {
+        FormatException e = assertThrows(FormatException.class, () -> LedgerEntry.decode(wire));
+        assertTrue(e.getMessage().contains(reason), "want '" + reason + "' in: " + e.getMessage());
+    }
+
+    @Test
+    void aRevocationNamesTheReleaseBySha256() throws Exception {
+        SignedRelease signed = SignedRelease.sign(manifest(), RELEASE_KEY);
+        ReleaseRevocation revocation = new ReleaseRevocation(signed.digest(), "CVE-2026-0001 in the guest kernel");
+        byte[] wire = revocation.encode();
+        assertEquals(0x11, wire[3]);
+        ReleaseRevocation decoded = (ReleaseRevocation) LedgerEntry.decode(wire);
+        assertEquals(revocation, decoded);
+        assertTrue(decoded.revokes(signed));
+        assertFalse(decoded.revokes(SignedRelease.sign(manifest(), OTHER_KEY)));
+        assertEquals(
+                HexFormat.of().formatHex(dev.cloister.ledger.merkle.TreeHash.sha256(signed.encode())),
+                signed.digest().value().hex());
+        var e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new ReleaseRevocation(new Digest(Digest.Algorithm.SHA_384, filled(48, 1)), "x"));
+        assertTrue(e.getMessage().contains("by SHA-256"), e.getMessage());
+        byte[] noReason = Arrays.copyOf(wire, wire.length);
+        noReason[4 + 1 + 32] = 0;
+        assertRefused(Arrays.copyOf(noReason, 4 + 1 + 32 + 1), "want at least 1");
+    }
+
+    @Test
+    void version1ReleasesStillParse() throws Exception {
+        EnclaveRelease old = LedgerEntryTest.release();
+        assertEquals(old, LedgerEntry.decode(old.encode()));
+    }
+}
