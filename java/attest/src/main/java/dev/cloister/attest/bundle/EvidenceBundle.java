@@ -1,6 +1,7 @@
 package dev.cloister.attest.bundle;
 
 import dev.cloister.attest.AttestationException;
+import dev.cloister.base.Bytes;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,18 +59,13 @@ public record EvidenceBundle(
     static final List<String> CPU_TYPES = List.of(SEV_SNP_REPORT);
 
     /** One CMW record: a media type and the bytes. */
-    public record Entry(String mediaType, byte[] value) {
+    public record Entry(String mediaType, Bytes value) {
         public Entry {
             Objects.requireNonNull(mediaType, "mediaType");
-            value = Objects.requireNonNull(value, "value").clone();
-            if (value.length > MAX_VALUE) {
+            Objects.requireNonNull(value, "value");
+            if (value.length() > MAX_VALUE) {
                 throw new IllegalArgumentException("bundle entry larger than " + MAX_VALUE + " bytes");
             }
-        }
-
-        @Override
-        public byte[] value() {
-            return value.clone();
         }
     }
 
@@ -116,7 +112,8 @@ public record EvidenceBundle(
             throw new IllegalArgumentException("1 to " + MAX_RIMS + " RIM documents, got " + documents.size());
         }
         return new Entry(
-                NVIDIA_RIMS, Cbor.array(documents.stream().map(Cbor::bytes).toArray(byte[][]::new)));
+                NVIDIA_RIMS,
+                Bytes.of(Cbor.array(documents.stream().map(Cbor::bytes).toArray(byte[][]::new))));
     }
 
     /** The RIM documents of the {@code gpu-rims} entry, if any. */
@@ -124,7 +121,7 @@ public record EvidenceBundle(
         if (gpuRims.isEmpty()) {
             return List.of();
         }
-        byte[] value = gpuRims.get().value();
+        byte[] value = gpuRims.get().value().toByteArray();
         if (!(Cbor.decode(value) instanceof List<?> l)
                 || l.isEmpty()
                 || l.size() > MAX_RIMS
@@ -157,7 +154,7 @@ public record EvidenceBundle(
     }
 
     private static byte[] record(Entry e) {
-        return Cbor.array(Cbor.text(e.mediaType()), Cbor.bytes(e.value));
+        return Cbor.array(Cbor.text(e.mediaType()), Cbor.bytes(e.value.toByteArray()));
     }
 
     public static EvidenceBundle decode(byte[] encoded) throws AttestationException {
@@ -220,6 +217,6 @@ public record EvidenceBundle(
         if (bytes.length > MAX_VALUE) {
             throw new AttestationException("entry \"" + label + "\" larger than " + MAX_VALUE + " bytes");
         }
-        return Optional.of(new Entry(type, bytes));
+        return Optional.of(new Entry(type, Bytes.of(bytes)));
     }
 }

@@ -37,16 +37,19 @@ class EvidenceBundleTest {
         byte[] chain = (vcekPem + new String(Vectors.read(snp.resolve("cert_chain_milan")), StandardCharsets.US_ASCII))
                 .getBytes(StandardCharsets.US_ASCII);
         return new EvidenceBundle(
-                new EvidenceBundle.Entry(EvidenceBundle.SEV_SNP_REPORT, Vectors.read(snp.resolve("report_milan.bin"))),
-                new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN, chain),
+                new EvidenceBundle.Entry(
+                        EvidenceBundle.SEV_SNP_REPORT,
+                        dev.cloister.base.Bytes.of(Vectors.read(snp.resolve("report_milan.bin")))),
+                new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN, dev.cloister.base.Bytes.of(chain)),
                 Optional.of(new EvidenceBundle.Entry(
                         EvidenceBundle.NVIDIA_SPDM_REPORT,
-                        NvidiaGpuEvidence.ofHex(new String(
+                        dev.cloister.base.Bytes.of(NvidiaGpuEvidence.ofHex(new String(
                                         Vectors.read(gpu.resolve("hopperAttestationReport.txt")),
                                         StandardCharsets.US_ASCII))
-                                .report())),
+                                .report()))),
                 Optional.of(new EvidenceBundle.Entry(
-                        EvidenceBundle.PEM_CHAIN, Vectors.read(gpu.resolve("hopperCertChain.txt")))),
+                        EvidenceBundle.PEM_CHAIN,
+                        dev.cloister.base.Bytes.of(Vectors.read(gpu.resolve("hopperCertChain.txt"))))),
                 Optional.empty());
     }
 
@@ -61,22 +64,23 @@ class EvidenceBundleTest {
         byte[] enc = b.encode();
         EvidenceBundle d = EvidenceBundle.decode(enc);
         assertArrayEquals(enc, d.encode());
-        assertArrayEquals(b.cpu().value(), d.cpu().value());
+        assertEquals(b.cpu().value(), d.cpu().value());
         // The CPU chain entry holds VCEK, ASK, ARK in one PEM: split at the first certificate.
-        String pem = new String(d.cpuEndorsements().value(), StandardCharsets.US_ASCII);
+        String pem = new String(d.cpuEndorsements().value().toByteArray(), StandardCharsets.US_ASCII);
         int second = pem.indexOf("-----BEGIN CERTIFICATE-----", 1);
         AttestationVerifier v = AttestationVerifier.create();
         v.verify(
                 NOW,
-                SevSnpEvidence.of(d.cpu().value()),
+                SevSnpEvidence.of(d.cpu().value().toByteArray()),
                 SevSnpEndorsements.of(
                         pem.substring(0, second).getBytes(StandardCharsets.US_ASCII),
                         pem.substring(second).getBytes(StandardCharsets.US_ASCII)),
                 SevSnpPolicy.genuineAmd());
         v.verify(
                 NOW,
-                NvidiaGpuEvidence.of(d.gpu().orElseThrow().value()),
-                NvidiaGpuEndorsements.ofPem(d.gpuEndorsements().orElseThrow().value()),
+                NvidiaGpuEvidence.of(d.gpu().orElseThrow().value().toByteArray()),
+                NvidiaGpuEndorsements.ofPem(
+                        d.gpuEndorsements().orElseThrow().value().toByteArray()),
                 NvidiaGpuPolicy.genuineNvidia());
     }
 

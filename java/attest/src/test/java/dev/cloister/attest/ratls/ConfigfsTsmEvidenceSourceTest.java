@@ -12,7 +12,6 @@ import dev.cloister.attest.sim.SimulatedReportRequest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,9 +45,9 @@ class ConfigfsTsmEvidenceSourceTest {
         SevSnpClaims claims = (SevSnpClaims) RaTlsFixture.VERIFIER
                 .verify(
                         java.time.Instant.now(),
-                        SevSnpEvidence.of(e.report().value()),
-                        RaTlsVerifier.cpuEndorsements(e.endorsements().value()),
-                        RaTlsFixture.simulatedCpu().withReportData(new ReferenceValue.Digests(List.of(reportData))))
+                        SevSnpEvidence.of(e.report().value().toByteArray()),
+                        RaTlsVerifier.cpuEndorsements(e.endorsements().value().toByteArray()),
+                        RaTlsFixture.simulatedCpu().withReportData(ReferenceValue.Digests.of(reportData)))
                 .claims();
         assertArrayEquals(RaTlsFixture.RELEASE, claims.measurement());
     }
@@ -76,6 +75,7 @@ class ConfigfsTsmEvidenceSourceTest {
                 new ConfigfsTsmEvidenceSource(new ConfigfsTsm(bare), "cloister-ra-tls", Optional.of(chain))
                         .cpuReport(reportData)
                         .endorsements()
-                        .value());
+                        .value()
+                        .toByteArray());
     }
 }
