@@ -86,7 +86,7 @@ public final class LedgerVerticle extends VerticleBase {
 
     private static final int MAX_WITNESS_REPLY = 4096;
     /** The submissions waiting to be appended and the duplicate check: used on the event loop only. */
-    private final SubmissionQueue queue = new SubmissionQueue(MAX_PENDING, MAX_BATCH, DEDUP_WINDOW);
+    private final SubmissionQueue queue;
     /** What {@code GET /checkpoint} serves: the newest checkpoint once its cosignatures are in, not before. */
     private volatile SignedNote served;
 
@@ -124,6 +124,30 @@ public final class LedgerVerticle extends VerticleBase {
             Duration interval,
             MeterRegistry registry,
             int maxConcurrentOhttpKeys) {
+        this(
+                listen,
+                sequencer,
+                storage,
+                submitters,
+                witnesses,
+                interval,
+                registry,
+                maxConcurrentOhttpKeys,
+                MAX_PENDING);
+    }
+
+    /** @param maxPending how many submissions may wait to be appended; more get 503 with Retry-After */
+    LedgerVerticle(
+            ListenAddress listen,
+            Sequencer sequencer,
+            LogStorage storage,
+            List<? extends NoteVerifier> submitters,
+            List<WitnessEndpoint> witnesses,
+            Duration interval,
+            MeterRegistry registry,
+            int maxConcurrentOhttpKeys,
+            int maxPending) {
+        this.queue = new SubmissionQueue(maxPending, MAX_BATCH, DEDUP_WINDOW);
         this.keyRules = new KeyUniqueness(maxConcurrentOhttpKeys);
         this.listen = listen;
         this.sequencer = sequencer;

@@ -1,6 +1,7 @@
 package dev.cloister.client.keys;
 
 import dev.cloister.attest.ratls.RaTlsPolicy;
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.LedgerException;
 import dev.cloister.ledger.client.LogVerifier;
 import dev.cloister.ledger.entry.Digest;
@@ -44,12 +45,12 @@ public final class ReleaseTransparency {
         }
 
         /** The SHA-384 digests of the driver and VBIOS RIMs this release names for its GPUs. */
-        public List<byte[]> gpuRimDigests() {
-            List<byte[]> out = new ArrayList<>();
+        public List<Bytes> gpuRimDigests() {
+            List<Bytes> out = new ArrayList<>();
             for (GpuReferenceValue g : release.gpus()) {
                 for (Digest d : List.of(g.driverRim(), g.vbiosRim())) {
                     if (d.algorithm() == Digest.Algorithm.SHA_384) {
-                        out.add(d.value().toByteArray());
+                        out.add(d.value());
                     }
                 }
             }
@@ -65,7 +66,7 @@ public final class ReleaseTransparency {
         List<PublishedRelease> accepted = new ArrayList<>();
         List<String> reasons = new ArrayList<>();
         for (TlogProof proof : proofs.proofs()) {
-            byte[] entry = proof.extra().orElseThrow();
+            byte[] entry = proof.extra().orElseThrow().toByteArray();
             try {
                 if (!(LedgerEntry.decode(entry) instanceof EnclaveRelease release)) {
                     reasons.add("entry " + proof.index() + " is not an enclave release");
@@ -97,7 +98,7 @@ public final class ReleaseTransparency {
         if (!(gpu instanceof RaTlsPolicy.RequireGpu r) || !(r.rims() instanceof RaTlsPolicy.FromLedger)) {
             return gpu;
         }
-        List<byte[]> rims =
+        List<Bytes> rims =
                 releases.stream().flatMap(p -> p.gpuRimDigests().stream()).toList();
         if (rims.isEmpty()) {
             throw new KeyConsistencyException(
