@@ -82,8 +82,10 @@ class NvmlEvidenceSourceTest {
             assertNotEquals(a.freshness(), b.freshness());
             assertEquals(before + 2, FakeNvml.calls("nvmlDeviceGetConfComputeGpuAttestationReport"));
             assertEquals(EvidenceBundle.NVIDIA_SPDM_REPORT, a.report().mediaType());
-            assertArrayEquals(Files.readAllBytes(fake.report), a.report().value());
-            assertArrayEquals(Files.readAllBytes(fake.chain), a.endorsements().value());
+            assertArrayEquals(
+                    Files.readAllBytes(fake.report), a.report().value().toByteArray());
+            assertArrayEquals(
+                    Files.readAllBytes(fake.chain), a.endorsements().value().toByteArray());
         }
     }
 
