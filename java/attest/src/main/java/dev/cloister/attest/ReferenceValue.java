@@ -1,6 +1,6 @@
 package dev.cloister.attest;
 
-import dev.cloister.base.Hex;
+import dev.cloister.base.Bytes;
 import java.util.List;
 import java.util.Objects;
 
@@ -18,29 +18,34 @@ public sealed interface ReferenceValue {
      *
      * @param allowed at least one value; all of the same length
      */
-    record Digests(List<byte[]> allowed) implements ReferenceValue {
+    record Digests(List<Bytes> allowed) implements ReferenceValue {
         public Digests {
             Objects.requireNonNull(allowed, "allowed");
             if (allowed.isEmpty()) {
                 throw new IllegalArgumentException("Digests needs at least one allowed value (use Skip to skip)");
             }
-            allowed = allowed.stream().map(byte[]::clone).toList();
-            int len = allowed.getFirst().length;
-            for (byte[] d : allowed) {
-                if (d.length != len || d.length == 0) {
+            allowed = List.copyOf(allowed);
+            int len = allowed.getFirst().length();
+            for (Bytes d : allowed) {
+                if (d.length() != len || d.length() == 0) {
                     throw new IllegalArgumentException("Digests must be non-empty and all of one length");
                 }
             }
         }
 
+        /** Digests allowing copies of {@code values}. */
+        public static Digests of(byte[]... values) {
+            return new Digests(java.util.Arrays.stream(values).map(Bytes::of).toList());
+        }
+
         public static Digests ofHex(String... hex) {
-            return new Digests(java.util.Arrays.stream(hex).map(Hex::parse).toList());
+            return new Digests(java.util.Arrays.stream(hex).map(Bytes::fromHex).toList());
         }
 
         /** Constant-time-free equality is fine here: the values are public. */
         public boolean matches(byte[] actual) {
-            for (byte[] d : allowed) {
-                if (java.util.Arrays.equals(d, actual)) {
+            for (Bytes d : allowed) {
+                if (d.contentEquals(actual)) {
                     return true;
                 }
             }
@@ -48,17 +53,12 @@ public sealed interface ReferenceValue {
         }
 
         public int length() {
-            return allowed.getFirst().length;
-        }
-
-        @Override
-        public List<byte[]> allowed() {
-            return allowed.stream().map(byte[]::clone).toList();
+            return allowed.getFirst().length();
         }
 
         @Override
         public String toString() {
-            return "Digests" + allowed.stream().map(Hex::format).toList();
+            return "Digests" + allowed.stream().map(Bytes::hex).toList();
         }
     }
 

@@ -219,20 +219,21 @@ public final class AttestCommand implements Runnable {
                 throw new AttestationException("bundle: CPU evidence of type "
                         + bundle.cpu().mediaType() + " is not supported by this command yet");
             }
-            byte[] chain = bundle.cpuEndorsements().value();
+            byte[] chain = bundle.cpuEndorsements().value().toByteArray();
             results.add(verifier.verify(
                     now,
-                    SevSnpEvidence.of(bundle.cpu().value()),
+                    SevSnpEvidence.of(bundle.cpu().value().toByteArray()),
                     SevSnpEndorsements.of(firstPemCertificate(chain), chain),
                     policy.sevSnp()));
             if (bundle.gpu().isPresent()) {
                 byte[] gpuChain = bundle.gpuEndorsements()
                         .orElseThrow(
                                 () -> new AttestationException("bundle: GPU evidence without its certificate chain"))
-                        .value();
+                        .value()
+                        .toByteArray();
                 results.add(verifier.verify(
                         now,
-                        NvidiaGpuEvidence.of(bundle.gpu().get().value()),
+                        NvidiaGpuEvidence.of(bundle.gpu().get().value().toByteArray()),
                         NvidiaGpuEndorsements.ofPem(gpuChain),
                         gpuPolicy(now, policy.nvidiaGpu())));
             }

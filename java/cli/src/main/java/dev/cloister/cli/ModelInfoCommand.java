@@ -130,7 +130,7 @@ final class ModelInfoCommand implements Callable<Integer> {
                         : ""));
         lines.add("chat template: "
                 + (gguf.metadata().get("tokenizer.chat_template") instanceof GgufValue.Text template
-                        ? template.bytes().length + " bytes"
+                        ? template.bytes().length() + " bytes"
                         : "none"));
         return lines;
     }

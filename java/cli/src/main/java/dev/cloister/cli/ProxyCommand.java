@@ -1,5 +1,6 @@
 package dev.cloister.cli;
 
+import dev.cloister.base.SecretBytes;
 import dev.cloister.cli.proxy.OpenAiProxy;
 import dev.cloister.client.session.CloisterClient;
 import dev.cloister.protocol.openai.ChatCompletionRequest;
@@ -84,7 +85,7 @@ public final class ProxyCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--listen " + listen, e.getMessage());
         }
-        Optional<byte[]> key = Optional.empty();
+        Optional<SecretBytes> key = Optional.empty();
         if (apiKeyFile != null) {
             String text;
             try {
@@ -96,7 +97,7 @@ public final class ProxyCommand implements Callable<Integer> {
                 throw new UsageException(
                         "--api-key-file " + apiKeyFile, "must hold one key of at least 16 printable characters");
             }
-            key = Optional.of(OpenAiProxy.sha256(text.getBytes(StandardCharsets.UTF_8)));
+            key = Optional.of(SecretBytes.takeFrom(OpenAiProxy.sha256(text.getBytes(StandardCharsets.UTF_8))));
         }
         try {
             return new OpenAiProxy.Config(address, key, ChatCompletionRequest.Limits.DEFAULT);

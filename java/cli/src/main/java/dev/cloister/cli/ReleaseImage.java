@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
@@ -129,12 +128,12 @@ record ReleaseImage(
         throw new IOException(image + " has no initrd.cpio.gz (is it a cvm-boot/build.sh output?)");
     }
 
-    private static void requireSame(String field, byte[] described, byte[] actual, String file)
+    private static void requireSame(
+            String field, dev.cloister.base.Bytes described, dev.cloister.base.Bytes actual, String file)
             throws MeasurementException {
-        if (!MessageDigest.isEqual(described, actual)) {
-            throw new MeasurementException("the launch description's " + field + " "
-                    + HexFormat.of().formatHex(described) + " is not the image's " + file + " "
-                    + HexFormat.of().formatHex(actual));
+        if (!described.equals(actual)) {
+            throw new MeasurementException("the launch description's " + field + " " + described.hex()
+                    + " is not the image's " + file + " " + actual.hex());
         }
     }
 

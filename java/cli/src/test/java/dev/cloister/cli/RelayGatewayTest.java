@@ -260,7 +260,8 @@ class RelayGatewayTest {
         byte[] otherKey = HpkeKem.of(KemId.DHKEM_X25519_HKDF_SHA256)
                 .generateKeyPair(random)
                 .publicKey();
-        KeyConfig forged = new KeyConfig(real.keyId(), real.kem(), otherKey, real.algorithms());
+        KeyConfig forged =
+                new KeyConfig(real.keyId(), real.kem(), dev.cloister.base.Bytes.of(otherKey), real.algorithms());
         ProblemResponse problem =
                 assertInstanceOf(ProblemResponse.class, failure(client.send(forged, post("/", new byte[1]))));
         assertEquals(400, problem.status());

@@ -22,6 +22,7 @@ import java.util.Optional;
 public final class EnclaveSession {
 
     /** What one step of TLS bytes produced. */
+    // byte[]: TLS records handed as is to the response of this step (no copy on the request path)
     record Step(byte[] outgoing, Optional<BinaryRequest> request) {}
 
     private final RaTlsConnection tls;

@@ -92,7 +92,7 @@ public final class LedgerVerticle extends VerticleBase {
     /** When the served checkpoint was last cosigned (System.nanoTime); used on the event loop only. */
     private long lastCosigned = System.nanoTime();
     /** The submissions waiting to be appended and the duplicate check: used on the event loop only. */
-    private final SubmissionQueue queue = new SubmissionQueue(MAX_PENDING, MAX_BATCH, DEDUP_WINDOW);
+    private final SubmissionQueue queue;
     /** What {@code GET /checkpoint} serves: the newest checkpoint once its cosignatures are in, not before. */
     private volatile SignedNote served;
 
@@ -157,10 +157,36 @@ public final class LedgerVerticle extends VerticleBase {
             MeterRegistry registry,
             int maxConcurrentOhttpKeys,
             Duration recosignEvery) {
+        this(
+                listen,
+                sequencer,
+                storage,
+                submitters,
+                witnesses,
+                interval,
+                registry,
+                maxConcurrentOhttpKeys,
+                recosignEvery,
+                MAX_PENDING);
+    }
+
+    /** @param maxPending how many submissions may wait to be appended; more get 503 with Retry-After */
+    LedgerVerticle(
+            ListenAddress listen,
+            Sequencer sequencer,
+            LogStorage storage,
+            List<? extends NoteVerifier> submitters,
+            List<WitnessEndpoint> witnesses,
+            Duration interval,
+            MeterRegistry registry,
+            int maxConcurrentOhttpKeys,
+            Duration recosignEvery,
+            int maxPending) {
         if (recosignEvery.isNegative() || recosignEvery.isZero()) {
             throw new IllegalArgumentException("re-cosign interval " + recosignEvery + " is not positive");
         }
         this.recosignEvery = recosignEvery;
+        this.queue = new SubmissionQueue(maxPending, MAX_BATCH, DEDUP_WINDOW);
         this.keyRules = new KeyUniqueness(maxConcurrentOhttpKeys);
         this.listen = listen;
         this.sequencer = sequencer;

@@ -87,6 +87,11 @@ class LedgerVerticleTest {
 
     /** Two witnesses on loopback, then the ledger, which sequences every 20 ms. */
     private void deploy(Vertx vertx) throws Exception {
+        deploy(vertx, Duration.ofMillis(20), 65536);
+    }
+
+    /** Two witnesses on loopback, then the ledger, which sequences every {@code interval}. */
+    private void deploy(Vertx vertx, Duration interval, int maxPending) throws Exception {
         List<LedgerVerticle.WitnessEndpoint> endpoints = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             Cosigner cosigner = new Cosigner("witness-" + i + ".example", Ed25519PrivateKey.generate(random));
@@ -107,8 +112,11 @@ class LedgerVerticleTest {
                 storage,
                 List.of(submitter.verifier()),
                 endpoints,
-                Duration.ofMillis(20),
-                registry);
+                interval,
+                registry,
+                dev.cloister.ledger.monitor.KeyUniqueness.DEFAULT_MAX_CONCURRENT_OHTTP_KEYS,
+                LedgerVerticle.DEFAULT_RECOSIGN_INTERVAL,
+                maxPending);
         vertx.deployVerticle(ledger).await(WAIT, TimeUnit.SECONDS);
         port = ledger.actualPort();
         web = WebClient.create(vertx);
@@ -192,6 +200,32 @@ class LedgerVerticleTest {
         assertEquals("no-cache", checkpoint.getHeader("cache-control"));
         assertArrayEquals(proof.checkpoint().encode(), checkpoint.body().getBytes());
         assertEquals(1.0, registry.counter("cloister.ledger.entries.appended").count());
+    }
+
+    @Test
+    void aSubmissionWhileTheQueueIsFullGets503WithRetryAfter(Vertx vertx) throws Exception {
+        // One submission may wait, and none is appended for an hour: the first one admitted holds the queue full.
+        deploy(vertx, Duration.ofHours(1), 1);
+        byte[] one = entry(0);
+        byte[] two = entry(1);
+        Future<HttpResponse<Buffer>> first = submit(one, submitter.name(), signature(one, submitter));
+        Future<HttpResponse<Buffer>> second = submit(two, submitter.name(), signature(two, submitter));
+
+        // Whichever the ledger took first waits in the queue; the other is refused at once.
+        Future.any(first, second).await(WAIT, TimeUnit.SECONDS);
+        HttpResponse<Buffer> refusal = first.isComplete() ? first.result() : second.result();
+        Future<HttpResponse<Buffer>> held = first.isComplete() ? second : first;
+        assertProblem(refusal, 503, "service unavailable");
+        assertEquals("1", refusal.getHeader("Retry-After"));
+        assertFalse(held.isComplete(), "the admitted submission waits for its batch");
+
+        HttpResponse<Buffer> again = publish(entry(2));
+        assertProblem(again, 503, "service unavailable");
+        assertEquals("1", again.getHeader("Retry-After"));
+        assertFalse(held.isComplete(), "the admitted submission still waits");
+        assertEquals(
+                2.0, registry.counter("cloister.ledger.submissions.refused").count());
+        assertEquals(0.0, registry.counter("cloister.ledger.entries.appended").count());
     }
 
     private static void assertThrowsLedger(org.junit.jupiter.api.function.Executable executable) throws Exception {

@@ -3,6 +3,7 @@ package dev.cloister.ledgerserver;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.checkpoint.DirectoryCheckpointStore;
 import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.checkpoint.SignedCheckpoint;
@@ -95,7 +96,7 @@ class WitnessVerticleTest {
                 .await(WAIT, TimeUnit.SECONDS);
     }
 
-    private HttpResponse<Buffer> addCheckpoint(long oldSize, List<byte[]> proof, SignedNote checkpoint)
+    private HttpResponse<Buffer> addCheckpoint(long oldSize, List<Bytes> proof, SignedNote checkpoint)
             throws Exception {
         return addCheckpoint(new AddCheckpointRequest(oldSize, proof, checkpoint).encode());
     }
@@ -152,11 +153,11 @@ class WitnessVerticleTest {
                 "unprocessable\n");
         // The real log's next checkpoint with a tampered proof.
         grow(log, 2);
-        List<byte[]> proof = log.consistencyProof(3, 5).hashes();
-        byte[] flipped = proof.getFirst().clone();
+        List<Bytes> proof = log.consistencyProof(3, 5).hashes();
+        byte[] flipped = proof.getFirst().toByteArray();
         flipped[0] ^= 1;
-        List<byte[]> tampered = new java.util.ArrayList<>(proof);
-        tampered.set(0, flipped);
+        List<Bytes> tampered = new java.util.ArrayList<>(proof);
+        tampered.set(0, Bytes.of(flipped));
         assertRefused(
                 addCheckpoint(3, tampered, log.checkpoint()), 422, "text/plain; charset=utf-8", "unprocessable\n");
         // From the witness's size, a proof must be empty only when the sizes are equal.

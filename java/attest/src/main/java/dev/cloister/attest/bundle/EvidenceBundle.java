@@ -1,6 +1,7 @@
 package dev.cloister.attest.bundle;
 
 import dev.cloister.attest.AttestationException;
+import dev.cloister.base.Bytes;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,18 +75,13 @@ public record EvidenceBundle(
     static final List<String> CPU_TYPES = List.of(SEV_SNP_REPORT);
 
     /** One CMW record: a media type and the bytes. */
-    public record Entry(String mediaType, byte[] value) {
+    public record Entry(String mediaType, Bytes value) {
         public Entry {
             Objects.requireNonNull(mediaType, "mediaType");
-            value = Objects.requireNonNull(value, "value").clone();
-            if (value.length > MAX_VALUE) {
+            Objects.requireNonNull(value, "value");
+            if (value.length() > MAX_VALUE) {
                 throw new IllegalArgumentException("bundle entry larger than " + MAX_VALUE + " bytes");
             }
-        }
-
-        @Override
-        public byte[] value() {
-            return value.clone();
         }
     }
 
@@ -154,7 +150,7 @@ public record EvidenceBundle(
 
     /** The {@value #PKIX_CRL} entry holding {@code der}. */
     public static Entry crl(byte[] der) {
-        return new Entry(PKIX_CRL, der);
+        return new Entry(PKIX_CRL, Bytes.of(der));
     }
 
     /** The {@value #OCSP_RESPONSES} entry holding {@code responses} (1 to {@value #MAX_OCSP_RESPONSES}). */
@@ -164,7 +160,8 @@ public record EvidenceBundle(
                     "1 to " + MAX_OCSP_RESPONSES + " OCSP responses, got " + responses.size());
         }
         return new Entry(
-                OCSP_RESPONSES, Cbor.array(responses.stream().map(Cbor::bytes).toArray(byte[][]::new)));
+                OCSP_RESPONSES,
+                Bytes.of(Cbor.array(responses.stream().map(Cbor::bytes).toArray(byte[][]::new))));
     }
 
     /** The OCSP responses of the {@code gpu-ocsp} entry, if any (leaf first). */
@@ -172,7 +169,7 @@ public record EvidenceBundle(
         if (gpuOcsp.isEmpty()) {
             return List.of();
         }
-        return byteStrings(gpuOcsp.get().value(), "gpu-ocsp", MAX_OCSP_RESPONSES);
+        return byteStrings(gpuOcsp.get().value().toByteArray(), "gpu-ocsp", MAX_OCSP_RESPONSES);
     }
 
     /** The {@value #NVIDIA_RIMS} entry holding {@code documents} (1 to {@value #MAX_RIMS}). */
@@ -181,7 +178,8 @@ public record EvidenceBundle(
             throw new IllegalArgumentException("1 to " + MAX_RIMS + " RIM documents, got " + documents.size());
         }
         return new Entry(
-                NVIDIA_RIMS, Cbor.array(documents.stream().map(Cbor::bytes).toArray(byte[][]::new)));
+                NVIDIA_RIMS,
+                Bytes.of(Cbor.array(documents.stream().map(Cbor::bytes).toArray(byte[][]::new))));
     }
 
     /** The RIM documents of the {@code gpu-rims} entry, if any. */
@@ -189,7 +187,7 @@ public record EvidenceBundle(
         if (gpuRims.isEmpty()) {
             return List.of();
         }
-        return byteStrings(gpuRims.get().value(), "gpu-rims", MAX_RIMS);
+        return byteStrings(gpuRims.get().value().toByteArray(), "gpu-rims", MAX_RIMS);
     }
 
     private static List<byte[]> byteStrings(byte[] value, String label, int max) throws AttestationException {
@@ -227,7 +225,7 @@ public record EvidenceBundle(
     }
 
     private static byte[] record(Entry e) {
-        return Cbor.array(Cbor.text(e.mediaType()), Cbor.bytes(e.value));
+        return Cbor.array(Cbor.text(e.mediaType()), Cbor.bytes(e.value.toByteArray()));
     }
 
     public static EvidenceBundle decode(byte[] encoded) throws AttestationException {
@@ -294,6 +292,6 @@ public record EvidenceBundle(
         if (bytes.length > MAX_VALUE) {
             throw new AttestationException("entry \"" + label + "\" larger than " + MAX_VALUE + " bytes");
         }
-        return Optional.of(new Entry(type, bytes));
+        return Optional.of(new Entry(type, Bytes.of(bytes)));
     }
 }

@@ -1,20 +1,17 @@
 package dev.cloister.attest.measure;
 
-import java.util.Arrays;
+import dev.cloister.base.Bytes;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * A UEFI GUID in the byte order firmware stores it (UEFI spec, appendix A: the first three fields little-endian, the
  * last two as written).
  */
-record EfiGuid(String canonical, byte[] bytes) {
+record EfiGuid(String canonical, Bytes bytes) {
 
     static final int SIZE = 16;
-
-    EfiGuid {
-        bytes = bytes.clone();
-    }
 
     static EfiGuid of(String canonical) {
         String[] f = canonical.split("-");
@@ -39,26 +36,28 @@ record EfiGuid(String canonical, byte[] bytes) {
         out[6] = c[1];
         out[7] = c[0];
         System.arraycopy(hex.parseHex(f[3] + f[4]), 0, out, 8, 8);
-        return new EfiGuid(canonical.toLowerCase(Locale.ROOT), out);
+        return new EfiGuid(canonical.toLowerCase(Locale.ROOT), Bytes.of(out));
     }
 
     boolean matches(byte[] image, int offset) {
-        return Arrays.equals(image, offset, offset + SIZE, bytes, 0, SIZE);
+        Objects.checkFromIndexSize(offset, SIZE, image.length);
+        for (int i = 0; i < SIZE; i++) {
+            if (image[offset + i] != bytes.get(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
-    @Override
-    public byte[] bytes() {
-        return bytes.clone();
-    }
-
+    /** Equal when the bytes are: {@code canonical} is only how the GUID is shown. */
     @Override
     public boolean equals(Object o) {
-        return o instanceof EfiGuid g && Arrays.equals(bytes, g.bytes);
+        return o instanceof EfiGuid g && bytes.equals(g.bytes);
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(bytes);
+        return bytes.hashCode();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.cloister.attest.measure;
 
+import dev.cloister.base.Bytes;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -69,7 +70,7 @@ final class FirmwareFooterTable {
             }
             byte[] guid = new byte[EfiGuid.SIZE];
             System.arraycopy(fw, headerAt + 2, guid, 0, EfiGuid.SIZE);
-            EfiGuid key = new EfiGuid(HexFormat.of().formatHex(guid), guid);
+            EfiGuid key = new EfiGuid(HexFormat.of().formatHex(guid), Bytes.of(guid));
             byte[] data = new byte[size - ENTRY_HEADER];
             System.arraycopy(fw, end - size, data, 0, data.length);
             if (entries.putIfAbsent(key, data) != null) {

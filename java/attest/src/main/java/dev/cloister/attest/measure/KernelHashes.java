@@ -1,5 +1,6 @@
 package dev.cloister.attest.measure;
 
+import dev.cloister.base.Bytes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -7,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Arrays;
-import java.util.HexFormat;
 
 /**
  * What QEMU writes into the SEV hashes table for a direct boot ({@code target/i386/sev.c},
@@ -18,27 +18,27 @@ import java.util.HexFormat;
  * @param initrd SHA-256 of the initrd
  * @param cmdline the command line as appended (kept: the launch description publishes it)
  */
-public record KernelHashes(byte[] kernel, byte[] initrd, String cmdline) {
+public record KernelHashes(Bytes kernel, Bytes initrd, String cmdline) {
 
     /** A command line the kernel accepts is far shorter; QEMU's table entry hashes whatever it is given. */
     public static final int MAX_CMDLINE = 64 * 1024;
 
     public KernelHashes {
-        if (kernel.length != 32 || initrd.length != 32) {
+        if (kernel.length() != 32 || initrd.length() != 32) {
             throw new IllegalArgumentException("kernel and initrd hashes are SHA-256 (32 bytes)");
         }
         if (cmdline.length() > MAX_CMDLINE || cmdline.indexOf('\0') >= 0) {
             throw new IllegalArgumentException(
                     "cmdline: longer than " + MAX_CMDLINE + " characters or holds a NUL character");
         }
-        kernel = kernel.clone();
-        initrd = initrd.clone();
     }
 
     /** Hashes the files (streamed); {@code initrd} may be null (no initrd). */
     public static KernelHashes ofFiles(Path kernel, Path initrd, String cmdline) throws IOException {
         return new KernelHashes(
-                sha256(kernel), initrd == null ? sha256(new byte[0]) : sha256(initrd), cmdline == null ? "" : cmdline);
+                Bytes.of(sha256(kernel)),
+                Bytes.of(initrd == null ? sha256(new byte[0]) : sha256(initrd)),
+                cmdline == null ? "" : cmdline);
     }
 
     /** SHA-256 over the UTF-8 command line and a NUL byte. */
@@ -48,33 +48,9 @@ public record KernelHashes(byte[] kernel, byte[] initrd, String cmdline) {
     }
 
     @Override
-    public byte[] kernel() {
-        return kernel.clone();
-    }
-
-    @Override
-    public byte[] initrd() {
-        return initrd.clone();
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof KernelHashes k
-                && Arrays.equals(kernel, k.kernel)
-                && Arrays.equals(initrd, k.initrd)
-                && cmdline.equals(k.cmdline);
-    }
-
-    @Override
-    public int hashCode() {
-        return Arrays.hashCode(kernel) * 31 + Arrays.hashCode(initrd) * 7 + cmdline.hashCode();
-    }
-
-    @Override
     public String toString() {
-        HexFormat hex = HexFormat.of();
-        return "KernelHashes[kernel=" + hex.formatHex(kernel) + ", initrd=" + hex.formatHex(initrd) + ", cmdline "
-                + cmdline.length() + " characters]";
+        return "KernelHashes[kernel=" + kernel.hex() + ", initrd=" + initrd.hex() + ", cmdline " + cmdline.length()
+                + " characters]";
     }
 
     static byte[] sha256(byte[] data) {

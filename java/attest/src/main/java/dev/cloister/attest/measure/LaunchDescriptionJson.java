@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cloister.base.Bytes;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -132,7 +133,7 @@ public final class LaunchDescriptionJson {
                 throw new MeasurementException("launch description: cmdline is longer than " + KernelHashes.MAX_CMDLINE
                         + " characters or holds a NUL character");
             }
-            kernel = Optional.of(new KernelHashes(kh, ih, cmdline));
+            kernel = Optional.of(new KernelHashes(Bytes.of(kh), Bytes.of(ih), cmdline));
         }
         JsonNode v = root.get("vcpus");
         if (!v.isIntegralNumber() || !v.canConvertToInt()) {
@@ -173,8 +174,8 @@ public final class LaunchDescriptionJson {
         o.put("sev_hashes_table_gpa", d.sevHashesTableGpa());
         o.put("sev_es_reset_eip", d.sevEsResetEip());
         if (d.kernel().isPresent()) {
-            o.put("kernel_hash", hex.formatHex(d.kernel().get().kernel()));
-            o.put("initrd_hash", hex.formatHex(d.kernel().get().initrd()));
+            o.put("kernel_hash", d.kernel().get().kernel().hex());
+            o.put("initrd_hash", d.kernel().get().initrd().hex());
             o.put("cmdline", d.kernel().get().cmdline());
         } else {
             o.putNull("kernel_hash");

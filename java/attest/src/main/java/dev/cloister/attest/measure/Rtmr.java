@@ -1,10 +1,10 @@
 package dev.cloister.attest.measure;
 
+import dev.cloister.base.Bytes;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -21,35 +21,19 @@ public final class Rtmr {
     public static final int MAX_EVENTS = 4096;
 
     /** One event of the log: the register it extends (0–3) and the SHA-384 digest it extends it with. */
-    public record Event(int register, byte[] digest) {
+    public record Event(int register, Bytes digest) {
         public Event {
             if (register < 0 || register >= COUNT) {
                 throw new IllegalArgumentException("event register " + register + " is not RTMR0-3");
             }
-            if (digest.length != SIZE) {
-                throw new IllegalArgumentException("event digest is " + digest.length + " bytes, not 48 (SHA-384)");
+            if (digest.length() != SIZE) {
+                throw new IllegalArgumentException("event digest is " + digest.length() + " bytes, not 48 (SHA-384)");
             }
-            digest = digest.clone();
-        }
-
-        @Override
-        public byte[] digest() {
-            return digest.clone();
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Event e && register == e.register && Arrays.equals(digest, e.digest);
-        }
-
-        @Override
-        public int hashCode() {
-            return register * 31 + Arrays.hashCode(digest);
         }
 
         @Override
         public String toString() {
-            return "RTMR" + register + " += " + HexFormat.of().formatHex(digest);
+            return "RTMR" + register + " += " + digest.hex();
         }
     }
 
@@ -64,7 +48,7 @@ public final class Rtmr {
         MessageDigest md = Digests.sha384();
         for (Event e : events) {
             md.update(registers[e.register()]);
-            md.update(e.digest);
+            e.digest.updateDigest(md);
             registers[e.register()] = md.digest();
         }
         return List.of(registers);
@@ -74,7 +58,7 @@ public final class Rtmr {
     public static byte[] fold(List<byte[]> digests) {
         List<Event> events = new ArrayList<>();
         for (byte[] d : digests) {
-            events.add(new Event(0, d));
+            events.add(new Event(0, Bytes.of(d)));
         }
         try {
             return replay(events).get(0);

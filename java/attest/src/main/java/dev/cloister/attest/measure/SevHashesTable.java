@@ -1,5 +1,7 @@
 package dev.cloister.attest.measure;
 
+import dev.cloister.base.Bytes;
+
 /**
  * The SEV hashes table QEMU places at OVMF's {@code SEV_HASH_TABLE_RV} address ({@code target/i386/sev.c},
  * {@code SevHashTable} / {@code PaddedSevHashTable}): a header GUID and length, then three entries
@@ -22,10 +24,10 @@ final class SevHashesTable {
     /** The padded table (176 bytes). */
     static byte[] table(KernelHashes hashes) {
         byte[] t = new byte[PADDED];
-        System.arraycopy(HEADER.bytes(), 0, t, 0, 16);
+        HEADER.bytes().copyTo(t, 0);
         t[16] = (byte) TABLE;
         t[17] = (byte) (TABLE >>> 8);
-        entry(t, 18, CMDLINE, hashes.cmdlineHash());
+        entry(t, 18, CMDLINE, Bytes.of(hashes.cmdlineHash()));
         entry(t, 18 + ENTRY, INITRD, hashes.initrd());
         entry(t, 18 + 2 * ENTRY, KERNEL, hashes.kernel());
         return t;
@@ -42,10 +44,10 @@ final class SevHashesTable {
         return page;
     }
 
-    private static void entry(byte[] t, int at, EfiGuid guid, byte[] hash) {
-        System.arraycopy(guid.bytes(), 0, t, at, 16);
+    private static void entry(byte[] t, int at, EfiGuid guid, Bytes hash) {
+        guid.bytes().copyTo(t, at);
         t[at + 16] = (byte) ENTRY;
         t[at + 17] = 0;
-        System.arraycopy(hash, 0, t, at + 18, 32);
+        hash.copyTo(t, at + 18);
     }
 }

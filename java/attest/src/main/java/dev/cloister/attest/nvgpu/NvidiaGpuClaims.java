@@ -3,6 +3,7 @@ package dev.cloister.attest.nvgpu;
 import dev.cloister.attest.Claims;
 import dev.cloister.attest.Platform;
 import dev.cloister.attest.RootKind;
+import dev.cloister.base.Bytes;
 import dev.cloister.base.Hex;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,14 +27,9 @@ public record NvidiaGpuClaims(
         String leafSubject,
         String driverVersion,
         String vbiosVersion,
-        byte[] fwid,
+        Bytes fwid,
         SpdmMeasurements report)
         implements Claims {
-
-    @Override
-    public byte[] fwid() {
-        return fwid.clone();
-    }
 
     public byte[] nonce() {
         return report.requestNonce();
@@ -63,7 +59,7 @@ public record NvidiaGpuClaims(
         j.put("driver_version", driverVersion);
         j.put("vbios_version", vbiosVersion);
         j.put("nonce", Hex.format(report.requestNonce()));
-        j.put("fwid", Hex.format(fwid));
+        j.put("fwid", fwid.hex());
         report.opaque(NvidiaOpaque.PROJECT).ifPresent(v -> j.put("project", NvidiaOpaque.ascii(v)));
         report.opaque(NvidiaOpaque.PROJECT_SKU).ifPresent(v -> j.put("project_sku", NvidiaOpaque.ascii(v)));
         report.opaque(NvidiaOpaque.CHIP_SKU).ifPresent(v -> j.put("chip_sku", NvidiaOpaque.ascii(v)));
@@ -80,7 +76,7 @@ public record NvidiaGpuClaims(
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("index", b.index());
                     m.put("dmtf_type", b.dmtfType());
-                    m.put("value", Hex.format(b.value()));
+                    m.put("value", b.value().hex());
                     return (Object) m;
                 })
                 .toList();

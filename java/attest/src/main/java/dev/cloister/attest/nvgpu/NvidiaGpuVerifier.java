@@ -3,6 +3,7 @@ package dev.cloister.attest.nvgpu;
 import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.ReferenceValue;
 import dev.cloister.attest.RevocationCheck;
+import dev.cloister.base.Bytes;
 import dev.cloister.base.Hex;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -51,7 +52,7 @@ public final class NvidiaGpuVerifier {
             String rootSha256,
             ECPublicKeyParameters leafKey,
             String leafSubject,
-            List<byte[]> fwids,
+            List<Bytes> fwids,
             List<Window> windows) {}
 
     private final Map<String, VerifiedChain> cache = new ConcurrentHashMap<>();
@@ -134,13 +135,13 @@ public final class NvidiaGpuVerifier {
             fwid = report.opaque(NvidiaOpaque.FWID)
                     .orElseThrow(() -> new AttestationException("no FWID in the opaque data"));
             boolean bound = false;
-            for (byte[] f : chain.fwids()) {
-                bound |= MessageDigest.isEqual(f, fwid);
+            for (Bytes f : chain.fwids()) {
+                bound |= f.equalsConstantTime(fwid);
             }
             if (!bound) {
                 throw AttestationException.mismatch(
                         "FWID against the leaf certificate's DICE TcbInfo",
-                        chain.fwids().stream().map(Hex::format).toList(),
+                        chain.fwids().stream().map(Bytes::hex).toList(),
                         Hex.format(fwid));
             }
             if (policy.nonce() instanceof ReferenceValue.Digests d && !d.matches(report.requestNonce())) {
@@ -185,7 +186,8 @@ public final class NvidiaGpuVerifier {
                 }
             }
         }
-        return new NvidiaGpuClaims(root.kind(), root.sha256(), chain.leafSubject(), driver, vbios, fwid, report);
+        return new NvidiaGpuClaims(
+                root.kind(), root.sha256(), chain.leafSubject(), driver, vbios, Bytes.of(fwid), report);
     }
 
     private static NvidiaRoot trusted(List<NvidiaRoot> roots, String sha256) throws AttestationException {
@@ -260,7 +262,7 @@ public final class NvidiaGpuVerifier {
         if (ku == null || !ku[0]) {
             throw new AttestationException("leaf: key usage does not allow digitalSignature");
         }
-        List<byte[]> fwids = fwids(leaf);
+        List<Bytes> fwids = fwids(leaf).stream().map(Bytes::of).toList();
         VerifiedChain v = new VerifiedChain(
                 Hex.format(hashes.getLast()),
                 P384.key(leaf.getPublicKey(), "leaf"),

@@ -1,12 +1,11 @@
 package dev.cloister.attest.nvgpu;
 
 import dev.cloister.attest.AttestationException;
-import dev.cloister.base.Hex;
+import dev.cloister.base.Bytes;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -50,7 +49,11 @@ public final class NvidiaRim {
     private static final X509Certificate RIM_ROOT = loadRoot();
 
     /** One golden measurement: RIM index i describes SPDM block i + 1. */
-    public record Golden(int index, boolean active, List<byte[]> alternatives) {}
+    public record Golden(int index, boolean active, List<Bytes> alternatives) {
+        public Golden {
+            alternatives = List.copyOf(alternatives);
+        }
+    }
 
     private final String colloquialVersion;
     private final String signerSubject;
@@ -140,16 +143,16 @@ public final class NvidiaRim {
                 throw new AttestationException(
                         "RIM Resource index " + index + " / alternatives " + n + " out of range");
             }
-            List<byte[]> alts = new ArrayList<>();
+            List<Bytes> alts = new ArrayList<>();
             for (int a = 0; a < n; a++) {
                 String h = r.getAttributeNS(SHA384_NS, "Hash" + a);
                 if (h.length() != 96) {
                     throw new AttestationException("RIM Resource " + index + " Hash" + a + " is not a SHA-384 value");
                 }
-                alts.add(Hex.parse(h));
+                alts.add(Bytes.fromHex(h));
             }
             boolean active = "true".equals(r.getAttribute("active").toLowerCase(Locale.ROOT));
-            if (golden.put(index, new Golden(index, active, List.copyOf(alts))) != null) {
+            if (golden.put(index, new Golden(index, active, alts)) != null) {
                 throw new AttestationException("RIM has two Resources with index " + index);
             }
         }
@@ -162,7 +165,7 @@ public final class NvidiaRim {
      * disabled (opaque NVDEC0_STATUS 0x55), as NVIDIA's verifier does.
      */
     public void requireMatch(SpdmMeasurements report) throws AttestationException {
-        Map<Integer, byte[]> actual = new TreeMap<>();
+        Map<Integer, Bytes> actual = new TreeMap<>();
         for (SpdmMeasurements.Block b : report.blocks()) {
             actual.put(b.index(), b.value());
         }
@@ -174,12 +177,12 @@ public final class NvidiaRim {
             if (!g.active() || (g.index() == 35 && nvdecDisabled)) {
                 continue;
             }
-            byte[] a = actual.get(g.index() + 1);
-            boolean ok = a != null && g.alternatives().stream().anyMatch(h -> MessageDigest.isEqual(h, a));
+            Bytes a = actual.get(g.index() + 1);
+            boolean ok = a != null && g.alternatives().stream().anyMatch(h -> h.equalsConstantTime(a));
             if (!ok) {
                 mismatches.add("RIM index " + g.index() + " (block " + (g.index() + 1) + "): expected one of "
-                        + g.alternatives().stream().map(Hex::format).toList() + ", got "
-                        + (a == null ? "no block" : Hex.format(a)));
+                        + g.alternatives().stream().map(Bytes::hex).toList() + ", got "
+                        + (a == null ? "no block" : a.hex()));
             }
         }
         if (!mismatches.isEmpty()) {

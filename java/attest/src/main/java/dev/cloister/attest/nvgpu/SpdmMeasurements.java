@@ -1,6 +1,7 @@
 package dev.cloister.attest.nvgpu;
 
 import dev.cloister.attest.AttestationException;
+import dev.cloister.base.Bytes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -33,12 +34,7 @@ public final class SpdmMeasurements {
     static final int DMTF_SPEC = 1;
 
     /** One DMTF measurement block. */
-    public record Block(int index, int dmtfType, byte[] value) {
-        @Override
-        public byte[] value() {
-            return value.clone();
-        }
-    }
+    public record Block(int index, int dmtfType, Bytes value) {}
 
     private final byte[] report;
     private final int signedLength;
@@ -124,7 +120,7 @@ public final class SpdmMeasurements {
             if (!blocks.isEmpty() && index <= blocks.getLast().index()) {
                 throw new AttestationException("SPDM report: block indices not increasing at " + index);
             }
-            blocks.add(new Block(index, type, Arrays.copyOfRange(r, q + 7, q + 4 + size)));
+            blocks.add(new Block(index, type, Bytes.of(r, q + 7, q + 4 + size)));
             q += 4 + size;
         }
         if (blocks.size() != numberOfBlocks) {

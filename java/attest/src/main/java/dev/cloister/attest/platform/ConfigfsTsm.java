@@ -1,6 +1,7 @@
 package dev.cloister.attest.platform;
 
 import dev.cloister.attest.AttestationException;
+import dev.cloister.base.Bytes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -67,7 +68,7 @@ public final class ConfigfsTsm {
                     "configfs-tsm: generation changed while reading (concurrent writer)", before, after);
         }
         String provider = new String(read(entry.resolve("provider")), StandardCharsets.US_ASCII).strip();
-        return new TsmReport(provider, outblob, auxblob, after);
+        return new TsmReport(provider, Bytes.of(outblob), auxblob.map(Bytes::of), after);
     }
 
     private static long generation(Path entry) throws IOException, AttestationException {

@@ -1,5 +1,6 @@
 package dev.cloister.attest.platform;
 
+import dev.cloister.base.Bytes;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -11,21 +12,11 @@ import java.util.Optional;
  * @param auxblob the auxiliary data, if the provider gives any (SEV-SNP: the host's certificate table)
  * @param generation the {@code generation} counter the outblob belongs to
  */
-public record TsmReport(String provider, byte[] outblob, Optional<byte[]> auxblob, long generation) {
+public record TsmReport(String provider, Bytes outblob, Optional<Bytes> auxblob, long generation) {
 
     public TsmReport {
         Objects.requireNonNull(provider, "provider");
-        outblob = Objects.requireNonNull(outblob, "outblob").clone();
-        auxblob = Objects.requireNonNull(auxblob, "auxblob").map(byte[]::clone);
-    }
-
-    @Override
-    public byte[] outblob() {
-        return outblob.clone();
-    }
-
-    @Override
-    public Optional<byte[]> auxblob() {
-        return auxblob.map(byte[]::clone);
+        Objects.requireNonNull(outblob, "outblob");
+        Objects.requireNonNull(auxblob, "auxblob");
     }
 }

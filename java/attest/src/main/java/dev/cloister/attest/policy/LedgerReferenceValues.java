@@ -4,6 +4,7 @@ import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.ReferenceValue;
 import dev.cloister.attest.sevsnp.SevSnpPolicy;
 import dev.cloister.attest.tdx.TdxPolicy;
+import dev.cloister.base.Bytes;
 import dev.cloister.base.Hex;
 import dev.cloister.ledger.LedgerException;
 import dev.cloister.ledger.client.LogVerifier;
@@ -37,15 +38,10 @@ public final class LedgerReferenceValues {
      * @param entry the canonical encoding of the {@link EnclaveRelease} entry
      * @param proof its c2sp.org/tlog-proof
      */
-    public record PublishedRelease(byte[] entry, TlogProof proof) {
+    public record PublishedRelease(Bytes entry, TlogProof proof) {
         public PublishedRelease {
-            entry = Objects.requireNonNull(entry, "entry").clone();
+            Objects.requireNonNull(entry, "entry");
             Objects.requireNonNull(proof, "proof");
-        }
-
-        @Override
-        public byte[] entry() {
-            return entry.clone();
         }
     }
 
@@ -71,7 +67,7 @@ public final class LedgerReferenceValues {
         for (int i = 0; i < published.size(); i++) {
             PublishedRelease p = published.get(i);
             try {
-                LedgerEntry e = LedgerEntry.decode(p.entry);
+                LedgerEntry e = LedgerEntry.decode(p.entry.toByteArray());
                 if (!(e instanceof EnclaveRelease r)) {
                     throw new AttestationException(
                             "the entry is a " + e.getClass().getSimpleName() + ", not an enclave release");
@@ -97,11 +93,11 @@ public final class LedgerReferenceValues {
 
     /** {@code policy} with MEASUREMENT required to be the launch digest of one of the verified releases. */
     public SevSnpPolicy applyTo(SevSnpPolicy policy) throws AttestationException {
-        List<byte[]> digests = new ArrayList<>();
+        List<Bytes> digests = new ArrayList<>();
         for (EnclaveRelease r : releases) {
             for (PlatformMeasurement m : r.measurements()) {
                 if (m instanceof PlatformMeasurement.SevSnp s) {
-                    digests.add(s.launchDigest().toByteArray());
+                    digests.add(s.launchDigest());
                 }
             }
         }
@@ -121,10 +117,9 @@ public final class LedgerReferenceValues {
             for (PlatformMeasurement m : r.measurements()) {
                 if (m instanceof PlatformMeasurement.Tdx t) {
                     List<ReferenceValue> rtmrs = t.rtmrs().stream()
-                            .map(x -> (ReferenceValue) new ReferenceValue.Digests(List.of(x.toByteArray())))
+                            .map(x -> (ReferenceValue) new ReferenceValue.Digests(List.of(x)))
                             .toList();
-                    out.add(policy.withMrTd(
-                                    new ReferenceValue.Digests(List.of(t.mrtd().toByteArray())))
+                    out.add(policy.withMrTd(new ReferenceValue.Digests(List.of(t.mrtd())))
                             .withRtmrs(rtmrs));
                 }
             }

@@ -13,6 +13,7 @@ import dev.cloister.attest.sevsnp.TcbVersion;
 import dev.cloister.attest.sevsnp.TrustedArk;
 import dev.cloister.attest.tdx.TcbStatus;
 import dev.cloister.attest.tdx.TdxPolicy;
+import dev.cloister.base.Bytes;
 import dev.cloister.base.Hex;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -311,7 +312,7 @@ public record PolicyFile(SevSnpPolicy sevSnp, TdxPolicy tdx, NvidiaGpuPolicy nvi
             throw new IllegalArgumentException(
                     "policy: " + prefix + field + " must be a hex string or a non-empty " + "array of them");
         }
-        return new ReferenceValue.Digests(values);
+        return new ReferenceValue.Digests(values.stream().map(Bytes::of).toList());
     }
 
     private static byte[] hex(String s, String where, int length) {

@@ -6,6 +6,7 @@ import dev.cloister.attest.platform.ConfigfsTsm;
 import dev.cloister.attest.platform.TsmReport;
 import dev.cloister.attest.sevsnp.SevSnpCertificateTable;
 import dev.cloister.attest.sevsnp.SevSnpEndorsements;
+import dev.cloister.base.Bytes;
 import dev.cloister.base.Pem;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -89,7 +90,8 @@ public final class ConfigfsTsmEvidenceSource implements EvidenceSource {
         byte[] chain;
         if (r.auxblob().isPresent()) {
             try {
-                chain = pem(SevSnpCertificateTable.parse(r.auxblob().get()).endorsements());
+                chain = pem(SevSnpCertificateTable.parse(r.auxblob().get().toByteArray())
+                        .endorsements());
             } catch (AttestationException e) {
                 throw new IOException("while reading the host's certificate table: " + e.getMessage(), e);
             }
@@ -101,7 +103,7 @@ public final class ConfigfsTsmEvidenceSource implements EvidenceSource {
         }
         return new CpuEvidence(
                 new EvidenceBundle.Entry(EvidenceBundle.SEV_SNP_REPORT, r.outblob()),
-                new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN, chain),
+                new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN, Bytes.of(chain)),
                 Optional.empty(),
                 stapledCrl());
     }

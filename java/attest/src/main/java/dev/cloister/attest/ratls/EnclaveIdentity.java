@@ -1,6 +1,7 @@
 package dev.cloister.attest.ratls;
 
 import dev.cloister.attest.bundle.EvidenceBundle;
+import dev.cloister.base.Bytes;
 import dev.cloister.base.SecretBytes;
 import dev.cloister.ledger.LedgerException;
 import dev.cloister.ledger.merkle.InMemoryHashStore;
@@ -138,7 +139,8 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
     RaTlsEvidence single(java.util.function.Function<byte[], byte[]> binding) throws RaTlsException {
         try {
             Optional<EvidenceSource.GpuEvidence> gpu = source.currentGpuEvidence();
-            byte[] reportData = binding.apply(gpu.map(g -> g.report().value()).orElse(new byte[0]));
+            byte[] reportData =
+                    binding.apply(gpu.map(g -> g.report().value().toByteArray()).orElse(new byte[0]));
             return new RaTlsEvidence(
                     bundle(source.cpuReport(reportData), gpu),
                     gpu.map(EvidenceSource.GpuEvidence::freshness),
@@ -190,7 +192,7 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
         private final Thread thread;
         private volatile boolean closed;
 
-        private record Pending(byte[] nonce, long arrivedNanos, CompletableFuture<RaTlsEvidence> result) {}
+        private record Pending(Bytes nonce, long arrivedNanos, CompletableFuture<RaTlsEvidence> result) {}
 
         ReportBatcher(AttestationMode.Batched mode) {
             this.mode = mode;
@@ -203,7 +205,7 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
             if (closed) {
                 throw new RaTlsException(RaTlsException.Reason.EVIDENCE_UNAVAILABLE, "the enclave identity is closed");
             }
-            Pending p = new Pending(nonce.clone(), System.nanoTime(), new CompletableFuture<>());
+            Pending p = new Pending(Bytes.of(nonce), System.nanoTime(), new CompletableFuture<>());
             queue.add(p);
             try {
                 return p.result.get(evidenceTimeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -257,13 +259,15 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
             try {
                 InMemoryHashStore tree = new InMemoryHashStore();
                 for (Pending p : batch) {
-                    tree.append(TreeHash.leafHash(p.nonce));
+                    tree.append(TreeHash.leafHash(p.nonce.toByteArray()));
                 }
                 long n = batch.size();
                 byte[] root = MerkleTree.rootHash(tree, n);
                 Optional<EvidenceSource.GpuEvidence> gpu = source.currentGpuEvidence();
                 byte[] reportData = HandshakeBinding.serverBatch(
-                        root, spki, gpu.map(g -> g.report().value()).orElse(new byte[0]));
+                        root,
+                        spki,
+                        gpu.map(g -> g.report().value().toByteArray()).orElse(new byte[0]));
                 EvidenceBundle bundle = bundle(source.cpuReport(reportData), gpu);
                 for (int i = 0; i < batch.size(); i++) {
                     InclusionProof path = MerkleTree.inclusionProof(tree, i, n);

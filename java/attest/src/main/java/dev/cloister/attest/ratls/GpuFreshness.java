@@ -1,5 +1,6 @@
 package dev.cloister.attest.ratls;
 
+import dev.cloister.base.Bytes;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -16,7 +17,7 @@ import java.util.Objects;
  * @param refreshedAt milliseconds since the epoch (sub-millisecond precision is dropped)
  * @param salt 32 random bytes chosen by the enclave at refresh
  */
-public record GpuFreshness(Instant refreshedAt, byte[] salt) {
+public record GpuFreshness(Instant refreshedAt, Bytes salt) {
 
     static final byte[] LABEL = "cloister/ra-tls/gpu-nonce/v1".getBytes(StandardCharsets.US_ASCII);
     public static final int SALT_LENGTH = 32;
@@ -24,19 +25,13 @@ public record GpuFreshness(Instant refreshedAt, byte[] salt) {
     public GpuFreshness {
         Objects.requireNonNull(refreshedAt, "refreshedAt");
         Objects.requireNonNull(salt, "salt");
-        if (salt.length != SALT_LENGTH) {
-            throw new IllegalArgumentException("GPU nonce salt is 32 bytes, got " + salt.length);
+        if (salt.length() != SALT_LENGTH) {
+            throw new IllegalArgumentException("GPU nonce salt is 32 bytes, got " + salt.length());
         }
         if (refreshedAt.toEpochMilli() < 0) {
             throw new IllegalArgumentException("GPU refresh time before 1970");
         }
         refreshedAt = Instant.ofEpochMilli(refreshedAt.toEpochMilli());
-        salt = salt.clone();
-    }
-
-    @Override
-    public byte[] salt() {
-        return salt.clone();
     }
 
     /** The 32-byte SPDM request nonce of the GPU report refreshed at this time with this salt. */
@@ -46,21 +41,11 @@ public record GpuFreshness(Instant refreshedAt, byte[] salt) {
             sha256.update(LABEL);
             sha256.update(
                     ByteBuffer.allocate(8).putLong(refreshedAt.toEpochMilli()).array());
-            sha256.update(salt);
+            salt.updateDigest(sha256);
             return sha256.digest();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is a mandatory JDK algorithm", e);
         }
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof GpuFreshness f && f.refreshedAt.equals(refreshedAt) && MessageDigest.isEqual(f.salt, salt);
-    }
-
-    @Override
-    public int hashCode() {
-        return refreshedAt.hashCode();
     }
 
     @Override

@@ -1,7 +1,7 @@
 package dev.cloister.attest.ratls;
 
 import dev.cloister.attest.AttestationResult;
-import dev.cloister.base.Hex;
+import dev.cloister.base.Bytes;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,7 +21,7 @@ import java.util.Optional;
 public record RaTlsAttestation(
         AttestationResult cpu,
         Optional<AttestationResult> gpu,
-        byte[] spkiSha256,
+        Bytes spkiSha256,
         Instant certificateNotAfter,
         long batchSize) {
 
@@ -29,19 +29,14 @@ public record RaTlsAttestation(
         Objects.requireNonNull(cpu, "cpu");
         Objects.requireNonNull(gpu, "gpu");
         Objects.requireNonNull(certificateNotAfter, "certificateNotAfter");
-        spkiSha256 = spkiSha256.clone();
-    }
-
-    @Override
-    public byte[] spkiSha256() {
-        return spkiSha256.clone();
+        Objects.requireNonNull(spkiSha256, "spkiSha256");
     }
 
     /** The verdict and claims as a JSON-friendly map. */
     public Map<String, Object> toJsonMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("verdict", "accepted");
-        m.put("tls_key_sha256", Hex.format(spkiSha256));
+        m.put("tls_key_sha256", spkiSha256.hex());
         m.put("certificate_not_after", certificateNotAfter.toString());
         m.put("batch_size", batchSize);
         m.put("cpu", cpu.toJsonMap());
@@ -51,6 +46,6 @@ public record RaTlsAttestation(
 
     @Override
     public String toString() {
-        return "RaTlsAttestation[key=" + Hex.format(spkiSha256) + ", batch=" + batchSize + "]";
+        return "RaTlsAttestation[key=" + spkiSha256.hex() + ", batch=" + batchSize + "]";
     }
 }

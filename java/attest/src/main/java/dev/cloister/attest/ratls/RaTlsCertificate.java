@@ -1,5 +1,6 @@
 package dev.cloister.attest.ratls;
 
+import dev.cloister.base.Bytes;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.math.BigInteger;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Date;
+import java.util.Objects;
 import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1Primitive;
@@ -38,30 +40,20 @@ import org.bouncycastle.operator.ContentSigner;
  * @param notAfter end of validity
  * @param evidence the decoded extension
  */
-public record RaTlsCertificate(byte[] der, byte[] spki, Instant notBefore, Instant notAfter, RaTlsEvidence evidence) {
+public record RaTlsCertificate(Bytes der, Bytes spki, Instant notBefore, Instant notAfter, RaTlsEvidence evidence) {
 
     static final X500Name NAME = new X500Name("CN=Cloister RA-TLS enclave key");
     /** The largest certificate accepted (the evidence extension plus the X.509 fields around it). */
     public static final int MAX_DER = RaTlsEvidence.MAX_ENCODED + 2048;
 
     public RaTlsCertificate {
-        der = der.clone();
-        spki = spki.clone();
-    }
-
-    @Override
-    public byte[] der() {
-        return der.clone();
-    }
-
-    @Override
-    public byte[] spki() {
-        return spki.clone();
+        Objects.requireNonNull(der, "der");
+        Objects.requireNonNull(spki, "spki");
     }
 
     /** SHA-256 of the SubjectPublicKeyInfo (the value REPORT_DATA commits to). */
     public byte[] spkiSha256() {
-        return sha256(spki);
+        return sha256(spki.toByteArray());
     }
 
     /** Issues a certificate for {@code key}, valid from {@code now} (to the second) for {@code lifetime}. */
@@ -88,7 +80,7 @@ public record RaTlsCertificate(byte[] der, byte[] spki, Instant notBefore, Insta
         try {
             b.addExtension(new Extension(RaTlsEvidence.ASN1_OID, true, evidence.encode()));
             byte[] der = b.build(new Ed25519ContentSigner(key)).getEncoded();
-            return new RaTlsCertificate(der, spki, from, to, evidence);
+            return new RaTlsCertificate(Bytes.of(der), Bytes.of(spki), from, to, evidence);
         } catch (IOException e) {
             throw new IllegalStateException("certificate encoding to memory failed", e);
         }
@@ -161,8 +153,8 @@ public record RaTlsCertificate(byte[] der, byte[] spki, Instant notBefore, Insta
         RaTlsEvidence evidence = RaTlsEvidence.decode(ext.getExtnValue().getOctets());
         try {
             return new RaTlsCertificate(
-                    der,
-                    spki.getEncoded(ASN1Encoding.DER),
+                    Bytes.of(der),
+                    Bytes.of(spki.getEncoded(ASN1Encoding.DER)),
                     tbs.getStartDate().getDate().toInstant(),
                     tbs.getEndDate().getDate().toInstant(),
                     evidence);

@@ -2,6 +2,7 @@ package dev.cloister.attest.ratls;
 
 import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.bundle.EvidenceBundle;
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.merkle.InclusionProof;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -84,11 +85,12 @@ public record RaTlsEvidence(
         v.add(new ASN1Integer(1));
         v.add(new DEROctetString(bundle.encode()));
         gpuFreshness.ifPresent(f -> v.add(new DERTaggedObject(true, 0, new DERSequence(new ASN1Encodable[] {
-            new ASN1Integer(f.refreshedAt().toEpochMilli()), new DEROctetString(f.salt())
+            new ASN1Integer(f.refreshedAt().toEpochMilli()),
+            new DEROctetString(f.salt().toByteArray())
         }))));
         batch.ifPresent(b -> {
             ASN1EncodableVector path = new ASN1EncodableVector();
-            b.hashes().forEach(h -> path.add(new DEROctetString(h)));
+            b.hashes().forEach(h -> path.add(new DEROctetString(h.toByteArray())));
             v.add(new DERTaggedObject(true, 1, new DERSequence(new ASN1Encodable[] {
                 new ASN1Integer(b.leafIndex()), new ASN1Integer(b.treeSize()), new DERSequence(path)
             })));
@@ -168,7 +170,7 @@ public record RaTlsEvidence(
         if (ms.signum() < 0 || ms.bitLength() > 62 || salt.getOctets().length != GpuFreshness.SALT_LENGTH) {
             throw malformed("gpuFreshness time out of range or salt not 32 bytes", null);
         }
-        return new GpuFreshness(Instant.ofEpochMilli(ms.longValueExact()), salt.getOctets());
+        return new GpuFreshness(Instant.ofEpochMilli(ms.longValueExact()), Bytes.of(salt.getOctets()));
     }
 
     private static InclusionProof batch(ASN1Encodable e) throws RaTlsException {
@@ -188,12 +190,12 @@ public record RaTlsEvidence(
         if (path.size() > MAX_PATH) {
             throw malformed("batch path of " + path.size() + " hashes, at most " + MAX_PATH, null);
         }
-        List<byte[]> hashes = new ArrayList<>(path.size());
+        List<Bytes> hashes = new ArrayList<>(path.size());
         for (ASN1Encodable h : path) {
             if (!(h instanceof ASN1OctetString o) || o.getOctets().length != 32) {
                 throw malformed("batch path element is not a 32-byte OCTET STRING", null);
             }
-            hashes.add(o.getOctets());
+            hashes.add(Bytes.of(o.getOctets()));
         }
         return new InclusionProof(
                 index.getValue().longValueExact(), size.getValue().longValueExact(), hashes);

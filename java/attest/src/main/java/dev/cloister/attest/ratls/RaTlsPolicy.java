@@ -4,6 +4,7 @@ import dev.cloister.attest.ReferenceValue;
 import dev.cloister.attest.RevocationCheck;
 import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.sevsnp.SevSnpPolicy;
+import dev.cloister.base.Bytes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -70,26 +71,21 @@ public record RaTlsPolicy(
      *
      * @param sha384 the RIM digests published releases name (at least one)
      */
-    public record PublishedRims(List<byte[]> sha384) implements RimRequirement {
+    public record PublishedRims(List<Bytes> sha384) implements RimRequirement {
         public PublishedRims {
-            sha384 = sha384.stream().map(byte[]::clone).toList();
+            sha384 = List.copyOf(sha384);
             if (sha384.isEmpty()) {
                 throw new IllegalArgumentException("no published RIM digest");
             }
-            for (byte[] d : sha384) {
-                if (d.length != 48) {
-                    throw new IllegalArgumentException("a SHA-384 digest is 48 bytes, got " + d.length);
+            for (Bytes d : sha384) {
+                if (d.length() != 48) {
+                    throw new IllegalArgumentException("a SHA-384 digest is 48 bytes, got " + d.length());
                 }
             }
         }
 
-        @Override
-        public List<byte[]> sha384() {
-            return sha384.stream().map(byte[]::clone).toList();
-        }
-
         boolean names(byte[] digest) {
-            return sha384.stream().anyMatch(d -> java.security.MessageDigest.isEqual(d, digest));
+            return sha384.stream().anyMatch(d -> d.contentEquals(digest));
         }
     }
 
@@ -123,7 +119,8 @@ public record RaTlsPolicy(
      */
     public static RaTlsPolicy acceptingReleases(SevSnpPolicy cpu, List<byte[]> launchDigests, GpuRequirement gpu) {
         return new RaTlsPolicy(
-                        cpu.withMeasurement(new ReferenceValue.Digests(launchDigests)),
+                        cpu.withMeasurement(new ReferenceValue.Digests(
+                                launchDigests.stream().map(Bytes::of).toList())),
                         gpu,
                         Duration.ofMinutes(10),
                         Duration.ofMinutes(1),

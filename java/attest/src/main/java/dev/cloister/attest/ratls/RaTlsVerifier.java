@@ -12,6 +12,7 @@ import dev.cloister.attest.nvgpu.NvidiaRim;
 import dev.cloister.attest.sevsnp.AttestationReport;
 import dev.cloister.attest.sevsnp.SevSnpEndorsements;
 import dev.cloister.attest.sevsnp.SevSnpEvidence;
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.ProofException;
 import dev.cloister.ledger.merkle.InclusionProof;
 import dev.cloister.ledger.merkle.MerkleTree;
@@ -78,7 +79,7 @@ public final class RaTlsVerifier {
         }
         RaTlsEvidence ev = cert.evidence();
         EvidenceBundle bundle = ev.bundle();
-        byte[] gpuBytes = bundle.gpu().map(EvidenceBundle.Entry::value).orElse(new byte[0]);
+        byte[] gpuBytes = bundle.gpu().map(g -> g.value().toByteArray()).orElse(new byte[0]);
         // 3. The binding this handshake requires: our nonce (or the batch root it is a leaf of), this key, this GPU.
         long batchSize = 1;
         byte[] expected;
@@ -92,38 +93,42 @@ public final class RaTlsVerifier {
             byte[] root;
             try {
                 root = MerkleTree.rootFromInclusion(
-                        path.leafIndex(), path.treeSize(), TreeHash.leafHash(ourNonce), path.hashes());
+                        path.leafIndex(),
+                        path.treeSize(),
+                        TreeHash.leafHash(ourNonce),
+                        path.hashes().stream().map(Bytes::toByteArray).toList());
             } catch (ProofException e) {
                 throw new RaTlsException(RaTlsException.Reason.BATCH_PATH_INVALID, e.getMessage(), e);
             }
-            expected = HandshakeBinding.serverBatch(root, cert.spki(), gpuBytes);
+            expected = HandshakeBinding.serverBatch(root, cert.spki().toByteArray(), gpuBytes);
             batchSize = path.treeSize();
         } else {
             expected = role == PeerRole.SERVER
-                    ? HandshakeBinding.server(ourNonce, cert.spki(), gpuBytes)
-                    : HandshakeBinding.client(ourNonce, cert.spki(), gpuBytes);
+                    ? HandshakeBinding.server(ourNonce, cert.spki().toByteArray(), gpuBytes)
+                    : HandshakeBinding.client(ourNonce, cert.spki().toByteArray(), gpuBytes);
         }
         // 4. CPU evidence through the evidence verifier, with the binding as the only allowed REPORT_DATA.
         AttestationResult cpu = verifyCpu(now, bundle, policy, expected);
         // 5. GPU evidence, its nonce recomputed from the refresh time and salt, then its age.
         Optional<AttestationResult> gpu = verifyGpu(now, ev, policy);
-        return new RaTlsAttestation(cpu, gpu, cert.spkiSha256(), cert.notAfter(), batchSize);
+        return new RaTlsAttestation(cpu, gpu, Bytes.of(cert.spkiSha256()), cert.notAfter(), batchSize);
     }
 
     private AttestationResult verifyCpu(Instant now, EvidenceBundle bundle, RaTlsPolicy policy, byte[] expected)
             throws RaTlsException {
-        byte[] report = bundle.cpu().value();
+        byte[] report = bundle.cpu().value().toByteArray();
         try {
             SevSnpEndorsements endorsements =
-                    cpuEndorsements(bundle.cpuEndorsements().value());
+                    cpuEndorsements(bundle.cpuEndorsements().value().toByteArray());
             if (bundle.cpuCrl().isPresent()) {
-                endorsements = endorsements.withCrl(bundle.cpuCrl().get().value());
+                endorsements =
+                        endorsements.withCrl(bundle.cpuCrl().get().value().toByteArray());
             }
             return evidence.verify(
                     now,
                     SevSnpEvidence.of(report),
                     endorsements,
-                    policy.cpu().withReportData(new ReferenceValue.Digests(List.of(expected))));
+                    policy.cpu().withReportData(new ReferenceValue.Digests(List.of(Bytes.of(expected)))));
         } catch (AttestationException e) {
             if (reportDataDiffers(report, expected)) {
                 throw new RaTlsException(
@@ -188,15 +193,15 @@ public final class RaTlsVerifier {
                                     new NvidiaGpuPolicy.MatchDriverAndVbiosRims(publishedRims(now, bundle, p)));
                     }
                     NvidiaGpuEndorsements endorsements = NvidiaGpuEndorsements.ofPem(
-                            bundle.gpuEndorsements().get().value());
+                            bundle.gpuEndorsements().get().value().toByteArray());
                     if (bundle.gpuOcsp().isPresent()) {
                         endorsements = endorsements.withOcspResponses(bundle.gpuOcspResponses());
                     }
                     result = evidence.verify(
                             now,
-                            NvidiaGpuEvidence.of(bundle.gpu().get().value()),
+                            NvidiaGpuEvidence.of(bundle.gpu().get().value().toByteArray()),
                             endorsements,
-                            gpuPolicy.withNonce(new ReferenceValue.Digests(List.of(f.nonce()))));
+                            gpuPolicy.withNonce(new ReferenceValue.Digests(List.of(Bytes.of(f.nonce())))));
                 } catch (AttestationException e) {
                     throw new RaTlsException(
                             RaTlsException.Reason.GPU_EVIDENCE_REFUSED,

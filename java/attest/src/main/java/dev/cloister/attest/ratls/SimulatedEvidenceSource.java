@@ -6,6 +6,7 @@ import dev.cloister.attest.sevsnp.SevSnpEndorsements;
 import dev.cloister.attest.sim.SimulatedNvidiaGpu;
 import dev.cloister.attest.sim.SimulatedReportRequest;
 import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
+import dev.cloister.base.Bytes;
 import dev.cloister.base.Pem;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -81,13 +82,13 @@ public final class SimulatedEvidenceSource implements EvidenceSource {
         StringBuilder pem = new StringBuilder(Pem.encode(Pem.CERTIFICATE, e.signingCertificate()));
         e.chain().forEach(c -> pem.append(Pem.encode(Pem.CERTIFICATE, c)));
         this.cpuEndorsements = new EvidenceBundle.Entry(
-                EvidenceBundle.PEM_CHAIN, pem.toString().getBytes(StandardCharsets.US_ASCII));
+                EvidenceBundle.PEM_CHAIN, Bytes.of(pem.toString().getBytes(StandardCharsets.US_ASCII)));
         this.gpuEndorsements = gpu.map(g -> {
             NvidiaGpuEndorsements ge = g.endorsements();
             StringBuilder p = new StringBuilder();
             ge.chain().forEach(c -> p.append(Pem.encode(Pem.CERTIFICATE, c)));
             return new EvidenceBundle.Entry(
-                    EvidenceBundle.PEM_CHAIN, p.toString().getBytes(StandardCharsets.US_ASCII));
+                    EvidenceBundle.PEM_CHAIN, Bytes.of(p.toString().getBytes(StandardCharsets.US_ASCII)));
         });
         // Fails here, at start, if the simulated platform's directory predates its ARK key (it cannot sign a CRL).
         this.crl = newCrl(clock.instant());
@@ -136,14 +137,14 @@ public final class SimulatedEvidenceSource implements EvidenceSource {
         SimulatedNvidiaGpu g = gpu.orElseThrow(() -> new IllegalStateException("no simulated GPU"));
         byte[] salt = new byte[GpuFreshness.SALT_LENGTH];
         random.nextBytes(salt);
-        GpuFreshness freshness = new GpuFreshness(now, salt);
+        GpuFreshness freshness = new GpuFreshness(now, Bytes.of(salt));
         byte[][] blocks = new byte[64][48];
         for (int i = 0; i < blocks.length; i++) {
             java.util.Arrays.fill(blocks[i], (byte) (i + 1));
         }
         byte[] report = g.report(freshness.nonce(), blocks, random).report();
         GpuEvidence e = new GpuEvidence(
-                new EvidenceBundle.Entry(EvidenceBundle.NVIDIA_SPDM_REPORT, report),
+                new EvidenceBundle.Entry(EvidenceBundle.NVIDIA_SPDM_REPORT, Bytes.of(report)),
                 gpuEndorsements.orElseThrow(),
                 freshness,
                 Optional.empty(),
@@ -162,7 +163,7 @@ public final class SimulatedEvidenceSource implements EvidenceSource {
             byte[] report = cpu.report(SimulatedReportRequest.of(reportData, measurement))
                     .report();
             return new CpuEvidence(
-                    new EvidenceBundle.Entry(EvidenceBundle.SEV_SNP_REPORT, report),
+                    new EvidenceBundle.Entry(EvidenceBundle.SEV_SNP_REPORT, Bytes.of(report)),
                     cpuEndorsements,
                     Optional.empty(),
                     Optional.of(currentCrl()));

@@ -42,7 +42,9 @@ final class TlsProfile {
         org.bouncycastle.tls.Certificate chain =
                 new org.bouncycastle.tls.Certificate(TlsUtils.EMPTY_BYTES, new org.bouncycastle.tls.CertificateEntry[] {
                     new org.bouncycastle.tls.CertificateEntry(
-                            crypto.createCertificate(credential.certificate().der()), null)
+                            crypto.createCertificate(
+                                    credential.certificate().der().toByteArray()),
+                            null)
                 });
         return new BcDefaultTlsCredentialedSigner(
                 new TlsCryptoParameters(context), crypto, credential.key(), chain, SignatureAndHashAlgorithm.ed25519);

@@ -100,8 +100,8 @@ public final class AmdChainVerifier {
                         + "\" is not a known product line and no ASK/ARK chain was supplied");
             }
             AmdRoots.Bundled b = AmdRoots.bundled(product);
-            intermediateDer = b.intermediateDer(leaf.kind());
-            arkDer = b.arkDer();
+            intermediateDer = b.intermediateDer(leaf.kind()).toByteArray();
+            arkDer = b.arkDer().toByteArray();
         } else {
             intermediateDer = chain.get(0);
             arkDer = chain.get(1);

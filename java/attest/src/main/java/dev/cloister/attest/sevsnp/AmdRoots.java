@@ -2,6 +2,7 @@ package dev.cloister.attest.sevsnp;
 
 import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.RootKind;
+import dev.cloister.base.Bytes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -18,8 +19,8 @@ import java.util.Map;
 final class AmdRoots {
 
     /** The bundled chain of one product line. */
-    record Bundled(TrustedArk ark, byte[] arkDer, byte[] askDer, byte[] asvkDer) {
-        byte[] intermediateDer(SigningKey kind) {
+    record Bundled(TrustedArk ark, Bytes arkDer, Bytes askDer, Bytes asvkDer) {
+        Bytes intermediateDer(SigningKey kind) {
             return kind == SigningKey.VCEK ? askDer : asvkDer;
         }
     }
@@ -43,7 +44,13 @@ final class AmdRoots {
                     throw new IllegalStateException("bundled AMD chains for " + p + " are not ASK/ASVK + one ARK");
                 }
                 X509Certificate ark = AmdCertificates.parseDer(vcek.get(1), "bundled ARK " + p);
-                m.put(p, new Bundled(new TrustedArk(p, RootKind.VENDOR, ark), vcek.get(1), vcek.get(0), vlek.get(0)));
+                m.put(
+                        p,
+                        new Bundled(
+                                new TrustedArk(p, RootKind.VENDOR, ark),
+                                Bytes.of(vcek.get(1)),
+                                Bytes.of(vcek.get(0)),
+                                Bytes.of(vlek.get(0))));
             } catch (AttestationException e) {
                 throw new IllegalStateException("bundled AMD chain for " + p + " is unreadable", e);
             }

@@ -147,7 +147,7 @@ public final class SevSnpVerifier {
                     "REPORTED_TCB against the " + leaf.kind() + " certificate's TCB", leaf.tcb(), reportedTcb);
         }
         if (leaf.kind() == SigningKey.VCEK && !report.maskChipKey()) {
-            byte[] hwId = leaf.hwId();
+            byte[] hwId = leaf.hwId().toByteArray();
             byte[] chipId = report.chipId();
             if (!Arrays.equals(hwId, 0, hwId.length, chipId, 0, hwId.length)) {
                 throw AttestationException.mismatch(

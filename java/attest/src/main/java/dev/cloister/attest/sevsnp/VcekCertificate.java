@@ -1,6 +1,7 @@
 package dev.cloister.attest.sevsnp;
 
 import dev.cloister.attest.AttestationException;
+import dev.cloister.base.Bytes;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.security.cert.X509Certificate;
@@ -31,7 +32,7 @@ record VcekCertificate(
         int structVersion,
         String productName,
         TcbVersion tcb,
-        byte[] hwId) {
+        Bytes hwId) {
 
     static final String ARC = "1.3.6.1.4.1.3704.1.";
     private static final BigInteger P384_ORDER = new BigInteger(
@@ -82,7 +83,7 @@ record VcekCertificate(
                 throw AttestationException.mismatch(kind + " certificate: hwID length", expected, hwId.length);
             }
         }
-        return new VcekCertificate(c, kind, structVersion, productName, tcb, hwId);
+        return new VcekCertificate(c, kind, structVersion, productName, tcb, Bytes.of(hwId));
     }
 
     static String commonName(X500Principal p) {
@@ -133,10 +134,5 @@ record VcekCertificate(
 
     private static byte[] raw(X509Certificate c, String suffix, SigningKey kind) throws AttestationException {
         return extension(c, suffix, kind);
-    }
-
-    @Override
-    public byte[] hwId() {
-        return hwId.clone();
     }
 }

@@ -1,6 +1,7 @@
 package dev.cloister.attest.sim;
 
 import dev.cloister.attest.sevsnp.TcbVersion;
+import dev.cloister.base.Bytes;
 import java.util.Objects;
 
 /**
@@ -16,9 +17,9 @@ import java.util.Objects;
  * @param platformInfo PLATFORM_INFO; 0 (the default) is a host with SMT off, bit 0 SMT_EN on
  */
 public record SimulatedReportRequest(
-        byte[] reportData,
-        byte[] measurement,
-        byte[] hostData,
+        Bytes reportData,
+        Bytes measurement,
+        Bytes hostData,
         long guestPolicy,
         int vmpl,
         TcbVersion reportedTcb,
@@ -31,19 +32,17 @@ public record SimulatedReportRequest(
         Objects.requireNonNull(reportData, "reportData");
         Objects.requireNonNull(measurement, "measurement");
         Objects.requireNonNull(hostData, "hostData");
-        if (reportData.length != 64 || measurement.length != 48 || hostData.length != 32) {
+        if (reportData.length() != 64 || measurement.length() != 48 || hostData.length() != 32) {
             throw new IllegalArgumentException("reportData 64, measurement 48, hostData 32 bytes");
         }
         if (vmpl < 0 || vmpl > 3) {
             throw new IllegalArgumentException("vmpl 0..3");
         }
-        reportData = reportData.clone();
-        measurement = measurement.clone();
-        hostData = hostData.clone();
     }
 
     public static SimulatedReportRequest of(byte[] reportData, byte[] measurement) {
-        return new SimulatedReportRequest(reportData, measurement, new byte[32], DEFAULT_GUEST_POLICY, 0, null, 0);
+        return new SimulatedReportRequest(
+                Bytes.of(reportData), Bytes.of(measurement), Bytes.of(new byte[32]), DEFAULT_GUEST_POLICY, 0, null, 0);
     }
 
     public SimulatedReportRequest withGuestPolicy(long p) {
@@ -63,22 +62,7 @@ public record SimulatedReportRequest(
         return new SimulatedReportRequest(reportData, measurement, hostData, guestPolicy, vmpl, reportedTcb, info);
     }
 
-    public SimulatedReportRequest withHostData(byte[] h) {
+    public SimulatedReportRequest withHostData(Bytes h) {
         return new SimulatedReportRequest(reportData, measurement, h, guestPolicy, vmpl, reportedTcb, platformInfo);
-    }
-
-    @Override
-    public byte[] reportData() {
-        return reportData.clone();
-    }
-
-    @Override
-    public byte[] measurement() {
-        return measurement.clone();
-    }
-
-    @Override
-    public byte[] hostData() {
-        return hostData.clone();
     }
 }

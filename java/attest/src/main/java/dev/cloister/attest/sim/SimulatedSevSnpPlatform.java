@@ -158,9 +158,9 @@ public final class SimulatedSevSnpPlatform {
         b.putLong(0x038, tcb);
         b.putLong(0x040, request.platformInfo());
         b.putInt(0x048, 0);
-        b.put(0x050, request.reportData());
-        b.put(0x090, request.measurement());
-        b.put(0x0C0, request.hostData());
+        b.put(0x050, request.reportData().toByteArray());
+        b.put(0x090, request.measurement().toByteArray());
+        b.put(0x0C0, request.hostData().toByteArray());
         byte[] reportId = new byte[32];
         random.nextBytes(reportId);
         b.put(0x140, reportId);

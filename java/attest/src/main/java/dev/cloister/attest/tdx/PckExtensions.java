@@ -1,7 +1,7 @@
 package dev.cloister.attest.tdx;
 
 import dev.cloister.attest.AttestationException;
-import dev.cloister.base.Hex;
+import dev.cloister.base.Bytes;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.security.cert.X509Certificate;
@@ -25,7 +25,7 @@ import org.bouncycastle.asn1.ASN1Sequence;
  * @param pceId PCE-ID (…1.13.1.3), 2 bytes
  * @param fmspc FMSPC (…1.13.1.4), 6 bytes
  */
-public record PckExtensions(int[] sgxTcbComponents, int pceSvn, byte[] cpuSvn, byte[] pceId, byte[] fmspc) {
+public record PckExtensions(int[] sgxTcbComponents, int pceSvn, Bytes cpuSvn, Bytes pceId, Bytes fmspc) {
 
     static final String SGX_EXTENSIONS = "1.2.840.113741.1.13.1";
     private static final String TCB = SGX_EXTENSIONS + ".2";
@@ -34,13 +34,10 @@ public record PckExtensions(int[] sgxTcbComponents, int pceSvn, byte[] cpuSvn, b
 
     public PckExtensions {
         Objects.requireNonNull(sgxTcbComponents, "sgxTcbComponents");
-        if (sgxTcbComponents.length != 16 || cpuSvn.length != 16 || pceId.length != 2 || fmspc.length != 6) {
+        if (sgxTcbComponents.length != 16 || cpuSvn.length() != 16 || pceId.length() != 2 || fmspc.length() != 6) {
             throw new IllegalArgumentException("16 components, CPUSVN 16, PCE-ID 2, FMSPC 6 bytes");
         }
         sgxTcbComponents = sgxTcbComponents.clone();
-        cpuSvn = cpuSvn.clone();
-        pceId = pceId.clone();
-        fmspc = fmspc.clone();
     }
 
     /** Reads the extension of a PCK leaf (whose signature was verified before). */
@@ -62,7 +59,7 @@ public record PckExtensions(int[] sgxTcbComponents, int pceSvn, byte[] cpuSvn, b
             }
             int pceSvn = integer(field(t, TCB + ".17"), 65535, "PCESVN");
             byte[] cpuSvn = octets(field(t, TCB + ".18"), 16, "CPUSVN");
-            return new PckExtensions(comps, pceSvn, cpuSvn, pceId, fmspc);
+            return new PckExtensions(comps, pceSvn, Bytes.of(cpuSvn), Bytes.of(pceId), Bytes.of(fmspc));
         } catch (IOException | RuntimeException e) {
             throw new AttestationException("the PCK certificate's SGX extension is malformed: " + e.getMessage(), e);
         }
@@ -109,23 +106,8 @@ public record PckExtensions(int[] sgxTcbComponents, int pceSvn, byte[] cpuSvn, b
         return sgxTcbComponents.clone();
     }
 
-    @Override
-    public byte[] cpuSvn() {
-        return cpuSvn.clone();
-    }
-
-    @Override
-    public byte[] pceId() {
-        return pceId.clone();
-    }
-
-    @Override
-    public byte[] fmspc() {
-        return fmspc.clone();
-    }
-
     public String fmspcHex() {
-        return Hex.format(fmspc);
+        return fmspc.hex();
     }
 
     @Override
@@ -133,19 +115,19 @@ public record PckExtensions(int[] sgxTcbComponents, int pceSvn, byte[] cpuSvn, b
         return o instanceof PckExtensions p
                 && Arrays.equals(sgxTcbComponents, p.sgxTcbComponents)
                 && pceSvn == p.pceSvn
-                && Arrays.equals(cpuSvn, p.cpuSvn)
-                && Arrays.equals(pceId, p.pceId)
-                && Arrays.equals(fmspc, p.fmspc);
+                && cpuSvn.equals(p.cpuSvn)
+                && pceId.equals(p.pceId)
+                && fmspc.equals(p.fmspc);
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(fmspc) * 31 + pceSvn;
+        return fmspc.hashCode() * 31 + pceSvn;
     }
 
     @Override
     public String toString() {
         return "PckExtensions[sgxTcbComponents=" + Arrays.toString(sgxTcbComponents) + ", pceSvn=" + pceSvn + ", fmspc="
-                + fmspcHex() + ", pceId=" + Hex.format(pceId) + "]";
+                + fmspcHex() + ", pceId=" + pceId.hex() + "]";
     }
 }

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import dev.cloister.attest.AttestationException;
+import dev.cloister.base.Bytes;
 import dev.cloister.base.Hex;
 import java.io.IOException;
-import java.util.Arrays;
 
 /**
  * An Intel PCS response of the form {@code {"<name>": <object>, "signature": "<hex r‖s>"}} (TCB info, enclave
@@ -18,7 +18,7 @@ import java.util.Arrays;
  * @param signedBytes the bytes of the signed object, from its '{' to its '}' inclusive
  * @param signature r ‖ s, 32 bytes each, big-endian
  */
-record PcsSignedBody(byte[] signedBytes, byte[] signature) {
+record PcsSignedBody(Bytes signedBytes, Bytes signature) {
 
     /** Real responses are a few KiB; anything larger is refused before parsing. */
     static final int MAX_BYTES = 256 * 1024;
@@ -82,6 +82,6 @@ record PcsSignedBody(byte[] signedBytes, byte[] signature) {
         if (sig.length != 64) {
             throw AttestationException.mismatch(name + " signature length", 64, sig.length);
         }
-        return new PcsSignedBody(Arrays.copyOfRange(response, start, end), sig);
+        return new PcsSignedBody(Bytes.of(response, start, end), Bytes.of(sig));
     }
 }

@@ -2,6 +2,7 @@ package dev.cloister.attest.tdx;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cloister.attest.AttestationException;
+import dev.cloister.base.Bytes;
 import dev.cloister.base.Hex;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,11 +25,11 @@ public record QeIdentity(
         Instant issueDate,
         Instant nextUpdate,
         int tcbEvaluationDataNumber,
-        byte[] miscSelect,
-        byte[] miscSelectMask,
-        byte[] attributes,
-        byte[] attributesMask,
-        byte[] mrSigner,
+        Bytes miscSelect,
+        Bytes miscSelectMask,
+        Bytes attributes,
+        Bytes attributesMask,
+        Bytes mrSigner,
         int isvProdId,
         List<Level> tcbLevels) {
 
@@ -40,37 +41,7 @@ public record QeIdentity(
     }
 
     public QeIdentity {
-        miscSelect = miscSelect.clone();
-        miscSelectMask = miscSelectMask.clone();
-        attributes = attributes.clone();
-        attributesMask = attributesMask.clone();
-        mrSigner = mrSigner.clone();
         tcbLevels = List.copyOf(tcbLevels);
-    }
-
-    @Override
-    public byte[] miscSelect() {
-        return miscSelect.clone();
-    }
-
-    @Override
-    public byte[] miscSelectMask() {
-        return miscSelectMask.clone();
-    }
-
-    @Override
-    public byte[] attributes() {
-        return attributes.clone();
-    }
-
-    @Override
-    public byte[] attributesMask() {
-        return attributesMask.clone();
-    }
-
-    @Override
-    public byte[] mrSigner() {
-        return mrSigner.clone();
     }
 
     static final int MISCSELECT = 16;
@@ -101,11 +72,11 @@ public record QeIdentity(
                 PcsJson.instant(o, "issueDate"),
                 PcsJson.instant(o, "nextUpdate"),
                 PcsJson.integer(o, "tcbEvaluationDataNumber", Integer.MAX_VALUE),
-                PcsJson.hex(o, "miscselect", 4),
-                PcsJson.hex(o, "miscselectMask", 4),
-                PcsJson.hex(o, "attributes", 16),
-                PcsJson.hex(o, "attributesMask", 16),
-                PcsJson.hex(o, "mrsigner", 32),
+                Bytes.of(PcsJson.hex(o, "miscselect", 4)),
+                Bytes.of(PcsJson.hex(o, "miscselectMask", 4)),
+                Bytes.of(PcsJson.hex(o, "attributes", 16)),
+                Bytes.of(PcsJson.hex(o, "attributesMask", 16)),
+                Bytes.of(PcsJson.hex(o, "mrsigner", 32)),
                 PcsJson.integer(o, "isvprodid", 65535),
                 List.copyOf(levels));
     }
@@ -129,9 +100,9 @@ public record QeIdentity(
 
     /** MRSIGNER and ISVPRODID equal, MISCSELECT and ATTRIBUTES equal under their masks. */
     void checkIdentity(byte[] qeReport) throws AttestationException {
-        if (!Arrays.equals(qeReport, MRSIGNER, MRSIGNER + 32, mrSigner, 0, 32)) {
+        if (!mrSigner.contentEquals(Arrays.copyOfRange(qeReport, MRSIGNER, MRSIGNER + 32))) {
             throw AttestationException.mismatch(
-                    "QE MRSIGNER", Hex.format(mrSigner), Hex.format(qeReport, MRSIGNER, MRSIGNER + 32));
+                    "QE MRSIGNER", mrSigner.hex(), Hex.format(qeReport, MRSIGNER, MRSIGNER + 32));
         }
         int prodId = u16(qeReport, ISVPRODID);
         if (prodId != isvProdId) {
@@ -145,14 +116,14 @@ public record QeIdentity(
         return (b[off] & 0xff) | (b[off + 1] & 0xff) << 8;
     }
 
-    private static void masked(String what, byte[] report, int off, byte[] mask, byte[] expected)
+    private static void masked(String what, byte[] report, int off, Bytes mask, Bytes expected)
             throws AttestationException {
-        byte[] m = new byte[mask.length];
+        byte[] m = new byte[mask.length()];
         for (int i = 0; i < m.length; i++) {
-            m[i] = (byte) (report[off + i] & mask[i]);
+            m[i] = (byte) (report[off + i] & mask.get(i));
         }
-        if (!Arrays.equals(m, expected)) {
-            throw AttestationException.mismatch(what + " under the mask", Hex.format(expected), Hex.format(m));
+        if (!expected.contentEquals(m)) {
+            throw AttestationException.mismatch(what + " under the mask", expected.hex(), Hex.format(m));
         }
     }
 }

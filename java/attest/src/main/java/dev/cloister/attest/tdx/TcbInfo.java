@@ -2,6 +2,7 @@ package dev.cloister.attest.tdx;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cloister.attest.AttestationException;
+import dev.cloister.base.Bytes;
 import dev.cloister.base.Hex;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,36 +27,15 @@ import java.util.Objects;
 public record TcbInfo(
         Instant issueDate,
         Instant nextUpdate,
-        byte[] fmspc,
-        byte[] pceId,
+        Bytes fmspc,
+        Bytes pceId,
         int tcbEvaluationDataNumber,
         TdxModule tdxModule,
         List<TdxModuleIdentity> tdxModuleIdentities,
         List<Level> tcbLevels) {
 
     /** The TDX module's expected MRSIGNERSEAM (48 bytes) and SEAMATTRIBUTES under a mask (8 bytes each). */
-    public record TdxModule(byte[] mrSigner, byte[] attributes, byte[] attributesMask) {
-        public TdxModule {
-            mrSigner = mrSigner.clone();
-            attributes = attributes.clone();
-            attributesMask = attributesMask.clone();
-        }
-
-        @Override
-        public byte[] mrSigner() {
-            return mrSigner.clone();
-        }
-
-        @Override
-        public byte[] attributes() {
-            return attributes.clone();
-        }
-
-        @Override
-        public byte[] attributesMask() {
-            return attributesMask.clone();
-        }
-    }
+    public record TdxModule(Bytes mrSigner, Bytes attributes, Bytes attributesMask) {}
 
     /** A TDX module identity ({@code id} = "TDX_" + the module's major version as two hex digits). */
     public record TdxModuleIdentity(String id, TdxModule module, List<ModuleLevel> tcbLevels) {
@@ -97,8 +77,6 @@ public record TcbInfo(
     }
 
     public TcbInfo {
-        fmspc = fmspc.clone();
-        pceId = pceId.clone();
         tdxModuleIdentities = List.copyOf(tdxModuleIdentities);
         tcbLevels = List.copyOf(tcbLevels);
     }
@@ -147,8 +125,8 @@ public record TcbInfo(
         return new TcbInfo(
                 PcsJson.instant(o, "issueDate"),
                 PcsJson.instant(o, "nextUpdate"),
-                PcsJson.hex(o, "fmspc", 6),
-                PcsJson.hex(o, "pceId", 2),
+                Bytes.of(PcsJson.hex(o, "fmspc", 6)),
+                Bytes.of(PcsJson.hex(o, "pceId", 2)),
                 PcsJson.integer(o, "tcbEvaluationDataNumber", Integer.MAX_VALUE),
                 module,
                 ids,
@@ -157,7 +135,9 @@ public record TcbInfo(
 
     private static TdxModule module(JsonNode m) throws AttestationException {
         return new TdxModule(
-                PcsJson.hex(m, "mrsigner", 48), PcsJson.hex(m, "attributes", 8), PcsJson.hex(m, "attributesMask", 8));
+                Bytes.of(PcsJson.hex(m, "mrsigner", 48)),
+                Bytes.of(PcsJson.hex(m, "attributes", 8)),
+                Bytes.of(PcsJson.hex(m, "attributesMask", 8)));
     }
 
     private static int[] components(JsonNode tcb, String name) throws AttestationException {
@@ -228,24 +208,26 @@ public record TcbInfo(
                 return new Evaluation(l, moduleStatus == null ? l.status() : moduleStatus, identity);
             }
         }
-        throw new AttestationException("no TCB level of the TCB info (FMSPC " + Hex.format(fmspc)
+        throw new AttestationException("no TCB level of the TCB info (FMSPC " + fmspc.hex()
                 + ") matches the platform: PCK SGX TCB components " + Arrays.toString(sgx) + ", PCESVN "
                 + pck.pceSvn() + ", TEE_TCB_SVN " + Hex.format(teeTcbSvn) + "; TCB not supported");
     }
 
     private static void checkModule(TdxModule m, byte[] mrSignerSeam, byte[] seamAttributes, String which)
             throws AttestationException {
-        if (!Arrays.equals(m.mrSigner(), mrSignerSeam)) {
+        if (!m.mrSigner().contentEquals(mrSignerSeam)) {
             throw AttestationException.mismatch(
-                    "MRSIGNERSEAM (" + which + ")", Hex.format(m.mrSigner()), Hex.format(mrSignerSeam));
+                    "MRSIGNERSEAM (" + which + ")", m.mrSigner().hex(), Hex.format(mrSignerSeam));
         }
         byte[] masked = new byte[8];
         for (int i = 0; i < 8; i++) {
-            masked[i] = (byte) (seamAttributes[i] & m.attributesMask()[i]);
+            masked[i] = (byte) (seamAttributes[i] & m.attributesMask().get(i));
         }
-        if (!Arrays.equals(masked, m.attributes())) {
+        if (!m.attributes().contentEquals(masked)) {
             throw AttestationException.mismatch(
-                    "SEAMATTRIBUTES under the mask (" + which + ")", Hex.format(m.attributes()), Hex.format(masked));
+                    "SEAMATTRIBUTES under the mask (" + which + ")",
+                    m.attributes().hex(),
+                    Hex.format(masked));
         }
     }
 
@@ -264,15 +246,5 @@ public record TcbInfo(
             }
         }
         return true;
-    }
-
-    @Override
-    public byte[] fmspc() {
-        return fmspc.clone();
-    }
-
-    @Override
-    public byte[] pceId() {
-        return pceId.clone();
     }
 }

@@ -171,13 +171,17 @@ public final class TdxVerifier {
         try {
             byte[] signed = signedBody(now, c.tcbInfo(), "tcbInfo", c.tcbInfoIssuerChain(), root, rootCrl, policy);
             tcbInfo = parsed(tcbInfos, signed, TcbInfo::parse);
-            if (!Arrays.equals(tcbInfo.fmspc(), ext.fmspc())) {
+            if (!tcbInfo.fmspc().equals(ext.fmspc())) {
                 throw AttestationException.mismatch(
-                        "FMSPC (PCK certificate vs TCB info)", ext.fmspcHex(), Hex.format(tcbInfo.fmspc()));
+                        "FMSPC (PCK certificate vs TCB info)",
+                        ext.fmspcHex(),
+                        tcbInfo.fmspc().hex());
             }
-            if (!Arrays.equals(tcbInfo.pceId(), ext.pceId())) {
+            if (!tcbInfo.pceId().equals(ext.pceId())) {
                 throw AttestationException.mismatch(
-                        "PCE-ID (PCK certificate vs TCB info)", Hex.format(ext.pceId()), Hex.format(tcbInfo.pceId()));
+                        "PCE-ID (PCK certificate vs TCB info)",
+                        ext.pceId().hex(),
+                        tcbInfo.pceId().hex());
             }
             current(now, tcbInfo.issueDate(), tcbInfo.nextUpdate(), "TCB info");
         } catch (AttestationException e) {
@@ -249,8 +253,12 @@ public final class TdxVerifier {
         } catch (AttestationException e) {
             throw e.whileDoing("verifying the " + name + " issuer chain");
         }
-        pki.p1363(chain.getFirst(), body.signedBytes(), body.signature(), name);
-        return body.signedBytes();
+        pki.p1363(
+                chain.getFirst(),
+                body.signedBytes().toByteArray(),
+                body.signature().toByteArray(),
+                name);
+        return body.signedBytes().toByteArray();
     }
 
     private interface Parser<T> {

@@ -13,6 +13,7 @@ import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.sevsnp.SevSnpEndorsements;
 import dev.cloister.attest.sevsnp.SevSnpEvidence;
 import dev.cloister.attest.sevsnp.SevSnpPolicy;
+import dev.cloister.base.Bytes;
 import dev.cloister.testing.Vectors;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -38,16 +39,19 @@ class EvidenceBundleTest {
         byte[] chain = (vcekPem + new String(Vectors.read(snp.resolve("cert_chain_milan")), StandardCharsets.US_ASCII))
                 .getBytes(StandardCharsets.US_ASCII);
         return new EvidenceBundle(
-                new EvidenceBundle.Entry(EvidenceBundle.SEV_SNP_REPORT, Vectors.read(snp.resolve("report_milan.bin"))),
-                new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN, chain),
+                new EvidenceBundle.Entry(
+                        EvidenceBundle.SEV_SNP_REPORT,
+                        dev.cloister.base.Bytes.of(Vectors.read(snp.resolve("report_milan.bin")))),
+                new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN, dev.cloister.base.Bytes.of(chain)),
                 Optional.of(new EvidenceBundle.Entry(
                         EvidenceBundle.NVIDIA_SPDM_REPORT,
-                        NvidiaGpuEvidence.ofHex(new String(
+                        dev.cloister.base.Bytes.of(NvidiaGpuEvidence.ofHex(new String(
                                         Vectors.read(gpu.resolve("hopperAttestationReport.txt")),
                                         StandardCharsets.US_ASCII))
-                                .report())),
+                                .report()))),
                 Optional.of(new EvidenceBundle.Entry(
-                        EvidenceBundle.PEM_CHAIN, Vectors.read(gpu.resolve("hopperCertChain.txt")))),
+                        EvidenceBundle.PEM_CHAIN,
+                        dev.cloister.base.Bytes.of(Vectors.read(gpu.resolve("hopperCertChain.txt"))))),
                 Optional.empty());
     }
 
@@ -62,14 +66,14 @@ class EvidenceBundleTest {
         byte[] enc = b.encode();
         EvidenceBundle d = EvidenceBundle.decode(enc);
         assertArrayEquals(enc, d.encode());
-        assertArrayEquals(b.cpu().value(), d.cpu().value());
+        assertEquals(b.cpu().value(), d.cpu().value());
         // The CPU chain entry holds VCEK, ASK, ARK in one PEM: split at the first certificate.
-        String pem = new String(d.cpuEndorsements().value(), StandardCharsets.US_ASCII);
+        String pem = new String(d.cpuEndorsements().value().toByteArray(), StandardCharsets.US_ASCII);
         int second = pem.indexOf("-----BEGIN CERTIFICATE-----", 1);
         AttestationVerifier v = AttestationVerifier.create();
         v.verify(
                 NOW,
-                SevSnpEvidence.of(d.cpu().value()),
+                SevSnpEvidence.of(d.cpu().value().toByteArray()),
                 SevSnpEndorsements.of(
                         pem.substring(0, second).getBytes(StandardCharsets.US_ASCII),
                         pem.substring(second).getBytes(StandardCharsets.US_ASCII)),
@@ -77,8 +81,9 @@ class EvidenceBundleTest {
                 SevSnpPolicy.genuineAmd().withSmt(SevSnpPolicy.Smt.ALLOWED));
         v.verify(
                 NOW,
-                NvidiaGpuEvidence.of(d.gpu().orElseThrow().value()),
-                NvidiaGpuEndorsements.ofPem(d.gpuEndorsements().orElseThrow().value()),
+                NvidiaGpuEvidence.of(d.gpu().orElseThrow().value().toByteArray()),
+                NvidiaGpuEndorsements.ofPem(
+                        d.gpuEndorsements().orElseThrow().value().toByteArray()),
                 NvidiaGpuPolicy.genuineNvidia());
     }
 
@@ -147,7 +152,8 @@ class EvidenceBundleTest {
                 Optional.of(EvidenceBundle.ocspResponses(List.of(new byte[] {1}, new byte[] {2, 3}))));
         EvidenceBundle d = EvidenceBundle.decode(stapled.encode());
         assertArrayEquals(stapled.encode(), d.encode());
-        assertArrayEquals(new byte[] {0x30, 0x00}, d.cpuCrl().orElseThrow().value());
+        assertArrayEquals(
+                new byte[] {0x30, 0x00}, d.cpuCrl().orElseThrow().value().toByteArray());
         assertEquals(2, d.gpuOcspResponses().size());
         assertArrayEquals(new byte[] {2, 3}, d.gpuOcspResponses().get(1));
         assertEquals(List.of(), b.gpuOcspResponses());
@@ -173,7 +179,8 @@ class EvidenceBundleTest {
                 b.ledgerProofs(),
                 b.gpuRims(),
                 Optional.empty(),
-                Optional.of(new EvidenceBundle.Entry(EvidenceBundle.OCSP_RESPONSES, Cbor.bytes(new byte[] {1}))));
+                Optional.of(
+                        new EvidenceBundle.Entry(EvidenceBundle.OCSP_RESPONSES, Bytes.of(Cbor.bytes(new byte[] {1})))));
         refused("gpu-ocsp is not an array", notAnArray::gpuOcspResponses);
         assertThrows(IllegalArgumentException.class, () -> EvidenceBundle.ocspResponses(List.of()));
     }

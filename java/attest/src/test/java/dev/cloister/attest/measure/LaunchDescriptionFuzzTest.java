@@ -14,7 +14,12 @@ class LaunchDescriptionFuzzTest {
     static {
         try {
             VALID = LaunchDescriptionJson.write(LaunchDescriptionJsonTest.amdSev(
-                    Optional.of(new KernelHashes(new byte[32], new byte[32], "console=ttyS0")), 2, 1));
+                    Optional.of(new KernelHashes(
+                            dev.cloister.base.Bytes.of(new byte[32]),
+                            dev.cloister.base.Bytes.of(new byte[32]),
+                            "console=ttyS0")),
+                    2,
+                    1));
         } catch (Exception e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -70,7 +70,8 @@ class LaunchDescriptionJsonTest {
     }
 
     private static ObjectNode valid() throws Exception {
-        KernelHashes k = new KernelHashes(new byte[32], new byte[32], "console=ttyS0");
+        KernelHashes k = new KernelHashes(
+                dev.cloister.base.Bytes.of(new byte[32]), dev.cloister.base.Bytes.of(new byte[32]), "console=ttyS0");
         return (ObjectNode) MAPPER.readTree(LaunchDescriptionJson.write(amdSev(Optional.of(k), 2, 1)));
     }
 

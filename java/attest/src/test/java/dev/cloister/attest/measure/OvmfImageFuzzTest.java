@@ -7,7 +7,8 @@ import java.util.Optional;
 class OvmfImageFuzzTest {
 
     private static final byte[] AMD_SEV = MeasureNegativeTest.amdSev();
-    private static final KernelHashes KERNEL = new KernelHashes(new byte[32], new byte[32], "console=ttyS0");
+    private static final KernelHashes KERNEL = new KernelHashes(
+            dev.cloister.base.Bytes.of(new byte[32]), dev.cloister.base.Bytes.of(new byte[32]), "console=ttyS0");
 
     /**
      * The real AmdSev image's last page with fuzzer-chosen bytes written over it (or a whole fuzzer-chosen image):

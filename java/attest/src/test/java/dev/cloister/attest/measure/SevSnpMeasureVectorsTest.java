@@ -95,7 +95,10 @@ class SevSnpMeasureVectorsTest {
         assertEquals("/dev/null", v.get("kernel").textValue());
         assertTrue(v.get("initrd").isNull() || v.get("initrd").textValue().equals("/dev/null"));
         String cmdline = v.get("append").isNull() ? "" : v.get("append").textValue();
-        return Optional.of(new KernelHashes(Vectors.hex(EMPTY_SHA256), Vectors.hex(EMPTY_SHA256), cmdline));
+        return Optional.of(new KernelHashes(
+                dev.cloister.base.Bytes.of(Vectors.hex(EMPTY_SHA256)),
+                dev.cloister.base.Bytes.of(Vectors.hex(EMPTY_SHA256)),
+                cmdline));
     }
 
     @FunctionalInterface

@@ -52,7 +52,7 @@ class TdxMeasureTest {
         assertEquals(28, log.size());
         List<Rtmr.Event> events = new ArrayList<>();
         for (Logged e : log) {
-            events.add(new Rtmr.Event(e.imr(), e.digest()));
+            events.add(new Rtmr.Event(e.imr(), dev.cloister.base.Bytes.of(e.digest())));
         }
         List<byte[]> rtmrs = Rtmr.replay(events);
         for (int i = 0; i < Rtmr.COUNT; i++) {
@@ -129,10 +129,10 @@ class TdxMeasureTest {
         section(b, descriptor + 80, 0, 0, TEMP_GPA, 4096, 3, 2);
         int footer = SIZE - 32 - 18;
         b.putShort(footer, (short) 40);
-        b.put(footer + 2, FirmwareFooterTable.FOOTER.bytes());
+        b.put(footer + 2, FirmwareFooterTable.FOOTER.bytes().toByteArray());
         int entry = footer - 18;
         b.putShort(entry, (short) 22);
-        b.put(entry + 2, TdvfImage.TDX_METADATA.bytes());
+        b.put(entry + 2, TdvfImage.TDX_METADATA.bytes().toByteArray());
         b.putInt(entry - 4, SIZE - descriptor);
         return fw;
     }

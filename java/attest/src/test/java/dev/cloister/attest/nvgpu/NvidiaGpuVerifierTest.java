@@ -54,7 +54,7 @@ class NvidiaGpuVerifierTest {
         assertEquals("550.90.07", c.driverVersion());
         assertEquals(opaque.get("DRIVER_VERSION"), c.driverVersion());
         assertEquals(((Map<String, Object>) opaque.get("VBIOS_VERSION")).get("formatted"), c.vbiosVersion());
-        assertEquals(opaque.get("FWID"), hex.formatHex(c.fwid()));
+        assertEquals(opaque.get("FWID"), c.fwid().hex());
         List<Object> blocks = (List<Object>) e.get("measurements");
         assertEquals(64, c.report().blocks().size());
         assertEquals(blocks.size(), c.report().blocks().size());
@@ -63,7 +63,7 @@ class NvidiaGpuVerifierTest {
             SpdmMeasurements.Block actual = c.report().blocks().get(i);
             assertEquals(((Long) b.get("index")).intValue(), actual.index());
             assertEquals(Integer.decode((String) b.get("dmtf_type")).intValue(), actual.dmtfType());
-            assertEquals(b.get("value"), hex.formatHex(actual.value()));
+            assertEquals(b.get("value"), actual.value().hex());
         }
         assertEquals(e.get("signature"), hex.formatHex(c.report().signature()));
         assertTrue(c.leafSubject().contains("GH100 A01 GSP FMC LF"), c.leafSubject());

@@ -129,8 +129,8 @@ class NvidiaRimTest {
         NvidiaRim vbios = NvidiaRim.verify(
                 RIM_TIME, Vectors.read(NvidiaGpuSamples.dir().resolve("1010_0200_882_96005E0001_test_no_gpu.swidtag")));
         for (NvidiaRim.Golden g : vbios.measurements().values()) {
-            byte[] actual = c.report().blocks().get(g.index()).value();
-            if (g.active() && g.alternatives().stream().anyMatch(h -> java.util.Arrays.equals(h, actual))) {
+            byte[] actual = c.report().blocks().get(g.index()).value().toByteArray();
+            if (g.active() && g.alternatives().stream().anyMatch(h -> h.contentEquals(actual))) {
                 matchingBlocks++;
             }
         }

@@ -50,9 +50,10 @@ class ConfigfsTsmTest {
         assertEquals("sev_guest", r.provider());
         assertEquals(1, r.generation());
         assertArrayEquals(reportData, Files.readAllBytes(entry.resolve("inblob")));
-        SevSnpCertificateTable table = SevSnpCertificateTable.parse(r.auxblob().orElseThrow());
+        SevSnpCertificateTable table =
+                SevSnpCertificateTable.parse(r.auxblob().orElseThrow().toByteArray());
         SevSnpClaims c = new SevSnpVerifier()
-                .verify(NOW, SevSnpEvidence.of(r.outblob()), table.endorsements(), sim.insecurePolicy());
+                .verify(NOW, SevSnpEvidence.of(r.outblob().toByteArray()), table.endorsements(), sim.insecurePolicy());
         assertEquals(RootKind.SIMULATED, c.root());
         assertArrayEquals(reportData, c.reportData());
     }

@@ -124,7 +124,11 @@ class LedgerReferenceValuesTest {
     @Test
     void verifiedReleasesBecomePolicies() throws Exception {
         LedgerReferenceValues rv = LedgerReferenceValues.verify(
-                NOW, client, tiles, List.of(new LedgerReferenceValues.PublishedRelease(release.encode(), proof())));
+                NOW,
+                client,
+                tiles,
+                List.of(new LedgerReferenceValues.PublishedRelease(
+                        dev.cloister.base.Bytes.of(release.encode()), proof())));
         assertEquals(List.of(release), rv.releases());
         SevSnpPolicy snp = rv.applyTo(SevSnpPolicy.genuineAmd());
         assertTrue(((ReferenceValue.Digests) snp.measurement()).matches(launchDigest));
@@ -142,7 +146,11 @@ class LedgerReferenceValuesTest {
     @Test
     void tdxPoliciesFromTheLedgerAppraiseQuotes() throws Exception {
         LedgerReferenceValues rv = LedgerReferenceValues.verify(
-                NOW, client, tiles, List.of(new LedgerReferenceValues.PublishedRelease(release.encode(), proof())));
+                NOW,
+                client,
+                tiles,
+                List.of(new LedgerReferenceValues.PublishedRelease(
+                        dev.cloister.base.Bytes.of(release.encode()), proof())));
         SimulatedTdxPlatform sim = SimulatedTdxPlatform.openOrCreate(root.resolve("sim"), NOW, new SecureRandom());
         TdxPolicy p = rv.applyTo(sim.insecurePolicy()).getFirst();
         new TdxVerifier()
@@ -177,7 +185,8 @@ class LedgerReferenceValuesTest {
                         NOW,
                         client,
                         tiles,
-                        List.of(new LedgerReferenceValues.PublishedRelease(other.encode(), proof()))));
+                        List.of(new LedgerReferenceValues.PublishedRelease(
+                                dev.cloister.base.Bytes.of(other.encode()), proof()))));
         assertTrue(x.getMessage().startsWith("while verifying ledger release 0 (log " + ORIGIN + ")"), x.getMessage());
         byte[] keyConfig = new OhttpKeyConfigEntry(
                         Bytes.of(new byte[] {1, 0, 32}),
@@ -187,7 +196,11 @@ class LedgerReferenceValuesTest {
         AttestationException y = assertThrows(
                 AttestationException.class,
                 () -> LedgerReferenceValues.verify(
-                        NOW, client, tiles, List.of(new LedgerReferenceValues.PublishedRelease(keyConfig, proof()))));
+                        NOW,
+                        client,
+                        tiles,
+                        List.of(new LedgerReferenceValues.PublishedRelease(
+                                dev.cloister.base.Bytes.of(keyConfig), proof()))));
         assertTrue(y.getMessage().contains("not an enclave release"), y.getMessage());
         // Witness cosignatures older than the policy's hour: the proof is refused.
         assertThrows(
@@ -196,6 +209,7 @@ class LedgerReferenceValuesTest {
                         NOW.plus(Duration.ofDays(1)),
                         client,
                         tiles,
-                        List.of(new LedgerReferenceValues.PublishedRelease(release.encode(), proof()))));
+                        List.of(new LedgerReferenceValues.PublishedRelease(
+                                dev.cloister.base.Bytes.of(release.encode()), proof()))));
     }
 }

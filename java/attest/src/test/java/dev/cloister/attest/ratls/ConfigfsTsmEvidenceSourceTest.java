@@ -9,10 +9,10 @@ import dev.cloister.attest.platform.ConfigfsTsm;
 import dev.cloister.attest.sevsnp.SevSnpClaims;
 import dev.cloister.attest.sevsnp.SevSnpEvidence;
 import dev.cloister.attest.sim.SimulatedReportRequest;
+import dev.cloister.base.Bytes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,9 +46,9 @@ class ConfigfsTsmEvidenceSourceTest {
         SevSnpClaims claims = (SevSnpClaims) RaTlsFixture.VERIFIER
                 .verify(
                         java.time.Instant.now(),
-                        SevSnpEvidence.of(e.report().value()),
-                        RaTlsVerifier.cpuEndorsements(e.endorsements().value()),
-                        RaTlsFixture.simulatedCpu().withReportData(new ReferenceValue.Digests(List.of(reportData))))
+                        SevSnpEvidence.of(e.report().value().toByteArray()),
+                        RaTlsVerifier.cpuEndorsements(e.endorsements().value().toByteArray()),
+                        RaTlsFixture.simulatedCpu().withReportData(ReferenceValue.Digests.of(reportData)))
                 .claims();
         assertArrayEquals(RaTlsFixture.RELEASE, claims.measurement());
     }
@@ -63,21 +63,22 @@ class ConfigfsTsmEvidenceSourceTest {
         ConfigfsTsmEvidenceSource source = new ConfigfsTsmEvidenceSource(
                 new ConfigfsTsm(root), "cloister-ra-tls", Optional.empty(), Optional.of(crl));
         EvidenceSource.CpuEvidence e = source.cpuReport(reportData);
-        assertArrayEquals(Files.readAllBytes(crl), e.crl().orElseThrow().value());
+        assertArrayEquals(Files.readAllBytes(crl), e.crl().orElseThrow().value().toByteArray());
         // Verified as a client requires it: the CRL under the (simulated) ARK, at most 7 days old.
         RaTlsFixture.VERIFIER.verify(
                 now,
-                SevSnpEvidence.of(e.report().value()),
-                RaTlsVerifier.cpuEndorsements(e.endorsements().value())
-                        .withCrl(e.crl().orElseThrow().value()),
+                SevSnpEvidence.of(e.report().value().toByteArray()),
+                RaTlsVerifier.cpuEndorsements(e.endorsements().value().toByteArray())
+                        .withCrl(e.crl().orElseThrow().value().toByteArray()),
                 RaTlsFixture.simulatedCpu()
-                        .withReportData(new ReferenceValue.Digests(List.of(reportData)))
+                        .withReportData(new ReferenceValue.Digests(java.util.List.of(Bytes.of(reportData))))
                         .withCrl(new dev.cloister.attest.RevocationCheck.Required()));
         // Replaced from outside: the next report staples the new file.
         byte[] revoking = RaTlsFixture.cpu().crl(now, false, true);
         Files.write(crl, revoking);
         assertArrayEquals(
-                revoking, source.cpuReport(reportData).crl().orElseThrow().value());
+                revoking,
+                source.cpuReport(reportData).crl().orElseThrow().value().toByteArray());
         // A missing file fails the report rather than stapling nothing.
         Files.delete(crl);
         assertThrows(IOException.class, () -> source.cpuReport(reportData));
@@ -111,6 +112,7 @@ class ConfigfsTsmEvidenceSourceTest {
                 new ConfigfsTsmEvidenceSource(new ConfigfsTsm(bare), "cloister-ra-tls", Optional.of(chain))
                         .cpuReport(reportData)
                         .endorsements()
-                        .value());
+                        .value()
+                        .toByteArray());
     }
 }

@@ -18,7 +18,7 @@ class RaTlsCertificateByteFlipTest {
     void everyFlippedByteIsRefused() throws Exception {
         try (EnclaveIdentity enclave = RaTlsFixture.identity(new AttestationMode.PerHandshake())) {
             byte[] nonce = RaTlsFixture.filled(32, 0x4e);
-            byte[] der = enclave.forServerHandshake(nonce).certificate().der();
+            byte[] der = enclave.forServerHandshake(nonce).certificate().der().toByteArray();
             RaTlsVerifier verifier = new RaTlsVerifier(RaTlsFixture.VERIFIER);
             RaTlsPolicy policy = RaTlsFixture.policy();
             Instant now = Instant.now();

@@ -35,7 +35,11 @@ class RaTlsEvidenceTest {
         RaTlsEvidence e = enclave.forServerHandshake(new byte[32]).certificate().evidence();
         byte[] h = new byte[32];
         RANDOM.nextBytes(h);
-        batched = new RaTlsEvidence(e.bundle(), e.gpuFreshness(), Optional.of(new InclusionProof(1, 3, List.of(h, h))));
+        batched = new RaTlsEvidence(
+                e.bundle(),
+                e.gpuFreshness(),
+                Optional.of(new InclusionProof(
+                        1, 3, List.of(dev.cloister.base.Bytes.of(h), dev.cloister.base.Bytes.of(h)))));
     }
 
     @AfterAll
@@ -131,9 +135,10 @@ class RaTlsEvidenceTest {
 
     @Test
     void certificateFormIsChecked() throws Exception {
-        byte[] der = enclave.forServerHandshake(new byte[32]).certificate().der();
+        byte[] der =
+                enclave.forServerHandshake(new byte[32]).certificate().der().toByteArray();
         RaTlsCertificate parsed = RaTlsCertificate.parse(der);
-        assertArrayEquals(enclave.spki(), parsed.spki());
+        assertArrayEquals(enclave.spki(), parsed.spki().toByteArray());
         assertEquals(
                 EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME, Duration.between(parsed.notBefore(), parsed.notAfter()));
 
@@ -187,11 +192,11 @@ class RaTlsEvidenceTest {
 
     @Test
     void gpuNonceCommitsToTimeAndSalt() {
-        GpuFreshness f = new GpuFreshness(Clock.systemUTC().instant(), new byte[32]);
-        GpuFreshness later = new GpuFreshness(f.refreshedAt().plusMillis(1), new byte[32]);
+        GpuFreshness f = new GpuFreshness(Clock.systemUTC().instant(), dev.cloister.base.Bytes.of(new byte[32]));
+        GpuFreshness later = new GpuFreshness(f.refreshedAt().plusMillis(1), dev.cloister.base.Bytes.of(new byte[32]));
         byte[] salt = new byte[32];
         salt[0] = 1;
-        GpuFreshness salted = new GpuFreshness(f.refreshedAt(), salt);
+        GpuFreshness salted = new GpuFreshness(f.refreshedAt(), dev.cloister.base.Bytes.of(salt));
         assertTrue(!Arrays.equals(f.nonce(), later.nonce()) && !Arrays.equals(f.nonce(), salted.nonce()));
         assertEquals(32, f.nonce().length);
     }

@@ -138,7 +138,8 @@ class RaTlsNegativeTest {
 
     @Test
     void staleGpuEvidenceDigest() throws Exception {
-        byte[] before = source.currentGpuEvidence().orElseThrow().report().value();
+        byte[] before =
+                source.currentGpuEvidence().orElseThrow().report().value().toByteArray();
         source.refreshGpu(Clock.systemUTC().instant());
         // The CPU report commits to the previous GPU evidence while the bundle carries the current one.
         refused(
@@ -221,10 +222,10 @@ class RaTlsNegativeTest {
                 return Optional.of(new GpuEvidence(
                         new EvidenceBundle.Entry(
                                 EvidenceBundle.NVIDIA_CC_OFF,
-                                "GPU confidential computing is off"
-                                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
-                        new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN, new byte[0]),
-                        new GpuFreshness(java.time.Instant.now(), new byte[32])));
+                                dev.cloister.base.Bytes.of("GPU confidential computing is off"
+                                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII))),
+                        new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN, dev.cloister.base.Bytes.of(new byte[0])),
+                        new GpuFreshness(java.time.Instant.now(), dev.cloister.base.Bytes.of(new byte[32]))));
             }
 
             @Override
@@ -304,7 +305,8 @@ class RaTlsNegativeTest {
     @Test
     void gpuEvidenceWithoutStapledRimsIsRefusedWhenReleasesNameRims() throws Exception {
         RaTlsException x = refused(
-                RaTlsFixture.client(requiringRims(new RaTlsPolicy.PublishedRims(List.of(sha384(rimVector()))))),
+                RaTlsFixture.client(requiringRims(
+                        new RaTlsPolicy.PublishedRims(List.of(dev.cloister.base.Bytes.of(sha384(rimVector())))))),
                 enclave,
                 RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
         assertTrue(x.getMessage().contains("staples none"), x.getMessage());
@@ -314,7 +316,8 @@ class RaTlsNegativeTest {
     void aStapledRimNoReleaseNamesIsRefused() throws Exception {
         try (EnclaveIdentity e = stapling(List.of(rimVector(), rimVector()))) {
             RaTlsException x = refused(
-                    RaTlsFixture.client(requiringRims(new RaTlsPolicy.PublishedRims(List.of(new byte[48])))),
+                    RaTlsFixture.client(requiringRims(
+                            new RaTlsPolicy.PublishedRims(List.of(dev.cloister.base.Bytes.of(new byte[48]))))),
                     e,
                     RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
             assertTrue(x.getMessage().contains("not named by any logged release"), x.getMessage());
@@ -325,7 +328,8 @@ class RaTlsNegativeTest {
     void oneStapledRimIsNotEnough() throws Exception {
         try (EnclaveIdentity e = stapling(List.of(rimVector()))) {
             RaTlsException x = refused(
-                    RaTlsFixture.client(requiringRims(new RaTlsPolicy.PublishedRims(List.of(sha384(rimVector()))))),
+                    RaTlsFixture.client(requiringRims(
+                            new RaTlsPolicy.PublishedRims(List.of(dev.cloister.base.Bytes.of(sha384(rimVector())))))),
                     e,
                     RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
             assertTrue(x.getMessage().contains("a driver RIM and a VBIOS RIM are needed"), x.getMessage());
@@ -418,7 +422,8 @@ class RaTlsNegativeTest {
                         return batched.credential(new RaTlsEvidence(
                                 e.bundle(),
                                 e.gpuFreshness(),
-                                Optional.of(new InclusionProof(1, 2, List.of(random32())))));
+                                Optional.of(
+                                        new InclusionProof(1, 2, List.of(dev.cloister.base.Bytes.of(random32()))))));
                     }),
                     RaTlsException.Reason.BINDING_MISMATCH);
         }
@@ -434,7 +439,8 @@ class RaTlsNegativeTest {
                             enclave.forServerHandshake(r).certificate().evidence();
                     EvidenceBundle b = e.bundle();
                     EvidenceBundle broken = new EvidenceBundle(
-                            new EvidenceBundle.Entry(EvidenceBundle.SEV_SNP_REPORT, new byte[100]),
+                            new EvidenceBundle.Entry(
+                                    EvidenceBundle.SEV_SNP_REPORT, dev.cloister.base.Bytes.of(new byte[100])),
                             b.cpuEndorsements(),
                             b.gpu(),
                             b.gpuEndorsements(),

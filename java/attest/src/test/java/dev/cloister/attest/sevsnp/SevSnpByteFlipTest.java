@@ -79,11 +79,11 @@ class SevSnpByteFlipTest {
         AmdRoots.Bundled b = AmdRoots.bundled(ProductLine.MILAN);
         SevSnpVerifier v = new SevSnpVerifier();
         for (boolean ark : new boolean[] {false, true}) {
-            byte[] der = (ark ? b.arkDer() : b.askDer()).clone();
+            byte[] der = (ark ? b.arkDer() : b.askDer()).toByteArray();
             for (int i = 0; i < der.length; i += 16) {
                 der[i] ^= 1;
-                byte[] askDer = ark ? b.askDer() : der;
-                byte[] arkDer = ark ? der : b.arkDer();
+                byte[] askDer = ark ? b.askDer().toByteArray() : der;
+                byte[] arkDer = ark ? der : b.arkDer().toByteArray();
                 String pem = pem(askDer) + pem(arkDer);
                 assertThrows(
                         AttestationException.class,

@@ -213,9 +213,9 @@ class SevSnpNegativeTest {
                                 milan.evidence(),
                                 SevSnpEndorsements.of(vcek, milan.askArk()),
                                 INSPECT));
-        byte[] ask = AmdRoots.bundled(ProductLine.MILAN).askDer().clone();
+        byte[] ask = AmdRoots.bundled(ProductLine.MILAN).askDer().toByteArray();
         ask[ask.length - 10] ^= 1;
-        byte[] arkDer = AmdRoots.bundled(ProductLine.MILAN).arkDer();
+        byte[] arkDer = AmdRoots.bundled(ProductLine.MILAN).arkDer().toByteArray();
         String pem = "-----BEGIN CERTIFICATE-----\n"
                 + java.util.Base64.getMimeEncoder().encodeToString(ask)
                 + "\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\n"
@@ -262,8 +262,10 @@ class SevSnpNegativeTest {
             assertEquals(p.arkSha256(), b.ark().sha256());
             X509Certificate ark = b.ark().certificate();
             AmdCertificates.verifyAmdPss(ark, ark.getPublicKey(), "ARK");
-            AmdCertificates.verifyAmdPss(AmdCertificates.parseDer(b.askDer(), "ASK"), ark.getPublicKey(), "ASK");
-            AmdCertificates.verifyAmdPss(AmdCertificates.parseDer(b.asvkDer(), "ASVK"), ark.getPublicKey(), "ASVK");
+            AmdCertificates.verifyAmdPss(
+                    AmdCertificates.parseDer(b.askDer().toByteArray(), "ASK"), ark.getPublicKey(), "ASK");
+            AmdCertificates.verifyAmdPss(
+                    AmdCertificates.parseDer(b.asvkDer().toByteArray(), "ASVK"), ark.getPublicKey(), "ASVK");
         }
         // The virtee copies are byte-identical to the bundled (go-sev-guest) ones.
         for (String p : List.of("milan", "genoa", "turin")) {
@@ -271,7 +273,10 @@ class SevSnpNegativeTest {
                             Vectors.read(SevSnpSamples.dir().resolve("virtee-sev/" + p + "_ark.pem")), p)
                     .getFirst();
             assertArrayEquals(
-                    AmdRoots.bundled(ProductLine.valueOf(p.toUpperCase())).arkDer(), ark);
+                    AmdRoots.bundled(ProductLine.valueOf(p.toUpperCase()))
+                            .arkDer()
+                            .toByteArray(),
+                    ark);
         }
     }
 
@@ -288,7 +293,7 @@ class SevSnpNegativeTest {
         assertEquals("Turin", v.leaf().productName());
         assertEquals(TcbLayout.TURIN, v.leaf().tcb().layout());
         assertEquals(TcbVersion.turin(0, 0, 0, 0, 9), v.leaf().tcb());
-        assertEquals(8, v.leaf().hwId().length);
+        assertEquals(8, v.leaf().hwId().length());
         // the bundled Turin chain gives the same answer
         assertEquals(
                 ProductLine.TURIN.arkSha256(),

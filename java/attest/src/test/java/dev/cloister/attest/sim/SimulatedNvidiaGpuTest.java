@@ -15,7 +15,6 @@ import dev.cloister.attest.nvgpu.NvidiaGpuVerifier;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,15 +33,11 @@ class SimulatedNvidiaGpuTest {
         m[1][0] = 42;
         NvidiaGpuEvidence e = gpu.report(nonce, m, random);
         NvidiaGpuClaims c = new NvidiaGpuVerifier()
-                .verify(
-                        NOW,
-                        e,
-                        gpu.endorsements(),
-                        gpu.insecurePolicy().withNonce(new ReferenceValue.Digests(List.of(nonce))));
+                .verify(NOW, e, gpu.endorsements(), gpu.insecurePolicy().withNonce(ReferenceValue.Digests.of(nonce)));
         assertEquals(RootKind.SIMULATED, c.root());
         assertEquals(SimulatedNvidiaGpu.DRIVER_VERSION, c.driverVersion());
         assertEquals("96.00.74.00.1a", c.vbiosVersion());
-        assertArrayEquals(m[1], c.report().blocks().get(1).value());
+        assertArrayEquals(m[1], c.report().blocks().get(1).value().toByteArray());
 
         AttestationException x = assertThrows(
                 AttestationException.class,

@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -65,8 +64,8 @@ class SimulatedSevSnpPlatformTest {
         SevSnpEvidence e = sim.report(SimulatedReportRequest.of(REPORT_DATA, MEASUREMENT));
         assertEquals(AttestationReport.SIZE, e.report().length);
         SevSnpPolicy p = sim.insecurePolicy()
-                .withMeasurement(new ReferenceValue.Digests(List.of(MEASUREMENT)))
-                .withReportData(new ReferenceValue.Digests(List.of(REPORT_DATA)))
+                .withMeasurement(ReferenceValue.Digests.of(MEASUREMENT))
+                .withReportData(ReferenceValue.Digests.of(REPORT_DATA))
                 .withMinimumTcb(new ReferenceValue.MinimumTcb(SimulatedSevSnpPlatform.TCB))
                 .withMaximumVmpl(0);
         SevSnpClaims c = verify(e, p);

@@ -74,8 +74,8 @@ class SimulatedTdxPlatformTest {
     void roundTripsWithItsCollateralUnderTheInsecurePolicy() throws Exception {
         TdxPolicy p = sim.insecurePolicy()
                 .withTcb(TdxPolicy.TcbStatusIn.upToDate())
-                .withMrTd(new ReferenceValue.Digests(List.of(MRTD)))
-                .withReportData(new ReferenceValue.Digests(List.of(REPORT_DATA)));
+                .withMrTd(ReferenceValue.Digests.of(MRTD))
+                .withReportData(ReferenceValue.Digests.of(REPORT_DATA));
         AttestationResult r = AttestationVerifier.create().verify(NOW, quote(), sim.endorsements(NOW), p);
         TdxClaims c = (TdxClaims) r.claims();
         assertArrayEquals(MRTD, c.quote().mrTd());

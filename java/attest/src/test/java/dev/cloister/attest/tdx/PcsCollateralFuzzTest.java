@@ -33,7 +33,7 @@ class PcsCollateralFuzzTest {
         }
         try {
             PcsSignedBody split = PcsSignedBody.split(body, "tcbInfo");
-            TcbInfo info = TcbInfo.parse(split.signedBytes());
+            TcbInfo info = TcbInfo.parse(split.signedBytes().toByteArray());
             TdxQuote q = TdxQuote.parse(QUOTE);
             X509Certificate pck = new IntelSgxPki().certificate(q.pckChain().getFirst());
             info.evaluate(PckExtensions.of(pck), q.teeTcbSvn(), q.mrSignerSeam(), q.seamAttributes());

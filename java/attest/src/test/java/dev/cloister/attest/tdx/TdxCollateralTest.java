@@ -67,8 +67,13 @@ class TdxCollateralTest {
     @Test
     void realQeReportMatchesTheRealQeIdentity() throws Exception {
         PcsSignedBody b = PcsSignedBody.split(file("sample_qeIdentity_response"), "enclaveIdentity");
-        new IntelSgxPki().p1363(tcbSigning(), b.signedBytes(), b.signature(), "enclaveIdentity");
-        QeIdentity qe = QeIdentity.parse(b.signedBytes());
+        new IntelSgxPki()
+                .p1363(
+                        tcbSigning(),
+                        b.signedBytes().toByteArray(),
+                        b.signature().toByteArray(),
+                        "enclaveIdentity");
+        QeIdentity qe = QeIdentity.parse(b.signedBytes().toByteArray());
         TdxQuote q = TdxQuote.parse(file("tdx_prod_quote_SPR_E4.dat"));
         QeIdentity.Level l = qe.evaluate(q.qeReport());
         assertEquals(4, l.isvSvn());
@@ -99,8 +104,13 @@ class TdxCollateralTest {
     @Test
     void realV5QuoteIsUpToDateInItsTcbInfo() throws Exception {
         PcsSignedBody b = PcsSignedBody.split(file("sample_tcbinfo_response_v5"), "tcbInfo");
-        new IntelSgxPki().p1363(tcbSigning(), b.signedBytes(), b.signature(), "tcbInfo");
-        TcbInfo info = TcbInfo.parse(b.signedBytes());
+        new IntelSgxPki()
+                .p1363(
+                        tcbSigning(),
+                        b.signedBytes().toByteArray(),
+                        b.signature().toByteArray(),
+                        "tcbInfo");
+        TcbInfo info = TcbInfo.parse(b.signedBytes().toByteArray());
         assertEquals(18, info.tcbEvaluationDataNumber());
         assertEquals(2, info.tdxModuleIdentities().size());
         TdxQuote q = TdxQuote.parse(file("quote_v5_sample.dat"));

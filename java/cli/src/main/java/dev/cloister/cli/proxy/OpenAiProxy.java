@@ -1,5 +1,6 @@
 package dev.cloister.cli.proxy;
 
+import dev.cloister.base.SecretBytes;
 import dev.cloister.client.session.ChatCall;
 import dev.cloister.client.session.CloisterClient;
 import dev.cloister.client.session.SessionFailure;
@@ -67,7 +68,7 @@ public final class OpenAiProxy {
      */
     public record Config(
             ListenAddress listen,
-            Optional<byte[]> apiKeySha256,
+            Optional<SecretBytes> apiKeySha256,
             ChatCompletionRequest.Limits limits,
             int maxPendingBytes,
             int sendBufferBytes) {
@@ -80,7 +81,7 @@ public final class OpenAiProxy {
             if (sendBufferBytes < 1024) throw new IllegalArgumentException("sendBufferBytes must be at least 1024");
         }
 
-        public Config(ListenAddress listen, Optional<byte[]> apiKeySha256, ChatCompletionRequest.Limits limits) {
+        public Config(ListenAddress listen, Optional<SecretBytes> apiKeySha256, ChatCompletionRequest.Limits limits) {
             this(listen, apiKeySha256, limits, DEFAULT_MAX_PENDING_BYTES, DEFAULT_SEND_BUFFER_BYTES);
         }
 
@@ -174,13 +175,13 @@ public final class OpenAiProxy {
         return server.close();
     }
 
-    private static void authenticate(RoutingContext ctx, byte[] expected) {
+    private static void authenticate(RoutingContext ctx, SecretBytes expected) {
         String header = ctx.request().getHeader("authorization");
         byte[] offered = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
                 ? sha256(header.substring(7).strip().getBytes(StandardCharsets.UTF_8))
                 : new byte[32];
         // Both sides are SHA-256 digests: the comparison takes the same time whatever the key's length or content.
-        if (header == null || !MessageDigest.isEqual(offered, expected)) {
+        if (header == null || !SecretBytes.takeFrom(offered).equals(expected)) {
             ctx.response().putHeader("www-authenticate", "Bearer");
             send(
                     ctx.response(),

@@ -57,7 +57,7 @@ public final class IssuerKeyConsistency {
                 continue;
             }
             try {
-                return checkOne(key.tokenKey(), issuerName, proofs, now);
+                return checkOne(key.tokenKey().toByteArray(), issuerName, proofs, now);
             } catch (KeyConsistencyException e) {
                 reasons.add(e.getMessage());
             }

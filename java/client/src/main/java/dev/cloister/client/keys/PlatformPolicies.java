@@ -74,7 +74,8 @@ public final class PlatformPolicies {
         Optional<PublishedPolicy> best = Optional.empty();
         List<String> notTaken = new ArrayList<>();
         for (TlogProof proof : proofs.proofs()) {
-            byte[] entry = proof.extra().orElse(null);
+            byte[] entry =
+                    proof.extra().map(dev.cloister.base.Bytes::toByteArray).orElse(null);
             if (entry == null) {
                 notTaken.add("proof of entry " + proof.index() + " carries no entry");
                 continue;

@@ -41,7 +41,7 @@ final class PublishedEntries {
             throws KeyConsistencyException {
         String reason = null;
         for (TlogProof proof : proofs.proofs()) {
-            byte[] entryBytes = proof.extra().orElseThrow();
+            byte[] entryBytes = proof.extra().orElseThrow().toByteArray();
             LedgerEntry decoded;
             try {
                 decoded = LedgerEntry.decode(entryBytes);
@@ -76,7 +76,7 @@ final class PublishedEntries {
             KeyProofs proofs, Class<E> type, Predicate<E> selects, Instant now) {
         java.util.List<Vouched<E>> out = new java.util.ArrayList<>();
         for (TlogProof proof : proofs.proofs()) {
-            byte[] entryBytes = proof.extra().orElseThrow();
+            byte[] entryBytes = proof.extra().orElseThrow().toByteArray();
             try {
                 LedgerEntry decoded = LedgerEntry.decode(entryBytes);
                 if (type.isInstance(decoded) && selects.test(type.cast(decoded))) {

@@ -65,12 +65,12 @@ public final class ReleaseTransparency {
         }
 
         /** The SHA-384 digests of the driver and VBIOS RIMs this release names for its GPUs. */
-        public List<byte[]> gpuRimDigests() {
-            List<byte[]> out = new ArrayList<>();
+        public List<Bytes> gpuRimDigests() {
+            List<Bytes> out = new ArrayList<>();
             for (GpuReferenceValue g : release.manifest().gpus()) {
                 for (Digest d : List.of(g.driverRim(), g.vbiosRim())) {
                     if (d.algorithm() == Digest.Algorithm.SHA_384) {
-                        out.add(d.value().toByteArray());
+                        out.add(d.value());
                     }
                 }
             }
@@ -90,7 +90,7 @@ public final class ReleaseTransparency {
         Map<Digest, Served> releases = new LinkedHashMap<>();
         List<ReleaseRevocation> revocations = new ArrayList<>();
         for (TlogProof proof : proofs.proofs()) {
-            byte[] entry = proof.extra().orElseThrow();
+            byte[] entry = proof.extra().orElseThrow().toByteArray();
             LedgerEntry decoded;
             try {
                 decoded = LedgerEntry.decode(entry);
@@ -226,7 +226,7 @@ public final class ReleaseTransparency {
         if (!(gpu instanceof RaTlsPolicy.RequireGpu r) || !(r.rims() instanceof RaTlsPolicy.FromLedger)) {
             return gpu;
         }
-        List<byte[]> rims =
+        List<Bytes> rims =
                 releases.stream().flatMap(p -> p.gpuRimDigests().stream()).toList();
         if (rims.isEmpty()) {
             throw new KeyConsistencyException(

@@ -277,6 +277,7 @@ public final class CloisterClient implements AutoCloseable {
      *
      * @param cancelled completes when the caller gives up: the exchange is reset and no retry follows
      */
+    // byte[] body: the user's plaintext request, handed as is to the TLS session of each attempt (no copy)
     private record Inner<T>(
             String method,
             String path,

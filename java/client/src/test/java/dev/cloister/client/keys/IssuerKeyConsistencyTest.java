@@ -64,7 +64,7 @@ class IssuerKeyConsistencyTest {
     private static IssuerDirectory directory(IssuerPublicKey... keys) {
         List<IssuerDirectory.TokenKey> list = new ArrayList<>();
         for (IssuerPublicKey k : keys) {
-            list.add(new IssuerDirectory.TokenKey(0x0001, k.encoded(), Optional.empty()));
+            list.add(new IssuerDirectory.TokenKey(0x0001, dev.cloister.base.Bytes.of(k.encoded()), Optional.empty()));
         }
         return new IssuerDirectory("https://" + ISSUER + "/token-request", list);
     }
@@ -174,8 +174,11 @@ class IssuerKeyConsistencyTest {
         IssuerPublicKey key = key();
         IssuerPublicKey attacker = key();
         TlogProof real = publish(List.of(current(key)), witnesses).getFirst();
-        TlogProof swapped =
-                new TlogProof(Optional.of(current(attacker)), real.index(), real.proof(), real.checkpoint());
+        TlogProof swapped = new TlogProof(
+                Optional.of(dev.cloister.base.Bytes.of(current(attacker))),
+                real.index(),
+                real.proof(),
+                real.checkpoint());
         String reason = refusal(directory(attacker), ISSUER, new KeyProofs(List.of(swapped)));
         assertTrue(reason.contains("while verifying its ledger proof"), reason);
     }
@@ -198,11 +201,13 @@ class IssuerKeyConsistencyTest {
         KeyProofs proofs = new KeyProofs(publish(List.of(current(key)), witnesses));
         IssuerDirectory other = new IssuerDirectory(
                 "https://" + ISSUER + "/token-request",
-                List.of(new IssuerDirectory.TokenKey(0x0002, key.encoded(), Optional.empty())));
+                List.of(new IssuerDirectory.TokenKey(
+                        0x0002, dev.cloister.base.Bytes.of(key.encoded()), Optional.empty())));
         assertTrue(refusal(other, ISSUER, proofs).contains("no key of token type 0x0001"));
         IssuerDirectory garbage = new IssuerDirectory(
                 "https://" + ISSUER + "/token-request",
-                List.of(new IssuerDirectory.TokenKey(0x0001, new byte[49], Optional.empty())));
+                List.of(new IssuerDirectory.TokenKey(
+                        0x0001, dev.cloister.base.Bytes.of(new byte[49]), Optional.empty())));
         assertTrue(refusal(garbage, ISSUER, proofs).contains("does not decode"));
     }
 }

@@ -145,7 +145,7 @@ class KeyConsistencyTest {
         TlogProof real = publish(List.of(entry(key, NOW.minusSeconds(60), NOW.plusSeconds(60))), witnesses)
                 .getFirst();
         TlogProof swapped = new TlogProof(
-                Optional.of(entry(attacker, NOW.minusSeconds(60), NOW.plusSeconds(60))),
+                Optional.of(dev.cloister.base.Bytes.of(entry(attacker, NOW.minusSeconds(60), NOW.plusSeconds(60)))),
                 real.index(),
                 real.proof(),
                 real.checkpoint());

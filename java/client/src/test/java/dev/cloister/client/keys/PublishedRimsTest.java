@@ -1,6 +1,5 @@
 package dev.cloister.client.keys;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -53,8 +52,8 @@ class PublishedRimsTest {
                 ReleaseTransparency.applyPublishedRims(FROM_LEDGER, List.of(release(List.of(h100))));
         RaTlsPolicy.PublishedRims rims = (RaTlsPolicy.PublishedRims) ((RaTlsPolicy.RequireGpu) g).rims();
         assertEquals(2, rims.sha384().size());
-        assertArrayEquals(filled(48, 0x44).toByteArray(), rims.sha384().get(0));
-        assertArrayEquals(filled(48, 0x55).toByteArray(), rims.sha384().get(1));
+        assertEquals(filled(48, 0x44), rims.sha384().get(0));
+        assertEquals(filled(48, 0x55), rims.sha384().get(1));
     }
 
     @Test

@@ -105,7 +105,7 @@ class ReleaseTransparencyTest {
         log.publish(List.of(new byte[] {(byte) random.nextInt()}), log.witnesses, NOW.minusSeconds(5));
         List<TlogProof> out = new ArrayList<>(old);
         for (int i = 0; i < entries.length; i++) {
-            out.add(log.sequencer.tlogProof(old.get(i).index(), Optional.of(entries[i])));
+            out.add(log.sequencer.tlogProof(old.get(i).index(), Optional.of(dev.cloister.base.Bytes.of(entries[i]))));
         }
         return out;
     }
@@ -218,7 +218,7 @@ class ReleaseTransparencyTest {
         assertTrue(e.getMessage().contains("revoked by the ledger: guest kernel CVE-2026-0001"), e.getMessage());
         // A revocation the log cannot prove is not in the client's verified view: it is reported and ignored.
         TlogProof forged = new TlogProof(
-                Optional.of(new ReleaseRevocation(good.digest(), "forged").encode()),
+                Optional.of(dev.cloister.base.Bytes.of(new ReleaseRevocation(good.digest(), "forged").encode())),
                 proofs.get(4).index(),
                 proofs.get(4).proof(),
                 proofs.get(4).checkpoint());

@@ -323,9 +323,10 @@ public final class GpuStartGate {
         try {
             NvidiaGpuClaims claims = verifier.verify(
                     clock.instant(),
-                    NvidiaGpuEvidence.of(report.report()),
-                    NvidiaGpuEndorsements.ofPem(certificate.attestationCertChain()),
-                    requirements.policy().withNonce(new ReferenceValue.Digests(List.of(nonce))));
+                    NvidiaGpuEvidence.of(report.report().toByteArray()),
+                    NvidiaGpuEndorsements.ofPem(
+                            certificate.attestationCertChain().toByteArray()),
+                    requirements.policy().withNonce(ReferenceValue.Digests.of(nonce)));
             log.accept(g.device() + " attested: driver " + claims.driverVersion() + ", VBIOS " + claims.vbiosVersion()
                     + (requirements.policy().measurements() instanceof NvidiaGpuPolicy.MatchRims
                             ? ", measurements match the RIMs"

@@ -133,7 +133,7 @@ public record GpuStartOptions(
                 () -> {
                     byte[] salt = new byte[GpuFreshness.SALT_LENGTH];
                     random.nextBytes(salt);
-                    return new GpuFreshness(clock.instant(), salt);
+                    return new GpuFreshness(clock.instant(), dev.cloister.base.Bytes.of(salt));
                 },
                 clock,
                 log);

@@ -3,6 +3,7 @@ package dev.cloister.enclave.gpu;
 import dev.cloister.attest.bundle.EvidenceBundle;
 import dev.cloister.attest.ratls.EvidenceSource;
 import dev.cloister.attest.ratls.GpuFreshness;
+import dev.cloister.base.Bytes;
 import dev.cloister.infer.nvml.GpuCertificate;
 import dev.cloister.infer.nvml.Nvml;
 import dev.cloister.infer.nvml.NvmlException;
@@ -96,7 +97,7 @@ public final class NvmlEvidenceSource implements EvidenceSource, AutoCloseable {
         this.device = first.device();
         this.endorsements = new EvidenceBundle.Entry(
                 EvidenceBundle.PEM_CHAIN,
-                first.certificate().map(GpuCertificate::attestationCertChain).orElse(new byte[0]));
+                first.certificate().map(GpuCertificate::attestationCertChain).orElse(Bytes.EMPTY));
         if (gate.mode() == GpuStartGate.Mode.CONFIDENTIAL && first.certificate().isEmpty()) {
             throw new IllegalArgumentException("a confidential gate result without the GPU's certificate chain");
         }
@@ -129,21 +130,26 @@ public final class NvmlEvidenceSource implements EvidenceSource, AutoCloseable {
     private GpuEvidence request(Instant now) throws IOException {
         byte[] salt = new byte[GpuFreshness.SALT_LENGTH];
         random.nextBytes(salt);
-        GpuFreshness freshness = new GpuFreshness(now, salt);
+        GpuFreshness freshness = new GpuFreshness(now, Bytes.of(salt));
         if (gate.mode() == GpuStartGate.Mode.INSECURE_CC_OFF) {
             return new GpuEvidence(
-                    new EvidenceBundle.Entry(EvidenceBundle.NVIDIA_CC_OFF, CC_OFF_REASON), endorsements, freshness);
+                    new EvidenceBundle.Entry(EvidenceBundle.NVIDIA_CC_OFF, Bytes.of(CC_OFF_REASON)),
+                    endorsements,
+                    freshness);
         }
         long start = System.nanoTime();
         byte[] report;
         try {
-            report = gate.nvml().attestationReport(device, freshness.nonce()).report();
+            report = gate.nvml()
+                    .attestationReport(device, freshness.nonce())
+                    .report()
+                    .toByteArray();
         } catch (NvmlException e) {
             throw new IOException("the GPU gave no attestation report: " + e.getMessage(), e);
         }
         lastReportLatency = Duration.ofNanos(System.nanoTime() - start);
         return new GpuEvidence(
-                new EvidenceBundle.Entry(EvidenceBundle.NVIDIA_SPDM_REPORT, report),
+                new EvidenceBundle.Entry(EvidenceBundle.NVIDIA_SPDM_REPORT, Bytes.of(report)),
                 endorsements,
                 freshness,
                 rims,

@@ -34,7 +34,7 @@ final class FakeGpu {
         this.gpu = SimulatedNvidiaGpu.openOrCreate(dir.resolve("sim"), NOW.minusSeconds(3600), random);
         byte[] salt = new byte[GpuFreshness.SALT_LENGTH];
         salt[0] = 7;
-        this.freshness = new GpuFreshness(NOW, salt);
+        this.freshness = new GpuFreshness(NOW, dev.cloister.base.Bytes.of(salt));
         this.report = Files.write(dir.resolve("report.bin"), reportFor(freshness.nonce(), random));
         StringBuilder pem = new StringBuilder();
         gpu.endorsements().chain().forEach(c -> pem.append(Pem.encode(Pem.CERTIFICATE, c)));

@@ -85,9 +85,9 @@ class NvmlEvidenceSourceTest {
                     .verify(
                             FakeGpu.NOW,
                             dev.cloister.attest.nvgpu.NvidiaGpuEvidence.of(
-                                    g.report().value()),
+                                    g.report().value().toByteArray()),
                             dev.cloister.attest.nvgpu.NvidiaGpuEndorsements.ofPem(
-                                            g.endorsements().value())
+                                            g.endorsements().value().toByteArray())
                                     .withOcspResponses(java.util.List.of(Files.readAllBytes(ocsp))),
                             // (the fake library answers a canned report: its nonce is not the one asked for)
                             fake.gpu.insecurePolicy().withOcsp(new dev.cloister.attest.RevocationCheck.Required()));
@@ -95,13 +95,13 @@ class NvmlEvidenceSourceTest {
             byte[] revoked = fake.gpu.ocspResponse(FakeGpu.NOW, true);
             Files.write(ocsp, revoked);
             assertNotEquals(
-                    java.util.HexFormat.of().formatHex(stapled.value()),
-                    java.util.HexFormat.of()
-                            .formatHex(source.currentGpuEvidence()
-                                    .orElseThrow()
-                                    .ocsp()
-                                    .orElseThrow()
-                                    .value()));
+                    stapled.value().hex(),
+                    source.currentGpuEvidence()
+                            .orElseThrow()
+                            .ocsp()
+                            .orElseThrow()
+                            .value()
+                            .hex());
             Files.delete(ocsp);
             assertThrows(IOException.class, source::currentGpuEvidence);
         }
@@ -120,8 +120,10 @@ class NvmlEvidenceSourceTest {
             assertNotEquals(a.freshness(), b.freshness());
             assertEquals(before + 2, FakeNvml.calls("nvmlDeviceGetConfComputeGpuAttestationReport"));
             assertEquals(EvidenceBundle.NVIDIA_SPDM_REPORT, a.report().mediaType());
-            assertArrayEquals(Files.readAllBytes(fake.report), a.report().value());
-            assertArrayEquals(Files.readAllBytes(fake.chain), a.endorsements().value());
+            assertArrayEquals(
+                    Files.readAllBytes(fake.report), a.report().value().toByteArray());
+            assertArrayEquals(
+                    Files.readAllBytes(fake.chain), a.endorsements().value().toByteArray());
         }
     }
 

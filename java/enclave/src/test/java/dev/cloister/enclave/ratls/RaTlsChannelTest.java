@@ -152,7 +152,7 @@ class RaTlsChannelTest {
                 .await(30, TimeUnit.SECONDS);
         RaTlsAttestation serverSeen = channel.peer().orElseThrow();
         assertArrayEquals(GPU_ENCLAVE, ((SevSnpClaims) serverSeen.cpu().claims()).measurement());
-        assertArrayEquals(sha256(gpuEnclave.spki()), serverSeen.spkiSha256());
+        assertArrayEquals(sha256(gpuEnclave.spki()), serverSeen.spkiSha256().toByteArray());
 
         Promise<String> reply = Promise.promise();
         channel.handler(b -> reply.tryComplete(b.toString()));
@@ -162,7 +162,7 @@ class RaTlsChannelTest {
         RaTlsAttestation clientSeen =
                 accepted.future().await(10, TimeUnit.SECONDS).peer().orElseThrow();
         assertArrayEquals(FRONT, ((SevSnpClaims) clientSeen.cpu().claims()).measurement());
-        assertArrayEquals(sha256(front.spki()), clientSeen.spkiSha256());
+        assertArrayEquals(sha256(front.spki()), clientSeen.spkiSha256().toByteArray());
         channel.close().await(10, TimeUnit.SECONDS);
         server.close().await(10, TimeUnit.SECONDS);
     }

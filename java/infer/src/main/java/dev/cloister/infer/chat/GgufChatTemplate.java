@@ -41,7 +41,7 @@ public final class GgufChatTemplate {
             throw new ChatTemplateException("GGUF: '" + TEMPLATE + "' is not a string");
         }
         // Bounded before it is decoded: a UTF-16 unit takes at most three UTF-8 bytes.
-        byte[] bytes = text.bytes();
+        byte[] bytes = text.bytes().toByteArray();
         if (bytes.length > 3L * limits.maxTemplateChars()) {
             throw new ChatTemplateException("GGUF: '" + TEMPLATE + "' of " + bytes.length
                     + " bytes exceeds the limit of " + limits.maxTemplateChars() + " characters");

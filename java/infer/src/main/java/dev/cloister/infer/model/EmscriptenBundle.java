@@ -1,5 +1,6 @@
 package dev.cloister.infer.model;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.infer.tokenizer.LlamaTokenizerFile;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -35,6 +36,7 @@ public record EmscriptenBundle(long modelBytes, Digest checkpoint, Digest legacy
     }
 
     /** The two files a bundle holds, verified. */
+    // byte[]: the checkpoint is the whole model file, handed to the store as is rather than copied again
     public record Parts(byte[] checkpoint, byte[] tokenizer) {}
 
     /** Splits the bundle, rewrites the tokenizer and verifies all three digests. */
@@ -68,14 +70,15 @@ public record EmscriptenBundle(long modelBytes, Digest checkpoint, Digest legacy
         for (int value = 0; value < 256; value++) {
             int id = FIRST_BYTE_TOKEN + value;
             LlamaTokenizerFile.Entry entry = entries.get(id);
-            byte[] piece = entry.piece();
+            byte[] piece = entry.piece().toByteArray();
             if (!spellsByte(piece, value)) {
                 throw new ModelFormatException("legacy tokenizer: token " + id + " does not spell the byte " + value);
             }
             entries.set(
                     id,
                     new LlamaTokenizerFile.Entry(
-                            entry.score(), String.format("<0x%02X>", value).getBytes(StandardCharsets.US_ASCII)));
+                            entry.score(),
+                            Bytes.of(String.format("<0x%02X>", value).getBytes(StandardCharsets.US_ASCII))));
         }
         int maxLength = Math.max(contents.maxTokenLength(), "<0x00>".length());
         return LlamaTokenizerFile.write(new LlamaTokenizerFile.Contents(maxLength, entries));

@@ -1,5 +1,6 @@
 package dev.cloister.infer.model;
 
+import dev.cloister.base.Bytes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -260,7 +261,7 @@ public record GgufFile(
                     }
                     yield new GgufValue.Bool(b == 1);
                 }
-                case STRING -> new GgufValue.Text(bytes(in.getLong(), MAX_STRING_BYTES, key));
+                case STRING -> new GgufValue.Text(Bytes.of(bytes(in.getLong(), MAX_STRING_BYTES, key)));
                 case ARRAY -> throw new ModelFormatException("GGUF: '" + key + "' nests arrays");
             };
         }
@@ -395,7 +396,7 @@ public record GgufFile(
                     }
                 }
                 case GgufValue.Bool bool -> out.write(bool.value() ? 1 : 0);
-                case GgufValue.Text text -> bytes(text.bytesUnsafe());
+                case GgufValue.Text text -> bytes(text.bytes().toByteArray());
                 case GgufValue.Array array -> {
                     u32(array.elementType().code());
                     u64(array.values().size());

@@ -1,8 +1,9 @@
 package dev.cloister.infer.model;
 
+import dev.cloister.base.Bytes;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /** A GGUF metadata value. */
 public sealed interface GgufValue {
@@ -45,26 +46,17 @@ public sealed interface GgufValue {
     }
 
     /** A string: the file's bytes (meant to be UTF-8, kept exactly as stored). */
-    record Text(byte[] bytes) implements GgufValue {
+    record Text(Bytes bytes) implements GgufValue {
         public Text {
-            bytes = bytes.clone();
+            Objects.requireNonNull(bytes, "bytes");
         }
 
         public static Text of(String text) {
-            return new Text(text.getBytes(StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public byte[] bytes() {
-            return bytes.clone();
-        }
-
-        byte[] bytesUnsafe() {
-            return bytes;
+            return new Text(Bytes.of(text.getBytes(StandardCharsets.UTF_8)));
         }
 
         public String string() {
-            return new String(bytes, StandardCharsets.UTF_8);
+            return StandardCharsets.UTF_8.decode(bytes.asReadOnlyBuffer()).toString();
         }
 
         @Override
@@ -73,18 +65,8 @@ public sealed interface GgufValue {
         }
 
         @Override
-        public boolean equals(Object other) {
-            return other instanceof Text t && Arrays.equals(bytes, t.bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(bytes);
-        }
-
-        @Override
         public String toString() {
-            return "Text[" + bytes.length + " bytes]";
+            return "Text[" + bytes.length() + " bytes]";
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.cloister.infer.nvml;
 
+import dev.cloister.base.Bytes;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -8,46 +9,17 @@ import java.util.Optional;
  * request ‖ MEASUREMENTS response the GPU signed, and the CEC (Hopper's confidential-computing engine) report when one
  * is present.
  */
-public record GpuAttestationReport(byte[] nonce, byte[] report, Optional<byte[]> cecReport) {
+public record GpuAttestationReport(Bytes nonce, Bytes report, Optional<Bytes> cecReport) {
 
     public GpuAttestationReport {
-        nonce = Objects.requireNonNull(nonce, "nonce").clone();
-        report = Objects.requireNonNull(report, "report").clone();
-        cecReport = Objects.requireNonNull(cecReport, "cecReport").map(byte[]::clone);
-    }
-
-    @Override
-    public byte[] nonce() {
-        return nonce.clone();
-    }
-
-    @Override
-    public byte[] report() {
-        return report.clone();
-    }
-
-    @Override
-    public Optional<byte[]> cecReport() {
-        return cecReport.map(byte[]::clone);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof GpuAttestationReport r
-                && java.util.Arrays.equals(r.nonce, nonce)
-                && java.util.Arrays.equals(r.report, report)
-                && cecReport.isPresent() == r.cecReport.isPresent()
-                && (cecReport.isEmpty() || java.util.Arrays.equals(cecReport.get(), r.cecReport.get()));
-    }
-
-    @Override
-    public int hashCode() {
-        return java.util.Arrays.hashCode(report);
+        Objects.requireNonNull(nonce, "nonce");
+        Objects.requireNonNull(report, "report");
+        Objects.requireNonNull(cecReport, "cecReport");
     }
 
     @Override
     public String toString() {
-        return "GpuAttestationReport[" + report.length + " bytes, cec "
-                + cecReport.map(c -> c.length + " bytes").orElse("absent") + "]";
+        return "GpuAttestationReport[" + report.length() + " bytes, cec "
+                + cecReport.map(c -> c.length() + " bytes").orElse("absent") + "]";
     }
 }

@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.cloister.base.Bytes;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -375,10 +376,11 @@ public final class Nvml implements AutoCloseable {
             }
             long reportOffset = 12 + NONCE_SIZE;
             byte[] report = s.asSlice(reportOffset, size).toArray(JAVA_BYTE);
-            Optional<byte[]> cec = present == 1
-                    ? Optional.of(s.asSlice(reportOffset + REPORT_SIZE, cecSize).toArray(JAVA_BYTE))
+            Optional<Bytes> cec = present == 1
+                    ? Optional.of(Bytes.of(
+                            s.asSlice(reportOffset + REPORT_SIZE, cecSize).toArray(JAVA_BYTE)))
                     : Optional.empty();
-            return new GpuAttestationReport(nonce, report, cec);
+            return new GpuAttestationReport(Bytes.of(nonce), Bytes.of(report), cec);
         }
     }
 
@@ -400,8 +402,8 @@ public final class Nvml implements AutoCloseable {
                                 + Integer.toUnsignedString(attestationSize) + " bytes");
             }
             return new GpuCertificate(
-                    s.asSlice(8, size).toArray(JAVA_BYTE),
-                    s.asSlice(8 + CERT_CHAIN_SIZE, attestationSize).toArray(JAVA_BYTE));
+                    Bytes.of(s.asSlice(8, size).toArray(JAVA_BYTE)),
+                    Bytes.of(s.asSlice(8 + CERT_CHAIN_SIZE, attestationSize).toArray(JAVA_BYTE)));
         }
     }
 

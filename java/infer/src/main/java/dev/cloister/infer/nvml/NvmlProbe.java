@@ -68,13 +68,15 @@ public final class NvmlProbe {
                 new SecureRandom().nextBytes(nonce);
                 record(p + "nvmlDeviceGetConfComputeGpuAttestationReport", results, () -> {
                     GpuAttestationReport r = nvml.attestationReport(d, nonce);
-                    return "report " + r.report().length + " bytes sha256 " + sha256(r.report()) + ", cec "
-                            + r.cecReport().map(c -> c.length + " bytes").orElse("absent");
+                    return "report " + r.report().length() + " bytes sha256 "
+                            + sha256(r.report().toByteArray()) + ", cec "
+                            + r.cecReport().map(c -> c.length() + " bytes").orElse("absent");
                 });
                 record(p + "nvmlDeviceGetConfComputeGpuCertificate", results, () -> {
                     GpuCertificate c = nvml.certificate(d);
-                    return "certChain " + c.certChain().length + " bytes, attestationCertChain "
-                            + c.attestationCertChain().length + " bytes sha256 " + sha256(c.attestationCertChain());
+                    return "certChain " + c.certChain().length() + " bytes, attestationCertChain "
+                            + c.attestationCertChain().length() + " bytes sha256 "
+                            + sha256(c.attestationCertChain().toByteArray());
                 });
             }
         } catch (NvmlException e) {

@@ -139,7 +139,7 @@ final class GgufBpeVocabulary {
         byte[][] pieces = new byte[size][];
         TokenType[] typeArray = new TokenType[size];
         for (int i = 0; i < size; i++) {
-            byte[] text = ((GgufValue.Text) tokens.get(i)).bytes();
+            byte[] text = ((GgufValue.Text) tokens.get(i)).bytes().toByteArray();
             // llama.cpp renames an empty token so that every token has a text of its own
             pieces[i] = text.length > 0 ? text : ("[EMPTY_" + i + "]").getBytes(StandardCharsets.US_ASCII);
             if (types.isPresent()) {
@@ -206,7 +206,7 @@ final class GgufBpeVocabulary {
         boolean addEos = flag(file, GgufVocabulary.ADD_EOS, false);
         List<byte[]> mergeBytes = new ArrayList<>(merges.size());
         for (GgufValue merge : merges) {
-            mergeBytes.add(((GgufValue.Text) merge).bytes());
+            mergeBytes.add(((GgufValue.Text) merge).bytes().toByteArray());
         }
         Vocabulary vocabulary = new Vocabulary(pieces, new float[size], typeArray, bos, eos);
         return new ByteLevelBpeTokenizer(

@@ -1,5 +1,6 @@
 package dev.cloister.infer.tokenizer;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.infer.model.GgufFile;
 import dev.cloister.infer.model.GgufType;
 import dev.cloister.infer.model.GgufValue;
@@ -72,7 +73,7 @@ public final class GgufVocabulary {
         float[] scoreArray = new float[size];
         TokenType[] typeArray = new TokenType[size];
         for (int i = 0; i < size; i++) {
-            pieces[i] = withPlainSpaces(((GgufValue.Text) tokens.get(i)).bytes());
+            pieces[i] = withPlainSpaces(((GgufValue.Text) tokens.get(i)).bytes().toByteArray());
             scoreArray[i] = (float) ((GgufValue.Real) scores.get(i)).value();
             if (types.isPresent()) {
                 long code = ((GgufValue.Whole) types.get().get(i)).value();
@@ -133,7 +134,7 @@ public final class GgufVocabulary {
         java.util.List<GgufValue> scores = new java.util.ArrayList<>();
         java.util.List<GgufValue> types = new java.util.ArrayList<>();
         for (int i = 0; i < vocabulary.size(); i++) {
-            tokens.add(new GgufValue.Text(withSentencePieceSpaces(vocabulary.pieceUnsafe(i))));
+            tokens.add(new GgufValue.Text(Bytes.of(withSentencePieceSpaces(vocabulary.pieceUnsafe(i)))));
             scores.add(new GgufValue.Real(GgufType.FLOAT32, vocabulary.score(i)));
             types.add(new GgufValue.Whole(GgufType.INT32, vocabulary.type(i).code()));
         }

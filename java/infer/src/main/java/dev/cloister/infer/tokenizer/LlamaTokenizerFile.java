@@ -1,5 +1,6 @@
 package dev.cloister.infer.tokenizer;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.infer.model.ModelFormatException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * llama2.c's {@code tokenizer.bin}: a little-endian int32 {@code max_token_length}, then for every token a float32
@@ -30,14 +32,9 @@ public final class LlamaTokenizerFile {
     private LlamaTokenizerFile() {}
 
     /** One entry as stored: its score and its bytes. */
-    public record Entry(float score, byte[] piece) {
+    public record Entry(float score, Bytes piece) {
         public Entry {
-            piece = piece.clone();
-        }
-
-        @Override
-        public byte[] piece() {
-            return piece.clone();
+            Objects.requireNonNull(piece, "piece");
         }
     }
 
@@ -95,7 +92,7 @@ public final class LlamaTokenizerFile {
             }
             byte[] piece = new byte[length];
             in.get(piece);
-            entries.add(new Entry(score, piece));
+            entries.add(new Entry(score, Bytes.of(piece)));
         }
         if (entries.size() <= EOS) {
             throw new ModelFormatException(
@@ -112,12 +109,15 @@ public final class LlamaTokenizerFile {
         TokenType[] types = new TokenType[size];
         for (int i = 0; i < size; i++) {
             Entry entry = contents.entries().get(i);
-            pieces[i] = entry.piece;
+            pieces[i] = entry.piece.toByteArray();
             scores[i] = entry.score();
             types[i] = switch (i) {
                 case UNK -> TokenType.UNKNOWN;
                 case BOS, EOS -> TokenType.CONTROL;
-                default -> SentencePieceTokenizer.byteValue(entry.piece) >= 0 ? TokenType.BYTE : TokenType.NORMAL;
+                default ->
+                    SentencePieceTokenizer.byteValue(entry.piece.toByteArray()) >= 0
+                            ? TokenType.BYTE
+                            : TokenType.NORMAL;
             };
         }
         return new Vocabulary(pieces, scores, types, BOS, EOS);
@@ -130,8 +130,8 @@ public final class LlamaTokenizerFile {
         out.writeBytes(word.putInt(0, contents.maxTokenLength()).array());
         for (Entry entry : contents.entries()) {
             out.writeBytes(word.putFloat(0, entry.score()).array());
-            out.writeBytes(word.putInt(0, entry.piece.length).array());
-            out.writeBytes(entry.piece);
+            out.writeBytes(word.putInt(0, entry.piece.length()).array());
+            out.writeBytes(entry.piece.toByteArray());
         }
         return out.toByteArray();
     }

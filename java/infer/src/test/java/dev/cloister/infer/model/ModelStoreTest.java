@@ -45,16 +45,20 @@ class ModelStoreTest {
     /** An old-style tokenizer: specials, 256 raw byte tokens, then a few words. */
     static byte[] legacyTokenizer() {
         List<LlamaTokenizerFile.Entry> entries = new ArrayList<>();
-        entries.add(new LlamaTokenizerFile.Entry(0f, "<unk>".getBytes(StandardCharsets.US_ASCII)));
-        entries.add(new LlamaTokenizerFile.Entry(0f, "\n<s>\n".getBytes(StandardCharsets.US_ASCII)));
-        entries.add(new LlamaTokenizerFile.Entry(0f, "\n</s>\n".getBytes(StandardCharsets.US_ASCII)));
+        entries.add(new LlamaTokenizerFile.Entry(
+                0f, dev.cloister.base.Bytes.of("<unk>".getBytes(StandardCharsets.US_ASCII))));
+        entries.add(new LlamaTokenizerFile.Entry(
+                0f, dev.cloister.base.Bytes.of("\n<s>\n".getBytes(StandardCharsets.US_ASCII))));
+        entries.add(new LlamaTokenizerFile.Entry(
+                0f, dev.cloister.base.Bytes.of("\n</s>\n".getBytes(StandardCharsets.US_ASCII))));
         for (int b = 0; b < 256; b++) {
             // as the old export wrote them: the character of the byte's number, in UTF-8 (two bytes from 0x80)
-            entries.add(
-                    new LlamaTokenizerFile.Entry(0f, String.valueOf((char) b).getBytes(StandardCharsets.UTF_8)));
+            entries.add(new LlamaTokenizerFile.Entry(
+                    0f, dev.cloister.base.Bytes.of(String.valueOf((char) b).getBytes(StandardCharsets.UTF_8))));
         }
         for (String word : List.of(" ", "h", "i", " h", " hi")) {
-            entries.add(new LlamaTokenizerFile.Entry(-word.length(), word.getBytes(StandardCharsets.US_ASCII)));
+            entries.add(new LlamaTokenizerFile.Entry(
+                    -word.length(), dev.cloister.base.Bytes.of(word.getBytes(StandardCharsets.US_ASCII))));
         }
         return LlamaTokenizerFile.write(new LlamaTokenizerFile.Contents(6, entries));
     }
@@ -122,17 +126,20 @@ class ModelStoreTest {
     void aLegacyTokenizerWhoseByteTokensAreNotRawBytesIsRefused() {
         LlamaTokenizerFile.Contents contents = LlamaTokenizerFile.parse(legacyTokenizer());
         List<LlamaTokenizerFile.Entry> entries = new ArrayList<>(contents.entries());
-        entries.set(3 + 7, new LlamaTokenizerFile.Entry(0f, new byte[] {8}));
+        entries.set(3 + 7, new LlamaTokenizerFile.Entry(0f, dev.cloister.base.Bytes.of(new byte[] {8})));
         byte[] broken = LlamaTokenizerFile.write(new LlamaTokenizerFile.Contents(6, entries));
         assertEquals(
                 "legacy tokenizer: token 10 does not spell the byte 7",
                 assertThrows(ModelFormatException.class, () -> EmscriptenBundle.rewriteByteTokens(broken))
                         .getMessage());
         List<LlamaTokenizerFile.Entry> raw = new ArrayList<>(contents.entries());
-        raw.set(3 + 0x80, new LlamaTokenizerFile.Entry(0f, new byte[] {(byte) 0x80}));
+        raw.set(3 + 0x80, new LlamaTokenizerFile.Entry(0f, dev.cloister.base.Bytes.of(new byte[] {(byte) 0x80})));
         EmscriptenBundle.rewriteByteTokens(LlamaTokenizerFile.write(new LlamaTokenizerFile.Contents(6, raw)));
         List<LlamaTokenizerFile.Entry> wrongUtf8 = new ArrayList<>(contents.entries());
-        wrongUtf8.set(3 + 0x80, new LlamaTokenizerFile.Entry(0f, "\u0081".getBytes(StandardCharsets.UTF_8)));
+        wrongUtf8.set(
+                3 + 0x80,
+                new LlamaTokenizerFile.Entry(
+                        0f, dev.cloister.base.Bytes.of("\u0081".getBytes(StandardCharsets.UTF_8))));
         assertThrows(
                 ModelFormatException.class,
                 () -> EmscriptenBundle.rewriteByteTokens(

@@ -111,11 +111,12 @@ class NvmlTest {
             byte[] nonce = new byte[32];
             for (int i = 0; i < 32; i++) nonce[i] = (byte) (0xA0 + i);
             GpuAttestationReport r = nvml.attestationReport(d1, nonce);
-            assertArrayEquals(report, r.report());
-            assertArrayEquals(cec, r.cecReport().orElseThrow());
+            assertArrayEquals(report, r.report().toByteArray());
+            assertArrayEquals(cec, r.cecReport().orElseThrow().toByteArray());
             assertArrayEquals(nonce, FakeNvml.lastNonce(), "the nonce went in at offset 12");
             GpuCertificate cert = nvml.certificate(d1);
-            assertArrayEquals(Files.readAllBytes(chain), cert.attestationCertChain());
+            assertArrayEquals(
+                    Files.readAllBytes(chain), cert.attestationCertChain().toByteArray());
             nvml.setGpusReadyState(ConfCompute.ReadyState.ACCEPTING);
             assertEquals(ConfCompute.ReadyState.ACCEPTING, nvml.gpusReadyState());
             assertEquals(1, FakeNvml.setCalls());

@@ -126,7 +126,10 @@ class TokenizerTest {
     void vocabularyWithoutAllByteTokensIsRefused() {
         LlamaTokenizerFile.Contents contents = LlamaTokenizerFile.parse(bytesOf(TestModels.tok512()));
         List<LlamaTokenizerFile.Entry> entries = new ArrayList<>(contents.entries());
-        entries.set(3 + 0x41, new LlamaTokenizerFile.Entry(0f, "<0x4G>".getBytes(StandardCharsets.US_ASCII)));
+        entries.set(
+                3 + 0x41,
+                new LlamaTokenizerFile.Entry(
+                        0f, dev.cloister.base.Bytes.of("<0x4G>".getBytes(StandardCharsets.US_ASCII))));
         Vocabulary broken =
                 LlamaTokenizerFile.vocabulary(new LlamaTokenizerFile.Contents(contents.maxTokenLength(), entries));
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> new SentencePieceTokenizer(broken));
@@ -172,12 +175,15 @@ class TokenizerTest {
 
     static Tokenizer tiny(float abScore, float bcScore) {
         List<LlamaTokenizerFile.Entry> entries = new ArrayList<>();
-        entries.add(new LlamaTokenizerFile.Entry(0f, "<unk>".getBytes(StandardCharsets.US_ASCII)));
-        entries.add(new LlamaTokenizerFile.Entry(0f, "\n<s>\n".getBytes(StandardCharsets.US_ASCII)));
-        entries.add(new LlamaTokenizerFile.Entry(0f, "\n</s>\n".getBytes(StandardCharsets.US_ASCII)));
+        entries.add(new LlamaTokenizerFile.Entry(
+                0f, dev.cloister.base.Bytes.of("<unk>".getBytes(StandardCharsets.US_ASCII))));
+        entries.add(new LlamaTokenizerFile.Entry(
+                0f, dev.cloister.base.Bytes.of("\n<s>\n".getBytes(StandardCharsets.US_ASCII))));
+        entries.add(new LlamaTokenizerFile.Entry(
+                0f, dev.cloister.base.Bytes.of("\n</s>\n".getBytes(StandardCharsets.US_ASCII))));
         for (int b = 0; b < 256; b++) {
             entries.add(new LlamaTokenizerFile.Entry(
-                    0f, String.format("<0x%02X>", b).getBytes(StandardCharsets.US_ASCII)));
+                    0f, dev.cloister.base.Bytes.of(String.format("<0x%02X>", b).getBytes(StandardCharsets.US_ASCII))));
         }
         for (String[] piece : new String[][] {
             {"a", "-1"},
@@ -188,7 +194,8 @@ class TokenizerTest {
             {" ", "-4"}
         }) {
             entries.add(new LlamaTokenizerFile.Entry(
-                    Float.parseFloat(piece[1]), piece[0].getBytes(StandardCharsets.US_ASCII)));
+                    Float.parseFloat(piece[1]),
+                    dev.cloister.base.Bytes.of(piece[0].getBytes(StandardCharsets.US_ASCII))));
         }
         byte[] file = LlamaTokenizerFile.write(new LlamaTokenizerFile.Contents(6, entries));
         return new SentencePieceTokenizer(LlamaTokenizerFile.vocabulary(LlamaTokenizerFile.parse(file)));

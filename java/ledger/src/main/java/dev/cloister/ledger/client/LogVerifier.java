@@ -1,5 +1,6 @@
 package dev.cloister.ledger.client;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.base.Hex;
 import dev.cloister.ledger.LedgerException;
 import dev.cloister.ledger.LogConsistencyException;
@@ -117,7 +118,11 @@ public final class LogVerifier {
             throws LedgerException, IOException {
         Checkpoint cp = signed.checkpoint();
         MerkleTree.verifyInclusion(
-                proof.index(), cp.size(), leafHash, proof.proof(), cp.rootHash().toByteArray());
+                proof.index(),
+                cp.size(),
+                leafHash,
+                proof.proof().stream().map(Bytes::toByteArray).toList(),
+                cp.rootHash().toByteArray());
         Optional<Checkpoint> known = store.get(log.origin());
         if (known.isPresent() && cp.size() < known.get().size()) {
             // The log must prove that what it shows now is a prefix of what it showed this client before; a log that
@@ -213,7 +218,7 @@ public final class LogVerifier {
             MerkleTree.verifyConsistency(
                     older.size(),
                     newer.size(),
-                    proof.hashes(),
+                    proof.hashes().stream().map(Bytes::toByteArray).toList(),
                     older.rootHash().toByteArray(),
                     newer.rootHash().toByteArray());
         } catch (ProofException e) {

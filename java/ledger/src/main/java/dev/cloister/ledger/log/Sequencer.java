@@ -326,7 +326,7 @@ public final class Sequencer implements ConsistencyProofSource {
     }
 
     /** A {@code .tlog-proof} for entry {@code index} under the current checkpoint. */
-    public TlogProof tlogProof(long index, Optional<byte[]> extra) throws IOException, LedgerException {
+    public TlogProof tlogProof(long index, Optional<Bytes> extra) throws IOException, LedgerException {
         Head h = head;
         return TlogProof.of(inclusionProof(index, h.tree().size()), h.note(), extra);
     }

@@ -56,6 +56,7 @@ public final class SubmissionQueue {
     /** An entry's SHA-256, as four longs (compact, compared by value). */
     private record EntryDigest(long a, long b, long c, long d) {}
 
+    // byte[]: a private carrier; the entry is copied once on admission and handed as is to the append
     private record Waiting(byte[] entry, EntryDigest digest, CompletableFuture<Long> index) {}
 
     private final int maxPending;

@@ -1,5 +1,6 @@
 package dev.cloister.ledger.merkle;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.ProofException;
 import java.util.List;
 
@@ -7,7 +8,7 @@ import java.util.List;
  * An RFC 9162 §2.1.3 inclusion proof: the audit path of the leaf at {@code leafIndex} in the tree of {@code treeSize}
  * leaves, leaf sibling first. Every hash is 32 bytes.
  */
-public record InclusionProof(long leafIndex, long treeSize, List<byte[]> hashes) {
+public record InclusionProof(long leafIndex, long treeSize, List<Bytes> hashes) {
 
     public InclusionProof {
         if (leafIndex < 0 || leafIndex >= treeSize) {
@@ -16,23 +17,21 @@ public record InclusionProof(long leafIndex, long treeSize, List<byte[]> hashes)
         if (hashes.size() > MerkleTree.MAX_PROOF_LENGTH) {
             throw new IllegalArgumentException("inclusion proof of " + hashes.size() + " hashes");
         }
-        hashes = hashes.stream()
-                .map(h -> {
-                    if (h.length != TreeHash.SIZE) {
-                        throw new IllegalArgumentException("inclusion proof hash of " + h.length + " bytes, want 32");
-                    }
-                    return h.clone();
-                })
-                .toList();
+        hashes = List.copyOf(hashes);
+        for (Bytes h : hashes) {
+            if (h.length() != TreeHash.SIZE) {
+                throw new IllegalArgumentException("inclusion proof hash of " + h.length() + " bytes, want 32");
+            }
+        }
     }
 
     /** Verifies that {@code leafHash} is at {@link #leafIndex} in the tree whose root is {@code rootHash}. */
     public void verify(byte[] leafHash, byte[] rootHash) throws ProofException {
-        MerkleTree.verifyInclusion(leafIndex, treeSize, leafHash, hashes, rootHash);
-    }
-
-    @Override
-    public List<byte[]> hashes() {
-        return hashes.stream().map(byte[]::clone).toList();
+        MerkleTree.verifyInclusion(
+                leafIndex,
+                treeSize,
+                leafHash,
+                hashes.stream().map(Bytes::toByteArray).toList(),
+                rootHash);
     }
 }

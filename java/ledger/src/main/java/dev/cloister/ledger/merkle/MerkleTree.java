@@ -1,5 +1,6 @@
 package dev.cloister.ledger.merkle;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.LedgerException;
 import dev.cloister.ledger.ProofException;
 import java.io.IOException;
@@ -70,7 +71,7 @@ public final class MerkleTree {
         }
         List<byte[]> path = new ArrayList<>();
         path(store, index, 0, size, path);
-        return new InclusionProof(index, size, path);
+        return new InclusionProof(index, size, path.stream().map(Bytes::of).toList());
     }
 
     private static void path(HashStore store, long m, long offset, long n, List<byte[]> out)
@@ -97,7 +98,7 @@ public final class MerkleTree {
         }
         List<byte[]> proof = new ArrayList<>();
         subproof(store, size1, 0, size2, true, proof);
-        return new ConsistencyProof(size1, size2, proof);
+        return new ConsistencyProof(size1, size2, proof.stream().map(Bytes::of).toList());
     }
 
     private static void subproof(HashStore store, long m, long offset, long n, boolean complete, List<byte[]> out)

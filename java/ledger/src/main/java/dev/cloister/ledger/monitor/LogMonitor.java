@@ -131,6 +131,7 @@ public final class LogMonitor {
     }
 
     /** Subtree hashes computed from the leaf hashes read so far (RFC 9162 §2.1.1). */
+    // byte[]: a private view of the monitor's growing leaf list for HashStore, which reads byte[]; no copy per poll
     private record LeafHashes(List<byte[]> leaves) implements HashStore {
         @Override
         public byte[] node(int height, long index) {

@@ -1,5 +1,6 @@
 package dev.cloister.ledger.proof;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.LedgerException;
 import dev.cloister.ledger.checkpoint.Checkpoint;
@@ -24,7 +25,7 @@ import java.util.Optional;
  * the header line, optional {@code extra} data, the entry {@code index}, the inclusion proof hashes (leaf sibling
  * first), an empty line, then the (cosigned) checkpoint verbatim.
  */
-public record TlogProof(Optional<byte[]> extra, long index, List<byte[]> proof, SignedNote checkpoint) {
+public record TlogProof(Optional<Bytes> extra, long index, List<Bytes> proof, SignedNote checkpoint) {
 
     /** The first line. */
     public static final String HEADER = "c2sp.org/tlog-proof@v1";
@@ -34,9 +35,8 @@ public record TlogProof(Optional<byte[]> extra, long index, List<byte[]> proof, 
     public static final int MAX_SIZE = SignedNote.MAX_SIZE + 128 * 1024;
 
     public TlogProof {
-        extra = extra.map(byte[]::clone);
-        if (extra.isPresent() && extra.get().length > MAX_EXTRA) {
-            throw new IllegalArgumentException("extra data of " + extra.get().length + " bytes");
+        if (extra.isPresent() && extra.get().length() > MAX_EXTRA) {
+            throw new IllegalArgumentException("extra data of " + extra.get().length() + " bytes");
         }
         if (index < 0) {
             throw new IllegalArgumentException("negative index " + index);
@@ -44,18 +44,16 @@ public record TlogProof(Optional<byte[]> extra, long index, List<byte[]> proof, 
         if (proof.size() > MerkleTree.MAX_PROOF_LENGTH) {
             throw new IllegalArgumentException("proof of " + proof.size() + " hashes");
         }
-        proof = proof.stream()
-                .map(h -> {
-                    if (h.length != TreeHash.SIZE) {
-                        throw new IllegalArgumentException("proof hash of " + h.length + " bytes");
-                    }
-                    return h.clone();
-                })
-                .toList();
+        proof = List.copyOf(proof);
+        for (Bytes h : proof) {
+            if (h.length() != TreeHash.SIZE) {
+                throw new IllegalArgumentException("proof hash of " + h.length() + " bytes");
+            }
+        }
     }
 
     /** A proof from an inclusion proof and the signed checkpoint it was built against. */
-    public static TlogProof of(InclusionProof inclusion, SignedNote checkpoint, Optional<byte[]> extra) {
+    public static TlogProof of(InclusionProof inclusion, SignedNote checkpoint, Optional<Bytes> extra) {
         return new TlogProof(extra, inclusion.leafIndex(), inclusion.hashes(), checkpoint);
     }
 
@@ -71,7 +69,7 @@ public record TlogProof(Optional<byte[]> extra, long index, List<byte[]> proof, 
             throw new FormatException(context + ": first line is not " + HEADER);
         }
         line = nextLine(context, bytes, pos);
-        Optional<byte[]> extra = Optional.empty();
+        Optional<Bytes> extra = Optional.empty();
         if (line.startsWith("extra ")) {
             String b64 = line.substring(6);
             if (b64.length() > (MAX_EXTRA / 3 + 1) * 4) {
@@ -82,7 +80,7 @@ public record TlogProof(Optional<byte[]> extra, long index, List<byte[]> proof, 
                 if (!Base64.getEncoder().encodeToString(e).equals(b64)) {
                     throw new FormatException(context + ": non-canonical base64 in the extra line");
                 }
-                extra = Optional.of(e);
+                extra = Optional.of(Bytes.of(e));
             } catch (IllegalArgumentException e) {
                 throw new FormatException(context + ": invalid base64 in the extra line", e);
             }
@@ -92,12 +90,12 @@ public record TlogProof(Optional<byte[]> extra, long index, List<byte[]> proof, 
             throw new FormatException(context + ": no index line");
         }
         long index = Checkpoint.parseDecimal(context + ": index", line.substring(6));
-        List<byte[]> hashes = new ArrayList<>();
+        List<Bytes> hashes = new ArrayList<>();
         while (!(line = nextLine(context, bytes, pos)).isEmpty()) {
             if (hashes.size() == MerkleTree.MAX_PROOF_LENGTH) {
                 throw new FormatException(context + ": more than " + MerkleTree.MAX_PROOF_LENGTH + " proof hashes");
             }
-            hashes.add(Checkpoint.decodeHash(context + ": proof hash " + hashes.size(), line));
+            hashes.add(Bytes.of(Checkpoint.decodeHash(context + ": proof hash " + hashes.size(), line)));
         }
         SignedNote checkpoint;
         try {
@@ -134,26 +132,16 @@ public record TlogProof(Optional<byte[]> extra, long index, List<byte[]> proof, 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         StringBuilder sb = new StringBuilder(HEADER).append('\n');
         extra.ifPresent(e -> sb.append("extra ")
-                .append(Base64.getEncoder().encodeToString(e))
+                .append(Base64.getEncoder().encodeToString(e.toByteArray()))
                 .append('\n'));
         sb.append("index ").append(index).append('\n');
-        for (byte[] h : proof) {
-            sb.append(Base64.getEncoder().encodeToString(h)).append('\n');
+        for (Bytes h : proof) {
+            sb.append(Base64.getEncoder().encodeToString(h.toByteArray())).append('\n');
         }
         sb.append('\n');
         out.writeBytes(sb.toString().getBytes(StandardCharsets.US_ASCII));
         out.writeBytes(checkpoint.encode());
         return out.toByteArray();
-    }
-
-    @Override
-    public Optional<byte[]> extra() {
-        return extra.map(byte[]::clone);
-    }
-
-    @Override
-    public List<byte[]> proof() {
-        return proof.stream().map(byte[]::clone).toList();
     }
 
     /**
@@ -169,7 +157,11 @@ public record TlogProof(Optional<byte[]> extra, long index, List<byte[]> proof, 
         List<WitnessPolicy.Cosignature> cosignatures = policy.check(signed.note(), now);
         Checkpoint cp = signed.checkpoint();
         MerkleTree.verifyInclusion(
-                index, cp.size(), leafHash, proof, cp.rootHash().toByteArray());
+                index,
+                cp.size(),
+                leafHash,
+                proof.stream().map(Bytes::toByteArray).toList(),
+                cp.rootHash().toByteArray());
         return new Verified(signed, cosignatures, index);
     }
 

@@ -1,5 +1,6 @@
 package dev.cloister.ledger.witness;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.checkpoint.Checkpoint;
 import dev.cloister.ledger.merkle.TreeHash;
@@ -15,7 +16,7 @@ import java.util.List;
  * The body of a c2sp.org/tlog-witness {@code POST <prefix>/add-checkpoint}: {@code old <size>}, at most 63 consistency
  * proof lines (base64), an empty line, then the signed checkpoint.
  */
-public record AddCheckpointRequest(long oldSize, List<byte[]> proof, SignedNote checkpoint) {
+public record AddCheckpointRequest(long oldSize, List<Bytes> proof, SignedNote checkpoint) {
 
     /** Most proof lines a client may send. */
     public static final int MAX_PROOF_LINES = 63;
@@ -27,19 +28,12 @@ public record AddCheckpointRequest(long oldSize, List<byte[]> proof, SignedNote 
         if (proof.size() > MAX_PROOF_LINES) {
             throw new IllegalArgumentException(proof.size() + " proof lines, more than 63");
         }
-        proof = proof.stream()
-                .map(h -> {
-                    if (h.length != TreeHash.SIZE) {
-                        throw new IllegalArgumentException("proof hash of " + h.length + " bytes");
-                    }
-                    return h.clone();
-                })
-                .toList();
-    }
-
-    @Override
-    public List<byte[]> proof() {
-        return proof.stream().map(byte[]::clone).toList();
+        proof = List.copyOf(proof);
+        for (Bytes h : proof) {
+            if (h.length() != TreeHash.SIZE) {
+                throw new IllegalArgumentException("proof hash of " + h.length() + " bytes");
+            }
+        }
     }
 
     /** Parses a request body; the checkpoint is parsed as a signed note but not verified. */
@@ -73,9 +67,9 @@ public record AddCheckpointRequest(long oldSize, List<byte[]> proof, SignedNote 
         }
         long old =
                 Checkpoint.parseDecimal(context + ": old size", lines.getFirst().substring(4));
-        List<byte[]> proof = new ArrayList<>();
+        List<Bytes> proof = new ArrayList<>();
         for (int i = 1; i < lines.size(); i++) {
-            proof.add(Checkpoint.decodeHash(context + ": proof line " + i, lines.get(i)));
+            proof.add(Bytes.of(Checkpoint.decodeHash(context + ": proof line " + i, lines.get(i))));
         }
         SignedNote note;
         try {
@@ -89,8 +83,8 @@ public record AddCheckpointRequest(long oldSize, List<byte[]> proof, SignedNote 
     /** The request body. */
     public byte[] encode() {
         StringBuilder sb = new StringBuilder("old ").append(oldSize).append('\n');
-        for (byte[] h : proof) {
-            sb.append(Base64.getEncoder().encodeToString(h)).append('\n');
+        for (Bytes h : proof) {
+            sb.append(Base64.getEncoder().encodeToString(h.toByteArray())).append('\n');
         }
         sb.append('\n');
         ByteArrayOutputStream out = new ByteArrayOutputStream();

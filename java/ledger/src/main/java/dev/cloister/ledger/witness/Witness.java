@@ -1,5 +1,6 @@
 package dev.cloister.ledger.witness;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.AddCheckpointException;
 import dev.cloister.ledger.AddCheckpointException.Status;
 import dev.cloister.ledger.FormatException;
@@ -105,7 +106,7 @@ public final class Witness {
                 MerkleTree.verifyConsistency(
                         request.oldSize(),
                         cp.size(),
-                        request.proof(),
+                        request.proof().stream().map(Bytes::toByteArray).toList(),
                         known.get().rootHash().toByteArray(),
                         cp.rootHash().toByteArray());
             } catch (ProofException e) {

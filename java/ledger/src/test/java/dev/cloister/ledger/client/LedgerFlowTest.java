@@ -111,7 +111,7 @@ class LedgerFlowTest {
         long size = ledger.size();
         SignedNote cosigned = cp;
         for (int i = 0; i < witnesses.size(); i++) {
-            List<byte[]> proof = witnessed[i] == 0 || witnessed[i] == size
+            List<dev.cloister.base.Bytes> proof = witnessed[i] == 0 || witnessed[i] == size
                     ? List.of()
                     : ledger.consistencyProof(witnessed[i], size).hashes();
             byte[] response =

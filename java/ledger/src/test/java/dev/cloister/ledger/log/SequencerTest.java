@@ -95,8 +95,8 @@ class SequencerTest {
                 hex(seq.inclusionProof(100, 1213).hashes()));
     }
 
-    private static List<String> hex(List<byte[]> l) {
-        return l.stream().map(java.util.HexFormat.of()::formatHex).toList();
+    private static List<String> hex(List<dev.cloister.base.Bytes> l) {
+        return l.stream().map(dev.cloister.base.Bytes::hex).toList();
     }
 
     @Test

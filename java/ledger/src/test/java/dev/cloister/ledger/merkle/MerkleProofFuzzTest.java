@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.ProofException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 class MerkleProofFuzzTest {
@@ -20,8 +20,8 @@ class MerkleProofFuzzTest {
         }
     }
 
-    private static List<String> hex(List<byte[]> l) {
-        return l.stream().map(HexFormat.of()::formatHex).toList();
+    private static List<Bytes> bytes(List<byte[]> l) {
+        return l.stream().map(Bytes::of).toList();
     }
 
     /**
@@ -53,11 +53,11 @@ class MerkleProofFuzzTest {
                 long index = Math.max(0, Math.min(a, size - 1));
                 MerkleTree.verifyInclusion(
                         a, b, index == a ? TREE.node(0, index) : new byte[32], proof, TREE.rootHash(size));
-                assertEquals(hex(MerkleTree.inclusionProof(TREE, a, b).hashes()), hex(proof));
+                assertEquals(MerkleTree.inclusionProof(TREE, a, b).hashes(), bytes(proof));
             } else {
                 long size1 = Math.max(1, Math.min(a, size));
                 MerkleTree.verifyConsistency(a, b, proof, TREE.rootHash(size1), TREE.rootHash(size));
-                assertEquals(hex(MerkleTree.consistencyProof(TREE, a, b).hashes()), hex(proof));
+                assertEquals(MerkleTree.consistencyProof(TREE, a, b).hashes(), bytes(proof));
             }
         } catch (ProofException e) {
             // refused

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.ProofException;
 import dev.cloister.testing.Json;
 import dev.cloister.testing.Vectors;
@@ -139,14 +140,14 @@ class MerkleProofVectorsTest {
                 tests.add(DynamicTest.dynamicTest(name(p), () -> {
                     Map<String, Object> v = Json.object(Files.readString(p));
                     List<byte[]> want = proof(v.get("proof"));
-                    List<byte[]> got = kind.equals("inclusion")
+                    List<Bytes> got = kind.equals("inclusion")
                             ? MerkleTree.inclusionProof(store, (Long) v.get("leafIdx"), (Long) v.get("treeSize"))
                                     .hashes()
                             : MerkleTree.consistencyProof(store, (Long) v.get("size1"), (Long) v.get("size2"))
                                     .hashes();
                     assertEquals(want.size(), got.size());
                     for (int i = 0; i < want.size(); i++) {
-                        assertArrayEquals(want.get(i), got.get(i), "hash " + i);
+                        assertArrayEquals(want.get(i), got.get(i).toByteArray(), "hash " + i);
                     }
                 }));
             }
@@ -200,13 +201,13 @@ class MerkleProofVectorsTest {
         InclusionProof p = MerkleTree.inclusionProof(store, 5, 13);
         ProofException e = assertThrows(
                 ProofException.class,
-                () -> MerkleTree.verifyInclusion(5, 14, store.node(0, 5), p.hashes(), store.rootHash(14)));
+                () -> MerkleTree.verifyInclusion(5, 14, store.node(0, 5), arrays(p.hashes()), store.rootHash(14)));
         assertTrue(e.getMessage().contains("tree size 14"), e.getMessage());
         // Same path length, wrong size: a root mismatch that carries both roots.
         InclusionProof q = MerkleTree.inclusionProof(store, 5, 16);
         ProofException mismatch = assertThrows(
                 ProofException.class,
-                () -> MerkleTree.verifyInclusion(5, 15, store.node(0, 5), q.hashes(), store.rootHash(15)));
+                () -> MerkleTree.verifyInclusion(5, 15, store.node(0, 5), arrays(q.hashes()), store.rootHash(15)));
         assertArrayEquals(store.rootHash(15), mismatch.expectedRoot().orElseThrow());
         assertArrayEquals(store.rootHash(16), mismatch.computedRoot().orElseThrow());
     }
@@ -220,10 +221,10 @@ class MerkleProofVectorsTest {
         ConsistencyProof p = MerkleTree.consistencyProof(store, 7, 19);
         assertThrows(
                 ProofException.class,
-                () -> MerkleTree.verifyConsistency(7, 20, p.hashes(), store.rootHash(7), store.rootHash(20)));
+                () -> MerkleTree.verifyConsistency(7, 20, arrays(p.hashes()), store.rootHash(7), store.rootHash(20)));
         assertThrows(
                 ProofException.class,
-                () -> MerkleTree.verifyConsistency(6, 19, p.hashes(), store.rootHash(6), store.rootHash(19)));
+                () -> MerkleTree.verifyConsistency(6, 19, arrays(p.hashes()), store.rootHash(6), store.rootHash(19)));
     }
 
     @Test
@@ -235,5 +236,9 @@ class MerkleProofVectorsTest {
         assertArrayEquals(
                 TreeHash.sha256(new byte[] {1}, TreeHash.leafHash(new byte[0]), TreeHash.leafHash(new byte[] {0})),
                 TreeHash.nodeHash(TreeHash.leafHash(new byte[0]), TreeHash.leafHash(new byte[] {0})));
+    }
+
+    private static List<byte[]> arrays(List<Bytes> hashes) {
+        return hashes.stream().map(Bytes::toByteArray).toList();
     }
 }

@@ -1,10 +1,10 @@
 package dev.cloister.ledger.proof;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.NoteVerificationException;
 import dev.cloister.ledger.PolicyException;
@@ -38,7 +38,7 @@ class TlogProofTest {
     }
 
     static TlogProof proof(long index) throws Exception {
-        TlogProof p = log.sequencer.tlogProof(index, Optional.of("hello".getBytes()));
+        TlogProof p = log.sequencer.tlogProof(index, Optional.of(Bytes.of("hello".getBytes())));
         return new TlogProof(p.extra(), p.index(), p.proof(), log.cosigned(TestLog.NOW.minusSeconds(10), 0, 1, 2));
     }
 
@@ -61,7 +61,7 @@ class TlogProofTest {
         TlogProof.Verified v = back.verify(TreeHash.leafHash(TestLog.entry(777)), id, log.twoOfThree(), TestLog.NOW);
         assertEquals(1234, v.checkpoint().checkpoint().size());
         assertEquals(3, v.cosignatures().size());
-        assertArrayEquals("hello".getBytes(), back.extra().orElseThrow());
+        assertEquals(Bytes.of("hello".getBytes()), back.extra().orElseThrow());
     }
 
     @Test

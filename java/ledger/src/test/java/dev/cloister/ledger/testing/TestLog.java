@@ -116,7 +116,8 @@ public final class TestLog {
         sequencer.publishCosigned(checkpoint);
         List<TlogProof> proofs = new ArrayList<>();
         for (int i = 0; i < entries.size(); i++) {
-            proofs.add(sequencer.tlogProof(appended.firstIndex() + i, Optional.of(entries.get(i))));
+            proofs.add(sequencer.tlogProof(
+                    appended.firstIndex() + i, Optional.of(dev.cloister.base.Bytes.of(entries.get(i)))));
         }
         return proofs;
     }

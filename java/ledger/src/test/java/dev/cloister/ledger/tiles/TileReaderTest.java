@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,8 +62,8 @@ class TileReaderTest {
         }
     }
 
-    private static List<String> hex(List<byte[]> l) {
-        return l.stream().map(HexFormat.of()::formatHex).toList();
+    private static List<String> hex(List<dev.cloister.base.Bytes> l) {
+        return l.stream().map(dev.cloister.base.Bytes::hex).toList();
     }
 
     @Test

@@ -18,6 +18,7 @@ import dev.cloister.ledger.note.SignedNote;
 import dev.cloister.ledger.testing.TestLog;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,7 @@ class WitnessTest {
 
     private byte[] request(long oldSize) throws Exception {
         long size = log.sequencer.size();
-        List<byte[]> proof = oldSize == 0 || oldSize == size
+        List<Bytes> proof = oldSize == 0 || oldSize == size
                 ? List.of()
                 : log.sequencer.consistencyProof(oldSize, size).hashes();
         return new AddCheckpointRequest(oldSize, proof, log.sequencer.checkpoint()).encode();
@@ -174,8 +175,11 @@ class WitnessTest {
         log.growTo(10);
         witness.addCheckpoint(request(0), TestLog.NOW);
         log.growTo(20);
-        List<byte[]> proof = log.sequencer.consistencyProof(10, 20).hashes();
-        proof.get(0)[0] ^= 1;
+        List<Bytes> proof =
+                new ArrayList<>(log.sequencer.consistencyProof(10, 20).hashes());
+        byte[] tampered = proof.get(0).toByteArray();
+        tampered[0] ^= 1;
+        proof.set(0, Bytes.of(tampered));
         byte[] body = new AddCheckpointRequest(10, proof, log.sequencer.checkpoint()).encode();
         assertEquals(Status.UNPROCESSABLE, refused(body).status());
     }
@@ -200,7 +204,7 @@ class WitnessTest {
     @Test
     void nonEmptyProofFromZeroIs422() throws Exception {
         log.growTo(10);
-        byte[] body = new AddCheckpointRequest(0, List.of(new byte[32]), log.sequencer.checkpoint()).encode();
+        byte[] body = new AddCheckpointRequest(0, List.of(Bytes.of(new byte[32])), log.sequencer.checkpoint()).encode();
         assertEquals(Status.UNPROCESSABLE, refused(body).status());
     }
 

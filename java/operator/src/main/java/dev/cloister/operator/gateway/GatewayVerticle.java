@@ -217,6 +217,7 @@ public final class GatewayVerticle extends VerticleBase {
     }
 
     /** The target's answer, encoded; or an encapsulated 400 when the inner request is not valid Binary HTTP. */
+    // byte[]: the encoded answer, handed as is to the encapsulation once per request (no copy)
     private record Inner(byte[] encoded, Outcome outcome) {}
 
     private Future<Inner> inner(byte[] requestBytes) {

@@ -20,6 +20,7 @@ public interface StreamingTarget extends Target {
      * An answer: either streamed ({@code content} ends when the answer is complete and fails when it is cut short) or
      * already whole ({@code content} null, {@code whole} the bytes).
      */
+    // byte[] whole: a response body handed as is to the encapsulation, once per request (no copy)
     record StreamedResponse(
             int status, FieldSection headers, ReadStream<Buffer> content, byte[] whole, long maxContent) {
 

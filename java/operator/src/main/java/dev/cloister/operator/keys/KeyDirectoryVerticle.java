@@ -66,6 +66,7 @@ public final class KeyDirectoryVerticle extends VerticleBase {
     private long retryMillis = FIRST_RETRY_MILLIS;
     private boolean failing;
 
+    // byte[]: the documents as fetched, written as is to every GET (no copy per request)
     private record Snapshot(byte[] keys, byte[] proofs) {}
 
     /** @param gateway the gateway's base URL (its {@code /ohttp-keys} and {@code /ohttp-keys/proofs} are mirrored) */

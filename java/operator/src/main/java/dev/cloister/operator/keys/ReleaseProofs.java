@@ -64,7 +64,7 @@ public final class ReleaseProofs {
                 throw new ProofException("while refreshing release proofs: the ledger's checkpoint of size "
                         + checkpoint.size() + " does not hold entry " + p.index());
             }
-            byte[] entry = p.extra().orElseThrow();
+            byte[] entry = p.extra().orElseThrow().toByteArray();
             if (!Arrays.equals(reader.leafHash(p.index(), checkpoint.size()), TreeHash.leafHash(entry))) {
                 throw new ProofException(
                         "while refreshing release proofs: the ledger holds another entry at index " + p.index());

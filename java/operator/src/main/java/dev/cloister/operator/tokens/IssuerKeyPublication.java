@@ -78,7 +78,7 @@ public final class IssuerKeyPublication implements KeyPublication, Supplier<KeyP
     public PublicationReceipt publish(IssuerKey key) throws KeyPublicationException {
         Published known = published.get(key.keyId());
         if (known != null) {
-            return new PublicationReceipt(key.keyId(), known.proof().encode());
+            return new PublicationReceipt(key.keyId(), Bytes.of(known.proof().encode()));
         }
         if (Context.isOnEventLoopThread()) {
             throw new KeyPublicationException("issuer key " + key.keyId() + " of epoch "
@@ -96,7 +96,7 @@ public final class IssuerKeyPublication implements KeyPublication, Supplier<KeyP
                     key.epoch().index(),
                     answer.index());
             prune();
-            return new PublicationReceipt(key.keyId(), answer.proof().encode());
+            return new PublicationReceipt(key.keyId(), Bytes.of(answer.proof().encode()));
         } catch (ExecutionException e) {
             throw new KeyPublicationException(
                     "the ledger refused issuer key " + key.keyId() + ": "

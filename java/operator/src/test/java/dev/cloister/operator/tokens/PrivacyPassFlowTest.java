@@ -110,8 +110,8 @@ class PrivacyPassFlowTest {
                 .send()
                 .await(10, TimeUnit.SECONDS)
                 .bodyAsString());
-        IssuerPublicKey key =
-                IssuerPublicKey.decode(directory.tokenKeys().getFirst().tokenKey());
+        IssuerPublicKey key = IssuerPublicKey.decode(
+                directory.tokenKeys().getFirst().tokenKey().toByteArray());
         PrivateTokenClient client = new PrivateTokenClient(key, random);
         PendingTokenBatch pending = client.createBatchTokenRequest(challenge, count);
         HttpResponse<Buffer> response = web.postAbs(base + "/token-request")
@@ -279,7 +279,8 @@ class PrivacyPassFlowTest {
                                 .bodyAsString())
                         .tokenKeys()
                         .getFirst()
-                        .tokenKey());
+                        .tokenKey()
+                        .toByteArray());
         PendingTokenBatch one = new PrivateTokenClient(key, random).createBatchTokenRequest(challenge, 1);
         HttpResponse<Buffer> over = web.postAbs(base + "/token-request")
                 .putHeader("authorization", "Bearer " + ACCOUNT)

@@ -55,7 +55,10 @@ public final class LedgerPublisher {
                     try {
                         TlogProof proof = TlogProof.parse(response.body().getBytes());
                         TlogProof withEntry = new TlogProof(
-                                java.util.Optional.of(entry), proof.index(), proof.proof(), proof.checkpoint());
+                                java.util.Optional.of(dev.cloister.base.Bytes.of(entry)),
+                                proof.index(),
+                                proof.proof(),
+                                proof.checkpoint());
                         return Future.succeededFuture(new Published(proof.index(), withEntry));
                     } catch (FormatException | RuntimeException e) {
                         return Future.failedFuture(new IllegalStateException(

@@ -1,9 +1,9 @@
 package dev.cloister.tokens.auth;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.tokens.privacypass.TokenChallenge;
 import dev.cloister.tokens.privacypass.TokenFormatException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
@@ -15,14 +15,14 @@ import java.util.OptionalLong;
  * The challenge bytes are kept as received, since a client must ignore token types it does not know (grease, §2.1.1)
  * and the digest it signs is over these exact bytes; {@link #decodeChallenge()} parses them.
  */
-public record PrivateTokenChallenge(byte[] challenge, byte[] tokenKey, OptionalLong maxAge) {
+public record PrivateTokenChallenge(Bytes challenge, Bytes tokenKey, OptionalLong maxAge) {
     public static final String SCHEME = "PrivateToken";
 
     public PrivateTokenChallenge {
-        challenge = challenge.clone();
-        tokenKey = tokenKey.clone();
+        Objects.requireNonNull(challenge, "challenge");
+        Objects.requireNonNull(tokenKey, "tokenKey");
         Objects.requireNonNull(maxAge, "maxAge");
-        if (challenge.length < 2) {
+        if (challenge.length() < 2) {
             throw new IllegalArgumentException("a TokenChallenge holds at least its 2-byte token_type");
         }
         if (maxAge.isPresent() && maxAge.getAsLong() < 0) {
@@ -31,35 +31,25 @@ public record PrivateTokenChallenge(byte[] challenge, byte[] tokenKey, OptionalL
     }
 
     public static PrivateTokenChallenge of(TokenChallenge challenge, byte[] tokenKey, OptionalLong maxAge) {
-        return new PrivateTokenChallenge(challenge.encode(), tokenKey, maxAge);
-    }
-
-    @Override
-    public byte[] challenge() {
-        return challenge.clone();
-    }
-
-    @Override
-    public byte[] tokenKey() {
-        return tokenKey.clone();
+        return new PrivateTokenChallenge(Bytes.of(challenge.encode()), Bytes.of(tokenKey), maxAge);
     }
 
     /** The token_type in the first two bytes of the challenge. */
     public int tokenType() {
-        return ((challenge[0] & 0xff) << 8) | (challenge[1] & 0xff);
+        return ((challenge.get(0) & 0xff) << 8) | (challenge.get(1) & 0xff);
     }
 
     public TokenChallenge decodeChallenge() throws TokenFormatException {
-        return TokenChallenge.decode(challenge);
+        return TokenChallenge.decode(challenge.toByteArray());
     }
 
     /** This challenge as it appears in a WWW-Authenticate header (padded base64url, quoted). */
     public String format() {
         StringBuilder sb = new StringBuilder(SCHEME)
                 .append(" challenge=\"")
-                .append(Base64.getUrlEncoder().encodeToString(challenge))
+                .append(Base64.getUrlEncoder().encodeToString(challenge.toByteArray()))
                 .append("\", token-key=\"")
-                .append(Base64.getUrlEncoder().encodeToString(tokenKey))
+                .append(Base64.getUrlEncoder().encodeToString(tokenKey.toByteArray()))
                 .append('"');
         maxAge.ifPresent(m -> sb.append(", max-age=\"").append(m).append('"'));
         return sb.toString();
@@ -104,7 +94,7 @@ public record PrivateTokenChallenge(byte[] challenge, byte[] tokenKey, OptionalL
             if (challenge.length < 2) {
                 throw new AuthHeaderException("PrivateToken challenge shorter than a token_type", -1);
             }
-            out.add(new PrivateTokenChallenge(challenge, key, maxAge));
+            out.add(new PrivateTokenChallenge(Bytes.of(challenge), Bytes.of(key), maxAge));
         }
         return out;
     }
@@ -120,20 +110,8 @@ public record PrivateTokenChallenge(byte[] challenge, byte[] tokenKey, OptionalL
     }
 
     @Override
-    public boolean equals(Object o) {
-        return o instanceof PrivateTokenChallenge p
-                && Arrays.equals(challenge, p.challenge)
-                && Arrays.equals(tokenKey, p.tokenKey)
-                && maxAge.equals(p.maxAge);
-    }
-
-    @Override
-    public int hashCode() {
-        return Arrays.hashCode(challenge);
-    }
-
-    @Override
     public String toString() {
-        return "PrivateTokenChallenge[type=" + tokenType() + ", " + challenge.length + " bytes, maxAge=" + maxAge + "]";
+        return "PrivateTokenChallenge[type=" + tokenType() + ", " + challenge.length() + " bytes, maxAge=" + maxAge
+                + "]";
     }
 }

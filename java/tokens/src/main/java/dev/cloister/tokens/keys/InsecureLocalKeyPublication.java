@@ -1,5 +1,6 @@
 package dev.cloister.tokens.keys;
 
+import dev.cloister.base.Bytes;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -15,7 +16,7 @@ public final class InsecureLocalKeyPublication implements KeyPublication {
         if (!published.contains(key)) {
             published.add(key);
         }
-        return new PublicationReceipt(key.keyId(), new byte[0]);
+        return new PublicationReceipt(key.keyId(), Bytes.EMPTY);
     }
 
     /** Every key published so far, in order. */

@@ -1,5 +1,7 @@
 package dev.cloister.tokens.keys;
 
+import dev.cloister.base.Bytes;
+
 /**
  * The {@link KeyPublication} of a redeemer (the gateway) whose key schedule derives the same keys as the issuer from the
  * shared seed: the issuer publishes each key in the ledger before it issues under it, and clients obtain tokens only
@@ -9,6 +11,6 @@ package dev.cloister.tokens.keys;
 public final class PublishedByIssuer implements KeyPublication {
     @Override
     public PublicationReceipt publish(IssuerKey key) {
-        return new PublicationReceipt(key.keyId(), new byte[0]);
+        return new PublicationReceipt(key.keyId(), Bytes.EMPTY);
     }
 }

@@ -9,12 +9,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cloister.base.Bytes;
 import dev.cloister.tokens.keys.IssuerKey;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
@@ -41,37 +41,21 @@ public record IssuerDirectory(String issuerRequestUri, List<TokenKey> tokenKeys)
     private static final int MAX_KEYS = 64;
 
     /** One "token-keys" entry. */
-    public record TokenKey(int tokenType, byte[] tokenKey, Optional<Instant> notBefore) {
+    public record TokenKey(int tokenType, Bytes tokenKey, Optional<Instant> notBefore) {
         public TokenKey {
             if (tokenType < 0 || tokenType > 0xffff) {
                 throw new IllegalArgumentException("token-type out of range: " + tokenType);
             }
-            tokenKey = tokenKey.clone();
+            Objects.requireNonNull(tokenKey, "tokenKey");
             Objects.requireNonNull(notBefore, "notBefore");
-        }
-
-        @Override
-        public byte[] tokenKey() {
-            return tokenKey.clone();
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof TokenKey k
-                    && k.tokenType == tokenType
-                    && Arrays.equals(k.tokenKey, tokenKey)
-                    && k.notBefore.equals(notBefore);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(tokenKey);
         }
 
         /** The directory entry of a published issuer key. */
         public static TokenKey of(IssuerKey key) {
             return new TokenKey(
-                    TokenType.VOPRF_P384_SHA384.code(), key.publicKey().encoded(), Optional.of(key.notBefore()));
+                    TokenType.VOPRF_P384_SHA384.code(),
+                    Bytes.of(key.publicKey().encoded()),
+                    Optional.of(key.notBefore()));
         }
     }
 
@@ -96,7 +80,9 @@ public record IssuerDirectory(String issuerRequestUri, List<TokenKey> tokenKeys)
         for (TokenKey k : tokenKeys) {
             ObjectNode key = keys.addObject();
             key.put("token-type", k.tokenType());
-            key.put("token-key", Base64.getUrlEncoder().encodeToString(k.tokenKey()));
+            key.put(
+                    "token-key",
+                    Base64.getUrlEncoder().encodeToString(k.tokenKey().toByteArray()));
             k.notBefore().ifPresent(t -> key.put("not-before", t.getEpochSecond()));
         }
         try {
@@ -197,6 +183,6 @@ public record IssuerDirectory(String issuerRequestUri, List<TokenKey> tokenKeys)
                 throw new TokenFormatException(where + ": \"not-before\" is not a Unix time in seconds", e);
             }
         }
-        return new TokenKey(tokenType, keyBytes, notBefore);
+        return new TokenKey(tokenType, Bytes.of(keyBytes), notBefore);
     }
 }

@@ -91,8 +91,8 @@ class Rfc9577VectorTest {
         for (int i = 0; i < n; i++) {
             PrivateTokenChallenge c = parsed.get(i);
             assertEquals(Integer.decode(v.get("token-type-" + i)).intValue(), c.tokenType(), "token-type-" + i);
-            assertEquals(v.get("token-key-" + i), Vectors.hex(c.tokenKey()), "token-key-" + i);
-            assertEquals(v.get("token-challenge-" + i), Vectors.hex(c.challenge()), "token-challenge-" + i);
+            assertEquals(v.get("token-key-" + i), c.tokenKey().hex(), "token-key-" + i);
+            assertEquals(v.get("token-challenge-" + i), c.challenge().hex(), "token-challenge-" + i);
             String maxAge = v.get("max-age-" + i);
             assertEquals(
                     maxAge == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(maxAge)),

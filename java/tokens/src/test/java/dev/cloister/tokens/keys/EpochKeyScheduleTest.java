@@ -81,7 +81,8 @@ class EpochKeyScheduleTest {
 
     @Test
     void receiptForAnotherKeyIsRefused() {
-        KeyPublication lying = key -> new PublicationReceipt(TokenKeyId.of(new byte[32]), new byte[0]);
+        KeyPublication lying =
+                key -> new PublicationReceipt(TokenKeyId.of(new byte[32]), dev.cloister.base.Bytes.EMPTY);
         EpochKeySchedule keys = new EpochKeySchedule(DAILY, new EpochKeySource.Derived(SEED), lying, Duration.ZERO);
         assertThrows(KeyPublicationException.class, () -> keys.issuanceKey(ORIGIN.plusSeconds(5)));
     }

@@ -55,7 +55,7 @@ class PrivacyPassFlowTest {
         IssuerDirectory.TokenKey first = directory.tokenKeys().getFirst();
         assertEquals(1, first.tokenType());
         assertEquals(DAILY.start(DAILY.epochAt(NOW)), first.notBefore().orElseThrow());
-        return new PrivateTokenClient(IssuerPublicKey.decode(first.tokenKey()), RANDOM);
+        return new PrivateTokenClient(IssuerPublicKey.decode(first.tokenKey().toByteArray()), RANDOM);
     }
 
     @Test

@@ -240,7 +240,7 @@ class WireFormatTest {
         IssuerDirectory d = IssuerDirectory.parse(json);
         assertEquals("https://issuer.example/req", d.issuerRequestUri());
         assertEquals(2, d.tokenKeys().size());
-        assertArrayEquals(new byte[] {0, 1, 2}, d.tokenKeys().get(0).tokenKey());
+        assertArrayEquals(new byte[] {0, 1, 2}, d.tokenKeys().get(0).tokenKey().toByteArray());
         assertEquals(
                 Optional.of(java.time.Instant.ofEpochSecond(1700000000)),
                 d.tokenKeys().get(0).notBefore());

@@ -33,6 +33,7 @@ public record BinaryRequest(
         String authority,
         String path,
         FieldSection headers,
+        // byte[], not Bytes: decoded in place on the request path, and the enclave zeroes this plaintext after use
         byte[] content,
         FieldSection trailers,
         int padding) {

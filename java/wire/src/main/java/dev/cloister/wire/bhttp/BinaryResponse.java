@@ -29,6 +29,7 @@ public record BinaryResponse(
         List<InformationalResponse> informational,
         int status,
         FieldSection headers,
+        // byte[], not Bytes: decoded in place on the request path, and the enclave zeroes this plaintext after use
         byte[] content,
         FieldSection trailers,
         int padding) {

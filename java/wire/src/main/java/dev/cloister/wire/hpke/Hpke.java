@@ -1,5 +1,6 @@
 package dev.cloister.wire.hpke;
 
+import dev.cloister.base.Bytes;
 import java.security.SecureRandom;
 import java.util.Arrays;
 
@@ -14,27 +15,30 @@ public final class Hpke {
     private Hpke() {}
 
     /** The sender's half of a base-mode setup: the encapsulated key to send and the context to seal with. */
-    public record SenderSetup(byte[] enc, HpkeContext.Sender context) {
-        @Override
-        public String toString() {
-            return "SenderSetup[enc=" + enc.length + " bytes, " + context + "]";
-        }
-    }
+    public record SenderSetup(Bytes enc, HpkeContext.Sender context) {}
 
     /** {@code SetupBaseS(pkR, info)} with a fresh ephemeral key. */
     public static SenderSetup setupBaseSender(
             HpkeSuite suite, byte[] recipientPublicKey, byte[] info, SecureRandom random) throws HpkeException {
         Encapsulation encapsulation = HpkeKem.of(suite.kem()).encapsulate(recipientPublicKey, random);
-        return new SenderSetup(encapsulation.enc(), (HpkeContext.Sender)
-                keySchedule(suite, encapsulation.sharedSecret(), info, Role.SENDER));
+        return new SenderSetup(encapsulation.enc(), senderContext(suite, encapsulation, info));
     }
 
     /** {@code SetupBaseS(pkR, info)} with a given ephemeral key (deterministic: for test vectors). */
     public static SenderSetup setupBaseSender(
             HpkeSuite suite, byte[] recipientPublicKey, byte[] info, HpkePrivateKey ephemeral) throws HpkeException {
         Encapsulation encapsulation = HpkeKem.of(suite.kem()).encapsulate(recipientPublicKey, ephemeral);
-        return new SenderSetup(encapsulation.enc(), (HpkeContext.Sender)
-                keySchedule(suite, encapsulation.sharedSecret(), info, Role.SENDER));
+        return new SenderSetup(encapsulation.enc(), senderContext(suite, encapsulation, info));
+    }
+
+    /** The sender's key schedule; the shared secret is destroyed afterwards. */
+    private static HpkeContext.Sender senderContext(HpkeSuite suite, Encapsulation encapsulation, byte[] info) {
+        try {
+            return (HpkeContext.Sender)
+                    keySchedule(suite, encapsulation.sharedSecret().reveal(), info, Role.SENDER);
+        } finally {
+            encapsulation.sharedSecret().destroy();
+        }
     }
 
     /** {@code SetupBaseR(enc, skR, info)}. */
@@ -54,8 +58,9 @@ public final class Hpke {
         SenderSetup setup = setupBaseSender(suite, recipientPublicKey, info, random);
         byte[] ct = setup.context().seal(aad, plaintext);
         setup.context().destroy();
-        byte[] out = Arrays.copyOf(setup.enc(), setup.enc().length + ct.length);
-        System.arraycopy(ct, 0, out, setup.enc().length, ct.length);
+        byte[] out = new byte[setup.enc().length() + ct.length];
+        setup.enc().copyTo(out, 0);
+        System.arraycopy(ct, 0, out, setup.enc().length(), ct.length);
         return out;
     }
 

@@ -1,5 +1,7 @@
 package dev.cloister.wire.hpke;
 
+import dev.cloister.base.Bytes;
+import dev.cloister.base.SecretBytes;
 import java.math.BigInteger;
 import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
@@ -116,7 +118,7 @@ final class P256Kem implements HpkeKem {
         byte[] enc = ephemeral.publicKey();
         byte[] shared = HpkeKem.extractAndExpand(ID, dh, HpkeKem.concat(enc, recipientPublicKey));
         Arrays.fill(dh, (byte) 0);
-        return new Encapsulation(shared, enc);
+        return new Encapsulation(SecretBytes.takeFrom(shared), Bytes.of(enc));
     }
 
     @Override

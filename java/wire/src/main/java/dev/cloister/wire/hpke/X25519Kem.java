@@ -1,5 +1,7 @@
 package dev.cloister.wire.hpke;
 
+import dev.cloister.base.Bytes;
+import dev.cloister.base.SecretBytes;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import org.bouncycastle.math.ec.rfc7748.X25519;
@@ -68,7 +70,7 @@ final class X25519Kem implements HpkeKem {
         byte[] enc = ephemeral.publicKey();
         byte[] shared = HpkeKem.extractAndExpand(ID, dh, HpkeKem.concat(enc, recipientPublicKey));
         Arrays.fill(dh, (byte) 0);
-        return new Encapsulation(shared, enc);
+        return new Encapsulation(SecretBytes.takeFrom(shared), Bytes.of(enc));
     }
 
     @Override

@@ -37,9 +37,9 @@ public final class ChunkedObliviousRequest {
         this.suite = suite;
         this.sender = sender;
         byte[] hdr = header.encode();
-        this.header = new byte[hdr.length + sender.enc().length];
+        this.header = new byte[hdr.length + sender.enc().length()];
         System.arraycopy(hdr, 0, this.header, 0, hdr.length);
-        System.arraycopy(sender.enc(), 0, this.header, hdr.length, sender.enc().length);
+        sender.enc().copyTo(this.header, hdr.length);
         this.responseSecret = ResponseKeys.exportSecret(sender.context(), RequestHeader.CHUNKED_RESPONSE_LABEL);
     }
 
@@ -52,7 +52,7 @@ public final class ChunkedObliviousRequest {
                     header.suite(),
                     Hpke.setupBaseSender(
                             header.suite(),
-                            config.publicKeyNoCopy(),
+                            config.publicKey().toByteArray(),
                             header.info(RequestHeader.CHUNKED_REQUEST_LABEL),
                             random),
                     header);
@@ -71,7 +71,7 @@ public final class ChunkedObliviousRequest {
                     header.suite(),
                     Hpke.setupBaseSender(
                             header.suite(),
-                            config.publicKeyNoCopy(),
+                            config.publicKey().toByteArray(),
                             header.info(RequestHeader.CHUNKED_REQUEST_LABEL),
                             ephemeral),
                     header);
@@ -136,7 +136,8 @@ public final class ChunkedObliviousRequest {
             throw new IllegalStateException("a request has one response reader");
         }
         readerCreated = true;
-        ChunkedResponseReader reader = new ChunkedResponseReader(suite, sender.enc(), responseSecret, limits);
+        ChunkedResponseReader reader =
+                new ChunkedResponseReader(suite, sender.enc().toByteArray(), responseSecret, limits);
         java.util.Arrays.fill(responseSecret, (byte) 0);
         return reader;
     }

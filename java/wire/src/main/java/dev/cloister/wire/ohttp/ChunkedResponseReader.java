@@ -88,7 +88,7 @@ public final class ChunkedResponseReader {
 
     private byte[] open(byte[] aad, byte[] ct) throws OhttpException {
         try {
-            return HpkeAead.of(suite.aead()).open(keys.key(), keys.chunkNonce(counter++), aad, ct);
+            return HpkeAead.of(suite.aead()).open(keys.key().reveal(), keys.chunkNonce(counter++), aad, ct);
         } catch (HpkeException e) {
             destroy();
             throw new OhttpException(OhttpException.Reason.DECRYPTION_FAILED, "response chunk did not authenticate");

@@ -50,7 +50,7 @@ public final class ChunkedResponseWriter {
             throw new IllegalStateException("the final chunk was already sealed");
         }
         try {
-            return HpkeAead.of(suite.aead()).seal(keys.key(), keys.chunkNonce(counter++), aad, plaintext);
+            return HpkeAead.of(suite.aead()).seal(keys.key().reveal(), keys.chunkNonce(counter++), aad, plaintext);
         } catch (HpkeException e) {
             throw new OhttpException(OhttpException.Reason.MALFORMED, "chunk seal failed", e);
         }

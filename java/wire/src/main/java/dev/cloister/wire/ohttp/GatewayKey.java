@@ -1,11 +1,11 @@
 package dev.cloister.wire.ohttp;
 
+import dev.cloister.base.Bytes;
 import dev.cloister.wire.hpke.HpkeKem;
 import dev.cloister.wire.hpke.HpkePrivateKey;
 import dev.cloister.wire.hpke.KemId;
 import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -23,7 +23,7 @@ public record GatewayKey(KeyConfig config, HpkePrivateKey privateKey, Instant no
         if (!notAfter.isAfter(notBefore)) {
             throw new IllegalArgumentException("notAfter must be after notBefore");
         }
-        if (privateKey.kem() != config.kem() || !Arrays.equals(privateKey.publicKey(), config.publicKey())) {
+        if (privateKey.kem() != config.kem() || !config.publicKey().contentEquals(privateKey.publicKey())) {
             throw new IllegalArgumentException("private key does not match the key configuration's public key");
         }
     }
@@ -37,7 +37,8 @@ public record GatewayKey(KeyConfig config, HpkePrivateKey privateKey, Instant no
             Instant notAfter,
             SecureRandom random) {
         HpkePrivateKey key = HpkeKem.of(kem).generateKeyPair(random);
-        return new GatewayKey(new KeyConfig(keyId, kem, key.publicKey(), algorithms), key, notBefore, notAfter);
+        return new GatewayKey(
+                new KeyConfig(keyId, kem, Bytes.of(key.publicKey()), algorithms), key, notBefore, notAfter);
     }
 
     /** Whether the key is advertised at {@code now}. */

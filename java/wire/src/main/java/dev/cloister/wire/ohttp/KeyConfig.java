@@ -1,13 +1,12 @@
 package dev.cloister.wire.ohttp;
 
-import dev.cloister.base.Hex;
+import dev.cloister.base.Bytes;
 import dev.cloister.wire.hpke.AeadId;
 import dev.cloister.wire.hpke.HpkeException;
 import dev.cloister.wire.hpke.KdfId;
 import dev.cloister.wire.hpke.KemId;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -25,7 +24,7 @@ import java.util.Objects;
  * }
  * </pre>
  */
-public record KeyConfig(int keyId, KemId kem, byte[] publicKey, List<SymmetricAlgorithm> algorithms) {
+public record KeyConfig(int keyId, KemId kem, Bytes publicKey, List<SymmetricAlgorithm> algorithms) {
 
     /** At most this many symmetric algorithm entries fit the 16-bit length. */
     public static final int MAX_ALGORITHMS = 65532 / 4;
@@ -35,24 +34,13 @@ public record KeyConfig(int keyId, KemId kem, byte[] publicKey, List<SymmetricAl
             throw new IllegalArgumentException("key id must be 0..255, got " + keyId);
         }
         Objects.requireNonNull(kem, "kem");
-        if (publicKey.length != kem.nPk()) {
+        if (publicKey.length() != kem.nPk()) {
             throw new IllegalArgumentException("public key must be " + kem.nPk() + " bytes for " + kem);
         }
-        publicKey = publicKey.clone();
         algorithms = List.copyOf(algorithms);
         if (algorithms.isEmpty() || algorithms.size() > MAX_ALGORITHMS) {
             throw new IllegalArgumentException("a key config needs 1.." + MAX_ALGORITHMS + " symmetric algorithms");
         }
-    }
-
-    @Override
-    public byte[] publicKey() {
-        return publicKey.clone();
-    }
-
-    /** The public key without a defensive copy, for the encapsulation hot path (callers must not modify it). */
-    byte[] publicKeyNoCopy() {
-        return publicKey;
     }
 
     /** Whether this configuration accepts {@code algorithm}. */
@@ -62,7 +50,7 @@ public record KeyConfig(int keyId, KemId kem, byte[] publicKey, List<SymmetricAl
 
     /** Serialized size in bytes. */
     public int encodedLength() {
-        return 1 + 2 + publicKey.length + 2 + 4 * algorithms.size();
+        return 1 + 2 + publicKey.length() + 2 + 4 * algorithms.size();
     }
 
     /** The wire encoding. */
@@ -75,7 +63,7 @@ public record KeyConfig(int keyId, KemId kem, byte[] publicKey, List<SymmetricAl
     void encodeTo(ByteBuffer out) {
         out.put((byte) keyId);
         out.putShort((short) kem.id());
-        out.put(publicKey);
+        out.put(publicKey.asReadOnlyBuffer());
         out.putShort((short) (4 * algorithms.size()));
         for (SymmetricAlgorithm a : algorithms) {
             out.putShort((short) a.kdf().id());
@@ -160,7 +148,7 @@ public record KeyConfig(int keyId, KemId kem, byte[] publicKey, List<SymmetricAl
         if (algorithms.isEmpty()) {
             return new Parsed(null, "no supported symmetric algorithm");
         }
-        return new Parsed(new KeyConfig(keyId, kem, publicKey, algorithms), null);
+        return new Parsed(new KeyConfig(keyId, kem, Bytes.of(publicKey), algorithms), null);
     }
 
     private static OhttpException malformed(String what) {
@@ -168,21 +156,7 @@ public record KeyConfig(int keyId, KemId kem, byte[] publicKey, List<SymmetricAl
     }
 
     @Override
-    public boolean equals(Object o) {
-        return o instanceof KeyConfig other
-                && keyId == other.keyId
-                && kem == other.kem
-                && Arrays.equals(publicKey, other.publicKey)
-                && algorithms.equals(other.algorithms);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(keyId, kem, Arrays.hashCode(publicKey), algorithms);
-    }
-
-    @Override
     public String toString() {
-        return "KeyConfig[id=" + keyId + ", " + kem + ", pk=" + Hex.format(publicKey) + ", " + algorithms + "]";
+        return "KeyConfig[id=" + keyId + ", " + kem + ", pk=" + publicKey.hex() + ", " + algorithms + "]";
     }
 }

@@ -103,7 +103,8 @@ public final class ObliviousGateway {
             responded = true;
             ResponseKeys keys = ResponseKeys.derive(header.suite(), responseSecret, enc, responseNonce);
             try {
-                byte[] ct = HpkeAead.of(header.suite().aead()).seal(keys.key(), keys.nonce(), new byte[0], response);
+                byte[] ct = HpkeAead.of(header.suite().aead())
+                        .seal(keys.key().reveal(), keys.nonce().reveal(), new byte[0], response);
                 byte[] out = new byte[responseNonce.length + ct.length];
                 System.arraycopy(responseNonce, 0, out, 0, responseNonce.length);
                 System.arraycopy(ct, 0, out, responseNonce.length, ct.length);

@@ -41,7 +41,7 @@ public final class ObliviousRequest {
         return encapsulate(config, algorithm, request, (HpkeSuite suite) -> {
             return Hpke.setupBaseSender(
                     suite,
-                    config.publicKeyNoCopy(),
+                    config.publicKey().toByteArray(),
                     new RequestHeader(config.keyId(), suite).info(RequestHeader.REQUEST_LABEL),
                     random);
         });
@@ -54,7 +54,7 @@ public final class ObliviousRequest {
         return encapsulate(config, algorithm, request, (HpkeSuite suite) -> {
             return Hpke.setupBaseSender(
                     suite,
-                    config.publicKeyNoCopy(),
+                    config.publicKey().toByteArray(),
                     new RequestHeader(config.keyId(), suite).info(RequestHeader.REQUEST_LABEL),
                     ephemeral);
         });
@@ -79,11 +79,12 @@ public final class ObliviousRequest {
             byte[] secret = ResponseKeys.exportSecret(sender.context(), RequestHeader.RESPONSE_LABEL);
             sender.context().destroy();
             byte[] hdr = header.encode();
-            byte[] out = new byte[hdr.length + sender.enc().length + ct.length];
+            byte[] enc = sender.enc().toByteArray();
+            byte[] out = new byte[hdr.length + enc.length + ct.length];
             System.arraycopy(hdr, 0, out, 0, hdr.length);
-            System.arraycopy(sender.enc(), 0, out, hdr.length, sender.enc().length);
-            System.arraycopy(ct, 0, out, hdr.length + sender.enc().length, ct.length);
-            return new ObliviousRequest(out, suite, sender.enc(), secret);
+            System.arraycopy(enc, 0, out, hdr.length, enc.length);
+            System.arraycopy(ct, 0, out, hdr.length + enc.length, ct.length);
+            return new ObliviousRequest(out, suite, enc, secret);
         } catch (HpkeException e) {
             throw new OhttpException(
                     OhttpException.Reason.KEY_CONFIGURATION, "encapsulation failed: " + e.getMessage(), e);
@@ -112,8 +113,8 @@ public final class ObliviousRequest {
         try {
             return HpkeAead.of(suite.aead())
                     .open(
-                            keys.key(),
-                            keys.nonce(),
+                            keys.key().reveal(),
+                            keys.nonce().reveal(),
                             new byte[0],
                             encapsulatedResponse,
                             nonceLength,

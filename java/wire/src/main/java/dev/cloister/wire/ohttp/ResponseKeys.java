@@ -1,5 +1,6 @@
 package dev.cloister.wire.ohttp;
 
+import dev.cloister.base.SecretBytes;
 import dev.cloister.wire.hpke.AeadId;
 import dev.cloister.wire.hpke.HpkeContext;
 import dev.cloister.wire.hpke.HpkeKdf;
@@ -17,7 +18,7 @@ import java.util.Arrays;
  * aead_nonce = Expand(prk, "nonce", Nn)
  * </pre>
  */
-record ResponseKeys(byte[] key, byte[] nonce) {
+record ResponseKeys(SecretBytes key, SecretBytes nonce) {
 
     private static final byte[] KEY = {'k', 'e', 'y'};
     private static final byte[] NONCE = {'n', 'o', 'n', 'c', 'e'};
@@ -39,15 +40,15 @@ record ResponseKeys(byte[] key, byte[] nonce) {
         System.arraycopy(responseNonce, 0, salt, enc.length, responseNonce.length);
         byte[] prk = kdf.extract(salt, secret);
         ResponseKeys keys = new ResponseKeys(
-                kdf.expand(prk, KEY, suite.aead().nK()),
-                kdf.expand(prk, NONCE, suite.aead().nN()));
+                SecretBytes.takeFrom(kdf.expand(prk, KEY, suite.aead().nK())),
+                SecretBytes.takeFrom(kdf.expand(prk, NONCE, suite.aead().nN())));
         Arrays.fill(prk, (byte) 0);
         return keys;
     }
 
     /** {@code aead_nonce XOR encode(Nn, counter)} for chunk number {@code counter}. */
     byte[] chunkNonce(long counter) {
-        byte[] out = nonce.clone();
+        byte[] out = nonce.reveal();
         for (int i = out.length - 1; i >= 0 && counter != 0; i--) {
             out[i] ^= (byte) counter;
             counter >>>= 8;
@@ -56,12 +57,7 @@ record ResponseKeys(byte[] key, byte[] nonce) {
     }
 
     void destroy() {
-        Arrays.fill(key, (byte) 0);
-        Arrays.fill(nonce, (byte) 0);
-    }
-
-    @Override
-    public String toString() {
-        return "ResponseKeys[redacted]";
+        key.destroy();
+        nonce.destroy();
     }
 }

@@ -99,6 +99,8 @@ class HpkeNegativeTest {
         assertThrows(
                 IllegalStateException.class, () -> key.serializedPrivateKey().reveal());
         // A destroyed key must not decapsulate with zeros in place of the secret.
-        assertThrows(IllegalStateException.class, () -> Hpke.setupBaseRecipient(suite, setup.enc(), key, new byte[0]));
+        assertThrows(
+                IllegalStateException.class,
+                () -> Hpke.setupBaseRecipient(suite, setup.enc().toByteArray(), key, new byte[0]));
     }
 }

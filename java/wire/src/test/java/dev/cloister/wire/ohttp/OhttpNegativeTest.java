@@ -277,7 +277,7 @@ class OhttpNegativeTest {
 
         var setup = dev.cloister.wire.hpke.Hpke.setupBaseSender(
                 new dev.cloister.wire.hpke.HpkeSuite(x25519.kem(), aes128.kdf(), aes128.aead()),
-                x25519.publicKey(),
+                x25519.publicKey().toByteArray(),
                 new byte[0],
                 random);
         setup.context().destroy();
