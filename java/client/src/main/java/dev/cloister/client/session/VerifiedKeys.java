@@ -35,7 +35,7 @@ final class VerifiedKeys {
                 : RaTlsClient.create(
                         config.attestation(),
                         config.verifier(),
-                        config.keyExchange(),
+                        config.keyExchanges(),
                         Optional.empty(),
                         config.timeout(),
                         config.clock(),
@@ -143,7 +143,7 @@ final class VerifiedKeys {
                     return Future.succeededFuture(RaTlsClient.create(
                             policy,
                             config.verifier(),
-                            config.keyExchange(),
+                            config.keyExchanges(),
                             Optional.empty(),
                             config.timeout(),
                             config.clock(),
