@@ -257,13 +257,14 @@ public final class GatewayCommand implements Callable<Integer> {
         }
         Optional<GatewayAuthorization> enclaveCredential = Optional.empty();
         if (enclaveSecretFile != null) {
-            byte[] secret = secretFile(
-                            "--enclave-secret-file", enclaveSecretFile, GatewayAuthorization.MIN_SECRET_BYTES)
-                    .reveal();
+            SecretBytes held =
+                    secretFile("--enclave-secret-file", enclaveSecretFile, GatewayAuthorization.MIN_SECRET_BYTES);
+            byte[] secret = held.reveal();
             try {
                 enclaveCredential = Optional.of(GatewayAuthorization.of(secret, Clock.systemUTC()));
             } finally {
                 Arrays.fill(secret, (byte) 0);
+                held.destroy();
             }
         }
         SecretBytes membersSecret = membersSecretFile == null
