@@ -43,7 +43,7 @@ fail() { echo "smoke: FAIL: $*" >&2; echo "--- last lines of the serial console:
 # 1. A healthy enclave on the simulated platform.
 LOG="$IMG/smoke-health.log"
 start=$(date +%s)
-boot "$LOG" "$BASE cloister.platform=sim cloister.ip=10.0.2.15/24 cloister.gateway=10.0.2.2 cloister.listen=0.0.0.0:8443"
+boot "$LOG" "$BASE cloister.platform=sim cloister.ip=10.0.2.15/24 cloister.gateway=10.0.2.2 cloister.listen=10.0.2.15:8443"
 healthy=""
 while [ $(( $(date +%s) - start )) -lt "$TIMEOUT" ]; do
   kill -0 "$QEMU_PID" 2>/dev/null || fail "the VM stopped before the enclave was healthy"
@@ -52,7 +52,7 @@ while [ $(( $(date +%s) - start )) -lt "$TIMEOUT" ]; do
 done
 [ -n "$healthy" ] || fail "no answer from /health within $TIMEOUT s"
 grep -q 'cloister-init: enclave started' "$LOG" || fail "no 'enclave started' line from cloister-init"
-grep -q 'cloister enclave on 0.0.0.0:8443 (simulated SEV-SNP + GPU)' "$LOG" || fail "the enclave did not report the simulated platform"
+grep -q 'cloister enclave on 10.0.2.15:8443 (simulated SEV-SNP + GPU)' "$LOG" || fail "the enclave did not report the simulated platform"
 if grep -q 'cloister.data_roothash=' "$IMG/cmdline"; then
   grep -q 'cloister-init: data volume verified and mounted' "$LOG" || fail "no 'data volume verified' line"
 fi

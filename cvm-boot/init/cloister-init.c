@@ -270,9 +270,16 @@ static int jvm_argv(const settings *s, const char **argv) {
         has_listen |= ALLOWED[i].kind == V_LISTEN;
         has_platform |= ALLOWED[i].kind == V_PLATFORM;
     }
-    if (!has_listen) {
+    if (!has_listen) { /* eth0's own address (the private network the gateway reaches), never a wildcard */
+        static char listen[32];
+        const char *cidr = setting(s, "ip");
+        if (cidr != NULL) {
+            snprintf(listen, sizeof listen, "%.*s:8443", (int)strcspn(cidr, "/"), cidr);
+        } else {
+            snprintf(listen, sizeof listen, "127.0.0.1:8443"); /* no eth0: loopback is all there is */
+        }
         argv[n++] = "--listen";
-        argv[n++] = "0.0.0.0:8443";
+        argv[n++] = listen;
     }
     if (!has_platform) { /* the hardware's evidence unless the measured command line asks for the simulation */
         argv[n++] = "--platform";

@@ -33,8 +33,9 @@ refuse() { # WORDS EXPECTED-SUBSTRING (of the message)
     esac
   fi
 }
-# Defaults: the hardware's evidence, the internal port on all addresses.
-accept 'console=ttyS0 quiet' '--listen 0.0.0.0:8443 --platform configfs-tsm'
+# Defaults: the hardware's evidence, the internal port on eth0's address (loopback without one), never a wildcard.
+accept 'console=ttyS0 quiet' '--listen 127.0.0.1:8443 --platform configfs-tsm'
+accept 'cloister.ip=10.0.2.15/24' '--listen 10.0.2.15:8443 --platform configfs-tsm'
 accept 'console=ttyS0 cloister.platform=sim' '--platform sim'
 accept 'cloister.listen=10.0.2.15:9000 cloister.threads=2 cloister.max_sequences=4 cloister.max_output_tokens=64' \
   '--listen 10.0.2.15:9000 --threads 2 --max-sequences 4 --max-output-tokens 64'

@@ -64,11 +64,16 @@ final class SimulatedEnclave {
     }
 
     RaTlsClient client(KeyExchange group) {
+        return client(List.of(group));
+    }
+
+    /** A client offering {@code groups}, most preferred first, with a key share for each. */
+    RaTlsClient client(List<KeyExchange> groups) {
         RaTlsPolicy policy = RaTlsPolicy.acceptingReleases(
                 cpu.insecurePolicy(),
                 List.of(RELEASE),
                 new RaTlsPolicy.RequireGpu(gpu.insecurePolicy(), Duration.ofMinutes(5)));
         return RaTlsClient.create(
-                policy, verifier, group, Optional.empty(), Duration.ofSeconds(30), Clock.systemUTC(), RANDOM);
+                policy, verifier, groups, Optional.empty(), Duration.ofSeconds(30), Clock.systemUTC(), RANDOM);
     }
 }

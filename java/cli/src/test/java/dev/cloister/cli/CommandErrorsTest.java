@@ -284,6 +284,32 @@ class CommandErrorsTest {
                 Row.usage(a("generate", "--model", file.toString(), "--prompt", "x"), "--tokenizer"),
                 Row.usage(a("enclave", "--listen", "localhost", "--model", "stories260K"), "--listen"),
                 Row.usage(
+                        a("enclave", "--listen", "0.0.0.0:0", "--model", "stories260K"),
+                        "--listen 0.0.0.0:0",
+                        "--gateway-secret-file"),
+                Row.usage(a("enclave", "--listen", "[::]:0", "--model", "stories260K"), "--gateway-secret-file"),
+                Row.usage(
+                        a(
+                                "enclave",
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--platform",
+                                "configfs-tsm",
+                                "--tsm-dir",
+                                folder.toString()),
+                        "--platform configfs-tsm",
+                        "needs a hardened JVM",
+                        "-XX:+DisableAttachMechanism"),
+                Row.usage(a("enclave", "--listen", "127.0.0.1:0", "--tls-key-lifetime", "PT30S"), "at least PT1M"),
+                Row.usage(a("enclave", "--listen", "8.8.8.8:0", "--model", "stories260K"), "not a loopback or private"),
+                Row.usage(
+                        a("enclave", "--listen", "0.0.0.0:0", "--gateway-secret-file", file.toString()),
+                        "--gateway-secret-file " + file,
+                        "fewer than 32 bytes"),
+                Row.usage(
+                        a("gateway", "--listen", "127.0.0.1:0", "--enclave-secret-file", file.toString()),
+                        "--enclave-secret-file needs --enclave or --members-listen"),
+                Row.usage(
                         concat(a("summarize", "--file", missing.toString()), session),
                         "--file " + missing,
                         "no such file"),

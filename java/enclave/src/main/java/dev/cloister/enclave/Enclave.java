@@ -38,7 +38,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Enclave implements AutoCloseable {
 
-    /** How to start an enclave. */
+    /**
+     * How to start an enclave.
+     *
+     * @param tlsKeyLifetime how long one RA-TLS key serves new handshakes before a new one replaces it
+     */
     public record Settings(
             Path model,
             Path tokenizer,
@@ -47,7 +51,34 @@ public final class Enclave implements AutoCloseable {
             int maxOutputTokens,
             Duration deadline,
             AttestationMode attestation,
-            EnclaveVerticle.Config endpoint) {}
+            EnclaveVerticle.Config endpoint,
+            Duration tlsKeyLifetime) {
+
+        /** With the RA-TLS key replaced every {@link EnclaveIdentity#DEFAULT_KEY_LIFETIME}. */
+        public Settings(
+                Path model,
+                Path tokenizer,
+                int threads,
+                int maxSequences,
+                int maxOutputTokens,
+                Duration deadline,
+                AttestationMode attestation,
+                EnclaveVerticle.Config endpoint) {
+            this(
+                    model,
+                    tokenizer,
+                    threads,
+                    maxSequences,
+                    maxOutputTokens,
+                    deadline,
+                    attestation,
+                    endpoint,
+                    EnclaveIdentity.DEFAULT_KEY_LIFETIME);
+        }
+    }
+
+    /** How often the enclave checks whether its RA-TLS key is due for replacement, at most. */
+    private static final Duration ROTATION_CHECK = Duration.ofSeconds(60);
 
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
@@ -55,13 +86,19 @@ public final class Enclave implements AutoCloseable {
     private final BatchScheduler scheduler;
     private final EnclaveIdentity identity;
     private final EnclaveVerticle verticle;
+    private final long rotationTimer;
 
     private Enclave(
-            InferenceEngine engine, BatchScheduler scheduler, EnclaveIdentity identity, EnclaveVerticle verticle) {
+            InferenceEngine engine,
+            BatchScheduler scheduler,
+            EnclaveIdentity identity,
+            EnclaveVerticle verticle,
+            long rotationTimer) {
         this.engine = engine;
         this.scheduler = scheduler;
         this.identity = identity;
         this.verticle = verticle;
+        this.rotationTimer = rotationTimer;
     }
 
     /** Loads the model, makes the TLS identity and deploys the endpoint. Blocking (model load): not on an event loop. */
@@ -101,11 +138,12 @@ public final class Enclave implements AutoCloseable {
                     settings.attestation(),
                     EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
                     Duration.ofSeconds(10),
+                    settings.tlsKeyLifetime(),
                     clock,
                     random);
             RaTlsServer server = RaTlsServer.create(
                     identity,
-                    List.of(KeyExchange.X25519, KeyExchange.X25519_MLKEM768),
+                    List.of(KeyExchange.X25519_MLKEM768, KeyExchange.X25519),
                     new RaTlsServer.ClientAuthentication.None(),
                     Duration.ofSeconds(10),
                     clock,
@@ -120,7 +158,16 @@ public final class Enclave implements AutoCloseable {
             registerSchedulerMetrics(scheduler, registry);
             EnclaveVerticle verticle = new EnclaveVerticle(settings.endpoint(), server, assistant, registry, clock);
             vertx.deployVerticle(verticle).await(30, java.util.concurrent.TimeUnit.SECONDS);
-            return new Enclave(engine, scheduler, identity, verticle);
+            // Handshakes rotate a due key themselves; the timer replaces it in an idle enclave too (an Ed25519 key
+            // generation: no blocking work).
+            EnclaveIdentity rotating = identity;
+            long every = Math.max(
+                    1000,
+                    Math.min(
+                            ROTATION_CHECK.toMillis(),
+                            settings.tlsKeyLifetime().dividedBy(4).toMillis()));
+            long timer = vertx.setPeriodic(every, t -> rotating.rotateIfDue());
+            return new Enclave(engine, scheduler, identity, verticle, timer);
         } catch (Exception | Error e) {
             if (identity != null) identity.close();
             if (scheduler != null) scheduler.close();
@@ -178,6 +225,7 @@ public final class Enclave implements AutoCloseable {
 
     /** Undeploys the endpoint first (no new bytes), then stops generation, zeroes the KV cache and drops the key. */
     public Future<Void> stop(Vertx vertx) {
+        vertx.cancelTimer(rotationTimer);
         return vertx.undeploy(verticle.deploymentID()).eventually(() -> {
             close();
             return Future.succeededFuture();

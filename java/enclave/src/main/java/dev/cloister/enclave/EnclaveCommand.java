@@ -220,6 +220,43 @@ public final class EnclaveCommand implements Callable<Integer> {
             description = "Where to write the release's .tlog-proof (for the key directory)")
     Path releaseProofOut;
 
+    @Option(
+            names = "--tls-key-lifetime",
+            defaultValue = "PT24H",
+            description = "How long one RA-TLS key serves new handshakes before a new key (with evidence bound to it) "
+                    + "replaces it; open sessions finish on theirs (default: ${DEFAULT-VALUE}; at least PT1M)")
+    Duration tlsKeyLifetime;
+
+    @Option(
+            names = "--gateway-secret-file",
+            description = "File with the secret the gateways' --enclave-secret-file holds (at least 32 bytes): the "
+                    + "session endpoint then answers only requests that carry the gateway's HMAC of it (401 otherwise, "
+                    + "before any body is read). Required unless --listen names a loopback or private address.")
+    Path gatewaySecretFile;
+
+    /** The gateway's credential the session endpoint requires, or empty (a private --listen address only). */
+    private Optional<dev.cloister.protocol.membership.GatewayAuthorization> gatewayAuthorization(Clock clock)
+            throws java.io.IOException {
+        if (gatewaySecretFile == null) {
+            if (!action.listen.isPrivate()) {
+                throw new UsageException(
+                        "--listen " + action.listen,
+                        "is not a loopback or private address: give --gateway-secret-file, or listen on the "
+                                + "private interface the gateway reaches");
+            }
+            return Optional.empty();
+        }
+        byte[] secret = Files.readAllBytes(gatewaySecretFile);
+        try {
+            if (secret.length < dev.cloister.protocol.membership.GatewayAuthorization.MIN_SECRET_BYTES) {
+                throw new UsageException("--gateway-secret-file " + gatewaySecretFile, "holds fewer than 32 bytes");
+            }
+            return Optional.of(dev.cloister.protocol.membership.GatewayAuthorization.of(secret, clock));
+        } finally {
+            java.util.Arrays.fill(secret, (byte) 0);
+        }
+    }
+
     // --- Registration with the operator's pool (issue 19): a separate block of its own ---
 
     @Option(
@@ -310,6 +347,14 @@ public final class EnclaveCommand implements Callable<Integer> {
             spec.commandLine().getOut().flush();
             return 0;
         }
+        Optional<String> injected = JvmHardening.optionsFromEnvironment(System.getenv());
+        if (injected.isPresent()) {
+            throw new UsageException(
+                    injected.get(),
+                    "is set: the JVM took options from the environment; start the enclave without it (./cloister "
+                            + "enclave unsets it)");
+        }
+        List<String> unhardened = JvmHardening.missingFlags();
         if (!platform.equals("sim") && !platform.equals("configfs-tsm")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--platform must be sim or configfs-tsm");
         }
@@ -322,10 +367,23 @@ public final class EnclaveCommand implements Callable<Integer> {
         if (simImage != null && !platform.equals("sim")) {
             throw new UsageException("--sim-image", "is for --platform sim only (real hardware measures its image)");
         }
+        if (platform.equals("configfs-tsm") && !unhardened.isEmpty()) {
+            throw new UsageException(
+                    "--platform configfs-tsm",
+                    "needs a hardened JVM: start it with " + String.join(" ", unhardened)
+                            + " (./cloister enclave and the CVM image do)");
+        }
+        if (!unhardened.isEmpty()) {
+            System.err.println("cloister enclave: this JVM runs without " + String.join(" ", unhardened)
+                    + " (development only; ./cloister enclave adds them)");
+        }
         if (threads < 1) throw new UsageException("--threads " + threads, "must be at least 1");
         if (maxSequences < 1) throw new UsageException("--max-sequences " + maxSequences, "must be at least 1");
         if (maxOutputTokens < 1)
             throw new UsageException("--max-output-tokens " + maxOutputTokens, "must be at least 1");
+        if (tlsKeyLifetime.compareTo(Duration.ofMinutes(1)) < 0) {
+            throw new UsageException("--tls-key-lifetime " + tlsKeyLifetime, "must be at least PT1M");
+        }
         if (batchWindow != null && (batchWindow.isNegative() || batchWindow.isZero())) {
             throw new UsageException("--batch-window " + batchWindow, "must be positive");
         }
@@ -352,6 +410,8 @@ public final class EnclaveCommand implements Callable<Integer> {
         var submitter = ledger == null ? null : Arguments.logSigner("--submitter-key", submitterKey);
         var releaseSigner = ledger == null ? null : Arguments.logSigner("--release-key", releaseKey);
         checkRegistration();
+        Optional<dev.cloister.protocol.membership.GatewayAuthorization> gateway =
+                gatewayAuthorization(Clock.systemUTC());
         // The GPU gate runs first: before the model loads, before CUDA initializes and before any listener opens.
         Optional<GpuStartGate.Passed> gate;
         try {
@@ -366,7 +426,7 @@ public final class EnclaveCommand implements Callable<Integer> {
                 spec.commandLine(), model, tokenizer, modelsDir, line -> System.err.println("model: " + line));
         NodeRuntime runtime = NodeRuntime.create();
         try {
-            return start(runtime, files, submitter, releaseSigner, gpuOptions, gate);
+            return start(runtime, files, submitter, releaseSigner, gpuOptions, gate, gateway);
         } catch (Exception e) {
             runtime.close();
             throw e;
@@ -379,7 +439,8 @@ public final class EnclaveCommand implements Callable<Integer> {
             dev.cloister.ledger.note.Ed25519NoteSigner submitter,
             dev.cloister.ledger.note.Ed25519NoteSigner releaseSigner,
             GpuStartOptions gpuOptions,
-            Optional<GpuStartGate.Passed> gate)
+            Optional<GpuStartGate.Passed> gate,
+            Optional<dev.cloister.protocol.membership.GatewayAuthorization> gateway)
             throws Exception {
         SecureRandom random = new SecureRandom();
         Clock clock = Clock.systemUTC();
@@ -449,7 +510,10 @@ public final class EnclaveCommand implements Callable<Integer> {
                         maxOutputTokens,
                         Duration.ofSeconds(60),
                         mode,
-                        EnclaveVerticle.Config.defaults(action.listen).withPadding(padding.padding())),
+                        gateway.map(g -> EnclaveVerticle.Config.defaults(action.listen, g))
+                                .orElseGet(() -> EnclaveVerticle.Config.defaults(action.listen))
+                                .withPadding(padding.padding()),
+                        tlsKeyLifetime),
                 evidence,
                 runtime.registry(),
                 clock,

@@ -8,6 +8,7 @@ import dev.cloister.protocol.AssistantRequest;
 import dev.cloister.protocol.FinishReason;
 import dev.cloister.protocol.MediaTypes;
 import dev.cloister.protocol.SessionPaths;
+import dev.cloister.protocol.membership.GatewayAuthorization;
 import dev.cloister.protocol.openai.ChatCompletionRequest;
 import dev.cloister.protocol.openai.ModelList;
 import dev.cloister.protocol.openai.OpenAiError;
@@ -41,6 +42,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -59,6 +61,8 @@ public final class EnclaveVerticle extends VerticleBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(EnclaveVerticle.class);
     private static final Pattern SESSION = Pattern.compile("[A-Za-z0-9_-]{22}");
+    /** A request to the session endpoint without the gateway's credential (GatewayAuthorization). */
+    static final Problem UNAUTHORIZED = new Problem(401, "about:blank", "gateway credential required");
 
     /** Limits of the enclave endpoint. */
     public record Config(
@@ -68,7 +72,20 @@ public final class EnclaveVerticle extends VerticleBase {
             int maxStepBytes,
             AssistantRequest.Limits requestLimits,
             ChatCompletionRequest.Limits chatLimits,
-            AnswerPadding padding) {
+            AnswerPadding padding,
+            Optional<GatewayAuthorization> gateway) {
+        /**
+         * Without a gateway secret the endpoint listens on a private address only (loopback, RFC 1918, IPv6
+         * unique-local or link-local): never on a wildcard or public address, where anyone could open sessions.
+         */
+        public Config {
+            java.util.Objects.requireNonNull(gateway, "gateway");
+            if (gateway.isEmpty() && !listen.isPrivate()) {
+                throw new IllegalArgumentException("the session endpoint listens on " + listen.host()
+                        + " only with a gateway secret; without one, name a loopback or private address");
+            }
+        }
+
         public static Config defaults(ListenAddress listen) {
             return new Config(
                     listen,
@@ -77,12 +94,27 @@ public final class EnclaveVerticle extends VerticleBase {
                     1 << 20,
                     AssistantRequest.Limits.DEFAULT,
                     ChatCompletionRequest.Limits.DEFAULT,
-                    AnswerPadding.DEFAULT);
+                    AnswerPadding.DEFAULT,
+                    Optional.empty());
         }
 
         /** The same limits, with answers the client asks to have padded padded this way. */
         public Config withPadding(AnswerPadding padding) {
-            return new Config(listen, maxSessions, idle, maxStepBytes, requestLimits, chatLimits, padding);
+            return new Config(listen, maxSessions, idle, maxStepBytes, requestLimits, chatLimits, padding, gateway);
+        }
+
+        /** The same limits, sessions accepted only from a gateway that holds the shared secret. */
+        public static Config defaults(ListenAddress listen, GatewayAuthorization gateway) {
+            Config loopback = defaults(new ListenAddress("127.0.0.1", 0));
+            return new Config(
+                    listen,
+                    loopback.maxSessions,
+                    loopback.idle,
+                    loopback.maxStepBytes,
+                    loopback.requestLimits,
+                    loopback.chatLimits,
+                    loopback.padding,
+                    Optional.of(gateway));
         }
     }
 
@@ -96,6 +128,7 @@ public final class EnclaveVerticle extends VerticleBase {
     private Counter answered;
     private final java.util.concurrent.atomic.AtomicLong answeredHere = new java.util.concurrent.atomic.AtomicLong();
     private Counter refused;
+    private Counter unauthorized;
     private io.micrometer.core.instrument.Timer firstToken;
     private HttpServer server;
     private final java.security.SecureRandom ids = new java.security.SecureRandom();
@@ -117,6 +150,9 @@ public final class EnclaveVerticle extends VerticleBase {
     public Future<?> start() {
         answered = Counter.builder("cloister.enclave.sessions.answered").register(registry);
         refused = Counter.builder("cloister.enclave.sessions.refused").register(registry);
+        unauthorized = Counter.builder("cloister.enclave.requests.unauthorized")
+                .description("Requests to the session endpoint without the gateway's credential")
+                .register(registry);
         // The enclave's own time to first token: from the chat completion request read inside the session to its
         // first text handed to the session's output (template, tokenizer, queue, prefill, first decode step).
         firstToken = io.micrometer.core.instrument.Timer.builder("cloister.enclave.chat.first_token")
@@ -171,6 +207,20 @@ public final class EnclaveVerticle extends VerticleBase {
                         .matches()) {
             Problem.NOT_FOUND.send(request.response());
             return;
+        }
+        if (config.gateway().isPresent()) {
+            // Before the body is read: a request without the gateway's credential costs no more than its headers.
+            try {
+                config.gateway().get().check(request.method().name(), path, request.getHeader("authorization"));
+            } catch (GatewayAuthorization.Refused e) {
+                unauthorized.increment();
+                if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+                    UNAUTHORIZED.send(request.response()); // HTTP/2 has no "connection: close"; the stream ends
+                } else {
+                    UNAUTHORIZED.sendAndClose(request);
+                }
+                return;
+            }
         }
         String id = path.substring(10);
         if (request.method() == HttpMethod.DELETE) {

@@ -14,6 +14,7 @@ import dev.cloister.operator.gateway.KeyPublication;
 import dev.cloister.operator.gateway.KeyRotation;
 import dev.cloister.operator.sessions.RedisSessionHandles;
 import dev.cloister.operator.tokens.RedisSpentTokenStore;
+import dev.cloister.protocol.membership.GatewayAuthorization;
 import dev.cloister.protocol.membership.MemberAnnouncement;
 import dev.cloister.server.ListenAddress;
 import dev.cloister.server.NodeRuntime;
@@ -30,6 +31,7 @@ import dev.cloister.tokens.privacypass.TokenChallenge;
 import dev.cloister.tokens.privacypass.TokenType;
 import dev.cloister.tokens.store.FileSpentTokenStore;
 import dev.cloister.tokens.store.SpentTokenStore;
+import dev.cloister.wire.hpke.HpkeEngine;
 import dev.cloister.wire.hpke.KemId;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.redis.client.Redis;
@@ -192,6 +194,13 @@ public final class GatewayCommand implements Callable<Integer> {
             description = "How long a registered enclave stays without a heartbeat (default: ${DEFAULT-VALUE})")
     Duration memberTtl;
 
+    @Option(
+            names = "--enclave-secret-file",
+            description = "File with the secret the enclaves' --gateway-secret-file holds (at least 32 bytes): every "
+                    + "request to an enclave's session endpoint carries an HMAC of it. Needed for enclaves that listen "
+                    + "on anything but a private address.")
+    Path enclaveSecretFile;
+
     @Mixin
     TokenOptions tokens;
 
@@ -242,6 +251,22 @@ public final class GatewayCommand implements Callable<Integer> {
         SecretBytes handleKey = sessionKeyFile == null
                 ? null
                 : secretFile("--session-key-file", sessionKeyFile, RedisSessionHandles.MIN_KEY_BYTES);
+        if (enclaveSecretFile != null && !sessions) {
+            throw new ParameterException(
+                    spec.commandLine(), "--enclave-secret-file needs --enclave or --members-listen");
+        }
+        Optional<GatewayAuthorization> enclaveCredential = Optional.empty();
+        if (enclaveSecretFile != null) {
+            SecretBytes held =
+                    secretFile("--enclave-secret-file", enclaveSecretFile, GatewayAuthorization.MIN_SECRET_BYTES);
+            byte[] secret = held.reveal();
+            try {
+                enclaveCredential = Optional.of(GatewayAuthorization.of(secret, Clock.systemUTC()));
+            } finally {
+                Arrays.fill(secret, (byte) 0);
+                held.destroy();
+            }
+        }
         SecretBytes membersSecret = membersSecretFile == null
                 ? null
                 : secretFile("--members-secret-file", membersSecretFile, MemberAnnouncement.MIN_SECRET_BYTES);
@@ -256,7 +281,8 @@ public final class GatewayCommand implements Callable<Integer> {
                     tokenKeys,
                     sessions ? attestation(accepted, simulated) : null,
                     handleKey,
-                    membersSecret);
+                    membersSecret,
+                    enclaveCredential);
         } catch (Exception e) {
             runtime.close();
             throw e;
@@ -270,7 +296,8 @@ public final class GatewayCommand implements Callable<Integer> {
             EpochKeySchedule tokenKeys,
             RaTlsClient attestation,
             SecretBytes handleKey,
-            SecretBytes membersSecret)
+            SecretBytes membersSecret,
+            Optional<GatewayAuthorization> enclaveCredential)
             throws Exception {
         GatewayConfig config = GatewayConfig.defaults(listen)
                 .withDecapsulation(
@@ -345,7 +372,8 @@ public final class GatewayCommand implements Callable<Integer> {
                     attestation,
                     Duration.ofSeconds(30),
                     100_000,
-                    replicated);
+                    replicated,
+                    enclaveCredential);
         } else if (echo) {
             service = new GatewayDeployment.Echo(requireTokens ? redemption : Optional.empty());
         } else {
@@ -362,6 +390,7 @@ public final class GatewayCommand implements Callable<Integer> {
                 .await(60, TimeUnit.SECONDS);
         System.err.println("cloister gateway on " + listen + (echo ? " (echo target)" : "") + ", admin on "
                 + adminListen
+                + "; HPKE by " + HpkeEngine.description()
                 + (tokenKeys != null ? "; token key multiples by " + AwsLcKeyMultiplier.engineDescription() : ""));
         ServerCommand.started();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> runtime.vertx().close()));

@@ -17,6 +17,7 @@ import dev.cloister.operator.sessions.RedisSessionHandles;
 import dev.cloister.operator.sessions.SessionHandles;
 import dev.cloister.operator.sessions.SessionRouter;
 import dev.cloister.operator.tokens.TokenGate;
+import dev.cloister.protocol.membership.GatewayAuthorization;
 import dev.cloister.server.ListenAddress;
 import dev.cloister.tokens.keys.EpochKeySchedule;
 import dev.cloister.tokens.privacypass.PrivateTokenRedeemer;
@@ -84,7 +85,8 @@ public final class GatewayDeployment {
             RaTlsClient attestation,
             Duration recheck,
             int maxSessions,
-            Optional<Replicated> replicated)
+            Optional<Replicated> replicated,
+            Optional<GatewayAuthorization> enclaveCredential)
             implements Service {
         public Sessions {
             Objects.requireNonNull(tokens, "tokens");
@@ -92,6 +94,18 @@ public final class GatewayDeployment {
             Objects.requireNonNull(attestation, "attestation");
             if (maxSessions < 1) throw new IllegalArgumentException("maxSessions must be positive");
             Objects.requireNonNull(replicated, "replicated");
+            Objects.requireNonNull(enclaveCredential, "enclaveCredential");
+        }
+
+        /** Enclaves whose session endpoints need no gateway credential (they listen on a private address). */
+        public Sessions(
+                TokenRedemption tokens,
+                Map<String, URI> enclaves,
+                RaTlsClient attestation,
+                Duration recheck,
+                int maxSessions,
+                Optional<Replicated> replicated) {
+            this(tokens, enclaves, attestation, recheck, maxSessions, replicated, Optional.empty());
         }
 
         /** One gateway on its own: session handles in its memory, enclaves from {@code enclaves} only. */
@@ -101,7 +115,7 @@ public final class GatewayDeployment {
                 RaTlsClient attestation,
                 Duration recheck,
                 int maxSessions) {
-            this(tokens, enclaves, attestation, recheck, maxSessions, Optional.empty());
+            this(tokens, enclaves, attestation, recheck, maxSessions, Optional.empty(), Optional.empty());
         }
     }
 
@@ -228,10 +242,17 @@ public final class GatewayDeployment {
                         vertx.createHttpClient(
                                 new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(64)),
                         FORWARD_TIMEOUT,
+                        sessions.enclaveCredential(),
                         open -> tokenGate(vertx, open, sessions.tokens(), registry, clock),
                         registry);
                 EnclaveRegistration admission = new EnclaveRegistration(
-                        vertx, web, members, sessions.attestation(), ATTESTATION_TIMEOUT, clock);
+                        vertx,
+                        web,
+                        members,
+                        sessions.attestation(),
+                        ATTESTATION_TIMEOUT,
+                        sessions.enclaveCredential(),
+                        clock);
                 List<Future<EnclavePool.Member>> first = sessions.enclaves().entrySet().stream()
                         .map(e -> admission.register(e.getKey(), e.getValue()))
                         .toList();

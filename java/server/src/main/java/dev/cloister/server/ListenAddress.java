@@ -27,6 +27,28 @@ public record ListenAddress(String host, int port) {
         }
     }
 
+    /**
+     * Whether {@code host} is an address only a private network reaches: {@code localhost}, a loopback, RFC 1918,
+     * link-local or IPv6 unique-local (fc00::/7) literal. A wildcard ({@code 0.0.0.0}, {@code ::}), a public address or
+     * any other name (not resolved here) is not.
+     */
+    public boolean isPrivate() {
+        if (host.equals("localhost")) return true;
+        java.net.InetAddress address;
+        try {
+            address = java.net.InetAddress.ofLiteral(host);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        if (address.isAnyLocalAddress()) return false;
+        byte[] bytes = address.getAddress();
+        boolean uniqueLocal = bytes.length == 16 && (bytes[0] & 0xfe) == 0xfc;
+        return address.isLoopbackAddress()
+                || address.isSiteLocalAddress()
+                || address.isLinkLocalAddress()
+                || uniqueLocal;
+    }
+
     @Override
     public String toString() {
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -30,17 +31,34 @@ import org.bouncycastle.crypto.util.SubjectPublicKeyInfoFactory;
  * anywhere and is gone when the process ends), the platform's {@link EvidenceSource}, and how reports are shared
  * between handshakes ({@link AttestationMode}). Issues one short-lived certificate per handshake, whose evidence
  * extension binds the hardware report to that handshake's nonce, to this key and to the current GPU evidence.
- * Thread-safe; {@link #close()} stops the batching thread.
+ *
+ * <p>The key rotates: once it is {@code keyLifetime} old, the next handshake (or {@link #rotateIfDue()}) generates a
+ * new one, and every certificate from then on carries the new key with evidence bound to it. A handshake already given
+ * a certificate finishes with the old key, and sessions already open keep their TLS traffic keys (the identity key
+ * only signs CertificateVerify). The replaced key is zeroed at the rotation after (one lifetime later, long after any
+ * handshake that used it has ended, since a lifetime exceeds the evidence timeout). Thread-safe; {@link #close()}
+ * stops the batching thread and zeroes the keys.
  */
 public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
 
     /** Default certificate lifetime: long enough for any handshake, short enough to be useless later. */
     public static final Duration DEFAULT_CERTIFICATE_LIFETIME = Duration.ofMinutes(5);
 
-    /** The Ed25519 seed; each credential rebuilds the key from it, so the long-lived copy is a SecretBytes. */
-    private final SecretBytes key;
+    /** Default key lifetime: the TLS key is replaced once a day. */
+    public static final Duration DEFAULT_KEY_LIFETIME = Duration.ofHours(24);
 
-    private final byte[] spki;
+    /**
+     * One generation of the TLS key: the Ed25519 seed (each credential rebuilds the key from it, so the long-lived copy
+     * is a SecretBytes), its public SPKI, and when it was made.
+     */
+    private record TlsKey(SecretBytes seed, byte[] spki, Instant born) {}
+
+    private final Duration keyLifetime;
+    /** The key new certificates carry. */
+    private volatile TlsKey key;
+    /** The key it replaced, kept until the next rotation for handshakes that were given it; then zeroed. */
+    private TlsKey previous;
+
     private final EvidenceSource source;
     private final Duration certificateLifetime;
     private final Duration evidenceTimeout;
@@ -53,11 +71,17 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
             AttestationMode mode,
             Duration certificateLifetime,
             Duration evidenceTimeout,
+            Duration keyLifetime,
             Clock clock,
             SecureRandom random) {
         this.source = Objects.requireNonNull(source, "source");
         this.certificateLifetime = Objects.requireNonNull(certificateLifetime, "certificateLifetime");
         this.evidenceTimeout = Objects.requireNonNull(evidenceTimeout, "evidenceTimeout");
+        this.keyLifetime = Objects.requireNonNull(keyLifetime, "keyLifetime");
+        if (keyLifetime.compareTo(evidenceTimeout) <= 0 || keyLifetime.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new IllegalArgumentException(
+                    "key lifetime must be at least 1 s and longer than the evidence timeout, got " + keyLifetime);
+        }
         if (certificateLifetime.isNegative()
                 || certificateLifetime.isZero()
                 || certificateLifetime.compareTo(Duration.ofDays(1)) > 0) {
@@ -66,14 +90,7 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
         }
         this.clock = Objects.requireNonNull(clock, "clock");
         this.random = Objects.requireNonNull(random, "random");
-        this.key = SecretBytes.random(random, Ed25519PrivateKeyParameters.KEY_SIZE);
-        try {
-            this.spki = SubjectPublicKeyInfoFactory.createSubjectPublicKeyInfo(
-                            signingKey().generatePublicKey())
-                    .getEncoded(ASN1Encoding.DER);
-        } catch (IOException e) {
-            throw new IllegalStateException("SPKI encoding to memory failed", e);
-        }
+        this.key = newKey();
         this.batcher = switch (Objects.requireNonNull(mode, "mode")) {
             case AttestationMode.PerHandshake p -> Optional.empty();
             case AttestationMode.Batched b -> Optional.of(new ReportBatcher(b));
@@ -81,7 +98,7 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
     }
 
     /**
-     * Generates the enclave's TLS key now.
+     * Generates the enclave's TLS key now; it is replaced every {@link #DEFAULT_KEY_LIFETIME}.
      *
      * @param certificateLifetime validity of each certificate (e.g. {@link #DEFAULT_CERTIFICATE_LIFETIME})
      * @param evidenceTimeout how long a handshake waits for its hardware report before it fails with
@@ -94,44 +111,104 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
             Duration evidenceTimeout,
             Clock clock,
             SecureRandom random) {
-        return new EnclaveIdentity(source, mode, certificateLifetime, evidenceTimeout, clock, random);
+        return generate(source, mode, certificateLifetime, evidenceTimeout, DEFAULT_KEY_LIFETIME, clock, random);
     }
 
-    /** The DER SubjectPublicKeyInfo of the TLS key (public). */
+    /**
+     * Generates the enclave's TLS key now.
+     *
+     * @param keyLifetime how long one TLS key serves new handshakes before it is replaced (at least 1 s and longer
+     *     than {@code evidenceTimeout})
+     */
+    public static EnclaveIdentity generate(
+            EvidenceSource source,
+            AttestationMode mode,
+            Duration certificateLifetime,
+            Duration evidenceTimeout,
+            Duration keyLifetime,
+            Clock clock,
+            SecureRandom random) {
+        return new EnclaveIdentity(source, mode, certificateLifetime, evidenceTimeout, keyLifetime, clock, random);
+    }
+
+    private TlsKey newKey() {
+        SecretBytes seed = SecretBytes.random(random, Ed25519PrivateKeyParameters.KEY_SIZE);
+        try {
+            byte[] spki = SubjectPublicKeyInfoFactory.createSubjectPublicKeyInfo(
+                            signingKey(seed).generatePublicKey())
+                    .getEncoded(ASN1Encoding.DER);
+            return new TlsKey(seed, spki, clock.instant());
+        } catch (IOException e) {
+            throw new IllegalStateException("SPKI encoding to memory failed", e);
+        }
+    }
+
+    /**
+     * Replaces the TLS key when it is {@code keyLifetime} old (the enclave calls this on a timer too, so an idle
+     * enclave does not keep an old key), zeroing the one replaced before.
+     *
+     * @return whether a new key was made
+     */
+    public synchronized boolean rotateIfDue() {
+        if (clock.instant().isBefore(key.born().plus(keyLifetime))) return false;
+        if (previous != null) previous.seed().destroy();
+        previous = key;
+        key = newKey();
+        return true;
+    }
+
+    /** The current key, rotated first when due. */
+    private TlsKey currentKey() {
+        TlsKey k = key;
+        if (!clock.instant().isBefore(k.born().plus(keyLifetime))) {
+            rotateIfDue();
+            k = key;
+        }
+        return k;
+    }
+
+    /** The DER SubjectPublicKeyInfo of the current TLS key (public). */
     public byte[] spki() {
-        return spki.clone();
+        return currentKey().spki().clone();
     }
 
     @Override
     public Credential forServerHandshake(byte[] clientRandom) throws RaTlsException {
         requireNonce(clientRandom);
-        RaTlsEvidence evidence = batcher.isPresent()
-                ? batcher.get().await(clientRandom)
-                : single(gpu -> HandshakeBinding.server(clientRandom, spki, gpu));
-        return credential(evidence);
+        if (batcher.isPresent()) {
+            ReportBatcher.Bound bound = batcher.get().await(clientRandom);
+            return credential(bound.evidence(), bound.key());
+        }
+        TlsKey k = currentKey();
+        return credential(single(gpu -> HandshakeBinding.server(clientRandom, k.spki(), gpu)), k);
     }
 
     @Override
     public Credential forClientHandshake(byte[] serverRandom) throws RaTlsException {
         requireNonce(serverRandom);
-        return credential(single(gpu -> HandshakeBinding.client(serverRandom, spki, gpu)));
+        TlsKey k = currentKey();
+        return credential(single(gpu -> HandshakeBinding.client(serverRandom, k.spki(), gpu)), k);
     }
 
-    /** The TLS key, rebuilt from the seed for one credential. */
-    private Ed25519PrivateKeyParameters signingKey() {
-        byte[] seed = key.reveal();
+    /** The TLS key of {@code seed}, rebuilt for one credential. */
+    private static Ed25519PrivateKeyParameters signingKey(SecretBytes seed) {
+        byte[] bytes = seed.reveal();
         try {
-            return new Ed25519PrivateKeyParameters(seed);
+            return new Ed25519PrivateKeyParameters(bytes);
         } finally {
-            java.util.Arrays.fill(seed, (byte) 0);
+            java.util.Arrays.fill(bytes, (byte) 0);
         }
     }
 
-    /** A certificate for this key carrying {@code evidence} (which may be bound to anything: tests forge with it). */
+    /** A certificate for the current key carrying {@code evidence} (bound to anything: tests forge with it). */
     Credential credential(RaTlsEvidence evidence) {
-        Ed25519PrivateKeyParameters signingKey = signingKey();
+        return credential(evidence, currentKey());
+    }
+
+    private Credential credential(RaTlsEvidence evidence, TlsKey k) {
+        Ed25519PrivateKeyParameters signingKey = signingKey(k.seed());
         return new Credential(
-                RaTlsCertificate.issue(signingKey, spki, evidence, clock.instant(), certificateLifetime, random),
+                RaTlsCertificate.issue(signingKey, k.spki(), evidence, clock.instant(), certificateLifetime, random),
                 signingKey);
     }
 
@@ -174,6 +251,9 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
     @Override
     public void close() {
         batcher.ifPresent(ReportBatcher::close);
+        synchronized (this) {
+            if (previous != null) previous.seed().destroy();
+        }
     }
 
     @Override
@@ -192,7 +272,10 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
         private final Thread thread;
         private volatile boolean closed;
 
-        private record Pending(Bytes nonce, long arrivedNanos, CompletableFuture<RaTlsEvidence> result) {}
+        /** Evidence for one handshake and the key it is bound to (the batch's key, whatever rotated since). */
+        record Bound(RaTlsEvidence evidence, TlsKey key) {}
+
+        private record Pending(Bytes nonce, long arrivedNanos, CompletableFuture<Bound> result) {}
 
         ReportBatcher(AttestationMode.Batched mode) {
             this.mode = mode;
@@ -201,7 +284,7 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
             thread.start();
         }
 
-        RaTlsEvidence await(byte[] nonce) throws RaTlsException {
+        Bound await(byte[] nonce) throws RaTlsException {
             if (closed) {
                 throw new RaTlsException(RaTlsException.Reason.EVIDENCE_UNAVAILABLE, "the enclave identity is closed");
             }
@@ -264,17 +347,18 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
                 long n = batch.size();
                 byte[] root = MerkleTree.rootHash(tree, n);
                 Optional<EvidenceSource.GpuEvidence> gpu = source.currentGpuEvidence();
+                TlsKey k = currentKey();
                 byte[] reportData = HandshakeBinding.serverBatch(
-                        root,
-                        spki,
-                        gpu.map(g -> g.report().value().toByteArray()).orElse(new byte[0]));
+                        root, k.spki(), gpu.map(g -> g.report().value().toByteArray()).orElse(new byte[0]));
                 EvidenceBundle bundle = bundle(source.cpuReport(reportData), gpu);
                 for (int i = 0; i < batch.size(); i++) {
                     InclusionProof path = MerkleTree.inclusionProof(tree, i, n);
                     batch.get(i)
                             .result
-                            .complete(new RaTlsEvidence(
-                                    bundle, gpu.map(EvidenceSource.GpuEvidence::freshness), Optional.of(path)));
+                            .complete(new Bound(
+                                    new RaTlsEvidence(
+                                            bundle, gpu.map(EvidenceSource.GpuEvidence::freshness), Optional.of(path)),
+                                    k));
                 }
             } catch (IOException | LedgerException | RuntimeException e) {
                 RaTlsException x = new RaTlsException(

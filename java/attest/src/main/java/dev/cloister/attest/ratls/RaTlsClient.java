@@ -29,7 +29,9 @@ public final class RaTlsClient {
 
     private final RaTlsPolicy policy;
     private final RaTlsVerifier verifier;
-    private final KeyExchange group;
+    /** The groups offered, most preferred first; each gets a key share in the ClientHello. */
+    private final java.util.List<KeyExchange> groups;
+
     private final Optional<CertificateIssuer> identity;
     private final Duration handshakeTimeout;
     private final Clock clock;
@@ -43,9 +45,31 @@ public final class RaTlsClient {
             Duration handshakeTimeout,
             Clock clock,
             SecureRandom random) {
+        this(
+                policy,
+                verifier,
+                java.util.List.of(Objects.requireNonNull(group, "group")),
+                identity,
+                handshakeTimeout,
+                clock,
+                random);
+    }
+
+    RaTlsClient(
+            RaTlsPolicy policy,
+            AttestationVerifier verifier,
+            java.util.List<KeyExchange> groups,
+            Optional<? extends CertificateIssuer> identity,
+            Duration handshakeTimeout,
+            Clock clock,
+            SecureRandom random) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.verifier = new RaTlsVerifier(Objects.requireNonNull(verifier, "verifier"));
-        this.group = Objects.requireNonNull(group, "group");
+        this.groups = java.util.List.copyOf(groups);
+        if (this.groups.isEmpty()
+                || this.groups.size() != java.util.Set.copyOf(this.groups).size()) {
+            throw new IllegalArgumentException("offer one or more distinct key exchanges, got " + groups);
+        }
         this.identity = Objects.requireNonNull(identity, "identity").map(i -> i);
         this.handshakeTimeout = Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -67,6 +91,21 @@ public final class RaTlsClient {
             Clock clock,
             SecureRandom random) {
         return new RaTlsClient(policy, verifier, group, identity, handshakeTimeout, clock, random);
+    }
+
+    /**
+     * A client that offers several key exchanges, most preferred first (e.g. {@link KeyExchange#DEFAULT_OFFER}), each
+     * with its key share; the server picks one of them.
+     */
+    public static RaTlsClient create(
+            RaTlsPolicy policy,
+            AttestationVerifier verifier,
+            java.util.List<KeyExchange> groups,
+            Optional<EnclaveIdentity> identity,
+            Duration handshakeTimeout,
+            Clock clock,
+            SecureRandom random) {
+        return new RaTlsClient(policy, verifier, groups, identity, handshakeTimeout, clock, random);
     }
 
     /** A new connection whose ClientHello is already in {@link RaTlsConnection#takeOutgoing()}. */
@@ -103,13 +142,15 @@ public final class RaTlsClient {
         @Override
         @SuppressWarnings("rawtypes")
         protected Vector getSupportedGroups(Vector namedGroupRoles) {
-            return TlsProfile.vectorOf(group.namedGroup());
+            return TlsProfile.vectorOf(
+                    groups.stream().mapToInt(KeyExchange::namedGroup).toArray());
         }
 
         @Override
         @SuppressWarnings("rawtypes")
         public Vector getEarlyKeyShareGroups() {
-            return TlsProfile.vectorOf(group.namedGroup());
+            return TlsProfile.vectorOf(
+                    groups.stream().mapToInt(KeyExchange::namedGroup).toArray());
         }
 
         @Override

@@ -214,6 +214,12 @@ public final class LocalDeployment implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
     private final List<Enclave> enclaves = new ArrayList<>();
     private final List<String> enclaveIds = new ArrayList<>();
+    /**
+     * The secret the gateway and the enclaves share, as {@code --enclave-secret-file} and {@code --gateway-secret-file}
+     * would give it: the enclaves' session endpoints answer the gateway only.
+     */
+    private final dev.cloister.protocol.membership.GatewayAuthorization gatewayCredential = gatewayCredential();
+
     private Ed25519NoteSigner logKey;
     private final List<Cosigner> cosigners = new ArrayList<>();
     private URI relay;
@@ -428,7 +434,9 @@ public final class LocalDeployment implements AutoCloseable {
                                                 clock,
                                                 random),
                                         Duration.ofSeconds(30),
-                                        10_000),
+                                        10_000,
+                                        Optional.empty(),
+                                        Optional.of(gatewayCredential)),
                                 1),
                         registry,
                         clock,
@@ -462,12 +470,23 @@ public final class LocalDeployment implements AutoCloseable {
                                                 random),
                                         Duration.ofSeconds(30),
                                         10_000,
-                                        Optional.of(replicated)),
+                                        Optional.of(replicated),
+                                        Optional.of(gatewayCredential)),
                                 1),
                         registry,
                         clock,
                         random)
                 .await(60, TimeUnit.SECONDS);
+    }
+
+    private dev.cloister.protocol.membership.GatewayAuthorization gatewayCredential() {
+        byte[] secret = new byte[32];
+        random.nextBytes(secret);
+        try {
+            return dev.cloister.protocol.membership.GatewayAuthorization.of(secret, clock);
+        } finally {
+            java.util.Arrays.fill(secret, (byte) 0);
+        }
     }
 
     private static URI sessionsUrl(Enclave enclave) {
@@ -514,7 +533,8 @@ public final class LocalDeployment implements AutoCloseable {
                         options.maxOutputTokens(),
                         options.deadline(),
                         options.attestation(),
-                        EnclaveVerticle.Config.defaults(loopback()).withPadding(options.padding())),
+                        EnclaveVerticle.Config.defaults(loopback(), gatewayCredential)
+                                .withPadding(options.padding())),
                 evidence,
                 registry,
                 clock,

@@ -73,7 +73,7 @@ class PrivateSessionTest {
                 java.util.Set.of("TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256")
                         .contains(answer.logEntry().tls().cipherSuite()),
                 answer.logEntry().tls().toString());
-        assertEquals("x25519", answer.logEntry().tls().keyExchange().toLowerCase());
+        assertEquals("X25519MLKEM768", answer.logEntry().tls().keyExchange(), "the default key exchange");
         // The spent token's issuer key, as the ledger published it.
         assertEquals(64, answer.logEntry().token().issuerKeyId().length());
         assertNotNull(answer.logEntry().token().ledgerIndex());

@@ -131,7 +131,9 @@ class RegisteredEnclaveProcessesTest {
             "--token-seed-file",
             dir.resolve("token-seed").toString(),
             "--key-ids",
-            dir.resolve(keyIds).toString()
+            dir.resolve(keyIds).toString(),
+            "--enclave-secret-file",
+            dir.resolve("gateway-secret").toString()
         };
     }
 
@@ -151,6 +153,7 @@ class RegisteredEnclaveProcessesTest {
         Files.write(dir.resolve("token-seed"), new byte[32]);
         Files.write(dir.resolve("handle-key"), HexFormat.of().parseHex("11".repeat(32)));
         Files.write(dir.resolve("members-secret"), HexFormat.of().parseHex("22".repeat(32)));
+        Files.write(dir.resolve("gateway-secret"), HexFormat.of().parseHex("33".repeat(32)));
         int enclave = freePort(), a = freePort(), aMembers = freePort(), b = freePort(), bMembers = freePort();
         try (RedisServer redis = RedisServer.start()) {
             // The enclave first (it creates the simulated roots the gateways are told to trust).
@@ -172,7 +175,9 @@ class RegisteredEnclaveProcessesTest {
                     "--register-id",
                     "e1",
                     "--register-every",
-                    "PT1S");
+                    "PT1S",
+                    "--gateway-secret-file",
+                    dir.resolve("gateway-secret").toString());
             awaitUp("http://127.0.0.1:" + enclave + "/health", "enclave");
             String release = HexFormat.of().formatHex(ReleaseMeasurement.ofRunningBuild());
             start("gateway-a", gateway(a, aMembers, redis, release, "key-ids-a"));

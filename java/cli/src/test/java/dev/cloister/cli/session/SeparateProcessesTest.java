@@ -132,6 +132,10 @@ class SeparateProcessesTest {
                 dir.resolve("token-seed"),
                 HexFormat.of().parseHex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"));
         Files.writeString(dir.resolve("accounts"), "test-account-0001\n");
+        // The secret the gateway and the enclave share: the enclave's session endpoint answers the gateway only.
+        byte[] gatewaySecret = new byte[32];
+        new java.security.SecureRandom().nextBytes(gatewaySecret);
+        Files.write(dir.resolve("gateway-secret"), gatewaySecret);
         int witness = freePort(),
                 ledger = freePort(),
                 issuer = freePort(),
@@ -204,8 +208,23 @@ class SeparateProcessesTest {
                 "--release-key",
                 dir.resolve("release.key").toString(),
                 "--release-proof-out",
-                dir.resolve("release.proof").toString());
+                dir.resolve("release.proof").toString(),
+                "--gateway-secret-file",
+                dir.resolve("gateway-secret").toString());
         await("http://127.0.0.1:" + enclave + "/health", "enclave");
+        // Both HTTP versions the endpoint speaks: HTTP/1.1 (the gateway's) and HTTP/2 (the JDK client upgrades).
+        for (java.net.http.HttpClient.Version version : java.net.http.HttpClient.Version.values()) {
+            java.net.http.HttpResponse<String> direct = java.net.http.HttpClient.newBuilder()
+                    .version(version)
+                    .build()
+                    .send(
+                            java.net.http.HttpRequest.newBuilder(URI.create(
+                                            "http://127.0.0.1:" + enclave + "/sessions/AAAAAAAAAAAAAAAAAAAAAA"))
+                                    .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[64]))
+                                    .build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, direct.statusCode(), "a session opened past the gateway: " + direct.body());
+        }
         String release = HexFormat.of().formatHex(ReleaseMeasurement.ofRunningBuild());
         start(
                 "gateway",
@@ -229,7 +248,9 @@ class SeparateProcessesTest {
                 "--submitter-key",
                 dir.resolve("operator.key").toString(),
                 "--key-ids",
-                dir.resolve("key-ids").toString());
+                dir.resolve("key-ids").toString(),
+                "--enclave-secret-file",
+                dir.resolve("gateway-secret").toString());
         await("http://127.0.0.1:" + gateway + "/ohttp-keys/proofs", "gateway");
         start(
                 "keys",
@@ -310,6 +331,10 @@ class SeparateProcessesTest {
         assertTrue(out.contains("verified: "), diagnosis);
         assertTrue(out.contains("\"result\":\"ok\""), out);
         assertTrue(out.contains("cloister-enclave 0.1.0 (ledger index"), out);
+        // The gateway said at start which library computes HPKE (issue 19).
+        assertTrue(
+                Files.readString(dir.resolve("gateway.log")).matches("(?s).*HPKE by (AWS-LC |JDK \\().*"),
+                "the gateway names its HPKE engine");
         // The CLI keeps the rest of its token batch for the next run (owner-only file), and spends from it.
         Path tokens = log.resolveSibling("tokens");
         long stored =

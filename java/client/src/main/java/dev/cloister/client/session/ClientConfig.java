@@ -54,7 +54,7 @@ public record ClientConfig(
         String account,
         TokenChallenge challenge,
         int tokenBatch,
-        KeyExchange keyExchange,
+        java.util.List<KeyExchange> keyExchanges,
         Duration timeout,
         int retries,
         AssistantRequest.Limits requestLimits,

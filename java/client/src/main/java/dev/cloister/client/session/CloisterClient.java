@@ -583,7 +583,7 @@ public final class CloisterClient implements AutoCloseable {
         private String account;
         private TokenChallenge challenge;
         private int tokenBatch = 8;
-        private KeyExchange keyExchange = KeyExchange.X25519;
+        private java.util.List<KeyExchange> keyExchanges = KeyExchange.DEFAULT_OFFER;
         private Duration timeout = Duration.ofSeconds(30);
         private int retries = 2;
         private AssistantRequest.Limits requestLimits = AssistantRequest.Limits.DEFAULT;
@@ -701,8 +701,9 @@ public final class CloisterClient implements AutoCloseable {
             return this;
         }
 
+        /** Offer this key exchange only (default: {@link KeyExchange#DEFAULT_OFFER}, the ML-KEM hybrid first). */
         public Builder keyExchange(KeyExchange v) {
-            this.keyExchange = v;
+            this.keyExchanges = java.util.List.of(v);
             return this;
         }
 
@@ -804,7 +805,7 @@ public final class CloisterClient implements AutoCloseable {
                     account,
                     challenge,
                     tokenBatch,
-                    keyExchange,
+                    keyExchanges,
                     timeout,
                     retries,
                     requestLimits,

@@ -42,7 +42,7 @@ final class VerifiedKeys {
                 : RaTlsClient.create(
                         config.attestation(),
                         config.verifier(),
-                        config.keyExchange(),
+                        config.keyExchanges(),
                         Optional.empty(),
                         config.timeout(),
                         config.clock(),
@@ -179,7 +179,7 @@ final class VerifiedKeys {
                                             .withRevocation(new dev.cloister.attest.RevocationCheck.Required(
                                                     config.revocationMaxAge())),
                                     config.verifier(),
-                                    config.keyExchange(),
+                                    config.keyExchanges(),
                                     Optional.empty(),
                                     config.timeout(),
                                     config.clock(),

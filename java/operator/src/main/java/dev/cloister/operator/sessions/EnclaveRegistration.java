@@ -4,6 +4,7 @@ import dev.cloister.attest.ratls.RaTlsClient;
 import dev.cloister.attest.ratls.RaTlsConnection;
 import dev.cloister.attest.ratls.RaTlsException;
 import dev.cloister.protocol.http.BoundedResponse;
+import dev.cloister.protocol.membership.GatewayAuthorization;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -14,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -40,6 +42,7 @@ public final class EnclaveRegistration {
     private final EnclavePool pool;
     private final RaTlsClient attester;
     private final Duration timeout;
+    private final Optional<GatewayAuthorization> enclaveCredential;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
     private final Map<String, URI> registered = new ConcurrentHashMap<>();
@@ -76,12 +79,31 @@ public final class EnclaveRegistration {
 
     public EnclaveRegistration(
             Vertx vertx, WebClient web, EnclavePool pool, RaTlsClient attester, Duration timeout, Clock clock) {
+        this(vertx, web, pool, attester, timeout, Optional.empty(), clock);
+    }
+
+    /** @param enclaveCredential sent with each request to an enclave's session endpoint, or empty */
+    public EnclaveRegistration(
+            Vertx vertx,
+            WebClient web,
+            EnclavePool pool,
+            RaTlsClient attester,
+            Duration timeout,
+            Optional<GatewayAuthorization> enclaveCredential,
+            Clock clock) {
         this.vertx = vertx;
         this.web = web;
         this.pool = pool;
         this.attester = attester;
         this.timeout = timeout;
+        this.enclaveCredential = java.util.Objects.requireNonNull(enclaveCredential, "enclaveCredential");
         this.clock = clock;
+    }
+
+    private <T> io.vertx.ext.web.client.HttpRequest<T> authorized(
+            io.vertx.ext.web.client.HttpRequest<T> request, String method, URI session) {
+        enclaveCredential.ifPresent(c -> request.putHeader("authorization", c.header(method, session.getRawPath())));
+        return request;
     }
 
     /**
@@ -189,7 +211,7 @@ public final class EnclaveRegistration {
         URI session = sessions.resolve(Base64.getUrlEncoder().withoutPadding().encodeToString(id));
         // Not attested yet: at most one RA-TLS flight (certificate with evidence) of the enclave's answer is read.
         return BoundedResponse.send(
-                        web.postAbs(session.toString())
+                        authorized(web.postAbs(session.toString()), "POST", session)
                                 .timeout(timeout.toMillis())
                                 .putHeader("content-type", SessionRouter.MEDIA_TYPE),
                         Buffer.buffer(connection.takeOutgoing()),
@@ -219,7 +241,7 @@ public final class EnclaveRegistration {
                             }
                         },
                         false))
-                .onComplete(r -> web.deleteAbs(session.toString())
+                .onComplete(r -> authorized(web.deleteAbs(session.toString()), "DELETE", session)
                         .timeout(timeout.toMillis())
                         .send());
     }

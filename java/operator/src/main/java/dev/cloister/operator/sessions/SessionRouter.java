@@ -4,6 +4,7 @@ import dev.cloister.operator.gateway.StreamingTarget;
 import dev.cloister.operator.gateway.Target;
 import dev.cloister.protocol.MediaTypes;
 import dev.cloister.protocol.SessionPaths;
+import dev.cloister.protocol.membership.GatewayAuthorization;
 import dev.cloister.wire.bhttp.BinaryRequest;
 import dev.cloister.wire.bhttp.BinaryResponse;
 import dev.cloister.wire.bhttp.FieldSection;
@@ -51,6 +52,7 @@ public final class SessionRouter implements StreamingTarget {
     private final WebClient web;
     private final HttpClient http;
     private final Duration enclaveTimeout;
+    private final Optional<GatewayAuthorization> enclaveCredential;
     private final Target open;
     private final Counter opened;
     private final Counter forwarded;
@@ -59,6 +61,8 @@ public final class SessionRouter implements StreamingTarget {
     /**
      * @param tokenGate wraps the session-opening step (e.g. a {@code TokenGate}); {@code UnaryOperator.identity()}
      *                  opens sessions without tokens (tests and the demo's token-free mode only)
+     * @param enclaveCredential the credential sent with every request to an enclave's session endpoint (enclaves
+     *                          started with {@code --gateway-secret-file} require it), or empty
      */
     public SessionRouter(
             EnclavePool pool,
@@ -66,6 +70,7 @@ public final class SessionRouter implements StreamingTarget {
             WebClient web,
             HttpClient http,
             Duration enclaveTimeout,
+            Optional<GatewayAuthorization> enclaveCredential,
             UnaryOperator<Target> tokenGate,
             MeterRegistry registry) {
         this.pool = pool;
@@ -73,6 +78,7 @@ public final class SessionRouter implements StreamingTarget {
         this.web = web;
         this.http = http;
         this.enclaveTimeout = enclaveTimeout;
+        this.enclaveCredential = java.util.Objects.requireNonNull(enclaveCredential, "enclaveCredential");
         this.open = tokenGate.apply(this::open);
         this.opened = Counter.builder("cloister.gateway.sessions.opened").register(registry);
         this.forwarded = Counter.builder("cloister.gateway.sessions.steps").register(registry);
@@ -155,10 +161,10 @@ public final class SessionRouter implements StreamingTarget {
         if (member.isEmpty()) {
             return Future.succeededFuture(BinaryResponse.of(204, FieldSection.EMPTY, new byte[0]));
         }
-        return web.deleteAbs(
-                        member.get().sessions().resolve(route.enclaveSession()).toString())
-                .timeout(enclaveTimeout.toMillis())
-                .send()
+        java.net.URI session = member.get().sessions().resolve(route.enclaveSession());
+        var delete = web.deleteAbs(session.toString()).timeout(enclaveTimeout.toMillis());
+        enclaveCredential.ifPresent(c -> delete.putHeader("authorization", c.header("DELETE", session.getRawPath())));
+        return delete.send()
                 .map(r -> BinaryResponse.of(204, FieldSection.EMPTY, new byte[0]))
                 .recover(e -> Future.succeededFuture(BinaryResponse.of(204, FieldSection.EMPTY, new byte[0])));
     }
@@ -182,13 +188,14 @@ public final class SessionRouter implements StreamingTarget {
     private Future<StreamedResponse> forward(
             EnclavePool.Member member, SessionHandles.Route route, byte[] tls, String next) {
         forwarded.increment();
+        java.net.URI session = member.sessions().resolve(route.enclaveSession());
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
-                .setAbsoluteURI(
-                        member.sessions().resolve(route.enclaveSession()).toString())
+                .setAbsoluteURI(session.toString())
                 .setConnectTimeout(enclaveTimeout.toMillis())
                 .setIdleTimeout(enclaveTimeout.toMillis())
                 .putHeader("content-type", MEDIA_TYPE);
+        enclaveCredential.ifPresent(c -> options.putHeader("authorization", c.header("POST", session.getRawPath())));
         return http.request(options)
                 .compose(request -> request.send(Buffer.buffer(tls)))
                 .compose(
