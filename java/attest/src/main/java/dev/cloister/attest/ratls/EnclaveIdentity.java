@@ -349,7 +349,9 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
                 Optional<EvidenceSource.GpuEvidence> gpu = source.currentGpuEvidence();
                 TlsKey k = currentKey();
                 byte[] reportData = HandshakeBinding.serverBatch(
-                        root, k.spki(), gpu.map(g -> g.report().value().toByteArray()).orElse(new byte[0]));
+                        root,
+                        k.spki(),
+                        gpu.map(g -> g.report().value().toByteArray()).orElse(new byte[0]));
                 EvidenceBundle bundle = bundle(source.cpuReport(reportData), gpu);
                 for (int i = 0; i < batch.size(); i++) {
                     InclusionProof path = MerkleTree.inclusionProof(tree, i, n);

@@ -1,6 +1,5 @@
 package dev.cloister.attest.ratls;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -82,7 +81,9 @@ class KeyRotationTest {
 
             // A session opened with the first key.
             RaTlsConnection[] open = RaTlsHandshakeTest.handshake(client, server);
-            assertArrayEquals(sha256(first), open[0].peer().orElseThrow().spkiSha256());
+            assertEquals(
+                    dev.cloister.base.Bytes.of(sha256(first)),
+                    open[0].peer().orElseThrow().spkiSha256());
 
             // A handshake given its certificate just before the key is due, its client not yet answered.
             clock.advance(LIFETIME.minusMinutes(1));
@@ -97,7 +98,9 @@ class KeyRotationTest {
             assertTrue(rotated[0].isHandshakeComplete());
             byte[] second = enclave.spki();
             assertFalse(MessageDigest.isEqual(first, second), "a new key after the rotation");
-            assertArrayEquals(sha256(second), rotated[0].peer().orElseThrow().spkiSha256());
+            assertEquals(
+                    dev.cloister.base.Bytes.of(sha256(second)),
+                    rotated[0].peer().orElseThrow().spkiSha256());
             assertFalse(enclave.rotateIfDue(), "not due again until a lifetime has passed");
 
             // The handshake that was given the old certificate completes with it.
@@ -105,7 +108,9 @@ class KeyRotationTest {
             lateServer.receive(late.takeOutgoing());
             assertTrue(late.isHandshakeComplete());
             assertTrue(lateServer.isHandshakeComplete());
-            assertArrayEquals(sha256(first), late.peer().orElseThrow().spkiSha256());
+            assertEquals(
+                    dev.cloister.base.Bytes.of(sha256(first)),
+                    late.peer().orElseThrow().spkiSha256());
             exchange(late, lateServer, "after the rotation, on the old certificate");
 
             // The session opened before the rotation goes on.
@@ -117,8 +122,8 @@ class KeyRotationTest {
             assertTrue(enclave.rotateIfDue());
             byte[] third = enclave.spki();
             assertFalse(MessageDigest.isEqual(second, third));
-            assertArrayEquals(
-                    sha256(third),
+            assertEquals(
+                    dev.cloister.base.Bytes.of(sha256(third)),
                     RaTlsHandshakeTest.handshake(client, server)[0]
                             .peer()
                             .orElseThrow()
