@@ -35,6 +35,7 @@ import picocli.CommandLine.Command;
             dev.cloister.cli.GenerateCommand.class,
             dev.cloister.cli.ModelCommand.class,
             CvmCommand.class,
+            SoakCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Launcher implements Runnable {

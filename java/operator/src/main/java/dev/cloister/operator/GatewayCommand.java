@@ -105,6 +105,13 @@ public final class GatewayCommand implements Callable<Integer> {
                     + "clients may still hold (default: ${DEFAULT-VALUE})")
     Path keyIds;
 
+    @Option(
+            names = "--key-seed-file",
+            description = "Derive the OHTTP keys from the seed in this file (at least 32 secret bytes) instead of "
+                    + "generating them: gateway replicas given the same file serve the same keys, and a restarted "
+                    + "replica the same key again (--key-ids is then not used)")
+    Path keySeedFile;
+
     @Option(names = "--instances", defaultValue = "0", description = "Verticle instances (default: one per core)")
     int instances;
 
@@ -242,6 +249,7 @@ public final class GatewayCommand implements Callable<Integer> {
         SecretBytes handleKey = sessionKeyFile == null
                 ? null
                 : secretFile("--session-key-file", sessionKeyFile, RedisSessionHandles.MIN_KEY_BYTES);
+        SecretBytes keySeed = keySeedFile == null ? null : secretFile("--key-seed-file", keySeedFile, 32);
         SecretBytes membersSecret = membersSecretFile == null
                 ? null
                 : secretFile("--members-secret-file", membersSecretFile, MemberAnnouncement.MIN_SECRET_BYTES);
@@ -256,7 +264,8 @@ public final class GatewayCommand implements Callable<Integer> {
                     tokenKeys,
                     sessions ? attestation(accepted, simulated) : null,
                     handleKey,
-                    membersSecret);
+                    membersSecret,
+                    keySeed);
         } catch (Exception e) {
             runtime.close();
             throw e;
@@ -270,21 +279,30 @@ public final class GatewayCommand implements Callable<Integer> {
             EpochKeySchedule tokenKeys,
             RaTlsClient attestation,
             SecretBytes handleKey,
-            SecretBytes membersSecret)
+            SecretBytes membersSecret,
+            SecretBytes keySeed)
             throws Exception {
         GatewayConfig config = GatewayConfig.defaults(listen)
                 .withDecapsulation(
                         kemId == KemId.DHKEM_P256_HKDF_SHA256
                                 ? GatewayConfig.Decapsulation.WORKER
                                 : GatewayConfig.Decapsulation.EVENT_LOOP);
-        KeyRotation rotation = new KeyRotation(
-                kemId,
-                keyLifetime,
-                keyLifetime.dividedBy(4),
-                keyLifetime.dividedBy(4),
-                Clock.systemUTC(),
-                new SecureRandom(),
-                KeyIdReservations.open(keyIds));
+        KeyRotation rotation = keySeed != null
+                ? KeyRotation.derived(
+                        kemId,
+                        keyLifetime,
+                        keyLifetime.dividedBy(4),
+                        keyLifetime.dividedBy(4),
+                        Clock.systemUTC(),
+                        keySeed)
+                : new KeyRotation(
+                        kemId,
+                        keyLifetime,
+                        keyLifetime.dividedBy(4),
+                        keyLifetime.dividedBy(4),
+                        Clock.systemUTC(),
+                        new SecureRandom(),
+                        KeyIdReservations.open(keyIds));
         Optional<KeyPublication> publication = Optional.empty();
         if (ledger != null) {
             KeyPublication published = new KeyPublication(

@@ -1,0 +1,88 @@
+package dev.cloister.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A short {@code cloister soak}: every party a separate process (Redis, witness, ledger, issuer, three gateway
+ * replicas, key directory, relay, two enclaves), sessions at 2/s for 20 s and one fault of each kind (every 3.5 s), and
+ * the invariants hold: no double spend, no lost acknowledged entry, no canary in any file, every failure typed.
+ */
+class SoakCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private static final Pattern LAST = Pattern.compile(
+            "soak: attempted=(\\d+) succeeded=(\\d+) failed=(\\d+) retried=(\\d+) p50_ms=([\\d.]+) p99_ms=([\\d.]+)"
+                    + " double_spends=(\\d+) lost_entries=(\\d+) canaries=(\\d+) faults=(\\d+)");
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void aShortSoakWithOneFaultOfEachKindKeepsEveryInvariant() throws Exception {
+        Path models = Path.of(System.getProperty("cloister.models"));
+        LauncherRun run = LauncherRun.of(
+                "soak",
+                "--duration",
+                "PT20S",
+                "--warmup",
+                "PT2S",
+                "--rate",
+                "2",
+                "--fault-every",
+                "PT3.5S",
+                "--enclaves",
+                "2",
+                "--models",
+                models.toString(),
+                "--data",
+                dir.resolve("state").toString());
+        List<String> lines = run.out().strip().lines().toList();
+        String diagnosis = run.output() + logs(dir.resolve("state"));
+        assertEquals(0, run.code(), diagnosis);
+        Matcher last = LAST.matcher(lines.getLast());
+        assertTrue(last.matches(), diagnosis);
+        long attempted = Long.parseLong(last.group(1));
+        long succeeded = Long.parseLong(last.group(2));
+        long failed = Long.parseLong(last.group(3));
+        assertTrue(attempted >= 35, diagnosis);
+        assertEquals(attempted, succeeded + failed, diagnosis);
+        assertTrue(succeeded > 0, diagnosis);
+        assertEquals("0", last.group(7), "double spends: " + diagnosis);
+        assertEquals("0", last.group(8), "lost entries: " + diagnosis);
+        assertEquals("0", last.group(9), "canaries: " + diagnosis);
+        assertEquals("5", last.group(10), "one fault of each kind: " + diagnosis);
+        assertTrue(lines.get(lines.size() - 2).startsWith("soak detail: "), diagnosis);
+        assertTrue(lines.get(lines.size() - 3).startsWith("soak: rss_kib "), diagnosis);
+        for (String kind : List.of("gateway-", "enclave-", "redis", "the ledger", "the relay")) {
+            assertTrue(run.out().contains(kind), kind + ": " + diagnosis);
+        }
+    }
+
+    private static String logs(Path state) {
+        StringBuilder all = new StringBuilder();
+        try (var files = Files.walk(state)) {
+            for (Path log :
+                    files.filter(f -> f.toString().endsWith(".log")).sorted().toList()) {
+                String text = Files.readString(log);
+                all.append("\n--- ")
+                        .append(log.getFileName())
+                        .append('\n')
+                        .append(text, Math.max(0, text.length() - 3000), text.length());
+            }
+        } catch (Exception e) {
+            all.append("\n(logs unreadable: ").append(e).append(')');
+        }
+        return all.toString();
+    }
+}
