@@ -128,6 +128,11 @@ public final class SoakCommand implements Callable<Integer> {
             description = "Each party's -Xmx (default: ${DEFAULT-VALUE})")
     String heap;
 
+    @Option(
+            names = "--party-jvm-option",
+            description = "An option for every party's JVM, e.g. -XX:TieredStopAtLevel=1 (quicker starts); repeatable")
+    List<String> partyJvmOptions = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         if (!(rate > 0) || rate > 1000) throw new UsageException("--rate " + rate, "must be above 0 and at most 1000");
@@ -170,7 +175,8 @@ public final class SoakCommand implements Callable<Integer> {
                         enclaves,
                         maxOutputTokens,
                         redisServer,
-                        heap),
+                        heap,
+                        partyJvmOptions),
                 out)) {
             Path clientDir = Files.createDirectories(state.resolve("client"));
             SessionOptions options = new SessionOptions();

@@ -33,18 +33,18 @@ public final class Party {
 
     /**
      * The {@code cloister} launcher as this JVM runs it (the fat jar under {@code ./cloister soak}, the build's class
-     * path in tests), with a heap of {@code heap} (e.g. {@code 256m}), followed by {@code args}.
+     * path in tests), with a heap of {@code heap} (e.g. {@code 256m}) and {@code jvmOptions}, followed by
+     * {@code args}.
      */
-    public static List<String> launcher(String heap, List<String> args) {
+    public static List<String> launcher(String heap, List<String> jvmOptions, List<String> args) {
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"),
                 "--enable-native-access=ALL-UNNAMED",
                 "--sun-misc-unsafe-memory-access=allow",
                 "-Xmx" + heap,
-                "-XX:+UseSerialGC",
-                "-cp",
-                absolute(System.getProperty("java.class.path")),
-                "dev.cloister.cli.Launcher"));
+                "-XX:+UseSerialGC"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", absolute(System.getProperty("java.class.path")), "dev.cloister.cli.Launcher"));
         command.addAll(args);
         return command;
     }

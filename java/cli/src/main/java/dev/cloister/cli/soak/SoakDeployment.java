@@ -51,7 +51,8 @@ public final class SoakDeployment implements AutoCloseable {
             int enclaves,
             int maxOutputTokens,
             String redisServer,
-            String heap) {}
+            String heap,
+            List<String> jvmOptions) {}
 
     public static final int REPLICAS = 3;
 
@@ -100,6 +101,16 @@ public final class SoakDeployment implements AutoCloseable {
     /** Starts every party and waits until each answers. */
     public static SoakDeployment start(Config config, PrintWriter out) throws Exception {
         SoakDeployment deployment = new SoakDeployment(config, out);
+        // No party outlives the soak, even when it is interrupted (Ctrl-C, a test's timeout).
+        Thread stopper = new Thread(() -> {
+            try {
+                deployment.close();
+            } catch (Exception e) {
+                // the JVM is ending; nothing more to do
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(stopper);
+        deployment.stopper = stopper;
         try {
             deployment.startAll();
             return deployment;
@@ -150,7 +161,7 @@ public final class SoakDeployment implements AutoCloseable {
     }
 
     private Party party(String name, List<String> args) {
-        Party party = new Party(name, Party.launcher(config.heap(), args), state(name));
+        Party party = new Party(name, Party.launcher(config.heap(), config.jvmOptions(), args), state(name));
         allParties.add(party);
         return party;
     }
@@ -655,12 +666,20 @@ public final class SoakDeployment implements AutoCloseable {
     }
 
     private boolean closed;
+    private Thread stopper;
 
     /** Stops every party (SIGTERM, then SIGKILL after 5 s), the last started first. Idempotent. */
     @Override
     public synchronized void close() throws Exception {
         if (closed) return;
         closed = true;
+        if (stopper != null && Thread.currentThread() != stopper) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopper);
+            } catch (IllegalStateException e) {
+                // already shutting down
+            }
+        }
         List<Party> reversed = new ArrayList<>(allParties);
         java.util.Collections.reverse(reversed);
         for (Party p : reversed) {
