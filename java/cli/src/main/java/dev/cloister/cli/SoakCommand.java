@@ -206,6 +206,7 @@ public final class SoakCommand implements Callable<Integer> {
                         tally.succeededCount(),
                         tally.failedCount(),
                         tally.retriedCount(),
+                        tally.recoveredCount(),
                         tally.latencyMillis(50),
                         tally.latencyMillis(99),
                         tally.failedByReason(),
@@ -320,7 +321,7 @@ public final class SoakCommand implements Callable<Integer> {
                 inFlight.decrementAndGet();
                 tally.failed("backlog");
             } else {
-                session(client, draft, tally, System.nanoTime(), maxRetries)
+                session(client, draft, tally, System.nanoTime(), maxRetries, 0)
                         .onComplete(r -> inFlight.decrementAndGet());
             }
             next += interval;
@@ -332,16 +333,17 @@ public final class SoakCommand implements Callable<Integer> {
     }
 
     /** One session: a rewrite; a retryable failure is tried again, up to {@code retries} times. */
-    private static Future<Void> session(CloisterClient client, String draft, SessionTally tally, long t0, int retries) {
+    private static Future<Void> session(
+            CloisterClient client, String draft, SessionTally tally, long t0, int retries, int retried) {
         return client.rewrite(draft, "friendly")
                 .<Void>mapEmpty()
-                .onSuccess(v -> tally.succeeded((System.nanoTime() - t0) / 1000))
+                .onSuccess(v -> tally.succeeded((System.nanoTime() - t0) / 1000, retried))
                 .recover(e -> {
                     Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
                     if (cause instanceof SessionFailure f) {
                         if (f.retryable() && retries > 0) {
                             tally.retried();
-                            return session(client, draft, tally, t0, retries - 1);
+                            return session(client, draft, tally, t0, retries - 1, retried + 1);
                         }
                         tally.failed(f.kind().name().toLowerCase(Locale.ROOT));
                     } else {

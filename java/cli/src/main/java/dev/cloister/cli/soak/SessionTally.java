@@ -18,6 +18,7 @@ public final class SessionTally {
     private final AtomicLong attempted = new AtomicLong();
     private final AtomicLong succeeded = new AtomicLong();
     private final AtomicLong retried = new AtomicLong();
+    private final AtomicLong recovered = new AtomicLong();
     private final Map<String, Long> failed = new TreeMap<>();
     private long[] latenciesMicros = new long[1024];
     private int latencyCount;
@@ -28,6 +29,12 @@ public final class SessionTally {
 
     public void retried() {
         retried.incrementAndGet();
+    }
+
+    /** A success after {@code retries} retries. */
+    public synchronized void succeeded(long latencyMicros, int retries) {
+        if (retries > 0) recovered.incrementAndGet();
+        succeeded(latencyMicros);
     }
 
     public synchronized void succeeded(long latencyMicros) {
@@ -46,6 +53,11 @@ public final class SessionTally {
 
     public long succeededCount() {
         return succeeded.get();
+    }
+
+    /** Sessions that succeeded on a retry. */
+    public long recoveredCount() {
+        return recovered.get();
     }
 
     public long retriedCount() {

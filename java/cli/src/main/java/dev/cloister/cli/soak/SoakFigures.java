@@ -7,6 +7,7 @@ import java.util.Map;
  * The figures a soak ends with, and whether they hold: no double spend, no lost acknowledged ledger entry, no
  * plaintext canary, every failure with a typed reason, and at least one success.
  *
+ * @param recovered sessions that succeeded on a retry
  * @param tokensIssued the issuer's count of tokens issued (its counter; the issuer is never restarted)
  * @param tokensRedeemed the gateways' counts of tokens accepted, summed over every replica's lifetime (read before
  *     each SIGKILL and at the end)
@@ -18,6 +19,7 @@ public record SoakFigures(
         long succeeded,
         long failed,
         long retried,
+        long recovered,
         double p50Millis,
         double p99Millis,
         Map<String, Long> failedByReason,
@@ -56,7 +58,8 @@ public record SoakFigures(
                         .append(e.getKey())
                         .append(':')
                         .append(e.getValue()));
-        return "soak detail: failed_by_reason=" + (reasons.isEmpty() ? "none" : reasons) + " tokens_issued="
+        return "soak detail: failed_by_reason=" + (reasons.isEmpty() ? "none" : reasons) + " succeeded_on_retry="
+                + recovered + " tokens_issued="
                 + tokensIssued + " tokens_redeemed=" + tokensRedeemed + " spent_records=" + spentRecords
                 + " entries_acknowledged=" + entriesAcknowledged + " entries_present=" + entriesPresent;
     }

@@ -31,6 +31,7 @@ class SoakFiguresTest {
                 succeeded,
                 failed.values().stream().mapToLong(Long::longValue).sum(),
                 3,
+                2,
                 12.34,
                 56.78,
                 failed,
@@ -53,7 +54,7 @@ class SoakFiguresTest {
                         + " lost_entries=0 canaries=0 faults=5",
                 ok.lastLine());
         assertEquals(
-                "soak detail: failed_by_reason=transport:2 tokens_issued=500 tokens_redeemed=101 spent_records=101"
+                "soak detail: failed_by_reason=transport:2 succeeded_on_retry=2 tokens_issued=500 tokens_redeemed=101 spent_records=101"
                         + " entries_acknowledged=5 entries_present=5",
                 ok.detailLine());
     }
@@ -79,7 +80,10 @@ class SoakFiguresTest {
         tally.attempted();
         tally.failed("enclave");
         tally.retried();
-        assertEquals(101, tally.attemptedCount());
+        tally.attempted();
+        tally.succeeded(1000, 1);
+        assertEquals(102, tally.attemptedCount());
+        assertEquals(1, tally.recoveredCount());
         assertEquals(1, tally.failedCount());
         assertEquals(50.0, tally.latencyMillis(50));
         assertEquals(99.0, tally.latencyMillis(99));
