@@ -18,8 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
  * A short {@code cloister soak}: every party a separate process (Redis, witness, ledger, issuer, three gateway
  * replicas, key directory, relay, two enclaves), sessions at 2/s for 20 s and one fault of each kind (every 3.5 s), and
  * the invariants hold: no double spend, no lost acknowledged entry, no canary in any file, every failure typed.
- * Eleven JVMs start on loopback: on an idle 2-core machine the whole test takes about a minute; under a load average of
- * 15-25 (other builds on the same cores) it took five, hence the timeout. Whatever happens, no party outlives it.
+ * Eleven JVMs start on loopback (with C1 only, for quicker starts): on the shared 2-core build machine under a load
+ * average of about 21 from other builds the whole test took 221 s (380 s with C2), hence the timeout; the soak itself
+ * is about 20 s of it. Whatever happens, no party outlives it.
  */
 class SoakCommandTest {
 
