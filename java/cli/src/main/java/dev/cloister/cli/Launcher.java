@@ -36,6 +36,7 @@ import picocli.CommandLine.Command;
             dev.cloister.cli.ModelCommand.class,
             CvmCommand.class,
             ReleaseCommand.class,
+            SoakCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Launcher implements Runnable {

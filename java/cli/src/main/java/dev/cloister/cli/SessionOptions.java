@@ -155,6 +155,11 @@ public final class SessionOptions {
 
     /** Checks what needs no network: URLs, keys, the witness quorum, the simulated roots. */
     CloisterClient client(Vertx vertx) throws Exception {
+        return builder(vertx).build();
+    }
+
+    /** {@link #client}'s builder, for a caller that sets more (the soak driver sets its own retries). */
+    CloisterClient.Builder builder(Vertx vertx) throws Exception {
         Arguments.webUrl("--relay", relay);
         Arguments.webUrl("--keys", keys);
         Arguments.webUrl("--issuer", issuer);
@@ -272,6 +277,6 @@ public final class SessionOptions {
                 throw new UsageException("--platform-policy-vkey " + platformPolicyVkey, e.getMessage());
             }
         }
-        return (noPadding ? builder.noPadding() : builder.padding(buckets)).build();
+        return noPadding ? builder.noPadding() : builder.padding(buckets);
     }
 }

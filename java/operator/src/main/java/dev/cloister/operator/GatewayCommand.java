@@ -107,6 +107,13 @@ public final class GatewayCommand implements Callable<Integer> {
                     + "clients may still hold (default: ${DEFAULT-VALUE})")
     Path keyIds;
 
+    @Option(
+            names = "--key-seed-file",
+            description = "Derive the OHTTP keys from the seed in this file (at least 32 secret bytes) instead of "
+                    + "generating them: gateway replicas given the same file serve the same keys, and a restarted "
+                    + "replica the same key again (--key-ids is then not used)")
+    Path keySeedFile;
+
     @Option(names = "--instances", defaultValue = "0", description = "Verticle instances (default: one per core)")
     int instances;
 
@@ -267,6 +274,7 @@ public final class GatewayCommand implements Callable<Integer> {
                 held.destroy();
             }
         }
+        SecretBytes keySeed = keySeedFile == null ? null : secretFile("--key-seed-file", keySeedFile, 32);
         SecretBytes membersSecret = membersSecretFile == null
                 ? null
                 : secretFile("--members-secret-file", membersSecretFile, MemberAnnouncement.MIN_SECRET_BYTES);
@@ -282,7 +290,8 @@ public final class GatewayCommand implements Callable<Integer> {
                     sessions ? attestation(accepted, simulated) : null,
                     handleKey,
                     membersSecret,
-                    enclaveCredential);
+                    enclaveCredential,
+                    keySeed);
         } catch (Exception e) {
             runtime.close();
             throw e;
@@ -297,21 +306,30 @@ public final class GatewayCommand implements Callable<Integer> {
             RaTlsClient attestation,
             SecretBytes handleKey,
             SecretBytes membersSecret,
-            Optional<GatewayAuthorization> enclaveCredential)
+            Optional<GatewayAuthorization> enclaveCredential,
+            SecretBytes keySeed)
             throws Exception {
         GatewayConfig config = GatewayConfig.defaults(listen)
                 .withDecapsulation(
                         kemId == KemId.DHKEM_P256_HKDF_SHA256
                                 ? GatewayConfig.Decapsulation.WORKER
                                 : GatewayConfig.Decapsulation.EVENT_LOOP);
-        KeyRotation rotation = new KeyRotation(
-                kemId,
-                keyLifetime,
-                keyLifetime.dividedBy(4),
-                keyLifetime.dividedBy(4),
-                Clock.systemUTC(),
-                new SecureRandom(),
-                KeyIdReservations.open(keyIds));
+        KeyRotation rotation = keySeed != null
+                ? KeyRotation.derived(
+                        kemId,
+                        keyLifetime,
+                        keyLifetime.dividedBy(4),
+                        keyLifetime.dividedBy(4),
+                        Clock.systemUTC(),
+                        keySeed)
+                : new KeyRotation(
+                        kemId,
+                        keyLifetime,
+                        keyLifetime.dividedBy(4),
+                        keyLifetime.dividedBy(4),
+                        Clock.systemUTC(),
+                        new SecureRandom(),
+                        KeyIdReservations.open(keyIds));
         Optional<KeyPublication> publication = Optional.empty();
         if (ledger != null) {
             KeyPublication published = new KeyPublication(

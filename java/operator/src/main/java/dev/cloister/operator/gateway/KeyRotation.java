@@ -1,21 +1,32 @@
 package dev.cloister.operator.gateway;
 
+import dev.cloister.base.SecretBytes;
 import dev.cloister.wire.hpke.AeadId;
+import dev.cloister.wire.hpke.HpkeKem;
+import dev.cloister.wire.hpke.HpkePrivateKey;
 import dev.cloister.wire.hpke.KdfId;
 import dev.cloister.wire.hpke.KemId;
 import dev.cloister.wire.ohttp.GatewayKey;
+import dev.cloister.wire.ohttp.KeyConfig;
 import dev.cloister.wire.ohttp.KeyRing;
 import dev.cloister.wire.ohttp.SymmetricAlgorithm;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The gateway's key ring and its rotation: each key is advertised for {@code lifetime}; a successor is created
@@ -39,7 +50,12 @@ public final class KeyRotation implements Supplier<KeyRing> {
     private final Clock clock;
     private final SecureRandom random;
     private final KeyIdReservations ids;
+    /** Present for replicas that derive their keys from a shared seed ({@link #derived}). */
+    private final Optional<SecretBytes> seed;
+
     private final AtomicReference<KeyRing> ring;
+
+    private static final byte[] DERIVATION_LABEL = "cloister/ohttp-key/v1".getBytes(StandardCharsets.US_ASCII);
 
     /** A rotation whose key ids are reserved in memory only (tests, the demo): a restart starts again at id 0. */
     public KeyRotation(
@@ -56,7 +72,38 @@ public final class KeyRotation implements Supplier<KeyRing> {
             Clock clock,
             SecureRandom random,
             KeyIdReservations ids) {
+        this(kem, lifetime, overlap, grace, clock, random, ids, Optional.empty());
+    }
+
+    /**
+     * A rotation whose keys are derived from {@code seed} and the time slot (class comment), so that every replica
+     * given the same seed holds the same keys; nothing is reserved on disk.
+     */
+    public static KeyRotation derived(
+            KemId kem, Duration lifetime, Duration overlap, Duration grace, Clock clock, SecretBytes seed) {
+        if (seed.length() < 32) throw new IllegalArgumentException("the key seed needs at least 32 bytes");
+        return new KeyRotation(
+                kem,
+                lifetime,
+                overlap,
+                grace,
+                clock,
+                new SecureRandom(),
+                KeyIdReservations.inMemory(),
+                Optional.of(seed));
+    }
+
+    private KeyRotation(
+            KemId kem,
+            Duration lifetime,
+            Duration overlap,
+            Duration grace,
+            Clock clock,
+            SecureRandom random,
+            KeyIdReservations ids,
+            Optional<SecretBytes> seed) {
         this.kem = Objects.requireNonNull(kem);
+        this.seed = seed;
         this.lifetime = lifetime;
         this.overlap = overlap;
         this.grace = grace;
@@ -67,7 +114,11 @@ public final class KeyRotation implements Supplier<KeyRing> {
             throw new IllegalArgumentException("overlap must be shorter than the key lifetime");
         }
         Instant now = clock.instant();
-        this.ring = new AtomicReference<>(new KeyRing(List.of(generate(now, now.plus(lifetime), Set.of())), grace));
+        GatewayKey first = seed.isPresent()
+                ? derive(Math.floorDiv(now.getEpochSecond(), lifetime.getSeconds()))
+                : generate(now, now.plus(lifetime), Set.of());
+        this.ring = new AtomicReference<>(new KeyRing(List.of(first), grace));
+        if (seed.isPresent()) rotateIfDue();
     }
 
     @Override
@@ -90,6 +141,10 @@ public final class KeyRotation implements Supplier<KeyRing> {
         if (newestEnd.minus(overlap).isAfter(now)) {
             return;
         }
+        if (seed.isPresent()) {
+            ring.set(current.rotate(derive(Math.floorDiv(newestEnd.getEpochSecond(), lifetime.getSeconds())), now));
+            return;
+        }
         Set<Integer> inUse =
                 current.keys().stream().map(k -> k.config().keyId()).collect(Collectors.toSet());
         GatewayKey next = generate(now, newestEnd.isAfter(now) ? newestEnd.plus(lifetime) : now.plus(lifetime), inUse);
@@ -100,5 +155,32 @@ public final class KeyRotation implements Supplier<KeyRing> {
     private GatewayKey generate(Instant notBefore, Instant notAfter, Set<Integer> inUse) {
         int id = ids.reserve(notBefore, notAfter.plus(grace), inUse);
         return GatewayKey.generate(id, kem, ALGORITHMS, notBefore, notAfter, random);
+    }
+
+    /** Key {@code slot} of a derived rotation (class comment). */
+    private GatewayKey derive(long slot) {
+        long seconds = lifetime.getSeconds();
+        Instant notBefore = Instant.ofEpochSecond(slot * seconds).minus(overlap);
+        Instant notAfter = Instant.ofEpochSecond((slot + 1) * seconds);
+        byte[] secret = seed.orElseThrow().reveal();
+        byte[] ikm = null;
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+            mac.update(DERIVATION_LABEL);
+            mac.update(ByteBuffer.allocate(10)
+                    .putShort((short) kem.id())
+                    .putLong(slot)
+                    .array());
+            ikm = mac.doFinal();
+            HpkePrivateKey key = HpkeKem.of(kem).deriveKeyPair(ikm);
+            int id = (int) Math.floorMod(slot, 256L);
+            return new GatewayKey(new KeyConfig(id, kem, key.publicKey(), ALGORITHMS), key, notBefore, notAfter);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("no key pair derived for slot " + slot, e);
+        } finally {
+            Arrays.fill(secret, (byte) 0);
+            if (ikm != null) Arrays.fill(ikm, (byte) 0);
+        }
     }
 }
