@@ -175,7 +175,11 @@ public final class KeyRotation implements Supplier<KeyRing> {
             ikm = mac.doFinal();
             HpkePrivateKey key = HpkeKem.of(kem).deriveKeyPair(ikm);
             int id = (int) Math.floorMod(slot, 256L);
-            return new GatewayKey(new KeyConfig(id, kem, key.publicKey(), ALGORITHMS), key, notBefore, notAfter);
+            return new GatewayKey(
+                    new KeyConfig(id, kem, dev.cloister.base.Bytes.of(key.publicKey()), ALGORITHMS),
+                    key,
+                    notBefore,
+                    notAfter);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("no key pair derived for slot " + slot, e);
         } finally {

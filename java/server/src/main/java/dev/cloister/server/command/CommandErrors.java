@@ -172,7 +172,10 @@ public final class CommandErrors
                     String name = m.group().strip();
                     if (name.endsWith(":")) return "";
                     String simple = name.substring(name.lastIndexOf('.') + 1);
-                    return simple.contains("Exception") || simple.contains("Error") ? "" : simple;
+                    // A replacement string, not a pattern: a '$' (a nested class's name) is taken literally.
+                    return simple.contains("Exception") || simple.contains("Error")
+                            ? ""
+                            : java.util.regex.Matcher.quoteReplacement(simple);
                 })
                 .replace("class ", "")
                 .strip();
