@@ -82,6 +82,7 @@ public final class SoakDeployment implements AutoCloseable {
     private int relayAdminPort;
     private String ledgerVkey;
     private String witnessVkey;
+    private String releaseVkey;
     private String release;
     private int enclaveCount;
     private long redeemedByKilledGateways;
@@ -203,6 +204,8 @@ public final class SoakDeployment implements AutoCloseable {
         ledgerVkey = keygen("ledger.soak", false, state("ledger.key"));
         witnessVkey = keygen("witness.soak", true, state("witness.key"));
         String submitter = keygen("operator.soak", false, state("operator.key"));
+        // The enclaves' development releases are signed by a release key apart from the operator's submitter key.
+        releaseVkey = keygen("release.soak", false, state("release.key"));
         Files.writeString(state("submitters"), submitter + "\n");
         secretFile("token-seed", 32);
         secretFile("handle-key", 32);
@@ -292,7 +295,11 @@ public final class SoakDeployment implements AutoCloseable {
                         "--gateway",
                         url(gatewayPorts.getFirst()) + "/",
                         "--release-proof",
-                        state("release.proof").toString()));
+                        state("release.proof").toString(),
+                        // Rebuilt under the ledger's current checkpoint every refresh: a long soak outlives the
+                        // clients' checkpoint max age.
+                        "--ledger",
+                        url(ledgerPort)));
         keys.start();
         relayPort = freePort();
         relayAdminPort = freePort();
@@ -353,6 +360,8 @@ public final class SoakDeployment implements AutoCloseable {
                         url(ledgerPort),
                         "--submitter-key",
                         state("operator.key").toString(),
+                        "--release-key",
+                        state("release.key").toString(),
                         "--release-proof-out",
                         state("release.proof").toString(),
                         "--register",
@@ -490,6 +499,11 @@ public final class SoakDeployment implements AutoCloseable {
                 ledgerVkey,
                 "--witness-vkey",
                 witnessVkey,
+                // The soak's releases are logged as it starts: no quarantine (a deployment's clients keep the default).
+                "--release-vkey",
+                releaseVkey,
+                "--release-quarantine",
+                "PT0S",
                 "--issuer",
                 url(issuerPort),
                 "--account",
