@@ -211,6 +211,8 @@ class CommandValidationTest {
             "--ledger-vkey",
             logVkey,
             "--insecure-no-witnesses",
+            "--release-vkey",
+            logVkey,
             "--issuer",
             "http://127.0.0.1:1",
             "--account",

@@ -364,6 +364,12 @@ public final class EnclaveCommand implements Callable<Integer> {
                     tsmDir + " does not exist: configfs-tsm "
                             + "needs a confidential VM (SEV-SNP or TDX guest kernel with configfs mounted); use --platform sim here");
         }
+        if (ledger != null && platform.equals("configfs-tsm")) {
+            throw new UsageException(
+                    "--ledger",
+                    "an enclave on real hardware does not publish itself: clients accept only the measurement of a "
+                            + "published image ('cloister release publish --image DIR')");
+        }
         if (simImage != null && !platform.equals("sim")) {
             throw new UsageException("--sim-image", "is for --platform sim only (real hardware measures its image)");
         }
@@ -386,12 +392,6 @@ public final class EnclaveCommand implements Callable<Integer> {
         }
         if (batchWindow != null && (batchWindow.isNegative() || batchWindow.isZero())) {
             throw new UsageException("--batch-window " + batchWindow, "must be positive");
-        }
-        if (ledger != null && platform.equals("configfs-tsm")) {
-            throw new UsageException(
-                    "--ledger",
-                    "an enclave on real hardware does not publish itself: clients accept only the measurement of a "
-                            + "published image ('cloister release publish --image DIR')");
         }
         if (ledger != null && (submitterKey == null || releaseKey == null)) {
             throw new CommandLine.ParameterException(

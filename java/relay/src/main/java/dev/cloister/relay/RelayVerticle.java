@@ -298,6 +298,8 @@ public final class RelayVerticle extends VerticleBase {
                 answer(Problem.GATEWAY_TIMEOUT);
             } else if (request.isEnded() || cause instanceof ConnectException) {
                 metrics.record(Outcome.GATEWAY_UNREACHABLE, start);
+                // What failed towards the gateway (the relay holds only encapsulated bytes: nothing private here).
+                LOG.warn("a request could not be forwarded to a gateway: {}", cause.toString());
                 answer(Problem.BAD_GATEWAY);
             } else {
                 metrics.record(Outcome.CLIENT_ABORTED, start);
