@@ -24,7 +24,14 @@ public final class LauncherHardeningProbe {
         }
         out.append("injected=").append(System.getProperty("cloister.injected")).append('\n');
         out.append("tmpdir=").append(System.getProperty("java.io.tmpdir")).append('\n');
-        for (String lib : org.bytedeco.javacpp.Loader.getLoadedLibraries().values()) {
+        // Where the JNI library JavaCPP extracted is mapped from, as the kernel sees it.
+        java.util.Set<String> libraries = new java.util.TreeSet<>();
+        for (String line : Files.readAllLines(Path.of("/proc/self/maps"), StandardCharsets.US_ASCII)) {
+            int slash = line.indexOf('/');
+            if (slash >= 0 && line.contains("jniNativeCore"))
+                libraries.add(line.substring(slash).strip());
+        }
+        for (String lib : libraries) {
             out.append("lib=").append(lib).append('\n');
         }
         for (String line : Files.readAllLines(Path.of("/proc/self/limits"), StandardCharsets.US_ASCII)) {
