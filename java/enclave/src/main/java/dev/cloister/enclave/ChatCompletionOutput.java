@@ -137,6 +137,7 @@ final class ChatCompletionOutput implements Assistant.Answer {
             }
             return;
         }
+        onAnswered.run(); // counted before the answer leaves: a caller that has it sees the count
         if (stream) {
             sendHead();
             if (compact) {
@@ -162,7 +163,6 @@ final class ChatCompletionOutput implements Assistant.Answer {
             Arrays.fill(body, (byte) 0);
         }
         outbox.close();
-        onAnswered.run();
     }
 
     /** Answers a refusal before generation started: a known-length response with the error object. */

@@ -369,11 +369,11 @@ public final class EnclaveVerticle extends VerticleBase {
             byte[] body = new ModelList(
                             List.of(new ModelList.Model(assistant.modelId(), started.getEpochSecond(), "cloister")))
                     .encode();
+            answered.increment(); // counted before the answer leaves: a caller that has it sees the count
+            answeredHere.incrementAndGet();
             outbox.seal(BinaryResponse.of(200, FieldSection.of("content-type", MediaTypes.JSON), body)
                     .encode());
             outbox.close();
-            answered.increment();
-            answeredHere.incrementAndGet();
             return;
         }
         if (!inner.method().equals("POST")) {
@@ -492,6 +492,8 @@ public final class EnclaveVerticle extends VerticleBase {
                     FinishReason.valueOf(completion.reason().name()),
                     completion.promptTokens(),
                     completion.generatedTokens());
+            answered.increment(); // counted before the answer leaves: a caller that has it sees the count
+            answeredHere.incrementAndGet();
             if (stream) {
                 sendHead();
                 byte[] line = (done.encode() + "\n").getBytes(StandardCharsets.UTF_8);
@@ -505,8 +507,6 @@ public final class EnclaveVerticle extends VerticleBase {
                 Arrays.fill(body, (byte) 0);
             }
             outbox.close();
-            answered.increment();
-            answeredHere.incrementAndGet();
         }
 
         /** Answers a refused request with an RFC 9457 problem document, in the framing the client asked for. */
