@@ -47,6 +47,12 @@ public final class RelayVerticle extends VerticleBase {
     private ClientRateLimit rateLimit;
     private RelayMetrics metrics;
     private HttpClient client;
+    /**
+     * Probes have their own client, one fresh connection each: a probe never waits behind forwarded exchanges in a
+     * full pool (which would mark a busy replica unhealthy) and never leaves a connection for a forwarded request.
+     */
+    private HttpClient probes;
+
     private HttpServer server;
     private GatewayReplicas replicas;
 
@@ -65,6 +71,11 @@ public final class RelayVerticle extends VerticleBase {
                         .setIdleTimeout((int) config.requestTimeout().toSeconds())
                         .setKeepAlive(true),
                 new PoolOptions().setHttp1MaxSize(64));
+        probes = vertx.createHttpClient(
+                new HttpClientOptions()
+                        .setConnectTimeout((int) config.connectTimeout().toMillis())
+                        .setKeepAlive(false),
+                new PoolOptions().setHttp1MaxSize(Math.max(1, config.gateways().size())));
         vertx.setPeriodic(60_000, id -> rateLimit.sweep(System.nanoTime()));
         replicas = new GatewayReplicas(config.gateways());
         vertx.setPeriodic(config.probeInterval().toMillis(), id -> probeAll());
@@ -99,7 +110,7 @@ public final class RelayVerticle extends VerticleBase {
                     .setAbsoluteURI(replica.url().toString())
                     .setConnectTimeout(config.connectTimeout().toMillis())
                     .setIdleTimeout(config.connectTimeout().toMillis());
-            client.request(options)
+            probes.request(options)
                     .compose(probe -> probe.send())
                     .compose(answer -> answer.end().map(v -> answer.statusCode()))
                     .onComplete(result -> {
