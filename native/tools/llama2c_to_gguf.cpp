@@ -12,6 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "quant.h"
+
+using cloister::float_to_bf16;
+using cloister::float_to_fp16;
+
 namespace {
 
 [[noreturn]] void die(const std::string &m) {
@@ -23,35 +28,6 @@ std::vector<char> read_file(const char *path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) die(std::string("cannot read ") + path);
     return std::vector<char>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-uint16_t float_to_half(float f) {
-    uint32_t x;
-    std::memcpy(&x, &f, 4);
-    uint32_t sign = (x >> 16) & 0x8000u;
-    int32_t exp = static_cast<int32_t>((x >> 23) & 0xff) - 127 + 15;
-    uint32_t mant = x & 0x7fffffu;
-    if (((x >> 23) & 0xff) == 0xff) return static_cast<uint16_t>(sign | 0x7c00u | (mant ? 0x200u : 0));
-    if (exp >= 31) return static_cast<uint16_t>(sign | 0x7c00u);
-    if (exp <= 0) {
-        if (exp < -10) return static_cast<uint16_t>(sign);
-        mant |= 0x800000u;
-        uint32_t shift = static_cast<uint32_t>(14 - exp);
-        uint32_t h = mant >> shift, rem = mant & ((1u << shift) - 1), half = 1u << (shift - 1);
-        if (rem > half || (rem == half && (h & 1))) h++;
-        return static_cast<uint16_t>(sign | h);
-    }
-    uint32_t h = static_cast<uint32_t>(exp) << 10 | mant >> 13, rem = mant & 0x1fffu;
-    if (rem > 0x1000u || (rem == 0x1000u && (h & 1))) h++;  // round to nearest even (may carry into the exponent)
-    return static_cast<uint16_t>(sign | h);
-}
-
-uint16_t float_to_bf16(float f) {
-    uint32_t x;
-    std::memcpy(&x, &f, 4);
-    if ((x & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((x >> 16) | 0x40);  // quiet NaN
-    x += 0x7fffu + ((x >> 16) & 1);
-    return static_cast<uint16_t>(x >> 16);
 }
 
 class Out {
@@ -91,7 +67,7 @@ void encode(Tensor &t) {
         case G_F16: case G_BF16:
             t.bytes.resize(n * 2);
             for (uint64_t i = 0; i < n; i++) {
-                uint16_t h = t.type == G_F16 ? float_to_half(t.data[i]) : float_to_bf16(t.data[i]);
+                uint16_t h = t.type == G_F16 ? float_to_fp16(t.data[i]) : float_to_bf16(t.data[i]);
                 std::memcpy(&t.bytes[2 * i], &h, 2);
             }
             break;
@@ -102,7 +78,7 @@ void encode(Tensor &t) {
                 float amax = 0;
                 for (int j = 0; j < 32; j++) amax = std::fmax(amax, std::fabs(x[j]));
                 float d = amax / 127.0f, id = d != 0 ? 1.0f / d : 0.0f;
-                uint16_t dh = float_to_half(d);
+                uint16_t dh = float_to_fp16(d);
                 std::memcpy(&t.bytes[blk * 34], &dh, 2);
                 for (int j = 0; j < 32; j++) t.bytes[blk * 34 + 2 + j] = static_cast<uint8_t>(static_cast<int8_t>(std::lround(x[j] * id)));
             }
