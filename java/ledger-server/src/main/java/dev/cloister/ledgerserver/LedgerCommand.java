@@ -152,8 +152,9 @@ public final class LedgerCommand implements Callable<Integer> {
                             endpoints,
                             interval,
                             runtime.registry(),
-                            maxOhttpKeys,
-                            recosignEvery))
+                            LedgerVerticle.Limits.DEFAULTS
+                                    .withMaxConcurrentOhttpKeys(maxOhttpKeys)
+                                    .withRecosignEvery(recosignEvery)))
                     .compose(id -> runtime.vertx().deployVerticle(new AdminVerticle(adminListen, runtime.registry())))
                     .await(30, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -101,6 +101,46 @@ public final class LedgerVerticle extends VerticleBase {
     private Counter appended;
     private Counter refused;
 
+    /**
+     * What an operator may tune beyond the ledger's parties.
+     *
+     * @param maxConcurrentOhttpKeys the most OHTTP key entries valid at one instant ({@link KeyUniqueness})
+     * @param recosignEvery how often the witnesses are asked to cosign the current checkpoint again when no batch did
+     *     (so that a quiet log still serves a checkpoint that clients' witness policies find recent: keep it well
+     *     under their max age)
+     * @param maxPending how many submissions may wait to be appended; more get 503 with Retry-After
+     */
+    public record Limits(int maxConcurrentOhttpKeys, Duration recosignEvery, int maxPending) {
+        public static final Limits DEFAULTS =
+                new Limits(KeyUniqueness.DEFAULT_MAX_CONCURRENT_OHTTP_KEYS, DEFAULT_RECOSIGN_INTERVAL, MAX_PENDING);
+
+        public Limits {
+            if (maxConcurrentOhttpKeys < 1) {
+                throw new IllegalArgumentException(
+                        "at most " + maxConcurrentOhttpKeys + " concurrent OHTTP keys: must be at least 1");
+            }
+            if (recosignEvery.isNegative() || recosignEvery.isZero()) {
+                throw new IllegalArgumentException("re-cosign interval " + recosignEvery + " is not positive");
+            }
+            if (maxPending < 1) {
+                throw new IllegalArgumentException(
+                        "at most " + maxPending + " pending submissions: must be at least 1");
+            }
+        }
+
+        public Limits withMaxConcurrentOhttpKeys(int keys) {
+            return new Limits(keys, recosignEvery, maxPending);
+        }
+
+        public Limits withRecosignEvery(Duration every) {
+            return new Limits(maxConcurrentOhttpKeys, every, maxPending);
+        }
+
+        public Limits withMaxPending(int pending) {
+            return new Limits(maxConcurrentOhttpKeys, recosignEvery, pending);
+        }
+    }
+
     public LedgerVerticle(
             ListenAddress listen,
             Sequencer sequencer,
@@ -109,18 +149,9 @@ public final class LedgerVerticle extends VerticleBase {
             List<WitnessEndpoint> witnesses,
             Duration interval,
             MeterRegistry registry) {
-        this(
-                listen,
-                sequencer,
-                storage,
-                submitters,
-                witnesses,
-                interval,
-                registry,
-                KeyUniqueness.DEFAULT_MAX_CONCURRENT_OHTTP_KEYS);
+        this(listen, sequencer, storage, submitters, witnesses, interval, registry, Limits.DEFAULTS);
     }
 
-    /** @param maxConcurrentOhttpKeys the most OHTTP key entries valid at one instant ({@link KeyUniqueness}) */
     public LedgerVerticle(
             ListenAddress listen,
             Sequencer sequencer,
@@ -129,65 +160,10 @@ public final class LedgerVerticle extends VerticleBase {
             List<WitnessEndpoint> witnesses,
             Duration interval,
             MeterRegistry registry,
-            int maxConcurrentOhttpKeys) {
-        this(
-                listen,
-                sequencer,
-                storage,
-                submitters,
-                witnesses,
-                interval,
-                registry,
-                maxConcurrentOhttpKeys,
-                DEFAULT_RECOSIGN_INTERVAL);
-    }
-
-    /**
-     * @param recosignEvery how often the witnesses are asked to cosign the current checkpoint again when no batch did
-     *     (so that a quiet log still serves a checkpoint that clients' witness policies find recent: keep it well under
-     *     their max age)
-     */
-    public LedgerVerticle(
-            ListenAddress listen,
-            Sequencer sequencer,
-            LogStorage storage,
-            List<? extends NoteVerifier> submitters,
-            List<WitnessEndpoint> witnesses,
-            Duration interval,
-            MeterRegistry registry,
-            int maxConcurrentOhttpKeys,
-            Duration recosignEvery) {
-        this(
-                listen,
-                sequencer,
-                storage,
-                submitters,
-                witnesses,
-                interval,
-                registry,
-                maxConcurrentOhttpKeys,
-                recosignEvery,
-                MAX_PENDING);
-    }
-
-    /** @param maxPending how many submissions may wait to be appended; more get 503 with Retry-After */
-    LedgerVerticle(
-            ListenAddress listen,
-            Sequencer sequencer,
-            LogStorage storage,
-            List<? extends NoteVerifier> submitters,
-            List<WitnessEndpoint> witnesses,
-            Duration interval,
-            MeterRegistry registry,
-            int maxConcurrentOhttpKeys,
-            Duration recosignEvery,
-            int maxPending) {
-        if (recosignEvery.isNegative() || recosignEvery.isZero()) {
-            throw new IllegalArgumentException("re-cosign interval " + recosignEvery + " is not positive");
-        }
-        this.recosignEvery = recosignEvery;
-        this.queue = new SubmissionQueue(maxPending, MAX_BATCH, DEDUP_WINDOW);
-        this.keyRules = new KeyUniqueness(maxConcurrentOhttpKeys);
+            Limits limits) {
+        this.recosignEvery = limits.recosignEvery();
+        this.queue = new SubmissionQueue(limits.maxPending(), MAX_BATCH, DEDUP_WINDOW);
+        this.keyRules = new KeyUniqueness(limits.maxConcurrentOhttpKeys());
         this.listen = listen;
         this.sequencer = sequencer;
         this.storage = storage;

@@ -114,9 +114,7 @@ class LedgerVerticleTest {
                 endpoints,
                 interval,
                 registry,
-                dev.cloister.ledger.monitor.KeyUniqueness.DEFAULT_MAX_CONCURRENT_OHTTP_KEYS,
-                LedgerVerticle.DEFAULT_RECOSIGN_INTERVAL,
-                maxPending);
+                LedgerVerticle.Limits.DEFAULTS.withMaxPending(maxPending));
         vertx.deployVerticle(ledger).await(WAIT, TimeUnit.SECONDS);
         port = ledger.actualPort();
         web = WebClient.create(vertx);
@@ -174,6 +172,22 @@ class LedgerVerticleTest {
                     socket.write(Buffer.buffer(request));
                 });
         return closed.future().await(WAIT, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void limitsRefuseWhatCannotWork() {
+        LedgerVerticle.Limits d = LedgerVerticle.Limits.DEFAULTS;
+        for (Runnable bad : List.<Runnable>of(
+                () -> d.withMaxConcurrentOhttpKeys(0),
+                () -> d.withRecosignEvery(java.time.Duration.ZERO),
+                () -> d.withRecosignEvery(java.time.Duration.ofSeconds(-1)),
+                () -> d.withMaxPending(0))) {
+            IllegalArgumentException refused =
+                    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, bad::run);
+            assertTrue(refused.getMessage().contains("must be at least 1")
+                    || refused.getMessage().contains("is not positive"));
+        }
+        assertEquals(4, d.withMaxConcurrentOhttpKeys(4).maxConcurrentOhttpKeys());
     }
 
     @Test

@@ -115,8 +115,7 @@ class ReleaseProofRefreshTest {
                         URI.create("http://127.0.0.1:" + witness.actualPort()), cosigner.verifier())),
                 Duration.ofMillis(20),
                 new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                4,
-                Duration.ofMillis(50));
+                LedgerVerticle.Limits.DEFAULTS.withMaxConcurrentOhttpKeys(4).withRecosignEvery(Duration.ofMillis(50)));
         vertx.deployVerticle(ledger).await(10, TimeUnit.SECONDS);
         URI ledgerUrl = URI.create("http://127.0.0.1:" + ledger.actualPort());
 
