@@ -21,7 +21,7 @@ digest() { # FILE ALG -> the calculated message digest, lower-case hex
     echo "{"
     echo "  \"tool\": \"$(osslsigncode --version 2>&1 | head -1 | sed "s/, using://")\","
     first=1
-    for f in pe32plus.efi pe32plus-unaligned.efi pe32.efi; do
+    for f in pe32plus.efi pe32plus-unaligned.efi pe32.efi bzimage.efi; do
         [ $first = 1 ] || echo ","
         first=0
         printf '  "%s": {"sha256": "%s", "sha384": "%s", "file_sha256": "%s"}' "$f" "$(digest "$here/$f" sha256)" \

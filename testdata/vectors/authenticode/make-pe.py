@@ -5,15 +5,26 @@ import struct
 import sys
 
 
-def pe(plus: bool, trailing: int, checksum: int) -> bytes:
-    lfanew = 0x80
+def pe(plus: bool, trailing: int, checksum: int, lfanew: int = 0x80, setup_header: bool = False) -> bytes:
     n_sections = 4
     opt_size = (112 if plus else 96) + 16 * 8
     size_of_headers = 0x400
     out = bytearray(size_of_headers)
     out[0:2] = b"MZ"
     struct.pack_into("<I", out, 0x3C, lfanew)
-    out[0x40:0x80] = bytes((i * 7 + 3) & 0xFF for i in range(0x40))  # a DOS stub of sorts
+    out[0x40:lfanew] = bytes((i * 7 + 3) & 0xFF for i in range(lfanew - 0x40))  # a DOS stub of sorts
+    if setup_header:
+        # A Linux x86 boot protocol 2.15 setup header (Documentation/arch/x86/boot.rst), as a bzImage with the EFI
+        # stub carries after its PE headers: "HdrS", LOADED_HIGH, initrd_addr_max, XLF_CAN_BE_LOADED_ABOVE_4G.
+        out[0x1F1:0x268] = bytes((i * 3 + 11) & 0xFF for i in range(0x268 - 0x1F1))
+        out[0x202:0x206] = b"HdrS"
+        struct.pack_into("<H", out, 0x206, 0x020F)
+        out[0x210] = 0
+        out[0x211] = 0x01
+        struct.pack_into("<IIII", out, 0x218, 0, 0, 0, 0)
+        struct.pack_into("<II", out, 0x224, 0, 0)
+        struct.pack_into("<I", out, 0x22C, 0x7FFFFFFF)
+        struct.pack_into("<H", out, 0x236, 0x0040)
     out[lfanew:lfanew + 4] = b"PE\0\0"
     coff = lfanew + 4
     struct.pack_into("<HHIIIHH", out, coff, 0x8664 if plus else 0x14C, n_sections, 0x5F5E100, 0, 0, opt_size, 0x0206)
@@ -66,6 +77,7 @@ def main() -> None:
         "pe32plus.efi": pe(True, 0x48, 0),
         "pe32plus-unaligned.efi": pe(True, 0x35, 0x1234),
         "pe32.efi": pe(False, 0x10, 0xDEADBEEF),
+        "bzimage.efi": pe(True, 0x408, 0, lfanew=0x40, setup_header=True),
     }
     for name, data in files.items():
         with open(f"{outdir}/{name}", "wb") as f:

@@ -34,7 +34,7 @@ class AuthenticodeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"pe32plus.efi", "pe32plus-unaligned.efi", "pe32.efi"})
+    @ValueSource(strings = {"pe32plus.efi", "pe32plus-unaligned.efi", "pe32.efi", "bzimage.efi"})
     void matchesOsslsigncode(String name) throws Exception {
         byte[] image = fixture(name);
         assertEquals(Vectors.str(expected(name), "file_sha256"), Vectors.hex(sha256(image)), "fixture file");
