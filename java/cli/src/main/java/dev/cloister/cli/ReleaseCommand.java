@@ -433,7 +433,8 @@ public final class ReleaseCommand implements Runnable {
                 try {
                     if (!(LedgerEntry.decode(ReleaseImage.readBounded(which.entry, 65535))
                             instanceof SignedRelease signed)) {
-                        throw new UsageException("--release-entry " + which.entry, "is not a signed release (0x10 or 0x12)");
+                        throw new UsageException(
+                                "--release-entry " + which.entry, "is not a signed release (0x10 or 0x12)");
                     }
                     release = signed.digest();
                 } catch (FormatException e) {

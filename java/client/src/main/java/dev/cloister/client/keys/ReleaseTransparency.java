@@ -31,7 +31,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Which enclave software a client accepts (issue 15 item 5): a {@link SignedRelease} (entry type 0x10) that
+ * Which enclave software a client accepts (issue 15 item 5): a {@link SignedRelease} (entry type 0x10, or 0x12 with TDX platforms) that
  * <ol>
  *   <li>is signed by one of the client's release keys ({@link ReleaseTrust}), not merely logged by the operator;</li>
  *   <li>is in the ledger: a {@code .tlog-proof} whose checkpoint the log signed and the witness quorum cosigned
