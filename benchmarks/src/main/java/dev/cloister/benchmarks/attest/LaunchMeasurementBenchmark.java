@@ -4,12 +4,17 @@ import dev.cloister.attest.measure.KernelHashes;
 import dev.cloister.attest.measure.LaunchDescription;
 import dev.cloister.attest.measure.MeasurementException;
 import dev.cloister.attest.measure.OvmfImage;
+import dev.cloister.attest.measure.QemuDirectBootKernel;
+import dev.cloister.attest.measure.Rtmr;
 import dev.cloister.attest.measure.VcpuType;
 import dev.cloister.attest.measure.VerityTree;
 import dev.cloister.attest.measure.VmmType;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +37,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * 12 MiB kernel and a 48 MiB initrd, 4 vCPUs EPYC-v4 under QEMU: read and parse the OVMF, fold its 1024 pages, hash
  * kernel and initrd, measure the sections and VMSAs. {@code ovmfPages64MiB}: the worst case of the firmware path, a
  * 64 MiB OVMF (16384 page digests). {@code verity64MiB}: the dm-verity root hash of a 64 MiB data volume.
+ * {@code tdxRtmr1And2_60MiB}: TDX RTMR1 and RTMR2 of a direct boot, from a 12 MiB bzImage-shaped PE (the Authenticode
+ * fixture's headers, random sections and trailing data) and the 48 MiB initrd: QEMU's setup-header patch, the
+ * Authenticode SHA-384, and the initrd's SHA-384.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -50,6 +58,7 @@ public class LaunchMeasurementBenchmark {
     private Path kernel;
     private Path initrd;
     private Path volume;
+    private Path bzImage;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -62,6 +71,10 @@ public class LaunchMeasurementBenchmark {
         kernel = Files.write(dir.resolve("vmlinuz"), bytes(12 * MIB, random));
         initrd = Files.write(dir.resolve("initrd"), bytes(48 * MIB, random));
         volume = Files.write(dir.resolve("data.img"), bytes(64 * MIB, random));
+        byte[] pe = Files.readAllBytes(vectors.resolve("authenticode/bzimage.efi"));
+        byte[] big = bytes(12 * MIB, random);
+        System.arraycopy(pe, 0, big, 0, pe.length);
+        bzImage = Files.write(dir.resolve("bzImage"), big);
     }
 
     private static byte[] firmware(int size, byte[] suffix, Random random) {
@@ -78,7 +91,7 @@ public class LaunchMeasurementBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
-        for (Path p : new Path[] {ovmf, bigOvmf, kernel, initrd, volume}) {
+        for (Path p : new Path[] {ovmf, bigOvmf, kernel, initrd, volume, bzImage}) {
             Files.deleteIfExists(p);
         }
         Files.deleteIfExists(dir);
@@ -102,5 +115,20 @@ public class LaunchMeasurementBenchmark {
     @Benchmark
     public byte[] verity64MiB() throws IOException, MeasurementException {
         return VerityTree.rootHash(volume, new byte[32]);
+    }
+
+    @Benchmark
+    public byte[][] tdxRtmr1And2_60MiB() throws IOException, MeasurementException, NoSuchAlgorithmException {
+        long initrdSize = Files.size(initrd);
+        byte[] rtmr1 = Rtmr.directBootRtmr1(
+                QemuDirectBootKernel.authenticodeSha384(Files.readAllBytes(bzImage), initrdSize, 4L << 30));
+        MessageDigest md = MessageDigest.getInstance("SHA-384");
+        byte[] buffer = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(initrd)) {
+            for (int n; (n = in.read(buffer)) > 0; ) md.update(buffer, 0, n);
+        }
+        byte[] rtmr2 =
+                Rtmr.directBootRtmr2(Rtmr.ovmfLoadOptions("console=ttyS0 quiet panic=-1", initrdSize), md.digest());
+        return new byte[][] {rtmr1, rtmr2};
     }
 }

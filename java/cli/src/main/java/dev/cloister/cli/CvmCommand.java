@@ -5,16 +5,13 @@ import dev.cloister.attest.measure.LaunchDescription;
 import dev.cloister.attest.measure.LaunchDescriptionJson;
 import dev.cloister.attest.measure.MeasurementException;
 import dev.cloister.attest.measure.OvmfImage;
-import dev.cloister.attest.measure.Rtmr;
 import dev.cloister.attest.measure.VcpuType;
 import dev.cloister.attest.measure.VmmType;
+import dev.cloister.ledger.entry.TdxRuntime;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -110,14 +107,16 @@ public final class CvmCommand implements Runnable {
 
         @Option(
                 names = "--tdx",
-                description = "Also print TDX RTMR2 (command line and initrd) and, with "
-                        + "--tdx-kernel-authenticode, RTMR1")
+                description = "Also print TDX RTMR1 (the kernel's Authenticode digest as QEMU patches it) and RTMR2 "
+                        + "(command line and initrd) of a QEMU direct boot")
         boolean tdx;
 
         @Option(
-                names = "--tdx-kernel-authenticode",
-                description = "SHA-384 Authenticode digest of the kernel as " + "OVMF loads it (96 hex), for RTMR1")
-        String kernelAuthenticode;
+                names = "--tdx-memory",
+                defaultValue = "4G",
+                description = "With --tdx: the TD's memory (QEMU -m), where QEMU puts the initrd (default: "
+                        + "${DEFAULT-VALUE})")
+        String tdxMemory;
 
         @Override
         public Integer call() {
@@ -194,43 +193,20 @@ public final class CvmCommand implements Runnable {
             return LaunchDescription.ofImage(ovmf, kernel, f.vcpus, type, guestFeatures);
         }
 
-        private JsonObject tdx() throws IOException {
+        private JsonObject tdx() throws IOException, MeasurementException {
             Binaries f = source.files;
-            if (f == null || f.initrd == null) {
-                throw new IllegalArgumentException("--tdx needs --initrd and --cmdline (RTMR2 measures both)");
+            if (f == null || f.kernel == null || f.initrd == null) {
+                throw new IllegalArgumentException(
+                        "--tdx needs --kernel, --initrd and --cmdline (RTMR1 measures the kernel, RTMR2 the others)");
             }
-            JsonObject o = new JsonObject();
-            if (kernelAuthenticode != null) {
-                if (!kernelAuthenticode.matches("[0-9a-fA-F]{96}")) {
-                    throw new IllegalArgumentException("--tdx-kernel-authenticode must be 96 hex digits");
-                }
-                o.put(
-                        "rtmr1",
-                        HexFormat.of()
-                                .formatHex(Rtmr.directBootRtmr1(HexFormat.of()
-                                        .parseHex(kernelAuthenticode.toLowerCase(java.util.Locale.ROOT)))));
-            }
-            o.put(
-                    "rtmr2",
-                    HexFormat.of()
-                            .formatHex(Rtmr.directBootRtmr2(f.cmdline == null ? "" : f.cmdline, sha384(f.initrd))));
-            return o;
-        }
-
-        private static byte[] sha384(Path file) throws IOException {
-            MessageDigest md;
-            try {
-                md = MessageDigest.getInstance("SHA-384");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-            byte[] buffer = new byte[1 << 16];
-            try (InputStream in = java.nio.file.Files.newInputStream(file)) {
-                for (int n; (n = in.read(buffer)) > 0; ) {
-                    md.update(buffer, 0, n);
-                }
-            }
-            return md.digest();
+            TdxRuntime t = ReleaseImage.tdxRuntime(
+                    f.kernel,
+                    f.initrd,
+                    f.cmdline == null ? "" : f.cmdline,
+                    ReleaseCommand.Publish.memorySize(tdxMemory));
+            return new JsonObject()
+                    .put("rtmr1", t.rtmr1().hex())
+                    .put("rtmr2", t.rtmr2().hex());
         }
 
         private static byte[] readBounded(Path file, int max) throws IOException {

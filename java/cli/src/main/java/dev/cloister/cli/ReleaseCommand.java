@@ -1,6 +1,7 @@
 package dev.cloister.cli;
 
 import dev.cloister.attest.measure.MeasurementException;
+import dev.cloister.attest.measure.TdvfImage;
 import dev.cloister.attest.measure.VcpuType;
 import dev.cloister.attest.measure.VmmType;
 import dev.cloister.base.Bytes;
@@ -11,6 +12,7 @@ import dev.cloister.ledger.entry.ReleaseManifest;
 import dev.cloister.ledger.entry.ReleaseRevocation;
 import dev.cloister.ledger.entry.SignedRelease;
 import dev.cloister.ledger.entry.SnpShape;
+import dev.cloister.ledger.entry.TdxPlatform;
 import dev.cloister.ledger.note.Ed25519NoteSigner;
 import dev.cloister.server.command.Arguments;
 import dev.cloister.server.command.UsageException;
@@ -79,8 +81,9 @@ public final class ReleaseCommand implements Runnable {
     @Command(
             name = "publish",
             mixinStandardHelpOptions = true,
-            description = "Compute an image's measurements (SEV-SNP launch digest per vCPU count; TDX RTMR1/RTMR2), "
-                    + "sign them as a release with the release key and log the release in the ledger.")
+            description = "Compute an image's measurements (SEV-SNP launch digest per vCPU count; TDX RTMR1/RTMR2, "
+                    + "with MRTD and RTMR0 per host platform), sign them as a release with the release key and log "
+                    + "the release in the ledger.")
     static final class Publish implements Callable<Integer> {
 
         @Spec
@@ -137,9 +140,58 @@ public final class ReleaseCommand implements Runnable {
         String vmm;
 
         @Option(
-                names = "--tdx-kernel-authenticode",
-                description = "SHA-384 Authenticode digest of the kernel (96 hex): also publish TDX RTMR1 and RTMR2")
-        String kernelAuthenticode;
+                names = "--tdx",
+                description = "Also publish TDX RTMR1 (the kernel's Authenticode digest as QEMU patches it) and RTMR2 "
+                        + "(command line and initrd), computed from the image (implied by --tdx-platform)")
+        boolean tdx;
+
+        @Option(
+                names = "--tdx-memory",
+                defaultValue = "4G",
+                description = "The TD's memory (QEMU -m; bytes or a K/M/G/T suffix), where QEMU puts the initrd: RTMR1 "
+                        + "holds for every size from 2.75G on and for exactly 2G (default: ${DEFAULT-VALUE})")
+        String tdxMemory;
+
+        @ArgGroup(exclusive = false, multiplicity = "0..*")
+        List<TdxPlatformOptions> tdxPlatforms = new ArrayList<>();
+
+        /** One host platform's TDX registers: {@code --tdx-platform NAME (--tdvf F | --tdx-mrtd HEX) --tdx-rtmr0 HEX}. */
+        static final class TdxPlatformOptions {
+            @Option(
+                    names = "--tdx-platform",
+                    required = true,
+                    description = "A TDX host platform the release runs on (its name, e.g. 'gcp c3-standard-4'); "
+                            + "repeat the group per platform")
+            String name;
+
+            @ArgGroup(exclusive = true, multiplicity = "1")
+            Mrtd mrtd;
+
+            @Option(
+                    names = "--tdx-firmware",
+                    description = "The TDVF build its MRTD is of (default with --tdvf: the file's name and SHA-256)")
+            String firmware;
+
+            @Option(
+                    names = "--tdvf-page-order",
+                    description = "How the platform's QEMU adds TDVF pages: single-pass (QEMU 9 and later, the "
+                            + "default) or two-pass (QEMU 8)")
+            String pageOrder;
+
+            @Option(
+                    names = "--tdx-rtmr0",
+                    required = true,
+                    description = "RTMR0 on that platform (96 hex: firmware configuration, TD-HOB, ACPI tables)")
+            String rtmr0;
+        }
+
+        static final class Mrtd {
+            @Option(names = "--tdvf", description = "The platform's TDVF (OVMF) build: MRTD is computed from it")
+            Path tdvf;
+
+            @Option(names = "--tdx-mrtd", description = "The platform's MRTD (96 hex), with --tdx-firmware")
+            String hex;
+        }
 
         @Option(names = "--name", description = "Release name (default: cloister-enclave and the commit)")
         String name;
@@ -188,22 +240,24 @@ public final class ReleaseCommand implements Runnable {
             }
             VmmType vmmType;
             ReleaseImage.Firmware source;
-            Optional<byte[]> authenticode;
+            Optional<Long> memory;
             try {
                 vmmType = VmmType.parse(vmm);
                 source = firmware.ovmf != null
                         ? new ReleaseImage.Firmware.Ovmf(
                                 firmware.ovmf, Optional.of(VcpuType.parse(vcpuType)), features(guestFeatures))
                         : new ReleaseImage.Firmware.Described(firmware.launchInputs);
-                authenticode = kernelAuthenticode == null
-                        ? Optional.empty()
-                        : Optional.of(Arguments.hex("--tdx-kernel-authenticode", kernelAuthenticode, 48));
+                memory = tdx || !tdxPlatforms.isEmpty() ? Optional.of(memorySize(tdxMemory)) : Optional.empty();
             } catch (IllegalArgumentException e) {
-                throw new UsageException("--vmm / --vcpu-type / --guest-features", e.getMessage());
+                throw new UsageException("--vmm / --vcpu-type / --guest-features / --tdx-memory", e.getMessage());
             }
             ReleaseImage measured;
+            List<TdxPlatform> platforms = new ArrayList<>();
             try {
-                measured = ReleaseImage.measure(image, source, vcpus, vmmType, authenticode);
+                measured = ReleaseImage.measure(image, source, vcpus, vmmType, memory);
+                for (TdxPlatformOptions p : tdxPlatforms) {
+                    platforms.add(platform(p));
+                }
             } catch (MeasurementException | IOException e) {
                 spec.commandLine().getErr().println("cloister release publish: " + e.getMessage());
                 return 1;
@@ -231,6 +285,11 @@ public final class ReleaseCommand implements Runnable {
                         smtAllowed,
                         measured.shapes(),
                         measured.tdx(),
+                        platforms.stream()
+                                .sorted(java.util.Comparator.comparing(
+                                        (TdxPlatform p) -> p.platform().getBytes(StandardCharsets.UTF_8),
+                                        java.util.Arrays::compareUnsigned))
+                                .toList(),
                         List.of(),
                         measured.images(),
                         Bytes.of(measured.launchDescription().getBytes(StandardCharsets.UTF_8)),
@@ -259,8 +318,66 @@ public final class ReleaseCommand implements Runnable {
                 out.println("tdx rtmr1: " + t.rtmr1().hex());
                 out.println("tdx rtmr2: " + t.rtmr2().hex());
             });
+            for (TdxPlatform p : release.manifest().tdxPlatforms()) {
+                out.println("tdx platform '" + p.platform() + "' (" + p.firmware() + "): mrtd "
+                        + p.mrtd().hex() + ", rtmr0 " + p.rtmr0().hex());
+            }
             out.flush();
             return 0;
+        }
+
+        /** One platform's MRTD (from its TDVF, or as given) and RTMR0. */
+        private static TdxPlatform platform(TdxPlatformOptions p) throws IOException, MeasurementException {
+            byte[] rtmr0 = Arguments.hex("--tdx-rtmr0", p.rtmr0, 48);
+            TdvfImage.PageAddOrder order = switch (p.pageOrder == null ? "single-pass" : p.pageOrder) {
+                case "single-pass" -> TdvfImage.PageAddOrder.SINGLE_PASS;
+                case "two-pass" -> TdvfImage.PageAddOrder.TWO_PASS;
+                default ->
+                    throw new UsageException("--tdvf-page-order " + p.pageOrder, "must be single-pass or two-pass");
+            };
+            byte[] mrtd;
+            String firmware = p.firmware;
+            if (p.mrtd.tdvf != null) {
+                mrtd = TdvfImage.parse(ReleaseImage.readBounded(p.mrtd.tdvf, TdvfImage.MAX_SIZE))
+                        .mrtd(order);
+                if (firmware == null) {
+                    firmware = p.mrtd.tdvf.getFileName() + " (SHA-256 "
+                            + HexFormat.of().formatHex(ReleaseImage.digest("SHA-256", p.mrtd.tdvf)) + ")";
+                }
+            } else {
+                mrtd = Arguments.hex("--tdx-mrtd", p.mrtd.hex, 48);
+                if (firmware == null) {
+                    throw new UsageException(
+                            "--tdx-mrtd for platform '" + p.name + "'",
+                            "needs --tdx-firmware (the TDVF build it is of)");
+                }
+            }
+            try {
+                return new TdxPlatform(p.name, firmware, Bytes.of(mrtd), Bytes.of(rtmr0));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--tdx-platform " + p.name, e.getMessage());
+            }
+        }
+
+        /** QEMU's {@code -m} size: bytes, or a number with a binary K, M, G or T suffix. */
+        static long memorySize(String text) {
+            java.util.regex.Matcher m =
+                    java.util.regex.Pattern.compile("([0-9]{1,15})([KMGT]?)").matcher(text.toUpperCase(Locale.ROOT));
+            if (!m.matches()) {
+                throw new IllegalArgumentException("--tdx-memory \"" + text + "\" is not a size like 4G or 2048M");
+            }
+            int shift = switch (m.group(2)) {
+                case "K" -> 10;
+                case "M" -> 20;
+                case "G" -> 30;
+                case "T" -> 40;
+                default -> 0;
+            };
+            long n = Long.parseLong(m.group(1));
+            if (n > (Long.MAX_VALUE >> shift)) {
+                throw new IllegalArgumentException("--tdx-memory " + text + " is too large");
+            }
+            return n << shift;
         }
 
         private static long features(String text) {
@@ -316,7 +433,8 @@ public final class ReleaseCommand implements Runnable {
                 try {
                     if (!(LedgerEntry.decode(ReleaseImage.readBounded(which.entry, 65535))
                             instanceof SignedRelease signed)) {
-                        throw new UsageException("--release-entry " + which.entry, "is not a signed release (0x10)");
+                        throw new UsageException(
+                                "--release-entry " + which.entry, "is not a signed release (0x10 or 0x12)");
                     }
                     release = signed.digest();
                 } catch (FormatException e) {

@@ -1,10 +1,12 @@
 package dev.cloister.cli;
 
+import dev.cloister.attest.measure.Authenticode;
 import dev.cloister.attest.measure.KernelHashes;
 import dev.cloister.attest.measure.LaunchDescription;
 import dev.cloister.attest.measure.LaunchDescriptionJson;
 import dev.cloister.attest.measure.MeasurementException;
 import dev.cloister.attest.measure.OvmfImage;
+import dev.cloister.attest.measure.QemuDirectBootKernel;
 import dev.cloister.attest.measure.Rtmr;
 import dev.cloister.attest.measure.VcpuType;
 import dev.cloister.attest.measure.VmmType;
@@ -27,11 +29,12 @@ import java.util.Optional;
 /**
  * The measurements of an image that {@code cvm-boot/build.sh} wrote (its {@code vmlinuz}, initrd and {@code cmdline}),
  * computed here rather than read from its {@code measurement.json}: the SEV-SNP launch digest per VM shape (from an
- * AmdSev OVMF, or from a published launch description whose kernel hashes must be this image's), TDX RTMR1 (given the
- * kernel's Authenticode digest) and RTMR2, and the SHA-256 of the image's files.
+ * AmdSev OVMF, or from a published launch description whose kernel hashes must be this image's), TDX RTMR1 (the
+ * Authenticode digest of the kernel as QEMU patches it for a guest of the given memory) and RTMR2 (the command line
+ * as OVMF passes it, and the initrd), and the SHA-256 of the image's files.
  *
  * @param shapes one SEV-SNP launch digest per vCPU count, ascending
- * @param tdx RTMR1 and RTMR2, when the kernel's Authenticode digest was given
+ * @param tdx RTMR1 and RTMR2, when asked for with a guest memory size
  * @param images the SHA-256 of each image file, by name
  * @param launchDescription the launch description (JSON) of the first shape, what an auditor recomputes from
  */
@@ -50,7 +53,7 @@ record ReleaseImage(
     }
 
     static ReleaseImage measure(
-            Path image, Firmware firmware, List<Integer> vcpus, VmmType vmm, Optional<byte[]> kernelAuthenticode)
+            Path image, Firmware firmware, List<Integer> vcpus, VmmType vmm, Optional<Long> tdxMemory)
             throws IOException, MeasurementException {
         Path kernel = image.resolve("vmlinuz");
         Path initrd = initrd(image);
@@ -106,10 +109,8 @@ record ReleaseImage(
             shapes.add(new SnpShape(n, shape.guestFeatures(), Bytes.of(shape.snpLaunchDigest(vmm))));
         }
         Optional<TdxRuntime> tdx = Optional.empty();
-        if (kernelAuthenticode.isPresent()) {
-            tdx = Optional.of(new TdxRuntime(
-                    Bytes.of(Rtmr.directBootRtmr1(kernelAuthenticode.get())),
-                    Bytes.of(Rtmr.directBootRtmr2(cmdline, digest("SHA-384", initrd)))));
+        if (tdxMemory.isPresent()) {
+            tdx = Optional.of(tdxRuntime(kernel, initrd, cmdline, tdxMemory.get()));
         }
         List<ImageDigest> images = new ArrayList<>();
         for (String name : FILES) {
@@ -119,6 +120,17 @@ record ReleaseImage(
             }
         }
         return new ReleaseImage(shapes, tdx, images, description);
+    }
+
+    /** RTMR1 and RTMR2 of a QEMU direct boot of these files on a TD with {@code memoryBytes} of memory. */
+    static TdxRuntime tdxRuntime(Path kernel, Path initrd, String cmdline, long memoryBytes)
+            throws IOException, MeasurementException {
+        long initrdSize = Files.size(initrd);
+        byte[] authenticode = QemuDirectBootKernel.authenticodeSha384(
+                readBounded(kernel, Authenticode.MAX_SIZE), initrdSize, memoryBytes);
+        return new TdxRuntime(
+                Bytes.of(Rtmr.directBootRtmr1(authenticode)),
+                Bytes.of(Rtmr.directBootRtmr2(Rtmr.ovmfLoadOptions(cmdline, initrdSize), digest("SHA-384", initrd))));
     }
 
     private static Path initrd(Path image) throws IOException {

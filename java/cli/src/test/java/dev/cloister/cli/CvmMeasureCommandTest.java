@@ -3,12 +3,16 @@ package dev.cloister.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cloister.attest.measure.QemuDirectBootKernel;
+import dev.cloister.attest.measure.Rtmr;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -109,13 +113,55 @@ class CvmMeasureCommandTest {
         assertEquals(EC2_SNP_ONLY, new JsonObject(ec2.out()).getString("sev_snp_launch_digest"));
     }
 
+    /** A synthetic bzImage with the EFI stub's PE headers (testdata/vectors/authenticode). */
+    static Path bzImage() {
+        return Path.of(System.getProperty("cloister.vectors")).resolve("authenticode/bzimage.efi");
+    }
+
     @Test
-    void tdxRtmr2IsPrintedWhenAsked() throws Exception {
+    void tdxRtmr1AndRtmr2AreComputedFromTheFiles() throws Exception {
+        Path initrd = Files.write(dir.resolve("initrd"), new byte[] {1, 2, 3, 4, 5});
         Run tdx = run(
                 "--ovmf",
                 vector("ovmf_AmdSev_suffix.bin").toString(),
                 "--kernel",
-                empty("k").toString(),
+                bzImage().toString(),
+                "--initrd",
+                initrd.toString(),
+                "--cmdline",
+                "console=ttyS0",
+                "--vcpus",
+                "1",
+                "--vcpu-type",
+                "EPYC-v4",
+                "--guest-features",
+                "0x1",
+                "--tdx",
+                "--tdx-memory",
+                "8G",
+                "--json");
+        assertEquals(0, tdx.code(), tdx.err());
+        JsonObject t = new JsonObject(tdx.out()).getJsonObject("tdx");
+        byte[] kernel = Files.readAllBytes(bzImage());
+        assertEquals(
+                HexFormat.of()
+                        .formatHex(Rtmr.directBootRtmr1(QemuDirectBootKernel.authenticodeSha384(kernel, 5, 8L << 30))),
+                t.getString("rtmr1"));
+        assertEquals(
+                HexFormat.of()
+                        .formatHex(Rtmr.directBootRtmr2(
+                                "console=ttyS0 initrd=initrd",
+                                MessageDigest.getInstance("SHA-384").digest(new byte[] {1, 2, 3, 4, 5}))),
+                t.getString("rtmr2"));
+    }
+
+    @Test
+    void tdxRefusesAKernelThatIsNotAPeImage() throws Exception {
+        Run tdx = run(
+                "--ovmf",
+                vector("ovmf_AmdSev_suffix.bin").toString(),
+                "--kernel",
+                Files.write(dir.resolve("k"), new byte[8192]).toString(),
                 "--initrd",
                 empty("i").toString(),
                 "--cmdline",
@@ -126,14 +172,9 @@ class CvmMeasureCommandTest {
                 "EPYC-v4",
                 "--guest-features",
                 "0x1",
-                "--tdx",
-                "--tdx-kernel-authenticode",
-                "00".repeat(48),
-                "--json");
-        assertEquals(0, tdx.code(), tdx.err());
-        JsonObject t = new JsonObject(tdx.out()).getJsonObject("tdx");
-        assertEquals(96, t.getString("rtmr1").length());
-        assertEquals(96, t.getString("rtmr2").length());
+                "--tdx");
+        assertEquals(1, tdx.code(), tdx.out());
+        assertTrue(tdx.err().contains("PE image: DOS header e_magic at offset 0x0"), tdx.err());
     }
 
     @Test

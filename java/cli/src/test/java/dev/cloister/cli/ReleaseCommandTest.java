@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cloister.attest.measure.LaunchDescriptionJson;
+import dev.cloister.attest.measure.QemuDirectBootKernel;
+import dev.cloister.attest.measure.Rtmr;
+import dev.cloister.attest.measure.TdvfImage;
 import dev.cloister.attest.measure.VmmType;
 import dev.cloister.client.keys.KeyConsistencyException;
 import dev.cloister.client.keys.LedgerView;
@@ -278,5 +281,174 @@ class ReleaseCommandTest {
         assertEquals(1, refused.code(), refused.out());
         assertTrue(refused.err().contains("kernel_hash e3b0c442"), refused.err());
         assertTrue(refused.err().contains("is not the image's vmlinuz 4bf5122f"), refused.err());
+    }
+
+    /** A one-section TDVF (TDX Virtual Firmware Design Guide, section 11): 8 KiB, measured page by page. */
+    static byte[] syntheticTdvf() {
+        int size = 2 * 4096;
+        byte[] fw = new byte[size];
+        new java.util.Random(11).nextBytes(fw);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(fw).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int descriptor = size - 512;
+        b.put(descriptor, "TDVF".getBytes(StandardCharsets.US_ASCII));
+        b.putInt(descriptor + 4, 16 + 32).putInt(descriptor + 8, 1).putInt(descriptor + 12, 1);
+        b.putInt(descriptor + 16, 0).putInt(descriptor + 20, size).putLong(descriptor + 24, 0x1_0000_0000L - size);
+        b.putLong(descriptor + 32, size).putInt(descriptor + 40, 0).putInt(descriptor + 44, 1);
+        int footer = size - 32 - 18;
+        b.putShort(footer, (short) 40);
+        // OVMF's footer table GUID 96b582de-1fb2-45f7-baea-a366c55a082d, then the TDX metadata entry's
+        // e47a6535-984a-4798-865e-4685a7bf8ec2, in EFI GUID byte order.
+        b.put(footer + 2, java.util.HexFormat.of().parseHex("de82b596b21ff745baeaa366c55a082d"));
+        int entry = footer - 18;
+        b.putShort(entry, (short) 22);
+        b.put(entry + 2, java.util.HexFormat.of().parseHex("35657ae44a98984786 5e4685a7bf8ec2".replace(" ", "")));
+        b.putInt(entry - 4, size - descriptor);
+        return fw;
+    }
+
+    @Test
+    void publishesTdxRegistersPerPlatformAsReleaseFormatV3() throws Exception {
+        byte[] kernel = Files.readAllBytes(CvmMeasureCommandTest.bzImage());
+        Path image = image("tdx-image", kernel);
+        byte[] initrd = {7, 7, 7};
+        Files.write(image.resolve("initrd.cpio.gz"), initrd);
+        Path tdvf = Files.write(dir.resolve("OVMF.tdx.fd"), syntheticTdvf());
+        Path entry = dir.resolve("tdx.entry");
+        Path proof = dir.resolve("tdx.proof");
+        Run published = run(publish(
+                        image,
+                        "--ovmf",
+                        vector("ovmf_AmdSev_suffix.bin").toString(),
+                        "--vcpus",
+                        "1",
+                        "--entry-out",
+                        entry.toString(),
+                        "--proof-out",
+                        proof.toString(),
+                        "--tdx-memory",
+                        "2G",
+                        "--tdx-platform",
+                        "gcp c3-standard-4",
+                        "--tdx-mrtd",
+                        "ab".repeat(48),
+                        "--tdx-firmware",
+                        "gce tdx-ovmf 2025-01",
+                        "--tdx-rtmr0",
+                        "cd".repeat(48),
+                        "--tdx-platform",
+                        "azure DCesv5",
+                        "--tdvf",
+                        tdvf.toString(),
+                        "--tdx-rtmr0",
+                        "ef".repeat(48))
+                .toArray(String[]::new));
+        assertEquals(0, published.code(), published.err() + published.out());
+        byte[] wire = Files.readAllBytes(entry);
+        assertEquals(SignedRelease.TYPE_V3, wire[3]);
+        SignedRelease release = (SignedRelease) LedgerEntry.decode(wire);
+        assertTrue(
+                release.verifiedBy(List.of(releaseKey.verifier().verifierKey().publicKey()))
+                        .isPresent());
+        var platforms = release.manifest().tdxPlatforms();
+        assertEquals(
+                List.of("azure DCesv5", "gcp c3-standard-4"),
+                platforms.stream()
+                        .map(dev.cloister.ledger.entry.TdxPlatform::platform)
+                        .toList());
+        assertEquals(
+                java.util.HexFormat.of()
+                        .formatHex(TdvfImage.parse(syntheticTdvf()).mrtd(TdvfImage.PageAddOrder.SINGLE_PASS)),
+                platforms.get(0).mrtd().hex());
+        assertTrue(
+                platforms.get(0).firmware().startsWith("OVMF.tdx.fd (SHA-256 "),
+                platforms.get(0).firmware());
+        assertEquals("ef".repeat(48), platforms.get(0).rtmr0().hex());
+        assertEquals("ab".repeat(48), platforms.get(1).mrtd().hex());
+        assertEquals("gce tdx-ovmf 2025-01", platforms.get(1).firmware());
+        assertEquals("cd".repeat(48), platforms.get(1).rtmr0().hex());
+        // RTMR1 and RTMR2 come from the image itself: the kernel as QEMU patches it for 2 GiB, the load options OVMF
+        // passes (the command line and "initrd=initrd"), the initrd.
+        var tdx = release.manifest().tdx().orElseThrow();
+        assertEquals(
+                java.util.HexFormat.of()
+                        .formatHex(Rtmr.directBootRtmr1(
+                                QemuDirectBootKernel.authenticodeSha384(kernel, initrd.length, 2L << 30))),
+                tdx.rtmr1().hex());
+        assertEquals(
+                java.util.HexFormat.of()
+                        .formatHex(Rtmr.directBootRtmr2(
+                                "console=ttyS0 loglevel=7 initrd=initrd",
+                                java.security.MessageDigest.getInstance("SHA-384")
+                                        .digest(initrd))),
+                tdx.rtmr2().hex());
+        assertTrue(published.out().contains("tdx platform 'azure DCesv5'"), published.out());
+
+        List<ReleaseTransparency.PublishedRelease> accepted =
+                client().check(new KeyProofs(List.of(TlogProof.parse(Files.readAllBytes(proof)))), Instant.now());
+        assertEquals(2, accepted.getFirst().tdxReferenceValues().size());
+    }
+
+    @Test
+    void tdxPlatformOptionsAreChecked() throws Exception {
+        Path image = image("tdx-bad", Files.readAllBytes(CvmMeasureCommandTest.bzImage()));
+        Run noFirmware = run(publish(
+                        image,
+                        "--ovmf",
+                        vector("ovmf_AmdSev_suffix.bin").toString(),
+                        "--tdx-platform",
+                        "p",
+                        "--tdx-mrtd",
+                        "ab".repeat(48),
+                        "--tdx-rtmr0",
+                        "cd".repeat(48))
+                .toArray(String[]::new));
+        assertTrue(noFirmware.code() != 0, noFirmware.out());
+        assertTrue(noFirmware.err().contains("needs --tdx-firmware"), noFirmware.err());
+        Run shortRtmr0 = run(publish(
+                        image,
+                        "--ovmf",
+                        vector("ovmf_AmdSev_suffix.bin").toString(),
+                        "--tdx-platform",
+                        "p",
+                        "--tdx-mrtd",
+                        "ab".repeat(48),
+                        "--tdx-firmware",
+                        "f",
+                        "--tdx-rtmr0",
+                        "cd".repeat(47))
+                .toArray(String[]::new));
+        assertTrue(shortRtmr0.code() != 0, shortRtmr0.out());
+        assertTrue(shortRtmr0.err().contains("--tdx-rtmr0"), shortRtmr0.err());
+        Run badTdvf = run(publish(
+                        image,
+                        "--ovmf",
+                        vector("ovmf_AmdSev_suffix.bin").toString(),
+                        "--tdx-platform",
+                        "p",
+                        "--tdvf",
+                        Files.write(dir.resolve("not-a-tdvf"), new byte[8192]).toString(),
+                        "--tdx-rtmr0",
+                        "cd".repeat(48))
+                .toArray(String[]::new));
+        assertEquals(1, badTdvf.code(), badTdvf.out());
+        assertTrue(badTdvf.err().contains("TDVF"), badTdvf.err());
+        Run noRtmr0 = run(publish(
+                        image,
+                        "--ovmf",
+                        vector("ovmf_AmdSev_suffix.bin").toString(),
+                        "--tdx-platform",
+                        "p",
+                        "--tdx-mrtd",
+                        "ab".repeat(48),
+                        "--tdx-firmware",
+                        "f")
+                .toArray(String[]::new));
+        assertTrue(noRtmr0.code() != 0, noRtmr0.out());
+        assertTrue(noRtmr0.err().contains("--tdx-rtmr0"), noRtmr0.err());
+        Run smallMemory = run(
+                publish(image, "--ovmf", vector("ovmf_AmdSev_suffix.bin").toString(), "--tdx", "--tdx-memory", "64M")
+                        .toArray(String[]::new));
+        assertEquals(1, smallMemory.code(), smallMemory.out());
+        assertTrue(smallMemory.err().contains("guest memory of 67108864 bytes"), smallMemory.err());
     }
 }

@@ -101,6 +101,16 @@ public final class Rtmr {
         return fold(List.of(cmdlineDigest(loadOptions), initrdSha384.clone()));
     }
 
+    /**
+     * The load options OVMF hands a directly booted kernel (OvmfPkg X86QemuLoadImageLib): QEMU's command line, with
+     * {@code initrd=initrd} appended (after a space, unless the line is empty) when QEMU passes an initrd of at least
+     * one byte, so that the EFI stub loads it. RTMR2 measures these, not the line given to QEMU.
+     */
+    public static String ovmfLoadOptions(String cmdline, long initrdSize) {
+        if (initrdSize <= 0) return cmdline;
+        return cmdline.isEmpty() ? "initrd=initrd" : cmdline + " initrd=initrd";
+    }
+
     /** SHA-384 of the command line in UTF-16LE followed by a 16-bit NUL. */
     public static byte[] cmdlineDigest(String loadOptions) {
         byte[] utf16 = loadOptions.getBytes(StandardCharsets.UTF_16LE);

@@ -1,7 +1,13 @@
 package dev.cloister.client.keys;
 
+import dev.cloister.attest.AttestationException;
+import dev.cloister.attest.policy.TdxReleaseReferenceValues;
 import dev.cloister.attest.ratls.RaTlsPolicy;
 import dev.cloister.attest.sevsnp.SevSnpPolicy;
+import dev.cloister.attest.tdx.TdxEndorsements;
+import dev.cloister.attest.tdx.TdxEvidence;
+import dev.cloister.attest.tdx.TdxPolicy;
+import dev.cloister.attest.tdx.TdxVerifier;
 import dev.cloister.base.Bytes;
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.LedgerException;
@@ -25,7 +31,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Which enclave software a client accepts (issue 15 item 5): a {@link SignedRelease} (entry type 0x10) that
+ * Which enclave software a client accepts (issue 15 item 5): a {@link SignedRelease} (entry type 0x10, or 0x12 with TDX platforms) that
  * <ol>
  *   <li>is signed by one of the client's release keys ({@link ReleaseTrust}), not merely logged by the operator;</li>
  *   <li>is in the ledger: a {@code .tlog-proof} whose checkpoint the log signed and the witness quorum cosigned
@@ -37,7 +43,9 @@ import java.util.Optional;
  * </ol>
  * The accepted releases' SEV-SNP launch digests (one per VM shape) become the attestation policy's reference values
  * and their platform options its VMPL and SMT rules, so an enclave running anything the public cannot see in the log
- * is refused before a byte of user data is sent. Version 1 releases (0x01) carry no release signature and are refused.
+ * is refused before a byte of user data is sent. On TDX, each accepted release's platforms give MRTD and RTMR0 and the
+ * release its RTMR1 and RTMR2 ({@link #appraiseTdx}). Version 1 releases (0x01) carry no release signature and are
+ * refused.
  */
 public final class ReleaseTransparency {
 
@@ -62,6 +70,18 @@ public final class ReleaseTransparency {
             return release.manifest().snpLaunchDigests().stream()
                     .map(Bytes::toByteArray)
                     .toList();
+        }
+
+        /** The TDX reference values this release names: one set per host platform (none without TDX platforms). */
+        public List<TdxReleaseReferenceValues> tdxReferenceValues() {
+            return TdxReleaseReferenceValues.of(release.manifest());
+        }
+
+        /** Whether {@code measurement} is one of this release's SEV-SNP launch digests or TDX platforms' MRTDs. */
+        boolean names(byte[] measurement) {
+            return sevSnpMeasurements().stream().anyMatch(m -> Arrays.equals(m, measurement))
+                    || release.manifest().tdxPlatforms().stream()
+                            .anyMatch(p -> p.mrtd().contentEquals(measurement));
         }
 
         /** The SHA-384 digests of the driver and VBIOS RIMs this release names for its GPUs. */
@@ -235,10 +255,29 @@ public final class ReleaseTransparency {
         return r.withRims(new RaTlsPolicy.PublishedRims(rims));
     }
 
-    /** The published release whose SEV-SNP measurement is {@code measurement}, if any. */
+    /** The published release whose SEV-SNP measurement (or TDX platform's MRTD) is {@code measurement}, if any. */
     public static Optional<PublishedRelease> find(List<PublishedRelease> releases, byte[] measurement) {
-        return releases.stream()
-                .filter(r -> r.sevSnpMeasurements().stream().anyMatch(m -> Arrays.equals(m, measurement)))
-                .findFirst();
+        return releases.stream().filter(r -> r.names(measurement)).findFirst();
+    }
+
+    /**
+     * Appraises a TDX quote against the accepted releases: under {@code cpu} (roots, TCB, TD attributes), its MRTD and
+     * RTMR0 must be those of one TDX platform of one release, and its RTMR1 and RTMR2 that release's (RTMR3 is
+     * extended at run time and not checked here).
+     *
+     * @throws AttestationException when no release names a TDX platform or none matches; the reason names, per release
+     *     and platform, the register that differs with its expected and actual values
+     */
+    public static TdxReleaseReferenceValues.Match appraiseTdx(
+            TdxVerifier verifier,
+            Instant now,
+            TdxEvidence quote,
+            TdxEndorsements endorsements,
+            TdxPolicy cpu,
+            List<PublishedRelease> releases)
+            throws AttestationException {
+        List<TdxReleaseReferenceValues> candidates =
+                releases.stream().flatMap(r -> r.tdxReferenceValues().stream()).toList();
+        return TdxReleaseReferenceValues.appraise(verifier, now, quote, endorsements, cpu, candidates);
     }
 }

@@ -46,7 +46,8 @@ public sealed interface LedgerEntry
                 case OhttpKeyConfigEntry.TYPE -> OhttpKeyConfigEntry.read(r);
                 case IssuerKeyEntry.TYPE -> IssuerKeyEntry.read(r);
                 case PlatformPolicy.TYPE -> PlatformPolicy.read(r);
-                case SignedRelease.TYPE -> SignedRelease.read(r);
+                case SignedRelease.TYPE -> SignedRelease.read(r, 2);
+                case SignedRelease.TYPE_V3 -> SignedRelease.read(r, 3);
                 case ReleaseRevocation.TYPE -> ReleaseRevocation.read(r);
                 default ->
                     throw new FormatException(

@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What a release key vouches for (the body of a {@link SignedRelease}, version 2 of the release format): the software
- * of a confidential VM, the time it may be used, the platform options it needs, and its measurements per VM shape.
+ * What a release key vouches for (the body of a {@link SignedRelease}, version 2 or 3 of the release format): the
+ * software of a confidential VM, the time it may be used, the platform options it needs, and its measurements per VM
+ * shape and, for TDX, per host platform.
  * <pre>
  * struct {
  *   opaque release&lt;1..255&gt;;                   // UTF-8 release name
@@ -23,6 +24,7 @@ import java.util.Optional;
  *   uint8 smt_allowed;                          // 0 or 1: whether an SEV-SNP host may run SMT
  *   SnpShape snp_shapes&lt;0..64&gt;;               // uint8 count; strictly ascending (vcpus, guest_features)
  *   TdxRuntime tdx&lt;0..1&gt;;                      // uint8 count; RTMR1 and RTMR2
+ *   TdxPlatform tdx_platforms&lt;1..16&gt;;         // version 3 only: uint8 count; strictly ascending platform
  *   GpuReferenceValue gpus&lt;0..16&gt;;             // uint8 count; strictly ascending model
  *   ImageDigest images&lt;1..16&gt;;                 // uint8 count; strictly ascending name
  *   opaque launch_description&lt;0..2^16-1&gt;;      // the launch description JSON (UTF-8), empty if none
@@ -30,7 +32,9 @@ import java.util.Optional;
  *   Digest build_recipe;
  * } ReleaseManifest;
  * </pre>
- * At least one SEV-SNP shape or the TDX registers must be present.
+ * At least one SEV-SNP shape or the TDX registers must be present. Version 3 adds the TDX registers each host platform
+ * fixes (MRTD and RTMR0), and needs the release's RTMR1 and RTMR2 with them; a manifest without TDX platforms is
+ * written as version 2, so that one manifest has one encoding.
  */
 public record ReleaseManifest(
         String release,
@@ -40,6 +44,7 @@ public record ReleaseManifest(
         boolean smtAllowed,
         List<SnpShape> snpShapes,
         Optional<TdxRuntime> tdx,
+        List<TdxPlatform> tdxPlatforms,
         List<GpuReferenceValue> gpus,
         List<ImageDigest> images,
         Bytes launchDescription,
@@ -48,6 +53,36 @@ public record ReleaseManifest(
 
     /** The most SEV-SNP shapes one release names. */
     public static final int MAX_SHAPES = 64;
+
+    /** A version 2 manifest: no TDX platforms. */
+    public ReleaseManifest(
+            String release,
+            Instant notBefore,
+            Instant notAfter,
+            int maxVmpl,
+            boolean smtAllowed,
+            List<SnpShape> snpShapes,
+            Optional<TdxRuntime> tdx,
+            List<GpuReferenceValue> gpus,
+            List<ImageDigest> images,
+            Bytes launchDescription,
+            String sourceRevision,
+            Digest buildRecipe) {
+        this(
+                release,
+                notBefore,
+                notAfter,
+                maxVmpl,
+                smtAllowed,
+                snpShapes,
+                tdx,
+                List.of(),
+                gpus,
+                images,
+                launchDescription,
+                sourceRevision,
+                buildRecipe);
+    }
 
     public ReleaseManifest {
         EnclaveRelease.checkText("release name", release);
@@ -70,6 +105,18 @@ public record ReleaseManifest(
         }
         if (snpShapes.isEmpty() && tdx.isEmpty()) {
             throw new IllegalArgumentException("a release needs an SEV-SNP shape or the TDX registers");
+        }
+        tdxPlatforms = List.copyOf(tdxPlatforms);
+        if (tdxPlatforms.size() > EnclaveRelease.MAX_LIST) {
+            throw new IllegalArgumentException(tdxPlatforms.size() + " TDX platforms, want at most 16");
+        }
+        for (int i = 1; i < tdxPlatforms.size(); i++) {
+            if (tdxPlatforms.get(i - 1).comparePlatform(tdxPlatforms.get(i)) >= 0) {
+                throw new IllegalArgumentException("TDX platforms not in strictly ascending name order");
+            }
+        }
+        if (!tdxPlatforms.isEmpty() && tdx.isEmpty()) {
+            throw new IllegalArgumentException("TDX platforms without the release's RTMR1 and RTMR2");
         }
         gpus = List.copyOf(gpus);
         if (gpus.size() > EnclaveRelease.MAX_LIST) {
@@ -119,6 +166,11 @@ public record ReleaseManifest(
                 .toString();
     }
 
+    /** The release format this manifest is written in: 3 when it names TDX platforms, else 2. */
+    public int formatVersion() {
+        return tdxPlatforms.isEmpty() ? 2 : 3;
+    }
+
     /** The SEV-SNP launch digests of every shape. */
     public List<Bytes> snpLaunchDigests() {
         return snpShapes.stream().map(SnpShape::launchDigest).toList();
@@ -134,6 +186,10 @@ public record ReleaseManifest(
         snpShapes.forEach(s -> s.write(w));
         w.u8(tdx.isPresent() ? 1 : 0);
         tdx.ifPresent(t -> t.write(w));
+        if (formatVersion() == 3) {
+            w.u8(tdxPlatforms.size());
+            tdxPlatforms.forEach(p -> p.write(w));
+        }
         w.u8(gpus.size());
         gpus.forEach(g -> g.write(w));
         w.u8(images.size());
@@ -149,7 +205,8 @@ public record ReleaseManifest(
         return w.toByteArray();
     }
 
-    static ReleaseManifest read(CanonicalReader r) throws FormatException {
+    /** Reads a manifest of release format {@code version} (2 or 3). */
+    static ReleaseManifest read(CanonicalReader r, int version) throws FormatException {
         String release = r.string8("release name");
         Instant nb = LedgerEntry.readSeconds(r, "not_before");
         Instant na = LedgerEntry.readSeconds(r, "not_after");
@@ -171,6 +228,17 @@ public record ReleaseManifest(
             throw new FormatException("while reading a release manifest: " + nt + " TDX register sets, want 0 or 1");
         }
         Optional<TdxRuntime> tdx = nt == 1 ? Optional.of(TdxRuntime.read(r)) : Optional.empty();
+        List<TdxPlatform> platforms = new ArrayList<>();
+        if (version == 3) {
+            int np = r.u8("TDX platform count");
+            if (np < 1 || np > EnclaveRelease.MAX_LIST) {
+                throw new FormatException("while reading a version 3 release manifest: " + np
+                        + " TDX platforms, want 1 to 16 (a release without any is written as version 2)");
+            }
+            for (int i = 0; i < np; i++) {
+                platforms.add(TdxPlatform.read(r));
+            }
+        }
         int ng = r.u8("GPU count");
         if (ng > EnclaveRelease.MAX_LIST) {
             throw new FormatException("while reading a release manifest: " + ng + " GPU reference values, want <= 16");
@@ -190,6 +258,7 @@ public record ReleaseManifest(
         Bytes launch = Bytes.of(r.opaque16("launch description", 0));
         String rev = r.string8("source revision");
         Digest recipe = Digest.read(r, "build recipe digest");
-        return new ReleaseManifest(release, nb, na, vmpl, smt == 1, shapes, tdx, gpus, images, launch, rev, recipe);
+        return new ReleaseManifest(
+                release, nb, na, vmpl, smt == 1, shapes, tdx, platforms, gpus, images, launch, rev, recipe);
     }
 }
