@@ -2,6 +2,7 @@ package dev.cloister.attest.ratls;
 
 import dev.cloister.attest.ReferenceValue;
 import dev.cloister.attest.RevocationCheck;
+import dev.cloister.attest.bundle.EvidenceBundle;
 import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.sevsnp.SevSnpPolicy;
 import dev.cloister.base.Bytes;
@@ -29,10 +30,14 @@ public record RaTlsPolicy(
     public record NoGpu() implements GpuRequirement {}
 
     /**
-     * The peer must carry GPU evidence accepted by {@code policy} (its nonce is set per handshake) and refreshed no
-     * longer than {@code maxAge} ago, and its measurements must match the RIMs {@code rims} asks for.
+     * The peer must carry the evidence of exactly {@code gpus} distinct GPUs, each accepted by {@code policy} (with
+     * its own nonce, set per handshake) and refreshed no longer than {@code maxAge} ago, and each GPU's measurements
+     * must match the RIMs {@code rims} asks for.
+     *
+     * @param gpus how many GPUs the release runs on (1 to {@link EvidenceBundle#MAX_GPUS}): fewer or more is refused
      */
-    public record RequireGpu(NvidiaGpuPolicy policy, Duration maxAge, RimRequirement rims) implements GpuRequirement {
+    public record RequireGpu(NvidiaGpuPolicy policy, Duration maxAge, RimRequirement rims, int gpus)
+            implements GpuRequirement {
         public RequireGpu {
             Objects.requireNonNull(policy, "policy");
             Objects.requireNonNull(maxAge, "maxAge");
@@ -40,15 +45,29 @@ public record RaTlsPolicy(
             if (maxAge.isNegative() || maxAge.isZero()) {
                 throw new IllegalArgumentException("maxAge must be positive");
             }
+            if (gpus < 1 || gpus > EvidenceBundle.MAX_GPUS) {
+                throw new IllegalArgumentException(
+                        "a GPU count from 1 to " + EvidenceBundle.MAX_GPUS + ", got " + gpus);
+            }
         }
 
-        /** GPU evidence appraised by {@code policy} alone (its own measurement setting). */
+        /** One GPU whose measurements match the RIMs {@code rims} asks for. */
+        public RequireGpu(NvidiaGpuPolicy policy, Duration maxAge, RimRequirement rims) {
+            this(policy, maxAge, rims, 1);
+        }
+
+        /** One GPU, appraised by {@code policy} alone (its own measurement setting). */
         public RequireGpu(NvidiaGpuPolicy policy, Duration maxAge) {
             this(policy, maxAge, new PolicyRims());
         }
 
         public RequireGpu withRims(RimRequirement r) {
-            return new RequireGpu(policy, maxAge, r);
+            return new RequireGpu(policy, maxAge, r, gpus);
+        }
+
+        /** This requirement for exactly {@code n} GPUs. */
+        public RequireGpu withGpus(int n) {
+            return new RequireGpu(policy, maxAge, rims, n);
         }
     }
 
@@ -132,7 +151,7 @@ public record RaTlsPolicy(
     public RaTlsPolicy withRevocation(RevocationCheck check) {
         GpuRequirement g = switch (gpu) {
             case NoGpu n -> n;
-            case RequireGpu r -> new RequireGpu(r.policy().withOcsp(check), r.maxAge(), r.rims());
+            case RequireGpu r -> new RequireGpu(r.policy().withOcsp(check), r.maxAge(), r.rims(), r.gpus());
         };
         return new RaTlsPolicy(cpu.withCrl(check), g, maxCertificateLifetime, clockSkew, batching);
     }
