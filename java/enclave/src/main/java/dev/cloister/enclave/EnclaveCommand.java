@@ -495,6 +495,7 @@ public final class EnclaveCommand implements Callable<Integer> {
                                                     .map(List::of)
                                                     .orElse(List.of())
                                             : List.of(),
+                                    gate.map(g -> g.gpus().size()).orElse(0),
                                     releaseSigner,
                                     clock.instant())
                             .encode())

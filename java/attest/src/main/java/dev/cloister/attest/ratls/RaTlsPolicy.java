@@ -34,26 +34,23 @@ public record RaTlsPolicy(
      * its own nonce, set per handshake) and refreshed no longer than {@code maxAge} ago, and each GPU's measurements
      * must match the RIMs {@code rims} asks for.
      *
-     * @param gpus how many GPUs the release runs on (1 to {@link EvidenceBundle#MAX_GPUS}): fewer or more is refused
+     * @param gpus how many GPUs: fewer or more is refused
      */
-    public record RequireGpu(NvidiaGpuPolicy policy, Duration maxAge, RimRequirement rims, int gpus)
+    public record RequireGpu(NvidiaGpuPolicy policy, Duration maxAge, RimRequirement rims, GpuCount gpus)
             implements GpuRequirement {
         public RequireGpu {
             Objects.requireNonNull(policy, "policy");
             Objects.requireNonNull(maxAge, "maxAge");
             Objects.requireNonNull(rims, "rims");
+            Objects.requireNonNull(gpus, "gpus");
             if (maxAge.isNegative() || maxAge.isZero()) {
                 throw new IllegalArgumentException("maxAge must be positive");
-            }
-            if (gpus < 1 || gpus > EvidenceBundle.MAX_GPUS) {
-                throw new IllegalArgumentException(
-                        "a GPU count from 1 to " + EvidenceBundle.MAX_GPUS + ", got " + gpus);
             }
         }
 
         /** One GPU whose measurements match the RIMs {@code rims} asks for. */
         public RequireGpu(NvidiaGpuPolicy policy, Duration maxAge, RimRequirement rims) {
-            this(policy, maxAge, rims, 1);
+            this(policy, maxAge, rims, new Exactly(1));
         }
 
         /** One GPU, appraised by {@code policy} alone (its own measurement setting). */
@@ -67,7 +64,42 @@ public record RaTlsPolicy(
 
         /** This requirement for exactly {@code n} GPUs. */
         public RequireGpu withGpus(int n) {
-            return new RequireGpu(policy, maxAge, rims, n);
+            return withGpus(new Exactly(n));
+        }
+
+        public RequireGpu withGpus(GpuCount count) {
+            return new RequireGpu(policy, maxAge, rims, count);
+        }
+    }
+
+    /** How many GPUs a peer must attest. */
+    public sealed interface GpuCount {}
+
+    /** Exactly {@code gpus} (1 to {@link EvidenceBundle#MAX_GPUS}). */
+    public record Exactly(int gpus) implements GpuCount {
+        public Exactly {
+            if (gpus < 1 || gpus > EvidenceBundle.MAX_GPUS) {
+                throw new IllegalArgumentException(
+                        "a GPU count from 1 to " + EvidenceBundle.MAX_GPUS + ", got " + gpus);
+            }
+        }
+    }
+
+    /**
+     * The GPU count of the release whose launch measurement the peer's CPU report carries ({@code gpu_count} of the
+     * logged releases, keyed by their launch digests); a measurement the map does not hold is refused.
+     */
+    public record ByRelease(java.util.Map<Bytes, Integer> byLaunchDigest) implements GpuCount {
+        public ByRelease {
+            byLaunchDigest = java.util.Map.copyOf(byLaunchDigest);
+            if (byLaunchDigest.isEmpty()) {
+                throw new IllegalArgumentException("no release GPU count");
+            }
+            for (int n : byLaunchDigest.values()) {
+                if (n < 0 || n > EvidenceBundle.MAX_GPUS) {
+                    throw new IllegalArgumentException("a release GPU count of " + n);
+                }
+            }
         }
     }
 

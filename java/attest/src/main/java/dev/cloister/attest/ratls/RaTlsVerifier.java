@@ -11,6 +11,7 @@ import dev.cloister.attest.nvgpu.NvidiaGpuIdentity;
 import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.nvgpu.NvidiaRim;
 import dev.cloister.attest.sevsnp.AttestationReport;
+import dev.cloister.attest.sevsnp.SevSnpClaims;
 import dev.cloister.attest.sevsnp.SevSnpEndorsements;
 import dev.cloister.attest.sevsnp.SevSnpEvidence;
 import dev.cloister.base.Bytes;
@@ -111,7 +112,7 @@ public final class RaTlsVerifier {
         AttestationResult cpu = verifyCpu(now, bundle, policy, expected);
         // 5. GPU evidence: exactly the policy's count of distinct GPUs, each nonce recomputed from the refresh time and
         // salt, then its age.
-        List<AttestationResult> gpus = verifyGpu(now, ev, policy);
+        List<AttestationResult> gpus = verifyGpu(now, ev, policy, cpu);
         return new RaTlsAttestation(
                 cpu,
                 gpus.stream().findFirst(),
@@ -161,7 +162,8 @@ public final class RaTlsVerifier {
     }
 
     /** Every GPU's accepted evidence, GPU 0 first (empty for a CPU-only peer). */
-    private List<AttestationResult> verifyGpu(Instant now, RaTlsEvidence ev, RaTlsPolicy policy) throws RaTlsException {
+    private List<AttestationResult> verifyGpu(Instant now, RaTlsEvidence ev, RaTlsPolicy policy, AttestationResult cpu)
+            throws RaTlsException {
         EvidenceBundle bundle = ev.bundle();
         switch (policy.gpu()) {
             case RaTlsPolicy.NoGpu n -> {
@@ -185,11 +187,12 @@ public final class RaTlsVerifier {
                             "the enclave runs its GPU with confidential computing off (--insecure-gpu-cc-off): the "
                                     + "host can read the GPU's memory");
                 }
-                if (gpus.size() != r.gpus()) {
+                int required = requiredGpus(r.gpus(), cpu);
+                if (gpus.size() != required) {
                     throw new RaTlsException(
                             RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
                             "the certificate carries the evidence of " + gpus.size() + " GPU(s), the policy requires "
-                                    + "exactly " + r.gpus() + " (the release's GPU count)");
+                                    + "exactly " + required + " (the release's GPU count)");
                 }
                 GpuFreshness f = ev.gpuFreshness().get();
                 List<AttestationResult> results = new ArrayList<>(gpus.size());
@@ -257,6 +260,24 @@ public final class RaTlsVerifier {
                 return results;
             }
         }
+    }
+
+    /** How many GPUs the peer must attest: the policy's count, or that of the release the CPU report measured. */
+    private static int requiredGpus(RaTlsPolicy.GpuCount count, AttestationResult cpu) throws RaTlsException {
+        return switch (count) {
+            case RaTlsPolicy.Exactly e -> e.gpus();
+            case RaTlsPolicy.ByRelease b -> {
+                Integer n = cpu.claims() instanceof SevSnpClaims c
+                        ? b.byLaunchDigest().get(Bytes.of(c.measurement()))
+                        : null;
+                if (n == null) {
+                    throw new RaTlsException(
+                            RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
+                            "no logged release gives the GPU count of the measured launch");
+                }
+                yield n;
+            }
+        };
     }
 
     /** The stapled RIMs, each named by a published release and signed under NVIDIA's RIM root. */

@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What a release key vouches for (the body of a {@link SignedRelease}, version 2 of the release format): the software
- * of a confidential VM, the time it may be used, the platform options it needs, and its measurements per VM shape.
+ * What a release key vouches for (the body of a {@link SignedRelease}, version 3 of the release format): the software
+ * of a confidential VM, the time it may be used, the platform options it needs, its measurements per VM shape, and
+ * how many confidential GPUs it runs on.
  * <pre>
  * struct {
  *   opaque release&lt;1..255&gt;;                   // UTF-8 release name
@@ -24,13 +25,16 @@ import java.util.Optional;
  *   SnpShape snp_shapes&lt;0..64&gt;;               // uint8 count; strictly ascending (vcpus, guest_features)
  *   TdxRuntime tdx&lt;0..1&gt;;                      // uint8 count; RTMR1 and RTMR2
  *   GpuReferenceValue gpus&lt;0..16&gt;;             // uint8 count; strictly ascending model
+ *   uint8 gpu_count;                            // 0..8: exactly how many GPUs the enclave attests (0: CPU only);
+ *                                               // at least 1 when gpus names reference values
  *   ImageDigest images&lt;1..16&gt;;                 // uint8 count; strictly ascending name
  *   opaque launch_description&lt;0..2^16-1&gt;;      // the launch description JSON (UTF-8), empty if none
  *   opaque source_revision&lt;1..255&gt;;           // printable ASCII without spaces
  *   Digest build_recipe;
  * } ReleaseManifest;
  * </pre>
- * At least one SEV-SNP shape or the TDX registers must be present.
+ * At least one SEV-SNP shape or the TDX registers must be present. Version 3 added {@code gpu_count} (a client
+ * requires exactly that many distinct GPUs, each attested); version 2 manifests no longer parse.
  */
 public record ReleaseManifest(
         String release,
@@ -41,6 +45,7 @@ public record ReleaseManifest(
         List<SnpShape> snpShapes,
         Optional<TdxRuntime> tdx,
         List<GpuReferenceValue> gpus,
+        int gpuCount,
         List<ImageDigest> images,
         Bytes launchDescription,
         String sourceRevision,
@@ -48,6 +53,38 @@ public record ReleaseManifest(
 
     /** The most SEV-SNP shapes one release names. */
     public static final int MAX_SHAPES = 64;
+    /** The most GPUs one release runs on (what one evidence bundle carries). */
+    public static final int MAX_GPU_COUNT = 8;
+
+    /** A release on one GPU when it names GPU reference values, otherwise on none. */
+    public ReleaseManifest(
+            String release,
+            Instant notBefore,
+            Instant notAfter,
+            int maxVmpl,
+            boolean smtAllowed,
+            List<SnpShape> snpShapes,
+            Optional<TdxRuntime> tdx,
+            List<GpuReferenceValue> gpus,
+            List<ImageDigest> images,
+            Bytes launchDescription,
+            String sourceRevision,
+            Digest buildRecipe) {
+        this(
+                release,
+                notBefore,
+                notAfter,
+                maxVmpl,
+                smtAllowed,
+                snpShapes,
+                tdx,
+                gpus,
+                gpus.isEmpty() ? 0 : 1,
+                images,
+                launchDescription,
+                sourceRevision,
+                buildRecipe);
+    }
 
     public ReleaseManifest {
         EnclaveRelease.checkText("release name", release);
@@ -79,6 +116,12 @@ public record ReleaseManifest(
             if (gpus.get(i - 1).compareModel(gpus.get(i)) >= 0) {
                 throw new IllegalArgumentException("GPU reference values not in ascending model order");
             }
+        }
+        if (gpuCount < 0 || gpuCount > MAX_GPU_COUNT) {
+            throw new IllegalArgumentException("GPU count " + gpuCount + ", want 0 to " + MAX_GPU_COUNT);
+        }
+        if (gpuCount == 0 && !gpus.isEmpty()) {
+            throw new IllegalArgumentException("GPU reference values for a release on no GPU (gpu_count 0)");
         }
         images = List.copyOf(images);
         if (images.isEmpty() || images.size() > EnclaveRelease.MAX_LIST) {
@@ -136,6 +179,7 @@ public record ReleaseManifest(
         tdx.ifPresent(t -> t.write(w));
         w.u8(gpus.size());
         gpus.forEach(g -> g.write(w));
+        w.u8(gpuCount);
         w.u8(images.size());
         images.forEach(i -> i.write(w));
         w.opaque16(launchDescription).string8(sourceRevision);
@@ -179,6 +223,11 @@ public record ReleaseManifest(
         for (int i = 0; i < ng; i++) {
             gpus.add(GpuReferenceValue.read(r));
         }
+        int gpuCount = r.u8("gpu_count");
+        if (gpuCount > MAX_GPU_COUNT) {
+            throw new FormatException(
+                    "while reading a release manifest: gpu_count " + gpuCount + ", want <= " + MAX_GPU_COUNT);
+        }
         int ni = r.u8("image digest count");
         if (ni < 1 || ni > EnclaveRelease.MAX_LIST) {
             throw new FormatException("while reading a release manifest: " + ni + " image digests, want 1 to 16");
@@ -190,6 +239,11 @@ public record ReleaseManifest(
         Bytes launch = Bytes.of(r.opaque16("launch description", 0));
         String rev = r.string8("source revision");
         Digest recipe = Digest.read(r, "build recipe digest");
-        return new ReleaseManifest(release, nb, na, vmpl, smt == 1, shapes, tdx, gpus, images, launch, rev, recipe);
+        try {
+            return new ReleaseManifest(
+                    release, nb, na, vmpl, smt == 1, shapes, tdx, gpus, gpuCount, images, launch, rev, recipe);
+        } catch (IllegalArgumentException e) {
+            throw new FormatException("while reading a release manifest: " + e.getMessage(), e);
+        }
     }
 }

@@ -10,13 +10,13 @@ import java.util.Collection;
 import java.util.Optional;
 
 /**
- * A release signed by a release key (entry type 0x10, version 2 of the release format): the operator's submitter key
+ * A release signed by a release key (entry type 0x10, version 3 of the release format): the operator's submitter key
  * only gets an entry into the log, while the release key, held apart, says which software clients may accept.
  * <pre>
  * struct {
  *   ReleaseManifest manifest;
  *   opaque release_key[32];     // Ed25519 public key (RFC 8032)
- *   opaque signature[64];       // Ed25519 over "cloister/release/v2\n" || manifest
+ *   opaque signature[64];       // Ed25519 over "cloister/release/v3\n" || manifest
  * } SignedRelease;
  * </pre>
  * Decoding checks the encoding only; {@link #verifiedBy} checks the signature, and a client reads the manifest only
@@ -27,7 +27,7 @@ public record SignedRelease(ReleaseManifest manifest, Bytes releaseKey, Bytes si
     public static final int TYPE = 0x10;
 
     /** What precedes the manifest in the signed message (domain separation). */
-    public static final String CONTEXT = "cloister/release/v2\n";
+    public static final String CONTEXT = "cloister/release/v3\n";
 
     public SignedRelease {
         if (releaseKey.length() != Ed25519PublicKey.SIZE) {
