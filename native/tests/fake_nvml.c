@@ -10,6 +10,8 @@
  *   environment (0 unavailable, 1 sim, 2 prod), cc_feature, devtools, multi_gpu, cpu_caps, gpus_caps, ready,
  *   architecture, device_count, protected_kib, unprotected_kib, driver_version, vbios_version, uuid_prefix,
  *   report_file (raw SPDM request || response), cec_report_file, cert_file (PEM: the attestation chain),
+ *   report_file.<i>, cert_file.<i>, uuid.<i> (1 <= i < 8: device i's own report, chain and UUID; device 0 and any
+ *   device without one use report_file, cert_file and uuid_prefix followed by the index),
  *   rc.<nvml function name>=<nvmlReturn_t> (that function returns this code and writes nothing).
  * Unknown keys make nvmlInit_v2 fail with NVML_ERROR_UNKNOWN (a mistyped test configuration must not pass silently).
  *
@@ -63,6 +65,7 @@ static struct {
   unsigned long long protected_kib, unprotected_kib;
   char driver_version[80], vbios_version[32], uuid_prefix[40];
   char report_file[1024], cec_report_file[1024], cert_file[1024];
+  char device_report_file[MAX_DEVICES][1024], device_cert_file[MAX_DEVICES][1024], device_uuid[MAX_DEVICES][48];
   struct { char name[96]; int rc; } rc[MAX_RC];
   int rc_count;
 } config;
@@ -98,6 +101,17 @@ static int set_string(char *dst, size_t cap, const char *value) {
   return 0;
 }
 
+/* The device index of a "report_file.<i>" or "cert_file.<i>" key: 1 to MAX_DEVICES - 1, or -1. */
+static int device_key(const char *suffix) {
+  if (suffix[0] < '1' || suffix[0] > '0' + MAX_DEVICES - 1 || suffix[1] != '\0') return -1;
+  return suffix[0] - '0';
+}
+
+/* Device d's file: its own when configured, otherwise the shared one. */
+static const char *device_file(const char own[MAX_DEVICES][1024], const char *shared, unsigned int d) {
+  return own[d][0] != '\0' ? own[d] : shared;
+}
+
 /* Reads the configuration file; returns 0, or -1 on an unreadable file or an unknown key. */
 static int load(const char *path) {
   defaults();
@@ -131,6 +145,12 @@ static int load(const char *path) {
     else if (strcmp(key, "report_file") == 0) status = set_string(config.report_file, sizeof config.report_file, value);
     else if (strcmp(key, "cec_report_file") == 0) status = set_string(config.cec_report_file, sizeof config.cec_report_file, value);
     else if (strcmp(key, "cert_file") == 0) status = set_string(config.cert_file, sizeof config.cert_file, value);
+    else if (strncmp(key, "report_file.", 12) == 0 && device_key(key + 12) > 0)
+      status = set_string(config.device_report_file[device_key(key + 12)], sizeof config.device_report_file[0], value);
+    else if (strncmp(key, "cert_file.", 10) == 0 && device_key(key + 10) > 0)
+      status = set_string(config.device_cert_file[device_key(key + 10)], sizeof config.device_cert_file[0], value);
+    else if (strncmp(key, "uuid.", 5) == 0 && device_key(key + 5) > 0)
+      status = set_string(config.device_uuid[device_key(key + 5)], sizeof config.device_uuid[0], value);
     else if (strncmp(key, "rc.", 3) == 0 && config.rc_count < MAX_RC && strlen(key + 3) < sizeof config.rc[0].name) {
       strcpy(config.rc[config.rc_count].name, key + 3);
       config.rc[config.rc_count].rc = (int)strtol(value, NULL, 0);
@@ -300,7 +320,10 @@ nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t device, char *uuid, unsigned int len
   ENTER("nvmlDeviceGetUUID");
   if (!valid_device(device) || uuid == NULL) LEAVE(NVML_ERROR_INVALID_ARGUMENT);
   char value[64];
-  snprintf(value, sizeof value, "%s%u", config.uuid_prefix, device->index);
+  if (config.device_uuid[device->index][0] != '\0')
+    snprintf(value, sizeof value, "%s", config.device_uuid[device->index]);
+  else
+    snprintf(value, sizeof value, "%s%u", config.uuid_prefix, device->index);
   if (strlen(value) + 1 > length) LEAVE(NVML_ERROR_INSUFFICIENT_SIZE);
   strcpy(uuid, value);
   LEAVE(NVML_SUCCESS);
@@ -370,7 +393,8 @@ nvmlReturn_t nvmlDeviceGetConfComputeGpuAttestationReport(nvmlDevice_t device,
   ENTER("nvmlDeviceGetConfComputeGpuAttestationReport");
   if (!valid_device(device) || report == NULL) LEAVE(NVML_ERROR_INVALID_ARGUMENT);
   memcpy(last_nonce, report->nonce, sizeof last_nonce);
-  long n = read_file(config.report_file, report->attestationReport, sizeof report->attestationReport);
+  long n = read_file(device_file(config.device_report_file, config.report_file, device->index),
+                     report->attestationReport, sizeof report->attestationReport);
   if (n < 0) LEAVE(NVML_ERROR_NOT_SUPPORTED);
   report->attestationReportSize = (unsigned int)n;
   report->isCecAttestationReportPresent = 0;
@@ -387,7 +411,8 @@ nvmlReturn_t nvmlDeviceGetConfComputeGpuAttestationReport(nvmlDevice_t device,
 nvmlReturn_t nvmlDeviceGetConfComputeGpuCertificate(nvmlDevice_t device, nvmlConfComputeGpuCertificate_t *cert) {
   ENTER("nvmlDeviceGetConfComputeGpuCertificate");
   if (!valid_device(device) || cert == NULL) LEAVE(NVML_ERROR_INVALID_ARGUMENT);
-  long n = read_file(config.cert_file, cert->attestationCertChain, sizeof cert->attestationCertChain);
+  long n = read_file(device_file(config.device_cert_file, config.cert_file, device->index),
+                     cert->attestationCertChain, sizeof cert->attestationCertChain);
   if (n < 0) LEAVE(NVML_ERROR_NOT_SUPPORTED);
   cert->attestationCertChainSize = (unsigned int)n;
   /* The GPU's own (non-attestation) chain: the same bytes here, truncated to its buffer. */

@@ -223,20 +223,22 @@ public final class AttestCommand implements Runnable {
             results.add(verifier.verify(
                     now,
                     SevSnpEvidence.of(bundle.cpu().value().toByteArray()),
-                    SevSnpEndorsements.of(firstPemCertificate(chain), chain),
+                    // VCEK first, then ASK and ARK (EvidenceBundle's cpu-endorsements), as RA-TLS reads it.
+                    SevSnpEndorsements.of(firstPemCertificate(chain), restOfPemChain(chain)),
                     policy.sevSnp()));
-            if (bundle.gpu().isPresent()) {
-                byte[] gpuChain = bundle.gpuEndorsements()
-                        .orElseThrow(
-                                () -> new AttestationException("bundle: GPU evidence without its certificate chain"))
-                        .value()
-                        .toByteArray();
+            // Every GPU of a multi-GPU bundle, each under its own chain, and no GPU counted twice.
+            List<NvidiaGpuEndorsements> chains = new ArrayList<>();
+            for (EvidenceBundle.GpuEntries g : bundle.gpus()) {
+                NvidiaGpuEndorsements gpuChain =
+                        NvidiaGpuEndorsements.ofPem(g.endorsements().value().toByteArray());
+                chains.add(gpuChain);
                 results.add(verifier.verify(
                         now,
-                        NvidiaGpuEvidence.of(bundle.gpu().get().value().toByteArray()),
-                        NvidiaGpuEndorsements.ofPem(gpuChain),
+                        NvidiaGpuEvidence.of(g.report().value().toByteArray()),
+                        gpuChain,
                         gpuPolicy(now, policy.nvidiaGpu())));
             }
+            dev.cloister.attest.nvgpu.NvidiaGpuIdentity.requireDistinct(chains);
             return results;
         }
 
@@ -261,6 +263,14 @@ public final class AttestCommand implements Runnable {
             int stop = text.indexOf(end);
             if (stop < 0) throw new AttestationException("bundle: CPU endorsements are not a PEM chain");
             return text.substring(0, stop + end.length()).getBytes(StandardCharsets.US_ASCII);
+        }
+
+        /** The certificates after the first (ASK ‖ ARK), or null when the chain holds the VCEK alone. */
+        private static byte[] restOfPemChain(byte[] pem) throws AttestationException {
+            String rest = new String(pem, StandardCharsets.US_ASCII)
+                    .substring(firstPemCertificate(pem).length)
+                    .strip();
+            return rest.isEmpty() ? null : rest.getBytes(StandardCharsets.US_ASCII);
         }
 
         private static NvidiaGpuEvidence gpuEvidence(byte[] bytes) {

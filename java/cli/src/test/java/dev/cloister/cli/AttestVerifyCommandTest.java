@@ -151,6 +151,53 @@ class AttestVerifyCommandTest {
         assertEquals("accepted", run.json().getString("verdict"));
     }
 
+    /** The real SEV-SNP report and chain with the real H100 report and chain as GPU 0 and, when asked, as GPU 1. */
+    private Path realBundle(boolean sameGpuTwice) throws Exception {
+        String vcekPem = "-----BEGIN CERTIFICATE-----\n"
+                + java.util.Base64.getMimeEncoder()
+                        .encodeToString(Files.readAllBytes(vectors("sev-snp/virtee-sev/vcek_milan.der")))
+                + "\n-----END CERTIFICATE-----\n";
+        byte[] cpuChain = (vcekPem + Files.readString(vectors("sev-snp/virtee-sev/cert_chain_milan")))
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        var report = new dev.cloister.attest.bundle.EvidenceBundle.Entry(
+                dev.cloister.attest.bundle.EvidenceBundle.NVIDIA_SPDM_REPORT,
+                dev.cloister.base.Bytes.of(dev.cloister.attest.nvgpu.NvidiaGpuEvidence.ofHex(
+                                Files.readString(vectors("nvidia-gpu/nvtrust/hopperAttestationReport.txt")))
+                        .report()));
+        var chain = new dev.cloister.attest.bundle.EvidenceBundle.Entry(
+                dev.cloister.attest.bundle.EvidenceBundle.PEM_CHAIN,
+                dev.cloister.base.Bytes.of(Files.readAllBytes(vectors("nvidia-gpu/nvtrust/hopperCertChain.txt"))));
+        var bundle = new dev.cloister.attest.bundle.EvidenceBundle(
+                new dev.cloister.attest.bundle.EvidenceBundle.Entry(
+                        dev.cloister.attest.bundle.EvidenceBundle.SEV_SNP_REPORT,
+                        dev.cloister.base.Bytes.of(Files.readAllBytes(vectors("sev-snp/virtee-sev/report_milan.bin")))),
+                new dev.cloister.attest.bundle.EvidenceBundle.Entry(
+                        dev.cloister.attest.bundle.EvidenceBundle.PEM_CHAIN, dev.cloister.base.Bytes.of(cpuChain)),
+                java.util.Optional.of(report),
+                java.util.Optional.of(chain),
+                java.util.Optional.empty(),
+                java.util.Optional.empty(),
+                java.util.Optional.empty(),
+                java.util.Optional.empty(),
+                sameGpuTwice
+                        ? List.of(new dev.cloister.attest.bundle.EvidenceBundle.GpuEntries(
+                                report, chain, java.util.Optional.empty()))
+                        : List.of());
+        return Files.write(dir.resolve(sameGpuTwice ? "two.cbor" : "one.cbor"), bundle.encode());
+    }
+
+    @Test
+    void aBundleShowingOneRealGpuTwiceIsRefused() throws Exception {
+        Path smt = Files.writeString(dir.resolve("smt.json"), "{\"sev-snp\":{\"smt\":\"allowed\"}}");
+        Run one = run(
+                "--kind", "bundle", "--evidence", realBundle(false).toString(), "--policy", smt.toString(), "--at", AT);
+        assertEquals(0, one.code(), one.json()::encodePrettily);
+        Run two = run(
+                "--kind", "bundle", "--evidence", realBundle(true).toString(), "--policy", smt.toString(), "--at", AT);
+        assertEquals(1, two.code(), two.json()::encodePrettily);
+        assertTrue(two.json().getString("reason").contains("GPU 0 and GPU 1 are the same GPU"), two.json()::encode);
+    }
+
     /** Intel's PCS collateral of the SPR quote in the layout --collateral reads. */
     private Path sprCollateral() throws Exception {
         Path c = Files.createDirectories(dir.resolve("collateral"));

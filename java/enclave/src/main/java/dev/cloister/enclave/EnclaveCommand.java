@@ -124,7 +124,8 @@ public final class EnclaveCommand implements Callable<Integer> {
             paramLabel = "FILE",
             description =
                     "With --gpu nvml: an OCSP response (DER, from NVIDIA's OCSP service) for one certificate of the"
-                            + " GPU's chain below its root, leaf first; repeat per certificate; stapled to every GPU report and"
+                            + " GPU's chain below its root, leaf first; repeat per certificate (with --gpus N: GPU 0's,"
+                            + " then GPU 1's, ..., as many for each); stapled to every GPU report and"
                             + " read again each time; clients require them, at most 7 days old")
     List<Path> gpuOcsp;
 
@@ -173,7 +174,11 @@ public final class EnclaveCommand implements Callable<Integer> {
                     + "start gate runs before the model loads)")
     String gpu;
 
-    @Option(names = "--gpus", defaultValue = "1", description = "With --gpu nvml: how many GPUs NVML must show")
+    @Option(
+            names = "--gpus",
+            defaultValue = "1",
+            description = "With --gpu nvml: how many GPUs NVML must show (1 to 8, multi-GPU mode none); each attests"
+                    + " at start and in every evidence bundle")
     int gpus;
 
     @Option(
@@ -490,6 +495,7 @@ public final class EnclaveCommand implements Callable<Integer> {
                                                     .map(List::of)
                                                     .orElse(List.of())
                                             : List.of(),
+                                    gate.map(g -> g.gpus().size()).orElse(0),
                                     releaseSigner,
                                     clock.instant())
                             .encode())

@@ -58,7 +58,7 @@ public final class ReleaseMeasurement {
     public static final Duration DEVELOPMENT_VALIDITY = Duration.ofDays(30);
 
     /**
-     * The signed release (format v2) that a simulated enclave, or the demo, publishes for the build it runs: one
+     * The signed release (format v3) that a simulated enclave, or the demo, publishes for the build it runs: one
      * SEV-SNP shape (1 vCPU, guest features 0x1) whose launch digest is what the simulated platform reports, the jar's
      * digest as its image, valid from five minutes before {@code now} (clock skew) for {@link #DEVELOPMENT_VALIDITY},
      * VMPL 0, SMT allowed (the simulated host reports PLATFORM_INFO.SMT_EN, as most development hosts do; a release of
@@ -69,6 +69,17 @@ public final class ReleaseMeasurement {
             byte[] measurement,
             String sourceRevision,
             List<GpuReferenceValue> gpus,
+            Ed25519NoteSigner releaseKey,
+            Instant now) {
+        return developmentRelease(measurement, sourceRevision, gpus, gpus.isEmpty() ? 0 : 1, releaseKey, now);
+    }
+
+    /** As above, for an enclave on {@code gpuCount} GPUs (the count clients then require). */
+    public static SignedRelease developmentRelease(
+            byte[] measurement,
+            String sourceRevision,
+            List<GpuReferenceValue> gpus,
+            int gpuCount,
             Ed25519NoteSigner releaseKey,
             Instant now) {
         try {
@@ -87,6 +98,7 @@ public final class ReleaseMeasurement {
                     List.of(new SnpShape(1, 0x1, Bytes.of(measurement))),
                     Optional.empty(),
                     gpus,
+                    gpuCount,
                     List.of(new ImageDigest(
                             "cloister-enclave.jar", new Digest(Digest.Algorithm.SHA_384, Bytes.of(measurement)))),
                     Bytes.EMPTY,

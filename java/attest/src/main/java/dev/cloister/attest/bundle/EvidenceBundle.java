@@ -24,8 +24,19 @@ import java.util.Optional;
  *   ? "cpu-crl":          [ "application/pkix-crl", AMD's CRL for the product line (DER, KDS /vcek/v1/PRODUCT/crl) ],
  *   ? "gpu-ocsp":         [ "application/vnd.cloister.ocsp-responses", CBOR array of bstr: one OCSP response
  *                           (RFC 6960, DER) per certificate of the GPU chain below its root, leaf first ],
- *   ? "ledger-proofs":    [ "application/vnd.cloister.ledger-proofs", bytes ] }
+ *   ? "ledger-proofs":    [ "application/vnd.cloister.ledger-proofs", bytes ],
+ *   ; the second and later GPUs of a multi-GPU enclave (i = 1 .. MAX_GPUS - 1, contiguous from 1):
+ *   * "gpu/i":              [ "application/vnd.cloister.nvidia-spdm-report", request ‖ response ],
+ *   * "gpu-endorsements/i": [ "application/pem-certificate-chain", that GPU's chain (PEM, leaf first) ],
+ *   * "gpu-ocsp/i":         [ "application/vnd.cloister.ocsp-responses", OCSP responses for that GPU's chain ] }
  * </pre>
+ *
+ * <p>A multi-GPU enclave carries one report per GPU, each requested with that GPU's own nonce
+ * ({@code GpuFreshness.nonce(i)}) and signed under that GPU's own certificate chain; the unnumbered labels are GPU 0,
+ * so a one-GPU bundle is encoded as before and a decoder that does not know the numbered labels refuses a multi-GPU
+ * bundle rather than appraising only its first GPU. {@code gpu-rims} serves all GPUs (one driver; each GPU's VBIOS RIM
+ * among them). A multi-GPU bundle's GPU entries are all {@value #NVIDIA_SPDM_REPORT}: an enclave with confidential
+ * computing off carries one {@value #NVIDIA_CC_OFF} entry whatever its GPU count.
  *
  * The {@code cpu-crl} and {@code gpu-ocsp} entries are revocation status the enclave staples (it fetches them; the
  * client cannot reach AMD or NVIDIA without revealing itself): a verifier whose policy requires stapled status refuses
@@ -45,7 +56,8 @@ public record EvidenceBundle(
         Optional<Entry> ledgerProofs,
         Optional<Entry> gpuRims,
         Optional<Entry> cpuCrl,
-        Optional<Entry> gpuOcsp) {
+        Optional<Entry> gpuOcsp,
+        List<GpuEntries> additionalGpus) {
 
     public static final String COLLECTION_TYPE = "tag:cloister.dev,2026:evidence-bundle/v1";
     public static final String SEV_SNP_REPORT = "application/vnd.cloister.sev-snp-report";
@@ -70,6 +82,12 @@ public record EvidenceBundle(
     public static final int MAX_OCSP_RESPONSES = 8;
 
     public static final String LEDGER_PROOFS = "application/vnd.cloister.ledger-proofs";
+    /**
+     * The most GPUs one bundle carries (an 8-GPU board): with their chains and OCSP responses (about 20 KiB each)
+     * and the RIMs they stay under {@link #MAX_ENCODED}.
+     */
+    public static final int MAX_GPUS = 8;
+
     public static final int MAX_ENCODED = 256 * 1024;
     public static final int MAX_VALUE = 64 * 1024;
     static final List<String> CPU_TYPES = List.of(SEV_SNP_REPORT);
@@ -82,6 +100,28 @@ public record EvidenceBundle(
             if (value.length() > MAX_VALUE) {
                 throw new IllegalArgumentException("bundle entry larger than " + MAX_VALUE + " bytes");
             }
+        }
+    }
+
+    /**
+     * The evidence of one GPU of a multi-GPU enclave: its report, its certificate chain and, when stapled, the OCSP
+     * responses for that chain.
+     */
+    public record GpuEntries(Entry report, Entry endorsements, Optional<Entry> ocsp) {
+        public GpuEntries {
+            if (!NVIDIA_CC_OFF.equals(Objects.requireNonNull(report, "report").mediaType())) {
+                requireType(report, NVIDIA_SPDM_REPORT);
+            }
+            requireType(Objects.requireNonNull(endorsements, "endorsements"), PEM_CHAIN);
+            Objects.requireNonNull(ocsp, "ocsp").ifPresent(o -> requireType(o, OCSP_RESPONSES));
+        }
+
+        /** The OCSP responses of this GPU's chain, if stapled (leaf first). */
+        public List<byte[]> ocspResponses() throws AttestationException {
+            if (ocsp.isEmpty()) {
+                return List.of();
+            }
+            return byteStrings(ocsp.get().value().toByteArray(), "gpu-ocsp", MAX_OCSP_RESPONSES);
         }
     }
 
@@ -117,6 +157,73 @@ public record EvidenceBundle(
         if (gpuOcsp.isPresent() && gpu.isEmpty()) {
             throw new IllegalArgumentException("GPU OCSP responses come with GPU evidence only");
         }
+        additionalGpus = List.copyOf(additionalGpus);
+        if (!additionalGpus.isEmpty()) {
+            if (gpu.isEmpty() || !NVIDIA_SPDM_REPORT.equals(gpu.get().mediaType())) {
+                throw new IllegalArgumentException("more GPUs come after a first GPU's report only");
+            }
+            for (GpuEntries g : additionalGpus) {
+                requireType(g.report(), NVIDIA_SPDM_REPORT);
+            }
+            if (1 + additionalGpus.size() > MAX_GPUS) {
+                throw new IllegalArgumentException(
+                        (1 + additionalGpus.size()) + " GPUs, at most " + MAX_GPUS + " in one bundle");
+            }
+        }
+    }
+
+    /** A bundle with at most one GPU. */
+    public EvidenceBundle(
+            Entry cpu,
+            Entry cpuEndorsements,
+            Optional<Entry> gpu,
+            Optional<Entry> gpuEndorsements,
+            Optional<Entry> ledgerProofs,
+            Optional<Entry> gpuRims,
+            Optional<Entry> cpuCrl,
+            Optional<Entry> gpuOcsp) {
+        this(cpu, cpuEndorsements, gpu, gpuEndorsements, ledgerProofs, gpuRims, cpuCrl, gpuOcsp, List.of());
+    }
+
+    /**
+     * Every GPU's evidence, GPU 0 first (empty for a CPU-only enclave; one entry holding {@value #NVIDIA_CC_OFF} for
+     * an enclave with confidential computing off).
+     */
+    public List<GpuEntries> gpus() {
+        if (gpu.isEmpty()) {
+            return List.of();
+        }
+        List<GpuEntries> all = new java.util.ArrayList<>(1 + additionalGpus.size());
+        all.add(new GpuEntries(gpu.get(), gpuEndorsements.orElseThrow(), gpuOcsp));
+        all.addAll(additionalGpus);
+        return List.copyOf(all);
+    }
+
+    /**
+     * What REPORT_DATA commits to as the GPU evidence (HandshakeBinding): nothing for a CPU-only enclave; the report
+     * (the {@code gpu} entry's bytes) for one GPU; the canonical CBOR array of every GPU's report, GPU 0 first, for
+     * several.
+     */
+    public byte[] gpuCommitment() {
+        return gpuCommitment(
+                gpu.isEmpty()
+                        ? List.of()
+                        : java.util.stream.Stream.concat(
+                                        java.util.stream.Stream.of(gpu.get()),
+                                        additionalGpus.stream().map(GpuEntries::report))
+                                .toList());
+    }
+
+    /** {@link #gpuCommitment()} of the GPU entries {@code reports} (GPU 0 first), before the bundle exists. */
+    public static byte[] gpuCommitment(List<Entry> reports) {
+        return switch (reports.size()) {
+            case 0 -> new byte[0];
+            case 1 -> reports.getFirst().value().toByteArray();
+            default ->
+                Cbor.array(reports.stream()
+                        .map(r -> Cbor.bytes(r.value().toByteArray()))
+                        .toArray(byte[][]::new));
+        };
     }
 
     /** A bundle without stapled revocation status. */
@@ -221,6 +328,13 @@ public record EvidenceBundle(
         cpuCrl.ifPresent(e -> m.put("cpu-crl", record(e)));
         gpuOcsp.ifPresent(e -> m.put("gpu-ocsp", record(e)));
         ledgerProofs.ifPresent(e -> m.put("ledger-proofs", record(e)));
+        for (int i = 0; i < additionalGpus.size(); i++) {
+            GpuEntries g = additionalGpus.get(i);
+            int n = i + 1;
+            m.put("gpu/" + n, record(g.report()));
+            m.put("gpu-endorsements/" + n, record(g.endorsements()));
+            g.ocsp().ifPresent(e -> m.put("gpu-ocsp/" + n, record(e)));
+        }
         return Cbor.map(m);
     }
 
@@ -237,17 +351,18 @@ public record EvidenceBundle(
                 throw new AttestationException("not a CBOR map (CMW collection)");
             }
             for (Object k : map.keySet()) {
-                if (!List.of(
-                                "__cmwc_t",
-                                "cpu",
-                                "cpu-endorsements",
-                                "gpu",
-                                "gpu-endorsements",
-                                "gpu-rims",
-                                "cpu-crl",
-                                "gpu-ocsp",
-                                "ledger-proofs")
-                        .contains(k)) {
+                if (!(k instanceof String label && numberedGpuLabel(label).isPresent())
+                        && !List.of(
+                                        "__cmwc_t",
+                                        "cpu",
+                                        "cpu-endorsements",
+                                        "gpu",
+                                        "gpu-endorsements",
+                                        "gpu-rims",
+                                        "cpu-crl",
+                                        "gpu-ocsp",
+                                        "ledger-proofs")
+                                .contains(k)) {
                     throw new AttestationException("unknown label \"" + k + "\"");
                 }
             }
@@ -265,7 +380,8 @@ public record EvidenceBundle(
                         entry(map, "ledger-proofs"),
                         entry(map, "gpu-rims"),
                         entry(map, "cpu-crl"),
-                        entry(map, "gpu-ocsp"));
+                        entry(map, "gpu-ocsp"),
+                        additionalGpus(map));
             } catch (IllegalArgumentException e) {
                 throw new AttestationException(e.getMessage(), e);
             }
@@ -276,6 +392,38 @@ public record EvidenceBundle(
         } catch (AttestationException e) {
             throw e.whileDoing("decoding the evidence bundle");
         }
+    }
+
+    private static final java.util.regex.Pattern NUMBERED_GPU =
+            java.util.regex.Pattern.compile("(gpu|gpu-endorsements|gpu-ocsp)/([1-9])");
+
+    /** The GPU number of a label {@code gpu/i}, {@code gpu-endorsements/i} or {@code gpu-ocsp/i} (1 ≤ i < MAX_GPUS). */
+    private static Optional<Integer> numberedGpuLabel(String label) {
+        java.util.regex.Matcher m = NUMBERED_GPU.matcher(label);
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        int n = Integer.parseInt(m.group(2));
+        return n < MAX_GPUS ? Optional.of(n) : Optional.empty();
+    }
+
+    /** GPUs 1, 2, ... as long as {@code gpu/i} is present; any numbered label beyond them is refused. */
+    private static List<GpuEntries> additionalGpus(Map<?, ?> map) throws AttestationException {
+        List<GpuEntries> out = new java.util.ArrayList<>();
+        for (int n = 1; n < MAX_GPUS && map.containsKey("gpu/" + n); n++) {
+            Entry report = entry(map, "gpu/" + n).orElseThrow();
+            Entry chain = entry(map, "gpu-endorsements/" + n)
+                    .orElseThrow(() -> new AttestationException("GPU evidence and GPU endorsements come together"));
+            out.add(new GpuEntries(report, chain, entry(map, "gpu-ocsp/" + n)));
+        }
+        for (Object k : map.keySet()) {
+            Optional<Integer> n = numberedGpuLabel((String) k);
+            if (n.isPresent() && n.get() > out.size()) {
+                throw new AttestationException("entry \"" + k + "\" without \"gpu/1\" .. \"gpu/" + n.get()
+                        + "\" (GPUs are numbered from 1 without gaps)");
+            }
+        }
+        return out;
     }
 
     private static Optional<Entry> entry(Map<?, ?> map, String label) throws AttestationException {

@@ -216,8 +216,8 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
     RaTlsEvidence single(java.util.function.Function<byte[], byte[]> binding) throws RaTlsException {
         try {
             Optional<EvidenceSource.GpuEvidence> gpu = source.currentGpuEvidence();
-            byte[] reportData =
-                    binding.apply(gpu.map(g -> g.report().value().toByteArray()).orElse(new byte[0]));
+            byte[] reportData = binding.apply(
+                    gpu.map(EvidenceSource.GpuEvidence::commitment).orElse(new byte[0]));
             return new RaTlsEvidence(
                     bundle(source.cpuReport(reportData), gpu),
                     gpu.map(EvidenceSource.GpuEvidence::freshness),
@@ -239,7 +239,8 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
                 cpu.ledgerProofs(),
                 gpu.flatMap(EvidenceSource.GpuEvidence::rims),
                 cpu.crl(),
-                gpu.flatMap(EvidenceSource.GpuEvidence::ocsp));
+                gpu.flatMap(EvidenceSource.GpuEvidence::ocsp),
+                gpu.map(EvidenceSource.GpuEvidence::additionalGpus).orElse(List.of()));
     }
 
     private static void requireNonce(byte[] nonce) throws RaTlsException {
@@ -351,7 +352,7 @@ public final class EnclaveIdentity implements CertificateIssuer, AutoCloseable {
                 byte[] reportData = HandshakeBinding.serverBatch(
                         root,
                         k.spki(),
-                        gpu.map(g -> g.report().value().toByteArray()).orElse(new byte[0]));
+                        gpu.map(EvidenceSource.GpuEvidence::commitment).orElse(new byte[0]));
                 EvidenceBundle bundle = bundle(source.cpuReport(reportData), gpu);
                 for (int i = 0; i < batch.size(); i++) {
                     InclusionProof path = MerkleTree.inclusionProof(tree, i, n);

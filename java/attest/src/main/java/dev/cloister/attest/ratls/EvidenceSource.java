@@ -2,6 +2,7 @@ package dev.cloister.attest.ratls;
 
 import dev.cloister.attest.bundle.EvidenceBundle;
 import java.io.IOException;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -66,19 +67,41 @@ public interface EvidenceSource {
      * @param freshness the refresh time and salt
      * @param rims bundle entry {@code gpu-rims}: the signed RIMs the enclave staples, when it has them
      * @param ocsp bundle entry {@code gpu-ocsp}: OCSP responses for the device chain, when the source has them
+     * @param additionalGpus the second and later GPUs of a multi-GPU enclave (bundle entries {@code gpu/i},
+     *     {@code gpu-endorsements/i}, {@code gpu-ocsp/i}), GPU i's report requested with {@code freshness.nonce(i)}
      */
     record GpuEvidence(
             EvidenceBundle.Entry report,
             EvidenceBundle.Entry endorsements,
             GpuFreshness freshness,
             Optional<EvidenceBundle.Entry> rims,
-            Optional<EvidenceBundle.Entry> ocsp) {
+            Optional<EvidenceBundle.Entry> ocsp,
+            List<EvidenceBundle.GpuEntries> additionalGpus) {
         public GpuEvidence {
             Objects.requireNonNull(report, "report");
             Objects.requireNonNull(endorsements, "endorsements");
             Objects.requireNonNull(freshness, "freshness");
             Objects.requireNonNull(rims, "rims");
             Objects.requireNonNull(ocsp, "ocsp");
+            additionalGpus = List.copyOf(additionalGpus);
+        }
+
+        /** The evidence of one GPU. */
+        public GpuEvidence(
+                EvidenceBundle.Entry report,
+                EvidenceBundle.Entry endorsements,
+                GpuFreshness freshness,
+                Optional<EvidenceBundle.Entry> rims,
+                Optional<EvidenceBundle.Entry> ocsp) {
+            this(report, endorsements, freshness, rims, ocsp, List.of());
+        }
+
+        /** What REPORT_DATA commits to: {@link EvidenceBundle#gpuCommitment()} of the bundle this evidence goes in. */
+        public byte[] commitment() {
+            List<EvidenceBundle.Entry> reports = new java.util.ArrayList<>();
+            reports.add(report);
+            additionalGpus.forEach(g -> reports.add(g.report()));
+            return EvidenceBundle.gpuCommitment(reports);
         }
 
         /** GPU evidence without stapled OCSP responses (clients that require them refuse it). */

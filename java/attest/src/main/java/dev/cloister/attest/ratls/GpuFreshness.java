@@ -34,14 +34,29 @@ public record GpuFreshness(Instant refreshedAt, Bytes salt) {
         refreshedAt = Instant.ofEpochMilli(refreshedAt.toEpochMilli());
     }
 
-    /** The 32-byte SPDM request nonce of the GPU report refreshed at this time with this salt. */
+    /** The 32-byte SPDM request nonce of the GPU report refreshed at this time with this salt (GPU 0). */
     public byte[] nonce() {
+        return nonce(0);
+    }
+
+    /**
+     * The 32-byte SPDM request nonce of GPU {@code gpu}'s report refreshed at this time with this salt.
+     *
+     * @param gpu 0 to {@code EvidenceBundle.MAX_GPUS - 1}
+     */
+    public byte[] nonce(int gpu) {
+        if (gpu < 0 || gpu > 0xff) {
+            throw new IllegalArgumentException("GPU number " + gpu + " out of range");
+        }
         try {
             MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
             sha256.update(LABEL);
             sha256.update(
                     ByteBuffer.allocate(8).putLong(refreshedAt.toEpochMilli()).array());
             salt.updateDigest(sha256);
+            if (gpu > 0) {
+                sha256.update((byte) gpu);
+            }
             return sha256.digest();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is a mandatory JDK algorithm", e);

@@ -15,7 +15,8 @@ import java.security.NoSuchAlgorithmException;
  * client (mutual RA-TLS):            SHA-512("cloister/ra-tls-client/v1" ‖ server_random ‖ SHA-256(SPKI) ‖ SHA-256(GPU))
  * </pre>
  *
- * GPU is the GPU evidence bytes exactly as carried in the bundle (empty when the enclave has none). The first line is
+ * GPU is the GPU evidence bytes exactly as carried in the bundle (empty when the enclave has none); with several GPUs,
+ * the canonical CBOR array of every GPU's report ({@code EvidenceBundle.gpuCommitment}). The first line is
  * DESIGN.md step 4, computed by {@link RaTlsBinding#reportData}.
  */
 public final class HandshakeBinding {

@@ -2,6 +2,7 @@ package dev.cloister.attest.ratls;
 
 import dev.cloister.attest.ReferenceValue;
 import dev.cloister.attest.RevocationCheck;
+import dev.cloister.attest.bundle.EvidenceBundle;
 import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.sevsnp.SevSnpPolicy;
 import dev.cloister.base.Bytes;
@@ -29,26 +30,76 @@ public record RaTlsPolicy(
     public record NoGpu() implements GpuRequirement {}
 
     /**
-     * The peer must carry GPU evidence accepted by {@code policy} (its nonce is set per handshake) and refreshed no
-     * longer than {@code maxAge} ago, and its measurements must match the RIMs {@code rims} asks for.
+     * The peer must carry the evidence of exactly {@code gpus} distinct GPUs, each accepted by {@code policy} (with
+     * its own nonce, set per handshake) and refreshed no longer than {@code maxAge} ago, and each GPU's measurements
+     * must match the RIMs {@code rims} asks for.
+     *
+     * @param gpus how many GPUs: fewer or more is refused
      */
-    public record RequireGpu(NvidiaGpuPolicy policy, Duration maxAge, RimRequirement rims) implements GpuRequirement {
+    public record RequireGpu(NvidiaGpuPolicy policy, Duration maxAge, RimRequirement rims, GpuCount gpus)
+            implements GpuRequirement {
         public RequireGpu {
             Objects.requireNonNull(policy, "policy");
             Objects.requireNonNull(maxAge, "maxAge");
             Objects.requireNonNull(rims, "rims");
+            Objects.requireNonNull(gpus, "gpus");
             if (maxAge.isNegative() || maxAge.isZero()) {
                 throw new IllegalArgumentException("maxAge must be positive");
             }
         }
 
-        /** GPU evidence appraised by {@code policy} alone (its own measurement setting). */
+        /** One GPU whose measurements match the RIMs {@code rims} asks for. */
+        public RequireGpu(NvidiaGpuPolicy policy, Duration maxAge, RimRequirement rims) {
+            this(policy, maxAge, rims, new Exactly(1));
+        }
+
+        /** One GPU, appraised by {@code policy} alone (its own measurement setting). */
         public RequireGpu(NvidiaGpuPolicy policy, Duration maxAge) {
             this(policy, maxAge, new PolicyRims());
         }
 
         public RequireGpu withRims(RimRequirement r) {
-            return new RequireGpu(policy, maxAge, r);
+            return new RequireGpu(policy, maxAge, r, gpus);
+        }
+
+        /** This requirement for exactly {@code n} GPUs. */
+        public RequireGpu withGpus(int n) {
+            return withGpus(new Exactly(n));
+        }
+
+        public RequireGpu withGpus(GpuCount count) {
+            return new RequireGpu(policy, maxAge, rims, count);
+        }
+    }
+
+    /** How many GPUs a peer must attest. */
+    public sealed interface GpuCount {}
+
+    /** Exactly {@code gpus} (1 to {@link EvidenceBundle#MAX_GPUS}). */
+    public record Exactly(int gpus) implements GpuCount {
+        public Exactly {
+            if (gpus < 1 || gpus > EvidenceBundle.MAX_GPUS) {
+                throw new IllegalArgumentException(
+                        "a GPU count from 1 to " + EvidenceBundle.MAX_GPUS + ", got " + gpus);
+            }
+        }
+    }
+
+    /**
+     * The GPU count of the release whose launch measurement the peer's CPU report carries ({@code gpu_count} of the
+     * logged releases, keyed by their launch digests); a measurement the map does not hold is refused.
+     */
+    public record ByRelease(java.util.Map<Bytes, Integer> byLaunchDigest) implements GpuCount {
+        public ByRelease {
+            byLaunchDigest = java.util.Map.copyOf(byLaunchDigest);
+            if (byLaunchDigest.isEmpty()) {
+                throw new IllegalArgumentException("no release GPU count");
+            }
+            for (int n : byLaunchDigest.values()) {
+                if (n < 0 || n > EvidenceBundle.MAX_GPUS) {
+                    throw new IllegalArgumentException("a release GPU count of " + n);
+                }
+            }
         }
     }
 
@@ -132,7 +183,7 @@ public record RaTlsPolicy(
     public RaTlsPolicy withRevocation(RevocationCheck check) {
         GpuRequirement g = switch (gpu) {
             case NoGpu n -> n;
-            case RequireGpu r -> new RequireGpu(r.policy().withOcsp(check), r.maxAge(), r.rims());
+            case RequireGpu r -> new RequireGpu(r.policy().withOcsp(check), r.maxAge(), r.rims(), r.gpus());
         };
         return new RaTlsPolicy(cpu.withCrl(check), g, maxCertificateLifetime, clockSkew, batching);
     }

@@ -7,9 +7,11 @@ import dev.cloister.attest.ReferenceValue;
 import dev.cloister.attest.bundle.EvidenceBundle;
 import dev.cloister.attest.nvgpu.NvidiaGpuEndorsements;
 import dev.cloister.attest.nvgpu.NvidiaGpuEvidence;
+import dev.cloister.attest.nvgpu.NvidiaGpuIdentity;
 import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.nvgpu.NvidiaRim;
 import dev.cloister.attest.sevsnp.AttestationReport;
+import dev.cloister.attest.sevsnp.SevSnpClaims;
 import dev.cloister.attest.sevsnp.SevSnpEndorsements;
 import dev.cloister.attest.sevsnp.SevSnpEvidence;
 import dev.cloister.base.Bytes;
@@ -24,7 +26,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * Appraises a peer's RA-TLS certificate for one handshake: a function of (now, the nonce this side chose, the
@@ -79,7 +80,7 @@ public final class RaTlsVerifier {
         }
         RaTlsEvidence ev = cert.evidence();
         EvidenceBundle bundle = ev.bundle();
-        byte[] gpuBytes = bundle.gpu().map(g -> g.value().toByteArray()).orElse(new byte[0]);
+        byte[] gpuBytes = bundle.gpuCommitment();
         // 3. The binding this handshake requires: our nonce (or the batch root it is a leaf of), this key, this GPU.
         long batchSize = 1;
         byte[] expected;
@@ -109,9 +110,16 @@ public final class RaTlsVerifier {
         }
         // 4. CPU evidence through the evidence verifier, with the binding as the only allowed REPORT_DATA.
         AttestationResult cpu = verifyCpu(now, bundle, policy, expected);
-        // 5. GPU evidence, its nonce recomputed from the refresh time and salt, then its age.
-        Optional<AttestationResult> gpu = verifyGpu(now, ev, policy);
-        return new RaTlsAttestation(cpu, gpu, Bytes.of(cert.spkiSha256()), cert.notAfter(), batchSize);
+        // 5. GPU evidence: exactly the policy's count of distinct GPUs, each nonce recomputed from the refresh time and
+        // salt, then its age.
+        List<AttestationResult> gpus = verifyGpu(now, ev, policy, cpu);
+        return new RaTlsAttestation(
+                cpu,
+                gpus.stream().findFirst(),
+                Bytes.of(cert.spkiSha256()),
+                cert.notAfter(),
+                batchSize,
+                gpus.isEmpty() ? List.of() : gpus.subList(1, gpus.size()));
     }
 
     private AttestationResult verifyCpu(Instant now, EvidenceBundle bundle, RaTlsPolicy policy, byte[] expected)
@@ -153,7 +161,8 @@ public final class RaTlsVerifier {
         }
     }
 
-    private Optional<AttestationResult> verifyGpu(Instant now, RaTlsEvidence ev, RaTlsPolicy policy)
+    /** Every GPU's accepted evidence, GPU 0 first (empty for a CPU-only peer). */
+    private List<AttestationResult> verifyGpu(Instant now, RaTlsEvidence ev, RaTlsPolicy policy, AttestationResult cpu)
             throws RaTlsException {
         EvidenceBundle bundle = ev.bundle();
         switch (policy.gpu()) {
@@ -163,49 +172,78 @@ public final class RaTlsVerifier {
                             RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
                             "the policy expects a CPU-only peer, the certificate carries GPU evidence");
                 }
-                return Optional.empty();
+                return List.of();
             }
             case RaTlsPolicy.RequireGpu r -> {
-                if (bundle.gpu().isEmpty()
-                        || bundle.gpuEndorsements().isEmpty()
-                        || ev.gpuFreshness().isEmpty()) {
+                List<EvidenceBundle.GpuEntries> gpus = bundle.gpus();
+                if (gpus.isEmpty() || ev.gpuFreshness().isEmpty()) {
                     throw new RaTlsException(
                             RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
                             "the policy requires GPU evidence, the certificate carries none");
                 }
-                if (EvidenceBundle.NVIDIA_CC_OFF.equals(bundle.gpu().get().mediaType())) {
+                if (EvidenceBundle.NVIDIA_CC_OFF.equals(gpus.getFirst().report().mediaType())) {
                     throw new RaTlsException(
                             RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
                             "the enclave runs its GPU with confidential computing off (--insecure-gpu-cc-off): the "
                                     + "host can read the GPU's memory");
                 }
+                int required = requiredGpus(r.gpus(), cpu);
+                if (gpus.size() != required) {
+                    throw new RaTlsException(
+                            RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
+                            "the certificate carries the evidence of " + gpus.size() + " GPU(s), the policy requires "
+                                    + "exactly " + required + " (the release's GPU count)");
+                }
                 GpuFreshness f = ev.gpuFreshness().get();
-                AttestationResult result;
+                List<AttestationResult> results = new ArrayList<>(gpus.size());
+                List<NvidiaGpuEndorsements> chains = new ArrayList<>(gpus.size());
+                NvidiaGpuPolicy gpuPolicy;
                 try {
-                    NvidiaGpuPolicy gpuPolicy = r.policy();
-                    switch (r.rims()) {
-                        case RaTlsPolicy.PolicyRims p -> {}
+                    gpuPolicy = switch (r.rims()) {
+                        case RaTlsPolicy.PolicyRims p -> r.policy();
                         case RaTlsPolicy.FromLedger l ->
                             throw new AttestationException(
                                     "the policy requires RIMs named by logged releases, and none were applied");
                         case RaTlsPolicy.PublishedRims p ->
-                            gpuPolicy = gpuPolicy.withMeasurements(
-                                    new NvidiaGpuPolicy.MatchDriverAndVbiosRims(publishedRims(now, bundle, p)));
-                    }
-                    NvidiaGpuEndorsements endorsements = NvidiaGpuEndorsements.ofPem(
-                            bundle.gpuEndorsements().get().value().toByteArray());
-                    if (bundle.gpuOcsp().isPresent()) {
-                        endorsements = endorsements.withOcspResponses(bundle.gpuOcspResponses());
-                    }
-                    result = evidence.verify(
-                            now,
-                            NvidiaGpuEvidence.of(bundle.gpu().get().value().toByteArray()),
-                            endorsements,
-                            gpuPolicy.withNonce(new ReferenceValue.Digests(List.of(Bytes.of(f.nonce())))));
+                            r.policy()
+                                    .withMeasurements(
+                                            new NvidiaGpuPolicy.MatchDriverAndVbiosRims(publishedRims(now, bundle, p)));
+                    };
                 } catch (AttestationException e) {
                     throw new RaTlsException(
                             RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
                             "while verifying the GPU evidence: " + e.getMessage(),
+                            e);
+                }
+                for (int i = 0; i < gpus.size(); i++) {
+                    EvidenceBundle.GpuEntries g = gpus.get(i);
+                    try {
+                        NvidiaGpuEndorsements endorsements = NvidiaGpuEndorsements.ofPem(
+                                g.endorsements().value().toByteArray());
+                        chains.add(endorsements);
+                        if (g.ocsp().isPresent()) {
+                            endorsements = endorsements.withOcspResponses(g.ocspResponses());
+                        }
+                        results.add(evidence.verify(
+                                now,
+                                NvidiaGpuEvidence.of(g.report().value().toByteArray()),
+                                endorsements,
+                                gpuPolicy.withNonce(new ReferenceValue.Digests(List.of(Bytes.of(f.nonce(i)))))));
+                    } catch (AttestationException e) {
+                        throw new RaTlsException(
+                                RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
+                                "while verifying the GPU evidence"
+                                        + (gpus.size() > 1 ? " of GPU " + i + " of " + gpus.size() : "") + ": "
+                                        + e.getMessage(),
+                                e);
+                    }
+                }
+                try {
+                    NvidiaGpuIdentity.requireDistinct(chains);
+                } catch (AttestationException e) {
+                    throw new RaTlsException(
+                            RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
+                            "while counting the GPUs: " + e.getMessage(),
                             e);
                 }
                 if (f.refreshedAt().isAfter(now.plus(policy.clockSkew()))) {
@@ -219,9 +257,27 @@ public final class RaTlsVerifier {
                             "GPU evidence refreshed at " + f.refreshedAt() + " is older than " + r.maxAge() + " at "
                                     + now);
                 }
-                return Optional.of(result);
+                return results;
             }
         }
+    }
+
+    /** How many GPUs the peer must attest: the policy's count, or that of the release the CPU report measured. */
+    private static int requiredGpus(RaTlsPolicy.GpuCount count, AttestationResult cpu) throws RaTlsException {
+        return switch (count) {
+            case RaTlsPolicy.Exactly e -> e.gpus();
+            case RaTlsPolicy.ByRelease b -> {
+                Integer n = cpu.claims() instanceof SevSnpClaims c
+                        ? b.byLaunchDigest().get(Bytes.of(c.measurement()))
+                        : null;
+                if (n == null) {
+                    throw new RaTlsException(
+                            RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
+                            "no logged release gives the GPU count of the measured launch");
+                }
+                yield n;
+            }
+        };
     }
 
     /** The stapled RIMs, each named by a published release and signed under NVIDIA's RIM root. */

@@ -185,6 +185,133 @@ class EvidenceBundleTest {
         assertThrows(IllegalArgumentException.class, () -> EvidenceBundle.ocspResponses(List.of()));
     }
 
+    /** A bundle of two GPUs with one-byte values: the fuzz seed {@code multi-gpu} is its encoding. */
+    static EvidenceBundle smallMultiGpuBundle() {
+        return new EvidenceBundle(
+                entry(EvidenceBundle.SEV_SNP_REPORT, 1),
+                entry(EvidenceBundle.PEM_CHAIN, 2),
+                Optional.of(entry(EvidenceBundle.NVIDIA_SPDM_REPORT, 3)),
+                Optional.of(entry(EvidenceBundle.PEM_CHAIN, 4)),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                List.of(new EvidenceBundle.GpuEntries(
+                        entry(EvidenceBundle.NVIDIA_SPDM_REPORT, 5),
+                        entry(EvidenceBundle.PEM_CHAIN, 6),
+                        Optional.of(EvidenceBundle.ocspResponses(List.of(new byte[] {7}))))));
+    }
+
+    private static EvidenceBundle.Entry entry(String type, int b) {
+        return new EvidenceBundle.Entry(type, Bytes.of(new byte[] {(byte) b}));
+    }
+
+    @Test
+    void multiGpuBundlesRoundTripWithEveryGpuInOrder() throws Exception {
+        EvidenceBundle b = smallMultiGpuBundle();
+        byte[] enc = b.encode();
+        EvidenceBundle d = EvidenceBundle.decode(enc);
+        assertArrayEquals(enc, d.encode());
+        assertEquals(2, d.gpus().size());
+        assertEquals(Bytes.of(new byte[] {3}), d.gpus().get(0).report().value());
+        assertEquals(Bytes.of(new byte[] {5}), d.gpus().get(1).report().value());
+        assertEquals(Bytes.of(new byte[] {6}), d.gpus().get(1).endorsements().value());
+        assertArrayEquals(new byte[] {7}, d.gpus().get(1).ocspResponses().getFirst());
+        assertTrue(d.gpus().get(0).ocsp().isEmpty());
+        // The fuzz seed is this bundle's encoding.
+        assertArrayEquals(
+                enc,
+                Vectors.read(Path.of("src/test/resources/dev/cloister/attest/bundle/EvidenceBundleFuzzTestInputs/"
+                        + "decodeIsStrictAndCanonical/multi-gpu")));
+        // The REPORT_DATA commitment: one GPU's report as is, several GPUs' reports as a CBOR array in order.
+        assertArrayEquals(Cbor.array(Cbor.bytes(new byte[] {3}), Cbor.bytes(new byte[] {5})), d.gpuCommitment());
+        EvidenceBundle one = realBundle();
+        assertArrayEquals(one.gpu().orElseThrow().value().toByteArray(), one.gpuCommitment());
+        assertEquals(1, one.gpus().size());
+        // A one-GPU bundle is encoded as it always was: five entries, no numbered label.
+        assertEquals(0xa5, one.encode()[0] & 0xff);
+    }
+
+    @Test
+    void multiGpuEntriesAreRefusedWhenIncompleteOutOfOrderOrTooMany() throws Exception {
+        Map<String, byte[]> m = new LinkedHashMap<>();
+        m.put("__cmwc_t", Cbor.text(EvidenceBundle.COLLECTION_TYPE));
+        m.put("cpu", record(EvidenceBundle.SEV_SNP_REPORT, 1));
+        m.put("cpu-endorsements", record(EvidenceBundle.PEM_CHAIN, 2));
+        m.put("gpu", record(EvidenceBundle.NVIDIA_SPDM_REPORT, 3));
+        m.put("gpu-endorsements", record(EvidenceBundle.PEM_CHAIN, 4));
+        // A second GPU without its chain.
+        m.put("gpu/1", record(EvidenceBundle.NVIDIA_SPDM_REPORT, 5));
+        refused("come together", () -> EvidenceBundle.decode(Cbor.map(m)));
+        m.put("gpu-endorsements/1", record(EvidenceBundle.PEM_CHAIN, 6));
+        assertEquals(2, EvidenceBundle.decode(Cbor.map(m)).gpus().size());
+        // A gap: GPU 3 without GPU 2.
+        m.put("gpu/3", record(EvidenceBundle.NVIDIA_SPDM_REPORT, 7));
+        m.put("gpu-endorsements/3", record(EvidenceBundle.PEM_CHAIN, 8));
+        refused("numbered from 1 without gaps", () -> EvidenceBundle.decode(Cbor.map(m)));
+        m.remove("gpu/3");
+        m.remove("gpu-endorsements/3");
+        // A chain or OCSP responses of a GPU that is not there.
+        m.put("gpu-endorsements/2", record(EvidenceBundle.PEM_CHAIN, 8));
+        refused("without \"gpu/1\" .. \"gpu/2\"", () -> EvidenceBundle.decode(Cbor.map(m)));
+        m.remove("gpu-endorsements/2");
+        m.put("gpu-ocsp/2", record(EvidenceBundle.OCSP_RESPONSES, 8));
+        refused("numbered from 1 without gaps", () -> EvidenceBundle.decode(Cbor.map(m)));
+        m.remove("gpu-ocsp/2");
+        // Labels beyond MAX_GPUS, with a leading zero, or numbered 0 are unknown.
+        for (String label : List.of("gpu/8", "gpu/01", "gpu/0", "gpu/10", "gpu-rims/1", "gpu/1 ")) {
+            Map<String, byte[]> odd = new LinkedHashMap<>(m);
+            odd.put(label, record(EvidenceBundle.NVIDIA_SPDM_REPORT, 9));
+            refused("unknown label", () -> EvidenceBundle.decode(Cbor.map(odd)));
+        }
+        // Each numbered entry has its media type; a second GPU never follows confidential computing off.
+        Map<String, byte[]> wrongType = new LinkedHashMap<>(m);
+        wrongType.put("gpu-endorsements/1", record(EvidenceBundle.NVIDIA_SPDM_REPORT, 6));
+        refused(
+                "expected media type application/pem-certificate-chain",
+                () -> EvidenceBundle.decode(Cbor.map(wrongType)));
+        Map<String, byte[]> ccOff = new LinkedHashMap<>(m);
+        ccOff.put("gpu", record(EvidenceBundle.NVIDIA_CC_OFF, 3));
+        refused("after a first GPU's report only", () -> EvidenceBundle.decode(Cbor.map(ccOff)));
+        Map<String, byte[]> ccOffLater = new LinkedHashMap<>(m);
+        ccOffLater.put("gpu/1", record(EvidenceBundle.NVIDIA_CC_OFF, 5));
+        refused(
+                "expected media type " + EvidenceBundle.NVIDIA_SPDM_REPORT,
+                () -> EvidenceBundle.decode(Cbor.map(ccOffLater)));
+        Map<String, byte[]> noFirst = new LinkedHashMap<>(m);
+        noFirst.remove("gpu");
+        noFirst.remove("gpu-endorsements");
+        refused("after a first GPU's report only", () -> EvidenceBundle.decode(Cbor.map(noFirst)));
+        // MAX_GPUS decode; one more cannot even be labelled, and cannot be built.
+        for (int n = 2; n < EvidenceBundle.MAX_GPUS; n++) {
+            m.put("gpu/" + n, record(EvidenceBundle.NVIDIA_SPDM_REPORT, 5));
+            m.put("gpu-endorsements/" + n, record(EvidenceBundle.PEM_CHAIN, 6));
+        }
+        assertEquals(
+                EvidenceBundle.MAX_GPUS,
+                EvidenceBundle.decode(Cbor.map(m)).gpus().size());
+        EvidenceBundle small = smallMultiGpuBundle();
+        List<EvidenceBundle.GpuEntries> tooMany = java.util.Collections.nCopies(
+                EvidenceBundle.MAX_GPUS, small.additionalGpus().getFirst());
+        IllegalArgumentException x = assertThrows(
+                IllegalArgumentException.class,
+                () -> new EvidenceBundle(
+                        small.cpu(),
+                        small.cpuEndorsements(),
+                        small.gpu(),
+                        small.gpuEndorsements(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        tooMany));
+        assertTrue(x.getMessage().contains("at most " + EvidenceBundle.MAX_GPUS), x.getMessage());
+    }
+
+    private static byte[] record(String type, int b) {
+        return Cbor.array(Cbor.text(type), Cbor.bytes(new byte[] {(byte) b}));
+    }
+
     private static byte[] manualMap(Map<String, byte[]> m) {
         java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
         Cbor.head(o, 5, m.size());

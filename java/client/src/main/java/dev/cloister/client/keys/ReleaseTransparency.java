@@ -236,8 +236,9 @@ public final class ReleaseTransparency {
 
     /**
      * {@code gpu} with a {@link RaTlsPolicy.FromLedger} RIM requirement replaced by the driver and VBIOS RIM digests
-     * the verified {@code releases} name (a confidential GPU is proven by its measurements matching those RIMs); any
-     * other requirement unchanged.
+     * the verified {@code releases} name (a confidential GPU is proven by its measurements matching those RIMs), and
+     * its GPU count by each release's {@code gpu_count}, keyed by the release's launch digests (the enclave must attest
+     * exactly as many distinct GPUs as the release it runs says); any other requirement unchanged.
      *
      * @throws KeyConsistencyException if the requirement is {@code FromLedger} and no release names a RIM
      */
@@ -252,7 +253,18 @@ public final class ReleaseTransparency {
             throw new KeyConsistencyException(
                     "the GPU policy requires RIMs named by a published release, and no published release names any");
         }
-        return r.withRims(new RaTlsPolicy.PublishedRims(rims));
+        Map<Bytes, Integer> counts = new LinkedHashMap<>();
+        for (PublishedRelease p : releases) {
+            for (Bytes digest : p.release().manifest().snpLaunchDigests()) {
+                Integer before =
+                        counts.putIfAbsent(digest, p.release().manifest().gpuCount());
+                if (before != null && before != p.release().manifest().gpuCount()) {
+                    throw new KeyConsistencyException("two published releases of one launch measurement name " + before
+                            + " and " + p.release().manifest().gpuCount() + " GPUs");
+                }
+            }
+        }
+        return r.withRims(new RaTlsPolicy.PublishedRims(rims)).withGpus(new RaTlsPolicy.ByRelease(counts));
     }
 
     /** The published release whose SEV-SNP measurement (or TDX platform's MRTD) is {@code measurement}, if any. */

@@ -56,6 +56,56 @@ class PublishedRimsTest {
         assertEquals(filled(48, 0x55), rims.sha384().get(1));
     }
 
+    private static ReleaseTransparency.PublishedRelease release(List<GpuReferenceValue> gpus, int gpuCount) {
+        dev.cloister.ledger.entry.ReleaseManifest m = ReleaseTransparencyTest.manifest(
+                0x11, ReleaseTransparencyTest.NOW, ReleaseTransparencyTest.NOW.plusSeconds(60), 0, false, gpus);
+        return new ReleaseTransparency.PublishedRelease(
+                dev.cloister.ledger.entry.SignedRelease.sign(
+                        new dev.cloister.ledger.entry.ReleaseManifest(
+                                m.release() + " on " + gpuCount,
+                                m.notBefore(),
+                                m.notAfter(),
+                                m.maxVmpl(),
+                                m.smtAllowed(),
+                                m.snpShapes(),
+                                m.tdx(),
+                                m.gpus(),
+                                gpuCount,
+                                m.images(),
+                                m.launchDescription(),
+                                m.sourceRevision(),
+                                m.buildRecipe()),
+                        ReleaseTransparencyTest.RELEASE_KEY),
+                1,
+                2);
+    }
+
+    private static final GpuReferenceValue H100 = new GpuReferenceValue(
+            "HOPPER",
+            new Digest(Digest.Algorithm.SHA_384, filled(48, 0x44)),
+            new Digest(Digest.Algorithm.SHA_384, filled(48, 0x55)));
+
+    @Test
+    void theReleasesGpuCountBecomesThePolicysCountForItsLaunchDigest() throws Exception {
+        RaTlsPolicy.RequireGpu g = (RaTlsPolicy.RequireGpu)
+                ReleaseTransparency.applyPublishedRims(FROM_LEDGER, List.of(release(List.of(H100), 2)));
+        RaTlsPolicy.ByRelease counts = (RaTlsPolicy.ByRelease) g.gpus();
+        assertEquals(java.util.Map.of(filled(48, 0x11), 2), counts.byLaunchDigest());
+        // A one-GPU release (the default when it names reference values) gives 1.
+        RaTlsPolicy.RequireGpu one = (RaTlsPolicy.RequireGpu)
+                ReleaseTransparency.applyPublishedRims(FROM_LEDGER, List.of(release(List.of(H100))));
+        assertEquals(java.util.Map.of(filled(48, 0x11), 1), ((RaTlsPolicy.ByRelease) one.gpus()).byLaunchDigest());
+    }
+
+    @Test
+    void twoReleasesOfOneMeasurementWithDifferentGpuCountsRefuseTheSession() {
+        KeyConsistencyException e = assertThrows(
+                KeyConsistencyException.class,
+                () -> ReleaseTransparency.applyPublishedRims(
+                        FROM_LEDGER, List.of(release(List.of(H100), 1), release(List.of(H100), 2))));
+        assertTrue(e.getMessage().contains("name 1 and 2 GPUs"), e.getMessage());
+    }
+
     @Test
     void noReleaseNamingRimsRefusesTheSession() {
         KeyConsistencyException e = assertThrows(

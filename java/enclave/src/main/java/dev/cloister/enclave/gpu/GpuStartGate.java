@@ -2,9 +2,11 @@ package dev.cloister.enclave.gpu;
 
 import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.ReferenceValue;
+import dev.cloister.attest.bundle.EvidenceBundle;
 import dev.cloister.attest.nvgpu.NvidiaGpuClaims;
 import dev.cloister.attest.nvgpu.NvidiaGpuEndorsements;
 import dev.cloister.attest.nvgpu.NvidiaGpuEvidence;
+import dev.cloister.attest.nvgpu.NvidiaGpuIdentity;
 import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.nvgpu.NvidiaGpuVerifier;
 import dev.cloister.attest.ratls.GpuFreshness;
@@ -28,12 +30,18 @@ import java.util.function.Supplier;
 
 /**
  * What the enclave checks before it uses a GPU (issue 17), in order, each step refusing with its own reason: NVML
- * loads; the confidential-computing settings say production, CC on, developer tools off, no multi-GPU mode; the
+ * loads; the confidential-computing settings say production, CC on, developer tools off, multi-GPU mode none; the
  * driver found the CPU TEE the enclave runs in and CC-capable GPUs; exactly the expected number of Hopper or Blackwell
- * GPUs, each with protected memory; each GPU attests itself (a fresh nonce, its report and certificate chain,
- * appraised by {@link NvidiaGpuVerifier} under the enclave's policy, with RIMs when the release names them); and only
+ * GPUs, each with protected memory and its own UUID; each GPU attests itself (a fresh nonce, its report and
+ * certificate chain, appraised by {@link NvidiaGpuVerifier} under the enclave's policy, with RIMs when the release
+ * names them), and no two GPUs are the same GPU ({@link NvidiaGpuIdentity}); and only
  * then the GPUs are set to accept work, and the state read back. Until that last step CUDA cannot use the GPUs (in CC
  * mode they start not accepting); the gate changes nothing else and nothing before it.
+ *
+ * <p>Several GPUs run in multi-GPU mode none: each GPU is in CC mode on its own and attests on its own, and data
+ * between GPUs goes through the CPU's encrypted bounce buffers. Protected PCIe (PPCIe, HGX boards whose GPUs talk over
+ * NVLink through NVSwitches) and NVLink encryption (NVLE) are refused: their trust rests on the NVSwitches' evidence
+ * too, which this gate does not collect and clients do not appraise.
  *
  * <p>NVML's {@code ccFeature} and {@code devToolsMode} are what the local driver reports: a precondition, not proof.
  * The client's proof is the RIM match of the report the evidence source serves.
@@ -100,8 +108,9 @@ public final class GpuStartGate {
      */
     public record Requirements(int gpus, CpuTee tee, Mode mode, NvidiaGpuPolicy policy) {
         public Requirements {
-            if (gpus < 1 || gpus > 16) {
-                throw new IllegalArgumentException("between 1 and 16 GPUs, got " + gpus);
+            if (gpus < 1 || gpus > EvidenceBundle.MAX_GPUS) {
+                throw new IllegalArgumentException(
+                        "between 1 and " + EvidenceBundle.MAX_GPUS + " GPUs (one evidence bundle), got " + gpus);
             }
             Objects.requireNonNull(tee, "tee");
             Objects.requireNonNull(mode, "mode");
@@ -214,6 +223,7 @@ public final class GpuStartGate {
             Duration d = Duration.ofNanos(System.nanoTime() - t);
             slowest = d.compareTo(slowest) > 0 ? d : slowest;
         }
+        distinct(attested);
         readyState(nvml);
         return new Passed(nvml, Mode.CONFIDENTIAL, driver, attested, slowest, since(start));
     }
@@ -262,8 +272,10 @@ public final class GpuStartGate {
         if (s.multiGpuMode() != ConfCompute.MultiGpuMode.NONE) {
             throw new GpuGateRefusal(
                     Step.CC_SETTINGS,
-                    "multi-GPU mode " + s.multiGpuMode() + " is not supported yet (multiGpuMode="
-                            + s.multiGpuMode().ordinal() + ")",
+                    "multi-GPU mode " + s.multiGpuMode() + " is not supported (multiGpuMode="
+                            + s.multiGpuMode().ordinal() + "): its GPUs trust the NVSwitches and NVLink, whose "
+                            + "evidence this enclave does not collect and clients do not appraise; run the GPUs in "
+                            + "multi-GPU mode none (each GPU in CC mode on its own)",
                     null);
         }
     }
@@ -289,12 +301,17 @@ public final class GpuStartGate {
                     Step.DEVICES, "NVML shows " + count + " GPU(s), --gpus says " + requirements.gpus(), null);
         }
         List<CheckedGpu> out = new ArrayList<>();
+        Set<String> uuids = new java.util.HashSet<>();
         for (int i = 0; i < count; i++) {
             int index = i;
             Nvml.Device d = read(Step.DEVICES, () -> nvml.device(index));
             DeviceArchitecture arch = read(Step.DEVICES, () -> nvml.architecture(d));
             String uuid = read(Step.DEVICES, () -> nvml.uuid(d));
             String vbios = read(Step.DEVICES, () -> nvml.vbiosVersion(d));
+            if (!uuids.add(uuid)) {
+                throw new GpuGateRefusal(
+                        Step.DEVICES, d + " has the UUID of another GPU (" + uuid + "): one GPU counted twice", null);
+            }
             long protectedKib = 0;
             if (!insecure) {
                 if (!CC_ARCHITECTURES.contains(arch)) {
@@ -342,6 +359,20 @@ public final class GpuStartGate {
         } catch (AttestationException e) {
             throw new GpuGateRefusal(
                     Step.SELF_ATTESTATION, g.device() + "'s evidence was refused: " + e.getMessage(), e);
+        }
+    }
+
+    /** Refuses two GPUs that are one: the same attestation key or device certificate in their chains. */
+    private static void distinct(List<CheckedGpu> gpus) throws GpuGateRefusal {
+        List<NvidiaGpuEndorsements> chains = new ArrayList<>();
+        try {
+            for (CheckedGpu g : gpus) {
+                chains.add(NvidiaGpuEndorsements.ofPem(
+                        g.certificate().orElseThrow().attestationCertChain().toByteArray()));
+            }
+            NvidiaGpuIdentity.requireDistinct(chains);
+        } catch (AttestationException e) {
+            throw new GpuGateRefusal(Step.SELF_ATTESTATION, e.getMessage(), e);
         }
     }
 

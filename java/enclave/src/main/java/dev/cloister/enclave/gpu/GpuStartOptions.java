@@ -85,8 +85,9 @@ public record GpuStartOptions(
             throw new UsageException(
                     "--gpus, --nvml-library, --gpu-rims, --insecure-gpu-cc-off", "only go with --gpu nvml");
         }
-        if (gpus < 1 || gpus > 16) {
-            throw new UsageException("--gpus " + gpus, "must be between 1 and 16");
+        if (gpus < 1 || gpus > EvidenceBundle.MAX_GPUS) {
+            throw new UsageException(
+                    "--gpus " + gpus, "must be between 1 and " + EvidenceBundle.MAX_GPUS + " (one evidence bundle)");
         }
         if (refresh == null || refresh.isNegative()) {
             throw new UsageException("--gpu-refresh " + refresh, "must be zero or positive");

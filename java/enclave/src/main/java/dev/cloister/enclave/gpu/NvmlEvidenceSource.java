@@ -24,7 +24,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * with the nonce of a new {@link GpuFreshness}; with a refresh interval of zero every call (every handshake) gets a
  * new report, otherwise one report serves until the interval has passed. The certificate chain is the one the gate
  * verified, and the RIMs the gate matched are stapled to each report ({@code gpu-rims}), so that a client can check
- * they are the ones a logged release names. The evidence of the first GPU is served (the evidence bundle carries one GPU).
+ * they are the ones a logged release names.
+ *
+ * <p>With several GPUs every GPU the gate attested is served, in NVML's order: at each refresh GPU {@code i}'s report is
+ * requested with {@code freshness.nonce(i)} and goes into the bundle with its own certificate chain (and its own OCSP
+ * responses), so that a client appraises each GPU and counts them.
  *
  * <p>After {@link GpuStartGate.Mode#INSECURE_CC_OFF} the GPU entry is {@link EvidenceBundle#NVIDIA_CC_OFF}: no report,
  * and every client refuses it.
@@ -39,8 +43,8 @@ public final class NvmlEvidenceSource implements EvidenceSource, AutoCloseable {
     private final Duration refresh;
     private final Clock clock;
     private final SecureRandom random;
-    private final Nvml.Device device;
-    private final EvidenceBundle.Entry endorsements;
+    private final List<Nvml.Device> devices;
+    private final List<EvidenceBundle.Entry> endorsements;
     private final Optional<EvidenceBundle.Entry> rims;
     private final List<java.nio.file.Path> ocspFiles;
     private final ReentrantLock lock = new ReentrantLock();
@@ -67,9 +71,11 @@ public final class NvmlEvidenceSource implements EvidenceSource, AutoCloseable {
      * As above, stapling OCSP responses for the GPU's certificate chain to every report ({@code gpu-ocsp}): one DER
      * file per certificate below the root, leaf first, read again for each report so that a job outside the enclave
      * can refresh them from NVIDIA's OCSP service (they are untrusted here: the client checks their signatures and
-     * age). A missing or oversized file fails the report.
+     * age). A missing or oversized file fails the report. With several GPUs the files are GPU 0's, then GPU 1's, and
+     * so on, the same number for each GPU.
      *
-     * @param ocspFiles the OCSP response files, leaf first; empty: none stapled (clients that require them refuse)
+     * @param ocspFiles the OCSP response files, leaf first, GPU by GPU; empty: none stapled (clients that require them
+     *     refuse)
      */
     public NvmlEvidenceSource(
             EvidenceSource cpu,
@@ -80,9 +86,13 @@ public final class NvmlEvidenceSource implements EvidenceSource, AutoCloseable {
             Clock clock,
             SecureRandom random) {
         this.ocspFiles = List.copyOf(ocspFiles);
-        if (this.ocspFiles.size() > EvidenceBundle.MAX_OCSP_RESPONSES) {
-            throw new IllegalArgumentException(
-                    "at most " + EvidenceBundle.MAX_OCSP_RESPONSES + " OCSP responses, got " + ocspFiles.size());
+        int n = gate.gpus().size();
+        if (this.ocspFiles.size() % n != 0 || this.ocspFiles.size() / n > EvidenceBundle.MAX_OCSP_RESPONSES) {
+            throw new IllegalArgumentException("the same number of OCSP responses for each of the " + n
+                    + " GPU(s), at most " + EvidenceBundle.MAX_OCSP_RESPONSES + " each; got " + ocspFiles.size());
+        }
+        if (n > EvidenceBundle.MAX_GPUS) {
+            throw new IllegalArgumentException(n + " GPUs, at most " + EvidenceBundle.MAX_GPUS + " in one bundle");
         }
         this.rims = rims.isEmpty() ? Optional.empty() : Optional.of(EvidenceBundle.rims(rims));
         this.cpu = Objects.requireNonNull(cpu, "cpu");
@@ -93,13 +103,17 @@ public final class NvmlEvidenceSource implements EvidenceSource, AutoCloseable {
         }
         this.clock = Objects.requireNonNull(clock, "clock");
         this.random = Objects.requireNonNull(random, "random");
-        GpuStartGate.CheckedGpu first = gate.gpus().getFirst();
-        this.device = first.device();
-        this.endorsements = new EvidenceBundle.Entry(
-                EvidenceBundle.PEM_CHAIN,
-                first.certificate().map(GpuCertificate::attestationCertChain).orElse(Bytes.EMPTY));
-        if (gate.mode() == GpuStartGate.Mode.CONFIDENTIAL && first.certificate().isEmpty()) {
-            throw new IllegalArgumentException("a confidential gate result without the GPU's certificate chain");
+        this.devices = gate.gpus().stream().map(GpuStartGate.CheckedGpu::device).toList();
+        this.endorsements = gate.gpus().stream()
+                .map(g -> new EvidenceBundle.Entry(
+                        EvidenceBundle.PEM_CHAIN,
+                        g.certificate()
+                                .map(GpuCertificate::attestationCertChain)
+                                .orElse(Bytes.EMPTY)))
+                .toList();
+        if (gate.mode() == GpuStartGate.Mode.CONFIDENTIAL
+                && gate.gpus().stream().anyMatch(g -> g.certificate().isEmpty())) {
+            throw new IllegalArgumentException("a confidential gate result without a GPU's certificate chain");
         }
     }
 
@@ -134,34 +148,40 @@ public final class NvmlEvidenceSource implements EvidenceSource, AutoCloseable {
         if (gate.mode() == GpuStartGate.Mode.INSECURE_CC_OFF) {
             return new GpuEvidence(
                     new EvidenceBundle.Entry(EvidenceBundle.NVIDIA_CC_OFF, Bytes.of(CC_OFF_REASON)),
-                    endorsements,
+                    endorsements.getFirst(),
                     freshness);
         }
         long start = System.nanoTime();
-        byte[] report;
-        try {
-            report = gate.nvml()
-                    .attestationReport(device, freshness.nonce())
-                    .report()
-                    .toByteArray();
-        } catch (NvmlException e) {
-            throw new IOException("the GPU gave no attestation report: " + e.getMessage(), e);
+        List<EvidenceBundle.GpuEntries> gpus = new java.util.ArrayList<>(devices.size());
+        for (int i = 0; i < devices.size(); i++) {
+            byte[] report;
+            try {
+                report = gate.nvml()
+                        .attestationReport(devices.get(i), freshness.nonce(i))
+                        .report()
+                        .toByteArray();
+            } catch (NvmlException e) {
+                throw new IOException("GPU " + i + " gave no attestation report: " + e.getMessage(), e);
+            }
+            gpus.add(new EvidenceBundle.GpuEntries(
+                    new EvidenceBundle.Entry(EvidenceBundle.NVIDIA_SPDM_REPORT, Bytes.of(report)),
+                    endorsements.get(i),
+                    stapledOcsp(i)));
         }
         lastReportLatency = Duration.ofNanos(System.nanoTime() - start);
+        EvidenceBundle.GpuEntries first = gpus.getFirst();
         return new GpuEvidence(
-                new EvidenceBundle.Entry(EvidenceBundle.NVIDIA_SPDM_REPORT, Bytes.of(report)),
-                endorsements,
-                freshness,
-                rims,
-                stapledOcsp());
+                first.report(), first.endorsements(), freshness, rims, first.ocsp(), gpus.subList(1, gpus.size()));
     }
 
-    private Optional<EvidenceBundle.Entry> stapledOcsp() throws IOException {
+    /** GPU {@code gpu}'s share of the OCSP response files, read now. */
+    private Optional<EvidenceBundle.Entry> stapledOcsp(int gpu) throws IOException {
         if (ocspFiles.isEmpty()) {
             return Optional.empty();
         }
+        int each = ocspFiles.size() / devices.size();
         List<byte[]> responses = new java.util.ArrayList<>();
-        for (java.nio.file.Path f : ocspFiles) {
+        for (java.nio.file.Path f : ocspFiles.subList(gpu * each, (gpu + 1) * each)) {
             long size = java.nio.file.Files.size(f);
             if (size > 16 * 1024) {
                 throw new IOException("the OCSP response file " + f + " holds " + size + " bytes, more than 16 KiB");
@@ -171,7 +191,7 @@ public final class NvmlEvidenceSource implements EvidenceSource, AutoCloseable {
         return Optional.of(EvidenceBundle.ocspResponses(responses));
     }
 
-    /** How long the last NVML attestation report call took. */
+    /** How long the last refresh's NVML attestation report calls took, all GPUs together. */
     public Duration lastReportLatency() {
         return lastReportLatency;
     }

@@ -47,6 +47,34 @@ final class FakeGpu {
         return gpu.report(nonce, blocks, random).report();
     }
 
+    /**
+     * A second confidential GPU (another simulated GPU, another root) as device 1 of the fake, with its report for
+     * {@code nonce} and its chain.
+     */
+    Map<String, String> secondGpu(byte[] nonce) throws IOException {
+        SimulatedNvidiaGpu other = second();
+        SecureRandom random = new SecureRandom();
+        byte[][] blocks = new byte[64][48];
+        for (int i = 0; i < blocks.length; i++) java.util.Arrays.fill(blocks[i], (byte) (i + 1));
+        Path r = Files.write(
+                Files.createTempFile(dir, "report-1", ".bin"),
+                other.report(nonce, blocks, random).report());
+        StringBuilder pem = new StringBuilder();
+        other.endorsements().chain().forEach(c -> pem.append(Pem.encode(Pem.CERTIFICATE, c)));
+        Path c = Files.writeString(dir.resolve("chain-1.pem"), pem, StandardCharsets.US_ASCII);
+        return Map.of("device_count", "2", "report_file.1", r.toString(), "cert_file.1", c.toString());
+    }
+
+    SimulatedNvidiaGpu second() throws IOException {
+        return SimulatedNvidiaGpu.openOrCreate(dir.resolve("sim-2"), NOW.minusSeconds(3600), new SecureRandom());
+    }
+
+    /** A policy trusting the simulated roots of both GPUs. */
+    dev.cloister.attest.nvgpu.NvidiaGpuPolicy bothRoots() throws IOException {
+        return dev.cloister.attest.nvgpu.NvidiaGpuPolicy.genuineNvidia()
+                .withTrustedRoots(java.util.List.of(gpu.root(), second().root()));
+    }
+
     /** The healthy configuration with {@code overrides} applied. */
     Map<String, String> config(Map<String, String> overrides) {
         Map<String, String> c = new HashMap<>();

@@ -108,6 +108,7 @@ class GpuStartGateTest {
                 Arguments.of(Map.of("environment", "1"), GpuStartGate.Step.CC_SETTINGS, "not PROD"),
                 Arguments.of(Map.of("devtools", "1"), GpuStartGate.Step.CC_SETTINGS, "devToolsMode=1"),
                 Arguments.of(Map.of("multi_gpu", "1"), GpuStartGate.Step.CC_SETTINGS, "multiGpuMode=1"),
+                Arguments.of(Map.of("multi_gpu", "2"), GpuStartGate.Step.CC_SETTINGS, "NVLE is not supported"),
                 Arguments.of(
                         Map.of("rc.nvmlSystemGetConfComputeSettings", "2"),
                         GpuStartGate.Step.CC_SETTINGS,
@@ -227,6 +228,95 @@ class GpuStartGateTest {
         assertEquals(0, FakeNvml.setCalls());
         assertEquals(0, FakeNvml.calls("nvmlDeviceGetConfComputeGpuAttestationReport"));
         assertTrue(log.stream().anyMatch(l -> l.startsWith("WARNING: --insecure-gpu-cc-off")), log::toString);
+    }
+
+    private java.util.HashMap<String, String> twoGpus() throws Exception {
+        return new java.util.HashMap<>(fake.secondGpu(fake.freshness.nonce()));
+    }
+
+    @Test
+    void twoConfidentialGpusEachAttestBeforeEitherAcceptsWork() throws Exception {
+        fake.configure(twoGpus());
+        GpuStartGate.Passed p = gate(GpuStartGate.Mode.CONFIDENTIAL, fake.bothRoots(), FakeGpu.NOW, 2)
+                .run(FakeNvml.library());
+        try (Nvml ignored = p.nvml()) {
+            assertEquals(2, p.gpus().size());
+            assertTrue(p.gpus().stream().allMatch(g -> g.claims().isPresent()));
+            assertEquals(2, FakeNvml.calls("nvmlDeviceGetConfComputeGpuAttestationReport"));
+            assertEquals(1, FakeNvml.setCalls());
+        }
+        assertTrue(log.stream().anyMatch(l -> l.contains("(2 GPU(s)")), log::toString);
+    }
+
+    @Test
+    void theSameGpuShownTwiceIsRefused() throws Exception {
+        // Both devices answer with GPU 0's report and chain: each passes alone, but they are one GPU.
+        fake.configure(Map.of("device_count", "2"));
+        GpuGateRefusal r = assertThrows(
+                GpuGateRefusal.class,
+                () -> gate(GpuStartGate.Mode.CONFIDENTIAL, fake.bothRoots(), FakeGpu.NOW, 2)
+                        .run(FakeNvml.library()));
+        assertEquals(GpuStartGate.Step.SELF_ATTESTATION, r.step());
+        assertTrue(r.getMessage().contains("GPU 0 and GPU 1 are the same GPU"), r.getMessage());
+        assertEquals(0, FakeNvml.setCalls());
+        assertEquals(ConfCompute.ReadyState.NOT_ACCEPTING, readyState());
+    }
+
+    @Test
+    void twoGpusWithOneUuidAreRefused() throws Exception {
+        java.util.HashMap<String, String> c = twoGpus();
+        c.put("uuid.1", "GPU-fa4e0000-0000-0000-0000-000000000000");
+        fake.configure(c);
+        GpuGateRefusal r = assertThrows(
+                GpuGateRefusal.class,
+                () -> gate(GpuStartGate.Mode.CONFIDENTIAL, fake.bothRoots(), FakeGpu.NOW, 2)
+                        .run(FakeNvml.library()));
+        assertEquals(GpuStartGate.Step.DEVICES, r.step());
+        assertTrue(r.getMessage().contains("has the UUID of another GPU"), r.getMessage());
+        assertEquals(0, FakeNvml.calls("nvmlDeviceGetConfComputeGpuAttestationReport"));
+    }
+
+    @Test
+    void oneOfTwoGpusFailingItsSelfAttestationRefusesBoth() throws Exception {
+        byte[] other = new byte[32];
+        other[0] = 1;
+        fake.configure(new java.util.HashMap<>(fake.secondGpu(other)));
+        GpuGateRefusal r = assertThrows(
+                GpuGateRefusal.class,
+                () -> gate(GpuStartGate.Mode.CONFIDENTIAL, fake.bothRoots(), FakeGpu.NOW, 2)
+                        .run(FakeNvml.library()));
+        assertEquals(GpuStartGate.Step.SELF_ATTESTATION, r.step());
+        assertTrue(r.getMessage().contains("GPU 1's evidence was refused"), r.getMessage());
+        assertTrue(r.getMessage().contains("nonce"), r.getMessage());
+        assertEquals(0, FakeNvml.setCalls());
+        // And a second GPU whose root the enclave does not trust.
+        fake.configure(twoGpus());
+        GpuGateRefusal untrusted = assertThrows(
+                GpuGateRefusal.class,
+                () -> gate(GpuStartGate.Mode.CONFIDENTIAL, fake.gpu.insecurePolicy(), FakeGpu.NOW, 2)
+                        .run(FakeNvml.library()));
+        assertTrue(untrusted.getMessage().contains("GPU 1's evidence was refused"), untrusted.getMessage());
+    }
+
+    @Test
+    void moreGpusThanOneEvidenceBundleCarriesAreAUsageError() {
+        IllegalArgumentException x = assertThrows(
+                IllegalArgumentException.class,
+                () -> new GpuStartGate.Requirements(
+                        9, GpuStartGate.CpuTee.SEV_SNP, GpuStartGate.Mode.CONFIDENTIAL, fake.gpu.insecurePolicy()));
+        assertTrue(x.getMessage().contains("between 1 and 8"), x.getMessage());
+        dev.cloister.server.command.UsageException u = assertThrows(
+                dev.cloister.server.command.UsageException.class,
+                () -> GpuStartOptions.of(
+                        "sim",
+                        "nvml",
+                        9,
+                        FakeNvml.library(),
+                        null,
+                        java.time.Duration.ZERO,
+                        false,
+                        dir.resolve("no-marker")));
+        assertTrue(u.getMessage().contains("between 1 and 8"), u.getMessage());
     }
 
     private GpuStartOptions withRims(Path rims) {

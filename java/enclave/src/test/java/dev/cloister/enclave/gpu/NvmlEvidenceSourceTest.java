@@ -151,6 +151,63 @@ class NvmlEvidenceSourceTest {
     }
 
     @Test
+    void everyGpuIsServedWithItsOwnNonceChainAndOcspResponses() throws Exception {
+        fake.configure(new java.util.HashMap<>(fake.secondGpu(fake.freshness.nonce())));
+        GpuStartGate.Passed gate = new GpuStartGate(
+                        new GpuStartGate.Requirements(
+                                2, GpuStartGate.CpuTee.SEV_SNP, GpuStartGate.Mode.CONFIDENTIAL, fake.bothRoots()),
+                        new NvidiaGpuVerifier(),
+                        () -> fake.freshness,
+                        Clock.fixed(FakeGpu.NOW, ZoneOffset.UTC),
+                        line -> {})
+                .run(FakeNvml.library());
+        Path ocsp0 = Files.write(dir.resolve("gpu0.ocsp"), fake.gpu.ocspResponse(FakeGpu.NOW, false));
+        Path ocsp1 = Files.write(dir.resolve("gpu1.ocsp"), fake.second().ocspResponse(FakeGpu.NOW, false));
+        // The OCSP files are GPU 0's, then GPU 1's, as many for each.
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new NvmlEvidenceSource(
+                        cpu,
+                        gate,
+                        Duration.ZERO,
+                        java.util.List.of(),
+                        java.util.List.of(ocsp0, ocsp1, ocsp1),
+                        Clock.systemUTC(),
+                        random));
+        int before = FakeNvml.calls("nvmlDeviceGetConfComputeGpuAttestationReport");
+        try (NvmlEvidenceSource source = new NvmlEvidenceSource(
+                cpu,
+                gate,
+                Duration.ZERO,
+                java.util.List.of(),
+                java.util.List.of(ocsp0, ocsp1),
+                Clock.systemUTC(),
+                random)) {
+            EvidenceSource.GpuEvidence g = source.currentGpuEvidence().orElseThrow();
+            assertEquals(before + 2, FakeNvml.calls("nvmlDeviceGetConfComputeGpuAttestationReport"));
+            // GPU 1 was asked last, with its own nonce.
+            assertArrayEquals(g.freshness().nonce(1), FakeNvml.lastNonce());
+            assertEquals(1, g.additionalGpus().size());
+            EvidenceBundle.GpuEntries second = g.additionalGpus().getFirst();
+            assertArrayEquals(
+                    Files.readAllBytes(fake.chain), g.endorsements().value().toByteArray());
+            assertArrayEquals(
+                    Files.readAllBytes(dir.resolve("chain-1.pem")),
+                    second.endorsements().value().toByteArray());
+            assertArrayEquals(
+                    Files.readAllBytes(ocsp0),
+                    new EvidenceBundle.GpuEntries(g.report(), g.endorsements(), g.ocsp())
+                            .ocspResponses()
+                            .getFirst());
+            assertArrayEquals(Files.readAllBytes(ocsp1), second.ocspResponses().getFirst());
+            // What REPORT_DATA commits to covers both reports.
+            assertNotEquals(
+                    g.report().value().hex(),
+                    dev.cloister.base.Bytes.of(g.commitment()).hex());
+        }
+    }
+
+    @Test
     void insecureEvidenceIsMarkedCcOff() throws Exception {
         GpuStartGate.Passed gate = pass(GpuStartGate.Mode.INSECURE_CC_OFF, Map.of("cc_feature", "0"));
         try (NvmlEvidenceSource source =

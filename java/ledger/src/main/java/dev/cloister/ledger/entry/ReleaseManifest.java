@@ -13,8 +13,8 @@ import java.util.Optional;
 
 /**
  * What a release key vouches for (the body of a {@link SignedRelease}, version 2 or 3 of the release format): the
- * software of a confidential VM, the time it may be used, the platform options it needs, and its measurements per VM
- * shape and, for TDX, per host platform.
+ * software of a confidential VM, the time it may be used, the platform options it needs, its measurements per VM shape
+ * and, for TDX, per host platform, and how many confidential GPUs it runs on.
  * <pre>
  * struct {
  *   opaque release&lt;1..255&gt;;                   // UTF-8 release name
@@ -24,8 +24,10 @@ import java.util.Optional;
  *   uint8 smt_allowed;                          // 0 or 1: whether an SEV-SNP host may run SMT
  *   SnpShape snp_shapes&lt;0..64&gt;;               // uint8 count; strictly ascending (vcpus, guest_features)
  *   TdxRuntime tdx&lt;0..1&gt;;                      // uint8 count; RTMR1 and RTMR2
- *   TdxPlatform tdx_platforms&lt;1..16&gt;;         // version 3 only: uint8 count; strictly ascending platform
+ *   TdxPlatform tdx_platforms&lt;0..16&gt;;         // version 3 only: uint8 count; strictly ascending platform
  *   GpuReferenceValue gpus&lt;0..16&gt;;             // uint8 count; strictly ascending model
+ *   uint8 gpu_count;                            // version 3 only: 0..8, exactly how many GPUs the enclave attests
+ *                                               // (version 2: 1 when gpus names reference values, else 0)
  *   ImageDigest images&lt;1..16&gt;;                 // uint8 count; strictly ascending name
  *   opaque launch_description&lt;0..2^16-1&gt;;      // the launch description JSON (UTF-8), empty if none
  *   opaque source_revision&lt;1..255&gt;;           // printable ASCII without spaces
@@ -33,8 +35,9 @@ import java.util.Optional;
  * } ReleaseManifest;
  * </pre>
  * At least one SEV-SNP shape or the TDX registers must be present. Version 3 adds the TDX registers each host platform
- * fixes (MRTD and RTMR0), and needs the release's RTMR1 and RTMR2 with them; a manifest without TDX platforms is
- * written as version 2, so that one manifest has one encoding.
+ * fixes (MRTD and RTMR0), which need the release's RTMR1 and RTMR2 with them, and the GPU count. A manifest that
+ * version 2 can say (no TDX platforms, and one GPU with reference values or none without) is written as version 2, so
+ * that one manifest has one encoding; a version 3 entry that version 2 could have said is refused.
  */
 public record ReleaseManifest(
         String release,
@@ -46,6 +49,7 @@ public record ReleaseManifest(
         Optional<TdxRuntime> tdx,
         List<TdxPlatform> tdxPlatforms,
         List<GpuReferenceValue> gpus,
+        int gpuCount,
         List<ImageDigest> images,
         Bytes launchDescription,
         String sourceRevision,
@@ -53,6 +57,8 @@ public record ReleaseManifest(
 
     /** The most SEV-SNP shapes one release names. */
     public static final int MAX_SHAPES = 64;
+    /** The most GPUs one release runs on (what one evidence bundle carries). */
+    public static final int MAX_GPU_COUNT = 8;
 
     /** A version 2 manifest: no TDX platforms. */
     public ReleaseManifest(
@@ -78,10 +84,80 @@ public record ReleaseManifest(
                 tdx,
                 List.of(),
                 gpus,
+                defaultGpuCount(gpus),
                 images,
                 launchDescription,
                 sourceRevision,
                 buildRecipe);
+    }
+
+    /** A manifest without TDX platforms on {@code gpuCount} GPUs (version 3 unless that is the version 2 default). */
+    public ReleaseManifest(
+            String release,
+            Instant notBefore,
+            Instant notAfter,
+            int maxVmpl,
+            boolean smtAllowed,
+            List<SnpShape> snpShapes,
+            Optional<TdxRuntime> tdx,
+            List<GpuReferenceValue> gpus,
+            int gpuCount,
+            List<ImageDigest> images,
+            Bytes launchDescription,
+            String sourceRevision,
+            Digest buildRecipe) {
+        this(
+                release,
+                notBefore,
+                notAfter,
+                maxVmpl,
+                smtAllowed,
+                snpShapes,
+                tdx,
+                List.of(),
+                gpus,
+                gpuCount,
+                images,
+                launchDescription,
+                sourceRevision,
+                buildRecipe);
+    }
+
+    /** A manifest with TDX platforms, on one GPU when it names GPU reference values, otherwise on none. */
+    public ReleaseManifest(
+            String release,
+            Instant notBefore,
+            Instant notAfter,
+            int maxVmpl,
+            boolean smtAllowed,
+            List<SnpShape> snpShapes,
+            Optional<TdxRuntime> tdx,
+            List<TdxPlatform> tdxPlatforms,
+            List<GpuReferenceValue> gpus,
+            List<ImageDigest> images,
+            Bytes launchDescription,
+            String sourceRevision,
+            Digest buildRecipe) {
+        this(
+                release,
+                notBefore,
+                notAfter,
+                maxVmpl,
+                smtAllowed,
+                snpShapes,
+                tdx,
+                tdxPlatforms,
+                gpus,
+                defaultGpuCount(gpus),
+                images,
+                launchDescription,
+                sourceRevision,
+                buildRecipe);
+    }
+
+    /** The GPU count a version 2 manifest implies: one GPU when it names GPU reference values, otherwise none. */
+    public static int defaultGpuCount(List<GpuReferenceValue> gpus) {
+        return gpus.isEmpty() ? 0 : 1;
     }
 
     public ReleaseManifest {
@@ -119,6 +195,12 @@ public record ReleaseManifest(
             throw new IllegalArgumentException("TDX platforms without the release's RTMR1 and RTMR2");
         }
         gpus = List.copyOf(gpus);
+        if (gpuCount < 0 || gpuCount > MAX_GPU_COUNT) {
+            throw new IllegalArgumentException("GPU count " + gpuCount + ", want 0 to " + MAX_GPU_COUNT);
+        }
+        if (gpuCount == 0 && !gpus.isEmpty()) {
+            throw new IllegalArgumentException("GPU reference values for a release on no GPU (gpu_count 0)");
+        }
         if (gpus.size() > EnclaveRelease.MAX_LIST) {
             throw new IllegalArgumentException(gpus.size() + " GPU reference values, want at most 16");
         }
@@ -166,9 +248,12 @@ public record ReleaseManifest(
                 .toString();
     }
 
-    /** The release format this manifest is written in: 3 when it names TDX platforms, else 2. */
+    /**
+     * The release format this manifest is written in: 3 when it names TDX platforms or a GPU count other than the one
+     * version 2 implies, else 2.
+     */
     public int formatVersion() {
-        return tdxPlatforms.isEmpty() ? 2 : 3;
+        return tdxPlatforms.isEmpty() && gpuCount == defaultGpuCount(gpus) ? 2 : 3;
     }
 
     /** The SEV-SNP launch digests of every shape. */
@@ -192,6 +277,7 @@ public record ReleaseManifest(
         }
         w.u8(gpus.size());
         gpus.forEach(g -> g.write(w));
+        if (formatVersion() == 3) w.u8(gpuCount);
         w.u8(images.size());
         images.forEach(i -> i.write(w));
         w.opaque16(launchDescription).string8(sourceRevision);
@@ -231,9 +317,9 @@ public record ReleaseManifest(
         List<TdxPlatform> platforms = new ArrayList<>();
         if (version == 3) {
             int np = r.u8("TDX platform count");
-            if (np < 1 || np > EnclaveRelease.MAX_LIST) {
-                throw new FormatException("while reading a version 3 release manifest: " + np
-                        + " TDX platforms, want 1 to 16 (a release without any is written as version 2)");
+            if (np > EnclaveRelease.MAX_LIST) {
+                throw new FormatException(
+                        "while reading a version 3 release manifest: " + np + " TDX platforms, want at most 16");
             }
             for (int i = 0; i < np; i++) {
                 platforms.add(TdxPlatform.read(r));
@@ -247,6 +333,14 @@ public record ReleaseManifest(
         for (int i = 0; i < ng; i++) {
             gpus.add(GpuReferenceValue.read(r));
         }
+        int gpuCount = defaultGpuCount(gpus);
+        if (version == 3) {
+            gpuCount = r.u8("gpu_count");
+            if (gpuCount > MAX_GPU_COUNT) {
+                throw new FormatException(
+                        "while reading a release manifest: gpu_count " + gpuCount + ", want <= " + MAX_GPU_COUNT);
+            }
+        }
         int ni = r.u8("image digest count");
         if (ni < 1 || ni > EnclaveRelease.MAX_LIST) {
             throw new FormatException("while reading a release manifest: " + ni + " image digests, want 1 to 16");
@@ -258,7 +352,18 @@ public record ReleaseManifest(
         Bytes launch = Bytes.of(r.opaque16("launch description", 0));
         String rev = r.string8("source revision");
         Digest recipe = Digest.read(r, "build recipe digest");
-        return new ReleaseManifest(
-                release, nb, na, vmpl, smt == 1, shapes, tdx, platforms, gpus, images, launch, rev, recipe);
+        ReleaseManifest manifest;
+        try {
+            manifest = new ReleaseManifest(
+                    release, nb, na, vmpl, smt == 1, shapes, tdx, platforms, gpus, gpuCount, images, launch, rev, recipe);
+        } catch (IllegalArgumentException e) {
+            throw new FormatException("while reading a release manifest: " + e.getMessage(), e);
+        }
+        if (manifest.formatVersion() != version) {
+            throw new FormatException("while reading a version " + version + " release manifest: it says only what"
+                    + " version " + manifest.formatVersion() + " says (no TDX platforms, GPU count "
+                    + gpuCount + "), and is written in that version");
+        }
+        return manifest;
     }
 }

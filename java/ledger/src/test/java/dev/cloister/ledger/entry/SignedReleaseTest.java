@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** Release format v2: the signed release (0x10) and its revocation (0x11); old entries still parse. */
+/** Release format v2 (0x10; v3 0x12 where a GPU count needs it), its revocation (0x11); old entries still parse. */
 class SignedReleaseTest {
 
     static final Instant NB = Instant.parse("2026-12-01T00:00:00Z");
@@ -69,9 +69,85 @@ class SignedReleaseTest {
         assertArrayEquals(wire, decoded.encode());
         assertEquals(
                 Optional.of(rawKey(RELEASE_KEY)), signed.verifiedBy(List.of(rawKey(OTHER_KEY), rawKey(RELEASE_KEY))));
+        // The fuzz seed signed-release is this entry (regenerate it from here when the format changes).
+        assertArrayEquals(
+                wire,
+                java.nio.file.Files.readAllBytes(java.nio.file.Path.of(
+                        "src/test/resources/dev/cloister/ledger/entry/LedgerEntryFuzzTestInputs/decodeIsCanonical/"
+                                + "signed-release")));
         assertTrue(signed.manifest().validAt(NB));
         assertFalse(signed.manifest().validAt(NA));
         assertFalse(signed.manifest().validAt(NB.minusSeconds(1)));
+    }
+
+    static ReleaseManifest withGpus(int count) {
+        ReleaseManifest m = manifest();
+        return new ReleaseManifest(
+                m.release(),
+                m.notBefore(),
+                m.notAfter(),
+                m.maxVmpl(),
+                m.smtAllowed(),
+                m.snpShapes(),
+                m.tdx(),
+                m.gpus(),
+                count,
+                m.images(),
+                m.launchDescription(),
+                m.sourceRevision(),
+                m.buildRecipe());
+    }
+
+    @Test
+    void theGpuCountIsSignedAndBounded() throws Exception {
+        SignedRelease two = SignedRelease.sign(withGpus(2), RELEASE_KEY);
+        SignedRelease decoded = (SignedRelease) LedgerEntry.decode(two.encode());
+        assertEquals(2, decoded.manifest().gpuCount());
+        assertEquals(SignedRelease.TYPE_V3, two.encode()[3], "a count v2 cannot say is written as v3");
+        assertEquals(0, manifest().gpuCount(), "no GPU reference values: a CPU-only release by default");
+        assertEquals(SignedRelease.TYPE, SignedRelease.sign(withGpus(0), RELEASE_KEY).encode()[3]);
+        // A v3 entry that says only what v2 says (no TDX platform, the count v2 implies) is refused: one encoding.
+        byte[] v3 = two.encode();
+        int countAt = Arrays.mismatch(v3, SignedRelease.sign(withGpus(3), RELEASE_KEY).encode());
+        v3[countAt] = 0;
+        FormatException canonical = assertThrows(FormatException.class, () -> LedgerEntry.decode(v3));
+        assertTrue(canonical.getMessage().contains("written in that version"), canonical.getMessage());
+        // The count is in the signed bytes: changing it breaks the signature.
+        byte[] a = two.encode();
+        byte[] b = SignedRelease.sign(withGpus(3), RELEASE_KEY).encode();
+        int at = Arrays.mismatch(a, b);
+        assertEquals(2, a[at]);
+        a[at] = 3;
+        SignedRelease altered = (SignedRelease) LedgerEntry.decode(a);
+        assertTrue(altered.verifiedBy(List.of(rawKey(RELEASE_KEY))).isEmpty());
+        // More than one evidence bundle carries is refused on the wire and when built.
+        a[at] = 9;
+        FormatException x = assertThrows(FormatException.class, () -> LedgerEntry.decode(a));
+        assertTrue(x.getMessage().contains("gpu_count 9"), x.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> withGpus(9));
+        assertThrows(IllegalArgumentException.class, () -> withGpus(-1));
+        // Reference values for a release on no GPU are refused.
+        ReleaseManifest m = manifest();
+        IllegalArgumentException none = assertThrows(
+                IllegalArgumentException.class,
+                () -> new ReleaseManifest(
+                        m.release(),
+                        m.notBefore(),
+                        m.notAfter(),
+                        m.maxVmpl(),
+                        m.smtAllowed(),
+                        m.snpShapes(),
+                        m.tdx(),
+                        List.of(new GpuReferenceValue(
+                                "HOPPER",
+                                new Digest(Digest.Algorithm.SHA_384, filled(48, 1)),
+                                new Digest(Digest.Algorithm.SHA_384, filled(48, 2)))),
+                        0,
+                        m.images(),
+                        m.launchDescription(),
+                        m.sourceRevision(),
+                        m.buildRecipe()));
+        assertTrue(none.getMessage().contains("gpu_count 0"), none.getMessage());
     }
 
     @Test
