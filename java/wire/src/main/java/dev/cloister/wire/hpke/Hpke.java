@@ -27,7 +27,17 @@ public final class Hpke {
     /** {@code SetupBaseS(pkR, info)} with a given ephemeral key (deterministic: for test vectors). */
     public static SenderSetup setupBaseSender(
             HpkeSuite suite, byte[] recipientPublicKey, byte[] info, HpkePrivateKey ephemeral) throws HpkeException {
-        Encapsulation encapsulation = HpkeKem.of(suite.kem()).encapsulate(recipientPublicKey, ephemeral);
+        return setupBaseSender(HpkeKem.of(suite.kem()), suite, recipientPublicKey, info, ephemeral);
+    }
+
+    /** {@code SetupBaseS(pkR, info)} with a given ephemeral key and the KEM given (to test each X25519 engine). */
+    static SenderSetup setupBaseSender(
+            HpkeKem kem, HpkeSuite suite, byte[] recipientPublicKey, byte[] info, HpkePrivateKey ephemeral)
+            throws HpkeException {
+        if (kem.id() != suite.kem()) {
+            throw new HpkeException("KEM " + kem.id() + " does not match the suite's " + suite.kem());
+        }
+        Encapsulation encapsulation = kem.encapsulate(recipientPublicKey, ephemeral);
         return new SenderSetup(encapsulation.enc(), senderContext(suite, encapsulation, info));
     }
 
@@ -44,10 +54,16 @@ public final class Hpke {
     /** {@code SetupBaseR(enc, skR, info)}. */
     public static HpkeContext.Recipient setupBaseRecipient(
             HpkeSuite suite, byte[] enc, HpkePrivateKey recipient, byte[] info) throws HpkeException {
-        if (recipient.kem() != suite.kem()) {
+        return setupBaseRecipient(HpkeKem.of(suite.kem()), suite, enc, recipient, info);
+    }
+
+    /** {@code SetupBaseR(enc, skR, info)} with the KEM given (to test each X25519 engine). */
+    static HpkeContext.Recipient setupBaseRecipient(
+            HpkeKem kem, HpkeSuite suite, byte[] enc, HpkePrivateKey recipient, byte[] info) throws HpkeException {
+        if (recipient.kem() != suite.kem() || kem.id() != suite.kem()) {
             throw new HpkeException("recipient key is for " + recipient.kem() + ", suite uses " + suite.kem());
         }
-        byte[] sharedSecret = HpkeKem.of(suite.kem()).decapsulate(enc, recipient);
+        byte[] sharedSecret = kem.decapsulate(enc, recipient);
         return (HpkeContext.Recipient) keySchedule(suite, sharedSecret, info, Role.RECIPIENT);
     }
 
