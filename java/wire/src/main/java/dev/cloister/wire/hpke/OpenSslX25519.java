@@ -56,6 +56,13 @@ final class OpenSslX25519 {
     private static final long DATA_SIZE = OSSL_PARAM.byteOffset(MemoryLayout.PathElement.groupElement("data_size"));
     private static final long RETURN_SIZE = OSSL_PARAM.byteOffset(MemoryLayout.PathElement.groupElement("return_size"));
 
+    /** What one call needs in native memory: three parameters, four 32-byte values, a pointer and a length. */
+    private static final MemoryLayout WORKSPACE = MemoryLayout.structLayout(
+            MemoryLayout.sequenceLayout(3, OSSL_PARAM),
+            MemoryLayout.sequenceLayout(4 * SIZE, JAVA_BYTE),
+            ADDRESS,
+            JAVA_LONG);
+
     private final MethodHandle ctxNewFromName;
     private final MethodHandle fromdataInit;
     private final MethodHandle fromdata;
@@ -121,11 +128,18 @@ final class OpenSslX25519 {
         return "%d.%d.%d".formatted(version >>> 28, (version >>> 20) & 0xff, (version >>> 4) & 0xff);
     }
 
+    /**
+     * A downcall handle for {@code name}. All but {@code EVP_PKEY_derive} (the scalar multiplication) are short and
+     * never call back into Java, so they are linked {@linkplain Linker.Option#critical critical}: no thread-state
+     * transition, which costs more than some of these calls do.
+     */
     private static MethodHandle function(
             Linker linker, SymbolLookup crypto, String name, FunctionDescriptor descriptor) {
         MemorySegment symbol =
                 crypto.find(name).orElseThrow(() -> new IllegalStateException("libcrypto.so.3 lacks " + name));
-        return linker.downcallHandle(symbol, descriptor);
+        return name.equals("EVP_PKEY_derive")
+                ? linker.downcallHandle(symbol, descriptor)
+                : linker.downcallHandle(symbol, descriptor, Linker.Option.critical(false));
     }
 
     /**
@@ -138,12 +152,18 @@ final class OpenSslX25519 {
             throw new IllegalArgumentException("X25519 keys and output are 32 bytes");
         }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment secret = arena.allocate(SIZE);
-            MemorySegment shared = arena.allocate(SIZE);
-            MemorySegment params = arena.allocate(OSSL_PARAM, 3);
-            MemorySegment keyOut = arena.allocate(ADDRESS);
-            MemorySegment length = arena.allocate(JAVA_LONG);
+            // One allocation, sliced: the secret, the shared secret, both public keys, the parameters, two outputs.
+            MemorySegment memory = arena.allocate(WORKSPACE.byteSize(), 8);
+            MemorySegment params = memory.asSlice(0, 3 * OSSL_PARAM.byteSize());
+            MemorySegment secret = memory.asSlice(params.byteSize(), SIZE);
+            MemorySegment shared = memory.asSlice(params.byteSize() + SIZE, SIZE);
+            MemorySegment publicKey = memory.asSlice(params.byteSize() + 2 * SIZE, SIZE);
+            MemorySegment peerKeyBytes = memory.asSlice(params.byteSize() + 3 * SIZE, SIZE);
+            MemorySegment keyOut = memory.asSlice(params.byteSize() + 4 * SIZE, ADDRESS.byteSize());
+            MemorySegment length = memory.asSlice(params.byteSize() + 4 * SIZE + 8, JAVA_LONG.byteSize());
             MemorySegment.copy(sk, 0, secret, JAVA_BYTE, 0, SIZE);
+            MemorySegment.copy(pk, 0, publicKey, JAVA_BYTE, 0, SIZE);
+            MemorySegment.copy(peer, 0, peerKeyBytes, JAVA_BYTE, 0, SIZE);
             MemorySegment fromdataCtx = MemorySegment.NULL;
             MemorySegment key = MemorySegment.NULL;
             MemorySegment peerKey = MemorySegment.NULL;
@@ -152,11 +172,11 @@ final class OpenSslX25519 {
                 fromdataCtx = (MemorySegment)
                         ctxNewFromName.invokeExact(MemorySegment.NULL, algorithmName, MemorySegment.NULL);
                 check(!fromdataCtx.equals(MemorySegment.NULL), "EVP_PKEY_CTX_new_from_name");
-                octetString(params, 0, pubName, arena.allocateFrom(JAVA_BYTE, pk));
+                octetString(params, 0, pubName, publicKey);
                 octetString(params, 1, privName, secret);
                 end(params, 2);
                 key = fromdata(fromdataCtx, keyOut, EVP_PKEY_KEYPAIR, params);
-                octetString(params, 0, pubName, arena.allocateFrom(JAVA_BYTE, peer));
+                octetString(params, 0, pubName, peerKeyBytes);
                 end(params, 1);
                 peerKey = fromdata(fromdataCtx, keyOut, EVP_PKEY_PUBLIC_KEY, params);
                 deriveCtx = (MemorySegment) ctxNew.invokeExact(key, MemorySegment.NULL);
