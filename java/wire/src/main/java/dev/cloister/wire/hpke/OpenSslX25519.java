@@ -13,6 +13,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The function X25519 of RFC 7748 §5 with a variable base point, computed by OpenSSL 3's {@code libcrypto.so.3}
@@ -20,10 +21,10 @@ import java.lang.invoke.MethodHandle;
  * ADX). Nothing else of OpenSSL is used.
  *
  * <p>Every call builds its own OpenSSL objects and frees them before it returns, so calls from any number of threads
- * are independent and no OpenSSL object outlives a call. The private key enters OpenSSL with its public key ({@code
- * EVP_PKEY_fromdata} with both), so OpenSSL does not recompute the public key (a second scalar multiplication). The
- * native copies of the private key and of the shared secret are zeroed before their memory is released; OpenSSL
- * clears its own copy when the key is freed.
+ * are independent; the one exception is a {@link KeptKey}, a private key imported once for many calls. The private
+ * key enters OpenSSL with its public key ({@code EVP_PKEY_fromdata} with both), so OpenSSL does not recompute the
+ * public key (a second scalar multiplication). The native copies of the private key and of the shared secret are
+ * zeroed before their memory is released; OpenSSL clears its own copy when the key is freed.
  *
  * <p>Loading ({@link #load()}) fails with a {@link RuntimeException} or {@link LinkageError} where {@code
  * libcrypto.so.3} is missing, is older than 3.0, or native access is denied; {@link X25519Engine} falls back then.
@@ -56,10 +57,10 @@ final class OpenSslX25519 {
     private static final long DATA_SIZE = OSSL_PARAM.byteOffset(MemoryLayout.PathElement.groupElement("data_size"));
     private static final long RETURN_SIZE = OSSL_PARAM.byteOffset(MemoryLayout.PathElement.groupElement("return_size"));
 
-    /** What one call needs in native memory: three parameters, four 32-byte values, a pointer and a length. */
+    /** What one agreement needs in native memory: two parameters, two 32-byte values, a pointer and a length. */
     private static final MemoryLayout WORKSPACE = MemoryLayout.structLayout(
-            MemoryLayout.sequenceLayout(3, OSSL_PARAM),
-            MemoryLayout.sequenceLayout(4 * SIZE, JAVA_BYTE),
+            MemoryLayout.sequenceLayout(2, OSSL_PARAM),
+            MemoryLayout.sequenceLayout(2 * SIZE, JAVA_BYTE),
             ADDRESS,
             JAVA_LONG);
 
@@ -148,43 +149,76 @@ final class OpenSslX25519 {
      * zero (a small-order {@code peer}, RFC 7748 §6.1), the other inputs being of the right length.
      */
     boolean agree(byte[] sk, byte[] pk, byte[] peer, byte[] out) {
-        if (sk.length != SIZE || pk.length != SIZE || peer.length != SIZE || out.length != SIZE) {
-            throw new IllegalArgumentException("X25519 keys and output are 32 bytes");
+        MemorySegment key = importKey(sk, pk);
+        try {
+            return agree(key, peer, out);
+        } finally {
+            free(key);
+        }
+    }
+
+    /**
+     * {@code sk} with its public key {@code pk} as a new OpenSSL {@code EVP_PKEY}, never null; the caller frees it
+     * with {@link #free}. The native copy of {@code sk} made on the way is zeroed.
+     */
+    MemorySegment importKey(byte[] sk, byte[] pk) {
+        if (sk.length != SIZE || pk.length != SIZE) {
+            throw new IllegalArgumentException("X25519 keys are 32 bytes");
         }
         try (Arena arena = Arena.ofConfined()) {
-            // One allocation, sliced: the secret, the shared secret, both public keys, the parameters, two outputs.
-            MemorySegment memory = arena.allocate(WORKSPACE.byteSize(), 8);
-            MemorySegment params = memory.asSlice(0, 3 * OSSL_PARAM.byteSize());
-            MemorySegment secret = memory.asSlice(params.byteSize(), SIZE);
-            MemorySegment shared = memory.asSlice(params.byteSize() + SIZE, SIZE);
-            MemorySegment publicKey = memory.asSlice(params.byteSize() + 2 * SIZE, SIZE);
-            MemorySegment peerKeyBytes = memory.asSlice(params.byteSize() + 3 * SIZE, SIZE);
-            MemorySegment keyOut = memory.asSlice(params.byteSize() + 4 * SIZE, ADDRESS.byteSize());
-            MemorySegment length = memory.asSlice(params.byteSize() + 4 * SIZE + 8, JAVA_LONG.byteSize());
+            MemorySegment params = arena.allocate(OSSL_PARAM, 3);
+            MemorySegment keyOut = arena.allocate(ADDRESS);
+            MemorySegment bytes = arena.allocate(2 * SIZE);
+            MemorySegment secret = bytes.asSlice(0, SIZE);
+            MemorySegment publicKey = bytes.asSlice(SIZE, SIZE);
             MemorySegment.copy(sk, 0, secret, JAVA_BYTE, 0, SIZE);
             MemorySegment.copy(pk, 0, publicKey, JAVA_BYTE, 0, SIZE);
-            MemorySegment.copy(peer, 0, peerKeyBytes, JAVA_BYTE, 0, SIZE);
-            MemorySegment fromdataCtx = MemorySegment.NULL;
-            MemorySegment key = MemorySegment.NULL;
-            MemorySegment peerKey = MemorySegment.NULL;
-            MemorySegment deriveCtx = MemorySegment.NULL;
+            MemorySegment ctx = MemorySegment.NULL;
             try {
-                fromdataCtx = (MemorySegment)
-                        ctxNewFromName.invokeExact(MemorySegment.NULL, algorithmName, MemorySegment.NULL);
-                check(!fromdataCtx.equals(MemorySegment.NULL), "EVP_PKEY_CTX_new_from_name");
+                ctx = (MemorySegment) ctxNewFromName.invokeExact(MemorySegment.NULL, algorithmName, MemorySegment.NULL);
+                check(!ctx.equals(MemorySegment.NULL), "EVP_PKEY_CTX_new_from_name");
                 octetString(params, 0, pubName, publicKey);
                 octetString(params, 1, privName, secret);
                 end(params, 2);
-                key = fromdata(fromdataCtx, keyOut, EVP_PKEY_KEYPAIR, params);
+                return fromdata(ctx, keyOut, EVP_PKEY_KEYPAIR, params);
+            } finally {
+                secret.fill((byte) 0);
+                if (!ctx.equals(MemorySegment.NULL)) ctxFree.invokeExact(ctx);
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("OpenSSL X25519 key import failed", e);
+        }
+    }
+
+    /** {@code X25519(key, peer)} into {@code out}, with {@code key} from {@link #importKey}: as {@link #agree}. */
+    boolean agree(MemorySegment key, byte[] peer, byte[] out) {
+        if (peer.length != SIZE || out.length != SIZE) {
+            throw new IllegalArgumentException("X25519 keys and output are 32 bytes");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            // One allocation, sliced: the parameters, the peer's key, the shared secret, two outputs.
+            MemorySegment memory = arena.allocate(WORKSPACE.byteSize(), 8);
+            MemorySegment params = memory.asSlice(0, 2 * OSSL_PARAM.byteSize());
+            MemorySegment peerKeyBytes = memory.asSlice(params.byteSize(), SIZE);
+            MemorySegment shared = memory.asSlice(params.byteSize() + SIZE, SIZE);
+            MemorySegment keyOut = memory.asSlice(params.byteSize() + 2 * SIZE, ADDRESS.byteSize());
+            MemorySegment length = memory.asSlice(params.byteSize() + 2 * SIZE + 8, JAVA_LONG.byteSize());
+            MemorySegment.copy(peer, 0, peerKeyBytes, JAVA_BYTE, 0, SIZE);
+            MemorySegment peerKey = MemorySegment.NULL;
+            MemorySegment ctx = MemorySegment.NULL;
+            try {
+                // One context: it imports the peer's key (the private key's key manager), then derives.
+                ctx = (MemorySegment) ctxNew.invokeExact(key, MemorySegment.NULL);
+                check(!ctx.equals(MemorySegment.NULL), "EVP_PKEY_CTX_new");
                 octetString(params, 0, pubName, peerKeyBytes);
                 end(params, 1);
-                peerKey = fromdata(fromdataCtx, keyOut, EVP_PKEY_PUBLIC_KEY, params);
-                deriveCtx = (MemorySegment) ctxNew.invokeExact(key, MemorySegment.NULL);
-                check(!deriveCtx.equals(MemorySegment.NULL), "EVP_PKEY_CTX_new");
-                check((int) deriveInit.invokeExact(deriveCtx) > 0, "EVP_PKEY_derive_init");
-                check((int) deriveSetPeer.invokeExact(deriveCtx, peerKey) > 0, "EVP_PKEY_derive_set_peer");
+                peerKey = fromdata(ctx, keyOut, EVP_PKEY_PUBLIC_KEY, params);
+                check((int) deriveInit.invokeExact(ctx) > 0, "EVP_PKEY_derive_init");
+                check((int) deriveSetPeer.invokeExact(ctx, peerKey) > 0, "EVP_PKEY_derive_set_peer");
                 length.set(JAVA_LONG, 0, SIZE);
-                if ((int) derive.invokeExact(deriveCtx, shared, length) <= 0) {
+                if ((int) derive.invokeExact(ctx, shared, length) <= 0) {
                     clearErrors.invokeExact();
                     return false;
                 }
@@ -192,17 +226,65 @@ final class OpenSslX25519 {
                 MemorySegment.copy(shared, JAVA_BYTE, 0, out, 0, SIZE);
                 return true;
             } finally {
-                secret.fill((byte) 0);
                 shared.fill((byte) 0);
-                if (!deriveCtx.equals(MemorySegment.NULL)) ctxFree.invokeExact(deriveCtx);
+                if (!ctx.equals(MemorySegment.NULL)) ctxFree.invokeExact(ctx);
                 if (!peerKey.equals(MemorySegment.NULL)) keyFree.invokeExact(peerKey);
-                if (!key.equals(MemorySegment.NULL)) keyFree.invokeExact(key);
-                if (!fromdataCtx.equals(MemorySegment.NULL)) ctxFree.invokeExact(fromdataCtx);
             }
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
             throw new IllegalStateException("OpenSSL X25519 call failed", e);
+        }
+    }
+
+    /** {@code EVP_PKEY_free}: OpenSSL clears the private key when the last reference to it goes. */
+    void free(MemorySegment key) {
+        try {
+            keyFree.invokeExact(key);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("EVP_PKEY_free failed", e);
+        }
+    }
+
+    /**
+     * A private key imported into OpenSSL once and used for many Diffie-Hellmans (a gateway's key: one import
+     * fewer per request). Calls from any number of threads share it; {@link #run()} frees it, after the calls in
+     * progress, and a later call throws. Its owner frees it when destroyed, or a {@link java.lang.ref.Cleaner} does
+     * when the owner becomes unreachable; this object holds no reference to its owner.
+     */
+    static final class KeptKey implements Runnable {
+        private final OpenSslX25519 openSsl;
+        private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+        private MemorySegment key; // guarded by lock; null once freed
+
+        KeptKey(OpenSslX25519 openSsl, byte[] sk, byte[] pk) {
+            this.openSsl = openSsl;
+            this.key = openSsl.importKey(sk, pk);
+        }
+
+        /** As {@link OpenSslX25519#agree(byte[], byte[], byte[], byte[])} with this key. */
+        boolean agree(byte[] peer, byte[] out) {
+            lock.readLock().lock();
+            try {
+                if (key == null) throw new IllegalStateException("X25519 key already destroyed");
+                return openSsl.agree(key, peer, out);
+            } finally {
+                lock.readLock().unlock();
+            }
+        }
+
+        /** Frees the key; idempotent. */
+        @Override
+        public void run() {
+            lock.writeLock().lock();
+            try {
+                if (key != null) openSsl.free(key);
+                key = null;
+            } finally {
+                lock.writeLock().unlock();
+            }
         }
     }
 

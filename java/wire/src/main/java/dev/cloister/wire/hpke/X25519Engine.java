@@ -54,6 +54,25 @@ public enum X25519Engine {
         };
     }
 
+    /**
+     * {@code X25519(skX, peer)} for a key used many times (a gateway's): as {@link #agree}, except that OpenSSL
+     * imports the key once and keeps it with {@code key} (one import fewer per call). Throws {@link
+     * IllegalStateException} once {@code key} is destroyed.
+     */
+    boolean agreeKept(HpkePrivateKey key, byte[] peer, byte[] out) {
+        return switch (this) {
+            case OPENSSL -> key.keptIn(Selection.openSsl()).agree(peer, out);
+            case BOUNCY_CASTLE -> {
+                byte[] sk = key.serializedPrivateKey().reveal();
+                try {
+                    yield X25519.calculateAgreement(sk, 0, peer, 0, out, 0);
+                } finally {
+                    Arrays.fill(sk, (byte) 0);
+                }
+            }
+        };
+    }
+
     /** The choice, made once, at first use. */
     private static final class Selection {
         record Choice(X25519Engine engine, String reason) {}

@@ -96,7 +96,11 @@ final class X25519Kem implements HpkeKem {
             throw new HpkeException("Decap: private key is for " + recipient.kem() + ", not " + ID);
         }
         checkPublicKey(enc);
-        byte[] dh = dh(recipient, enc);
+        byte[] dh = new byte[ID.nPk()];
+        if (!engine.agreeKept(recipient, enc, dh)) {
+            Arrays.fill(dh, (byte) 0);
+            throw new HpkeException("X25519: shared secret is all zero (small-order public key)");
+        }
         byte[] shared = HpkeKem.extractAndExpand(ID, dh, HpkeKem.concat(enc, recipient.publicKeyNoCopy()));
         Arrays.fill(dh, (byte) 0);
         return shared;
@@ -108,7 +112,10 @@ final class X25519Kem implements HpkeKem {
         }
     }
 
-    /** DH(sk, pk); an all-zero output (a small-order public key) is an error, RFC 9180 §7.1.4. */
+    /**
+     * DH(sk, pk) with a key used once (an ephemeral key); an all-zero output (a small-order public key) is an error,
+     * RFC 9180 §7.1.4. Decap uses {@link X25519Engine#agreeKept} instead: a recipient's key is used many times.
+     */
     private byte[] dh(HpkePrivateKey key, byte[] pk) throws HpkeException {
         byte[] sk = key.serializedPrivateKey().reveal();
         byte[] out = new byte[ID.nPk()];

@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -216,6 +218,42 @@ class X25519EngineTest {
             HpkeContext.Recipient wrongKey = Hpke.setupBaseRecipient(kem, suite, enc, other, info);
             assertThrows(HpkeException.class, () -> wrongKey.open(aad, ct));
         }
+    }
+
+    /**
+     * A recipient key decapsulates from many threads at once (OpenSSL's copy imported once and shared), and once it is
+     * destroyed, during those calls or before, every call either gave the right secret or throws: never a wrong one.
+     */
+    @ParameterizedTest
+    @EnumSource(X25519Engine.class)
+    void aDestroyedRecipientKeyIsRefusedEvenMidFlight(X25519Engine engine) throws Exception {
+        X25519Kem kem = X25519Kem.of(engine);
+        HpkePrivateKey recipient = kem.deriveKeyPair(new byte[] {1, 2, 3});
+        Encapsulation encapsulation = kem.encapsulate(recipient.publicKey(), kem.deriveKeyPair(new byte[] {4}));
+        byte[] enc = encapsulation.enc().toByteArray();
+        byte[] expected = encapsulation.sharedSecret().reveal();
+        assertArrayEquals(expected, kem.decapsulate(enc, recipient));
+        AtomicInteger refused = new AtomicInteger();
+        AtomicInteger wrong = new AtomicInteger();
+        Thread[] threads = new Thread[4];
+        for (int t = 0; t < threads.length; t++) {
+            threads[t] = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 50; i++) {
+                    try {
+                        if (!Arrays.equals(expected, kem.decapsulate(enc, recipient))) wrong.incrementAndGet();
+                    } catch (IllegalStateException e) {
+                        refused.incrementAndGet();
+                    } catch (HpkeException e) {
+                        wrong.incrementAndGet();
+                    }
+                }
+            });
+        }
+        Thread.sleep(5);
+        recipient.destroy();
+        for (Thread thread : threads) thread.join();
+        assertEquals(0, wrong.get(), "wrong secrets (" + refused.get() + " calls refused)");
+        assertThrows(IllegalStateException.class, () -> kem.decapsulate(enc, recipient));
     }
 
     private static HpkeSuite suite(JsonNode v) throws HpkeException {
