@@ -4,6 +4,7 @@ import dev.cloister.wire.hpke.AeadId;
 import dev.cloister.wire.hpke.HpkeEngine;
 import dev.cloister.wire.hpke.KdfId;
 import dev.cloister.wire.hpke.KemId;
+import dev.cloister.wire.hpke.X25519Engine;
 import dev.cloister.wire.ohttp.GatewayKey;
 import dev.cloister.wire.ohttp.KeyRing;
 import dev.cloister.wire.ohttp.ObliviousGateway;
@@ -35,8 +36,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * The gateway's per-request cryptography: decapsulate a 1 KiB request and encapsulate a 1 KiB response
  * (issue target: ≥ 8,000 ops/s on one thread with X25519 and AES-128-GCM). Also the client's side for reference.
  *
- * <p>{@code engine} picks what computes HMAC and AES-GCM ({@link HpkeEngine}): each parameter set runs in its own
- * JVM, and the choice is made there before the first HPKE call. BoringSSL's figures for the same operations come from
+ * <p>{@code engine} picks what computes HMAC and AES-GCM ({@link HpkeEngine}) and {@code x25519} what computes the
+ * X25519 Diffie-Hellman ({@link X25519Engine}; P-256 ignores it): each parameter set runs in its own JVM, and the
+ * choices are made there before the first HPKE call. BoringSSL's figures for the same operations come from
  * {@code benchmarks/boringssl-hpke/run.sh}, which runs both side by side.
  */
 @BenchmarkMode(Mode.Throughput)
@@ -55,6 +57,9 @@ public class OhttpBenchmark {
     @Param({"AWS_LC", "JDK"})
     public String engine;
 
+    @Param({"OPENSSL", "BOUNCY_CASTLE"})
+    public String x25519;
+
     private static final Instant NOW = Instant.parse("2026-11-28T12:00:00Z");
     private final SecureRandom random = new SecureRandom();
     private final byte[] body = new byte[1024];
@@ -70,6 +75,10 @@ public class OhttpBenchmark {
         System.setProperty(HpkeEngine.ENABLED_PROPERTY, Boolean.toString(engine.equals("AWS_LC")));
         if (HpkeEngine.selected() != HpkeEngine.valueOf(engine)) {
             throw new IllegalStateException("asked for " + engine + ", got " + HpkeEngine.description());
+        }
+        System.setProperty(X25519Engine.ENABLED_PROPERTY, Boolean.toString(x25519.equals("OPENSSL")));
+        if (X25519Engine.selected() != X25519Engine.valueOf(x25519)) {
+            throw new IllegalStateException("asked for " + x25519 + ", got " + X25519Engine.description());
         }
         KemId kemId = kem.equals("X25519") ? KemId.DHKEM_X25519_HKDF_SHA256 : KemId.DHKEM_P256_HKDF_SHA256;
         algorithm = new SymmetricAlgorithm(KdfId.HKDF_SHA256, AeadId.AES_128_GCM);

@@ -33,6 +33,7 @@ import dev.cloister.tokens.store.FileSpentTokenStore;
 import dev.cloister.tokens.store.SpentTokenStore;
 import dev.cloister.wire.hpke.HpkeEngine;
 import dev.cloister.wire.hpke.KemId;
+import dev.cloister.wire.hpke.X25519Engine;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
@@ -408,7 +409,7 @@ public final class GatewayCommand implements Callable<Integer> {
                 .await(60, TimeUnit.SECONDS);
         System.err.println("cloister gateway on " + listen + (echo ? " (echo target)" : "") + ", admin on "
                 + adminListen
-                + "; HPKE by " + HpkeEngine.description()
+                + "; HPKE by " + HpkeEngine.description() + ", X25519 by " + X25519Engine.description()
                 + (tokenKeys != null ? "; token key multiples by " + AwsLcKeyMultiplier.engineDescription() : ""));
         ServerCommand.started();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> runtime.vertx().close()));

@@ -3,6 +3,7 @@ package dev.cloister.wire.hpke;
 import dev.cloister.base.Bytes;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * HPKE base mode (RFC 9180 §5.1.1): {@code SetupBaseS(pkR, info)} and {@code SetupBaseR(enc, skR, info)}, and the
@@ -27,7 +28,17 @@ public final class Hpke {
     /** {@code SetupBaseS(pkR, info)} with a given ephemeral key (deterministic: for test vectors). */
     public static SenderSetup setupBaseSender(
             HpkeSuite suite, byte[] recipientPublicKey, byte[] info, HpkePrivateKey ephemeral) throws HpkeException {
-        Encapsulation encapsulation = HpkeKem.of(suite.kem()).encapsulate(recipientPublicKey, ephemeral);
+        return setupBaseSender(HpkeKem.of(suite.kem()), suite, recipientPublicKey, info, ephemeral);
+    }
+
+    /** {@code SetupBaseS(pkR, info)} with a given ephemeral key and the KEM given (to test each X25519 engine). */
+    static SenderSetup setupBaseSender(
+            HpkeKem kem, HpkeSuite suite, byte[] recipientPublicKey, byte[] info, HpkePrivateKey ephemeral)
+            throws HpkeException {
+        if (kem.id() != suite.kem()) {
+            throw new HpkeException("KEM " + kem.id() + " does not match the suite's " + suite.kem());
+        }
+        Encapsulation encapsulation = kem.encapsulate(recipientPublicKey, ephemeral);
         return new SenderSetup(encapsulation.enc(), senderContext(suite, encapsulation, info));
     }
 
@@ -44,10 +55,16 @@ public final class Hpke {
     /** {@code SetupBaseR(enc, skR, info)}. */
     public static HpkeContext.Recipient setupBaseRecipient(
             HpkeSuite suite, byte[] enc, HpkePrivateKey recipient, byte[] info) throws HpkeException {
-        if (recipient.kem() != suite.kem()) {
+        return setupBaseRecipient(HpkeKem.of(suite.kem()), suite, enc, recipient, info);
+    }
+
+    /** {@code SetupBaseR(enc, skR, info)} with the KEM given (to test each X25519 engine). */
+    static HpkeContext.Recipient setupBaseRecipient(
+            HpkeKem kem, HpkeSuite suite, byte[] enc, HpkePrivateKey recipient, byte[] info) throws HpkeException {
+        if (recipient.kem() != suite.kem() || kem.id() != suite.kem()) {
             throw new HpkeException("recipient key is for " + recipient.kem() + ", suite uses " + suite.kem());
         }
-        byte[] sharedSecret = HpkeKem.of(suite.kem()).decapsulate(enc, recipient);
+        byte[] sharedSecret = kem.decapsulate(enc, recipient);
         return (HpkeContext.Recipient) keySchedule(suite, sharedSecret, info, Role.RECIPIENT);
     }
 
@@ -81,6 +98,42 @@ public final class Hpke {
         }
     }
 
+    /** A suite and an {@code info}: what {@code key_schedule_context} depends on in mode_base. */
+    private record ContextInputs(HpkeSuite suite, Bytes info) {}
+
+    /** The most {@code key_schedule_context} values kept; beyond it they are computed on every call. */
+    static final int CONTEXTS_KEPT = 64;
+
+    private static final ConcurrentHashMap<ContextInputs, byte[]> CONTEXTS = new ConcurrentHashMap<>();
+
+    /**
+     * {@code key_schedule_context = concat(mode_base, LabeledExtract("", "psk_id_hash", ""), LabeledExtract("",
+     * "info_hash", info))} (RFC 9180 §5.1). It is public and depends only on the suite and {@code info}, which OHTTP
+     * fixes per key configuration and algorithm (RFC 9458 §4.3), so the first {@link #CONTEXTS_KEPT} distinct ones are
+     * kept: two HMACs fewer per setup. The array returned is never written to.
+     */
+    static byte[] keyScheduleContext(HpkeSuite suite, byte[] info) {
+        ContextInputs inputs = new ContextInputs(suite, Bytes.of(info));
+        byte[] kept = CONTEXTS.get(inputs);
+        if (kept != null) return kept;
+        HpkeKdf kdf = HpkeKdf.of(suite.kdf());
+        byte[] suiteId = suite.suiteId();
+        byte[] empty = new byte[0];
+        byte[] pskIdHash = kdf.labeledExtract(suiteId, empty, "psk_id_hash", empty);
+        byte[] infoHash = kdf.labeledExtract(suiteId, empty, "info_hash", info);
+        byte[] context = new byte[1 + pskIdHash.length + infoHash.length];
+        context[0] = MODE_BASE;
+        System.arraycopy(pskIdHash, 0, context, 1, pskIdHash.length);
+        System.arraycopy(infoHash, 0, context, 1 + pskIdHash.length, infoHash.length);
+        if (CONTEXTS.size() < CONTEXTS_KEPT) CONTEXTS.putIfAbsent(inputs, context);
+        return context;
+    }
+
+    /** How many {@code key_schedule_context} values are kept (for tests). */
+    static int keptKeyScheduleContexts() {
+        return CONTEXTS.size();
+    }
+
     private enum Role {
         SENDER,
         RECIPIENT
@@ -94,12 +147,7 @@ public final class Hpke {
         HpkeKdf kdf = HpkeKdf.of(suite.kdf());
         byte[] suiteId = suite.suiteId();
         byte[] empty = new byte[0];
-        byte[] pskIdHash = kdf.labeledExtract(suiteId, empty, "psk_id_hash", empty);
-        byte[] infoHash = kdf.labeledExtract(suiteId, empty, "info_hash", info);
-        byte[] context = new byte[1 + pskIdHash.length + infoHash.length];
-        context[0] = MODE_BASE;
-        System.arraycopy(pskIdHash, 0, context, 1, pskIdHash.length);
-        System.arraycopy(infoHash, 0, context, 1 + pskIdHash.length, infoHash.length);
+        byte[] context = keyScheduleContext(suite, info);
 
         byte[] secret = kdf.labeledExtract(suiteId, sharedSecret, "secret", empty);
         AeadId aead = suite.aead();

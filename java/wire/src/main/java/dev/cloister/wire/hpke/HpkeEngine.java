@@ -17,7 +17,7 @@ import javax.crypto.spec.SecretKeySpec;
  * Which library computes HPKE's HMAC (for HKDF) and AES-GCM: AWS-LC through the Amazon Corretto Crypto Provider, or
  * the JDK's SunJCE. Both give the same bytes; AWS-LC is faster per call (less JCA overhead, its own AES-GCM and SHA-2
  * assembly), the JDK is the fallback and the known answer. ChaCha20-Poly1305 always comes from the JDK (the provider
- * has none), and so does X25519 and P-256 (BouncyCastle; the provider's version 2.5.0 has no X25519).
+ * has none); X25519 is {@link X25519Engine}'s choice (the provider's version 2.5.0 has none), P-256 the JDK's.
  *
  * <p>{@link #selected()} is AWS-LC where the provider's native library loads (Linux x86-64; the jar carries AWS-LC),
  * agrees with the JDK on a known answer for every primitive at first use, and is not turned off with {@code

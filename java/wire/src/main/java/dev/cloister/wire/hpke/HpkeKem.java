@@ -32,7 +32,7 @@ public sealed interface HpkeKem permits X25519Kem, P256Kem {
 
     static HpkeKem of(KemId id) {
         return switch (id) {
-            case DHKEM_X25519_HKDF_SHA256 -> X25519Kem.INSTANCE;
+            case DHKEM_X25519_HKDF_SHA256 -> X25519Kem.of(X25519Engine.selected());
             case DHKEM_P256_HKDF_SHA256 -> P256Kem.INSTANCE;
         };
     }

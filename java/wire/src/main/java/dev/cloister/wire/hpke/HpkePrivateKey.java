@@ -1,6 +1,8 @@
 package dev.cloister.wire.hpke;
 
 import dev.cloister.base.SecretBytes;
+import java.lang.ref.Cleaner;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -8,12 +10,19 @@ import java.util.Objects;
  * ({@code SerializePrivateKey(sk)}), so it never appears in {@code toString()} and every read of it is a
  * {@code reveal()} (the KEMs of this package, for the DH, and callers of {@link #serializedPrivateKey()} that must
  * persist a key). {@link #destroy()} zeroes it; a destroyed key refuses to be used.
+ *
+ * <p>An X25519 key that decapsulates with {@link X25519Engine#OPENSSL} is imported into OpenSSL at its first use and
+ * kept there ({@link OpenSslX25519.KeptKey}) until {@link #destroy()}, or until this object becomes unreachable.
  */
 public final class HpkePrivateKey {
+
+    private static final Cleaner CLEANER = Cleaner.create();
 
     private final KemId kem;
     private final SecretBytes secret;
     private final byte[] publicKey;
+    private volatile OpenSslX25519.KeptKey kept;
+    private Cleaner.Cleanable keptCleanable; // guarded by this
 
     HpkePrivateKey(KemId kem, byte[] secret, byte[] publicKey) {
         this.kem = Objects.requireNonNull(kem);
@@ -42,9 +51,31 @@ public final class HpkePrivateKey {
         return secret;
     }
 
-    /** Overwrites the private key bytes with zeros; the key is unusable afterwards. */
+    /** Overwrites the private key bytes with zeros, and frees OpenSSL's copy; the key is unusable afterwards. */
     public void destroy() {
         secret.destroy();
+        synchronized (this) {
+            if (keptCleanable != null) keptCleanable.clean();
+        }
+    }
+
+    /** This key imported into {@code openSsl} once, for every later call; throws once the key is destroyed. */
+    OpenSslX25519.KeptKey keptIn(OpenSslX25519 openSsl) {
+        OpenSslX25519.KeptKey known = kept;
+        if (known != null) return known;
+        synchronized (this) {
+            if (kept == null) {
+                byte[] sk = secret.reveal();
+                try {
+                    OpenSslX25519.KeptKey imported = new OpenSslX25519.KeptKey(openSsl, sk, publicKey);
+                    keptCleanable = CLEANER.register(this, imported);
+                    kept = imported;
+                } finally {
+                    Arrays.fill(sk, (byte) 0);
+                }
+            }
+            return kept;
+        }
     }
 
     @Override

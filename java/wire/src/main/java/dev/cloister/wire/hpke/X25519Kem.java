@@ -4,20 +4,36 @@ import dev.cloister.base.Bytes;
 import dev.cloister.base.SecretBytes;
 import java.security.SecureRandom;
 import java.util.Arrays;
-import org.bouncycastle.math.ec.rfc7748.X25519;
+import java.util.EnumMap;
+import java.util.Map;
 
 /**
  * DHKEM(X25519, HKDF-SHA256), RFC 9180 §4.1 and §7.1.
  *
- * <p>The scalar multiplication is BouncyCastle's constant-time {@code rfc7748.X25519}: it measured several times
- * faster than the JDK's {@code XDH} KeyAgreement in {@code PrimitiveChoiceBenchmark} (see the README).
+ * <p>{@code DH(skX, pkY)} is computed by the {@link X25519Engine} given (by default {@link X25519Engine#selected()}:
+ * OpenSSL where {@code libcrypto.so.3} loads, else BouncyCastle); a public key from a private key is always
+ * BouncyCastle's constant-time fixed-base {@code rfc7748.X25519}, which measured several times faster than the JDK's
+ * {@code XDH} KeyAgreement in {@code PrimitiveChoiceBenchmark} (see the README).
  */
 final class X25519Kem implements HpkeKem {
 
-    static final X25519Kem INSTANCE = new X25519Kem();
     private static final KemId ID = KemId.DHKEM_X25519_HKDF_SHA256;
+    private static final Map<X25519Engine, X25519Kem> ALL = new EnumMap<>(X25519Engine.class);
 
-    private X25519Kem() {}
+    static {
+        for (X25519Engine engine : X25519Engine.values()) ALL.put(engine, new X25519Kem(engine));
+    }
+
+    private final X25519Engine engine;
+
+    private X25519Kem(X25519Engine engine) {
+        this.engine = engine;
+    }
+
+    /** The KEM whose DH {@code engine} computes. */
+    static X25519Kem of(X25519Engine engine) {
+        return ALL.get(engine);
+    }
 
     @Override
     public KemId id() {
@@ -26,7 +42,7 @@ final class X25519Kem implements HpkeKem {
 
     @Override
     public HpkePrivateKey generateKeyPair(SecureRandom random) {
-        byte[] sk = new byte[X25519.SCALAR_SIZE];
+        byte[] sk = new byte[ID.nSk()];
         random.nextBytes(sk);
         try {
             return withPublicKey(sk);
@@ -58,13 +74,14 @@ final class X25519Kem implements HpkeKem {
     }
 
     private static HpkePrivateKey withPublicKey(byte[] sk) {
-        byte[] pk = new byte[X25519.POINT_SIZE];
-        X25519.scalarMultBase(sk, 0, pk, 0);
-        return new HpkePrivateKey(ID, sk, pk);
+        return new HpkePrivateKey(ID, sk, X25519Engine.publicKey(sk));
     }
 
     @Override
     public Encapsulation encapsulate(byte[] recipientPublicKey, HpkePrivateKey ephemeral) throws HpkeException {
+        if (ephemeral.kem() != ID) {
+            throw new HpkeException("Encap: ephemeral key is for " + ephemeral.kem() + ", not " + ID);
+        }
         checkPublicKey(recipientPublicKey);
         byte[] dh = dh(ephemeral, recipientPublicKey);
         byte[] enc = ephemeral.publicKey();
@@ -79,7 +96,11 @@ final class X25519Kem implements HpkeKem {
             throw new HpkeException("Decap: private key is for " + recipient.kem() + ", not " + ID);
         }
         checkPublicKey(enc);
-        byte[] dh = dh(recipient, enc);
+        byte[] dh = new byte[ID.nPk()];
+        if (!engine.agreeKept(recipient, enc, dh)) {
+            Arrays.fill(dh, (byte) 0);
+            throw new HpkeException("X25519: shared secret is all zero (small-order public key)");
+        }
         byte[] shared = HpkeKem.extractAndExpand(ID, dh, HpkeKem.concat(enc, recipient.publicKeyNoCopy()));
         Arrays.fill(dh, (byte) 0);
         return shared;
@@ -91,12 +112,16 @@ final class X25519Kem implements HpkeKem {
         }
     }
 
-    /** DH(sk, pk); an all-zero output (a small-order public key) is an error, RFC 9180 §7.1.4. */
-    private static byte[] dh(HpkePrivateKey key, byte[] pk) throws HpkeException {
+    /**
+     * DH(sk, pk) with a key used once (an ephemeral key); an all-zero output (a small-order public key) is an error,
+     * RFC 9180 §7.1.4. Decap uses {@link X25519Engine#agreeKept} instead: a recipient's key is used many times.
+     */
+    private byte[] dh(HpkePrivateKey key, byte[] pk) throws HpkeException {
         byte[] sk = key.serializedPrivateKey().reveal();
-        byte[] out = new byte[X25519.POINT_SIZE];
+        byte[] out = new byte[ID.nPk()];
         try {
-            if (!X25519.calculateAgreement(sk, 0, pk, 0, out, 0)) {
+            if (!engine.agree(sk, key.publicKeyNoCopy(), pk, out)) {
+                Arrays.fill(out, (byte) 0);
                 throw new HpkeException("X25519: shared secret is all zero (small-order public key)");
             }
         } finally {

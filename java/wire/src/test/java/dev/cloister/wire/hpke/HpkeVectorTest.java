@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cloister.testing.Vectors;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -58,6 +59,30 @@ class HpkeVectorTest {
                                         && v.get("kdf_id").asInt() == 1),
                         () -> "no vector for " + kem + " " + aead);
             }
+        }
+    }
+
+    /**
+     * The kept {@code key_schedule_context} values are bounded and equal to the ones computed from scratch; the
+     * vectors pass with their contexts kept (second round) as with them computed (first round, or a full cache).
+     */
+    @Test
+    void keptKeyScheduleContextsAreBoundedAndCorrect() throws HpkeException {
+        HpkeSuite suite = new HpkeSuite(KemId.DHKEM_X25519_HKDF_SHA256, KdfId.HKDF_SHA256, AeadId.AES_128_GCM);
+        HpkeKdf kdf = HpkeKdf.of(KdfId.HKDF_SHA256);
+        for (int i = 0; i < 3 * Hpke.CONTEXTS_KEPT; i++) {
+            byte[] info = ("info " + i).getBytes(StandardCharsets.US_ASCII);
+            byte[] expected = HpkeKem.concat(
+                    HpkeKem.concat(
+                            new byte[] {0},
+                            kdf.labeledExtract(suite.suiteId(), new byte[0], "psk_id_hash", new byte[0])),
+                    kdf.labeledExtract(suite.suiteId(), new byte[0], "info_hash", info));
+            assertArrayEquals(expected, Hpke.keyScheduleContext(suite, info), "first call for info " + i);
+            assertArrayEquals(expected, Hpke.keyScheduleContext(suite, info), "second call for info " + i);
+        }
+        assertTrue(Hpke.keptKeyScheduleContexts() <= Hpke.CONTEXTS_KEPT, "kept: " + Hpke.keptKeyScheduleContexts());
+        for (int round = 0; round < 2; round++) {
+            for (JsonNode v : offeredBaseModeVectors()) check(v);
         }
     }
 
