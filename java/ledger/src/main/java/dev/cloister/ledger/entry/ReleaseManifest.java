@@ -355,7 +355,8 @@ public record ReleaseManifest(
         ReleaseManifest manifest;
         try {
             manifest = new ReleaseManifest(
-                    release, nb, na, vmpl, smt == 1, shapes, tdx, platforms, gpus, gpuCount, images, launch, rev, recipe);
+                    release, nb, na, vmpl, smt == 1, shapes, tdx, platforms, gpus, gpuCount, images, launch, rev,
+                    recipe);
         } catch (IllegalArgumentException e) {
             throw new FormatException("while reading a release manifest: " + e.getMessage(), e);
         }

@@ -105,10 +105,12 @@ class SignedReleaseTest {
         assertEquals(2, decoded.manifest().gpuCount());
         assertEquals(SignedRelease.TYPE_V3, two.encode()[3], "a count v2 cannot say is written as v3");
         assertEquals(0, manifest().gpuCount(), "no GPU reference values: a CPU-only release by default");
-        assertEquals(SignedRelease.TYPE, SignedRelease.sign(withGpus(0), RELEASE_KEY).encode()[3]);
+        assertEquals(
+                SignedRelease.TYPE, SignedRelease.sign(withGpus(0), RELEASE_KEY).encode()[3]);
         // A v3 entry that says only what v2 says (no TDX platform, the count v2 implies) is refused: one encoding.
         byte[] v3 = two.encode();
-        int countAt = Arrays.mismatch(v3, SignedRelease.sign(withGpus(3), RELEASE_KEY).encode());
+        int countAt =
+                Arrays.mismatch(v3, SignedRelease.sign(withGpus(3), RELEASE_KEY).encode());
         v3[countAt] = 0;
         FormatException canonical = assertThrows(FormatException.class, () -> LedgerEntry.decode(v3));
         assertTrue(canonical.getMessage().contains("written in that version"), canonical.getMessage());
