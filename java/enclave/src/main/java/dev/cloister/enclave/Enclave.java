@@ -186,7 +186,8 @@ public final class Enclave implements AutoCloseable {
     /**
      * The scheduler's counts as metrics, tagged with this enclave's number in the process (several share one registry
      * in the loopback deployment): generations cancelled (the caller went away or the session ended mid-answer), and
-     * the sequences open now (each holds KV-cache blocks until it is closed and zeroed).
+     * the sequences open now (each holds KV-cache blocks until it is closed and zeroed), those paused now because their
+     * reader fell behind, and the generations ended because their reader stopped reading.
      */
     private static void registerSchedulerMetrics(BatchScheduler scheduler, MeterRegistry registry) {
         Tags tags = Tags.of("enclave", Integer.toString(INSTANCES.getAndIncrement()));
@@ -206,6 +207,18 @@ public final class Enclave implements AutoCloseable {
                         "cloister.enclave.sequences.open",
                         scheduler,
                         s -> s.stats().active())
+                .tags(tags)
+                .register(registry);
+        Gauge.builder(
+                        "cloister.enclave.sequences.paused",
+                        scheduler,
+                        s -> s.stats().paused())
+                .tags(tags)
+                .register(registry);
+        FunctionCounter.builder(
+                        "cloister.enclave.generations.stalled",
+                        scheduler,
+                        s -> s.stats().stalled())
                 .tags(tags)
                 .register(registry);
     }

@@ -33,6 +33,12 @@ class ChatCompletionOutputTest {
 
         @Override
         public void close() {}
+
+        @Override
+        public void abort() {}
+
+        @Override
+        public void throttle(Throttle throttle) {}
     }
 
     private static long streamedBytes(boolean compact) {
