@@ -7,6 +7,7 @@ import dev.cloister.attest.ratls.RaTlsConnection;
 import dev.cloister.attest.ratls.RaTlsException;
 import dev.cloister.attest.ratls.RaTlsPolicy;
 import dev.cloister.client.ObliviousHttpClient;
+import dev.cloister.client.ReadControl;
 import dev.cloister.client.keys.KeyConsistency;
 import dev.cloister.client.log.RequestLog;
 import dev.cloister.client.log.RequestLogEntry;
@@ -219,6 +220,7 @@ public final class CloisterClient implements AutoCloseable {
      */
     public ChatCall chat(ChatCompletionRequest request, Consumer<ChatCompletionChunk> onChunk) {
         Promise<Void> cancelled = Promise.promise();
+        ReadControl reading = new ReadControl();
         long bytes = 0;
         for (ChatCompletionRequest.Message m : request.messages()) {
             bytes += m.content().getBytes(StandardCharsets.UTF_8).length;
@@ -237,7 +239,7 @@ public final class CloisterClient implements AutoCloseable {
                                 + config.chatLimits().maxBodyBytes());
             }
         } catch (OpenAiError e) {
-            return new ChatCall(cancelled, notSent(CHAT, e.getMessage(), e));
+            return new ChatCall(cancelled, notSent(CHAT, e.getMessage(), e), new ReadControl());
         }
         Inner<ChatAnswer> inner = new Inner<>(
                 "POST",
@@ -251,8 +253,9 @@ public final class CloisterClient implements AutoCloseable {
                             onChunk, attempt, () -> cancelled.future().isComplete());
                     return new Reading<>(content, content::answer);
                 },
-                cancelled.future());
-        return new ChatCall(cancelled, send(CHAT, shared, inner, ChatAnswer::logEntry));
+                cancelled.future(),
+                reading);
+        return new ChatCall(cancelled, send(CHAT, shared, inner, ChatAnswer::logEntry), reading);
     }
 
     /** The models the enclaves serve ({@code GET /v1/models}), through a private session of its own. */
@@ -276,6 +279,7 @@ public final class CloisterClient implements AutoCloseable {
      * One request inside the session: what is sent, and how its answer is read (a fresh reader per attempt).
      *
      * @param cancelled completes when the caller gives up: the exchange is reset and no retry follows
+     * @param reading pauses and resumes the reading of the answer (a consumer that falls behind)
      */
     // byte[] body: the user's plaintext request, handed as is to the TLS session of each attempt (no copy)
     private record Inner<T>(
@@ -284,7 +288,19 @@ public final class CloisterClient implements AutoCloseable {
             String accept,
             byte[] body,
             java.util.function.Function<RequestAttempt, Reading<T>> reader,
-            Future<Void> cancelled) {}
+            Future<Void> cancelled,
+            ReadControl reading) {
+
+        Inner(
+                String method,
+                String path,
+                String accept,
+                byte[] body,
+                java.util.function.Function<RequestAttempt, Reading<T>> reader,
+                Future<Void> cancelled) {
+            this(method, path, accept, body, reader, cancelled, new ReadControl());
+        }
+    }
 
     /** The answer's content reader and what it yields once the answer was read in full. */
     private record Reading<T>(AnswerReader.Content content, java.util.function.Supplier<T> result) {}
@@ -504,7 +520,8 @@ public final class CloisterClient implements AutoCloseable {
                 session.tls(),
                 reading.content(),
                 padding.filter(mode -> mode == PaddingMode.FRAMES).map(mode -> new AnswerFrames.Reader()));
-        return ohttp.sendChunked(session.key().config(), step, 16 * 1024, reader::outer, inner.cancelled())
+        return ohttp.sendChunked(
+                        session.key().config(), step, 16 * 1024, reader::outer, inner.cancelled(), inner.reading())
                 .recover(e -> {
                     session.tls().close();
                     return Future.failedFuture(
