@@ -2,6 +2,7 @@ package dev.cloister.cli.proxy;
 
 import dev.cloister.base.SecretBytes;
 import dev.cloister.client.session.ChatCall;
+import dev.cloister.client.session.ChatStreamForm;
 import dev.cloister.client.session.CloisterClient;
 import dev.cloister.client.session.SessionFailure;
 import dev.cloister.protocol.MediaTypes;
@@ -77,6 +78,7 @@ public final class OpenAiProxy {
      * @param writeQueueBytes the events waiting in a caller connection's write queue that pause the private session's
      *     answer until the connection drains; a {@code maxPendingBytes} below it cuts a slow caller off before its
      *     answer is ever paused
+     * @param upstream the form in which the enclave streams to the proxy (the caller gets OpenAI's chunks either way)
      */
     public record Config(
             ListenAddress listen,
@@ -84,7 +86,8 @@ public final class OpenAiProxy {
             ChatCompletionRequest.Limits limits,
             int maxPendingBytes,
             int sendBufferBytes,
-            int writeQueueBytes) {
+            int writeQueueBytes,
+            ChatStreamForm upstream) {
         public Config {
             if (apiKeySha256.isEmpty() && !isLoopback(listen.host())) {
                 throw new IllegalArgumentException(
@@ -93,6 +96,7 @@ public final class OpenAiProxy {
             if (maxPendingBytes < 1024) throw new IllegalArgumentException("maxPendingBytes must be at least 1024");
             if (sendBufferBytes < 1024) throw new IllegalArgumentException("sendBufferBytes must be at least 1024");
             if (writeQueueBytes < 1024) throw new IllegalArgumentException("writeQueueBytes must be at least 1024");
+            java.util.Objects.requireNonNull(upstream, "upstream");
         }
 
         public Config(ListenAddress listen, Optional<SecretBytes> apiKeySha256, ChatCompletionRequest.Limits limits) {
@@ -102,7 +106,8 @@ public final class OpenAiProxy {
                     limits,
                     DEFAULT_MAX_PENDING_BYTES,
                     DEFAULT_SEND_BUFFER_BYTES,
-                    DEFAULT_WRITE_QUEUE_BYTES);
+                    DEFAULT_WRITE_QUEUE_BYTES,
+                    ChatStreamForm.COMPACT);
         }
 
         public static Config loopback(int port) {
@@ -112,12 +117,17 @@ public final class OpenAiProxy {
 
         /** What may wait for one slow caller: {@code pending} bytes of events, and a socket buffer of {@code socket}. */
         public Config withSlowReaderBounds(int pending, int socket) {
-            return new Config(listen, apiKeySha256, limits, pending, socket, writeQueueBytes);
+            return new Config(listen, apiKeySha256, limits, pending, socket, writeQueueBytes, upstream);
         }
 
         /** The same, the answer paused once {@code bytes} of events wait in a caller's write queue. */
         public Config withWriteQueue(int bytes) {
-            return new Config(listen, apiKeySha256, limits, maxPendingBytes, sendBufferBytes, bytes);
+            return new Config(listen, apiKeySha256, limits, maxPendingBytes, sendBufferBytes, bytes, upstream);
+        }
+
+        /** The same, the enclave asked to stream in {@code form}. */
+        public Config withUpstream(ChatStreamForm form) {
+            return new Config(listen, apiKeySha256, limits, maxPendingBytes, sendBufferBytes, writeQueueBytes, form);
         }
     }
 
@@ -241,7 +251,8 @@ public final class OpenAiProxy {
                             String data = chunk.encode();
                             context.runOnContext(v -> stream.event(data));
                         }
-                        : null);
+                        : null,
+                config.upstream());
         stream.call = call;
         response.closeHandler(v -> call.cancel());
         // A caller already gone before the handler was set (its close came first) gets no close event: cancel now,

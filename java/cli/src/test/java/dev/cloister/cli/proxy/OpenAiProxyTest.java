@@ -491,6 +491,108 @@ class OpenAiProxyTest {
         }
     }
 
+    /** One streamed chunk as the OpenAI client parsed it: what it says, without its id and time. */
+    record ChunkContent(String object, String model, String role, String content, String finish, String usage) {}
+
+    static List<ChunkContent> chunks(OpenAIClient sdk, ChatCompletionCreateParams params, List<String> ids) {
+        List<ChunkContent> out = new ArrayList<>();
+        try (StreamResponse<ChatCompletionChunk> response =
+                sdk.chat().completions().createStreaming(params)) {
+            response.stream().forEach(chunk -> {
+                ids.add(chunk.id());
+                ChatCompletionChunk.Choice choice =
+                        chunk.choices().isEmpty() ? null : chunk.choices().getFirst();
+                out.add(new ChunkContent(
+                        chunk._object_().asStringOrThrow(),
+                        chunk.model(),
+                        choice == null
+                                ? null
+                                : choice.delta().role().map(r -> r.asString()).orElse(null),
+                        choice == null ? null : choice.delta().content().orElse(null),
+                        choice == null
+                                ? null
+                                : choice.finishReason().map(f -> f.asString()).orElse(null),
+                        chunk.usage()
+                                .map(u -> u.promptTokens() + "/" + u.completionTokens())
+                                .orElse(null)));
+            });
+        }
+        return out;
+    }
+
+    /**
+     * The enclave's full {@code text/event-stream} form (OpenAI's own chunks, asked for without
+     * {@code application/cloister-chat-deltas}) end to end: the SDK parses and checks each chunk, and the OpenAI client
+     * reading the proxy gets, chunk for chunk, what it gets when the enclave streams the compact form.
+     */
+    @Test
+    void theEnclavesFullEventStreamReachesTheOpenAiClientChunkForChunk() throws Exception {
+        OpenAiProxy full = OpenAiProxy.start(
+                        vertx,
+                        client,
+                        OpenAiProxy.Config.loopback(0)
+                                .withUpstream(dev.cloister.client.session.ChatStreamForm.EVENT_STREAM))
+                .await(30, TimeUnit.SECONDS);
+        OpenAIClient fullSdk = sdk(full);
+        try {
+            ChatCompletionCreateParams params = greedy("Once upon a time", 24)
+                    .streamOptions(ChatCompletionStreamOptions.builder()
+                            .includeUsage(true)
+                            .build())
+                    .build();
+            List<String> fullIds = new ArrayList<>();
+            List<ChunkContent> fromFull = chunks(fullSdk, params, fullIds);
+            List<ChunkContent> fromCompact = chunks(openai, params, new ArrayList<>());
+            assertEquals(fromCompact, fromFull);
+            assertTrue(fromFull.size() >= 4, fromFull::toString);
+            assertEquals(1, fullIds.stream().distinct().count(), "one completion id");
+            assertTrue(fullIds.getFirst().startsWith("chatcmpl-"), fullIds.getFirst());
+            ChunkContent first = fromFull.getFirst();
+            assertEquals(new ChunkContent("chat.completion.chunk", model, "assistant", "", null, null), first);
+            ChunkContent finish = fromFull.get(fromFull.size() - 2);
+            assertEquals("length", finish.finish());
+            ChunkContent usage = fromFull.getLast();
+            assertTrue(usage.usage() != null && usage.usage().endsWith("/24"), usage::toString);
+            assertTrue(usage.role() == null && usage.content() == null, "the usage chunk has no choice");
+            String text = fromFull.stream()
+                    .map(ChunkContent::content)
+                    .filter(c -> c != null)
+                    .reduce("", String::concat);
+            assertEquals(
+                    openai.chat()
+                            .completions()
+                            .create(greedy("Once upon a time", 24).build())
+                            .choices()
+                            .getFirst()
+                            .message()
+                            .content()
+                            .orElseThrow(),
+                    text,
+                    "the streamed text is the whole completion's");
+
+            // The SDK itself, reading the full form: each chunk checked and passed on, the answer joined from them.
+            dev.cloister.protocol.openai.ChatCompletionRequest request =
+                    dev.cloister.protocol.openai.ChatCompletionRequest.parse(
+                            ("{\"model\":\"" + model + "\",\"stream\":true,\"max_tokens\":24,\"temperature\":0,"
+                                            + "\"stream_options\":{\"include_usage\":true},"
+                                            + "\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}]}")
+                                    .getBytes(StandardCharsets.UTF_8),
+                            dev.cloister.protocol.openai.ChatCompletionRequest.Limits.DEFAULT);
+            List<dev.cloister.protocol.openai.ChatCompletionChunk> sdkChunks = new CopyOnWriteArrayList<>();
+            dev.cloister.client.session.ChatAnswer answer = client.chat(
+                            request, sdkChunks::add, dev.cloister.client.session.ChatStreamForm.EVENT_STREAM)
+                    .answer()
+                    .await(60, TimeUnit.SECONDS);
+            assertEquals(text, answer.content());
+            assertEquals(fromFull.size(), sdkChunks.size());
+            assertTrue(sdkChunks.stream().allMatch(c -> c.id().equals(answer.id())));
+            assertEquals(24, answer.usage().orElseThrow().completionTokens());
+        } finally {
+            fullSdk.close();
+            full.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
     // --- Fail closed: a check that fails answers an error naming it, and nothing reaches an enclave ---
 
     static int requestsReachingEnclaves() {

@@ -219,6 +219,15 @@ public final class CloisterClient implements AutoCloseable {
      * {@link OpenAiError}.
      */
     public ChatCall chat(ChatCompletionRequest request, Consumer<ChatCompletionChunk> onChunk) {
+        return chat(request, onChunk, ChatStreamForm.COMPACT);
+    }
+
+    /**
+     * As {@link #chat(ChatCompletionRequest, Consumer)}, a streamed answer asked for in {@code form} (the chunks the
+     * caller gets are the same; {@link ChatStreamForm#EVENT_STREAM} costs more bytes, so more padded frames).
+     */
+    public ChatCall chat(ChatCompletionRequest request, Consumer<ChatCompletionChunk> onChunk, ChatStreamForm form) {
+        Objects.requireNonNull(form, "form");
         Promise<Void> cancelled = Promise.promise();
         ReadControl reading = new ReadControl();
         long bytes = 0;
@@ -246,11 +255,11 @@ public final class CloisterClient implements AutoCloseable {
                 OpenAiPaths.CHAT_COMPLETIONS,
                 // Streamed in the compact form (ChatDelta): fewer bytes, so fewer padded frames; the caller still
                 // gets the OpenAI chunks.
-                request.stream() ? OpenAiPaths.CHAT_DELTAS : MediaTypes.JSON,
+                request.stream() ? form.accept() : MediaTypes.JSON,
                 body,
                 attempt -> {
                     ChatContent.Completion content = new ChatContent.Completion(
-                            onChunk, attempt, () -> cancelled.future().isComplete());
+                            onChunk, attempt, () -> cancelled.future().isComplete(), form);
                     return new Reading<>(content, content::answer);
                 },
                 cancelled.future(),
@@ -476,8 +485,9 @@ public final class CloisterClient implements AutoCloseable {
     /** Step 8-9: the request inside TLS; the answer streams back through chunked OHTTP. */
     private <T> Future<T> exchange(RequestAttempt attempt, Opened session, Inner<T> inner) {
         byte[] json = inner.body().clone();
-        boolean streamed =
-                inner.accept().equals(MediaTypes.JSONL) || inner.accept().equals(OpenAiPaths.CHAT_DELTAS);
+        boolean streamed = inner.accept().equals(MediaTypes.JSONL)
+                || inner.accept().equals(OpenAiPaths.CHAT_DELTAS)
+                || inner.accept().equals(OpenAiPaths.EVENT_STREAM);
         java.util.Optional<PaddingMode> padding =
                 config.padding().map(buckets -> streamed ? PaddingMode.FRAMES : PaddingMode.BUCKET);
         List<String> headers = new java.util.ArrayList<>();
