@@ -247,4 +247,106 @@ class RecordOutboxTest {
                 () -> "the outbox held " + outbox[0].peakQueuedBytes() + " bytes, bound " + pauseBytes);
         assertTrue(peak.get() <= pauseBytes + oneRecord);
     }
+
+    /**
+     * Padded frames for a slow reader: ticks that find the outbox pressed send no frame, the model's bytes wait in the
+     * framer until its bound pauses the producer, and the reader still gets the whole answer in records of one size
+     * (each frame one record), padded to a size bucket; the outbox never holds more than its bound plus one frame.
+     */
+    @Test
+    void framesForASlowReaderKeepTheirSizeAndPauseTheProducerAtTheFramersBound() throws Exception {
+        Opened opened = handshake();
+        int pauseBytes = 4096;
+        AnswerPadding padding = new AnswerPadding(
+                1024, Duration.ofMillis(1), Duration.ofMillis(1), dev.cloister.protocol.padding.SizeBuckets.DEFAULT);
+        int lines = 500;
+        String filler = "y".repeat(200);
+        java.util.concurrent.atomic.AtomicBoolean paused = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger pauses = new java.util.concurrent.atomic.AtomicInteger();
+        Promise<Void> ended = Promise.promise();
+        RecordOutbox[] outbox = new RecordOutbox[1];
+        HttpServer http = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setSendBufferSize(4096))
+                .requestHandler(request -> {
+                    request.response().setChunked(true);
+                    outbox[0] = new RecordOutbox(
+                            opened.session(),
+                            request.response(),
+                            Vertx.currentContext(),
+                            () -> ended.tryComplete(),
+                            pauseBytes);
+                    outbox[0].queueRecords(opened.lastFlight());
+                    FramedChannel frames = new FramedChannel(vertx, outbox[0], opened.session(), padding);
+                    frames.throttle(new AnswerChannel.Throttle(
+                            () -> {
+                                paused.set(true);
+                                pauses.incrementAndGet();
+                            },
+                            () -> paused.set(false)));
+                    Thread.ofPlatform().start(() -> {
+                        for (int i = 0; i < lines; i++) {
+                            while (paused.get()) {
+                                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                            }
+                            frames.seal((i + ":" + filler + "\n").getBytes(StandardCharsets.UTF_8));
+                        }
+                        frames.close();
+                    });
+                })
+                .listen(0, "127.0.0.1")
+                .await(10, TimeUnit.SECONDS);
+
+        HttpClient httpClient =
+                vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setReceiveBufferSize(4096));
+        Promise<Buffer> body = Promise.promise();
+        httpClient
+                .request(HttpMethod.GET, http.actualPort(), "127.0.0.1", "/")
+                .compose(r -> r.send())
+                .onSuccess(response -> {
+                    Buffer all = Buffer.buffer();
+                    response.pause();
+                    response.handler(all::appendBuffer);
+                    response.endHandler(v -> body.tryComplete(all));
+                    response.exceptionHandler(body::tryFail);
+                    vertx.setPeriodic(3, id -> {
+                        if (body.future().isComplete()) {
+                            vertx.cancelTimer(id);
+                        } else {
+                            response.fetch(1);
+                        }
+                    });
+                })
+                .onFailure(body::tryFail);
+        byte[] received = body.future().await(60, TimeUnit.SECONDS).getBytes();
+        ended.future().await(10, TimeUnit.SECONDS);
+
+        // After the handshake's last flight: one record per frame, all of one size, then close_notify.
+        List<Integer> recordLengths = new ArrayList<>();
+        for (int at = opened.lastFlight().length; at < received.length; ) {
+            int length = ((received[at + 3] & 0xff) << 8) | (received[at + 4] & 0xff);
+            recordLengths.add(length);
+            at += 5 + length;
+        }
+        List<Integer> frameRecords = recordLengths.subList(0, recordLengths.size() - 1);
+        assertTrue(
+                frameRecords.stream().allMatch(length -> length == 1024 + 17),
+                () -> "every frame is one record of one size: " + recordLengths);
+        assertEquals(
+                dev.cloister.protocol.padding.SizeBuckets.DEFAULT.size(frameRecords.size() * 1024L),
+                frameRecords.size() * 1024L,
+                "the frames fill a size bucket");
+
+        opened.client().receive(received);
+        assertTrue(opened.client().isClosed(), "close_notify arrived last");
+        dev.cloister.protocol.padding.AnswerFrames.Reader frames =
+                new dev.cloister.protocol.padding.AnswerFrames.Reader();
+        java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
+        for (byte[] piece : frames.offer(opened.client().takeReceived())) answer.writeBytes(piece);
+        String[] got = answer.toString(StandardCharsets.UTF_8).split("\n");
+        assertEquals(lines, got.length);
+        for (int i = 0; i < lines; i++) assertEquals(i + ":" + filler, got[i]);
+        assertTrue(pauses.get() > 0, "the framer's bound paused the producer");
+        assertTrue(
+                outbox[0].peakQueuedBytes() <= pauseBytes + 1024 + 17 + 5,
+                () -> "the outbox held " + outbox[0].peakQueuedBytes() + " bytes, bound " + pauseBytes);
+    }
 }
