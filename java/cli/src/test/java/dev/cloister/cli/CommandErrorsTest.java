@@ -301,6 +301,10 @@ class CommandErrorsTest {
                         "needs a hardened JVM",
                         "-XX:+DisableAttachMechanism"),
                 Row.usage(a("enclave", "--listen", "127.0.0.1:0", "--tls-key-lifetime", "PT30S"), "at least PT1M"),
+                Row.usage(
+                        a("enclave", "--listen", "127.0.0.1:0", "--max-pause", "PT0S"),
+                        "--max-pause PT0S",
+                        "more than zero"),
                 Row.usage(a("enclave", "--listen", "8.8.8.8:0", "--model", "stories260K"), "not a loopback or private"),
                 Row.usage(
                         a("enclave", "--listen", "0.0.0.0:0", "--gateway-secret-file", file.toString()),

@@ -198,6 +198,20 @@ public final class ObliviousHttpClient implements AutoCloseable {
      */
     public Future<BinaryResponse> sendChunked(
             KeyConfig config, BinaryRequest request, int chunkSize, Consumer<byte[]> onChunk, Future<Void> cancelled) {
+        return sendChunked(config, request, chunkSize, onChunk, cancelled, new ReadControl());
+    }
+
+    /**
+     * As {@link #sendChunked(KeyConfig, BinaryRequest, int, Consumer, Future)}; {@code reading} pauses and resumes the
+     * reading of the response (a consumer of {@code onChunk} that falls behind).
+     */
+    public Future<BinaryResponse> sendChunked(
+            KeyConfig config,
+            BinaryRequest request,
+            int chunkSize,
+            Consumer<byte[]> onChunk,
+            Future<Void> cancelled,
+            ReadControl reading) {
         if (chunkSize < 1) throw new IllegalArgumentException("chunk size must be positive");
         ChunkedObliviousRequest chunked;
         Buffer body = Buffer.buffer();
@@ -239,7 +253,10 @@ public final class ObliviousHttpClient implements AutoCloseable {
                     http.setChunked(true).end(body);
                     return response;
                 })
-                .compose(response -> readChunked(config, response, reader, onChunk))
+                .compose(response -> {
+                    reading.attach(response, context);
+                    return readChunked(config, response, reader, onChunk);
+                })
                 .onComplete(done -> {
                     if (done.succeeded()) result.tryComplete(done.result());
                     else result.tryFail(done.cause());

@@ -91,6 +91,11 @@ final class AnswerFramer {
         return Optional.of(frame);
     }
 
+    /** The answer's bytes waiting for a frame. */
+    synchronized int buffered() {
+        return buffered;
+    }
+
     /** When the next frame is due. */
     synchronized long nextTickNanos() {
         return nextTick;

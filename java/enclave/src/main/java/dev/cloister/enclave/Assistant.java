@@ -61,6 +61,15 @@ final class Assistant {
             int maxTokens,
             Overflow overflow) {}
 
+    /**
+     * A started answer: {@code cancel} ends it before its next step; {@code throttle} pauses and resumes its generation
+     * (the sequence and its KV cache kept). Neither has an effect once the answer has finished.
+     */
+    record Started(Runnable cancel, AnswerChannel.Throttle throttle) {
+        /** An answer that finished as it started (no tokens allowed). */
+        static final Started FINISHED = new Started(() -> {}, AnswerChannel.Throttle.NONE);
+    }
+
     /** A prompt that leaves no room in the context (answered 413). */
     static final class PromptTooLong extends Exception {
         private static final long serialVersionUID = 1L;
@@ -127,12 +136,12 @@ final class Assistant {
     /**
      * Starts the answer. With no output tokens allowed the answer finishes at once, empty, without the engine.
      *
-     * @return cancels the answer (no effect once it has finished)
+     * @return cancels, pauses and resumes the answer
      * @throws PromptTooLong when {@link Overflow#REFUSE} and the prompt fills the context
      * @throws dev.cloister.infer.scheduler.QueueFullException when the scheduler's queue is full (answer 503)
      * @throws dev.cloister.infer.chat.ChatTemplateException when the template refuses the conversation
      */
-    Runnable start(Generate request, Instant now, EnclaveSession session, Answer answer) throws PromptTooLong {
+    Started start(Generate request, Instant now, EnclaveSession session, Answer answer) throws PromptTooLong {
         // The template's control tokens are tokens; the same texts in a message stay text.
         int[] tokens = chatPrompt.encode(request.conversation(), true);
         int context = shape.maxSequenceLength();
@@ -159,7 +168,7 @@ final class Assistant {
             int promptTokens = tokens.length;
             Arrays.fill(tokens, 0);
             answer.finished(new Completion(FinishReason.MAX_TOKENS, promptTokens, 0));
-            return () -> {};
+            return Started.FINISHED;
         }
         SamplingParameters sampling = new SamplingParameters(
                 request.temperature(), request.topP(), request.seed(), outputTokens, request.stop());
@@ -182,7 +191,7 @@ final class Assistant {
                 answer.finished(completion);
             }
         });
-        return generation::cancel;
+        return new Started(generation::cancel, new AnswerChannel.Throttle(generation::pause, generation::resume));
     }
 
     /**

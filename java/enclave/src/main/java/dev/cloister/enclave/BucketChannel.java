@@ -41,6 +41,17 @@ final class BucketChannel implements AnswerChannel {
     }
 
     @Override
+    public synchronized void abort() {
+        closed = true;
+        Arrays.fill(collected, (byte) 0);
+        outbox.abort();
+    }
+
+    /** Nothing to pause: the whole answer is collected anyway (at most the enclave's output-token limit). */
+    @Override
+    public void throttle(Throttle throttle) {}
+
+    @Override
     public synchronized void close() {
         if (closed) return;
         closed = true;

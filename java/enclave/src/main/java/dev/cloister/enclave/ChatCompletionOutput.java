@@ -112,10 +112,14 @@ final class ChatCompletionOutput implements Assistant.Answer {
     @Override
     public synchronized void finished(Completion completion) {
         ended = true;
+        if (completion.reason() == dev.cloister.infer.sampling.FinishReason.STALLED) {
+            outbox.abort(); // the client stopped reading: nothing more can reach it
+            return;
+        }
         Optional<ChatCompletion.Finish> finish = switch (completion.reason()) {
             case END_OF_TEXT, STOP_STRING -> Optional.of(ChatCompletion.Finish.STOP);
             case MAX_TOKENS, CONTEXT_FULL -> Optional.of(ChatCompletion.Finish.LENGTH);
-            case CANCELLED, DEADLINE, FAILED, SHUTDOWN -> Optional.empty();
+            case CANCELLED, DEADLINE, STALLED, FAILED, SHUTDOWN -> Optional.empty();
         };
         Usage usage = new Usage(completion.promptTokens(), completion.generatedTokens());
         if (finish.isEmpty()) {

@@ -42,6 +42,7 @@ public final class Enclave implements AutoCloseable {
      * How to start an enclave.
      *
      * @param tlsKeyLifetime how long one RA-TLS key serves new handshakes before a new one replaces it
+     * @param maxPause how long an answer may stay paused for a reader that does not take it before it ends (STALLED)
      */
     public record Settings(
             Path model,
@@ -52,7 +53,32 @@ public final class Enclave implements AutoCloseable {
             Duration deadline,
             AttestationMode attestation,
             EnclaveVerticle.Config endpoint,
-            Duration tlsKeyLifetime) {
+            Duration tlsKeyLifetime,
+            Duration maxPause) {
+
+        /** Answers paused at most {@link SchedulerConfig#DEFAULT_MAX_PAUSE} for a reader that does not take them. */
+        public Settings(
+                Path model,
+                Path tokenizer,
+                int threads,
+                int maxSequences,
+                int maxOutputTokens,
+                Duration deadline,
+                AttestationMode attestation,
+                EnclaveVerticle.Config endpoint,
+                Duration tlsKeyLifetime) {
+            this(
+                    model,
+                    tokenizer,
+                    threads,
+                    maxSequences,
+                    maxOutputTokens,
+                    deadline,
+                    attestation,
+                    endpoint,
+                    tlsKeyLifetime,
+                    SchedulerConfig.DEFAULT_MAX_PAUSE);
+        }
 
         /** With the RA-TLS key replaced every {@link EnclaveIdentity#DEFAULT_KEY_LIFETIME}. */
         public Settings(
@@ -132,7 +158,11 @@ public final class Enclave implements AutoCloseable {
             scheduler = BatchScheduler.start(
                     engine,
                     tokenizer,
-                    new SchedulerConfig(settings.maxSequences() * 4, Math.max(64, settings.maxSequences() * 2), 64));
+                    new SchedulerConfig(
+                            settings.maxSequences() * 4,
+                            Math.max(64, settings.maxSequences() * 2),
+                            64,
+                            settings.maxPause()));
             identity = EnclaveIdentity.generate(
                     evidence,
                     settings.attestation(),
@@ -186,7 +216,8 @@ public final class Enclave implements AutoCloseable {
     /**
      * The scheduler's counts as metrics, tagged with this enclave's number in the process (several share one registry
      * in the loopback deployment): generations cancelled (the caller went away or the session ended mid-answer), and
-     * the sequences open now (each holds KV-cache blocks until it is closed and zeroed).
+     * the sequences open now (each holds KV-cache blocks until it is closed and zeroed), those paused now because their
+     * reader fell behind, and the generations ended because their reader stopped reading.
      */
     private static void registerSchedulerMetrics(BatchScheduler scheduler, MeterRegistry registry) {
         Tags tags = Tags.of("enclave", Integer.toString(INSTANCES.getAndIncrement()));
@@ -206,6 +237,18 @@ public final class Enclave implements AutoCloseable {
                         "cloister.enclave.sequences.open",
                         scheduler,
                         s -> s.stats().active())
+                .tags(tags)
+                .register(registry);
+        Gauge.builder(
+                        "cloister.enclave.sequences.paused",
+                        scheduler,
+                        s -> s.stats().paused())
+                .tags(tags)
+                .register(registry);
+        FunctionCounter.builder(
+                        "cloister.enclave.generations.stalled",
+                        scheduler,
+                        s -> s.stats().stalled())
                 .tags(tags)
                 .register(registry);
     }

@@ -233,6 +233,13 @@ public final class EnclaveCommand implements Callable<Integer> {
     Duration tlsKeyLifetime;
 
     @Option(
+            names = "--max-pause",
+            defaultValue = "PT10S",
+            description = "How long an answer may stay paused because its reader does not take it (the sequence kept, "
+                    + "generating nothing) before it is ended (default: ${DEFAULT-VALUE}; more than zero)")
+    Duration maxPause;
+
+    @Option(
             names = "--gateway-secret-file",
             description = "File with the secret the gateways' --enclave-secret-file holds (at least 32 bytes): the "
                     + "session endpoint then answers only requests that carry the gateway's HMAC of it (401 otherwise, "
@@ -392,6 +399,9 @@ public final class EnclaveCommand implements Callable<Integer> {
         if (maxSequences < 1) throw new UsageException("--max-sequences " + maxSequences, "must be at least 1");
         if (maxOutputTokens < 1)
             throw new UsageException("--max-output-tokens " + maxOutputTokens, "must be at least 1");
+        if (maxPause.isNegative() || maxPause.isZero()) {
+            throw new UsageException("--max-pause " + maxPause, "must be more than zero");
+        }
         if (tlsKeyLifetime.compareTo(Duration.ofMinutes(1)) < 0) {
             throw new UsageException("--tls-key-lifetime " + tlsKeyLifetime, "must be at least PT1M");
         }
@@ -519,7 +529,8 @@ public final class EnclaveCommand implements Callable<Integer> {
                         gateway.map(g -> EnclaveVerticle.Config.defaults(action.listen, g))
                                 .orElseGet(() -> EnclaveVerticle.Config.defaults(action.listen))
                                 .withPadding(padding.padding()),
-                        tlsKeyLifetime),
+                        tlsKeyLifetime,
+                        maxPause),
                 evidence,
                 runtime.registry(),
                 clock,

@@ -130,6 +130,7 @@ public final class EnclaveVerticle extends VerticleBase {
     private Counter refused;
     private Counter unauthorized;
     private io.micrometer.core.instrument.Timer firstToken;
+    private io.micrometer.core.instrument.DistributionSummary outboxPeak;
     private HttpServer server;
     private final java.security.SecureRandom ids = new java.security.SecureRandom();
     /** When this endpoint started: the {@code created} time of the model it lists. */
@@ -159,6 +160,11 @@ public final class EnclaveVerticle extends VerticleBase {
                 .description("Chat completions: request read in the enclave to first text sent")
                 .register(registry);
         Gauge.builder("cloister.enclave.sessions.open", sessions, Map::size).register(registry);
+        // Per answer, the most bytes its outbox held for a reader that fell behind (RecordOutbox): a count of bytes.
+        outboxPeak = io.micrometer.core.instrument.DistributionSummary.builder("cloister.enclave.outbox.queued.peak")
+                .description("Per answer: the most sealed bytes that waited in the enclave for the connection")
+                .baseUnit("bytes")
+                .register(registry);
         vertx.setPeriodic(1000, id -> expireIdle());
         return vertx.createHttpServer(new HttpServerOptions()
                         .setIdleTimeout(60)
@@ -294,7 +300,12 @@ public final class EnclaveVerticle extends VerticleBase {
                 .putHeader("content-type", MediaTypes.CLOISTER_TLS)
                 .putHeader("cloister-session-closed", "1")
                 .setChunked(true);
-        RecordOutbox records = new RecordOutbox(session, response, context, () -> end(id));
+        RecordOutbox[] self = new RecordOutbox[1];
+        RecordOutbox records = new RecordOutbox(session, response, context, () -> {
+            outboxPeak.record(self[0].peakQueuedBytes());
+            end(id);
+        });
+        self[0] = records;
         records.queueRecords(step.outgoing());
         boolean stream = inner.headers()
                 .first("accept")
@@ -333,9 +344,9 @@ public final class EnclaveVerticle extends VerticleBase {
             output.refuse(e.status(), e.getMessage());
             return;
         }
-        Runnable cancel;
+        Assistant.Started started;
         try {
-            cancel = assistant.start(assistant.generate(parsed), clock.instant(), session, output);
+            started = assistant.start(assistant.generate(parsed), clock.instant(), session, output);
         } catch (Assistant.PromptTooLong e) { // not reached: these keep the prompt's end
             output.refuse(413, "the prompt does not fit the model's context");
             return;
@@ -346,8 +357,9 @@ public final class EnclaveVerticle extends VerticleBase {
             output.refuse(500, "the answer could not be started");
             return;
         }
+        outbox.throttle(started.throttle());
         response.closeHandler(v -> {
-            cancel.run();
+            started.cancel().run();
             end(id);
         });
     }
@@ -406,9 +418,9 @@ public final class EnclaveVerticle extends VerticleBase {
                     answered.increment();
                     answeredHere.incrementAndGet();
                 });
-        Runnable cancel;
+        Assistant.Started started;
         try {
-            cancel = assistant.start(assistant.generate(request), clock.instant(), session, output);
+            started = assistant.start(assistant.generate(request), clock.instant(), session, output);
         } catch (Assistant.PromptTooLong e) {
             output.refuse(OpenAiError.tooLong("messages", "context_length_exceeded", e.getMessage()));
             return;
@@ -424,8 +436,9 @@ public final class EnclaveVerticle extends VerticleBase {
             return;
         }
         output.accepted();
+        outbox.throttle(started.throttle());
         response.closeHandler(v -> {
-            cancel.run();
+            started.cancel().run();
             end(id);
         });
     }
@@ -488,6 +501,10 @@ public final class EnclaveVerticle extends VerticleBase {
 
         @Override
         public synchronized void finished(Completion completion) {
+            if (completion.reason() == dev.cloister.infer.sampling.FinishReason.STALLED) {
+                outbox.abort(); // the client stopped reading: nothing more can reach it
+                return;
+            }
             AnswerLine.End done = new AnswerLine.End(
                     FinishReason.valueOf(completion.reason().name()),
                     completion.promptTokens(),

@@ -25,6 +25,8 @@ class ChatCompletionOutputTest {
     /** Every byte sealed, in order; counted, never opened. */
     private static final class Counted implements AnswerChannel {
         long bytes;
+        int closes;
+        int aborts;
 
         @Override
         public void seal(byte[] plain) {
@@ -32,7 +34,17 @@ class ChatCompletionOutputTest {
         }
 
         @Override
-        public void close() {}
+        public void close() {
+            closes++;
+        }
+
+        @Override
+        public void abort() {
+            aborts++;
+        }
+
+        @Override
+        public void throttle(Throttle throttle) {}
     }
 
     private static long streamedBytes(boolean compact) {
@@ -71,5 +83,35 @@ class ChatCompletionOutputTest {
         long compact = streamedBytes(true);
         assertEquals(List.of(5L, 8L), Arrays.stream(frames(full)).boxed().toList(), full + " bytes");
         assertEquals(List.of(1L, 1L), Arrays.stream(frames(compact)).boxed().toList(), compact + " bytes");
+    }
+
+    /**
+     * A generation the scheduler ended because its reader stopped reading (STALLED): nothing more is sealed (the
+     * reader takes nothing), the channel is aborted (the response reset, the session wiped), and the answer is not
+     * counted as answered.
+     */
+    @Test
+    void aStalledAnswerIsAbortedWithNothingMoreSealed() {
+        for (boolean stream : new boolean[] {true, false}) {
+            Counted outbox = new Counted();
+            int[] answered = {0};
+            ChatCompletionOutput output = new ChatCompletionOutput(
+                    outbox,
+                    null,
+                    stream,
+                    true,
+                    false,
+                    () -> {},
+                    new ChatCompletionOutput.Identity("chatcmpl-" + "A".repeat(24), 1_765_000_000L, "stories260K"),
+                    () -> answered[0]++);
+            output.accepted();
+            if (stream) output.text(" there".getBytes(StandardCharsets.UTF_8));
+            long before = outbox.bytes;
+            output.finished(new Completion(FinishReason.STALLED, 5, 1));
+            assertEquals(before, outbox.bytes, "nothing sealed after the stall");
+            assertEquals(1, outbox.aborts);
+            assertEquals(0, outbox.closes);
+            assertEquals(0, answered[0]);
+        }
     }
 }

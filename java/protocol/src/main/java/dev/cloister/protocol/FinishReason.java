@@ -17,6 +17,8 @@ public enum FinishReason {
     CANCELLED,
     /** The session's deadline passed. */
     DEADLINE,
+    /** The client stopped reading the answer: the enclave paused it longer than it allows, then ended it. */
+    STALLED,
     /** The engine failed. */
     FAILED,
     /** The enclave is shutting down. */

@@ -2,6 +2,7 @@ package dev.cloister.cli.proxy;
 
 import dev.cloister.base.SecretBytes;
 import dev.cloister.client.session.ChatCall;
+import dev.cloister.client.session.ChatStreamForm;
 import dev.cloister.client.session.CloisterClient;
 import dev.cloister.client.session.SessionFailure;
 import dev.cloister.protocol.MediaTypes;
@@ -40,14 +41,20 @@ import org.slf4j.LoggerFactory;
  * (then nothing was sent). All work is asynchronous on the server's event loop; the client's verification runs on
  * worker threads.
  *
- * <p><b>A caller that reads slowly.</b> The enclave's pace is the model's, not the caller's, and the proxy never waits
- * on a caller (waiting would hold an event loop or the session). Each stream counts the bytes of its events that are
- * written but not yet taken by the caller's connection (past the socket's send buffer, whose size is fixed at
- * {@link Config#sendBufferBytes()} so that the kernel's share is bounded too); when that exceeds
- * {@link Config#maxPendingBytes()} the proxy cuts the stream off: it cancels the private session (the enclave stops
- * generating and frees the sequence) and closes the caller's connection, so one stalled caller holds at most that much
- * memory. By default that is 1 MiB, the events of about 6,000 tokens (some 170 bytes each), far more than a whole
- * answer at the enclave's default output-token limit (128): a caller cut off by it has, in effect, stopped reading.
+ * <p><b>A caller that reads slowly.</b> The proxy never waits on a caller (waiting would hold an event loop); it
+ * slows the answer down instead. Once the caller's connection has {@link Config#writeQueueBytes()} of events it has not
+ * taken (past the socket's send buffer, whose size is fixed at {@link Config#sendBufferBytes()} so that the kernel's
+ * share is bounded too), the proxy pauses the private session's answer ({@link ChatCall#pause()}: it is no longer read
+ * from the relay) and resumes it when the connection drains. TCP's flow control carries the pause through the relay
+ * and the gateway to the enclave, which stops generating the sequence while its outbox is full, keeps it, and
+ * continues where it stopped: the caller gets the whole answer, byte for byte as a fast caller would, and no party
+ * holds more than its own bounded buffers. A caller paused longer than the enclave allows (10 s by default) has, in
+ * effect, stopped reading: the enclave ends the answer and the stream ends without {@code [DONE]}.
+ *
+ * <p>As a last bound, each stream counts the bytes of its events written but not yet taken by the connection; when
+ * that exceeds {@link Config#maxPendingBytes()} (events that arrived after the pause) the proxy cuts the stream off: it
+ * cancels the private session (the enclave frees the sequence) and closes the caller's connection. By default that is
+ * 1 MiB, far above the 64 KiB at which the answer pauses.
  */
 public final class OpenAiProxy {
 
@@ -59,19 +66,28 @@ public final class OpenAiProxy {
     /** Each caller connection's socket send buffer, fixed rather than grown by the kernel (default 64 KiB). */
     public static final int DEFAULT_SEND_BUFFER_BYTES = 64 * 1024;
 
+    /** The events waiting in a caller connection's write queue that pause the answer (default 64 KiB). */
+    public static final int DEFAULT_WRITE_QUEUE_BYTES = 64 * 1024;
+
     /**
      * @param apiKeySha256 when present, every request must carry {@code Authorization: Bearer KEY} whose SHA-256 this
      *     is (compared in constant time); required off loopback
      * @param maxPendingBytes the most bytes of one stream's events written to the caller but not yet taken by its
      *     connection; a caller that lets more wait is cut off (see {@link OpenAiProxy})
      * @param sendBufferBytes each caller connection's socket send buffer (the kernel's share of what may wait)
+     * @param writeQueueBytes the events waiting in a caller connection's write queue that pause the private session's
+     *     answer until the connection drains; a {@code maxPendingBytes} below it cuts a slow caller off before its
+     *     answer is ever paused
+     * @param upstream the form in which the enclave streams to the proxy (the caller gets OpenAI's chunks either way)
      */
     public record Config(
             ListenAddress listen,
             Optional<SecretBytes> apiKeySha256,
             ChatCompletionRequest.Limits limits,
             int maxPendingBytes,
-            int sendBufferBytes) {
+            int sendBufferBytes,
+            int writeQueueBytes,
+            ChatStreamForm upstream) {
         public Config {
             if (apiKeySha256.isEmpty() && !isLoopback(listen.host())) {
                 throw new IllegalArgumentException(
@@ -79,10 +95,19 @@ public final class OpenAiProxy {
             }
             if (maxPendingBytes < 1024) throw new IllegalArgumentException("maxPendingBytes must be at least 1024");
             if (sendBufferBytes < 1024) throw new IllegalArgumentException("sendBufferBytes must be at least 1024");
+            if (writeQueueBytes < 1024) throw new IllegalArgumentException("writeQueueBytes must be at least 1024");
+            java.util.Objects.requireNonNull(upstream, "upstream");
         }
 
         public Config(ListenAddress listen, Optional<SecretBytes> apiKeySha256, ChatCompletionRequest.Limits limits) {
-            this(listen, apiKeySha256, limits, DEFAULT_MAX_PENDING_BYTES, DEFAULT_SEND_BUFFER_BYTES);
+            this(
+                    listen,
+                    apiKeySha256,
+                    limits,
+                    DEFAULT_MAX_PENDING_BYTES,
+                    DEFAULT_SEND_BUFFER_BYTES,
+                    DEFAULT_WRITE_QUEUE_BYTES,
+                    ChatStreamForm.COMPACT);
         }
 
         public static Config loopback(int port) {
@@ -92,7 +117,17 @@ public final class OpenAiProxy {
 
         /** What may wait for one slow caller: {@code pending} bytes of events, and a socket buffer of {@code socket}. */
         public Config withSlowReaderBounds(int pending, int socket) {
-            return new Config(listen, apiKeySha256, limits, pending, socket);
+            return new Config(listen, apiKeySha256, limits, pending, socket, writeQueueBytes, upstream);
+        }
+
+        /** The same, the answer paused once {@code bytes} of events wait in a caller's write queue. */
+        public Config withWriteQueue(int bytes) {
+            return new Config(listen, apiKeySha256, limits, maxPendingBytes, sendBufferBytes, bytes, upstream);
+        }
+
+        /** The same, the enclave asked to stream in {@code form}. */
+        public Config withUpstream(ChatStreamForm form) {
+            return new Config(listen, apiKeySha256, limits, maxPendingBytes, sendBufferBytes, writeQueueBytes, form);
         }
     }
 
@@ -101,6 +136,7 @@ public final class OpenAiProxy {
     private final HttpServer server;
     private final AtomicLong streams = new AtomicLong();
     private final AtomicLong slowReadersCut = new AtomicLong();
+    private final AtomicLong answersPaused = new AtomicLong();
 
     private OpenAiProxy(CloisterClient client, Config config, HttpServer server) {
         this.client = client;
@@ -171,6 +207,11 @@ public final class OpenAiProxy {
         return slowReadersCut.get();
     }
 
+    /** How often a stream's answer was paused because its caller's write queue was full. */
+    public long answersPaused() {
+        return answersPaused.get();
+    }
+
     public Future<Void> close() {
         return server.close();
     }
@@ -202,7 +243,7 @@ public final class OpenAiProxy {
             send(response, e);
             return;
         }
-        Stream stream = new Stream(response, config.maxPendingBytes(), slowReadersCut);
+        Stream stream = new Stream(response, config, slowReadersCut, answersPaused);
         ChatCall call = client.chat(
                 request,
                 request.stream()
@@ -210,7 +251,8 @@ public final class OpenAiProxy {
                             String data = chunk.encode();
                             context.runOnContext(v -> stream.event(data));
                         }
-                        : null);
+                        : null,
+                config.upstream());
         stream.call = call;
         response.closeHandler(v -> call.cancel());
         // A caller already gone before the handler was set (its close came first) gets no close event: cancel now,
@@ -253,17 +295,23 @@ public final class OpenAiProxy {
     private static final class Stream {
         private final HttpServerResponse response;
         private final int maxPendingBytes;
+        private final int writeQueueBytes;
         private final AtomicLong cutCount;
+        private final AtomicLong pauseCount;
         private ChatCall call;
         private boolean started;
         private boolean cut;
+        /** The answer is paused until the caller's connection drains. */
+        private boolean paused;
         /** Bytes written to the caller's connection that it has not taken yet. */
         private long pending;
 
-        Stream(HttpServerResponse response, int maxPendingBytes, AtomicLong cutCount) {
+        Stream(HttpServerResponse response, Config config, AtomicLong cutCount, AtomicLong pauseCount) {
             this.response = response;
-            this.maxPendingBytes = maxPendingBytes;
+            this.maxPendingBytes = config.maxPendingBytes();
+            this.writeQueueBytes = config.writeQueueBytes();
             this.cutCount = cutCount;
+            this.pauseCount = pauseCount;
         }
 
         void event(String data) {
@@ -274,7 +322,13 @@ public final class OpenAiProxy {
                         .setChunked(true)
                         .putHeader("content-type", OpenAiPaths.EVENT_STREAM)
                         .putHeader("cache-control", "no-cache")
-                        .putHeader("x-accel-buffering", "no");
+                        .putHeader("x-accel-buffering", "no")
+                        .setWriteQueueMaxSize(writeQueueBytes)
+                        .drainHandler(v -> {
+                            if (!paused) return;
+                            paused = false;
+                            if (call != null) call.resume();
+                        });
             }
             byte[] event = ServerSentEvents.event(data);
             if (pending + event.length > maxPendingBytes) {
@@ -283,6 +337,12 @@ public final class OpenAiProxy {
             }
             pending += event.length;
             response.write(Buffer.buffer(event)).onComplete(written -> pending -= event.length);
+            if (!paused && call != null && response.writeQueueFull()) {
+                // The caller reads more slowly than the answer comes: stop reading it until the connection drains.
+                paused = true;
+                pauseCount.incrementAndGet();
+                call.pause();
+            }
         }
 
         /** The caller lets too much wait: stop the private session and close its connection. */

@@ -351,9 +351,10 @@ class OpenAiProxyTest {
     }
 
     /**
-     * A caller that sends a streamed request and then reads nothing: once more than the proxy's bound waits for it,
-     * the proxy cancels the session (the enclave frees the sequence) and closes the connection; the event loop never
-     * waits, so a normal stream on the same proxy completes meanwhile.
+     * The proxy's last bound: a caller that sends a streamed request and then reads nothing, on a proxy whose bound
+     * (1 KiB) is below the write queue that would pause the answer (64 KiB), is cut off once more than the bound waits
+     * for it: the proxy cancels the session (the enclave frees the sequence) and closes the connection; the event loop
+     * never waits, so a normal stream on the same proxy completes meanwhile.
      */
     @Test
     void aCallerThatStopsReadingIsCutOffAtTheBound() throws Exception {
@@ -396,6 +397,199 @@ class OpenAiProxyTest {
             assertEquals(0.0, meter("cloister.enclave.sequences.open"), "the enclave's sequence was freed");
         } finally {
             bounded.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The body of a raw HTTP/1.1 response with chunked transfer coding, read {@code step} bytes at a time. */
+    static byte[] readChunkedSlowly(InputStream in, int step, long pauseMillis) throws Exception {
+        java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+        byte[] buffer = new byte[step];
+        for (int n; (n = in.read(buffer)) >= 0; ) {
+            raw.write(buffer, 0, n);
+            if (pauseMillis > 0) Thread.sleep(pauseMillis);
+        }
+        byte[] all = raw.toByteArray();
+        String text = new String(all, StandardCharsets.ISO_8859_1);
+        int at = text.indexOf("\r\n\r\n") + 4;
+        assertTrue(text.startsWith("HTTP/1.1 200"), () -> text.substring(0, Math.min(200, text.length())));
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        while (true) {
+            int lineEnd = text.indexOf("\r\n", at);
+            int size =
+                    Integer.parseInt(text.substring(at, lineEnd).split(";")[0].strip(), 16);
+            at = lineEnd + 2;
+            if (size == 0) break;
+            body.write(all, at, size);
+            at += size + 2;
+        }
+        return body.toByteArray();
+    }
+
+    /** A raw streamed request on a fresh connection whose receive buffer is {@code receiveBuffer} bytes. */
+    static java.net.Socket streamedRequest(OpenAiProxy to, String body, int receiveBuffer) throws Exception {
+        java.net.Socket socket = new java.net.Socket();
+        socket.setReceiveBufferSize(receiveBuffer);
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", to.port()), 5000);
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        socket.getOutputStream()
+                .write(("POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n"
+                                + "content-type: application/json\r\ncontent-length: " + bytes.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().write(bytes);
+        socket.getOutputStream().flush();
+        socket.setSoTimeout(60_000);
+        return socket;
+    }
+
+    /** The events with the two fields that differ between completions ({@code id}, {@code created}) blanked. */
+    static String withoutIdentity(byte[] events) {
+        return new String(events, StandardCharsets.UTF_8)
+                .replaceAll("\"id\":\"chatcmpl-[A-Za-z0-9_-]+\"", "\"id\":\"\"")
+                .replaceAll("\"created\":[0-9]+", "\"created\":0");
+    }
+
+    /**
+     * Backpressure end to end: a caller that reads slowly (a 4 KiB socket buffer, 512 bytes every 10 ms) gets the same
+     * events, byte for byte but for the completion's id and time, as a caller that reads at once; the proxy paused the
+     * answer instead of cutting it off, and the enclave's outbox never held more than its bound.
+     */
+    @Test
+    void aSlowReaderGetsTheSameAnswerAsAFastOneWithEveryBufferBounded() throws Exception {
+        OpenAiProxy paced = OpenAiProxy.start(
+                        vertx,
+                        client,
+                        OpenAiProxy.Config.loopback(0)
+                                .withSlowReaderBounds(OpenAiProxy.DEFAULT_MAX_PENDING_BYTES, 4096)
+                                .withWriteQueue(4096))
+                .await(30, TimeUnit.SECONDS);
+        String body = "{\"model\":\"" + model + "\",\"stream\":true,\"max_tokens\":400,\"temperature\":0,"
+                + "\"stream_options\":{\"include_usage\":true},"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}]}";
+        try {
+            byte[] fast;
+            try (java.net.Socket socket = streamedRequest(paced, body, 1 << 20)) {
+                fast = readChunkedSlowly(socket.getInputStream(), 1 << 16, 0);
+            }
+            long pausesBefore = paced.answersPaused();
+            byte[] slow;
+            try (java.net.Socket socket = streamedRequest(paced, body, 4096)) {
+                slow = readChunkedSlowly(socket.getInputStream(), 512, 10);
+            }
+            assertTrue(new String(fast, StandardCharsets.UTF_8).endsWith("data: [DONE]\n\n"));
+            assertTrue(fast.length > 16 * 1024, () -> "a long answer: " + fast.length + " bytes");
+            assertEquals(withoutIdentity(fast), withoutIdentity(slow), "the slow reader's events are the fast one's");
+            assertTrue(paced.answersPaused() > pausesBefore, "the proxy paused the answer for the slow reader");
+            assertEquals(0, paced.slowReadersCut(), "and cut nobody off");
+            double peak = registry.find("cloister.enclave.outbox.queued.peak").summaries().stream()
+                    .mapToDouble(io.micrometer.core.instrument.DistributionSummary::max)
+                    .max()
+                    .orElseThrow();
+            // RecordOutbox.DEFAULT_PAUSE_BYTES (32 KiB), plus the records of the step that paused and the answer's end
+            assertTrue(peak <= 32 * 1024 + 4096, () -> "the enclave's outbox held " + peak + " bytes");
+        } finally {
+            paced.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** One streamed chunk as the OpenAI client parsed it: what it says, without its id and time. */
+    record ChunkContent(String object, String model, String role, String content, String finish, String usage) {}
+
+    static List<ChunkContent> chunks(OpenAIClient sdk, ChatCompletionCreateParams params, List<String> ids) {
+        List<ChunkContent> out = new ArrayList<>();
+        try (StreamResponse<ChatCompletionChunk> response =
+                sdk.chat().completions().createStreaming(params)) {
+            response.stream().forEach(chunk -> {
+                ids.add(chunk.id());
+                ChatCompletionChunk.Choice choice =
+                        chunk.choices().isEmpty() ? null : chunk.choices().getFirst();
+                out.add(new ChunkContent(
+                        chunk._object_().asStringOrThrow(),
+                        chunk.model(),
+                        choice == null
+                                ? null
+                                : choice.delta().role().map(r -> r.asString()).orElse(null),
+                        choice == null ? null : choice.delta().content().orElse(null),
+                        choice == null
+                                ? null
+                                : choice.finishReason().map(f -> f.asString()).orElse(null),
+                        chunk.usage()
+                                .map(u -> u.promptTokens() + "/" + u.completionTokens())
+                                .orElse(null)));
+            });
+        }
+        return out;
+    }
+
+    /**
+     * The enclave's full {@code text/event-stream} form (OpenAI's own chunks, asked for without
+     * {@code application/cloister-chat-deltas}) end to end: the SDK parses and checks each chunk, and the OpenAI client
+     * reading the proxy gets, chunk for chunk, what it gets when the enclave streams the compact form.
+     */
+    @Test
+    void theEnclavesFullEventStreamReachesTheOpenAiClientChunkForChunk() throws Exception {
+        OpenAiProxy full = OpenAiProxy.start(
+                        vertx,
+                        client,
+                        OpenAiProxy.Config.loopback(0)
+                                .withUpstream(dev.cloister.client.session.ChatStreamForm.EVENT_STREAM))
+                .await(30, TimeUnit.SECONDS);
+        OpenAIClient fullSdk = sdk(full);
+        try {
+            ChatCompletionCreateParams params = greedy("Once upon a time", 24)
+                    .streamOptions(ChatCompletionStreamOptions.builder()
+                            .includeUsage(true)
+                            .build())
+                    .build();
+            List<String> fullIds = new ArrayList<>();
+            List<ChunkContent> fromFull = chunks(fullSdk, params, fullIds);
+            List<ChunkContent> fromCompact = chunks(openai, params, new ArrayList<>());
+            assertEquals(fromCompact, fromFull);
+            assertTrue(fromFull.size() >= 4, fromFull::toString);
+            assertEquals(1, fullIds.stream().distinct().count(), "one completion id");
+            assertTrue(fullIds.getFirst().startsWith("chatcmpl-"), fullIds.getFirst());
+            ChunkContent first = fromFull.getFirst();
+            assertEquals(new ChunkContent("chat.completion.chunk", model, "assistant", "", null, null), first);
+            ChunkContent finish = fromFull.get(fromFull.size() - 2);
+            assertEquals("length", finish.finish());
+            ChunkContent usage = fromFull.getLast();
+            assertTrue(usage.usage() != null && usage.usage().endsWith("/24"), usage::toString);
+            assertTrue(usage.role() == null && usage.content() == null, "the usage chunk has no choice");
+            String text = fromFull.stream()
+                    .map(ChunkContent::content)
+                    .filter(c -> c != null)
+                    .reduce("", String::concat);
+            assertEquals(
+                    openai.chat()
+                            .completions()
+                            .create(greedy("Once upon a time", 24).build())
+                            .choices()
+                            .getFirst()
+                            .message()
+                            .content()
+                            .orElseThrow(),
+                    text,
+                    "the streamed text is the whole completion's");
+
+            // The SDK itself, reading the full form: each chunk checked and passed on, the answer joined from them.
+            dev.cloister.protocol.openai.ChatCompletionRequest request =
+                    dev.cloister.protocol.openai.ChatCompletionRequest.parse(
+                            ("{\"model\":\"" + model + "\",\"stream\":true,\"max_tokens\":24,\"temperature\":0,"
+                                            + "\"stream_options\":{\"include_usage\":true},"
+                                            + "\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}]}")
+                                    .getBytes(StandardCharsets.UTF_8),
+                            dev.cloister.protocol.openai.ChatCompletionRequest.Limits.DEFAULT);
+            List<dev.cloister.protocol.openai.ChatCompletionChunk> sdkChunks = new CopyOnWriteArrayList<>();
+            dev.cloister.client.session.ChatAnswer answer = client.chat(
+                            request, sdkChunks::add, dev.cloister.client.session.ChatStreamForm.EVENT_STREAM)
+                    .answer()
+                    .await(60, TimeUnit.SECONDS);
+            assertEquals(text, answer.content());
+            assertEquals(fromFull.size(), sdkChunks.size());
+            assertTrue(sdkChunks.stream().allMatch(c -> c.id().equals(answer.id())));
+            assertEquals(24, answer.usage().orElseThrow().completionTokens());
+        } finally {
+            fullSdk.close();
+            full.close().await(10, TimeUnit.SECONDS);
         }
     }
 

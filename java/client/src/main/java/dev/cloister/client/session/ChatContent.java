@@ -16,7 +16,8 @@ import java.util.function.Consumer;
 /**
  * Reads the enclave's answers to the OpenAI-compatible requests: a streamed chat completion (server-sent events in
  * the compact form, {@link ChatDelta}, each passed on as the {@code chat.completion.chunk}s it stands for as it is
- * read, ending with {@code [DONE]}), a whole
+ * read, or in OpenAI's own form, {@link ChatStreamForm#EVENT_STREAM}, each chunk checked and passed on as it is; both
+ * ending with {@code [DONE]}), a whole
  * {@code chat.completion}, or a model list; refusals carry the enclave's {@link OpenAiError} as their cause.
  */
 final class ChatContent {
@@ -46,6 +47,7 @@ final class ChatContent {
         private final Consumer<ChatCompletionChunk> onChunk;
         private final RequestAttempt attempt;
         private final BooleanSupplier cancelled;
+        private final ChatStreamForm form;
         private final ServerSentEvents.Decoder events = new ServerSentEvents.Decoder(MAX_EVENT_BYTES);
         private final StringBuilder text = new StringBuilder();
         /** The stream's first event; every other event comes after it. */
@@ -58,10 +60,15 @@ final class ChatContent {
         private Optional<Usage> usage = Optional.empty();
         private boolean done;
 
-        Completion(Consumer<ChatCompletionChunk> onChunk, RequestAttempt attempt, BooleanSupplier cancelled) {
+        Completion(
+                Consumer<ChatCompletionChunk> onChunk,
+                RequestAttempt attempt,
+                BooleanSupplier cancelled,
+                ChatStreamForm form) {
             this.onChunk = onChunk;
             this.attempt = attempt;
             this.cancelled = cancelled;
+            this.form = form;
         }
 
         @Override
@@ -87,6 +94,10 @@ final class ChatContent {
                             "the enclave ended the answer early: " + error.getMessage(),
                             error);
                 }
+                if (form == ChatStreamForm.EVENT_STREAM) {
+                    chunk(ChatCompletionChunk.decode(data));
+                    continue;
+                }
                 ChatDelta delta = ChatDelta.decode(data);
                 if (delta instanceof ChatDelta.Opened opened) {
                     if (identity != null) throw new ChatCompletion.Malformed("the stream opens twice");
@@ -111,6 +122,43 @@ final class ChatContent {
                 }
             }
         }
+        /**
+         * One {@code chat.completion.chunk} of the full form, in its place: the first opens the turn and names the
+         * completion, every other one names the same; text until the finish reason, then at most a usage chunk.
+         */
+        private void chunk(ChatCompletionChunk chunk) throws ChatCompletion.Malformed {
+            boolean opens =
+                    chunk.delta().map(ChatCompletionChunk.Delta::opensTurn).orElse(false);
+            if (identity == null) {
+                if (!opens) throw new ChatCompletion.Malformed("the stream does not open with the assistant's turn");
+                identity = new ChatDelta.Opened(chunk.id(), chunk.created(), chunk.model());
+                id = chunk.id();
+                created = chunk.created();
+                model = chunk.model();
+            } else if (opens) {
+                throw new ChatCompletion.Malformed("the stream opens twice");
+            } else if (!chunk.id().equals(id)
+                    || chunk.created() != created
+                    || !chunk.model().equals(model)) {
+                throw new ChatCompletion.Malformed("a chunk names another completion");
+            } else if (usage.isPresent()) {
+                throw new ChatCompletion.Malformed("a chunk follows the usage");
+            } else if (chunk.delta().isPresent() && finish != null) {
+                throw new ChatCompletion.Malformed("a delta follows the finish reason");
+            } else if (chunk.delta().isEmpty() && finish == null) {
+                throw new ChatCompletion.Malformed("the usage comes before the finish reason");
+            }
+            chunk.delta().ifPresent(delta -> {
+                text.append(delta.content());
+                delta.finish().ifPresent(f -> finish = f);
+            });
+            if (chunk.usage().isPresent()) usage = chunk.usage();
+            if (!cancelled.getAsBoolean() && onChunk != null) {
+                attempt.textDelivered = true;
+                onChunk.accept(chunk);
+            }
+        }
+
         /** The status an error event stands for (its code says: a timeout, an overload, else a failure). */
         private static int errorStatus(String data) {
             try {

@@ -7,6 +7,7 @@ import dev.cloister.attest.ratls.RaTlsConnection;
 import dev.cloister.attest.ratls.RaTlsException;
 import dev.cloister.attest.ratls.RaTlsPolicy;
 import dev.cloister.client.ObliviousHttpClient;
+import dev.cloister.client.ReadControl;
 import dev.cloister.client.keys.KeyConsistency;
 import dev.cloister.client.log.RequestLog;
 import dev.cloister.client.log.RequestLogEntry;
@@ -218,7 +219,17 @@ public final class CloisterClient implements AutoCloseable {
      * {@link OpenAiError}.
      */
     public ChatCall chat(ChatCompletionRequest request, Consumer<ChatCompletionChunk> onChunk) {
+        return chat(request, onChunk, ChatStreamForm.COMPACT);
+    }
+
+    /**
+     * As {@link #chat(ChatCompletionRequest, Consumer)}, a streamed answer asked for in {@code form} (the chunks the
+     * caller gets are the same; {@link ChatStreamForm#EVENT_STREAM} costs more bytes, so more padded frames).
+     */
+    public ChatCall chat(ChatCompletionRequest request, Consumer<ChatCompletionChunk> onChunk, ChatStreamForm form) {
+        Objects.requireNonNull(form, "form");
         Promise<Void> cancelled = Promise.promise();
+        ReadControl reading = new ReadControl();
         long bytes = 0;
         for (ChatCompletionRequest.Message m : request.messages()) {
             bytes += m.content().getBytes(StandardCharsets.UTF_8).length;
@@ -237,22 +248,23 @@ public final class CloisterClient implements AutoCloseable {
                                 + config.chatLimits().maxBodyBytes());
             }
         } catch (OpenAiError e) {
-            return new ChatCall(cancelled, notSent(CHAT, e.getMessage(), e));
+            return new ChatCall(cancelled, notSent(CHAT, e.getMessage(), e), new ReadControl());
         }
         Inner<ChatAnswer> inner = new Inner<>(
                 "POST",
                 OpenAiPaths.CHAT_COMPLETIONS,
                 // Streamed in the compact form (ChatDelta): fewer bytes, so fewer padded frames; the caller still
                 // gets the OpenAI chunks.
-                request.stream() ? OpenAiPaths.CHAT_DELTAS : MediaTypes.JSON,
+                request.stream() ? form.accept() : MediaTypes.JSON,
                 body,
                 attempt -> {
                     ChatContent.Completion content = new ChatContent.Completion(
-                            onChunk, attempt, () -> cancelled.future().isComplete());
+                            onChunk, attempt, () -> cancelled.future().isComplete(), form);
                     return new Reading<>(content, content::answer);
                 },
-                cancelled.future());
-        return new ChatCall(cancelled, send(CHAT, shared, inner, ChatAnswer::logEntry));
+                cancelled.future(),
+                reading);
+        return new ChatCall(cancelled, send(CHAT, shared, inner, ChatAnswer::logEntry), reading);
     }
 
     /** The models the enclaves serve ({@code GET /v1/models}), through a private session of its own. */
@@ -276,6 +288,7 @@ public final class CloisterClient implements AutoCloseable {
      * One request inside the session: what is sent, and how its answer is read (a fresh reader per attempt).
      *
      * @param cancelled completes when the caller gives up: the exchange is reset and no retry follows
+     * @param reading pauses and resumes the reading of the answer (a consumer that falls behind)
      */
     // byte[] body: the user's plaintext request, handed as is to the TLS session of each attempt (no copy)
     private record Inner<T>(
@@ -284,7 +297,19 @@ public final class CloisterClient implements AutoCloseable {
             String accept,
             byte[] body,
             java.util.function.Function<RequestAttempt, Reading<T>> reader,
-            Future<Void> cancelled) {}
+            Future<Void> cancelled,
+            ReadControl reading) {
+
+        Inner(
+                String method,
+                String path,
+                String accept,
+                byte[] body,
+                java.util.function.Function<RequestAttempt, Reading<T>> reader,
+                Future<Void> cancelled) {
+            this(method, path, accept, body, reader, cancelled, new ReadControl());
+        }
+    }
 
     /** The answer's content reader and what it yields once the answer was read in full. */
     private record Reading<T>(AnswerReader.Content content, java.util.function.Supplier<T> result) {}
@@ -460,8 +485,9 @@ public final class CloisterClient implements AutoCloseable {
     /** Step 8-9: the request inside TLS; the answer streams back through chunked OHTTP. */
     private <T> Future<T> exchange(RequestAttempt attempt, Opened session, Inner<T> inner) {
         byte[] json = inner.body().clone();
-        boolean streamed =
-                inner.accept().equals(MediaTypes.JSONL) || inner.accept().equals(OpenAiPaths.CHAT_DELTAS);
+        boolean streamed = inner.accept().equals(MediaTypes.JSONL)
+                || inner.accept().equals(OpenAiPaths.CHAT_DELTAS)
+                || inner.accept().equals(OpenAiPaths.EVENT_STREAM);
         java.util.Optional<PaddingMode> padding =
                 config.padding().map(buckets -> streamed ? PaddingMode.FRAMES : PaddingMode.BUCKET);
         List<String> headers = new java.util.ArrayList<>();
@@ -504,7 +530,8 @@ public final class CloisterClient implements AutoCloseable {
                 session.tls(),
                 reading.content(),
                 padding.filter(mode -> mode == PaddingMode.FRAMES).map(mode -> new AnswerFrames.Reader()));
-        return ohttp.sendChunked(session.key().config(), step, 16 * 1024, reader::outer, inner.cancelled())
+        return ohttp.sendChunked(
+                        session.key().config(), step, 16 * 1024, reader::outer, inner.cancelled(), inner.reading())
                 .recover(e -> {
                     session.tls().close();
                     return Future.failedFuture(

@@ -14,6 +14,8 @@ public enum FinishReason {
     CANCELLED,
     /** Its deadline passed. */
     DEADLINE,
+    /** Its reader stopped taking the output: it stayed paused longer than the scheduler allows. */
+    STALLED,
     /** The engine or the callback failed; the sequence was torn down. */
     FAILED,
     /** The scheduler shut down before it finished. */

@@ -30,6 +30,12 @@ import org.slf4j.LoggerFactory;
  * token budget, a rotating subset), then spends what is left of the budget on chunked prefill of new prompts, oldest
  * first. Tokens stream to each request's {@link TokenSink}.
  *
+ * <p>A request can be paused ({@link Generation#pause()}) when its reader falls behind: from the next step it is fed
+ * nothing, neither decode nor prefill, so the step's budget goes to the others, while its sequence and KV cache stay as
+ * they are; resumed, it continues with the token it had sampled. A request paused for longer than
+ * {@link SchedulerConfig#maxPause()} (by the scheduler's clock) ends as {@link FinishReason#STALLED}. When every
+ * request is paused, the thread waits for a resume, a new request or the next pause check instead of spinning.
+ *
  * <p>At most {@link SchedulerConfig#queueCapacity()} requests wait for a free sequence; one more is rejected at once
  * with {@link QueueFullException}. A request ends on end-of-text, its token limit, a stop string, a full context,
  * cancellation, its deadline, a failure, or shutdown; whatever the reason, its sequence is closed (the engine zeroes
@@ -51,6 +57,9 @@ public final class BatchScheduler implements AutoCloseable {
     private final ModelShape shape;
 
     private final LinkedBlockingQueue<Job> inbox = new LinkedBlockingQueue<>();
+    /** Released on every submit, resume and cancel: wakes the thread when it has nothing to feed. */
+    private final Semaphore wakeups = new Semaphore(0);
+
     private final Semaphore waitingPermits;
     private final Thread thread;
     private final ForkJoinPool samplingPool;
@@ -70,12 +79,14 @@ public final class BatchScheduler implements AutoCloseable {
     private final LongAdder finished = new LongAdder();
     private final LongAdder cancelled = new LongAdder();
     private final LongAdder expired = new LongAdder();
+    private final LongAdder stalled = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private final LongAdder promptTokens = new LongAdder();
     private final LongAdder generatedTokens = new LongAdder();
     private final LongAdder steps = new LongAdder();
     private volatile int activeCount;
     private volatile int waitingCount;
+    private volatile int pausedCount;
 
     private BatchScheduler(
             InferenceEngine engine,
@@ -153,8 +164,10 @@ public final class BatchScheduler implements AutoCloseable {
             throw new QueueFullException(config.queueCapacity());
         }
         Job job = new Job(prompt, sampling, deadline, sink);
+        job.generation.wakeWith(wakeups::release);
         submitted.increment();
         inbox.add(job);
+        wakeups.release();
         if (closing) {
             // close() may have drained the inbox already: make sure this job is not left behind
             drainAfterStop();
@@ -169,12 +182,14 @@ public final class BatchScheduler implements AutoCloseable {
                 finished.sum(),
                 cancelled.sum(),
                 expired.sum(),
+                stalled.sum(),
                 failed.sum(),
                 promptTokens.sum(),
                 generatedTokens.sum(),
                 steps.sum(),
                 activeCount,
-                waitingCount);
+                waitingCount,
+                pausedCount);
     }
 
     /** Stops: every unfinished request ends as {@link FinishReason#SHUTDOWN}; returns once the thread has ended. */
@@ -209,22 +224,22 @@ public final class BatchScheduler implements AutoCloseable {
     private void run() {
         try {
             while (!closing) {
-                if (active.isEmpty() && waiting.isEmpty()) {
-                    Job next = inbox.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
-                    if (next != null) {
-                        waiting.add(next);
+                if (!feedable()) {
+                    // Nothing to feed (idle, every request paused, or no sequence could be opened): wait for a new
+                    // request, a resume or a cancel, or the next check of pauses, deadlines and free sequences.
+                    if (wakeups.tryAcquire(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+                        wakeups.drainPermits();
                     }
                 }
                 inbox.drainTo(waiting);
-                endCancelledAndExpired();
+                endCancelledExpiredAndStalled();
                 admit();
-                if (!active.isEmpty()) {
+                if (feedable()) {
                     step();
-                } else if (!waiting.isEmpty()) {
-                    Thread.sleep(IDLE_POLL_MILLIS); // no sequence could be opened: the engine is full for now
                 }
                 activeCount = active.size();
                 waitingCount = waiting.size();
+                pausedCount = (int) active.stream().filter(Job::held).count();
             }
         } catch (InterruptedException e) {
             if (!closing) {
@@ -251,25 +266,46 @@ public final class BatchScheduler implements AutoCloseable {
             }
             activeCount = 0;
             waitingCount = 0;
+            pausedCount = 0;
             samplingPool.shutdown();
         }
     }
 
-    private void endCancelledAndExpired() {
+    /** Whether an active request is not paused: the next step has something to feed. */
+    private boolean feedable() {
+        for (Job job : active) {
+            if (!job.held()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void endCancelledExpiredAndStalled() {
         Instant now = clock.instant();
         for (Job job : List.copyOf(waiting)) {
-            checkCancelledOrExpired(job, now);
+            checkEnded(job, now);
         }
         for (Job job : List.copyOf(active)) {
-            checkCancelledOrExpired(job, now);
+            checkEnded(job, now);
         }
     }
 
-    private void checkCancelledOrExpired(Job job, Instant now) {
+    /**
+     * Ends a cancelled, expired or stalled request; otherwise takes its pause state for this step (a request paused
+     * now is held from now on, its pause timed from the first step that saw it).
+     */
+    private void checkEnded(Job job, Instant now) {
         if (job.generation.cancelRequested()) {
             finish(job, FinishReason.CANCELLED);
         } else if (!now.isBefore(job.deadline)) {
             finish(job, FinishReason.DEADLINE);
+        } else if (!job.generation.pauseRequested()) {
+            job.pausedSince = null;
+        } else if (job.pausedSince == null) {
+            job.pausedSince = now;
+        } else if (!now.isBefore(job.pausedSince.plus(config.maxPause()))) {
+            finish(job, FinishReason.STALLED);
         }
     }
 
@@ -299,7 +335,7 @@ public final class BatchScheduler implements AutoCloseable {
             if (budget == 0) {
                 break;
             }
-            if (job.phase() != Phase.PREFILL) {
+            if (job.phase() != Phase.PREFILL || job.held()) {
                 continue;
             }
             int chunk = Math.min(Math.min(job.prompt.length - job.prefilled, config.prefillChunk()), budget);
@@ -336,7 +372,7 @@ public final class BatchScheduler implements AutoCloseable {
     private int decode(int budget) {
         List<Job> generating = new ArrayList<>();
         for (Job job : active) {
-            if (job.phase() == Phase.DECODE) {
+            if (job.phase() == Phase.DECODE && !job.held()) {
                 generating.add(job);
             }
         }
@@ -471,6 +507,7 @@ public final class BatchScheduler implements AutoCloseable {
         switch (reason) {
             case CANCELLED -> cancelled.increment();
             case DEADLINE -> expired.increment();
+            case STALLED -> stalled.increment();
             case FAILED -> failed.increment();
             default -> {}
         }
@@ -503,6 +540,8 @@ public final class BatchScheduler implements AutoCloseable {
         int previous;
         int pending = -1;
         boolean ended;
+        /** Since when the request is paused, as the last check saw it; null while it may be fed. */
+        Instant pausedSince;
 
         Job(int[] prompt, SamplingParameters sampling, Instant deadline, TokenSink sink) {
             this.prompt = prompt;
@@ -512,6 +551,11 @@ public final class BatchScheduler implements AutoCloseable {
             this.sampler = new Sampler(sampling);
             this.stops = new StopStrings(sampling.stopStrings());
             this.previous = prompt[prompt.length - 1];
+        }
+
+        /** Paused as of this step's check: fed nothing. */
+        boolean held() {
+            return pausedSince != null;
         }
 
         Phase phase() {

@@ -196,6 +196,125 @@ class BatchSchedulerTest {
         }
     }
 
+    /**
+     * A paused request keeps its sequence and KV cache but is fed nothing while another keeps generating at full
+     * batch; resumed, it yields exactly the tokens it yields unpaused (sampled, so its sampler state is kept too).
+     */
+    @Test
+    void aPausedSequenceHoldsItsKvWhileOthersGenerateAndResumesWithIdenticalTokens() throws Exception {
+        SamplingParameters sampled = SamplingParameters.sampled(0.9f, 0.9f, 7L, 40);
+        int[] alone;
+        try (ReferenceTransformer model = ReferenceTransformer.load(TestModels.stories260k(), 2);
+                BatchScheduler scheduler = BatchScheduler.start(model, TOKENIZER, new SchedulerConfig(2, 8, 8))) {
+            CollectingSink sink = new CollectingSink();
+            scheduler.submit(TOKENIZER.encode("Lily saw a dog", Framing.BOS), sampled, FAR, sink);
+            assertEquals(FinishReason.MAX_TOKENS, await(sink).reason());
+            alone = sink.ids();
+        }
+        List<Step> steps = new CopyOnWriteArrayList<>();
+        try (ReferenceTransformer model = ReferenceTransformer.load(TestModels.stories260k(), 2);
+                BatchScheduler scheduler = BatchScheduler.start(
+                        model, TOKENIZER, new SchedulerConfig(2, 8, 8), InstantSource.system(), steps::add)) {
+            AtomicReference<Generation> self = new AtomicReference<>();
+            CountDownLatch pausedAtFive = new CountDownLatch(1);
+            CountDownLatch submitted = new CountDownLatch(1);
+            CollectingSink paused = new CollectingSink() {
+                @Override
+                public void onToken(int token, byte[] piece) {
+                    awaitQuietly(submitted); // self is set before the first token is taken
+                    super.onToken(token, piece);
+                    if (tokens.size() == 5) {
+                        self.get().pause(); // on the scheduler's thread, as the enclave's outbox does
+                        pausedAtFive.countDown();
+                    }
+                }
+            };
+            self.set(scheduler.submit(TOKENIZER.encode("Lily saw a dog", Framing.BOS), sampled, FAR, paused));
+            submitted.countDown();
+            assertTrue(pausedAtFive.await(30, TimeUnit.SECONDS));
+            long stepsAtPause = steps.size();
+            CollectingSink other = new CollectingSink();
+            scheduler.submit(TOKENIZER.encode("Tom", Framing.BOS), SamplingParameters.greedy(30), FAR, other);
+            assertEquals(FinishReason.MAX_TOKENS, await(other).reason(), "the other request runs to its end");
+            assertEquals(5, paused.ids().length, "nothing was generated for the paused request");
+            assertEquals(1, model.openSequences(), "the paused request keeps its sequence (and its KV cache)");
+            assertEquals(1, scheduler.stats().paused());
+            List<Step> whilePaused = steps.subList((int) stepsAtPause + 1, steps.size());
+            assertTrue(
+                    whilePaused.stream().allMatch(step -> step.decodeBatch() <= 1),
+                    () -> "the paused request takes no place in a decode batch: " + whilePaused);
+            assertTrue(whilePaused.stream().anyMatch(step -> step.decodeBatch() == 1), whilePaused::toString);
+            Thread.sleep(50); // the step that finished the other request reports itself
+            long stepsBeforeResume = steps.size();
+            Thread.sleep(100);
+            assertEquals(stepsBeforeResume, steps.size(), "with every request paused, no step runs");
+
+            self.get().resume();
+            Completion resumed = await(paused);
+            assertEquals(FinishReason.MAX_TOKENS, resumed.reason());
+            assertEquals(40, resumed.generatedTokens());
+            assertArrayEquals(alone, paused.ids(), "pausing changes no token");
+            assertEquals(0, model.openSequences());
+            awaitPaused(scheduler, 0);
+            assertEquals(0, scheduler.stats().stalled());
+        }
+    }
+
+    /** A request paused longer than the bound ends as STALLED: its sequence closed, KV and prompt zeroed. */
+    @Test
+    void aSequencePausedLongerThanTheBoundEndsAsStalled() throws Exception {
+        ScriptedFakeEngine engine = new ScriptedFakeEngine(512, 256, 2, position -> 300);
+        Instant start = Instant.parse("2026-11-28T12:00:00Z");
+        AtomicReference<Instant> now = new AtomicReference<>(start);
+        SchedulerConfig config = new SchedulerConfig(2, 4, 4).withMaxPause(Duration.ofSeconds(10));
+        try (BatchScheduler scheduler = BatchScheduler.start(engine, TOKENIZER, config, now::get, Step.Observer.NONE)) {
+            AtomicReference<Generation> self = new AtomicReference<>();
+            CountDownLatch submitted = new CountDownLatch(1);
+            CollectingSink sink = new CollectingSink() {
+                @Override
+                public void onToken(int token, byte[] piece) {
+                    awaitQuietly(submitted);
+                    super.onToken(token, piece);
+                    if (tokens.size() == 2 || tokens.size() == 4) self.get().pause();
+                }
+            };
+            int[] prompt = {1, 9};
+            self.set(scheduler.submit(prompt, SamplingParameters.greedy(200), FAR, sink));
+            submitted.countDown();
+            awaitPaused(scheduler, 1);
+            // a pause shorter than the bound, then a resume: the request goes on
+            now.set(start.plusSeconds(9));
+            Thread.sleep(60);
+            assertFalse(sink.finished.isDone(), "9 s paused is within the bound");
+            self.get().resume();
+            // paused again at its fourth token, timed afresh from 9 s
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (sink.ids().length < 4) {
+                assertTrue(System.nanoTime() < until, "the request did not resume");
+                Thread.sleep(2);
+            }
+            awaitPaused(scheduler, 1);
+            assertEquals(4, sink.ids().length);
+            now.set(start.plusSeconds(18));
+            Thread.sleep(60);
+            assertFalse(sink.finished.isDone(), "each pause is timed on its own");
+            now.set(start.plusSeconds(19));
+            assertEquals(new Completion(FinishReason.STALLED, 2, 4), await(sink));
+            assertAllClosedAndZeroed(engine, prompt);
+            assertEquals(1, scheduler.stats().stalled());
+            awaitPaused(scheduler, 0); // the count is taken at the end of the scheduler's turn
+        }
+        assertThrows(IllegalArgumentException.class, () -> new SchedulerConfig(1, 4, 4).withMaxPause(Duration.ZERO));
+    }
+
+    private static void awaitPaused(BatchScheduler scheduler, int paused) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (scheduler.stats().paused() != paused) {
+            assertTrue(System.nanoTime() < until, "the scheduler did not see the pause");
+            Thread.sleep(2);
+        }
+    }
+
     @Test
     void deadlinesEndWaitingAndRunningRequests() throws Exception {
         ScriptedFakeEngine engine = new ScriptedFakeEngine(512, 256, 2, position -> 300);

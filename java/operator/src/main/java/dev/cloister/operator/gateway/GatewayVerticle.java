@@ -406,6 +406,13 @@ public final class GatewayVerticle extends VerticleBase {
                             for (byte[] plain : records.map(r -> r.offer(bytes)).orElse(List.of(bytes))) {
                                 sendPiece(response, writer, bhttp, plain);
                             }
+                            // A relay (its client) that reads slowly: stop reading the enclave until it drains, so
+                            // TCP's flow control reaches the enclave, which pauses the generation (backpressure end to
+                            // end; nothing piles up here).
+                            if (response.writeQueueFull()) {
+                                streamed.content().pause();
+                                response.drainHandler(v -> streamed.content().resume());
+                            }
                         } catch (OhttpException | RuntimeException e) {
                             streamed.content().handler(null);
                             done.tryFail(e);
