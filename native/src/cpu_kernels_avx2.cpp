@@ -335,10 +335,10 @@ struct DecodedQ32 {
 };
 
 // Asks for the bytes one tile (`ahead` bytes) further on, up to `end` (the thread's last row): the next tile then
-// arrives while this one meets the batch, instead of stalling its decoding (at batch 16 the tiles' first loads
-// waited for memory: 10-15 % of the product's time).
+// arrives while this one meets the batch, instead of stalling its decoding (at batch 16, decoding the tiles was 13 %
+// of a step, most of it waiting on loads).
 inline void prefetch_next_tile(const uint8_t *p, size_t ahead, const uint8_t *end) {
-    if (p + ahead < end) _mm_prefetch(reinterpret_cast<const char *>(p + ahead), _MM_HINT_T0);
+    if (ahead < static_cast<size_t>(end - p)) _mm_prefetch(reinterpret_cast<const char *>(p + ahead), _MM_HINT_T0);
 }
 
 template <uint32_t T>
