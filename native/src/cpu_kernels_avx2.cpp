@@ -327,15 +327,28 @@ void dot4_q5_0(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, i
 // product d_w * d_x, added by one FMA into its own 8-lane accumulator, which the same horizontal sum ends.
 constexpr int kGemmRw = 2, kGemmRx = 4;  // 8 accumulators: more spill to the stack (measured)
 
+// A loop over a tile's fixed shape, unrolled before GCC decides whether an array indexed by it can live in registers.
+#define GCC_UNROLL _Pragma("GCC unroll 8")
+
 struct DecodedQ32 {
     __m256i q, a;  // the block's 32 weights (int8) and their absolute values
 };
 
-template <uint32_t T> inline void decode_q32_tile(const uint8_t *w, size_t w_row, int rw, int nb, DecodedQ32 *out, float *d) {
+// Asks for the bytes one tile (`ahead` bytes) further on, up to `end` (the thread's last row): the next tile then
+// arrives while this one meets the batch, instead of stalling its decoding (at batch 16, decoding the tiles was 13 %
+// of a step, most of it waiting on loads).
+inline void prefetch_next_tile(const uint8_t *p, size_t ahead, const uint8_t *end) {
+    if (ahead < static_cast<size_t>(end - p)) _mm_prefetch(reinterpret_cast<const char *>(p + ahead), _MM_HINT_T0);
+}
+
+template <uint32_t T>
+inline void decode_q32_tile(const uint8_t *w, size_t w_row, int rw, int nb, DecodedQ32 *out, float *d, const uint8_t *end) {
     constexpr size_t bytes = T == GGML_Q8_0 ? Q8_0_BYTES : T == GGML_Q4_0 ? Q4_0_BYTES : Q5_0_BYTES;
-    for (int k = 0; k < nb; k++)
-        for (int i = 0; i < rw; i++) {
+    // Row by row: the tile's rows are adjacent in memory, so this reads one ascending stream.
+    for (int i = 0; i < rw; i++)
+        for (int k = 0; k < nb; k++) {
             const uint8_t *wb = w + i * w_row + static_cast<size_t>(k) * bytes;
+            prefetch_next_tile(wb, rw * w_row, end);
             const __m256i q = q32_weights<T>(wb);
             out[k * rw + i] = {q, _mm256_sign_epi8(q, q)};
             d[k * rw + i] = fp16(wb);
@@ -346,25 +359,26 @@ template <uint32_t T> inline void decode_q32_tile(const uint8_t *w, size_t w_row
 template <int RW, int RX>
 inline void gemm_tile_q32(const DecodedQ32 *wt, const float *wd, const uint8_t *x, size_t x_row, const float *xd, int xd_stride,
                           int nb, float *Y, size_t ldy) {
+    // Every loop over the tile's shape is unrolled in the source (GCC_UNROLL): then every access to `acc` has a
+    // constant index and the accumulators live in registers (left to the compiler, the array stayed in memory and
+    // each FMA was followed by a store of its accumulator).
     __m256 acc[RW][RX];
-    for (int i = 0; i < RW; i++)
-        for (int j = 0; j < RX; j++) acc[i][j] = _mm256_setzero_ps();
+    GCC_UNROLL for (int i = 0; i < RW; i++) GCC_UNROLL for (int j = 0; j < RX; j++) acc[i][j] = _mm256_setzero_ps();
     const __m256i ones = _mm256_set1_epi16(1);
     for (int k = 0; k < nb; k++) {
         alignas(32) float scale[RW][8];  // d_w * d_x for each pair (lanes past RX unused)
         const __m256 dx = _mm256_loadu_ps(xd + static_cast<size_t>(k) * xd_stride);
-        for (int i = 0; i < RW; i++) _mm256_store_ps(scale[i], _mm256_mul_ps(_mm256_broadcast_ss(wd + k * RW + i), dx));
+        GCC_UNROLL for (int i = 0; i < RW; i++) _mm256_store_ps(scale[i], _mm256_mul_ps(_mm256_broadcast_ss(wd + k * RW + i), dx));
         const DecodedQ32 *wk = wt + k * RW;
-        for (int j = 0; j < RX; j++) {
+        GCC_UNROLL for (int j = 0; j < RX; j++) {
             const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x + j * x_row + static_cast<size_t>(k) * Q8_0_BYTES + 2));
-            for (int i = 0; i < RW; i++) {
+            GCC_UNROLL for (int i = 0; i < RW; i++) {
                 const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(wk[i].a, _mm256_sign_epi8(qx, wk[i].q)), ones);
                 acc[i][j] = _mm256_fmadd_ps(_mm256_broadcast_ss(&scale[i][j]), _mm256_cvtepi32_ps(p), acc[i][j]);
             }
         }
     }
-    for (int i = 0; i < RW; i++)
-        for (int j = 0; j < RX; j++) Y[j * ldy + i] = hsum(acc[i][j]);
+    GCC_UNROLL for (int i = 0; i < RW; i++) GCC_UNROLL for (int j = 0; j < RX; j++) Y[j * ldy + i] = hsum(acc[i][j]);
 }
 
 template <int RW> inline void gemm_rows_q32(const DecodedQ32 *wt, const float *wd, const uint8_t *X, size_t x_row, const float *xd,
@@ -388,11 +402,11 @@ template <uint32_t T> void gemm_q32(const uint8_t *W, size_t w_row, const uint8_
         for (int k = 0; k < nb; k++) xd[static_cast<size_t>(k) * batch + b] = fp16(X + b * x_row + static_cast<size_t>(k) * Q8_0_BYTES);
     int o = o_begin;
     for (; o + kGemmRw <= o_end; o += kGemmRw) {
-        decode_q32_tile<T>(W + o * w_row, w_row, kGemmRw, nb, tile.data(), wd);
+        decode_q32_tile<T>(W + o * w_row, w_row, kGemmRw, nb, tile.data(), wd, W + o_end * w_row);
         gemm_rows_q32<kGemmRw>(tile.data(), wd, X, x_row, xd, batch, nb, Y + o, ldy);
     }
     for (; o < o_end; o++) {
-        decode_q32_tile<T>(W + o * w_row, w_row, 1, nb, tile.data(), wd);
+        decode_q32_tile<T>(W + o * w_row, w_row, 1, nb, tile.data(), wd, W + o_end * w_row);
         gemm_rows_q32<1>(tile.data(), wd, X, x_row, xd, batch, nb, Y + o, ldy);
     }
 }
@@ -410,6 +424,26 @@ void gemm_q5_0(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, f
     gemm_q32<GGML_Q5_0>(W, w_row, X, x_row, Y, batch, in, o_begin, o_end, ldy);
 }
 
+// The 16 six-bit scales and mins of a Q4_K/Q5_K block (12 bytes at `s`, k_scale_min's packing) as 16-bit values:
+// scales of sub-blocks 0..7 in the low 8 lanes, their mins in the high 8 (llama.cpp's kmask unpacking).
+inline __m256i k_scales_mins(const uint8_t *s) {
+    uint32_t u[4];
+    std::memcpy(u, s, 12);
+    constexpr uint32_t kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
+    u[3] = ((u[2] >> 4) & kmask2) | (((u[1] >> 6) & kmask3) << 4);
+    const uint32_t mins_low = u[1] & kmask1;
+    u[1] = (u[2] & kmask2) | (((u[0] >> 6) & kmask3) << 4);
+    u[2] = mins_low;
+    u[0] &= kmask1;
+    return _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(u)));
+}
+
+// Byte shuffles that spread 16-bit lane `s` of each 128-bit half over the whole half.
+inline __m256i spread_i16(__m256i v, int s) {
+    const __m256i ctrl = _mm256_set1_epi16(static_cast<short>((2 * s) | ((2 * s + 1) << 8)));
+    return _mm256_shuffle_epi8(v, ctrl);
+}
+
 template <bool FIVE> float dot_k_affine(const uint8_t *w, const uint8_t *x, int n) {
     constexpr size_t bytes = FIVE ? Q5_K_BYTES : Q4_K_BYTES;
     const __m256i low = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
@@ -419,14 +453,20 @@ template <bool FIVE> float dot_k_affine(const uint8_t *w, const uint8_t *x, int 
         float dx;
         std::memcpy(&dx, x, 4);
         const int8_t *qx = reinterpret_cast<const int8_t *>(x + 4);
-        int16_t bsums[16];
-        std::memcpy(bsums, x + 4 + QK_K, sizeof bsums);
-        int sc[8], m[8];
-        for (int s = 0; s < 8; s++) k_scale_min(s, w + 4, &sc[s], &m[s]);
+        // Integer steps in vectors (their sums are exact, so only the float steps below fix the result): the scales
+        // broadcast from one register, the offset term sum_s m[s] * (bsums[2s] + bsums[2s + 1]) by one madd.
+        const __m256i sm = k_scales_mins(w + 4);
+        const __m256i scales = _mm256_permute2x128_si256(sm, sm, 0x00), mins16 = _mm256_permute2x128_si256(sm, sm, 0x11);
+        const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x + 4 + QK_K));
+        const __m128i pair_sums = _mm_hadd_epi16(_mm256_castsi256_si128(bsums), _mm256_extracti128_si256(bsums, 1));
+        const __m128i m_terms = _mm_madd_epi16(_mm256_castsi256_si128(mins16), pair_sums);
+        __m128i ms = _mm_add_epi32(m_terms, _mm_shuffle_epi32(m_terms, 0x4E));
+        ms = _mm_add_epi32(ms, _mm_shuffle_epi32(ms, 0xB1));
+        const int summ = _mm_cvtsi128_si32(ms);
         const uint8_t *qs = w + (FIVE ? 48 : 16);
         __m256i qh = FIVE ? _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 16)) : _mm256_setzero_si256();
         __m256i sum = _mm256_setzero_si256();
-        for (int c = 0; c < 4; c++) {
+        GCC_UNROLL for (int c = 0; c < 4; c++) {
             const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(qs + 32 * c));
             __m256i lo = _mm256_and_si256(q, low), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low);
             if (FIVE) {  // bit 2c of qh[l] for the low half, bit 2c + 1 for the high half
@@ -436,13 +476,10 @@ template <bool FIVE> float dot_k_affine(const uint8_t *w, const uint8_t *x, int 
             }
             const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(qx + 64 * c));
             const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(qx + 64 * c + 32));
-            const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, x0), _mm256_set1_epi16(static_cast<short>(sc[2 * c])));
-            const __m256i p1 =
-                _mm256_madd_epi16(_mm256_maddubs_epi16(hi, x1), _mm256_set1_epi16(static_cast<short>(sc[2 * c + 1])));
+            const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, x0), spread_i16(scales, 2 * c));
+            const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, x1), spread_i16(scales, 2 * c + 1));
             sum = _mm256_add_epi32(sum, _mm256_add_epi32(p0, p1));
         }
-        int summ = 0;
-        for (int s = 0; s < 8; s++) summ += m[s] * (bsums[2 * s] + bsums[2 * s + 1]);
         acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16(w) * dx), _mm256_cvtepi32_ps(sum), acc);
         mins += fp16(w + 2) * dx * static_cast<float>(summ);
     }
@@ -519,42 +556,51 @@ inline int hsum_i32(__m256i v) {
 
 template <bool SIX, int RW, int RX>
 inline void gemm_tile_k(const DecodedK *wt, const uint8_t *x, size_t x_row, int nb, float *Y, size_t ldy) {
-    __m256 acc[RW][RX];
+    __m256 acc[RW][RX];  // in registers: every loop over the tile's shape is unrolled (gemm_tile_q32)
     float mins[RW][RX];
-    for (int i = 0; i < RW; i++)
-        for (int j = 0; j < RX; j++) acc[i][j] = _mm256_setzero_ps(), mins[i][j] = 0;
+    GCC_UNROLL for (int i = 0; i < RW; i++) GCC_UNROLL for (int j = 0; j < RX; j++) acc[i][j] = _mm256_setzero_ps(), mins[i][j] = 0;
     for (int k = 0; k < nb; k++) {
-        for (int j = 0; j < RX; j++) {
+        GCC_UNROLL for (int j = 0; j < RX; j++) {
             const uint8_t *xb = x + j * x_row + static_cast<size_t>(k) * Q8_K_BYTES;
             float dx;
             std::memcpy(&dx, xb, 4);
             const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(xb + 4 + QK_K));
-            for (int i = 0; i < RW; i++) {
-                const DecodedK &dw = wt[k * RW + i];
-                __m256i sum = _mm256_setzero_si256();
-                for (int c = 0; c < 8; c++) {
-                    const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(xb + 4 + 32 * c));
-                    sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(dw.q[c], xv), dw.s[c]));
+            // Each activation chunk is loaded once for the tile's weight rows (the integer sums are exact, so
+            // interleaving the rows does not change them).
+            __m256i sum[RW];
+            GCC_UNROLL for (int i = 0; i < RW; i++) sum[i] = _mm256_setzero_si256();
+            GCC_UNROLL for (int c = 0; c < 8; c++) {
+                const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(xb + 4 + 32 * c));
+                GCC_UNROLL for (int i = 0; i < RW; i++) {
+                    const DecodedK &dw = wt[k * RW + i];
+                    sum[i] = _mm256_add_epi32(sum[i], _mm256_madd_epi16(_mm256_maddubs_epi16(dw.q[c], xv), dw.s[c]));
                 }
+            }
+            GCC_UNROLL for (int i = 0; i < RW; i++) {
+                const DecodedK &dw = wt[k * RW + i];
                 const int offset = hsum_i32(_mm256_madd_epi16(dw.coef, bsums));
                 if constexpr (SIX) {
-                    sum = _mm256_sub_epi32(sum, _mm256_setr_epi32(32 * offset, 0, 0, 0, 0, 0, 0, 0));
-                    acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw.d * dx), _mm256_cvtepi32_ps(sum), acc[i][j]);
+                    sum[i] = _mm256_sub_epi32(sum[i], _mm256_setr_epi32(32 * offset, 0, 0, 0, 0, 0, 0, 0));
+                    acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw.d * dx), _mm256_cvtepi32_ps(sum[i]), acc[i][j]);
                 } else {
-                    acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw.d * dx), _mm256_cvtepi32_ps(sum), acc[i][j]);
+                    acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw.d * dx), _mm256_cvtepi32_ps(sum[i]), acc[i][j]);
                     mins[i][j] += dw.dmin * dx * static_cast<float>(offset);
                 }
             }
         }
     }
-    for (int i = 0; i < RW; i++)
-        for (int j = 0; j < RX; j++) Y[j * ldy + i] = SIX ? hsum(acc[i][j]) : hsum(acc[i][j]) - mins[i][j];
+    GCC_UNROLL for (int i = 0; i < RW; i++) GCC_UNROLL for (int j = 0; j < RX; j++)
+        Y[j * ldy + i] = SIX ? hsum(acc[i][j]) : hsum(acc[i][j]) - mins[i][j];
 }
 
 template <uint32_t T, int RW> inline void gemm_rows_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, int batch,
-                                                      int nb, DecodedK *tile, float *Y, size_t ldy) {
-    for (int k = 0; k < nb; k++)
-        for (int i = 0; i < RW; i++) decode_k_block<T>(W + i * w_row + static_cast<size_t>(k) * T_BYTES_K<T>, &tile[k * RW + i]);
+                                                      int nb, DecodedK *tile, float *Y, size_t ldy, const uint8_t *end) {
+    for (int i = 0; i < RW; i++)  // row by row: one ascending stream (decode_q32_tile)
+        for (int k = 0; k < nb; k++) {
+            const uint8_t *wb = W + i * w_row + static_cast<size_t>(k) * T_BYTES_K<T>;
+            for (size_t line = 0; line < T_BYTES_K<T>; line += 64) prefetch_next_tile(wb + line, RW * w_row, end);
+            decode_k_block<T>(wb, &tile[k * RW + i]);
+        }
     constexpr bool six = T == GGML_Q6_K;
     int b = 0;
     for (; b + kGemmRx <= batch; b += kGemmRx) gemm_tile_k<six, RW, kGemmRx>(tile, X + b * x_row, x_row, nb, Y + b * ldy, ldy);
@@ -567,8 +613,10 @@ template <uint32_t T> void gemm_k(const uint8_t *W, size_t w_row, const uint8_t 
     thread_local std::vector<DecodedK> tile;
     if (tile.size() < static_cast<size_t>(nb) * kGemmRw) tile.resize(static_cast<size_t>(nb) * kGemmRw);
     int o = o_begin;
-    for (; o + kGemmRw <= o_end; o += kGemmRw) gemm_rows_k<T, kGemmRw>(W + o * w_row, w_row, X, x_row, batch, nb, tile.data(), Y + o, ldy);
-    for (; o < o_end; o++) gemm_rows_k<T, 1>(W + o * w_row, w_row, X, x_row, batch, nb, tile.data(), Y + o, ldy);
+    const uint8_t *end = W + o_end * w_row;
+    for (; o + kGemmRw <= o_end; o += kGemmRw)
+        gemm_rows_k<T, kGemmRw>(W + o * w_row, w_row, X, x_row, batch, nb, tile.data(), Y + o, ldy, end);
+    for (; o < o_end; o++) gemm_rows_k<T, 1>(W + o * w_row, w_row, X, x_row, batch, nb, tile.data(), Y + o, ldy, end);
 }
 
 void gemm_q4_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
@@ -594,27 +642,36 @@ float dot_q6_k(const uint8_t *w, const uint8_t *x, int n) {
         float dx;
         std::memcpy(&dx, x, 4);
         const int8_t *qx = reinterpret_cast<const int8_t *>(x + 4);
-        int16_t bsums[16];
-        std::memcpy(bsums, x + 4 + QK_K, sizeof bsums);
-        const int8_t *sc = reinterpret_cast<const int8_t *>(w + 192);
+        // The 16 scales as 16-bit values (groups 0..7 in the low half, 8..15 in the high half); the offset term
+        // sum_g sc[g] * bsums[g] by one madd (integer steps: exact in any order).
+        const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(w + 192)));
+        const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x + 4 + QK_K));
+        const int offset = hsum_i32(_mm256_madd_epi16(sc16, bsums));
         __m256i sum = _mm256_setzero_si256();
-        for (int half = 0; half < 2; half++) {
+        GCC_UNROLL for (int half = 0; half < 2; half++) {
             const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 64 * half));
             const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 64 * half + 32));
             const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 128 + 32 * half));
-            for (int quarter = 0; quarter < 4; quarter++) {
+            const __m256i sc_half = half == 0 ? _mm256_permute2x128_si256(sc16, sc16, 0x00) : _mm256_permute2x128_si256(sc16, sc16, 0x11);
+            GCC_UNROLL for (int quarter = 0; quarter < 4; quarter++) {
                 const __m256i ql = (quarter & 1) ? ql1 : ql0;
                 const __m256i lo = quarter < 2 ? _mm256_and_si256(ql, low) : _mm256_and_si256(_mm256_srli_epi16(ql, 4), low);
                 const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * quarter), three);
                 const __m256i q = _mm256_or_si256(lo, _mm256_slli_epi16(hi, 4));  // 0..63; the -32 comes from bsums
                 const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(qx + 128 * half + 32 * quarter));
-                const int g = half * 8 + 2 * quarter;
-                const __m256i scales = _mm256_set_m128i(_mm_set1_epi16(sc[g + 1]), _mm_set1_epi16(sc[g]));
+                // sc[g] in the low 128 bits, sc[g + 1] in the high (g = half * 8 + 2 * quarter)
+                const __m256i ctrl = _mm256_setr_epi8(4 * quarter, 4 * quarter + 1, 4 * quarter, 4 * quarter + 1, 4 * quarter,
+                                                      4 * quarter + 1, 4 * quarter, 4 * quarter + 1, 4 * quarter, 4 * quarter + 1,
+                                                      4 * quarter, 4 * quarter + 1, 4 * quarter, 4 * quarter + 1, 4 * quarter,
+                                                      4 * quarter + 1, 4 * quarter + 2, 4 * quarter + 3, 4 * quarter + 2,
+                                                      4 * quarter + 3, 4 * quarter + 2, 4 * quarter + 3, 4 * quarter + 2,
+                                                      4 * quarter + 3, 4 * quarter + 2, 4 * quarter + 3, 4 * quarter + 2,
+                                                      4 * quarter + 3, 4 * quarter + 2, 4 * quarter + 3, 4 * quarter + 2,
+                                                      4 * quarter + 3);
+                const __m256i scales = _mm256_shuffle_epi8(sc_half, ctrl);
                 sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(q, xv), scales));
             }
         }
-        int offset = 0;
-        for (int g = 0; g < 16; g++) offset += sc[g] * bsums[g];
         const __m256i total = _mm256_sub_epi32(sum, _mm256_setr_epi32(32 * offset, 0, 0, 0, 0, 0, 0, 0));
         acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16(w + 208) * dx), _mm256_cvtepi32_ps(total), acc);
     }
