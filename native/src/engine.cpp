@@ -1,4 +1,5 @@
 // The C ABI: argument checks, the KV block table, prefill chunking, and backend selection.
+#include <unistd.h>
 #include <algorithm>
 #include <cstring>
 #include <new>
@@ -93,6 +94,16 @@ ci_engine *ci_open(const char *model_path, const ci_options *options, char *err,
         long long per_seq = (c.seq_len + block_tokens - 1) / block_tokens;
         long long blocks = o.kv_blocks > 0 ? o.kv_blocks : std::min<long long>(per_seq * max_seq, 1 << 24);
         long long block_floats = static_cast<long long>(c.layers) * 2 * block_tokens * c.kv_dim();
+        if (o.kv_blocks == 0) {
+            // The default pool holds every slot's whole context, but no more than half the machine's memory: a
+            // 131072-position model (Llama 3.x) asks 8 GiB per sequence for its 1B shape, which 8 slots cannot
+            // reserve. Sequences share the pool; one that outgrows it is refused (CI_ERR_MEMORY), not the open.
+            const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+            if (pages > 0 && page > 0) {
+                const long long cap = static_cast<long long>(pages) * page / 2 / (block_floats * 4);
+                blocks = std::max<long long>(std::min(blocks, cap), std::min<long long>(blocks, per_seq));
+            }
+        }
         if (blocks * block_floats > (1ll << 37)) throw Error(CI_ERR_MEMORY, "KV cache over 512 GiB requested");
         e->prefill_chunk = o.prefill_chunk > 0 ? o.prefill_chunk : 64;
         e->table = std::make_unique<BlockTable>(static_cast<int>(blocks), block_tokens, max_seq, c.seq_len);

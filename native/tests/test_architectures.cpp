@@ -2,6 +2,7 @@
 // metadata says are refused with the name of what is wrong, before any compute: an unknown architecture, a missing
 // tensor, a missing bias, a tensor the architecture does not use, a shape that contradicts the metadata, an unsupported
 // tensor type, a truncated file, a RoPE scaling type llama.cpp refuses.
+#include <unistd.h>
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -138,6 +139,18 @@ int main(int argc, char **argv) {
             CHECK(ci_prefill(e, seq, &token, 1, logits.data()) == CI_OK);
             const long grown = rss_kib() - before;
             CHECK_MSG(before > 0 && grown < 48 * 1024, "a 131072-position model grew the resident set by %ld KiB", grown);
+            ci_close(e);
+        }
+        // Many slots of such a context: the default pool is bounded by memory (half of it), not slots x context
+        // (4096 x 268 MB here, which was refused as "over 512 GiB").
+        o.max_sequences = 4096;
+        e = ci_open(path.c_str(), &o, err, sizeof err);
+        CHECK_MSG(e != nullptr, "%s", err);
+        if (e != nullptr) {
+            const long long pool = static_cast<long long>(ci_kv_blocks_total(e)) * ci_kv_block_floats(e) * 4;
+            const long long half = static_cast<long long>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE) / 2;
+            CHECK_MSG(pool <= half, "default KV pool of %lld bytes over half of memory (%lld)", pool, half);
+            CHECK(ci_kv_blocks_total(e) >= 131072 / ci_kv_block_tokens(e));
             ci_close(e);
         }
     }

@@ -44,7 +44,8 @@ public final class NativeEngine implements InferenceEngine {
      * @param threads CPU threads (0: every core OpenMP sees)
      * @param maxSequences sequences open at once (0: 8)
      * @param kvBlockTokens tokens per KV-cache block (0: 16)
-     * @param kvBlocks blocks in the KV pool, which bounds its memory (0: enough for maxSequences full contexts)
+     * @param kvBlocks blocks in the KV pool, which bounds its memory (0: enough for maxSequences full contexts, at most
+     *     half the machine's physical memory)
      * @param weightFormat weight storage on CUDA
      * @param prefillChunk tokens per prefill forward pass (0: 64)
      */
