@@ -37,11 +37,11 @@ public final class Party {
      * {@code args}.
      *
      * <p>The heap is committed and touched whole at start ({@code -Xms} = {@code -Xmx}, {@code -XX:+AlwaysPreTouch}):
-     * with the serial collector, the old generation's pages otherwise become resident one by one as objects are
-     * promoted into it, and no full collection happens for as long as it has room, so the resident set grows for tens
-     * of minutes without any leak (measured: RELIABILITY.md, "RSS"). Pre-touched, the resident set moves only with
-     * native memory (code cache, metaspace, malloc, direct buffers); the live heap is measured apart
-     * ({@link SoakDeployment#liveHeapKib}).
+     * otherwise its pages become resident only when first used (eden on its first fills, the survivor spaces, the old
+     * generation as objects are promoted into it, which the serial collector fills before any full collection), so
+     * the resident set grows for many minutes without any leak (measured: RELIABILITY.md, "RSS: where the growth came
+     * from"). Pre-touched, the resident set moves only with native memory (code cache, metaspace, malloc, direct
+     * buffers); the live heap is measured apart ({@link SoakDeployment#liveHeapKib}).
      */
     public static List<String> launcher(String heap, List<String> jvmOptions, List<String> args) {
         List<String> command = new ArrayList<>(List.of(
