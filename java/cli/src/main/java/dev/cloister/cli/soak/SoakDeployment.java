@@ -426,12 +426,20 @@ public final class SoakDeployment implements AutoCloseable {
                 party + " did not answer " + url + (party.alive() ? "" : " (it exited)") + "; its log: " + party.log());
     }
 
-    /** Waits until Redis answers PING (up to 60 s); after a restart, the first sends may meet closed connections. */
+    /**
+     * Waits until Redis answers PING (up to 60 s); after a restart, the first sends may meet closed connections, and
+     * until it has loaded its append-only file, errors.
+     */
     private void awaitRedis() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             try {
-                Response pong = redisClient.send(Request.cmd(Command.PING)).await(5, TimeUnit.SECONDS);
+                // A Redis still loading its append-only file answers an error (LOADING), which the client's future
+                // fails with as a Throwable that is no Exception: read it as "not up yet".
+                Response pong = redisClient
+                        .send(Request.cmd(Command.PING))
+                        .otherwiseEmpty()
+                        .await(5, TimeUnit.SECONDS);
                 if (pong != null && "PONG".equals(pong.toString())) return;
             } catch (Exception e) {
                 // not up yet
