@@ -89,6 +89,13 @@ public final class SoakCommand implements Callable<Integer> {
     Duration warmup;
 
     @Option(
+            names = "--rss-every",
+            defaultValue = "PT5M",
+            description = "A line with every party's resident set size this often during the measured run"
+                    + " (default: ${DEFAULT-VALUE})")
+    Duration rssEvery;
+
+    @Option(
             names = "--max-retries",
             defaultValue = "1",
             description = "Retries of a session that failed with a retryable reason (default: ${DEFAULT-VALUE})")
@@ -144,6 +151,9 @@ public final class SoakCommand implements Callable<Integer> {
         if (enclaves < 1 || enclaves > 16) throw new UsageException("--enclaves " + enclaves, "must be 1 to 16");
         if (maxRetries < 0 || maxRetries > 5) throw new UsageException("--max-retries " + maxRetries, "must be 0 to 5");
         if (maxInFlight < 1) throw new UsageException("--max-in-flight " + maxInFlight, "must be positive");
+        if (rssEvery.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new UsageException("--rss-every " + rssEvery, "must be at least 1 second");
+        }
         List<FaultKind> schedule = new ArrayList<>();
         for (String f : faults) {
             try {
@@ -185,19 +195,30 @@ public final class SoakCommand implements Callable<Integer> {
             try (CloisterClient client =
                     options.builder(vertx).retries(0).tokenBatch(32).build()) {
                 // Warm-up: the parties' JITs, the first tokens and keys; then the RSS baseline.
-                drive(client, draft, warmup, new SessionTally(), List.of(), deployment, out);
+                SessionTally warm = new SessionTally();
+                drive(client, draft, warmup, warm, List.of(), deployment, out);
                 Map<String, Long> rssStart = deployment.rssKib();
-                out.println("soak: warmed up; rss_kib at start " + rssStart);
+                Map<String, Long> liveStart = deployment.liveHeapKib();
+                out.println("soak: warmed up; rss_kib at start " + rssStart + "; live_heap_kib " + liveStart);
                 out.flush();
                 SessionTally tally = new SessionTally();
-                int injected = drive(client, draft, duration, tally, schedule, deployment, out);
+                Thread rssSamples = rssSamples(deployment, rssStart, out);
+                int injected;
+                try {
+                    injected = drive(client, draft, duration, tally, schedule, deployment, out);
+                } finally {
+                    rssSamples.interrupt();
+                    rssSamples.join();
+                }
                 // What the invariants need, read once the load has stopped.
                 long present = deployment.entriesPresent();
                 long acknowledged = deployment.entriesAcknowledged();
                 long redeemed = deployment.tokensRedeemed();
                 long records = deployment.spentRecords();
                 long issued = deployment.tokensIssued();
+                long answered = warm.succeededCount() + tally.succeededCount();
                 Map<String, Long> rssEnd = deployment.rssKib();
+                Map<String, Long> liveEnd = deployment.liveHeapKib();
                 deployment.close(); // every log flushed and closed before the scan
                 List<Path> leaks = CanaryScan.filesContaining(state, canary);
                 for (Path leak : leaks) out.println("soak: the canary is in " + leak);
@@ -212,12 +233,14 @@ public final class SoakCommand implements Callable<Integer> {
                         tally.failedByReason(),
                         issued,
                         redeemed,
+                        answered,
                         records,
-                        Math.max(0, redeemed - records),
+                        SoakFigures.doubleSpends(redeemed, answered, records),
                         acknowledged,
                         present,
                         leaks.size(),
                         injected);
+                out.println("soak: live_heap_kib " + rssLine(liveStart, liveEnd));
                 out.println("soak: rss_kib " + rssLine(rssStart, rssEnd));
                 out.println(figures.detailLine());
                 out.println(figures.lastLine());
@@ -235,6 +258,33 @@ public final class SoakCommand implements Callable<Integer> {
         byte[] b = new byte[n];
         new SecureRandom().nextBytes(b);
         return b;
+    }
+
+    /**
+     * Every {@code rssEvery}, a line with each party's resident set size against its post-warm-up reading
+     * ({@link #rssLine}), so that growth can be told from a step: heap pages touched once, a restart, or a steady leak.
+     */
+    private Thread rssSamples(SoakDeployment deployment, Map<String, Long> start, PrintWriter out) {
+        long t0 = System.nanoTime();
+        return Thread.ofPlatform().name("soak-rss").daemon().start(() -> {
+            try {
+                while (true) {
+                    TimeUnit.NANOSECONDS.sleep(rssEvery.toNanos());
+                    Map<String, Long> now = deployment.rssKib();
+                    synchronized (out) {
+                        out.printf(
+                                Locale.ROOT,
+                                "soak: %s rss_kib at +%.0f s: %s%n",
+                                Instant.now(),
+                                (System.nanoTime() - t0) / 1e9,
+                                rssLine(start, now));
+                        out.flush();
+                    }
+                }
+            } catch (InterruptedException e) {
+                // the measured run is over
+            }
+        });
     }
 
     /** {@code name=start->end(+x%)} for each party measured at both ends. */

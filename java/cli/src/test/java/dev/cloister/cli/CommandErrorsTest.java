@@ -235,6 +235,18 @@ class CommandErrorsTest {
                                 missing.toString()),
                         "--release-proof " + missing,
                         "no such file"),
+                // Every replica's URL is checked, not only the first.
+                Row.usage(
+                        a(
+                                "keys",
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--gateway",
+                                "http://127.0.0.1:1/",
+                                "--gateway",
+                                "ftp://127.0.0.1:2/"),
+                        "--gateway ftp://127.0.0.1:2/",
+                        "scheme ftp"),
                 Row.usage(
                         a(
                                 "gateway",

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description =
                 "Run the key directory: mirrors a gateway's /ohttp-keys and /ohttp-keys/proofs (the ledger proofs "
-                        + "of its keys) and serves the same copy to every client.")
+                        + "of its keys) and serves the same copy to every client; given several replicas that serve "
+                        + "the same keys, it mirrors any one that answers.")
 public final class KeysCommand implements Callable<Integer> {
 
     @Option(
@@ -30,8 +31,12 @@ public final class KeysCommand implements Callable<Integer> {
             description = "HOST:PORT to serve on")
     ListenAddress listen;
 
-    @Option(names = "--gateway", required = true, description = "The gateway's base URL, e.g. http://127.0.0.1:8082/")
-    URI gateway;
+    @Option(
+            names = "--gateway",
+            required = true,
+            description = "The gateway's base URL, e.g. http://127.0.0.1:8082/; repeatable for replicas that serve the"
+                    + " same keys (--key-seed-file): the one that answered last is mirrored, the others when it fails")
+    java.util.List<URI> gateways;
 
     @Option(
             names = "--refresh",
@@ -60,7 +65,7 @@ public final class KeysCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Arguments.webUrl("--gateway", gateway);
+        for (URI gateway : gateways) Arguments.webUrl("--gateway", gateway);
         java.util.List<dev.cloister.ledger.proof.TlogProof> proofs = proofs("--release-proof", releaseProofs);
         dev.cloister.ledger.proof.KeyProofs policies =
                 new dev.cloister.ledger.proof.KeyProofs(proofs("--platform-policy-proof", platformPolicyProofs));
@@ -69,10 +74,10 @@ public final class KeysCommand implements Callable<Integer> {
         try {
             directory = ledger == null
                     ? new KeyDirectoryVerticle(
-                            listen, gateway, refresh, new dev.cloister.ledger.proof.KeyProofs(proofs), policies)
+                            listen, gateways, refresh, new dev.cloister.ledger.proof.KeyProofs(proofs), policies)
                     : new KeyDirectoryVerticle(
                             listen,
-                            gateway,
+                            gateways,
                             refresh,
                             new dev.cloister.operator.keys.ReleaseProofs(
                                     proofs,
@@ -88,7 +93,8 @@ public final class KeysCommand implements Callable<Integer> {
             runtime.close();
             throw e;
         }
-        System.err.println("cloister keys on " + listen + ", mirroring " + gateway);
+        System.err.println("cloister keys on " + listen + ", mirroring "
+                + String.join(", ", gateways.stream().map(URI::toString).toList()));
         ServerCommand.started();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> runtime.vertx().close()));
         return 0;

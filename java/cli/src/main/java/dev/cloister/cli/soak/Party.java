@@ -35,13 +35,22 @@ public final class Party {
      * The {@code cloister} launcher as this JVM runs it (the fat jar under {@code ./cloister soak}, the build's class
      * path in tests), with a heap of {@code heap} (e.g. {@code 256m}) and {@code jvmOptions}, followed by
      * {@code args}.
+     *
+     * <p>The heap is committed and touched whole at start ({@code -Xms} = {@code -Xmx}, {@code -XX:+AlwaysPreTouch}):
+     * otherwise its pages become resident only when first used (eden on its first fills, the survivor spaces, the old
+     * generation as objects are promoted into it, which the serial collector fills before any full collection), so
+     * the resident set grows for many minutes without any leak (measured: RELIABILITY.md, "RSS: where the growth came
+     * from"). Pre-touched, the resident set moves only with native memory (code cache, metaspace, malloc, direct
+     * buffers); the live heap is measured apart ({@link SoakDeployment#liveHeapKib}).
      */
     public static List<String> launcher(String heap, List<String> jvmOptions, List<String> args) {
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"),
                 "--enable-native-access=ALL-UNNAMED",
                 "--sun-misc-unsafe-memory-access=allow",
+                "-Xms" + heap,
                 "-Xmx" + heap,
+                "-XX:+AlwaysPreTouch",
                 "-XX:+UseSerialGC"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", absolute(System.getProperty("java.class.path")), "dev.cloister.cli.Launcher"));
@@ -78,6 +87,9 @@ public final class Party {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
+        // At most two glibc malloc arenas: by default a process may make up to 8 per core, one per thread contending
+        // for malloc, and each keeps the memory it once held.
+        builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
         process = builder.start();
         starts++;
     }
@@ -145,6 +157,47 @@ public final class Party {
             return OptionalLong.empty();
         }
         return OptionalLong.empty();
+    }
+
+    /**
+     * The bytes of objects alive in this party's Java heap, from {@code jcmd PID GC.class_histogram}: a full
+     * collection first, then the histogram, whose {@code Total} line sums what survived it. Empty when the process is
+     * gone, is not a JVM, or the JDK has no {@code jcmd}.
+     */
+    public OptionalLong liveHeapBytes(Path jcmd) throws InterruptedException {
+        if (!alive()) return OptionalLong.empty();
+        try {
+            Process histogram = new ProcessBuilder(
+                            jcmd.toString(), "-J-XX:TieredStopAtLevel=1", Long.toString(pid()), "GC.class_histogram")
+                    .redirectErrorStream(true)
+                    .start();
+            String total = null;
+            try (var lines = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(histogram.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    if (line.startsWith("Total ")) total = line;
+                }
+            }
+            if (!histogram.waitFor(60, TimeUnit.SECONDS)) {
+                histogram.destroyForcibly();
+                return OptionalLong.empty();
+            }
+            if (histogram.exitValue() != 0 || total == null) return OptionalLong.empty();
+            return totalBytes(total);
+        } catch (IOException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** The bytes of a class histogram's {@code Total  <instances>  <bytes>} line. */
+    static OptionalLong totalBytes(String totalLine) {
+        String[] fields = totalLine.strip().split("\\s+");
+        if (fields.length != 3 || !fields[0].equals("Total")) return OptionalLong.empty();
+        try {
+            return OptionalLong.of(Long.parseLong(fields[2]));
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty();
+        }
     }
 
     @Override

@@ -69,7 +69,7 @@ public final class SoakDeployment implements AutoCloseable {
     private final List<Integer> gatewayAdminPorts = new ArrayList<>();
     private final List<Integer> memberPorts = new ArrayList<>();
     private final List<Party> enclaves = new ArrayList<>();
-    private final List<Party> allParties = new ArrayList<>();
+    private final List<Party> allParties = new java.util.concurrent.CopyOnWriteArrayList<>();
     private Party redis;
     private Party ledger;
     private Party relay;
@@ -286,20 +286,17 @@ public final class SoakDeployment implements AutoCloseable {
         }
         for (int i = 0; i < REPLICAS; i++) awaitUp(url(gatewayPorts.get(i)) + "/ohttp-keys/proofs", gateways.get(i));
         keysPort = freePort();
-        Party keys = party(
-                "keys",
-                List.of(
-                        "keys",
-                        "--listen",
-                        loopback(keysPort),
-                        "--gateway",
-                        url(gatewayPorts.getFirst()) + "/",
-                        "--release-proof",
-                        state("release.proof").toString(),
-                        // Rebuilt under the ledger's current checkpoint every refresh: a long soak outlives the
-                        // clients' checkpoint max age.
-                        "--ledger",
-                        url(ledgerPort)));
+        List<String> keysArgs = new ArrayList<>(List.of("keys", "--listen", loopback(keysPort)));
+        // Every replica: the directory mirrors any one that answers (they serve the same keys).
+        for (int port : gatewayPorts) keysArgs.addAll(List.of("--gateway", url(port) + "/"));
+        keysArgs.addAll(List.of(
+                "--release-proof",
+                state("release.proof").toString(),
+                // Rebuilt under the ledger's current checkpoint every refresh: a long soak outlives the
+                // clients' checkpoint max age.
+                "--ledger",
+                url(ledgerPort)));
+        Party keys = party("keys", keysArgs);
         keys.start();
         relayPort = freePort();
         relayAdminPort = freePort();
@@ -429,12 +426,20 @@ public final class SoakDeployment implements AutoCloseable {
                 party + " did not answer " + url + (party.alive() ? "" : " (it exited)") + "; its log: " + party.log());
     }
 
-    /** Waits until Redis answers PING (up to 60 s); after a restart, the first sends may meet closed connections. */
+    /**
+     * Waits until Redis answers PING (up to 60 s); after a restart, the first sends may meet closed connections, and
+     * until it has loaded its append-only file, errors.
+     */
     private void awaitRedis() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             try {
-                Response pong = redisClient.send(Request.cmd(Command.PING)).await(5, TimeUnit.SECONDS);
+                // A Redis still loading its append-only file answers an error (LOADING), which the client's future
+                // fails with as a Throwable that is no Exception: read it as "not up yet".
+                Response pong = redisClient
+                        .send(Request.cmd(Command.PING))
+                        .otherwiseEmpty()
+                        .await(5, TimeUnit.SECONDS);
                 if (pong != null && "PONG".equals(pong.toString())) return;
             } catch (Exception e) {
                 // not up yet
@@ -677,6 +682,23 @@ public final class SoakDeployment implements AutoCloseable {
             p.rssKib().ifPresent(kib -> rss.put(starts > 1 ? p.name() + "#" + starts : p.name(), kib));
         }
         return rss;
+    }
+
+    /**
+     * The live Java heap (KiB) of every JVM party running now, named as in {@link #rssKib} ({@link
+     * Party#liveHeapBytes}: each one a full collection); empty when this JDK has no {@code jcmd}.
+     */
+    public Map<String, Long> liveHeapKib() throws InterruptedException {
+        Map<String, Long> live = new LinkedHashMap<>();
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        if (!Files.isExecutable(jcmd)) return live;
+        for (Party p : List.copyOf(allParties)) {
+            if (p == redis) continue;
+            int starts = p.starts();
+            OptionalLong bytes = p.liveHeapBytes(jcmd);
+            if (bytes.isPresent()) live.put(starts > 1 ? p.name() + "#" + starts : p.name(), bytes.getAsLong() / 1024);
+        }
+        return live;
     }
 
     private boolean closed;

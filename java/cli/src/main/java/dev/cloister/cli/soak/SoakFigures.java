@@ -11,8 +11,11 @@ import java.util.Map;
  * @param tokensIssued the issuer's count of tokens issued (its counter; the issuer is never restarted)
  * @param tokensRedeemed the gateways' counts of tokens accepted, summed over every replica's lifetime (read before
  *     each SIGKILL and at the end)
+ * @param sessionsAnswered sessions the client got an answer for, the warm-up's included: each spent one token that a
+ *     gateway accepted, counted in the soak's own memory, which no fault kills
  * @param spentRecords the spent-token records in Redis at the end (one per token ever accepted, by {@code SET NX})
- * @param doubleSpends redemptions beyond the records: a token accepted twice, or a record Redis lost
+ * @param doubleSpends redemptions beyond the records ({@link #doubleSpends}): a token accepted twice, or a record Redis
+ *     lost
  */
 public record SoakFigures(
         long attempted,
@@ -25,6 +28,7 @@ public record SoakFigures(
         Map<String, Long> failedByReason,
         long tokensIssued,
         long tokensRedeemed,
+        long sessionsAnswered,
         long spentRecords,
         long doubleSpends,
         long entriesAcknowledged,
@@ -34,6 +38,19 @@ public record SoakFigures(
 
     public SoakFigures {
         failedByReason = Map.copyOf(failedByReason);
+    }
+
+    /**
+     * Accepted redemptions beyond the spent-token records. Accepted redemptions are counted twice, each count a lower
+     * bound: by the gateways' counters, which miss the redemptions between a replica's last reading and its SIGKILL,
+     * and at the client, where every answered session spent one token that a gateway accepted (a token is taken from
+     * the client's store before it is sent, so no two sessions spend the same one). The client's count has no such
+     * window: a record missing for a redemption in it (Redis lost it, or a gateway accepted a token without writing
+     * it) is still found. Neither count can exceed the accepted redemptions, so this never reports a double spend that
+     * did not happen.
+     */
+    public static long doubleSpends(long redeemedByGateways, long sessionsAnswered, long spentRecords) {
+        return Math.max(0, Math.max(redeemedByGateways, sessionsAnswered) - spentRecords);
     }
 
     public long lostEntries() {
@@ -60,7 +77,8 @@ public record SoakFigures(
                         .append(e.getValue()));
         return "soak detail: failed_by_reason=" + (reasons.isEmpty() ? "none" : reasons) + " succeeded_on_retry="
                 + recovered + " tokens_issued="
-                + tokensIssued + " tokens_redeemed=" + tokensRedeemed + " spent_records=" + spentRecords
+                + tokensIssued + " tokens_redeemed=" + tokensRedeemed + " sessions_answered=" + sessionsAnswered
+                + " spent_records=" + spentRecords
                 + " entries_acknowledged=" + entriesAcknowledged + " entries_present=" + entriesPresent;
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cloister.client.ObliviousHttpClient;
@@ -50,7 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A gateway restarted with new keys, behind a relay and a key directory that mirrors it only once an hour: a client
  * holding the old key is told to fetch the keys again (not "did not decrypt"), gets the new key from the directory at
  * once, and its request goes through, all well within the directory's refresh. And a directory started before its
- * gateway serves the keys as soon as the gateway is up.
+ * gateway serves the keys as soon as the gateway is up; one given two replicas serves from whichever is up.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
@@ -212,5 +213,54 @@ class GatewayRestartTest {
                         .send()
                         .await(10, TimeUnit.SECONDS)
                         .statusCode());
+    }
+
+    private static byte[] keysOf(WebClient web, int port) throws Exception {
+        var response = web.get(port, "127.0.0.1", "/ohttp-keys").send().await(10, TimeUnit.SECONDS);
+        assertEquals(200, response.statusCode());
+        return response.body().getBytes();
+    }
+
+    private static int unusedPort() throws Exception {
+        try (ServerSocket probe = new ServerSocket(0)) {
+            return probe.getLocalPort();
+        }
+    }
+
+    private static URI base(int port) {
+        return URI.create("http://127.0.0.1:" + port + "/");
+    }
+
+    @Test
+    void aDirectoryGivenTwoReplicasServesFromWhicheverIsUp(Vertx vertx) throws Exception {
+        int first = unusedPort();
+        GatewayVerticle second = startGateway(vertx, 0);
+        KeyDirectoryVerticle directory = new KeyDirectoryVerticle(
+                new ListenAddress("127.0.0.1", 0),
+                List.of(base(first), base(second.actualPort())),
+                HOURLY,
+                new KeyProofs(List.of()),
+                new KeyProofs(List.of()));
+        vertx.deployVerticle(directory).await(10, TimeUnit.SECONDS);
+        WebClient web = WebClient.create(vertx);
+
+        // The first replica is down from the start: the copy is the second's.
+        directory.mirror().await(10, TimeUnit.SECONDS);
+        assertTrue(directory.ready());
+        byte[] secondKeys = keysOf(web, second.actualPort());
+        assertArrayEquals(secondKeys, keysOf(web, directory.actualPort()));
+
+        // The second goes down and the first comes up (with keys of its own, to tell the copies apart).
+        vertx.undeploy(second.deploymentID()).await(10, TimeUnit.SECONDS);
+        GatewayVerticle firstUp = startGateway(vertx, first);
+        directory.mirror().await(10, TimeUnit.SECONDS);
+        byte[] firstKeys = keysOf(web, first);
+        assertFalse(java.util.Arrays.equals(firstKeys, secondKeys));
+        assertArrayEquals(firstKeys, keysOf(web, directory.actualPort()));
+
+        // Both down: the mirror fails and the last copy is still served.
+        vertx.undeploy(firstUp.deploymentID()).await(10, TimeUnit.SECONDS);
+        assertThrows(Exception.class, () -> directory.mirror().await(20, TimeUnit.SECONDS));
+        assertArrayEquals(firstKeys, keysOf(web, directory.actualPort()));
     }
 }

@@ -37,8 +37,9 @@ class SoakFiguresTest {
                 failed,
                 500,
                 redeemed,
+                succeeded,
                 records,
-                Math.max(0, redeemed - records),
+                SoakFigures.doubleSpends(redeemed, succeeded, records),
                 acked,
                 present,
                 canaries,
@@ -54,7 +55,8 @@ class SoakFiguresTest {
                         + " lost_entries=0 canaries=0 faults=5",
                 ok.lastLine());
         assertEquals(
-                "soak detail: failed_by_reason=transport:2 succeeded_on_retry=2 tokens_issued=500 tokens_redeemed=101 spent_records=101"
+                "soak detail: failed_by_reason=transport:2 succeeded_on_retry=2 tokens_issued=500 tokens_redeemed=101 sessions_answered=98"
+                        + " spent_records=101"
                         + " entries_acknowledged=5 entries_present=5",
                 ok.detailLine());
     }
@@ -68,6 +70,30 @@ class SoakFiguresTest {
                 figures(Map.of(SessionTally.UNTYPED, 1L), 99, 101, 101, 5, 5, 0).holds(), "no typed reason");
         assertFalse(figures(Map.of("transport", 100L), 0, 0, 0, 5, 5, 0).holds(), "nothing succeeded");
         assertEquals(1, figures(Map.of(), 100, 101, 101, 5, 4, 0).lostEntries());
+    }
+
+    @Test
+    void aRedemptionTheGatewaysCountersMissedIsStillCheckedAgainstTheRecords() {
+        // A replica's last counter reading came just before a redemption and its SIGKILL: the gateways' sum (99) is
+        // one short; Redis lost that token's record (99 records). The client answered 100 sessions, each on a token a
+        // gateway accepted: one accepted token has no record.
+        assertEquals(1, SoakFigures.doubleSpends(99, 100, 99));
+        assertFalse(figures(Map.of(), 100, 99, 99, 5, 5, 0).holds(), "a record missing behind the counters' window");
+        // A token accepted twice shows in the gateways' counters even when the client saw one answer per token.
+        assertEquals(2, SoakFigures.doubleSpends(102, 100, 100));
+        // Redemptions of sessions that failed after the gateway accepted their token: records beyond both counts.
+        assertEquals(0, SoakFigures.doubleSpends(101, 100, 103));
+        assertEquals(0, SoakFigures.doubleSpends(0, 0, 0));
+        assertTrue(figures(Map.of(), 100, 99, 100, 5, 5, 0).holds(), "the counters' window alone is no double spend");
+    }
+
+    @Test
+    void theLiveHeapIsTheClassHistogramsTotal() {
+        assertEquals(java.util.OptionalLong.of(89012345L), Party.totalBytes("Total        1234567       89012345"));
+        assertTrue(Party.totalBytes("Total 12 34 56").isEmpty());
+        assertTrue(Party.totalBytes("   1:   143741   21274960  [B (java.base@25.0.3)")
+                .isEmpty());
+        assertTrue(Party.totalBytes("Total  12  9999999999999999999999").isEmpty());
     }
 
     @Test

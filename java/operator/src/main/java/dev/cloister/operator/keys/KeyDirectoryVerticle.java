@@ -33,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * those of the signed platform policies ({@code /platform-policies/proofs}, possibly none), from which clients take
  * SEV-SNP TCB floors above the ones they ship with.
  *
+ * <p>It may be given several gateway replicas that serve the same keys (replicas that derive them from one seed, and
+ * publish the same ledger entry): it mirrors the one that answered last, and when that one fails, the others in turn,
+ * so that it serves a fresh copy while any replica is up. Both documents of a copy come from one replica.
+ *
  * <p>When its copy may be stale it mirrors sooner: at start, and after a failed mirror, it retries with a backoff from
  * {@value #FIRST_RETRY_MILLIS} ms up to {@value #MAX_RETRY_MILLIS} ms (a directory started before its gateway serves
  * keys as soon as the gateway is up); and a request for the keys with {@code Cache-Control: no-cache} (RFC 9111
@@ -50,7 +54,7 @@ public final class KeyDirectoryVerticle extends VerticleBase {
     private static final long REVALIDATION_INTERVAL_NANOS = 1_000_000_000L;
 
     private final ListenAddress listen;
-    private final URI gateway;
+    private final java.util.List<URI> gateways;
     private final Duration refresh;
     private final java.util.Optional<ReleaseProofs> releaseProofs;
     private volatile byte[] releasesEncoded;
@@ -61,6 +65,8 @@ public final class KeyDirectoryVerticle extends VerticleBase {
     private volatile Snapshot snapshot;
     /** The mirror in progress, which a concurrent one joins; null when none is. */
     private Future<Void> mirroring;
+    /** The index in {@link #gateways} of the replica mirrored last, tried first. */
+    private int preferred;
 
     private long lastRevalidation = System.nanoTime() - REVALIDATION_INTERVAL_NANOS;
     private long retryMillis = FIRST_RETRY_MILLIS;
@@ -72,6 +78,36 @@ public final class KeyDirectoryVerticle extends VerticleBase {
     /** @param gateway the gateway's base URL (its {@code /ohttp-keys} and {@code /ohttp-keys/proofs} are mirrored) */
     public KeyDirectoryVerticle(ListenAddress listen, URI gateway, Duration refresh) {
         this(listen, gateway, refresh, new KeyProofs(java.util.List.of()));
+    }
+
+    /**
+     * @param gateways the base URLs of gateway replicas that serve the same keys, the first tried first
+     * @param releases the ledger proofs of the enclave releases the operator runs, served at {@code /releases/proofs}
+     * @param platformPolicies the ledger proofs of the signed platform policies, served at
+     *     {@code /platform-policies/proofs}
+     */
+    public KeyDirectoryVerticle(
+            ListenAddress listen,
+            java.util.List<URI> gateways,
+            Duration refresh,
+            KeyProofs releases,
+            KeyProofs platformPolicies) {
+        this(listen, gateways, refresh, releases.encode(), java.util.Optional.empty(), platformPolicies);
+    }
+
+    /**
+     * @param gateways the base URLs of gateway replicas that serve the same keys, the first tried first
+     * @param releases the release proofs, refreshed from the ledger every {@code refresh}
+     * @param platformPolicies the ledger proofs of the signed platform policies, served at
+     *     {@code /platform-policies/proofs}
+     */
+    public KeyDirectoryVerticle(
+            ListenAddress listen,
+            java.util.List<URI> gateways,
+            Duration refresh,
+            ReleaseProofs releases,
+            KeyProofs platformPolicies) {
+        this(listen, gateways, refresh, releases.logged().encode(), java.util.Optional.of(releases), platformPolicies);
     }
 
     /** @param releases the ledger proofs of the enclave releases the operator runs, served at {@code /releases/proofs} */
@@ -86,7 +122,7 @@ public final class KeyDirectoryVerticle extends VerticleBase {
      */
     public KeyDirectoryVerticle(
             ListenAddress listen, URI gateway, Duration refresh, KeyProofs releases, KeyProofs platformPolicies) {
-        this(listen, gateway, refresh, releases.encode(), java.util.Optional.empty(), platformPolicies);
+        this(listen, java.util.List.of(gateway), refresh, releases, platformPolicies);
     }
 
     /** @param releases the release proofs, refreshed from the ledger every {@code refresh} */
@@ -101,18 +137,19 @@ public final class KeyDirectoryVerticle extends VerticleBase {
      */
     public KeyDirectoryVerticle(
             ListenAddress listen, URI gateway, Duration refresh, ReleaseProofs releases, KeyProofs platformPolicies) {
-        this(listen, gateway, refresh, releases.logged().encode(), java.util.Optional.of(releases), platformPolicies);
+        this(listen, java.util.List.of(gateway), refresh, releases, platformPolicies);
     }
 
     private KeyDirectoryVerticle(
             ListenAddress listen,
-            URI gateway,
+            java.util.List<URI> gateways,
             Duration refresh,
             byte[] releasesEncoded,
             java.util.Optional<ReleaseProofs> releaseProofs,
             KeyProofs platformPolicies) {
+        if (gateways.isEmpty()) throw new IllegalArgumentException("no gateway to mirror");
         this.listen = listen;
-        this.gateway = gateway;
+        this.gateways = java.util.List.copyOf(gateways);
         this.refresh = refresh;
         this.releasesEncoded = releasesEncoded;
         this.releaseProofs = releaseProofs;
@@ -194,24 +231,15 @@ public final class KeyDirectoryVerticle extends VerticleBase {
     }
 
     /**
-     * Fetches both documents now; the served snapshot changes only when both parse. A call while a mirror is in
-     * progress joins it.
+     * Fetches both documents now, from the replica that answered last or, when it fails, from the others in turn; the
+     * served snapshot changes only when both documents of one replica parse. A call while a mirror is in progress
+     * joins it.
      */
     public synchronized Future<Void> mirror() {
         if (mirroring != null) {
             return mirroring;
         }
-        Future<Void> attempt = fetch("/ohttp-keys")
-                .compose(keys -> fetch("/ohttp-keys/proofs").map(proofs -> {
-                    try {
-                        KeyConfigs.decode(keys);
-                        KeyProofs.decode(proofs);
-                    } catch (Exception e) {
-                        throw new IllegalStateException("the gateway served an unreadable key document", e);
-                    }
-                    snapshot = new Snapshot(keys, proofs);
-                    return (Void) null;
-                }));
+        Future<Void> attempt = mirrorFrom(preferred, gateways.size());
         mirroring = attempt;
         attempt.onComplete(result -> {
             synchronized (this) {
@@ -239,7 +267,27 @@ public final class KeyDirectoryVerticle extends VerticleBase {
         return mirror();
     }
 
-    private Future<byte[]> fetch(String path) {
+    /** Mirrors replica {@code index}, or on its failure the next one, {@code left} replicas in all. */
+    private Future<Void> mirrorFrom(int index, int left) {
+        URI gateway = gateways.get(index);
+        return fetch(gateway, "/ohttp-keys")
+                .compose(keys -> fetch(gateway, "/ohttp-keys/proofs").map(proofs -> {
+                    try {
+                        KeyConfigs.decode(keys);
+                        KeyProofs.decode(proofs);
+                    } catch (Exception e) {
+                        throw new IllegalStateException("the gateway served an unreadable key document", e);
+                    }
+                    synchronized (this) {
+                        snapshot = new Snapshot(keys, proofs);
+                        preferred = index;
+                    }
+                    return (Void) null;
+                }))
+                .recover(e -> left > 1 ? mirrorFrom((index + 1) % gateways.size(), left - 1) : Future.failedFuture(e));
+    }
+
+    private Future<byte[]> fetch(URI gateway, String path) {
         return BoundedResponse.send(web.getAbs(gateway.resolve(path).toString()).timeout(5000), null, MAX_DOCUMENT)
                 .compose(r -> r.statusCode() == 200
                         ? Future.succeededFuture(r.body().getBytes())
