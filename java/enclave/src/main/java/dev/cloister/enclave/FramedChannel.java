@@ -1,6 +1,5 @@
 package dev.cloister.enclave;
 
-import dev.cloister.protocol.padding.AnswerFrames;
 import io.vertx.core.Vertx;
 import java.util.concurrent.TimeUnit;
 
@@ -15,26 +14,19 @@ import java.util.concurrent.TimeUnit;
  * the framer then treats the next tick taken as late, so the cadence starts again from it and no burst makes up for
  * the wait. Whether the outbox is pressed depends only on frames already sent (all of one size, sealed at ticks) and
  * on how fast the client reads; never on the answer's content or its tokens' timing. And the relay already sees the
- * client's reading pace: it is its own connection's flow control. Meanwhile the model's bytes wait in the framer;
- * once {@code pauseBytes} of them wait, the generation is paused, and it is resumed when half of that is left. Pausing
- * changes when the model runs, not when frames leave or how big they are: a frame carries whatever the framer holds
- * at its tick, and the frame count is still set by the answer's bytes, its size bucket and the ticks it took.
+ * client's reading pace: it is its own connection's flow control. Meanwhile the model's bytes wait in the framer,
+ * which the answer's own bounds (output tokens, size bucket) limit. The generation is <b>never paused</b> here: a
+ * pause that began once enough answer bytes wait would make whether (and when) a stalled answer is reset depend on
+ * the answer's length, which the frames exist to hide. So a framed answer ends only as its session does (the reader
+ * caught up, the gateway's connection closed, the idle timeout), whatever its content.
  */
 final class FramedChannel implements AnswerChannel {
-
-    /** By default the generation pauses once 32 frames' worth (32 KiB of 1 KiB frames) wait in the framer. */
-    static final int DEFAULT_PAUSE_FRAMES = 32;
 
     private final Vertx vertx;
     private final RecordOutbox outbox;
     private final EnclaveSession session;
     private final AnswerFramer framer;
     private final long cadenceMillis;
-    private final int pauseBytes;
-    /** Guarded by this. */
-    private Throttle throttle = Throttle.NONE;
-    /** The generation was told to pause and not yet to resume. Guarded by this. */
-    private boolean pressed;
 
     FramedChannel(Vertx vertx, RecordOutbox outbox, EnclaveSession session, AnswerPadding padding) {
         this.vertx = vertx;
@@ -42,19 +34,12 @@ final class FramedChannel implements AnswerChannel {
         this.session = session;
         this.framer = new AnswerFramer(padding, System.nanoTime(), session::keep);
         this.cadenceMillis = Math.max(1, padding.cadence().toMillis());
-        this.pauseBytes = DEFAULT_PAUSE_FRAMES * AnswerFrames.capacity(padding.frameSize());
         schedule();
     }
 
     @Override
     public void seal(byte[] plain) {
         framer.offer(plain);
-        synchronized (this) {
-            if (!pressed && framer.buffered() >= pauseBytes) {
-                pressed = true;
-                throttle.pause().run();
-            }
-        }
     }
 
     @Override
@@ -68,11 +53,9 @@ final class FramedChannel implements AnswerChannel {
         outbox.abort();
     }
 
+    /** Never pauses the generation (see the class comment): the throttle is not used. */
     @Override
-    public synchronized void throttle(Throttle throttle) {
-        this.throttle = throttle;
-        if (pressed) throttle.pause().run();
-    }
+    public void throttle(Throttle throttle) {}
 
     private void schedule() {
         long delayNanos = framer.nextTickNanos() - System.nanoTime();
@@ -87,12 +70,6 @@ final class FramedChannel implements AnswerChannel {
             return;
         }
         framer.due(System.nanoTime()).ifPresent(outbox::seal);
-        synchronized (this) {
-            if (pressed && framer.buffered() <= pauseBytes / 2) {
-                pressed = false;
-                throttle.resume().run();
-            }
-        }
         if (framer.finished()) {
             outbox.close();
         } else {

@@ -15,7 +15,10 @@ import java.util.List;
  * {@code SizeOfRawData}, sorted by {@code PointerToRawData}; then the data after the last byte hashed, except the
  * attribute certificate table at the end of the file. As {@code sbsign}, {@code pesign} and {@code osslsigncode} do,
  * a file whose length without its certificate table is not a multiple of 8 is hashed with zero padding up to the next
- * multiple of 8 (the padding a signer adds before the table), so a file and its signed copy have one digest.
+ * multiple of 8 (the padding a signer adds before the table), so a file and its signed copy have one digest. The
+ * firmware does not pad (edk2's {@code MeasurePeImageAndExtend} hashes the file up to its certificate table as it
+ * is): {@link #firmwareSha384} is what OVMF extends RTMR1 with, and differs from {@link #sha384} only for an unsigned
+ * file whose length is not a multiple of 8.
  *
  * <p>Bounded: every structure must lie inside the file, at most {@link #MAX_SECTIONS} sections, and an image of at most
  * {@link #MAX_SIZE} bytes; a malformed image is a {@link MeasurementException} naming the field and its offset.
@@ -34,20 +37,25 @@ public final class Authenticode {
 
     private Authenticode() {}
 
-    /** The SHA-384 Authenticode digest of {@code image}. */
+    /** The SHA-384 Authenticode digest of {@code image}, as signing tools compute it. */
     public static byte[] sha384(byte[] image) throws MeasurementException {
-        return digest(image, Digests.sha384());
+        return digest(image, Digests.sha384(), true);
     }
 
     /** The SHA-256 Authenticode digest of {@code image} (what Secure Boot's db and a TPM's PCR 4 use). */
     public static byte[] sha256(byte[] image) throws MeasurementException {
-        return digest(image, Digests.sha256());
+        return digest(image, Digests.sha256(), true);
+    }
+
+    /** The SHA-384 digest UEFI firmware measures {@code image} with: the Authenticode ranges, without a signer's padding. */
+    public static byte[] firmwareSha384(byte[] image) throws MeasurementException {
+        return digest(image, Digests.sha384(), false);
     }
 
     /** One section's raw data: {@code size} bytes at file offset {@code offset}. */
     private record RawData(int index, long offset, long size) {}
 
-    static byte[] digest(byte[] image, MessageDigest md) throws MeasurementException {
+    static byte[] digest(byte[] image, MessageDigest md, boolean signerPadding) throws MeasurementException {
         String name = "PE image";
         if (image.length > MAX_SIZE) {
             throw new MeasurementException(name + ": " + image.length + " bytes, more than " + MAX_SIZE);
@@ -149,8 +157,9 @@ public final class Authenticode {
         if (signedLength > hashed) {
             md.update(image, (int) hashed, (int) (signedLength - hashed));
         }
-        int padding = (int) ((8 - signedLength % 8) % 8);
-        md.update(new byte[padding]);
+        if (signerPadding) {
+            md.update(new byte[(int) ((8 - signedLength % 8) % 8)]);
+        }
         return md.digest();
     }
 

@@ -103,7 +103,7 @@ public final class QemuDirectBootKernel {
     /** The SHA-384 Authenticode digest of the patched kernel: the first event OVMF extends RTMR1 with. */
     public static byte[] authenticodeSha384(byte[] kernel, long initrdSize, long memoryBytes)
             throws MeasurementException {
-        return Authenticode.sha384(patched(kernel, initrdSize, memoryBytes));
+        return Authenticode.firmwareSha384(patched(kernel, initrdSize, memoryBytes));
     }
 
     private static void put32(byte[] b, int at, long v) {

@@ -42,6 +42,24 @@ class AuthenticodeTest {
         assertEquals(Vectors.str(expected(name), "sha256"), Vectors.hex(Authenticode.sha256(image)));
     }
 
+    /**
+     * The firmware's digest (edk2 MeasurePeImageAndExtend: no signer's padding) equals the signing tools' for a file
+     * whose signed part is a multiple of 8 bytes, and differs for the one fixture that is not.
+     */
+    @Test
+    void theFirmwareDigestDropsOnlyTheSignersPadding() throws Exception {
+        for (String name : new String[] {"pe32plus.efi", "pe32.efi", "bzimage.efi", "pe32plus-signed.efi"}) {
+            byte[] image = fixture(name);
+            assertArrayEquals(Authenticode.sha384(image), Authenticode.firmwareSha384(image), name);
+        }
+        byte[] unaligned = fixture("pe32plus-unaligned.efi");
+        assertTrue(unaligned.length % 8 != 0, "the fixture is unaligned");
+        assertNotEquals(
+                Vectors.hex(Authenticode.sha384(unaligned)), Vectors.hex(Authenticode.firmwareSha384(unaligned)));
+        byte[] padded = java.util.Arrays.copyOf(unaligned, (unaligned.length + 7) / 8 * 8);
+        assertArrayEquals(Authenticode.sha384(unaligned), Authenticode.firmwareSha384(padded));
+    }
+
     @Test
     void aSignedCopyHasTheDigestOfTheUnsignedFile() throws Exception {
         byte[] signed = fixture("pe32plus-signed.efi");

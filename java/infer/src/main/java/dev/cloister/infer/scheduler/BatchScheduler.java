@@ -284,22 +284,25 @@ public final class BatchScheduler implements AutoCloseable {
     private void endCancelledExpiredAndStalled() {
         Instant now = clock.instant();
         for (Job job : List.copyOf(waiting)) {
-            checkEnded(job, now);
+            checkEnded(job, now, false);
         }
         for (Job job : List.copyOf(active)) {
-            checkEnded(job, now);
+            checkEnded(job, now, true);
         }
     }
 
     /**
      * Ends a cancelled, expired or stalled request; otherwise takes its pause state for this step (a request paused
-     * now is held from now on, its pause timed from the first step that saw it).
+     * now is held from now on, its pause timed from the first step that saw it). Only an active request's pause is
+     * timed: one still waiting for a sequence has generated nothing, so nothing of it is stalled.
      */
-    private void checkEnded(Job job, Instant now) {
+    private void checkEnded(Job job, Instant now, boolean isActive) {
         if (job.generation.cancelRequested()) {
             finish(job, FinishReason.CANCELLED);
         } else if (!now.isBefore(job.deadline)) {
             finish(job, FinishReason.DEADLINE);
+        } else if (!isActive) {
+            job.pausedSince = null;
         } else if (!job.generation.pauseRequested()) {
             job.pausedSince = null;
         } else if (job.pausedSince == null) {

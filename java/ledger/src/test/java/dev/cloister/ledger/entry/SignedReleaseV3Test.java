@@ -59,6 +59,13 @@ class SignedReleaseV3Test {
         assertEquals(signed, decoded);
         assertArrayEquals(wire, decoded.encode());
         assertEquals(List.of(AZURE, GCP), ((SignedRelease) decoded).manifest().tdxPlatforms());
+        // The fuzz seed signed-release-v3 is this entry (Ed25519 is deterministic: regenerate it from here when the
+        // format changes, e.g. by writing `wire` to the file once).
+        java.nio.file.Path seed = java.nio.file.Path.of(
+                "src/test/resources/dev/cloister/ledger/entry/LedgerEntryFuzzTestInputs/decodeIsCanonical/"
+                        + "signed-release-v3");
+        if (Boolean.getBoolean("cloister.regenerate.seeds")) java.nio.file.Files.write(seed, wire);
+        assertArrayEquals(wire, java.nio.file.Files.readAllBytes(seed));
         assertEquals(Optional.of(rawKey(RELEASE_KEY)), signed.verifiedBy(List.of(rawKey(RELEASE_KEY))));
         byte[] message = SignedRelease.signedBytes(manifest());
         assertArrayEquals("cloister/release/v3\n".getBytes(StandardCharsets.US_ASCII), Arrays.copyOf(message, 20));
