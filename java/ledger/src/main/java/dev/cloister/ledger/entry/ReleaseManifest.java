@@ -26,8 +26,9 @@ import java.util.Optional;
  *   TdxRuntime tdx&lt;0..1&gt;;                      // uint8 count; RTMR1 and RTMR2
  *   TdxPlatform tdx_platforms&lt;0..16&gt;;         // version 3 only: uint8 count; strictly ascending platform
  *   GpuReferenceValue gpus&lt;0..16&gt;;             // uint8 count; strictly ascending model
- *   uint8 gpu_count;                            // version 3 only: 0..8, exactly how many GPUs the enclave attests
- *                                               // (version 2: 1 when gpus names reference values, else 0)
+ *   uint8 gpu_count;                            // version 3 only: 0..8, exactly how many GPUs the enclave attests,
+ *                                               // 0 exactly when gpus is empty (version 2: 1 when gpus names
+ *                                               // reference values, else 0)
  *   ImageDigest images&lt;1..16&gt;;                 // uint8 count; strictly ascending name
  *   opaque launch_description&lt;0..2^16-1&gt;;      // the launch description JSON (UTF-8), empty if none
  *   opaque source_revision&lt;1..255&gt;;           // printable ASCII without spaces
@@ -200,6 +201,10 @@ public record ReleaseManifest(
         }
         if (gpuCount == 0 && !gpus.isEmpty()) {
             throw new IllegalArgumentException("GPU reference values for a release on no GPU (gpu_count 0)");
+        }
+        if (gpuCount > 0 && gpus.isEmpty()) {
+            throw new IllegalArgumentException("a release on " + gpuCount
+                    + " GPUs names no GPU reference values (its GPUs would be appraised against other releases' RIMs)");
         }
         if (gpus.size() > EnclaveRelease.MAX_LIST) {
             throw new IllegalArgumentException(gpus.size() + " GPU reference values, want at most 16");

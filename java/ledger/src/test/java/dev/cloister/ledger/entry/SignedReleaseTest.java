@@ -90,7 +90,12 @@ class SignedReleaseTest {
                 m.smtAllowed(),
                 m.snpShapes(),
                 m.tdx(),
-                m.gpus(),
+                count == 0
+                        ? List.of()
+                        : List.of(new GpuReferenceValue(
+                                "HOPPER",
+                                new Digest(Digest.Algorithm.SHA_384, filled(48, 1)),
+                                new Digest(Digest.Algorithm.SHA_384, filled(48, 2)))),
                 count,
                 m.images(),
                 m.launchDescription(),
@@ -111,7 +116,7 @@ class SignedReleaseTest {
         byte[] v3 = two.encode();
         int countAt =
                 Arrays.mismatch(v3, SignedRelease.sign(withGpus(3), RELEASE_KEY).encode());
-        v3[countAt] = 0;
+        v3[countAt] = 1; // one GPU with reference values: what v2 implies
         FormatException canonical = assertThrows(FormatException.class, () -> LedgerEntry.decode(v3));
         assertTrue(canonical.getMessage().contains("written in that version"), canonical.getMessage());
         // The count is in the signed bytes: changing it breaks the signature.
@@ -150,6 +155,24 @@ class SignedReleaseTest {
                         m.sourceRevision(),
                         m.buildRecipe()));
         assertTrue(none.getMessage().contains("gpu_count 0"), none.getMessage());
+        // GPUs without reference values would be appraised against other releases' RIMs: refused.
+        IllegalArgumentException unpinned = assertThrows(
+                IllegalArgumentException.class,
+                () -> new ReleaseManifest(
+                        m.release(),
+                        m.notBefore(),
+                        m.notAfter(),
+                        m.maxVmpl(),
+                        m.smtAllowed(),
+                        m.snpShapes(),
+                        m.tdx(),
+                        List.of(),
+                        2,
+                        m.images(),
+                        m.launchDescription(),
+                        m.sourceRevision(),
+                        m.buildRecipe()));
+        assertTrue(unpinned.getMessage().contains("names no GPU reference values"), unpinned.getMessage());
     }
 
     @Test
