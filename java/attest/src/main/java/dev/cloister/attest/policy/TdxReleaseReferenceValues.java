@@ -61,7 +61,8 @@ public record TdxReleaseReferenceValues(String release, TdxPlatform platform, Td
      * Appraises a quote with {@code verifier} under {@code base} narrowed to each candidate in turn, and returns the
      * first candidate it satisfies.
      *
-     * @throws AttestationException when there is no candidate, or the quote satisfies none: the reason lists, per
+     * @throws AttestationException when {@code base} binds no REPORT_DATA, there is no candidate, or the quote satisfies
+     *     none: the reason lists, per
      *     release and platform, why it was refused (for a register, its name with the expected and actual values)
      */
     public static Match appraise(
@@ -72,6 +73,11 @@ public record TdxReleaseReferenceValues(String release, TdxPlatform platform, Td
             TdxPolicy base,
             List<TdxReleaseReferenceValues> candidates)
             throws AttestationException {
+        if (base.reportData() instanceof dev.cloister.attest.ReferenceValue.Skip) {
+            // Registers say which software runs, not that this quote is fresh: without REPORT_DATA bound to the
+            // session (a nonce, a key), a quote recorded once would pass for ever.
+            throw new AttestationException("the TDX policy binds no REPORT_DATA: a replayed quote would pass");
+        }
         if (candidates.isEmpty()) {
             throw new AttestationException("no accepted release names a TDX platform (MRTD and RTMR0)");
         }

@@ -80,7 +80,9 @@ class TdxReleaseReferenceValuesTest {
     @BeforeEach
     void simulator() throws Exception {
         sim = SimulatedTdxPlatform.openOrCreate(root.resolve("sim"), NOW, new SecureRandom());
-        base = sim.insecurePolicy();
+        base = sim.insecurePolicy()
+                .withReportData(new dev.cloister.attest.ReferenceValue.Digests(
+                        List.of(dev.cloister.base.Bytes.of(new byte[64]))));
     }
 
     private TdxEvidence quote(byte[] mrtd, byte[] rtmr0, byte[] rtmr1, byte[] rtmr2, byte[] rtmr3) {
@@ -135,6 +137,26 @@ class TdxReleaseReferenceValuesTest {
         r.set(which, filled(48, 0x99));
         TdxEvidence q = quote(r.get(0), r.get(1), r.get(2), r.get(3), new byte[48]);
         return assertThrows(AttestationException.class, () -> appraise(q)).getMessage();
+    }
+
+    @Test
+    void aPolicyWithoutReportDataAndAQuoteForAnotherSessionAreRefused() {
+        TdxPlatform p = AZURE;
+        List<byte[]> r = List.of(
+                p.rtmr0().toByteArray(),
+                RUNTIME.rtmr1().toByteArray(),
+                RUNTIME.rtmr2().toByteArray(),
+                new byte[48]);
+        TdxEvidence q = quote(p.mrtd().toByteArray(), r.get(0), r.get(1), r.get(2), r.get(3));
+        AttestationException unbound = org.junit.jupiter.api.Assertions.assertThrows(
+                AttestationException.class,
+                () -> TdxReleaseReferenceValues.appraise(
+                        new TdxVerifier(), NOW, q, TdxEndorsements.embeddedPckChain(), sim.insecurePolicy(), VALUES));
+        assertTrue(unbound.getMessage().contains("binds no REPORT_DATA"), unbound.getMessage());
+        TdxEvidence other = sim.quote(filled(64, 0x42), p.mrtd().toByteArray(), r, false);
+        AttestationException replayed =
+                org.junit.jupiter.api.Assertions.assertThrows(AttestationException.class, () -> appraise(other));
+        assertTrue(replayed.getMessage().contains("REPORTDATA: expected"), replayed.getMessage());
     }
 
     @Test

@@ -77,11 +77,13 @@ public final class ReleaseTransparency {
             return TdxReleaseReferenceValues.of(release.manifest());
         }
 
-        /** Whether {@code measurement} is one of this release's SEV-SNP launch digests or TDX platforms' MRTDs. */
+        /**
+         * Whether {@code measurement} is one of this release's SEV-SNP launch digests. A TDX MRTD is not enough to name
+         * a release (it measures the firmware, which every release on that platform shares): a TDX quote is matched on
+         * all its registers ({@link #tdxReferenceValues}).
+         */
         boolean names(byte[] measurement) {
-            return sevSnpMeasurements().stream().anyMatch(m -> Arrays.equals(m, measurement))
-                    || release.manifest().tdxPlatforms().stream()
-                            .anyMatch(p -> p.mrtd().contentEquals(measurement));
+            return sevSnpMeasurements().stream().anyMatch(m -> Arrays.equals(m, measurement));
         }
 
         /** The SHA-384 digests of the driver and VBIOS RIMs this release names for its GPUs. */
