@@ -4,11 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cloister.attest.AttestationVerifier;
 import dev.cloister.attest.measure.LaunchDescriptionJson;
 import dev.cloister.attest.measure.QemuDirectBootKernel;
 import dev.cloister.attest.measure.Rtmr;
 import dev.cloister.attest.measure.TdvfImage;
 import dev.cloister.attest.measure.VmmType;
+import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
+import dev.cloister.attest.ratls.AttestationMode;
+import dev.cloister.attest.ratls.EnclaveIdentity;
+import dev.cloister.attest.ratls.RaTlsAttestation;
+import dev.cloister.attest.ratls.RaTlsException;
+import dev.cloister.attest.ratls.RaTlsPolicy;
+import dev.cloister.attest.ratls.RaTlsVerifier;
+import dev.cloister.attest.sim.SimulatedNvidiaGpu;
+import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
 import dev.cloister.client.keys.KeyConsistencyException;
 import dev.cloister.client.keys.LedgerView;
 import dev.cloister.client.keys.ReleaseTransparency;
@@ -154,6 +164,10 @@ class ReleaseCommandTest {
                 releaseKeyFile.toString()));
         args.addAll(List.of(more));
         return args;
+    }
+
+    private Run runPublish(Path image, String... more) {
+        return run(publish(image, more).toArray(String[]::new));
     }
 
     private ReleaseTransparency client() {
@@ -450,5 +464,159 @@ class ReleaseCommandTest {
                         .toArray(String[]::new));
         assertEquals(1, smallMemory.code(), smallMemory.out());
         assertTrue(smallMemory.err().contains("guest memory of 67108864 bytes"), smallMemory.err());
+    }
+
+    private static Path nvtrust(String name) {
+        return Path.of(System.getProperty("cloister.vectors")).resolve("nvidia-gpu/nvtrust/" + name);
+    }
+
+    /** When nvtrust's test RIMs verify (their signer chain is valid then). */
+    private static final String RIM_TIME = "2024-06-01T00:00:00Z";
+
+    private List<String> publishOnGpus(Path image, String gpus, Path entry, Path proof) {
+        return publish(
+                image,
+                "--ovmf",
+                vector("ovmf_AmdSev_suffix.bin").toString(),
+                "--vcpus",
+                "1",
+                "--not-before",
+                RIM_TIME,
+                "--valid-for",
+                "P3650D",
+                "--gpus",
+                gpus,
+                "--gpu-model",
+                "HOPPER",
+                "--driver-rim",
+                nvtrust("Driver_RIM_test_no_gpu.swidtag").toString(),
+                "--vbios-rim",
+                nvtrust("1010_0200_882_96005E0001_test_no_gpu.swidtag").toString(),
+                "--entry-out",
+                entry.toString(),
+                "--proof-out",
+                proof.toString());
+    }
+
+    @Test
+    void publishesAReleaseOnTwoGpusThatAClientAppraisesAnEnclaveAgainst() throws Exception {
+        Path image = image("gpu-image", new byte[0]);
+        Path entry = dir.resolve("gpu.entry");
+        Path proof = dir.resolve("gpu.proof");
+        Run published = run(publishOnGpus(image, "2", entry, proof).toArray(String[]::new));
+        assertEquals(0, published.code(), published.err() + published.out());
+        assertTrue(published.out().contains("gpus: 2"), published.out());
+        byte[] wire = Files.readAllBytes(entry);
+        assertEquals(SignedRelease.TYPE_V3, wire[3]);
+        SignedRelease release = (SignedRelease) LedgerEntry.decode(wire);
+        assertEquals(2, release.manifest().gpuCount());
+        var hopper = release.manifest().gpus().getFirst();
+        assertEquals("HOPPER", hopper.model());
+        assertEquals(
+                java.util.HexFormat.of()
+                        .formatHex(java.security.MessageDigest.getInstance("SHA-384")
+                                .digest(Files.readAllBytes(nvtrust("Driver_RIM_test_no_gpu.swidtag")))),
+                hopper.driverRim().value().hex());
+        assertTrue(published.out().contains("gpu model 'HOPPER': driver RIM sha384 "), published.out());
+
+        // The client's default GPU policy takes the count and the RIMs from the release it accepted.
+        List<ReleaseTransparency.PublishedRelease> accepted =
+                client().check(new KeyProofs(List.of(TlogProof.parse(Files.readAllBytes(proof)))), Instant.now());
+        byte[] measurement =
+                release.manifest().snpShapes().getFirst().launchDigest().toByteArray();
+        Path sim = dir.resolve("sim");
+        SimulatedSevSnpPlatform cpu = SimulatedSevSnpPlatform.openOrCreate(sim.resolve("cpu"), Instant.now(), random);
+        List<SimulatedNvidiaGpu> gpus = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            gpus.add(SimulatedNvidiaGpu.openOrCreate(sim.resolve("gpu-" + i), Instant.now(), random));
+        }
+        RaTlsPolicy.RequireGpu fromLedger = new RaTlsPolicy.RequireGpu(
+                NvidiaGpuPolicy.genuineNvidia()
+                        .withTrustedRoots(
+                                gpus.stream().map(SimulatedNvidiaGpu::root).toList()),
+                Duration.ofMinutes(5),
+                new RaTlsPolicy.FromLedger());
+        RaTlsPolicy.RequireGpu applied =
+                (RaTlsPolicy.RequireGpu) ReleaseTransparency.applyPublishedRims(fromLedger, accepted);
+        RaTlsPolicy policy = RaTlsPolicy.acceptingReleases(cpu.insecurePolicy(), List.of(measurement), applied);
+
+        // Two GPUs, as the release says: the count passes and the release's RIMs are required next (simulated GPUs
+        // staple none: NVIDIA signs RIMs, so no simulated GPU can match one).
+        RaTlsException noRims =
+                assertThrows(RaTlsException.class, () -> appraise(cpu, gpus.subList(0, 2), measurement, policy));
+        assertTrue(noRims.getMessage().contains("the certificate staples none (gpu-rims)"), noRims.getMessage());
+        // With the simulated GPUs' own measurement check in place of the RIMs, the two-GPU enclave is accepted.
+        RaTlsPolicy policyRims =
+                policy.withGpu(((RaTlsPolicy.RequireGpu) policy.gpu()).withRims(new RaTlsPolicy.PolicyRims()));
+        assertEquals(
+                1,
+                appraise(cpu, gpus.subList(0, 2), measurement, policyRims)
+                        .additionalGpus()
+                        .size());
+        // Three GPUs, or one, where the release says two: refused before any GPU is appraised.
+        for (int n : new int[] {3, 1}) {
+            RaTlsException wrongCount = assertThrows(
+                    RaTlsException.class, () -> appraise(cpu, gpus.subList(0, n), measurement, policyRims));
+            assertTrue(
+                    wrongCount
+                            .getMessage()
+                            .contains("evidence of " + n + " GPU(s), the policy requires exactly 2 (the release's GPU"),
+                    wrongCount.getMessage());
+        }
+    }
+
+    /** What an RA-TLS client with {@code policy} concludes of an enclave on {@code gpus}, for one handshake. */
+    private RaTlsAttestation appraise(
+            SimulatedSevSnpPlatform cpu, List<SimulatedNvidiaGpu> gpus, byte[] measurement, RaTlsPolicy policy)
+            throws Exception {
+        try (EnclaveIdentity enclave = EnclaveIdentity.generate(
+                new SimulatedGpusEvidenceSource(cpu, gpus, measurement, Clock.systemUTC(), random),
+                new AttestationMode.PerHandshake(),
+                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
+                Duration.ofSeconds(10),
+                Clock.systemUTC(),
+                random)) {
+            byte[] clientRandom = new byte[32];
+            random.nextBytes(clientRandom);
+            byte[] der =
+                    enclave.forServerHandshake(clientRandom).certificate().der().toByteArray();
+            return new RaTlsVerifier(AttestationVerifier.create())
+                    .verify(Instant.now(), RaTlsVerifier.PeerRole.SERVER, clientRandom, der, policy);
+        }
+    }
+
+    @Test
+    void aReleaseOnGpusIsRefusedWithoutRimsOrOverEightGpus() throws Exception {
+        Path image = image("gpu-bad", new byte[0]);
+        Run noRims =
+                runPublish(image, "--ovmf", vector("ovmf_AmdSev_suffix.bin").toString(), "--gpus", "2");
+        assertTrue(noRims.code() != 0, noRims.out());
+        assertTrue(noRims.err().contains("--gpus 2: needs the GPUs' reference values"), noRims.err());
+        Run nine = run(
+                publishOnGpus(image, "9", dir.resolve("e"), dir.resolve("p")).toArray(String[]::new));
+        assertTrue(nine.code() != 0, nine.out());
+        assertTrue(nine.err().contains("--gpus 9: must be 0 to 8"), nine.err());
+        Run rimsWithoutGpus = run(
+                publishOnGpus(image, "0", dir.resolve("e"), dir.resolve("p")).toArray(String[]::new));
+        assertTrue(rimsWithoutGpus.code() != 0, rimsWithoutGpus.out());
+        assertTrue(rimsWithoutGpus.err().contains("needs --gpus N"), rimsWithoutGpus.err());
+        // A file that is not a signed NVIDIA RIM (here: the attestation report) is refused, named.
+        Run notARim = runPublish(
+                image,
+                "--ovmf",
+                vector("ovmf_AmdSev_suffix.bin").toString(),
+                "--not-before",
+                RIM_TIME,
+                "--gpus",
+                "1",
+                "--gpu-model",
+                "HOPPER",
+                "--driver-rim",
+                nvtrust("hopperCertChain.txt").toString(),
+                "--vbios-rim",
+                nvtrust("1010_0200_882_96005E0001_test_no_gpu.swidtag").toString());
+        assertEquals(1, notARim.code(), notARim.out());
+        assertTrue(notARim.err().contains("--driver-rim"), notARim.err());
+        assertTrue(notARim.err().contains("hopperCertChain.txt"), notARim.err());
     }
 }
