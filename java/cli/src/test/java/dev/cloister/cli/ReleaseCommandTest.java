@@ -549,9 +549,9 @@ class ReleaseCommandTest {
         RaTlsPolicy policyRims =
                 policy.withGpu(((RaTlsPolicy.RequireGpu) policy.gpu()).withRims(new RaTlsPolicy.PolicyRims()));
         assertEquals(
-                1,
+                2,
                 appraise(cpu, gpus.subList(0, 2), measurement, policyRims)
-                        .additionalGpus()
+                        .gpus()
                         .size());
         // Three GPUs, or one, where the release says two: refused before any GPU is appraised.
         for (int n : new int[] {3, 1}) {
