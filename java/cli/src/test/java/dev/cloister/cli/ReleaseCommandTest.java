@@ -185,21 +185,20 @@ class ReleaseCommandTest {
         Path image = image("image", new byte[0]);
         Path entry = dir.resolve("release.entry");
         Path proof = dir.resolve("release.proof");
-        Run published = run(publish(
-                        image,
-                        "--ovmf",
-                        vector("ovmf_AmdSev_suffix.bin").toString(),
-                        "--vcpus",
-                        "1",
-                        "--vcpu-type",
-                        "EPYC-v4",
-                        "--guest-features",
-                        "0x21",
-                        "--entry-out",
-                        entry.toString(),
-                        "--proof-out",
-                        proof.toString())
-                .toArray(String[]::new));
+        Run published = runPublish(
+                image,
+                "--ovmf",
+                vector("ovmf_AmdSev_suffix.bin").toString(),
+                "--vcpus",
+                "1",
+                "--vcpu-type",
+                "EPYC-v4",
+                "--guest-features",
+                "0x21",
+                "--entry-out",
+                entry.toString(),
+                "--proof-out",
+                proof.toString());
         assertEquals(0, published.code(), published.err() + published.out());
         assertTrue(
                 published.out().contains("sev-snp 1 vCPU, guest features 0x21: " + CvmMeasureCommandTest.SNP_DEFAULT),
@@ -235,8 +234,7 @@ class ReleaseCommandTest {
         // The same image from its launch description, for two VM shapes.
         Path description =
                 Files.writeString(dir.resolve("launch.json"), release.manifest().launchDescriptionText());
-        Run shapes = run(publish(image, "--launch-inputs", description.toString(), "--vcpus", "4,1")
-                .toArray(String[]::new));
+        Run shapes = runPublish(image, "--launch-inputs", description.toString(), "--vcpus", "4,1");
         assertEquals(0, shapes.code(), shapes.err() + shapes.out());
         assertTrue(shapes.out().contains("sev-snp 1 vCPU, guest features 0x21: " + CvmMeasureCommandTest.SNP_DEFAULT));
         assertTrue(shapes.out().contains("sev-snp 4 vCPUs, guest features 0x21: "), shapes.out());
@@ -290,8 +288,7 @@ class ReleaseCommandTest {
                 description.toString());
         assertEquals(0, measured.code(), measured.err());
         Path other = image("other", new byte[] {1});
-        Run refused =
-                run(publish(other, "--launch-inputs", description.toString()).toArray(String[]::new));
+        Run refused = runPublish(other, "--launch-inputs", description.toString());
         assertEquals(1, refused.code(), refused.out());
         assertTrue(refused.err().contains("kernel_hash e3b0c442"), refused.err());
         assertTrue(refused.err().contains("is not the image's vmlinuz 4bf5122f"), refused.err());
@@ -329,33 +326,32 @@ class ReleaseCommandTest {
         Path tdvf = Files.write(dir.resolve("OVMF.tdx.fd"), syntheticTdvf());
         Path entry = dir.resolve("tdx.entry");
         Path proof = dir.resolve("tdx.proof");
-        Run published = run(publish(
-                        image,
-                        "--ovmf",
-                        vector("ovmf_AmdSev_suffix.bin").toString(),
-                        "--vcpus",
-                        "1",
-                        "--entry-out",
-                        entry.toString(),
-                        "--proof-out",
-                        proof.toString(),
-                        "--tdx-memory",
-                        "2G",
-                        "--tdx-platform",
-                        "gcp c3-standard-4",
-                        "--tdx-mrtd",
-                        "ab".repeat(48),
-                        "--tdx-firmware",
-                        "gce tdx-ovmf 2025-01",
-                        "--tdx-rtmr0",
-                        "cd".repeat(48),
-                        "--tdx-platform",
-                        "azure DCesv5",
-                        "--tdvf",
-                        tdvf.toString(),
-                        "--tdx-rtmr0",
-                        "ef".repeat(48))
-                .toArray(String[]::new));
+        Run published = runPublish(
+                image,
+                "--ovmf",
+                vector("ovmf_AmdSev_suffix.bin").toString(),
+                "--vcpus",
+                "1",
+                "--entry-out",
+                entry.toString(),
+                "--proof-out",
+                proof.toString(),
+                "--tdx-memory",
+                "2G",
+                "--tdx-platform",
+                "gcp c3-standard-4",
+                "--tdx-mrtd",
+                "ab".repeat(48),
+                "--tdx-firmware",
+                "gce tdx-ovmf 2025-01",
+                "--tdx-rtmr0",
+                "cd".repeat(48),
+                "--tdx-platform",
+                "azure DCesv5",
+                "--tdvf",
+                tdvf.toString(),
+                "--tdx-rtmr0",
+                "ef".repeat(48));
         assertEquals(0, published.code(), published.err() + published.out());
         byte[] wire = Files.readAllBytes(entry);
         assertEquals(SignedRelease.TYPE_V3, wire[3]);
@@ -405,63 +401,58 @@ class ReleaseCommandTest {
     @Test
     void tdxPlatformOptionsAreChecked() throws Exception {
         Path image = image("tdx-bad", Files.readAllBytes(CvmMeasureCommandTest.bzImage()));
-        Run noFirmware = run(publish(
-                        image,
-                        "--ovmf",
-                        vector("ovmf_AmdSev_suffix.bin").toString(),
-                        "--tdx-platform",
-                        "p",
-                        "--tdx-mrtd",
-                        "ab".repeat(48),
-                        "--tdx-rtmr0",
-                        "cd".repeat(48))
-                .toArray(String[]::new));
+        Run noFirmware = runPublish(
+                image,
+                "--ovmf",
+                vector("ovmf_AmdSev_suffix.bin").toString(),
+                "--tdx-platform",
+                "p",
+                "--tdx-mrtd",
+                "ab".repeat(48),
+                "--tdx-rtmr0",
+                "cd".repeat(48));
         assertTrue(noFirmware.code() != 0, noFirmware.out());
         assertTrue(noFirmware.err().contains("needs --tdx-firmware"), noFirmware.err());
-        Run shortRtmr0 = run(publish(
-                        image,
-                        "--ovmf",
-                        vector("ovmf_AmdSev_suffix.bin").toString(),
-                        "--tdx-platform",
-                        "p",
-                        "--tdx-mrtd",
-                        "ab".repeat(48),
-                        "--tdx-firmware",
-                        "f",
-                        "--tdx-rtmr0",
-                        "cd".repeat(47))
-                .toArray(String[]::new));
+        Run shortRtmr0 = runPublish(
+                image,
+                "--ovmf",
+                vector("ovmf_AmdSev_suffix.bin").toString(),
+                "--tdx-platform",
+                "p",
+                "--tdx-mrtd",
+                "ab".repeat(48),
+                "--tdx-firmware",
+                "f",
+                "--tdx-rtmr0",
+                "cd".repeat(47));
         assertTrue(shortRtmr0.code() != 0, shortRtmr0.out());
         assertTrue(shortRtmr0.err().contains("--tdx-rtmr0"), shortRtmr0.err());
-        Run badTdvf = run(publish(
-                        image,
-                        "--ovmf",
-                        vector("ovmf_AmdSev_suffix.bin").toString(),
-                        "--tdx-platform",
-                        "p",
-                        "--tdvf",
-                        Files.write(dir.resolve("not-a-tdvf"), new byte[8192]).toString(),
-                        "--tdx-rtmr0",
-                        "cd".repeat(48))
-                .toArray(String[]::new));
+        Run badTdvf = runPublish(
+                image,
+                "--ovmf",
+                vector("ovmf_AmdSev_suffix.bin").toString(),
+                "--tdx-platform",
+                "p",
+                "--tdvf",
+                Files.write(dir.resolve("not-a-tdvf"), new byte[8192]).toString(),
+                "--tdx-rtmr0",
+                "cd".repeat(48));
         assertEquals(1, badTdvf.code(), badTdvf.out());
         assertTrue(badTdvf.err().contains("TDVF"), badTdvf.err());
-        Run noRtmr0 = run(publish(
-                        image,
-                        "--ovmf",
-                        vector("ovmf_AmdSev_suffix.bin").toString(),
-                        "--tdx-platform",
-                        "p",
-                        "--tdx-mrtd",
-                        "ab".repeat(48),
-                        "--tdx-firmware",
-                        "f")
-                .toArray(String[]::new));
+        Run noRtmr0 = runPublish(
+                image,
+                "--ovmf",
+                vector("ovmf_AmdSev_suffix.bin").toString(),
+                "--tdx-platform",
+                "p",
+                "--tdx-mrtd",
+                "ab".repeat(48),
+                "--tdx-firmware",
+                "f");
         assertTrue(noRtmr0.code() != 0, noRtmr0.out());
         assertTrue(noRtmr0.err().contains("--tdx-rtmr0"), noRtmr0.err());
-        Run smallMemory = run(
-                publish(image, "--ovmf", vector("ovmf_AmdSev_suffix.bin").toString(), "--tdx", "--tdx-memory", "64M")
-                        .toArray(String[]::new));
+        Run smallMemory = runPublish(
+                image, "--ovmf", vector("ovmf_AmdSev_suffix.bin").toString(), "--tdx", "--tdx-memory", "64M");
         assertEquals(1, smallMemory.code(), smallMemory.out());
         assertTrue(smallMemory.err().contains("guest memory of 67108864 bytes"), smallMemory.err());
     }
@@ -473,8 +464,8 @@ class ReleaseCommandTest {
     /** When nvtrust's test RIMs verify (their signer chain is valid then). */
     private static final String RIM_TIME = "2024-06-01T00:00:00Z";
 
-    private List<String> publishOnGpus(Path image, String gpus, Path entry, Path proof) {
-        return publish(
+    private Run publishOnGpus(Path image, String gpus, Path entry, Path proof) {
+        return runPublish(
                 image,
                 "--ovmf",
                 vector("ovmf_AmdSev_suffix.bin").toString(),
@@ -503,7 +494,7 @@ class ReleaseCommandTest {
         Path image = image("gpu-image", new byte[0]);
         Path entry = dir.resolve("gpu.entry");
         Path proof = dir.resolve("gpu.proof");
-        Run published = run(publishOnGpus(image, "2", entry, proof).toArray(String[]::new));
+        Run published = publishOnGpus(image, "2", entry, proof);
         assertEquals(0, published.code(), published.err() + published.out());
         assertTrue(published.out().contains("gpus: 2"), published.out());
         byte[] wire = Files.readAllBytes(entry);
@@ -592,12 +583,10 @@ class ReleaseCommandTest {
                 runPublish(image, "--ovmf", vector("ovmf_AmdSev_suffix.bin").toString(), "--gpus", "2");
         assertTrue(noRims.code() != 0, noRims.out());
         assertTrue(noRims.err().contains("--gpus 2: needs the GPUs' reference values"), noRims.err());
-        Run nine = run(
-                publishOnGpus(image, "9", dir.resolve("e"), dir.resolve("p")).toArray(String[]::new));
+        Run nine = publishOnGpus(image, "9", dir.resolve("e"), dir.resolve("p"));
         assertTrue(nine.code() != 0, nine.out());
         assertTrue(nine.err().contains("--gpus 9: must be 0 to 8"), nine.err());
-        Run rimsWithoutGpus = run(
-                publishOnGpus(image, "0", dir.resolve("e"), dir.resolve("p")).toArray(String[]::new));
+        Run rimsWithoutGpus = publishOnGpus(image, "0", dir.resolve("e"), dir.resolve("p"));
         assertTrue(rimsWithoutGpus.code() != 0, rimsWithoutGpus.out());
         assertTrue(rimsWithoutGpus.err().contains("needs --gpus N"), rimsWithoutGpus.err());
         // A file that is not a signed NVIDIA RIM (here: the attestation report) is refused, named.

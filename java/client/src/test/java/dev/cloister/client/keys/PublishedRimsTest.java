@@ -91,20 +91,7 @@ class PublishedRimsTest {
                 0x11, ReleaseTransparencyTest.NOW, ReleaseTransparencyTest.NOW.plusSeconds(60), 0, false, gpus);
         return new ReleaseTransparency.PublishedRelease(
                 dev.cloister.ledger.entry.SignedRelease.sign(
-                        new dev.cloister.ledger.entry.ReleaseManifest(
-                                m.release() + " on " + gpuCount,
-                                m.notBefore(),
-                                m.notAfter(),
-                                m.maxVmpl(),
-                                m.smtAllowed(),
-                                m.snpShapes(),
-                                m.tdx(),
-                                m.gpus(),
-                                gpuCount,
-                                m.images(),
-                                m.launchDescription(),
-                                m.sourceRevision(),
-                                m.buildRecipe()),
+                        m.withRelease(m.release() + " on " + gpuCount).withGpus(m.gpus(), gpuCount),
                         ReleaseTransparencyTest.RELEASE_KEY),
                 1,
                 2);
