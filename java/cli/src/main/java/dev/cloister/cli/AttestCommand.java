@@ -3,17 +3,25 @@ package dev.cloister.cli;
 import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.AttestationResult;
 import dev.cloister.attest.AttestationVerifier;
+import dev.cloister.attest.ReferenceValue;
 import dev.cloister.attest.bundle.EvidenceBundle;
 import dev.cloister.attest.nvgpu.NvidiaGpuEndorsements;
 import dev.cloister.attest.nvgpu.NvidiaGpuEvidence;
 import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.nvgpu.NvidiaRim;
 import dev.cloister.attest.policy.PolicyFile;
+import dev.cloister.attest.ratls.GpuFreshness;
 import dev.cloister.attest.sevsnp.SevSnpEndorsements;
 import dev.cloister.attest.sevsnp.SevSnpEvidence;
 import dev.cloister.attest.tdx.TdxCollateral;
 import dev.cloister.attest.tdx.TdxEndorsements;
 import dev.cloister.attest.tdx.TdxEvidence;
+import dev.cloister.base.Bytes;
+import dev.cloister.ledger.FormatException;
+import dev.cloister.ledger.entry.LedgerEntry;
+import dev.cloister.ledger.entry.ReleaseManifest;
+import dev.cloister.ledger.entry.SignedRelease;
+import dev.cloister.server.command.Arguments;
 import dev.cloister.server.command.UsageException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -26,6 +34,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -112,6 +121,30 @@ public final class AttestCommand implements Runnable {
                 description = "NVIDIA: a directory of signed RIMs (*.swidtag) to match measurements against")
         Path rims;
 
+        @Option(
+                names = "--gpus",
+                description = "bundle: exactly how many GPUs it must carry (default: the --release-entry's gpu_count, "
+                        + "else 0)")
+        Integer gpus;
+
+        @Option(
+                names = "--release-entry",
+                paramLabel = "FILE",
+                description = "bundle: the signed release entry ('release publish --entry-out') the CPU report must "
+                        + "measure and whose gpu_count the bundle must carry (its signature is not checked here)")
+        Path releaseEntry;
+
+        @Option(
+                names = "--gpu-refreshed-at",
+                description = "bundle: the GPU refresh time of the RA-TLS certificate's evidence (with --gpu-salt): "
+                        + "GPU i's report must carry that freshness's nonce i")
+        Instant gpuRefreshedAt;
+
+        @Option(
+                names = "--gpu-salt",
+                description = "bundle: the GPU nonce salt (32 bytes, hex) of the RA-TLS certificate's evidence")
+        String gpuSalt;
+
         @Option(names = "--at", description = "Verify as of this instant (ISO-8601; default: now)")
         Instant at;
 
@@ -144,7 +177,7 @@ public final class AttestCommand implements Runnable {
                                         .encodePrettily());
                 out.flush();
                 return 0;
-            } catch (FileSystemException usage) {
+            } catch (FileSystemException | UsageException usage) {
                 throw usage;
             } catch (AttestationException | IOException | RuntimeException e) {
                 out.println(new JsonObject()
@@ -214,32 +247,107 @@ public final class AttestCommand implements Runnable {
         private List<AttestationResult> bundle(
                 AttestationVerifier verifier, EvidenceBundle bundle, Instant now, PolicyFile policy)
                 throws AttestationException, IOException {
+            Optional<ReleaseManifest> release = releaseManifest();
+            if (gpus != null && (gpus < 0 || gpus > EvidenceBundle.MAX_GPUS)) {
+                throw new UsageException("--gpus " + gpus, "must be 0 to " + EvidenceBundle.MAX_GPUS);
+            }
+            if (gpus != null && release.isPresent() && gpus != release.get().gpuCount()) {
+                throw new UsageException(
+                        "--gpus " + gpus,
+                        "differs from the --release-entry's gpu_count "
+                                + release.get().gpuCount());
+            }
+            Optional<GpuFreshness> freshness = gpuFreshness();
             List<AttestationResult> results = new ArrayList<>();
             if (!EvidenceBundle.SEV_SNP_REPORT.equals(bundle.cpu().mediaType())) {
                 throw new AttestationException("bundle: CPU evidence of type "
                         + bundle.cpu().mediaType() + " is not supported by this command yet");
             }
+            // The count first (cheap): exactly as many GPUs as asked, or as the release runs on.
+            int expected =
+                    gpus != null ? gpus : release.map(ReleaseManifest::gpuCount).orElse(0);
+            if (bundle.gpus().size() != expected) {
+                throw new AttestationException(
+                        "bundle: it carries the evidence of " + bundle.gpus().size()
+                                + " GPU(s), "
+                                + (gpus != null
+                                        ? "--gpus says " + expected
+                                        : release.isPresent()
+                                                ? "the release's gpu_count is " + expected
+                                                : "want 0 (give --gpus N or --release-entry)"));
+            }
             byte[] chain = bundle.cpuEndorsements().value().toByteArray();
-            results.add(verifier.verify(
+            AttestationResult cpu = verifier.verify(
                     now,
                     SevSnpEvidence.of(bundle.cpu().value().toByteArray()),
                     // VCEK first, then ASK and ARK (EvidenceBundle's cpu-endorsements), as RA-TLS reads it.
                     SevSnpEndorsements.of(firstPemCertificate(chain), restOfPemChain(chain)),
-                    policy.sevSnp()));
-            // Every GPU of a multi-GPU bundle, each under its own chain, and no GPU counted twice.
+                    policy.sevSnp());
+            results.add(cpu);
+            if (release.isPresent()
+                    && cpu.claims() instanceof dev.cloister.attest.sevsnp.SevSnpClaims c
+                    && !release.get().snpLaunchDigests().contains(Bytes.of(c.measurement()))) {
+                throw new AttestationException("bundle: the CPU report measures "
+                        + dev.cloister.base.Hex.format(c.measurement()) + ", which release '"
+                        + release.get().release() + "' does not name");
+            }
+            NvidiaGpuPolicy gpuPolicy = gpuPolicy(now, policy.nvidiaGpu());
+            if (!bundle.gpus().isEmpty() && freshness.isEmpty() && gpuPolicy.nonce() instanceof ReferenceValue.Skip) {
+                throw new AttestationException("bundle: no nonce to check its GPU reports against: give "
+                        + "--gpu-refreshed-at and --gpu-salt (the RA-TLS certificate's GPU freshness) or "
+                        + "nvidia-gpu.nonce in --policy");
+            }
+            // Every GPU of a multi-GPU bundle, each under its own chain and with its own nonce, and no GPU counted
+            // twice.
             List<NvidiaGpuEndorsements> chains = new ArrayList<>();
-            for (EvidenceBundle.GpuEntries g : bundle.gpus()) {
+            List<EvidenceBundle.GpuEntries> all = bundle.gpus();
+            for (int i = 0; i < all.size(); i++) {
+                EvidenceBundle.GpuEntries g = all.get(i);
                 NvidiaGpuEndorsements gpuChain =
                         NvidiaGpuEndorsements.ofPem(g.endorsements().value().toByteArray());
                 chains.add(gpuChain);
-                results.add(verifier.verify(
-                        now,
-                        NvidiaGpuEvidence.of(g.report().value().toByteArray()),
-                        gpuChain,
-                        gpuPolicy(now, policy.nvidiaGpu())));
+                int gpu = i;
+                NvidiaGpuPolicy own = freshness
+                        .map(f -> gpuPolicy.withNonce(new ReferenceValue.Digests(List.of(Bytes.of(f.nonce(gpu))))))
+                        .orElse(gpuPolicy);
+                try {
+                    results.add(verifier.verify(
+                            now, NvidiaGpuEvidence.of(g.report().value().toByteArray()), gpuChain, own));
+                } catch (AttestationException e) {
+                    throw e.whileDoing("verifying GPU " + i + " of " + all.size() + " in the bundle");
+                }
             }
             dev.cloister.attest.nvgpu.NvidiaGpuIdentity.requireDistinct(chains);
             return results;
+        }
+
+        /** The release of {@code --release-entry}, if given. */
+        private Optional<ReleaseManifest> releaseManifest() throws IOException {
+            if (releaseEntry == null) return Optional.empty();
+            try {
+                if (!(LedgerEntry.decode(readBounded(releaseEntry, 65535)) instanceof SignedRelease signed)) {
+                    throw new UsageException("--release-entry " + releaseEntry, "is not a signed release");
+                }
+                return Optional.of(signed.manifest());
+            } catch (FormatException e) {
+                throw new UsageException("--release-entry " + releaseEntry, e.getMessage());
+            }
+        }
+
+        /** The GPU freshness of {@code --gpu-refreshed-at} and {@code --gpu-salt} (both or neither). */
+        private Optional<GpuFreshness> gpuFreshness() {
+            if ((gpuRefreshedAt == null) != (gpuSalt == null)) {
+                throw new UsageException("--gpu-refreshed-at / --gpu-salt", "go together");
+            }
+            if (gpuRefreshedAt == null) return Optional.empty();
+            try {
+                return Optional.of(new GpuFreshness(
+                        gpuRefreshedAt,
+                        Bytes.of(Arguments.hex(
+                                "--gpu-salt", gpuSalt.toLowerCase(java.util.Locale.ROOT), GpuFreshness.SALT_LENGTH))));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--gpu-refreshed-at " + gpuRefreshedAt, e.getMessage());
+            }
         }
 
         private SevSnpEndorsements sevSnpEndorsements(Path certsFile, byte[] chain)

@@ -1,12 +1,15 @@
 package dev.cloister.cli;
 
+import dev.cloister.attest.AttestationException;
 import dev.cloister.attest.measure.MeasurementException;
 import dev.cloister.attest.measure.TdvfImage;
 import dev.cloister.attest.measure.VcpuType;
 import dev.cloister.attest.measure.VmmType;
+import dev.cloister.attest.nvgpu.NvidiaRim;
 import dev.cloister.base.Bytes;
 import dev.cloister.ledger.FormatException;
 import dev.cloister.ledger.entry.Digest;
+import dev.cloister.ledger.entry.GpuReferenceValue;
 import dev.cloister.ledger.entry.LedgerEntry;
 import dev.cloister.ledger.entry.ReleaseManifest;
 import dev.cloister.ledger.entry.ReleaseRevocation;
@@ -193,6 +196,41 @@ public final class ReleaseCommand implements Runnable {
             String hex;
         }
 
+        @Option(
+                names = "--gpus",
+                defaultValue = "0",
+                description = "How many confidential GPUs the release runs on, 0 to 8 (gpu_count: clients require "
+                        + "exactly as many distinct GPUs; default: ${DEFAULT-VALUE}); with 1 or more, name each GPU "
+                        + "model's RIMs with --gpu-model")
+        int gpus;
+
+        @ArgGroup(exclusive = false, multiplicity = "0..*")
+        List<GpuRimOptions> gpuRims = new ArrayList<>();
+
+        /** One GPU model's reference values: {@code --gpu-model NAME --driver-rim FILE --vbios-rim FILE}. */
+        static final class GpuRimOptions {
+            @Option(
+                    names = "--gpu-model",
+                    required = true,
+                    description = "A GPU model (architecture, e.g. HOPPER) the release runs on; repeat the group per "
+                            + "model")
+            String model;
+
+            @Option(
+                    names = "--driver-rim",
+                    required = true,
+                    paramLabel = "FILE",
+                    description = "The NVIDIA driver RIM (signed .swidtag) its measurements must match")
+            Path driverRim;
+
+            @Option(
+                    names = "--vbios-rim",
+                    required = true,
+                    paramLabel = "FILE",
+                    description = "The NVIDIA VBIOS RIM (signed .swidtag) its measurements must match")
+            Path vbiosRim;
+        }
+
         @Option(names = "--name", description = "Release name (default: cloister-enclave and the commit)")
         String name;
 
@@ -273,6 +311,13 @@ public final class ReleaseCommand implements Runnable {
                 throw new UsageException("--source-revision", "build-info.json names no commit: give one");
             }
             Instant from = (notBefore != null ? notBefore : Instant.now()).truncatedTo(ChronoUnit.SECONDS);
+            List<GpuReferenceValue> gpuReferenceValues;
+            try {
+                gpuReferenceValues = gpuReferenceValues(from);
+            } catch (AttestationException e) {
+                spec.commandLine().getErr().println("cloister release publish: " + e.getMessage());
+                return 1;
+            }
             SignedRelease release;
             try {
                 ReleaseManifest manifest = new ReleaseManifest(
@@ -290,7 +335,8 @@ public final class ReleaseCommand implements Runnable {
                                         (TdxPlatform p) -> p.platform().getBytes(StandardCharsets.UTF_8),
                                         java.util.Arrays::compareUnsigned))
                                 .toList(),
-                        List.of(),
+                        gpuReferenceValues,
+                        gpus,
                         measured.images(),
                         Bytes.of(measured.launchDescription().getBytes(StandardCharsets.UTF_8)),
                         revision,
@@ -322,8 +368,73 @@ public final class ReleaseCommand implements Runnable {
                 out.println("tdx platform '" + p.platform() + "' (" + p.firmware() + "): mrtd "
                         + p.mrtd().hex() + ", rtmr0 " + p.rtmr0().hex());
             }
+            if (release.manifest().gpuCount() > 0) {
+                out.println("gpus: " + release.manifest().gpuCount());
+            }
+            for (GpuReferenceValue g : release.manifest().gpus()) {
+                out.println("gpu model '" + g.model() + "': driver RIM sha384 "
+                        + g.driverRim().value().hex() + ", VBIOS RIM sha384 "
+                        + g.vbiosRim().value().hex());
+            }
             out.flush();
             return 0;
+        }
+
+        /**
+         * The GPU reference values of {@code --gpu-model}: per model, the SHA-384 digests of its driver and VBIOS RIMs,
+         * each RIM verified as NVIDIA-signed at the start of the release's validity ({@code from}); sorted by model.
+         * A release on GPUs must name them (its GPUs would otherwise be appraised against no reference values).
+         */
+        private List<GpuReferenceValue> gpuReferenceValues(Instant from) throws IOException, AttestationException {
+            if (gpus < 0 || gpus > ReleaseManifest.MAX_GPU_COUNT) {
+                throw new UsageException("--gpus " + gpus, "must be 0 to " + ReleaseManifest.MAX_GPU_COUNT);
+            }
+            if (gpus > 0 && gpuRims.isEmpty()) {
+                throw new UsageException(
+                        "--gpus " + gpus,
+                        "needs the GPUs' reference values: --gpu-model NAME --driver-rim FILE --vbios-rim FILE");
+            }
+            if (gpus == 0 && !gpuRims.isEmpty()) {
+                throw new UsageException("--gpu-model", "needs --gpus N (how many GPUs the release runs on)");
+            }
+            List<GpuReferenceValue> values = new ArrayList<>();
+            for (GpuRimOptions g : gpuRims) {
+                Digest driver = rimDigest(from, "--driver-rim", g.driverRim);
+                Digest vbios = rimDigest(from, "--vbios-rim", g.vbiosRim);
+                try {
+                    values.add(new GpuReferenceValue(g.model, driver, vbios));
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--gpu-model " + g.model, e.getMessage());
+                }
+            }
+            values.sort(java.util.Comparator.comparing(
+                    (GpuReferenceValue v) -> v.model().getBytes(StandardCharsets.UTF_8),
+                    java.util.Arrays::compareUnsigned));
+            for (int i = 1; i < values.size(); i++) {
+                if (values.get(i - 1).model().equals(values.get(i).model())) {
+                    throw new UsageException(
+                            "--gpu-model " + values.get(i).model(), "is named twice (one driver and VBIOS RIM each)");
+                }
+            }
+            return values;
+        }
+
+        /** The SHA-384 of a RIM file that verifies as a signed NVIDIA RIM at {@code at}. */
+        private static Digest rimDigest(Instant at, String option, Path file) throws IOException, AttestationException {
+            byte[] xml = ReleaseImage.readBounded(file, NvidiaRim.MAX_RIM_BYTES);
+            try {
+                NvidiaRim.verify(at, xml);
+            } catch (AttestationException e) {
+                throw e.whileDoing("reading " + option + " " + file);
+            }
+            try {
+                return new Digest(
+                        Digest.Algorithm.SHA_384,
+                        Bytes.of(java.security.MessageDigest.getInstance("SHA-384")
+                                .digest(xml)));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         /** One platform's MRTD (from its TDVF, or as given) and RTMR0. */

@@ -186,16 +186,141 @@ class AttestVerifyCommandTest {
         return Files.write(dir.resolve(sameGpuTwice ? "two.cbor" : "one.cbor"), bundle.encode());
     }
 
+    /** The SEV-SNP policy the real Milan report needs, and the nonce the real H100 report was made for. */
+    private Path bundlePolicy() throws Exception {
+        return Files.writeString(
+                dir.resolve("bundle-policy.json"),
+                "{\"sev-snp\":{\"smt\":\"allowed\"},\"nvidia-gpu\":{\"nonce\":\"" + H100_NONCE + "\"}}");
+    }
+
+    private static final String H100_NONCE = "931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb";
+
     @Test
     void aBundleShowingOneRealGpuTwiceIsRefused() throws Exception {
-        Path smt = Files.writeString(dir.resolve("smt.json"), "{\"sev-snp\":{\"smt\":\"allowed\"}}");
+        String policy = bundlePolicy().toString();
         Run one = run(
-                "--kind", "bundle", "--evidence", realBundle(false).toString(), "--policy", smt.toString(), "--at", AT);
+                "--kind",
+                "bundle",
+                "--evidence",
+                realBundle(false).toString(),
+                "--policy",
+                policy,
+                "--gpus",
+                "1",
+                "--at",
+                AT);
         assertEquals(0, one.code(), one.json()::encodePrettily);
         Run two = run(
-                "--kind", "bundle", "--evidence", realBundle(true).toString(), "--policy", smt.toString(), "--at", AT);
+                "--kind",
+                "bundle",
+                "--evidence",
+                realBundle(true).toString(),
+                "--policy",
+                policy,
+                "--gpus",
+                "2",
+                "--at",
+                AT);
         assertEquals(1, two.code(), two.json()::encodePrettily);
         assertTrue(two.json().getString("reason").contains("GPU 0 and GPU 1 are the same GPU"), two.json()::encode);
+    }
+
+    @Test
+    void aBundleWithAnotherGpuCountThanAskedOrTheReleasesIsRefused() throws Exception {
+        String policy = bundlePolicy().toString();
+        String bundle = realBundle(false).toString();
+        Run two = run("--kind", "bundle", "--evidence", bundle, "--policy", policy, "--gpus", "2", "--at", AT);
+        assertEquals(1, two.code(), two.json()::encodePrettily);
+        assertTrue(
+                two.json().getString("reason").contains("carries the evidence of 1 GPU(s), --gpus says 2"),
+                two.json()::encode);
+        Run none = run("--kind", "bundle", "--evidence", bundle, "--policy", policy, "--at", AT);
+        assertEquals(1, none.code(), none.json()::encodePrettily);
+        assertTrue(none.json().getString("reason").contains("want 0 (give --gpus N"), none.json()::encode);
+        // A release on two GPUs: its gpu_count is the count.
+        dev.cloister.ledger.entry.Digest rim = new dev.cloister.ledger.entry.Digest(
+                dev.cloister.ledger.entry.Digest.Algorithm.SHA_384, dev.cloister.base.Bytes.of(new byte[48]));
+        var manifest = new dev.cloister.ledger.entry.ReleaseManifest(
+                "two-gpu release",
+                java.time.Instant.parse("2026-01-01T00:00:00Z"),
+                java.time.Instant.parse("2027-01-01T00:00:00Z"),
+                0,
+                true,
+                List.of(new dev.cloister.ledger.entry.SnpShape(1, 1, dev.cloister.base.Bytes.of(new byte[48]))),
+                java.util.Optional.empty(),
+                List.of(),
+                List.of(new dev.cloister.ledger.entry.GpuReferenceValue("HOPPER", rim, rim)),
+                2,
+                List.of(new dev.cloister.ledger.entry.ImageDigest(
+                        "vmlinuz",
+                        new dev.cloister.ledger.entry.Digest(
+                                dev.cloister.ledger.entry.Digest.Algorithm.SHA_256,
+                                dev.cloister.base.Bytes.of(new byte[32])))),
+                dev.cloister.base.Bytes.EMPTY,
+                "0123456789abcdef",
+                new dev.cloister.ledger.entry.Digest(
+                        dev.cloister.ledger.entry.Digest.Algorithm.SHA_256, dev.cloister.base.Bytes.of(new byte[32])));
+        Path entry = Files.write(
+                dir.resolve("release.entry"),
+                dev.cloister.ledger.entry.SignedRelease.sign(
+                                manifest,
+                                dev.cloister.ledger.note.Ed25519NoteSigner.generate(
+                                        "release.example", new java.security.SecureRandom()))
+                        .encode());
+        Run release = run(
+                "--kind",
+                "bundle",
+                "--evidence",
+                bundle,
+                "--policy",
+                policy,
+                "--release-entry",
+                entry.toString(),
+                "--at",
+                AT);
+        assertEquals(1, release.code(), release.json()::encodePrettily);
+        assertTrue(
+                release.json().getString("reason").contains("1 GPU(s), the release's gpu_count is 2"),
+                release.json()::encode);
+    }
+
+    @Test
+    void eachGpuIsVerifiedWithItsOwnFreshnessNonce() throws Exception {
+        String policy = bundlePolicy().toString();
+        String bundle = realBundle(false).toString();
+        // GPU 0 must carry nonce 0 of the certificate's GPU freshness: the real report was made for another nonce
+        // (the freshness replaces the policy file's nonce).
+        Run other = run(
+                "--kind",
+                "bundle",
+                "--evidence",
+                bundle,
+                "--policy",
+                policy,
+                "--gpus",
+                "1",
+                "--gpu-refreshed-at",
+                "2026-11-27T23:59:00Z",
+                "--gpu-salt",
+                "00".repeat(32),
+                "--at",
+                AT);
+        assertEquals(1, other.code(), other.json()::encodePrettily);
+        String reason = other.json().getString("reason");
+        assertTrue(reason.contains("while verifying GPU 0 of 1 in the bundle"), reason);
+        assertTrue(reason.contains("nonce"), reason);
+        assertTrue(
+                reason.contains(dev.cloister.base.Hex.format(new dev.cloister.attest.ratls.GpuFreshness(
+                                java.time.Instant.parse("2026-11-27T23:59:00Z"),
+                                dev.cloister.base.Bytes.of(new byte[32]))
+                        .nonce(0))),
+                reason);
+        // No nonce at all: refused, not skipped.
+        Path smt = Files.writeString(dir.resolve("smt.json"), "{\"sev-snp\":{\"smt\":\"allowed\"}}");
+        Run unchecked =
+                run("--kind", "bundle", "--evidence", bundle, "--policy", smt.toString(), "--gpus", "1", "--at", AT);
+        assertEquals(1, unchecked.code(), unchecked.json()::encodePrettily);
+        assertTrue(unchecked.json().getString("reason").contains("no nonce to check"), unchecked.json()::encode);
     }
 
     /** Intel's PCS collateral of the SPR quote in the layout --collateral reads. */

@@ -4,11 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cloister.attest.AttestationVerifier;
 import dev.cloister.attest.measure.LaunchDescriptionJson;
 import dev.cloister.attest.measure.QemuDirectBootKernel;
 import dev.cloister.attest.measure.Rtmr;
 import dev.cloister.attest.measure.TdvfImage;
 import dev.cloister.attest.measure.VmmType;
+import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
+import dev.cloister.attest.ratls.AttestationMode;
+import dev.cloister.attest.ratls.EnclaveIdentity;
+import dev.cloister.attest.ratls.RaTlsAttestation;
+import dev.cloister.attest.ratls.RaTlsException;
+import dev.cloister.attest.ratls.RaTlsPolicy;
+import dev.cloister.attest.ratls.RaTlsVerifier;
+import dev.cloister.attest.sim.SimulatedNvidiaGpu;
+import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
 import dev.cloister.client.keys.KeyConsistencyException;
 import dev.cloister.client.keys.LedgerView;
 import dev.cloister.client.keys.ReleaseTransparency;
@@ -156,6 +166,10 @@ class ReleaseCommandTest {
         return args;
     }
 
+    private Run runPublish(Path image, String... more) {
+        return run(publish(image, more).toArray(String[]::new));
+    }
+
     private ReleaseTransparency client() {
         TileReader tiles = new TileReader(new HttpTileSource(URI.create(ledger), Duration.ofSeconds(10)));
         return new ReleaseTransparency(
@@ -171,21 +185,20 @@ class ReleaseCommandTest {
         Path image = image("image", new byte[0]);
         Path entry = dir.resolve("release.entry");
         Path proof = dir.resolve("release.proof");
-        Run published = run(publish(
-                        image,
-                        "--ovmf",
-                        vector("ovmf_AmdSev_suffix.bin").toString(),
-                        "--vcpus",
-                        "1",
-                        "--vcpu-type",
-                        "EPYC-v4",
-                        "--guest-features",
-                        "0x21",
-                        "--entry-out",
-                        entry.toString(),
-                        "--proof-out",
-                        proof.toString())
-                .toArray(String[]::new));
+        Run published = runPublish(
+                image,
+                "--ovmf",
+                vector("ovmf_AmdSev_suffix.bin").toString(),
+                "--vcpus",
+                "1",
+                "--vcpu-type",
+                "EPYC-v4",
+                "--guest-features",
+                "0x21",
+                "--entry-out",
+                entry.toString(),
+                "--proof-out",
+                proof.toString());
         assertEquals(0, published.code(), published.err() + published.out());
         assertTrue(
                 published.out().contains("sev-snp 1 vCPU, guest features 0x21: " + CvmMeasureCommandTest.SNP_DEFAULT),
@@ -221,8 +234,7 @@ class ReleaseCommandTest {
         // The same image from its launch description, for two VM shapes.
         Path description =
                 Files.writeString(dir.resolve("launch.json"), release.manifest().launchDescriptionText());
-        Run shapes = run(publish(image, "--launch-inputs", description.toString(), "--vcpus", "4,1")
-                .toArray(String[]::new));
+        Run shapes = runPublish(image, "--launch-inputs", description.toString(), "--vcpus", "4,1");
         assertEquals(0, shapes.code(), shapes.err() + shapes.out());
         assertTrue(shapes.out().contains("sev-snp 1 vCPU, guest features 0x21: " + CvmMeasureCommandTest.SNP_DEFAULT));
         assertTrue(shapes.out().contains("sev-snp 4 vCPUs, guest features 0x21: "), shapes.out());
@@ -276,8 +288,7 @@ class ReleaseCommandTest {
                 description.toString());
         assertEquals(0, measured.code(), measured.err());
         Path other = image("other", new byte[] {1});
-        Run refused =
-                run(publish(other, "--launch-inputs", description.toString()).toArray(String[]::new));
+        Run refused = runPublish(other, "--launch-inputs", description.toString());
         assertEquals(1, refused.code(), refused.out());
         assertTrue(refused.err().contains("kernel_hash e3b0c442"), refused.err());
         assertTrue(refused.err().contains("is not the image's vmlinuz 4bf5122f"), refused.err());
@@ -315,33 +326,32 @@ class ReleaseCommandTest {
         Path tdvf = Files.write(dir.resolve("OVMF.tdx.fd"), syntheticTdvf());
         Path entry = dir.resolve("tdx.entry");
         Path proof = dir.resolve("tdx.proof");
-        Run published = run(publish(
-                        image,
-                        "--ovmf",
-                        vector("ovmf_AmdSev_suffix.bin").toString(),
-                        "--vcpus",
-                        "1",
-                        "--entry-out",
-                        entry.toString(),
-                        "--proof-out",
-                        proof.toString(),
-                        "--tdx-memory",
-                        "2G",
-                        "--tdx-platform",
-                        "gcp c3-standard-4",
-                        "--tdx-mrtd",
-                        "ab".repeat(48),
-                        "--tdx-firmware",
-                        "gce tdx-ovmf 2025-01",
-                        "--tdx-rtmr0",
-                        "cd".repeat(48),
-                        "--tdx-platform",
-                        "azure DCesv5",
-                        "--tdvf",
-                        tdvf.toString(),
-                        "--tdx-rtmr0",
-                        "ef".repeat(48))
-                .toArray(String[]::new));
+        Run published = runPublish(
+                image,
+                "--ovmf",
+                vector("ovmf_AmdSev_suffix.bin").toString(),
+                "--vcpus",
+                "1",
+                "--entry-out",
+                entry.toString(),
+                "--proof-out",
+                proof.toString(),
+                "--tdx-memory",
+                "2G",
+                "--tdx-platform",
+                "gcp c3-standard-4",
+                "--tdx-mrtd",
+                "ab".repeat(48),
+                "--tdx-firmware",
+                "gce tdx-ovmf 2025-01",
+                "--tdx-rtmr0",
+                "cd".repeat(48),
+                "--tdx-platform",
+                "azure DCesv5",
+                "--tdvf",
+                tdvf.toString(),
+                "--tdx-rtmr0",
+                "ef".repeat(48));
         assertEquals(0, published.code(), published.err() + published.out());
         byte[] wire = Files.readAllBytes(entry);
         assertEquals(SignedRelease.TYPE_V3, wire[3]);
@@ -391,64 +401,211 @@ class ReleaseCommandTest {
     @Test
     void tdxPlatformOptionsAreChecked() throws Exception {
         Path image = image("tdx-bad", Files.readAllBytes(CvmMeasureCommandTest.bzImage()));
-        Run noFirmware = run(publish(
-                        image,
-                        "--ovmf",
-                        vector("ovmf_AmdSev_suffix.bin").toString(),
-                        "--tdx-platform",
-                        "p",
-                        "--tdx-mrtd",
-                        "ab".repeat(48),
-                        "--tdx-rtmr0",
-                        "cd".repeat(48))
-                .toArray(String[]::new));
+        Run noFirmware = runPublish(
+                image,
+                "--ovmf",
+                vector("ovmf_AmdSev_suffix.bin").toString(),
+                "--tdx-platform",
+                "p",
+                "--tdx-mrtd",
+                "ab".repeat(48),
+                "--tdx-rtmr0",
+                "cd".repeat(48));
         assertTrue(noFirmware.code() != 0, noFirmware.out());
         assertTrue(noFirmware.err().contains("needs --tdx-firmware"), noFirmware.err());
-        Run shortRtmr0 = run(publish(
-                        image,
-                        "--ovmf",
-                        vector("ovmf_AmdSev_suffix.bin").toString(),
-                        "--tdx-platform",
-                        "p",
-                        "--tdx-mrtd",
-                        "ab".repeat(48),
-                        "--tdx-firmware",
-                        "f",
-                        "--tdx-rtmr0",
-                        "cd".repeat(47))
-                .toArray(String[]::new));
+        Run shortRtmr0 = runPublish(
+                image,
+                "--ovmf",
+                vector("ovmf_AmdSev_suffix.bin").toString(),
+                "--tdx-platform",
+                "p",
+                "--tdx-mrtd",
+                "ab".repeat(48),
+                "--tdx-firmware",
+                "f",
+                "--tdx-rtmr0",
+                "cd".repeat(47));
         assertTrue(shortRtmr0.code() != 0, shortRtmr0.out());
         assertTrue(shortRtmr0.err().contains("--tdx-rtmr0"), shortRtmr0.err());
-        Run badTdvf = run(publish(
-                        image,
-                        "--ovmf",
-                        vector("ovmf_AmdSev_suffix.bin").toString(),
-                        "--tdx-platform",
-                        "p",
-                        "--tdvf",
-                        Files.write(dir.resolve("not-a-tdvf"), new byte[8192]).toString(),
-                        "--tdx-rtmr0",
-                        "cd".repeat(48))
-                .toArray(String[]::new));
+        Run badTdvf = runPublish(
+                image,
+                "--ovmf",
+                vector("ovmf_AmdSev_suffix.bin").toString(),
+                "--tdx-platform",
+                "p",
+                "--tdvf",
+                Files.write(dir.resolve("not-a-tdvf"), new byte[8192]).toString(),
+                "--tdx-rtmr0",
+                "cd".repeat(48));
         assertEquals(1, badTdvf.code(), badTdvf.out());
         assertTrue(badTdvf.err().contains("TDVF"), badTdvf.err());
-        Run noRtmr0 = run(publish(
-                        image,
-                        "--ovmf",
-                        vector("ovmf_AmdSev_suffix.bin").toString(),
-                        "--tdx-platform",
-                        "p",
-                        "--tdx-mrtd",
-                        "ab".repeat(48),
-                        "--tdx-firmware",
-                        "f")
-                .toArray(String[]::new));
+        Run noRtmr0 = runPublish(
+                image,
+                "--ovmf",
+                vector("ovmf_AmdSev_suffix.bin").toString(),
+                "--tdx-platform",
+                "p",
+                "--tdx-mrtd",
+                "ab".repeat(48),
+                "--tdx-firmware",
+                "f");
         assertTrue(noRtmr0.code() != 0, noRtmr0.out());
         assertTrue(noRtmr0.err().contains("--tdx-rtmr0"), noRtmr0.err());
-        Run smallMemory = run(
-                publish(image, "--ovmf", vector("ovmf_AmdSev_suffix.bin").toString(), "--tdx", "--tdx-memory", "64M")
-                        .toArray(String[]::new));
+        Run smallMemory = runPublish(
+                image, "--ovmf", vector("ovmf_AmdSev_suffix.bin").toString(), "--tdx", "--tdx-memory", "64M");
         assertEquals(1, smallMemory.code(), smallMemory.out());
         assertTrue(smallMemory.err().contains("guest memory of 67108864 bytes"), smallMemory.err());
+    }
+
+    private static Path nvtrust(String name) {
+        return Path.of(System.getProperty("cloister.vectors")).resolve("nvidia-gpu/nvtrust/" + name);
+    }
+
+    /** When nvtrust's test RIMs verify (their signer chain is valid then). */
+    private static final String RIM_TIME = "2024-06-01T00:00:00Z";
+
+    private Run publishOnGpus(Path image, String gpus, Path entry, Path proof) {
+        return runPublish(
+                image,
+                "--ovmf",
+                vector("ovmf_AmdSev_suffix.bin").toString(),
+                "--vcpus",
+                "1",
+                "--not-before",
+                RIM_TIME,
+                "--valid-for",
+                "P3650D",
+                "--gpus",
+                gpus,
+                "--gpu-model",
+                "HOPPER",
+                "--driver-rim",
+                nvtrust("Driver_RIM_test_no_gpu.swidtag").toString(),
+                "--vbios-rim",
+                nvtrust("1010_0200_882_96005E0001_test_no_gpu.swidtag").toString(),
+                "--entry-out",
+                entry.toString(),
+                "--proof-out",
+                proof.toString());
+    }
+
+    @Test
+    void publishesAReleaseOnTwoGpusThatAClientAppraisesAnEnclaveAgainst() throws Exception {
+        Path image = image("gpu-image", new byte[0]);
+        Path entry = dir.resolve("gpu.entry");
+        Path proof = dir.resolve("gpu.proof");
+        Run published = publishOnGpus(image, "2", entry, proof);
+        assertEquals(0, published.code(), published.err() + published.out());
+        assertTrue(published.out().contains("gpus: 2"), published.out());
+        byte[] wire = Files.readAllBytes(entry);
+        assertEquals(SignedRelease.TYPE_V3, wire[3]);
+        SignedRelease release = (SignedRelease) LedgerEntry.decode(wire);
+        assertEquals(2, release.manifest().gpuCount());
+        var hopper = release.manifest().gpus().getFirst();
+        assertEquals("HOPPER", hopper.model());
+        assertEquals(
+                java.util.HexFormat.of()
+                        .formatHex(java.security.MessageDigest.getInstance("SHA-384")
+                                .digest(Files.readAllBytes(nvtrust("Driver_RIM_test_no_gpu.swidtag")))),
+                hopper.driverRim().value().hex());
+        assertTrue(published.out().contains("gpu model 'HOPPER': driver RIM sha384 "), published.out());
+
+        // The client's default GPU policy takes the count and the RIMs from the release it accepted.
+        List<ReleaseTransparency.PublishedRelease> accepted =
+                client().check(new KeyProofs(List.of(TlogProof.parse(Files.readAllBytes(proof)))), Instant.now());
+        byte[] measurement =
+                release.manifest().snpShapes().getFirst().launchDigest().toByteArray();
+        Path sim = dir.resolve("sim");
+        SimulatedSevSnpPlatform cpu = SimulatedSevSnpPlatform.openOrCreate(sim.resolve("cpu"), Instant.now(), random);
+        List<SimulatedNvidiaGpu> gpus = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            gpus.add(SimulatedNvidiaGpu.openOrCreate(sim.resolve("gpu-" + i), Instant.now(), random));
+        }
+        RaTlsPolicy.RequireGpu fromLedger = new RaTlsPolicy.RequireGpu(
+                NvidiaGpuPolicy.genuineNvidia()
+                        .withTrustedRoots(
+                                gpus.stream().map(SimulatedNvidiaGpu::root).toList()),
+                Duration.ofMinutes(5),
+                new RaTlsPolicy.FromLedger());
+        RaTlsPolicy.RequireGpu applied =
+                (RaTlsPolicy.RequireGpu) ReleaseTransparency.applyPublishedRims(fromLedger, accepted);
+        RaTlsPolicy policy = RaTlsPolicy.acceptingReleases(cpu.insecurePolicy(), List.of(measurement), applied);
+
+        // Two GPUs, as the release says: the count passes and the release's RIMs are required next (simulated GPUs
+        // staple none: NVIDIA signs RIMs, so no simulated GPU can match one).
+        RaTlsException noRims =
+                assertThrows(RaTlsException.class, () -> appraise(cpu, gpus.subList(0, 2), measurement, policy));
+        assertTrue(noRims.getMessage().contains("the certificate staples none (gpu-rims)"), noRims.getMessage());
+        // With the simulated GPUs' own measurement check in place of the RIMs, the two-GPU enclave is accepted.
+        RaTlsPolicy policyRims =
+                policy.withGpu(((RaTlsPolicy.RequireGpu) policy.gpu()).withRims(new RaTlsPolicy.PolicyRims()));
+        assertEquals(
+                2,
+                appraise(cpu, gpus.subList(0, 2), measurement, policyRims)
+                        .gpus()
+                        .size());
+        // Three GPUs, or one, where the release says two: refused before any GPU is appraised.
+        for (int n : new int[] {3, 1}) {
+            RaTlsException wrongCount = assertThrows(
+                    RaTlsException.class, () -> appraise(cpu, gpus.subList(0, n), measurement, policyRims));
+            assertTrue(
+                    wrongCount
+                            .getMessage()
+                            .contains("evidence of " + n + " GPU(s), the policy requires exactly 2 (the release's GPU"),
+                    wrongCount.getMessage());
+        }
+    }
+
+    /** What an RA-TLS client with {@code policy} concludes of an enclave on {@code gpus}, for one handshake. */
+    private RaTlsAttestation appraise(
+            SimulatedSevSnpPlatform cpu, List<SimulatedNvidiaGpu> gpus, byte[] measurement, RaTlsPolicy policy)
+            throws Exception {
+        try (EnclaveIdentity enclave = EnclaveIdentity.generate(
+                new SimulatedGpusEvidenceSource(cpu, gpus, measurement, Clock.systemUTC(), random),
+                new AttestationMode.PerHandshake(),
+                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
+                Duration.ofSeconds(10),
+                Clock.systemUTC(),
+                random)) {
+            byte[] clientRandom = new byte[32];
+            random.nextBytes(clientRandom);
+            byte[] der =
+                    enclave.forServerHandshake(clientRandom).certificate().der().toByteArray();
+            return new RaTlsVerifier(AttestationVerifier.create())
+                    .verify(Instant.now(), RaTlsVerifier.PeerRole.SERVER, clientRandom, der, policy);
+        }
+    }
+
+    @Test
+    void aReleaseOnGpusIsRefusedWithoutRimsOrOverEightGpus() throws Exception {
+        Path image = image("gpu-bad", new byte[0]);
+        Run noRims =
+                runPublish(image, "--ovmf", vector("ovmf_AmdSev_suffix.bin").toString(), "--gpus", "2");
+        assertTrue(noRims.code() != 0, noRims.out());
+        assertTrue(noRims.err().contains("--gpus 2: needs the GPUs' reference values"), noRims.err());
+        Run nine = publishOnGpus(image, "9", dir.resolve("e"), dir.resolve("p"));
+        assertTrue(nine.code() != 0, nine.out());
+        assertTrue(nine.err().contains("--gpus 9: must be 0 to 8"), nine.err());
+        Run rimsWithoutGpus = publishOnGpus(image, "0", dir.resolve("e"), dir.resolve("p"));
+        assertTrue(rimsWithoutGpus.code() != 0, rimsWithoutGpus.out());
+        assertTrue(rimsWithoutGpus.err().contains("needs --gpus N"), rimsWithoutGpus.err());
+        // A file that is not a signed NVIDIA RIM (here: the attestation report) is refused, named.
+        Run notARim = runPublish(
+                image,
+                "--ovmf",
+                vector("ovmf_AmdSev_suffix.bin").toString(),
+                "--not-before",
+                RIM_TIME,
+                "--gpus",
+                "1",
+                "--gpu-model",
+                "HOPPER",
+                "--driver-rim",
+                nvtrust("hopperCertChain.txt").toString(),
+                "--vbios-rim",
+                nvtrust("1010_0200_882_96005E0001_test_no_gpu.swidtag").toString());
+        assertEquals(1, notARim.code(), notARim.out());
+        assertTrue(notARim.err().contains("--driver-rim"), notARim.err());
+        assertTrue(notARim.err().contains("hopperCertChain.txt"), notARim.err());
     }
 }

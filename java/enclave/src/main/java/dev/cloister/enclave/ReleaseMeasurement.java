@@ -97,6 +97,7 @@ public final class ReleaseMeasurement {
                     true,
                     List.of(new SnpShape(1, 0x1, Bytes.of(measurement))),
                     Optional.empty(),
+                    List.of(),
                     gpus,
                     gpuCount,
                     List.of(new ImageDigest(

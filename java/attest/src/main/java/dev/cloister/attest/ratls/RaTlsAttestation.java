@@ -7,49 +7,33 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * An accepted RA-TLS peer: the attestation results of its CPU (and GPU) evidence, which key they vouch for, and how
  * the report was bound to this handshake.
  *
  * @param cpu the accepted CPU evidence (its REPORT_DATA committed to this handshake)
- * @param gpu the accepted GPU evidence (GPU 0), when the policy required one
+ * @param gpus the accepted evidence of every GPU, GPU 0 first, when the policy required GPUs (empty for a CPU-only
+ *     peer)
  * @param spkiSha256 SHA-256 of the peer's TLS key (the key whose CertificateVerify this handshake checked)
  * @param certificateNotAfter end of the certificate's validity
  * @param batchSize 1 for a report made for this handshake alone, otherwise the number of handshakes sharing it
- * @param additionalGpus the accepted evidence of GPUs 1, 2, ... of a multi-GPU peer (empty for one GPU or none)
  */
 public record RaTlsAttestation(
         AttestationResult cpu,
-        Optional<AttestationResult> gpu,
+        List<AttestationResult> gpus,
         Bytes spkiSha256,
         Instant certificateNotAfter,
-        long batchSize,
-        List<AttestationResult> additionalGpus) {
+        long batchSize) {
 
     public RaTlsAttestation {
         Objects.requireNonNull(cpu, "cpu");
-        Objects.requireNonNull(gpu, "gpu");
+        gpus = List.copyOf(gpus);
         Objects.requireNonNull(certificateNotAfter, "certificateNotAfter");
         Objects.requireNonNull(spkiSha256, "spkiSha256");
-        additionalGpus = List.copyOf(additionalGpus);
-        if (gpu.isEmpty() && !additionalGpus.isEmpty()) {
-            throw new IllegalArgumentException("more GPUs without a first GPU");
-        }
     }
 
-    /** A peer with at most one GPU. */
-    public RaTlsAttestation(
-            AttestationResult cpu,
-            Optional<AttestationResult> gpu,
-            Bytes spkiSha256,
-            Instant certificateNotAfter,
-            long batchSize) {
-        this(cpu, gpu, spkiSha256, certificateNotAfter, batchSize, List.of());
-    }
-
-    /** The verdict and claims as a JSON-friendly map. */
+    /** The verdict and claims as a JSON-friendly map (GPU 0 under {@code gpu}, the others under {@code additional_gpus}). */
     public Map<String, Object> toJsonMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("verdict", "accepted");
@@ -57,11 +41,15 @@ public record RaTlsAttestation(
         m.put("certificate_not_after", certificateNotAfter.toString());
         m.put("batch_size", batchSize);
         m.put("cpu", cpu.toJsonMap());
-        gpu.ifPresent(g -> m.put("gpu", g.toJsonMap()));
-        if (!additionalGpus.isEmpty()) {
+        if (!gpus.isEmpty()) {
+            m.put("gpu", gpus.getFirst().toJsonMap());
+        }
+        if (gpus.size() > 1) {
             m.put(
                     "additional_gpus",
-                    additionalGpus.stream().map(AttestationResult::toJsonMap).toList());
+                    gpus.subList(1, gpus.size()).stream()
+                            .map(AttestationResult::toJsonMap)
+                            .toList());
         }
         return m;
     }

@@ -117,26 +117,40 @@ public record RaTlsPolicy(
 
     /**
      * The peer staples signed RIMs ({@code gpu-rims}); each must verify under NVIDIA's RIM root, its SHA-384 must be one
-     * of {@code sha384}, and together they must cover the report's driver and VBIOS versions, whose measurements they
-     * must match.
+     * the release the peer's CPU report measured names (not another release's), and together they must cover the
+     * report's driver and VBIOS versions, whose measurements they must match.
      *
-     * @param sha384 the RIM digests published releases name (at least one)
+     * @param byLaunchDigest per launch measurement of a logged release, the RIM digests that release names (at least
+     *     one release, each with at least one digest)
      */
-    public record PublishedRims(List<Bytes> sha384) implements RimRequirement {
+    public record PublishedRims(java.util.Map<Bytes, List<Bytes>> byLaunchDigest) implements RimRequirement {
         public PublishedRims {
-            sha384 = List.copyOf(sha384);
-            if (sha384.isEmpty()) {
+            java.util.Map<Bytes, List<Bytes>> copy = new java.util.HashMap<>();
+            byLaunchDigest.forEach((launch, rims) -> copy.put(launch, List.copyOf(rims)));
+            byLaunchDigest = java.util.Map.copyOf(copy);
+            if (byLaunchDigest.isEmpty()) {
                 throw new IllegalArgumentException("no published RIM digest");
             }
-            for (Bytes d : sha384) {
-                if (d.length() != 48) {
-                    throw new IllegalArgumentException("a SHA-384 digest is 48 bytes, got " + d.length());
+            for (List<Bytes> rims : byLaunchDigest.values()) {
+                if (rims.isEmpty()) {
+                    throw new IllegalArgumentException("a release with no published RIM digest");
+                }
+                for (Bytes d : rims) {
+                    if (d.length() != 48) {
+                        throw new IllegalArgumentException("a SHA-384 digest is 48 bytes, got " + d.length());
+                    }
                 }
             }
         }
 
-        boolean names(byte[] digest) {
-            return sha384.stream().anyMatch(d -> d.contentEquals(digest));
+        /** The RIM digests of the release of {@code launch}, if a logged release of that measurement names any. */
+        java.util.Optional<List<Bytes>> of(Bytes launch) {
+            return java.util.Optional.ofNullable(byLaunchDigest.get(launch));
+        }
+
+        /** Whether any logged release names {@code digest}. */
+        boolean anyNames(byte[] digest) {
+            return byLaunchDigest.values().stream().flatMap(List::stream).anyMatch(d -> d.contentEquals(digest));
         }
     }
 

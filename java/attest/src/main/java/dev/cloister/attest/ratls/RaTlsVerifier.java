@@ -113,13 +113,7 @@ public final class RaTlsVerifier {
         // 5. GPU evidence: exactly the policy's count of distinct GPUs, each nonce recomputed from the refresh time and
         // salt, then its age.
         List<AttestationResult> gpus = verifyGpu(now, ev, policy, cpu);
-        return new RaTlsAttestation(
-                cpu,
-                gpus.stream().findFirst(),
-                Bytes.of(cert.spkiSha256()),
-                cert.notAfter(),
-                batchSize,
-                gpus.isEmpty() ? List.of() : gpus.subList(1, gpus.size()));
+        return new RaTlsAttestation(cpu, gpus, Bytes.of(cert.spkiSha256()), cert.notAfter(), batchSize);
     }
 
     private AttestationResult verifyCpu(Instant now, EvidenceBundle bundle, RaTlsPolicy policy, byte[] expected)
@@ -206,8 +200,8 @@ public final class RaTlsVerifier {
                                     "the policy requires RIMs named by logged releases, and none were applied");
                         case RaTlsPolicy.PublishedRims p ->
                             r.policy()
-                                    .withMeasurements(
-                                            new NvidiaGpuPolicy.MatchDriverAndVbiosRims(publishedRims(now, bundle, p)));
+                                    .withMeasurements(new NvidiaGpuPolicy.MatchDriverAndVbiosRims(
+                                            publishedRims(now, bundle, p, cpu)));
                     };
                 } catch (AttestationException e) {
                     throw new RaTlsException(
@@ -267,9 +261,7 @@ public final class RaTlsVerifier {
         return switch (count) {
             case RaTlsPolicy.Exactly e -> e.gpus();
             case RaTlsPolicy.ByRelease b -> {
-                Integer n = cpu.claims() instanceof SevSnpClaims c
-                        ? b.byLaunchDigest().get(Bytes.of(c.measurement()))
-                        : null;
+                Integer n = launchMeasurement(cpu).map(b.byLaunchDigest()::get).orElse(null);
                 if (n == null) {
                     throw new RaTlsException(
                             RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
@@ -280,9 +272,24 @@ public final class RaTlsVerifier {
         };
     }
 
-    /** The stapled RIMs, each named by a published release and signed under NVIDIA's RIM root. */
+    /** The launch measurement the CPU report carries (SEV-SNP), which names the logged release the peer runs. */
+    private static java.util.Optional<Bytes> launchMeasurement(AttestationResult cpu) {
+        return cpu.claims() instanceof SevSnpClaims c
+                ? java.util.Optional.of(Bytes.of(c.measurement()))
+                : java.util.Optional.empty();
+    }
+
+    /**
+     * The stapled RIMs, each named by the published release the CPU report measured (another release's RIMs are
+     * refused: each release is appraised against its own reference values) and signed under NVIDIA's RIM root.
+     */
     private static List<NvidiaRim> publishedRims(
-            Instant now, EvidenceBundle bundle, RaTlsPolicy.PublishedRims published) throws AttestationException {
+            Instant now, EvidenceBundle bundle, RaTlsPolicy.PublishedRims published, AttestationResult cpu)
+            throws AttestationException {
+        java.util.Optional<Bytes> launch = launchMeasurement(cpu);
+        List<Bytes> own = launch.flatMap(published::of)
+                .orElseThrow(() -> new AttestationException(
+                        "no logged release of the measured launch names GPU reference values (RIMs)"));
         List<byte[]> documents = bundle.rimDocuments();
         if (documents.isEmpty()) {
             throw new AttestationException(
@@ -300,9 +307,15 @@ public final class RaTlsVerifier {
             } catch (java.security.NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
             }
-            if (!published.names(sha384)) {
+            if (own.stream().noneMatch(r -> r.contentEquals(sha384))) {
                 throw new AttestationException("a stapled RIM (SHA-384 " + dev.cloister.base.Hex.format(sha384)
-                        + ") is not named by any logged release");
+                        + ") is not named by "
+                        + (published.anyNames(sha384)
+                                ? "the release of the measured launch "
+                                        + launch.orElseThrow().hex()
+                                        + " (only by another logged release: each release's GPUs are appraised"
+                                        + " against its own RIMs)"
+                                : "any logged release"));
             }
         }
         List<NvidiaRim> rims = new ArrayList<>();

@@ -68,6 +68,7 @@ class TdxReleaseReferenceValuesTest {
                 tdx,
                 platforms,
                 List.of(),
+                0,
                 List.of(new ImageDigest("vmlinuz", new Digest(Digest.Algorithm.SHA_256, Bytes.of(new byte[32])))),
                 Bytes.EMPTY,
                 "0123abc",

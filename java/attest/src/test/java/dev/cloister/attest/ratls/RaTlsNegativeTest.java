@@ -289,6 +289,12 @@ class RaTlsNegativeTest {
                 dev.cloister.testing.Vectors.file("nvidia-gpu/nvtrust/rims/1010_0200_882_96005E0001_PROD.swidtag"));
     }
 
+    /** Published RIMs: the release of launch measurement {@code release} names the one RIM digest {@code rim}. */
+    private static RaTlsPolicy.PublishedRims published(byte[] release, byte[] rim) {
+        return new RaTlsPolicy.PublishedRims(
+                java.util.Map.of(dev.cloister.base.Bytes.of(release), List.of(dev.cloister.base.Bytes.of(rim))));
+    }
+
     private static byte[] sha384(byte[] data) throws Exception {
         return java.security.MessageDigest.getInstance("SHA-384").digest(data);
     }
@@ -305,8 +311,7 @@ class RaTlsNegativeTest {
     @Test
     void gpuEvidenceWithoutStapledRimsIsRefusedWhenReleasesNameRims() throws Exception {
         RaTlsException x = refused(
-                RaTlsFixture.client(requiringRims(
-                        new RaTlsPolicy.PublishedRims(List.of(dev.cloister.base.Bytes.of(sha384(rimVector())))))),
+                RaTlsFixture.client(requiringRims(published(RaTlsFixture.RELEASE, sha384(rimVector())))),
                 enclave,
                 RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
         assertTrue(x.getMessage().contains("staples none"), x.getMessage());
@@ -316,8 +321,7 @@ class RaTlsNegativeTest {
     void aStapledRimNoReleaseNamesIsRefused() throws Exception {
         try (EnclaveIdentity e = stapling(List.of(rimVector(), rimVector()))) {
             RaTlsException x = refused(
-                    RaTlsFixture.client(requiringRims(
-                            new RaTlsPolicy.PublishedRims(List.of(dev.cloister.base.Bytes.of(new byte[48]))))),
+                    RaTlsFixture.client(requiringRims(published(RaTlsFixture.RELEASE, new byte[48]))),
                     e,
                     RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
             assertTrue(x.getMessage().contains("not named by any logged release"), x.getMessage());
@@ -325,11 +329,42 @@ class RaTlsNegativeTest {
     }
 
     @Test
+    void aStapledRimOnlyAnotherReleaseNamesIsRefusedNamingIt() throws Exception {
+        // Both releases are accepted; the RIM is published by the other one, not by the release the enclave runs.
+        byte[] rim = sha384(rimVector());
+        RaTlsPolicy.PublishedRims rims = new RaTlsPolicy.PublishedRims(java.util.Map.of(
+                dev.cloister.base.Bytes.of(RaTlsFixture.RELEASE),
+                List.of(dev.cloister.base.Bytes.of(new byte[48])),
+                dev.cloister.base.Bytes.of(RaTlsFixture.OTHER_RELEASE),
+                List.of(dev.cloister.base.Bytes.of(rim))));
+        try (EnclaveIdentity e = stapling(List.of(rimVector(), rimVector()))) {
+            RaTlsException x =
+                    refused(RaTlsFixture.client(requiringRims(rims)), e, RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
+            assertTrue(x.getMessage().contains(dev.cloister.base.Hex.format(rim)), x.getMessage());
+            assertTrue(
+                    x.getMessage()
+                            .contains("not named by the release of the measured launch "
+                                    + dev.cloister.base.Hex.format(RaTlsFixture.RELEASE)
+                                    + " (only by another logged release"),
+                    x.getMessage());
+        }
+        // A measured launch no RIM-naming release has: refused before any RIM is read.
+        try (EnclaveIdentity e = stapling(List.of(rimVector(), rimVector()))) {
+            RaTlsException x = refused(
+                    RaTlsFixture.client(requiringRims(published(RaTlsFixture.OTHER_RELEASE, rim))),
+                    e,
+                    RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
+            assertTrue(
+                    x.getMessage().contains("no logged release of the measured launch names GPU reference values"),
+                    x.getMessage());
+        }
+    }
+
+    @Test
     void oneStapledRimIsNotEnough() throws Exception {
         try (EnclaveIdentity e = stapling(List.of(rimVector()))) {
             RaTlsException x = refused(
-                    RaTlsFixture.client(requiringRims(
-                            new RaTlsPolicy.PublishedRims(List.of(dev.cloister.base.Bytes.of(sha384(rimVector())))))),
+                    RaTlsFixture.client(requiringRims(published(RaTlsFixture.RELEASE, sha384(rimVector())))),
                     e,
                     RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
             assertTrue(x.getMessage().contains("a driver RIM and a VBIOS RIM are needed"), x.getMessage());

@@ -238,9 +238,11 @@ public final class ReleaseTransparency {
 
     /**
      * {@code gpu} with a {@link RaTlsPolicy.FromLedger} RIM requirement replaced by the driver and VBIOS RIM digests
-     * the verified {@code releases} name (a confidential GPU is proven by its measurements matching those RIMs), and
-     * its GPU count by each release's {@code gpu_count}, keyed by the release's launch digests (the enclave must attest
-     * exactly as many distinct GPUs as the release it runs says); any other requirement unchanged.
+     * each verified release names, keyed by that release's launch digests (a confidential GPU is proven by its
+     * measurements matching the RIMs of the release its CVM runs, never another release's), and its GPU count by each
+     * release's {@code gpu_count}, keyed the same way (the enclave must attest exactly as many distinct GPUs as the
+     * release it runs says); any other requirement unchanged. Two releases of one launch measurement (one image
+     * published twice) must say the same GPU count; the RIMs of both are that image's.
      *
      * @throws KeyConsistencyException if the requirement is {@code FromLedger} and no release names a RIM
      */
@@ -249,22 +251,25 @@ public final class ReleaseTransparency {
         if (!(gpu instanceof RaTlsPolicy.RequireGpu r) || !(r.rims() instanceof RaTlsPolicy.FromLedger)) {
             return gpu;
         }
-        List<Bytes> rims =
-                releases.stream().flatMap(p -> p.gpuRimDigests().stream()).toList();
+        Map<Bytes, Integer> counts = new LinkedHashMap<>();
+        Map<Bytes, List<Bytes>> rims = new LinkedHashMap<>();
+        for (PublishedRelease p : releases) {
+            int gpuCount = p.release().manifest().gpuCount();
+            for (Bytes digest : p.release().manifest().snpLaunchDigests()) {
+                Integer before = counts.putIfAbsent(digest, gpuCount);
+                if (before != null && before != gpuCount) {
+                    throw new KeyConsistencyException("two published releases of one launch measurement name " + before
+                            + " and " + gpuCount + " GPUs");
+                }
+                if (!p.gpuRimDigests().isEmpty()) {
+                    rims.computeIfAbsent(digest, d -> new java.util.ArrayList<>())
+                            .addAll(p.gpuRimDigests());
+                }
+            }
+        }
         if (rims.isEmpty()) {
             throw new KeyConsistencyException(
                     "the GPU policy requires RIMs named by a published release, and no published release names any");
-        }
-        Map<Bytes, Integer> counts = new LinkedHashMap<>();
-        for (PublishedRelease p : releases) {
-            for (Bytes digest : p.release().manifest().snpLaunchDigests()) {
-                Integer before =
-                        counts.putIfAbsent(digest, p.release().manifest().gpuCount());
-                if (before != null && before != p.release().manifest().gpuCount()) {
-                    throw new KeyConsistencyException("two published releases of one launch measurement name " + before
-                            + " and " + p.release().manifest().gpuCount() + " GPUs");
-                }
-            }
         }
         return r.withRims(new RaTlsPolicy.PublishedRims(rims)).withGpus(new RaTlsPolicy.ByRelease(counts));
     }

@@ -49,14 +49,20 @@ public record RequestLogEntry(
 
     public record KeyUsed(int keyId, long ledgerIndex) {}
 
-    public record Enclave(
-            String platform,
-            String measurement,
-            String release,
-            String tcb,
-            String gpuModel,
-            String gpuDriver,
-            String gpuVbios) {}
+    /**
+     * @param gpus every attested GPU, GPU 0 first (empty for a CPU-only enclave)
+     */
+    public record Enclave(String platform, String measurement, String release, String tcb, List<Gpu> gpus) {
+        public Enclave {
+            gpus = List.copyOf(gpus);
+        }
+    }
+
+    /**
+     * One attested GPU: its model as its report names it (else its certificate's subject), the driver and VBIOS
+     * versions it measured, and the firmware id its device certificate binds (hex).
+     */
+    public record Gpu(String model, String driver, String vbios, String fwid) {}
 
     public record Ledger(String origin, long checkpointSize, List<String> witnesses) {
         public Ledger {
@@ -105,9 +111,15 @@ public record RequestLogEntry(
                             .put("measurement", enclave.measurement())
                             .put("release", enclave.release())
                             .put("tcb", enclave.tcb())
-                            .put("gpu_model", enclave.gpuModel())
-                            .put("gpu_driver", enclave.gpuDriver())
-                            .put("gpu_vbios", enclave.gpuVbios()));
+                            .put(
+                                    "gpus",
+                                    new JsonArray(enclave.gpus().stream()
+                                            .map(g -> new JsonObject()
+                                                    .put("model", g.model())
+                                                    .put("driver", g.driver())
+                                                    .put("vbios", g.vbios())
+                                                    .put("fwid", g.fwid()))
+                                            .toList())));
         }
         if (ledger != null) {
             json.put(

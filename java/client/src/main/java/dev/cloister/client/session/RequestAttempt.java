@@ -11,7 +11,6 @@ import dev.cloister.client.log.RequestLogEntry;
 import dev.cloister.ledger.witness.WitnessPolicy;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 
 /** What one request established so far: the facts its request-log entry records, whatever the outcome. */
 final class RequestAttempt {
@@ -81,18 +80,21 @@ final class RequestAttempt {
                 : dev.cloister.client.keys.ReleaseTransparency.find(releases, measurement)
                         .map(r -> r.name() + " (ledger index " + r.ledgerIndex() + ")")
                         .orElse(null);
-        Optional<NvidiaGpuClaims> gpu = attestation
-                .gpu()
+        List<RequestLogEntry.Gpu> gpus = attestation.gpus().stream()
                 .map(AttestationResult::claims)
                 .filter(NvidiaGpuClaims.class::isInstance)
-                .map(NvidiaGpuClaims.class::cast);
+                .map(NvidiaGpuClaims.class::cast)
+                .map(g -> new RequestLogEntry.Gpu(
+                        g.model().orElse(g.leafSubject()),
+                        g.driverVersion(),
+                        g.vbiosVersion(),
+                        g.fwid().hex()))
+                .toList();
         return new RequestLogEntry.Enclave(
                 cpu.platform().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
                 measurement == null ? null : java.util.HexFormat.of().formatHex(measurement),
                 release,
                 tcb,
-                gpu.map(g -> g.model().orElse(g.leafSubject())).orElse(null),
-                gpu.map(NvidiaGpuClaims::driverVersion).orElse(null),
-                gpu.map(NvidiaGpuClaims::vbiosVersion).orElse(null));
+                gpus);
     }
 }

@@ -51,9 +51,39 @@ class PublishedRimsTest {
         RaTlsPolicy.GpuRequirement g =
                 ReleaseTransparency.applyPublishedRims(FROM_LEDGER, List.of(release(List.of(h100))));
         RaTlsPolicy.PublishedRims rims = (RaTlsPolicy.PublishedRims) ((RaTlsPolicy.RequireGpu) g).rims();
-        assertEquals(2, rims.sha384().size());
-        assertEquals(filled(48, 0x44), rims.sha384().get(0));
-        assertEquals(filled(48, 0x55), rims.sha384().get(1));
+        assertEquals(
+                java.util.Map.of(filled(48, 0x11), List.of(filled(48, 0x44), filled(48, 0x55))), rims.byLaunchDigest());
+    }
+
+    @Test
+    void eachReleasesRimsAreKeyedByItsOwnLaunchDigestNotPooled() throws Exception {
+        GpuReferenceValue other = new GpuReferenceValue(
+                "HOPPER",
+                new Digest(Digest.Algorithm.SHA_384, filled(48, 0x46)),
+                new Digest(Digest.Algorithm.SHA_384, filled(48, 0x57)));
+        ReleaseTransparency.PublishedRelease second = new ReleaseTransparency.PublishedRelease(
+                dev.cloister.ledger.entry.SignedRelease.sign(
+                        ReleaseTransparencyTest.manifest(
+                                0x22,
+                                ReleaseTransparencyTest.NOW,
+                                ReleaseTransparencyTest.NOW.plusSeconds(60),
+                                0,
+                                false,
+                                List.of(other)),
+                        ReleaseTransparencyTest.RELEASE_KEY),
+                3,
+                4);
+        ReleaseTransparency.PublishedRelease cpuOnly =
+                new ReleaseTransparency.PublishedRelease(ReleaseTransparencyTest.signed(0x33), 5, 6);
+        RaTlsPolicy.RequireGpu g = (RaTlsPolicy.RequireGpu)
+                ReleaseTransparency.applyPublishedRims(FROM_LEDGER, List.of(release(List.of(H100)), second, cpuOnly));
+        assertEquals(
+                java.util.Map.of(
+                        filled(48, 0x11), List.of(filled(48, 0x44), filled(48, 0x55)),
+                        filled(48, 0x22), List.of(filled(48, 0x46), filled(48, 0x57))),
+                ((RaTlsPolicy.PublishedRims) g.rims()).byLaunchDigest());
+        // The CPU-only release has no RIMs, and its GPU count is 0.
+        assertEquals(0, ((RaTlsPolicy.ByRelease) g.gpus()).byLaunchDigest().get(filled(48, 0x33)));
     }
 
     private static ReleaseTransparency.PublishedRelease release(List<GpuReferenceValue> gpus, int gpuCount) {
@@ -61,20 +91,7 @@ class PublishedRimsTest {
                 0x11, ReleaseTransparencyTest.NOW, ReleaseTransparencyTest.NOW.plusSeconds(60), 0, false, gpus);
         return new ReleaseTransparency.PublishedRelease(
                 dev.cloister.ledger.entry.SignedRelease.sign(
-                        new dev.cloister.ledger.entry.ReleaseManifest(
-                                m.release() + " on " + gpuCount,
-                                m.notBefore(),
-                                m.notAfter(),
-                                m.maxVmpl(),
-                                m.smtAllowed(),
-                                m.snpShapes(),
-                                m.tdx(),
-                                m.gpus(),
-                                gpuCount,
-                                m.images(),
-                                m.launchDescription(),
-                                m.sourceRevision(),
-                                m.buildRecipe()),
+                        m.withRelease(m.release() + " on " + gpuCount).withGpus(m.gpus(), gpuCount),
                         ReleaseTransparencyTest.RELEASE_KEY),
                 1,
                 2);

@@ -69,6 +69,7 @@ class ReleaseTransparencyTdxTest {
                         Optional.of(RUNTIME),
                         List.of(PLATFORM),
                         List.of(),
+                        0,
                         snp.images(),
                         snp.launchDescription(),
                         snp.sourceRevision(),

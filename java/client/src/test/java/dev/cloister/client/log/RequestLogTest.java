@@ -30,9 +30,9 @@ class RequestLogTest {
                         "ab".repeat(48),
                         "cloister 0.1.0",
                         "bl=3 tee=0 snp=8 ucode=115",
-                        "H100",
-                        "550.90.07",
-                        "96.00.5e.00.01"),
+                        List.of(
+                                new RequestLogEntry.Gpu("H100", "550.90.07", "96.00.5e.00.01", "aa".repeat(48)),
+                                new RequestLogEntry.Gpu("H100", "550.90.07", "96.00.5e.00.01", "bb".repeat(48)))),
                 new RequestLogEntry.Ledger("ledger.example", 42, List.of("w1.example", "w2.example")),
                 new RequestLogEntry.Tls("TLSv1.3", "TLS_AES_128_GCM_SHA256", "x25519"),
                 new RequestLogEntry.TokenUsed("0a".repeat(32), 5L),
@@ -64,7 +64,12 @@ class RequestLogTest {
         assertEquals(17, first.getJsonObject("key_config").getLong("ledger_index"));
         assertEquals("0a".repeat(32), first.getJsonObject("token").getString("issuer_key_id"));
         assertEquals(5, first.getJsonObject("token").getLong("ledger_index"));
-        assertEquals("H100", first.getJsonObject("enclave").getString("gpu_model"));
+        // Every GPU, not GPU 0 only.
+        var gpus = first.getJsonObject("enclave").getJsonArray("gpus");
+        assertEquals(2, gpus.size());
+        assertEquals("H100", gpus.getJsonObject(0).getString("model"));
+        assertEquals("aa".repeat(48), gpus.getJsonObject(0).getString("fwid"));
+        assertEquals("bb".repeat(48), gpus.getJsonObject(1).getString("fwid"));
         assertEquals(
                 List.of("m1", "m2"),
                 first.getJsonObject("shared").getJsonArray("message_ids").getList());

@@ -39,6 +39,9 @@ import java.util.Optional;
  * fixes (MRTD and RTMR0), which need the release's RTMR1 and RTMR2 with them, and the GPU count. A manifest that
  * version 2 can say (no TDX platforms, and one GPU with reference values or none without) is written as version 2, so
  * that one manifest has one encoding; a version 3 entry that version 2 could have said is refused.
+ *
+ * <p>One canonical constructor; a manifest that differs in one part is made with a wither ({@link #withGpus} and the
+ * others), which checks the result as the constructor does.
  */
 public record ReleaseManifest(
         String release,
@@ -60,101 +63,6 @@ public record ReleaseManifest(
     public static final int MAX_SHAPES = 64;
     /** The most GPUs one release runs on (what one evidence bundle carries). */
     public static final int MAX_GPU_COUNT = 8;
-
-    /** A version 2 manifest: no TDX platforms. */
-    public ReleaseManifest(
-            String release,
-            Instant notBefore,
-            Instant notAfter,
-            int maxVmpl,
-            boolean smtAllowed,
-            List<SnpShape> snpShapes,
-            Optional<TdxRuntime> tdx,
-            List<GpuReferenceValue> gpus,
-            List<ImageDigest> images,
-            Bytes launchDescription,
-            String sourceRevision,
-            Digest buildRecipe) {
-        this(
-                release,
-                notBefore,
-                notAfter,
-                maxVmpl,
-                smtAllowed,
-                snpShapes,
-                tdx,
-                List.of(),
-                gpus,
-                defaultGpuCount(gpus),
-                images,
-                launchDescription,
-                sourceRevision,
-                buildRecipe);
-    }
-
-    /** A manifest without TDX platforms on {@code gpuCount} GPUs (version 3 unless that is the version 2 default). */
-    public ReleaseManifest(
-            String release,
-            Instant notBefore,
-            Instant notAfter,
-            int maxVmpl,
-            boolean smtAllowed,
-            List<SnpShape> snpShapes,
-            Optional<TdxRuntime> tdx,
-            List<GpuReferenceValue> gpus,
-            int gpuCount,
-            List<ImageDigest> images,
-            Bytes launchDescription,
-            String sourceRevision,
-            Digest buildRecipe) {
-        this(
-                release,
-                notBefore,
-                notAfter,
-                maxVmpl,
-                smtAllowed,
-                snpShapes,
-                tdx,
-                List.of(),
-                gpus,
-                gpuCount,
-                images,
-                launchDescription,
-                sourceRevision,
-                buildRecipe);
-    }
-
-    /** A manifest with TDX platforms, on one GPU when it names GPU reference values, otherwise on none. */
-    public ReleaseManifest(
-            String release,
-            Instant notBefore,
-            Instant notAfter,
-            int maxVmpl,
-            boolean smtAllowed,
-            List<SnpShape> snpShapes,
-            Optional<TdxRuntime> tdx,
-            List<TdxPlatform> tdxPlatforms,
-            List<GpuReferenceValue> gpus,
-            List<ImageDigest> images,
-            Bytes launchDescription,
-            String sourceRevision,
-            Digest buildRecipe) {
-        this(
-                release,
-                notBefore,
-                notAfter,
-                maxVmpl,
-                smtAllowed,
-                snpShapes,
-                tdx,
-                tdxPlatforms,
-                gpus,
-                defaultGpuCount(gpus),
-                images,
-                launchDescription,
-                sourceRevision,
-                buildRecipe);
-    }
 
     /** The GPU count a version 2 manifest implies: one GPU when it names GPU reference values, otherwise none. */
     public static int defaultGpuCount(List<GpuReferenceValue> gpus) {
@@ -239,6 +147,207 @@ public record ReleaseManifest(
         if (!sourceRevision.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
             throw new IllegalArgumentException("source revision is not printable ASCII without spaces");
         }
+    }
+
+    public ReleaseManifest withRelease(String name) {
+        return new ReleaseManifest(
+                name,
+                notBefore,
+                notAfter,
+                maxVmpl,
+                smtAllowed,
+                snpShapes,
+                tdx,
+                tdxPlatforms,
+                gpus,
+                gpuCount,
+                images,
+                launchDescription,
+                sourceRevision,
+                buildRecipe);
+    }
+
+    /** This manifest valid from {@code from} (inclusive) to {@code until} (exclusive). */
+    public ReleaseManifest withValidity(Instant from, Instant until) {
+        return new ReleaseManifest(
+                release,
+                from,
+                until,
+                maxVmpl,
+                smtAllowed,
+                snpShapes,
+                tdx,
+                tdxPlatforms,
+                gpus,
+                gpuCount,
+                images,
+                launchDescription,
+                sourceRevision,
+                buildRecipe);
+    }
+
+    public ReleaseManifest withMaxVmpl(int vmpl) {
+        return new ReleaseManifest(
+                release,
+                notBefore,
+                notAfter,
+                vmpl,
+                smtAllowed,
+                snpShapes,
+                tdx,
+                tdxPlatforms,
+                gpus,
+                gpuCount,
+                images,
+                launchDescription,
+                sourceRevision,
+                buildRecipe);
+    }
+
+    public ReleaseManifest withSmtAllowed(boolean smt) {
+        return new ReleaseManifest(
+                release,
+                notBefore,
+                notAfter,
+                maxVmpl,
+                smt,
+                snpShapes,
+                tdx,
+                tdxPlatforms,
+                gpus,
+                gpuCount,
+                images,
+                launchDescription,
+                sourceRevision,
+                buildRecipe);
+    }
+
+    public ReleaseManifest withSnpShapes(List<SnpShape> shapes) {
+        return new ReleaseManifest(
+                release,
+                notBefore,
+                notAfter,
+                maxVmpl,
+                smtAllowed,
+                shapes,
+                tdx,
+                tdxPlatforms,
+                gpus,
+                gpuCount,
+                images,
+                launchDescription,
+                sourceRevision,
+                buildRecipe);
+    }
+
+    /** This manifest with the TDX registers {@code runtime} and the host platforms {@code platforms}. */
+    public ReleaseManifest withTdx(Optional<TdxRuntime> runtime, List<TdxPlatform> platforms) {
+        return new ReleaseManifest(
+                release,
+                notBefore,
+                notAfter,
+                maxVmpl,
+                smtAllowed,
+                snpShapes,
+                runtime,
+                platforms,
+                gpus,
+                gpuCount,
+                images,
+                launchDescription,
+                sourceRevision,
+                buildRecipe);
+    }
+
+    /** This manifest on {@code count} GPUs with the reference values {@code referenceValues}. */
+    public ReleaseManifest withGpus(List<GpuReferenceValue> referenceValues, int count) {
+        return new ReleaseManifest(
+                release,
+                notBefore,
+                notAfter,
+                maxVmpl,
+                smtAllowed,
+                snpShapes,
+                tdx,
+                tdxPlatforms,
+                referenceValues,
+                count,
+                images,
+                launchDescription,
+                sourceRevision,
+                buildRecipe);
+    }
+
+    public ReleaseManifest withImages(List<ImageDigest> digests) {
+        return new ReleaseManifest(
+                release,
+                notBefore,
+                notAfter,
+                maxVmpl,
+                smtAllowed,
+                snpShapes,
+                tdx,
+                tdxPlatforms,
+                gpus,
+                gpuCount,
+                digests,
+                launchDescription,
+                sourceRevision,
+                buildRecipe);
+    }
+
+    public ReleaseManifest withLaunchDescription(Bytes description) {
+        return new ReleaseManifest(
+                release,
+                notBefore,
+                notAfter,
+                maxVmpl,
+                smtAllowed,
+                snpShapes,
+                tdx,
+                tdxPlatforms,
+                gpus,
+                gpuCount,
+                images,
+                description,
+                sourceRevision,
+                buildRecipe);
+    }
+
+    public ReleaseManifest withSourceRevision(String revision) {
+        return new ReleaseManifest(
+                release,
+                notBefore,
+                notAfter,
+                maxVmpl,
+                smtAllowed,
+                snpShapes,
+                tdx,
+                tdxPlatforms,
+                gpus,
+                gpuCount,
+                images,
+                launchDescription,
+                revision,
+                buildRecipe);
+    }
+
+    public ReleaseManifest withBuildRecipe(Digest recipe) {
+        return new ReleaseManifest(
+                release,
+                notBefore,
+                notAfter,
+                maxVmpl,
+                smtAllowed,
+                snpShapes,
+                tdx,
+                tdxPlatforms,
+                gpus,
+                gpuCount,
+                images,
+                launchDescription,
+                sourceRevision,
+                recipe);
     }
 
     /** Whether {@code now} is inside the validity window {@code [notBefore, notAfter)}. */

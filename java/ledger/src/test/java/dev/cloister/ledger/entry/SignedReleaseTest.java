@@ -41,6 +41,8 @@ class SignedReleaseTest {
                 shapes,
                 tdx,
                 List.of(),
+                List.of(),
+                0,
                 List.of(
                         new ImageDigest("initrd.cpio.zst", new Digest(Digest.Algorithm.SHA_256, filled(32, 0x61))),
                         new ImageDigest("vmlinuz", new Digest(Digest.Algorithm.SHA_256, filled(32, 0x62)))),
@@ -80,27 +82,13 @@ class SignedReleaseTest {
         assertFalse(signed.manifest().validAt(NB.minusSeconds(1)));
     }
 
+    static final GpuReferenceValue HOPPER = new GpuReferenceValue(
+            "HOPPER",
+            new Digest(Digest.Algorithm.SHA_384, filled(48, 1)),
+            new Digest(Digest.Algorithm.SHA_384, filled(48, 2)));
+
     static ReleaseManifest withGpus(int count) {
-        ReleaseManifest m = manifest();
-        return new ReleaseManifest(
-                m.release(),
-                m.notBefore(),
-                m.notAfter(),
-                m.maxVmpl(),
-                m.smtAllowed(),
-                m.snpShapes(),
-                m.tdx(),
-                count == 0
-                        ? List.of()
-                        : List.of(new GpuReferenceValue(
-                                "HOPPER",
-                                new Digest(Digest.Algorithm.SHA_384, filled(48, 1)),
-                                new Digest(Digest.Algorithm.SHA_384, filled(48, 2)))),
-                count,
-                m.images(),
-                m.launchDescription(),
-                m.sourceRevision(),
-                m.buildRecipe());
+        return manifest().withGpus(count == 0 ? List.of() : List.of(HOPPER), count);
     }
 
     @Test
@@ -135,43 +123,12 @@ class SignedReleaseTest {
         assertThrows(IllegalArgumentException.class, () -> withGpus(-1));
         // Reference values for a release on no GPU are refused.
         ReleaseManifest m = manifest();
-        IllegalArgumentException none = assertThrows(
-                IllegalArgumentException.class,
-                () -> new ReleaseManifest(
-                        m.release(),
-                        m.notBefore(),
-                        m.notAfter(),
-                        m.maxVmpl(),
-                        m.smtAllowed(),
-                        m.snpShapes(),
-                        m.tdx(),
-                        List.of(new GpuReferenceValue(
-                                "HOPPER",
-                                new Digest(Digest.Algorithm.SHA_384, filled(48, 1)),
-                                new Digest(Digest.Algorithm.SHA_384, filled(48, 2)))),
-                        0,
-                        m.images(),
-                        m.launchDescription(),
-                        m.sourceRevision(),
-                        m.buildRecipe()));
+        IllegalArgumentException none =
+                assertThrows(IllegalArgumentException.class, () -> m.withGpus(List.of(HOPPER), 0));
         assertTrue(none.getMessage().contains("gpu_count 0"), none.getMessage());
         // GPUs without reference values would be appraised against other releases' RIMs: refused.
-        IllegalArgumentException unpinned = assertThrows(
-                IllegalArgumentException.class,
-                () -> new ReleaseManifest(
-                        m.release(),
-                        m.notBefore(),
-                        m.notAfter(),
-                        m.maxVmpl(),
-                        m.smtAllowed(),
-                        m.snpShapes(),
-                        m.tdx(),
-                        List.of(),
-                        2,
-                        m.images(),
-                        m.launchDescription(),
-                        m.sourceRevision(),
-                        m.buildRecipe()));
+        IllegalArgumentException unpinned =
+                assertThrows(IllegalArgumentException.class, () -> m.withGpus(List.of(), 2));
         assertTrue(unpinned.getMessage().contains("names no GPU reference values"), unpinned.getMessage());
     }
 
@@ -197,37 +154,9 @@ class SignedReleaseTest {
 
     @Test
     void refusesInvalidManifests() {
-        var e = assertThrows(
-                IllegalArgumentException.class,
-                () -> new ReleaseManifest(
-                        "r",
-                        NB,
-                        NA,
-                        4,
-                        false,
-                        manifest().snpShapes(),
-                        Optional.empty(),
-                        List.of(),
-                        manifest().images(),
-                        Bytes.EMPTY,
-                        "rev",
-                        manifest().buildRecipe()));
+        var e = assertThrows(IllegalArgumentException.class, () -> manifest().withMaxVmpl(4));
         assertTrue(e.getMessage().contains("maximum VMPL 4"), e.getMessage());
-        e = assertThrows(
-                IllegalArgumentException.class,
-                () -> new ReleaseManifest(
-                        "r",
-                        NA,
-                        NA,
-                        0,
-                        false,
-                        manifest().snpShapes(),
-                        Optional.empty(),
-                        List.of(),
-                        manifest().images(),
-                        Bytes.EMPTY,
-                        "rev",
-                        manifest().buildRecipe()));
+        e = assertThrows(IllegalArgumentException.class, () -> manifest().withValidity(NA, NA));
         assertTrue(e.getMessage().contains("is empty"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> manifest(List.of(), Optional.empty()));
         assertTrue(e.getMessage().contains("needs an SEV-SNP shape or the TDX registers"), e.getMessage());
@@ -253,19 +182,7 @@ class SignedReleaseTest {
         assertTrue(e.getMessage().contains("not a plain file name"), e.getMessage());
         e = assertThrows(
                 IllegalArgumentException.class,
-                () -> new ReleaseManifest(
-                        "r",
-                        NB,
-                        NA,
-                        0,
-                        false,
-                        manifest().snpShapes(),
-                        Optional.empty(),
-                        List.of(),
-                        manifest().images(),
-                        Bytes.of(new byte[] {(byte) 0xff}),
-                        "rev",
-                        manifest().buildRecipe()));
+                () -> manifest().withLaunchDescription(Bytes.of(new byte[] {(byte) 0xff})));
         assertTrue(e.getMessage().contains("not UTF-8"), e.getMessage());
     }
 

@@ -28,21 +28,7 @@ class SignedReleaseV3Test {
             new TdxPlatform("gcp c3-standard-4", "gce tdx-ovmf 2025-01", filled(48, 0x41), filled(48, 0x40));
 
     static ReleaseManifest manifest(Optional<TdxRuntime> tdx, List<TdxPlatform> platforms) {
-        ReleaseManifest base = SignedReleaseTest.manifest();
-        return new ReleaseManifest(
-                base.release(),
-                NB,
-                NA,
-                0,
-                false,
-                base.snpShapes(),
-                tdx,
-                platforms,
-                List.of(),
-                base.images(),
-                base.launchDescription(),
-                base.sourceRevision(),
-                base.buildRecipe());
+        return SignedReleaseTest.manifest().withValidity(NB, NA).withTdx(tdx, platforms);
     }
 
     static ReleaseManifest manifest() {
