@@ -83,6 +83,7 @@ public:
         matmul_ = cpu::select_matmul(&kernel);
         avx2_ = std::strcmp(kernel, "avx2") == 0;
         attention_kernels_ = cpu::select_attention(avx2_);
+        swiglu_ = avx2_ ? cpu::swiglu_avx2 : cpu::swiglu;
         name_ = std::string("cpu ") + kernel + " x" + std::to_string(threads_);
         max_rows_ = o.max_rows;
         block_floats_ = static_cast<size_t>(c_.layers) * 2 * table.block_tokens() * c_.kv_dim();
@@ -113,7 +114,6 @@ public:
         private_xq_stride_ = static_cast<size_t>(private_rows_) * (2 * in_max + 64);
         tf_.assign(static_cast<size_t>(threads_) * private_floats_, 0.0f);
         txq_.assign(static_cast<size_t>(threads_) * kActivationTypes * private_xq_stride_, 0);
-        trope_.assign(static_cast<size_t>(threads_) * c_.head_dim, 0.0f);
         kv_rows_.assign(static_cast<size_t>(threads_) * 2 * c_.seq_len, nullptr);
         // calloc: the pool's pages are committed as sequences first touch them, and start zeroed.
         kv_ = static_cast<float *>(std::calloc(static_cast<size_t>(table.blocks_total()) * block_floats_, sizeof(float)));
@@ -144,7 +144,7 @@ public:
     }
 
     void wipe_scratch() override {
-        for (std::vector<float> *v : {&x_, &xb_, &xb2_, &q_, &k_, &v_, &hb_, &hb2_, &att_, &rope_, &tf_, &trope_})
+        for (std::vector<float> *v : {&x_, &xb_, &xb2_, &q_, &k_, &v_, &hb_, &hb2_, &att_, &rope_, &tf_})
             std::memset(v->data(), 0, v->size() * sizeof(float));
         std::memset(xq_.data(), 0, xq_.size());
         std::memset(txq_.data(), 0, txq_.size());
@@ -238,8 +238,12 @@ private:
         uint8_t *txq = txq_.data() + static_cast<size_t>(t) * kActivationTypes * private_xq_stride_;
         int rb, re;
         split(n, t, nt, &rb, &re);
-        for (int r = rb; r < re; r++)
+        for (int r = rb; r < re; r++) {
             dequantize_row(emb.type, emb.row(rows[r].token), &x_[static_cast<size_t>(r) * dim], dim);
+            // The row's RoPE angles, once per pass (every layer and head rotates by the same ones).
+            float *cos = &rope_[static_cast<size_t>(r) * c_.head_dim];
+            cpu::rope_angles(rows[r].pos, inv_freq_.data(), c_.head_dim / 2, cos, cos + c_.head_dim / 2);
+        }
         sync(nt);
         // x (+ y) into the residual and the normed rows; converted for `g`. Returns where the products read.
         auto residual_norm = [&](const Group &g, const float *y, const float *norm) -> Input {
@@ -285,8 +289,8 @@ private:
             publish_residual();
             if (!distinct) {
                 for (int r = rb; r < re; r++) {
-                    for (int kvh = 0; kvh < c_.kv_heads; kvh++) prepare_kv(rows[r], r, kvh, l, t);
-                    for (int h = 0; h < c_.heads; h++) prepare_q(rows[r], r, h, l, t);
+                    for (int kvh = 0; kvh < c_.kv_heads; kvh++) prepare_kv(rows[r], r, kvh, l);
+                    for (int h = 0; h < c_.heads; h++) prepare_q(r, h, l);
                 }
                 sync(nt);
             }
@@ -301,12 +305,12 @@ private:
                 for (int r = 0; r < n; r++) {
                     float *h = tb + static_cast<size_t>(r) * hidden;
                     std::memcpy(h, &hb_[static_cast<size_t>(r) * hidden], hidden * sizeof(float));
-                    cpu::swiglu(h, &hb2_[static_cast<size_t>(r) * hidden], hidden);
+                    swiglu_(h, &hb2_[static_cast<size_t>(r) * hidden], hidden);
                 }
                 products(ffn_down, input(ffn_down, tb), n, t, nt);
             } else {
                 for (int r = rb; r < re; r++)
-                    cpu::swiglu(&hb_[static_cast<size_t>(r) * hidden], &hb2_[static_cast<size_t>(r) * hidden], hidden);
+                    swiglu_(&hb_[static_cast<size_t>(r) * hidden], &hb2_[static_cast<size_t>(r) * hidden], hidden);
                 sync(nt);
                 products(ffn_down, input(ffn_down, hb_.data()), n, t, nt);
             }
@@ -400,9 +404,9 @@ private:
                (static_cast<size_t>(layer * 2 + which) * table_.block_tokens() + slot) * c_.kv_dim();
     }
 
-    // K/V head `kvh` of row r: bias, K norm, RoPE, into the cache. Q head `h`: bias, Q norm, RoPE. The angles go to
-    // this thread's scratch (the same values for every head of the row).
-    void prepare_kv(const Row &row, int r, int kvh, int layer, int t) {
+    // K/V head `kvh` of row r: bias, K norm, RoPE, into the cache. Q head `h`: bias, Q norm, RoPE. The angles are the
+    // row's, computed at the start of the pass.
+    void prepare_kv(const Row &row, int r, int kvh, int layer) {
         const Weights::Layer &ly = w_.layer[layer];
         const int kv_dim = c_.kv_dim(), hs = c_.head_dim, pairs = hs / 2;
         float *k = &k_[static_cast<size_t>(r) * kv_dim + static_cast<size_t>(kvh) * hs];
@@ -412,21 +416,19 @@ private:
             add(v, ly.bv + kvh * hs, hs);
         }
         if (ly.k_norm != nullptr) cpu::rmsnorm(k, k, ly.k_norm, hs, c_.norm_eps);
-        float *cos = &trope_[static_cast<size_t>(t) * hs], *sin = cos + pairs;
-        cpu::rope_angles(row.pos, inv_freq_.data(), pairs, cos, sin);
+        const float *cos = &rope_[static_cast<size_t>(r) * hs], *sin = cos + pairs;
         cpu::rope(k, 1, hs, cos, sin, c_.rope_neox);
         std::memcpy(kv_at(row.seq, row.pos, layer, 0) + kvh * hs, k, hs * sizeof(float));
         std::memcpy(kv_at(row.seq, row.pos, layer, 1) + kvh * hs, v, hs * sizeof(float));
     }
 
-    void prepare_q(const Row &row, int r, int h, int layer, int t) {
+    void prepare_q(int r, int h, int layer) {
         const Weights::Layer &ly = w_.layer[layer];
         const int hs = c_.head_dim, pairs = hs / 2;
         float *q = &q_[static_cast<size_t>(r) * c_.q_dim() + static_cast<size_t>(h) * hs];
         if (ly.bq != nullptr) add(q, ly.bq + h * hs, hs);
         if (ly.q_norm != nullptr) cpu::rmsnorm(q, q, ly.q_norm, hs, c_.norm_eps);
-        float *cos = &trope_[static_cast<size_t>(t) * hs], *sin = cos + pairs;
-        cpu::rope_angles(row.pos, inv_freq_.data(), pairs, cos, sin);
+        const float *cos = &rope_[static_cast<size_t>(r) * hs], *sin = cos + pairs;
         cpu::rope(q, 1, hs, cos, sin, c_.rope_neox);
     }
 
@@ -443,10 +445,10 @@ private:
             const Row &row = rows[r];
             int h_begin = it % per_row, h_end = h_begin + 1;
             if (fused) {
-                prepare_kv(row, r, h_begin, layer, t);
+                prepare_kv(row, r, h_begin, layer);
                 h_begin *= group;
                 h_end = h_begin + group;
-                for (int h = h_begin; h < h_end; h++) prepare_q(row, r, h, layer, t);
+                for (int h = h_begin; h < h_end; h++) prepare_q(r, h, layer);
             }
             // The K/V head's cache rows, block by block (one table lookup per block, not per position); the query
             // heads of a group share them.
@@ -477,20 +479,21 @@ private:
     cpu::MatmulFn matmul_;
     bool avx2_ = false;
     cpu::AttentionKernels attention_kernels_{};
+    cpu::SwigluFn swiglu_ = cpu::swiglu;
     std::string name_;
     int threads_ = 1;
     int max_rows_ = 1;
     size_t block_floats_ = 0;
     float *kv_ = nullptr;
     std::vector<float> inv_freq_;
-    std::vector<float> x_, xb_, xb2_, q_, k_, v_, hb_, hb2_, att_, rope_;
+    std::vector<float> x_, xb_, xb2_, q_, k_, v_, hb_, hb2_, att_, rope_;  // rope_: each row's RoPE angles (cos, then sin)
     std::vector<uint8_t> xq_;
     size_t xq_stride_ = 0;
     static constexpr int kPrivateRows = 4;
     static constexpr int kGemmRows = 4;  // batches from this size on go through the tiled product
     int private_rows_ = 0;
     size_t private_floats_ = 0, private_xq_stride_ = 0;
-    std::vector<float> tf_, trope_;  // per thread: residual + widest input rows; RoPE angles
+    std::vector<float> tf_;  // per thread: residual + widest input rows
     std::vector<uint8_t> txq_;       // per thread: converted activations
     std::vector<const float *> kv_rows_;  // per thread: the cache rows (keys, then values) of one attention item
     std::vector<Group> groups_;  // per layer: Q/K/V, wo, w1/w3, w2

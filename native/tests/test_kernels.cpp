@@ -103,6 +103,23 @@ static void check_elementwise() {
     worst = 0;
     for (int i = 0; i < dim; i++) worst = std::fmax(worst, rel(g[i], h[i] / (1.0 + std::exp(-static_cast<double>(h[i]))) * h2[i]));
     CHECK_MSG(worst < 1e-5, "swiglu relative error %g", worst);
+    // The AVX2 SwiGLU gives the scalar one's values bit for bit: every length up to 2 vectors and a tail, and values
+    // across expf's range (overflow to inf, underflow to 0, signed zeros, infinities, NaN, subnormals).
+    if (cpu::has_avx2_fma()) {
+        std::vector<float> special = {0.0f, -0.0f, 1e-40f, -1e-40f, 88.7f, -88.7f, 89.0f, -89.0f, 104.0f, -104.0f, 1e30f, -1e30f,
+                                      INFINITY, -INFINITY, NAN, 0.5f, -0.5f, 20.0f, -20.0f};
+        for (size_t n : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{17}, special.size(), size_t{1000}}) {
+            std::vector<float> a(n), b(n);
+            for (size_t i = 0; i < n; i++) {
+                a[i] = n == special.size() ? special[i] : rng.uniform() * 40;
+                b[i] = n == special.size() ? special[(i + 3) % n] : rng.uniform() * 4;
+            }
+            std::vector<float> scalar = a, vec = a;
+            cpu::swiglu(scalar.data(), b.data(), n);
+            cpu::swiglu_avx2(vec.data(), b.data(), n);
+            CHECK_MSG(std::memcmp(scalar.data(), vec.data(), n * sizeof(float)) == 0, "swiglu_avx2 differs from swiglu (n %zu)", n);
+        }
+    }
 
     // One head over 37 positions.
     const int positions = 37;
@@ -153,6 +170,8 @@ static void check_elementwise() {
                 cpu::attend(single, qs.data(), size, count, key, value, s1.data(), o1.data());
                 cpu::attend(grouped, qs.data(), size, count, key, value, s2.data(), o2.data());
                 CHECK_MSG(std::memcmp(o1.data(), o2.data(), size * sizeof(float)) == 0, "grouped attention differs: size %d, %d positions",
+                          size, count);
+                CHECK_MSG(std::memcmp(s1.data(), s2.data(), count * sizeof(float)) == 0, "grouped scores differ: size %d, %d positions",
                           size, count);
             }
         }
