@@ -171,46 +171,78 @@ struct AttentionKernels {
 // The AVX2 set where `avx2` and the CPU allow it.
 AttentionKernels select_attention(bool avx2);
 
-// One query head over positions [0, positions): softmax(q.k_t / sqrt(head_size)) weighted sum of v_t into out.
-// key(t) and value(t) give the head's slice of position t (the paged cache supplies them); scores has `positions`.
-// The positions go in groups (their cache pointers gathered first); every value is the same whatever the kernels.
+// One query head of attend_many: its query, its output, `positions` floats of scores, and (set there) its largest score.
+struct AttentionQuery {
+    const float *q;
+    float *out;
+    float *scores;
+    int positions;
+    float max;
+};
+
+// Query heads over [0, positions) of the same keys and values (the query heads of one K/V head, for one or more rows of
+// a sequence, each with its own number of positions): softmax(q.k_t / sqrt(head_size)) weighted sum of v_t into out.
+// key(t) and value(t) give the head's slice of position t (the paged cache supplies them). The positions go in groups
+// (their cache pointers gathered once), and each group of keys, then of values, meets every query while it is in the
+// L1 cache (one query at a time read them from L2, once per query head and row). Each query gets the same calls on the
+// same groups in the same order as alone, so its values are the same bit for bit whatever the other queries.
 template <typename KeyAt, typename ValueAt>
-inline void attend(const AttentionKernels &kern, const float *q, int head_size, int positions, KeyAt key, ValueAt value,
-                   float *scores, float *out) {
+inline void attend_many(const AttentionKernels &kern, AttentionQuery *qs, int nq, int head_size, KeyAt key, ValueAt value) {
     constexpr int kGroup = 32;
     const float *at[kGroup];
     const float scale = 1.0f / std::sqrt(static_cast<float>(head_size));
-    float max = -INFINITY;
-    for (int t0 = 0; t0 < positions; t0 += kGroup) {
-        const int count = positions - t0 < kGroup ? positions - t0 : kGroup;
-        if (kern.dots != nullptr) {
-            for (int t = 0; t < count; t++) at[t] = key(t0 + t);
-            kern.dots(q, at, count, head_size, scores + t0);
-        } else {
-            for (int t = 0; t < count; t++) scores[t0 + t] = kern.dot(q, key(t0 + t), head_size);
-        }
-        for (int t = t0; t < t0 + count; t++) {
-            const float s = scores[t] * scale;
-            scores[t] = s;
-            if (s > max) max = s;
-        }
+    int longest = 0;
+    for (int j = 0; j < nq; j++) {
+        qs[j].max = -INFINITY;
+        if (qs[j].positions > longest) longest = qs[j].positions;
     }
-    float sum = 0.0f;
-    for (int t = 0; t < positions; t++) {
-        scores[t] = std::exp(scores[t] - max);
-        sum += scores[t];
-    }
-    for (int i = 0; i < head_size; i++) out[i] = 0.0f;
-    for (int t = 0; t < positions; t++) scores[t] = scores[t] / sum;
-    for (int t0 = 0; t0 < positions; t0 += kGroup) {
-        const int count = positions - t0 < kGroup ? positions - t0 : kGroup;
-        if (kern.weighted != nullptr) {
-            for (int t = 0; t < count; t++) at[t] = value(t0 + t);
-            kern.weighted(scores + t0, at, count, head_size, out);
-        } else {
-            for (int t = t0; t < t0 + count; t++) kern.axpy(scores[t], value(t), out, head_size);
+    for (int t0 = 0; t0 < longest; t0 += kGroup) {
+        const int group = longest - t0 < kGroup ? longest - t0 : kGroup;
+        for (int t = 0; t < group; t++) at[t] = key(t0 + t);
+        for (int j = 0; j < nq; j++) {
+            AttentionQuery &a = qs[j];
+            if (a.positions <= t0) continue;
+            const int count = a.positions - t0 < group ? a.positions - t0 : group;
+            if (kern.dots != nullptr) kern.dots(a.q, at, count, head_size, a.scores + t0);
+            else
+                for (int t = 0; t < count; t++) a.scores[t0 + t] = kern.dot(a.q, at[t], head_size);
+            for (int t = t0; t < t0 + count; t++) {
+                const float s = a.scores[t] * scale;
+                a.scores[t] = s;
+                if (s > a.max) a.max = s;
+            }
         }
     }
+    for (int j = 0; j < nq; j++) {
+        AttentionQuery &a = qs[j];
+        float sum = 0.0f;
+        for (int t = 0; t < a.positions; t++) {
+            a.scores[t] = std::exp(a.scores[t] - a.max);
+            sum += a.scores[t];
+        }
+        for (int i = 0; i < head_size; i++) a.out[i] = 0.0f;
+        for (int t = 0; t < a.positions; t++) a.scores[t] = a.scores[t] / sum;
+    }
+    for (int t0 = 0; t0 < longest; t0 += kGroup) {
+        const int group = longest - t0 < kGroup ? longest - t0 : kGroup;
+        for (int t = 0; t < group; t++) at[t] = value(t0 + t);
+        for (int j = 0; j < nq; j++) {
+            AttentionQuery &a = qs[j];
+            if (a.positions <= t0) continue;
+            const int count = a.positions - t0 < group ? a.positions - t0 : group;
+            if (kern.weighted != nullptr) kern.weighted(a.scores + t0, at, count, head_size, a.out);
+            else
+                for (int t = 0; t < count; t++) kern.axpy(a.scores[t0 + t], at[t], a.out, head_size);
+        }
+    }
+}
+
+// One query head over positions [0, positions) (attend_many with one query); scores has `positions` floats.
+template <typename KeyAt, typename ValueAt>
+inline void attend(const AttentionKernels &kern, const float *q, int head_size, int positions, KeyAt key, ValueAt value,
+                   float *scores, float *out) {
+    AttentionQuery a = {q, out, scores, positions, 0.0f};
+    attend_many(kern, &a, 1, head_size, key, value);
 }
 
 }  // namespace cloister::cpu

@@ -104,7 +104,27 @@ inline __m128 hsum4(__m256 a, __m256 b, __m256 c, __m256 d) {
     return _mm_unpacklo_ps(_mm256_castps256_ps128(sums), _mm256_extractf128_ps(sums, 1));  // [a, b, c, d]
 }
 
+// dots_f32_avx2 for a head of 8 * C values (no scalar tail): the query stays in C registers and each key is read once.
+template <int C> void dots_in_registers(const float *q, const float *const *keys, int count, float *out) {
+    __m256 qv[C];
+    _Pragma("GCC unroll 16") for (int c = 0; c < C; c++) qv[c] = _mm256_loadu_ps(q + 8 * c);
+    int t = 0;
+    for (; t + 4 <= count; t += 4) {
+        __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+        _Pragma("GCC unroll 16") for (int c = 0; c < C; c++)
+            _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) acc[k] = _mm256_fmadd_ps(qv[c], _mm256_loadu_ps(keys[t + k] + 8 * c), acc[k]);
+        _mm_storeu_ps(out + t, hsum4(acc[0], acc[1], acc[2], acc[3]));
+    }
+    for (; t < count; t++) out[t] = dot_f32_avx2(q, keys[t], 8 * C);
+}
+
 void dots_f32_avx2(const float *q, const float *const *keys, int count, int n, float *out) {
+    switch (n) {  // the common head sizes up to 64 (the query and four accumulators fit the 16 registers)
+        case 64: return dots_in_registers<8>(q, keys, count, out);
+        case 48: return dots_in_registers<6>(q, keys, count, out);
+        case 32: return dots_in_registers<4>(q, keys, count, out);
+        default: break;
+    }
     const int vec_end = n & ~7;
     int t = 0;
     for (; t + 4 <= count; t += 4) {  // dot_f32_avx2's steps for four keys, interleaved
