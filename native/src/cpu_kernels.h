@@ -203,25 +203,29 @@ inline void attend_many(const AttentionKernels &kern, AttentionQuery *qs, int nq
             AttentionQuery &a = qs[j];
             if (a.positions <= t0) continue;
             const int count = a.positions - t0 < group ? a.positions - t0 : group;
-            if (kern.dots != nullptr) kern.dots(a.q, at, count, head_size, a.scores + t0);
+            float *scores = a.scores;  // locals: a store through `scores` cannot change them (it could change a.max)
+            if (kern.dots != nullptr) kern.dots(a.q, at, count, head_size, scores + t0);
             else
-                for (int t = 0; t < count; t++) a.scores[t0 + t] = kern.dot(a.q, at[t], head_size);
+                for (int t = 0; t < count; t++) scores[t0 + t] = kern.dot(a.q, at[t], head_size);
+            float max = a.max;
             for (int t = t0; t < t0 + count; t++) {
-                const float s = a.scores[t] * scale;
-                a.scores[t] = s;
-                if (s > a.max) a.max = s;
+                const float s = scores[t] * scale;
+                scores[t] = s;
+                if (s > max) max = s;
             }
+            a.max = max;
         }
     }
     for (int j = 0; j < nq; j++) {
-        AttentionQuery &a = qs[j];
+        float *scores = qs[j].scores;
+        const float max = qs[j].max;
+        const int positions = qs[j].positions;
+        // The exponentials first (independent calls), then their sum in order: the values of one loop doing both.
+        for (int t = 0; t < positions; t++) scores[t] = std::exp(scores[t] - max);
         float sum = 0.0f;
-        for (int t = 0; t < a.positions; t++) {
-            a.scores[t] = std::exp(a.scores[t] - a.max);
-            sum += a.scores[t];
-        }
-        for (int i = 0; i < head_size; i++) a.out[i] = 0.0f;
-        for (int t = 0; t < a.positions; t++) a.scores[t] = a.scores[t] / sum;
+        for (int t = 0; t < positions; t++) sum += scores[t];
+        for (int i = 0; i < head_size; i++) qs[j].out[i] = 0.0f;
+        for (int t = 0; t < positions; t++) scores[t] = scores[t] / sum;
     }
     for (int t0 = 0; t0 < longest; t0 += kGroup) {
         const int group = longest - t0 < kGroup ? longest - t0 : kGroup;
