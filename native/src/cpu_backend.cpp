@@ -161,7 +161,7 @@ public:
 
     // One OpenMP parallel region per forward pass (a fork and join per token, not per product): the threads run the
     // same sequence of phases, separated by a spinning barrier; products are split by output rows across all threads
-    // (small ones too), row-wise work (norms, activation conversion, RoPE) by rows, attention by (row, head).
+    // (small ones too), row-wise work (norms, activation conversion, RoPE) by rows, attention by (K/V head, block of rows).
     void forward(const Row *rows, int n, const int *logit_rows, int n_logits, float *logits) override {
         const int threads = std::max(1, std::min(threads_, max_useful_threads(n)));
         barrier_.reset(threads);
