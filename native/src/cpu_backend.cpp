@@ -83,6 +83,7 @@ public:
         matmul_ = cpu::select_matmul(&kernel);
         avx2_ = std::strcmp(kernel, "avx2") == 0;
         attention_kernels_ = cpu::select_attention(avx2_);
+        swiglu_ = avx2_ ? cpu::swiglu_avx2 : cpu::swiglu;
         name_ = std::string("cpu ") + kernel + " x" + std::to_string(threads_);
         max_rows_ = o.max_rows;
         block_floats_ = static_cast<size_t>(c_.layers) * 2 * table.block_tokens() * c_.kv_dim();
@@ -96,10 +97,14 @@ public:
         v_.assign(n * c_.kv_dim(), 0.0f);
         hb_.assign(n * c_.hidden_dim, 0.0f);
         hb2_.assign(n * c_.hidden_dim, 0.0f);
-        // Attention scores: one context's worth per thread (a thread attends one head at a time). Sized per row and
-        // head, this was rows x heads x context: 1 GB, all of it written at open, for a Llama 3.2 1B (64-row prefill
-        // chunks, 32 heads, 131072 positions).
-        att_.assign(static_cast<size_t>(threads_) * c_.seq_len, 0.0f);
+        // Attention scores: per thread, not per row and head (rows x heads x context was 1 GB, all of it written at
+        // open, for a Llama 3.2 1B: 64-row prefill chunks, 32 heads, 131072 positions).
+        // att_rows_ rows of a prefill chunk attend together (attend_many): their scores, one context each per query
+        // head of a K/V head, at most 1 MiB per thread unless one row's query heads need more.
+        const size_t q_per_kv = static_cast<size_t>(c_.heads / c_.kv_heads);
+        att_rows_ = static_cast<int>(std::clamp<size_t>((size_t{1} << 18) / (q_per_kv * c_.seq_len), 1, kAttentionRows));
+        att_.assign(static_cast<size_t>(threads_) * att_rows_ * q_per_kv * c_.seq_len, 0.0f);
+        att_queries_.assign(static_cast<size_t>(threads_) * att_rows_ * q_per_kv, cpu::AttentionQuery{});
         rope_.assign(n * c_.head_dim, 0.0f);
         // Converted activations for the widest input of any product, one region per activation type (q8_0, q8_K,
         // fp16, bf16, q8_1: at most 2 bytes per value each).
@@ -113,7 +118,6 @@ public:
         private_xq_stride_ = static_cast<size_t>(private_rows_) * (2 * in_max + 64);
         tf_.assign(static_cast<size_t>(threads_) * private_floats_, 0.0f);
         txq_.assign(static_cast<size_t>(threads_) * kActivationTypes * private_xq_stride_, 0);
-        trope_.assign(static_cast<size_t>(threads_) * c_.head_dim, 0.0f);
         kv_rows_.assign(static_cast<size_t>(threads_) * 2 * c_.seq_len, nullptr);
         // calloc: the pool's pages are committed as sequences first touch them, and start zeroed.
         kv_ = static_cast<float *>(std::calloc(static_cast<size_t>(table.blocks_total()) * block_floats_, sizeof(float)));
@@ -144,7 +148,7 @@ public:
     }
 
     void wipe_scratch() override {
-        for (std::vector<float> *v : {&x_, &xb_, &xb2_, &q_, &k_, &v_, &hb_, &hb2_, &att_, &rope_, &tf_, &trope_})
+        for (std::vector<float> *v : {&x_, &xb_, &xb2_, &q_, &k_, &v_, &hb_, &hb2_, &att_, &rope_, &tf_})
             std::memset(v->data(), 0, v->size() * sizeof(float));
         std::memset(xq_.data(), 0, xq_.size());
         std::memset(txq_.data(), 0, txq_.size());
@@ -157,7 +161,7 @@ public:
 
     // One OpenMP parallel region per forward pass (a fork and join per token, not per product): the threads run the
     // same sequence of phases, separated by a spinning barrier; products are split by output rows across all threads
-    // (small ones too), row-wise work (norms, activation conversion, RoPE) by rows, attention by (row, head).
+    // (small ones too), row-wise work (norms, activation conversion, RoPE) by rows, attention by (K/V head, block of rows).
     void forward(const Row *rows, int n, const int *logit_rows, int n_logits, float *logits) override {
         const int threads = std::max(1, std::min(threads_, max_useful_threads(n)));
         barrier_.reset(threads);
@@ -238,8 +242,12 @@ private:
         uint8_t *txq = txq_.data() + static_cast<size_t>(t) * kActivationTypes * private_xq_stride_;
         int rb, re;
         split(n, t, nt, &rb, &re);
-        for (int r = rb; r < re; r++)
+        for (int r = rb; r < re; r++) {
             dequantize_row(emb.type, emb.row(rows[r].token), &x_[static_cast<size_t>(r) * dim], dim);
+            // The row's RoPE angles, once per pass (every layer and head rotates by the same ones).
+            float *cos = &rope_[static_cast<size_t>(r) * c_.head_dim];
+            cpu::rope_angles(rows[r].pos, inv_freq_.data(), c_.head_dim / 2, cos, cos + c_.head_dim / 2);
+        }
         sync(nt);
         // x (+ y) into the residual and the normed rows; converted for `g`. Returns where the products read.
         auto residual_norm = [&](const Group &g, const float *y, const float *norm) -> Input {
@@ -285,8 +293,8 @@ private:
             publish_residual();
             if (!distinct) {
                 for (int r = rb; r < re; r++) {
-                    for (int kvh = 0; kvh < c_.kv_heads; kvh++) prepare_kv(rows[r], r, kvh, l, t);
-                    for (int h = 0; h < c_.heads; h++) prepare_q(rows[r], r, h, l, t);
+                    for (int kvh = 0; kvh < c_.kv_heads; kvh++) prepare_kv(rows[r], r, kvh, l);
+                    for (int h = 0; h < c_.heads; h++) prepare_q(r, h, l);
                 }
                 sync(nt);
             }
@@ -301,12 +309,12 @@ private:
                 for (int r = 0; r < n; r++) {
                     float *h = tb + static_cast<size_t>(r) * hidden;
                     std::memcpy(h, &hb_[static_cast<size_t>(r) * hidden], hidden * sizeof(float));
-                    cpu::swiglu(h, &hb2_[static_cast<size_t>(r) * hidden], hidden);
+                    swiglu_(h, &hb2_[static_cast<size_t>(r) * hidden], hidden);
                 }
                 products(ffn_down, input(ffn_down, tb), n, t, nt);
             } else {
                 for (int r = rb; r < re; r++)
-                    cpu::swiglu(&hb_[static_cast<size_t>(r) * hidden], &hb2_[static_cast<size_t>(r) * hidden], hidden);
+                    swiglu_(&hb_[static_cast<size_t>(r) * hidden], &hb2_[static_cast<size_t>(r) * hidden], hidden);
                 sync(nt);
                 products(ffn_down, input(ffn_down, hb_.data()), n, t, nt);
             }
@@ -400,9 +408,9 @@ private:
                (static_cast<size_t>(layer * 2 + which) * table_.block_tokens() + slot) * c_.kv_dim();
     }
 
-    // K/V head `kvh` of row r: bias, K norm, RoPE, into the cache. Q head `h`: bias, Q norm, RoPE. The angles go to
-    // this thread's scratch (the same values for every head of the row).
-    void prepare_kv(const Row &row, int r, int kvh, int layer, int t) {
+    // K/V head `kvh` of row r: bias, K norm, RoPE, into the cache. Q head `h`: bias, Q norm, RoPE. The angles are the
+    // row's, computed at the start of the pass.
+    void prepare_kv(const Row &row, int r, int kvh, int layer) {
         const Weights::Layer &ly = w_.layer[layer];
         const int kv_dim = c_.kv_dim(), hs = c_.head_dim, pairs = hs / 2;
         float *k = &k_[static_cast<size_t>(r) * kv_dim + static_cast<size_t>(kvh) * hs];
@@ -412,60 +420,62 @@ private:
             add(v, ly.bv + kvh * hs, hs);
         }
         if (ly.k_norm != nullptr) cpu::rmsnorm(k, k, ly.k_norm, hs, c_.norm_eps);
-        float *cos = &trope_[static_cast<size_t>(t) * hs], *sin = cos + pairs;
-        cpu::rope_angles(row.pos, inv_freq_.data(), pairs, cos, sin);
+        const float *cos = &rope_[static_cast<size_t>(r) * hs], *sin = cos + pairs;
         cpu::rope(k, 1, hs, cos, sin, c_.rope_neox);
         std::memcpy(kv_at(row.seq, row.pos, layer, 0) + kvh * hs, k, hs * sizeof(float));
         std::memcpy(kv_at(row.seq, row.pos, layer, 1) + kvh * hs, v, hs * sizeof(float));
     }
 
-    void prepare_q(const Row &row, int r, int h, int layer, int t) {
+    void prepare_q(int r, int h, int layer) {
         const Weights::Layer &ly = w_.layer[layer];
         const int hs = c_.head_dim, pairs = hs / 2;
         float *q = &q_[static_cast<size_t>(r) * c_.q_dim() + static_cast<size_t>(h) * hs];
         if (ly.bq != nullptr) add(q, ly.bq + h * hs, hs);
         if (ly.q_norm != nullptr) cpu::rmsnorm(q, q, ly.q_norm, hs, c_.norm_eps);
-        float *cos = &trope_[static_cast<size_t>(t) * hs], *sin = cos + pairs;
-        cpu::rope_angles(row.pos, inv_freq_.data(), pairs, cos, sin);
+        const float *cos = &rope_[static_cast<size_t>(r) * hs], *sin = cos + pairs;
         cpu::rope(q, 1, hs, cos, sin, c_.rope_neox);
     }
 
     // Grouped-query attention over the paged cache. The threads take items from a shared counter (rows of a prefill
-    // chunk see different lengths; thread 0 reset it before the barrier that precedes this phase). With `fused`
-    // (every row its own sequence) an item is a (row, K/V head): it prepares that K/V head and its query heads, then
-    // attends; otherwise they were prepared in the phase before and an item is a (row, query head).
+    // chunk see different lengths; thread 0 reset it before the barrier that precedes this phase). An item is a K/V
+    // head of a block of rows: its query heads of every row in the block attend together (attend_many), so a group
+    // of cache rows meets all of them from L1. With `fused` (every row its own sequence) a block is one row and the item
+    // first prepares that K/V head and its query heads; otherwise they were prepared in the phase before and a block
+    // is up to att_rows_ rows (runs of one sequence attend together).
     void attention(const Row *rows, int n, int layer, bool fused, int t) {
-        const int heads = c_.heads, hs = c_.head_dim, q_dim = c_.q_dim(), group = c_.heads / c_.kv_heads;
-        const int per_row = fused ? c_.kv_heads : heads, items = n * per_row;
+        const int hs = c_.head_dim, q_dim = c_.q_dim(), group = c_.heads / c_.kv_heads, bt = table_.block_tokens();
+        const int per_block = fused ? 1 : att_rows_, items = (n + per_block - 1) / per_block * c_.kv_heads;
+        const float **keys = kv_rows_.data() + static_cast<size_t>(t) * 2 * c_.seq_len, **values = keys + c_.seq_len;
+        cpu::AttentionQuery *queries = &att_queries_[static_cast<size_t>(t) * att_rows_ * group];
+        float *scores = &att_[static_cast<size_t>(t) * att_rows_ * group * c_.seq_len];
         for (int it = next_item_.fetch_add(1, std::memory_order_relaxed); it < items;
              it = next_item_.fetch_add(1, std::memory_order_relaxed)) {
-            const int r = it / per_row;
-            const Row &row = rows[r];
-            int h_begin = it % per_row, h_end = h_begin + 1;
-            if (fused) {
-                prepare_kv(row, r, h_begin, layer, t);
-                h_begin *= group;
-                h_end = h_begin + group;
-                for (int h = h_begin; h < h_end; h++) prepare_q(row, r, h, layer, t);
-            }
-            // The K/V head's cache rows, block by block (one table lookup per block, not per position); the query
-            // heads of a group share them.
-            const int positions = row.pos + 1, kvh0 = h_begin / group, bt = table_.block_tokens();
-            const std::vector<int32_t> &blocks = table_.blocks(row.seq);
-            const float **keys = kv_rows_.data() + static_cast<size_t>(t) * 2 * c_.seq_len, **values = keys + c_.seq_len;
-            for (int p0 = 0; p0 < positions; p0 += bt) {
-                const float *base = kv_ + static_cast<size_t>(blocks[p0 / bt]) * block_floats_ +
-                                    static_cast<size_t>(layer) * 2 * bt * c_.kv_dim() + static_cast<size_t>(kvh0) * hs;
-                for (int p = p0; p < std::min(positions, p0 + bt); p++) {
-                    keys[p] = base + static_cast<size_t>(p - p0) * c_.kv_dim();
-                    values[p] = keys[p] + static_cast<size_t>(bt) * c_.kv_dim();
+            const int kvh = it % c_.kv_heads, r_end = std::min(n, (it / c_.kv_heads + 1) * per_block);
+            for (int r0 = it / c_.kv_heads * per_block, r1; r0 < r_end; r0 = r1) {
+                for (r1 = r0 + 1; r1 < r_end && rows[r1].seq == rows[r0].seq;) r1++;
+                if (fused) {
+                    prepare_kv(rows[r0], r0, kvh, layer);
+                    for (int h = kvh * group; h < (kvh + 1) * group; h++) prepare_q(r0, h, layer);
                 }
-            }
-            for (int h = h_begin; h < h_end; h++) {
-                const float *q = &q_[static_cast<size_t>(r) * q_dim + static_cast<size_t>(h) * hs];
-                float *out = &xb2_[static_cast<size_t>(r) * q_dim + static_cast<size_t>(h) * hs];
-                cpu::attend(attention_kernels_, q, hs, positions, [&](int p) { return keys[p]; }, [&](int p) { return values[p]; },
-                            &att_[static_cast<size_t>(t) * c_.seq_len], out);
+                int longest = 0, nq = 0;
+                for (int r = r0; r < r1; r++) {
+                    longest = std::max(longest, rows[r].pos + 1);
+                    for (int h = kvh * group; h < (kvh + 1) * group; h++, nq++)
+                        queries[nq] = {&q_[static_cast<size_t>(r) * q_dim + static_cast<size_t>(h) * hs],
+                                       &xb2_[static_cast<size_t>(r) * q_dim + static_cast<size_t>(h) * hs],
+                                       scores + static_cast<size_t>(nq) * c_.seq_len, rows[r].pos + 1, 0.0f};
+                }
+                // The K/V head's cache rows, block by block (one table lookup per block, not per position).
+                const std::vector<int32_t> &blocks = table_.blocks(rows[r0].seq);
+                for (int p0 = 0; p0 < longest; p0 += bt) {
+                    const float *base = kv_ + static_cast<size_t>(blocks[p0 / bt]) * block_floats_ +
+                                        static_cast<size_t>(layer) * 2 * bt * c_.kv_dim() + static_cast<size_t>(kvh) * hs;
+                    for (int p = p0; p < std::min(longest, p0 + bt); p++) {
+                        keys[p] = base + static_cast<size_t>(p - p0) * c_.kv_dim();
+                        values[p] = keys[p] + static_cast<size_t>(bt) * c_.kv_dim();
+                    }
+                }
+                cpu::attend_many(attention_kernels_, queries, nq, hs, [&](int p) { return keys[p]; }, [&](int p) { return values[p]; });
             }
         }
     }
@@ -477,20 +487,24 @@ private:
     cpu::MatmulFn matmul_;
     bool avx2_ = false;
     cpu::AttentionKernels attention_kernels_{};
+    cpu::SwigluFn swiglu_ = cpu::swiglu;
     std::string name_;
     int threads_ = 1;
     int max_rows_ = 1;
     size_t block_floats_ = 0;
     float *kv_ = nullptr;
     std::vector<float> inv_freq_;
-    std::vector<float> x_, xb_, xb2_, q_, k_, v_, hb_, hb2_, att_, rope_;
+    std::vector<float> x_, xb_, xb2_, q_, k_, v_, hb_, hb2_, att_, rope_;  // rope_: each row's RoPE angles (cos, then sin)
     std::vector<uint8_t> xq_;
     size_t xq_stride_ = 0;
     static constexpr int kPrivateRows = 4;
     static constexpr int kGemmRows = 4;  // batches from this size on go through the tiled product
     int private_rows_ = 0;
     size_t private_floats_ = 0, private_xq_stride_ = 0;
-    std::vector<float> tf_, trope_;  // per thread: residual + widest input rows; RoPE angles
+    std::vector<float> tf_;  // per thread: residual + widest input rows
+    static constexpr size_t kAttentionRows = 8;
+    int att_rows_ = 1;                                // rows whose query heads attend together (prefill)
+    std::vector<cpu::AttentionQuery> att_queries_;  // per thread: att_rows_ x the query heads of a K/V head
     std::vector<uint8_t> txq_;       // per thread: converted activations
     std::vector<const float *> kv_rows_;  // per thread: the cache rows (keys, then values) of one attention item
     std::vector<Group> groups_;  // per layer: Q/K/V, wo, w1/w3, w2

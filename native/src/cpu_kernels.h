@@ -141,6 +141,10 @@ inline void swiglu(float *h, const float *h2, size_t n) {
         h[i] = (v / (1.0f + std::exp(-v))) * h2[i];  // ggml's silu: x / (1 + e^-x)
     }
 }
+// The same, bit for bit: the same expf (the C library's), then the add, division and product 8 lanes at a time (each
+// IEEE-rounded as the scalar ones are). The scalar loop waited on one division per value.
+void swiglu_avx2(float *h, const float *h2, size_t n);
+using SwigluFn = void (*)(float *h, const float *h2, size_t n);
 
 // Vector pieces of attention: sum a[i] * b[i], and y[i] += a * x[i] (portable, and AVX2/FMA with 8 lanes).
 using DotF32Fn = float (*)(const float *a, const float *b, int n);
@@ -167,46 +171,82 @@ struct AttentionKernels {
 // The AVX2 set where `avx2` and the CPU allow it.
 AttentionKernels select_attention(bool avx2);
 
-// One query head over positions [0, positions): softmax(q.k_t / sqrt(head_size)) weighted sum of v_t into out.
-// key(t) and value(t) give the head's slice of position t (the paged cache supplies them); scores has `positions`.
-// The positions go in groups (their cache pointers gathered first); every value is the same whatever the kernels.
+// One query head of attend_many: its query, its output, `positions` floats of scores, and (set there) its largest score.
+struct AttentionQuery {
+    const float *q;
+    float *out;
+    float *scores;
+    int positions;
+    float max;
+};
+
+// Query heads over [0, positions) of the same keys and values (the query heads of one K/V head, for one or more rows of
+// a sequence, each with its own number of positions): softmax(q.k_t / sqrt(head_size)) weighted sum of v_t into out.
+// key(t) and value(t) give the head's slice of position t (the paged cache supplies them). The positions go in groups
+// (their cache pointers gathered once), and each group of keys, then of values, meets every query while it is in the
+// L1 cache (one query at a time read them from L2, once per query head and row). Each query gets the same calls on the
+// same groups in the same order as alone, so its values are the same bit for bit whatever the other queries.
 template <typename KeyAt, typename ValueAt>
-inline void attend(const AttentionKernels &kern, const float *q, int head_size, int positions, KeyAt key, ValueAt value,
-                   float *scores, float *out) {
+inline void attend_many(const AttentionKernels &kern, AttentionQuery *qs, int nq, int head_size, KeyAt key, ValueAt value) {
     constexpr int kGroup = 32;
     const float *at[kGroup];
     const float scale = 1.0f / std::sqrt(static_cast<float>(head_size));
-    float max = -INFINITY;
-    for (int t0 = 0; t0 < positions; t0 += kGroup) {
-        const int count = positions - t0 < kGroup ? positions - t0 : kGroup;
-        if (kern.dots != nullptr) {
-            for (int t = 0; t < count; t++) at[t] = key(t0 + t);
-            kern.dots(q, at, count, head_size, scores + t0);
-        } else {
-            for (int t = 0; t < count; t++) scores[t0 + t] = kern.dot(q, key(t0 + t), head_size);
-        }
-        for (int t = t0; t < t0 + count; t++) {
-            const float s = scores[t] * scale;
-            scores[t] = s;
-            if (s > max) max = s;
-        }
+    int longest = 0;
+    for (int j = 0; j < nq; j++) {
+        qs[j].max = -INFINITY;
+        if (qs[j].positions > longest) longest = qs[j].positions;
     }
-    float sum = 0.0f;
-    for (int t = 0; t < positions; t++) {
-        scores[t] = std::exp(scores[t] - max);
-        sum += scores[t];
-    }
-    for (int i = 0; i < head_size; i++) out[i] = 0.0f;
-    for (int t = 0; t < positions; t++) scores[t] = scores[t] / sum;
-    for (int t0 = 0; t0 < positions; t0 += kGroup) {
-        const int count = positions - t0 < kGroup ? positions - t0 : kGroup;
-        if (kern.weighted != nullptr) {
-            for (int t = 0; t < count; t++) at[t] = value(t0 + t);
-            kern.weighted(scores + t0, at, count, head_size, out);
-        } else {
-            for (int t = t0; t < t0 + count; t++) kern.axpy(scores[t], value(t), out, head_size);
+    for (int t0 = 0; t0 < longest; t0 += kGroup) {
+        const int group = longest - t0 < kGroup ? longest - t0 : kGroup;
+        for (int t = 0; t < group; t++) at[t] = key(t0 + t);
+        for (int j = 0; j < nq; j++) {
+            AttentionQuery &a = qs[j];
+            if (a.positions <= t0) continue;
+            const int count = a.positions - t0 < group ? a.positions - t0 : group;
+            float *scores = a.scores;  // locals: a store through `scores` cannot change them (it could change a.max)
+            if (kern.dots != nullptr) kern.dots(a.q, at, count, head_size, scores + t0);
+            else
+                for (int t = 0; t < count; t++) scores[t0 + t] = kern.dot(a.q, at[t], head_size);
+            float max = a.max;
+            for (int t = t0; t < t0 + count; t++) {
+                const float s = scores[t] * scale;
+                scores[t] = s;
+                if (s > max) max = s;
+            }
+            a.max = max;
         }
     }
+    for (int j = 0; j < nq; j++) {
+        float *scores = qs[j].scores;
+        const float max = qs[j].max;
+        const int positions = qs[j].positions;
+        // The exponentials first (independent calls), then their sum in order: the values of one loop doing both.
+        for (int t = 0; t < positions; t++) scores[t] = std::exp(scores[t] - max);
+        float sum = 0.0f;
+        for (int t = 0; t < positions; t++) sum += scores[t];
+        for (int i = 0; i < head_size; i++) qs[j].out[i] = 0.0f;
+        for (int t = 0; t < positions; t++) scores[t] = scores[t] / sum;
+    }
+    for (int t0 = 0; t0 < longest; t0 += kGroup) {
+        const int group = longest - t0 < kGroup ? longest - t0 : kGroup;
+        for (int t = 0; t < group; t++) at[t] = value(t0 + t);
+        for (int j = 0; j < nq; j++) {
+            AttentionQuery &a = qs[j];
+            if (a.positions <= t0) continue;
+            const int count = a.positions - t0 < group ? a.positions - t0 : group;
+            if (kern.weighted != nullptr) kern.weighted(a.scores + t0, at, count, head_size, a.out);
+            else
+                for (int t = 0; t < count; t++) kern.axpy(a.scores[t0 + t], at[t], a.out, head_size);
+        }
+    }
+}
+
+// One query head over positions [0, positions) (attend_many with one query); scores has `positions` floats.
+template <typename KeyAt, typename ValueAt>
+inline void attend(const AttentionKernels &kern, const float *q, int head_size, int positions, KeyAt key, ValueAt value,
+                   float *scores, float *out) {
+    AttentionQuery a = {q, out, scores, positions, 0.0f};
+    attend_many(kern, &a, 1, head_size, key, value);
 }
 
 }  // namespace cloister::cpu

@@ -1,6 +1,7 @@
 // Compiled with -mavx2 -mfma -mf16c; called only after has_avx2_fma() said yes.
 #include <immintrin.h>
 
+#include <cmath>
 #include <cstddef>
 #include <cstring>
 #include <vector>
@@ -90,7 +91,40 @@ void axpy_f32_avx2(float a, const float *x, float *y, int n) {
     for (; i < n; i++) y[i] = __builtin_fmaf(a, x[i], y[i]);
 }
 
+// hsum of four vectors at once, each with hsum's additions in hsum's order: (v_i + v_i+4) for i < 4, then
+// (s_0 + s_2) + (s_1 + s_3). Returns {hsum(a), hsum(b), hsum(c), hsum(d)}.
+inline __m128 hsum4(__m256 a, __m256 b, __m256 c, __m256 d) {
+    // [a_lo + a_hi | b_lo + b_hi] and [c.. | d..]
+    const __m256 ab = _mm256_add_ps(_mm256_permute2f128_ps(a, b, 0x20), _mm256_permute2f128_ps(a, b, 0x31));
+    const __m256 cd = _mm256_add_ps(_mm256_permute2f128_ps(c, d, 0x20), _mm256_permute2f128_ps(c, d, 0x31));
+    // [s0 + s2, s1 + s3] of a and c in the low half, of b and d in the high half
+    const __m256 pairs = _mm256_add_ps(_mm256_shuffle_ps(ab, cd, _MM_SHUFFLE(1, 0, 1, 0)), _mm256_shuffle_ps(ab, cd, _MM_SHUFFLE(3, 2, 3, 2)));
+    // (s0 + s2) + (s1 + s3): [a, c, a, c | b, d, b, d]
+    const __m256 sums = _mm256_add_ps(_mm256_shuffle_ps(pairs, pairs, _MM_SHUFFLE(2, 0, 2, 0)), _mm256_shuffle_ps(pairs, pairs, _MM_SHUFFLE(3, 1, 3, 1)));
+    return _mm_unpacklo_ps(_mm256_castps256_ps128(sums), _mm256_extractf128_ps(sums, 1));  // [a, b, c, d]
+}
+
+// dots_f32_avx2 for a head of 8 * C values (no scalar tail): the query stays in C registers and each key is read once.
+template <int C> void dots_in_registers(const float *q, const float *const *keys, int count, float *out) {
+    __m256 qv[C];
+    _Pragma("GCC unroll 16") for (int c = 0; c < C; c++) qv[c] = _mm256_loadu_ps(q + 8 * c);
+    int t = 0;
+    for (; t + 4 <= count; t += 4) {
+        __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+        _Pragma("GCC unroll 16") for (int c = 0; c < C; c++)
+            _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) acc[k] = _mm256_fmadd_ps(qv[c], _mm256_loadu_ps(keys[t + k] + 8 * c), acc[k]);
+        _mm_storeu_ps(out + t, hsum4(acc[0], acc[1], acc[2], acc[3]));
+    }
+    for (; t < count; t++) out[t] = dot_f32_avx2(q, keys[t], 8 * C);
+}
+
 void dots_f32_avx2(const float *q, const float *const *keys, int count, int n, float *out) {
+    switch (n) {  // the common head sizes up to 64 (the query and four accumulators fit the 16 registers)
+        case 64: return dots_in_registers<8>(q, keys, count, out);
+        case 48: return dots_in_registers<6>(q, keys, count, out);
+        case 32: return dots_in_registers<4>(q, keys, count, out);
+        default: break;
+    }
     const int vec_end = n & ~7;
     int t = 0;
     for (; t + 4 <= count; t += 4) {  // dot_f32_avx2's steps for four keys, interleaved
@@ -99,8 +133,9 @@ void dots_f32_avx2(const float *q, const float *const *keys, int count, int n, f
             const __m256 qv = _mm256_loadu_ps(q + i);
             for (int k = 0; k < 4; k++) acc[k] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(keys[t + k] + i), acc[k]);
         }
+        _mm_storeu_ps(out + t, hsum4(acc[0], acc[1], acc[2], acc[3]));
         for (int k = 0; k < 4; k++) {
-            float s = hsum(acc[k]);
+            float s = out[t + k];
             for (int i = vec_end; i < n; i++) s = __builtin_fmaf(q[i], keys[t + k][i], s);
             out[t + k] = s;
         }
@@ -123,6 +158,21 @@ void weighted_sum_f32_avx2(const float *w, const float *const *values, int count
     }
     if (i0 < n)  // the rest as axpy_f32_avx2 computes it (its 8-lane part, then its scalar tail)
         for (int t = 0; t < count; t++) axpy_f32_avx2(w[t], values[t] + i0, out + i0, n - i0);
+}
+
+void swiglu_avx2(float *h, const float *h2, size_t n) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    alignas(32) float e[8];
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        for (int k = 0; k < 8; k++) e[k] = std::exp(-h[i + k]);
+        const __m256 v = _mm256_loadu_ps(h + i);
+        _mm256_storeu_ps(h + i, _mm256_mul_ps(_mm256_div_ps(v, _mm256_add_ps(one, _mm256_load_ps(e))), _mm256_loadu_ps(h2 + i)));
+    }
+    for (; i < n; i++) {  // the scalar steps (not cpu::swiglu: an inline function compiled here could be the copy the
+        const float v = h[i];  // linker keeps for the portable code too)
+        h[i] = (v / (1.0f + std::exp(-v))) * h2[i];
+    }
 }
 
 namespace avx2 {

@@ -103,6 +103,23 @@ static void check_elementwise() {
     worst = 0;
     for (int i = 0; i < dim; i++) worst = std::fmax(worst, rel(g[i], h[i] / (1.0 + std::exp(-static_cast<double>(h[i]))) * h2[i]));
     CHECK_MSG(worst < 1e-5, "swiglu relative error %g", worst);
+    // The AVX2 SwiGLU gives the scalar one's values bit for bit: every length up to 2 vectors and a tail, and values
+    // across expf's range (overflow to inf, underflow to 0, signed zeros, infinities, NaN, subnormals).
+    if (cpu::has_avx2_fma()) {
+        std::vector<float> special = {0.0f, -0.0f, 1e-40f, -1e-40f, 88.7f, -88.7f, 89.0f, -89.0f, 104.0f, -104.0f, 1e30f, -1e30f,
+                                      INFINITY, -INFINITY, NAN, 0.5f, -0.5f, 20.0f, -20.0f};
+        for (size_t n : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{17}, special.size(), size_t{1000}}) {
+            std::vector<float> a(n), b(n);
+            for (size_t i = 0; i < n; i++) {
+                a[i] = n == special.size() ? special[i] : rng.uniform() * 40;
+                b[i] = n == special.size() ? special[(i + 3) % n] : rng.uniform() * 4;
+            }
+            std::vector<float> scalar = a, vec = a;
+            cpu::swiglu(scalar.data(), b.data(), n);
+            cpu::swiglu_avx2(vec.data(), b.data(), n);
+            CHECK_MSG(n == 0 || std::memcmp(scalar.data(), vec.data(), n * sizeof(float)) == 0, "swiglu_avx2 differs from swiglu (n %zu)", n);
+        }
+    }
 
     // One head over 37 positions.
     const int positions = 37;
@@ -142,7 +159,7 @@ static void check_elementwise() {
         const cpu::AttentionKernels grouped = cpu::select_attention(true);
         CHECK(grouped.dots != nullptr && grouped.weighted != nullptr);
         const cpu::AttentionKernels single = {grouped.dot, grouped.axpy, nullptr, nullptr};
-        for (int size : {64, 128, 72, 100, 12}) {
+        for (int size : {64, 48, 32, 128, 72, 100, 12}) {
             for (int count : {1, 3, 4, 31, 32, 33, 70}) {
                 std::vector<float> qs(size), ks(static_cast<size_t>(count) * size), vs(ks.size()), s1(count), s2(count), o1(size), o2(size);
                 for (auto &v : qs) v = rng.uniform() * 2;
@@ -154,7 +171,36 @@ static void check_elementwise() {
                 cpu::attend(grouped, qs.data(), size, count, key, value, s2.data(), o2.data());
                 CHECK_MSG(std::memcmp(o1.data(), o2.data(), size * sizeof(float)) == 0, "grouped attention differs: size %d, %d positions",
                           size, count);
+                CHECK_MSG(std::memcmp(s1.data(), s2.data(), count * sizeof(float)) == 0, "grouped scores differ: size %d, %d positions",
+                          size, count);
             }
+        }
+    }
+    // Several queries over the same keys and values, each with its own number of positions (rows of a prefill chunk,
+    // the query heads of a K/V head), give what each gives alone, bit for bit, with either set of kernels.
+    for (bool avx2 : {false, true}) {
+        if (avx2 && !cpu::has_avx2_fma()) continue;
+        const cpu::AttentionKernels kern = cpu::select_attention(avx2);
+        for (int size : {64, 48, 100}) {
+            const int longest = 75;
+            const std::vector<int> lengths = {1, 75, 32, 33, 4, 64, 65, 31, 75};
+            const int nq = static_cast<int>(lengths.size());
+            std::vector<float> ks(static_cast<size_t>(longest) * size), vs(ks.size()), qs(static_cast<size_t>(nq) * size);
+            for (auto &v : ks) v = rng.uniform() * 2;
+            for (auto &v : vs) v = rng.uniform();
+            for (auto &v : qs) v = rng.uniform() * 2;
+            auto key = [&](int t) { return &ks[static_cast<size_t>(t) * size]; };
+            auto value = [&](int t) { return &vs[static_cast<size_t>(t) * size]; };
+            std::vector<float> alone(static_cast<size_t>(nq) * size), together(alone.size()), sa(longest), st(static_cast<size_t>(nq) * longest);
+            std::vector<cpu::AttentionQuery> queries;
+            for (int j = 0; j < nq; j++) {
+                cpu::attend(kern, &qs[static_cast<size_t>(j) * size], size, lengths[j], key, value, sa.data(), &alone[static_cast<size_t>(j) * size]);
+                queries.push_back({&qs[static_cast<size_t>(j) * size], &together[static_cast<size_t>(j) * size],
+                                   &st[static_cast<size_t>(j) * longest], lengths[j], 0.0f});
+            }
+            cpu::attend_many(kern, queries.data(), nq, size, key, value);
+            CHECK_MSG(std::memcmp(alone.data(), together.data(), alone.size() * sizeof(float)) == 0,
+                      "attend_many differs from attend (%s, size %d)", avx2 ? "avx2" : "portable", size);
         }
     }
 }

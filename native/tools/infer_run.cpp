@@ -1,9 +1,11 @@
 // Runs the engine from the command line: greedy decode of B sequences, prefill timing, logits dump.
 //
 //   cloister-infer-run MODEL [--backend auto|cpu|cuda] [--bf16] [--threads N] [--batch B] [--steps N]
-//                            [--prefill N | --prompt ID,ID,...] [--dump-logits FILE] [--tokens] [--forced]
+//                            [--prefill N | --prompt ID,ID,...] [--prefill-chunk N] [--dump-logits FILE] [--tokens]
+//                            [--forced]
 //
 // --prompt gives sequence 0's prompt as token ids (default: BOS, then --prefill tokens of a fixed pattern).
+// --prefill-chunk sets the engine's prefill_chunk (rows per prefill forward pass; default: the engine's).
 // --dump-logits writes the float logits of every sequence before each step (the first: after the prompt).
 // Prints one line of key=value results (backend, prefill_tok_s, decode_tok_s, the resident set size with the model
 // loaded and after the run, the model file's size) for scripts.
@@ -37,7 +39,7 @@ static double now() {
 int main(int argc, char **argv) {
     if (argc < 2) {
         std::fprintf(stderr, "usage: cloister-infer-run MODEL [--backend auto|cpu|cuda] [--bf16] [--threads N] [--batch B] "
-                             "[--steps N] [--prefill N] [--dump-logits FILE] [--tokens] [--forced]\n");
+                             "[--steps N] [--prefill N] [--prefill-chunk N] [--dump-logits FILE] [--tokens] [--forced]\n");
         return 2;
     }
     ci_options o{};
@@ -59,6 +61,7 @@ int main(int argc, char **argv) {
         else if (a == "--batch") batch = std::atoi(val());
         else if (a == "--steps") steps = std::atoi(val());
         else if (a == "--prefill") prefill = std::atoi(val());
+        else if (a == "--prefill-chunk") o.prefill_chunk = std::atoi(val());
         else if (a == "--prompt") {
             std::string list = val();
             for (size_t at = 0; at < list.size();) {
