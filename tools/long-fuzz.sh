@@ -13,7 +13,7 @@
 #             `mvn clean` keeps it): executions.tsv, one row per target per sitting
 # --offline   pass -o to Maven (the dependencies are cached)
 #
-# Resuming: Jazzer keeps each target's generated corpus in <module>/.cifuzz-corpus/<Class>/<method>/ (git-ignored,
+# Resuming: Jazzer keeps each target's generated corpus in <module>/.cifuzz-corpus/<package>.<Class>/<method>/ (ignored,
 # kept by `mvn clean`) and starts the next run from it, so a sitting continues where the last one stopped; the ledger
 # adds up the executions of every sitting (the "total" column). Deleting a corpus starts that target afresh (its
 # ledger rows stay: the executions did happen).
@@ -40,7 +40,7 @@ while [[ $# -gt 0 ]]; do
         --state) state=$2; shift 2 ;;
         --until) until=$2; shift 2 ;;
         --offline) offline=(-o); shift ;;
-        -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+        -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0"; exit 0 ;;
         *) echo "long-fuzz: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -73,7 +73,11 @@ ledger=$state/executions.tsv
 [[ -f $ledger ]] || printf 'utc\tmodule\tclass\toutcome\texecutions\tseconds\tnew_findings\tcorpus_files\n' > "$ledger"
 # The executions of every sitting so far for one class.
 total_of() { awk -F'\t' -v c="$1" 'NR > 1 && $3 == c { n += $5 } END { print n + 0 }' "$ledger"; }
-corpus_files() { find "$1/.cifuzz-corpus/$2" -type f 2>/dev/null | wc -l; }
+# Jazzer's generated corpus of a class: <module>/.cifuzz-corpus/<package>.<Class>/<method>/.
+corpus_files() {
+    { find "$1/.cifuzz-corpus" -mindepth 1 -maxdepth 1 -type d -name "*.$2" -exec find {} -type f \; 2>/dev/null || true; } \
+        | wc -l
+}
 
 summary=$out/summary.tsv
 printf 'module\tclass\toutcome\texecutions\tseconds\texec_per_s\tnew_findings\tcorpus_files\ttotal\n' > "$summary"
