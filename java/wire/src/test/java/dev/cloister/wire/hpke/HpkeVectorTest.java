@@ -14,6 +14,9 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -112,6 +115,45 @@ class HpkeVectorTest {
         assertTrue(Hpke.keepsKeyScheduleContext(suite, late));
         assertSame(lateContext, Hpke.keyScheduleContext(suite, late), "a new one is kept once the cache is full");
         assertTrue(Hpke.keepsKeyScheduleContext(suite, current));
+    }
+
+    /** Threads that look up and add contexts at once get correct ones, and the cache stays within its bound. */
+    @Test
+    void keptKeyScheduleContextsAreSafeAcrossThreads() throws Exception {
+        HpkeSuite suite = new HpkeSuite(KemId.DHKEM_X25519_HKDF_SHA256, KdfId.HKDF_SHA256, AeadId.AES_128_GCM);
+        HpkeKdf kdf = HpkeKdf.of(KdfId.HKDF_SHA256);
+        int infos = 3 * Hpke.CONTEXTS_KEPT;
+        byte[][] expected = new byte[infos][];
+        for (int i = 0; i < infos; i++) {
+            expected[i] = HpkeKem.concat(
+                    HpkeKem.concat(
+                            new byte[] {0},
+                            kdf.labeledExtract(suite.suiteId(), new byte[0], "psk_id_hash", new byte[0])),
+                    kdf.labeledExtract(
+                            suite.suiteId(),
+                            new byte[0],
+                            "info_hash",
+                            ("thread info " + i).getBytes(StandardCharsets.US_ASCII)));
+        }
+        try (var pool = Executors.newFixedThreadPool(4)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int seed = t;
+                done.add(pool.submit(() -> {
+                    Random random = new Random(seed);
+                    for (int n = 0; n < 5_000; n++) {
+                        int i = random.nextInt(infos);
+                        assertArrayEquals(
+                                expected[i],
+                                Hpke.keyScheduleContext(
+                                        suite, ("thread info " + i).getBytes(StandardCharsets.US_ASCII)));
+                    }
+                    return null;
+                }));
+            }
+            for (var f : done) f.get();
+        }
+        assertTrue(Hpke.keptKeyScheduleContexts() <= Hpke.CONTEXTS_KEPT, "kept: " + Hpke.keptKeyScheduleContexts());
     }
 
     /**
