@@ -2,12 +2,21 @@
 # A long fuzzing campaign: every Jazzer target (each *FuzzTest class under java/) for a set time, one after the other,
 # each in its own JVM through the Surefire execution `fuzz`, and a summary of executions and findings per target.
 #
-#   tools/long-fuzz.sh [--duration 30m] [--targets Class1,Class2] [--out DIR] [--offline]
+#   tools/long-fuzz.sh [--duration 30m] [--targets Class1,Class2] [--until N] [--out DIR] [--state DIR] [--offline]
 #
 # --duration  how long each target fuzzes (Jazzer's max_duration: 20s, 30m, 2h; default 30m)
 # --targets   only these classes (default: every *FuzzTest.java under java/)
+# --until     skip the targets whose executions over all sittings (the ledger below) reach N already: rerun the same
+#             command in later sittings until every target has N (e.g. --until 10000000)
 # --out       where the summary and one Maven log per target go (default target/long-fuzz/<UTC time>)
+# --state     where the ledger of sittings is kept (default .long-fuzz, git-ignored, outside target/ so that
+#             `mvn clean` keeps it): executions.tsv, one row per target per sitting
 # --offline   pass -o to Maven (the dependencies are cached)
+#
+# Resuming: Jazzer keeps each target's generated corpus in <module>/.cifuzz-corpus/<package>.<Class>/<method>/ (ignored,
+# kept by `mvn clean`) and starts the next run from it, so a sitting continues where the last one stopped; the ledger
+# adds up the executions of every sitting (the "total" column). Deleting a corpus starts that target afresh (its
+# ledger rows stay: the executions did happen).
 #
 # The summary (summary.tsv, and summary.txt for people) has one row per target: module, class, outcome (ok, finding:
 # the test failed, error: it did not run), libFuzzer's executions ("Done N runs in S second(s)"), seconds, executions
@@ -20,18 +29,23 @@ cd "$root"
 duration=30m
 targets=""
 out=""
+state=.long-fuzz
+until=0
 offline=()
 while [[ $# -gt 0 ]]; do
     case $1 in
         --duration) duration=$2; shift 2 ;;
         --targets) targets=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
+        --state) state=$2; shift 2 ;;
+        --until) until=$2; shift 2 ;;
         --offline) offline=(-o); shift ;;
-        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+        -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0"; exit 0 ;;
         *) echo "long-fuzz: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
 [[ $duration =~ ^[0-9]+[smh]?$ ]] || { echo "long-fuzz: --duration $duration: a number with s, m or h" >&2; exit 2; }
+[[ $until =~ ^[0-9]+$ ]] || { echo "long-fuzz: --until $until: a number of executions" >&2; exit 2; }
 seconds=${duration%[smh]}
 case $duration in *m) seconds=$((seconds * 60)) ;; *h) seconds=$((seconds * 3600)) ;; esac
 out=${out:-target/long-fuzz/$(date -u +%Y%m%dT%H%M%SZ)}
@@ -54,13 +68,28 @@ if [[ -n $targets ]]; then
     done
 fi
 
+mkdir -p "$state"
+ledger=$state/executions.tsv
+[[ -f $ledger ]] || printf 'utc\tmodule\tclass\toutcome\texecutions\tseconds\tnew_findings\tcorpus_files\n' > "$ledger"
+# The executions of every sitting so far for one class.
+total_of() { awk -F'\t' -v c="$1" 'NR > 1 && $3 == c { n += $5 } END { print n + 0 }' "$ledger"; }
+# Jazzer's generated corpus of a class: <module>/.cifuzz-corpus/<package>.<Class>/<method>/.
+corpus_files() {
+    { find "$1/.cifuzz-corpus" -mindepth 1 -maxdepth 1 -type d -name "*.$2" -exec find {} -type f \; 2>/dev/null || true; } \
+        | wc -l
+}
+
 summary=$out/summary.tsv
-printf 'module\tclass\toutcome\texecutions\tseconds\texec_per_s\tnew_findings\n' > "$summary"
-echo "long-fuzz: ${#selected[@]} target(s), $duration each, summary in $summary"
+printf 'module\tclass\toutcome\texecutions\tseconds\texec_per_s\tnew_findings\tcorpus_files\ttotal\n' > "$summary"
+echo "long-fuzz: ${#selected[@]} target(s), $duration each, summary in $summary, ledger in $ledger"
 failed=0
 for row in "${selected[@]}"; do
     module=${row%%$'\t'*}
     class=${row#*$'\t'}
+    if (( until > 0 )) && (( $(total_of "$class") >= until )); then
+        echo "long-fuzz: $class has $(total_of "$class") executions already (--until $until): skipped"
+        continue
+    fi
     log=$out/$class.log
     before=$(find "$module/src/test/resources" -path "*/${class}Inputs/*" -type f -name 'crash-*' 2>/dev/null | sort || true)
     start=$(date +%s)
@@ -90,9 +119,14 @@ for row in "${selected[@]}"; do
         outcome=error
     fi
     [[ $outcome == ok ]] || failed=1
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$module" "$class" "$outcome" "$runs" "$secs" "$rate" "$new" >> "$summary"
-    printf 'long-fuzz: %-40s %-8s %12s executions in %5ss (%s/s), %s new finding(s)\n' \
-        "$class" "$outcome" "$runs" "$secs" "$rate" "$new"
+    corpus=$(corpus_files "$module" "$class")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$module" "$class" "$outcome" "$runs" "$secs" "$new" \
+        "$corpus" >> "$ledger"
+    total=$(total_of "$class")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$module" "$class" "$outcome" "$runs" "$secs" "$rate" "$new" \
+        "$corpus" "$total" >> "$summary"
+    printf 'long-fuzz: %-40s %-8s %12s executions in %5ss (%s/s), %s new finding(s), corpus %s files, %s in all sittings\n' \
+        "$class" "$outcome" "$runs" "$secs" "$rate" "$new" "$corpus" "$total"
 done
 column -t -s $'\t' "$summary" > "$out/summary.txt"
 cat "$out/summary.txt"

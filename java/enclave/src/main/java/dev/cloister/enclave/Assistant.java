@@ -81,7 +81,6 @@ final class Assistant {
     }
 
     private final BatchScheduler scheduler;
-    private final Tokenizer tokenizer;
     private final ModelShape shape;
     private final PromptBuilder prompts;
     private final ChatPrompt chatPrompt;
@@ -97,7 +96,6 @@ final class Assistant {
             String modelId,
             Limits limits) {
         this.scheduler = scheduler;
-        this.tokenizer = tokenizer;
         this.shape = shape;
         this.prompts = prompts;
         this.chatPrompt = new ChatPrompt(prompts.template(), tokenizer);

@@ -30,6 +30,7 @@ import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URI;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -304,6 +305,7 @@ public final class LedgerVerticle extends VerticleBase {
                 new Problem(400, "about:blank", "not a canonical Cloister ledger entry").send(request.response());
                 return;
             }
+            keyRules.forgetExpiredOhttpKeys(Instant.now());
             Optional<String> violation = keyRules.violation(decoded);
             if (violation.isPresent()) {
                 refused.increment();
@@ -362,6 +364,7 @@ public final class LedgerVerticle extends VerticleBase {
         if (violations[0] > 0) {
             LOG.error("{} logged entries break the key rules (`cloister monitor` lists them all)", violations[0]);
         }
+        keyRules.forgetExpiredOhttpKeys(Instant.now());
     }
 
     /** Appends the pending submissions (durably), gathers cosignatures, then answers the submitters. */

@@ -177,8 +177,19 @@ public final class TokenWallet {
         return refill();
     }
 
-    /** Schedules a background refill when fewer than the reserve are held (read on a worker thread with a store). */
+    /**
+     * Schedules a background refill when fewer than the reserve are held: counted in place when they are in memory (a
+     * lock held for a size read), on a worker thread with a store (reading the file may wait for another process).
+     */
     private void topUpIfLow() {
+        if (store.isEmpty()) {
+            int held;
+            synchronized (tokens) {
+                held = tokens.size();
+            }
+            if (held < refill.reserve()) scheduledRefill();
+            return;
+        }
         vertx.executeBlocking(this::available, false).onSuccess(held -> {
             if (held < refill.reserve()) scheduledRefill();
         });

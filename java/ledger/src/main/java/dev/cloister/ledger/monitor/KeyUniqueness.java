@@ -3,12 +3,16 @@ package dev.cloister.ledger.monitor;
 import dev.cloister.ledger.entry.IssuerKeyEntry;
 import dev.cloister.ledger.entry.LedgerEntry;
 import dev.cloister.ledger.entry.OhttpKeyConfigEntry;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * The ledger's rules against tagging users with keys (RFC 9576 §6.2 key consistency): a key that only one user is
@@ -29,13 +33,30 @@ public final class KeyUniqueness {
     /** The default bound on OHTTP key configurations valid at the same instant. */
     public static final int DEFAULT_MAX_CONCURRENT_OHTTP_KEYS = 4;
 
-    private record Logged<E>(long index, E entry) {}
+    /**
+     * How long after its end an OHTTP key is still checked against ({@link #forgetExpiredOhttpKeys}): far longer than
+     * any client caches a key configuration, so the instants no longer checked are ones no client can use a key at.
+     */
+    public static final Duration OHTTP_KEY_RETENTION = Duration.ofDays(30);
+
+    /** An entry admitted as the {@code admission}-th one (log order, also for submissions not yet logged). */
+    private record Logged<E>(long index, long admission, E entry) {}
 
     private record IssuerKeyType(String issuerName, int tokenType) {}
 
     private final int maxConcurrentOhttpKeys;
     private final Map<IssuerKeyType, List<Logged<IssuerKeyEntry>>> issuerKeys = new HashMap<>();
-    private final List<Logged<OhttpKeyConfigEntry>> ohttpKeys = new ArrayList<>();
+    /** The OHTTP keys kept, by the start of their window and by its end (to forget them). */
+    private final TreeMap<Instant, List<Logged<OhttpKeyConfigEntry>>> ohttpKeysByStart = new TreeMap<>();
+
+    private final TreeMap<Instant, List<Logged<OhttpKeyConfigEntry>>> ohttpKeysByEnd = new TreeMap<>();
+    /** The longest window admitted: a key overlapping {@code [a, b)} starts after {@code a - longest}. */
+    private Duration longestOhttpWindow = Duration.ZERO;
+    /** The latest start admitted, and the end of the windows forgotten ({@link #forgetExpiredOhttpKeys}). */
+    private Instant latestOhttpStart = Instant.MIN;
+
+    private Instant forgottenUpTo = Instant.MIN;
+    private long admissions;
 
     public KeyUniqueness(int maxConcurrentOhttpKeys) {
         if (maxConcurrentOhttpKeys < 1) {
@@ -66,10 +87,55 @@ public final class KeyUniqueness {
             case IssuerKeyEntry key ->
                 issuerKeys
                         .computeIfAbsent(new IssuerKeyType(key.issuerName(), key.tokenType()), k -> new ArrayList<>())
-                        .add(new Logged<>(index, key));
-            case OhttpKeyConfigEntry key -> ohttpKeys.add(new Logged<>(index, key));
+                        .add(new Logged<>(index, admissions, key));
+            case OhttpKeyConfigEntry key -> {
+                Logged<OhttpKeyConfigEntry> logged = new Logged<>(index, admissions, key);
+                ohttpKeysByStart
+                        .computeIfAbsent(key.notBefore(), k -> new ArrayList<>())
+                        .add(logged);
+                ohttpKeysByEnd
+                        .computeIfAbsent(key.notAfter(), k -> new ArrayList<>())
+                        .add(logged);
+                Duration window = Duration.between(key.notBefore(), key.notAfter());
+                if (window.compareTo(longestOhttpWindow) > 0) longestOhttpWindow = window;
+                if (key.notBefore().isAfter(latestOhttpStart)) latestOhttpStart = key.notBefore();
+            }
             default -> {}
         }
+        admissions++;
+    }
+
+    /**
+     * Forgets the OHTTP keys that ended {@link #OHTTP_KEY_RETENTION} before {@code now}, or before the latest start
+     * admitted if that is earlier (so that a key dated in the future cannot make current keys be forgotten): what a
+     * long-running ledger calls, so that memory and the check's cost follow the keys of the last weeks, not of the
+     * whole log. From then on the bound is checked at the instants after that horizon only (instants before it are
+     * past every client's use), and a key whose whole window lies before it is refused, as it could no longer be
+     * checked. A monitor, which reads the whole log, does not call this and checks every instant.
+     */
+    public synchronized void forgetExpiredOhttpKeys(Instant now) {
+        Instant reference = now.isBefore(latestOhttpStart) ? now : latestOhttpStart;
+        if (reference.equals(Instant.MIN)) return;
+        Instant horizon = reference.minus(OHTTP_KEY_RETENTION);
+        if (!horizon.isAfter(forgottenUpTo)) return;
+        forgottenUpTo = horizon;
+        var ended = ohttpKeysByEnd.headMap(horizon, true);
+        for (List<Logged<OhttpKeyConfigEntry>> keys : ended.values()) {
+            for (Logged<OhttpKeyConfigEntry> key : keys) {
+                List<Logged<OhttpKeyConfigEntry>> sameStart =
+                        ohttpKeysByStart.get(key.entry().notBefore());
+                sameStart.remove(key);
+                if (sameStart.isEmpty()) ohttpKeysByStart.remove(key.entry().notBefore());
+            }
+        }
+        ended.clear();
+    }
+
+    /** How many OHTTP keys are kept (for tests). */
+    synchronized int keptOhttpKeys() {
+        int kept = 0;
+        for (List<Logged<OhttpKeyConfigEntry>> keys : ohttpKeysByStart.values()) kept += keys.size();
+        return kept;
     }
 
     private Optional<String> issuerViolation(IssuerKeyEntry key) {
@@ -93,40 +159,78 @@ public final class KeyUniqueness {
         return Optional.empty();
     }
 
+    /**
+     * The keys kept whose window overlaps {@code key}'s are found through the index by start (those that start after
+     * {@code key}'s start minus the longest window), and the count at each instant by binary search over their sorted
+     * starts and ends: {@code O(log n + k log k)} for {@code k} overlapping keys, not {@code O(n + k²)}.
+     */
     private Optional<String> ohttpViolation(OhttpKeyConfigEntry key) {
+        if (!key.notAfter().isAfter(forgottenUpTo)) {
+            return Optional.of("its window " + key.notBefore() + " .. " + key.notAfter() + " ended by " + forgottenUpTo
+                    + ", before which the ledger no longer keeps the OHTTP keys it would be checked against");
+        }
         List<Logged<OhttpKeyConfigEntry>> overlapping = new ArrayList<>();
-        for (Logged<OhttpKeyConfigEntry> other : ohttpKeys) {
-            if (other.entry().equals(key)) {
-                return Optional.empty();
-            }
-            if (overlap(
-                    key.notBefore(),
-                    key.notAfter(),
-                    other.entry().notBefore(),
-                    other.entry().notAfter())) {
-                overlapping.add(other);
+        var candidates = ohttpKeysByStart.subMap(key.notBefore().minus(longestOhttpWindow), true, key.notAfter(), true);
+        for (List<Logged<OhttpKeyConfigEntry>> keys : candidates.values()) {
+            for (Logged<OhttpKeyConfigEntry> other : keys) {
+                if (other.entry().equals(key)) {
+                    return Optional.empty();
+                }
+                if (overlap(
+                        key.notBefore(),
+                        key.notAfter(),
+                        other.entry().notBefore(),
+                        other.entry().notAfter())) {
+                    overlapping.add(other);
+                }
             }
         }
+        overlapping.sort(Comparator.comparingLong(Logged::admission));
+        Instant[] starts = new Instant[overlapping.size()];
+        Instant[] ends = new Instant[overlapping.size()];
+        for (int i = 0; i < starts.length; i++) {
+            starts[i] = overlapping.get(i).entry().notBefore();
+            ends[i] = overlapping.get(i).entry().notAfter();
+        }
+        Arrays.sort(starts);
+        Arrays.sort(ends);
         // The most windows that contain one instant of this key's window: an instant where the count peaks is the
-        // start of some window (this key's or another's, clipped to this key's).
-        List<Instant> starts = new ArrayList<>();
-        starts.add(key.notBefore());
+        // start of some window (this key's or another's, clipped to this key's and to the instants still checked).
+        Instant first = key.notBefore().isBefore(forgottenUpTo) ? forgottenUpTo : key.notBefore();
+        List<Instant> instants = new ArrayList<>();
+        instants.add(first);
         for (Logged<OhttpKeyConfigEntry> o : overlapping) {
-            if (o.entry().notBefore().isAfter(key.notBefore()))
-                starts.add(o.entry().notBefore());
+            if (o.entry().notBefore().isAfter(first)) instants.add(o.entry().notBefore());
         }
-        for (Instant t : starts) {
-            List<String> valid = new ArrayList<>();
-            for (Logged<OhttpKeyConfigEntry> o : overlapping) {
-                if (!t.isBefore(o.entry().notBefore()) && t.isBefore(o.entry().notAfter())) valid.add(where(o.index()));
-            }
-            if (valid.size() + 1 > maxConcurrentOhttpKeys) {
-                return Optional.of("at " + t + " " + (valid.size() + 1) + " OHTTP key configurations would be valid"
-                        + " (" + String.join(", ", valid) + " and this one); the rule allows "
+        for (Instant t : instants) {
+            // Valid at t: notBefore <= t < notAfter; every window with notAfter <= t also has notBefore <= t.
+            int valid = countAtOrBefore(starts, t) - countAtOrBefore(ends, t);
+            if (valid + 1 > maxConcurrentOhttpKeys) {
+                List<String> validThen = new ArrayList<>();
+                for (Logged<OhttpKeyConfigEntry> o : overlapping) {
+                    if (!t.isBefore(o.entry().notBefore())
+                            && t.isBefore(o.entry().notAfter())) {
+                        validThen.add(where(o.index()));
+                    }
+                }
+                return Optional.of("at " + t + " " + (valid + 1) + " OHTTP key configurations would be valid"
+                        + " (" + String.join(", ", validThen) + " and this one); the rule allows "
                         + maxConcurrentOhttpKeys);
             }
         }
         return Optional.empty();
+    }
+
+    /** How many of the sorted {@code instants} are at or before {@code t}. */
+    private static int countAtOrBefore(Instant[] instants, Instant t) {
+        int low = 0;
+        int high = instants.length;
+        while (low < high) {
+            int mid = (low + high) >>> 1;
+            if (instants[mid].isAfter(t)) high = mid;
+            else low = mid + 1;
+        }
+        return low;
     }
 
     private static String where(long index) {

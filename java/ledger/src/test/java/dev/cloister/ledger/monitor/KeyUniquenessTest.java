@@ -96,4 +96,73 @@ class KeyUniquenessTest {
     void theBoundIsAtLeastOne() {
         assertThrows(IllegalArgumentException.class, () -> new KeyUniqueness(0));
     }
+
+    /**
+     * A year of daily keys, each valid for a day and a half (two at once while they rotate): after forgetting, only
+     * the last {@link KeyUniqueness#OHTTP_KEY_RETENTION} of them are kept, and the bound is still enforced on them.
+     */
+    @Test
+    void expiredOhttpKeysAreForgottenAndTheBoundStillHolds() {
+        KeyUniqueness rules = new KeyUniqueness(3);
+        int days = 365;
+        for (int day = 0; day < days; day++) {
+            Instant start = T.plus(DAY.multipliedBy(day));
+            OhttpKeyConfigEntry key = ohttpKey(day, start, start.plus(Duration.ofHours(36)));
+            assertEquals(Optional.empty(), rules.violation(key), "day " + day);
+            rules.admit(day, key);
+            rules.forgetExpiredOhttpKeys(start);
+        }
+        long retainedDays = KeyUniqueness.OHTTP_KEY_RETENTION.toDays();
+        assertTrue(
+                rules.keptOhttpKeys() <= retainedDays + 2, "kept " + rules.keptOhttpKeys() + " of " + days + " keys");
+        Instant lastStart = T.plus(DAY.multipliedBy(days - 1));
+        // Two valid at lastStart + 1h (the last two days' keys): a third is allowed, a fourth is not.
+        OhttpKeyConfigEntry third = ohttpKey(200, lastStart, lastStart.plus(Duration.ofHours(2)));
+        assertEquals(Optional.empty(), rules.violation(third));
+        rules.admit(days, third);
+        String reason = rules.violation(ohttpKey(201, lastStart.plus(Duration.ofHours(1)), lastStart.plus(DAY)))
+                .orElseThrow();
+        assertTrue(reason.contains("4 OHTTP key configurations would be valid"), reason);
+        assertTrue(reason.contains("entry " + (days - 2) + ", entry " + (days - 1) + ", entry " + days), reason);
+        assertEquals(
+                Optional.empty(),
+                rules.violation(ohttpKey(days - 1, lastStart, lastStart.plus(Duration.ofHours(36)))),
+                "the same entry again");
+    }
+
+    /** A key whose whole window lies before the forgotten horizon can no longer be checked: refused. */
+    @Test
+    void aKeyEndedBeforeTheForgottenHorizonIsRefused() {
+        KeyUniqueness rules = new KeyUniqueness(2);
+        Instant now = T.plus(DAY.multipliedBy(100));
+        rules.admit(0, ohttpKey(0, T, T.plus(DAY)));
+        rules.admit(1, ohttpKey(1, now, now.plus(DAY)));
+        rules.forgetExpiredOhttpKeys(now);
+        assertEquals(1, rules.keptOhttpKeys());
+        Instant horizon = now.minus(KeyUniqueness.OHTTP_KEY_RETENTION);
+        String reason =
+                rules.violation(ohttpKey(2, horizon.minus(DAY), horizon)).orElseThrow();
+        assertTrue(reason.contains("no longer keeps the OHTTP keys"), reason);
+        assertTrue(rules.violation(ohttpKey(0, T, T.plus(DAY))).isPresent(), "even the same entry again");
+        // A key that straddles the horizon is checked at the instants after it.
+        assertEquals(Optional.empty(), rules.violation(ohttpKey(3, horizon.minus(DAY), horizon.plus(DAY))));
+        rules.admit(2, ohttpKey(3, horizon.minus(DAY), horizon.plus(DAY)));
+        rules.admit(3, ohttpKey(4, horizon, horizon.plus(DAY)));
+        String straddling = rules.violation(ohttpKey(5, horizon.minus(DAY), horizon.plus(Duration.ofHours(1))))
+                .orElseThrow();
+        assertTrue(straddling.contains("at " + horizon + " 3 OHTTP key configurations"), straddling);
+    }
+
+    /** A key dated far in the future does not move the horizon: the current keys stay kept and checked. */
+    @Test
+    void aKeyDatedInTheFutureDoesNotMakeCurrentKeysForgotten() {
+        KeyUniqueness rules = new KeyUniqueness(1);
+        rules.admit(0, ohttpKey(0, T, T.plus(DAY)));
+        Instant future = T.plus(DAY.multipliedBy(3650));
+        rules.admit(1, ohttpKey(1, future, future.plus(DAY)));
+        rules.forgetExpiredOhttpKeys(T.plus(Duration.ofHours(1)));
+        assertEquals(2, rules.keptOhttpKeys());
+        assertTrue(rules.violation(ohttpKey(2, T.plus(Duration.ofHours(2)), T.plus(DAY)))
+                .isPresent());
+    }
 }

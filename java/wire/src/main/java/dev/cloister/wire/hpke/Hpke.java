@@ -101,16 +101,18 @@ public final class Hpke {
     /** A suite and an {@code info}: what {@code key_schedule_context} depends on in mode_base. */
     private record ContextInputs(HpkeSuite suite, Bytes info) {}
 
-    /** The most {@code key_schedule_context} values kept; beyond it they are computed on every call. */
+    /** The most {@code key_schedule_context} values kept; the least recently used one goes to make room. */
     static final int CONTEXTS_KEPT = 64;
 
-    private static final ConcurrentHashMap<ContextInputs, byte[]> CONTEXTS = new ConcurrentHashMap<>();
+    private static final KeptContexts CONTEXTS = new KeptContexts();
 
     /**
      * {@code key_schedule_context = concat(mode_base, LabeledExtract("", "psk_id_hash", ""), LabeledExtract("",
      * "info_hash", info))} (RFC 9180 §5.1). It is public and depends only on the suite and {@code info}, which OHTTP
-     * fixes per key configuration and algorithm (RFC 9458 §4.3), so the first {@link #CONTEXTS_KEPT} distinct ones are
-     * kept: two HMACs fewer per setup. The array returned is never written to.
+     * fixes per key configuration and algorithm (RFC 9458 §4.3), so the {@link #CONTEXTS_KEPT} most recently used are
+     * kept: two HMACs fewer per setup, also after many key rotations. What is kept is public: the suite, {@code info}
+     * (in OHTTP the media type and the request header, sent in the clear) and the two hashes; no shared secret, key or
+     * nonce. The array returned is never written to.
      */
     static byte[] keyScheduleContext(HpkeSuite suite, byte[] info) {
         ContextInputs inputs = new ContextInputs(suite, Bytes.of(info));
@@ -125,13 +127,75 @@ public final class Hpke {
         context[0] = MODE_BASE;
         System.arraycopy(pskIdHash, 0, context, 1, pskIdHash.length);
         System.arraycopy(infoHash, 0, context, 1 + pskIdHash.length, infoHash.length);
-        if (CONTEXTS.size() < CONTEXTS_KEPT) CONTEXTS.putIfAbsent(inputs, context);
-        return context;
+        return CONTEXTS.keep(inputs, context);
     }
 
     /** How many {@code key_schedule_context} values are kept (for tests). */
     static int keptKeyScheduleContexts() {
         return CONTEXTS.size();
+    }
+
+    /** Whether the {@code key_schedule_context} of {@code suite} and {@code info} is kept (for tests). */
+    static boolean keepsKeyScheduleContext(HpkeSuite suite, byte[] info) {
+        return CONTEXTS.contains(new ContextInputs(suite, Bytes.of(info)));
+    }
+
+    /**
+     * At most {@link #CONTEXTS_KEPT} contexts, least recently used out first. A hit is a lock-free read that writes
+     * the entry's use mark only when a context was added since its last use (so a hot entry is not written on every
+     * request); adding takes a lock and, when full, drops the entry with the oldest mark (ties: any one of them).
+     * Marks are the count of additions, so "recent" means "used since more of the others were added".
+     */
+    private static final class KeptContexts {
+        private static final class Entry {
+            final byte[] context;
+            volatile long lastUse;
+
+            Entry(byte[] context, long lastUse) {
+                this.context = context;
+                this.lastUse = lastUse;
+            }
+        }
+
+        private final ConcurrentHashMap<ContextInputs, Entry> entries = new ConcurrentHashMap<>();
+        private volatile long additions; // written under this object's lock only
+
+        byte[] get(ContextInputs inputs) {
+            Entry entry = entries.get(inputs);
+            if (entry == null) return null;
+            long now = additions;
+            if (entry.lastUse != now) entry.lastUse = now;
+            return entry.context;
+        }
+
+        /** Keeps {@code context} unless another thread kept one first; returns the one kept. */
+        synchronized byte[] keep(ContextInputs inputs, byte[] context) {
+            Entry present = entries.get(inputs);
+            if (present != null) return present.context;
+            while (entries.size() >= CONTEXTS_KEPT) {
+                ContextInputs oldest = null;
+                long oldestUse = Long.MAX_VALUE;
+                for (var e : entries.entrySet()) {
+                    if (e.getValue().lastUse < oldestUse) {
+                        oldestUse = e.getValue().lastUse;
+                        oldest = e.getKey();
+                    }
+                }
+                entries.remove(oldest);
+            }
+            long now = additions + 1;
+            additions = now;
+            entries.put(inputs, new Entry(context, now));
+            return context;
+        }
+
+        boolean contains(ContextInputs inputs) {
+            return entries.containsKey(inputs);
+        }
+
+        int size() {
+            return entries.size();
+        }
     }
 
     private enum Role {

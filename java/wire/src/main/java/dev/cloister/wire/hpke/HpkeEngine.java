@@ -1,13 +1,21 @@
 package dev.cloister.wire.hpke;
 
 import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
+import java.math.BigInteger;
+import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.NoSuchAlgorithmException;
 import java.security.Provider;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.ECParameterSpec;
+import java.security.spec.ECPrivateKeySpec;
+import java.security.spec.ECPublicKeySpec;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import javax.crypto.Cipher;
+import javax.crypto.KeyAgreement;
 import javax.crypto.Mac;
 import javax.crypto.NoSuchPaddingException;
 import javax.crypto.spec.GCMParameterSpec;
@@ -15,9 +23,10 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Which library computes HPKE's HMAC (for HKDF) and AES-GCM: AWS-LC through the Amazon Corretto Crypto Provider, or
- * the JDK's SunJCE. Both give the same bytes; AWS-LC is faster per call (less JCA overhead, its own AES-GCM and SHA-2
- * assembly), the JDK is the fallback and the known answer. ChaCha20-Poly1305 always comes from the JDK (the provider
- * has none); X25519 is {@link X25519Engine}'s choice (the provider's version 2.5.0 has none), P-256 the JDK's.
+ * the JDK's SunJCE, and P-256's ECDH: AWS-LC or the JDK's SunEC (both constant time). Both give the same bytes; AWS-LC
+ * is faster per call (less JCA overhead, its own AES-GCM, SHA-2 and P-256 assembly), the JDK is the fallback and the
+ * known answer. ChaCha20-Poly1305 always comes from the JDK (the provider has none); X25519 is {@link X25519Engine}'s
+ * choice (the provider's version 2.5.0 has none).
  *
  * <p>{@link #selected()} is AWS-LC where the provider's native library loads (Linux x86-64; the jar carries AWS-LC),
  * agrees with the JDK on a known answer for every primitive at first use, and is not turned off with {@code
@@ -32,6 +41,9 @@ public enum HpkeEngine {
     public static final String ENABLED_PROPERTY = "cloister.wire.awslc";
 
     private final ThreadLocal<Map<KdfId, Mac>> macs = ThreadLocal.withInitial(() -> new EnumMap<>(KdfId.class));
+
+    /** This thread's EC key factory, from this engine's library (it holds no key). */
+    private final ThreadLocal<KeyFactory> ecKeys = ThreadLocal.withInitial(this::newEcKeyFactory);
 
     /** The engine HPKE uses in this JVM. */
     public static HpkeEngine selected() {
@@ -77,6 +89,28 @@ public enum HpkeEngine {
         }
         cipher.init(mode, new SecretKeySpec(key, "AES"), new GCMParameterSpec(128, nonce));
         return cipher;
+    }
+
+    /**
+     * ECDH of {@code privateKey} with {@code publicKey} (the caller has checked that the point is on the curve): the
+     * x-coordinate of their product, as long as the field.
+     */
+    byte[] ecdh(ECPrivateKeySpec privateKey, ECPublicKeySpec publicKey) throws GeneralSecurityException {
+        KeyFactory factory = ecKeys.get();
+        // A fresh agreement each time: one kept per thread would hold the last private key.
+        KeyAgreement agreement =
+                this == AWS_LC ? KeyAgreement.getInstance("ECDH", provider()) : KeyAgreement.getInstance("ECDH");
+        agreement.init(factory.generatePrivate(privateKey));
+        agreement.doPhase(factory.generatePublic(publicKey), true);
+        return agreement.generateSecret();
+    }
+
+    private KeyFactory newEcKeyFactory() {
+        try {
+            return this == AWS_LC ? KeyFactory.getInstance("EC", provider()) : KeyFactory.getInstance("EC");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(this + " lacks EC keys", e);
+        }
     }
 
     private static Provider provider() {
@@ -133,6 +167,13 @@ public enum HpkeEngine {
                 open.updateAAD(key);
                 if (!Arrays.equals(data, open.doFinal(sealed))) return "AES-" + keyLength * 8 + "-GCM open";
             }
+            AlgorithmParameters parameters = AlgorithmParameters.getInstance("EC");
+            parameters.init(new ECGenParameterSpec("secp256r1"));
+            ECParameterSpec p256 = parameters.getParameterSpec(ECParameterSpec.class);
+            // k * G for a fixed k: both libraries' variable-base ECDH, G given as the peer's point.
+            ECPublicKeySpec peer = new ECPublicKeySpec(p256.getGenerator(), p256);
+            ECPrivateKeySpec mine = new ECPrivateKeySpec(new BigInteger(1, Arrays.copyOf(key, 32)), p256);
+            if (!Arrays.equals(AWS_LC.ecdh(mine, peer), JDK.ecdh(mine, peer))) return "P-256 ECDH";
             return null;
         }
     }

@@ -13,6 +13,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -32,6 +33,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 final class OpenSslX25519 {
 
     static final int SIZE = 32;
+
+    /**
+     * The property query of every fetch: OpenSSL's own default provider, whatever providers the system's {@code
+     * openssl.cnf} loads (a FIPS or hardware provider would otherwise be chosen by its configuration, not by us).
+     */
+    static final String PROPERTY_QUERY = "provider=default";
 
     /** {@code EVP_PKEY_KEYPAIR} and {@code EVP_PKEY_PUBLIC_KEY} of OpenSSL 3's {@code evp.h}. */
     private static final int EVP_PKEY_KEYPAIR = 0x87;
@@ -67,15 +74,17 @@ final class OpenSslX25519 {
     private final MethodHandle ctxNewFromName;
     private final MethodHandle fromdataInit;
     private final MethodHandle fromdata;
-    private final MethodHandle ctxNew;
+    private final MethodHandle ctxNewFromKey;
     private final MethodHandle deriveInit;
     private final MethodHandle deriveSetPeer;
     private final MethodHandle derive;
     private final MethodHandle ctxFree;
     private final MethodHandle keyFree;
     private final MethodHandle clearErrors;
-    /** "X25519", "pub" and "priv" as C strings, for the life of the process. */
+    /** "X25519", "provider=default", "pub" and "priv" as C strings, for the life of the process. */
     private final MemorySegment algorithmName;
+
+    private final MemorySegment propertyQuery;
 
     private final MemorySegment pubName;
     private final MemorySegment privName;
@@ -95,7 +104,11 @@ final class OpenSslX25519 {
                 crypto,
                 "EVP_PKEY_fromdata",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
-        ctxNew = function(linker, crypto, "EVP_PKEY_CTX_new", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
+        ctxNewFromKey = function(
+                linker,
+                crypto,
+                "EVP_PKEY_CTX_new_from_pkey",
+                FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS));
         deriveInit = function(linker, crypto, "EVP_PKEY_derive_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         deriveSetPeer =
                 function(linker, crypto, "EVP_PKEY_derive_set_peer", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
@@ -106,6 +119,7 @@ final class OpenSslX25519 {
         clearErrors = function(linker, crypto, "ERR_clear_error", FunctionDescriptor.ofVoid());
         Arena global = Arena.global();
         algorithmName = global.allocateFrom("X25519");
+        propertyQuery = global.allocateFrom(PROPERTY_QUERY);
         pubName = global.allocateFrom("pub");
         privName = global.allocateFrom("priv");
         try {
@@ -130,17 +144,23 @@ final class OpenSslX25519 {
     }
 
     /**
-     * A downcall handle for {@code name}. All but {@code EVP_PKEY_derive} (the scalar multiplication) are short and
-     * never call back into Java, so they are linked {@linkplain Linker.Option#critical critical}: no thread-state
-     * transition, which costs more than some of these calls do.
+     * The calls linked {@linkplain Linker.Option#critical critical} (no thread-state transition): only those that
+     * release or clear and never wait: a lock held by another thread while this one is in a critical call would stall
+     * the garbage collector's safepoint for every thread. Every call that fetches an algorithm (OpenSSL's method store
+     * takes a lock), allocates or derives is a plain downcall; the transition costs tens of nanoseconds, against tens
+     * of microseconds for an agreement.
      */
+    private static final Set<String> CRITICAL =
+            Set.of("OpenSSL_version_num", "EVP_PKEY_CTX_free", "EVP_PKEY_free", "ERR_clear_error");
+
+    /** A downcall handle for {@code name}, {@linkplain #CRITICAL critical} or not. */
     private static MethodHandle function(
             Linker linker, SymbolLookup crypto, String name, FunctionDescriptor descriptor) {
         MemorySegment symbol =
                 crypto.find(name).orElseThrow(() -> new IllegalStateException("libcrypto.so.3 lacks " + name));
-        return name.equals("EVP_PKEY_derive")
-                ? linker.downcallHandle(symbol, descriptor)
-                : linker.downcallHandle(symbol, descriptor, Linker.Option.critical(false));
+        return CRITICAL.contains(name)
+                ? linker.downcallHandle(symbol, descriptor, Linker.Option.critical(false))
+                : linker.downcallHandle(symbol, descriptor);
     }
 
     /**
@@ -175,7 +195,7 @@ final class OpenSslX25519 {
             MemorySegment.copy(pk, 0, publicKey, JAVA_BYTE, 0, SIZE);
             MemorySegment ctx = MemorySegment.NULL;
             try {
-                ctx = (MemorySegment) ctxNewFromName.invokeExact(MemorySegment.NULL, algorithmName, MemorySegment.NULL);
+                ctx = (MemorySegment) ctxNewFromName.invokeExact(MemorySegment.NULL, algorithmName, propertyQuery);
                 check(!ctx.equals(MemorySegment.NULL), "EVP_PKEY_CTX_new_from_name");
                 octetString(params, 0, pubName, publicKey);
                 octetString(params, 1, privName, secret);
@@ -210,8 +230,8 @@ final class OpenSslX25519 {
             MemorySegment ctx = MemorySegment.NULL;
             try {
                 // One context: it imports the peer's key (the private key's key manager), then derives.
-                ctx = (MemorySegment) ctxNew.invokeExact(key, MemorySegment.NULL);
-                check(!ctx.equals(MemorySegment.NULL), "EVP_PKEY_CTX_new");
+                ctx = (MemorySegment) ctxNewFromKey.invokeExact(MemorySegment.NULL, key, propertyQuery);
+                check(!ctx.equals(MemorySegment.NULL), "EVP_PKEY_CTX_new_from_pkey");
                 octetString(params, 0, pubName, peerKeyBytes);
                 end(params, 1);
                 peerKey = fromdata(ctx, keyOut, EVP_PKEY_PUBLIC_KEY, params);

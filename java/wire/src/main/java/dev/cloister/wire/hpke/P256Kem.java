@@ -5,9 +5,6 @@ import dev.cloister.base.SecretBytes;
 import java.math.BigInteger;
 import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.PrivateKey;
-import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.ECParameterSpec;
@@ -15,7 +12,6 @@ import java.security.spec.ECPoint;
 import java.security.spec.ECPrivateKeySpec;
 import java.security.spec.ECPublicKeySpec;
 import java.util.Arrays;
-import javax.crypto.KeyAgreement;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.math.ec.ECCurve;
@@ -25,8 +21,8 @@ import org.bouncycastle.math.ec.FixedPointCombMultiplier;
  * DHKEM(P-256, HKDF-SHA256), RFC 9180 §4.1 and §7.1.
  *
  * <p>Public keys are parsed and checked to lie on the curve with BouncyCastle's fixed-width P-256 arithmetic; the
- * Diffie-Hellman with a secret scalar is the JDK's constant-time {@code ECDH}; public keys are computed from private
- * keys with BouncyCastle's fixed-point comb.
+ * Diffie-Hellman with a secret scalar is {@link HpkeEngine}'s constant-time {@code ECDH} (AWS-LC, or the JDK's as the
+ * fallback); public keys are computed from private keys with BouncyCastle's fixed-point comb.
  */
 final class P256Kem implements HpkeKem {
 
@@ -132,22 +128,22 @@ final class P256Kem implements HpkeKem {
         return shared;
     }
 
-    /** DH(sk, pk) = the x-coordinate of sk·pk (RFC 9180 §7.1.1), after checking pk is a valid curve point. */
+    /**
+     * DH(sk, pk) = the x-coordinate of sk·pk (RFC 9180 §7.1.1), after checking pk is a valid curve point; computed by
+     * {@link HpkeEngine#selected()}: AWS-LC's P-256 where it loads, else the JDK's.
+     */
     private static byte[] dh(HpkePrivateKey sk, byte[] pk) throws HpkeException {
         ECPoint point = decodePublicKey(pk);
+        byte[] skBytes = sk.serializedPrivateKey().reveal();
         try {
-            KeyFactory factory = KeyFactory.getInstance("EC");
-            byte[] skBytes = sk.serializedPrivateKey().reveal();
-            PrivateKey privateKey =
-                    factory.generatePrivate(new ECPrivateKeySpec(new BigInteger(1, skBytes), JDK_PARAMS));
-            Arrays.fill(skBytes, (byte) 0);
-            PublicKey publicKey = factory.generatePublic(new ECPublicKeySpec(point, JDK_PARAMS));
-            KeyAgreement agreement = KeyAgreement.getInstance("ECDH");
-            agreement.init(privateKey);
-            agreement.doPhase(publicKey, true);
-            return agreement.generateSecret();
+            return HpkeEngine.selected()
+                    .ecdh(
+                            new ECPrivateKeySpec(new BigInteger(1, skBytes), JDK_PARAMS),
+                            new ECPublicKeySpec(point, JDK_PARAMS));
         } catch (GeneralSecurityException e) {
             throw new HpkeException("P-256 ECDH failed", e);
+        } finally {
+            Arrays.fill(skBytes, (byte) 0);
         }
     }
 

@@ -5,14 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.math.BigInteger;
+import java.security.AlgorithmParameters;
+import java.security.GeneralSecurityException;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.ECParameterSpec;
+import java.security.spec.ECPoint;
+import java.security.spec.ECPrivateKeySpec;
+import java.security.spec.ECPublicKeySpec;
 import java.util.HexFormat;
 import java.util.Random;
+import org.bouncycastle.asn1.x9.X9ECParameters;
+import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The two engines behind HPKE's HMAC and AES-GCM give the same bytes and refuse the same forgeries. The published
+ * The two engines behind HPKE's HMAC, AES-GCM and P-256 ECDH give the same bytes and refuse the same forgeries. The published
  * vectors run on the selected engine in the default test run (AWS-LC on Linux x86-64) and on the JDK in the
  * {@code vectors-jdk} Surefire execution ({@code -Dcloister.wire.awslc=false}), which reruns this class, {@link
  * HpkeVectorTest} and the OHTTP vector tests.
@@ -44,6 +54,31 @@ class HpkeEngineTest {
         assertEquals(
                 "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865",
                 HEX.formatHex(kdf.expand(prk, HEX.parseHex("f0f1f2f3f4f5f6f7f8f9"), 42)));
+    }
+
+    /** P-256 ECDH by each engine, by name: the x-coordinate of a·(b·G), as BouncyCastle computes it. */
+    @ParameterizedTest
+    @EnumSource(HpkeEngine.class)
+    void p256EcdhIsTheXCoordinateOfTheProduct(HpkeEngine engine) throws GeneralSecurityException {
+        X9ECParameters curve = CustomNamedCurves.getByName("secp256r1");
+        AlgorithmParameters parameters = AlgorithmParameters.getInstance("EC");
+        parameters.init(new ECGenParameterSpec("secp256r1"));
+        ECParameterSpec p256 = parameters.getParameterSpec(ECParameterSpec.class);
+        Random random = new Random(256);
+        for (int i = 0; i < 20; i++) {
+            BigInteger a = new BigInteger(255, random).add(BigInteger.ONE);
+            BigInteger b = new BigInteger(255, random).add(BigInteger.ONE);
+            org.bouncycastle.math.ec.ECPoint peer = curve.getG().multiply(b).normalize();
+            byte[] expected = peer.multiply(a).normalize().getAffineXCoord().getEncoded();
+            byte[] actual = engine.ecdh(
+                    new ECPrivateKeySpec(a, p256),
+                    new ECPublicKeySpec(
+                            new ECPoint(
+                                    peer.getAffineXCoord().toBigInteger(),
+                                    peer.getAffineYCoord().toBigInteger()),
+                            p256));
+            assertArrayEquals(expected, actual, engine + " ECDH " + i);
+        }
     }
 
     @Test

@@ -3,13 +3,20 @@ package dev.cloister.wire.hpke;
 import static dev.cloister.testing.Vectors.hex;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cloister.testing.Vectors;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -84,6 +91,105 @@ class HpkeVectorTest {
         for (int round = 0; round < 2; round++) {
             for (JsonNode v : offeredBaseModeVectors()) check(v);
         }
+    }
+
+    /**
+     * The cache is least-recently-used: an {@code info} used between each of many new ones (the current key
+     * configuration while others rotate through) stays kept, and after more than {@link Hpke#CONTEXTS_KEPT} others a
+     * new one is still kept (the first ones kept do not hold the cache for good).
+     */
+    @Test
+    void mostRecentlyUsedKeyScheduleContextStaysKept() {
+        HpkeSuite suite = new HpkeSuite(KemId.DHKEM_X25519_HKDF_SHA256, KdfId.HKDF_SHA256, AeadId.AES_128_GCM);
+        byte[] current = "current key configuration".getBytes(StandardCharsets.US_ASCII);
+        byte[] kept = Hpke.keyScheduleContext(suite, current);
+        for (int i = 0; i < 4 * Hpke.CONTEXTS_KEPT; i++) {
+            Hpke.keyScheduleContext(suite, ("rotated " + i).getBytes(StandardCharsets.US_ASCII));
+            assertSame(kept, Hpke.keyScheduleContext(suite, current), "kept after " + (i + 1) + " others");
+            assertTrue(Hpke.keptKeyScheduleContexts() <= Hpke.CONTEXTS_KEPT, "kept: " + Hpke.keptKeyScheduleContexts());
+        }
+        byte[] first = "rotated 0".getBytes(StandardCharsets.US_ASCII);
+        assertFalse(Hpke.keepsKeyScheduleContext(suite, first), "the least recently used one was dropped");
+        byte[] late = "a key configuration after many rotations".getBytes(StandardCharsets.US_ASCII);
+        byte[] lateContext = Hpke.keyScheduleContext(suite, late);
+        assertTrue(Hpke.keepsKeyScheduleContext(suite, late));
+        assertSame(lateContext, Hpke.keyScheduleContext(suite, late), "a new one is kept once the cache is full");
+        assertTrue(Hpke.keepsKeyScheduleContext(suite, current));
+    }
+
+    /** Threads that look up and add contexts at once get correct ones, and the cache stays within its bound. */
+    @Test
+    void keptKeyScheduleContextsAreSafeAcrossThreads() throws Exception {
+        HpkeSuite suite = new HpkeSuite(KemId.DHKEM_X25519_HKDF_SHA256, KdfId.HKDF_SHA256, AeadId.AES_128_GCM);
+        HpkeKdf kdf = HpkeKdf.of(KdfId.HKDF_SHA256);
+        int infos = 3 * Hpke.CONTEXTS_KEPT;
+        byte[][] expected = new byte[infos][];
+        for (int i = 0; i < infos; i++) {
+            expected[i] = HpkeKem.concat(
+                    HpkeKem.concat(
+                            new byte[] {0},
+                            kdf.labeledExtract(suite.suiteId(), new byte[0], "psk_id_hash", new byte[0])),
+                    kdf.labeledExtract(
+                            suite.suiteId(),
+                            new byte[0],
+                            "info_hash",
+                            ("thread info " + i).getBytes(StandardCharsets.US_ASCII)));
+        }
+        try (var pool = Executors.newFixedThreadPool(4)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int seed = t;
+                done.add(pool.submit(() -> {
+                    Random random = new Random(seed);
+                    for (int n = 0; n < 5_000; n++) {
+                        int i = random.nextInt(infos);
+                        assertArrayEquals(
+                                expected[i],
+                                Hpke.keyScheduleContext(
+                                        suite, ("thread info " + i).getBytes(StandardCharsets.US_ASCII)));
+                    }
+                    return null;
+                }));
+            }
+            for (var f : done) f.get();
+        }
+        assertTrue(Hpke.keptKeyScheduleContexts() <= Hpke.CONTEXTS_KEPT, "kept: " + Hpke.keptKeyScheduleContexts());
+    }
+
+    /**
+     * What is kept is the public {@code key_schedule_context} of the vectors, a function of the suite and {@code
+     * info} only: the same bytes whatever the shared secret, and never the shared secret, key, nonce or exporter
+     * secret.
+     */
+    @Test
+    void keptKeyScheduleContextIsPublic() throws HpkeException {
+        for (JsonNode v : offeredBaseModeVectors()) {
+            HpkeSuite suite = new HpkeSuite(
+                    KemId.fromId(v.get("kem_id").asInt()),
+                    KdfId.fromId(v.get("kdf_id").asInt()),
+                    AeadId.fromId(v.get("aead_id").asInt()));
+            byte[] info = hex(v, "info");
+            HpkeKem kem = HpkeKem.of(suite.kem());
+            HpkePrivateKey recipient = kem.deriveKeyPair(hex(v, "ikmR"));
+            // A setup with a fresh ephemeral key (another shared secret) and the vector's own.
+            Hpke.setupBaseSender(suite, recipient.publicKey(), info, new SecureRandom());
+            Hpke.setupBaseSender(suite, recipient.publicKey(), info, kem.deriveKeyPair(hex(v, "ikmE")));
+            byte[] kept = Hpke.keyScheduleContext(suite, info);
+            assertArrayEquals(hex(v, "key_schedule_context"), kept, "kept key_schedule_context");
+            for (String secret : List.of("shared_secret", "key", "base_nonce", "exporter_secret", "secret")) {
+                if (!v.has(secret) || v.get(secret).asText().isEmpty()) continue;
+                byte[] value = hex(v, secret);
+                assertFalse(
+                        Collections.indexOfSubList(asList(kept), asList(value)) >= 0,
+                        () -> secret + " inside the kept context");
+            }
+        }
+    }
+
+    private static List<Byte> asList(byte[] bytes) {
+        List<Byte> list = new ArrayList<>(bytes.length);
+        for (byte b : bytes) list.add(b);
+        return list;
     }
 
     @TestFactory
