@@ -149,6 +149,32 @@ public final class SimulatedTdxPlatform {
         return certificate(3).getSerialNumber();
     }
 
+    /**
+     * The registers a simulated TD reports: MRTD (48 bytes) and RTMR0..3 (48 bytes each), those of the image and host
+     * platform it stands for.
+     */
+    public record TdRegisters(byte[] mrTd, List<byte[]> rtmrs) {
+        public TdRegisters {
+            mrTd = Objects.requireNonNull(mrTd, "mrTd").clone();
+            rtmrs = Objects.requireNonNull(rtmrs, "rtmrs").stream()
+                    .map(byte[]::clone)
+                    .toList();
+            if (mrTd.length != 48 || rtmrs.size() != 4 || rtmrs.stream().anyMatch(r -> r.length != 48)) {
+                throw new IllegalArgumentException("MRTD and four RTMRs of 48 bytes each");
+            }
+        }
+
+        @Override
+        public byte[] mrTd() {
+            return mrTd.clone();
+        }
+
+        @Override
+        public List<byte[]> rtmrs() {
+            return rtmrs.stream().map(byte[]::clone).toList();
+        }
+    }
+
     /** A version-4 quote with the given REPORTDATA (64 bytes), MRTD (48) and RTMR0..3 (48 each). */
     public TdxEvidence quote(byte[] reportData, byte[] mrTd, List<byte[]> rtmrs, boolean debug) {
         Objects.requireNonNull(reportData, "reportData");
