@@ -120,8 +120,8 @@ public class LaunchMeasurementBenchmark {
     @Benchmark
     public byte[][] tdxRtmr1And2_60MiB() throws IOException, MeasurementException, NoSuchAlgorithmException {
         long initrdSize = Files.size(initrd);
-        byte[] rtmr1 = Rtmr.directBootRtmr1(
-                QemuDirectBootKernel.authenticodeSha384(Files.readAllBytes(bzImage), initrdSize, 4L << 30));
+        byte[] rtmr1 = Rtmr.directBootRtmr1(QemuDirectBootKernel.authenticodeSha384(
+                Files.readAllBytes(bzImage), "console=ttyS0 quiet panic=-1", initrdSize, 4L << 30));
         MessageDigest md = MessageDigest.getInstance("SHA-384");
         byte[] buffer = new byte[1 << 16];
         try (InputStream in = Files.newInputStream(initrd)) {

@@ -38,6 +38,14 @@ public final class AttestationVerifier {
     }
 
     /**
+     * The TDX verifier this instance uses (and whose caches it shares), for appraisals that try one quote against
+     * several reference values ({@link dev.cloister.attest.policy.TdxReleaseReferenceValues#appraise}).
+     */
+    public TdxVerifier tdx() {
+        return tdx;
+    }
+
+    /**
      * Accepts the evidence under the policy, or throws with the reason.
      *
      * @param now the time at which certificates must be valid (production: the current time; tests and audits of old

@@ -127,7 +127,7 @@ record ReleaseImage(
             throws IOException, MeasurementException {
         long initrdSize = Files.size(initrd);
         byte[] authenticode = QemuDirectBootKernel.authenticodeSha384(
-                readBounded(kernel, Authenticode.MAX_SIZE), initrdSize, memoryBytes);
+                readBounded(kernel, Authenticode.MAX_SIZE), cmdline, initrdSize, memoryBytes);
         return new TdxRuntime(
                 Bytes.of(Rtmr.directBootRtmr1(authenticode)),
                 Bytes.of(Rtmr.directBootRtmr2(Rtmr.ovmfLoadOptions(cmdline, initrdSize), digest("SHA-384", initrd))));

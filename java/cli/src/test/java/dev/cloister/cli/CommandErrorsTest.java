@@ -319,6 +319,27 @@ class CommandErrorsTest {
                         "more than zero"),
                 Row.usage(a("enclave", "--listen", "8.8.8.8:0", "--model", "stories260K"), "not a loopback or private"),
                 Row.usage(
+                        a("enclave", "--listen", "127.0.0.1:0", "--simulated-platform", "sgx"),
+                        "--simulated-platform sgx",
+                        "is sev-snp or tdx"),
+                Row.usage(
+                        a(
+                                "enclave",
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--platform",
+                                "configfs-tsm",
+                                "--tsm-dir",
+                                folder.toString(),
+                                "--simulated-platform",
+                                "tdx"),
+                        "--simulated-platform tdx",
+                        "--platform sim only"),
+                Row.usage(
+                        a("enclave", "--listen", "127.0.0.1:0", "--tdx-collateral", folder.toString()),
+                        "--tdx-collateral",
+                        "--platform configfs-tsm only"),
+                Row.usage(
                         a("enclave", "--listen", "0.0.0.0:0", "--gateway-secret-file", file.toString()),
                         "--gateway-secret-file " + file,
                         "fewer than 32 bytes"),

@@ -381,8 +381,8 @@ class ReleaseCommandTest {
         var tdx = release.manifest().tdx().orElseThrow();
         assertEquals(
                 java.util.HexFormat.of()
-                        .formatHex(Rtmr.directBootRtmr1(
-                                QemuDirectBootKernel.authenticodeSha384(kernel, initrd.length, 2L << 30))),
+                        .formatHex(Rtmr.directBootRtmr1(QemuDirectBootKernel.authenticodeSha384(
+                                kernel, "console=ttyS0 loglevel=7", initrd.length, 2L << 30))),
                 tdx.rtmr1().hex());
         assertEquals(
                 java.util.HexFormat.of()

@@ -4,6 +4,7 @@ import dev.cloister.attest.ratls.AttestationMode;
 import dev.cloister.attest.ratls.SimulatedEvidenceSource;
 import dev.cloister.attest.sim.SimulatedNvidiaGpu;
 import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
+import dev.cloister.attest.sim.SimulatedTdxPlatform;
 import dev.cloister.enclave.gpu.GpuGateRefusal;
 import dev.cloister.enclave.gpu.GpuStartGate;
 import dev.cloister.enclave.gpu.GpuStartOptions;
@@ -99,6 +100,23 @@ public final class EnclaveCommand implements Callable<Integer> {
             defaultValue = "sim",
             description = "Evidence provider: sim (default) or configfs-tsm")
     String platform;
+
+    @Option(
+            names = "--simulated-platform",
+            paramLabel = "sev-snp|tdx",
+            defaultValue = "sev-snp",
+            description = "With --platform sim: which CPU the simulated platform is, sev-snp (default: reports this "
+                    + "build's launch digest) or tdx (a TD quote whose RTMR1/RTMR2 stand for this build, with PCS "
+                    + "collateral)")
+    String simulatedPlatform;
+
+    @Option(
+            names = "--tdx-collateral",
+            paramLabel = "DIR",
+            description = "With --platform configfs-tsm on a TDX guest: Intel's PCS collateral for this platform "
+                    + "(tcb_info.json, tcb_info_issuer_chain.pem, qe_identity.json, qe_identity_issuer_chain.pem, "
+                    + "pck_crl.der, root_crl.der), stapled to every quote and read again each time")
+    Path tdxCollateral;
 
     @Option(
             names = "--tsm-dir",
@@ -382,6 +400,15 @@ public final class EnclaveCommand implements Callable<Integer> {
                     "an enclave on real hardware does not publish itself: clients accept only the measurement of a "
                             + "published image ('cloister release publish --image DIR')");
         }
+        if (!simulatedPlatform.equals("sev-snp") && !simulatedPlatform.equals("tdx")) {
+            throw new UsageException("--simulated-platform " + simulatedPlatform, "is sev-snp or tdx");
+        }
+        if (simulatedPlatform.equals("tdx") && !platform.equals("sim")) {
+            throw new UsageException("--simulated-platform tdx", "is for --platform sim only");
+        }
+        if (tdxCollateral != null && !platform.equals("configfs-tsm")) {
+            throw new UsageException("--tdx-collateral", "is for --platform configfs-tsm only");
+        }
         if (simImage != null && !platform.equals("sim")) {
             throw new UsageException("--sim-image", "is for --platform sim only (real hardware measures its image)");
         }
@@ -474,7 +501,20 @@ public final class EnclaveCommand implements Callable<Integer> {
                     new dev.cloister.attest.platform.ConfigfsTsm(tsmDir),
                     "cloister-ra-tls",
                     vcekChain == null ? Optional.empty() : Optional.of(Files.readAllBytes(vcekChain)),
-                    Optional.ofNullable(amdCrl));
+                    Optional.ofNullable(amdCrl),
+                    Optional.ofNullable(tdxCollateral));
+        } else if (simulatedPlatform.equals("tdx")) {
+            Optional<SimulatedNvidiaGpu> simulatedGpu = gpuOptions.kind() == GpuStartOptions.Kind.SIM
+                    ? Optional.of(SimulatedNvidiaGpu.openOrCreate(simDir, clock.instant(), random))
+                    : Optional.empty();
+            evidence = new SimulatedEvidenceSource(
+                    SimulatedTdxPlatform.openOrCreate(simDir, clock.instant(), random),
+                    SimulatedTdxPlatform.TdRegisters.standingFor(measurement),
+                    simulatedGpu,
+                    Duration.ZERO,
+                    Duration.ofMinutes(1),
+                    clock,
+                    random);
         } else {
             SimulatedSevSnpPlatform cpu = SimulatedSevSnpPlatform.openOrCreate(simDir, clock.instant(), random);
             Optional<SimulatedNvidiaGpu> simulatedGpu = gpuOptions.kind() == GpuStartOptions.Kind.SIM
@@ -506,6 +546,9 @@ public final class EnclaveCommand implements Callable<Integer> {
                                                     .orElse(List.of())
                                             : List.of(),
                                     gate.map(g -> g.gpus().size()).orElse(0),
+                                    simulatedPlatform.equals("tdx")
+                                            ? Optional.of(SimulatedTdxPlatform.TdRegisters.standingFor(measurement))
+                                            : Optional.empty(),
                                     releaseSigner,
                                     clock.instant())
                             .encode())
@@ -537,7 +580,8 @@ public final class EnclaveCommand implements Callable<Integer> {
                 random);
         System.err.println("cloister enclave on " + action.listen + " ("
                 + (platform.equals("sim")
-                        ? "simulated SEV-SNP + GPU), measurement "
+                        ? "simulated " + (simulatedPlatform.equals("tdx") ? "TDX" : "SEV-SNP")
+                                + " + GPU), measurement "
                                 + HexFormat.of().formatHex(measurement)
                         : "configfs-tsm)")
                 + ", GPU " + gpuOptions.kind().name().toLowerCase(java.util.Locale.ROOT)

@@ -1,5 +1,6 @@
 package dev.cloister.enclave;
 
+import dev.cloister.attest.sim.SimulatedTdxPlatform;
 import dev.cloister.base.Bytes;
 import dev.cloister.ledger.entry.Digest;
 import dev.cloister.ledger.entry.GpuReferenceValue;
@@ -82,6 +83,21 @@ public final class ReleaseMeasurement {
             int gpuCount,
             Ed25519NoteSigner releaseKey,
             Instant now) {
+        return developmentRelease(measurement, sourceRevision, gpus, gpuCount, Optional.empty(), releaseKey, now);
+    }
+
+    /**
+     * As above, and when {@code tdx} is present the release also names the simulated TD's registers: its RTMR1 and
+     * RTMR2, and MRTD and RTMR0 as the one TDX platform it runs on (what a simulated TDX enclave reports).
+     */
+    public static SignedRelease developmentRelease(
+            byte[] measurement,
+            String sourceRevision,
+            List<GpuReferenceValue> gpus,
+            int gpuCount,
+            Optional<SimulatedTdxPlatform.TdRegisters> tdx,
+            Ed25519NoteSigner releaseKey,
+            Instant now) {
         try {
             MessageDigest sha384 = MessageDigest.getInstance("SHA-384");
             Digest recipe = new Digest(
@@ -96,8 +112,8 @@ public final class ReleaseMeasurement {
                     0,
                     true,
                     List.of(new SnpShape(1, 0x1, Bytes.of(measurement))),
-                    Optional.empty(),
-                    List.of(),
+                    tdx.map(SimulatedTdxPlatform.TdRegisters::releaseRuntime),
+                    tdx.map(t -> List.of(t.releasePlatform())).orElse(List.of()),
                     gpus,
                     gpuCount,
                     List.of(new ImageDigest(

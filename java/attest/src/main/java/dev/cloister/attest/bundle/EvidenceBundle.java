@@ -15,8 +15,11 @@ import java.util.Optional;
  *
  * <pre>
  * { "__cmwc_t": "tag:cloister.dev,2026:evidence-bundle/v1",
- *   "cpu":              [ "application/vnd.cloister.sev-snp-report", report ],
- *   "cpu-endorsements": [ "application/pem-certificate-chain", VCEK ‖ ASK ‖ ARK (PEM) ],
+ *   "cpu":              [ "application/vnd.cloister.sev-snp-report", report ]
+ *                     / [ "application/vnd.cloister.tdx-quote", DCAP quote (v4/v5, PCK chain inside) ],
+ *   "cpu-endorsements": [ "application/pem-certificate-chain", VCEK ‖ ASK ‖ ARK (PEM) ]      ; with an SEV-SNP report
+ *                     / [ "application/vnd.cloister.tdx-collateral", CBOR array of 6 bstr: Intel's PCS collateral,
+ *                         TdxCollateral.parts() order ]                                         ; with a TDX quote
  *   ? "gpu":              [ "application/vnd.cloister.nvidia-spdm-report", request ‖ response ]
  *                       / [ "application/vnd.cloister.nvidia-cc-off", reason (ASCII) ],
  *   ? "gpu-endorsements": [ "application/pem-certificate-chain", chain (PEM, leaf first) ],
@@ -90,7 +93,16 @@ public record EvidenceBundle(
 
     public static final int MAX_ENCODED = 256 * 1024;
     public static final int MAX_VALUE = 64 * 1024;
-    static final List<String> CPU_TYPES = List.of(SEV_SNP_REPORT);
+    /** A TDX DCAP quote as configfs-tsm's {@code outblob} returns it (its PCK chain is inside it). */
+    public static final String TDX_QUOTE = "application/vnd.cloister.tdx-quote";
+    /**
+     * Intel's PCS collateral for a TDX quote, stapled by the enclave: a CBOR array of {@value #TDX_COLLATERAL_PARTS}
+     * byte strings (TCB info, its issuer chain, QE identity, its issuer chain, PCK CRL, Root CA CRL).
+     */
+    public static final String TDX_COLLATERAL = "application/vnd.cloister.tdx-collateral";
+
+    public static final int TDX_COLLATERAL_PARTS = 6;
+    static final List<String> CPU_TYPES = List.of(SEV_SNP_REPORT, TDX_QUOTE);
 
     /** One CMW record: a media type and the bytes. */
     public record Entry(String mediaType, Bytes value) {
@@ -134,7 +146,7 @@ public record EvidenceBundle(
         if (!CPU_TYPES.contains(cpu.mediaType())) {
             throw new IllegalArgumentException("unknown CPU evidence type " + cpu.mediaType());
         }
-        requireType(cpuEndorsements, PEM_CHAIN);
+        requireType(cpuEndorsements, TDX_QUOTE.equals(cpu.mediaType()) ? TDX_COLLATERAL : PEM_CHAIN);
         gpu.ifPresent(g -> {
             if (!NVIDIA_CC_OFF.equals(g.mediaType())) {
                 requireType(g, NVIDIA_SPDM_REPORT);
@@ -152,6 +164,9 @@ public record EvidenceBundle(
         }
         Objects.requireNonNull(cpuCrl, "cpuCrl");
         cpuCrl.ifPresent(c -> requireType(c, PKIX_CRL));
+        if (cpuCrl.isPresent() && TDX_QUOTE.equals(cpu.mediaType())) {
+            throw new IllegalArgumentException("cpu-crl is AMD's CRL; a TDX quote's CRLs are in its collateral");
+        }
         Objects.requireNonNull(gpuOcsp, "gpuOcsp");
         gpuOcsp.ifPresent(g -> requireType(g, OCSP_RESPONSES));
         if (gpuOcsp.isPresent() && gpu.isEmpty()) {
@@ -269,6 +284,30 @@ public record EvidenceBundle(
         return new Entry(
                 OCSP_RESPONSES,
                 Bytes.of(Cbor.array(responses.stream().map(Cbor::bytes).toArray(byte[][]::new))));
+    }
+
+    /** The {@value #TDX_COLLATERAL} entry holding {@code parts} (exactly {@value #TDX_COLLATERAL_PARTS}). */
+    public static Entry tdxCollateral(List<byte[]> parts) {
+        if (parts.size() != TDX_COLLATERAL_PARTS) {
+            throw new IllegalArgumentException(TDX_COLLATERAL_PARTS + " TDX collateral parts, got " + parts.size());
+        }
+        return new Entry(
+                TDX_COLLATERAL,
+                Bytes.of(Cbor.array(parts.stream().map(Cbor::bytes).toArray(byte[][]::new))));
+    }
+
+    /** The parts of the {@code cpu-endorsements} entry of a TDX quote, in {@link #tdxCollateral} order. */
+    public List<byte[]> tdxCollateralParts() throws AttestationException {
+        if (!TDX_COLLATERAL.equals(cpuEndorsements.mediaType())) {
+            throw new AttestationException("cpu-endorsements is not TDX collateral");
+        }
+        List<byte[]> parts =
+                byteStrings(cpuEndorsements.value().toByteArray(), "cpu-endorsements", TDX_COLLATERAL_PARTS);
+        if (parts.size() != TDX_COLLATERAL_PARTS) {
+            throw new AttestationException(
+                    "cpu-endorsements holds " + parts.size() + " TDX collateral parts, not " + TDX_COLLATERAL_PARTS);
+        }
+        return parts;
     }
 
     /** The OCSP responses of the {@code gpu-ocsp} entry, if any (leaf first). */

@@ -10,8 +10,7 @@ package dev.cloister.attest.measure;
  *   <li>≥ 2.00: {@code type_of_loader} (0x210) = 0xb0 (QEMU);</li>
  *   <li>≥ 2.01: {@code loadflags} (0x211) |= CAN_USE_HEAP, {@code heap_end_ptr} (0x224) = cmdline − real-mode base −
  *       0x200;</li>
- *   <li>≥ 2.02: {@code cmd_line_ptr} (0x228) = 0x20000 (0x9a000 for a kernel not LOADED_HIGH); older: the 0xa33f
- *       magic and offset at 0x20;</li>
+ *   <li>≥ 2.02: {@code cmd_line_ptr} (0x228) = 0x20000 (0x9a000 for a kernel not LOADED_HIGH);</li>
  *   <li>with an initrd: {@code ramdisk_image} (0x218) and {@code ramdisk_size} (0x21c). The initrd goes at the top of
  *       the highest address it may use, page-aligned down: {@code initrd_addr_max} (0x22c, protocol ≥ 2.03, else
  *       0x37ffffff; 4 GiB − 1 when {@code xloadflags} (0x236) has CAN_BE_LOADED_ABOVE_4G, protocol ≥ 2.12), capped
@@ -20,6 +19,10 @@ package dev.cloister.attest.measure;
  * </ul>
  * So RTMR1 depends on the initrd's size and, below 0xb0000000 bytes of guest memory (except at exactly 2 GiB), on the
  * memory size; from there on it is one value per kernel and initrd.
+ *
+ * <p>What this class does not model it refuses ({@link MeasurementException}): a boot protocol below 2.02 (QEMU then
+ * places the command line and heap differently, and writes the old 0xa33f command-line magic), and a {@code vga=}
+ * option on the command line (QEMU then writes the video mode into {@code vid_mode}, 0x1fa).
  */
 public final class QemuDirectBootKernel {
 
@@ -37,12 +40,19 @@ public final class QemuDirectBootKernel {
     /**
      * The bzImage with QEMU's loader fields written.
      *
+     * @param cmdline the command line given to QEMU ({@code -append})
      * @param initrdSize bytes of the initrd (0: none)
      * @param memoryBytes the guest's memory ({@code -m})
-     * @throws MeasurementException when the image has no setup header QEMU can load, or the initrd does not fit
+     * @throws MeasurementException when the image has no setup header QEMU can load, its boot protocol is below 2.02,
+     *     the command line has a {@code vga=} option, or the initrd does not fit
      */
-    public static byte[] patched(byte[] kernel, long initrdSize, long memoryBytes) throws MeasurementException {
+    public static byte[] patched(byte[] kernel, String cmdline, long initrdSize, long memoryBytes)
+            throws MeasurementException {
         String name = "kernel setup header";
+        if (cmdline.contains("vga=")) {
+            throw new MeasurementException("the command line has a vga= option: QEMU then writes a video mode into the "
+                    + "kernel's setup header (vid_mode, 0x1fa), which this calculator does not model");
+        }
         if (kernel.length < 0x1000 || kernel.length > Authenticode.MAX_SIZE) {
             throw new MeasurementException(
                     name + ": a bzImage of " + kernel.length + " bytes, want 4 KiB to " + Authenticode.MAX_SIZE);
@@ -56,26 +66,25 @@ public final class QemuDirectBootKernel {
         }
         byte[] k = kernel.clone();
         int protocol = Authenticode.u32(k, 0x202) == 0x53726448 ? Authenticode.u16(k, 0x206) : 0;
+        if (protocol < 0x202) {
+            throw MeasurementException.at(
+                    name,
+                    "version",
+                    0x206,
+                    protocol == 0
+                            ? "no bzImage setup header (HdrS)"
+                            : String.format(
+                                    "boot protocol %d.%02d; below 2.02 is not modelled",
+                                    protocol >> 8, protocol & 0xff));
+        }
         boolean loadedHigh = (k[0x211] & 0x01) != 0;
-        long realAddress = protocol < 0x200 || !loadedHigh ? 0x90000 : 0x10000;
-        long cmdlineAddress = protocol < 0x200 || !loadedHigh ? 0x9a000 : 0x20000;
-        if (protocol >= 0x200) {
-            k[0x210] = (byte) 0xb0;
-        }
-        if (protocol >= 0x201) {
-            k[0x211] |= (byte) 0x80;
-            put32(k, 0x224, cmdlineAddress - realAddress - 0x200);
-        }
-        if (protocol >= 0x202) {
-            put32(k, 0x228, cmdlineAddress);
-        } else {
-            put16(k, 0x20, 0xa33f);
-            put16(k, 0x22, cmdlineAddress - realAddress);
-        }
+        long realAddress = loadedHigh ? 0x10000 : 0x90000;
+        long cmdlineAddress = loadedHigh ? 0x20000 : 0x9a000;
+        k[0x210] = (byte) 0xb0;
+        k[0x211] |= (byte) 0x80;
+        put32(k, 0x224, cmdlineAddress - realAddress - 0x200);
+        put32(k, 0x228, cmdlineAddress);
         if (initrdSize > 0) {
-            if (protocol < 0x200) {
-                throw MeasurementException.at(name, "version", 0x206, "protocol below 2.00 cannot take an initrd");
-            }
             long initrdMax;
             if (protocol >= 0x20c && (Authenticode.u16(k, 0x236) & 0x40) != 0) {
                 initrdMax = 0xffff_ffffL;
@@ -101,17 +110,12 @@ public final class QemuDirectBootKernel {
     }
 
     /** The SHA-384 Authenticode digest of the patched kernel: the first event OVMF extends RTMR1 with. */
-    public static byte[] authenticodeSha384(byte[] kernel, long initrdSize, long memoryBytes)
+    public static byte[] authenticodeSha384(byte[] kernel, String cmdline, long initrdSize, long memoryBytes)
             throws MeasurementException {
-        return Authenticode.firmwareSha384(patched(kernel, initrdSize, memoryBytes));
+        return Authenticode.firmwareSha384(patched(kernel, cmdline, initrdSize, memoryBytes));
     }
 
     private static void put32(byte[] b, int at, long v) {
         for (int i = 0; i < 4; i++) b[at + i] = (byte) (v >>> (8 * i));
-    }
-
-    private static void put16(byte[] b, int at, long v) {
-        b[at] = (byte) v;
-        b[at + 1] = (byte) (v >>> 8);
     }
 }

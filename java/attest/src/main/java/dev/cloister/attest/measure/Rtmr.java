@@ -102,13 +102,17 @@ public final class Rtmr {
     }
 
     /**
-     * The load options OVMF hands a directly booted kernel (OvmfPkg X86QemuLoadImageLib): QEMU's command line, with
-     * {@code initrd=initrd} appended (after a space, unless the line is empty) when QEMU passes an initrd of at least
-     * one byte, so that the EFI stub loads it. RTMR2 measures these, not the line given to QEMU.
+     * The load options OVMF hands a directly booted kernel: QEMU's command line followed by {@code " initrd=initrd"}
+     * (with its leading space, even after an empty line) when QEMU passes an initrd of at least one byte, so that the
+     * EFI stub loads it. RTMR2 measures these, not the line given to QEMU. QEMU's {@code x86_load_linux} passes the
+     * command line through fw_cfg unchanged; the suffix is OVMF's: OvmfPkg X86QemuLoadImageLib
+     * {@code QemuLoadKernelImage} formats {@code "%a%a", (CommandLineSize == 0) ? "" : CommandLine, (InitrdSize == 0) ?
+     * "" : " initrd=initrd"}. (Later edk2 releases prefix {@code "initrd=initrd "} instead; a TDVF built from them
+     * measures other load options, which this method does not model.)
      */
     public static String ovmfLoadOptions(String cmdline, long initrdSize) {
         if (initrdSize <= 0) return cmdline;
-        return cmdline.isEmpty() ? "initrd=initrd" : cmdline + " initrd=initrd";
+        return cmdline + " initrd=initrd";
     }
 
     /** SHA-384 of the command line in UTF-16LE followed by a 16-bit NUL. */

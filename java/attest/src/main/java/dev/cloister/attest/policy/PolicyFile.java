@@ -211,7 +211,14 @@ public record PolicyFile(SevSnpPolicy sevSnp, TdxPolicy tdx, NvidiaGpuPolicy nvi
                     flag(a, "allow_host_profiling", hardened.allowHostProfiling())));
         }
         if (o.has("xfam")) {
-            p = p.withXfam(digests(o, "tdx.", "xfam", 8));
+            // The quote's 8 bytes (little-endian), as the claims show them: XFAM must be exactly this.
+            if (!o.get("xfam").isTextual()) {
+                throw new IllegalArgumentException("policy: tdx.xfam must be one hex string (the XFAM expected)");
+            }
+            byte[] x = hex(o.get("xfam").textValue(), "tdx.xfam", 8);
+            long value = 0;
+            for (int i = 7; i >= 0; i--) value = value << 8 | (x[i] & 0xff);
+            p = p.withXfam(new TdxPolicy.XfamEquals(value));
         }
         if (o.has("mrconfigid") || o.has("mrowner") || o.has("mrownerconfig")) {
             p = p.withOwnerValues(

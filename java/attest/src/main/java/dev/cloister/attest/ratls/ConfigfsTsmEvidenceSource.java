@@ -6,6 +6,7 @@ import dev.cloister.attest.platform.ConfigfsTsm;
 import dev.cloister.attest.platform.TsmReport;
 import dev.cloister.attest.sevsnp.SevSnpCertificateTable;
 import dev.cloister.attest.sevsnp.SevSnpEndorsements;
+import dev.cloister.attest.tdx.TdxCollateral;
 import dev.cloister.base.Bytes;
 import dev.cloister.base.Pem;
 import java.io.IOException;
@@ -16,8 +17,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * An {@link EvidenceSource} over Linux configfs-tsm on an SEV-SNP guest: each CPU report is written and read through
- * one configfs entry, one at a time. The endorsements are the VCEK, ASK and ARK the host installed (the extended
+ * An {@link EvidenceSource} over Linux configfs-tsm on an SEV-SNP guest ({@code sev_guest}) or a TDX guest
+ * ({@code tdx_guest}: the quote, with Intel's PCS collateral from a directory): each CPU report is written and read
+ * through one configfs entry, one at a time. The endorsements are the VCEK, ASK and ARK the host installed (the extended
  * report's certificate table, {@code auxblob}), or, when the host installed none, the PEM chain given at construction
  * (the VCEK fetched from AMD KDS for this chip and TCB, then ASK and ARK). No GPU evidence yet (NVML is not wired):
  * a policy that requires a GPU refuses this source's certificates.
@@ -32,6 +34,7 @@ public final class ConfigfsTsmEvidenceSource implements EvidenceSource {
     private final String entryName;
     private final Optional<byte[]> fallbackChainPem;
     private final Optional<java.nio.file.Path> crlFile;
+    private final Optional<java.nio.file.Path> tdxCollateralDir;
 
     /**
      * @param entryName the configfs entry this process owns (e.g. "cloister-ra-tls")
@@ -50,6 +53,21 @@ public final class ConfigfsTsmEvidenceSource implements EvidenceSource {
             String entryName,
             Optional<byte[]> fallbackChainPem,
             Optional<java.nio.file.Path> crlFile) {
+        this(tsm, entryName, fallbackChainPem, crlFile, Optional.empty());
+    }
+
+    /**
+     * @param tdxCollateralDir on a TDX guest: Intel's PCS collateral for this platform's FMSPC, the six files of
+     *     {@link TdxCollateral#fromDirectory}, read again for each quote (a job outside the enclave refreshes them);
+     *     empty: a quote fails (clients require a TCB status, which only the collateral establishes)
+     */
+    public ConfigfsTsmEvidenceSource(
+            ConfigfsTsm tsm,
+            String entryName,
+            Optional<byte[]> fallbackChainPem,
+            Optional<java.nio.file.Path> crlFile,
+            Optional<java.nio.file.Path> tdxCollateralDir) {
+        this.tdxCollateralDir = Objects.requireNonNull(tdxCollateralDir, "tdxCollateralDir");
         this.tsm = Objects.requireNonNull(tsm, "tsm");
         this.entryName = Objects.requireNonNull(entryName, "entryName");
         this.fallbackChainPem =
@@ -83,9 +101,11 @@ public final class ConfigfsTsmEvidenceSource implements EvidenceSource {
         } catch (AttestationException e) {
             throw new IOException(e.getMessage(), e);
         }
+        if ("tdx_guest".equals(r.provider())) {
+            return tdxQuote(r);
+        }
         if (!"sev_guest".equals(r.provider())) {
-            throw new IOException("configfs-tsm provider " + r.provider() + ": only SEV-SNP reports fit the evidence "
-                    + "bundle yet");
+            throw new IOException("configfs-tsm provider " + r.provider() + ": neither sev_guest nor tdx_guest");
         }
         byte[] chain;
         if (r.auxblob().isPresent()) {
@@ -106,6 +126,19 @@ public final class ConfigfsTsmEvidenceSource implements EvidenceSource {
                 new EvidenceBundle.Entry(EvidenceBundle.PEM_CHAIN, Bytes.of(chain)),
                 Optional.empty(),
                 stapledCrl());
+    }
+
+    /** A TD quote ({@code outblob}) with the PCS collateral of {@code tdxCollateralDir}. */
+    private CpuEvidence tdxQuote(TsmReport r) throws IOException {
+        java.nio.file.Path dir = tdxCollateralDir.orElseThrow(() -> new IOException(
+                "configfs-tsm provider tdx_guest: a TDX quote needs Intel's PCS collateral, and no collateral "
+                        + "directory was configured"));
+        TdxCollateral collateral = TdxCollateral.fromDirectory(dir);
+        return new CpuEvidence(
+                new EvidenceBundle.Entry(EvidenceBundle.TDX_QUOTE, r.outblob()),
+                EvidenceBundle.tdxCollateral(collateral.parts()),
+                Optional.empty(),
+                Optional.empty());
     }
 
     static byte[] pem(SevSnpEndorsements e) {

@@ -4,7 +4,9 @@ import dev.cloister.attest.ReferenceValue;
 import dev.cloister.attest.RevocationCheck;
 import dev.cloister.attest.bundle.EvidenceBundle;
 import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
+import dev.cloister.attest.policy.TdxReleaseReferenceValues;
 import dev.cloister.attest.sevsnp.SevSnpPolicy;
+import dev.cloister.attest.tdx.TdxPolicy;
 import dev.cloister.base.Bytes;
 import java.time.Duration;
 import java.util.List;
@@ -14,14 +16,66 @@ import java.util.Objects;
  * What a peer's RA-TLS certificate must prove (RA-TLS.md, "What the verifier checks"). Every field is explicit.
  *
  * @param cpu the SEV-SNP policy: trusted roots, TCB, and in {@code measurement} the releases accepted as peer
- *     (launch digests). Its {@code reportData} is replaced by the handshake binding at each handshake.
+ *     (launch digests). Its {@code reportData} is replaced by the handshake binding at each handshake. Unused (and
+ *     its measurement unchecked) when {@code platforms} is {@link TdxOnly}.
  * @param gpu whether GPU evidence is required, under which policy and how fresh
  * @param maxCertificateLifetime longest validity period a certificate may claim
  * @param clockSkew tolerance between the peers' clocks (validity and GPU refresh times)
  * @param batching whether a report shared by a batch of handshakes (Merkle path) is accepted
+ * @param platforms which CPU evidence is accepted: SEV-SNP reports under {@code cpu}, TDX quotes under a
+ *     {@link TdxReleases}, or either
  */
 public record RaTlsPolicy(
-        SevSnpPolicy cpu, GpuRequirement gpu, Duration maxCertificateLifetime, Duration clockSkew, Batching batching) {
+        SevSnpPolicy cpu,
+        GpuRequirement gpu,
+        Duration maxCertificateLifetime,
+        Duration clockSkew,
+        Batching batching,
+        CpuPlatforms platforms) {
+
+    /** Which CPU evidence a peer may present. */
+    public sealed interface CpuPlatforms {}
+
+    /** SEV-SNP reports, appraised under {@link RaTlsPolicy#cpu}; a TDX quote is refused. */
+    public record SevSnpOnly() implements CpuPlatforms {}
+
+    /** TDX quotes, appraised under {@code tdx}; an SEV-SNP report is refused. */
+    public record TdxOnly(TdxReleases tdx) implements CpuPlatforms {
+        public TdxOnly {
+            Objects.requireNonNull(tdx, "tdx");
+        }
+    }
+
+    /** SEV-SNP reports under {@link RaTlsPolicy#cpu} and TDX quotes under {@code tdx}. */
+    public record SevSnpOrTdx(TdxReleases tdx) implements CpuPlatforms {
+        public SevSnpOrTdx {
+            Objects.requireNonNull(tdx, "tdx");
+        }
+    }
+
+    /**
+     * How a TDX quote is appraised: chained to a root {@code base} trusts, with Intel's PCS collateral the enclave
+     * staples and a TCB status {@code base} accepts, its TD attributes and launch configuration (XFAM, MRCONFIGID,
+     * MROWNER, MROWNERCONFIG) as {@code base} requires, and MRTD and RTMR0..2 those of one TDX platform of one of
+     * {@code releases} ({@link TdxReleaseReferenceValues#appraise}). {@code base}'s REPORT_DATA, MRTD and RTMRs are
+     * replaced at each handshake (the binding; each release in turn).
+     *
+     * @param base roots, TCB requirement, TD attributes and launch configuration; it must require a TCB status
+     * @param releases the reference values of the accepted releases' TDX platforms (at least one)
+     */
+    public record TdxReleases(TdxPolicy base, List<TdxReleaseReferenceValues> releases) {
+        public TdxReleases {
+            Objects.requireNonNull(base, "base");
+            releases = List.copyOf(releases);
+            if (releases.isEmpty()) {
+                throw new IllegalArgumentException("an RA-TLS policy for TDX must name the accepted releases");
+            }
+            if (!(base.tcb() instanceof TdxPolicy.TcbStatusIn)) {
+                throw new IllegalArgumentException(
+                        "an RA-TLS policy for TDX must require a TCB status from Intel's collateral");
+            }
+        }
+    }
 
     /** Whether a peer must attest a GPU. */
     public sealed interface GpuRequirement {}
@@ -168,10 +222,11 @@ public record RaTlsPolicy(
         Objects.requireNonNull(maxCertificateLifetime, "maxCertificateLifetime");
         Objects.requireNonNull(clockSkew, "clockSkew");
         Objects.requireNonNull(batching, "batching");
+        Objects.requireNonNull(platforms, "platforms");
         if (maxCertificateLifetime.isNegative() || maxCertificateLifetime.isZero() || clockSkew.isNegative()) {
             throw new IllegalArgumentException("maxCertificateLifetime > 0 and clockSkew ≥ 0");
         }
-        if (cpu.measurement() instanceof ReferenceValue.Skip) {
+        if (!(platforms instanceof TdxOnly) && cpu.measurement() instanceof ReferenceValue.Skip) {
             throw new IllegalArgumentException("an RA-TLS policy must name the accepted releases (cpu.measurement)");
         }
     }
@@ -189,8 +244,30 @@ public record RaTlsPolicy(
                         gpu,
                         Duration.ofMinutes(10),
                         Duration.ofMinutes(1),
-                        Batching.ACCEPT)
+                        Batching.ACCEPT,
+                        new SevSnpOnly())
                 .withRevocation(new RevocationCheck.Required());
+    }
+
+    /**
+     * A policy accepting TDX quotes of the releases {@code tdx} names, and no SEV-SNP report; otherwise as
+     * {@link #acceptingReleases} (10 minute certificates, one minute of skew, batching accepted, the GPU chain's OCSP
+     * responses required).
+     */
+    public static RaTlsPolicy acceptingTdxReleases(TdxReleases tdx, GpuRequirement gpu) {
+        return new RaTlsPolicy(
+                        SevSnpPolicy.genuineAmd(),
+                        gpu,
+                        Duration.ofMinutes(10),
+                        Duration.ofMinutes(1),
+                        Batching.ACCEPT,
+                        new TdxOnly(tdx))
+                .withRevocation(new RevocationCheck.Required());
+    }
+
+    /** This policy with {@code p} as the accepted CPU platforms. */
+    public RaTlsPolicy withPlatforms(CpuPlatforms p) {
+        return new RaTlsPolicy(cpu, gpu, maxCertificateLifetime, clockSkew, batching, p);
     }
 
     /** This policy with {@code check} for both AMD's CRL (CPU) and the GPU chain's OCSP responses. */
@@ -199,14 +276,14 @@ public record RaTlsPolicy(
             case NoGpu n -> n;
             case RequireGpu r -> new RequireGpu(r.policy().withOcsp(check), r.maxAge(), r.rims(), r.gpus());
         };
-        return new RaTlsPolicy(cpu.withCrl(check), g, maxCertificateLifetime, clockSkew, batching);
+        return new RaTlsPolicy(cpu.withCrl(check), g, maxCertificateLifetime, clockSkew, batching, platforms);
     }
 
     public RaTlsPolicy withBatching(Batching b) {
-        return new RaTlsPolicy(cpu, gpu, maxCertificateLifetime, clockSkew, b);
+        return new RaTlsPolicy(cpu, gpu, maxCertificateLifetime, clockSkew, b, platforms);
     }
 
     public RaTlsPolicy withGpu(GpuRequirement g) {
-        return new RaTlsPolicy(cpu, g, maxCertificateLifetime, clockSkew, batching);
+        return new RaTlsPolicy(cpu, g, maxCertificateLifetime, clockSkew, batching, platforms);
     }
 }

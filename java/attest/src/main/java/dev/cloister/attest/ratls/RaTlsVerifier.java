@@ -10,10 +10,15 @@ import dev.cloister.attest.nvgpu.NvidiaGpuEvidence;
 import dev.cloister.attest.nvgpu.NvidiaGpuIdentity;
 import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.nvgpu.NvidiaRim;
+import dev.cloister.attest.policy.TdxReleaseReferenceValues;
 import dev.cloister.attest.sevsnp.AttestationReport;
 import dev.cloister.attest.sevsnp.SevSnpClaims;
 import dev.cloister.attest.sevsnp.SevSnpEndorsements;
 import dev.cloister.attest.sevsnp.SevSnpEvidence;
+import dev.cloister.attest.tdx.TdxCollateral;
+import dev.cloister.attest.tdx.TdxEndorsements;
+import dev.cloister.attest.tdx.TdxEvidence;
+import dev.cloister.attest.tdx.TdxQuote;
 import dev.cloister.base.Bytes;
 import dev.cloister.ledger.ProofException;
 import dev.cloister.ledger.merkle.InclusionProof;
@@ -26,6 +31,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Appraises a peer's RA-TLS certificate for one handshake: a function of (now, the nonce this side chose, the
@@ -118,6 +124,14 @@ public final class RaTlsVerifier {
 
     private AttestationResult verifyCpu(Instant now, EvidenceBundle bundle, RaTlsPolicy policy, byte[] expected)
             throws RaTlsException {
+        if (EvidenceBundle.TDX_QUOTE.equals(bundle.cpu().mediaType())) {
+            return verifyTdx(now, bundle, policy, expected);
+        }
+        if (policy.platforms() instanceof RaTlsPolicy.TdxOnly) {
+            throw new RaTlsException(
+                    RaTlsException.Reason.CPU_EVIDENCE_REFUSED,
+                    "the certificate carries an SEV-SNP report; the policy accepts TDX quotes only");
+        }
         byte[] report = bundle.cpu().value().toByteArray();
         try {
             SevSnpEndorsements endorsements =
@@ -143,6 +157,54 @@ public final class RaTlsVerifier {
                     RaTlsException.Reason.CPU_EVIDENCE_REFUSED,
                     "while verifying the CPU evidence: " + e.getMessage(),
                     e);
+        }
+    }
+
+    /**
+     * A TDX quote: accepted only under a policy that allows TDX, with the stapled PCS collateral, and matching one TDX
+     * platform of one accepted release ({@link TdxReleaseReferenceValues#appraise}), with the binding as the only
+     * allowed REPORT_DATA.
+     */
+    private AttestationResult verifyTdx(Instant now, EvidenceBundle bundle, RaTlsPolicy policy, byte[] expected)
+            throws RaTlsException {
+        RaTlsPolicy.TdxReleases tdx = switch (policy.platforms()) {
+            case RaTlsPolicy.SevSnpOnly s ->
+                throw new RaTlsException(
+                        RaTlsException.Reason.CPU_EVIDENCE_REFUSED,
+                        "the certificate carries a TDX quote; the policy accepts SEV-SNP reports only");
+            case RaTlsPolicy.TdxOnly t -> t.tdx();
+            case RaTlsPolicy.SevSnpOrTdx t -> t.tdx();
+        };
+        byte[] quote = bundle.cpu().value().toByteArray();
+        try {
+            TdxCollateral collateral = TdxCollateral.ofParts(bundle.tdxCollateralParts());
+            TdxReleaseReferenceValues.Match match = TdxReleaseReferenceValues.appraise(
+                    evidence.tdx(),
+                    now,
+                    TdxEvidence.of(quote),
+                    TdxEndorsements.withCollateral(collateral),
+                    tdx.base().withReportData(new ReferenceValue.Digests(List.of(Bytes.of(expected)))),
+                    tdx.releases());
+            return new AttestationResult(now, match.claims());
+        } catch (AttestationException e) {
+            if (tdxReportDataDiffers(quote, expected)) {
+                throw new RaTlsException(
+                        RaTlsException.Reason.BINDING_MISMATCH,
+                        "REPORT_DATA does not commit to this "
+                                + "handshake's nonce, this certificate's key and this GPU evidence: " + e.getMessage(),
+                        e);
+            }
+            throw new RaTlsException(
+                    RaTlsException.Reason.CPU_EVIDENCE_REFUSED, "while verifying the TDX quote: " + e.getMessage(), e);
+        }
+    }
+
+    /** As {@link #reportDataDiffers}, for a TDX quote's REPORTDATA. */
+    private static boolean tdxReportDataDiffers(byte[] quote, byte[] expected) {
+        try {
+            return !MessageDigest.isEqual(TdxQuote.parse(quote).reportData(), expected);
+        } catch (AttestationException e) {
+            return false;
         }
     }
 
@@ -261,7 +323,15 @@ public final class RaTlsVerifier {
         return switch (count) {
             case RaTlsPolicy.Exactly e -> e.gpus();
             case RaTlsPolicy.ByRelease b -> {
-                Integer n = launchMeasurement(cpu).map(b.byLaunchDigest()::get).orElse(null);
+                if (!(cpu.claims() instanceof SevSnpClaims c)) {
+                    // Release GPU counts are keyed by SEV-SNP launch digests; a TDX release is named by four
+                    // registers: its GPU count is the policy's (Exactly) until the ledger keys them too.
+                    throw new RaTlsException(
+                            RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
+                            "the policy takes the GPU count from the release of an SEV-SNP launch digest; the peer "
+                                    + "presented TDX evidence, for which the policy must state the GPU count");
+                }
+                Integer n = b.byLaunchDigest().get(Bytes.of(c.measurement()));
                 if (n == null) {
                     throw new RaTlsException(
                             RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
@@ -273,10 +343,10 @@ public final class RaTlsVerifier {
     }
 
     /** The launch measurement the CPU report carries (SEV-SNP), which names the logged release the peer runs. */
-    private static java.util.Optional<Bytes> launchMeasurement(AttestationResult cpu) {
+    private static Optional<Bytes> launchMeasurement(AttestationResult cpu) {
         return cpu.claims() instanceof SevSnpClaims c
-                ? java.util.Optional.of(Bytes.of(c.measurement()))
-                : java.util.Optional.empty();
+                ? Optional.of(Bytes.of(c.measurement()))
+                : Optional.empty();
     }
 
     /**
@@ -286,7 +356,7 @@ public final class RaTlsVerifier {
     private static List<NvidiaRim> publishedRims(
             Instant now, EvidenceBundle bundle, RaTlsPolicy.PublishedRims published, AttestationResult cpu)
             throws AttestationException {
-        java.util.Optional<Bytes> launch = launchMeasurement(cpu);
+        Optional<Bytes> launch = launchMeasurement(cpu);
         List<Bytes> own = launch.flatMap(published::of)
                 .orElseThrow(() -> new AttestationException(
                         "no logged release of the measured launch names GPU reference values (RIMs)"));

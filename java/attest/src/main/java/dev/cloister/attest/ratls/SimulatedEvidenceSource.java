@@ -6,6 +6,8 @@ import dev.cloister.attest.sevsnp.SevSnpEndorsements;
 import dev.cloister.attest.sim.SimulatedNvidiaGpu;
 import dev.cloister.attest.sim.SimulatedReportRequest;
 import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
+import dev.cloister.attest.sim.SimulatedTdxPlatform;
+import dev.cloister.attest.tdx.TcbStatus;
 import dev.cloister.base.Bytes;
 import dev.cloister.base.Pem;
 import java.io.IOException;
@@ -20,25 +22,33 @@ import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * An {@link EvidenceSource} over the simulated SEV-SNP platform and (optionally) the simulated NVIDIA GPU. Proves
+ * An {@link EvidenceSource} over the simulated SEV-SNP or TDX platform and (optionally) the simulated NVIDIA GPU. Proves
  * nothing: only a policy that trusts the simulators' roots accepts its evidence. Like real hardware it produces one CPU
  * report at a time, and it can add a fixed latency per report ({@code reportLatency}) to stand in for the firmware
  * (a TDX quote takes about 39 ms; 20 ms is used for the batching measurements).
  *
  * <p>It staples revocation status as a real enclave does: a CRL in the format of AMD's KDS signed by the simulated ARK
- * (reissued every {@value #CRL_REISSUE_HOURS} hours, as an enclave would fetch KDS's), and with each GPU report an OCSP
+ * (reissued every {@value #CRL_REISSUE_HOURS} hours, as an enclave would fetch KDS's), or on TDX the simulated PCS
+ * collateral (TCB info, QE identity, CRLs; reissued on the same schedule), and with each GPU report an OCSP
  * response for the simulated device certificate signed by the simulated GPU's CA.
  */
 public final class SimulatedEvidenceSource implements EvidenceSource {
 
-    private final SimulatedSevSnpPlatform cpu;
+    /** The simulated CPU firmware: SEV-SNP (with its launch digest) or TDX (with its registers). */
+    private sealed interface Firmware {}
+
+    private record SevSnpFirmware(SimulatedSevSnpPlatform platform, byte[] measurement) implements Firmware {}
+
+    private record TdxFirmware(SimulatedTdxPlatform platform, SimulatedTdxPlatform.TdRegisters registers)
+            implements Firmware {}
+
+    private final Firmware cpu;
     private final Optional<SimulatedNvidiaGpu> gpu;
-    private final byte[] measurement;
     private final Duration reportLatency;
     private final Duration gpuRefresh;
     private final Clock clock;
     private final SecureRandom random;
-    private final EvidenceBundle.Entry cpuEndorsements;
+    private final Optional<EvidenceBundle.Entry> cpuEndorsements;
     private final Optional<EvidenceBundle.Entry> gpuEndorsements;
     private final ReentrantLock firmware = new ReentrantLock(true);
     private final ReentrantLock gpuLock = new ReentrantLock();
@@ -65,12 +75,54 @@ public final class SimulatedEvidenceSource implements EvidenceSource {
             Duration gpuRefresh,
             Clock clock,
             SecureRandom random) {
-        this.cpu = Objects.requireNonNull(cpu, "cpu");
-        this.gpu = Objects.requireNonNull(gpu, "gpu");
+        this(
+                new SevSnpFirmware(Objects.requireNonNull(cpu, "cpu"), measurement(measurement)),
+                gpu,
+                reportLatency,
+                gpuRefresh,
+                clock,
+                random);
+    }
+
+    /**
+     * A TD on the simulated TDX platform: its quotes carry {@code registers} (the MRTD and RTMRs of the image and host
+     * it stands for) and the simulated platform's PCS collateral, reissued every {@value #CRL_REISSUE_HOURS} hours.
+     *
+     * @param gpu the simulated GPU, or empty for a CPU-only enclave
+     */
+    public SimulatedEvidenceSource(
+            SimulatedTdxPlatform cpu,
+            SimulatedTdxPlatform.TdRegisters registers,
+            Optional<SimulatedNvidiaGpu> gpu,
+            Duration reportLatency,
+            Duration gpuRefresh,
+            Clock clock,
+            SecureRandom random) {
+        this(
+                new TdxFirmware(Objects.requireNonNull(cpu, "cpu"), Objects.requireNonNull(registers, "registers")),
+                gpu,
+                reportLatency,
+                gpuRefresh,
+                clock,
+                random);
+    }
+
+    private static byte[] measurement(byte[] measurement) {
         if (measurement.length != 48) {
             throw new IllegalArgumentException("measurement is 48 bytes, got " + measurement.length);
         }
-        this.measurement = measurement.clone();
+        return measurement.clone();
+    }
+
+    private SimulatedEvidenceSource(
+            Firmware cpu,
+            Optional<SimulatedNvidiaGpu> gpu,
+            Duration reportLatency,
+            Duration gpuRefresh,
+            Clock clock,
+            SecureRandom random) {
+        this.cpu = cpu;
+        this.gpu = Objects.requireNonNull(gpu, "gpu");
         this.reportLatency = Objects.requireNonNull(reportLatency, "reportLatency");
         this.gpuRefresh = Objects.requireNonNull(gpuRefresh, "gpuRefresh");
         if (reportLatency.isNegative() || gpuRefresh.isNegative() || gpuRefresh.isZero()) {
@@ -78,11 +130,16 @@ public final class SimulatedEvidenceSource implements EvidenceSource {
         }
         this.clock = Objects.requireNonNull(clock, "clock");
         this.random = Objects.requireNonNull(random, "random");
-        SevSnpEndorsements e = cpu.endorsements();
-        StringBuilder pem = new StringBuilder(Pem.encode(Pem.CERTIFICATE, e.signingCertificate()));
-        e.chain().forEach(c -> pem.append(Pem.encode(Pem.CERTIFICATE, c)));
-        this.cpuEndorsements = new EvidenceBundle.Entry(
-                EvidenceBundle.PEM_CHAIN, Bytes.of(pem.toString().getBytes(StandardCharsets.US_ASCII)));
+        this.cpuEndorsements = switch (cpu) {
+            case SevSnpFirmware f -> {
+                SevSnpEndorsements e = f.platform().endorsements();
+                StringBuilder pem = new StringBuilder(Pem.encode(Pem.CERTIFICATE, e.signingCertificate()));
+                e.chain().forEach(c -> pem.append(Pem.encode(Pem.CERTIFICATE, c)));
+                yield Optional.of(new EvidenceBundle.Entry(
+                        EvidenceBundle.PEM_CHAIN, Bytes.of(pem.toString().getBytes(StandardCharsets.US_ASCII))));
+            }
+            case TdxFirmware f -> Optional.empty();
+        };
         this.gpuEndorsements = gpu.map(g -> {
             NvidiaGpuEndorsements ge = g.endorsements();
             StringBuilder p = new StringBuilder();
@@ -94,8 +151,17 @@ public final class SimulatedEvidenceSource implements EvidenceSource {
         this.crl = newCrl(clock.instant());
     }
 
+    /** SEV-SNP: AMD's CRL (stapled as {@code cpu-crl}); TDX: Intel's PCS collateral (as {@code cpu-endorsements}). */
     private StapledCrl newCrl(Instant now) {
-        return new StapledCrl(now, EvidenceBundle.crl(cpu.crl(now, false, false)));
+        return new StapledCrl(
+                now,
+                switch (cpu) {
+                    case SevSnpFirmware f -> EvidenceBundle.crl(f.platform().crl(now, false, false));
+                    case TdxFirmware f ->
+                        EvidenceBundle.tdxCollateral(f.platform()
+                                .collateral(now, TcbStatus.UP_TO_DATE, false)
+                                .parts());
+                });
     }
 
     /** The CRL to staple now, reissued when it is {@value #CRL_REISSUE_HOURS} hours old. */
@@ -160,13 +226,32 @@ public final class SimulatedEvidenceSource implements EvidenceSource {
             if (!reportLatency.isZero()) {
                 Thread.sleep(reportLatency);
             }
-            byte[] report = cpu.report(SimulatedReportRequest.of(reportData, measurement))
-                    .report();
-            return new CpuEvidence(
-                    new EvidenceBundle.Entry(EvidenceBundle.SEV_SNP_REPORT, Bytes.of(report)),
-                    cpuEndorsements,
-                    Optional.empty(),
-                    Optional.of(currentCrl()));
+            return switch (cpu) {
+                case SevSnpFirmware f -> {
+                    byte[] report = f.platform()
+                            .report(SimulatedReportRequest.of(reportData, f.measurement()))
+                            .report();
+                    yield new CpuEvidence(
+                            new EvidenceBundle.Entry(EvidenceBundle.SEV_SNP_REPORT, Bytes.of(report)),
+                            cpuEndorsements.orElseThrow(),
+                            Optional.empty(),
+                            Optional.of(currentCrl()));
+                }
+                case TdxFirmware f -> {
+                    byte[] quote = f.platform()
+                            .quote(
+                                    reportData,
+                                    f.registers().mrTd(),
+                                    f.registers().rtmrs(),
+                                    false)
+                            .quote();
+                    yield new CpuEvidence(
+                            new EvidenceBundle.Entry(EvidenceBundle.TDX_QUOTE, Bytes.of(quote)),
+                            currentCrl(),
+                            Optional.empty(),
+                            Optional.empty());
+                }
+            };
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for the simulated firmware");
@@ -177,6 +262,7 @@ public final class SimulatedEvidenceSource implements EvidenceSource {
 
     @Override
     public String toString() {
-        return "SimulatedEvidenceSource[latency=" + reportLatency + ", gpu=" + gpu.isPresent() + "]";
+        return "SimulatedEvidenceSource[" + (cpu instanceof TdxFirmware ? "tdx" : "sev-snp") + ", latency="
+                + reportLatency + ", gpu=" + gpu.isPresent() + "]";
     }
 }

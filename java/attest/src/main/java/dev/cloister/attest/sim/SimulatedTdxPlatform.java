@@ -149,6 +149,62 @@ public final class SimulatedTdxPlatform {
         return certificate(3).getSerialNumber();
     }
 
+    /**
+     * The registers a simulated TD reports: MRTD (48 bytes) and RTMR0..3 (48 bytes each), those of the image and host
+     * platform it stands for.
+     */
+    public record TdRegisters(byte[] mrTd, List<byte[]> rtmrs) {
+        public TdRegisters {
+            mrTd = Objects.requireNonNull(mrTd, "mrTd").clone();
+            rtmrs = Objects.requireNonNull(rtmrs, "rtmrs").stream()
+                    .map(byte[]::clone)
+                    .toList();
+            if (mrTd.length != 48 || rtmrs.size() != 4 || rtmrs.stream().anyMatch(r -> r.length != 48)) {
+                throw new IllegalArgumentException("MRTD and four RTMRs of 48 bytes each");
+            }
+        }
+
+        /**
+         * The registers of a simulated TD that runs the build whose measurement is {@code measurement} (48 bytes) on
+         * the simulated host: MRTD and RTMR0 those of the simulated TDVF and host (fixed), RTMR1 and RTMR2 derived from
+         * the measurement (standing for the kernel and the command line and initrd), RTMR3 zero (nothing extended at
+         * run time).
+         */
+        public static TdRegisters standingFor(byte[] measurement) {
+            if (measurement.length != 48) {
+                throw new IllegalArgumentException("measurement is 48 bytes, got " + measurement.length);
+            }
+            return new TdRegisters(
+                    sha384("cloister simulated TDVF"),
+                    List.of(
+                            sha384("cloister simulated TDX host"),
+                            sha384("cloister simulated RTMR1", measurement),
+                            sha384("cloister simulated RTMR2", measurement),
+                            new byte[48]));
+        }
+
+        /** The release's view of the host platform: MRTD and RTMR0 (ledger release format v3). */
+        public dev.cloister.ledger.entry.TdxPlatform releasePlatform() {
+            return new dev.cloister.ledger.entry.TdxPlatform(
+                    "simulated TDX host", "simulated TDVF", Bytes.of(mrTd), Bytes.of(rtmrs.get(0)));
+        }
+
+        /** The release's own registers: RTMR1 and RTMR2. */
+        public dev.cloister.ledger.entry.TdxRuntime releaseRuntime() {
+            return new dev.cloister.ledger.entry.TdxRuntime(Bytes.of(rtmrs.get(1)), Bytes.of(rtmrs.get(2)));
+        }
+
+        @Override
+        public byte[] mrTd() {
+            return mrTd.clone();
+        }
+
+        @Override
+        public List<byte[]> rtmrs() {
+            return rtmrs.stream().map(byte[]::clone).toList();
+        }
+    }
+
     /** A version-4 quote with the given REPORTDATA (64 bytes), MRTD (48) and RTMR0..3 (48 each). */
     public TdxEvidence quote(byte[] reportData, byte[] mrTd, List<byte[]> rtmrs, boolean debug) {
         Objects.requireNonNull(reportData, "reportData");
@@ -468,6 +524,16 @@ public final class SimulatedTdxPlatform {
     private static byte[] sha384(String s) {
         try {
             return MessageDigest.getInstance("SHA-384").digest(s.getBytes(StandardCharsets.US_ASCII));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] sha384(String label, byte[] value) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-384");
+            d.update(label.getBytes(StandardCharsets.US_ASCII));
+            return d.digest(value);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }

@@ -3,6 +3,7 @@ package dev.cloister.attest.tdx;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -86,6 +87,28 @@ public final class TdxCollateral {
                 read(dir, QE_IDENTITY_ISSUER_CHAIN),
                 read(dir, PCK_CRL),
                 read(dir, ROOT_CRL));
+    }
+
+    /**
+     * The six parts in this order: TCB info, its issuer chain, QE identity, its issuer chain, PCK CRL, Root CA CRL (the
+     * order of {@link #of} and of an RA-TLS evidence bundle's TDX collateral).
+     */
+    public List<byte[]> parts() {
+        return List.of(
+                tcbInfo.clone(),
+                tcbInfoIssuerChain.clone(),
+                qeIdentity.clone(),
+                qeIdentityIssuerChain.clone(),
+                pckCrl.clone(),
+                rootCrl.clone());
+    }
+
+    /** Collateral from the six {@link #parts()}, in their order. */
+    public static TdxCollateral ofParts(List<byte[]> parts) {
+        if (parts.size() != 6) {
+            throw new IllegalArgumentException("TDX collateral has 6 parts, got " + parts.size());
+        }
+        return of(parts.get(0), parts.get(1), parts.get(2), parts.get(3), parts.get(4), parts.get(5));
     }
 
     /** Writes the six files of {@link #fromDirectory} into {@code dir}. */

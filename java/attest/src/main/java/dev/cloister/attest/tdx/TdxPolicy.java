@@ -3,6 +3,7 @@ package dev.cloister.attest.tdx;
 import dev.cloister.attest.Platform;
 import dev.cloister.attest.Policy;
 import dev.cloister.attest.ReferenceValue;
+import dev.cloister.base.Bytes;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
@@ -18,10 +19,11 @@ import java.util.Set;
  * @param reportData Skip or 64-byte Digests
  * @param tcb whether a TCB status from Intel's PCS collateral is required, and which statuses are accepted
  * @param tdAttributes what TDATTRIBUTES may and must hold
- * @param xfam Skip or 8-byte Digests (the TD's extended features, as the quote's little-endian bytes)
- * @param mrConfigId Skip or 48-byte Digests (the host-provided configuration id)
- * @param mrOwner Skip or 48-byte Digests
- * @param mrOwnerConfig Skip or 48-byte Digests
+ * @param xfam the TD's extended features (XFAM): an exact value or an allowed mask ({@link XfamWithin#DEFAULT} unless
+ *     stated)
+ * @param mrConfigId Skip or 48-byte Digests (the host-provided configuration id; all zero unless stated)
+ * @param mrOwner Skip or 48-byte Digests (all zero unless stated)
+ * @param mrOwnerConfig Skip or 48-byte Digests (all zero unless stated)
  * @param quotingEnclave the enclave that must have signed the attestation key ({@link QuotingEnclave#intelTdQe()})
  */
 public record TdxPolicy(
@@ -31,7 +33,7 @@ public record TdxPolicy(
         ReferenceValue reportData,
         TcbRequirement tcb,
         TdAttributes tdAttributes,
-        ReferenceValue xfam,
+        XfamRequirement xfam,
         ReferenceValue mrConfigId,
         ReferenceValue mrOwner,
         ReferenceValue mrOwnerConfig,
@@ -117,35 +119,27 @@ public record TdxPolicy(
         }
     }
 
-    /** A policy that does not require a TCB status, with hardened TD attributes and no owner/config values. */
-    public TdxPolicy(
-            List<String> trustedRootSha256,
-            ReferenceValue mrTd,
-            List<ReferenceValue> rtmrs,
-            ReferenceValue reportData) {
-        this(trustedRootSha256, mrTd, rtmrs, reportData, new TcbNotRequired());
+    /**
+     * What XFAM (the TD's extended feature mask, fixed at TD creation; the quote's 8 bytes read little-endian) must
+     * be. Bits as the Intel SDM's XCR0/IA32_XSS numbering gives them: 0 x87, 1 SSE, 2 AVX, 3-4 MPX, 5-7 AVX-512, 8 PT,
+     * 9 PKRU, 11-12 CET, 14 ULI, 15 LBR, 17-18 AMX.
+     */
+    public sealed interface XfamRequirement {}
+
+    /** XFAM must be exactly {@code value}. */
+    public record XfamEquals(long value) implements XfamRequirement {}
+
+    /** XFAM may set only bits of {@code allowedMask}. */
+    public record XfamWithin(long allowedMask) implements XfamRequirement {
+        /**
+         * x87, SSE, AVX, AVX-512, PKRU, CET and AMX (0x61ae7, the features of common Linux TDs); not Processor Trace
+         * (8) or LBR (15), whose state records the TD's control flow, nor MPX (3-4), ULI (14) or any other bit.
+         */
+        public static final XfamWithin DEFAULT = new XfamWithin(0x61ae7L);
     }
 
-    /** Hardened TD attributes; XFAM, MRCONFIGID, MROWNER and MROWNERCONFIG not checked. */
-    public TdxPolicy(
-            List<String> trustedRootSha256,
-            ReferenceValue mrTd,
-            List<ReferenceValue> rtmrs,
-            ReferenceValue reportData,
-            TcbRequirement tcb) {
-        this(
-                trustedRootSha256,
-                mrTd,
-                rtmrs,
-                reportData,
-                tcb,
-                TdAttributes.hardened(),
-                new ReferenceValue.Skip(),
-                new ReferenceValue.Skip(),
-                new ReferenceValue.Skip(),
-                new ReferenceValue.Skip(),
-                QuotingEnclave.intelTdQe());
-    }
+    /** 48 zero bytes: MRCONFIGID, MROWNER and MROWNERCONFIG of a TD whose host set none (the expected default). */
+    public static final ReferenceValue ALL_ZERO = new ReferenceValue.Digests(List.of(Bytes.of(new byte[48])));
 
     /** SHA-256 of the Intel SGX Root CA certificate (DER), the root of every PCK chain. */
     public static final String INTEL_SGX_ROOT_CA_SHA256 =
@@ -167,7 +161,7 @@ public record TdxPolicy(
         check(reportData, 64, "reportData");
         Objects.requireNonNull(tcb, "tcb (use TcbNotRequired to skip)");
         Objects.requireNonNull(tdAttributes, "tdAttributes");
-        check(xfam, 8, "xfam");
+        Objects.requireNonNull(xfam, "xfam");
         check(mrConfigId, 48, "mrConfigId");
         check(mrOwner, 48, "mrOwner");
         check(mrOwnerConfig, 48, "mrOwnerConfig");
@@ -183,11 +177,23 @@ public record TdxPolicy(
 
     /**
      * A genuine quote signed through the Intel SGX Root CA by Intel's TD quoting enclave, from a TD with hardened
-     * attributes; no measurement or TCB status required.
+     * attributes, XFAM within {@link XfamWithin#DEFAULT} and all-zero MRCONFIGID, MROWNER and MROWNERCONFIG; no
+     * measurement or TCB status required (narrow it with the withers).
      */
     public static TdxPolicy genuineIntel() {
         ReferenceValue skip = new ReferenceValue.Skip();
-        return new TdxPolicy(List.of(INTEL_SGX_ROOT_CA_SHA256), skip, List.of(skip, skip, skip, skip), skip);
+        return new TdxPolicy(
+                List.of(INTEL_SGX_ROOT_CA_SHA256),
+                skip,
+                List.of(skip, skip, skip, skip),
+                skip,
+                new TcbNotRequired(),
+                TdAttributes.hardened(),
+                XfamWithin.DEFAULT,
+                ALL_ZERO,
+                ALL_ZERO,
+                ALL_ZERO,
+                QuotingEnclave.intelTdQe());
     }
 
     public TdxPolicy withMrTd(ReferenceValue v) {
@@ -265,7 +271,7 @@ public record TdxPolicy(
                 quotingEnclave);
     }
 
-    public TdxPolicy withXfam(ReferenceValue v) {
+    public TdxPolicy withXfam(XfamRequirement v) {
         return new TdxPolicy(
                 trustedRootSha256,
                 mrTd,
@@ -278,6 +284,18 @@ public record TdxPolicy(
                 mrOwner,
                 mrOwnerConfig,
                 quotingEnclave);
+    }
+
+    public TdxPolicy withMrConfigId(ReferenceValue v) {
+        return withOwnerValues(v, mrOwner, mrOwnerConfig);
+    }
+
+    public TdxPolicy withMrOwner(ReferenceValue v) {
+        return withOwnerValues(mrConfigId, v, mrOwnerConfig);
+    }
+
+    public TdxPolicy withMrOwnerConfig(ReferenceValue v) {
+        return withOwnerValues(mrConfigId, mrOwner, v);
     }
 
     /** MRCONFIGID, MROWNER and MROWNERCONFIG: the values the host set at TD creation. */

@@ -121,7 +121,7 @@ public final class TdxVerifier {
                 }
             }
             tdAttributes(policy.tdAttributes(), q.tdAttributes());
-            digests("XFAM", policy.xfam(), q.xfam());
+            xfam(policy.xfam(), q.xfam());
             digests("MRCONFIGID", policy.mrConfigId(), q.mrConfigId());
             digests("MROWNER", policy.mrOwner(), q.mrOwner());
             digests("MROWNERCONFIG", policy.mrOwnerConfig(), q.mrOwnerConfig());
@@ -309,6 +309,26 @@ public final class TdxVerifier {
         if (!rule.allowHostProfiling() && (attributes & TdxPolicy.TdAttributes.HOST_PROFILING) != 0) {
             throw new AttestationException(String.format(
                     "TDATTRIBUTES %016x lets the host profile the TD (bits 4-6); the policy refuses it", attributes));
+        }
+    }
+
+    private static void xfam(TdxPolicy.XfamRequirement rule, byte[] bytes) throws AttestationException {
+        long xfam = 0;
+        for (int i = 7; i >= 0; i--) xfam = xfam << 8 | (bytes[i] & 0xff);
+        switch (rule) {
+            case TdxPolicy.XfamEquals e -> {
+                if (xfam != e.value()) {
+                    throw AttestationException.mismatch(
+                            "XFAM", String.format("%016x", e.value()), String.format("%016x", xfam));
+                }
+            }
+            case TdxPolicy.XfamWithin w -> {
+                if ((xfam & ~w.allowedMask()) != 0) {
+                    throw new AttestationException(String.format(
+                            "XFAM %016x sets bits %016x outside the allowed mask %016x; refused",
+                            xfam, xfam & ~w.allowedMask(), w.allowedMask()));
+                }
+            }
         }
     }
 

@@ -34,7 +34,8 @@ class AuthenticodeFuzzTest {
             // expected for malformed images
         }
         try {
-            QemuDirectBootKernel.authenticodeSha384(image, data.consumeLong(), data.consumeLong());
+            QemuDirectBootKernel.authenticodeSha384(
+                    image, data.consumeString(64), data.consumeLong(), data.consumeLong());
         } catch (MeasurementException refused) {
             // expected for malformed images and shapes
         }

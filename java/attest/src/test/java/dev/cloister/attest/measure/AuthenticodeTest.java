@@ -104,7 +104,7 @@ class AuthenticodeTest {
         assertEquals(
                 "d10b76021687f698d217930a4f740753212aa6fe3ae185939530cc876db048d9d1d6f474d409d8875e8464caf11409f3",
                 Vectors.hex(Authenticode.sha384(kernel)));
-        byte[] patched = QemuDirectBootKernel.patched(kernel, 40L << 20, 4L << 30);
+        byte[] patched = QemuDirectBootKernel.patched(kernel, "", 40L << 20, 4L << 30);
         assertOnlySetupHeaderDiffers(kernel, patched);
         assertNotEquals(Vectors.hex(Authenticode.sha384(kernel)), Vectors.hex(Authenticode.sha384(patched)));
     }
@@ -194,7 +194,7 @@ class AuthenticodeTest {
     @Test
     void setupHeaderIsPatchedAsQemuDoes() throws Exception {
         byte[] kernel = syntheticBzImage(0x020f, 0x40);
-        byte[] p = QemuDirectBootKernel.patched(kernel, 0x100000, 4L << 30);
+        byte[] p = QemuDirectBootKernel.patched(kernel, "", 0x100000, 4L << 30);
         assertOnlySetupHeaderDiffers(kernel, p);
         assertEquals(0xb0, p[0x210] & 0xff);
         assertEquals(0x81, p[0x211] & 0xff);
@@ -203,7 +203,7 @@ class AuthenticodeTest {
         // 2 GiB of low RAM less the ACPI area, less the initrd, page-aligned down.
         assertEquals((0x8000_0000L - 0x28000 - 1 - 0x100000) & ~4095L, Authenticode.u32(p, 0x218));
         assertEquals(0x100000, Authenticode.u32(p, 0x21c));
-        byte[] noInitrd = QemuDirectBootKernel.patched(kernel, 0, 4L << 30);
+        byte[] noInitrd = QemuDirectBootKernel.patched(kernel, "", 0, 4L << 30);
         assertEquals(0, Authenticode.u32(noInitrd, 0x218));
     }
 
@@ -211,38 +211,67 @@ class AuthenticodeTest {
     void initrdPlacementDependsOnMemoryOnlyBelowHighMemory() throws Exception {
         byte[] kernel = syntheticBzImage(0x020f, 0x40);
         long initrd = 50L << 20;
-        byte[] high = QemuDirectBootKernel.patched(kernel, initrd, QemuDirectBootKernel.HIGH_MEMORY);
-        assertArrayEquals(high, QemuDirectBootKernel.patched(kernel, initrd, 64L << 30));
-        assertArrayEquals(high, QemuDirectBootKernel.patched(kernel, initrd, 2L << 30));
+        byte[] high = QemuDirectBootKernel.patched(kernel, "", initrd, QemuDirectBootKernel.HIGH_MEMORY);
+        assertArrayEquals(high, QemuDirectBootKernel.patched(kernel, "", initrd, 64L << 30));
+        assertArrayEquals(high, QemuDirectBootKernel.patched(kernel, "", initrd, 2L << 30));
         assertNotEquals(
                 Authenticode.u32(high, 0x218),
-                Authenticode.u32(QemuDirectBootKernel.patched(kernel, initrd, (2L << 30) - 4096), 0x218));
+                Authenticode.u32(QemuDirectBootKernel.patched(kernel, "", initrd, (2L << 30) - 4096), 0x218));
         assertNotEquals(
                 Authenticode.u32(high, 0x218),
                 Authenticode.u32(
-                        QemuDirectBootKernel.patched(kernel, initrd, QemuDirectBootKernel.HIGH_MEMORY - 4096), 0x218));
+                        QemuDirectBootKernel.patched(kernel, "", initrd, QemuDirectBootKernel.HIGH_MEMORY - 4096),
+                        0x218));
         // Without CAN_BE_LOADED_ABOVE_4G the kernel's initrd_addr_max bounds the address.
         byte[] capped = syntheticBzImage(0x020f, 0);
         put32(capped, 0x22c, 0x3fff_ffffL);
         assertEquals(
                 (0x3fff_ffffL - initrd) & ~4095L,
-                Authenticode.u32(QemuDirectBootKernel.patched(capped, initrd, 4L << 30), 0x218));
+                Authenticode.u32(QemuDirectBootKernel.patched(capped, "", initrd, 4L << 30), 0x218));
     }
 
     @Test
     void refusesWhatQemuCannotLoad() {
         byte[] kernel = syntheticBzImage(0x020f, 0x40);
         assertTrue(assertThrows(
-                        MeasurementException.class, () -> QemuDirectBootKernel.patched(kernel, 0x7fff_0000L, 1L << 30))
+                        MeasurementException.class,
+                        () -> QemuDirectBootKernel.patched(kernel, "", 0x7fff_0000L, 1L << 30))
                 .getMessage()
                 .contains("does not fit"));
-        assertThrows(MeasurementException.class, () -> QemuDirectBootKernel.patched(kernel, 0, 1L << 20));
-        assertThrows(MeasurementException.class, () -> QemuDirectBootKernel.patched(kernel, -1, 4L << 30));
-        assertThrows(MeasurementException.class, () -> QemuDirectBootKernel.patched(new byte[100], 0, 4L << 30));
+        assertThrows(MeasurementException.class, () -> QemuDirectBootKernel.patched(kernel, "", 0, 1L << 20));
+        assertThrows(MeasurementException.class, () -> QemuDirectBootKernel.patched(kernel, "", -1, 4L << 30));
+        assertThrows(MeasurementException.class, () -> QemuDirectBootKernel.patched(new byte[100], "", 0, 4L << 30));
         byte[] old = syntheticBzImage(0x0100, 0);
-        assertTrue(assertThrows(MeasurementException.class, () -> QemuDirectBootKernel.patched(old, 4096, 4L << 30))
+        assertTrue(assertThrows(MeasurementException.class, () -> QemuDirectBootKernel.patched(old, "", 4096, 4L << 30))
                 .getMessage()
                 .contains("protocol"));
+    }
+
+    @Test
+    void refusesWhatItDoesNotModel() throws Exception {
+        // Boot protocol 2.01 (and any below 2.02): QEMU places the command line and heap otherwise.
+        byte[] v201 = syntheticBzImage(0x0201, 0);
+        String m = assertThrows(MeasurementException.class, () -> QemuDirectBootKernel.patched(v201, "", 0, 4L << 30))
+                .getMessage();
+        assertTrue(m.contains("boot protocol 2.01; below 2.02 is not modelled"), m);
+        // No "HdrS" at all.
+        byte[] noHeader = syntheticBzImage(0x020f, 0x40);
+        noHeader[0x202] = 0;
+        assertTrue(
+                assertThrows(MeasurementException.class, () -> QemuDirectBootKernel.patched(noHeader, "", 0, 4L << 30))
+                        .getMessage()
+                        .contains("HdrS"));
+        // vga=: QEMU writes the video mode into vid_mode (0x1fa).
+        byte[] kernel = syntheticBzImage(0x020f, 0x40);
+        String vga = assertThrows(
+                        MeasurementException.class,
+                        () -> QemuDirectBootKernel.authenticodeSha384(kernel, "console=ttyS0 vga=791", 0, 4L << 30))
+                .getMessage();
+        assertTrue(vga.contains("vga="), vga);
+        // Protocol 2.02 is modelled.
+        assertEquals(
+                0x20000,
+                Authenticode.u32(QemuDirectBootKernel.patched(syntheticBzImage(0x0202, 0), "", 0, 4L << 30), 0x228));
     }
 
     /** A 64 KiB image with a Linux setup header: "HdrS", the protocol version, LOADED_HIGH and xloadflags. */

@@ -45,6 +45,21 @@ class TdxMeasureTest {
         return out;
     }
 
+    /**
+     * The load options RTMR2 measures: edk2 OvmfPkg/Library/X86QemuLoadImageLib/X86QemuLoadImageLib.c,
+     * QemuLoadKernelImage: {@code UnicodeSPrintAsciiFormat (..., "%a%a", (CommandLineSize == 0) ? "" : CommandLine,
+     * (InitrdSize == 0) ? "" : " initrd=initrd")}; QEMU's x86_load_linux (hw/i386/x86-common.c) only passes the
+     * command line through fw_cfg (FW_CFG_CMDLINE_DATA). So an empty line with an initrd is " initrd=initrd", leading
+     * space included.
+     */
+    @Test
+    void ovmfLoadOptionsAppendInitrdWithItsLeadingSpace() {
+        assertEquals(" initrd=initrd", Rtmr.ovmfLoadOptions("", 1));
+        assertEquals("console=ttyS0 initrd=initrd", Rtmr.ovmfLoadOptions("console=ttyS0", 5));
+        assertEquals("console=ttyS0", Rtmr.ovmfLoadOptions("console=ttyS0", 0));
+        assertEquals("", Rtmr.ovmfLoadOptions("", 0));
+    }
+
     @Test
     void replayingDstacksEventLogGivesTheQuotesFourRtmrs() throws Exception {
         TdxQuote quote = TdxQuote.parse(Vectors.hex(report(), "quote"));

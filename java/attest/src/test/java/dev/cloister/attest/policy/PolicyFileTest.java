@@ -65,9 +65,9 @@ class PolicyFileTest {
                         + "\"xfam\":\"e700060000000000\",\"mrowner\":\"" + m + "\"}}")
                 .tdx();
         assertEquals(new TdxPolicy.TdAttributes(false, true, false), p.tdAttributes());
-        assertInstanceOf(ReferenceValue.Digests.class, p.xfam());
+        assertEquals(new TdxPolicy.XfamEquals(0x0600e7L), p.xfam());
         assertInstanceOf(ReferenceValue.Digests.class, p.mrOwner());
-        assertInstanceOf(ReferenceValue.Skip.class, p.mrConfigId());
+        assertEquals(TdxPolicy.ALL_ZERO, p.mrConfigId(), "MRCONFIGID all zero unless stated");
         assertEquals(TdxPolicy.TdAttributes.hardened(), parse("{}").tdx().tdAttributes());
     }
 

@@ -97,7 +97,7 @@ class ConfigfsTsmEvidenceSourceTest {
                 IOException.class,
                 () -> new ConfigfsTsmEvidenceSource(new ConfigfsTsm(root), "cloister-ra-tls", Optional.empty())
                         .cpuReport(reportData));
-        assertTrue(tdx.getMessage().contains("tdx_guest"), tdx.getMessage());
+        assertTrue(tdx.getMessage().contains("tdx_guest") && tdx.getMessage().contains("collateral"), tdx.getMessage());
 
         Path bare = Files.createDirectories(root.resolve("bare"));
         entry(bare, reportData, "sev_guest", false);
@@ -114,5 +114,58 @@ class ConfigfsTsmEvidenceSourceTest {
                         .endorsements()
                         .value()
                         .toByteArray());
+    }
+
+    @Test
+    void aTdxGuestQuoteComesWithTheCollateralOfItsDirectory(@TempDir Path root) throws Exception {
+        byte[] reportData = RaTlsFixture.filled(64, 0x55);
+        dev.cloister.attest.sim.SimulatedTdxPlatform tdx = dev.cloister.attest.sim.SimulatedTdxPlatform.openOrCreate(
+                Path.of("target", "ratls-sim"), java.time.Instant.now(), RaTlsFixture.RANDOM);
+        Path entry = Files.createDirectories(root.resolve("cloister-ra-tls"));
+        byte[] quote = tdx.quote(
+                        reportData,
+                        RaTlsFixture.RELEASE,
+                        java.util.List.of(new byte[48], new byte[48], new byte[48], new byte[48]),
+                        false)
+                .quote();
+        Files.write(entry.resolve("outblob"), quote);
+        Files.writeString(entry.resolve("provider"), "tdx_guest\n");
+        Files.writeString(entry.resolve("generation"), "1\n");
+        Path collateral = root.resolve("collateral");
+        tdx.collateral(java.time.Instant.now(), dev.cloister.attest.tdx.TcbStatus.UP_TO_DATE, false)
+                .writeTo(collateral);
+        EvidenceSource.CpuEvidence e = new ConfigfsTsmEvidenceSource(
+                        new ConfigfsTsm(root),
+                        "cloister-ra-tls",
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.of(collateral))
+                .cpuReport(reportData);
+        assertArrayEquals(quote, e.report().value().toByteArray());
+        assertTrue(e.crl().isEmpty());
+        dev.cloister.attest.bundle.EvidenceBundle bundle = EnclaveIdentity.bundle(e, Optional.empty());
+        dev.cloister.attest.tdx.TdxClaims claims = (dev.cloister.attest.tdx.TdxClaims) RaTlsFixture.VERIFIER
+                .verify(
+                        java.time.Instant.now(),
+                        dev.cloister.attest.tdx.TdxEvidence.of(
+                                bundle.cpu().value().toByteArray()),
+                        dev.cloister.attest.tdx.TdxEndorsements.withCollateral(
+                                dev.cloister.attest.tdx.TdxCollateral.ofParts(bundle.tdxCollateralParts())),
+                        tdx.insecurePolicy()
+                                .withTcb(dev.cloister.attest.tdx.TdxPolicy.TcbStatusIn.upToDate())
+                                .withReportData(ReferenceValue.Digests.of(reportData)))
+                .claims();
+        assertArrayEquals(RaTlsFixture.RELEASE, claims.quote().mrTd());
+        // A collateral file gone missing fails the quote rather than stapling less.
+        Files.delete(collateral.resolve(dev.cloister.attest.tdx.TdxCollateral.PCK_CRL));
+        assertThrows(
+                IOException.class,
+                () -> new ConfigfsTsmEvidenceSource(
+                                new ConfigfsTsm(root),
+                                "cloister-ra-tls",
+                                Optional.empty(),
+                                Optional.empty(),
+                                Optional.of(collateral))
+                        .cpuReport(reportData));
     }
 }

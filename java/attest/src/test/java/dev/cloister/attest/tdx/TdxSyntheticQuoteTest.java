@@ -115,22 +115,14 @@ class TdxSyntheticQuoteTest {
         KeyPair root = g.generateKeyPair();
         KeyPair pck = g.generateKeyPair();
         byte[] ok = quote(false, root, pck);
-        TdxPolicy trustTestRoot = new TdxPolicy(
-                List.of(rootSha256(ok)),
-                TdxPolicy.genuineIntel().mrTd(),
-                TdxPolicy.genuineIntel().rtmrs(),
-                TdxPolicy.genuineIntel().reportData());
+        TdxPolicy trustTestRoot = TdxPolicy.genuineIntel().withTrustedRoots(List.of(rootSha256(ok)));
         TdxClaims c =
                 new TdxVerifier().verify(NOW, TdxEvidence.of(ok), TdxEndorsements.embeddedPckChain(), trustTestRoot);
         assertEquals(4, c.quote().version());
 
         byte[] debug = quote(true, root, pck);
         // (ECDSA signatures are randomized, so this quote's root certificate has other bytes: trust it as well.)
-        TdxPolicy trustBoth = new TdxPolicy(
-                List.of(rootSha256(ok), rootSha256(debug)),
-                trustTestRoot.mrTd(),
-                trustTestRoot.rtmrs(),
-                trustTestRoot.reportData());
+        TdxPolicy trustBoth = trustTestRoot.withTrustedRoots(List.of(rootSha256(ok), rootSha256(debug)));
         AttestationException x = assertThrows(
                 AttestationException.class,
                 () -> new TdxVerifier()

@@ -126,7 +126,7 @@ class TdxVerifierTest {
         byte[] debug = q.clone();
         debug[0x30 + 0x78] |= 1;
         refused("attestation-key signature", () -> verify(debug, SPR));
-        refused("XFAM", () -> verify(q, SPR.withXfam(ReferenceValue.Digests.ofHex("00".repeat(8)))));
+        refused("XFAM", () -> verify(q, SPR.withXfam(new TdxPolicy.XfamEquals(0))));
         ReferenceValue zeros = ReferenceValue.Digests.ofHex("00".repeat(48));
         ReferenceValue other = ReferenceValue.Digests.ofHex("11".repeat(48));
         refused("MRCONFIGID", () -> verify(q, SPR.withOwnerValues(other, zeros, zeros)));

@@ -8,6 +8,7 @@ import dev.cloister.attest.ratls.RaTlsPolicy;
 import dev.cloister.attest.ratls.SimulatedEvidenceSource;
 import dev.cloister.attest.sim.SimulatedNvidiaGpu;
 import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
+import dev.cloister.attest.sim.SimulatedTdxPlatform;
 import dev.cloister.client.session.CloisterClient;
 import dev.cloister.enclave.AnswerPadding;
 import dev.cloister.enclave.Enclave;
@@ -80,6 +81,12 @@ public final class LocalDeployment implements AutoCloseable {
      * @param simRoots where the simulated vendor roots are kept (created at first use: RSA-4096 keys take seconds), or
      *                 null for a directory inside the deployment's
      */
+    /** Which CPU the simulated enclaves run on. */
+    public enum SimulatedCpu {
+        SEV_SNP,
+        TDX
+    }
+
     public record Options(
             Path model,
             Path tokenizer,
@@ -90,7 +97,8 @@ public final class LocalDeployment implements AutoCloseable {
             Path simRoots,
             double relayRate,
             Duration deadline,
-            AnswerPadding padding) {
+            AnswerPadding padding,
+            SimulatedCpu cpu) {
         public static Options of(Path model, Path tokenizer) {
             return new Options(
                     model,
@@ -102,7 +110,8 @@ public final class LocalDeployment implements AutoCloseable {
                     null,
                     100,
                     Duration.ofSeconds(60),
-                    AnswerPadding.DEFAULT);
+                    AnswerPadding.DEFAULT,
+                    SimulatedCpu.SEV_SNP);
         }
 
         /** How long an enclave lets one answer run before it cuts it short (default: a minute). */
@@ -117,7 +126,8 @@ public final class LocalDeployment implements AutoCloseable {
                     simRoots,
                     relayRate,
                     d,
-                    padding);
+                    padding,
+                    cpu);
         }
 
         /** Requests per second the relay allows one client address (all of loopback is one address). */
@@ -132,7 +142,8 @@ public final class LocalDeployment implements AutoCloseable {
                     simRoots,
                     rate,
                     deadline,
-                    padding);
+                    padding,
+                    cpu);
         }
 
         public Options withEnclaves(int n) {
@@ -146,7 +157,8 @@ public final class LocalDeployment implements AutoCloseable {
                     simRoots,
                     relayRate,
                     deadline,
-                    padding);
+                    padding,
+                    cpu);
         }
 
         public Options withMaxOutputTokens(int n) {
@@ -160,7 +172,8 @@ public final class LocalDeployment implements AutoCloseable {
                     simRoots,
                     relayRate,
                     deadline,
-                    padding);
+                    padding,
+                    cpu);
         }
 
         public Options withAttestation(AttestationMode mode) {
@@ -174,7 +187,8 @@ public final class LocalDeployment implements AutoCloseable {
                     simRoots,
                     relayRate,
                     deadline,
-                    padding);
+                    padding,
+                    cpu);
         }
 
         public Options withSimRoots(Path dir) {
@@ -188,7 +202,8 @@ public final class LocalDeployment implements AutoCloseable {
                     dir,
                     relayRate,
                     deadline,
-                    padding);
+                    padding,
+                    cpu);
         }
 
         /** How enclaves pad the answers clients ask to have padded (default: {@link AnswerPadding#DEFAULT}). */
@@ -203,7 +218,27 @@ public final class LocalDeployment implements AutoCloseable {
                     simRoots,
                     relayRate,
                     deadline,
-                    p);
+                    p,
+                    cpu);
+        }
+
+        /**
+         * The enclaves' simulated CPU: SEV-SNP (default) or TDX (a TD on the simulated TDX platform; the release
+         * names its TDX platform and clients accept TDX).
+         */
+        public Options withSimulatedCpu(SimulatedCpu c) {
+            return new Options(
+                    model,
+                    tokenizer,
+                    enclaves,
+                    threadsPerEnclave,
+                    maxOutputTokens,
+                    attestation,
+                    simRoots,
+                    relayRate,
+                    deadline,
+                    padding,
+                    c);
         }
     }
 
@@ -232,6 +267,11 @@ public final class LocalDeployment implements AutoCloseable {
     private AttestationVerifier verifier;
     private byte[] measurement;
     private SimulatedSevSnpPlatform cpu;
+    /** With {@link SimulatedCpu#TDX}: the simulated TDX platform, the TD's registers and the client's TDX policy. */
+    private SimulatedTdxPlatform tdx;
+
+    private SimulatedTdxPlatform.TdRegisters tdRegisters;
+    private dev.cloister.attest.tdx.TdxPolicy tdxPolicy;
     private SimulatedNvidiaGpu gpu;
     private SpentTokenStore spent;
     private Options options;
@@ -331,12 +371,21 @@ public final class LocalDeployment implements AutoCloseable {
         measurement = ReleaseMeasurement.ofRunningBuild();
         // Signed by a release key of its own, apart from the operator's submitter key (clients name its vkey).
         releaseKey = Ed25519NoteSigner.generate("release.cloister.invalid", random);
-        releaseProof = publisher
-                .publish(ReleaseMeasurement.developmentRelease(
-                                measurement, "development", List.of(), releaseKey, clock.instant())
-                        .encode())
-                .await(30, TimeUnit.SECONDS)
-                .proof();
+        if (options.cpu() == SimulatedCpu.TDX) {
+            tdx = SimulatedTdxPlatform.openOrCreate(sim, clock.instant(), random);
+            tdRegisters = SimulatedTdxPlatform.TdRegisters.standingFor(measurement);
+            tdxPolicy = tdx.insecurePolicy().withTcb(dev.cloister.attest.tdx.TdxPolicy.TcbStatusIn.upToDate());
+        }
+        dev.cloister.ledger.entry.SignedRelease release = ReleaseMeasurement.developmentRelease(
+                measurement,
+                "development",
+                List.of(),
+                0,
+                Optional.ofNullable(tdRegisters),
+                releaseKey,
+                clock.instant());
+        releaseProof =
+                publisher.publish(release.encode()).await(30, TimeUnit.SECONDS).proof();
         // The platform policy: SEV-SNP TCB floors signed by the operator's key. The simulated Genoa reports its own
         // TCB, which is its floor here (genuine AMD hardware is held to TcbFloors.shipped() at least).
         platformPolicyKey = operator.verifier();
@@ -352,10 +401,15 @@ public final class LocalDeployment implements AutoCloseable {
                 .await(30, TimeUnit.SECONDS)
                 .proof();
         verifier = AttestationVerifier.create();
-        attestationPolicy = RaTlsPolicy.acceptingReleases(
-                cpu.insecurePolicy(),
-                List.of(measurement),
-                new RaTlsPolicy.RequireGpu(gpu.insecurePolicy(), Duration.ofMinutes(5)));
+        attestationPolicy = options.cpu() == SimulatedCpu.TDX
+                ? RaTlsPolicy.acceptingTdxReleases(
+                        new RaTlsPolicy.TdxReleases(
+                                tdxPolicy, dev.cloister.attest.policy.TdxReleaseReferenceValues.of(release.manifest())),
+                        new RaTlsPolicy.RequireGpu(gpu.insecurePolicy(), Duration.ofMinutes(5)))
+                : RaTlsPolicy.acceptingReleases(
+                        cpu.insecurePolicy(),
+                        List.of(measurement),
+                        new RaTlsPolicy.RequireGpu(gpu.insecurePolicy(), Duration.ofMinutes(5)));
 
         // The gateway: keys published in the ledger, tokens required to open a session, attested enclaves only.
         KeyRotation keys = new KeyRotation(
@@ -521,8 +575,11 @@ public final class LocalDeployment implements AutoCloseable {
 
     /** Starts one more enclave and has the gateway attest and admit it; returns its id. */
     public String addEnclave() throws Exception {
-        SimulatedEvidenceSource evidence = new SimulatedEvidenceSource(
-                cpu, Optional.of(gpu), measurement, Duration.ZERO, Duration.ofMinutes(1), clock, random);
+        SimulatedEvidenceSource evidence = options.cpu() == SimulatedCpu.TDX
+                ? new SimulatedEvidenceSource(
+                        tdx, tdRegisters, Optional.of(gpu), Duration.ZERO, Duration.ofMinutes(1), clock, random)
+                : new SimulatedEvidenceSource(
+                        cpu, Optional.of(gpu), measurement, Duration.ZERO, Duration.ofMinutes(1), clock, random);
         Enclave enclave = Enclave.start(
                 vertx,
                 new Enclave.Settings(
@@ -576,8 +633,12 @@ public final class LocalDeployment implements AutoCloseable {
 
     /** A client configured as an app would be: it trusts the ledger's key and witnesses and the release policy. */
     public CloisterClient.Builder client() {
-        return CloisterClient.builder(vertx)
-                .relay(relay)
+        CloisterClient.Builder b = clientOf(CloisterClient.builder(vertx));
+        return tdxPolicy == null ? b : b.platformTdx(tdxPolicy);
+    }
+
+    private CloisterClient.Builder clientOf(CloisterClient.Builder builder) {
+        return builder.relay(relay)
                 .keyDirectory(keyDirectory)
                 .gatewayAuthority(ORIGIN)
                 .ledger(logIdentity(), witnessPolicy(), ledgerUrl)

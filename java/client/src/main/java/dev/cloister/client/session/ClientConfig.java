@@ -36,6 +36,9 @@ import java.util.Objects;
  * @param revocationMaxAge how old (from its thisUpdate) the enclave's stapled AMD CRL and GPU OCSP responses may be
  * @param releases   the release keys and quarantine that the ledger's releases must pass (issue 15, item 5); null
  *                   only with a pinned {@code attestation}
+ * @param platformTdx with a platform policy: the TDX policy (roots, TCB status, TD attributes, launch configuration)
+ *                   under which a TDX enclave of a release that names TDX platforms is accepted too; empty: SEV-SNP
+ *                   enclaves only
  */
 public record ClientConfig(
         Vertx vertx,
@@ -68,7 +71,8 @@ public record ClientConfig(
         java.util.Optional<dev.cloister.protocol.padding.SizeBuckets> padding,
         java.util.Optional<dev.cloister.ledger.note.NoteVerifier> platformPolicyKey,
         Duration revocationMaxAge,
-        dev.cloister.client.keys.ReleaseTrust releases) {
+        dev.cloister.client.keys.ReleaseTrust releases,
+        java.util.Optional<dev.cloister.attest.tdx.TdxPolicy> platformTdx) {
     public ClientConfig {
         Objects.requireNonNull(vertx, "vertx");
         Objects.requireNonNull(relay, "relay URL");
@@ -90,6 +94,12 @@ public record ClientConfig(
         Objects.requireNonNull(platformPolicyKey, "platformPolicyKey");
         if (revocationMaxAge == null || revocationMaxAge.isNegative() || revocationMaxAge.isZero()) {
             throw new IllegalArgumentException("revocation max age: more than zero");
+        }
+        Objects.requireNonNull(platformTdx, "platformTdx");
+        if (platformTdx.isPresent()
+                && !(platformTdx.get().tcb() instanceof dev.cloister.attest.tdx.TdxPolicy.TcbStatusIn)) {
+            throw new IllegalArgumentException(
+                    "platformTdx: a TDX policy must require a TCB status from Intel's collateral");
         }
         if (attestation == null && releases == null) {
             throw new NullPointerException(

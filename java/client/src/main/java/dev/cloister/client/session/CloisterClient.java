@@ -605,6 +605,7 @@ public final class CloisterClient implements AutoCloseable {
         private RaTlsPolicy attestation;
         private dev.cloister.attest.sevsnp.SevSnpPolicy platformCpu;
         private RaTlsPolicy.GpuRequirement platformGpu;
+        private java.util.Optional<dev.cloister.attest.tdx.TdxPolicy> platformTdx = java.util.Optional.empty();
         private AttestationVerifier verifier = AttestationVerifier.create();
         private URI issuer;
         private String account;
@@ -682,6 +683,16 @@ public final class CloisterClient implements AutoCloseable {
             this.platformGpu = gpu;
             this.verifier = verifier;
             this.attestation = null;
+            return this;
+        }
+
+        /**
+         * With {@link #platform}: TDX enclaves are accepted too, under {@code base} (roots, a required TCB status, TD
+         * attributes, launch configuration), when their MRTD and RTMR0..2 are those of a TDX platform of a release
+         * from the ledger.
+         */
+        public Builder platformTdx(dev.cloister.attest.tdx.TdxPolicy base) {
+            this.platformTdx = java.util.Optional.of(base);
             return this;
         }
 
@@ -848,7 +859,8 @@ public final class CloisterClient implements AutoCloseable {
                     revocationMaxAge,
                     attestation != null
                             ? null
-                            : new dev.cloister.client.keys.ReleaseTrust(releaseKeys, releaseQuarantine));
+                            : new dev.cloister.client.keys.ReleaseTrust(releaseKeys, releaseQuarantine),
+                    platformTdx);
         }
     }
 }

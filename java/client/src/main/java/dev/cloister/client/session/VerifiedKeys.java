@@ -160,9 +160,19 @@ final class VerifiedKeys {
                     List<byte[]> measurements = attempt.releases.stream()
                             .flatMap(r -> r.sevSnpMeasurements().stream())
                             .toList();
-                    if (measurements.isEmpty()) {
+                    List<dev.cloister.attest.policy.TdxReleaseReferenceValues> tdx =
+                            config.platformTdx().isPresent()
+                                    ? attempt.releases.stream()
+                                            .flatMap(r -> r.tdxReferenceValues().stream())
+                                            .toList()
+                                    : List.of();
+                    if (measurements.isEmpty() && tdx.isEmpty()) {
                         return Future.failedFuture(new SessionFailure(
-                                SessionFailure.Kind.LEDGER, "no published release names an SEV-SNP measurement", null));
+                                SessionFailure.Kind.LEDGER,
+                                config.platformTdx().isPresent()
+                                        ? "no published release names an SEV-SNP measurement or a TDX platform"
+                                        : "no published release names an SEV-SNP measurement",
+                                null));
                     }
                     RaTlsPolicy.GpuRequirement gpu;
                     try {
@@ -172,9 +182,10 @@ final class VerifiedKeys {
                     }
                     return platformCpu()
                             .map(cpu -> RaTlsClient.create(
-                                    RaTlsPolicy.acceptingReleases(
+                                    attestationPolicy(
                                                     ReleaseTransparency.applyPlatformOptions(cpu, attempt.releases),
                                                     measurements,
+                                                    tdx,
                                                     gpu)
                                             .withRevocation(new dev.cloister.attest.RevocationCheck.Required(
                                                     config.revocationMaxAge())),
@@ -185,5 +196,26 @@ final class VerifiedKeys {
                                     config.clock(),
                                     config.random()));
                 });
+    }
+
+    /**
+     * The releases' SEV-SNP measurements under {@code cpu}, and with a TDX platform policy the releases' TDX platforms
+     * under it: SEV-SNP only, TDX only, or either, as the releases name them.
+     */
+    private RaTlsPolicy attestationPolicy(
+            dev.cloister.attest.sevsnp.SevSnpPolicy cpu,
+            List<byte[]> measurements,
+            List<dev.cloister.attest.policy.TdxReleaseReferenceValues> tdx,
+            RaTlsPolicy.GpuRequirement gpu) {
+        if (tdx.isEmpty()) {
+            return RaTlsPolicy.acceptingReleases(cpu, measurements, gpu);
+        }
+        RaTlsPolicy.TdxReleases releases =
+                new RaTlsPolicy.TdxReleases(config.platformTdx().orElseThrow(), tdx);
+        if (measurements.isEmpty()) {
+            return RaTlsPolicy.acceptingTdxReleases(releases, gpu);
+        }
+        return RaTlsPolicy.acceptingReleases(cpu, measurements, gpu)
+                .withPlatforms(new RaTlsPolicy.SevSnpOrTdx(releases));
     }
 }

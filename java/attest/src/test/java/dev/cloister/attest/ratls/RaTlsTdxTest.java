@@ -1,0 +1,308 @@
+package dev.cloister.attest.ratls;
+
+import static dev.cloister.attest.ratls.RaTlsFixture.RANDOM;
+import static dev.cloister.attest.ratls.RaTlsFixture.filled;
+import static dev.cloister.attest.ratls.RaTlsFixture.pump;
+import static dev.cloister.attest.ratls.RaTlsNegativeTest.forging;
+import static dev.cloister.attest.ratls.RaTlsNegativeTest.refused;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cloister.attest.bundle.EvidenceBundle;
+import dev.cloister.attest.policy.TdxReleaseReferenceValues;
+import dev.cloister.attest.sim.SimulatedTdxPlatform;
+import dev.cloister.attest.tdx.TcbStatus;
+import dev.cloister.attest.tdx.TdxClaims;
+import dev.cloister.attest.tdx.TdxPolicy;
+import dev.cloister.attest.tdx.TdxQuote;
+import dev.cloister.base.Bytes;
+import dev.cloister.ledger.entry.TdxPlatform;
+import dev.cloister.ledger.entry.TdxRuntime;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * RA-TLS over TDX: an enclave on the simulated TDX platform whose quote binds the TLS key as the SEV-SNP path does,
+ * accepted only by a policy that allows TDX, with Intel-format collateral, a TCB status and the MRTD and RTMR0..2 of
+ * an accepted release; and one refusal per check.
+ */
+class RaTlsTdxTest {
+
+    static final byte[] MRTD = filled(48, 0x71);
+    static final byte[] RTMR0 = filled(48, 0x70);
+    static final byte[] RTMR1 = filled(48, 0x11);
+    static final byte[] RTMR2 = filled(48, 0x22);
+    static final byte[] RTMR3 = new byte[48];
+    static final SimulatedTdxPlatform.TdRegisters REGISTERS =
+            new SimulatedTdxPlatform.TdRegisters(MRTD, List.of(RTMR0, RTMR1, RTMR2, RTMR3));
+
+    static SimulatedTdxPlatform tdx;
+    static SimulatedEvidenceSource source;
+    static EnclaveIdentity enclave;
+
+    @BeforeAll
+    static void start() {
+        try {
+            tdx = SimulatedTdxPlatform.openOrCreate(Path.of("target", "ratls-sim"), Instant.now(), RANDOM);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        source = new SimulatedEvidenceSource(
+                tdx,
+                REGISTERS,
+                Optional.of(RaTlsFixture.gpu()),
+                Duration.ZERO,
+                Duration.ofMinutes(1),
+                Clock.systemUTC(),
+                RANDOM);
+        enclave = EnclaveIdentity.generate(
+                source,
+                new AttestationMode.PerHandshake(),
+                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
+                RaTlsFixture.TIMEOUT,
+                Clock.systemUTC(),
+                RANDOM);
+    }
+
+    @AfterAll
+    static void stop() {
+        enclave.close();
+    }
+
+    /** The release values of one TDX platform, with {@code mrtd}, RTMR0, RTMR1 and RTMR2 as given. */
+    static TdxReleaseReferenceValues release(byte[] mrtd, byte[] rtmr0, byte[] rtmr1, byte[] rtmr2) {
+        return new TdxReleaseReferenceValues(
+                "cloister-enclave 0.3.0",
+                new TdxPlatform("simulated TDX host", "simulated TDVF", Bytes.of(mrtd), Bytes.of(rtmr0)),
+                new TdxRuntime(Bytes.of(rtmr1), Bytes.of(rtmr2)));
+    }
+
+    static TdxPolicy base() {
+        return tdx.insecurePolicy().withTcb(TdxPolicy.TcbStatusIn.upToDate());
+    }
+
+    static RaTlsPolicy tdxPolicy(TdxReleaseReferenceValues... releases) {
+        return RaTlsPolicy.acceptingTdxReleases(
+                new RaTlsPolicy.TdxReleases(base(), List.of(releases)),
+                RaTlsFixture.simulatedGpu(Duration.ofMinutes(5)));
+    }
+
+    static RaTlsPolicy accepted() {
+        return tdxPolicy(release(MRTD, RTMR0, RTMR1, RTMR2));
+    }
+
+    @Test
+    void aTdxEnclaveIsAttestedAndDataFlows() throws Exception {
+        RaTlsConnection c = RaTlsFixture.client(accepted()).connect();
+        RaTlsConnection s = RaTlsFixture.server(enclave).accept();
+        pump(c, s);
+        assertTrue(c.isHandshakeComplete());
+        RaTlsAttestation peer = c.peer().orElseThrow();
+        TdxClaims claims = assertInstanceOf(TdxClaims.class, peer.cpu().claims());
+        assertArrayEquals(MRTD, claims.quote().mrTd());
+        assertEquals(TcbStatus.UP_TO_DATE, claims.tcbLevel().orElseThrow().status());
+        assertTrue(peer.gpu().isPresent(), "the GPU evidence the quote commits to is verified too");
+        c.send("hello".getBytes());
+        pump(c, s);
+        assertArrayEquals("hello".getBytes(), s.takeReceived());
+    }
+
+    @Test
+    void eitherPlatformPolicyAcceptsTdx() throws Exception {
+        RaTlsPolicy either = RaTlsFixture.policy()
+                .withPlatforms(new RaTlsPolicy.SevSnpOrTdx(
+                        new RaTlsPolicy.TdxReleases(base(), List.of(release(MRTD, RTMR0, RTMR1, RTMR2)))));
+        RaTlsConnection c = RaTlsFixture.client(either).connect();
+        pump(c, RaTlsFixture.server(enclave).accept());
+        assertTrue(c.isHandshakeComplete());
+        // And the SEV-SNP enclave still passes under it.
+        EnclaveIdentity snp = RaTlsFixture.identity(new AttestationMode.PerHandshake());
+        try {
+            RaTlsConnection c2 = RaTlsFixture.client(either).connect();
+            pump(c2, RaTlsFixture.server(snp).accept());
+            assertTrue(c2.isHandshakeComplete());
+        } finally {
+            snp.close();
+        }
+    }
+
+    @Test
+    void wrongMrtd() throws Exception {
+        RaTlsException x = refused(
+                RaTlsFixture.client(tdxPolicy(release(filled(48, 1), RTMR0, RTMR1, RTMR2))),
+                enclave,
+                RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
+        assertTrue(x.getMessage().contains("MRTD"), x.getMessage());
+    }
+
+    @Test
+    void wrongRtmr0() throws Exception {
+        RaTlsException x = refused(
+                RaTlsFixture.client(tdxPolicy(release(MRTD, filled(48, 1), RTMR1, RTMR2))),
+                enclave,
+                RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
+        assertTrue(x.getMessage().contains("RTMR0"), x.getMessage());
+    }
+
+    @Test
+    void wrongRtmr1() throws Exception {
+        RaTlsException x = refused(
+                RaTlsFixture.client(tdxPolicy(release(MRTD, RTMR0, filled(48, 1), RTMR2))),
+                enclave,
+                RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
+        assertTrue(x.getMessage().contains("RTMR1"), x.getMessage());
+    }
+
+    @Test
+    void wrongRtmr2() throws Exception {
+        RaTlsException x = refused(
+                RaTlsFixture.client(tdxPolicy(release(MRTD, RTMR0, RTMR1, filled(48, 1)))),
+                enclave,
+                RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
+        assertTrue(x.getMessage().contains("RTMR2"), x.getMessage());
+    }
+
+    @Test
+    void reportDataNotBindingTheKey() throws Exception {
+        RaTlsException x = refused(
+                RaTlsFixture.client(accepted()),
+                forging(r -> enclave.credential(enclave.single(gpu -> HandshakeBinding.server(r, filled(44, 9), gpu)))),
+                RaTlsException.Reason.BINDING_MISMATCH);
+        assertTrue(x.getMessage().contains("REPORTDATA"), x.getMessage());
+    }
+
+    /** The enclave's evidence for {@code r} with its CPU entries replaced. */
+    static RaTlsEvidence withCpu(byte[] r, EvidenceBundle.Entry quote, EvidenceBundle.Entry collateral)
+            throws Exception {
+        RaTlsEvidence e = enclave.forServerHandshake(r).certificate().evidence();
+        EvidenceBundle b = e.bundle();
+        return new RaTlsEvidence(
+                new EvidenceBundle(
+                        quote,
+                        collateral,
+                        b.gpu(),
+                        b.gpuEndorsements(),
+                        b.ledgerProofs(),
+                        b.gpuRims(),
+                        b.cpuCrl(),
+                        b.gpuOcsp(),
+                        b.additionalGpus()),
+                e.gpuFreshness(),
+                e.batch());
+    }
+
+    @Test
+    void debugTd() throws Exception {
+        RaTlsException x = refused(
+                RaTlsFixture.client(accepted()),
+                forging(r -> {
+                    RaTlsEvidence genuine =
+                            enclave.forServerHandshake(r).certificate().evidence();
+                    byte[] reportData = TdxQuote.parse(
+                                    genuine.bundle().cpu().value().toByteArray())
+                            .reportData();
+                    byte[] debug =
+                            tdx.quote(reportData, MRTD, REGISTERS.rtmrs(), true).quote();
+                    return enclave.credential(withCpu(
+                            r,
+                            new EvidenceBundle.Entry(EvidenceBundle.TDX_QUOTE, Bytes.of(debug)),
+                            genuine.bundle().cpuEndorsements()));
+                }),
+                RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
+        assertTrue(x.getMessage().contains("DEBUG"), x.getMessage());
+    }
+
+    @Test
+    void tcbStatusNotAccepted() throws Exception {
+        RaTlsException x = refused(
+                RaTlsFixture.client(accepted()),
+                forging(r -> {
+                    RaTlsEvidence genuine =
+                            enclave.forServerHandshake(r).certificate().evidence();
+                    return enclave.credential(withCpu(
+                            r,
+                            genuine.bundle().cpu(),
+                            EvidenceBundle.tdxCollateral(tdx.collateral(Instant.now(), TcbStatus.OUT_OF_DATE, false)
+                                    .parts())));
+                }),
+                RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
+        assertTrue(x.getMessage().contains("TCB status"), x.getMessage());
+    }
+
+    @Test
+    void revokedPckCertificate() throws Exception {
+        RaTlsException x = refused(
+                RaTlsFixture.client(accepted()),
+                forging(r -> {
+                    RaTlsEvidence genuine =
+                            enclave.forServerHandshake(r).certificate().evidence();
+                    return enclave.credential(withCpu(
+                            r,
+                            genuine.bundle().cpu(),
+                            EvidenceBundle.tdxCollateral(tdx.collateral(Instant.now(), TcbStatus.UP_TO_DATE, true)
+                                    .parts())));
+                }),
+                RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
+        assertTrue(x.getMessage().contains("revoked"), x.getMessage());
+    }
+
+    @Test
+    void quoteFromAnUntrustedRoot() throws Exception {
+        RaTlsPolicy realIntelOnly = RaTlsPolicy.acceptingTdxReleases(
+                new RaTlsPolicy.TdxReleases(
+                        TdxPolicy.genuineIntel().withTcb(TdxPolicy.TcbStatusIn.upToDate()),
+                        List.of(release(MRTD, RTMR0, RTMR1, RTMR2))),
+                RaTlsFixture.simulatedGpu(Duration.ofMinutes(5)));
+        RaTlsException x =
+                refused(RaTlsFixture.client(realIntelOnly), enclave, RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
+        assertTrue(x.getMessage().contains("PCK"), x.getMessage());
+    }
+
+    @Test
+    void aTdxQuoteWhenThePolicyAllowsOnlySevSnp() throws Exception {
+        RaTlsException x = refused(
+                RaTlsFixture.client(RaTlsFixture.policy()), enclave, RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
+        assertTrue(x.getMessage().contains("SEV-SNP reports only"), x.getMessage());
+    }
+
+    @Test
+    void anSevSnpReportWhenThePolicyAllowsOnlyTdx() throws Exception {
+        EnclaveIdentity snp = RaTlsFixture.identity(new AttestationMode.PerHandshake());
+        try {
+            RaTlsException x =
+                    refused(RaTlsFixture.client(accepted()), snp, RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
+            assertTrue(x.getMessage().contains("TDX quotes only"), x.getMessage());
+        } finally {
+            snp.close();
+        }
+    }
+
+    @Test
+    void aGpuCountTakenFromSevSnpReleasesIsRefusedForTdx() throws Exception {
+        RaTlsPolicy byRelease = accepted()
+                .withGpu(RaTlsFixture.simulatedGpu(Duration.ofMinutes(5))
+                        .withGpus(new RaTlsPolicy.ByRelease(java.util.Map.of(Bytes.of(MRTD), 1))));
+        RaTlsException x = refused(RaTlsFixture.client(byRelease), enclave, RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
+        assertTrue(x.getMessage().contains("TDX evidence"), x.getMessage());
+    }
+
+    @Test
+    void aTdxPolicyNamesReleasesAndRequiresATcbStatus() {
+        assertThrows(IllegalArgumentException.class, () -> new RaTlsPolicy.TdxReleases(base(), List.of()));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new RaTlsPolicy.TdxReleases(tdx.insecurePolicy(), List.of(release(MRTD, RTMR0, RTMR1, RTMR2))));
+    }
+}
