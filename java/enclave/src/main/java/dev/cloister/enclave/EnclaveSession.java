@@ -5,6 +5,7 @@ import dev.cloister.attest.ratls.RaTlsException;
 import dev.cloister.wire.bhttp.BhttpException;
 import dev.cloister.wire.bhttp.BhttpLimits;
 import dev.cloister.wire.bhttp.BinaryRequest;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,16 +27,22 @@ public final class EnclaveSession {
     record Step(byte[] outgoing, Optional<BinaryRequest> request) {}
 
     private final RaTlsConnection tls;
+    private final Clock clock;
     private final Instant created;
     private final List<byte[]> plaintext = new ArrayList<>();
+    /** The last request step, or the moment the answer was all sealed (close_notify queued). */
     private volatile Instant lastUsed;
+    /** From the request's arrival until its answer is all sealed: an answer in progress is not idle. */
+    private volatile boolean answering;
+
     private boolean requestSeen;
     private boolean wiped;
 
-    EnclaveSession(RaTlsConnection tls, Instant now) {
+    EnclaveSession(RaTlsConnection tls, Clock clock) {
         this.tls = tls;
-        this.created = now;
-        this.lastUsed = now;
+        this.clock = clock;
+        this.created = clock.instant();
+        this.lastUsed = created;
     }
 
     /**
@@ -57,6 +64,7 @@ public final class EnclaveSession {
         requestSeen = true;
         BinaryRequest request = BinaryRequest.decode(received, limits);
         keep(request.content());
+        answering = true;
         return new Step(tls.takeOutgoing(), Optional.of(request));
     }
 
@@ -67,9 +75,16 @@ public final class EnclaveSession {
         return tls.takeOutgoing();
     }
 
-    /** Ends TLS (close_notify, keys dropped) and returns the last records to send. */
+    /**
+     * Ends TLS (close_notify, keys dropped) and returns the last records to send. The answer is then all sealed: idle
+     * time counts from here (what is left only waits for the reader).
+     */
     synchronized byte[] closeTls() {
         tls.close();
+        if (answering) {
+            answering = false;
+            lastUsed = clock.instant();
+        }
         return tls.takeOutgoing();
     }
 
@@ -96,6 +111,15 @@ public final class EnclaveSession {
 
     Instant lastUsed() {
         return lastUsed;
+    }
+
+    /**
+     * Whether the session has been idle since before {@code cutoff}: no request step since, and no answer in progress
+     * (an answer streams for as long as it takes; a reader that stops reading pauses the generation, which its own
+     * bound ends as {@code STALLED}). Idle time counts from the last step, or from the end of the answer.
+     */
+    boolean idleSince(Instant cutoff) {
+        return !answering && lastUsed.isBefore(cutoff);
     }
 
     Instant created() {

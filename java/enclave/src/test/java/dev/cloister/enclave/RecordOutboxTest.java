@@ -61,6 +61,11 @@ class RecordOutboxTest {
     record Opened(RaTlsConnection client, EnclaveSession session, byte[] lastFlight) {}
 
     static Opened handshake() throws Exception {
+        return handshake(Clock.systemUTC());
+    }
+
+    /** As {@link #handshake()}, the enclave's session timed by {@code clock} (which must read the present). */
+    static Opened handshake(Clock clock) throws Exception {
         Path dir = Path.of("target", "record-outbox-sim");
         SimulatedSevSnpPlatform cpu = SimulatedSevSnpPlatform.openOrCreate(dir, Instant.now(), RANDOM);
         SimulatedNvidiaGpu gpu = SimulatedNvidiaGpu.openOrCreate(dir, Instant.now(), RANDOM);
@@ -92,7 +97,7 @@ class RecordOutboxTest {
                 Clock.systemUTC(),
                 RANDOM);
         RaTlsConnection client = raTlsClient.connect();
-        EnclaveSession session = new EnclaveSession(server.accept(), Instant.now());
+        EnclaveSession session = new EnclaveSession(server.accept(), clock);
         byte[] toServer = client.takeOutgoing();
         while (!client.isHandshakeComplete()) {
             client.receive(session.receive(toServer, Instant.now(), LIMITS).outgoing());
