@@ -90,7 +90,8 @@ public final class LocalDeployment implements AutoCloseable {
             Path simRoots,
             double relayRate,
             Duration deadline,
-            AnswerPadding padding) {
+            AnswerPadding padding,
+            Duration sessionIdle) {
         public static Options of(Path model, Path tokenizer) {
             return new Options(
                     model,
@@ -102,7 +103,8 @@ public final class LocalDeployment implements AutoCloseable {
                     null,
                     100,
                     Duration.ofSeconds(60),
-                    AnswerPadding.DEFAULT);
+                    AnswerPadding.DEFAULT,
+                    Duration.ofSeconds(30));
         }
 
         /** How long an enclave lets one answer run before it cuts it short (default: a minute). */
@@ -117,7 +119,8 @@ public final class LocalDeployment implements AutoCloseable {
                     simRoots,
                     relayRate,
                     d,
-                    padding);
+                    padding,
+                    sessionIdle);
         }
 
         /** Requests per second the relay allows one client address (all of loopback is one address). */
@@ -132,7 +135,8 @@ public final class LocalDeployment implements AutoCloseable {
                     simRoots,
                     rate,
                     deadline,
-                    padding);
+                    padding,
+                    sessionIdle);
         }
 
         public Options withEnclaves(int n) {
@@ -146,7 +150,8 @@ public final class LocalDeployment implements AutoCloseable {
                     simRoots,
                     relayRate,
                     deadline,
-                    padding);
+                    padding,
+                    sessionIdle);
         }
 
         public Options withMaxOutputTokens(int n) {
@@ -160,7 +165,8 @@ public final class LocalDeployment implements AutoCloseable {
                     simRoots,
                     relayRate,
                     deadline,
-                    padding);
+                    padding,
+                    sessionIdle);
         }
 
         public Options withAttestation(AttestationMode mode) {
@@ -174,7 +180,8 @@ public final class LocalDeployment implements AutoCloseable {
                     simRoots,
                     relayRate,
                     deadline,
-                    padding);
+                    padding,
+                    sessionIdle);
         }
 
         public Options withSimRoots(Path dir) {
@@ -188,7 +195,8 @@ public final class LocalDeployment implements AutoCloseable {
                     dir,
                     relayRate,
                     deadline,
-                    padding);
+                    padding,
+                    sessionIdle);
         }
 
         /** How enclaves pad the answers clients ask to have padded (default: {@link AnswerPadding#DEFAULT}). */
@@ -203,7 +211,27 @@ public final class LocalDeployment implements AutoCloseable {
                     simRoots,
                     relayRate,
                     deadline,
-                    p);
+                    p,
+                    sessionIdle);
+        }
+
+        /**
+         * How long an enclave keeps a session that waits between steps (default: 30 s); an answer in progress is never
+         * idle.
+         */
+        public Options withSessionIdle(Duration idle) {
+            return new Options(
+                    model,
+                    tokenizer,
+                    enclaves,
+                    threadsPerEnclave,
+                    maxOutputTokens,
+                    attestation,
+                    simRoots,
+                    relayRate,
+                    deadline,
+                    padding,
+                    idle);
         }
     }
 
@@ -534,7 +562,8 @@ public final class LocalDeployment implements AutoCloseable {
                         options.deadline(),
                         options.attestation(),
                         EnclaveVerticle.Config.defaults(loopback(), gatewayCredential)
-                                .withPadding(options.padding())),
+                                .withPadding(options.padding())
+                                .withIdle(options.sessionIdle())),
                 evidence,
                 registry,
                 clock,
