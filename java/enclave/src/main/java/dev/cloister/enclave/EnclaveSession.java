@@ -30,9 +30,9 @@ public final class EnclaveSession {
     private final Clock clock;
     private final Instant created;
     private final List<byte[]> plaintext = new ArrayList<>();
-    /** The last request step, or the moment the answer was all sealed (close_notify queued). */
+    /** The last request step, answer record sealed, or end of the generation. */
     private volatile Instant lastUsed;
-    /** From the request's arrival until its answer is all sealed: an answer in progress is not idle. */
+    /** From the request's arrival until its generation ends: an answer being generated is not idle. */
     private volatile boolean answering;
 
     private boolean requestSeen;
@@ -70,6 +70,7 @@ public final class EnclaveSession {
 
     /** Encrypts answer bytes and returns the TLS records to send. */
     synchronized byte[] seal(byte[] plain) throws RaTlsException {
+        lastUsed = clock.instant(); // the answer moves: a padded one keeps sealing frames after its generation ended
         tls.send(plain);
         Arrays.fill(plain, (byte) 0);
         return tls.takeOutgoing();
@@ -81,11 +82,20 @@ public final class EnclaveSession {
      */
     synchronized byte[] closeTls() {
         tls.close();
+        answering = false;
+        lastUsed = clock.instant();
+        return tls.takeOutgoing();
+    }
+
+    /**
+     * The answer's generation ended (finished, stopped, cut or refused): idle time counts from here, and from each
+     * record sealed after it (a padded answer's frames), so a reader that stops taking them is ended once idle.
+     */
+    void generationEnded() {
         if (answering) {
             answering = false;
             lastUsed = clock.instant();
         }
-        return tls.takeOutgoing();
     }
 
     /** Registers a buffer holding user plaintext, to be zeroed by {@link #wipe()}. */
@@ -114,9 +124,9 @@ public final class EnclaveSession {
     }
 
     /**
-     * Whether the session has been idle since before {@code cutoff}: no request step since, and no answer in progress
-     * (an answer streams for as long as it takes; a reader that stops reading pauses the generation, which its own
-     * bound ends as {@code STALLED}). Idle time counts from the last step, or from the end of the answer.
+     * Whether the session has been idle since before {@code cutoff}: no request step and no answer record sealed since,
+     * and no generation in progress (an answer is generated for as long as it takes; a reader that stops reading
+     * pauses the generation, which its own bound ends as {@code STALLED}).
      */
     boolean idleSince(Instant cutoff) {
         return !answering && lastUsed.isBefore(cutoff);

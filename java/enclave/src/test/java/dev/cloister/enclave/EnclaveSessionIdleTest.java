@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The idle bound ends sessions that wait between steps, never an answer in progress: idle time counts from the last
- * request step, or from the moment the answer was all sealed (close_notify queued), whichever came last.
+ * The idle bound ends sessions that wait between steps, never an answer being generated: idle time counts from the
+ * last request step, answer record sealed, or end of the generation, whichever came last.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class EnclaveSessionIdleTest {
@@ -80,6 +80,13 @@ class EnclaveSessionIdleTest {
 
         // An answer that streams for an hour: no step arrives meanwhile, and the session is not idle.
         clock.advance(Duration.ofHours(1));
+        assertFalse(session.idleSince(clock.instant().minus(IDLE)));
+
+        // The generation ends; a record sealed after it (a padded answer's frame) still counts as activity.
+        session.generationEnded();
+        clock.advance(IDLE.minusSeconds(1));
+        session.seal(new byte[] {'x'});
+        clock.advance(IDLE.minusSeconds(1));
         assertFalse(session.idleSince(clock.instant().minus(IDLE)));
 
         // The answer is all sealed now; its last records wait for the reader, and idle time counts from here.
