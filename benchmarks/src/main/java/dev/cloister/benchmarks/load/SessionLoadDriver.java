@@ -207,17 +207,20 @@ public final class SessionLoadDriver implements Callable<Integer> {
             AtomicLong ok = new AtomicLong();
             AtomicLong errors = new AtomicLong();
             long start = System.nanoTime();
+            long cpuStart = processCpuNanos();
             run(clients, duration, latency, ok, errors);
             double seconds = (System.nanoTime() - start) / 1e9;
+            double cpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
             System.out.printf(
-                    "private sessions: %d in %.1f s = %.1f sessions/s, %d errors; latency p50 %.1f ms, p99 %.1f ms"
-                            + " (concurrency %d, %d enclaves, %d tokens each, %s, %s)%n",
+                    "private sessions: %d in %.1f s = %.1f sessions/s, %d errors; latency p50 %.1f ms, p99 %.1f ms;"
+                            + " process CPU %.2f ms per session (concurrency %d, %d enclaves, %d tokens each, %s, %s)%n",
                     ok.get(),
                     seconds,
                     ok.get() / seconds,
                     errors.get(),
                     latency.getValueAtPercentile(50) / 1e3,
                     latency.getValueAtPercentile(99) / 1e3,
+                    cpuSeconds * 1e3 / Math.max(1, ok.get()),
                     concurrency,
                     enclaves,
                     tokens,
@@ -416,17 +419,21 @@ public final class SessionLoadDriver implements Callable<Integer> {
             AtomicLong ok = new AtomicLong();
             AtomicLong errors = new AtomicLong();
             long start = System.nanoTime();
+            long cpuStart = processCpuNanos();
             closedLoop(() -> completion(http, body, new long[1]), duration, latency, ok, errors);
             double seconds = (System.nanoTime() - start) / 1e9;
+            double cpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
             System.out.printf(
                     "openai completions through the proxy: %d in %.1f s = %.1f completions/s, %d errors;"
-                            + " latency p50 %.1f ms, p99 %.1f ms (concurrency %d, %d enclaves, %d tokens streamed)%n",
+                            + " latency p50 %.1f ms, p99 %.1f ms; process CPU %.2f ms per completion"
+                            + " (concurrency %d, %d enclaves, %d tokens streamed)%n",
                     ok.get(),
                     seconds,
                     ok.get() / seconds,
                     errors.get(),
                     latency.getValueAtPercentile(50) / 1e3,
                     latency.getValueAtPercentile(99) / 1e3,
+                    cpuSeconds * 1e3 / Math.max(1, ok.get()),
                     concurrency,
                     enclaves,
                     tokens);
@@ -495,6 +502,18 @@ public final class SessionLoadDriver implements Callable<Integer> {
     }
 
     private static final String PROMPT = "Once upon a time";
+
+    /**
+     * CPU time of this whole process (every party of the deployment, the proxy and the load itself, native inference
+     * threads included), from the operating system's accounting: robust where other work shares the machine.
+     */
+    private static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        throw new IllegalStateException("this JVM does not report its process CPU time");
+    }
 
     // --- --mode padding ---
 

@@ -165,6 +165,7 @@ final class Assistant {
         if (outputTokens == 0) {
             int promptTokens = tokens.length;
             Arrays.fill(tokens, 0);
+            session.generationEnded();
             answer.finished(new Completion(FinishReason.MAX_TOKENS, promptTokens, 0));
             return Started.FINISHED;
         }
@@ -186,6 +187,7 @@ final class Assistant {
                 if (whole.length > 0) answer.text(whole);
                 byte[] rest = pieces.flush();
                 if (rest.length > 0) answer.text(rest);
+                session.generationEnded(); // idle time counts from here (and from each record sealed after)
                 answer.finished(completion);
             }
         });

@@ -5,6 +5,7 @@ import dev.cloister.attest.ratls.RaTlsException;
 import dev.cloister.wire.bhttp.BhttpException;
 import dev.cloister.wire.bhttp.BhttpLimits;
 import dev.cloister.wire.bhttp.BinaryRequest;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,16 +27,22 @@ public final class EnclaveSession {
     record Step(byte[] outgoing, Optional<BinaryRequest> request) {}
 
     private final RaTlsConnection tls;
+    private final Clock clock;
     private final Instant created;
     private final List<byte[]> plaintext = new ArrayList<>();
+    /** The last request step, answer record sealed, or end of the generation. */
     private volatile Instant lastUsed;
+    /** From the request's arrival until its generation ends: an answer being generated is not idle. */
+    private volatile boolean answering;
+
     private boolean requestSeen;
     private boolean wiped;
 
-    EnclaveSession(RaTlsConnection tls, Instant now) {
+    EnclaveSession(RaTlsConnection tls, Clock clock) {
         this.tls = tls;
-        this.created = now;
-        this.lastUsed = now;
+        this.clock = clock;
+        this.created = clock.instant();
+        this.lastUsed = created;
     }
 
     /**
@@ -57,20 +64,38 @@ public final class EnclaveSession {
         requestSeen = true;
         BinaryRequest request = BinaryRequest.decode(received, limits);
         keep(request.content());
+        answering = true;
         return new Step(tls.takeOutgoing(), Optional.of(request));
     }
 
     /** Encrypts answer bytes and returns the TLS records to send. */
     synchronized byte[] seal(byte[] plain) throws RaTlsException {
+        lastUsed = clock.instant(); // the answer moves: a padded one keeps sealing frames after its generation ended
         tls.send(plain);
         Arrays.fill(plain, (byte) 0);
         return tls.takeOutgoing();
     }
 
-    /** Ends TLS (close_notify, keys dropped) and returns the last records to send. */
+    /**
+     * Ends TLS (close_notify, keys dropped) and returns the last records to send. The answer is then all sealed: idle
+     * time counts from here (what is left only waits for the reader).
+     */
     synchronized byte[] closeTls() {
         tls.close();
+        answering = false;
+        lastUsed = clock.instant();
         return tls.takeOutgoing();
+    }
+
+    /**
+     * The answer's generation ended (finished, stopped, cut or refused): idle time counts from here, and from each
+     * record sealed after it (a padded answer's frames), so a reader that stops taking them is ended once idle.
+     */
+    void generationEnded() {
+        if (answering) {
+            answering = false;
+            lastUsed = clock.instant();
+        }
     }
 
     /** Registers a buffer holding user plaintext, to be zeroed by {@link #wipe()}. */
@@ -96,6 +121,15 @@ public final class EnclaveSession {
 
     Instant lastUsed() {
         return lastUsed;
+    }
+
+    /**
+     * Whether the session has been idle since before {@code cutoff}: no request step and no answer record sealed since,
+     * and no generation in progress (an answer is generated for as long as it takes; a reader that stops reading
+     * pauses the generation, which its own bound ends as {@code STALLED}).
+     */
+    boolean idleSince(Instant cutoff) {
+        return !answering && lastUsed.isBefore(cutoff);
     }
 
     Instant created() {

@@ -98,6 +98,14 @@ public final class EnclaveVerticle extends VerticleBase {
                     Optional.empty());
         }
 
+        /**
+         * The same limits, sessions ended once idle this long: no request step and no answer in progress (idle time
+         * counts from the last step or from the end of the answer).
+         */
+        public Config withIdle(Duration idle) {
+            return new Config(listen, maxSessions, idle, maxStepBytes, requestLimits, chatLimits, padding, gateway);
+        }
+
         /** The same limits, with answers the client asks to have padded padded this way. */
         public Config withPadding(AnswerPadding padding) {
             return new Config(listen, maxSessions, idle, maxStepBytes, requestLimits, chatLimits, padding, gateway);
@@ -165,7 +173,8 @@ public final class EnclaveVerticle extends VerticleBase {
                 .description("Per answer: the most sealed bytes that waited in the enclave for the connection")
                 .baseUnit("bytes")
                 .register(registry);
-        vertx.setPeriodic(1000, id -> expireIdle());
+        // Checked four times per idle bound (at most once a second, at least every 10 ms).
+        vertx.setPeriodic(Math.clamp(config.idle().toMillis() / 4, 10, 1000), id -> expireIdle());
         return vertx.createHttpServer(new HttpServerOptions()
                         .setIdleTimeout(60)
                         .setMaxInitialLineLength(1024)
@@ -253,7 +262,7 @@ public final class EnclaveVerticle extends VerticleBase {
                     Problem.UNAVAILABLE.send(request.response().putHeader("retry-after", "1"));
                     return;
                 }
-                session = new EnclaveSession(tls.accept(), clock.instant());
+                session = new EnclaveSession(tls.accept(), clock);
                 sessions.put(id, session);
                 sessionObserver.accept(session);
             }
@@ -578,7 +587,7 @@ public final class EnclaveVerticle extends VerticleBase {
     private void expireIdle() {
         Instant cutoff = clock.instant().minus(config.idle());
         sessions.forEach((id, session) -> {
-            if (session.lastUsed().isBefore(cutoff)) end(id);
+            if (session.idleSince(cutoff)) end(id);
         });
     }
 }

@@ -61,6 +61,11 @@ class RecordOutboxTest {
     record Opened(RaTlsConnection client, EnclaveSession session, byte[] lastFlight) {}
 
     static Opened handshake() throws Exception {
+        return handshake(Clock.systemUTC());
+    }
+
+    /** As {@link #handshake()}, the enclave's session timed by {@code clock} (which must read the present). */
+    static Opened handshake(Clock clock) throws Exception {
         Path dir = Path.of("target", "record-outbox-sim");
         SimulatedSevSnpPlatform cpu = SimulatedSevSnpPlatform.openOrCreate(dir, Instant.now(), RANDOM);
         SimulatedNvidiaGpu gpu = SimulatedNvidiaGpu.openOrCreate(dir, Instant.now(), RANDOM);
@@ -92,7 +97,7 @@ class RecordOutboxTest {
                 Clock.systemUTC(),
                 RANDOM);
         RaTlsConnection client = raTlsClient.connect();
-        EnclaveSession session = new EnclaveSession(server.accept(), Instant.now());
+        EnclaveSession session = new EnclaveSession(server.accept(), clock);
         byte[] toServer = client.takeOutgoing();
         while (!client.isHandshakeComplete()) {
             client.receive(session.receive(toServer, Instant.now(), LIMITS).outgoing());
@@ -100,6 +105,40 @@ class RecordOutboxTest {
         }
         byte[] lastFlight = session.receive(toServer, Instant.now(), LIMITS).outgoing();
         return new Opened(client, session, lastFlight);
+    }
+
+    /**
+     * A slow reader: an HTTP server on loopback with a 4 KiB send buffer answers with {@code answer}, and a client with
+     * a 4 KiB receive buffer takes the response one read every {@code everyMillis} ms. Returns the whole body.
+     */
+    Buffer readSlowly(io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> answer, long everyMillis)
+            throws Exception {
+        HttpServer http = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setSendBufferSize(4096))
+                .requestHandler(answer)
+                .listen(0, "127.0.0.1")
+                .await(10, TimeUnit.SECONDS);
+        HttpClient httpClient =
+                vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setReceiveBufferSize(4096));
+        Promise<Buffer> body = Promise.promise();
+        httpClient
+                .request(HttpMethod.GET, http.actualPort(), "127.0.0.1", "/")
+                .compose(r -> r.send())
+                .onSuccess(response -> {
+                    Buffer all = Buffer.buffer();
+                    response.pause();
+                    response.handler(all::appendBuffer);
+                    response.endHandler(v -> body.tryComplete(all));
+                    response.exceptionHandler(body::tryFail);
+                    vertx.setPeriodic(everyMillis, id -> {
+                        if (body.future().isComplete()) {
+                            vertx.cancelTimer(id);
+                        } else {
+                            response.fetch(1);
+                        }
+                    });
+                })
+                .onFailure(body::tryFail);
+        return body.future().await(60, TimeUnit.SECONDS);
     }
 
     @Test
@@ -180,8 +219,8 @@ class RecordOutboxTest {
         java.util.concurrent.atomic.AtomicLong peak = new java.util.concurrent.atomic.AtomicLong();
         Promise<Void> ended = Promise.promise();
         RecordOutbox[] outbox = new RecordOutbox[1];
-        HttpServer http = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setSendBufferSize(4096))
-                .requestHandler(request -> {
+        Buffer received = readSlowly(
+                request -> {
                     request.response().setChunked(true);
                     outbox[0] = new RecordOutbox(
                             opened.session(),
@@ -206,32 +245,8 @@ class RecordOutboxTest {
                         }
                         outbox[0].close();
                     });
-                })
-                .listen(0, "127.0.0.1")
-                .await(10, TimeUnit.SECONDS);
-
-        HttpClient httpClient =
-                vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setReceiveBufferSize(4096));
-        Promise<Buffer> body = Promise.promise();
-        httpClient
-                .request(HttpMethod.GET, http.actualPort(), "127.0.0.1", "/")
-                .compose(r -> r.send())
-                .onSuccess(response -> {
-                    Buffer all = Buffer.buffer();
-                    response.pause();
-                    response.handler(all::appendBuffer);
-                    response.endHandler(v -> body.tryComplete(all));
-                    response.exceptionHandler(body::tryFail);
-                    vertx.setPeriodic(2, id -> {
-                        if (body.future().isComplete()) {
-                            vertx.cancelTimer(id);
-                        } else {
-                            response.fetch(1); // one read every 2 ms
-                        }
-                    });
-                })
-                .onFailure(body::tryFail);
-        Buffer received = body.future().await(60, TimeUnit.SECONDS);
+                },
+                2);
         ended.future().await(10, TimeUnit.SECONDS);
 
         opened.client().receive(received.getBytes());
@@ -265,58 +280,35 @@ class RecordOutboxTest {
         java.util.concurrent.atomic.AtomicInteger pauses = new java.util.concurrent.atomic.AtomicInteger();
         Promise<Void> ended = Promise.promise();
         RecordOutbox[] outbox = new RecordOutbox[1];
-        HttpServer http = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setSendBufferSize(4096))
-                .requestHandler(request -> {
-                    request.response().setChunked(true);
-                    outbox[0] = new RecordOutbox(
-                            opened.session(),
-                            request.response(),
-                            Vertx.currentContext(),
-                            () -> ended.tryComplete(),
-                            pauseBytes);
-                    outbox[0].queueRecords(opened.lastFlight());
-                    FramedChannel frames = new FramedChannel(vertx, outbox[0], opened.session(), padding);
-                    frames.throttle(new AnswerChannel.Throttle(
-                            () -> {
-                                paused.set(true);
-                                pauses.incrementAndGet();
-                            },
-                            () -> paused.set(false)));
-                    Thread.ofPlatform().start(() -> {
-                        for (int i = 0; i < lines; i++) {
-                            while (paused.get()) {
-                                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
-                            }
-                            frames.seal((i + ":" + filler + "\n").getBytes(StandardCharsets.UTF_8));
-                        }
-                        frames.close();
-                    });
-                })
-                .listen(0, "127.0.0.1")
-                .await(10, TimeUnit.SECONDS);
-
-        HttpClient httpClient =
-                vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setReceiveBufferSize(4096));
-        Promise<Buffer> body = Promise.promise();
-        httpClient
-                .request(HttpMethod.GET, http.actualPort(), "127.0.0.1", "/")
-                .compose(r -> r.send())
-                .onSuccess(response -> {
-                    Buffer all = Buffer.buffer();
-                    response.pause();
-                    response.handler(all::appendBuffer);
-                    response.endHandler(v -> body.tryComplete(all));
-                    response.exceptionHandler(body::tryFail);
-                    vertx.setPeriodic(3, id -> {
-                        if (body.future().isComplete()) {
-                            vertx.cancelTimer(id);
-                        } else {
-                            response.fetch(1);
-                        }
-                    });
-                })
-                .onFailure(body::tryFail);
-        byte[] received = body.future().await(60, TimeUnit.SECONDS).getBytes();
+        byte[] received = readSlowly(
+                        request -> {
+                            request.response().setChunked(true);
+                            outbox[0] = new RecordOutbox(
+                                    opened.session(),
+                                    request.response(),
+                                    Vertx.currentContext(),
+                                    () -> ended.tryComplete(),
+                                    pauseBytes);
+                            outbox[0].queueRecords(opened.lastFlight());
+                            FramedChannel frames = new FramedChannel(vertx, outbox[0], opened.session(), padding);
+                            frames.throttle(new AnswerChannel.Throttle(
+                                    () -> {
+                                        paused.set(true);
+                                        pauses.incrementAndGet();
+                                    },
+                                    () -> paused.set(false)));
+                            Thread.ofPlatform().start(() -> {
+                                for (int i = 0; i < lines; i++) {
+                                    while (paused.get()) {
+                                        java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                                    }
+                                    frames.seal((i + ":" + filler + "\n").getBytes(StandardCharsets.UTF_8));
+                                }
+                                frames.close();
+                            });
+                        },
+                        3)
+                .getBytes();
         ended.future().await(10, TimeUnit.SECONDS);
 
         // After the handshake's last flight: one record per frame, all of one size, then close_notify.

@@ -71,10 +71,14 @@ public final class Varint {
         };
     }
 
-    /** Thrown when input ends before a complete value; streaming decoders wait for more bytes. */
+    /**
+     * Thrown when input ends before a complete value; streaming decoders wait for more bytes. It is the ordinary
+     * outcome of a read that ran ahead of the network (several per streamed answer), not an error, so it carries no
+     * stack trace: filling one in costs more than decoding the whole chunk.
+     */
     public static final class TruncatedInputException extends Exception {
         public TruncatedInputException(String message) {
-            super(message);
+            super(message, null, false, false);
         }
     }
 }

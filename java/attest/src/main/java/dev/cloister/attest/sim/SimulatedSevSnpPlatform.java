@@ -20,9 +20,9 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
-import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,6 +38,7 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.util.BigIntegers;
 
 /**
  * A simulated SEV-SNP platform for machines without one: a software ARK → ASK → VCEK chain in AMD's formats
@@ -181,13 +182,14 @@ public final class SimulatedSevSnpPlatform {
         r[0x1EE] = 1;
         b.putLong(0x1F0, tcb);
         try {
-            Signature s = Signature.getInstance("SHA384withECDSAinP1363Format");
-            s.initSign(vcekKey.toPrivateKey(), random);
-            s.update(r, 0, AttestationReport.SIGNED_LENGTH);
-            byte[] rs = s.sign();
-            for (int i = 0; i < 48; i++) {
-                r[0x2A0 + i] = rs[47 - i];
-                r[0x2A0 + 72 + i] = rs[95 - i];
+            MessageDigest sha384 = MessageDigest.getInstance("SHA-384");
+            sha384.update(r, 0, AttestationReport.SIGNED_LENGTH);
+            BigInteger[] rs = vcekKey.signP384(sha384.digest(), random);
+            byte[] sigR = BigIntegers.asUnsignedByteArray(48, rs[0]);
+            byte[] sigS = BigIntegers.asUnsignedByteArray(48, rs[1]);
+            for (int i = 0; i < 48; i++) { // R and S little-endian, each in a 72-byte field
+                r[0x2A0 + i] = sigR[47 - i];
+                r[0x2A0 + 72 + i] = sigS[47 - i];
             }
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("ECDSA P-384 signing failed", e);

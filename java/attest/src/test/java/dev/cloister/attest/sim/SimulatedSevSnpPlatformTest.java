@@ -2,6 +2,7 @@ package dev.cloister.attest.sim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,6 +80,32 @@ class SimulatedSevSnpPlatformTest {
                 sim.chipIdHex(), java.util.HexFormat.of().formatHex(c.report().chipId()));
         AttestationResult r = AttestationVerifier.create().verify(NOW, e, sim.endorsements(), p);
         assertTrue(r.toJson().contains("\"root\":\"simulated\""), r.toJson());
+    }
+
+    /**
+     * The report signature is checked by an implementation other than the signer's (the JDK's, not BouncyCastle's),
+     * against the VCEK certificate's key: R and S little-endian in their 72-byte fields, over bytes [0, 0x2A0).
+     */
+    @Test
+    void theReportSignatureVerifiesWithTheJdk() throws Exception {
+        byte[] report =
+                sim.report(SimulatedReportRequest.of(REPORT_DATA, MEASUREMENT)).report();
+        java.security.PublicKey vcek = java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(new java.io.ByteArrayInputStream(sim.vcekDer()))
+                .getPublicKey();
+        byte[] p1363 = new byte[96];
+        for (int i = 0; i < 48; i++) {
+            p1363[47 - i] = report[0x2A0 + i];
+            p1363[95 - i] = report[0x2A0 + 72 + i];
+        }
+        java.security.Signature jdk = java.security.Signature.getInstance("SHA384withECDSAinP1363Format");
+        jdk.initVerify(vcek);
+        jdk.update(report, 0, AttestationReport.SIGNED_LENGTH);
+        assertTrue(jdk.verify(p1363));
+        report[0x50] ^= 1; // REPORT_DATA
+        jdk.initVerify(vcek);
+        jdk.update(report, 0, AttestationReport.SIGNED_LENGTH);
+        assertFalse(jdk.verify(p1363));
     }
 
     @Test

@@ -98,7 +98,8 @@ public final class LocalDeployment implements AutoCloseable {
             double relayRate,
             Duration deadline,
             AnswerPadding padding,
-            SimulatedCpu cpu) {
+            SimulatedCpu cpu,
+            Duration sessionIdle) {
         public static Options of(Path model, Path tokenizer) {
             return new Options(
                     model,
@@ -111,7 +112,8 @@ public final class LocalDeployment implements AutoCloseable {
                     100,
                     Duration.ofSeconds(60),
                     AnswerPadding.DEFAULT,
-                    SimulatedCpu.SEV_SNP);
+                    SimulatedCpu.SEV_SNP,
+                    Duration.ofSeconds(30));
         }
 
         /** How long an enclave lets one answer run before it cuts it short (default: a minute). */
@@ -127,7 +129,8 @@ public final class LocalDeployment implements AutoCloseable {
                     relayRate,
                     d,
                     padding,
-                    cpu);
+                    cpu,
+                    sessionIdle);
         }
 
         /** Requests per second the relay allows one client address (all of loopback is one address). */
@@ -143,7 +146,8 @@ public final class LocalDeployment implements AutoCloseable {
                     rate,
                     deadline,
                     padding,
-                    cpu);
+                    cpu,
+                    sessionIdle);
         }
 
         public Options withEnclaves(int n) {
@@ -158,7 +162,8 @@ public final class LocalDeployment implements AutoCloseable {
                     relayRate,
                     deadline,
                     padding,
-                    cpu);
+                    cpu,
+                    sessionIdle);
         }
 
         public Options withMaxOutputTokens(int n) {
@@ -173,7 +178,8 @@ public final class LocalDeployment implements AutoCloseable {
                     relayRate,
                     deadline,
                     padding,
-                    cpu);
+                    cpu,
+                    sessionIdle);
         }
 
         public Options withAttestation(AttestationMode mode) {
@@ -188,7 +194,8 @@ public final class LocalDeployment implements AutoCloseable {
                     relayRate,
                     deadline,
                     padding,
-                    cpu);
+                    cpu,
+                    sessionIdle);
         }
 
         public Options withSimRoots(Path dir) {
@@ -203,7 +210,8 @@ public final class LocalDeployment implements AutoCloseable {
                     relayRate,
                     deadline,
                     padding,
-                    cpu);
+                    cpu,
+                    sessionIdle);
         }
 
         /** How enclaves pad the answers clients ask to have padded (default: {@link AnswerPadding#DEFAULT}). */
@@ -219,7 +227,8 @@ public final class LocalDeployment implements AutoCloseable {
                     relayRate,
                     deadline,
                     p,
-                    cpu);
+                    cpu,
+                    sessionIdle);
         }
 
         /**
@@ -238,7 +247,28 @@ public final class LocalDeployment implements AutoCloseable {
                     relayRate,
                     deadline,
                     padding,
-                    c);
+                    c,
+                    sessionIdle);
+        }
+
+        /**
+         * How long an enclave keeps a session that waits between steps (default: 30 s); an answer in progress is never
+         * idle.
+         */
+        public Options withSessionIdle(Duration idle) {
+            return new Options(
+                    model,
+                    tokenizer,
+                    enclaves,
+                    threadsPerEnclave,
+                    maxOutputTokens,
+                    attestation,
+                    simRoots,
+                    relayRate,
+                    deadline,
+                    padding,
+                    cpu,
+                    idle);
         }
     }
 
@@ -591,7 +621,8 @@ public final class LocalDeployment implements AutoCloseable {
                         options.deadline(),
                         options.attestation(),
                         EnclaveVerticle.Config.defaults(loopback(), gatewayCredential)
-                                .withPadding(options.padding())),
+                                .withPadding(options.padding())
+                                .withIdle(options.sessionIdle())),
                 evidence,
                 registry,
                 clock,
