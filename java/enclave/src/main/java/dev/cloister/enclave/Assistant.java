@@ -107,6 +107,11 @@ final class Assistant {
         return limits;
     }
 
+    /** The longest one answer's generation can run: its deadline, plus the longest pause before it ends STALLED. */
+    Duration longestAnswer() {
+        return limits.deadline().plus(scheduler.config().maxPause());
+    }
+
     /** The name {@code /v1/models} lists and a chat completion must ask for. */
     String modelId() {
         return modelId;

@@ -34,6 +34,8 @@ public final class EnclaveSession {
     private volatile Instant lastUsed;
     /** From the request's arrival until its generation ends: an answer being generated is not idle. */
     private volatile boolean answering;
+    /** When the request arrived (meaningful while {@link #answering}). */
+    private volatile Instant answerSince;
 
     private boolean requestSeen;
     private boolean wiped;
@@ -64,6 +66,7 @@ public final class EnclaveSession {
         requestSeen = true;
         BinaryRequest request = BinaryRequest.decode(received, limits);
         keep(request.content());
+        answerSince = now;
         answering = true;
         return new Step(tls.takeOutgoing(), Optional.of(request));
     }
@@ -82,8 +85,8 @@ public final class EnclaveSession {
      */
     synchronized byte[] closeTls() {
         tls.close();
+        lastUsed = clock.instant(); // before answering: whoever sees the answer ended sees when
         answering = false;
-        lastUsed = clock.instant();
         return tls.takeOutgoing();
     }
 
@@ -93,8 +96,8 @@ public final class EnclaveSession {
      */
     void generationEnded() {
         if (answering) {
+            lastUsed = clock.instant(); // before answering: whoever sees the answer ended sees when
             answering = false;
-            lastUsed = clock.instant();
         }
     }
 
@@ -126,10 +129,16 @@ public final class EnclaveSession {
     /**
      * Whether the session has been idle since before {@code cutoff}: no request step and no answer record sealed since,
      * and no generation in progress (an answer is generated for as long as it takes; a reader that stops reading
-     * pauses the generation, which its own bound ends as {@code STALLED}).
+     * pauses the generation, which its own bound ends as {@code STALLED}). An answer still marked in progress whose
+     * request arrived before {@code answerCutoff} (later than any generation can run) counts as idle too: the backstop
+     * for an answer whose end was never signalled.
      */
-    boolean idleSince(Instant cutoff) {
-        return !answering && lastUsed.isBefore(cutoff);
+    boolean idleSince(Instant cutoff, Instant answerCutoff) {
+        if (answering) {
+            Instant since = answerSince;
+            return since != null && since.isBefore(answerCutoff);
+        }
+        return lastUsed.isBefore(cutoff);
     }
 
     Instant created() {

@@ -586,8 +586,10 @@ public final class EnclaveVerticle extends VerticleBase {
 
     private void expireIdle() {
         Instant cutoff = clock.instant().minus(config.idle());
+        // No generation outlives its deadline plus one pause (longer pauses end it as STALLED).
+        Instant answerCutoff = cutoff.minus(assistant.longestAnswer());
         sessions.forEach((id, session) -> {
-            if (session.idleSince(cutoff)) end(id);
+            if (session.idleSince(cutoff, answerCutoff)) end(id);
         });
     }
 }

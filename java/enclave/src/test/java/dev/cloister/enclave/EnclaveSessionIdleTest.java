@@ -24,6 +24,9 @@ import org.junit.jupiter.api.Timeout;
 class EnclaveSessionIdleTest {
 
     static final Duration IDLE = Duration.ofSeconds(30);
+    /** The longest an answer's generation may run (deadline plus one pause) in these tests. */
+    static final Duration LONGEST_ANSWER = Duration.ofHours(2);
+
     static final BhttpLimits LIMITS = new BhttpLimits(1 << 20, 16 << 10, 64, 1 << 20, 0);
 
     /** The system clock, moved forward by hand (the TLS handshake's own deadline reads the system clock). */
@@ -50,14 +53,18 @@ class EnclaveSessionIdleTest {
         }
     }
 
+    static boolean idle(EnclaveSession session, Instant cutoff) {
+        return session.idleSince(cutoff, cutoff.minus(LONGEST_ANSWER));
+    }
+
     @Test
     void aSessionWaitingForItsRequestIsIdleFromItsLastStep() throws Exception {
         MovableClock clock = new MovableClock();
         EnclaveSession session = RecordOutboxTest.handshake(clock).session();
         Instant lastStep = session.lastUsed();
-        assertFalse(session.idleSince(lastStep));
+        assertFalse(idle(session, lastStep));
         clock.advance(IDLE.plusSeconds(1));
-        assertTrue(session.idleSince(clock.instant().minus(IDLE)));
+        assertTrue(idle(session, clock.instant().minus(IDLE)));
     }
 
     @Test
@@ -80,25 +87,50 @@ class EnclaveSessionIdleTest {
 
         // An answer that streams for an hour: no step arrives meanwhile, and the session is not idle.
         clock.advance(Duration.ofHours(1));
-        assertFalse(session.idleSince(clock.instant().minus(IDLE)));
+        assertFalse(idle(session, clock.instant().minus(IDLE)));
 
         // The generation ends; a record sealed after it (a padded answer's frame) still counts as activity.
         session.generationEnded();
         clock.advance(IDLE.minusSeconds(1));
         session.seal(new byte[] {'x'});
         clock.advance(IDLE.minusSeconds(1));
-        assertFalse(session.idleSince(clock.instant().minus(IDLE)));
+        assertFalse(idle(session, clock.instant().minus(IDLE)));
 
         // The answer is all sealed now; its last records wait for the reader, and idle time counts from here.
         Instant before = clock.instant();
         session.closeTls();
         Instant answered = session.lastUsed();
         assertFalse(answered.isBefore(before));
-        assertFalse(session.idleSince(answered));
-        assertTrue(session.idleSince(answered.plusNanos(1)));
+        assertFalse(idle(session, answered));
+        assertTrue(idle(session, answered.plusNanos(1)));
         clock.advance(IDLE.minusSeconds(1));
-        assertFalse(session.idleSince(clock.instant().minus(IDLE)));
+        assertFalse(idle(session, clock.instant().minus(IDLE)));
         clock.advance(Duration.ofSeconds(2));
-        assertTrue(session.idleSince(clock.instant().minus(IDLE)));
+        assertTrue(idle(session, clock.instant().minus(IDLE)));
+    }
+
+    @Test
+    void anAnswerWhoseEndIsNeverSignalledEndsOnceLongerThanAnyGenerationCanRun() throws Exception {
+        MovableClock clock = new MovableClock();
+        RecordOutboxTest.Opened opened = RecordOutboxTest.handshake(clock);
+        EnclaveSession session = opened.session();
+        opened.client()
+                .send(BinaryRequest.of(
+                                "POST",
+                                "https",
+                                "enclave.invalid",
+                                "/v1/chat/completions",
+                                FieldSection.EMPTY,
+                                "{}".getBytes(StandardCharsets.UTF_8))
+                        .encode());
+        assertTrue(session.receive(opened.client().takeOutgoing(), clock.instant(), LIMITS)
+                .request()
+                .isPresent());
+
+        // Neither generationEnded nor closeTls comes (the answer failed before its outbox closed).
+        clock.advance(LONGEST_ANSWER.plus(IDLE).minusSeconds(1));
+        assertFalse(idle(session, clock.instant().minus(IDLE)));
+        clock.advance(Duration.ofSeconds(2));
+        assertTrue(idle(session, clock.instant().minus(IDLE)), "the backstop ends it");
     }
 }

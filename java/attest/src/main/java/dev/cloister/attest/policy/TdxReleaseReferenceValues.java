@@ -6,7 +6,9 @@ import dev.cloister.attest.tdx.TdxClaims;
 import dev.cloister.attest.tdx.TdxEndorsements;
 import dev.cloister.attest.tdx.TdxEvidence;
 import dev.cloister.attest.tdx.TdxPolicy;
+import dev.cloister.attest.tdx.TdxQuote;
 import dev.cloister.attest.tdx.TdxVerifier;
+import dev.cloister.base.Bytes;
 import dev.cloister.ledger.entry.ReleaseManifest;
 import dev.cloister.ledger.entry.TdxPlatform;
 import dev.cloister.ledger.entry.TdxRuntime;
@@ -52,6 +54,14 @@ public record TdxReleaseReferenceValues(String release, TdxPlatform platform, Td
                         new ReferenceValue.Digests(List.of(runtime.rtmr1())),
                         new ReferenceValue.Digests(List.of(runtime.rtmr2())),
                         new ReferenceValue.Skip()));
+    }
+
+    /** Whether {@code quote} (already verified) holds exactly these MRTD, RTMR0, RTMR1 and RTMR2. */
+    public boolean matches(TdxQuote quote) {
+        return platform.mrtd().equals(Bytes.of(quote.mrTd()))
+                && platform.rtmr0().equals(Bytes.of(quote.rtmr(0)))
+                && runtime.rtmr1().equals(Bytes.of(quote.rtmr(1)))
+                && runtime.rtmr2().equals(Bytes.of(quote.rtmr(2)));
     }
 
     /** Where a quote was accepted: the claims, and the release and platform whose values it matches. */

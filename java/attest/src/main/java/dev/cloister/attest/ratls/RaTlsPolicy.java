@@ -70,9 +70,13 @@ public record RaTlsPolicy(
             if (releases.isEmpty()) {
                 throw new IllegalArgumentException("an RA-TLS policy for TDX must name the accepted releases");
             }
-            if (!(base.tcb() instanceof TdxPolicy.TcbStatusIn)) {
+            if (!(base.tcb() instanceof TdxPolicy.TcbStatusIn t)) {
                 throw new IllegalArgumentException(
                         "an RA-TLS policy for TDX must require a TCB status from Intel's collateral");
+            }
+            if (t.collateralMaxAge().isEmpty()) {
+                // As for AMD's CRL: stapled collateral at most a week old unless the policy says otherwise.
+                base = base.withTcb(t.withCollateralMaxAge(RevocationCheck.DEFAULT_MAX_AGE));
             }
         }
     }

@@ -344,9 +344,7 @@ public final class RaTlsVerifier {
 
     /** The launch measurement the CPU report carries (SEV-SNP), which names the logged release the peer runs. */
     private static Optional<Bytes> launchMeasurement(AttestationResult cpu) {
-        return cpu.claims() instanceof SevSnpClaims c
-                ? Optional.of(Bytes.of(c.measurement()))
-                : Optional.empty();
+        return cpu.claims() instanceof SevSnpClaims c ? Optional.of(Bytes.of(c.measurement())) : Optional.empty();
     }
 
     /**

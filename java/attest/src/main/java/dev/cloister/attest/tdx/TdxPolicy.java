@@ -4,9 +4,11 @@ import dev.cloister.attest.Platform;
 import dev.cloister.attest.Policy;
 import dev.cloister.attest.ReferenceValue;
 import dev.cloister.base.Bytes;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -96,21 +98,43 @@ public record TdxPolicy(
      * @param minimumTcbEvaluationDataNumber the TCB info's and the QE identity's {@code tcbEvaluationDataNumber} must
      *     each be at least this (0: any)
      */
-    public record TcbStatusIn(Set<TcbStatus> accepted, int minimumTcbEvaluationDataNumber) implements TcbRequirement {
+    public record TcbStatusIn(
+            Set<TcbStatus> accepted, int minimumTcbEvaluationDataNumber, Optional<Duration> collateralMaxAge)
+            implements TcbRequirement {
         public TcbStatusIn {
             Objects.requireNonNull(accepted, "accepted");
+            Objects.requireNonNull(collateralMaxAge, "collateralMaxAge");
             if (accepted.isEmpty() || accepted.contains(TcbStatus.REVOKED)) {
                 throw new IllegalArgumentException("accepted TCB statuses: at least one, never Revoked");
             }
             if (minimumTcbEvaluationDataNumber < 0) {
                 throw new IllegalArgumentException("minimumTcbEvaluationDataNumber must be >= 0");
             }
+            if (collateralMaxAge.isPresent()
+                    && (collateralMaxAge.get().isNegative()
+                            || collateralMaxAge.get().isZero())) {
+                throw new IllegalArgumentException("collateralMaxAge must be positive, got " + collateralMaxAge.get());
+            }
             accepted = Set.copyOf(EnumSet.copyOf(accepted));
+        }
+
+        /** These statuses, from collateral of at least this TCB evaluation data number, of any age while current. */
+        public TcbStatusIn(Set<TcbStatus> accepted, int minimumTcbEvaluationDataNumber) {
+            this(accepted, minimumTcbEvaluationDataNumber, Optional.empty());
         }
 
         /** These statuses, from collateral of any TCB evaluation data number. */
         public TcbStatusIn(Set<TcbStatus> accepted) {
             this(accepted, 0);
+        }
+
+        /**
+         * The same, and each piece of collateral issued no more than {@code maxAge} before now: the Root CA and PCK
+         * CRLs by their thisUpdate, the TCB info and the QE identity by their issueDate (Intel's nextUpdate is about a
+         * month out: within it, an old copy could hide a revocation or a TCB recovery issued since).
+         */
+        public TcbStatusIn withCollateralMaxAge(Duration maxAge) {
+            return new TcbStatusIn(accepted, minimumTcbEvaluationDataNumber, Optional.of(maxAge));
         }
 
         /** Only {@link TcbStatus#UP_TO_DATE}. */

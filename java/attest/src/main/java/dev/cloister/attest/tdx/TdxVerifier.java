@@ -6,6 +6,7 @@ import dev.cloister.base.Hex;
 import java.security.PublicKey;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -154,6 +155,8 @@ public final class TdxVerifier {
         try {
             rootCrl = pki.crl(now, c.rootCrl(), root, "Root CA CRL");
             X509CRL pckCrl = pki.crl(now, c.pckCrl(), pckCa, "PCK CRL");
+            fresh(now, rootCrl.getThisUpdate().toInstant(), policy, "Root CA CRL");
+            fresh(now, pckCrl.getThisUpdate().toInstant(), policy, "PCK CRL");
             IntelSgxPki.notRevoked(pckCrl, pck, "PCK CRL");
             for (int i = 1; i < pckChain.size() - 1; i++) {
                 IntelSgxPki.notRevoked(rootCrl, pckChain.get(i), "Root CA CRL");
@@ -184,6 +187,7 @@ public final class TdxVerifier {
                         tcbInfo.pceId().hex());
             }
             current(now, tcbInfo.issueDate(), tcbInfo.nextUpdate(), "TCB info");
+            fresh(now, tcbInfo.issueDate(), policy, "TCB info");
         } catch (AttestationException e) {
             throw e.whileDoing("verifying Intel's TCB info");
         }
@@ -194,6 +198,7 @@ public final class TdxVerifier {
                     now, c.qeIdentity(), "enclaveIdentity", c.qeIdentityIssuerChain(), root, rootCrl, policy);
             qe = parsed(qeIdentities, signed, QeIdentity::parse);
             current(now, qe.issueDate(), qe.nextUpdate(), "QE identity");
+            fresh(now, qe.issueDate(), policy, "QE identity");
             qeLevel = qe.evaluate(q.qeReport());
         } catch (AttestationException e) {
             throw e.whileDoing("appraising the QE report against Intel's QE identity");
@@ -277,6 +282,18 @@ public final class TdxVerifier {
         }
         cache.put(key, t);
         return t;
+    }
+
+    /** Refuses collateral issued longer ago than the policy's {@link TdxPolicy.TcbStatusIn#collateralMaxAge}. */
+    private static void fresh(Instant now, Instant issued, TdxPolicy policy, String what) throws AttestationException {
+        if (policy.tcb() instanceof TdxPolicy.TcbStatusIn t
+                && t.collateralMaxAge().isPresent()) {
+            Duration maxAge = t.collateralMaxAge().get();
+            if (issued.isBefore(now.minus(maxAge))) {
+                throw new AttestationException(what + " was issued " + issued + ", more than " + maxAge + " before "
+                        + now + " (the policy's largest collateral age)");
+            }
+        }
     }
 
     private static void current(Instant now, Instant issued, Instant nextUpdate, String what)

@@ -260,6 +260,26 @@ class RaTlsTdxTest {
     }
 
     @Test
+    void collateralOlderThanAWeekIsRefusedThoughStillCurrent() throws Exception {
+        // Issued ten days ago, nextUpdate twenty days ahead: current by Intel's dates, but a stale copy could hide a
+        // PCK revocation or a TCB recovery published since.
+        RaTlsException x = refused(
+                RaTlsFixture.client(accepted()),
+                forging(r -> {
+                    RaTlsEvidence genuine =
+                            enclave.forServerHandshake(r).certificate().evidence();
+                    return enclave.credential(withCpu(
+                            r,
+                            genuine.bundle().cpu(),
+                            EvidenceBundle.tdxCollateral(
+                                    tdx.collateral(Instant.now().minus(Duration.ofDays(9)), TcbStatus.UP_TO_DATE, false)
+                                            .parts())));
+                }),
+                RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
+        assertTrue(x.getMessage().contains("largest collateral age"), x.getMessage());
+    }
+
+    @Test
     void quoteFromAnUntrustedRoot() throws Exception {
         RaTlsPolicy realIntelOnly = RaTlsPolicy.acceptingTdxReleases(
                 new RaTlsPolicy.TdxReleases(

@@ -76,17 +76,18 @@ public final class LocalDeployment implements AutoCloseable {
     public static final String ORIGIN = "gateway.cloister.invalid";
     private static final String LOG_ORIGIN = "ledger.cloister.invalid/demo";
 
-    /** What to start. */
-    /**
-     * @param simRoots where the simulated vendor roots are kept (created at first use: RSA-4096 keys take seconds), or
-     *                 null for a directory inside the deployment's
-     */
     /** Which CPU the simulated enclaves run on. */
     public enum SimulatedCpu {
         SEV_SNP,
         TDX
     }
 
+    /**
+     * What to start.
+     *
+     * @param simRoots where the simulated vendor roots are kept (created at first use: RSA-4096 keys take seconds), or
+     *                 null for a directory inside the deployment's
+     */
     public record Options(
             Path model,
             Path tokenizer,

@@ -77,6 +77,12 @@ class PrivateTdxSessionTest {
                         .formatHex(SimulatedTdxPlatform.TdRegisters.standingFor(ReleaseMeasurement.ofRunningBuild())
                                 .mrTd()),
                 answer.logEntry().enclave().measurement());
+        assertNotNull(
+                answer.logEntry().enclave().release(),
+                "the release whose four registers the quote matched is named in the request log");
+        assertTrue(
+                answer.logEntry().enclave().release().contains("ledger index"),
+                answer.logEntry().enclave().release());
         assertNotNull(answer.logEntry().enclave().tcb(), "the TCB level from Intel-format collateral");
         assertTrue(
                 answer.logEntry().enclave().tcb().contains("UpToDate"),

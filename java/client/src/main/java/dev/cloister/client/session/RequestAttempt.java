@@ -11,6 +11,7 @@ import dev.cloister.client.log.RequestLogEntry;
 import dev.cloister.ledger.witness.WitnessPolicy;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /** What one request established so far: the facts its request-log entry records, whatever the outcome. */
 final class RequestAttempt {
@@ -75,11 +76,20 @@ final class RequestAttempt {
                 tdx.tcbLevel().map(level -> String.valueOf(level.toJsonMap())).orElse(null);
             default -> null;
         };
-        String release = measurement == null
-                ? null
-                : dev.cloister.client.keys.ReleaseTransparency.find(releases, measurement)
-                        .map(r -> r.name() + " (ledger index " + r.ledgerIndex() + ")")
-                        .orElse(null);
+        // A TDX quote names its release by all four registers (MRTD is the firmware's, shared by every release).
+        Optional<dev.cloister.client.keys.ReleaseTransparency.PublishedRelease> published = switch (cpu) {
+            case TdxClaims tdx ->
+                releases.stream()
+                        .filter(r -> r.tdxReferenceValues().stream().anyMatch(v -> v.matches(tdx.quote())))
+                        .findFirst();
+            default ->
+                measurement == null
+                        ? Optional.empty()
+                        : dev.cloister.client.keys.ReleaseTransparency.find(releases, measurement);
+        };
+        String release = published
+                .map(r -> r.name() + " (ledger index " + r.ledgerIndex() + ")")
+                .orElse(null);
         List<RequestLogEntry.Gpu> gpus = attestation.gpus().stream()
                 .map(AttestationResult::claims)
                 .filter(NvidiaGpuClaims.class::isInstance)

@@ -118,6 +118,11 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     /** Starts a scheduler thread driving {@code engine} (which the caller keeps and closes). */
+    /** The limits this scheduler runs under. */
+    public SchedulerConfig config() {
+        return config;
+    }
+
     public static BatchScheduler start(InferenceEngine engine, Tokenizer tokenizer, SchedulerConfig config) {
         return start(engine, tokenizer, config, InstantSource.system(), Step.Observer.NONE);
     }
