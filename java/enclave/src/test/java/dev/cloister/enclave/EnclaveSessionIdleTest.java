@@ -72,18 +72,7 @@ class EnclaveSessionIdleTest {
         MovableClock clock = new MovableClock();
         RecordOutboxTest.Opened opened = RecordOutboxTest.handshake(clock);
         EnclaveSession session = opened.session();
-        byte[] request = BinaryRequest.of(
-                        "POST",
-                        "https",
-                        "enclave.invalid",
-                        "/v1/chat/completions",
-                        FieldSection.EMPTY,
-                        "{}".getBytes(StandardCharsets.UTF_8))
-                .encode();
-        opened.client().send(request);
-        assertTrue(session.receive(opened.client().takeOutgoing(), clock.instant(), LIMITS)
-                .request()
-                .isPresent());
+        sendRequest(opened, clock);
 
         // An answer that streams for an hour: no step arrives meanwhile, and the session is not idle.
         clock.advance(Duration.ofHours(1));
@@ -114,6 +103,17 @@ class EnclaveSessionIdleTest {
         MovableClock clock = new MovableClock();
         RecordOutboxTest.Opened opened = RecordOutboxTest.handshake(clock);
         EnclaveSession session = opened.session();
+        sendRequest(opened, clock);
+
+        // Neither generationEnded nor closeTls comes (the answer failed before its outbox closed).
+        clock.advance(LONGEST_ANSWER.plus(IDLE).minusSeconds(1));
+        assertFalse(idle(session, clock.instant().minus(IDLE)));
+        clock.advance(Duration.ofSeconds(2));
+        assertTrue(idle(session, clock.instant().minus(IDLE)), "the backstop ends it");
+    }
+
+    /** The client sends a whole request; the session decodes it (its answer is then in progress). */
+    static void sendRequest(RecordOutboxTest.Opened opened, Clock clock) throws Exception {
         opened.client()
                 .send(BinaryRequest.of(
                                 "POST",
@@ -123,14 +123,9 @@ class EnclaveSessionIdleTest {
                                 FieldSection.EMPTY,
                                 "{}".getBytes(StandardCharsets.UTF_8))
                         .encode());
-        assertTrue(session.receive(opened.client().takeOutgoing(), clock.instant(), LIMITS)
+        assertTrue(opened.session()
+                .receive(opened.client().takeOutgoing(), clock.instant(), LIMITS)
                 .request()
                 .isPresent());
-
-        // Neither generationEnded nor closeTls comes (the answer failed before its outbox closed).
-        clock.advance(LONGEST_ANSWER.plus(IDLE).minusSeconds(1));
-        assertFalse(idle(session, clock.instant().minus(IDLE)));
-        clock.advance(Duration.ofSeconds(2));
-        assertTrue(idle(session, clock.instant().minus(IDLE)), "the backstop ends it");
     }
 }

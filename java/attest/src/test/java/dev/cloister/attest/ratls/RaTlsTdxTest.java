@@ -17,6 +17,7 @@ import dev.cloister.attest.policy.TdxReleaseReferenceValues;
 import dev.cloister.attest.sim.SimulatedTdxPlatform;
 import dev.cloister.attest.tdx.TcbStatus;
 import dev.cloister.attest.tdx.TdxClaims;
+import dev.cloister.attest.tdx.TdxCollateral;
 import dev.cloister.attest.tdx.TdxPolicy;
 import dev.cloister.attest.tdx.TdxQuote;
 import dev.cloister.base.Bytes;
@@ -227,35 +228,13 @@ class RaTlsTdxTest {
 
     @Test
     void tcbStatusNotAccepted() throws Exception {
-        RaTlsException x = refused(
-                RaTlsFixture.client(accepted()),
-                forging(r -> {
-                    RaTlsEvidence genuine =
-                            enclave.forServerHandshake(r).certificate().evidence();
-                    return enclave.credential(withCpu(
-                            r,
-                            genuine.bundle().cpu(),
-                            EvidenceBundle.tdxCollateral(tdx.collateral(Instant.now(), TcbStatus.OUT_OF_DATE, false)
-                                    .parts())));
-                }),
-                RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
+        RaTlsException x = refusedWithCollateral(tdx.collateral(Instant.now(), TcbStatus.OUT_OF_DATE, false));
         assertTrue(x.getMessage().contains("TCB status"), x.getMessage());
     }
 
     @Test
     void revokedPckCertificate() throws Exception {
-        RaTlsException x = refused(
-                RaTlsFixture.client(accepted()),
-                forging(r -> {
-                    RaTlsEvidence genuine =
-                            enclave.forServerHandshake(r).certificate().evidence();
-                    return enclave.credential(withCpu(
-                            r,
-                            genuine.bundle().cpu(),
-                            EvidenceBundle.tdxCollateral(tdx.collateral(Instant.now(), TcbStatus.UP_TO_DATE, true)
-                                    .parts())));
-                }),
-                RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
+        RaTlsException x = refusedWithCollateral(tdx.collateral(Instant.now(), TcbStatus.UP_TO_DATE, true));
         assertTrue(x.getMessage().contains("revoked"), x.getMessage());
     }
 
@@ -263,19 +242,8 @@ class RaTlsTdxTest {
     void collateralOlderThanAWeekIsRefusedThoughStillCurrent() throws Exception {
         // Issued ten days ago, nextUpdate twenty days ahead: current by Intel's dates, but a stale copy could hide a
         // PCK revocation or a TCB recovery published since.
-        RaTlsException x = refused(
-                RaTlsFixture.client(accepted()),
-                forging(r -> {
-                    RaTlsEvidence genuine =
-                            enclave.forServerHandshake(r).certificate().evidence();
-                    return enclave.credential(withCpu(
-                            r,
-                            genuine.bundle().cpu(),
-                            EvidenceBundle.tdxCollateral(
-                                    tdx.collateral(Instant.now().minus(Duration.ofDays(9)), TcbStatus.UP_TO_DATE, false)
-                                            .parts())));
-                }),
-                RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
+        RaTlsException x = refusedWithCollateral(
+                tdx.collateral(Instant.now().minus(Duration.ofDays(9)), TcbStatus.UP_TO_DATE, false));
         assertTrue(x.getMessage().contains("largest collateral age"), x.getMessage());
     }
 
@@ -325,5 +293,18 @@ class RaTlsTdxTest {
         assertThrows(
                 IllegalArgumentException.class,
                 () -> new RaTlsPolicy.TdxReleases(tdx.insecurePolicy(), List.of(release(MRTD, RTMR0, RTMR1, RTMR2))));
+    }
+
+    /** The genuine quote stapled with {@code collateral} instead of its own: refused as CPU evidence. */
+    private static RaTlsException refusedWithCollateral(TdxCollateral collateral) throws Exception {
+        return refused(
+                RaTlsFixture.client(accepted()),
+                forging(r -> {
+                    RaTlsEvidence genuine =
+                            enclave.forServerHandshake(r).certificate().evidence();
+                    return enclave.credential(
+                            withCpu(r, genuine.bundle().cpu(), EvidenceBundle.tdxCollateral(collateral.parts())));
+                }),
+                RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
     }
 }
