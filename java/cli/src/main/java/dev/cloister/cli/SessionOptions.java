@@ -11,6 +11,7 @@ import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.note.VerifierKey;
 import dev.cloister.ledger.witness.CosignatureVerifier;
 import dev.cloister.ledger.witness.WitnessPolicy;
+import dev.cloister.operator.CpuPlatformChoice;
 import dev.cloister.operator.SimulatedTeeRoots;
 import dev.cloister.server.command.Arguments;
 import dev.cloister.server.command.UsageException;
@@ -91,6 +92,14 @@ public final class SessionOptions {
             paramLabel = "DIR",
             description = "Accept the simulated platform whose roots are in this directory (development only)")
     Path simRoots;
+
+    @Option(
+            names = "--cpu-platform",
+            defaultValue = "sev-snp",
+            description = "The CPU TEEs an enclave may attest with: sev-snp, tdx (a TDX platform of a published"
+                    + " release, TCB status UpToDate) or any; tdx and any need --insecure-simulated-tee for now: the"
+                    + " releases' GPU counts and RIMs are keyed by SEV-SNP launch digests (default: ${DEFAULT-VALUE})")
+    String cpuPlatform;
 
     @Option(names = "--log-file", description = "The request log (default: ~/.local/share/cloister/request-log.jsonl)")
     Path logFile;
@@ -226,12 +235,22 @@ public final class SessionOptions {
         } catch (java.io.IOException e) {
             throw new UsageException("--checkpoint-dir " + checkpointPath, e.getMessage());
         }
+        CpuPlatformChoice platforms = CpuPlatformChoice.parse(cpuPlatform);
         SevSnpPolicy cpu;
         RaTlsPolicy.GpuRequirement gpu;
+        java.util.Optional<dev.cloister.attest.tdx.TdxPolicy> tdx = java.util.Optional.empty();
         if (simRoots != null) {
-            SimulatedTeeRoots roots = SimulatedTeeRoots.open("--insecure-simulated-tee", simRoots);
+            SimulatedTeeRoots roots = SimulatedTeeRoots.open("--insecure-simulated-tee", simRoots, platforms);
             cpu = roots.cpu();
+            tdx = roots.tdx();
             gpu = new RaTlsPolicy.RequireGpu(roots.gpu(), Duration.ofMinutes(5));
+        } else if (platforms.acceptsTdx()) {
+            // A real TD's GPUs: the releases' gpu_count and GPU RIMs are keyed by SEV-SNP launch digests, so a policy
+            // that takes them from the ledger (ByRelease, PublishedRims) refuses every TD (java/attest/RA-TLS.md).
+            throw new UsageException(
+                    CpuPlatformChoice.OPTION + " " + platforms,
+                    "needs --insecure-simulated-tee: on real hardware a TD's GPU count and RIMs cannot be taken from"
+                            + " the releases yet (they are keyed by SEV-SNP launch digests)");
         } else {
             // Genuine AMD, hardened host (SMT off, VMPL 0), and at least the TCB floors this build ships
             // (AMD-SB-3019 and later bulletins; TcbFloors.shipped()).
@@ -275,6 +294,13 @@ public final class SessionOptions {
                 builder.platformPolicyKey(VerifierKey.parse(platformPolicyVkey).noteVerifier());
             } catch (dev.cloister.ledger.FormatException e) {
                 throw new UsageException("--platform-policy-vkey " + platformPolicyVkey, e.getMessage());
+            }
+        }
+        if (tdx.isPresent()) {
+            if (platforms.acceptsSevSnp()) {
+                builder.platformTdx(tdx.get());
+            } else {
+                builder.platformTdxOnly(tdx.get());
             }
         }
         return noPadding ? builder.noPadding() : builder.padding(buckets);

@@ -2,11 +2,16 @@ package dev.cloister.operator;
 
 import dev.cloister.attest.AttestationVerifier;
 import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
+import dev.cloister.attest.policy.TdxReleaseReferenceValues;
 import dev.cloister.attest.ratls.KeyExchange;
 import dev.cloister.attest.ratls.RaTlsClient;
 import dev.cloister.attest.ratls.RaTlsPolicy;
 import dev.cloister.attest.sevsnp.SevSnpPolicy;
+import dev.cloister.attest.tdx.TdxPolicy;
+import dev.cloister.base.Bytes;
 import dev.cloister.base.SecretBytes;
+import dev.cloister.ledger.entry.TdxPlatform;
+import dev.cloister.ledger.entry.TdxRuntime;
 import dev.cloister.ledger.note.Ed25519NoteSigner;
 import dev.cloister.operator.gateway.GatewayConfig;
 import dev.cloister.operator.gateway.KeyIdReservations;
@@ -169,6 +174,20 @@ public final class GatewayCommand implements Callable<Integer> {
     List<String> releases;
 
     @Option(
+            names = "--tdx-release",
+            paramLabel = "MRTD:RTMR0:RTMR1:RTMR2",
+            description = "With --cpu-platform tdx or any: an accepted TD's registers (four 96-hex values: MRTD and"
+                    + " RTMR0 of its host platform, RTMR1 and RTMR2 of its release); repeatable")
+    List<String> tdxReleases;
+
+    @Option(
+            names = "--cpu-platform",
+            defaultValue = "sev-snp",
+            description = "The CPU TEEs enclaves may attest with: sev-snp (--release launch digests), tdx"
+                    + " (--tdx-release registers, TCB status UpToDate) or any (default: ${DEFAULT-VALUE})")
+    String cpuPlatform;
+
+    @Option(
             names = "--insecure-simulated-tee",
             paramLabel = "DIR",
             description =
@@ -238,19 +257,38 @@ public final class GatewayCommand implements Callable<Integer> {
         if (sessions && echo) {
             throw new ParameterException(spec.commandLine(), "--enclave and --echo exclude each other");
         }
+        CpuPlatformChoice platforms = CpuPlatformChoice.parse(cpuPlatform);
         List<byte[]> accepted = List.of();
+        List<TdxReleaseReferenceValues> acceptedTdx = List.of();
         SimulatedTeeRoots simulated = null;
         if (sessions) {
-            if (releases == null || releases.isEmpty()) {
+            if (platforms.acceptsSevSnp() && (releases == null || releases.isEmpty())) {
                 throw new ParameterException(
                         spec.commandLine(),
                         "--enclave and --members-listen need at least one --release measurement to accept");
             }
+            if (!platforms.acceptsSevSnp() && releases != null && !releases.isEmpty()) {
+                throw new UsageException("--release", "names SEV-SNP launch digests, which --cpu-platform tdx refuses");
+            }
+            if (platforms.acceptsTdx() && (tdxReleases == null || tdxReleases.isEmpty())) {
+                throw new UsageException(
+                        CpuPlatformChoice.OPTION + " " + platforms, "needs at least one --tdx-release to accept");
+            }
             if (enclaves != null) enclaves.forEach((id, url) -> Arguments.webUrl("--enclave", url));
-            accepted = releases.stream()
-                    .map(r -> Arguments.hex("--release", r, 48))
-                    .toList();
-            simulated = simRoots == null ? null : SimulatedTeeRoots.open("--insecure-simulated-tee", simRoots);
+            accepted = releases == null
+                    ? List.of()
+                    : releases.stream()
+                            .map(r -> Arguments.hex("--release", r, 48))
+                            .toList();
+            acceptedTdx = tdxReleases == null
+                    ? List.of()
+                    : tdxReleases.stream().map(GatewayCommand::tdxRelease).toList();
+            simulated =
+                    simRoots == null ? null : SimulatedTeeRoots.open("--insecure-simulated-tee", simRoots, platforms);
+        }
+        if (tdxReleases != null && !tdxReleases.isEmpty() && !(sessions && platforms.acceptsTdx())) {
+            throw new UsageException(
+                    "--tdx-release", "needs --cpu-platform tdx or any, and --enclave or --members-listen");
         }
         if (keyLifetime.isNegative() || keyLifetime.isZero()) {
             throw new UsageException("--key-lifetime " + keyLifetime, "must be positive");
@@ -288,7 +326,7 @@ public final class GatewayCommand implements Callable<Integer> {
                     kemId,
                     submitter,
                     tokenKeys,
-                    sessions ? attestation(accepted, simulated) : null,
+                    sessions ? attestation(platforms, accepted, acceptedTdx, simulated) : null,
                     handleKey,
                     membersSecret,
                     enclaveCredential,
@@ -437,19 +475,55 @@ public final class GatewayCommand implements Callable<Integer> {
         return TokenChallenge.of(TokenType.VOPRF_P384_SHA384, issuerName, new byte[0], List.of(origin));
     }
 
-    /** The RA-TLS client that attests each enclave before it joins the pool (re-attested every 30 s). */
-    private static RaTlsClient attestation(List<byte[]> accepted, SimulatedTeeRoots simulated) {
+    /**
+     * {@code --tdx-release MRTD:RTMR0:RTMR1:RTMR2}: one accepted TD's registers (its host platform's MRTD and RTMR0, its
+     * release's RTMR1 and RTMR2), named after the option's value in verdicts.
+     */
+    static TdxReleaseReferenceValues tdxRelease(String value) {
+        String[] parts = value.split(":", -1);
+        if (parts.length != 4) {
+            throw new UsageException("--tdx-release " + value, "want MRTD:RTMR0:RTMR1:RTMR2 (four 96-hex values)");
+        }
+        List<Bytes> registers = Arrays.stream(parts)
+                .map(p -> Bytes.of(Arguments.hex("--tdx-release " + value + ":", p, 48)))
+                .toList();
+        return new TdxReleaseReferenceValues(
+                "--tdx-release",
+                new TdxPlatform("--tdx-release", "--tdx-release", registers.get(0), registers.get(1)),
+                new TdxRuntime(registers.get(2), registers.get(3)));
+    }
+
+    /**
+     * The RA-TLS client that attests each enclave before it joins the pool (re-attested every 30 s): SEV-SNP reports of
+     * the {@code accepted} launch digests, TDX quotes of the {@code acceptedTdx} registers with TCB status UpToDate, or
+     * either, as {@code platforms} says; one GPU each.
+     */
+    private static RaTlsClient attestation(
+            CpuPlatformChoice platforms,
+            List<byte[]> accepted,
+            List<TdxReleaseReferenceValues> acceptedTdx,
+            SimulatedTeeRoots simulated) {
         SevSnpPolicy cpu;
+        TdxPolicy tdx;
         RaTlsPolicy.GpuRequirement gpu;
         if (simulated != null) {
             cpu = simulated.cpu();
+            tdx = simulated.tdx().orElse(null);
             gpu = new RaTlsPolicy.RequireGpu(simulated.gpu(), Duration.ofMinutes(5));
         } else {
             cpu = SevSnpPolicy.genuineAmd();
+            tdx = CpuPlatformChoice.genuineIntelUpToDate();
             gpu = new RaTlsPolicy.RequireGpu(NvidiaGpuPolicy.genuineNvidia(), Duration.ofMinutes(5));
         }
+        RaTlsPolicy policy = switch (platforms) {
+            case SEV_SNP -> RaTlsPolicy.acceptingReleases(cpu, accepted, gpu);
+            case TDX -> RaTlsPolicy.acceptingTdxReleases(new RaTlsPolicy.TdxReleases(tdx, acceptedTdx), gpu);
+            case ANY ->
+                RaTlsPolicy.acceptingReleases(cpu, accepted, gpu)
+                        .withPlatforms(new RaTlsPolicy.SevSnpOrTdx(new RaTlsPolicy.TdxReleases(tdx, acceptedTdx)));
+        };
         return RaTlsClient.create(
-                RaTlsPolicy.acceptingReleases(cpu, accepted, gpu),
+                policy,
                 AttestationVerifier.create(),
                 KeyExchange.X25519,
                 Optional.empty(),

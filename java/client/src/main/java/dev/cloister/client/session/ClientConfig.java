@@ -39,6 +39,8 @@ import java.util.Objects;
  * @param platformTdx with a platform policy: the TDX policy (roots, TCB status, TD attributes, launch configuration)
  *                   under which a TDX enclave of a release that names TDX platforms is accepted too; empty: SEV-SNP
  *                   enclaves only
+ * @param sevSnpAccepted with a platform policy: whether SEV-SNP enclaves are accepted; false (with
+ *                   {@code platformTdx}) accepts TDX enclaves only, whatever SEV-SNP measurements the releases name
  */
 public record ClientConfig(
         Vertx vertx,
@@ -72,7 +74,8 @@ public record ClientConfig(
         java.util.Optional<dev.cloister.ledger.note.NoteVerifier> platformPolicyKey,
         Duration revocationMaxAge,
         dev.cloister.client.keys.ReleaseTrust releases,
-        java.util.Optional<dev.cloister.attest.tdx.TdxPolicy> platformTdx) {
+        java.util.Optional<dev.cloister.attest.tdx.TdxPolicy> platformTdx,
+        boolean sevSnpAccepted) {
     public ClientConfig {
         Objects.requireNonNull(vertx, "vertx");
         Objects.requireNonNull(relay, "relay URL");
@@ -100,6 +103,9 @@ public record ClientConfig(
                 && !(platformTdx.get().tcb() instanceof dev.cloister.attest.tdx.TdxPolicy.TcbStatusIn)) {
             throw new IllegalArgumentException(
                     "platformTdx: a TDX policy must require a TCB status from Intel's collateral");
+        }
+        if (!sevSnpAccepted && platformTdx.isEmpty()) {
+            throw new IllegalArgumentException("sevSnpAccepted: refusing SEV-SNP needs a TDX platform policy");
         }
         if (attestation == null && releases == null) {
             throw new NullPointerException(

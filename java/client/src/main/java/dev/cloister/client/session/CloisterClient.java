@@ -606,6 +606,7 @@ public final class CloisterClient implements AutoCloseable {
         private dev.cloister.attest.sevsnp.SevSnpPolicy platformCpu;
         private RaTlsPolicy.GpuRequirement platformGpu;
         private java.util.Optional<dev.cloister.attest.tdx.TdxPolicy> platformTdx = java.util.Optional.empty();
+        private boolean sevSnpAccepted = true;
         private AttestationVerifier verifier = AttestationVerifier.create();
         private URI issuer;
         private String account;
@@ -693,6 +694,17 @@ public final class CloisterClient implements AutoCloseable {
          */
         public Builder platformTdx(dev.cloister.attest.tdx.TdxPolicy base) {
             this.platformTdx = java.util.Optional.of(base);
+            this.sevSnpAccepted = true;
+            return this;
+        }
+
+        /**
+         * With {@link #platform}: TDX enclaves only, as {@link #platformTdx}; an SEV-SNP enclave is refused even when a
+         * release names its launch measurement.
+         */
+        public Builder platformTdxOnly(dev.cloister.attest.tdx.TdxPolicy base) {
+            this.platformTdx = java.util.Optional.of(base);
+            this.sevSnpAccepted = false;
             return this;
         }
 
@@ -860,7 +872,8 @@ public final class CloisterClient implements AutoCloseable {
                     attestation != null
                             ? null
                             : new dev.cloister.client.keys.ReleaseTrust(releaseKeys, releaseQuarantine),
-                    platformTdx);
+                    platformTdx,
+                    sevSnpAccepted);
         }
     }
 }

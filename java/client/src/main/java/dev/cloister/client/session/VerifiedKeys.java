@@ -157,9 +157,11 @@ final class VerifiedKeys {
                                 false))
                 .compose(releases -> {
                     attempt.releases = releases;
-                    List<byte[]> measurements = attempt.releases.stream()
-                            .flatMap(r -> r.sevSnpMeasurements().stream())
-                            .toList();
+                    List<byte[]> measurements = config.sevSnpAccepted()
+                            ? attempt.releases.stream()
+                                    .flatMap(r -> r.sevSnpMeasurements().stream())
+                                    .toList()
+                            : List.of();
                     List<dev.cloister.attest.policy.TdxReleaseReferenceValues> tdx =
                             config.platformTdx().isPresent()
                                     ? attempt.releases.stream()
@@ -169,9 +171,11 @@ final class VerifiedKeys {
                     if (measurements.isEmpty() && tdx.isEmpty()) {
                         return Future.failedFuture(new SessionFailure(
                                 SessionFailure.Kind.LEDGER,
-                                config.platformTdx().isPresent()
-                                        ? "no published release names an SEV-SNP measurement or a TDX platform"
-                                        : "no published release names an SEV-SNP measurement",
+                                !config.sevSnpAccepted()
+                                        ? "no published release names a TDX platform (SEV-SNP is not accepted)"
+                                        : config.platformTdx().isPresent()
+                                                ? "no published release names an SEV-SNP measurement or a TDX platform"
+                                                : "no published release names an SEV-SNP measurement",
                                 null));
                     }
                     RaTlsPolicy.GpuRequirement gpu;
