@@ -492,6 +492,7 @@ class CommandErrorsTest {
                                 "--timeout",
                                 "PT2S"),
                         "connection refused")));
+        rows.addAll(cpuPlatformRows(session, folder, seed));
         busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         String taken = "127.0.0.1:" + busy.getLocalPort();
         rows.add(Row.runtime(
@@ -555,6 +556,66 @@ class CommandErrorsTest {
             "--log-file",
             dir.resolve("log.jsonl").toString()
         };
+    }
+
+    /** {@code --cpu-platform} misuses on the client commands and the gateway. */
+    private List<Row> cpuPlatformRows(String[] session, Path emptyFolder, Path seed) {
+        String register = "ab".repeat(48);
+        String tdxRelease = String.join(":", register, register, register, register);
+        String[] rewrite = concat(a("rewrite", "--text", "hi"), session);
+        return List.of(
+                Row.usage(concat(rewrite, a("--cpu-platform", "sgx")), "--cpu-platform sgx", "is sev-snp, tdx or any"),
+                // Real hardware: the releases' GPU count and RIMs are keyed by SEV-SNP launch digests.
+                Row.usage(
+                        concat(rewrite, a("--cpu-platform", "tdx")),
+                        "--cpu-platform tdx",
+                        "needs --insecure-simulated-tee",
+                        "GPU count"),
+                Row.usage(concat(rewrite, a("--cpu-platform", "any")), "--cpu-platform any", "GPU count"),
+                Row.usage(
+                        concat(rewrite, a("--cpu-platform", "tdx", "--insecure-simulated-tee", emptyFolder.toString())),
+                        "--insecure-simulated-tee " + emptyFolder,
+                        "holds no simulated TDX platform"),
+                Row.usage(
+                        gateway(seed, "--cpu-platform", "tdx", "--tdx-release", tdxRelease, "--release", register),
+                        "--release",
+                        "--cpu-platform tdx refuses"),
+                Row.usage(gateway(seed, "--cpu-platform", "tdx"), "--cpu-platform tdx", "at least one --tdx-release"),
+                Row.usage(
+                        gateway(seed, "--cpu-platform", "any", "--release", register),
+                        "--cpu-platform any",
+                        "at least one --tdx-release"),
+                Row.usage(
+                        gateway(seed, "--cpu-platform", "tdx", "--tdx-release", register),
+                        "--tdx-release " + register,
+                        "MRTD:RTMR0:RTMR1:RTMR2"),
+                Row.usage(
+                        gateway(seed, "--cpu-platform", "tdx", "--tdx-release", tdxRelease.replaceFirst("ab", "zz")),
+                        "--tdx-release",
+                        "not hex"),
+                Row.usage(
+                        gateway(seed, "--release", register, "--tdx-release", tdxRelease),
+                        "--tdx-release",
+                        "needs --cpu-platform tdx or any"),
+                Row.usage(gateway(seed, "--cpu-platform", "sgx", "--release", register), "--cpu-platform sgx"));
+    }
+
+    /** A gateway with a session API (one enclave) and {@code more}. */
+    private String[] gateway(Path seed, String... more) {
+        return concat(
+                a(
+                        "gateway",
+                        "--listen",
+                        "127.0.0.1:0",
+                        "--admin-listen",
+                        "127.0.0.1:0",
+                        "--key-ids",
+                        dir.resolve("key-ids").toString(),
+                        "--enclave",
+                        "e1=http://127.0.0.1:1/sessions/",
+                        "--token-seed-file",
+                        seed.toString()),
+                more);
     }
 
     /** {@code args} without {@code option} and its value. */

@@ -1,8 +1,11 @@
 package dev.cloister.cli.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
+import dev.cloister.attest.sim.SimulatedTdxPlatform;
 import dev.cloister.cli.Launcher;
 import dev.cloister.enclave.ReleaseMeasurement;
 import java.io.IOException;
@@ -15,6 +18,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -95,8 +99,14 @@ class SeparateProcessesTest {
         throw new AssertionError(name + " did not come up: " + Files.readString(dir.resolve(name + ".log")));
     }
 
-    @Test
-    void everyPartyAsItsOwnProcess() throws Exception {
+    /** What a user's commands need of the parties {@link #startParties} started. */
+    private record Parties(String[] session, Path log, String logVkey, String witnessVkey) {}
+
+    /**
+     * Every party as its own process, the enclave on the simulated SEV-SNP platform or, with {@code tdx}, on the
+     * simulated TDX platform (its gateway and its users then name {@code --cpu-platform tdx}).
+     */
+    private Parties startParties(boolean tdx) throws Exception {
         Path models = Path.of(System.getProperty("cloister.models"));
         String logVkey = cli(
                 "ledger",
@@ -210,7 +220,9 @@ class SeparateProcessesTest {
                 "--release-proof-out",
                 dir.resolve("release.proof").toString(),
                 "--gateway-secret-file",
-                dir.resolve("gateway-secret").toString());
+                dir.resolve("gateway-secret").toString(),
+                "--simulated-platform",
+                tdx ? "tdx" : "sev-snp");
         await("http://127.0.0.1:" + enclave + "/health", "enclave");
         // Both HTTP versions the endpoint speaks: HTTP/1.1 (the gateway's) and HTTP/2 (the JDK client upgrades).
         for (java.net.http.HttpClient.Version version : java.net.http.HttpClient.Version.values()) {
@@ -225,9 +237,26 @@ class SeparateProcessesTest {
                             java.net.http.HttpResponse.BodyHandlers.ofString());
             assertEquals(401, direct.statusCode(), "a session opened past the gateway: " + direct.body());
         }
-        String release = HexFormat.of().formatHex(ReleaseMeasurement.ofRunningBuild());
-        start(
-                "gateway",
+        byte[] measurement = ReleaseMeasurement.ofRunningBuild();
+        String[] accepted;
+        if (tdx) {
+            // The TD's four registers, as the release the enclave published names them.
+            SimulatedTdxPlatform.TdRegisters td = SimulatedTdxPlatform.TdRegisters.standingFor(measurement);
+            accepted = new String[] {
+                "--cpu-platform",
+                "tdx",
+                "--tdx-release",
+                String.join(
+                        ":",
+                        HexFormat.of().formatHex(td.mrTd()),
+                        HexFormat.of().formatHex(td.rtmrs().get(0)),
+                        HexFormat.of().formatHex(td.rtmrs().get(1)),
+                        HexFormat.of().formatHex(td.rtmrs().get(2)))
+            };
+        } else {
+            accepted = new String[] {"--release", HexFormat.of().formatHex(measurement)};
+        }
+        List<String> gatewayArgs = new ArrayList<>(List.of(
                 "gateway",
                 "--listen",
                 "127.0.0.1:" + gateway,
@@ -235,8 +264,6 @@ class SeparateProcessesTest {
                 "127.0.0.1:0",
                 "--enclave",
                 "e1=http://127.0.0.1:" + enclave + "/sessions/",
-                "--release",
-                release,
                 "--insecure-simulated-tee",
                 dir.resolve("sim").toString(),
                 "--token-seed-file",
@@ -250,7 +277,9 @@ class SeparateProcessesTest {
                 "--key-ids",
                 dir.resolve("key-ids").toString(),
                 "--enclave-secret-file",
-                dir.resolve("gateway-secret").toString());
+                dir.resolve("gateway-secret").toString()));
+        gatewayArgs.addAll(List.of(accepted));
+        start("gateway", gatewayArgs.toArray(String[]::new));
         await("http://127.0.0.1:" + gateway + "/ohttp-keys/proofs", "gateway");
         start(
                 "keys",
@@ -303,9 +332,18 @@ class SeparateProcessesTest {
             "--insecure-simulated-tee",
             dir.resolve("sim").toString(),
             "--log-file",
-            log.toString()
+            log.toString(),
+            "--cpu-platform",
+            tdx ? "tdx" : "sev-snp"
         };
-        // The gateway attests the enclave in the background after start: retry briefly while the pool fills.
+        return new Parties(session, log, logVkey, witnessVkey);
+    }
+
+    /**
+     * {@code cloister summarize} of chat.json with {@code session}: its output, once it succeeds or after 20 tries (the
+     * gateway attests the enclave in the background after start: retry briefly while the pool fills).
+     */
+    private String summarize(String... session) throws Exception {
         String out = "";
         for (int i = 0; i < 20; i++) {
             StringWriter w = new StringWriter();
@@ -316,12 +354,22 @@ class SeparateProcessesTest {
                     List.of("summarize", "--file", dir.resolve("chat.json").toString()));
             args.addAll(List.of(session));
             if (cli.execute(args.toArray(String[]::new)) == 0) {
-                out = w.toString();
-                break;
+                return w.toString();
             }
             out = w.toString();
             Thread.sleep(500);
         }
+        return out;
+    }
+
+    @Test
+    void everyPartyAsItsOwnProcess() throws Exception {
+        Parties parties = startParties(false);
+        String[] session = parties.session();
+        Path log = parties.log();
+        String witnessVkey = parties.witnessVkey();
+        String logVkey = parties.logVkey();
+        String out = summarize(session);
         String diagnosis = out + "\nledger: " + Files.readString(dir.resolve("ledger.log")) + "\nwitness: "
                 + Files.readString(dir.resolve("witness.log")) + "\ngateway: "
                 + Files.readString(dir.resolve("gateway.log"))
@@ -353,5 +401,32 @@ class SeparateProcessesTest {
         assertTrue(printed.contains("\"use_case\":\"summarize\""), printed);
         assertTrue(printed.contains("\"use_case\":\"rewrite\""), printed);
         assertTrue(printed.contains("\"message_ids\":[\"a1\",\"a2\"]"), printed);
+    }
+
+    /**
+     * The enclave on the simulated TDX platform, the gateway and the user with {@code --cpu-platform tdx}: the session
+     * goes through; a user that accepts SEV-SNP only (the default) refuses the TD and says why.
+     */
+    @Test
+    void aTdxEnclaveAsItsOwnProcess() throws Exception {
+        Parties parties = startParties(true);
+        String out = summarize(parties.session());
+        assertTrue(out.contains("verified: "), out + "\ngateway: " + Files.readString(dir.resolve("gateway.log")));
+        assertTrue(out.contains("\"result\":\"ok\""), out);
+        assertTrue(out.contains("\"platform\":\"tdx\""), out);
+
+        // SEV-SNP only, with simulated SEV-SNP roots beside the TDX ones: the TD's quote is refused in the handshake.
+        SimulatedSevSnpPlatform.openOrCreate(dir.resolve("sim"), java.time.Instant.now(), new SecureRandom());
+        String[] snpOnly = parties.session().clone();
+        snpOnly[snpOnly.length - 1] = "sev-snp";
+        StringWriter w = new StringWriter();
+        CommandLine cli = new CommandLine(new Launcher());
+        cli.setOut(new PrintWriter(w));
+        cli.setErr(new PrintWriter(w));
+        List<String> args = new ArrayList<>(
+                List.of("summarize", "--file", dir.resolve("chat.json").toString()));
+        args.addAll(List.of(snpOnly));
+        assertNotEquals(0, cli.execute(args.toArray(String[]::new)), w.toString());
+        assertTrue(w.toString().contains("TDX quote; the policy accepts SEV-SNP reports only"), w.toString());
     }
 }
