@@ -2,11 +2,15 @@ package dev.cloister.cli.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cloister.attest.sim.SimulatedTdxPlatform;
 import dev.cloister.cli.demo.LocalDeployment;
 import dev.cloister.client.session.CloisterClient;
+import dev.cloister.client.session.SessionFailure;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -87,5 +91,28 @@ class PrivateSessionTest {
         assertTrue(pieces.size() > 1, "the answer arrived in pieces: " + pieces);
         assertEquals(String.join("", pieces), answer.text());
         assertEquals(16, answer.generatedTokens());
+    }
+
+    /**
+     * A client that accepts TDX only ({@code cloister summarize --cpu-platform tdx}) refuses these SEV-SNP enclaves
+     * even though a release names their launch measurement: no release names a TDX platform.
+     */
+    @Test
+    void aTdxOnlyClientRefusesSevSnpEnclaves() throws Exception {
+        dev.cloister.attest.tdx.TdxPolicy tdx = SimulatedTdxPlatform.openOrCreate(
+                        dir.resolve("tdx-sim"), Instant.now(), new java.security.SecureRandom())
+                .insecurePolicy()
+                .withTcb(dev.cloister.attest.tdx.TdxPolicy.TcbStatusIn.upToDate());
+        try (CloisterClient tdxOnly = deployment.client().platformTdxOnly(tdx).build()) {
+            Throwable failure = assertThrows(
+                    Exception.class, () -> tdxOnly.summarize(CHAT, "brief").await(60, TimeUnit.SECONDS));
+            while (!(failure instanceof SessionFailure) && failure.getCause() != null) {
+                failure = failure.getCause();
+            }
+            SessionFailure refused = assertInstanceOf(SessionFailure.class, failure);
+            assertEquals(SessionFailure.Kind.LEDGER, refused.kind());
+            assertTrue(
+                    refused.getMessage().contains("no published release names a TDX platform"), refused.getMessage());
+        }
     }
 }
