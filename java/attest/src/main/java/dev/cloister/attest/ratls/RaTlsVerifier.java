@@ -12,7 +12,6 @@ import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.nvgpu.NvidiaRim;
 import dev.cloister.attest.policy.TdxReleaseReferenceValues;
 import dev.cloister.attest.sevsnp.AttestationReport;
-import dev.cloister.attest.sevsnp.SevSnpClaims;
 import dev.cloister.attest.sevsnp.SevSnpEndorsements;
 import dev.cloister.attest.sevsnp.SevSnpEvidence;
 import dev.cloister.attest.tdx.TdxCollateral;
@@ -323,28 +322,19 @@ public final class RaTlsVerifier {
         return switch (count) {
             case RaTlsPolicy.Exactly e -> e.gpus();
             case RaTlsPolicy.ByRelease b -> {
-                if (!(cpu.claims() instanceof SevSnpClaims c)) {
-                    // Release GPU counts are keyed by SEV-SNP launch digests; a TDX release is named by four
-                    // registers: its GPU count is the policy's (Exactly) until the ledger keys them too.
-                    throw new RaTlsException(
-                            RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
-                            "the policy takes the GPU count from the release of an SEV-SNP launch digest; the peer "
-                                    + "presented TDX evidence, for which the policy must state the GPU count");
-                }
-                Integer n = b.byLaunchDigest().get(Bytes.of(c.measurement()));
+                // The release the CPU evidence matched: an SEV-SNP launch digest, or a TD's platform and release
+                // registers (all four, as the TDX appraisal matched them).
+                Optional<RaTlsPolicy.LaunchMeasurement> launch = RaTlsPolicy.LaunchMeasurement.of(cpu.claims());
+                Integer n = launch.map(l -> b.byLaunch().get(l)).orElse(null);
                 if (n == null) {
                     throw new RaTlsException(
                             RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
-                            "no logged release gives the GPU count of the measured launch");
+                            "no logged release gives the GPU count of the measured launch"
+                                    + launch.map(l -> " (" + l.describe() + ")").orElse(""));
                 }
                 yield n;
             }
         };
-    }
-
-    /** The launch measurement the CPU report carries (SEV-SNP), which names the logged release the peer runs. */
-    private static Optional<Bytes> launchMeasurement(AttestationResult cpu) {
-        return cpu.claims() instanceof SevSnpClaims c ? Optional.of(Bytes.of(c.measurement())) : Optional.empty();
     }
 
     /**
@@ -354,7 +344,7 @@ public final class RaTlsVerifier {
     private static List<NvidiaRim> publishedRims(
             Instant now, EvidenceBundle bundle, RaTlsPolicy.PublishedRims published, AttestationResult cpu)
             throws AttestationException {
-        Optional<Bytes> launch = launchMeasurement(cpu);
+        Optional<RaTlsPolicy.LaunchMeasurement> launch = RaTlsPolicy.LaunchMeasurement.of(cpu.claims());
         List<Bytes> own = launch.flatMap(published::of)
                 .orElseThrow(() -> new AttestationException(
                         "no logged release of the measured launch names GPU reference values (RIMs)"));
@@ -379,8 +369,8 @@ public final class RaTlsVerifier {
                 throw new AttestationException("a stapled RIM (SHA-384 " + dev.cloister.base.Hex.format(sha384)
                         + ") is not named by "
                         + (published.anyNames(sha384)
-                                ? "the release of the measured launch "
-                                        + launch.orElseThrow().hex()
+                                ? "the release of the measured launch ("
+                                        + launch.orElseThrow().describe() + ")"
                                         + " (only by another logged release: each release's GPUs are appraised"
                                         + " against its own RIMs)"
                                 : "any logged release"));

@@ -291,7 +291,7 @@ class RaTlsNegativeTest {
 
     /** Published RIMs: the release of launch measurement {@code release} names the one RIM digest {@code rim}. */
     private static RaTlsPolicy.PublishedRims published(byte[] release, byte[] rim) {
-        return new RaTlsPolicy.PublishedRims(
+        return RaTlsPolicy.PublishedRims.ofSevSnp(
                 java.util.Map.of(dev.cloister.base.Bytes.of(release), List.of(dev.cloister.base.Bytes.of(rim))));
     }
 
@@ -332,7 +332,7 @@ class RaTlsNegativeTest {
     void aStapledRimOnlyAnotherReleaseNamesIsRefusedNamingIt() throws Exception {
         // Both releases are accepted; the RIM is published by the other one, not by the release the enclave runs.
         byte[] rim = sha384(rimVector());
-        RaTlsPolicy.PublishedRims rims = new RaTlsPolicy.PublishedRims(java.util.Map.of(
+        RaTlsPolicy.PublishedRims rims = RaTlsPolicy.PublishedRims.ofSevSnp(java.util.Map.of(
                 dev.cloister.base.Bytes.of(RaTlsFixture.RELEASE),
                 List.of(dev.cloister.base.Bytes.of(new byte[48])),
                 dev.cloister.base.Bytes.of(RaTlsFixture.OTHER_RELEASE),
@@ -343,9 +343,9 @@ class RaTlsNegativeTest {
             assertTrue(x.getMessage().contains(dev.cloister.base.Hex.format(rim)), x.getMessage());
             assertTrue(
                     x.getMessage()
-                            .contains("not named by the release of the measured launch "
+                            .contains("not named by the release of the measured launch (SEV-SNP launch "
                                     + dev.cloister.base.Hex.format(RaTlsFixture.RELEASE)
-                                    + " (only by another logged release"),
+                                    + ") (only by another logged release"),
                     x.getMessage());
         }
         // A measured launch no RIM-naming release has: refused before any RIM is read.
