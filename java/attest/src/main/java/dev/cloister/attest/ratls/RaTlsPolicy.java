@@ -256,49 +256,79 @@ public record RaTlsPolicy(
     public record FromLedger() implements RimRequirement {}
 
     /**
+     * The SHA-384 digests of the RIMs a release names for one GPU model: its driver RIM and one or more VBIOS RIMs (a
+     * fleet of one model mixes VBIOS versions).
+     */
+    public record ModelRimDigests(String model, Bytes driverRim, List<Bytes> vbiosRims) {
+        public ModelRimDigests {
+            Objects.requireNonNull(model, "model");
+            vbiosRims = List.copyOf(vbiosRims);
+            if (vbiosRims.isEmpty()) {
+                throw new IllegalArgumentException("GPU model " + model + " names no VBIOS RIM");
+            }
+            for (Bytes d : concat(driverRim, vbiosRims)) {
+                if (d.length() != 48) {
+                    throw new IllegalArgumentException("a SHA-384 digest is 48 bytes, got " + d.length());
+                }
+            }
+        }
+
+        /** The driver RIM's digest, then the VBIOS RIMs'. */
+        public List<Bytes> digests() {
+            return concat(driverRim, vbiosRims);
+        }
+
+        private static List<Bytes> concat(Bytes first, List<Bytes> rest) {
+            List<Bytes> all = new java.util.ArrayList<>(rest.size() + 1);
+            all.add(first);
+            all.addAll(rest);
+            return all;
+        }
+    }
+
+    /**
      * The peer staples signed RIMs ({@code gpu-rims}); each must verify under NVIDIA's RIM root, its SHA-384 must be one
-     * the release the peer's CPU report measured names (not another release's), and together they must cover the
-     * report's driver and VBIOS versions, whose measurements they must match.
+     * the release the peer's CPU evidence matched names (not another release's), and each GPU's driver and VBIOS
+     * measurements must match the driver RIM and one VBIOS RIM of one GPU model that release names.
      *
      * @param byLaunch per launch measurement of a logged release (SEV-SNP launch digest, or TDX platform and
-     *     release registers), the RIM digests that release names (at least one release, each with at least one
-     *     digest)
+     *     release registers), the RIMs that release names per GPU model (at least one release, each with at least one
+     *     model)
      */
-    public record PublishedRims(java.util.Map<LaunchMeasurement, List<Bytes>> byLaunch) implements RimRequirement {
+    public record PublishedRims(java.util.Map<LaunchMeasurement, List<ModelRimDigests>> byLaunch)
+            implements RimRequirement {
         public PublishedRims {
-            java.util.Map<LaunchMeasurement, List<Bytes>> copy = new java.util.HashMap<>();
-            byLaunch.forEach((launch, rims) -> copy.put(launch, List.copyOf(rims)));
+            java.util.Map<LaunchMeasurement, List<ModelRimDigests>> copy = new java.util.HashMap<>();
+            byLaunch.forEach((launch, models) -> copy.put(launch, List.copyOf(models)));
             byLaunch = java.util.Map.copyOf(copy);
             if (byLaunch.isEmpty()) {
                 throw new IllegalArgumentException("no published RIM digest");
             }
-            for (List<Bytes> rims : byLaunch.values()) {
-                if (rims.isEmpty()) {
+            for (List<ModelRimDigests> models : byLaunch.values()) {
+                if (models.isEmpty()) {
                     throw new IllegalArgumentException("a release with no published RIM digest");
-                }
-                for (Bytes d : rims) {
-                    if (d.length() != 48) {
-                        throw new IllegalArgumentException("a SHA-384 digest is 48 bytes, got " + d.length());
-                    }
                 }
             }
         }
 
-        /** RIM digests of SEV-SNP releases, by launch digest. */
-        public static PublishedRims ofSevSnp(java.util.Map<Bytes, List<Bytes>> byLaunchDigest) {
-            java.util.Map<LaunchMeasurement, List<Bytes>> m = new java.util.HashMap<>();
-            byLaunchDigest.forEach((d, rims) -> m.put(new SevSnpLaunch(d), rims));
+        /** RIMs of SEV-SNP releases, by launch digest. */
+        public static PublishedRims ofSevSnp(java.util.Map<Bytes, List<ModelRimDigests>> byLaunchDigest) {
+            java.util.Map<LaunchMeasurement, List<ModelRimDigests>> m = new java.util.HashMap<>();
+            byLaunchDigest.forEach((d, models) -> m.put(new SevSnpLaunch(d), models));
             return new PublishedRims(m);
         }
 
-        /** The RIM digests of the release of {@code launch}, if a logged release of that launch names any. */
-        java.util.Optional<List<Bytes>> of(LaunchMeasurement launch) {
+        /** The RIMs of the release of {@code launch}, per GPU model, if a logged release of that launch names any. */
+        java.util.Optional<List<ModelRimDigests>> of(LaunchMeasurement launch) {
             return java.util.Optional.ofNullable(byLaunch.get(launch));
         }
 
         /** Whether any logged release names {@code digest}. */
         boolean anyNames(byte[] digest) {
-            return byLaunch.values().stream().flatMap(List::stream).anyMatch(d -> d.contentEquals(digest));
+            return byLaunch.values().stream()
+                    .flatMap(List::stream)
+                    .flatMap(m -> m.digests().stream())
+                    .anyMatch(d -> d.contentEquals(digest));
         }
     }
 

@@ -260,9 +260,7 @@ public final class RaTlsVerifier {
                             throw new AttestationException(
                                     "the policy requires RIMs named by logged releases, and none were applied");
                         case RaTlsPolicy.PublishedRims p ->
-                            r.policy()
-                                    .withMeasurements(new NvidiaGpuPolicy.MatchDriverAndVbiosRims(
-                                            publishedRims(now, bundle, p, cpu)));
+                            r.policy().withMeasurements(publishedRims(now, bundle, p, cpu));
                     };
                 } catch (AttestationException e) {
                     throw new RaTlsException(
@@ -338,14 +336,15 @@ public final class RaTlsVerifier {
     }
 
     /**
-     * The stapled RIMs, each named by the published release the CPU report measured (another release's RIMs are
-     * refused: each release is appraised against its own reference values) and signed under NVIDIA's RIM root.
+     * The stapled RIMs, each named by the published release the CPU evidence matched (another release's RIMs are
+     * refused: each release is appraised against its own reference values) and signed under NVIDIA's RIM root, grouped
+     * by the GPU models that release names: each GPU must match one model's driver RIM and one of its VBIOS RIMs.
      */
-    private static List<NvidiaRim> publishedRims(
+    private static NvidiaGpuPolicy.MatchOneModel publishedRims(
             Instant now, EvidenceBundle bundle, RaTlsPolicy.PublishedRims published, AttestationResult cpu)
             throws AttestationException {
         Optional<RaTlsPolicy.LaunchMeasurement> launch = RaTlsPolicy.LaunchMeasurement.of(cpu.claims());
-        List<Bytes> own = launch.flatMap(published::of)
+        List<RaTlsPolicy.ModelRimDigests> own = launch.flatMap(published::of)
                 .orElseThrow(() -> new AttestationException(
                         "no logged release of the measured launch names GPU reference values (RIMs)"));
         List<byte[]> documents = bundle.rimDocuments();
@@ -358,6 +357,7 @@ public final class RaTlsVerifier {
                     "the certificate staples " + documents.size() + " RIM; a driver RIM and a VBIOS RIM are needed");
         }
         // Every digest first (cheap: a RIM no release names is refused unread), then the signatures.
+        List<Bytes> digests = new ArrayList<>();
         for (byte[] d : documents) {
             byte[] sha384;
             try {
@@ -365,7 +365,7 @@ public final class RaTlsVerifier {
             } catch (java.security.NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
             }
-            if (own.stream().noneMatch(r -> r.contentEquals(sha384))) {
+            if (own.stream().flatMap(m -> m.digests().stream()).noneMatch(r -> r.contentEquals(sha384))) {
                 throw new AttestationException("a stapled RIM (SHA-384 " + dev.cloister.base.Hex.format(sha384)
                         + ") is not named by "
                         + (published.anyNames(sha384)
@@ -375,12 +375,34 @@ public final class RaTlsVerifier {
                                         + " against its own RIMs)"
                                 : "any logged release"));
             }
+            digests.add(Bytes.of(sha384));
         }
-        List<NvidiaRim> rims = new ArrayList<>();
-        for (byte[] d : documents) {
-            rims.add(NvidiaRim.verify(now, d));
+        // The models whose driver RIM and at least one VBIOS RIM are stapled (by digest, still cheap)...
+        List<RaTlsPolicy.ModelRimDigests> complete = new ArrayList<>();
+        for (RaTlsPolicy.ModelRimDigests m : own) {
+            List<Bytes> vbios = m.vbiosRims().stream().filter(digests::contains).toList();
+            if (digests.contains(m.driverRim()) && !vbios.isEmpty()) {
+                complete.add(new RaTlsPolicy.ModelRimDigests(m.model(), m.driverRim(), vbios));
+            }
         }
-        return rims;
+        if (complete.isEmpty()) {
+            throw new AttestationException("the stapled RIMs hold no driver RIM with a VBIOS RIM of one GPU model the "
+                    + "release of the measured launch names (models: "
+                    + own.stream().map(RaTlsPolicy.ModelRimDigests::model).toList() + ")");
+        }
+        // ...then every stapled RIM's signature.
+        java.util.Map<Bytes, NvidiaRim> rims = new java.util.HashMap<>();
+        for (int i = 0; i < documents.size(); i++) {
+            rims.put(digests.get(i), NvidiaRim.verify(now, documents.get(i)));
+        }
+        List<NvidiaGpuPolicy.ModelRims> models = new ArrayList<>();
+        for (RaTlsPolicy.ModelRimDigests m : complete) {
+            models.add(new NvidiaGpuPolicy.ModelRims(
+                    m.model(),
+                    rims.get(m.driverRim()),
+                    m.vbiosRims().stream().map(rims::get).toList()));
+        }
+        return new NvidiaGpuPolicy.MatchOneModel(models);
     }
 
     /** The bundle's {@code cpu-endorsements}: the VCEK (or VLEK) certificate first, then ASK and ARK, in PEM. */

@@ -419,7 +419,10 @@ class RaTlsTdxTest {
             RaTlsPolicy otherNames = fromLedger(
                     counts,
                     new RaTlsPolicy.PublishedRims(java.util.Map.of(
-                            THIS_LAUNCH, List.of(Bytes.of(new byte[48])), OTHER_LAUNCH, List.of(rimDigest))),
+                            THIS_LAUNCH,
+                            List.of(RaTlsNegativeTest.model(new byte[48], new byte[48])),
+                            OTHER_LAUNCH,
+                            List.of(RaTlsNegativeTest.model(rimDigest.toByteArray(), rimDigest.toByteArray())))),
                     first,
                     second);
             RaTlsException x = refused(RaTlsFixture.client(otherNames), td, RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
@@ -433,7 +436,10 @@ class RaTlsTdxTest {
             RaTlsException snpKeyed = refused(
                     RaTlsFixture.client(fromLedger(
                             counts,
-                            RaTlsPolicy.PublishedRims.ofSevSnp(java.util.Map.of(Bytes.of(MRTD), List.of(rimDigest))),
+                            RaTlsPolicy.PublishedRims.ofSevSnp(java.util.Map.of(
+                                    Bytes.of(MRTD),
+                                    List.of(RaTlsNegativeTest.model(
+                                            rimDigest.toByteArray(), rimDigest.toByteArray())))),
                             first,
                             second)),
                     td,
@@ -446,7 +452,10 @@ class RaTlsTdxTest {
             RaTlsException own = refused(
                     RaTlsFixture.client(fromLedger(
                             counts,
-                            new RaTlsPolicy.PublishedRims(java.util.Map.of(THIS_LAUNCH, List.of(rimDigest))),
+                            new RaTlsPolicy.PublishedRims(java.util.Map.of(
+                                    THIS_LAUNCH,
+                                    List.of(RaTlsNegativeTest.model(
+                                            rimDigest.toByteArray(), rimDigest.toByteArray())))),
                             first,
                             second)),
                     td,

@@ -101,16 +101,25 @@ public final class ReleaseTransparency {
             return List.copyOf(out);
         }
 
-        /** The SHA-384 digests of the driver and VBIOS RIMs this release names for its GPUs. */
-        public List<Bytes> gpuRimDigests() {
-            List<Bytes> out = new ArrayList<>();
+        /**
+         * The RIMs this release names per GPU model (SHA-384 digests): the model's driver RIM and each of its VBIOS
+         * RIMs (one per reference value of that model), in the release's order.
+         */
+        public List<RaTlsPolicy.ModelRimDigests> gpuModelRims() {
+            Map<String, Bytes> drivers = new LinkedHashMap<>();
+            Map<String, List<Bytes>> vbios = new LinkedHashMap<>();
             for (GpuReferenceValue g : release.manifest().gpus()) {
-                for (Digest d : List.of(g.driverRim(), g.vbiosRim())) {
-                    if (d.algorithm() == Digest.Algorithm.SHA_384) {
-                        out.add(d.value());
-                    }
+                if (g.driverRim().algorithm() != Digest.Algorithm.SHA_384
+                        || g.vbiosRim().algorithm() != Digest.Algorithm.SHA_384) {
+                    continue;
                 }
+                drivers.putIfAbsent(g.model(), g.driverRim().value());
+                vbios.computeIfAbsent(g.model(), m -> new ArrayList<>())
+                        .add(g.vbiosRim().value());
             }
+            List<RaTlsPolicy.ModelRimDigests> out = new ArrayList<>();
+            drivers.forEach(
+                    (model, driver) -> out.add(new RaTlsPolicy.ModelRimDigests(model, driver, vbios.get(model))));
             return List.copyOf(out);
         }
     }
@@ -253,7 +262,7 @@ public final class ReleaseTransparency {
 
     /**
      * {@code gpu} with a {@link RaTlsPolicy.FromLedger} RIM requirement replaced by the driver and VBIOS RIM digests
-     * each verified release names, keyed by the launches of that release ({@link RaTlsPolicy.LaunchMeasurement}: each
+     * each verified release names per GPU model, keyed by the launches of that release ({@link RaTlsPolicy.LaunchMeasurement}: each
      * SEV-SNP launch digest, and for TDX each platform's MRTD and RTMR0 with the release's RTMR1 and RTMR2), so a
      * confidential GPU is proven by its measurements matching the RIMs of the release its CVM runs, never another
      * release's; and its GPU count by each release's {@code gpu_count}, keyed the same way (the enclave must attest
@@ -268,7 +277,7 @@ public final class ReleaseTransparency {
             return gpu;
         }
         Map<RaTlsPolicy.LaunchMeasurement, Integer> counts = new LinkedHashMap<>();
-        Map<RaTlsPolicy.LaunchMeasurement, List<Bytes>> rims = new LinkedHashMap<>();
+        Map<RaTlsPolicy.LaunchMeasurement, List<RaTlsPolicy.ModelRimDigests>> rims = new LinkedHashMap<>();
         for (PublishedRelease p : releases) {
             int gpuCount = p.release().manifest().gpuCount();
             for (RaTlsPolicy.LaunchMeasurement launch : p.launches()) {
@@ -277,9 +286,9 @@ public final class ReleaseTransparency {
                     throw new KeyConsistencyException("two published releases of one launch measurement name " + before
                             + " and " + gpuCount + " GPUs (" + launch.describe() + ")");
                 }
-                if (!p.gpuRimDigests().isEmpty()) {
+                if (!p.gpuModelRims().isEmpty()) {
                     rims.computeIfAbsent(launch, d -> new java.util.ArrayList<>())
-                            .addAll(p.gpuRimDigests());
+                            .addAll(p.gpuModelRims());
                 }
             }
         }

@@ -24,6 +24,14 @@ class PublishedRimsTest {
         return Bytes.of(a);
     }
 
+    /** HOPPER's RIMs: driver RIM {@code driver}…, VBIOS RIMs {@code vbios}… (one each per byte given). */
+    private static RaTlsPolicy.ModelRimDigests hopper(int driver, int... vbios) {
+        return new RaTlsPolicy.ModelRimDigests(
+                "HOPPER",
+                filled(48, driver),
+                java.util.Arrays.stream(vbios).mapToObj(v -> filled(48, v)).toList());
+    }
+
     /** The SEV-SNP launch of digest {@code b}…{@code b}. */
     private static RaTlsPolicy.LaunchMeasurement snp(int b) {
         return new RaTlsPolicy.SevSnpLaunch(filled(48, b));
@@ -56,7 +64,7 @@ class PublishedRimsTest {
         RaTlsPolicy.GpuRequirement g =
                 ReleaseTransparency.applyPublishedRims(FROM_LEDGER, List.of(release(List.of(h100))));
         RaTlsPolicy.PublishedRims rims = (RaTlsPolicy.PublishedRims) ((RaTlsPolicy.RequireGpu) g).rims();
-        assertEquals(java.util.Map.of(snp(0x11), List.of(filled(48, 0x44), filled(48, 0x55))), rims.byLaunch());
+        assertEquals(java.util.Map.of(snp(0x11), List.of(hopper(0x44, 0x55))), rims.byLaunch());
     }
 
     @Test
@@ -83,8 +91,8 @@ class PublishedRimsTest {
                 ReleaseTransparency.applyPublishedRims(FROM_LEDGER, List.of(release(List.of(H100)), second, cpuOnly));
         assertEquals(
                 java.util.Map.of(
-                        snp(0x11), List.of(filled(48, 0x44), filled(48, 0x55)),
-                        snp(0x22), List.of(filled(48, 0x46), filled(48, 0x57))),
+                        snp(0x11), List.of(hopper(0x44, 0x55)),
+                        snp(0x22), List.of(hopper(0x46, 0x57))),
                 ((RaTlsPolicy.PublishedRims) g.rims()).byLaunch());
         // The CPU-only release has no RIMs, and its GPU count is 0.
         assertEquals(0, ((RaTlsPolicy.ByRelease) g.gpus()).byLaunch().get(snp(0x33)));
@@ -148,7 +156,7 @@ class PublishedRimsTest {
         // Its SEV-SNP shape, and each TDX platform with the release's RTMR1 and RTMR2.
         assertEquals(java.util.Map.of(snp(0x11), 2, hostA, 2, hostB, 2), ((RaTlsPolicy.ByRelease) g.gpus()).byLaunch());
         assertEquals(
-                List.of(filled(48, 0x44), filled(48, 0x55)),
+                List.of(hopper(0x44, 0x55)),
                 ((RaTlsPolicy.PublishedRims) g.rims()).byLaunch().get(hostB));
         // MRTD alone (shared by every release on that firmware) keys nothing, as an SEV-SNP digest or otherwise.
         assertTrue(((RaTlsPolicy.ByRelease) g.gpus())
