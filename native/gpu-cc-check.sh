@@ -11,8 +11,16 @@
 #   6. reads the ready state before and after: it must not change.
 # The table is printed last and saved as $OUT/table.txt; every output is under $OUT (default /tmp/cloister-gpu-cc-out).
 #
-#   native/gpu-cc-check.sh --jar cloister.jar [--probe-cp CLASSPATH] [--java JAVA] [--expect cc-off|cc-on]
-#                          [--allow-set-ready-state]
+#   native/gpu-cc-check.sh (--jar cloister.jar | --cp CLASSPATH) [--probe-cp CLASSPATH] [--java JAVA]
+#                          [--expect cc-off|cc-on] [--allow-set-ready-state] [--fake FAKE_LIBNVIDIA_ML]
+#
+# --cp runs the same classes from a class path (the build's) instead of the fat jar: the enclave through its own
+# command class, dev.cloister.enclave.EnclaveCommand, which is what `cloister enclave` runs.
+# --fake rehearses the check on a machine without a GPU: steps 2, 4, 5 and 6 run against the fake libnvidia-ml.so.1
+# that native/CMakeLists.txt builds (java/infer/target/native/fake-nvml/), through the binding's test-only library
+# override (the probe's argument, the enclave's --nvml-library); steps 1 and 3 are skipped, each with its reason in
+# the table. The fake answers from $FAKE_NVML_CONFIG, which defaults to a GPU with CC off (cc_feature=0, environment
+# 0), as a lent cloud GPU is. The real-GPU path (no --fake) is unchanged.
 #
 # It never changes a GPU setting: every JVM runs with -Dcloister.nvml.read-only=true (the binding then refuses its one
 # setter without calling NVML), and nvidia-smi is only called with query flags (the wrapper refuses any other). Only
@@ -25,6 +33,8 @@ ROOT="$(cd "$HERE/.." && pwd)"
 OUT="${OUT:-/tmp/cloister-gpu-cc-out}"
 mkdir -p "$OUT"
 JAR=""
+CP=""
+FAKE=""
 PROBE_CP=""
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/java}"
 JAVA="${JAVA:-java}"
@@ -33,6 +43,8 @@ ALLOW_SET=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --jar) JAR="$2"; shift ;;
+    --cp) CP="$2"; shift ;;
+    --fake) FAKE="$2"; shift ;;
     --probe-cp) PROBE_CP="$2"; shift ;;
     --java) JAVA="$2"; shift ;;
     --expect) EXPECT="$2"; shift ;;
@@ -41,8 +53,21 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ -n "$JAR" ] && [ -f "$JAR" ] || { echo "gpu-cc-check: --jar cloister.jar is required (java/cli/target/cloister.jar)" >&2; exit 2; }
+if [ -n "$CP" ]; then
+  [ -z "$JAR" ] || { echo "gpu-cc-check: --jar and --cp exclude each other" >&2; exit 2; }
+else
+  [ -n "$JAR" ] && [ -f "$JAR" ] || { echo "gpu-cc-check: --jar cloister.jar (java/cli/target/cloister.jar) or --cp CLASSPATH is required" >&2; exit 2; }
+fi
 case "$EXPECT" in cc-off|cc-on) ;; *) echo "--expect cc-off or cc-on" >&2; exit 2 ;; esac
+if [ -n "$FAKE" ]; then
+  [ -f "$FAKE" ] || { echo "gpu-cc-check: --fake $FAKE: no such file (build native/ or java/infer first)" >&2; exit 2; }
+  [ "$ALLOW_SET" = 0 ] || { echo "gpu-cc-check: --allow-set-ready-state is for one's own CC host, not --fake" >&2; exit 2; }
+  if [ -z "${FAKE_NVML_CONFIG:-}" ]; then
+    FAKE_NVML_CONFIG="$OUT/fake-nvml.conf"
+    printf 'cc_feature=0\nenvironment=0\n' > "$FAKE_NVML_CONFIG"
+  fi
+  export FAKE_NVML_CONFIG
+fi
 if [ -z "$PROBE_CP" ]; then
   M2="${HOME}/.m2/repository/org/bytedeco"
   PROBE_CP="$ROOT/java/infer/target/test-classes:$ROOT/java/infer/target/classes:$M2/javacpp/1.5.14/javacpp-1.5.14.jar"
@@ -52,11 +77,30 @@ fi
 GUARD=(-Dcloister.nvml.read-only=true)
 [ "$ALLOW_SET" = 1 ] && GUARD=()
 JVM=("$JAVA" --enable-native-access=ALL-UNNAMED "${GUARD[@]}")
+# What runs the probe and the enclave: the fat jar, or the build's class path; with --fake, the fake library.
+if [ -n "$CP" ]; then
+  PROBE=("${JVM[@]}" -cp "$CP" dev.cloister.infer.nvml.NvmlProbe)
+  ENCLAVE=("${JVM[@]}" -cp "$CP" dev.cloister.enclave.EnclaveCommand)
+else
+  PROBE=("${JVM[@]}" -cp "$JAR" dev.cloister.infer.nvml.NvmlProbe)
+  ENCLAVE=("${JVM[@]}" -jar "$JAR" enclave)
+fi
+NVML_LIBRARY=()
+if [ -n "$FAKE" ]; then
+  PROBE+=("$FAKE")
+  NVML_LIBRARY=(--nvml-library "$FAKE")
+fi
 
 log() { echo "[gpu-cc-check $(date -u +%H:%M:%S)] $*" | tee -a "$OUT/gpu-cc-check.log" >&2; }
 ROWS=()
 FAILED=0
-row() { ROWS+=("$(printf '%-48s | %-8s | %s' "$1" "$2" "$3")"); [ "$2" = FAIL ] && FAILED=1; }
+# One table row; a FAIL row makes the script exit 1. It returns 0 whatever the result (a `check && row PASS || row
+# FAIL` once recorded both rows, because the PASS row returned the status of its FAIL test); use if/else to choose.
+row() {
+  ROWS+=("$(printf '%-48s | %-8s | %s' "$1" "$2" "$3")")
+  if [ "$2" = FAIL ]; then FAILED=1; fi
+  return 0
+}
 
 # nvidia-smi with query flags only: a set flag (-s..., --set..., -r, --reset) is refused here, never passed on.
 smi() {
@@ -67,7 +111,9 @@ smi() {
 }
 
 # 1. nvidia-smi
-if command -v nvidia-smi > /dev/null; then
+if [ -n "$FAKE" ]; then
+  row "nvidia-smi" "skipped" "--fake: the fake NVML has no driver tools"
+elif command -v nvidia-smi > /dev/null; then
   smi -q > "$OUT/nvidia-smi-q.txt" 2>&1; row "nvidia-smi -q" "rc=$?" "$OUT/nvidia-smi-q.txt"
   for flag in -f -e -grs; do
     smi conf-compute "$flag" > "$OUT/conf-compute$flag.txt" 2>&1
@@ -78,20 +124,26 @@ else
   row "nvidia-smi" "absent" "no NVIDIA driver tools on this machine"
 fi
 
-ready() { "${JVM[@]}" -cp "$JAR" dev.cloister.infer.nvml.NvmlProbe 2> /dev/null \
+ready() { "${PROBE[@]}" 2> /dev/null \
   | grep -o '"nvmlSystemGetConfComputeGpusReadyState":{[^}]*}' ; }
 
 # 2. the FFM binding
-"${JVM[@]}" -cp "$JAR" dev.cloister.infer.nvml.NvmlProbe > "$OUT/nvml-ffm.json" 2> "$OUT/nvml-ffm.err"
+"${PROBE[@]}" > "$OUT/nvml-ffm.json" 2> "$OUT/nvml-ffm.err"
 rc=$?
 row "NVML through FFM (NvmlProbe)" "rc=$rc" "$OUT/nvml-ffm.json"
 READY_BEFORE="$(ready)"
 log "ready state before: $READY_BEFORE"
 
 # 3. the presets, compared
-"${JVM[@]}" -cp "$PROBE_CP" dev.cloister.infer.nvml.PresetsNvmlProbe > "$OUT/nvml-both.json" 2> "$OUT/nvml-presets.err"
-rc=$?
+if [ -n "$FAKE" ]; then
+  rc=skipped
+  row "presets vs FFM" "skipped" "--fake: the presets load the driver's libnvidia-ml.so.1 and libcuda, not the fake"
+else
+  "${JVM[@]}" -cp "$PROBE_CP" dev.cloister.infer.nvml.PresetsNvmlProbe > "$OUT/nvml-both.json" 2> "$OUT/nvml-presets.err"
+  rc=$?
+fi
 case $rc in
+  skipped) ;;
   0) row "presets vs FFM: same codes and values" "PASS" "$OUT/nvml-both.json" ;;
   1) row "presets vs FFM: same codes and values" "FAIL" "mismatches in $OUT/nvml-both.json" ;;
   2) row "presets loaded" "no" "$(grep -o '"presets-load-failure":"[^"]*' "$OUT/nvml-both.json" | cut -c25-150)" ;;
@@ -106,7 +158,7 @@ done
 # 4. the enclave's start gate
 port="$(( 20000 + RANDOM % 20000 ))"
 listens() { if command -v ss > /dev/null; then ss -ltn | grep -q ":$1 "; else (exec 3<>/dev/tcp/127.0.0.1/"$1") 2> /dev/null; fi; }
-"${JVM[@]}" -jar "$JAR" enclave --platform sim --gpu nvml --listen "127.0.0.1:$port" --sim-dir "$OUT/sim" \
+"${ENCLAVE[@]}" --platform sim --gpu nvml "${NVML_LIBRARY[@]}" --listen "127.0.0.1:$port" --sim-dir "$OUT/sim" \
   --model stories260K > "$OUT/enclave.log" 2>&1 &
 pid=$!
 listened=0
@@ -136,10 +188,15 @@ fi
 
 # 5. configfs-tsm without a TEE
 if [ ! -d /sys/kernel/config/tsm/report ]; then
-  "${JVM[@]}" -jar "$JAR" enclave --platform configfs-tsm --gpu nvml --listen "127.0.0.1:$port" > "$OUT/enclave-tsm.log" 2>&1
+  "${ENCLAVE[@]}" --platform configfs-tsm --gpu nvml "${NVML_LIBRARY[@]}" --listen "127.0.0.1:$port" \
+    > "$OUT/enclave-tsm.log" 2>&1
   rc=$?
-  [ "$rc" != 0 ] && row "configfs-tsm refused without a TEE" "PASS" "exit $rc" \
-    || row "configfs-tsm refused without a TEE" "FAIL" "exit 0"
+  # Refused for the missing interface, not for anything else (a usage error elsewhere would also exit non-zero).
+  if [ "$rc" != 0 ] && grep -q 'tsm/report does not exist' "$OUT/enclave-tsm.log"; then
+    row "configfs-tsm refused without a TEE" "PASS" "exit $rc: $(grep -o 'configfs-tsm needs a confidential VM' "$OUT/enclave-tsm.log")"
+  else
+    row "configfs-tsm refused without a TEE" "FAIL" "exit $rc: $(head -c 150 "$OUT/enclave-tsm.log" | tr '\n' ' ')"
+  fi
 fi
 
 # 6. the ready state did not change

@@ -131,8 +131,16 @@ public final class AttestCommand implements Runnable {
                 names = "--release-entry",
                 paramLabel = "FILE",
                 description = "bundle: the signed release entry ('release publish --entry-out') the CPU report must "
-                        + "measure and whose gpu_count the bundle must carry (its signature is not checked here)")
+                        + "measure and whose gpu_count the bundle must carry; its signature must verify under a "
+                        + "--release-vkey and its validity contain --at")
         Path releaseEntry;
+
+        @Option(
+                names = "--release-vkey",
+                paramLabel = "VKEY",
+                description = "bundle: a release key (vkey) that may have signed the --release-entry; repeatable; "
+                        + "at least one with --release-entry")
+        List<String> releaseVkeys = new ArrayList<>();
 
         @Option(
                 names = "--gpu-refreshed-at",
@@ -247,7 +255,7 @@ public final class AttestCommand implements Runnable {
         private List<AttestationResult> bundle(
                 AttestationVerifier verifier, EvidenceBundle bundle, Instant now, PolicyFile policy)
                 throws AttestationException, IOException {
-            Optional<ReleaseManifest> release = releaseManifest();
+            Optional<ReleaseManifest> release = releaseManifest(now);
             if (gpus != null && (gpus < 0 || gpus > EvidenceBundle.MAX_GPUS)) {
                 throw new UsageException("--gpus " + gpus, "must be 0 to " + EvidenceBundle.MAX_GPUS);
             }
@@ -321,17 +329,66 @@ public final class AttestCommand implements Runnable {
             return results;
         }
 
-        /** The release of {@code --release-entry}, if given. */
-        private Optional<ReleaseManifest> releaseManifest() throws IOException {
-            if (releaseEntry == null) return Optional.empty();
+        /**
+         * The release of {@code --release-entry}, if given, once its signature verifies under one of the
+         * {@code --release-vkey}s and its validity window contains {@code now} (what a client checks before it reads a
+         * release: an unsigned or forged entry could otherwise set the GPU count and the measurement).
+         *
+         * @throws UsageException when the file is not a signed release, or no release key is given to check it
+         * @throws AttestationException when the entry's key is not a given release key, its signature does not verify,
+         *     or it is not valid at {@code now}
+         */
+        private Optional<ReleaseManifest> releaseManifest(Instant now) throws IOException, AttestationException {
+            if (releaseEntry == null) {
+                if (!releaseVkeys.isEmpty()) {
+                    throw new UsageException("--release-vkey", "is used with --release-entry only");
+                }
+                return Optional.empty();
+            }
+            List<Bytes> trusted = releaseKeys();
+            SignedRelease signed;
             try {
-                if (!(LedgerEntry.decode(readBounded(releaseEntry, 65535)) instanceof SignedRelease signed)) {
+                if (!(LedgerEntry.decode(readBounded(releaseEntry, 65535)) instanceof SignedRelease s)) {
                     throw new UsageException("--release-entry " + releaseEntry, "is not a signed release");
                 }
-                return Optional.of(signed.manifest());
+                signed = s;
             } catch (FormatException e) {
                 throw new UsageException("--release-entry " + releaseEntry, e.getMessage());
             }
+            if (signed.verifiedBy(trusted).isEmpty()) {
+                throw new AttestationException(
+                        "bundle: the --release-entry ('" + signed.manifest().release() + "') "
+                                + (trusted.contains(signed.releaseKey())
+                                        ? "does not carry a valid signature of its release key "
+                                                + signed.releaseKey().hex()
+                                        : "is signed by the key "
+                                                + signed.releaseKey().hex() + ", which no --release-vkey " + "names"));
+            }
+            ReleaseManifest m = signed.manifest();
+            if (now.isBefore(m.notBefore()) || !now.isBefore(m.notAfter())) {
+                throw new AttestationException("bundle: the --release-entry ('" + m.release() + "') is valid "
+                        + m.notBefore() + " .. " + m.notAfter() + ", not at " + now);
+            }
+            return Optional.of(m);
+        }
+
+        /** The raw Ed25519 keys of {@code --release-vkey}: at least one, since a release entry is read only signed. */
+        private List<Bytes> releaseKeys() {
+            if (releaseVkeys.isEmpty()) {
+                throw new UsageException(
+                        "--release-entry " + releaseEntry,
+                        "needs --release-vkey: the release key whose signature it must carry (an unsigned or "
+                                + "forged entry would set the measurement and the GPU count)");
+            }
+            List<Bytes> keys = new ArrayList<>();
+            for (String k : releaseVkeys) {
+                dev.cloister.ledger.note.VerifierKey key = Arguments.vkey("--release-vkey", k);
+                if (key.type() != dev.cloister.ledger.note.SignatureType.ED25519) {
+                    throw new UsageException("--release-vkey " + k, "is not an Ed25519 key");
+                }
+                keys.add(key.publicKey());
+            }
+            return keys;
         }
 
         /** The GPU freshness of {@code --gpu-refreshed-at} and {@code --gpu-salt} (both or neither). */

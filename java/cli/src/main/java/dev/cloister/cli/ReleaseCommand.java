@@ -207,7 +207,10 @@ public final class ReleaseCommand implements Runnable {
         @ArgGroup(exclusive = false, multiplicity = "0..*")
         List<GpuRimOptions> gpuRims = new ArrayList<>();
 
-        /** One GPU model's reference values: {@code --gpu-model NAME --driver-rim FILE --vbios-rim FILE}. */
+        /**
+         * One GPU model's reference values: {@code --gpu-model NAME --driver-rim FILE --vbios-rim FILE
+         * [--vbios-rim FILE ...]}.
+         */
         static final class GpuRimOptions {
             @Option(
                     names = "--gpu-model",
@@ -227,8 +230,9 @@ public final class ReleaseCommand implements Runnable {
                     names = "--vbios-rim",
                     required = true,
                     paramLabel = "FILE",
-                    description = "The NVIDIA VBIOS RIM (signed .swidtag) its measurements must match")
-            Path vbiosRim;
+                    description = "An NVIDIA VBIOS RIM (signed .swidtag) of this model; repeat it for each VBIOS "
+                            + "version the fleet runs: a GPU's VBIOS measurements must match one of them")
+            List<Path> vbiosRims = new ArrayList<>();
         }
 
         @Option(names = "--name", description = "Release name (default: cloister-enclave and the commit)")
@@ -381,8 +385,9 @@ public final class ReleaseCommand implements Runnable {
         }
 
         /**
-         * The GPU reference values of {@code --gpu-model}: per model, the SHA-384 digests of its driver and VBIOS RIMs,
-         * each RIM verified as NVIDIA-signed at the start of the release's validity ({@code from}); sorted by model.
+         * The GPU reference values of {@code --gpu-model}: per model and VBIOS RIM, the SHA-384 digests of the model's
+         * driver RIM and that VBIOS RIM, each RIM verified as NVIDIA-signed at the start of the release's validity
+         * ({@code from}); in {@link GpuReferenceValue#ORDER} (model, then VBIOS RIM).
          * A release on GPUs must name them (its GPUs would otherwise be appraised against no reference values).
          */
         private List<GpuReferenceValue> gpuReferenceValues(Instant from) throws IOException, AttestationException {
@@ -398,24 +403,31 @@ public final class ReleaseCommand implements Runnable {
                 throw new UsageException("--gpu-model", "needs --gpus N (how many GPUs the release runs on)");
             }
             List<GpuReferenceValue> values = new ArrayList<>();
+            java.util.Set<String> models = new java.util.HashSet<>();
             for (GpuRimOptions g : gpuRims) {
-                Digest driver = rimDigest(from, "--driver-rim", g.driverRim);
-                Digest vbios = rimDigest(from, "--vbios-rim", g.vbiosRim);
-                try {
-                    values.add(new GpuReferenceValue(g.model, driver, vbios));
-                } catch (IllegalArgumentException e) {
-                    throw new UsageException("--gpu-model " + g.model, e.getMessage());
-                }
-            }
-            values.sort(java.util.Comparator.comparing(
-                    (GpuReferenceValue v) -> v.model().getBytes(StandardCharsets.UTF_8),
-                    java.util.Arrays::compareUnsigned));
-            for (int i = 1; i < values.size(); i++) {
-                if (values.get(i - 1).model().equals(values.get(i).model())) {
+                if (!models.add(g.model)) {
                     throw new UsageException(
-                            "--gpu-model " + values.get(i).model(), "is named twice (one driver and VBIOS RIM each)");
+                            "--gpu-model " + g.model,
+                            "is named twice (one group per model: its driver RIM, and --vbios-rim repeated for "
+                                    + "each VBIOS version)");
+                }
+                Digest driver = rimDigest(from, "--driver-rim", g.driverRim);
+                java.util.Set<Digest> vbiosOfModel = new java.util.HashSet<>();
+                for (Path file : g.vbiosRims) {
+                    // Each VBIOS RIM verifies as NVIDIA-signed on its own.
+                    Digest vbios = rimDigest(from, "--vbios-rim", file);
+                    if (!vbiosOfModel.add(vbios)) {
+                        throw new UsageException(
+                                "--vbios-rim " + file, "names a VBIOS RIM of model " + g.model + " a second time");
+                    }
+                    try {
+                        values.add(new GpuReferenceValue(g.model, driver, vbios));
+                    } catch (IllegalArgumentException e) {
+                        throw new UsageException("--gpu-model " + g.model, e.getMessage());
+                    }
                 }
             }
+            values.sort(GpuReferenceValue.ORDER);
             return values;
         }
 

@@ -244,13 +244,6 @@ public final class SessionOptions {
             cpu = roots.cpu();
             tdx = roots.tdx();
             gpu = new RaTlsPolicy.RequireGpu(roots.gpu(), Duration.ofMinutes(5));
-        } else if (platforms.acceptsTdx()) {
-            // A real TD's GPUs: the releases' gpu_count and GPU RIMs are keyed by SEV-SNP launch digests, so a policy
-            // that takes them from the ledger (ByRelease, PublishedRims) refuses every TD (java/attest/RA-TLS.md).
-            throw new UsageException(
-                    CpuPlatformChoice.OPTION + " " + platforms,
-                    "needs --insecure-simulated-tee: on real hardware a TD's GPU count and RIMs cannot be taken from"
-                            + " the releases yet (they are keyed by SEV-SNP launch digests)");
         } else {
             // Genuine AMD, hardened host (SMT off, VMPL 0), and at least the TCB floors this build ships
             // (AMD-SB-3019 and later bulletins; TcbFloors.shipped()).
@@ -261,6 +254,11 @@ public final class SessionOptions {
             // logged release names (the only proof that CC is on and developer tools are off).
             gpu = new RaTlsPolicy.RequireGpu(
                     NvidiaGpuPolicy.genuineNvidia(), Duration.ofMinutes(5), new RaTlsPolicy.FromLedger());
+            // A TD: genuine Intel, TCB status UpToDate, and the registers of one platform of one release; its GPU
+            // count and RIMs are those of the release whose registers it matched (java/attest/RA-TLS.md).
+            if (platforms.acceptsTdx()) {
+                tdx = java.util.Optional.of(CpuPlatformChoice.genuineIntelUpToDate());
+            }
         }
         dev.cloister.protocol.padding.SizeBuckets buckets;
         try {

@@ -238,9 +238,36 @@ class AttestVerifyCommandTest {
         assertEquals(1, none.code(), none.json()::encodePrettily);
         assertTrue(none.json().getString("reason").contains("want 0 (give --gpus N"), none.json()::encode);
         // A release on two GPUs: its gpu_count is the count.
+        dev.cloister.ledger.note.Ed25519NoteSigner key = dev.cloister.ledger.note.Ed25519NoteSigner.generate(
+                "release.example", new java.security.SecureRandom());
+        Path entry = Files.write(
+                dir.resolve("release.entry"),
+                dev.cloister.ledger.entry.SignedRelease.sign(twoGpuRelease(), key)
+                        .encode());
+        Run release = run(
+                "--kind",
+                "bundle",
+                "--evidence",
+                bundle,
+                "--policy",
+                policy,
+                "--release-entry",
+                entry.toString(),
+                "--release-vkey",
+                key.verifier().verifierKey().encode(),
+                "--at",
+                AT);
+        assertEquals(1, release.code(), release.json()::encodePrettily);
+        assertTrue(
+                release.json().getString("reason").contains("1 GPU(s), the release's gpu_count is 2"),
+                release.json()::encode);
+    }
+
+    /** A release (valid all of 2026) on two HOPPER GPUs, measuring launch digest 0…0. */
+    private static dev.cloister.ledger.entry.ReleaseManifest twoGpuRelease() {
         dev.cloister.ledger.entry.Digest rim = new dev.cloister.ledger.entry.Digest(
                 dev.cloister.ledger.entry.Digest.Algorithm.SHA_384, dev.cloister.base.Bytes.of(new byte[48]));
-        var manifest = new dev.cloister.ledger.entry.ReleaseManifest(
+        return new dev.cloister.ledger.entry.ReleaseManifest(
                 "two-gpu release",
                 java.time.Instant.parse("2026-01-01T00:00:00Z"),
                 java.time.Instant.parse("2027-01-01T00:00:00Z"),
@@ -260,28 +287,86 @@ class AttestVerifyCommandTest {
                 "0123456789abcdef",
                 new dev.cloister.ledger.entry.Digest(
                         dev.cloister.ledger.entry.Digest.Algorithm.SHA_256, dev.cloister.base.Bytes.of(new byte[32])));
-        Path entry = Files.write(
-                dir.resolve("release.entry"),
-                dev.cloister.ledger.entry.SignedRelease.sign(
-                                manifest,
-                                dev.cloister.ledger.note.Ed25519NoteSigner.generate(
-                                        "release.example", new java.security.SecureRandom()))
-                        .encode());
-        Run release = run(
-                "--kind",
-                "bundle",
-                "--evidence",
-                bundle,
-                "--policy",
-                policy,
-                "--release-entry",
-                entry.toString(),
-                "--at",
-                AT);
-        assertEquals(1, release.code(), release.json()::encodePrettily);
+    }
+
+    /** Runs {@code attest verify} through the launcher (a usage error prints one line, no JSON). */
+    private static LauncherRun usage(List<String> args) {
+        List<String> all = new ArrayList<>(List.of("attest", "verify"));
+        all.addAll(args);
+        return LauncherRun.of(all.toArray(String[]::new));
+    }
+
+    @Test
+    void aReleaseEntryIsReadOnlyOnceItsSignatureVerifiesUnderAGivenReleaseKey() throws Exception {
+        String policy = bundlePolicy().toString();
+        String bundle = realBundle(false).toString();
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        dev.cloister.ledger.note.Ed25519NoteSigner key =
+                dev.cloister.ledger.note.Ed25519NoteSigner.generate("release.example", random);
+        dev.cloister.ledger.note.Ed25519NoteSigner other =
+                dev.cloister.ledger.note.Ed25519NoteSigner.generate("other.example", random);
+        String vkey = key.verifier().verifierKey().encode();
+        dev.cloister.ledger.entry.SignedRelease signed =
+                dev.cloister.ledger.entry.SignedRelease.sign(twoGpuRelease(), key);
+        Path genuine = Files.write(dir.resolve("genuine.entry"), signed.encode());
+        List<String> common = List.of("--kind", "bundle", "--evidence", bundle, "--policy", policy, "--at", AT);
+
+        // No release key to check it with: a usage error, the bundle is not appraised.
+        List<String> noKey = new ArrayList<>(common);
+        noKey.addAll(List.of("--release-entry", genuine.toString()));
+        LauncherRun unchecked = usage(noKey);
+        assertEquals(2, unchecked.code(), unchecked::output);
+        assertTrue(unchecked.output().contains("needs --release-vkey"), unchecked::output);
+
+        // The signature no longer covers the manifest: a forged gpu_count (1, what the bundle carries) is refused.
+        dev.cloister.ledger.entry.SignedRelease forged = new dev.cloister.ledger.entry.SignedRelease(
+                signed.manifest().withGpus(signed.manifest().gpus(), 1), signed.releaseKey(), signed.signature());
+        Path forgedEntry = Files.write(dir.resolve("forged.entry"), forged.encode());
+        Run forgedRun = runWith(common, "--release-entry", forgedEntry.toString(), "--release-vkey", vkey);
+        assertEquals(1, forgedRun.code(), forgedRun.json()::encodePrettily);
         assertTrue(
-                release.json().getString("reason").contains("1 GPU(s), the release's gpu_count is 2"),
-                release.json()::encode);
+                forgedRun.json().getString("reason").contains("does not carry a valid signature of its release key"),
+                forgedRun.json()::encode);
+
+        // Signed by a key that no --release-vkey names (an unknown signer may set any GPU count).
+        Path foreign = Files.write(
+                dir.resolve("foreign.entry"),
+                dev.cloister.ledger.entry.SignedRelease.sign(
+                                signed.manifest().withGpus(signed.manifest().gpus(), 1), other)
+                        .encode());
+        Run foreignRun = runWith(common, "--release-entry", foreign.toString(), "--release-vkey", vkey);
+        assertEquals(1, foreignRun.code(), foreignRun.json()::encodePrettily);
+        assertTrue(
+                foreignRun.json().getString("reason").contains("which no --release-vkey names"),
+                foreignRun.json()::encode);
+
+        // Genuinely signed, but not valid at --at.
+        Run early = runWith(
+                List.of("--kind", "bundle", "--evidence", bundle, "--policy", policy, "--at", "2025-06-01T00:00:00Z"),
+                "--release-entry",
+                genuine.toString(),
+                "--release-vkey",
+                vkey);
+        assertEquals(1, early.code(), early.json()::encodePrettily);
+        assertTrue(early.json().getString("reason").contains("not at 2025-06-01T00:00:00Z"), early.json()::encode);
+
+        // Genuinely signed and valid: read, and its gpu_count (2) applied.
+        Run good = runWith(common, "--release-entry", genuine.toString(), "--release-vkey", vkey);
+        assertEquals(1, good.code(), good.json()::encodePrettily);
+        assertTrue(good.json().getString("reason").contains("the release's gpu_count is 2"), good.json()::encode);
+
+        // A release key without a release entry is a usage error.
+        List<String> keyOnly = new ArrayList<>(common);
+        keyOnly.addAll(List.of("--gpus", "1", "--release-vkey", vkey));
+        LauncherRun stray = usage(keyOnly);
+        assertEquals(2, stray.code(), stray::output);
+        assertTrue(stray.output().contains("--release-entry only"), stray::output);
+    }
+
+    private static Run runWith(List<String> common, String... more) {
+        List<String> all = new ArrayList<>(common);
+        all.addAll(List.of(more));
+        return run(all.toArray(String[]::new));
     }
 
     @Test

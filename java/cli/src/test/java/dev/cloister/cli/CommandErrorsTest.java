@@ -565,13 +565,6 @@ class CommandErrorsTest {
         String[] rewrite = concat(a("rewrite", "--text", "hi"), session);
         return List.of(
                 Row.usage(concat(rewrite, a("--cpu-platform", "sgx")), "--cpu-platform sgx", "is sev-snp, tdx or any"),
-                // Real hardware: the releases' GPU count and RIMs are keyed by SEV-SNP launch digests.
-                Row.usage(
-                        concat(rewrite, a("--cpu-platform", "tdx")),
-                        "--cpu-platform tdx",
-                        "needs --insecure-simulated-tee",
-                        "GPU count"),
-                Row.usage(concat(rewrite, a("--cpu-platform", "any")), "--cpu-platform any", "GPU count"),
                 Row.usage(
                         concat(rewrite, a("--cpu-platform", "tdx", "--insecure-simulated-tee", emptyFolder.toString())),
                         "--insecure-simulated-tee " + emptyFolder,

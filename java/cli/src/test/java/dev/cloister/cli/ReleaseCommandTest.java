@@ -576,6 +576,101 @@ class ReleaseCommandTest {
         }
     }
 
+    /** Publishes a release on two HOPPER GPUs with the test driver RIM and these VBIOS RIMs (repeated --vbios-rim). */
+    private Run publishWithVbiosRims(Path image, Path entry, Path proof, Path... vbios) {
+        List<String> args = new ArrayList<>(List.of(
+                "--ovmf",
+                vector("ovmf_AmdSev_suffix.bin").toString(),
+                "--vcpus",
+                "1",
+                "--not-before",
+                RIM_TIME,
+                "--valid-for",
+                "P3650D",
+                "--gpus",
+                "2",
+                "--gpu-model",
+                "HOPPER",
+                "--driver-rim",
+                nvtrust("Driver_RIM_test_no_gpu.swidtag").toString()));
+        for (Path v : vbios) {
+            args.add("--vbios-rim");
+            args.add(v.toString());
+        }
+        args.addAll(List.of("--entry-out", entry.toString(), "--proof-out", proof.toString()));
+        return runPublish(image, args.toArray(String[]::new));
+    }
+
+    private static String sha384(Path file) throws Exception {
+        return java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-384").digest(Files.readAllBytes(file)));
+    }
+
+    @Test
+    void aModelMayNameSeveralVbiosRimsAndTheClientTakesThemAllForThatModel() throws Exception {
+        Path vbiosA = nvtrust("1010_0200_882_96005E0001_test_no_gpu.swidtag");
+        Path vbiosB = nvtrust("rims/1010_0200_882_96005E0003_PROD.swidtag");
+        Path entry = dir.resolve("vbios.entry");
+        Path proof = dir.resolve("vbios.proof");
+        Run published = publishWithVbiosRims(image("vbios-image", new byte[0]), entry, proof, vbiosA, vbiosB);
+        assertEquals(0, published.code(), published.err() + published.out());
+        SignedRelease release = (SignedRelease) LedgerEntry.decode(Files.readAllBytes(entry));
+        var gpus = release.manifest().gpus();
+        assertEquals(2, gpus.size(), gpus::toString);
+        String driver = sha384(nvtrust("Driver_RIM_test_no_gpu.swidtag"));
+        assertTrue(gpus.stream()
+                .allMatch(g -> g.model().equals("HOPPER")
+                        && g.driverRim().value().hex().equals(driver)));
+        assertEquals(
+                java.util.Set.of(sha384(vbiosA), sha384(vbiosB)),
+                gpus.stream().map(g -> g.vbiosRim().value().hex()).collect(java.util.stream.Collectors.toSet()));
+        // The client's policy: one model, its driver RIM, both VBIOS RIMs (a GPU may match either).
+        List<ReleaseTransparency.PublishedRelease> accepted =
+                client().check(new KeyProofs(List.of(TlogProof.parse(Files.readAllBytes(proof)))), Instant.now());
+        RaTlsPolicy.RequireGpu applied = (RaTlsPolicy.RequireGpu) ReleaseTransparency.applyPublishedRims(
+                new RaTlsPolicy.RequireGpu(
+                        NvidiaGpuPolicy.genuineNvidia(), Duration.ofMinutes(5), new RaTlsPolicy.FromLedger()),
+                accepted);
+        List<RaTlsPolicy.ModelRimDigests> models = ((RaTlsPolicy.PublishedRims) applied.rims())
+                .byLaunch()
+                .values()
+                .iterator()
+                .next();
+        assertEquals(1, models.size(), models::toString);
+        assertEquals("HOPPER", models.getFirst().model());
+        assertEquals(driver, models.getFirst().driverRim().hex());
+        assertEquals(
+                java.util.Set.of(sha384(vbiosA), sha384(vbiosB)),
+                models.getFirst().vbiosRims().stream()
+                        .map(dev.cloister.base.Bytes::hex)
+                        .collect(java.util.stream.Collectors.toSet()));
+    }
+
+    @Test
+    void eachVbiosRimMustBeNvidiaSignedAndNamedOnce() throws Exception {
+        Path vbiosA = nvtrust("1010_0200_882_96005E0001_test_no_gpu.swidtag");
+        Path image = image("vbios-bad", new byte[0]);
+        // The second --vbios-rim is not a signed RIM (the attestation report): refused, named.
+        Run notARim = publishWithVbiosRims(
+                image, dir.resolve("e1"), dir.resolve("p1"), vbiosA, nvtrust("hopperAttestationReport.txt"));
+        assertEquals(1, notARim.code(), notARim.out());
+        assertTrue(notARim.err().contains("--vbios-rim"), notARim.err());
+        assertTrue(notARim.err().contains("hopperAttestationReport.txt"), notARim.err());
+        // A signed RIM whose signature no longer verifies (one byte of its golden values changed).
+        String xml = Files.readString(nvtrust("rims/1010_0200_882_96005E0003_PROD.swidtag"));
+        int at = xml.indexOf("Hash0=\"") + 7;
+        char c = xml.charAt(at);
+        Path tampered = Files.writeString(
+                dir.resolve("tampered.swidtag"), xml.substring(0, at) + (c == 'a' ? 'b' : 'a') + xml.substring(at + 1));
+        Run forged = publishWithVbiosRims(image, dir.resolve("e2"), dir.resolve("p2"), vbiosA, tampered);
+        assertEquals(1, forged.code(), forged.out());
+        assertTrue(forged.err().contains("tampered.swidtag"), forged.err());
+        // The same VBIOS RIM twice for one model: refused, named.
+        Run twice = publishWithVbiosRims(image, dir.resolve("e3"), dir.resolve("p3"), vbiosA, vbiosA);
+        assertTrue(twice.code() != 0, twice.out());
+        assertTrue(twice.err().contains("a second time"), twice.err());
+    }
+
     @Test
     void aReleaseOnGpusIsRefusedWithoutRimsOrOverEightGpus() throws Exception {
         Path image = image("gpu-bad", new byte[0]);

@@ -40,14 +40,45 @@ public record NvidiaGpuPolicy(
     }
 
     /**
-     * As {@link MatchRims}, and the RIMs must cover both the report's driver version and its VBIOS version: every
-     * measured component is compared (what a client requires of a confidential GPU).
+     * The RIMs of the report's driver version and of its VBIOS version must both be among these, and each of them must
+     * match: every measured component is compared (what the enclave's start gate requires of its own GPUs). RIMs of
+     * other versions (a fleet's other VBIOS versions) are not this GPU's and are not applied to it.
      */
     public record MatchDriverAndVbiosRims(List<NvidiaRim> rims) implements Measurements {
         public MatchDriverAndVbiosRims {
             rims = List.copyOf(rims);
             if (rims.size() < 2) {
                 throw new IllegalArgumentException("a driver RIM and a VBIOS RIM are needed, got " + rims.size());
+            }
+        }
+    }
+
+    /**
+     * The RIMs of the GPU models a release names: the report's driver and VBIOS measurements must match the driver RIM
+     * of one model and one of that model's VBIOS RIMs (a fleet of one model mixes VBIOS versions, so a model may name
+     * several). RIMs for other versions, or of other models, are not this GPU's and are not applied to it; a driver RIM
+     * of one model with a VBIOS RIM of another is never a match.
+     */
+    public record MatchOneModel(List<ModelRims> models) implements Measurements {
+        public MatchOneModel {
+            models = List.copyOf(models);
+            if (models.isEmpty()) {
+                throw new IllegalArgumentException("MatchOneModel needs at least one GPU model's RIMs");
+            }
+        }
+    }
+
+    /**
+     * One GPU model's RIMs, each already verified with {@link NvidiaRim#verify}: its driver RIM and one or more VBIOS
+     * RIMs.
+     */
+    public record ModelRims(String model, NvidiaRim driver, List<NvidiaRim> vbios) {
+        public ModelRims {
+            Objects.requireNonNull(model, "model");
+            Objects.requireNonNull(driver, "driver");
+            vbios = List.copyOf(vbios);
+            if (vbios.isEmpty()) {
+                throw new IllegalArgumentException("GPU model " + model + ": a VBIOS RIM is needed");
             }
         }
     }

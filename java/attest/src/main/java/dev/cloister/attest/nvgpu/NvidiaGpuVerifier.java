@@ -158,7 +158,16 @@ public final class NvidiaGpuVerifier {
                 .orElse(null);
         List<NvidiaRim> rims = switch (policy.measurements()) {
             case NvidiaGpuPolicy.MatchRims(var r) -> r;
-            case NvidiaGpuPolicy.MatchDriverAndVbiosRims(var r) -> r;
+            // Only the RIMs of this GPU's versions (a fleet's RIMs may hold other VBIOS versions), covering both.
+            case NvidiaGpuPolicy.MatchDriverAndVbiosRims(var r) ->
+                r.stream()
+                        .filter(rim -> rim.colloquialVersion().equalsIgnoreCase(String.valueOf(driver))
+                                || rim.colloquialVersion().equalsIgnoreCase(String.valueOf(vbios)))
+                        .toList();
+            case NvidiaGpuPolicy.MatchOneModel(var models) -> {
+                matchOneModel(models, driver, vbios, report);
+                yield List.of();
+            }
             case NvidiaGpuPolicy.SkipMeasurements s -> List.of();
         };
         if (policy.measurements() instanceof NvidiaGpuPolicy.MatchDriverAndVbiosRims) {
@@ -167,8 +176,9 @@ public final class NvidiaGpuVerifier {
             boolean vbiosRim =
                     rims.stream().anyMatch(r -> r.colloquialVersion().equalsIgnoreCase(String.valueOf(vbios)));
             if (!driverRim || !vbiosRim) {
+                List<NvidiaRim> all = ((NvidiaGpuPolicy.MatchDriverAndVbiosRims) policy.measurements()).rims();
                 throw new AttestationException("while comparing the GPU measurements with the RIMs: the RIMs ("
-                        + rims.stream().map(NvidiaRim::colloquialVersion).toList() + ") do not cover both the driver "
+                        + all.stream().map(NvidiaRim::colloquialVersion).toList() + ") do not cover both the driver "
                         + driver + " and the VBIOS " + vbios);
             }
         }
@@ -188,6 +198,50 @@ public final class NvidiaGpuVerifier {
         }
         return new NvidiaGpuClaims(
                 root.kind(), root.sha256(), chain.leafSubject(), driver, vbios, Bytes.of(fwid), report);
+    }
+
+    /**
+     * The report's measurements against the RIMs of one GPU model: that model's driver RIM must be for the report's
+     * driver version and one of its VBIOS RIMs for the report's VBIOS version, and both must match.
+     *
+     * @throws AttestationException naming, per model, why it did not match
+     */
+    private static void matchOneModel(
+            List<NvidiaGpuPolicy.ModelRims> models, String driver, String vbios, SpdmMeasurements report)
+            throws AttestationException {
+        List<String> refused = new ArrayList<>();
+        for (NvidiaGpuPolicy.ModelRims m : models) {
+            String driverRim = m.driver().colloquialVersion();
+            if (!driverRim.equalsIgnoreCase(String.valueOf(driver))) {
+                refused.add(m.model() + ": its driver RIM is for " + driverRim + ", the report has driver " + driver);
+                continue;
+            }
+            List<NvidiaRim> forVbios = m.vbios().stream()
+                    .filter(r -> r.colloquialVersion().equalsIgnoreCase(String.valueOf(vbios)))
+                    .toList();
+            if (forVbios.isEmpty()) {
+                refused.add(m.model() + ": no VBIOS RIM for VBIOS " + vbios + " (it names "
+                        + m.vbios().stream().map(NvidiaRim::colloquialVersion).toList() + ")");
+                continue;
+            }
+            try {
+                m.driver().requireMatch(report);
+            } catch (AttestationException e) {
+                refused.add(m.model() + ": " + e.getMessage());
+                continue;
+            }
+            for (NvidiaRim v : forVbios) {
+                try {
+                    v.requireMatch(report);
+                    return;
+                } catch (AttestationException e) {
+                    refused.add(m.model() + ": " + e.getMessage());
+                }
+            }
+        }
+        throw new AttestationException("while comparing the GPU measurements with the RIMs: no GPU model has a driver "
+                + "RIM and a VBIOS RIM that match this GPU (driver " + driver + ", VBIOS " + vbios + "): "
+                + String.join("; ", refused));
     }
 
     private static NvidiaRoot trusted(List<NvidiaRoot> roots, String sha256) throws AttestationException {

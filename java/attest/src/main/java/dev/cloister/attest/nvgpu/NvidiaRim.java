@@ -65,6 +65,15 @@ public final class NvidiaRim {
         this.measurements = measurements;
     }
 
+    /**
+     * A RIM of these golden values that nobody signed, for tests of the comparison against a real report (no RIM in
+     * the published vectors matches the captured report). Package-private: every RIM the product uses comes from
+     * {@link #verify}.
+     */
+    static NvidiaRim unsignedForTests(String colloquialVersion, Map<Integer, Golden> measurements) {
+        return new NvidiaRim(colloquialVersion, "unsigned (test)", Map.copyOf(measurements));
+    }
+
     /** The pinned RIM root. */
     public static X509Certificate rimRoot() {
         return RIM_ROOT;

@@ -144,20 +144,102 @@ public record RaTlsPolicy(
     }
 
     /**
-     * The GPU count of the release whose launch measurement the peer's CPU report carries ({@code gpu_count} of the
-     * logged releases, keyed by their launch digests); a measurement the map does not hold is refused.
+     * What names the logged release a peer's CPU evidence matched, the key under which release GPU counts
+     * ({@link ByRelease}) and RIMs ({@link PublishedRims}) are looked up: an SEV-SNP launch digest, or the four TDX
+     * registers of one platform of one release. The two kinds never equal each other, so an SEV-SNP release's values
+     * are never applied to a TD, nor a TDX release's to an SEV-SNP guest.
      */
-    public record ByRelease(java.util.Map<Bytes, Integer> byLaunchDigest) implements GpuCount {
+    public sealed interface LaunchMeasurement {
+
+        /** The size of a launch digest and of each TDX register (SHA-384). */
+        int SIZE = 48;
+
+        /** The launch measurement of accepted CPU evidence (SEV-SNP or TDX claims), if it has one. */
+        static java.util.Optional<LaunchMeasurement> of(dev.cloister.attest.Claims claims) {
+            return switch (claims) {
+                case dev.cloister.attest.sevsnp.SevSnpClaims c ->
+                    java.util.Optional.of(new SevSnpLaunch(Bytes.of(c.measurement())));
+                case dev.cloister.attest.tdx.TdxClaims c ->
+                    java.util.Optional.of(new TdxLaunch(
+                            Bytes.of(c.quote().mrTd()),
+                            Bytes.of(c.quote().rtmr(0)),
+                            Bytes.of(c.quote().rtmr(1)),
+                            Bytes.of(c.quote().rtmr(2))));
+                default -> java.util.Optional.empty();
+            };
+        }
+
+        /** For refusals: which kind of launch, and its value(s) in hex. */
+        String describe();
+    }
+
+    /** An SEV-SNP guest's launch digest (MEASUREMENT), one per VM shape of a release. */
+    public record SevSnpLaunch(Bytes launchDigest) implements LaunchMeasurement {
+        public SevSnpLaunch {
+            if (launchDigest.length() != SIZE) {
+                throw new IllegalArgumentException(
+                        "an SEV-SNP launch digest is 48 bytes, got " + launchDigest.length());
+            }
+        }
+
+        @Override
+        public String describe() {
+            return "SEV-SNP launch " + launchDigest.hex();
+        }
+    }
+
+    /**
+     * A TD launched from one release on one host platform: the platform's MRTD and RTMR0 and the release's RTMR1 and
+     * RTMR2 (never MRTD alone: every release on a platform shares its firmware, hence its MRTD).
+     */
+    public record TdxLaunch(Bytes mrtd, Bytes rtmr0, Bytes rtmr1, Bytes rtmr2) implements LaunchMeasurement {
+        public TdxLaunch {
+            for (Bytes r : List.of(mrtd, rtmr0, rtmr1, rtmr2)) {
+                if (r.length() != SIZE) {
+                    throw new IllegalArgumentException("a TDX register is 48 bytes, got " + r.length());
+                }
+            }
+        }
+
+        /** The launch a TD of {@code values}' release on its platform measures. */
+        public static TdxLaunch of(TdxReleaseReferenceValues values) {
+            return new TdxLaunch(
+                    values.platform().mrtd(),
+                    values.platform().rtmr0(),
+                    values.runtime().rtmr1(),
+                    values.runtime().rtmr2());
+        }
+
+        @Override
+        public String describe() {
+            return "TDX launch MRTD " + mrtd.hex() + ", RTMR0 " + rtmr0.hex() + ", RTMR1 " + rtmr1.hex() + ", RTMR2 "
+                    + rtmr2.hex();
+        }
+    }
+
+    /**
+     * The GPU count of the release the peer's CPU evidence matched ({@code gpu_count} of the logged releases, keyed
+     * by their {@link LaunchMeasurement}s: SEV-SNP launch digests, TDX platform and release registers); a launch the
+     * map does not hold is refused.
+     */
+    public record ByRelease(java.util.Map<LaunchMeasurement, Integer> byLaunch) implements GpuCount {
         public ByRelease {
-            byLaunchDigest = java.util.Map.copyOf(byLaunchDigest);
-            if (byLaunchDigest.isEmpty()) {
+            byLaunch = java.util.Map.copyOf(byLaunch);
+            if (byLaunch.isEmpty()) {
                 throw new IllegalArgumentException("no release GPU count");
             }
-            for (int n : byLaunchDigest.values()) {
+            for (int n : byLaunch.values()) {
                 if (n < 0 || n > EvidenceBundle.MAX_GPUS) {
                     throw new IllegalArgumentException("a release GPU count of " + n);
                 }
             }
+        }
+
+        /** GPU counts of SEV-SNP releases, by launch digest. */
+        public static ByRelease ofSevSnp(java.util.Map<Bytes, Integer> byLaunchDigest) {
+            java.util.Map<LaunchMeasurement, Integer> m = new java.util.HashMap<>();
+            byLaunchDigest.forEach((d, n) -> m.put(new SevSnpLaunch(d), n));
+            return new ByRelease(m);
         }
     }
 
@@ -174,41 +256,79 @@ public record RaTlsPolicy(
     public record FromLedger() implements RimRequirement {}
 
     /**
-     * The peer staples signed RIMs ({@code gpu-rims}); each must verify under NVIDIA's RIM root, its SHA-384 must be one
-     * the release the peer's CPU report measured names (not another release's), and together they must cover the
-     * report's driver and VBIOS versions, whose measurements they must match.
-     *
-     * @param byLaunchDigest per launch measurement of a logged release, the RIM digests that release names (at least
-     *     one release, each with at least one digest)
+     * The SHA-384 digests of the RIMs a release names for one GPU model: its driver RIM and one or more VBIOS RIMs (a
+     * fleet of one model mixes VBIOS versions).
      */
-    public record PublishedRims(java.util.Map<Bytes, List<Bytes>> byLaunchDigest) implements RimRequirement {
-        public PublishedRims {
-            java.util.Map<Bytes, List<Bytes>> copy = new java.util.HashMap<>();
-            byLaunchDigest.forEach((launch, rims) -> copy.put(launch, List.copyOf(rims)));
-            byLaunchDigest = java.util.Map.copyOf(copy);
-            if (byLaunchDigest.isEmpty()) {
-                throw new IllegalArgumentException("no published RIM digest");
+    public record ModelRimDigests(String model, Bytes driverRim, List<Bytes> vbiosRims) {
+        public ModelRimDigests {
+            Objects.requireNonNull(model, "model");
+            vbiosRims = List.copyOf(vbiosRims);
+            if (vbiosRims.isEmpty()) {
+                throw new IllegalArgumentException("GPU model " + model + " names no VBIOS RIM");
             }
-            for (List<Bytes> rims : byLaunchDigest.values()) {
-                if (rims.isEmpty()) {
-                    throw new IllegalArgumentException("a release with no published RIM digest");
-                }
-                for (Bytes d : rims) {
-                    if (d.length() != 48) {
-                        throw new IllegalArgumentException("a SHA-384 digest is 48 bytes, got " + d.length());
-                    }
+            for (Bytes d : concat(driverRim, vbiosRims)) {
+                if (d.length() != 48) {
+                    throw new IllegalArgumentException("a SHA-384 digest is 48 bytes, got " + d.length());
                 }
             }
         }
 
-        /** The RIM digests of the release of {@code launch}, if a logged release of that measurement names any. */
-        java.util.Optional<List<Bytes>> of(Bytes launch) {
-            return java.util.Optional.ofNullable(byLaunchDigest.get(launch));
+        /** The driver RIM's digest, then the VBIOS RIMs'. */
+        public List<Bytes> digests() {
+            return concat(driverRim, vbiosRims);
+        }
+
+        private static List<Bytes> concat(Bytes first, List<Bytes> rest) {
+            List<Bytes> all = new java.util.ArrayList<>(rest.size() + 1);
+            all.add(first);
+            all.addAll(rest);
+            return all;
+        }
+    }
+
+    /**
+     * The peer staples signed RIMs ({@code gpu-rims}); each must verify under NVIDIA's RIM root, its SHA-384 must be one
+     * the release the peer's CPU evidence matched names (not another release's), and each GPU's driver and VBIOS
+     * measurements must match the driver RIM and one VBIOS RIM of one GPU model that release names.
+     *
+     * @param byLaunch per launch measurement of a logged release (SEV-SNP launch digest, or TDX platform and
+     *     release registers), the RIMs that release names per GPU model (at least one release, each with at least one
+     *     model)
+     */
+    public record PublishedRims(java.util.Map<LaunchMeasurement, List<ModelRimDigests>> byLaunch)
+            implements RimRequirement {
+        public PublishedRims {
+            java.util.Map<LaunchMeasurement, List<ModelRimDigests>> copy = new java.util.HashMap<>();
+            byLaunch.forEach((launch, models) -> copy.put(launch, List.copyOf(models)));
+            byLaunch = java.util.Map.copyOf(copy);
+            if (byLaunch.isEmpty()) {
+                throw new IllegalArgumentException("no published RIM digest");
+            }
+            for (List<ModelRimDigests> models : byLaunch.values()) {
+                if (models.isEmpty()) {
+                    throw new IllegalArgumentException("a release with no published RIM digest");
+                }
+            }
+        }
+
+        /** RIMs of SEV-SNP releases, by launch digest. */
+        public static PublishedRims ofSevSnp(java.util.Map<Bytes, List<ModelRimDigests>> byLaunchDigest) {
+            java.util.Map<LaunchMeasurement, List<ModelRimDigests>> m = new java.util.HashMap<>();
+            byLaunchDigest.forEach((d, models) -> m.put(new SevSnpLaunch(d), models));
+            return new PublishedRims(m);
+        }
+
+        /** The RIMs of the release of {@code launch}, per GPU model, if a logged release of that launch names any. */
+        java.util.Optional<List<ModelRimDigests>> of(LaunchMeasurement launch) {
+            return java.util.Optional.ofNullable(byLaunch.get(launch));
         }
 
         /** Whether any logged release names {@code digest}. */
         boolean anyNames(byte[] digest) {
-            return byLaunchDigest.values().stream().flatMap(List::stream).anyMatch(d -> d.contentEquals(digest));
+            return byLaunch.values().stream()
+                    .flatMap(List::stream)
+                    .flatMap(m -> m.digests().stream())
+                    .anyMatch(d -> d.contentEquals(digest));
         }
     }
 

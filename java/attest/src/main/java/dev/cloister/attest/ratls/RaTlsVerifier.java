@@ -12,7 +12,6 @@ import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.nvgpu.NvidiaRim;
 import dev.cloister.attest.policy.TdxReleaseReferenceValues;
 import dev.cloister.attest.sevsnp.AttestationReport;
-import dev.cloister.attest.sevsnp.SevSnpClaims;
 import dev.cloister.attest.sevsnp.SevSnpEndorsements;
 import dev.cloister.attest.sevsnp.SevSnpEvidence;
 import dev.cloister.attest.tdx.TdxCollateral;
@@ -261,9 +260,7 @@ public final class RaTlsVerifier {
                             throw new AttestationException(
                                     "the policy requires RIMs named by logged releases, and none were applied");
                         case RaTlsPolicy.PublishedRims p ->
-                            r.policy()
-                                    .withMeasurements(new NvidiaGpuPolicy.MatchDriverAndVbiosRims(
-                                            publishedRims(now, bundle, p, cpu)));
+                            r.policy().withMeasurements(publishedRims(now, bundle, p, cpu));
                     };
                 } catch (AttestationException e) {
                     throw new RaTlsException(
@@ -323,39 +320,31 @@ public final class RaTlsVerifier {
         return switch (count) {
             case RaTlsPolicy.Exactly e -> e.gpus();
             case RaTlsPolicy.ByRelease b -> {
-                if (!(cpu.claims() instanceof SevSnpClaims c)) {
-                    // Release GPU counts are keyed by SEV-SNP launch digests; a TDX release is named by four
-                    // registers: its GPU count is the policy's (Exactly) until the ledger keys them too.
-                    throw new RaTlsException(
-                            RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
-                            "the policy takes the GPU count from the release of an SEV-SNP launch digest; the peer "
-                                    + "presented TDX evidence, for which the policy must state the GPU count");
-                }
-                Integer n = b.byLaunchDigest().get(Bytes.of(c.measurement()));
+                // The release the CPU evidence matched: an SEV-SNP launch digest, or a TD's platform and release
+                // registers (all four, as the TDX appraisal matched them).
+                Optional<RaTlsPolicy.LaunchMeasurement> launch = RaTlsPolicy.LaunchMeasurement.of(cpu.claims());
+                Integer n = launch.map(l -> b.byLaunch().get(l)).orElse(null);
                 if (n == null) {
                     throw new RaTlsException(
                             RaTlsException.Reason.GPU_EVIDENCE_REFUSED,
-                            "no logged release gives the GPU count of the measured launch");
+                            "no logged release gives the GPU count of the measured launch"
+                                    + launch.map(l -> " (" + l.describe() + ")").orElse(""));
                 }
                 yield n;
             }
         };
     }
 
-    /** The launch measurement the CPU report carries (SEV-SNP), which names the logged release the peer runs. */
-    private static Optional<Bytes> launchMeasurement(AttestationResult cpu) {
-        return cpu.claims() instanceof SevSnpClaims c ? Optional.of(Bytes.of(c.measurement())) : Optional.empty();
-    }
-
     /**
-     * The stapled RIMs, each named by the published release the CPU report measured (another release's RIMs are
-     * refused: each release is appraised against its own reference values) and signed under NVIDIA's RIM root.
+     * The stapled RIMs, each named by the published release the CPU evidence matched (another release's RIMs are
+     * refused: each release is appraised against its own reference values) and signed under NVIDIA's RIM root, grouped
+     * by the GPU models that release names: each GPU must match one model's driver RIM and one of its VBIOS RIMs.
      */
-    private static List<NvidiaRim> publishedRims(
+    private static NvidiaGpuPolicy.MatchOneModel publishedRims(
             Instant now, EvidenceBundle bundle, RaTlsPolicy.PublishedRims published, AttestationResult cpu)
             throws AttestationException {
-        Optional<Bytes> launch = launchMeasurement(cpu);
-        List<Bytes> own = launch.flatMap(published::of)
+        Optional<RaTlsPolicy.LaunchMeasurement> launch = RaTlsPolicy.LaunchMeasurement.of(cpu.claims());
+        List<RaTlsPolicy.ModelRimDigests> own = launch.flatMap(published::of)
                 .orElseThrow(() -> new AttestationException(
                         "no logged release of the measured launch names GPU reference values (RIMs)"));
         List<byte[]> documents = bundle.rimDocuments();
@@ -368,6 +357,7 @@ public final class RaTlsVerifier {
                     "the certificate staples " + documents.size() + " RIM; a driver RIM and a VBIOS RIM are needed");
         }
         // Every digest first (cheap: a RIM no release names is refused unread), then the signatures.
+        List<Bytes> digests = new ArrayList<>();
         for (byte[] d : documents) {
             byte[] sha384;
             try {
@@ -375,22 +365,44 @@ public final class RaTlsVerifier {
             } catch (java.security.NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
             }
-            if (own.stream().noneMatch(r -> r.contentEquals(sha384))) {
+            if (own.stream().flatMap(m -> m.digests().stream()).noneMatch(r -> r.contentEquals(sha384))) {
                 throw new AttestationException("a stapled RIM (SHA-384 " + dev.cloister.base.Hex.format(sha384)
                         + ") is not named by "
                         + (published.anyNames(sha384)
-                                ? "the release of the measured launch "
-                                        + launch.orElseThrow().hex()
+                                ? "the release of the measured launch ("
+                                        + launch.orElseThrow().describe() + ")"
                                         + " (only by another logged release: each release's GPUs are appraised"
                                         + " against its own RIMs)"
                                 : "any logged release"));
             }
+            digests.add(Bytes.of(sha384));
         }
-        List<NvidiaRim> rims = new ArrayList<>();
-        for (byte[] d : documents) {
-            rims.add(NvidiaRim.verify(now, d));
+        // The models whose driver RIM and at least one VBIOS RIM are stapled (by digest, still cheap)...
+        List<RaTlsPolicy.ModelRimDigests> complete = new ArrayList<>();
+        for (RaTlsPolicy.ModelRimDigests m : own) {
+            List<Bytes> vbios = m.vbiosRims().stream().filter(digests::contains).toList();
+            if (digests.contains(m.driverRim()) && !vbios.isEmpty()) {
+                complete.add(new RaTlsPolicy.ModelRimDigests(m.model(), m.driverRim(), vbios));
+            }
         }
-        return rims;
+        if (complete.isEmpty()) {
+            throw new AttestationException("the stapled RIMs hold no driver RIM with a VBIOS RIM of one GPU model the "
+                    + "release of the measured launch names (models: "
+                    + own.stream().map(RaTlsPolicy.ModelRimDigests::model).toList() + ")");
+        }
+        // ...then every stapled RIM's signature.
+        java.util.Map<Bytes, NvidiaRim> rims = new java.util.HashMap<>();
+        for (int i = 0; i < documents.size(); i++) {
+            rims.put(digests.get(i), NvidiaRim.verify(now, documents.get(i)));
+        }
+        List<NvidiaGpuPolicy.ModelRims> models = new ArrayList<>();
+        for (RaTlsPolicy.ModelRimDigests m : complete) {
+            models.add(new NvidiaGpuPolicy.ModelRims(
+                    m.model(),
+                    rims.get(m.driverRim()),
+                    m.vbiosRims().stream().map(rims::get).toList()));
+        }
+        return new NvidiaGpuPolicy.MatchOneModel(models);
     }
 
     /** The bundle's {@code cpu-endorsements}: the VCEK (or VLEK) certificate first, then ASK and ARK, in PEM. */

@@ -172,17 +172,17 @@ class RaTlsMultiGpuTest {
         RaTlsPolicy.RequireGpu gpu = (RaTlsPolicy.RequireGpu) base.gpu();
         try (EnclaveIdentity enclave = enclave(new SimulatedMultiGpuSource(List.of(first, second)))) {
             // The measured release runs on two GPUs; another release (another measurement) on one.
-            RaTlsPolicy byRelease = base.withGpu(gpu.withGpus(new RaTlsPolicy.ByRelease(java.util.Map.of(
+            RaTlsPolicy byRelease = base.withGpu(gpu.withGpus(RaTlsPolicy.ByRelease.ofSevSnp(java.util.Map.of(
                     dev.cloister.base.Bytes.of(RELEASE), 2,
                     dev.cloister.base.Bytes.of(RaTlsFixture.OTHER_RELEASE), 1))));
             RaTlsConnection c = RaTlsFixture.client(byRelease).connect();
             RaTlsConnection s = RaTlsFixture.server(enclave).accept();
             pump(c, s);
             assertTrue(c.isHandshakeComplete());
-            RaTlsPolicy oneGpuRelease = base.withGpu(
-                    gpu.withGpus(new RaTlsPolicy.ByRelease(java.util.Map.of(dev.cloister.base.Bytes.of(RELEASE), 1))));
+            RaTlsPolicy oneGpuRelease = base.withGpu(gpu.withGpus(
+                    RaTlsPolicy.ByRelease.ofSevSnp(java.util.Map.of(dev.cloister.base.Bytes.of(RELEASE), 1))));
             assertReason(refusedBy(oneGpuRelease, enclave), "the policy requires exactly 1 (the release's GPU count)");
-            RaTlsPolicy noCount = base.withGpu(gpu.withGpus(new RaTlsPolicy.ByRelease(
+            RaTlsPolicy noCount = base.withGpu(gpu.withGpus(RaTlsPolicy.ByRelease.ofSevSnp(
                     java.util.Map.of(dev.cloister.base.Bytes.of(RaTlsFixture.OTHER_RELEASE), 2))));
             assertReason(refusedBy(noCount, enclave), "no logged release gives the GPU count");
         }

@@ -291,8 +291,14 @@ class RaTlsNegativeTest {
 
     /** Published RIMs: the release of launch measurement {@code release} names the one RIM digest {@code rim}. */
     private static RaTlsPolicy.PublishedRims published(byte[] release, byte[] rim) {
-        return new RaTlsPolicy.PublishedRims(
-                java.util.Map.of(dev.cloister.base.Bytes.of(release), List.of(dev.cloister.base.Bytes.of(rim))));
+        return RaTlsPolicy.PublishedRims.ofSevSnp(
+                java.util.Map.of(dev.cloister.base.Bytes.of(release), List.of(model(rim, rim))));
+    }
+
+    /** The RIMs of one GPU model, HOPPER: driver RIM {@code driver}, VBIOS RIM {@code vbios} (SHA-384 digests). */
+    static RaTlsPolicy.ModelRimDigests model(byte[] driver, byte[] vbios) {
+        return new RaTlsPolicy.ModelRimDigests(
+                "HOPPER", dev.cloister.base.Bytes.of(driver), List.of(dev.cloister.base.Bytes.of(vbios)));
     }
 
     private static byte[] sha384(byte[] data) throws Exception {
@@ -332,20 +338,20 @@ class RaTlsNegativeTest {
     void aStapledRimOnlyAnotherReleaseNamesIsRefusedNamingIt() throws Exception {
         // Both releases are accepted; the RIM is published by the other one, not by the release the enclave runs.
         byte[] rim = sha384(rimVector());
-        RaTlsPolicy.PublishedRims rims = new RaTlsPolicy.PublishedRims(java.util.Map.of(
+        RaTlsPolicy.PublishedRims rims = RaTlsPolicy.PublishedRims.ofSevSnp(java.util.Map.of(
                 dev.cloister.base.Bytes.of(RaTlsFixture.RELEASE),
-                List.of(dev.cloister.base.Bytes.of(new byte[48])),
+                List.of(model(new byte[48], new byte[48])),
                 dev.cloister.base.Bytes.of(RaTlsFixture.OTHER_RELEASE),
-                List.of(dev.cloister.base.Bytes.of(rim))));
+                List.of(model(rim, rim))));
         try (EnclaveIdentity e = stapling(List.of(rimVector(), rimVector()))) {
             RaTlsException x =
                     refused(RaTlsFixture.client(requiringRims(rims)), e, RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
             assertTrue(x.getMessage().contains(dev.cloister.base.Hex.format(rim)), x.getMessage());
             assertTrue(
                     x.getMessage()
-                            .contains("not named by the release of the measured launch "
+                            .contains("not named by the release of the measured launch (SEV-SNP launch "
                                     + dev.cloister.base.Hex.format(RaTlsFixture.RELEASE)
-                                    + " (only by another logged release"),
+                                    + ") (only by another logged release"),
                     x.getMessage());
         }
         // A measured launch no RIM-naming release has: refused before any RIM is read.
@@ -356,6 +362,31 @@ class RaTlsNegativeTest {
                     RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
             assertTrue(
                     x.getMessage().contains("no logged release of the measured launch names GPU reference values"),
+                    x.getMessage());
+        }
+    }
+
+    @Test
+    void stapledRimsOfTwoModelsThatMakeNoModelCompleteAreRefused() throws Exception {
+        // The release names HOPPER (driver = this RIM, VBIOS = another) and H200 (driver = another, VBIOS = the second
+        // stapled RIM): both stapled RIMs are the release's, but no model has its driver and a VBIOS RIM stapled.
+        byte[] first = rimVector();
+        byte[] second = dev.cloister.testing.Vectors.read(
+                dev.cloister.testing.Vectors.file("nvidia-gpu/nvtrust/rims/1010_0200_882_96005E0003_PROD.swidtag"));
+        RaTlsPolicy.PublishedRims rims = RaTlsPolicy.PublishedRims.ofSevSnp(java.util.Map.of(
+                dev.cloister.base.Bytes.of(RaTlsFixture.RELEASE),
+                List.of(
+                        model(sha384(first), new byte[48]),
+                        new RaTlsPolicy.ModelRimDigests(
+                                "H200",
+                                dev.cloister.base.Bytes.of(new byte[48]),
+                                List.of(dev.cloister.base.Bytes.of(sha384(second)))))));
+        try (EnclaveIdentity e = stapling(List.of(first, second))) {
+            RaTlsException x =
+                    refused(RaTlsFixture.client(requiringRims(rims)), e, RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
+            assertTrue(
+                    x.getMessage().contains("hold no driver RIM with a VBIOS RIM of one GPU model")
+                            && x.getMessage().contains("[HOPPER, H200]"),
                     x.getMessage());
         }
     }

@@ -13,7 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cloister.attest.bundle.EvidenceBundle;
+import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.policy.TdxReleaseReferenceValues;
+import dev.cloister.attest.sim.SimulatedNvidiaGpu;
 import dev.cloister.attest.sim.SimulatedTdxPlatform;
 import dev.cloister.attest.tdx.TcbStatus;
 import dev.cloister.attest.tdx.TdxClaims;
@@ -278,13 +280,189 @@ class RaTlsTdxTest {
         }
     }
 
+    /** Another release on the same TDX platform (same MRTD and RTMR0: the firmware), with its own RTMR1 and RTMR2. */
+    static final TdxReleaseReferenceValues OTHER = release(MRTD, RTMR0, filled(48, 0x12), filled(48, 0x23));
+
+    /** A TD of {@link #REGISTERS} (the release {@code accepted()} names) on {@code gpus}, stapling {@code rims}. */
+    static EnclaveIdentity tdWithGpus(List<SimulatedNvidiaGpu> gpus, Optional<EvidenceBundle.Entry> rims) {
+        SimulatedEvidenceSource cpuOnly = new SimulatedEvidenceSource(
+                tdx, REGISTERS, Optional.empty(), Duration.ZERO, Duration.ofMinutes(1), Clock.systemUTC(), RANDOM);
+        return EnclaveIdentity.generate(
+                new SimulatedMultiGpuSource(cpuOnly, gpus, i -> i, Clock.systemUTC(), rims),
+                new AttestationMode.PerHandshake(),
+                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
+                RaTlsFixture.TIMEOUT,
+                Clock.systemUTC(),
+                RANDOM);
+    }
+
+    /**
+     * What a client derives from a ledger holding the TD's release and {@link #OTHER}: both releases accepted, and
+     * the GPU count and RIMs keyed by each release's launch ({@link RaTlsPolicy.TdxLaunch}).
+     */
+    static RaTlsPolicy fromLedger(
+            RaTlsPolicy.GpuCount count, RaTlsPolicy.RimRequirement rims, SimulatedNvidiaGpu... roots) {
+        NvidiaGpuPolicy gpu = NvidiaGpuPolicy.genuineNvidia()
+                .withTrustedRoots(java.util.Arrays.stream(roots)
+                        .map(SimulatedNvidiaGpu::root)
+                        .toList());
+        return RaTlsPolicy.acceptingTdxReleases(
+                new RaTlsPolicy.TdxReleases(base(), List.of(release(MRTD, RTMR0, RTMR1, RTMR2), OTHER)),
+                new RaTlsPolicy.RequireGpu(gpu, Duration.ofMinutes(5), rims, count));
+    }
+
+    static final RaTlsPolicy.TdxLaunch THIS_LAUNCH = RaTlsPolicy.TdxLaunch.of(release(MRTD, RTMR0, RTMR1, RTMR2));
+    static final RaTlsPolicy.TdxLaunch OTHER_LAUNCH = RaTlsPolicy.TdxLaunch.of(OTHER);
+
+    static SimulatedNvidiaGpu second() throws IOException {
+        return SimulatedNvidiaGpu.openOrCreate(Path.of("target", "ratls-sim-gpu-2"), Instant.now(), RANDOM);
+    }
+
     @Test
-    void aGpuCountTakenFromSevSnpReleasesIsRefusedForTdx() throws Exception {
-        RaTlsPolicy byRelease = accepted()
-                .withGpu(RaTlsFixture.simulatedGpu(Duration.ofMinutes(5))
-                        .withGpus(new RaTlsPolicy.ByRelease(java.util.Map.of(Bytes.of(MRTD), 1))));
-        RaTlsException x = refused(RaTlsFixture.client(byRelease), enclave, RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
-        assertTrue(x.getMessage().contains("TDX evidence"), x.getMessage());
+    void aTdWithTwoGpusIsAcceptedWithTheGpuCountOfTheReleaseItsRegistersMatched() throws Exception {
+        SimulatedNvidiaGpu first = RaTlsFixture.gpu();
+        SimulatedNvidiaGpu second = second();
+        try (EnclaveIdentity td = tdWithGpus(List.of(first, second), Optional.empty())) {
+            RaTlsPolicy policy = fromLedger(
+                    new RaTlsPolicy.ByRelease(java.util.Map.of(THIS_LAUNCH, 2, OTHER_LAUNCH, 1)),
+                    new RaTlsPolicy.PolicyRims(),
+                    first,
+                    second);
+            RaTlsConnection c = RaTlsFixture.client(policy).connect();
+            RaTlsConnection s = RaTlsFixture.server(td).accept();
+            pump(c, s);
+            assertTrue(c.isHandshakeComplete());
+            RaTlsAttestation peer = c.peer().orElseThrow();
+            assertInstanceOf(TdxClaims.class, peer.cpu().claims());
+            assertEquals(2, peer.gpus().size());
+        }
+    }
+
+    @Test
+    void aTdWithAnotherGpuCountThanItsReleaseSaysIsRefused() throws Exception {
+        SimulatedNvidiaGpu first = RaTlsFixture.gpu();
+        SimulatedNvidiaGpu second = second();
+        try (EnclaveIdentity td = tdWithGpus(List.of(first, second), Optional.empty())) {
+            // Its release runs on one GPU; the other release (same MRTD and RTMR0) on two: its count is not applied.
+            RaTlsPolicy policy = fromLedger(
+                    new RaTlsPolicy.ByRelease(java.util.Map.of(THIS_LAUNCH, 1, OTHER_LAUNCH, 2)),
+                    new RaTlsPolicy.PolicyRims(),
+                    first,
+                    second);
+            RaTlsException x = refused(RaTlsFixture.client(policy), td, RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
+            assertTrue(
+                    x.getMessage().contains("2 GPU(s), the policy requires exactly 1 (the release's GPU count)"),
+                    x.getMessage());
+            // Only the other release has a count: none for this TD's launch.
+            RaTlsException none = refused(
+                    RaTlsFixture.client(fromLedger(
+                            new RaTlsPolicy.ByRelease(java.util.Map.of(OTHER_LAUNCH, 2)),
+                            new RaTlsPolicy.PolicyRims(),
+                            first,
+                            second)),
+                    td,
+                    RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
+            assertTrue(
+                    none.getMessage().contains("no logged release gives the GPU count of the measured launch (TDX"),
+                    none.getMessage());
+        }
+    }
+
+    @Test
+    void anSevSnpReleasesGpuCountIsNeverAppliedToATdNorATdxReleasesToAnSevSnpGuest() throws Exception {
+        SimulatedNvidiaGpu first = RaTlsFixture.gpu();
+        SimulatedNvidiaGpu second = second();
+        // An SEV-SNP release whose launch digest equals the TD's MRTD: a count keyed by it is not the TD's.
+        try (EnclaveIdentity td = tdWithGpus(List.of(first, second), Optional.empty())) {
+            RaTlsException x = refused(
+                    RaTlsFixture.client(fromLedger(
+                            RaTlsPolicy.ByRelease.ofSevSnp(java.util.Map.of(Bytes.of(MRTD), 2)),
+                            new RaTlsPolicy.PolicyRims(),
+                            first,
+                            second)),
+                    td,
+                    RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
+            assertTrue(x.getMessage().contains("no logged release gives the GPU count"), x.getMessage());
+        }
+        // An SEV-SNP guest of launch digest RELEASE, and a TDX release whose registers all equal that digest.
+        try (EnclaveIdentity snp = EnclaveIdentity.generate(
+                new SimulatedMultiGpuSource(List.of(first, second)),
+                new AttestationMode.PerHandshake(),
+                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
+                RaTlsFixture.TIMEOUT,
+                Clock.systemUTC(),
+                RANDOM)) {
+            Bytes digest = Bytes.of(RaTlsFixture.RELEASE);
+            RaTlsPolicy base = RaTlsMultiGpuTest.policy(1, first, second);
+            RaTlsPolicy tdxCount = base.withGpu(((RaTlsPolicy.RequireGpu) base.gpu())
+                    .withGpus(new RaTlsPolicy.ByRelease(
+                            java.util.Map.of(new RaTlsPolicy.TdxLaunch(digest, digest, digest, digest), 2))));
+            RaTlsException x = refused(RaTlsFixture.client(tdxCount), snp, RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
+            assertTrue(
+                    x.getMessage().contains("no logged release gives the GPU count of the measured launch (SEV-SNP"),
+                    x.getMessage());
+        }
+    }
+
+    @Test
+    void aStapledRimOnlyAnotherTdxReleaseNamesIsRefused() throws Exception {
+        byte[] rim = dev.cloister.testing.Vectors.read(
+                dev.cloister.testing.Vectors.file("nvidia-gpu/nvtrust/rims/1010_0200_882_96005E0001_PROD.swidtag"));
+        Bytes rimDigest =
+                Bytes.of(java.security.MessageDigest.getInstance("SHA-384").digest(rim));
+        SimulatedNvidiaGpu first = RaTlsFixture.gpu();
+        SimulatedNvidiaGpu second = second();
+        RaTlsPolicy.ByRelease counts = new RaTlsPolicy.ByRelease(java.util.Map.of(THIS_LAUNCH, 2, OTHER_LAUNCH, 2));
+        try (EnclaveIdentity td =
+                tdWithGpus(List.of(first, second), Optional.of(EvidenceBundle.rims(List.of(rim, rim))))) {
+            // The other release (same platform, other RTMR1/RTMR2) names the RIM; the TD's own release names another.
+            RaTlsPolicy otherNames = fromLedger(
+                    counts,
+                    new RaTlsPolicy.PublishedRims(java.util.Map.of(
+                            THIS_LAUNCH,
+                            List.of(RaTlsNegativeTest.model(new byte[48], new byte[48])),
+                            OTHER_LAUNCH,
+                            List.of(RaTlsNegativeTest.model(rimDigest.toByteArray(), rimDigest.toByteArray())))),
+                    first,
+                    second);
+            RaTlsException x = refused(RaTlsFixture.client(otherNames), td, RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
+            assertTrue(
+                    x.getMessage()
+                            .contains("not named by the release of the measured launch (TDX launch MRTD "
+                                    + Bytes.of(MRTD).hex()),
+                    x.getMessage());
+            assertTrue(x.getMessage().contains("only by another logged release"), x.getMessage());
+            // RIMs keyed by an SEV-SNP launch digest equal to the TD's MRTD are not the TD's release's either.
+            RaTlsException snpKeyed = refused(
+                    RaTlsFixture.client(fromLedger(
+                            counts,
+                            RaTlsPolicy.PublishedRims.ofSevSnp(java.util.Map.of(
+                                    Bytes.of(MRTD),
+                                    List.of(RaTlsNegativeTest.model(
+                                            rimDigest.toByteArray(), rimDigest.toByteArray())))),
+                            first,
+                            second)),
+                    td,
+                    RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
+            assertTrue(
+                    snpKeyed.getMessage().contains("no logged release of the measured launch names GPU reference"),
+                    snpKeyed.getMessage());
+            // Its own release naming the RIM: the digest check passes and the RIM itself is appraised (this genuine
+            // RIM is for another VBIOS than the simulated GPU's, so the appraisal, not the lookup, refuses it).
+            RaTlsException own = refused(
+                    RaTlsFixture.client(fromLedger(
+                            counts,
+                            new RaTlsPolicy.PublishedRims(java.util.Map.of(
+                                    THIS_LAUNCH,
+                                    List.of(RaTlsNegativeTest.model(
+                                            rimDigest.toByteArray(), rimDigest.toByteArray())))),
+                            first,
+                            second)),
+                    td,
+                    RaTlsException.Reason.GPU_EVIDENCE_REFUSED);
+            assertFalse(own.getMessage().contains("not named by"), own.getMessage());
+            assertFalse(own.getMessage().contains("no logged release"), own.getMessage());
+        }
     }
 
     @Test

@@ -26,19 +26,39 @@ final class SimulatedMultiGpuSource implements EvidenceSource {
     private final List<SimulatedNvidiaGpu> gpus;
     private final IntUnaryOperator nonceOf;
     private final Clock clock;
+    private final Optional<EvidenceBundle.Entry> rims;
 
     SimulatedMultiGpuSource(List<SimulatedNvidiaGpu> gpus, IntUnaryOperator nonceOf, Clock clock) {
-        this.cpu = new SimulatedEvidenceSource(
-                RaTlsFixture.cpu(),
-                Optional.empty(),
-                RaTlsFixture.RELEASE,
-                Duration.ZERO,
-                Duration.ofMinutes(1),
+        this(
+                new SimulatedEvidenceSource(
+                        RaTlsFixture.cpu(),
+                        Optional.empty(),
+                        RaTlsFixture.RELEASE,
+                        Duration.ZERO,
+                        Duration.ofMinutes(1),
+                        clock,
+                        RaTlsFixture.RANDOM),
+                gpus,
+                nonceOf,
                 clock,
-                RaTlsFixture.RANDOM);
+                Optional.empty());
+    }
+
+    /**
+     * CPU reports from {@code cpu} (e.g. the simulated TDX platform, made without a GPU), these GPUs, and
+     * {@code rims} stapled as {@code gpu-rims}.
+     */
+    SimulatedMultiGpuSource(
+            SimulatedEvidenceSource cpu,
+            List<SimulatedNvidiaGpu> gpus,
+            IntUnaryOperator nonceOf,
+            Clock clock,
+            Optional<EvidenceBundle.Entry> rims) {
+        this.cpu = cpu;
         this.gpus = List.copyOf(gpus);
         this.nonceOf = nonceOf;
         this.clock = clock;
+        this.rims = rims;
     }
 
     SimulatedMultiGpuSource(List<SimulatedNvidiaGpu> gpus) {
@@ -56,12 +76,7 @@ final class SimulatedMultiGpuSource implements EvidenceSource {
         }
         EvidenceBundle.GpuEntries first = all.getFirst();
         return Optional.of(new GpuEvidence(
-                first.report(),
-                first.endorsements(),
-                freshness,
-                Optional.empty(),
-                first.ocsp(),
-                all.subList(1, all.size())));
+                first.report(), first.endorsements(), freshness, rims, first.ocsp(), all.subList(1, all.size())));
     }
 
     private EvidenceBundle.GpuEntries entries(SimulatedNvidiaGpu g, byte[] nonce) {

@@ -86,16 +86,40 @@ public final class ReleaseTransparency {
             return sevSnpMeasurements().stream().anyMatch(m -> Arrays.equals(m, measurement));
         }
 
-        /** The SHA-384 digests of the driver and VBIOS RIMs this release names for its GPUs. */
-        public List<Bytes> gpuRimDigests() {
-            List<Bytes> out = new ArrayList<>();
-            for (GpuReferenceValue g : release.manifest().gpus()) {
-                for (Digest d : List.of(g.driverRim(), g.vbiosRim())) {
-                    if (d.algorithm() == Digest.Algorithm.SHA_384) {
-                        out.add(d.value());
-                    }
-                }
+        /**
+         * Every launch of this release: one per SEV-SNP VM shape, and one per TDX host platform (that platform's MRTD
+         * and RTMR0 with the release's RTMR1 and RTMR2).
+         */
+        public List<RaTlsPolicy.LaunchMeasurement> launches() {
+            List<RaTlsPolicy.LaunchMeasurement> out = new ArrayList<>();
+            for (Bytes d : release.manifest().snpLaunchDigests()) {
+                out.add(new RaTlsPolicy.SevSnpLaunch(d));
             }
+            for (TdxReleaseReferenceValues t : tdxReferenceValues()) {
+                out.add(RaTlsPolicy.TdxLaunch.of(t));
+            }
+            return List.copyOf(out);
+        }
+
+        /**
+         * The RIMs this release names per GPU model (SHA-384 digests): the model's driver RIM and each of its VBIOS
+         * RIMs (one per reference value of that model), in the release's order.
+         */
+        public List<RaTlsPolicy.ModelRimDigests> gpuModelRims() {
+            Map<String, Bytes> drivers = new LinkedHashMap<>();
+            Map<String, List<Bytes>> vbios = new LinkedHashMap<>();
+            for (GpuReferenceValue g : release.manifest().gpus()) {
+                if (g.driverRim().algorithm() != Digest.Algorithm.SHA_384
+                        || g.vbiosRim().algorithm() != Digest.Algorithm.SHA_384) {
+                    continue;
+                }
+                drivers.putIfAbsent(g.model(), g.driverRim().value());
+                vbios.computeIfAbsent(g.model(), m -> new ArrayList<>())
+                        .add(g.vbiosRim().value());
+            }
+            List<RaTlsPolicy.ModelRimDigests> out = new ArrayList<>();
+            drivers.forEach(
+                    (model, driver) -> out.add(new RaTlsPolicy.ModelRimDigests(model, driver, vbios.get(model))));
             return List.copyOf(out);
         }
     }
@@ -238,11 +262,12 @@ public final class ReleaseTransparency {
 
     /**
      * {@code gpu} with a {@link RaTlsPolicy.FromLedger} RIM requirement replaced by the driver and VBIOS RIM digests
-     * each verified release names, keyed by that release's launch digests (a confidential GPU is proven by its
-     * measurements matching the RIMs of the release its CVM runs, never another release's), and its GPU count by each
-     * release's {@code gpu_count}, keyed the same way (the enclave must attest exactly as many distinct GPUs as the
-     * release it runs says); any other requirement unchanged. Two releases of one launch measurement (one image
-     * published twice) must say the same GPU count; the RIMs of both are that image's.
+     * each verified release names per GPU model, keyed by the launches of that release ({@link RaTlsPolicy.LaunchMeasurement}: each
+     * SEV-SNP launch digest, and for TDX each platform's MRTD and RTMR0 with the release's RTMR1 and RTMR2), so a
+     * confidential GPU is proven by its measurements matching the RIMs of the release its CVM runs, never another
+     * release's; and its GPU count by each release's {@code gpu_count}, keyed the same way (the enclave must attest
+     * exactly as many distinct GPUs as the release it runs says); any other requirement unchanged. Two releases of
+     * one launch (one image published twice) must say the same GPU count; the RIMs of both are that image's.
      *
      * @throws KeyConsistencyException if the requirement is {@code FromLedger} and no release names a RIM
      */
@@ -251,19 +276,19 @@ public final class ReleaseTransparency {
         if (!(gpu instanceof RaTlsPolicy.RequireGpu r) || !(r.rims() instanceof RaTlsPolicy.FromLedger)) {
             return gpu;
         }
-        Map<Bytes, Integer> counts = new LinkedHashMap<>();
-        Map<Bytes, List<Bytes>> rims = new LinkedHashMap<>();
+        Map<RaTlsPolicy.LaunchMeasurement, Integer> counts = new LinkedHashMap<>();
+        Map<RaTlsPolicy.LaunchMeasurement, List<RaTlsPolicy.ModelRimDigests>> rims = new LinkedHashMap<>();
         for (PublishedRelease p : releases) {
             int gpuCount = p.release().manifest().gpuCount();
-            for (Bytes digest : p.release().manifest().snpLaunchDigests()) {
-                Integer before = counts.putIfAbsent(digest, gpuCount);
+            for (RaTlsPolicy.LaunchMeasurement launch : p.launches()) {
+                Integer before = counts.putIfAbsent(launch, gpuCount);
                 if (before != null && before != gpuCount) {
                     throw new KeyConsistencyException("two published releases of one launch measurement name " + before
-                            + " and " + gpuCount + " GPUs");
+                            + " and " + gpuCount + " GPUs (" + launch.describe() + ")");
                 }
-                if (!p.gpuRimDigests().isEmpty()) {
-                    rims.computeIfAbsent(digest, d -> new java.util.ArrayList<>())
-                            .addAll(p.gpuRimDigests());
+                if (!p.gpuModelRims().isEmpty()) {
+                    rims.computeIfAbsent(launch, d -> new java.util.ArrayList<>())
+                            .addAll(p.gpuModelRims());
                 }
             }
         }

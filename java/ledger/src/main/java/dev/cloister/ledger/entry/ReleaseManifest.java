@@ -25,7 +25,9 @@ import java.util.Optional;
  *   SnpShape snp_shapes&lt;0..64&gt;;               // uint8 count; strictly ascending (vcpus, guest_features)
  *   TdxRuntime tdx&lt;0..1&gt;;                      // uint8 count; RTMR1 and RTMR2
  *   TdxPlatform tdx_platforms&lt;0..16&gt;;         // version 3 only: uint8 count; strictly ascending platform
- *   GpuReferenceValue gpus&lt;0..16&gt;;             // uint8 count; strictly ascending model
+ *   GpuReferenceValue gpus&lt;0..16&gt;;             // uint8 count; strictly ascending (model, vbios_rim); a model
+ *                                               // may appear once per VBIOS RIM (a fleet of one model mixes
+ *                                               // VBIOS versions), always with the same driver_rim
  *   uint8 gpu_count;                            // version 3 only: 0..8, exactly how many GPUs the enclave attests,
  *                                               // 0 exactly when gpus is empty (version 2: 1 when gpus names
  *                                               // reference values, else 0)
@@ -118,8 +120,15 @@ public record ReleaseManifest(
             throw new IllegalArgumentException(gpus.size() + " GPU reference values, want at most 16");
         }
         for (int i = 1; i < gpus.size(); i++) {
-            if (gpus.get(i - 1).compareModel(gpus.get(i)) >= 0) {
-                throw new IllegalArgumentException("GPU reference values not in ascending model order");
+            GpuReferenceValue before = gpus.get(i - 1);
+            GpuReferenceValue next = gpus.get(i);
+            if (GpuReferenceValue.ORDER.compare(before, next) >= 0) {
+                throw new IllegalArgumentException(
+                        "GPU reference values not in strictly ascending (model, VBIOS RIM) order");
+            }
+            if (before.model().equals(next.model()) && !before.driverRim().equals(next.driverRim())) {
+                throw new IllegalArgumentException("GPU model " + next.model()
+                        + " names two driver RIMs (one driver per model; several VBIOS RIMs may share it)");
             }
         }
         images = List.copyOf(images);

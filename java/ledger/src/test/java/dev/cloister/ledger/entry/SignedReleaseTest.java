@@ -91,6 +91,57 @@ class SignedReleaseTest {
         return manifest().withGpus(count == 0 ? List.of() : List.of(HOPPER), count);
     }
 
+    /** HOPPER with another VBIOS RIM (a second VBIOS version of the same fleet), the same driver RIM. */
+    static final GpuReferenceValue HOPPER_VBIOS_B = new GpuReferenceValue(
+            "HOPPER",
+            new Digest(Digest.Algorithm.SHA_384, filled(48, 1)),
+            new Digest(Digest.Algorithm.SHA_384, filled(48, 3)));
+
+    @Test
+    void aModelMayNameSeveralVbiosRimsWithOneDriverRimInOrder() throws Exception {
+        ReleaseManifest both = manifest().withGpus(List.of(HOPPER, HOPPER_VBIOS_B), 2);
+        SignedRelease signed = SignedRelease.sign(both, RELEASE_KEY);
+        SignedRelease decoded = (SignedRelease) LedgerEntry.decode(signed.encode());
+        assertEquals(List.of(HOPPER, HOPPER_VBIOS_B), decoded.manifest().gpus());
+        assertArrayEquals(signed.encode(), decoded.encode());
+        assertEquals(Optional.of(rawKey(RELEASE_KEY)), decoded.verifiedBy(List.of(rawKey(RELEASE_KEY))));
+        // One encoding: out of (model, VBIOS RIM) order, or the same pair twice, is refused when built and on the wire.
+        ReleaseManifest m = manifest();
+        IllegalArgumentException order =
+                assertThrows(IllegalArgumentException.class, () -> m.withGpus(List.of(HOPPER_VBIOS_B, HOPPER), 2));
+        assertTrue(order.getMessage().contains("strictly ascending (model, VBIOS RIM)"), order.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> m.withGpus(List.of(HOPPER, HOPPER), 2));
+        byte[] wire = signed.encode();
+        byte[] swapped = wire.clone();
+        int vbiosB = indexOf(wire, filled(48, 3).toByteArray());
+        // One entry before: model<1..255> "HOPPER" (7 bytes), driver and VBIOS digests (1 + 48 bytes each).
+        int vbiosA = vbiosB - (7 + 49 + 49);
+        assertArrayEquals(filled(48, 2).toByteArray(), Arrays.copyOfRange(wire, vbiosA, vbiosA + 48));
+        System.arraycopy(filled(48, 3).toByteArray(), 0, swapped, vbiosA, 48);
+        System.arraycopy(filled(48, 2).toByteArray(), 0, swapped, vbiosB, 48);
+        FormatException x = assertThrows(FormatException.class, () -> LedgerEntry.decode(swapped));
+        assertTrue(x.getMessage().contains("strictly ascending (model, VBIOS RIM)"), x.getMessage());
+        // One driver per model: two driver RIMs for one model are refused.
+        GpuReferenceValue otherDriver = new GpuReferenceValue(
+                "HOPPER",
+                new Digest(Digest.Algorithm.SHA_384, filled(48, 4)),
+                new Digest(Digest.Algorithm.SHA_384, filled(48, 3)));
+        IllegalArgumentException drivers =
+                assertThrows(IllegalArgumentException.class, () -> m.withGpus(List.of(HOPPER, otherDriver), 2));
+        assertTrue(drivers.getMessage().contains("names two driver RIMs"), drivers.getMessage());
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) continue outer;
+            }
+            return i;
+        }
+        throw new AssertionError("not found");
+    }
+
     @Test
     void theGpuCountIsSignedAndBounded() throws Exception {
         SignedRelease two = SignedRelease.sign(withGpus(2), RELEASE_KEY);
