@@ -21,6 +21,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 mkdir -p "$1"
 OUT="$(cd "$1" && pwd)"
 LOCK="${CVM_LOCK:-$HERE/packages.lock}"
+[ -f "$LOCK" ] || { echo "ovmf-amdsev: no lock file $LOCK" >&2; exit 2; }
 CACHE="${CVM_CACHE:-$HERE/.cache}"
 MIRROR="${CVM_DEBIAN_MIRROR:-http://deb.debian.org}"
 B="${CVM_OVMF_BUILDDIR:-/tmp/cloister-ovmf-build}"
@@ -102,6 +103,13 @@ while IFS= read -r p; do
   case "$p" in ''|'#'*) continue ;; esac
   patch -d "$E" -p1 --quiet --no-backup-if-mismatch < "$E/debian/patches/$p" || die "Debian patch $p does not apply"
 done < "$E/debian/patches/series"
+# The TDX RTMR2 calculation (dev.cloister.attest.measure.Rtmr.ovmfLoadOptions) models the load options these loaders
+# form: the command line, then " initrd=initrd" when there is an initrd. A source that forms them otherwise is refused.
+for f in X86QemuLoadImageLib/X86QemuLoadImageLib.c GenericQemuLoadImageLib/GenericQemuLoadImageLib.c; do
+  src="$(tr -d '\r' < "$E/OvmfPkg/Library/$f")"
+  grep -q '^ *"%a%a%a",$' <<<"$src" && grep -q '^ *(InitrdSize == 0) *? *"" : " initrd=initrd"$' <<<"$src" \
+    || die "OvmfPkg/Library/$f does not form the kernel's load options as Rtmr.ovmfLoadOptions models them"
+done
 # dpkg-buildpackage's SOURCE_DATE_EPOCH: the changelog's latest entry.
 SOURCE_DATE_EPOCH="$(dpkg-parsechangelog -l "$E/debian/changelog" -STimestamp)"
 export SOURCE_DATE_EPOCH
@@ -128,20 +136,17 @@ MTOOLS_SKIP_CHECK=1 "$TOOLS/mcopy" -m -i "$B/grub/disk.fat" "$B/grub/grub.cfg" :
 touch "$G/grub.efi"
 
 # --- 5. BaseTools and the firmware ---------------------------------------------------------------------------------
-log "BaseTools"
+log "BaseTools (the C tools; their unit tests need a python command)"
 env -i HOME="$B" LC_ALL=C TZ=UTC SOURCE_DATE_EPOCH="$SOURCE_DATE_EPOCH" PATH="$TOOLS:/usr/bin:/bin" \
-  nice -n 10 make -C "$E/BaseTools" -j"$JOBS" ARCH=X64 > "$B/basetools.log" 2>&1 \
+  nice -n 10 make -C "$E/BaseTools/Source/C" -j"$JOBS" ARCH=X64 > "$B/basetools.log" 2>&1 \
   || { tail -n 30 "$B/basetools.log" >&2; die "BaseTools did not build"; }
 log "AmdSevX64.dsc (RELEASE, GCC, $JOBS threads)"
 # A clean environment: the host's PATH (pyenv shims, ~/.cargo) and edk2 variables stay out; Debian's python3.11.
 env -i HOME="$B" LC_ALL=C TZ=UTC SOURCE_DATE_EPOCH="$SOURCE_DATE_EPOCH" PATH="$TOOLS:/usr/bin:/bin" \
-    PYTHON_COMMAND=/usr/bin/python3.11 E="$E" JOBS="$JOBS" SRCVER="$SRCVER" \
-    RDATE="$(date -u -d "@$SOURCE_DATE_EPOCH" +%m/%d/%Y)" bash -c '
+    PYTHON_COMMAND=/usr/bin/python3.11 E="$E" JOBS="$JOBS" bash -c '
   cd "$E" && . ./edksetup.sh > /dev/null || exit 1
   command -v build > /dev/null || { echo "edksetup.sh put no build command on PATH"; exit 1; }
-  exec nice -n 10 build -q -a X64 -t GCC -b RELEASE -n "$JOBS" -p OvmfPkg/AmdSev/AmdSevX64.dsc \
-    --pcd "PcdFirmwareVersionString=L\"$SRCVER\\0\"" \
-    --pcd "PcdFirmwareReleaseDateString=L\"$RDATE\\0\""' \
+  exec nice -n 10 build -q -a X64 -t GCC -b RELEASE -n "$JOBS" -p OvmfPkg/AmdSev/AmdSevX64.dsc' \
   > "$B/build.log" 2>&1 || { tail -n 40 "$B/build.log" >&2; die "the edk2 build failed (log: $B/build.log)"; }
 FD="$E/Build/AmdSev/RELEASE_GCC/FV/OVMF.fd"
 [ -f "$FD" ] || die "no $FD after the build"
