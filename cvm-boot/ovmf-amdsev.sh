@@ -124,6 +124,9 @@ log "GRUB image (grub-mkimage ${FWDEB_VER[grub-common]}, without sevsecret)"
 G="$E/OvmfPkg/AmdSev/Grub"
 GMODS="part_msdos part_gpt cryptodisk luks gcry_rijndael gcry_sha256 ext2 btrfs xfs fat configfile memdisk sleep normal
        echo test regexp linux linuxefi reboot"
+want="$(tr -d '\r' < "$G/grub.sh" | sed -n '/^GRUB_MODULES="/,/^ *"/p' | tr -s ' \n"' '\n' \
+  | grep -v -e '^GRUB_MODULES=' -e '^sevsecret$' -e '^$' | tr '\n' ' ')"
+[ "$want" = "$(printf '%s ' $GMODS)" ] || die "grub.sh's modules are not the ones this script builds: $want"
 mkdir -p "$B/grub"
 printf 'normal (memdisk)/grub.cfg\n' > "$B/grub/grub-bootstrap.cfg"
 cp "$G/grub.cfg" "$B/grub/grub.cfg"
@@ -155,6 +158,6 @@ SHA="$(sha256sum "$OUT/OVMF.amdsev.fd" | cut -d' ' -f1)"
 jq -n --arg v "$SRCVER" --arg s "$SHA" --argjson sde "$SOURCE_DATE_EPOCH" \
   --arg grub "${FWDEB_VER[grub-common]}" --arg lock "$(grep -E '^(src|fwdeb|fwtool) ' "$LOCK" | sha256sum | cut -d' ' -f1)" \
   '{file: "OVMF.amdsev.fd", sha256: $s, source: ("Debian edk2 " + $v + " (trixie), OvmfPkg/AmdSev/AmdSevX64.dsc RELEASE GCC"),
-    grub: ("Debian grub 2.06 " + $grub + ", grub.sh modules without sevsecret"), source_date_epoch: $sde,
+    grub: ("Debian grub2 " + $grub + " (bookworm), grub.sh modules without sevsecret"), source_date_epoch: $sde,
     firmware_lock_sha256: $lock}' > "$OUT/OVMF.amdsev.json"
 log "done in $(( $(date +%s) - START )) s: OVMF.amdsev.fd $(stat -c %s "$OUT/OVMF.amdsev.fd") bytes, SHA-256 $SHA"
