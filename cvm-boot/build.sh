@@ -1,6 +1,7 @@
 #!/bin/bash
 # Builds the Cloister enclave image (first stage: kernel + initrd, no disk) and its launch measurement into OUTDIR:
 #   vmlinuz  initrd.cpio.gz  cmdline  measurement.json  SHA256SUMS  build-info.json
+#   OVMF.amdsev.fd  OVMF.amdsev.json  (the SEV-SNP firmware it is measured against: a host input, not in the image)
 #   data.erofs  data.verity  data.verity.json   (the second stage's dm-verity data volume: the model)
 # from a commit (HEAD by default; a clean `git archive` of it: uncommitted changes are never in an image), with
 # every input pinned in cvm-boot/packages.lock. See cvm-boot/README.md.
@@ -12,8 +13,10 @@
 #   CVM_CACHE        where fetched .debs are kept by SHA-256 (default cvm-boot/.cache)
 #   CVM_DEBIAN_MIRROR  mirror root for the lock file's paths (default http://deb.debian.org)
 #   CVM_CMDLINE      the measured kernel command line (default: the hardened line below + cloister.platform=configfs-tsm)
-#   CVM_OVMF, CVM_OVMF_SHA256  an AmdSev OVMF build (with the SNP kernel-hashes page) to measure against, by hash,
-#                    instead of the pinned Debian OVMF.fd (which has none: the SEV-SNP digest is then "unavailable")
+#   CVM_OVMF, CVM_OVMF_SHA256  another OVMF to measure against, by hash, instead of the AmdSev OVMF that
+#                    cvm-boot/ovmf-amdsev.sh builds from the pinned edk2 source (Debian's OVMF.fd has no SNP
+#                    kernel-hashes page: with it the SEV-SNP digest is null, with the calculator's reason)
+#   CVM_OVMF_FRESH   1: build the AmdSev OVMF even if the cache has it (check-reproducible.sh sets it)
 #   CVM_VCPUS        VM shapes to measure (default "1 4"); CVM_VCPU_TYPE (EPYC-v4), CVM_GUEST_FEATURES (0x1)
 #   CVM_MAVEN_FLAGS  extra Maven flags (default -o: offline, dependencies already in ~/.m2)
 #   CVM_ENCLAVE_JAR  development only: a prebuilt cloister-enclave.jar instead of the Maven build (build-info says so)
@@ -219,15 +222,35 @@ BASE_CMDLINE="console=ttyS0 quiet panic=-1 oops=panic lockdown=confidentiality m
 CMDLINE="${CVM_CMDLINE:-$BASE_CMDLINE cloister.platform=configfs-tsm $DATA_KEYS}"
 printf '%s' "$CMDLINE" > "$OUT/cmdline"
 
+FW_FILES=""
 if [ -n "${CVM_OVMF-}" ]; then
   OVMF="$CVM_OVMF"
   have="$(sha256sum "$OVMF" | cut -d' ' -f1)"
   [ "$have" = "${CVM_OVMF_SHA256-}" ] || die "CVM_OVMF $OVMF has SHA-256 $have, CVM_OVMF_SHA256 says ${CVM_OVMF_SHA256-nothing}"
   FIRMWARE="$(jq -n --arg f "$(basename "$OVMF")" --arg s "$have" '{file: $f, sha256: $s, source: "CVM_OVMF"}')"
 else
-  OVMF="${PKG[ovmf]}/usr/share/ovmf/OVMF.fd"
-  FIRMWARE="$(jq -n --arg v "${VER[ovmf]}" --arg s "$(sha256sum "$OVMF" | cut -d' ' -f1)" \
-    '{file: "/usr/share/ovmf/OVMF.fd", sha256: $s, source: ("Debian ovmf " + $v)}')"
+  # The AmdSev OVMF (SNP kernel-hashes page), built by the commit's ovmf-amdsev.sh from the commit's lock, kept in
+  # the cache under the hash of both, and checked against the SHA-256 the lock pins (`firmware` line).
+  FWKEY="$( (cat "$WORK/src/cvm-boot/ovmf-amdsev.sh"; grep -E '^(src|fwdeb|fwtool) ' "$LOCK") | sha256sum | cut -d' ' -f1)"
+  FWDIR="$CACHE/ovmf/$FWKEY"
+  if [ "${CVM_OVMF_FRESH-}" = 1 ] || [ ! -f "$FWDIR/OVMF.amdsev.json" ]; then
+    log "SEV-SNP firmware (cvm-boot/ovmf-amdsev.sh: edk2 AmdSevX64 from Debian's source)"
+    rm -rf "$FWDIR.part"
+    CVM_LOCK="$LOCK" CVM_CACHE="$CACHE" "$WORK/src/cvm-boot/ovmf-amdsev.sh" "$FWDIR.part" \
+      || die "the SEV-SNP firmware did not build"
+    rm -rf "$FWDIR" && mv "$FWDIR.part" "$FWDIR"
+  else
+    log "SEV-SNP firmware from the cache ($FWDIR)"
+  fi
+  cp "$FWDIR/OVMF.amdsev.fd" "$FWDIR/OVMF.amdsev.json" "$OUT/"
+  OVMF="$OUT/OVMF.amdsev.fd"
+  have="$(sha256sum "$OVMF" | cut -d' ' -f1)"
+  [ "$have" = "$(jq -r .sha256 "$OUT/OVMF.amdsev.json")" ] || die "the cached firmware $FWDIR was altered"
+  want="$(awk '$1 == "firmware" && $2 == "OVMF.amdsev.fd" { print $3 }' "$LOCK")"
+  [ -z "$want" ] || [ "$have" = "$want" ] \
+    || die "OVMF.amdsev.fd has SHA-256 $have, packages.lock pins $want (a different build: see cvm-boot/README.md)"
+  FIRMWARE="$(jq '{file, sha256, source, grub}' "$OUT/OVMF.amdsev.json")"
+  FW_FILES="OVMF.amdsev.fd OVMF.amdsev.json"
 fi
 
 log "measuring (cloister cvm measure)"
@@ -262,7 +285,8 @@ jq -n --arg commit "$COMMIT" --argjson sde "$SOURCE_DATE_EPOCH" --arg kernel "$K
   '{commit: $commit, source_date_epoch: $sde, kernel: $kernel, jdk: $jdk, jlink_modules: $modules,
     packages_lock_sha256: $lock, enclave_jar_sha256: $jar}
    + (if $jarsrc == "" then {} else {enclave_jar_source: $jarsrc} end)' > "$OUT/build-info.json"
+# shellcheck disable=SC2086
 (cd "$OUT" && sha256sum vmlinuz initrd.cpio.gz cmdline measurement.json build-info.json \
-   data.erofs data.verity data.verity.json > SHA256SUMS)
+   data.erofs data.verity data.verity.json $FW_FILES > SHA256SUMS)
 log "done in $(( $(date +%s) - START )) s (measurement: $MEASURE_MS ms for ${CVM_VCPUS:-1 4} vCPU shape(s)); initrd $(stat -c %s "$OUT/initrd.cpio.gz") bytes, $(stat -c %s "$WORK/initrd.cpio") unpacked"
 cat "$OUT/SHA256SUMS" >&2

@@ -7,8 +7,12 @@
 #
 # KEEP-DIR (optional) keeps both builds (KEEP-DIR/a, KEEP-DIR/b); otherwise they go to a temporary directory that is
 # removed when they match. The .deb cache is shared: it is content-addressed, every file checked against the lock.
+# Each build of the SEV-SNP firmware takes about as long as the image (see cvm-boot/README.md).
 set -euo pipefail
 unset CVM_ENCLAVE_JAR # both builds build the jar from the commit
+# Both builds build the SEV-SNP firmware too (cvm-boot/ovmf-amdsev.sh), not the cached one, unless CVM_OVMF names
+# another firmware; CVM_REPRO_OVMF=cached compares the image alone (the firmware then comes from the cache).
+[ "${CVM_REPRO_OVMF-}" = cached ] || export CVM_OVMF_FRESH=1
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # Both builds build the same commit, even if HEAD moves meanwhile.
 CVM_COMMIT="$(git -C "$HERE" rev-parse --verify "${CVM_COMMIT:-HEAD}^{commit}")"
@@ -28,6 +32,7 @@ for run in a b; do
 done
 
 FILES="vmlinuz initrd.cpio.gz cmdline measurement.json build-info.json data.erofs data.verity data.verity.json"
+[ ! -f "$DIR/a/OVMF.amdsev.fd" ] || FILES="$FILES OVMF.amdsev.fd OVMF.amdsev.json"
 bad=0
 for f in $FILES; do
   a="$(sha256sum "$DIR/a/$f" | cut -d' ' -f1)"

@@ -8,7 +8,9 @@
 #
 #   cvm-boot/smoke.sh OUTDIR            (OUTDIR from cvm-boot/build.sh)
 #
-# Needs qemu-system-x86 and curl. CVM_SMOKE_OVMF=FILE boots through that firmware (as on SEV-SNP) instead of SeaBIOS;
+# Needs qemu-system-x86 and curl. CVM_SMOKE_OVMF=FILE boots through that UEFI firmware instead of SeaBIOS; not the
+# AmdSev OVMF.amdsev.fd the image is measured against: without SEV-SNP there is no kernel-hashes table, so it refuses
+# the kernel and starts its GRUB, which finds nothing to boot (cvm-boot/README.md, smoke caveats).
 # CVM_SMOKE_TIMEOUT (default 300 s) bounds each boot. Serial logs are left in OUTDIR/smoke-*.log.
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: cvm-boot/smoke.sh OUTDIR" >&2; exit 2; }

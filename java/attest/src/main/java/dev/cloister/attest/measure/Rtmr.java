@@ -105,10 +105,13 @@ public final class Rtmr {
      * The load options OVMF hands a directly booted kernel: QEMU's command line followed by {@code " initrd=initrd"}
      * (with its leading space, even after an empty line) when QEMU passes an initrd of at least one byte, so that the
      * EFI stub loads it. RTMR2 measures these, not the line given to QEMU. QEMU's {@code x86_load_linux} passes the
-     * command line through fw_cfg unchanged; the suffix is OVMF's: OvmfPkg X86QemuLoadImageLib
-     * {@code QemuLoadKernelImage} formats {@code "%a%a", (CommandLineSize == 0) ? "" : CommandLine, (InitrdSize == 0) ?
-     * "" : " initrd=initrd"}. (Later edk2 releases prefix {@code "initrd=initrd "} instead; a TDVF built from them
-     * measures other load options, which this method does not model.)
+     * command line through fw_cfg unchanged; the suffix is OVMF's. In the edk2 the image's firmware is built from
+     * (Debian's edk2 2025.02-8+deb13u1, pinned in cvm-boot/packages.lock), both loaders, OvmfPkg X86QemuLoadImageLib
+     * (OvmfPkgX64 and IntelTdxX64, the TDX firmware) and GenericQemuLoadImageLib (AmdSevX64), format the options in
+     * {@code QemuLoadKernelImage} as {@code "%a%a%a", Shim ? "kernel " : "", (CommandLineSize == 0) ? "" :
+     * CommandLine, (InitrdSize == 0) ? "" : " initrd=initrd"}; {@code cvm-boot/ovmf-amdsev.sh} refuses a source whose
+     * loaders format them otherwise. The {@code "kernel "} prefix appears only when QEMU passes a shim ({@code
+     * -shim}), which the image's launch never does.
      */
     public static String ovmfLoadOptions(String cmdline, long initrdSize) {
         if (initrdSize <= 0) return cmdline;

@@ -46,9 +46,10 @@ class TdxMeasureTest {
     }
 
     /**
-     * The load options RTMR2 measures: edk2 OvmfPkg/Library/X86QemuLoadImageLib/X86QemuLoadImageLib.c,
-     * QemuLoadKernelImage: {@code UnicodeSPrintAsciiFormat (..., "%a%a", (CommandLineSize == 0) ? "" : CommandLine,
-     * (InitrdSize == 0) ? "" : " initrd=initrd")}; QEMU's x86_load_linux (hw/i386/x86-common.c) only passes the
+     * The load options RTMR2 measures: edk2 2025.02 (Debian's 2025.02-8+deb13u1, the pinned firmware source)
+     * OvmfPkg/Library/X86QemuLoadImageLib/X86QemuLoadImageLib.c, QemuLoadKernelImage: {@code
+     * UnicodeSPrintAsciiFormat (..., "%a%a%a", (Shim == FALSE) ? "" : "kernel ", (CommandLineSize == 0) ? "" :
+     * CommandLine, (InitrdSize == 0) ? "" : " initrd=initrd")} (no shim in a cvm-boot launch); QEMU's x86_load_linux (hw/i386/x86-common.c) only passes the
      * command line through fw_cfg (FW_CFG_CMDLINE_DATA). So an empty line with an initrd is " initrd=initrd", leading
      * space included.
      */
