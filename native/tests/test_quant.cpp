@@ -176,9 +176,79 @@ static void check_type(uint32_t type) {
     }
 }
 
+// The AVX-512 VNNI tiled products against the AVX2 ones (and the AVX2 one-row kernel), byte for byte: every type, batch
+// sizes 1 to 17 (the tiles of 8 and 4 activation rows and every remainder), output ranges that split the tiles of 4
+// weight rows and their row pairs, weights quantized from floats and raw random blocks (every byte value, Q8_0's -128
+// included).
+static void check_avx512_gemm() {
+#if defined(__x86_64__)
+    if (!cpu::has_avx512_vnni()) {
+        std::printf("quant: AVX-512 VNNI kernels not checked: this CPU lacks AVX-512 F/BW/VL/VNNI (or CLOISTER_CPU_KERNEL=avx2)\n");
+        return;
+    }
+    struct Pair {
+        uint32_t type;
+        cpu::GemmFn avx2, avx512;
+    };
+    const Pair pairs[] = {{GGML_Q8_0, cpu::avx2::gemm_q8_0, cpu::avx512::gemm_q8_0}, {GGML_Q4_0, cpu::avx2::gemm_q4_0, cpu::avx512::gemm_q4_0},
+                          {GGML_Q5_0, cpu::avx2::gemm_q5_0, cpu::avx512::gemm_q5_0}, {GGML_Q4_K, cpu::avx2::gemm_q4_k, cpu::avx512::gemm_q4_k},
+                          {GGML_Q5_K, cpu::avx2::gemm_q5_k, cpu::avx512::gemm_q5_k}, {GGML_Q6_K, cpu::avx2::gemm_q6_k, cpu::avx512::gemm_q6_k}};
+    const int rows = 19, batch = 17;
+    for (const Pair &pr : pairs) {
+        const TypeLayout layout = type_layout(pr.type);
+        const uint32_t act = cpu::activation_type(pr.type);
+        const cpu::DotFn dot = cpu::select_dot(pr.type, true);
+        for (int n : {256, 768, 96}) {
+            if (n % layout.block != 0) continue;
+            const size_t row_bytes = n / layout.block * layout.bytes, xr = activation_bytes(act, n);
+            for (bool raw : {false, true}) {
+                Rng rng(pr.type * 131 + n + raw);
+                std::vector<float> W(static_cast<size_t>(rows) * n), X(static_cast<size_t>(batch) * n);
+                for (auto &v : W) v = rng.uniform() * 0.1f;
+                for (int i = 0; i < 37; i++) W[rng.next() % W.size()] *= 9;
+                for (auto &v : X) v = rng.uniform() * 3;
+                std::vector<uint8_t> Wq(rows * row_bytes), Xq(batch * xr);
+                for (int r = 0; r < rows; r++) quantize_row(pr.type, &W[r * n], &Wq[r * row_bytes], n);
+                if (raw) {  // every byte random, then finite fp16 scales where the block keeps them
+                    for (auto &v : Wq) v = static_cast<uint8_t>(rng.next() >> 24);
+                    for (size_t blk = 0; blk < Wq.size(); blk += layout.bytes) {
+                        const size_t at = pr.type == GGML_Q6_K ? 208 : 0;
+                        const uint16_t d = float_to_fp16(rng.uniform() * 0.01f), m = float_to_fp16(rng.uniform() * 0.01f);
+                        std::memcpy(&Wq[blk + at], &d, 2);
+                        if (pr.type == GGML_Q4_K || pr.type == GGML_Q5_K) std::memcpy(&Wq[blk + 2], &m, 2);
+                    }
+                }
+                for (int b = 0; b < batch; b++) quantize_activation(act, &X[b * n], &Xq[b * xr], n);
+                for (int bsz = 1; bsz <= batch; bsz++) {
+                    std::vector<float> want(static_cast<size_t>(bsz) * rows, NAN), got(want.size(), NAN);
+                    pr.avx2(Wq.data(), row_bytes, Xq.data(), xr, want.data(), bsz, n, 0, rows, rows);
+                    // Ranges as threads split them: through a tile of 4 rows, through a row pair, one row alone.
+                    const int cuts[] = {0, 3, 4, 9, 10, 17, rows};
+                    for (int c = 0; c + 1 < 7; c++)
+                        pr.avx512(Wq.data(), row_bytes, Xq.data(), xr, got.data(), bsz, n, cuts[c], cuts[c + 1], rows);
+                    CHECK_MSG(std::memcmp(got.data(), want.data(), want.size() * sizeof(float)) == 0,
+                              "%s n=%d batch %d%s: AVX-512 gemm differs from AVX2", layout.name, n, bsz, raw ? " (raw blocks)" : "");
+                    std::vector<float> whole(want.size(), NAN);
+                    pr.avx512(Wq.data(), row_bytes, Xq.data(), xr, whole.data(), bsz, n, 0, rows, rows);
+                    CHECK_MSG(std::memcmp(whole.data(), want.data(), want.size() * sizeof(float)) == 0,
+                              "%s n=%d batch %d%s: AVX-512 gemm (one range) differs from AVX2", layout.name, n, bsz, raw ? " (raw blocks)" : "");
+                    for (int b = 0; b < bsz; b++)
+                        for (int r = 0; r < rows; r++) {
+                            const float one = dot(&Wq[r * row_bytes], &Xq[b * xr], n);
+                            CHECK_MSG(std::memcmp(&one, &got[static_cast<size_t>(b) * rows + r], 4) == 0,
+                                      "%s n=%d batch %d: row %d of input %d differs from the one-row kernel", layout.name, n, bsz, r, b);
+                        }
+                }
+            }
+        }
+    }
+#endif
+}
+
 int main() {
     for (uint32_t t : {GGML_F16, GGML_BF16, GGML_Q8_0, GGML_Q4_0, GGML_Q5_0, GGML_Q5_1, GGML_Q4_K, GGML_Q5_K, GGML_Q6_K})
         check_type(t);
+    check_avx512_gemm();
     // Known values: a Q8_0 block of d = 0.5 and q = -3 decodes to -1.5; a Q4_0 nibble of 8 decodes to 0.
     uint8_t q80[34] = {};
     const uint16_t half = float_to_fp16(0.5f);

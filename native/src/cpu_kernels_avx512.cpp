@@ -1,0 +1,382 @@
+// Compiled with -mavx512f -mavx512bw -mavx512vl -mavx512vnni (and the AVX2 set); called only after has_avx512_vnni()
+// said yes.
+//
+// The tiled products (GemmFn) of the AVX2 kernels with 512-bit registers and VNNI, each output element bit for bit the
+// AVX2 one-row kernel's value. What makes that possible:
+// - Per 32-value block and element, the AVX2 kernels form an exact int32 sum in each of 8 lanes (lane l: the products of
+//   values 4l..4l+3) before any float step. An integer sum does not depend on how it is formed, so any instruction
+//   sequence that yields the same int32 per lane is free: vpdpbusd (unsigned x signed bytes, four products per lane)
+//   on x + 128 (the activation byte with its sign bit flipped) against the signed weights gives sum4(x w) +
+//   128 sum4(w), and starting its accumulator at -128 sum4(w) (computed once per weight block, when the tile is
+//   decoded) leaves exactly the AVX2 lane; for the K-quants vpdpwssd folds the AVX2 kernel's madd and add into one.
+// - Two elements share one 512-bit register: lanes 0-7 belong to weight row i, lanes 8-15 to row i + 1, against the
+//   same activation row (broadcast to both halves). Each half sees its element's own float steps: the int32 -> float
+//   conversion, the product d_w * d_x, one FMA into its 8-lane accumulator per block, and at the end the AVX2 kernel's
+//   horizontal sum of its 8 lanes.
+// GCC 12's AVX-512 headers start some conversions from _mm512_undefined_*(), which its own -Wuninitialized reports.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstring>
+#include <vector>
+
+#include "cpu_kernels.h"
+#include "quant.h"
+
+namespace cloister::cpu::avx512 {
+
+namespace {
+
+// The AVX2 kernels' horizontal sum, in the same order (lanes i + i+4, then 0+2 and 1+3, then 0+1).
+inline float hsum(__m256 v) {
+    __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
+    __m128 s = _mm_add_ps(lo, hi);
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+inline float hsum_low(__m512 v) { return hsum(_mm512_castps512_ps256(v)); }
+inline float hsum_high(__m512 v) { return hsum(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))); }
+
+inline float fp16(const uint8_t *p) { return _cvtsh_ss(load_u16(p)); }
+
+// Asks for the bytes one tile (`ahead` bytes) further on, up to `end` (the thread's last row), as the AVX2 kernels do.
+inline void prefetch_next_tile(const uint8_t *p, size_t ahead, const uint8_t *end) {
+    if (ahead < static_cast<size_t>(end - p)) _mm_prefetch(reinterpret_cast<const char *>(p + ahead), _MM_HINT_T0);
+}
+
+// A loop over a tile's fixed shape, unrolled before GCC decides whether an array indexed by it can live in registers.
+#define GCC_UNROLL _Pragma("GCC unroll 8")
+
+// ---- 32-value blocks with q8_0 activations: Q8_0, Q4_0, Q5_0 ----
+
+// The 32 fifth bits of a Q5 block as bytes: 0x10 where bit j of qh is set, 0 elsewhere.
+inline __m256i fifth_bits(uint32_t qh) {
+    const __m256i shuffle = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0x0000000000000000);
+    __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(qh)), shuffle);
+    const __m256i bit = _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe);  // all bits but bit (j % 8) of byte j
+    bytes = _mm256_or_si256(bytes, bit);
+    bytes = _mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1));
+    return _mm256_and_si256(bytes, _mm256_set1_epi8(0x10));
+}
+
+// A block's 32 weights as signed bytes, in value order.
+template <uint32_t T> inline __m256i q32_weights(const uint8_t *w) {
+    if constexpr (T == GGML_Q8_0) {
+        return _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 2));
+    } else {
+        const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i *>(w + (T == GGML_Q4_0 ? 2 : 6)));
+        const __m256i both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
+        const __m256i nibbles = _mm256_and_si256(both, _mm256_set1_epi8(0x0F));
+        if constexpr (T == GGML_Q4_0) return _mm256_sub_epi8(nibbles, _mm256_set1_epi8(8));
+        else return _mm256_sub_epi8(_mm256_or_si256(nibbles, fifth_bits(load_u32(w + 2))), _mm256_set1_epi8(16));
+    }
+}
+
+template <uint32_t T> constexpr size_t kQ32Bytes = T == GGML_Q8_0 ? Q8_0_BYTES : T == GGML_Q4_0 ? Q4_0_BYTES : Q5_0_BYTES;
+
+// One block of two weight rows (row i in the low 256 bits, row i + 1 in the high): the signed weights, the VNNI
+// accumulator's start (-128 * sum4(w) per lane) and the fp32 scales (8 lanes each).
+struct alignas(64) PairQ32 {
+    __m512i q, start;
+    __m512 d;
+};
+
+// The tile's `rows` weight rows (row pairs; a missing last row of a pair is zeros) of nb blocks each: out[k * pairs + p].
+template <uint32_t T>
+inline void decode_q32_tile(const uint8_t *w, size_t w_row, int rows, int nb, PairQ32 *out, const uint8_t *end) {
+    const int pairs = (rows + 1) / 2;
+    // Row by row: the tile's rows are adjacent in memory, so this reads one ascending stream.
+    for (int i = 0; i < 2 * pairs; i++)
+        for (int k = 0; k < nb; k++) {
+            PairQ32 &pk = out[k * pairs + i / 2];
+            __m256i *q = reinterpret_cast<__m256i *>(&pk.q) + (i & 1);
+            float *d = reinterpret_cast<float *>(&pk.d) + 8 * (i & 1);
+            if (i < rows) {
+                const uint8_t *wb = w + i * w_row + static_cast<size_t>(k) * kQ32Bytes<T>;
+                prefetch_next_tile(wb, rows * w_row, end);
+                _mm256_store_si256(q, q32_weights<T>(wb));
+                _mm256_store_ps(d, _mm256_set1_ps(fp16(wb)));
+            } else {
+                _mm256_store_si256(q, _mm256_setzero_si256());
+                _mm256_store_ps(d, _mm256_setzero_ps());
+            }
+        }
+    const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));  // 128 as an unsigned byte
+    for (int k = 0; k < nb * pairs; k++)
+        out[k].start = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), bias, out[k].q));
+}
+
+// P row pairs against RX activation rows: xu holds each activation block's 32 bytes with the sign bit flipped
+// (x + 128 as unsigned bytes), xd its fp32 scale, block k of row j at [j * nb + k].
+// An activation block's 32 bytes (a struct: std::vector drops the alignment attribute of a bare __m256i).
+struct alignas(32) XBlock {
+    __m256i v;
+};
+
+template <int P, int RX>
+inline void gemm_tile_q32(const PairQ32 *wt, const XBlock *xu, const float *xd, int nb, int rows, float *Y, size_t ldy) {
+    __m512 acc[P][RX];
+    GCC_UNROLL for (int p = 0; p < P; p++) GCC_UNROLL for (int j = 0; j < RX; j++) acc[p][j] = _mm512_setzero_ps();
+    for (int k = 0; k < nb; k++) {
+        const PairQ32 *wk = wt + k * P;
+        GCC_UNROLL for (int j = 0; j < RX; j++) {
+            const __m512i xv = _mm512_broadcast_i64x4((xu + static_cast<size_t>(j) * nb + k)->v);
+            const __m512 dx = _mm512_set1_ps(xd[static_cast<size_t>(j) * nb + k]);
+            GCC_UNROLL for (int p = 0; p < P; p++) {
+                const __m512i sum = _mm512_dpbusd_epi32(wk[p].start, xv, wk[p].q);  // the AVX2 kernel's lanes
+                acc[p][j] = _mm512_fmadd_ps(_mm512_mul_ps(wk[p].d, dx), _mm512_cvtepi32_ps(sum), acc[p][j]);
+            }
+        }
+    }
+    GCC_UNROLL for (int p = 0; p < P; p++) GCC_UNROLL for (int j = 0; j < RX; j++) {
+        Y[j * ldy + 2 * p] = hsum_low(acc[p][j]);
+        if (2 * p + 1 < rows) Y[j * ldy + 2 * p + 1] = hsum_high(acc[p][j]);
+    }
+}
+
+constexpr int kPairsQ32 = 2, kRxQ32 = 8;  // 16 accumulators, 6 weight registers: 32 zmm registers hold the tile
+
+template <int P>
+inline void gemm_rows_q32(const PairQ32 *wt, const XBlock *xu, const float *xd, int batch, int nb, int rows, float *Y, size_t ldy) {
+    int b = 0;
+    for (; b + kRxQ32 <= batch; b += kRxQ32)
+        gemm_tile_q32<P, kRxQ32>(wt, xu + static_cast<size_t>(b) * nb, xd + static_cast<size_t>(b) * nb, nb, rows, Y + b * ldy, ldy);
+    const XBlock *xr = xu + static_cast<size_t>(b) * nb;
+    const float *dr = xd + static_cast<size_t>(b) * nb;
+    float *yr = Y + b * ldy;
+    switch (batch - b) {
+        case 7: gemm_tile_q32<P, 7>(wt, xr, dr, nb, rows, yr, ldy); break;
+        case 6: gemm_tile_q32<P, 6>(wt, xr, dr, nb, rows, yr, ldy); break;
+        case 5: gemm_tile_q32<P, 5>(wt, xr, dr, nb, rows, yr, ldy); break;
+        case 4: gemm_tile_q32<P, 4>(wt, xr, dr, nb, rows, yr, ldy); break;
+        case 3: gemm_tile_q32<P, 3>(wt, xr, dr, nb, rows, yr, ldy); break;
+        case 2: gemm_tile_q32<P, 2>(wt, xr, dr, nb, rows, yr, ldy); break;
+        case 1: gemm_tile_q32<P, 1>(wt, xr, dr, nb, rows, yr, ldy); break;
+        default: break;
+    }
+}
+
+template <uint32_t T> void gemm_q32(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in,
+                                    int o_begin, int o_end, int ldy) {
+    const int nb = in / QK8_0;
+    thread_local std::vector<PairQ32> tile;
+    thread_local std::vector<XBlock> xu;
+    thread_local std::vector<float> xd;
+    if (tile.size() < static_cast<size_t>(nb) * kPairsQ32) tile.resize(static_cast<size_t>(nb) * kPairsQ32);
+    const size_t blocks = static_cast<size_t>(nb) * batch;
+    if (xu.size() < blocks) xu.resize(blocks), xd.resize(blocks);
+    const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
+    for (int b = 0; b < batch; b++)
+        for (int k = 0; k < nb; k++) {
+            const uint8_t *xb = X + b * x_row + static_cast<size_t>(k) * Q8_0_BYTES;
+            xu[static_cast<size_t>(b) * nb + k].v = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(xb + 2)), flip);
+            xd[static_cast<size_t>(b) * nb + k] = fp16(xb);
+        }
+    const uint8_t *end = W + o_end * w_row;
+    int o = o_begin;
+    for (; o + 2 * kPairsQ32 <= o_end; o += 2 * kPairsQ32) {
+        decode_q32_tile<T>(W + o * w_row, w_row, 2 * kPairsQ32, nb, tile.data(), end);
+        gemm_rows_q32<kPairsQ32>(tile.data(), xu.data(), xd.data(), batch, nb, 2 * kPairsQ32, Y + o, ldy);
+    }
+    for (; o < o_end; o += 2) {
+        const int rows = o_end - o < 2 ? 1 : 2;
+        decode_q32_tile<T>(W + o * w_row, w_row, rows, nb, tile.data(), end);
+        gemm_rows_q32<1>(tile.data(), xu.data(), xd.data(), batch, nb, rows, Y + o, ldy);
+    }
+}
+
+// ---- K-quants (256-value blocks with q8_K activations): Q4_K, Q5_K, Q6_K ----
+
+template <uint32_t T> constexpr size_t kKBytes = T == GGML_Q4_K ? Q4_K_BYTES : T == GGML_Q5_K ? Q5_K_BYTES : Q6_K_BYTES;
+
+// One 256-value block of two weight rows (row i in the low 256 bits of each register, row i + 1 in the high), as the
+// AVX2 kernel decodes it: eight 32-value chunks of unsigned values (chunk c meets activation bytes [32c, 32c + 32)),
+// each with its 16-bit scale vector, the 16 coefficients of the offset term (Q4_K/Q5_K: the mins m[g / 2], which meet
+// the activation's bsums; Q6_K: the scales, for its -32), and the fp16 scales as fp32.
+struct alignas(64) PairK {
+    __m512i q[8], s[8], coef;
+    __m512 d;
+    float dmin[2];
+};
+
+// Row `half` of a pair (0: low 256 bits, 1: high) from one weight block; null: zeros.
+template <uint32_t T> inline void decode_k_half(const uint8_t *w, PairK *out, int half) {
+    auto q = [&](int c) { return reinterpret_cast<__m256i *>(&out->q[c]) + half; };
+    auto s = [&](int c) { return reinterpret_cast<__m256i *>(&out->s[c]) + half; };
+    __m256i *coef_out = reinterpret_cast<__m256i *>(&out->coef) + half;
+    float *d_out = reinterpret_cast<float *>(&out->d) + 8 * half;
+    if (w == nullptr) {
+        for (int c = 0; c < 8; c++) _mm256_store_si256(q(c), _mm256_setzero_si256()), _mm256_store_si256(s(c), _mm256_setzero_si256());
+        _mm256_store_si256(coef_out, _mm256_setzero_si256());
+        _mm256_store_ps(d_out, _mm256_setzero_ps());
+        out->dmin[half] = 0;
+        return;
+    }
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    alignas(32) int16_t coef[16];
+    if constexpr (T == GGML_Q6_K) {
+        const int8_t *sc = reinterpret_cast<const int8_t *>(w + 192);
+        for (int h = 0; h < 2; h++) {
+            const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 64 * h));
+            const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 64 * h + 32));
+            const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 128 + 32 * h));
+            for (int quarter = 0; quarter < 4; quarter++) {
+                const int c = h * 4 + quarter;
+                const __m256i ql = (quarter & 1) ? ql1 : ql0;
+                const __m256i lo = quarter < 2 ? _mm256_and_si256(ql, low) : _mm256_and_si256(_mm256_srli_epi16(ql, 4), low);
+                const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * quarter), _mm256_set1_epi8(3));
+                _mm256_store_si256(q(c), _mm256_or_si256(lo, _mm256_slli_epi16(hi, 4)));
+                _mm256_store_si256(s(c), _mm256_set_m128i(_mm_set1_epi16(sc[2 * c + 1]), _mm_set1_epi16(sc[2 * c])));
+            }
+        }
+        for (int g = 0; g < 16; g++) coef[g] = sc[g];
+        _mm256_store_ps(d_out, _mm256_set1_ps(fp16(w + 208)));
+        out->dmin[half] = 0;
+    } else {
+        constexpr bool five = T == GGML_Q5_K;
+        int sc[8], m[8];
+        for (int sb = 0; sb < 8; sb++) k_scale_min(sb, w + 4, &sc[sb], &m[sb]);
+        const uint8_t *qs = w + (five ? 48 : 16);
+        __m256i qh = five ? _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 16)) : _mm256_setzero_si256();
+        const __m256i one = _mm256_set1_epi8(1);
+        for (int c = 0; c < 4; c++) {
+            const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(qs + 32 * c));
+            __m256i lo = _mm256_and_si256(v, low), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+            if (five) {
+                lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(qh, one), 4));
+                hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 1), one), 4));
+                qh = _mm256_srli_epi16(qh, 2);
+            }
+            _mm256_store_si256(q(2 * c), lo);
+            _mm256_store_si256(q(2 * c + 1), hi);
+            _mm256_store_si256(s(2 * c), _mm256_set1_epi16(static_cast<short>(sc[2 * c])));
+            _mm256_store_si256(s(2 * c + 1), _mm256_set1_epi16(static_cast<short>(sc[2 * c + 1])));
+        }
+        for (int g = 0; g < 16; g++) coef[g] = static_cast<int16_t>(m[g / 2]);
+        _mm256_store_ps(d_out, _mm256_set1_ps(fp16(w)));
+        out->dmin[half] = fp16(w + 2);
+    }
+    _mm256_store_si256(coef_out, _mm256_load_si256(reinterpret_cast<const __m256i *>(coef)));
+}
+
+// The sum of each 8-lane half, in every lane of that half (integer: any order).
+inline __m512i half_sums(__m512i v) {
+    v = _mm512_add_epi32(v, _mm512_shuffle_epi32(v, _MM_PERM_BADC));
+    v = _mm512_add_epi32(v, _mm512_shuffle_epi32(v, _MM_PERM_CDAB));
+    return _mm512_add_epi32(v, _mm512_shuffle_i32x4(v, v, _MM_SHUFFLE(2, 3, 0, 1)));
+}
+
+template <bool SIX, int P, int RX>
+inline void gemm_tile_k(const PairK *wt, const uint8_t *x, size_t x_row, int nb, int rows, float *Y, size_t ldy) {
+    __m512 acc[P][RX];
+    float mins[P][RX][2];
+    GCC_UNROLL for (int p = 0; p < P; p++) GCC_UNROLL for (int j = 0; j < RX; j++) {
+        acc[p][j] = _mm512_setzero_ps();
+        mins[p][j][0] = mins[p][j][1] = 0;
+    }
+    for (int k = 0; k < nb; k++) {
+        const PairK *wk = wt + k * P;
+        GCC_UNROLL for (int j = 0; j < RX; j++) {
+            const uint8_t *xb = x + j * x_row + static_cast<size_t>(k) * Q8_K_BYTES;
+            float dx;
+            std::memcpy(&dx, xb, 4);
+            const __m512i bsums = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(xb + 4 + QK_K)));
+            __m512i sum[P];
+            GCC_UNROLL for (int p = 0; p < P; p++) sum[p] = _mm512_setzero_si512();
+            GCC_UNROLL for (int c = 0; c < 8; c++) {
+                const __m512i xv = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(xb + 4 + 32 * c)));
+                GCC_UNROLL for (int p = 0; p < P; p++)  // the AVX2 kernel's madd(maddubs(q, x), s) + sum, in one step
+                    sum[p] = _mm512_dpwssd_epi32(sum[p], _mm512_maddubs_epi16(wk[p].q[c], xv), wk[p].s[c]);
+            }
+            const __m512 dxv = _mm512_set1_ps(dx);
+            GCC_UNROLL for (int p = 0; p < P; p++) {
+                const __m512i offset = half_sums(_mm512_madd_epi16(wk[p].coef, bsums));
+                if constexpr (SIX) {  // the AVX2 kernel's -32 * offset in lane 0 of each element
+                    sum[p] = _mm512_mask_sub_epi32(sum[p], 0x0101, sum[p], _mm512_slli_epi32(offset, 5));
+                    acc[p][j] = _mm512_fmadd_ps(_mm512_mul_ps(wk[p].d, dxv), _mm512_cvtepi32_ps(sum[p]), acc[p][j]);
+                } else {
+                    acc[p][j] = _mm512_fmadd_ps(_mm512_mul_ps(wk[p].d, dxv), _mm512_cvtepi32_ps(sum[p]), acc[p][j]);
+                    // The AVX2 kernel's scalar mins term, in the same expression (and so the same rounding).
+                    const int off0 = _mm_cvtsi128_si32(_mm512_castsi512_si128(offset));
+                    const int off1 = _mm_cvtsi128_si32(_mm512_extracti32x4_epi32(offset, 2));
+                    mins[p][j][0] += wk[p].dmin[0] * dx * static_cast<float>(off0);
+                    mins[p][j][1] += wk[p].dmin[1] * dx * static_cast<float>(off1);
+                }
+            }
+        }
+    }
+    GCC_UNROLL for (int p = 0; p < P; p++) GCC_UNROLL for (int j = 0; j < RX; j++) {
+        Y[j * ldy + 2 * p] = SIX ? hsum_low(acc[p][j]) : hsum_low(acc[p][j]) - mins[p][j][0];
+        if (2 * p + 1 < rows) Y[j * ldy + 2 * p + 1] = SIX ? hsum_high(acc[p][j]) : hsum_high(acc[p][j]) - mins[p][j][1];
+    }
+}
+
+constexpr int kPairsK = 2, kRxK = 4;
+
+template <uint32_t T, int P>
+inline void gemm_rows_k(const uint8_t *W, size_t w_row, int rows, const uint8_t *X, size_t x_row, int batch, int nb, PairK *tile,
+                        float *Y, size_t ldy, const uint8_t *end) {
+    for (int i = 0; i < 2 * P; i++)  // row by row: one ascending stream
+        for (int k = 0; k < nb; k++) {
+            const uint8_t *wb = i < rows ? W + i * w_row + static_cast<size_t>(k) * kKBytes<T> : nullptr;
+            if (wb != nullptr)
+                for (size_t line = 0; line < kKBytes<T>; line += 64) prefetch_next_tile(wb + line, rows * w_row, end);
+            decode_k_half<T>(wb, &tile[k * P + i / 2], i & 1);
+        }
+    constexpr bool six = T == GGML_Q6_K;
+    int b = 0;
+    for (; b + kRxK <= batch; b += kRxK) gemm_tile_k<six, P, kRxK>(tile, X + b * x_row, x_row, nb, rows, Y + b * ldy, ldy);
+    const uint8_t *xr = X + b * x_row;
+    float *yr = Y + b * ldy;
+    switch (batch - b) {
+        case 3: gemm_tile_k<six, P, 3>(tile, xr, x_row, nb, rows, yr, ldy); break;
+        case 2: gemm_tile_k<six, P, 2>(tile, xr, x_row, nb, rows, yr, ldy); break;
+        case 1: gemm_tile_k<six, P, 1>(tile, xr, x_row, nb, rows, yr, ldy); break;
+        default: break;
+    }
+}
+
+template <uint32_t T> void gemm_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in,
+                                  int o_begin, int o_end, int ldy) {
+    const int nb = in / QK_K;
+    thread_local std::vector<PairK> tile;
+    if (tile.size() < static_cast<size_t>(nb) * kPairsK) tile.resize(static_cast<size_t>(nb) * kPairsK);
+    const uint8_t *end = W + o_end * w_row;
+    int o = o_begin;
+    for (; o + 2 * kPairsK <= o_end; o += 2 * kPairsK)
+        gemm_rows_k<T, kPairsK>(W + o * w_row, w_row, 2 * kPairsK, X, x_row, batch, nb, tile.data(), Y + o, ldy, end);
+    for (; o < o_end; o += 2)
+        gemm_rows_k<T, 1>(W + o * w_row, w_row, o_end - o < 2 ? 1 : 2, X, x_row, batch, nb, tile.data(), Y + o, ldy, end);
+}
+
+}  // namespace
+
+void gemm_q8_0(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy) {
+    gemm_q32<GGML_Q8_0>(W, w_row, X, x_row, Y, batch, in, o_begin, o_end, ldy);
+}
+void gemm_q4_0(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy) {
+    gemm_q32<GGML_Q4_0>(W, w_row, X, x_row, Y, batch, in, o_begin, o_end, ldy);
+}
+void gemm_q5_0(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy) {
+    gemm_q32<GGML_Q5_0>(W, w_row, X, x_row, Y, batch, in, o_begin, o_end, ldy);
+}
+void gemm_q4_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy) {
+    gemm_k<GGML_Q4_K>(W, w_row, X, x_row, Y, batch, in, o_begin, o_end, ldy);
+}
+void gemm_q5_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy) {
+    gemm_k<GGML_Q5_K>(W, w_row, X, x_row, Y, batch, in, o_begin, o_end, ldy);
+}
+void gemm_q6_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy) {
+    gemm_k<GGML_Q6_K>(W, w_row, X, x_row, Y, batch, in, o_begin, o_end, ldy);
+}
+
+}  // namespace cloister::cpu::avx512
