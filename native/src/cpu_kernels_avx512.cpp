@@ -116,18 +116,39 @@ struct alignas(32) XBlock {
     __m256i v;
 };
 
+// Lanes 0-7 all lane j of `v`, lanes 8-15 all lane 8 + j (v repeats its 4 values in each 128-bit lane).
+inline __m512 spread(__m512 v, int j) {
+    switch (j & 3) {
+        case 0: return _mm512_permute_ps(v, 0x00);
+        case 1: return _mm512_permute_ps(v, 0x55);
+        case 2: return _mm512_permute_ps(v, 0xAA);
+        default: return _mm512_permute_ps(v, 0xFF);
+    }
+}
+
+// P row pairs against RX activation rows: xu holds each activation block's 32 bytes with the sign bit flipped
+// (x + 128 as unsigned bytes), block k of row j at [j * nb + k]; xd the fp32 scales, block-major (row j of block k at
+// [k * xd_stride + j]). The scales d_w * d_x of a row pair and 4 activation rows come from one multiply (row i's
+// products in the low 256 bits, row i + 1's in the high, each 4 twice) and reach each element's lanes by one
+// in-lane shuffle, which keeps the multiplies off the FMA ports.
 template <int P, int RX>
-inline void gemm_tile_q32(const PairQ32 *wt, const XBlock *xu, const float *xd, int nb, int rows, float *Y, size_t ldy) {
+inline void gemm_tile_q32(const PairQ32 *wt, const XBlock *xu, const float *xd, int xd_stride, int nb, int rows, float *Y,
+                          size_t ldy) {
+    constexpr int G = (RX + 3) / 4;
     __m512 acc[P][RX];
     GCC_UNROLL for (int p = 0; p < P; p++) GCC_UNROLL for (int j = 0; j < RX; j++) acc[p][j] = _mm512_setzero_ps();
     for (int k = 0; k < nb; k++) {
         const PairQ32 *wk = wt + k * P;
+        __m512 scale[P][G];
+        GCC_UNROLL for (int g = 0; g < G; g++) {
+            const __m512 dx = _mm512_broadcast_f32x4(_mm_loadu_ps(xd + static_cast<size_t>(k) * xd_stride + 4 * g));
+            GCC_UNROLL for (int p = 0; p < P; p++) scale[p][g] = _mm512_mul_ps(wk[p].d, dx);
+        }
         GCC_UNROLL for (int j = 0; j < RX; j++) {
             const __m512i xv = _mm512_broadcast_i64x4((xu + static_cast<size_t>(j) * nb + k)->v);
-            const __m512 dx = _mm512_set1_ps(xd[static_cast<size_t>(j) * nb + k]);
             GCC_UNROLL for (int p = 0; p < P; p++) {
                 const __m512i sum = _mm512_dpbusd_epi32(wk[p].start, xv, wk[p].q);  // the AVX2 kernel's lanes
-                acc[p][j] = _mm512_fmadd_ps(_mm512_mul_ps(wk[p].d, dx), _mm512_cvtepi32_ps(sum), acc[p][j]);
+                acc[p][j] = _mm512_fmadd_ps(spread(scale[p][j / 4], j), _mm512_cvtepi32_ps(sum), acc[p][j]);
             }
         }
     }
@@ -137,24 +158,24 @@ inline void gemm_tile_q32(const PairQ32 *wt, const XBlock *xu, const float *xd, 
     }
 }
 
-constexpr int kPairsQ32 = 2, kRxQ32 = 8;  // 16 accumulators, 6 weight registers: 32 zmm registers hold the tile
+constexpr int kPairsQ32 = 2, kRxQ32 = 8;  // 16 accumulators and 8 weight and scale registers: 32 zmm hold the tile
 
 template <int P>
 inline void gemm_rows_q32(const PairQ32 *wt, const XBlock *xu, const float *xd, int batch, int nb, int rows, float *Y, size_t ldy) {
     int b = 0;
     for (; b + kRxQ32 <= batch; b += kRxQ32)
-        gemm_tile_q32<P, kRxQ32>(wt, xu + static_cast<size_t>(b) * nb, xd + static_cast<size_t>(b) * nb, nb, rows, Y + b * ldy, ldy);
+        gemm_tile_q32<P, kRxQ32>(wt, xu + static_cast<size_t>(b) * nb, xd + b, batch, nb, rows, Y + b * ldy, ldy);
     const XBlock *xr = xu + static_cast<size_t>(b) * nb;
-    const float *dr = xd + static_cast<size_t>(b) * nb;
+    const float *dr = xd + b;
     float *yr = Y + b * ldy;
     switch (batch - b) {
-        case 7: gemm_tile_q32<P, 7>(wt, xr, dr, nb, rows, yr, ldy); break;
-        case 6: gemm_tile_q32<P, 6>(wt, xr, dr, nb, rows, yr, ldy); break;
-        case 5: gemm_tile_q32<P, 5>(wt, xr, dr, nb, rows, yr, ldy); break;
-        case 4: gemm_tile_q32<P, 4>(wt, xr, dr, nb, rows, yr, ldy); break;
-        case 3: gemm_tile_q32<P, 3>(wt, xr, dr, nb, rows, yr, ldy); break;
-        case 2: gemm_tile_q32<P, 2>(wt, xr, dr, nb, rows, yr, ldy); break;
-        case 1: gemm_tile_q32<P, 1>(wt, xr, dr, nb, rows, yr, ldy); break;
+        case 7: gemm_tile_q32<P, 7>(wt, xr, dr, batch, nb, rows, yr, ldy); break;
+        case 6: gemm_tile_q32<P, 6>(wt, xr, dr, batch, nb, rows, yr, ldy); break;
+        case 5: gemm_tile_q32<P, 5>(wt, xr, dr, batch, nb, rows, yr, ldy); break;
+        case 4: gemm_tile_q32<P, 4>(wt, xr, dr, batch, nb, rows, yr, ldy); break;
+        case 3: gemm_tile_q32<P, 3>(wt, xr, dr, batch, nb, rows, yr, ldy); break;
+        case 2: gemm_tile_q32<P, 2>(wt, xr, dr, batch, nb, rows, yr, ldy); break;
+        case 1: gemm_tile_q32<P, 1>(wt, xr, dr, batch, nb, rows, yr, ldy); break;
         default: break;
     }
 }
@@ -167,13 +188,14 @@ template <uint32_t T> void gemm_q32(const uint8_t *W, size_t w_row, const uint8_
     thread_local std::vector<float> xd;
     if (tile.size() < static_cast<size_t>(nb) * kPairsQ32) tile.resize(static_cast<size_t>(nb) * kPairsQ32);
     const size_t blocks = static_cast<size_t>(nb) * batch;
-    if (xu.size() < blocks) xu.resize(blocks), xd.resize(blocks);
+    if (xu.size() < blocks) xu.resize(blocks);
+    xd.assign(blocks + 4, 0.0f);  // + 4: a tile loads the scales of 4 rows from its first
     const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
     for (int b = 0; b < batch; b++)
         for (int k = 0; k < nb; k++) {
             const uint8_t *xb = X + b * x_row + static_cast<size_t>(k) * Q8_0_BYTES;
             xu[static_cast<size_t>(b) * nb + k].v = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(xb + 2)), flip);
-            xd[static_cast<size_t>(b) * nb + k] = fp16(xb);
+            xd[static_cast<size_t>(k) * batch + b] = fp16(xb);
         }
     const uint8_t *end = W + o_end * w_row;
     int o = o_begin;
