@@ -101,31 +101,26 @@ struct alignas(64) PairQ32 {
 };
 
 // The tile's `rows` weight rows (row pairs; a missing last row of a pair is zeros) of nb blocks each: out[k * pairs + p].
-template <uint32_t T>
-inline void decode_q32_tile(const uint8_t *w, size_t w_row, int rows, int nb, PairQ32 *out) {
+// Both rows of a pair are decoded together, so each 64-byte value is formed in registers and stored once (storing
+// the halves and reloading the whole stalled on store forwarding). The weights were asked for while an earlier tile
+// computed (Ahead).
+template <uint32_t T> inline void decode_q32_tile(const uint8_t *w, size_t w_row, int rows, int nb, PairQ32 *out) {
     const int pairs = (rows + 1) / 2;
-    // Row by row: the tile's rows are adjacent in memory, so this reads one ascending stream.
-    for (int i = 0; i < 2 * pairs; i++)
-        for (int k = 0; k < nb; k++) {
-            PairQ32 &pk = out[k * pairs + i / 2];
-            __m256i *q = reinterpret_cast<__m256i *>(&pk.q) + (i & 1);
-            float *d = reinterpret_cast<float *>(&pk.d) + 8 * (i & 1);
-            if (i < rows) {
-                const uint8_t *wb = w + i * w_row + static_cast<size_t>(k) * kQ32Bytes<T>;
-                _mm256_store_si256(q, q32_weights<T>(wb));
-                _mm256_store_ps(d, _mm256_set1_ps(fp16(wb)));
-            } else {
-                _mm256_store_si256(q, _mm256_setzero_si256());
-                _mm256_store_ps(d, _mm256_setzero_ps());
-            }
-        }
     const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));  // 128 as an unsigned byte
-    for (int k = 0; k < nb * pairs; k++)
-        out[k].start = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), bias, out[k].q));
+    for (int p = 0; p < pairs; p++) {
+        const uint8_t *wa = w + 2 * p * w_row, *wb = wa + w_row;
+        const bool two = 2 * p + 1 < rows;
+        for (int k = 0; k < nb; k++, wa += kQ32Bytes<T>, wb += kQ32Bytes<T>) {
+            const __m256i qb = two ? q32_weights<T>(wb) : _mm256_setzero_si256();
+            const __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(q32_weights<T>(wa)), qb, 1);
+            PairQ32 &pk = out[k * pairs + p];
+            pk.q = q;
+            pk.start = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), bias, q));
+            pk.d = _mm512_mask_blend_ps(0xFF00, _mm512_set1_ps(fp16(wa)), _mm512_set1_ps(two ? fp16(wb) : 0.0f));
+        }
+    }
 }
 
-// P row pairs against RX activation rows: xu holds each activation block's 32 bytes with the sign bit flipped
-// (x + 128 as unsigned bytes), xd its fp32 scale, block k of row j at [j * nb + k].
 // An activation block's 32 bytes (a struct: std::vector drops the alignment attribute of a bare __m256i).
 struct alignas(32) XBlock {
     __m256i v;
