@@ -233,6 +233,62 @@ template <uint32_t T> void gemm_q32(const uint8_t *W, size_t w_row, const uint8_
     }
 }
 
+// The one-row kernels (DotFn) of Q8_0, Q4_0 and Q5_0: the integer steps of two consecutive blocks in one register
+// (block k in the low 256 bits, k + 1 in the high), then each block's float steps in the AVX2 kernel's order: its
+// int32 lanes converted, one FMA of d_w * d_x into the 8-lane accumulator, block after block, and the same final sum.
+
+// Two consecutive blocks' signed weights. Q5_0's fifth bits go in through a byte mask (bit j of qh adds 16 to byte j).
+template <uint32_t T> inline __m512i q32_weights2(const uint8_t *w) {
+    constexpr size_t B = kQ32Bytes<T>;
+    if constexpr (T == GGML_Q8_0) {
+        return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 2))),
+                                  _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + B + 2)), 1);
+    } else {
+        constexpr size_t at = T == GGML_Q4_0 ? 2 : 6;
+        const __m256i packed = _mm256_inserti128_si256(
+            _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i *>(w + at))),
+            _mm_loadu_si128(reinterpret_cast<const __m128i *>(w + B + at)), 1);
+        // [low nibbles k | k + 1 | high nibbles k | k + 1] -> [low k | high k | low k + 1 | high k + 1]
+        const __m512i both = _mm512_inserti64x4(_mm512_castsi256_si512(packed), _mm256_srli_epi16(packed, 4), 1);
+        const __m512i nibbles = _mm512_and_si512(_mm512_shuffle_i64x2(both, both, _MM_SHUFFLE(3, 1, 2, 0)), _mm512_set1_epi8(0x0F));
+        if constexpr (T == GGML_Q4_0) {
+            return _mm512_sub_epi8(nibbles, _mm512_set1_epi8(8));
+        } else {
+            const __mmask64 fifth = static_cast<__mmask64>(load_u32(w + 2)) | static_cast<__mmask64>(load_u32(w + B + 2)) << 32;
+            return _mm512_sub_epi8(_mm512_mask_add_epi8(nibbles, fifth, nibbles, _mm512_set1_epi8(16)), _mm512_set1_epi8(16));
+        }
+    }
+}
+
+template <uint32_t T> float dot_q32(const uint8_t *w, const uint8_t *x, int n) {
+    constexpr size_t B = kQ32Bytes<T>;
+    const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+    __m256 acc = _mm256_setzero_ps();
+    const int nb = n / QK8_0;
+    int b = 0;
+    for (; b + 2 <= nb; b += 2, w += 2 * B, x += 2 * Q8_0_BYTES) {
+        const __m512i qw = q32_weights2<T>(w);
+        const __m512i qx = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(x + 2))),
+                                              _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x + Q8_0_BYTES + 2)), 1);
+        // sum4((x + 128) w) - 128 sum4(w): the AVX2 kernel's lanes
+        const __m512i sum = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_xor_si512(qx, flip), qw),
+                                             _mm512_dpbusd_epi32(_mm512_setzero_si512(), flip, qw));
+        const __m512 f = _mm512_cvtepi32_ps(sum);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16(w) * fp16(x)), _mm512_castps512_ps256(f), acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16(w + B) * fp16(x + Q8_0_BYTES)),
+                              _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(f), 1)), acc);
+    }
+    if (b < nb) {  // an odd last block
+        const __m256i flip8 = _mm256_set1_epi8(static_cast<char>(0x80));
+        const __m256i qw = q32_weights<T>(w);
+        const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x + 2));
+        const __m256i sum = _mm256_sub_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_xor_si256(qx, flip8), qw),
+                                             _mm256_dpbusd_epi32(_mm256_setzero_si256(), flip8, qw));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16(w) * fp16(x)), _mm256_cvtepi32_ps(sum), acc);
+    }
+    return hsum(acc);
+}
+
 // ---- K-quants (256-value blocks with q8_K activations): Q4_K, Q5_K, Q6_K ----
 
 template <uint32_t T> constexpr size_t kKBytes = T == GGML_Q4_K ? Q4_K_BYTES : T == GGML_Q5_K ? Q5_K_BYTES : Q6_K_BYTES;
@@ -403,6 +459,10 @@ template <uint32_t T> void gemm_k(const uint8_t *W, size_t w_row, const uint8_t 
 }
 
 }  // namespace
+
+float dot_q8_0(const uint8_t *w, const uint8_t *x, int n) { return dot_q32<GGML_Q8_0>(w, x, n); }
+float dot_q4_0(const uint8_t *w, const uint8_t *x, int n) { return dot_q32<GGML_Q4_0>(w, x, n); }
+float dot_q5_0(const uint8_t *w, const uint8_t *x, int n) { return dot_q32<GGML_Q5_0>(w, x, n); }
 
 void gemm_q8_0(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
                int ldy) {

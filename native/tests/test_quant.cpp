@@ -179,7 +179,7 @@ static void check_type(uint32_t type) {
 // The AVX-512 VNNI tiled products against the AVX2 ones (and the AVX2 one-row kernel), byte for byte: every type, batch
 // sizes 1 to 17 (the tiles of 8 and 4 activation rows and every remainder), output ranges that split the tiles of 4
 // weight rows and their row pairs, weights quantized from floats and raw random blocks (every byte value, Q8_0's -128
-// included).
+// included); and the AVX-512 one-row kernels (Q8_0, Q4_0, Q5_0) against the AVX2 ones, for odd and even block counts.
 static void check_avx512_gemm() {
 #if defined(__x86_64__)
     if (!cpu::has_avx512_vnni()) {
@@ -189,16 +189,24 @@ static void check_avx512_gemm() {
     struct Pair {
         uint32_t type;
         cpu::GemmFn avx2, avx512;
+        cpu::DotFn dot_avx2, dot_avx512;  // the one-row kernels (no AVX-512 one for the K-quants)
     };
-    const Pair pairs[] = {{GGML_Q8_0, cpu::avx2::gemm_q8_0, cpu::avx512::gemm_q8_0}, {GGML_Q4_0, cpu::avx2::gemm_q4_0, cpu::avx512::gemm_q4_0},
-                          {GGML_Q5_0, cpu::avx2::gemm_q5_0, cpu::avx512::gemm_q5_0}, {GGML_Q4_K, cpu::avx2::gemm_q4_k, cpu::avx512::gemm_q4_k},
-                          {GGML_Q5_K, cpu::avx2::gemm_q5_k, cpu::avx512::gemm_q5_k}, {GGML_Q6_K, cpu::avx2::gemm_q6_k, cpu::avx512::gemm_q6_k}};
+    const Pair pairs[] = {{GGML_Q8_0, cpu::avx2::gemm_q8_0, cpu::avx512::gemm_q8_0, cpu::avx2::dot_q8_0, cpu::avx512::dot_q8_0},
+                          {GGML_Q4_0, cpu::avx2::gemm_q4_0, cpu::avx512::gemm_q4_0, cpu::avx2::dot_q4_0, cpu::avx512::dot_q4_0},
+                          {GGML_Q5_0, cpu::avx2::gemm_q5_0, cpu::avx512::gemm_q5_0, cpu::avx2::dot_q5_0, cpu::avx512::dot_q5_0},
+                          {GGML_Q4_K, cpu::avx2::gemm_q4_k, cpu::avx512::gemm_q4_k, cpu::avx2::dot_q4_k, nullptr},
+                          {GGML_Q5_K, cpu::avx2::gemm_q5_k, cpu::avx512::gemm_q5_k, cpu::avx2::dot_q5_k, nullptr},
+                          {GGML_Q6_K, cpu::avx2::gemm_q6_k, cpu::avx512::gemm_q6_k, cpu::avx2::dot_q6_k, nullptr}};
     const int rows = 19, batch = 17;
     for (const Pair &pr : pairs) {
         const TypeLayout layout = type_layout(pr.type);
         const uint32_t act = cpu::activation_type(pr.type);
-        const cpu::DotFn dot = cpu::select_dot(pr.type, true);
-        for (int n : {256, 768, 96}) {
+        // The engine's choice of one-row kernel for this type on this CPU is one of the two compared here.
+        const cpu::DotFn chosen = cpu::select_dot(pr.type, true);
+        CHECK_MSG(chosen == pr.dot_avx2 || (pr.dot_avx512 != nullptr && chosen == pr.dot_avx512), "%s: unexpected one-row kernel",
+                  type_layout(pr.type).name);
+        const cpu::DotFn dot = pr.dot_avx2;
+        for (int n : {256, 768, 96, 32, 64, 576}) {
             if (n % layout.block != 0) continue;
             const size_t row_bytes = n / layout.block * layout.bytes, xr = activation_bytes(act, n);
             for (bool raw : {false, true}) {
@@ -237,6 +245,11 @@ static void check_avx512_gemm() {
                             const float one = dot(&Wq[r * row_bytes], &Xq[b * xr], n);
                             CHECK_MSG(std::memcmp(&one, &got[static_cast<size_t>(b) * rows + r], 4) == 0,
                                       "%s n=%d batch %d: row %d of input %d differs from the one-row kernel", layout.name, n, bsz, r, b);
+                            if (pr.dot_avx512 != nullptr && bsz == batch) {  // the AVX-512 one-row kernel: odd and even block counts
+                                const float wide = pr.dot_avx512(&Wq[r * row_bytes], &Xq[b * xr], n);
+                                CHECK_MSG(std::memcmp(&one, &wide, 4) == 0, "%s n=%d%s: AVX-512 one-row kernel differs from AVX2 (row %d, input %d)",
+                                          layout.name, n, raw ? " (raw blocks)" : "", r, b);
+                            }
                         }
                 }
             }
