@@ -293,6 +293,114 @@ template <uint32_t T> float dot_q32(const uint8_t *w, const uint8_t *x, int n) {
 
 template <uint32_t T> constexpr size_t kKBytes = T == GGML_Q4_K ? Q4_K_BYTES : T == GGML_Q5_K ? Q5_K_BYTES : Q6_K_BYTES;
 
+// The one-row kernels of the K-quants: two 32-value chunks per register (the AVX2 kernel's p0 and p1, or two quarters
+// of Q6_K), vpmaddubsw then vpdpwssd with each chunk's scales, the two halves added at the end of the block (integer
+// lanes: their value does not depend on the order). The float steps per block are the AVX2 kernel's.
+
+// The 16 six-bit scales and mins of a Q4_K/Q5_K block (12 bytes at `s`) as 16-bit values: scales of sub-blocks 0..7
+// in the low 8 lanes, their mins in the high 8 (the AVX2 kernel's unpacking).
+inline __m256i k_scales_mins(const uint8_t *s) {
+    uint32_t u[4];
+    std::memcpy(u, s, 12);
+    constexpr uint32_t kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
+    u[3] = ((u[2] >> 4) & kmask2) | (((u[1] >> 6) & kmask3) << 4);
+    const uint32_t mins_low = u[1] & kmask1;
+    u[1] = (u[2] & kmask2) | (((u[0] >> 6) & kmask3) << 4);
+    u[2] = mins_low;
+    u[0] &= kmask1;
+    return _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(u)));
+}
+
+inline int hsum_i32(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    return _mm_cvtsi128_si32(s);
+}
+
+// Byte shuffles giving 16-bit lane a of each 128-bit lane to the low 256 bits and lane b to the high 256.
+inline __m512i spread_pair(int a, int b) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16(static_cast<short>((2 * a) | ((2 * a + 1) << 8)))),
+                              _mm256_set1_epi16(static_cast<short>((2 * b) | ((2 * b + 1) << 8))), 1);
+}
+// The same for four 128-bit lanes: lane i gets 16-bit lane a + i.
+inline __m512i spread_four(int a) {
+    auto lane = [a](int i) { return static_cast<long long>((2 * (a + i)) | ((2 * (a + i) + 1) << 8)) * 0x0001000100010001LL; };
+    return _mm512_set_epi64(lane(3), lane(3), lane(2), lane(2), lane(1), lane(1), lane(0), lane(0));
+}
+
+inline __m256i add_halves(__m512i v) { return _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1)); }
+
+template <bool FIVE> float dot_k_affine(const uint8_t *w, const uint8_t *x, int n) {
+    constexpr size_t bytes = FIVE ? Q5_K_BYTES : Q4_K_BYTES;
+    const __m512i low = _mm512_set1_epi8(0x0F), one = _mm512_set1_epi8(1);
+    __m256 acc = _mm256_setzero_ps();
+    float mins = 0;
+    for (int b = 0; b < n / QK_K; b++, w += bytes, x += Q8_K_BYTES) {
+        float dx;
+        std::memcpy(&dx, x, 4);
+        const int8_t *qx = reinterpret_cast<const int8_t *>(x + 4);
+        const __m256i sm = k_scales_mins(w + 4);
+        const __m256i mins16 = _mm256_permute2x128_si256(sm, sm, 0x11);
+        const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x + 4 + QK_K));
+        const __m128i pair_sums = _mm_hadd_epi16(_mm256_castsi256_si128(bsums), _mm256_extracti128_si256(bsums, 1));
+        const __m128i m_terms = _mm_madd_epi16(_mm256_castsi256_si128(mins16), pair_sums);
+        __m128i ms = _mm_add_epi32(m_terms, _mm_shuffle_epi32(m_terms, 0x4E));
+        ms = _mm_add_epi32(ms, _mm_shuffle_epi32(ms, 0xB1));
+        const int summ = _mm_cvtsi128_si32(ms);
+        const __m512i scales = _mm512_broadcast_i32x4(_mm256_castsi256_si128(sm));  // scales 0..7 in every 128-bit lane
+        const uint8_t *qs = w + (FIVE ? 48 : 16);
+        __m256i qh = FIVE ? _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 16)) : _mm256_setzero_si256();
+        __m512i sum = _mm512_setzero_si512();
+        GCC_UNROLL for (int c = 0; c < 4; c++) {
+            const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(qs + 32 * c));
+            // [low nibbles | high nibbles]: the AVX2 kernel's lo (values 64c..64c+31) and hi (64c+32..64c+63)
+            __m512i v = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(q), _mm256_srli_epi16(q, 4), 1), low);
+            if (FIVE) {  // bit 2c of qh[l] for the low half, bit 2c + 1 for the high half
+                const __m512i h = _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 1), 1);
+                v = _mm512_or_si512(v, _mm512_slli_epi16(_mm512_and_si512(h, one), 4));
+                qh = _mm256_srli_epi16(qh, 2);
+            }
+            const __m512i xv = _mm512_loadu_si512(qx + 64 * c);
+            sum = _mm512_dpwssd_epi32(sum, _mm512_maddubs_epi16(v, xv), _mm512_shuffle_epi8(scales, spread_pair(2 * c, 2 * c + 1)));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16(w) * dx), _mm256_cvtepi32_ps(add_halves(sum)), acc);
+        mins += fp16(w + 2) * dx * static_cast<float>(summ);
+    }
+    return hsum(acc) - mins;
+}
+
+float dot_q6_k_row(const uint8_t *w, const uint8_t *x, int n) {
+    const __m512i low = _mm512_set1_epi8(0x0F), three = _mm512_set1_epi8(3);
+    __m256 acc = _mm256_setzero_ps();
+    for (int b = 0; b < n / QK_K; b++, w += Q6_K_BYTES, x += Q8_K_BYTES) {
+        float dx;
+        std::memcpy(&dx, x, 4);
+        const int8_t *qx = reinterpret_cast<const int8_t *>(x + 4);
+        const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(w + 192)));
+        const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x + 4 + QK_K));
+        const int offset = hsum_i32(_mm256_madd_epi16(sc16, bsums));
+        __m512i sum = _mm512_setzero_si512();
+        GCC_UNROLL for (int half = 0; half < 2; half++) {
+            const __m512i ql = _mm512_loadu_si512(w + 64 * half);  // [ql0 | ql1]: quarters 0 and 1 (low nibbles), 2 and 3 (high)
+            const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 128 + 32 * half));
+            const __m512i hraw = _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);  // [qh | qh >> 2]
+            // the scales of this half's 8 groups (16 values each) in every 128-bit lane
+            const __m512i sc = _mm512_broadcast_i32x4(half == 0 ? _mm256_castsi256_si128(sc16) : _mm256_extracti128_si256(sc16, 1));
+            GCC_UNROLL for (int pair = 0; pair < 2; pair++) {  // quarters 2 * pair and 2 * pair + 1
+                const __m512i lo = pair == 0 ? _mm512_and_si512(ql, low) : _mm512_and_si512(_mm512_srli_epi16(ql, 4), low);
+                const __m512i hi = _mm512_and_si512(pair == 0 ? hraw : _mm512_srli_epi16(hraw, 4), three);
+                const __m512i q = _mm512_or_si512(lo, _mm512_slli_epi16(hi, 4));  // 0..63; the -32 comes from bsums
+                const __m512i xv = _mm512_loadu_si512(qx + 128 * half + 64 * pair);
+                sum = _mm512_dpwssd_epi32(sum, _mm512_maddubs_epi16(q, xv), _mm512_shuffle_epi8(sc, spread_four(4 * pair)));
+            }
+        }
+        const __m256i total = _mm256_sub_epi32(add_halves(sum), _mm256_setr_epi32(32 * offset, 0, 0, 0, 0, 0, 0, 0));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16(w + 208) * dx), _mm256_cvtepi32_ps(total), acc);
+    }
+    return hsum(acc);
+}
+
 // One 256-value block of two weight rows (row i in the low 256 bits of each register, row i + 1 in the high), as the
 // AVX2 kernel decodes it: eight 32-value chunks of unsigned values (chunk c meets activation bytes [32c, 32c + 32)),
 // each with its 16-bit scale vector, the 16 coefficients of the offset term (Q4_K/Q5_K: the mins m[g / 2], which meet
@@ -463,6 +571,9 @@ template <uint32_t T> void gemm_k(const uint8_t *W, size_t w_row, const uint8_t 
 float dot_q8_0(const uint8_t *w, const uint8_t *x, int n) { return dot_q32<GGML_Q8_0>(w, x, n); }
 float dot_q4_0(const uint8_t *w, const uint8_t *x, int n) { return dot_q32<GGML_Q4_0>(w, x, n); }
 float dot_q5_0(const uint8_t *w, const uint8_t *x, int n) { return dot_q32<GGML_Q5_0>(w, x, n); }
+float dot_q4_k(const uint8_t *w, const uint8_t *x, int n) { return dot_k_affine<false>(w, x, n); }
+float dot_q5_k(const uint8_t *w, const uint8_t *x, int n) { return dot_k_affine<true>(w, x, n); }
+float dot_q6_k(const uint8_t *w, const uint8_t *x, int n) { return dot_q6_k_row(w, x, n); }
 
 void gemm_q8_0(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
                int ldy) {

@@ -322,6 +322,9 @@ DotFn select_dot(uint32_t type, bool avx2) {
             case GGML_Q8_0: return avx512::dot_q8_0;
             case GGML_Q4_0: return avx512::dot_q4_0;
             case GGML_Q5_0: return avx512::dot_q5_0;
+            case GGML_Q4_K: return avx512::dot_q4_k;
+            case GGML_Q5_K: return avx512::dot_q5_k;
+            case GGML_Q6_K: return avx512::dot_q6_k;
             default: break;  // the AVX2 kernel below
         }
     }

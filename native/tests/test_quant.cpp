@@ -179,7 +179,7 @@ static void check_type(uint32_t type) {
 // The AVX-512 VNNI tiled products against the AVX2 ones (and the AVX2 one-row kernel), byte for byte: every type, batch
 // sizes 1 to 17 (the tiles of 8 and 4 activation rows and every remainder), output ranges that split the tiles of 4
 // weight rows and their row pairs, weights quantized from floats and raw random blocks (every byte value, Q8_0's -128
-// included); and the AVX-512 one-row kernels (Q8_0, Q4_0, Q5_0) against the AVX2 ones, for odd and even block counts.
+// included); and the AVX-512 one-row kernels against the AVX2 ones (Q8_0, Q4_0, Q5_0: odd and even block counts).
 static void check_avx512_gemm() {
 #if defined(__x86_64__)
     if (!cpu::has_avx512_vnni()) {
@@ -189,14 +189,14 @@ static void check_avx512_gemm() {
     struct Pair {
         uint32_t type;
         cpu::GemmFn avx2, avx512;
-        cpu::DotFn dot_avx2, dot_avx512;  // the one-row kernels (no AVX-512 one for the K-quants)
+        cpu::DotFn dot_avx2, dot_avx512;  // the one-row kernels
     };
     const Pair pairs[] = {{GGML_Q8_0, cpu::avx2::gemm_q8_0, cpu::avx512::gemm_q8_0, cpu::avx2::dot_q8_0, cpu::avx512::dot_q8_0},
                           {GGML_Q4_0, cpu::avx2::gemm_q4_0, cpu::avx512::gemm_q4_0, cpu::avx2::dot_q4_0, cpu::avx512::dot_q4_0},
                           {GGML_Q5_0, cpu::avx2::gemm_q5_0, cpu::avx512::gemm_q5_0, cpu::avx2::dot_q5_0, cpu::avx512::dot_q5_0},
-                          {GGML_Q4_K, cpu::avx2::gemm_q4_k, cpu::avx512::gemm_q4_k, cpu::avx2::dot_q4_k, nullptr},
-                          {GGML_Q5_K, cpu::avx2::gemm_q5_k, cpu::avx512::gemm_q5_k, cpu::avx2::dot_q5_k, nullptr},
-                          {GGML_Q6_K, cpu::avx2::gemm_q6_k, cpu::avx512::gemm_q6_k, cpu::avx2::dot_q6_k, nullptr}};
+                          {GGML_Q4_K, cpu::avx2::gemm_q4_k, cpu::avx512::gemm_q4_k, cpu::avx2::dot_q4_k, cpu::avx512::dot_q4_k},
+                          {GGML_Q5_K, cpu::avx2::gemm_q5_k, cpu::avx512::gemm_q5_k, cpu::avx2::dot_q5_k, cpu::avx512::dot_q5_k},
+                          {GGML_Q6_K, cpu::avx2::gemm_q6_k, cpu::avx512::gemm_q6_k, cpu::avx2::dot_q6_k, cpu::avx512::dot_q6_k}};
     const int rows = 19, batch = 17;
     for (const Pair &pr : pairs) {
         const TypeLayout layout = type_layout(pr.type);
@@ -206,7 +206,7 @@ static void check_avx512_gemm() {
         CHECK_MSG(chosen == pr.dot_avx2 || (pr.dot_avx512 != nullptr && chosen == pr.dot_avx512), "%s: unexpected one-row kernel",
                   type_layout(pr.type).name);
         const cpu::DotFn dot = pr.dot_avx2;
-        for (int n : {256, 768, 96, 32, 64, 576}) {
+        for (int n : {256, 768, 96, 32, 64, 576, 2048}) {
             if (n % layout.block != 0) continue;
             const size_t row_bytes = n / layout.block * layout.bytes, xr = activation_bytes(act, n);
             for (bool raw : {false, true}) {
