@@ -125,6 +125,8 @@ void gemm_q5_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, f
                int ldy);
 void gemm_q6_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
                int ldy);
+// quantize_q8_K (quant.h) with 16 lanes: the same bytes for every input.
+void quantize_q8_K(const float *x, uint8_t *out, int n);
 }  // namespace avx512
 
 // out = weight * x / sqrt(mean(x^2) + eps), one row of `dim`.

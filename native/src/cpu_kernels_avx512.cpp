@@ -94,6 +94,29 @@ template <uint32_t T> inline __m256i q32_weights(const uint8_t *w) {
 
 template <uint32_t T> constexpr size_t kQ32Bytes = T == GGML_Q8_0 ? Q8_0_BYTES : T == GGML_Q4_0 ? Q4_0_BYTES : Q5_0_BYTES;
 
+// The signed weights of two blocks (`a` in the low 256 bits, `b` in the high). Q5_0's fifth bits go in through a byte
+// mask (bit j of qh adds 16 to byte j).
+template <uint32_t T> inline __m512i q32_weights2(const uint8_t *a, const uint8_t *b) {
+    if constexpr (T == GGML_Q8_0) {
+        return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(a + 2))),
+                                  _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b + 2)), 1);
+    } else {
+        constexpr size_t at = T == GGML_Q4_0 ? 2 : 6;
+        const __m256i packed = _mm256_inserti128_si256(
+            _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i *>(a + at))),
+            _mm_loadu_si128(reinterpret_cast<const __m128i *>(b + at)), 1);
+        // [low nibbles a | b | high nibbles a | b] -> [low a | high a | low b | high b]
+        const __m512i both = _mm512_inserti64x4(_mm512_castsi256_si512(packed), _mm256_srli_epi16(packed, 4), 1);
+        const __m512i nibbles = _mm512_and_si512(_mm512_shuffle_i64x2(both, both, _MM_SHUFFLE(3, 1, 2, 0)), _mm512_set1_epi8(0x0F));
+        if constexpr (T == GGML_Q4_0) {
+            return _mm512_sub_epi8(nibbles, _mm512_set1_epi8(8));
+        } else {
+            const __mmask64 fifth = static_cast<__mmask64>(load_u32(a + 2)) | static_cast<__mmask64>(load_u32(b + 2)) << 32;
+            return _mm512_sub_epi8(_mm512_mask_add_epi8(nibbles, fifth, nibbles, _mm512_set1_epi8(16)), _mm512_set1_epi8(16));
+        }
+    }
+}
+
 // One block of two weight rows (row i in the low 256 bits, row i + 1 in the high): the signed weights, the VNNI
 // accumulator's start (-128 * sum4(w) per lane) and the fp32 scales (8 lanes each).
 struct alignas(64) PairQ32 {
@@ -101,7 +124,8 @@ struct alignas(64) PairQ32 {
     __m512 d;
 };
 
-// The tile's `rows` weight rows (row pairs; a missing last row of a pair is zeros) of nb blocks each: out[k * pairs + p].
+// The tile's `rows` weight rows (row pairs; a missing last row of a pair has a zero scale) of nb blocks each:
+// out[k * pairs + p].
 // Both rows of a pair are decoded together, so each 64-byte value is formed in registers and stored once (storing
 // the halves and reloading the whole stalled on store forwarding). The weights were asked for while an earlier tile
 // computed (Ahead).
@@ -112,8 +136,7 @@ template <uint32_t T> inline void decode_q32_tile(const uint8_t *w, size_t w_row
         const bool two = 2 * p + 1 < rows;
         const uint8_t *wa = w + 2 * p * w_row, *wb = two ? wa + w_row : wa;
         for (int k = 0; k < nb; k++, wa += kQ32Bytes<T>, wb += kQ32Bytes<T>) {
-            const __m256i qb = two ? q32_weights<T>(wb) : _mm256_setzero_si256();
-            const __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(q32_weights<T>(wa)), qb, 1);
+            const __m512i q = q32_weights2<T>(wa, wb);  // a missing row: row i again, with a zero scale
             PairQ32 &pk = out[k * pairs + p];
             pk.q = q;
             pk.start = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), bias, q));
@@ -237,29 +260,6 @@ template <uint32_t T> void gemm_q32(const uint8_t *W, size_t w_row, const uint8_
 // (block k in the low 256 bits, k + 1 in the high), then each block's float steps in the AVX2 kernel's order: its
 // int32 lanes converted, one FMA of d_w * d_x into the 8-lane accumulator, block after block, and the same final sum.
 
-// Two consecutive blocks' signed weights. Q5_0's fifth bits go in through a byte mask (bit j of qh adds 16 to byte j).
-template <uint32_t T> inline __m512i q32_weights2(const uint8_t *w) {
-    constexpr size_t B = kQ32Bytes<T>;
-    if constexpr (T == GGML_Q8_0) {
-        return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + 2))),
-                                  _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + B + 2)), 1);
-    } else {
-        constexpr size_t at = T == GGML_Q4_0 ? 2 : 6;
-        const __m256i packed = _mm256_inserti128_si256(
-            _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i *>(w + at))),
-            _mm_loadu_si128(reinterpret_cast<const __m128i *>(w + B + at)), 1);
-        // [low nibbles k | k + 1 | high nibbles k | k + 1] -> [low k | high k | low k + 1 | high k + 1]
-        const __m512i both = _mm512_inserti64x4(_mm512_castsi256_si512(packed), _mm256_srli_epi16(packed, 4), 1);
-        const __m512i nibbles = _mm512_and_si512(_mm512_shuffle_i64x2(both, both, _MM_SHUFFLE(3, 1, 2, 0)), _mm512_set1_epi8(0x0F));
-        if constexpr (T == GGML_Q4_0) {
-            return _mm512_sub_epi8(nibbles, _mm512_set1_epi8(8));
-        } else {
-            const __mmask64 fifth = static_cast<__mmask64>(load_u32(w + 2)) | static_cast<__mmask64>(load_u32(w + B + 2)) << 32;
-            return _mm512_sub_epi8(_mm512_mask_add_epi8(nibbles, fifth, nibbles, _mm512_set1_epi8(16)), _mm512_set1_epi8(16));
-        }
-    }
-}
-
 template <uint32_t T> float dot_q32(const uint8_t *w, const uint8_t *x, int n) {
     constexpr size_t B = kQ32Bytes<T>;
     const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
@@ -267,7 +267,7 @@ template <uint32_t T> float dot_q32(const uint8_t *w, const uint8_t *x, int n) {
     const int nb = n / QK8_0;
     int b = 0;
     for (; b + 2 <= nb; b += 2, w += 2 * B, x += 2 * Q8_0_BYTES) {
-        const __m512i qw = q32_weights2<T>(w);
+        const __m512i qw = q32_weights2<T>(w, w + B);
         const __m512i qx = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(x + 2))),
                                               _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x + Q8_0_BYTES + 2)), 1);
         // sum4((x + 128) w) - 128 sum4(w): the AVX2 kernel's lanes
@@ -567,6 +567,49 @@ template <uint32_t T> void gemm_k(const uint8_t *W, size_t w_row, const uint8_t 
 }
 
 }  // namespace
+
+// quantize_q8_K (quant.h) 16 lanes at a time: the same bytes. The value of largest magnitude is the first one with the
+// largest |x| (as the scalar loop's strict comparison keeps it); a block with a NaN or an infinity goes to the scalar
+// quantizer.
+void quantize_q8_K(const float *x, uint8_t *out, int n) {
+    for (int b = 0; b < n / QK_K; b++, x += QK_K, out += Q8_K_BYTES) {
+        __m512 v[16], amax16 = _mm512_setzero_ps();
+        __mmask16 unordered = 0;
+        for (int i = 0; i < 16; i++) {
+            v[i] = _mm512_loadu_ps(x + 16 * i);
+            unordered |= _mm512_cmp_ps_mask(v[i], v[i], _CMP_UNORD_Q);
+            amax16 = _mm512_max_ps(_mm512_abs_ps(v[i]), amax16);
+        }
+        const float amax = _mm512_reduce_max_ps(amax16);
+        if (unordered != 0 || !(amax <= 3.402823466e38f)) {
+            cloister::quantize_q8_K(x, out, QK_K);
+            continue;
+        }
+        if (amax == 0) {
+            std::memset(out, 0, Q8_K_BYTES);
+            continue;
+        }
+        float max = 0;
+        const __m512 target = _mm512_set1_ps(amax);
+        for (int i = 0; i < 16; i++) {
+            const __mmask16 at = _mm512_cmp_ps_mask(_mm512_abs_ps(v[i]), target, _CMP_EQ_OQ);
+            if (at != 0) {
+                max = x[16 * i + __builtin_ctz(at)];
+                break;
+            }
+        }
+        const float iscale = -127.0f / max, d = 1.0f / iscale;
+        const __m512 is = _mm512_set1_ps(iscale);
+        int16_t bsums[16];
+        for (int i = 0; i < 16; i++) {  // rounded to nearest even (the default rounding mode, as std::nearbyint)
+            const __m512i q = _mm512_min_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(is, v[i])), _mm512_set1_epi32(127));
+            _mm_storeu_si128(reinterpret_cast<__m128i *>(out + 4 + 16 * i), _mm512_cvtepi32_epi8(q));
+            bsums[i] = static_cast<int16_t>(_mm512_reduce_add_epi32(q));
+        }
+        std::memcpy(out, &d, 4);
+        std::memcpy(out + 4 + QK_K, bsums, sizeof bsums);
+    }
+}
 
 float dot_q8_0(const uint8_t *w, const uint8_t *x, int n) { return dot_q32<GGML_Q8_0>(w, x, n); }
 float dot_q4_0(const uint8_t *w, const uint8_t *x, int n) { return dot_q32<GGML_Q4_0>(w, x, n); }

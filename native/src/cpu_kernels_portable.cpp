@@ -81,7 +81,15 @@ void quantize_activation(uint32_t act, const float *x, uint8_t *out, int n) {
             quantize_q8_0(x, out, n);
             break;
         case GGML_Q8_1: quantize_q8_1(x, out, n); break;
-        case GGML_Q8_K: quantize_q8_K(x, out, n); break;
+        case GGML_Q8_K:
+#if defined(CLOISTER_HAVE_AVX512_KERNELS)
+            if (has_avx512_vnni()) {  // the same bytes (test_quant)
+                avx512::quantize_q8_K(x, out, n);
+                break;
+            }
+#endif
+            quantize_q8_K(x, out, n);
+            break;
         case GGML_F16: case GGML_BF16: quantize_row(act, x, out, n); break;
         default: std::memcpy(out, x, static_cast<size_t>(n) * 4); break;
     }

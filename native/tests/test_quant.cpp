@@ -339,5 +339,35 @@ int main() {
         const int8_t *qv = reinterpret_cast<const int8_t *>(qb.data() + 4);
         CHECK_MSG(qv[0] == -127 && qv[1] == 84 && qv[2] == 86, "q8_K ties: %d %d %d", qv[0], qv[1], qv[2]);
     }
+#if defined(__x86_64__)
+    if (cpu::has_avx512_vnni()) {  // the AVX-512 q8_K activation quantizer writes the scalar one's bytes
+        Rng rng(4343);
+        const int blocks = 12;
+        std::vector<float> x(static_cast<size_t>(QK_K) * blocks);
+        for (auto &v : x) v = rng.uniform() * 3;
+        float *blk = x.data();
+        for (int i = 0; i < QK_K; i++) blk[i] = 0.0f;  // block 0: all zero (-0.0 in one place)
+        blk[7] = -0.0f;
+        blk += QK_K;  // block 1: ties after scaling, the largest magnitude first negative then positive
+        for (int i = 0; i < QK_K; i++) blk[i] = (i % 5 - 2) * 0.5f;
+        blk[3] = -2.0f;
+        blk[200] = 2.0f;
+        blk += QK_K;  // block 2: the largest magnitude positive, then equal and negative later
+        blk[17] = 9.0f;
+        blk[18] = -9.0f;
+        blk[255] = -9.0f;
+        blk += QK_K;  // block 3: a NaN; block 4: an infinity; block 5: the largest finite float; block 6: subnormals
+        blk[40] = NAN;
+        blk[QK_K + 9] = -INFINITY;
+        blk[2 * QK_K + 100] = 3.402823466e38f;
+        for (int i = 0; i < QK_K; i++) blk[3 * QK_K + i] = (i - 128) * 1e-42f;
+        std::vector<uint8_t> a(static_cast<size_t>(blocks) * Q8_K_BYTES), b(a.size(), 0xAA);
+        quantize_q8_K(x.data(), a.data(), static_cast<int>(x.size()));
+        cpu::avx512::quantize_q8_K(x.data(), b.data(), static_cast<int>(x.size()));
+        for (int k = 0; k < blocks; k++)
+            CHECK_MSG(std::memcmp(&a[k * Q8_K_BYTES], &b[k * Q8_K_BYTES], Q8_K_BYTES) == 0,
+                      "AVX-512 quantize_q8_K differs from the scalar one in block %d", k);
+    }
+#endif
     return finish("quant");
 }
