@@ -104,10 +104,9 @@ float dot_q5_k(const uint8_t *w, const uint8_t *x, int n);
 float dot_q6_k(const uint8_t *w, const uint8_t *x, int n);
 }  // namespace avx2
 
-// The AVX2 tiled products and one-row kernels (Q8_0, Q4_0, Q5_0, Q4_K, Q5_K, Q6_K) with 512-bit registers and VNNI
-// (cpu_kernels_avx512.cpp): the same value for every element, bit for bit.
+// The AVX2 tiled products (Q8_0, Q4_0, Q5_0, Q4_K, Q5_K, Q6_K) and one-row kernels (the same but Q8_0) with 512-bit
+// registers and VNNI (cpu_kernels_avx512.cpp): the same value for every element, bit for bit.
 namespace avx512 {
-float dot_q8_0(const uint8_t *w, const uint8_t *x, int n);
 float dot_q4_0(const uint8_t *w, const uint8_t *x, int n);
 float dot_q5_0(const uint8_t *w, const uint8_t *x, int n);
 float dot_q4_k(const uint8_t *w, const uint8_t *x, int n);

@@ -327,7 +327,6 @@ DotFn select_dot(uint32_t type, bool avx2) {
 #if defined(CLOISTER_HAVE_AVX512_KERNELS)
     if (avx2 && has_avx512_vnni()) {
         switch (type) {
-            case GGML_Q8_0: return avx512::dot_q8_0;
             case GGML_Q4_0: return avx512::dot_q4_0;
             case GGML_Q5_0: return avx512::dot_q5_0;
             case GGML_Q4_K: return avx512::dot_q4_k;

@@ -179,7 +179,7 @@ static void check_type(uint32_t type) {
 // The AVX-512 VNNI tiled products against the AVX2 ones (and the AVX2 one-row kernel), byte for byte: every type, batch
 // sizes 1 to 17 (the tiles of 8 and 4 activation rows and every remainder), output ranges that split the tiles of 4
 // weight rows and their row pairs, weights quantized from floats and raw random blocks (every byte value, Q8_0's -128
-// included); and the AVX-512 one-row kernels against the AVX2 ones (Q8_0, Q4_0, Q5_0: odd and even block counts).
+// included); and the AVX-512 one-row kernels against the AVX2 ones (Q4_0, Q5_0: odd and even block counts).
 static void check_avx512_gemm() {
 #if defined(__x86_64__)
     if (!cpu::has_avx512_vnni()) {
@@ -189,9 +189,9 @@ static void check_avx512_gemm() {
     struct Pair {
         uint32_t type;
         cpu::GemmFn avx2, avx512;
-        cpu::DotFn dot_avx2, dot_avx512;  // the one-row kernels
+        cpu::DotFn dot_avx2, dot_avx512;  // the one-row kernels (Q8_0 has no AVX-512 one)
     };
-    const Pair pairs[] = {{GGML_Q8_0, cpu::avx2::gemm_q8_0, cpu::avx512::gemm_q8_0, cpu::avx2::dot_q8_0, cpu::avx512::dot_q8_0},
+    const Pair pairs[] = {{GGML_Q8_0, cpu::avx2::gemm_q8_0, cpu::avx512::gemm_q8_0, cpu::avx2::dot_q8_0, nullptr},
                           {GGML_Q4_0, cpu::avx2::gemm_q4_0, cpu::avx512::gemm_q4_0, cpu::avx2::dot_q4_0, cpu::avx512::dot_q4_0},
                           {GGML_Q5_0, cpu::avx2::gemm_q5_0, cpu::avx512::gemm_q5_0, cpu::avx2::dot_q5_0, cpu::avx512::dot_q5_0},
                           {GGML_Q4_K, cpu::avx2::gemm_q4_k, cpu::avx512::gemm_q4_k, cpu::avx2::dot_q4_k, cpu::avx512::dot_q4_k},
