@@ -1,8 +1,9 @@
 // Compiled with -mavx512f -mavx512bw -mavx512vl -mavx512vnni (and the AVX2 set); called only after has_avx512_vnni()
 // said yes.
 //
-// The tiled products (GemmFn) of the AVX2 kernels with 512-bit registers and VNNI, each output element bit for bit the
-// AVX2 one-row kernel's value. What makes that possible:
+// The tiled products (GemmFn) and the one-row kernels (DotFn) of the AVX2 kernels with 512-bit registers and VNNI, each
+// output element bit for bit the AVX2 one-row kernel's value, and the q8_K activation quantizer with the scalar one's
+// bytes. What makes the products possible:
 // - Per 32-value block and element, the AVX2 kernels form an exact int32 sum in each of 8 lanes (lane l: the products of
 //   values 4l..4l+3) before any float step. An integer sum does not depend on how it is formed, so any instruction
 //   sequence that yields the same int32 per lane is free: vpdpbusd (unsigned x signed bytes, four products per lane)
