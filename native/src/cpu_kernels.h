@@ -16,6 +16,9 @@ void matmul_avx2(const float *W, const float *X, float *Y, int batch, int in, in
 
 // Whether this CPU runs the AVX2+FMA+F16C kernels (checked once at run time).
 bool has_avx2_fma();
+// Whether this CPU runs the AVX-512 kernels (F, BW, VL and VNNI, besides the AVX2 set; checked once at run time), and
+// whether the build has them. CLOISTER_CPU_KERNEL=avx2 in the environment keeps the AVX2 kernels on such a CPU.
+bool has_avx512_vnni();
 
 // The fastest kernel this CPU runs; CLOISTER_CPU_KERNEL=portable in the environment forces the fallback.
 MatmulFn select_matmul(const char **name);
@@ -54,7 +57,8 @@ void matmul_dot4(DotFn dot, Dot4Fn dot4, const uint8_t *W, size_t w_row, const u
 
 // The tiled product for batches (prefill chunks, decode batches): Y as matmul_dot, every element bit-identical to the
 // one-row DotFn, each weight block decoded once for all the batch's rows (AVX2: Q8_0, Q4_0, Q5_0, Q4_K, Q5_K, Q6_K;
-// null elsewhere).
+// null elsewhere). Where the CPU has AVX-512 VNNI (and CLOISTER_CPU_KERNEL is not avx2), the avx512 kernels below,
+// bit for bit the AVX2 ones.
 using GemmFn = void (*)(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin,
                         int o_end, int ldy);
 GemmFn select_gemm(uint32_t weight_type, bool avx2);
@@ -99,6 +103,30 @@ float dot_q4_k(const uint8_t *w, const uint8_t *x, int n);
 float dot_q5_k(const uint8_t *w, const uint8_t *x, int n);
 float dot_q6_k(const uint8_t *w, const uint8_t *x, int n);
 }  // namespace avx2
+
+// The AVX2 tiled products (Q8_0, Q4_0, Q5_0, Q4_K, Q5_K, Q6_K) and one-row kernels (the same but Q8_0) with 512-bit
+// registers and VNNI (cpu_kernels_avx512.cpp): the same value for every element, bit for bit.
+namespace avx512 {
+float dot_q4_0(const uint8_t *w, const uint8_t *x, int n);
+float dot_q5_0(const uint8_t *w, const uint8_t *x, int n);
+float dot_q4_k(const uint8_t *w, const uint8_t *x, int n);
+float dot_q5_k(const uint8_t *w, const uint8_t *x, int n);
+float dot_q6_k(const uint8_t *w, const uint8_t *x, int n);
+void gemm_q8_0(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy);
+void gemm_q4_0(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy);
+void gemm_q5_0(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy);
+void gemm_q4_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy);
+void gemm_q5_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy);
+void gemm_q6_k(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, float *Y, int batch, int in, int o_begin, int o_end,
+               int ldy);
+// quantize_q8_K (quant.h) with 16 lanes: the same bytes for every input.
+void quantize_q8_K(const float *x, uint8_t *out, int n);
+}  // namespace avx512
 
 // out = weight * x / sqrt(mean(x^2) + eps), one row of `dim`.
 // As ggml computes it: the squares (fp32) summed in double, the mean rounded to fp32, then (x * scale) * weight.

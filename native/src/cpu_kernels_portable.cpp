@@ -81,7 +81,15 @@ void quantize_activation(uint32_t act, const float *x, uint8_t *out, int n) {
             quantize_q8_0(x, out, n);
             break;
         case GGML_Q8_1: quantize_q8_1(x, out, n); break;
-        case GGML_Q8_K: quantize_q8_K(x, out, n); break;
+        case GGML_Q8_K:
+#if defined(CLOISTER_HAVE_AVX512_KERNELS)
+            if (has_avx512_vnni()) {  // the same bytes (test_quant)
+                avx512::quantize_q8_K(x, out, n);
+                break;
+            }
+#endif
+            quantize_q8_K(x, out, n);
+            break;
         case GGML_F16: case GGML_BF16: quantize_row(act, x, out, n); break;
         default: std::memcpy(out, x, static_cast<size_t>(n) * 4); break;
     }
@@ -239,11 +247,22 @@ bool has_avx2_fma() {
 }
 
 namespace {
-bool portable_forced() {
+bool kernel_forced(const char *name) {
     const char *forced = std::getenv("CLOISTER_CPU_KERNEL");
-    return forced != nullptr && std::strcmp(forced, "portable") == 0;
+    return forced != nullptr && std::strcmp(forced, name) == 0;
 }
+bool portable_forced() { return kernel_forced("portable"); }
 }  // namespace
+
+bool has_avx512_vnni() {
+#if defined(CLOISTER_HAVE_AVX512_KERNELS)
+    static const bool yes = has_avx2_fma() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni") && !kernel_forced("avx2");
+    return yes;
+#else
+    return false;
+#endif
+}
 
 MatmulFn select_matmul(const char **name) {
 #if defined(CLOISTER_HAVE_AVX2_KERNELS)
@@ -273,6 +292,19 @@ Dot4Fn select_dot4(uint32_t type, bool avx2) {
 }
 
 GemmFn select_gemm(uint32_t type, bool avx2) {
+#if defined(CLOISTER_HAVE_AVX512_KERNELS)
+    if (avx2 && has_avx512_vnni()) {
+        switch (type) {
+            case GGML_Q8_0: return avx512::gemm_q8_0;
+            case GGML_Q4_0: return avx512::gemm_q4_0;
+            case GGML_Q5_0: return avx512::gemm_q5_0;
+            case GGML_Q4_K: return avx512::gemm_q4_k;
+            case GGML_Q5_K: return avx512::gemm_q5_k;
+            case GGML_Q6_K: return avx512::gemm_q6_k;
+            default: return nullptr;
+        }
+    }
+#endif
 #if defined(CLOISTER_HAVE_AVX2_KERNELS)
     if (avx2 && has_avx2_fma()) {
         switch (type) {
@@ -292,6 +324,18 @@ GemmFn select_gemm(uint32_t type, bool avx2) {
 }
 
 DotFn select_dot(uint32_t type, bool avx2) {
+#if defined(CLOISTER_HAVE_AVX512_KERNELS)
+    if (avx2 && has_avx512_vnni()) {
+        switch (type) {
+            case GGML_Q4_0: return avx512::dot_q4_0;
+            case GGML_Q5_0: return avx512::dot_q5_0;
+            case GGML_Q4_K: return avx512::dot_q4_k;
+            case GGML_Q5_K: return avx512::dot_q5_k;
+            case GGML_Q6_K: return avx512::dot_q6_k;
+            default: break;  // the AVX2 kernel below
+        }
+    }
+#endif
 #if defined(CLOISTER_HAVE_AVX2_KERNELS)
     if (avx2 && has_avx2_fma()) {
         switch (type) {

@@ -176,9 +176,92 @@ static void check_type(uint32_t type) {
     }
 }
 
+// The AVX-512 VNNI tiled products against the AVX2 ones (and the AVX2 one-row kernel), byte for byte: every type, batch
+// sizes 1 to 17 (the tiles of 8 and 4 activation rows and every remainder), output ranges that split the tiles of 4
+// weight rows and their row pairs, weights quantized from floats and raw random blocks (every byte value, Q8_0's -128
+// included); and the AVX-512 one-row kernels against the AVX2 ones (Q4_0, Q5_0: odd and even block counts).
+static void check_avx512_gemm() {
+#if defined(__x86_64__)
+    if (!cpu::has_avx512_vnni()) {
+        std::printf("quant: AVX-512 VNNI kernels not checked: this CPU lacks AVX-512 F/BW/VL/VNNI (or CLOISTER_CPU_KERNEL=avx2)\n");
+        return;
+    }
+    struct Pair {
+        uint32_t type;
+        cpu::GemmFn avx2, avx512;
+        cpu::DotFn dot_avx2, dot_avx512;  // the one-row kernels (Q8_0 has no AVX-512 one)
+    };
+    const Pair pairs[] = {{GGML_Q8_0, cpu::avx2::gemm_q8_0, cpu::avx512::gemm_q8_0, cpu::avx2::dot_q8_0, nullptr},
+                          {GGML_Q4_0, cpu::avx2::gemm_q4_0, cpu::avx512::gemm_q4_0, cpu::avx2::dot_q4_0, cpu::avx512::dot_q4_0},
+                          {GGML_Q5_0, cpu::avx2::gemm_q5_0, cpu::avx512::gemm_q5_0, cpu::avx2::dot_q5_0, cpu::avx512::dot_q5_0},
+                          {GGML_Q4_K, cpu::avx2::gemm_q4_k, cpu::avx512::gemm_q4_k, cpu::avx2::dot_q4_k, cpu::avx512::dot_q4_k},
+                          {GGML_Q5_K, cpu::avx2::gemm_q5_k, cpu::avx512::gemm_q5_k, cpu::avx2::dot_q5_k, cpu::avx512::dot_q5_k},
+                          {GGML_Q6_K, cpu::avx2::gemm_q6_k, cpu::avx512::gemm_q6_k, cpu::avx2::dot_q6_k, cpu::avx512::dot_q6_k}};
+    const int rows = 19, batch = 17;
+    for (const Pair &pr : pairs) {
+        const TypeLayout layout = type_layout(pr.type);
+        const uint32_t act = cpu::activation_type(pr.type);
+        // The engine's choice of one-row kernel for this type on this CPU is one of the two compared here.
+        const cpu::DotFn chosen = cpu::select_dot(pr.type, true);
+        CHECK_MSG(chosen == pr.dot_avx2 || (pr.dot_avx512 != nullptr && chosen == pr.dot_avx512), "%s: unexpected one-row kernel",
+                  type_layout(pr.type).name);
+        const cpu::DotFn dot = pr.dot_avx2;
+        for (int n : {256, 768, 96, 32, 64, 576, 2048}) {
+            if (n % layout.block != 0) continue;
+            const size_t row_bytes = n / layout.block * layout.bytes, xr = activation_bytes(act, n);
+            for (bool raw : {false, true}) {
+                Rng rng(pr.type * 131 + n + raw);
+                std::vector<float> W(static_cast<size_t>(rows) * n), X(static_cast<size_t>(batch) * n);
+                for (auto &v : W) v = rng.uniform() * 0.1f;
+                for (int i = 0; i < 37; i++) W[rng.next() % W.size()] *= 9;
+                for (auto &v : X) v = rng.uniform() * 3;
+                std::vector<uint8_t> Wq(rows * row_bytes), Xq(batch * xr);
+                for (int r = 0; r < rows; r++) quantize_row(pr.type, &W[r * n], &Wq[r * row_bytes], n);
+                if (raw) {  // every byte random, then finite fp16 scales where the block keeps them
+                    for (auto &v : Wq) v = static_cast<uint8_t>(rng.next() >> 24);
+                    for (size_t blk = 0; blk < Wq.size(); blk += layout.bytes) {
+                        const size_t at = pr.type == GGML_Q6_K ? 208 : 0;
+                        const uint16_t d = float_to_fp16(rng.uniform() * 0.01f), m = float_to_fp16(rng.uniform() * 0.01f);
+                        std::memcpy(&Wq[blk + at], &d, 2);
+                        if (pr.type == GGML_Q4_K || pr.type == GGML_Q5_K) std::memcpy(&Wq[blk + 2], &m, 2);
+                    }
+                }
+                for (int b = 0; b < batch; b++) quantize_activation(act, &X[b * n], &Xq[b * xr], n);
+                for (int bsz = 1; bsz <= batch; bsz++) {
+                    std::vector<float> want(static_cast<size_t>(bsz) * rows, NAN), got(want.size(), NAN);
+                    pr.avx2(Wq.data(), row_bytes, Xq.data(), xr, want.data(), bsz, n, 0, rows, rows);
+                    // Ranges as threads split them: through a tile of 4 rows, through a row pair, one row alone.
+                    const int cuts[] = {0, 3, 4, 9, 10, 17, rows};
+                    for (int c = 0; c + 1 < 7; c++)
+                        pr.avx512(Wq.data(), row_bytes, Xq.data(), xr, got.data(), bsz, n, cuts[c], cuts[c + 1], rows);
+                    CHECK_MSG(std::memcmp(got.data(), want.data(), want.size() * sizeof(float)) == 0,
+                              "%s n=%d batch %d%s: AVX-512 gemm differs from AVX2", layout.name, n, bsz, raw ? " (raw blocks)" : "");
+                    std::vector<float> whole(want.size(), NAN);
+                    pr.avx512(Wq.data(), row_bytes, Xq.data(), xr, whole.data(), bsz, n, 0, rows, rows);
+                    CHECK_MSG(std::memcmp(whole.data(), want.data(), want.size() * sizeof(float)) == 0,
+                              "%s n=%d batch %d%s: AVX-512 gemm (one range) differs from AVX2", layout.name, n, bsz, raw ? " (raw blocks)" : "");
+                    for (int b = 0; b < bsz; b++)
+                        for (int r = 0; r < rows; r++) {
+                            const float one = dot(&Wq[r * row_bytes], &Xq[b * xr], n);
+                            CHECK_MSG(std::memcmp(&one, &got[static_cast<size_t>(b) * rows + r], 4) == 0,
+                                      "%s n=%d batch %d: row %d of input %d differs from the one-row kernel", layout.name, n, bsz, r, b);
+                            if (pr.dot_avx512 != nullptr && bsz == batch) {  // the AVX-512 one-row kernel: odd and even block counts
+                                const float wide = pr.dot_avx512(&Wq[r * row_bytes], &Xq[b * xr], n);
+                                CHECK_MSG(std::memcmp(&one, &wide, 4) == 0, "%s n=%d%s: AVX-512 one-row kernel differs from AVX2 (row %d, input %d)",
+                                          layout.name, n, raw ? " (raw blocks)" : "", r, b);
+                            }
+                        }
+                }
+            }
+        }
+    }
+#endif
+}
+
 int main() {
     for (uint32_t t : {GGML_F16, GGML_BF16, GGML_Q8_0, GGML_Q4_0, GGML_Q5_0, GGML_Q5_1, GGML_Q4_K, GGML_Q5_K, GGML_Q6_K})
         check_type(t);
+    check_avx512_gemm();
     // Known values: a Q8_0 block of d = 0.5 and q = -3 decodes to -1.5; a Q4_0 nibble of 8 decodes to 0.
     uint8_t q80[34] = {};
     const uint16_t half = float_to_fp16(0.5f);
@@ -256,5 +339,35 @@ int main() {
         const int8_t *qv = reinterpret_cast<const int8_t *>(qb.data() + 4);
         CHECK_MSG(qv[0] == -127 && qv[1] == 84 && qv[2] == 86, "q8_K ties: %d %d %d", qv[0], qv[1], qv[2]);
     }
+#if defined(__x86_64__)
+    if (cpu::has_avx512_vnni()) {  // the AVX-512 q8_K activation quantizer writes the scalar one's bytes
+        Rng rng(4343);
+        const int blocks = 12;
+        std::vector<float> x(static_cast<size_t>(QK_K) * blocks);
+        for (auto &v : x) v = rng.uniform() * 3;
+        float *blk = x.data();
+        for (int i = 0; i < QK_K; i++) blk[i] = 0.0f;  // block 0: all zero (-0.0 in one place)
+        blk[7] = -0.0f;
+        blk += QK_K;  // block 1: ties after scaling, the largest magnitude first negative then positive
+        for (int i = 0; i < QK_K; i++) blk[i] = (i % 5 - 2) * 0.5f;
+        blk[3] = -2.0f;
+        blk[200] = 2.0f;
+        blk += QK_K;  // block 2: the largest magnitude positive, then equal and negative later
+        blk[17] = 9.0f;
+        blk[18] = -9.0f;
+        blk[255] = -9.0f;
+        blk += QK_K;  // block 3: a NaN; block 4: an infinity; block 5: the largest finite float; block 6: subnormals
+        blk[40] = NAN;
+        blk[QK_K + 9] = -INFINITY;
+        blk[2 * QK_K + 100] = 3.402823466e38f;
+        for (int i = 0; i < QK_K; i++) blk[3 * QK_K + i] = (i - 128) * 1e-42f;
+        std::vector<uint8_t> a(static_cast<size_t>(blocks) * Q8_K_BYTES), b(a.size(), 0xAA);
+        quantize_q8_K(x.data(), a.data(), static_cast<int>(x.size()));
+        cpu::avx512::quantize_q8_K(x.data(), b.data(), static_cast<int>(x.size()));
+        for (int k = 0; k < blocks; k++)
+            CHECK_MSG(std::memcmp(&a[k * Q8_K_BYTES], &b[k * Q8_K_BYTES], Q8_K_BYTES) == 0,
+                      "AVX-512 quantize_q8_K differs from the scalar one in block %d", k);
+    }
+#endif
     return finish("quant");
 }
