@@ -47,16 +47,6 @@ class DecodedCpuEndorsementsTest {
                 RANDOM);
     }
 
-    private static EnclaveIdentity enclave(EvidenceSource source) {
-        return EnclaveIdentity.generate(
-                source,
-                new AttestationMode.PerHandshake(),
-                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
-                RaTlsFixture.TIMEOUT,
-                Clock.systemUTC(),
-                RANDOM);
-    }
-
     /** {@link RaTlsFixture#RELEASE} under {@code cpu}'s root, GPU evidence up to 30 minutes old (time is moved). */
     private static RaTlsPolicy policy(SimulatedSevSnpPlatform cpu) {
         return RaTlsPolicy.acceptingReleases(
@@ -73,37 +63,19 @@ class DecodedCpuEndorsementsTest {
 
     @Test
     void aRememberedChainIsRefusedOnceItsVcekHasExpired() throws Exception {
-        DecodedCpuEndorsements decoded = new DecodedCpuEndorsements();
-        RaTlsVerifier verifier = new RaTlsVerifier(RaTlsFixture.VERIFIER, decoded);
         RaTlsPolicy policy = policy(expiring);
         byte[] nonce = RaTlsFixture.filled(32, 0x4e);
-        try (EnclaveIdentity enclave = enclave(on(expiring))) {
+        try (EnclaveIdentity enclave = RaTlsFixture.perHandshake(on(expiring))) {
             byte[] der = enclave.forServerHandshake(nonce).certificate().der().toByteArray();
-            Bytes chain = chainOf(der);
             Instant now = Instant.now();
             Instant later = now.plus(Duration.ofMinutes(4));
-            RaTlsException afresh = assertThrows(
-                    RaTlsException.class,
-                    () -> verifier.verify(later, RaTlsVerifier.PeerRole.SERVER, nonce, der, policy));
-            assertEquals(RaTlsException.Reason.CPU_EVIDENCE_REFUSED, afresh.reason(), afresh.getMessage());
-            assertTrue(afresh.getMessage().contains("is not valid at " + later), afresh.getMessage());
-            assertFalse(decoded.holds(chain), "a chain is remembered only once it endorsed an accepted report");
-
-            verifier.verify(now, RaTlsVerifier.PeerRole.SERVER, nonce, der, policy);
-            assertTrue(decoded.holds(chain));
-
-            RaTlsException remembered = assertThrows(
-                    RaTlsException.class,
-                    () -> verifier.verify(later, RaTlsVerifier.PeerRole.SERVER, nonce, der, policy));
-            assertEquals(afresh.reason(), remembered.reason());
-            assertEquals(afresh.getMessage(), remembered.getMessage());
+            refusedAfreshAndRemembered(
+                    policy, nonce, new Handshake(later, der), new Handshake(now, der), "is not valid at " + later);
         }
     }
 
     @Test
     void aReportSignedByAnotherVcekUnderARememberedChainIsRefused() throws Exception {
-        DecodedCpuEndorsements decoded = new DecodedCpuEndorsements();
-        RaTlsVerifier verifier = new RaTlsVerifier(RaTlsFixture.VERIFIER, decoded);
         RaTlsPolicy policy = RaTlsFixture.policy();
         EvidenceSource genuine = RaTlsFixture.source(Clock.systemUTC());
         EvidenceSource other = on(expiring);
@@ -122,29 +94,47 @@ class DecodedCpuEndorsementsTest {
             }
         };
         byte[] nonce = RaTlsFixture.filled(32, 0x4f);
-        try (EnclaveIdentity honest = enclave(genuine);
-                EnclaveIdentity forger = enclave(swapped)) {
+        try (EnclaveIdentity honest = RaTlsFixture.perHandshake(genuine);
+                EnclaveIdentity forger = RaTlsFixture.perHandshake(swapped)) {
             byte[] good = honest.forServerHandshake(nonce).certificate().der().toByteArray();
             byte[] forged = forger.forServerHandshake(nonce).certificate().der().toByteArray();
-            Bytes chain = chainOf(good);
-            assertEquals(chain, chainOf(forged));
+            assertEquals(chainOf(good), chainOf(forged));
             Instant now = Instant.now();
-            RaTlsException afresh = assertThrows(
-                    RaTlsException.class,
-                    () -> verifier.verify(now, RaTlsVerifier.PeerRole.SERVER, nonce, forged, policy));
-            assertEquals(RaTlsException.Reason.CPU_EVIDENCE_REFUSED, afresh.reason(), afresh.getMessage());
-            assertTrue(afresh.getMessage().contains("signature"), afresh.getMessage());
-            assertFalse(decoded.holds(chain));
-
-            verifier.verify(now, RaTlsVerifier.PeerRole.SERVER, nonce, good, policy);
-            assertTrue(decoded.holds(chain));
-
-            RaTlsException remembered = assertThrows(
-                    RaTlsException.class,
-                    () -> verifier.verify(now, RaTlsVerifier.PeerRole.SERVER, nonce, forged, policy));
-            assertEquals(afresh.reason(), remembered.reason());
-            assertEquals(afresh.getMessage(), remembered.getMessage());
+            refusedAfreshAndRemembered(
+                    policy, nonce, new Handshake(now, forged), new Handshake(now, good), "signature");
         }
+    }
+
+    /** A certificate appraised at a time. */
+    private record Handshake(Instant at, byte[] certificate) {}
+
+    /**
+     * {@code refused} is refused (CPU evidence, the message naming {@code reason}) while its chain is decoded afresh;
+     * {@code accepted}, stapling the same chain, is accepted, after which the chain is remembered; then {@code refused}
+     * is refused again with the same reason and message.
+     */
+    private static void refusedAfreshAndRemembered(
+            RaTlsPolicy policy, byte[] nonce, Handshake refused, Handshake accepted, String reason) throws Exception {
+        DecodedCpuEndorsements decoded = new DecodedCpuEndorsements();
+        RaTlsVerifier verifier = new RaTlsVerifier(RaTlsFixture.VERIFIER, decoded);
+        Bytes chain = chainOf(refused.certificate());
+        RaTlsException afresh = assertThrows(
+                RaTlsException.class,
+                () -> verifier.verify(
+                        refused.at(), RaTlsVerifier.PeerRole.SERVER, nonce, refused.certificate(), policy));
+        assertEquals(RaTlsException.Reason.CPU_EVIDENCE_REFUSED, afresh.reason(), afresh.getMessage());
+        assertTrue(afresh.getMessage().contains(reason), afresh.getMessage());
+        assertFalse(decoded.holds(chain), "a chain is remembered only once it endorsed an accepted report");
+
+        verifier.verify(accepted.at(), RaTlsVerifier.PeerRole.SERVER, nonce, accepted.certificate(), policy);
+        assertTrue(decoded.holds(chain));
+
+        RaTlsException remembered = assertThrows(
+                RaTlsException.class,
+                () -> verifier.verify(
+                        refused.at(), RaTlsVerifier.PeerRole.SERVER, nonce, refused.certificate(), policy));
+        assertEquals(afresh.reason(), remembered.reason());
+        assertEquals(afresh.getMessage(), remembered.getMessage());
     }
 
     @Test

@@ -71,13 +71,7 @@ class RaTlsTdxTest {
                 Duration.ofMinutes(1),
                 Clock.systemUTC(),
                 RANDOM);
-        enclave = EnclaveIdentity.generate(
-                source,
-                new AttestationMode.PerHandshake(),
-                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
-                RaTlsFixture.TIMEOUT,
-                Clock.systemUTC(),
-                RANDOM);
+        enclave = RaTlsFixture.perHandshake(source);
     }
 
     @AfterAll
@@ -497,9 +491,7 @@ class RaTlsTdxTest {
     void aTdxOnlyChoiceRefusesAnSevSnpEnclaveThoughAReleaseNamesItsMeasurement() throws Exception {
         RaTlsPolicy p = choosing(new AcceptedCpuPlatforms.Tdx(base()));
         assertInstanceOf(RaTlsPolicy.TdxOnly.class, p.platforms());
-        RaTlsConnection c = RaTlsFixture.client(p).connect();
-        pump(c, RaTlsFixture.server(enclave).accept());
-        assertTrue(c.isHandshakeComplete());
+        assertTrue(RaTlsFixture.completes(p, enclave));
         try (EnclaveIdentity snp = RaTlsFixture.identity(new AttestationMode.PerHandshake())) {
             RaTlsException x = refused(RaTlsFixture.client(p), snp, RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
             assertTrue(x.getMessage().contains("TDX quotes only"), x.getMessage());
@@ -510,13 +502,9 @@ class RaTlsTdxTest {
     void anyChoiceAcceptsATdAndAnSevSnpEnclave() throws Exception {
         RaTlsPolicy p = choosing(new AcceptedCpuPlatforms.SevSnpOrTdx(base()));
         assertInstanceOf(RaTlsPolicy.SevSnpOrTdx.class, p.platforms());
-        RaTlsConnection c = RaTlsFixture.client(p).connect();
-        pump(c, RaTlsFixture.server(enclave).accept());
-        assertTrue(c.isHandshakeComplete());
+        assertTrue(RaTlsFixture.completes(p, enclave));
         try (EnclaveIdentity snp = RaTlsFixture.identity(new AttestationMode.PerHandshake())) {
-            RaTlsConnection c2 = RaTlsFixture.client(p).connect();
-            pump(c2, RaTlsFixture.server(snp).accept());
-            assertTrue(c2.isHandshakeComplete());
+            assertTrue(RaTlsFixture.completes(p, snp));
         }
     }
 
