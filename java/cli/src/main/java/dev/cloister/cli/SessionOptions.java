@@ -11,7 +11,7 @@ import dev.cloister.ledger.checkpoint.LogIdentity;
 import dev.cloister.ledger.note.VerifierKey;
 import dev.cloister.ledger.witness.CosignatureVerifier;
 import dev.cloister.ledger.witness.WitnessPolicy;
-import dev.cloister.operator.CpuPlatformChoice;
+import dev.cloister.operator.CpuPlatformOption;
 import dev.cloister.operator.SimulatedTeeRoots;
 import dev.cloister.server.command.Arguments;
 import dev.cloister.server.command.UsageException;
@@ -235,14 +235,14 @@ public final class SessionOptions {
         } catch (java.io.IOException e) {
             throw new UsageException("--checkpoint-dir " + checkpointPath, e.getMessage());
         }
-        CpuPlatformChoice platforms = CpuPlatformChoice.parse(cpuPlatform);
+        dev.cloister.attest.ratls.AcceptedCpuPlatforms.Choice platforms = CpuPlatformOption.parse(cpuPlatform);
         SevSnpPolicy cpu;
         RaTlsPolicy.GpuRequirement gpu;
-        java.util.Optional<dev.cloister.attest.tdx.TdxPolicy> tdx = java.util.Optional.empty();
+        dev.cloister.attest.ratls.AcceptedCpuPlatforms accepting;
         if (simRoots != null) {
             SimulatedTeeRoots roots = SimulatedTeeRoots.open("--insecure-simulated-tee", simRoots, platforms);
             cpu = roots.cpu();
-            tdx = roots.tdx();
+            accepting = roots.accepted(platforms);
             gpu = new RaTlsPolicy.RequireGpu(roots.gpu(), Duration.ofMinutes(5));
         } else {
             // Genuine AMD, hardened host (SMT off, VMPL 0), and at least the TCB floors this build ships
@@ -256,9 +256,7 @@ public final class SessionOptions {
                     NvidiaGpuPolicy.genuineNvidia(), Duration.ofMinutes(5), new RaTlsPolicy.FromLedger());
             // A TD: genuine Intel, TCB status UpToDate, and the registers of one platform of one release; its GPU
             // count and RIMs are those of the release whose registers it matched (java/attest/RA-TLS.md).
-            if (platforms.acceptsTdx()) {
-                tdx = java.util.Optional.of(CpuPlatformChoice.genuineIntelUpToDate());
-            }
+            accepting = platforms.with(java.util.Optional.of(CpuPlatformOption.genuineIntelUpToDate()));
         }
         dev.cloister.protocol.padding.SizeBuckets buckets;
         try {
@@ -294,13 +292,7 @@ public final class SessionOptions {
                 throw new UsageException("--platform-policy-vkey " + platformPolicyVkey, e.getMessage());
             }
         }
-        if (tdx.isPresent()) {
-            if (platforms.acceptsSevSnp()) {
-                builder.platformTdx(tdx.get());
-            } else {
-                builder.platformTdxOnly(tdx.get());
-            }
-        }
+        builder.cpuPlatforms(accepting);
         return noPadding ? builder.noPadding() : builder.padding(buckets);
     }
 }

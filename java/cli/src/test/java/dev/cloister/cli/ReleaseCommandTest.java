@@ -17,6 +17,7 @@ import dev.cloister.attest.ratls.RaTlsAttestation;
 import dev.cloister.attest.ratls.RaTlsException;
 import dev.cloister.attest.ratls.RaTlsPolicy;
 import dev.cloister.attest.ratls.RaTlsVerifier;
+import dev.cloister.attest.ratls.SimulatedMultiGpuSource;
 import dev.cloister.attest.sim.SimulatedNvidiaGpu;
 import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
 import dev.cloister.client.keys.KeyConsistencyException;
@@ -561,7 +562,7 @@ class ReleaseCommandTest {
             SimulatedSevSnpPlatform cpu, List<SimulatedNvidiaGpu> gpus, byte[] measurement, RaTlsPolicy policy)
             throws Exception {
         try (EnclaveIdentity enclave = EnclaveIdentity.generate(
-                new SimulatedGpusEvidenceSource(cpu, gpus, measurement, Clock.systemUTC(), random),
+                SimulatedMultiGpuSource.onSevSnp(cpu, gpus, measurement, Clock.systemUTC(), random),
                 new AttestationMode.PerHandshake(),
                 EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
                 Duration.ofSeconds(10),

@@ -3,11 +3,11 @@ package dev.cloister.operator;
 import dev.cloister.attest.AttestationVerifier;
 import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
 import dev.cloister.attest.policy.TdxReleaseReferenceValues;
+import dev.cloister.attest.ratls.AcceptedCpuPlatforms;
 import dev.cloister.attest.ratls.KeyExchange;
 import dev.cloister.attest.ratls.RaTlsClient;
 import dev.cloister.attest.ratls.RaTlsPolicy;
 import dev.cloister.attest.sevsnp.SevSnpPolicy;
-import dev.cloister.attest.tdx.TdxPolicy;
 import dev.cloister.base.Bytes;
 import dev.cloister.base.SecretBytes;
 import dev.cloister.ledger.entry.TdxPlatform;
@@ -257,7 +257,7 @@ public final class GatewayCommand implements Callable<Integer> {
         if (sessions && echo) {
             throw new ParameterException(spec.commandLine(), "--enclave and --echo exclude each other");
         }
-        CpuPlatformChoice platforms = CpuPlatformChoice.parse(cpuPlatform);
+        AcceptedCpuPlatforms.Choice platforms = CpuPlatformOption.parse(cpuPlatform);
         List<byte[]> accepted = List.of();
         List<TdxReleaseReferenceValues> acceptedTdx = List.of();
         SimulatedTeeRoots simulated = null;
@@ -272,7 +272,7 @@ public final class GatewayCommand implements Callable<Integer> {
             }
             if (platforms.acceptsTdx() && (tdxReleases == null || tdxReleases.isEmpty())) {
                 throw new UsageException(
-                        CpuPlatformChoice.OPTION + " " + platforms, "needs at least one --tdx-release to accept");
+                        AcceptedCpuPlatforms.OPTION + " " + platforms, "needs at least one --tdx-release to accept");
             }
             if (enclaves != null) enclaves.forEach((id, url) -> Arguments.webUrl("--enclave", url));
             accepted = releases == null
@@ -499,29 +499,23 @@ public final class GatewayCommand implements Callable<Integer> {
      * either, as {@code platforms} says; one GPU each.
      */
     private static RaTlsClient attestation(
-            CpuPlatformChoice platforms,
+            AcceptedCpuPlatforms.Choice platforms,
             List<byte[]> accepted,
             List<TdxReleaseReferenceValues> acceptedTdx,
             SimulatedTeeRoots simulated) {
         SevSnpPolicy cpu;
-        TdxPolicy tdx;
+        AcceptedCpuPlatforms accepting;
         RaTlsPolicy.GpuRequirement gpu;
         if (simulated != null) {
             cpu = simulated.cpu();
-            tdx = simulated.tdx().orElse(null);
+            accepting = simulated.accepted(platforms);
             gpu = new RaTlsPolicy.RequireGpu(simulated.gpu(), Duration.ofMinutes(5));
         } else {
             cpu = SevSnpPolicy.genuineAmd();
-            tdx = CpuPlatformChoice.genuineIntelUpToDate();
+            accepting = platforms.with(Optional.of(CpuPlatformOption.genuineIntelUpToDate()));
             gpu = new RaTlsPolicy.RequireGpu(NvidiaGpuPolicy.genuineNvidia(), Duration.ofMinutes(5));
         }
-        RaTlsPolicy policy = switch (platforms) {
-            case SEV_SNP -> RaTlsPolicy.acceptingReleases(cpu, accepted, gpu);
-            case TDX -> RaTlsPolicy.acceptingTdxReleases(new RaTlsPolicy.TdxReleases(tdx, acceptedTdx), gpu);
-            case ANY ->
-                RaTlsPolicy.acceptingReleases(cpu, accepted, gpu)
-                        .withPlatforms(new RaTlsPolicy.SevSnpOrTdx(new RaTlsPolicy.TdxReleases(tdx, acceptedTdx)));
-        };
+        RaTlsPolicy policy = accepting.policy(cpu, accepted, acceptedTdx, gpu);
         return RaTlsClient.create(
                 policy,
                 AttestationVerifier.create(),

@@ -1,6 +1,7 @@
 package dev.cloister.operator;
 
 import dev.cloister.attest.nvgpu.NvidiaGpuPolicy;
+import dev.cloister.attest.ratls.AcceptedCpuPlatforms;
 import dev.cloister.attest.sevsnp.SevSnpPolicy;
 import dev.cloister.attest.sim.SimulatedNvidiaGpu;
 import dev.cloister.attest.sim.SimulatedSevSnpPlatform;
@@ -22,7 +23,7 @@ import java.util.Optional;
  * ({@code cloister enclave --sim-dir}, {@code cloister demo}) make them, and a verifier pointed at a wrong directory is
  * told so instead of trusting fresh roots that no enclave uses.
  *
- * @param cpu the simulated SEV-SNP root's policy; Intel-only choices ({@link CpuPlatformChoice#TDX}) never consult it
+ * @param cpu the simulated SEV-SNP root's policy; Intel-only choices ({@link AcceptedCpuPlatforms.Choice#TDX}) never consult it
  *     and get {@link SevSnpPolicy#genuineAmd()}, which no simulated report satisfies
  * @param gpu the simulated GPU root's policy
  * @param tdx with a choice that accepts TDX: the simulated TDX root's policy, TCB status UpToDate required
@@ -38,13 +39,19 @@ public record SimulatedTeeRoots(SevSnpPolicy cpu, NvidiaGpuPolicy gpu, Optional<
         Objects.requireNonNull(tdx, "tdx");
     }
 
+    /** The CPU platforms {@code choice} names, TDX quotes under the simulated TDX root ({@link #open} read it). */
+    public AcceptedCpuPlatforms accepted(AcceptedCpuPlatforms.Choice choice) {
+        return choice.with(tdx);
+    }
+
     /** The SEV-SNP and GPU roots in {@code dir} (SEV-SNP only). */
     public static SimulatedTeeRoots open(String option, Path dir) throws IOException {
-        return open(option, dir, CpuPlatformChoice.SEV_SNP);
+        return open(option, dir, AcceptedCpuPlatforms.Choice.SEV_SNP);
     }
 
     /** The roots in {@code dir} of each CPU platform that {@code platforms} accepts, and the GPU's. */
-    public static SimulatedTeeRoots open(String option, Path dir, CpuPlatformChoice platforms) throws IOException {
+    public static SimulatedTeeRoots open(String option, Path dir, AcceptedCpuPlatforms.Choice platforms)
+            throws IOException {
         String argument = option + " " + dir;
         if (!Files.exists(dir)) {
             throw new UsageException(

@@ -47,10 +47,23 @@ public final class RaTlsVerifier {
         CLIENT
     }
 
+    /**
+     * The AMD chains that endorsed accepted reports, decoded, shared by every verifier in the process (a client makes
+     * one per session); each handshake still verifies its report under the chain at its own time.
+     */
+    private static final DecodedCpuEndorsements DECODED_CPU_ENDORSEMENTS = new DecodedCpuEndorsements();
+
     private final AttestationVerifier evidence;
+    private final DecodedCpuEndorsements decodedCpuEndorsements;
 
     public RaTlsVerifier(AttestationVerifier evidence) {
+        this(evidence, DECODED_CPU_ENDORSEMENTS);
+    }
+
+    /** A verifier remembering decoded AMD chains in {@code decoded} (tests compare it with a fresh one). */
+    RaTlsVerifier(AttestationVerifier evidence, DecodedCpuEndorsements decoded) {
         this.evidence = Objects.requireNonNull(evidence, "evidence");
+        this.decodedCpuEndorsements = Objects.requireNonNull(decoded, "decoded");
     }
 
     /**
@@ -133,17 +146,18 @@ public final class RaTlsVerifier {
         }
         byte[] report = bundle.cpu().value().toByteArray();
         try {
-            SevSnpEndorsements endorsements =
-                    cpuEndorsements(bundle.cpuEndorsements().value().toByteArray());
-            if (bundle.cpuCrl().isPresent()) {
-                endorsements =
-                        endorsements.withCrl(bundle.cpuCrl().get().value().toByteArray());
-            }
-            return evidence.verify(
+            Bytes pem = bundle.cpuEndorsements().value();
+            SevSnpEndorsements chain = decodedCpuEndorsements.decode(pem);
+            SevSnpEndorsements endorsements = bundle.cpuCrl().isPresent()
+                    ? chain.withCrl(bundle.cpuCrl().get().value().toByteArray())
+                    : chain;
+            AttestationResult accepted = evidence.verify(
                     now,
                     SevSnpEvidence.of(report),
                     endorsements,
                     policy.cpu().withReportData(new ReferenceValue.Digests(List.of(Bytes.of(expected)))));
+            decodedCpuEndorsements.remember(pem, chain);
+            return accepted;
         } catch (AttestationException e) {
             if (reportDataDiffers(report, expected)) {
                 throw new RaTlsException(

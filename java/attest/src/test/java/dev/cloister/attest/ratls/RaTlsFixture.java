@@ -62,6 +62,24 @@ final class RaTlsFixture {
                 cpu(), Optional.of(gpu()), RELEASE, Duration.ZERO, Duration.ofMinutes(1), clock, RANDOM);
     }
 
+    /** An enclave of {@code source}, a fresh report per handshake. */
+    static EnclaveIdentity perHandshake(EvidenceSource source) {
+        return EnclaveIdentity.generate(
+                source,
+                new AttestationMode.PerHandshake(),
+                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
+                TIMEOUT,
+                Clock.systemUTC(),
+                RANDOM);
+    }
+
+    /** Whether a client with {@code policy} completes a handshake with {@code server}. */
+    static boolean completes(RaTlsPolicy policy, CertificateIssuer server) throws RaTlsException {
+        RaTlsConnection c = client(policy).connect();
+        pump(c, server(server).accept());
+        return c.isHandshakeComplete();
+    }
+
     static EnclaveIdentity identity(AttestationMode mode) {
         return EnclaveIdentity.generate(
                 source(Clock.systemUTC()),

@@ -54,13 +54,7 @@ class RaTlsMultiGpuTest {
     }
 
     static EnclaveIdentity enclave(EvidenceSource source) {
-        return EnclaveIdentity.generate(
-                source,
-                new AttestationMode.PerHandshake(),
-                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
-                RaTlsFixture.TIMEOUT,
-                Clock.systemUTC(),
-                RANDOM);
+        return RaTlsFixture.perHandshake(source);
     }
 
     static RaTlsException refusedBy(RaTlsPolicy policy, CertificateIssuer server) throws Exception {

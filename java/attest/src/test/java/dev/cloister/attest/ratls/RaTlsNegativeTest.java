@@ -34,13 +34,7 @@ class RaTlsNegativeTest {
     @BeforeAll
     static void start() {
         source = RaTlsFixture.source(Clock.systemUTC());
-        enclave = EnclaveIdentity.generate(
-                source,
-                new AttestationMode.PerHandshake(),
-                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
-                RaTlsFixture.TIMEOUT,
-                Clock.systemUTC(),
-                RANDOM);
+        enclave = RaTlsFixture.perHandshake(source);
         other = RaTlsFixture.identity(new AttestationMode.PerHandshake());
     }
 
@@ -529,13 +523,7 @@ class RaTlsNegativeTest {
                 throw new IOException("firmware busy");
             }
         };
-        try (EnclaveIdentity broken = EnclaveIdentity.generate(
-                failing,
-                new AttestationMode.PerHandshake(),
-                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
-                RaTlsFixture.TIMEOUT,
-                Clock.systemUTC(),
-                RANDOM)) {
+        try (EnclaveIdentity broken = RaTlsFixture.perHandshake(failing)) {
             RaTlsConnection c = RaTlsFixture.client(RaTlsFixture.policy()).connect();
             RaTlsConnection s = RaTlsFixture.server(broken).accept();
             RaTlsException x = assertThrows(RaTlsException.class, () -> s.receive(c.takeOutgoing()));

@@ -71,13 +71,7 @@ class RaTlsTdxTest {
                 Duration.ofMinutes(1),
                 Clock.systemUTC(),
                 RANDOM);
-        enclave = EnclaveIdentity.generate(
-                source,
-                new AttestationMode.PerHandshake(),
-                EnclaveIdentity.DEFAULT_CERTIFICATE_LIFETIME,
-                RaTlsFixture.TIMEOUT,
-                Clock.systemUTC(),
-                RANDOM);
+        enclave = RaTlsFixture.perHandshake(source);
     }
 
     @AfterAll
@@ -471,6 +465,85 @@ class RaTlsTdxTest {
         assertThrows(
                 IllegalArgumentException.class,
                 () -> new RaTlsPolicy.TdxReleases(tdx.insecurePolicy(), List.of(release(MRTD, RTMR0, RTMR1, RTMR2))));
+    }
+
+    /**
+     * The policy a verifier with {@code platforms} ({@code --cpu-platform}) builds when the releases name
+     * {@link RaTlsFixture#RELEASE} (SEV-SNP) and this TD's registers (TDX).
+     */
+    static RaTlsPolicy choosing(AcceptedCpuPlatforms platforms) {
+        return platforms.policy(
+                RaTlsFixture.simulatedCpu(),
+                List.of(RaTlsFixture.RELEASE),
+                List.of(release(MRTD, RTMR0, RTMR1, RTMR2)),
+                RaTlsFixture.simulatedGpu(Duration.ofMinutes(5)));
+    }
+
+    @Test
+    void anSevSnpOnlyChoiceRefusesATdThoughAReleaseNamesItsRegisters() throws Exception {
+        RaTlsPolicy p = choosing(new AcceptedCpuPlatforms.SevSnp());
+        assertInstanceOf(RaTlsPolicy.SevSnpOnly.class, p.platforms());
+        RaTlsException x = refused(RaTlsFixture.client(p), enclave, RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
+        assertTrue(x.getMessage().contains("SEV-SNP reports only"), x.getMessage());
+    }
+
+    @Test
+    void aTdxOnlyChoiceRefusesAnSevSnpEnclaveThoughAReleaseNamesItsMeasurement() throws Exception {
+        RaTlsPolicy p = choosing(new AcceptedCpuPlatforms.Tdx(base()));
+        assertInstanceOf(RaTlsPolicy.TdxOnly.class, p.platforms());
+        assertTrue(RaTlsFixture.completes(p, enclave));
+        try (EnclaveIdentity snp = RaTlsFixture.identity(new AttestationMode.PerHandshake())) {
+            RaTlsException x = refused(RaTlsFixture.client(p), snp, RaTlsException.Reason.CPU_EVIDENCE_REFUSED);
+            assertTrue(x.getMessage().contains("TDX quotes only"), x.getMessage());
+        }
+    }
+
+    @Test
+    void anyChoiceAcceptsATdAndAnSevSnpEnclave() throws Exception {
+        RaTlsPolicy p = choosing(new AcceptedCpuPlatforms.SevSnpOrTdx(base()));
+        assertInstanceOf(RaTlsPolicy.SevSnpOrTdx.class, p.platforms());
+        assertTrue(RaTlsFixture.completes(p, enclave));
+        try (EnclaveIdentity snp = RaTlsFixture.identity(new AttestationMode.PerHandshake())) {
+            assertTrue(RaTlsFixture.completes(p, snp));
+        }
+    }
+
+    @Test
+    void anAcceptedPlatformNoReleaseNamesIsDroppedAndNoneLeftIsRefused() {
+        AcceptedCpuPlatforms any = new AcceptedCpuPlatforms.SevSnpOrTdx(base());
+        RaTlsPolicy.GpuRequirement gpu = RaTlsFixture.simulatedGpu(Duration.ofMinutes(5));
+        List<TdxReleaseReferenceValues> td = List.of(release(MRTD, RTMR0, RTMR1, RTMR2));
+        List<byte[]> snp = List.of(RaTlsFixture.RELEASE);
+        assertInstanceOf(
+                RaTlsPolicy.SevSnpOnly.class,
+                any.policy(RaTlsFixture.simulatedCpu(), snp, List.of(), gpu).platforms());
+        assertInstanceOf(
+                RaTlsPolicy.TdxOnly.class,
+                any.policy(RaTlsFixture.simulatedCpu(), List.of(), td, gpu).platforms());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> any.policy(RaTlsFixture.simulatedCpu(), List.of(), List.of(), gpu));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new AcceptedCpuPlatforms.SevSnp().policy(RaTlsFixture.simulatedCpu(), List.of(), td, gpu));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new AcceptedCpuPlatforms.Tdx(base()).policy(RaTlsFixture.simulatedCpu(), snp, List.of(), gpu));
+    }
+
+    @Test
+    void aChoiceIsNamedOnceAndItsTdxPolicyRequiresATcbStatus() {
+        assertEquals(Optional.of(AcceptedCpuPlatforms.Choice.TDX), AcceptedCpuPlatforms.Choice.named("tdx"));
+        assertEquals(Optional.empty(), AcceptedCpuPlatforms.Choice.named("sgx"));
+        for (AcceptedCpuPlatforms.Choice c : AcceptedCpuPlatforms.Choice.values()) {
+            assertEquals(c, c.with(Optional.of(base())).choice());
+            assertEquals(c, AcceptedCpuPlatforms.Choice.named(c.toString()).orElseThrow());
+        }
+        assertInstanceOf(AcceptedCpuPlatforms.SevSnp.class, AcceptedCpuPlatforms.Choice.SEV_SNP.with(Optional.empty()));
+        assertThrows(IllegalArgumentException.class, () -> AcceptedCpuPlatforms.Choice.TDX.with(Optional.empty()));
+        assertThrows(IllegalArgumentException.class, () -> AcceptedCpuPlatforms.Choice.ANY.with(Optional.empty()));
+        assertThrows(IllegalArgumentException.class, () -> new AcceptedCpuPlatforms.Tdx(tdx.insecurePolicy()));
+        assertThrows(IllegalArgumentException.class, () -> new AcceptedCpuPlatforms.SevSnpOrTdx(tdx.insecurePolicy()));
     }
 
     /** The genuine quote stapled with {@code collateral} instead of its own: refused as CPU evidence. */

@@ -666,7 +666,9 @@ public final class LocalDeployment implements AutoCloseable {
     /** A client configured as an app would be: it trusts the ledger's key and witnesses and the release policy. */
     public CloisterClient.Builder client() {
         CloisterClient.Builder b = clientOf(CloisterClient.builder(vertx));
-        return tdxPolicy == null ? b : b.platformTdx(tdxPolicy);
+        return tdxPolicy == null
+                ? b
+                : b.cpuPlatforms(new dev.cloister.attest.ratls.AcceptedCpuPlatforms.SevSnpOrTdx(tdxPolicy));
     }
 
     private CloisterClient.Builder clientOf(CloisterClient.Builder builder) {

@@ -103,7 +103,10 @@ class PrivateSessionTest {
                         dir.resolve("tdx-sim"), Instant.now(), new java.security.SecureRandom())
                 .insecurePolicy()
                 .withTcb(dev.cloister.attest.tdx.TdxPolicy.TcbStatusIn.upToDate());
-        try (CloisterClient tdxOnly = deployment.client().platformTdxOnly(tdx).build()) {
+        try (CloisterClient tdxOnly = deployment
+                .client()
+                .cpuPlatforms(new dev.cloister.attest.ratls.AcceptedCpuPlatforms.Tdx(tdx))
+                .build()) {
             Throwable failure = assertThrows(
                     Exception.class, () -> tdxOnly.summarize(CHAT, "brief").await(60, TimeUnit.SECONDS));
             while (!(failure instanceof SessionFailure) && failure.getCause() != null) {

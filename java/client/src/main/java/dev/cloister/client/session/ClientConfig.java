@@ -36,11 +36,9 @@ import java.util.Objects;
  * @param revocationMaxAge how old (from its thisUpdate) the enclave's stapled AMD CRL and GPU OCSP responses may be
  * @param releases   the release keys and quarantine that the ledger's releases must pass (issue 15, item 5); null
  *                   only with a pinned {@code attestation}
- * @param platformTdx with a platform policy: the TDX policy (roots, TCB status, TD attributes, launch configuration)
- *                   under which a TDX enclave of a release that names TDX platforms is accepted too; empty: SEV-SNP
- *                   enclaves only
- * @param sevSnpAccepted with a platform policy: whether SEV-SNP enclaves are accepted; false (with
- *                   {@code platformTdx}) accepts TDX enclaves only, whatever SEV-SNP measurements the releases name
+ * @param cpuPlatforms with a platform policy: which CPU TEEs are accepted (SEV-SNP, TDX under its TDX platform policy,
+ *                   or either) for the releases that name them; TDX only refuses an SEV-SNP enclave whatever SEV-SNP
+ *                   measurements the releases name
  */
 public record ClientConfig(
         Vertx vertx,
@@ -74,8 +72,7 @@ public record ClientConfig(
         java.util.Optional<dev.cloister.ledger.note.NoteVerifier> platformPolicyKey,
         Duration revocationMaxAge,
         dev.cloister.client.keys.ReleaseTrust releases,
-        java.util.Optional<dev.cloister.attest.tdx.TdxPolicy> platformTdx,
-        boolean sevSnpAccepted) {
+        dev.cloister.attest.ratls.AcceptedCpuPlatforms cpuPlatforms) {
     public ClientConfig {
         Objects.requireNonNull(vertx, "vertx");
         Objects.requireNonNull(relay, "relay URL");
@@ -98,15 +95,7 @@ public record ClientConfig(
         if (revocationMaxAge == null || revocationMaxAge.isNegative() || revocationMaxAge.isZero()) {
             throw new IllegalArgumentException("revocation max age: more than zero");
         }
-        Objects.requireNonNull(platformTdx, "platformTdx");
-        if (platformTdx.isPresent()
-                && !(platformTdx.get().tcb() instanceof dev.cloister.attest.tdx.TdxPolicy.TcbStatusIn)) {
-            throw new IllegalArgumentException(
-                    "platformTdx: a TDX policy must require a TCB status from Intel's collateral");
-        }
-        if (!sevSnpAccepted && platformTdx.isEmpty()) {
-            throw new IllegalArgumentException("sevSnpAccepted: refusing SEV-SNP needs a TDX platform policy");
-        }
+        Objects.requireNonNull(cpuPlatforms, "cpuPlatforms");
         if (attestation == null && releases == null) {
             throw new NullPointerException(
                     "releases: the release keys that sign the releases a platform policy accepts");

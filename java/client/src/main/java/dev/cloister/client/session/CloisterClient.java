@@ -605,8 +605,8 @@ public final class CloisterClient implements AutoCloseable {
         private RaTlsPolicy attestation;
         private dev.cloister.attest.sevsnp.SevSnpPolicy platformCpu;
         private RaTlsPolicy.GpuRequirement platformGpu;
-        private java.util.Optional<dev.cloister.attest.tdx.TdxPolicy> platformTdx = java.util.Optional.empty();
-        private boolean sevSnpAccepted = true;
+        private dev.cloister.attest.ratls.AcceptedCpuPlatforms cpuPlatforms =
+                new dev.cloister.attest.ratls.AcceptedCpuPlatforms.SevSnp();
         private AttestationVerifier verifier = AttestationVerifier.create();
         private URI issuer;
         private String account;
@@ -688,23 +688,13 @@ public final class CloisterClient implements AutoCloseable {
         }
 
         /**
-         * With {@link #platform}: TDX enclaves are accepted too, under {@code base} (roots, a required TCB status, TD
-         * attributes, launch configuration), when their MRTD and RTMR0..2 are those of a TDX platform of a release
-         * from the ledger.
+         * With {@link #platform}: the CPU TEEs accepted (default SEV-SNP only). A TDX enclave is accepted under the
+         * choice's TDX platform policy (roots, a required TCB status, TD attributes, launch configuration) when its MRTD
+         * and RTMR0..2 are those of a TDX platform of a release from the ledger; a TDX-only choice refuses an SEV-SNP
+         * enclave even when a release names its launch measurement.
          */
-        public Builder platformTdx(dev.cloister.attest.tdx.TdxPolicy base) {
-            this.platformTdx = java.util.Optional.of(base);
-            this.sevSnpAccepted = true;
-            return this;
-        }
-
-        /**
-         * With {@link #platform}: TDX enclaves only, as {@link #platformTdx}; an SEV-SNP enclave is refused even when a
-         * release names its launch measurement.
-         */
-        public Builder platformTdxOnly(dev.cloister.attest.tdx.TdxPolicy base) {
-            this.platformTdx = java.util.Optional.of(base);
-            this.sevSnpAccepted = false;
+        public Builder cpuPlatforms(dev.cloister.attest.ratls.AcceptedCpuPlatforms platforms) {
+            this.cpuPlatforms = Objects.requireNonNull(platforms, "platforms");
             return this;
         }
 
@@ -872,8 +862,7 @@ public final class CloisterClient implements AutoCloseable {
                     attestation != null
                             ? null
                             : new dev.cloister.client.keys.ReleaseTrust(releaseKeys, releaseQuarantine),
-                    platformTdx,
-                    sevSnpAccepted);
+                    cpuPlatforms);
         }
     }
 }

@@ -157,13 +157,14 @@ final class VerifiedKeys {
                                 false))
                 .compose(releases -> {
                     attempt.releases = releases;
-                    List<byte[]> measurements = config.sevSnpAccepted()
+                    dev.cloister.attest.ratls.AcceptedCpuPlatforms platforms = config.cpuPlatforms();
+                    List<byte[]> measurements = platforms.acceptsSevSnp()
                             ? attempt.releases.stream()
                                     .flatMap(r -> r.sevSnpMeasurements().stream())
                                     .toList()
                             : List.of();
                     List<dev.cloister.attest.policy.TdxReleaseReferenceValues> tdx =
-                            config.platformTdx().isPresent()
+                            platforms.tdx().isPresent()
                                     ? attempt.releases.stream()
                                             .flatMap(r -> r.tdxReferenceValues().stream())
                                             .toList()
@@ -171,11 +172,14 @@ final class VerifiedKeys {
                     if (measurements.isEmpty() && tdx.isEmpty()) {
                         return Future.failedFuture(new SessionFailure(
                                 SessionFailure.Kind.LEDGER,
-                                !config.sevSnpAccepted()
-                                        ? "no published release names a TDX platform (SEV-SNP is not accepted)"
-                                        : config.platformTdx().isPresent()
-                                                ? "no published release names an SEV-SNP measurement or a TDX platform"
-                                                : "no published release names an SEV-SNP measurement",
+                                switch (platforms) {
+                                    case dev.cloister.attest.ratls.AcceptedCpuPlatforms.Tdx t ->
+                                        "no published release names a TDX platform (SEV-SNP is not accepted)";
+                                    case dev.cloister.attest.ratls.AcceptedCpuPlatforms.SevSnpOrTdx t ->
+                                        "no published release names an SEV-SNP measurement or a TDX platform";
+                                    case dev.cloister.attest.ratls.AcceptedCpuPlatforms.SevSnp s ->
+                                        "no published release names an SEV-SNP measurement";
+                                },
                                 null));
                     }
                     RaTlsPolicy.GpuRequirement gpu;
@@ -186,7 +190,8 @@ final class VerifiedKeys {
                     }
                     return platformCpu()
                             .map(cpu -> RaTlsClient.create(
-                                    attestationPolicy(
+                                    platforms
+                                            .policy(
                                                     ReleaseTransparency.applyPlatformOptions(cpu, attempt.releases),
                                                     measurements,
                                                     tdx,
@@ -200,26 +205,5 @@ final class VerifiedKeys {
                                     config.clock(),
                                     config.random()));
                 });
-    }
-
-    /**
-     * The releases' SEV-SNP measurements under {@code cpu}, and with a TDX platform policy the releases' TDX platforms
-     * under it: SEV-SNP only, TDX only, or either, as the releases name them.
-     */
-    private RaTlsPolicy attestationPolicy(
-            dev.cloister.attest.sevsnp.SevSnpPolicy cpu,
-            List<byte[]> measurements,
-            List<dev.cloister.attest.policy.TdxReleaseReferenceValues> tdx,
-            RaTlsPolicy.GpuRequirement gpu) {
-        if (tdx.isEmpty()) {
-            return RaTlsPolicy.acceptingReleases(cpu, measurements, gpu);
-        }
-        RaTlsPolicy.TdxReleases releases =
-                new RaTlsPolicy.TdxReleases(config.platformTdx().orElseThrow(), tdx);
-        if (measurements.isEmpty()) {
-            return RaTlsPolicy.acceptingTdxReleases(releases, gpu);
-        }
-        return RaTlsPolicy.acceptingReleases(cpu, measurements, gpu)
-                .withPlatforms(new RaTlsPolicy.SevSnpOrTdx(releases));
     }
 }
