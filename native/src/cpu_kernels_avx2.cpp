@@ -93,7 +93,7 @@ void axpy_f32_avx2(float a, const float *x, float *y, int n) {
 
 // hsum of four vectors at once, each with hsum's additions in hsum's order: (v_i + v_i+4) for i < 4, then
 // (s_0 + s_2) + (s_1 + s_3). Returns {hsum(a), hsum(b), hsum(c), hsum(d)}.
-inline __m128 hsum4(__m256 a, __m256 b, __m256 c, __m256 d) {
+static inline __m128 hsum4(__m256 a, __m256 b, __m256 c, __m256 d) {
     // [a_lo + a_hi | b_lo + b_hi] and [c.. | d..]
     const __m256 ab = _mm256_add_ps(_mm256_permute2f128_ps(a, b, 0x20), _mm256_permute2f128_ps(a, b, 0x31));
     const __m256 cd = _mm256_add_ps(_mm256_permute2f128_ps(c, d, 0x20), _mm256_permute2f128_ps(c, d, 0x31));
@@ -105,7 +105,7 @@ inline __m128 hsum4(__m256 a, __m256 b, __m256 c, __m256 d) {
 }
 
 // dots_f32_avx2 for a head of 8 * C values (no scalar tail): the query stays in C registers and each key is read once.
-template <int C> void dots_in_registers(const float *q, const float *const *keys, int count, float *out) {
+template <int C> static void dots_in_registers(const float *q, const float *const *keys, int count, float *out) {
     __m256 qv[C];
     _Pragma("GCC unroll 16") for (int c = 0; c < C; c++) qv[c] = _mm256_loadu_ps(q + 8 * c);
     int t = 0;
@@ -176,6 +176,17 @@ void swiglu_avx2(float *h, const float *h2, size_t n) {
 }
 
 namespace avx2 {
+
+// Buffers of this file use this allocator: a std::vector of it is a type of this namespace, so its out-of-line members
+// (compiled here with AVX2) are never merged by the linker with std::vector<float>'s from a file compiled for any
+// x86-64 CPU (tests/check_simd_symbols.sh).
+template <class T> struct FileAllocator : std::allocator<T> {
+    template <class U> struct rebind {
+        using other = FileAllocator<U>;
+    };
+    FileAllocator() = default;
+    template <class U> explicit FileAllocator(const FileAllocator<U> &) {}
+};
 
 void quantize_q8_0(const float *x, uint8_t *out, int n) {
     const __m256 sign = _mm256_set1_ps(-0.0f);
@@ -443,7 +454,7 @@ template <uint32_t T> void gemm_q32(const uint8_t *W, size_t w_row, const uint8_
                                     int o_begin, int o_end, int ldy) {
     const int nb = in / QK8_0;
     thread_local std::vector<DecodedQ32> tile;
-    thread_local std::vector<float> scales;  // the tile's weight scales, then the activation scales, block-major
+    thread_local std::vector<float, FileAllocator<float>> scales;  // the tile's weight scales, then the activation scales, block-major
     if (tile.size() < static_cast<size_t>(nb) * kGemmRw) tile.resize(static_cast<size_t>(nb) * kGemmRw);
     const size_t need = static_cast<size_t>(nb) * (kGemmRw + batch) + 8;  // 8: a tile loads 8 scales from its first row
     if (scales.size() < need) scales.resize(need);

@@ -146,6 +146,18 @@ template <uint32_t T> inline void decode_q32_tile(const uint8_t *w, size_t w_row
     }
 }
 
+// Buffers of this file use this allocator: a std::vector of a type or allocator local to this file has internal
+// linkage, so its out-of-line members (compiled here with AVX-512) can never be merged by the linker with the same
+// instantiation in a file compiled for AVX2, which would run AVX-512 code on a CPU without it. CMake checks that the
+// object defines no weak symbol (check_avx512_object).
+template <class T> struct FileAllocator : std::allocator<T> {
+    template <class U> struct rebind {
+        using other = FileAllocator<U>;
+    };
+    FileAllocator() = default;
+    template <class U> explicit FileAllocator(const FileAllocator<U> &) {}
+};
+
 // An activation block's 32 bytes (a struct: std::vector drops the alignment attribute of a bare __m256i).
 struct alignas(32) XBlock {
     __m256i v;
@@ -230,7 +242,7 @@ template <uint32_t T> void gemm_q32(const uint8_t *W, size_t w_row, const uint8_
     const int nb = in / QK8_0;
     thread_local std::vector<PairQ32> tile;
     thread_local std::vector<XBlock> xu;
-    thread_local std::vector<float> xd;
+    thread_local std::vector<float, FileAllocator<float>> xd;
     if (tile.size() < static_cast<size_t>(nb) * kPairsQ32) tile.resize(static_cast<size_t>(nb) * kPairsQ32);
     const size_t blocks = static_cast<size_t>(nb) * batch;
     if (xu.size() < blocks) xu.resize(blocks);

@@ -257,7 +257,8 @@ bool portable_forced() { return kernel_forced("portable"); }
 bool has_avx512_vnni() {
 #if defined(CLOISTER_HAVE_AVX512_KERNELS)
     static const bool yes = has_avx2_fma() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni") && !kernel_forced("avx2");
+                            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni") && !kernel_forced("avx2") &&
+                            !portable_forced();
     return yes;
 #else
     return false;

@@ -183,7 +183,7 @@ static void check_type(uint32_t type) {
 static void check_avx512_gemm() {
 #if defined(__x86_64__)
     if (!cpu::has_avx512_vnni()) {
-        std::printf("quant: AVX-512 VNNI kernels not checked: this CPU lacks AVX-512 F/BW/VL/VNNI (or CLOISTER_CPU_KERNEL=avx2)\n");
+        std::printf("quant: AVX-512 VNNI kernels not checked: this CPU lacks AVX-512 F/BW/VL/VNNI (or CLOISTER_CPU_KERNEL=avx2|portable)\n");
         return;
     }
     struct Pair {
@@ -203,8 +203,11 @@ static void check_avx512_gemm() {
         const uint32_t act = cpu::activation_type(pr.type);
         // The engine's choice of one-row kernel for this type on this CPU is one of the two compared here.
         const cpu::DotFn chosen = cpu::select_dot(pr.type, true);
-        CHECK_MSG(chosen == pr.dot_avx2 || (pr.dot_avx512 != nullptr && chosen == pr.dot_avx512), "%s: unexpected one-row kernel",
-                  type_layout(pr.type).name);
+        // On a CPU with AVX-512 VNNI (not forced back to AVX2) the engine must choose the AVX-512 kernels.
+        const cpu::DotFn expected = cpu::has_avx512_vnni() && pr.dot_avx512 != nullptr ? pr.dot_avx512 : pr.dot_avx2;
+        CHECK_MSG(chosen == expected, "%s: unexpected one-row kernel", type_layout(pr.type).name);
+        CHECK_MSG(cpu::select_gemm(pr.type, true) == (cpu::has_avx512_vnni() ? pr.avx512 : pr.avx2),
+                  "%s: unexpected tiled product", type_layout(pr.type).name);
         const cpu::DotFn dot = pr.dot_avx2;
         for (int n : {256, 768, 96, 32, 64, 576, 2048}) {
             if (n % layout.block != 0) continue;

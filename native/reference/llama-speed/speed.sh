@@ -23,7 +23,8 @@ while [ $# -gt 0 ]; do
     --mode) MODE="$2"; shift 2 ;;
     --steps) STEPS="$2"; shift 2 ;;
     --prefill) PREFILL="$2"; shift 2 ;;
-    --also) ALSO="$2"; shift 2 ;;
+    --also) ALSO="$2"; shift 2
+      [[ $ALSO == [A-Za-z_]*=* ]] || { echo "--also takes VAR=VALUE, got '$ALSO'" >&2; exit 2; } ;;
     *) MODELS+=("$1"); shift ;;
   esac
 done
