@@ -247,7 +247,8 @@ else
   have="$(sha256sum "$OVMF" | cut -d' ' -f1)"
   [ "$have" = "$(jq -r .sha256 "$OUT/OVMF.amdsev.json")" ] || die "the cached firmware $FWDIR was altered"
   want="$(awk '$1 == "firmware" && $2 == "OVMF.amdsev.fd" { print $3 }' "$LOCK")"
-  [ -z "$want" ] || [ "$have" = "$want" ] \
+  [ -n "$want" ] || die "packages.lock pins no 'firmware OVMF.amdsev.fd <sha256>': refusing an unpinned SEV-SNP firmware"
+  [ "$have" = "$want" ] \
     || die "OVMF.amdsev.fd has SHA-256 $have, packages.lock pins $want (a different build: see cvm-boot/README.md)"
   FIRMWARE="$(jq '{file, sha256, source, grub}' "$OUT/OVMF.amdsev.json")"
   FW_FILES="OVMF.amdsev.fd OVMF.amdsev.json"

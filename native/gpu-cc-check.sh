@@ -201,7 +201,9 @@ fi
 
 # 6. the ready state did not change
 READY_AFTER="$(ready)"
-if [ "$READY_BEFORE" = "$READY_AFTER" ] || [ "$ALLOW_SET" = 1 ]; then
+if [ -z "$READY_BEFORE" ] || [ -z "$READY_AFTER" ]; then
+  row "ready state unchanged" "FAIL" "not read (before '$READY_BEFORE', after '$READY_AFTER')"
+elif [ "$READY_BEFORE" = "$READY_AFTER" ] || [ "$ALLOW_SET" = 1 ]; then
   row "ready state unchanged" "PASS" "$READY_AFTER"
 else
   row "ready state unchanged" "FAIL" "before $READY_BEFORE, after $READY_AFTER"

@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cloister.testing.Vectors;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,6 +53,20 @@ class PinnedAmdSevFirmwareTest {
             checked++;
         }
         assertEquals(3, checked);
+    }
+
+    /** The fixture describes the firmware cvm-boot pins: its SHA-256 is the lock's, so the two cannot drift apart. */
+    @Test
+    void theFixtureIsOfTheFirmwareThatCvmBootPins() throws Exception {
+        String pinned = Files.readAllLines(Path.of("../../cvm-boot/packages.lock"), StandardCharsets.UTF_8).stream()
+                .map(String::strip)
+                .filter(l -> l.startsWith("firmware OVMF.amdsev.fd "))
+                .map(l -> l.split("\\s+")[2])
+                .reduce((a, b) -> {
+                    throw new AssertionError("packages.lock pins the firmware twice");
+                })
+                .orElseThrow(() -> new AssertionError("packages.lock pins no OVMF.amdsev.fd"));
+        assertEquals(pinned, Vectors.str(fixture(), "firmware_sha256"));
     }
 
     /** What makes this firmware usable with a directly booted kernel: the SNP kernel-hashes page, and the table in it. */

@@ -86,6 +86,8 @@ class GpuCcCheckRehearsalTest {
         assertEquals("skipped", result(row(r, "presets vs FFM")), r.table());
         assertEquals("PASS", result(row(r, "enclave --gpu nvml refuses (ccFeature=0)")), r.output());
         assertEquals("PASS", result(row(r, "ready state unchanged")), r.output());
+        // The ready state was read, not two empty strings compared.
+        assertTrue(row(r, "ready state unchanged").contains("nvmlSystemGetConfComputeGpusReadyState"), r.table());
         if (!Files.isDirectory(Path.of("/sys/kernel/config/tsm/report"))) {
             // One row per check (a PASS row once came with a FAIL row for the same check), naming the reason.
             assertEquals(
