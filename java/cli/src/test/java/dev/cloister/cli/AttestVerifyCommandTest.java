@@ -355,6 +355,20 @@ class AttestVerifyCommandTest {
         assertEquals(1, good.code(), good.json()::encodePrettily);
         assertTrue(good.json().getString("reason").contains("the release's gpu_count is 2"), good.json()::encode);
 
+        // Genuinely signed and valid, naming the report's launch measurement and one GPU: the bundle is accepted.
+        byte[] measurement = java.util.Arrays.copyOfRange(
+                Files.readAllBytes(vectors("sev-snp/virtee-sev/report_milan.bin")), 0x90, 0x90 + 48);
+        dev.cloister.ledger.entry.ReleaseManifest oneGpu = twoGpuRelease()
+                .withSnpShapes(
+                        List.of(new dev.cloister.ledger.entry.SnpShape(1, 1, dev.cloister.base.Bytes.of(measurement))));
+        Path matching = Files.write(
+                dir.resolve("matching.entry"),
+                dev.cloister.ledger.entry.SignedRelease.sign(oneGpu.withGpus(oneGpu.gpus(), 1), key)
+                        .encode());
+        Run accepted = runWith(common, "--release-entry", matching.toString(), "--release-vkey", vkey);
+        assertEquals(0, accepted.code(), accepted.json()::encodePrettily);
+        assertEquals("accepted", accepted.json().getString("verdict"));
+
         // A release key without a release entry is a usage error.
         List<String> keyOnly = new ArrayList<>(common);
         keyOnly.addAll(List.of("--gpus", "1", "--release-vkey", vkey));
