@@ -299,6 +299,9 @@ public final class AttestCommand implements Runnable {
                         + dev.cloister.base.Hex.format(c.measurement()) + ", which release '"
                         + release.get().release() + "' does not name");
             }
+            if (release.isPresent() && !release.get().gpus().isEmpty()) {
+                requireRimsTheReleaseNames(release.get());
+            }
             NvidiaGpuPolicy gpuPolicy = gpuPolicy(now, policy.nvidiaGpu());
             if (!bundle.gpus().isEmpty() && freshness.isEmpty() && gpuPolicy.nonce() instanceof ReferenceValue.Skip) {
                 throw new AttestationException("bundle: no nonce to check its GPU reports against: give "
@@ -451,6 +454,40 @@ public final class AttestCommand implements Runnable {
             List<byte[]> responses = new ArrayList<>();
             for (Path p : ocsp) responses.add(readBounded(p, MAX_EVIDENCE));
             return chain.withOcspResponses(responses);
+        }
+
+        /**
+         * A release that names GPU reference values: its GPUs are measured against RIMs it names, as a client
+         * measures them, so {@code --rims} must be given and every RIM in it must be one whose SHA-384 the release
+         * names (a RIM of another release, or of none, would let other firmware pass).
+         */
+        private void requireRimsTheReleaseNames(ReleaseManifest release) throws AttestationException, IOException {
+            if (rims == null) {
+                throw new AttestationException("bundle: release '" + release.release()
+                        + "' names GPU RIMs: give them with --rims to measure its GPUs against");
+            }
+            java.util.Set<Bytes> named = new java.util.HashSet<>();
+            for (var g : release.gpus()) {
+                named.add(g.driverRim().value());
+                named.add(g.vbiosRim().value());
+            }
+            try (Stream<Path> files = Files.list(rims)) {
+                for (Path file : files.filter(f -> f.toString().endsWith(".swidtag"))
+                        .sorted()
+                        .toList()) {
+                    Bytes digest;
+                    try {
+                        digest = Bytes.of(java.security.MessageDigest.getInstance("SHA-384")
+                                .digest(readBounded(file, MAX_EVIDENCE)));
+                    } catch (java.security.NoSuchAlgorithmException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    if (!named.contains(digest)) {
+                        throw new AttestationException("bundle: RIM " + file.getFileName() + " (sha384 " + digest.hex()
+                                + ") is not one that release '" + release.release() + "' names");
+                    }
+                }
+            }
         }
 
         /** The policy file's GPU policy, plus the signed RIMs of --rims to match measurements against. */

@@ -1,11 +1,13 @@
 package dev.cloister.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -355,26 +357,83 @@ class AttestVerifyCommandTest {
         assertEquals(1, good.code(), good.json()::encodePrettily);
         assertTrue(good.json().getString("reason").contains("the release's gpu_count is 2"), good.json()::encode);
 
-        // Genuinely signed and valid, naming the report's launch measurement and one GPU: the bundle is accepted.
-        byte[] measurement = java.util.Arrays.copyOfRange(
-                Files.readAllBytes(vectors("sev-snp/virtee-sev/report_milan.bin")), 0x90, 0x90 + 48);
-        dev.cloister.ledger.entry.ReleaseManifest oneGpu = twoGpuRelease()
-                .withSnpShapes(
-                        List.of(new dev.cloister.ledger.entry.SnpShape(1, 1, dev.cloister.base.Bytes.of(measurement))));
-        Path matching = Files.write(
-                dir.resolve("matching.entry"),
-                dev.cloister.ledger.entry.SignedRelease.sign(oneGpu.withGpus(oneGpu.gpus(), 1), key)
-                        .encode());
-        Run accepted = runWith(common, "--release-entry", matching.toString(), "--release-vkey", vkey);
-        assertEquals(0, accepted.code(), accepted.json()::encodePrettily);
-        assertEquals("accepted", accepted.json().getString("verdict"));
-
         // A release key without a release entry is a usage error.
         List<String> keyOnly = new ArrayList<>(common);
         keyOnly.addAll(List.of("--gpus", "1", "--release-vkey", vkey));
         LauncherRun stray = usage(keyOnly);
         assertEquals(2, stray.code(), stray::output);
         assertTrue(stray.output().contains("--release-entry only"), stray::output);
+    }
+
+    @Test
+    void aReleaseNamingGpuRimsMeasuresTheGpusAgainstRimsItNames() throws Exception {
+        String policy = bundlePolicy().toString();
+        String bundle = realBundle(false).toString();
+        dev.cloister.ledger.note.Ed25519NoteSigner key = dev.cloister.ledger.note.Ed25519NoteSigner.generate(
+                "release.example", new java.security.SecureRandom());
+        String vkey = key.verifier().verifierKey().encode();
+        // The real Milan report's launch measurement, on one GPU of NVIDIA's two test RIMs.
+        byte[] measurement = java.util.Arrays.copyOfRange(
+                Files.readAllBytes(vectors("sev-snp/virtee-sev/report_milan.bin")), 0x90, 0x90 + 48);
+        Path driver = vectors("nvidia-gpu/nvtrust/Driver_RIM_test_no_gpu.swidtag");
+        Path vbios = vectors("nvidia-gpu/nvtrust/1010_0200_882_96005E0001_test_no_gpu.swidtag");
+        dev.cloister.ledger.entry.ReleaseManifest named = twoGpuRelease()
+                .withSnpShapes(
+                        List.of(new dev.cloister.ledger.entry.SnpShape(1, 1, dev.cloister.base.Bytes.of(measurement))))
+                .withGpus(
+                        List.of(new dev.cloister.ledger.entry.GpuReferenceValue(
+                                "HOPPER", sha384(driver), sha384(vbios))),
+                        1);
+        Path entry = Files.write(
+                dir.resolve("rims.entry"),
+                dev.cloister.ledger.entry.SignedRelease.sign(named, key).encode());
+        Path rims = Files.createDirectories(dir.resolve("release-rims"));
+        Files.copy(driver, rims.resolve("driver.swidtag"));
+        Files.copy(vbios, rims.resolve("vbios.swidtag"));
+        List<String> common = List.of(
+                "--kind",
+                "bundle",
+                "--evidence",
+                bundle,
+                "--policy",
+                policy,
+                "--at",
+                AT,
+                "--release-entry",
+                entry.toString(),
+                "--release-vkey",
+                vkey);
+
+        // No RIMs to measure its GPUs against: refused.
+        Run none = runWith(common);
+        assertEquals(1, none.code(), none.json()::encodePrettily);
+        assertTrue(
+                none.json().getString("reason").contains("names GPU RIMs: give them with --rims"), none.json()::encode);
+
+        // A RIM the release does not name: refused, naming it.
+        Path other = Files.createDirectories(dir.resolve("other-rims"));
+        Files.copy(vbios, other.resolve("vbios.swidtag"));
+        Files.write(other.resolve("foreign.swidtag"), "<SoftwareIdentity/>".getBytes(StandardCharsets.UTF_8));
+        Run foreign = runWith(common, "--rims", other.toString());
+        assertEquals(1, foreign.code(), foreign.json()::encodePrettily);
+        assertTrue(
+                foreign.json().getString("reason").contains("RIM foreign.swidtag (sha384 ")
+                        && foreign.json().getString("reason").contains("is not one that release"),
+                foreign.json()::encode);
+
+        // The RIMs it names: past that check, they are verified as NVIDIA's and the GPU measured against them
+        // (NVIDIA's published test RIMs were signed under a chain that expired before --at: refused for that).
+        Run own = runWith(common, "--rims", rims.toString());
+        assertEquals(1, own.code(), own.json()::encodePrettily);
+        assertFalse(own.json().getString("reason").contains("is not one that release"), own.json()::encode);
+        assertTrue(own.json().getString("reason").contains("while verifying an NVIDIA RIM"), own.json()::encode);
+    }
+
+    private static dev.cloister.ledger.entry.Digest sha384(Path file) throws Exception {
+        return new dev.cloister.ledger.entry.Digest(
+                dev.cloister.ledger.entry.Digest.Algorithm.SHA_384,
+                dev.cloister.base.Bytes.of(
+                        java.security.MessageDigest.getInstance("SHA-384").digest(Files.readAllBytes(file))));
     }
 
     private static Run runWith(List<String> common, String... more) {
