@@ -368,7 +368,7 @@ public final class AttestCommand implements Runnable {
                                                 + signed.releaseKey().hex() + ", which no --release-vkey " + "names"));
             }
             ReleaseManifest m = signed.manifest();
-            if (now.isBefore(m.notBefore()) || !now.isBefore(m.notAfter())) {
+            if (!m.validAt(now)) {
                 throw new AttestationException("bundle: the --release-entry ('" + m.release() + "') is valid "
                         + m.notBefore() + " .. " + m.notAfter() + ", not at " + now);
             }
