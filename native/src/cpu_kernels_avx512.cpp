@@ -494,8 +494,8 @@ inline __m512i half_sums(__m512i v) {
 
 // The offset terms of a tile's elements (P <= 2 row pairs x RX <= 4 activation rows): v[p][j] holds the 16 products of
 // row pair p (8 lanes per row) with activation row j's bsums; each row's 8 lanes summed (integers: any order), element
-// (p, j, row h of the pair) in lane 8p + 4h + j of one register. 29 instructions for the 16 elements where summing each
-// register's halves took 6 each and reading each element's sum out of its register 2 more.
+// (p, j, row h of the pair) in lane 8p + 4h + j of one register: 21 instructions for the 16 elements, where summing
+// each register's halves (half_sums) took 6 per register and reading the two sums out of it 4 more.
 template <int P, int RX> inline __m512i offsets_lanes(const __m512i (&v)[P][RX]) {
     auto at = [&](int n) { return n / 4 < P && n % 4 < RX ? v[n / 4][n % 4] : _mm512_setzero_si512(); };
     __m512i t[4];  // per 128-bit lane: [v2m (0+2), v2m+1 (0+2), v2m (1+3), v2m+1 (1+3)]
@@ -536,7 +536,7 @@ inline void gemm_tile_k(const PairK *wt, const uint8_t *x, size_t x_row, int nb,
             const __m512 dxv = _mm512_set1_ps(dx[j]);
             GCC_UNROLL for (int p = 0; p < P; p++) {
                 if constexpr (SIX) {  // the AVX2 kernel's -32 * offset in lane 0 of each element (lanes 0 and 8)
-                    // (per element: measured faster than gathering the 16 elements' sums at once and spreading them)
+                    // (per register: offsets_lanes and a permute back to lanes 0 and 8 measured no faster)
                     const __m512i offset = half_sums(terms[p][j]);
                     const __m512i total = _mm512_mask_sub_epi32(sum[p][j], 0x0101, sum[p][j], _mm512_slli_epi32(offset, 5));
                     acc[p][j] = _mm512_fmadd_ps(_mm512_mul_ps(wk[p].d, dxv), _mm512_cvtepi32_ps(total), acc[p][j]);
