@@ -495,7 +495,7 @@ inline __m512i half_sums(__m512i v) {
 // The offset terms of a tile's elements (P <= 2 row pairs x RX <= 4 activation rows): v[p][j] holds the 16 products of
 // row pair p (8 lanes per row) with activation row j's bsums; each row's 8 lanes summed (integers: any order), element
 // (p, j, row h of the pair) in lane 8p + 4h + j of one register: 21 instructions for the 16 elements, where summing
-// each register's halves (half_sums) took 6 per register and reading the two sums out of it 4 more.
+// each register's halves (half_sums) took 6 per register and reading the two sums out of it 3 more.
 template <int P, int RX> inline __m512i offsets_lanes(const __m512i (&v)[P][RX]) {
     auto at = [&](int n) { return n / 4 < P && n % 4 < RX ? v[n / 4][n % 4] : _mm512_setzero_si512(); };
     __m512i t[4];  // per 128-bit lane: [v2m (0+2), v2m+1 (0+2), v2m (1+3), v2m+1 (1+3)]
