@@ -499,11 +499,16 @@ inline __m512i half_sums(__m512i v) {
 template <int P, int RX> inline __m512i offsets_lanes(const __m512i (&v)[P][RX]) {
     auto at = [&](int n) { return n / 4 < P && n % 4 < RX ? v[n / 4][n % 4] : _mm512_setzero_si512(); };
     __m512i t[4];  // per 128-bit lane: [v2m (0+2), v2m+1 (0+2), v2m (1+3), v2m+1 (1+3)]
-    GCC_UNROLL for (int m = 0; m < 4; m++) t[m] = _mm512_add_epi32(_mm512_unpacklo_epi32(at(2 * m), at(2 * m + 1)), _mm512_unpackhi_epi32(at(2 * m), at(2 * m + 1)));
+    GCC_UNROLL for (int m = 0; m < 4; m++) {
+        const __m512i a = at(2 * m), b = at(2 * m + 1);
+        t[m] = _mm512_add_epi32(_mm512_unpacklo_epi32(a, b), _mm512_unpackhi_epi32(a, b));
+    }
     __m512i u[2];  // per 128-bit lane: the lane's sums of v4r .. v4r+3
-    GCC_UNROLL for (int r = 0; r < 2; r++) u[r] = _mm512_add_epi32(_mm512_unpacklo_epi64(t[2 * r], t[2 * r + 1]), _mm512_unpackhi_epi64(t[2 * r], t[2 * r + 1]));
+    GCC_UNROLL for (int r = 0; r < 2; r++)
+        u[r] = _mm512_add_epi32(_mm512_unpacklo_epi64(t[2 * r], t[2 * r + 1]), _mm512_unpackhi_epi64(t[2 * r], t[2 * r + 1]));
     // each row's two 128-bit lanes: [v0..3 row 0 | v0..3 row 1 | v4..7 row 0 | v4..7 row 1]
-    return _mm512_add_epi32(_mm512_shuffle_i32x4(u[0], u[1], _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_i32x4(u[0], u[1], _MM_SHUFFLE(3, 1, 3, 1)));
+    return _mm512_add_epi32(_mm512_shuffle_i32x4(u[0], u[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                            _mm512_shuffle_i32x4(u[0], u[1], _MM_SHUFFLE(3, 1, 3, 1)));
 }
 
 template <bool SIX, int P, int RX>
@@ -550,7 +555,8 @@ inline void gemm_tile_k(const PairK *wt, const uint8_t *x, size_t x_row, int nb,
             // product), lane by lane in the same steps: 16 elements at once.
             __m512 dmin = _mm512_mask_blend_ps(0x00F0, _mm512_set1_ps(wk[0].dmin[0]), _mm512_set1_ps(wk[0].dmin[1]));
             if constexpr (P > 1)
-                dmin = _mm512_mask_blend_ps(0xF000, _mm512_mask_blend_ps(0x0F00, dmin, _mm512_set1_ps(wk[1].dmin[0])), _mm512_set1_ps(wk[1].dmin[1]));
+                dmin = _mm512_mask_blend_ps(0xF000, _mm512_mask_blend_ps(0x0F00, dmin, _mm512_set1_ps(wk[1].dmin[0])),
+                                            _mm512_set1_ps(wk[1].dmin[1]));
             const __m512 dxs = _mm512_broadcast_f32x4(_mm_loadu_ps(dx));
             mins = _mm512_fmadd_ps(_mm512_mul_ps(dmin, dxs), _mm512_cvtepi32_ps(offsets_lanes<P, RX>(terms)), mins);
         }
