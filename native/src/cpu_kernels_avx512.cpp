@@ -492,50 +492,80 @@ inline __m512i half_sums(__m512i v) {
     return _mm512_add_epi32(v, _mm512_shuffle_i32x4(v, v, _MM_SHUFFLE(2, 3, 0, 1)));
 }
 
+// The offset terms of a tile's elements (P <= 2 row pairs x RX <= 4 activation rows): v[p][j] holds the 16 products of
+// row pair p (8 lanes per row) with activation row j's bsums; each row's 8 lanes summed (integers: any order), element
+// (p, j, row h of the pair) in lane 8p + 4h + j of one register: 21 instructions for the 16 elements, where summing
+// each register's halves (half_sums) took 6 per register and reading the two sums out of it 3 more.
+template <int P, int RX> inline __m512i offsets_lanes(const __m512i (&v)[P][RX]) {
+    auto at = [&](int n) { return n / 4 < P && n % 4 < RX ? v[n / 4][n % 4] : _mm512_setzero_si512(); };
+    __m512i t[4];  // per 128-bit lane: [v2m (0+2), v2m+1 (0+2), v2m (1+3), v2m+1 (1+3)]
+    GCC_UNROLL for (int m = 0; m < 4; m++) {
+        const __m512i a = at(2 * m), b = at(2 * m + 1);
+        t[m] = _mm512_add_epi32(_mm512_unpacklo_epi32(a, b), _mm512_unpackhi_epi32(a, b));
+    }
+    __m512i u[2];  // per 128-bit lane: the lane's sums of v4r .. v4r+3
+    GCC_UNROLL for (int r = 0; r < 2; r++)
+        u[r] = _mm512_add_epi32(_mm512_unpacklo_epi64(t[2 * r], t[2 * r + 1]), _mm512_unpackhi_epi64(t[2 * r], t[2 * r + 1]));
+    // each row's two 128-bit lanes: [v0..3 row 0 | v0..3 row 1 | v4..7 row 0 | v4..7 row 1]
+    return _mm512_add_epi32(_mm512_shuffle_i32x4(u[0], u[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                            _mm512_shuffle_i32x4(u[0], u[1], _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
 template <bool SIX, int P, int RX>
 inline void gemm_tile_k(const PairK *wt, const uint8_t *x, size_t x_row, int nb, int rows, float *Y, size_t ldy, Ahead ahead) {
+    static_assert(P <= 2 && RX <= 4, "offsets_lanes holds 16 elements");
     size_t asked = 0;
     __m512 acc[P][RX];
-    float mins[P][RX][2];
-    GCC_UNROLL for (int p = 0; p < P; p++) GCC_UNROLL for (int j = 0; j < RX; j++) {
-        acc[p][j] = _mm512_setzero_ps();
-        mins[p][j][0] = mins[p][j][1] = 0;
-    }
+    __m512 mins = _mm512_setzero_ps();  // Q4_K/Q5_K: element (p, j, h)'s mins term in lane 8p + 4h + j
+    GCC_UNROLL for (int p = 0; p < P; p++) GCC_UNROLL for (int j = 0; j < RX; j++) acc[p][j] = _mm512_setzero_ps();
     for (int k = 0; k < nb; k++) {
         prefetch_share(ahead, k, nb, &asked);
         const PairK *wk = wt + k * P;
+        __m512i sum[P][RX], terms[P][RX];
+        float dx[4] = {0, 0, 0, 0};
         GCC_UNROLL for (int j = 0; j < RX; j++) {
             const uint8_t *xb = x + j * x_row + static_cast<size_t>(k) * Q8_K_BYTES;
-            float dx;
-            std::memcpy(&dx, xb, 4);
+            std::memcpy(&dx[j], xb, 4);
             const __m512i bsums = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(xb + 4 + QK_K)));
-            __m512i sum[P];
-            GCC_UNROLL for (int p = 0; p < P; p++) sum[p] = _mm512_setzero_si512();
+            GCC_UNROLL for (int p = 0; p < P; p++) {
+                sum[p][j] = _mm512_setzero_si512();
+                terms[p][j] = _mm512_madd_epi16(wk[p].coef, bsums);  // Q6_K: the scales, for its -32
+            }
             GCC_UNROLL for (int c = 0; c < 8; c++) {
                 const __m512i xv = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(xb + 4 + 32 * c)));
                 GCC_UNROLL for (int p = 0; p < P; p++)  // the AVX2 kernel's madd(maddubs(q, x), s) + sum, in one step
-                    sum[p] = _mm512_dpwssd_epi32(sum[p], _mm512_maddubs_epi16(wk[p].q[c], xv), wk[p].s[c]);
+                    sum[p][j] = _mm512_dpwssd_epi32(sum[p][j], _mm512_maddubs_epi16(wk[p].q[c], xv), wk[p].s[c]);
             }
-            const __m512 dxv = _mm512_set1_ps(dx);
+        }
+        GCC_UNROLL for (int j = 0; j < RX; j++) {
+            const __m512 dxv = _mm512_set1_ps(dx[j]);
             GCC_UNROLL for (int p = 0; p < P; p++) {
-                const __m512i offset = half_sums(_mm512_madd_epi16(wk[p].coef, bsums));
-                if constexpr (SIX) {  // the AVX2 kernel's -32 * offset in lane 0 of each element
-                    sum[p] = _mm512_mask_sub_epi32(sum[p], 0x0101, sum[p], _mm512_slli_epi32(offset, 5));
-                    acc[p][j] = _mm512_fmadd_ps(_mm512_mul_ps(wk[p].d, dxv), _mm512_cvtepi32_ps(sum[p]), acc[p][j]);
+                if constexpr (SIX) {  // the AVX2 kernel's -32 * offset in lane 0 of each element (lanes 0 and 8)
+                    // (per register: offsets_lanes and a permute back to lanes 0 and 8 measured no faster)
+                    const __m512i offset = half_sums(terms[p][j]);
+                    const __m512i total = _mm512_mask_sub_epi32(sum[p][j], 0x0101, sum[p][j], _mm512_slli_epi32(offset, 5));
+                    acc[p][j] = _mm512_fmadd_ps(_mm512_mul_ps(wk[p].d, dxv), _mm512_cvtepi32_ps(total), acc[p][j]);
                 } else {
-                    acc[p][j] = _mm512_fmadd_ps(_mm512_mul_ps(wk[p].d, dxv), _mm512_cvtepi32_ps(sum[p]), acc[p][j]);
-                    // The AVX2 kernel's scalar mins term, in the same expression (and so the same rounding).
-                    const int off0 = _mm_cvtsi128_si32(_mm512_castsi512_si128(offset));
-                    const int off1 = _mm_cvtsi128_si32(_mm512_extracti32x4_epi32(offset, 2));
-                    mins[p][j][0] += wk[p].dmin[0] * dx * static_cast<float>(off0);
-                    mins[p][j][1] += wk[p].dmin[1] * dx * static_cast<float>(off1);
+                    acc[p][j] = _mm512_fmadd_ps(_mm512_mul_ps(wk[p].d, dxv), _mm512_cvtepi32_ps(sum[p][j]), acc[p][j]);
                 }
             }
         }
+        if constexpr (!SIX) {
+            // The AVX2 kernel's scalar mins term, mins += d_min * d_x * summ (compiled as one FMA of the rounded
+            // product), lane by lane in the same steps: 16 elements at once.
+            __m512 dmin = _mm512_mask_blend_ps(0x00F0, _mm512_set1_ps(wk[0].dmin[0]), _mm512_set1_ps(wk[0].dmin[1]));
+            if constexpr (P > 1)
+                dmin = _mm512_mask_blend_ps(0xF000, _mm512_mask_blend_ps(0x0F00, dmin, _mm512_set1_ps(wk[1].dmin[0])),
+                                            _mm512_set1_ps(wk[1].dmin[1]));
+            const __m512 dxs = _mm512_broadcast_f32x4(_mm_loadu_ps(dx));
+            mins = _mm512_fmadd_ps(_mm512_mul_ps(dmin, dxs), _mm512_cvtepi32_ps(offsets_lanes<P, RX>(terms)), mins);
+        }
     }
+    alignas(64) float m[16];
+    _mm512_store_ps(m, mins);
     GCC_UNROLL for (int p = 0; p < P; p++) GCC_UNROLL for (int j = 0; j < RX; j++) {
-        Y[j * ldy + 2 * p] = SIX ? hsum_low(acc[p][j]) : hsum_low(acc[p][j]) - mins[p][j][0];
-        if (2 * p + 1 < rows) Y[j * ldy + 2 * p + 1] = SIX ? hsum_high(acc[p][j]) : hsum_high(acc[p][j]) - mins[p][j][1];
+        Y[j * ldy + 2 * p] = SIX ? hsum_low(acc[p][j]) : hsum_low(acc[p][j]) - m[8 * p + j];
+        if (2 * p + 1 < rows) Y[j * ldy + 2 * p + 1] = SIX ? hsum_high(acc[p][j]) : hsum_high(acc[p][j]) - m[8 * p + 4 + j];
     }
 }
 
