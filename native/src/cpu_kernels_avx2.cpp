@@ -542,7 +542,7 @@ template <bool FIVE> float dot_k_affine(const uint8_t *w, const uint8_t *x, int 
             sum = _mm256_add_epi32(sum, _mm256_add_epi32(p0, p1));
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16(w) * dx), _mm256_cvtepi32_ps(sum), acc);
-        mins += fp16(w + 2) * dx * static_cast<float>(summ);
+        mins = __builtin_fmaf(fp16(w + 2) * dx, static_cast<float>(summ), mins);  // one FMA of the rounded product, written out
     }
     return hsum(acc) - mins;
 }

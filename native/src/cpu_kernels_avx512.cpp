@@ -379,7 +379,7 @@ template <bool FIVE> float dot_k_affine(const uint8_t *w, const uint8_t *x, int 
             sum = _mm512_dpwssd_epi32(sum, _mm512_maddubs_epi16(v, xv), _mm512_shuffle_epi8(scales, spread_pair(2 * c, 2 * c + 1)));
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16(w) * dx), _mm256_cvtepi32_ps(add_halves(sum)), acc);
-        mins += fp16(w + 2) * dx * static_cast<float>(summ);
+        mins = __builtin_fmaf(fp16(w + 2) * dx, static_cast<float>(summ), mins);  // as the AVX2 kernel
     }
     return hsum(acc) - mins;
 }
