@@ -7,19 +7,12 @@
 #include <vector>
 
 #include "cpu_kernels.h"
+#include "cpu_simd_steps.h"
 #include "quant.h"
 
 namespace cloister::cpu {
 
 namespace {
-
-inline float hsum(__m256 v) {
-    __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
-    __m128 s = _mm_add_ps(lo, hi);
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
 
 // An RO x RB tile: RO weight rows against RB input rows, one 8-lane accumulator per output element, then the same
 // horizontal sum and scalar tail for every element.
@@ -276,16 +269,6 @@ float dot_q4_0(const uint8_t *w, const uint8_t *x, int n) {
     return hsum(acc);
 }
 
-// The 32 fifth bits of a Q5 block as bytes: 0x10 where bit j of qh is set, 0 elsewhere (llama.cpp's bytes_from_bits_32).
-inline __m256i fifth_bits(uint32_t qh) {
-    const __m256i shuffle = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0x0000000000000000);
-    __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(qh)), shuffle);
-    const __m256i bit = _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe);  // all bits but bit (j % 8) of byte j
-    bytes = _mm256_or_si256(bytes, bit);
-    bytes = _mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1));
-    return _mm256_and_si256(bytes, _mm256_set1_epi8(0x10));
-}
-
 inline __m256i q5_values(const uint8_t *qs, uint32_t qh) {
     const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i *>(qs));
     const __m256i both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
@@ -485,20 +468,6 @@ void gemm_q5_0(const uint8_t *W, size_t w_row, const uint8_t *X, size_t x_row, f
     gemm_q32<GGML_Q5_0>(W, w_row, X, x_row, Y, batch, in, o_begin, o_end, ldy);
 }
 
-// The 16 six-bit scales and mins of a Q4_K/Q5_K block (12 bytes at `s`, k_scale_min's packing) as 16-bit values:
-// scales of sub-blocks 0..7 in the low 8 lanes, their mins in the high 8 (llama.cpp's kmask unpacking).
-inline __m256i k_scales_mins(const uint8_t *s) {
-    uint32_t u[4];
-    std::memcpy(u, s, 12);
-    constexpr uint32_t kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
-    u[3] = ((u[2] >> 4) & kmask2) | (((u[1] >> 6) & kmask3) << 4);
-    const uint32_t mins_low = u[1] & kmask1;
-    u[1] = (u[2] & kmask2) | (((u[0] >> 6) & kmask3) << 4);
-    u[2] = mins_low;
-    u[0] &= kmask1;
-    return _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(u)));
-}
-
 // Byte shuffles that spread 16-bit lane `s` of each 128-bit half over the whole half.
 inline __m256i spread_i16(__m256i v, int s) {
     const __m256i ctrl = _mm256_set1_epi16(static_cast<short>((2 * s) | ((2 * s + 1) << 8)));
@@ -606,13 +575,6 @@ template <uint32_t T> inline void decode_k_block(const uint8_t *w, DecodedK *out
         out->dmin = fp16(w + 2);
     }
     out->coef = _mm256_load_si256(reinterpret_cast<const __m256i *>(coef));
-}
-
-inline int hsum_i32(__m256i v) {
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
-    return _mm_cvtsi128_si32(s);
 }
 
 template <bool SIX, int RW, int RX>

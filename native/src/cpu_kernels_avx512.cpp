@@ -26,20 +26,13 @@
 #include <vector>
 
 #include "cpu_kernels.h"
+#include "cpu_simd_steps.h"
 #include "quant.h"
 
 namespace cloister::cpu::avx512 {
 
 namespace {
 
-// The AVX2 kernels' horizontal sum, in the same order (lanes i + i+4, then 0+2 and 1+3, then 0+1).
-inline float hsum(__m256 v) {
-    __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
-    __m128 s = _mm_add_ps(lo, hi);
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
 inline float hsum_low(__m512 v) { return hsum(_mm512_castps512_ps256(v)); }
 inline float hsum_high(__m512 v) { return hsum(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))); }
 
@@ -69,16 +62,6 @@ inline Ahead ahead_part(const uint8_t *next, size_t tile_bytes, const uint8_t *e
 #define GCC_UNROLL _Pragma("GCC unroll 8")
 
 // ---- 32-value blocks with q8_0 activations: Q8_0, Q4_0, Q5_0 ----
-
-// The 32 fifth bits of a Q5 block as bytes: 0x10 where bit j of qh is set, 0 elsewhere.
-inline __m256i fifth_bits(uint32_t qh) {
-    const __m256i shuffle = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0x0000000000000000);
-    __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(qh)), shuffle);
-    const __m256i bit = _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe);  // all bits but bit (j % 8) of byte j
-    bytes = _mm256_or_si256(bytes, bit);
-    bytes = _mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1));
-    return _mm256_and_si256(bytes, _mm256_set1_epi8(0x10));
-}
 
 // A block's 32 weights as signed bytes, in value order.
 template <uint32_t T> inline __m256i q32_weights(const uint8_t *w) {
@@ -310,27 +293,6 @@ template <uint32_t T> constexpr size_t kKBytes = T == GGML_Q4_K ? Q4_K_BYTES : T
 // The one-row kernels of the K-quants: two 32-value chunks per register (the AVX2 kernel's p0 and p1, or two quarters
 // of Q6_K), vpmaddubsw then vpdpwssd with each chunk's scales, the two halves added at the end of the block (integer
 // lanes: their value does not depend on the order). The float steps per block are the AVX2 kernel's.
-
-// The 16 six-bit scales and mins of a Q4_K/Q5_K block (12 bytes at `s`) as 16-bit values: scales of sub-blocks 0..7
-// in the low 8 lanes, their mins in the high 8 (the AVX2 kernel's unpacking).
-inline __m256i k_scales_mins(const uint8_t *s) {
-    uint32_t u[4];
-    std::memcpy(u, s, 12);
-    constexpr uint32_t kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
-    u[3] = ((u[2] >> 4) & kmask2) | (((u[1] >> 6) & kmask3) << 4);
-    const uint32_t mins_low = u[1] & kmask1;
-    u[1] = (u[2] & kmask2) | (((u[0] >> 6) & kmask3) << 4);
-    u[2] = mins_low;
-    u[0] &= kmask1;
-    return _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(u)));
-}
-
-inline int hsum_i32(__m256i v) {
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
-    return _mm_cvtsi128_si32(s);
-}
 
 // Byte shuffles giving 16-bit lane a of each 128-bit lane to the low 256 bits and lane b to the high 256.
 inline __m512i spread_pair(int a, int b) {
