@@ -609,8 +609,10 @@ void quantize_q8_K(const float *x, uint8_t *out, int n) {
         int16_t bsums[16];
         for (int i = 0; i < 16; i++) {  // rounded to nearest even (the default rounding mode, as std::nearbyint)
             const __m512i q = _mm512_min_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(is, v[i])), _mm512_set1_epi32(127));
-            _mm_storeu_si128(reinterpret_cast<__m128i *>(out + 4 + 16 * i), _mm512_cvtepi32_epi8(q));
-            bsums[i] = static_cast<int16_t>(_mm512_reduce_add_epi32(q));
+            const __m128i bytes = _mm512_cvtepi32_epi8(q);  // INT_MIN (a NaN's lane) becomes 0, as the scalar cast
+            _mm_storeu_si128(reinterpret_cast<__m128i *>(out + 4 + 16 * i), bytes);
+            // Summed from the stored bytes, as the scalar quantizer sums them (no int overflow from INT_MIN lanes).
+            bsums[i] = static_cast<int16_t>(_mm512_reduce_add_epi32(_mm512_cvtepi8_epi32(bytes)));
         }
         std::memcpy(out, &d, 4);
         std::memcpy(out + 4 + QK_K, bsums, sizeof bsums);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace cloister {
 
@@ -63,7 +64,13 @@ float as_fp16(float f) { return fp16_to_float(float_to_fp16(f)); }
 int nearest(float x) { return static_cast<int>(std::lround(x)); }
 // Round half to even, as llama.cpp's activation quantizers do (_mm256_round_ps for q8_0/q8_1, the 1.5 * 2^23 trick of
 // nearest_int for q8_K); std::nearbyint under the default rounding mode.
-int nearest_even(float x) { return static_cast<int>(std::nearbyint(x)); }
+// Rounded to nearest even. NaN and values outside int's range give INT_MIN — what x86's conversion gives, and so the
+// SIMD quantizers — instead of the undefined behaviour of casting them (a block with an infinity, or so small that
+// its scale overflows, reaches here).
+int nearest_even(float x) {
+    const float r = std::nearbyint(x);
+    return r >= -2147483648.0f && r < 2147483648.0f ? static_cast<int>(r) : std::numeric_limits<int>::min();
+}
 
 template <uint32_t T> void dequantize(const uint8_t *row, float *out, int n) {
     for (int i = 0; i < n; i += 8) decode8<T>(row, i, out + i);
