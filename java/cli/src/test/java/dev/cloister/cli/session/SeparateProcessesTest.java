@@ -340,12 +340,13 @@ class SeparateProcessesTest {
     }
 
     /**
-     * {@code cloister summarize} of chat.json with {@code session}: its output, once it succeeds or after 20 tries (the
-     * gateway attests the enclave in the background after start: retry briefly while the pool fills).
+     * {@code cloister summarize} of chat.json with {@code session}: its output, once it succeeds or after 60 tries, at
+     * least 30 s (the gateway attests the enclave in the background after start: retry while the pool fills; on a
+     * loaded CI machine the first attestation of a cold enclave JVM has taken over 10 s).
      */
     private String summarize(String... session) throws Exception {
         String out = "";
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < 60; i++) {
             StringWriter w = new StringWriter();
             CommandLine cli = new CommandLine(new Launcher());
             cli.setOut(new PrintWriter(w));
