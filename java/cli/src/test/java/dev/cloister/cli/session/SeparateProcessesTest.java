@@ -48,9 +48,15 @@ class SeparateProcessesTest {
         for (Process p : processes) p.destroyForcibly();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+    /** Ports handed to this test's parties: bind(0) may give a port it gave before, once that socket is closed. */
+    private final java.util.Set<Integer> handedOut = new java.util.HashSet<>();
+
+    /** A free port none of this test's parties has been given (two parties on one port: one fails to start). */
+    private int freePort() throws IOException {
+        while (true) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                if (handedOut.add(s.getLocalPort())) return s.getLocalPort();
+            }
         }
     }
 
