@@ -6,8 +6,9 @@
 #
 # --duration  how long each target fuzzes (Jazzer's max_duration: 20s, 30m, 2h; default 30m)
 # --targets   only these classes (default: every *FuzzTest.java under java/)
-# --until     skip the targets whose executions over all sittings (the ledger below) reach N already: rerun the same
-#             command in later sittings until every target has N (e.g. --until 10000000)
+# --until     stop each target at N executions over all sittings (the ledger below): a target that has N already is
+#             skipped, one short of it runs the executions it lacks (Jazzer's max_executions) or for --duration, whichever
+#             ends first; rerun the same command in later sittings until every target has N (e.g. --until 10000000)
 # --out       where the summary and one Maven log per target go (default target/long-fuzz/<UTC time>)
 # --state     where the ledger of sittings is kept (default .long-fuzz, git-ignored, outside target/ so that
 #             `mvn clean` keeps it): executions.tsv, one row per target per sitting
@@ -92,11 +93,15 @@ for row in "${selected[@]}"; do
     fi
     log=$out/$class.log
     before=$(find "$module/src/test/resources" -path "*/${class}Inputs/*" -type f -name 'crash-*' 2>/dev/null | sort || true)
+    # With --until, only the executions the target still lacks (libFuzzer counts its corpus inputs among them).
+    lacking=0
+    (( until > 0 )) && lacking=$((until - $(total_of "$class")))
     start=$(date +%s)
     rc=0
     ./mvnw -B -ntp "${offline[@]}" -Dcloister.cuda=OFF test -pl "$module" -am \
         -Dtest="$class" -Dsurefire.failIfNoSpecifiedTests=false \
-        -Djazzer.max.duration="$duration" -Djazzer.fork.timeout=$((seconds + 600)) > "$log" 2>&1 || rc=$?
+        -Djazzer.max.duration="$duration" -Djazzer.max.executions="$lacking" \
+        -Djazzer.fork.timeout=$((seconds + 600)) > "$log" 2>&1 || rc=$?
     after=$(find "$module/src/test/resources" -path "*/${class}Inputs/*" -type f -name 'crash-*' 2>/dev/null | sort || true)
     new=$(comm -13 <(echo "$before") <(echo "$after") | grep -c . || true)
     # libFuzzer's last words in the fuzzing JVM: "Done 123456 runs in 30 second(s)".
