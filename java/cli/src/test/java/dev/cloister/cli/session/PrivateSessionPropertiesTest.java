@@ -26,6 +26,8 @@ import dev.cloister.client.session.TokenWallet;
 import dev.cloister.enclave.Enclave;
 import dev.cloister.enclave.EnclaveSession;
 import dev.cloister.ledger.checkpoint.LogIdentity;
+import dev.cloister.ledger.entry.IssuerKeyEntry;
+import dev.cloister.ledger.entry.LedgerEntry;
 import dev.cloister.ledger.note.Ed25519NoteSigner;
 import dev.cloister.ledger.note.Ed25519PrivateKey;
 import dev.cloister.ledger.proof.KeyProofs;
@@ -314,7 +316,7 @@ class PrivateSessionPropertiesTest {
                     .await(10, TimeUnit.SECONDS)
                     .body()
                     .getBytes());
-            assertEquals(2, genuine.proofs().size(), "the current and the next epoch's keys");
+            assertKeysThatRedeemNow(genuine, Instant.now());
             PrometheusMeterRegistry rogueMetrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             IssuerVerticle rogue = new IssuerVerticle(
                     new ListenAddress("127.0.0.1", 0),
@@ -664,5 +666,30 @@ class PrivateSessionPropertiesTest {
                     .filter(p -> !others.contains(root.relativize(p).getName(0).toString()))
                     .toList());
         }
+    }
+
+    /**
+     * The issuer serves the proofs of the keys that redeem: the current and the next epoch's, and in the first hour of
+     * an epoch (the deployment's redemption grace) the previous epoch's once it was published again for a redemption.
+     */
+    private static void assertKeysThatRedeemNow(KeyProofs proofs, Instant now) throws Exception {
+        List<IssuerKeyEntry> entries = new ArrayList<>();
+        for (var proof : proofs.proofs()) {
+            entries.add((IssuerKeyEntry)
+                    LedgerEntry.decode(proof.extra().orElseThrow().toByteArray()));
+        }
+        IssuerKeyEntry current = entries.stream()
+                .filter(e -> e.validAt(now))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no proof of the current epoch's key: " + entries));
+        assertTrue(entries.stream().anyMatch(e -> e.notBefore().equals(current.notAfter())), "the next epoch's key");
+        for (IssuerKeyEntry e : entries) {
+            boolean previousInGrace = e.notAfter().equals(current.notBefore())
+                    && now.isBefore(e.notAfter().plus(Duration.ofHours(1)));
+            assertTrue(
+                    e == current || e.notBefore().equals(current.notAfter()) || previousInGrace,
+                    "a proof of a key that does not redeem now: " + e);
+        }
+        assertTrue(entries.size() <= 3, "one proof per key: " + entries);
     }
 }
