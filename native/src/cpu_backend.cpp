@@ -84,7 +84,9 @@ public:
         avx2_ = std::strcmp(kernel, "avx2") == 0;
         attention_kernels_ = cpu::select_attention(avx2_);
         swiglu_ = avx2_ ? cpu::swiglu_avx2 : cpu::swiglu;
-        name_ = std::string("cpu ") + kernel + " x" + std::to_string(threads_);
+        // The quantized products run on AVX-512 VNNI where the CPU has it (cpu_kernels_avx512.cpp), the rest on AVX2.
+        const bool vnni = avx2_ && cpu::has_avx512_vnni();
+        name_ = std::string("cpu ") + kernel + (vnni ? "+avx512vnni" : "") + " x" + std::to_string(threads_);
         max_rows_ = o.max_rows;
         block_floats_ = static_cast<size_t>(c_.layers) * 2 * table.block_tokens() * c_.kv_dim();
         size_t n = static_cast<size_t>(max_rows_);

@@ -228,7 +228,7 @@ public final class NativeEngine implements InferenceEngine {
         return backend;
     }
 
-    /** A short description of the backend, such as {@code cpu avx2 x2}. */
+    /** A short description of the backend: {@code cpu avx2 x2}, {@code cpu avx2+avx512vnni x2}, {@code cpu portable x1}. */
     public String backendDescription() {
         return backendDescription;
     }

@@ -88,6 +88,10 @@ class NativeEngineTest {
         assertEquals(new ModelShape(64, 172, 5, 8, 4, 512, 512), engine.shape());
         assertEquals(NativeEngine.Backend.CPU, engine.backend());
         assertTrue(engine.backendDescription().startsWith("cpu "), engine.backendDescription());
+        assertEquals(
+                cpuHasAvx512Vnni() && System.getenv("CLOISTER_CPU_KERNEL") == null,
+                engine.backendDescription().contains("+avx512vnni"),
+                "the description names the AVX-512 VNNI kernels exactly when they run: " + engine.backendDescription());
         assertEquals(32, engine.maxSequences());
         assertEquals(16, engine.kvBlockTokens());
         assertEquals(32 * 32, engine.kvBlocksTotal());
@@ -345,5 +349,22 @@ class NativeEngineTest {
     static void assertRefused(String reason, org.junit.jupiter.api.function.Executable call) {
         InferenceException x = assertThrows(InferenceException.class, call);
         assertTrue(x.getMessage().contains(reason), () -> "expected '" + reason + "' in: " + x.getMessage());
+    }
+
+    /** What /proc/cpuinfo says of the AVX-512 the engine's VNNI kernels need (F, BW, VL, VNNI; AVX2 and FMA too). */
+    private static boolean cpuHasAvx512Vnni() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("flags")) {
+                    java.util.Set<String> flags = java.util.Set.of(
+                            line.substring(line.indexOf(':') + 1).trim().split("\\s+"));
+                    return flags.containsAll(
+                            java.util.List.of("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni"));
+                }
+            }
+            return false;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }
