@@ -3,6 +3,7 @@
 # each in its own JVM through the Surefire execution `fuzz`, and a summary of executions and findings per target.
 #
 #   tools/long-fuzz.sh [--duration 30m] [--targets Class1,Class2] [--until N] [--out DIR] [--state DIR] [--offline]
+#   tools/long-fuzz.sh --ledger [--until N] [--targets ...] [--state DIR]
 #
 # --duration  how long each target fuzzes (Jazzer's max_duration: 20s, 30m, 2h; default 30m)
 # --targets   only these classes (default: every *FuzzTest.java under java/)
@@ -13,6 +14,8 @@
 # --state     where the ledger of sittings is kept (default .long-fuzz, git-ignored, outside target/ so that
 #             `mvn clean` keeps it): executions.tsv, one row per target per sitting
 # --offline   pass -o to Maven (the dependencies are cached)
+# --ledger    fuzz nothing: print every selected target's account over all sittings (sittings, executions, seconds,
+#             new findings, sittings that ended in a finding or an error, and with --until whether it has N) and exit
 #
 # Resuming: Jazzer keeps each target's generated corpus in <module>/.cifuzz-corpus/<package>.<Class>/<method>/ (ignored,
 # kept by `mvn clean`) and starts the next run from it, so a sitting continues where the last one stopped; the ledger
@@ -32,6 +35,7 @@ targets=""
 out=""
 state=.long-fuzz
 until=0
+report=0
 offline=()
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -41,6 +45,7 @@ while [[ $# -gt 0 ]]; do
         --state) state=$2; shift 2 ;;
         --until) until=$2; shift 2 ;;
         --offline) offline=(-o); shift ;;
+        --ledger) report=1; shift ;;
         -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0"; exit 0 ;;
         *) echo "long-fuzz: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -72,6 +77,18 @@ fi
 mkdir -p "$state"
 ledger=$state/executions.tsv
 [[ -f $ledger ]] || printf 'utc\tmodule\tclass\toutcome\texecutions\tseconds\tnew_findings\tcorpus_files\n' > "$ledger"
+if (( report )); then
+    {
+        printf 'module\tclass\tsittings\texecutions\tseconds\tnew_findings\tnot_ok\treached\n'
+        for row in "${selected[@]}"; do
+            awk -F'\t' -v m="${row%%$'\t'*}" -v c="${row#*$'\t'}" -v goal="$until" '
+                NR > 1 && $3 == c { s++; n += $5; t += $6; f += $7; if ($4 != "ok") bad++ }
+                END { printf "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", m, c, s, n, t, f, bad,
+                      (goal > 0 ? (n >= goal ? "yes" : "no") : "-") }' "$ledger"
+        done
+    } | column -t -s $'\t'
+    exit 0
+fi
 # The executions of every sitting so far for one class.
 total_of() { awk -F'\t' -v c="$1" 'NR > 1 && $3 == c { n += $5 } END { print n + 0 }' "$ledger"; }
 # Jazzer's generated corpus of a class: <module>/.cifuzz-corpus/<package>.<Class>/<method>/.
