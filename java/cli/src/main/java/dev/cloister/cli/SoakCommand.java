@@ -395,7 +395,11 @@ public final class SoakCommand implements Callable<Integer> {
                             tally.retried();
                             return session(client, draft, tally, t0, retries - 1, retried + 1);
                         }
-                        tally.failed(f.kind().name().toLowerCase(Locale.ROOT));
+                        String reason = f.kind().name().toLowerCase(Locale.ROOT);
+                        // The first failure of each kind says why (the SDK's messages carry no plaintext).
+                        if (tally.failed(reason)) {
+                            System.err.println("soak: the first " + reason + " failure: " + f.getMessage());
+                        }
                     } else {
                         tally.failed(SessionTally.UNTYPED);
                         if (UNTYPED_SHOWN.incrementAndGet() <= 5) {

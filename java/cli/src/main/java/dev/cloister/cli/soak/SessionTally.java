@@ -43,8 +43,9 @@ public final class SessionTally {
         latenciesMicros[latencyCount++] = latencyMicros;
     }
 
-    public synchronized void failed(String reason) {
-        failed.merge(reason, 1L, Long::sum);
+    /** A failure for {@code reason}; whether it is the first for that reason. */
+    public synchronized boolean failed(String reason) {
+        return failed.merge(reason, 1L, Long::sum) == 1L;
     }
 
     public long attemptedCount() {

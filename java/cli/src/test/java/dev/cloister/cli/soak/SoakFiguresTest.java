@@ -104,7 +104,7 @@ class SoakFiguresTest {
             tally.succeeded(i * 1000L);
         }
         tally.attempted();
-        tally.failed("enclave");
+        assertTrue(tally.failed("enclave"), "the first failure of its kind");
         tally.retried();
         tally.attempted();
         tally.succeeded(1000, 1);
@@ -114,6 +114,8 @@ class SoakFiguresTest {
         assertEquals(50.0, tally.latencyMillis(50));
         assertEquals(99.0, tally.latencyMillis(99));
         assertEquals(Map.of("enclave", 1L), tally.failedByReason());
+        assertFalse(tally.failed("enclave"), "a second failure of a kind is not its first");
+        assertTrue(tally.failed("transport"));
         assertEquals(0.0, new SessionTally().latencyMillis(50));
     }
 
