@@ -91,6 +91,12 @@ if (( report )); then
 fi
 # The executions of every sitting so far for one class.
 total_of() { awk -F'\t' -v c="$1" 'NR > 1 && $3 == c { n += $5 } END { print n + 0 }' "$ledger"; }
+# The inputs libFuzzer wrote for a class: a crash, a timeout, an out-of-memory, and a slow unit (an input that ran
+# longer than -report_slow_units, 10 s by default: a render that nearly hangs is a finding too).
+found_inputs() {
+    find "$1/src/test/resources" -path "*/${2}Inputs/*" -type f \
+        \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'slow-unit-*' \) 2>/dev/null | sort || true
+}
 # Jazzer's generated corpus of a class: <module>/.cifuzz-corpus/<package>.<Class>/<method>/.
 corpus_files() {
     { find "$1/.cifuzz-corpus" -mindepth 1 -maxdepth 1 -type d -name "*.$2" -exec find {} -type f \; 2>/dev/null || true; } \
@@ -109,7 +115,7 @@ for row in "${selected[@]}"; do
         continue
     fi
     log=$out/$class.log
-    before=$(find "$module/src/test/resources" -path "*/${class}Inputs/*" -type f -name 'crash-*' 2>/dev/null | sort || true)
+    before=$(found_inputs "$module" "$class")
     # With --until, only the executions the target still lacks (libFuzzer counts its corpus inputs among them).
     lacking=0
     (( until > 0 )) && lacking=$((until - $(total_of "$class")))
@@ -119,7 +125,7 @@ for row in "${selected[@]}"; do
         -Dtest="$class" -Dsurefire.failIfNoSpecifiedTests=false \
         -Djazzer.max.duration="$duration" -Djazzer.max.executions="$lacking" \
         -Djazzer.fork.timeout=$((seconds + 600)) > "$log" 2>&1 || rc=$?
-    after=$(find "$module/src/test/resources" -path "*/${class}Inputs/*" -type f -name 'crash-*' 2>/dev/null | sort || true)
+    after=$(found_inputs "$module" "$class")
     new=$(comm -13 <(echo "$before") <(echo "$after") | grep -c . || true)
     # libFuzzer's last words in the fuzzing JVM: "Done 123456 runs in 30 second(s)".
     done_line=$(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1 || true)

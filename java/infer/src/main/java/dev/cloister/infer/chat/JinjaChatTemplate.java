@@ -305,6 +305,10 @@ public final class JinjaChatTemplate implements ChatTemplate {
         for (Filter filter : TemplateGlobals.filters()) {
             jinjava.getGlobalContext().registerFilter(filter);
         }
+        for (String name : TemplateGlobals.Sized.NAMES) {
+            Filter builtIn = jinjava.getGlobalContext().getFilter(name);
+            jinjava.getGlobalContext().registerFilter(new TemplateGlobals.Sized(builtIn));
+        }
         return jinjava;
     }
 

@@ -31,11 +31,21 @@ final class JsonText {
     static String dumps(Object value, Integer indent, int maxNesting, long maxChars) {
         JsonText json = new JsonText(indent, maxNesting, maxChars);
         json.value(value, 0);
+        json.bounded();
         return json.out.toString();
     }
 
-    private void value(Object value, int depth) {
+    /**
+     * Refuses text past maxChars. Checked before each value and after each string, not only at the end: tojson applied
+     * to its own output doubles it (every quote and backslash escaped), so a chain of them in one expression would
+     * otherwise grow geometrically before anything else looks.
+     */
+    private void bounded() {
         if (out.length() > maxChars) throw new TemplateRefusal("tojson output exceeds " + maxChars + " characters");
+    }
+
+    private void value(Object value, int depth) {
+        bounded();
         switch (value) {
             case null -> out.append("null");
             case Boolean b -> out.append(b ? "true" : "false");
@@ -119,6 +129,10 @@ final class JsonText {
 
     /** Python's JSON string escapes with {@code ensure_ascii=False}. */
     private void string(String text) {
+        // Escaping never shortens a text: one that cannot fit is refused before it is copied.
+        if (text.length() + 2L > maxChars - out.length()) {
+            throw new TemplateRefusal("tojson output exceeds " + maxChars + " characters");
+        }
         out.append('"');
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
@@ -140,6 +154,7 @@ final class JsonText {
             }
         }
         out.append('"');
+        bounded();
     }
 
     /** Python's {@code repr(float)}: the shortest digits that read back, {@code 1.0}, {@code 1e+16}, {@code 1e-05}. */

@@ -9,6 +9,8 @@ import java.time.format.TextStyle;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The functions and filters Hugging Face adds to Jinja for chat templates ({@code raise_exception},
@@ -196,6 +198,92 @@ final class TemplateGlobals {
                 case Object[] array -> (long) array.length;
                 default -> throw RenderState.current().refuse(name + "(): the value has no length");
             };
+        }
+    }
+
+    /**
+     * One of Jinjava's filters whose result can be far larger than its input (a width, a number of columns or rows, a
+     * format's width or precision): the size asked for is checked against the render's limits before Jinjava builds
+     * anything, and the result after. Jinjava's own would allocate whatever is asked ({@code center(2000000000)}
+     * builds a 2-billion-character string) within a single node, before any other bound looks.
+     */
+    static final class Sized implements Filter {
+        /** The filters wrapped: Jinja's {@code center}, {@code indent}, {@code format}, {@code batch}, {@code slice}. */
+        static final List<String> NAMES = List.of("center", "indent", "format", "batch", "slice");
+
+        private static final Pattern FORMAT_SIZES =
+                Pattern.compile("%[-#+ 0,(<]*([0-9]*)(?:\\.([0-9]+))?");
+
+        private final Filter jinjava;
+
+        Sized(Filter jinjava) {
+            this.jinjava = jinjava;
+        }
+
+        @Override
+        public String getName() {
+            return jinjava.getName();
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            return filter(var, interpreter, args, Map.of());
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+            RenderState state = RenderState.current();
+            long maxChars = state.limits.maxOutputChars();
+            int maxItems = state.limits.maxCollectionSize();
+            String name = getName();
+            Object first = args.length > 0 ? args[0] : null;
+            switch (name) {
+                case "center" -> {
+                    if (size(first != null ? first : kwargs.get("width")) > maxChars) {
+                        throw state.refuse("center(): a width over " + maxChars + " characters");
+                    }
+                }
+                case "indent" -> {
+                    long width = size(first != null ? first : kwargs.get("width"));
+                    String text = var == null ? "" : var.toString();
+                    long lines = text.chars().filter(c -> c == '\n').count() + 1;
+                    if (width > maxChars || width * lines + text.length() > maxChars) {
+                        throw state.refuse("indent(): the result would exceed " + maxChars + " characters");
+                    }
+                }
+                case "format" -> {
+                    Matcher spec = FORMAT_SIZES.matcher(var == null ? "" : var.toString());
+                    while (spec.find()) {
+                        if (size(spec.group(1)) > maxChars || size(spec.group(2)) > maxChars) {
+                            throw state.refuse("format(): a width or precision over " + maxChars + " characters");
+                        }
+                    }
+                }
+                default -> { // batch, slice: how many items per row, how many columns
+                    if (size(first != null ? first : kwargs.get(name.equals("batch") ? "linecount" : "slices"))
+                            > maxItems) {
+                        throw state.refuse(name + "(): more than " + maxItems + " items");
+                    }
+                }
+            }
+            Object result = jinjava.filter(var, interpreter, args, kwargs);
+            if (result instanceof CharSequence text && text.length() > maxChars) {
+                throw state.refuse(name + "(): the result exceeds " + maxChars + " characters");
+            }
+            return result;
+        }
+
+        /** A size as the template gave it: a number, or text of digits; anything else is 0 (Jinjava's default). */
+        private static long size(Object value) {
+            if (value instanceof Number n) return n.longValue();
+            if (value == null) return 0;
+            String text = value.toString().trim();
+            if (text.isEmpty()) return 0;
+            try {
+                return (long) Double.parseDouble(text);
+            } catch (NumberFormatException e) {
+                return 0;
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.cloister.infer.chat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Clock;
@@ -186,6 +187,43 @@ class JinjaChatTemplateTest {
         refused(
                 "{% set s = messages[1].content.replace('', messages[1].content) %}{{ s.replace('', s)|length }}",
                 small);
+    }
+
+    /**
+     * A filter applied to its own output grows it geometrically within one expression, a single node: every filter that
+     * can make a string longer than its input refuses a result past maxOutputChars itself, before building it whole.
+     * (The first of these, {@code tojson} chained, was a slow unit of JinjaChatTemplateFuzzTest: a render of 56 s that
+     * built 2 GiB strings.)
+     */
+    @Test
+    void filtersThatGrowAStringAreBounded() {
+        TemplateLimits small = new TemplateLimits(4096, 1000, 100_000, Duration.ofSeconds(5), 1000, 8);
+        List<String> templates = List.of(
+                "{{ messages[1].content" + "|tojson".repeat(60) + " }}",
+                "{{ messages[1].content" + "|tojson(indent=2)".repeat(60) + " }}",
+                "{{ messages" + "|tojson".repeat(60) + " }}",
+                "{% set s = messages[1].content %}{{ s" + "|replace('l', s)".repeat(30) + " }}",
+                "{{ 'x'|center(2000000000) }}",
+                "{{ '%2000000000s'|format('x') }}",
+                "{{ [1]|batch(2000000000, 'x')|list }}",
+                "{{ [1]|slice(2000000000, 'x')|list }}",
+                "{{ 'x\ny'|indent(2000000000) }}",
+                "{{ 'x\ny'|indent(2000000000, true) }}",
+                "{{ 'x\ny\nz\nw'|indent(400) }}");
+        for (String template : templates) {
+            ChatTemplateException e = assertTimeoutPreemptively(
+                    Duration.ofSeconds(10),
+                    () -> assertThrows(
+                            ChatTemplateException.class,
+                            () -> new JinjaChatTemplate(template, "<s>", "</s>", small, CLOCK)
+                                    .render(CONVERSATION, true),
+                            template),
+                    template);
+            assertFalse(e.getMessage().contains(SECRET), e.getMessage());
+        }
+        // Within the bounds they are Jinja's filters still.
+        assertEquals("[  x  |  x|2|2]", render("[{{ 'x'|center(5) }}|{{ '%3s'|format('x') }}|"
+                + "{{ [1, 2, 3]|batch(2)|list|length }}|{{ [1, 2, 3]|slice(2)|list|length }}]"));
     }
 
     @Test
