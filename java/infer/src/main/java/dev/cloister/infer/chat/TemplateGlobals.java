@@ -211,8 +211,7 @@ final class TemplateGlobals {
         /** The filters wrapped: Jinja's {@code center}, {@code indent}, {@code format}, {@code batch}, {@code slice}. */
         static final List<String> NAMES = List.of("center", "indent", "format", "batch", "slice");
 
-        private static final Pattern FORMAT_SIZES =
-                Pattern.compile("%[-#+ 0,(<]*([0-9]*)(?:\\.([0-9]+))?");
+        private static final Pattern FORMAT_SIZES = Pattern.compile("%[-#+ 0,(<]*([0-9]*)(?:\\.([0-9]+))?");
 
         private final Filter jinjava;
 

@@ -222,8 +222,10 @@ class JinjaChatTemplateTest {
             assertFalse(e.getMessage().contains(SECRET), e.getMessage());
         }
         // Within the bounds they are Jinja's filters still.
-        assertEquals("[  x  |  x|2|2]", render("[{{ 'x'|center(5) }}|{{ '%3s'|format('x') }}|"
-                + "{{ [1, 2, 3]|batch(2)|list|length }}|{{ [1, 2, 3]|slice(2)|list|length }}]"));
+        assertEquals(
+                "[  x  |  x|2|2]",
+                render("[{{ 'x'|center(5) }}|{{ '%3s'|format('x') }}|"
+                        + "{{ [1, 2, 3]|batch(2)|list|length }}|{{ [1, 2, 3]|slice(2)|list|length }}]"));
     }
 
     @Test
