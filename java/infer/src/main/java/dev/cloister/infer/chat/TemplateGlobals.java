@@ -130,16 +130,19 @@ final class TemplateGlobals {
         return value < 10 ? "0" + value : Integer.toString(value);
     }
 
+    /** A filter that reads keyword arguments; Jinjava's positional-only entry point passes none. */
+    interface KeywordFilter extends Filter {
+        @Override
+        default Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            return filter(var, interpreter, args, Map.of());
+        }
+    }
+
     /** Hugging Face's {@code tojson(value, ensure_ascii=False, indent=None)}. */
-    static final class ToJson implements Filter {
+    static final class ToJson implements KeywordFilter {
         @Override
         public String getName() {
             return "tojson";
-        }
-
-        @Override
-        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
-            return filter(var, interpreter, args, Map.of());
         }
 
         @Override
@@ -207,7 +210,7 @@ final class TemplateGlobals {
      * anything, and the result after. Jinjava's own would allocate whatever is asked ({@code center(2000000000)}
      * builds a 2-billion-character string) within a single node, before any other bound looks.
      */
-    static final class Sized implements Filter {
+    static final class Sized implements KeywordFilter {
         /** The filters wrapped: Jinja's {@code center}, {@code indent}, {@code format}, {@code batch}, {@code slice}. */
         static final List<String> NAMES = List.of("center", "indent", "format", "batch", "slice");
 
@@ -225,25 +228,19 @@ final class TemplateGlobals {
         }
 
         @Override
-        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
-            return filter(var, interpreter, args, Map.of());
-        }
-
-        @Override
         public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
             RenderState state = RenderState.current();
             long maxChars = state.limits.maxOutputChars();
             int maxItems = state.limits.maxCollectionSize();
             String name = getName();
-            Object first = args.length > 0 ? args[0] : null;
             switch (name) {
                 case "center" -> {
-                    if (size(first != null ? first : kwargs.get("width")) > maxChars) {
+                    if (size(argument(args, kwargs, "width")) > maxChars) {
                         throw state.refuse("center(): a width over " + maxChars + " characters");
                     }
                 }
                 case "indent" -> {
-                    long width = size(first != null ? first : kwargs.get("width"));
+                    long width = size(argument(args, kwargs, "width"));
                     String text = var == null ? "" : var.toString();
                     long lines = text.chars().filter(c -> c == '\n').count() + 1;
                     if (width > maxChars || width * lines + text.length() > maxChars) {
@@ -259,8 +256,8 @@ final class TemplateGlobals {
                     }
                 }
                 default -> { // batch, slice: how many items per row, how many columns
-                    if (size(first != null ? first : kwargs.get(name.equals("batch") ? "linecount" : "slices"))
-                            > maxItems) {
+                    String count = name.equals("batch") ? "linecount" : "slices";
+                    if (size(argument(args, kwargs, count)) > maxItems) {
                         throw state.refuse(name + "(): more than " + maxItems + " items");
                     }
                 }
@@ -270,6 +267,11 @@ final class TemplateGlobals {
                 throw state.refuse(name + "(): the result exceeds " + maxChars + " characters");
             }
             return result;
+        }
+
+        /** The first argument, given by position or by its keyword. */
+        private static Object argument(Object[] args, Map<String, Object> kwargs, String keyword) {
+            return args.length > 0 && args[0] != null ? args[0] : kwargs.get(keyword);
         }
 
         /** A size as the template gave it: a number, or text of digits; anything else is 0 (Jinjava's default). */
