@@ -18,7 +18,9 @@ import dev.cloister.enclave.Enclave;
 import dev.cloister.enclave.EnclaveVerticle;
 import dev.cloister.enclave.PoolMembership;
 import dev.cloister.operator.GatewayDeployment;
+import dev.cloister.operator.sessions.EmbeddedSessionHandles;
 import dev.cloister.operator.sessions.EnclavePool;
+import dev.cloister.operator.sessions.SessionRouter;
 import dev.cloister.operator.tokens.RedisSpentTokenStore;
 import dev.cloister.server.ListenAddress;
 import dev.cloister.testing.RedisServer;
@@ -50,6 +52,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -64,7 +67,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Three gateway replicas over one real redis-server, and three simulated enclaves that join the pool by registration:
  * any replica serves any step of any session and a handle works once across all of them; every replica attests each
  * member itself, chooses uniformly among the live attested members, and drops a member that fails attestation or
- * stops heart-beating; a replica without Redis answers 503 and forwards nothing.
+ * stops heart-beating; a member that cannot be connected to costs no new session (the first step goes to another);
+ * a replica without Redis answers 503 and forwards nothing.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -387,6 +391,79 @@ class GatewayReplicasTest {
         heartbeats.set(2, again);
         assertEquals(204, again.start().await(30, TimeUnit.SECONDS));
         await(() -> replicas.stream().allMatch(r -> pool(r).members().size() == 3), Duration.ofSeconds(20));
+    }
+
+    /** A loopback port nothing listens on: a member that died since the last membership read. */
+    private static URI deadSessionsUrl() throws Exception {
+        try (java.net.ServerSocket socket =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return URI.create("http://127.0.0.1:" + socket.getLocalPort() + "/sessions/");
+        }
+    }
+
+    @Test
+    @Order(5)
+    void aMemberThatCannotBeConnectedToCostsNoNewSession() throws Exception {
+        EnclavePool pool = pool(replicas.get(0));
+        EnclavePool.Member live = pool.member("enclave-0").orElseThrow();
+        pool.admit(new EnclavePool.Member("gone", deadSessionsUrl(), live.attestation(), Instant.now()));
+        Counter failures =
+                registry.get("cloister.gateway.sessions.enclave.failures").counter();
+        double before = failures.count();
+        KeyConfig key = key();
+        TokenWallet wallet = deployment.tokenWallet(8);
+        // One in four picks is the dead member; every session opens all the same (open asserts 201 and an attested
+        // handshake), and the first pick of it takes it out of the pool.
+        int sessions = 0;
+        while (pool.member("gone").isPresent()) {
+            assertTrue(sessions < 60, "the dead member was never picked");
+            Map.Entry<RaTlsConnection, String> session = open(0, key, wallet);
+            sessions++;
+            assertEquals(
+                    204,
+                    send(0, key, "DELETE", "/v1/sessions/" + session.getValue(), FieldSection.EMPTY, new byte[0])
+                            .status());
+        }
+        assertEquals(before + 1, failures.count(), "the dead member was tried once");
+        assertEquals(3, pool.members().size());
+    }
+
+    @Test
+    @Order(6)
+    void aFirstStepIsOfferedToAtMostThreeMembers() throws Exception {
+        // A router of its own over a pool of four dead members (the replicas' pools are refilled by heartbeats and
+        // rechecks while a test runs).
+        EnclavePool pool = new EnclavePool(random);
+        EnclavePool.Member live = pool(replicas.get(0)).member("enclave-0").orElseThrow();
+        for (int i = 0; i < 4; i++) {
+            pool.admit(new EnclavePool.Member("gone-" + i, deadSessionsUrl(), live.attestation(), Instant.now()));
+        }
+        PrometheusMeterRegistry own = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        SessionRouter router = new SessionRouter(
+                pool,
+                new EmbeddedSessionHandles(random, Clock.systemUTC(), Duration.ofSeconds(30), 16),
+                WebClient.create(vertx),
+                vertx.createHttpClient(),
+                Duration.ofSeconds(5),
+                Optional.empty(),
+                UnaryOperator.identity(),
+                own);
+        BinaryResponse refused = router.handle(BinaryRequest.of(
+                        "POST",
+                        "https",
+                        LocalDeployment.ORIGIN,
+                        "/v1/sessions",
+                        FieldSection.EMPTY,
+                        tls().connect().takeOutgoing()))
+                .await(30, TimeUnit.SECONDS);
+        assertEquals(503, refused.status());
+        assertEquals("1", refused.headers().first("retry-after").orElseThrow());
+        assertTrue(new String(refused.content()).contains("the enclave did not answer"));
+        assertEquals(1, pool.members().size(), "three members tried, each removed; the fourth untouched");
+        assertEquals(
+                3,
+                own.get("cloister.gateway.sessions.enclave.failures").counter().count());
+        assertEquals(1, own.get("cloister.gateway.sessions.opened").counter().count());
     }
 
     @Test

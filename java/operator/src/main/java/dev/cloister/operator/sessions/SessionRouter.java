@@ -35,6 +35,11 @@ import java.util.regex.Pattern;
  * gateway sees only TLS records; the enclave sees neither the client's address nor its token. Failures are RFC 9457
  * problems inside the encapsulation; those a fresh session can fix (no enclave, enclave gone) are 503 with
  * {@code Retry-After}.
+ *
+ * <p>An enclave the gateway cannot connect to leaves this replica's pool at once (until it registers or passes a
+ * recheck again). When that happens on the first step, nothing reached it, so the session is opened on another member
+ * chosen the same way, up to {@value #OPEN_ATTEMPTS} members in all: a member that died since the last membership read
+ * costs no new session. A failure after the bytes may have reached the enclave is never retried elsewhere.
  */
 public final class SessionRouter implements StreamingTarget {
 
@@ -44,6 +49,9 @@ public final class SessionRouter implements StreamingTarget {
     public static final int MAX_STEP_BYTES = 1 << 20;
     /** The most TLS bytes one step's answer may stream back. */
     public static final long MAX_STREAM_BYTES = 16L << 20;
+
+    /** The most members one session's first step is offered to, when those before could not be connected to. */
+    static final int OPEN_ATTEMPTS = 3;
 
     private static final Pattern HANDLE = Pattern.compile("[A-Za-z0-9_-]{22}");
 
@@ -115,19 +123,24 @@ public final class SessionRouter implements StreamingTarget {
 
     /** The first step: the handshake's first flight, answered whole (no application data flows yet). */
     private Future<BinaryResponse> open(BinaryRequest request) {
+        return open(request.content(), OPEN_ATTEMPTS);
+    }
+
+    private Future<BinaryResponse> open(byte[] tls, int attempts) {
         Optional<EnclavePool.Member> member = pool.pick();
         if (member.isEmpty()) {
             return Future.succeededFuture(retryable("no attested enclave is available"));
         }
-        opened.increment();
+        if (attempts == OPEN_ATTEMPTS) opened.increment();
         SessionHandles.Route route = new SessionHandles.Route(member.get().id(), handles.randomId());
-        return forward(member.get(), route, request.content())
+        return forward(member.get(), route, tls, attempts > 1)
                 .compose(StreamingTarget::collect)
                 // DESIGN.md step 4: the session is created (201) and named by its first handle.
                 .map(answer -> answer.status() == 200
                                 && answer.headers().first(NEXT_HANDLE).isPresent()
                         ? BinaryResponse.of(201, answer.headers(), answer.content())
-                        : answer);
+                        : answer)
+                .recover(e -> e instanceof NotConnected ? open(tls, attempts - 1) : Future.failedFuture(e));
     }
 
     private Future<StreamedResponse> step(String handle, byte[] tls) {
@@ -141,7 +154,7 @@ public final class SessionRouter implements StreamingTarget {
             if (member.isEmpty()) {
                 return whole(retryable("the session's enclave is gone"));
             }
-            return forward(member.get(), route.get(), tls);
+            return forward(member.get(), route.get(), tls, false);
         });
     }
 
@@ -173,20 +186,24 @@ public final class SessionRouter implements StreamingTarget {
      * Sends the TLS bytes to the enclave's session endpoint; its answer streams back (TLS records as the enclave writes
      * them). The next handle of the chain is minted before the bytes leave (a store that cannot mint one refuses the
      * step before the enclave sees it) and handed out when the enclave's answer starts.
+     *
+     * @param elsewhere whether a connection that cannot be made fails with {@link NotConnected} (the caller offers the
+     *                  step to another member) rather than answering 503
      */
-    private Future<StreamedResponse> forward(EnclavePool.Member member, SessionHandles.Route route, byte[] tls) {
+    private Future<StreamedResponse> forward(
+            EnclavePool.Member member, SessionHandles.Route route, byte[] tls, boolean elsewhere) {
         if (tls.length == 0 || tls.length > MAX_STEP_BYTES) {
             return whole(problem(400, "a session step carries 1 to " + MAX_STEP_BYTES + " TLS bytes"));
         }
         return handles.mint(route).transform(minted -> {
             if (minted.failed()) return whole(storeUnavailable());
             if (minted.result().isEmpty()) return whole(retryable("too many open sessions"));
-            return forward(member, route, tls, minted.result().get());
+            return forward(member, route, tls, minted.result().get(), elsewhere);
         });
     }
 
     private Future<StreamedResponse> forward(
-            EnclavePool.Member member, SessionHandles.Route route, byte[] tls, String next) {
+            EnclavePool.Member member, SessionHandles.Route route, byte[] tls, String next, boolean elsewhere) {
         forwarded.increment();
         java.net.URI session = member.sessions().resolve(route.enclaveSession());
         RequestOptions options = new RequestOptions()
@@ -197,6 +214,8 @@ public final class SessionRouter implements StreamingTarget {
                 .putHeader("content-type", MEDIA_TYPE);
         enclaveCredential.ifPresent(c -> options.putHeader("authorization", c.header("POST", session.getRawPath())));
         return http.request(options)
+                // No connection: not one byte of this step left the gateway.
+                .recover(e -> Future.failedFuture(new NotConnected(e)))
                 .compose(request -> request.send(Buffer.buffer(tls)))
                 .compose(
                         answer -> {
@@ -227,8 +246,18 @@ public final class SessionRouter implements StreamingTarget {
                             revoke(next);
                             enclaveFailures.increment();
                             pool.remove(member.id());
+                            if (elsewhere && failure instanceof NotConnected) return Future.failedFuture(failure);
                             return whole(retryable("the enclave did not answer"));
                         });
+    }
+
+    /** No connection to the enclave could be made: the step's bytes never left the gateway. */
+    private static final class NotConnected extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        NotConnected(Throwable cause) {
+            super("no connection to the enclave", cause, false, false);
+        }
     }
 
     /** A minted handle the client will never see (the session ended or failed): taken at once, best effort. */
