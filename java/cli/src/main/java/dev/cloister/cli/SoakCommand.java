@@ -196,7 +196,7 @@ public final class SoakCommand implements Callable<Integer> {
                     options.builder(vertx).retries(0).tokenBatch(32).build()) {
                 // Warm-up: the parties' JITs, the first tokens and keys; then the RSS baseline.
                 SessionTally warm = new SessionTally();
-                drive(client, draft, warmup, warm, List.of(), deployment, out);
+                drive(vertx, client, draft, warmup, warm, List.of(), deployment, out);
                 Map<String, Long> rssStart = deployment.rssKib();
                 Map<String, Long> liveStart = deployment.liveHeapKib();
                 out.println("soak: warmed up; rss_kib at start " + rssStart + "; live_heap_kib " + liveStart);
@@ -205,7 +205,7 @@ public final class SoakCommand implements Callable<Integer> {
                 Thread rssSamples = rssSamples(deployment, rssStart, out);
                 int injected;
                 try {
-                    injected = drive(client, draft, duration, tally, schedule, deployment, out);
+                    injected = drive(vertx, client, draft, duration, tally, schedule, deployment, out);
                 } finally {
                     rssSamples.interrupt();
                     rssSamples.join();
@@ -311,6 +311,7 @@ public final class SoakCommand implements Callable<Integer> {
      * Returns how many faults it injected.
      */
     private int drive(
+            Vertx vertx,
             CloisterClient client,
             String draft,
             Duration length,
@@ -371,7 +372,7 @@ public final class SoakCommand implements Callable<Integer> {
                 inFlight.decrementAndGet();
                 tally.failed("backlog");
             } else {
-                session(client, draft, tally, System.nanoTime(), maxRetries, 0)
+                session(vertx, client, draft, tally, System.nanoTime(), maxRetries, 0)
                         .onComplete(r -> inFlight.decrementAndGet());
             }
             next += interval;
@@ -382,9 +383,12 @@ public final class SoakCommand implements Callable<Integer> {
         return injected.get();
     }
 
-    /** One session: a rewrite; a retryable failure is tried again, up to {@code retries} times. */
+    /**
+     * One session: a rewrite; a retryable failure is tried again, up to {@code retries} times, after the wait the
+     * gateway asked for ({@code Retry-After}), as the SDK's own retries do.
+     */
     private static Future<Void> session(
-            CloisterClient client, String draft, SessionTally tally, long t0, int retries, int retried) {
+            Vertx vertx, CloisterClient client, String draft, SessionTally tally, long t0, int retries, int retried) {
         return client.rewrite(draft, "friendly")
                 .<Void>mapEmpty()
                 .onSuccess(v -> tally.succeeded((System.nanoTime() - t0) / 1000, retried))
@@ -393,7 +397,10 @@ public final class SoakCommand implements Callable<Integer> {
                     if (cause instanceof SessionFailure f) {
                         if (f.retryable() && retries > 0) {
                             tally.retried();
-                            return session(client, draft, tally, t0, retries - 1, retried + 1);
+                            long wait = f.retryAfter().map(Duration::toMillis).orElse(0L);
+                            if (wait <= 0) return session(vertx, client, draft, tally, t0, retries - 1, retried + 1);
+                            return vertx.timer(wait)
+                                    .compose(v -> session(vertx, client, draft, tally, t0, retries - 1, retried + 1));
                         }
                         String reason = f.kind().name().toLowerCase(Locale.ROOT);
                         // The first failure of each kind says why (the SDK's messages carry no plaintext).

@@ -541,6 +541,16 @@ class PrivateSessionPropertiesTest {
         try (CloisterClient client = deployment.client().retries(0).build()) {
             SessionFailure f = failure(client, "hello");
             assertTrue(f.retryable(), f.getMessage());
+            assertEquals(Optional.of(Duration.ofSeconds(1)), f.retryAfter(), "the gateway's Retry-After");
+        }
+        // The SDK's retry waits what the gateway asked for before it opens a fresh session.
+        try (CloisterClient client = deployment.client().retries(1).build()) {
+            long started = System.nanoTime();
+            SessionFailure f = failure(client, "hello");
+            assertTrue(f.retryable(), f.getMessage());
+            assertTrue(
+                    System.nanoTime() - started >= TimeUnit.SECONDS.toNanos(1),
+                    "the retry waited the gateway's Retry-After");
         }
         deployment.readmitAll();
         assertEquals(3, deployment.pool().members().size());

@@ -68,7 +68,7 @@ import java.util.function.Consumer;
  * </ol>
  * A failure of a verification step aborts before any user data leaves the device and is never retried; an enclave
  * that disappears, or an overloaded gateway, is retried on a fresh session (with a fresh token) up to
- * {@code retries} times. A request the client can tell the enclave would refuse ({@link AssistantRequest#check}) is refused
+ * {@code retries} times, after the wait the gateway's 503 asked for in {@code Retry-After} (at most 10 s). A request the client can tell the enclave would refuse ({@link AssistantRequest#check}) is refused
  * before a token is spent; a refusal by the enclave (4xx) or a too-large answer from the relay or gateway (413) is
  * reported with its reason and never retried.
  */
@@ -368,7 +368,11 @@ public final class CloisterClient implements AutoCloseable {
                     && retries > 0
                     && !attempt.textDelivered
                     && !inner.cancelled().isComplete()) {
-                return attempt(attempt, inner, retries - 1);
+                // The gateway's Retry-After (a store or the pool briefly unavailable): an immediate retry would
+                // meet the same condition.
+                long wait = f.retryAfter().map(Duration::toMillis).orElse(0L);
+                if (wait <= 0) return attempt(attempt, inner, retries - 1);
+                return config.vertx().timer(wait).compose(v -> attempt(attempt, inner, retries - 1));
             }
             return Future.failedFuture(e);
         });
@@ -429,7 +433,8 @@ public final class CloisterClient implements AutoCloseable {
                                 SessionFailure.Kind.ENCLAVE,
                                 answer.status() >= 500,
                                 "the gateway answered " + answer.status() + ": " + problemDetail(answer),
-                                null));
+                                null,
+                                RetryAfter.of(answer.headers(), config.clock().instant())));
                     }
                     Optional<String> handle = answer.headers().first("session");
                     // Verifying the evidence (certificate chains, report signatures) is CPU work: a worker thread, not
@@ -544,7 +549,8 @@ public final class CloisterClient implements AutoCloseable {
                                 SessionFailure.Kind.ENCLAVE,
                                 outer.status() >= 500,
                                 "the gateway answered " + outer.status() + ": " + problemDetail(outer),
-                                null));
+                                null,
+                                RetryAfter.of(outer.headers(), config.clock().instant())));
                     }
                     try {
                         reader.finishOuter(outer);
