@@ -235,16 +235,6 @@ public final class GatewayDeployment {
                                 IDLE_SESSION,
                                 REDIS_TIMEOUT)
                         : new EmbeddedSessionHandles(random, clock, IDLE_SESSION, sessions.maxSessions());
-                target = new SessionRouter(
-                        members,
-                        handles,
-                        web,
-                        vertx.createHttpClient(
-                                new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(64)),
-                        FORWARD_TIMEOUT,
-                        sessions.enclaveCredential(),
-                        open -> tokenGate(vertx, open, sessions.tokens(), registry, clock),
-                        registry);
                 EnclaveRegistration admission = new EnclaveRegistration(
                         vertx,
                         web,
@@ -276,6 +266,20 @@ public final class GatewayDeployment {
                     membership = Optional.of(shared);
                     membershipVerticle = Optional.of(endpoint);
                 }
+                Optional<EnclaveMembership> joined = membership;
+                target = new SessionRouter(
+                        members,
+                        handles,
+                        web,
+                        vertx.createHttpClient(
+                                new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(64)),
+                        FORWARD_TIMEOUT,
+                        sessions.enclaveCredential(),
+                        open -> tokenGate(vertx, open, sessions.tokens(), registry, clock),
+                        id -> joined.isPresent()
+                                ? joined.get().admitUnknown(id)
+                                : Future.succeededFuture(Optional.empty()),
+                        registry);
                 pool = Optional.of(members);
                 registration = Optional.of(admission);
             }

@@ -20,6 +20,7 @@ import dev.cloister.enclave.PoolMembership;
 import dev.cloister.operator.GatewayDeployment;
 import dev.cloister.operator.sessions.EmbeddedSessionHandles;
 import dev.cloister.operator.sessions.EnclavePool;
+import dev.cloister.operator.sessions.EnclaveRegistration;
 import dev.cloister.operator.sessions.SessionRouter;
 import dev.cloister.operator.tokens.RedisSpentTokenStore;
 import dev.cloister.server.ListenAddress;
@@ -68,6 +69,7 @@ import org.junit.jupiter.api.io.TempDir;
  * any replica serves any step of any session and a handle works once across all of them; every replica attests each
  * member itself, chooses uniformly among the live attested members, and drops a member that fails attestation or
  * stops heart-beating; a member that cannot be connected to costs no new session (the first step goes to another);
+ * a step through a replica that has not admitted its member yet waits for that replica's own attestation of it;
  * a replica without Redis answers 503 and forwards nothing.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
@@ -464,6 +466,50 @@ class GatewayReplicasTest {
                 3,
                 own.get("cloister.gateway.sessions.enclave.failures").counter().count());
         assertEquals(1, own.get("cloister.gateway.sessions.opened").counter().count());
+    }
+
+    @Test
+    @Order(7)
+    void aStepForAMemberThisReplicaHasNotAdmittedYetIsAttestedThenForwarded() throws Exception {
+        // Replica 2 receives no heartbeats: with every member dropped from its checks it stands where a replica is
+        // between a member's registration through another replica and its own next read of the members.
+        GatewayDeployment lagging = replicas.get(2);
+        EnclaveRegistration registration = lagging.registration().orElseThrow();
+        Map<String, URI> members = lagging.membership().orElseThrow().tracked();
+        assertEquals(3, members.size(), members::toString);
+        members.keySet().forEach(registration::deregister);
+        assertTrue(pool(lagging).members().isEmpty());
+        try {
+            KeyConfig key = key();
+            Map.Entry<RaTlsConnection, String> session = open(0, key, deployment.tokenWallet(1));
+            RaTlsConnection connection = session.getKey();
+            connection.send(BinaryRequest.of(
+                            "POST",
+                            "https",
+                            "enclave",
+                            "/v1/rewrite",
+                            FieldSection.EMPTY,
+                            "{\"draft\":\"hi there\",\"tone\":\"formal\"}".getBytes())
+                    .encode());
+            BinaryResponse step = send(
+                    2,
+                    key,
+                    "POST",
+                    "/v1/sessions/" + session.getValue(),
+                    FieldSection.EMPTY,
+                    connection.takeOutgoing());
+            assertEquals(200, step.status(), () -> new String(step.content()));
+            connection.receive(step.content());
+            assertTrue(connection.takeReceived().length > 0, "the enclave answered through the lagging replica");
+            assertEquals(1, pool(lagging).members().size(), "the session's member, attested on demand, and no other");
+            // A member no replica knows is not looked up into existence.
+            assertEquals(
+                    Optional.empty(),
+                    lagging.membership().orElseThrow().admitUnknown("nobody").await(10, TimeUnit.SECONDS));
+        } finally {
+            members.forEach(registration::register);
+            await(() -> pool(lagging).members().size() == 3, Duration.ofSeconds(20));
+        }
     }
 
     @Test

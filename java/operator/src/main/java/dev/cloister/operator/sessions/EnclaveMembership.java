@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -129,6 +130,35 @@ public final class EnclaveMembership {
             // (an attestation failure was handled by the listener: deleted from Redis and forgotten)
             return Future.succeededFuture(outcome);
         });
+    }
+
+    /**
+     * A member that a session step is routed to but this replica has not admitted. If this replica is attesting it, the
+     * step waits for that; if it has never checked it (it joined through another replica since this one last read the
+     * members), it is read from Redis and attested here now, before anything is forwarded to it. Otherwise (it failed
+     * here, or was dropped) and whenever Redis or the attestation fails: empty.
+     */
+    public Future<Optional<EnclavePool.Member>> admitUnknown(String id) {
+        Optional<Future<EnclavePool.Member>> running = registration.attesting(id);
+        if (running.isPresent()) return running.get().map(Optional::of).otherwise(Optional.empty());
+        if (registration.isRegistered(id)) return Future.succeededFuture(Optional.empty());
+        return send(Request.cmd(Command.GET).arg(PREFIX + id))
+                .compose(value -> {
+                    if (value == null) return Future.succeededFuture(Optional.<EnclavePool.Member>empty());
+                    URI sessions;
+                    try {
+                        sessions = MemberAnnouncement.checkSessions(new URI(value.toString()));
+                        new MemberAnnouncement(id, sessions, Instant.EPOCH); // the id's rules
+                    } catch (URISyntaxException | IllegalArgumentException e) {
+                        return Future.succeededFuture(Optional.<EnclavePool.Member>empty());
+                    }
+                    tracked.putIfAbsent(id, sessions);
+                    if (!sessions.equals(tracked.get(id))) {
+                        return Future.succeededFuture(Optional.<EnclavePool.Member>empty());
+                    }
+                    return registration.register(id, sessions).map(Optional::of);
+                })
+                .otherwise(Optional.empty());
     }
 
     private Future<Outcome> write(String id, URI sessions) {

@@ -47,7 +47,12 @@ public final class EnclaveRegistration {
     private final SecureRandom random = new SecureRandom();
     private final Map<String, URI> registered = new ConcurrentHashMap<>();
     private final Map<String, Finding> lastFinding = new ConcurrentHashMap<>();
+    /** The attestation of each enclave now under way: a second request for it waits on the same one. */
+    private final Map<String, Attempt> attesting = new ConcurrentHashMap<>();
+
     private volatile Consumer<String> attestationFailed = id -> {};
+
+    private record Attempt(URI sessions, Future<EnclavePool.Member> result) {}
 
     /** What one check of an enclave found. */
     public enum Finding {
@@ -128,9 +133,31 @@ public final class EnclaveRegistration {
                 && pool.member(id).isPresent();
     }
 
-    /** Attests the enclave at {@code sessions} (its {@code /sessions/} base URL) and admits it when it passes. */
+    /** Whether this replica has been asked to check {@code id} (admitted or not) and has not dropped it since. */
+    public boolean isRegistered(String id) {
+        return registered.containsKey(id);
+    }
+
+    /** The attestation of {@code id} under way now, if one is. */
+    public Optional<Future<EnclavePool.Member>> attesting(String id) {
+        return Optional.ofNullable(attesting.get(id)).map(Attempt::result);
+    }
+
+    /**
+     * Attests the enclave at {@code sessions} (its {@code /sessions/} base URL) and admits it when it passes. While one
+     * attestation of it at that URL is under way, a second call returns the same one.
+     */
     public Future<EnclavePool.Member> register(String id, URI sessions) {
         registered.put(id, sessions);
+        Attempt running = attesting.get(id);
+        if (running != null && running.sessions().equals(sessions)) return running.result();
+        Attempt attempt = new Attempt(sessions, check(id, sessions));
+        attesting.put(id, attempt);
+        attempt.result().onComplete(r -> attesting.remove(id, attempt));
+        return attempt.result();
+    }
+
+    private Future<EnclavePool.Member> check(String id, URI sessions) {
         return attest(sessions)
                 .map(attestation -> {
                     EnclavePool.Member member =

@@ -20,6 +20,7 @@ import io.vertx.ext.web.client.WebClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
@@ -61,6 +62,7 @@ public final class SessionRouter implements StreamingTarget {
     private final HttpClient http;
     private final Duration enclaveTimeout;
     private final Optional<GatewayAuthorization> enclaveCredential;
+    private final Function<String, Future<Optional<EnclavePool.Member>>> unknownMember;
     private final Target open;
     private final Counter opened;
     private final Counter forwarded;
@@ -81,6 +83,33 @@ public final class SessionRouter implements StreamingTarget {
             Optional<GatewayAuthorization> enclaveCredential,
             UnaryOperator<Target> tokenGate,
             MeterRegistry registry) {
+        this(
+                pool,
+                handles,
+                web,
+                http,
+                enclaveTimeout,
+                enclaveCredential,
+                tokenGate,
+                id -> Future.succeededFuture(Optional.empty()),
+                registry);
+    }
+
+    /**
+     * @param unknownMember for a step routed to a member this replica's pool does not hold: the member, once this
+     *                      replica has attested it, or empty (see {@link EnclaveMembership#admitUnknown})
+     */
+    public SessionRouter(
+            EnclavePool pool,
+            SessionHandles handles,
+            WebClient web,
+            HttpClient http,
+            Duration enclaveTimeout,
+            Optional<GatewayAuthorization> enclaveCredential,
+            UnaryOperator<Target> tokenGate,
+            Function<String, Future<Optional<EnclavePool.Member>>> unknownMember,
+            MeterRegistry registry) {
+        this.unknownMember = java.util.Objects.requireNonNull(unknownMember, "unknownMember");
         this.pool = pool;
         this.handles = handles;
         this.web = web;
@@ -151,10 +180,14 @@ public final class SessionRouter implements StreamingTarget {
                 return whole(problem(404, "unknown, used or expired session handle"));
             }
             Optional<EnclavePool.Member> member = pool.member(route.get().enclaveId());
-            if (member.isEmpty()) {
-                return whole(retryable("the session's enclave is gone"));
-            }
-            return forward(member.get(), route.get(), tls, false);
+            if (member.isPresent()) return forward(member.get(), route.get(), tls, false);
+            // Opened through a replica that admitted the member before this one did (it joined since this replica
+            // last read the members), or gone.
+            return unknownMember
+                    .apply(route.get().enclaveId())
+                    .compose(admitted -> admitted.isPresent()
+                            ? forward(admitted.get(), route.get(), tls, false)
+                            : whole(retryable("the session's enclave is gone")));
         });
     }
 
