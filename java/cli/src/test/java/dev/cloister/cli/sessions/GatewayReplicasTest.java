@@ -230,6 +230,19 @@ class GatewayReplicasTest {
         return Map.entry(connection, first.headers().first("session").orElseThrow());
     }
 
+    /** The TLS bytes of a rewrite request on an open session: the next step's body. */
+    private static byte[] rewriteStep(RaTlsConnection connection) throws Exception {
+        connection.send(BinaryRequest.of(
+                        "POST",
+                        "https",
+                        "enclave",
+                        "/v1/rewrite",
+                        FieldSection.EMPTY,
+                        "{\"draft\":\"hi there\",\"tone\":\"formal\"}".getBytes())
+                .encode());
+        return connection.takeOutgoing();
+    }
+
     @Test
     @Order(1)
     void anyReplicaServesAnyStepAndAHandleWorksOnce() throws Exception {
@@ -241,16 +254,8 @@ class GatewayReplicasTest {
 
         // The next step goes to another replica: it takes the handle minted by the first, and the enclave's answer
         // decrypts on the client's connection (the same enclave session, reached through another gateway).
-        connection.send(BinaryRequest.of(
-                        "POST",
-                        "https",
-                        "enclave",
-                        "/v1/rewrite",
-                        FieldSection.EMPTY,
-                        "{\"draft\":\"hi there\",\"tone\":\"formal\"}".getBytes())
-                .encode());
         BinaryResponse step =
-                send(1, key, "POST", "/v1/sessions/" + handle, FieldSection.EMPTY, connection.takeOutgoing());
+                send(1, key, "POST", "/v1/sessions/" + handle, FieldSection.EMPTY, rewriteStep(connection));
         assertEquals(200, step.status(), () -> new String(step.content()));
         connection.receive(step.content());
         assertTrue(connection.takeReceived().length > 0, "the enclave answered through the second replica");
@@ -449,6 +454,7 @@ class GatewayReplicasTest {
                 Duration.ofSeconds(5),
                 Optional.empty(),
                 UnaryOperator.identity(),
+                id -> io.vertx.core.Future.succeededFuture(Optional.empty()),
                 own);
         BinaryResponse refused = router.handle(BinaryRequest.of(
                         "POST",
@@ -483,21 +489,8 @@ class GatewayReplicasTest {
             KeyConfig key = key();
             Map.Entry<RaTlsConnection, String> session = open(0, key, deployment.tokenWallet(1));
             RaTlsConnection connection = session.getKey();
-            connection.send(BinaryRequest.of(
-                            "POST",
-                            "https",
-                            "enclave",
-                            "/v1/rewrite",
-                            FieldSection.EMPTY,
-                            "{\"draft\":\"hi there\",\"tone\":\"formal\"}".getBytes())
-                    .encode());
             BinaryResponse step = send(
-                    2,
-                    key,
-                    "POST",
-                    "/v1/sessions/" + session.getValue(),
-                    FieldSection.EMPTY,
-                    connection.takeOutgoing());
+                    2, key, "POST", "/v1/sessions/" + session.getValue(), FieldSection.EMPTY, rewriteStep(connection));
             assertEquals(200, step.status(), () -> new String(step.content()));
             connection.receive(step.content());
             assertTrue(connection.takeReceived().length > 0, "the enclave answered through the lagging replica");

@@ -73,29 +73,6 @@ public final class SessionRouter implements StreamingTarget {
      *                  opens sessions without tokens (tests and the demo's token-free mode only)
      * @param enclaveCredential the credential sent with every request to an enclave's session endpoint (enclaves
      *                          started with {@code --gateway-secret-file} require it), or empty
-     */
-    public SessionRouter(
-            EnclavePool pool,
-            SessionHandles handles,
-            WebClient web,
-            HttpClient http,
-            Duration enclaveTimeout,
-            Optional<GatewayAuthorization> enclaveCredential,
-            UnaryOperator<Target> tokenGate,
-            MeterRegistry registry) {
-        this(
-                pool,
-                handles,
-                web,
-                http,
-                enclaveTimeout,
-                enclaveCredential,
-                tokenGate,
-                id -> Future.succeededFuture(Optional.empty()),
-                registry);
-    }
-
-    /**
      * @param unknownMember for a step routed to a member this replica's pool does not hold: the member, once this
      *                      replica has attested it, or empty (see {@link EnclaveMembership#admitUnknown})
      */
